@@ -1,0 +1,5 @@
+"""``python -m digitnet`` runs the ``digitnet`` command."""
+
+from .cli import main
+
+main()

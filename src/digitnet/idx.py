@@ -1,0 +1,230 @@
+"""IDX files <-> NumPy arrays, validated.
+
+IDX is the format MNIST ships in (and Fashion-MNIST and KMNIST after it). A file is a header of
+big-endian bytes followed by the array, C order, big-endian::
+
+    offset  bytes  meaning
+    0       2      0x00 0x00
+    2       1      dtype code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    3       1      ndim, the number of dimensions
+    4       4*ndim the size of each dimension, uint32 big-endian
+    ...            prod(sizes) items of the dtype, big-endian
+
+So MNIST's image files start 0x00000803 (uint8, 3-D: count, rows, cols) and its label files
+0x00000801 (uint8, 1-D: count). Files are usually gzip-compressed; :func:`read_idx` recognises
+gzip by its magic bytes 1f 8b, whatever the file is called.
+
+Every error names the file (its basename) and says what was expected and what the file holds,
+e.g. ``train-images-idx3-ubyte.gz: header says 60000 images of 28x28, file holds 24345``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.errors import DataError, IDXFormatError
+
+__all__ = ["read_idx", "read_images", "read_labels", "write_idx", "encode_idx", "DTYPE_CODES"]
+
+#: IDX dtype code -> NumPy dtype as stored (big-endian).
+DTYPE_CODES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODE_OF_KIND = {(dt.kind, dt.itemsize): code for code, dt in DTYPE_CODES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+_EXPECTED_MAGIC = "expected 0x00000803 for images or 0x00000801 for labels"
+
+
+def _describe(dims: tuple[int, ...]) -> str:
+    """'60000 images of 28x28', '60000 labels' or '10 items of 4x5x6', from an IDX header."""
+    if len(dims) == 3:
+        return f"{dims[0]} images of {dims[1]}x{dims[2]}"
+    if len(dims) == 1:
+        return f"{dims[0]} labels"
+    return f"{dims[0]} items of {'x'.join(map(str, dims[1:]))}"
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed if they start with gzip's magic bytes."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected an IDX file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not raw.startswith(_GZIP_MAGIC):
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise IDXFormatError(f"{name}: gzip stream is corrupt or truncated ({exc})") from None
+
+
+def _parse(data: bytes, name: str) -> np.ndarray:
+    """Decode a whole (uncompressed) IDX file; ``name`` is used in error messages."""
+    if len(data) < 4:
+        raise IDXFormatError(
+            f"{name}: not an IDX file ({len(data)} bytes, shorter than the 4-byte magic number);"
+            f" {_EXPECTED_MAGIC}"
+        )
+    magic = int.from_bytes(data[:4], "big")
+    zero, code, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or ndim == 0:
+        raise IDXFormatError(
+            f"{name}: not an IDX file (magic number 0x{magic:08x}); {_EXPECTED_MAGIC}"
+        )
+    if code not in DTYPE_CODES:
+        known = ", ".join(f"0x{c:02x}" for c in DTYPE_CODES)
+        raise IDXFormatError(
+            f"{name}: unknown IDX dtype code 0x{code:02x} in magic number 0x{magic:08x};"
+            f" expected one of {known} (0x08 = uint8, as MNIST uses)"
+        )
+    header_len = 4 + 4 * ndim
+    if len(data) < header_len:
+        raise IDXFormatError(
+            f"{name}: header is cut short: magic number 0x{magic:08x} announces {ndim}"
+            f" dimensions ({header_len} header bytes), file has {len(data)} bytes"
+        )
+    dims = struct.unpack(f">{ndim}I", data[4:header_len])
+    dtype = DTYPE_CODES[code]
+    item_bytes = dtype.itemsize * int(np.prod(dims[1:], dtype=np.int64))
+    expected = item_bytes * dims[0]
+    held = len(data) - header_len
+    if held < expected:
+        whole = held // item_bytes if item_bytes else 0
+        raise IDXFormatError(
+            f"{name}: header says {_describe(dims)}, file holds {whole}"
+            f" ({expected - held} bytes missing; the file is truncated, get it again)"
+        )
+    if held > expected:
+        raise IDXFormatError(
+            f"{name}: header says {_describe(dims)} ({expected} bytes of data), but the file"
+            f" has {held - expected} extra bytes after them"
+        )
+    array = np.frombuffer(data, dtype=dtype, count=int(np.prod(dims, dtype=np.int64)),
+                          offset=header_len).reshape(dims)
+    # astype copies: the result is writable, in native byte order, and does not hold `data`.
+    return array.astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file, raw or gzip-compressed, into an array.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file. Compression is detected from the first two bytes (1f 8b), not the name.
+
+    Returns
+    -------
+    np.ndarray
+        Of the shape in the header, e.g. (n, 28, 28) uint8 for images, (n,) uint8 for labels;
+        native byte order, writable.
+
+    Raises
+    ------
+    DataError
+        The file is missing or unreadable.
+    IDXFormatError
+        Wrong magic number or dtype code, corrupt gzip stream, or a byte count that differs
+        from the header's (truncated file or trailing bytes).
+    """
+    path = Path(path)
+    return _parse(_read_bytes(path), path.name)
+
+
+def _read_expecting(path: str | os.PathLike, ndim: int, what: str, magic: int) -> np.ndarray:
+    path = Path(path)
+    array = read_idx(path)
+    if array.ndim != ndim or array.dtype != np.uint8:
+        shape = "x".join(map(str, array.shape))
+        hint = {1: " (is this a labels file?)", 3: " (is this an images file?)"}.get(array.ndim, "")
+        raise IDXFormatError(
+            f"{path.name}: expected {what}, a {ndim}-D uint8 IDX file (magic 0x{magic:08x}),"
+            f" got a {array.ndim}-D {array.dtype} array of shape {shape}{hint}"
+        )
+    return array
+
+
+def read_images(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX images file: (n, rows, cols) uint8, e.g. (60000, 28, 28) for MNIST.
+
+    Raises IDXFormatError if the file is valid IDX but not 3-D uint8 (e.g. a labels file).
+    """
+    return _read_expecting(path, 3, "images", 0x0803)
+
+
+def read_labels(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX labels file: (n,) uint8.
+
+    Raises IDXFormatError if the file is valid IDX but not 1-D uint8 (e.g. an images file).
+    """
+    return _read_expecting(path, 1, "labels", 0x0801)
+
+
+def encode_idx(array: np.ndarray) -> bytes:
+    """The uncompressed IDX bytes of ``array``: header then big-endian data.
+
+    This is the exact inverse of reading: ``encode_idx(read_idx(f))`` equals ``f``'s
+    uncompressed bytes, so hashing it fingerprints a file's content whatever its compression.
+
+    Raises
+    ------
+    DataError
+        The dtype has no IDX code, the array is 0-D, or a dimension exceeds 2**32 - 1.
+    """
+    array = np.asarray(array)
+    code = _CODE_OF_KIND.get((array.dtype.kind, array.dtype.itemsize))
+    if code is None:
+        raise DataError(
+            f"cannot write a {array.dtype} array as IDX; use uint8, int8, int16, int32,"
+            " float32 or float64"
+        )
+    if not 1 <= array.ndim <= 255:
+        raise DataError(f"cannot write a {array.ndim}-D array as IDX; it needs 1 to 255 dimensions")
+    if any(d > 0xFFFFFFFF for d in array.shape):
+        raise DataError(f"cannot write shape {array.shape} as IDX; each size must fit in 32 bits")
+    header = struct.pack(f">HBB{array.ndim}I", 0, code, array.ndim, *array.shape)
+    return header + np.ascontiguousarray(array, dtype=DTYPE_CODES[code]).tobytes()
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """Write ``array`` as an IDX file, gzip-compressed if ``path`` ends in ``.gz``.
+
+    The file is written to a temporary name in the same folder and renamed into place, so a
+    reader never sees half a file. The gzip header carries no name or time stamp, so equal
+    arrays give equal bytes.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    data = encode_idx(array)
+    if path.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,231 @@
+"""Model and checkpoint files: safetensors arrays with JSON metadata, never pickle.
+
+A model file is a `safetensors <https://huggingface.co/docs/safetensors>`_ file, so any tool that
+reads safetensors (PyTorch, JAX, NumPy) can load its arrays without running code from it:
+
+* ``layers.{l}.weight``, shape (n_out, n_in), float32: the video's W for layer l (same layout
+  as PyTorch's ``nn.Linear.weight``);
+* ``layers.{l}.bias``, shape (n_out,);
+* in checkpoints also ``optimizer.*`` (the optimiser's state) and ``state.*``.
+
+The header's metadata holds ``format = "digitnet"``, ``format_version`` and ``digitnet``: one JSON
+document with the layer sizes, activation, output and cost, the digitnet version, and whatever
+training recorded (the full training configuration with its seed, the per-epoch history,
+final metrics and the data fingerprint: dataset name and the SHA-256 of each file read).
+
+Files are written atomically: to a temporary file beside the target, flushed to disk, then
+renamed over it, so a crash or Ctrl-C leaves either the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError, ShapeMismatchError
+from .network import Network
+
+__all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
+           "atomic_write", "FORMAT_VERSION"]
+
+FORMAT = "digitnet"
+FORMAT_VERSION = 1
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder; give a file name such as {path / 'model.safetensors'}")
+    parent = path.parent
+    if not parent.exists():
+        raise ModelFileError(f"{path}: folder {parent} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def save(network: Network, path: str | os.PathLike) -> Path:
+    """Save ``network`` (parameters and metadata) to a safetensors file, atomically."""
+    return _write(network, path, kind="model")
+
+
+def load(path: str | os.PathLike) -> Network:
+    """Load a network saved by :func:`save` (or the network inside a checkpoint).
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, truncated, not safetensors, or not digitnet's.
+    ShapeMismatchError
+        An array's shape disagrees with the stored layer sizes (every mismatch is listed).
+    """
+    network, _ = _read(path)
+    return network
+
+
+@dataclass
+class Checkpoint:
+    """A training run's full state: network, optimiser state and position in the run."""
+
+    network: Network
+    progress: dict  # epoch, step, optimizer_steps, ...
+    optimizer_state: dict[str, np.ndarray]
+    arrays: dict[str, np.ndarray]  # other run state (best weights so far, ...)
+
+
+def save_checkpoint(network: Network, path, *, progress: dict,
+                    arrays: dict[str, np.ndarray]) -> Path:
+    """Save a resumable checkpoint: the network plus ``arrays`` and ``progress``, atomically."""
+    return _write(network, path, kind="checkpoint", progress=progress, arrays=arrays)
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Load a checkpoint written by :func:`save_checkpoint`."""
+    network, (header, arrays) = _read(path)
+    if header.get("kind") != "checkpoint":
+        raise ModelFileError(f"{path}: is a finished model, not a training checkpoint; "
+                             "--resume needs the file written by --checkpoint")
+    optimizer_state = {k.removeprefix("optimizer."): v for k, v in arrays.items()
+                       if k.startswith("optimizer.")}
+    rest = {k: v for k, v in arrays.items() if k.startswith("state.")}
+    return Checkpoint(network, header["checkpoint"], optimizer_state, rest)
+
+
+def read_metadata(path) -> dict:
+    """The JSON metadata of a model file, without building the network."""
+    header, _ = _read_raw(path, arrays=False)
+    return header
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+def _write(network: Network, path, *, kind: str, progress: dict | None = None,
+           arrays: dict[str, np.ndarray] | None = None) -> Path:
+    from safetensors.numpy import save as st_save
+
+    from . import __version__
+
+    tensors = {}
+    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
+        tensors[f"layers.{l}.weight"] = np.ascontiguousarray(w)
+        tensors[f"layers.{l}.bias"] = np.ascontiguousarray(b)
+    for name, value in (arrays or {}).items():
+        tensors[name] = np.ascontiguousarray(value)
+    header = {
+        "kind": kind,
+        "sizes": list(network.sizes),
+        "activation": network.activation.name,
+        "output": network.output.name,
+        "cost": network.output.cost,
+        "digitnet_version": __version__,
+        "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **network.metadata,
+    }
+    if progress is not None:
+        header["checkpoint"] = progress
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+                "digitnet": json.dumps(header, allow_nan=False, default=_jsonable)}
+    return atomic_write(path, st_save(tensors, metadata=metadata))
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot store {type(obj).__name__} in a model file's metadata")
+
+
+def _read_raw(path, *, arrays: bool = True) -> tuple[dict, dict[str, np.ndarray]]:
+    from safetensors import safe_open
+
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise ModelFileError(f"{name}: no such file; train one with `digitnet train --out {name}`")
+    if path.is_dir():
+        raise ModelFileError(f"{name}: is a folder, not a model file")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()} if arrays else {}
+    except Exception as e:  # safetensors raises its own error types and OSError
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelFileError(f"{name}: not a readable safetensors model file ({reason}); "
+                             "it may be truncated or corrupt — re-save or retrain it") from None
+    if meta.get("format") != FORMAT or "digitnet" not in meta:
+        raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
+                             "metadata); digitnet can only load models saved by digitnet")
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError:
+        version = -1
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"{name}: model file format version {meta.get('format_version')!r}; "
+                             f"this digitnet reads version {FORMAT_VERSION}; upgrade digitnet")
+    try:
+        header = json.loads(meta["digitnet"])
+        if not isinstance(header, dict):
+            raise ValueError("not an object")
+    except ValueError as e:
+        raise ModelFileError(f"{name}: its digitnet metadata is not valid JSON ({e})") from None
+    return header, tensors
+
+
+def _read(path) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:
+    header, tensors = _read_raw(path)
+    name = str(path)
+    try:
+        net = Network(header["sizes"], header["activation"], header["output"], seed=0,
+                      dtype=_stored_dtype(tensors))
+    except KeyError as e:
+        raise ModelFileError(f"{name}: metadata lacks {e.args[0]!r}") from None
+    except Exception as e:
+        raise ModelFileError(f"{name}: metadata describes no valid network ({e})") from None
+
+    problems = []
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        for key, target in ((f"layers.{l}.weight", w), (f"layers.{l}.bias", b)):
+            value = tensors.pop(key, None)
+            if value is None:
+                problems.append(f"{key} is missing")
+            elif value.shape != target.shape:
+                problems.append(f"{key} has shape {value.shape}, expected {target.shape}")
+            elif not np.isfinite(value).all():
+                problems.append(f"{key} holds NaN or infinite values")
+            else:
+                target[...] = value
+    unexpected = sorted(k for k in tensors if k.startswith("layers."))
+    if unexpected:
+        problems.append(f"unexpected arrays {', '.join(unexpected)}")
+    if problems:
+        sizes = "-".join(map(str, net.sizes))
+        raise ShapeMismatchError(f"{name}: does not match its layer sizes {sizes}: "
+                                 + "; ".join(problems))
+    net.metadata = {k: v for k, v in header.items()
+                    if k not in ("kind", "sizes", "activation", "output", "cost", "checkpoint")}
+    return net, (header, tensors)
+
+
+def _stored_dtype(tensors: dict[str, np.ndarray]):
+    w = tensors.get("layers.0.weight")
+    return np.float64 if w is not None and w.dtype == np.float64 else np.float32

@@ -1,0 +1,327 @@
+"""The network from "But what is a neural network?": layers of neurons, weights and biases.
+
+A network with ``sizes = (784, 16, 16, 10)`` has an input layer of 784 neurons (one per pixel,
+brightness 0..1), two hidden layers of 16 and an output layer of 10, one per digit. Layer ``l``
+(counting the first hidden layer as 0, unlike the video, which counts the input layer as layer 0;
+Nielsen's network.py does the same) has
+
+* ``weights[l]`` of shape ``(n_out, n_in)``: row j holds how much each neuron of the layer
+  before matters to neuron j; this is the video's matrix W;
+* ``biases[l]`` of shape ``(n_out,)``: how high the weighted sum must be before neuron j lights up;
+
+and computes a' = σ(W a + b).
+
+**Batch-first.** We push many images through at once, one image per row, so ``a`` has shape
+``(batch, n_in)``. For a single column vector the video writes ``W a``; for a batch of rows the
+same numbers come out of ``a @ W.T``, giving ``(batch, n_out)``. That is the only reason for the
+transpose in :meth:`Network.forward`.
+
+**One buffer.** All parameters live in one contiguous float array, :attr:`Network.params`: first
+every weight matrix, then every bias vector. ``weights`` and ``biases`` are views into it, so an
+optimiser can update all 13,002 numbers of the video's network in one operation, and weight decay
+applies to the leading ``n_weights`` entries.
+
+The training loop lives in :mod:`digitnet.train`; this module knows nothing of files or plots.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from . import activations, losses
+from .errors import ConfigError, DataError
+
+__all__ = ["Network", "Trace", "as_inputs"]
+
+DEFAULT_SIZES = (784, 16, 16, 10)
+
+
+@dataclass
+class Trace:
+    """Everything a forward pass computes, layer by layer.
+
+    Attributes
+    ----------
+    zs : list of ndarray
+        ``zs[l]`` is the weighted input W a + b of layer l, shape (batch, sizes[l + 1]).
+    activations : list of ndarray
+        ``activations[0]`` is the input, shape (batch, sizes[0]); ``activations[l + 1]`` is
+        σ(zs[l]), shape (batch, sizes[l + 1]). The last one is the output.
+    """
+
+    zs: list[np.ndarray]
+    activations: list[np.ndarray]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.activations[-1]
+
+
+class Network:
+    """A fully connected feed-forward network.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Neurons per layer, input first: ``(784, 16, 16, 10)`` is the video's network.
+    activation : str
+        The hidden layers' σ: ``"sigmoid"`` (the video's), ``"relu"``, ``"leaky_relu"`` or ``"tanh"``.
+    output : str
+        ``"softmax"`` (with cross-entropy cost) or ``"sigmoid"`` (with the video's squared-error cost).
+    seed : int or numpy.random.Generator, optional
+        Source of the initial weights. Weights are drawn with the initialisation suited to the
+        activation: Glorot (uniform) for sigmoid and tanh, He (normal) for the ReLUs; biases
+        start at 0. The same seed gives the same weights.
+    dtype : numpy dtype
+        float32 (fast, the default) or float64 (for gradient checks).
+
+    Examples
+    --------
+    >>> net = Network((784, 16, 16, 10), seed=0)
+    >>> net.parameter_count
+    13002
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int] = DEFAULT_SIZES,
+        activation: str = "sigmoid",
+        output: str = "softmax",
+        seed: int | np.random.Generator | None = None,
+        dtype=np.float32,
+    ):
+        self.sizes = _check_sizes(sizes)
+        self.activation = activations.get(activation)
+        self.output = losses.get(output)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.params = np.zeros(self.parameter_count, dtype=self.dtype)
+        self.weights, self.biases = self.unflatten(self.params)
+        #: Free-form description of how the network was made (training configuration,
+        #: history, data fingerprint); saved with the model file.
+        self.metadata: dict = {}
+        self.initialize(seed)
+
+    # -- structure ---------------------------------------------------------------------------
+
+    @property
+    def layer_shapes(self) -> list[tuple[int, int]]:
+        """``(n_out, n_in)`` of each weight matrix."""
+        return [(n_out, n_in) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+
+    @property
+    def n_weights(self) -> int:
+        """How many weights (not biases) the network has; they lead :attr:`params`."""
+        return sum(n_out * n_in for n_out, n_in in self.layer_shapes)
+
+    @property
+    def parameter_count(self) -> int:
+        """Weights plus biases: 13,002 for (784, 16, 16, 10)."""
+        return self.n_weights + sum(self.sizes[1:])
+
+    def parameter_breakdown(self) -> str:
+        """The count as a sum, layer by layer: ``784·16+16 + 16·16+16 + 16·10+10 = 13,002``."""
+        terms = " + ".join(f"{n_in}·{n_out}+{n_out}" for n_out, n_in in self.layer_shapes)
+        return f"{terms} = {self.parameter_count:,}"
+
+    def unflatten(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Views of a flat parameter-shaped array as per-layer weights and biases."""
+        weights, biases = [], []
+        offset = 0
+        for shape in self.layer_shapes:
+            size = shape[0] * shape[1]
+            weights.append(flat[offset : offset + size].reshape(shape))
+            offset += size
+        for n_out in self.sizes[1:]:
+            biases.append(flat[offset : offset + n_out])
+            offset += n_out
+        assert offset == flat.size
+        return weights, biases
+
+    def initialize(self, seed: int | np.random.Generator | None = None) -> None:
+        """Draw fresh weights (Glorot or He, by activation) and zero the biases."""
+        rng = np.random.default_rng(seed)
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            n_out, n_in = w.shape
+            hidden = l < len(self.weights) - 1
+            if hidden and self.activation.init == "he":
+                w[...] = rng.normal(0.0, np.sqrt(2.0 / n_in), size=w.shape)
+            else:
+                limit = np.sqrt(6.0 / (n_in + n_out))
+                w[...] = rng.uniform(-limit, limit, size=w.shape)
+            b[...] = 0
+
+    # -- thinking ----------------------------------------------------------------------------
+
+    def forward(self, x) -> np.ndarray:
+        """The output layer's activations for inputs ``x``.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, sizes[0]) or (sizes[0],)
+            Inputs in [0, 1]; uint8 pixels are scaled by 1/255. Images of shape (28, 28) or
+            (batch, 28, 28) are flattened when ``sizes[0]`` is 784.
+
+        Returns
+        -------
+        ndarray, shape (batch, sizes[-1]) or (sizes[-1],) for a single input
+        """
+        a, single = as_inputs(x, self.sizes[0], self.dtype)
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
+            a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
+        return a[0] if single else a
+
+    def trace(self, x) -> Trace:
+        """Run a forward pass and keep every layer's weighted input z and activation a.
+
+        ``x`` is taken as in :meth:`forward`; a single input gives arrays with a batch of one.
+        """
+        a, _ = as_inputs(x, self.sizes[0], self.dtype)
+        zs, acts = [], [a]
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = a @ w.T + b
+            a = self._sigma(l, z)
+            zs.append(z)
+            acts.append(a)
+        return Trace(zs, acts)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """How strongly the network believes in each digit, rows summing to 1.
+
+        Shape (batch, sizes[-1]), or (sizes[-1],) for a single input.
+        """
+        return self.output.probabilities(self.forward(x))
+
+    def predict(self, x) -> np.ndarray | int:
+        """The digit each input is read as: the brightest output neuron.
+
+        An int for a single input, else an int array of shape (batch,).
+        """
+        out = self.forward(x)
+        if out.ndim == 1:
+            return int(np.argmax(out))
+        return np.argmax(out, axis=1)
+
+    def loss(self, x, labels) -> float:
+        """The mean cost over inputs ``x`` with integer ``labels``."""
+        t = self.trace(x)
+        labels = self._check_labels(labels, len(t.activations[0]))
+        return self.output.loss(t.zs[-1], t.output, labels)
+
+    # -- learning ----------------------------------------------------------------------------
+
+    def backprop(self, x, labels) -> tuple[float, np.ndarray]:
+        """The mean cost over a batch and its gradient with respect to every parameter.
+
+        This is the plain, allocate-as-you-go version, kept as the reference that the
+        buffered fast path in :mod:`digitnet.workspace` is tested against.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, sizes[0])
+        labels : array_like of int, shape (batch,)
+
+        Returns
+        -------
+        loss : float
+        grads : ndarray, shape (parameter_count,)
+            Laid out like :attr:`params`; :meth:`unflatten` gives per-layer views.
+        """
+        t = self.trace(x)
+        labels = self._check_labels(labels, len(t.activations[0]))
+        grads = np.zeros_like(self.params)
+        grad_w, grad_b = self.unflatten(grads)
+        # δ of the last layer: how the cost changes with each output neuron's z.
+        delta = self.output.delta(t.zs[-1], t.output, labels)
+        for l in reversed(range(len(self.weights))):
+            grad_w[l][...] = delta.T @ t.activations[l]  # ∂C/∂W = δ a_prevᵀ, summed over the batch
+            grad_b[l][...] = delta.sum(axis=0)  # ∂C/∂b = δ
+            if l > 0:
+                # Pass the error back one layer: δ_prev = (Wᵀ δ) ⊙ σ'(z_prev).
+                delta = delta @ self.weights[l]
+                self.activation.backward(delta, t.zs[l - 1], t.activations[l])
+        return self.output.loss(t.zs[-1], t.output, labels), grads
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _sigma(self, l: int, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Layer l's function: the hidden activation, or the output function for the last."""
+        if l == len(self.weights) - 1:
+            return self.output.forward(z, out)
+        return self.activation.forward(z, out)
+
+    def _check_labels(self, labels, n: int) -> np.ndarray:
+        labels = np.asarray(labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise DataError(f"expected {n} integer labels, got an array of shape {labels.shape} "
+                            f"and dtype {labels.dtype}")
+        if n and (labels.min() < 0 or labels.max() >= self.sizes[-1]):
+            raise DataError(f"labels must lie in 0..{self.sizes[-1] - 1}, "
+                            f"got values from {labels.min()} to {labels.max()}")
+        return labels
+
+    def copy(self) -> "Network":
+        """An independent copy with the same parameters and metadata."""
+        twin = Network(self.sizes, self.activation.name, self.output.name, dtype=self.dtype)
+        twin.params[...] = self.params
+        twin.metadata = copy.deepcopy(self.metadata)
+        return twin
+
+    def astype(self, dtype) -> "Network":
+        """A copy whose parameters are of ``dtype`` (float32 or float64)."""
+        twin = Network(self.sizes, self.activation.name, self.output.name, dtype=dtype)
+        twin.params[...] = self.params
+        twin.metadata = copy.deepcopy(self.metadata)
+        return twin
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.sizes))
+        return (f"Network({sizes}, activation={self.activation.name!r}, "
+                f"output={self.output.name!r}, parameters={self.parameter_count:,})")
+
+
+def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:
+    """Validate inputs and return them as a (batch, n_in) float array, plus whether ``x`` was one input.
+
+    uint8 arrays are read as pixels and scaled by 1/255; (28, 28) images are flattened.
+    """
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        x = x.astype(dtype) * np.dtype(dtype).type(1 / 255)  # the same scaling as the training fast path
+    elif not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
+              or x.dtype == np.bool_):
+        raise DataError(f"expected numeric inputs, got an array of dtype {x.dtype}")
+    single = False
+    if x.ndim == 1 and x.shape[0] == n_in:
+        x, single = x[None, :], True
+    elif x.ndim == 2 and x.shape[1] == n_in:
+        pass
+    elif x.ndim >= 2 and x.shape[-1] * x.shape[-2] == n_in and x.ndim <= 3:
+        single = x.ndim == 2
+        x = x.reshape(-1, n_in)
+    else:
+        raise DataError(f"expected inputs of shape (n, {n_in}), got {x.shape}; flatten images "
+                        "to rows or use digitnet.preprocess.to_mnist for picture files")
+    x = np.asarray(x, dtype=dtype)
+    if not np.isfinite(x).all():
+        raise DataError("inputs contain NaN or infinite values; pixels must be numbers in [0, 1]")
+    return x, single
+
+
+def _check_sizes(sizes) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in sizes)
+    except (TypeError, ValueError):
+        raise ConfigError(f"layer sizes must be whole numbers, got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise ConfigError(f"a network needs at least an input and an output layer, got sizes {sizes}")
+    if min(sizes) < 1:
+        raise ConfigError(f"every layer needs at least one neuron, got sizes {sizes}")
+    return sizes
+

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real MNIST digits in ../shared/data, and small models trained on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+MNIST_PREFIX = SHARED_DATA / "mnist-train-prefix"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder with the first 24,345 official MNIST training images (train files only)."""
+    if not (MNIST_PREFIX / "train-images-idx3-ubyte.gz").exists():
+        pytest.fail(f"real MNIST digits not found at {MNIST_PREFIX}; the tests need ../shared/data "
+                    "beside the repository")
+    return MNIST_PREFIX
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    """The 24,345 real MNIST training digits as a Dataset."""
+    from digitnet import datasets
+
+    return datasets.load(str(mnist_dir), split="train")
+
+
+@pytest.fixture(scope="session")
+def mnist_small(mnist):
+    """3,000 real digits (a stratified draw), for quick training runs."""
+    from digitnet import datasets
+
+    _, index = datasets.stratified_split(mnist.labels, 3000 / len(mnist), seed=7)
+    return mnist.subset(index, split="train")
+
+
+@pytest.fixture(scope="session")
+def small_model(mnist_small, tmp_path_factory):
+    """A default-recipe network trained for 3 epochs on 3,000 real digits, saved to a file."""
+    from digitnet import modelfile
+    from digitnet.train import PRESETS, train
+
+    result = train(mnist_small, PRESETS["default"].replace(epochs=3), handle_signals=False)
+    path = tmp_path_factory.mktemp("model") / "small.safetensors"
+    modelfile.save(result.network, path)
+    return path
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
