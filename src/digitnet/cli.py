@@ -172,7 +172,7 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options
             "best_epoch": result.best_epoch, "stopped_early": result.stopped_early,
             "seconds": result.seconds, "wall_seconds": total,
             "parameters": net.parameter_count, "config": config.to_dict(),
-            "data": train_set.name, "n_train": len(train_set),
+            "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
             "history": result.history,
         }))
         return

@@ -166,6 +166,8 @@ class TrainResult:
     best_epoch: int | None = None
     stopped_early: bool = False
     seconds: float = 0.0  # training time alone: the steps, not validation or saving
+    n_train: int = 0  # images trained on
+    n_val: int = 0  # images held out for validation
 
     @property
     def val_accuracy(self) -> float | None:
@@ -332,20 +334,20 @@ def train(
     batch = min(config.batch_size, n)
     steps_per_epoch = math.ceil(n / batch)
     total_steps = steps_per_epoch * config.epochs
-    ws = Workspace(net, batch, image_shape=train_set.images.shape[1:3])
+    ws = Workspace(net, batch, image_shape=train_set.images.shape[1:3], max_shift=config.shift)
     report_every = max(1, min(50, steps_per_epoch // 20))
 
     stop = _StopFlag(handle_signals)
     callback.on_train_start(config, n, len(val_set), state.epoch)
-    result = TrainResult(net, state.history, config)
+    result = TrainResult(net, state.history, config, n_train=n, n_val=len(val_set))
     # Overflow on the way to a NaN loss is caught by the divergence guard below, not warned about.
     with stop, np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < config.epochs:
             epoch = state.epoch + 1
             rng = np.random.default_rng((config.seed, 2, epoch))
             order = rng.permutation(n)
-            shifts = (rng.integers(-config.shift, config.shift + 1, size=(n, 2))
-                      if config.shift else None)
+            shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
+                         if config.shift else None)
             if state.step == 0:
                 state.epoch_start_params = net.params.copy()
                 state.loss_sum, state.seconds = 0.0, 0.0
@@ -354,7 +356,8 @@ def train(
             started = time.perf_counter()
             for step in range(state.step, steps_per_epoch):
                 index = order[step * batch : (step + 1) * batch]
-                ws.load_batch(pixels, index, None if shifts is None else shifts[index])
+                ws.load_batch(pixels, index, None if shift_ids is None
+                              else shift_ids[step * batch : (step + 1) * batch])
                 loss = ws.gradient(len(index), labels[index])
                 if not math.isfinite(loss):
                     net.params[...] = state.epoch_start_params

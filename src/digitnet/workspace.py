@@ -33,9 +33,12 @@ class Workspace:
         Largest batch that will be passed.
     image_shape : tuple of int, optional
         (height, width) of the images, needed for shift augmentation.
+    max_shift : int
+        Largest shift, in pixels, that :meth:`load_batch` will be asked for (0: none).
     """
 
-    def __init__(self, net: Network, batch_size: int, image_shape: tuple[int, int] | None = None):
+    def __init__(self, net: Network, batch_size: int, image_shape: tuple[int, int] | None = None,
+                 max_shift: int = 0):
         self.net = net
         self.batch_size = batch_size
         dtype = net.dtype
@@ -46,31 +49,44 @@ class Workspace:
         self.deltas = [np.empty((batch_size, n), dtype) for n in net.sizes[1:]]
         self.grads = np.zeros(net.parameter_count, dtype)
         self.grad_w, self.grad_b = net.unflatten(self.grads)
-        self._pixels = np.empty((batch_size, n_in), np.uint8)
         self._scale = dtype.type(1 / 255)
         self.image_shape = image_shape
+        self.max_shift = max_shift
+        # Gathered pixels, with one always-0 pixel at the end of each row for shifted-in borders.
+        self._pixels = np.zeros((batch_size, n_in + 1), np.uint8)
+        self._shifted = np.empty((batch_size, n_in), np.uint8)
+        if max_shift:
+            self.shift_maps = shift_maps(image_shape, max_shift)
+            self._row_offset = np.arange(batch_size)[:, None] * (n_in + 1)
+            self._gather = np.empty((batch_size, n_in), np.intp)
 
     # -- input -------------------------------------------------------------------------------
 
     def load_batch(self, pixels: np.ndarray, index: np.ndarray,
-                   shifts: np.ndarray | None = None) -> np.ndarray:
+                   shift_ids: np.ndarray | None = None) -> np.ndarray:
         """Gather images ``pixels[index]`` into the input buffer as floats in [0, 1].
 
         Parameters
         ----------
         pixels : ndarray of uint8, shape (n, n_in)
         index : ndarray of int, shape (b,)
-        shifts : ndarray of int, shape (b, 2), optional
-            (dy, dx) to move each image by, in pixels; uncovered pixels become 0.
+        shift_ids : ndarray of int, shape (b,), optional
+            For each image, which of the ``(2 max_shift + 1)²`` shifts of :attr:`shift_maps`
+            to apply (moving it by up to ``max_shift`` pixels each way, zeros shifted in).
 
         Returns
         -------
         ndarray, shape (b, n_in): a view of the input buffer.
         """
         b = len(index)
-        raw = np.take(pixels, index, axis=0, out=self._pixels[:b])
-        if shifts is not None and shifts.any():
-            raw = shift_images(raw, shifts, self.image_shape)
+        n_in = pixels.shape[1]
+        raw = np.take(pixels, index, axis=0, out=self._pixels[:b, :n_in])
+        if shift_ids is not None:
+            # One flat gather moves every image at once: output pixel p of image i is pixel
+            # shift_maps[shift_ids[i], p] of row i (or the 0 at the row's end when off the edge).
+            gather = np.take(self.shift_maps, shift_ids, axis=0, out=self._gather[:b])
+            gather += self._row_offset[:b]
+            raw = np.take(self._pixels[:b], gather, out=self._shifted[:b])
         return np.multiply(raw, self._scale, out=self.x[:b])
 
     # -- gradient ----------------------------------------------------------------------------
@@ -102,10 +118,33 @@ class Workspace:
         return net.output.loss(zs[last], acts[last + 1], labels)
 
 
+def shift_maps(image_shape: tuple[int, int], max_shift: int) -> np.ndarray:
+    """For each (dy, dx) in [-max_shift, max_shift]², where each output pixel comes from.
+
+    Returns an int array of shape ((2 max_shift + 1)², h*w); row k belongs to
+    ``shift_offsets(max_shift)[k]``, and the value h*w stands for "outside: use 0".
+    """
+    h, w = image_shape
+    maps = []
+    for dy, dx in shift_offsets(max_shift):
+        r = np.arange(h)[:, None] - dy
+        c = np.arange(w)[None, :] - dx
+        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+        maps.append(np.where(inside, r.clip(0, h - 1) * w + c.clip(0, w - 1), h * w).ravel())
+    return np.array(maps, dtype=np.intp)
+
+
+def shift_offsets(max_shift: int) -> list[tuple[int, int]]:
+    """The (dy, dx) shifts of :func:`shift_maps`, in its row order."""
+    return [(dy, dx) for dy in range(-max_shift, max_shift + 1)
+            for dx in range(-max_shift, max_shift + 1)]
+
+
 def shift_images(raw: np.ndarray, shifts: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
     """Move each flattened image by its own (dy, dx), filling with 0; returns a new array.
 
     ``raw`` has shape (b, h*w); ``shifts`` has shape (b, 2) with |dy|, |dx| at most a few pixels.
+    The plain reference for the gather in :meth:`Workspace.load_batch`.
     """
     if image_shape is None:
         raise ValueError("shift augmentation needs the image shape")

@@ -87,3 +87,19 @@ def test_gradient_agrees_with_scikit_learn(mnist):
     for l in range(3):
         np.testing.assert_allclose(grad_w[l], coef_grads[l].T, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(grad_b[l], intercept_grads[l], rtol=1e-9, atol=1e-12)
+
+
+def test_shifted_batches_equal_the_reference_shift(mnist):
+    from digitnet.workspace import shift_images, shift_offsets
+
+    net = Network(seed=0)
+    ws = Workspace(net, 64, image_shape=(28, 28), max_shift=2)
+    pixels = mnist.images.reshape(len(mnist), 784)
+    rng = np.random.default_rng(3)
+    index = rng.choice(len(mnist), 50, replace=False)
+    ids = rng.integers(0, 25, 50)
+    x = ws.load_batch(pixels, index, ids)
+    shifts = np.array(shift_offsets(2))[ids]
+    expected = shift_images(pixels[index], shifts, (28, 28)) / 255.0
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+    assert (shifts != 0).any(axis=1).sum() > 40  # most images really moved
