@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -144,10 +145,12 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options
 
     interactive = sys.stderr.isatty()
     train_set = _load_data(data, "train", progress=interactive)
+    if train_set.note:
+        click.echo(train_set.note, err=True)
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
-        with progress if isinstance(progress, _RichProgress) else _nullcontext():
+        with progress if interactive else contextlib.nullcontext():
             result = train(train_set, config, callback=progress, checkpoint=checkpoint,
                            resume=resume)
     except DivergenceError as e:
@@ -176,12 +179,10 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options
             "history": result.history,
         }))
         return
-    if train_set.note:
-        click.echo(train_set.note)
     sizes = "-".join(map(str, net.sizes))
     click.echo(f"Trained {sizes} ({config.activation} hidden, {net.output.name} + "
                f"{net.output.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
-               f"on {train_set.name} for {len(result.history)} epochs in {result.seconds:.1f} s"
+               f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in {result.seconds:.1f} s"
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
@@ -191,12 +192,8 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options
     click.echo(f"Saved the model to {path}")
 
 
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class _RichProgress(Callback):
@@ -234,6 +231,7 @@ class _RichProgress(Callback):
         self.progress.update(self.task, completed=step, loss=loss)
 
     def on_epoch_end(self, epoch, record, network):
+        self.progress.update(self.task, completed=self.progress.tasks[-1].total)
         val = (f"  val loss {record['val_loss']:.4f}  val accuracy {record['val_accuracy']:.2%}"
                if "val_accuracy" in record else "")
         self.console.print(f"epoch {epoch:>3}/{self.epochs}  train loss {record['train_loss']:.4f}"
