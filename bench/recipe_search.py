@@ -23,18 +23,48 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 
-def grid(activation_set: list[str]) -> list[dict]:
+def grid(activation_set: list[str], epochs: list[int]) -> list[dict]:
     recipes = []
     for act in activation_set:
-        for opt, lr in [("adam", 0.002), ("adam", 0.004), ("adam", 0.008),
-                        ("sgd", 0.05), ("sgd", 0.1)]:
-            for shift, epochs, batch in itertools.product([0, 1, 2], [20, 40], [32]):
-                r = dict(activation=act, optimizer=opt, lr=lr, shift=shift, epochs=epochs,
-                         batch_size=batch, schedule="cosine")
+        for opt, lr in [("adam", 0.002), ("adam", 0.005), ("sgd", 0.05)]:
+            for shift, n_epochs in itertools.product([0, 1, 2], epochs):
+                r = dict(activation=act, optimizer=opt, lr=lr, shift=shift, epochs=n_epochs,
+                         batch_size=32, schedule="cosine")
                 if opt == "sgd":
                     r["momentum"] = 0.9
                 recipes.append(r)
     return recipes
+
+
+def refine() -> list[dict]:
+    """Round 2: around the scan's winners (shift 1 everywhere), longer, more seeds."""
+    base = dict(shift=1, epochs=40, batch_size=32, schedule="cosine")
+    recipes = [dict(base, activation=act, optimizer="adam", lr=lr)
+               for act in ("relu", "leaky_relu") for lr in (0.001, 0.002, 0.003)]
+    recipes += [dict(base, activation="sigmoid", optimizer="sgd", momentum=0.9, lr=lr)
+                for lr in (0.05, 0.1, 0.2)]
+    recipes += [dict(base, activation="sigmoid", optimizer="adam", lr=lr) for lr in (0.01, 0.02)]
+    return recipes
+
+
+def refine_more() -> list[dict]:
+    """Round 3: the sigmoid recipes around SGD with momentum, and the ReLU winner's neighbours."""
+    base = dict(shift=1, epochs=40, batch_size=32, schedule="cosine")
+    sgd = dict(base, activation="sigmoid", optimizer="sgd", momentum=0.9)
+    recipes = [dict(sgd, lr=0.02, epochs=60), dict(sgd, lr=0.03, epochs=60),
+               dict(sgd, lr=0.05, epochs=60), dict(sgd, lr=0.03),
+               dict(sgd, lr=0.05, batch_size=16),
+               dict(base, activation="sigmoid", optimizer="adam", lr=0.001)]
+    recipes += [dict(base, activation="relu", optimizer="adam", lr=0.004),
+                dict(base, activation="relu", optimizer="adam", lr=0.003, epochs=50)]
+    return recipes
+
+
+def refine_sigmoid() -> list[dict]:
+    """Round 4: sigmoid with SGD and momentum kept improving with epochs; go further."""
+    sgd = dict(shift=1, batch_size=32, schedule="cosine", activation="sigmoid",
+               optimizer="sgd", momentum=0.9)
+    return [dict(sgd, lr=0.05, epochs=80), dict(sgd, lr=0.07, epochs=60)]
 
 
 def run_one(args):
@@ -61,12 +91,22 @@ def main():
     p.add_argument("--data", required=True)
     p.add_argument("--out", default="bench/results/recipes")
     p.add_argument("--activations", default="relu,sigmoid,tanh,leaky_relu")
-    p.add_argument("--top", type=int, default=6, help="recipes re-run with more seeds")
-    p.add_argument("--seeds", type=int, default=3, help="seeds per finalist")
+    p.add_argument("--epochs", default="30", help="comma-separated epoch counts to try")
+    p.add_argument("--top", type=int, default=2, help="recipes re-run with more seeds")
+    p.add_argument("--seeds", type=int, default=2, help="seeds per finalist")
+    p.add_argument("--refine", type=int, choices=[2, 3, 4],
+                   help="round 2, 3 or 4: refine(), refine_more() or refine_sigmoid(), "
+                        "with --seeds seeds each")
     p.add_argument("--workers", type=int, default=os.cpu_count())
     a = p.parse_args()
 
-    recipes = grid(a.activations.split(","))
+    if a.refine:
+        recipes = {2: refine, 3: refine_more, 4: refine_sigmoid}[a.refine]()
+        with ProcessPoolExecutor(a.workers) as pool:
+            runs = list(pool.map(run_one, [(a.data, r, s) for r in recipes for s in range(a.seeds)]))
+        write(runs, [], recipes, Path(a.out))
+        return
+    recipes = grid(a.activations.split(","), [int(e) for e in a.epochs.split(",")])
     with ProcessPoolExecutor(a.workers) as pool:
         stage1 = list(pool.map(run_one, [(a.data, r, 0) for r in recipes]))
         finalists = []
@@ -77,6 +117,10 @@ def main():
         stage2 = list(pool.map(run_one, [(a.data, r, s) for r in finalists
                                          for s in range(1, a.seeds + 1)]))
 
+    write(stage1, stage2, finalists, Path(a.out))
+
+
+def write(stage1: list[dict], stage2: list[dict], finalists: list[dict], out: Path) -> None:
     summary = []
     for recipe in finalists:
         runs = [r for r in stage1 + stage2 if r["recipe"] == recipe]
@@ -85,7 +129,6 @@ def main():
                         "min": min(accs), "max": max(accs), "runs": len(accs),
                         "train_seconds": statistics.mean(r["train_seconds"] for r in runs)})
     summary.sort(key=lambda s: -s["mean_val_accuracy"])
-    out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps({"stage1": stage1, "summary": summary}, indent=1))
     lines = ["| activation | optimizer | lr | shift | epochs | batch | mean val acc | min..max | runs | train s |",
@@ -98,7 +141,6 @@ def main():
                      f"| {s['train_seconds']:.1f} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-
 
 if __name__ == "__main__":
     main()
