@@ -8,6 +8,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sys
 import time
@@ -65,7 +66,8 @@ def cli(debug):
     Start with:
       digitnet train                     train 784-16-16-10 on MNIST, save digitnet-model.safetensors
       digitnet evaluate MODEL            accuracy on the test set
-      digitnet predict MODEL digit.png   read a digit
+      digitnet predict MODEL digit.png   read a digit (any photo or scan; folders too)
+      digitnet show weights MODEL        pictures of what it learned (see digitnet show --help)
       digitnet info MODEL                architecture, parameters, training history
       digitnet serve [MODEL]             draw digits in a browser at http://127.0.0.1:8000
     """
@@ -125,8 +127,12 @@ def _parse_layers(ctx, param, value):
 @click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, show_default=True,
               help="Where to save the trained model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
+@click.option("--engine", type=click.Choice(["auto", "compiled", "numpy"]), default="auto",
+              show_default=True,
+              help="Compute the steps with digitnet's compiled kernel or with plain NumPy "
+                   "(auto: compiled when it was built).")
 @click.pass_context
-def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options):
+def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
     """Train a network on MNIST (or any MNIST-format data) and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
@@ -152,7 +158,7 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, **options
     try:
         with progress if interactive else contextlib.nullcontext():
             result = train(train_set, config, callback=progress, checkpoint=checkpoint,
-                           resume=resume)
+                           resume=resume, engine=engine)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
@@ -341,14 +347,23 @@ def _split_like_training(net: Network, full, split: str, model: str):
 
 @cli.command("predict")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
               help="How many of the most likely digits to list.")
-def predict_command(model, files, as_json, top):
-    """Read the digit in each FILE: 28x28 grayscale images (PNG), or .npy arrays of shape
-    (28, 28) or (n, 784)."""
+@click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
+              help="Save the 28x28 image the network saw for each input here, as PNG.")
+def predict_command(model, files, as_json, top, save_input):
+    """Read the digit in each image FILE, or in every image under each FOLDER.
+
+    Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light
+    on dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to
+    fit 20x20 and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays
+    of shape (28, 28) or (n, 784) are read as MNIST-style pixels as they are. A file that cannot
+    be read is reported and skipped; the exit code is then 1.
+    """
     net = modelfile.load(model)
+    saver = _InputSaver(save_input) if save_input else None
     failed = 0
     for name, x in _read_inputs(files):
         if isinstance(x, DigitnetError):
@@ -356,9 +371,12 @@ def predict_command(model, files, as_json, top):
             failed += 1
             continue
         proba = np.atleast_2d(net.predict_proba(x))
+        rows = np.asarray(x).reshape(len(proba), -1)
         for i, p in enumerate(proba):
             label = name if len(proba) == 1 else f"{name}[{i}]"
             digit = int(np.argmax(p))
+            if saver is not None:
+                saver.save(name, i if len(proba) > 1 else None, rows[i])
             if as_json:
                 click.echo(json.dumps({"file": label, "digit": digit,
                                        "probabilities": [round(float(v), 6) for v in p]}))
@@ -371,18 +389,31 @@ def predict_command(model, files, as_json, top):
 
 
 def _read_inputs(files):
-    """Yield (name, array or DigitnetError) for each input file."""
+    """Yield (name, array or DigitnetError) for each input file, walking folders."""
+    from . import preprocess
     from .errors import DataError
 
     for name in files:
         path = Path(name)
+        if path.is_dir():
+            found = 0
+            for item in preprocess.image_files(path):
+                found += 1
+                if isinstance(item, DigitnetError):
+                    yield str(path), item
+                else:
+                    yield from _read_inputs([str(item)])
+            if not found:
+                yield name, DataError(f"{name}: no image files in this folder (looked for "
+                                      f"{', '.join(preprocess.IMAGE_EXTENSIONS)})")
+            continue
         try:
-            if not path.is_file():
-                raise DataError(f"{name}: no such file")
+            if not path.exists():
+                raise DataError(f"{name}: no such file or folder")
             if path.suffix.lower() == ".npy":
                 try:
                     x = np.load(path, allow_pickle=False)
-                except ValueError as e:
+                except (ValueError, OSError) as e:
                     raise DataError(f"{name}: not a readable .npy array ({e})") from None
                 if x.shape not in ((28, 28), (784,)) and not (x.ndim == 2 and x.shape[1] == 784):
                     raise DataError(f"{name}: array of shape {x.shape}; expected (28, 28) or (n, 784)")
@@ -390,26 +421,39 @@ def _read_inputs(files):
                     raise DataError(f"{name}: values from {np.nanmin(x)} to {np.nanmax(x)}; "
                                     "expected brightness in [0, 1] or uint8 pixels")
             else:
-                x = _read_mnist_like_image(path)
+                x = preprocess.to_mnist(path, name=name)
             yield name, x
         except DigitnetError as e:
             yield name, e
 
 
-def _read_mnist_like_image(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+class _InputSaver:
+    """Writes the 28x28 images the network saw as PNGs named after their inputs."""
 
-    from .errors import DataError
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DigitnetError(f"{folder}: cannot create the --save-input folder "
+                                f"({e.strerror or e})") from None
+        self.used: set[str] = set()
 
-    try:
-        with Image.open(path) as im:
-            im = im.convert("L")
-            if im.size != (28, 28):
-                raise DataError(f"{path}: image is {im.size[0]}x{im.size[1]}; expected a 28x28 "
-                                "MNIST-style digit (white on black)")
-            return np.asarray(im, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as e:
-        raise DataError(f"{path}: not a readable image ({e})") from None
+    def save(self, name: str, index: int | None, pixels: np.ndarray) -> Path:
+        from PIL import Image
+
+        stem = Path(name).stem + (f"-{index}" if index is not None else "")
+        candidate, n = stem, 1
+        while candidate in self.used:  # the same file name in two folders
+            n += 1
+            candidate = f"{stem}-{n}"
+        self.used.add(candidate)
+        pixels = np.asarray(pixels).reshape(28, 28)
+        if pixels.dtype != np.uint8:
+            pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels, "L").save(buffer, format="PNG")
+        return modelfile.atomic_write(self.folder / f"{candidate}.png", buffer.getvalue())
 
 
 # -- info -------------------------------------------------------------------------------------
@@ -498,6 +542,174 @@ def serve_command(model, host, port, open_browser, data):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     serve(app, host, port, on_ready=ready)
+
+
+# -- show -------------------------------------------------------------------------------------
+
+
+def _check_picture_name(ctx, param, value):
+    suffix = Path(value).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise click.BadParameter(f"{value}: unknown picture type {suffix or '(no extension)'!r}; "
+                                 "give a file name ending in .png or .svg")
+    return value
+
+
+def _out_option(kind: str):
+    return click.option("--out", default=f"{kind}.png", show_default=True, metavar="FILE",
+                        type=click.Path(dir_okay=False), callback=_check_picture_name,
+                        help="Where to save the picture: PNG or SVG, by the file's extension.")
+
+
+_DATA_OPTIONS = [
+    click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
+                 help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist."),
+    click.option("--split", type=click.Choice(["test", "train", "val"]), default="test",
+                 show_default=True, help="val: the validation images held out when MODEL was trained."),
+]
+
+
+def _data_options(f):
+    for option in reversed(_DATA_OPTIONS):
+        f = option(f)
+    return f
+
+
+@cli.group("show")
+def show_group():
+    """Draw what MODEL learned and how it reads a digit, as PNG or SVG pictures.
+
+    \b
+      digitnet show weights MODEL              what each first-layer neuron looks for
+      digitnet show network MODEL digit.png    the video's diagram, lit up by one digit
+      digitnet show saliency MODEL digit.png   which pixels made it answer as it did
+      digitnet show dream MODEL --digit 5      the input that most excites the 5
+      digitnet show confusion MODEL --data D   which digits it takes for which
+      digitnet show mistakes MODEL --data D    its most confident wrong answers
+      digitnet show history MODEL              loss and accuracy per epoch
+    """
+
+
+def _save_picture(fig, out: str) -> None:
+    from . import viz
+
+    path = viz.save_figure(fig, out)
+    click.echo(f"Saved {path}")
+
+
+def _one_image(image: str) -> np.ndarray:
+    """The 28x28 image the network sees for IMAGE (a picture file or a .npy array)."""
+    from .errors import DataError
+
+    for name, x in _read_inputs([image]):
+        if isinstance(x, DigitnetError):
+            raise x
+        if np.asarray(x).size != 784:
+            raise DataError(f"{name}: holds {np.asarray(x).size // 784} images; give one")
+        return np.asarray(x)
+    raise DataError(f"{image}: no image found in this folder")
+
+
+def _labelled(net: Network, data: str, split: str, model: str):
+    if split == "test":
+        return datasets.load(data, split="test", progress=sys.stderr.isatty())
+    return _split_like_training(net, _load_data(data, "train", progress=sys.stderr.isatty()),
+                                split, model)
+
+
+@show_group.command("weights")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--layer", type=click.IntRange(min=1), default=1, show_default=True,
+              help="1: the first hidden layer's weights; deeper layers: approximate templates "
+                   "(weights multiplied back through the earlier layers).")
+@_out_option("weights")
+def show_weights(model, layer, out):
+    """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative."""
+    from . import viz
+
+    _save_picture(viz.weights_figure(modelfile.load(model), layer), out)
+
+
+@show_group.command("network")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("image", type=click.Path())
+@click.option("--links", type=click.IntRange(min=1), default=300, show_default=True,
+              help="How many of the strongest connections to draw into each layer.")
+@_out_option("network")
+def show_network(model, image, links, out):
+    """The video's diagram of MODEL reading IMAGE: neurons lit by their activation."""
+    from . import viz
+
+    _save_picture(viz.network_figure(modelfile.load(model), _one_image(image), links), out)
+
+
+@show_group.command("saliency")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("image", type=click.Path())
+@_out_option("saliency")
+def show_saliency(model, image, out):
+    """Which pixels of IMAGE pushed MODEL towards its answer (gradient of the answer's z)."""
+    from . import viz
+
+    _save_picture(viz.saliency_figure(modelfile.load(model), _one_image(image)), out)
+
+
+@show_group.command("dream")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--digit", type=click.IntRange(0, 9), multiple=True,
+              help="The output to excite (repeat for several; default: all ten).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting noise.")
+@_out_option("dream")
+def show_dream(model, digit, seed, out):
+    """The input that most excites each output: gradient ascent from faint noise."""
+    from . import viz
+
+    _save_picture(viz.dream_figure(modelfile.load(model), digit or None, seed=seed), out)
+
+
+@show_group.command("confusion")
+@click.argument("model", type=click.Path(dir_okay=False))
+@_data_options
+@_out_option("confusion")
+def show_confusion(model, data, split, out):
+    """The confusion matrix of MODEL on a data split: which digits it takes for which."""
+    from . import viz
+
+    net = modelfile.load(model)
+    subset = _labelled(net, data, split, model)
+    title = f"{Path(model).name} on {Path(str(subset.name)).name} ({split})"
+    _save_picture(viz.confusion_figure(net, subset.images, subset.labels, subset.classes, title), out)
+
+
+@show_group.command("mistakes")
+@click.argument("model", type=click.Path(dir_okay=False))
+@_data_options
+@click.option("--count", type=click.IntRange(1, 200), default=24, show_default=True,
+              help="How many mistakes to show.")
+@_out_option("mistakes")
+def show_mistakes(model, data, split, count, out):
+    """A gallery of MODEL's most confident wrong answers on a data split."""
+    from . import viz
+
+    net = modelfile.load(model)
+    subset = _labelled(net, data, split, model)
+    _save_picture(viz.mistakes_figure(net, subset.images, subset.labels, count, subset.classes), out)
+
+
+@show_group.command("history")
+@click.argument("model", type=click.Path(dir_okay=False))
+@_out_option("history")
+def show_history(model, out):
+    """Training and validation loss and accuracy per epoch, from MODEL's file."""
+    from . import viz
+
+    from .errors import ModelFileError
+
+    history = modelfile.load(model).metadata.get("history")
+    if not history:
+        raise ModelFileError(f"{model}: has no training history to draw; it was saved without "
+                             "one (models trained by digitnet train have it)")
+    _save_picture(viz.history_figure(history, title=Path(model).name), out)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import modelfile, optimizers
+from . import kernels, modelfile, optimizers
 from .datasets import Dataset, train_val_split
 from .errors import ConfigError, DataError, DivergenceError, TrainingError, TrainingInterrupted
 from .network import Network
@@ -46,20 +46,22 @@ class TrainConfig:
     """How to train: architecture, optimiser, schedule, data handling and seed.
 
     The defaults are the recipe chosen for the video's 784-16-16-10 shape by validation
-    accuracy on held-out MNIST training digits (see the README's results table).
+    accuracy on held-out MNIST training digits (bench/recipe_search.py; the README's results
+    table): ReLU hidden layers, softmax with cross-entropy, Adam at 0.003 with a cosine
+    schedule, batches of 32, 50 epochs, every training image shifted by up to one pixel.
     """
 
     sizes: tuple[int, ...] = (784, 16, 16, 10)
     activation: str = "relu"
     output: str = "softmax"
     optimizer: str = "adam"
-    lr: float = 0.004
+    lr: float = 0.003
     momentum: float = 0.0  # SGD only
     beta1: float = 0.9  # Adam only
     beta2: float = 0.999  # Adam only
     weight_decay: float = 0.0
     batch_size: int = 32
-    epochs: int = 30
+    epochs: int = 50
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
     shift: int = 1  # augmentation: move each training image by up to this many pixels; 0 = off
     val_fraction: float = 0.1
@@ -124,7 +126,7 @@ class TrainConfig:
 #: with the best recipe found for them.
 PRESETS: dict[str, TrainConfig] = {
     "default": TrainConfig(),
-    "video": TrainConfig(activation="sigmoid", lr=0.01),
+    "video": TrainConfig(activation="sigmoid", optimizer="sgd", momentum=0.9, lr=0.05, epochs=60),
 }
 
 
@@ -152,7 +154,7 @@ class Callback:
         """``record`` is the history entry of the epoch that just finished."""
 
     def should_stop(self) -> bool:
-        """Return True to interrupt training at the next step (like Ctrl-C)."""
+        """Return True to interrupt training (like Ctrl-C); asked after every progress report."""
         return False
 
 
@@ -260,6 +262,7 @@ def train(
     checkpoint: str | None = None,
     resume: str | None = None,
     handle_signals: bool = True,
+    engine: str = "auto",
 ) -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
@@ -282,6 +285,10 @@ def train(
     handle_signals : bool
         Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
         :class:`TrainingInterrupted` instead of dying mid-step.
+    engine : str
+        How the steps are computed: "auto" (compiled when digitnet's C kernel is built and
+        fits the run, else NumPy), "compiled" or "numpy"; see :mod:`digitnet.kernels`. Both give
+        the same training to float rounding; each is bit-reproducible on its own.
 
     Returns
     -------
@@ -335,6 +342,7 @@ def train(
     steps_per_epoch = math.ceil(n / batch)
     total_steps = steps_per_epoch * config.epochs
     ws = Workspace(net, batch, image_shape=train_set.images.shape[1:3], max_shift=config.shift)
+    steps = kernels.make_steps(ws, opt, pixels, labels, engine)  # compiled, or the NumPy reference
     report_every = max(1, min(50, steps_per_epoch // 20))
 
     stop = _StopFlag(handle_signals)
@@ -354,21 +362,21 @@ def train(
             callback.on_epoch_start(epoch, steps_per_epoch)
 
             started = time.perf_counter()
-            for step in range(state.step, steps_per_epoch):
-                index = order[step * batch : (step + 1) * batch]
-                ws.load_batch(pixels, index, None if shift_ids is None
-                              else shift_ids[step * batch : (step + 1) * batch])
-                loss = ws.gradient(len(index), labels[index])
-                if not math.isfinite(loss):
-                    net.params[...] = state.epoch_start_params
-                    raise DivergenceError(
-                        f"training diverged in epoch {epoch} (loss became {loss}); the weights "
-                        f"of the last good epoch are kept. Try a lower learning rate than {config.lr}",
-                        network=net)
-                opt.step(net.params, ws.grads,
-                         learning_rate(config, (epoch - 1) * steps_per_epoch + step, total_steps))
-                state.loss_sum += loss
-                state.step = step + 1
+            first_step = (epoch - 1) * steps_per_epoch
+            while state.step < steps_per_epoch:
+                # A stretch of steps up to the next progress report, in one call when compiled.
+                start = state.step
+                end = min(steps_per_epoch, start - start % report_every + report_every)
+                lrs = [learning_rate(config, first_step + s, total_steps) for s in range(start, end)]
+                for loss in steps.run(order, shift_ids, start, end, lrs):
+                    if not math.isfinite(loss):
+                        net.params[...] = state.epoch_start_params
+                        raise DivergenceError(
+                            f"training diverged in epoch {epoch} (loss became {loss}); the weights "
+                            f"of the last good epoch are kept. Try a lower learning rate than {config.lr}",
+                            network=net)
+                    state.loss_sum += loss
+                state.step = end
                 if state.step % report_every == 0:
                     callback.on_progress(epoch, state.step, steps_per_epoch,
                                          state.loss_sum / state.step)

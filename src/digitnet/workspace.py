@@ -10,16 +10,22 @@ Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of t
 to float in [0, 1] into the input buffer, optionally shifting each image by a few pixels
 (augmentation). The dataset is never copied whole.
 
+A :class:`NumpySteps` runs whole training steps with a Workspace and an optimiser: the readable
+reference for the compiled steps of :mod:`digitnet.kernels`, and the path used when those are not
+available.
+
 Tests check :meth:`Workspace.gradient` against :meth:`Network.backprop` to float tolerance.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .network import Network
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "NumpySteps"]
 
 
 class Workspace:
@@ -116,6 +122,48 @@ class Workspace:
                 np.matmul(deltas[l], net.weights[l], out=deltas[l - 1])
                 net.activation.backward(deltas[l - 1], zs[l - 1], acts[l])
         return net.output.loss(zs[last], acts[last + 1], labels)
+
+
+class NumpySteps:
+    """Training steps with NumPy: gather a batch, backpropagate it, let the optimiser step.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Buffers and the network to train (its parameters change in place).
+    opt : Optimizer
+        Steps ``ws.net.params`` with ``ws.grads``.
+    pixels : ndarray of uint8, shape (n, sizes[0])
+        The training images, never copied.
+    labels : ndarray of int, shape (n,)
+    """
+
+    name = "numpy"
+
+    def __init__(self, ws: Workspace, opt, pixels: np.ndarray, labels: np.ndarray):
+        self.ws, self.opt, self.pixels, self.labels = ws, opt, pixels, labels
+
+    def run(self, order: np.ndarray, shift_ids: np.ndarray | None, start: int, stop: int,
+            lrs) -> list[float]:
+        """Steps ``start`` to ``stop - 1`` of an epoch; return each step's batch-mean cost.
+
+        Step ``s`` trains on the images ``order[s*batch : (s+1)*batch]`` (shifted by
+        ``shift_ids`` of the same positions, when given) with learning rate ``lrs[s - start]``.
+        A step whose cost is not finite is not applied, and no step after it is run: its cost
+        is the last one returned.
+        """
+        ws, batch = self.ws, self.ws.batch_size
+        losses = []
+        for step, lr in zip(range(start, stop), lrs):
+            where = slice(step * batch, (step + 1) * batch)
+            index = order[where]
+            ws.load_batch(self.pixels, index, None if shift_ids is None else shift_ids[where])
+            loss = ws.gradient(len(index), self.labels[index])
+            losses.append(loss)
+            if not math.isfinite(loss):
+                break
+            self.opt.step(ws.net.params, ws.grads, lr)
+        return losses
 
 
 def shift_maps(image_shape: tuple[int, int], max_shift: int) -> np.ndarray:

@@ -127,3 +127,13 @@ def test_flipped_header_length(tmp_path):
 def test_saving_into_missing_folder(tmp_path):
     with pytest.raises(ModelFileError, match="does not exist"):
         save(Network(seed=1), tmp_path / "no" / "m.safetensors")
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """Not mkstemp's private 0600: what open() would give under this process's umask."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    path = save(Network(seed=1), tmp_path / "m.safetensors")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -1,0 +1,176 @@
+"""Every error the web API returns is JSON ``{"error": "one line a person can act on"}``.
+
+Validation errors keep FastAPI's status 422 but say in words which value is wrong, e.g.
+``pixels[3][5]: must be between 0 and 1, got 1.5; send brightness values (divide 0-255 by 255)``.
+Request bodies over :data:`~digitnet.web.schemas.MAX_BODY_BYTES` are refused with 413 before
+they are read in full.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import DigitnetError
+from .schemas import MAX_GRID, MIN_GRID
+
+__all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "BodySizeLimit"]
+
+
+class ApiError(Exception):
+    """An answer other than 2xx, with its status and one-line message."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with ``{"error": ...}``: ours, FastAPI's, Starlette's, and bugs."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return _error(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return _error(422, describe_validation_errors(exc.errors()))
+
+    @app.exception_handler(DigitnetError)
+    async def digitnet_error(request: Request, exc: DigitnetError):
+        return _error(422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not even text: the same as any unreadable JSON
+            return _error(422, "the body is not valid JSON (it is not UTF-8 text); send a JSON "
+                               "object such as {\"epochs\": 3}")
+        if exc.status_code == 404 and message == "Not Found":
+            message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
+                       "(documented at /docs)")
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = (f"{request.method} is not allowed on {request.url.path}"
+                       + (f"; use {allowed}" if allowed else ""))
+        return _error(exc.status_code, message, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception):
+        return _error(500, f"internal error ({type(exc).__name__}); this is a bug in digitnet, "
+                           "please report it with the request that caused it")
+
+
+def describe_validation_errors(errors) -> str:
+    """One line from pydantic's list of errors: the first, in words, and how many more."""
+    errors = sorted(errors, key=lambda e: e.get("type") != "missing")  # the most useful first
+    if not errors:
+        return "the request is not valid"
+    first = _describe(errors[0])
+    more = len(errors) - 1
+    return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def _where(loc) -> str:
+    parts = [p for p in loc if p not in ("body", "path", "query", "header")]
+    text = ""
+    for p in parts:
+        text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
+    return text
+
+
+def _describe(e: dict) -> str:
+    kind, loc, value = e.get("type", ""), e.get("loc", ()), e.get("input")
+    where = _where(loc)
+    scalar = isinstance(value, (int, float, str, bool)) and len(repr(value)) < 40
+    shown = repr(value) if scalar else None
+    in_pixels = bool(loc) and "pixels" in loc
+    if kind == "json_invalid":
+        return f"the body is not valid JSON ({e.get('ctx', {}).get('error', e.get('msg'))})"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and not where:
+        return "the body must be a JSON object such as {\"pixels\": [[0, 0.5, ...], ...]}"
+    if kind == "missing":
+        if where == "pixels" or where.startswith("pixels"):
+            return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
+        return f"{where or 'body'}: missing"
+    if kind == "extra_forbidden":
+        return f"{where}: not a field this request knows; remove it"
+    if in_pixels:
+        if kind == "finite_number":
+            return f"{where}: must be a finite number between 0 and 1, got NaN or infinity"
+        if kind in ("float_type", "float_parsing"):
+            got = shown or "a " + type(value).__name__
+            return f"{where}: must be a number between 0 and 1, got {got}"
+        if kind in ("greater_than_equal", "less_than_equal"):
+            return (f"{where}: must be between 0 and 1, got {shown}; send brightness values "
+                    "(divide 0-255 pixels by 255)")
+        if kind in ("too_short", "too_long", "list_type"):
+            items = "rows" if where == "pixels" else "values"
+            n = e.get("ctx", {}).get("actual_length")
+            got = f"got {n} {items}" if n is not None else f"got {shown or type(value).__name__}"
+            return (f"{where}: must be a list of {MIN_GRID} to {MAX_GRID} {items}, {got}; "
+                    "send a grid of rows of brightness values, such as 28 rows of 28")
+    msg = e.get("msg", "is not valid")
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    return f"{where or 'request'}: {msg}" + (f", got {shown}" if shown else "")
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413, JSON-shaped.
+
+    The body is read (at most ``limit`` bytes of it) before the app sees the request, then handed
+    on unchanged; a declared Content-Length over the limit is refused without reading anything.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send, int(declared))
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return await self._refuse(send, None)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, handed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal handed
+            if not handed:
+                handed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send, size: int | None):
+        got = f"{size:,} bytes" if size is not None else "more than that"
+        body = json.dumps({"error": f"the request body is too large: at most {self.limit:,} bytes "
+                                    f"({self.limit // (1024 * 1024)} MB), got {got}; send a "
+                                    "smaller image or grid"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

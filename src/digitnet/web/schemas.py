@@ -1,0 +1,167 @@
+"""The shapes of the web API's requests and responses, as pydantic models.
+
+FastAPI turns these into the OpenAPI schema served at ``/openapi.json`` and shown at ``/docs``,
+so every field is described here once. Layers are numbered as in :class:`digitnet.Network`:
+layer 0 is the first hidden layer (the video counts the input as layer 0), so ``layers[l]`` of a
+prediction, ``layers[l]`` of the model and ``/api/neuron/{l}/{j}`` all mean the same layer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Bounds on a drawn grid's height and width, in cells.
+MIN_GRID, MAX_GRID = 8, 1000
+#: Bounds on a training run started from the page.
+MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_SIZE = 20, 3, 128
+
+ACTIVATION_NAMES = ("sigmoid", "relu", "leaky_relu", "tanh")
+
+Brightness = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+Row = Annotated[list[Brightness], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx (and the rare 5xx) answer: one line saying what is wrong and what to do."""
+
+    error: str = Field(examples=["pixels[3][5]: must be a number between 0 and 1, got 1.5"])
+
+
+class PredictRequest(BaseModel):
+    """A drawing: rows of brightness values, 0 for background and 1 for ink (white on black,
+    as MNIST's digits are). Any height and width from 8 to 1000 cells; all rows the same length.
+    The server scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    pixels: Annotated[list[Row], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
+
+
+class LayerActivity(BaseModel):
+    """What one layer computed: its weighted inputs z = W a_prev + b and activations a = σ(z)."""
+
+    z: list[float]
+    a: list[float]
+
+
+class PredictResponse(BaseModel):
+    """The network's reading of a drawing, with every layer's activity."""
+
+    digit: int = Field(description="The most likely digit: the brightest output neuron.")
+    probabilities: list[float] = Field(description="One per output neuron, summing to 1.")
+    input: list[list[float]] = Field(
+        description="The 28x28 image the network saw after preprocessing, brightness 0..1.")
+    layers: list[LayerActivity] = Field(
+        description="One entry per layer after the input: the hidden layers, then the output.")
+    input_id: str = Field(
+        description="Names this input for GET /api/neuron/{layer}/{index}?input_id=... "
+                    "(the server remembers the last few hundred inputs).")
+    model_version: int = Field(description="Which served model answered; it grows by one each "
+                                           "time a training run from the page finishes.")
+
+
+class LayerInfo(BaseModel):
+    """One layer of weights: ``weights[j][i]`` connects neuron i of the layer before to neuron j."""
+
+    n_in: int
+    n_out: int
+    activation: str = Field(description="σ of this layer: the hidden activation, or the output "
+                                        "function (softmax or sigmoid) for the last layer.")
+    weights: list[list[float]] = Field(description="Shape (n_out, n_in), the video's W.")
+    biases: list[float] = Field(description="Shape (n_out,).")
+
+
+class ModelResponse(BaseModel):
+    """The served network: architecture, parameters and how it was trained."""
+
+    sizes: list[int] = Field(description="Neurons per layer, input first, e.g. [784, 16, 16, 10].")
+    activation: str
+    output: str
+    cost: str
+    parameters: int
+    parameter_breakdown: str
+    input_shape: list[int] | None = Field(
+        description="[28, 28] when the input layer is a square image, else null.")
+    layers: list[LayerInfo]
+    metadata: dict[str, Any] = Field(
+        description="Training configuration, per-epoch history, metrics and data fingerprint.")
+    source: str = Field(description="The model file served, or where the model came from.")
+    model_version: int
+
+
+class Term(BaseModel):
+    """One term w_i · a_i of a neuron's weighted sum."""
+
+    index: int = Field(description="Neuron i of the layer before (a pixel for the first layer).")
+    w: float
+    a_prev: float
+    product: float
+
+
+class NeuronActivity(BaseModel):
+    """What the neuron computes for one input: a = σ(w·a_prev + b)."""
+
+    input_id: str
+    weighted_sum: float = Field(description="w·a_prev, the sum of all the terms.")
+    z: float = Field(description="w·a_prev + b.")
+    a: float = Field(description="The neuron's activation σ(z) (for softmax, its share of e^z).")
+    top_terms: list[Term] = Field(description="The terms with the largest |w_i a_i|, largest "
+                                              "first (at most 8).")
+    n_terms: int
+
+
+class NeuronResponse(BaseModel):
+    """One neuron: its incoming weights, bias, and what it does for an input."""
+
+    layer: int
+    index: int
+    kind: Literal["hidden", "output"]
+    activation: str
+    bias: float
+    weights: list[float] = Field(description="Its incoming weights, one per neuron before it.")
+    image: list[list[float]] | None = Field(
+        description="What it looks for, as an image of the input: for the first hidden layer "
+                    "its weights laid out as 28x28; for deeper layers the effective template "
+                    "w_l W_(l-1) ... W_0, its weights multiplied back through the earlier layers "
+                    "(the straight-line view that ignores σ). Null when the input is not a "
+                    "square image.")
+    image_kind: Literal["weights", "effective_template"] | None
+    current: NeuronActivity | None = Field(
+        description="For the input named by input_id, or without it the last input predicted "
+                    "on this server; null when nothing has been predicted yet.")
+
+
+class TrainRequest(BaseModel):
+    """A short training run on the server's data, from fresh random weights."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(3, ge=1, le=MAX_EPOCHS, strict=True,
+                        description=f"Passes over the training images, 1 to {MAX_EPOCHS}.")
+    lr: float = Field(0.004, gt=0, le=1, allow_inf_nan=False, strict=True,
+                      description="Learning rate (the peak of a cosine schedule; Adam).")
+    activation: Literal[ACTIVATION_NAMES] = Field(  # type: ignore[valid-type]
+        "relu", description="The hidden layers' σ.")
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_HIDDEN_SIZE, strict=True)]] | None = Field(
+        None, max_length=MAX_HIDDEN_LAYERS,
+        description=f"Hidden layer sizes, e.g. [16, 16] (the video's); up to {MAX_HIDDEN_LAYERS} "
+                    f"layers of up to {MAX_HIDDEN_SIZE}. Default: those of the served model.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, strict=True,
+                      description="Seed for the initial weights, the split and the shuffling.")
+
+
+class TrainStatus(BaseModel):
+    """The current (or last) training run started from the page."""
+
+    state: Literal["idle", "running", "done", "failed", "cancelled"]
+    run_id: int = Field(description="Counts runs since the server started; 0 before the first.")
+    config: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list,
+                                          description="One record per finished epoch.")
+    message: str | None = Field(None, description="Why a run failed or was cancelled.")
+    events_url: str = "/api/train/events"

@@ -1,0 +1,259 @@
+"""Training runs started from the page: one at a time, in a background thread, streamed as events.
+
+:class:`Trainer` starts :func:`digitnet.train.train` in a thread with a :class:`Callback` that
+publishes what happens as events (``start``, ``progress``, ``epoch``, then one of ``done``,
+``failed``, ``cancelled``) into the run's :class:`EventLog`. The server streams a log to any
+number of browsers as server-sent events; a browser that connects late gets the run replayed
+from its start, one that reconnects resumes after the last event it saw.
+
+When a run finishes, ``on_done`` is called with the new network, which the server then serves.
+Until then predictions keep using the old network: the run trains its own copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Callable
+
+import numpy as np
+
+from ..errors import DigitnetError, TrainingInterrupted
+from ..network import Network
+from ..train import Callback, TrainConfig, train
+from .views import finite
+
+__all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen"]
+
+TERMINAL_EVENTS = ("done", "failed", "cancelled")
+#: The first layer's weight images are sent for at most this many neurons per epoch.
+MAX_WEIGHT_IMAGES = 64
+
+
+class TrainerBusy(DigitnetError):
+    """A training run is already going; only one runs at a time."""
+
+
+class EventLog:
+    """The events of one training run, appended by the training thread, read by the server.
+
+    Readers on the event loop wait with :meth:`wait`; :meth:`publish` wakes them thread-safely.
+    """
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+        self.events: list[tuple[str, dict]] = []
+        self._lock = threading.Lock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.events) and self.events[-1][0] in TERMINAL_EVENTS
+
+    def publish(self, kind: str, data: dict) -> None:
+        with self._lock:
+            self.events.append((kind, {"run_id": self.run_id, **data}))
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # that reader's loop is closed; it is gone
+                pass
+
+    def since(self, seen: int) -> list[tuple[int, str, dict]]:
+        """Events after the first ``seen``, as (sequence number from 1, kind, data)."""
+        with self._lock:
+            return [(i + 1, k, d) for i, (k, d) in enumerate(self.events[seen:], start=seen)]
+
+    async def wait(self, seen: int, timeout: float) -> None:
+        """Return when there are more than ``seen`` events, or after ``timeout`` seconds."""
+        event = asyncio.Event()
+        waiter = (asyncio.get_running_loop(), event)
+        with self._lock:
+            if len(self.events) > seen:
+                return
+            self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
+
+
+class _Publisher(Callback):
+    """Turns the training loop's callbacks into events; asks the loop to stop when cancelled."""
+
+    def __init__(self, log: EventLog, cancel: threading.Event, image_shape):
+        self.log, self.cancel, self.image_shape = log, cancel, image_shape
+        self.epochs = 0
+
+    def on_train_start(self, config, n_train, n_val, start_epoch):
+        self.epochs = config.epochs
+        self.log.publish("start", {"config": config.to_dict(), "n_train": n_train, "n_val": n_val})
+
+    def on_epoch_start(self, epoch, n_steps):
+        self._last = (0, 0.0)  # (step, summed loss) at the previous progress report
+
+    def on_progress(self, epoch, step, n_steps, loss):
+        # The loop reports the mean loss since the epoch began; the page plots the mean over
+        # the steps since the last report instead, which does not jump at each new epoch.
+        total = loss * step
+        last_step, last_total = self._last
+        self._last = (step, total)
+        recent = (total - last_total) / max(1, step - last_step)
+        self.log.publish("progress", {"epoch": epoch, "step": step, "n_steps": n_steps,
+                                      "loss": round(float(recent), 5),
+                                      "position": round(epoch - 1 + step / n_steps, 4)})
+
+    def on_epoch_end(self, epoch, record, network):
+        self.log.publish("epoch", {"epochs": self.epochs, **_json_record(record),
+                                   "weight_images": weight_images(network, self.image_shape)})
+
+    def should_stop(self) -> bool:
+        return self.cancel.is_set()
+
+
+class Trainer:
+    """Starts training runs, one at a time, and keeps the log of the latest.
+
+    Parameters
+    ----------
+    load_data : callable
+        Returns the training :class:`~digitnet.datasets.Dataset`; called in the training thread
+        on the first run (loading or downloading MNIST can take a while), then remembered.
+    on_done : callable
+        Called from the training thread with the trained :class:`Network`.
+    """
+
+    def __init__(self, load_data: Callable, on_done: Callable[[Network], None]):
+        self._load_data = load_data
+        self._data = None
+        self._on_done = on_done
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.log: EventLog | None = None
+        self.state = "idle"
+        self.message: str | None = None
+        self.config: TrainConfig | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, config: TrainConfig, image_shape) -> EventLog:
+        """Start a run in a background thread; raise :class:`TrainerBusy` if one is going."""
+        with self._lock:
+            if self.running:
+                raise TrainerBusy(f"training run {self.log.run_id} is still going; wait for it "
+                                  "to finish, or stop it with DELETE /api/train")
+            self._cancel.clear()
+            self.log = EventLog(self.log.run_id + 1 if self.log else 1)
+            self.state, self.message, self.config = "running", None, config
+            self._thread = threading.Thread(target=self._run, args=(config, self.log, image_shape),
+                                            name=f"digitnet-train-{self.log.run_id}", daemon=True)
+            self._thread.start()
+            return self.log
+
+    def status(self) -> tuple[str, str | None, TrainConfig | None, EventLog | None]:
+        """(state, message, config, log), read together."""
+        with self._lock:
+            return self.state, self.message, self.config, self.log
+
+    def cancel(self) -> bool:
+        """Ask the running run to stop at its next step; False if none is running."""
+        if not self.running:
+            return False
+        self._cancel.set()
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, config: TrainConfig, log: EventLog, image_shape) -> None:
+        try:
+            if self._data is None:
+                log.publish("loading", {"message": "loading the training images"})
+                self._data = self._load_data()
+            result = train(self._data, config, callback=_Publisher(log, self._cancel, image_shape),
+                           handle_signals=False)
+            net = result.network
+            with self._lock:  # readers of status() see "done" exactly when the new net is served
+                self._on_done(net)
+                self.state = "done"
+            log.publish("done", {"history": [_json_record(r) for r in result.history],
+                                 "val_accuracy": result.val_accuracy,
+                                 "seconds": round(result.seconds, 3),
+                                 "sizes": list(net.sizes)})
+        except TrainingInterrupted:
+            self._finish(log, "cancelled", "the run was stopped; the served model is unchanged")
+        except DigitnetError as e:
+            self._finish(log, "failed", f"training failed: {e}")
+        except Exception as e:  # a bug: still tell the browser rather than leave it waiting
+            self._finish(log, "failed", f"training failed unexpectedly ({e!r}); this is a bug")
+            raise
+
+    def _finish(self, log: EventLog, state: str, message: str) -> None:
+        with self._lock:
+            self.state, self.message = state, message
+        log.publish(state, {"message": message})
+
+
+# -- server-sent events -----------------------------------------------------------------------
+
+
+def last_seen(header: str | None, log: EventLog | None) -> int:
+    """How many of ``log``'s events a reconnecting browser has seen, from its Last-Event-ID
+    ("run:sequence"); 0 for a new browser or another run."""
+    if not header or log is None:
+        return 0
+    run, _, seq = header.partition(":")
+    if run == str(log.run_id) and seq.isdigit():
+        return min(int(seq), len(log.events))
+    return 0
+
+
+async def event_stream(log: EventLog | None, seen: int = 0):
+    """The server-sent events of ``log`` after the first ``seen``, as text, until the run ends.
+
+    Without a run, a single ``idle`` event. While nothing happens, a comment every 15 s keeps
+    proxies from closing the connection.
+    """
+    if log is None:
+        yield _sse("idle", {"run_id": 0, "message": "no training run yet; POST /api/train"}, None)
+        return
+    yield "retry: 2000\n\n"
+    while True:
+        for seq, kind, data in log.since(seen):
+            yield _sse(kind, data, f"{log.run_id}:{seq}")
+            seen = seq
+        if log.finished and seen >= len(log.events):
+            return
+        before = seen
+        await log.wait(seen, timeout=15)
+        if len(log.events) == before:
+            yield ": still training\n\n"
+
+
+def _sse(kind: str, data: dict, event_id: str | None) -> str:
+    head = f"id: {event_id}\n" if event_id else ""
+    return f"{head}event: {kind}\ndata: {json.dumps(finite(data), separators=(',', ':'))}\n\n"
+
+
+def weight_images(net: Network, image_shape) -> list[list[list[float]]] | None:
+    """The first layer's incoming weights as images, one per neuron (the first
+    :data:`MAX_WEIGHT_IMAGES`); None if the input is not a square image."""
+    if image_shape is None:
+        return None
+    w = net.weights[0][:MAX_WEIGHT_IMAGES]
+    return np.round(w, 3).reshape(len(w), *image_shape).tolist()
+
+
+def _json_record(record: dict) -> dict:
+    """A history record with floats rounded for sending."""
+    return {k: round(float(v), 6) if isinstance(v, (float, np.floating)) else v
+            for k, v in record.items()}

@@ -1,0 +1,155 @@
+"""The network as the page sees it: predictions, the model and single neurons as JSON-ready dicts.
+
+Numbers are rounded for sending (weights and activations to 5 decimals, probabilities to 6):
+far below what the page can show, and a response a third the size. Layers are numbered from 0
+at the first hidden layer, as ``Network.weights[l]`` is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from ..network import Network
+from .errors import ApiError
+
+__all__ = ["image_shape", "describe_prediction", "describe_model", "describe_neuron",
+           "effective_template", "dumps", "finite"]
+
+#: How many of a neuron's terms w_i a_i its description lists, largest first.
+TOP_TERMS = 8
+
+
+def image_shape(net: Network) -> tuple[int, int] | None:
+    """(28, 28) for 784 inputs: the input layer as a square image, if it is one."""
+    side = math.isqrt(net.sizes[0])
+    return (side, side) if side * side == net.sizes[0] else None
+
+
+def describe_prediction(net: Network, x: np.ndarray) -> dict:
+    """Digit, probabilities, the input as an image and every layer's z and a for one input.
+
+    ``x`` is one preprocessed input, shape (sizes[0],).
+    """
+    t = net.trace(x[None, :])
+    proba = net.output.probabilities(t.output)[0]
+    side = image_shape(net)
+    return {
+        "digit": int(np.argmax(t.output[0])),
+        "probabilities": rounded(proba, 6),
+        "input": rounded(x.reshape(side) if side else x[None, :], 4),
+        "layers": [{"z": rounded(z[0], 5), "a": rounded(a[0], 5)}
+                   for z, a in zip(t.zs, t.activations[1:])],
+    }
+
+
+def describe_model(net: Network, version: int, source: str) -> dict:
+    """Sizes, activations, parameter counts, metadata, and every weight and bias."""
+    last = len(net.weights) - 1
+    side = image_shape(net)
+    return {
+        "sizes": list(net.sizes), "activation": net.activation.name,
+        "output": net.output.name, "cost": net.output.cost,
+        "parameters": net.parameter_count, "parameter_breakdown": net.parameter_breakdown(),
+        "input_shape": list(side) if side else None,
+        "layers": [{"n_in": w.shape[1], "n_out": w.shape[0],
+                    "activation": net.output.name if l == last else net.activation.name,
+                    "weights": rounded(w, 5), "biases": rounded(b, 5)}
+                   for l, (w, b) in enumerate(zip(net.weights, net.biases))],
+        "metadata": finite(net.metadata), "source": source, "model_version": version,
+    }
+
+
+def describe_neuron(net: Network, layer: int, index: int,
+                    remembered: tuple[str, np.ndarray] | None) -> dict:
+    """Neuron ``index`` of ``layer``: weights, their image, bias, and what it does for an input.
+
+    ``remembered`` is (input_id, x) of the input to show z and a for, or None. Raises ApiError
+    404 for a layer or neuron the network does not have.
+    """
+    _check_neuron(net, layer, index)
+    output = layer == len(net.weights) - 1
+    w = net.weights[layer][index]
+    side = image_shape(net)
+    template = w if layer == 0 else effective_template(net, layer, index)
+    return {
+        "layer": layer, "index": index, "kind": "output" if output else "hidden",
+        "activation": net.output.name if output else net.activation.name,
+        "bias": _num(net.biases[layer][index]), "weights": rounded(w, 5),
+        "image": rounded(template.reshape(side), 5) if side else None,
+        "image_kind": None if side is None else "weights" if layer == 0 else "effective_template",
+        "current": None if remembered is None else _activity(net, layer, index, *remembered),
+    }
+
+
+def effective_template(net: Network, layer: int, index: int) -> np.ndarray:
+    """w_l[index] W_(l-1) ... W_0: the neuron's weights carried back to the input pixels.
+
+    This is the input pattern that raises the neuron's z the most if every σ in between were
+    the identity: a straight-line view of what a deeper neuron looks for. Shape (sizes[0],).
+    """
+    v = net.weights[layer][index].astype(np.float64)
+    for w in reversed(net.weights[:layer]):
+        v = v @ w
+    return v
+
+
+def _check_neuron(net: Network, layer: int, index: int) -> None:
+    n_layers = len(net.weights)
+    sizes = "-".join(map(str, net.sizes))
+    if not 0 <= layer < n_layers:
+        raise ApiError(404, f"layer {layer} does not exist: this {sizes} network has layers 0 to "
+                            f"{n_layers - 1} (0 is the first hidden layer; the input layer has "
+                            "no weights)")
+    n = net.sizes[layer + 1]
+    if not 0 <= index < n:
+        raise ApiError(404, f"neuron {index} does not exist: layer {layer} has {n} neurons, "
+                            f"0 to {n - 1}")
+
+
+def _activity(net: Network, layer: int, index: int, input_id: str, x: np.ndarray) -> dict:
+    """z = w·a_prev + b and a = σ(z) of one neuron for input ``x``, with its largest terms."""
+    t = net.trace(x[None, :])
+    a_prev, w = t.activations[layer][0], net.weights[layer][index]
+    products = w * a_prev
+    top = np.argsort(-np.abs(products), kind="stable")[:TOP_TERMS]
+    z = float(t.zs[layer][0, index])
+    return {
+        "input_id": input_id, "weighted_sum": _num(z - float(net.biases[layer][index])),
+        "z": _num(z), "a": _num(t.activations[layer + 1][0, index]),
+        "top_terms": [{"index": int(i), "w": _num(w[i]), "a_prev": _num(a_prev[i]),
+                       "product": _num(products[i])} for i in top],
+        "n_terms": int(len(w)),
+    }
+
+
+# -- numbers to JSON --------------------------------------------------------------------------
+
+
+def rounded(a, decimals: int) -> list:
+    """An array as nested lists of floats rounded to ``decimals``."""
+    return np.round(np.asarray(a, dtype=np.float64), decimals).tolist()
+
+
+def _num(v) -> float:
+    return round(float(v), 6)
+
+
+def finite(obj):
+    """A copy of a JSON-like value with NaN and infinity turned into None (JSON has neither)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return finite(obj.item())
+    return obj
+
+
+def dumps(body: dict) -> bytes:
+    """Compact JSON bytes (no NaN: pass NaN-bearing values through :func:`finite` first)."""
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()

@@ -1,0 +1,252 @@
+"""`digitnet predict` on real image files and folders, and every `digitnet show` picture."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitnet import Network, modelfile
+from digitnet.preprocess import to_mnist
+
+
+def as_user_file(digit: np.ndarray, path, scale: int = 9, at=(40, 60), photo: bool = False):
+    """Save a real digit as a user would have it: dark ink on a larger page (or a grey photo)."""
+    size = 28 * scale
+    ink = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC)) / 255
+    page = np.zeros((size + 120, size + 150))
+    page[at[0] : at[0] + size, at[1] : at[1] + size] = ink
+    if photo:
+        shade = 0.6 + 0.2 * np.linspace(0, 1, page.shape[1])[None, :]
+        gray = shade - page * (shade - 0.15) + np.random.default_rng(0).normal(0, 0.02, page.shape)
+        image = Image.fromarray(np.uint8(np.clip(gray, 0, 1)[..., None] * [255, 245, 225]), "RGB")
+    else:
+        image = Image.fromarray(np.uint8(np.round(255 * (1 - page))), "L")
+    image.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def folder(real_digit_images, tmp_path_factory):
+    """Ten real digits as user-style files in nested folders, in five formats; and their labels."""
+    images, labels = real_digit_images
+    root = tmp_path_factory.mktemp("photos")
+    (root / "b").mkdir()
+    (root / "a" / "deeper").mkdir(parents=True)
+    names = ["a/0.png", "a/1.jpg", "a/deeper/2.bmp", "a/deeper/3.webp", "b/4.gif", "b/5.png",
+             "b/6.jpeg", "c7.png", "c8.jpg", "c9.tiff"]
+    for i, (name, digit) in enumerate(zip(names, images)):
+        as_user_file(digit, root / name, photo=name.endswith((".jpg", ".jpeg")), at=(10 + 9 * i, 20))
+    (root / "notes.txt").write_text("not an image, and not looked at: wrong extension\n")
+    return root, sorted(names), labels
+
+
+@pytest.fixture(scope="module")
+def trained(run_module, digits_dir, tmp_path_factory):
+    """A model trained by `digitnet train` for 2 epochs on a folder of 3,000 real digits."""
+    out = tmp_path_factory.mktemp("show") / "m.safetensors"
+    result = run_module("train", "--data", digits_dir, "--epochs", "2", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_module():
+    from click.testing import CliRunner
+
+    from digitnet.cli import cli
+
+    return lambda *args: CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+# -- predict ----------------------------------------------------------------------------------
+
+
+def test_predict_walks_folders_in_order_and_reads_user_style_files(run_module, small_model, folder,
+                                                                   real_digit_images):
+    root, names, labels = folder
+    result = run_module("predict", small_model, root)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(root / n) for n in names]
+    read = [int(line.split(": ")[1].split()[0]) for line in lines]
+    digit_of = [int(n.split("/")[-1].lstrip("c")[0]) for n in names]  # names start with the digit
+    assert [int(labels[d]) for d in digit_of] == digit_of
+    # The files are read as the model reads the original 28x28 digits, mistakes and all.
+    net = modelfile.load(small_model)
+    on_originals = [int(net.predict(real_digit_images[0][d] / 255.0)) for d in digit_of]
+    assert sum(r == o for r, o in zip(read, on_originals)) >= 9, (read, on_originals)
+    assert sum(r == d for r, d in zip(read, digit_of)) >= 7, (read, digit_of)
+
+
+def test_predict_json_one_object_per_line(run_module, small_model, folder):
+    root, names, _ = folder
+    result = run_module("predict", small_model, root / "b", root / "c7.png", "--json")
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["file"] for o in objects] == [str(root / "b" / "4.gif"), str(root / "b" / "5.png"),
+                                            str(root / "b" / "6.jpeg"), str(root / "c7.png")]
+    for o in objects:
+        assert set(o) == {"file", "digit", "probabilities"}
+        assert len(o["probabilities"]) == 10 and sum(o["probabilities"]) == pytest.approx(1, abs=1e-4)
+        assert o["digit"] == int(np.argmax(o["probabilities"]))
+
+
+@pytest.mark.parametrize("top", [1, 4])
+def test_predict_top_k(run_module, small_model, folder, top):
+    root, _, _ = folder
+    result = run_module("predict", small_model, root / "c8.jpg", "--top", top)
+    assert result.exit_code == 0
+    listed = result.stdout.split("(")[1]
+    assert listed.count("%") == top
+
+
+def test_save_input_writes_what_the_network_saw(run_module, small_model, folder, tmp_path):
+    root, names, _ = folder
+    out = tmp_path / "seen"
+    result = run_module("predict", small_model, root / "a", "--save-input", out)
+    assert result.exit_code == 0, result.output
+    saved = sorted(p.name for p in out.iterdir())
+    assert saved == ["0.png", "1.png", "2.png", "3.png"]
+    with Image.open(out / "1.png") as seen:
+        assert seen.size == (28, 28) and seen.mode == "L"
+        pixels = np.asarray(seen) / 255
+    np.testing.assert_allclose(pixels, to_mnist(root / "a" / "1.jpg"), atol=1 / 255 + 1e-6)
+
+
+def test_save_input_keeps_same_named_files_apart(run_module, small_model, tmp_path,
+                                                 real_digit_images):
+    images, _ = real_digit_images
+    for sub, digit in (("x", images[1]), ("y", images[2])):
+        (tmp_path / sub).mkdir()
+        as_user_file(digit, tmp_path / sub / "digit.png")
+    result = run_module("predict", small_model, tmp_path / "x", tmp_path / "y",
+                        "--save-input", tmp_path / "seen")
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == ["digit-2.png", "digit.png"]
+
+
+def test_npy_arrays_still_work(run_module, small_model, real_digit_images, tmp_path):
+    images, labels = real_digit_images
+    np.save(tmp_path / "one.npy", images[0])
+    np.save(tmp_path / "many.npy", images[:3].reshape(3, 784).astype(np.float32) / 255)
+    result = run_module("predict", small_model, tmp_path / "one.npy", tmp_path / "many.npy", "--json")
+    assert result.exit_code == 0, result.output
+    files = [json.loads(line)["file"] for line in result.stdout.splitlines()]
+    assert files == [str(tmp_path / "one.npy")] + [f"{tmp_path / 'many.npy'}[{i}]" for i in range(3)]
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+
+
+def test_bad_files_are_reported_one_line_each_and_the_rest_read(run_module, small_model, folder,
+                                                                tmp_path, monkeypatch):
+    root, _, _ = folder
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a-text.png").write_text("hello\n")
+    (bad / "b-empty.jpg").write_bytes(b"")
+    Image.new("L", (200, 150), 255).save(bad / "c-blank.png")
+    (bad / "d-huge.png").write_bytes(_png_claiming(9000, 9000))
+    whole = io.BytesIO()
+    Image.open(root / "a" / "1.jpg").save(whole, "JPEG")
+    (bad / "e-cut.jpg").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 3])
+    (bad / "locked").mkdir()
+    (bad / "locked" / "inside.png").write_bytes(b"")
+    (tmp_path / "no-images").mkdir()
+    (tmp_path / "no-images" / "photo.heic").write_bytes(b"")
+    real_scandir = os.scandir
+
+    def scandir(path):  # the tests run as root, who can read any folder
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_module("predict", small_model, bad, root / "c7.png", tmp_path / "missing.png",
+                        tmp_path / "no-images")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith(f"{root / 'c7.png'}: ")  # the good one is read
+    errors = result.stderr.splitlines()
+    assert len(errors) == 8, errors
+    assert all(e.startswith("digitnet: error: ") for e in errors)
+    expected = [("a-text.png", "not an image"), ("b-empty.jpg", "the file is empty (0 bytes)"),
+                ("c-blank.png", "no digit found: the image is blank"),
+                ("d-huge.png", "81 megapixels), over the 40-megapixel limit"),
+                ("e-cut.jpg", "truncated"), ("locked", "cannot read this folder (permission denied)"),
+                ("missing.png", "no such file or folder"),
+                ("no-images", "no image files in this folder (looked for .png, .jpg")]
+    for line, (name, message) in zip(errors, expected):
+        assert name in line and message in line, line
+
+
+# -- show -------------------------------------------------------------------------------------
+
+
+SHOW = [
+    ("weights", []), ("weights", ["--layer", "3"]), ("network", ["IMAGE"]), ("saliency", ["IMAGE"]),
+    ("dream", ["--digit", "3"]), ("history", []),
+    ("confusion", ["--data", "DATA"]), ("mistakes", ["--data", "DATA", "--split", "val"]),
+]
+
+
+@pytest.mark.parametrize("kind, extra", SHOW)
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_every_show_command_writes_a_picture(run_module, trained, digits_dir, folder, tmp_path,
+                                             kind, extra, suffix):
+    root, _, _ = folder
+    args = [str(root / "b" / "5.png") if a == "IMAGE" else digits_dir if a == "DATA" else a
+            for a in extra]
+    out = tmp_path / f"{kind}{suffix}"
+    result = run_module("show", kind, trained, *args, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"Saved {out}"
+    data = out.read_bytes()
+    if suffix == ".png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(out) as picture:
+            assert min(picture.size) >= 200
+    else:
+        assert data.lstrip().startswith(b"<?xml") and b"<svg" in data[:1000]
+
+
+def test_show_refuses_an_unknown_picture_type_before_working(run_module, trained, tmp_path):
+    result = run_module("show", "dream", trained, "--out", tmp_path / "dream.jpg")
+    assert result.exit_code == 2
+    assert "Invalid value for '--out'" in result.stderr
+    assert "unknown picture type '.jpg'; give a file name ending in .png or .svg" in result.stderr
+    assert not (tmp_path / "dream.jpg").exists()
+
+
+def test_show_history_of_a_model_without_history(run_module, tmp_path):
+    plain = tmp_path / "plain.safetensors"
+    modelfile.save(Network(seed=0), plain)
+    result = run_module("show", "history", plain, "--out", tmp_path / "h.png")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("digitnet: error: ")
+    assert "plain.safetensors: has no training history" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_show_network_of_a_blank_image_says_so(run_module, trained, tmp_path):
+    Image.new("RGB", (120, 90), "white").save(tmp_path / "empty.png")
+    result = run_module("show", "network", trained, tmp_path / "empty.png", "--out", tmp_path / "n.png")
+    assert result.exit_code == 1
+    assert "empty.png: no digit found: the image is blank" in result.stderr
+
+
+def test_show_weights_of_a_layer_that_does_not_exist(run_module, trained, tmp_path):
+    result = run_module("show", "weights", trained, "--layer", "4", "--out", tmp_path / "w.png")
+    assert result.exit_code == 1
+    assert "layer must be between 1 (the first hidden layer) and 3 (the output layer)" in result.stderr

@@ -1,0 +1,105 @@
+"""A real ``digitnet serve`` process and Debian's Chromium driven by Playwright.
+
+Needs ``apt-get install -y chromium`` and ``pip install playwright`` (Playwright's own browser
+download is not used). Screenshots go to test-artifacts/e2e/ in the repository (git-ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digitnet import idx, modelfile
+from digitnet.train import PRESETS, train
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def e2e_model(mnist, tmp_path_factory):
+    """The default recipe, 4 epochs on 12,000 real digits (about 94% accurate), saved."""
+    result = train(mnist.subset(slice(0, 12000), "train"), PRESETS["default"].replace(epochs=4),
+                   handle_signals=False)
+    path = tmp_path_factory.mktemp("e2e-model") / "model.safetensors"
+    modelfile.save(result.network, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def e2e_data_dir(mnist, tmp_path_factory):
+    """An MNIST-format folder of 3,000 real digits for training runs started from the page."""
+    folder = tmp_path_factory.mktemp("e2e-data")
+    part = slice(12000, 15000)
+    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.images[part])
+    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
+    return folder
+
+
+@contextlib.contextmanager
+def serving(model: Path, data_dir: Path, log: Path):
+    """``digitnet serve MODEL --port 0`` in a subprocess: the URL it prints; stopped with Ctrl-C."""
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
+             "--data", str(data_dir)],
+            stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+    line = proc.stdout.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
+    if not match:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"digitnet serve did not start: {line!r} {log.read_text()}")
+    yield match.group(1)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("digitnet serve did not stop within 20 s of Ctrl-C")
+    assert proc.returncode == 0, log.read_text()
+
+
+@pytest.fixture(scope="session")
+def server_url(e2e_model, e2e_data_dir, tmp_path_factory):
+    """The server the drawing tests use; nothing trains on it, so its network stays the same."""
+    with serving(e2e_model, e2e_data_dir, tmp_path_factory.mktemp("serve") / "stderr.txt") as url:
+        yield url
+
+
+@pytest.fixture
+def training_server_url(e2e_model, e2e_data_dir, tmp_path):
+    """A server of its own for a test that trains (and so replaces the served network)."""
+    with serving(e2e_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium (the browser tests need it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,410 @@
+"""digitnet.preprocess: any image of a digit -> MNIST's 28x28, on real MNIST digits."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitnet import datasets
+from digitnet.errors import ImageError
+from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, to_mnist
+
+
+@pytest.fixture(scope="module")
+def digits(mnist):
+    """Twenty real MNIST digits, two of each class, uint8 (20, 28, 28), and their labels."""
+    picks = [int(i) for d in range(10) for i in np.flatnonzero(mnist.labels == d)[5:7]]
+    return mnist.images[picks], mnist.labels[picks]
+
+
+def on_paper(digit: np.ndarray, scale: int = 8, page=(360, 420), at=(70, 30)) -> np.ndarray:
+    """A real digit as dark ink on white paper: scaled up, placed off-centre on a page (uint8)."""
+    big = np.asarray(Image.fromarray(digit).resize((28 * scale, 28 * scale), Image.Resampling.BICUBIC))
+    page_ = np.zeros(page, np.uint8)
+    page_[at[0] : at[0] + big.shape[0], at[1] : at[1] + big.shape[1]] = big
+    return 255 - page_
+
+
+def encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def similar(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of two 28x28 images, allowing either to move by up to one pixel."""
+    return max(np.corrcoef(np.roll(a, (dy, dx), (0, 1)).ravel(), b.ravel())[0, 1]
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def check_mnist_like(x: np.ndarray) -> None:
+    assert x.shape == (28, 28) and x.dtype == np.float32
+    assert x.min() >= 0 and x.max() == pytest.approx(1.0)
+    rows, cols = np.arange(28), np.arange(28)
+    mass = x.sum()
+    assert abs(x.sum(axis=1) @ rows / mass - 14) <= 0.75
+    assert abs(x.sum(axis=0) @ cols / mass - 14) <= 0.75
+
+
+# -- MNIST's own digits -----------------------------------------------------------------------
+
+
+def test_an_mnist_digit_comes_back_almost_unchanged(digits):
+    images, _ = digits
+    for d in images:
+        x = to_mnist(d)
+        check_mnist_like(x)
+        assert np.abs(x - d / 255).mean() < 0.03  # MNIST's digits are already prepared this way
+
+
+def test_dark_ink_on_a_large_page_is_found_inverted_cropped_and_centred(digits):
+    images, _ = digits
+    for d in images:
+        x = to_mnist(on_paper(d))
+        check_mnist_like(x)
+        assert similar(x, to_mnist(d)) > 0.85
+        lit = np.argwhere(x > 0.05)  # the page is gone: only the digit, about 20x20, is left
+        assert (lit.max(axis=0) - lit.min(axis=0) + 1).max() <= 22
+
+
+# -- formats and modes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"])
+def test_every_common_file_format(digits, fmt):
+    d = digits[0][4]
+    data = encode(Image.fromarray(on_paper(d)), fmt)
+    x = to_mnist(data)
+    check_mnist_like(x)
+    assert similar(x, to_mnist(d)) > 0.85
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P", "1", "CMYK", "I;16", "I", "F"])
+def test_pixel_modes(digits, mode):
+    d = digits[0][2]
+    paper = on_paper(d)
+    if mode == "I;16":
+        image = Image.fromarray(paper.astype(np.uint16) * 257)
+    elif mode == "I":
+        image = Image.fromarray(paper.astype(np.int32) * 257)
+    elif mode == "F":
+        image = Image.fromarray(paper.astype(np.float32) / 255)
+    else:
+        image = Image.fromarray(paper).convert(mode)
+    x = to_mnist(image)
+    check_mnist_like(x)
+    assert similar(x, to_mnist(d)) > (0.75 if mode == "1" else 0.85)  # "1" is dithered
+
+
+def test_sixteen_bit_png_file(digits, tmp_path):
+    d = digits[0][6]
+    path = tmp_path / "deep.png"
+    Image.fromarray(on_paper(d).astype(np.uint16) * 257).save(path)
+    with Image.open(path) as stored:
+        assert stored.mode.startswith("I")
+    assert similar(to_mnist(path), to_mnist(d)) > 0.85
+
+
+@pytest.mark.parametrize("stroke", ["black", "white"])
+def test_transparent_background_counts_as_background(digits, stroke):
+    """Strokes on a transparent canvas, in either colour, the hidden pixels black or white."""
+    d = digits[0][8]
+    ink = np.asarray(Image.fromarray(d).resize((224, 224), Image.Resampling.BICUBIC))
+    rgba = np.zeros((300, 260, 4), np.uint8)
+    level = 0 if stroke == "black" else 255
+    rgba[..., :3] = 255 - level  # colour under the transparent parts: the opposite shade
+    rgba[40:264, 20:244, :3] = level
+    rgba[40:264, 20:244, 3] = ink
+    x = to_mnist(encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    assert similar(x, to_mnist(d)) > 0.85
+
+
+def test_paper_with_a_transparent_margin(digits):
+    d = digits[0][10]
+    rgba = np.zeros((400, 400, 4), np.uint8)
+    rgba[20:380, 20:380, :3] = on_paper(d)[:360, :360, None]
+    rgba[20:380, 20:380, 3] = 255
+    x = to_mnist(Image.fromarray(rgba, "RGBA"))
+    assert similar(x, to_mnist(d)) > 0.85
+
+
+def test_animated_gif_uses_its_first_frame(digits):
+    (first, second), labels = digits[0][[0, 18]], digits[1][[0, 18]]
+    assert labels[0] != labels[1]
+    frames = [Image.fromarray(on_paper(first)), Image.fromarray(on_paper(second))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    x = to_mnist(buffer.getvalue())
+    assert similar(x, to_mnist(first)) > 0.85
+    assert similar(x, to_mnist(first)) > similar(x, to_mnist(second)) + 0.1
+
+
+def test_exif_orientation_of_a_phone_photo_is_applied(digits):
+    d = digits[0][12]
+    upright = Image.fromarray(on_paper(d))
+    # Stored sideways with orientation 6 ("rotate 90° clockwise to view"), as phones do.
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    x = to_mnist(encode(stored, "JPEG", exif=exif.tobytes(), quality=95))
+    assert similar(x, to_mnist(d)) > 0.85
+
+
+def test_every_kind_of_source_gives_the_same_result(digits, tmp_path):
+    d = digits[0][14]
+    image = Image.fromarray(on_paper(d))
+    path = tmp_path / "digit.png"
+    image.save(path)
+    expected = to_mnist(path)
+    with open(path, "rb") as f:
+        from_file_object = to_mnist(f)
+    for result in (to_mnist(str(path)), to_mnist(path.read_bytes()), from_file_object,
+                   to_mnist(image), to_mnist(np.asarray(image)),
+                   to_mnist(np.asarray(image) / 255.0)):
+        np.testing.assert_allclose(result, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("layout", ["rgb-uint8", "rgba-float", "gray-bool", "gray-uint16",
+                                    "gray-int64", "hw1"])
+def test_numpy_arrays(digits, layout):
+    d = digits[0][16]
+    paper = on_paper(d)
+    if layout == "rgb-uint8":
+        a = np.repeat(paper[..., None], 3, axis=2)
+    elif layout == "rgba-float":
+        a = np.concatenate([np.repeat(paper[..., None], 3, axis=2) / 255,
+                            np.ones(paper.shape + (1,))], axis=2)
+    elif layout == "gray-bool":
+        a = paper > 128
+    elif layout == "gray-uint16":
+        a = paper.astype(np.uint16) * 257
+    elif layout == "gray-int64":
+        a = paper.astype(np.int64)  # plain integers 0..255, as np.array([[0, 255, ...]]) makes
+    else:
+        a = paper[..., None]
+    assert similar(to_mnist(a), to_mnist(d)) > (0.75 if layout == "gray-bool" else 0.85)
+
+
+def test_a_canvas_drawn_white_on_black_in_floats(digits):
+    """What the web page sends: (H, W) floats in [0, 1], light strokes on black."""
+    d = digits[0][1]
+    canvas = 1 - on_paper(d, scale=10, page=(280, 280), at=(0, 0)).astype(np.float64) / 255
+    x = to_mnist(canvas)
+    check_mnist_like(x)
+    assert similar(x, to_mnist(d)) > 0.9
+
+
+def test_huge_images_are_shrunk_before_the_work(digits):
+    """A 5,000 x 4,000 scan (20 megapixels) is read, and the digit found in it."""
+    d = digits[0][3]
+    page = np.full((4000, 5000), 255, np.uint8)
+    page[1000:3800, 2000:4800] = 255 - np.asarray(Image.fromarray(d).resize((2800, 2800)))
+    gray, _ = read_image(page)
+    assert max(gray.shape) <= 800
+    assert similar(to_mnist(page), to_mnist(d)) > 0.85
+
+
+# -- noise, lighting, specks ------------------------------------------------------------------
+
+
+def test_photo_with_grey_paper_noise_and_a_lighting_gradient(digits, rng):
+    images, _ = digits
+    for d in images[::4]:
+        ink = 1 - on_paper(d, scale=10, page=(420, 380), at=(100, 50)) / 255.0
+        h, w = ink.shape
+        shade = 0.45 + 0.35 * np.linspace(0, 1, w)[None, :] + 0.1 * np.linspace(0, 1, h)[:, None]
+        photo = shade - ink * (shade - 0.12) + rng.normal(0, 0.03, ink.shape)
+        rgb = np.clip(photo[..., None] * [1.0, 0.95, 0.85], 0, 1)
+        data = encode(Image.fromarray((rgb * 255).astype(np.uint8), "RGB"), "JPEG", quality=80)
+        assert similar(to_mnist(data), to_mnist(d)) > 0.85
+
+
+def test_a_stray_speck_far_from_the_digit_is_ignored(digits):
+    d = digits[0][5]
+    paper = on_paper(d, scale=8, page=(400, 500), at=(40, 40))
+    paper[350:356, 450:456] = 0  # a dot of ink in the far corner
+    assert similar(to_mnist(paper), to_mnist(d)) > 0.85
+
+
+# -- refusing bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shade", [0, 128, 255])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_blank_image_is_refused_not_guessed(shade, fmt):
+    data = encode(Image.new("L", (300, 200), shade), fmt)
+    with pytest.raises(ImageError, match=r"blank\.png: no digit found: the image is blank"):
+        to_mnist(data, name="blank.png")
+
+
+def test_blank_paper_photographed_with_noise_is_refused(rng):
+    paper = 0.7 + 0.1 * np.linspace(0, 1, 400)[None, :] + rng.normal(0, 0.03, (300, 400))
+    data = encode(Image.fromarray((np.clip(paper, 0, 1) * 255).astype(np.uint8)), "JPEG")
+    with pytest.raises(ImageError, match="no digit found"):
+        to_mnist(data)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height but which holds one row of pixel data."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1))) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width, height", [(8000, 6000), (30000, 30000)])
+def test_images_over_40_megapixels_are_refused_before_decoding(tmp_path, width, height):
+    """The file holds almost no pixel data: decoding it would fail as truncated, not as large."""
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(width, height))
+    assert width * height > MAX_PIXELS
+    with pytest.raises(ImageError, match=r"bomb\.png: the image is .*40-megapixel limit"):
+        to_mnist(path)
+
+
+def test_a_large_array_is_refused_too():
+    with pytest.raises(ImageError, match="megapixel"):
+        to_mnist(np.broadcast_to(np.uint8(0), (7000, 6000)))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF"])
+def test_a_truncated_file_names_the_file(digits, tmp_path, fmt):
+    data = encode(Image.fromarray(on_paper(digits[0][0])), fmt)
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageError, match=rf"cut\.{fmt.lower()}: .*(truncated|corrupt)"):
+        to_mnist(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, this is text\n", b"\x89PNG\r\n\x1a\n"])
+def test_not_an_image(tmp_path, content):
+    path = tmp_path / "notes.png"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=r"notes\.png: (not an image|the file is empty|.*truncated)"):
+        to_mnist(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        to_mnist(tmp_path / "nothing.png")
+    with pytest.raises(ImageError, match="is a folder"):
+        to_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros((5, 5, 5, 5)), "array of shape"),
+    (np.full((30, 30), 3.0), "expected floats in"),
+    (np.full((30, 30), 70_000), "pixel values run from 70000 to 70000"),
+    (np.full((30, 30), np.nan), "NaN"),
+    (np.zeros((30, 30), complex), "dtype"),
+    (np.zeros((0, 30)), "empty"),
+])
+def test_bad_arrays(array, message):
+    with pytest.raises(ImageError, match=message):
+        to_mnist(array)
+
+
+def test_an_unsupported_object():
+    with pytest.raises(ImageError, match="cannot read a dict"):
+        to_mnist({"pixels": 1})
+
+
+# -- walking folders --------------------------------------------------------------------------
+
+
+def test_image_files_recurses_sorted_by_extension(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "deeper").mkdir(parents=True)
+    for name in ["b/2.PNG", "a/deeper/1.jpg", "a/0.webp", "notes.txt", "z.gif", ".hidden.png",
+                 "model.safetensors"]:
+        (tmp_path / name).write_bytes(b"")
+    found = [p.relative_to(tmp_path).as_posix() for p in image_files(tmp_path)]
+    assert found == ["a/0.webp", "a/deeper/1.jpg", "b/2.PNG", "z.gif"]
+    assert ".png" in IMAGE_EXTENSIONS and ".jpeg" in IMAGE_EXTENSIONS
+
+
+def test_an_unreadable_folder_is_reported_and_the_rest_walked(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "3.png").write_bytes(b"")
+    real_scandir = os.scandir
+
+    def scandir(path):  # the tests run as root, who can read any folder
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = list(image_files(tmp_path))
+    assert isinstance(items[0], ImageError) and "locked: cannot read this folder (permission denied)" in str(items[0])
+    assert items[1].name == "3.png"
+
+
+# -- the check the maintainers run: user-style files, same accuracy ---------------------------
+
+
+def user_style_file(digit: np.ndarray, kind: int, rng: np.random.Generator) -> bytes:
+    """A real digit as a user would have it, in one of four kinds of file.
+
+    0: dark ink on white paper, PNG; 1: the same as JPEG; 2: an RGB photo of grey paper with a
+    lighting gradient and sensor noise, JPEG; 3: the same photo as PNG. Each digit is scaled up
+    6 to 12 times (168 to 336 pixels) and placed at a random spot on a larger page.
+    """
+    scale = int(rng.integers(6, 13))
+    size = 28 * scale
+    ink = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC)) / 255.0
+    h, w = size + int(rng.integers(40, 240)), size + int(rng.integers(40, 240))
+    page = np.zeros((h, w))
+    y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    page[y : y + size, x : x + size] = ink
+    if kind < 2:
+        image = Image.fromarray(np.round((1 - page) * 255).astype(np.uint8), "L")
+    else:
+        paper, dark = rng.uniform(0.55, 0.85), rng.uniform(0.05, 0.25)
+        angle = rng.uniform(0, 2 * np.pi)
+        yy, xx = np.mgrid[0:h, 0:w]
+        light = 0.15 * (np.cos(angle) * xx / w + np.sin(angle) * yy / h - 0.5)
+        gray = paper + light - page * (paper - dark)
+        rgb = gray[..., None] * np.array([1.0, 0.97, 0.9]) + rng.normal(0, 0.03, (h, w, 3))
+        image = Image.fromarray(np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
+    if kind in (1, 2):
+        return encode(image, "JPEG", quality=int(rng.integers(75, 96)))
+    return encode(image, "PNG", compress_level=1)
+
+
+@pytest.fixture(scope="module")
+def held_out_model(mnist):
+    """A default-recipe network trained for 4 epochs on 6,000 real digits, and 600 it never saw."""
+    from digitnet.train import PRESETS, train
+
+    train_part, val_part = datasets.train_val_split(mnist, 0.1, seed=3)
+    result = train(train_part.subset(slice(0, 6000)), PRESETS["default"].replace(epochs=4),
+                   handle_signals=False)
+    return result.network, val_part.subset(slice(0, 600))
+
+
+@pytest.mark.slow
+def test_user_style_files_are_read_as_well_as_the_original_digits(held_out_model):
+    net, held_out = held_out_model
+    rng = np.random.default_rng(2024)
+    originals = held_out.images.astype(np.float32) / 255
+    accuracy_original = float(np.mean(net.predict(originals) == held_out.labels))
+
+    prepared = np.stack([to_mnist(user_style_file(d, i % 4, rng))
+                         for i, d in enumerate(held_out.images)])
+    correct = net.predict(prepared) == held_out.labels
+    accuracy_files = float(np.mean(correct))
+
+    assert len(held_out) >= 500 and accuracy_original > 0.85
+    assert abs(accuracy_files - accuracy_original) <= 0.015, (
+        f"originals {accuracy_original:.2%}, user-style files {accuracy_files:.2%} "
+        f"(by kind: {[f'{correct[k::4].mean():.2%}' for k in range(4)]})")

@@ -1,0 +1,234 @@
+"""digitnet.viz: every picture renders headless, and the numbers behind them are right."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+from digitnet import modelfile, viz
+from digitnet.errors import ConfigError, ModelFileError
+from digitnet.network import Network
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@pytest.fixture(scope="module")
+def net(small_model):
+    """The default-recipe network trained for 3 epochs on 3,000 real digits."""
+    return modelfile.load(small_model)
+
+
+@pytest.fixture(scope="module")
+def held_out(mnist):
+    """200 real digits from the end of the prefix (the small model trained on a stratified draw)."""
+    return mnist.images[-200:], mnist.labels[-200:]
+
+
+def is_png(data: bytes) -> bool:
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+
+
+def is_svg(data: bytes) -> bool:
+    return data.lstrip().startswith(b"<?xml") and b"<svg" in data[:1000] and len(data) > 2000
+
+
+def texts(fig: Figure) -> str:
+    """Every piece of text in a figure, joined (titles, labels, annotations)."""
+    return "\n".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text")))
+
+
+# -- every figure, PNG and SVG ----------------------------------------------------------------
+
+
+def all_figures(net, held_out):
+    images, labels = held_out
+    x = images[0]
+    return {
+        "weights": lambda: viz.weights_figure(net),
+        "weights-layer-2": lambda: viz.weights_figure(net, layer=2),
+        "network": lambda: viz.network_figure(net, x),
+        "confusion": lambda: viz.confusion_figure(net, images, labels, title="small"),
+        "mistakes": lambda: viz.mistakes_figure(net, images, labels, n=12),
+        "history": lambda: viz.history_figure(net.metadata["history"], title="small"),
+        "saliency": lambda: viz.saliency_figure(net, x),
+        "dream": lambda: viz.dream_figure(net, [3, 5]),
+    }
+
+
+@pytest.mark.parametrize("kind", ["weights", "weights-layer-2", "network", "confusion", "mistakes",
+                                  "history", "saliency", "dream"])
+def test_each_figure_renders_as_png_and_svg(net, held_out, kind):
+    fig = all_figures(net, held_out)[kind]()
+    assert isinstance(fig, Figure)
+    assert is_png(viz.figure_bytes(fig, "png"))
+    assert is_svg(viz.figure_bytes(fig, "svg"))
+
+
+def test_save_figure_writes_by_extension_and_refuses_others(net, tmp_path):
+    fig = viz.weights_figure(net)
+    assert is_png(viz.save_figure(fig, tmp_path / "w.png").read_bytes())
+    assert is_svg(viz.save_figure(fig, tmp_path / "w.SVG").read_bytes())
+    with pytest.raises(ConfigError, match=r"w\.jpg: unknown picture type '\.jpg'; .*\.png or \.svg"):
+        viz.save_figure(fig, tmp_path / "w.jpg")
+    with pytest.raises(ConfigError, match="no extension"):
+        viz.save_figure(fig, tmp_path / "w")
+    assert not (tmp_path / "w.jpg").exists()
+
+
+def test_pictures_are_made_without_pyplot_or_a_display(tmp_path):
+    """No pyplot, no GUI: even with a GUI backend requested and no display, pictures render."""
+    code = ("import sys, numpy as np\n"
+            "from digitnet import viz\n"
+            "from digitnet.network import Network\n"
+            "net = Network(seed=0)\n"
+            f"viz.save_figure(viz.network_figure(net, np.zeros(784)), {str(tmp_path / 'n.png')!r})\n"
+            "assert 'matplotlib.pyplot' not in sys.modules\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(MPLBACKEND="TkAgg", PYTHONPATH=str(SRC) + os.pathsep + env.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert is_png((tmp_path / "n.png").read_bytes())
+
+
+def test_viz_is_the_only_module_that_imports_matplotlib():
+    users = [p.name for p in (SRC / "digitnet").rglob("*.py")
+             if "matplotlib" in p.read_text(encoding="utf-8") and p.name != "viz.py"]
+    assert users == []
+
+
+# -- weights and templates --------------------------------------------------------------------
+
+
+def test_weights_figure_has_a_tile_per_neuron_with_its_bias(net):
+    fig = viz.weights_figure(net)
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 16
+    first = images[0].images[0]
+    np.testing.assert_allclose(first.get_array(), net.weights[0][0].reshape(28, 28), rtol=1e-6)
+    low, high = first.get_clim()
+    assert low == pytest.approx(-high)  # centred at 0: black means "does not matter"
+    assert f"bias {net.biases[0][0]:+.2f}" in texts(fig)
+
+
+def test_deeper_layers_are_labelled_as_approximate_templates(net):
+    fig = viz.weights_figure(net, layer=3)
+    assert len([ax for ax in fig.axes if ax.images]) == 10
+    words = texts(fig)
+    assert "APPROXIMATE" in words and "W3 · W2 · W1" in words and "digit 9" in words
+
+
+def test_effective_templates_are_the_product_of_the_weight_matrices():
+    net = Network((784, 12, 7, 5, 10), activation="tanh", seed=3)
+    w1, w2, w3, w4 = (w.astype(np.float64) for w in net.weights)
+    np.testing.assert_array_equal(viz.effective_templates(net, 1), w1)
+    np.testing.assert_allclose(viz.effective_templates(net, 2), w2 @ w1, rtol=1e-12)
+    np.testing.assert_allclose(viz.effective_templates(net, 4),
+                               np.linalg.multi_dot([w4, w3, w2, w1]), rtol=1e-10)
+    # Row by row, as the sum over paths it is: template[j, i] = Σ_k w2[j, k] w1[k, i].
+    t = viz.effective_templates(net, 2)
+    assert t[4, 300] == pytest.approx(sum(w2[4, k] * w1[k, 300] for k in range(12)))
+    for bad in (0, 5):
+        with pytest.raises(ConfigError, match="layer must be between 1"):
+            viz.effective_templates(net, bad)
+
+
+# -- the network diagram ----------------------------------------------------------------------
+
+
+def test_network_diagram_marks_the_winner_and_draws_only_the_strongest_links(net, held_out):
+    x = held_out[0][0]
+    fig = viz.network_figure(net, x, max_links=120)
+    circles = [p for p in fig.axes[0].patches if isinstance(p, Circle)]
+    assert len(circles) == 16 + 16 + 10 + 1  # every neuron, and a ring around the winner
+    lines = fig.axes[0].lines
+    assert 0 < len(lines) <= 120 + 16 * 16 + 16 * 10  # strongest pixel links, then all others
+    winner = int(np.argmax(net.predict_proba(x)))
+    assert f"reads a {winner}" in texts(fig)
+
+
+def test_network_diagram_works_for_any_architecture():
+    wide = Network((784, 100, 40, 10), activation="sigmoid", seed=1)
+    x = np.random.default_rng(0).uniform(0, 1, 784)
+    fig = viz.network_figure(wide, x, max_links=50)
+    circles = [p for p in fig.axes[0].patches if isinstance(p, Circle)]
+    assert len(circles) == 32 + 32 + 10 + 1  # wide layers show their 32 most active
+    assert len(fig.axes[0].lines) <= 3 * 50
+    assert "32 most active\nof 100 neurons" in texts(fig)
+    assert is_png(viz.figure_bytes(fig))
+
+
+# -- saliency and dreams ----------------------------------------------------------------------
+
+
+def finite_difference_gradient(net: Network, x: np.ndarray, digit: int, eps: float = 1e-6):
+    """∂z_digit/∂x by central differences, all 784 pixels in one batch."""
+    steps = np.eye(784) * eps
+    z_plus = net.trace(x + steps).zs[-1][:, digit]
+    z_minus = net.trace(x - steps).zs[-1][:, digit]
+    return (z_plus - z_minus) / (2 * eps)
+
+
+@pytest.mark.parametrize("activation, output", [("relu", "softmax"), ("sigmoid", "softmax"),
+                                                ("tanh", "sigmoid"), ("leaky_relu", "softmax")])
+def test_saliency_is_the_gradient_of_the_output_z(held_out, activation, output):
+    net = Network((784, 20, 12, 10), activation=activation, output=output, seed=5, dtype=np.float64)
+    x = held_out[0][7].reshape(-1) / 255.0
+    gradient, digit = viz.saliency(net, x)
+    assert digit == net.predict(x)
+    expected = finite_difference_gradient(net, x, digit)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-5, atol=1e-7)
+    other, _ = viz.saliency(net, x, digit=(digit + 1) % 10)
+    np.testing.assert_allclose(other, finite_difference_gradient(net, x, (digit + 1) % 10),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_saliency_of_the_trained_model_matches_finite_differences(net, held_out):
+    x = held_out[0][3].reshape(-1) / 255.0
+    gradient, digit = viz.saliency(net, x)
+    expected = finite_difference_gradient(net.astype(np.float64), x, digit)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("digit", [0, 5, 8])
+def test_dream_excites_its_digit_within_the_limits(net, digit):
+    x = viz.dream(net, digit, seed=1, max_norm=9.0)
+    start = np.random.default_rng(1).uniform(0, 0.1, 784)  # where the ascent began
+    p_start, p_dream = net.predict_proba(start)[digit], net.predict_proba(x)[digit]
+    assert p_dream > p_start and p_dream > 0.9
+    assert net.forward(x)[digit] > net.forward(start)[digit]
+    assert x.min() >= 0 and x.max() <= 1 and np.linalg.norm(x) <= 9.0 + 1e-9
+    np.testing.assert_array_equal(x, viz.dream(net, digit, seed=1, max_norm=9.0))
+
+
+def test_dream_with_sigmoid_outputs_and_bad_arguments():
+    net = Network((784, 16, 10), activation="sigmoid", output="sigmoid", seed=2)
+    x = viz.dream(net, 4, steps=100)
+    assert net.predict_proba(x)[4] > net.predict_proba(np.full(784, 0.05))[4]
+    with pytest.raises(ConfigError, match="digit must be between 0 and 9"):
+        viz.dream(net, 10)
+    with pytest.raises(ConfigError, match="steps"):
+        viz.dream(net, 1, steps=0)
+
+
+# -- history ----------------------------------------------------------------------------------
+
+
+def test_history_figure_plots_every_recorded_epoch(net):
+    history = net.metadata["history"]
+    fig = viz.history_figure(history)
+    loss_ax = fig.axes[0]
+    assert [list(line.get_xdata()) for line in loss_ax.lines] == [[1, 2, 3]] * 2
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), [r["train_loss"] for r in history])
+
+
+def test_missing_history_is_a_clear_error():
+    with pytest.raises(ModelFileError, match="plain.safetensors: has no training history"):
+        viz.history_figure([], title="plain.safetensors")
