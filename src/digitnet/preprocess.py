@@ -294,10 +294,16 @@ def _extract_ink(gray: np.ndarray, name: str) -> np.ndarray:
     Returns an array of the shape of ``gray``; raises ImageError if there is no ink.
     """
     sharp = gray
-    blurred = min(gray.shape) >= 64
+    flat = _uniform_border(gray)
+    blurred = flat is None and min(gray.shape) >= 64
     if blurred:
         gray = _smooth(gray)  # averages sensor noise away; 1 pixel is nothing at 20x20 ...
-    background = _fit_background(gray)
+    if flat is not None:
+        # A drawing or a clean digital image (the web page's canvas): not one pixel of its
+        # border differs, so the background is that value, with no surface to fit.
+        background = np.float32(flat)
+    else:
+        background = _fit_background(gray)
     residual = gray - background
     noise = _noise(residual)
 
@@ -318,6 +324,12 @@ def _extract_ink(gray: np.ndarray, name: str) -> np.ndarray:
             ink = np.zeros_like(ink)
             ink[region] = _stretch(residual[region], _noise(residual), name)
     return ink
+
+
+def _uniform_border(gray: np.ndarray) -> float | None:
+    """The value of the image's outermost pixels if they are all the same, else None."""
+    ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float(ring[0]) if np.all(ring == ring[0]) else None
 
 
 def _stretch(ink: np.ndarray, noise: float, name: str) -> np.ndarray:
