@@ -53,3 +53,18 @@ def small_model(mnist_small, tmp_path_factory):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def locked_folders(monkeypatch):
+    """Make folders named "locked" unreadable: the tests run as root, who can read any folder."""
+    import os
+
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)

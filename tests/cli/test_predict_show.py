@@ -151,7 +151,7 @@ def _png_claiming(width: int, height: int) -> bytes:
 
 
 def test_bad_files_are_reported_one_line_each_and_the_rest_read(run_module, small_model, folder,
-                                                                tmp_path, monkeypatch):
+                                                                tmp_path, locked_folders):
     root, _, _ = folder
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -166,14 +166,6 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_read(run_module, smal
     (bad / "locked" / "inside.png").write_bytes(b"")
     (tmp_path / "no-images").mkdir()
     (tmp_path / "no-images" / "photo.heic").write_bytes(b"")
-    real_scandir = os.scandir
-
-    def scandir(path):  # the tests run as root, who can read any folder
-        if str(path).endswith("locked"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
     result = run_module("predict", small_model, bad, root / "c7.png", tmp_path / "missing.png",
                         tmp_path / "no-images")
     assert result.exit_code == 1

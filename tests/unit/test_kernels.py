@@ -160,6 +160,11 @@ def test_engine_choice(digits):
     assert isinstance(make_steps(ws, opt, pixels, labels, "numpy"), NumpySteps)
     with pytest.raises(ConfigError, match="unknown engine 'fast'"):
         make_steps(ws, opt, pixels, labels, "fast")
+    # wide layers: "auto" leaves them to NumPy's BLAS; "compiled" still runs them
+    wide = Network((784, 300, 10), seed=0)
+    wide_opt, wide_ws = optimizers.SGD(wide.parameter_count), Workspace(wide, 32)
+    assert isinstance(make_steps(wide_ws, wide_opt, pixels, labels), NumpySteps)
+    assert isinstance(make_steps(wide_ws, wide_opt, pixels, labels, "compiled"), CompiledSteps)
     # float64 networks (gradient checks) only run on the NumPy path
     net64 = Network((784, 16, 10), seed=0, dtype=np.float64)
     opt64 = optimizers.SGD(net64.parameter_count, dtype=np.float64)
@@ -228,7 +233,7 @@ def test_one_thread_or_two_give_the_same_bytes(digits):
     rng = np.random.default_rng(6)
     order, shift_ids = rng.permutation(len(labels)), rng.integers(0, 9, len(labels))
     results = []
-    for threads in (1, 2, None):  # None: chosen by speed, call by call
+    for threads in (1, 2):
         net, opt, ws, lr = build("sigmoid", "softmax", OPTIMIZERS["adam+decay"], batch=30, shift=1)
         steps = CompiledSteps(ws, opt, pixels, labels, threads=threads)
         losses_ = []
@@ -236,6 +241,6 @@ def test_one_thread_or_two_give_the_same_bytes(digits):
             stop = min(start + 3, 34)
             losses_ += steps.run(order, shift_ids, start, stop, [lr] * (stop - start))
         results.append((net.params.tobytes(), opt.m.tobytes(), opt.v.tobytes(), losses_))
-    assert results[0] == results[1] == results[2]
+    assert results[0] == results[1]
     with pytest.raises(ConfigError, match="threads must be 1 or 2"):
         CompiledSteps(ws, opt, pixels, labels, threads=4)
