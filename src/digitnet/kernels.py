@@ -2,8 +2,9 @@
 
 The NumPy path (:class:`digitnet.workspace.NumpySteps`: :meth:`Workspace.load_batch`,
 :meth:`Workspace.gradient`, then the optimiser's ``step``) is the readable reference. At the
-video's batch sizes a step of the 784-16-16-10 network is only about 20 microseconds of
-arithmetic, but NumPy spends about 100 on the overhead of the ~40 array operations it takes. So
+video's batch sizes a step of the 784-16-16-10 network is little arithmetic, and NumPy spends
+most of its time on the overhead of the ~40 array operations a step takes (at batch 32, about
+250 microseconds a step on the benchmark machine, against about 60 for the C step). So
 digitnet also ships the same step written in C (``_kernel.c``, built when digitnet is installed
 on a machine with a C compiler): :class:`CompiledSteps` hands it the network, the optimiser's
 state and the buffers once, then runs up to a few dozen steps per call.
@@ -15,16 +16,14 @@ with the engine it started with when you need bit-identical results.
 
 Which one runs is the ``engine`` of :func:`digitnet.train.train` (``digitnet train --engine``):
 ``"auto"`` (the default: compiled when the library was built and the run fits it: float32, a
-built-in activation, output and optimiser), ``"compiled"`` (an error if it cannot be used) or
-``"numpy"``.
+built-in activation, output and optimiser, and no layer wider than :data:`WIDEST_LAYER`),
+``"compiled"`` (an error if it cannot be used) or ``"numpy"``.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
-import os
-import time
 
 import numpy as np
 
@@ -32,9 +31,15 @@ from . import activations, losses, optimizers
 from .errors import ConfigError
 from .workspace import NumpySteps, Workspace
 
-__all__ = ["ENGINES", "available", "unavailable_reason", "CompiledSteps", "make_steps"]
+__all__ = ["ENGINES", "WIDEST_LAYER", "available", "unavailable_reason", "CompiledSteps",
+           "make_steps"]
 
 ENGINES = ("auto", "compiled", "numpy")
+
+#: "auto" uses the kernel for networks whose layers after the input have at most this many
+#: neurons. Its matrix products are written for narrow layers; for wide ones (784-1024-1024-10)
+#: NumPy's BLAS, with its cache blocking, is about twice as fast (bench/results/speed.md).
+WIDEST_LAYER = 256
 
 try:
     from . import _kernel
@@ -76,15 +81,6 @@ def available() -> bool:
     return _lib is not None
 
 
-def available_cores() -> int:
-    """1 or 2: how many threads the compiled steps use by default (2 if this process has 2 cores)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return 2 if cores >= 2 else 1
-
-
 def unavailable_reason(ws: Workspace, opt: optimizers.Optimizer) -> str | None:
     """Why :class:`CompiledSteps` cannot run this network and optimiser, or None if it can."""
     net = ws.net
@@ -115,18 +111,18 @@ class CompiledSteps:
         Its state arrays are updated in place and its ``steps`` counter advanced.
     pixels : ndarray of uint8, shape (n, sizes[0])
     labels : ndarray of intp, shape (n,)
-    threads : int, optional
-        1, or 2 to share the first layer's work (nearly all of it) with a second thread; the
-        result is the same, bit for bit. By default, when this process may use two cores, both
-        are tried and the faster is kept, tried again now and then: a second thread halves
-        the big products on an idle machine, but when other programs keep the other core busy,
-        waiting for it costs more than it saves.
+    threads : int
+        1 (the default), or 2 to share the first layer's work (nearly all of it) with a second
+        thread; the result is the same, bit for bit. On the 2-core machine the benchmarks ran on
+        a second thread made no step faster (its two cores seem to share one core's arithmetic
+        units), and while other programs keep a core busy, waiting for it made steps several
+        times slower; so training uses one.
     """
 
     name = "compiled"
 
     def __init__(self, ws: Workspace, opt: optimizers.Optimizer, pixels: np.ndarray,
-                 labels: np.ndarray, threads: int | None = None):
+                 labels: np.ndarray, threads: int = 1):
         reason = unavailable_reason(ws, opt)
         if reason:
             raise ConfigError(reason)
@@ -168,11 +164,10 @@ class CompiledSteps:
             eps=getattr(opt, "eps", 0.0),
             velocity=address(getattr(opt, "velocity", None)),
             m=address(getattr(opt, "m", None)), v=address(getattr(opt, "v", None)),
-            threads=threads or 1,
+            threads=threads,
         )
-        if threads not in (None, 1, 2):
+        if threads not in (1, 2):
             raise ConfigError(f"threads must be 1 or 2, got {threads}")
-        self._chooser = _ThreadChooser() if threads is None and available_cores() == 2 else None
         self._run_ref = ctypes.byref(self._run)
 
     def run(self, order: np.ndarray, shift_ids: np.ndarray | None, start: int, stop: int,
@@ -199,39 +194,11 @@ class CompiledSteps:
                 raise ValueError(f"shift_ids must be a contiguous intp array of values "
                                  f"0..{self._n_shifts - 1}")
             shift_address = shift_ids.ctypes.data
-        if self._chooser:
-            self._run.threads = self._chooser.next()
-            started = time.perf_counter()
         done = _lib.digitnet_steps(self._run_ref, order.ctypes.data, shift_address, n, start, stop,
                                    self._lrs.ctypes.data, self.opt.steps, self._losses.ctypes.data)
-        if self._chooser:
-            self._chooser.record(self._run.threads, (time.perf_counter() - started) / done)
         losses_ = self._losses[:done].tolist()
         self.opt.steps += done - (0 if math.isfinite(losses_[-1]) else 1)
         return losses_
-
-
-class _ThreadChooser:
-    """1 or 2 threads, whichever has been faster per step lately; the other is re-tried every
-    ``probe_every`` calls, as other programs come and go. (Both give the same bytes.)"""
-
-    def __init__(self, probe_every: int = 32):
-        self.probe_every = probe_every
-        self.seconds = {2: None, 1: None}  # recent seconds per step
-        self.calls = 0
-
-    def next(self) -> int:
-        self.calls += 1
-        untried = [t for t, s in self.seconds.items() if s is None]
-        if untried:
-            return untried[0]
-        best = min(self.seconds, key=self.seconds.get)
-        return 3 - best if self.calls % self.probe_every == 0 else best
-
-    def record(self, threads: int, seconds_per_step: float) -> None:
-        old = self.seconds[threads]
-        self.seconds[threads] = (seconds_per_step if old is None
-                                 else 0.5 * old + 0.5 * seconds_per_step)
 
 
 def make_steps(ws: Workspace, opt: optimizers.Optimizer, pixels: np.ndarray, labels: np.ndarray,
@@ -239,6 +206,7 @@ def make_steps(ws: Workspace, opt: optimizers.Optimizer, pixels: np.ndarray, lab
     """The step runner for ``engine`` ("auto", "compiled" or "numpy"); see the module docstring."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if engine == "numpy" or (engine == "auto" and unavailable_reason(ws, opt)):
+    if engine == "numpy" or (engine == "auto" and (unavailable_reason(ws, opt)
+                                                   or max(ws.net.sizes[1:]) > WIDEST_LAYER)):
         return NumpySteps(ws, opt, pixels, labels)
     return CompiledSteps(ws, opt, pixels, labels)
