@@ -2,8 +2,9 @@
 
     pip install -e '.[bench]'                                  # torch==2.13.0 and scikit-learn
     apt-get install dataset-fashion-mnist                      # the full Fashion-MNIST files
-    python bench/speed.py --out bench/results/speed            # about 12 minutes on 2 cores
-    python bench/speed.py --quick --out bench/results/speed-quick   # a subset, about 2 minutes
+    python bench/speed.py --peer-threads 1 --out bench/results/speed   # about 20 minutes, 2 cores
+    python bench/speed.py --quick --out bench/results/speed-quick      # a subset, about 5 minutes
+    python bench/speed.py --out bench/results/speed --plot docs/images # the pictures
 
 Every contender trains the same network (784-16-16-10 unless said otherwise, softmax output
 with cross-entropy) on the same images with the same settings, starting from the same initial
@@ -22,7 +23,8 @@ Each run is its own process, so the peak memory column is the whole process's (r
 wait4), imports, data and all. Contenders are interleaved: every round runs each contender once
 per configuration, in an order that rotates between rounds; the first epoch of every run is a
 warm-up and is dropped; the tables give the median over the remaining epochs of all rounds.
-Each framework uses its default threads. Results: ``OUT.json`` (every epoch of every run) and
+Each framework uses its default threads unless ``--peer-threads N`` says otherwise (digitnet
+uses one). Results: ``OUT.json`` (every epoch of every run) and
 ``OUT.md`` (the tables); ``--plot DIR`` draws docs/images/speed-*.png from the JSON.
 """
 
@@ -540,10 +542,12 @@ def markdown(meta: dict, records: list[dict]) -> str:
         lines.append(f"| {optimizer} | {batch} | {fmt_s(row['digitnet']['s_per_epoch'])} | "
                      f"{LABELS[peer]} | {fmt_s(row[peer]['s_per_epoch'])} | {ratio:.3f} | "
                      f"≤ {limit} | {'yes' if ratio <= limit else '**no**'} |")
-    acc_rows, mem = [], []
+    acc_rows, numpy_rows, mem = [], [], []
     for key, row in summary.items():
         if key[0] == "training" and key[2] == "fashion" and "digitnet" in row and "pytorch" in row:
             acc_rows.append(100 * (row["digitnet"]["accuracy"] - row["pytorch"]["accuracy"]))
+            if "numpy" in row:
+                numpy_rows.append(100 * (row["numpy"]["accuracy"] - row["pytorch"]["accuracy"]))
         if key[0] == "training" and key[2] == "fashion" and "digitnet" in row:
             mem.append(row["digitnet"]["peak_mib"])
     if acc_rows:
@@ -551,7 +555,13 @@ def markdown(meta: dict, records: list[dict]) -> str:
         lines += ["", f"Same learning: over the {len(acc_rows)} Fashion-MNIST configurations, "
                   f"digitnet's test accuracy minus PyTorch's ranges from {min(acc_rows):+.2f} to "
                   f"{max(acc_rows):+.2f} points (target: within ±{ACCURACY_TARGET_POINTS}; "
-                  f"{'met' if abs(worst) <= ACCURACY_TARGET_POINTS else '**not met**'})."]
+                  f"{'met' if abs(worst) <= ACCURACY_TARGET_POINTS else '**not met**'}); "
+                  f"equal to 0.01 point in {sum(abs(d) < 0.01 for d in acc_rows)} of them."]
+        if numpy_rows:
+            lines += [f"For scale: the plain NumPy loop, the same algorithm again, minus PyTorch: "
+                      f"from {min(numpy_rows):+.2f} to {max(numpy_rows):+.2f} points. Float "
+                      "rounding differs between any two implementations, and over thousands of "
+                      "steps at a high learning rate it grows into differences of this size."]
     if mem:
         lines += [f"Peak memory of `digitnet train` on the 60,000 images: at most {max(mem):.0f} MiB "
                   f"(target ≤ {MEMORY_TARGET_MIB} MiB; "
@@ -700,6 +710,10 @@ def plot(records: list[dict], folder: Path) -> list[Path]:
             ax.plot(xs, ys, "o-", label=LABELS[n], color=colors[n])
         ax.set_xscale("log")
         ax.set_yscale("log")
+        if table == "width":
+            widths = sorted({k[6][1] for k in summary if k[0] == "scaling" and k[1] == "width"})
+            ax.set_xticks(widths, [str(w) for w in widths])
+            ax.minorticks_off()
         ax.set_xlabel(xlabel)
         ax.set_ylabel("seconds per epoch")
         ax.spines[["top", "right"]].set_visible(False)
@@ -715,7 +729,7 @@ def plot(records: list[dict], folder: Path) -> list[Path]:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="bench/results/speed", help="Path stem for .json and .md.")
-    p.add_argument("--quick", action="store_true", help="A small subset (about 2 minutes).")
+    p.add_argument("--quick", action="store_true", help="A small subset (about 5 minutes).")
     p.add_argument("--plot", metavar="DIR", help="Draw speed-*.png into DIR from OUT.json and stop.")
     p.add_argument("--only", metavar="NAMES",
                    help="Comma-separated contenders to run (digitnet, digitnet-numpy, pytorch, "

@@ -394,14 +394,21 @@ def test_a_training_run_streams_epochs_and_then_serves_the_new_network(client):
     assert [k for k, _, _ in events(client, {"Last-Event-ID": "1:3"})] == kinds[3:]
 
 
-def test_predictions_stay_right_while_a_run_is_training(web_model_path, mnist, held_out):
+def test_predictions_stay_right_while_a_run_is_training(web_model_path, mnist, held_out,
+                                                        monkeypatch):
     """The served network answers, unchanged, while another one trains beside it."""
+    import functools
+
     from fastapi.testclient import TestClient
 
-    from digitnet.web import create_app
+    from digitnet.train import train
+    from digitnet.web import create_app, training
 
+    # 20 epochs of 24,345 digits on the NumPy path (a few seconds even on a fast machine), so
+    # the run is still going while the test asks its questions.
+    monkeypatch.setattr(training, "train", functools.partial(train, engine="numpy"))
     images, labels = held_out
-    app = create_app(web_model_path, data=mnist)  # 20 epochs of 24,345 digits: a long run
+    app = create_app(web_model_path, data=mnist)
     with TestClient(app) as client:
         expected = [client.post("/api/predict", json={"pixels": grid(im)}).json()
                     for im in images[:40]]
