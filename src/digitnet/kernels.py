@@ -37,9 +37,10 @@ __all__ = ["ENGINES", "WIDEST_LAYER", "available", "unavailable_reason", "Compil
 ENGINES = ("auto", "compiled", "numpy")
 
 #: "auto" uses the kernel for networks whose layers after the input have at most this many
-#: neurons. Its matrix products are written for narrow layers; for wide ones (784-1024-1024-10)
-#: NumPy's BLAS, with its cache blocking, is about twice as fast (bench/results/speed.md).
-WIDEST_LAYER = 256
+#: neurons. Its matrix products are written for narrow layers (at 784-64-64-10 it trains twice
+#: as fast as plain NumPy); from about 784-256-256-10 on, NumPy's BLAS, which blocks the
+#: products for the caches, is as fast or faster (bench/results/speed.md, scaling table).
+WIDEST_LAYER = 128
 
 try:
     from . import _kernel
