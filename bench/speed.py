@@ -35,7 +35,6 @@ import gzip
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -236,7 +235,7 @@ def run_digitnet_library(spec, x, y, xt, yt):
     """digitnet through its Python API (the scaling runs, on subsets of the images)."""
     import numpy as np
     from digitnet.datasets import Dataset
-    from digitnet.train import TrainConfig, evaluate, train
+    from digitnet.train import evaluate, train
 
     data = Dataset(x.reshape(-1, 28, 28), y.astype(np.uint8), name="bench", split="train",
                    source="bench")

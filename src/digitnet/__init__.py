@@ -20,7 +20,6 @@ from .errors import DigitnetError  # noqa: E402
 from .modelfile import load, save  # noqa: E402
 from .network import Network, Trace  # noqa: E402
 from .train import PRESETS, TrainConfig, TrainResult, evaluate  # noqa: E402
-from .train import train as _train  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -20,7 +20,7 @@ import numpy as np
 from . import __version__, datasets, modelfile
 from .errors import DigitnetError, DivergenceError, TrainingInterrupted
 from .network import Network
-from .train import PRESETS, Callback, TrainConfig, evaluate, train
+from .train import PRESETS, Callback, evaluate, train
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 EXIT_INTERRUPTED = 130

@@ -25,7 +25,6 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 

@@ -17,7 +17,7 @@ import pytest
 from digitnet import datasets
 from digitnet.datasets import Dataset, DatasetSpec, FileSpec
 from digitnet.errors import ChecksumError, ConfigError, DataError
-from digitnet.idx import read_images, read_labels, write_idx
+from digitnet.idx import write_idx
 
 # <repo root>/../shared/data, as CI lays it out (tests/unit/this_file -> parents[2] is the root).
 PREFIX = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist-train-prefix"
