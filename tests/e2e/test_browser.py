@@ -232,3 +232,22 @@ def test_every_control_has_a_name_and_a_focus_stop(open_page):
                                   "(document.activeElement)"))
     assert {"pad", "upload", "epochs", "lr", "activation", "hidden", "train"} <= reached
     assert "neuron" in reached  # one stop for the whole network diagram
+
+
+def test_the_api_documentation_renders_with_no_internet(browser, server_url, artifacts):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    off, errors = [], []
+    page.on("request", lambda r: r.url.startswith(server_url) or r.url.startswith("data:")
+            or r.url.startswith("blob:" + server_url) or off.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server_url + "/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+        text = page.inner_text("body")
+        page.screenshot(path=artifacts / "api-docs.png")
+    finally:
+        context.close()
+    assert off == [] and errors == []
+    for endpoint in ("/api/predict", "/api/model", "/api/neuron/{layer}/{index}", "/api/train"):
+        assert endpoint in text

@@ -38,6 +38,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,6 +48,7 @@ from ..network import Network
 from ..train import PRESETS
 from . import schemas, views
 from .errors import ApiError, BodySizeLimit, describe_validation_errors, install_error_handlers
+from .fastpath import FastPredict, well_formed_drawing
 from .training import Trainer, TrainerBusy, event_stream, last_seen
 
 __all__ = ["create_app"]
@@ -167,14 +169,28 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
         trainer.cancel()
         await asyncio.to_thread(trainer.join, 10)
 
-    app = FastAPI(
-        title="digitnet", version=__version__, lifespan=lifespan,
+    # FastAPI's /docs loads Swagger UI from a CDN; fastapi-offline serves the same files from
+    # its package, so the documentation works with no internet. No /redoc: ReDoc fetches its
+    # logo from the web whatever it is given.
+    app = FastAPIOffline(
+        static_url="/static/docs", redoc_url=None, title="digitnet", version=__version__, lifespan=lifespan,
         description="Draw a digit and watch the network from 3Blue1Brown's \"But what is a neural "
                     "network?\" read it. Layers are numbered from 0 at the first hidden layer. "
                     "Every error is JSON {\"error\": \"...\"}.",
     )
     app.state.served, app.state.trainer = served, trainer
     install_error_handlers(app)
+
+    def answer(x: np.ndarray) -> bytes:
+        """The predict endpoint's response body for one preprocessed input."""
+        net, version = served.current
+        body = views.describe_prediction(net, x)
+        body.update(input_id=served.remember(x), model_version=version)
+        return views.dumps(body)
+
+    # Added first, so it runs inside BodySizeLimit, which has read the body by then.
+    app.add_middleware(FastPredict, answer=lambda pixels: answer(_to_input(pixels, "the drawing")),
+                       inline_pixels=INLINE_PIXELS)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
 
     @app.get("/", include_in_schema=False)
@@ -196,10 +212,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
             x = await run_in_threadpool(_to_input, image, name)
         else:
             x = _to_input(image, name)
-        net, version = served.current
-        body = views.describe_prediction(net, x)
-        body.update(input_id=served.remember(x), model_version=version)
-        return Response(views.dumps(body), media_type="application/json")
+        return Response(answer(x), media_type="application/json")
 
     @app.get("/api/model", response_model=schemas.ModelResponse, tags=["the network"])
     async def model_info():
@@ -288,16 +301,20 @@ async def _read_image(request: Request):
     and what to call it in error messages."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json" or ctype.endswith("+json"):
-        try:
-            grid = schemas.PredictRequest.model_validate_json(await request.body()).pixels
-        except ValidationError as e:
-            raise ApiError(422, describe_validation_errors(e.errors())) from None
-        widths = {len(row) for row in grid}
-        if len(widths) > 1:
-            bad = next(i for i, row in enumerate(grid) if len(row) != len(grid[0]))
-            raise ApiError(422, f"pixels: every row must have the same length; row 0 has "
-                                f"{len(grid[0])} values, row {bad} has {len(grid[bad])}")
-        return np.asarray(grid, dtype=np.float32), "the drawing"
+        raw = await request.body()
+        pixels = well_formed_drawing(raw)
+        if pixels is None:  # something is wrong with it: let the schema say what
+            try:
+                grid = schemas.PredictRequest.model_validate_json(raw).pixels
+            except ValidationError as e:
+                raise ApiError(422, describe_validation_errors(e.errors())) from None
+            widths = {len(row) for row in grid}
+            if len(widths) > 1:
+                bad = next(i for i, row in enumerate(grid) if len(row) != len(grid[0]))
+                raise ApiError(422, f"pixels: every row must have the same length; row 0 has "
+                                    f"{len(grid[0])} values, row {bad} has {len(grid[bad])}")
+            pixels = np.asarray(grid, dtype=np.float32)
+        return pixels, "the drawing"
     if ctype == "multipart/form-data":
         try:
             form = await request.form(max_files=1, max_fields=10,

@@ -7,10 +7,10 @@ at the first hidden layer, as ``Network.weights[l]`` is.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
+import orjson
 
 from ..network import Network
 from .errors import ApiError
@@ -36,12 +36,18 @@ def describe_prediction(net: Network, x: np.ndarray) -> dict:
     t = net.trace(x[None, :])
     proba = net.output.probabilities(t.output)[0]
     side = image_shape(net)
+    # Every layer's z and a rounded in one pass: a call per small array would cost more than
+    # the numbers themselves, and this runs for every prediction the page asks for.
+    flat = rounded(np.concatenate([v[0] for z, a in zip(t.zs, t.activations[1:]) for v in (z, a)]), 5)
+    layers, start = [], 0
+    for n in net.sizes[1:]:
+        layers.append({"z": flat[start : start + n], "a": flat[start + n : start + 2 * n]})
+        start += 2 * n
     return {
-        "digit": int(np.argmax(t.output[0])),
+        "digit": int(proba.argmax()),
         "probabilities": rounded(proba, 6),
         "input": rounded(x.reshape(side) if side else x[None, :], 4),
-        "layers": [{"z": rounded(z[0], 5), "a": rounded(a[0], 5)}
-                   for z, a in zip(t.zs, t.activations[1:])],
+        "layers": layers,
     }
 
 
@@ -128,9 +134,12 @@ def _activity(net: Network, layer: int, index: int, input_id: str, x: np.ndarray
 # -- numbers to JSON --------------------------------------------------------------------------
 
 
-def rounded(a, decimals: int) -> list:
-    """An array as nested lists of floats rounded to ``decimals``."""
-    return np.round(np.asarray(a, dtype=np.float64), decimals).tolist()
+def rounded(a, decimals: int) -> np.ndarray:
+    """An array rounded to ``decimals``, ready for :func:`dumps` (which writes it as nested
+    lists). Kept in float32, the network's own precision: its shortest decimal form is the
+    rounded number, and orjson writes a float32 array without making a Python float of each
+    value."""
+    return np.round(np.asarray(a, dtype=np.float32), decimals)
 
 
 def _num(v) -> float:
@@ -151,5 +160,9 @@ def finite(obj):
 
 
 def dumps(body: dict) -> bytes:
-    """Compact JSON bytes (no NaN: pass NaN-bearing values through :func:`finite` first)."""
-    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    """Compact JSON bytes; NumPy arrays and scalars are written as numbers and nested lists.
+
+    JSON has no NaN or infinity: orjson would write them as null, so pass values that may hold
+    them through :func:`finite` first (the network's own numbers are finite).
+    """
+    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)

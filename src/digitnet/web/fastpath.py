@@ -1,0 +1,112 @@
+"""The page's predictions, answered without the web framework's per-request machinery.
+
+The drawing page asks for a prediction every time a stroke changes, and a classroom of pages
+at once is many requests a second. FastAPI's routing, dependency solving and pydantic
+validation cost more CPU than the network itself, so a well-formed JSON drawing is answered
+by :class:`FastPredict`, an ASGI middleware, straight away. Anything else (an upload, a malformed
+or invalid body, a drawing too large to preprocess on the event loop) goes on to the FastAPI
+route, which answers it, or says what is wrong, exactly as documented at ``/docs``. Both paths
+preprocess and describe through the same functions, so their answers are the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import orjson
+
+from . import schemas
+from .errors import ApiError
+
+__all__ = ["FastPredict", "well_formed_drawing"]
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def well_formed_drawing(raw: bytes) -> np.ndarray | None:
+    """The grid of a valid ``{"pixels": [[...], ...]}`` body as float32, or None if it is not
+    one (then :class:`schemas.PredictRequest` validates it, to name what is wrong).
+
+    orjson and NumPy check in one pass over the numbers what pydantic checks one Python float at
+    a time. It accepts only what the schema accepts, and leaves to the schema whatever is
+    cheaper to refuse here than to look at closely: any string but the key, any true, false or
+    null.
+    """
+    if raw.count(b'"') != 2 or b"true" in raw or b"false" in raw or b"null" in raw:
+        return None
+    try:
+        body = orjson.loads(raw)
+        grid = np.array(body["pixels"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if (len(body) != 1 or grid.ndim != 2 or grid.dtype.kind not in "fi"
+            or min(grid.shape) < schemas.MIN_GRID or max(grid.shape) > schemas.MAX_GRID):
+        return None
+    grid = grid.astype(np.float32)
+    # NaN fails both comparisons; orjson reads no NaN or Infinity literal, but 1e999 is inf.
+    if not (grid.min() >= 0 and grid.max() <= 1):
+        return None
+    return grid
+
+
+class FastPredict:
+    """ASGI middleware answering ``POST /api/predict`` with a well-formed JSON drawing.
+
+    ``answer(pixels)`` returns the response body for a valid grid, or raises
+    :class:`ApiError` (a blank drawing, say): then the request goes on to the app, whose route
+    gives the error its usual form. Drawings over ``inline_pixels`` cells go on too, so that the
+    route can preprocess them off the event loop. Must sit inside a middleware that has read the
+    body whole (``BodySizeLimit``), so that reading it here costs nothing.
+    """
+
+    def __init__(self, app, answer: Callable[[np.ndarray], bytes], inline_pixels: int):
+        self.app, self.answer, self.inline_pixels = app, answer, inline_pixels
+
+    async def __call__(self, scope, receive, send):
+        if not (scope["type"] == "http" and scope["path"] == "/api/predict"
+                and scope["method"] == "POST" and _is_json(scope)):
+            return await self.app(scope, receive, send)
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        body = None
+        pixels = well_formed_drawing(raw)
+        if pixels is not None and pixels.size <= self.inline_pixels:
+            try:
+                body = self.answer(pixels)
+            except ApiError:
+                body = None
+        if body is None:
+            return await self.app(scope, _replay(raw, receive), send)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            ctype = value.split(b";")[0].strip().lower()
+            return ctype == b"application/json" or ctype.endswith(b"+json")
+    return False
+
+
+def _replay(body: bytes, receive):
+    """A ``receive`` that hands on the body already read, then whatever comes after it."""
+    handed = False
+
+    async def replay():
+        nonlocal handed
+        if not handed:
+            handed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
