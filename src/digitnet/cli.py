@@ -130,7 +130,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--engine", type=click.Choice(["auto", "compiled", "numpy"]), default="auto",
               show_default=True,
               help="Compute the steps with digitnet's compiled kernel or with plain NumPy "
-                   "(auto: compiled when it was built).")
+                   "(auto: compiled when it was built; with --resume, the engine the run "
+                   "started with).")
 @click.pass_context
 def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
     """Train a network on MNIST (or any MNIST-format data) and save it.

@@ -16,6 +16,12 @@ and computes a' = σ(W a + b).
 same numbers come out of ``a @ W.T``, giving ``(batch, n_out)``. That is the only reason for the
 transpose in :meth:`Network.forward`.
 
+**Fast, but the same loop.** :meth:`forward` (and with it :meth:`predict` and
+:meth:`predict_proba`) hands the loop to digitnet's compiled kernel where it is built
+(:func:`digitnet.kernels.forward`: the same layers in C, reading uint8 pixels as they are);
+the plain loop below runs otherwise, and always in :meth:`trace`. Tests hold the two to the
+same numbers, to float rounding.
+
 **One buffer.** All parameters live in one contiguous float array, :attr:`Network.params`: first
 every weight matrix, then every bias vector. ``weights`` and ``biases`` are views into it, so an
 optimiser can update all 13,002 numbers of the video's network in one operation, and weight decay
@@ -32,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, kernels, losses
 from .errors import ConfigError, DataError
 
 __all__ = ["Network", "Trace", "as_inputs"]
@@ -171,10 +177,17 @@ class Network:
         -------
         ndarray, shape (batch, sizes[-1]) or (sizes[-1],) for a single input
         """
-        a, single = as_inputs(x, self.sizes[0], self.dtype)
-        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
-            a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
+        x, single = _as_rows(x, self.sizes[0])
+        fast = kernels.forward(self, x)  # this loop in C, where it is built and fits the network
+        if fast is not None:
+            a, finite = fast
+            if not finite:
+                _check_finite(x, self.dtype)  # NaN or inf in x made some z non-finite: say so
+        else:
+            a = _as_floats(x, self.dtype)
+            for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+                z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
+                a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
         return a[0] if single else a
 
     def trace(self, x) -> Trace:
@@ -205,8 +218,8 @@ class Network:
         """
         out = self.forward(x)
         if out.ndim == 1:
-            return int(np.argmax(out))
-        return np.argmax(out, axis=1)
+            return int(out.argmax())
+        return out.argmax(axis=1)
 
     def loss(self, x, labels) -> float:
         """The mean cost over inputs ``x`` with integer ``labels``."""
@@ -291,27 +304,42 @@ def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:
 
     uint8 arrays are read as pixels and scaled by 1/255; (28, 28) images are flattened.
     """
+    x, single = _as_rows(x, n_in)
+    return _as_floats(x, dtype), single
+
+
+def _as_rows(x, n_in: int) -> tuple[np.ndarray, bool]:
+    """``x`` as rows of n_in numbers, of its own dtype (no copy where none is needed), plus
+    whether it was a single input; a DataError for anything else."""
     x = np.asarray(x)
-    if x.dtype == np.uint8:
-        x = x.astype(dtype) * np.dtype(dtype).type(1 / 255)  # the same scaling as the training fast path
-    elif not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
-              or x.dtype == np.bool_):
+    if x.dtype.kind not in "fiub":  # floats, signed and unsigned integers, booleans
         raise DataError(f"expected numeric inputs, got an array of dtype {x.dtype}")
-    single = False
+    if x.ndim == 2 and x.shape[1] == n_in:
+        return x, False
     if x.ndim == 1 and x.shape[0] == n_in:
-        x, single = x[None, :], True
-    elif x.ndim == 2 and x.shape[1] == n_in:
-        pass
-    elif x.ndim >= 2 and x.shape[-1] * x.shape[-2] == n_in and x.ndim <= 3:
-        single = x.ndim == 2
-        x = x.reshape(-1, n_in)
-    else:
-        raise DataError(f"expected inputs of shape (n, {n_in}), got {x.shape}; flatten images "
-                        "to rows or use digitnet.preprocess.to_mnist for picture files")
-    x = np.asarray(x, dtype=dtype)
-    if not np.isfinite(x).all():
+        return x[None, :], True
+    if x.ndim in (2, 3) and x.shape[-1] * x.shape[-2] == n_in:
+        return x.reshape(-1, n_in), x.ndim == 2
+    raise DataError(f"expected inputs of shape (n, {n_in}), got {x.shape}; flatten images "
+                    "to rows or use digitnet.preprocess.to_mnist for picture files")
+
+
+def _as_floats(x: np.ndarray, dtype) -> np.ndarray:
+    """Rows from :func:`_as_rows` as floats of ``dtype``: uint8 pixels / 255, other numbers as
+    they are. Only float inputs can hold NaN or infinity, so only they are checked."""
+    if x.dtype == np.uint8:
+        # One pass, no integer-to-float copy first; the same bits as the training paths' scaling.
+        return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
+    a = np.asarray(x, dtype=dtype)
+    if x.dtype.kind == "f":
+        _check_finite(a)
+    return a
+
+
+def _check_finite(x: np.ndarray, dtype=None) -> None:
+    """A DataError if ``x`` (as ``dtype``, where a huge float64 can become infinite) is not finite."""
+    if x.dtype.kind == "f" and not np.isfinite(np.asarray(x, dtype)).all():
         raise DataError("inputs contain NaN or infinite values; pixels must be numbers in [0, 1]")
-    return x, single
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:

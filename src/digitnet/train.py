@@ -250,6 +250,7 @@ class _State:
     best_epoch: int | None = None
     best_params: np.ndarray | None = None
     epoch_start_params: np.ndarray | None = None
+    engine: str | None = None  # "compiled" or "numpy": the two differ by float rounding
 
 
 def train(
@@ -287,7 +288,9 @@ def train(
     engine : str
         How the steps are computed: "auto" (compiled when digitnet's C kernel is built and
         fits the run, else NumPy), "compiled" or "numpy"; see :mod:`digitnet.kernels`. Both give
-        the same training to float rounding; each is bit-reproducible on its own.
+        the same training to float rounding; each is bit-reproducible on its own. Checkpoints
+        record the engine, and when resuming "auto" means that one (see
+        :func:`digitnet.kernels.make_steps`).
 
     Returns
     -------
@@ -341,7 +344,10 @@ def train(
     steps_per_epoch = math.ceil(n / batch)
     total_steps = steps_per_epoch * config.epochs
     ws = Workspace(net, batch, image_shape=train_set.images.shape[1:3], max_shift=config.shift)
-    steps = kernels.make_steps(ws, opt, pixels, labels, engine)  # compiled, or the NumPy reference
+    # compiled, or the NumPy reference; a resumed run keeps the engine its checkpoint recorded
+    steps = kernels.make_steps(ws, opt, pixels, labels, engine,
+                               resumed=None if resume is None else (resume, state.engine))
+    state.engine = steps.name
     report_every = max(1, min(50, steps_per_epoch // 20))
 
     stop = _StopFlag(handle_signals)
@@ -451,7 +457,8 @@ def _save_checkpoint(path: str | None, net: Network, opt, state: _State) -> str 
             arrays[f"state.{name}"] = value
     progress = {"epoch": state.epoch, "step": state.step, "loss_sum": state.loss_sum,
                 "seconds": state.seconds, "best_loss": state.best_loss if state.best_epoch else None,
-                "best_epoch": state.best_epoch, "optimizer_steps": opt.steps}
+                "best_epoch": state.best_epoch, "optimizer_steps": opt.steps,
+                "engine": state.engine}
     net.metadata["history"] = state.history
     modelfile.save_checkpoint(net, path, progress=progress, arrays=arrays)
     return str(path)
@@ -466,6 +473,7 @@ def _restore_state(ckpt) -> _State:
         best_epoch=p["best_epoch"],
         best_params=ckpt.arrays.get("state.best_params"),
         epoch_start_params=ckpt.arrays.get("state.epoch_start_params"),
+        engine=p.get("engine"),  # None in checkpoints from before digitnet recorded it
     )
 
 

@@ -20,10 +20,12 @@ Tests check :meth:`Workspace.gradient` against :meth:`Network.backprop` to float
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .network import Network
+if TYPE_CHECKING:  # network.py imports kernels.py, which imports this module
+    from .network import Network
 
 __all__ = ["Workspace", "NumpySteps"]
 

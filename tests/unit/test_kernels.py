@@ -12,6 +12,7 @@ import pytest
 from digitnet import Network, activations, kernels, losses, optimizers
 from digitnet.errors import ConfigError, TrainingInterrupted
 from digitnet.kernels import CompiledSteps, make_steps
+from digitnet.modelfile import load_checkpoint
 from digitnet.train import PRESETS, Callback, train
 from digitnet.workspace import NumpySteps, Workspace
 
@@ -198,6 +199,41 @@ def test_each_engine_is_reproducible_and_resumes_exactly(mnist_small, tmp_path, 
     resumed = train(mnist_small, resume=ckpt, handle_signals=False, engine=engine)
     assert resumed.network.params.tobytes() == straight.network.params.tobytes()
     assert resumed.history[-1]["train_loss"] == straight.history[-1]["train_loss"]
+
+
+def test_a_checkpoint_records_its_engine_and_resumes_with_it(mnist_small, tmp_path, monkeypatch):
+    """The engines differ by rounding: resuming with "auto" must not switch a NumPy run to C."""
+    config = PRESETS["default"].replace(epochs=2)
+    straight = train(mnist_small, config, handle_signals=False, engine="numpy")
+    ckpt = str(tmp_path / "run.ckpt")
+    with pytest.raises(TrainingInterrupted):
+        train(mnist_small, config, checkpoint=ckpt, callback=StopAt(2, 12), handle_signals=False,
+              engine="numpy")
+    assert load_checkpoint(ckpt).progress["engine"] == "numpy"
+    resumed = train(mnist_small, resume=ckpt, handle_signals=False)  # engine="auto"
+    assert resumed.network.params.tobytes() == straight.network.params.tobytes()
+
+    # Asked for the other engine, it goes on with it, warns, and records the switch.
+    with pytest.raises(TrainingInterrupted):
+        train(mnist_small, config, checkpoint=ckpt, callback=StopAt(2, 12), handle_signals=False,
+              engine="numpy")
+    with pytest.warns(UserWarning, match="trained with the numpy engine and is resumed with the "
+                                         "compiled engine: the result will differ"):
+        switched = train(mnist_small, resume=ckpt, checkpoint=ckpt, handle_signals=False,
+                         engine="compiled")
+    assert switched.network.params.tobytes() != straight.network.params.tobytes()
+    assert load_checkpoint(ckpt).progress["engine"] == "compiled"
+
+    # A compiled run's checkpoint where the kernel cannot run: a clear error, unless asked.
+    with pytest.raises(TrainingInterrupted):
+        train(mnist_small, config, checkpoint=ckpt, callback=StopAt(2, 12), handle_signals=False)
+    assert load_checkpoint(ckpt).progress["engine"] == "compiled"
+    monkeypatch.setattr(kernels, "_lib", None)
+    with pytest.raises(ConfigError, match=r"run.ckpt was trained with the compiled engine, which "
+                                          r"cannot run here: .*not built.*--engine numpy"):
+        train(mnist_small, resume=ckpt, handle_signals=False)
+    with pytest.warns(UserWarning, match="compiled engine and is resumed with the numpy engine"):
+        train(mnist_small, resume=ckpt, handle_signals=False, engine="numpy")
 
 
 def test_both_engines_learn_the_same(mnist_small):
