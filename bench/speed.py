@@ -5,6 +5,7 @@
     python bench/speed.py --peer-threads 1 --out bench/results/speed   # about 20 minutes, 2 cores
     python bench/speed.py --quick --out bench/results/speed-quick      # a subset, about 5 minutes
     python bench/speed.py --out bench/results/speed --plot docs/images # the pictures
+    python bench/speed.py --only accuracy --out bench/results/accuracy # same learning? ~18 min
 
 Every contender trains the same network (784-16-16-10 unless said otherwise, softmax output
 with cross-entropy) on the same images with the same settings, starting from the same initial
@@ -26,6 +27,15 @@ warm-up and is dropped; the tables give the median over the remaining epochs of 
 Each framework uses its default threads unless ``--peer-threads N`` says otherwise (digitnet
 uses one). Results: ``OUT.json`` (every epoch of every run) and
 ``OUT.md`` (the tables); ``--plot DIR`` draws docs/images/speed-*.png from the JSON.
+
+Whether digitnet learns the same as PyTorch is not judged from one run per configuration: from
+identical starts, float rounding alone moves a single run's final accuracy by about a point at
+these constant, high learning rates (bench/divergence.py follows the parameters step by step).
+The accuracy study (``--only accuracy``, or ``--accuracy-seeds N`` alongside the timed runs)
+trains digitnet (its Python API, compiled engine), the PyTorch loop, and the same loop in
+float64 (the noise floor: PyTorch against itself under another rounding) on seeds 0..N-1 for
+ACCURACY_CONFIGS; a seed sets the initial weights and the batch order, the same for all three.
+The verdict is computed from the means over seeds (``accuracy_study`` in the JSON).
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ CONTENDERS = ("digitnet", "pytorch", "sklearn", "numpy")
 LABELS = {"digitnet": "digitnet", "digitnet-numpy": "digitnet (NumPy path)",
           "digitnet-float": "digitnet (float32 input)",
           "pytorch": "PyTorch loop", "pytorch-dataloader": "PyTorch DataLoader",
+          "pytorch-float64": "PyTorch loop (float64)",
           "sklearn": "scikit-learn", "numpy": "plain NumPy"}
 
 # The issue's targets: digitnet's median s/epoch at most this fraction of the peer's
@@ -69,6 +80,17 @@ TARGETS = [
 ]
 MEMORY_TARGET_MIB = 160
 ACCURACY_TARGET_POINTS = 0.5
+
+# The accuracy study ("the same learning", judged on means over seeds): digitnet and PyTorch, and
+# PyTorch in float64 (the same code under another rounding: the noise floor), on seeds
+# 0..N-1, each seed giving all three the same initial weights and batch order. Configurations:
+# those with targets (Fashion-MNIST, ReLU, SGD and Adam, batch 10, 32, 128) and the other one
+# whose single run missed the target (sigmoid, SGD, batch 10), with the grid's lr and epochs.
+ACCURACY_CONFIGS = [("relu", "sgd", 10), ("relu", "sgd", 32), ("relu", "sgd", 128),
+                    ("relu", "adam", 10), ("relu", "adam", 32), ("relu", "adam", 128),
+                    ("sigmoid", "sgd", 10)]
+ACCURACY_CONTENDERS = ("digitnet", "pytorch", "pytorch-float64")
+ACCURACY_SEEDS = 8
 
 
 # -- data (lean readers, so the peers' memory is theirs, not a loader's) ------------------------
@@ -111,14 +133,14 @@ def initial_network(spec: dict):
     from digitnet import Network
 
     return Network(spec["sizes"], spec["activation"], "softmax",
-                   seed=np.random.default_rng((SEED, 1)))
+                   seed=np.random.default_rng((spec.get("seed", SEED), 1)))
 
 
-def epoch_order(n: int, epoch: int):
-    """The order digitnet's loop visits the images in epoch ``epoch`` (1-based)."""
+def epoch_order(n: int, epoch: int, seed: int = SEED):
+    """The order digitnet's loop visits the images in epoch ``epoch`` (1-based) for ``seed``."""
     import numpy as np
 
-    return np.random.default_rng((SEED, 2, epoch)).permutation(n)
+    return np.random.default_rng((seed, 2, epoch)).permutation(n)
 
 
 # -- contenders (each runs inside a worker process) ---------------------------------------------
@@ -130,10 +152,11 @@ def run_pytorch(spec, x, y, xt, yt, dataloader=False):
 
     if spec.get("threads"):
         torch.set_num_threads(spec["threads"])
+    dtype = torch.float64 if spec.get("dtype") == "float64" else torch.float32
     net0 = initial_network(spec)
     layers = []
     for l, (w, b) in enumerate(zip(net0.weights, net0.biases)):
-        linear = torch.nn.Linear(w.shape[1], w.shape[0])
+        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=dtype)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(w.copy()))
             linear.bias.copy_(torch.from_numpy(b.copy()))
@@ -143,7 +166,7 @@ def run_pytorch(spec, x, y, xt, yt, dataloader=False):
     model = torch.nn.Sequential(*layers)
     opt = make_torch_optimizer(torch, model, spec)
     loss_fn = torch.nn.CrossEntropyLoss()
-    X = torch.from_numpy(x.astype(np.float32))
+    X = torch.from_numpy(x.astype(np.float32)).to(dtype)
     X /= 255
     Y = torch.from_numpy(y.astype(np.int64))
     b = spec["batch"]
@@ -152,7 +175,7 @@ def run_pytorch(spec, x, y, xt, yt, dataloader=False):
         if dataloader:
             loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, Y),
                                                  batch_size=b, shuffle=True)
-        order = torch.from_numpy(epoch_order(len(Y), epoch))
+        order = torch.from_numpy(epoch_order(len(Y), epoch, spec.get("seed", SEED)))
         started = time.perf_counter()
         total = 0.0
         if dataloader:
@@ -172,7 +195,7 @@ def run_pytorch(spec, x, y, xt, yt, dataloader=False):
                 total += loss.item()
         seconds.append(time.perf_counter() - started)
     with torch.no_grad():
-        predicted = model(torch.from_numpy(xt.astype(np.float32) / 255)).argmax(1).numpy()
+        predicted = model(torch.from_numpy(xt.astype(np.float32)).to(dtype) / 255).argmax(1).numpy()
     return seconds, float(np.mean(predicted == yt))
 
 
@@ -224,7 +247,7 @@ def run_numpy(spec, x, y, xt, yt):
     X /= 255
     seconds = []
     for epoch in range(1, spec["epochs"] + 1):
-        order = epoch_order(len(y), epoch)
+        order = epoch_order(len(y), epoch, spec.get("seed", SEED))
         started = time.perf_counter()
         mlp.train_epoch(X, y, order, spec["batch"])
         seconds.append(time.perf_counter() - started)
@@ -253,7 +276,7 @@ def digitnet_config(spec):
                        optimizer=optimizer, lr=spec["lr"],
                        momentum=0.9 if spec["optimizer"] == "momentum" else 0.0,
                        batch_size=spec["batch"], epochs=spec["epochs"], schedule="constant",
-                       shift=0, val_fraction=0.0, seed=SEED)
+                       shift=0, val_fraction=0.0, seed=spec.get("seed", SEED))
 
 
 def digitnet_command(spec, out: str) -> list[str]:
@@ -264,7 +287,7 @@ def digitnet_command(spec, out: str) -> list[str]:
            "--layers", ",".join(map(str, c.sizes)), "--activation", c.activation,
            "--output", "softmax", "--optimizer", c.optimizer, "--lr", str(c.lr),
            "--batch-size", str(c.batch_size), "--epochs", str(c.epochs),
-           "--schedule", "constant", "--shift", "0", "--seed", str(SEED),
+           "--schedule", "constant", "--shift", "0", "--seed", str(c.seed),
            "--val-fraction", "0" if spec["data"] == "fashion" else str(HELD_OUT),
            "--engine", spec.get("engine", "auto"), "--out", out, "--json"]
     if c.optimizer == "sgd":
@@ -276,7 +299,15 @@ def digitnet_command(spec, out: str) -> list[str]:
 
 
 def run_inference(spec, x, y, xt, yt):
-    """(images/s predicting 10,000 images in one call, median seconds for one image)."""
+    """(images/s predicting 10,000 images in one call, median seconds for one image).
+
+    Everyone predicts the same 10,000 Fashion-MNIST test images with a 784-16-16-10 ReLU
+    network: the peers from one float32 array in [0, 1] (made before timing, as their tutorials
+    do), one image as a (1, 784) slice of it; digitnet from the uint8 pixels, its API's natural
+    input (one image as a (28, 28) array), and from the same float32 arrays as the peers. The
+    "digitnet-numpy" row is digitnet without its compiled kernel: the NumPy loop of network.py
+    (run here through ``Network.trace``, which always takes it) on the uint8 pixels.
+    """
     import numpy as np
 
     images = xt[:10_000]
@@ -291,6 +322,10 @@ def run_inference(spec, x, y, xt, yt):
         net = initial_network(spec)
         predict_many = lambda: net.predict(floats)  # noqa: E731
         predict_one = lambda: net.predict(one)  # noqa: E731
+    elif name == "digitnet-numpy":  # the NumPy reference loop, as without a C compiler
+        net = initial_network(spec)
+        predict_many = lambda: net.trace(images).output.argmax(axis=1)  # noqa: E731
+        predict_one = lambda: int(net.trace(images[0].reshape(28, 28)).output[0].argmax())  # noqa: E731
     elif name == "pytorch":
         import torch
 
@@ -332,7 +367,7 @@ def run_inference(spec, x, y, xt, yt):
         mlp = NumpyMLP(net0.weights, net0.biases, spec["activation"])
         predict_many = lambda: mlp.predict(floats)  # noqa: E731
         predict_one = lambda: mlp.predict(one)  # noqa: E731
-    many = timed(predict_many, repeats=7)
+    many = timed(predict_many, repeats=15)
     single = timed(predict_one, repeats=2000)
     return {"images_per_second": len(images) / many, "one_image_seconds": single}
 
@@ -357,7 +392,9 @@ def worker(spec: dict) -> dict:
     else:
         run = {"pytorch": run_pytorch, "sklearn": run_sklearn, "numpy": run_numpy,
                "digitnet": run_digitnet_library,
-               "pytorch-dataloader": lambda *a: run_pytorch(*a, dataloader=True)}[spec["contender"]]
+               "pytorch-dataloader": lambda *a: run_pytorch(*a, dataloader=True),
+               "pytorch-float64": lambda s, *a: run_pytorch(dict(s, dtype="float64"), *a),
+               }[spec["contender"]]
         seconds, accuracy = run(spec, x, y, xt, yt)
         out = {"seconds": seconds, "accuracy": accuracy, "n_images": len(y)}
     return out
@@ -388,6 +425,22 @@ def run_process(cmd: list[str], timeout: float = 900, threads: int | None = None
         err.seek(0)
         return (out.read().decode(), err.read().decode(), proc.returncode,
                 usage.ru_maxrss / 1024)
+
+
+def run_all(jobs: list[dict], workers: int):
+    """Yield (job, record) in job order: timed runs one at a time, then the accuracy study's
+    runs ``workers`` at a time (nothing is timed there, so they may share the cores)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for job in jobs:
+        if job["section"] != "accuracy":
+            yield job, measure(job)
+    study = [j for j in jobs if j["section"] == "accuracy"]
+    pool = ThreadPoolExecutor(max(1, workers))
+    try:
+        yield from zip(study, pool.map(measure, study))
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def measure(spec: dict) -> dict:
@@ -468,10 +521,12 @@ def plan(quick: bool) -> list[dict]:
               [("training", c) for c in training if not c["target"]]]
     for i, configs in enumerate(groups):
         if i == 1:
-            for name in ("digitnet", "digitnet-float", "pytorch", "sklearn", "numpy"):
+            # digitnet predicts on one thread (its NumPy path's BLAS too, like --peer-threads 1)
+            for name in ("digitnet", "digitnet-float", "digitnet-numpy", "pytorch", "sklearn",
+                         "numpy"):
                 jobs.append(dict(mode="infer", section="inference", contender=name,
                                  data="fashion", activation="relu", sizes=[784, 16, 16, 10],
-                                 round=0))
+                                 round=0, **({"threads": 1} if "digitnet" in name else {})))
         for r in range(max(c["rounds"] for _, c in configs)):
             for section, c in configs:
                 if r >= c["rounds"]:
@@ -482,6 +537,28 @@ def plan(quick: bool) -> list[dict]:
                 for name in names[k:] + names[:k]:
                     spec = {key: v for key, v in c.items() if key not in ("contenders", "rounds")}
                     jobs.append(dict(spec, section=section, contender=name, round=r))
+    return jobs
+
+
+def accuracy_plan(n_seeds: int) -> list[dict]:
+    """The accuracy study's runs, a seed at a time (a run cut short keeps whole seeds).
+
+    Each configuration keeps the grid's learning rate and epochs. digitnet runs through its
+    Python API (the compiled engine, as ``digitnet train``) and PyTorch with one thread: no time
+    is measured here, only the final test accuracy.
+    """
+    grid = {(c["activation"], c["optimizer"], c["batch"]): c for c in training_grid(False)
+            if c["data"] == "fashion"}
+    jobs = []
+    for seed in range(n_seeds):
+        for config in ACCURACY_CONFIGS:
+            c = grid[config]
+            for name in ACCURACY_CONTENDERS:
+                jobs.append(dict(mode="train", section="accuracy", contender=name, data="fashion",
+                                 activation=c["activation"], optimizer=c["optimizer"],
+                                 batch=c["batch"], lr=c["lr"], sizes=c["sizes"],
+                                 epochs=c["epochs"], seed=seed, threads=1, library=True,
+                                 target=False, round=0))
     return jobs
 
 
@@ -515,6 +592,127 @@ def summarise(records: list[dict]) -> dict:
     return out
 
 
+def accuracy_study(records: list[dict]) -> list[dict]:
+    """Per configuration of the accuracy study: test accuracy (%) over the seeds, and differences.
+
+    Only seeds on which every contender finished count. Differences are paired (same seed: same
+    initial weights and batches), in points: digitnet - PyTorch, the comparison the target is
+    about; PyTorch float64 - PyTorch float32, the noise floor; and digitnet - PyTorch float64.
+    """
+    runs: dict[tuple, dict[int, dict[str, float]]] = {}
+    settings = {}
+    for r in records:
+        if r["section"] == "accuracy":
+            key = (r["activation"], r["optimizer"], r["batch"])
+            runs.setdefault(key, {}).setdefault(r["seed"], {})[r["contender"]] = 100 * r["accuracy"]
+            settings[key] = {"lr": r["lr"], "epochs": r["epochs"]}
+    rows = []
+    for key, by_seed in runs.items():
+        seeds = sorted(s for s, got in by_seed.items() if set(ACCURACY_CONTENDERS) <= set(got))
+        if not seeds:
+            continue
+        accuracy = {c: [by_seed[s][c] for s in seeds] for c in ACCURACY_CONTENDERS}
+        row = dict(zip(("activation", "optimizer", "batch"), key), **settings[key], seeds=seeds,
+                   accuracy=accuracy, mean={c: statistics.mean(v) for c, v in accuracy.items()})
+        for name, a, b in (("digitnet_minus_pytorch", "digitnet", "pytorch"),
+                           ("float64_minus_float32", "pytorch-float64", "pytorch"),
+                           ("digitnet_minus_float64", "digitnet", "pytorch-float64")):
+            row[name] = difference_stats([x - y for x, y in zip(accuracy[a], accuracy[b])])
+        rows.append(row)
+    return rows
+
+
+def difference_stats(d: list[float]) -> dict:
+    """Mean, standard deviation, 95% confidence interval of the mean (Student's t) and RMS."""
+    n, mean = len(d), statistics.mean(d)
+    sd = statistics.stdev(d) if n > 1 else float("nan")
+    if n > 1:
+        from scipy.stats import t
+
+        half = float(t.ppf(0.975, n - 1)) * sd / n**0.5
+    else:
+        half = float("nan")
+    return {"per_seed": d, "mean": mean, "sd": sd, "ci95": [mean - half, mean + half],
+            "rms": statistics.mean(x * x for x in d) ** 0.5}
+
+
+def same_learning(study: list[dict], single: list[float], numpy_single: list[float]) -> list[str]:
+    """The "same learning" verdict, from the accuracy study's means over seeds when there is one.
+
+    ``single`` and ``numpy_single`` are the grid's one-run differences (digitnet - PyTorch and
+    plain NumPy - PyTorch, in points), shown for scale; alone they give no verdict.
+    """
+    lines = []
+    if study:
+        means = [row["digitnet_minus_pytorch"]["mean"] for row in study]
+        floor = [row["float64_minus_float32"]["mean"] for row in study]
+        runs = [abs(x) for row in study
+                for name in ("digitnet_minus_pytorch", "float64_minus_float32")
+                for x in row[name]["per_seed"]]
+        met = max(map(abs, means)) <= ACCURACY_TARGET_POINTS
+        n = min(len(row["seeds"]) for row in study)
+        lines += ["", f"Same learning, judged on means over seeds (at least {n} per "
+                  f"configuration, the accuracy study below), not on single runs: in the "
+                  f"{len(study)} configurations studied, digitnet's mean test accuracy minus "
+                  f"PyTorch's ranges from {min(means):+.2f} to {max(means):+.2f} points (target: "
+                  f"within ±{ACCURACY_TARGET_POINTS}; {'met' if met else '**not met**'}). For "
+                  f"scale, PyTorch in float64 minus the same loop in float32: {min(floor):+.2f} to "
+                  f"{max(floor):+.2f} points in the means; single paired runs of either pair "
+                  f"differ by up to {max(runs):.2f} points."]
+    if single:
+        lines += ["", f"Single runs (seed {SEED}; the grid below): over the {len(single)} "
+                  f"Fashion-MNIST configurations, digitnet's test accuracy minus PyTorch's ranges "
+                  f"from {min(single):+.2f} to {max(single):+.2f} points, equal to 0.01 point in "
+                  f"{sum(abs(d) < 0.01 for d in single)} of them"
+                  + ("." if study else "; one run per configuration gives no verdict (run the "
+                     "accuracy study: `--only accuracy`).")]
+        if numpy_single:
+            lines += [f"The plain NumPy loop, the same algorithm again, minus PyTorch: from "
+                      f"{min(numpy_single):+.2f} to {max(numpy_single):+.2f} points. Float "
+                      "rounding differs between any two implementations, and over thousands of "
+                      "steps at a high learning rate it grows into differences of this size."]
+    return lines
+
+
+def accuracy_markdown(study: list[dict]) -> list[str]:
+    """The accuracy study's table and the sentences that read it."""
+    if not study:
+        return []
+    n = max(len(row["seeds"]) for row in study)
+    lines = ["", f"## The same learning, over {n} seeds (Fashion-MNIST, 784-16-16-10, "
+             "test accuracy in %)", "",
+             "Each seed gives digitnet, the PyTorch loop and the same loop in float64 the same "
+             "initial weights and the same batches; lr and epochs as in the grid. Differences are "
+             "per seed, then averaged: mean ± standard deviation [95% confidence interval of the "
+             "mean]. PyTorch float64 − float32 is the same code under another rounding: the "
+             "noise floor.", "",
+             "| σ | optimiser | batch | lr | epochs | seeds | digitnet | PyTorch | "
+             "PyTorch float64 | digitnet − PyTorch | PyTorch float64 − float32 | within ±0.5 |",
+             "|---" * 12 + "|"]
+    for row in study:
+        m = row["mean"]
+        d, f = row["digitnet_minus_pytorch"], row["float64_minus_float32"]
+        ok = abs(d["mean"]) <= ACCURACY_TARGET_POINTS
+        lines.append(
+            f"| {row['activation']} | {row['optimizer']} | {row['batch']} | {row['lr']} | "
+            f"{row['epochs']} | {len(row['seeds'])} | {m['digitnet']:.2f} | {m['pytorch']:.2f} | "
+            f"{m['pytorch-float64']:.2f} | {fmt_diff(d)} | {fmt_diff(f)} | "
+            f"{'yes' if ok else '**no**'} |")
+    every = [x for row in study for x in row["digitnet_minus_pytorch"]["per_seed"]]
+    floor = [x for row in study for x in row["float64_minus_float32"]["per_seed"]]
+    pooled, pooled_floor = difference_stats(every), difference_stats(floor)
+    lines += ["", f"All {len(every)} paired runs together: digitnet − PyTorch "
+              f"{fmt_diff(pooled)} points, root mean square {pooled['rms']:.2f}; PyTorch "
+              f"float64 − float32 {fmt_diff(pooled_floor)}, root mean square "
+              f"{pooled_floor['rms']:.2f}. "
+              "Per seed: `accuracy_study` in the JSON."]
+    return lines
+
+
+def fmt_diff(s: dict) -> str:
+    return f"{s['mean']:+.2f} ± {s['sd']:.2f} [{s['ci95'][0]:+.2f}, {s['ci95'][1]:+.2f}]"
+
+
 def fmt_s(v):
     return f"{v:.3f}" if v < 10 else f"{v:.1f}"
 
@@ -528,6 +726,12 @@ def markdown(meta: dict, records: list[dict]) -> str:
              f"digitnet engine: {meta['engine']}; threads of the peers: "
              f"{meta.get('peer_threads', 'library defaults')}; wall time of the whole run: "
              f"{meta['wall_minutes']:.1f} min", ""]
+    study = accuracy_study(records)
+    if all(r["section"] == "accuracy" for r in records):  # the accuracy study run alone
+        lines[0] = f"# digitnet and PyTorch: the same learning? ({meta['date']})"
+        lines[-2] = (f"digitnet engine: {meta['engine']}; PyTorch with one thread; wall time: "
+                     f"{meta['wall_minutes']:.1f} min")
+        return "\n".join(lines + same_learning(study, [], []) + accuracy_markdown(study)) + "\n"
     # targets
     lines += ["## Targets (Fashion-MNIST, 60,000 images, 784-16-16-10, ReLU; median s/epoch)", "",
               "| optimiser | batch | digitnet s/epoch | peer | peer s/epoch | digitnet / peer | target | met |",
@@ -549,18 +753,7 @@ def markdown(meta: dict, records: list[dict]) -> str:
                 numpy_rows.append(100 * (row["numpy"]["accuracy"] - row["pytorch"]["accuracy"]))
         if key[0] == "training" and key[2] == "fashion" and "digitnet" in row:
             mem.append(row["digitnet"]["peak_mib"])
-    if acc_rows:
-        worst = max(acc_rows, key=abs)
-        lines += ["", f"Same learning: over the {len(acc_rows)} Fashion-MNIST configurations, "
-                  f"digitnet's test accuracy minus PyTorch's ranges from {min(acc_rows):+.2f} to "
-                  f"{max(acc_rows):+.2f} points (target: within ±{ACCURACY_TARGET_POINTS}; "
-                  f"{'met' if abs(worst) <= ACCURACY_TARGET_POINTS else '**not met**'}); "
-                  f"equal to 0.01 point in {sum(abs(d) < 0.01 for d in acc_rows)} of them."]
-        if numpy_rows:
-            lines += [f"For scale: the plain NumPy loop, the same algorithm again, minus PyTorch: "
-                      f"from {min(numpy_rows):+.2f} to {max(numpy_rows):+.2f} points. Float "
-                      "rounding differs between any two implementations, and over thousands of "
-                      "steps at a high learning rate it grows into differences of this size."]
+    lines += same_learning(study, acc_rows, numpy_rows)
     if mem:
         lines += [f"Peak memory of `digitnet train` on the 60,000 images: at most {max(mem):.0f} MiB "
                   f"(target ≤ {MEMORY_TARGET_MIB} MiB; "
@@ -604,6 +797,7 @@ def markdown(meta: dict, records: list[dict]) -> str:
     lines += ["", note + "; the first epoch of each run is a warm-up, dropped from the medians. "
               "Accuracy is after the last epoch, on Fashion-MNIST's 10,000 test images, or on a "
               "stratified 20% of the MNIST prefix held out from training."]
+    lines += accuracy_markdown(study)
     # scaling
     scal = ["digitnet", "pytorch", "sklearn", "numpy"]
     for table, title, col in (("width", "Scaling with hidden width (784-W-W-10, 10,000 Fashion "
@@ -626,12 +820,20 @@ def markdown(meta: dict, records: list[dict]) -> str:
         lines += ["", "## Inference (784-16-16-10)", "",
                   "| | images/s, predict on 10,000 images | one image through the Python API (µs) |",
                   "|---|---|---|"]
+        what = {"digitnet": "digitnet, uint8 pixels", "digitnet-float": "digitnet, float32",
+                "digitnet-numpy": "digitnet without its kernel (NumPy loop), uint8 pixels",
+                "pytorch": "PyTorch (nn.Sequential, no_grad), float32",
+                "sklearn": "scikit-learn (MLPClassifier.predict), float32",
+                "numpy": "plain NumPy forward, float32"}
         for r in inf:
-            lines.append(f"| {LABELS[r['contender']]} | {r['images_per_second']:,.0f} | "
-                         f"{1e6 * r['one_image_seconds']:.0f} |")
-        lines += ["", "digitnet predicts from uint8 pixels (its API's natural input; the "
-                  "conversion is part of the time) and from the float32 array in [0, 1] that the "
-                  "peers get; `Network.predict` also checks its input is finite."]
+            lines.append(f"| {what[r['contender']]} | {r['images_per_second']:,.0f} | "
+                         f"{1e6 * r['one_image_seconds']:.1f} |")
+        lines += ["", "The same 10,000 Fashion-MNIST test images for everyone (median of 15 calls; "
+                  "one image: median of 2,000). The peers get one float32 array in [0, 1], made "
+                  "before timing; digitnet gets the uint8 pixels (the conversion is part of its "
+                  "time; one image as a (28, 28) array) and the same float32 array. "
+                  "`Network.predict` also checks that its input is finite. digitnet runs on one "
+                  "thread; the peers on the threads given by --peer-threads."]
     return "\n".join(lines) + "\n"
 
 
@@ -732,7 +934,14 @@ def main(argv=None):
     p.add_argument("--plot", metavar="DIR", help="Draw speed-*.png into DIR from OUT.json and stop.")
     p.add_argument("--only", metavar="NAMES",
                    help="Comma-separated contenders to run (digitnet, digitnet-numpy, pytorch, "
-                        "pytorch-dataloader, sklearn, numpy); default all.")
+                        "pytorch-dataloader, sklearn, numpy), 'accuracy' for the accuracy "
+                        "study and 'inference' for every inference row; default all.")
+    p.add_argument("--accuracy-seeds", type=int, metavar="N",
+                   help=f"Seeds of the accuracy study (default: {ACCURACY_SEEDS} when --only "
+                        "names 'accuracy', else no study).")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="Runs of the accuracy study at once (default 2; it times nothing). "
+                        "Timed runs always go one at a time.")
     p.add_argument("--peer-threads", type=int, metavar="N",
                    help="Threads for PyTorch, scikit-learn and NumPy's BLAS (default: each "
                         "library's own default). On a machine other programs keep busy, 1 is "
@@ -758,9 +967,14 @@ def main(argv=None):
         for job in jobs:
             if job["contender"] not in ("digitnet", "digitnet-numpy", "digitnet-float"):
                 job["threads"] = args.peer_threads
+    seeds = args.accuracy_seeds
+    if seeds is None:
+        seeds = ACCURACY_SEEDS if "accuracy" in (args.only or "").split(",") else 0
+    jobs += accuracy_plan(seeds)
     if args.only:
         keep = set(args.only.split(","))
-        jobs = [j for j in jobs if j["contender"] in keep]
+        jobs = [j for j in jobs if ("accuracy" if j["section"] == "accuracy" else j["contender"])
+                in keep or (j["section"] == "inference" and "inference" in keep)]
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "versions": versions(),
             "command": "python bench/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "load_before": " ".join(f"{v:.2f}" for v in os.getloadavg()),
@@ -768,12 +982,12 @@ def main(argv=None):
             "peer_threads": args.peer_threads or "library defaults"}
     started = time.perf_counter()
     records = []
-    for i, job in enumerate(jobs, 1):
-        record = measure(job)
+    for i, (job, record) in enumerate(run_all(jobs, args.workers), 1):
         records.append(record)
         what = (f"{job['contender']:>18} {job['section']:9} {job['data']:12} "
                 f"{job.get('activation', ''):7} {job.get('optimizer', ''):8} b={job.get('batch', '')}"
-                f" {'-'.join(map(str, job['sizes']))} n={record.get('n_images', '')}")
+                f" {'-'.join(map(str, job['sizes']))} n={record.get('n_images', '')}"
+                + (f" seed={job['seed']}" if "seed" in job else ""))
         if job["mode"] == "train":
             detail = " ".join(f"{s:.3f}" for s in record["seconds"])
             detail += f"  acc {record['accuracy']:.4f}  {record['peak_mib']:.0f} MiB"
@@ -788,7 +1002,8 @@ def main(argv=None):
     meta["load_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     meta["wall_minutes"] = (time.perf_counter() - started) / 60
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "records": records}, indent=1))
+    out.with_suffix(".json").write_text(json.dumps(
+        {"meta": meta, "records": records, "accuracy_study": accuracy_study(records)}, indent=1))
     out.with_suffix(".md").write_text(markdown(meta, records))
     out.with_suffix(".partial.json").unlink(missing_ok=True)
     print(out.with_suffix(".md").read_text())
