@@ -44,19 +44,22 @@ def test_page_drawings_take_the_fast_path_and_read_the_same_numbers(held_out):
 values = st.one_of(
     st.floats(0, 1), st.integers(0, 1), st.floats(-2, 3), st.integers(-3, 3),
     st.just(float("nan")), st.booleans(), st.none(), st.just("0.5"), st.just([0.5]),
-    st.just({"v": 1}), st.floats(1e300, 1e308))
+    st.just({"v": 1}), st.just({}), st.just([]), st.floats(1e300, 1e308),
+    st.integers(2**63, 2**70))
 
 
 @st.composite
 def bodies(draw):
     """JSON bodies near the schema's edges: ragged, wrong sizes, odd values, extra keys."""
-    height = draw(st.integers(0, 12))
-    width = draw(st.integers(0, 12))
+    sides = st.one_of(st.integers(8, 11), st.integers(0, 12))  # mostly big enough
+    height, width = draw(sides), draw(sides)
     mostly = draw(st.sampled_from([st.floats(0, 1), st.integers(0, 1), values]))
     grid = [[draw(mostly) for _ in range(width)] for _ in range(height)]
-    if grid and draw(st.booleans()):
+    if grid and draw(st.integers(0, 3)) == 0:
         row = draw(st.integers(0, height - 1))
         grid[row] = grid[row][: draw(st.integers(0, width))]  # maybe ragged
+    if grid and draw(st.integers(0, 6)) == 0:
+        grid[draw(st.integers(0, height - 1))] = draw(values)  # a row that is not a row
     body = {"pixels": grid}
     if draw(st.integers(0, 5)) == 0:
         body["extra"] = 1
@@ -70,7 +73,7 @@ def bodies(draw):
     return text.encode()
 
 
-@settings(max_examples=400, deadline=None, database=None,
+@settings(max_examples=600, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(raw=bodies())
 def test_the_fast_path_accepts_only_what_the_schema_accepts(raw):
