@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -57,6 +57,9 @@ def center_of_mass(x: np.ndarray) -> tuple[float, float]:
 
 @SETTINGS
 @given(index=st.integers(0, 24_344), pad=pads, invert=st.booleans())
+# The crop's margin once stopped at the image's edge: one more row of page below this digit
+# made the crop one row taller, so it was resampled differently (moved by 0.02).
+@example(index=753, pad=(0, 1, 0, 0), invert=False)
 def test_shifting_padding_and_inverting_change_nothing(digits, index, pad, invert):
     digit = digits[index]
     moved = to_mnist(place(digit, pad, invert))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import datasets
+from digitnet import datasets, preprocess
 from digitnet.errors import ImageError
 from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, to_mnist
 
@@ -229,6 +229,88 @@ def test_a_stray_speck_far_from_the_digit_is_ignored(digits):
     paper = on_paper(d, scale=8, page=(400, 500), at=(40, 40))
     paper[350:356, 450:456] = 0  # a dot of ink in the far corner
     assert similar(to_mnist(paper), to_mnist(d)) > 0.85
+
+
+# -- drawings from the web page: the fast path gives the plain computation's result ------------
+
+
+def as_the_page_sends_it(digit: np.ndarray, size: int) -> np.ndarray:
+    """A digit as a size x size grid of brightness rounded to 2 decimals (bench/load.py), float32
+    as the server decodes it."""
+    if size != digit.shape[0]:
+        digit = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR))
+    return np.round(digit / 255, 2).astype(np.float32)
+
+
+def plain_to_mnist(drawing: np.ndarray) -> np.ndarray:
+    """to_mnist of a drawing (under 64 pixels a side), computed the plain way, as before the
+    fast path: the noise from medians, np.percentile, Pillow's resize, every pass in full."""
+    gray, _ = read_image(drawing)
+    assert max(gray.shape) < 64  # neither blurred nor subsampled
+    ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    uniform = (ring == ring[0]).all()  # else the drawing touches its edge
+    residual = gray - (ring[0] if uniform else preprocess._fit_background(gray))
+    r = residual.ravel()
+    for _ in range(2):
+        center = np.median(r)
+        noise = 1.4826 * float(np.median(np.abs(r - center)))
+        r = r[np.abs(r - center) <= max(3 * noise, 0.02)]
+    t = max(4 * noise, 0.05)
+    darker, lighter = np.maximum(-residual - t, 0).sum(), np.maximum(residual - t, 0).sum()
+    ink = np.maximum(-residual if darker > lighter else residual, 0)
+    full = float(np.percentile(ink[ink > max(5 * noise, 0.08)], 90))
+    floor = min(max(3.5 * noise, 0.02 * full), 0.5 * full)
+    ink = np.clip((ink - floor) / (full - floor), 0, 1).astype(np.float32)
+
+    lit = np.where(ink >= 0.25 * ink.max(), ink, 0)
+    y0, y1 = preprocess._main_span(lit.sum(axis=1))
+    x0, x1 = preprocess._main_span(lit[y0:y1].sum(axis=0))
+    y0b, y1b = preprocess._main_span(lit[:, x0:x1].sum(axis=1))
+    y0, y1 = max(y0, y0b), min(y1, y1b)
+    f = 20 / max(y1 - y0, x1 - x0)
+    m = int(np.ceil(4 / f))
+    digit = np.ascontiguousarray(np.pad(ink, m)[y0 : y1 + 2 * m, x0 : x1 + 2 * m])
+    size = (max(1, round(digit.shape[1] * f)), max(1, round(digit.shape[0] * f)))
+    if size != digit.shape[::-1]:
+        resample = Image.Resampling.BOX if f < 1 else Image.Resampling.LANCZOS
+        digit = np.asarray(Image.fromarray(digit).resize(size, resample))
+    digit = np.clip(digit, 0, None)
+    digit = digit / digit.max()
+    mass = digit.sum()
+    oy = round(14 - digit.sum(axis=1) @ np.arange(digit.shape[0]) / mass)
+    ox = round(14 - digit.sum(axis=0) @ np.arange(digit.shape[1]) / mass)
+    field = np.pad(digit, 28)  # place (0, 0) of the digit at (oy, ox) of the 28x28 field
+    return field[28 - oy : 56 - oy, 28 - ox : 56 - ox]
+
+
+@pytest.mark.parametrize("size", [28, 56])
+@pytest.mark.parametrize("inverted", [False, True], ids=["light-on-dark", "dark-on-light"])
+def test_drawings_come_out_as_the_plain_computation_makes_them(mnist, size, inverted):
+    for k, digit in enumerate(mnist.images[-300:]):
+        drawing = as_the_page_sends_it(digit, size)
+        if k % 5 == 0:  # a slip of the pen: a stray dot apart from the digit
+            drawing[1 : 1 + size // 28, -3 - size // 28 : -3] = 1
+        if inverted:
+            drawing = 1 - drawing
+        np.testing.assert_allclose(to_mnist(drawing), plain_to_mnist(drawing), atol=1e-6,
+                                   err_msg=f"digit {len(mnist) - 300 + k}")
+
+
+@pytest.mark.parametrize("resample", [Image.Resampling.BOX, Image.Resampling.LANCZOS],
+                         ids=["box", "lanczos"])
+def test_small_images_are_resized_as_pillow_resizes_them(resample, rng):
+    for _ in range(300):
+        a = rng.random(tuple(rng.integers(1, 60, 2))).astype(np.float32)
+        size = tuple(int(n) for n in rng.integers(1, 60, 2))
+        expected = np.asarray(Image.fromarray(a).resize(size, resample))
+        np.testing.assert_allclose(preprocess._resize(a, size, resample), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 11, 150, 601])
+def test_the_percentile_of_the_strokes_is_numpys(n, rng):
+    values = np.round(rng.random(n), 2).astype(np.float32)  # with ties, as drawings have
+    expected = float(np.percentile(values, 90))
+    assert preprocess._percentile(values.copy(), 90) == pytest.approx(expected, rel=1e-6, abs=0)
 
 
 # -- refusing bad input -----------------------------------------------------------------------
