@@ -8,6 +8,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 import contextlib
+import os
 import io
 import json
 import sys
@@ -514,7 +515,10 @@ def info_command(model, as_json):
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
 @click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
               help="What training runs started from the page learn from.")
-def serve_command(model, host, port, open_browser, data):
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Processes that read drawings beside the server's own  [default: one per "
+                   "core beyond the first, at most 4; 0 reads them in the server]")
+def serve_command(model, host, port, open_browser, data, workers):
     """Serve the drawing page and its API for MODEL (default: the last model trained).
 
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
@@ -530,7 +534,9 @@ def serve_command(model, host, port, open_browser, data):
                                  "digitnet serve MODEL")
     from .web import create_app, serve
 
-    app = create_app(model, data=data)
+    if workers is None:
+        workers = min(4, (os.cpu_count() or 1) - 1)
+    app = create_app(model, data=data, workers=workers)
     net = app.state.served.current[0]
 
     def ready(url: str) -> None:

@@ -11,13 +11,12 @@ preprocess and describe through the same functions, so their answers are the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import numpy as np
 import simdjson
 
 from . import schemas
-from .errors import ApiError
 
 __all__ = ["FastPredict", "well_formed_drawing"]
 
@@ -61,17 +60,16 @@ def well_formed_drawing(raw: bytes) -> np.ndarray | None:
 
 
 class FastPredict:
-    """ASGI middleware answering ``POST /api/predict`` with a well-formed JSON drawing.
+    """ASGI middleware answering ``POST /api/predict`` with a JSON body straight away.
 
-    ``answer(pixels)`` returns the response body for a valid grid, or raises
-    :class:`ApiError` (a blank drawing, say): then the request goes on to the app, whose route
-    gives the error its usual form. Drawings over ``inline_pixels`` cells go on too, so that the
-    route can preprocess them off the event loop. Must sit inside a middleware that has read the
-    body whole (``BodySizeLimit``), so that reading it here costs nothing.
+    ``answer(raw)`` is awaited with the body and returns the response body for a well-formed
+    drawing, or None for anything else: then the request goes on to the app, whose route
+    answers it or gives the error its usual form. Must sit inside a middleware that has read
+    the body whole (``BodySizeLimit``), so that reading it here costs nothing.
     """
 
-    def __init__(self, app, answer: Callable[[np.ndarray], bytes], inline_pixels: int):
-        self.app, self.answer, self.inline_pixels = app, answer, inline_pixels
+    def __init__(self, app, answer: Callable[[bytes], Awaitable[bytes | None]]):
+        self.app, self.answer = app, answer
 
     async def __call__(self, scope, receive, send):
         if not (scope["type"] == "http" and scope["path"] == "/api/predict"
@@ -86,13 +84,7 @@ class FastPredict:
             if not message.get("more_body", False):
                 break
         raw = b"".join(chunks)
-        body = None
-        pixels = well_formed_drawing(raw)
-        if pixels is not None and pixels.size <= self.inline_pixels:
-            try:
-                body = self.answer(pixels)
-            except ApiError:
-                body = None
+        body = await self.answer(raw)
         if body is None:
             return await self.app(scope, _replay(raw, receive), send)
         await send({"type": "http.response.start", "status": 200,

@@ -48,7 +48,7 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
                 shown = f"[{host}]" if ":" in host else host
                 on_ready(f"http://{shown}:{port}")
 
-    _one_blas_thread()
+    one_blas_thread()
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5, lifespan="on")
     try:
@@ -59,7 +59,7 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
         sock.close()
 
 
-def _one_blas_thread() -> None:
+def one_blas_thread() -> None:
     """Let NumPy's BLAS use one thread in the server process.
 
     Every request works on one small image, far too little to share among threads; with

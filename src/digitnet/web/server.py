@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -49,6 +50,7 @@ from ..train import PRESETS
 from . import schemas, views
 from .errors import ApiError, BodySizeLimit, describe_validation_errors, install_error_handlers
 from .fastpath import FastPredict, well_formed_drawing
+from .workers import WorkerPool, read_drawing
 from .training import Trainer, TrainerBusy, event_stream, last_seen
 
 __all__ = ["create_app"]
@@ -137,7 +139,7 @@ class _Served:
         return cached[1]
 
 
-def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
+def create_app(model: str | Path | Network, *, data: Any = "mnist", workers: int = 0) -> FastAPI:
     """The FastAPI application serving ``model`` and the drawing page.
 
     Parameters
@@ -147,6 +149,9 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
     data : str, path or Dataset
         What training runs started from the page learn from: a dataset name or folder for
         :func:`digitnet.datasets.load` (loaded on the first run), or a Dataset.
+    workers : int
+        Processes that read drawings beside the server's own (see :mod:`digitnet.web.workers`),
+        started with the app's lifespan; 0 reads them in the server's process.
     """
     if isinstance(model, Network):
         net, source = model, "an in-memory network"
@@ -161,13 +166,46 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
             return datasets.load(str(data), split="train")
         return data
 
-    trainer = Trainer(load_data, on_done=lambda new: served.swap(new, "trained from the page"))
+    pool: WorkerPool | None = None
+    pool_version = 1  # the version of the network the workers read with
+    folder = None  # where the workers' model files are written
+
+    def finished(new: Network) -> None:
+        """A training run's end (in its thread): serve its network, here and in the workers."""
+        served.swap(new, "trained from the page")
+        if pool is not None:
+            version = served.current[1]
+            path = modelfile.save(new, Path(folder.name) / f"served-{version}.safetensors")
+            loop.call_soon_threadsafe(use_in_workers, str(path), version)
+
+    def use_in_workers(path: str, version: int) -> None:
+        nonlocal pool_version
+        pool.serve_model(path)
+        pool_version = version
+
+    trainer = Trainer(load_data, on_done=finished)
 
     @asynccontextmanager
     async def lifespan(app):
-        yield
-        trainer.cancel()
-        await asyncio.to_thread(trainer.join, 10)
+        nonlocal pool, folder, loop
+        if workers > 0:
+            loop = asyncio.get_running_loop()
+            folder = tempfile.TemporaryDirectory(prefix="digitnet-serve-")
+            path = Path(folder.name) / "served-1.safetensors"
+            await asyncio.to_thread(modelfile.save, served.current[0], path)
+            pool = app.state.pool = WorkerPool(workers, str(path), INLINE_PIXELS)
+            await pool.start()
+        try:
+            yield
+        finally:
+            trainer.cancel()
+            await asyncio.to_thread(trainer.join, 10)
+            if pool is not None:
+                await pool.close()
+                pool = app.state.pool = None
+                folder.cleanup()
+
+    loop = None
 
     # FastAPI's /docs loads Swagger UI from a CDN; fastapi-offline serves the same files from
     # its package, so the documentation works with no internet. No /redoc: ReDoc fetches its
@@ -178,19 +216,31 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
                     "network?\" read it. Layers are numbered from 0 at the first hidden layer. "
                     "Every error is JSON {\"error\": \"...\"}.",
     )
-    app.state.served, app.state.trainer = served, trainer
+    app.state.served, app.state.trainer, app.state.pool = served, trainer, None
     install_error_handlers(app)
 
     def answer(x: np.ndarray) -> bytes:
         """The predict endpoint's response body for one preprocessed input."""
         net, version = served.current
-        body = views.describe_prediction(net, x)
-        body.update(input_id=served.remember(x), model_version=version)
-        return views.dumps(body)
+        return _identified(views.dumps(views.describe_prediction(net, x)),
+                           served.remember(x), version)
+
+    async def answer_drawing(raw: bytes) -> bytes | None:
+        """The response body for a well-formed JSON drawing, read by a worker if one is free;
+        None for any other body (the route answers it)."""
+        if pool is not None:
+            version = pool_version
+            reading = await pool.read(raw)
+            if reading is not False:
+                return None if reading is None else _identified(
+                    reading[1], served.remember(reading[0]), version)
+        net, version = served.current
+        reading = read_drawing(net, raw, INLINE_PIXELS)
+        return None if reading is None else _identified(
+            reading[1], served.remember(reading[0]), version)
 
     # Added first, so it runs inside BodySizeLimit, which has read the body by then.
-    app.add_middleware(FastPredict, answer=lambda pixels: answer(_to_input(pixels, "the drawing")),
-                       inline_pixels=INLINE_PIXELS)
+    app.add_middleware(FastPredict, answer=answer_drawing)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
 
     @app.get("/", include_in_schema=False)
@@ -337,6 +387,11 @@ async def _read_image(request: Request):
     raise ApiError(415, f"send JSON {{\"pixels\": [[...], ...]}} (Content-Type: application/json) "
                         f"or an image as multipart/form-data field 'file'; got Content-Type "
                         f"{ctype or 'none'}")
+
+
+def _identified(answer: bytes, input_id: str, version: int) -> bytes:
+    """A prediction's JSON with its input_id and model_version added as its last fields."""
+    return b'%s,"input_id":"%s","model_version":%d}' % (answer[:-1], input_id.encode(), version)
 
 
 def _to_input(image, name: str) -> np.ndarray:
