@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import DigitnetError
 from .schemas import MAX_GRID, MIN_GRID
 
-__all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "BodySizeLimit"]
+__all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "BodySizeLimit",
+           "replay"]
 
 
 class ApiError(Exception):
@@ -153,16 +154,7 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body, handed = b"".join(chunks), False
-
-        async def replay():
-            nonlocal handed
-            if not handed:
-                handed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     async def _refuse(self, send, size: int | None):
         got = f"{size:,} bytes" if size is not None else "more than that"
@@ -174,3 +166,17 @@ class BodySizeLimit:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def replay(body: bytes, receive):
+    """An ASGI ``receive`` that hands on a request body already read, then what comes after."""
+    handed = False
+
+    async def receive_again():
+        nonlocal handed
+        if not handed:
+            handed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_again

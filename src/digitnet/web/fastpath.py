@@ -17,6 +17,7 @@ import numpy as np
 import simdjson
 
 from . import schemas
+from .errors import replay
 
 __all__ = ["FastPredict", "well_formed_drawing"]
 
@@ -86,7 +87,7 @@ class FastPredict:
         raw = b"".join(chunks)
         body = await self.answer(raw)
         if body is None:
-            return await self.app(scope, _replay(raw, receive), send)
+            return await self.app(scope, replay(raw, receive), send)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))]})
         await send({"type": "http.response.body", "body": body})
@@ -98,17 +99,3 @@ def _is_json(scope) -> bool:
             ctype = value.split(b";")[0].strip().lower()
             return ctype == b"application/json" or ctype.endswith(b"+json")
     return False
-
-
-def _replay(body: bytes, receive):
-    """A ``receive`` that hands on the body already read, then whatever comes after it."""
-    handed = False
-
-    async def replay():
-        nonlocal handed
-        if not handed:
-            handed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
