@@ -19,7 +19,7 @@ import click
 import numpy as np
 
 from . import __version__, datasets, modelfile
-from .errors import DigitnetError, DivergenceError, TrainingInterrupted
+from .errors import DigitnetError, DivergenceError, ModelFileError, TrainingInterrupted
 from .network import Network
 from .train import PRESETS, Callback, evaluate, train
 
@@ -365,6 +365,10 @@ def predict_command(model, files, as_json, top, save_input):
     be read is reported and skipped; the exit code is then 1.
     """
     net = modelfile.load(model)
+    if net.sizes[0] != 28 * 28:
+        raise ModelFileError(f"{model}: the network takes {net.sizes[0]} inputs, not the 784 "
+                             "pixels of a 28x28 image, so it cannot read pictures; use a model "
+                             "trained on MNIST-style images")
     saver = _InputSaver(save_input) if save_input else None
     failed = 0
     for name, x in _read_inputs(files):
@@ -524,7 +528,6 @@ def serve_command(model, host, port, open_browser, data, workers):
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
     looks for; train a new network from the page. The API is documented at /docs.
     """
-    from .errors import ModelFileError
 
     if model is None:
         model = last_model()

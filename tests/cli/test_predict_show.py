@@ -241,3 +241,13 @@ def test_show_weights_of_a_layer_that_does_not_exist(run_module, trained, tmp_pa
     result = run_module("show", "weights", trained, "--layer", "4", "--out", tmp_path / "w.png")
     assert result.exit_code == 1
     assert "layer must be between 1 (the first hidden layer) and 3 (the output layer)" in result.stderr
+
+
+def test_predict_with_a_network_that_does_not_take_images_says_so(run_module, folder, tmp_path):
+    root, _, _ = folder
+    model = modelfile.save(Network((100, 8, 10)), tmp_path / "not-for-images.safetensors")
+    result = run_module("predict", model, root / "c7.png")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"digitnet: error: {model}: the network takes 100 inputs, not the 784 pixels of a 28x28 "
+        "image, so it cannot read pictures; use a model trained on MNIST-style images"]
