@@ -219,25 +219,30 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", workers: int
     app.state.served, app.state.trainer, app.state.pool = served, trainer, None
     install_error_handlers(app)
 
+    def identified(reading: tuple[np.ndarray, bytes] | None, version: int) -> bytes | None:
+        """The response body for a reading (the input seen, the answer's JSON): the JSON with
+        the input's id (remembering the input) and the model version added as its last fields."""
+        if reading is None:
+            return None
+        x, answer = reading
+        return b'%s,"input_id":"%s","model_version":%d}' % (
+            answer[:-1], served.remember(x).encode(), version)
+
     def answer(x: np.ndarray) -> bytes:
         """The predict endpoint's response body for one preprocessed input."""
         net, version = served.current
-        return _identified(views.dumps(views.describe_prediction(net, x)),
-                           served.remember(x), version)
+        return identified((x, views.dumps(views.describe_prediction(net, x))), version)
 
     async def answer_drawing(raw: bytes) -> bytes | None:
         """The response body for a well-formed JSON drawing, read by a worker if one is free;
         None for any other body (the route answers it)."""
         if pool is not None:
-            version = pool_version
+            version = pool_version  # before waiting: the network the worker reads with
             reading = await pool.read(raw)
             if reading is not False:
-                return None if reading is None else _identified(
-                    reading[1], served.remember(reading[0]), version)
+                return identified(reading, version)
         net, version = served.current
-        reading = read_drawing(net, raw, INLINE_PIXELS)
-        return None if reading is None else _identified(
-            reading[1], served.remember(reading[0]), version)
+        return identified(read_drawing(net, raw, INLINE_PIXELS), version)
 
     # Added first, so it runs inside BodySizeLimit, which has read the body by then.
     app.add_middleware(FastPredict, answer=answer_drawing)
@@ -387,11 +392,6 @@ async def _read_image(request: Request):
     raise ApiError(415, f"send JSON {{\"pixels\": [[...], ...]}} (Content-Type: application/json) "
                         f"or an image as multipart/form-data field 'file'; got Content-Type "
                         f"{ctype or 'none'}")
-
-
-def _identified(answer: bytes, input_id: str, version: int) -> bytes:
-    """A prediction's JSON with its input_id and model_version added as its last fields."""
-    return b'%s,"input_id":"%s","model_version":%d}' % (answer[:-1], input_id.encode(), version)
 
 
 def _to_input(image, name: str) -> np.ndarray:

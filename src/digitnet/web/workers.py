@@ -36,6 +36,8 @@ log = logging.getLogger("digitnet.web")
 #: Drawings queued at one worker before the server reads further ones itself.
 MAX_IN_FLIGHT = 16
 _LENGTH = struct.Struct("<I")
+#: Inputs of the networks the workers read with: the 28x28 image to_mnist makes.
+_INPUT_SIZE = 28 * 28
 
 
 def read_drawing(net, raw: bytes, inline_pixels: int) -> tuple[np.ndarray, bytes] | None:
@@ -146,7 +148,6 @@ class WorkerPool:
 
     def serve_model(self, path: str) -> None:
         """From now on the workers read with the network in ``path`` (call on the event loop)."""
-        self.model_path = path
         for worker in self.workers:
             if worker.alive:
                 worker.send(b"M", path.encode())
@@ -162,10 +163,6 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
         self.workers.clear()
-
-
-#: Inputs of the networks the workers read with: the 28x28 image to_mnist makes.
-_INPUT_SIZE = 28 * 28
 
 
 def _work(sock: socket.socket, model_path: str, inline_pixels: int) -> None:
