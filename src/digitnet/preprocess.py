@@ -25,8 +25,9 @@ MNIST's procedure on any image:
 An image with no ink raises :class:`~digitnet.errors.ImageError`: we say so rather than guess.
 
 A drawing from the web page (a grid of floats, ink on a background of one exact value) takes
-the same steps, but much of their work is provably void for it, and skipped: its border is
-uniform, so the background is that value, with no surface to fit; most of its pixels are
+the same steps, but much of their work is provably void for it, and skipped: its
+background is one exact value, the one its border holds (all of it, or most of it where a
+stroke runs off the edge), with no surface to fit; most of its pixels are
 exactly background, so the noise is 0, with no medians to sort; its ink is one blob, so there
 are no specks to weigh. NumPy's and Pillow's general routines for percentiles and resizing are
 replaced, on small arrays, by leaner ones that give the same values to within float32 rounding.
@@ -96,13 +97,13 @@ def _extract_ink(gray: np.ndarray, name: str) -> np.ndarray:
     Returns an array of the shape of ``gray``; raises ImageError if there is no ink.
     """
     sharp = gray
-    flat = _uniform_border(gray)
+    flat = _flat_background(gray)
     blurred = flat is None and min(gray.shape) >= 64
     if blurred:
         gray = _smooth(gray)  # averages sensor noise away; 1 pixel is nothing at 20x20 ...
     if flat is not None:
-        # A drawing or a clean digital image (the web page's canvas): not one pixel of its
-        # border differs, so the background is that value, with no surface to fit.
+        # A drawing or a clean digital image (the web page's canvas): the background is one
+        # exact value, with no surface to fit.
         background = np.float32(flat)
     else:
         background = _fit_background(gray)
@@ -123,10 +124,20 @@ def _extract_ink(gray: np.ndarray, name: str) -> np.ndarray:
     return ink
 
 
-def _uniform_border(gray: np.ndarray) -> float | None:
-    """The value of the image's outermost pixels if they are all the same, else None."""
+def _flat_background(gray: np.ndarray) -> float | None:
+    """The background's value if it is one exact value, as in a drawing, else None.
+
+    It is if the image's outermost pixels all hold it, or, when a stroke runs off the edge,
+    if most of them do and so do over half of all pixels: no photo's paper is that even.
+    """
     ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(ring[0]) if (ring == ring[0]).all() else None
+    value = ring[0]
+    if not (ring == value).all():
+        value = np.median(ring)  # the value most of the border holds, if one does
+        if (2 * np.count_nonzero(ring == value) <= ring.size
+                or 2 * np.count_nonzero(gray == value) <= gray.size):
+            return None
+    return float(value)
 
 
 def _ink_side(residual: np.ndarray, noise: float) -> int:

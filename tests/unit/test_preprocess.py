@@ -248,8 +248,13 @@ def plain_to_mnist(drawing: np.ndarray) -> np.ndarray:
     gray, _ = read_image(drawing)
     assert max(gray.shape) < 64  # neither blurred nor subsampled
     ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    uniform = (ring == ring[0]).all()  # else the drawing touches its edge
-    residual = gray - (ring[0] if uniform else preprocess._fit_background(gray))
+    # The background: what most of the border holds (all of it, unless a stroke runs off the
+    # edge), if over half of the drawing holds it too; else a surface fitted as for a photo.
+    values, counts = np.unique(ring, return_counts=True)
+    common = values[counts.argmax()]
+    flat = counts.max() > ring.size / 2 and np.count_nonzero(gray == common) > gray.size / 2
+    residual = gray - (common if flat or counts.max() == ring.size
+                       else preprocess._fit_background(gray))
     r = residual.ravel()
     for _ in range(2):
         center = np.median(r)

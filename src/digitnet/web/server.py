@@ -188,6 +188,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", workers: int
     @asynccontextmanager
     async def lifespan(app):
         nonlocal pool, folder, loop
+        _warm_up(served.current[0])
         if workers > 0:
             loop = asyncio.get_running_loop()
             folder = tempfile.TemporaryDirectory(prefix="digitnet-serve-")
@@ -392,6 +393,15 @@ async def _read_image(request: Request):
     raise ApiError(415, f"send JSON {{\"pixels\": [[...], ...]}} (Content-Type: application/json) "
                         f"or an image as multipart/form-data field 'file'; got Content-Type "
                         f"{ctype or 'none'}")
+
+
+def _warm_up(net: Network) -> None:
+    """Read a drawing before any request does, so that the first person to draw waits no longer
+    than the next: the imports and caches preprocessing needs are then in place."""
+    grid = np.zeros((56, 56))
+    grid[8:48, 26:30] = 1  # a 1, and a stroke running off the edge
+    grid[30:33, 40:] = 1
+    read_drawing(net, views.dumps({"pixels": grid}), INLINE_PIXELS)
 
 
 def _to_input(image, name: str) -> np.ndarray:
