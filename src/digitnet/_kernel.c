@@ -734,6 +734,22 @@ INLINE int all_finite(const float *z, int64_t n)
     return ok;
 }
 
+/* Where layer l's z starts in a row of forward_rows' keep. */
+INLINE int64_t layer_offset(const int64_t *sizes, int64_t l)
+{
+    int64_t offset = 0;
+    for (int64_t k = 1; k <= l; k++)
+        offset += 2 * sizes[k];
+    return offset;
+}
+
+/* b rows of n floats from src into dst, whose rows are `stride` floats apart. */
+INLINE void keep_rows(float *dst, int64_t stride, const float *src, int64_t b, int64_t n)
+{
+    for (int64_t r = 0; r < b; r++)
+        memcpy(dst + r * stride, src + r * n, (size_t)n * sizeof(float));
+}
+
 /* Buffers of forward_rows, carved out of one allocation by py_forward. */
 typedef struct {
     float *in;          /* (BLOCK, sizes[0]): a block's pixels as floats; NULL for float input */
@@ -753,8 +769,13 @@ typedef struct {
  * at the n * sizes[0] inputs; Python then looks at the inputs to say what is wrong. */
 static int forward_rows(int64_t L, const int64_t *sizes, int32_t activation, float alpha,
                         int32_t output, const float *params, const void *x, int pixels, int64_t n,
-                        float *out, const Scratch *s)
+                        float *out, const Scratch *s, float *keep)
 {
+    /* keep (optional): every layer's z and a too, as Network.trace has them: each row holds
+     * z_1, a_1, z_2, a_2, ... z_L, a_L (a_L the output) one after the other. */
+    int64_t kept = 0;
+    for (int64_t l = 1; l <= L; l++)
+        kept += 2 * sizes[l];
     const int64_t ni0 = sizes[0], n1 = sizes[1], no = sizes[L];
     const float *weights[L], *biases[L];
     int64_t offset = 0;
@@ -792,19 +813,24 @@ static int forward_rows(int64_t L, const int64_t *sizes, int32_t activation, flo
                 }
             }
             if (l == 0 && !pixels) finite &= all_finite(z, b * n1);
+            if (keep) keep_rows(keep + r0 * kept + layer_offset(sizes, l), kept, z, b, nl);
             if (l < L - 1) activate(activation, alpha, z, z, b * nl);
             else output_forward(output, z, b, no);
+            if (keep) keep_rows(keep + r0 * kept + layer_offset(sizes, l) + nl, kept, z, b, nl);
             a = z;
         }
     }
     return finite;
 }
 
-/* forward(plan, alpha, params, x, pixels, out) -> bool: the Python face of forward_rows.
+/* forward(plan, alpha, params, x, pixels, out[, keep]) -> bool: the Python face of
+ * forward_rows.
  *
  * plan: int64 [L, activation, output, sizes[0], ..., sizes[L]]; alpha: the leaky ReLU's slope;
  * params: float32 Network.params; x: C-contiguous rows of uint8 (pixels true) or float32;
- * out: writable float32 (n, sizes[L]). Returns whether the first layer's z were all finite.
+ * out: writable float32 (n, sizes[L]); keep (optional): writable float32 (n, 2 * (sizes[1] +
+ * ... + sizes[L])) for every layer's z and a. Returns whether the first layer's z were all
+ * finite.
  *
  * Unlike the training steps, called through ctypes once per stretch of steps, this is a
  * function of the module: digitnet predicts one image in a few microseconds, and ctypes would
@@ -812,10 +838,11 @@ static int forward_rows(int64_t L, const int64_t *sizes, int32_t activation, flo
  * plan here, so a wrong buffer is a ValueError, never a read out of bounds. */
 static PyObject *py_forward(PyObject *self, PyObject *args)
 {
-    Py_buffer plan, params, x, out;
+    Py_buffer plan, params, x, out, keep = {0};
     float alpha;
     int pixels;
-    if (!PyArg_ParseTuple(args, "y*fy*y*pw*", &plan, &alpha, &params, &x, &pixels, &out))
+    if (!PyArg_ParseTuple(args, "y*fy*y*pw*|w*", &plan, &alpha, &params, &x, &pixels, &out,
+                          &keep))
         return NULL;
     PyObject *result = NULL;
     const int64_t *p = plan.buf;
@@ -837,8 +864,12 @@ static PyObject *py_forward(PyObject *self, PyObject *args)
     }
     const int64_t row_bytes = sizes[0] * (pixels ? 1 : (int64_t)sizeof(float));
     const int64_t n = x.len / row_bytes;
+    int64_t kept = 0; /* floats of keep a row */
+    for (int64_t l = 1; l <= L; l++)
+        kept += 2 * sizes[l];
     if (params.len != n_params * (Py_ssize_t)sizeof(float) || x.len != n * row_bytes
-            || out.len != n * sizes[L] * (Py_ssize_t)sizeof(float)) {
+            || out.len != n * sizes[L] * (Py_ssize_t)sizeof(float)
+            || (keep.obj && keep.len != n * kept * (Py_ssize_t)sizeof(float))) {
         PyErr_SetString(PyExc_ValueError, "forward: arrays do not match the network's sizes");
         goto done;
     }
@@ -881,7 +912,7 @@ static PyObject *py_forward(PyObject *self, PyObject *args)
     int finite;
     Py_BEGIN_ALLOW_THREADS
     finite = forward_rows(L, sizes, (int32_t)p[1], alpha, (int32_t)p[2], params.buf, x.buf,
-                          pixels, n, out.buf, &s);
+                          pixels, n, out.buf, &s, keep.obj ? keep.buf : NULL);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(memory);
     result = PyBool_FromLong(finite);
@@ -890,12 +921,15 @@ done:
     PyBuffer_Release(&params);
     PyBuffer_Release(&x);
     PyBuffer_Release(&out);
+    if (keep.obj)
+        PyBuffer_Release(&keep);
     return result;
 }
 
 static PyMethodDef kernel_methods[] = {
     {"forward", py_forward, METH_VARARGS,
-     "forward(plan, alpha, params, x, pixels, out) -> bool: Network.forward in C (see kernels.py)."},
+     "forward(plan, alpha, params, x, pixels, out[, keep]) -> bool: Network.forward in C "
+     "(see kernels.py)."},
     {NULL, NULL, 0, NULL},
 };
 

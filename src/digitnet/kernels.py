@@ -47,7 +47,7 @@ from .errors import ConfigError
 from .workspace import NumpySteps, Workspace
 
 __all__ = ["ENGINES", "WIDEST_LAYER", "available", "unavailable_reason", "CompiledSteps",
-           "make_steps", "forward"]
+           "make_steps", "forward", "trace"]
 
 ENGINES = ("auto", "compiled", "numpy")
 
@@ -282,6 +282,27 @@ def forward(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
     out = np.empty((len(x), net.sizes[-1]), np.float32)
     finite = _kernel.forward(plan, alpha, net.params, x, pixels, out)
     return out, finite
+
+
+def trace(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """Every layer's z and a for rows ``x``, by the C kernel's forward pass.
+
+    Returns ``(kept, finite)``: ``kept`` of shape (n, 2 * (sizes[1] + ... + sizes[-1])), each
+    row holding z and a of the first layer after the input, then z and a of the next, and so on
+    (the last a is the output), the numbers :meth:`Network.trace` gives to float rounding;
+    ``finite`` as for :func:`forward`. None when the C pass cannot run the network (as for
+    :func:`forward`): use :meth:`Network.trace`.
+    """
+    plan = _forward_plan(net.sizes, type(net.activation), type(net.output), net.dtype)
+    if plan is None:
+        return None
+    alpha = getattr(net.activation, "alpha", 0.0)
+    pixels = x.dtype == np.uint8
+    x = np.ascontiguousarray(x if pixels else np.asarray(x, np.float32))
+    out = np.empty((len(x), net.sizes[-1]), np.float32)
+    kept = np.empty((len(x), 2 * sum(net.sizes[1:])), np.float32)
+    finite = _kernel.forward(plan, alpha, net.params, x, pixels, out, kept)
+    return kept, finite
 
 
 @functools.lru_cache(maxsize=64)

@@ -52,6 +52,11 @@ from PIL import Image
 from .errors import ImageError
 from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, shrink
 
+try:  # the same steps for drawings, in C (_drawing.c), built when digitnet was installed
+    from . import _drawing as _compiled
+except ImportError:  # no C compiler then: NumPy does them
+    _compiled = None
+
 __all__ = ["to_mnist", "read_image", "center_digit", "image_files", "IMAGE_EXTENSIONS",
            "MAX_PIXELS"]
 
@@ -84,8 +89,26 @@ def to_mnist(image, *, name: str | None = None) -> np.ndarray:
         The file is not an image, is truncated, is too large, or holds no digit.
     """
     gray, name = read_image(image, name=name)
+    if _compiled is not None:
+        digit = _compiled_drawing(gray)
+        if digit is not None:
+            return digit
     ink = _extract_ink(gray, name)
     return center_digit(ink)
+
+
+def _compiled_drawing(gray: np.ndarray) -> np.ndarray | None:
+    """to_mnist of a drawing by _drawing.c, which does what _extract_ink and center_digit do
+    for one; None for any other image, and where _drawing.c leaves a step to NumPy."""
+    flat = _flat_background(gray) if gray.size < 160_000 else None  # (_noise subsamples those)
+    if flat is None or gray.dtype != np.float32:
+        return None
+    gray = np.ascontiguousarray(gray)
+    ink, box = np.empty_like(gray), np.empty(4, np.int64)
+    status = _compiled.ink(gray, *gray.shape, flat, ink, box)
+    if status == 0:
+        return None
+    return _center(ink, tuple(int(v) for v in box) if status == 1 else _digit_box(ink))
 
 
 # -- 2-4. background, polarity, noise ---------------------------------------------------------
@@ -283,17 +306,31 @@ def center_digit(ink: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (28, 28), float32 in [0, 1], brightest pixel 1
     """
-    y0, y1, x0, x1 = _digit_box(ink)
+    return _center(ink, _digit_box(ink))
+
+
+def _center(ink: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """center_digit of ``ink`` whose digit's box is ``box`` (y0, y1, x0, x1)."""
+    y0, y1, x0, x1 = box
     f = BOX / max(y1 - y0, x1 - x0)
     # Keep a margin around the box for the fringe, 4 output pixels' worth, taking what lies
     # past the image's edges as background: the crop's size, and so how it is resampled, then
     # depends on the digit alone, not on how much empty page surrounds it.
     m = math.ceil(4 / f)
-    digit = _window(ink, y0 - m, y1 + m, x0 - m, x1 + m)
-    h, w = digit.shape
+    y0, y1, x0, x1 = y0 - m, y1 + m, x0 - m, x1 + m
+    h, w = y1 - y0, x1 - x0
     size = (max(1, round(w * f)), max(1, round(h * f)))
+    resample = Image.Resampling.BOX if f < 1 else Image.Resampling.LANCZOS
+    if _compiled is not None and max(h, w) <= 256 and ink.dtype == np.float32:
+        weights = (None, None) if size == (w, h) else (
+            _resample_weights(h, size[1], resample), _resample_weights(w, size[0], resample))
+        field = np.empty((SIZE, SIZE), np.float32)
+        if _compiled.place(np.ascontiguousarray(ink), *ink.shape, y0, y1, x0, x1, *weights,
+                           field):
+            return field
+    digit = _window(ink, y0, y1, x0, x1)
     if size != (w, h):
-        digit = _resize(digit, size, Image.Resampling.BOX if f < 1 else Image.Resampling.LANCZOS)
+        digit = _resize(digit, size, resample)
     digit = np.maximum(digit, 0)  # Lanczos rings a little below 0 beside strong edges
     top = digit.max()
     if top > 0 and top != 1:  # (it is 1 already unless the crop was resampled)

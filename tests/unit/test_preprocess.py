@@ -301,6 +301,56 @@ def test_drawings_come_out_as_the_plain_computation_makes_them(mnist, size, inve
                                    err_msg=f"digit {len(mnist) - 300 + k}")
 
 
+def drawings(mnist, rng):
+    """Real digits drawn every way the page or a script might send them: the page's 56x56
+    grid, MNIST's 28x28, a large 150x150 and a small digit on a big page (so its crop is scaled
+    up: Lanczos), with stray dots, strokes off the edge, dark-on-light, a grey background."""
+    for k, digit in enumerate(mnist.images[-160:]):
+        size = (56, 28, 150, 56)[k % 4]
+        drawing = as_the_page_sends_it(digit, size)
+        if k % 4 == 3:  # a small digit on a big page
+            page = np.zeros((120, 140), np.float32)
+            page[40:54, 70:84] = drawing[::4, ::4]  # 14 pixels high
+            drawing = page
+        if k % 5 == 0:  # a slip of the pen: a stray dot apart from the digit
+            drawing[1:3, -5:-3] = 1
+        if k % 7 == 0:  # a stroke running off the right edge
+            drawing[drawing.shape[0] // 2 : drawing.shape[0] // 2 + 2, -8:] = 1
+        if k % 3 == 1:
+            drawing = 1 - drawing
+        elif k % 3 == 2:  # grey paper, ink a little lighter or darker than it
+            drawing = (0.3 + drawing * rng.choice([-0.3, 0.6])).astype(np.float32)
+        yield k, drawing
+
+
+def test_the_compiled_drawing_path_gives_numpys_result(mnist, rng, monkeypatch):
+    """_drawing.c does _extract_ink and center_digit's work for drawings; it must give what the
+    NumPy steps give, and must be the path drawings take."""
+    if preprocess._compiled is None:
+        pytest.skip("digitnet._drawing was not built (no C compiler at install)")
+    compiled, taken = preprocess._compiled, 0
+    for k, drawing in drawings(mnist, rng):
+        taken += preprocess._compiled_drawing(drawing) is not None
+        fast = to_mnist(drawing)
+        monkeypatch.setattr(preprocess, "_compiled", None)
+        np.testing.assert_allclose(fast, to_mnist(drawing), atol=1e-6, err_msg=f"drawing {k}")
+        monkeypatch.setattr(preprocess, "_compiled", compiled)
+    assert taken >= 150  # all but the odd centre of mass half-way between two pixels
+
+
+def test_the_compiled_path_leaves_photos_and_blank_drawings_to_numpy(mnist):
+    if preprocess._compiled is None:
+        pytest.skip("digitnet._drawing was not built (no C compiler at install)")
+    photo = on_paper(mnist.images[0]).astype(np.float32) / 255
+    photo += np.random.default_rng(0).normal(0, 0.02, photo.shape).astype(np.float32)
+    assert preprocess._compiled_drawing(np.clip(photo, 0, 1)) is None
+    blank = np.zeros((56, 56), np.float32)
+    blank[10, 10] = 1  # one dot is no digit
+    assert preprocess._compiled_drawing(blank) is None
+    with pytest.raises(ImageError, match="no digit found"):
+        to_mnist(blank)
+
+
 @pytest.mark.parametrize("resample", [Image.Resampling.BOX, Image.Resampling.LANCZOS],
                          ids=["box", "lanczos"])
 def test_small_images_are_resized_as_pillow_resizes_them(resample, rng):

@@ -49,7 +49,7 @@ from ..network import Network
 from ..train import PRESETS
 from . import schemas, views
 from .errors import ApiError, BodySizeLimit, describe_validation_errors, install_error_handlers
-from .fastpath import FastPredict, well_formed_drawing
+from .fastpath import FastPredict, InOrder, well_formed_drawing
 from .workers import WorkerPool, read_drawing
 from .training import Trainer, TrainerBusy, event_stream, last_seen
 
@@ -242,12 +242,21 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", workers: int
             reading = await pool.read(raw)
             if reading is not False:
                 return identified(reading, version)
+        return await in_order(read_inline, raw)
+
+    def read_inline(raw: bytes) -> bytes | None:
         net, version = served.current
         return identified(read_drawing(net, raw, INLINE_PIXELS), version)
 
-    # Added first, so it runs inside BodySizeLimit, which has read the body by then.
-    app.add_middleware(FastPredict, answer=answer_drawing)
-    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
+    in_order = InOrder()
+
+    # The fast path for drawings goes outside FastAPI's own middleware (error pages, telemetry,
+    # its body limit), so that the requests it answers skip those too: about 35 µs of the
+    # server's CPU a request, a tenth of what a prediction costs. Whatever it hands on passes
+    # through them as usual.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: BodySizeLimit(
+        FastPredict(build_stack(), answer=answer_drawing), limit=schemas.MAX_BODY_BYTES)
 
     @app.get("/", include_in_schema=False)
     async def page():
