@@ -191,3 +191,24 @@ def test_the_c_pass_checks_its_buffers():
         _kernel.forward(plan, 0.0, net.params, np.zeros((4, 700), np.uint8), True, out)
     with pytest.raises(ValueError, match="malformed plan"):
         _kernel.forward(plan[:3], 0.0, net.params, x, True, out)
+    with pytest.raises(ValueError, match="do not match"):  # keep: one float short a row
+        _kernel.forward(plan, 0.0, net.params, x, True, out, np.empty((4, 51), np.float32))
+
+
+@pytest.mark.parametrize("output", list(losses.OUTPUTS))
+@pytest.mark.parametrize("activation", list(activations.ACTIVATIONS))
+def test_the_c_trace_keeps_every_layer_as_network_trace_has_it(activation, output):
+    """kernels.trace (the web page's z and a of every neuron) against Network.trace."""
+    rng = np.random.default_rng(3)
+    for sizes in [(784, 16, 16, 10), (784, 37, 9, 21, 10), (784, 10)]:
+        net = Network(sizes, activation, output, seed=4)
+        net.params[net.n_weights:] = rng.normal(0, 0.5, net.parameter_count - net.n_weights)
+        for n in BATCHES:
+            x = pixels(rng, n)
+            for inputs in (x, (x / 255).astype(np.float32)):
+                kept, finite = kernels.trace(net, inputs)
+                t = net.trace(inputs)
+                expected = np.concatenate([v for z, a in zip(t.zs, t.activations[1:])
+                                           for v in (z, a)], axis=1)
+                assert finite and kept.shape == expected.shape
+                np.testing.assert_allclose(kept, expected, rtol=2e-5, atol=2e-5)
