@@ -114,3 +114,57 @@ def test_bodies_the_fast_path_refuses_get_the_schemas_message(client, body):
     r = client.post("/api/predict", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 422
     assert r.json()["error"].startswith("pixels")
+
+
+def test_a_failure_in_the_fast_path_is_answered_by_the_route(app, held_out, monkeypatch, caplog):
+    """Whatever goes wrong in the fast path, the request still gets the route's answer."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import server
+
+    def broken(net, raw, inline_pixels):
+        raise RuntimeError("a bug")
+
+    with TestClient(app) as client:
+        monkeypatch.setattr(server, "read_drawing", broken)  # (after the warm-up reading)
+        r = client.post("/api/predict", content=page_body(held_out[0][5]),
+                        headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["digit"] == held_out[1][5]
+    assert "fast path failed" in caplog.text and "RuntimeError: a bug" in caplog.text
+
+
+def test_in_order_runs_calls_one_at_a_time_in_the_order_asked_letting_others_run_between():
+    import asyncio
+
+    from digitnet.web.fastpath import InOrder
+
+    events = []
+
+    def work(k):
+        events.append(f"call {k}")
+        if k == 3:
+            raise ValueError("three")
+        return k * 10
+
+    async def other():
+        for k in range(3):
+            events.append(f"other {k}")
+            await asyncio.sleep(0)
+
+    async def main():
+        in_order = InOrder()
+        calls = [asyncio.ensure_future(in_order(work, k)) for k in range(6)]
+        await asyncio.sleep(0)  # every call queued; then cancel one before its turn
+        calls[4].cancel()
+        background = asyncio.ensure_future(other())
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        await background
+        return results
+
+    results = asyncio.run(main())
+    assert results[:3] == [0, 10, 20] and results[5] == 50
+    assert isinstance(results[3], ValueError) and isinstance(results[4], asyncio.CancelledError)
+    calls = [e for e in events if e.startswith("call")]
+    assert calls == ["call 0", "call 1", "call 2", "call 3", "call 5"]  # 4 was cancelled
+    # The event loop ran the other task between calls, not only after all of them.
+    assert events.index("other 1") < events.index("call 5")
