@@ -33,8 +33,11 @@ __all__ = ["WorkerPool", "read_drawing"]
 
 log = logging.getLogger("digitnet.web")
 
-#: Drawings queued at one worker before the server reads further ones itself.
-MAX_IN_FLIGHT = 16
+#: Drawings queued at one worker before the server reads further ones itself. Few: a drawing
+#: queued behind many others at a worker waits longer than one the server reads at once, and
+#: the server's own core would sit idle meanwhile (4 gave the best throughput and tail at
+#: 16 requests at a time on 2 cores, bench/load.py).
+MAX_IN_FLIGHT = 4
 _LENGTH = struct.Struct("<I")
 #: Inputs of the networks the workers read with: the 28x28 image to_mnist makes.
 _INPUT_SIZE = 28 * 28
