@@ -521,7 +521,7 @@ def info_command(model, as_json):
               help="What training runs started from the page learn from.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Processes that read drawings beside the server's own  [default: one per "
-                   "core beyond the first, at most 4; 0 reads them in the server]")
+                   "core beyond the first two, at most 4; 0 reads them in the server]")
 def serve_command(model, host, port, open_browser, data, workers):
     """Serve the drawing page and its API for MODEL (default: the last model trained).
 
@@ -538,7 +538,9 @@ def serve_command(model, host, port, open_browser, data, workers):
     from .web import create_app, serve
 
     if workers is None:
-        workers = min(4, (os.cpu_count() or 1) - 1)
+        # One core for the server's own event loop, one for the rest of the machine (the
+        # browser, other programs): on 2 cores a worker would compete with both.
+        workers = max(0, min(4, (os.cpu_count() or 1) - 2))
     app = create_app(model, data=data, workers=workers)
     net = app.state.served.current[0]
 

@@ -31,7 +31,11 @@ stroke runs off the edge), with no surface to fit; most of its pixels are
 exactly background, so the noise is 0, with no medians to sort; its ink is one blob, so there
 are no specks to weigh. NumPy's and Pillow's general routines for percentiles and resizing are
 replaced, on small arrays, by leaner ones that give the same values to within float32 rounding.
-A drawing takes a quarter of the time it used to (the web server preprocesses every one).
+Where digitnet was built with a C compiler, ``_drawing.c`` does these steps for drawings in
+one pass each (the web server preprocesses every drawing the page sends: 55 µs for its 56x56
+grid, against 185 with NumPy, which was itself a quarter of the plain computation's time);
+it leaves to NumPy whatever is not a drawing, and any step whose outcome a sum's rounding
+could decide, so both give the same result to float32 rounding.
 
 The command line (``digitnet predict``), the Python API and the web page all call
 :func:`to_mnist`::

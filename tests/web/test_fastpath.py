@@ -135,6 +135,7 @@ def test_a_failure_in_the_fast_path_is_answered_by_the_route(app, held_out, monk
 
 def test_in_order_runs_calls_one_at_a_time_in_the_order_asked_letting_others_run_between():
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from digitnet.web.fastpath import InOrder
 
@@ -161,7 +162,9 @@ def test_in_order_runs_calls_one_at_a_time_in_the_order_asked_letting_others_run
         await background
         return results
 
-    results = asyncio.run(main())
+    # In a thread of its own: Playwright's tests leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        results = thread.submit(asyncio.run, main()).result()
     assert results[:3] == [0, 10, 20] and results[5] == 50
     assert isinstance(results[3], ValueError) and isinstance(results[4], asyncio.CancelledError)
     calls = [e for e in events if e.startswith("call")]
