@@ -273,15 +273,8 @@ def forward(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
         None when the kernel was not built or does not fit the network (float32, built-in
         activation and output, no layer wider than :data:`WIDEST_LAYER`): use the NumPy loop.
     """
-    alpha = getattr(net.activation, "alpha", 0.0)
-    plan = _forward_plan(net.sizes, type(net.activation), type(net.output), net.dtype)
-    if plan is None:
-        return None
-    pixels = x.dtype == np.uint8
-    x = np.ascontiguousarray(x if pixels else np.asarray(x, np.float32))
-    out = np.empty((len(x), net.sizes[-1]), np.float32)
-    finite = _kernel.forward(plan, alpha, net.params, x, pixels, out)
-    return out, finite
+    ran = _forward(net, x, keep=False)
+    return None if ran is None else ran[::2]
 
 
 def trace(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
@@ -293,6 +286,12 @@ def trace(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
     ``finite`` as for :func:`forward`. None when the C pass cannot run the network (as for
     :func:`forward`): use :meth:`Network.trace`.
     """
+    ran = _forward(net, x, keep=True)
+    return None if ran is None else ran[1:]
+
+
+def _forward(net, x: np.ndarray, keep: bool) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """(out, kept or None, finite) of the C forward pass, or None where it cannot run."""
     plan = _forward_plan(net.sizes, type(net.activation), type(net.output), net.dtype)
     if plan is None:
         return None
@@ -300,9 +299,10 @@ def trace(net, x: np.ndarray) -> tuple[np.ndarray, bool] | None:
     pixels = x.dtype == np.uint8
     x = np.ascontiguousarray(x if pixels else np.asarray(x, np.float32))
     out = np.empty((len(x), net.sizes[-1]), np.float32)
+    if not keep:
+        return out, None, _kernel.forward(plan, alpha, net.params, x, pixels, out)
     kept = np.empty((len(x), 2 * sum(net.sizes[1:])), np.float32)
-    finite = _kernel.forward(plan, alpha, net.params, x, pixels, out, kept)
-    return kept, finite
+    return out, kept, _kernel.forward(plan, alpha, net.params, x, pixels, out, kept)
 
 
 @functools.lru_cache(maxsize=64)

@@ -93,19 +93,20 @@ def to_mnist(image, *, name: str | None = None) -> np.ndarray:
         The file is not an image, is truncated, is too large, or holds no digit.
     """
     gray, name = read_image(image, name=name)
-    if _compiled is not None:
-        digit = _compiled_drawing(gray)
+    flat = _flat_background(gray)
+    if _compiled is not None and flat is not None:
+        digit = _compiled_drawing(gray, flat)
         if digit is not None:
             return digit
-    ink = _extract_ink(gray, name)
+    ink = _extract_ink(gray, name, flat)
     return center_digit(ink)
 
 
-def _compiled_drawing(gray: np.ndarray) -> np.ndarray | None:
-    """to_mnist of a drawing by _drawing.c, which does what _extract_ink and center_digit do
-    for one; None for any other image, and where _drawing.c leaves a step to NumPy."""
-    flat = _flat_background(gray) if gray.size < 160_000 else None  # (_noise subsamples those)
-    if flat is None or gray.dtype != np.float32:
+def _compiled_drawing(gray: np.ndarray, flat: float) -> np.ndarray | None:
+    """to_mnist of a drawing whose background is ``flat`` by _drawing.c, which does what
+    _extract_ink and center_digit do for one; None where _drawing.c leaves a step to NumPy."""
+    step = _noise_step(gray.size)
+    if step != 1 or gray.dtype != np.float32:  # (_drawing.c measures the noise on every pixel)
         return None
     gray = np.ascontiguousarray(gray)
     ink, box = np.empty_like(gray), np.empty(4, np.int64)
@@ -118,13 +119,13 @@ def _compiled_drawing(gray: np.ndarray) -> np.ndarray | None:
 # -- 2-4. background, polarity, noise ---------------------------------------------------------
 
 
-def _extract_ink(gray: np.ndarray, name: str) -> np.ndarray:
+def _extract_ink(gray: np.ndarray, name: str, flat: float | None) -> np.ndarray:
     """Ink as light on dark, 0 where there is only background, strokes reaching 1.
 
-    Returns an array of the shape of ``gray``; raises ImageError if there is no ink.
+    ``flat`` is :func:`_flat_background` of ``gray``. Returns an array of the shape of
+    ``gray``; raises ImageError if there is no ink.
     """
     sharp = gray
-    flat = _flat_background(gray)
     blurred = flat is None and min(gray.shape) >= 64
     if blurred:
         gray = _smooth(gray)  # averages sensor noise away; 1 pixel is nothing at 20x20 ...
@@ -218,7 +219,7 @@ def _noise(residual: np.ndarray) -> float:
     Measured on at most about 40,000 pixels spread evenly over the image, twice leaving out
     pixels far from the typical value (the ink).
     """
-    step = max(1, int(math.sqrt(residual.size / 40_000)))
+    step = _noise_step(residual.size)
     r = residual[::step, ::step].ravel()
     if np.count_nonzero(r != 0) < r.size / 2:
         # Over half the pixels are exactly the background (a drawing): the median is 0, so is
@@ -229,6 +230,11 @@ def _noise(residual: np.ndarray) -> float:
         sigma = 1.4826 * float(np.median(np.abs(r - center)))
         r = r[np.abs(r - center) <= max(3 * sigma, 0.02)]
     return sigma
+
+
+def _noise_step(size: int) -> int:
+    """_noise looks at every step-th pixel each way, about 40,000 of an image of ``size``."""
+    return max(1, int(math.sqrt(size / 40_000)))
 
 
 def _smooth(a: np.ndarray) -> np.ndarray:
