@@ -42,7 +42,8 @@ def mnist_small(mnist):
 def small_model(mnist_small, tmp_path_factory):
     """A default-recipe network trained for 3 epochs on 3,000 real digits, saved to a file."""
     from digitnet import modelfile
-    from digitnet.train import PRESETS, train
+    from digitnet import PRESETS
+    from digitnet.training import train
 
     result = train(mnist_small, PRESETS["default"].replace(epochs=3), handle_signals=False)
     path = tmp_path_factory.mktemp("model") / "small.safetensors"

@@ -13,13 +13,15 @@ A 28x28 image of a handwritten digit becomes 784 input neurons; two hidden layer
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from . import activations, datasets, errors, losses, optimizers  # noqa: E402
-from .errors import DigitnetError  # noqa: E402
+from .config import PRESETS, TrainConfig  # noqa: E402
+from .errors import ConfigError, DigitnetError  # noqa: E402
+from .metrics import Evaluation, evaluate  # noqa: E402
 from .modelfile import load, save  # noqa: E402
 from .network import Network, Trace  # noqa: E402
-from .train import PRESETS, TrainConfig, TrainResult, evaluate  # noqa: E402
+from .training import Callback, TrainResult  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -27,9 +29,11 @@ __all__ = [
     "Trace",
     "TrainConfig",
     "TrainResult",
+    "Callback",
     "PRESETS",
     "train",
     "evaluate",
+    "Evaluation",
     "load",
     "save",
     "datasets",
@@ -39,6 +43,9 @@ __all__ = [
     "errors",
     "DigitnetError",
 ]
+
+#: Keywords of :func:`train` that steer the run rather than set the recipe.
+_RUN_OPTIONS = ("val", "test", "callback", "checkpoint", "resume", "handle_signals", "engine")
 
 
 def train(data="mnist", config: TrainConfig | None = None, *, preset: str | None = None,
@@ -52,26 +59,38 @@ def train(data="mnist", config: TrainConfig | None = None, *, preset: str | None
         :class:`digitnet.datasets.Dataset` of training images.
     config : TrainConfig, optional
         The full recipe; otherwise built from ``preset`` ("default" or "video") and ``options``.
+    preset : str, optional
+        A named recipe of :data:`PRESETS`; "default" when neither it nor ``config`` is given.
     **options
-        :class:`TrainConfig` fields to change (``epochs=5``, ``activation="sigmoid"``, ...) and
-        the keyword arguments of :func:`digitnet.train.train` (``checkpoint``, ``resume``,
-        ``callback``, ``val``).
+        Any :class:`TrainConfig` field (``epochs=5``, ``activation="sigmoid"``, ...) and the
+        run's own options: ``val``, ``test``, ``callback``, ``checkpoint``, ``resume``,
+        ``handle_signals`` and ``engine`` (see :func:`digitnet.training.train`). When resuming,
+        recipe options must agree with the checkpoint's (a ConfigError names those that do not).
 
     Returns
     -------
     TrainResult
         ``.network`` is the trained :class:`Network`; ``.history`` the per-epoch record.
     """
-    from .train import train as run
+    from . import modelfile, training
 
-    loop_options = {k: options.pop(k) for k in ("checkpoint", "resume", "callback", "val",
-                                                "handle_signals") if k in options}
-    if config is None:
-        if preset is not None and preset not in PRESETS:
-            raise errors.ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-        config = PRESETS[preset or "default"].replace(**options)
-    elif options or preset:
-        raise errors.ConfigError("pass either a TrainConfig or options/preset, not both")
+    run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+    unknown = sorted(set(options) - set(TrainConfig.fields()))
+    if unknown:
+        raise ConfigError(f"train() got unknown option{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(map(repr, unknown))}; it takes the TrainConfig options "
+                          f"{', '.join(TrainConfig.fields())} and {', '.join(_RUN_OPTIONS)}")
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if config is not None and (options or preset):
+        raise ConfigError("pass either a TrainConfig or options and a preset, not both")
+    if config is None and (preset or options or run.get("resume") is None):
+        if run.get("resume") is not None and preset is None:
+            # resuming: the options given are compared with the checkpoint's, the rest kept
+            saved = modelfile.read_metadata(run["resume"]).get("config") or {}
+            config = TrainConfig.from_dict(saved).replace(**options)
+        else:
+            config = PRESETS[preset or "default"].replace(**options)
     if isinstance(data, str):
         data = datasets.load(data, split="train")
-    return run(data, config, **loop_options)
+    return training.train(data, config, **run)

@@ -21,7 +21,9 @@ import numpy as np
 from . import __version__, datasets, modelfile
 from .errors import DigitnetError, DivergenceError, ModelFileError, TrainingInterrupted
 from .network import Network
-from .train import PRESETS, Callback, evaluate, train
+from .config import PRESETS
+from .metrics import evaluate
+from .training import Callback, train
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 EXIT_INTERRUPTED = 130
@@ -188,8 +190,8 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
         }))
         return
     sizes = "-".join(map(str, net.sizes))
-    click.echo(f"Trained {sizes} ({config.activation} hidden, {net.output.name} + "
-               f"{net.output.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
+    click.echo(f"Trained {sizes} ({config.activation} hidden, {net.output_function.name} + "
+               f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
                f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in {result.seconds:.1f} s"
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
@@ -474,13 +476,13 @@ def info_command(model, as_json):
     meta = net.metadata
     if as_json:
         click.echo(json.dumps({"sizes": list(net.sizes), "activation": net.activation.name,
-                               "output": net.output.name, "cost": net.output.cost,
+                               "output": net.output_function.name, "cost": net.output_function.cost,
                                "parameters": net.parameter_count, **meta}))
         return
     sizes = "-".join(map(str, net.sizes))
     click.echo(f"{model}")
-    click.echo(f"  network     {sizes}: {net.activation.name} hidden layers, {net.output.name} "
-               f"output with {net.output.cost.replace('_', ' ')} cost")
+    click.echo(f"  network     {sizes}: {net.activation.name} hidden layers, {net.output_function.name} "
+               f"output with {net.output_function.cost.replace('_', ' ')} cost")
     click.echo(f"  parameters  {net.parameter_breakdown()}")
     for l, (n_out, n_in) in enumerate(net.layer_shapes):
         click.echo(f"    layer {l + 1}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "

@@ -1,33 +1,34 @@
 """The network from "But what is a neural network?": layers of neurons, weights and biases.
 
 A network with ``sizes = (784, 16, 16, 10)`` has an input layer of 784 neurons (one per pixel,
-brightness 0..1), two hidden layers of 16 and an output layer of 10, one per digit. Layer ``l``
-(counting the first hidden layer as 0, unlike the video, which counts the input layer as layer 0;
-Nielsen's network.py does the same) has
+brightness 0..1), two hidden layers of 16 and an output layer of 10, one per digit. Between each
+layer and the next sit
 
-* ``weights[l]`` of shape ``(n_out, n_in)``: row j holds how much each neuron of the layer
-  before matters to neuron j; this is the video's matrix W;
-* ``biases[l]`` of shape ``(n_out,)``: how high the weighted sum must be before neuron j lights up;
+* a weight matrix of shape ``(n_out, n_in)``: row j holds how much each neuron of the layer
+  before matters to neuron j; this is the video's W;
+* a bias vector of shape ``(n_out,)``: how high the weighted sum must be before neuron j lights up;
 
-and computes a' = σ(W a + b).
+and the next layer computes a' = σ(W a + b).
 
 **Batch-first.** We push many images through at once, one image per row, so ``a`` has shape
 ``(batch, n_in)``. For a single column vector the video writes ``W a``; for a batch of rows the
 same numbers come out of ``a @ W.T``, giving ``(batch, n_out)``. That is the only reason for the
 transpose in :meth:`Network.forward`.
 
-**Fast, but the same loop.** :meth:`forward` (and with it :meth:`predict` and
-:meth:`predict_proba`) hands the loop to digitnet's compiled kernel where it is built
-(:func:`digitnet.kernels.forward`: the same layers in C, reading uint8 pixels as they are);
-the plain loop below runs otherwise, and always in :meth:`trace`. Tests hold the two to the
-same numbers, to float rounding.
+**Layers are numbered as the video numbers them**: the activations a⁽⁰⁾ are the input layer,
+a⁽¹⁾ = σ(W a⁽⁰⁾ + b) the first hidden layer, and so on to the output layer a⁽ᴸ⁾, L = len(sizes) - 1.
+So layer l has ``sizes[l]`` neurons, ``trace.activations[l]`` holds its activations, and the
+weights and biases *into* it are ``weights[l - 1]`` and ``biases[l - 1]`` (Python lists count
+from 0, and layer 0, the input, has none). Every part of digitnet that names a layer (the CLI's
+``--layer``, the web API, the page, the pictures) uses this numbering.
 
 **One buffer.** All parameters live in one contiguous float array, :attr:`Network.params`: first
 every weight matrix, then every bias vector. ``weights`` and ``biases`` are views into it, so an
 optimiser can update all 13,002 numbers of the video's network in one operation, and weight decay
 applies to the leading ``n_weights`` entries.
 
-The training loop lives in :mod:`digitnet.train`; this module knows nothing of files or plots.
+This module is the reference everything else is tested against. It knows nothing of training
+engines, files or plots: the training loop lives in :mod:`digitnet.training`.
 """
 
 from __future__ import annotations
@@ -38,12 +39,16 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, kernels, losses
+from . import activations, losses
 from .errors import ConfigError, DataError
 
 __all__ = ["Network", "Trace", "as_inputs"]
 
 DEFAULT_SIZES = (784, 16, 16, 10)
+#: Rows that :meth:`Network.forward` takes through the network at once: a block's activations
+#: stay in the processor's caches from one layer to the next, and uint8 pixels are converted to
+#: floats a block at a time rather than all at once.
+BLOCK = 1024
 
 
 @dataclass
@@ -52,11 +57,13 @@ class Trace:
 
     Attributes
     ----------
-    zs : list of ndarray
-        ``zs[l]`` is the weighted input W a + b of layer l, shape (batch, sizes[l + 1]).
     activations : list of ndarray
-        ``activations[0]`` is the input, shape (batch, sizes[0]); ``activations[l + 1]`` is
-        σ(zs[l]), shape (batch, sizes[l + 1]). The last one is the output.
+        ``activations[l]`` is layer l's a, shape (batch, sizes[l]): ``activations[0]`` is the
+        input, the last one the output.
+    zs : list of ndarray
+        The weighted inputs W a + b of layers 1 to L: ``zs[l - 1]`` is layer l's z, shape
+        (batch, sizes[l]), and ``activations[l]`` is σ of it. (The input layer has no z; use
+        :meth:`z` to index by layer number.)
     """
 
     zs: list[np.ndarray]
@@ -64,7 +71,15 @@ class Trace:
 
     @property
     def output(self) -> np.ndarray:
+        """The output layer's activations, shape (batch, sizes[-1])."""
         return self.activations[-1]
+
+    def z(self, layer: int) -> np.ndarray:
+        """Layer ``layer``'s weighted inputs (layer 1 is the first hidden layer)."""
+        if not 1 <= layer < len(self.activations):
+            raise ConfigError(f"layer {layer} has no weighted input z: layers 1 to "
+                              f"{len(self.activations) - 1} do (0 is the input)")
+        return self.zs[layer - 1]
 
 
 class Network:
@@ -77,7 +92,8 @@ class Network:
     activation : str
         The hidden layers' σ: ``"sigmoid"`` (the video's), ``"relu"``, ``"leaky_relu"`` or ``"tanh"``.
     output : str
-        ``"softmax"`` (with cross-entropy cost) or ``"sigmoid"`` (with the video's squared-error cost).
+        The output layer's function with its cost: ``"softmax"`` (with cross-entropy) or
+        ``"sigmoid"`` (with the video's squared error). Kept as :attr:`output_function`.
     seed : int or numpy.random.Generator, optional
         Source of the initial weights. Weights are drawn with the initialisation suited to the
         activation: Glorot (uniform) for sigmoid and tanh, He (normal) for the ReLUs; biases
@@ -102,7 +118,8 @@ class Network:
     ):
         self.sizes = _check_sizes(sizes)
         self.activation = activations.get(activation)
-        self.output = losses.get(output)
+        #: The output layer's function and the cost paired with it (:mod:`digitnet.losses`).
+        self.output_function = losses.get(output)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
@@ -178,16 +195,14 @@ class Network:
         ndarray, shape (batch, sizes[-1]) or (sizes[-1],) for a single input
         """
         x, single = _as_rows(x, self.sizes[0])
-        fast = kernels.forward(self, x)  # this loop in C, where it is built and fits the network
-        if fast is not None:
-            a, finite = fast
-            if not finite:
-                _check_finite(x, self.dtype)  # NaN or inf in x made some z non-finite: say so
-        else:
-            a = _as_floats(x, self.dtype)
+        out = np.empty((len(x), self.sizes[-1]), self.dtype)
+        for start in range(0, len(x), BLOCK):
+            a = _as_floats(x[start : start + BLOCK], self.dtype)
             for l, (w, b) in enumerate(zip(self.weights, self.biases)):
                 z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
                 a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
+            out[start : start + BLOCK] = a
+        a = out
         return a[0] if single else a
 
     def trace(self, x) -> Trace:
@@ -209,7 +224,7 @@ class Network:
 
         Shape (batch, sizes[-1]), or (sizes[-1],) for a single input.
         """
-        return self.output.probabilities(self.forward(x))
+        return self.output_function.probabilities(self.forward(x))
 
     def predict(self, x) -> np.ndarray | int:
         """The digit each input is read as: the brightest output neuron.
@@ -225,7 +240,7 @@ class Network:
         """The mean cost over inputs ``x`` with integer ``labels``."""
         t = self.trace(x)
         labels = self._check_labels(labels, len(t.activations[0]))
-        return self.output.loss(t.zs[-1], t.output, labels)
+        return self.output_function.loss(t.zs[-1], t.output, labels)
 
     # -- learning ----------------------------------------------------------------------------
 
@@ -233,7 +248,7 @@ class Network:
         """The mean cost over a batch and its gradient with respect to every parameter.
 
         This is the plain, allocate-as-you-go version, kept as the reference that the
-        buffered fast path in :mod:`digitnet.workspace` is tested against.
+        training engines (:mod:`digitnet.engines`) are tested against.
 
         Parameters
         ----------
@@ -251,7 +266,7 @@ class Network:
         grads = np.zeros_like(self.params)
         grad_w, grad_b = self.unflatten(grads)
         # δ of the last layer: how the cost changes with each output neuron's z.
-        delta = self.output.delta(t.zs[-1], t.output, labels)
+        delta = self.output_function.delta(t.zs[-1], t.output, labels)
         for l in reversed(range(len(self.weights))):
             grad_w[l][...] = delta.T @ t.activations[l]  # ∂C/∂W = δ a_prevᵀ, summed over the batch
             grad_b[l][...] = delta.sum(axis=0)  # ∂C/∂b = δ
@@ -259,14 +274,14 @@ class Network:
                 # Pass the error back one layer: δ_prev = (Wᵀ δ) ⊙ σ'(z_prev).
                 delta = delta @ self.weights[l]
                 self.activation.backward(delta, t.zs[l - 1], t.activations[l])
-        return self.output.loss(t.zs[-1], t.output, labels), grads
+        return self.output_function.loss(t.zs[-1], t.output, labels), grads
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _sigma(self, l: int, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Layer l's function: the hidden activation, or the output function for the last."""
         if l == len(self.weights) - 1:
-            return self.output.forward(z, out)
+            return self.output_function.forward(z, out)
         return self.activation.forward(z, out)
 
     def _check_labels(self, labels, n: int) -> np.ndarray:
@@ -281,14 +296,11 @@ class Network:
 
     def copy(self) -> "Network":
         """An independent copy with the same parameters and metadata."""
-        twin = Network(self.sizes, self.activation.name, self.output.name, dtype=self.dtype)
-        twin.params[...] = self.params
-        twin.metadata = copy.deepcopy(self.metadata)
-        return twin
+        return self.astype(self.dtype)
 
     def astype(self, dtype) -> "Network":
-        """A copy whose parameters are of ``dtype`` (float32 or float64)."""
-        twin = Network(self.sizes, self.activation.name, self.output.name, dtype=dtype)
+        """An independent copy whose parameters are of ``dtype`` (float32 or float64)."""
+        twin = Network(self.sizes, self.activation.name, self.output_function.name, dtype=dtype)
         twin.params[...] = self.params
         twin.metadata = copy.deepcopy(self.metadata)
         return twin
@@ -296,7 +308,7 @@ class Network:
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.sizes))
         return (f"Network({sizes}, activation={self.activation.name!r}, "
-                f"output={self.output.name!r}, parameters={self.parameter_count:,})")
+                f"output={self.output_function.name!r}, parameters={self.parameter_count:,})")
 
 
 def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:

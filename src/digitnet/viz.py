@@ -211,7 +211,7 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     x = _as_image(image, net)
     trace = net.astype(np.float64).trace(x[None, :])
     acts = [a[0] for a in trace.activations]
-    proba = net.output.probabilities(trace.output)[0]
+    proba = net.output_function.probabilities(trace.output)[0]
     winner = int(np.argmax(proba))
     side = _side(net.sizes[0])
 
@@ -318,7 +318,7 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
 
 def confusion_figure(net: Network, images, labels, classes=None, title: str = "") -> Figure:
     """The confusion matrix on labelled images: rows the true digit, columns the answer."""
-    from .train import evaluate
+    from .metrics import evaluate
 
     ev = evaluate(net, np.asarray(images), np.asarray(labels))
     m = np.array(ev.confusion)
@@ -429,7 +429,7 @@ def _input_gradient(net: Network, x: np.ndarray, dz_out) -> tuple[np.ndarray, np
         delta = delta @ net.weights[l]  # ∂/∂a_prev = Wᵀ δ (batch-first: δ W)
         if l > 0:
             delta = delta * net.activation.derivative(t.zs[l - 1], t.activations[l])
-    return delta[0], net.output.probabilities(t.output)[0]
+    return delta[0], net.output_function.probabilities(t.output)[0]
 
 
 def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray, int]:
@@ -516,7 +516,7 @@ def dream(net: Network, digit: int, *, steps: int = 300, step_size: float = 0.5,
     x = rng.uniform(0, 0.1, net.sizes[0])
 
     def dlogp(z, a):
-        if net.output.name == "softmax":
+        if net.output_function.name == "softmax":
             return -a + np.eye(len(z))[digit]  # ∂ log softmax(z)_d / ∂z = e_d - p
         # sigmoid outputs normalised to sum 1: log p_d = log a_d - log Σ a
         da = -1.0 / a.sum() + np.eye(len(z))[digit] / max(a[digit], 1e-12)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from digitnet import idx, modelfile
-from digitnet.train import PRESETS, train
+from digitnet import PRESETS
+from digitnet.training import train
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"

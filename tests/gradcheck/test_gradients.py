@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet import Network, activations, losses
-from digitnet.workspace import Workspace
+from digitnet.engines.numpy import Workspace
 
 
 def numeric_gradient(net, x, y, eps=1e-6):
@@ -90,7 +90,7 @@ def test_gradient_agrees_with_scikit_learn(mnist):
 
 
 def test_shifted_batches_equal_the_reference_shift(mnist):
-    from digitnet.workspace import shift_images, shift_offsets
+    from digitnet.augment import shift_images, shift_offsets
 
     net = Network(seed=0)
     ws = Workspace(net, 64, image_shape=(28, 28), max_shift=2)

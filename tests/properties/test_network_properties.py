@@ -45,5 +45,5 @@ def test_save_load_round_trips_exactly(tmp_path_factory, sizes, activation, outp
     save(net, path)
     back = load(path)
     assert back.params.tobytes() == net.params.tobytes()
-    assert (back.sizes, back.activation.name, back.output.name) == (net.sizes, activation, output)
+    assert (back.sizes, back.activation.name, back.output_function.name) == (net.sizes, activation, output)
     assert back.metadata["note"] == "ünïcode ✓"

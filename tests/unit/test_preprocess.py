@@ -517,7 +517,8 @@ def user_style_file(digit: np.ndarray, kind: int, rng: np.random.Generator) -> b
 @pytest.fixture(scope="module")
 def held_out_model(mnist):
     """A default-recipe network trained for 4 epochs on 6,000 real digits, and 600 it never saw."""
-    from digitnet.train import PRESETS, train
+    from digitnet import PRESETS
+    from digitnet.training import train
 
     train_part, val_part = datasets.train_val_split(mnist, 0.1, seed=3)
     result = train(train_part.subset(slice(0, 6000)), PRESETS["default"].replace(epochs=4),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from digitnet import modelfile
-from digitnet.train import PRESETS, train
+from digitnet import PRESETS
+from digitnet.training import train
 
 N_TRAIN = 8000  # digits the served test model learns from: the first 8,000 of the prefix
 HELD_OUT = slice(20000, 20400)  # real digits no test model has seen

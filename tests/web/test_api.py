@@ -401,7 +401,7 @@ def test_predictions_stay_right_while_a_run_is_training(web_model_path, mnist, h
 
     from fastapi.testclient import TestClient
 
-    from digitnet.train import train
+    from digitnet.training import train
     from digitnet.web import create_app, training
 
     # 20 epochs of 24,345 digits on the NumPy path (a few seconds even on a fast machine), so

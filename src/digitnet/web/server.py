@@ -46,7 +46,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__, modelfile
 from ..errors import DigitnetError
 from ..network import Network
-from ..train import PRESETS
+from ..config import PRESETS
 from . import schemas, views
 from .errors import ApiError, BodySizeLimit, describe_validation_errors, install_error_handlers
 from .fastpath import FastPredict, InOrder, well_formed_drawing

@@ -1,6 +1,6 @@
 """Training runs started from the page: one at a time, in a background thread, streamed as events.
 
-:class:`Trainer` starts :func:`digitnet.train.train` in a thread with a :class:`Callback` that
+:class:`Trainer` starts :func:`digitnet.training.train` in a thread with a :class:`Callback` that
 publishes what happens as events (``start``, ``progress``, ``epoch``, then one of ``done``,
 ``failed``, ``cancelled``) into the run's :class:`EventLog`. The server streams a log to any
 number of browsers as server-sent events; a browser that connects late gets the run replayed
@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import DigitnetError, TrainingInterrupted
 from ..network import Network
-from ..train import Callback, TrainConfig, train
+from ..config import TrainConfig
+from ..training import Callback, train
 from .views import finite
 
 __all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen"]

@@ -12,7 +12,6 @@ import math
 import numpy as np
 import orjson
 
-from .. import kernels
 from ..network import Network
 from .errors import ApiError
 
@@ -35,7 +34,7 @@ def describe_prediction(net: Network, x: np.ndarray) -> dict:
     ``x`` is one preprocessed input, shape (sizes[0],).
     """
     traced = _trace(net, x)
-    proba = net.output.probabilities(traced[-net.sizes[-1]:])
+    proba = net.output_function.probabilities(traced[-net.sizes[-1]:])
     side = image_shape(net)
     # Every layer's z and a rounded in one pass: a call per small array would cost more than
     # the numbers themselves, and this runs for every prediction the page asks for.
@@ -56,9 +55,6 @@ def _trace(net: Network, x: np.ndarray) -> np.ndarray:
     """z and a of every layer after the input for one input, one after the other (z_1, a_1,
     z_2, ...): by the C forward pass where it runs the network (a few microseconds), else by
     :meth:`Network.trace` (which also says what is wrong with an input that is not finite)."""
-    traced = kernels.trace(net, x[None, :]) if kernels.available() else None
-    if traced is not None and traced[1]:
-        return traced[0][0]
     t = net.trace(x[None, :])
     return np.concatenate([v[0] for z, a in zip(t.zs, t.activations[1:]) for v in (z, a)])
 
@@ -69,11 +65,11 @@ def describe_model(net: Network, version: int, source: str) -> dict:
     side = image_shape(net)
     return {
         "sizes": list(net.sizes), "activation": net.activation.name,
-        "output": net.output.name, "cost": net.output.cost,
+        "output": net.output_function.name, "cost": net.output_function.cost,
         "parameters": net.parameter_count, "parameter_breakdown": net.parameter_breakdown(),
         "input_shape": list(side) if side else None,
         "layers": [{"n_in": w.shape[1], "n_out": w.shape[0],
-                    "activation": net.output.name if l == last else net.activation.name,
+                    "activation": net.output_function.name if l == last else net.activation.name,
                     "weights": rounded(w, 5), "biases": rounded(b, 5)}
                    for l, (w, b) in enumerate(zip(net.weights, net.biases))],
         "metadata": finite(net.metadata), "source": source, "model_version": version,
@@ -94,7 +90,7 @@ def describe_neuron(net: Network, layer: int, index: int,
     template = w if layer == 0 else effective_template(net, layer, index)
     return {
         "layer": layer, "index": index, "kind": "output" if output else "hidden",
-        "activation": net.output.name if output else net.activation.name,
+        "activation": net.output_function.name if output else net.activation.name,
         "bias": _num(net.biases[layer][index]), "weights": rounded(w, 5),
         "image": rounded(template.reshape(side), 5) if side else None,
         "image_kind": None if side is None else "weights" if layer == 0 else "effective_template",

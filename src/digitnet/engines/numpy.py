@@ -1,37 +1,35 @@
-"""The fast path: backpropagation into preallocated buffers.
+"""The NumPy engine: training steps with backpropagation into preallocated buffers.
 
 :meth:`Network.backprop` allocates every array it needs, which is clear but costs time at small
-batch sizes, where a training step is dominated by overhead rather than arithmetic. A
-:class:`Workspace` computes exactly the same thing into buffers allocated once per training run
-(one set of z, a and δ arrays sized for the largest batch, and one flat gradient buffer laid out
-like the network's parameters), using ``out=`` arguments and in-place operations.
+batch sizes, where a step is mostly overhead rather than arithmetic. A :class:`Workspace`
+computes exactly the same thing into buffers allocated once per training run (one set of z, a
+and δ arrays sized for the largest batch, and one flat gradient buffer laid out like the
+network's parameters), using ``out=`` arguments and in-place operations.
 
 Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of them and scales it
-to float in [0, 1] into the input buffer, optionally shifting each image by a few pixels
-(augmentation). The dataset is never copied whole.
+to floats in [0, 1] into the input buffer, optionally shifted (:mod:`digitnet.augment`). The
+training images are never copied whole.
 
-A :class:`NumpySteps` runs whole training steps with a Workspace and an optimiser: the readable
-reference for the compiled steps of :mod:`digitnet.kernels`, and the path used when those are not
-available.
-
-Tests check :meth:`Workspace.gradient` against :meth:`Network.backprop` to float tolerance.
+:class:`NumpySteps` runs whole steps (gather, backpropagate, let the optimiser step): the
+readable reference for the compiled engine, and the engine for networks it does not take.
+Tests hold :meth:`Workspace.gradient` to :meth:`Network.backprop`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # network.py imports kernels.py, which imports this module
-    from .network import Network
+from ..augment import shift_maps
+from ..network import Network
+from ..optimizers import Optimizer
 
-__all__ = ["Workspace", "NumpySteps"]
+__all__ = ["NumpyEngine", "NumpySteps", "Workspace"]
 
 
 class Workspace:
-    """Buffers for computing the gradient of batches of up to ``batch_size`` examples.
+    """Buffers for the gradient of batches of up to ``batch_size`` examples.
 
     Parameters
     ----------
@@ -39,10 +37,10 @@ class Workspace:
         The network whose parameters are read (not copied: later changes are seen).
     batch_size : int
         Largest batch that will be passed.
-    image_shape : tuple of int, optional
-        (height, width) of the images, needed for shift augmentation.
+    image_shape : (h, w), optional
+        The images' shape, needed for shift augmentation.
     max_shift : int
-        Largest shift, in pixels, that :meth:`load_batch` will be asked for (0: none).
+        Largest shift, in pixels, :meth:`load_batch` will be asked for (0: none).
     """
 
     def __init__(self, net: Network, batch_size: int, image_shape: tuple[int, int] | None = None,
@@ -58,17 +56,16 @@ class Workspace:
         self.grads = np.zeros(net.parameter_count, dtype)
         self.grad_w, self.grad_b = net.unflatten(self.grads)
         self._scale = dtype.type(1 / 255)
-        self.image_shape = image_shape
         self.max_shift = max_shift
         # Gathered pixels, with one always-0 pixel at the end of each row for shifted-in borders.
         self._pixels = np.zeros((batch_size, n_in + 1), np.uint8)
         self._shifted = np.empty((batch_size, n_in), np.uint8)
         if max_shift:
-            self.shift_maps = shift_maps(image_shape, max_shift)
+            if image_shape is None or image_shape[0] * image_shape[1] != n_in:
+                raise ValueError(f"shift augmentation needs the images' shape, got {image_shape}")
+            self.shift_maps = shift_maps(image_shape, max_shift).astype(np.intp)
             self._row_offset = np.arange(batch_size)[:, None] * (n_in + 1)
             self._gather = np.empty((batch_size, n_in), np.intp)
-
-    # -- input -------------------------------------------------------------------------------
 
     def load_batch(self, pixels: np.ndarray, index: np.ndarray,
                    shift_ids: np.ndarray | None = None) -> np.ndarray:
@@ -79,8 +76,7 @@ class Workspace:
         pixels : ndarray of uint8, shape (n, n_in)
         index : ndarray of int, shape (b,)
         shift_ids : ndarray of int, shape (b,), optional
-            For each image, which of the ``(2 max_shift + 1)²`` shifts of :attr:`shift_maps`
-            to apply (moving it by up to ``max_shift`` pixels each way, zeros shifted in).
+            Which move of :func:`digitnet.augment.shift_offsets` to apply to each image.
 
         Returns
         -------
@@ -97,13 +93,11 @@ class Workspace:
             raw = np.take(self._pixels[:b], gather, out=self._shifted[:b])
         return np.multiply(raw, self._scale, out=self.x[:b])
 
-    # -- gradient ----------------------------------------------------------------------------
-
     def gradient(self, b: int, labels: np.ndarray) -> float:
         """Backpropagate the first ``b`` rows of the input buffer with their ``labels``.
 
         Fills :attr:`grads` (laid out like ``net.params``) with the gradient of the batch-mean
-        cost and returns that cost. Same mathematics as :meth:`Network.backprop`.
+        cost and returns that cost: the mathematics of :meth:`Network.backprop`, in place.
         """
         net = self.net
         last = len(net.weights) - 1
@@ -114,16 +108,17 @@ class Workspace:
         for l, (w, bias) in enumerate(zip(net.weights, net.biases)):
             np.matmul(acts[l], w.T, out=zs[l])
             zs[l] += bias
-            net._sigma(l, zs[l], out=acts[l + 1])
+            sigma = net.output_function if l == last else net.activation
+            sigma.forward(zs[l], out=acts[l + 1])
 
-        net.output.delta(zs[last], acts[last + 1], labels, out=deltas[last])
+        net.output_function.delta(zs[last], acts[last + 1], labels, out=deltas[last])
         for l in range(last, -1, -1):
             np.matmul(deltas[l].T, acts[l], out=self.grad_w[l])
             np.sum(deltas[l], axis=0, out=self.grad_b[l])
             if l > 0:
                 np.matmul(deltas[l], net.weights[l], out=deltas[l - 1])
                 net.activation.backward(deltas[l - 1], zs[l - 1], acts[l])
-        return net.output.loss(zs[last], acts[last + 1], labels)
+        return net.output_function.loss(zs[last], acts[last + 1], labels)
 
 
 class NumpySteps:
@@ -133,7 +128,7 @@ class NumpySteps:
     ----------
     ws : Workspace
         Buffers and the network to train (its parameters change in place).
-    opt : Optimizer
+    optimizer : Optimizer
         Steps ``ws.net.params`` with ``ws.grads``.
     pixels : ndarray of uint8, shape (n, sizes[0])
         The training images, never copied.
@@ -142,8 +137,9 @@ class NumpySteps:
 
     name = "numpy"
 
-    def __init__(self, ws: Workspace, opt, pixels: np.ndarray, labels: np.ndarray):
-        self.ws, self.opt, self.pixels, self.labels = ws, opt, pixels, labels
+    def __init__(self, ws: Workspace, optimizer: Optimizer, pixels: np.ndarray,
+                 labels: np.ndarray):
+        self.ws, self.optimizer, self.pixels, self.labels = ws, optimizer, pixels, labels
 
     def run(self, order: np.ndarray, shift_ids: np.ndarray | None, start: int, stop: int,
             lrs) -> list[float]:
@@ -164,46 +160,20 @@ class NumpySteps:
             losses.append(loss)
             if not math.isfinite(loss):
                 break
-            self.opt.step(ws.net.params, ws.grads, lr)
+            self.optimizer.step(ws.net.params, ws.grads, lr)
         return losses
 
 
-def shift_maps(image_shape: tuple[int, int], max_shift: int) -> np.ndarray:
-    """For each (dy, dx) in [-max_shift, max_shift]², where each output pixel comes from.
+class NumpyEngine:
+    """Every network, every optimiser, float32 or float64: NumPy's matrix products."""
 
-    Returns an int array of shape ((2 max_shift + 1)², h*w); row k belongs to
-    ``shift_offsets(max_shift)[k]``, and the value h*w stands for "outside: use 0".
-    """
-    h, w = image_shape
-    maps = []
-    for dy, dx in shift_offsets(max_shift):
-        r = np.arange(h)[:, None] - dy
-        c = np.arange(w)[None, :] - dx
-        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-        maps.append(np.where(inside, r.clip(0, h - 1) * w + c.clip(0, w - 1), h * w).ravel())
-    return np.array(maps, dtype=np.intp)
+    name = "numpy"
 
+    def unavailable_reason(self, net: Network, optimizer: Optimizer) -> str | None:
+        return None
 
-def shift_offsets(max_shift: int) -> list[tuple[int, int]]:
-    """The (dy, dx) shifts of :func:`shift_maps`, in its row order."""
-    return [(dy, dx) for dy in range(-max_shift, max_shift + 1)
-            for dx in range(-max_shift, max_shift + 1)]
-
-
-def shift_images(raw: np.ndarray, shifts: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
-    """Move each flattened image by its own (dy, dx), filling with 0; returns a new array.
-
-    ``raw`` has shape (b, h*w); ``shifts`` has shape (b, 2) with |dy|, |dx| at most a few pixels.
-    The plain reference for the gather in :meth:`Workspace.load_batch`.
-    """
-    if image_shape is None:
-        raise ValueError("shift augmentation needs the image shape")
-    h, w = image_shape
-    b = len(raw)
-    s = int(np.abs(shifts).max())
-    padded = np.zeros((b, h + 2 * s, w + 2 * s), raw.dtype)
-    padded[:, s : s + h, s : s + w] = raw.reshape(b, h, w)
-    # Output pixel (r, c) of image i comes from (r - dy_i, c - dx_i) of the original.
-    rows = np.arange(h)[None, :, None] + (s - shifts[:, 0])[:, None, None]
-    cols = np.arange(w)[None, None, :] + (s - shifts[:, 1])[:, None, None]
-    return padded[np.arange(b)[:, None, None], rows, cols].reshape(b, h * w)
+    def steps(self, net: Network, optimizer: Optimizer, pixels: np.ndarray, labels: np.ndarray,
+              *, batch_size: int, image_shape: tuple[int, int] | None = None,
+              max_shift: int = 0) -> NumpySteps:
+        ws = Workspace(net, batch_size, image_shape, max_shift)
+        return NumpySteps(ws, optimizer, pixels, labels)

@@ -1,0 +1,332 @@
+"""Training: the one loop, and what it reports.
+
+Learning means finding the weights and biases that make the cost small: shuffle the training
+images, cut them into mini-batches, and for each batch take a step down the gradient that
+backpropagation computes. ::
+
+    result = train(digitnet.datasets.load("mnist"), TrainConfig(epochs=20))
+    result.network.predict(images)
+
+A run is reproducible: the seed fixes the validation split, the initial weights and, through
+``np.random.default_rng((seed, 2, epoch))``, each epoch's shuffle and augmentation, so the same
+data, configuration and seed give bit-identical weights, and a run resumed from a checkpoint
+(even one saved mid-epoch) ends exactly where an uninterrupted one would. The steps themselves
+are computed by an engine (:mod:`digitnet.engines`); the loop never prints, it reports through
+a :class:`Callback`.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checkpoint, engines, optimizers
+from .checkpoint import RunState
+from .config import TrainConfig, learning_rate
+from .datasets import Dataset, train_val_split
+from .errors import DataError, DivergenceError, TrainingError, TrainingInterrupted
+from .metrics import Evaluation, evaluate
+from .network import Network
+
+__all__ = ["Callback", "TrainResult", "train"]
+
+
+class Callback:
+    """Receives progress from :func:`train`. Override what you need; all do nothing by default."""
+
+    def on_train_start(self, config: TrainConfig, n_train: int, n_val: int, start_epoch: int) -> None:
+        pass
+
+    def on_epoch_start(self, epoch: int, n_steps: int) -> None:
+        pass
+
+    def on_progress(self, epoch: int, step: int, n_steps: int, loss: float) -> None:
+        """Called every few dozen steps within an epoch with the running mean loss."""
+
+    def on_epoch_end(self, epoch: int, record: dict, network: Network) -> None:
+        """``record`` is the history entry of the epoch that just finished."""
+
+    def should_stop(self) -> bool:
+        """Return True to interrupt training (like Ctrl-C); asked after every progress report."""
+        return False
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    network: Network
+    history: list[dict]
+    config: TrainConfig
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    seconds: float = 0.0  # training time alone: the steps, not validation or saving
+    n_train: int = 0  # images trained on
+    n_val: int = 0  # images held out for validation
+    test: Evaluation | None = None  # on the test set given to train(), if any
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return self._final_record().get("val_accuracy")
+
+    @property
+    def val_loss(self) -> float | None:
+        return self._final_record().get("val_loss")
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return None if self.test is None else self.test.accuracy
+
+    def _final_record(self) -> dict:
+        if not self.history:
+            return {}
+        return self.history[(self.best_epoch or len(self.history)) - 1]
+
+
+@dataclass
+class _Run:
+    """One run's fixed parts: what it trains, on what, with what."""
+
+    config: TrainConfig
+    net: Network
+    optimizer: optimizers.Optimizer
+    train_set: Dataset
+    val_set: Dataset
+    fingerprint: dict
+    state: RunState
+
+
+def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
+          test: Dataset | None = None, callback: Callback | None = None,
+          checkpoint: str | None = None, resume: str | None = None,
+          handle_signals: bool = True, engine: str = "auto") -> TrainResult:
+    """Train a new network (or resume one) on ``data``.
+
+    Parameters
+    ----------
+    data : Dataset
+        Labelled training images. Unless ``val`` is given, ``config.val_fraction`` of them
+        (stratified by class, chosen by ``config.seed``) are held out for validation.
+    config : TrainConfig, optional
+        The recipe; ``TrainConfig()`` when None. When resuming, None means the checkpoint's,
+        and a config that differs from it is a ConfigError naming each difference.
+    val, test : Dataset, optional
+        An explicit validation set (then all of ``data`` is trained on), and a test set scored
+        once at the end (``result.test``, and ``test_accuracy`` in the model's metrics).
+    callback : Callback, optional
+        Receives progress and may ask to stop.
+    checkpoint : str, optional
+        A checkpoint file written atomically after every epoch and on interruption.
+    resume : str, optional
+        A checkpoint to continue from; the result is bit-identical to an uninterrupted run.
+    handle_signals : bool
+        Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
+        :class:`TrainingInterrupted` instead of dying mid-step.
+    engine : str
+        "auto", "compiled" or "numpy": see :func:`digitnet.engines.choose`.
+
+    Raises
+    ------
+    DivergenceError
+        When the loss becomes NaN or infinite; ``error.network`` holds the last good weights.
+    TrainingInterrupted
+        After Ctrl-C, SIGTERM or ``callback.should_stop()``.
+    """
+    callback = callback or Callback()
+    run = _prepare(data, config, val, resume)
+    config, net, state = run.config, run.net, run.state
+    pixels = run.train_set.images.reshape(len(run.train_set), -1)
+    n = len(pixels)
+    batch = min(config.batch_size, n)
+    chosen = engines.choose(engine, net, run.optimizer,
+                            resumed=None if resume is None else (resume, state.engine))
+    steps = chosen.steps(net, run.optimizer, pixels, run.train_set.labels.astype(np.intp),
+                         batch_size=batch, image_shape=run.train_set.images.shape[1:3],
+                         max_shift=config.shift)
+    state.engine = chosen.name
+    steps_per_epoch = math.ceil(n / batch)
+    total_steps = steps_per_epoch * config.epochs
+    report_every = max(1, min(50, steps_per_epoch // 20))
+    callback.on_train_start(config, n, len(run.val_set), state.epoch)
+
+    # Overflow on the way to a NaN loss is caught by the divergence guard below, not warned about.
+    with _StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
+        while state.epoch < config.epochs and not state.stopped_early:
+            epoch = state.epoch + 1
+            order, shift_ids = _epoch_plan(config, epoch, n)
+            if state.step == 0:
+                state.epoch_start_params = net.params.copy()
+                state.loss_sum, state.seconds = 0.0, 0.0
+            callback.on_epoch_start(epoch, steps_per_epoch)
+            started = time.perf_counter()
+            while state.step < steps_per_epoch:
+                # A stretch of steps up to the next progress report, in one call when compiled.
+                start = state.step
+                end = min(steps_per_epoch, start - start % report_every + report_every)
+                first = (epoch - 1) * steps_per_epoch
+                lrs = [learning_rate(config, first + s, total_steps) for s in range(start, end)]
+                for loss in steps.run(order, shift_ids, start, end, lrs):
+                    if not math.isfinite(loss):
+                        net.params[...] = state.epoch_start_params
+                        raise DivergenceError(
+                            f"training diverged in epoch {epoch} (loss became {loss}); the "
+                            "weights of the last good epoch are kept. Try a lower learning "
+                            f"rate than {config.lr}", network=net)
+                    state.loss_sum += loss
+                state.step = end
+                if state.step % report_every == 0:
+                    callback.on_progress(epoch, end, steps_per_epoch, state.loss_sum / end)
+                if stop.requested or callback.should_stop():
+                    state.seconds += time.perf_counter() - started
+                    raise _interrupted(run, checkpoint, epoch, steps_per_epoch)
+            state.seconds += time.perf_counter() - started
+            record = _end_epoch(run, epoch, steps_per_epoch, total_steps)
+            _save(run, checkpoint)
+            callback.on_epoch_end(epoch, record, net)
+    return _finish(run, test)
+
+
+def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
+             resume: str | None) -> _Run:
+    """The network, optimiser, splits and state a run starts from (fresh or resumed)."""
+    resumed = None if resume is None else checkpoint.load(resume, config)
+    config = resumed.config if resumed else config or TrainConfig()
+    if val is None:
+        train_set, val_set = train_val_split(data, config.val_fraction, config.seed)
+    else:
+        train_set, val_set = data, val
+    fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
+                   "validation": None if val is None else val.fingerprint}
+    if resumed:
+        resumed.check_data(fingerprint)
+        net, state = resumed.network, resumed.state
+    else:
+        net = Network(config.sizes, config.activation, config.output,
+                      seed=np.random.default_rng((config.seed, 1)))
+        state = RunState()
+    _check_data(train_set, val_set, net)
+    optimizer = optimizers.make(
+        config.optimizer, net.parameter_count, n_decayed=net.n_weights,
+        weight_decay=config.weight_decay, dtype=net.dtype,
+        **({"momentum": config.momentum} if config.optimizer == "sgd"
+           else {"beta1": config.beta1, "beta2": config.beta2}))
+    if resumed:
+        optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
+    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state)
+    _describe(run)
+    return run
+
+
+def _epoch_plan(config: TrainConfig, epoch: int, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The order in which epoch ``epoch`` visits the n training images, and each one's shift."""
+    rng = np.random.default_rng((config.seed, 2, epoch))
+    order = rng.permutation(n)
+    shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
+                 if config.shift else None)
+    return order, shift_ids
+
+
+def _end_epoch(run: _Run, epoch: int, steps_per_epoch: int, total_steps: int) -> dict:
+    """Validate, record the epoch in the history, and decide on early stopping."""
+    config, state, net = run.config, run.state, run.net
+    record = {"epoch": epoch, "train_loss": state.loss_sum / steps_per_epoch,
+              "seconds": state.seconds,
+              "lr": learning_rate(config, epoch * steps_per_epoch - 1, total_steps)}
+    if len(run.val_set):
+        ev = evaluate(net, run.val_set.images, run.val_set.labels)
+        record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
+    state.history.append(record)
+    state.epoch, state.step = epoch, 0
+    if config.early_stopping:
+        if record["val_loss"] < state.best_loss:
+            state.best_loss, state.best_epoch = record["val_loss"], epoch
+            state.best_params = net.params.copy()
+        elif epoch - state.best_epoch >= config.patience:
+            state.stopped_early = True
+    return record
+
+
+def _describe(run: _Run, test: Evaluation | None = None) -> None:
+    """Write what the network's file will say about how it was made: the one place that
+    assembles a trained network's metadata (configuration, data, history, metrics)."""
+    state = run.state
+    final = state.history[(state.best_epoch or len(state.history)) - 1] if state.history else {}
+    metrics = {"val_accuracy": final.get("val_accuracy"), "val_loss": final.get("val_loss"),
+               "test_accuracy": None if test is None else test.accuracy,
+               "best_epoch": state.best_epoch, "epochs_trained": len(state.history),
+               "train_seconds": sum(r["seconds"] for r in state.history)}
+    run.net.metadata = {"config": run.config.to_dict(), "data": run.fingerprint,
+                        "history": state.history,
+                        "metrics": {k: v for k, v in metrics.items() if v is not None}}
+
+
+def _save(run: _Run, path: str | None) -> str | None:
+    _describe(run)
+    return checkpoint.save(path, run.net, run.optimizer, run.state)
+
+
+def _interrupted(run: _Run, path: str | None, epoch: int, steps_per_epoch: int) -> TrainingInterrupted:
+    saved = _save(run, path)
+    where = f"; checkpoint saved to {saved}, continue with --resume {saved}" if saved else ""
+    return TrainingInterrupted(f"training interrupted in epoch {epoch}, step {run.state.step} "
+                               f"of {steps_per_epoch}{where}", checkpoint=saved)
+
+
+def _finish(run: _Run, test: Dataset | None) -> TrainResult:
+    """Keep the best weights (early stopping), check them, score the test set, describe."""
+    net, state = run.net, run.state
+    if run.config.early_stopping and state.best_params is not None:
+        net.params[...] = state.best_params
+    if not np.isfinite(net.params).all():
+        raise TrainingError("training produced non-finite weights; try a lower learning rate")
+    scored = None if test is None else evaluate(net, test.images, test.labels)
+    _describe(run, scored)
+    return TrainResult(net, state.history, run.config,
+                       best_epoch=state.best_epoch if run.config.early_stopping else None,
+                       stopped_early=state.stopped_early,
+                       seconds=sum(r["seconds"] for r in state.history),
+                       n_train=len(run.train_set), n_val=len(run.val_set), test=scored)
+
+
+def _check_data(train_set: Dataset, val_set: Dataset, net: Network) -> None:
+    if len(train_set) == 0:
+        raise DataError("no training images left after holding out the validation split")
+    n_in = int(np.prod(train_set.images.shape[1:]))
+    if n_in != net.sizes[0]:
+        raise DataError(f"the images have {n_in} pixels but the network's input layer has "
+                        f"{net.sizes[0]} neurons; use --layers {n_in},...")
+    for part in (train_set, val_set):
+        if len(part) and int(part.labels.max()) >= net.sizes[-1]:
+            raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
+                            f"only {net.sizes[-1]} neurons")
+
+
+class _StopFlag:
+    """While active, Ctrl-C and SIGTERM set :attr:`requested` instead of killing the step."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.requested = False
+        self._previous = {}
+
+    def _handler(self, signum, frame):
+        if self.requested:  # a second Ctrl-C: the user really wants out
+            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if self.enabled:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False

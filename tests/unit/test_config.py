@@ -1,0 +1,57 @@
+"""TrainConfig and the pieces of training that need no training run: options, schedule,
+augmentation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from digitnet import PRESETS, TrainConfig
+from digitnet.config import learning_rate
+from digitnet.errors import ConfigError
+
+
+def test_cosine_schedule():
+    c = TrainConfig(lr=0.1, schedule="cosine")
+    assert learning_rate(c, 0, 100) == pytest.approx(0.1)
+    assert learning_rate(c, 50, 100) == pytest.approx(0.05)
+    assert learning_rate(c, 100, 100) == pytest.approx(0, abs=1e-12)
+    assert learning_rate(c.replace(schedule="constant"), 77, 100) == 0.1
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"lr": -1}, "lr must be a positive number"),
+    ({"lr": math.nan}, "lr must be"),
+    ({"batch_size": 0}, "batch_size must be >= 1"),
+    ({"val_fraction": 1.0}, r"val_fraction must be in \[0, 1\)"),
+    ({"schedule": "step"}, "schedule must be one of constant, cosine"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer"),
+    ({"early_stopping": True, "val_fraction": 0.0}, "early stopping needs a validation split"),
+])
+def test_bad_config(change, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**change)
+
+
+def test_augmentation_shifts_images_by_whole_pixels():
+    from digitnet.augment import shift_images
+
+    img = np.zeros((1, 28 * 28), np.uint8)
+    img[0, 5 * 28 + 7] = 200
+    out = shift_images(img, np.array([[1, -2]]), (28, 28)).reshape(28, 28)
+    assert out[6, 5] == 200 and out.sum() == 200
+
+
+def test_unknown_options_name_the_valid_ones():
+    with pytest.raises(ConfigError, match=r"unknown training option 'epoch'; the options are "
+                                          r"sizes, activation, .*, seed"):
+        TrainConfig().replace(epoch=3)
+    with pytest.raises(ConfigError, match="unknown training options 'a', 'b'"):
+        TrainConfig.from_dict({"a": 1, "b": 2})
+
+
+def test_differences_compare_values_as_the_config_holds_them():
+    c = PRESETS["video"]
+    assert c.differences({"sizes": [784, 16, 16, 10], "lr": 0.05, "epochs": 60}) == []
+    assert c.differences({"lr": 0.1, "seed": 0}) == [("lr", 0.05, 0.1)]
+    assert TrainConfig(lr=1.0).differences({"lr": 1}) == []
