@@ -47,8 +47,7 @@ class DigitnetRun:
     """digitnet's own step runner (compiled or NumPy) on a network of ``dtype``."""
 
     def __init__(self, spec, pixels, labels, engine, dtype=np.float32, nudge=False):
-        from digitnet import kernels, optimizers
-        from digitnet.workspace import Workspace
+        from digitnet import engines, optimizers
 
         net = speed.initial_network(spec).astype(dtype)
         if nudge:  # every weight one float32 ulp up
@@ -59,9 +58,9 @@ class DigitnetRun:
         opt = optimizers.make("adam" if spec["optimizer"] == "adam" else "sgd",
                               net.parameter_count, n_decayed=net.n_weights, dtype=net.dtype,
                               **kwargs)
-        ws = Workspace(net, spec["batch"], image_shape=(28, 28))
         self.net, self.lr = net, spec["lr"]
-        self.steps = kernels.make_steps(ws, opt, pixels, labels, engine)
+        self.steps = engines.choose(engine, net, opt).steps(net, opt, pixels, labels,
+                                                            batch_size=spec["batch"])
 
     def run(self, order, start, stop):
         self.steps.run(order, None, start, stop, [self.lr] * (stop - start))

@@ -71,7 +71,8 @@ def run_one(args):
     data_dir, recipe, seed = args
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from digitnet import datasets
-    from digitnet.train import PRESETS, train
+    from digitnet import PRESETS
+    from digitnet.training import train
 
     data = datasets.load(data_dir, split="train")
     config = PRESETS["default"].replace(**recipe, seed=seed)

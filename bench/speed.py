@@ -258,7 +258,8 @@ def run_digitnet_library(spec, x, y, xt, yt):
     """digitnet through its Python API (the scaling runs, on subsets of the images)."""
     import numpy as np
     from digitnet.datasets import Dataset
-    from digitnet.train import evaluate, train
+    from digitnet.metrics import evaluate
+    from digitnet.training import train
 
     data = Dataset(x.reshape(-1, 28, 28), y.astype(np.uint8), name="bench", split="train",
                    source="bench")
@@ -269,7 +270,7 @@ def run_digitnet_library(spec, x, y, xt, yt):
 
 
 def digitnet_config(spec):
-    from digitnet.train import TrainConfig
+    from digitnet.config import TrainConfig
 
     optimizer = "adam" if spec["optimizer"] == "adam" else "sgd"
     return TrainConfig(sizes=tuple(spec["sizes"]), activation=spec["activation"], output="softmax",
@@ -304,9 +305,9 @@ def run_inference(spec, x, y, xt, yt):
     Everyone predicts the same 10,000 Fashion-MNIST test images with a 784-16-16-10 ReLU
     network: the peers from one float32 array in [0, 1] (made before timing, as their tutorials
     do), one image as a (1, 784) slice of it; digitnet from the uint8 pixels, its API's natural
-    input (one image as a (28, 28) array), and from the same float32 arrays as the peers. The
-    "digitnet-numpy" row is digitnet without its compiled kernel: the NumPy loop of network.py
-    (run here through ``Network.trace``, which always takes it) on the uint8 pixels.
+    input (one image as a (28, 28) array), and from the same float32 arrays as the peers.
+    ``Network.predict`` is the NumPy loop of network.py whether or not the compiled training
+    engine is built.
     """
     import numpy as np
 
@@ -322,10 +323,6 @@ def run_inference(spec, x, y, xt, yt):
         net = initial_network(spec)
         predict_many = lambda: net.predict(floats)  # noqa: E731
         predict_one = lambda: net.predict(one)  # noqa: E731
-    elif name == "digitnet-numpy":  # the NumPy reference loop, as without a C compiler
-        net = initial_network(spec)
-        predict_many = lambda: net.trace(images).output.argmax(axis=1)  # noqa: E731
-        predict_one = lambda: int(net.trace(images[0].reshape(28, 28)).output[0].argmax())  # noqa: E731
     elif name == "pytorch":
         import torch
 
@@ -521,9 +518,8 @@ def plan(quick: bool) -> list[dict]:
               [("training", c) for c in training if not c["target"]]]
     for i, configs in enumerate(groups):
         if i == 1:
-            # digitnet predicts on one thread (its NumPy path's BLAS too, like --peer-threads 1)
-            for name in ("digitnet", "digitnet-float", "digitnet-numpy", "pytorch", "sklearn",
-                         "numpy"):
+            # digitnet predicts on one thread (its BLAS too, like --peer-threads 1)
+            for name in ("digitnet", "digitnet-float", "pytorch", "sklearn", "numpy"):
                 jobs.append(dict(mode="infer", section="inference", contender=name,
                                  data="fashion", activation="relu", sizes=[784, 16, 16, 10],
                                  round=0, **({"threads": 1} if "digitnet" in name else {})))
@@ -821,7 +817,6 @@ def markdown(meta: dict, records: list[dict]) -> str:
                   "| | images/s, predict on 10,000 images | one image through the Python API (µs) |",
                   "|---|---|---|"]
         what = {"digitnet": "digitnet, uint8 pixels", "digitnet-float": "digitnet, float32",
-                "digitnet-numpy": "digitnet without its kernel (NumPy loop), uint8 pixels",
                 "pytorch": "PyTorch (nn.Sequential, no_grad), float32",
                 "sklearn": "scikit-learn (MLPClassifier.predict), float32",
                 "numpy": "plain NumPy forward, float32"}
@@ -960,7 +955,7 @@ def main(argv=None):
     if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
         sys.exit(f"Fashion-MNIST not found in {FASHION_DIR}: apt-get install dataset-fashion-mnist")
     sys.path.insert(0, str(REPO / "src"))
-    from digitnet import kernels
+    from digitnet import engines
 
     jobs = plan(args.quick)
     if args.peer_threads:
@@ -978,7 +973,7 @@ def main(argv=None):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "versions": versions(),
             "command": "python bench/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "load_before": " ".join(f"{v:.2f}" for v in os.getloadavg()),
-            "engine": "compiled kernel" if kernels.available() else "NumPy (kernel not built)",
+            "engine": "compiled engine" if engines.available() else "NumPy engine (compiled one not built)",
             "peer_threads": args.peer_threads or "library defaults"}
     started = time.perf_counter()
     records = []

@@ -13,8 +13,7 @@ A 28x28 image of a handwritten digit becomes 784 input neurons; two hidden layer
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
+from ._version import __version__  # noqa: E402
 from . import activations, datasets, errors, losses, optimizers  # noqa: E402
 from .config import PRESETS, TrainConfig  # noqa: E402
 from .errors import ConfigError, DigitnetError  # noqa: E402

@@ -133,7 +133,7 @@ def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
     from safetensors.numpy import save as st_save
 
-    from . import __version__
+    from ._version import __version__
 
     tensors = {}
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):

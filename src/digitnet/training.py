@@ -90,7 +90,7 @@ class TrainResult:
 
 @dataclass
 class _Run:
-    """One run's fixed parts: what it trains, on what, with what."""
+    """One run's fixed parts: what it trains, on what, with what; and its changing state."""
 
     config: TrainConfig
     net: Network
@@ -99,6 +99,7 @@ class _Run:
     val_set: Dataset
     fingerprint: dict
     state: RunState
+    steps: object = None  # the engine's step runner (see digitnet.engines)
 
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
@@ -138,18 +139,10 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         After Ctrl-C, SIGTERM or ``callback.should_stop()``.
     """
     callback = callback or Callback()
-    run = _prepare(data, config, val, resume)
-    config, net, state = run.config, run.net, run.state
-    pixels = run.train_set.images.reshape(len(run.train_set), -1)
-    n = len(pixels)
-    batch = min(config.batch_size, n)
-    chosen = engines.choose(engine, net, run.optimizer,
-                            resumed=None if resume is None else (resume, state.engine))
-    steps = chosen.steps(net, run.optimizer, pixels, run.train_set.labels.astype(np.intp),
-                         batch_size=batch, image_shape=run.train_set.images.shape[1:3],
-                         max_shift=config.shift)
-    state.engine = chosen.name
-    steps_per_epoch = math.ceil(n / batch)
+    run = _prepare(data, config, val, resume, engine)
+    config, net, state, steps = run.config, run.net, run.state, run.steps
+    n = len(run.train_set)
+    steps_per_epoch = math.ceil(n / min(config.batch_size, n))
     total_steps = steps_per_epoch * config.epochs
     report_every = max(1, min(50, steps_per_epoch // 20))
     callback.on_train_start(config, n, len(run.val_set), state.epoch)
@@ -192,8 +185,8 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
 
 
 def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
-             resume: str | None) -> _Run:
-    """The network, optimiser, splits and state a run starts from (fresh or resumed)."""
+             resume: str | None, engine: str) -> _Run:
+    """The network, optimiser, splits, state and engine a run starts from (fresh or resumed)."""
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
     if val is None:
@@ -217,7 +210,14 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
            else {"beta1": config.beta1, "beta2": config.beta2}))
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
-    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state)
+    chosen = engines.choose(engine, net, optimizer,
+                            resumed=None if resume is None else (resume, state.engine))
+    pixels = train_set.images.reshape(len(train_set), -1)
+    steps = chosen.steps(net, optimizer, pixels, train_set.labels.astype(np.intp),
+                         batch_size=min(config.batch_size, len(pixels)),
+                         image_shape=train_set.images.shape[1:3], max_shift=config.shift)
+    state.engine = chosen.name
+    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state, steps)
     _describe(run)
     return run
 
