@@ -161,11 +161,26 @@ def _stretch(ink: np.ndarray, noise: float, name: str) -> np.ndarray:
     if np.count_nonzero(strong) < max(3, 1e-4 * ink.size):
         raise ImageError(f"{name}: no digit found: the image is blank (no ink stands out from "
                          "the background); write or draw a digit and try again")
-    full = float(np.percentile(ink[strong], 90))
+    full = _percentile(ink[strong], 90)
     floor = min(max(3.5 * noise, 0.02 * full), 0.5 * full)
     ink = ink - floor
     ink /= full - floor
     return np.minimum(np.maximum(ink, 0, out=ink), 1, out=ink)  # clipped to [0, 1]
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) of a 1-D array; reorders ``values``.
+
+    One partition around the two values that the q-th percentile lies between: for a
+    drawing's few hundred stroke pixels, np.percentile's checks and dispatch are most of the
+    cost of :func:`to_mnist`, and this is the same arithmetic without them.
+    """
+    position = q / 100 * (values.size - 1)
+    i = int(position)
+    j = min(i + 1, values.size - 1)
+    values.partition((i, j))  # values[i] and values[j] now as if sorted
+    below, above = float(values[i]), float(values[j])
+    return below + (above - below) * (position - i)
 
 
 def _noise(residual: np.ndarray) -> float:
