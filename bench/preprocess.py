@@ -155,7 +155,7 @@ def write_section(label: str, text: str) -> None:
         parts = RESULTS.read_text().split("\n## ")
         for part in parts[1:]:
             title = part.split("\n", 1)[0]
-            sections[title.split(" (")[0]] = "## " + part.rstrip() + "\n"
+            sections[title.rsplit(" (", 1)[0]] = "## " + part.rstrip() + "\n"  # less the date
     sections[label] = text.rstrip() + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp = RESULTS.with_suffix(".md.tmp")
