@@ -171,9 +171,9 @@ def _stretch(ink: np.ndarray, noise: float, name: str) -> np.ndarray:
 def _percentile(values: np.ndarray, q: float) -> float:
     """``np.percentile(values, q)`` (linear interpolation) of a 1-D array; reorders ``values``.
 
-    One partition around the two values that the q-th percentile lies between: for a
-    drawing's few hundred stroke pixels, np.percentile's checks and dispatch are most of the
-    cost of :func:`to_mnist`, and this is the same arithmetic without them.
+    One partition around the two values that the q-th percentile lies between, then the same
+    interpolation: on a drawing's few hundred stroke pixels, np.percentile's own checks and
+    dispatch would be a large share of :func:`to_mnist`'s time, whatever the size.
     """
     position = q / 100 * (values.size - 1)
     i = int(position)
