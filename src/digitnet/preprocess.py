@@ -19,23 +19,17 @@ MNIST's procedure on any image:
 4. zero everything within the noise (a soft threshold at a few noise standard deviations) and
    stretch the ink so that its strokes reach 1, like MNIST's 255;
 5. crop to the digit's bounding box (ignoring small specks away from it), scale it so the box
-   fits 20x20 (Pillow's Lanczos filter anti-aliases) and place it in 28x28 with its centre of
-   mass at pixel (14, 14), where MNIST's centres of mass sit.
+   fits 20x20 with Pillow (area averages when shrinking; when enlarging, the Lanczos filter
+   anti-aliases) and place it in 28x28 with its centre of mass at pixel (14, 14), where
+   MNIST's centres of mass sit.
 
 An image with no ink raises :class:`~digitnet.errors.ImageError`: we say so rather than guess.
 
 A drawing from the web page (a grid of floats, ink on a background of one exact value) takes
-the same steps, but much of their work is provably void for it, and skipped: its
-background is one exact value, the one its border holds (all of it, or most of it where a
-stroke runs off the edge), with no surface to fit; most of its pixels are
-exactly background, so the noise is 0, with no medians to sort; its ink is one blob, so there
-are no specks to weigh. NumPy's and Pillow's general routines for percentiles and resizing are
-replaced, on small arrays, by leaner ones that give the same values to within float32 rounding.
-Where digitnet was built with a C compiler, ``_drawing.c`` does these steps for drawings in
-one pass each (the web server preprocesses every drawing the page sends: 55 µs for its 56x56
-grid, against 185 with NumPy, which was itself a quarter of the plain computation's time);
-it leaves to NumPy whatever is not a drawing, and any step whose outcome a sum's rounding
-could decide, so both give the same result to float32 rounding.
+the same steps with one shortcut, which :func:`_flat_background` decides: where the border
+holds one exact value (all of it, or most of it where a stroke runs off the edge) and so do
+over half of all pixels, that value is the background, with no surface to fit and no sensor
+noise to blur away; and the noise, a median absolute deviation, is 0 without sorting anything.
 
 The command line (``digitnet predict``), the Python API and the web page all call
 :func:`to_mnist`::
@@ -47,7 +41,6 @@ The command line (``digitnet predict``), the Python API and the web page all cal
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -55,11 +48,6 @@ from PIL import Image
 
 from .errors import ImageError
 from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, shrink
-
-try:  # the same steps for drawings, in C (_drawing.c), built when digitnet was installed
-    from . import _drawing as _compiled
-except ImportError:  # no C compiler then: NumPy does them
-    _compiled = None
 
 __all__ = ["to_mnist", "read_image", "center_digit", "image_files", "IMAGE_EXTENSIONS",
            "MAX_PIXELS"]
@@ -93,27 +81,8 @@ def to_mnist(image, *, name: str | None = None) -> np.ndarray:
         The file is not an image, is truncated, is too large, or holds no digit.
     """
     gray, name = read_image(image, name=name)
-    flat = _flat_background(gray)
-    if _compiled is not None and flat is not None:
-        digit = _compiled_drawing(gray, flat)
-        if digit is not None:
-            return digit
-    ink = _extract_ink(gray, name, flat)
+    ink = _extract_ink(gray, name, _flat_background(gray))
     return center_digit(ink)
-
-
-def _compiled_drawing(gray: np.ndarray, flat: float) -> np.ndarray | None:
-    """to_mnist of a drawing whose background is ``flat`` by _drawing.c, which does what
-    _extract_ink and center_digit do for one; None where _drawing.c leaves a step to NumPy."""
-    step = _noise_step(gray.size)
-    if step != 1 or gray.dtype != np.float32:  # (_drawing.c measures the noise on every pixel)
-        return None
-    gray = np.ascontiguousarray(gray)
-    ink, box = np.empty_like(gray), np.empty(4, np.int64)
-    status = _compiled.ink(gray, *gray.shape, flat, ink, box)
-    if status == 0:
-        return None
-    return _center(ink, tuple(int(v) for v in box) if status == 1 else _digit_box(ink))
 
 
 # -- 2-4. background, polarity, noise ---------------------------------------------------------
@@ -200,10 +169,11 @@ def _stretch(ink: np.ndarray, noise: float, name: str) -> np.ndarray:
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
-    """``np.percentile(values, q)`` of a 1-D array (linear interpolation), in a tenth of the time.
+    """``np.percentile(values, q)`` (linear interpolation) of a 1-D array; reorders ``values``.
 
-    np.percentile spends about 100 µs in Python before it partitions; we partition directly
-    around the two values that the q-th percentile lies between. Reorders ``values``.
+    One partition around the two values that the q-th percentile lies between, then the same
+    interpolation: on a drawing's few hundred stroke pixels, np.percentile's own checks and
+    dispatch would be a large share of :func:`to_mnist`'s time, whatever the size.
     """
     position = q / 100 * (values.size - 1)
     i = int(position)
@@ -219,7 +189,7 @@ def _noise(residual: np.ndarray) -> float:
     Measured on at most about 40,000 pixels spread evenly over the image, twice leaving out
     pixels far from the typical value (the ink).
     """
-    step = _noise_step(residual.size)
+    step = max(1, int(math.sqrt(residual.size / 40_000)))  # every step-th pixel each way
     r = residual[::step, ::step].ravel()
     if np.count_nonzero(r != 0) < r.size / 2:
         # Over half the pixels are exactly the background (a drawing): the median is 0, so is
@@ -230,11 +200,6 @@ def _noise(residual: np.ndarray) -> float:
         sigma = 1.4826 * float(np.median(np.abs(r - center)))
         r = r[np.abs(r - center) <= max(3 * sigma, 0.02)]
     return sigma
-
-
-def _noise_step(size: int) -> int:
-    """_noise looks at every step-th pixel each way, about 40,000 of an image of ``size``."""
-    return max(1, int(math.sqrt(size / 40_000)))
 
 
 def _smooth(a: np.ndarray) -> np.ndarray:
@@ -330,26 +295,19 @@ def _center(ink: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     y0, y1, x0, x1 = y0 - m, y1 + m, x0 - m, x1 + m
     h, w = y1 - y0, x1 - x0
     size = (max(1, round(w * f)), max(1, round(h * f)))
-    resample = Image.Resampling.BOX if f < 1 else Image.Resampling.LANCZOS
-    if _compiled is not None and max(h, w) <= 256 and ink.dtype == np.float32:
-        weights = (None, None) if size == (w, h) else (
-            _resample_weights(h, size[1], resample), _resample_weights(w, size[0], resample))
-        field = np.empty((SIZE, SIZE), np.float32)
-        if _compiled.place(np.ascontiguousarray(ink), *ink.shape, y0, y1, x0, x1, *weights,
-                           field):
-            return field
     digit = _window(ink, y0, y1, x0, x1)
     if size != (w, h):
-        digit = _resize(digit, size, resample)
+        resample = Image.Resampling.BOX if f < 1 else Image.Resampling.LANCZOS
+        digit = np.asarray(Image.fromarray(digit).resize(size, resample))
     digit = np.maximum(digit, 0)  # Lanczos rings a little below 0 beside strong edges
     top = digit.max()
     if top > 0 and top != 1:  # (it is 1 already unless the crop was resampled)
-        digit = digit / top  # now in [0, 1]
+        digit /= top  # now in [0, 1]
 
-    mass = float(digit.sum())
-    rows, cols = np.arange(digit.shape[0], dtype=float), np.arange(digit.shape[1], dtype=float)
-    cy = float(digit.sum(axis=1) @ rows) / mass
-    cx = float(digit.sum(axis=0) @ cols) / mass
+    row_mass = digit.sum(axis=1)
+    mass = float(row_mass.sum())
+    cy = float(row_mass @ np.arange(digit.shape[0], dtype=float)) / mass
+    cx = float(digit.sum(axis=0) @ np.arange(digit.shape[1], dtype=float)) / mass
     oy, ox = round(CENTER - cy), round(CENTER - cx)  # whole pixels, as MNIST did
     return _paste(np.zeros((SIZE, SIZE), np.float32), digit, oy, ox)
 
@@ -362,51 +320,6 @@ def _window(a: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
     if 0 <= y0 and 0 <= x0 and y1 <= a.shape[0] and x1 <= a.shape[1]:
         return np.ascontiguousarray(a[y0:y1, x0:x1], np.float32)
     return _paste(np.zeros((y1 - y0, x1 - x0), np.float32), a, -y0, -x0)
-
-
-def _resize(a: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
-    """``Image.fromarray(a).resize(size, resample)`` as an array: ``a`` resized to ``size``
-    (width, height) with Pillow's BOX (area) or LANCZOS (anti-aliased) filter.
-
-    A small image, such as the crop of a drawn digit, is resized by two matrix products with
-    Pillow's weights instead (rows first, rounded to float32 in between, as Pillow does): the
-    same values to within float32 rounding, in less time than Pillow spends setting up.
-    """
-    if max(a.shape) > 64:
-        return np.asarray(Image.fromarray(a).resize(size, resample))
-    width, height = size
-    rows = (a @ _resample_weights(a.shape[1], width, resample).T).astype(np.float32)
-    return (_resample_weights(a.shape[0], height, resample) @ rows).astype(np.float32)
-
-
-_FILTERS = {  # Pillow's filters (Resample.c): support, and the weight at distance x
-    Image.Resampling.BOX: (0.5, lambda x: ((-0.5 < x) & (x <= 0.5)).astype(np.float64)),
-    Image.Resampling.LANCZOS: (3.0, lambda x: np.where((-3 <= x) & (x < 3),
-                                                       np.sinc(x) * np.sinc(x / 3), 0.0)),
-}
-
-
-@functools.lru_cache(maxsize=512)
-def _resample_weights(n_in: int, n_out: int, resample: Image.Resampling) -> np.ndarray:
-    """Pillow's weights for resampling ``n_in`` pixels to ``n_out``: shape (n_out, n_in).
-
-    As Pillow's precompute_coeffs, operation for operation: output pixel o sits at
-    c = (o + 0.5) n_in / n_out in the input; when shrinking, the filter widens by n_in / n_out
-    to cover it; input pixel i gets the filter's weight at its distance from c, if it lies
-    within the filter's support; each row sums to 1. Cached: a digit's crop comes in a few
-    hundred sizes.
-    """
-    support, weight = _FILTERS[resample]
-    scale = n_in / n_out
-    widen = max(scale, 1.0)
-    support *= widen
-    c = ((np.arange(n_out) + 0.5) * scale)[:, None]
-    i = np.arange(n_in)
-    taps = (i >= (c - support + 0.5).astype(int)) & (i < (c + support + 0.5).astype(int))
-    w = np.where(taps, weight((i - c + 0.5) * (1.0 / widen)), 0.0)
-    w /= w.sum(axis=1, keepdims=True)
-    w.flags.writeable = False  # the cache hands the same array to every call
-    return w
 
 
 def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> np.ndarray:
