@@ -141,8 +141,10 @@ def test_resume_refuses_a_changed_option_naming_both_values(run, interrupted, tr
     assert not out.exists() and ckpt.read_bytes() == before
 
 
-def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted, train_only_dir):
-    result = run("train", "--data", train_only_dir, "--preset", "video", "--resume", interrupted[0])
+def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted, train_only_dir,
+                                                               tmp_path):
+    result = run("train", "--data", train_only_dir, "--preset", "video", "--resume", interrupted[0],
+                 "--out", tmp_path / "never.safetensors")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         "Error: lr (from --preset video): the checkpoint was trained with 0.1, the command gives "
@@ -151,8 +153,9 @@ def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted
         "gives 60; drop --preset or start a new run")
 
 
-def test_resume_of_a_missing_checkpoint_names_it(run, tmp_path, one_line):
-    result = run("train", "--epochs", "5", "--resume", tmp_path / "c.ckpt")
+def test_resume_of_a_missing_checkpoint_names_it(run, train_only_dir, tmp_path, one_line):
+    result = run("train", "--data", train_only_dir, "--epochs", "5", "--resume", tmp_path / "c.ckpt",
+                 "--out", tmp_path / "never.safetensors")
     assert result.exit_code == 1
     assert f"{tmp_path / 'c.ckpt'}: no such file" in one_line(result.stderr)
 
