@@ -33,7 +33,6 @@ import datetime
 import os
 import platform
 import shlex
-import statistics
 import sys
 import time
 from pathlib import Path

@@ -27,8 +27,9 @@ def train_only_dir(mnist, tmp_path_factory):
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run():
+    """Run ``digitnet ARGS...`` in-process; returns click's Result (exit_code, stdout, stderr)."""
     from click.testing import CliRunner
 
     from digitnet.cli import cli
@@ -37,6 +38,17 @@ def run():
         return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def trained(run, digits_dir, tmp_path_factory):
+    """A model trained by `digitnet train --json` for 2 epochs on 3,000 real digits: (path, report)."""
+    import json
+
+    out = tmp_path_factory.mktemp("cli") / "m.safetensors"
+    result = run("train", "--data", digits_dir, "--epochs", "2", "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
 
 
 def first_line(text: str) -> str:

@@ -47,30 +47,18 @@ def folder(real_digit_images, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(run_module, digits_dir, tmp_path_factory):
-    """A model trained by `digitnet train` for 2 epochs on a folder of 3,000 real digits."""
-    out = tmp_path_factory.mktemp("show") / "m.safetensors"
-    result = run_module("train", "--data", digits_dir, "--epochs", "2", "--out", out)
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def run_module():
-    from click.testing import CliRunner
-
-    from digitnet.cli import cli
-
-    return lambda *args: CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+def model(trained):
+    """The model `digitnet train` trained for 2 epochs on a folder of 3,000 real digits."""
+    return trained[0]
 
 
 # -- predict ----------------------------------------------------------------------------------
 
 
-def test_predict_walks_folders_in_order_and_reads_user_style_files(run_module, small_model, folder,
+def test_predict_walks_folders_in_order_and_reads_user_style_files(run, small_model, folder,
                                                                    real_digit_images):
     root, names, labels = folder
-    result = run_module("predict", small_model, root)
+    result = run("predict", small_model, root)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [str(root / n) for n in names]
@@ -84,9 +72,9 @@ def test_predict_walks_folders_in_order_and_reads_user_style_files(run_module, s
     assert sum(r == d for r, d in zip(read, digit_of)) >= 7, (read, digit_of)
 
 
-def test_predict_json_one_object_per_line(run_module, small_model, folder):
+def test_predict_json_one_object_per_line(run, small_model, folder):
     root, names, _ = folder
-    result = run_module("predict", small_model, root / "b", root / "c7.png", "--json")
+    result = run("predict", small_model, root / "b", root / "c7.png", "--json")
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["file"] for o in objects] == [str(root / "b" / "4.gif"), str(root / "b" / "5.png"),
@@ -98,18 +86,18 @@ def test_predict_json_one_object_per_line(run_module, small_model, folder):
 
 
 @pytest.mark.parametrize("top", [1, 4])
-def test_predict_top_k(run_module, small_model, folder, top):
+def test_predict_top_k(run, small_model, folder, top):
     root, _, _ = folder
-    result = run_module("predict", small_model, root / "c8.jpg", "--top", top)
+    result = run("predict", small_model, root / "c8.jpg", "--top", top)
     assert result.exit_code == 0
     listed = result.stdout.split("(")[1]
     assert listed.count("%") == top
 
 
-def test_save_input_writes_what_the_network_saw(run_module, small_model, folder, tmp_path):
+def test_save_input_writes_what_the_network_saw(run, small_model, folder, tmp_path):
     root, names, _ = folder
     out = tmp_path / "seen"
-    result = run_module("predict", small_model, root / "a", "--save-input", out)
+    result = run("predict", small_model, root / "a", "--save-input", out)
     assert result.exit_code == 0, result.output
     saved = sorted(p.name for p in out.iterdir())
     assert saved == ["0.png", "1.png", "2.png", "3.png"]
@@ -119,23 +107,22 @@ def test_save_input_writes_what_the_network_saw(run_module, small_model, folder,
     np.testing.assert_allclose(pixels, to_mnist(root / "a" / "1.jpg"), atol=1 / 255 + 1e-6)
 
 
-def test_save_input_keeps_same_named_files_apart(run_module, small_model, tmp_path,
-                                                 real_digit_images):
+def test_save_input_keeps_same_named_files_apart(run, small_model, tmp_path, real_digit_images):
     images, _ = real_digit_images
     for sub, digit in (("x", images[1]), ("y", images[2])):
         (tmp_path / sub).mkdir()
         as_user_file(digit, tmp_path / sub / "digit.png")
-    result = run_module("predict", small_model, tmp_path / "x", tmp_path / "y",
-                        "--save-input", tmp_path / "seen")
+    result = run("predict", small_model, tmp_path / "x", tmp_path / "y",
+                 "--save-input", tmp_path / "seen")
     assert result.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == ["digit-2.png", "digit.png"]
 
 
-def test_npy_arrays_still_work(run_module, small_model, real_digit_images, tmp_path):
+def test_npy_arrays_still_work(run, small_model, real_digit_images, tmp_path):
     images, labels = real_digit_images
     np.save(tmp_path / "one.npy", images[0])
     np.save(tmp_path / "many.npy", images[:3].reshape(3, 784).astype(np.float32) / 255)
-    result = run_module("predict", small_model, tmp_path / "one.npy", tmp_path / "many.npy", "--json")
+    result = run("predict", small_model, tmp_path / "one.npy", tmp_path / "many.npy", "--json")
     assert result.exit_code == 0, result.output
     files = [json.loads(line)["file"] for line in result.stdout.splitlines()]
     assert files == [str(tmp_path / "one.npy")] + [f"{tmp_path / 'many.npy'}[{i}]" for i in range(3)]
@@ -149,7 +136,7 @@ def _png_claiming(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
 
 
-def test_bad_files_are_reported_one_line_each_and_the_rest_read(run_module, small_model, folder,
+def test_bad_files_are_reported_one_line_each_and_the_rest_read(run, small_model, folder,
                                                                 tmp_path, locked_folders):
     root, _, _ = folder
     bad = tmp_path / "bad"
@@ -165,8 +152,8 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_read(run_module, smal
     (bad / "locked" / "inside.png").write_bytes(b"")
     (tmp_path / "no-images").mkdir()
     (tmp_path / "no-images" / "photo.heic").write_bytes(b"")
-    result = run_module("predict", small_model, bad, root / "c7.png", tmp_path / "missing.png",
-                        tmp_path / "no-images")
+    result = run("predict", small_model, bad, root / "c7.png", tmp_path / "missing.png",
+                 tmp_path / "no-images")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].startswith(f"{root / 'c7.png'}: ")  # the good one is read
     errors = result.stderr.splitlines()
@@ -194,13 +181,13 @@ SHOW = [
 
 @pytest.mark.parametrize("kind, extra", SHOW)
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
-def test_every_show_command_writes_a_picture(run_module, trained, digits_dir, folder, tmp_path,
+def test_every_show_command_writes_a_picture(run, model, digits_dir, folder, tmp_path,
                                              kind, extra, suffix):
     root, _, _ = folder
     args = [str(root / "b" / "5.png") if a == "IMAGE" else digits_dir if a == "DATA" else a
             for a in extra]
     out = tmp_path / f"{kind}{suffix}"
-    result = run_module("show", kind, trained, *args, "--out", out)
+    result = run("show", kind, model, *args, "--out", out)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"Saved {out}"
     data = out.read_bytes()
@@ -212,41 +199,41 @@ def test_every_show_command_writes_a_picture(run_module, trained, digits_dir, fo
         assert data.lstrip().startswith(b"<?xml") and b"<svg" in data[:1000]
 
 
-def test_show_refuses_an_unknown_picture_type_before_working(run_module, trained, tmp_path):
-    result = run_module("show", "dream", trained, "--out", tmp_path / "dream.jpg")
+def test_show_refuses_an_unknown_picture_type_before_working(run, model, tmp_path):
+    result = run("show", "dream", model, "--out", tmp_path / "dream.jpg")
     assert result.exit_code == 2
     assert "Invalid value for '--out'" in result.stderr
     assert "unknown picture type '.jpg'; give a file name ending in .png or .svg" in result.stderr
     assert not (tmp_path / "dream.jpg").exists()
 
 
-def test_show_history_of_a_model_without_history(run_module, tmp_path):
+def test_show_history_of_a_model_without_history(run, tmp_path):
     plain = tmp_path / "plain.safetensors"
     modelfile.save(Network(seed=0), plain)
-    result = run_module("show", "history", plain, "--out", tmp_path / "h.png")
+    result = run("show", "history", plain, "--out", tmp_path / "h.png")
     assert result.exit_code == 1
     assert result.stderr.startswith("digitnet: error: ")
     assert "plain.safetensors: has no training history" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_show_network_of_a_blank_image_says_so(run_module, trained, tmp_path):
+def test_show_network_of_a_blank_image_says_so(run, model, tmp_path):
     Image.new("RGB", (120, 90), "white").save(tmp_path / "empty.png")
-    result = run_module("show", "network", trained, tmp_path / "empty.png", "--out", tmp_path / "n.png")
+    result = run("show", "network", model, tmp_path / "empty.png", "--out", tmp_path / "n.png")
     assert result.exit_code == 1
     assert "empty.png: no digit found: the image is blank" in result.stderr
 
 
-def test_show_weights_of_a_layer_that_does_not_exist(run_module, trained, tmp_path):
-    result = run_module("show", "weights", trained, "--layer", "4", "--out", tmp_path / "w.png")
+def test_show_weights_of_a_layer_that_does_not_exist(run, model, tmp_path):
+    result = run("show", "weights", model, "--layer", "4", "--out", tmp_path / "w.png")
     assert result.exit_code == 1
     assert "layer must be between 1 (the first hidden layer) and 3 (the output layer)" in result.stderr
 
 
-def test_predict_with_a_network_that_does_not_take_images_says_so(run_module, folder, tmp_path):
+def test_predict_with_a_network_that_does_not_take_images_says_so(run, folder, tmp_path):
     root, _, _ = folder
     model = modelfile.save(Network((100, 8, 10)), tmp_path / "not-for-images.safetensors")
-    result = run_module("predict", model, root / "c7.png")
+    result = run("predict", model, root / "c7.png")
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [
         f"digitnet: error: {model}: the network takes 100 inputs, not the 784 pixels of a 28x28 "

@@ -1,4 +1,3 @@
-import math
 
 import numpy as np
 import pytest
@@ -6,7 +5,7 @@ import pytest
 from digitnet import Network, engines, modelfile, optimizers
 from digitnet.engines import compiled
 from digitnet.errors import ConfigError, DivergenceError, TrainingInterrupted
-from digitnet.config import PRESETS, TrainConfig, learning_rate
+from digitnet.config import PRESETS
 from digitnet.metrics import evaluate
 from digitnet.training import Callback, train
 

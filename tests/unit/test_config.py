@@ -55,3 +55,13 @@ def test_differences_compare_values_as_the_config_holds_them():
     assert c.differences({"sizes": [784, 16, 16, 10], "lr": 0.05, "epochs": 60}) == []
     assert c.differences({"lr": 0.1, "seed": 0}) == [("lr", 0.05, 0.1)]
     assert TrainConfig(lr=1.0).differences({"lr": 1}) == []
+
+
+def test_differences_in_the_checkpoints_terms():
+    saved = TrainConfig(sizes=(784, 32, 10), lr=0.01, early_stopping=True)
+    same = {"sizes": [784, 32, 10], "lr": 1e-2, "momentum": 0, "early_stopping": True}
+    assert saved.differences(same) == []
+    assert saved.differences({"sizes": (784, 16, 16, 10), "lr": 0.01, "seed": 3}) == [
+        ("sizes", (784, 32, 10), (784, 16, 16, 10)), ("seed", 0, 3)]
+    with pytest.raises(ConfigError, match="unknown training option 'layers'"):
+        saved.differences({"layers": (784, 10)})

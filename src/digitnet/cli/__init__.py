@@ -1,0 +1,26 @@
+"""The ``digitnet`` command: parse arguments, call the library, turn errors into one line.
+
+Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2 a usage error
+(click's message), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when asked for).
+``digitnet --debug COMMAND`` shows the traceback instead of the one line.
+
+=====================  ======================================================================
+``group.py``           the ``digitnet`` group: errors mapped to one line and an exit code; main
+``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
+``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
+``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
+``serve_cmd.py``       ``digitnet serve``: the drawing page
+``show_cmds.py``       ``digitnet show ...``: the pictures, one subcommand each
+``inputs.py``          image files and folders -> the 28x28 pixels the network reads
+``labelled.py``        the labelled split a command evaluates on (test, or train/val as trained)
+``recent.py``          the model ``digitnet train`` saved last, for ``digitnet serve``
+=====================  ======================================================================
+"""
+
+from __future__ import annotations
+
+# Importing the command modules registers their commands with the group.
+from . import model_cmds, serve_cmd, show_cmds, train_cmd  # noqa: F401
+from .group import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,62 @@
+"""The ``digitnet`` group: every command's errors become one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from ..errors import DigitnetError, TrainingInterrupted
+
+EXIT_INTERRUPTED = 130
+
+
+class DigitnetGroup(click.Group):
+    """A click group that maps digitnet's errors to one line on stderr and an exit code."""
+
+    def invoke(self, ctx):
+        debug = ctx.params.get("debug", False)
+        try:
+            return super().invoke(ctx)
+        except TrainingInterrupted as e:
+            if debug:
+                raise
+            click.echo(f"digitnet: {e}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except DigitnetError as e:
+            if debug:
+                raise
+            click.echo(f"digitnet: error: {e}", err=True)
+            ctx.exit(1)
+        except OSError as e:
+            if debug:
+                raise
+            what = f"{e.filename}: " if e.filename else ""
+            click.echo(f"digitnet: error: {what}{e.strerror or e}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("digitnet: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=DigitnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="digitnet")
+def cli(debug):
+    """digitnet: the neural network from "But what is a neural network?", made real.
+
+    \b
+    Start with:
+      digitnet train                     train 784-16-16-10 on MNIST, save digitnet-model.safetensors
+      digitnet evaluate MODEL            accuracy on the test set
+      digitnet predict MODEL digit.png   read a digit (any photo or scan; folders too)
+      digitnet show weights MODEL        pictures of what it learned (see digitnet show --help)
+      digitnet info MODEL                architecture, parameters, training history
+      digitnet serve [MODEL]             draw digits in a browser at http://127.0.0.1:8000
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``digitnet`` console script."""
+    cli.main(args=argv, prog_name="digitnet")

@@ -1,0 +1,98 @@
+"""Inputs on the command line -> the 28x28 pixels the network reads, and back to PNG files.
+
+Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
+(28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .. import modelfile
+from ..errors import DataError, DigitnetError
+
+
+def read_inputs(files):
+    """Yield (name, array or DigitnetError) for each input file, walking folders."""
+    from .. import preprocess
+
+    for name in files:
+        path = Path(name)
+        if path.is_dir():
+            found = 0
+            for item in preprocess.image_files(path):
+                found += 1
+                if isinstance(item, DigitnetError):
+                    yield str(path), item
+                else:
+                    yield from read_inputs([str(item)])
+            if not found:
+                yield name, DataError(f"{name}: no image files in this folder (looked for "
+                                      f"{', '.join(preprocess.IMAGE_EXTENSIONS)})")
+            continue
+        try:
+            if not path.exists():
+                raise DataError(f"{name}: no such file or folder")
+            if path.suffix.lower() == ".npy":
+                x = _read_npy(path, name)
+            else:
+                x = preprocess.to_mnist(path, name=name)
+            yield name, x
+        except DigitnetError as e:
+            yield name, e
+
+
+def _read_npy(path: Path, name: str) -> np.ndarray:
+    try:
+        x = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise DataError(f"{name}: not a readable .npy array ({e})") from None
+    if x.shape not in ((28, 28), (784,)) and not (x.ndim == 2 and x.shape[1] == 784):
+        raise DataError(f"{name}: array of shape {x.shape}; expected (28, 28) or (n, 784)")
+    if x.dtype != np.uint8 and x.size and (np.nanmax(x) > 1.0 or np.nanmin(x) < 0):
+        raise DataError(f"{name}: values from {np.nanmin(x)} to {np.nanmax(x)}; "
+                        "expected brightness in [0, 1] or uint8 pixels")
+    return x
+
+
+def one_image(image: str) -> np.ndarray:
+    """The 28x28 image the network sees for IMAGE (a picture file or a .npy array)."""
+    for name, x in read_inputs([image]):
+        if isinstance(x, DigitnetError):
+            raise x
+        if np.asarray(x).size != 784:
+            raise DataError(f"{name}: holds {np.asarray(x).size // 784} images; give one")
+        return np.asarray(x)
+    raise DataError(f"{image}: no image found in this folder")
+
+
+class InputSaver:
+    """Writes the 28x28 images the network saw as PNGs named after their inputs."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DigitnetError(f"{folder}: cannot create the --save-input folder "
+                                f"({e.strerror or e})") from None
+        self.used: set[str] = set()
+
+    def save(self, name: str, index: int | None, pixels: np.ndarray) -> Path:
+        from PIL import Image
+
+        stem = Path(name).stem + (f"-{index}" if index is not None else "")
+        candidate, n = stem, 1
+        while candidate in self.used:  # the same file name in two folders
+            n += 1
+            candidate = f"{stem}-{n}"
+        self.used.add(candidate)
+        pixels = np.asarray(pixels).reshape(28, 28)
+        if pixels.dtype != np.uint8:
+            pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(pixels, "L").save(buffer, format="PNG")
+        return modelfile.atomic_write(self.folder / f"{candidate}.png", buffer.getvalue())

@@ -1,0 +1,59 @@
+"""Resuming a run: a checkpoint carries its own training options, and a command may repeat them.
+
+``digitnet train <options> --resume CKPT`` is usually the earlier command with ``--resume``
+added, so every option equal to the checkpoint's is accepted. One that differs is refused, named
+with the checkpoint's value and the command's: the run would otherwise silently go on with the
+checkpoint's options, or become a run that no single configuration describes.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import modelfile
+from ..errors import ModelFileError
+from ..config import TrainConfig
+
+
+def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> None:
+    """Raise click.UsageError naming each option of ``given`` that the checkpoint has otherwise.
+
+    ``given`` maps TrainConfig fields to the command's values, ``named`` each field to the
+    option that gave it ("--lr", "--no-early-stopping", or "--preset video" for the fields a
+    preset sets). Nothing to compare (no options given) reads no checkpoint.
+    """
+    if not given:
+        return
+    differences = _saved_config(resume).differences(given)
+    if not differences:
+        return
+    clauses, drop = [], []
+    for field, saved, value in differences:
+        option = named[field]
+        if option.startswith("--preset "):
+            label, flag = f"{field} (from {option})", "--preset"
+        else:
+            label, flag = option, option
+        clauses.append(f"{label}: the checkpoint was trained with {_shown(field, saved)}, "
+                       f"the command gives {_shown(field, value)}")
+        if flag not in drop:
+            drop.append(flag)
+    listed = drop[0] if len(drop) == 1 else ", ".join(drop[:-1]) + " and " + drop[-1]
+    raise click.UsageError("; ".join(clauses) + f"; drop {listed} or start a new run")
+
+
+def _saved_config(resume: str) -> TrainConfig:
+    config = modelfile.load_checkpoint(resume).network.metadata.get("config")
+    if config is None:
+        raise ModelFileError(f"{resume}: holds no training options, so it cannot be resumed; "
+                             "start a new run")
+    return TrainConfig.from_dict(config)
+
+
+def _shown(field: str, value) -> str:
+    """A value as the command line writes it."""
+    if field == "sizes":
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return f"--{'' if value else 'no-'}{field.replace('_', '-')}"
+    return str(value)

@@ -1,0 +1,145 @@
+"""``digitnet show ...``: pictures of what a model learned and how it reads a digit.
+
+Each subcommand draws one figure of :mod:`digitnet.viz` and saves it as PNG or SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import modelfile
+from ..errors import ModelFileError
+from .group import cli
+from .inputs import one_image
+from .labelled import data_options, labelled_split
+
+
+def _check_picture_name(ctx, param, value):
+    suffix = Path(value).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise click.BadParameter(f"{value}: unknown picture type {suffix or '(no extension)'!r}; "
+                                 "give a file name ending in .png or .svg")
+    return value
+
+
+def _out_option(kind: str):
+    return click.option("--out", default=f"{kind}.png", show_default=True, metavar="FILE",
+                        type=click.Path(dir_okay=False), callback=_check_picture_name,
+                        help="Where to save the picture: PNG or SVG, by the file's extension.")
+
+
+def _save_picture(fig, out: str) -> None:
+    from .. import viz
+
+    path = viz.save_figure(fig, out)
+    click.echo(f"Saved {path}")
+
+
+@cli.group("show")
+def show_group():
+    """Draw what MODEL learned and how it reads a digit, as PNG or SVG pictures.
+
+    \b
+      digitnet show weights MODEL              what each first-layer neuron looks for
+      digitnet show network MODEL digit.png    the video's diagram, lit up by one digit
+      digitnet show saliency MODEL digit.png   which pixels made it answer as it did
+      digitnet show dream MODEL --digit 5      the input that most excites the 5
+      digitnet show confusion MODEL --data D   which digits it takes for which
+      digitnet show mistakes MODEL --data D    its most confident wrong answers
+      digitnet show history MODEL              loss and accuracy per epoch
+    """
+
+
+@show_group.command("weights")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--layer", type=click.IntRange(min=1), default=1, show_default=True,
+              help="1: the first hidden layer's weights; deeper layers: approximate templates "
+                   "(weights multiplied back through the earlier layers).")
+@_out_option("weights")
+def show_weights(model, layer, out):
+    """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative."""
+    from .. import viz
+
+    _save_picture(viz.weights_figure(modelfile.load(model), layer), out)
+
+
+@show_group.command("network")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("image", type=click.Path())
+@click.option("--links", type=click.IntRange(min=1), default=300, show_default=True,
+              help="How many of the strongest connections to draw into each layer.")
+@_out_option("network")
+def show_network(model, image, links, out):
+    """The video's diagram of MODEL reading IMAGE: neurons lit by their activation."""
+    from .. import viz
+
+    _save_picture(viz.network_figure(modelfile.load(model), one_image(image), links), out)
+
+
+@show_group.command("saliency")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("image", type=click.Path())
+@_out_option("saliency")
+def show_saliency(model, image, out):
+    """Which pixels of IMAGE pushed MODEL towards its answer (gradient of the answer's z)."""
+    from .. import viz
+
+    _save_picture(viz.saliency_figure(modelfile.load(model), one_image(image)), out)
+
+
+@show_group.command("dream")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--digit", type=click.IntRange(0, 9), multiple=True,
+              help="The output to excite (repeat for several; default: all ten).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting noise.")
+@_out_option("dream")
+def show_dream(model, digit, seed, out):
+    """The input that most excites each output: gradient ascent from faint noise."""
+    from .. import viz
+
+    _save_picture(viz.dream_figure(modelfile.load(model), digit or None, seed=seed), out)
+
+
+@show_group.command("confusion")
+@click.argument("model", type=click.Path(dir_okay=False))
+@data_options
+@_out_option("confusion")
+def show_confusion(model, data, split, out):
+    """The confusion matrix of MODEL on a data split: which digits it takes for which."""
+    from .. import viz
+
+    net = modelfile.load(model)
+    subset = labelled_split(net, data, split, model)
+    title = f"{Path(model).name} on {Path(str(subset.name)).name} ({split})"
+    _save_picture(viz.confusion_figure(net, subset.images, subset.labels, subset.classes, title), out)
+
+
+@show_group.command("mistakes")
+@click.argument("model", type=click.Path(dir_okay=False))
+@data_options
+@click.option("--count", type=click.IntRange(1, 200), default=24, show_default=True,
+              help="How many mistakes to show.")
+@_out_option("mistakes")
+def show_mistakes(model, data, split, count, out):
+    """A gallery of MODEL's most confident wrong answers on a data split."""
+    from .. import viz
+
+    net = modelfile.load(model)
+    subset = labelled_split(net, data, split, model)
+    _save_picture(viz.mistakes_figure(net, subset.images, subset.labels, count, subset.classes), out)
+
+
+@show_group.command("history")
+@click.argument("model", type=click.Path(dir_okay=False))
+@_out_option("history")
+def show_history(model, out):
+    """Training and validation loss and accuracy per epoch, from MODEL's file."""
+    from .. import viz
+
+    history = modelfile.load(model).metadata.get("history")
+    if not history:
+        raise ModelFileError(f"{model}: has no training history to draw; it was saved without "
+                             "one (models trained by digitnet train have it)")
+    _save_picture(viz.history_figure(history, title=Path(model).name), out)

@@ -1,0 +1,215 @@
+"""``digitnet train``: options -> TrainConfig, the run with its progress, the report."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sys
+import time
+
+import click
+
+from .. import datasets, modelfile
+from ..errors import DigitnetError, DivergenceError
+from ..config import PRESETS, TrainConfig
+from ..training import Callback, train
+from .group import cli
+from .recent import remember_model
+from .resume import refuse_changed_options
+
+DEFAULT_MODEL = "digitnet-model.safetensors"
+
+_TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
+    "layers": "sizes", "activation": "activation", "output": "output",
+    "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
+    "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs",
+    "schedule": "schedule", "shift": "shift", "val_fraction": "val_fraction",
+    "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
+}
+
+
+def _parse_layers(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        sizes = tuple(int(v) for v in value.replace("-", ",").split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated layer sizes such as 784,16,16,10, got {value!r}")
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise click.BadParameter(f"need at least two positive sizes (input and output), got {value!r}")
+    return sizes
+
+
+@cli.command("train")
+@click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
+              help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist.")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
+              help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
+@click.option("--layers", callback=_parse_layers, metavar="SIZES",
+              help="Layer sizes, input first  [default: 784,16,16,10].")
+@click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
+              help="Hidden layers' activation.")
+@click.option("--output", type=click.Choice(["softmax", "sigmoid"]),
+              help="softmax with cross-entropy, or sigmoid with the video's squared error.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]))
+@click.option("--lr", type=float, help="Learning rate (peak, with the cosine schedule).")
+@click.option("--momentum", type=float, help="SGD momentum, 0 for plain SGD.")
+@click.option("--weight-decay", type=float, help="L2 penalty on weights.")
+@click.option("--batch-size", type=int, help="Images per gradient step.")
+@click.option("--epochs", type=int, help="Passes over the training images.")
+@click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
+@click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
+@click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
+@click.option("--val-fraction", type=float, help="Fraction held out for validation, stratified.")
+@click.option("--early-stopping/--no-early-stopping", default=None,
+              help="Stop when validation loss stops improving; keep the best weights.")
+@click.option("--patience", type=int, help="Epochs without improvement before early stopping.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Save a resumable checkpoint here after every epoch and on Ctrl-C.")
+@click.option("--resume", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Continue the run saved in this checkpoint (its options are used).")
+@click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, show_default=True,
+              help="Where to save the trained model.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
+@click.option("--engine", type=click.Choice(["auto", "compiled", "numpy"]), default="auto",
+              show_default=True,
+              help="Compute the steps with digitnet's compiled kernel or with plain NumPy "
+                   "(auto: compiled when it was built; with --resume, the engine the run "
+                   "started with).")
+@click.pass_context
+def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
+    """Train a network on MNIST (or any MNIST-format data) and save it.
+
+    With no options this trains the video's 784-16-16-10 shape with the recipe that reached
+    the best validation accuracy, holds out 10% of the training images for validation,
+    reports accuracy (also on the test set when one is available) and saves the model.
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    if resume is not None:
+        explicit = ctx.get_parameter_source("preset") == click.core.ParameterSource.COMMANDLINE
+        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None))
+        config = None
+    else:
+        config = PRESETS[preset].replace(**{_TRAIN_FIELDS[k]: v for k, v in given.items()})
+
+    interactive = sys.stderr.isatty()
+    train_set = datasets.load(data, split="train", progress=interactive)
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    progress = _RichProgress() if interactive else Callback()
+    started = time.perf_counter()
+    try:
+        with progress if interactive else contextlib.nullcontext():
+            result = train(train_set, config, test=_test_set(data, train_set), callback=progress,
+                           checkpoint=checkpoint, resume=resume, engine=engine)
+    except DivergenceError as e:
+        if e.network is not None and e.network.metadata.get("history"):
+            modelfile.save(e.network, out)
+            raise DivergenceError(f"{e} (saved them to {out})") from None
+        raise
+    net, config, test = result.network, result.config, result.test
+    path = modelfile.save(net, out)
+    remember_model(path)
+    total = time.perf_counter() - started
+
+    if as_json:
+        click.echo(json.dumps({
+            "model": str(path), "epochs": len(result.history),
+            "val_accuracy": result.val_accuracy, "val_loss": result.val_loss,
+            "test_accuracy": test.accuracy if test else None,
+            "best_epoch": result.best_epoch, "stopped_early": result.stopped_early,
+            "seconds": result.seconds, "wall_seconds": total,
+            "parameters": net.parameter_count, "config": config.to_dict(),
+            "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
+            "history": result.history,
+        }))
+        return
+    sizes = "-".join(map(str, net.sizes))
+    click.echo(f"Trained {sizes} ({config.activation} hidden, {net.output_function.name} + "
+               f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
+               f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in {result.seconds:.1f} s"
+               + (" (stopped early)" if result.stopped_early else ""))
+    if result.val_accuracy is not None:
+        click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
+                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""))
+    if test is not None:
+        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test images")
+    click.echo(f"Saved the model to {path}")
+
+
+def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, str]]:
+    """The TrainConfig fields a command gives, and for each the option that gave it.
+
+    ``options`` are the training options on the command line (CLI names, None left out);
+    ``preset``, when named on the command line, gives every field of that recipe, and the
+    options given beside it override it as they do when a run starts.
+    """
+    values, named = {}, {}
+    if preset is not None:
+        for field in dataclasses.fields(TrainConfig):
+            values[field.name] = getattr(PRESETS[preset], field.name)
+            named[field.name] = f"--preset {preset}"
+    for option, value in options.items():
+        field = _TRAIN_FIELDS[option]
+        flag = "--" + option.replace("_", "-")
+        if option == "early_stopping" and not value:
+            flag = "--no-early-stopping"
+        values[field], named[field] = value, flag
+    return values, named
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class _RichProgress(Callback):
+    """A progress bar per run and a line per epoch, on stderr (used only on a terminal)."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),
+                                 TimeRemainingColumn(), console=self.console, transient=True)
+        self.progress.__enter__()
+        self.task = None
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def on_train_start(self, config, n_train, n_val, start_epoch):
+        sizes = "-".join(map(str, config.sizes))
+        resumed = f", resuming after epoch {start_epoch}" if start_epoch else ""
+        self.epochs = config.epochs
+        self.console.print(f"Training {sizes} ({config.activation}, {config.optimizer}, "
+                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} images, "
+                           f"validating on {n_val:,}{resumed}")
+
+    def on_epoch_start(self, epoch, n_steps):
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task("", total=n_steps, epoch=f"{epoch}/{self.epochs}", loss=0.0)
+
+    def on_progress(self, epoch, step, n_steps, loss):
+        self.progress.update(self.task, completed=step, loss=loss)
+
+    def on_epoch_end(self, epoch, record, network):
+        self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        val = (f"  val loss {record['val_loss']:.4f}  val accuracy {record['val_accuracy']:.2%}"
+               if "val_accuracy" in record else "")
+        self.console.print(f"epoch {epoch:>3}/{self.epochs}  train loss {record['train_loss']:.4f}"
+                           f"{val}  {record['seconds']:.2f} s")
+
+
+def _test_set(data: str, train_set) -> datasets.Dataset | None:
+    """The matching test split, when the data source has one on this machine; else None."""
+    if train_set.name == "mnist-sample":
+        return None
+    try:
+        return datasets.load(data, split="test", allow_download=False, allow_sample=False)
+    except DigitnetError:
+        return None

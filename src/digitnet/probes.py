@@ -1,0 +1,231 @@
+"""The numbers behind the pictures: what neurons look for, and how a network reads an input.
+
+Plain NumPy; :mod:`digitnet.viz` draws what these functions compute.
+
+===============================  ===============================================================
+:func:`effective_templates`      what each neuron of a layer looks for in the pixels
+:func:`saliency`                 ∂z_d/∂x: how each pixel moves output d's weighted input
+:func:`dream`                    the input that most excites an output (gradient ascent)
+:func:`most_active`              the most active neurons of a layer
+:func:`strongest_contributions`  the largest terms w·a flowing into a layer's neurons
+:func:`confident_mistakes`       the most confident wrong answers on labelled images
+===============================  ===============================================================
+
+Layers are numbered as in ``net.sizes`` and the video's a^(l): layer 0 is the input (784
+pixels), layer 1 the first hidden layer, ..., layer L = ``len(net.sizes) - 1`` the output. The
+weights and biases into layer l are ``net.weights[l - 1]`` and ``net.biases[l - 1]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError, DataError
+from .network import Network, as_inputs
+
+__all__ = ["effective_templates", "saliency", "dream", "most_active", "strongest_contributions",
+           "confident_mistakes", "single_input"]
+
+
+def single_input(net: Network, x) -> np.ndarray:
+    """One input as a float64 row of shape (sizes[0],): uint8 pixels scaled by 1/255, a
+    (28, 28) image flattened. DataError for anything but exactly one input."""
+    a, _ = as_inputs(x, net.sizes[0], np.float64)
+    if len(a) != 1:
+        raise DataError(f"expected one image, got {len(a)}")
+    return a[0]
+
+
+# -- what neurons look for --------------------------------------------------------------------
+
+
+def effective_templates(net: Network, layer: int = 1) -> np.ndarray:
+    """What each neuron of ``layer`` looks for in the input, as one row of input weights.
+
+    Layer 1 is the first hidden layer, whose rows are exactly its weights ``net.weights[0]``.
+    For a deeper layer the template is its weights multiplied back through the layers before
+    it, ``W_layer @ ... @ W_2 @ W_1``: an **approximation** that ignores the nonlinearities
+    (and the biases) in between, so it says what the neuron would look for if the layers were
+    linear.
+
+    Parameters
+    ----------
+    layer : int
+        1 (the first hidden layer) to ``len(net.sizes) - 1`` (the output layer); layer 0, the
+        input, has no weights.
+
+    Returns
+    -------
+    ndarray, shape (sizes[layer], sizes[0]), float64
+    """
+    depth = len(net.weights)
+    if not 1 <= layer <= depth:
+        raise ConfigError(f"layer must be between 1 (the first hidden layer) and {depth} "
+                          f"(the output layer) for {'-'.join(map(str, net.sizes))}, got {layer}")
+    template = net.weights[0].astype(np.float64)
+    for w in net.weights[1:layer]:
+        template = w.astype(np.float64) @ template  # (n_out, n_in) @ (n_in, 784)
+    return template
+
+
+# -- gradients with respect to the input ------------------------------------------------------
+
+
+def _input_gradient(net: Network, x: np.ndarray, dz_out) -> np.ndarray:
+    """Backpropagate to the input: ∂(objective)/∂x, given ∂(objective)/∂z of the output layer.
+
+    ``dz_out(z, a)`` returns the derivative with respect to the output layer's z, shape
+    (n_out,), from that layer's z and a. Returns the gradient, shape (sizes[0],).
+    """
+    t = net.trace(x[None, :])  # t.zs[l - 1] is layer l's z, t.activations[l] its a
+    delta = dz_out(t.zs[-1][0], t.output[0])[None, :]  # ∂/∂z of layer L
+    for layer in range(len(net.weights), 0, -1):  # L, ..., 1
+        delta = delta @ net.weights[layer - 1]  # ∂/∂a of layer - 1 = Wᵀ δ (batch-first: δ W)
+        if layer > 1:  # back through σ' of the hidden layer below
+            delta = delta * net.activation.derivative(t.zs[layer - 2], t.activations[layer - 1])
+    return delta[0]
+
+
+def _check_digit(net: Network, digit: int) -> None:
+    if not 0 <= digit < net.sizes[-1]:
+        raise ConfigError(f"digit must be between 0 and {net.sizes[-1] - 1}, got {digit}")
+
+
+def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray, int]:
+    """How each input pixel moves the output neuron's weighted input z (before softmax).
+
+    The gradient ∂z_d/∂x of digit ``d``'s output neuron with respect to the 784 inputs,
+    computed by backpropagation: positive where brightening the pixel would make the network
+    more sure of d. We use z, not the probability, because the softmax flattens gradients
+    once the network is sure.
+
+    Parameters
+    ----------
+    image : array_like, shape (784,) or (28, 28)
+    digit : int, optional
+        Which output; by default the network's answer.
+
+    Returns
+    -------
+    gradient : ndarray, shape (784,), float64
+    digit : int
+    """
+    net64 = net.astype(np.float64)
+    x = single_input(net, image)
+    if digit is None:
+        digit = int(net64.predict(x))
+    _check_digit(net, digit)
+
+    def dz(z, a):
+        e = np.zeros_like(z)
+        e[digit] = 1.0
+        return e
+
+    return _input_gradient(net64, x, dz), digit
+
+
+def dream(net: Network, digit: int, *, steps: int = 300, step_size: float = 0.5,
+          max_norm: float = 9.0, seed: int = 0) -> np.ndarray:
+    """The input that most excites output ``digit``: gradient ascent from faint noise.
+
+    Maximises the log-probability of ``digit`` (its z minus the log-sum-exp of all ten, for a
+    softmax output), so the picture shows what makes a ``digit`` rather than what excites
+    every output. Pixels stay in [0, 1] and the image's L2 norm at most ``max_norm`` (an
+    average MNIST digit has norm 9.3), otherwise the ascent would light every pixel.
+
+    Returns
+    -------
+    ndarray, shape (sizes[0],), float64 in [0, 1]
+    """
+    _check_digit(net, digit)
+    if steps < 1 or step_size <= 0 or max_norm <= 0:
+        raise ConfigError("dream needs steps >= 1, step_size > 0 and max_norm > 0")
+    net64 = net.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 0.1, net.sizes[0])
+
+    def dlogp(z, a):
+        if net.output_function.name == "softmax":
+            return -a + np.eye(len(z))[digit]  # ∂ log softmax(z)_d / ∂z = e_d - p
+        # sigmoid outputs normalised to sum 1: log p_d = log a_d - log Σ a
+        da = -1.0 / a.sum() + np.eye(len(z))[digit] / max(a[digit], 1e-12)
+        return da * a * (1 - a)
+
+    for _ in range(steps):
+        g = _input_gradient(net64, x, dlogp)
+        norm = np.linalg.norm(g)
+        if norm == 0:
+            break
+        x = np.clip(x + step_size * g / norm, 0, 1)
+        length = np.linalg.norm(x)
+        if length > max_norm:
+            x *= max_norm / length
+    return x
+
+
+# -- how one input flows through the network --------------------------------------------------
+
+
+def most_active(a: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` largest activations in ``a`` (shape (n,)), in index order;
+    all of them when there are no more than ``limit``."""
+    if len(a) <= limit:
+        return np.arange(len(a))
+    return np.sort(np.argsort(-a)[:limit])
+
+
+def strongest_contributions(w: np.ndarray, a_prev: np.ndarray, rows: np.ndarray,
+                            cols: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` largest terms |w_ij a_j| of the weighted sums z_i = Σ_j w_ij a_j + b_i.
+
+    Only the neurons ``rows`` of the layer (weights ``w``, shape (n_out, n_in)) and the inputs
+    ``cols`` of the layer below (activations ``a_prev``, shape (n_in,)) take part. Terms that
+    are exactly 0 (an unlit pixel) are left out, so fewer than ``k`` may come back.
+
+    Returns
+    -------
+    i, j : ndarray of int, shape (m,)
+        Positions in ``rows`` and ``cols``, weakest term first (so that drawing them in order
+        leaves the strongest on top).
+    strength : ndarray, shape (m,)
+        |w_ij a_j| of each term.
+    """
+    contrib = w[np.ix_(rows, cols)].astype(np.float64) * a_prev[cols]  # (len(rows), len(cols))
+    strength = np.abs(contrib).ravel()
+    k = min(k, int((strength > 0).sum()))
+    if k == 0:
+        empty = np.empty(0, np.intp)
+        return empty, empty, np.empty(0)
+    top = np.argpartition(-strength, k - 1)[:k]
+    top = top[np.argsort(strength[top])]
+    i, j = np.divmod(top, len(cols))
+    return i, j, strength[top]
+
+
+def confident_mistakes(net: Network, images, labels, n: int) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray, int]:
+    """The ``n`` wrong answers the network is surest of, surest first.
+
+    Parameters
+    ----------
+    images : array_like, shape (count, 28, 28) or (count, 784)
+    labels : array_like of int, shape (count,)
+
+    Returns
+    -------
+    index : ndarray of int, shape (m,), m <= n
+        Which images.
+    answer : ndarray of int, shape (m,)
+        The network's answer for each.
+    confidence : ndarray, shape (m,)
+        Its probability for that answer.
+    n_wrong : int
+        How many of all the images it got wrong.
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels).astype(np.intp)
+    proba = net.predict_proba(images.reshape(len(images), -1))
+    answer = np.argmax(proba, axis=1)
+    wrong = np.flatnonzero(answer != labels)
+    index = wrong[np.argsort(-proba[wrong, answer[wrong]])][:n]
+    return index, answer[index], proba[index, answer[index]], len(wrong)

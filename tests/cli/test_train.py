@@ -1,0 +1,209 @@
+"""`digitnet train` on real digits: its report, its options, checkpoints and resuming."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from digitnet import PRESETS, datasets, load
+from digitnet.errors import TrainingInterrupted
+from digitnet.training import Callback, train
+
+
+def test_train_json_reports_one_object(trained):
+    out, report = trained
+    assert report["model"] == str(out) and out.exists()
+    assert report["epochs"] == 2 and len(report["history"]) == 2
+    assert 0.5 < report["val_accuracy"] <= 1
+    assert 0.5 < report["test_accuracy"] <= 1  # the folder has t10k files
+    assert report["seconds"] == pytest.approx(sum(h["seconds"] for h in report["history"]))
+    assert report["n_train"] + report["n_val"] == 2999  # the digits in the folder
+    assert report["n_val"] == pytest.approx(300, abs=5)  # 10%, stratified
+    assert report["config"]["sizes"] == [784, 16, 16, 10]
+
+
+def test_train_plain_output(run, train_only_dir, tmp_path):
+    result = run("train", "--data", train_only_dir, "--epochs", "1", "--out", tmp_path / "m.safetensors")
+    assert result.exit_code == 0
+    assert "Validation accuracy:" in result.stdout and "Saved the model to" in result.stdout
+    assert "Test accuracy" not in result.stdout  # no t10k files there
+
+
+def test_video_preset_and_options(run, train_only_dir, tmp_path):
+    out = tmp_path / "v.safetensors"
+    result = run("train", "--data", train_only_dir, "--preset", "video", "--epochs", "1",
+                 "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.1", "--batch-size", "64",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    net = load(out)
+    assert net.activation.name == "sigmoid"
+    assert net.metadata["config"]["optimizer"] == "sgd" and net.metadata["config"]["batch_size"] == 64
+
+
+def test_custom_layers(run, train_only_dir, tmp_path):
+    out = tmp_path / "w.safetensors"
+    result = run("train", "--data", train_only_dir, "--layers", "784,32,10", "--activation", "tanh",
+                 "--output", "sigmoid", "--epochs", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert load(out).sizes == (784, 32, 10)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--epochs", "0"], "epochs must be >= 1"),
+    (["train", "--lr", "-0.1"], "lr must be a positive number"),
+    (["train", "--val-fraction", "1.5"], r"val_fraction must be in \[0, 1\)"),
+    (["train", "--data", "no-such-dataset"], "no-such-dataset"),
+])
+def test_bad_training_options_are_one_line(run, args, message, one_line):
+    result = run(*args)
+    assert result.exit_code == 1
+    assert re.search(message, one_line(result.stderr))
+
+
+# -- resuming with the options repeated ------------------------------------------------------
+
+# The command a user ran, to which they add --resume: the video recipe with options of their own.
+RECIPE = ["--preset", "video", "--epochs", "3", "--lr", "0.1", "--batch-size", "64"]
+
+
+class _StopInEpochTwo(Callback):
+    """Interrupts training at the first progress report after epoch 1, as Ctrl-C would."""
+
+    finished = 0
+
+    def on_epoch_end(self, epoch, record, network):
+        self.finished = epoch
+
+    def should_stop(self):
+        return self.finished >= 1
+
+
+@pytest.fixture(scope="module")
+def interrupted(run, train_only_dir, tmp_path_factory):
+    """The RECIPE run on 2,000 real digits: a checkpoint saved mid-way through epoch 2, and the
+    model of the same run left uninterrupted, trained by the CLI."""
+    folder = tmp_path_factory.mktemp("resume")
+    straight = folder / "straight.safetensors"
+    result = run("train", "--data", train_only_dir, *RECIPE, "--out", straight)
+    assert result.exit_code == 0, result.output
+
+    ckpt = folder / "run.ckpt"
+    config = PRESETS["video"].replace(epochs=3, lr=0.1, batch_size=64)
+    with pytest.raises(TrainingInterrupted, match="interrupted in epoch 2, step "):
+        train(datasets.load(str(train_only_dir)), config, callback=_StopInEpochTwo(),
+              checkpoint=str(ckpt), handle_signals=False)
+    return ckpt, straight
+
+
+def test_resume_accepts_the_options_of_the_run_repeated(run, interrupted, train_only_dir, tmp_path):
+    ckpt = shutil.copy(interrupted[0], tmp_path / "run.ckpt")  # the resumed run writes to it
+    resumed = tmp_path / "resumed.safetensors"
+    result = run("train", "--data", train_only_dir, *RECIPE, "--checkpoint", ckpt,
+                 "--resume", ckpt, "--out", resumed)
+    assert result.exit_code == 0, result.output
+    assert len(load(resumed).metadata["history"]) == 3
+    assert load(resumed).params.tobytes() == load(interrupted[1]).params.tobytes()
+
+
+@pytest.mark.parametrize("changed, message", [
+    (["--lr", "0.01"],
+     "--lr: the checkpoint was trained with 0.1, the command gives 0.01; drop --lr or start a "
+     "new run"),
+    (["--layers", "784,32,10"],
+     "--layers: the checkpoint was trained with 784,16,16,10, the command gives 784,32,10; "
+     "drop --layers or start a new run"),
+    (["--early-stopping"],
+     "--early-stopping: the checkpoint was trained with --no-early-stopping, the command gives "
+     "--early-stopping; drop --early-stopping or start a new run"),
+    (["--seed", "1", "--epochs", "5"],
+     "--epochs: the checkpoint was trained with 3, the command gives 5; --seed: the checkpoint "
+     "was trained with 0, the command gives 1; drop --epochs and --seed or start a new run"),
+    (["--preset", "default"],  # the preset's fields, but for the ones given beside it
+     "activation (from --preset default): the checkpoint was trained with sigmoid, the command "
+     "gives relu; optimizer (from --preset default): the checkpoint was trained with sgd, the "
+     "command gives adam; momentum (from --preset default): the checkpoint was trained with "
+     "0.9, the command gives 0.0; drop --preset or start a new run"),
+], ids=["lr", "layers", "flag", "two", "preset"])
+def test_resume_refuses_a_changed_option_naming_both_values(run, interrupted, train_only_dir,
+                                                            tmp_path, changed, message):
+    ckpt, _ = interrupted
+    before = ckpt.read_bytes()
+    out = tmp_path / "never.safetensors"
+    result = run("train", "--data", train_only_dir, *RECIPE, *changed, "--resume", ckpt, "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert not out.exists() and ckpt.read_bytes() == before
+
+
+def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted, train_only_dir,
+                                                               tmp_path):
+    result = run("train", "--data", train_only_dir, "--preset", "video", "--resume", interrupted[0],
+                 "--out", tmp_path / "never.safetensors")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: lr (from --preset video): the checkpoint was trained with 0.1, the command gives "
+        "0.05; batch_size (from --preset video): the checkpoint was trained with 64, the command "
+        "gives 32; epochs (from --preset video): the checkpoint was trained with 3, the command "
+        "gives 60; drop --preset or start a new run")
+
+
+def test_resume_of_a_missing_checkpoint_names_it(run, train_only_dir, tmp_path, one_line):
+    result = run("train", "--data", train_only_dir, "--epochs", "5", "--resume", tmp_path / "c.ckpt",
+                 "--out", tmp_path / "never.safetensors")
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'c.ckpt'}: no such file" in one_line(result.stderr)
+
+
+# -- interrupted by a signal, resumed ---------------------------------------------------------
+
+# Many short epochs: however fast training is, the signal lands long before the end.
+LONG = ["--epochs", "300", "--shift", "1"]
+
+
+def _train_process(args, **kw):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "digitnet", "train", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+@pytest.fixture(scope="module")
+def straight_long_run(digits_dir, tmp_path_factory):
+    """The LONG run, uninterrupted, as a separate process."""
+    straight = tmp_path_factory.mktemp("straight") / "straight.safetensors"
+    done = _train_process(["--data", digits_dir, *LONG, "--out", straight])
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    return straight
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, repeated", [(signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["SIGINT-command-repeated", "SIGTERM-resume-alone"])
+def test_signal_saves_checkpoint_and_resume_is_bit_identical(digits_dir, straight_long_run,
+                                                             tmp_path, sig, repeated):
+    ckpt = tmp_path / "run.ckpt"
+    command = ["--data", digits_dir, *LONG, "--checkpoint", ckpt]
+    proc = _train_process([*command, "--out", tmp_path / "never.safetensors"])
+    deadline = time.time() + 120
+    while not ckpt.exists() and time.time() < deadline:  # first epoch finished
+        time.sleep(0.05)
+    assert ckpt.exists()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "training interrupted in epoch" in err and f"--resume {ckpt}" in err
+    assert "epoch 300," not in err  # it stopped where it was told to, not at the end
+    assert "Traceback" not in err
+    assert not (tmp_path / "never.safetensors").exists()
+
+    resumed = tmp_path / "resumed.safetensors"
+    again = command if repeated else ["--data", digits_dir]
+    proc = _train_process([*again, "--resume", ckpt, "--out", resumed])
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert load(resumed).params.tobytes() == load(straight_long_run).params.tobytes()
