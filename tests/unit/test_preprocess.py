@@ -19,7 +19,7 @@ from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_
 def digits(mnist):
     """Twenty real MNIST digits, two of each class, uint8 (20, 28, 28), and their labels."""
     picks = [int(i) for d in range(10) for i in np.flatnonzero(mnist.labels == d)[5:7]]
-    return mnist.images[picks], mnist.labels[picks]
+    return mnist.x[picks], mnist.labels[picks]
 
 
 def on_paper(digit: np.ndarray, scale: int = 8, page=(360, 420), at=(70, 30)) -> np.ndarray:
@@ -292,7 +292,7 @@ def plain_to_mnist(drawing: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("size", [28, 56])
 @pytest.mark.parametrize("inverted", [False, True], ids=["light-on-dark", "dark-on-light"])
 def test_drawings_come_out_as_the_plain_computation_makes_them(mnist, size, inverted):
-    for k, digit in enumerate(mnist.images[-300:]):
+    for k, digit in enumerate(mnist.x[-300:]):
         drawing = as_the_page_sends_it(digit, size)
         if k % 5 == 0:  # a slip of the pen: a stray dot apart from the digit
             drawing[1 : 1 + size // 28, -3 - size // 28 : -3] = 1
@@ -306,7 +306,7 @@ def drawings(mnist, rng):
     """Real digits drawn every way the page or a script might send them: the page's 56x56
     grid, MNIST's 28x28, a large 150x150 and a small digit on a big page (so its crop is scaled
     up: Lanczos), with stray dots, strokes off the edge, dark-on-light, a grey background."""
-    for k, digit in enumerate(mnist.images[-160:]):
+    for k, digit in enumerate(mnist.x[-160:]):
         size = (56, 28, 150, 56)[k % 4]
         drawing = as_the_page_sends_it(digit, size)
         if k % 4 == 3:  # a small digit on a big page
@@ -507,11 +507,11 @@ def held_out_model(mnist):
 def test_user_style_files_are_read_as_well_as_the_original_digits(held_out_model):
     net, held_out = held_out_model
     rng = np.random.default_rng(2024)
-    originals = held_out.images.astype(np.float32) / 255
+    originals = held_out.x.astype(np.float32) / 255
     accuracy_original = float(np.mean(net.predict(originals) == held_out.labels))
 
     prepared = np.stack([to_mnist(user_style_file(d, i % 4, rng))
-                         for i, d in enumerate(held_out.images)])
+                         for i, d in enumerate(held_out.x)])
     correct = net.predict(prepared) == held_out.labels
     accuracy_files = float(np.mean(correct))
 

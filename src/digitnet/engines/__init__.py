@@ -40,15 +40,18 @@ WIDEST_LAYER = 128
 _BY_NAME = {"numpy": NumpyEngine(), "compiled": CompiledEngine()}
 
 
-def choose(requested: str, net, optimizer, *, resumed: tuple[str, str | None] | None = None):
+def choose(requested: str, net, optimizer, *, pixels: bool = True,
+           resumed: tuple[str, str | None] | None = None):
     """The engine that trains ``net`` with ``optimizer``.
 
     Parameters
     ----------
     requested : str
         "auto" (compiled where it is built and fits the run: float32, built-in activation,
-        output and optimiser, no layer wider than :data:`WIDEST_LAYER`; else NumPy),
-        "compiled" (a ConfigError saying why if it cannot run) or "numpy".
+        output and optimiser, uint8 pixels, no layer wider than :data:`WIDEST_LAYER`; else
+        NumPy), "compiled" (a ConfigError saying why if it cannot run) or "numpy".
+    pixels : bool
+        Whether the training rows are uint8 pixels (else float32 numbers, as a table's).
     resumed : (checkpoint path, engine it recorded), optional
         When continuing a run, "auto" means the engine that wrote the checkpoint, so that the
         run ends on the bytes of an uninterrupted one. If that engine cannot run here, a
@@ -61,7 +64,8 @@ def choose(requested: str, net, optimizer, *, resumed: tuple[str, str | None] | 
     if resumed is not None and resumed[1] in _BY_NAME:
         path, recorded = resumed
         if requested == "auto":
-            reason = compiled.unavailable_reason(net, optimizer) if recorded == "compiled" else None
+            reason = (compiled.unavailable_reason(net, optimizer, pixels)
+                      if recorded == "compiled" else None)
             if reason:
                 raise ConfigError(f"{path} was trained with the compiled engine, which cannot run "
                                   f"here: {reason}. Resume with --engine numpy to go on with the "
@@ -73,11 +77,11 @@ def choose(requested: str, net, optimizer, *, resumed: tuple[str, str | None] | 
                           f"{requested} engine: the result will differ from an uninterrupted run "
                           "by float rounding", UserWarning, stacklevel=3)
     if requested == "compiled":
-        reason = compiled.unavailable_reason(net, optimizer)
+        reason = compiled.unavailable_reason(net, optimizer, pixels)
         if reason:
             raise ConfigError(f"--engine compiled: {reason}; use --engine numpy or auto")
         return compiled
-    if requested == "numpy" or compiled.unavailable_reason(net, optimizer) \
+    if requested == "numpy" or compiled.unavailable_reason(net, optimizer, pixels) \
             or max(net.sizes[1:]) > WIDEST_LAYER:
         return _BY_NAME["numpy"]
     return compiled

@@ -88,8 +88,10 @@ class CompiledEngine:
 
     name = "compiled"
 
-    def unavailable_reason(self, net: Network, optimizer: optimizers.Optimizer) -> str | None:
-        """Why this engine cannot train ``net`` with ``optimizer``, or None if it can."""
+    def unavailable_reason(self, net: Network, optimizer: optimizers.Optimizer,
+                           pixels: bool = True) -> str | None:
+        """Why this engine cannot train ``net`` with ``optimizer`` on rows of uint8 ``pixels``
+        (or of float numbers), or None if it can."""
         if _kernel is None:
             return ("digitnet's compiled engine was not built (it needs a C compiler when "
                     "digitnet is installed)")
@@ -101,6 +103,8 @@ class CompiledEngine:
             return f"the compiled engine has no {net.output_function.name!r} output"
         if type(optimizer) not in _OPTIMIZERS:
             return f"the compiled engine has no {optimizer.name!r} optimizer"
+        if not pixels:
+            return "the compiled engine reads uint8 pixels, and these inputs are numbers"
         return None
 
     def steps(self, net: Network, optimizer: optimizers.Optimizer, pixels: np.ndarray,

@@ -73,7 +73,9 @@ class Workspace:
 
         Parameters
         ----------
-        pixels : ndarray of uint8, shape (n, n_in)
+        pixels : ndarray, shape (n, n_in)
+            uint8 pixels (scaled by 1/255), or numbers of the network's dtype (taken as they
+            are; never shifted).
         index : ndarray of int, shape (b,)
         shift_ids : ndarray of int, shape (b,), optional
             Which move of :func:`digitnet.augment.shift_offsets` to apply to each image.
@@ -84,6 +86,8 @@ class Workspace:
         """
         b = len(index)
         n_in = pixels.shape[1]
+        if pixels.dtype != np.uint8:
+            return np.take(pixels, index, axis=0, out=self.x[:b])
         raw = np.take(pixels, index, axis=0, out=self._pixels[:b, :n_in])
         if shift_ids is not None:
             # One flat gather moves every image at once: output pixel p of image i is pixel
@@ -130,8 +134,8 @@ class NumpySteps:
         Buffers and the network to train (its parameters change in place).
     optimizer : Optimizer
         Steps ``ws.net.params`` with ``ws.grads``.
-    pixels : ndarray of uint8, shape (n, sizes[0])
-        The training images, never copied.
+    pixels : ndarray, shape (n, sizes[0])
+        The training rows (uint8 pixels or numbers), never copied.
     labels : ndarray of int, shape (n,)
     """
 
@@ -139,6 +143,8 @@ class NumpySteps:
 
     def __init__(self, ws: Workspace, optimizer: Optimizer, pixels: np.ndarray,
                  labels: np.ndarray):
+        if pixels.dtype != np.uint8:
+            pixels = pixels.astype(ws.net.dtype, copy=False)
         self.ws, self.optimizer, self.pixels, self.labels = ws, optimizer, pixels, labels
 
     def run(self, order: np.ndarray, shift_ids: np.ndarray | None, start: int, stop: int,
@@ -169,7 +175,8 @@ class NumpyEngine:
 
     name = "numpy"
 
-    def unavailable_reason(self, net: Network, optimizer: Optimizer) -> str | None:
+    def unavailable_reason(self, net: Network, optimizer: Optimizer,
+                           pixels: bool = True) -> str | None:
         return None
 
     def steps(self, net: Network, optimizer: Optimizer, pixels: np.ndarray, labels: np.ndarray,

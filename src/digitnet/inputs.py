@@ -1,0 +1,177 @@
+"""What the input layer sees: how a data set's examples become rows of numbers.
+
+A network reads rows of ``sizes[0]`` numbers. What those numbers are depends on the data:
+
+* **images** (:class:`Images`): the grey levels of an h x w picture, 0 = background, 1 = ink
+  (MNIST's convention), one number per pixel, as the video's 784 input neurons;
+* **tables** (:class:`Table`): one number per feature column, each standardised with the mean
+  and standard deviation of the training split, so that no column dominates because of its units.
+
+An :class:`Input` says which, keeps what it learned from the training split, and is saved in the
+model file (``metadata["input"]``), so that training, evaluation, ``predict``, the page and the
+pictures all turn examples into rows in exactly the same way. :func:`of` reads it back from a
+network; models from before digitnet recorded it read as 28x28 images.
+
+Rows come out as uint8 pixels (read by every part of digitnet as value / 255, without a float
+copy of the whole data set) or as float32 numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import DataError, ModelFileError
+
+__all__ = ["Input", "Images", "Table", "from_dict", "of", "classes_of"]
+
+
+class Input:
+    """Base class: how examples become rows. Subclasses are frozen dataclasses."""
+
+    kind = ""
+
+    @property
+    def n_inputs(self) -> int:
+        """How many numbers a row has: the input layer's size."""
+        raise NotImplementedError
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        """(h, w) when a row is a picture (for shift augmentation and pictures), else None."""
+        return None
+
+    def fit(self, x: np.ndarray) -> Input:
+        """This input with what it learns from the training examples ``x``; by default itself."""
+        return self
+
+    def rows(self, x) -> np.ndarray:
+        """Examples as rows (n, n_inputs): uint8 pixels or float32 numbers."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Images(Input):
+    """Pictures of ``shape`` (h, w); a row is the picture's pixels, row by row."""
+
+    shape: tuple[int, int] = (28, 28)
+    kind = "images"
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+
+    @property
+    def n_inputs(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return self.shape
+
+    def rows(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == len(self.shape) and x.shape == self.shape:
+            x = x[None]
+        if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != self.n_inputs:
+            h, w = self.shape
+            raise DataError(f"expected images of {h}x{w} pixels, got an array of shape {x.shape}")
+        return x.reshape(len(x), self.n_inputs)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "shape": list(self.shape)}
+
+
+@dataclass(frozen=True)
+class Table(Input):
+    """Rows of a table: one number per column, standardised as (value - mean) / std.
+
+    ``mean`` and ``std`` come from the training split (:meth:`fit`); a column that is constant
+    there keeps std 1, so it becomes 0 rather than NaN.
+    """
+
+    columns: tuple[str, ...]
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    kind = "table"
+
+    def __post_init__(self):
+        object.__setattr__(self, "columns", tuple(str(c) for c in self.columns))
+        for name in ("mean", "std"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(float(v) for v in value))
+                if len(value) != len(self.columns):
+                    raise ModelFileError(f"a table input's {name} has {len(value)} values for "
+                                         f"{len(self.columns)} columns")
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.columns)
+
+    def fit(self, x: np.ndarray) -> Table:
+        x = self._numbers(x)
+        std = x.std(axis=0)
+        return Table(self.columns, tuple(x.mean(axis=0)), tuple(np.where(std > 0, std, 1.0)))
+
+    def rows(self, x) -> np.ndarray:
+        x = self._numbers(x)
+        if self.mean is None:
+            return x.astype(np.float32)
+        return ((x - np.array(self.mean)) / np.array(self.std)).astype(np.float32)
+
+    def _numbers(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != len(self.columns):
+            raise DataError(f"expected rows of {len(self.columns)} numbers (columns "
+                            f"{', '.join(self.columns)}), got an array of shape {x.shape}")
+        if not np.isfinite(x).all():
+            row, col = np.argwhere(~np.isfinite(x))[0]
+            raise DataError(f"row {row}, column {self.columns[col]!r}: missing or not a finite "
+                            "number; fill in or drop that row")
+        return x
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "columns": list(self.columns),
+                "mean": None if self.mean is None else list(self.mean),
+                "std": None if self.std is None else list(self.std)}
+
+
+_KINDS = {cls.kind: cls for cls in (Images, Table)}
+
+
+def from_dict(d: dict) -> Input:
+    """The :class:`Input` a model file records (see :meth:`Input.to_dict`)."""
+    try:
+        fields = dict(d)
+        cls = _KINDS[fields.pop("kind")]
+        return cls(**fields)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFileError(f"the model's input record {d!r} is not one digitnet knows "
+                             f"({e}); upgrade digitnet or retrain the model") from None
+
+
+def of(net) -> Input:
+    """How ``net``'s inputs are made: its model's record, or for a model without one (made
+    before digitnet kept it), square images if the input layer is a square, else a table."""
+    recorded = net.metadata.get("input")
+    if recorded:
+        return from_dict(recorded)
+    side = math.isqrt(net.sizes[0])
+    if side * side == net.sizes[0]:
+        return Images((side, side))
+    return Table(tuple(f"x{i}" for i in range(net.sizes[0])))
+
+
+def classes_of(net) -> list[str]:
+    """The name of each output neuron's class: the model's record, or "0", "1", ..."""
+    names = net.metadata.get("classes")
+    if names and len(names) == net.sizes[-1]:
+        return [str(n) for n in names]
+    return [str(i) for i in range(net.sizes[-1])]
