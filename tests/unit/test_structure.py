@@ -136,3 +136,18 @@ def test_no_public_name_hides_a_module():
                 bound |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         hidden = {b for b in bound if b in submodules and not b.startswith("_")}
         assert not hidden, f"{name}: {sorted(hidden)} hide the modules of the same name"
+
+
+def test_unit_tests_train_nothing_and_start_no_process():
+    """Training runs and processes belong in tests/integration (and cli/, web/, e2e/)."""
+    unit = Path(__file__).resolve().parent
+    for path in sorted(unit.glob("test_*.py")):
+        text = path.read_text()
+        tree = ast.parse(text)
+        names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                 for a in n.names} | {n.module for n in ast.walk(tree)
+                                      if isinstance(n, ast.ImportFrom) and n.module}
+        assert not names & {"subprocess", "multiprocessing", "digitnet.training"}, path.name
+        arguments = {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                     for a in n.args.args}
+        assert not arguments & {"small_model", "mnist_small"}, path.name
