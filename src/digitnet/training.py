@@ -28,7 +28,7 @@ import numpy as np
 from . import checkpoint, engines, optimizers
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
-from .datasets import Dataset, train_val_split
+from .datasets import Dataset, train_val_indices
 from .errors import ConfigError, DataError, DivergenceError, TrainingError, TrainingInterrupted
 from .inputs import Input
 from .metrics import Evaluation, evaluate
@@ -96,7 +96,8 @@ class _Run:
     config: TrainConfig
     net: Network
     optimizer: optimizers.Optimizer
-    train_set: Dataset
+    data: Dataset  # all of it: the engines read the training examples where they lie
+    train_index: np.ndarray  # which of data's examples are trained on
     val_set: Dataset
     fingerprint: dict
     state: RunState
@@ -143,7 +144,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     callback = callback or Callback()
     run = _prepare(data, config, val, resume, engine)
     config, net, state, steps = run.config, run.net, run.state, run.steps
-    n = len(run.train_set)
+    n = len(run.train_index)
     steps_per_epoch = math.ceil(n / min(config.batch_size, n))
     total_steps = steps_per_epoch * config.epochs
     report_every = max(1, min(50, steps_per_epoch // 20))
@@ -154,6 +155,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch + 1
             order, shift_ids = _epoch_plan(config, epoch, n)
+            order = run.train_index[order]  # positions among the training examples -> indices
             if state.step == 0:
                 state.epoch_start_params = net.params.copy()
                 state.loss_sum, state.seconds = 0.0, 0.0
@@ -192,9 +194,10 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
     if val is None:
-        train_set, val_set = train_val_split(data, config.val_fraction, config.seed)
-    else:
-        train_set, val_set = data, val
+        train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
+        val_set = data.subset(val_index, "val")
+    else:  # (no copy of the training examples either way: only their indices)
+        train_index, val_set = np.arange(len(data)), val
     fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
                    "validation": None if val is None else val.fingerprint}
     if resumed:
@@ -204,8 +207,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         net = Network(config.sizes, config.activation, config.output,
                       seed=np.random.default_rng((config.seed, 1)))
         state = RunState()
-    _check_data(train_set, val_set, net, config)
-    model_input = data.input.fit(train_set.x)
+    _check_data(data, train_index, val_set, net, config)
+    model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
@@ -213,14 +216,15 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
            else {"beta1": config.beta1, "beta2": config.beta2}))
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
-    rows = model_input.rows(train_set.x)
+    rows = model_input.rows(data.x)
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             resumed=None if resume is None else (resume, state.engine))
-    steps = chosen.steps(net, optimizer, rows, train_set.labels.astype(np.intp),
-                         batch_size=min(config.batch_size, len(rows)),
+    steps = chosen.steps(net, optimizer, rows, data.labels.astype(np.intp),
+                         batch_size=min(config.batch_size, len(train_index)),
                          image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
-    run = _Run(config, net, optimizer, train_set, val_set, fingerprint, state, model_input, steps)
+    run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
+               model_input, steps)
     _describe(run)
     return run
 
@@ -264,7 +268,7 @@ def _describe(run: _Run, test: Evaluation | None = None) -> None:
                "best_epoch": state.best_epoch, "epochs_trained": len(state.history),
                "train_seconds": sum(r["seconds"] for r in state.history)}
     run.net.metadata = {"config": run.config.to_dict(), "data": run.fingerprint,
-                        "input": run.input.to_dict(), "classes": list(run.train_set.classes),
+                        "input": run.input.to_dict(), "classes": list(run.data.classes),
                         "history": state.history,
                         "metrics": {k: v for k, v in metrics.items() if v is not None}}
 
@@ -294,24 +298,25 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
                        stopped_early=state.stopped_early,
                        seconds=sum(r["seconds"] for r in state.history),
-                       n_train=len(run.train_set), n_val=len(run.val_set), test=scored)
+                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored)
 
 
-def _check_data(train_set: Dataset, val_set: Dataset, net: Network, config: TrainConfig) -> None:
-    if len(train_set) == 0:
+def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,
+                config: TrainConfig) -> None:
+    if len(train_index) == 0:
         raise DataError("no training examples left after holding out the validation split")
-    n_in = train_set.input.n_inputs
+    n_in = data.input.n_inputs
     if n_in != net.sizes[0]:
-        what = "pixels" if train_set.input.image_shape else "columns"
+        what = "pixels" if data.input.image_shape else "columns"
         raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
                         f"{net.sizes[0]} neurons; use --layers {n_in},...")
-    if config.shift and train_set.input.image_shape is None:
-        raise ConfigError(f"shift augmentation moves images, and {train_set.name} is a table; "
-                          "train it with shift=0 (--shift 0)")
-    for part in (train_set, val_set):
+    for part in (data, val_set):
         if len(part) and int(part.labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
+    if config.shift and data.input.image_shape is None:
+        raise ConfigError(f"shift augmentation moves images, and {data.name} is a table; "
+                          "train it with shift=0 (--shift 0)")
 
 
 class _StopFlag:
