@@ -517,6 +517,8 @@ def plan(quick: bool) -> list[dict]:
               [("scaling", c) for c in scaling_grid(quick)],
               [("training", c) for c in training if not c["target"]]]
     for i, configs in enumerate(groups):
+        if not configs:  # (--quick has no grid beyond the targets)
+            continue
         if i == 1:
             # digitnet predicts on one thread (its BLAS too, like --peer-threads 1)
             for name in ("digitnet", "digitnet-float", "pytorch", "sklearn", "numpy"):

@@ -154,8 +154,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     with _StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch + 1
-            order, shift_ids = _epoch_plan(config, epoch, n)
-            order = run.train_index[order]  # positions among the training examples -> indices
+            order, shift_ids = _epoch_plan(config, epoch, run.train_index)
             if state.step == 0:
                 state.epoch_start_params = net.params.copy()
                 state.loss_sum, state.seconds = 0.0, 0.0
@@ -229,10 +228,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     return run
 
 
-def _epoch_plan(config: TrainConfig, epoch: int, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The order in which epoch ``epoch`` visits the n training images, and each one's shift."""
+def _epoch_plan(config: TrainConfig, epoch: int,
+                train_index: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The order in which epoch ``epoch`` visits the training examples (indices into the
+    data), and each visit's shift."""
+    n = len(train_index)
     rng = np.random.default_rng((config.seed, 2, epoch))
-    order = rng.permutation(n)
+    order = train_index[rng.permutation(n)]
     shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
                  if config.shift else None)
     return order, shift_ids
