@@ -17,6 +17,7 @@ from ._version import __version__  # noqa: E402
 from . import activations, datasets, errors, losses, optimizers  # noqa: E402
 from .config import PRESETS, TrainConfig  # noqa: E402
 from .errors import ConfigError, DigitnetError  # noqa: E402
+from .interop.convert import from_sklearn, from_torch  # noqa: E402
 from .metrics import Evaluation, evaluate  # noqa: E402
 from .modelfile import load, save  # noqa: E402
 from .network import Network, Trace  # noqa: E402
@@ -35,6 +36,8 @@ __all__ = [
     "Evaluation",
     "load",
     "save",
+    "from_torch",
+    "from_sklearn",
     "datasets",
     "activations",
     "losses",

@@ -13,7 +13,10 @@ code 1; anything else is a bug and shows a traceback.
     │   ├── ChecksumError    a file's SHA-256 differs from the one on record
     │   └── ImageError       an image file cannot be read or holds no digit
     ├── ModelFileError       a model or checkpoint file is missing, corrupt or not digitnet's
-    │   └── ShapeMismatchError  stored arrays disagree with the stored layer sizes
+    │   ├── ShapeMismatchError  stored arrays disagree with the stored layer sizes
+    │   └── UnsupportedModelError  a model from elsewhere (ONNX, PyTorch, scikit-learn) is not
+    │                            a fully connected network digitnet can hold
+    ├── MissingDependencyError  an optional extra (onnx, torch, sklearn) is not installed
     └── TrainingError        training cannot go on
         ├── DivergenceError  the loss became NaN or infinite
         └── TrainingInterrupted  Ctrl-C or SIGTERM; a checkpoint was saved if asked for
@@ -30,6 +33,8 @@ __all__ = [
     "ImageError",
     "ModelFileError",
     "ShapeMismatchError",
+    "UnsupportedModelError",
+    "MissingDependencyError",
     "TrainingError",
     "DivergenceError",
     "TrainingInterrupted",
@@ -66,6 +71,15 @@ class ModelFileError(DigitnetError):
 
 class ShapeMismatchError(ModelFileError):
     """A model file's arrays do not have the shapes its layer sizes call for."""
+
+
+class UnsupportedModelError(ModelFileError):
+    """A model made elsewhere holds something digitnet's networks have no place for: an operator
+    or layer other than fully connected ones and their activations."""
+
+
+class MissingDependencyError(DigitnetError, ImportError):
+    """A feature needs an optional extra that is not installed (``pip install 'digitnet[onnx]'``)."""
 
 
 class TrainingError(DigitnetError):

@@ -79,7 +79,8 @@ def save(network: Network, path: str | os.PathLike) -> Path:
 
 
 def load(path: str | os.PathLike) -> Network:
-    """Load a network saved by :func:`save` (or the network inside a checkpoint).
+    """Load a network saved by :func:`save` (or the network inside a checkpoint), or the fully
+    connected network in an ``.onnx`` file (:func:`digitnet.interop.convert.from_onnx`).
 
     Raises
     ------
@@ -87,7 +88,13 @@ def load(path: str | os.PathLike) -> Network:
         The file is missing, truncated, not safetensors, or not digitnet's.
     ShapeMismatchError
         An array's shape disagrees with the stored layer sizes (every mismatch is listed).
+    UnsupportedModelError
+        An ONNX graph holds an operator digitnet's networks have no place for.
     """
+    if Path(path).suffix.lower() == ".onnx":
+        from .interop.convert import from_onnx
+
+        return from_onnx(path)
     network, _ = _read(path)
     return network
 
@@ -185,7 +192,7 @@ def _read_raw(path, *, arrays: bool = True) -> tuple[dict, dict[str, np.ndarray]
                              "it may be truncated or corrupt — re-save or retrain it") from None
     if meta.get("format") != FORMAT or "digitnet" not in meta:
         raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
-                             "metadata); digitnet can only load models saved by digitnet")
+                             "metadata); digitnet loads models saved by digitnet, and .onnx files")
     try:
         version = int(meta.get("format_version", "0"))
     except ValueError:

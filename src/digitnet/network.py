@@ -305,6 +305,13 @@ class Network:
         twin.metadata = copy.deepcopy(self.metadata)
         return twin
 
+    def to_torch(self):
+        """This network as a ``torch.nn.Sequential`` with the same outputs as :meth:`forward`
+        (needs the torch extra; see :func:`digitnet.interop.torch.to_torch`)."""
+        from .interop.torch import to_torch
+
+        return to_torch(self)
+
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.sizes))
         return (f"Network({sizes}, activation={self.activation.name!r}, "

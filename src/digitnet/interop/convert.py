@@ -1,0 +1,63 @@
+"""Networks made elsewhere as digitnet networks: one builder, and a front door per format.
+
+Every reader (:mod:`~digitnet.interop.onnx`, :mod:`~digitnet.interop.torch`,
+:mod:`~digitnet.interop.sklearn`) describes what it found as a
+:class:`~digitnet.interop.dense.Dense`; :func:`network_of` checks it and builds the
+:class:`~digitnet.Network`, so every imported network is held, checked and described alike:
+its ``metadata`` has the input record (``"input"``), the class names (``"classes"``, when the
+source names them) and where it came from (``"imported"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..network import Network
+from .dense import Dense, default_input
+from .onnx import read_onnx
+from .sklearn import read_sklearn
+from .torch import read_torch
+
+__all__ = ["network_of", "from_onnx", "from_torch", "from_sklearn"]
+
+
+def network_of(dense: Dense) -> Network:
+    """The digitnet network that computes what ``dense`` computes.
+
+    float64 arrays make a float64 network, anything else float32.
+    """
+    dense = dense.check()
+    dtype = np.float64 if all(w.dtype == np.float64 for w in dense.weights) else np.float32
+    net = Network(dense.sizes, dense.activation, dense.output, seed=0, dtype=dtype)
+    for target, value in zip(net.weights + net.biases, dense.weights + dense.biases):
+        target[...] = value
+    model_input = dense.input or default_input(net.sizes[0])
+    metadata = {"input": model_input.to_dict(), "imported": {"from": dense.source, **dense.notes}}
+    if dense.classes and len(dense.classes) == net.sizes[-1]:
+        metadata["classes"] = list(dense.classes)
+    net.metadata = metadata
+    return net
+
+
+def from_onnx(path) -> Network:
+    """The fully connected network in an ONNX file (see :mod:`digitnet.interop.onnx`)."""
+    return network_of(read_onnx(path))
+
+
+def from_torch(module) -> Network:
+    """A digitnet network with the outputs of a PyTorch ``nn.Sequential`` of Linear layers and
+    activations.
+
+    A module that ends in a Linear layer (logits) or a LogSoftmax gets a softmax output: the same
+    answers, and ``predict_proba`` gives the softmax of the logits.
+    """
+    return network_of(read_torch(module))
+
+
+def from_sklearn(estimator) -> Network:
+    """A digitnet network with the outputs of a fitted scikit-learn ``MLPClassifier`` (alone or
+    after a ``StandardScaler`` in a Pipeline): ``net.predict_proba(inputs.of(net).rows(X))``
+    equals the estimator's ``predict_proba(X)`` to float rounding, and ``metadata["classes"]``
+    holds its ``classes_``.
+    """
+    return network_of(read_sklearn(estimator))

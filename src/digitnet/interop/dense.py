@@ -1,0 +1,146 @@
+"""A fully connected network as every reader hands it over: arrays and the names of functions.
+
+The readers of ONNX graphs, PyTorch modules and scikit-learn estimators each walk their own
+format and describe what they found as a :class:`Dense`: one weight matrix and bias vector per
+layer, and the function each layer applies. :meth:`Dense.check` then decides, in one place for
+all of them, whether a digitnet :class:`~digitnet.Network` can hold it:
+
+* the layers chain: layer l takes as many inputs as layer l - 1 has neurons;
+* every hidden layer applies the same activation, one of digitnet's (sigmoid, tanh, relu,
+  leaky_relu with slope 0.01), since a digitnet network has one σ for all hidden layers;
+* the output layer applies a softmax, a log-softmax, a sigmoid, or nothing. A log-softmax and
+  nothing (the logits PyTorch models usually end in, since their loss applies the softmax) are
+  read as a softmax: the same answers, and the probabilities those outputs stand for. A single
+  sigmoid neuron for two classes (scikit-learn's binary MLPClassifier: p and 1 - p) becomes two
+  softmax neurons, with z = 0 for the first class, since softmax(0, z) = (1 - σ(z), σ(z)).
+
+Weights are kept as digitnet and PyTorch lay them out, (n_out, n_in), the video's W.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..inputs import Images, Input, Table
+
+__all__ = ["Dense", "HIDDEN", "OUTPUTS", "LEAKY_SLOPE", "default_input"]
+
+#: The hidden activations a digitnet network has.
+HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu")
+#: What an output layer may apply, and the digitnet output each becomes.
+OUTPUTS = {"softmax": "softmax", "log_softmax": "softmax", None: "softmax", "sigmoid": "sigmoid",
+           "binary": "softmax"}
+#: The slope of digitnet's leaky ReLU for z < 0 (:class:`digitnet.activations.LeakyReLU`).
+LEAKY_SLOPE = 0.01
+
+
+@dataclass
+class Dense:
+    """A stack of fully connected layers.
+
+    Attributes
+    ----------
+    weights : list of ndarray, each (n_out, n_in)
+    biases : list of ndarray, each (n_out,)
+    functions : list of str or None
+        The function each layer applies to its z: a name of :data:`HIDDEN` or :data:`OUTPUTS`
+        ("binary": one sigmoid neuron read as two classes), or None for none.
+    source : str
+        What the network was read from, for messages ("model.onnx", "from_torch").
+    classes : list of str, optional
+        The name of each class, where the source says them.
+    input : Input, optional
+        How examples become the input layer's rows, where the source says; see
+        :func:`default_input` otherwise.
+    """
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    functions: list[str | None]
+    source: str
+    classes: list[str] | None = None
+    input: Input | None = None
+    notes: dict = field(default_factory=dict)  # what to record about where it came from
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.weights[0].shape[1],) + tuple(w.shape[0] for w in self.weights)
+
+    @property
+    def activation(self) -> str:
+        """The hidden layers' activation ("relu" when there are no hidden layers)."""
+        return self.functions[0] if len(self.weights) > 1 else "relu"
+
+    @property
+    def output(self) -> str:
+        return OUTPUTS[self.functions[-1]]
+
+    def check(self) -> Dense:
+        """This network in the form digitnet holds, or an UnsupportedModelError naming the
+        first layer that does not fit."""
+        where = self.source
+        if not self.weights:
+            raise UnsupportedModelError(f"{where}: holds no fully connected layer")
+        for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
+            if w.ndim != 2 or b.shape != (w.shape[0],):
+                raise UnsupportedModelError(f"{where}: layer {l}'s weights {w.shape} and biases "
+                                            f"{b.shape} are not those of a fully connected layer")
+            if l > 1 and w.shape[1] != self.weights[l - 2].shape[0]:
+                raise UnsupportedModelError(
+                    f"{where}: layer {l} takes {w.shape[1]} inputs but layer {l - 1} has "
+                    f"{self.weights[l - 2].shape[0]} neurons")
+            if not (np.isfinite(w).all() and np.isfinite(b).all()):
+                raise UnsupportedModelError(f"{where}: layer {l}'s weights hold NaN or infinity")
+        hidden = self.functions[:-1]
+        for l, name in enumerate(hidden, start=1):
+            if name not in HIDDEN:
+                what = "no activation" if name is None else name
+                raise UnsupportedModelError(
+                    f"{where}: hidden layer {l} applies {what}; digitnet's hidden layers apply "
+                    f"one of {', '.join(HIDDEN)}")
+            if name != hidden[0]:
+                raise UnsupportedModelError(
+                    f"{where}: hidden layer {l} applies {name} but layer 1 applies {hidden[0]}; "
+                    "a digitnet network has one activation for all its hidden layers")
+        last = self.functions[-1]
+        if last not in OUTPUTS:
+            raise UnsupportedModelError(
+                f"{where}: the output layer applies {last}; digitnet reads a softmax, "
+                "log-softmax, sigmoid or no function there")
+        if self.sizes[-1] < 2 and last != "binary":
+            raise UnsupportedModelError(f"{where}: the output layer has one neuron; digitnet "
+                                        "classifies into two classes or more")
+        return self._two_classes() if last == "binary" else self
+
+    def _two_classes(self) -> Dense:
+        """One sigmoid neuron (p of the second class) as two softmax neurons: z = (0, z)."""
+        w, b = self.weights[-1], self.biases[-1]
+        if w.shape[0] != 1:
+            raise UnsupportedModelError(f"{self.source}: a two-class sigmoid output has one "
+                                        f"neuron, this one {w.shape[0]}")
+        weights = self.weights[:-1] + [np.concatenate([np.zeros_like(w), w])]
+        biases = self.biases[:-1] + [np.concatenate([np.zeros_like(b), b])]
+        return replace(self, weights=weights, biases=biases,
+                       functions=self.functions[:-1] + ["softmax"])
+
+
+def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
+                  mean=None, std=None) -> Input:
+    """The input record of a network read from elsewhere that does not say its own.
+
+    Standardised columns (``mean`` and ``std`` found in the graph) make a table; an input of
+    image shape, or of a square number of values without standardisation, is read as a square
+    picture, as :func:`digitnet.inputs.of` reads models without a record; anything else is a
+    table of columns x0, x1, ...
+    """
+    if mean is not None:
+        return Table(tuple(f"x{i}" for i in range(n_in)), mean, std)
+    if image_shape is not None and image_shape[0] * image_shape[1] == n_in:
+        return Images(image_shape)
+    side = int(np.sqrt(n_in))
+    if side * side == n_in:
+        return Images((side, side))
+    return Table(tuple(f"x{i}" for i in range(n_in)))

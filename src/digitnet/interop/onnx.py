@@ -1,0 +1,378 @@
+"""ONNX: a digitnet network as an ONNX graph, and the fully connected network in an ONNX file.
+
+**Out** (:func:`to_onnx`). One ``Gemm`` per layer (``z = a Wᵀ + b``, with ``transB=1`` so W is
+stored as digitnet and PyTorch lay it out, (n_out, n_in)), then the layer's function: ``Relu``,
+``LeakyRelu`` (alpha 0.01), ``Sigmoid`` or ``Tanh`` for hidden layers, ``Softmax`` for the
+output (a sigmoid output is followed by its normalisation, as ``predict_proba`` does). The
+graph takes ``input``, float32 of shape (batch, sizes[0]), and returns ``probabilities``, float32
+(batch, sizes[-1]): ``Network.predict_proba``.
+
+What ``input`` holds: for an image model, the pixels row by row as brightness in [0, 1] (0 the
+background, 1 the ink, MNIST's convention); for a table model, the **raw** feature values. The
+standardisation digitnet fitted on the training split goes into the graph as ``Sub`` (the
+means) and ``Div`` (the standard deviations) before the first layer, so the file is a complete
+model that any ONNX runtime can run on the table's own numbers. ``metadata_props`` hold
+``classes`` (the class names, JSON) and ``input`` (the model's input record, JSON, see
+:mod:`digitnet.inputs`), with ``digitnet`` (sizes, activation and output).
+
+**In** (:func:`read_onnx`). The graph is followed backwards from its probabilities (the first
+floating-point output, or what skl2onnx's ``ZipMap`` turns into a dictionary) to its input, and
+the operators on that path are read in order: ``Flatten``, ``Reshape``, ``Cast``, ``Sub`` and
+``Div`` (standardisation) before the first layer; ``Gemm``, or ``MatMul`` with ``Add``, for each
+layer; ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax`` and ``LogSoftmax`` after them;
+``Identity`` and ``Dropout`` anywhere. That covers the graphs PyTorch's exporters, tf2onnx and
+skl2onnx write for multi-layer perceptrons (skl2onnx's two-class ``1 - p, p`` included).
+Operators off that path (the label's ``ArgMax``, shape computations) are not read. The first
+operator on the path that is none of these is named in an :class:`UnsupportedModelError`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import ModelFileError, UnsupportedModelError
+from ..inputs import Images, Table, classes_of, from_dict
+from ..inputs import of as input_of
+from . import require
+from .dense import LEAKY_SLOPE, Dense, default_input
+
+__all__ = ["to_onnx", "read_onnx", "READS", "OPSET"]
+
+#: The opset of the graphs digitnet writes: Softmax over the last axis, read by every runtime
+#: of the last years.
+OPSET = 13
+READS = ("digitnet reads fully connected networks: Gemm, or MatMul with Add, and Relu, "
+         "LeakyRelu(0.01), Sigmoid, Tanh, Softmax, with Flatten or Reshape at the input")
+_ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
+                "Softmax": "softmax", "LogSoftmax": "log_softmax"}
+_ONNX_OP = {"relu": "Relu", "leaky_relu": "LeakyRelu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
+
+
+# -- out ----------------------------------------------------------------------------------------
+
+
+def to_onnx(net):
+    """``net`` as an ONNX model (``onnx.ModelProto``) computing ``net.predict_proba``.
+
+    Parameters
+    ----------
+    net : Network
+        Its arrays are written as float32.
+    """
+    onnx = require("onnx", "onnx", "the ONNX export")
+    from onnx import TensorProto, helper, numpy_helper
+
+    record = input_of(net)
+    arrays, nodes = {}, []
+    x = "input"
+    if isinstance(record, Table) and record.mean is not None:
+        arrays["input.mean"], arrays["input.std"] = record.mean, record.std
+        nodes += [helper.make_node("Sub", [x, "input.mean"], ["input.centred"]),
+                  helper.make_node("Div", ["input.centred", "input.std"], ["input.rows"])]
+        x = "input.rows"
+    last = len(net.weights) - 1
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        arrays[f"layers.{l}.weight"], arrays[f"layers.{l}.bias"] = w, b
+        z = f"layers.{l}.z"
+        nodes.append(helper.make_node("Gemm", [x, f"layers.{l}.weight", f"layers.{l}.bias"], [z],
+                                      transB=1))
+        x = f"layers.{l}.a" if l < last or net.output_function.name == "sigmoid" else "probabilities"
+        if l < last:
+            extra = {"alpha": LEAKY_SLOPE} if net.activation.name == "leaky_relu" else {}
+            nodes.append(helper.make_node(_ONNX_OP[net.activation.name], [z], [x], **extra))
+        elif net.output_function.name == "softmax":
+            nodes.append(helper.make_node("Softmax", [z], [x], axis=1))
+        else:  # sigmoid outputs, normalised to sum to 1 as Network.predict_proba does
+            arrays["axes"] = np.array([1], np.int64)
+            nodes += [helper.make_node("Sigmoid", [z], [x]),
+                      helper.make_node("ReduceSum", [x, "axes"], ["total"], keepdims=1),
+                      helper.make_node("Div", [x, "total"], ["probabilities"])]
+    initializers = [numpy_helper.from_array(np.asarray(v, np.int64 if k == "axes" else np.float32),
+                                            k) for k, v in arrays.items()]
+    graph = helper.make_graph(
+        nodes, "digitnet", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                          ["batch", net.sizes[0]])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                       ["batch", net.sizes[-1]])], initializers)
+    model = helper.make_model(graph, producer_name="digitnet", producer_version=__version__,
+                              opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 7  # what ONNX 1.8 wrote for opset 13: readable by older runtimes too
+    model.doc_string = _doc(record)
+    helper.set_model_props(model, {
+        "classes": json.dumps(classes_of(net)), "input": json.dumps(record.to_dict()),
+        "digitnet": json.dumps({"sizes": list(net.sizes), "activation": net.activation.name,
+                                "output": net.output_function.name})})
+    onnx.checker.check_model(model)
+    return model
+
+
+def _doc(record) -> str:
+    if isinstance(record, Images):
+        h, w = record.shape
+        return (f"input: {h}x{w} pixels row by row, brightness 0 (background) to 1 (ink); "
+                "output: the probability of each class (metadata 'classes')")
+    return ("input: the table's raw columns (metadata 'input'), standardised inside the graph; "
+            "output: the probability of each class (metadata 'classes')")
+
+
+# -- in -----------------------------------------------------------------------------------------
+
+
+def read_onnx(path) -> Dense:
+    """The fully connected network in the ONNX file at ``path``.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing or not an ONNX model.
+    UnsupportedModelError
+        Naming the first operator on the way from input to output that digitnet cannot hold.
+    """
+    onnx = require("onnx", "onnx", "reading ONNX models")
+    name = str(path)
+    if not Path(path).is_file():
+        what = "is a folder" if Path(path).is_dir() else "no such file"
+        raise ModelFileError(f"{name}: {what}; give an .onnx model file")
+    try:
+        model = onnx.load(name)
+    except Exception as e:  # protobuf's DecodeError and onnx's own errors
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelFileError(f"{name}: not a readable ONNX model ({reason})") from None
+    graph = _Graph(model.graph, name)
+    layers = _Layers(graph, name)
+    dense = layers.read(graph.chain(graph.probabilities()))
+    props = {p.key: p.value for p in model.metadata_props}
+    dense.classes = _classes(props, graph)
+    dense.input = _input(props, graph, layers)
+    producer = " ".join(filter(None, [model.producer_name, model.producer_version]))
+    dense.notes = {"from": f"ONNX model written by {producer or 'an unnamed exporter'}"}
+    return dense
+
+
+class _Graph:
+    """An ONNX graph's constants, which node computes each tensor, and its one input."""
+
+    def __init__(self, graph, name: str):
+        from onnx import helper, numpy_helper
+
+        self.name, self.nodes = name, list(graph.node)
+        self.constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+        for node in self.nodes:
+            if node.op_type == "Constant" and node.attribute:
+                value = helper.get_attribute_value(node.attribute[0])
+                self.constants[node.output[0]] = (numpy_helper.to_array(value)
+                                                  if hasattr(value, "dims") else np.array(value))
+            elif node.op_type == "Identity" and node.input[0] in self.constants:
+                self.constants[node.output[0]] = self.constants[node.input[0]]
+        self.producer = {out: node for node in self.nodes for out in node.output
+                         if out not in self.constants}
+        inputs = [i for i in graph.input if i.name not in self.constants]
+        if len(inputs) != 1:
+            raise UnsupportedModelError(f"{name}: the graph has {len(inputs)} inputs; {READS}, "
+                                        "which take one")
+        self.input = inputs[0]
+        self.outputs = list(graph.output)
+        #: Output patterns read as part of the output function, by the tensor they compute.
+        self.patterns: dict[str, str] = {}
+
+    def probabilities(self) -> str:
+        """The tensor holding the network's output: what skl2onnx's ZipMap reads, else the
+        first floating-point output."""
+        for node in self.nodes:
+            if node.op_type == "ZipMap":
+                return node.input[0]
+        for out in self.outputs:
+            if out.type.tensor_type.elem_type in (1, 11):  # FLOAT, DOUBLE
+                return out.name
+        raise UnsupportedModelError(f"{self.name}: no floating-point output; {READS}")
+
+    def chain(self, tensor: str) -> list:
+        """The nodes that lead from the input to ``tensor``, in order: each takes the one
+        before's result and constants (a Reshape's shape may be computed)."""
+        nodes = []
+        while tensor != self.input.name:
+            node = self.producer.get(tensor)
+            if node is None:
+                raise UnsupportedModelError(f"{self.name}: {tensor!r} depends on no input; {READS}")
+            nodes.append(node)
+            data = [t for t in node.input if t and t not in self.constants]
+            if node.op_type == "Reshape":
+                data = data[:1]
+            elif self._two_class(node, data):
+                self.patterns[node.output[0]], data = "binary", data[1:]
+            elif self._normalised(node, data):
+                self.patterns[node.output[0]], data = "normalised", data[:1]
+            if len(data) != 1:
+                raise UnsupportedModelError(
+                    f"{self.name}: unsupported operator {node.op_type} (node {node.name!r}, "
+                    f"{len(data)} computed inputs); {READS}")
+            tensor = data[0]
+        return nodes[::-1]
+
+    def _two_class(self, node, data) -> bool:
+        """skl2onnx's two-class output: Concat(1 - p, p)."""
+        if node.op_type != "Concat" or len(data) != 2:
+            return False
+        first = self.producer.get(data[0])
+        return (first is not None and first.op_type == "Sub"
+                and first.input[1] == data[1] and first.input[0] in self.constants
+                and np.all(self.constants[first.input[0]] == 1))
+
+    def _normalised(self, node, data) -> bool:
+        """digitnet's sigmoid output: Div(a, ReduceSum(a))."""
+        if node.op_type != "Div" or len(data) != 2:
+            return False
+        total = self.producer.get(data[1])
+        return total is not None and total.op_type == "ReduceSum" and total.input[0] == data[0]
+
+
+class _Layers:
+    """Reads a chain of nodes into layers: weights, biases and functions."""
+
+    def __init__(self, graph: _Graph, name: str):
+        self.graph, self.name = graph, name
+        self.weights, self.biases, self.functions = [], [], []
+        self.mean = self.std = None
+        self._bias_open = False  # the last layer was a MatMul still without its Add
+
+    def read(self, chain) -> Dense:
+        for node in chain:
+            if not self._take(node):
+                raise UnsupportedModelError(
+                    f"{self.name}: unsupported operator {node.op_type} (node {node.name!r}"
+                    f"{', after the last layer' if self._closed() else ''}); {READS}")
+        if not self.weights:
+            raise UnsupportedModelError(f"{self.name}: holds no Gemm or MatMul layer; {READS}")
+        return Dense(self.weights, self.biases, self.functions, self.name)
+
+    def _closed(self) -> bool:
+        return bool(self.functions) and self.functions[-1] in ("softmax", "log_softmax", "binary")
+
+    def _take(self, node) -> bool:
+        """Read ``node`` into the layers; False if it has no place there."""
+        op, const = node.op_type, self._constant(node)
+        if op in ("Identity", "Dropout"):
+            return True
+        if op == "Cast":
+            return _attr(node, "to") in (1, 11)  # to FLOAT or DOUBLE
+        if not self.weights and op in ("Flatten", "Reshape"):
+            return True
+        if not self.weights and op in ("Sub", "Div", "Mul") and const is not None:
+            value = np.asarray(const, np.float64).reshape(-1)
+            if op == "Sub":
+                self.mean = value
+            else:
+                self.std = value if op == "Div" else 1 / value
+            return node.input[0] not in self.graph.constants
+        if self._closed():
+            return False
+        if op == "Gemm" or op == "MatMul" and node.input[1] in self.graph.constants:
+            return self._layer(node, op)
+        pending = self.functions and self.functions[-1] is None
+        if op == "Add" and pending and const is not None and self._bias_open:
+            self.biases[-1] = self.biases[-1] + np.asarray(const).reshape(-1)
+            self._bias_open = False
+            return True
+        if op in _ACTIVATIONS and pending:
+            return self._function(node, _ACTIVATIONS[op])
+        pattern = self.graph.patterns.get(node.output[0])
+        if pattern and self.functions and self.functions[-1] == "sigmoid":
+            if pattern == "binary":  # skl2onnx's two classes, 1 - p and p
+                self.functions[-1] = "binary"
+            return True  # "normalised": what digitnet's sigmoid output does too
+        return False
+
+    def _layer(self, node, op: str) -> bool:
+        if self.functions and self.functions[-1] is None:
+            return False  # two layers with nothing between them
+        if op == "MatMul":
+            w, b = np.asarray(self.graph.constants[node.input[1]]).T, None
+            self._bias_open = True
+        else:
+            inputs = list(node.input) + [""] * (3 - len(node.input))
+            if _attr(node, "transA", 0) or inputs[1] not in self.graph.constants:
+                return False
+            w = np.asarray(self.graph.constants[inputs[1]])
+            w = (w if _attr(node, "transB", 0) else w.T) * _attr(node, "alpha", 1.0)
+            c = self.graph.constants.get(inputs[2]) if inputs[2] else None
+            b = None if c is None else np.broadcast_to(np.asarray(c) * _attr(node, "beta", 1.0),
+                                                       (w.shape[0],))
+            self._bias_open = c is None
+        if w.ndim != 2:
+            return False
+        self.weights.append(np.ascontiguousarray(w))
+        self.biases.append(np.zeros(w.shape[0], w.dtype) if b is None else np.array(b, w.dtype))
+        self.functions.append(None)
+        return True
+
+    def _function(self, node, name: str) -> bool:
+        if name == "leaky_relu" and not np.isclose(_attr(node, "alpha", 0.01), LEAKY_SLOPE,
+                                                   rtol=1e-6):
+            return False
+        if name in ("softmax", "log_softmax") and _attr(node, "axis", 1) not in (1, -1):
+            return False
+        self.functions[-1] = name
+        return True
+
+    def _constant(self, node):
+        """The constant operand of a two-input node, or None."""
+        found = [self.graph.constants[t] for t in node.input[1:2] if t in self.graph.constants]
+        if not found and len(node.input) == 2 and node.input[0] in self.graph.constants:
+            found = [self.graph.constants[node.input[0]]]
+        return found[0] if found else None
+
+
+def _attr(node, name: str, default=None):
+    from onnx import helper
+
+    for a in node.attribute:
+        if a.name == name:
+            return helper.get_attribute_value(a)
+    return default
+
+
+def _classes(props: dict, graph: _Graph) -> list[str] | None:
+    """Class names: digitnet's metadata, else skl2onnx's ZipMap labels or its label table."""
+    if "classes" in props:
+        try:
+            return [str(c) for c in json.loads(props["classes"])]
+        except (ValueError, TypeError):
+            pass
+    for node in graph.nodes:
+        if node.op_type == "ZipMap":
+            labels = _attr(node, "classlabels_strings") or _attr(node, "classlabels_int64s")
+            return [c.decode() if isinstance(c, bytes) else str(c) for c in labels or []] or None
+        if node.op_type == "ArrayFeatureExtractor" and node.input[0] in graph.constants:
+            return [c.decode() if isinstance(c, bytes) else str(c)
+                    for c in graph.constants[node.input[0]].reshape(-1)]
+    return None
+
+
+def _input(props: dict, graph: _Graph, layers: _Layers):
+    """The input record: the file's (with the graph's standardisation), else from its shape."""
+    n_in = layers.weights[0].shape[1]
+    mean, std = layers.mean, layers.std
+    dims = [d.dim_value or None for d in graph.input.type.tensor_type.shape.dim]
+    image = tuple(dims[-2:]) if len(dims) in (3, 4) and None not in dims[-2:] else None
+    for value in (mean, std):
+        if value is not None and value.size not in (1, n_in):
+            raise UnsupportedModelError(f"{graph.name}: the input's standardisation has "
+                                        f"{value.size} values for {n_in} inputs")
+    if mean is not None or std is not None:
+        mean = np.zeros(n_in) if mean is None else np.broadcast_to(mean, (n_in,))
+        std = np.ones(n_in) if std is None else np.broadcast_to(std, (n_in,))
+    try:
+        record = from_dict(json.loads(props["input"])) if "input" in props else None
+    except (ValueError, ModelFileError):
+        record = None
+    if record is not None and record.n_inputs == n_in:
+        if isinstance(record, Table):
+            return Table(record.columns, None if mean is None else tuple(mean),
+                         None if std is None else tuple(std))
+        if mean is None:
+            return record
+    return default_input(n_in, image, mean, std)

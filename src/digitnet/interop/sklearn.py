@@ -1,0 +1,78 @@
+"""scikit-learn: a fitted ``MLPClassifier`` (alone, or after a ``StandardScaler`` in a Pipeline)
+read as a digitnet network.
+
+An ``MLPClassifier`` keeps ``coefs_[i]`` of shape (n_in, n_out), the transpose of digitnet's W,
+``intercepts_[i]``, one ``activation`` for all hidden layers ("logistic" is digitnet's sigmoid)
+and ``out_activation_``: "softmax" for three classes or more, "logistic" with one output neuron
+for two (:class:`~digitnet.interop.dense.Dense` turns that into two softmax neurons). A
+``StandardScaler`` before it becomes the table input's mean and standard deviation, which
+digitnet applies as the scaler does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..inputs import Table
+from .dense import Dense, default_input
+
+__all__ = ["read_sklearn"]
+
+_HIDDEN = {"logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+def read_sklearn(estimator) -> Dense:
+    """The network of a fitted ``MLPClassifier``, or of a ``Pipeline`` of a ``StandardScaler``
+    and an ``MLPClassifier``.
+
+    Raises
+    ------
+    UnsupportedModelError
+        Another estimator, an unfitted one, a multi-label classifier, or the "identity"
+        activation.
+    """
+    scaler, mlp = _steps(estimator)
+    where = f"from_sklearn({type(mlp).__name__})"
+    if type(mlp).__name__ != "MLPClassifier":
+        raise UnsupportedModelError(f"{where}: digitnet reads a fitted MLPClassifier (optionally "
+                                    "after a StandardScaler in a Pipeline)")
+    if not hasattr(mlp, "coefs_"):
+        raise UnsupportedModelError(f"{where}: is not fitted yet; call fit first")
+    if mlp.activation not in _HIDDEN:
+        raise UnsupportedModelError(f"{where}: activation {mlp.activation!r} has no digitnet "
+                                    f"counterpart; use one of {', '.join(_HIDDEN)}")
+    binary = mlp.out_activation_ == "logistic"
+    if binary and len(mlp.classes_) != 2:
+        raise UnsupportedModelError(f"{where}: a multi-label classifier (a sigmoid per label); "
+                                    "digitnet reads classifiers of one label per example")
+    weights = [np.ascontiguousarray(c.T) for c in mlp.coefs_]
+    biases = [np.array(b) for b in mlp.intercepts_]
+    functions = [_HIDDEN[mlp.activation]] * (len(weights) - 1)
+    functions.append("binary" if binary else mlp.out_activation_)
+    n_in = weights[0].shape[1]
+    if scaler is None:
+        model_input = default_input(n_in)
+    else:
+        mean = scaler.mean_ if scaler.with_mean else np.zeros(n_in)
+        std = scaler.scale_ if scaler.with_std else np.ones(n_in)
+        columns = getattr(scaler, "feature_names_in_", [f"x{i}" for i in range(n_in)])
+        model_input = Table(tuple(columns), tuple(mean), tuple(std))
+    return Dense(weights, biases, functions, where,
+                 classes=[str(c) for c in mlp.classes_], input=model_input,
+                 notes={"from": f"scikit-learn {type(mlp).__name__}"})
+
+
+def _steps(estimator):
+    """(StandardScaler or None, the classifier) of an estimator or a two-step Pipeline."""
+    steps = getattr(estimator, "steps", None)
+    if steps is None:
+        return None, estimator
+    models = [step for _, step in steps if step not in (None, "passthrough")]
+    if len(models) == 2 and type(models[0]).__name__ == "StandardScaler":
+        return models[0], models[1]
+    if len(models) == 1:
+        return None, models[0]
+    names = ", ".join(type(m).__name__ for m in models)
+    raise UnsupportedModelError(f"from_sklearn: a Pipeline of {names}; digitnet reads an "
+                                "MLPClassifier, alone or after one StandardScaler")
