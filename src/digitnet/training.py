@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checkpoint, engines, optimizers
+from . import checkpoint, engines, inputs, optimizers
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_indices
@@ -108,7 +108,8 @@ class _Run:
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
           test: Dataset | None = None, callback: Callback | None = None,
           checkpoint: str | None = None, resume: str | None = None,
-          handle_signals: bool = True, engine: str = "auto") -> TrainResult:
+          handle_signals: bool = True, engine: str = "auto",
+          init: Network | None = None) -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
     Parameters
@@ -133,6 +134,10 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         :class:`TrainingInterrupted` instead of dying mid-step.
     engine : str
         "auto", "compiled" or "numpy": see :func:`digitnet.engines.choose`.
+    init : Network, optional
+        Start from a copy of this network's weights and its input transformation (a table's
+        standardisation is kept, not fitted again) instead of fresh ones. Its sizes, activation
+        and output must be the config's.
 
     Raises
     ------
@@ -142,7 +147,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         After Ctrl-C, SIGTERM or ``callback.should_stop()``.
     """
     callback = callback or Callback()
-    run = _prepare(data, config, val, resume, engine)
+    run = _prepare(data, config, val, resume, engine, init)
     config, net, state, steps = run.config, run.net, run.state, run.steps
     n = len(run.train_index)
     steps_per_epoch = math.ceil(n / min(config.batch_size, n))
@@ -188,8 +193,10 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
 
 
 def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
-             resume: str | None, engine: str) -> _Run:
+             resume: str | None, engine: str, init: Network | None = None) -> _Run:
     """The network, optimiser, splits, state and engine a run starts from (fresh or resumed)."""
+    if init is not None and resume is not None:
+        raise ConfigError("a run either resumes a checkpoint or starts from init, not both")
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
     if val is None:
@@ -203,11 +210,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         resumed.check_data(fingerprint)
         net, state = resumed.network, resumed.state
     else:
-        net = Network(config.sizes, config.activation, config.output,
-                      seed=np.random.default_rng((config.seed, 1)))
+        net = _start(config, init)
         state = RunState()
     _check_data(data, train_index, val_set, net, config)
-    model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
+    if init is not None:
+        model_input = inputs.of(init)
+    else:
+        model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
@@ -226,6 +235,20 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                model_input, steps)
     _describe(run)
     return run
+
+
+def _start(config: TrainConfig, init: Network | None) -> Network:
+    """The network a new run starts from: fresh weights drawn with the seed, or ``init``'s."""
+    if init is None:
+        return Network(config.sizes, config.activation, config.output,
+                       seed=np.random.default_rng((config.seed, 1)))
+    given = (tuple(init.sizes), init.activation.name, init.output_function.name)
+    if given != (config.sizes, config.activation, config.output):
+        raise ConfigError(f"init is a {'-'.join(map(str, init.sizes))} network of "
+                          f"{given[1]} and {given[2]}, the config asks for "
+                          f"{'-'.join(map(str, config.sizes))} of {config.activation} and "
+                          f"{config.output}; give matching options")
+    return init.astype(np.float32)
 
 
 def _epoch_plan(config: TrainConfig, epoch: int,

@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
+``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
 ``serve_cmd.py``       ``digitnet serve``: the drawing page
 ``show_cmds.py``       ``digitnet show ...``: the pictures, one subcommand each
 ``inputs.py``          image files and folders -> the 28x28 pixels the network reads
@@ -20,7 +21,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 # Importing the command modules registers their commands with the group.
-from . import model_cmds, serve_cmd, show_cmds, train_cmd  # noqa: F401
+from . import export_cmd, model_cmds, serve_cmd, show_cmds, train_cmd  # noqa: F401
 from .group import cli, main
 
 __all__ = ["cli", "main"]

@@ -116,6 +116,8 @@ def info_command(model, as_json):
                    f"{n_out} biases")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
+    if meta.get("imported"):
+        click.echo(f"  imported    from {meta['imported'].get('from')}")
     config = meta.get("config")
     if config:
         click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items() if k != "sizes"))

@@ -142,6 +142,8 @@ def read_onnx(path) -> Dense:
     except Exception as e:  # protobuf's DecodeError and onnx's own errors
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ModelFileError(f"{name}: not a readable ONNX model ({reason})") from None
+    if not model.graph.node:
+        raise ModelFileError(f"{name}: an ONNX file without a graph; give an ONNX model")
     graph = _Graph(model.graph, name)
     layers = _Layers(graph, name)
     dense = layers.read(graph.chain(graph.probabilities()))
