@@ -107,9 +107,8 @@ class _Run:
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
           test: Dataset | None = None, callback: Callback | None = None,
-          checkpoint: str | None = None, resume: str | None = None,
-          handle_signals: bool = True, engine: str = "auto",
-          init: Network | None = None) -> TrainResult:
+          checkpoint: str | None = None, resume: str | None = None, init: Network | None = None,
+          handle_signals: bool = True, engine: str = "auto") -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
     Parameters
@@ -127,17 +126,13 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         Receives progress and may ask to stop.
     checkpoint : str, optional
         A checkpoint file written atomically after every epoch and on interruption.
-    resume : str, optional
-        A checkpoint to continue from; the result is bit-identical to an uninterrupted run.
+    resume, init : str, Network, optional
+        A checkpoint to continue from exactly, or a network (weights, input record) to start from.
     handle_signals : bool
         Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
         :class:`TrainingInterrupted` instead of dying mid-step.
     engine : str
         "auto", "compiled" or "numpy": see :func:`digitnet.engines.choose`.
-    init : Network, optional
-        Start from a copy of this network's weights and its input transformation (a table's
-        standardisation is kept, not fitted again) instead of fresh ones. Its sizes, activation
-        and output must be the config's.
 
     Raises
     ------

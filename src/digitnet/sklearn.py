@@ -1,0 +1,171 @@
+"""digitnet as a scikit-learn classifier: :class:`DigitnetClassifier`.
+
+::
+
+    from digitnet.sklearn import DigitnetClassifier
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(DigitnetClassifier(epochs=30), {"hidden_layer_sizes": [(16,), (16, 16)]})
+    search.fit(X, y)                     # any labels: numbers or strings
+    search.best_estimator_.network_      # the digitnet Network, for digitnet.save, show, serve
+
+Each row of ``X`` is a table row; features are standardised with the training rows' mean and
+standard deviation (kept in the network's input record, as ``digitnet train`` does for tables),
+so the estimator needs no scaler in front of it. Training runs :func:`digitnet.training.train`
+(the one training loop, on digitnet's engines) with the options of
+:class:`~digitnet.TrainConfig`, under the same names. The network is ``(n_features,
+*hidden_layer_sizes, n_classes)``.
+
+Needs the sklearn extra (``pip install 'digitnet[sklearn]'``). This module is
+``digitnet.sklearn``; inside it, and everywhere else, ``import sklearn`` is scikit-learn itself
+(imports are absolute).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .interop import require
+
+require("sklearn", "sklearn", "digitnet.sklearn")
+
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
+from sklearn.utils.multiclass import check_classification_targets, unique_labels  # noqa: E402
+from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
+
+from . import inputs  # noqa: E402
+from .config import TrainConfig  # noqa: E402
+from .datasets import Dataset  # noqa: E402
+from .training import train  # noqa: E402
+
+__all__ = ["DigitnetClassifier", "EXPECTED_FAILED_CHECKS"]
+
+#: scikit-learn's estimator checks that DigitnetClassifier does not pass, with the reason, in
+#: the form ``check_estimator(expected_failed_checks=...)`` and ``parametrize_with_checks`` take.
+EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+
+
+class DigitnetClassifier(ClassifierMixin, BaseEstimator):
+    """A digitnet network trained and used through scikit-learn's estimator API.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Neurons in each hidden layer; the input and output layers come from the data.
+    activation, output, optimizer, lr, momentum, beta1, beta2, weight_decay, batch_size, \
+epochs, schedule, val_fraction, early_stopping, patience, seed
+        As in :class:`digitnet.TrainConfig`, except ``val_fraction`` (default 0: scikit-learn's
+        model selection holds data out itself; set it for early stopping).
+    engine : str
+        "auto", "compiled" or "numpy" (:func:`digitnet.engines.choose`).
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (n_classes,)
+        The labels seen, sorted; output neuron j stands for ``classes_[j]``.
+    n_features_in_ : int
+    network_ : Network
+        The trained network (its input record standardises ``X``; its classes are ``classes_``
+        as text).
+    history_ : list of dict
+        The per-epoch record of the last :meth:`fit` or :meth:`partial_fit`.
+    """
+
+    def __init__(self, hidden_layer_sizes=(16, 16), activation="relu", output="softmax",
+                 optimizer="adam", lr=0.003, momentum=0.0, beta1=0.9, beta2=0.999,
+                 weight_decay=0.0, batch_size=32, epochs=50, schedule="cosine", val_fraction=0.0,
+                 early_stopping=False, patience=5, seed=0, engine="auto"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output = output
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.schedule = schedule
+        self.val_fraction = val_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.seed = seed
+        self.engine = engine
+
+    def fit(self, X, y):
+        """Train a new network on rows ``X`` (n, n_features) with labels ``y`` (n,)."""
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        check_classification_targets(y)
+        self.classes_ = unique_labels(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; y "
+                             f"holds one class ({self.classes_[0]!r})")
+        self._train(X, y, self._config(), init=None)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on ``X``, ``y``, from the current weights (new ones on the first call).
+
+        The first call needs ``classes``, every label there will be; it also fixes the
+        standardisation (from its rows). Each call is :func:`digitnet.training.train` for one
+        epoch at the constant rate ``lr``, starting from the network so far, with the
+        optimiser's state (Adam's moments, momentum) starting afresh.
+        """
+        first = not hasattr(self, "classes_")
+        if first and classes is None:
+            raise ValueError("classes must be given to the first call of partial_fit: every "
+                             "label the classifier will see")
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first)
+        check_classification_targets(y)
+        if classes is not None:
+            classes = unique_labels(classes)
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(f"classes {list(classes)} differ from those of the first call, "
+                                 f"{list(self.classes_)}")
+            self.classes_ = classes
+        config = self._config().replace(epochs=1, schedule="constant", val_fraction=0.0,
+                                        early_stopping=False)
+        self._train(X, y, config, init=None if first else self.network_)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """The probability of each class, shape (n, n_classes), columns as ``classes_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        # In float64: a row's answer then does not depend on the rows computed beside it
+        # (float32 matrix products round differently with the batch's size).
+        net = self.network_.astype(np.float64)
+        return net.predict_proba(inputs.of(net).rows(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most likely class of each row, shape (n,)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "network_" in state:  # pickle copies weights and biases apart from the parameters
+            self.network_ = self.network_.copy()  # they view; a copy makes them views again
+
+    def _config(self) -> TrainConfig:
+        hidden = self.hidden_layer_sizes
+        hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
+        return TrainConfig(
+            sizes=(self.n_features_in_, *hidden, len(self.classes_)), activation=self.activation,
+            output=self.output, optimizer=self.optimizer, lr=self.lr, momentum=self.momentum,
+            beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
+            batch_size=self.batch_size, epochs=self.epochs, schedule=self.schedule, shift=0,
+            val_fraction=self.val_fraction, early_stopping=self.early_stopping,
+            patience=self.patience, seed=self.seed)
+
+    def _train(self, X, y, config: TrainConfig, init) -> None:
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(f"label {y[unknown][0]!r} is not among the classes "
+                             f"{list(self.classes_)} given to the first call of partial_fit")
+        labels = np.searchsorted(self.classes_, y).astype(np.intp)
+        data = Dataset(X, labels, name="DigitnetClassifier", split="train", source="arrays",
+                       classes=tuple(str(c) for c in self.classes_))
+        result = train(data, config, handle_signals=False, engine=self.engine, init=init)
+        self.network_, self.history_ = result.network, result.history
