@@ -56,7 +56,8 @@ def _derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.where(z > 0, 1.0, 0.01)
 
 
-def forward(net, x: np.ndarray, u: float = U, exact_sums: bool = False) -> tuple[list, list, list]:
+def forward(net, x: np.ndarray, u: float = U, exact_sums: bool = False,
+            input_error: np.ndarray | None = None) -> tuple[list, list, list]:
     """The exact forward pass (float64) and the error bound of a float32 one, layer by layer.
 
     Returns ``(zs, activations, errors)``: ``activations[l]`` of layer l (0 = the input) and
@@ -67,11 +68,15 @@ def forward(net, x: np.ndarray, u: float = U, exact_sums: bool = False) -> tuple
     bounds a float64 computation against the exact one). ``exact_sums`` says the weighted sums
     of the hidden layers are computed without rounding (inputs and weights chosen so that
     every product and partial sum is representable), so only their functions round.
+    ``input_error``, when given, bounds the error already in ``x`` (elementwise), in place of
+    the rounding of float inputs to float32.
     """
     x = np.asarray(x)
     a = x.astype(np.float64) / (255.0 if x.dtype == np.uint8 else 1.0)
     exact_input = x.dtype != np.uint8 or not np.isin(x, (0, 255)).all()
-    acts, zs, err_a, err_z = [a], [], [u * np.abs(a) if exact_input else 0 * a], []
+    first = u * np.abs(a) if exact_input else 0 * a
+    acts, zs, err_z = [a], [], []
+    err_a = [first if input_error is None else np.broadcast_to(input_error, a.shape)]
     last = len(net.weights) - 1
     for l, (w, b) in enumerate(zip(net.weights, net.biases)):
         w, b = w.astype(np.float64), b.astype(np.float64)

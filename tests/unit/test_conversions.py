@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import onnx
 import pytest
+import torch
+from onnx import TensorProto, helper, numpy_helper
 
 import digitnet
 from digitnet import Network, inputs, modelfile
@@ -19,9 +22,6 @@ from digitnet.interop.dense import Dense
 from digitnet.interop.export import export
 from digitnet.interop.onnx import to_onnx
 
-onnx = pytest.importorskip("onnx")  # in the test extra: never skipped where it is installed
-torch = pytest.importorskip("torch")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
 
