@@ -100,7 +100,7 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         self.classes_ = unique_labels(y)
         if len(self.classes_) < 2:
             raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; y "
-                             f"holds one class ({self.classes_[0]!r})")
+                             f"holds one class ({self.classes_.tolist()[0]!r})")
         self._train(X, y, self._config(), init=None)
         return self
 
@@ -121,8 +121,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         if classes is not None:
             classes = unique_labels(classes)
             if not first and not np.array_equal(classes, self.classes_):
-                raise ValueError(f"classes {list(classes)} differ from those of the first call, "
-                                 f"{list(self.classes_)}")
+                raise ValueError(f"classes {classes.tolist()} differ from those of the first "
+                                 f"call, {self.classes_.tolist()}")
             self.classes_ = classes
         config = self._config().replace(epochs=1, schedule="constant", val_fraction=0.0,
                                         early_stopping=False)
@@ -162,8 +162,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
     def _train(self, X, y, config: TrainConfig, init) -> None:
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
-            raise ValueError(f"label {y[unknown][0]!r} is not among the classes "
-                             f"{list(self.classes_)} given to the first call of partial_fit")
+            raise ValueError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
+                             f"{self.classes_.tolist()} given to the first call of partial_fit")
         labels = np.searchsorted(self.classes_, y).astype(np.intp)
         data = Dataset(X, labels, name="DigitnetClassifier", split="train", source="arrays",
                        classes=tuple(str(c) for c in self.classes_))
