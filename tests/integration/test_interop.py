@@ -223,3 +223,17 @@ def test_a_table_model_in_onnx_takes_the_raw_columns(tmp_path):
     error = bound(clf.network_, (X - mean) / std, input_error)
     assert (np.abs(got - clf.predict_proba(X)) <= 2 * error).all()
     assert modelfile.load(path).metadata["input"] == table.to_dict()
+
+
+def test_a_tf2onnx_export_of_a_keras_mlp(mnist):
+    """tests/data/tf2onnx: what tf2onnx wrote for a Keras MLP trained on real digits, and
+    TensorFlow's probabilities for the first 1,000 of these digits (make.py there says how)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "tf2onnx"
+    net = modelfile.load(folder / "keras.onnx")
+    assert net.sizes == (784, 16, 16, 10) and net.activation.name == "tanh"
+    assert "tf2onnx" in net.metadata["imported"]["from"]
+    x = mnist.x[:1000]
+    difference = np.abs(net.predict_proba(x) - np.load(folder / "keras-probabilities.npy"))
+    assert (difference <= 2 * bound(net, x)).all()
