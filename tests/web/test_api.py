@@ -9,6 +9,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from digitnet.preprocess import to_mnist
@@ -79,7 +81,8 @@ def test_predict_answer_is_the_networks_own_computation(client, held_out, web_ne
     np.testing.assert_allclose(body["probabilities"], proba, atol=2e-6)
     assert sum(body["probabilities"]) == pytest.approx(1, abs=1e-5)
     np.testing.assert_allclose(body["input"], x, atol=1e-4)
-    assert len(body["layers"]) == len(web_net.weights)
+    # Layers 1 to L, numbered as in the video and Network.sizes (layer 0 is the input).
+    assert [layer["layer"] for layer in body["layers"]] == list(range(1, len(web_net.sizes)))
     for layer, z, a in zip(body["layers"], trace.zs, trace.activations[1:]):
         np.testing.assert_allclose(layer["z"], z[0], atol=2e-5)
         np.testing.assert_allclose(layer["a"], a[0], atol=2e-5)
@@ -122,6 +125,7 @@ def test_model_describes_the_served_network(client, web_net):
     assert m["parameter_breakdown"].endswith("= 13,002")
     assert m["input_shape"] == [28, 28]
     assert m["activation"] == web_net.activation.name and m["output"] == "softmax"
+    assert [layer["layer"] for layer in m["layers"]] == [1, 2, 3]
     for layer, w, b in zip(m["layers"], web_net.weights, web_net.biases):
         assert (layer["n_out"], layer["n_in"]) == w.shape
         np.testing.assert_allclose(layer["weights"], w, atol=1e-5)
@@ -132,42 +136,45 @@ def test_model_describes_the_served_network(client, web_net):
 
 
 def test_neuron_before_any_prediction_has_no_current_input(client, web_net):
-    n = client.get("/api/neuron/0/3").json()
-    assert n["current"] is None
+    n = client.get("/api/neuron/1/3").json()
+    assert n["current"] is None and n["layer"] == 1
     np.testing.assert_allclose(n["image"], web_net.weights[0][3].reshape(28, 28), atol=1e-5)
     assert n["image_kind"] == "weights" and n["kind"] == "hidden"
     assert n["bias"] == pytest.approx(float(web_net.biases[0][3]), abs=1e-6)
 
 
-@pytest.mark.parametrize("layer,index", [(0, 5), (1, 2), (2, 7)])
+@pytest.mark.parametrize("layer,index", [(1, 5), (2, 2), (3, 7)])
 def test_neuron_shows_its_sum_for_the_input(client, held_out, web_net, layer, index):
+    """Layer l's neuron: its weights are net.weights[l - 1], its inputs activations[l - 1]."""
     image = held_out[0][3]
     predicted = client.post("/api/predict", json={"pixels": grid(image)}).json()
     n = client.get(f"/api/neuron/{layer}/{index}", params={"input_id": predicted["input_id"]}).json()
 
     x = np.asarray(predicted["input"], np.float32).reshape(1, -1)
     t = web_net.trace(x)
-    w, b = web_net.weights[layer][index], float(web_net.biases[layer][index])
+    w, b = web_net.weights[layer - 1][index], float(web_net.biases[layer - 1][index])
     c = n["current"]
-    assert c["z"] == pytest.approx(float(t.zs[layer][0, index]), abs=1e-3)
-    assert c["a"] == pytest.approx(float(t.activations[layer + 1][0, index]), abs=1e-3)
-    assert c["a"] == pytest.approx(predicted["layers"][layer]["a"][index], abs=1e-4)
+    assert n["layer"] == layer
+    assert c["z"] == pytest.approx(float(t.zs[layer - 1][0, index]), abs=1e-3)
+    assert c["a"] == pytest.approx(float(t.activations[layer][0, index]), abs=1e-3)
+    assert predicted["layers"][layer - 1]["layer"] == layer
+    assert c["a"] == pytest.approx(predicted["layers"][layer - 1]["a"][index], abs=1e-4)
     assert c["weighted_sum"] + n["bias"] == pytest.approx(c["z"], abs=1e-5)
-    assert c["n_terms"] == web_net.sizes[layer] == len(n["weights"])
+    assert c["n_terms"] == web_net.sizes[layer - 1] == len(n["weights"])
     products = [term["product"] for term in c["top_terms"]]
     assert products == sorted(products, key=abs, reverse=True) and len(products) == 8
-    a_prev = t.activations[layer][0]
+    a_prev = t.activations[layer - 1][0]
     for term in c["top_terms"]:
         assert term["w"] == pytest.approx(float(w[term["index"]]), abs=1e-5)
         assert term["a_prev"] == pytest.approx(float(a_prev[term["index"]]), abs=1e-3)
         assert term["product"] == pytest.approx(term["w"] * term["a_prev"], abs=1e-4)
     assert max(abs(p) for p in products) == pytest.approx(float(np.max(np.abs(w * a_prev))), abs=1e-3)
-    assert n["kind"] == ("output" if layer == 2 else "hidden")
+    assert n["kind"] == ("output" if layer == 3 else "hidden")
     assert n["bias"] == pytest.approx(b, abs=1e-6)
 
 
 def test_deeper_neurons_show_their_effective_template(client, web_net):
-    n = client.get("/api/neuron/2/4").json()
+    n = client.get("/api/neuron/3/4").json()
     w0, w1, w2 = (w.astype(np.float64) for w in web_net.weights)
     expected = np.einsum("j,jk,ki->i", w2[4], w1, w0).reshape(28, 28)
     assert n["image_kind"] == "effective_template" and n["activation"] == "softmax"
@@ -178,8 +185,8 @@ def test_neuron_without_input_id_uses_the_last_prediction(client, held_out):
     first = client.post("/api/predict", json={"pixels": grid(held_out[0][0])}).json()
     last = client.post("/api/predict", json={"pixels": grid(held_out[0][1])}).json()
     assert first["input_id"] != last["input_id"]
-    assert client.get("/api/neuron/1/0").json()["current"]["input_id"] == last["input_id"]
-    older = client.get("/api/neuron/1/0", params={"input_id": first["input_id"]}).json()
+    assert client.get("/api/neuron/2/0").json()["current"]["input_id"] == last["input_id"]
+    older = client.get("/api/neuron/2/0", params={"input_id": first["input_id"]}).json()
     assert older["current"]["input_id"] == first["input_id"]
 
 
@@ -287,17 +294,18 @@ def test_streamed_bodies_over_2_mb_are_refused_without_content_length(client):
 
 
 @pytest.mark.parametrize("path,status,words", [
-    ("/api/neuron/3/0", 404, ["layer 3", "0 to 2"]),
-    ("/api/neuron/-1/0", 404, ["layer -1"]),
+    ("/api/neuron/0/0", 404, ["layer 0", "input layer", "no weights", "1 to 3"]),
+    ("/api/neuron/4/0", 404, ["layer 4", "1 to 3"]),
+    ("/api/neuron/-1/0", 404, ["layer -1", "1 to 3"]),
     ("/api/neuron/99999999999999999999/0", 404, ["layer 99999999999999999999"]),
-    ("/api/neuron/0/16", 404, ["neuron 16", "0 to 15"]),
-    ("/api/neuron/2/10", 404, ["neuron 10", "0 to 9"]),
-    ("/api/neuron/1/-3", 404, ["neuron -3"]),
+    ("/api/neuron/1/16", 404, ["neuron 16", "0 to 15"]),
+    ("/api/neuron/3/10", 404, ["neuron 10", "0 to 9"]),
+    ("/api/neuron/2/-3", 404, ["neuron -3"]),
     ("/api/neuron/abc/0", 422, ["layer", "integer"]),
-    ("/api/neuron/0/1.5", 422, ["index", "integer"]),
-    ("/api/neuron/0/0?input_id=XYZ", 422, ["input_id"]),
-    ("/api/neuron/0/0?input_id=0123456789abcdef", 404, ["input_id 0123456789abcdef", "predict"]),
-    ("/api/neuron/0", 404, ["no such page"]),
+    ("/api/neuron/1/1.5", 422, ["index", "integer"]),
+    ("/api/neuron/1/0?input_id=XYZ", 422, ["input_id"]),
+    ("/api/neuron/1/0?input_id=0123456789abcdef", 404, ["input_id 0123456789abcdef", "predict"]),
+    ("/api/neuron/1", 404, ["no such page"]),
     ("/api/nothing", 404, ["no such page", "/docs"]),
 ])
 def test_unknown_neurons_and_pages(client, path, status, words):
@@ -305,15 +313,27 @@ def test_unknown_neurons_and_pages(client, path, status, words):
 
 
 def test_wrong_methods_are_refused(client):
-    assert_error(client.get("/api/predict"), 405, "GET", "POST")
+    r = client.get("/api/predict")
+    assert_error(r, 405, "GET", "POST")
+    assert r.headers["allow"] == "POST"
     assert_error(client.put("/api/model"), 405, "PUT")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
+def test_a_405_lists_every_method_of_the_path(client, method):
+    """/api/train is served by three routes; the answer names all their methods."""
+    r = client.request(method, "/api/train")
+    assert_error(r, 405, method, "DELETE, GET, POST")
+    assert r.headers["allow"] == "DELETE, GET, POST"
 
 
 @pytest.mark.parametrize("body,words", [
     ({"epochs": 0}, ["epochs", "greater than or equal to 1"]),
     ({"epochs": 21}, ["epochs", "20"]),
     ({"epochs": "3"}, ["epochs", "integer"]),
+    ({"epochs": True}, ["epochs", "integer"]),
     ({"epochs": 2.5}, ["epochs"]),
+    ({"epochs": 21.0}, ["epochs", "20"]),
     ({"lr": 0}, ["lr"]),
     ({"lr": -0.1}, ["lr"]),
     ({"lr": 5}, ["lr"]),
@@ -322,6 +342,8 @@ def test_wrong_methods_are_refused(client):
     ({"hidden": [129]}, ["hidden[0]", "128"]),
     ({"hidden": [16, 16, 16, 16]}, ["hidden", "3"]),
     ({"hidden": "16,16"}, ["hidden"]),
+    ({"hidden": ["16"]}, ["hidden[0]", "integer"]),
+    ({"seed": 1.5}, ["seed"]),
     ({"epochs": 1, "batch": 8}, ["batch", "remove"]),
     ({"seed": -1}, ["seed"]),
 ])
@@ -386,8 +408,8 @@ def test_a_training_run_streams_epochs_and_then_serves_the_new_network(client):
     np.testing.assert_allclose(after["layers"][0]["weights"], images.reshape(12, 784), atol=1e-3)
     status = client.get("/api/train").json()
     assert status["state"] == "done" and len(status["history"]) == 2
-    assert client.get("/api/neuron/0/11").status_code == 200
-    assert_error(client.get("/api/neuron/0/12"), 404, "0 to 11")
+    assert client.get("/api/neuron/1/11").status_code == 200
+    assert_error(client.get("/api/neuron/1/12"), 404, "0 to 11")
 
     # A browser that connects after the run gets it replayed, or resumes after what it saw.
     assert [k for k, _, _ in events(client)] == kinds
@@ -506,3 +528,96 @@ def test_concurrent_predictions_from_threads_all_answer(app, held_out):
         for t in threads:
             t.join()
     assert failures == []
+
+
+def test_whole_numbers_written_with_a_fraction_are_integers(client):
+    """JSON Schema's integer: 1.0 is 1 (and "1", true are refused above)."""
+    r = client.post("/api/train", json={"epochs": 1.0, "hidden": [12.0], "seed": 3.0})
+    assert r.status_code == 202, r.text
+    config = r.json()["config"]
+    assert config["epochs"] == 1 and config["seed"] == 3 and config["sizes"] == [784, 12, 10]
+    assert events(client)[-1][0] == "done"
+
+
+# -- any body, one way through: 200 or a one-line 422 ------------------------------------------
+
+
+def page_body(image: np.ndarray) -> bytes:
+    """A digit as the page's JSON.stringify sends it: 2 decimals, whole numbers as integers."""
+    rows = [[int(v) if v.is_integer() else v for v in row]
+            for row in np.round(image / 255.0, 2).tolist()]
+    return json.dumps({"pixels": rows}).encode()
+
+
+def test_drawings_as_the_page_writes_them_read_as_floats_do(client, held_out):
+    """The page writes 0 and 1 as integers: the same numbers, the same answer."""
+    for image in held_out[0][:10]:
+        as_page = post_raw(client, page_body(image))
+        as_floats = client.post("/api/predict", json={"pixels": np.round(image / 255.0, 2).tolist()})
+        assert as_page.status_code == as_floats.status_code == 200
+        assert as_page.json() == as_floats.json()
+
+
+values = st.one_of(
+    st.floats(0, 1), st.integers(0, 1), st.floats(-2, 3), st.integers(-3, 3),
+    st.just(float("nan")), st.booleans(), st.none(), st.just("0.5"), st.just([0.5]),
+    st.just({"v": 1}), st.just({}), st.just([]), st.floats(1e300, 1e308),
+    st.integers(2**63, 2**70))
+
+
+@st.composite
+def bodies(draw):
+    """JSON bodies near the schema's edges: ragged, wrong sizes, odd values, extra keys; as a
+    dict (None if the text is not JSON) and the text sent."""
+    sides = st.one_of(st.integers(8, 11), st.integers(0, 12))  # mostly big enough
+    height, width = draw(sides), draw(sides)
+    mostly = draw(st.sampled_from([st.floats(0, 1), st.integers(0, 1), values]))
+    grid = [[draw(mostly) for _ in range(width)] for _ in range(height)]
+    if grid and draw(st.integers(0, 3)) == 0:
+        row = draw(st.integers(0, height - 1))
+        grid[row] = grid[row][: draw(st.integers(0, width))]  # maybe ragged
+    if grid and draw(st.integers(0, 6)) == 0:
+        grid[draw(st.integers(0, height - 1))] = draw(values)  # a row that is not a row
+    body = {"pixels": grid}
+    if draw(st.integers(0, 5)) == 0:
+        body["extra"] = 1
+    if draw(st.integers(0, 8)) == 0:
+        body = {"pixel": grid}
+    if draw(st.integers(0, 8)) == 0:
+        body = grid
+    text = json.dumps(body, allow_nan=True, indent=draw(st.sampled_from([None, 1])))
+    if draw(st.integers(0, 10)) == 0:
+        text = text[: draw(st.integers(0, len(text)))]  # truncated
+        body = None
+    return body, text.encode()
+
+
+def is_drawing(body) -> bool:
+    """What the documented schema accepts: {"pixels": rows}, 8 to 1000 rows of one length
+    from 8 to 1000, every value a finite number (not a boolean) in [0, 1]."""
+    if not isinstance(body, dict) or list(body) != ["pixels"]:
+        return False
+    rows = body["pixels"]
+    if not isinstance(rows, list) or not 8 <= len(rows) <= 1000:
+        return False
+    if not all(isinstance(row, list) and 8 <= len(row) <= 1000 for row in rows):
+        return False
+    if len({len(row) for row in rows}) != 1:
+        return False
+    return all(type(v) in (int, float) and 0 <= v <= 1 for row in rows for v in row)
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=bodies())
+def test_any_body_is_read_or_refused_in_one_line(client, case):
+    body, raw = case
+    r = post_raw(client, raw)
+    if is_drawing(body):
+        if r.status_code == 422:  # a valid grid with nothing drawn on it
+            assert_error(r, 422, "blank")
+        else:
+            assert r.status_code == 200, r.text
+            assert len(r.json()["input"]) == 28
+    else:
+        assert_error(r, 422)
