@@ -1,15 +1,28 @@
 """Load benchmark of ``digitnet serve``: many predictions at once against the real server.
 
-Starts ``digitnet serve MODEL`` on a free port of 127.0.0.1 (or uses --url), then sends a
-bounded number of ``POST /api/predict`` requests from --concurrency keep-alive connections at
-once (a lean asyncio HTTP client; ``--client httpx`` uses httpx's async client, which spends
-more CPU on the cores the server needs), each body a real MNIST digit from --data laid out as
-the page sends it (a --grid x --grid grid of brightness 0..1; the page's is 56, MNIST's 28).
-Request bodies are encoded before the clock starts. Reports throughput, latency percentiles,
-errors, and how many digits were read right (a check that the answers are real).
+Starts ``digitnet serve MODEL`` on a free port of 127.0.0.1 (or uses --url), then sends
+``POST /api/predict`` requests on keep-alive connections (a lean asyncio HTTP client;
+``--client httpx`` uses httpx's async client, which spends more CPU on the cores the server
+needs), each body a real MNIST digit from --data laid out as the page sends it (a --grid x
+--grid grid of brightness 0..1, two decimals; the page's is 56, MNIST's 28). Request bodies are
+encoded before the clock starts. Two ways to load it:
+
+closed loop (default)
+    --requests requests from --concurrency connections, each sending its next request as soon
+    as the answer to its last one arrives: how many the server can answer.
+open loop (--classroom)
+    The classroom: --connections pages (50), each sending a drawing every --interval seconds
+    (0.1, as the page does while a stroke is drawn: about 500 requests/s), for --duration
+    seconds (60). Each request has its time to be sent, fixed in advance, and its latency is
+    counted from then, not from when it could be sent: a request that waits for its connection
+    to be free counts the wait (no coordinated omission).
+
+Reports throughput, latency percentiles, errors, and how many digits were read right (a check
+that the answers are real).
 
     python bench/load.py MODEL                                  # 5,000 requests, 16 at once
     python bench/load.py MODEL --requests 20000 --grid 28 --json
+    python bench/load.py MODEL --classroom                      # 50 pages x 10/s for 60 s
 
 If MODEL is omitted, a network is trained for the run (3 epochs on the --data digits).
 This is a benchmark, not a test: it asserts nothing, it measures.
@@ -19,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -68,14 +82,12 @@ def train_model(data_dir: Path, folder: Path) -> Path:
     return modelfile.save(result.network, folder / "bench-model.safetensors")
 
 
-def start_server(model: Path, data_dir: Path, workers: int | None = None
-                 ) -> tuple[subprocess.Popen, str, float]:
+def start_server(model: Path, data_dir: Path) -> tuple[subprocess.Popen, str, float]:
     """Run ``digitnet serve`` on a free port; return the process, its URL and its start time."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     started = time.perf_counter()
-    extra = [] if workers is None else ["--workers", str(workers)]
     proc = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
-                             "--data", str(data_dir), *extra],
+                             "--data", str(data_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+)", line)
@@ -86,21 +98,12 @@ def start_server(model: Path, data_dir: Path, workers: int | None = None
 
 
 def cpu_seconds(pid: int | None) -> float | None:
-    """CPU time (user + system) the process and its child processes (the server's prediction
-    workers) have used so far, from /proc; None if unknown."""
+    """CPU time (user + system) the process has used so far, from /proc; None if unknown."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, TypeError):
         return None
-    total = int(fields[11]) + int(fields[12])
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            child = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(child[1]) == pid:  # field 4, the parent's pid
-            total += int(child[11]) + int(child[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class RawClient:
@@ -135,6 +138,10 @@ class RawClient:
             self.idle.append((reader, writer))
         return status, data
 
+    async def open(self, n: int) -> None:
+        """Open ``n`` keep-alive connections now, rather than when the first requests go."""
+        self.idle += await asyncio.gather(*(self._connect() for _ in range(n)))
+
     async def _connect(self):
         reader, writer = await asyncio.open_connection(self.host, self.port)
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -167,68 +174,125 @@ class HttpxClient:
         await self.client.aclose()
 
 
-async def run(url: str, payloads: list[bytes], labels: np.ndarray, total: int, concurrency: int,
-              warmup: int, server_pid: int | None = None, client_kind: str = "raw",
-              check_json: bool = False) -> dict:
-    client = RawClient(url) if client_kind == "raw" else HttpxClient(url, concurrency)
-    latencies, errors, right, next_index = [], [], 0, 0
+class Tally:
+    """What the measured requests got: latencies (s), errors, digits read right."""
 
-    async def one(k: int, record: bool):
-        nonlocal right
-        t0 = time.perf_counter()
+    def __init__(self, labels: np.ndarray, check_json: bool):
+        self.labels, self.check_json = labels, check_json
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.right = 0
+
+    async def send(self, client, payloads: list[bytes], k: int, since: float, record: bool):
+        """Send body ``k``; if ``record``, count its answer and latency from ``since``."""
         try:
             status, data = await asyncio.wait_for(client.post(payloads[k % len(payloads)]), 30)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
-            errors.append(f"{type(e).__name__}: {e}")
+            if record:
+                self.errors.append(f"{type(e).__name__}: {e}")
             return
-        elapsed = time.perf_counter() - t0
+        elapsed = time.perf_counter() - since
+        if not record:
+            return
         if status != 200:
-            errors.append(f"{status}: {data[:120]!r}")
+            self.errors.append(f"{status}: {data[:120]!r}")
             return
-        if record:
-            latencies.append(elapsed)
-            # The digit is the answer's first field; reading it alone keeps the client's CPU
-            # (on the server's cores) low. --check-json parses every answer whole instead.
-            digit = json.loads(data)["digit"] if check_json else int(DIGIT.search(data)[1])
-            right += digit == labels[k % len(labels)]
+        self.latencies.append(elapsed)
+        # The digit is the answer's first field; reading it alone keeps the client's CPU (on
+        # the server's cores) low. --check-json parses every answer whole instead.
+        digit = json.loads(data)["digit"] if self.check_json else int(DIGIT.search(data)[1])
+        self.right += digit == self.labels[k % len(self.labels)]
 
-    async def worker(record: bool, stop: int):
-        nonlocal next_index
-        while next_index < stop:
-            k = next_index
-            next_index += 1
-            await one(k, record)
+    def summary(self, wall: float, cpu: tuple, n: int) -> dict:
+        """Figures for ``n`` measured requests over ``wall`` seconds; ``cpu`` is (server CPU
+        seconds or None, this client's CPU seconds) spent meanwhile."""
+        ms = sorted(1000 * v for v in self.latencies)
+
+        def pct(p):
+            return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else None
+
+        return {
+            "requests": n, "ok": len(ms), "errors": len(self.errors),
+            "error_samples": self.errors[:5], "seconds": round(wall, 3),
+            "throughput_rps": round(len(ms) / wall, 1),
+            "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99),
+            "max_ms": ms[-1] if ms else None, "mean_ms": statistics.fmean(ms) if ms else None,
+            "accuracy": round(self.right / max(1, len(ms)), 4),
+            # CPU the server spent per request: unlike latency, it hardly depends on what else
+            # the machine is doing.
+            "server_cpu_ms": 1000 * cpu[0] / n if cpu[0] is not None else None,
+            "client_cpu_ms": 1000 * cpu[1] / n,
+        }
+
+
+async def run(url: str, payloads: list[bytes], labels: np.ndarray, total: int, concurrency: int,
+              warmup: int, server_pid: int | None = None, client_kind: str = "raw",
+              check_json: bool = False) -> dict:
+    """Closed loop: ``total`` requests, ``concurrency`` at a time, after ``warmup`` unmeasured."""
+    client = RawClient(url) if client_kind == "raw" else HttpxClient(url, concurrency)
+    tally = Tally(labels, check_json)
+
+    async def worker(queue, record: bool):  # the workers share the queue, an iterator
+        for k in queue:
+            await tally.send(client, payloads, k, time.perf_counter(), record)
 
     try:
-        await asyncio.gather(*(worker(False, warmup) for _ in range(concurrency)))
-        warm_errors = list(errors)
-        errors.clear()
-        next_index = 0
+        queue = iter(range(warmup))
+        await asyncio.gather(*(worker(queue, False) for _ in range(concurrency)))
+        queue = iter(range(total))
         cpu0, own0, t0 = cpu_seconds(server_pid), time.process_time(), time.perf_counter()
-        await asyncio.gather(*(worker(True, total) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(queue, True) for _ in range(concurrency)))
         wall = time.perf_counter() - t0
         cpu1, own1 = cpu_seconds(server_pid), time.process_time()
     finally:
         await client.aclose()
+    cpu = (cpu1 - cpu0 if cpu0 is not None else None, own1 - own0)
+    return {"mode": "closed loop", "concurrency": concurrency,
+            **tally.summary(wall, cpu, total)}
 
-    ms = sorted(1000 * v for v in latencies)
 
-    def pct(p):
-        return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else float("nan")
+async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: int,
+                    interval: float, duration: float, warmup: float,
+                    server_pid: int | None = None, check_json: bool = False) -> dict:
+    """Open loop: ``pages`` keep-alive connections, each sending a drawing every ``interval``
+    seconds for ``warmup`` (unmeasured) then ``duration`` seconds. Request k of page p is due
+    at ``start + (k + p / pages) * interval`` (the pages spread evenly over an interval), and
+    its latency runs from then: waiting for the connection to be free counts."""
+    client = RawClient(url)
+    await client.open(pages)
+    tally = Tally(labels, check_json)
+    lags: list[float] = []  # how late each measured request left, in seconds
+    start = time.perf_counter() + 0.1
+    measured, end = start + warmup, start + warmup + duration
 
-    return {
-        "requests": total, "concurrency": concurrency, "ok": len(latencies), "errors": len(errors),
-        "error_samples": errors[:5], "warmup_errors": len(warm_errors),
-        "seconds": round(wall, 3), "throughput_rps": round(len(latencies) / wall, 1),
-        "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2), "p99_ms": round(pct(99), 2),
-        "max_ms": round(ms[-1], 2) if ms else None,
-        "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
-        "accuracy": round(right / max(1, len(latencies)), 4),
-        # CPU the server (and its workers) spent per request: unlike latency, it hardly
-        # depends on what else the machine is doing.
-        "server_cpu_ms": round(1000 * (cpu1 - cpu0) / total, 2) if cpu0 is not None else None,
-        "client_cpu_ms": round(1000 * (own1 - own0) / total, 2),
-    }
+    async def page(p: int):
+        for k in itertools.count():
+            due = start + (k + p / pages) * interval
+            if due >= end:
+                return
+            if due > time.perf_counter():
+                await asyncio.sleep(due - time.perf_counter())
+            if due >= measured:
+                lags.append(time.perf_counter() - due)
+            await tally.send(client, payloads, k * pages + p, due, due >= measured)
+
+    async def meter():
+        await asyncio.sleep(measured - time.perf_counter())
+        return cpu_seconds(server_pid), time.process_time()
+
+    try:
+        tasks = [asyncio.ensure_future(page(p)) for p in range(pages)]
+        cpu0, own0 = await meter()
+        await asyncio.gather(*tasks)
+        cpu1, own1 = cpu_seconds(server_pid), time.process_time()
+    finally:
+        await client.aclose()
+    cpu = (cpu1 - cpu0 if cpu0 is not None else None, own1 - own0)
+    lags.sort()
+    return {"mode": "open loop (classroom)", "connections": pages, "interval_s": interval,
+            "offered_rps": round(pages / interval, 1),
+            "send_lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))] if lags else None,
+            **tally.summary(duration, cpu, len(lags))}
 
 
 def _run_loop(coro):
@@ -246,19 +310,27 @@ def main() -> None:
     parser.add_argument("model", nargs="?", help="model file to serve (default: train one)")
     parser.add_argument("--url", help="benchmark this running server instead of starting one")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="MNIST-format folder")
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--grid", type=int, default=56, help="grid side sent (the page's: 56)")
     parser.add_argument("--distinct", type=int, default=5000,
                         help="different digits to send, cycled if fewer than the requests")
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="raw: a lean keep-alive HTTP client (measures the server); httpx")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="digitnet serve --workers (default: serve's own default)")
     parser.add_argument("--check-json", action="store_true",
                         help="parse every answer as JSON (costs the client more CPU)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    closed = parser.add_argument_group("closed loop (the default)")
+    closed.add_argument("--requests", type=int, default=5000)
+    closed.add_argument("--concurrency", type=int, default=16)
+    closed.add_argument("--warmup", type=int, default=200, help="requests before measuring")
+    closed.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                        help="raw: a lean keep-alive HTTP client (measures the server); httpx")
+    classroom_ = parser.add_argument_group("open loop")
+    classroom_.add_argument("--classroom", action="store_true",
+                            help="open loop: pages each sending a drawing every --interval")
+    classroom_.add_argument("--connections", type=int, default=50, help="pages (connections)")
+    classroom_.add_argument("--interval", type=float, default=0.1,
+                            help="seconds between a page's drawings")
+    classroom_.add_argument("--duration", type=float, default=60, help="seconds measured")
+    classroom_.add_argument("--warmup-seconds", type=float, default=5,
+                            help="seconds of the same load before measuring")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
 
@@ -268,29 +340,49 @@ def main() -> None:
         url = args.url
         if url is None:
             model = Path(args.model) if args.model else train_model(args.data, Path(tmp))
-            proc, url, startup = start_server(model, args.data, args.workers)
+            proc, url, startup = start_server(model, args.data)
+        pid = proc.pid if proc else None
         try:
-            result = _run_loop(run(url, payloads, labels, args.requests, args.concurrency,
-                                   args.warmup, proc.pid if proc else None, args.client,
-                                   args.check_json))
+            if args.classroom:
+                result = _run_loop(classroom(url, payloads, labels, args.connections,
+                                             args.interval, args.duration, args.warmup_seconds,
+                                             pid, args.check_json))
+            else:
+                result = _run_loop(run(url, payloads, labels, args.requests, args.concurrency,
+                                       args.warmup, pid, args.client, args.check_json))
         finally:
             if proc is not None:
                 proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=20)
-    result.update(grid=args.grid, client=args.client,
-                  body_bytes=round(statistics.fmean(map(len, payloads))),
+    result = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+    result.update(grid=args.grid, body_bytes=round(statistics.fmean(map(len, payloads))),
                   load_average=[round(v, 2) for v in os.getloadavg()],
                   server_start_seconds=round(startup, 2) if startup else None,
                   machine=f"{platform.machine()}, {os.cpu_count()} cores, "
                           f"Python {platform.python_version()}")
     if args.json:
         print(json.dumps(result))
-        return
-    print(f"{result['requests']:,} predictions of {args.grid}x{args.grid} real MNIST digits "
-          f"({result['body_bytes']:,} bytes each), {args.concurrency} at a time, against {url}")
+    else:
+        report(result, url)
+
+
+def report(result: dict, url: str) -> None:
+    grid = f"{result['grid']}x{result['grid']}"
+    if "connections" in result:
+        print(f"{result['connections']} pages each sending a {grid} real MNIST digit "
+              f"({result['body_bytes']:,} bytes) every {result['interval_s']} s "
+              f"({result['offered_rps']:,} requests/s offered) for {result['seconds']} s, "
+              f"against {url}")
+    else:
+        print(f"{result['requests']:,} predictions of {grid} real MNIST digits "
+              f"({result['body_bytes']:,} bytes each), {result['concurrency']} at a time, "
+              f"against {url}")
     print(f"  throughput  {result['throughput_rps']:,.0f} requests/s  ({result['seconds']} s)")
     print(f"  latency     p50 {result['p50_ms']} ms   p90 {result['p90_ms']} ms   "
-          f"p99 {result['p99_ms']} ms   max {result['max_ms']} ms")
+          f"p99 {result['p99_ms']} ms   max {result['max_ms']} ms"
+          + (" (from each request's due time)" if "connections" in result else ""))
+    if result.get("send_lag_p99_ms") is not None:
+        print(f"  sent late   p99 {result['send_lag_p99_ms']} ms after its due time")
     print(f"  errors      {result['errors']}" + (f"  e.g. {result['error_samples'][0]}"
                                                    if result["errors"] else ""))
     print(f"  read right  {result['accuracy']:.1%} of the digits")
@@ -298,8 +390,8 @@ def main() -> None:
         print(f"  CPU         server {result['server_cpu_ms']} ms, this client "
               f"{result['client_cpu_ms']} ms per request")
     print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end")
-    if startup:
-        print(f"  server up   {startup:.2f} s after launch")
+    if result["server_start_seconds"]:
+        print(f"  server up   {result['server_start_seconds']:.2f} s after launch")
 
 
 if __name__ == "__main__":
