@@ -258,8 +258,8 @@ async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: 
     seconds for ``warmup`` (unmeasured) then ``duration`` seconds. Request k of page p is due
     at ``start + (k + p / pages) * interval`` (the pages spread evenly over an interval), and
     its latency runs from then: waiting for the connection to be free counts."""
-    client = RawClient(url)
-    await client.open(pages)
+    clients = [RawClient(url) for _ in range(pages)]  # one connection each, as a page has
+    await asyncio.gather(*(client.open(1) for client in clients))
     tally = Tally(labels, check_json)
     lags: list[float] = []  # how late each measured request left, in seconds
     start = time.perf_counter() + 0.1
@@ -274,7 +274,7 @@ async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: 
                 await asyncio.sleep(due - time.perf_counter())
             if due >= measured:
                 lags.append(time.perf_counter() - due)
-            await tally.send(client, payloads, k * pages + p, due, due >= measured)
+            await tally.send(clients[p], payloads, k * pages + p, due, due >= measured)
 
     async def meter():
         await asyncio.sleep(measured - time.perf_counter())
@@ -286,7 +286,8 @@ async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: 
         await asyncio.gather(*tasks)
         cpu1, own1 = cpu_seconds(server_pid), time.process_time()
     finally:
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
     cpu = (cpu1 - cpu0 if cpu0 is not None else None, own1 - own0)
     lags.sort()
     return {"mode": "open loop (classroom)", "connections": pages, "interval_s": interval,

@@ -8,6 +8,8 @@ does, and anything wrong with them is an :class:`ApiError` with a one-line messa
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -50,7 +52,10 @@ def drawing_grid(raw: bytes) -> np.ndarray:
         rows = schemas.PredictRequest.model_validate_json(raw).pixels
     except ValidationError as e:
         raise ApiError(422, describe_validation_errors(e.errors())) from None
-    return np.asarray(rows, dtype=np.float32)
+    # The schema checked that the rows have one length. (fromiter takes half the time
+    # np.asarray does to read a list of lists.)
+    values = itertools.chain.from_iterable(rows)
+    return np.fromiter(values, np.float32, len(rows) * len(rows[0])).reshape(len(rows), -1)
 
 
 def to_input(image, name: str) -> np.ndarray:
