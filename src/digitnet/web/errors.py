@@ -35,7 +35,6 @@ def error_response(status: int, message: str, headers: dict | None = None) -> JS
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route of the app takes at the request's path, sorted.
 
@@ -70,8 +69,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 400 and message == "There was an error parsing the body":
             # FastAPI's answer to a body that is not even text: the same as any unreadable JSON
-            return error_response(422, "the body is not valid JSON (it is not UTF-8 text); send a JSON "
-                               "object such as {\"epochs\": 3}")
+            return error_response(422, "the body is not valid JSON (it is not UTF-8 text); send "
+                                       "a JSON object such as {\"epochs\": 3}")
         if exc.status_code == 404 and message == "Not Found":
             message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
                        "(documented at /docs)")
@@ -83,8 +82,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception):
-        return error_response(500, f"internal error ({type(exc).__name__}); this is a bug in digitnet, "
-                           "please report it with the request that caused it")
+        return error_response(500, f"internal error ({type(exc).__name__}); this is a bug in "
+                                   "digitnet, please report it with the request that caused it")
 
 
 def describe_validation_errors(errors) -> str:
