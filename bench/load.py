@@ -17,12 +17,11 @@ open loop (--classroom)
     counted from then, not from when it could be sent: a request that waits for its connection
     to be free counts the wait (no coordinated omission).
 
-Reports throughput, latency percentiles, errors, and how many digits were read right (a check
-that the answers are real).
+Reports throughput, latency percentiles, errors, how many digits were read right (a check that
+the answers are real), and the CPU used by the server, the client and everything else.
 
     python bench/load.py MODEL                                  # 5,000 requests, 16 at once
-    python bench/load.py MODEL --requests 20000 --grid 28 --json
-    python bench/load.py MODEL --classroom                      # 50 pages x 10/s for 60 s
+    python bench/load.py MODEL --classroom --json               # 50 pages x 10/s for 60 s
 
 If MODEL is omitted, a network is trained for the run (3 epochs on the --data digits).
 This is a benchmark, not a test: it asserts nothing, it measures.
@@ -97,13 +96,17 @@ def start_server(model: Path, data_dir: Path) -> tuple[subprocess.Popen, str, fl
     return proc, match.group(1), time.perf_counter() - started
 
 
-def cpu_seconds(pid: int | None) -> float | None:
-    """CPU time (user + system) the process has used so far, from /proc; None if unknown."""
+def cpu_seconds(pid: int | None) -> tuple[float | None, float, float]:
+    """CPU seconds used so far by the server ``pid`` (None if unknown), by this process, and by
+    the whole machine (every core's time not idle, from /proc/stat): what else ran shows."""
+    tick = os.sysconf("SC_CLK_TCK")
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / tick
     except (OSError, TypeError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        server = None
+    times = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return server, time.process_time(), (sum(times) - times[3] - times[4]) / tick
 
 
 class RawClient:
@@ -159,8 +162,7 @@ class HttpxClient:
         import httpx
 
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        # Like browsers, send small writes at once (TCP_NODELAY): without it a request's body
-        # waits for the server's delayed ACK of its headers, some 40 ms.
+        # Like browsers, send small writes at once (TCP_NODELAY): no 40 ms delayed ACK.
         transport = httpx.AsyncHTTPTransport(
             limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self.client = httpx.AsyncClient(base_url=url, transport=transport, timeout=30)
@@ -203,10 +205,12 @@ class Tally:
         digit = json.loads(data)["digit"] if self.check_json else int(DIGIT.search(data)[1])
         self.right += digit == self.labels[k % len(self.labels)]
 
-    def summary(self, wall: float, cpu: tuple, n: int) -> dict:
-        """Figures for ``n`` measured requests over ``wall`` seconds; ``cpu`` is (server CPU
-        seconds or None, this client's CPU seconds) spent meanwhile."""
+    def summary(self, wall: float, before: tuple, after: tuple, n: int) -> dict:
+        """Figures for ``n`` measured requests over ``wall`` seconds; ``before`` and ``after``
+        are :func:`cpu_seconds` at its start and end."""
         ms = sorted(1000 * v for v in self.latencies)
+        server, client, machine = (b - a if a is not None else None
+                                   for a, b in zip(before, after))
 
         def pct(p):
             return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else None
@@ -220,8 +224,11 @@ class Tally:
             "accuracy": round(self.right / max(1, len(ms)), 4),
             # CPU the server spent per request: unlike latency, it hardly depends on what else
             # the machine is doing.
-            "server_cpu_ms": 1000 * cpu[0] / n if cpu[0] is not None else None,
-            "client_cpu_ms": 1000 * cpu[1] / n,
+            "server_cpu_ms": 1000 * server / n if server is not None else None,
+            "client_cpu_ms": 1000 * client / n,
+            # Cores kept busy meanwhile by everything else on the machine (other engineers'
+            # work on a shared machine), on average.
+            "other_cores": (machine - client - server) / wall if server is not None else None,
         }
 
 
@@ -240,15 +247,14 @@ async def run(url: str, payloads: list[bytes], labels: np.ndarray, total: int, c
         queue = iter(range(warmup))
         await asyncio.gather(*(worker(queue, False) for _ in range(concurrency)))
         queue = iter(range(total))
-        cpu0, own0, t0 = cpu_seconds(server_pid), time.process_time(), time.perf_counter()
+        before, t0 = cpu_seconds(server_pid), time.perf_counter()
         await asyncio.gather(*(worker(queue, True) for _ in range(concurrency)))
         wall = time.perf_counter() - t0
-        cpu1, own1 = cpu_seconds(server_pid), time.process_time()
+        after = cpu_seconds(server_pid)
     finally:
         await client.aclose()
-    cpu = (cpu1 - cpu0 if cpu0 is not None else None, own1 - own0)
     return {"mode": "closed loop", "concurrency": concurrency,
-            **tally.summary(wall, cpu, total)}
+            **tally.summary(wall, before, after, total)}
 
 
 async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: int,
@@ -276,29 +282,24 @@ async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: 
                 lags.append(time.perf_counter() - due)
             await tally.send(clients[p], payloads, k * pages + p, due, due >= measured)
 
-    async def meter():
-        await asyncio.sleep(measured - time.perf_counter())
-        return cpu_seconds(server_pid), time.process_time()
-
     try:
         tasks = [asyncio.ensure_future(page(p)) for p in range(pages)]
-        cpu0, own0 = await meter()
+        await asyncio.sleep(measured - time.perf_counter())
+        before = cpu_seconds(server_pid)
         await asyncio.gather(*tasks)
-        cpu1, own1 = cpu_seconds(server_pid), time.process_time()
+        after = cpu_seconds(server_pid)
     finally:
         for client in clients:
             await client.aclose()
-    cpu = (cpu1 - cpu0 if cpu0 is not None else None, own1 - own0)
     lags.sort()
     return {"mode": "open loop (classroom)", "connections": pages, "interval_s": interval,
             "offered_rps": round(pages / interval, 1),
             "send_lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))] if lags else None,
-            **tally.summary(duration, cpu, len(lags))}
+            **tally.summary(duration, before, after, len(lags))}
 
 
 def _run_loop(coro):
-    """Run the client on uvloop when it is installed (uvicorn[standard] brings it): asyncio's
-    own loop spends more CPU per request, on the cores the server needs."""
+    """Run the client on uvloop if installed: it spends less CPU than asyncio's own loop."""
     try:
         import uvloop
     except ImportError:
@@ -334,7 +335,6 @@ def main() -> None:
                             help="seconds of the same load before measuring")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
-
     payloads, labels = bodies(args.data, args.distinct, args.grid)
     proc, startup = None, None
     with tempfile.TemporaryDirectory() as tmp:
@@ -389,10 +389,10 @@ def report(result: dict, url: str) -> None:
     print(f"  read right  {result['accuracy']:.1%} of the digits")
     if result["server_cpu_ms"] is not None:
         print(f"  CPU         server {result['server_cpu_ms']} ms, this client "
-              f"{result['client_cpu_ms']} ms per request")
-    print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end")
-    if result["server_start_seconds"]:
-        print(f"  server up   {result['server_start_seconds']:.2f} s after launch")
+              f"{result['client_cpu_ms']} ms per request; everything else on the machine "
+              f"{result['other_cores']} cores meanwhile")
+    print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end"
+          f"; server up {result['server_start_seconds']} s after launch")
 
 
 if __name__ == "__main__":
