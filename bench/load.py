@@ -1,11 +1,10 @@
 """Load benchmark of ``digitnet serve``: many predictions at once against the real server.
 
 Starts ``digitnet serve MODEL`` on a free port of 127.0.0.1 (or uses --url), then sends
-``POST /api/predict`` requests on keep-alive connections (a lean asyncio HTTP client;
-``--client httpx`` uses httpx's async client, which spends more CPU on the cores the server
-needs), each body a real MNIST digit from --data laid out as the page sends it (a --grid x
---grid grid of brightness 0..1, two decimals; the page's is 56, MNIST's 28). Request bodies are
-encoded before the clock starts. Two ways to load it:
+``POST /api/predict`` requests on keep-alive connections (a lean asyncio HTTP client), each body
+a real MNIST digit from --data laid out as the page sends it (a --grid x --grid grid of
+brightness 0..1, two decimals; the page's is 56, MNIST's 28). Request bodies are encoded before
+the clock starts. Two ways to load it:
 
 closed loop (default)
     --requests requests from --concurrency connections, each sending its next request as soon
@@ -18,7 +17,8 @@ open loop (--classroom)
     to be free counts the wait (no coordinated omission).
 
 Reports throughput, latency percentiles, errors, how many digits were read right (a check that
-the answers are real), and the CPU used by the server, the client and everything else.
+the answers are real), the CPU used by the server and the client, and what else ran meanwhile
+(this machine is shared): the processes that used the most CPU.
 
     python bench/load.py MODEL                                  # 5,000 requests, 16 at once
     python bench/load.py MODEL --classroom --json               # 50 pages x 10/s for 60 s
@@ -96,17 +96,32 @@ def start_server(model: Path, data_dir: Path) -> tuple[subprocess.Popen, str, fl
     return proc, match.group(1), time.perf_counter() - started
 
 
-def cpu_seconds(pid: int | None) -> tuple[float | None, float, float]:
-    """CPU seconds used so far by the server ``pid`` (None if unknown), by this process, and by
-    the whole machine (every core's time not idle, from /proc/stat): what else ran shows."""
-    tick = os.sysconf("SC_CLK_TCK")
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        server = (int(fields[11]) + int(fields[12])) / tick
-    except (OSError, TypeError):
-        server = None
-    times = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return server, time.process_time(), (sum(times) - times[3] - times[4]) / tick
+def processes() -> dict[int, tuple[str, float]]:
+    """Every process's name and CPU seconds so far (its own, and its finished children's)."""
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        times = sum(map(int, fields.split()[11:15]))  # utime stime cutime cstime
+        out[int(stat.parent.name)] = (name.split("(", 1)[1], times / tick)
+    return out
+
+
+def cpu_seconds(server_pid: int | None) -> tuple:
+    """(server CPU seconds so far or None, this process's, every process's) at this moment."""
+    every = processes()
+    server = every.pop(server_pid, (None, None))[1]
+    every.pop(os.getpid(), None)
+    return server, time.process_time(), every
+
+
+def others(before: dict, after: dict, wall: float) -> list[str]:
+    """The processes other than the server and the client that used the most CPU meanwhile."""
+    used = {pid: (name, cpu - before.get(pid, (name, 0))[1]) for pid, (name, cpu) in after.items()}
+    top = sorted(used.values(), key=lambda v: -v[1])[:4]
+    return [f"{name} {cpu / wall:.0%}" for name, cpu in top if cpu / wall >= 0.02]
 
 
 class RawClient:
@@ -155,27 +170,6 @@ class RawClient:
             writer.close()
 
 
-class HttpxClient:
-    """The same requests through httpx's async client (--client httpx)."""
-
-    def __init__(self, url: str, concurrency: int):
-        import httpx
-
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        # Like browsers, send small writes at once (TCP_NODELAY): no 40 ms delayed ACK.
-        transport = httpx.AsyncHTTPTransport(
-            limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-        self.client = httpx.AsyncClient(base_url=url, transport=transport, timeout=30)
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        r = await self.client.post("/api/predict", content=body,
-                                   headers={"content-type": "application/json"})
-        return r.status_code, r.content
-
-    async def aclose(self):
-        await self.client.aclose()
-
-
 class Tally:
     """What the measured requests got: latencies (s), errors, digits read right."""
 
@@ -209,8 +203,8 @@ class Tally:
         """Figures for ``n`` measured requests over ``wall`` seconds; ``before`` and ``after``
         are :func:`cpu_seconds` at its start and end."""
         ms = sorted(1000 * v for v in self.latencies)
-        server, client, machine = (b - a if a is not None else None
-                                   for a, b in zip(before, after))
+        server = after[0] - before[0] if before[0] is not None else None
+        client = after[1] - before[1]
 
         def pct(p):
             return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else None
@@ -226,17 +220,15 @@ class Tally:
             # the machine is doing.
             "server_cpu_ms": 1000 * server / n if server is not None else None,
             "client_cpu_ms": 1000 * client / n,
-            # Cores kept busy meanwhile by everything else on the machine (other engineers'
-            # work on a shared machine), on average.
-            "other_cores": (machine - client - server) / wall if server is not None else None,
+            # What else kept the (shared) machine's cores busy: process, share of one core.
+            "others": others(before[2], after[2], wall),
         }
 
 
 async def run(url: str, payloads: list[bytes], labels: np.ndarray, total: int, concurrency: int,
-              warmup: int, server_pid: int | None = None, client_kind: str = "raw",
-              check_json: bool = False) -> dict:
+              warmup: int, server_pid: int | None = None, check_json: bool = False) -> dict:
     """Closed loop: ``total`` requests, ``concurrency`` at a time, after ``warmup`` unmeasured."""
-    client = RawClient(url) if client_kind == "raw" else HttpxClient(url, concurrency)
+    client = RawClient(url)
     tally = Tally(labels, check_json)
 
     async def worker(queue, record: bool):  # the workers share the queue, an iterator
@@ -322,8 +314,6 @@ def main() -> None:
     closed.add_argument("--requests", type=int, default=5000)
     closed.add_argument("--concurrency", type=int, default=16)
     closed.add_argument("--warmup", type=int, default=200, help="requests before measuring")
-    closed.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="raw: a lean keep-alive HTTP client (measures the server); httpx")
     classroom_ = parser.add_argument_group("open loop")
     classroom_.add_argument("--classroom", action="store_true",
                             help="open loop: pages each sending a drawing every --interval")
@@ -350,7 +340,7 @@ def main() -> None:
                                              pid, args.check_json))
             else:
                 result = _run_loop(run(url, payloads, labels, args.requests, args.concurrency,
-                                       args.warmup, pid, args.client, args.check_json))
+                                       args.warmup, pid, args.check_json))
         finally:
             if proc is not None:
                 proc.send_signal(signal.SIGINT)
@@ -389,8 +379,8 @@ def report(result: dict, url: str) -> None:
     print(f"  read right  {result['accuracy']:.1%} of the digits")
     if result["server_cpu_ms"] is not None:
         print(f"  CPU         server {result['server_cpu_ms']} ms, this client "
-              f"{result['client_cpu_ms']} ms per request; everything else on the machine "
-              f"{result['other_cores']} cores meanwhile")
+              f"{result['client_cpu_ms']} ms per request")
+    print(f"  also ran    {', '.join(result['others']) or 'nothing else above 2% of a core'}")
     print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end"
           f"; server up {result['server_start_seconds']} s after launch")
 
