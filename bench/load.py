@@ -110,11 +110,13 @@ def processes() -> dict[int, tuple[str, float]]:
 
 
 def cpu_seconds(server_pid: int | None) -> tuple:
-    """(server CPU seconds so far or None, this process's, every process's) at this moment."""
+    """(server CPU seconds so far or None, this process's, every process's, and the seconds the
+    hypervisor gave this machine's cores to other machines: /proc/stat's steal) at this moment."""
     every = processes()
     server = every.pop(server_pid, (None, None))[1]
     every.pop(os.getpid(), None)
-    return server, time.process_time(), every
+    steal = int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8])
+    return server, time.process_time(), every, steal / os.sysconf("SC_CLK_TCK")
 
 
 def others(before: dict, after: dict, wall: float) -> list[str]:
@@ -222,6 +224,7 @@ class Tally:
             "client_cpu_ms": 1000 * client / n,
             # What else kept the (shared) machine's cores busy: process, share of one core.
             "others": others(before[2], after[2], wall),
+            "stolen_cores": (after[3] - before[3]) / wall,
         }
 
 
@@ -380,7 +383,8 @@ def report(result: dict, url: str) -> None:
     if result["server_cpu_ms"] is not None:
         print(f"  CPU         server {result['server_cpu_ms']} ms, this client "
               f"{result['client_cpu_ms']} ms per request")
-    print(f"  also ran    {', '.join(result['others']) or 'nothing else above 2% of a core'}")
+    print(f"  also ran    {', '.join(result['others']) or 'nothing else above 2% of a core'}; "
+          f"{result['stolen_cores']} cores stolen by the hypervisor")
     print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end"
           f"; server up {result['server_start_seconds']} s after launch")
 
