@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -80,3 +81,19 @@ def test_a_body_declared_over_64_mb_is_refused_before_it_is_sent(live_url):
         connection.close()
     assert response.status == 413 and response.getheader("Connection") == "close"
     assert list(body) == ["error"] and f"got {100 * MB:,} bytes" in body["error"]
+
+
+def test_a_client_waiting_for_100_continue_gets_the_413_before_sending(live_url):
+    """curl asks first (Expect: 100-continue) for bodies over 1 MB: it gets the 413 at once."""
+    address = urlsplit(live_url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as s:
+        s.sendall(b"POST /api/predict HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n"
+                  % (address.netloc.encode(), 20 * MB))
+        answer = b""
+        while chunk := s.recv(65536):  # the server closes the connection after its answer
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ") and b"100 Continue" not in head
+    assert b"connection: close" in head.lower()
+    assert f"got {20 * MB:,} bytes" in json.loads(body)["error"]

@@ -8,7 +8,9 @@ answers (with ``Connection: close``). It does so before the answer because once 
 complete, uvicorn's ``receive()`` reports the client gone rather than the rest of the body.
 
 Reading is bounded: a body declared larger than :data:`DRAIN_BYTES` is refused at once, unread
-(its client may then see the reset; no honest client of this API sends one).
+(its client may then see the reset; no honest client of this API sends one). So is a body whose
+client waits for ``100 Continue`` before sending it (curl does, for bodies over 1 MB): nothing of
+it is on its way yet.
 
 Installed with ``app.add_middleware(BodySizeLimit, limit=...)``.
 """
@@ -45,12 +47,16 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = _content_length(scope)
+        length = _header(scope, b"content-length")
+        declared = int(length) if length is not None and length.isdigit() else None
         if declared is None:
             return await self.app(scope, _Counted(receive, self), send)
         if declared > self.limit:
-            if declared <= self.drain and not await _discard_body(receive, self.drain):
-                return  # the client went away: nobody to answer
+            # A client waiting for "100 Continue" has sent nothing yet; any other is sending.
+            waiting = _header(scope, b"expect") == b"100-continue"
+            if not waiting and declared <= self.drain:
+                if not await _discard_body(receive, self.drain):
+                    return  # the client went away: nobody to answer
             response = error_response(413, self.message(declared), _CLOSE)
             return await response(scope, receive, send)
         await self.app(scope, receive, send)
@@ -91,8 +97,9 @@ async def _discard_body(receive, bound: int) -> bool:
             return True
 
 
-def _content_length(scope) -> int | None:
+def _header(scope, name: bytes) -> bytes | None:
+    """The value of header ``name`` (lower case), lower-cased; None if it is not there."""
     for key, value in scope["headers"]:
-        if key == b"content-length":
-            return int(value) if value.isdigit() else None
+        if key == name:
+            return value.lower()
     return None
