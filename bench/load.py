@@ -282,15 +282,15 @@ async def classroom(url: str, payloads: list[bytes], labels: np.ndarray, pages: 
         await asyncio.sleep(measured - time.perf_counter())
         before = cpu_seconds(server_pid)
         await asyncio.gather(*tasks)
-        after = cpu_seconds(server_pid)
+        after, wall = cpu_seconds(server_pid), time.perf_counter() - measured  # to the last answer
     finally:
         for client in clients:
             await client.aclose()
     lags.sort()
     return {"mode": "open loop (classroom)", "connections": pages, "interval_s": interval,
-            "offered_rps": round(pages / interval, 1),
+            "offered_rps": round(pages / interval, 1), "duration_s": duration,
             "send_lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))] if lags else None,
-            **tally.summary(duration, before, after, len(lags))}
+            **tally.summary(wall, before, after, len(lags))}
 
 
 def _run_loop(coro):
@@ -365,7 +365,7 @@ def report(result: dict, url: str) -> None:
     if "connections" in result:
         print(f"{result['connections']} pages each sending a {grid} real MNIST digit "
               f"({result['body_bytes']:,} bytes) every {result['interval_s']} s "
-              f"({result['offered_rps']:,} requests/s offered) for {result['seconds']} s, "
+              f"({result['offered_rps']:,} requests/s offered) for {result['duration_s']} s, "
               f"against {url}")
     else:
         print(f"{result['requests']:,} predictions of {grid} real MNIST digits "
