@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent / "schemathesis"  # its configuration, and a check of our own
+HERE = Path(__file__).parent / "st_config"  # schemathesis.toml, and a check of our own
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
