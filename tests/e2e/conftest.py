@@ -42,7 +42,7 @@ def e2e_data_dir(mnist, tmp_path_factory):
     """An MNIST-format folder of 3,000 real digits for training runs started from the page."""
     folder = tmp_path_factory.mktemp("e2e-data")
     part = slice(12000, 15000)
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.images[part])
+    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
     return folder
 

@@ -104,9 +104,9 @@ def test_a_drawn_digit_is_read(open_page, artifacts, name):
     assert page.locator("#net .bar.winner").count() == 1
     assert page.locator("#net line").count() > 100  # connections drawn
     lit = page.eval_on_selector_all(  # rgb(20,24,30) is a neuron at activation 0
-        "#net .neuron[data-layer='0'] circle",
+        "#net .neuron[data-layer='1'] circle",
         "cs => cs.filter(c => c.getAttribute('fill') !== 'rgb(20,24,30)').length")
-    assert lit >= 3  # some first-layer neurons light up
+    assert lit >= 3  # some neurons of hidden layer 1 light up
     page.screenshot(path=artifacts / f"desktop-digit-{name}.png")
 
 
@@ -128,7 +128,7 @@ def test_a_hidden_neuron_opens_its_panel(open_page, artifacts, server_url):
     page = open_page()
     draw(page, STROKES["7"])
     assert shown_digit(page) == "7"
-    page.click("#net .neuron[data-layer='0'][data-index='5']")
+    page.click("#net .neuron[data-layer='1'][data-index='5']")
     page.wait_for_selector("#neuron-detail:not([hidden])")
     page.wait_for_function("document.querySelector('#neuron-z').textContent.trim() !== 'draw a digit'")
     assert page.inner_text("#neuron-name") == "Hidden layer 1, neuron 5"
@@ -136,7 +136,8 @@ def test_a_hidden_neuron_opens_its_panel(open_page, artifacts, server_url):
 
     # The panel shows the server's numbers for this drawing.
     input_id = page.evaluate("state.prediction.input_id")
-    neuron = page.request.get(f"{server_url}/api/neuron/0/5?input_id={input_id}").json()
+    neuron = page.request.get(f"{server_url}/api/neuron/1/5?input_id={input_id}").json()
+    assert neuron["layer"] == 1  # the page and the API count layers alike, from the input's 0
     z, a = neuron["current"]["z"], neuron["current"]["a"]
     assert page.inner_text("#neuron-z") == f"{z:.3f}".replace("-", "−")
     assert page.inner_text("#neuron-a") == f"{a:.3f}".replace("-", "−")
@@ -149,7 +150,7 @@ def test_a_hidden_neuron_opens_its_panel(open_page, artifacts, server_url):
     page.screenshot(path=artifacts / "desktop-neuron.png")
 
     # Keyboard: arrow down to the next neuron, Enter opens it; right moves a layer on.
-    page.focus("#net .neuron[data-layer='0'][data-index='5']")
+    page.focus("#net .neuron[data-layer='1'][data-index='5']")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     name_is = "document.querySelector('#neuron-name').textContent"
@@ -166,7 +167,7 @@ def test_a_hidden_neuron_opens_its_panel(open_page, artifacts, server_url):
 
 def test_an_uploaded_photo_of_a_digit_is_read(open_page, mnist):
     """A real digit as dark ink on light paper, enlarged, through the page's file input."""
-    image, label = mnist.images[20001], int(mnist.labels[20001])
+    image, label = mnist.x[20001], int(mnist.labels[20001])
     paper = 255 - np.kron(image, np.ones((4, 4), np.uint8))
     data = io.BytesIO()
     Image.fromarray(paper).save(data, format="PNG")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from digitnet import modelfile
@@ -10,6 +16,7 @@ from digitnet.training import train
 
 N_TRAIN = 8000  # digits the served test model learns from: the first 8,000 of the prefix
 HELD_OUT = slice(20000, 20400)  # real digits no test model has seen
+REPO = Path(__file__).resolve().parents[2]
 N_RUN_DATA = 1500  # digits that training runs started through the API learn from (fast)
 
 
@@ -36,7 +43,7 @@ def run_data(mnist):
 @pytest.fixture(scope="session")
 def held_out(mnist):
     """(images uint8 (400, 28, 28), labels) that no test model was trained on."""
-    return mnist.images[HELD_OUT], mnist.labels[HELD_OUT].astype(int)
+    return mnist.x[HELD_OUT], mnist.labels[HELD_OUT].astype(int)
 
 
 @pytest.fixture
@@ -53,3 +60,52 @@ def client(app):
     with TestClient(app) as c:
         yield c
 
+
+
+@pytest.fixture(scope="session")
+def run_data_dir(mnist, tmp_path_factory):
+    """An MNIST-format folder of 300 real digits, for training runs a live server starts."""
+    from digitnet import idx
+
+    folder = tmp_path_factory.mktemp("run-data")
+    part = slice(N_TRAIN, N_TRAIN + 300)
+    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
+    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
+    return folder
+
+
+# Runs what `digitnet serve MODEL --data DIR --port 0` runs once its arguments are read.
+_SERVE = """
+import sys
+from digitnet.web import create_app, serve
+serve(create_app(sys.argv[1], data=sys.argv[2]), "127.0.0.1", 0,
+      on_ready=lambda url: print(url, flush=True))
+"""
+
+
+@pytest.fixture
+def live_url(web_model_path, run_data_dir, tmp_path):
+    """The app served by uvicorn (:func:`digitnet.web.serve`) in a process of its own, on a
+    free port of 127.0.0.1: its URL. Stopped with Ctrl-C (SIGINT) after the test."""
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    log = tmp_path / "server-stderr.txt"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", _SERVE, str(web_model_path),
+                                 str(run_data_dir)], stdout=subprocess.PIPE, stderr=err,
+                                text=True, env=env)
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http://"):
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"the server did not start: {url!r} {log.read_text()}")
+    yield url
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the server did not stop within 20 s of Ctrl-C")
+    assert proc.returncode == 0, log.read_text()
+    assert "Traceback" not in log.read_text(), log.read_text()

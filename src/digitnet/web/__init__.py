@@ -1,6 +1,6 @@
 """The web page and API behind ``digitnet serve``: draw a digit and watch the network think.
 
-:func:`create_app` builds the FastAPI application (see :mod:`digitnet.web.server` for its
+:func:`create_app` builds the FastAPI application (see :mod:`digitnet.web.app` for its
 endpoints); :func:`serve` runs it with uvicorn. The page itself is plain HTML, CSS and
 JavaScript in ``static/``, served by the app, with nothing fetched from elsewhere.
 """
@@ -8,6 +8,6 @@ JavaScript in ``static/``, served by the app, with nothing fetched from elsewher
 from __future__ import annotations
 
 from .run import serve
-from .server import create_app
+from .app import create_app
 
 __all__ = ["create_app", "serve"]

@@ -2,8 +2,7 @@
 
 Validation errors keep FastAPI's status 422 but say in words which value is wrong, e.g.
 ``pixels[3][5]: must be between 0 and 1, got 1.5; send brightness values (divide 0-255 by 255)``.
-Request bodies over :data:`~digitnet.web.schemas.MAX_BODY_BYTES` are refused with 413 before
-they are read in full.
+A 405 names every method the path takes, in its message and its ``Allow`` header.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..errors import DigitnetError
 from .schemas import MAX_GRID, MIN_GRID
 
-__all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "BodySizeLimit",
-           "replay"]
+__all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",
+           "allowed_methods"]
 
 
 class ApiError(Exception):
@@ -30,8 +30,23 @@ class ApiError(Exception):
         self.status, self.message, self.headers = status, message, headers
 
 
-def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    """The answer to every error: ``{"error": message}`` with ``status``."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes at the request's path, sorted.
+
+    Starlette's own 405 lists only the methods of the first route whose path matched; a path
+    served by several routes (GET, POST and DELETE /api/train) takes the methods of them all.
+    """
+    methods: set[str] = set()
+    for route in request.app.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route_methods
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -39,36 +54,36 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
-        return _error(exc.status, exc.message, exc.headers)
+        return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        return _error(422, describe_validation_errors(exc.errors()))
+        return error_response(422, describe_validation_errors(exc.errors()))
 
     @app.exception_handler(DigitnetError)
     async def digitnet_error(request: Request, exc: DigitnetError):
-        return _error(422, str(exc))
+        return error_response(422, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 400 and message == "There was an error parsing the body":
             # FastAPI's answer to a body that is not even text: the same as any unreadable JSON
-            return _error(422, "the body is not valid JSON (it is not UTF-8 text); send a JSON "
-                               "object such as {\"epochs\": 3}")
+            return error_response(422, "the body is not valid JSON (it is not UTF-8 text); send "
+                                       "a JSON object such as {\"epochs\": 3}")
         if exc.status_code == 404 and message == "Not Found":
             message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
                        "(documented at /docs)")
         elif exc.status_code == 405:
-            allowed = (exc.headers or {}).get("Allow", "")
-            message = (f"{request.method} is not allowed on {request.url.path}"
-                       + (f"; use {allowed}" if allowed else ""))
-        return _error(exc.status_code, message, exc.headers)
+            allowed = ", ".join(allowed_methods(request))
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
+            return error_response(405, message, {**(exc.headers or {}), "Allow": allowed})
+        return error_response(exc.status_code, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception):
-        return _error(500, f"internal error ({type(exc).__name__}); this is a bug in digitnet, "
-                           "please report it with the request that caused it")
+        return error_response(500, f"internal error ({type(exc).__name__}); this is a bug in "
+                                   "digitnet, please report it with the request that caused it")
 
 
 def describe_validation_errors(errors) -> str:
@@ -123,60 +138,3 @@ def _describe(e: dict) -> str:
     msg = e.get("msg", "is not valid")
     msg = msg[0].lower() + msg[1:] if msg else msg
     return f"{where or 'request'}: {msg}" + (f", got {shown}" if shown else "")
-
-
-class BodySizeLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413, JSON-shaped.
-
-    The body is read (at most ``limit`` bytes of it) before the app sees the request, then handed
-    on unchanged; a declared Content-Length over the limit is refused without reading anything.
-    """
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(send, int(declared))
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                return await self._refuse(send, None)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, replay(b"".join(chunks), receive), send)
-
-    async def _refuse(self, send, size: int | None):
-        got = f"{size:,} bytes" if size is not None else "more than that"
-        body = json.dumps({"error": f"the request body is too large: at most {self.limit:,} bytes "
-                                    f"({self.limit // (1024 * 1024)} MB), got {got}; send a "
-                                    "smaller image or grid"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
-
-
-def replay(body: bytes, receive):
-    """An ASGI ``receive`` that hands on a request body already read, then what comes after."""
-    handed = False
-
-    async def receive_again():
-        nonlocal handed
-        if not handed:
-            handed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return receive_again

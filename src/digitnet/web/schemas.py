@@ -1,16 +1,21 @@
 """The shapes of the web API's requests and responses, as pydantic models.
 
 FastAPI turns these into the OpenAPI schema served at ``/openapi.json`` and shown at ``/docs``,
-so every field is described here once. Layers are numbered as in :class:`digitnet.Network`:
-layer 0 is the first hidden layer (the video counts the input as layer 0), so ``layers[l]`` of a
-prediction, ``layers[l]`` of the model and ``/api/neuron/{l}/{j}`` all mean the same layer.
+so every field is described here once. Layers are numbered as in ``Network.sizes`` and the video's
+a^(l): layer 0 is the input (784 pixels, no weights), layer 1 the first hidden layer, ..., layer L
+the output layer. Each entry of a prediction's and of the model's ``layers`` says its ``layer``,
+and ``/api/neuron/{layer}/{index}`` takes the same numbers, 1 to L.
+
+JSON Schema counts ``20.0`` as an integer: so do the integer fields of requests here, which still
+refuse ``"20"`` and ``true``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 #: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -21,6 +26,22 @@ MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_SIZE = 20, 3, 128
 
 ACTIVATION_NAMES = ("sigmoid", "relu", "leaky_relu", "tanh")
 
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON number with no fraction (``20.0``) as the integer it is; anything else unchanged,
+    for the strict integer check to accept or refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Integers as JSON Schema means them: 20 or 20.0, never "20" nor true. (The bounds go before
+# the validator, which then runs first, so that the JSON Schema shows them as bounds.)
+_WHOLE = BeforeValidator(_whole_number)
+Epochs = Annotated[int, Field(strict=True, ge=1, le=MAX_EPOCHS), _WHOLE]
+HiddenSize = Annotated[int, Field(strict=True, ge=1, le=MAX_HIDDEN_SIZE), _WHOLE]
+Seed = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1), _WHOLE]
 Brightness = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 Row = Annotated[list[Brightness], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
 
@@ -28,7 +49,10 @@ Row = Annotated[list[Brightness], Field(min_length=MIN_GRID, max_length=MAX_GRID
 class ErrorResponse(BaseModel):
     """Every 4xx (and the rare 5xx) answer: one line saying what is wrong and what to do."""
 
-    error: str = Field(examples=["pixels[3][5]: must be a number between 0 and 1, got 1.5"])
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(pattern=r"^[^\n]+$",
+                       examples=["pixels[3][5]: must be a number between 0 and 1, got 1.5"])
 
 
 class PredictRequest(BaseModel):
@@ -41,10 +65,23 @@ class PredictRequest(BaseModel):
 
     pixels: Annotated[list[Row], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
 
+    @field_validator("pixels")
+    @classmethod
+    def _rectangular(cls, rows: list[list[float]]) -> list[list[float]]:
+        width = len(rows[0])
+        for i, row in enumerate(rows):
+            if len(row) != width:
+                raise PydanticCustomError(
+                    "ragged_grid", "every row must have the same length; row 0 has {width} "
+                    "values, row {i} has {n}", {"width": width, "i": i, "n": len(row)})
+        return rows
+
 
 class LayerActivity(BaseModel):
     """What one layer computed: its weighted inputs z = W a_prev + b and activations a = σ(z)."""
 
+    layer: int = Field(description="Its number: 1 for the first hidden layer, ..., L for the "
+                                   "output layer (0, the input, is the answer's `input`).")
     z: list[float]
     a: list[float]
 
@@ -57,7 +94,8 @@ class PredictResponse(BaseModel):
     input: list[list[float]] = Field(
         description="The 28x28 image the network saw after preprocessing, brightness 0..1.")
     layers: list[LayerActivity] = Field(
-        description="One entry per layer after the input: the hidden layers, then the output.")
+        description="One entry per layer after the input, layers 1 to L: the hidden layers, "
+                    "then the output.")
     input_id: str = Field(
         description="Names this input for GET /api/neuron/{layer}/{index}?input_id=... "
                     "(the server remembers the last few hundred inputs).")
@@ -66,8 +104,10 @@ class PredictResponse(BaseModel):
 
 
 class LayerInfo(BaseModel):
-    """One layer of weights: ``weights[j][i]`` connects neuron i of the layer before to neuron j."""
+    """Layer l's incoming weights: ``weights[j][i]`` connects neuron i of layer l - 1 to neuron j
+    of layer l."""
 
+    layer: int = Field(description="Its number l, 1 to L (the input, layer 0, has no weights).")
     n_in: int
     n_out: int
     activation: str = Field(description="σ of this layer: the hidden activation, or the output "
@@ -118,7 +158,7 @@ class NeuronActivity(BaseModel):
 class NeuronResponse(BaseModel):
     """One neuron: its incoming weights, bias, and what it does for an input."""
 
-    layer: int
+    layer: int = Field(description="1 for the first hidden layer, ..., L for the output layer.")
     index: int
     kind: Literal["hidden", "output"]
     activation: str
@@ -127,7 +167,7 @@ class NeuronResponse(BaseModel):
     image: list[list[float]] | None = Field(
         description="What it looks for, as an image of the input: for the first hidden layer "
                     "its weights laid out as 28x28; for deeper layers the effective template "
-                    "w_l W_(l-1) ... W_0, its weights multiplied back through the earlier layers "
+                    "w W^(l-1) ... W^(1), its weights multiplied back through the earlier layers "
                     "(the straight-line view that ignores σ). Null when the input is not a "
                     "square image.")
     image_kind: Literal["weights", "effective_template"] | None
@@ -141,17 +181,17 @@ class TrainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    epochs: int = Field(3, ge=1, le=MAX_EPOCHS, strict=True,
+    epochs: Epochs = Field(3,
                         description=f"Passes over the training images, 1 to {MAX_EPOCHS}.")
     lr: float = Field(0.004, gt=0, le=1, allow_inf_nan=False, strict=True,
                       description="Learning rate (the peak of a cosine schedule; Adam).")
     activation: Literal[ACTIVATION_NAMES] = Field(  # type: ignore[valid-type]
         "relu", description="The hidden layers' σ.")
-    hidden: list[Annotated[int, Field(ge=1, le=MAX_HIDDEN_SIZE, strict=True)]] | None = Field(
+    hidden: list[HiddenSize] | None = Field(
         None, max_length=MAX_HIDDEN_LAYERS,
         description=f"Hidden layer sizes, e.g. [16, 16] (the video's); up to {MAX_HIDDEN_LAYERS} "
                     f"layers of up to {MAX_HIDDEN_SIZE}. Default: those of the served model.")
-    seed: int = Field(0, ge=0, le=2**31 - 1, strict=True,
+    seed: Seed = Field(0,
                       description="Seed for the initial weights, the split and the shuffling.")
 
 

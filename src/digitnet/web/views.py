@@ -1,8 +1,9 @@
 """The network as the page sees it: predictions, the model and single neurons as JSON-ready dicts.
 
 Numbers are rounded for sending (weights and activations to 5 decimals, probabilities to 6):
-far below what the page can show, and a response a third the size. Layers are numbered from 0
-at the first hidden layer, as ``Network.weights[l]`` is.
+far below what the page can show, and a response a third the size. Layers are numbered as in
+``Network.sizes`` and the video: layer 0 is the input, layer l (1 to L) is computed from
+``net.weights[l - 1]`` and ``net.biases[l - 1]``, and every layer described says its number.
 """
 
 from __future__ import annotations
@@ -31,93 +32,90 @@ def image_shape(net: Network) -> tuple[int, int] | None:
 def describe_prediction(net: Network, x: np.ndarray) -> dict:
     """Digit, probabilities, the input as an image and every layer's z and a for one input.
 
-    ``x`` is one preprocessed input, shape (sizes[0],).
+    ``x`` is one preprocessed input, shape (sizes[0],). ``layers`` holds layers 1 to L, each
+    with z and a of shape (sizes[l],).
     """
-    traced = _trace(net, x)
-    proba = net.output_function.probabilities(traced[-net.sizes[-1]:])
+    t = net.trace(x[None, :])
+    proba = net.output_function.probabilities(t.activations[-1][0])
     side = image_shape(net)
-    # Every layer's z and a rounded in one pass: a call per small array would cost more than
-    # the numbers themselves, and this runs for every prediction the page asks for.
-    flat = rounded(traced, 5)
-    layers, start = [], 0
-    for n in net.sizes[1:]:
-        layers.append({"z": flat[start : start + n], "a": flat[start + n : start + 2 * n]})
-        start += 2 * n
     return {
         "digit": int(proba.argmax()),
         "probabilities": rounded(proba, 6),
         "input": rounded(x.reshape(side) if side else x[None, :], 4),
-        "layers": layers,
+        "layers": [{"layer": l, "z": rounded(z[0], 5), "a": rounded(a[0], 5)}
+                   for l, (z, a) in enumerate(zip(t.zs, t.activations[1:]), start=1)],
     }
 
 
-def _trace(net: Network, x: np.ndarray) -> np.ndarray:
-    """z and a of every layer after the input for one input, one after the other (z_1, a_1,
-    z_2, ...): by the C forward pass where it runs the network (a few microseconds), else by
-    :meth:`Network.trace` (which also says what is wrong with an input that is not finite)."""
-    t = net.trace(x[None, :])
-    return np.concatenate([v[0] for z, a in zip(t.zs, t.activations[1:]) for v in (z, a)])
-
-
 def describe_model(net: Network, version: int, source: str) -> dict:
-    """Sizes, activations, parameter counts, metadata, and every weight and bias."""
-    last = len(net.weights) - 1
+    """Sizes, activations, parameter counts, metadata, and every weight and bias.
+
+    ``layers`` holds layers 1 to L, each with its incoming weights, shape (sizes[l],
+    sizes[l - 1]), and biases, shape (sizes[l],).
+    """
+    n_layers = len(net.sizes) - 1
     side = image_shape(net)
     return {
         "sizes": list(net.sizes), "activation": net.activation.name,
         "output": net.output_function.name, "cost": net.output_function.cost,
         "parameters": net.parameter_count, "parameter_breakdown": net.parameter_breakdown(),
         "input_shape": list(side) if side else None,
-        "layers": [{"n_in": w.shape[1], "n_out": w.shape[0],
-                    "activation": net.output_function.name if l == last else net.activation.name,
+        "layers": [{"layer": l, "n_in": w.shape[1], "n_out": w.shape[0],
+                    "activation": net.output_function.name if l == n_layers else net.activation.name,
                     "weights": rounded(w, 5), "biases": rounded(b, 5)}
-                   for l, (w, b) in enumerate(zip(net.weights, net.biases))],
+                   for l, (w, b) in enumerate(zip(net.weights, net.biases), start=1)],
         "metadata": finite(net.metadata), "source": source, "model_version": version,
     }
 
 
 def describe_neuron(net: Network, layer: int, index: int,
                     remembered: tuple[str, np.ndarray] | None) -> dict:
-    """Neuron ``index`` of ``layer``: weights, their image, bias, and what it does for an input.
+    """Neuron ``index`` of ``layer`` (1 to L): weights, their image, bias, and what it does for
+    an input.
 
     ``remembered`` is (input_id, x) of the input to show z and a for, or None. Raises ApiError
-    404 for a layer or neuron the network does not have.
+    404 for the input layer, or a layer or neuron the network does not have.
     """
     _check_neuron(net, layer, index)
-    output = layer == len(net.weights) - 1
-    w = net.weights[layer][index]
+    output = layer == len(net.sizes) - 1
+    w = net.weights[layer - 1][index]
     side = image_shape(net)
-    template = w if layer == 0 else effective_template(net, layer, index)
+    template = w if layer == 1 else effective_template(net, layer, index)
     return {
         "layer": layer, "index": index, "kind": "output" if output else "hidden",
         "activation": net.output_function.name if output else net.activation.name,
-        "bias": _num(net.biases[layer][index]), "weights": rounded(w, 5),
+        "bias": _num(net.biases[layer - 1][index]), "weights": rounded(w, 5),
         "image": rounded(template.reshape(side), 5) if side else None,
-        "image_kind": None if side is None else "weights" if layer == 0 else "effective_template",
+        "image_kind": None if side is None else "weights" if layer == 1 else "effective_template",
         "current": None if remembered is None else _activity(net, layer, index, *remembered),
     }
 
 
 def effective_template(net: Network, layer: int, index: int) -> np.ndarray:
-    """w_l[index] W_(l-1) ... W_0: the neuron's weights carried back to the input pixels.
+    """w W^(l-1) ... W^(1): the weights of neuron ``index`` of ``layer`` carried back to the
+    input pixels (W^(k) = ``net.weights[k - 1]``, the weights into layer k).
 
     This is the input pattern that raises the neuron's z the most if every σ in between were
     the identity: a straight-line view of what a deeper neuron looks for. Shape (sizes[0],).
     """
-    v = net.weights[layer][index].astype(np.float64)
-    for w in reversed(net.weights[:layer]):
+    v = net.weights[layer - 1][index].astype(np.float64)
+    for w in reversed(net.weights[: layer - 1]):
         v = v @ w
     return v
 
 
 def _check_neuron(net: Network, layer: int, index: int) -> None:
-    n_layers = len(net.weights)
+    last = len(net.sizes) - 1
     sizes = "-".join(map(str, net.sizes))
-    if not 0 <= layer < n_layers:
-        raise ApiError(404, f"layer {layer} does not exist: this {sizes} network has layers 0 to "
-                            f"{n_layers - 1} (0 is the first hidden layer; the input layer has "
-                            "no weights)")
-    n = net.sizes[layer + 1]
+    if layer == 0:
+        raise ApiError(404, f"layer 0 is the input layer: it has no weights; this {sizes} "
+                            f"network's neurons with weights are in layers 1 to {last} (1 is the "
+                            f"first hidden layer, {last} the output layer)")
+    if not 1 <= layer <= last:
+        raise ApiError(404, f"layer {layer} does not exist: this {sizes} network has layers 0 "
+                            f"(the input) to {last}; ask for a layer from 1 to {last} (1 is the "
+                            f"first hidden layer, {last} the output layer)")
+    n = net.sizes[layer]
     if not 0 <= index < n:
         raise ApiError(404, f"neuron {index} does not exist: layer {layer} has {n} neurons, "
                             f"0 to {n - 1}")
@@ -126,13 +124,13 @@ def _check_neuron(net: Network, layer: int, index: int) -> None:
 def _activity(net: Network, layer: int, index: int, input_id: str, x: np.ndarray) -> dict:
     """z = w·a_prev + b and a = σ(z) of one neuron for input ``x``, with its largest terms."""
     t = net.trace(x[None, :])
-    a_prev, w = t.activations[layer][0], net.weights[layer][index]
+    a_prev, w = t.activations[layer - 1][0], net.weights[layer - 1][index]
     products = w * a_prev
     top = np.argsort(-np.abs(products), kind="stable")[:TOP_TERMS]
-    z = float(t.zs[layer][0, index])
+    z = float(t.zs[layer - 1][0, index])
     return {
-        "input_id": input_id, "weighted_sum": _num(z - float(net.biases[layer][index])),
-        "z": _num(z), "a": _num(t.activations[layer + 1][0, index]),
+        "input_id": input_id, "weighted_sum": _num(z - float(net.biases[layer - 1][index])),
+        "z": _num(z), "a": _num(t.activations[layer][0, index]),
         "top_terms": [{"index": int(i), "w": _num(w[i]), "a_prev": _num(a_prev[i]),
                        "product": _num(products[i])} for i in top],
         "n_terms": int(len(w)),

@@ -8,8 +8,10 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const state = {
   model: null,          // GET /api/model
   prediction: null,     // last POST /api/predict answer
-  selected: null,       // the neuron opened in panel 4: {layer, index}, numbered as in the API
-  focus: {layer: 0, index: 0},
+  // Layers are numbered as in the API and the video: 0 is the input, 1 the first hidden layer,
+  // L the output layer. Arrays of the diagram (pos, neuronEls) hold layer l at [l - 1].
+  selected: null,       // the neuron opened in panel 4: {layer, index}
+  focus: {layer: 1, index: 0},
   strokes: [],          // each a list of [x, y] in pad pixels
   upload: null,         // an uploaded image shown on the pad, or null
   inFlight: false,
@@ -288,17 +290,16 @@ function el(name, attrs, parent) {
 }
 
 function layerName(l) {
-  const n = state.model.layers.length;
-  return l === n - 1 ? "output layer" : `hidden layer ${l + 1}`;
+  return l === state.model.layers.length ? "output layer" : `hidden layer ${l}`;
 }
 
-// Where each neuron sits: positions[l][j] = [x, y, r] for layer l (0 = first hidden).
+// Where each neuron sits: positions[l - 1][j] = [x, y, r] for neuron j of layer l.
 function layout() {
   const layers = state.model.layers, n = layers.length;
   const firstX = VIEW.firstX, span = VIEW.outX - firstX;
   const usable = VIEW.h - VIEW.top - VIEW.bottom;
-  return layers.map((layer, l) => {
-    const x = n === 1 ? VIEW.outX : firstX + span * l / (n - 1);
+  return layers.map((layer, k) => {
+    const x = n === 1 ? VIEW.outX : firstX + span * k / (n - 1);
     const count = layer.n_out;
     const step = usable / count;
     const r = Math.max(1.5, Math.min(13, step * 0.42));
@@ -318,9 +319,10 @@ function buildNetwork() {
 
   el("text", {x: VIEW.inputX + VIEW.inputSize / 2, y: 20, class: "layer-title"}, net)
     .textContent = m.input_shape ? `input ${m.input_shape[0]}×${m.input_shape[1]}` : `input (${m.sizes[0]})`;
-  state.pos.forEach((col, l) => {
+  state.pos.forEach((col, k) => {
     const count = VIEW === COMPACT ? "" : ` (${col.length})`;
-    const label = l === state.pos.length - 1 ? `output${count}` : `hidden ${l + 1}${count}`;
+    const l = m.layers[k].layer;
+    const label = l === m.layers.length ? `output${count}` : `hidden ${l}${count}`;
     el("text", {x: col[0][0], y: 20, class: "layer-title"}, net).textContent = label;
   });
 
@@ -329,7 +331,8 @@ function buildNetwork() {
     style: "image-rendering: pixelated", preserveAspectRatio: "none", "aria-hidden": "true"}, net);
   el("rect", {x: VIEW.inputX, y: inY, width: VIEW.inputSize, height: VIEW.inputSize, class: "input-frame"}, net);
 
-  state.neuronEls = state.pos.map((col, l) => col.map(([x, y, r], j) => {
+  state.neuronEls = state.pos.map((col, k) => col.map(([x, y, r], j) => {
+    const l = m.layers[k].layer;
     const g = el("g", {class: "neuron", role: "button", tabindex: "-1", "data-layer": l, "data-index": j}, net);
     el("circle", {cx: x, cy: y, r}, g);
     g.addEventListener("click", () => { state.focus = {layer: l, index: j}; selectNeuron({layer: l, index: j}); });
@@ -353,10 +356,10 @@ function buildNetwork() {
 
 function setFocus(layer, index, move) {
   const els = state.neuronEls;
-  layer = Math.max(0, Math.min(els.length - 1, layer));
-  index = Math.max(0, Math.min(els[layer].length - 1, index));
+  layer = Math.max(1, Math.min(els.length, layer));
+  index = Math.max(0, Math.min(els[layer - 1].length - 1, index));
   for (const col of els) for (const g of col) g.setAttribute("tabindex", "-1");
-  const g = els[layer][index];
+  const g = els[layer - 1][index];
   g.setAttribute("tabindex", "0");
   state.focus = {layer, index};
   if (move) g.focus();
@@ -371,7 +374,8 @@ net.addEventListener("keydown", (e) => {
     e.preventDefault();
     const [dl, di] = keys[e.key];
     if (dl) {  // keep the same relative height in the next layer
-      const from = state.neuronEls[layer].length, to = state.neuronEls[Math.max(0, Math.min(state.neuronEls.length - 1, layer + dl))].length;
+      const count = (l) => state.neuronEls[Math.max(1, Math.min(state.neuronEls.length, l)) - 1].length;
+      const from = count(layer), to = count(layer + dl);
       index = Math.round((index + 0.5) * to / from - 0.5);
     }
     setFocus(layer + dl, index + di, true);
@@ -415,10 +419,10 @@ function updateNetwork() {
 
   // Connections: colour by the weight's sign, opacity by |weight x activation before it|
   // (by |weight| alone before anything is drawn).
-  const acts = p ? [p.input.flat(), ...p.layers.map((x) => x.a)] : null;
-  m.layers.forEach((layer, l) => {
-    const candidates = [];
-    const aPrev = acts ? acts[l] : null;
+  const acts = p ? [p.input.flat(), ...p.layers.map((x) => x.a)] : null;  // acts[l]: layer l's a
+  m.layers.forEach((layer) => {
+    const l = layer.layer, fromPixels = l === 1 && m.input_shape, candidates = [];
+    const aPrev = acts ? acts[l - 1] : null;
     for (let j = 0; j < layer.n_out; j++) {
       const row = layer.weights[j];
       for (let i = 0; i < layer.n_in; i++) {
@@ -426,14 +430,14 @@ function updateNetwork() {
         if (s !== 0) candidates.push([Math.abs(s), i, j, row[i]]);
       }
     }
-    const limit = l === 0 && m.input_shape ? MAX_INPUT_LINES : MAX_LINES;
-    if (l === 0 && m.input_shape && !aPrev) return;  // no pixel lines before there are pixels
+    const limit = fromPixels ? MAX_INPUT_LINES : MAX_LINES;
+    if (fromPixels && !aPrev) return;  // no pixel lines before there are pixels
     candidates.sort((a, b) => b[0] - a[0]);
     const shown = candidates.slice(0, limit);
     const max = shown.length ? shown[0][0] : 1;
     for (const [s, i, j, w] of shown) {
-      const [x1, y1] = l === 0 ? inputPoint(i) : pos[l - 1][i];
-      const [x2, y2] = pos[l][j];
+      const [x1, y1] = l === 1 ? inputPoint(i) : pos[l - 2][i];
+      const [x2, y2] = pos[l - 1][j];
       const t = s / max;
       el("line", {x1, y1, x2, y2, stroke: w >= 0 ? "#58a6ff" : "#ff6b6b",
         "stroke-opacity": (aPrev ? 0.06 + 0.84 * t : 0.04 + 0.3 * t).toFixed(3),
@@ -443,12 +447,13 @@ function updateNetwork() {
   state.lineGroup.replaceChildren(lines);
 
   // Neurons.
-  const last = m.layers.length - 1;
+  const last = m.layers.length;
   const winner = p ? p.digit : -1;
-  m.layers.forEach((layer, l) => {
-    const a = p ? p.layers[l].a : null;
+  m.layers.forEach((layer) => {
+    const l = layer.layer;
+    const a = p ? p.layers[l - 1].a : null;
     const b = a ? brightness(a, layer.activation) : null;
-    state.neuronEls[l].forEach((g, j) => {
+    state.neuronEls[l - 1].forEach((g, j) => {
       const v = b ? b[j] : 0;
       g.querySelector("circle").setAttribute("fill", `rgb(${Math.round(20 + 235 * v)},${Math.round(24 + 231 * v)},${Math.round(30 + 225 * v)})`);
       const what = a ? `, activation ${fmt(a[j], 3)}` : "";
@@ -502,7 +507,7 @@ async function showNeuron() {
   const current = state.prediction ? n.current : null;
   $("neuron-empty").hidden = true;
   $("neuron-detail").hidden = false;
-  const name = n.kind === "output" ? `Output neuron ${index} (the digit ${index})` : `Hidden layer ${layer + 1}, neuron ${index}`;
+  const name = n.kind === "output" ? `Output neuron ${index} (the digit ${index})` : `Hidden layer ${layer}, neuron ${index}`;
   $("neuron-name").textContent = name;
   const canvas = $("neuron-image");
   if (n.image) {
@@ -530,7 +535,7 @@ function term(t) {
 
 function formulaHtml(n, c) {
   const sigma = n.activation === "softmax" ? "softmax" : n.activation === "leaky_relu" ? "leaky ReLU" : n.activation === "relu" ? "ReLU" : n.activation === "tanh" ? "tanh" : "σ";
-  const prev = n.layer === 0 ? "pixel" : "neuron";
+  const prev = n.layer === 1 ? "pixel" : "neuron";
   if (!c) {
     return `a = ${sigma}(w · a<sub>prev</sub> + b)<br><span class="muted">w: ${n.weights.length} weights, one per ${prev} before it; draw a digit to fill in the numbers.</span>`;
   }
@@ -560,10 +565,10 @@ async function loadModel() {
   $("model-summary").textContent = `${m.sizes.join("–")} network, ${m.activation} hidden layers, ${m.output} output · ${m.parameters.toLocaleString("en")} weights and biases${accText}`;
   $("activation").value = m.activation;
   $("hidden").value = m.sizes.slice(1, -1).join(",");
-  if (state.selected && (state.selected.layer >= m.layers.length || state.selected.index >= m.layers[state.selected.layer].n_out)) {
+  if (state.selected && (state.selected.layer > m.layers.length || state.selected.index >= m.layers[state.selected.layer - 1].n_out)) {
     selectNeuron(null);
   }
-  if (state.focus.layer >= m.layers.length) state.focus = {layer: 0, index: 0};
+  if (state.focus.layer > m.layers.length) state.focus = {layer: 1, index: 0};
   buildNetwork();
 }
 
@@ -669,7 +674,7 @@ function drawFilters(images) {
   while (grid.children.length > images.length) grid.lastChild.remove();
   while (grid.children.length < images.length) grid.appendChild(document.createElement("canvas"));
   images.forEach((img, j) => paintWeights(grid.children[j], img));
-  grid.setAttribute("aria-label", `First-layer weight images of ${images.length} neurons after epoch ${state.chart.epochs.length}`);
+  grid.setAttribute("aria-label", `Weight images of ${images.length} neurons of hidden layer 1 after epoch ${state.chart.epochs.length}`);
 }
 
 function drawChart() {

@@ -1,0 +1,296 @@
+"""The web server behind ``digitnet serve``: the drawing page and the API it calls.
+
+::
+
+    from digitnet.web import create_app, serve
+    app = create_app("digitnet-model.safetensors")     # or a Network; any ASGI server runs it
+    serve(app, "127.0.0.1", 8000)                      # what `digitnet serve MODEL` does
+
+Endpoints (all documented at ``/docs``; every error is JSON ``{"error": "..."}``). Layers are
+numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L the output layer.
+
+``POST /api/predict``
+    A drawing as JSON ``{"pixels": [[...], ...]}`` or an image file as multipart field ``file``;
+    answers the digit, the ten probabilities, the 28x28 input the network saw and z and a of
+    layers 1 to L, plus an ``input_id`` naming the input for the neuron endpoint.
+``GET /api/model``
+    Sizes, parameter counts, metadata, and every weight and bias (to draw the connections).
+``GET /api/neuron/{layer}/{index}``
+    Neuron ``index`` of layer ``layer`` (1 to L): its incoming weights as an image, its bias, and
+    what it computes for the input named by ``?input_id=`` (or the last one predicted).
+``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
+    Start, inspect or stop a short training run on the server's data; its progress streams as
+    server-sent events. The new network is served once the run finishes.
+
+A request goes through one middleware (:class:`~digitnet.web.bodylimit.BodySizeLimit`), then
+its route here, which reads the request (:mod:`~digitnet.web.reading`), asks the network
+(:mod:`~digitnet.web.views`) and answers one dict, serialised once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+from .. import __version__, modelfile
+from ..network import Network
+from ..config import PRESETS
+from . import schemas, views
+from .bodylimit import BodySizeLimit
+from .errors import ApiError, install_error_handlers
+from .reading import read_input, to_input
+from .served import Served
+from .training import Trainer, TrainerBusy, event_stream, last_seen
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+
+_DESCRIPTION = (
+    "Draw a digit and watch the network from 3Blue1Brown's \"But what is a neural network?\" "
+    "read it. Layers are numbered as in the video: 0 is the input (it has no weights), 1 the "
+    "first hidden layer, and L the output layer. Every error is JSON {\"error\": \"...\"}.")
+
+
+def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
+    """The FastAPI application serving ``model`` and the drawing page.
+
+    Parameters
+    ----------
+    model : path or Network
+        A model file saved by ``digitnet train`` / :func:`digitnet.save`, or a network.
+    data : str, path or Dataset
+        What training runs started from the page learn from: a dataset name or folder for
+        :func:`digitnet.datasets.load` (loaded on the first run), or a Dataset.
+    """
+    if isinstance(model, Network):
+        served = Served(model, "an in-memory network")
+    else:
+        served = Served(modelfile.load(model), str(model))
+    trainer = Trainer(functools.partial(_training_data, data),
+                      on_done=lambda net: served.swap(net, "trained from the page"))
+
+    # FastAPI's /docs loads Swagger UI from a CDN; fastapi-offline serves the same files from
+    # its package, so the documentation works with no internet. No /redoc: ReDoc fetches its
+    # logo from the web whatever it is given.
+    app = FastAPIOffline(static_url="/static/docs", redoc_url=None, title="digitnet",
+                         version=__version__, description=_DESCRIPTION, lifespan=_lifespan)
+    app.state.served, app.state.trainer = served, trainer
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
+    _add_routes(app)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    """The page, its files, and the API, each route added straight to the app (so that the
+    app's routes are one list: a 405's ``Allow`` header is computed from it)."""
+    route = app.add_api_route
+    route("/", page, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    route("/api/predict", predict, methods=["POST"], response_model=schemas.PredictResponse,
+          tags=["thinking"], openapi_extra=_PREDICT_BODY, responses=_errors(413, 415, 422))
+    route("/api/model", model_info, response_model=schemas.ModelResponse, tags=["the network"])
+    route("/api/neuron/{layer}/{index}", neuron, response_model=schemas.NeuronResponse,
+          tags=["the network"], responses=_errors(404, 422))
+    route("/api/train", start_training, methods=["POST"], response_model=schemas.TrainStatus,
+          status_code=202, tags=["learning"], responses=_errors(409, 413, 422))
+    route("/api/train", training_status, response_model=schemas.TrainStatus, tags=["learning"])
+    route("/api/train", stop_training, methods=["DELETE"], response_model=schemas.TrainStatus,
+          tags=["learning"], responses=_errors(409))
+    route("/api/train/events", training_events, response_class=StreamingResponse,
+          tags=["learning"], responses={200: {
+              "description": _EVENTS_DOC,
+              "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}}}})
+
+
+def _training_data(data: Any):
+    """The Dataset training runs learn from (called in the training thread, on the first run)."""
+    from .. import datasets
+
+    if isinstance(data, (str, Path)):
+        return datasets.load(str(data), split="train")
+    return data
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Read one drawing before the first request (so its sender waits no longer than the next:
+    the caches preprocessing fills are in place); stop a training run at shutdown."""
+    grid = np.zeros((56, 56), np.float32)
+    grid[8:48, 26:30] = 1  # a 1, and a stroke running off the edge
+    grid[30:33, 40:] = 1
+    views.describe_prediction(app.state.served.current[0], to_input(grid, "the drawing"))
+    try:
+        yield
+    finally:
+        app.state.trainer.cancel()
+        await asyncio.to_thread(app.state.trainer.join, 10)
+
+
+class JSONAnswer(Response):
+    """A JSON response serialised once by :func:`views.dumps` (NumPy arrays as numbers)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return views.dumps(content)
+
+
+def _served(request: Request) -> Served:
+    return request.app.state.served
+
+
+def _trainer(request: Request) -> Trainer:
+    return request.app.state.trainer
+
+
+_ERROR_TEXT = {
+    404: "Unknown layer, neuron or input_id",
+    409: "A training run is already going, or none is to stop",
+    413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
+    415: "Neither JSON nor a multipart form",
+    422: "Invalid input (a grid of the wrong size, values outside [0, 1], a drawing or image "
+         "with no digit in it, a file that is not an image, an option out of range): the error "
+         "says which, and what to do",
+}
+
+
+def _errors(*codes: int) -> dict:
+    """OpenAPI ``responses`` for error statuses, each answered as ``{"error": "..."}``."""
+    return {c: {"model": schemas.ErrorResponse, "description": _ERROR_TEXT[c]} for c in codes}
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+
+async def page():
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+# -- predictions and the network --------------------------------------------------------------
+
+_PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schemas.PredictRequest.model_json_schema()},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "An image file (PNG, JPEG, ...) of one "
+                                                       "digit, dark on light or light on dark."}},
+            }},
+        },
+    },
+}
+
+
+async def predict(request: Request):
+    """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
+    ink = 1) or an image file as the multipart field ``file``. The input is centred and
+    scaled the way MNIST's digits were, then the network runs on it layer by layer."""
+    x = await read_input(request)
+    served = _served(request)
+    net, version = served.current
+    answer = views.describe_prediction(net, x)
+    answer["input_id"] = served.remember(x)
+    answer["model_version"] = version
+    return JSONAnswer(answer)
+
+
+async def model_info(request: Request):
+    """The served network: sizes, activation, parameter counts, training metadata, and every
+    weight and bias (``layers[k]`` is layer ``k + 1``; its ``weights[j][i]`` connects neuron i
+    of the layer before to its neuron j)."""
+    served = _served(request)
+    net, version = served.current
+    return JSONAnswer(views.describe_model(net, version, served.source))
+
+
+async def neuron(request: Request, layer: int, index: int, input_id: str | None = Query(
+        None, pattern="^[0-9a-f]{16}$",
+        description="From a /api/predict answer; default: the last input predicted.")):
+    """Neuron ``index`` of layer ``layer`` (1 = the first hidden layer, L = the output layer;
+    layer 0, the input, has no weights): its incoming weights, as an image of what it looks
+    for, its bias, and z and a for an input."""
+    served = _served(request)
+    net, _ = served.current
+    return JSONAnswer(views.describe_neuron(net, layer, index, served.recall(input_id)))
+
+
+# -- training from the page -----------------------------------------------------------------
+
+async def start_training(request: Request, options: schemas.TrainRequest):
+    """Start training a fresh network (Adam, cosine schedule, 10% held out for validation);
+    follow it at ``/api/train/events``. Only one run at a time: 409 while one is going."""
+    net, _ = _served(request).current
+    hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
+    config = PRESETS["default"].replace(
+        sizes=(net.sizes[0], *hidden, net.sizes[-1]), activation=options.activation,
+        lr=options.lr, epochs=options.epochs, seed=options.seed)
+    trainer = _trainer(request)
+    try:
+        trainer.start(config, views.image_shape(net))
+    except TrainerBusy as e:
+        raise ApiError(409, str(e)) from None
+    return _status(trainer)
+
+
+async def training_status(request: Request):
+    """The current or last training run: its state, options and finished epochs."""
+    return _status(_trainer(request))
+
+
+async def stop_training(request: Request):
+    """Stop the running training run; the served model stays as it was."""
+    trainer = _trainer(request)
+    if not trainer.cancel():
+        raise ApiError(409, "no training run is going; start one with POST /api/train")
+    return _status(trainer)
+
+
+_EVENT_SCHEMA = {  # one server-sent event; ``data`` is a JSON object, described below
+    "type": "object", "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["idle", "loading", "start", "progress", "epoch",
+                                             "done", "failed", "cancelled"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string", "pattern": "^[0-9]+:[0-9]+$"},
+        "retry": {"type": "integer"},
+    },
+}
+
+_EVENTS_DOC = """A stream of `event: KIND` / `data: JSON` messages: `loading`, `start` (config,
+n_train, n_val), `progress` (epoch, step, n_steps, loss: the mean training loss over the steps
+since the previous progress event, position: epochs done so far), `epoch` (epoch, train_loss,
+val_loss, val_accuracy, seconds, lr, weight_images: layer 1's weights as 28x28 images),
+then one of `done` (history, val_accuracy; the new network is now served), `failed` or
+`cancelled` (message). With no run since the server started: a single `idle` event."""
+
+
+async def training_events(request: Request):
+    """Server-sent events of the current or last run, from its start (or after the
+    ``Last-Event-ID`` the browser sends on reconnecting); the stream ends with the run."""
+    log = _trainer(request).log
+    seen = last_seen(request.headers.get("last-event-id"), log)
+    return StreamingResponse(event_stream(log, seen), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _status(trainer: Trainer) -> dict:
+    state, message, config, log = trainer.status()
+    history = [d for _, k, d in log.since(0) if k == "epoch"] if log else []
+    return {"state": state, "run_id": log.run_id if log else 0,
+            "config": config.to_dict() if config else None,
+            "history": [{k: v for k, v in d.items() if k != "weight_images"} for d in history],
+            "message": message, "events_url": "/api/train/events"}
