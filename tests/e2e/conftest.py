@@ -104,3 +104,52 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def open_page(browser, server_url):
+    """open_page(viewport, **context options) -> a page on the server, checked when done for
+    console errors and for requests to anywhere but the server."""
+    contexts, problems = [], []
+
+    def opener(viewport=DESKTOP, url=server_url, **options):
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: r.url.startswith(url) or r.url.startswith("data:")
+                or problems.append(f"request off the server: {r.url}"))
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+    assert problems == []
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from npm (tests/e2e/package.json), injected from disk: the browser fetches nothing."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix tests/e2e` (the README's "
+                    "test command does)")
+    return AXE.read_text()
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    """Every accessibility rule axe-core finds broken on the page as it is now, one line each."""
+    page.evaluate(axe_source)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:3])
+            for v in result["violations"]]

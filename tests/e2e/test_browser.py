@@ -30,30 +30,6 @@ STROKES = {
 }
 
 
-@pytest.fixture
-def open_page(browser, server_url):
-    """open_page(viewport, **context options) -> a page on the server, checked when done for
-    console errors and for requests to anywhere but the server."""
-    contexts, problems = [], []
-
-    def opener(viewport=DESKTOP, url=server_url, **options):
-        context = browser.new_context(viewport=viewport, **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("request", lambda r: r.url.startswith(url) or r.url.startswith("data:")
-                or problems.append(f"request off the server: {r.url}"))
-        page.goto(url)
-        page.wait_for_selector("body[data-ready=true]")
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
-    assert problems == []
-
-
 def draw(page, strokes, steps=4):
     """Drag the mouse along each stroke over the drawing pad, as a person would."""
     box = page.locator("#pad").bounding_box()
