@@ -14,6 +14,11 @@ network; models from before digitnet recorded it read as 28x28 images.
 
 Rows come out as uint8 pixels (read by every part of digitnet as value / 255, without a float
 copy of the whole data set) or as float32 numbers.
+
+Images may also be **deskewed** (``Images(shape, deskew=True)``): each digit's slant is
+straightened before the network sees it (:func:`deskew`), so a 1 written leaning right and one
+written upright reach the input layer alike. LeCun et al.'s MNIST table credits this with the
+largest single gain for fully connected networks (one hidden layer of 300: 4.7% error to 1.6%).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import numpy as np
 
 from .errors import DataError, ModelFileError
 
-__all__ = ["Input", "Images", "Table", "from_dict", "of", "classes_of"]
+__all__ = ["Input", "Images", "Table", "deskew", "from_dict", "of", "classes_of"]
 
 
 class Input:
@@ -59,13 +64,19 @@ class Input:
 
 @dataclass(frozen=True)
 class Images(Input):
-    """Pictures of ``shape`` (h, w); a row is the picture's pixels, row by row."""
+    """Pictures of ``shape`` (h, w); a row is the picture's pixels, row by row.
+
+    With ``deskew``, each picture is straightened by :func:`deskew` first: uint8 pixels in give
+    uint8 pixels out (a data set), floats in give float32 out (a single drawing).
+    """
 
     shape: tuple[int, int] = (28, 28)
+    deskew: bool = False
     kind = "images"
 
     def __post_init__(self):
         object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        object.__setattr__(self, "deskew", bool(self.deskew))
 
     @property
     def n_inputs(self) -> int:
@@ -77,15 +88,17 @@ class Images(Input):
 
     def rows(self, x) -> np.ndarray:
         x = np.asarray(x)
-        if x.ndim == len(self.shape) and x.shape == self.shape:
+        if x.shape in (self.shape, (self.n_inputs,)):  # one image
             x = x[None]
         if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != self.n_inputs:
             h, w = self.shape
             raise DataError(f"expected images of {h}x{w} pixels, got an array of shape {x.shape}")
+        if self.deskew:
+            x = deskew(x.reshape(len(x), *self.shape))
         return x.reshape(len(x), self.n_inputs)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "shape": list(self.shape)}
+        return {"kind": self.kind, "shape": list(self.shape), "deskew": self.deskew}
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,76 @@ class Table(Input):
         return {"kind": self.kind, "columns": list(self.columns),
                 "mean": None if self.mean is None else list(self.mean),
                 "std": None if self.std is None else list(self.std)}
+
+
+#: Images deskewed at once by :func:`deskew`: bounds its temporary arrays to a few megabytes.
+_DESKEW_BLOCK = 1024
+
+
+def deskew(images: np.ndarray) -> np.ndarray:
+    """Straighten each image's slant: the horizontal shear that makes its ink's x-y covariance 0.
+
+    Treat an image's brightness as mass, with centre (x̄, ȳ). A digit written leaning right has
+    its rows' ink further right the lower the row sits (y grows downwards), so x and y covary:
+    cov(x, y) > 0. Moving row y sideways by α (y - ȳ), with α = cov(x, y) / var(y), makes the
+    covariance cov(x, y) - α var(y) = 0 and leaves the centre of mass where it was. Each row is
+    resampled by linear interpolation between its two nearest pixels (zeros beyond the edges),
+    which moves the row's ink centre by exactly the shift and keeps its mass, so the result's
+    covariance is 0 up to rounding (and ink sheared past the edge, which a digit centred in a
+    margin rarely has). A blank image is left as it is.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, h, w)
+        uint8 pixels or float brightness.
+
+    Returns
+    -------
+    ndarray, shape (n, h, w)
+        uint8 (rounded) for uint8 input, else float32.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise DataError(f"deskew takes images of shape (n, h, w), got an array of shape "
+                        f"{images.shape}")
+    out = np.empty(images.shape, np.uint8 if images.dtype == np.uint8 else np.float32)
+    for start in range(0, len(images), _DESKEW_BLOCK):
+        block = images[start : start + _DESKEW_BLOCK].astype(np.float32)
+        sheared = _shear_rows(block, _slant(block))
+        if out.dtype == np.uint8:
+            sheared = np.rint(sheared, out=sheared)
+        out[start : start + _DESKEW_BLOCK] = sheared
+    return out
+
+
+def _slant(images: np.ndarray) -> np.ndarray:
+    """The shift of each row that deskews it: α (y - ȳ), shape (n, h); 0 for blank images."""
+    n, h, w = images.shape
+    y, x = np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64)
+    row_mass = images.sum(axis=2, dtype=np.float64)  # (n, h)
+    row_x = images @ x.astype(np.float32)  # (n, h): Σ_x x·ink of each row
+    mass = row_mass.sum(axis=1)
+    safe = np.where(mass > 0, mass, 1)
+    x_bar, y_bar = row_x.sum(axis=1) / safe, row_mass @ y / safe
+    dy = y[None] - y_bar[:, None]
+    var_y = (row_mass * dy * dy).sum(axis=1) / safe
+    cov_xy = ((row_x - x_bar[:, None] * row_mass) * dy).sum(axis=1) / safe
+    alpha = np.divide(cov_xy, var_y, out=np.zeros(n), where=var_y > 0)
+    return (alpha[:, None] * dy).astype(np.float32)
+
+
+def _shear_rows(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Output pixel (y, x) is the input's row y at x + shifts[y], linearly interpolated."""
+    n, h, w = images.shape
+    source = np.arange(w, dtype=np.float32)[None, None, :] + shifts[:, :, None]  # (n, h, w)
+    left = np.floor(source)
+    t = source - left
+    left = left.astype(np.intp)
+    padded = np.zeros((n, h, w + 2), np.float32)  # a 0 each side stands for "beyond the edge"
+    padded[:, :, 1:-1] = images
+    at_left = np.take_along_axis(padded, np.clip(left + 1, 0, w + 1), axis=2)
+    at_right = np.take_along_axis(padded, np.clip(left + 2, 0, w + 1), axis=2)
+    return at_left * (1 - t) + at_right * t
 
 
 _KINDS = {cls.kind: cls for cls in (Images, Table)}
