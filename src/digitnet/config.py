@@ -45,6 +45,7 @@ class TrainConfig:
     epochs: int = 50
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
     shift: int = 1  # augmentation: move each training image by up to this many pixels; 0 = off
+    deskew: bool = False  # straighten each image's slant before the network sees it (inputs.py)
     val_fraction: float = 0.1
     early_stopping: bool = False
     patience: int = 5  # epochs without a better validation loss before stopping
@@ -76,6 +77,7 @@ class TrainConfig:
             ("epochs", self.epochs >= 1, ">= 1"),
             ("schedule", self.schedule in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
             ("shift", 0 <= self.shift <= 4, "between 0 and 4 pixels"),
+            ("deskew", isinstance(self.deskew, bool), "true or false"),
             ("val_fraction", 0 <= self.val_fraction < 1, "in [0, 1)"),
             ("patience", self.patience >= 1, ">= 1"),
             ("seed", self.seed >= 0, ">= 0"),
@@ -114,8 +116,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
+        """The config a model file or checkpoint stores; an option added since it was written
+        takes the value that reproduces how it was trained (:data:`ADDED_OPTIONS`)."""
         _check_names(d)
-        return cls(**d)
+        return cls(**{**ADDED_OPTIONS, **d})
+
+
+#: Options added after model files first stored their TrainConfig, each with the value that
+#: reproduces training as it was before the option existed (not necessarily today's default).
+ADDED_OPTIONS = {"deskew": False}
 
 
 def _check_names(options: dict) -> None:

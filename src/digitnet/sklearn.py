@@ -156,6 +156,7 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             output=self.output, optimizer=self.optimizer, lr=self.lr, momentum=self.momentum,
             beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
             batch_size=self.batch_size, epochs=self.epochs, schedule=self.schedule, shift=0,
+            deskew=False,
             val_fraction=self.val_fraction, early_stopping=self.early_stopping,
             patience=self.patience, seed=self.seed)
 

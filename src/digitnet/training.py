@@ -17,6 +17,7 @@ a :class:`Callback`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import signal
 import threading
@@ -102,6 +103,7 @@ class _Run:
     fingerprint: dict
     state: RunState
     input: Input  # how examples become rows, fitted on the training split
+    val_rows: np.ndarray  # the validation examples as the input layer sees them
     steps: object = None  # the engine's step runner (see digitnet.engines)
 
 
@@ -212,6 +214,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         model_input = inputs.of(init)
     else:
         model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
+    if model_input.image_shape is not None:  # the recipe decides whether images are deskewed
+        model_input = dataclasses.replace(model_input, deskew=config.deskew)
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
@@ -227,7 +231,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                          image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
-               model_input, steps)
+               model_input, model_input.rows(val_set.x), steps)
     _describe(run)
     return run
 
@@ -265,7 +269,7 @@ def _end_epoch(run: _Run, epoch: int, steps_per_epoch: int, total_steps: int) ->
               "seconds": state.seconds,
               "lr": learning_rate(config, epoch * steps_per_epoch - 1, total_steps)}
     if len(run.val_set):
-        ev = evaluate(net, run.input.rows(run.val_set.x), run.val_set.labels)
+        ev = evaluate(net, run.val_rows, run.val_set.labels)
         record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
     state.history.append(record)
     state.epoch, state.step = epoch, 0
@@ -321,6 +325,10 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
                        n_train=len(run.train_index), n_val=len(run.val_set), test=scored)
 
 
+#: Options that only images have, with how to turn each off.
+_IMAGE_OPTIONS = {"shift": "shift=0 (--shift 0)", "deskew": "deskew=False (--no-deskew)"}
+
+
 def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,
                 config: TrainConfig) -> None:
     if len(train_index) == 0:
@@ -334,9 +342,11 @@ def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: N
         if len(part) and int(part.labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
-    if config.shift and data.input.image_shape is None:
-        raise ConfigError(f"shift augmentation moves images, and {data.name} is a table; "
-                          "train it with shift=0 (--shift 0)")
+    given = [name for name in _IMAGE_OPTIONS if getattr(config, name)]
+    if given and data.input.image_shape is None:
+        raise ConfigError(f"{' and '.join(given)} work{'s' if len(given) == 1 else ''} on images, "
+                          f"and {data.name} is a table; train it with "
+                          + ", ".join(_IMAGE_OPTIONS[name] for name in given))
 
 
 class _StopFlag:

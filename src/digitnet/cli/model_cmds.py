@@ -54,7 +54,8 @@ def evaluate_command(model, data, split, as_json):
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
               help="How many of the most likely digits to list.")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
-              help="Save the 28x28 image the network saw for each input here, as PNG.")
+              help="Save the 28x28 image the network saw for each input here, as PNG "
+                   "(deskewed, if the model deskews).")
 def predict_command(model, files, as_json, top, save_input):
     """Read the digit in each image FILE, or in every image under each FOLDER.
 
@@ -76,8 +77,8 @@ def predict_command(model, files, as_json, top, save_input):
             click.echo(f"digitnet: error: {x}", err=True)
             failed += 1
             continue
-        proba = np.atleast_2d(net.predict_proba(x))
-        rows = np.asarray(x).reshape(len(proba), -1)
+        rows = inputs.of(net).rows(x)  # what the network sees (deskewed, if it was trained so)
+        proba = np.atleast_2d(net.predict_proba(rows))
         for i, p in enumerate(proba):
             label = name if len(proba) == 1 else f"{name}[{i}]"
             digit = int(np.argmax(p))

@@ -75,7 +75,8 @@ def show_network(model, image, links, out):
     """The video's diagram of MODEL reading IMAGE: neurons lit by their activation."""
     from .. import viz
 
-    _save_picture(viz.network_figure(modelfile.load(model), one_image(image), links), out)
+    net = modelfile.load(model)
+    _save_picture(viz.network_figure(net, inputs.of(net).rows(one_image(image)), links), out)
 
 
 @show_group.command("saliency")
@@ -86,7 +87,8 @@ def show_saliency(model, image, out):
     """Which pixels of IMAGE pushed MODEL towards its answer (gradient of the answer's z)."""
     from .. import viz
 
-    _save_picture(viz.saliency_figure(modelfile.load(model), one_image(image)), out)
+    net = modelfile.load(model)
+    _save_picture(viz.saliency_figure(net, inputs.of(net).rows(one_image(image))), out)
 
 
 @show_group.command("dream")

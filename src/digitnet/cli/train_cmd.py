@@ -24,7 +24,7 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
     "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs",
-    "schedule": "schedule", "shift": "shift", "val_fraction": "val_fraction",
+    "schedule": "schedule", "shift": "shift", "deskew": "deskew", "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
 }
 
@@ -60,6 +60,9 @@ def _parse_layers(ctx, param, value):
 @click.option("--epochs", type=int, help="Passes over the training images.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
 @click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
+@click.option("--deskew/--no-deskew", default=None,
+              help="Straighten each digit's slant before the network sees it (recorded in the "
+                   "model, so predict, evaluate and the page do the same).")
 @click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
 @click.option("--val-fraction", type=float, help="Fraction held out for validation, stratified.")
 @click.option("--early-stopping/--no-early-stopping", default=None,
@@ -153,8 +156,8 @@ def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, st
     for option, value in options.items():
         field = _TRAIN_FIELDS[option]
         flag = "--" + option.replace("_", "-")
-        if option == "early_stopping" and not value:
-            flag = "--no-early-stopping"
+        if value is False:  # a --no-... switch
+            flag = "--no-" + option.replace("_", "-")
         values[field], named[field] = value, flag
     return values, named
 
