@@ -46,6 +46,8 @@ class TrainConfig:
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
     shift: int = 1  # augmentation: move each training image by up to this many pixels; 0 = off
     deskew: bool = False  # straighten each image's slant before the network sees it (inputs.py)
+    elastic_alpha: float = 0.0  # augmentation: elastic distortions' scale in pixels; 0 = off
+    elastic_sigma: float = 4.0  # ... and their smoothness (augment.py)
     val_fraction: float = 0.1
     early_stopping: bool = False
     patience: int = 5  # epochs without a better validation loss before stopping
@@ -78,6 +80,8 @@ class TrainConfig:
             ("schedule", self.schedule in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
             ("shift", 0 <= self.shift <= 4, "between 0 and 4 pixels"),
             ("deskew", isinstance(self.deskew, bool), "true or false"),
+            ("elastic_alpha", 0 <= self.elastic_alpha <= 100, "between 0 and 100 pixels"),
+            ("elastic_sigma", 0.5 <= self.elastic_sigma <= 20, "between 0.5 and 20 pixels"),
             ("val_fraction", 0 <= self.val_fraction < 1, "in [0, 1)"),
             ("patience", self.patience >= 1, ">= 1"),
             ("seed", self.seed >= 0, ">= 0"),
@@ -124,7 +128,7 @@ class TrainConfig:
 
 #: Options added after model files first stored their TrainConfig, each with the value that
 #: reproduces training as it was before the option existed (not necessarily today's default).
-ADDED_OPTIONS = {"deskew": False}
+ADDED_OPTIONS = {"deskew": False, "elastic_alpha": 0.0, "elastic_sigma": 4.0}
 
 
 def _check_names(options: dict) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checkpoint, engines, inputs, optimizers
+from . import augment, checkpoint, engines, inputs, optimizers
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_indices
@@ -103,7 +103,9 @@ class _Run:
     fingerprint: dict
     state: RunState
     input: Input  # how examples become rows, fitted on the training split
+    rows: np.ndarray  # data's examples as the input layer sees them
     val_rows: np.ndarray  # the validation examples as the input layer sees them
+    distorted: np.ndarray | None = None  # rows, this epoch's distortion of them, if distorting
     steps: object = None  # the engine's step runner (see digitnet.engines)
 
 
@@ -156,10 +158,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     with _StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch + 1
-            order, shift_ids = _epoch_plan(config, epoch, run.train_index)
-            if state.step == 0:
-                state.epoch_start_params = net.params.copy()
-                state.loss_sum, state.seconds = 0.0, 0.0
+            order, shift_ids = _start_epoch(run, epoch)
             callback.on_epoch_start(epoch, steps_per_epoch)
             started = time.perf_counter()
             while state.step < steps_per_epoch:
@@ -224,14 +223,17 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
     rows = model_input.rows(data.x)
+    # Engines read their training examples in place, so a buffer refilled each epoch works.
+    distorted = np.zeros_like(rows) if config.elastic_alpha else None
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             resumed=None if resume is None else (resume, state.engine))
-    steps = chosen.steps(net, optimizer, rows, data.labels.astype(np.intp),
+    steps = chosen.steps(net, optimizer, rows if distorted is None else distorted,
+                         data.labels.astype(np.intp),
                          batch_size=min(config.batch_size, len(train_index)),
                          image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
-               model_input, model_input.rows(val_set.x), steps)
+               model_input, rows, model_input.rows(val_set.x), distorted, steps)
     _describe(run)
     return run
 
@@ -259,6 +261,25 @@ def _epoch_plan(config: TrainConfig, epoch: int,
     order = train_index[rng.permutation(n)]
     shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
                  if config.shift else None)
+    return order, shift_ids
+
+
+def _start_epoch(run: _Run, epoch: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Set up epoch ``epoch``, also when resuming in its middle: its plan (:func:`_epoch_plan`),
+    its running sums, and with elastic distortions, its images."""
+    config, state = run.config, run.state
+    order, shift_ids = _epoch_plan(config, epoch, run.train_index)
+    if state.step == 0:
+        state.epoch_start_params = run.net.params.copy()
+        state.loss_sum, state.seconds = 0.0, 0.0
+    if run.distorted is not None:
+        # The engine reads run.distorted as its training examples: refill it for this epoch.
+        started = time.perf_counter()
+        augment.elastic_distort(run.rows, run.input.image_shape,
+                                np.random.default_rng((config.seed, 3, epoch)),
+                                config.elastic_alpha, config.elastic_sigma, out=run.distorted,
+                                index=run.train_index)
+        state.seconds += time.perf_counter() - started
     return order, shift_ids
 
 
@@ -326,7 +347,8 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
 
 
 #: Options that only images have, with how to turn each off.
-_IMAGE_OPTIONS = {"shift": "shift=0 (--shift 0)", "deskew": "deskew=False (--no-deskew)"}
+_IMAGE_OPTIONS = {"shift": "shift=0 (--shift 0)", "deskew": "deskew=False (--no-deskew)",
+                  "elastic_alpha": "elastic_alpha=0 (--elastic-alpha 0)"}
 
 
 def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,

@@ -238,3 +238,42 @@ def test_predict_with_a_network_that_does_not_take_images_says_so(run, folder, t
     assert result.stderr.splitlines() == [
         f"digitnet: error: {model}: the network takes 100 inputs, not the 784 pixels of a 28x28 "
         "image, so it cannot read pictures; use a model trained on MNIST-style images"]
+
+
+# -- a model that deskews ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deskewing_model(run, digits_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("deskew") / "d.safetensors"
+    result = run("train", "--data", digits_dir, "--epochs", "2", "--deskew", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_deskewing_model_deskews_what_it_reads(run, deskewing_model, folder, real_digit_images,
+                                                 tmp_path):
+    from digitnet.inputs import deskew
+
+    net = modelfile.load(deskewing_model)
+    assert net.metadata["input"]["deskew"] is True and net.metadata["config"]["deskew"] is True
+    root, names, _ = folder
+    result = run("predict", deskewing_model, root, "--json", "--save-input", tmp_path / "seen")
+    assert result.exit_code == 0, result.output
+    answers = {json.loads(line)["file"]: json.loads(line) for line in result.stdout.splitlines()}
+    for name in names:
+        # By hand: prepare like MNIST, deskew, then ask the network.
+        by_hand = deskew(to_mnist(root / name)[None])
+        expected = net.predict_proba(by_hand.reshape(1, 784))[0]
+        got = answers[str(root / name)]
+        assert got["digit"] == int(np.argmax(expected))
+        np.testing.assert_allclose(got["probabilities"], expected, atol=1e-6)  # printed rounded
+        with Image.open(tmp_path / "seen" / f"{name.rsplit('/', 1)[-1].split('.')[0]}.png") as seen:
+            np.testing.assert_allclose(np.asarray(seen) / 255, by_hand[0], atol=0.5 / 255 + 1e-6)
+    # uint8 arrays are deskewed as uint8, as the training images were.
+    images, _ = real_digit_images
+    np.save(tmp_path / "many.npy", images.reshape(10, 784))
+    result = run("predict", deskewing_model, tmp_path / "many.npy", "--json")
+    probabilities = [json.loads(line)["probabilities"] for line in result.stdout.splitlines()]
+    np.testing.assert_allclose(probabilities, net.predict_proba(deskew(images).reshape(10, 784)),
+                               atol=1e-6)

@@ -24,7 +24,8 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
     "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs",
-    "schedule": "schedule", "shift": "shift", "deskew": "deskew", "val_fraction": "val_fraction",
+    "schedule": "schedule", "shift": "shift", "deskew": "deskew",
+    "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma", "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
 }
 
@@ -60,6 +61,10 @@ def _parse_layers(ctx, param, value):
 @click.option("--epochs", type=int, help="Passes over the training images.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
 @click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
+@click.option("--elastic-alpha", type=float, metavar="PIXELS",
+              help="Augment: elastic distortions of this scale (Simard et al. used 34; 0 = off).")
+@click.option("--elastic-sigma", type=float, metavar="PIXELS",
+              help="Smoothness of the elastic distortions (Simard et al. used 4).")
 @click.option("--deskew/--no-deskew", default=None,
               help="Straighten each digit's slant before the network sees it (recorded in the "
                    "model, so predict, evaluate and the page do the same).")
