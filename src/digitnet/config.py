@@ -41,6 +41,7 @@ class TrainConfig:
     beta1: float = 0.9  # Adam only
     beta2: float = 0.999  # Adam only
     weight_decay: float = 0.0
+    dropout: float = 0.0  # probability of dropping each hidden neuron in training; 0 = off
     batch_size: int = 32
     epochs: int = 50
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
@@ -75,6 +76,7 @@ class TrainConfig:
             ("beta1", 0 <= self.beta1 < 1, "in [0, 1)"),
             ("beta2", 0 <= self.beta2 < 1, "in [0, 1)"),
             ("weight_decay", self.weight_decay >= 0, ">= 0"),
+            ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("epochs", self.epochs >= 1, ">= 1"),
             ("schedule", self.schedule in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
@@ -128,7 +130,7 @@ class TrainConfig:
 
 #: Options added after model files first stored their TrainConfig, each with the value that
 #: reproduces training as it was before the option existed (not necessarily today's default).
-ADDED_OPTIONS = {"deskew": False, "elastic_alpha": 0.0, "elastic_sigma": 4.0}
+ADDED_OPTIONS = {"deskew": False, "elastic_alpha": 0.0, "elastic_sigma": 4.0, "dropout": 0.0}
 
 
 def _check_names(options: dict) -> None:

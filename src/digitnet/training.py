@@ -226,11 +226,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     # Engines read their training examples in place, so a buffer refilled each epoch works.
     distorted = np.zeros_like(rows) if config.elastic_alpha else None
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
+                            features=("dropout",) if config.dropout else (),
                             resumed=None if resume is None else (resume, state.engine))
     steps = chosen.steps(net, optimizer, rows if distorted is None else distorted,
                          data.labels.astype(np.intp),
                          batch_size=min(config.batch_size, len(train_index)),
-                         image_shape=model_input.image_shape, max_shift=config.shift)
+                         image_shape=model_input.image_shape, max_shift=config.shift,
+                         dropout=config.dropout, seed=config.seed)
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
                model_input, rows, model_input.rows(val_set.x), distorted, steps)

@@ -9,7 +9,7 @@ from digitnet import inputs
 from digitnet.config import PRESETS
 from digitnet.datasets import train_val_split
 from digitnet.engines import compiled
-from digitnet.errors import TrainingInterrupted
+from digitnet.errors import ConfigError, TrainingInterrupted
 from digitnet.metrics import evaluate
 from digitnet.training import Callback, train
 
@@ -65,3 +65,20 @@ def test_a_distorted_run_resumed_mid_epoch_ends_where_an_uninterrupted_one_does(
               handle_signals=False)
     resumed = train(mnist_small, resume=str(ckpt), handle_signals=False).network
     assert resumed.params.tobytes() == straight.params.tobytes()
+
+
+def test_dropout_trains_with_the_numpy_engine_and_resumes_exactly(mnist_small, tmp_path):
+    config = QUICK.replace(epochs=3, sizes=(784, 64, 10), dropout=0.3)
+    result = train(mnist_small, config, handle_signals=False)
+    assert result.network.metadata["config"]["dropout"] == 0.3 and result.val_accuracy > 0.8
+    plain = train(mnist_small, config.replace(dropout=0.0), engine="numpy", handle_signals=False)
+    assert plain.network.params.tobytes() != result.network.params.tobytes()
+    ckpt = tmp_path / "run.ckpt"
+    with pytest.raises(TrainingInterrupted):
+        train(mnist_small, config, checkpoint=str(ckpt), callback=StopAt(2, 20),
+              handle_signals=False)
+    assert train(mnist_small, resume=str(ckpt), handle_signals=False).network.params.tobytes() \
+        == result.network.params.tobytes()
+    if compiled.available():
+        with pytest.raises(ConfigError, match="compiled engine has no dropout; use --engine numpy"):
+            train(mnist_small, config, engine="compiled", handle_signals=False)

@@ -23,7 +23,7 @@ DEFAULT_MODEL = "digitnet-model.safetensors"
 _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
-    "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs",
+    "weight_decay": "weight_decay", "dropout": "dropout", "batch_size": "batch_size", "epochs": "epochs",
     "schedule": "schedule", "shift": "shift", "deskew": "deskew",
     "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma", "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
@@ -57,6 +57,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--lr", type=float, help="Learning rate (peak, with the cosine schedule).")
 @click.option("--momentum", type=float, help="SGD momentum, 0 for plain SGD.")
 @click.option("--weight-decay", type=float, help="L2 penalty on weights.")
+@click.option("--dropout", type=float, metavar="P",
+              help="Drop each hidden neuron with probability P in training (NumPy engine).")
 @click.option("--batch-size", type=int, help="Images per gradient step.")
 @click.option("--epochs", type=int, help="Passes over the training images.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")

@@ -11,10 +11,11 @@ step. Two engines do it:
     for the narrow layers of the video's network (bench/results/speed.md), float32 only.
 
 Both give the same training to float rounding, and each is bit-reproducible on its own.
-Each engine has ``name``, ``unavailable_reason(net, optimizer)`` and ``steps(net, optimizer,
-pixels, labels, batch_size=, image_shape=, max_shift=)``, whose result has ``run(order,
-shift_ids, start, stop, lrs) -> losses``. :func:`choose` is the only place that decides which
-engine trains.
+Each engine has ``name``, ``unavailable_reason(net, optimizer, pixels, features)`` and
+``steps(net, optimizer, pixels, labels, batch_size=, image_shape=, max_shift=, dropout=,
+seed=)``, whose result has ``run(order, shift_ids, start, stop, lrs) -> losses``. Steps read
+``pixels`` in place, never a copy, so the training loop can refill it between epochs (elastic
+distortions). :func:`choose` is the only place that decides which engine trains.
 
 The forward pass, traces and predictions are not an engine's business: they run in
 :class:`digitnet.Network`, whose NumPy loop is fast enough for every use (see the README).
@@ -40,7 +41,7 @@ WIDEST_LAYER = 128
 _BY_NAME = {"numpy": NumpyEngine(), "compiled": CompiledEngine()}
 
 
-def choose(requested: str, net, optimizer, *, pixels: bool = True,
+def choose(requested: str, net, optimizer, *, pixels: bool = True, features: tuple[str, ...] = (),
            resumed: tuple[str, str | None] | None = None):
     """The engine that trains ``net`` with ``optimizer``.
 
@@ -52,6 +53,9 @@ def choose(requested: str, net, optimizer, *, pixels: bool = True,
         NumPy), "compiled" (a ConfigError saying why if it cannot run) or "numpy".
     pixels : bool
         Whether the training rows are uint8 pixels (else float32 numbers, as a table's).
+    features : tuple of str
+        Training features beyond the plain step that the run needs ("dropout"); only the
+        NumPy engine has them.
     resumed : (checkpoint path, engine it recorded), optional
         When continuing a run, "auto" means the engine that wrote the checkpoint, so that the
         run ends on the bytes of an uninterrupted one. If that engine cannot run here, a
@@ -64,7 +68,7 @@ def choose(requested: str, net, optimizer, *, pixels: bool = True,
     if resumed is not None and resumed[1] in _BY_NAME:
         path, recorded = resumed
         if requested == "auto":
-            reason = (compiled.unavailable_reason(net, optimizer, pixels)
+            reason = (compiled.unavailable_reason(net, optimizer, pixels, features)
                       if recorded == "compiled" else None)
             if reason:
                 raise ConfigError(f"{path} was trained with the compiled engine, which cannot run "
@@ -77,11 +81,11 @@ def choose(requested: str, net, optimizer, *, pixels: bool = True,
                           f"{requested} engine: the result will differ from an uninterrupted run "
                           "by float rounding", UserWarning, stacklevel=3)
     if requested == "compiled":
-        reason = compiled.unavailable_reason(net, optimizer, pixels)
+        reason = compiled.unavailable_reason(net, optimizer, pixels, features)
         if reason:
             raise ConfigError(f"--engine compiled: {reason}; use --engine numpy or auto")
         return compiled
-    if requested == "numpy" or compiled.unavailable_reason(net, optimizer, pixels) \
+    if requested == "numpy" or compiled.unavailable_reason(net, optimizer, pixels, features) \
             or max(net.sizes[1:]) > WIDEST_LAYER:
         return _BY_NAME["numpy"]
     return compiled

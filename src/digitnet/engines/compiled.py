@@ -89,9 +89,10 @@ class CompiledEngine:
     name = "compiled"
 
     def unavailable_reason(self, net: Network, optimizer: optimizers.Optimizer,
-                           pixels: bool = True) -> str | None:
+                           pixels: bool = True, features: tuple[str, ...] = ()) -> str | None:
         """Why this engine cannot train ``net`` with ``optimizer`` on rows of uint8 ``pixels``
-        (or of float numbers), or None if it can."""
+        (or of float numbers) with the training ``features`` named (such as "dropout"), or
+        None if it can."""
         if _kernel is None:
             return ("digitnet's compiled engine was not built (it needs a C compiler when "
                     "digitnet is installed)")
@@ -105,10 +106,13 @@ class CompiledEngine:
             return f"the compiled engine has no {optimizer.name!r} optimizer"
         if not pixels:
             return "the compiled engine reads uint8 pixels, and these inputs are numbers"
+        if features:
+            return f"the compiled engine has no {features[0]}"
         return None
 
     def steps(self, net: Network, optimizer: optimizers.Optimizer, pixels: np.ndarray,
               labels: np.ndarray, *, batch_size: int, image_shape=None,
-              max_shift: int = 0) -> CompiledSteps:
+              max_shift: int = 0, dropout: float = 0.0, seed: int = 0) -> CompiledSteps:
+        assert not dropout, "choose() gives dropout to the NumPy engine"
         return CompiledSteps(net, optimizer, pixels, labels, batch_size=batch_size,
                              image_shape=image_shape, max_shift=max_shift)

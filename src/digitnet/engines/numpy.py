@@ -6,7 +6,8 @@ computes exactly the same thing into buffers allocated once per training run (on
 and δ arrays sized for the largest batch, and one flat gradient buffer laid out like the
 network's parameters), using ``out=`` arguments and in-place operations.
 
-Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of them and scales it
+With dropout (Srivastava et al. 2014), each step also drops a random part of the hidden neurons
+of each example; see :class:`Workspace`. Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of them and scales it
 to floats in [0, 1] into the input buffer, optionally shifted (:mod:`digitnet.augment`). The
 training images are never copied whole.
 
@@ -41,10 +42,12 @@ class Workspace:
         The images' shape, needed for shift augmentation.
     max_shift : int
         Largest shift, in pixels, :meth:`load_batch` will be asked for (0: none).
+    dropout : float
+        Probability of dropping each hidden neuron in each example of a batch (0: none).
     """
 
     def __init__(self, net: Network, batch_size: int, image_shape: tuple[int, int] | None = None,
-                 max_shift: int = 0):
+                 max_shift: int = 0, dropout: float = 0.0):
         self.net = net
         self.batch_size = batch_size
         dtype = net.dtype
@@ -53,6 +56,14 @@ class Workspace:
         self.zs = [np.empty((batch_size, n), dtype) for n in net.sizes[1:]]
         self.activations = [self.x] + [np.empty((batch_size, n), dtype) for n in net.sizes[1:]]
         self.deltas = [np.empty((batch_size, n), dtype) for n in net.sizes[1:]]
+        self.dropout = dropout
+        # With dropout, layer l's input is its kept activations, kept[l - 1] · a(l-1): each
+        # hidden neuron is 0 with probability p, else scaled by 1 / (1 - p) (inverted dropout, so
+        # the expected input is unchanged and nothing is rescaled at prediction time).
+        hidden = net.sizes[1:-1] if dropout else ()
+        self.keep = [np.empty((batch_size, n), dtype) for n in hidden]
+        self.inputs = [self.x] + ([np.empty((batch_size, n), dtype) for n in hidden]
+                                  if dropout else self.activations[1:-1])
         self.grads = np.zeros(net.parameter_count, dtype)
         self.grad_w, self.grad_b = net.unflatten(self.grads)
         self._scale = dtype.type(1 / 255)
@@ -97,30 +108,40 @@ class Workspace:
             raw = np.take(self._pixels[:b], gather, out=self._shifted[:b])
         return np.multiply(raw, self._scale, out=self.x[:b])
 
-    def gradient(self, b: int, labels: np.ndarray) -> float:
+    def gradient(self, b: int, labels: np.ndarray, rng: np.random.Generator | None = None) -> float:
         """Backpropagate the first ``b`` rows of the input buffer with their ``labels``.
 
         Fills :attr:`grads` (laid out like ``net.params``) with the gradient of the batch-mean
         cost and returns that cost: the mathematics of :meth:`Network.backprop`, in place.
+        With dropout, ``rng`` draws which hidden neurons each example drops (kept in
+        :attr:`keep`), and the gradient is that of the network with those neurons dropped.
         """
         net = self.net
         last = len(net.weights) - 1
         zs = [z[:b] for z in self.zs]
         acts = [a[:b] for a in self.activations]
+        ins = [a[:b] for a in self.inputs]  # each layer's input: acts, or the kept part of them
         deltas = [d[:b] for d in self.deltas]
 
         for l, (w, bias) in enumerate(zip(net.weights, net.biases)):
-            np.matmul(acts[l], w.T, out=zs[l])
+            np.matmul(ins[l], w.T, out=zs[l])
             zs[l] += bias
             sigma = net.output_function if l == last else net.activation
             sigma.forward(zs[l], out=acts[l + 1])
+            if self.dropout and l < last:
+                keep = self.keep[l][:b]
+                np.greater_equal(rng.random(keep.shape, dtype=keep.dtype), self.dropout, out=keep)
+                keep *= 1 / (1 - self.dropout)
+                np.multiply(acts[l + 1], keep, out=ins[l + 1])
 
         net.output_function.delta(zs[last], acts[last + 1], labels, out=deltas[last])
         for l in range(last, -1, -1):
-            np.matmul(deltas[l].T, acts[l], out=self.grad_w[l])
+            np.matmul(deltas[l].T, ins[l], out=self.grad_w[l])
             np.sum(deltas[l], axis=0, out=self.grad_b[l])
             if l > 0:
                 np.matmul(deltas[l], net.weights[l], out=deltas[l - 1])
+                if self.dropout:  # a dropped neuron passes no error back; a kept one, scaled
+                    deltas[l - 1] *= self.keep[l - 1][:b]
                 net.activation.backward(deltas[l - 1], zs[l - 1], acts[l])
         return net.output_function.loss(zs[last], acts[last + 1], labels)
 
@@ -137,15 +158,20 @@ class NumpySteps:
     pixels : ndarray, shape (n, sizes[0])
         The training rows (uint8 pixels or numbers), never copied.
     labels : ndarray of int, shape (n,)
+    seed : int
+        With dropout, the masks of the step that the optimiser counts as step k are drawn from
+        ``np.random.default_rng((seed, 4, k))``, so a resumed run drops what an uninterrupted
+        one would.
     """
 
     name = "numpy"
 
     def __init__(self, ws: Workspace, optimizer: Optimizer, pixels: np.ndarray,
-                 labels: np.ndarray):
+                 labels: np.ndarray, seed: int = 0):
         if pixels.dtype != np.uint8:
             pixels = pixels.astype(ws.net.dtype, copy=False)
         self.ws, self.optimizer, self.pixels, self.labels = ws, optimizer, pixels, labels
+        self.seed = seed
 
     def run(self, order: np.ndarray, shift_ids: np.ndarray | None, start: int, stop: int,
             lrs) -> list[float]:
@@ -162,7 +188,8 @@ class NumpySteps:
             where = slice(step * batch, (step + 1) * batch)
             index = order[where]
             ws.load_batch(self.pixels, index, None if shift_ids is None else shift_ids[where])
-            loss = ws.gradient(len(index), self.labels[index])
+            rng = np.random.default_rng((self.seed, 4, self.optimizer.steps)) if ws.dropout else None
+            loss = ws.gradient(len(index), self.labels[index], rng)
             losses.append(loss)
             if not math.isfinite(loss):
                 break
@@ -175,12 +202,12 @@ class NumpyEngine:
 
     name = "numpy"
 
-    def unavailable_reason(self, net: Network, optimizer: Optimizer,
-                           pixels: bool = True) -> str | None:
+    def unavailable_reason(self, net: Network, optimizer: Optimizer, pixels: bool = True,
+                           features: tuple[str, ...] = ()) -> str | None:
         return None
 
     def steps(self, net: Network, optimizer: Optimizer, pixels: np.ndarray, labels: np.ndarray,
               *, batch_size: int, image_shape: tuple[int, int] | None = None,
-              max_shift: int = 0) -> NumpySteps:
-        ws = Workspace(net, batch_size, image_shape, max_shift)
-        return NumpySteps(ws, optimizer, pixels, labels)
+              max_shift: int = 0, dropout: float = 0.0, seed: int = 0) -> NumpySteps:
+        ws = Workspace(net, batch_size, image_shape, max_shift, dropout)
+        return NumpySteps(ws, optimizer, pixels, labels, seed)
