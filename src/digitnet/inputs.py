@@ -98,7 +98,10 @@ class Images(Input):
         return x.reshape(len(x), self.n_inputs)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "shape": list(self.shape), "deskew": self.deskew}
+        record = {"kind": self.kind, "shape": list(self.shape)}
+        if self.deskew:  # (absent, as in records from before digitnet could deskew: no)
+            record["deskew"] = True
+        return record
 
 
 @dataclass(frozen=True)

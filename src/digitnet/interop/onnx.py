@@ -8,7 +8,8 @@ graph takes ``input``, float32 of shape (batch, sizes[0]), and returns ``probabi
 (batch, sizes[-1]): ``Network.predict_proba``.
 
 What ``input`` holds: for an image model, the pixels row by row as brightness in [0, 1] (0 the
-background, 1 the ink, MNIST's convention); for a table model, the **raw** feature values. The
+background, 1 the ink, MNIST's convention), deskewed first (:func:`digitnet.inputs.deskew`) when
+the model's input record says ``"deskew": true``; for a table model, the **raw** feature values. The
 standardisation digitnet fitted on the training split goes into the graph as ``Sub`` (the
 means) and ``Div`` (the standard deviations) before the first layer, so the file is a complete
 model that any ONNX runtime can run on the table's own numbers. ``metadata_props`` hold
