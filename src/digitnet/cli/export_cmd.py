@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import modelfile
+from .. import inputs, modelfile
 from ..errors import ConfigError
 from ..interop.export import FORMATS, export
 from ..interop.torch import python_lines
@@ -26,7 +26,8 @@ def export_command(model, format_, out):
     """Write MODEL (a digitnet model or an .onnx file) for other tools.
 
     \b
-    ONNX: input "input" (batch, n) float32: pixels as brightness 0..1, or a table's raw
+    ONNX: input "input" (batch, n) float32: pixels as brightness 0..1 (deskewed first when the
+    model deskews), or a table's raw
     columns (its standardisation is in the graph); output "probabilities"; class names and
     the input record in the metadata.
     PyTorch: load it into the nn.Sequential printed after export.
@@ -37,6 +38,9 @@ def export_command(model, format_, out):
         raise ConfigError(f"--out {out} is MODEL itself; give another file name")
     path = export(net, out, format_)
     click.echo(f"Saved {path}")
+    if getattr(inputs.of(net), "deskew", False):
+        click.echo("The model reads deskewed digits: deskew each image first "
+                   "(digitnet.inputs.deskew), as digitnet does")
     if format_ == "torch":
         click.echo("Load it with:\n"
                    "  from safetensors.torch import load_file; from torch import nn\n"

@@ -41,7 +41,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from .. import __version__, modelfile
+from .. import __version__, inputs, modelfile
 from ..network import Network
 from ..config import PRESETS
 from . import schemas, views
@@ -198,10 +198,12 @@ _PREDICT_BODY = {
 async def predict(request: Request):
     """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
     ink = 1) or an image file as the multipart field ``file``. The input is centred and
-    scaled the way MNIST's digits were, then the network runs on it layer by layer."""
+    scaled the way MNIST's digits were (and deskewed, for a model trained on deskewed digits),
+    then the network runs on it layer by layer."""
     x = await read_input(request)
     served = _served(request)
     net, version = served.current
+    x = inputs.of(net).rows(x)[0]  # as this network reads it: deskewed, if its record says so
     answer = views.describe_prediction(net, x)
     answer["input_id"] = served.remember(x)
     answer["model_version"] = version
