@@ -27,26 +27,27 @@ class TrainConfig:
     """How to train: architecture, optimiser, schedule, data handling and seed.
 
     The defaults are the recipe chosen for the video's 784-16-16-10 shape by validation
-    accuracy on held-out MNIST training digits (the README says how): ReLU hidden layers,
-    softmax with cross-entropy, Adam at 0.003 with a cosine schedule, batches of 32, 50
-    epochs, every training image shifted by up to one pixel.
+    accuracy on held-out MNIST training digits, over several seeds (the README says how):
+    deskewed digits, leaky ReLU hidden layers, softmax with cross-entropy, Adam at 0.0025 with
+    a cosine schedule and weight decay 3e-4, batches of 32, 150 epochs, every training image
+    shifted by up to one pixel.
     """
 
     sizes: tuple[int, ...] = (784, 16, 16, 10)
-    activation: str = "relu"
+    activation: str = "leaky_relu"
     output: str = "softmax"
     optimizer: str = "adam"
-    lr: float = 0.003
+    lr: float = 0.0025
     momentum: float = 0.0  # SGD only
     beta1: float = 0.9  # Adam only
     beta2: float = 0.999  # Adam only
-    weight_decay: float = 0.0
+    weight_decay: float = 3e-4
     dropout: float = 0.0  # probability of dropping each hidden neuron in training; 0 = off
     batch_size: int = 32
-    epochs: int = 50
+    epochs: int = 150
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
     shift: int = 1  # augmentation: move each training image by up to this many pixels; 0 = off
-    deskew: bool = False  # straighten each image's slant before the network sees it (inputs.py)
+    deskew: bool = True  # straighten each image's slant before the network sees it (inputs.py)
     elastic_alpha: float = 0.0  # augmentation: elastic distortions' scale in pixels; 0 = off
     elastic_sigma: float = 4.0  # ... and their smoothness (augment.py)
     val_fraction: float = 0.1
@@ -142,10 +143,11 @@ def _check_names(options: dict) -> None:
 
 
 #: Named recipes. "default" is TrainConfig(); "video" keeps the video's sigmoid hidden layers
-#: with the best recipe found for them.
+#: with the best recipe found for them (SGD with momentum beats Adam there).
 PRESETS: dict[str, TrainConfig] = {
     "default": TrainConfig(),
-    "video": TrainConfig(activation="sigmoid", optimizer="sgd", momentum=0.9, lr=0.05, epochs=60),
+    "video": TrainConfig(activation="sigmoid", optimizer="sgd", momentum=0.9, lr=0.023,
+                         weight_decay=1e-5),
 }
 
 

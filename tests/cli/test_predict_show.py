@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import Network, modelfile
+from digitnet import Network, inputs, modelfile
 from digitnet.preprocess import to_mnist
 
 
@@ -104,7 +104,10 @@ def test_save_input_writes_what_the_network_saw(run, small_model, folder, tmp_pa
     with Image.open(out / "1.png") as seen:
         assert seen.size == (28, 28) and seen.mode == "L"
         pixels = np.asarray(seen) / 255
-    np.testing.assert_allclose(pixels, to_mnist(root / "a" / "1.jpg"), atol=1 / 255 + 1e-6)
+    # what the network saw: the file prepared like MNIST, then as the model's input record says
+    # (the default recipe deskews)
+    seen_by_net = inputs.of(modelfile.load(small_model)).rows(to_mnist(root / "a" / "1.jpg"))
+    np.testing.assert_allclose(pixels, seen_by_net.reshape(28, 28), atol=1 / 255 + 1e-6)
 
 
 def test_save_input_keeps_same_named_files_apart(run, small_model, tmp_path, real_digit_images):

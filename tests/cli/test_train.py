@@ -125,9 +125,10 @@ def test_resume_accepts_the_options_of_the_run_repeated(run, interrupted, train_
      "was trained with 0, the command gives 1; drop --epochs and --seed or start a new run"),
     (["--preset", "default"],  # the preset's fields, but for the ones given beside it
      "activation (from --preset default): the checkpoint was trained with sigmoid, the command "
-     "gives relu; optimizer (from --preset default): the checkpoint was trained with sgd, the "
-     "command gives adam; momentum (from --preset default): the checkpoint was trained with "
-     "0.9, the command gives 0.0; drop --preset or start a new run"),
+     "gives leaky_relu; optimizer (from --preset default): the checkpoint was trained with sgd, "
+     "the command gives adam; momentum (from --preset default): the checkpoint was trained with "
+     "0.9, the command gives 0.0; weight_decay (from --preset default): the checkpoint was "
+     "trained with 1e-05, the command gives 0.0003; drop --preset or start a new run"),
 ], ids=["lr", "layers", "flag", "two", "preset"])
 def test_resume_refuses_a_changed_option_naming_both_values(run, interrupted, train_only_dir,
                                                             tmp_path, changed, message):
@@ -147,9 +148,9 @@ def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         "Error: lr (from --preset video): the checkpoint was trained with 0.1, the command gives "
-        "0.05; batch_size (from --preset video): the checkpoint was trained with 64, the command "
+        "0.023; batch_size (from --preset video): the checkpoint was trained with 64, the command "
         "gives 32; epochs (from --preset video): the checkpoint was trained with 3, the command "
-        "gives 60; drop --preset or start a new run")
+        "gives 150; drop --preset or start a new run")
 
 
 def test_resume_of_a_missing_checkpoint_names_it(run, train_only_dir, tmp_path, one_line):

@@ -119,8 +119,8 @@ def test_a_hidden_neuron_opens_its_panel(open_page, artifacts, server_url):
     assert page.inner_text("#neuron-a") == f"{a:.3f}".replace("-", "−")
     assert page.inner_text("#neuron-bias") == f"{neuron['bias']:.3f}".replace("-", "−")
     formula = page.inner_text("#neuron-formula")
-    assert formula.startswith("a = ReLU(w · a")
-    assert f"ReLU({z:.3f})".replace("-", "−") in formula and "776 smaller terms" in formula
+    assert formula.startswith("a = leaky ReLU(w · a")  # the default recipe's activation
+    assert f"leaky ReLU({z:.3f})".replace("-", "−") in formula and "776 smaller terms" in formula
     assert canvas_ink(page, "#neuron-image") > 10  # its weight image is drawn
     assert "784 weights, one per pixel" in page.inner_text("#neuron-image-caption")
     page.screenshot(path=artifacts / "desktop-neuron.png")

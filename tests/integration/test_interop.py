@@ -53,10 +53,12 @@ def test_onnx_export_matches_predict_proba_on_10000_real_digits(small_model, mni
                                       str(out)])
     assert result.exit_code == 0, result.output
     net = modelfile.load(small_model)
-    x = mnist.x[:10_000]
+    # The default recipe deskews: the graph takes the digits as the network sees them.
+    assert inputs.of(net).deskew and "deskewed digits" in result.output
+    x = inputs.of(net).rows(mnist.x[:10_000])
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     theirs = session.run(["probabilities"], {"input": pixels(x)})[0]
-    ours = net.predict_proba(inputs.of(net).rows(x))
+    ours = net.predict_proba(x)
     assert theirs.shape == (10_000, 10)
     difference = np.abs(theirs - ours)
     assert (difference <= 2 * bound(net, x)).all()
@@ -73,11 +75,11 @@ def test_torch_export_loads_into_the_module_and_gives_the_same_outputs(small_mod
     net = modelfile.load(small_model)
     # The lines the command prints (and the README shows), run as a user would paste them.
     lines = result.output.split("Load it with:\n")[1]
-    assert "nn.Sequential(nn.Linear(784, 16), nn.ReLU()" in lines
+    assert "nn.Sequential(nn.Linear(784, 16), nn.LeakyReLU(" in lines  # the default recipe's
     namespace = {}
     exec(textwrap.dedent(lines), namespace)
     module = namespace["model"]
-    x = mnist.x[:2000]
+    x = inputs.of(net).rows(mnist.x[:2000])  # deskewed, as the network reads them
     with torch.no_grad():
         theirs = module(torch.from_numpy(pixels(x))).numpy()
     np.testing.assert_array_less(np.abs(theirs - net.predict_proba(x)), 2 * bound(net, x) + 1e-30)

@@ -52,8 +52,8 @@ def test_unknown_options_name_the_valid_ones():
 
 def test_differences_compare_values_as_the_config_holds_them():
     c = PRESETS["video"]
-    assert c.differences({"sizes": [784, 16, 16, 10], "lr": 0.05, "epochs": 60}) == []
-    assert c.differences({"lr": 0.1, "seed": 0}) == [("lr", 0.05, 0.1)]
+    assert c.differences({"sizes": [784, 16, 16, 10], "lr": 0.023, "epochs": 150}) == []
+    assert c.differences({"lr": 0.1, "seed": 0}) == [("lr", 0.023, 0.1)]
     assert TrainConfig(lr=1.0).differences({"lr": 1}) == []
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from api_helpers import grid, page_body, png, post_raw
+from digitnet import inputs
+from digitnet.inputs import deskew
 from digitnet.preprocess import to_mnist
 
 
@@ -29,7 +31,12 @@ def test_predict_answer_is_the_networks_own_computation(client, held_out, web_ne
     image = held_out[0][7]
     body = client.post("/api/predict", json={"pixels": grid(image)}).json()
 
-    x = to_mnist(np.round(image / 255.0, 3).astype(np.float32), name="the drawing")
+    prepared = to_mnist(np.round(image / 255.0, 3).astype(np.float32), name="the drawing")
+    # The default recipe deskews, so the network (and the page's "what the network sees") gets
+    # the prepared drawing deskewed: its input record's rows, as everywhere else.
+    assert inputs.of(web_net).deskew
+    x = deskew(prepared[None])[0]
+    assert np.abs(x - prepared).max() > 0.1  # (this digit does slant)
     trace = web_net.trace(x.reshape(1, -1))
     proba = web_net.predict_proba(x.reshape(1, -1))[0]
     assert body["digit"] == int(np.argmax(proba))
@@ -85,7 +92,8 @@ def test_model_describes_the_served_network(client, web_net):
         assert (layer["n_out"], layer["n_in"]) == w.shape
         np.testing.assert_allclose(layer["weights"], w, atol=1e-5)
         np.testing.assert_allclose(layer["biases"], b, atol=1e-5)
-    assert [layer["activation"] for layer in m["layers"]] == ["relu", "relu", "softmax"]
+    hidden = web_net.activation.name  # the default recipe's
+    assert [layer["activation"] for layer in m["layers"]] == [hidden, hidden, "softmax"]
     assert len(m["metadata"]["history"]) == 4
     assert m["metadata"]["config"]["epochs"] == 4
 
