@@ -122,21 +122,22 @@ def warp(images: np.ndarray, fields: np.ndarray) -> np.ndarray:
     ndarray of float32, shape (n, h, w)
     """
     n, h, w = images.shape
-    padded = np.zeros((n, h + 2, w + 2), np.float32)  # one ring of zeros: "beyond the edge"
-    padded[:, 1:-1, 1:-1] = images
-    rows = np.arange(h, dtype=np.float32)[:, None] + fields[:, 0] + 1  # in padded coordinates
-    cols = np.arange(w, dtype=np.float32)[None, :] + fields[:, 1] + 1
+    wide = w + 4
+    padded = np.zeros((n, h + 4, wide), np.float32)  # two rings of zeros: "beyond the edge"
+    padded[:, 2:-2, 2:-2] = images
+    rows = np.arange(h, dtype=np.float32)[:, None] + fields[:, 0]
+    cols = np.arange(w, dtype=np.float32)[None, :] + fields[:, 1]
     top, left = np.floor(rows), np.floor(cols)
     ty, tx = rows - top, cols - left
-    top, left = top.astype(np.intp), left.astype(np.intp)
-    base = (np.arange(n) * (h + 2) * (w + 2))[:, None, None]
+    # The top-left of the four pixels around each position, clipped into the rings: one that
+    # lies two or more pixels beyond an edge reads zeros, and so do its neighbours there.
+    top = np.clip(top, -2, h).astype(np.intp)
+    left = np.clip(left, -2, w).astype(np.intp)
+    corner = (np.arange(n) * (h + 4) * wide + 2 * wide + 2)[:, None, None] + top * wide + left
     flat = padded.reshape(-1)
-
-    def at(r, c):  # any position off the padded image reads the zero ring
-        return flat[base + np.clip(r, 0, h + 1) * (w + 2) + np.clip(c, 0, w + 1)]
-
-    return ((1 - ty) * ((1 - tx) * at(top, left) + tx * at(top, left + 1))
-            + ty * ((1 - tx) * at(top + 1, left) + tx * at(top + 1, left + 1)))
+    upper = flat[corner] * (1 - tx) + flat[corner + 1] * tx
+    lower = flat[corner + wide] * (1 - tx) + flat[corner + wide + 1] * tx
+    return upper * (1 - ty) + lower * ty
 
 
 def elastic_distort(pixels: np.ndarray, image_shape: tuple[int, int], rng: np.random.Generator,
