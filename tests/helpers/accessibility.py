@@ -1,0 +1,13 @@
+"""axe-core's verdict on a page, for the browser tests."""
+
+from __future__ import annotations
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    """Every accessibility rule axe-core finds broken on the page as it is now, one line each."""
+    page.evaluate(axe_source)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:3])
+            for v in result["violations"]]
