@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 =====================  ======================================================================
 ``group.py``           the ``digitnet`` group: errors mapped to one line and an exit code; main
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
+``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix fields)
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
@@ -21,7 +22,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 # Importing the command modules registers their commands with the group.
-from . import export_cmd, model_cmds, serve_cmd, show_cmds, train_cmd  # noqa: F401
+from . import export_cmd, model_cmds, serve_cmd, show_cmds, train_cmd, tune_cmd  # noqa: F401
 from .group import cli, main
 
 __all__ = ["cli", "main"]

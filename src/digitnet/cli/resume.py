@@ -19,8 +19,8 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
     """Raise click.UsageError naming each option of ``given`` that the checkpoint has otherwise.
 
     ``given`` maps TrainConfig fields to the command's values, ``named`` each field to the
-    option that gave it ("--lr", "--no-early-stopping", or "--preset video" for the fields a
-    preset sets). Nothing to compare (no options given) reads no checkpoint.
+    option that gave it ("--lr", "--no-early-stopping", or "--preset video" and "--config FILE"
+    for the fields a preset or a file sets). Nothing to compare (no options given) reads no checkpoint.
     """
     if not given:
         return
@@ -30,8 +30,8 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
     clauses, drop = [], []
     for field, saved, value in differences:
         option = named[field]
-        if option.startswith("--preset "):
-            label, flag = f"{field} (from {option})", "--preset"
+        if option.startswith(("--preset ", "--config ")):
+            label, flag = f"{field} (from {option})", option.split()[0]
         else:
             label, flag = option, option
         clauses.append(f"{label}: the checkpoint was trained with {_shown(field, saved)}, "

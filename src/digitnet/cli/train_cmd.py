@@ -7,11 +7,12 @@ import dataclasses
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
 from .. import datasets, modelfile
-from ..errors import DigitnetError, DivergenceError
+from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig
 from ..training import Callback, train
 from .group import cli
@@ -46,6 +47,9 @@ def _parse_layers(ctx, param, value):
               help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist.")
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
               help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A JSON file of training options over the preset (digitnet tune --out writes "
+                   "one); the options given here override it.")
 @click.option("--layers", callback=_parse_layers, metavar="SIZES",
               help="Layer sizes, input first  [default: 784,16,16,10].")
 @click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
@@ -78,7 +82,8 @@ def _parse_layers(ctx, param, value):
                    "(auto: compiled when it was built; with --resume, the engine the run "
                    "started with).")
 @click.pass_context
-def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
+def train_command(ctx, data, preset, config_file, checkpoint, resume, out, as_json, engine,
+                  **options):
     """Train a network on MNIST (or any MNIST-format data) and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
@@ -88,10 +93,11 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
     given = {k: v for k, v in options.items() if v is not None}
     if resume is not None:
         explicit = ctx.get_parameter_source("preset") == click.core.ParameterSource.COMMANDLINE
-        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None))
+        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None,
+                                                      config_file))
         config = None
     else:
-        config = PRESETS[preset].replace(**{_TRAIN_FIELDS[k]: v for k, v in given.items()})
+        config = recipe(preset, config_file, given)
 
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", progress=interactive)
@@ -138,18 +144,76 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
     click.echo(f"Saved the model to {path}")
 
 
-def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, str]]:
+def recipe(preset: str, config_file: str | None, options: dict) -> TrainConfig:
+    """The recipe a command gives: the preset, the --config file's fields over it, and the
+    training options on the command line (CLI names, None left out) over both."""
+    return (PRESETS[preset].replace(**read_config_file(config_file))
+            .replace(**training_fields(options)))
+
+
+def training_fields(options: dict) -> dict:
+    """TrainConfig field -> value for the training options given (CLI names, None left out)."""
+    return {_TRAIN_FIELDS[k]: v for k, v in options.items() if v is not None}
+
+
+def recipe_params() -> list[click.Parameter]:
+    """``digitnet train``'s options that say what to train on and how (not where to save):
+    other commands that train (``digitnet tune``) take them as they are."""
+    shared = {"data", "preset", "config_file", "engine", *_TRAIN_FIELDS}
+    return [p for p in train_command.params if p.name in shared]
+
+
+def read_config_file(path: str | None) -> dict:
+    """The training options in a JSON file of TrainConfig fields (``{}`` for no file)."""
+    if path is None:
+        return {}
+    try:
+        fields = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the training options ({e.strerror or e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not a JSON file of training options ({e})") from None
+    if not isinstance(fields, dict):
+        raise ConfigError(f"{path}: expected a JSON object of training options such as "
+                          f'{{"lr": 0.01}}, got {type(fields).__name__}')
+    defaults = TrainConfig()
+    for name, value in fields.items():
+        if name not in TrainConfig.fields():
+            raise ConfigError(f"{path}: unknown training option {name!r}; the options are "
+                              f"{', '.join(TrainConfig.fields())}")
+        want = type(getattr(defaults, name))
+        if want is tuple:
+            ok = isinstance(value, list) and all(type(v) is int for v in value)
+        elif want is float:
+            ok = type(value) in (int, float)
+        else:
+            ok = type(value) is want
+        if not ok:
+            kind = "a list of whole numbers" if want is tuple else want.__name__
+            raise ConfigError(f"{path}: {name} must be {kind}, got {json.dumps(value)}")
+    try:
+        defaults.replace(**fields)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return fields
+
+
+def _given_fields(options: dict, preset: str | None,
+                  config_file: str | None = None) -> tuple[dict, dict[str, str]]:
     """The TrainConfig fields a command gives, and for each the option that gave it.
 
     ``options`` are the training options on the command line (CLI names, None left out);
-    ``preset``, when named on the command line, gives every field of that recipe, and the
-    options given beside it override it as they do when a run starts.
+    ``preset``, when named on the command line, gives every field of that recipe, the
+    ``--config`` file its fields over it, and the options given beside them override both as
+    they do when a run starts.
     """
     values, named = {}, {}
     if preset is not None:
         for field in dataclasses.fields(TrainConfig):
             values[field.name] = getattr(PRESETS[preset], field.name)
             named[field.name] = f"--preset {preset}"
+    for field, value in read_config_file(config_file).items():
+        values[field], named[field] = value, f"--config {config_file}"
     for option, value in options.items():
         field = _TRAIN_FIELDS[option]
         flag = "--" + option.replace("_", "-")
