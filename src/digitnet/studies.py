@@ -73,12 +73,13 @@ def without_password(url: str) -> str:
         return url  # not a URL at all: open_storage says what is wrong with it
 
 
-def open_storage(where: str | Path):
+def open_storage(where: str | Path, *, create: bool = True):
     """The Optuna storage of a study database (a SQLite file path or URL, or PostgreSQL's URL).
 
     Trials send a heartbeat; one silent for :data:`GRACE_SECONDS` (its process killed, its
     machine gone) is marked failed by the next process that starts a trial, and queued again
-    with the same parameters, so no trial is lost.
+    with the same parameters, so no trial is lost. ``create=False`` refuses a SQLite file that
+    does not exist yet (for commands that only read a study).
 
     Raises
     ------
@@ -100,7 +101,7 @@ def open_storage(where: str | Path):
     kind = parsed.get_backend_name()
     if kind == "sqlite":
         connect = {"timeout": 120}  # several processes write one file: wait for the lock
-        _prepare_sqlite_file(parsed.database, shown)
+        _prepare_sqlite_file(parsed.database, shown, create)
     elif kind == "postgresql":
         connect = {"connect_timeout": 10}
         try:
@@ -124,13 +125,16 @@ def open_storage(where: str | Path):
                           f"({reason[0] if reason else type(e).__name__})") from None
 
 
-def _prepare_sqlite_file(database: str | None, shown: str) -> None:
+def _prepare_sqlite_file(database: str | None, shown: str, create: bool) -> None:
     """Check the SQLite file's folder, and let readers read while a writer writes (WAL)."""
     import sqlite3
 
     if not database or database == ":memory:":
         raise ConfigError(f"{shown}: a study must live in a file that every process can open; "
                           "give sqlite:///PATH or a file name such as tune.db")
+    if not create and not Path(database).is_file():
+        raise ConfigError(f"{database}: no such study database; digitnet tune makes one (tune.db "
+                          "beside its --out)")
     if not Path(database).parent.is_dir():
         raise ConfigError(f"{database}: folder {Path(database).parent} does not exist; create it "
                           "first")

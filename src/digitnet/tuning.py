@@ -21,7 +21,8 @@ repeats a search exactly, and processes running side by side draw different reci
 ``jobs`` worker processes run trials side by side, each on one thread. The study lives in a
 database (:mod:`digitnet.studies`) that any number of processes, on any number of machines, can
 share: each starts a trial only while fewer than ``trials`` trials are finished (complete or
-pruned), running or waiting, so together they run ``trials`` trials. Ctrl-C (or SIGTERM, or
+pruned), running or waiting, so together they run ``trials`` trials, and each returns once
+all of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM, or
 ``should_stop``) stops every worker at its next progress report; an interrupted trial is marked
 failed ("interrupted" in its user attributes) and queued again with the same parameters, so the
 next run continues the study and trains it first.
@@ -32,8 +33,11 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import signal
+import socket
 import time
+import warnings
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -214,14 +218,25 @@ def _start_worker(stop) -> None:
 
 
 def _work(search: Search, storage: str, study_name: str, deadline: float | None) -> None:
-    """Run trials until the study has enough, time is up or the worker is stopped."""
+    """Run trials until the study has enough finished ones, time is up or the worker is stopped.
+
+    While the last trials run elsewhere, wait for them rather than return: one of them may
+    stop (its process interrupted or its machine gone) and be queued again for us to run.
+    """
     optuna = studies.require_optuna()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.load_study(study_name=study_name, storage=studies.open_storage(storage),
                               pruner=_pruner(search.pruner))
     while not _STOP.is_set() and (deadline is None or time.time() < deadline):
-        if _counted(study) >= search.trials:
-            break
+        states = [t.state.name for t in study.get_trials(deepcopy=False)]
+        if sum(s in ("COMPLETE", "PRUNED") for s in states) >= search.trials:
+            return
+        if sum(s in _COUNTED for s in states) >= search.trials:
+            _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
+            with warnings.catch_warnings():  # Optuna marks this experimental
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)  # and queues them again
+            continue
         trial_run = _TrialRun(search)
         study.optimize(trial_run.objective, n_trials=1, catch=(_Stopped,))
         if trial_run.interrupted is not None:
@@ -229,9 +244,10 @@ def _work(search: Search, storage: str, study_name: str, deadline: float | None)
             study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
 
 
-def _counted(study, before: int | None = None) -> int:
-    trials = study.get_trials(deepcopy=False)
-    return sum(t.state.name in _COUNTED and (before is None or t.number < before) for t in trials)
+def _counted(study, before: int) -> int:
+    """How many trials numbered below ``before`` count towards the target."""
+    return sum(t.state.name in _COUNTED and t.number < before
+               for t in study.get_trials(deepcopy=False))
 
 
 def _pruner(name: str):
@@ -261,6 +277,7 @@ class _TrialRun:
         trial.study.sampler = make_sampler(search.base.seed, trial.number)
         config = search.space.sample(trial, search.base)
         trial.set_user_attr("config", config.to_dict())
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         reporter = _Reporter(trial)
         try:
             result = train(search.data, config, callback=reporter, handle_signals=False,

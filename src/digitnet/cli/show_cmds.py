@@ -49,6 +49,7 @@ def show_group():
       digitnet show confusion MODEL --data D   which digits it takes for which
       digitnet show mistakes MODEL --data D    its most confident wrong answers
       digitnet show history MODEL              loss and accuracy per epoch
+      digitnet show search tune.db             how a digitnet tune search went
     """
 
 
@@ -143,3 +144,19 @@ def show_history(model, out):
         raise ModelFileError(f"{model}: has no training history to draw; it was saved without "
                              "one (models trained by digitnet train have it)")
     _save_picture(viz.history_figure(history, title=Path(model).name), out)
+
+
+@show_group.command("search")
+@click.argument("storage", metavar="STUDY_DB")
+@click.option("--study", "study_name", metavar="NAME",
+              help="The study to draw (needed when the database holds several).")
+@_out_option("search")
+def show_search(storage, study_name, out):
+    """How a digitnet tune search went: each trial's validation accuracy with the best so far,
+    and each parameter's importance. STUDY_DB is its SQLite file or database URL."""
+    from .. import searchviz, studies
+
+    study = studies.load_study(studies.open_storage(storage, create=False), study_name)
+    title = f"digitnet tune: study {study.study_name!r}"
+    _save_picture(searchviz.search_figure(studies.records(study), studies.importances(study),
+                                          title), out)

@@ -78,20 +78,20 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if not best:
         raise ConfigError(f"no trial of study {study_name!r} finished; every one was pruned or "
                           "failed: widen the search space or give more epochs")
-    _best_table(best, train_set.name)
+    _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
                f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
                + ("" if data == "mnist" else f" --data {data}"))
 
 
-def _best_table(best: list[studies.TrialRecord], data_name: str) -> None:
+def _best_table(best: list[studies.TrialRecord]) -> None:
     """The best trials, best first: score, epochs, time and the parameters they drew."""
     from rich.console import Console
     from rich.table import Table
 
     names = list(dict.fromkeys(name for r in best for name in r.params))
-    table = Table(title=f"The best {len(best)} trials (validation accuracy on {data_name})")
+    table = Table(title=f"The best {len(best)} trials")
     for column in ("trial", "val accuracy", "seconds", *names):
         table.add_column(column, justify="right" if column != "activation" else "left")
     for r in best:
@@ -120,7 +120,7 @@ def _status_line(status) -> str:
     best = (f"; best {status.best.value:.2%} (trial {status.best.number})"
             if status.best else "")
     return (f"{status.done}/{status.target} trials finished ({status.pruned} pruned), "
-            f"{status.running} running, {status.failed} failed{best}")
+            f"{status.running} running, {status.failed} interrupted{best}")
 
 
 class _PlainDisplay(Progress):
