@@ -14,6 +14,7 @@ and are imported only here and in :mod:`digitnet.tuning`, when a search is used.
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,11 +56,15 @@ def require_optuna():
 
 
 def storage_url(where: str | Path) -> str:
-    """A database URL for ``where``: a URL as given, or a file path as ``sqlite:///PATH``."""
+    """A database URL for ``where``: a file path as ``sqlite:///PATH``; a PostgreSQL URL with
+    the driver of the tune extra named (``postgresql+psycopg://``: which driver a bare
+    ``postgresql://`` means depends on SQLAlchemy's version); any other URL as given."""
     where = str(where)
-    if "://" in where:
-        return where
-    return "sqlite:///" + str(Path(where).expanduser().resolve())
+    if "://" not in where:
+        return "sqlite:///" + str(Path(where).expanduser().resolve())
+    if where.startswith("postgresql://"):
+        return "postgresql+psycopg://" + where[len("postgresql://"):]
+    return where
 
 
 def without_password(url: str) -> str:
@@ -112,17 +117,24 @@ def open_storage(where: str | Path, *, create: bool = True):
     else:
         raise ConfigError(f"{shown}: {kind!r} databases are not supported; use a SQLite file "
                           "(tune.db, sqlite:///PATH) or PostgreSQL (postgresql://...)")
-    try:
-        with warnings.catch_warnings():  # the heartbeat's retry callback is marked experimental
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs={"connect_args": connect},
-                heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback())
-    except sqlalchemy.exc.SQLAlchemyError as e:
-        reason = str(getattr(e, "orig", None) or e).strip().splitlines()
-        raise ConfigError(f"{shown}: cannot open the study database "
-                          f"({reason[0] if reason else type(e).__name__})") from None
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # the heartbeat's retry callback is "experimental"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs={"connect_args": connect},
+                    heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback())
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # Processes starting together on a new database race to create its tables, and
+            # the losers' CREATE TABLE fails; the tables are there once the winner is done.
+            time.sleep(0.2 * (attempt + 1))
+        except sqlalchemy.exc.SQLAlchemyError as e:
+            reason = str(getattr(e, "orig", None) or e).strip().splitlines()
+            raise ConfigError(f"{shown}: cannot open the study database "
+                              f"({reason[0] if reason else type(e).__name__})") from None
+    raise ConfigError(f"{shown}: cannot create the study tables in this database; check that "
+                      "its user may create tables")
 
 
 def _prepare_sqlite_file(database: str | None, shown: str, create: bool) -> None:

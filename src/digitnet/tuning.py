@@ -229,9 +229,10 @@ def _work(search: Search, storage: str, study_name: str, deadline: float | None)
                               pruner=_pruner(search.pruner))
     while not _STOP.is_set() and (deadline is None or time.time() < deadline):
         states = [t.state.name for t in study.get_trials(deepcopy=False)]
-        if sum(s in ("COMPLETE", "PRUNED") for s in states) >= search.trials:
+        finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
+        if finished >= search.trials:
             return
-        if sum(s in _COUNTED for s in states) >= search.trials:
+        if finished + states.count("RUNNING") >= search.trials:  # none left to start
             _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
             with warnings.catch_warnings():  # Optuna marks this experimental
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -251,8 +252,11 @@ def _counted(study, before: int) -> int:
 
 
 def _pruner(name: str):
+    """The pruner by its name. Steps are epochs, counted from 1: the median pruner judges a
+    trial from its third epoch on (Optuna's warm-up covers steps below n_warmup_steps), once
+    five trials have finished."""
     optuna = studies.require_optuna()
-    return {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2),
+    return {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
             "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1),
             "none": optuna.pruners.NopPruner}[name]()
 

@@ -62,13 +62,13 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if show_space:
         click.echo(space.to_json(), nl=False)
         return
+    url = studies.storage_url(storage or Path(out).parent / "tune.db")
+    studies.open_storage(url)  # a bad database is one line before the data is read
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", progress=interactive)
     if train_set.note:
         click.echo(train_set.note, err=True)
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
-    where = storage or str(Path(out).parent / "tune.db")
-    url = studies.storage_url(where)
     shown = studies.without_password(url)
     click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
                f"searching {', '.join(space.table)}; {trials} trials, {jobs} at a time", err=True)
