@@ -11,7 +11,9 @@ recipe's values) with Optuna's TPE sampler, trains it with :func:`digitnet.train
 one training loop, and is scored by its validation accuracy: the held-out part of the training
 data that ``val_fraction`` and ``seed`` choose, the same for every trial; a test split is never
 looked at. After every epoch the trial reports its validation accuracy so that the pruner
-(median, or Hyperband) can stop a hopeless one early. A trial is an ordinary run: its recipe is
+(median, or Hyperband) can stop a hopeless one early; a run that diverges is recorded as
+pruned too (user attribute "diverged"), a bad recipe for the sampler to avoid. A trial is an
+ordinary run: its recipe is
 recorded as the user attribute "config", and ``train(data, TrainConfig.from_dict(config))``
 repeats it bit for bit (the attribute "weights_sha256" holds the SHA-256 of its final weights).
 
@@ -39,6 +41,7 @@ import socket
 import time
 import warnings
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +49,7 @@ import numpy as np
 from . import studies
 from .config import TrainConfig
 from .datasets import Dataset
-from .errors import ConfigError, DivergenceError, TrainingInterrupted
+from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
 from .searchspace import Space
 from .training import Callback, _StopFlag, train
 
@@ -168,7 +171,8 @@ def _open(search: Search, storage: str, study_name: str):
 
 def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
     """Report the study's status until every worker has returned; stop them when asked."""
-    last, seen = None, set()
+    last = None
+    seen = {r.number for r in studies.records(study) if r.state in ("COMPLETE", "PRUNED", "FAIL")}
     try:
         while True:
             finished_jobs, _ = wait(jobs, timeout=poll_seconds, return_when=FIRST_EXCEPTION)
@@ -186,11 +190,21 @@ def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
             if failed:
                 stop.set()
                 wait(jobs)
-                failed[0].result()  # raises the worker's error here
+                _raise_worker_error(failed[0])
             if len(finished_jobs) == len(jobs):
                 return
     finally:
         stop.set()  # on any way out (a second Ctrl-C too), no worker starts another step
+
+
+def _raise_worker_error(job) -> None:
+    """The error a worker stopped with: its own, or a TrainingError if its process died."""
+    try:
+        job.result()
+    except BrokenProcessPool:
+        raise TrainingError("a worker process stopped unexpectedly (killed, or out of memory); "
+                            "its trial is queued again once its heartbeat is missed: run the "
+                            "same command again to continue") from None
 
 
 def _status(found: list[studies.TrialRecord], target: int) -> Status:

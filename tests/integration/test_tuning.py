@@ -81,3 +81,14 @@ def test_a_study_continued_with_other_options_is_refused(mnist_small, tmp_path):
 def test_trials_are_scored_on_a_validation_split(mnist_small):
     with pytest.raises(ConfigError, match="scored on a validation split; set val_fraction"):
         Search(mnist_small, TrainConfig(val_fraction=0.0), LR_ONLY, trials=1)
+
+
+def test_a_diverging_recipe_is_recorded_as_pruned(mnist_small, tmp_path):
+    """A learning rate of 1e37 makes plain SGD's loss infinite in the first epoch: the trial
+    has no score, and is kept as pruned (a bad recipe, for TPE to avoid) with the reason."""
+    base = TrainConfig(optimizer="sgd", schedule="constant", epochs=2)
+    search = Search(mnist_small, base, Space({"lr": {"choices": [1e37]}}), trials=1)
+    study = tune(search, str(tmp_path / "tune.db"), "diverge", handle_signals=False)
+    (trial,) = study.get_trials()
+    assert trial.state.name == "PRUNED" and trial.intermediate_values == {}
+    assert "training diverged in epoch 1" in trial.user_attrs["diverged"]

@@ -113,7 +113,7 @@ def _finished_line(r: studies.TrialRecord) -> str:
         return f"trial {r.number}: validation accuracy {r.value:.2%} after {r.epochs} epochs"
     if r.state == "PRUNED":
         return f"trial {r.number}: pruned after {r.epochs} epochs"
-    return f"trial {r.number}: stopped before it finished (run the command again to redo it)"
+    return f"trial {r.number}: stopped before it finished"
 
 
 def _status_line(status) -> str:
