@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import activations, losses, optimizers
 from .errors import ConfigError
 
-__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate"]
+__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -143,3 +143,25 @@ def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
     if config.schedule == "cosine":
         return config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
     return config.lr
+
+
+def checked_option(name: str, value):
+    """``value`` as option ``name`` holds it, or a ConfigError saying what is wrong with it.
+
+    For values that arrive untyped (JSON files): the type must be the option's (a whole number
+    is a float too; sizes are a list of whole numbers), and the value one TrainConfig accepts.
+    """
+    _check_names({name: value})
+    kind = type(getattr(TrainConfig(), name))
+    if kind is tuple:
+        ok = isinstance(value, (list, tuple)) and all(type(v) is int for v in value)
+    elif kind is float:
+        ok = type(value) in (int, float) and math.isfinite(value)
+    else:
+        ok = type(value) is kind
+    if not ok:
+        what = "a list of whole numbers" if kind is tuple else kind.__name__
+        raise ConfigError(f"{name} must be {what}, got {value!r}")
+    value = tuple(value) if kind is tuple else kind(value)
+    TrainConfig().replace(**{name: value})
+    return value

@@ -25,10 +25,9 @@ The table is sampled in its order through an Optuna trial (``trial.suggest_*``),
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-from .config import TrainConfig
+from .config import TrainConfig, checked_option
 from .errors import ConfigError
 
 __all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "Space"]
@@ -169,34 +168,39 @@ def _check_when(when, where: str) -> None:
             raise ConfigError(f"{where}: \"when\" names {name!r}, which is not a training option")
         if name == "sizes":
             raise ConfigError(f"{where}: \"when\" cannot name sizes; name a field with one value")
-        _value_ok(name, value, f"{where}: \"when\" {name}")
+        _checked_value(lambda v: checked_option(name, v), value, f"{where}: \"when\" {name}")
 
 
 def _checked_sizes(dist: dict, where: str) -> dict:
     if set(dist) != {"hidden_layers", "width"}:
         raise ConfigError(f"{where}: expected {{\"hidden_layers\": {{\"low\": 1, \"high\": 3}}, "
                           f"\"width\": {{\"low\": 16, \"high\": 512}}}}, got {json.dumps(dist)}")
-    checked = {}
-    for part, smallest in (("hidden_layers", 1), ("width", 1)):
-        sub = _checked_form(dist[part], f"{where}.{part}", int)
-        values = sub["choices"] if "choices" in sub else [sub["low"], sub["high"]]
-        if min(values) < smallest:
-            raise ConfigError(f"{where}.{part}: must be at least {smallest}, got {min(values)}")
-        checked[part] = sub
-    return checked
+    return {part: _checked_form(dist[part], f"{where}.{part}", int, _positive_whole)
+            for part in ("hidden_layers", "width")}
+
+
+def _positive_whole(value) -> int:
+    if type(value) is not int or value < 1:
+        raise ConfigError(f"must be whole numbers of at least 1, got {json.dumps(value)}")
+    return value
 
 
 def _checked_values(field: str, dist: dict, where: str) -> dict:
     kind = type(getattr(TrainConfig(), field))
-    checked = _checked_form(dist, where, kind)
-    ends = checked["choices"] if "choices" in checked else [checked["low"], checked["high"]]
-    for value in ends:
-        _value_ok(field, value, where)
-    return checked
+    return _checked_form(dist, where, kind, lambda v: checked_option(field, v))
 
 
-def _checked_form(dist, where: str, kind: type) -> dict:
-    """A distribution's shape and types: choices of ``kind``, or a range of ``kind`` numbers."""
+def _checked_value(check, value, where: str):
+    """``check(value)``, its ConfigError prefixed with ``where``."""
+    try:
+        return check(value)
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
+
+
+def _checked_form(dist, where: str, kind: type, check) -> dict:
+    """A distribution's shape, and each value in it by ``check`` (which returns it as the
+    option holds it): choices, or a range when ``kind`` is a number type."""
     if not isinstance(dist, dict):
         raise ConfigError(f"{where}: expected a distribution object, got {json.dumps(dist)}")
     if "choices" in dist:
@@ -208,7 +212,7 @@ def _checked_form(dist, where: str, kind: type) -> dict:
             raise ConfigError(f"{where}: \"choices\" must be a non-empty list")
         if len(set(map(json.dumps, choices))) != len(choices):
             raise ConfigError(f"{where}: \"choices\" lists a value twice: {json.dumps(choices)}")
-        return {"choices": [_type_ok(value, kind, where) for value in choices]}
+        return {"choices": [_checked_value(check, value, where) for value in choices]}
     unknown = set(dist) - _RANGE_KEYS
     if unknown or not {"low", "high"} <= set(dist):
         raise ConfigError(f"{where}: expected {{\"choices\": [...]}} or {{\"low\": ..., "
@@ -216,7 +220,7 @@ def _checked_form(dist, where: str, kind: type) -> dict:
     if kind not in (int, float):
         raise ConfigError(f"{where}: takes {kind.__name__} values, which have no range; "
                           "list them as \"choices\"")
-    low, high = (_type_ok(dist[k], kind, where) for k in ("low", "high"))
+    low, high = (_checked_value(check, dist[k], where) for k in ("low", "high"))
     if not low < high:
         raise ConfigError(f"{where}: \"low\" ({low}) must be below \"high\" ({high})")
     log, step = dist.get("log", False), dist.get("step")
@@ -225,27 +229,9 @@ def _checked_form(dist, where: str, kind: type) -> dict:
     if log and low <= 0:
         raise ConfigError(f"{where}: a log scale needs \"low\" above 0, got {low}")
     if step is not None:
-        step = _type_ok(step, kind, where)
+        step = _checked_value(check, step, f"{where}: \"step\"")
         if log or step <= 0 or step > high - low:
             raise ConfigError(f"{where}: \"step\" must be positive, at most high - low, and "
                               f"without \"log\"; got {step}")
     return {"low": low, "high": high, **({"log": True} if log else {}),
             **({"step": step} if step is not None else {})}
-
-
-def _type_ok(value, kind: type, where: str):
-    """``value`` as a ``kind`` (an int is a float too), or ConfigError."""
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if type(value) is not kind or (kind is float and not math.isfinite(value)):
-        raise ConfigError(f"{where}: expected {kind.__name__} values, got {json.dumps(value)}")
-    return value
-
-
-def _value_ok(field: str, value, where: str) -> None:
-    """ConfigError if TrainConfig refuses ``value`` for ``field``."""
-    _type_ok(value, type(getattr(TrainConfig(), field)), where)
-    try:
-        TrainConfig().replace(**{field: value})
-    except ConfigError as e:
-        raise ConfigError(f"{where}: {e}") from None

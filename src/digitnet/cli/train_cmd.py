@@ -13,7 +13,7 @@ import click
 
 from .. import datasets, modelfile
 from ..errors import ConfigError, DigitnetError, DivergenceError
-from ..config import PRESETS, TrainConfig
+from ..config import PRESETS, TrainConfig, checked_option
 from ..training import Callback, train
 from .group import cli
 from .recent import remember_model
@@ -176,26 +176,10 @@ def read_config_file(path: str | None) -> dict:
     if not isinstance(fields, dict):
         raise ConfigError(f"{path}: expected a JSON object of training options such as "
                           f'{{"lr": 0.01}}, got {type(fields).__name__}')
-    defaults = TrainConfig()
-    for name, value in fields.items():
-        if name not in TrainConfig.fields():
-            raise ConfigError(f"{path}: unknown training option {name!r}; the options are "
-                              f"{', '.join(TrainConfig.fields())}")
-        want = type(getattr(defaults, name))
-        if want is tuple:
-            ok = isinstance(value, list) and all(type(v) is int for v in value)
-        elif want is float:
-            ok = type(value) in (int, float)
-        else:
-            ok = type(value) is want
-        if not ok:
-            kind = "a list of whole numbers" if want is tuple else want.__name__
-            raise ConfigError(f"{path}: {name} must be {kind}, got {json.dumps(value)}")
     try:
-        defaults.replace(**fields)
+        return {name: checked_option(name, value) for name, value in fields.items()}
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
-    return fields
 
 
 def _given_fields(options: dict, preset: str | None,
