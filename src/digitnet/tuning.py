@@ -134,11 +134,11 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
     try:
         study = _open(search, storage, study_name)
         context = multiprocessing.get_context("spawn")  # no inherited database connections
-        stop = context.Event()
+        stop, starting = context.Event(), context.Lock()
         deadline = None if search.timeout is None else time.time() + search.timeout
         with _StopFlag(handle_signals) as flag, ProcessPoolExecutor(
                 search.jobs, mp_context=context, initializer=_start_worker,
-                initargs=(stop,)) as pool:
+                initargs=(stop, starting)) as pool:
             jobs = [pool.submit(_work, search, storage, study_name, deadline)
                     for _ in range(search.jobs)]
             _watch(study, search, jobs, progress, flag, stop, poll_seconds)
@@ -219,12 +219,13 @@ def _status(found: list[studies.TrialRecord], target: int) -> Status:
 # -- in each worker process ---------------------------------------------------------------------
 
 _STOP = None  # the event the main process sets to stop this worker
+_STARTING = None  # held by one worker of this machine from counting trials to starting one
 
 
-def _start_worker(stop) -> None:
+def _start_worker(stop, starting) -> None:
     """A worker ignores Ctrl-C (the main process decides) and computes on one thread."""
-    global _STOP
-    _STOP = stop
+    global _STOP, _STARTING
+    _STOP, _STARTING = stop, starting
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from threadpoolctl import threadpool_limits
 
@@ -242,18 +243,22 @@ def _work(search: Search, storage: str, study_name: str, deadline: float | None)
     study = optuna.load_study(study_name=study_name, storage=studies.open_storage(storage),
                               pruner=_pruner(search.pruner))
     while not _STOP.is_set() and (deadline is None or time.time() < deadline):
-        states = [t.state.name for t in study.get_trials(deepcopy=False)]
-        finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
-        if finished >= search.trials:
-            return
-        if finished + states.count("RUNNING") >= search.trials:  # none left to start
-            _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
-            with warnings.catch_warnings():  # Optuna marks this experimental
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                optuna.storages.fail_stale_trials(study)  # and queues them again
-            continue
         trial_run = _TrialRun(search)
-        study.optimize(trial_run.objective, n_trials=1, catch=(_Stopped,))
+        try:
+            states = [t.state.name for t in study.get_trials(deepcopy=False)]
+            finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
+            if finished >= search.trials:
+                return
+            if finished + states.count("RUNNING") >= search.trials:  # none left to start
+                trial_run.started()
+                _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
+                with warnings.catch_warnings():  # Optuna marks this experimental
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    optuna.storages.fail_stale_trials(study)  # and queues them again
+                continue
+            study.optimize(trial_run.objective, n_trials=1, catch=(_Stopped,))
+        finally:
+            trial_run.started()
         if trial_run.interrupted is not None:
             trial = trial_run.interrupted
             study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
@@ -283,14 +288,20 @@ class _TrialRun:
     """One trial: a recipe drawn from the space, trained, reported epoch by epoch, scored."""
 
     def __init__(self, search: Search):
-        self.search = search
-        self.interrupted = None
+        _STARTING.acquire()  # until the trial exists, so that this machine's workers count it
+        self.search, self.interrupted, self._starting = search, None, True
+
+    def started(self) -> None:
+        if self._starting:
+            self._starting = False
+            _STARTING.release()
 
     def objective(self, trial) -> float:
         optuna = studies.require_optuna()
         search = self.search
+        self.started()
         if _counted(trial.study, before=trial.number) >= search.trials:
-            trial.set_user_attr("surplus", True)  # another process started the last one first
+            trial.set_user_attr("surplus", True)  # another machine started the last one first
             raise _Stopped(f"the study already has {search.trials} trials")
         trial.study.sampler = make_sampler(search.base.seed, trial.number)
         config = search.space.sample(trial, search.base)
