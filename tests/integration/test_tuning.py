@@ -10,6 +10,7 @@ import hashlib
 
 import optuna
 import pytest
+from threadpoolctl import threadpool_limits
 
 from digitnet import studies
 from digitnet.config import TrainConfig
@@ -43,7 +44,9 @@ def test_a_hopeless_trial_is_pruned_before_its_last_epoch(mnist_small, tmp_path)
 
 
 def test_each_trial_is_an_ordinary_reproducible_training_run(mnist_small, tmp_path):
-    """Training a trial's recorded recipe again gives its score and its weights, bit for bit."""
+    """Training a trial's recorded recipe again gives its score and its weights, bit for bit,
+    on one BLAS thread as trials compute (the NumPy engine's matrix products round otherwise
+    with another number of threads)."""
     storage = str(tmp_path / "tune.db")
     space = Space(DEFAULT_SPACE).without({"epochs"})
     search = Search(mnist_small, TrainConfig(epochs=2), space, trials=3, pruner="none")
@@ -55,7 +58,8 @@ def test_each_trial_is_an_ordinary_reproducible_training_run(mnist_small, tmp_pa
         config = TrainConfig.from_dict(trial.user_attrs["config"])
         assert config.epochs == 2 and config.val_fraction == 0.1  # the base's fixed fields
         assert {k: getattr(config, k) for k in trial.params} == trial.params
-        again = train(mnist_small, config, handle_signals=False)
+        with threadpool_limits(1):
+            again = train(mnist_small, config, handle_signals=False)
         assert again.val_accuracy == trial.value
         assert hashlib.sha256(again.network.params).hexdigest() == trial.user_attrs["weights_sha256"]
     assert studies.best_config(study) == TrainConfig.from_dict(

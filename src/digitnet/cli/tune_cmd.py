@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import datasets, modelfile, studies
-from ..errors import ConfigError
+from ..errors import TrainingError
 from ..searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space
 from ..tuning import PRUNERS, Progress, Search, tune
 from .group import cli
@@ -51,8 +51,9 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     space (learning rate, optimiser and momentum, schedule, batch size, epochs, shifts, weight
     decay, hidden activation; with --search-layers the hidden layers too) and scores it on the
     validation split (never a test split). Training options given here are fixed and not
-    searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues the study. Several commands (on
-    several machines, with --storage postgresql://...) can fill one study together.
+    searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues
+    the study. Several commands (on several machines, with --storage postgresql://...) can
+    fill one study together.
     """
     base = recipe(preset, config_file, options)
     fixed = set(training_fields(options)) - ({"sizes"} if search_layers else set())
@@ -76,8 +77,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         study = tune(search, url, study_name, progress=display)
     best = studies.best_records(study, top)
     if not best:
-        raise ConfigError(f"no trial of study {study_name!r} finished; every one was pruned or "
-                          "failed: widen the search space or give more epochs")
+        raise TrainingError(f"no trial of study {study_name!r} completed; every one was pruned "
+                            "or stopped: widen the search space or give more epochs")
     _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
@@ -86,7 +87,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
 
 
 def _best_table(best: list[studies.TrialRecord]) -> None:
-    """The best trials, best first: score, epochs, time and the parameters they drew."""
+    """The best trials, best first: score, training seconds and the parameters they drew."""
     from rich.console import Console
     from rich.table import Table
 
