@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .config import TrainConfig, checked_option
+from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError
 
 __all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "Space"]
@@ -186,7 +186,7 @@ def _positive_whole(value) -> int:
 
 
 def _checked_values(field: str, dist: dict, where: str) -> dict:
-    kind = type(getattr(TrainConfig(), field))
+    kind, _ = option_type(field)
     return _checked_form(dist, where, kind, lambda v: checked_option(field, v))
 
 
