@@ -2,7 +2,7 @@
 PyTorch's hand-written loop, on the same data, in one run.
 
     pip install -e '.[bench,tune]'                    # torch==2.13.0, optuna
-    python bench/tune.py --out bench/results/tune     # 10 trials x 3 rounds each, ~25 minutes
+    python bench/tune.py --out bench/results/tune     # 10 trials x 2 rounds each, ~45 minutes
 
 Both searches are the same Optuna study but for what a trial trains with:
 
@@ -239,7 +239,7 @@ def markdown(runs: list[dict], meta: dict) -> str:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--trials", type=int, default=10, help="trials per study (10: all random)")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--out", default="bench/results/tune")
     p.add_argument("--pytorch-study", metavar="DB", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
