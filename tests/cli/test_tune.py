@@ -284,3 +284,33 @@ def test_two_processes_fill_one_postgresql_study(postgres_url, digits_dir, tmp_p
     for side, (out, _) in zip(("a", "b"), outputs):
         assert f"Saved the best recipe (trial {best.number}," in out
         assert json.loads((tmp_path / side / "best.json").read_text()) == best.user_attrs["config"]
+
+
+@pytest.mark.parametrize("blocked, args, message", [
+    ("optuna", ["--storage", "tune.db"], "searching for recipes needs the tune extra: pip install "
+     "'digitnet[tune]'"),
+    ("psycopg", ["--storage", "postgresql://user@127.0.0.1/db"],
+     "a PostgreSQL study database needs its driver from the tune extra: pip install "
+     "'digitnet[tune]'"),
+])
+def test_a_missing_extra_is_one_line_naming_it(run, digits_dir, blocked, args, message, one_line,
+                                               monkeypatch, tmp_path):
+    """An install without the tune extra: the import of its package fails (None in sys.modules
+    makes ``import`` raise ImportError, as for a package that is not installed)."""
+    monkeypatch.setitem(sys.modules, blocked, None)
+    monkeypatch.chdir(tmp_path)
+    result = run(*TUNE, "--data", digits_dir, "--trials", "1", *args)
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == f"digitnet: error: {message}"
+
+
+def test_show_search_names_a_missing_database_or_study(run, tuned, one_line, tmp_path):
+    result = run("show", "search", tmp_path / "nope.db", "--out", tmp_path / "s.png")
+    assert result.exit_code == 1
+    assert "nope.db: no such study database" in one_line(result.stderr)
+    assert not (tmp_path / "nope.db").exists()  # looking made no database
+    folder, _ = tuned
+    result = run("show", "search", folder / "tune.db", "--study", "other", "--out", tmp_path / "s.png")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == ("digitnet: error: no study named 'other' in the database; "
+                                       "it holds digitnet")
