@@ -9,7 +9,7 @@ Both searches are the same Optuna study but for what a trial trains with:
 * the same search space (digitnet's default: activation, optimiser and momentum, learning rate,
   schedule, batch size, epochs, shifts, weight decay) and base recipe (784-16-16-10, softmax
   with cross-entropy, seed 0), drawn by the same TPE sampler seeded per trial
-  (``digitnet.tuning.make_sampler``), with no pruner: with one, which trials stop would depend
+  (``digitnet.trials.make_sampler``), with no pruner: with one, which trials stop would depend
   on each framework's own scores. The first 10 trials of TPE are its random start-up trials,
   which do not depend on scores either, so both studies train the same 10 recipes; the script
   checks that they did, trial by trial;
@@ -63,7 +63,7 @@ def pytorch_study(storage: str, trials: int) -> None:
     from digitnet import datasets, studies
     from digitnet.config import PRESETS
     from digitnet.searchspace import DEFAULT_SPACE, Space
-    from digitnet.tuning import make_sampler
+    from digitnet.trials import make_sampler
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -13,50 +13,41 @@ data that ``val_fraction`` and ``seed`` choose, the same for every trial; a test
 looked at. After every epoch the trial reports its validation accuracy so that the pruner
 (median, or Hyperband) can stop a hopeless one early; a run that diverges is recorded as
 pruned too (user attribute "diverged"), a bad recipe for the sampler to avoid. A trial is an
-ordinary run: its recipe is
-recorded as the user attribute "config", and ``train(data, TrainConfig.from_dict(config))``
-repeats it bit for bit (the attribute "weights_sha256" holds the SHA-256 of its final weights).
-
-The sampler is seeded anew for every trial from ``(base.seed, trial number)``: one process
-repeats a search exactly, and processes running side by side draw different recipes.
+ordinary run: its recipe is recorded as the user attribute "config", and
+``train(data, TrainConfig.from_dict(config))`` repeats it bit for bit on one BLAS thread, as
+trials compute (the attribute "weights_sha256" holds the SHA-256 of its final weights). The
+sampler is seeded anew for every trial from ``(base.seed, trial number)``: one process repeats
+a search exactly, and processes running side by side draw different recipes. The trials
+themselves run in :mod:`digitnet.trials`.
 
 ``jobs`` worker processes run trials side by side, each on one thread. The study lives in a
 database (:mod:`digitnet.studies`) that any number of processes, on any number of machines, can
 share: each starts a trial only while fewer than ``trials`` trials are finished (complete or
-pruned), running or waiting, so together they run ``trials`` trials, and each returns once
-all of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM, or
-``should_stop``) stops every worker at its next progress report; an interrupted trial is marked
-failed ("interrupted" in its user attributes) and queued again with the same parameters, so the
-next run continues the study and trains it first.
+pruned), running or waiting, so together they run ``trials`` trials, and each returns once all
+of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM)
+stops every worker at its next progress report; an interrupted trial is marked failed
+("interrupted" in its user attributes) and queued again with the same parameters, so the next
+run continues the study and trains it first.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import time
-import warnings
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-import numpy as np
-
-from . import studies
+from . import studies, trials
 from .config import TrainConfig
 from .datasets import Dataset
-from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
+from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .searchspace import Space
-from .training import Callback, _StopFlag, train
+from .trials import PRUNERS
+from .training import _StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
 
-__all__ = ["Search", "Status", "Progress", "PRUNERS", "tune", "make_sampler"]
-
-PRUNERS = ("median", "hyperband", "none")
-_COUNTED = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")  # trials towards the target
+__all__ = ["Search", "Status", "Progress", "PRUNERS", "tune"]
 
 
 @dataclass(frozen=True)
@@ -111,14 +102,6 @@ class Progress:
         """Called when the study changes; ``finished`` are the trials that ended since."""
 
 
-def make_sampler(seed: int, number: int):
-    """Optuna's TPE sampler for trial ``number`` of a search seeded ``seed``."""
-    optuna = studies.require_optuna()
-    state = int(np.random.SeedSequence((seed, number)).generate_state(1)[0])
-    # constant_liar: running trials count as bad ones, so workers side by side spread out.
-    return optuna.samplers.TPESampler(seed=state, constant_liar=True)
-
-
 def tune(search: Search, storage: str, study_name: str, *, progress: Progress | None = None,
          handle_signals: bool = True, poll_seconds: float = 0.5):
     """Run ``search`` until its study in ``storage`` has ``search.trials`` finished trials.
@@ -137,9 +120,9 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
         stop, starting = context.Event(), context.Lock()
         deadline = None if search.timeout is None else time.time() + search.timeout
         with _StopFlag(handle_signals) as flag, ProcessPoolExecutor(
-                search.jobs, mp_context=context, initializer=_start_worker,
+                search.jobs, mp_context=context, initializer=trials.start_worker,
                 initargs=(stop, starting)) as pool:
-            jobs = [pool.submit(_work, search, storage, study_name, deadline)
+            jobs = [pool.submit(trials.run_trials, search, storage, study_name, deadline)
                     for _ in range(search.jobs)]
             _watch(study, search, jobs, progress, flag, stop, poll_seconds)
         if flag.requested:
@@ -214,130 +197,3 @@ def _status(found: list[studies.TrialRecord], target: int) -> Status:
     best = max(done, key=lambda r: (r.value, -r.number), default=None)
     return Status(target, count["COMPLETE"], count["PRUNED"], count["FAIL"], count["RUNNING"],
                   count["WAITING"], best)
-
-
-# -- in each worker process ---------------------------------------------------------------------
-
-_STOP = None  # the event the main process sets to stop this worker
-_STARTING = None  # held by one worker of this machine from counting trials to starting one
-
-
-def _start_worker(stop, starting) -> None:
-    """A worker ignores Ctrl-C (the main process decides) and computes on one thread."""
-    global _STOP, _STARTING
-    _STOP, _STARTING = stop, starting
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
-def _work(search: Search, storage: str, study_name: str, deadline: float | None) -> None:
-    """Run trials until the study has enough finished ones, time is up or the worker is stopped.
-
-    While the last trials run elsewhere, wait for them rather than return: one of them may
-    stop (its process interrupted or its machine gone) and be queued again for us to run.
-    """
-    optuna = studies.require_optuna()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.load_study(study_name=study_name, storage=studies.open_storage(storage),
-                              pruner=_pruner(search.pruner))
-    while not _STOP.is_set() and (deadline is None or time.time() < deadline):
-        trial_run = _TrialRun(search)
-        try:
-            states = [t.state.name for t in study.get_trials(deepcopy=False)]
-            finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
-            if finished >= search.trials:
-                return
-            if finished + states.count("RUNNING") >= search.trials:  # none left to start
-                trial_run.started()
-                _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
-                with warnings.catch_warnings():  # Optuna marks this experimental
-                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    optuna.storages.fail_stale_trials(study)  # and queues them again
-                continue
-            study.optimize(trial_run.objective, n_trials=1, catch=(_Stopped,))
-        finally:
-            trial_run.started()
-        if trial_run.interrupted is not None:
-            trial = trial_run.interrupted
-            study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
-
-
-def _counted(study, before: int) -> int:
-    """How many trials numbered below ``before`` count towards the target."""
-    return sum(t.state.name in _COUNTED and t.number < before
-               for t in study.get_trials(deepcopy=False))
-
-
-def _pruner(name: str):
-    """The pruner by its name. Steps are epochs, counted from 1: the median pruner judges a
-    trial from its third epoch on (Optuna's warm-up covers steps below n_warmup_steps), once
-    five trials have finished."""
-    optuna = studies.require_optuna()
-    return {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
-            "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1),
-            "none": optuna.pruners.NopPruner}[name]()
-
-
-class _Stopped(Exception):
-    """A trial ended without a score: interrupted, or surplus to the target (state FAIL)."""
-
-
-class _TrialRun:
-    """One trial: a recipe drawn from the space, trained, reported epoch by epoch, scored."""
-
-    def __init__(self, search: Search):
-        _STARTING.acquire()  # until the trial exists, so that this machine's workers count it
-        self.search, self.interrupted, self._starting = search, None, True
-
-    def started(self) -> None:
-        if self._starting:
-            self._starting = False
-            _STARTING.release()
-
-    def objective(self, trial) -> float:
-        optuna = studies.require_optuna()
-        search = self.search
-        self.started()
-        if _counted(trial.study, before=trial.number) >= search.trials:
-            trial.set_user_attr("surplus", True)  # another machine started the last one first
-            raise _Stopped(f"the study already has {search.trials} trials")
-        trial.study.sampler = make_sampler(search.base.seed, trial.number)
-        config = search.space.sample(trial, search.base)
-        trial.set_user_attr("config", config.to_dict())
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-        reporter = _Reporter(trial)
-        try:
-            result = train(search.data, config, callback=reporter, handle_signals=False,
-                           engine=search.engine)
-        except DivergenceError as e:
-            trial.set_user_attr("diverged", str(e))
-            raise optuna.TrialPruned(f"diverged: {e}") from None
-        except TrainingInterrupted:
-            if reporter.pruned:
-                raise optuna.TrialPruned(f"pruned after epoch {reporter.epoch}") from None
-            trial.set_user_attr("interrupted", True)
-            self.interrupted = trial
-            raise _Stopped("interrupted") from None
-        trial.set_user_attr("train_seconds", result.seconds)
-        trial.set_user_attr("weights_sha256", hashlib.sha256(result.network.params).hexdigest())
-        if reporter.pruned:  # told to prune after the last epoch
-            raise optuna.TrialPruned(f"pruned after epoch {reporter.epoch}")
-        return result.val_accuracy
-
-
-class _Reporter(Callback):
-    """Reports each epoch's validation accuracy; stops the run when pruned or told to stop."""
-
-    def __init__(self, trial):
-        self.trial, self.epoch, self.pruned = trial, 0, False
-
-    def on_epoch_end(self, epoch, record, network):
-        self.epoch = epoch
-        self.trial.report(record["val_accuracy"], epoch)
-        self.pruned = self.trial.should_prune()
-
-    def should_stop(self) -> bool:
-        return self.pruned or _STOP.is_set()
-
