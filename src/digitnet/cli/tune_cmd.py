@@ -77,8 +77,10 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         study = tune(search, url, study_name, progress=display)
     best = studies.best_records(study, top)
     if not best:
-        raise TrainingError(f"no trial of study {study_name!r} completed; every one was pruned "
-                            "or stopped: widen the search space or give more epochs")
+        states = [r.state for r in studies.records(study)]
+        raise TrainingError(f"no trial of study {study_name!r} has completed ("
+                            f"{states.count('PRUNED')} pruned, {states.count('FAIL')} stopped); "
+                            "give it more time (--timeout) or trials, or widen the search space")
     _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
