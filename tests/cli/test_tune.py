@@ -120,6 +120,17 @@ def test_show_space_prints_what_the_options_leave_to_search(run):
                               "width": {"low": 16, "high": 512, "log": True}}
 
 
+def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
+    result = run(*TUNE, "--data", digits_dir, "--trials", "2", "--search-layers",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    for trial in study_in(tmp_path).get_trials():
+        hidden = [trial.params[f"width_{layer}"]
+                  for layer in range(1, trial.params["hidden_layers"] + 1)]
+        assert trial.user_attrs["config"]["sizes"] == [784, *hidden, 10]
+        assert all(16 <= width <= 512 for width in hidden)
+
+
 @pytest.mark.parametrize("space, message", [
     ({"learning_rate": {"low": 0.001, "high": 0.1}}, "learning_rate: unknown training option"),
     ({"lr": {"low": 0.1, "high": 0.001}}, "lr: \"low\" \\(0.1\\) must be below \"high\""),
