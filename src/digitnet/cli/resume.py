@@ -20,7 +20,8 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
 
     ``given`` maps TrainConfig fields to the command's values, ``named`` each field to the
     option that gave it ("--lr", "--no-early-stopping", or "--preset video" and "--config FILE"
-    for the fields a preset or a file sets). Nothing to compare (no options given) reads no checkpoint.
+    for the fields a preset or a file sets). Nothing to compare (no options given) reads no
+    checkpoint.
     """
     if not given:
         return
