@@ -10,11 +10,12 @@ import time
 
 import click
 
-from .. import datasets, modelfile
+from .. import datasets, finetune, modelfile, recipes
 from ..errors import DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig
 from ..training import Callback, train
 from .group import cli
+from .labelled import DATA_HELP, TARGET_HELP
 from .recent import remember_model
 from .resume import refuse_changed_options
 
@@ -32,22 +33,32 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
 def _parse_layers(ctx, param, value):
     if value is None:
         return None
+    hidden = param.name == "hidden"
+    example = "16,16" if hidden else "784,16,16,10"
     try:
         sizes = tuple(int(v) for v in value.replace("-", ",").split(","))
     except ValueError:
-        raise click.BadParameter(f"expected comma-separated layer sizes such as 784,16,16,10, got {value!r}")
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise click.BadParameter(f"need at least two positive sizes (input and output), got {value!r}")
+        raise click.BadParameter(f"expected comma-separated layer sizes such as {example}, got {value!r}")
+    if len(sizes) < (1 if hidden else 2) or min(sizes) < 1:
+        what = "positive sizes" if hidden else "at least two positive sizes (input and output)"
+        raise click.BadParameter(f"need {what}, got {value!r}")
     return sizes
 
 
 @cli.command("train")
-@click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
-              help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist.")
+@click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
+              help=DATA_HELP)
+@click.option("--target", metavar="COLUMN", help=TARGET_HELP)
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
               help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
+@click.option("--hidden", callback=_parse_layers, metavar="SIZES",
+              help="Hidden layer sizes; the input and output layers come from the data  "
+                   "[default: 16,16].")
 @click.option("--layers", callback=_parse_layers, metavar="SIZES",
-              help="Layer sizes, input first  [default: 784,16,16,10].")
+              help="Every layer's size, input first (784,16,16,10 for MNIST).")
+@click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
+              help="Start from MODEL's weights (fine-tuning): same layers; the report gives "
+                   "the validation accuracy before and after.")
 @click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
               help="Hidden layers' activation.")
 @click.option("--output", type=click.Choice(["softmax", "sigmoid"]),
@@ -56,8 +67,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--lr", type=float, help="Learning rate (peak, with the cosine schedule).")
 @click.option("--momentum", type=float, help="SGD momentum, 0 for plain SGD.")
 @click.option("--weight-decay", type=float, help="L2 penalty on weights.")
-@click.option("--batch-size", type=int, help="Images per gradient step.")
-@click.option("--epochs", type=int, help="Passes over the training images.")
+@click.option("--batch-size", type=int, help="Examples per gradient step.")
+@click.option("--epochs", type=int, help="Passes over the training examples.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
 @click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
 @click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
@@ -78,31 +89,41 @@ def _parse_layers(ctx, param, value):
                    "(auto: compiled when it was built; with --resume, the engine the run "
                    "started with).")
 @click.pass_context
-def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
-    """Train a network on MNIST (or any MNIST-format data) and save it.
+def train_command(ctx, data, target, hidden, init, preset, checkpoint, resume, out, as_json,
+                  engine, **options):
+    """Train a network on MNIST, or on your data (pictures in class folders, a table), and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
-    the best validation accuracy, holds out 10% of the training images for validation,
-    reports accuracy (also on the test set when one is available) and saves the model.
+    the best validation accuracy, holds out 10% of the training examples for validation,
+    reports accuracy (also on the test set when one is available) and saves the model. On
+    other data the input and output layers follow the data (--hidden sets the others), and a
+    table trains without shift augmentation.
     """
     given = {k: v for k, v in options.items() if v is not None}
-    if resume is not None:
-        explicit = ctx.get_parameter_source("preset") == click.core.ParameterSource.COMMANDLINE
-        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None))
-        config = None
-    else:
-        config = PRESETS[preset].replace(**{_TRAIN_FIELDS[k]: v for k, v in given.items()})
-
     interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", progress=interactive)
+    train_set = datasets.load(data, split="train", target=target, progress=interactive)
     if train_set.note:
         click.echo(train_set.note, err=True)
+    start = None if init is None else finetune.start_from(init)
+    if resume is not None:
+        fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None)
+        if hidden is not None:
+            fields["sizes"] = (train_set.input.n_inputs, *hidden, len(train_set.classes))
+            named["sizes"] = "--hidden"
+        refuse_changed_options(resume, fields, named)
+        config = None
+    else:
+        fields = {_TRAIN_FIELDS[k]: v for k, v in given.items()}
+        config = recipes.for_data(PRESETS[preset].replace(**fields), train_set, fields,
+                                  hidden=hidden, init=start and start.network)
+
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            result = train(train_set, config, test=_test_set(data, train_set), callback=progress,
-                           checkpoint=checkpoint, resume=resume, engine=engine)
+            result = train(train_set, config, test=_test_set(data, train_set, target),
+                           callback=progress, checkpoint=checkpoint, resume=resume,
+                           engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
@@ -122,7 +143,8 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
             "seconds": result.seconds, "wall_seconds": total,
             "parameters": net.parameter_count, "config": config.to_dict(),
             "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
-            "history": result.history,
+            "classes": list(train_set.classes), "init": init,
+            "init_val_accuracy": result.init_val_accuracy, "history": result.history,
         }))
         return
     sizes = "-".join(map(str, net.sizes))
@@ -132,9 +154,14 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
-                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""))
+                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else "")
+                   + f" on {result.n_val:,} held-out examples")
+    if result.init_val_accuracy is not None:
+        click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
+                   f"{result.init_val_accuracy:.2%} on the same examples "
+                   f"({result.val_accuracy - result.init_val_accuracy:+.2%} from fine-tuning)")
     if test is not None:
-        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test images")
+        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
     click.echo(f"Saved the model to {path}")
 
 
@@ -157,6 +184,10 @@ def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, st
             flag = "--no-early-stopping"
         values[field], named[field] = value, flag
     return values, named
+
+
+def _explicit(ctx, name: str) -> bool:
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
 
 def _plural(n: int, word: str) -> str:
@@ -186,7 +217,7 @@ class _RichProgress(Callback):
         resumed = f", resuming after epoch {start_epoch}" if start_epoch else ""
         self.epochs = config.epochs
         self.console.print(f"Training {sizes} ({config.activation}, {config.optimizer}, "
-                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} images, "
+                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} examples, "
                            f"validating on {n_val:,}{resumed}")
 
     def on_epoch_start(self, epoch, n_steps):
@@ -205,11 +236,12 @@ class _RichProgress(Callback):
                            f"{val}  {record['seconds']:.2f} s")
 
 
-def _test_set(data: str, train_set) -> datasets.Dataset | None:
+def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
     """The matching test split, when the data source has one on this machine; else None."""
-    if train_set.name == "mnist-sample":
+    if train_set.name == "mnist-sample" or not datasets.has_test_split(data):
         return None
     try:
-        return datasets.load(data, split="test", allow_download=False, allow_sample=False)
+        return datasets.load(data, split="test", target=target, allow_download=False,
+                             allow_sample=False)
     except DigitnetError:
         return None
