@@ -100,22 +100,25 @@ def train_command(ctx, data, target, hidden, init, preset, checkpoint, resume, o
     table trains without shift augmentation.
     """
     given = {k: v for k, v in options.items() if v is not None}
+    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None)
+    if resume is not None:  # options are checked before any data is read
+        refuse_changed_options(resume, fields, named)
+    else:
+        fields = {_TRAIN_FIELDS[k]: v for k, v in given.items()}
+        base = PRESETS[preset].replace(**fields)
+    start = None if init is None else finetune.start_from(init)
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", target=target, progress=interactive)
     if train_set.note:
         click.echo(train_set.note, err=True)
-    start = None if init is None else finetune.start_from(init)
     if resume is not None:
-        fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None)
         if hidden is not None:
-            fields["sizes"] = (train_set.input.n_inputs, *hidden, len(train_set.classes))
-            named["sizes"] = "--hidden"
-        refuse_changed_options(resume, fields, named)
+            sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
+            refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
         config = None
     else:
-        fields = {_TRAIN_FIELDS[k]: v for k, v in given.items()}
-        config = recipes.for_data(PRESETS[preset].replace(**fields), train_set, fields,
-                                  hidden=hidden, init=start and start.network)
+        config = recipes.for_data(base, train_set, fields, hidden=hidden,
+                                  init=start and start.network)
 
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
