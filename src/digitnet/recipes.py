@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from . import inputs
 from .config import TrainConfig
 from .datasets import Dataset
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 from .network import Network
 
 __all__ = ["for_data"]
@@ -51,9 +53,12 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
     ------
     ConfigError
         Both ``hidden`` and explicit ``sizes`` are given, or a hidden size is not positive.
+    DataError
+        A table whose labels are mostly distinct: not classes (a wrong label column, most often).
     """
     given = set(given)
     changes = {}
+    _check_labels(data)
     if hidden is not None:
         hidden = tuple(int(h) for h in hidden)
         if "sizes" in given:
@@ -74,3 +79,13 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
     if data.input.image_shape is None and "shift" not in given:
         changes["shift"] = 0
     return config.replace(**changes)
+
+
+def _check_labels(data: Dataset) -> None:
+    """A table whose labels are mostly distinct holds no classes to learn: most often the label
+    column is another one (a CSV's default is its last column)."""
+    n_classes = len(np.unique(data.labels))
+    if data.input.image_shape is None and n_classes > 2 and n_classes > len(data) / 2:
+        raise DataError(f"{data.name}: {n_classes:,} different labels among {len(data):,} rows, "
+                        "so most classes have a single example; is the label column the right "
+                        "one? Name it with --target COLUMN")

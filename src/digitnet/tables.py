@@ -200,8 +200,8 @@ def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarra
                             "or drop the row")
         if value is None:
             raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a number; "
-                            f"features must be numbers: encode {column!r} as numbers or drop the "
-                            "column")
+                            f"features must be numbers: if {column!r} holds the labels, name it "
+                            f"with --target {column}; else encode it as numbers or drop it")
         if math.isinf(value):
             raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a finite "
                             "number; replace it or drop the row")
