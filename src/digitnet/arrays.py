@@ -57,8 +57,9 @@ def encode_labels(y, name: str, column: str = "y", *,
         raise DataError(f"{name}: every example has the label {names[0] if names else None!r} "
                         f"({column}); a classifier needs at least two classes")
     if len(names) > MAX_CLASSES:
-        raise DataError(f"{name}: {len(names):,} distinct labels in {column}; digitnet learns "
-                        f"up to {MAX_CLASSES} classes: is {column} the label column?")
+        raise DataError(f"{name}: {len(names):,} different labels in {column}; digitnet learns "
+                        f"up to {MAX_CLASSES} classes: is it the label column? Name that with "
+                        "--target COLUMN")
     return labels.astype(np.uint8).reshape(-1), names
 
 

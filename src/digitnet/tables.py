@@ -70,7 +70,7 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     if len(header) < 2:
         raise DataError(f"{path}: the header has one column ({header[0]!r}); a table needs "
                         "feature columns and a label column, separated by commas")
-    if all(_is_number(h) for h in header):
+    if _looks_like_data(header):
         raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
                         "naming each column")
     seen = set()
@@ -208,6 +208,14 @@ def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarra
     raise AssertionError(f"{path}: column {column!r} failed to convert, but no cell is at fault")
 
 
+def _looks_like_data(header: list[str]) -> bool:
+    """Whether a first line holds values rather than names: mostly numbers, and not the column
+    numbers 0, 1, 2 ... (or 1, 2, 3 ...) that unnamed columns get."""
+    numbers = [h for h in header if _is_number(h)]
+    counted = [[str(i + start) for i in range(len(numbers))] for start in (0, 1)]
+    return len(numbers) > len(header) / 2 and numbers not in counted
+
+
 def _is_missing(text: str) -> bool:
     return text == "" or text.lower() in MISSING
 
@@ -231,6 +239,9 @@ def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.nd
     """
     path = Path(path)
     try:
+        if not zipfile.is_zipfile(path):
+            raise DataError(f"{path}: not a NumPy .npz archive; write one with "
+                            "np.savez(path, X=X, y=y)")
         with np.load(path, allow_pickle=False) as archive:
             names = list(archive.files)
             if "X" not in names or (labelled and "y" not in names):
@@ -239,7 +250,7 @@ def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.nd
                                 "one row per example) and y (labels): np.savez(path, X=X, y=y)")
             return archive["X"], archive["y"] if "y" in names else None
     except (zipfile.BadZipFile, EOFError) as e:
-        raise DataError(f"{path}: not a NumPy .npz archive ({e}); write one with "
+        raise DataError(f"{path}: not a readable .npz archive ({e}); write it again with "
                         "np.savez(path, X=X, y=y)") from None
     except ValueError as e:
         if "pickle" in str(e):

@@ -38,16 +38,20 @@ def evaluate_command(model, data, split, target, as_json):
 
     console = Console()
     classes = inputs.classes_of(net)
-    console.print(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
-    console.print(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
+    click.echo(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
+    click.echo(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
     table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
-    table.add_column("true", justify="right")
-    for name in classes:
-        table.add_column(name, justify="right")
-    table.add_column("accuracy", justify="right")
+    table.add_column("true", no_wrap=True)
+    for j in range(len(classes)):  # numbered: the rows name them
+        table.add_column(str(j), justify="right", no_wrap=True)
+    table.add_column("accuracy", justify="right", no_wrap=True)
     for i, row in enumerate(ev.confusion):
         cells = [f"[bold]{v}[/bold]" if i == j else (str(v) if v else "·") for j, v in enumerate(row)]
-        table.add_row(classes[i], *cells, f"{ev.per_class[i]:.1%}" if sum(row) else "-")
+        label = classes[i] if classes[i] == str(i) else f"{i} {classes[i]}"
+        table.add_row(label, *cells, f"{ev.per_class[i]:.1%}" if sum(row) else "-")
+    if not console.is_terminal:  # a file or a pipe: as wide as the table needs, uncut
+        wide = console.options.update_width(10_000)
+        console = Console(width=max(console.width, console.measure(table, options=wide).maximum))
     console.print(table)
 
 

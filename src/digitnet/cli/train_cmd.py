@@ -244,7 +244,10 @@ def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | No
     if train_set.name == "mnist-sample" or not datasets.has_test_split(data):
         return None
     try:
-        return datasets.load(data, split="test", target=target, allow_download=False,
+        test = datasets.load(data, split="test", target=target, allow_download=False,
                              allow_sample=False)
     except DigitnetError:
         return None
+    if test.note:
+        click.echo(test.note, err=True)
+    return test
