@@ -40,7 +40,8 @@ def evaluate_command(model, data, split, target, as_json):
     classes = inputs.classes_of(net)
     click.echo(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
     click.echo(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
-    table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
+    click.echo("Confusion matrix (rows: true class, columns: the network's answer)")
+    table = Table(show_lines=False)
     table.add_column("true", no_wrap=True)
     for j in range(len(classes)):  # numbered: the rows name them
         table.add_column(str(j), justify="right", no_wrap=True)

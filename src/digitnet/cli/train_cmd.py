@@ -162,7 +162,8 @@ def train_command(ctx, data, target, hidden, init, preset, checkpoint, resume, o
     if result.init_val_accuracy is not None:
         click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
                    f"{result.init_val_accuracy:.2%} on the same examples "
-                   f"({result.val_accuracy - result.init_val_accuracy:+.2%} from fine-tuning)")
+                   f"({100 * (result.val_accuracy - result.init_val_accuracy):+.2f} points "
+                   "from this training)")
     if test is not None:
         click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
     click.echo(f"Saved the model to {path}")
