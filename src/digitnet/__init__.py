@@ -105,6 +105,8 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if config is not None and (options or preset or hidden is not None):
         raise ConfigError("pass either a TrainConfig or options and a preset, not both")
+    if hidden is not None and run.get("resume") is not None:
+        raise ConfigError("a resumed run keeps its checkpoint's layers; drop hidden=")
     if y is not None:
         data = datasets.from_arrays(data, y)
     elif not isinstance(data, datasets.Dataset):

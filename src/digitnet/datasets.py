@@ -60,7 +60,7 @@ class Dataset:
     labels : np.ndarray
         uint8, shape (n,), indices into ``classes``.
     name : str
-        "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder path.
+        "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder's or table's path.
     split : str
         "train", "test" or "val".
     source : str
@@ -112,12 +112,7 @@ class Dataset:
         A table or folder names its classes by what it holds, so a file holding only some of a
         model's classes numbers them differently; matching by name lines them up. Data whose
         class names are none of ``classes`` (an IDX file's labels are just numbers) keeps its
-        labels, which must then be below ``len(classes)``.
-
-        Raises
-        ------
-        DataError
-            Some of the data's classes are unknown to ``what``, or a label is out of range.
+        labels. Raises DataError for a class unknown to ``what``, or a label out of range.
         """
         classes = tuple(str(c) for c in classes)
         if self.classes == classes:
