@@ -109,9 +109,8 @@ class _Run:
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
           test: Dataset | None = None, callback: Callback | None = None,
-          checkpoint: str | None = None, resume: str | None = None,
-          init: str | Network | finetune.Start | None = None, handle_signals: bool = True,
-          engine: str = "auto") -> TrainResult:
+          checkpoint: str | None = None, resume: str | None = None, init=None,
+          handle_signals: bool = True, engine: str = "auto") -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
     Parameters
@@ -130,8 +129,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     checkpoint : str, optional
         A checkpoint file written atomically after every epoch and on interruption.
     resume, init : str, Network, optional
-        A checkpoint to continue from exactly, or a model (a file, a Network) whose weights and
-        input record to start from (fine-tuning: :mod:`digitnet.finetune`).
+        A checkpoint to continue from exactly, or a model (file, Network) to start from: finetune.
     handle_signals : bool
         Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
         :class:`TrainingInterrupted` instead of dying mid-step.

@@ -17,7 +17,7 @@ from ..training import Callback, train
 from .group import cli
 from .labelled import DATA_HELP, TARGET_HELP
 from .recent import remember_model
-from .resume import refuse_changed_options
+from .resume import refuse_changed_init, refuse_changed_options
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 
@@ -99,27 +99,8 @@ def train_command(ctx, data, target, hidden, init, preset, checkpoint, resume, o
     other data the input and output layers follow the data (--hidden sets the others), and a
     table trains without shift augmentation.
     """
-    given = {k: v for k, v in options.items() if v is not None}
-    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None)
-    if resume is not None:  # options are checked before any data is read
-        refuse_changed_options(resume, fields, named)
-    else:
-        fields = {_TRAIN_FIELDS[k]: v for k, v in given.items()}
-        base = PRESETS[preset].replace(**fields)
-    start = None if init is None else finetune.start_from(init)
+    train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, resume, options)
     interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", target=target, progress=interactive)
-    if train_set.note:
-        click.echo(train_set.note, err=True)
-    if resume is not None:
-        if hidden is not None:
-            sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
-            refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
-        config = None
-    else:
-        config = recipes.for_data(base, train_set, fields, hidden=hidden,
-                                  init=start and start.network)
-
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
@@ -167,6 +148,32 @@ def train_command(ctx, data, target, hidden, init, preset, checkpoint, resume, o
     if test is not None:
         click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
     click.echo(f"Saved the model to {path}")
+
+
+def _recipe(ctx, data, target, hidden, init, preset, resume, options):
+    """(training data, TrainConfig or None when resuming, finetune.Start or None): the options
+    are checked before any data is read, then the recipe is shaped for the data."""
+    given = {k: v for k, v in options.items() if v is not None}
+    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None)
+    if resume is not None:
+        refuse_changed_options(resume, fields, named)
+    else:
+        fields = {_TRAIN_FIELDS[k]: v for k, v in given.items()}
+        base = PRESETS[preset].replace(**fields)
+    start = None if init is None else finetune.start_from(init)
+    if resume is not None and start is not None:
+        refuse_changed_init(resume, start)
+        start = None  # the checkpoint holds the weights now, and what they started from
+    train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty())
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    if resume is None:
+        return train_set, recipes.for_data(base, train_set, fields, hidden=hidden,
+                                           init=start and start.network), start
+    if hidden is not None:
+        sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
+        refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
+    return train_set, None, start
 
 
 def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, str]]:

@@ -142,10 +142,24 @@ def test_a_fine_tuning_run_resumes_exactly(mnist_model, thick_digits, tmp_path):
     np.testing.assert_array_equal(resumed.network.params, straight.network.params)
     assert resumed.network.metadata["init"] == straight.network.metadata["init"]
     assert resumed.init_val_accuracy == straight.init_val_accuracy
-    # Naming the init model again is fine; another model is not the run's.
-    again = digitnet.train(data, resume=ckpt, init=mnist_model, **options)
-    np.testing.assert_array_equal(again.network.params, straight.network.params)
+    with pytest.raises(ConfigError, match="resumes a checkpoint or starts from init, not both"):
+        digitnet.train(data, resume=ckpt, init=mnist_model, **options)
+
+
+@pytest.mark.slow
+def test_resume_may_repeat_init_on_the_command_line(mnist_model, thick_digits, tmp_path):
+    """`digitnet train ... --resume CKPT` is the first command with --resume added: the same
+    --init is accepted, another model is refused, naming both."""
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
+    args = ["train", "--data", thick_digits, "--init", mnist_model, "--epochs", "2",
+            "--engine", "numpy", "--out", out]
+    first = run(*args, "--checkpoint", ckpt)
+    assert first.exit_code == 0, first.output
+    again = run(*args, "--resume", ckpt)
+    assert again.exit_code == 0, again.output
+    np.testing.assert_array_equal(modelfile.load(out).params, modelfile.load(ckpt).params)
     other = tmp_path / "other.safetensors"
-    modelfile.save(straight.network, other)
-    with pytest.raises(ConfigError, match="did not start from --init"):
-        digitnet.train(data, resume=ckpt, init=other, **options)
+    modelfile.save(modelfile.load(out), other)
+    refused = run(*args[:3], "--init", other, *args[5:], "--resume", ckpt)
+    assert refused.exit_code == 2
+    assert f"--init {other}: the checkpoint's run started from {mnist_model}" in refused.output
