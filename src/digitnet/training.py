@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checkpoint, engines, inputs, optimizers
+from . import checkpoint, engines, finetune, inputs, optimizers
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_indices
@@ -70,6 +70,7 @@ class TrainResult:
     n_train: int = 0  # images trained on
     n_val: int = 0  # images held out for validation
     test: Evaluation | None = None  # on the test set given to train(), if any
+    init_val_accuracy: float | None = None  # the init model on the validation split, before
 
     @property
     def val_accuracy(self) -> float | None:
@@ -103,11 +104,12 @@ class _Run:
     state: RunState
     input: Input  # how examples become rows, fitted on the training split
     steps: object = None  # the engine's step runner (see digitnet.engines)
+    init: dict | None = None  # what the run started from (digitnet.finetune), if not random
 
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
           test: Dataset | None = None, callback: Callback | None = None,
-          checkpoint: str | None = None, resume: str | None = None, init: Network | None = None,
+          checkpoint: str | None = None, resume: str | None = None, init=None,
           handle_signals: bool = True, engine: str = "auto") -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
@@ -127,7 +129,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     checkpoint : str, optional
         A checkpoint file written atomically after every epoch and on interruption.
     resume, init : str, Network, optional
-        A checkpoint to continue from exactly, or a network (weights, input record) to start from.
+        A checkpoint to continue from exactly, or a model (file, Network) to start from: finetune.
     handle_signals : bool
         Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
         :class:`TrainingInterrupted` instead of dying mid-step.
@@ -188,12 +190,18 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
 
 
 def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
-             resume: str | None, engine: str, init: Network | None = None) -> _Run:
+             resume: str | None, engine: str, init=None) -> _Run:
     """The network, optimiser, splits, state and engine a run starts from (fresh or resumed)."""
     if init is not None and resume is not None:
         raise ConfigError("a run either resumes a checkpoint or starts from init, not both")
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
+    start = None if init is None else finetune.start_from(init)
+    classes = (resumed.network.metadata.get("classes") if resumed
+               else start and inputs.classes_of(start.network))
+    if classes:  # number the classes as the model does, by name
+        what = start.name if start else f"the checkpoint {resume}"
+        data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
     if val is None:
         train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
         val_set = data.subset(val_index, "val")
@@ -205,11 +213,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         resumed.check_data(fingerprint)
         net, state = resumed.network, resumed.state
     else:
-        net = _start(config, init)
+        net = _start(config, start)
         state = RunState()
     _check_data(data, train_index, val_set, net, config)
-    if init is not None:
-        model_input = inputs.of(init)
+    if resumed and net.metadata.get("input"):
+        model_input = inputs.of(net)  # as the run began: fitted, or the init model's
+    elif start is not None:
+        model_input = start.input_for(data.input)
     else:
         model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
     optimizer = optimizers.make(
@@ -227,23 +237,23 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                          image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
-               model_input, steps)
+               model_input, steps,
+               init=resumed.network.metadata.get("init") if resumed else start and start.record)
+    if start and len(val_set):
+        before = evaluate(net, model_input.rows(val_set.x), val_set.labels)
+        run.init.update(val_accuracy=before.accuracy, val_loss=before.loss)
     _describe(run)
     return run
 
 
-def _start(config: TrainConfig, init: Network | None) -> Network:
-    """The network a new run starts from: fresh weights drawn with the seed, or ``init``'s."""
-    if init is None:
+def _start(config: TrainConfig, start: finetune.Start | None) -> Network:
+    """The network a new run starts from: fresh weights drawn with the seed, or a copy of the
+    init model's (after checking it is the network ``config`` describes)."""
+    if start is None:
         return Network(config.sizes, config.activation, config.output,
                        seed=np.random.default_rng((config.seed, 1)))
-    given = (tuple(init.sizes), init.activation.name, init.output_function.name)
-    if given != (config.sizes, config.activation, config.output):
-        raise ConfigError(f"init is a {'-'.join(map(str, init.sizes))} network of "
-                          f"{given[1]} and {given[2]}, the config asks for "
-                          f"{'-'.join(map(str, config.sizes))} of {config.activation} and "
-                          f"{config.output}; give matching options")
-    return init.astype(np.float32)
+    start.check(config)
+    return start.network.astype(np.float32)
 
 
 def _epoch_plan(config: TrainConfig, epoch: int,
@@ -290,7 +300,8 @@ def _describe(run: _Run, test: Evaluation | None = None) -> None:
     run.net.metadata = {"config": run.config.to_dict(), "data": run.fingerprint,
                         "input": run.input.to_dict(), "classes": list(run.data.classes),
                         "history": state.history,
-                        "metrics": {k: v for k, v in metrics.items() if v is not None}}
+                        "metrics": {k: v for k, v in metrics.items() if v is not None},
+                        **({"init": run.init} if run.init else {})}
 
 
 def _save(run: _Run, path: str | None) -> str | None:
@@ -312,13 +323,16 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
         net.params[...] = state.best_params
     if not np.isfinite(net.params).all():
         raise TrainingError("training produced non-finite weights; try a lower learning rate")
+    if test is not None:  # numbered as the training data (by name: see finetune)
+        test = test.with_classes(run.data.classes)
     scored = None if test is None else evaluate(net, run.input.rows(test.x), test.labels)
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
                        stopped_early=state.stopped_early,
                        seconds=sum(r["seconds"] for r in state.history),
-                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored)
+                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored,
+                       init_val_accuracy=(run.init or {}).get("val_accuracy"))
 
 
 def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,

@@ -43,6 +43,17 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
     raise click.UsageError("; ".join(clauses) + f"; drop {listed} or start a new run")
 
 
+def refuse_changed_init(resume: str, start) -> None:
+    """Raise click.UsageError unless ``--init`` names the model the checkpoint's run started
+    from (a :class:`digitnet.finetune.Start`; compared by the SHA-256 of its parameters)."""
+    recorded = modelfile.read_metadata(resume).get("init") or {}
+    if recorded.get("params_sha256") != start.record["params_sha256"]:
+        began = (f"from {recorded.get('model') or 'another network'}" if recorded
+                 else "from random weights")
+        raise click.UsageError(f"{start.name}: the checkpoint's run started {began}; drop "
+                               "--init to resume it, or start a new run")
+
+
 def _saved_config(resume: str) -> TrainConfig:
     config = modelfile.load_checkpoint(resume).network.metadata.get("config")
     if config is None:

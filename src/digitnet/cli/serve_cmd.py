@@ -16,8 +16,9 @@ from .recent import last_model
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
-@click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
-              help="What training runs started from the page learn from.")
+@click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
+              help="What training runs started from the page learn from: a dataset name, a "
+                   "folder (of IDX files or of class folders of pictures), or a table.")
 def serve_command(model, host, port, open_browser, data):
     """Serve the drawing page and its API for MODEL (default: the last model trained).
 

@@ -7,17 +7,17 @@ import dataclasses
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile
+from .. import datasets, finetune, modelfile, recipes
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..training import Callback, train
 from .group import cli
+from .labelled import DATA_HELP, TARGET_HELP
 from .recent import remember_model
-from .resume import refuse_changed_options
+from .resume import refuse_changed_init, refuse_changed_options
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 
@@ -33,25 +33,35 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
 def _parse_layers(ctx, param, value):
     if value is None:
         return None
+    hidden = param.name == "hidden"
+    example = "16,16" if hidden else "784,16,16,10"
     try:
         sizes = tuple(int(v) for v in value.replace("-", ",").split(","))
     except ValueError:
-        raise click.BadParameter(f"expected comma-separated layer sizes such as 784,16,16,10, got {value!r}")
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise click.BadParameter(f"need at least two positive sizes (input and output), got {value!r}")
+        raise click.BadParameter(f"expected comma-separated layer sizes such as {example}, got {value!r}")
+    if len(sizes) < (1 if hidden else 2) or min(sizes) < 1:
+        what = "positive sizes" if hidden else "at least two positive sizes (input and output)"
+        raise click.BadParameter(f"need {what}, got {value!r}")
     return sizes
 
 
 @cli.command("train")
-@click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
-              help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist.")
+@click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
+              help=DATA_HELP)
+@click.option("--target", metavar="COLUMN", help=TARGET_HELP)
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
               help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="A JSON file of training options over the preset (digitnet tune --out writes "
                    "one); the options given here override it.")
+@click.option("--hidden", callback=_parse_layers, metavar="SIZES",
+              help="Hidden layer sizes; the input and output layers come from the data  "
+                   "[default: 16,16].")
 @click.option("--layers", callback=_parse_layers, metavar="SIZES",
-              help="Layer sizes, input first  [default: 784,16,16,10].")
+              help="Every layer's size, input first (784,16,16,10 for MNIST).")
+@click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
+              help="Start from MODEL's weights (fine-tuning): same layers; the report gives "
+                   "the validation accuracy before and after.")
 @click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
               help="Hidden layers' activation.")
 @click.option("--output", type=click.Choice(["softmax", "sigmoid"]),
@@ -60,8 +70,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--lr", type=float, help="Learning rate (peak, with the cosine schedule).")
 @click.option("--momentum", type=float, help="SGD momentum, 0 for plain SGD.")
 @click.option("--weight-decay", type=float, help="L2 penalty on weights.")
-@click.option("--batch-size", type=int, help="Images per gradient step.")
-@click.option("--epochs", type=int, help="Passes over the training images.")
+@click.option("--batch-size", type=int, help="Examples per gradient step.")
+@click.option("--epochs", type=int, help="Passes over the training examples.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
 @click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
 @click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
@@ -82,33 +92,26 @@ def _parse_layers(ctx, param, value):
                    "(auto: compiled when it was built; with --resume, the engine the run "
                    "started with).")
 @click.pass_context
-def train_command(ctx, data, preset, config_file, checkpoint, resume, out, as_json, engine,
-                  **options):
-    """Train a network on MNIST (or any MNIST-format data) and save it.
+def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoint, resume, out,
+                  as_json, engine, **options):
+    """Train a network on MNIST, or on your data (pictures in class folders, a table), and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
-    the best validation accuracy, holds out 10% of the training images for validation,
-    reports accuracy (also on the test set when one is available) and saves the model.
+    the best validation accuracy, holds out 10% of the training examples for validation,
+    reports accuracy (also on the test set when one is available) and saves the model. On
+    other data the input and output layers follow the data (--hidden sets the others), and a
+    table trains without shift augmentation.
     """
-    given = {k: v for k, v in options.items() if v is not None}
-    if resume is not None:
-        explicit = ctx.get_parameter_source("preset") == click.core.ParameterSource.COMMANDLINE
-        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None,
-                                                      config_file))
-        config = None
-    else:
-        config = recipe(preset, config_file, given)
-
+    train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, config_file,
+                                       resume, options)
     interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", progress=interactive)
-    if train_set.note:
-        click.echo(train_set.note, err=True)
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            result = train(train_set, config, test=_test_set(data, train_set), callback=progress,
-                           checkpoint=checkpoint, resume=resume, engine=engine)
+            result = train(train_set, config, test=_test_set(data, train_set, target),
+                           callback=progress, checkpoint=checkpoint, resume=resume,
+                           engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
@@ -128,7 +131,8 @@ def train_command(ctx, data, preset, config_file, checkpoint, resume, out, as_js
             "seconds": result.seconds, "wall_seconds": total,
             "parameters": net.parameter_count, "config": config.to_dict(),
             "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
-            "history": result.history,
+            "classes": list(train_set.classes), "init": init,
+            "init_val_accuracy": result.init_val_accuracy, "history": result.history,
         }))
         return
     sizes = "-".join(map(str, net.sizes))
@@ -138,10 +142,43 @@ def train_command(ctx, data, preset, config_file, checkpoint, resume, out, as_js
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
-                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""))
+                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else "")
+                   + f" on {result.n_val:,} held-out examples")
+    if result.init_val_accuracy is not None:
+        click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
+                   f"{result.init_val_accuracy:.2%} on the same examples "
+                   f"({100 * (result.val_accuracy - result.init_val_accuracy):+.2f} points "
+                   "from this training)")
     if test is not None:
-        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test images")
+        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
     click.echo(f"Saved the model to {path}")
+
+
+def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, options):
+    """(training data, TrainConfig or None when resuming, finetune.Start or None): the options
+    are checked before any data is read, then the recipe is shaped for the data."""
+    given = {k: v for k, v in options.items() if v is not None}
+    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None,
+                                  config_file)
+    if resume is not None:
+        refuse_changed_options(resume, fields, named)
+    else:  # the fields a person chose: the --config file's and the options', over the preset
+        fields = {**read_config_file(config_file), **training_fields(given)}
+        base = PRESETS[preset].replace(**fields)
+    start = None if init is None else finetune.start_from(init)
+    if resume is not None and start is not None:
+        refuse_changed_init(resume, start)
+        start = None  # the checkpoint holds the weights now, and what they started from
+    train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty())
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    if resume is None:
+        return train_set, recipes.for_data(base, train_set, fields, hidden=hidden,
+                                           init=start and start.network), start
+    if hidden is not None:
+        sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
+        refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
+    return train_set, None, start
 
 
 def recipe(preset: str, config_file: str | None, options: dict) -> TrainConfig:
@@ -207,6 +244,10 @@ def _given_fields(options: dict, preset: str | None,
     return values, named
 
 
+def _explicit(ctx, name: str) -> bool:
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -234,7 +275,7 @@ class _RichProgress(Callback):
         resumed = f", resuming after epoch {start_epoch}" if start_epoch else ""
         self.epochs = config.epochs
         self.console.print(f"Training {sizes} ({config.activation}, {config.optimizer}, "
-                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} images, "
+                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} examples, "
                            f"validating on {n_val:,}{resumed}")
 
     def on_epoch_start(self, epoch, n_steps):
@@ -253,11 +294,15 @@ class _RichProgress(Callback):
                            f"{val}  {record['seconds']:.2f} s")
 
 
-def _test_set(data: str, train_set) -> datasets.Dataset | None:
+def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
     """The matching test split, when the data source has one on this machine; else None."""
-    if train_set.name == "mnist-sample":
+    if train_set.name == "mnist-sample" or not datasets.has_test_split(data):
         return None
     try:
-        return datasets.load(data, split="test", allow_download=False, allow_sample=False)
+        test = datasets.load(data, split="test", target=target, allow_download=False,
+                             allow_sample=False)
     except DigitnetError:
         return None
+    if test.note:
+        click.echo(test.note, err=True)
+    return test
