@@ -199,9 +199,9 @@ async def predict(request: Request):
     """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
     ink = 1) or an image file as the multipart field ``file``. The input is centred and
     scaled the way MNIST's digits were, then the network runs on it layer by layer."""
-    x = await read_input(request)
     served = _served(request)
     net, version = served.current
+    x = views.network_input(net, await read_input(request))
     answer = views.describe_prediction(net, x)
     answer["input_id"] = served.remember(x)
     answer["model_version"] = version

@@ -89,7 +89,11 @@ class LayerActivity(BaseModel):
 class PredictResponse(BaseModel):
     """The network's reading of a drawing, with every layer's activity."""
 
-    digit: int = Field(description="The most likely digit: the brightest output neuron.")
+    model_config = ConfigDict(populate_by_name=True)
+
+    digit: int = Field(description="The most likely class's index: the brightest output neuron.")
+    class_name: str = Field(alias="class", description="That class's name (\"7\" for MNIST's "
+                                                       "digits, \"Ankle boot\" for Fashion-MNIST).")
     probabilities: list[float] = Field(description="One per output neuron, summing to 1.")
     input: list[list[float]] = Field(
         description="The 28x28 image the network saw after preprocessing, brightness 0..1.")
@@ -123,6 +127,7 @@ class ModelResponse(BaseModel):
     activation: str
     output: str
     cost: str
+    classes: list[str] = Field(description="The name of each output neuron's class.")
     parameters: int
     parameter_breakdown: str
     input_shape: list[int] | None = Field(

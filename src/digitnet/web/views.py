@@ -13,10 +13,11 @@ import math
 import numpy as np
 import orjson
 
+from .. import inputs
 from ..network import Network
 from .errors import ApiError
 
-__all__ = ["image_shape", "describe_prediction", "describe_model", "describe_neuron",
+__all__ = ["image_shape", "network_input", "describe_prediction", "describe_model", "describe_neuron",
            "effective_template", "dumps", "finite"]
 
 #: How many of a neuron's terms w_i a_i its description lists, largest first.
@@ -29,17 +30,25 @@ def image_shape(net: Network) -> tuple[int, int] | None:
     return (side, side) if side * side == net.sizes[0] else None
 
 
-def describe_prediction(net: Network, x: np.ndarray) -> dict:
-    """Digit, probabilities, the input as an image and every layer's z and a for one input.
+def network_input(net: Network, x: np.ndarray) -> np.ndarray:
+    """One preprocessed picture as the network's input row, shape (sizes[0],): the model's own
+    input record applied (:func:`digitnet.inputs.of`), as every other path applies it."""
+    return np.asarray(inputs.of(net).rows(np.reshape(x, (1, -1)))[0], dtype=np.float32)
 
-    ``x`` is one preprocessed input, shape (sizes[0],). ``layers`` holds layers 1 to L, each
-    with z and a of shape (sizes[l],).
+
+def describe_prediction(net: Network, x: np.ndarray) -> dict:
+    """Digit, its class name, probabilities, the input as an image and every layer's z and a.
+
+    ``x`` is one input row from :func:`network_input`, shape (sizes[0],). ``layers`` holds
+    layers 1 to L, each with z and a of shape (sizes[l],).
     """
     t = net.trace(x[None, :])
     proba = net.output_function.probabilities(t.activations[-1][0])
     side = image_shape(net)
+    digit = int(proba.argmax())
     return {
-        "digit": int(proba.argmax()),
+        "digit": digit,
+        "class": inputs.classes_of(net)[digit],
         "probabilities": rounded(proba, 6),
         "input": rounded(x.reshape(side) if side else x[None, :], 4),
         "layers": [{"layer": l, "z": rounded(z[0], 5), "a": rounded(a[0], 5)}
@@ -58,6 +67,7 @@ def describe_model(net: Network, version: int, source: str) -> dict:
     return {
         "sizes": list(net.sizes), "activation": net.activation.name,
         "output": net.output_function.name, "cost": net.output_function.cost,
+        "classes": inputs.classes_of(net),
         "parameters": net.parameter_count, "parameter_breakdown": net.parameter_breakdown(),
         "input_shape": list(side) if side else None,
         "layers": [{"layer": l, "n_in": w.shape[1], "n_out": w.shape[0],

@@ -44,6 +44,8 @@ export function mountDiagram(root, id, on) {
   let pos, inputBox, lineGroup, inputImage, neuronEls, outputEls;
 
   const layerName = (l) => l === model.layers.length ? "output layer" : `hidden layer ${l}`;
+  // The class an output neuron stands for: the model's name for it ("7", "Ankle boot").
+  const className = (j) => (model.classes && model.classes[j] !== undefined ? model.classes[j] : String(j));
   const wanted = () => (net.parentElement.clientWidth || 740) < 560 ? COMPACT : WIDE;
 
   // Where each neuron sits: positions[l - 1][j] = [x, y, r] for neuron j of layer l.
@@ -96,7 +98,9 @@ export function mountDiagram(root, id, on) {
     const outs = pos[pos.length - 1];
     outputEls = outs.map(([x, y, r], j) => {
       const label = svg("text", {x: x + r + 6, y, class: "out-label"}, net);
-      label.textContent = String(j);
+      const name = className(j);
+      label.textContent = name.length <= 2 ? name : String(j);  // long names: in the verdict
+      if (name.length > 2) svg("title", {}, label).textContent = name;
       const bx = x + r + 24, bw = view.w - bx - view.pctRoom, bh = Math.max(3, Math.min(14, r * 1.1));
       svg("rect", {x: bx, y: y - bh / 2, width: bw, height: bh, rx: 2, class: "bar-bg"}, net);
       const bar = svg("rect", {x: bx, y: y - bh / 2, width: 0, height: bh, rx: 2, class: "bar"}, net);
@@ -196,7 +200,7 @@ export function mountDiagram(root, id, on) {
         const v = b ? b[j] : 0;
         g.querySelector("circle").setAttribute("fill", `rgb(${Math.round(20 + 235 * v)},${Math.round(24 + 231 * v)},${Math.round(30 + 225 * v)})`);
         const what = a ? `, activation ${fmt(a[j], 3)}` : "";
-        const name = l === last ? `output neuron for digit ${j}` : `${layerName(l)}, neuron ${j}`;
+        const name = l === last ? `output neuron for ${className(j)}` : `${layerName(l)}, neuron ${j}`;
         g.setAttribute("aria-label", `${name}${what}. Press Enter for its weights and formula.`);
         g.classList.toggle("winner", l === last && j === winner);
         g.classList.toggle("selected", !!selected && selected.layer === l && selected.index === j);

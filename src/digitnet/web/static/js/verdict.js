@@ -33,12 +33,13 @@ export function mountVerdict(root, id) {
 
   function show(p) {
     message.textContent = "";
-    out.textContent = String(p.digit);
+    const name = p.class !== undefined ? p.class : String(p.digit);
+    out.textContent = name;
     out.dataset.digit = String(p.digit);
     const conf = p.probabilities[p.digit];
     confidence.textContent = conf >= 0.9995 ? "over 99.9% sure" : `${(conf * 100).toFixed(1)}% sure`;
     paintGray(seen, p.input);
-    seen.setAttribute("aria-label", `The 28 by 28 image the network reads; it reads ${p.digit}`);
+    seen.setAttribute("aria-label", `The 28 by 28 image the network reads; it reads ${name}`);
   }
 
   function blank(text) {
