@@ -30,11 +30,16 @@ def jupyterlab(root: Path, log: Path):
            "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_PLATFORM_DIRS": "1",
            "IPYTHONDIR": str(home / "ipython")}
+    # no "Would you like to get notified about official Jupyter news?" over the notebook
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
             "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0", f"--ServerApp.root_dir={root}",
             f"--IdentityProvider.token={token}", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={home / 'ws'}"]
+            "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"]
     with open(log, "w") as err:
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env=env)
     try:
