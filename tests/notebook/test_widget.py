@@ -134,7 +134,7 @@ def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
 
 
 def test_without_the_notebook_extra_the_error_names_it(trained, monkeypatch):
-    monkeypatch.delitem(sys.modules, "digitnet.notebook.explorer")
+    monkeypatch.delitem(sys.modules, "digitnet.notebook.explorer", raising=False)
     monkeypatch.setitem(sys.modules, "anywidget", None)  # as if it were not installed
     with pytest.raises(MissingDependencyError) as error:
         digitnet.widget(trained)
