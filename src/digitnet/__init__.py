@@ -32,6 +32,7 @@ __all__ = [
     "Callback",
     "PRESETS",
     "train",
+    "widget",
     "evaluate",
     "Evaluation",
     "load",
@@ -124,3 +125,27 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
                                       options, hidden=hidden,
                                       init=run["init"].network if run.get("init") else None)
     return training.train(data, config, **run)
+
+
+def widget(network):
+    """Draw a digit in a notebook and watch ``network`` read it, layer by layer.
+
+    Parameters
+    ----------
+    network : Network or path
+        Any digitnet network that reads 28x28 images (trained, loaded, imported from ONNX,
+        PyTorch or scikit-learn, edited), or a model file to load.
+
+    Returns
+    -------
+    digitnet.notebook.Explorer
+        The widget (display it: the last expression of a cell). ``w.digit`` is the digit it
+        reads in the drawing, ``w.image`` the (28, 28) input, ``w.trace`` every layer's z and a;
+        set ``w.image`` to have it read an image. Needs the notebook extra:
+        ``pip install 'digitnet[notebook]'``.
+    """
+    from .notebook.explorer import Explorer
+
+    if not isinstance(network, Network):
+        network = load(network)
+    return Explorer(network)

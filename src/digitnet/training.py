@@ -84,6 +84,12 @@ class TrainResult:
     def test_accuracy(self) -> float | None:
         return None if self.test is None else self.test.accuracy
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the network's summary, the run, and the history epoch by epoch."""
+        from .notebook.summaries import result_html
+
+        return result_html(self)
+
     def _final_record(self) -> dict:
         if not self.history:
             return {}

@@ -22,9 +22,6 @@ from digitnet.training import train
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -89,18 +86,6 @@ def training_server_url(e2e_model, e2e_data_dir, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (the browser tests need it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
@@ -132,14 +117,3 @@ def open_page(browser, server_url):
         context.close()
     assert problems == []
 
-
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe-core from npm (tests/e2e/package.json), injected from disk: the browser fetches nothing."""
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix tests/e2e` (the README's "
-                    "test command does)")
-    return AXE.read_text()

@@ -31,9 +31,9 @@ const sections = (id) => `
  * prediction) answers a promise of a neuron's description (GET /api/neuron's) with what it
  * computed for `prediction`'s input. options.blank(), if given, hears that nothing is drawn.
  *
- * Returns setModel(model), show(prediction) (a prediction made elsewhere: its input replaces
- * the drawing; null clears), redo() (read the drawing again), destroy(), and the `model` and
- * `prediction` shown.
+ * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
+ * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing
+ * again), destroy(), and the `model` and `prediction` shown.
  */
 export function mountExplorer(root, options) {
   const {id} = options;
@@ -134,9 +134,11 @@ export function mountExplorer(root, options) {
     else if (e.key === "Delete" && e.target === pad.canvas) { e.preventDefault(); pad.clear(); }
     else if (e.key === "Escape" && selected) { select(null); }
   }
-  const onResize = () => diagram.resize();
   options.keyTarget.addEventListener("keydown", onKey);
-  window.addEventListener("resize", onResize);
+  // The diagram has a wide and a compact layout: follow its card's width (the window's, on the
+  // page; a notebook's output area can change without it).
+  const resizes = new ResizeObserver(() => diagram.resize());
+  resizes.observe(root.querySelector(".card.network"));
 
   return {
     get model() { return model; },
@@ -148,8 +150,8 @@ export function mountExplorer(root, options) {
       }
       diagram.setModel(m);
     },
-    show(p) {
-      pad.showPicture(p ? grayCanvas(p.input) : null);
+    show(p, picture = true) {
+      if (picture) pad.showPicture(p ? grayCanvas(p.input) : null);
       if (p) show(p); else blank();
     },
     redo() {
@@ -157,7 +159,7 @@ export function mountExplorer(root, options) {
     },
     destroy() {
       options.keyTarget.removeEventListener("keydown", onKey);
-      window.removeEventListener("resize", onResize);
+      resizes.disconnect();
     },
   };
 }
