@@ -268,3 +268,15 @@ def test_any_body_is_read_or_refused_in_one_line(client, case):
             assert len(r.json()["input"]) == 28
     else:
         assert_error(r, 422)
+
+
+def test_an_upload_with_fields_beside_the_file_is_refused(client, held_out):
+    """The schema allows the field 'file' only; a form with others is refused, whatever they
+    hold, so that the answer follows the schema."""
+    image = png((255 - held_out[0][0]).astype(np.uint8))
+    r = client.post("/api/predict", files={"file": ("digit.png", image, "image/png")},
+                    data={"label": "7"})
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("label: not a field this request knows")
+    ok = client.post("/api/predict", files={"file": ("digit.png", image, "image/png")})
+    assert ok.status_code == 200

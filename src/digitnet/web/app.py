@@ -185,7 +185,7 @@ _PREDICT_BODY = {
         "content": {
             "application/json": {"schema": schemas.PredictRequest.model_json_schema()},
             "multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
+                "type": "object", "required": ["file"], "additionalProperties": False,
                 "properties": {"file": {"type": "string", "format": "binary",
                                         "description": "An image file (PNG, JPEG, ...) of one "
                                                        "digit, dark on light or light on dark."}},

@@ -83,6 +83,10 @@ async def _upload(request: Request) -> tuple[bytes, str]:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(422, f"file: missing; {_UPLOAD_HINT}")
+        extra = sorted(set(form.keys()) - {"file"})
+        if extra:  # (the schema allows no other field)
+            raise ApiError(422, f"{extra[0]}: not a field this request knows; send only the "
+                                f"image, as the field 'file'")
         data = await upload.read()
     finally:
         await form.close()
