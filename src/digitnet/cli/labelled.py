@@ -13,6 +13,7 @@ import click
 
 from .. import datasets, inputs, tables
 from ..errors import DataError, DigitnetError
+from ..heldout import validation_split
 from ..inputs import Table
 from ..network import Network
 
@@ -84,18 +85,7 @@ def _as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datas
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):
     """The train or val part of ``full`` exactly as it was split when ``net`` was trained."""
-    config = net.metadata.get("config")
-    if config is None:
-        raise DigitnetError(f"{model}: has no training configuration, so its validation split "
-                            "is unknown; use --split test or train")
-    fraction, seed = config["val_fraction"], config["seed"]
-    trained_on = net.metadata.get("data", {}).get("train", {}).get("files")
-    if trained_on and trained_on != full.files:
-        raise DigitnetError(f"{model}: was trained on other files than {full.source}; its "
-                            "validation split cannot be rebuilt from them")
-    # Training numbered the classes as the model does before splitting; so does this.
-    full = full.with_classes(inputs.classes_of(net), model)
-    train_part, val_part = datasets.train_val_split(full, fraction, seed)
-    if split == "val" and len(val_part) == 0:
-        raise DigitnetError(f"{model}: was trained without a validation split (val_fraction 0)")
-    return val_part if split == "val" else train_part
+    try:
+        return validation_split(net, full, split)
+    except DigitnetError as e:
+        raise DigitnetError(f"{model}: {e}") from None
