@@ -12,6 +12,7 @@ from digitnet import inputs
 from digitnet.errors import ConfigError
 from digitnet.network import Network
 from digitnet.poke import Changes, edge_detector, grid_of
+from digitnet.poke.changes import EDGE_CONTRAST
 
 
 @pytest.fixture
@@ -78,8 +79,16 @@ def test_the_edge_detector_is_a_strip_with_a_negative_border(net):
     border = np.zeros((28, 28), bool)
     border[11:15, 5:21] = True
     border[12:14, 6:20] = False
-    assert (w[border] == -0.5).all() and (w[~border & (w != 0.5)] == 0).all()
-    assert edited.biases[0][3] == pytest.approx(-0.5 * 2 * 14 / 2)
+    # 28 strip pixels against 36 border pixels: an evenly lit patch adds up to 0.
+    np.testing.assert_allclose(w[border], -0.5 * 28 / 36, rtol=1e-6)
+    assert (w[~border & (w != 0.5)] == 0).all() and abs(w.sum()) < 1e-5
+    # It fires when the strip is brighter than its border by more than EDGE_CONTRAST.
+    assert edited.biases[0][3] == pytest.approx(-0.5 * 28 * EDGE_CONTRAST)
+    for contrast, fires in ((EDGE_CONTRAST - 0.01, False), (EDGE_CONTRAST + 0.01, True)):
+        x = np.where(border, 0.2, 0.0)
+        x[12:14, 6:20] = 0.2 + contrast
+        z = edited.trace(x.reshape(1, 784)).zs[0][0, 3]
+        assert (z > 0) == fires
     # By default it takes the layer's largest |w|, and round-trips through JSON.
     default = edge_detector(net, 0, 0, 0, 3, 28)
     assert default["weight"] == pytest.approx(float(np.abs(net.weights[0]).max()))
