@@ -15,6 +15,10 @@ from digitnet.poke import Changes, edge_detector, grid_of
 from digitnet.poke.changes import EDGE_CONTRAST
 
 
+def cell(row, col, weight) -> dict:
+    return {"row": row, "col": col, "weight": weight}
+
+
 @pytest.fixture
 def net():
     n = Network((784, 16, 12, 10), activation="relu", seed=4)
@@ -47,9 +51,9 @@ def test_switching_off_zeroes_the_weights_out_of_the_neuron_and_nothing_else(net
 def test_each_edit_changes_what_it_says(net):
     edits = [{"op": "bias", "layer": 2, "neuron": 5, "value": -1.5},
              {"op": "scale", "layer": 1, "neuron": 0, "factor": 2.0},
-             {"op": "paint", "layer": 1, "neuron": 7, "cells": [[0, 0, 0.5], [27, 27, -0.25],
-                                                                [3, 4, 1.0]]},
-             {"op": "paint", "layer": 3, "neuron": 9, "cells": [[0, 11, 2.0]]}]
+             {"op": "paint", "layer": 1, "neuron": 7, "cells": [cell(0, 0, 0.5), cell(27, 27, -0.25),
+                                                                cell(3, 4, 1.0)]},
+             {"op": "paint", "layer": 3, "neuron": 9, "cells": [cell(0, 11, 2.0)]}]
     edited = Changes.from_json({"edits": edits}).apply(net)
     assert edited.biases[1][5] == np.float32(-1.5)
     np.testing.assert_array_equal(edited.weights[0][0], net.weights[0][0] * np.float32(2))
@@ -65,7 +69,7 @@ def test_each_edit_changes_what_it_says(net):
 def test_edits_apply_in_order_and_switching_off_comes_last(net):
     edits = [{"op": "bias", "layer": 1, "neuron": 2, "value": 1.0},
              {"op": "bias", "layer": 1, "neuron": 2, "value": -3.0},
-             {"op": "paint", "layer": 2, "neuron": 0, "cells": [[0, 4, 9.0]]}]
+             {"op": "paint", "layer": 2, "neuron": 0, "cells": [cell(0, 4, 9.0)]}]
     edited = Changes.from_json({"off": [[1, 4]], "edits": edits}).apply(net)
     assert edited.biases[0][2] == -3.0
     assert edited.weights[1][0, 4] == 0  # painted, then neuron 4 of layer 1 switched off
@@ -127,8 +131,12 @@ def test_grids_follow_the_input(net):
     ({"edits": [{"op": "scale", "layer": 1, "neuron": 0, "factor": 1e6}]},
      ["edits[0].factor", "between -1000 and 1000"]),
     ({"edits": [{"op": "bias", "layer": 1, "neuron": 0, "value": "high"}]}, ["a number"]),
-    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [[1, 2]]}]},
-     ["edits[0].cells[0]", "[row, col, weight]"]),
+    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [[1, 2, 3]]}]},
+     ["edits[0].cells[0]", "\"row\": r"]),
+    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [{"row": 1, "col": 2}]}]},
+     ["edits[0].cells[0]", "\"weight\": w"]),
+    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0,
+                 "cells": [{"row": 1.5, "col": 2, "weight": 1}]}]}, ["edits[0].cells[0].row"]),
 ])
 def test_malformed_changes_are_one_line_naming_the_place(value, words):
     with pytest.raises(ConfigError) as e:
@@ -148,9 +156,9 @@ def test_malformed_changes_are_one_line_naming_the_place(value, words):
     ({"off": [[1, -1]]}, ["neuron -1 does not exist"]),
     ({"edits": [{"op": "bias", "layer": 4, "neuron": 0, "value": 1}]},
      ["edits[0]", "layer 4 does not exist", "layers 1 to 3"]),
-    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [[3, 3, 1], [28, 0, 1]]}]},
+    ({"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [cell(3, 3, 1), cell(28, 0, 1)]}]},
      ["edits[0].cells[1]", "(28, 0)", "outside the 28x28 grid"]),
-    ({"edits": [{"op": "paint", "layer": 2, "neuron": 0, "cells": [[1, 0, 1]]}]},
+    ({"edits": [{"op": "paint", "layer": 2, "neuron": 0, "cells": [cell(1, 0, 1)]}]},
      ["outside the 1x16 grid"]),
     ({"edits": [{"op": "edge", "layer": 1, "neuron": 0, "top": 20, "left": 0, "height": 9,
                  "width": 3, "margin": 1, "weight": 1}]}, ["does not fit", "28x28"]),

@@ -17,7 +17,7 @@ one ``op``:
 ==========  =====================================================================================
 ``bias``    ``{"value": b}``: set its bias b
 ``scale``   ``{"factor": s}``: multiply its incoming weights by s
-``paint``   ``{"cells": [[row, col, w], ...]}``: set single incoming weights, laid out on the grid
+``paint``   ``{"cells": [{"row", "col", "weight"}, ...]}``: set single incoming weights, on the grid
             of the layer before: the input image (28x28) for the first hidden layer of an image
             model, one row of ``sizes[l - 1]`` neurons otherwise (row 0)
 ``edge``    ``{"top", "left", "height", "width", "margin", "weight"}``: the video's hand-built edge
@@ -199,8 +199,8 @@ def _edit(value, where: str) -> dict:
     if op == "paint":
         cells = value["cells"]
         if not isinstance(cells, list):
-            raise ConfigError(f"{where}.cells: expected a list of [row, col, weight], "
-                              f"got {_shown(cells)}")
+            raise ConfigError(f"{where}.cells: expected a list of {{\"row\", \"col\", "
+                              f"\"weight\"}} objects, got {_shown(cells)}")
         edit["cells"] = [_cell(c, f"{where}.cells[{i}]") for i, c in enumerate(cells)]
     elif op == "edge":
         for key in OPS["edge"]:
@@ -210,11 +210,12 @@ def _edit(value, where: str) -> dict:
     return edit
 
 
-def _cell(value, where: str) -> list:
-    if not isinstance(value, (list, tuple)) or len(value) != 3:
-        raise ConfigError(f"{where}: expected [row, col, weight], got {_shown(value)}")
-    return [_int(value[0], f"{where}[0] (the row)"), _int(value[1], f"{where}[1] (the column)"),
-            _number(value[2], f"{where}[2] (the weight)")]
+def _cell(value, where: str) -> dict:
+    if not isinstance(value, dict) or set(value) != {"row", "col", "weight"}:
+        raise ConfigError(f"{where}: expected {{\"row\": r, \"col\": c, \"weight\": w}}, "
+                          f"got {_shown(value)}")
+    return {"row": _int(value["row"], f"{where}.row"), "col": _int(value["col"], f"{where}.col"),
+            "weight": _number(value["weight"], f"{where}.weight")}
 
 
 # -- checking against a network ---------------------------------------------------------------
@@ -244,7 +245,8 @@ def _check_edit(net: Network, edit: dict, where: str) -> None:
     _check_neuron(net, layer, edit["neuron"], where, hidden=False)
     rows, cols = grid_of(net, layer)
     if edit["op"] == "paint":
-        for i, (r, c, _) in enumerate(edit["cells"]):
+        for i, cell in enumerate(edit["cells"]):
+            r, c = cell["row"], cell["col"]
             if not (0 <= r < rows and 0 <= c < cols):
                 raise ConfigError(f"{where}.cells[{i}]: cell ({r}, {c}) is outside the "
                                   f"{rows}x{cols} grid of layer {layer}'s incoming weights; rows "
@@ -288,8 +290,8 @@ def _make_edit(net: Network, edit: dict) -> None:
         w *= edit["factor"]
     elif op == "paint":
         _, cols = grid_of(net, edit["layer"])
-        for r, c, value in edit["cells"]:
-            w[r * cols + c] = value
+        for cell in edit["cells"]:
+            w[cell["row"] * cols + cell["col"]] = cell["weight"]
     else:  # edge
         rows, cols = grid_of(net, 1)
         top, left, m, weight = edit["top"], edit["left"], edit["margin"], edit["weight"]
