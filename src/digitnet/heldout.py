@@ -54,15 +54,17 @@ def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset
     return val_part if split == "val" else train_part
 
 
-def held_out(net: Network, data) -> HeldOut:
+def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     """Examples ``net`` was not trained on, from ``data``: its validation split when that can
     be rebuilt, else the data's test split.
 
     Parameters
     ----------
     data : str, path or Dataset
-        A dataset name or folder (:func:`digitnet.datasets.load`), or a Dataset: a training
-        split is searched for the validation split, any other split is taken as it is.
+        A dataset name, folder or table (:func:`digitnet.datasets.load`), or a Dataset: a
+        training split is searched for the validation split, any other split is taken as it is.
+    target : str, optional
+        A CSV table's label column, as for :func:`digitnet.datasets.load`.
 
     Raises
     ------
@@ -71,22 +73,25 @@ def held_out(net: Network, data) -> HeldOut:
     """
     if isinstance(data, Dataset):
         if data.split != "train":
-            return HeldOut(data, f"{len(data):,} examples of {_name(data)} ({data.split} split)")
+            return HeldOut(data.with_classes(inputs.classes_of(net)),
+                           f"{len(data):,} examples of {_name(data)} ({data.split} split)")
         try:
             return _validation(net, data)
         except DigitnetError as e:
             raise DataError(f"no held-out examples: {e}") from None
     reasons = []
     try:
-        return _validation(net, datasets.load(str(data), split="train", allow_download=False))
+        full = datasets.load(str(data), split="train", target=target, allow_download=False)
+        return _validation(net, full)
     except DigitnetError as e:
         reasons.append(str(e))
     try:
-        test = datasets.load(str(data), split="test")
+        test = datasets.load(str(data), split="test", target=target)
     except DigitnetError as e:
         reasons.append(str(e))
         raise DataError(f"no held-out examples in {data}: {'; and '.join(reasons)}") from None
-    return HeldOut(test, f"the test split of {_name(test)}: {len(test):,} examples")
+    return HeldOut(test.with_classes(inputs.classes_of(net)),
+                   f"the test split of {_name(test)}: {len(test):,} examples")
 
 
 def _validation(net: Network, full: Dataset) -> HeldOut:

@@ -1,7 +1,8 @@
 """The labelled examples a command measures MODEL on: the test part, every example of a table
 or a folder without ``test/``, or the train or val part of the training data split exactly as
-when MODEL was trained (``--data``, ``--split`` and ``--target``). Their classes are numbered
-as MODEL numbers them (by name), and a table's columns are put in MODEL's order."""
+when MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part
+when it can be rebuilt, else the test part. Their classes are numbered as MODEL numbers them
+(by name), and a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import click
 
 from .. import datasets, inputs, tables
 from ..errors import DataError, DigitnetError
-from ..heldout import validation_split
+from ..heldout import held_out, validation_split
 from ..inputs import Table
 from ..network import Network
 
@@ -39,14 +40,29 @@ def data_options(f):
     return f
 
 
+def held_out_options(f):
+    """``--data``, ``--split`` and ``--target``; the split by default the examples MODEL was not
+    trained on ("held-out")."""
+    f = _OPTIONS[2](f)
+    f = click.option("--split", type=click.Choice(["held-out", "test", "train", "val", "all"]),
+                     default="held-out", show_default=True,
+                     help="held-out: the examples held out when MODEL was trained if they can "
+                          "be rebuilt from --data, else its test part.")(f)
+    return _OPTIONS[0](f)
+
+
 def labelled_split(net: Network, data: str, split: str | None, model: str,
                    target: str | None = None) -> tuple[datasets.Dataset, str]:
     """The examples of ``split`` of ``data`` for the network in file ``model``, and the split's
-    name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all")."""
+    name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
+    "held-out": "val" if it can be rebuilt, else "test")."""
     progress = sys.stderr.isatty()
     split = split or ("test" if datasets.has_test_split(data) else "all")
     if target is None:
         target = _unread_column(net, data)
+    if split == "held-out":
+        found = held_out(net, data, target=target).data
+        return _as_model_reads(net, found, model), found.split
     if split == "test":
         subset = datasets.load(data, split="test", target=target, progress=progress)
     else:

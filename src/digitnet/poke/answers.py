@@ -26,7 +26,8 @@ class Profile:
     Attributes
     ----------
     top : ndarray of int, shape (count,)
-        The examples that activate it most, most first (indices into the rows given).
+        The examples that activate it most, most first (indices into the rows given): by its
+        weighted input z, so that examples a ReLU gives 0 are still ranked.
     top_activation : ndarray, shape (count,)
         Its activation a for each of them.
     class_mean : ndarray, shape (n_classes,)
@@ -93,8 +94,10 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     z, a = layer_activity(net, rows, [layer])[layer]
     z, a = z[:, neuron], a[:, neuron]
     count = min(count, len(a))
-    top = np.argpartition(-a, count - 1)[:count]
-    top = top[np.lexsort((top, -a[top]))]  # most active first; ties by index
+    # Ranked by z, which σ only bends: the same order as a, and a ReLU's zeros still ordered by
+    # how close each example came to lighting it up.
+    top = np.argpartition(-z, count - 1)[:count]
+    top = top[np.lexsort((top, -z[top]))]  # largest z first; ties by index
     fires = (z > 0)[:, None]
     k = net.sizes[-1]
     return Profile(layer, neuron, top, a[top], _per_class(a[:, None], labels, k)[0],
