@@ -26,8 +26,8 @@ class Profile:
     Attributes
     ----------
     top : ndarray of int, shape (count,)
-        The examples that activate it most, most first (indices into the rows given): by its
-        weighted input z, so that examples a ReLU gives 0 are still ranked.
+        The examples that activate it most, most first (indices into the rows given); equal
+        activations (a ReLU's zeros) are ranked by the weighted input z.
     top_activation : ndarray, shape (count,)
         Its activation a for each of them.
     class_mean : ndarray, shape (n_classes,)
@@ -94,10 +94,10 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     z, a = layer_activity(net, rows, [layer])[layer]
     z, a = z[:, neuron], a[:, neuron]
     count = min(count, len(a))
-    # Ranked by z, which σ only bends: the same order as a, and a ReLU's zeros still ordered by
-    # how close each example came to lighting it up.
-    top = np.argpartition(-z, count - 1)[:count]
-    top = top[np.lexsort((top, -z[top]))]  # largest z first; ties by index
+    # By a, ties by z: a ReLU's zeros are still ordered by how close each example came to
+    # lighting it up. (Ties left after that go by index.)
+    order = np.lexsort((np.arange(len(a)), -z, -a))
+    top = order[:count]
     fires = (z > 0)[:, None]
     k = net.sizes[-1]
     return Profile(layer, neuron, top, a[top], _per_class(a[:, None], labels, k)[0],
