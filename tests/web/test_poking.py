@@ -297,3 +297,16 @@ def test_the_model_says_which_held_out_digits(poke_client):
     assert info == {"n": 4345, "split": "test",
                     "description": info["description"]} and "4,345 examples" in info["description"]
 
+
+
+def test_an_uploaded_image_carries_its_changes_in_a_form_field(poke_client, held_out):
+    from api_helpers import png
+
+    files = {"file": ("digit.png", png(held_out[0][4]), "image/png")}
+    changes = '{"edits": [{"op": "bias", "layer": 3, "neuron": 1, "value": 80}], "off": [[2, 3]]}'
+    body = poke_client.post("/api/predict", files=files, data={"changes": changes}).json()
+    assert body["digit"] == 1 and body["layers"][1]["a"][3] == 0
+    r = poke_client.post("/api/predict", files=files, data={"changes": '{"off": [[7, 0]]}'})
+    assert_error(r, 422, "layer 7 does not exist")
+    r = poke_client.post("/api/predict", files=files, data={"changes": "off"})
+    assert_error(r, 422, "changes: ", "not valid JSON")

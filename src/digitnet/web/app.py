@@ -212,7 +212,10 @@ _PREDICT_BODY = {
                 "type": "object", "required": ["file"], "additionalProperties": False,
                 "properties": {"file": {"type": "string", "format": "binary",
                                         "description": "An image file (PNG, JPEG, ...) of one "
-                                                       "digit, dark on light or light on dark."}},
+                                                       "digit, dark on light or light on dark."},
+                               "changes": {"type": "string", "description": "Optional: the "
+                                           "changes to the network as JSON, {\"off\": [...], "
+                                           "\"edits\": [...]} (see ChangesRequest)."}},
             }},
         },
     },

@@ -42,8 +42,8 @@ async def read_input(request: Request) -> tuple[np.ndarray, Changes]:
             return to_input(grid, "the drawing"), body.changes()
         return await run_in_threadpool(to_input, grid, "the drawing"), body.changes()
     if ctype == "multipart/form-data":
-        data, name = await _upload(request)
-        return await run_in_threadpool(to_input, data, name), Changes()
+        data, name, changes = await _upload(request)
+        return await run_in_threadpool(to_input, data, name), changes
     raise ApiError(415, f"send JSON {{\"pixels\": [[...], ...]}} (Content-Type: application/json) "
                         f"or an image as multipart/form-data field 'file'; got Content-Type "
                         f"{ctype or 'none'}")
@@ -77,8 +77,9 @@ def to_input(image, name: str) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
 
 
-async def _upload(request: Request) -> tuple[bytes, str]:
-    """The bytes of the multipart field ``file`` and what to call it in errors."""
+async def _upload(request: Request) -> tuple[bytes, str, Changes]:
+    """The bytes of the multipart field ``file``, what to call it in errors, and the changes
+    of the optional field ``changes`` (JSON, as a JSON body's ``off`` and ``edits``)."""
     try:
         form = await request.form(max_files=1, max_fields=10,
                                   max_part_size=schemas.MAX_BODY_BYTES)
@@ -96,9 +97,25 @@ async def _upload(request: Request) -> tuple[bytes, str]:
             raise ApiError(422, f"{extra[0]}: not a field this request knows; send only the "
                                 f"image, as the field 'file'")
         data = await upload.read()
+        changes = _form_changes(form.get("changes"))
     finally:
         await form.close()
     name = upload.filename or "upload"
     if not data:
         raise ApiError(422, f"file: {name} is empty; send an image file")
-    return data, f"file {name}"
+    return data, f"file {name}", changes
+
+
+def _form_changes(field) -> Changes:
+    """The learner's changes sent with an upload, as the form field ``changes``: JSON
+    ``{"off": [...], "edits": [...]}``, checked like a JSON body's."""
+    if field is None:
+        return Changes()
+    if not isinstance(field, str):
+        raise ApiError(422, "changes: must be a text field holding JSON such as "
+                            "{\"off\": [[1, 3]]}, not a file")
+    try:
+        body = schemas.ChangesRequest.model_validate_json(field)
+    except ValidationError as e:
+        raise ApiError(422, "changes: " + describe_validation_errors(e.errors())) from None
+    return body.changes()
