@@ -161,7 +161,7 @@ def test_serve_for_a_class_prints_the_address_a_qr_code_and_a_token(web_model_pa
 
         # The printed address answers (this machine is on that network too).
         page = httpx.get(address)
-        assert page.status_code == 200 and "<canvas id=\"pad\"" in page.text
+        assert page.status_code == 200 and 'src="/static/main.js"' in page.text
         assert httpx.get(address + "api/train").json()["access"] == "token"
         refused = httpx.post(address + "api/train", json={"epochs": 1})
         assert refused.status_code == 403 and "token" in refused.json()["error"]
