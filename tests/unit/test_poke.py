@@ -324,3 +324,31 @@ def test_the_largest_changes_are_found_across_layers(digits):
     top = step.largest_changes(6)
     assert [c[:3] for c in top] == [c[:3] for c in every[:6]]
     np.testing.assert_allclose([c[3] for c in top], [c[3] for c in every[:6]], rtol=1e-6)
+
+
+# -- a model that reads a table ---------------------------------------------------------------
+
+
+def test_a_table_model_is_poked_through_its_own_input_and_classes():
+    """scikit-learn's wine measurements (13 columns, 3 classes): rows through inputs.of(net)."""
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    table = inputs.Table(tuple(wine.feature_names)).fit(wine.data)
+    net = Network((13, 8, 6, 3), activation="tanh", seed=2)
+    net.metadata = {"input": table.to_dict(), "classes": list(wine.target_names)}
+    rows, labels = inputs.of(net).rows(wine.data), wine.target
+    result = poke.ablate(net, rows, labels, poke.Changes(off=((1, 3),)))
+    assert result.n == 178 and len(result.score.per_class) == 3
+    assert len(poke.rank_neurons(net, rows, labels)) == 14
+    profile = poke.neuron_profile(net, rows, labels, 2, 5, count=4)
+    assert len(profile.top) == 4 and len(profile.class_mean) == 3
+    assert poke.embedding(net, rows, 0).points.shape == (178, 2)  # the standardised columns
+    assert poke.grid_of(net, 1) == (1, 13)
+    edited = poke.Changes.from_json({"edits": [{"op": "paint", "layer": 1, "neuron": 0,
+                                                "cells": [{"row": 0, "col": 12, "weight": 2}]}]})
+    assert edited.apply(net).weights[0][0, 12] == 2
+    step = poke.backprop_step(net, rows[0], 1, lr=0.05)
+    assert step.cost_after < step.cost
+    with pytest.raises(ConfigError, match="reads a table of 13 columns"):
+        poke.robustness_curves(net, np.zeros((3, 28, 28), np.uint8), labels[:3])
