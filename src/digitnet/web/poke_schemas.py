@@ -181,7 +181,3 @@ class NeuronRequest(ChangesRequest):
     input_id: str | None = Field(None, pattern="^[0-9a-f]{16}$",
                                  description="From a /api/predict answer; default: the last "
                                              "input predicted.")
-
-
-class ExportRequest(ChangesRequest):
-    pass
