@@ -223,7 +223,8 @@ async def backprop(request: Request, body: ps.BackpropRequest):
     weight changes, and after one gradient step of learning rate ``lr`` on a copy of the
     network, the cost and the answer. The served network does not change."""
     _, changed, changes = _changed(request, body)
-    x = await run_in_threadpool(to_input, grid_array(body.pixels), "the drawing")
+    x = views.network_input(changed, await run_in_threadpool(to_input, grid_array(body.pixels),
+                                                             "the drawing"))
     step = await run_in_threadpool(poke.backprop_step, changed, x, body.label, body.lr,
                                    changes.off)
     shape = inputs.of(changed).image_shape

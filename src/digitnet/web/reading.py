@@ -92,10 +92,10 @@ async def _upload(request: Request) -> tuple[bytes, str, Changes]:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(422, f"file: missing; {_UPLOAD_HINT}")
-        extra = sorted(set(form.keys()) - {"file"})
+        extra = sorted(set(form.keys()) - {"file", "changes"})
         if extra:  # (the schema allows no other field)
-            raise ApiError(422, f"{extra[0]}: not a field this request knows; send only the "
-                                f"image, as the field 'file'")
+            raise ApiError(422, f"{extra[0]}: not a field this request knows; send the image "
+                                f"as the field 'file' (and the changes, if any, as 'changes')")
         data = await upload.read()
         changes = _form_changes(form.get("changes"))
     finally:
