@@ -32,6 +32,7 @@ __all__ = [
     "Callback",
     "PRESETS",
     "train",
+    "widget",
     "evaluate",
     "Evaluation",
     "load",
@@ -47,35 +48,54 @@ __all__ = [
 ]
 
 #: Keywords of :func:`train` that steer the run rather than set the recipe.
-_RUN_OPTIONS = ("val", "test", "callback", "checkpoint", "resume", "handle_signals", "engine")
+_RUN_OPTIONS = ("val", "test", "callback", "checkpoint", "resume", "handle_signals", "engine",
+                "init")
 
 
-def train(data="mnist", config: TrainConfig | None = None, *, preset: str | None = None,
+def train(data="mnist", y=None, config: TrainConfig | None = None, *,
+          preset: str | None = None, hidden=None, target: str | None = None,
           **options) -> TrainResult:
-    """Train a network, as ``digitnet train`` does.
+    """Train a network, as ``digitnet train`` does. ::
+
+        digitnet.train("mnist", epochs=20)
+        digitnet.train(X, y, hidden=(16, 16))          # a table (n, columns), or images (n, h, w)
+        digitnet.train("wine.csv", target="class")     # a CSV table, an .npz, a folder of pictures
 
     Parameters
     ----------
-    data : str or Dataset
-        A dataset name ("mnist", "fashion-mnist", "kmnist"), a folder of IDX files, or a
-        :class:`digitnet.datasets.Dataset` of training images.
+    data : str, path, Dataset or array
+        A dataset name ("mnist", "fashion-mnist", "kmnist"), a folder (of IDX files, or of
+        class folders of pictures), a .csv or .npz table, a :class:`digitnet.datasets.Dataset`,
+        or an array X of examples with their labels ``y`` (see
+        :func:`digitnet.datasets.from_arrays`).
+    y : array, optional
+        The labels, when ``data`` is an array.
     config : TrainConfig, optional
-        The full recipe; otherwise built from ``preset`` ("default" or "video") and ``options``.
+        The full recipe; otherwise built from ``preset`` ("default" or "video") and ``options``,
+        shaped for the data by :func:`digitnet.recipes.for_data` (input and output layers from
+        the data, ``shift=0`` for a table, the shape of an ``init`` model).
     preset : str, optional
         A named recipe of :data:`PRESETS`; "default" when neither it nor ``config`` is given.
+    hidden : sequence of int, optional
+        The hidden layers' sizes: the layers are (inputs, *hidden, classes).
+    target : str, optional
+        A CSV table's label column (default its last).
     **options
         Any :class:`TrainConfig` field (``epochs=5``, ``activation="sigmoid"``, ...) and the
         run's own options: ``val``, ``test``, ``callback``, ``checkpoint``, ``resume``,
-        ``handle_signals`` and ``engine`` (see :func:`digitnet.training.train`). When resuming,
-        recipe options must agree with the checkpoint's (a ConfigError names those that do not).
+        ``handle_signals``, ``engine`` and ``init`` (see :func:`digitnet.training.train`).
+        When resuming, recipe options must agree with the checkpoint's (a ConfigError names
+        those that do not).
 
     Returns
     -------
     TrainResult
         ``.network`` is the trained :class:`Network`; ``.history`` the per-epoch record.
     """
-    from . import modelfile, training
+    from . import finetune, modelfile, recipes, training
 
+    if isinstance(y, TrainConfig):
+        raise ConfigError("train(data, y, config): pass the TrainConfig as config=...")
     run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
     unknown = sorted(set(options) - set(TrainConfig.fields()))
     if unknown:
@@ -84,15 +104,48 @@ def train(data="mnist", config: TrainConfig | None = None, *, preset: str | None
                           f"{', '.join(TrainConfig.fields())} and {', '.join(_RUN_OPTIONS)}")
     if preset is not None and preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    if config is not None and (options or preset):
+    if config is not None and (options or preset or hidden is not None):
         raise ConfigError("pass either a TrainConfig or options and a preset, not both")
-    if config is None and (preset or options or run.get("resume") is None):
-        if run.get("resume") is not None and preset is None:
+    if hidden is not None and run.get("resume") is not None:
+        raise ConfigError("a resumed run keeps its checkpoint's layers; drop hidden=")
+    if y is not None:
+        data = datasets.from_arrays(data, y)
+    elif not isinstance(data, datasets.Dataset):
+        data = datasets.load(data, split="train", target=target)
+    resuming = run.get("resume") is not None
+    if config is None and (preset or options or hidden is not None or not resuming):
+        if resuming and preset is None:
             # resuming: the options given are compared with the checkpoint's, the rest kept
             saved = modelfile.read_metadata(run["resume"]).get("config") or {}
             config = TrainConfig.from_dict(saved).replace(**options)
         else:
-            config = PRESETS[preset or "default"].replace(**options)
-    if isinstance(data, str):
-        data = datasets.load(data, split="train")
+            if run.get("init") is not None:
+                run["init"] = finetune.start_from(run["init"])  # read once, used twice
+            config = recipes.for_data(PRESETS[preset or "default"].replace(**options), data,
+                                      options, hidden=hidden,
+                                      init=run["init"].network if run.get("init") else None)
     return training.train(data, config, **run)
+
+
+def widget(network):
+    """Draw a digit in a notebook and watch ``network`` read it, layer by layer.
+
+    Parameters
+    ----------
+    network : Network or path
+        Any digitnet network that reads 28x28 images (trained, loaded, imported from ONNX,
+        PyTorch or scikit-learn, edited), or a model file to load.
+
+    Returns
+    -------
+    digitnet.notebook.Explorer
+        The widget (display it: the last expression of a cell). ``w.digit`` is the digit it
+        reads in the drawing, ``w.image`` the (28, 28) input, ``w.trace`` every layer's z and a;
+        set ``w.image`` to have it read an image. Needs the notebook extra:
+        ``pip install 'digitnet[notebook]'``.
+    """
+    from .notebook.explorer import Explorer
+
+    if not isinstance(network, Network):
+        network = load(network)
+    return Explorer(network)

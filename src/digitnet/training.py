@@ -19,21 +19,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import signal
-import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import augment, checkpoint, engines, inputs, optimizers
+from . import augment, checkpoint, engines, finetune, inputs, optimizers, recipes
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_indices
-from .errors import ConfigError, DataError, DivergenceError, TrainingError, TrainingInterrupted
+from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
 from .inputs import Input
 from .metrics import Evaluation, evaluate
 from .network import Network
+from .stopping import StopFlag
 
 __all__ = ["Callback", "TrainResult", "train"]
 
@@ -71,6 +70,7 @@ class TrainResult:
     n_train: int = 0  # images trained on
     n_val: int = 0  # images held out for validation
     test: Evaluation | None = None  # on the test set given to train(), if any
+    init_val_accuracy: float | None = None  # the init model on the validation split, before
 
     @property
     def val_accuracy(self) -> float | None:
@@ -83,6 +83,12 @@ class TrainResult:
     @property
     def test_accuracy(self) -> float | None:
         return None if self.test is None else self.test.accuracy
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the network's summary, the run, and the history epoch by epoch."""
+        from .notebook.summaries import result_html
+
+        return result_html(self)
 
     def _final_record(self) -> dict:
         if not self.history:
@@ -107,11 +113,12 @@ class _Run:
     val_rows: np.ndarray  # the validation examples as the input layer sees them
     distorted: np.ndarray | None = None  # rows, this epoch's distortion of them, if distorting
     steps: object = None  # the engine's step runner (see digitnet.engines)
+    init: dict | None = None  # what the run started from (digitnet.finetune), if not random
 
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
           test: Dataset | None = None, callback: Callback | None = None,
-          checkpoint: str | None = None, resume: str | None = None, init: Network | None = None,
+          checkpoint: str | None = None, resume: str | None = None, init=None,
           handle_signals: bool = True, engine: str = "auto") -> TrainResult:
     """Train a new network (or resume one) on ``data``.
 
@@ -131,7 +138,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     checkpoint : str, optional
         A checkpoint file written atomically after every epoch and on interruption.
     resume, init : str, Network, optional
-        A checkpoint to continue from exactly, or a network (weights, input record) to start from.
+        A checkpoint to continue from exactly, or a model (file, Network) to start from: finetune.
     handle_signals : bool
         Catch Ctrl-C and SIGTERM (main thread only), save the checkpoint and raise
         :class:`TrainingInterrupted` instead of dying mid-step.
@@ -155,7 +162,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     callback.on_train_start(config, n, len(run.val_set), state.epoch)
 
     # Overflow on the way to a NaN loss is caught by the divergence guard below, not warned about.
-    with _StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
+    with StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch + 1
             order, shift_ids = _start_epoch(run, epoch)
@@ -189,12 +196,18 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
 
 
 def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
-             resume: str | None, engine: str, init: Network | None = None) -> _Run:
+             resume: str | None, engine: str, init=None) -> _Run:
     """The network, optimiser, splits, state and engine a run starts from (fresh or resumed)."""
     if init is not None and resume is not None:
         raise ConfigError("a run either resumes a checkpoint or starts from init, not both")
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
+    start = None if init is None else finetune.start_from(init)
+    classes = (resumed.network.metadata.get("classes") if resumed
+               else start and inputs.classes_of(start.network))
+    if classes:  # number the classes as the model does, by name
+        what = start.name if start else f"the checkpoint {resume}"
+        data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
     if val is None:
         train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
         val_set = data.subset(val_index, "val")
@@ -206,11 +219,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         resumed.check_data(fingerprint)
         net, state = resumed.network, resumed.state
     else:
-        net = _start(config, init)
+        net = _start(config, start)
         state = RunState()
-    _check_data(data, train_index, val_set, net, config)
-    if init is not None:
-        model_input = inputs.of(init)
+    recipes.check_fits(data, train_index, val_set, net, config)
+    if resumed and net.metadata.get("input"):
+        model_input = inputs.of(net)  # as the run began: fitted, or the init model's
+    elif start is not None:
+        model_input = start.input_for(data.input)
     else:
         model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
     if model_input.image_shape is not None:  # the recipe decides whether images are deskewed
@@ -235,23 +250,23 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                          dropout=config.dropout, seed=config.seed)
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
-               model_input, rows, model_input.rows(val_set.x), distorted, steps)
+               model_input, rows, model_input.rows(val_set.x), distorted, steps,
+               init=resumed.network.metadata.get("init") if resumed else start and start.record)
+    if start and len(val_set):
+        before = evaluate(net, run.val_rows, val_set.labels)
+        run.init.update(val_accuracy=before.accuracy, val_loss=before.loss)
     _describe(run)
     return run
 
 
-def _start(config: TrainConfig, init: Network | None) -> Network:
-    """The network a new run starts from: fresh weights drawn with the seed, or ``init``'s."""
-    if init is None:
+def _start(config: TrainConfig, start: finetune.Start | None) -> Network:
+    """The network a new run starts from: fresh weights drawn with the seed, or a copy of the
+    init model's (after checking it is the network ``config`` describes)."""
+    if start is None:
         return Network(config.sizes, config.activation, config.output,
                        seed=np.random.default_rng((config.seed, 1)))
-    given = (tuple(init.sizes), init.activation.name, init.output_function.name)
-    if given != (config.sizes, config.activation, config.output):
-        raise ConfigError(f"init is a {'-'.join(map(str, init.sizes))} network of "
-                          f"{given[1]} and {given[2]}, the config asks for "
-                          f"{'-'.join(map(str, config.sizes))} of {config.activation} and "
-                          f"{config.output}; give matching options")
-    return init.astype(np.float32)
+    start.check(config)
+    return start.network.astype(np.float32)
 
 
 def _epoch_plan(config: TrainConfig, epoch: int,
@@ -317,7 +332,8 @@ def _describe(run: _Run, test: Evaluation | None = None) -> None:
     run.net.metadata = {"config": run.config.to_dict(), "data": run.fingerprint,
                         "input": run.input.to_dict(), "classes": list(run.data.classes),
                         "history": state.history,
-                        "metrics": {k: v for k, v in metrics.items() if v is not None}}
+                        "metrics": {k: v for k, v in metrics.items() if v is not None},
+                        **({"init": run.init} if run.init else {})}
 
 
 def _save(run: _Run, path: str | None) -> str | None:
@@ -339,61 +355,13 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
         net.params[...] = state.best_params
     if not np.isfinite(net.params).all():
         raise TrainingError("training produced non-finite weights; try a lower learning rate")
+    if test is not None:  # numbered as the training data (by name: see finetune)
+        test = test.with_classes(run.data.classes)
     scored = None if test is None else evaluate(net, run.input.rows(test.x), test.labels)
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
                        stopped_early=state.stopped_early,
                        seconds=sum(r["seconds"] for r in state.history),
-                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored)
-
-
-#: Options that only images have, with how to turn each off.
-_IMAGE_OPTIONS = {"shift": "shift=0 (--shift 0)", "deskew": "deskew=False (--no-deskew)",
-                  "elastic_alpha": "elastic_alpha=0 (--elastic-alpha 0)"}
-
-
-def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,
-                config: TrainConfig) -> None:
-    if len(train_index) == 0:
-        raise DataError("no training examples left after holding out the validation split")
-    n_in = data.input.n_inputs
-    if n_in != net.sizes[0]:
-        what = "pixels" if data.input.image_shape else "columns"
-        raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
-                        f"{net.sizes[0]} neurons; use --layers {n_in},...")
-    for part in (data, val_set):
-        if len(part) and int(part.labels.max()) >= net.sizes[-1]:
-            raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
-                            f"only {net.sizes[-1]} neurons")
-    given = [name for name in _IMAGE_OPTIONS if getattr(config, name)]
-    if given and data.input.image_shape is None:
-        raise ConfigError(f"{' and '.join(given)} work{'s' if len(given) == 1 else ''} on images, "
-                          f"and {data.name} is a table; train it with "
-                          + ", ".join(_IMAGE_OPTIONS[name] for name in given))
-
-
-class _StopFlag:
-    """While active, Ctrl-C and SIGTERM set :attr:`requested` instead of killing the step."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and threading.current_thread() is threading.main_thread()
-        self.requested = False
-        self._previous = {}
-
-    def _handler(self, signum, frame):
-        if self.requested:  # a second Ctrl-C: the user really wants out
-            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        if self.enabled:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        return False
+                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored,
+                       init_val_accuracy=(run.init or {}).get("val_accuracy"))

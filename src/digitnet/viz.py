@@ -50,6 +50,8 @@ BLUE, RED, INK = "#3d9df3", "#f0524f", "#0e1117"
 WEIGHT_CMAP = LinearSegmentedColormap.from_list("digitnet_weights", [RED, "#000000", BLUE])
 _TEXT = "#e6e6e6"
 _MAX_DRAWN = 32  # neurons drawn per layer in the network diagram
+#: The figures' class: a Figure that a notebook shows as PNG by itself (no pyplot, no %matplotlib).
+_InlineFigure = type("InlineFigure", (Figure,), {"_repr_png_": lambda fig: figure_bytes(fig)})
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
@@ -85,7 +87,7 @@ def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
 
 
 def _figure(width: float, height: float, dark: bool = False) -> Figure:
-    fig = Figure(figsize=(width, height), layout=None, **({"facecolor": INK} if dark else {}))
+    fig = _InlineFigure(figsize=(width, height), layout=None, **({"facecolor": INK} if dark else {}))
     FigureCanvasAgg(fig)
     return fig
 

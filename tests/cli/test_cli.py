@@ -56,9 +56,10 @@ def test_predict_png_and_npy(run, trained, tmp_path, real_digit_images):
     for row in rows:
         assert len(row["probabilities"]) == 10
         assert sum(row["probabilities"]) == pytest.approx(1, abs=1e-4)
-        assert row["digit"] == int(np.argmax(row["probabilities"]))
-    png_digits = [r["digit"] for r in rows[:10]]
-    npy_digits = [r["digit"] for r in rows[10:]]
+        assert row["index"] == int(np.argmax(row["probabilities"]))
+        assert row["class"] == str(row["index"])  # MNIST's classes are named by their digits
+    png_digits = [r["index"] for r in rows[:10]]
+    npy_digits = [r["index"] for r in rows[10:]]
     # Same pixels, same answers: a PNG of an MNIST digit is prepared back into the same pixels
     # (to 8-bit rounding), unless to_mnist centres it a pixel otherwise than MNIST did.
     from digitnet.preprocess import to_mnist

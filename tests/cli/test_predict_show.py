@@ -80,9 +80,9 @@ def test_predict_json_one_object_per_line(run, small_model, folder):
     assert [o["file"] for o in objects] == [str(root / "b" / "4.gif"), str(root / "b" / "5.png"),
                                             str(root / "b" / "6.jpeg"), str(root / "c7.png")]
     for o in objects:
-        assert set(o) == {"file", "digit", "probabilities"}
+        assert set(o) == {"file", "class", "index", "probabilities"}
         assert len(o["probabilities"]) == 10 and sum(o["probabilities"]) == pytest.approx(1, abs=1e-4)
-        assert o["digit"] == int(np.argmax(o["probabilities"]))
+        assert o["index"] == int(np.argmax(o["probabilities"])) and o["class"] == str(o["index"])
 
 
 @pytest.mark.parametrize("top", [1, 4])
@@ -269,7 +269,7 @@ def test_a_deskewing_model_deskews_what_it_reads(run, deskewing_model, folder, r
         by_hand = deskew(to_mnist(root / name)[None])
         expected = net.predict_proba(by_hand.reshape(1, 784))[0]
         got = answers[str(root / name)]
-        assert got["digit"] == int(np.argmax(expected))
+        assert got["index"] == int(np.argmax(expected))
         np.testing.assert_allclose(got["probabilities"], expected, atol=1e-6)  # printed rounded
         with Image.open(tmp_path / "seen" / f"{name.rsplit('/', 1)[-1].split('.')[0]}.png") as seen:
             np.testing.assert_allclose(np.asarray(seen) / 255, by_hand[0], atol=0.5 / 255 + 1e-6)

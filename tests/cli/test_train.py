@@ -153,6 +153,17 @@ def test_resume_with_only_the_preset_counts_every_field_it_sets(run, interrupted
         "gives 150; drop --preset or start a new run")
 
 
+def test_resume_counts_the_fields_of_a_config_file(run, interrupted, train_only_dir, tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text('{"lr": 0.1, "momentum": 0.5}')  # lr as the checkpoint's; momentum not
+    result = run("train", "--data", train_only_dir, *RECIPE, "--config", recipe,
+                 "--resume", interrupted[0], "--out", tmp_path / "never.safetensors")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: momentum (from --config {recipe}): the checkpoint was trained with 0.9, the "
+        "command gives 0.5; drop --config or start a new run")
+
+
 def test_resume_of_a_missing_checkpoint_names_it(run, train_only_dir, tmp_path, one_line):
     result = run("train", "--data", train_only_dir, "--epochs", "5", "--resume", tmp_path / "c.ckpt",
                  "--out", tmp_path / "never.safetensors")

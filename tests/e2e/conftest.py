@@ -22,9 +22,6 @@ from digitnet.training import train
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +36,14 @@ def e2e_model(mnist, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def e2e_data_dir(mnist, tmp_path_factory):
-    """An MNIST-format folder of 3,000 real digits for training runs started from the page."""
+    """An MNIST-format folder of 3,000 real digits for training runs started from the page,
+    and as its test split 2,000 others: the held-out digits the page pokes the network with."""
     folder = tmp_path_factory.mktemp("e2e-data")
-    part = slice(12000, 15000)
+    part, test = slice(12000, 15000), slice(20000, 22000)
     idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
+    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
+    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
     return folder
 
 
@@ -89,18 +89,6 @@ def training_server_url(e2e_model, e2e_data_dir, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (the browser tests need it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
@@ -132,24 +120,3 @@ def open_page(browser, server_url):
         context.close()
     assert problems == []
 
-
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    """axe-core from npm (tests/e2e/package.json), injected from disk: the browser fetches nothing."""
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix tests/e2e` (the README's "
-                    "test command does)")
-    return AXE.read_text()
-
-
-def axe_violations(page, axe_source: str) -> list[str]:
-    """Every accessibility rule axe-core finds broken on the page as it is now, one line each."""
-    page.evaluate(axe_source)
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at "
-            + ", ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                        for n in v["nodes"][:3])
-            for v in result["violations"]]

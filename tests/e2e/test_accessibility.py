@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import axe_violations
+from accessibility import axe_violations
 from test_browser import DESKTOP, PHONE, STROKES, draw, shown_digit
 
 

@@ -65,3 +65,18 @@ def test_differences_in_the_checkpoints_terms():
         ("sizes", (784, 32, 10), (784, 16, 16, 10)), ("seed", 0, 3)]
     with pytest.raises(ConfigError, match="unknown training option 'layers'"):
         saved.differences({"layers": (784, 10)})
+
+
+def test_checked_option_takes_json_values_as_the_config_holds_them():
+    from digitnet.config import checked_option
+
+    assert checked_option("lr", 1) == 1.0 and type(checked_option("lr", 1)) is float
+    assert checked_option("sizes", [784, 32, 10]) == (784, 32, 10)
+    assert checked_option("early_stopping", True) is True
+    for name, value, message in [("epochs", True, "epochs must be int, got True"),
+                                 ("lr", float("nan"), "lr must be float"),
+                                 ("sizes", [784, 16.0, 10], "sizes must be a list of whole"),
+                                 ("shift", 5, "shift must be between 0 and 4"),
+                                 ("learning_rate", 0.1, "unknown training option")]:
+        with pytest.raises(ConfigError, match=message):
+            checked_option(name, value)

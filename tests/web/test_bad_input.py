@@ -4,11 +4,14 @@ what is wrong and what to do."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import digitnet.web
 
 from api_helpers import assert_error, png, post_raw
 
@@ -186,11 +189,19 @@ def test_stopping_when_nothing_runs_is_a_conflict(client):
 def test_the_page_and_its_files_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    for asset in ("/static/app.js", "/static/style.css"):
+    for asset in ("/static/main.js", "/static/explorer.css", "/static/style.css"):
         assert client.get(asset).status_code == 200
         assert asset in page.text
     assert "http://" not in page.text.replace("http://www.w3.org", "")  # nothing from elsewhere
-    assert "https://" not in page.text + client.get("/static/app.js").text
+    # the page's JavaScript modules: each served as JavaScript, none loading anything from elsewhere
+    static = Path(digitnet.web.__file__).parent / "static"
+    modules = sorted(static.rglob("*.js"))
+    assert len(modules) >= 8
+    for path in modules:
+        answer = client.get("/static/" + path.relative_to(static).as_posix())
+        assert answer.status_code == 200 and "javascript" in answer.headers["content-type"]
+        assert "https://" not in answer.text
+        assert "http://" not in answer.text.replace("http://www.w3.org", "")
     assert_error(client.get("/static/nothing.js"), 404)
 
 
@@ -257,3 +268,15 @@ def test_any_body_is_read_or_refused_in_one_line(client, case):
             assert len(r.json()["input"]) == 28
     else:
         assert_error(r, 422)
+
+
+def test_an_upload_with_fields_beside_the_file_is_refused(client, held_out):
+    """The schema allows the field 'file' only; a form with others is refused, whatever they
+    hold, so that the answer follows the schema."""
+    image = png((255 - held_out[0][0]).astype(np.uint8))
+    r = client.post("/api/predict", files={"file": ("digit.png", image, "image/png")},
+                    data={"label": "7"})
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("label: not a field this request knows")
+    ok = client.post("/api/predict", files={"file": ("digit.png", image, "image/png")})
+    assert ok.status_code == 200

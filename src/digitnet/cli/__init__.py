@@ -7,11 +7,13 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 =====================  ======================================================================
 ``group.py``           the ``digitnet`` group: errors mapped to one line and an exit code; main
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
+``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix fields)
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
 ``serve_cmd.py``       ``digitnet serve``: the drawing page
 ``show_cmds.py``       ``digitnet show ...``: the pictures, one subcommand each
+``poke_cmds.py``       ``digitnet show ablation|top|embedding|robustness``, ``digitnet edit``
 ``inputs.py``          image files and folders -> the 28x28 pixels the network reads
 ``labelled.py``        the labelled split a command evaluates on (test, or train/val as trained)
 ``recent.py``          the model ``digitnet train`` saved last, for ``digitnet serve``
@@ -21,7 +23,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 # Importing the command modules registers their commands with the group.
-from . import export_cmd, model_cmds, serve_cmd, show_cmds, train_cmd  # noqa: F401
+from . import export_cmd, model_cmds, poke_cmds, serve_cmd, show_cmds, train_cmd, tune_cmd  # noqa: F401
 from .group import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,7 +1,9 @@
-"""Inputs on the command line -> the 28x28 pixels the network reads, and back to PNG files.
+"""Inputs on the command line -> the 28x28 pixels the network reads, and back to PNG files;
+and for a model of a table, the rows of tables.
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
 (28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
+A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import modelfile
+from .. import arrays, modelfile, tables
 from ..errors import DataError, DigitnetError
+from ..inputs import Table
 
 
 def read_inputs(files):
@@ -40,6 +43,31 @@ def read_inputs(files):
                 x = _read_npy(path, name)
             else:
                 x = preprocess.to_mnist(path, name=name)
+            yield name, x
+        except DigitnetError as e:
+            yield name, e
+
+
+def read_table_rows(files, model_input: Table):
+    """Yield (name, rows (n, columns) float64 or DigitnetError) for each table file."""
+    for name in files:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                raise DataError(f"{name}: {'is a folder' if path.is_dir() else 'no such file'}; "
+                                "this model reads rows of a .csv or .npz table")
+            suffix = path.suffix.lower()
+            if suffix == ".csv":
+                x = tables.read_features(path, model_input.columns)
+            elif suffix == ".npz":
+                x = arrays.feature_rows(np.atleast_2d(tables.read_npz(path, labelled=False)[0]), name)
+                if x.ndim != 2 or x.shape[1] != model_input.n_inputs:
+                    raise DataError(f"{name}: X has shape {x.shape}; the model reads rows of "
+                                    f"{model_input.n_inputs} columns")
+            else:
+                raise DataError(f"{name}: not a table; this model was trained on a table and "
+                                f"reads .csv files with the columns {', '.join(model_input.columns)}"
+                                " (or .npz archives holding X)")
             yield name, x
         except DigitnetError as e:
             yield name, e

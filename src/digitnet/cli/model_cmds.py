@@ -10,9 +10,10 @@ import numpy as np
 
 from .. import inputs, modelfile
 from ..errors import DigitnetError, ModelFileError
+from ..inputs import Table as TableInput
 from ..metrics import evaluate
 from .group import cli
-from .inputs import InputSaver, read_inputs
+from .inputs import InputSaver, read_inputs, read_table_rows
 from .labelled import data_options, labelled_split
 
 
@@ -20,79 +21,101 @@ from .labelled import data_options, labelled_split
 @click.argument("model", type=click.Path(dir_okay=False))
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate_command(model, data, split, as_json):
-    """Accuracy, loss, per-digit accuracy and confusion matrix of MODEL on a data split."""
+def evaluate_command(model, data, split, target, as_json):
+    """Accuracy, loss, per-class accuracy and confusion matrix of MODEL on a data split.
+
+    A table (.csv, .npz) or a folder of pictures without test/ is scored whole: every row or
+    picture. The classes are named as MODEL names them.
+    """
     net = modelfile.load(model)
-    subset = labelled_split(net, data, split, model)
+    subset, split = labelled_split(net, data, split, model, target)
     ev = evaluate(net, inputs.of(net).rows(subset.x), subset.labels)
     if as_json:
-        click.echo(json.dumps(ev.to_dict()))
+        click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split}))
         return
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    classes = subset.classes
-    console.print(f"{model} on {subset.name} ({split}, {ev.n:,} images)")
-    console.print(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
-    table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
-    table.add_column("true", justify="right")
-    for j in range(len(ev.confusion)):
-        table.add_column(str(j), justify="right")
-    table.add_column("accuracy", justify="right")
+    classes = inputs.classes_of(net)
+    click.echo(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
+    click.echo(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
+    click.echo("Confusion matrix (rows: true class, columns: the network's answer)")
+    table = Table(show_lines=False)
+    table.add_column("true", no_wrap=True)
+    for j in range(len(classes)):  # numbered: the rows name them
+        table.add_column(str(j), justify="right", no_wrap=True)
+    table.add_column("accuracy", justify="right", no_wrap=True)
     for i, row in enumerate(ev.confusion):
-        label = classes[i] if i < len(classes) else str(i)
         cells = [f"[bold]{v}[/bold]" if i == j else (str(v) if v else "·") for j, v in enumerate(row)]
-        table.add_row(label, *cells, f"{ev.per_class[i]:.1%}")
+        label = classes[i] if classes[i] == str(i) else f"{i} {classes[i]}"
+        table.add_row(label, *cells, f"{ev.per_class[i]:.1%}" if sum(row) else "-")
+    if not console.is_terminal:  # a file or a pipe: as wide as the table needs, uncut
+        wide = console.options.update_width(10_000)
+        console = Console(width=max(console.width, console.measure(table, options=wide).maximum))
     console.print(table)
 
 
 @cli.command("predict")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
-              help="How many of the most likely digits to list.")
+              help="How many of the most likely classes to list.")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
               help="Save the 28x28 image the network saw for each input here, as PNG "
                    "(deskewed, if the model deskews).")
 def predict_command(model, files, as_json, top, save_input):
-    """Read the digit in each image FILE, or in every image under each FOLDER.
+    """Read the digit (or class) in each image FILE, in every image under each FOLDER, or in
+    each row of a table.
 
     Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light
     on dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to
     fit 20x20 and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays
-    of shape (28, 28) or (n, 784) are read as MNIST-style pixels as they are. A file that cannot
-    be read is reported and skipped; the exit code is then 1.
+    of shape (28, 28) or (n, 784) are read as MNIST-style pixels as they are. A MODEL trained
+    on a table reads .csv tables (the columns it was trained on, found by name) and .npz
+    archives (their X), one answer per row. A file that cannot be read is reported and
+    skipped; the exit code is then 1.
     """
     net = modelfile.load(model)
-    if net.sizes[0] != 28 * 28:
+    model_input = inputs.of(net)
+    if isinstance(model_input, TableInput):
+        answers = read_table_rows(files, model_input)
+    elif net.sizes[0] != 28 * 28:
         raise ModelFileError(f"{model}: the network takes {net.sizes[0]} inputs, not the 784 "
                              "pixels of a 28x28 image, so it cannot read pictures; use a model "
                              "trained on MNIST-style images")
+    else:
+        answers = read_inputs(files)
     saver = InputSaver(save_input) if save_input else None
+    classes = inputs.classes_of(net)
     failed = 0
-    for name, x in read_inputs(files):
+    for name, x in answers:
         if isinstance(x, DigitnetError):
             click.echo(f"digitnet: error: {x}", err=True)
             failed += 1
             continue
-        rows = inputs.of(net).rows(x)  # what the network sees (deskewed, if it was trained so)
+        rows = model_input.rows(x)  # what the network sees (deskewed, if it was trained so)
         proba = np.atleast_2d(net.predict_proba(rows))
+        rows = rows.reshape(len(proba), -1)
         for i, p in enumerate(proba):
             label = name if len(proba) == 1 else f"{name}[{i}]"
-            digit = int(np.argmax(p))
-            if saver is not None:
+            if saver is not None and model_input.image_shape:
                 saver.save(name, i if len(proba) > 1 else None, rows[i])
-            if as_json:
-                click.echo(json.dumps({"file": label, "digit": digit,
-                                       "probabilities": [round(float(v), 6) for v in p]}))
-            else:
-                ranked = np.argsort(p)[::-1][:top]
-                others = "  ".join(f"{j}: {p[j]:.1%}" for j in ranked)
-                click.echo(f"{label}: {digit}  ({others})")
+            click.echo(_answer(label, p, classes, top, as_json))
     if failed:
         sys.exit(1)
+
+
+def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bool) -> str:
+    """One answer: the most likely class by name, then the ``top`` most likely with theirs."""
+    best = int(np.argmax(p))
+    if as_json:
+        return json.dumps({"file": label, "class": classes[best], "index": best,
+                           "probabilities": [round(float(v), 6) for v in p]})
+    ranked = np.argsort(p)[::-1][:top]
+    others = "  ".join(f"{classes[j]}: {p[j]:.1%}" for j in ranked)
+    return f"{label}: {classes[best]}  ({others})"
 
 
 @cli.command("info")
@@ -115,6 +138,8 @@ def info_command(model, as_json):
     for l, (n_out, n_in) in enumerate(net.layer_shapes, start=1):
         click.echo(f"    layer {l}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "
                    f"{n_out} biases")
+    click.echo(f"  input       {_described(inputs.of(net))}")
+    click.echo(f"  classes     {_listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
     if meta.get("imported"):
@@ -124,8 +149,14 @@ def info_command(model, as_json):
         click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items() if k != "sizes"))
     data = meta.get("data", {}).get("train")
     if data:
-        click.echo(f"  data        {data.get('name')} ({data.get('n', '?'):,} images): "
+        click.echo(f"  data        {data.get('name')} ({data.get('n', '?'):,} examples): "
                    + ", ".join(f"{f} sha256 {h[:12]}…" for f, h in data.get("files", {}).items()))
+    init = meta.get("init")
+    if init:
+        before = init.get("val_accuracy")
+        click.echo(f"  init        started from {init.get('model') or 'a network'} (trained on "
+                   f"{init.get('trained_on') or 'unrecorded data'})"
+                   + (f", validation accuracy before training {before:.2%}" if before is not None else ""))
     metrics = meta.get("metrics")
     if metrics:
         click.echo("  metrics     " + ", ".join(
@@ -137,3 +168,17 @@ def info_command(model, as_json):
             click.echo(f"              {r['epoch']:>5}  {r['train_loss']:>10.4f}  "
                        f"{r.get('val_loss', float('nan')):>8.4f}  "
                        f"{r.get('val_accuracy', float('nan')):>7.2%}  {r['seconds']:>7.2f}")
+
+
+def _described(model_input) -> str:
+    """What the input layer reads, for people."""
+    if model_input.image_shape:
+        h, w = model_input.image_shape
+        return f"{h}x{w} images, one input neuron per pixel"
+    standardised = " (standardised with the training split's mean and std)" if model_input.mean else ""
+    return f"a table of {model_input.n_inputs} columns{standardised}: {_listed(model_input.columns)}"
+
+
+def _listed(names, most: int = 12) -> str:
+    names = list(names)
+    return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")

@@ -19,8 +19,9 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
     """Raise click.UsageError naming each option of ``given`` that the checkpoint has otherwise.
 
     ``given`` maps TrainConfig fields to the command's values, ``named`` each field to the
-    option that gave it ("--lr", "--no-early-stopping", or "--preset video" for the fields a
-    preset sets). Nothing to compare (no options given) reads no checkpoint.
+    option that gave it ("--lr", "--no-early-stopping", or "--preset video" and "--config FILE"
+    for the fields a preset or a file sets). Nothing to compare (no options given) reads no
+    checkpoint.
     """
     if not given:
         return
@@ -30,8 +31,8 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
     clauses, drop = [], []
     for field, saved, value in differences:
         option = named[field]
-        if option.startswith("--preset "):
-            label, flag = f"{field} (from {option})", "--preset"
+        if option.startswith(("--preset ", "--config ")):
+            label, flag = f"{field} (from {option})", option.split()[0]
         else:
             label, flag = option, option
         clauses.append(f"{label}: the checkpoint was trained with {_shown(field, saved)}, "
@@ -40,6 +41,17 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
             drop.append(flag)
     listed = drop[0] if len(drop) == 1 else ", ".join(drop[:-1]) + " and " + drop[-1]
     raise click.UsageError("; ".join(clauses) + f"; drop {listed} or start a new run")
+
+
+def refuse_changed_init(resume: str, start) -> None:
+    """Raise click.UsageError unless ``--init`` names the model the checkpoint's run started
+    from (a :class:`digitnet.finetune.Start`; compared by the SHA-256 of its parameters)."""
+    recorded = modelfile.read_metadata(resume).get("init") or {}
+    if recorded.get("params_sha256") != start.record["params_sha256"]:
+        began = (f"from {recorded.get('model') or 'another network'}" if recorded
+                 else "from random weights")
+        raise click.UsageError(f"{start.name}: the checkpoint's run started {began}; drop "
+                               "--init to resume it, or start a new run")
 
 
 def _saved_config(resume: str) -> TrainConfig:

@@ -30,6 +30,16 @@ def _out_option(kind: str):
                         help="Where to save the picture: PNG or SVG, by the file's extension.")
 
 
+def _picture_model(model: str):
+    """MODEL, if it reads 28x28 pictures (the pictures of its inputs are drawn as such)."""
+    net = modelfile.load(model)
+    if inputs.of(net).image_shape != (28, 28):
+        raise ModelFileError(f"{model}: reads {net.sizes[0]} inputs, not 28x28 pictures, so its "
+                             "inputs cannot be drawn as pictures; `show confusion` and `show "
+                             "history` work for any model")
+    return net
+
+
 def _save_picture(fig, out: str) -> None:
     from .. import viz
 
@@ -49,6 +59,11 @@ def show_group():
       digitnet show confusion MODEL --data D   which digits it takes for which
       digitnet show mistakes MODEL --data D    its most confident wrong answers
       digitnet show history MODEL              loss and accuracy per epoch
+      digitnet show search tune.db             how a digitnet tune search went
+      digitnet show ablation MODEL             accuracy lost without each hidden neuron
+      digitnet show top MODEL --layer L --neuron J   the digits one neuron answers to most
+      digitnet show embedding MODEL            maps of the layers: digits pulling apart
+      digitnet show robustness MODEL [MODEL2]  accuracy as digits are distorted
     """
 
 
@@ -62,7 +77,7 @@ def show_weights(model, layer, out):
     """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative."""
     from .. import viz
 
-    _save_picture(viz.weights_figure(modelfile.load(model), layer), out)
+    _save_picture(viz.weights_figure(_picture_model(model), layer), out)
 
 
 @show_group.command("network")
@@ -75,7 +90,7 @@ def show_network(model, image, links, out):
     """The video's diagram of MODEL reading IMAGE: neurons lit by their activation."""
     from .. import viz
 
-    net = modelfile.load(model)
+    net = _picture_model(model)
     _save_picture(viz.network_figure(net, inputs.of(net).rows(one_image(image)), links), out)
 
 
@@ -87,7 +102,7 @@ def show_saliency(model, image, out):
     """Which pixels of IMAGE pushed MODEL towards its answer (gradient of the answer's z)."""
     from .. import viz
 
-    net = modelfile.load(model)
+    net = _picture_model(model)
     _save_picture(viz.saliency_figure(net, inputs.of(net).rows(one_image(image))), out)
 
 
@@ -101,21 +116,22 @@ def show_dream(model, digit, seed, out):
     """The input that most excites each output: gradient ascent from faint noise."""
     from .. import viz
 
-    _save_picture(viz.dream_figure(modelfile.load(model), digit or None, seed=seed), out)
+    _save_picture(viz.dream_figure(_picture_model(model), digit or None, seed=seed), out)
 
 
 @show_group.command("confusion")
 @click.argument("model", type=click.Path(dir_okay=False))
 @data_options
 @_out_option("confusion")
-def show_confusion(model, data, split, out):
-    """The confusion matrix of MODEL on a data split: which digits it takes for which."""
+def show_confusion(model, data, split, target, out):
+    """The confusion matrix of MODEL on a data split: which classes it takes for which."""
     from .. import viz
 
     net = modelfile.load(model)
-    subset = labelled_split(net, data, split, model)
+    subset, split = labelled_split(net, data, split, model, target)
     title = f"{Path(model).name} on {Path(str(subset.name)).name} ({split})"
-    _save_picture(viz.confusion_figure(net, inputs.of(net).rows(subset.x), subset.labels, subset.classes, title), out)
+    _save_picture(viz.confusion_figure(net, inputs.of(net).rows(subset.x), subset.labels,
+                                       inputs.classes_of(net), title), out)
 
 
 @show_group.command("mistakes")
@@ -124,13 +140,14 @@ def show_confusion(model, data, split, out):
 @click.option("--count", type=click.IntRange(1, 200), default=24, show_default=True,
               help="How many mistakes to show.")
 @_out_option("mistakes")
-def show_mistakes(model, data, split, count, out):
+def show_mistakes(model, data, split, target, count, out):
     """A gallery of MODEL's most confident wrong answers on a data split."""
     from .. import viz
 
-    net = modelfile.load(model)
-    subset = labelled_split(net, data, split, model)
-    _save_picture(viz.mistakes_figure(net, inputs.of(net).rows(subset.x), subset.labels, count, subset.classes), out)
+    net = _picture_model(model)
+    subset, split = labelled_split(net, data, split, model, target)
+    _save_picture(viz.mistakes_figure(net, inputs.of(net).rows(subset.x), subset.labels, count,
+                                      inputs.classes_of(net)), out)
 
 
 @show_group.command("history")
@@ -145,3 +162,19 @@ def show_history(model, out):
         raise ModelFileError(f"{model}: has no training history to draw; it was saved without "
                              "one (models trained by digitnet train have it)")
     _save_picture(viz.history_figure(history, title=Path(model).name), out)
+
+
+@show_group.command("search")
+@click.argument("storage", metavar="STUDY_DB")
+@click.option("--study", "study_name", metavar="NAME",
+              help="The study to draw (needed when the database holds several).")
+@_out_option("search")
+def show_search(storage, study_name, out):
+    """How a digitnet tune search went: each trial's validation accuracy with the best so far,
+    and each parameter's importance. STUDY_DB is its SQLite file or database URL."""
+    from .. import searchviz, studies
+
+    study = studies.load_study(studies.open_storage(storage, create=False), study_name)
+    title = f"digitnet tune: study {study.study_name!r}"
+    _save_picture(searchviz.search_figure(studies.records(study), studies.importances(study),
+                                          title), out)

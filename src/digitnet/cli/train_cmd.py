@@ -7,25 +7,28 @@ import dataclasses
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile
-from ..errors import DigitnetError, DivergenceError
-from ..config import PRESETS, TrainConfig
+from .. import datasets, finetune, modelfile, recipes
+from ..errors import ConfigError, DigitnetError, DivergenceError
+from ..config import PRESETS, TrainConfig, checked_option
 from ..training import Callback, train
 from .group import cli
+from .labelled import DATA_HELP, TARGET_HELP
 from .recent import remember_model
-from .resume import refuse_changed_options
+from .resume import refuse_changed_init, refuse_changed_options
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 
 _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
-    "weight_decay": "weight_decay", "dropout": "dropout", "batch_size": "batch_size", "epochs": "epochs",
-    "schedule": "schedule", "shift": "shift", "deskew": "deskew",
-    "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma", "val_fraction": "val_fraction",
+    "weight_decay": "weight_decay", "dropout": "dropout", "batch_size": "batch_size",
+    "epochs": "epochs", "schedule": "schedule", "shift": "shift", "deskew": "deskew",
+    "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma",
+    "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
 }
 
@@ -33,22 +36,35 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
 def _parse_layers(ctx, param, value):
     if value is None:
         return None
+    hidden = param.name == "hidden"
+    example = "16,16" if hidden else "784,16,16,10"
     try:
         sizes = tuple(int(v) for v in value.replace("-", ",").split(","))
     except ValueError:
-        raise click.BadParameter(f"expected comma-separated layer sizes such as 784,16,16,10, got {value!r}")
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise click.BadParameter(f"need at least two positive sizes (input and output), got {value!r}")
+        raise click.BadParameter(f"expected comma-separated layer sizes such as {example}, got {value!r}")
+    if len(sizes) < (1 if hidden else 2) or min(sizes) < 1:
+        what = "positive sizes" if hidden else "at least two positive sizes (input and output)"
+        raise click.BadParameter(f"need {what}, got {value!r}")
     return sizes
 
 
 @cli.command("train")
-@click.option("--data", default="mnist", show_default=True, metavar="DIR|NAME",
-              help="A folder of MNIST-format IDX files, or mnist, fashion-mnist, kmnist.")
+@click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
+              help=DATA_HELP)
+@click.option("--target", metavar="COLUMN", help=TARGET_HELP)
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
               help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A JSON file of training options over the preset (digitnet tune --out writes "
+                   "one); the options given here override it.")
+@click.option("--hidden", callback=_parse_layers, metavar="SIZES",
+              help="Hidden layer sizes; the input and output layers come from the data  "
+                   "[default: 16,16].")
 @click.option("--layers", callback=_parse_layers, metavar="SIZES",
-              help="Layer sizes, input first  [default: 784,16,16,10].")
+              help="Every layer's size, input first (784,16,16,10 for MNIST).")
+@click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
+              help="Start from MODEL's weights (fine-tuning): same layers; the report gives "
+                   "the validation accuracy before and after.")
 @click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
               help="Hidden layers' activation.")
 @click.option("--output", type=click.Choice(["softmax", "sigmoid"]),
@@ -59,8 +75,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--weight-decay", type=float, help="L2 penalty on weights.")
 @click.option("--dropout", type=float, metavar="P",
               help="Drop each hidden neuron with probability P in training (NumPy engine).")
-@click.option("--batch-size", type=int, help="Images per gradient step.")
-@click.option("--epochs", type=int, help="Passes over the training images.")
+@click.option("--batch-size", type=int, help="Examples per gradient step.")
+@click.option("--epochs", type=int, help="Passes over the training examples.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
 @click.option("--shift", type=int, help="Augment: shift training images by up to N pixels (0 = off).")
 @click.option("--elastic-alpha", type=float, metavar="PIXELS",
@@ -88,31 +104,26 @@ def _parse_layers(ctx, param, value):
                    "(auto: compiled when it was built; with --resume, the engine the run "
                    "started with).")
 @click.pass_context
-def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, **options):
-    """Train a network on MNIST (or any MNIST-format data) and save it.
+def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoint, resume, out,
+                  as_json, engine, **options):
+    """Train a network on MNIST, or on your data (pictures in class folders, a table), and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
-    the best validation accuracy, holds out 10% of the training images for validation,
-    reports accuracy (also on the test set when one is available) and saves the model.
+    the best validation accuracy, holds out 10% of the training examples for validation,
+    reports accuracy (also on the test set when one is available) and saves the model. On
+    other data the input and output layers follow the data (--hidden sets the others), and a
+    table trains without shift augmentation.
     """
-    given = {k: v for k, v in options.items() if v is not None}
-    if resume is not None:
-        explicit = ctx.get_parameter_source("preset") == click.core.ParameterSource.COMMANDLINE
-        refuse_changed_options(resume, *_given_fields(given, preset if explicit else None))
-        config = None
-    else:
-        config = PRESETS[preset].replace(**{_TRAIN_FIELDS[k]: v for k, v in given.items()})
-
+    train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, config_file,
+                                       resume, options)
     interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", progress=interactive)
-    if train_set.note:
-        click.echo(train_set.note, err=True)
     progress = _RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            result = train(train_set, config, test=_test_set(data, train_set), callback=progress,
-                           checkpoint=checkpoint, resume=resume, engine=engine)
+            result = train(train_set, config, test=_test_set(data, train_set, target),
+                           callback=progress, checkpoint=checkpoint, resume=resume,
+                           engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
@@ -132,7 +143,8 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
             "seconds": result.seconds, "wall_seconds": total,
             "parameters": net.parameter_count, "config": config.to_dict(),
             "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
-            "history": result.history,
+            "classes": list(train_set.classes), "init": init,
+            "init_val_accuracy": result.init_val_accuracy, "history": result.history,
         }))
         return
     sizes = "-".join(map(str, net.sizes))
@@ -142,24 +154,99 @@ def train_command(ctx, data, preset, checkpoint, resume, out, as_json, engine, *
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
-                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""))
+                   + (f" (best epoch {result.best_epoch})" if result.best_epoch else "")
+                   + f" on {result.n_val:,} held-out examples")
+    if result.init_val_accuracy is not None:
+        click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
+                   f"{result.init_val_accuracy:.2%} on the same examples "
+                   f"({100 * (result.val_accuracy - result.init_val_accuracy):+.2f} points "
+                   "from this training)")
     if test is not None:
-        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test images")
+        click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
     click.echo(f"Saved the model to {path}")
 
 
-def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, str]]:
+def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, options):
+    """(training data, TrainConfig or None when resuming, finetune.Start or None): the options
+    are checked before any data is read, then the recipe is shaped for the data."""
+    given = {k: v for k, v in options.items() if v is not None}
+    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None,
+                                  config_file)
+    if resume is not None:
+        refuse_changed_options(resume, fields, named)
+    else:  # the fields a person chose: the --config file's and the options', over the preset
+        fields = {**read_config_file(config_file), **training_fields(given)}
+        base = PRESETS[preset].replace(**fields)
+    start = None if init is None else finetune.start_from(init)
+    if resume is not None and start is not None:
+        refuse_changed_init(resume, start)
+        start = None  # the checkpoint holds the weights now, and what they started from
+    train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty())
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    if resume is None:
+        return train_set, recipes.for_data(base, train_set, fields, hidden=hidden,
+                                           init=start and start.network), start
+    if hidden is not None:
+        sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
+        refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
+    return train_set, None, start
+
+
+def recipe(preset: str, config_file: str | None, options: dict) -> TrainConfig:
+    """The recipe a command gives: the preset, the --config file's fields over it, and the
+    training options on the command line (CLI names, None left out) over both."""
+    return (PRESETS[preset].replace(**read_config_file(config_file))
+            .replace(**training_fields(options)))
+
+
+def training_fields(options: dict) -> dict:
+    """TrainConfig field -> value for the training options given (CLI names, None left out)."""
+    return {_TRAIN_FIELDS[k]: v for k, v in options.items() if v is not None}
+
+
+def recipe_params() -> list[click.Parameter]:
+    """``digitnet train``'s options that say what to train on and how (not where to save):
+    other commands that train (``digitnet tune``) take them as they are."""
+    shared = {"data", "preset", "config_file", "engine", *_TRAIN_FIELDS}
+    return [p for p in train_command.params if p.name in shared]
+
+
+def read_config_file(path: str | None) -> dict:
+    """The training options in a JSON file of TrainConfig fields (``{}`` for no file)."""
+    if path is None:
+        return {}
+    try:
+        fields = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the training options ({e.strerror or e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not a JSON file of training options ({e})") from None
+    if not isinstance(fields, dict):
+        raise ConfigError(f"{path}: expected a JSON object of training options such as "
+                          f'{{"lr": 0.01}}, got {type(fields).__name__}')
+    try:
+        return {name: checked_option(name, value) for name, value in fields.items()}
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _given_fields(options: dict, preset: str | None,
+                  config_file: str | None = None) -> tuple[dict, dict[str, str]]:
     """The TrainConfig fields a command gives, and for each the option that gave it.
 
     ``options`` are the training options on the command line (CLI names, None left out);
-    ``preset``, when named on the command line, gives every field of that recipe, and the
-    options given beside it override it as they do when a run starts.
+    ``preset``, when named on the command line, gives every field of that recipe, the
+    ``--config`` file its fields over it, and the options given beside them override both as
+    they do when a run starts.
     """
     values, named = {}, {}
     if preset is not None:
         for field in dataclasses.fields(TrainConfig):
             values[field.name] = getattr(PRESETS[preset], field.name)
             named[field.name] = f"--preset {preset}"
+    for field, value in read_config_file(config_file).items():
+        values[field], named[field] = value, f"--config {config_file}"
     for option, value in options.items():
         field = _TRAIN_FIELDS[option]
         flag = "--" + option.replace("_", "-")
@@ -167,6 +254,10 @@ def _given_fields(options: dict, preset: str | None) -> tuple[dict, dict[str, st
             flag = "--no-" + option.replace("_", "-")
         values[field], named[field] = value, flag
     return values, named
+
+
+def _explicit(ctx, name: str) -> bool:
+    return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
 
 def _plural(n: int, word: str) -> str:
@@ -196,7 +287,7 @@ class _RichProgress(Callback):
         resumed = f", resuming after epoch {start_epoch}" if start_epoch else ""
         self.epochs = config.epochs
         self.console.print(f"Training {sizes} ({config.activation}, {config.optimizer}, "
-                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} images, "
+                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} examples, "
                            f"validating on {n_val:,}{resumed}")
 
     def on_epoch_start(self, epoch, n_steps):
@@ -215,11 +306,15 @@ class _RichProgress(Callback):
                            f"{val}  {record['seconds']:.2f} s")
 
 
-def _test_set(data: str, train_set) -> datasets.Dataset | None:
+def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
     """The matching test split, when the data source has one on this machine; else None."""
-    if train_set.name == "mnist-sample":
+    if train_set.name == "mnist-sample" or not datasets.has_test_split(data):
         return None
     try:
-        return datasets.load(data, split="test", allow_download=False, allow_sample=False)
+        test = datasets.load(data, split="test", target=target, allow_download=False,
+                             allow_sample=False)
     except DigitnetError:
         return None
+    if test.note:
+        click.echo(test.note, err=True)
+    return test

@@ -1,174 +1,57 @@
-"""The network as the page sees it: predictions, the model and single neurons as JSON-ready dicts.
-
-Numbers are rounded for sending (weights and activations to 5 decimals, probabilities to 6):
-far below what the page can show, and a response a third the size. Layers are numbered as in
-``Network.sizes`` and the video: layer 0 is the input, layer l (1 to L) is computed from
-``net.weights[l - 1]`` and ``net.biases[l - 1]``, and every layer described says its number.
+"""The network as the page sees it: the API's answers are :mod:`digitnet.descriptions`' dicts
+(the notebook widget shows the same), with what only the web adds: the served model's version
+and source, input ids, and 404 for a neuron that is not there.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import orjson
+from fastapi.responses import Response
 
+from .. import descriptions
+from ..descriptions import dumps, finite, image_shape, network_input, rounded
+from ..errors import ConfigError
 from ..network import Network
 from .errors import ApiError
 
-__all__ = ["image_shape", "describe_prediction", "describe_model", "describe_neuron",
-           "effective_template", "dumps", "finite"]
-
-#: How many of a neuron's terms w_i a_i its description lists, largest first.
-TOP_TERMS = 8
+__all__ = ["image_shape", "network_input", "describe_prediction", "describe_model", "describe_neuron", "dumps",
+           "finite", "rounded", "JSONAnswer"]
 
 
-def image_shape(net: Network) -> tuple[int, int] | None:
-    """(28, 28) for 784 inputs: the input layer as a square image, if it is one."""
-    side = math.isqrt(net.sizes[0])
-    return (side, side) if side * side == net.sizes[0] else None
+class JSONAnswer(Response):
+    """A JSON response serialised once by :func:`dumps` (NumPy arrays as numbers)."""
+
+    media_type = "application/json"
+
+    def render(self, content) -> bytes:
+        return dumps(content)
 
 
-def describe_prediction(net: Network, x: np.ndarray) -> dict:
-    """Digit, probabilities, the input as an image and every layer's z and a for one input.
-
-    ``x`` is one preprocessed input, shape (sizes[0],). ``layers`` holds layers 1 to L, each
-    with z and a of shape (sizes[l],).
-    """
-    t = net.trace(x[None, :])
-    proba = net.output_function.probabilities(t.activations[-1][0])
-    side = image_shape(net)
-    return {
-        "digit": int(proba.argmax()),
-        "probabilities": rounded(proba, 6),
-        "input": rounded(x.reshape(side) if side else x[None, :], 4),
-        "layers": [{"layer": l, "z": rounded(z[0], 5), "a": rounded(a[0], 5)}
-                   for l, (z, a) in enumerate(zip(t.zs, t.activations[1:]), start=1)],
-    }
+def describe_prediction(net: Network, x: np.ndarray, off=()) -> dict:
+    """:func:`digitnet.descriptions.describe_prediction`; ``off`` lists the (layer, neuron)
+    pairs switched off in ``net`` (:class:`digitnet.poke.Changes`), whose a is given as 0: what
+    the next layer reads."""
+    answer = descriptions.describe_prediction(net, x)
+    for layer, neuron in off:
+        answer["layers"][layer - 1]["a"][neuron] = 0
+    return answer
 
 
 def describe_model(net: Network, version: int, source: str) -> dict:
-    """Sizes, activations, parameter counts, metadata, and every weight and bias.
-
-    ``layers`` holds layers 1 to L, each with its incoming weights, shape (sizes[l],
-    sizes[l - 1]), and biases, shape (sizes[l],).
-    """
-    n_layers = len(net.sizes) - 1
-    side = image_shape(net)
-    return {
-        "sizes": list(net.sizes), "activation": net.activation.name,
-        "output": net.output_function.name, "cost": net.output_function.cost,
-        "parameters": net.parameter_count, "parameter_breakdown": net.parameter_breakdown(),
-        "input_shape": list(side) if side else None,
-        "layers": [{"layer": l, "n_in": w.shape[1], "n_out": w.shape[0],
-                    "activation": net.output_function.name if l == n_layers else net.activation.name,
-                    "weights": rounded(w, 5), "biases": rounded(b, 5)}
-                   for l, (w, b) in enumerate(zip(net.weights, net.biases), start=1)],
-        "metadata": finite(net.metadata), "source": source, "model_version": version,
-    }
+    """:func:`digitnet.descriptions.describe_model`, with the model's version and source."""
+    return {**descriptions.describe_model(net), "source": source, "model_version": version}
 
 
 def describe_neuron(net: Network, layer: int, index: int,
                     remembered: tuple[str, np.ndarray] | None) -> dict:
-    """Neuron ``index`` of ``layer`` (1 to L): weights, their image, bias, and what it does for
-    an input.
-
-    ``remembered`` is (input_id, x) of the input to show z and a for, or None. Raises ApiError
-    404 for the input layer, or a layer or neuron the network does not have.
-    """
-    _check_neuron(net, layer, index)
-    output = layer == len(net.sizes) - 1
-    w = net.weights[layer - 1][index]
-    side = image_shape(net)
-    template = w if layer == 1 else effective_template(net, layer, index)
-    return {
-        "layer": layer, "index": index, "kind": "output" if output else "hidden",
-        "activation": net.output_function.name if output else net.activation.name,
-        "bias": _num(net.biases[layer - 1][index]), "weights": rounded(w, 5),
-        "image": rounded(template.reshape(side), 5) if side else None,
-        "image_kind": None if side is None else "weights" if layer == 1 else "effective_template",
-        "current": None if remembered is None else _activity(net, layer, index, *remembered),
-    }
-
-
-def effective_template(net: Network, layer: int, index: int) -> np.ndarray:
-    """w W^(l-1) ... W^(1): the weights of neuron ``index`` of ``layer`` carried back to the
-    input pixels (W^(k) = ``net.weights[k - 1]``, the weights into layer k).
-
-    This is the input pattern that raises the neuron's z the most if every σ in between were
-    the identity: a straight-line view of what a deeper neuron looks for. Shape (sizes[0],).
-    """
-    v = net.weights[layer - 1][index].astype(np.float64)
-    for w in reversed(net.weights[: layer - 1]):
-        v = v @ w
-    return v
-
-
-def _check_neuron(net: Network, layer: int, index: int) -> None:
-    last = len(net.sizes) - 1
-    sizes = "-".join(map(str, net.sizes))
-    if layer == 0:
-        raise ApiError(404, f"layer 0 is the input layer: it has no weights; this {sizes} "
-                            f"network's neurons with weights are in layers 1 to {last} (1 is the "
-                            f"first hidden layer, {last} the output layer)")
-    if not 1 <= layer <= last:
-        raise ApiError(404, f"layer {layer} does not exist: this {sizes} network has layers 0 "
-                            f"(the input) to {last}; ask for a layer from 1 to {last} (1 is the "
-                            f"first hidden layer, {last} the output layer)")
-    n = net.sizes[layer]
-    if not 0 <= index < n:
-        raise ApiError(404, f"neuron {index} does not exist: layer {layer} has {n} neurons, "
-                            f"0 to {n - 1}")
-
-
-def _activity(net: Network, layer: int, index: int, input_id: str, x: np.ndarray) -> dict:
-    """z = w·a_prev + b and a = σ(z) of one neuron for input ``x``, with its largest terms."""
-    t = net.trace(x[None, :])
-    a_prev, w = t.activations[layer - 1][0], net.weights[layer - 1][index]
-    products = w * a_prev
-    top = np.argsort(-np.abs(products), kind="stable")[:TOP_TERMS]
-    z = float(t.zs[layer - 1][0, index])
-    return {
-        "input_id": input_id, "weighted_sum": _num(z - float(net.biases[layer - 1][index])),
-        "z": _num(z), "a": _num(t.activations[layer][0, index]),
-        "top_terms": [{"index": int(i), "w": _num(w[i]), "a_prev": _num(a_prev[i]),
-                       "product": _num(products[i])} for i in top],
-        "n_terms": int(len(w)),
-    }
-
-
-# -- numbers to JSON --------------------------------------------------------------------------
-
-
-def rounded(a, decimals: int) -> np.ndarray:
-    """An array rounded to ``decimals``, ready for :func:`dumps` (which writes it as nested
-    lists). Kept in float32, the network's own precision: its shortest decimal form is the
-    rounded number, and orjson writes a float32 array without making a Python float of each
-    value."""
-    return np.round(np.asarray(a, dtype=np.float32), decimals)
-
-
-def _num(v) -> float:
-    return round(float(v), 6)
-
-
-def finite(obj):
-    """A copy of a JSON-like value with NaN and infinity turned into None (JSON has neither)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [finite(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return finite(obj.item())
-    return obj
-
-
-def dumps(body: dict) -> bytes:
-    """Compact JSON bytes; NumPy arrays and scalars are written as numbers and nested lists.
-
-    JSON has no NaN or infinity: orjson would write them as null, so pass values that may hold
-    them through :func:`finite` first (the network's own numbers are finite).
-    """
-    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    """:func:`digitnet.descriptions.describe_neuron` for the remembered (input_id, x), whose id
+    its ``current`` carries; ApiError 404 for a layer or neuron the network does not have."""
+    try:
+        descriptions.check_neuron(net, layer, index)
+    except ConfigError as e:
+        raise ApiError(404, str(e)) from None
+    input_id, x = remembered if remembered is not None else (None, None)
+    answer = descriptions.describe_neuron(net, layer, index, x)
+    if input_id is not None:
+        answer["current"] = {"input_id": input_id, **answer["current"]}
+    return answer

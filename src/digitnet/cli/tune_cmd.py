@@ -1,0 +1,167 @@
+"""``digitnet tune``: search for the best training recipe with Optuna, on one machine or many."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import datasets, modelfile, studies
+from ..errors import TrainingError
+from ..searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space
+from ..tuning import PRUNERS, Progress, Search, tune
+from .group import cli
+from .train_cmd import recipe, recipe_params, training_fields
+
+
+@cli.command("tune")
+@click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Trials the study should have, counting those of earlier runs and of other "
+                   "processes on the same study.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Trials run side by side on this machine (processes of one thread each).")
+@click.option("--timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Start no new trial after this many seconds.")
+@click.option("--storage", metavar="FILE|URL",
+              help="The study's database: a SQLite file, or postgresql://USER:PASSWORD@HOST/DB "
+                   "for a study that many machines share  [default: tune.db beside --out].")
+@click.option("--study", "study_name", default="digitnet", show_default=True,
+              help="The study's name in the database; the same name continues it.")
+@click.option("--space", "space_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A JSON search space (training option -> distribution) instead of the "
+                   "default one; --show-space prints the default in that form.")
+@click.option("--search-layers", is_flag=True,
+              help="Also search the hidden layers: 1 to 3 of them, 16 to 512 neurons each "
+                   "(--layers then gives only the input and output sizes).")
+@click.option("--pruner", type=click.Choice(PRUNERS), default="median", show_default=True,
+              help="How hopeless trials are stopped early.")
+@click.option("--show-space", is_flag=True,
+              help="Print the search space these options give, as JSON, and exit.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the best trials to list at the end.")
+@click.option("--out", type=click.Path(dir_okay=False), default="best.json", show_default=True,
+              help="Where to save the best recipe (for digitnet train --config).")
+def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_layers, pruner,
+                 show_space, top, out, data, preset, config_file, engine, **options):
+    """Search for the training recipe with the best validation accuracy.
+
+    Each trial trains a network with a recipe that Optuna's TPE sampler draws from the search
+    space (learning rate, optimiser and momentum, schedule, batch size, epochs, shifts, weight
+    decay, hidden activation; with --search-layers the hidden layers too) and scores it on the
+    validation split (never a test split). Training options given here are fixed and not
+    searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues
+    the study. Several commands (on several machines, with --storage postgresql://...) can
+    fill one study together.
+    """
+    base = recipe(preset, config_file, options)
+    fixed = set(training_fields(options)) - ({"sizes"} if search_layers else set())
+    table = Space.from_file(space_file).table if space_file else dict(DEFAULT_SPACE)
+    space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
+                  space_file or "the search space").without(fixed)
+    if show_space:
+        click.echo(space.to_json(), nl=False)
+        return
+    url = studies.storage_url(storage or Path(out).parent / "tune.db")
+    studies.open_storage(url)  # a bad database is one line before the data is read
+    interactive = sys.stderr.isatty()
+    train_set = datasets.load(data, split="train", progress=interactive)
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
+    shown = studies.without_password(url)
+    click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
+               f"searching {', '.join(space.table)}; {trials} trials, {jobs} at a time", err=True)
+    with (_RichDisplay() if interactive else _PlainDisplay()) as display:
+        study = tune(search, url, study_name, progress=display)
+    best = studies.best_records(study, top)
+    if not best:
+        states = [r.state for r in studies.records(study)]
+        raise TrainingError(f"no trial of study {study_name!r} has completed ("
+                            f"{states.count('PRUNED')} pruned, {states.count('FAIL')} stopped); "
+                            "give it more time (--timeout) or trials, or widen the search space")
+    _best_table(best)
+    path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
+    click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
+               f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
+               + ("" if data == "mnist" else f" --data {data}"))
+
+
+def _best_table(best: list[studies.TrialRecord]) -> None:
+    """The best trials, best first: score, training seconds and the parameters they drew."""
+    from rich.console import Console
+    from rich.table import Table
+
+    names = list(dict.fromkeys(name for r in best for name in r.params))
+    table = Table(title=f"The best {len(best)} trials")
+    for column in ("trial", "val accuracy", "seconds", *names):
+        table.add_column(column, justify="right" if column != "activation" else "left")
+    for r in best:
+        cells = [_cell(r.params.get(name)) for name in names]
+        table.add_row(str(r.number), f"{r.value:.2%}", f"{r.seconds:.1f}", *cells)
+    Console(soft_wrap=False, width=max(100, 12 * (len(names) + 3))).print(table)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _finished_line(r: studies.TrialRecord) -> str:
+    if r.state == "COMPLETE":
+        return f"trial {r.number}: validation accuracy {r.value:.2%} after {r.epochs} epochs"
+    if r.state == "PRUNED":
+        return f"trial {r.number}: pruned after {r.epochs} epochs"
+    if r.surplus:
+        return f"trial {r.number}: not run, the study already had its trials"
+    return f"trial {r.number}: stopped before it finished"
+
+
+def _status_line(status) -> str:
+    best = (f"; best {status.best.value:.2%} (trial {status.best.number})"
+            if status.best else "")
+    return (f"{status.done}/{status.target} trials finished ({status.pruned} pruned), "
+            f"{status.running} running, {status.failed} interrupted{best}")
+
+
+class _PlainDisplay(Progress):
+    """A line per finished trial, on stderr (when it is not a terminal)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def on_status(self, status, finished):
+        for r in finished:
+            click.echo(f"{_finished_line(r)}; {_status_line(status)}", err=True)
+
+
+class _RichDisplay(Progress):
+    """A line per finished trial above a live line of the study's status (on a terminal)."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(stderr=True)
+        self.live = Live("starting the trials...", console=self.console, transient=True)
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.live.__exit__(*exc)
+
+    def on_status(self, status, finished):
+        for r in finished:
+            self.console.print(_finished_line(r))
+        self.live.update(_status_line(status))
+
+
+# digitnet tune takes digitnet train's options of what to train on and how, as they are.
+tune_command.params.extend(recipe_params())

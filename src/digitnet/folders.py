@@ -1,0 +1,176 @@
+"""Folders of pictures in: one folder per class, the convention torchvision's ImageFolder made
+familiar. ::
+
+    my-digits/                    or   my-digits/
+        0/a.png  0/b.jpg ...              train/0/a.png ... train/9/z.png
+        1/c.png ...                       test/0/k.png ...  test/9/q.png
+        ...
+
+Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
+made (cropped to the ink, fitted into 20x20, centred by mass in 28x28, white on black), so a
+stack of photos of your own handwriting becomes a data set like MNIST, stored as uint8 28x28.
+The class names are the folder names, sorted; when every class folder is named by one digit,
+the classes are the ten digits 0-9 (label 7 is the folder ``7``, whichever folders exist), so a
+network trained on MNIST and one trained on the folder agree on what each output means.
+
+With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
+split, the training data. Pictures inside the class folders are found at any depth.
+
+A folder that cannot be a data set is one line naming it: no class folders, a class folder with
+no pictures. A bad file inside an otherwise good folder (a file that is not a picture, a picture
+that cannot be decoded or holds no ink) does not stop the others: it is skipped, and the
+data set's note names it, so you can fix it or leave it out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .arrays import MAX_CLASSES
+from .errors import DataError, ImageError
+from .images import IMAGE_EXTENSIONS
+from .sources import DIGITS, sha256
+
+__all__ = ["Pictures", "read_folder", "has_test_split", "SPLIT_FOLDERS"]
+
+SPLIT_FOLDERS = ("train", "test")
+_NAMED = 3  # skipped files named in the note; the rest are counted
+
+
+@dataclass
+class Pictures:
+    """What a class folder holds: MNIST-style images with their labels, and what was skipped."""
+
+    x: np.ndarray  # uint8 (n, 28, 28), 0 = background, 255 = ink
+    labels: np.ndarray  # uint8 (n,), indices into classes
+    classes: tuple[str, ...]
+    files: dict[str, str]  # "<folder>/" -> SHA-256 over every picture read (name and bytes)
+    note: str | None
+
+
+def has_test_split(root: str | os.PathLike) -> bool:
+    """Whether a class folder has a ``test/`` part beside ``train/``."""
+    return _splits(Path(root)) == set(SPLIT_FOLDERS)
+
+
+def read_folder(root: str | os.PathLike, split: str = "train") -> Pictures:
+    """Read ``split`` of a folder of class folders (see the module docstring).
+
+    Raises
+    ------
+    DataError
+        No class folders; a class folder without pictures; no ``test/`` folder for the test
+        split; no picture at all could be read.
+    """
+    root = Path(root)
+    splits = _splits(root)
+    if splits:
+        if split not in splits:
+            raise DataError(f"{root}: no {split}/ folder beside {'/, '.join(sorted(splits))}/; "
+                            f"put the {split} pictures in {root / split}/<class>/")
+        part = root / split
+        classes = _class_names(*(root / s for s in sorted(splits)))
+    else:
+        if split != "train":
+            raise DataError(f"{root}: holds one set of class folders, no {split}/ folder; to "
+                            f"keep {split} pictures apart, put them in {root / split}/<class>/ "
+                            f"and the others in {root / 'train'}/<class>/")
+        part, classes = root, _class_names(root)
+    return _read_part(part, classes)
+
+
+def _splits(root: Path) -> set[str]:
+    """{"train"} or {"train", "test"} when ``root`` is split that way, else empty."""
+    names = {d.name for d in _folders(root)}
+    return names if names and "train" in names and names <= set(SPLIT_FOLDERS) else set()
+
+
+def _folders(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as e:
+        raise DataError(f"{folder}: cannot read this folder ({e.strerror or e})") from None
+
+
+def _class_names(*parts: Path) -> tuple[str, ...]:
+    """The sorted class folder names of ``parts``; the ten digits when each is one digit."""
+    names = sorted({d.name for part in parts for d in _folders(part)})
+    if not names:
+        part = parts[0]
+        pictures = [p.name for p in part.iterdir()
+                    if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+        held = f"holds {len(pictures)} pictures but" if pictures else "holds"
+        raise DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
+                        f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
+                        "...), or give a folder of MNIST-style IDX files")
+    if all(n in DIGITS for n in names):
+        return DIGITS
+    if len(names) > MAX_CLASSES:
+        raise DataError(f"{parts[0]}: {len(names):,} class folders; digitnet learns up to "
+                        f"{MAX_CLASSES} classes")
+    return tuple(names)
+
+
+def _read_part(part: Path, classes: tuple[str, ...]) -> Pictures:
+    from .preprocess import to_mnist  # (Pillow and the preprocessing: imported when used)
+
+    images, labels, skipped = [], [], []
+    digest = hashlib.sha256()
+    for folder in _folders(part):
+        found = 0
+        for path in _files(folder):
+            relative = path.relative_to(part).as_posix()
+            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+                skipped.append(f"{relative} (not a picture)")
+                continue
+            found += 1
+            try:
+                x = to_mnist(path, name=relative)
+            except ImageError as e:
+                skipped.append(f"{relative} ({_reason(e, relative)})")
+                continue
+            images.append(np.round(x * 255).astype(np.uint8))
+            labels.append(classes.index(folder.name))
+            digest.update(f"{relative}\0{sha256(path)}\n".encode())
+        if not found:
+            raise DataError(f"{folder}: class {folder.name!r} has no pictures "
+                            f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
+    if not images:
+        raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
+                        "give pictures of one digit (or object) each")
+    note = None
+    if skipped:
+        note = (f"{part}: skipped {len(skipped)} of {len(images) + len(skipped)} files, which "
+                f"are not pictures of a digit (or object): {_listed(skipped)}; fix or remove them")
+    return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
+                    {f"{part.name}/": digest.hexdigest()}, note)
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, at any depth, sorted, hidden ones left out."""
+    found = []
+    for directory, subdirs, names in os.walk(folder, onerror=_unreadable):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        found += [Path(directory) / n for n in sorted(names) if not n.startswith(".")]
+    return found
+
+
+def _unreadable(error: OSError) -> None:
+    raise DataError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
+
+
+def _reason(error: ImageError, name: str) -> str:
+    """The gist of an error about one picture: "no digit found: the image is blank"."""
+    reason = str(error).removeprefix(f"{name}: ").split(";")[0]
+    return re.sub(r" \([^)]*\)", "", reason)
+
+
+def _listed(skipped: list[str]) -> str:
+    named = ", ".join(skipped[:_NAMED])
+    return named + (f" and {len(skipped) - _NAMED} more" if len(skipped) > _NAMED else "")

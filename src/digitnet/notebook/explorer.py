@@ -1,0 +1,168 @@
+"""The notebook widget: draw a digit in a cell's output and watch the network read it.
+
+``digitnet.widget(net)`` returns an :class:`Explorer`: the page's drawing pad, the 28x28 input
+the network sees, the diagram lit up layer by layer and the neuron panel, drawn by the page's own
+JavaScript (:mod:`digitnet.notebook.bundle`). The network runs here, in the notebook's Python
+process, through the same calls the web API makes (:func:`digitnet.preprocess.to_mnist`, then
+:mod:`digitnet.descriptions`), and what it read is left in traits for the next cell::
+
+    w = digitnet.widget(net)
+    w                      # draw in it
+    w.digit, w.image       # the digit it reads, the (28, 28) input it saw
+    w.trace.activations    # every layer's activations for that input
+    w.image = mnist.x[7]   # or give it an image to read
+
+anywidget (the notebook extra) runs it in JupyterLab, Jupyter Notebook, VS Code and marimo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import orjson
+
+from .. import descriptions, inputs
+from ..errors import DataError, DigitnetError
+from ..interop import require
+from ..network import Network, Trace, as_inputs
+from ..preprocess import to_mnist
+from . import bundle
+
+anywidget = require("anywidget", "notebook", "digitnet.widget")
+traitlets = require("traitlets", "notebook", "digitnet.widget")
+
+__all__ = ["Explorer"]
+
+_SHAPE = (28, 28)
+
+
+class Explorer(anywidget.AnyWidget):
+    """The drawing pad and the network thinking, as a notebook widget.
+
+    Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it),
+    ``image`` (the (28, 28) float32 input the network reads, pixels in [0, 1], or None; set it
+    to an image, uint8 or float, to have it read), and, read-only, ``digit`` (what the network
+    reads in ``image``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image``).
+    """
+
+    _esm = bundle.esm()
+    _css = bundle.css()
+    _model = traitlets.Dict().tag(sync=True)
+
+    network = traitlets.Instance(Network)
+    image = traitlets.Any(None, allow_none=True)
+    digit = traitlets.Int(None, allow_none=True, read_only=True)
+    trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
+
+    def __init__(self, network: Network, **kwargs):
+        self._prediction = None
+        self._answering = False
+        super().__init__(network=network, **kwargs)
+        self.on_msg(self._on_message)
+
+    def __repr__(self) -> str:
+        return f"Explorer({'-'.join(map(str, self.network.sizes))} network, digit={self.digit})"
+
+    # -- the traits --------------------------------------------------------------------------
+
+    @traitlets.validate("network")
+    def _check_network(self, proposal) -> Network:
+        net = proposal["value"]
+        shape = inputs.of(net).image_shape
+        if shape != _SHAPE:
+            what = f"{shape[0]}x{shape[1]} images" if shape else f"rows of {net.sizes[0]} numbers"
+            raise DataError(f"the widget draws 28x28 digits for the network to read; this "
+                            f"{'-'.join(map(str, net.sizes))} network reads {what}")
+        return net
+
+    @traitlets.observe("network")
+    def _network_changed(self, change) -> None:
+        self._model = _plain(descriptions.describe_model(self.network))
+        self._read(picture=False)
+
+    @traitlets.validate("image")
+    def _check_image(self, proposal) -> np.ndarray | None:
+        if proposal["value"] is None:
+            return None
+        rows = inputs.of(self.network).rows(proposal["value"])  # DataError: not one 28x28 image
+        if len(rows) != 1:
+            raise DataError(f"the widget shows one image at a time, got {len(rows)}")
+        x, _ = as_inputs(rows, self.network.sizes[0])  # uint8 pixels / 255
+        if x.min() < 0 or x.max() > 1:
+            raise DataError(f"pixels must lie in [0, 1] (or be uint8 0..255), got values from "
+                            f"{x.min():g} to {x.max():g}")
+        image = x.reshape(_SHAPE).copy()
+        image.flags.writeable = False  # a new image is read when set, not when changed in place
+        return image
+
+    @traitlets.observe("image")
+    def _image_changed(self, change) -> None:
+        self._read()
+
+    def _read(self, picture: bool = True) -> None:
+        """Have the network read ``image``: set digit and trace, and show it unless the drawing
+        in the widget asked (then it is the answer to that request); ``picture``: put the image
+        on the pad in place of the drawing."""
+        if self.image is None:
+            self._prediction = None
+            self.set_trait("trace", None)
+            self.set_trait("digit", None)
+        else:
+            x = self.image.reshape(-1)
+            self._prediction = _plain(descriptions.describe_prediction(self.network, x))
+            self.set_trait("trace", self.network.trace(x[None, :]))
+            self.set_trait("digit", self._prediction["digit"])
+        if not self._answering:
+            self.send({"kind": "show", "prediction": self._prediction, "picture": picture})
+
+    # -- what the widget asks ----------------------------------------------------------------
+
+    def _on_message(self, widget, message: dict, buffers: list) -> None:
+        """A request from the page's explorer: answered with {seq, answer} or {seq, error}."""
+        try:
+            with self._answer():
+                answer = self._respond(message, buffers)
+        except DigitnetError as e:
+            self.send({"seq": message.get("seq"), "error": str(e)})
+        except Exception as e:  # a bug: say so in the widget, and let the kernel log it
+            self.send({"seq": message.get("seq"), "error": f"{type(e).__name__}: {e}"})
+            raise
+        else:
+            self.send({"seq": message.get("seq"), "answer": answer})
+
+    def _respond(self, message: dict, buffers: list):
+        kind = message.get("kind")
+        if kind in ("predict", "upload"):
+            try:
+                source = (np.asarray(message["pixels"], np.float32) if kind == "predict"
+                          else bytes(buffers[0]))
+                self.image = to_mnist(source, name=message.get("name") or "the drawing")
+            except DigitnetError:
+                self.image = None
+                raise
+            return self._prediction
+        if kind == "neuron":
+            x = None if self.image is None else self.image.reshape(-1)
+            return _plain(descriptions.describe_neuron(self.network, int(message["layer"]),
+                                                       int(message["index"]), x))
+        if kind == "clear":
+            self.image = None
+            return None
+        if kind == "current":
+            return self._prediction
+        raise DigitnetError(f"the widget asked for {kind!r}, which this digitnet does not answer; "
+                            "reinstall digitnet")
+
+    @contextlib.contextmanager
+    def _answer(self):
+        self._answering = True
+        try:
+            yield
+        finally:
+            self._answering = False
+
+
+def _plain(description: dict):
+    """A description as plain Python numbers and lists, as a widget's messages carry them."""
+    return orjson.loads(descriptions.dumps(description))

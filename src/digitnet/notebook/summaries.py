@@ -1,0 +1,85 @@
+"""Networks and training results as compact HTML tables, for a notebook to show.
+
+``Network._repr_html_`` and ``TrainResult._repr_html_`` call these, so a network (trained,
+loaded from a model file with its metadata, imported or edited) or a training result shows
+itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002`` parameters, the recipe it was
+trained with, its data and its accuracy. This module imports nothing heavy, and nothing of
+digitnet's (it reads the objects it is given), so the classes can call it without a cycle.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+__all__ = ["network_html", "result_html"]
+
+#: The recipe's settings that the first line already says (the layers and their functions).
+_SAID = ("sizes", "activation", "output")
+_ROW = '<tr><th style="text-align:left;padding-right:1em">{}</th><td style="text-align:left">{}</td></tr>'
+
+
+def network_html(net, title: str = "") -> str:
+    """A network's summary: its layers, parameter count, recipe, data and accuracy."""
+    return _html(_network_rows(net), net, title)
+
+
+def result_html(result) -> str:
+    """A training result's summary: the network's, how long and on what it trained, and the
+    history epoch by epoch."""
+    rows = _network_rows(result.network)
+    rows.append(("trained", f"{len(result.history)} epochs in {result.seconds:.1f} s on "
+                            f"{result.n_train:,} images, {result.n_val:,} held out for validation"
+                 + (" (stopped early)" if result.stopped_early else "")))
+    return _html(rows, result.network, "Training result") + _history_html(result.history)
+
+
+def _network_rows(net) -> list[tuple[str, str]]:
+    meta = net.metadata
+    rows = [("parameters", net.parameter_breakdown())]
+    config = meta.get("config") or {}
+    if config:
+        rows.append(("recipe", ", ".join(f"{k}={v}" for k, v in config.items() if k not in _SAID)))
+    data = (meta.get("data") or {}).get("train") or {}
+    if data.get("name"):
+        count = f" ({data['n']:,} images)" if isinstance(data.get("n"), int) else ""
+        rows.append(("data", f"{data['name']}{count}"))
+    accuracy = _accuracy(meta.get("metrics") or {})
+    if accuracy:
+        rows.append(("accuracy", accuracy))
+    if meta.get("imported"):
+        rows.append(("imported", f"from {meta['imported'].get('from', '?')}"))
+    if meta.get("digitnet_version"):
+        rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
+    return rows
+
+
+def _accuracy(metrics: dict) -> str:
+    parts = [f"{name} {metrics[key]:.2%}" for key, name in
+             (("test_accuracy", "test"), ("val_accuracy", "validation"))
+             if isinstance(metrics.get(key), float)]
+    return " · ".join(parts)
+
+
+def _html(rows: list[tuple[str, str]], net, title: str) -> str:
+    sizes = "–".join(map(str, net.sizes))
+    head = (f"{escape(title)}: " if title else "") + (
+        f"<b>{sizes} network</b>: {escape(net.activation.name)} hidden layers, "
+        f"{escape(net.output_function.name)} output with "
+        f"{escape(net.output_function.cost.replace('_', ' '))} cost")
+    body = "".join(_ROW.format(escape(k), escape(v)) for k, v in rows)
+    return f'<div class="digitnet-summary"><p>{head}</p><table>{body}</table></div>'
+
+
+def _history_html(history: list[dict]) -> str:
+    if not history:
+        return ""
+    cells = lambda values, tag: "".join(f"<{tag}>{v}</{tag}>" for v in values)  # noqa: E731
+    head = cells(["epoch", "training loss", "validation loss", "validation accuracy"], "th")
+    rows = "".join("<tr>" + cells([r["epoch"], f"{r['train_loss']:.4f}", _fmt(r.get("val_loss"), "{:.4f}"),
+                                   _fmt(r.get("val_accuracy"), "{:.2%}")], "td") + "</tr>"
+                   for r in history)
+    return f"<details><summary>history</summary><table><tr>{head}</tr>{rows}</table></details>"
+
+
+def _fmt(value, form: str) -> str:
+    return "–" if value is None else form.format(value)

@@ -1,0 +1,134 @@
+"""A recipe fitted to its data: the layer sizes the data calls for, and what suits its kind.
+
+A :class:`~digitnet.config.TrainConfig` names every layer, input first; the data decides two of
+them. :func:`for_data` takes a recipe (a preset with the options given), and returns it shaped
+for a :class:`~digitnet.datasets.Dataset`:
+
+* the input layer has one neuron per pixel or table column, the output layer one per class, and
+  the hidden layers are ``hidden`` or else the recipe's (16, 16 for the presets), so the same
+  command trains 784-16-16-10 on MNIST and 13-16-16-3 on a table of wines;
+* a table trains with :data:`TABLE`: ``shift=0`` (shift augmentation moves pictures; a table's
+  columns have no neighbours to move to), 200 epochs (a small table makes few steps an epoch;
+  scikit-learn's MLPClassifier also allows 200) and a weight decay of 1e-4 (MLPClassifier's
+  L2 penalty ``alpha`` has that default), with the rest of the recipe as for pictures (Adam,
+  cosine schedule, batches of 32, 10% held out for validation). It was chosen by 5-fold
+  cross-validation, 4 seeds, on scikit-learn's wine, breast-cancer and 8x8-digits tables
+  against MLPClassifier with the same hidden layers (16, 16): the picture recipe with shift 0
+  trailed it by 0.5 points on average and by 1.7 at worst, this one led by 0.15 on average
+  and trailed by 0.6 at worst (the README has the table);
+* a table is never deskewed (straightening a slant needs a picture);
+* training from a model's weights (``init``) keeps that model's layers, activation and output,
+  and whether it deskews its images (its weights learned from them so).
+
+Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
+matters, by :func:`check_fits` (which :func:`digitnet.training.train` calls first), with a
+message naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from . import inputs
+from .config import TrainConfig
+from .datasets import Dataset
+from .errors import ConfigError, DataError
+from .network import Network
+
+__all__ = ["for_data", "check_fits", "TABLE"]
+
+#: What a table's recipe changes, unless an option says otherwise (see the module docstring).
+TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
+
+
+def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
+             hidden: Sequence[int] | None = None, init: Network | None = None) -> TrainConfig:
+    """``config`` shaped for ``data`` (see the module docstring).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The recipe, with the options given already in it.
+    data : Dataset
+        The training data: its input (pixels or columns) and its classes.
+    given : iterable of str
+        The TrainConfig fields set explicitly; they are left alone.
+    hidden : sequence of int, optional
+        The hidden layers' sizes; then the layers are (inputs, *hidden, classes).
+    init : Network, optional
+        The model training starts from: its layers, activation, output and deskewing are the
+        default.
+
+    Raises
+    ------
+    ConfigError
+        Both ``hidden`` and explicit ``sizes`` are given, or a hidden size is not positive.
+    DataError
+        A table whose labels are mostly distinct: not classes (a wrong label column, most often).
+    """
+    given = set(given)
+    changes = {}
+    _check_labels(data)
+    if hidden is not None:
+        hidden = tuple(int(h) for h in hidden)
+        if "sizes" in given:
+            raise ConfigError("give the hidden layers (--hidden) or every layer (--layers), "
+                              "not both")
+        if min(hidden, default=1) < 1:
+            raise ConfigError(f"hidden layer sizes must be positive, got {hidden}")
+    if "sizes" not in given:
+        n_classes = len(inputs.classes_of(init)) if init is not None else len(data.classes)
+        if hidden is None:
+            hidden = init.sizes[1:-1] if init is not None else config.sizes[1:-1]
+        changes["sizes"] = (data.input.n_inputs, *hidden, n_classes)
+    if init is not None:
+        for field, value in (("activation", init.activation.name),
+                             ("output", init.output_function.name),
+                             ("deskew", bool(getattr(inputs.of(init), "deskew", False)))):
+            if field not in given:
+                changes[field] = value
+    if data.input.image_shape is None:
+        changes.update({k: v for k, v in {**TABLE, "deskew": False}.items() if k not in given})
+    return config.replace(**changes)
+
+
+def _check_labels(data: Dataset) -> None:
+    """A table whose labels are mostly distinct holds no classes to learn: most often the label
+    column is another one (a CSV's default is its last column)."""
+    n_classes = len(np.unique(data.labels))
+    if data.input.image_shape is None and n_classes > 2 and n_classes > len(data) / 2:
+        raise DataError(f"{data.name}: {n_classes:,} different labels among {len(data):,} rows, "
+                        "so most classes have a single example; is the label column the right "
+                        "one? Name it with --target COLUMN")
+
+
+#: Options that only images have: what each does, and how to turn it off.
+_IMAGE_OPTIONS = {"shift": ("shift augmentation moves images", "shift=0 (--shift 0)"),
+                  "deskew": ("deskewing straightens images", "deskew=False (--no-deskew)"),
+                  "elastic_alpha": ("elastic distortions bend images",
+                                    "elastic_alpha=0 (--elastic-alpha 0)")}
+
+
+def check_fits(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,
+               config: TrainConfig) -> None:
+    """Raise DataError or ConfigError if ``net`` and ``config`` cannot train on ``data``: no
+    training examples left, the input or output layer the wrong size, or an option for images
+    given for a table (naming how to turn it off)."""
+    if len(train_index) == 0:
+        raise DataError("no training examples left after holding out the validation split")
+    n_in = data.input.n_inputs
+    if n_in != net.sizes[0]:
+        what = "pixels" if data.input.image_shape else "columns"
+        raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
+                        f"{net.sizes[0]} neurons; use --layers {n_in},...")
+    for part in (data, val_set):
+        if len(part) and int(part.labels.max()) >= net.sizes[-1]:
+            raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
+                            f"only {net.sizes[-1]} neurons")
+    given = [name for name in _IMAGE_OPTIONS if getattr(config, name)]
+    if given and data.input.image_shape is None:
+        raise ConfigError(f"{' and '.join(_IMAGE_OPTIONS[name][0] for name in given)}, and "
+                          f"{data.name} is a table; train it with "
+                          + ", ".join(_IMAGE_OPTIONS[name][1] for name in given))

@@ -1,0 +1,237 @@
+"""What ``digitnet tune`` searches: for each TrainConfig field it varies, the values it may take.
+
+A search space is a table of :class:`~digitnet.config.TrainConfig` field -> distribution, in the
+JSON form that ``digitnet tune --space FILE`` reads and ``--show-space`` prints::
+
+    {"choices": [a, b, ...]}          one of these values
+    {"low": a, "high": b}             a number from a to b: a float or a whole number, as the
+                                      field is (lr is a float, epochs a whole number)
+        "log": true                   ... drawn evenly on a log scale (learning rates)
+        "step": s                     ... from the grid a, a + s, a + 2s, ...
+    "when": {"optimizer": "sgd"}      (with either) drawn only when the fields named have
+                                      these values; otherwise the field keeps the base recipe's
+
+Fields are searched by name, so a field that TrainConfig gains is searchable with no change
+here. ``sizes`` takes its own form, ``{"hidden_layers": RANGE, "width": RANGE}``: how many
+hidden layers, and each one's width (the Optuna parameters ``hidden_layers`` and ``width_1``,
+``width_2``, ... for layers 1, 2, ...); the input and output layers stay the base recipe's.
+``seed`` and ``val_fraction`` are never searched: they decide the validation split every trial
+is scored on and the luck of its draw, and a search over them finds luck, not recipes.
+
+The table is sampled in its order through an Optuna trial (``trial.suggest_*``), so a field's
+``when`` may name only fields before it (or fields the search does not vary).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .config import TrainConfig, checked_option, option_type
+from .errors import ConfigError
+
+__all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "Space"]
+
+#: The recipe ``digitnet tune`` searches by default: TrainConfig field -> distribution.
+DEFAULT_SPACE: dict[str, dict] = {
+    "activation": {"choices": ["relu", "leaky_relu", "tanh", "sigmoid"]},
+    "optimizer": {"choices": ["adam", "sgd"]},
+    "lr": {"low": 1e-4, "high": 1.0, "log": True},
+    "momentum": {"low": 0.0, "high": 0.95, "when": {"optimizer": "sgd"}},
+    "schedule": {"choices": ["cosine", "constant"]},
+    "batch_size": {"choices": [16, 32, 64, 128]},
+    "epochs": {"low": 10, "high": 60, "step": 10},
+    "shift": {"low": 0, "high": 2},
+    "weight_decay": {"low": 1e-6, "high": 1e-2, "log": True},
+}
+
+#: Added by ``digitnet tune --search-layers``: one to three hidden layers of 16 to 512 neurons.
+LAYERS_SPACE: dict[str, dict] = {
+    "sizes": {"hidden_layers": {"low": 1, "high": 3}, "width": {"low": 16, "high": 512, "log": True}},
+}
+
+_NEVER = {"seed": "it draws the validation split and the initial weights: a search over it "
+                  "finds luck, not recipes",
+          "val_fraction": "it decides the validation split every trial is scored on"}
+_RANGE_KEYS = {"low", "high", "log", "step"}
+
+
+class Space:
+    """A checked search space: :meth:`sample` turns an Optuna trial into a TrainConfig.
+
+    Parameters
+    ----------
+    table : dict
+        TrainConfig field -> distribution, as described in the module docstring.
+    source : str
+        What to call the table in error messages (a file name, say).
+
+    Raises
+    ------
+    ConfigError
+        Naming the first field that is unknown, never searched, or whose distribution is
+        malformed or reaches values TrainConfig refuses.
+    """
+
+    def __init__(self, table: dict, source: str = "the search space"):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: expected a JSON object of training option -> "
+                              f"distribution, got {type(table).__name__}")
+        self.source = source
+        self.table = {field: _checked(field, dist, f"{source}: {field}")
+                      for field, dist in table.items()}
+        order = list(self.table)
+        for field, dist in self.table.items():
+            later = [k for k in dist.get("when", {}) if k in order[order.index(field):]]
+            if later:
+                raise ConfigError(f"{source}: {field}: \"when\" names {later[0]}, which is "
+                                  f"drawn after it; put {later[0]} first")
+
+    @classmethod
+    def from_file(cls, path) -> "Space":
+        """The space in a JSON file (``digitnet tune --space FILE``)."""
+        try:
+            table = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read the search space ({e.strerror or e})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: not a JSON search space ({e})") from None
+        return cls(table, str(path))
+
+    def without(self, fields) -> "Space":
+        """This space less ``fields`` (those the command fixes), or ConfigError if none is left."""
+        kept = {f: d for f, d in self.table.items() if f not in set(fields)}
+        if not kept:
+            raise ConfigError(f"{self.source}: every field it searches is fixed by the command "
+                              f"({', '.join(self.table)}); leave some of them out")
+        space = Space.__new__(Space)
+        space.source, space.table = self.source, kept
+        return space
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(self.table))
+
+    def to_json(self) -> str:
+        """The table as the JSON that :meth:`from_file` reads, one field per line."""
+        return "{\n" + ",\n".join(f"  {json.dumps(field)}: {json.dumps(dist)}"
+                                   for field, dist in self.table.items()) + "\n}\n"
+
+    def sample(self, trial, base: TrainConfig) -> TrainConfig:
+        """The base recipe with every field of the table drawn through ``trial.suggest_*``."""
+        values = base.to_dict()
+        for field, dist in self.table.items():
+            if all(values[k] == v for k, v in dist.get("when", {}).items()):
+                values[field] = (_sample_sizes(trial, dist, base.sizes) if field == "sizes"
+                                 else _suggest(trial, field, dist))
+        return TrainConfig.from_dict(values)
+
+
+def _suggest(trial, name: str, dist: dict):
+    if "choices" in dist:
+        return trial.suggest_categorical(name, dist["choices"])
+    suggest = trial.suggest_int if isinstance(dist["low"], int) else trial.suggest_float
+    extra = {"step": dist["step"]} if "step" in dist else {}
+    return suggest(name, dist["low"], dist["high"], log=dist.get("log", False), **extra)
+
+
+def _sample_sizes(trial, dist: dict, base_sizes: tuple[int, ...]) -> list[int]:
+    n_hidden = _suggest(trial, "hidden_layers", dist["hidden_layers"])
+    hidden = [_suggest(trial, f"width_{layer}", dist["width"]) for layer in range(1, n_hidden + 1)]
+    return [base_sizes[0], *hidden, base_sizes[-1]]
+
+
+def _checked(field: str, dist, where: str) -> dict:
+    """``dist`` for ``field``, checked; ConfigError naming ``where`` and what is wrong."""
+    known = TrainConfig.fields()
+    if field not in known:
+        raise ConfigError(f"{where}: unknown training option; the options are {', '.join(known)}")
+    if field in _NEVER:
+        raise ConfigError(f"{where}: cannot be searched: {_NEVER[field]}")
+    if not isinstance(dist, dict):
+        raise ConfigError(f"{where}: expected a distribution such as {{\"choices\": [...]}} or "
+                          f"{{\"low\": 1, \"high\": 10}}, got {json.dumps(dist)}")
+    dist = dict(dist)
+    when = dist.pop("when", {})
+    _check_when(when, where)
+    if field == "sizes":
+        checked = _checked_sizes(dist, where)
+    else:
+        checked = _checked_values(field, dist, where)
+    return {**checked, **({"when": when} if when else {})}
+
+
+def _check_when(when, where: str) -> None:
+    if not isinstance(when, dict):
+        raise ConfigError(f"{where}: \"when\" must be an object such as {{\"optimizer\": \"sgd\"}}")
+    for name, value in when.items():
+        if name not in TrainConfig.fields():
+            raise ConfigError(f"{where}: \"when\" names {name!r}, which is not a training option")
+        if name == "sizes":
+            raise ConfigError(f"{where}: \"when\" cannot name sizes; name a field with one value")
+        _checked_value(lambda v: checked_option(name, v), value, f"{where}: \"when\" {name}")
+
+
+def _checked_sizes(dist: dict, where: str) -> dict:
+    if set(dist) != {"hidden_layers", "width"}:
+        raise ConfigError(f"{where}: expected {{\"hidden_layers\": {{\"low\": 1, \"high\": 3}}, "
+                          f"\"width\": {{\"low\": 16, \"high\": 512}}}}, got {json.dumps(dist)}")
+    return {part: _checked_form(dist[part], f"{where}.{part}", int, _positive_whole)
+            for part in ("hidden_layers", "width")}
+
+
+def _positive_whole(value) -> int:
+    if type(value) is not int or value < 1:
+        raise ConfigError(f"must be whole numbers of at least 1, got {json.dumps(value)}")
+    return value
+
+
+def _checked_values(field: str, dist: dict, where: str) -> dict:
+    kind, _ = option_type(field)
+    return _checked_form(dist, where, kind, lambda v: checked_option(field, v))
+
+
+def _checked_value(check, value, where: str):
+    """``check(value)``, its ConfigError prefixed with ``where``."""
+    try:
+        return check(value)
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
+
+
+def _checked_form(dist, where: str, kind: type, check) -> dict:
+    """A distribution's shape, and each value in it by ``check`` (which returns it as the
+    option holds it): choices, or a range when ``kind`` is a number type."""
+    if not isinstance(dist, dict):
+        raise ConfigError(f"{where}: expected a distribution object, got {json.dumps(dist)}")
+    if "choices" in dist:
+        if set(dist) != {"choices"}:
+            raise ConfigError(f"{where}: \"choices\" stands alone; drop "
+                              f"{', '.join(sorted(set(dist) - {'choices'}))}")
+        choices = dist["choices"]
+        if not isinstance(choices, list) or not choices:
+            raise ConfigError(f"{where}: \"choices\" must be a non-empty list")
+        if len(set(map(json.dumps, choices))) != len(choices):
+            raise ConfigError(f"{where}: \"choices\" lists a value twice: {json.dumps(choices)}")
+        return {"choices": [_checked_value(check, value, where) for value in choices]}
+    unknown = set(dist) - _RANGE_KEYS
+    if unknown or not {"low", "high"} <= set(dist):
+        raise ConfigError(f"{where}: expected {{\"choices\": [...]}} or {{\"low\": ..., "
+                          f"\"high\": ...}} (with \"log\" or \"step\"), got {json.dumps(dist)}")
+    if kind not in (int, float):
+        raise ConfigError(f"{where}: takes {kind.__name__} values, which have no range; "
+                          "list them as \"choices\"")
+    low, high = (_checked_value(check, dist[k], where) for k in ("low", "high"))
+    if not low < high:
+        raise ConfigError(f"{where}: \"low\" ({low}) must be below \"high\" ({high})")
+    log, step = dist.get("log", False), dist.get("step")
+    if not isinstance(log, bool):
+        raise ConfigError(f"{where}: \"log\" must be true or false, got {json.dumps(log)}")
+    if log and low <= 0:
+        raise ConfigError(f"{where}: a log scale needs \"low\" above 0, got {low}")
+    if step is not None:
+        step = _checked_value(check, step, f"{where}: \"step\"")
+        if log or step <= 0 or step > high - low:
+            raise ConfigError(f"{where}: \"step\" must be positive, at most high - low, and "
+                              f"without \"log\"; got {step}")
+    return {"low": low, "high": high, **({"log": True} if log else {}),
+            **({"step": step} if step is not None else {})}

@@ -1,0 +1,68 @@
+"""The picture of a search: the best validation accuracy trial by trial, and what mattered.
+
+The numbers are Optuna's (the trials' scores, and the importance of each parameter by its
+PED-ANOVA analysis, through :mod:`digitnet.studies`); the figure is drawn on
+:mod:`digitnet.viz`'s canvas in its style. It lives beside viz.py, which keeps the plotting
+library to itself but has no room left under the 400 lines a module may have.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import viz
+from .studies import TrialRecord
+
+__all__ = ["search_figure"]
+
+
+def search_figure(records: list[TrialRecord], importances: dict[str, float], title: str = ""):
+    """Two panels: each complete trial's validation accuracy with the best so far (left), and
+    each parameter's importance, most important on top (right). Returns a Figure."""
+    fig = viz._figure(10, 3.8)  # viz's headless canvas
+    history_ax, importance_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    _draw_history(history_ax, records)
+    _draw_importances(importance_ax, importances)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.84 if title else 0.9,
+                        wspace=0.45)
+    return fig
+
+
+def _draw_history(ax, records: list[TrialRecord]) -> None:
+    done = sorted((r for r in records if r.state == "COMPLETE"), key=lambda r: r.number)
+    pruned = sum(r.state == "PRUNED" for r in records)
+    ax.set_title("validation accuracy of each trial", fontsize=10)
+    ax.set_xlabel("trial" + (f"  ({pruned} pruned, not shown)" if pruned else ""))
+    ax.grid(alpha=0.3)
+    if not done:
+        ax.text(0.5, 0.5, "no complete trial yet", transform=ax.transAxes, ha="center",
+                color="gray")
+        return
+    numbers = [r.number for r in done]
+    values = np.array([r.value for r in done])
+    ax.plot(numbers, values, "o", color="C0", ms=3.5, alpha=0.7, label="complete trial")
+    best = done[int(np.argmax(values))]
+    ax.step(numbers, np.maximum.accumulate(values), where="post", color="C1", lw=1.6,
+            label=f"best so far: {best.value:.2%} (trial {best.number})")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def _draw_importances(ax, importances: dict[str, float]) -> None:
+    ax.set_title("importance of each parameter (PED-ANOVA)", fontsize=10)
+    if not importances:
+        ax.text(0.5, 0.5, "needs two complete trials", transform=ax.transAxes, ha="center",
+                color="gray")
+        ax.set_axis_off()
+        return
+    names = list(importances)[::-1]  # most important at the top
+    shares = [importances[n] for n in names]
+    ax.barh(names, shares, color=viz.BLUE)
+    for y, share in enumerate(shares):
+        ax.text(share, y, f" {share:.0%}", va="center", fontsize=8)
+    ax.set_xlim(0, max(shares) * 1.2)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3, axis="x")

@@ -1,0 +1,214 @@
+"""Where a search lives: Optuna studies in a database, and what their trials found.
+
+A study is kept in a database that any number of processes (and machines) can share: a SQLite
+file for one machine, a PostgreSQL server for many. ::
+
+    storage = open_storage("tune.db")                 # or "postgresql://user:pw@host/db"
+    study = load_study(storage, "digitnet")
+    records(study)[:3]                                 # TrialRecord(number=0, state="COMPLETE", ...)
+    best_config(study)                                 # the best trial's TrainConfig
+
+Optuna and the PostgreSQL driver come with the ``tune`` extra (``pip install 'digitnet[tune]'``)
+and are imported only here and in :mod:`digitnet.tuning`, when a search is used.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import TrainConfig
+from .errors import ConfigError
+
+__all__ = ["TrialRecord", "open_storage", "storage_url", "load_study", "records", "best_records",
+           "best_config", "importances", "require_optuna", "without_password"]
+
+#: Seconds between a running trial's signs of life, and after which a silent one is given up
+#: (marked failed and queued again, see :func:`open_storage`).
+HEARTBEAT_SECONDS, GRACE_SECONDS = 20, 120
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One trial as plain values: its number, state ("COMPLETE", "PRUNED", "FAIL", "RUNNING",
+    "WAITING"), validation accuracy (None unless complete), the Optuna parameters it drew, its
+    full recipe (None before it started), the epochs it trained, its training seconds, and
+    whether it was surplus (started after the study had its trials, so never run)."""
+
+    number: int
+    state: str
+    value: float | None
+    params: dict
+    config: dict | None
+    epochs: int
+    seconds: float | None
+    surplus: bool = False
+
+
+def require_optuna():
+    """The optuna module, or a one-line ConfigError naming the extra that brings it."""
+    try:
+        import optuna
+    except ImportError:
+        raise ConfigError("searching for recipes needs the tune extra: pip install "
+                          "'digitnet[tune]'") from None
+    return optuna
+
+
+def storage_url(where: str | Path) -> str:
+    """A database URL for ``where``: a file path as ``sqlite:///PATH``; a PostgreSQL URL with
+    the driver of the tune extra named (``postgresql+psycopg://``: which driver a bare
+    ``postgresql://`` means depends on SQLAlchemy's version); any other URL as given."""
+    where = str(where)
+    if "://" not in where:
+        return "sqlite:///" + str(Path(where).expanduser().resolve())
+    if where.startswith("postgresql://"):
+        return "postgresql+psycopg://" + where[len("postgresql://"):]
+    return where
+
+
+def without_password(url: str) -> str:
+    """``url`` as it may be shown: with its password (if any) masked."""
+    from sqlalchemy.engine import make_url
+    import sqlalchemy.exc
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sqlalchemy.exc.ArgumentError, ValueError):
+        return url  # not a URL at all: open_storage says what is wrong with it
+
+
+def open_storage(where: str | Path, *, create: bool = True):
+    """The Optuna storage of a study database (a SQLite file path or URL, or PostgreSQL's URL).
+
+    Trials send a heartbeat; one silent for :data:`GRACE_SECONDS` (its process killed, its
+    machine gone) is marked failed by the next process that starts a trial, and queued again
+    with the same parameters, so no trial is lost. ``create=False`` refuses a SQLite file that
+    does not exist yet (for commands that only read a study).
+
+    Raises
+    ------
+    ConfigError
+        One line for an unknown kind of URL, a missing driver or a database that cannot be
+        reached (the password is never shown).
+    """
+    optuna = require_optuna()
+    import sqlalchemy.exc
+    from sqlalchemy.engine import make_url
+
+    url = storage_url(where)
+    try:
+        parsed = make_url(url)
+    except (sqlalchemy.exc.ArgumentError, ValueError):
+        raise ConfigError(f"{where}: not a study database; give a file such as tune.db, "
+                          "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+    shown = without_password(url)
+    kind = parsed.get_backend_name()
+    if kind == "sqlite":
+        connect = {"timeout": 120}  # several processes write one file: wait for the lock
+        _prepare_sqlite_file(parsed.database, shown, create)
+    elif kind == "postgresql":
+        connect = {"connect_timeout": 10}
+        try:
+            parsed.get_dialect().import_dbapi()
+        except ImportError:
+            raise ConfigError("a PostgreSQL study database needs its driver from the tune extra: "
+                              "pip install 'digitnet[tune]'") from None
+    else:
+        raise ConfigError(f"{shown}: {kind!r} databases are not supported; use a SQLite file "
+                          "(tune.db, sqlite:///PATH) or PostgreSQL (postgresql://...)")
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # the heartbeat's retry callback is "experimental"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs={"connect_args": connect},
+                    heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback())
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # Processes starting together on a new database race to create its tables, and
+            # the losers' CREATE TABLE fails; the tables are there once the winner is done.
+            time.sleep(0.2 * (attempt + 1))
+        except sqlalchemy.exc.SQLAlchemyError as e:
+            reason = str(getattr(e, "orig", None) or e).strip().splitlines()
+            raise ConfigError(f"{shown}: cannot open the study database "
+                              f"({reason[0] if reason else type(e).__name__})") from None
+    raise ConfigError(f"{shown}: cannot create the study tables in this database; check that "
+                      "its user may create tables")
+
+
+def _prepare_sqlite_file(database: str | None, shown: str, create: bool) -> None:
+    """Check the SQLite file's folder, and let readers read while a writer writes (WAL)."""
+    import sqlite3
+
+    if not database or database == ":memory:":
+        raise ConfigError(f"{shown}: a study must live in a file that every process can open; "
+                          "give sqlite:///PATH or a file name such as tune.db")
+    if not create and not Path(database).is_file():
+        raise ConfigError(f"{database}: no such study database; digitnet tune makes one (tune.db "
+                          "beside its --out)")
+    if not Path(database).parent.is_dir():
+        raise ConfigError(f"{database}: folder {Path(database).parent} does not exist; create it "
+                          "first")
+    try:
+        with sqlite3.connect(database, timeout=120) as db:
+            db.execute("PRAGMA journal_mode=WAL")  # recorded in the file: every connection
+    except sqlite3.Error as e:
+        raise ConfigError(f"{database}: not a SQLite study database ({e})") from None
+
+
+def load_study(storage, name: str | None = None):
+    """The study ``name`` in ``storage``; with no name, the only study there (else ConfigError)."""
+    optuna = require_optuna()
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    if name is None:
+        if len(names) != 1:
+            listed = ", ".join(sorted(names)) if names else "none"
+            raise ConfigError(f"the database holds {len(names)} studies ({listed}); name one "
+                              "with --study")
+        name = names[0]
+    if name not in names:
+        raise ConfigError(f"no study named {name!r} in the database; it holds "
+                          f"{', '.join(sorted(names)) or 'none'}")
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def records(study) -> list[TrialRecord]:
+    """Every trial of ``study``, in the order they were created."""
+    return [TrialRecord(number=t.number, state=t.state.name,
+                        value=t.value if t.state.name == "COMPLETE" else None,
+                        params=dict(t.params), config=t.user_attrs.get("config"),
+                        epochs=len(t.intermediate_values),
+                        seconds=t.user_attrs.get("train_seconds"),
+                        surplus=bool(t.user_attrs.get("surplus")))
+            for t in study.get_trials(deepcopy=False)]
+
+
+def best_records(study, n: int = 10) -> list[TrialRecord]:
+    """The ``n`` complete trials with the highest validation accuracy, best first."""
+    done = [r for r in records(study) if r.state == "COMPLETE"]
+    return sorted(done, key=lambda r: (-r.value, r.number))[:n]
+
+
+def best_config(study) -> TrainConfig:
+    """The recipe of the study's best complete trial (ConfigError if none has finished)."""
+    best = best_records(study, 1)
+    if not best:
+        raise ConfigError(f"study {study.study_name!r} has no finished trial yet; run "
+                          "digitnet tune to add some")
+    return TrainConfig.from_dict(best[0].config)
+
+
+def importances(study) -> dict[str, float]:
+    """Each searched parameter's importance (summing to 1), by Optuna's PED-ANOVA, which
+    weighs how much each parameter's values differ between the best trials and the rest.
+
+    Empty when fewer than two trials are complete: there is nothing to compare yet.
+    """
+    optuna = require_optuna()
+    if sum(r.state == "COMPLETE" for r in records(study)) < 2:
+        return {}
+    return optuna.importance.get_param_importances(
+        study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())

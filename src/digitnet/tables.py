@@ -1,0 +1,261 @@
+"""Tables in: a CSV file or a NumPy ``.npz`` -> rows of numbers and class labels.
+
+The same network that reads 784 pixels reads any row of numbers: the input layer gets one
+neuron per feature column, the output layer one per class. A table here is
+
+* a **CSV file** with a header row: every column but one holds numbers (the features), one holds
+  the labels (``target``, by default the last column). Labels may be anything, words included;
+  the classes are the distinct labels, sorted (numerically when every label is a number);
+* a **NumPy .npz** (``np.savez``) holding an array ``X`` of shape (n, features) and ``y`` of
+  shape (n,).
+
+Every problem is one line that names the file, the line or column, what is wrong and what to do:
+a missing value, a word among the numbers, a single class, a file that is not a table, a
+``target`` that is not a column. The readers return plain arrays; :func:`digitnet.datasets.load`
+turns them into a :class:`~digitnet.datasets.Dataset` (whose input, a
+:class:`~digitnet.inputs.Table`, standardises each column with the training split's mean and
+standard deviation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError, DataError
+
+__all__ = ["Rows", "read_csv", "read_header", "read_features", "read_npz", "in_order", "MISSING"]
+
+#: Cells read as a missing value (case-insensitive), besides an empty cell.
+MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
+
+
+@dataclass
+class Rows:
+    """What a CSV file holds: features (n, columns) float64, labels (n,) as read, column names."""
+
+    x: np.ndarray
+    y: np.ndarray
+    columns: tuple[str, ...]
+    target: str
+
+
+def read_csv(path: str | Path, target: str | None = None) -> Rows:
+    """Read a CSV table: a header row, numeric feature columns and one label column.
+
+    Parameters
+    ----------
+    path : path
+        The file. Commas separate the cells (a file whose header holds no comma but semicolons
+        or tabs is read with those).
+    target : str, optional
+        The label column's name; default the last column.
+
+    Raises
+    ------
+    DataError
+        The file is not a table, a cell is missing or not a number, or the header names a
+        column twice.
+    ConfigError
+        ``target`` is not one of the columns.
+    """
+    path = Path(path)
+    header, body = _cells(path)
+    if len(header) < 2:
+        raise DataError(f"{path}: the header has one column ({header[0]!r}); a table needs "
+                        "feature columns and a label column, separated by commas")
+    if _looks_like_data(header):
+        raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
+                        "naming each column")
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise DataError(f"{path}: the header names column {name!r} twice; give each column "
+                            "its own name")
+        seen.add(name)
+    target = header[-1] if target is None else target
+    if target not in header:
+        raise ConfigError(f"{path}: no column {target!r} to take the labels from; the columns "
+                          f"are {', '.join(header)}")
+    if not body:
+        raise DataError(f"{path}: has a header but no rows; a table needs at least two rows")
+    t = header.index(target)
+    labels = [row[t].strip() for _, row in body]
+    for (line, _), label in zip(body, labels):
+        if _is_missing(label):
+            raise DataError(f"{path}: line {line} has no label in column {target!r}; fill it "
+                            "in or drop the row")
+    columns = tuple(h for h in header if h != target)
+    return Rows(_columns(path, header, body, columns), np.array(labels), columns, target)
+
+
+def read_header(path: str | Path) -> list[str]:
+    """The column names of a CSV table (its header row)."""
+    return _cells(Path(path))[0]
+
+
+def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
+    """The values of ``columns`` in every row of a CSV table, (n, len(columns)) float64, in
+    that order; other columns (the labels, say) are left alone.
+
+    Raises
+    ------
+    DataError
+        A column is missing, or a cell of one of ``columns`` is missing or not a number.
+    """
+    path = Path(path)
+    header, body = _cells(path)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}: no column {missing[0]!r}; the model reads the columns "
+                        f"{', '.join(columns)}")
+    if not body:
+        raise DataError(f"{path}: has a header but no rows")
+    return _columns(path, header, body, columns)
+
+
+def _columns(path: Path, header: list[str], body, columns: tuple[str, ...]) -> np.ndarray:
+    """The feature ``columns`` of every row, (n, len(columns)) float64."""
+    x = np.empty((len(body), len(columns)))
+    for j, name in enumerate(columns):
+        k = header.index(name)
+        x[:, j] = _numbers(path, name, [(line, row[k]) for line, row in body])
+    return x
+
+
+def in_order(x: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], name: str) -> np.ndarray:
+    """The columns ``want`` of rows ``x`` whose columns are ``have``; rows whose columns are
+    unnamed (x0, x1, ... as arrays have) are taken as they are, in order, if they are as many.
+
+    Raises DataError naming a column of ``want`` that ``have`` lacks.
+    """
+    if have == want:
+        return x
+    if have == tuple(f"x{i}" for i in range(len(have))) and len(have) == len(want):
+        return x
+    missing = [c for c in want if c not in have]
+    if missing:
+        raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (its columns: "
+                        f"{', '.join(want)})")
+    return x[:, [have.index(c) for c in want]]
+
+
+def _cells(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header's cells and each non-blank line's (line number, cells)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror or e})") from None
+    if b"\0" in raw:
+        raise DataError(f"{path}: not a text table (it holds binary bytes); give a CSV file with "
+                        "a header row")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # a spreadsheet's export in a Western code page
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
+        raise DataError(f"{path}: is empty; a table needs a header row and rows of values")
+    delimiter = "," if "," in first else max(";\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as e:
+        raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({e})") from None
+    (_, header), body = rows[0], rows[1:]
+    header = [h.strip() for h in header]
+    for line, cells in body:
+        if len(cells) != len(header):
+            raise DataError(f"{path}: line {line} has {len(cells)} cells but the header has "
+                            f"{len(header)} columns; every row needs one value per column")
+    return header, body
+
+
+def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarray:
+    """One feature column as float64, or a DataError naming the first cell that is no number."""
+    try:
+        values = np.array([cell for _, cell in cells], dtype=np.float64)
+        if np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    # Something is wrong: find the first cell at fault, to name it.
+    for line, cell in cells:
+        text = cell.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if _is_missing(text) or (value is not None and math.isnan(value)):
+            raise DataError(f"{path}: line {line}, column {column!r}: missing value; fill it in "
+                            "or drop the row")
+        if value is None:
+            raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a number; "
+                            f"features must be numbers: if {column!r} holds the labels, name it "
+                            f"with --target {column}; else encode it as numbers or drop it")
+        if math.isinf(value):
+            raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a finite "
+                            "number; replace it or drop the row")
+    raise AssertionError(f"{path}: column {column!r} failed to convert, but no cell is at fault")
+
+
+def _looks_like_data(header: list[str]) -> bool:
+    """Whether a first line holds values rather than names: mostly numbers, and not the column
+    numbers 0, 1, 2 ... (or 1, 2, 3 ...) that unnamed columns get."""
+    numbers = [h for h in header if _is_number(h)]
+    counted = [[str(i + start) for i in range(len(numbers))] for start in (0, 1)]
+    return len(numbers) > len(header) / 2 and numbers not in counted
+
+
+def _is_missing(text: str) -> bool:
+    return text == "" or text.lower() in MISSING
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """The arrays ``X`` and ``y`` of a NumPy ``.npz`` file (read without pickle); without
+    ``labelled``, ``y`` may be missing (then None).
+
+    Raises
+    ------
+    DataError
+        The file is not an .npz, lacks ``X`` or ``y``, or holds Python objects.
+    """
+    path = Path(path)
+    try:
+        if not zipfile.is_zipfile(path):
+            raise DataError(f"{path}: not a NumPy .npz archive; write one with "
+                            "np.savez(path, X=X, y=y)")
+        with np.load(path, allow_pickle=False) as archive:
+            names = list(archive.files)
+            if "X" not in names or (labelled and "y" not in names):
+                held = ", ".join(names) if names else "no arrays"
+                raise DataError(f"{path}: holds {held}; digitnet reads an array X (features, "
+                                "one row per example) and y (labels): np.savez(path, X=X, y=y)")
+            return archive["X"], archive["y"] if "y" in names else None
+    except (zipfile.BadZipFile, EOFError) as e:
+        raise DataError(f"{path}: not a readable .npz archive ({e}); write it again with "
+                        "np.savez(path, X=X, y=y)") from None
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise DataError(f"{path}: an array holds Python objects, which digitnet does not "
+                            "unpickle; save numbers or strings (e.g. y.astype(str))") from None
+        raise DataError(f"{path}: not a readable .npz archive ({e})") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror or e})") from None

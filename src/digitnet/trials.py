@@ -1,0 +1,163 @@
+"""One trial of a search, in a worker process: a recipe drawn, trained, reported, scored.
+
+:func:`digitnet.tuning.tune` starts worker processes with :func:`start_worker` and runs
+:func:`run_trials` in each. A trial draws its recipe from the search space through Optuna (with
+a TPE sampler seeded for that trial by :func:`make_sampler`), trains it with
+:func:`digitnet.training.train`, the one training loop, reports each epoch's validation accuracy
+to the pruner, and ends complete (scored by its validation accuracy), pruned (hopeless, or
+diverged), or failed (interrupted, and queued again with its parameters; or surplus, when
+another machine started the study's last trial first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import time
+import warnings
+
+import numpy as np
+
+from . import studies
+from .errors import DivergenceError, TrainingInterrupted
+from .training import Callback, train
+
+__all__ = ["PRUNERS", "make_sampler", "start_worker", "run_trials"]
+
+PRUNERS = ("median", "hyperband", "none")
+_COUNTED = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")  # trials towards the target
+
+
+def make_sampler(seed: int, number: int):
+    """Optuna's TPE sampler for trial ``number`` of a search seeded ``seed``."""
+    optuna = studies.require_optuna()
+    state = int(np.random.SeedSequence((seed, number)).generate_state(1)[0])
+    # constant_liar: running trials count as bad ones, so workers side by side spread out.
+    return optuna.samplers.TPESampler(seed=state, constant_liar=True)
+
+
+_STOP = None  # the event the main process sets to stop this worker
+_STARTING = None  # held by one worker of this machine from counting trials to starting one
+
+
+def start_worker(stop, starting) -> None:
+    """A worker ignores Ctrl-C (the main process decides) and computes on one thread."""
+    global _STOP, _STARTING
+    _STOP, _STARTING = stop, starting
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def run_trials(search, storage: str, study_name: str, deadline: float | None) -> None:
+    """Run trials of ``search`` (a :class:`digitnet.tuning.Search`) until the study has enough
+    finished ones, time is up or the worker is stopped.
+
+    While the last trials run elsewhere, wait for them rather than return: one of them may
+    stop (its process interrupted or its machine gone) and be queued again for us to run.
+    """
+    optuna = studies.require_optuna()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.load_study(study_name=study_name, storage=studies.open_storage(storage),
+                              pruner=_pruner(search.pruner))
+    while not _STOP.is_set() and (deadline is None or time.time() < deadline):
+        trial_run = _TrialRun(search)
+        try:
+            states = [t.state.name for t in study.get_trials(deepcopy=False)]
+            finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
+            if finished >= search.trials:
+                return
+            if finished + states.count("RUNNING") >= search.trials:  # none left to start
+                trial_run.started()
+                _STOP.wait(studies.HEARTBEAT_SECONDS / 4)
+                with warnings.catch_warnings():  # Optuna marks this experimental
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    optuna.storages.fail_stale_trials(study)  # and queues them again
+                continue
+            study.optimize(trial_run.objective, n_trials=1, catch=(_Stopped,))
+        finally:
+            trial_run.started()
+        if trial_run.interrupted is not None:
+            trial = trial_run.interrupted
+            study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
+
+
+def _counted(study, before: int) -> int:
+    """How many trials numbered below ``before`` count towards the target."""
+    return sum(t.state.name in _COUNTED and t.number < before
+               for t in study.get_trials(deepcopy=False))
+
+
+def _pruner(name: str):
+    """The pruner by its name. Steps are epochs, counted from 1: the median pruner judges a
+    trial from its third epoch on (Optuna's warm-up covers steps below n_warmup_steps), once
+    five trials have finished."""
+    optuna = studies.require_optuna()
+    return {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
+            "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1),
+            "none": optuna.pruners.NopPruner}[name]()
+
+
+class _Stopped(Exception):
+    """A trial ended without a score: interrupted, or surplus to the target (state FAIL)."""
+
+
+class _TrialRun:
+    """One trial: a recipe drawn from the space, trained, reported epoch by epoch, scored."""
+
+    def __init__(self, search):
+        _STARTING.acquire()  # until the trial exists, so that this machine's workers count it
+        self.search, self.interrupted, self._starting = search, None, True
+
+    def started(self) -> None:
+        if self._starting:
+            self._starting = False
+            _STARTING.release()
+
+    def objective(self, trial) -> float:
+        optuna = studies.require_optuna()
+        search = self.search
+        self.started()
+        if _counted(trial.study, before=trial.number) >= search.trials:
+            trial.set_user_attr("surplus", True)  # another machine started the last one first
+            raise _Stopped(f"the study already has {search.trials} trials")
+        trial.study.sampler = make_sampler(search.base.seed, trial.number)
+        config = search.space.sample(trial, search.base)
+        trial.set_user_attr("config", config.to_dict())
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        reporter = _Reporter(trial)
+        try:
+            result = train(search.data, config, callback=reporter, handle_signals=False,
+                           engine=search.engine)
+        except DivergenceError as e:
+            trial.set_user_attr("diverged", str(e))
+            raise optuna.TrialPruned(f"diverged: {e}") from None
+        except TrainingInterrupted:
+            if reporter.pruned:
+                raise optuna.TrialPruned(f"pruned after epoch {reporter.epoch}") from None
+            trial.set_user_attr("interrupted", True)
+            self.interrupted = trial
+            raise _Stopped("interrupted") from None
+        trial.set_user_attr("train_seconds", result.seconds)
+        trial.set_user_attr("weights_sha256", hashlib.sha256(result.network.params).hexdigest())
+        if reporter.pruned:  # told to prune after the last epoch
+            raise optuna.TrialPruned(f"pruned after epoch {reporter.epoch}")
+        return result.val_accuracy
+
+
+class _Reporter(Callback):
+    """Reports each epoch's validation accuracy; stops the run when pruned or told to stop."""
+
+    def __init__(self, trial):
+        self.trial, self.epoch, self.pruned = trial, 0, False
+
+    def on_epoch_end(self, epoch, record, network):
+        self.epoch = epoch
+        self.trial.report(record["val_accuracy"], epoch)
+        self.pruned = self.trial.should_prune()
+
+    def should_stop(self) -> bool:
+        return self.pruned or _STOP.is_set()

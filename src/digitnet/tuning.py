@@ -1,0 +1,199 @@
+"""Searching for the best recipe: an Optuna study whose trials are digitnet training runs.
+
+::
+
+    search = Search(data, base=TrainConfig(), space=Space(DEFAULT_SPACE), trials=50, jobs=2)
+    study = tune(search, "tune.db", "digitnet")
+    studies.best_config(study)                     # the recipe with the best validation accuracy
+
+Each trial draws a recipe from the search space (the fields it does not name keep the base
+recipe's values) with Optuna's TPE sampler, trains it with :func:`digitnet.training.train`, the
+one training loop, and is scored by its validation accuracy: the held-out part of the training
+data that ``val_fraction`` and ``seed`` choose, the same for every trial; a test split is never
+looked at. After every epoch the trial reports its validation accuracy so that the pruner
+(median, or Hyperband) can stop a hopeless one early; a run that diverges is recorded as
+pruned too (user attribute "diverged"), a bad recipe for the sampler to avoid. A trial is an
+ordinary run: its recipe is recorded as the user attribute "config", and
+``train(data, TrainConfig.from_dict(config))`` repeats it bit for bit on one BLAS thread, as
+trials compute (the attribute "weights_sha256" holds the SHA-256 of its final weights). The
+sampler is seeded anew for every trial from ``(base.seed, trial number)``: one process repeats
+a search exactly, and processes running side by side draw different recipes. The trials
+themselves run in :mod:`digitnet.trials`.
+
+``jobs`` worker processes run trials side by side, each on one thread. The study lives in a
+database (:mod:`digitnet.studies`) that any number of processes, on any number of machines, can
+share: each starts a trial only while fewer than ``trials`` trials are finished (complete or
+pruned), running or waiting, so together they run ``trials`` trials, and each returns once all
+of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM)
+stops every worker at its next progress report; an interrupted trial is marked failed
+("interrupted" in its user attributes) and queued again with the same parameters, so the next
+run continues the study and trains it first.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from . import studies, trials
+from .config import TrainConfig
+from .datasets import Dataset
+from .errors import ConfigError, TrainingError, TrainingInterrupted
+from .searchspace import Space
+from .trials import PRUNERS
+from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
+
+__all__ = ["Search", "Status", "Progress", "PRUNERS", "tune"]
+
+
+@dataclass(frozen=True)
+class Search:
+    """What to search: the data, the base recipe, the space, and how many trials."""
+
+    data: Dataset
+    base: TrainConfig
+    space: Space
+    trials: int
+    jobs: int = 1
+    pruner: str = "median"
+    timeout: float | None = None  # seconds after which no new trial starts
+    engine: str = "auto"
+
+    def __post_init__(self):
+        if self.trials < 1 or self.jobs < 1:
+            raise ConfigError(f"need at least one trial and one job, got trials={self.trials}, "
+                              f"jobs={self.jobs}")
+        if self.pruner not in PRUNERS:
+            raise ConfigError(f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}")
+        if self.base.val_fraction == 0:
+            raise ConfigError("trials are scored on a validation split; set val_fraction above 0")
+
+    def description(self) -> dict:
+        """What makes trials comparable: recorded in the study, checked when it is continued."""
+        return {"base": self.base.to_dict(), "space": self.space.to_dict(),
+                "data": {"n": len(self.data), "files": dict(self.data.files)}}
+
+
+@dataclass(frozen=True)
+class Status:
+    """How the study stands: trials by state, the target, the best so far."""
+
+    target: int
+    complete: int
+    pruned: int
+    failed: int
+    running: int
+    waiting: int
+    best: studies.TrialRecord | None
+
+    @property
+    def done(self) -> int:
+        return self.complete + self.pruned
+
+
+class Progress:
+    """Receives the study's status while :func:`tune` runs. Override what you need."""
+
+    def on_status(self, status: Status, finished: list[studies.TrialRecord]) -> None:
+        """Called when the study changes; ``finished`` are the trials that ended since."""
+
+
+def tune(search: Search, storage: str, study_name: str, *, progress: Progress | None = None,
+         handle_signals: bool = True, poll_seconds: float = 0.5):
+    """Run ``search`` until its study in ``storage`` has ``search.trials`` finished trials.
+
+    Returns the Optuna study. Raises TrainingInterrupted after Ctrl-C or SIGTERM (when
+    ``handle_signals``; every worker's trial is marked and queued again first), and
+    ConfigError when the study was started with another description (base, space, data).
+    """
+    optuna = studies.require_optuna()
+    progress = progress or Progress()
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # progress comes through the callback
+    try:
+        study = _open(search, storage, study_name)
+        context = multiprocessing.get_context("spawn")  # no inherited database connections
+        stop, starting = context.Event(), context.Lock()
+        deadline = None if search.timeout is None else time.time() + search.timeout
+        with StopFlag(handle_signals) as flag, ProcessPoolExecutor(
+                search.jobs, mp_context=context, initializer=trials.start_worker,
+                initargs=(stop, starting)) as pool:
+            jobs = [pool.submit(trials.run_trials, search, storage, study_name, deadline)
+                    for _ in range(search.jobs)]
+            _watch(study, search, jobs, progress, flag, stop, poll_seconds)
+        if flag.requested:
+            raise TrainingInterrupted(
+                f"tuning interrupted with {_status(studies.records(study), search.trials).done} of "
+                f"{search.trials} trials finished; run the same command again to continue")
+        return study
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+
+
+def _open(search: Search, storage: str, study_name: str):
+    """The study (made if new), checked to search what ``search`` searches."""
+    optuna = studies.require_optuna()
+    study = optuna.create_study(storage=studies.open_storage(storage), study_name=study_name,
+                                direction="maximize", load_if_exists=True)
+    recorded = study.user_attrs.get("digitnet")
+    mine = json.loads(json.dumps(search.description()))  # as the database gives it back
+    if recorded is None:
+        study.set_user_attr("digitnet", mine)
+    elif recorded != mine:
+        part = next(k for k in mine if recorded.get(k) != mine[k])
+        what = {"base": "from another base recipe", "space": "another search space",
+                "data": "other data"}[part]
+        raise ConfigError(f"study {study_name!r} was started with {what}; continue it with the "
+                          "options it was started with, or name a new study with --study")
+    return study
+
+
+def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
+    """Report the study's status until every worker has returned; stop them when asked."""
+    last = None
+    seen = {r.number for r in studies.records(study) if r.state in ("COMPLETE", "PRUNED", "FAIL")}
+    try:
+        while True:
+            finished_jobs, _ = wait(jobs, timeout=poll_seconds, return_when=FIRST_EXCEPTION)
+            if flag.requested:
+                stop.set()
+            found = studies.records(study)
+            new = [r for r in found
+                   if r.state in ("COMPLETE", "PRUNED", "FAIL") and r.number not in seen]
+            seen |= {r.number for r in new}
+            status = _status(found, search.trials)
+            if new or status != last:
+                progress.on_status(status, new)
+                last = status
+            failed = [j for j in finished_jobs if j.exception() is not None]
+            if failed:
+                stop.set()
+                wait(jobs)
+                _raise_worker_error(failed[0])
+            if len(finished_jobs) == len(jobs):
+                return
+    finally:
+        stop.set()  # on any way out (a second Ctrl-C too), no worker starts another step
+
+
+def _raise_worker_error(job) -> None:
+    """The error a worker stopped with: its own, or a TrainingError if its process died."""
+    try:
+        job.result()
+    except BrokenProcessPool:
+        raise TrainingError("a worker process stopped unexpectedly (killed, or out of memory); "
+                            "its trial is queued again once its heartbeat is missed: run the "
+                            "same command again to continue") from None
+
+
+def _status(found: list[studies.TrialRecord], target: int) -> Status:
+    count = {state: sum(r.state == state for r in found) for state in
+             ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")}
+    done = [r for r in found if r.state == "COMPLETE"]
+    best = max(done, key=lambda r: (r.value, -r.number), default=None)
+    return Status(target, count["COMPLETE"], count["PRUNED"], count["FAIL"], count["RUNNING"],
+                  count["WAITING"], best)

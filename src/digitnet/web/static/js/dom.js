@@ -1,0 +1,29 @@
+// Small helpers shared by the components: finding their elements, SVG elements, numbers as text.
+//
+// Every component adds its own markup to a container it is given and names its elements with
+// ids made by an `id(name)` function: the page's ids are the names themselves ("pad", "net"),
+// a notebook widget's carry a prefix of their own, so that two widgets on one page never share
+// an id. Components look their elements up inside their container (which need not be in the
+// document yet), never through `document`.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** The element with id `id` inside `root`. */
+export function find(root, id) {
+  return root.querySelector("#" + CSS.escape(id));
+}
+
+/** An SVG element with attributes `attrs`, appended to `parent` if given. */
+export function svg(name, attrs, parent) {
+  const e = document.createElementNS(SVG_NS, name);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+/** A number as the page writes it: `digits` decimals (none from 100 on), a true minus sign. */
+export function fmt(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  const s = Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(digits);
+  return s.replace("-", "−");
+}

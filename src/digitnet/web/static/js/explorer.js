@@ -1,0 +1,178 @@
+// The explorer: draw a digit, see what the network reads, watch the diagram light up layer by
+// layer, open one neuron. The page (main.js) and the notebook widget (widget.js) each mount one
+// and answer its two questions their own way: the page asks the server's API, the widget the
+// Python process it runs in.
+
+import {mountPad} from "./pad.js";
+import {mountVerdict} from "./verdict.js";
+import {mountDiagram} from "./network.js";
+import {mountNeuronPanel} from "./neuron.js";
+import {grayCanvas} from "./paint.js";
+
+const sections = (id) => `
+  <section id="${id("draw-section")}" class="card draw" aria-labelledby="${id("draw-title")}">
+    <h2 id="${id("draw-title")}">1. Draw a digit</h2>
+  </section>
+  <section class="card network" aria-labelledby="${id("network-title")}">
+    <h2 id="${id("network-title")}">3. The network, layer by layer</h2>
+  </section>
+  <section class="card neuron" aria-labelledby="${id("neuron-title")}" id="${id("neuron-panel")}">
+    <h2 id="${id("neuron-title")}">4. Inside one neuron</h2>
+  </section>`;
+
+/**
+ * Puts the explorer's three sections (the drawing, the network, one neuron) at the start of
+ * `root` and wires them together.
+ *
+ * options.id(name) makes element ids (see dom.js). options.keyTarget hears Ctrl+Z (undo) and
+ * Escape (close the neuron): the page's document, or the widget's element.
+ * options.predict(input) answers a promise of a prediction (POST /api/predict's answer) for
+ * `{pixels}` (the pad's grid) or `{file}` (an image file). options.neuron(layer, index,
+ * prediction) answers a promise of a neuron's description (GET /api/neuron's) with what it
+ * computed for `prediction`'s input. options.blank(), if given, hears that nothing is drawn.
+ * options.intercept(sel), if given, is asked first when a neuron is clicked and returns true
+ * when it handled the click itself (the neuron then does not open); options.selected(sel), if
+ * given, hears which neuron is open (null: none).
+ *
+ * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
+ * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing and
+ * the open neuron again), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
+ * "layer:index" drawn as switched off), destroy(), and the `model` and `prediction` shown.
+ */
+export function mountExplorer(root, options) {
+  const {id} = options;
+  root.insertAdjacentHTML("afterbegin", sections(id));
+  const part = (name) => root.querySelector("#" + CSS.escape(id(name)));
+  const drawSection = part("draw-section"), neuronPanel = part("neuron-panel");
+  const pad = mountPad(drawSection, id, {change: schedule, empty: () => { blank(); if (options.blank) options.blank(); }, upload});
+  drawSection.insertAdjacentHTML("beforeend", `<h2 id="${id("sees-title")}">2. What the network sees</h2>`);
+  const verdict = mountVerdict(drawSection, id);
+  const diagram = mountDiagram(root.querySelector(".card.network"), id, {select});
+  const panel = mountNeuronPanel(neuronPanel, id);
+
+  let model = null, prediction = null, selected = null;
+
+  function show(p) {
+    prediction = p;
+    verdict.show(p);
+    diagram.show(prediction, selected);
+    if (selected) showNeuron();
+  }
+
+  function blank(message) {
+    prediction = null;
+    verdict.blank(message);
+    diagram.show(prediction, selected);
+    if (selected) showNeuron();
+  }
+
+  // Live prediction: at most one request in flight, at most one every 120 ms while drawing, and
+  // always one more after the last change, so the answer shown is for the drawing shown.
+  let timer = null, inFlight = false, pending = false, lastSent = 0;
+  function schedule(now) {
+    if (pad.isEmpty()) return;
+    clearTimeout(timer);
+    verdict.busy(true);
+    const wait = now ? 0 : Math.max(0, 120 - (performance.now() - lastSent));
+    timer = setTimeout(() => { timer = null; send(); }, wait);
+  }
+
+  async function send() {
+    if (inFlight) { pending = true; return; }
+    if (pad.isEmpty()) { verdict.busy(false); return; }
+    inFlight = true;
+    lastSent = performance.now();
+    const strokes = pad.strokeCount();
+    try {
+      const answer = await options.predict({pixels: pad.grid()});
+      if (!pad.isEmpty()) show(answer);
+    } catch (err) {
+      if (strokes === pad.strokeCount()) blank(err.message);
+    } finally {
+      inFlight = false;
+      if (pending) { pending = false; schedule(true); }
+      else if (timer === null) verdict.busy(false);
+    }
+  }
+
+  async function upload(file) {
+    verdict.busy(true);
+    try {
+      show(await options.predict({file}));
+    } catch (err) {
+      blank(err.message);
+    } finally {
+      verdict.busy(false);
+    }
+  }
+
+  function select(sel) {
+    if (sel && options.intercept && options.intercept(sel)) return;  // (the click did something else)
+    selected = sel;
+    if (options.selected) options.selected(sel);
+    diagram.show(prediction, selected);
+    if (!sel) {
+      panel.clear();
+      return;
+    }
+    showNeuron();
+    if (window.matchMedia("(max-width: 760px)").matches) neuronPanel.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+
+  let neuronRequest = 0;
+  async function showNeuron() {
+    const {layer, index} = selected;
+    const asked = ++neuronRequest;
+    let n;
+    try {
+      n = await options.neuron(layer, index, prediction);
+    } catch (err) {
+      verdict.say(err.message);
+      return;
+    }
+    if (asked !== neuronRequest) return;  // a newer request is on its way
+    panel.show(n, prediction ? n.current : null);
+  }
+
+  function onKey(e) {
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;  // typing
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); if (pad.strokeCount()) pad.undo(); }
+    else if (e.key === "Delete" && e.target === pad.canvas) { e.preventDefault(); pad.clear(); }
+    else if (e.key === "Escape" && selected) { select(null); }
+  }
+  options.keyTarget.addEventListener("keydown", onKey);
+  // The diagram has a wide and a compact layout: follow its card's width (the window's, on the
+  // page; a notebook's output area can change without it).
+  const resizes = new ResizeObserver(() => diagram.resize());
+  resizes.observe(root.querySelector(".card.network"));
+
+  return {
+    get model() { return model; },
+    get prediction() { return prediction; },
+    setModel(m) {
+      model = m;
+      if (selected && (selected.layer > m.layers.length || selected.index >= m.layers[selected.layer - 1].n_out)) {
+        select(null);
+      }
+      diagram.setModel(m);
+    },
+    show(p, picture = true) {
+      if (picture) pad.showPicture(p ? grayCanvas(p.input) : null);
+      if (p) show(p); else blank();
+    },
+    redo() {
+      if (pad.strokeCount()) schedule(true);
+      else if (selected) showNeuron();
+    },
+    grid() {
+      return pad.isEmpty() ? null : pad.grid();
+    },
+    markOff(keys) {
+      diagram.markOff(keys);
+    },
+    destroy() {
+      options.keyTarget.removeEventListener("keydown", onKey);
+      resizes.disconnect();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+// Panel 5 of the page, "Watch it learn": the training form, the loss and accuracy chart, the
+// first layer's weight images after every epoch, and the history table. It binds to the
+// markup in index.html and talks to the server only through the functions it is given.
+
+import {paintWeights} from "./paint.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Wires the training panel. calls.start(options) and calls.stop() answer promises (POST and
+ * DELETE /api/train); calls.events() opens the run's event stream (an EventSource);
+ * calls.done() is awaited once a run has finished and its network is served.
+ * Returns follow() (show a run that is going) and showModel(model) (the form's defaults).
+ */
+export function mountTraining(calls) {
+  let chart = {progress: [], epochs: [], total: 1};
+  let events = null;  // the EventSource of a training run
+
+  $("train-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const hiddenText = $("hidden").value.trim();
+    const hidden = hiddenText ? hiddenText.split(/[\s,]+/).filter(Boolean).map(Number) : [];
+    if (hidden.some((v) => !Number.isInteger(v) || v < 1 || v > 128) || hidden.length > 3) {
+      setStatus("Hidden layers: give up to three sizes from 1 to 128, such as 16,16.", "error");
+      $("hidden").focus();
+      return;
+    }
+    const body = {epochs: Number($("epochs").value), lr: Number($("lr").value), activation: $("activation").value, hidden};
+    try {
+      await calls.start(body);
+    } catch (err) {
+      setStatus(err.message, "error");
+      return;
+    }
+    resetChart(body.epochs);
+    follow();
+  });
+
+  $("stop").addEventListener("click", async () => {
+    try { await calls.stop(); setStatus("Stopping…"); }
+    catch (err) { setStatus(err.message, "error"); }
+  });
+
+  function setStatus(text, kind) {
+    const s = $("train-status");
+    s.textContent = text;
+    s.className = "train-status" + (kind ? " " + kind : "");
+  }
+
+  function setRunning(running) {
+    $("train").disabled = running;
+    $("stop").disabled = !running;
+    $("train-status").setAttribute("aria-busy", running ? "true" : "false");
+  }
+
+  function follow() {
+    if (events) events.close();
+    setRunning(true);
+    const es = calls.events();
+    events = es;
+    const on = (kind, f) => es.addEventListener(kind, (e) => f(JSON.parse(e.data)));
+    on("loading", () => setStatus("Loading the training images…"));
+    on("start", (d) => {
+      resetChart(d.config.epochs);
+      setStatus(`Training ${d.config.sizes.join("–")} (${d.config.activation}) on ${d.n_train.toLocaleString("en")} digits, checking on ${d.n_val.toLocaleString("en")} held out…`);
+    });
+    on("progress", (d) => {
+      chart.progress.push([d.position, d.loss]);
+      drawChart();
+      setStatus(`Epoch ${d.epoch} of ${chart.total}: step ${d.step} of ${d.n_steps}, loss ${d.loss.toFixed(3)}`);
+    });
+    on("epoch", (d) => {
+      chart.epochs.push(d);
+      drawChart();
+      addHistoryRow(d);
+      if (d.weight_images) drawFilters(d.weight_images);
+      const acc = d.val_accuracy != null ? `, validation accuracy ${(d.val_accuracy * 100).toFixed(1)}%` : "";
+      setStatus(`Epoch ${d.epoch} of ${d.epochs} done: loss ${d.train_loss.toFixed(3)}${acc}`);
+    });
+    on("done", async (d) => {
+      es.close();
+      setRunning(false);
+      const acc = d.val_accuracy != null ? ` with ${(d.val_accuracy * 100).toFixed(1)}% validation accuracy` : "";
+      setStatus(`Training finished${acc} in ${d.seconds.toFixed(d.seconds < 1 ? 2 : 1)} s; the page now uses the new network.`, "done");
+      await calls.done();
+    });
+    for (const kind of ["failed", "cancelled"]) {
+      on(kind, (d) => { es.close(); setRunning(false); setStatus(d.message, kind === "failed" ? "error" : ""); });
+    }
+    on("idle", () => { es.close(); setRunning(false); });
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) { setRunning(false); setStatus("Lost the connection to the server.", "error"); }
+    };
+  }
+
+  function resetChart(epochs) {
+    chart = {progress: [], epochs: [], total: epochs};
+    $("history").tBodies[0].replaceChildren();
+    drawChart();
+  }
+
+  function addHistoryRow(d) {
+    const tr = document.createElement("tr");
+    for (const v of [d.epoch, d.train_loss.toFixed(4), d.val_loss != null ? d.val_loss.toFixed(4) : "–",
+                     d.val_accuracy != null ? (d.val_accuracy * 100).toFixed(2) + "%" : "–"]) {
+      const td = document.createElement("td");
+      td.textContent = v;
+      tr.appendChild(td);
+    }
+    $("history").tBodies[0].appendChild(tr);
+  }
+
+  function drawFilters(images) {
+    const grid = $("filters");
+    while (grid.children.length > images.length) grid.lastChild.remove();
+    while (grid.children.length < images.length) grid.appendChild(document.createElement("canvas"));
+    images.forEach((img, j) => paintWeights(grid.children[j], img));
+    grid.setAttribute("aria-label", `Weight images of ${images.length} neurons of hidden layer 1 after epoch ${chart.epochs.length}`);
+  }
+
+  function drawChart() {
+    const canvas = $("chart"), ch = chart;
+    const dpr = window.devicePixelRatio || 1;
+    const cssW = canvas.clientWidth || 560, cssH = cssW * 240 / 560;
+    canvas.width = Math.round(cssW * dpr);
+    canvas.height = Math.round(cssH * dpr);
+    const c = canvas.getContext("2d");
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    c.clearRect(0, 0, cssW, cssH);
+    const L = 44, R = 44, T = 10, B = 26, w = cssW - L - R, h = cssH - T - B;
+    const losses = ch.progress.map((p) => p[1]).concat(ch.epochs.flatMap((e) => [e.train_loss, e.val_loss ?? 0]));
+    // Loss axis: round steps (0.1, 0.2, 0.25, 0.5, 1, 2), at most 6 of them.
+    const top = Math.max(0.1, ...losses);
+    const step = [0.1, 0.2, 0.25, 0.5, 1, 2, 5].find((s) => top / s <= 6) || 10;
+    const ticks = Math.ceil(top * 1.001 / step), maxLoss = ticks * step;
+    const X = (e) => L + w * e / Math.max(1, ch.total), Y = (v) => T + h * (1 - v / maxLoss), A = (v) => T + h * (1 - v);
+
+    c.strokeStyle = "#30363d"; c.fillStyle = "#9aa7b4"; c.lineWidth = 1; c.font = "11px system-ui, sans-serif";
+    c.textAlign = "right"; c.textBaseline = "middle";
+    for (let k = 0; k <= ticks; k++) {
+      const y = Y(k * step);
+      c.beginPath(); c.moveTo(L, y); c.lineTo(L + w, y); c.stroke();
+      c.fillText((k * step).toFixed(step < 1 ? 2 : 0), L - 4, y);
+    }
+    c.textAlign = "left";
+    for (let k = 0; k <= 4; k++) c.fillText(`${25 * k}%`, L + w + 4, A(k / 4));
+    c.textAlign = "center"; c.textBaseline = "top";
+    const every = Math.ceil(ch.total / 10);
+    for (let e = 0; e <= ch.total; e += every) c.fillText(String(e), X(e), T + h + 4);
+    c.fillText("epoch", L + w / 2, T + h + 14);
+
+    const path = (points, color, dots) => {
+      if (!points.length) return;
+      c.strokeStyle = color; c.fillStyle = color; c.lineWidth = 2;
+      c.beginPath();
+      points.forEach(([x, y], k) => (k ? c.lineTo(x, y) : c.moveTo(x, y)));
+      c.stroke();
+      if (dots) for (const [x, y] of points) { c.beginPath(); c.arc(x, y, 3, 0, 7); c.fill(); }
+    };
+    path(ch.progress.map(([e, v]) => [X(e), Y(v)]), "#58a6ff", false);
+    path(ch.epochs.filter((e) => e.val_loss != null).map((e) => [X(e.epoch), Y(e.val_loss)]), "#f0883e", true);
+    path(ch.epochs.filter((e) => e.val_accuracy != null).map((e) => [X(e.epoch), A(e.val_accuracy)]), "#3fb950", true);
+
+    canvas.dataset.points = String(ch.progress.length + ch.epochs.length);
+    canvas.dataset.epochs = String(ch.epochs.length);
+    const last = ch.epochs[ch.epochs.length - 1];
+    canvas.setAttribute("aria-label", last
+      ? `Loss and accuracy curves: after epoch ${last.epoch}, training loss ${last.train_loss.toFixed(3)}` +
+        (last.val_accuracy != null ? `, validation accuracy ${(last.val_accuracy * 100).toFixed(1)}%` : "")
+      : ch.progress.length ? `Loss curve: ${ch.progress.length} points so far` : "Loss and accuracy curves: no data yet");
+  }
+
+  window.addEventListener("resize", drawChart);
+  drawChart();
+
+  return {
+    follow,
+    showModel(m) {
+      $("activation").value = m.activation;
+      $("hidden").value = m.sizes.slice(1, -1).join(",");
+    },
+  };
+}

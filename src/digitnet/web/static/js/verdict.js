@@ -1,0 +1,60 @@
+// What the network sees and what it reads: the 28x28 input, the digit and how sure it is.
+
+import {find} from "./dom.js";
+import {paintGray} from "./paint.js";
+
+const BLANK_LABEL = "The 28 by 28 image the network reads: nothing drawn yet";
+
+const markup = (id) => `
+  <div class="sees">
+    <figure>
+      <canvas id="${id("seen")}" class="seen" width="28" height="28" role="img"
+              aria-label="${BLANK_LABEL}"></canvas>
+      <figcaption>28×28, centred and scaled like MNIST’s digits</figcaption>
+    </figure>
+    <div class="verdict" aria-live="polite" aria-atomic="true" aria-busy="false">
+      <span class="verdict-label">It reads</span>
+      <output id="${id("prediction")}" class="prediction" data-digit="" aria-label="predicted digit">?</output>
+      <span id="${id("confidence")}" class="confidence">draw to find out</span>
+    </div>
+  </div>
+  <p id="${id("message")}" class="message" role="status" aria-live="polite"></p>`;
+
+/**
+ * Adds the input image, the verdict and a message line to `root`. Returns
+ * `show(prediction)`, `blank(message)` (nothing read; an optional message why),
+ * `busy(yes)` (an answer for the drawing shown is on its way) and `say(message)`.
+ */
+export function mountVerdict(root, id) {
+  root.insertAdjacentHTML("beforeend", markup(id));
+  const seen = find(root, id("seen")), out = find(root, id("prediction"));
+  const confidence = find(root, id("confidence")), message = find(root, id("message"));
+  const verdict = root.querySelector(".verdict");
+
+  function show(p) {
+    message.textContent = "";
+    const name = p.class !== undefined ? p.class : String(p.digit);
+    out.textContent = name;
+    out.dataset.digit = String(p.digit);
+    const conf = p.probabilities[p.digit];
+    confidence.textContent = conf >= 0.9995 ? "over 99.9% sure" : `${(conf * 100).toFixed(1)}% sure`;
+    paintGray(seen, p.input);
+    seen.setAttribute("aria-label", `The 28 by 28 image the network reads; it reads ${name}`);
+  }
+
+  function blank(text) {
+    out.textContent = "?";
+    out.dataset.digit = "";
+    confidence.textContent = "draw to find out";
+    message.textContent = text || "";
+    paintGray(seen, null);
+    seen.setAttribute("aria-label", BLANK_LABEL);
+  }
+
+  // aria-busy on the verdict: true from a change of the drawing until its answer is shown.
+  const busy = (yes) => verdict.setAttribute("aria-busy", yes ? "true" : "false");
+  const say = (text) => { message.textContent = text; };
+
+  paintGray(seen, null);
+  return {show, blank, busy, say};
+}

@@ -1,0 +1,330 @@
+"""`digitnet tune` on real digits: the search, its recipe file, its picture, its database.
+
+Searches are short (a few epochs on the 3,000 real digits of ``digits_dir``); they run their
+trials in worker processes as users' do. The PostgreSQL test starts Debian's server (installed
+by the README's test command) in a temporary folder and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+from digitnet import load, searchviz, studies
+
+TUNE = ["tune", "--epochs", "2", "--pruner", "none"]
+
+
+def digitnet_command(*args) -> list[str]:
+    return [sys.executable, "-m", "digitnet", *map(str, args)]
+
+
+@pytest.fixture(scope="module")
+def tuned(run, digits_dir, tmp_path_factory):
+    """`digitnet tune` for 4 trials of 2 epochs, two at a time: (folder, click's result)."""
+    folder = tmp_path_factory.mktemp("tune")
+    result = run(*TUNE, "--data", digits_dir, "--trials", "4", "--jobs", "2",
+                 "--out", folder / "best.json")
+    assert result.exit_code == 0, result.output
+    return folder, result
+
+
+def study_in(folder: Path, name: str = "digitnet"):
+    return studies.load_study(studies.open_storage(folder / "tune.db", create=False), name)
+
+
+def test_tune_lists_the_best_trials_and_saves_the_best_recipe(tuned):
+    folder, result = tuned
+    study = study_in(folder)
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 4
+    assert len({t.user_attrs["worker"] for t in trials}) == 2  # two worker processes
+    best = min(trials, key=lambda t: (-t.value, t.number))  # the first of equals
+    assert json.loads((folder / "best.json").read_text()) == best.user_attrs["config"]
+    assert "The best 4 trials" in result.stdout
+    assert f"Saved the best recipe (trial {best.number}, validation accuracy {best.value:.2%})" \
+        in result.stdout
+    finished = [line for line in result.stderr.splitlines() if line.startswith("trial ")]
+    assert len(finished) == 4  # a line per trial on a non-terminal
+
+
+def test_the_best_recipe_trains_again_to_the_trials_weights(run, tuned, digits_dir, tmp_path):
+    """`digitnet train --config best.json` repeats the best trial: the same score, and weights
+    equal bit for bit to those the trial recorded (runs are reproducible). Trials compute with
+    one BLAS thread, and so does this run: the NumPy engine's matrix products (the engine where
+    the compiled one is not built) round otherwise with another number of threads."""
+    folder, _ = tuned
+    recipe = json.loads((folder / "best.json").read_text())
+    (best,) = [t for t in study_in(folder).get_trials() if t.user_attrs["config"] == recipe]
+    assert best.value == max(t.value for t in study_in(folder).get_trials())
+    out = tmp_path / "m.safetensors"
+    with threadpool_limits(1):
+        result = run("train", "--data", digits_dir, "--config", folder / "best.json",
+                     "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["val_accuracy"] == best.value
+    assert hashlib.sha256(load(out).params).hexdigest() == best.user_attrs["weights_sha256"]
+
+
+def test_options_given_beside_config_override_it(run, tuned, digits_dir, tmp_path):
+    folder, _ = tuned
+    recipe = json.loads((folder / "best.json").read_text())
+    out = tmp_path / "m.safetensors"
+    result = run("train", "--data", digits_dir, "--config", folder / "best.json",
+                 "--epochs", "1", "--seed", "5", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert load(out).metadata["config"] == {**recipe, "epochs": 1, "seed": 5}
+
+
+def test_the_picture_of_the_search(run, tuned, tmp_path):
+    folder, _ = tuned
+    out = tmp_path / "search.png"
+    result = run("show", "search", folder / "tune.db", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    study = study_in(folder)
+    importances = studies.importances(study)
+    fig = searchviz.search_figure(studies.records(study), importances)
+    history_ax, importance_ax = fig.axes
+    dots, best_line = history_ax.lines
+    values = [t.value for t in study.get_trials()]
+    assert list(dots.get_ydata()) == values
+    assert list(best_line.get_ydata()) == [max(values[: i + 1]) for i in range(len(values))]
+    bars = {label.get_text(): patch.get_width()
+            for label, patch in zip(importance_ax.get_yticklabels(), importance_ax.patches)}
+    assert bars == importances and sum(bars.values()) == pytest.approx(1)
+
+
+def test_show_space_prints_what_the_options_leave_to_search(run):
+    result = run("tune", "--show-space", "--activation", "sigmoid", "--epochs", "30",
+                 "--search-layers")
+    assert result.exit_code == 0, result.output
+    space = json.loads(result.stdout)
+    assert "activation" not in space and "epochs" not in space
+    assert space["sizes"] == {"hidden_layers": {"low": 1, "high": 3},
+                              "width": {"low": 16, "high": 512, "log": True}}
+
+
+def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
+    result = run(*TUNE, "--data", digits_dir, "--trials", "2", "--search-layers",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    for trial in study_in(tmp_path).get_trials():
+        hidden = [trial.params[f"width_{layer}"]
+                  for layer in range(1, trial.params["hidden_layers"] + 1)]
+        assert trial.user_attrs["config"]["sizes"] == [784, *hidden, 10]
+        assert all(16 <= width <= 512 for width in hidden)
+
+
+@pytest.mark.parametrize("space, message", [
+    ({"learning_rate": {"low": 0.001, "high": 0.1}}, "learning_rate: unknown training option"),
+    ({"lr": {"low": 0.1, "high": 0.001}}, "lr: \"low\" \\(0.1\\) must be below \"high\""),
+    ({"shift": {"choices": [0, 7]}}, "shift: shift must be between 0 and 4 pixels"),
+])
+def test_a_bad_space_file_is_one_line(run, space, message, one_line, tmp_path):
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps(space))
+    result = run("tune", "--space", path, "--show-space")
+    assert result.exit_code == 1
+    assert f"{path}: " in one_line(result.stderr)
+    assert re.search(message, result.stderr)
+
+
+@pytest.mark.parametrize("storage, message", [
+    ("mysql://user@127.0.0.1/db", "'mysql' databases are not supported"),
+    ("postgresql://user:secret@127.0.0.1:1/db", "cannot open the study database"),
+    ("sqlite://", "must live in a file"),
+    ("/no/such/folder/tune.db", "folder /no/such/folder does not exist"),
+])
+def test_a_bad_storage_is_one_line(run, digits_dir, storage, message, one_line, tmp_path):
+    result = run(*TUNE, "--data", digits_dir, "--trials", "1", "--storage", storage,
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 1
+    line = one_line(result.stderr)
+    assert message in line and "secret" not in line
+    assert not (tmp_path / "best.json").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{'lr': 0.1}", "not a JSON file of training options"),
+    ("[0.1]", "expected a JSON object of training options"),
+    ('{"learning_rate": 0.1}', "unknown training option 'learning_rate'"),
+    ('{"lr": "fast"}', "lr must be float, got 'fast'"),
+    ('{"sizes": [784, "16", 10]}', "sizes must be a list of whole numbers"),
+    ('{"epochs": 0}', "epochs must be >= 1"),
+])
+def test_a_bad_config_file_is_one_line(run, content, message, one_line, tmp_path):
+    path = tmp_path / "recipe.json"
+    path.write_text(content)
+    result = run("train", "--config", path, "--out", tmp_path / "m.safetensors")
+    assert result.exit_code == 1
+    assert one_line(result.stderr).startswith(f"digitnet: error: {path}: ")
+    assert message in result.stderr
+
+
+# -- interrupted and continued ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_interrupted_search_continues_losing_no_trial(digits_dir, tmp_path):
+    """Ctrl-C (SIGINT) after the first finished trial marks the running ones interrupted and
+    queues their parameters; the same command again trains those first and fills the study up
+    to --trials, each trial counted once."""
+    command = digitnet_command("tune", "--data", digits_dir, "--epochs", "40", "--trials", "6",
+                               "--jobs", "2", "--pruner", "none", "--out", tmp_path / "best.json")
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert first.stderr.readline().startswith("Study 'digitnet' in sqlite:")
+    assert first.stderr.readline().startswith("trial ")  # one finished; the others run
+    first.send_signal(signal.SIGINT)
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 130, err
+    assert "run the same command again to continue" in err
+
+    before = study_in(tmp_path).get_trials()
+    interrupted = [t for t in before if t.state.name == "FAIL"]
+    assert interrupted and all(t.user_attrs["interrupted"] for t in interrupted)
+    queued = [t for t in before if t.state.name == "WAITING"]
+    assert sorted(t.user_attrs["retry_of"] for t in queued) == [t.number for t in interrupted]
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    after = study_in(tmp_path).get_trials()
+    assert sum(t.state.name == "COMPLETE" for t in after) == 6  # --trials, none counted twice
+    assert {t.number for t in after if t.state.name == "FAIL"} == {t.number for t in interrupted}
+    for old in before:  # what the first run finished is kept as it was
+        if old.state.name == "COMPLETE":
+            assert after[old.number].value == old.value
+    for lost in interrupted:  # each interrupted trial trained again, once, with its parameters
+        redone = [t for t in after if t.user_attrs.get("retry_of") == lost.number]
+        assert len(redone) == 1 and redone[0].state.name == "COMPLETE"
+        assert redone[0].params == lost.params
+
+
+# -- one study, two processes, PostgreSQL -------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A PostgreSQL server of its own (Debian's), in a temporary folder on a free port.
+
+    PostgreSQL refuses to run as root, so as root (the tests' user here) it runs as the
+    postgres user that Debian's package creates.
+    """
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.fail("PostgreSQL is not installed; the README's test command installs it "
+                    "(apt-get install postgresql)")
+    bin_dir = Path(found[-1]).parent
+    folder = Path(tempfile.mkdtemp(prefix="digitnet-postgres-"))
+    as_user = {}
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_user = {"user": "postgres", "group": owner.pw_gid}
+    port = _free_port()
+
+    def pg(tool, *args):
+        return subprocess.run([str(bin_dir / tool), *map(str, args)], cwd=folder,
+                              capture_output=True, text=True, check=True, timeout=120, **as_user)
+
+    pg("initdb", "-D", folder / "data", "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    pg("pg_ctl", "-D", folder / "data", "-l", folder / "server.log", "-w", "-o",
+       f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start")
+    try:
+        pg("createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "digitnet")
+        yield f"postgresql://postgres@127.0.0.1:{port}/digitnet"
+    finally:
+        pg("pg_ctl", "-D", folder / "data", "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_two_processes_fill_one_postgresql_study(postgres_url, digits_dir, tmp_path):
+    """Two `digitnet tune` commands on one study, at once, as on two machines: together they
+    run --trials trials, each recorded once, with different recipes, and both end with the
+    same best."""
+    commands = [digitnet_command("tune", "--data", digits_dir, "--epochs", "8", "--trials", "10",
+                                 "--pruner", "none", "--storage", postgres_url,
+                                 "--study", "shared", "--out", tmp_path / side / "best.json")
+                for side in ("a", "b")]
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for c in commands]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    for p, (out, err) in zip(processes, outputs):
+        assert p.returncode == 0, err
+
+    storage = studies.open_storage(postgres_url)
+    try:
+        study = studies.load_study(storage, "shared")
+        trials = study.get_trials()
+    finally:
+        storage.engine.dispose()  # close this process's connections before the server stops
+    finished = [t for t in trials if t.state.name == "COMPLETE"]
+    assert len(finished) == 10
+    assert all(t.user_attrs.get("surplus") for t in trials if t.state.name != "COMPLETE")
+    assert len({t.user_attrs["worker"] for t in finished}) == 2  # both processes ran trials
+    assert len({json.dumps(t.params, sort_keys=True) for t in finished}) == 10
+    surplus = {t.number for t in trials if t.user_attrs.get("surplus")}
+    for out, err in outputs:  # every trial a process saw finish is in the study
+        lines = [line for line in err.splitlines() if line.startswith("trial ")]
+        seen = {int(line.split()[1].rstrip(":")) for line in lines if "not run" not in line}
+        assert seen <= {t.number for t in finished}
+        not_run = {int(line.split()[1].rstrip(":")) for line in lines if "not run" in line}
+        assert not_run <= surplus  # a trial started too late says so, and is marked surplus
+    best = min(finished, key=lambda t: (-t.value, t.number))  # the first of equals, as tune
+    for side, (out, _) in zip(("a", "b"), outputs):
+        assert f"Saved the best recipe (trial {best.number}," in out
+        assert json.loads((tmp_path / side / "best.json").read_text()) == best.user_attrs["config"]
+
+
+@pytest.mark.parametrize("blocked, args, message", [
+    ("optuna", ["--storage", "tune.db"], "searching for recipes needs the tune extra: pip install "
+     "'digitnet[tune]'"),
+    ("psycopg", ["--storage", "postgresql://user@127.0.0.1/db"],
+     "a PostgreSQL study database needs its driver from the tune extra: pip install "
+     "'digitnet[tune]'"),
+])
+def test_a_missing_extra_is_one_line_naming_it(run, digits_dir, blocked, args, message, one_line,
+                                               monkeypatch, tmp_path):
+    """An install without the tune extra: the import of its package fails (None in sys.modules
+    makes ``import`` raise ImportError, as for a package that is not installed)."""
+    monkeypatch.setitem(sys.modules, blocked, None)
+    monkeypatch.chdir(tmp_path)
+    result = run(*TUNE, "--data", digits_dir, "--trials", "1", *args)
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == f"digitnet: error: {message}"
+
+
+def test_show_search_names_a_missing_database_or_study(run, tuned, one_line, tmp_path):
+    result = run("show", "search", tmp_path / "nope.db", "--out", tmp_path / "s.png")
+    assert result.exit_code == 1
+    assert "nope.db: no such study database" in one_line(result.stderr)
+    assert not (tmp_path / "nope.db").exists()  # looking made no database
+    folder, _ = tuned
+    result = run("show", "search", folder / "tune.db", "--study", "other", "--out", tmp_path / "s.png")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == ("digitnet: error: no study named 'other' in the database; "
+                                       "it holds digitnet")

@@ -1,0 +1,142 @@
+"""The widget's Python half with real networks and real digits: the traits the next cell reads,
+a drawing sent as the page's pad sends it read exactly as the web API reads it, any network
+(trained, imported from ONNX, edited, wider), and one-line errors.
+
+The browser half is in test_jupyterlab.py; here the messages the widget would send to the
+browser are kept in a list instead (the widget has no front end outside a notebook).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import digitnet
+from digitnet.errors import DataError, MissingDependencyError
+
+from lab_server import REPO
+
+KERAS = REPO / "tests" / "data" / "tf2onnx" / "keras.onnx"
+HELD_OUT = slice(20000, 20040)  # real digits none of these networks was trained on
+
+
+@pytest.fixture(scope="module")
+def trained(drawing_model):
+    return digitnet.load(drawing_model)
+
+
+@pytest.fixture(scope="module")
+def networks(trained, mnist):
+    """Each kind of network the widget must show: trained here, imported (a Keras MLP through
+    tf2onnx), edited (hidden neuron 3 of layer 1 silenced), and wider (784-64-32-10)."""
+    edited = trained.copy()
+    edited.weights[1][:, 3] = 0
+    wider = digitnet.train(mnist.subset(slice(0, 3000), "train"), sizes=(784, 64, 32, 10),
+                           epochs=1, handle_signals=False).network
+    return {"trained": trained, "imported": digitnet.load(KERAS), "edited": edited,
+            "wider": wider}
+
+
+def widget(net):
+    """``digitnet.widget(net)``, keeping what it sends to the browser in ``w.sent``."""
+    w = digitnet.widget(net)
+    w.sent = []
+    w.send = lambda content, buffers=None: w.sent.append(content)
+    return w
+
+
+def ask(w, **message) -> dict:
+    """A request as the browser's explorer sends it; the widget's answer."""
+    w._on_message(w, {"seq": 1, **message}, message.pop("buffers", []))
+    assert w.sent[-1]["seq"] == 1
+    return w.sent[-1]
+
+
+def pad_grid(image: np.ndarray) -> list[list[float]]:
+    """A real digit as the page's pad sends a drawing: 56x56 brightness values 0..1 (ink = 1)."""
+    return (np.kron(image, np.ones((2, 2))) / 255).round(2).tolist()
+
+
+@pytest.mark.parametrize("kind", ["trained", "imported", "edited", "wider"])
+def test_an_image_set_in_python_is_read_by_the_network(networks, mnist, kind):
+    net = networks[kind]
+    w = widget(net)
+    assert w._model["sizes"] == list(net.sizes)
+    for layer, (weights, biases) in zip(w._model["layers"], zip(net.weights, net.biases)):
+        # rounded to 5 decimals for sending: off by at most half of 1e-5 (and float32's 1e-7)
+        np.testing.assert_allclose(layer["weights"], weights, atol=5e-6 + 1e-7)
+        np.testing.assert_allclose(layer["biases"], biases, atol=5e-6 + 1e-7)
+    images = mnist.x[HELD_OUT]
+    for image in images[:10]:
+        w.image = image
+        assert w.digit == net.predict(image)
+        expected = net.trace(image)  # uint8 pixels / 255, as the widget scales them: same bits
+        for got, want in zip(w.trace.activations, expected.activations):
+            np.testing.assert_array_equal(got, want)
+        shown = w.sent[-1]
+        assert shown["kind"] == "show" and shown["picture"] is True
+        assert shown["prediction"]["digit"] == w.digit
+    # pixels scaled as every part of digitnet scales uint8 pixels: times float32(1 / 255)
+    np.testing.assert_array_equal(w.image, images[9] * np.float32(1 / 255))
+    assert not w.image.flags.writeable
+
+
+def test_a_drawing_is_read_as_the_web_api_reads_it(trained, mnist):
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    w = widget(trained)
+    with TestClient(create_app(trained)) as client:
+        for image in mnist.x[HELD_OUT][:8]:
+            grid = pad_grid(image)
+            answer = ask(w, kind="predict", pixels=grid)["answer"]
+            api = client.post("/api/predict", json={"pixels": grid}).json()
+            assert answer == {k: v for k, v in api.items() if k not in ("input_id", "model_version")}
+            assert w.digit == api["digit"]
+            neuron = ask(w, kind="neuron", layer=2, index=5)["answer"]
+            from_api = client.get(f"/api/neuron/2/5?input_id={api['input_id']}").json()
+            del from_api["current"]["input_id"]
+            assert neuron == from_api
+    assert all(m.get("kind") != "show" for m in w.sent)  # answers, not pushes
+
+
+def test_clearing_and_a_new_network(networks, mnist):
+    w = widget(networks["trained"])
+    w.image = mnist.x[20001]
+    assert ask(w, kind="current")["answer"]["digit"] == w.digit
+    w.network = networks["edited"]
+    assert w.digit == networks["edited"].predict(mnist.x[20001])
+    assert w.sent[-1]["kind"] == "show" and w.sent[-1]["picture"] is False  # the drawing stays
+    assert ask(w, kind="clear") == {"seq": 1, "answer": None}
+    assert (w.image, w.digit, w.trace) == (None, None, None)
+    assert ask(w, kind="neuron", layer=1, index=0)["answer"]["current"] is None
+
+
+def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
+    w = widget(trained)
+    w.image = mnist.x[20002]
+    reply = ask(w, kind="upload", name="notes.txt", buffers=[b"not a picture"])
+    assert "notes.txt" in reply["error"] and "\n" not in reply["error"]
+    assert w.image is None and w.digit is None
+    reply = ask(w, kind="neuron", layer=0, index=0)
+    assert reply["error"].startswith("layer 0 is the input layer: it has no weights")
+    with pytest.raises(DataError, match=r"expected images of 28x28 pixels, got .* \(5, 5\)"):
+        w.image = np.zeros((5, 5))
+    with pytest.raises(DataError, match=r"pixels must lie in \[0, 1\]"):
+        w.image = np.full((28, 28), 2.0)
+    with pytest.raises(Exception, match="read-only"):
+        w.digit = 3
+    with pytest.raises(DataError, match="reads rows of 13 numbers"):
+        digitnet.widget(digitnet.Network((13, 8, 3), seed=0))
+
+
+def test_without_the_notebook_extra_the_error_names_it(trained, monkeypatch):
+    monkeypatch.delitem(sys.modules, "digitnet.notebook.explorer", raising=False)
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # as if it were not installed
+    with pytest.raises(MissingDependencyError) as error:
+        digitnet.widget(trained)
+    assert str(error.value) == ("digitnet.widget needs the notebook extra: "
+                                "pip install 'digitnet[notebook]'")

@@ -1,0 +1,114 @@
+"""digitnet.searchspace: what a search may vary, checked field by field, and drawn through Optuna.
+
+Trials here are Optuna's FixedTrial: its suggestions return the values it was given (and warn,
+an error under pytest, about one outside the distribution asked for). Nothing is trained.
+"""
+
+from __future__ import annotations
+
+import json
+
+import optuna
+import pytest
+
+from digitnet.config import PRESETS, TrainConfig
+from digitnet.errors import ConfigError
+from digitnet.searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space
+
+
+def test_the_default_space_names_the_recipe_and_checks():
+    space = Space(DEFAULT_SPACE)
+    assert set(space.table) == {"activation", "optimizer", "lr", "momentum", "schedule",
+                                "batch_size", "epochs", "shift", "weight_decay"}
+
+
+def test_sampling_sets_the_fields_drawn_and_keeps_the_rest():
+    base = PRESETS["video"].replace(seed=3)
+    drawn = {"activation": "tanh", "optimizer": "adam", "lr": 0.02, "schedule": "constant",
+             "batch_size": 64, "epochs": 20, "shift": 2, "weight_decay": 1e-4}
+    config = Space(DEFAULT_SPACE).sample(optuna.trial.FixedTrial(drawn), base)
+    assert config == base.replace(**drawn)  # momentum is not drawn for Adam: the base's stays
+
+
+def test_a_field_with_when_is_drawn_only_when_its_condition_holds():
+    space = Space({"optimizer": {"choices": ["adam", "sgd"]},
+                   "momentum": {"low": 0.0, "high": 0.95, "when": {"optimizer": "sgd"}}})
+    sgd = space.sample(optuna.trial.FixedTrial({"optimizer": "sgd", "momentum": 0.5}),
+                       TrainConfig())
+    assert (sgd.optimizer, sgd.momentum) == ("sgd", 0.5)
+    trial = optuna.trial.FixedTrial({"optimizer": "adam"})  # no momentum: asking would fail
+    assert space.sample(trial, TrainConfig()).momentum == TrainConfig().momentum
+
+
+def test_any_field_is_searchable_by_name():
+    """Fields outside the default space (a bool, Adam's betas) are searched like any other."""
+    space = Space({"early_stopping": {"choices": [True, False]},
+                   "beta2": {"low": 0.9, "high": 0.9999, "log": True},
+                   "patience": {"low": 2, "high": 8, "step": 2}})
+    drawn = {"early_stopping": True, "beta2": 0.99, "patience": 4}
+    assert space.sample(optuna.trial.FixedTrial(drawn), TrainConfig()) == \
+        TrainConfig().replace(**drawn)
+
+
+def test_layers_are_drawn_as_depth_and_widths_between_the_base_input_and_output():
+    space = Space(LAYERS_SPACE)
+    trial = optuna.trial.FixedTrial({"hidden_layers": 2, "width_1": 100, "width_2": 30})
+    assert space.sample(trial, TrainConfig(sizes=(64, 16, 3))).sizes == (64, 100, 30, 3)
+
+
+def test_without_drops_the_fields_a_command_fixes():
+    space = Space(DEFAULT_SPACE).without({"lr", "epochs"})
+    assert "lr" not in space.table and "epochs" not in space.table and "shift" in space.table
+    with pytest.raises(ConfigError, match="every field it searches is fixed"):
+        Space({"lr": {"low": 0.001, "high": 0.1}}).without({"lr"})
+
+
+def test_the_json_form_reads_back_the_same_space(tmp_path):
+    space = Space({**DEFAULT_SPACE, **LAYERS_SPACE})
+    path = tmp_path / "space.json"
+    path.write_text(space.to_json())
+    assert Space.from_file(path).table == space.table
+    assert len(space.to_json().splitlines()) == len(space.table) + 2  # a line per field
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"learning_rate": {"low": 0.1, "high": 1}}, "learning_rate: unknown training option"),
+    ({"seed": {"low": 0, "high": 9}}, "seed: cannot be searched"),
+    ({"val_fraction": {"choices": [0.1, 0.2]}}, "val_fraction: cannot be searched"),
+    ({"lr": [0.1, 1]}, "lr: expected a distribution"),
+    ({"lr": {"low": 0.1, "high": 0.01}}, r"lr: \"low\" \(0.1\) must be below \"high\" \(0.01\)"),
+    ({"weight_decay": {"low": 0.0, "high": 0.1, "log": True}}, "a log scale needs \"low\" above 0"),
+    ({"lr": {"low": -1.0, "high": 0.1}}, "lr must be a positive number"),
+    ({"lr": {"low": 0.01, "high": 0.1, "steps": 3}}, "lr: expected"),
+    ({"epochs": {"low": 1.5, "high": 10}}, "epochs: epochs must be int, got 1.5"),
+    ({"momentum": {"low": 0.0, "high": 0.9, "step": 0.0}}, "\"step\" must be positive"),
+    ({"epochs": {"low": 10, "high": 60, "step": 0}}, "epochs: \"step\": epochs must be >= 1"),
+    ({"shift": {"low": 0, "high": 9}}, "shift must be between 0 and 4 pixels"),
+    ({"batch_size": {"choices": []}}, "\"choices\" must be a non-empty list"),
+    ({"batch_size": {"choices": ["32"]}}, "batch_size: batch_size must be int, got '32'"),
+    ({"batch_size": {"choices": [32, 32]}}, "lists a value twice"),
+    ({"activation": {"choices": ["relu", "swish"]}}, "activation: .*swish"),
+    ({"activation": {"low": 0, "high": 1}}, "takes str values, which have no range"),
+    ({"momentum": {"low": 0.0, "high": 0.9, "when": {"optimiser": "sgd"}}},
+     "names 'optimiser', which is not a training option"),
+    ({"momentum": {"low": 0.0, "high": 0.9, "when": {"optimizer": "sgd"}},
+      "optimizer": {"choices": ["sgd", "adam"]}}, "names optimizer, which is drawn after it"),
+    ({"sizes": {"hidden_layers": {"low": 0, "high": 2}, "width": {"low": 8, "high": 64}}},
+     "sizes.hidden_layers: must be whole numbers of at least 1, got 0"),
+    ({"sizes": {"choices": [[784, 10]]}}, "sizes: expected {\"hidden_layers\""),
+    ([["lr", 0.1]], "expected a JSON object"),
+])
+def test_a_bad_space_is_one_line_naming_the_field(table, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        Space(table, "space.json")
+    assert "\n" not in str(caught.value) and str(caught.value).startswith("space.json")
+
+
+def test_a_space_file_that_is_not_json_names_the_file(tmp_path):
+    path = tmp_path / "space.json"
+    path.write_text("{'lr': 1}")
+    with pytest.raises(ConfigError, match="space.json: not a JSON search space"):
+        Space.from_file(path)
+    with pytest.raises(ConfigError, match="missing.json: cannot read"):
+        Space.from_file(tmp_path / "missing.json")
+    assert json.loads(Space(DEFAULT_SPACE).to_json()) == DEFAULT_SPACE

@@ -1,0 +1,147 @@
+"""Tables in: scikit-learn's real tables (wine, breast cancer, 8x8 digits) written as CSV and
+.npz, read back exactly; arrays made into Datasets; and each kind of bad table refused with one
+line naming the line or column at fault."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_data import sklearn_table, wine_csv, write_csv
+
+from digitnet import datasets, tables
+from digitnet.errors import ConfigError, DataError
+from digitnet.inputs import Images, Table
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return sklearn_table("wine")
+
+
+def test_a_csv_table_reads_back_exactly(tmp_path, wine):
+    data = datasets.load(wine_csv(tmp_path / "wine.csv"))
+    np.testing.assert_array_equal(data.x, wine.data)  # repr of a float reads back bit for bit
+    assert data.classes == ("class_0", "class_1", "class_2")  # the sorted distinct labels
+    np.testing.assert_array_equal(data.labels, wine.target)
+    assert data.input == Table(tuple(wine.feature_names))
+    assert (data.split, data.name, len(data)) == ("train", str(tmp_path / "wine.csv"), 178)
+    assert list(data.files) == ["wine.csv"] and not datasets.has_test_split(tmp_path / "wine.csv")
+
+
+def test_target_names_the_label_column(tmp_path, wine):
+    path = wine_csv(tmp_path / "wine.csv", first=True)
+    data = datasets.load(path, target="class")
+    np.testing.assert_array_equal(data.x, wine.data)
+    np.testing.assert_array_equal(data.labels, wine.target)
+    with pytest.raises(ConfigError) as info:
+        datasets.load(path, target="cultivar")
+    assert str(info.value).startswith(f"{path}: no column 'cultivar' to take the labels from; "
+                                      "the columns are class, alcohol, malic_acid")
+
+
+def test_numeric_labels_sort_as_numbers(tmp_path):
+    digits = sklearn_table("digits")
+    path = write_csv(tmp_path / "d.csv", digits.data, digits.target + 1, digits.feature_names)
+    data = datasets.load(path)
+    assert data.classes == tuple(str(d) for d in range(1, 11))  # 10 after 9, not after 1
+    np.testing.assert_array_equal(data.labels, digits.target)
+
+
+def test_npz_and_arrays(tmp_path):
+    cancer = sklearn_table("breast_cancer")
+    np.savez(tmp_path / "bc.npz", X=cancer.data, y=cancer.target_names[cancer.target])
+    data = datasets.load(tmp_path / "bc.npz")
+    np.testing.assert_array_equal(data.x, cancer.data)
+    assert data.classes == ("benign", "malignant")
+    np.testing.assert_array_equal(data.labels, cancer.target == 0)  # malignant is target 0
+    assert data.input == Table(tuple(f"x{i}" for i in range(30)))
+
+    digits = sklearn_table("digits")
+    images = datasets.from_arrays(digits.images / 16, digits.target, name="digits")
+    assert images.input == Images((8, 8)) and images.x.dtype == np.uint8
+    np.testing.assert_array_equal(images.x, np.round(digits.images / 16 * 255))
+    named = datasets.from_arrays(digits.data, digits.target, classes=list("abcdefghij"))
+    assert named.classes == tuple("abcdefghij") and isinstance(named.input, Table)
+    np.testing.assert_array_equal(named.labels, digits.target)
+
+
+def test_with_classes_numbers_a_part_as_the_whole(tmp_path, wine):
+    """A file holding only some classes names them; matched by name, they keep their number."""
+    part = wine.target != 1
+    path = write_csv(tmp_path / "w.csv", wine.data[part], wine.target_names[wine.target[part]],
+                     wine.feature_names)
+    data = datasets.load(path)
+    assert data.classes == ("class_0", "class_2")
+    whole = data.with_classes(("class_0", "class_1", "class_2"))
+    np.testing.assert_array_equal(whole.labels, wine.target[part])
+    with pytest.raises(DataError, match="class 'class_2' unknown to the model"):
+        data.with_classes(("class_0", "class_1"))
+
+
+def wine_lines(tmp_path) -> list[str]:
+    return wine_csv(tmp_path / "w.csv").read_text().splitlines()
+
+
+def with_cell(lines: list[str], line: int, column: int, value: str) -> list[str]:
+    """``lines`` with the cell at ``column`` of file line ``line`` (1 = the header) replaced."""
+    cells = lines[line - 1].split(",")
+    cells[column] = value
+    return lines[:line - 1] + [",".join(cells)] + lines[line:]
+
+
+#: Each way a table goes wrong, made from the real wine table, and what the error says.
+BAD_TABLES = [
+    (lambda ls: with_cell(ls, 4, 0, ""),
+     "line 4, column 'alcohol': missing value; fill it in or drop the row"),
+    (lambda ls: with_cell(ls, 4, 1, "NA"), "line 4, column 'malic_acid': missing value"),
+    (lambda ls: with_cell(ls, 6, 0, "red"),
+     "line 6, column 'alcohol': 'red' is not a number; features must be numbers"),
+    (lambda ls: with_cell(ls, 3, 13, ""), "line 3 has no label in column 'class'"),
+    (lambda ls: ls[:7] + [ls[7] + ",1.0"] + ls[8:],
+     "line 8 has 15 cells but the header has 14 columns"),
+    (lambda ls: ls[1:], "line 1 holds numbers, not column names; add a header row"),
+    (lambda ls: [ls[0]], "has a header but no rows"),
+    (lambda ls: [ls[0]] + [line for line in ls[1:] if line.endswith("class_1")],
+     "every example has the label 'class_1' (column 'class'); a classifier needs at least two"),
+    (lambda ls: with_cell(ls, 1, 1, "ash"), "names column 'ash' twice"),
+    (lambda ls: [line.split(",")[-1] for line in ls], "the header has one column ('class')"),
+    (lambda ls: [], "is empty; a table needs a header row"),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD_TABLES)
+def test_bad_tables_name_what_is_wrong(tmp_path, change, message):
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(change(wine_lines(tmp_path))) + "\n")
+    with pytest.raises(DataError) as info:
+        datasets.load(path)
+    assert message in str(info.value) and str(info.value).startswith(str(path))
+    assert "\n" not in str(info.value)
+
+
+def test_files_that_are_not_tables(tmp_path):
+    png = tmp_path / "digit.csv"
+    from PIL import Image
+
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(png, format="PNG")
+    with pytest.raises(DataError, match="not a text table"):
+        datasets.load(png)
+    (tmp_path / "x.npz").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match=r"not a NumPy \.npz archive"):
+        datasets.load(tmp_path / "x.npz")
+    np.savez(tmp_path / "no_y.npz", X=np.ones((3, 2)), labels=np.arange(3))
+    with pytest.raises(DataError, match="holds X, labels; digitnet reads an array X"):
+        datasets.load(tmp_path / "no_y.npz")
+    np.savez(tmp_path / "obj.npz", X=np.ones((3, 2)), y=np.array([1, "a", None], dtype=object))
+    with pytest.raises(DataError, match="holds Python objects"):
+        datasets.load(tmp_path / "obj.npz")
+    with pytest.raises(DataError, match="no such file"):
+        datasets.load(tmp_path / "missing.csv")
+
+
+def test_read_features_finds_columns_by_name(tmp_path, wine):
+    path = wine_csv(tmp_path / "w.csv", first=True)
+    x = tables.read_features(path, ("proline", "alcohol"))
+    np.testing.assert_array_equal(x, wine.data[:, [12, 0]])
+    with pytest.raises(DataError, match="no column 'colour'"):
+        tables.read_features(path, ("colour",))
