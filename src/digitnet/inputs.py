@@ -163,7 +163,7 @@ class Table(Input):
 
 
 #: Images deskewed at once by :func:`deskew`: bounds its temporary arrays to a few megabytes.
-_DESKEW_BLOCK = 1024
+_DESKEW_BLOCK = 128
 
 
 def deskew(images: np.ndarray) -> np.ndarray:

@@ -28,25 +28,29 @@ class Evaluation:
 
 
 def evaluate(network: Network, images: np.ndarray, labels: np.ndarray,
-             batch_size: int = 2048) -> Evaluation:
+             batch_size: int = 512, model_input=None) -> Evaluation:
     """Accuracy, mean cost, per-class accuracy and confusion matrix over labelled images.
 
     Parameters
     ----------
     images : ndarray, shape (n, sizes[0]) or (n, h, w)
-        uint8 pixels, or floats in [0, 1].
+        uint8 pixels, or floats in [0, 1]; or, with ``model_input``, the examples it reads.
     labels : ndarray of int, shape (n,)
+    model_input : digitnet.inputs.Input, optional
+        Turns each batch of ``images`` into rows (:meth:`~digitnet.inputs.Input.rows`) as it
+        is scored, so that the rows of all of them (a deskewed copy, say) are never held at once.
     """
     n = len(labels)
     if n == 0:
         raise DataError("nothing to evaluate: the data set is empty")
     k = network.sizes[-1]
     labels = np.asarray(labels).astype(np.intp)
-    flat = images.reshape(n, -1)
+    flat = images if model_input is not None else images.reshape(n, -1)
     predicted = np.empty(n, np.intp)
     total_loss = 0.0
     for start in range(0, n, batch_size):
-        t = network.trace(flat[start : start + batch_size])
+        batch = flat[start : start + batch_size]
+        t = network.trace(batch if model_input is None else model_input.rows(batch))
         y = labels[start : start + batch_size]
         total_loss += network.output_function.loss(t.zs[-1], t.output, y) * len(y)
         predicted[start : start + batch_size] = np.argmax(t.output, axis=1)

@@ -111,7 +111,7 @@ _IMAGE_OPTIONS = {"shift": ("shift augmentation moves images", "shift=0 (--shift
                                     "elastic_alpha=0 (--elastic-alpha 0)")}
 
 
-def check_fits(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Network,
+def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, net: Network,
                config: TrainConfig) -> None:
     """Raise DataError or ConfigError if ``net`` and ``config`` cannot train on ``data``: no
     training examples left, the input or output layer the wrong size, or an option for images
@@ -123,9 +123,9 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: Ne
         what = "pixels" if data.input.image_shape else "columns"
         raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
                         f"{net.sizes[0]} neurons; use --layers {n_in},...")
-    for part in (data, val_set):
-        if len(part) and int(part.labels.max()) >= net.sizes[-1]:
-            raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
+    for labels in (data.labels, val_labels):
+        if len(labels) and int(labels.max()) >= net.sizes[-1]:
+            raise DataError(f"labels go up to {int(labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
     given = [name for name in _IMAGE_OPTIONS if getattr(config, name)]
     if given and data.input.image_shape is None:

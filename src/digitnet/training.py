@@ -105,7 +105,7 @@ class _Run:
     optimizer: optimizers.Optimizer
     data: Dataset  # all of it: the engines read the training examples where they lie
     train_index: np.ndarray  # which of data's examples are trained on
-    val_set: Dataset
+    val_labels: np.ndarray  # the validation examples' labels
     fingerprint: dict
     state: RunState
     input: Input  # how examples become rows, fitted on the training split
@@ -159,7 +159,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     steps_per_epoch = math.ceil(n / min(config.batch_size, n))
     total_steps = steps_per_epoch * config.epochs
     report_every = max(1, min(50, steps_per_epoch // 20))
-    callback.on_train_start(config, n, len(run.val_set), state.epoch)
+    callback.on_train_start(config, n, len(run.val_labels), state.epoch)
 
     # Overflow on the way to a NaN loss is caught by the divergence guard below, not warned about.
     with StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
@@ -208,11 +208,11 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     if classes:  # number the classes as the model does, by name
         what = start.name if start else f"the checkpoint {resume}"
         data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
-    if val is None:
+    if val is None:  # (no copy of the examples either way: only their indices)
         train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
-        val_set = data.subset(val_index, "val")
-    else:  # (no copy of the training examples either way: only their indices)
-        train_index, val_set = np.arange(len(data)), val
+        val_labels = data.labels[val_index]
+    else:
+        train_index, val_index, val_labels = np.arange(len(data)), None, val.labels
     fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
                    "validation": None if val is None else val.fingerprint}
     if resumed:
@@ -221,7 +221,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     else:
         net = _start(config, start)
         state = RunState()
-    recipes.check_fits(data, train_index, val_set, net, config)
+    recipes.check_fits(data, train_index, val_labels, net, config)
     if resumed and net.metadata.get("input"):
         model_input = inputs.of(net)  # as the run began: fitted, or the init model's
     elif start is not None:
@@ -249,11 +249,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                          image_shape=model_input.image_shape, max_shift=config.shift,
                          dropout=config.dropout, seed=config.seed)
     state.engine = chosen.name
-    run = _Run(config, net, optimizer, data, train_index, val_set, fingerprint, state,
-               model_input, rows, model_input.rows(val_set.x), distorted, steps,
+    # The validation rows: from the training rows when they are among them (no second pass).
+    val_rows = rows[val_index] if val is None else model_input.rows(val.x)
+    run = _Run(config, net, optimizer, data, train_index, val_labels, fingerprint, state,
+               model_input, rows, val_rows, distorted, steps,
                init=resumed.network.metadata.get("init") if resumed else start and start.record)
-    if start and len(val_set):
-        before = evaluate(net, run.val_rows, val_set.labels)
+    if start and len(val_labels):
+        before = evaluate(net, val_rows, val_labels)
         run.init.update(val_accuracy=before.accuracy, val_loss=before.loss)
     _describe(run)
     return run
@@ -306,8 +308,8 @@ def _end_epoch(run: _Run, epoch: int, steps_per_epoch: int, total_steps: int) ->
     record = {"epoch": epoch, "train_loss": state.loss_sum / steps_per_epoch,
               "seconds": state.seconds,
               "lr": learning_rate(config, epoch * steps_per_epoch - 1, total_steps)}
-    if len(run.val_set):
-        ev = evaluate(net, run.val_rows, run.val_set.labels)
+    if len(run.val_labels):
+        ev = evaluate(net, run.val_rows, run.val_labels)
         record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
     state.history.append(record)
     state.epoch, state.step = epoch, 0
@@ -357,11 +359,11 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
         raise TrainingError("training produced non-finite weights; try a lower learning rate")
     if test is not None:  # numbered as the training data (by name: see finetune)
         test = test.with_classes(run.data.classes)
-    scored = None if test is None else evaluate(net, run.input.rows(test.x), test.labels)
+    scored = None if test is None else evaluate(net, test.x, test.labels, model_input=run.input)
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
                        stopped_early=state.stopped_early,
                        seconds=sum(r["seconds"] for r in state.history),
-                       n_train=len(run.train_index), n_val=len(run.val_set), test=scored,
+                       n_train=len(run.train_index), n_val=len(run.val_labels), test=scored,
                        init_val_accuracy=(run.init or {}).get("val_accuracy"))
