@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import augment, checkpoint, engines, finetune, inputs, optimizers, recipes
+from . import augment, checkpoint, distillation, engines, finetune, inputs, optimizers, recipes
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset, train_val_indices
@@ -240,14 +240,18 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     rows = model_input.rows(data.x)
     # Engines read their training examples in place, so a buffer refilled each epoch works.
     distorted = np.zeros_like(rows) if config.elastic_alpha else None
+    teacher = None if config.teacher is None else distillation.teacher_for(
+        config.teacher, data.x, data.classes, config.temperature, config.teacher_weight,
+        config.output)
+    features = ("dropout",) * bool(config.dropout) + ("distillation",) * bool(teacher)
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
-                            features=("dropout",) if config.dropout else (),
+                            features=features,
                             resumed=None if resume is None else (resume, state.engine))
     steps = chosen.steps(net, optimizer, rows if distorted is None else distorted,
                          data.labels.astype(np.intp),
                          batch_size=min(config.batch_size, len(train_index)),
                          image_shape=model_input.image_shape, max_shift=config.shift,
-                         dropout=config.dropout, seed=config.seed)
+                         dropout=config.dropout, seed=config.seed, teacher=teacher)
     state.engine = chosen.name
     # The validation rows: from the training rows when they are among them (no second pass).
     val_rows = rows[val_index] if val is None else model_input.rows(val.x)

@@ -1,11 +1,12 @@
-"""The recipes' options in real training runs: deskewing, elastic distortions; the presets' floors."""
+"""The recipes' options in real training runs: deskewing, elastic distortions, dropout,
+distillation; the presets' floors, and the large preset's config."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from digitnet import inputs
+from digitnet import distillation, inputs, modelfile
 from digitnet.config import PRESETS
 from digitnet.datasets import train_val_split
 from digitnet.engines import compiled
@@ -84,6 +85,45 @@ def test_dropout_trains_with_the_numpy_engine_and_resumes_exactly(mnist_small, t
             train(mnist_small, config, engine="compiled", handle_signals=False)
 
 
+def test_distillation_learns_from_the_teachers_soft_targets(mnist_small, small_model, tmp_path):
+    # The teacher (small_model) deskews; the student does not: the teacher's targets come
+    # through its own input record all the same.
+    config = QUICK.replace(epochs=2, teacher=str(small_model), temperature=3.0,
+                           teacher_weight=0.7)
+    result = train(mnist_small, config, handle_signals=False)
+    assert result.network.metadata["config"]["teacher"] == str(small_model)
+    assert not inputs.of(result.network).deskew and result.val_accuracy > 0.8
+    plain = train(mnist_small, config.replace(teacher=None), engine="numpy",
+                  handle_signals=False)
+    assert plain.network.params.tobytes() != result.network.params.tobytes()
+    # Weight 0 ignores the teacher: the same run as without one, to the bit.
+    ignored = train(mnist_small, config.replace(teacher_weight=0.0), handle_signals=False)
+    assert ignored.network.params.tobytes() == plain.network.params.tobytes()
+    # The teacher's targets: probabilities, led by its own answers for the digits as it reads
+    # them (deskewed).
+    teacher = modelfile.load(small_model)
+    targets = distillation.soft_targets(teacher, mnist_small.x[:5], 3.0)
+    np.testing.assert_allclose(targets.sum(axis=1), 1, atol=1e-6)
+    assert np.array_equal(targets.argmax(axis=1),
+                          teacher.predict(inputs.of(teacher).rows(mnist_small.x[:5])))
+    if compiled.available():
+        with pytest.raises(ConfigError, match="compiled engine has no distillation"):
+            train(mnist_small, config, engine="compiled", handle_signals=False)
+
+
+def test_a_teacher_must_know_the_datas_classes(mnist_small, tmp_path):
+    from digitnet import Network
+
+    odd = Network((784, 8, 10), seed=0)
+    odd.metadata["classes"] = [f"c{i}" for i in range(10)]
+    path = modelfile.save(odd, tmp_path / "odd.safetensors")
+    with pytest.raises(ConfigError, match="answers with the classes c0, c1"):
+        train(mnist_small, QUICK.replace(teacher=str(path)), handle_signals=False)
+    with pytest.raises(ConfigError, match="distillation trains a softmax output"):
+        train(mnist_small, QUICK.replace(teacher=str(path), output="sigmoid"),
+              handle_signals=False)
+
+
 # -- the presets' floors on the 24,345-digit prefix ----------------------------------------------
 # Each preset, seed 0, must reach the mean minus two standard deviations of its validation
 # accuracy over six seeds (each seed also draws its own validation split), measured in
@@ -105,3 +145,16 @@ def test_the_video_preset_reaches_its_validation_floor(mnist):
     result = train(mnist, PRESETS["video"], handle_signals=False)
     assert result.network.activation.name == "sigmoid"
     assert result.val_accuracy >= 0.9659
+
+
+@pytest.mark.slow
+def test_a_few_epochs_of_the_large_preset_run(mnist_small):
+    # Not the full run (about ten minutes: bench/results/recipes-large.md); its first epochs on
+    # 3,000 digits, with the preset's network, dropout, deskewing and distortions.
+    config = PRESETS["large"]
+    result = train(mnist_small, config.replace(epochs=2), handle_signals=False)
+    net = result.network
+    assert net.sizes == config.sizes and net.activation.name == config.activation
+    assert inputs.of(net).deskew and result.network.metadata["config"]["dropout"] == config.dropout
+    assert result.history[0]["seconds"] > 0 and result.val_accuracy > 0.85
+

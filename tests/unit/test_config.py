@@ -2,6 +2,7 @@
 augmentation."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -80,3 +81,21 @@ def test_checked_option_takes_json_values_as_the_config_holds_them():
                                  ("learning_rate", 0.1, "unknown training option")]:
         with pytest.raises(ConfigError, match=message):
             checked_option(name, value)
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("teacher", "", "teacher must be a model file's path, or None"),
+    ("temperature", 0.0, "temperature must be in (0, 100]"),
+    ("teacher_weight", 1.5, "teacher_weight must be in [0, 1]"),
+])
+def test_distillation_options_are_checked(option, value, words):
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        TrainConfig().replace(**{option: value})
+    assert TrainConfig.from_dict({"lr": 0.01}).teacher is None  # files from before read as off
+
+
+def test_the_large_preset_is_a_valid_wide_recipe():
+    large = PRESETS["large"]
+    assert large.sizes[0] == 784 and large.sizes[-1] == 10 and min(large.sizes[1:-1]) >= 256
+    assert large.deskew and large.dropout > 0 and large.elastic_alpha > 0
+    assert TrainConfig.from_dict(large.to_dict()) == large

@@ -25,7 +25,8 @@ DEFAULT_MODEL = "digitnet-model.safetensors"
 _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
-    "weight_decay": "weight_decay", "dropout": "dropout", "batch_size": "batch_size",
+    "weight_decay": "weight_decay", "dropout": "dropout", "teacher": "teacher",
+    "temperature": "temperature", "teacher_weight": "teacher_weight", "batch_size": "batch_size",
     "epochs": "epochs", "schedule": "schedule", "shift": "shift", "deskew": "deskew",
     "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma",
     "val_fraction": "val_fraction",
@@ -75,6 +76,12 @@ def _parse_layers(ctx, param, value):
 @click.option("--weight-decay", type=float, help="L2 penalty on weights.")
 @click.option("--dropout", type=float, metavar="P",
               help="Drop each hidden neuron with probability P in training (NumPy engine).")
+@click.option("--teacher", type=click.Path(dir_okay=False), metavar="MODEL",
+              help="Distil: learn from MODEL's softened answers too (NumPy engine).")
+@click.option("--temperature", type=float, metavar="T",
+              help="How much --teacher's answers are softened (1 = as they are).")
+@click.option("--teacher-weight", type=float, metavar="W",
+              help="Weight of --teacher's answers against the labels, 0 to 1.")
 @click.option("--batch-size", type=int, help="Examples per gradient step.")
 @click.option("--epochs", type=int, help="Passes over the training examples.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")

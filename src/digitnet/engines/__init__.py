@@ -13,7 +13,7 @@ step. Two engines do it:
 Both give the same training to float rounding, and each is bit-reproducible on its own.
 Each engine has ``name``, ``unavailable_reason(net, optimizer, pixels, features)`` and
 ``steps(net, optimizer, pixels, labels, batch_size=, image_shape=, max_shift=, dropout=,
-seed=)``, whose result has ``run(order, shift_ids, start, stop, lrs) -> losses``. Steps read
+seed=, teacher=)``, whose result has ``run(order, shift_ids, start, stop, lrs) -> losses``. Steps read
 ``pixels`` in place, never a copy, so the training loop can refill it between epochs (elastic
 distortions). :func:`choose` is the only place that decides which engine trains.
 
@@ -54,8 +54,8 @@ def choose(requested: str, net, optimizer, *, pixels: bool = True, features: tup
     pixels : bool
         Whether the training rows are uint8 pixels (else float32 numbers, as a table's).
     features : tuple of str
-        Training features beyond the plain step that the run needs ("dropout"); only the
-        NumPy engine has them.
+        Training features beyond the plain step that the run needs ("dropout",
+        "distillation"); only the NumPy engine has them.
     resumed : (checkpoint path, engine it recorded), optional
         When continuing a run, "auto" means the engine that wrote the checkpoint, so that the
         run ends on the bytes of an uninterrupted one. If that engine cannot run here, a

@@ -112,7 +112,8 @@ class CompiledEngine:
 
     def steps(self, net: Network, optimizer: optimizers.Optimizer, pixels: np.ndarray,
               labels: np.ndarray, *, batch_size: int, image_shape=None,
-              max_shift: int = 0, dropout: float = 0.0, seed: int = 0) -> CompiledSteps:
-        assert not dropout, "choose() gives dropout to the NumPy engine"
+              max_shift: int = 0, dropout: float = 0.0, seed: int = 0,
+              teacher=None) -> CompiledSteps:
+        assert not dropout and teacher is None, "choose() gives these to the NumPy engine"
         return CompiledSteps(net, optimizer, pixels, labels, batch_size=batch_size,
                              image_shape=image_shape, max_shift=max_shift)

@@ -7,7 +7,8 @@ and δ arrays sized for the largest batch, and one flat gradient buffer laid out
 network's parameters), using ``out=`` arguments and in-place operations.
 
 With dropout (Srivastava et al. 2014), each step also drops a random part of the hidden neurons
-of each example; see :class:`Workspace`. Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of them and scales it
+of each example; see :class:`Workspace`. With a teacher (:mod:`digitnet.distillation`), the
+output error is the distillation cost's instead of the output layer's own. Pixels stay uint8 in memory; :meth:`Workspace.load_batch` gathers one batch of them and scales it
 to floats in [0, 1] into the input buffer, optionally shifted (:mod:`digitnet.augment`). The
 training images are never copied whole.
 
@@ -23,6 +24,7 @@ import math
 import numpy as np
 
 from ..augment import shift_maps
+from ..distillation import Teacher
 from ..network import Network
 from ..optimizers import Optimizer
 
@@ -44,11 +46,15 @@ class Workspace:
         Largest shift, in pixels, :meth:`load_batch` will be asked for (0: none).
     dropout : float
         Probability of dropping each hidden neuron in each example of a batch (0: none).
+    teacher : digitnet.distillation.Teacher, optional
+        Learn from this teacher's soft targets too: its cost and output error replace the
+        output layer's.
     """
 
     def __init__(self, net: Network, batch_size: int, image_shape: tuple[int, int] | None = None,
-                 max_shift: int = 0, dropout: float = 0.0):
+                 max_shift: int = 0, dropout: float = 0.0, teacher: Teacher | None = None):
         self.net = net
+        self.teacher = teacher
         self.batch_size = batch_size
         dtype = net.dtype
         n_in = net.sizes[0]
@@ -108,13 +114,15 @@ class Workspace:
             raw = np.take(self._pixels[:b], gather, out=self._shifted[:b])
         return np.multiply(raw, self._scale, out=self.x[:b])
 
-    def gradient(self, b: int, labels: np.ndarray, rng: np.random.Generator | None = None) -> float:
+    def gradient(self, b: int, labels: np.ndarray, rng: np.random.Generator | None = None,
+                 targets: np.ndarray | None = None) -> float:
         """Backpropagate the first ``b`` rows of the input buffer with their ``labels``.
 
         Fills :attr:`grads` (laid out like ``net.params``) with the gradient of the batch-mean
         cost and returns that cost: the mathematics of :meth:`Network.backprop`, in place.
         With dropout, ``rng`` draws which hidden neurons each example drops (kept in
         :attr:`keep`), and the gradient is that of the network with those neurons dropped.
+        With a teacher, ``targets`` (b, n_classes) are its soft targets for these examples.
         """
         net = self.net
         last = len(net.weights) - 1
@@ -134,7 +142,10 @@ class Workspace:
                 keep *= 1 / (1 - self.dropout)
                 np.multiply(acts[l + 1], keep, out=ins[l + 1])
 
-        net.output_function.delta(zs[last], acts[last + 1], labels, out=deltas[last])
+        if self.teacher is None:
+            net.output_function.delta(zs[last], acts[last + 1], labels, out=deltas[last])
+        else:
+            self.teacher.delta(zs[last], acts[last + 1], labels, targets, out=deltas[last])
         for l in range(last, -1, -1):
             np.matmul(deltas[l].T, ins[l], out=self.grad_w[l])
             np.sum(deltas[l], axis=0, out=self.grad_b[l])
@@ -143,7 +154,9 @@ class Workspace:
                 if self.dropout:  # a dropped neuron passes no error back; a kept one, scaled
                     deltas[l - 1] *= self.keep[l - 1][:b]
                 net.activation.backward(deltas[l - 1], zs[l - 1], acts[l])
-        return net.output_function.loss(zs[last], acts[last + 1], labels)
+        if self.teacher is None:
+            return net.output_function.loss(zs[last], acts[last + 1], labels)
+        return self.teacher.loss(zs[last], labels, targets)
 
 
 class NumpySteps:
@@ -189,7 +202,8 @@ class NumpySteps:
             index = order[where]
             ws.load_batch(self.pixels, index, None if shift_ids is None else shift_ids[where])
             rng = np.random.default_rng((self.seed, 4, self.optimizer.steps)) if ws.dropout else None
-            loss = ws.gradient(len(index), self.labels[index], rng)
+            targets = None if ws.teacher is None else ws.teacher.targets[index]
+            loss = ws.gradient(len(index), self.labels[index], rng, targets)
             losses.append(loss)
             if not math.isfinite(loss):
                 break
@@ -208,6 +222,7 @@ class NumpyEngine:
 
     def steps(self, net: Network, optimizer: Optimizer, pixels: np.ndarray, labels: np.ndarray,
               *, batch_size: int, image_shape: tuple[int, int] | None = None,
-              max_shift: int = 0, dropout: float = 0.0, seed: int = 0) -> NumpySteps:
-        ws = Workspace(net, batch_size, image_shape, max_shift, dropout)
+              max_shift: int = 0, dropout: float = 0.0, seed: int = 0,
+              teacher: Teacher | None = None) -> NumpySteps:
+        ws = Workspace(net, batch_size, image_shape, max_shift, dropout, teacher)
         return NumpySteps(ws, optimizer, pixels, labels, seed)
