@@ -43,7 +43,7 @@ from .errors import AudioError, MissingDependencyError
 from .inputs import Audio
 
 __all__ = ["AUDIO_EXTENSIONS", "MAX_SECONDS", "MIN_SECONDS", "read_sound", "voice",
-           "voice_picture", "picture"]
+           "voice_picture", "picture", "resample"]
 
 #: File name endings read as recordings (by ``digitnet predict`` and the data loaders).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3")
@@ -143,7 +143,7 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
                          "sound is distorted); record again a little further from the "
                          "microphone, or turn its level down")
     if rate != front_end.sample_rate:
-        samples = librosa.resample(samples, orig_sr=rate, target_sr=front_end.sample_rate)
+        samples = resample(samples, rate, front_end.sample_rate)
     spoken, _ = librosa.effects.trim(samples, top_db=front_end.trim_db, frame_length=_WINDOW,
                                      hop_length=_STEP)
     seconds = len(spoken) / front_end.sample_rate
@@ -181,6 +181,13 @@ def picture(source, front_end: Audio = Audio(), *, name: str | None = None) -> n
     data, name = _bytes(source, name)
     samples, rate = read_sound(data, name=name)
     return voice_picture(voice(samples, rate, front_end, name=name), front_end)
+
+
+def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
+    """``samples`` taken ``rate`` times a second, taken ``new_rate`` times a second instead
+    (librosa's resampling, with soxr): shape (n * new_rate / rate,), float32."""
+    return _librosa().resample(np.asarray(samples, dtype=np.float32), orig_sr=rate,
+                               target_sr=new_rate).astype(np.float32)
 
 
 def _bytes(source, name: str | None) -> tuple[bytes, str]:
