@@ -11,14 +11,9 @@ Two ways, chosen by the recipe (:class:`~digitnet.config.TrainConfig`):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .datasets import Dataset
 
 __all__ = ["stratified_split", "group_split", "train_val_indices", "train_val_split"]
 
@@ -68,10 +63,10 @@ def group_split(groups, group: str, what: str = "the data") -> tuple[np.ndarray,
     return np.flatnonzero(~held), np.flatnonzero(held)
 
 
-def train_val_indices(data: Dataset, fraction: float, seed: int,
+def train_val_indices(data, fraction: float, seed: int,
                       group: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(train_index, val_index) of a training set: by :func:`group_split` when ``group`` is
-    given, else by :func:`stratified_split`."""
+    """(train_index, val_index) of a training set (a :class:`~digitnet.datasets.Dataset`):
+    by :func:`group_split` when ``group`` is given, else by :func:`stratified_split`."""
     if data.split != "train":
         raise ConfigError(f"only a training set is split into train and val; got split {data.split!r}")
     if group is not None:
@@ -79,8 +74,8 @@ def train_val_indices(data: Dataset, fraction: float, seed: int,
     return stratified_split(data.labels, fraction, seed)
 
 
-def train_val_split(data: Dataset, fraction: float, seed: int,
-                    group: str | None = None) -> tuple[Dataset, Dataset]:
+def train_val_split(data, fraction: float, seed: int,
+                    group: str | None = None) -> tuple:
     """Split a training set into ("train", "val") Datasets with :func:`train_val_indices`."""
     train_index, val_index = train_val_indices(data, fraction, seed, group)
     return data.subset(train_index, "train"), data.subset(val_index, "val")

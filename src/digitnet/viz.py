@@ -133,13 +133,11 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
         ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}", fontsize=7,
                      color=_TEXT, pad=2)
         ax.set_axis_off()
-    if layer == 1 and isinstance(inputs.of(net), inputs.Audio):  # pictures of sounds
-        title = ("Weights into each neuron of the first hidden layer as time-frequency pictures"
-                 " (time →, pitch ↑):\nthe sounds each neuron listens for (blue +), and those "
-                 "that quiet it (red −)")
-    elif layer == 1:
-        title = ("Weights into each neuron of the first hidden layer\nblue +, red −, black 0 "
-                 "(each tile scaled to its own largest weight |w|)")
+    if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
+        title = ("Weights into each neuron of the first hidden layer" + (
+            ": the sounds it listens for (time →, pitch ↑)" if isinstance(inputs.of(
+                net), inputs.Audio) else "") + "\nblue +, red −, black 0 (each tile "
+            "scaled to its own largest weight |w|)")
     else:
         where = "output layer" if output_layer else f"hidden layer {layer}"
         product = " · ".join(f"W{l}" for l in range(layer, 0, -1))
