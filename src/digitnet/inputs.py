@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import DataError, ModelFileError
 
-__all__ = ["Input", "Images", "Table", "Audio", "from_dict", "of", "classes_of"]
+__all__ = ["Input", "Images", "Table", "Audio", "from_dict", "of", "audio_of", "classes_of"]
 
 
 class Input:
@@ -227,6 +227,13 @@ def of(net) -> Input:
     if side * side == net.sizes[0]:
         return Images((side, side))
     return Table(tuple(f"x{i}" for i in range(net.sizes[0])))
+
+
+def audio_of(net) -> Audio | None:
+    """The audio front end ``net`` reads recordings with, or None for a model of pictures or
+    tables: recordings for it are read through exactly the transformation it was trained with."""
+    front_end = of(net)
+    return front_end if isinstance(front_end, Audio) else None
 
 
 def classes_of(net) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 from .errors import DataError
 from .network import Network
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "evaluate", "confusion_matrix", "accuracy_by_class"]
 
 
 @dataclass
@@ -50,14 +50,27 @@ def evaluate(network: Network, images: np.ndarray, labels: np.ndarray,
         y = labels[start : start + batch_size]
         total_loss += network.output_function.loss(t.zs[-1], t.output, y) * len(y)
         predicted[start : start + batch_size] = np.argmax(t.output, axis=1)
-    confusion = np.zeros((k, k), np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    support = confusion.sum(axis=1)
-    per_class = np.divide(np.diag(confusion), support, out=np.zeros(k), where=support > 0)
+    confusion = confusion_matrix(labels, predicted, k)
     return Evaluation(
         accuracy=float(np.mean(predicted == labels)),
         loss=float(total_loss / n),
         n=n,
-        per_class=[float(v) for v in per_class],
+        per_class=[float(v) for v in accuracy_by_class(confusion)],
         confusion=confusion.tolist(),
     )
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
+    """``confusion[true, predicted]``: how many examples of each class were read as each, shape
+    (k, k), int64."""
+    flat = np.bincount(np.asarray(labels, np.intp) * k + np.asarray(predicted, np.intp),
+                       minlength=k * k)
+    return flat.reshape(k, k)
+
+
+def accuracy_by_class(confusion: np.ndarray) -> np.ndarray:
+    """The share of each class's examples read right, from a confusion matrix: shape (k,),
+    0 for a class with no examples."""
+    support = confusion.sum(axis=1)
+    return np.divide(np.diag(confusion), support, out=np.zeros(len(confusion)),
+                     where=support > 0)

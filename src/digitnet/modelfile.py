@@ -31,7 +31,7 @@ import numpy as np
 from .errors import ModelFileError, ShapeMismatchError
 from .network import Network
 
-__all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
+__all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
            "atomic_write", "FORMAT_VERSION"]
 
 FORMAT = "digitnet"
@@ -136,8 +136,18 @@ def read_metadata(path) -> dict:
 # -- internals --------------------------------------------------------------------------------
 
 
+def to_bytes(network: Network) -> bytes:
+    """The bytes :func:`save` writes: a model file to send elsewhere (the page's download)."""
+    return _encode(network, kind="model")
+
+
 def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
+    return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
+
+
+def _encode(network: Network, *, kind: str, progress: dict | None = None,
+            arrays: dict[str, np.ndarray] | None = None) -> bytes:
     from safetensors.numpy import save as st_save
 
     from ._version import __version__
@@ -162,7 +172,7 @@ def _write(network: Network, path, *, kind: str, progress: dict | None = None,
         header["checkpoint"] = progress
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
                 "digitnet": json.dumps(header, allow_nan=False, default=_jsonable)}
-    return atomic_write(path, st_save(tensors, metadata=metadata))
+    return st_save(tensors, metadata=metadata)
 
 
 def _jsonable(obj):

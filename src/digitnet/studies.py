@@ -34,7 +34,8 @@ HEARTBEAT_SECONDS, GRACE_SECONDS = 20, 120
 class TrialRecord:
     """One trial as plain values: its number, state ("COMPLETE", "PRUNED", "FAIL", "RUNNING",
     "WAITING"), validation accuracy (None unless complete), the Optuna parameters it drew, its
-    full recipe (None before it started), the epochs it trained and its training seconds."""
+    full recipe (None before it started), the epochs it trained, its training seconds, and
+    whether it was surplus (started after the study had its trials, so never run)."""
 
     number: int
     state: str
@@ -43,6 +44,7 @@ class TrialRecord:
     config: dict | None
     epochs: int
     seconds: float | None
+    surplus: bool = False
 
 
 def require_optuna():
@@ -179,7 +181,8 @@ def records(study) -> list[TrialRecord]:
                         value=t.value if t.state.name == "COMPLETE" else None,
                         params=dict(t.params), config=t.user_attrs.get("config"),
                         epochs=len(t.intermediate_values),
-                        seconds=t.user_attrs.get("train_seconds"))
+                        seconds=t.user_attrs.get("train_seconds"),
+                        surplus=bool(t.user_attrs.get("surplus")))
             for t in study.get_trials(deepcopy=False)]
 
 

@@ -287,10 +287,13 @@ def test_two_processes_fill_one_postgresql_study(postgres_url, digits_dir, tmp_p
     assert all(t.user_attrs.get("surplus") for t in trials if t.state.name != "COMPLETE")
     assert len({t.user_attrs["worker"] for t in finished}) == 2  # both processes ran trials
     assert len({json.dumps(t.params, sort_keys=True) for t in finished}) == 10
+    surplus = {t.number for t in trials if t.user_attrs.get("surplus")}
     for out, err in outputs:  # every trial a process saw finish is in the study
-        seen = {int(line.split()[1].rstrip(":")) for line in err.splitlines()
-                if line.startswith("trial ")}
+        lines = [line for line in err.splitlines() if line.startswith("trial ")]
+        seen = {int(line.split()[1].rstrip(":")) for line in lines if "not run" not in line}
         assert seen <= {t.number for t in finished}
+        not_run = {int(line.split()[1].rstrip(":")) for line in lines if "not run" in line}
+        assert not_run <= surplus  # a trial started too late says so, and is marked surplus
     best = min(finished, key=lambda t: (-t.value, t.number))  # the first of equals, as tune
     for side, (out, _) in zip(("a", "b"), outputs):
         assert f"Saved the best recipe (trial {best.number}," in out

@@ -36,11 +36,14 @@ def e2e_model(mnist, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def e2e_data_dir(mnist, tmp_path_factory):
-    """An MNIST-format folder of 3,000 real digits for training runs started from the page."""
+    """An MNIST-format folder of 3,000 real digits for training runs started from the page,
+    and as its test split 2,000 others: the held-out digits the page pokes the network with."""
     folder = tmp_path_factory.mktemp("e2e-data")
-    part = slice(12000, 15000)
+    part, test = slice(12000, 15000), slice(20000, 22000)
     idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
+    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
+    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
     return folder
 
 

@@ -64,13 +64,16 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def run_data_dir(mnist, tmp_path_factory):
-    """An MNIST-format folder of 300 real digits, for training runs a live server starts."""
+    """An MNIST-format folder of 300 real digits for training runs a live server starts, and
+    a test split of 150 others (the held-out digits it pokes the served network with)."""
     from digitnet import idx
 
     folder = tmp_path_factory.mktemp("run-data")
-    part = slice(N_TRAIN, N_TRAIN + 300)
+    part, test = slice(N_TRAIN, N_TRAIN + 300), slice(21000, 21150)
     idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
+    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
+    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
     return folder
 
 

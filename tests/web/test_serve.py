@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -116,4 +117,79 @@ def test_ctrl_c_stops_the_server_during_a_training_run(web_model_path, mnist_dir
         assert kinds[-1] == "cancelled" and "done" not in kinds
     finally:
         code, err = stop(proc)  # no second signal if the first already stopped it
+    assert code == 0, err
+
+
+# -- a class in one room ----------------------------------------------------------------------
+
+
+def read_qr(lines: list[str]) -> str:
+    """The text of a QR code printed as block characters (two rows of modules a line, light
+    modules as full blocks), read back by ZXing from a picture of it."""
+    import zxingcpp
+
+    halves = {"█": (1, 1), "▀": (1, 0), "▄": (0, 1), " ": (0, 0)}
+    rows = []
+    for line in lines:
+        top, bottom = zip(*(halves[c] for c in line))
+        rows += [top, bottom]
+    light = np.kron(np.array(rows, np.uint8) * 255, np.ones((6, 6), np.uint8))
+    found = zxingcpp.read_barcodes(light)
+    assert len(found) == 1, "no QR code found in the printed blocks"
+    return found[0].text
+
+
+def test_serve_for_a_class_prints_the_address_a_qr_code_and_a_token(web_model_path,
+                                                                     run_data_dir):
+    proc, line, url = start([web_model_path, "--host", "0.0.0.0", "--port", "0",
+                             "--data", run_data_dir])
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        invite = proc.stdout.readline()
+        match = re.match(r"On phones and other machines of this network, open "
+                         r"(http://([0-9.]+):(\d+)/)  or scan:$", invite.rstrip("\n"))
+        assert match, invite
+        address, host = match.group(1), match.group(2)
+        assert int(match.group(3)) == port and not host.startswith("127.")
+        qr = []
+        while not (qr and set(qr[-1]) == {"▀"}):  # the code ends with its bottom quiet zone
+            qr.append(proc.stdout.readline().rstrip("\n"))
+        assert read_qr(qr) == address
+        assert proc.stdout.readline().startswith("Poking the network scores it on the test split")
+        token_line = proc.stdout.readline()
+        token = re.search(r"needs this token: (\S+)", token_line).group(1)
+
+        # The printed address answers (this machine is on that network too).
+        page = httpx.get(address)
+        assert page.status_code == 200 and 'src="/static/main.js"' in page.text
+        assert httpx.get(address + "api/train").json()["access"] == "token"
+        refused = httpx.post(address + "api/train", json={"epochs": 1})
+        assert refused.status_code == 403 and "token" in refused.json()["error"]
+        wrong = httpx.post(address + "api/train", json={"epochs": 1},
+                           headers={"X-Digitnet-Token": token + "x"})
+        assert wrong.status_code == 403
+        started = httpx.post(address + "api/train", json={"epochs": 1, "hidden": [8]},
+                             headers={"X-Digitnet-Token": token})
+        assert started.status_code == 202, started.text
+        assert httpx.delete(address + "api/train").status_code == 403  # a student cannot stop it
+        with httpx.stream("GET", address + "api/train/events", timeout=60) as r:
+            last = [line for line in r.iter_lines() if line.startswith("event: ")][-1]
+        assert last == "event: done"
+        # Poking is open to everyone: the held-out digits are the folder's test split.
+        assert httpx.post(address + "api/ablate", json={"off": [[1, 0]]}).json()["n"] == 150
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+
+
+def test_serve_with_training_turned_off(web_model_path, run_data_dir):
+    proc, _, url = start([web_model_path, "--port", "0", "--no-train", "--data", run_data_dir])
+    try:
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert lines[1].startswith("Training from the page is turned off")
+        r = httpx.post(url + "/api/train", json={"epochs": 1})
+        assert r.status_code == 403 and "--no-train" in r.json()["error"]
+        assert httpx.get(url + "/api/train").json()["access"] == "off"
+    finally:
+        code, err = stop(proc)
     assert code == 0, err

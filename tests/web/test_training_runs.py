@@ -139,3 +139,40 @@ def test_whole_numbers_written_with_a_fraction_are_integers(client):
     config = r.json()["config"]
     assert config["epochs"] == 1 and config["seed"] == 3 and config["sizes"] == [784, 12, 10]
     assert events(client)[-1][0] == "done"
+
+
+# -- who may train ----------------------------------------------------------------------------
+
+
+def access_client(web_model_path, run_data, access):
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    return TestClient(create_app(web_model_path, data=run_data, access=access))
+
+
+def test_training_turned_off_is_403_with_one_line(web_model_path, run_data):
+    from digitnet.web.classroom import TrainingAccess
+
+    with access_client(web_model_path, run_data, TrainingAccess("off")) as c:
+        assert c.get("/api/train").json()["access"] == "off"
+        assert_error(c.post("/api/train", json={"epochs": 1}), 403, "turned off", "--no-train")
+        assert_error(c.delete("/api/train"), 403, "turned off")
+        assert c.get("/api/train").json()["state"] == "idle"
+        assert c.post("/api/ablate", json={}).status_code in (200, 409)  # poking stays open
+
+
+def test_training_with_a_token_needs_that_token(web_model_path, run_data):
+    from digitnet.web.classroom import TOKEN_HEADER, TrainingAccess
+
+    with access_client(web_model_path, run_data, TrainingAccess("token", "s3cret")) as c:
+        assert c.get("/api/train").json()["access"] == "token"
+        assert_error(c.post("/api/train", json={"epochs": 1}), 403, "no token", TOKEN_HEADER)
+        assert_error(c.post("/api/train", json={"epochs": 1}, headers={TOKEN_HEADER: "guess"}),
+                     403, "a wrong token")
+        assert_error(c.delete("/api/train", headers={TOKEN_HEADER: "guess"}), 403, "wrong token")
+        r = c.post("/api/train", json={"epochs": 1, "hidden": [8]}, headers={TOKEN_HEADER: "s3cret"})
+        assert r.status_code == 202, r.text
+        assert_error(c.delete("/api/train"), 403, "no token")  # a student cannot stop it
+        assert [k for k, _, _ in events(c)][-1] == "done"

@@ -13,6 +13,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
 ``serve_cmd.py``       ``digitnet serve``: the drawing page
 ``show_cmds.py``       ``digitnet show ...``: the pictures, one subcommand each
+``poke_cmds.py``       ``digitnet show ablation|top|embedding|robustness``, ``digitnet edit``
 ``inputs.py``          image files and folders -> the 28x28 pixels the network reads
 ``labelled.py``        the labelled split a command evaluates on (test, or train/val as trained)
 ``recent.py``          the model ``digitnet train`` saved last, for ``digitnet serve``
@@ -22,7 +23,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 from __future__ import annotations
 
 # Importing the command modules registers their commands with the group.
-from . import export_cmd, model_cmds, serve_cmd, show_cmds, train_cmd, tune_cmd  # noqa: F401
+from . import export_cmd, model_cmds, poke_cmds, serve_cmd, show_cmds, train_cmd, tune_cmd  # noqa: F401
 from .group import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,7 +1,8 @@
 """The labelled examples a command measures MODEL on: the test part, every example of a table
 or a folder without ``test/``, or the train or val part of the training data split exactly as
-when MODEL was trained (``--data``, ``--split`` and ``--target``). Their classes are numbered
-as MODEL numbers them (by name), and a table's columns are put in MODEL's order."""
+when MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part
+when it can be rebuilt, else the test part. Their classes are numbered as MODEL numbers them
+(by name), and a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import click
 
 from .. import datasets, inputs, tables
 from ..errors import DataError, DigitnetError
-from ..inputs import Audio, Table
+from ..heldout import held_out, validation_split
+from ..inputs import Table
 from ..network import Network
 
 DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a folder of "
@@ -40,16 +42,30 @@ def data_options(f):
     return f
 
 
+def held_out_options(f):
+    """``--data``, ``--split`` and ``--target``; the split by default the examples MODEL was not
+    trained on ("held-out")."""
+    f = _OPTIONS[2](f)
+    f = click.option("--split", type=click.Choice(["held-out", "test", "train", "val", "all"]),
+                     default="held-out", show_default=True,
+                     help="held-out: the examples held out when MODEL was trained if they can "
+                          "be rebuilt from --data, else its test part.")(f)
+    return _OPTIONS[0](f)
+
+
 def labelled_split(net: Network, data: str, split: str | None, model: str,
                    target: str | None = None) -> tuple[datasets.Dataset, str]:
     """The examples of ``split`` of ``data`` for the network in file ``model``, and the split's
-    name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all")."""
+    name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
+    "held-out": "val" if it can be rebuilt, else "test")."""
     progress = sys.stderr.isatty()
     split = split or ("test" if datasets.has_test_split(data) else "all")
     if target is None:
         target = _unread_column(net, data)
-    model_input = inputs.of(net)  # recordings are read with the model's front end
-    front_end = model_input if isinstance(model_input, Audio) else None
+    if split == "held-out":
+        found = held_out(net, data, target=target).data
+        return _as_model_reads(net, found, model), found.split
+    front_end = inputs.audio_of(net)
     if split == "test":
         subset = datasets.load(data, split="test", target=target, progress=progress,
                                audio=front_end)
@@ -92,18 +108,7 @@ def _kind(model_input) -> str:
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):
     """The train or val part of ``full`` exactly as it was split when ``net`` was trained."""
-    config = net.metadata.get("config")
-    if config is None:
-        raise DigitnetError(f"{model}: has no training configuration, so its validation split "
-                            "is unknown; use --split test or train")
-    fraction, seed = config["val_fraction"], config["seed"]
-    trained_on = net.metadata.get("data", {}).get("train", {}).get("files")
-    if trained_on and trained_on != full.files:
-        raise DigitnetError(f"{model}: was trained on other files than {full.source}; its "
-                            "validation split cannot be rebuilt from them")
-    # Training numbered the classes as the model does before splitting; so does this.
-    full = full.with_classes(inputs.classes_of(net), model)
-    train_part, val_part = datasets.train_val_split(full, fraction, seed, config.get("val_group"))
-    if split == "val" and len(val_part) == 0:
-        raise DigitnetError(f"{model}: was trained without a validation split (val_fraction 0)")
-    return val_part if split == "val" else train_part
+    try:
+        return validation_split(net, full, split)
+    except DigitnetError as e:
+        raise DigitnetError(f"{model}: {e}") from None

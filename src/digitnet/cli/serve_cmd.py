@@ -1,4 +1,4 @@
-"""``digitnet serve``: the drawing page and its API for a model."""
+"""``digitnet serve``: the drawing page and its API for a model, for one person or a class."""
 
 from __future__ import annotations
 
@@ -12,18 +12,30 @@ from .recent import last_model
 @cli.command("serve")
 @click.argument("model", type=click.Path(dir_okay=False), required=False)
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; 0.0.0.0 lets other machines in (no authentication).")
+              help="Address to listen on; 0.0.0.0 lets phones and other machines in (it prints "
+                   "the address to type, and a QR code of it).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
 @click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
-              help="What training runs started from the page learn from: a dataset name, a "
-                   "folder (of IDX files or of class folders of pictures), or a table.")
-def serve_command(model, host, port, open_browser, data):
+              help="What training runs started from the page learn from (a dataset name, a "
+                   "folder of IDX files or of class folders of pictures, or a table), and "
+                   "where the held-out examples the page pokes the network with come from.")
+@click.option("--no-train", is_flag=True,
+              help="Turn training from the page off. (Elsewhere than on 127.0.0.1 it needs the "
+                   "token printed at start.)")
+def serve_command(model, host, port, open_browser, data, no_train):
     """Serve the drawing page and its API for MODEL (default: the last model trained).
 
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
-    looks for; train a new network from the page. The API is documented at /docs.
+    looks for; switch neurons off, rewrite them, step through backpropagation; train a new
+    network from the page. The API is documented at /docs.
+
+    \b
+    For a class in one room:  digitnet serve MODEL --host 0.0.0.0
+    prints the address students type on their phones (and a QR code of it); training from the
+    page then needs the token it prints, so that students cannot restart or stop each other's
+    runs (or --no-train turns it off).
     """
     if model is None:
         model = last_model()
@@ -32,13 +44,28 @@ def serve_command(model, host, port, open_browser, data):
                                  "(it saves digitnet-model.safetensors), or name a model file: "
                                  "digitnet serve MODEL")
     from ..web import create_app, serve
+    from ..web.classroom import TOKEN_HEADER, TrainingAccess, is_loopback, page_url, qr_code
 
-    app = create_app(model, data=data)
+    access = TrainingAccess.choose(host, train=not no_train)
+    app = create_app(model, data=data, access=access)
     net = app.state.served.current[0]
+    held, reason = app.state.held_out.get()  # loaded now rather than on the first request
 
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
                    "(API docs at /docs; Ctrl-C to stop)")
+        if not is_loopback(host):
+            address = page_url(host, int(url.rsplit(":", 1)[1]))
+            click.echo(f"On phones and other machines of this network, open {address}  "
+                       "or scan:")
+            click.echo(qr_code(address), nl=False)
+        click.echo(f"Poking the network scores it on {held.description}" if held else
+                   f"No held-out digits to poke the network with ({reason})")
+        if access.mode == "token":
+            click.echo(f"Training from the page needs this token: {access.token}  (the page "
+                       f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
+        elif access.mode == "off":
+            click.echo("Training from the page is turned off (--no-train).")
         if open_browser:
             import threading
             import webbrowser

@@ -60,6 +60,10 @@ def show_group():
       digitnet show mistakes MODEL --data D    its most confident wrong answers
       digitnet show history MODEL              loss and accuracy per epoch
       digitnet show search tune.db             how a digitnet tune search went
+      digitnet show ablation MODEL             accuracy lost without each hidden neuron
+      digitnet show top MODEL --layer L --neuron J   the digits one neuron answers to most
+      digitnet show embedding MODEL            maps of the layers: digits pulling apart
+      digitnet show robustness MODEL [MODEL2]  accuracy as digits are distorted
     """
 
 

@@ -184,9 +184,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None and start is not None:
         refuse_changed_init(resume, start)
         start = None  # the checkpoint holds the weights now, and what they started from
-    front_end = inputs.of(start.network) if start else None
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
-                              audio=front_end if isinstance(front_end, Audio) else None)
+                              audio=inputs.audio_of(start.network) if start else None)
     if train_set.note:
         click.echo(train_set.note, err=True)
     if resume is None:

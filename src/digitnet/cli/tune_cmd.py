@@ -116,6 +116,8 @@ def _finished_line(r: studies.TrialRecord) -> str:
         return f"trial {r.number}: validation accuracy {r.value:.2%} after {r.epochs} epochs"
     if r.state == "PRUNED":
         return f"trial {r.number}: pruned after {r.epochs} epochs"
+    if r.surplus:
+        return f"trial {r.number}: not run, the study already had its trials"
     return f"trial {r.number}: stopped before it finished"
 
 

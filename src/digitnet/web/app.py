@@ -36,20 +36,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from .. import __version__, modelfile
-from ..network import Network
+from .. import __version__, heldout, inputs, modelfile
 from ..config import PRESETS
-from . import schemas, views
+from ..errors import DataError
+from ..heldout import HeldOut
+from ..network import Network
+from . import poking, schemas, views
 from .bodylimit import BodySizeLimit
+from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, install_error_handlers
 from .reading import read_input, to_input
-from .served import Served
+from .served import HeldOutSource, Served
 from .training import Trainer, TrainerBusy, event_stream, last_seen
+from .views import JSONAnswer
 
 __all__ = ["create_app"]
 
@@ -61,7 +66,8 @@ _DESCRIPTION = (
     "first hidden layer, and L the output layer. Every error is JSON {\"error\": \"...\"}.")
 
 
-def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
+def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: Any = "auto",
+               access: TrainingAccess | None = None) -> FastAPI:
     """The FastAPI application serving ``model`` and the drawing page.
 
     Parameters
@@ -71,6 +77,11 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
     data : str, path or Dataset
         What training runs started from the page learn from: a dataset name or folder for
         :func:`digitnet.datasets.load` (loaded on the first run), or a Dataset.
+    held_out : "auto", Dataset or None
+        The digits poking the network is scored on: "auto" finds them in ``data`` (the model's
+        validation split, else the test split: :func:`digitnet.heldout.held_out`), on first use.
+    access : TrainingAccess, optional
+        Who may start and stop training runs; anyone by default.
     """
     if isinstance(model, Network):
         served = Served(model, "an in-memory network")
@@ -85,10 +96,23 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist") -> FastAPI:
     app = FastAPIOffline(static_url="/static/docs", redoc_url=None, title="digitnet",
                          version=__version__, description=_DESCRIPTION, lifespan=_lifespan)
     app.state.served, app.state.trainer = served, trainer
+    app.state.held_out = HeldOutSource(functools.partial(
+        _held_out, served.current[0], data if held_out == "auto" else held_out))
+    app.state.access = access or TrainingAccess()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
     _add_routes(app)
+    poking.add_routes(app)
     return app
+
+
+def _held_out(net: Network, data: Any) -> HeldOut:
+    """The held-out digits for ``net`` in ``data`` (see create_app), checked to fit ``net``."""
+    if data is None:
+        raise DataError("none were given")
+    found = heldout.held_out(net, data)
+    inputs.of(net).rows(found.data.x[:1])  # a DataError if they do not fit the network
+    return found
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -103,10 +127,10 @@ def _add_routes(app: FastAPI) -> None:
     route("/api/neuron/{layer}/{index}", neuron, response_model=schemas.NeuronResponse,
           tags=["the network"], responses=_errors(404, 422))
     route("/api/train", start_training, methods=["POST"], response_model=schemas.TrainStatus,
-          status_code=202, tags=["learning"], responses=_errors(409, 413, 422))
+          status_code=202, tags=["learning"], responses=_errors(403, 409, 413, 422))
     route("/api/train", training_status, response_model=schemas.TrainStatus, tags=["learning"])
     route("/api/train", stop_training, methods=["DELETE"], response_model=schemas.TrainStatus,
-          tags=["learning"], responses=_errors(409))
+          tags=["learning"], responses=_errors(403, 409, 422))
     route("/api/train/events", training_events, response_class=StreamingResponse,
           tags=["learning"], responses={200: {
               "description": _EVENTS_DOC,
@@ -137,15 +161,6 @@ async def _lifespan(app: FastAPI):
         await asyncio.to_thread(app.state.trainer.join, 10)
 
 
-class JSONAnswer(Response):
-    """A JSON response serialised once by :func:`views.dumps` (NumPy arrays as numbers)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return views.dumps(content)
-
-
 def _served(request: Request) -> Served:
     return request.app.state.served
 
@@ -155,6 +170,7 @@ def _trainer(request: Request) -> Trainer:
 
 
 _ERROR_TEXT = {
+    403: "Training from the page is turned off on this server, or needs the token it printed",
     404: "Unknown layer, neuron or input_id",
     409: "A training run is already going, or none is to stop",
     413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
@@ -179,16 +195,27 @@ async def page():
 
 # -- predictions and the network --------------------------------------------------------------
 
+def _component_refs(model) -> dict:
+    """``model``'s JSON Schema with its nested models referred to where FastAPI puts them (the
+    document's components, present there because other routes take them as bodies)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
 _PREDICT_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": schemas.PredictRequest.model_json_schema()},
+            "application/json": {"schema": _component_refs(schemas.PredictRequest)},
             "multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"], "additionalProperties": False,
                 "properties": {"file": {"type": "string", "format": "binary",
                                         "description": "An image file (PNG, JPEG, ...) of one "
-                                                       "digit, dark on light or light on dark."}},
+                                                       "digit, dark on light or light on dark."},
+                               "changes": {"type": "string", "description": "Optional: the "
+                                           "changes to the network as JSON, {\"off\": [...], "
+                                           "\"edits\": [...]} (see ChangesRequest)."}},
             }},
         },
     },
@@ -198,11 +225,14 @@ _PREDICT_BODY = {
 async def predict(request: Request):
     """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
     ink = 1) or an image file as the multipart field ``file``. The input is centred and
-    scaled the way MNIST's digits were, then the network runs on it layer by layer."""
+    scaled the way MNIST's digits were, then the network runs on it layer by layer. A JSON
+    drawing may carry ``off`` and ``edits`` (as POST /api/ablate takes them): the network is
+    then changed for this prediction only, and a neuron switched off reads a = 0."""
+    grid, changes = await read_input(request)
     served = _served(request)
     net, version = served.current
-    x = views.network_input(net, await read_input(request))
-    answer = views.describe_prediction(net, x)
+    x = views.network_input(net, grid)
+    answer = views.describe_prediction(changes.apply(net), x, changes.off)
     answer["input_id"] = served.remember(x)
     answer["model_version"] = version
     return JSONAnswer(answer)
@@ -211,10 +241,14 @@ async def predict(request: Request):
 async def model_info(request: Request):
     """The served network: sizes, activation, parameter counts, training metadata, and every
     weight and bias (``layers[k]`` is layer ``k + 1``; its ``weights[j][i]`` connects neuron i
-    of the layer before to its neuron j)."""
+    of the layer before to its neuron j), and which held-out digits poking it is scored on."""
     served = _served(request)
     net, version = served.current
-    return JSONAnswer(views.describe_model(net, version, served.source))
+    held, reason = await run_in_threadpool(request.app.state.held_out.get)
+    answer = views.describe_model(net, version, served.source)
+    answer["held_out"] = held.to_dict() if held else {"n": 0, "split": None,
+                                                       "description": f"none: {reason}"}
+    return JSONAnswer(answer)
 
 
 async def neuron(request: Request, layer: int, index: int, input_id: str | None = Query(
@@ -230,9 +264,16 @@ async def neuron(request: Request, layer: int, index: int, input_id: str | None 
 
 # -- training from the page -----------------------------------------------------------------
 
-async def start_training(request: Request, options: schemas.TrainRequest):
+_TOKEN = Header(None, alias=TOKEN_HEADER, description="The token digitnet serve printed at "
+                "start, on a server that asks for one (see GET /api/train's access).")
+
+
+async def start_training(request: Request, options: schemas.TrainRequest,
+                         token: str | None = _TOKEN):
     """Start training a fresh network (Adam, cosine schedule, 10% held out for validation);
-    follow it at ``/api/train/events``. Only one run at a time: 409 while one is going."""
+    follow it at ``/api/train/events``. Only one run at a time: 409 while one is going; 403
+    where training is turned off or needs a token this request lacks."""
+    request.app.state.access.check(token)
     net, _ = _served(request).current
     hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
     config = PRESETS["default"].replace(
@@ -243,20 +284,22 @@ async def start_training(request: Request, options: schemas.TrainRequest):
         trainer.start(config, views.image_shape(net))
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
-    return _status(trainer)
+    return _status(trainer, request.app.state.access)
 
 
 async def training_status(request: Request):
-    """The current or last training run: its state, options and finished epochs."""
-    return _status(_trainer(request))
+    """The current or last training run: its state, options and finished epochs, and who may
+    start and stop runs on this server."""
+    return _status(_trainer(request), request.app.state.access)
 
 
-async def stop_training(request: Request):
+async def stop_training(request: Request, token: str | None = _TOKEN):
     """Stop the running training run; the served model stays as it was."""
+    request.app.state.access.check(token)
     trainer = _trainer(request)
     if not trainer.cancel():
         raise ApiError(409, "no training run is going; start one with POST /api/train")
-    return _status(trainer)
+    return _status(trainer, request.app.state.access)
 
 
 _EVENT_SCHEMA = {  # one server-sent event; ``data`` is a JSON object, described below
@@ -287,10 +330,10 @@ async def training_events(request: Request):
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def _status(trainer: Trainer) -> dict:
+def _status(trainer: Trainer, access: TrainingAccess) -> dict:
     state, message, config, log = trainer.status()
     history = [d for _, k, d in log.since(0) if k == "epoch"] if log else []
     return {"state": state, "run_id": log.run_id if log else 0,
             "config": config.to_dict() if config else None,
             "history": [{k: v for k, v in d.items() if k != "weight_images"} for d in history],
-            "message": message, "events_url": "/api/train/events"}
+            "message": message, "events_url": "/api/train/events", "access": access.mode}

@@ -135,6 +135,13 @@ def _describe(e: dict) -> str:
             got = f"got {n} {items}" if n is not None else f"got {shown or type(value).__name__}"
             return (f"{where}: must be a list of {MIN_GRID} to {MAX_GRID} {items}, {got}; "
                     "send a grid of rows of brightness values, such as 28 rows of 28")
+    if loc[:2] == ("body", "off") or loc[:1] == ("off",):
+        got = f", got {shown or 'a ' + type(value).__name__}"
+        if where == "off":
+            return f"off: expected a list of [layer, neuron] pairs such as [[1, 3], [2, 0]]{got}"
+        if where.count("[") == 1:
+            return f"{where}: expected a [layer, neuron] pair such as [1, 3]{got}"
+        return f"{where}: expected a whole number (the {('layer', 'neuron')[where.endswith('[1]')]}){got}"
     msg = e.get("msg", "is not valid")
     msg = msg[0].lower() + msg[1:] if msg else msg
     return f"{where or 'request'}: {msg}" + (f", got {shown}" if shown else "")

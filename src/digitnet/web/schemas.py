@@ -12,10 +12,12 @@ refuse ``"20"`` and ``true``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
+
+from ..poke.changes import LIMIT, Changes
 
 #: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -25,7 +27,6 @@ MIN_GRID, MAX_GRID = 8, 1000
 MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_HIDDEN_SIZE = 20, 3, 128
 
 ACTIVATION_NAMES = ("sigmoid", "relu", "leaky_relu", "tanh")
-
 
 
 def _whole_number(value: Any) -> Any:
@@ -55,26 +56,117 @@ class ErrorResponse(BaseModel):
                        examples=["pixels[3][5]: must be a number between 0 and 1, got 1.5"])
 
 
-class PredictRequest(BaseModel):
-    """A drawing: rows of brightness values, 0 for background and 1 for ink (white on black,
-    as MNIST's digits are). Any height and width from 8 to 1000 cells; all rows the same length.
-    The server scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``).
-    """
+def _rectangular(rows: list[list[float]]) -> list[list[float]]:
+    width = len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise PydanticCustomError(
+                "ragged_grid", "every row must have the same length; row 0 has {width} "
+                "values, row {i} has {n}", {"width": width, "i": i, "n": len(row)})
+    return rows
+
+
+#: A drawing: rows of brightness, all of one length.
+Grid = Annotated[list[Row], Field(min_length=MIN_GRID, max_length=MAX_GRID),
+                 AfterValidator(_rectangular)]
+
+
+# -- a learner's changes to the network (digitnet.poke.changes), sent with each request -------
+
+Whole = Annotated[int, Field(strict=True), _WHOLE]
+Count = Annotated[int, Field(strict=True, ge=0), _WHOLE]
+Value = Annotated[float, Field(strict=True, ge=-LIMIT, le=LIMIT, allow_inf_nan=False)]
+Pair = Annotated[list[Whole], Field(min_length=2, max_length=2)]
+#: Bounds of a request's changes.
+MAX_OFF, MAX_EDITS, MAX_CELLS = 1024, 256, 4096
+
+
+class _Edit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    layer: Whole = Field(description="The neuron's layer: 1 = the first hidden layer, ..., L = "
+                                     "the output layer.")
+    neuron: Whole = Field(description="Its index in the layer, from 0.")
+
+
+class BiasEdit(_Edit):
+    """Set the neuron's bias."""
+
+    op: Literal["bias"]
+    value: Value
+
+
+class ScaleEdit(_Edit):
+    """Multiply the neuron's incoming weights by a factor."""
+
+    op: Literal["scale"]
+    factor: Value
+
+
+class Cell(BaseModel):
+    """One incoming weight, at its place on the grid of the layer before."""
 
     model_config = ConfigDict(extra="forbid")
 
-    pixels: Annotated[list[Row], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
+    row: Count
+    col: Count
+    weight: Value
 
-    @field_validator("pixels")
-    @classmethod
-    def _rectangular(cls, rows: list[list[float]]) -> list[list[float]]:
-        width = len(rows[0])
-        for i, row in enumerate(rows):
-            if len(row) != width:
-                raise PydanticCustomError(
-                    "ragged_grid", "every row must have the same length; row 0 has {width} "
-                    "values, row {i} has {n}", {"width": width, "i": i, "n": len(row)})
-        return rows
+
+class PaintEdit(_Edit):
+    """Set single incoming weights, laid out on the grid of the layer before: the input image
+    (28x28) for the first hidden layer of an image model, one row of neurons otherwise."""
+
+    op: Literal["paint"]
+    cells: list[Cell] = Field(max_length=MAX_CELLS)
+
+
+class EdgeEdit(_Edit):
+    """The video's hand-built edge detector on a first-layer neuron: +weight on a strip of
+    pixels, a balancing negative border ``margin`` pixels wide, and a bias so that it fires when
+    the strip is clearly brighter than its border."""
+
+    op: Literal["edge"]
+    top: Count
+    left: Count
+    height: Annotated[int, Field(strict=True, ge=1), _WHOLE]
+    width: Annotated[int, Field(strict=True, ge=1), _WHOLE]
+    margin: Annotated[int, Field(strict=True, ge=0, le=MAX_GRID), _WHOLE]
+    weight: Value
+
+
+Edit = Annotated[Union[BiasEdit, ScaleEdit, PaintEdit, EdgeEdit], Field(discriminator="op")]
+
+
+class ChangesRequest(BaseModel):
+    """Neurons switched off and neurons rewritten, applied to a copy of the served network for
+    this request only (see digitnet.poke.changes). A layer or neuron the network does not have,
+    or a painted cell outside its grid, is refused with 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    off: list[Pair] = Field(
+        default_factory=list, max_length=MAX_OFF,
+        description="Hidden neurons switched off, as [layer, neuron] pairs such as [[1, 3], "
+                    "[2, 0]]: their output is 0 for every input. Empty: the intact network.")
+    edits: list[Edit] = Field(
+        default_factory=list, max_length=MAX_EDITS,
+        description="Edits of single neurons, applied in order; then the neurons are switched "
+                    "off.")
+
+    def changes(self) -> Changes:
+        """The :class:`digitnet.poke.Changes` these fields describe."""
+        return Changes.from_json(self.model_dump(include={"off", "edits"}))
+
+
+class PredictRequest(ChangesRequest):
+    """A drawing: rows of brightness values, 0 for background and 1 for ink (white on black,
+    as MNIST's digits are). Any height and width from 8 to 1000 cells; all rows the same length.
+    The server scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``).
+    ``off`` and ``edits`` change the network for this prediction only.
+    """
+
+    pixels: Grid
 
 
 class LayerActivity(BaseModel):
@@ -120,6 +212,15 @@ class LayerInfo(BaseModel):
     biases: list[float] = Field(description="Shape (n_out,).")
 
 
+class HeldOutInfo(BaseModel):
+    """Labelled examples the served model was not trained on."""
+
+    n: int = Field(description="How many (0: none; the description says why).")
+    split: str | None = Field(description="\"val\": the model's own validation split of its "
+                                          "training data; \"test\": the data's test split.")
+    description: str
+
+
 class ModelResponse(BaseModel):
     """The served network: architecture, parameters and how it was trained."""
 
@@ -137,6 +238,8 @@ class ModelResponse(BaseModel):
         description="Training configuration, per-epoch history, metrics and data fingerprint.")
     source: str = Field(description="The model file served, or where the model came from.")
     model_version: int
+    held_out: HeldOutInfo = Field(description="The held-out digits the poking endpoints "
+                                              "(/api/ablate, ...) are scored on.")
 
 
 class Term(BaseModel):
@@ -210,3 +313,6 @@ class TrainStatus(BaseModel):
                                           description="One record per finished epoch.")
     message: str | None = Field(None, description="Why a run failed or was cancelled.")
     events_url: str = "/api/train/events"
+    access: Literal["open", "token", "off"] = Field(
+        "open", description="Who may start and stop runs: anyone, whoever sends the token "
+                            "digitnet serve printed (header X-Digitnet-Token), or nobody.")

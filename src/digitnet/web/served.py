@@ -1,17 +1,21 @@
-"""The network the server answers with, and the inputs it was recently asked about."""
+"""The network the server answers with, the inputs it was recently asked about, and the
+held-out digits it scores changed networks on."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Callable
 
 import numpy as np
 
+from ..errors import DigitnetError
+from ..heldout import HeldOut
 from ..network import Network
 from .errors import ApiError
 
-__all__ = ["Served", "REMEMBERED_INPUTS"]
+__all__ = ["Served", "HeldOutSource", "REMEMBERED_INPUTS"]
 
 #: How many recent inputs the neuron endpoint can refer back to.
 REMEMBERED_INPUTS = 512
@@ -65,3 +69,25 @@ class Served:
                                 f"{REMEMBERED_INPUTS} inputs, and forgets them on restart); "
                                 "POST the drawing to /api/predict again")
         return input_id, x
+
+
+class HeldOutSource:
+    """The held-out digits of the poking routes, found (loaded) on first use, then kept.
+
+    ``find()`` returns a :class:`~digitnet.heldout.HeldOut` or raises a DigitnetError saying
+    why there is none; :meth:`get` returns (held_out, None) or (None, that reason).
+    """
+
+    def __init__(self, find: Callable[[], HeldOut]):
+        self._find = find
+        self._lock = threading.Lock()
+        self._found: tuple[HeldOut | None, str | None] | None = None
+
+    def get(self) -> tuple[HeldOut | None, str | None]:
+        with self._lock:
+            if self._found is None:
+                try:
+                    self._found = (self._find(), None)
+                except DigitnetError as e:
+                    self._found = (None, str(e))
+            return self._found

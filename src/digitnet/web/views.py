@@ -6,15 +6,35 @@ and source, input ids, and 404 for a neuron that is not there.
 from __future__ import annotations
 
 import numpy as np
+from fastapi.responses import Response
 
 from .. import descriptions
-from ..descriptions import describe_prediction, dumps, finite, image_shape, network_input
+from ..descriptions import dumps, finite, image_shape, network_input, rounded
 from ..errors import ConfigError
 from ..network import Network
 from .errors import ApiError
 
 __all__ = ["image_shape", "network_input", "describe_prediction", "describe_model", "describe_neuron", "dumps",
-           "finite"]
+           "finite", "rounded", "JSONAnswer"]
+
+
+class JSONAnswer(Response):
+    """A JSON response serialised once by :func:`dumps` (NumPy arrays as numbers)."""
+
+    media_type = "application/json"
+
+    def render(self, content) -> bytes:
+        return dumps(content)
+
+
+def describe_prediction(net: Network, x: np.ndarray, off=()) -> dict:
+    """:func:`digitnet.descriptions.describe_prediction`; ``off`` lists the (layer, neuron)
+    pairs switched off in ``net`` (:class:`digitnet.poke.Changes`), whose a is given as 0: what
+    the next layer reads."""
+    answer = descriptions.describe_prediction(net, x)
+    for layer, neuron in off:
+        answer["layers"][layer - 1]["a"][neuron] = 0
+    return answer
 
 
 def describe_model(net: Network, version: int, source: str) -> dict:

@@ -1,22 +1,42 @@
-// digitnet's page: draw a digit, watch the network read it, train a new one. This module wires
-// the page's components (js/) to the server's API (js/api.js). Plain JavaScript modules, no
-// libraries, nothing fetched from anywhere but this server.
+// digitnet's page: draw a digit, watch the network read it, poke it, train a new one. This
+// module wires the page's components (js/) to the server's API (js/api.js). Plain JavaScript
+// modules, no libraries, nothing fetched from anywhere but this server.
 
 import * as api from "./js/api.js";
+import {mountAccess} from "./js/access.js";
 import {mountExplorer} from "./js/explorer.js";
+import {mountPoke} from "./js/poke.js";
 import {modelSummary} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
 
-const explorer = mountExplorer(document.querySelector("main"), {
+const main = document.querySelector("main");
+let poke = null, access = null;  // (both made below; the explorer's callbacks run later)
+
+const explorer = mountExplorer(main, {
   id: (name) => name,
   keyTarget: document,
-  predict: api.predict,
-  neuron: (layer, index, prediction) => api.getNeuron(layer, index, prediction && prediction.input_id),
+  predict: async (input) => {
+    const p = await api.predict(input, poke.changes.body());
+    poke.predicted(p);
+    return p;
+  },
+  neuron: (layer, index, prediction) => api.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
+  intercept: (sel) => poke.intercept(sel),
+  selected: (sel) => poke.select(sel),
+});
+
+// Panels 6 to 11: poke the network. The learner's changes live in this page only.
+poke = mountPoke(main, (name) => name, api, {
+  model: () => explorer.model,
+  prediction: () => explorer.prediction,
+  grid: () => explorer.grid(),
+  changed: () => explorer.redo(),
+  markOff: (keys) => explorer.markOff(keys),
 });
 
 const training = mountTraining({
-  start: api.startTraining,
-  stop: api.stopTraining,
+  start: (options) => api.startTraining(options, access && access.token()),
+  stop: () => api.stopTraining(access && access.token()),
   events: api.trainingEvents,
   done: async () => {
     await loadModel();
@@ -28,6 +48,8 @@ const training = mountTraining({
 window.state = {
   get model() { return explorer.model; },
   get prediction() { return explorer.prediction; },
+  get changes() { return poke.changes.body(); },
+  get grid() { return explorer.grid(); },
 };
 
 async function loadModel() {
@@ -35,6 +57,7 @@ async function loadModel() {
   document.getElementById("model-summary").textContent = modelSummary(m);
   training.showModel(m);
   explorer.setModel(m);
+  poke.setModel();
 }
 
 async function start() {
@@ -46,6 +69,7 @@ async function start() {
   }
   try {
     const status = await api.trainingStatus();
+    access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access);
     if (status.state === "running") training.follow();
   } catch (err) { /* training is optional */ }
   document.body.dataset.ready = "true";

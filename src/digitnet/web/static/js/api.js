@@ -2,8 +2,8 @@
 // Each returns a promise of the answer's JSON, or fails with an Error carrying the server's
 // one-line message and `status`.
 
-async function call(method, path, body) {
-  const options = {method, headers: {}};
+async function call(method, path, body, headers = {}) {
+  const options = {method, headers: {...headers}};
   if (body instanceof FormData) {
     options.body = body;
   } else if (body !== undefined) {
@@ -22,14 +22,17 @@ async function call(method, path, body) {
   return data;
 }
 
-/** What the network reads in a drawing (rows of brightness 0..1) or an image file. */
-export function predict(input) {
+/** What the network reads in a drawing (rows of brightness 0..1) or an image file; with
+ * `changes` ({off, edits}, see js/changes.js), what the network so changed reads (for this
+ * request only: the server keeps nothing). */
+export function predict(input, changes) {
   if (input.file) {
     const form = new FormData();
     form.append("file", input.file, input.file.name);
+    if (changes) form.append("changes", JSON.stringify(changes));
     return call("POST", "/api/predict", form);
   }
-  return call("POST", "/api/predict", {pixels: input.pixels});
+  return call("POST", "/api/predict", {pixels: input.pixels, ...changes});
 }
 
 /** The served network: sizes, weights, biases, metadata. */
@@ -41,7 +44,42 @@ export function getNeuron(layer, index, inputId) {
 }
 
 export const trainingStatus = () => call("GET", "/api/train");
-export const startTraining = (options) => call("POST", "/api/train", options);
-export const stopTraining = () => call("DELETE", "/api/train");
+// Start or stop a run; `token` is the one digitnet serve printed, where it asks for one.
+const tokenHeader = (token) => (token ? {"X-Digitnet-Token": token} : {});
+export const startTraining = (options, token) => call("POST", "/api/train", options, tokenHeader(token));
+export const stopTraining = (token) => call("DELETE", "/api/train", undefined, tokenHeader(token));
 /** The current run's server-sent events. */
 export const trainingEvents = () => new EventSource("/api/train/events");
+
+// -- poking the network: every call carries the learner's changes {off, edits} ---------------
+
+/** A neuron as getNeuron describes it, in the network with `changes`. */
+export function changedNeuron(layer, index, inputId, changes) {
+  return call("POST", `/api/neuron/${layer}/${index}`, {...changes, ...(inputId ? {input_id: inputId} : {})});
+}
+/** Held-out accuracy (overall, per class) with the changes, and the intact network's. */
+export const ablate = (changes) => call("POST", "/api/ablate", changes);
+/** Every hidden neuron by the accuracy lost without it. */
+export const ranking = (changes) => call("POST", "/api/ranking", changes);
+/** The held-out digits neuron `neuron` of `layer` answers to most, and its classes. */
+export const top = (layer, neuron, count, changes) => call("POST", "/api/top", {layer, neuron, count, ...changes});
+/** A layer's activations over held-out digits laid out in 2-D. */
+export const layerMap = (layer, method, count, changes) => call("POST", "/api/map", {layer, method, count, ...changes});
+/** One held-out digit: its label and picture. */
+export const heldOut = (index) => call("GET", `/api/heldout/${index}`);
+/** Accuracy as held-out digits are distorted: the served network, and the changed one. */
+export const robustness = (count, changes) => call("POST", "/api/robustness", {count, ...changes});
+/** A drawing and its label through backpropagation, and one gradient step on a copy. */
+export const backprop = (pixels, label, lr, changes) => call("POST", "/api/backprop", {pixels, label, lr, ...changes});
+
+/** The changed network as a model file (a Blob to download). */
+export async function exportModel(changes) {
+  const response = await fetch("/api/export", {method: "POST", headers: {"Content-Type": "application/json"},
+                                               body: JSON.stringify(changes)});
+  if (!response.ok) {
+    let message = `saving failed with status ${response.status}`;
+    try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response.blob();
+}

@@ -30,10 +30,14 @@ const sections = (id) => `
  * `{pixels}` (the pad's grid) or `{file}` (an image file). options.neuron(layer, index,
  * prediction) answers a promise of a neuron's description (GET /api/neuron's) with what it
  * computed for `prediction`'s input. options.blank(), if given, hears that nothing is drawn.
+ * options.intercept(sel), if given, is asked first when a neuron is clicked and returns true
+ * when it handled the click itself (the neuron then does not open); options.selected(sel), if
+ * given, hears which neuron is open (null: none).
  *
  * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
- * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing
- * again), destroy(), and the `model` and `prediction` shown.
+ * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing and
+ * the open neuron again), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
+ * "layer:index" drawn as switched off), destroy(), and the `model` and `prediction` shown.
  */
 export function mountExplorer(root, options) {
   const {id} = options;
@@ -103,7 +107,9 @@ export function mountExplorer(root, options) {
   }
 
   function select(sel) {
+    if (sel && options.intercept && options.intercept(sel)) return;  // (the click did something else)
     selected = sel;
+    if (options.selected) options.selected(sel);
     diagram.show(prediction, selected);
     if (!sel) {
       panel.clear();
@@ -156,6 +162,13 @@ export function mountExplorer(root, options) {
     },
     redo() {
       if (pad.strokeCount()) schedule(true);
+      else if (selected) showNeuron();
+    },
+    grid() {
+      return pad.isEmpty() ? null : pad.grid();
+    },
+    markOff(keys) {
+      diagram.markOff(keys);
     },
     destroy() {
       options.keyTarget.removeEventListener("keydown", onKey);

@@ -32,14 +32,15 @@ function brightness(a, kind) {
 /**
  * Adds the diagram to `root`. Returns `setModel(model)` (draws a network afresh),
  * `show(prediction, selected)` (lights it up for a prediction, or none; marks the selected
- * neuron {layer, index}, or none) and `resize()` (call when the page's width changed).
+ * neuron {layer, index}, or none), `markOff(keys)` (draws the neurons "layer:index" as
+ * switched off) and `resize()` (call when the page's width changed).
  * Layers are numbered as in the API: 0 is the input, 1 the first hidden layer, L the output;
  * the diagram's arrays hold layer l at [l - 1].
  */
 export function mountDiagram(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const net = find(root, id("net"));
-  let view = WIDE, model = null, prediction = null, selected = null;
+  let view = WIDE, model = null, prediction = null, selected = null, off = new Set();
   let focus = {layer: 1, index: 0};
   let pos, inputBox, lineGroup, inputImage, neuronEls, outputEls;
 
@@ -199,9 +200,11 @@ export function mountDiagram(root, id, on) {
       neuronEls[l - 1].forEach((g, j) => {
         const v = b ? b[j] : 0;
         g.querySelector("circle").setAttribute("fill", `rgb(${Math.round(20 + 235 * v)},${Math.round(24 + 231 * v)},${Math.round(30 + 225 * v)})`);
-        const what = a ? `, activation ${fmt(a[j], 3)}` : "";
+        const isOff = off.has(`${l}:${j}`);
+        const what = isOff ? ", switched off" : a ? `, activation ${fmt(a[j], 3)}` : "";
         const name = l === last ? `output neuron for ${className(j)}` : `${layerName(l)}, neuron ${j}`;
         g.setAttribute("aria-label", `${name}${what}. Press Enter for its weights and formula.`);
+        g.classList.toggle("off", isOff);
         g.classList.toggle("winner", l === last && j === winner);
         g.classList.toggle("selected", !!selected && selected.layer === l && selected.index === j);
       });
@@ -227,6 +230,10 @@ export function mountDiagram(root, id, on) {
     },
     resize() {
       if (model && wanted() !== view) build();
+    },
+    markOff(keys) {  // neurons "layer:index" switched off, drawn crossed out
+      off = new Set(keys);
+      update();
     },
   };
 }

@@ -1,0 +1,147 @@
+"""``digitnet show ablation|top|embedding|robustness`` and ``digitnet edit``: poking a model.
+
+The numbers come from :mod:`digitnet.poke` on labelled examples MODEL was not trained on (by
+default its validation split rebuilt from ``--data``, else the test files); the pictures from
+:mod:`digitnet.pokeviz`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .. import inputs, modelfile, poke
+from ..errors import DataError
+from .group import cli
+from .labelled import held_out_options, labelled_split
+from .show_cmds import _out_option, _save_picture, show_group
+
+
+def _held_out(model: str, data: str, split: str, target: str | None):
+    """(network, its rows of the examples, their labels, the Dataset) for a show command."""
+    net = modelfile.load(model)
+    subset, _ = labelled_split(net, data, split, model, target)
+    return net, inputs.of(net).rows(subset.x), subset.labels.astype(np.intp), subset
+
+
+def _where(model: str, subset) -> str:
+    return f"{Path(model).name} on {len(subset):,} {Path(str(subset.name)).name} ({subset.split})"
+
+
+@show_group.command("ablation")
+@click.argument("model", type=click.Path(dir_okay=False))
+@held_out_options
+@_out_option("ablation")
+def show_ablation(model, data, split, target, out):
+    """How much accuracy falls when each hidden neuron of MODEL is switched off alone."""
+    from .. import pokeviz
+
+    net, rows, labels, subset = _held_out(model, data, split, target)
+    drops = poke.rank_neurons(net, rows, labels)
+    accuracy = poke.ablate(net, rows, labels).baseline.accuracy
+    classes = inputs.classes_of(net)
+    for d in drops[:5]:
+        worst = np.argsort(-d.per_class_drop)[:3]
+        click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
+                   f"{d.accuracy:.1%}; hurts " + ", ".join(
+                       f"{classes[c]} ({-d.per_class_drop[c]:+.0%})" for c in worst))
+    _save_picture(pokeviz.ablation_figure(drops, accuracy, classes, _where(model, subset)), out)
+
+
+@show_group.command("top")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--layer", type=click.IntRange(min=1), required=True,
+              help="1: the first hidden layer, ..., L: the output layer.")
+@click.option("--neuron", type=click.IntRange(min=0), required=True, help="Its index, from 0.")
+@click.option("--count", type=click.IntRange(1, 64), default=25, show_default=True,
+              help="How many of the examples it answers to most.")
+@held_out_options
+@_out_option("top")
+def show_top(model, layer, neuron, count, data, split, target, out):
+    """The held-out examples one neuron of MODEL answers to most, and its taste in classes."""
+    from .. import pokeviz
+
+    net, rows, labels, subset = _held_out(model, data, split, target)
+    profile = poke.neuron_profile(net, rows, labels, layer, neuron, count)
+    images = subset.x[profile.top] / 255.0 if subset.x.ndim == 3 else None
+    title = (f"What neuron {neuron} of layer {layer} answers to: {_where(model, subset)}, the "
+             f"{len(profile.top)} that activate it most")
+    _save_picture(pokeviz.top_figure(profile, images, labels, inputs.classes_of(net), title), out)
+
+
+@show_group.command("embedding")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--layer", type=click.IntRange(min=0), multiple=True,
+              help="A layer to map (0: the input; repeat for several; default: every layer).")
+@click.option("--method", type=click.Choice(poke.maps.METHODS), default="pca", show_default=True,
+              help="pca (fast, straight projection) or tsne (keeps neighbours; needs the "
+                   "sklearn extra, takes seconds).")
+@click.option("--count", type=click.IntRange(5, 20000), default=2000, show_default=True,
+              help="How many held-out examples to place.")
+@held_out_options
+@_out_option("embedding")
+def show_embedding(model, layer, method, count, data, split, target, out):
+    """Maps of MODEL's layers: each example's activations as a point in a plane."""
+    from .. import pokeviz
+
+    net, rows, labels, subset = _held_out(model, data, split, target)
+    rows, labels = rows[:count], labels[:count]
+    layers = layer or range(len(net.sizes))
+    maps = [poke.embedding(net, rows, l, method) for l in layers]
+    title = (f"{Path(model).name}: each layer's activations for {len(labels):,} held-out "
+             "examples, a point each, coloured by class")
+    _save_picture(pokeviz.embedding_figure(maps, labels, inputs.classes_of(net), title), out)
+
+
+@show_group.command("robustness")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model2", type=click.Path(dir_okay=False), required=False)
+@click.option("--count", type=click.IntRange(10, 60000), default=2000, show_default=True,
+              help="How many held-out examples to distort.")
+@held_out_options
+@_out_option("robustness")
+def show_robustness(model, model2, count, data, split, target, out):
+    """MODEL's accuracy (and MODEL2's, side by side) as held-out images are distorted more and
+    more: noise, rotation, shift, stroke thickness. Both see the same distorted images."""
+    from .. import pokeviz
+
+    net, _, labels, subset = _held_out(model, data, split, target)
+    nets, names = [net], [Path(model).name]
+    if model2:
+        nets.append(modelfile.load(model2))
+        names.append(Path(model2).name)
+    curves = poke.robustness_curves(nets, subset.x[:count], labels[:count])
+    for curve in curves:
+        click.echo(f"{curve.name:>9}: " + "   ".join(
+            f"{name} " + " ".join(f"{a:.0%}" for a in row) for name, row in zip(names, curve.accuracy)))
+    _save_picture(pokeviz.robustness_figure(curves, names), out)
+
+
+@cli.command("edit")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("edits", type=click.Path(dir_okay=False), metavar="EDITS.json")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Where to save the edited model.")
+def edit_command(model, edits, out):
+    """Save MODEL with the changes in EDITS.json as a new model file whose metadata lists them.
+
+    EDITS.json holds what the page's "Save" sends, {"off": [[layer, neuron], ...], "edits":
+    [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes).
+    """
+    try:
+        text = Path(edits).read_text()
+    except OSError as e:
+        raise DataError(f"{edits}: cannot read it ({e.strerror or e})") from None
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise DataError(f"{edits}: not valid JSON ({e}); write {{\"off\": [[1, 3]], "
+                        "\"edits\": [...]}") from None
+    changes = poke.Changes.from_json(value)
+    edited = changes.apply(modelfile.load(model))
+    path = modelfile.save(edited, out)
+    click.echo(f"Saved {path}: {model} with {len(changes.off)} neuron(s) switched off and "
+               f"{len(changes.edits)} edit(s)")

@@ -1,0 +1,106 @@
+"""Held-out examples for a model: labelled data it was not trained on.
+
+A model's own validation split is the best choice: the examples of its training data that
+training set aside, rebuilt exactly from what the model records (its data's files and size,
+``val_fraction``, ``seed`` and ``val_group``). When that cannot be done (the model came from
+elsewhere, or from other files), the data's test split is the next best. :func:`validation_split` does the
+first, :func:`held_out` tries both and says which it found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import datasets, inputs
+from .datasets import Dataset
+from .errors import DataError, DigitnetError
+from .network import Network
+
+__all__ = ["HeldOut", "validation_split", "held_out"]
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Labelled examples a model was not trained on, and what they are, in words."""
+
+    data: Dataset
+    description: str
+
+    def to_dict(self) -> dict:
+        return {"n": len(self.data), "split": self.data.split, "description": self.description}
+
+
+def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset:
+    """The ``"val"`` (or ``"train"``) part of training data ``full``, exactly as the training
+    that made ``net`` split it. DataError when ``net``'s record does not allow it: no training
+    configuration, other files or another number of examples, or no validation split at all."""
+    config = net.metadata.get("config")
+    if config is None or "val_fraction" not in config:
+        raise DataError("the model has no training configuration, so its validation split is "
+                        "unknown; use the test split")
+    trained_on = net.metadata.get("data", {}).get("train") or {}
+    if trained_on.get("files") and trained_on["files"] != full.files:
+        raise DataError(f"the model was trained on other files than {full.source}; its "
+                        "validation split cannot be rebuilt from them")
+    if trained_on.get("n") is not None and trained_on["n"] != len(full):
+        raise DataError(f"the model was trained on {trained_on['n']:,} examples, {full.source} "
+                        f"holds {len(full):,}; its validation split cannot be rebuilt from them")
+    # Training numbered the classes as the model does before splitting; so does this.
+    full = full.with_classes(inputs.classes_of(net))
+    train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"],
+                                                    config.get("val_group"))
+    if split == "val" and len(val_part) == 0:
+        raise DataError("the model was trained without a validation split (val_fraction 0)")
+    return val_part if split == "val" else train_part
+
+
+def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
+    """Examples ``net`` was not trained on, from ``data``: its validation split when that can
+    be rebuilt, else the data's test split.
+
+    Parameters
+    ----------
+    data : str, path or Dataset
+        A dataset name, folder or table (:func:`digitnet.datasets.load`), or a Dataset: a
+        training split is searched for the validation split, any other split is taken as it is.
+    target : str, optional
+        A CSV table's label column, as for :func:`digitnet.datasets.load`.
+
+    Raises
+    ------
+    DataError
+        Neither can be had; the message says why for each.
+    """
+    if isinstance(data, Dataset):
+        if data.split != "train":
+            return HeldOut(data.with_classes(inputs.classes_of(net)),
+                           f"{len(data):,} examples of {_name(data)} ({data.split} split)")
+        try:
+            return _validation(net, data)
+        except DigitnetError as e:
+            raise DataError(f"no held-out examples: {e}") from None
+    reasons = []
+    try:
+        full = datasets.load(str(data), split="train", target=target, allow_download=False,
+                             audio=inputs.audio_of(net))
+        return _validation(net, full)
+    except DigitnetError as e:
+        reasons.append(str(e))
+    try:
+        test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net))
+    except DigitnetError as e:
+        reasons.append(str(e))
+        raise DataError(f"no held-out examples in {data}: {'; and '.join(reasons)}") from None
+    return HeldOut(test.with_classes(inputs.classes_of(net)),
+                   f"the test split of {_name(test)}: {len(test):,} examples")
+
+
+def _validation(net: Network, full: Dataset) -> HeldOut:
+    val = validation_split(net, full)
+    return HeldOut(val, f"the model's validation split of {_name(full)}: {len(val):,} examples "
+                        "set aside when it was trained")
+
+
+def _name(data: Dataset) -> str:
+    return Path(data.name).name if Path(data.name).is_dir() else data.name

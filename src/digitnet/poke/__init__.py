@@ -1,0 +1,46 @@
+"""Poke the network: switch neurons off, rewrite them by hand, see what each answers to, and
+step through backpropagation: the experiments the video invites, on held-out examples.
+
+One implementation that the page (``digitnet serve``), its API, ``digitnet show`` and Python
+call::
+
+    from digitnet import poke
+    x, y = inputs.of(net).rows(held_out.x), held_out.labels
+    poke.ablate(net, x, y, poke.Changes(off=((1, 3), (2, 7)))).to_dict()
+    poke.rank_neurons(net, x, y)[:5]                  # the neurons accuracy needs most
+    edited = poke.Changes(edits=(poke.edge_detector(net, 0, 12, 4, 3, 20),)).apply(net)
+    poke.neuron_profile(edited, x, y, layer=1, neuron=0).top   # the digits it fires for
+    poke.embedding(net, x, layer=2).points            # a PCA map of the second hidden layer
+    poke.robustness_curves([net, other], held_out.x, y)
+    poke.backprop_step(net, x[0], label=7, lr=0.1).cost_after
+
+============================  =================================================================
+:mod:`~.changes`              :class:`Changes`: neurons switched off, edits; applied to a copy
+:mod:`~.ablation`             :func:`ablate`, :func:`rank_neurons`
+:mod:`~.answers`              :func:`neuron_profile` (top examples, per class), :func:`class_means`
+:mod:`~.maps`                 :func:`embedding`: PCA (NumPy) or t-SNE (scikit-learn) per layer
+:mod:`~.robustness`           :func:`robustness_curves`: noise, rotation, shift, thickness
+:mod:`~.stepping`             :func:`backprop_step`: cost, δ of every layer, one SGD step
+:mod:`~.activity`             every layer's z and a over many examples, the layers after one
+============================  =================================================================
+
+Layers are numbered as everywhere in digitnet: 0 is the input layer (it cannot be switched off
+or edited), 1 the first hidden layer, L = ``len(net.sizes) - 1`` the output layer. Examples go
+in as ``inputs.of(net).rows`` makes them and classes are named by ``inputs.classes_of(net)``,
+so table models work wherever a function does not need pictures (:func:`robustness_curves`
+and the edge detector need an image model, and say so).
+"""
+
+from __future__ import annotations
+
+from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
+from .answers import Profile, class_means, neuron_profile
+from .changes import Changes, edge_detector, grid_of
+from .maps import Embedding, embedding, pca
+from .robustness import DISTORTIONS, Curve, distort, robustness_curves
+from .stepping import DEFAULT_LR, Step, backprop_step
+
+__all__ = ["Changes", "edge_detector", "grid_of", "Score", "Ablation", "NeuronDrop", "ablate",
+           "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
+           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "Step",
+           "backprop_step", "DEFAULT_LR"]

@@ -1,0 +1,310 @@
+"""Changes a learner makes to a network by hand: neurons switched off, and neurons rewritten.
+
+A :class:`Changes` is a small JSON-able value, ``{"off": [[layer, neuron], ...], "edits": [...]}``,
+that travels with each request of the page (so two people editing at once never see each
+other's changes), is read from the file ``digitnet edit`` takes, and is recorded in the
+metadata of a model saved with it. :meth:`Changes.apply` makes the changed network: a copy,
+the original untouched.
+
+**Switching a neuron off** sets its output to 0 for every input: the weights *out of* neuron j
+of layer l (column j of ``net.weights[l]``, into layer l + 1) become 0, so the next layer
+receives exactly what it would from a⁽ˡ⁾ⱼ = 0. Hidden neurons only (layers 1 to L - 1): the
+input layer is the image, and an output neuron has nothing after it to be silent to.
+
+**Rewriting a neuron** (layers 1 to L): each edit is a dict naming ``layer`` and ``neuron`` and
+one ``op``:
+
+==========  =====================================================================================
+``bias``    ``{"value": b}``: set its bias b
+``scale``   ``{"factor": s}``: multiply its incoming weights by s
+``paint``   ``{"cells": [{"row", "col", "weight"}, ...]}``: set single incoming weights, on the grid
+            of the layer before: the input image (28x28) for the first hidden layer of an image
+            model, one row of ``sizes[l - 1]`` neurons otherwise (row 0)
+``edge``    ``{"top", "left", "height", "width", "margin", "weight"}``: the video's hand-built edge
+            detector, on a first-layer neuron of an image model: weight +w on a strip of pixels,
+            negative weights on a border ``margin`` pixels wide around it (-w times the strip's
+            area over the border's, so that an evenly lit patch adds up to 0), 0 elsewhere, and
+            a bias so that it fires when the strip is brighter than its border by more than
+            :data:`EDGE_CONTRAST` on average
+==========  =====================================================================================
+
+Edits apply in order, then neurons are switched off (an off neuron stays off, whatever an edit
+of the layer after it paints). Layers are numbered as everywhere in digitnet: 0 is the input,
+1 the first hidden layer, L = ``len(net.sizes) - 1`` the output layer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import inputs
+from ..errors import ConfigError
+from ..network import Network
+
+__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of"]
+
+#: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
+#: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.
+EDGE_CONTRAST = 0.15
+#: The largest |value| of a bias, weight or scale factor an edit may set.
+LIMIT = 1000.0
+#: Each op and the fields it takes (besides "op", "layer" and "neuron").
+OPS = {"bias": ("value",), "scale": ("factor",), "paint": ("cells",),
+       "edge": ("top", "left", "height", "width", "margin", "weight")}
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Neurons switched off and edits, as :func:`from_json` reads them (see the module docstring).
+
+    Attributes
+    ----------
+    off : tuple of (layer, neuron)
+    edits : tuple of dict
+        Each with "op", "layer", "neuron" and the op's fields, numbers as Python floats and ints.
+    """
+
+    off: tuple[tuple[int, int], ...] = ()
+    edits: tuple[dict, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_json(cls, value) -> Changes:
+        """Read ``{"off": [...], "edits": [...]}`` (either key may be missing); a ConfigError of
+        one line for anything else."""
+        if value is None:
+            return cls()
+        if not isinstance(value, dict):
+            raise ConfigError(f"changes must be an object {{\"off\": [...], \"edits\": [...]}}, "
+                              f"got {_shown(value)}")
+        unknown = sorted(set(value) - {"off", "edits"})
+        if unknown:
+            raise ConfigError(f"changes: unknown key {unknown[0]!r}; the keys are off and edits")
+        off = value.get("off") or []
+        edits = value.get("edits") or []
+        if not isinstance(off, list):
+            raise ConfigError(f"off: expected a list of [layer, neuron] pairs such as "
+                              f"[[1, 3], [2, 0]], got {_shown(off)}")
+        if not isinstance(edits, list):
+            raise ConfigError(f"edits: expected a list of edits, got {_shown(edits)}")
+        pairs = tuple(_pair(p, f"off[{i}]") for i, p in enumerate(off))
+        return cls(tuple(dict.fromkeys(pairs)),
+                   tuple(_edit(e, f"edits[{i}]") for i, e in enumerate(edits)))
+
+    def to_json(self) -> dict:
+        """The JSON-able form :meth:`from_json` reads."""
+        return {"off": [list(p) for p in self.off], "edits": [dict(e) for e in self.edits]}
+
+    def __bool__(self) -> bool:
+        return bool(self.off or self.edits)
+
+    def check(self, net: Network) -> None:
+        """A ConfigError of one line for the first change ``net`` has no place for."""
+        for i, (layer, neuron) in enumerate(self.off):
+            _check_neuron(net, layer, neuron, f"off[{i}]", hidden=True)
+        for i, edit in enumerate(self.edits):
+            _check_edit(net, edit, f"edits[{i}]")
+
+    def apply(self, net: Network) -> Network:
+        """A copy of ``net`` with the edits made and the neurons switched off.
+
+        The copy's metadata lists these changes under ``"changes"`` (after any that ``net``
+        already had), so a model saved from it says how it differs from the trained one.
+        """
+        self.check(net)
+        changed = net.copy()
+        for edit in self.edits:
+            _apply_edit(changed, edit)
+        for layer, neuron in self.off:
+            changed.weights[layer][:, neuron] = 0  # out of neuron j of layer l, into layer l + 1
+        if self:
+            changed.metadata["changes"] = [*net.metadata.get("changes", []), self.to_json()]
+        return changed
+
+
+def grid_of(net: Network, layer: int) -> tuple[int, int]:
+    """(rows, cols) of the grid a neuron of ``layer``'s incoming weights are painted on: the
+    input image for layer 1 of an image model, else one row of the layer before."""
+    shape = inputs.of(net).image_shape if layer == 1 else None
+    return tuple(shape) if shape else (1, net.sizes[layer - 1])
+
+
+def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, width: int,
+                  margin: int = 1, weight: float | None = None) -> dict:
+    """The edit making first-layer ``neuron`` the video's edge detector: +weight on the strip of
+    ``height`` x ``width`` pixels from (``top``, ``left``), -weight on a border ``margin``
+    pixels wide around it. ``weight`` defaults to the layer's largest |w|, so the neuron keeps
+    the scale of its neighbours. Returns the edit dict (see the module docstring)."""
+    if weight is None:
+        weight = float(np.abs(net.weights[0]).max())
+    edit = {"op": "edge", "layer": 1, "neuron": int(neuron), "top": int(top),
+            "left": int(left), "height": int(height), "width": int(width),
+            "margin": int(margin), "weight": float(weight)}
+    _check_edit(net, edit, "edge")
+    return edit
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _int(value, where: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a whole number, got {_shown(value)}")
+    return value
+
+
+def _number(value, where: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a number, got {_shown(value)}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: must be a finite number, got {value}")
+    if abs(value) > LIMIT:
+        raise ConfigError(f"{where}: must be between {-LIMIT:g} and {LIMIT:g}, got {value:g}")
+    return float(value)
+
+
+def _pair(value, where: str) -> tuple[int, int]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError(f"{where}: expected a [layer, neuron] pair such as [1, 3], "
+                          f"got {_shown(value)}")
+    return _int(value[0], f"{where}[0] (the layer)"), _int(value[1], f"{where}[1] (the neuron)")
+
+
+def _edit(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected an object such as {{\"op\": \"bias\", \"layer\": 1, "
+                          f"\"neuron\": 3, \"value\": -2}}, got {_shown(value)}")
+    op = value.get("op")
+    if op not in OPS:
+        raise ConfigError(f"{where}.op: expected one of {', '.join(OPS)}, got {_shown(op)}")
+    known = {"op", "layer", "neuron", *OPS[op]}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: not a field of a {op} edit; it takes "
+                          f"{', '.join(OPS[op])}")
+    missing = [k for k in ("layer", "neuron", *OPS[op]) if k not in value]
+    if missing:
+        raise ConfigError(f"{where}.{missing[0]}: missing from the {op} edit")
+    edit = {"op": op, "layer": _int(value["layer"], f"{where}.layer"),
+            "neuron": _int(value["neuron"], f"{where}.neuron")}
+    if op == "paint":
+        cells = value["cells"]
+        if not isinstance(cells, list):
+            raise ConfigError(f"{where}.cells: expected a list of {{\"row\", \"col\", "
+                              f"\"weight\"}} objects, got {_shown(cells)}")
+        edit["cells"] = [_cell(c, f"{where}.cells[{i}]") for i, c in enumerate(cells)]
+    elif op == "edge":
+        for key in OPS["edge"]:
+            edit[key] = (_number if key == "weight" else _int)(value[key], f"{where}.{key}")
+    else:
+        edit[OPS[op][0]] = _number(value[OPS[op][0]], f"{where}.{OPS[op][0]}")
+    return edit
+
+
+def _cell(value, where: str) -> dict:
+    if not isinstance(value, dict) or set(value) != {"row", "col", "weight"}:
+        raise ConfigError(f"{where}: expected {{\"row\": r, \"col\": c, \"weight\": w}}, "
+                          f"got {_shown(value)}")
+    return {"row": _int(value["row"], f"{where}.row"), "col": _int(value["col"], f"{where}.col"),
+            "weight": _number(value["weight"], f"{where}.weight")}
+
+
+# -- checking against a network ---------------------------------------------------------------
+
+
+def _check_neuron(net: Network, layer: int, neuron: int, where: str, hidden: bool) -> None:
+    last = len(net.sizes) - 1
+    sizes = "-".join(map(str, net.sizes))
+    top = last - 1 if hidden else last
+    what = "hidden layers 1 to " if hidden else "layers 1 to "
+    if layer == 0:
+        raise ConfigError(f"{where}: layer 0 is the input layer and cannot be changed; this "
+                          f"{sizes} network's neurons are in {what}{top}")
+    if hidden and layer == last:
+        raise ConfigError(f"{where}: layer {last} is the output layer, which has nothing after "
+                          f"it to switch off; switch off neurons of hidden layers 1 to {top}")
+    if not 1 <= layer <= top:
+        raise ConfigError(f"{where}: layer {layer} does not exist; this {sizes} network's "
+                          f"neurons are in {what}{top}")
+    if not 0 <= neuron < net.sizes[layer]:
+        raise ConfigError(f"{where}: neuron {neuron} does not exist; layer {layer} has "
+                          f"{net.sizes[layer]} neurons, 0 to {net.sizes[layer] - 1}")
+
+
+def _check_edit(net: Network, edit: dict, where: str) -> None:
+    layer = edit["layer"]
+    _check_neuron(net, layer, edit["neuron"], where, hidden=False)
+    rows, cols = grid_of(net, layer)
+    if edit["op"] == "paint":
+        for i, cell in enumerate(edit["cells"]):
+            r, c = cell["row"], cell["col"]
+            if not (0 <= r < rows and 0 <= c < cols):
+                raise ConfigError(f"{where}.cells[{i}]: cell ({r}, {c}) is outside the "
+                                  f"{rows}x{cols} grid of layer {layer}'s incoming weights; rows "
+                                  f"are 0 to {rows - 1}, columns 0 to {cols - 1}")
+    elif edit["op"] == "edge":
+        _check_edge(net, edit, where, rows, cols)
+
+
+def _check_edge(net: Network, edit: dict, where: str, rows: int, cols: int) -> None:
+    if edit["layer"] != 1 or inputs.of(net).image_shape is None:
+        raise ConfigError(f"{where}: an edge detector looks at pixels, so it is built on a "
+                          "neuron of layer 1 of an image model")
+    top, left, height, width = edit["top"], edit["left"], edit["height"], edit["width"]
+    if height < 1 or width < 1 or not (0 <= top and top + height <= rows
+                                       and 0 <= left and left + width <= cols):
+        raise ConfigError(f"{where}: the strip of {height}x{width} pixels at ({top}, {left}) "
+                          f"does not fit the {rows}x{cols} image")
+    if not 0 <= edit["margin"] <= max(rows, cols):
+        raise ConfigError(f"{where}.margin: must be between 0 and {max(rows, cols)} pixels, "
+                          f"got {edit['margin']}")
+
+
+# -- making them ------------------------------------------------------------------------------
+
+
+def _apply_edit(net: Network, edit: dict) -> None:
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        _make_edit(net, edit)
+    l, j = edit["layer"] - 1, edit["neuron"]
+    if not (np.isfinite(net.weights[l][j]).all() and np.isfinite(net.biases[l][j])):
+        raise ConfigError(f"the {edit['op']} edit of neuron {j} of layer {edit['layer']} made "
+                          "its weights overflow; use a smaller value")
+
+
+def _make_edit(net: Network, edit: dict) -> None:
+    l, j, op = edit["layer"] - 1, edit["neuron"], edit["op"]  # weights[l]: into layer l + 1
+    w = net.weights[l][j]
+    if op == "bias":
+        net.biases[l][j] = edit["value"]
+    elif op == "scale":
+        w *= edit["factor"]
+    elif op == "paint":
+        _, cols = grid_of(net, edit["layer"])
+        for cell in edit["cells"]:
+            w[cell["row"] * cols + cell["col"]] = cell["weight"]
+    else:  # edge
+        rows, cols = grid_of(net, 1)
+        top, left, m, weight = edit["top"], edit["left"], edit["margin"], edit["weight"]
+        bottom, right = top + edit["height"], left + edit["width"]
+        strip = np.zeros((rows, cols), bool)
+        strip[top:bottom, left:right] = True
+        border = np.zeros((rows, cols), bool)
+        border[max(0, top - m) : bottom + m, max(0, left - m) : right + m] = True
+        border &= ~strip
+        # z = w·A_strip·(mean of the strip - mean of the border) + b
+        area = strip.sum()
+        image = np.where(strip, weight, 0.0)
+        if border.any():
+            image[border] = -weight * area / border.sum()
+        w[...] = image.reshape(-1)
+        net.biases[l][j] = -weight * area * EDGE_CONTRAST

@@ -1,0 +1,186 @@
+"""How sturdy a network is: its accuracy as held-out images are distorted more and more.
+
+Four distortions, each at growing levels (level 0 leaves the images as they are):
+
+=============  ==================================================================================
+``noise``      Gaussian noise of standard deviation σ added to every pixel (brightness 0..1),
+               clipped to [0, 1]
+``rotation``   turned by this many degrees about the centre, clockwise or anticlockwise at random
+``shift``      moved by this many pixels up, down, left or right at random
+``thickness``  strokes thickened (grey dilation by a 3x3 cross, once per step) or, for negative
+               steps, thinned (erosion)
+=============  ==================================================================================
+
+Each is NumPy over the whole batch at once (one bilinear resampling for a rotation, one gather
+for the shifts of :mod:`digitnet.augment`). Every network compared sees the very same distorted
+images, and every level of a curve the same randomness (the noise, each image's direction),
+drawn once from the seed and the distortion's name, so levels differ in strength only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import inputs
+from ..augment import shift_images
+from ..errors import ConfigError, DataError
+from ..network import Network
+from .activity import check_labels
+
+__all__ = ["DISTORTIONS", "Curve", "distort", "robustness_curves"]
+
+#: name -> (what a level measures, the levels of a curve)
+DISTORTIONS: dict[str, tuple[str, tuple[float, ...]]] = {
+    "noise": ("σ of the noise added to each pixel (brightness 0..1)", (0, 0.1, 0.2, 0.3, 0.4, 0.5)),
+    "rotation": ("degrees turned", (0, 10, 20, 30, 45, 60)),
+    "shift": ("pixels moved", (0, 1, 2, 3, 4, 5)),
+    "thickness": ("steps of stroke thickening (negative: thinning)", (-1, 0, 1, 2, 3)),
+}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Accuracy along one distortion: ``accuracy[m, i]`` is network m's at ``levels[i]``."""
+
+    name: str
+    unit: str
+    levels: tuple[float, ...]
+    accuracy: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "unit": self.unit, "levels": list(self.levels),
+                "accuracy": self.accuracy.tolist()}
+
+
+def distort(images: np.ndarray, name: str, level: float, rng: np.random.Generator) -> np.ndarray:
+    """``images`` (n, h, w) with brightness in [0, 1], distorted by ``name`` at ``level``:
+    float32 (n, h, w) in [0, 1]. Randomness (noise, directions) comes from ``rng``."""
+    x = np.asarray(images, dtype=np.float32)
+    return _apply(x, name, level, _draw(name, x.shape, rng))
+
+
+def _draw(name: str, shape: tuple, rng: np.random.Generator) -> np.ndarray | None:
+    """The randomness of distortion ``name`` for images of ``shape``, the same at every level
+    (so a curve's levels differ in strength only): unit noise, or each image's direction."""
+    if name not in DISTORTIONS:
+        raise ConfigError(f"unknown distortion {name!r}; choose one of {', '.join(DISTORTIONS)}")
+    if name == "noise":
+        return rng.standard_normal(shape, dtype=np.float32)
+    if name == "rotation":
+        return rng.choice([-1, 1], shape[0])
+    if name == "shift":
+        return np.array([(-1, 0), (1, 0), (0, -1), (0, 1)])[rng.integers(0, 4, shape[0])]
+    return None
+
+
+def _apply(x: np.ndarray, name: str, level: float, drawn: np.ndarray | None) -> np.ndarray:
+    if name == "noise":
+        noisy = x + np.float32(level) * drawn
+        return np.clip(noisy, 0, 1, out=noisy)
+    if name == "rotation":
+        out = np.empty_like(x)
+        for s in (-1, 1):
+            if (drawn == s).any():
+                out[drawn == s] = _rotate(x[drawn == s], s * level)
+        return out
+    if name == "shift":
+        n, h, w = x.shape
+        return shift_images(x.reshape(n, h * w), drawn * int(level), (h, w)).reshape(n, h, w)
+    return _thicken(x, int(level))
+
+
+def _rotate(x: np.ndarray, degrees: float) -> np.ndarray:
+    """Each image of ``x`` (n, h, w) turned by ``degrees`` about its centre, sampled bilinearly
+    (zeros from outside the image)."""
+    n, h, w = x.shape
+    t = np.deg2rad(degrees)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    y, x_ = np.mgrid[0:h, 0:w].astype(np.float64)
+    y, x_ = y - cy, x_ - cx
+    # Output pixel p comes from the input at R(-t) p: the inverse turn, so no pixel is missed.
+    sy = cy + np.cos(t) * y + np.sin(t) * x_
+    sx = cx - np.sin(t) * y + np.cos(t) * x_
+    padded = np.zeros((n, h + 2, w + 2), np.float32)
+    padded[:, 1:-1, 1:-1] = x
+    sy, sx = np.clip(sy, -1, h) + 1, np.clip(sx, -1, w) + 1  # in the padded image
+    y0, x0 = np.minimum(np.floor(sy), h).astype(np.intp), np.minimum(np.floor(sx), w).astype(np.intp)
+    fy, fx = (sy - y0).astype(np.float32).ravel(), (sx - x0).astype(np.float32).ravel()
+    flat, width = padded.reshape(n, -1), w + 2
+
+    def at(dy, dx):
+        return np.take(flat, ((y0 + dy) * width + x0 + dx).ravel(), axis=1)
+
+    top = at(0, 0) * (1 - fx) + at(0, 1) * fx
+    bottom = at(1, 0) * (1 - fx) + at(1, 1) * fx
+    return (top * (1 - fy) + bottom * fy).reshape(n, h, w)
+
+
+def _thicken(x: np.ndarray, steps: int) -> np.ndarray:
+    """Grey dilation (steps > 0) or erosion (steps < 0) by a 3x3 cross, |steps| times."""
+    pick = np.maximum if steps > 0 else np.minimum
+    for _ in range(abs(steps)):
+        padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+        x = padded[:, 1:-1, 1:-1].copy()
+        for neighbour in (padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2],
+                          padded[:, 1:-1, 2:]):
+            pick(x, neighbour, out=x)
+    return x
+
+
+def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> list[Curve]:
+    """Accuracy of each network along each distortion.
+
+    Parameters
+    ----------
+    nets : Network or list of Network
+        Image models taking pictures of the images' shape; all see the same distorted images.
+    images : ndarray, shape (n, h, w)
+        Held-out pictures: uint8 pixels (0..255) or brightness in [0, 1].
+    labels : array_like of int, shape (n,)
+    distortions : dict name -> levels, optional
+        Which distortions, at which levels; :data:`DISTORTIONS`' by default.
+    seed : int
+
+    Returns
+    -------
+    list of Curve, one per distortion
+    """
+    nets = [nets] if isinstance(nets, Network) else list(nets)
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise DataError(f"robustness curves distort pictures: expected images (n, h, w), got an "
+                        f"array of shape {images.shape}")
+    x = images * np.float32(1 / 255) if images.dtype == np.uint8 else images.astype(np.float32)
+    for net in nets:
+        _check_image_model(net, images.shape[1:])
+    labels = [check_labels(net, x.reshape(len(x), -1), labels) for net in nets][0]
+    chosen = {name: DISTORTIONS[name][1] for name in DISTORTIONS} if distortions is None else {
+        name: tuple(levels) for name, levels in distortions.items()}
+    unknown = sorted(set(chosen) - set(DISTORTIONS))
+    if unknown:
+        raise ConfigError(f"unknown distortion {unknown[0]!r}; choose from "
+                          f"{', '.join(DISTORTIONS)}")
+    curves = []
+    for name, levels in chosen.items():
+        accuracy = np.zeros((len(nets), len(levels)))
+        rng = np.random.default_rng((seed, list(DISTORTIONS).index(name)))
+        drawn = _draw(name, x.shape, rng)
+        for i, level in enumerate(levels):
+            seen = _apply(x, name, level, drawn)
+            for m, net in enumerate(nets):
+                predicted = np.argmax(net.forward(inputs.of(net).rows(seen)), axis=1)
+                accuracy[m, i] = np.mean(predicted == labels)
+        curves.append(Curve(name, DISTORTIONS[name][0], tuple(levels), accuracy))
+    return curves
+
+
+def _check_image_model(net: Network, shape: tuple[int, int]) -> None:
+    image_shape = inputs.of(net).image_shape
+    if image_shape is None:
+        raise ConfigError(f"robustness curves distort pictures, and this network reads a table "
+                          f"of {net.sizes[0]} columns; use an image model")
+    if tuple(image_shape) != tuple(shape):
+        raise DataError(f"the network reads {image_shape[0]}x{image_shape[1]} pictures, the "
+                        f"held-out images are {shape[0]}x{shape[1]}")

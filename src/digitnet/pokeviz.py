@@ -1,0 +1,148 @@
+"""Pictures of poking the network: which neurons accuracy needs, what a neuron answers to, maps
+of the layers, and robustness curves.
+
+The numbers come from :mod:`digitnet.poke`; the figures are drawn on :mod:`digitnet.viz`'s
+headless canvas in its style (viz.py keeps the plotting library to itself but has no room left
+under the 400 lines a module may have). Each function returns a matplotlib ``Figure``; save it
+with :func:`digitnet.viz.save_figure`.
+
+=============================  ================================================================
+:func:`ablation_figure`        each hidden neuron's accuracy drop, and the digits that suffer
+:func:`top_figure`             the digits a neuron answers to most, and its mean per class
+:func:`embedding_figure`       one 2-D map per layer, a point per digit coloured by its class
+:func:`robustness_figure`      accuracy as noise, rotation, shift and thickness grow
+=============================  ================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import viz
+from .poke import Curve, Embedding, NeuronDrop, Profile
+
+__all__ = ["ablation_figure", "top_figure", "embedding_figure", "robustness_figure"]
+
+_PALETTE = "tab10"  # one colour per class (up to ten)
+
+
+def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: str = "",
+                    worst: int = 12):
+    """Left, one bar chart per hidden layer: how much accuracy falls when each neuron is
+    switched off alone. Right, for the ``worst`` neurons, the fall for each class (red: that
+    class suffers)."""
+    layers = sorted({d.layer for d in drops})
+    fig = viz._figure(11, 1.9 * max(2, len(layers)) + 1.2)
+    grid = fig.add_gridspec(len(layers), 2, width_ratios=(1.6, 1))
+    top = max((d.drop for d in drops), default=0) or 0.01
+    for row, layer in enumerate(layers):
+        ax = fig.add_subplot(grid[row, 0])
+        mine = sorted((d for d in drops if d.layer == layer), key=lambda d: d.neuron)
+        values = [d.drop for d in mine]
+        ax.bar([d.neuron for d in mine], values, color=[viz.RED if v > 0 else viz.BLUE
+                                                        for v in values])
+        ax.set_ylim(min(0, min(values)) * 1.1, top * 1.1)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.set_ylabel(f"layer {layer}", fontsize=9)
+        ax.set_xticks([d.neuron for d in mine])
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", alpha=0.3)
+    fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})",
+                          fontsize=10)
+    fig.axes[-1].set_xlabel("neuron")
+    ax = fig.add_subplot(grid[:, 1])
+    chosen = drops[:worst]
+    table = np.array([d.per_class_drop for d in chosen]) if chosen else np.zeros((1, len(classes)))
+    limit = float(np.abs(table).max()) or 0.01
+    shown = ax.imshow(table, cmap=viz.WEIGHT_CMAP.reversed(), vmin=-limit, vmax=limit,
+                      aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(chosen)), [f"{d.layer}:{d.neuron}" for d in chosen], fontsize=8)
+    ax.set_xticks(range(len(classes)), classes, fontsize=8)
+    ax.set_title("which classes suffer (layer:neuron, worst first)", fontsize=10)
+    bar = fig.colorbar(shown, ax=ax, fraction=0.05, pad=0.03)
+    bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:+.0%}")
+    bar.ax.tick_params(labelsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(left=0.07, right=0.96, bottom=0.08, top=0.88 if title else 0.92,
+                        hspace=0.35, wspace=0.25)
+    return fig
+
+
+def top_figure(profile: Profile, images, labels, classes, title: str = ""):
+    """The examples that activate the neuron most (``images``: theirs, shape (k, h, w) in
+    [0, 1], or None when they are not pictures), and its mean activation and firing rate per
+    class."""
+    k = len(profile.top)
+    pictures = images is not None
+    rows, cols = viz._grid_shape(k) if pictures else (1, 1)
+    fig = viz._figure(11, max(3.6, rows * 1.25 + 1.0))
+    grid = fig.add_gridspec(rows, cols + 4)
+    if pictures:
+        for i, (index, a) in enumerate(zip(profile.top, profile.top_activation)):
+            ax = fig.add_subplot(grid[i // cols, i % cols])
+            ax.imshow(images[i], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(f"{classes[labels[index]]}  a={a:.2f}", fontsize=7, pad=2)
+            ax.set_axis_off()
+    ax = fig.add_subplot(grid[:, cols + 1 :] if pictures else grid[:, :])
+    positions = np.arange(len(classes))
+    ax.bar(positions, np.nan_to_num(profile.class_mean), color=viz.BLUE, label="mean a")
+    ax.set_xticks(positions, classes, fontsize=8)
+    dead = "" if profile.firing else "\n(it fires for none: a dead neuron; its top is by z)"
+    ax.set_title(f"mean activation per class; fires (z > 0) for {profile.firing:.0%}{dead}",
+                 fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    share = ax.twinx()
+    share.plot(positions, profile.class_firing, "o", color=viz.RED, ms=4, label="share firing")
+    share.set_ylim(0, 1.05)
+    share.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    share.tick_params(labelsize=7)
+    fig.legend(loc="lower right", fontsize=7)
+    fig.suptitle(title or f"What neuron {profile.neuron} of layer {profile.layer} answers to: "
+                          "the held-out examples that activate it most", fontsize=10)
+    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86, wspace=0.15, hspace=0.4)
+    return fig
+
+
+def embedding_figure(maps: list[Embedding], labels, classes, title: str = ""):
+    """One scatter plot per layer's map, a point per example coloured by its class."""
+    labels = np.asarray(labels)
+    cols = min(4, len(maps))
+    rows = -(-len(maps) // cols)
+    fig = viz._figure(3.4 * cols + 1.2, 3.3 * rows + 0.8)
+    for i, m in enumerate(maps):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        points = ax.scatter(m.points[:, 0], m.points[:, 1], c=labels, cmap=_PALETTE, s=4,
+                            vmin=-0.5, vmax=9.5, alpha=0.75, linewidths=0)
+        name = "input (pixels)" if m.layer == 0 else f"layer {m.layer}"
+        detail = "" if m.explained is None else f": {m.explained.sum():.0%} of its variance"
+        ax.set_title(f"{name}, {m.method.upper()}{detail}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if len(classes) <= 10:
+        bar = fig.colorbar(points, ax=fig.axes, ticks=range(len(classes)), fraction=0.02)
+        bar.ax.set_yticklabels(classes, fontsize=8)
+    fig.suptitle(title or "Each layer's activations laid out in two dimensions: a point per "
+                          "held-out example, coloured by its class", fontsize=10)
+    return fig
+
+
+def robustness_figure(curves: list[Curve], names: list[str], title: str = ""):
+    """One panel per distortion: each model's accuracy as it grows."""
+    cols = min(2, len(curves))
+    rows = -(-len(curves) // cols)
+    fig = viz._figure(5.2 * cols, 3.2 * rows + 0.9)
+    for i, curve in enumerate(curves):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        for m, name in enumerate(names):
+            ax.plot(curve.levels, curve.accuracy[m], "o-", ms=3.5, label=name)
+        ax.set_title(curve.name, fontsize=10)
+        ax.set_xlabel(curve.unit, fontsize=8)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title or "How sturdy it is: accuracy on held-out examples as they are "
+                          "distorted more and more", fontsize=10)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.88, hspace=0.55, wspace=0.25)
+    return fig

@@ -1,0 +1,112 @@
+"""A class in one room: the address students type on their phones, its QR code, and who may train.
+
+``digitnet serve --host 0.0.0.0`` listens on every network the machine is on. Students need the
+machine's address on the room's network: :func:`lan_address` asks the operating system which
+address it would send from (a UDP socket "connected" to a private address sends nothing, so no
+internet is needed), and :func:`qr_code` draws the page's address as a QR code of text blocks.
+
+Forty students must not restart or cancel each other's training runs, so :class:`TrainingAccess`
+says who may start and stop them: anyone (``"open"``, the default on 127.0.0.1, where only this
+machine connects), whoever has the token printed at start (``"token"``, the default on any other
+address; the page asks for it and sends it as the ``X-Digitnet-Token`` header), or nobody
+(``"off"``, ``digitnet serve --no-train``).
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import secrets
+import socket
+from dataclasses import dataclass
+
+from ..errors import MissingDependencyError
+from .errors import ApiError
+
+__all__ = ["TrainingAccess", "TOKEN_HEADER", "is_loopback", "lan_address", "page_url", "qr_code"]
+
+TOKEN_HEADER = "X-Digitnet-Token"
+
+
+@dataclass(frozen=True)
+class TrainingAccess:
+    """Who may start and stop training runs from the page: ``mode`` is "open", "token" or
+    "off"; ``token`` is the secret of "token" mode."""
+
+    mode: str = "open"
+    token: str | None = None
+
+    @classmethod
+    def choose(cls, host: str, train: bool = True) -> TrainingAccess:
+        """Off when ``train`` is False; open on a loopback address; else a fresh token."""
+        if not train:
+            return cls("off")
+        if is_loopback(host):
+            return cls("open")
+        return cls("token", secrets.token_urlsafe(6))
+
+    def check(self, given: str | None) -> None:
+        """ApiError 403 unless a request with token ``given`` may start or stop a run."""
+        if self.mode == "off":
+            raise ApiError(403, "training from the page is turned off on this server (digitnet "
+                                "serve --no-train); draw and poke the network instead")
+        if self.mode == "token" and not (
+                given and secrets.compare_digest(given.encode(), self.token.encode())):
+            what = "a wrong token" if given else "no token"
+            raise ApiError(403, f"training on this server needs the token that digitnet serve "
+                                f"printed when it started, got {what}; send it as the "
+                                f"{TOKEN_HEADER} header (the page asks for it)")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine reaches (127.0.0.1, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_address() -> str | None:
+    """The IPv4 address other machines on the local network reach this one at, or None.
+
+    A UDP socket "connected" to a private address sends no packet: it only makes the system
+    choose the interface and source address its route would use. Without such a route, the
+    addresses of the machine's host name are tried.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.254.254.254", 1))
+            found = s.getsockname()[0]
+        except OSError:
+            found = None
+    if found and not ipaddress.ip_address(found).is_loopback:
+        return found
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return None
+    others = [i[4][0] for i in infos if not ipaddress.ip_address(i[4][0]).is_loopback]
+    return others[0] if others else None
+
+
+def page_url(host: str, port: int) -> str:
+    """The address to type in a browser for a server listening on ``host``: for 0.0.0.0 (or
+    ::) the machine's address on the local network, for anything else ``host`` itself."""
+    if host in ("0.0.0.0", "::", ""):
+        host = lan_address() or "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def qr_code(text: str) -> str:
+    """``text`` as a QR code drawn with block characters, two rows of modules per line (light
+    modules as full blocks, for a terminal with a dark background), ready to print."""
+    try:
+        import segno
+    except ImportError:  # pragma: no cover - segno is a dependency of digitnet
+        raise MissingDependencyError("the QR code needs segno: pip install segno") from None
+    out = io.StringIO()
+    segno.make(text, error="m").terminal(out=out, compact=True)
+    return out.getvalue()

@@ -1,0 +1,183 @@
+"""The shapes of the requests and answers of poking the network (:mod:`digitnet.web.poking`).
+
+Every poking request may carry the learner's changes, ``off`` and ``edits``
+(:class:`~digitnet.web.schemas.ChangesRequest`, see :mod:`digitnet.poke.changes`), which the server applies to a copy of the served network for that
+request only: nothing is kept between requests, so two people editing at once never see each
+other's changes. Layers are numbered as everywhere in digitnet: 0 is the input, 1 the first
+hidden layer, L the output layer.
+
+Some refusals depend on the served network and so cannot be stated by the schema: a layer or
+neuron it does not have, a painted cell outside its grid, a label that is not one of its
+classes. They are answered 422 with a line saying which.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from ..poke.maps import METHODS
+from ..poke.stepping import DEFAULT_LR
+from .schemas import _WHOLE, ChangesRequest, Count, Grid, Whole
+
+#: Bounds of what a request asks for.
+MAX_TOP, MAX_MAP_POINTS, MAX_TSNE_POINTS, MAX_ROBUSTNESS = 64, 5000, 1000, 2000
+
+_LAYER = "1 = the first hidden layer, ..., L = the output layer"
+
+
+class Score(BaseModel):
+    accuracy: float
+    per_class: list[float] = Field(description="Accuracy on the examples of each class.")
+
+
+class AblateResponse(Score):
+    """Accuracy with the changes, against the intact network, on the server's held-out digits."""
+
+    baseline: Score = Field(description="The intact network's score.")
+    n: int = Field(description="How many held-out examples.")
+    classes: list[str]
+
+
+class NeuronDrop(BaseModel):
+    layer: int
+    neuron: int
+    accuracy: float = Field(description="Accuracy with this neuron switched off as well.")
+    drop: float = Field(description="How much accuracy falls without it.")
+    per_class_drop: list[float] = Field(description="The fall for each class.")
+
+
+class RankingResponse(BaseModel):
+    """Every hidden neuron (not already off) by how much accuracy falls without it."""
+
+    accuracy: float = Field(description="Accuracy of the network with the request's changes.")
+    neurons: list[NeuronDrop] = Field(description="Largest drop first.")
+    n: int
+    classes: list[str]
+
+
+class TopRequest(ChangesRequest):
+    layer: Whole = Field(description=_LAYER)
+    neuron: Whole
+    count: Annotated[int, Field(strict=True, ge=1, le=MAX_TOP), _WHOLE] = 16
+
+
+class Example(BaseModel):
+    index: int = Field(description="Its number among the held-out digits (GET /api/heldout/{index}).")
+    label: int
+    a: float = Field(description="The neuron's activation for it.")
+    image: list[list[float]] | None = Field(description="The picture, brightness 0..1; null "
+                                                        "for a model that does not read images.")
+
+
+class TopResponse(BaseModel):
+    """What a neuron answers to, over the held-out digits."""
+
+    layer: int
+    neuron: int
+    examples: list[Example] = Field(description="The digits that activate it most, most first.")
+    class_mean: list[float | None] = Field(description="Its mean activation for each class.")
+    class_firing: list[float | None] = Field(description="The share of each class it fires "
+                                                         "for (z > 0).")
+    firing: float
+    n: int
+    classes: list[str]
+
+
+class MapRequest(ChangesRequest):
+    layer: Annotated[int, Field(strict=True, ge=0), _WHOLE] = Field(
+        description="0 = the input itself, 1 = the first hidden layer, ..., L = the output layer.")
+    method: Literal[METHODS] = "pca"  # type: ignore[valid-type]
+    count: Annotated[int, Field(strict=True, ge=5, le=MAX_MAP_POINTS), _WHOLE] = Field(
+        1000, description=f"How many held-out digits to place (t-SNE: at most {MAX_TSNE_POINTS}, "
+                          "and it takes seconds).")
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1), _WHOLE] = 0
+
+
+class MapResponse(BaseModel):
+    """One point per held-out digit: a layer's activations laid out in two dimensions."""
+
+    layer: int
+    method: str
+    points: list[list[float]] = Field(description="[x, y] of each digit.")
+    labels: list[int]
+    indices: list[int] = Field(description="Each point's digit, for GET /api/heldout/{index}.")
+    explained: list[float] | None = Field(description="PCA: the share of the layer's variance "
+                                                      "along each axis.")
+    classes: list[str]
+
+
+class HeldOutDigit(BaseModel):
+    index: int
+    label: int
+    class_name: str
+    image: list[list[float]] | None
+
+
+class RobustnessRequest(ChangesRequest):
+    count: Annotated[int, Field(strict=True, ge=10, le=MAX_ROBUSTNESS), _WHOLE] = Field(
+        1000, description="How many held-out digits to distort.")
+
+
+class Curve(BaseModel):
+    name: str
+    unit: str
+    levels: list[float]
+    accuracy: list[list[float]] = Field(description="accuracy[m][i]: model m at levels[i].")
+
+
+class RobustnessResponse(BaseModel):
+    """Accuracy as the held-out digits are distorted more and more."""
+
+    models: list[str] = Field(description="The served network, and with the request's changes "
+                                          "when there are any.")
+    curves: list[Curve]
+    n: int
+
+
+class BackpropRequest(ChangesRequest):
+    pixels: Grid = Field(description="A drawing, as for POST /api/predict.")
+    label: Count = Field(description="The class the drawing should be read as (0 to 9 for "
+                                     "digits).")
+    lr: float = Field(DEFAULT_LR, gt=0, le=10, allow_inf_nan=False, strict=True,
+                      description="The learning rate η of the step.")
+
+
+class LayerDelta(BaseModel):
+    layer: int
+    delta: list[float] = Field(description="δ = ∂C/∂z of each neuron of the layer.")
+
+
+class WeightChange(BaseModel):
+    layer: int
+    neuron: int
+    input: int = Field(description="The neuron of the layer before (a pixel for layer 1).")
+    change: float
+
+
+class BackpropResponse(BaseModel):
+    """One input through backpropagation, and one gradient step on a copy of the network."""
+
+    input: list[list[float]]
+    label: int
+    lr: float
+    digit: int
+    probabilities: list[float]
+    cost: float = Field(description="C for this input and label, before the step.")
+    wanted: list[float] = Field(description="How much each output neuron's z wants to move: -δ "
+                                            "of the output layer.")
+    deltas: list[LayerDelta] = Field(description="δ of layers 1 to L.")
+    first_layer_changes: list[list[list[float]]] | None = Field(
+        description="The step's change to each first-layer neuron's weights, as 28x28 images "
+                    "(null for a model that does not read images).")
+    largest_changes: list[WeightChange]
+    cost_after: float
+    digit_after: int
+    probabilities_after: list[float]
+
+
+class NeuronRequest(ChangesRequest):
+    input_id: str | None = Field(None, pattern="^[0-9a-f]{16}$",
+                                 description="From a /api/predict answer; default: the last "
+                                             "input predicted.")

@@ -1,0 +1,263 @@
+"""The API for poking the network: switch neurons off, rewrite them, see what they answer to,
+map the layers, distort digits, step through backpropagation, and save the edited network.
+
+Each route reads the learner's changes from its body (:class:`~digitnet.web.schemas.ChangesRequest`),
+applies them to a copy of the served network for this request only (nothing is kept: two people
+editing at once never see each other's changes), and answers with a :mod:`digitnet.poke`
+function run on the server's held-out digits (:mod:`digitnet.heldout`), in a worker thread so
+other requests are not held up. The slow ones (t-SNE maps, robustness curves) run one at a time.
+
+===============================  ==============================================================
+``POST /api/ablate``             accuracy with the changes against the intact network
+``POST /api/ranking``            every hidden neuron by the accuracy lost without it
+``POST /api/top``                the held-out digits a neuron answers to most, its classes
+``POST /api/map``                a layer's activations laid out in 2-D (PCA or t-SNE)
+``GET /api/heldout/{index}``     one held-out digit (for a map's point)
+``POST /api/robustness``         accuracy as digits are distorted (noise, rotation, ...)
+``POST /api/backprop``           one drawing and label through backpropagation, one step
+``POST /api/neuron/{l}/{i}``     a neuron as GET /api/neuron shows it, with the changes
+``POST /api/export``             the changed network as a model file listing its changes
+===============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from .. import inputs, modelfile, poke
+from ..heldout import HeldOut
+from ..network import Network
+from . import poke_schemas as ps
+from . import schemas, views
+from .errors import ApiError
+from .reading import grid_array, to_input
+
+__all__ = ["add_routes", "ERRORS"]
+
+#: What each error status of these routes means (the schema's descriptions).
+ERRORS = {
+    404: "No held-out digit of that index, or no such layer or neuron",
+    409: "The server has no held-out digits (the answer says why and what to do)",
+    413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
+    422: "Invalid request: a layer or neuron the network does not have, a painted cell outside "
+         "its grid, a bias or weight that is not a finite number, an 'off' that is not a list "
+         "of [layer, neuron] pairs, a label that is not one of its classes, a drawing with no "
+         "digit in it; the error says which, and what to do",
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {c: {"model": schemas.ErrorResponse, "description": ERRORS[c]} for c in codes}
+
+
+def add_routes(app: FastAPI) -> None:
+    """Add the poking routes to ``app``, whose state holds ``served``
+    (:class:`~digitnet.web.served.Served`) and ``held_out``
+    (:class:`~digitnet.web.served.HeldOutSource`)."""
+    app.state.slow_work = asyncio.Semaphore(1)
+    route, common = app.add_api_route, _errors(409, 413, 422)
+    route("/api/ablate", ablate, methods=["POST"], response_model=ps.AblateResponse,
+          tags=["poking"], responses=common)
+    route("/api/ranking", ranking, methods=["POST"], response_model=ps.RankingResponse,
+          tags=["poking"], responses=common)
+    route("/api/top", top, methods=["POST"], response_model=ps.TopResponse, tags=["poking"],
+          responses=common)
+    route("/api/map", layer_map, methods=["POST"], response_model=ps.MapResponse,
+          tags=["poking"], responses=common)
+    route("/api/heldout/{index}", held_out_digit, response_model=ps.HeldOutDigit,
+          tags=["poking"], responses=_errors(404, 409, 422))
+    route("/api/robustness", robustness, methods=["POST"], response_model=ps.RobustnessResponse,
+          tags=["poking"], responses=common)
+    route("/api/backprop", backprop, methods=["POST"], response_model=ps.BackpropResponse,
+          tags=["poking"], responses=_errors(413, 422))
+    route("/api/neuron/{layer}/{index}", changed_neuron, methods=["POST"],
+          response_model=schemas.NeuronResponse, tags=["poking"],
+          responses=_errors(404, 413, 422))
+    route("/api/export", export, methods=["POST"], response_class=Response, tags=["poking"],
+          responses={**_errors(413, 422), 200: {
+              "description": "The changed network as a model file (safetensors) whose metadata "
+                             "lists the changes; open it with digitnet.load or digitnet serve.",
+              "content": {"application/octet-stream": {
+                  "schema": {"type": "string", "format": "binary"}}}}})
+
+
+# -- what every route needs -------------------------------------------------------------------
+
+
+def _changed(request: Request, body: schemas.ChangesRequest) -> tuple[Network, Network, poke.Changes]:
+    """(the served network, it with the body's changes, the changes); 422 for a change it has
+    no place for."""
+    net, _ = request.app.state.served.current
+    changes = body.changes()
+    return net, changes.apply(net), changes
+
+
+async def _held(request: Request) -> HeldOut:
+    """The server's held-out digits (loaded on first use, in a worker thread); 409 if none."""
+    held, reason = await run_in_threadpool(request.app.state.held_out.get)
+    if held is None:
+        raise ApiError(409, f"this server has no held-out digits ({reason}); start digitnet "
+                            "serve with --data naming the data the model was trained on, or a "
+                            "folder with a test split")
+    return held
+
+
+def _examples(net: Network, held: HeldOut, count: int | None = None):
+    """The held-out examples as ``net``'s rows, and their labels (the first ``count``)."""
+    data = held.data if count is None else held.data.subset(slice(0, count))
+    return inputs.of(net).rows(data.x), data.labels.astype(np.intp)
+
+
+def _image(held: HeldOut, index: int):
+    """Held-out example ``index`` as brightness 0..1 rows, or None if it is not a picture."""
+    x = held.data.x[index]
+    return views.rounded(x / 255.0, 3) if x.ndim == 2 else None
+
+
+# -- switching neurons off --------------------------------------------------------------------
+
+
+async def ablate(request: Request, body: schemas.ChangesRequest):
+    """Accuracy, overall and per class, on the server's held-out digits with the neurons in
+    ``off`` switched off (and the edits made), against the intact network. An empty ``off``
+    is the intact network."""
+    net, _, changes = _changed(request, body)
+    rows, labels = _examples(net, await _held(request))
+    result = await run_in_threadpool(poke.ablate, net, rows, labels, changes)
+    return views.JSONAnswer({**result.to_dict(), "classes": inputs.classes_of(net)})
+
+
+async def ranking(request: Request, body: schemas.ChangesRequest):
+    """Every hidden neuron not already off, by how much held-out accuracy falls when it is
+    switched off as well, with the fall for each class; largest first."""
+    net, _, changes = _changed(request, body)
+    rows, labels = _examples(net, await _held(request))
+
+    def rank():
+        return (poke.ablate(net, rows, labels, changes).score.accuracy,
+                poke.rank_neurons(net, rows, labels, changes))
+
+    accuracy, drops = await run_in_threadpool(rank)
+    return views.JSONAnswer({"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
+                             "n": len(labels), "classes": inputs.classes_of(net)})
+
+
+# -- what a neuron answers to, and maps -------------------------------------------------------
+
+
+async def top(request: Request, body: ps.TopRequest):
+    """The held-out digits that activate neuron ``neuron`` of ``layer`` most (with their
+    pictures), its mean activation for each class, and how often it fires (z > 0)."""
+    net, changed, _ = _changed(request, body)
+    held = await _held(request)
+    rows, labels = _examples(net, held)
+    p = await run_in_threadpool(poke.neuron_profile, changed, rows, labels, body.layer,
+                                body.neuron, body.count)
+    examples = [{"index": int(i), "label": int(labels[i]), "a": float(a), "image": _image(held, i)}
+                for i, a in zip(p.top, p.top_activation)]
+    return views.JSONAnswer(views.finite({
+        "layer": p.layer, "neuron": p.neuron, "examples": examples,
+        "class_mean": p.class_mean.tolist(), "class_firing": p.class_firing.tolist(),
+        "firing": p.firing, "n": len(labels), "classes": inputs.classes_of(net)}))
+
+
+async def layer_map(request: Request, body: ps.MapRequest):
+    """A layer's activations over the first ``count`` held-out digits laid out in two
+    dimensions, one point per digit (PCA; t-SNE takes seconds and at most 1,000 digits)."""
+    if body.method == "tsne" and body.count > ps.MAX_TSNE_POINTS:
+        raise ApiError(422, f"count: a t-SNE map places at most {ps.MAX_TSNE_POINTS} digits, "
+                            f"got {body.count}; ask for fewer, or use the pca method")
+    net, changed, _ = _changed(request, body)
+    held = await _held(request)
+    rows, labels = _examples(net, held, body.count)
+    async with request.app.state.slow_work:
+        m = await run_in_threadpool(poke.embedding, changed, rows, body.layer, body.method,
+                                    body.seed)
+    return views.JSONAnswer({
+        "layer": m.layer, "method": m.method, "points": np.round(m.points, 4),
+        "labels": labels, "indices": np.arange(len(labels)),
+        "explained": None if m.explained is None else m.explained.tolist(),
+        "classes": inputs.classes_of(net)})
+
+
+async def held_out_digit(request: Request, index: int):
+    """Held-out digit ``index`` (as numbered in map and top answers): its label and picture."""
+    held = await _held(request)
+    if not 0 <= index < len(held.data):
+        raise ApiError(404, f"held-out digit {index} does not exist: there are "
+                            f"{len(held.data):,}, numbered 0 to {len(held.data) - 1}")
+    net, _ = request.app.state.served.current
+    label = int(held.data.labels[index])
+    classes = inputs.classes_of(net)
+    return views.JSONAnswer({"index": index, "label": label, "image": _image(held, index),
+                             "class_name": classes[label] if label < len(classes) else str(label)})
+
+
+# -- how sturdy it is -------------------------------------------------------------------------
+
+
+async def robustness(request: Request, body: ps.RobustnessRequest):
+    """Accuracy on the first ``count`` held-out digits as noise, rotation, shift and stroke
+    thickness grow: for the served network, and with the changes when there are any."""
+    net, changed, changes = _changed(request, body)
+    held = await _held(request)
+    data = held.data.subset(slice(0, body.count))
+    nets = [net, changed] if changes else [net]
+    async with request.app.state.slow_work:
+        curves = await run_in_threadpool(poke.robustness_curves, nets, data.x, data.labels)
+    return views.JSONAnswer({"models": ["served", "with your changes"][: len(nets)],
+                             "curves": [c.to_dict() for c in curves], "n": len(data)})
+
+
+# -- backpropagation, one step ----------------------------------------------------------------
+
+
+async def backprop(request: Request, body: ps.BackpropRequest):
+    """Read the drawing (preprocessed as for /api/predict), then backpropagate it with
+    ``label``: the cost, how much each output wants to move, every layer's δ, the step's
+    weight changes, and after one gradient step of learning rate ``lr`` on a copy of the
+    network, the cost and the answer. The served network does not change."""
+    _, changed, changes = _changed(request, body)
+    x = views.network_input(changed, await run_in_threadpool(to_input, grid_array(body.pixels),
+                                                             "the drawing"))
+    step = await run_in_threadpool(poke.backprop_step, changed, x, body.label, body.lr,
+                                   changes.off)
+    shape = inputs.of(changed).image_shape
+    first = step.weight_changes(1)
+    return views.JSONAnswer({
+        "input": views.rounded(x.reshape(shape) if shape else x[None], 4),
+        "label": step.label, "lr": step.lr, "digit": step.digit,
+        "probabilities": views.rounded(step.probabilities, 6), "cost": step.cost,
+        "wanted": step.wanted, "deltas": [{"layer": l, "delta": d}
+                                          for l, d in enumerate(step.deltas, start=1)],
+        "first_layer_changes": first.reshape(len(first), *shape) if shape else None,
+        "largest_changes": [{"layer": l, "neuron": j, "input": i, "change": c}
+                            for l, j, i, c in step.largest_changes(10)],
+        "cost_after": step.cost_after, "digit_after": step.digit_after,
+        "probabilities_after": views.rounded(step.probabilities_after, 6)})
+
+
+# -- one neuron, and saving -------------------------------------------------------------------
+
+
+async def changed_neuron(request: Request, layer: int, index: int, body: ps.NeuronRequest):
+    """Neuron ``index`` of ``layer`` as GET /api/neuron/{layer}/{index} shows it, in the
+    network with the body's changes: its weights, their image, its bias, z and a for an
+    input."""
+    _, changed, _ = _changed(request, body)
+    remembered = request.app.state.served.recall(body.input_id)
+    return views.JSONAnswer(views.describe_neuron(changed, layer, index, remembered))
+
+
+async def export(request: Request, body: schemas.ChangesRequest):
+    """The served network with the changes, as a model file to download; its metadata lists
+    the changes (under "changes"), so the file says how it differs from the trained one."""
+    _, changed, _ = _changed(request, body)
+    return Response(modelfile.to_bytes(changed), media_type="application/octet-stream",
+                    headers={"Content-Disposition":
+                             'attachment; filename="digitnet-edited.safetensors"'})

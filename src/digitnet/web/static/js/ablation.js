@@ -1,0 +1,151 @@
+// Panel 6, "Switch neurons off": which neurons are off, the held-out accuracy overall and per
+// digit against the intact network, and a ranking of every hidden neuron by the accuracy lost
+// without it. It reads and changes the page's changes (js/changes.js) and asks the server only
+// through the functions it is given.
+
+import {find, fmt} from "./dom.js";
+import {bars, pct} from "./charts.js";
+
+const markup = (id) => `
+  <section class="card poke-off" aria-labelledby="${id("off-title")}">
+    <h2 id="${id("off-title")}">6. Switch neurons off</h2>
+    <p class="hint">Does the network need each hidden neuron? A neuron switched off sends 0 to
+      the next layer, whatever it sees. How many of the held-out digits (ones it never trained
+      on) does it still read right?</p>
+    <fieldset class="mode">
+      <legend>Clicking a neuron in the diagram</legend>
+      <label><input type="radio" name="${id("click-mode")}" value="open" checked> opens it</label>
+      <label><input type="radio" name="${id("click-mode")}" value="off"> switches it off (or back on)</label>
+    </fieldset>
+    <p class="off-line"><span id="${id("off-label")}">Switched off:</span>
+      <span id="${id("off-none")}" class="muted">none</span></p>
+    <ul id="${id("off-list")}" class="chips" aria-labelledby="${id("off-label")}"></ul>
+    <p id="${id("off-accuracy")}" class="big-number" role="status" aria-live="polite">Held-out accuracy: …</p>
+    <svg id="${id("off-classes")}" class="chart" role="img" aria-label="Accuracy per digit: not measured yet"></svg>
+    <p class="legend"><span class="key before">intact network</span> <span class="key now">with your changes</span></p>
+    <div class="buttons">
+      <button id="${id("rank")}" type="button">Rank every neuron</button>
+      <button id="${id("off-reset")}" type="button" disabled>Turn all back on</button>
+    </div>
+    <div id="${id("rank-box")}" hidden>
+      <table id="${id("rank-table")}" class="rank">
+        <caption>The neurons whose loss costs most accuracy (each switched off alone)</caption>
+        <thead><tr><th scope="col">neuron</th><th scope="col">accuracy without it</th>
+          <th scope="col">digits that suffer</th><th scope="col"><span class="visually-hidden">switch</span></th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>`;
+
+const RANKED = 10;  // rows of the ranking shown
+
+/**
+ * Adds the panel to `root`. calls.ablate(body) and calls.ranking(body) answer promises of
+ * POST /api/ablate and /api/ranking; calls.model() is the network's description and
+ * calls.heldOut() its held-out digits ({n, description}); `changes` is the page's store. Returns intercept(sel)
+ * (for the explorer: true when a click switched the neuron off or on) and refresh().
+ */
+export function mountAblation(root, id, calls, changes) {
+  root.insertAdjacentHTML("beforeend", markup(id));
+  const part = (name) => find(root, id(name));
+  const list = part("off-list"), accuracy = part("off-accuracy"), chart = part("off-classes");
+  const rankBox = part("rank-box"), rankBody = part("rank-table").tBodies[0];
+  let asked = 0, timer = null;
+
+  function mode() {
+    return root.querySelector(`input[name="${CSS.escape(id("click-mode"))}"]:checked`).value;
+  }
+
+  function showList() {
+    const body = changes.body();
+    part("off-none").hidden = body.off.length > 0;
+    part("off-reset").disabled = changes.count() === 0;
+    list.replaceChildren(...body.off.map(([l, j]) => {
+      const li = document.createElement("li"), b = document.createElement("button");
+      b.type = "button";
+      b.innerHTML = `layer ${l} · ${j} <span aria-hidden="true">✕</span><span class="visually-hidden">: switch it back on</span>`;
+      b.addEventListener("click", () => changes.toggleOff(l, j));
+      li.appendChild(b);
+      return li;
+    }));
+  }
+
+  async function measure() {
+    const mine = ++asked, held = calls.heldOut();
+    part("rank").disabled = !held.n;
+    if (!held.n) {
+      accuracy.textContent = `No held-out digits to measure with: ${held.description}.`;
+      return;
+    }
+    accuracy.setAttribute("aria-busy", "true");
+    try {
+      const r = await calls.ablate(changes.body());
+      if (mine !== asked) return;
+      const base = r.baseline.accuracy, now = r.accuracy;
+      accuracy.textContent = changes.count()
+        ? `Held-out accuracy: ${fmt(base * 100, 1)}% → ${fmt(now * 100, 1)}% (${r.n.toLocaleString("en")} digits)`
+        : `Held-out accuracy: ${fmt(base * 100, 1)}% of ${r.n.toLocaleString("en")} digits it never trained on`;
+      accuracy.dataset.accuracy = String(now);
+      bars(chart, r.classes, r.per_class, {before: r.baseline.per_class});
+      chart.setAttribute("aria-label", "Accuracy per digit, intact → with your changes: " +
+        r.classes.map((c, k) => `${c}: ${pct(r.baseline.per_class[k])} → ${pct(r.per_class[k])}`).join(", "));
+    } catch (err) {
+      if (mine === asked) accuracy.textContent = err.message;
+    } finally {
+      if (mine === asked) accuracy.setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function rank() {
+    const button = part("rank");
+    button.disabled = true;
+    try {
+      const r = await calls.ranking(changes.body());
+      rankBody.replaceChildren(...r.neurons.slice(0, RANKED).map((d) => rankRow(d, r)));
+      rankBox.hidden = false;
+    } catch (err) {
+      accuracy.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function rankRow(d, r) {
+    const tr = document.createElement("tr");
+    const worst = d.per_class_drop.map((v, k) => [v, k]).filter(([v]) => v > 0.005)
+      .sort((a, b) => b[0] - a[0]).slice(0, 3);
+    const cells = [`layer ${d.layer} · ${d.neuron}`, `${fmt(d.accuracy * 100, 1)}% (−${fmt(d.drop * 100, 1)})`,
+                   worst.map(([v, k]) => `${r.classes[k]} (−${Math.round(v * 100)}%)`).join(", ") || "none"];
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    const td = document.createElement("td"), b = document.createElement("button");
+    b.type = "button";
+    b.textContent = "Switch off";
+    b.setAttribute("aria-label", `Switch off neuron ${d.neuron} of layer ${d.layer}`);
+    b.addEventListener("click", () => { if (!changes.isOff(d.layer, d.neuron)) changes.toggleOff(d.layer, d.neuron); });
+    td.appendChild(b);
+    tr.appendChild(td);
+    return tr;
+  }
+
+  part("rank").addEventListener("click", rank);
+  part("off-reset").addEventListener("click", () => changes.resetAll());
+
+  function refresh() {
+    showList();
+    clearTimeout(timer);
+    timer = setTimeout(measure, 60);
+  }
+
+  return {
+    intercept(sel) {  // (output neurons have nothing after them to be silent to: they open)
+      if (mode() !== "off" || !sel || sel.layer >= calls.model().layers.length) return false;
+      changes.toggleOff(sel.layer, sel.index);
+      return true;
+    },
+    refresh,
+  };
+}

@@ -1,0 +1,26 @@
+// Who may train from this page: the server says (GET /api/train's "access"). "open": anyone;
+// "token": whoever has the token digitnet serve printed when it started (a class in one room,
+// so that students cannot restart or stop each other's runs): the form asks for it; "off":
+// training is turned off, and the form says so.
+
+/**
+ * Adapts the training form (`form`, with its buttons and status line `status`) to `access`.
+ * Returns token(): what was typed, to send with a start or stop.
+ */
+export function mountAccess(form, status, access) {
+  let field = null;
+  if (access === "token") {
+    form.querySelector(".buttons").insertAdjacentHTML("beforebegin", `
+      <label>Teacher’s token <input id="train-token" name="token" type="password"
+             autocomplete="off" size="10" aria-describedby="train-token-hint"></label>
+      <span id="train-token-hint" class="visually-hidden">This server lets only whoever has the
+        token digitnet serve printed start or stop training</span>`);
+    field = form.querySelector("#train-token");
+    status.textContent = "Training on this server needs the token digitnet serve printed when it started.";
+  } else if (access === "off") {
+    for (const b of form.querySelectorAll("button")) b.disabled = true;
+    form.dataset.off = "true";
+    status.textContent = "Training from the page is turned off on this server.";
+  }
+  return {token: () => (field ? field.value.trim() : "")};
+}

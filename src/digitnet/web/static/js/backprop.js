@@ -1,0 +1,118 @@
+// Panel 11, "Backpropagation, one step at a time": for the drawing and the digit the learner
+// says it is, the cost, how much each output neuron wants to move, each layer's error δ, how
+// the step would change each first-layer neuron's weights, and one gradient step taken on a
+// copy of the network: its cost and answer after. Every number is the server's, from the same
+// backpropagation that training uses; the served network does not change.
+
+import {find, fmt} from "./dom.js";
+import {bars, strip} from "./charts.js";
+import {paintWeights} from "./paint.js";
+
+const markup = (id) => `
+  <section class="card poke-backprop" aria-labelledby="${id("bp-title")}">
+    <h2 id="${id("bp-title")}">11. Backpropagation, one step at a time</h2>
+    <p class="hint">Say which digit your drawing is. The network works out its cost C, passes the
+      error back layer by layer (δ = ∂C/∂z), and takes one small step downhill on a copy of
+      itself: w ← w − η ∂C/∂w.</p>
+    <form id="${id("bp-form")}" class="row-form">
+      <label>It is a <select id="${id("bp-label")}"></select></label>
+      <label>Learning rate η <input id="${id("bp-lr")}" type="number" min="0.0001" max="10" step="any" value="0.01" required></label>
+      <button type="submit">Backpropagate and take one step</button>
+    </form>
+    <p id="${id("bp-result")}" class="big-number" role="status" aria-live="polite">Draw a digit first.</p>
+    <div id="${id("bp-detail")}" hidden>
+      <h3>What each output neuron wants (−δ of the output layer)</h3>
+      <svg id="${id("bp-wanted")}" class="chart" role="img"></svg>
+      <h3>The error δ of each layer, passed back</h3>
+      <div id="${id("bp-deltas")}" class="deltas"></div>
+      <h3>How the step changes each first-layer neuron's weights</h3>
+      <div id="${id("bp-changes")}" class="filter-grid small" role="img"></div>
+      <ol id="${id("bp-largest")}" class="largest" aria-label="The weights the step moves most"></ol>
+    </div>
+  </section>`;
+
+/**
+ * Adds the panel to `root`. calls.backprop(pixels, label, lr, body) answers a promise of
+ * POST /api/backprop's answer; calls.grid() is the drawing's rows (null when blank);
+ * calls.prediction() the page's last prediction; calls.model() the network's description.
+ * Returns setModel().
+ */
+export function mountBackprop(root, id, calls, changes) {
+  root.insertAdjacentHTML("beforeend", markup(id));
+  const part = (name) => find(root, id(name));
+  const label = part("bp-label"), result = part("bp-result");
+
+  function setModel() {
+    const classes = calls.model().layers.at(-1).n_out;
+    label.replaceChildren(...Array.from({length: classes}, (_, k) => {
+      const o = document.createElement("option");
+      o.value = o.textContent = String(k);
+      return o;
+    }));
+  }
+
+  part("bp-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const pixels = calls.grid();
+    if (!pixels) {
+      result.textContent = "Draw a digit first: backpropagation starts from an input and its label.";
+      return;
+    }
+    result.textContent = "Backpropagating…";
+    let r;
+    try {
+      r = await calls.backprop(pixels, Number(label.value), Number(part("bp-lr").value), changes.body());
+    } catch (err) {
+      result.textContent = err.message;
+      return;
+    }
+    show(r);
+  });
+
+  function show(r) {
+    result.textContent = `Cost C = ${fmt(r.cost, 3)} → ${fmt(r.cost_after, 3)} after one step of η = ${r.lr}; ` +
+      `it read ${r.digit}, now reads ${r.digit_after} (${fmt(100 * r.probabilities_after[r.label], 1)}% sure it is a ${r.label}).`;
+    result.dataset.cost = String(r.cost);
+    result.dataset.costAfter = String(r.cost_after);
+    part("bp-detail").hidden = false;
+    const max = Math.max(1e-9, ...r.wanted.map(Math.abs));
+    const wanted = part("bp-wanted");
+    bars(wanted, r.wanted.map((_, k) => String(k)), r.wanted, {range: [-max, max], signed: true, format: (v) => fmt(v, 2)});
+    wanted.setAttribute("aria-label", "How much each output's z wants to move: " + r.wanted.map((v, k) => `${k}: ${fmt(v, 3)}`).join(", "));
+    part("bp-deltas").replaceChildren(...r.deltas.map((d) => {
+      const row = document.createElement("figure");
+      const cap = document.createElement("figcaption");
+      cap.textContent = d.layer === r.deltas.length ? `output layer (${d.delta.length})` : `layer ${d.layer} (${d.delta.length})`;
+      const el = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      el.setAttribute("class", "strip");
+      el.setAttribute("role", "img");
+      strip(el, d.delta);
+      const top = d.delta.map((v, j) => [Math.abs(v), j, v]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      el.setAttribute("aria-label", `δ of ${cap.textContent}, largest: ` + top.map(([, j, v]) => `neuron ${j}: ${fmt(v, 4)}`).join(", "));
+      row.append(cap, el);
+      return row;
+    }));
+    const grid = part("bp-changes");
+    grid.replaceChildren(...(r.first_layer_changes || []).map((image) => {
+      const c = document.createElement("canvas");
+      paintWeights(c, image);
+      return c;
+    }));
+    grid.setAttribute("aria-label", `The step's change to the weights of each of the ${grid.children.length} first-layer neurons, as images: blue up, red down`);
+    part("bp-largest").replaceChildren(...r.largest_changes.slice(0, 5).map((c) => {
+      const li = document.createElement("li");
+      const from = c.layer === 1 && calls.model().input_shape
+        ? `pixel (${Math.floor(c.input / calls.model().input_shape[1])}, ${c.input % calls.model().input_shape[1]})`
+        : `neuron ${c.input} of layer ${c.layer - 1}`;
+      li.textContent = `${from} → neuron ${c.neuron} of layer ${c.layer}: ${c.change >= 0 ? "+" : "−"}${Math.abs(c.change).toPrecision(3)}`;
+      return li;
+    }));
+  }
+
+  return {
+    setModel,
+    prediction(p) {  // the answer shown is the default label
+      if (p && document.activeElement !== label) label.value = String(p.digit);
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Poking the network: the page's panels 6 to 11 (switch neurons off, rewrite one, what it
+// answers to, maps, robustness, backpropagation), wired to one store of the learner's changes
+// (js/changes.js) that travels with every request. Each panel is a component of its own that
+// takes the data it shows and functions to call; this module only connects them.
+
+import {createChanges} from "./changes.js";
+import {mountAblation} from "./ablation.js";
+import {mountRewrite} from "./rewrite.js";
+import {mountAnswers} from "./answers.js";
+import {mountMaps} from "./maps.js";
+import {mountSturdy} from "./sturdy.js";
+import {mountBackprop} from "./backprop.js";
+
+/**
+ * Adds the panels to the end of `root`. `api` is js/api.js; `page` gives the explorer's state:
+ * page.model(), page.prediction(), page.grid() (the drawing, null when blank), and
+ * page.changed() (read the drawing and the open neuron again, with the new changes),
+ * page.markOff(keys). Returns the `changes` store, and intercept(sel) / select(sel) /
+ * setModel() / predicted(p) for the page to call.
+ */
+export function mountPoke(root, id, api, page) {
+  const changes = createChanges();
+  // The held-out digits the server scores on ({n, description}): none, and panels say why.
+  const heldOut = () => (page.model() && page.model().held_out) || {n: 0, description: "the network is loading"};
+  const ablation = mountAblation(root, id, {ablate: api.ablate, ranking: api.ranking, model: page.model, heldOut}, changes);
+  const rewrite = mountRewrite(root, id, {
+    neuron: (l, j, body) => api.changedNeuron(l, j, page.prediction() && page.prediction().input_id, body),
+    save: api.exportModel, model: page.model, hasDrawing: () => !!page.prediction(),
+  }, changes);
+  const answers = mountAnswers(root, id, {top: api.top, model: page.model, heldOut}, changes);
+  const maps = mountMaps(root, id, {map: api.layerMap, digit: api.heldOut, model: page.model, heldOut}, changes);
+  mountSturdy(root, id, {robustness: api.robustness, heldOut}, changes);
+  const backprop = mountBackprop(root, id, {backprop: api.backprop, grid: page.grid, model: page.model}, changes);
+
+  changes.subscribe(() => {
+    page.markOff(changes.offKeys());
+    page.changed();
+    ablation.refresh();
+    rewrite.refresh();
+    answers.refresh();
+  });
+
+  return {
+    changes,
+    intercept: (sel) => ablation.intercept(sel),
+    select(sel) {
+      rewrite.select(sel);
+      answers.select(sel);
+    },
+    setModel() {
+      maps.setModel();
+      backprop.setModel();
+      ablation.refresh();
+    },
+    predicted(p) {
+      backprop.prediction(p);
+      rewrite.refresh();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Panel 10, "How sturdy it is": held-out accuracy as the digits get noisier, turned, moved and
+// thicker or thinner, for the served network and (when there are changes) the changed one.
+
+import {find} from "./dom.js";
+import {lines, pct} from "./charts.js";
+
+const COUNT = 500;
+
+const markup = (id) => `
+  <section class="card poke-sturdy" aria-labelledby="${id("sturdy-title")}">
+    <h2 id="${id("sturdy-title")}">10. How sturdy it is</h2>
+    <p class="hint">Distort ${COUNT} held-out digits more and more and count how many it still
+      reads right: with noise, turned, moved, with strokes thicker or thinner.</p>
+    <div class="buttons left"><button id="${id("sturdy-run")}" type="button">Measure</button></div>
+    <p id="${id("sturdy-status")}" class="now" role="status" aria-live="polite"></p>
+    <div id="${id("sturdy-charts")}" class="curves"></div>
+    <p class="legend"><span class="key served">served network</span> <span class="key changed">with your changes</span></p>
+  </section>`;
+
+/**
+ * Adds the panel to `root`. calls.robustness(count, body) answers a promise of
+ * POST /api/robustness's answer; calls.heldOut() is the server's held-out digits ({n,
+ * description}).
+ */
+export function mountSturdy(root, id, calls, changes) {
+  root.insertAdjacentHTML("beforeend", markup(id));
+  const part = (name) => find(root, id(name));
+
+  part("sturdy-run").addEventListener("click", async () => {
+    const button = part("sturdy-run"), status = part("sturdy-status"), held = calls.heldOut();
+    if (!held.n) {
+      status.textContent = `No held-out digits to distort: ${held.description}.`;
+      return;
+    }
+    button.disabled = true;
+    status.textContent = "Distorting and reading…";
+    try {
+      const r = await calls.robustness(COUNT, changes.body());
+      part("sturdy-charts").replaceChildren(...r.curves.map((c) => chart(c, r.models)));
+      status.textContent = `${r.n} held-out digits, read by ${r.models.length === 2 ? "the served network and the changed one" : "the served network"}.`;
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function chart(curve, models) {
+    const figure = document.createElement("figure");
+    const el = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    el.setAttribute("class", "chart");
+    el.setAttribute("role", "img");
+    const series = models.map((name, m) => ({name, values: curve.accuracy[m], cls: m ? "changed" : "served"}));
+    lines(el, curve.levels, series, curve.unit);
+    el.setAttribute("aria-label", `${curve.name}: accuracy at ${curve.unit} ` + curve.levels.map((v, i) =>
+      `${v}: ${series.map((s) => pct(s.values[i])).join(" and ")}`).join("; "));
+    const cap = document.createElement("figcaption");
+    cap.textContent = curve.name;
+    figure.append(cap, el);
+    return figure;
+  }
+}
