@@ -103,17 +103,37 @@ def speech_model(spoken_digits, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (its own browser download is not used), one for
-    the session: the page's tests (tests/e2e) and the notebook's (tests/notebook) share it."""
+def playwright_instance():
+    """Playwright, once for the session (a thread runs one at a time); browsers launch from it."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium (the browser tests need it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
+        yield p
+
+
+@pytest.fixture(scope="session")
+def launch_chromium(playwright_instance):
+    """launch_chromium(*flags): Debian's Chromium with further command-line flags (the fake
+    microphone's, say), closed at the end of the session."""
+    launched = []
+
+    def launch(*flags):
+        launched.append(playwright_instance.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *flags]))
+        return launched[-1]
+
+    yield launch
+    for b in launched:
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(launch_chromium):
+    """Debian's Chromium driven by Playwright (its own browser download is not used), one for
+    the session: the page's tests (tests/e2e) and the notebook's (tests/notebook) share it."""
+    return launch_chromium()
 
 
 @pytest.fixture(scope="session")
