@@ -18,9 +18,10 @@ for a :class:`~digitnet.datasets.Dataset`:
   and trailed by 0.6 at worst (the README has the table);
 * training from a model's weights (``init``) keeps that model's layers, activation and output;
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
-  with :data:`VOICE`: 100 epochs at a learning rate of 0.001 (a third of the default: small
-  steps from weights that already hear digits), each recording with 8 altered copies (speed
-  and tempo changes), chosen by bench/speech.py (bench/results/speech.md).
+  with :data:`VOICE`: 100 epochs (a handful of recordings makes few steps an epoch), each
+  recording with 8 altered copies (speed and tempo changes), at the default learning rate,
+  chosen by bench/speech.py on each of five speakers held out in turn: against 0.001 and
+  0.01, 200 epochs, 16 copies, added noise and no copies (bench/results/speech-finetune.md).
 
 Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
 matters, by :func:`digitnet.training.train`, with a message naming it.
@@ -44,7 +45,7 @@ __all__ = ["for_data", "TABLE", "VOICE"]
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
 #: What fine-tuning a model of recordings to a new voice changes (see the module docstring).
-VOICE = {"epochs": 100, "lr": 0.001, "copies": 8, "speed": 0.1, "stretch": 0.3}
+VOICE = {"epochs": 100, "lr": 0.003, "copies": 8, "speed": 0.1, "stretch": 0.3}
 
 
 def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
