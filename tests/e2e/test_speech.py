@@ -103,6 +103,10 @@ def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_
         "cs => cs.filter(c => c.getAttribute('fill') !== 'rgb(20,24,30)').length")
     assert lit >= 1  # the network lights up as for a drawing
     assert page.locator("#net .out-label.winner").text_content() == spoken[1]
+    # one neuron opened: its weights as a picture of sound, and what it computed for this one
+    page.click("#net .neuron[data-layer='1'][data-index='3']")
+    page.wait_for_selector("#neuron-detail:not([hidden])")
+    page.wait_for_function("document.querySelector('#neuron-z').textContent.trim() !== 'draw a digit'")
     assert axe_violations(page, axe_source) == []
     page.screenshot(path=artifacts / f"speech-{viewport['width']}x{viewport['height']}.png")
     # and back to the model of handwritten digits: the pad draws again, no microphone

@@ -63,6 +63,8 @@ function adaptTo(m) {
   if (!hears || microphone) return;
   const section = document.getElementById("draw-section");
   section.querySelector("h2").textContent = "1. Say a digit";
+  document.getElementById("pad").setAttribute("aria-label", "The picture of the sound the network hears: pitch up, time to the right");
+  document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
   const holder = document.createElement("div");
   section.querySelector(".canvas-wrap + .buttons").after(holder);
   microphone = mountMicrophone(holder, (name) => name, {
