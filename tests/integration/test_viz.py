@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -98,10 +99,21 @@ def test_pictures_are_made_without_pyplot_or_a_display(tmp_path):
     assert is_png((tmp_path / "n.png").read_bytes())
 
 
+def _imports_matplotlib(path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        if any(n == "matplotlib" or n.startswith("matplotlib.") for n in names):
+            return True
+    return False
+
+
 def test_viz_is_the_only_module_that_imports_matplotlib():
+    """Sibling picture modules (searchviz, pokeviz) draw on viz's canvas, never matplotlib's."""
     users = [p.name for p in (SRC / "digitnet").rglob("*.py")
-             if "matplotlib" in p.read_text(encoding="utf-8") and p.name != "viz.py"]
+             if p.name != "viz.py" and _imports_matplotlib(p)]
     assert users == []
+    assert _imports_matplotlib(SRC / "digitnet" / "viz.py")
 
 
 # -- weights and templates --------------------------------------------------------------------
