@@ -90,6 +90,14 @@ def training_server_url(e2e_model, e2e_data_dir, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def two_models_url(e2e_model, speech_model, e2e_data_dir, tmp_path_factory):
+    """``digitnet serve E2E_MODEL SPEECH_MODEL``: handwritten digits first, spoken ones second."""
+    log = tmp_path_factory.mktemp("serve-two") / "stderr.txt"
+    with serving(e2e_model, e2e_data_dir, log, more=(speech_model,)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS

@@ -11,8 +11,7 @@ import pytest
 import soundfile
 
 from accessibility import axe_violations
-from conftest import DESKTOP, serving
-from test_browser import PHONE, canvas_ink, shown_digit
+from test_browser import DESKTOP, PHONE, canvas_ink, shown_digit
 
 from digitnet import audio, inputs, modelfile
 
@@ -52,14 +51,6 @@ def hearing_browser(launch_chromium, microphone_file):
     """Chromium whose microphone plays ``microphone_file``, allowed without asking."""
     return launch_chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                            f"--use-file-for-fake-audio-capture={microphone_file}")
-
-
-@pytest.fixture(scope="module")
-def two_models_url(e2e_model, speech_model, e2e_data_dir, tmp_path_factory):
-    """digitnet serve E2E_MODEL SPEECH_MODEL: handwritten digits first, spoken ones second."""
-    log = tmp_path_factory.mktemp("serve-two") / "stderr.txt"
-    with serving(e2e_model, e2e_data_dir, log, more=(speech_model,)) as url:
-        yield url
 
 
 def open_speech_page(browser, url, viewport, **options):
@@ -124,6 +115,8 @@ def test_a_recording_can_be_uploaded_instead(hearing_browser, two_models_url, sp
     page.set_input_files("#upload-sound", files=[{"name": "seven.wav", "mimeType": "audio/wav",
                                                   "buffer": b"RIFF not really a recording"}])
     page.wait_for_function("document.querySelector('#mic-status').textContent.includes('not a recording')")
+    page.goto(two_models_url + "/models/2/")  # the second model's own page: the same model
+    page.wait_for_selector("body[data-ready=true][data-input=audio]")
     context.close()
     # (the browser logs the refused upload's 422 as an error of its own)
     assert problems == ["Failed to load resource: the server responded with a status of 422 "

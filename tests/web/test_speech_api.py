@@ -115,4 +115,4 @@ def test_one_server_serves_a_model_of_pictures_and_one_of_recordings(
         # the model of pictures does not take a recording for a picture
         assert_error(c.post("/api/predict", files={"file": ("seven.wav", seven, "audio/wav")}),
                      422, "not an image")
-        assert c.get("/models/2/").status_code == 200  # its page, as /?model=2 shows it
+        assert c.get("/models/2/").status_code == 200  # the page (js/api.js reads the path)

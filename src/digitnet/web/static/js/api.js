@@ -2,9 +2,9 @@
 // Each returns a promise of the answer's JSON, or fails with an Error carrying the server's
 // one-line message and `status`.
 
-// The model this page shows: the page at /?model=N shows the server's model N (see
-// GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api.
-const shown = new URLSearchParams(location.search).get("model");
+// The model this page shows: the page at /?model=N (or /models/N/) shows the server's model N
+// (see GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api.
+const shown = new URLSearchParams(location.search).get("model") || (location.pathname.match(/^\/models\/([0-9]+)\//) || [])[1];
 export const MODEL = /^[0-9]+$/.test(shown || "") ? shown : "1";
 const BASE = MODEL === "1" ? "" : `/models/${MODEL}`;
 
