@@ -16,7 +16,15 @@ for a :class:`~digitnet.datasets.Dataset`:
   against MLPClassifier with the same hidden layers (16, 16): the picture recipe with shift 0
   trailed it by 0.5 points on average and by 1.7 at worst, this one led by 0.15 on average
   and trailed by 0.6 at worst (the README has the table);
-* training from a model's weights (``init``) keeps that model's layers, activation and output.
+* training from a model's weights (``init``) keeps that model's layers, activation and output;
+  a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
+  with :data:`VOICE`: 100 epochs (a handful of recordings makes few steps an epoch), each
+  recording with 8 altered copies (speed and tempo changes), at the default learning rate,
+  with the ``speech`` preset's no shift and weight decay, chosen by bench/speech.py on each
+  of five speakers held out in turn: against 0.001 and 0.01, 200 epochs, 16 copies, added
+  noise and no copies (bench/results/speech-finetune.md). (Five recordings of a digit are too
+  few for a stratified validation split of 10%: give ``--val-fraction 0.2`` or more to see the
+  accuracy before and after.)
 
 Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
 matters, by :func:`digitnet.training.train`, with a message naming it.
@@ -32,12 +40,16 @@ from . import inputs
 from .config import TrainConfig
 from .datasets import Dataset
 from .errors import ConfigError, DataError
+from .inputs import Audio
 from .network import Network
 
-__all__ = ["for_data", "TABLE"]
+__all__ = ["for_data", "TABLE", "VOICE"]
 
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
+#: What fine-tuning a model of recordings to a new voice changes (see the module docstring).
+VOICE = {"epochs": 100, "lr": 0.003, "copies": 8, "speed": 0.1, "stretch": 0.3, "shift": 0,
+         "weight_decay": 1e-4}
 
 
 def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
@@ -86,6 +98,8 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
                 changes[field] = value
     if data.input.image_shape is None:
         changes.update({k: v for k, v in TABLE.items() if k not in given})
+    if init is not None and isinstance(data.input, Audio):
+        changes.update({k: v for k, v in VOICE.items() if k not in given})
     return config.replace(**changes)
 
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checkpoint, engines, finetune, inputs, optimizers
+from . import checkpoint, engines, finetune, inputs, optimizers, sound_augment
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
-from .datasets import Dataset, train_val_indices
+from .datasets import Dataset
+from .splits import train_val_indices
 from .errors import ConfigError, DataError, DivergenceError, TrainingError, TrainingInterrupted
 from .inputs import Input
 from .metrics import Evaluation, evaluate
@@ -162,7 +163,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     with _StopFlag(handle_signals) as stop, np.errstate(over="ignore", invalid="ignore"):
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch + 1
-            order, shift_ids = _epoch_plan(config, epoch, run.train_index)
+            order, shift_ids = _epoch_plan(config, epoch, run.train_index, len(run.data))
             if state.step == 0:
                 state.epoch_start_params = net.params.copy()
                 state.loss_sum, state.seconds = 0.0, 0.0
@@ -209,7 +210,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         what = start.name if start else f"the checkpoint {resume}"
         data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
     if val is None:
-        train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
+        train_index, val_index = train_val_indices(data, config.val_fraction, config.seed,
+                                                   config.val_group)
         val_set = data.subset(val_index, "val")
     else:  # (no copy of the training examples either way: only their indices)
         train_index, val_set = np.arange(len(data)), val
@@ -235,10 +237,14 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
            else {"beta1": config.beta1, "beta2": config.beta2}))
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
-    rows = model_input.rows(data.x)
+    rows, labels = model_input.rows(data.x), data.labels.astype(np.intp)
+    if config.copies:  # altered copies of the training recordings, after all the examples
+        copied = sound_augment.copies([data.sounds[i] for i in train_index], model_input, config)
+        rows = np.concatenate([rows, model_input.rows(copied.reshape(-1, *copied.shape[2:]))])
+        labels = np.concatenate([labels, np.tile(labels[train_index], config.copies)])
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             resumed=None if resume is None else (resume, state.engine))
-    steps = chosen.steps(net, optimizer, rows, data.labels.astype(np.intp),
+    steps = chosen.steps(net, optimizer, rows, labels,
                          batch_size=min(config.batch_size, len(train_index)),
                          image_shape=model_input.image_shape, max_shift=config.shift)
     state.engine = chosen.name
@@ -262,15 +268,21 @@ def _start(config: TrainConfig, start: finetune.Start | None) -> Network:
     return start.network.astype(np.float32)
 
 
-def _epoch_plan(config: TrainConfig, epoch: int,
-                train_index: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _epoch_plan(config: TrainConfig, epoch: int, train_index: np.ndarray,
+                n_data: int) -> tuple[np.ndarray, np.ndarray | None]:
     """The order in which epoch ``epoch`` visits the training examples (indices into the
-    data), and each visit's shift."""
+    data's rows), and each visit's shift. With ``config.copies``, each visit is to the example
+    or to one of its copies, which follow the data's ``n_data`` rows (copy k of the training
+    example at position p of ``train_index`` is row n_data + k * len(train_index) + p)."""
     n = len(train_index)
     rng = np.random.default_rng((config.seed, 2, epoch))
-    order = train_index[rng.permutation(n)]
+    positions = rng.permutation(n)
+    order = train_index[positions]
     shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
                  if config.shift else None)
+    if config.copies:
+        version = rng.integers(0, config.copies + 1, size=n)
+        order = np.where(version == 0, order, n_data + (version - 1) * n + positions)
     return order, shift_ids
 
 
@@ -354,6 +366,9 @@ def _check_data(data: Dataset, train_index: np.ndarray, val_set: Dataset, net: N
         if len(part) and int(part.labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(part.labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
+    if config.copies and data.sounds is None:
+        raise ConfigError(f"copies augment recordings, and {data.name} holds none; train it "
+                          "with copies=0 (--copies 0)")
     if config.shift and data.input.image_shape is None:
         raise ConfigError(f"shift augmentation moves images, and {data.name} is a table; "
                           "train it with shift=0 (--shift 0)")

@@ -5,6 +5,8 @@
 import * as api from "./js/api.js";
 import {mountAccess} from "./js/access.js";
 import {mountExplorer} from "./js/explorer.js";
+import {mountMicrophone} from "./js/microphone.js";
+import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
 import {modelSummary} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
@@ -52,8 +54,31 @@ window.state = {
   get grid() { return explorer.grid(); },
 };
 
+// A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
+// pad shows the picture of the sound the network hears.
+let microphone = null;
+function adaptTo(m) {
+  const hears = ((m.metadata || {}).input || {}).kind === "audio";
+  document.body.dataset.input = hears ? "audio" : "images";
+  if (!hears || microphone) return;
+  const section = document.getElementById("draw-section");
+  section.querySelector("h2").textContent = "1. Say a digit";
+  document.getElementById("pad").setAttribute("aria-label", "The picture of the sound the network hears: pitch up, time to the right");
+  document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
+  const holder = document.createElement("div");
+  section.querySelector(".canvas-wrap + .buttons").after(holder);
+  microphone = mountMicrophone(holder, (name) => name, {
+    heard: async (file) => {
+      const p = await api.predict({file}, poke.changes.body());
+      poke.predicted(p);
+      explorer.show(p);
+    },
+  });
+}
+
 async function loadModel() {
   const m = await api.getModel();
+  adaptTo(m);
   document.getElementById("model-summary").textContent = modelSummary(m);
   training.showModel(m);
   explorer.setModel(m);
@@ -67,6 +92,9 @@ async function start() {
     document.getElementById("model-summary").textContent = `Could not load the network: ${err.message}`;
     return;
   }
+  try {
+    mountModels(document.getElementById("models"), await api.listModels(), api.MODEL);
+  } catch (err) { /* one model: nothing to switch to */ }
   try {
     const status = await api.trainingStatus();
     access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access);
