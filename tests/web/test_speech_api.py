@@ -116,3 +116,42 @@ def test_one_server_serves_a_model_of_pictures_and_one_of_recordings(
         assert_error(c.post("/api/predict", files={"file": ("seven.wav", seven, "audio/wav")}),
                      422, "not an image")
         assert c.get("/models/2/").status_code == 200  # the page (js/api.js reads the path)
+
+
+# -- the poking panels: one backprop step from the picture heard; no robustness curves ---------
+
+
+def test_backprop_starts_from_the_picture_of_the_sound_heard(speech_client, speech_model,
+                                                             spoken_digits):
+    """The page sends back the 'input' /api/predict answered for a recording (what the network
+    heard); /api/backprop steps from exactly that picture, as the library's backprop_step does
+    from the same numbers, and shows the first layer's changes as (bands, frames) pictures."""
+    from digitnet import poke
+
+    net = modelfile.load(speech_model)
+    seven = (spoken_digits / "7_jackson_1.wav").read_bytes()
+    heard = speech_client.post("/api/predict", files={"file": ("7.wav", seven, "audio/wav")})
+    picture = heard.json()["input"]
+    wrong = (heard.json()["digit"] + 1) % 10
+    body = speech_client.post("/api/backprop", json={"pixels": picture, "label": wrong,
+                                                     "lr": 0.05}).json()
+    # the very same float32 input on both sides: the same float64 cost to JSON's round trip
+    step = poke.backprop_step(net, np.asarray(picture, np.float32).reshape(-1), wrong, lr=0.05)
+    assert body["cost"] == step.cost and body["cost_after"] == step.cost_after
+    assert body["cost_after"] < body["cost"] and body["digit"] == heard.json()["digit"]
+    assert body["input"] == picture  # taken as heard: no drawing's preprocessing
+    assert np.array(body["first_layer_changes"]).shape == (16, 28, 28)
+    # a drawing's grid is no picture of a sound: refused in one line saying what to send
+    r = speech_client.post("/api/backprop", json={"pixels": [[0.5] * 56] * 56, "label": 3})
+    assert_error(r, 422, "hears recordings", "28 rows (mel bands) of 28", "got 56 rows of 56")
+
+
+def test_robustness_curves_are_refused_for_a_model_of_recordings(speech_client, speech_model):
+    r = speech_client.post("/api/robustness", json={"count": 100})
+    assert_error(r, 422, "robustness curves are for image models", "recorded sounds")
+    from digitnet import poke
+    from digitnet.errors import ConfigError
+
+    net = modelfile.load(speech_model)  # the library says the same to a notebook or the CLI
+    with pytest.raises(ConfigError, match="robustness curves are for image models"):
+        poke.robustness_curves(net, np.zeros((5, 28, 28), np.uint8), np.arange(5))

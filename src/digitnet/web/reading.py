@@ -29,7 +29,8 @@ from ..preprocess import to_mnist
 from . import schemas
 from .errors import ApiError, describe_validation_errors
 
-__all__ = ["read_input", "parse_drawing", "grid_array", "to_input", "heard", "INLINE_PIXELS"]
+__all__ = ["read_input", "parse_drawing", "grid_array", "to_input", "heard", "heard_picture",
+           "INLINE_PIXELS"]
 
 #: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
 #: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
@@ -102,7 +103,21 @@ def heard(recording: bytes, front_end: Audio, name: str) -> np.ndarray:
         picture = audio.picture(recording, front_end, name=name)
     except DigitnetError as e:
         raise ApiError(422, str(e)) from None
-    return (picture / np.float32(255)).reshape(-1)
+    # times float32(1 / 255), as training and every other path scale uint8 pixels (the same bits)
+    return np.multiply(picture.reshape(-1), np.float32(1 / 255), dtype=np.float32)
+
+
+def heard_picture(grid: np.ndarray, front_end: Audio) -> np.ndarray:
+    """A picture a model of recordings heard, sent back (the ``input`` of /api/predict's answer),
+    as its input row: (bands * frames,) float32 in [0, 1] as it came; a drawing is refused, as
+    no preprocessing turns one into a sound."""
+    if grid.shape != front_end.image_shape:
+        bands, frames = front_end.image_shape
+        raise ApiError(422, f"this model hears recordings: send the picture of the sound it heard, "
+                            f"{bands} rows (mel bands) of {frames} values (time frames), as "
+                            f"/api/predict's answer gives it in 'input'; got {grid.shape[0]} rows "
+                            f"of {grid.shape[1]}")
+    return np.ascontiguousarray(grid, dtype=np.float32).reshape(-1)
 
 
 def to_input(image, name: str) -> np.ndarray:

@@ -5,10 +5,9 @@
 import * as api from "./js/api.js";
 import {mountAccess} from "./js/access.js";
 import {mountExplorer} from "./js/explorer.js";
-import {mountMicrophone} from "./js/microphone.js";
 import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
-import {modelSummary} from "./js/summary.js";
+import {hearsSound, modelSummary} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
 
 const main = document.querySelector("main");
@@ -31,7 +30,8 @@ const explorer = mountExplorer(main, {
 poke = mountPoke(main, (name) => name, api, {
   model: () => explorer.model,
   prediction: () => explorer.prediction,
-  grid: () => explorer.grid(),
+  // the input a backpropagation step starts from: the drawing, or the picture of the sound heard
+  grid: () => hearsSound(explorer.model) ? explorer.prediction && explorer.prediction.input : explorer.grid(),
   changed: () => explorer.redo(),
   markOff: (keys) => explorer.markOff(keys),
 });
@@ -54,26 +54,12 @@ window.state = {
   get grid() { return explorer.grid(); },
 };
 
-// A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
-// pad shows the picture of the sound the network hears.
-let microphone = null;
+// A model of spoken digits: the explorer puts the microphone in place of the pad; the page says
+// which the model reads (the browser tests wait for it) and what training learns from.
 function adaptTo(m) {
-  const hears = ((m.metadata || {}).input || {}).kind === "audio";
+  const hears = hearsSound(m);
   document.body.dataset.input = hears ? "audio" : "images";
-  if (!hears || microphone) return;
-  const section = document.getElementById("draw-section");
-  section.querySelector("h2").textContent = "1. Say a digit";
-  document.getElementById("pad").setAttribute("aria-label", "The picture of the sound the network hears: pitch up, time to the right");
-  document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
-  const holder = document.createElement("div");
-  section.querySelector(".canvas-wrap + .buttons").after(holder);
-  microphone = mountMicrophone(holder, (name) => name, {
-    heard: async (file) => {
-      const p = await api.predict({file}, poke.changes.body());
-      poke.predicted(p);
-      explorer.show(p);
-    },
-  });
+  if (hears) document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
 }
 
 async function loadModel() {

@@ -58,7 +58,7 @@ export function mountMicrophone(root, id, on) {
     const stream = await navigator.mediaDevices.getUserMedia({audio: {
       channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
     const context = new AudioContext();
-    await context.audioWorklet.addModule(new URL("./capture-worklet.js", import.meta.url));
+    await context.audioWorklet.addModule(workletUrl());
     const source = context.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(context, "digitnet-capture");
     node.port.onmessage = (e) => rec.chunks.push(e.data);
@@ -149,6 +149,21 @@ export function mountMicrophone(root, id, on) {
 
   return {say};
 }
+
+// The microphone's samples, as they arrive: an AudioWorklet runs this off the page's thread and
+// posts each block of 128 samples of the first channel here. It is loaded from a blob, as the
+// notebook widget's code (one bundled module) has no folder to load a file of its own from.
+const CAPTURE = `
+class Capture extends AudioWorkletProcessor {
+  process(inputs) {
+    const channel = inputs[0] && inputs[0][0];
+    if (channel) this.port.postMessage(channel.slice(0));
+    return true;
+  }
+}
+registerProcessor("digitnet-capture", Capture);`;
+let captureUrl = null;
+const workletUrl = () => captureUrl || (captureUrl = URL.createObjectURL(new Blob([CAPTURE], {type: "text/javascript"})));
 
 function joined(chunks) {
   const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
