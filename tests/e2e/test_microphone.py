@@ -121,3 +121,42 @@ def test_a_recording_can_be_uploaded_instead(hearing_browser, two_models_url, sp
     # (the browser logs the refused upload's 422 as an error of its own)
     assert problems == ["Failed to load resource: the server responded with a status of 422 "
                         "(Unprocessable Entity)"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_the_poking_panels_with_a_model_of_spoken_digits(hearing_browser, two_models_url, spoken,
+                                                         axe_source, artifacts, viewport):
+    """Backpropagation steps from the picture of the sound heard (the page sends it back; its
+    cost is the API's for that picture), driven from the keyboard, the first layer's changes
+    shown as time-frequency pictures; the robustness panel says in one sentence why there are
+    no curves for sounds; axe-core finds nothing wrong."""
+    context, page, problems = open_speech_page(hearing_browser, two_models_url, viewport,
+                                               has_touch=viewport is PHONE)
+    assert page.inner_text("#bp-result") == "Say a digit first."
+    assert page.is_visible("#sturdy-sound") and page.is_hidden("#sturdy-body")
+    assert "for image models" in page.inner_text("#sturdy-sound")
+    page.set_input_files("#upload-sound", str(spoken[0]))
+    assert shown_digit(page) == spoken[1]
+    heard = page.evaluate("window.state.prediction.input")
+    wrong = str((int(spoken[1]) + 1) % 10)
+    page.focus("#bp-label")  # the keyboard: pick the label, tab to the button, Enter
+    page.keyboard.press(wrong)
+    assert page.input_value("#bp-label") == wrong
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
+    api = page.evaluate("""async ([pixels, label]) => (await fetch('/models/2/api/backprop', {
+        method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({pixels, label, lr: 0.01})})).json()""", [heard, int(wrong)])
+    # the same picture, label and η: the same float64 cost, as the page shows it in data-cost
+    assert float(page.get_attribute("#bp-result", "data-cost")) == api["cost"]
+    assert api["input"] == heard and api["cost_after"] < api["cost"]
+    assert page.locator("#bp-changes canvas").count() == 16
+    assert "time-frequency pictures" in page.inner_text("#bp-changes-title")
+    assert "time-frequency pictures" in page.get_attribute("#bp-changes", "aria-label")
+    assert axe_violations(page, axe_source) == []
+    page.locator(".poke-backprop").screenshot(
+        path=artifacts / f"speech-backprop-{viewport['width']}x{viewport['height']}.png")
+    context.close()
+    assert problems == []
