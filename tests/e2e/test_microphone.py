@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import soundfile
 
 from accessibility import axe_violations
+from fake_microphone import RATE, chromium_flags, hold_space, microphone_wav
 from test_browser import DESKTOP, PHONE, canvas_ink, shown_digit
 
 from digitnet import audio, inputs, modelfile
 
-RATE = 48000  # what Chromium's capture runs at
-BEFORE, AFTER = 0.4, 2.6  # seconds of silence around the digit in the fake microphone's file
-HOLD_MS = 2500  # how long the button is held: past the digit, and before the file loops
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +32,14 @@ def spoken(speech_model, spoken_digits):
 
 @pytest.fixture(scope="module")
 def microphone_file(spoken, tmp_path_factory):
-    """The recording as the fake microphone plays it: a 16-bit WAV at 48 kHz with silence
-    before and after (Chromium loops the file)."""
-    samples, rate = soundfile.read(spoken[0], dtype="float32")
-    voice = audio.resample(samples, rate, RATE)
-    padded = np.concatenate([np.zeros(int(BEFORE * RATE), np.float32), voice,
-                             np.zeros(int(AFTER * RATE), np.float32)])
-    path = tmp_path_factory.mktemp("microphone") / "microphone.wav"
-    soundfile.write(path, padded, RATE, subtype="PCM_16")
-    return path
+    """The recording as the fake microphone plays it (fake_microphone.microphone_wav)."""
+    return microphone_wav(spoken[0], tmp_path_factory.mktemp("microphone") / "microphone.wav")
 
 
 @pytest.fixture(scope="module")
 def hearing_browser(launch_chromium, microphone_file):
     """Chromium whose microphone plays ``microphone_file``, allowed without asking."""
-    return launch_chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                           f"--use-file-for-fake-audio-capture={microphone_file}")
+    return launch_chromium(*chromium_flags(microphone_file))
 
 
 def open_speech_page(browser, url, viewport, **options):
@@ -66,14 +55,6 @@ def open_speech_page(browser, url, viewport, **options):
     return context, page, problems
 
 
-def hold_space(page) -> None:
-    page.focus("#speak")
-    page.keyboard.down("Space")
-    page.wait_for_selector("#speak[aria-pressed=true]")
-    page.wait_for_timeout(HOLD_MS)
-    page.keyboard.up("Space")
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_models_url,
                                                           spoken, axe_source, artifacts,
@@ -83,7 +64,7 @@ def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_
     assert page.get_attribute("nav#models a[aria-current=page]", "href") == "/?model=2"
     assert page.text_content("#draw-title") == "1. Say a digit"
     assert axe_violations(page, axe_source) == []
-    hold_space(page)
+    hold_space(page, "#speak")
     assert shown_digit(page) == spoken[1]
     assert int(page.get_attribute("#waveform", "data-samples")) > RATE  # about 2.5 s recorded
     assert canvas_ink(page, "#pad") > 0  # the picture of the sound the network heard
