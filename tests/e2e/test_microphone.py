@@ -114,6 +114,7 @@ def test_the_poking_panels_with_a_model_of_spoken_digits(hearing_browser, two_mo
     context, page, problems = open_speech_page(hearing_browser, two_models_url, viewport,
                                                has_touch=viewport is PHONE)
     assert page.inner_text("#bp-result") == "Say a digit first."
+    assert page.inner_text("#seen-caption").startswith("the picture of the sound")
     assert page.is_visible("#sturdy-sound") and page.is_hidden("#sturdy-body")
     assert "for image models" in page.inner_text("#sturdy-sound")
     page.set_input_files("#upload-sound", str(spoken[0]))

@@ -42,5 +42,5 @@ from .stepping import DEFAULT_LR, Step, backprop_step
 
 __all__ = ["Changes", "edge_detector", "grid_of", "Score", "Ablation", "NeuronDrop", "ablate",
            "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
-           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable", "Step",
-           "backprop_step", "DEFAULT_LR"]
+           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable",
+           "Step", "backprop_step", "DEFAULT_LR"]

@@ -63,6 +63,7 @@ export function mountExplorer(root, options) {
   function adapt(m) {
     const hears = hearsSound(m);
     drawSection.dataset.input = hears ? "audio" : "images";
+    verdict.hears(hears);
     part("draw-title").textContent = hears ? "1. Say a digit" : "1. Draw a digit";
     pad.canvas.setAttribute("aria-label", hears
       ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
