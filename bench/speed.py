@@ -846,11 +846,11 @@ def machine() -> str:
     return f"{model or platform.processor()}, {os.cpu_count()} cores, {platform.system()}"
 
 
-def versions() -> str:
+def versions(names=("numpy", "torch", "scikit-learn")) -> str:
     import importlib.metadata as md
 
     parts = [f"Python {platform.python_version()}"]
-    for name in ("numpy", "torch", "scikit-learn"):
+    for name in names:
         try:
             parts.append(f"{name} {md.version(name)}")
         except md.PackageNotFoundError:

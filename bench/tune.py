@@ -36,14 +36,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import speed  # the machine and versions lines every benchmark prints
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_PREFIX_DIR = REPO.parent / "shared" / "data" / "mnist-train-prefix"
@@ -258,7 +258,8 @@ def main(argv=None):
                       f"{this_round[-1]['trials_per_minute']:.2f} trials/min", flush=True)
             runs += sorted(this_round, key=lambda r: r["framework"])  # digitnet, then pytorch
     check_same_recipes(runs)
-    meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "versions": versions(),
+    meta = {"date": time.strftime("%Y-%m-%d"), "machine": speed.machine(),
+            "versions": speed.versions(("numpy", "torch", "optuna")),
             "trials": a.trials, "rounds": a.rounds}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -266,25 +267,6 @@ def main(argv=None):
                                                    default=str))
     out.with_suffix(".md").write_text(markdown(runs, meta))
     print(out.with_suffix(".md").read_text())
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model or platform.processor()}, {os.cpu_count()} cores"
-
-
-def versions() -> str:
-    import importlib.metadata as md
-
-    return ", ".join([f"Python {platform.python_version()}"] +
-                     [f"{name} {md.version(name)}" for name in ("numpy", "torch", "optuna")])
 
 
 if __name__ == "__main__":

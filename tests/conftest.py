@@ -1,4 +1,5 @@
-"""Shared fixtures: the real MNIST digits in ../shared/data, and small models trained on them."""
+"""Shared fixtures: the real MNIST digits and spoken digits in ../shared/data, and small models
+trained on them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 AXE = REPO / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+SPOKEN_DIGITS = SHARED_DATA / "free-spoken-digits"
+#: The speakers and recordings (FSDD's numbers) the small speech model learns from; recordings
+#: 0-4 (FSDD's test split) and the other two speakers are never learned from.
+SPEECH_SPEAKERS, SPEECH_TRAIN_INDEX = ("george", "jackson", "lucas"), range(5, 35)
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +61,79 @@ def small_model(mnist_small, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (its own browser download is not used), one for
-    the session: the page's tests (tests/e2e) and the notebook's (tests/notebook) share it."""
+def spoken_digits() -> Path:
+    """The folder of 2,500 real recordings of 5 speakers (FSDD: ``{digit}_{speaker}_{i}.wav``)."""
+    folder = SPOKEN_DIGITS / "recordings"
+    if not (folder / "7_jackson_0.wav").exists():
+        pytest.fail(f"real spoken digits not found at {folder}; the tests need ../shared/data "
+                    "beside the repository")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def speech_unheard_recordings(spoken_digits) -> list[Path]:
+    """Recordings the speech model never learned from, of the speakers it learned from: numbers
+    0 and 3 (of FSDD's test split, 0-4) of every digit."""
+    return [spoken_digits / f"{d}_{s}_{i}.wav" for d in range(10) for s in SPEECH_SPEAKERS
+            for i in (0, 3)]
+
+
+@pytest.fixture(scope="session")
+def speech_model(spoken_digits, tmp_path_factory):
+    """A 784-16-16-10 network hearing spoken digits: 900 real recordings of three speakers
+    (recordings 5-34 of each digit), copied into a folder of class folders, trained with the
+    default recipe (60 epochs) through the model's audio front end; saved to a file."""
+    import shutil
+
+    from digitnet import PRESETS, datasets, modelfile, recipes
+    from digitnet.training import train
+
+    folder = tmp_path_factory.mktemp("spoken") / "digits"
+    for digit in range(10):
+        (folder / str(digit)).mkdir(parents=True)
+        for speaker in SPEECH_SPEAKERS:
+            for i in SPEECH_TRAIN_INDEX:
+                shutil.copy(spoken_digits / f"{digit}_{speaker}_{i}.wav", folder / str(digit))
+    data = datasets.load(str(folder), split="train")
+    config = recipes.for_data(PRESETS["default"].replace(epochs=60, shift=0), data)
+    net = train(data, config, handle_signals=False).network
+    path = folder.parent / "speech.safetensors"
+    modelfile.save(net, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """Playwright, once for the session (a thread runs one at a time); browsers launch from it."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium (the browser tests need it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
+        yield p
+
+
+@pytest.fixture(scope="session")
+def launch_chromium(playwright_instance):
+    """launch_chromium(*flags): Debian's Chromium with further command-line flags (the fake
+    microphone's, say), closed at the end of the session."""
+    launched = []
+
+    def launch(*flags):
+        launched.append(playwright_instance.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *flags]))
+        return launched[-1]
+
+    yield launch
+    for b in launched:
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(launch_chromium):
+    """Debian's Chromium driven by Playwright (its own browser download is not used), one for
+    the session: the page's tests (tests/e2e) and the notebook's (tests/notebook) share it."""
+    return launch_chromium()
 
 
 @pytest.fixture(scope="session")

@@ -128,13 +128,15 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
 
 
 def widget(network):
-    """Draw a digit in a notebook and watch ``network`` read it, layer by layer.
+    """Draw a digit in a notebook and watch ``network`` read it, layer by layer; or, for a model
+    of spoken digits, say one (the microphone, where the browser allows it), upload a recording
+    or call ``w.hear("seven.wav")``, and watch it hear it.
 
     Parameters
     ----------
     network : Network or path
         Any digitnet network that reads 28x28 images (trained, loaded, imported from ONNX,
-        PyTorch or scikit-learn, edited), or a model file to load.
+        PyTorch or scikit-learn, edited) or hears recordings, or a model file to load.
 
     Returns
     -------

@@ -12,7 +12,11 @@
 4. A known name (``mnist``, ``fashion-mnist``, ``kmnist``): the files in the table of
    :mod:`digitnet.sources`, from the user cache, a system package or a mirror, verified by
    their SHA-256 (see :func:`digitnet.sources.fetch`).
-5. MNIST's training split and no network: the 5,000 real MNIST digits shipped inside digitnet,
+5. Recordings (:mod:`digitnet.recordings`): ``spoken-digits`` (the Free Spoken Digit Dataset's
+   archive, from the cache or downloaded and verified), a folder of recordings with its flat
+   names (``7_jackson_32.wav``), or class folders of recordings; each becomes the picture of its
+   sound (:mod:`digitnet.audio`).
+6. MNIST's training split and no network: the 5,000 real MNIST digits shipped inside digitnet,
    named ``mnist-sample``, with :attr:`Dataset.note` saying so.
 
 A table, or a folder of pictures without ``test/``, has one split: "train" (see
@@ -31,12 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import arrays, folders, sources, tables
+from digitnet import arrays, folders, recordings, sources, tables
 from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
 from digitnet.images import IMAGE_EXTENSIONS
-from digitnet.inputs import Images, Input, Table
+from digitnet.inputs import Audio, Images, Input, Table
 from digitnet.sources import DIGITS, KNOWN_NAMES, SPECS, DatasetSpec, FileSpec
+from digitnet.splits import stratified_split, train_val_indices, train_val_split
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
            "from_arrays", "has_test_split", "find_files", "stratified_split", "train_val_indices",
@@ -74,6 +79,12 @@ class Dataset:
     input : Input
         How the examples become the input layer's rows (:mod:`digitnet.inputs`); by default
         images of their own shape, or a table's columns x0, x1, ...
+    groups : np.ndarray or None
+        str, shape (n,): who made each example (a recording's speaker), for holding one out
+        (:func:`digitnet.splits.group_split`); None when unknown.
+    sounds : tuple of np.ndarray or None
+        For recordings, the voice behind each picture (float32 samples at the front end's rate,
+        trimmed: :func:`digitnet.audio.voice`), for augmentation; else None.
     """
 
     x: np.ndarray
@@ -85,6 +96,8 @@ class Dataset:
     classes: tuple[str, ...] = DIGITS
     note: str | None = None
     input: Input | None = None
+    groups: np.ndarray | None = None
+    sounds: tuple[np.ndarray, ...] | None = None
 
     def __post_init__(self):
         if self.x.ndim not in (2, 3) or self.labels.ndim != 1 or len(self.x) != len(self.labels):
@@ -103,8 +116,12 @@ class Dataset:
 
     def subset(self, index, split: str | None = None) -> Dataset:
         """The examples at ``index`` (int array, boolean mask or slice), same metadata."""
-        return dataclasses.replace(self, x=self.x[index], labels=self.labels[index],
-                                   split=self.split if split is None else split)
+        kept = np.arange(len(self))[index]
+        return dataclasses.replace(
+            self, x=self.x[kept], labels=self.labels[kept],
+            groups=None if self.groups is None else self.groups[kept],
+            sounds=None if self.sounds is None else tuple(self.sounds[i] for i in kept),
+            split=self.split if split is None else split)
 
     def with_classes(self, classes: Sequence[str], what: str = "the model") -> Dataset:
         """The same examples with labels that index ``classes`` (a model's), matched by name.
@@ -136,47 +153,6 @@ class Dataset:
     def fingerprint(self) -> dict:
         """{"name", "split", "n", "files"}: enough to tell which data a model was trained on."""
         return {"name": self.name, "split": self.split, "n": len(self), "files": dict(self.files)}
-
-
-def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split indices into (train_index, val_index), keeping each class's proportion.
-
-    For each class, in label order, a permutation drawn from ``np.random.default_rng(seed)``;
-    its first ``round(fraction * n_class)`` indices go to validation, the rest to training.
-    Both arrays are sorted, disjoint, and together cover ``range(len(labels))``.
-
-    Raises
-    ------
-    ConfigError
-        ``fraction`` is outside [0, 1).
-    """
-    if not 0.0 <= float(fraction) < 1.0:
-        raise ConfigError(f"validation fraction must be in [0, 1), got {fraction}")
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ConfigError(f"expected labels of shape (n,), got {labels.shape}")
-    rng = np.random.default_rng(seed)
-    val = []
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        val.append(members[:round(fraction * len(members))])
-    val_index = np.sort(np.concatenate(val)) if val else np.empty(0, dtype=np.intp)
-    keep = np.ones(len(labels), dtype=bool)
-    keep[val_index] = False
-    return np.flatnonzero(keep), val_index.astype(np.intp)
-
-
-def train_val_indices(data: Dataset, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train_index, val_index) of a training set, by :func:`stratified_split`."""
-    if data.split != "train":
-        raise ConfigError(f"only a training set is split into train and val; got split {data.split!r}")
-    return stratified_split(data.labels, fraction, seed)
-
-
-def train_val_split(data: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Split a training set into ("train", "val") Datasets with :func:`stratified_split`."""
-    train_index, val_index = train_val_indices(data, fraction, seed)
-    return data.subset(train_index, "train"), data.subset(val_index, "val")
 
 
 def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
@@ -212,7 +188,7 @@ def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
 def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "train", *,
          target: str | None = None, cache_dir: str | os.PathLike | None = None,
          progress: bool = False, allow_download: bool = True, allow_sample: bool = True,
-         mirrors: Sequence[str] | None = None) -> Dataset:
+         mirrors: Sequence[str] | None = None, audio: Audio | None = None) -> Dataset:
     """Load a dataset by name, folder, table or :class:`DatasetSpec` (see the module docstring).
 
     Parameters
@@ -235,6 +211,9 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
         If MNIST's training files cannot be had, return the packaged 5,000-digit sample.
     mirrors : sequence of str, optional
         Base URLs to try instead of the spec's.
+    audio : Audio, optional
+        How recordings become pictures (a model's front end, to read data as it was trained);
+        default :class:`~digitnet.inputs.Audio`'s parameters.
 
     Raises
     ------
@@ -243,27 +222,36 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     _check_split(split)
     path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
     if path is not None and str(name_or_dir) and (path.is_dir() or path.is_file()):
-        return _load_path(path, split, target)
+        return _load_path(path, split, target, audio or Audio())
     if path is not None and path.suffix.lower() in TABLE_SUFFIXES:
         raise DataError(f"{name_or_dir}: no such file")
     if target is not None:
         raise ConfigError(f"--target names the label column of a .csv table; {name_or_dir} is "
                           "not one")
+    cache = Path(cache_dir) if cache_dir else sources.default_cache()
+    if str(name_or_dir) in recordings.ARCHIVES:
+        found = recordings.read_archive(recordings.ARCHIVES[str(name_or_dir)], split,
+                                        audio or Audio(), cache, progress=progress,
+                                        allow_download=allow_download)
+        return _from_recordings(found, str(name_or_dir), split, audio or Audio())
     spec = name_or_dir if path is None else SPECS.get(str(name_or_dir))
     if spec is None:
+        names = ", ".join((*KNOWN_NAMES, *recordings.ARCHIVES))
         raise DataError(f"{str(name_or_dir)!r} is neither a known dataset nor a folder or table;"
-                        f" use one of {', '.join(KNOWN_NAMES)}, a folder (of MNIST-style IDX"
-                        " files, or of class folders of pictures), or a .csv or .npz table")
+                        f" use one of {names}, a folder (of MNIST-style IDX files, of "
+                        "recordings, or of class folders of pictures or recordings), or a .csv "
+                        "or .npz table")
     if mirrors is not None:
         spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
-    return _load_spec(spec, split, Path(cache_dir) if cache_dir else sources.default_cache(),
-                      progress, allow_download, allow_sample)
+    return _load_spec(spec, split, cache, progress, allow_download, allow_sample)
 
 
 def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
     """Whether the source has a test part: the known datasets and IDX folders do (or should:
     loading it says what is missing), a table does not, a folder of pictures with ``test/`` does."""
     path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
+    if path is not None and path.is_dir() and recordings.flat_folder(path):
+        return True
     if path is not None and (path.is_file() or path.is_dir() and not _holds_idx(path)):
         return path.is_dir() and folders.has_test_split(path)
     return True
@@ -306,17 +294,18 @@ def _holds_idx(folder: Path) -> bool:
     return any("-ubyte" in p.name or ".idx" in p.name for p in folder.iterdir() if p.is_file())
 
 
-def _load_path(path: Path, split: str, target: str | None) -> Dataset:
-    """A folder (of IDX files or of class folders) or a table file."""
+def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Dataset:
+    """A folder (of IDX files, of recordings or of class folders) or a table file."""
     if target is not None and path.suffix.lower() != ".csv":
         raise ConfigError(f"--target names the label column of a .csv table; {path} is not one"
                           + (" (an .npz holds its labels in y)" if path.suffix == ".npz" else ""))
     if path.is_dir():
         if _holds_idx(path):
             return _load_folder(path, split)
-        found = folders.read_folder(path, split)
-        return Dataset(found.x, found.labels, name=str(path), split=split, source=str(path),
-                       files=found.files, classes=found.classes, note=found.note)
+        flat = recordings.flat_folder(path)
+        found = (recordings.read_flat(flat, split, audio) if flat
+                 else folders.read_folder(path, split, audio))
+        return _from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         kind = "a picture" if suffix in IMAGE_EXTENSIONS else "a file"
@@ -334,6 +323,15 @@ def _load_path(path: Path, split: str, target: str | None) -> Dataset:
     labels, classes = arrays.encode_labels(rows.y, str(path), f"column {rows.target!r}")
     return Dataset(rows.x, labels, name=str(path), split="train", source=str(path), files=files,
                    classes=classes, input=Table(rows.columns))
+
+
+def _from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
+    """A Dataset of what a folder or archive held: pictures, or pictures of recordings."""
+    sounds = getattr(found, "sounds", None)
+    return Dataset(found.x, found.labels, name=name, split=split, source=name,
+                   files=found.files, classes=found.classes, note=found.note,
+                   input=audio if sounds is not None else None,
+                   groups=getattr(found, "groups", None), sounds=sounds)
 
 
 def _check_split(split: str) -> None:

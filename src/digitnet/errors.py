@@ -11,12 +11,13 @@ code 1; anything else is a bug and shows a traceback.
     ├── DataError            a dataset or input array is missing, malformed or inconsistent
     │   ├── IDXFormatError   an IDX file's magic, dimensions or size are wrong
     │   ├── ChecksumError    a file's SHA-256 differs from the one on record
-    │   └── ImageError       an image file cannot be read or holds no digit
+    │   ├── ImageError       an image file cannot be read or holds no digit
+    │   └── AudioError       a recording cannot be read or holds no spoken digit
     ├── ModelFileError       a model or checkpoint file is missing, corrupt or not digitnet's
     │   ├── ShapeMismatchError  stored arrays disagree with the stored layer sizes
     │   └── UnsupportedModelError  a model from elsewhere (ONNX, PyTorch, scikit-learn) is not
     │                            a fully connected network digitnet can hold
-    ├── MissingDependencyError  an optional extra (onnx, torch, sklearn) is not installed
+    ├── MissingDependencyError  an optional extra (onnx, torch, audio, ...) is not installed
     └── TrainingError        training cannot go on
         ├── DivergenceError  the loss became NaN or infinite
         └── TrainingInterrupted  Ctrl-C or SIGTERM; a checkpoint was saved if asked for
@@ -31,6 +32,7 @@ __all__ = [
     "IDXFormatError",
     "ChecksumError",
     "ImageError",
+    "AudioError",
     "ModelFileError",
     "ShapeMismatchError",
     "UnsupportedModelError",
@@ -63,6 +65,10 @@ class ChecksumError(DataError):
 
 class ImageError(DataError):
     """An image cannot be decoded, is too large, or holds no digit."""
+
+
+class AudioError(DataError):
+    """A recording cannot be decoded, or is silent, noise, clipped, too short or too long."""
 
 
 class ModelFileError(DigitnetError):

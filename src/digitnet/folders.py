@@ -16,6 +16,9 @@ network trained on MNIST and one trained on the folder agree on what each output
 With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
 split, the training data. Pictures inside the class folders are found at any depth.
 
+Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
+each recording turned into the picture of its sound (:mod:`digitnet.recordings`).
+
 A folder that cannot be a data set is one line naming it: no class folders, a class folder with
 no pictures. A bad file inside an otherwise good folder (a file that is not a picture, a picture
 that cannot be decoded or holds no ink) does not stop the others: it is skipped, and the
@@ -34,7 +37,9 @@ import numpy as np
 
 from .arrays import MAX_CLASSES
 from .errors import DataError, ImageError
+from .audio import AUDIO_EXTENSIONS
 from .images import IMAGE_EXTENSIONS
+from .inputs import Audio
 from .sources import DIGITS, sha256
 
 __all__ = ["Pictures", "read_folder", "has_test_split", "SPLIT_FOLDERS"]
@@ -59,8 +64,10 @@ def has_test_split(root: str | os.PathLike) -> bool:
     return _splits(Path(root)) == set(SPLIT_FOLDERS)
 
 
-def read_folder(root: str | os.PathLike, split: str = "train") -> Pictures:
-    """Read ``split`` of a folder of class folders (see the module docstring).
+def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | None = None):
+    """Read ``split`` of a folder of class folders (see the module docstring): its
+    :class:`Pictures`, or its :class:`~digitnet.recordings.Recordings` made with the front end
+    ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters).
 
     Raises
     ------
@@ -82,7 +89,12 @@ def read_folder(root: str | os.PathLike, split: str = "train") -> Pictures:
                             f"keep {split} pictures apart, put them in {root / split}/<class>/ "
                             f"and the others in {root / 'train'}/<class>/")
         part, classes = root, _class_names(root)
-    return _read_part(part, classes)
+    listing = [(folder, _files(folder)) for folder in _folders(part)]
+    suffixes = [p.suffix.lower() for _, files in listing for p in files]
+    if any(s in AUDIO_EXTENSIONS for s in suffixes) and not any(s in IMAGE_EXTENSIONS
+                                                                 for s in suffixes):
+        return _read_recordings(part, listing, classes, audio or Audio())
+    return _read_part(part, listing, classes)
 
 
 def _splits(root: Path) -> set[str]:
@@ -117,14 +129,34 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _read_part(part: Path, classes: tuple[str, ...]) -> Pictures:
+def _read_recordings(part: Path, listing, classes: tuple[str, ...], front_end: Audio):
+    from .recordings import fsdd_name, read_items
+
+    items, skipped = [], []
+    for folder, files in listing:
+        found = 0
+        for path in files:
+            relative = path.relative_to(part).as_posix()
+            if path.suffix.lower() not in AUDIO_EXTENSIONS:
+                skipped.append(f"{relative} (not a recording)")
+                continue
+            found += 1
+            speaker = fsdd_name(path.name)
+            items.append((relative, path, classes.index(folder.name), speaker[1] if speaker else ""))
+        if not found:
+            raise DataError(f"{folder}: class {folder.name!r} has no recordings "
+                            f"({', '.join(AUDIO_EXTENSIONS)}); add some or remove the folder")
+    return read_items(items, classes, front_end, f"{part.name}/", part, skipped)
+
+
+def _read_part(part: Path, listing, classes: tuple[str, ...]) -> Pictures:
     from .preprocess import to_mnist  # (Pillow and the preprocessing: imported when used)
 
     images, labels, skipped = [], [], []
     digest = hashlib.sha256()
-    for folder in _folders(part):
+    for folder, files in listing:
         found = 0
-        for path in _files(folder):
+        for path in files:
             relative = path.relative_to(part).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 skipped.append(f"{relative} (not a picture)")

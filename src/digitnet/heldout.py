@@ -2,8 +2,8 @@
 
 A model's own validation split is the best choice: the examples of its training data that
 training set aside, rebuilt exactly from what the model records (its data's files and size,
-``val_fraction`` and ``seed``). When that cannot be done (the model came from elsewhere, or
-from other files), the data's test split is the next best. :func:`validation_split` does the
+``val_fraction``, ``seed`` and ``val_group``). When that cannot be done (the model came from
+elsewhere, or from other files), the data's test split is the next best. :func:`validation_split` does the
 first, :func:`held_out` tries both and says which it found.
 """
 
@@ -48,7 +48,8 @@ def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset
                         f"holds {len(full):,}; its validation split cannot be rebuilt from them")
     # Training numbered the classes as the model does before splitting; so does this.
     full = full.with_classes(inputs.classes_of(net))
-    train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"])
+    train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"],
+                                                    config.get("val_group"))
     if split == "val" and len(val_part) == 0:
         raise DataError("the model was trained without a validation split (val_fraction 0)")
     return val_part if split == "val" else train_part
@@ -81,12 +82,13 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
             raise DataError(f"no held-out examples: {e}") from None
     reasons = []
     try:
-        full = datasets.load(str(data), split="train", target=target, allow_download=False)
+        full = datasets.load(str(data), split="train", target=target, allow_download=False,
+                             audio=inputs.audio_of(net))
         return _validation(net, full)
     except DigitnetError as e:
         reasons.append(str(e))
     try:
-        test = datasets.load(str(data), split="test", target=target)
+        test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net))
     except DigitnetError as e:
         reasons.append(str(e))
         raise DataError(f"no held-out examples in {data}: {'; and '.join(reasons)}") from None

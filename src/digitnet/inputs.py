@@ -5,7 +5,11 @@ A network reads rows of ``sizes[0]`` numbers. What those numbers are depends on 
 * **images** (:class:`Images`): the grey levels of an h x w picture, 0 = background, 1 = ink
   (MNIST's convention), one number per pixel, as the video's 784 input neurons;
 * **tables** (:class:`Table`): one number per feature column, each standardised with the mean
-  and standard deviation of the training split, so that no column dominates because of its units.
+  and standard deviation of the training split, so that no column dominates because of its units;
+* **recordings** (:class:`Audio`): the pixels of a picture of the sound, a log-mel spectrogram of
+  ``bands`` frequency bands by ``frames`` moments in time, brightness = loudness (0..255 as
+  MNIST's pixels). The record holds the front end's parameters; :mod:`digitnet.audio` makes the
+  picture from a recording with them.
 
 An :class:`Input` says which, keeps what it learned from the training split, and is saved in the
 model file (``metadata["input"]``), so that training, evaluation, ``predict``, the page and the
@@ -30,7 +34,8 @@ import numpy as np
 
 from .errors import DataError, ModelFileError
 
-__all__ = ["Input", "Images", "Table", "deskew", "from_dict", "of", "classes_of"]
+__all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
+           "classes_of"]
 
 
 class Input:
@@ -87,15 +92,10 @@ class Images(Input):
         return self.shape
 
     def rows(self, x) -> np.ndarray:
-        x = np.asarray(x)
-        if x.shape in (self.shape, (self.n_inputs,)):  # one image
-            x = x[None]
-        if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != self.n_inputs:
-            h, w = self.shape
-            raise DataError(f"expected images of {h}x{w} pixels, got an array of shape {x.shape}")
+        x = _picture_rows(x, self.shape, "images")
         if self.deskew:
-            x = deskew(x.reshape(len(x), *self.shape))
-        return x.reshape(len(x), self.n_inputs)
+            x = deskew(x.reshape(len(x), *self.shape)).reshape(len(x), self.n_inputs)
+        return x
 
     def to_dict(self) -> dict:
         record = {"kind": self.kind, "shape": list(self.shape)}
@@ -232,7 +232,66 @@ def _shear_rows(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return at_left * (1 - t) + at_right * t
 
 
-_KINDS = {cls.kind: cls for cls in (Images, Table)}
+@dataclass(frozen=True)
+class Audio(Input):
+    """Recordings, read as pictures of their sound; a row is the picture's pixels, row by row.
+
+    The fields are the front end's parameters (:func:`digitnet.audio.picture`): the sound is
+    resampled to ``sample_rate`` Hz, trimmed where it is more than ``trim_db`` below its loudest,
+    cut into windows of ``n_fft`` samples every ``hop`` samples (a longer sound gets a longer hop,
+    so that it fits into ``frames`` columns; a shorter one is centred), the power in each of
+    ``bands`` mel bands from ``fmin`` Hz to half the sample rate taken in decibels below the
+    loudest, and the top ``range_db`` decibels mapped to 0..255. Row 0 is the highest band.
+    """
+
+    sample_rate: int = 8000
+    bands: int = 28
+    frames: int = 28
+    n_fft: int = 256
+    hop: int = 128
+    fmin: float = 100.0
+    trim_db: float = 15.0
+    range_db: float = 40.0
+    kind = "audio"
+
+    def __post_init__(self):
+        for name in ("sample_rate", "bands", "frames", "n_fft", "hop"):
+            value = getattr(self, name)
+            if int(value) != value or value < 1:
+                raise ModelFileError(f"the recording front end's {name} must be a positive "
+                                     f"whole number, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if not 0 <= self.fmin < self.sample_rate / 2 or self.trim_db <= 0 or self.range_db <= 0:
+            raise ModelFileError(f"the recording front end's fmin {self.fmin}, trim_db "
+                                 f"{self.trim_db} or range_db {self.range_db} is out of range")
+
+    @property
+    def n_inputs(self) -> int:
+        return self.bands * self.frames
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return (self.bands, self.frames)
+
+    def rows(self, x) -> np.ndarray:
+        return _picture_rows(x, self.image_shape, "pictures of sounds")
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{f: getattr(self, f) for f in self.__dataclass_fields__}}
+
+
+def _picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:
+    """Pictures of ``shape`` (one, or n of them) as rows of pixels, (n, h*w)."""
+    x = np.asarray(x)
+    if x.ndim == len(shape) and x.shape == shape:
+        x = x[None]
+    if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != math.prod(shape):
+        h, w = shape
+        raise DataError(f"expected {what} of {h}x{w} pixels, got an array of shape {x.shape}")
+    return x.reshape(len(x), math.prod(shape))
+
+
+_KINDS = {cls.kind: cls for cls in (Images, Table, Audio)}
 
 
 def from_dict(d: dict) -> Input:
@@ -256,6 +315,13 @@ def of(net) -> Input:
     if side * side == net.sizes[0]:
         return Images((side, side))
     return Table(tuple(f"x{i}" for i in range(net.sizes[0])))
+
+
+def audio_of(net) -> Audio | None:
+    """The audio front end ``net`` reads recordings with, or None for a model of pictures or
+    tables: recordings for it are read through exactly the transformation it was trained with."""
+    front_end = of(net)
+    return front_end if isinstance(front_end, Audio) else None
 
 
 def classes_of(net) -> list[str]:

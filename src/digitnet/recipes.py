@@ -16,9 +16,17 @@ for a :class:`~digitnet.datasets.Dataset`:
   against MLPClassifier with the same hidden layers (16, 16): the picture recipe with shift 0
   trailed it by 0.5 points on average and by 1.7 at worst, this one led by 0.15 on average
   and trailed by 0.6 at worst (the README has the table);
-* a table is never deskewed (straightening a slant needs a picture);
+* a table or a recording is never deskewed (straightening a slant needs a picture of ink);
 * training from a model's weights (``init``) keeps that model's layers, activation and output,
-  and whether it deskews its images (its weights learned from them so).
+  and whether it deskews its images (its weights learned from them so);
+  a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
+  with :data:`VOICE`: 100 epochs (a handful of recordings makes few steps an epoch), each
+  recording with 8 altered copies (speed and tempo changes), at the default learning rate,
+  with the ``speech`` preset's no shift and weight decay, chosen by bench/speech.py on each
+  of five speakers held out in turn: against 0.001 and 0.01, 200 epochs, 16 copies, added
+  noise and no copies (bench/results/speech-finetune.md). (Five recordings of a digit are too
+  few for a stratified validation split of 10%: give ``--val-fraction 0.2`` or more to see the
+  accuracy before and after.)
 
 Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
 matters, by :func:`check_fits` (which :func:`digitnet.training.train` calls first), with a
@@ -35,12 +43,16 @@ from . import inputs
 from .config import TrainConfig
 from .datasets import Dataset
 from .errors import ConfigError, DataError
+from .inputs import Audio
 from .network import Network
 
-__all__ = ["for_data", "check_fits", "TABLE"]
+__all__ = ["for_data", "check_fits", "TABLE", "VOICE"]
 
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
+#: What fine-tuning a model of recordings to a new voice changes (see the module docstring).
+VOICE = {"epochs": 100, "lr": 0.003, "copies": 8, "speed": 0.1, "stretch": 0.3, "shift": 0,
+         "weight_decay": 1e-4}
 
 
 def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
@@ -90,7 +102,11 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
             if field not in given:
                 changes[field] = value
     if data.input.image_shape is None:
-        changes.update({k: v for k, v in {**TABLE, "deskew": False}.items() if k not in given})
+        changes.update({k: v for k, v in TABLE.items() if k not in given})
+    if not isinstance(data.input, inputs.Images) and "deskew" not in given:
+        changes["deskew"] = False
+    if init is not None and isinstance(data.input, Audio):
+        changes.update({k: v for k, v in VOICE.items() if k not in given})
     return config.replace(**changes)
 
 
@@ -127,6 +143,17 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
         if len(labels) and int(labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
+    if config.copies and data.sounds is None:
+        raise ConfigError(f"copies augment recordings, and {data.name} holds none; train it "
+                          "with copies=0 (--copies 0)")
+    if isinstance(data.input, Audio):
+        for name, (what, off) in _IMAGE_OPTIONS.items():
+            if name != "shift" and getattr(config, name):
+                raise ConfigError(f"{what} of ink, and {data.name} holds recordings; train it "
+                                  f"with {off}")
+    if config.teacher and config.copies:
+        raise ConfigError("a teacher answers for the recordings, not for their altered copies; "
+                          "train with copies=0 (--copies 0) or without teacher")
     given = [name for name in _IMAGE_OPTIONS if getattr(config, name)]
     if given and data.input.image_shape is None:
         raise ConfigError(f"{' and '.join(_IMAGE_OPTIONS[name][0] for name in given)}, and "

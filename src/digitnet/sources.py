@@ -24,7 +24,7 @@ from digitnet.errors import ChecksumError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
 
 __all__ = ["FileSpec", "DatasetSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "SAMPLE", "SAMPLE_DIR",
-           "NotFound", "fetch", "sha256", "sample_files", "default_cache"]
+           "NotFound", "fetch", "fetch_file", "sha256", "sample_files", "default_cache"]
 
 DIGITS = tuple(str(d) for d in range(10))
 
@@ -191,6 +191,29 @@ def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = F
                            " with a folder of MNIST-style IDX files", why)
         found[kind] = hit
     return found
+
+
+def fetch_file(name: str, fs: FileSpec, mirrors: tuple[str, ...], cache_root: Path, *,
+               progress: bool = False, allow_download: bool = True) -> Path:
+    """A verified copy of one published file (an archive) in ``cache_root/<name>/``: the one
+    there if its SHA-256 matches, else downloaded from the first of ``mirrors`` that serves it.
+
+    Raises DataError when it is neither there nor downloaded, ChecksumError when a mirror
+    served other bytes.
+    """
+    cache = cache_root / name
+    hit = _local_copy(fs, cache, trusted=True)
+    if hit is not None:
+        return hit[0]
+    why = "downloads are turned off"
+    if allow_download:
+        try:
+            return _download(fs, DatasetSpec(name, {}, tuple(mirrors)), cache, progress)
+        except _NotDownloaded as exc:
+            why = f"could not download {fs.filename} ({exc})"
+    url = mirrors[0].rstrip("/") + "/" + fs.filename if mirrors else fs.filename
+    raise DataError(f"{name}: {fs.filename} not found in {cache} and {why}; get {url} into that "
+                    "folder, or pass --data DIR with a folder of the recordings")
 
 
 def sample_files() -> tuple[tuple[Path, str], tuple[Path, str]]:

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import augment, checkpoint, distillation, engines, finetune, inputs, optimizers, recipes
+from . import (augment, checkpoint, distillation, engines, finetune, inputs, optimizers, recipes,
+               sound_augment)
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
-from .datasets import Dataset, train_val_indices
+from .datasets import Dataset
+from .splits import train_val_indices
 from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
 from .inputs import Input
 from .metrics import Evaluation, evaluate
@@ -209,7 +211,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         what = start.name if start else f"the checkpoint {resume}"
         data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
     if val is None:  # (no copy of the examples either way: only their indices)
-        train_index, val_index = train_val_indices(data, config.val_fraction, config.seed)
+        train_index, val_index = train_val_indices(data, config.val_fraction, config.seed,
+                                                   config.val_group)
         val_labels = data.labels[val_index]
     else:
         train_index, val_index, val_labels = np.arange(len(data)), None, val.labels
@@ -228,7 +231,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         model_input = start.input_for(data.input)
     else:
         model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
-    if model_input.image_shape is not None:  # the recipe decides whether images are deskewed
+    if isinstance(model_input, inputs.Images):  # the recipe decides whether they are deskewed
         model_input = dataclasses.replace(model_input, deskew=config.deskew)
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
@@ -237,7 +240,13 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
            else {"beta1": config.beta1, "beta2": config.beta2}))
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
-    rows = model_input.rows(data.x)
+    rows, labels = model_input.rows(data.x), data.labels.astype(np.intp)
+    # The validation rows: from the training rows when they are among them (no second pass).
+    val_rows = rows[val_index] if val is None else model_input.rows(val.x)
+    if config.copies:  # altered copies of the training recordings, after all the examples
+        copied = sound_augment.copies([data.sounds[i] for i in train_index], model_input, config)
+        rows = np.concatenate([rows, model_input.rows(copied.reshape(-1, *copied.shape[2:]))])
+        labels = np.concatenate([labels, np.tile(labels[train_index], config.copies)])
     # Engines read their training examples in place, so a buffer refilled each epoch works.
     distorted = np.zeros_like(rows) if config.elastic_alpha else None
     teacher = None if config.teacher is None else distillation.teacher_for(
@@ -247,14 +256,11 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             features=features,
                             resumed=None if resume is None else (resume, state.engine))
-    steps = chosen.steps(net, optimizer, rows if distorted is None else distorted,
-                         data.labels.astype(np.intp),
+    steps = chosen.steps(net, optimizer, rows if distorted is None else distorted, labels,
                          batch_size=min(config.batch_size, len(train_index)),
                          image_shape=model_input.image_shape, max_shift=config.shift,
                          dropout=config.dropout, seed=config.seed, teacher=teacher)
     state.engine = chosen.name
-    # The validation rows: from the training rows when they are among them (no second pass).
-    val_rows = rows[val_index] if val is None else model_input.rows(val.x)
     run = _Run(config, net, optimizer, data, train_index, val_labels, fingerprint, state,
                model_input, rows, val_rows, distorted, steps,
                init=resumed.network.metadata.get("init") if resumed else start and start.record)
@@ -275,15 +281,21 @@ def _start(config: TrainConfig, start: finetune.Start | None) -> Network:
     return start.network.astype(np.float32)
 
 
-def _epoch_plan(config: TrainConfig, epoch: int,
-                train_index: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _epoch_plan(config: TrainConfig, epoch: int, train_index: np.ndarray,
+                n_data: int) -> tuple[np.ndarray, np.ndarray | None]:
     """The order in which epoch ``epoch`` visits the training examples (indices into the
-    data), and each visit's shift."""
+    data's rows), and each visit's shift. With ``config.copies``, each visit is to the example
+    or to one of its copies, which follow the data's ``n_data`` rows (copy k of the training
+    example at position p of ``train_index`` is row n_data + k * len(train_index) + p)."""
     n = len(train_index)
     rng = np.random.default_rng((config.seed, 2, epoch))
-    order = train_index[rng.permutation(n)]
+    positions = rng.permutation(n)
+    order = train_index[positions]
     shift_ids = (rng.integers(0, (2 * config.shift + 1) ** 2, size=n, dtype=np.intp)
                  if config.shift else None)
+    if config.copies:
+        version = rng.integers(0, config.copies + 1, size=n)
+        order = np.where(version == 0, order, n_data + (version - 1) * n + positions)
     return order, shift_ids
 
 
@@ -291,7 +303,7 @@ def _start_epoch(run: _Run, epoch: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Set up epoch ``epoch``, also when resuming in its middle: its plan (:func:`_epoch_plan`),
     its running sums, and with elastic distortions, its images."""
     config, state = run.config, run.state
-    order, shift_ids = _epoch_plan(config, epoch, run.train_index)
+    order, shift_ids = _epoch_plan(config, epoch, run.train_index, len(run.data))
     if state.step == 0:
         state.epoch_start_params = run.net.params.copy()
         state.loss_sum, state.seconds = 0.0, 0.0

@@ -30,16 +30,15 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
-from . import probes
+from . import inputs, probes
 from .errors import ConfigError, ModelFileError
 from .modelfile import atomic_write
 from .network import Network
 from .metrics import evaluate
 
-__all__ = [
-    "weights_figure", "network_figure", "confusion_figure", "mistakes_figure", "history_figure",
-    "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "FORMATS", "WEIGHT_CMAP",
-]
+__all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure",
+           "history_figure", "saliency_figure", "dream_figure", "save_figure", "figure_bytes",
+           "FORMATS", "WEIGHT_CMAP"]
 
 #: File types :func:`save_figure` writes, by extension.
 FORMATS = {".png": "png", ".svg": "svg"}
@@ -101,8 +100,7 @@ def _grid_shape(n: int) -> tuple[int, int]:
 
 def _side(n: int) -> int | None:
     """The side of a square image of n pixels, or None if n is not a square."""
-    s = int(round(np.sqrt(n)))
-    return s if s * s == n else None
+    return int(round(np.sqrt(n))) if int(round(np.sqrt(n))) ** 2 == n else None
 
 
 def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figure:
@@ -135,9 +133,11 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
         ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}", fontsize=7,
                      color=_TEXT, pad=2)
         ax.set_axis_off()
-    if layer == 1:
-        title = ("Weights into each neuron of the first hidden layer\nblue +, red −, black 0 "
-                 "(each tile scaled to its own largest weight |w|)")
+    if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
+        title = ("Weights into each neuron of the first hidden layer" + (
+            ": the sounds it listens for (time →, pitch ↑)" if isinstance(inputs.of(
+                net), inputs.Audio) else "") + "\nblue +, red −, black 0 (each tile "
+            "scaled to its own largest weight |w|)")
     else:
         where = "output layer" if output_layer else f"hidden layer {layer}"
         product = " · ".join(f"W{l}" for l in range(layer, 0, -1))
@@ -215,9 +215,9 @@ def _draw_input(ax, net: Network, x: np.ndarray) -> np.ndarray | None:
               extent=(img_x0, img_x0 + img_size, img_y0, img_y0 + img_size), zorder=3)
     ax.add_patch(Rectangle((img_x0, img_y0), img_size, img_size, fill=False, ec="#888888",
                            lw=0.8, zorder=3))
-    ax.text(img_x0 + img_size / 2, img_y0 - 0.3,
-            f"input as the network sees it\n{side}x{side} = {net.sizes[0]} pixels",
-            color=_TEXT, ha="center", va="top", fontsize=8)
+    sound = "the sound, time →, pitch ↑\n" if isinstance(inputs.of(net), inputs.Audio) else ""
+    ax.text(img_x0 + img_size / 2, img_y0 - 0.3, f"input as the network sees it\n{sound}{side}x"
+            f"{side} = {net.sizes[0]} pixels", color=_TEXT, ha="center", va="top", fontsize=8)
     step, idx = img_size / side, np.arange(net.sizes[0])
     return np.stack([img_x0 + (idx % side + 0.5) * step,
                      img_y0 + img_size - (idx // side + 0.5) * step], axis=1)

@@ -48,13 +48,14 @@ def e2e_data_dir(mnist, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serving(model: Path, data_dir: Path, log: Path):
-    """``digitnet serve MODEL --port 0`` in a subprocess: the URL it prints; stopped with Ctrl-C."""
+def serving(model: Path, data_dir: Path, log: Path, more: tuple[Path, ...] = ()):
+    """``digitnet serve MODEL [MORE...] --port 0`` in a subprocess: the URL it prints; stopped
+    with Ctrl-C."""
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
+            [sys.executable, "-m", "digitnet", "serve", str(model), *map(str, more), "--port", "0",
              "--data", str(data_dir)],
             stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     line = proc.stdout.readline()
@@ -85,6 +86,14 @@ def server_url(e2e_model, e2e_data_dir, tmp_path_factory):
 def training_server_url(e2e_model, e2e_data_dir, tmp_path):
     """A server of its own for a test that trains (and so replaces the served network)."""
     with serving(e2e_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def two_models_url(e2e_model, speech_model, e2e_data_dir, tmp_path_factory):
+    """``digitnet serve E2E_MODEL SPEECH_MODEL``: handwritten digits first, spoken ones second."""
+    log = tmp_path_factory.mktemp("serve-two") / "stderr.txt"
+    with serving(e2e_model, e2e_data_dir, log, more=(speech_model,)) as url:
         yield url
 
 

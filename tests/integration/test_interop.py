@@ -67,8 +67,6 @@ def test_onnx_export_matches_predict_proba_on_10000_real_digits(small_model, mni
 
 def test_torch_export_loads_into_the_module_and_gives_the_same_outputs(small_model, mnist,
                                                                        tmp_path):
-    from safetensors.torch import load_file
-
     result = CliRunner().invoke(cli, ["export", str(small_model), "--format", "torch", "--out",
                                       str(tmp_path / "m.safetensors")])
     assert result.exit_code == 0, result.output

@@ -140,3 +140,43 @@ def test_without_the_notebook_extra_the_error_names_it(trained, monkeypatch):
         digitnet.widget(trained)
     assert str(error.value) == ("digitnet.widget needs the notebook extra: "
                                 "pip install 'digitnet[notebook]'")
+
+
+# -- a model of spoken digits: recordings in, the picture heard and the network lit up ---------
+
+
+def test_a_model_of_spoken_digits_hears_recordings(speech_model, speech_unheard_recordings,
+                                                   trained):
+    """``w.hear(path)`` and a recording uploaded (or recorded by the microphone) in the widget
+    are read through the model's own front end, as the web API reads them: the picture heard
+    is ``w.image`` and is shown, the trace and digit are the network's for it."""
+    from fastapi.testclient import TestClient
+
+    from digitnet import audio, inputs
+    from digitnet.web import create_app
+
+    net = digitnet.load(speech_model)
+    w = widget(net)
+    assert w._model["metadata"]["input"]["kind"] == "audio"  # the page's code adapts to it
+    with TestClient(create_app(speech_model, data=None)) as client:
+        for path in speech_unheard_recordings[::7]:
+            picture = audio.picture(path, inputs.audio_of(net))
+            assert w.hear(path) == w.digit == net.predict(picture)
+            np.testing.assert_array_equal(w.image, picture * np.float32(1 / 255))
+            for got, want in zip(w.trace.activations, net.trace(picture).activations):
+                np.testing.assert_array_equal(got, want)
+            assert w.sent[-1]["kind"] == "show" and w.sent[-1]["picture"] is True
+            assert w.sent[-1]["prediction"]["digit"] == w.digit
+            data = path.read_bytes()
+            answer = ask(w, kind="upload", name=path.name, buffers=[data])["answer"]
+            api = client.post("/api/predict", files={"file": (path.name, data, "audio/wav")})
+            assert answer == {k: v for k, v in api.json().items()
+                              if k not in ("input_id", "model_version")}
+    # a drawing is no recording, a recording no picture: one line each, saying what to do
+    reply = ask(w, kind="predict", pixels=pad_grid(np.zeros((28, 28))))
+    assert reply["error"].startswith("this model hears recordings, not drawings")
+    reply = ask(w, kind="upload", name="notes.txt", buffers=[b"not a recording"])
+    assert "notes.txt" in reply["error"] and "\n" not in reply["error"]
+    assert w.image is None and w.digit is None
+    with pytest.raises(DataError, match="reads pictures, not recordings"):
+        widget(trained).hear(speech_unheard_recordings[0])

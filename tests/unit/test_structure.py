@@ -151,3 +151,11 @@ def test_unit_tests_train_nothing_and_start_no_process():
         arguments = {a.arg for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
                      for a in n.args.args}
         assert not arguments & {"small_model", "mnist_small"}, path.name
+
+
+def test_test_files_have_distinct_names():
+    """The test folders are not packages, so pytest imports each test file by its bare name:
+    two files called alike in two folders stop the whole run at collection."""
+    tests = Path(__file__).resolve().parents[1]
+    names = [p.name for p in tests.rglob("test_*.py") if "node_modules" not in p.parts]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

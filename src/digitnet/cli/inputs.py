@@ -1,5 +1,6 @@
 """Inputs on the command line -> the 28x28 pixels the network reads, and back to PNG files;
-and for a model of a table, the rows of tables.
+for a model of a table, the rows of tables; for a model of recordings, the pictures of their
+sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
 (28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
@@ -15,7 +16,7 @@ import numpy as np
 
 from .. import arrays, modelfile, tables
 from ..errors import DataError, DigitnetError
-from ..inputs import Table
+from ..inputs import Audio, Table
 
 
 def read_inputs(files):
@@ -73,6 +74,28 @@ def read_table_rows(files, model_input: Table):
             yield name, e
 
 
+def read_recordings(files, front_end: Audio):
+    """Yield (name, picture (bands, frames) uint8 or DigitnetError) for each recording,
+    walking folders for the recordings in them."""
+    from .. import audio
+
+    for name in files:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix.lower() in audio.AUDIO_EXTENSIONS
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                yield name, DataError(f"{name}: no recordings in this folder (looked for "
+                                      f"{', '.join(audio.AUDIO_EXTENSIONS)})")
+            yield from read_recordings([str(p) for p in found], front_end)
+            continue
+        try:
+            yield name, audio.picture(path, front_end, name=name)
+        except DigitnetError as e:
+            yield name, e
+
+
 def _read_npy(path: Path, name: str) -> np.ndarray:
     try:
         x = np.load(path, allow_pickle=False)
@@ -84,6 +107,17 @@ def _read_npy(path: Path, name: str) -> np.ndarray:
         raise DataError(f"{name}: values from {np.nanmin(x)} to {np.nanmax(x)}; "
                         "expected brightness in [0, 1] or uint8 pixels")
     return x
+
+
+def one_input(net, image: str) -> np.ndarray:
+    """The 28x28 picture ``net`` reads for IMAGE: a recording's picture of its sound for a
+    model of recordings, else :func:`one_image`'s."""
+    from .. import audio, inputs
+
+    front_end = inputs.of(net)
+    if isinstance(front_end, Audio):
+        return audio.picture(image, front_end) / np.float32(255)
+    return one_image(image)
 
 
 def one_image(image: str) -> np.ndarray:

@@ -18,8 +18,10 @@ from ..heldout import held_out, validation_split
 from ..inputs import Table
 from ..network import Network
 
-DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist), a folder of MNIST-format IDX files "
-             "or of class folders of pictures (my-digits/0/a.png ...), or a .csv or .npz table.")
+DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a folder of "
+             "MNIST-format IDX files, of recordings named as FSDD names them "
+             "(7_jackson_32.wav), or of class folders of pictures or recordings "
+             "(my-digits/0/a.png ...), or a .csv or .npz table.")
 TARGET_HELP = "A CSV table's label column  [default: the last column]."
 
 _OPTIONS = [
@@ -63,10 +65,13 @@ def labelled_split(net: Network, data: str, split: str | None, model: str,
     if split == "held-out":
         found = held_out(net, data, target=target).data
         return _as_model_reads(net, found, model), found.split
+    front_end = inputs.audio_of(net)
     if split == "test":
-        subset = datasets.load(data, split="test", target=target, progress=progress)
+        subset = datasets.load(data, split="test", target=target, progress=progress,
+                               audio=front_end)
     else:
-        subset = datasets.load(data, split="train", target=target, progress=progress)
+        subset = datasets.load(data, split="train", target=target, progress=progress,
+                               audio=front_end)
         if split != "all":
             subset = _split_like_training(net, subset, split, model)
     if subset.note:
@@ -92,11 +97,13 @@ def _as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datas
         x = tables.in_order(subset.x, subset.input.columns, model_input.columns, subset.name)
         subset = dataclasses.replace(subset, x=x, input=Table(model_input.columns))
     elif type(model_input) is not type(subset.input):
-        what = "a table" if isinstance(subset.input, Table) else "pictures"
-        raise DataError(f"{subset.name} holds {what}, and {model} reads "
-                        f"{'pictures' if model_input.image_shape else 'a table'}; give data of "
-                        "the kind it was trained on")
+        raise DataError(f"{subset.name} holds {_kind(subset.input)}, and {model} reads "
+                        f"{_kind(model_input)}; give data of the kind it was trained on")
     return subset
+
+
+def _kind(model_input) -> str:
+    return {"table": "a table", "audio": "recordings"}.get(model_input.kind, "pictures")
 
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):

@@ -10,10 +10,11 @@ import numpy as np
 
 from .. import inputs, modelfile
 from ..errors import DigitnetError, ModelFileError
+from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate
 from .group import cli
-from .inputs import InputSaver, read_inputs, read_table_rows
+from .inputs import InputSaver, read_inputs, read_recordings, read_table_rows
 from .labelled import data_options, labelled_split
 
 
@@ -66,21 +67,25 @@ def evaluate_command(model, data, split, target, as_json):
               help="Save the 28x28 image the network saw for each input here, as PNG "
                    "(deskewed, if the model deskews).")
 def predict_command(model, files, as_json, top, save_input):
-    """Read the digit (or class) in each image FILE, in every image under each FOLDER, or in
-    each row of a table.
+    """Read the digit (or class) in each image FILE, in every image under each FOLDER, in each
+    row of a table, or in each recording.
 
     Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light
     on dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to
     fit 20x20 and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays
     of shape (28, 28) or (n, 784) are read as MNIST-style pixels as they are. A MODEL trained
     on a table reads .csv tables (the columns it was trained on, found by name) and .npz
-    archives (their X), one answer per row. A file that cannot be read is reported and
-    skipped; the exit code is then 1.
+    archives (their X), one answer per row. A MODEL trained on recordings (spoken digits)
+    reads WAV, FLAC, OGG and MP3 files and folders of them, each turned into the picture of
+    its sound the model was trained with (--save-input saves it). A file that cannot be read
+    is reported and skipped; the exit code is then 1.
     """
     net = modelfile.load(model)
     model_input = inputs.of(net)
     if isinstance(model_input, TableInput):
         answers = read_table_rows(files, model_input)
+    elif isinstance(model_input, Audio):
+        answers = read_recordings(files, model_input)
     elif net.sizes[0] != 28 * 28:
         raise ModelFileError(f"{model}: the network takes {net.sizes[0]} inputs, not the 784 "
                              "pixels of a 28x28 image, so it cannot read pictures; use a model "
@@ -172,6 +177,12 @@ def info_command(model, as_json):
 
 def _described(model_input) -> str:
     """What the input layer reads, for people."""
+    if isinstance(model_input, Audio):
+        fe = model_input
+        return (f"recordings, as {fe.bands}x{fe.frames} pictures of their sound (log-mel: "
+                f"{fe.bands} bands from {fe.fmin:g} Hz to {fe.sample_rate // 2} Hz by {fe.frames} "
+                f"moments, {fe.sample_rate} Hz, hop {fe.hop}, window {fe.n_fft}, top "
+                f"{fe.range_db:g} dB), one input neuron per pixel")
     if model_input.image_shape:
         h, w = model_input.image_shape
         return f"{h}x{w} images, one input neuron per pixel"

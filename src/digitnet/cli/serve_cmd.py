@@ -10,7 +10,8 @@ from .recent import last_model
 
 
 @cli.command("serve")
-@click.argument("model", type=click.Path(dir_okay=False), required=False)
+@click.argument("models", metavar="[MODEL [MODEL2]]", nargs=-1,
+                type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 lets phones and other machines in (it prints "
                    "the address to type, and a QR code of it).")
@@ -24,8 +25,11 @@ from .recent import last_model
 @click.option("--no-train", is_flag=True,
               help="Turn training from the page off. (Elsewhere than on 127.0.0.1 it needs the "
                    "token printed at start.)")
-def serve_command(model, host, port, open_browser, data, no_train):
-    """Serve the drawing page and its API for MODEL (default: the last model trained).
+def serve_command(models, host, port, open_browser, data, no_train):
+    """Serve the drawing page and its API for MODEL (default: the last model trained), and
+    for MODEL2 if given: a model of spoken digits beside one of handwritten digits, say. The
+    page switches between them (MODEL2 is at /?model=2, its API at /models/2/api/...; MODEL2
+    learns from and is poked with the data its file records, --data is MODEL's).
 
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
     looks for; switch neurons off, rewrite them, step through backpropagation; train a new
@@ -37,6 +41,7 @@ def serve_command(model, host, port, open_browser, data, no_train):
     page then needs the token it prints, so that students cannot restart or stop each other's
     runs (or --no-train turns it off).
     """
+    model, *more = models or (None,)
     if model is None:
         model = last_model()
         if model is None:
@@ -47,13 +52,18 @@ def serve_command(model, host, port, open_browser, data, no_train):
     from ..web.classroom import TOKEN_HEADER, TrainingAccess, is_loopback, page_url, qr_code
 
     access = TrainingAccess.choose(host, train=not no_train)
-    app = create_app(model, data=data, access=access)
+    app = create_app(model, data=data, access=access, more=more)
     net = app.state.served.current[0]
     held, reason = app.state.held_out.get()  # loaded now rather than on the first request
+    for mounted in app.state.mounted:
+        mounted.state.held_out.get()
 
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
                    "(API docs at /docs; Ctrl-C to stop)")
+        for listed in app.state.models[1:]:
+            click.echo(f"and {'-'.join(map(str, listed['sizes']))} from {listed['source']} at "
+                       f"{url}/?model={listed['name']}  (its API at {url}{listed['api']})")
         if not is_loopback(host):
             address = page_url(host, int(url.rsplit(":", 1)[1]))
             click.echo(f"On phones and other machines of this network, open {address}  "

@@ -12,7 +12,7 @@ import click
 from .. import inputs, modelfile
 from ..errors import ModelFileError
 from .group import cli
-from .inputs import one_image
+from .inputs import one_input
 from .labelled import data_options, labelled_split
 
 
@@ -74,7 +74,8 @@ def show_group():
                    "(weights multiplied back through the earlier layers).")
 @_out_option("weights")
 def show_weights(model, layer, out):
-    """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative."""
+    """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative (for a
+    model of recordings, time-frequency pictures: the sounds each neuron listens for)."""
     from .. import viz
 
     _save_picture(viz.weights_figure(_picture_model(model), layer), out)
@@ -87,11 +88,12 @@ def show_weights(model, layer, out):
               help="How many of the strongest connections to draw into each layer.")
 @_out_option("network")
 def show_network(model, image, links, out):
-    """The video's diagram of MODEL reading IMAGE: neurons lit by their activation."""
+    """The video's diagram of MODEL reading IMAGE (a recording, for a model of recordings):
+    neurons lit by their activation."""
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.network_figure(net, inputs.of(net).rows(one_image(image)), links), out)
+    _save_picture(viz.network_figure(net, inputs.of(net).rows(one_input(net, image)), links), out)
 
 
 @show_group.command("saliency")
@@ -103,7 +105,7 @@ def show_saliency(model, image, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.saliency_figure(net, inputs.of(net).rows(one_image(image))), out)
+    _save_picture(viz.saliency_figure(net, inputs.of(net).rows(one_input(net, image))), out)
 
 
 @show_group.command("dream")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, modelfile, recipes
+from .. import datasets, finetune, inputs, modelfile, recipes
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
+from ..inputs import Audio
 from ..training import Callback, train
 from .group import cli
 from .labelled import DATA_HELP, TARGET_HELP
@@ -31,6 +32,8 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma",
     "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
+    "copies": "copies", "speed": "speed", "stretch": "stretch", "noise": "noise",
+    "val_speaker": "val_group",
 }
 
 
@@ -54,7 +57,8 @@ def _parse_layers(ctx, param, value):
               help=DATA_HELP)
 @click.option("--target", metavar="COLUMN", help=TARGET_HELP)
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="default", show_default=True,
-              help="A named recipe: default (best for 784-16-16-10) or video (sigmoid hidden layers).")
+              help="A named recipe: default (best for 784-16-16-10), video (sigmoid hidden "
+                   "layers) or speech (spoken digits, best on a voice it never heard).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="A JSON file of training options over the preset (digitnet tune --out writes "
                    "one); the options given here override it.")
@@ -93,8 +97,18 @@ def _parse_layers(ctx, param, value):
 @click.option("--deskew/--no-deskew", default=None,
               help="Straighten each digit's slant before the network sees it (recorded in the "
                    "model, so predict, evaluate and the page do the same).")
+@click.option("--copies", type=int,
+              help="Augment recordings: altered copies of each training recording (0 = off).")
+@click.option("--speed", type=float,
+              help="A copy plays up to this much faster or slower (0.1: x0.9 to x1.1).")
+@click.option("--stretch", type=float, help="A copy's tempo alone changes by up to this much.")
+@click.option("--noise", type=float,
+              help="Hiss added to a copy, up to this share of the voice's loudness.")
 @click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
 @click.option("--val-fraction", type=float, help="Fraction held out for validation, stratified.")
+@click.option("--val-speaker", "--val-group", "val_speaker", metavar="NAME",
+              help="Hold out every recording of this speaker (or group) for validation "
+                   "instead: accuracy on a voice the network never heard.")
 @click.option("--early-stopping/--no-early-stopping", default=None,
               help="Stop when validation loss stops improving; keep the best weights.")
 @click.option("--patience", type=int, help="Epochs without improvement before early stopping.")
@@ -188,7 +202,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None and start is not None:
         refuse_changed_init(resume, start)
         start = None  # the checkpoint holds the weights now, and what they started from
-    train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty())
+    train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
+                              audio=inputs.audio_of(start.network) if start else None)
     if train_set.note:
         click.echo(train_set.note, err=True)
     if resume is None:
@@ -317,9 +332,10 @@ def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | No
     """The matching test split, when the data source has one on this machine; else None."""
     if train_set.name == "mnist-sample" or not datasets.has_test_split(data):
         return None
+    front_end = train_set.input if isinstance(train_set.input, Audio) else None
     try:
         test = datasets.load(data, split="test", target=target, allow_download=False,
-                             allow_sample=False)
+                             allow_sample=False, audio=front_end)
     except DigitnetError:
         return None
     if test.note:

@@ -1,4 +1,4 @@
-"""The notebook widget: draw a digit in a cell's output and watch the network read it.
+"""The notebook widget: draw a digit (or say one) in a cell's output and watch the network read it.
 
 ``digitnet.widget(net)`` returns an :class:`Explorer`: the page's drawing pad, the 28x28 input
 the network sees, the diagram lit up layer by layer and the neuron panel, drawn by the page's own
@@ -12,6 +12,13 @@ process, through the same calls the web API makes (:func:`digitnet.preprocess.to
     w.trace.activations    # every layer's activations for that input
     w.image = mnist.x[7]   # or give it an image to read
 
+A model of spoken digits (its input an :class:`~digitnet.inputs.Audio` front end) hears
+recordings instead: the widget shows the page's microphone button (where the browser gives the
+notebook a microphone) and an upload of recordings in place of the pad, which shows the picture
+of the sound heard; from Python, ``w.hear("seven.wav")`` (a path or the file's bytes) reads one
+through the model's own front end, as ``digitnet predict`` and the web API do, and ``w.image``
+is then the (bands, frames) picture it heard, in [0, 1].
+
 anywidget (the notebook extra) runs it in JupyterLab, Jupyter Notebook, VS Code and marimo.
 """
 
@@ -23,6 +30,7 @@ import numpy as np
 import orjson
 
 from .. import descriptions, inputs
+from ..inputs import Audio
 from ..errors import DataError, DigitnetError
 from ..interop import require
 from ..network import Network, Trace, as_inputs
@@ -38,12 +46,13 @@ _SHAPE = (28, 28)
 
 
 class Explorer(anywidget.AnyWidget):
-    """The drawing pad and the network thinking, as a notebook widget.
+    """The drawing pad (or the microphone) and the network thinking, as a notebook widget.
 
     Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it),
     ``image`` (the (28, 28) float32 input the network reads, pixels in [0, 1], or None; set it
-    to an image, uint8 or float, to have it read), and, read-only, ``digit`` (what the network
-    reads in ``image``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image``).
+    to an image, uint8 or float, to have it read; for a model of spoken digits the (bands,
+    frames) picture of the sound it heard), and, read-only, ``digit`` (what the network reads
+    in ``image``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image``).
     """
 
     _esm = bundle.esm()
@@ -66,14 +75,25 @@ class Explorer(anywidget.AnyWidget):
 
     # -- the traits --------------------------------------------------------------------------
 
+    def hear(self, recording, name: str | None = None) -> int:
+        """Have a model of spoken digits hear ``recording`` (a file path, or the file's bytes;
+        ``name`` names it in errors): its picture, through the model's front end, becomes
+        ``image``, shown with the network lit up. Returns the digit it hears."""
+        front_end = inputs.audio_of(self.network)
+        if front_end is None:
+            raise DataError(f"this {'-'.join(map(str, self.network.sizes))} network reads "
+                            "pictures, not recordings; set w.image to an image instead")
+        self.image = _heard(recording, front_end, name)
+        return self.digit
+
     @traitlets.validate("network")
     def _check_network(self, proposal) -> Network:
         net = proposal["value"]
         shape = inputs.of(net).image_shape
-        if shape != _SHAPE:
+        if shape != _SHAPE and not (inputs.audio_of(net) and shape):
             what = f"{shape[0]}x{shape[1]} images" if shape else f"rows of {net.sizes[0]} numbers"
-            raise DataError(f"the widget draws 28x28 digits for the network to read; this "
-                            f"{'-'.join(map(str, net.sizes))} network reads {what}")
+            raise DataError(f"the widget draws 28x28 digits (or hears recordings) for the network "
+                            f"to read; this {'-'.join(map(str, net.sizes))} network reads {what}")
         return net
 
     @traitlets.observe("network")
@@ -92,7 +112,7 @@ class Explorer(anywidget.AnyWidget):
         if x.min() < 0 or x.max() > 1:
             raise DataError(f"pixels must lie in [0, 1] (or be uint8 0..255), got values from "
                             f"{x.min():g} to {x.max():g}")
-        image = x.reshape(_SHAPE).copy()
+        image = x.reshape(inputs.of(self.network).image_shape).copy()
         image.flags.writeable = False  # a new image is read when set, not when changed in place
         return image
 
@@ -134,10 +154,16 @@ class Explorer(anywidget.AnyWidget):
     def _respond(self, message: dict, buffers: list):
         kind = message.get("kind")
         if kind in ("predict", "upload"):
+            front_end = inputs.audio_of(self.network)
             try:
+                if front_end is not None and kind == "predict":
+                    raise DataError("this model hears recordings, not drawings: say a digit, "
+                                    "upload a recording, or call w.hear('seven.wav')")
+                name = message.get("name") or "the drawing"
                 source = (np.asarray(message["pixels"], np.float32) if kind == "predict"
                           else bytes(buffers[0]))
-                self.image = to_mnist(source, name=message.get("name") or "the drawing")
+                self.image = (_heard(source, front_end, name) if front_end is not None
+                              else to_mnist(source, name=name))
             except DigitnetError:
                 self.image = None
                 raise
@@ -161,6 +187,14 @@ class Explorer(anywidget.AnyWidget):
             yield
         finally:
             self._answering = False
+
+
+def _heard(recording, front_end: Audio, name: str | None) -> np.ndarray:
+    """The picture of a recording's sound through ``front_end`` (:func:`digitnet.audio.picture`),
+    shape (bands, frames) uint8; the audio extra is imported only for a model that hears."""
+    from .. import audio
+
+    return audio.picture(recording, front_end, name=name)
 
 
 def _plain(description: dict):

@@ -37,10 +37,10 @@ from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
 from .answers import Profile, class_means, neuron_profile
 from .changes import Changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
-from .robustness import DISTORTIONS, Curve, distort, robustness_curves
+from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
 from .stepping import DEFAULT_LR, Step, backprop_step
 
 __all__ = ["Changes", "edge_detector", "grid_of", "Score", "Ablation", "NeuronDrop", "ablate",
            "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
-           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "Step",
-           "backprop_step", "DEFAULT_LR"]
+           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable",
+           "Step", "backprop_step", "DEFAULT_LR"]

@@ -11,6 +11,11 @@ Four distortions, each at growing levels (level 0 leaves the images as they are)
                steps, thinned (erosion)
 =============  ==================================================================================
 
+They are distortions of handwriting, so only a model of pictures has curves: a model of spoken
+digits reads pictures of sounds (:class:`~digitnet.inputs.Audio`), where a turn or a thicker
+stroke stands for nothing a voice or a room does, and :func:`check_distortable` refuses it in one
+line (the web page says so in place of the panel).
+
 Each is NumPy over the whole batch at once (one bilinear resampling for a rotation, one gather
 for the shifts of :mod:`digitnet.augment`). Every network compared sees the very same distorted
 images, and every level of a curve the same randomness (the noise, each image's direction),
@@ -29,7 +34,7 @@ from ..errors import ConfigError, DataError
 from ..network import Network
 from .activity import check_labels
 
-__all__ = ["DISTORTIONS", "Curve", "distort", "robustness_curves"]
+__all__ = ["DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable"]
 
 #: name -> (what a level measures, the levels of a curve)
 DISTORTIONS: dict[str, tuple[str, tuple[float, ...]]] = {
@@ -154,7 +159,7 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
                         f"array of shape {images.shape}")
     x = images * np.float32(1 / 255) if images.dtype == np.uint8 else images.astype(np.float32)
     for net in nets:
-        _check_image_model(net, images.shape[1:])
+        check_distortable(net, images.shape[1:])
     labels = [check_labels(net, x.reshape(len(x), -1), labels) for net in nets][0]
     chosen = {name: DISTORTIONS[name][1] for name in DISTORTIONS} if distortions is None else {
         name: tuple(levels) for name, levels in distortions.items()}
@@ -176,11 +181,18 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     return curves
 
 
-def _check_image_model(net: Network, shape: tuple[int, int]) -> None:
+def check_distortable(net: Network, shape: tuple[int, int] | None = None) -> None:
+    """ConfigError unless ``net`` reads pictures of handwriting (of ``shape`` (h, w), if given):
+    a table model has no pictures, and a model of recordings hears pictures of sounds, which the
+    distortions here would not distort the way anything distorts a sound."""
     image_shape = inputs.of(net).image_shape
+    if inputs.audio_of(net) is not None:
+        raise ConfigError("robustness curves are for image models: they distort handwriting "
+                          "(noise, rotation, shift, stroke thickness), which means nothing for "
+                          "this network's pictures of recorded sounds")
     if image_shape is None:
         raise ConfigError(f"robustness curves distort pictures, and this network reads a table "
                           f"of {net.sizes[0]} columns; use an image model")
-    if tuple(image_shape) != tuple(shape):
+    if shape is not None and tuple(image_shape) != tuple(shape):
         raise DataError(f"the network reads {image_shape[0]}x{image_shape[1]} pictures, the "
                         f"held-out images are {shape[0]}x{shape[1]}")

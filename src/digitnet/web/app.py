@@ -10,14 +10,20 @@ Endpoints (all documented at ``/docs``; every error is JSON ``{"error": "..."}``
 numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L the output layer.
 
 ``POST /api/predict``
-    A drawing as JSON ``{"pixels": [[...], ...]}`` or an image file as multipart field ``file``;
-    answers the digit, the ten probabilities, the 28x28 input the network saw and z and a of
-    layers 1 to L, plus an ``input_id`` naming the input for the neuron endpoint.
+    A drawing as JSON ``{"pixels": [[...], ...]}``, or a file as multipart field ``file`` or as
+    the raw body: an image, or for a model of spoken digits a recording (WAV, FLAC, OGG, MP3);
+    answers the digit, the ten probabilities, the 28x28 input the network saw (for a recording,
+    the picture of its sound) and z and a of layers 1 to L, plus an ``input_id`` naming the
+    input for the neuron endpoint.
 ``GET /api/model``
     Sizes, parameter counts, metadata, and every weight and bias (to draw the connections).
 ``GET /api/neuron/{layer}/{index}``
     Neuron ``index`` of layer ``layer`` (1 to L): its incoming weights as an image, its bias, and
     what it computes for the input named by ``?input_id=`` (or the last one predicted).
+``GET /api/models``
+    The models served (``digitnet serve MODEL [MODEL2]``): the first at ``/api/...``, the second
+    (an app of its own, with every endpoint here) at ``/models/2/api/...``; the page shows
+    model N at ``/?model=N``.
 ``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
     Start, inspect or stop a short training run on the server's data; its progress streams as
     server-sent events. The new network is served once the run finishes.
@@ -32,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +74,9 @@ _DESCRIPTION = (
 
 
 def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: Any = "auto",
-               access: TrainingAccess | None = None) -> FastAPI:
-    """The FastAPI application serving ``model`` and the drawing page.
+               access: TrainingAccess | None = None,
+               more: Sequence[str | Path | Network] = ()) -> FastAPI:
+    """The FastAPI application serving ``model`` and the drawing page (and ``more`` models).
 
     Parameters
     ----------
@@ -82,6 +90,10 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         validation split, else the test split: :func:`digitnet.heldout.held_out`), on first use.
     access : TrainingAccess, optional
         Who may start and stop training runs; anyone by default.
+    more : sequence of paths or Networks
+        Further models (a model of spoken digits beside one of handwritten ones, say), each
+        served by an app of its own mounted at ``/models/N`` (N = 2, 3, ...), whose data is
+        the one its file records it was trained on. ``GET /api/models`` lists them all.
     """
     if isinstance(model, Network):
         served = Served(model, "an in-memory network")
@@ -103,7 +115,28 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
     _add_routes(app)
     poking.add_routes(app)
+    app.state.mounted, app.state.models = [], [_listed("1", "/api", served)]
+    for number, other in enumerate(more, start=2):
+        sub = create_app(other, data=_recorded_data(other), access=access)
+        app.mount(f"/models/{number}", sub)
+        app.state.mounted.append(sub)
+        app.state.models.append(_listed(str(number), f"/models/{number}/api", sub.state.served))
+        sub.state.models = app.state.models  # (each answers GET /api/models with the list)
     return app
+
+
+def _listed(name: str, api: str, served: Served) -> dict:
+    """A served model as ``GET /api/models`` lists it."""
+    net = served.current[0]
+    return {"name": name, "api": api, "input": inputs.of(net).kind, "sizes": list(net.sizes),
+            "source": served.source}
+
+
+def _recorded_data(model: str | Path | Network) -> str | None:
+    """The data a model's file records it was trained on (a dataset name or a folder), if any:
+    what a further model served learns from and is poked with."""
+    net = model if isinstance(model, Network) else modelfile.load(model)
+    return net.metadata.get("data", {}).get("train", {}).get("name")
 
 
 def _held_out(net: Network, data: Any) -> HeldOut:
@@ -124,6 +157,7 @@ def _add_routes(app: FastAPI) -> None:
     route("/api/predict", predict, methods=["POST"], response_model=schemas.PredictResponse,
           tags=["thinking"], openapi_extra=_PREDICT_BODY, responses=_errors(413, 415, 422))
     route("/api/model", model_info, response_model=schemas.ModelResponse, tags=["the network"])
+    route("/api/models", models, response_model=schemas.ModelsResponse, tags=["the network"])
     route("/api/neuron/{layer}/{index}", neuron, response_model=schemas.NeuronResponse,
           tags=["the network"], responses=_errors(404, 422))
     route("/api/train", start_training, methods=["POST"], response_model=schemas.TrainStatus,
@@ -149,7 +183,8 @@ def _training_data(data: Any):
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Read one drawing before the first request (so its sender waits no longer than the next:
-    the caches preprocessing fills are in place); stop a training run at shutdown."""
+    the caches preprocessing fills are in place); stop training runs at shutdown (the mounted
+    apps' too: Starlette runs only the outer app's lifespan)."""
     grid = np.zeros((56, 56), np.float32)
     grid[8:48, 26:30] = 1  # a 1, and a stroke running off the edge
     grid[30:33, 40:] = 1
@@ -157,8 +192,9 @@ async def _lifespan(app: FastAPI):
     try:
         yield
     finally:
-        app.state.trainer.cancel()
-        await asyncio.to_thread(app.state.trainer.join, 10)
+        for each in (app, *app.state.mounted):
+            each.state.trainer.cancel()
+            await asyncio.to_thread(each.state.trainer.join, 10)
 
 
 def _served(request: Request) -> Served:
@@ -174,10 +210,10 @@ _ERROR_TEXT = {
     404: "Unknown layer, neuron or input_id",
     409: "A training run is already going, or none is to stop",
     413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
-    415: "Neither JSON nor a multipart form",
+    415: "Neither JSON, a multipart form nor a file's bytes",
     422: "Invalid input (a grid of the wrong size, values outside [0, 1], a drawing or image "
-         "with no digit in it, a file that is not an image, an option out of range): the error "
-         "says which, and what to do",
+         "with no digit in it, a file that is not an image, a recording that is silent, noise, "
+         "truncated or too long, an option out of range): the error says which, and what to do",
 }
 
 
@@ -208,11 +244,16 @@ _PREDICT_BODY = {
         "required": True,
         "content": {
             "application/json": {"schema": _component_refs(schemas.PredictRequest)},
+            **{raw: {"schema": {"type": "string", "format": "binary", "description": "A file's "
+                                "bytes: an image, or a recording for a model of spoken digits."}}
+               for raw in ("application/octet-stream", "audio/wav")},
             "multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"], "additionalProperties": False,
                 "properties": {"file": {"type": "string", "format": "binary",
                                         "description": "An image file (PNG, JPEG, ...) of one "
-                                                       "digit, dark on light or light on dark."},
+                                                       "digit, dark on light or light on dark; "
+                                                       "for a model of spoken digits, a "
+                                                       "recording (WAV, FLAC, OGG, MP3)."},
                                "changes": {"type": "string", "description": "Optional: the "
                                            "changes to the network as JSON, {\"off\": [...], "
                                            "\"edits\": [...]} (see ChangesRequest)."}},
@@ -224,13 +265,16 @@ _PREDICT_BODY = {
 
 async def predict(request: Request):
     """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
-    ink = 1) or an image file as the multipart field ``file``. The input is centred and
-    scaled the way MNIST's digits were, then the network runs on it layer by layer. A JSON
-    drawing may carry ``off`` and ``edits`` (as POST /api/ablate takes them): the network is
-    then changed for this prediction only, and a neuron switched off reads a = 0."""
-    grid, changes = await read_input(request)
+    ink = 1) or an image file as the multipart field ``file`` or the raw body. The input is
+    centred and scaled the way MNIST's digits were, then the network runs on it layer by layer.
+    A model of spoken digits takes a recording instead (WAV, FLAC, OGG or MP3, up to 10 s), as
+    the field ``file`` or the raw body, and reads the 28x28 picture of its sound. A drawing (or
+    an upload's ``changes`` field) may carry ``off`` and ``edits`` (as POST /api/ablate takes
+    them): the network is then changed for this prediction only, and a neuron switched off
+    reads a = 0."""
     served = _served(request)
     net, version = served.current
+    grid, changes = await read_input(request, net)
     x = views.network_input(net, grid)
     answer = views.describe_prediction(changes.apply(net), x, changes.off)
     answer["input_id"] = served.remember(x)
@@ -260,6 +304,12 @@ async def neuron(request: Request, layer: int, index: int, input_id: str | None 
     served = _served(request)
     net, _ = served.current
     return JSONAnswer(views.describe_neuron(net, layer, index, served.recall(input_id)))
+
+
+async def models(request: Request):
+    """Every model this server serves, and where its API is: the page lets the user switch
+    between them (``/?model=2`` shows the second)."""
+    return {"models": request.app.state.models}
 
 
 # -- training from the page -----------------------------------------------------------------

@@ -35,7 +35,7 @@ from ..network import Network
 from . import poke_schemas as ps
 from . import schemas, views
 from .errors import ApiError
-from .reading import grid_array, to_input
+from .reading import grid_array, heard_picture, to_input
 
 __all__ = ["add_routes", "ERRORS"]
 
@@ -205,6 +205,7 @@ async def robustness(request: Request, body: ps.RobustnessRequest):
     """Accuracy on the first ``count`` held-out digits as noise, rotation, shift and stroke
     thickness grow: for the served network, and with the changes when there are any."""
     net, changed, changes = _changed(request, body)
+    poke.check_distortable(net)  # 422 for a model of recordings: no distortion means anything
     held = await _held(request)
     data = held.data.subset(slice(0, body.count))
     nets = [net, changed] if changes else [net]
@@ -218,13 +219,15 @@ async def robustness(request: Request, body: ps.RobustnessRequest):
 
 
 async def backprop(request: Request, body: ps.BackpropRequest):
-    """Read the drawing (preprocessed as for /api/predict), then backpropagate it with
+    """Read the drawing (preprocessed as for /api/predict; for a model of recordings, the
+    picture of the sound it heard, as /api/predict answered it), then backpropagate it with
     ``label``: the cost, how much each output wants to move, every layer's δ, the step's
     weight changes, and after one gradient step of learning rate ``lr`` on a copy of the
     network, the cost and the answer. The served network does not change."""
     _, changed, changes = _changed(request, body)
-    x = views.network_input(changed, await run_in_threadpool(to_input, grid_array(body.pixels),
-                                                             "the drawing"))
+    grid, front_end = grid_array(body.pixels), inputs.audio_of(changed)
+    x = views.network_input(changed, heard_picture(grid, front_end) if front_end else
+                            await run_in_threadpool(to_input, grid, "the drawing"))
     step = await run_in_threadpool(poke.backprop_step, changed, x, body.label, body.lr,
                                    changes.off)
     shape = inputs.of(changed).image_shape

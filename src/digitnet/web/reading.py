@@ -2,9 +2,12 @@
 
 A drawing arrives as JSON ``{"pixels": [[...], ...]}`` (with the learner's changes to the
 network, ``off`` and ``edits``, if any), parsed and checked once, by
-:class:`~digitnet.web.schemas.PredictRequest`; an image file arrives as the multipart field
-``file``. Both then go through :func:`digitnet.preprocess.to_mnist`, as ``digitnet predict``
-does, and anything wrong with them is an :class:`ApiError` with a one-line message.
+:class:`~digitnet.web.schemas.PredictRequest`; a file arrives as the multipart field ``file``,
+or as the raw bytes of the body (Content-Type ``audio/*``, ``image/*`` or
+``application/octet-stream``). For a model of pictures, drawings and image files go through
+:func:`digitnet.preprocess.to_mnist`; a model of recordings (:class:`~digitnet.inputs.Audio`)
+hears a recording through its own front end (:func:`digitnet.audio.picture`), as ``digitnet
+predict`` does. Anything wrong with them is an :class:`ApiError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -17,36 +20,60 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .. import inputs
 from ..errors import DigitnetError
+from ..inputs import Audio
+from ..network import Network
 from ..poke import Changes
 from ..preprocess import to_mnist
 from . import schemas
 from .errors import ApiError, describe_validation_errors
 
-__all__ = ["read_input", "parse_drawing", "grid_array", "to_input", "INLINE_PIXELS"]
+__all__ = ["read_input", "parse_drawing", "grid_array", "to_input", "heard", "heard_picture",
+           "INLINE_PIXELS"]
 
 #: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
 #: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
 INLINE_PIXELS = 160 * 160
-_UPLOAD_HINT = "send the image as a multipart form field named 'file' (curl -F file=@digit.png)"
 
 
-async def read_input(request: Request) -> tuple[np.ndarray, Changes]:
-    """The preprocessed input of a predict request, shape (784,) float32 in [0, 1], and the
-    changes to the network it asks for (none for an uploaded file)."""
+_RAW = ("audio/", "image/", "application/octet-stream")  # a body that is a file's bytes
+
+
+async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Changes]:
+    """The input of a predict request as ``net`` reads it, shape (sizes[0],) float32 in [0, 1],
+    and the changes to the network it asks for (none for a file sent as the raw body)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    front_end = inputs.audio_of(net)
     if ctype == "application/json" or ctype.endswith("+json"):
+        if front_end is not None:
+            raise ApiError(422, f"this model hears recordings, not drawings: {_HINT_SOUND}")
         body = parse_drawing(await request.body())
         grid = grid_array(body.pixels)
         if grid.size <= INLINE_PIXELS:
             return to_input(grid, "the drawing"), body.changes()
         return await run_in_threadpool(to_input, grid, "the drawing"), body.changes()
     if ctype == "multipart/form-data":
-        data, name, changes = await _upload(request)
-        return await run_in_threadpool(to_input, data, name), changes
-    raise ApiError(415, f"send JSON {{\"pixels\": [[...], ...]}} (Content-Type: application/json) "
-                        f"or an image as multipart/form-data field 'file'; got Content-Type "
-                        f"{ctype or 'none'}")
+        data, name, changes = await _upload(request, front_end)
+    elif ctype.startswith(_RAW):
+        data, name, changes = await request.body(), "the body", Changes()
+        if not data:
+            raise ApiError(422, f"the body is empty; {_hint(front_end)}")
+    else:
+        raise ApiError(415, f"{_hint(front_end)}; got Content-Type {ctype or 'none'}")
+    if front_end is not None:
+        return await run_in_threadpool(heard, data, front_end, name), changes
+    return await run_in_threadpool(to_input, data, name), changes
+
+
+_HINT_IMAGE = ("send JSON {\"pixels\": [[...], ...]} (Content-Type: application/json), or an "
+               "image as the multipart form field 'file' (curl -F file=@digit.png) or as the body")
+_HINT_SOUND = ("send a recording as the multipart form field 'file' (curl -F file=@seven.wav) "
+               "or as the body (Content-Type: audio/wav)")
+
+
+def _hint(front_end: Audio | None) -> str:
+    return _HINT_IMAGE if front_end is None else _HINT_SOUND
 
 
 def parse_drawing(raw: bytes) -> schemas.PredictRequest:
@@ -66,6 +93,33 @@ def grid_array(rows: list[list[float]]) -> np.ndarray:
     return np.fromiter(values, np.float32, len(rows) * len(rows[0])).reshape(len(rows), -1)
 
 
+def heard(recording: bytes, front_end: Audio, name: str) -> np.ndarray:
+    """The picture of a recording's sound that a model of recordings hears
+    (:func:`digitnet.audio.picture` with its front end), flattened: (bands * frames,) float32
+    in [0, 1], as training scales the pictures. ``name`` names it in errors."""
+    from .. import audio
+
+    try:
+        picture = audio.picture(recording, front_end, name=name)
+    except DigitnetError as e:
+        raise ApiError(422, str(e)) from None
+    # times float32(1 / 255), as training and every other path scale uint8 pixels (the same bits)
+    return np.multiply(picture.reshape(-1), np.float32(1 / 255), dtype=np.float32)
+
+
+def heard_picture(grid: np.ndarray, front_end: Audio) -> np.ndarray:
+    """A picture a model of recordings heard, sent back (the ``input`` of /api/predict's answer),
+    as its input row: (bands * frames,) float32 in [0, 1] as it came; a drawing is refused, as
+    no preprocessing turns one into a sound."""
+    if grid.shape != front_end.image_shape:
+        bands, frames = front_end.image_shape
+        raise ApiError(422, f"this model hears recordings: send the picture of the sound it heard, "
+                            f"{bands} rows (mel bands) of {frames} values (time frames), as "
+                            f"/api/predict's answer gives it in 'input'; got {grid.shape[0]} rows "
+                            f"of {grid.shape[1]}")
+    return np.ascontiguousarray(grid, dtype=np.float32).reshape(-1)
+
+
 def to_input(image, name: str) -> np.ndarray:
     """Preprocess like MNIST (:func:`~digitnet.preprocess.to_mnist`), then flatten: (784,)
     float32 in [0, 1]. ``image`` is a grid or an image file's bytes; ``name`` names it in
@@ -77,7 +131,7 @@ def to_input(image, name: str) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
 
 
-async def _upload(request: Request) -> tuple[bytes, str, Changes]:
+async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str, Changes]:
     """The bytes of the multipart field ``file``, what to call it in errors, and the changes
     of the optional field ``changes`` (JSON, as a JSON body's ``off`` and ``edits``)."""
     try:
@@ -87,22 +141,24 @@ async def _upload(request: Request) -> tuple[bytes, str, Changes]:
         if e.status_code != 400:  # (413: the body limit's answer)
             raise
         raise ApiError(422, f"the multipart form cannot be read ({e.detail}); "
-                            f"{_UPLOAD_HINT}") from None
+                            f"{_hint(front_end)}") from None
     try:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise ApiError(422, f"file: missing; {_UPLOAD_HINT}")
+            raise ApiError(422, f"file: missing; {_hint(front_end)}")
         extra = sorted(set(form.keys()) - {"file", "changes"})
         if extra:  # (the schema allows no other field)
-            raise ApiError(422, f"{extra[0]}: not a field this request knows; send the image "
-                                f"as the field 'file' (and the changes, if any, as 'changes')")
+            raise ApiError(422, f"{extra[0]}: not a field this request knows; send the "
+                                f"{'image' if front_end is None else 'recording'} as the field "
+                                "'file' (and the changes, if any, as 'changes')")
         data = await upload.read()
         changes = _form_changes(form.get("changes"))
     finally:
         await form.close()
     name = upload.filename or "upload"
     if not data:
-        raise ApiError(422, f"file: {name} is empty; send an image file")
+        raise ApiError(422, f"file: {name} is empty; send an "
+                            f"{'image file' if front_end is None else 'recording'}")
     return data, f"file {name}", changes
 
 

@@ -242,6 +242,25 @@ class ModelResponse(BaseModel):
                                               "(/api/ablate, ...) are scored on.")
 
 
+class ServedModel(BaseModel):
+    """One of the models a server serves (``digitnet serve MODEL [MODEL2]``)."""
+
+    name: str = Field(description="\"1\", \"2\": the models in the order they were given.")
+    api: str = Field(description="Where its API is: \"/api\" for the first, "
+                                 "\"/models/2/api\" for the second; the page shows it at "
+                                 "/?model=NAME.")
+    input: str = Field(description="What it reads: \"images\", \"table\" or \"audio\" "
+                                   "(recordings).")
+    sizes: list[int]
+    source: str = Field(description="The model file.")
+
+
+class ModelsResponse(BaseModel):
+    """Every model the server serves; the page lets the user switch between them."""
+
+    models: list[ServedModel]
+
+
 class Term(BaseModel):
     """One term w_i · a_i of a neuron's weighted sum."""
 

@@ -9,6 +9,7 @@ DRAWING = (
     "no digit found",
     "not an image",
     "is empty; send an image file",
+    "the body is empty",  # a file sent as the raw body, with no bytes
 )
 CHANGES = (
     "does not exist",  # a layer or neuron the network does not have

@@ -5,8 +5,9 @@
 import * as api from "./js/api.js";
 import {mountAccess} from "./js/access.js";
 import {mountExplorer} from "./js/explorer.js";
+import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
-import {modelSummary} from "./js/summary.js";
+import {hearsSound, modelSummary} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
 
 const main = document.querySelector("main");
@@ -29,7 +30,8 @@ const explorer = mountExplorer(main, {
 poke = mountPoke(main, (name) => name, api, {
   model: () => explorer.model,
   prediction: () => explorer.prediction,
-  grid: () => explorer.grid(),
+  // the input a backpropagation step starts from: the drawing, or the picture of the sound heard
+  grid: () => hearsSound(explorer.model) ? explorer.prediction && explorer.prediction.input : explorer.grid(),
   changed: () => explorer.redo(),
   markOff: (keys) => explorer.markOff(keys),
 });
@@ -52,8 +54,17 @@ window.state = {
   get grid() { return explorer.grid(); },
 };
 
+// A model of spoken digits: the explorer puts the microphone in place of the pad; the page says
+// which the model reads (the browser tests wait for it) and what training learns from.
+function adaptTo(m) {
+  const hears = hearsSound(m);
+  document.body.dataset.input = hears ? "audio" : "images";
+  if (hears) document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
+}
+
 async function loadModel() {
   const m = await api.getModel();
+  adaptTo(m);
   document.getElementById("model-summary").textContent = modelSummary(m);
   training.showModel(m);
   explorer.setModel(m);
@@ -67,6 +78,9 @@ async function start() {
     document.getElementById("model-summary").textContent = `Could not load the network: ${err.message}`;
     return;
   }
+  try {
+    mountModels(document.getElementById("models"), await api.listModels(), api.MODEL);
+  } catch (err) { /* one model: nothing to switch to */ }
   try {
     const status = await api.trainingStatus();
     access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access);

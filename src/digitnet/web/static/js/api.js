@@ -2,6 +2,12 @@
 // Each returns a promise of the answer's JSON, or fails with an Error carrying the server's
 // one-line message and `status`.
 
+// The model this page shows: the page at /?model=N (or /models/N/) shows the server's model N
+// (see GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api.
+const shown = new URLSearchParams(location.search).get("model") || (location.pathname.match(/^\/models\/([0-9]+)\//) || [])[1];
+export const MODEL = /^[0-9]+$/.test(shown || "") ? shown : "1";
+const BASE = MODEL === "1" ? "" : `/models/${MODEL}`;
+
 async function call(method, path, body, headers = {}) {
   const options = {method, headers: {...headers}};
   if (body instanceof FormData) {
@@ -10,7 +16,7 @@ async function call(method, path, body, headers = {}) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  const response = await fetch(path.startsWith("/api/models") ? path : BASE + path, options);
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   if (!response.ok) {
@@ -35,6 +41,9 @@ export function predict(input, changes) {
   return call("POST", "/api/predict", {pixels: input.pixels, ...changes});
 }
 
+/** Every model the server serves: [{name, api, input, sizes, source}]. */
+export const listModels = () => call("GET", "/api/models").then((a) => a.models);
+
 /** The served network: sizes, weights, biases, metadata. */
 export const getModel = () => call("GET", "/api/model");
 
@@ -49,7 +58,7 @@ const tokenHeader = (token) => (token ? {"X-Digitnet-Token": token} : {});
 export const startTraining = (options, token) => call("POST", "/api/train", options, tokenHeader(token));
 export const stopTraining = (token) => call("DELETE", "/api/train", undefined, tokenHeader(token));
 /** The current run's server-sent events. */
-export const trainingEvents = () => new EventSource("/api/train/events");
+export const trainingEvents = () => new EventSource(BASE + "/api/train/events");
 
 // -- poking the network: every call carries the learner's changes {off, edits} ---------------
 
@@ -74,7 +83,7 @@ export const backprop = (pixels, label, lr, changes) => call("POST", "/api/backp
 
 /** The changed network as a model file (a Blob to download). */
 export async function exportModel(changes) {
-  const response = await fetch("/api/export", {method: "POST", headers: {"Content-Type": "application/json"},
+  const response = await fetch(BASE + "/api/export", {method: "POST", headers: {"Content-Type": "application/json"},
                                                body: JSON.stringify(changes)});
   if (!response.ok) {
     let message = `saving failed with status ${response.status}`;

@@ -2,16 +2,19 @@
 // says it is, the cost, how much each output neuron wants to move, each layer's error δ, how
 // the step would change each first-layer neuron's weights, and one gradient step taken on a
 // copy of the network: its cost and answer after. Every number is the server's, from the same
-// backpropagation that training uses; the served network does not change.
+// backpropagation that training uses; the served network does not change. For a model of spoken
+// digits the input is the picture of the sound it heard last, and the first layer's weight
+// changes are time-frequency pictures.
 
 import {find, fmt} from "./dom.js";
 import {bars, strip} from "./charts.js";
 import {paintWeights} from "./paint.js";
+import {hearsSound} from "./summary.js";
 
 const markup = (id) => `
   <section class="card poke-backprop" aria-labelledby="${id("bp-title")}">
     <h2 id="${id("bp-title")}">11. Backpropagation, one step at a time</h2>
-    <p class="hint">Say which digit your drawing is. The network works out its cost C, passes the
+    <p class="hint"><span id="${id("bp-which")}">Say which digit your drawing is.</span> The network works out its cost C, passes the
       error back layer by layer (δ = ∂C/∂z), and takes one small step downhill on a copy of
       itself: w ← w − η ∂C/∂w.</p>
     <form id="${id("bp-form")}" class="row-form">
@@ -25,7 +28,7 @@ const markup = (id) => `
       <svg id="${id("bp-wanted")}" class="chart" role="img"></svg>
       <h3>The error δ of each layer, passed back</h3>
       <div id="${id("bp-deltas")}" class="deltas"></div>
-      <h3>How the step changes each first-layer neuron's weights</h3>
+      <h3 id="${id("bp-changes-title")}">How the step changes each first-layer neuron's weights</h3>
       <div id="${id("bp-changes")}" class="filter-grid small" role="img"></div>
       <ol id="${id("bp-largest")}" class="largest" aria-label="The weights the step moves most"></ol>
     </div>
@@ -33,7 +36,8 @@ const markup = (id) => `
 
 /**
  * Adds the panel to `root`. calls.backprop(pixels, label, lr, body) answers a promise of
- * POST /api/backprop's answer; calls.grid() is the drawing's rows (null when blank);
+ * POST /api/backprop's answer; calls.grid() is the input's rows: the drawing, or for a model of
+ * spoken digits the picture of the sound it heard last (null when there is none);
  * calls.prediction() the page's last prediction; calls.model() the network's description.
  * Returns setModel().
  */
@@ -41,8 +45,15 @@ export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
   const label = part("bp-label"), result = part("bp-result");
+  let hears = false;  // a model of spoken digits: its input is a picture of a sound
 
   function setModel() {
+    hears = hearsSound(calls.model());
+    part("bp-which").textContent = hears ? "Say which digit the recording it heard last is." : "Say which digit your drawing is.";
+    part("bp-changes-title").textContent = hears
+      ? "How the step changes each first-layer neuron's weights, as time-frequency pictures (pitch up, time to the right)"
+      : "How the step changes each first-layer neuron's weights";
+    if (!result.dataset.cost) result.textContent = hears ? "Say a digit first." : "Draw a digit first.";
     const classes = calls.model().layers.at(-1).n_out;
     label.replaceChildren(...Array.from({length: classes}, (_, k) => {
       const o = document.createElement("option");
@@ -55,7 +66,7 @@ export function mountBackprop(root, id, calls, changes) {
     e.preventDefault();
     const pixels = calls.grid();
     if (!pixels) {
-      result.textContent = "Draw a digit first: backpropagation starts from an input and its label.";
+      result.textContent = `${hears ? "Say" : "Draw"} a digit first: backpropagation starts from an input and its label.`;
       return;
     }
     result.textContent = "Backpropagating…";
@@ -98,12 +109,14 @@ export function mountBackprop(root, id, calls, changes) {
       paintWeights(c, image);
       return c;
     }));
-    grid.setAttribute("aria-label", `The step's change to the weights of each of the ${grid.children.length} first-layer neurons, as images: blue up, red down`);
+    const as = hears ? "time-frequency pictures (pitch up, time to the right)" : "images";
+    grid.setAttribute("aria-label", `The step's change to the weights of each of the ${grid.children.length} first-layer neurons, as ${as}: blue up, red down`);
     part("bp-largest").replaceChildren(...r.largest_changes.slice(0, 5).map((c) => {
       const li = document.createElement("li");
-      const from = c.layer === 1 && calls.model().input_shape
-        ? `pixel (${Math.floor(c.input / calls.model().input_shape[1])}, ${c.input % calls.model().input_shape[1]})`
-        : `neuron ${c.input} of layer ${c.layer - 1}`;
+      const width = calls.model().input_shape && calls.model().input_shape[1];
+      const [row, col] = [Math.floor(c.input / width), c.input % width];
+      const from = c.layer !== 1 || !width ? `neuron ${c.input} of layer ${c.layer - 1}`
+        : hears ? `mel band ${row} from the top, time frame ${col}` : `pixel (${row}, ${col})`;
       li.textContent = `${from} → neuron ${c.neuron} of layer ${c.layer}: ${c.change >= 0 ? "+" : "−"}${Math.abs(c.change).toPrecision(3)}`;
       return li;
     }));

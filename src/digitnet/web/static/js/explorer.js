@@ -1,5 +1,5 @@
-// The explorer: draw a digit, see what the network reads, watch the diagram light up layer by
-// layer, open one neuron. The page (main.js) and the notebook widget (widget.js) each mount one
+// The explorer: draw a digit (or, to a model of spoken digits, say one), see what the network
+// reads, watch the diagram light up layer by layer, open one neuron. The page (main.js) and the notebook widget (widget.js) each mount one
 // and answer its two questions their own way: the page asks the server's API, the widget the
 // Python process it runs in.
 
@@ -8,6 +8,8 @@ import {mountVerdict} from "./verdict.js";
 import {mountDiagram} from "./network.js";
 import {mountNeuronPanel} from "./neuron.js";
 import {grayCanvas} from "./paint.js";
+import {mountMicrophone} from "./microphone.js";
+import {hearsSound} from "./summary.js";
 
 const sections = (id) => `
   <section id="${id("draw-section")}" class="card draw" aria-labelledby="${id("draw-title")}">
@@ -27,7 +29,9 @@ const sections = (id) => `
  * options.id(name) makes element ids (see dom.js). options.keyTarget hears Ctrl+Z (undo) and
  * Escape (close the neuron): the page's document, or the widget's element.
  * options.predict(input) answers a promise of a prediction (POST /api/predict's answer) for
- * `{pixels}` (the pad's grid) or `{file}` (an image file). options.neuron(layer, index,
+ * `{pixels}` (the pad's grid) or `{file}` (an image file, or a recording for a model that hears:
+ * then a microphone and an upload of recordings take the pad's place, which shows the picture
+ * of the sound heard). options.neuron(layer, index,
  * prediction) answers a promise of a neuron's description (GET /api/neuron's) with what it
  * computed for `prediction`'s input. options.blank(), if given, hears that nothing is drawn.
  * options.intercept(sel), if given, is asked first when a neuron is clicked and returns true
@@ -51,6 +55,31 @@ export function mountExplorer(root, options) {
   const panel = mountNeuronPanel(neuronPanel, id);
 
   let model = null, prediction = null, selected = null;
+
+  // A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
+  // pad shows the picture of the sound the network heard.
+  const drawLabel = pad.canvas.getAttribute("aria-label");
+  let microphone = null;
+  function adapt(m) {
+    const hears = hearsSound(m);
+    drawSection.dataset.input = hears ? "audio" : "images";
+    verdict.hears(hears);
+    part("draw-title").textContent = hears ? "1. Say a digit" : "1. Draw a digit";
+    pad.canvas.setAttribute("aria-label", hears
+      ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
+    if (hears && !microphone) {
+      microphone = document.createElement("div");
+      part("upload").closest(".buttons").after(microphone);
+      mountMicrophone(microphone, id, {heard});
+    }
+    if (microphone) microphone.hidden = !hears;
+  }
+
+  async function heard(file) {
+    const p = await options.predict({file});
+    pad.showPicture(grayCanvas(p.input));
+    show(p);
+  }
 
   function show(p) {
     prediction = p;
@@ -151,6 +180,7 @@ export function mountExplorer(root, options) {
     get prediction() { return prediction; },
     setModel(m) {
       model = m;
+      adapt(m);
       if (selected && (selected.layer > m.layers.length || selected.index >= m.layers[selected.layer - 1].n_out)) {
         select(null);
       }

@@ -13,7 +13,8 @@ import {mountBackprop} from "./backprop.js";
 
 /**
  * Adds the panels to the end of `root`. `api` is js/api.js; `page` gives the explorer's state:
- * page.model(), page.prediction(), page.grid() (the drawing, null when blank), and
+ * page.model(), page.prediction(), page.grid() (the drawing, or for a model of spoken digits
+ * the picture of the sound it heard last; null when there is none), and
  * page.changed() (read the drawing and the open neuron again, with the new changes),
  * page.markOff(keys). Returns the `changes` store, and intercept(sel) / select(sel) /
  * setModel() / predicted(p) for the page to call.
@@ -29,7 +30,7 @@ export function mountPoke(root, id, api, page) {
   }, changes);
   const answers = mountAnswers(root, id, {top: api.top, model: page.model, heldOut}, changes);
   const maps = mountMaps(root, id, {map: api.layerMap, digit: api.heldOut, model: page.model, heldOut}, changes);
-  mountSturdy(root, id, {robustness: api.robustness, heldOut}, changes);
+  const sturdy = mountSturdy(root, id, {robustness: api.robustness, heldOut, model: page.model}, changes);
   const backprop = mountBackprop(root, id, {backprop: api.backprop, grid: page.grid, model: page.model}, changes);
 
   changes.subscribe(() => {
@@ -49,6 +50,7 @@ export function mountPoke(root, id, api, page) {
     },
     setModel() {
       maps.setModel();
+      sturdy.setModel();
       backprop.setModel();
       ablation.refresh();
     },

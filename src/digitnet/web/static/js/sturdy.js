@@ -1,26 +1,34 @@
 // Panel 10, "How sturdy it is": held-out accuracy as the digits get noisier, turned, moved and
-// thicker or thinner, for the served network and (when there are changes) the changed one.
+// thicker or thinner, for the served network and (when there are changes) the changed one. These
+// are distortions of handwriting: for a model of spoken digits the panel says so instead (the
+// server refuses the curves for it too: digitnet.poke.robustness).
 
 import {find} from "./dom.js";
 import {lines, pct} from "./charts.js";
+import {hearsSound} from "./summary.js";
 
 const COUNT = 500;
 
 const markup = (id) => `
   <section class="card poke-sturdy" aria-labelledby="${id("sturdy-title")}">
     <h2 id="${id("sturdy-title")}">10. How sturdy it is</h2>
+    <p id="${id("sturdy-sound")}" class="hint" hidden>Robustness curves are for image models:
+      they turn, move, thicken and add noise to handwriting, which means nothing for the
+      pictures of sounds that this network hears.</p>
+    <div id="${id("sturdy-body")}">
     <p class="hint">Distort ${COUNT} held-out digits more and more and count how many it still
       reads right: with noise, turned, moved, with strokes thicker or thinner.</p>
     <div class="buttons left"><button id="${id("sturdy-run")}" type="button">Measure</button></div>
     <p id="${id("sturdy-status")}" class="now" role="status" aria-live="polite"></p>
     <div id="${id("sturdy-charts")}" class="curves"></div>
     <p class="legend"><span class="key served">served network</span> <span class="key changed">with your changes</span></p>
+    </div>
   </section>`;
 
 /**
  * Adds the panel to `root`. calls.robustness(count, body) answers a promise of
  * POST /api/robustness's answer; calls.heldOut() is the server's held-out digits ({n,
- * description}).
+ * description}); calls.model() the network's description. Returns setModel().
  */
 export function mountSturdy(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -59,4 +67,12 @@ export function mountSturdy(root, id, calls, changes) {
     figure.append(cap, el);
     return figure;
   }
+
+  return {
+    setModel() {  // a model of spoken digits: the sentence why, in place of the panel
+      const hears = hearsSound(calls.model());
+      part("sturdy-sound").hidden = !hears;
+      part("sturdy-body").hidden = hears;
+    },
+  };
 }

@@ -7,3 +7,8 @@ export function modelSummary(m) {
   const accText = acc != null ? ` · ${metrics.test_accuracy != null ? "test" : "validation"} accuracy ${(acc * 100).toFixed(1)}%` : "";
   return `${m.sizes.join("–")} network, ${m.activation} hidden layers, ${m.output} output · ${m.parameters.toLocaleString("en")} weights and biases${accText}`;
 }
+
+/** Whether the model described hears recordings (a model of spoken digits) rather than pictures. */
+export function hearsSound(m) {
+  return ((m && m.metadata || {}).input || {}).kind === "audio";
+}

@@ -4,13 +4,15 @@ import {find} from "./dom.js";
 import {paintGray} from "./paint.js";
 
 const BLANK_LABEL = "The 28 by 28 image the network reads: nothing drawn yet";
+const CAPTION = "28×28, centred and scaled like MNIST’s digits";
+const HEARD = "the picture of the sound: pitch up, time to the right";
 
 const markup = (id) => `
   <div class="sees">
     <figure>
       <canvas id="${id("seen")}" class="seen" width="28" height="28" role="img"
               aria-label="${BLANK_LABEL}"></canvas>
-      <figcaption>28×28, centred and scaled like MNIST’s digits</figcaption>
+      <figcaption id="${id("seen-caption")}">${CAPTION}</figcaption>
     </figure>
     <div class="verdict" aria-live="polite" aria-atomic="true" aria-busy="false">
       <span class="verdict-label">It reads</span>
@@ -23,7 +25,8 @@ const markup = (id) => `
 /**
  * Adds the input image, the verdict and a message line to `root`. Returns
  * `show(prediction)`, `blank(message)` (nothing read; an optional message why),
- * `busy(yes)` (an answer for the drawing shown is on its way) and `say(message)`.
+ * `busy(yes)` (an answer for the drawing shown is on its way), `say(message)` and
+ * `hears(yes)` (the input is a picture of a sound, for a model of spoken digits).
  */
 export function mountVerdict(root, id) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -56,5 +59,6 @@ export function mountVerdict(root, id) {
   const say = (text) => { message.textContent = text; };
 
   paintGray(seen, null);
-  return {show, blank, busy, say};
+  const hears = (yes) => { find(root, id("seen-caption")).textContent = yes ? HEARD : CAPTION; };
+  return {show, blank, busy, say, hears};
 }

@@ -1,0 +1,259 @@
+"""Recordings in: a spoken digit becomes a 28x28 picture of its sound, 784 input neurons.
+
+The video's network reads the 784 pixels of a handwritten digit. A spoken digit is turned into
+a picture of the same size, and the very same kind of network reads it: a **log-mel
+spectrogram**, 28 frequency bands (rows, the highest at the top) by 28 moments in time
+(columns), each pixel as bright as the sound is loud there. The steps, with the parameters of an
+:class:`~digitnet.inputs.Audio` record (which the model file keeps, so that training,
+evaluation, ``predict`` and the page make exactly the same picture):
+
+1. decode the file (WAV, FLAC, OGG and MP3, whatever libsndfile reads: :func:`read_sound`),
+   mixed to mono, and resample it to ``sample_rate`` (8 kHz: telephone quality, enough to tell
+   digits apart);
+2. trim the quiet start and end: everything more than ``trim_db`` decibels below the loudest
+   moment (:func:`voice`);
+3. cut the voice into overlapping windows (``n_fft`` samples every ``hop`` samples), take each
+   window's power spectrum and sum it into ``bands`` mel bands (librosa's filterbank: bands
+   spaced as the ear spaces pitches, narrow at low frequencies, wide at high ones), from
+   ``fmin`` Hz up to half the sample rate;
+4. take decibels below the loudest pixel, keep the top ``range_db`` decibels and map them to
+   0..255, MNIST's pixel range: silence is black, the loudest sound white (:func:`voice_picture`).
+   A voice shorter than ``frames`` windows is centred in the picture; a longer one is read with
+   a longer hop, so that it fits.
+
+What cannot be a spoken digit is one line naming the file, what is wrong and what to do (an
+:class:`~digitnet.errors.AudioError`): not audio, a truncated file, longer than
+:data:`MAX_SECONDS`, silent, clipped, too short, or noise with nothing spoken in it.
+
+The sound's mathematics comes from librosa (and soxr for resampling, soundfile for decoding),
+the field's own library: the ``audio`` extra, ``pip install 'digitnet[audio]'``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AudioError, MissingDependencyError
+from .inputs import Audio
+
+__all__ = ["AUDIO_EXTENSIONS", "MAX_SECONDS", "MIN_SECONDS", "read_sound", "voice",
+           "voice_picture", "picture", "resample"]
+
+#: File name endings read as recordings (by ``digitnet predict`` and the data loaders).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3")
+#: Recordings longer than this are refused before they are decoded: one digit takes a second.
+MAX_SECONDS = 10.0
+#: A voice shorter than this, once trimmed, is too short to be a digit.
+MIN_SECONDS = 0.05
+#: Quieter than this peak (in decibels below full scale) is silence.
+SILENT_DBFS = -50.0
+#: A recording with more than this share of its samples at full scale is clipped.
+CLIPPED_SHARE = 0.01
+# Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loudest (a
+# voice's harmonics and formants make it lumpy: median flatness under 0.12 in every recording of
+# the Free Spoken Digit Dataset, about 0.55 in white noise), or a loudness that hardly changes
+# over the recording (a voice rises and falls: the loudest twentieth of its windows are at least
+# 6.3 dB above the quietest twentieth there, 1.1 dB in white noise, 3.4 dB in rumble, 0.5 in
+# hum). tests/unit/test_audio.py checks both sides.
+_NOISE_FLATNESS = 0.3
+_STEADY_DB = 5.0
+_WINDOW, _STEP = 256, 64  # samples, at the front end's rate, for trimming and the checks
+_HINT = "record one spoken digit (WAV, FLAC, OGG or MP3)"
+
+
+def _librosa():
+    try:
+        import librosa
+    except ImportError:
+        raise MissingDependencyError("reading recordings needs the audio extra: "
+                                     "pip install 'digitnet[audio]'") from None
+    return librosa
+
+
+def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
+    """Decode a recording: a file path, bytes or a binary file object.
+
+    Returns
+    -------
+    samples : ndarray, shape (n,), float32 in [-1, 1]
+        Mono (the channels' mean).
+    rate : int
+        Samples per second.
+
+    Raises AudioError: not a recording, a truncated WAV, empty, or over :data:`MAX_SECONDS`.
+    """
+    try:
+        import soundfile
+    except ImportError:
+        raise MissingDependencyError("reading recordings needs the audio extra: "
+                                     "pip install 'digitnet[audio]'") from None
+    data, name = _bytes(source, name)
+    if not data:
+        raise AudioError(f"{name}: the file is empty (0 bytes); {_HINT}")
+    _check_wav_complete(data, name)
+    try:
+        with soundfile.SoundFile(io.BytesIO(data)) as f:
+            seconds = f.frames / f.samplerate
+            if seconds > MAX_SECONDS:
+                raise AudioError(f"{name}: {_duration(seconds)} long; a spoken digit takes about "
+                                 f"a second: send one under {MAX_SECONDS:g} s")
+            samples, rate = f.read(dtype="float32", always_2d=True), f.samplerate
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
+        raise AudioError(f"{name}: not a recording, or not one we read ({_gist(e)}); "
+                         f"{_HINT}") from None
+    if not len(samples):
+        raise AudioError(f"{name}: holds no sound (0 samples); {_HINT}")
+    return samples.mean(axis=1), int(rate)
+
+
+def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
+          name: str = "recording") -> np.ndarray:
+    """The spoken part of a recording at the front end's rate: resampled and trimmed.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (n,), float in [-1, 1]
+    rate : int
+        Their samples per second.
+
+    Returns
+    -------
+    ndarray, shape (m,), float32: the voice, at ``front_end.sample_rate``.
+
+    Raises AudioError when the recording is silent, clipped, too short or noise.
+    """
+    librosa = _librosa()
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if not np.isfinite(samples).all():
+        raise AudioError(f"{name}: holds samples that are not numbers; {_HINT}")
+    peak = float(np.abs(samples).max(initial=0.0))
+    if peak == 0 or 20 * math.log10(peak) < SILENT_DBFS:
+        loudest = "digital silence" if peak == 0 else f"peaks at {20 * math.log10(peak):.0f} dBFS"
+        raise AudioError(f"{name}: silent ({loudest}); speak closer to the microphone, or turn "
+                         "its level up")
+    clipped = float(np.mean(np.abs(samples) >= 0.999))
+    if clipped > CLIPPED_SHARE:
+        raise AudioError(f"{name}: clipped ({clipped:.0%} of its samples at full scale, so the "
+                         "sound is distorted); record again a little further from the "
+                         "microphone, or turn its level down")
+    if rate != front_end.sample_rate:
+        samples = resample(samples, rate, front_end.sample_rate)
+    spoken, _ = librosa.effects.trim(samples, top_db=front_end.trim_db, frame_length=_WINDOW,
+                                     hop_length=_STEP)
+    seconds = len(spoken) / front_end.sample_rate
+    if seconds < MIN_SECONDS:
+        raise AudioError(f"{name}: too short ({seconds * 1000:.0f} ms of sound); say the whole "
+                         "digit, and keep recording until you have finished")
+    _check_not_noise(librosa, samples, spoken, name)
+    return np.ascontiguousarray(spoken, dtype=np.float32)
+
+
+def voice_picture(spoken: np.ndarray, front_end: Audio = Audio(), *,
+                  hop: int | None = None) -> np.ndarray:
+    """The log-mel picture of a voice (from :func:`voice`), shape (bands, frames), uint8.
+
+    ``hop`` replaces the front end's hop: a picture of the same voice spoken slower or faster
+    (time stretch augmentation, :mod:`digitnet.sound_augment`); a voice longer than ``frames``
+    windows is always read with a hop long enough to fit.
+    """
+    librosa = _librosa()
+    fe = front_end
+    step = max(hop or fe.hop, math.ceil(len(spoken) / fe.frames))
+    power = librosa.feature.melspectrogram(
+        y=spoken, sr=fe.sample_rate, n_fft=fe.n_fft, hop_length=step, n_mels=fe.bands,
+        fmin=fe.fmin, fmax=fe.sample_rate / 2, center=True)[:, :fe.frames]
+    decibels = librosa.power_to_db(power, ref=float(power.max()) or 1.0, top_db=None)
+    pixels = np.round((np.maximum(decibels, -fe.range_db) + fe.range_db) * (255 / fe.range_db))
+    pad = fe.frames - pixels.shape[1]
+    pixels = np.pad(pixels, ((0, 0), (pad // 2, pad - pad // 2)))
+    return pixels[::-1].clip(0, 255).astype(np.uint8)
+
+
+def picture(source, front_end: Audio = Audio(), *, name: str | None = None) -> np.ndarray:
+    """The picture the network hears for a recording (file path, bytes or binary file), with
+    ``front_end``'s parameters: shape (bands, frames), uint8, 0 = silence, 255 = loudest."""
+    data, name = _bytes(source, name)
+    samples, rate = read_sound(data, name=name)
+    return voice_picture(voice(samples, rate, front_end, name=name), front_end)
+
+
+def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
+    """``samples`` taken ``rate`` times a second, taken ``new_rate`` times a second instead
+    (librosa's resampling, with soxr): shape (n * new_rate / rate,), float32."""
+    return _librosa().resample(np.asarray(samples, dtype=np.float32), orig_sr=rate,
+                               target_sr=new_rate).astype(np.float32)
+
+
+def _bytes(source, name: str | None) -> tuple[bytes, str]:
+    """The bytes of a recording and what to call it in errors."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or "recording"
+    if isinstance(source, (str, os.PathLike)):
+        name = name or os.fspath(source)
+        try:
+            size = os.path.getsize(source)
+            if size > 64 * 1024 * 1024:
+                raise AudioError(f"{name}: {size // (1024 * 1024)} MB, far longer than a spoken "
+                                 f"digit; send one under {MAX_SECONDS:g} s")
+            return Path(source).read_bytes(), name
+        except FileNotFoundError:
+            raise AudioError(f"{name}: no such file") from None
+        except IsADirectoryError:
+            raise AudioError(f"{name}: is a folder, not a recording") from None
+        except OSError as e:
+            raise AudioError(f"{name}: cannot read it ({e.strerror or e})") from None
+    if hasattr(source, "read"):
+        return source.read(), name or getattr(source, "name", None) or "recording"
+    raise AudioError(f"{name or 'recording'}: cannot read a {type(source).__name__}; give a "
+                     "file path, bytes or a binary file object")
+
+
+def _check_wav_complete(data: bytes, name: str) -> None:
+    """A WAV file whose sound data stops before the length its header gives is truncated.
+    (libsndfile would read what is there without a word.) Streaming writers that leave the
+    length at 0 or 0xFFFFFFFF are let through."""
+    if data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
+        return
+    at = 12
+    while at + 8 <= len(data):
+        chunk, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        if chunk == b"data":
+            have = len(data) - at - 8
+            if size not in (0, 0xFFFFFFFF) and data[:4] == b"RIFF" and have < size:
+                raise AudioError(f"{name}: truncated: the WAV file holds {have:,} of the "
+                                 f"{size:,} bytes of sound its header announces; record or "
+                                 "export it again, or send the whole file")
+            return
+        at += 8 + size + (size & 1)
+    raise AudioError(f"{name}: truncated: a WAV header with no sound data after it; record or "
+                     "export it again, or send the whole file")
+
+
+def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str) -> None:
+    """AudioError when the recording is hiss or a steady sound rather than a voice (see the
+    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part."""
+    flatness = float(np.median(librosa.feature.spectral_flatness(
+        y=spoken, n_fft=_WINDOW, hop_length=_STEP, center=False)))
+    rms = librosa.feature.rms(y=samples, frame_length=_WINDOW, hop_length=_STEP, center=False)[0]
+    spread = np.subtract(*np.percentile(20 * np.log10(rms + 1e-10), [95, 5]))
+    if flatness > _NOISE_FLATNESS or spread < _STEADY_DB:
+        kind = "hiss" if flatness > _NOISE_FLATNESS else "a steady sound"
+        raise AudioError(f"{name}: noise, not speech ({kind} with no rise and fall of a voice); "
+                         "record in a quieter place, and say one digit")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.1f} s"
+
+
+def _gist(error: Exception) -> str:
+    text = str(error).split(": ", 1)[-1] if "Error opening" in str(error) else str(error)
+    return text.strip().rstrip(".") or type(error).__name__

@@ -1,0 +1,198 @@
+"""Data sets of recordings: spoken digits in, pictures of their sound out.
+
+Three ways in, each read by :func:`digitnet.datasets.load`:
+
+* ``spoken-digits``: the Free Spoken Digit Dataset (FSDD; Jakobovski and contributors, CC BY-SA
+  4.0), its published archive (:data:`ARCHIVES`) found in the cache or downloaded and checked
+  against its SHA-256, then read without unpacking (:func:`read_archive`). Five of its six
+  speakers: the sixth (``theo``) is left out on purpose, so that a voice the network has never
+  heard stays at hand to measure how it does on one (give ``--data DIR`` with a folder of his
+  recordings to score it);
+* a folder of recordings named as FSDD names them, ``{digit}_{speaker}_{index}.wav``, or a
+  folder holding such a ``recordings/`` folder, FSDD's own layout (:func:`read_flat`);
+* class folders of recordings (``my-voice/7/a.wav``), as class folders of pictures are read
+  (:mod:`digitnet.folders`, which calls :func:`read_items`).
+
+FSDD's own split: recordings 0-4 of each speaker and digit are the test split, 5-49 the
+training split. Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`,
+with the front end given), and its voice is kept for augmentation; the speaker named in an FSDD
+file name is kept as the recording's group, so that one speaker can be held out for validation
+(:func:`digitnet.splits.group_split`). A recording that cannot be read does not stop the others:
+it is skipped and the data set's note names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tarfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import audio, sources
+from .errors import AudioError, DataError
+from .inputs import Audio
+from .sources import DIGITS, FileSpec
+
+__all__ = ["Archive", "ARCHIVES", "Recordings", "flat_folder", "read_flat", "read_archive",
+           "read_items", "fsdd_name", "TEST_INDICES"]
+
+#: FSDD's test split: recordings 0-4 of each speaker and digit.
+TEST_INDICES = range(5)
+_FSDD = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)$")
+_NAMED = 3  # skipped files named in the note
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A published archive of recordings named as FSDD names them: the file, where it is
+    served, the folder inside it that holds the recordings, and the speakers read."""
+
+    name: str
+    file: FileSpec
+    mirrors: tuple[str, ...]
+    folder: str
+    speakers: tuple[str, ...]
+
+
+# The SHA-256 is that of GitHub's archive of the tag, which is `git archive` of the tag piped
+# through `gzip -n`: made that way, the archive of v1.0.9 has the SHA-256 and size that
+# TensorFlow Datasets' checksums give for it (8bc44cde..., 11,975,353 bytes).
+ARCHIVES = {
+    "spoken-digits": Archive(
+        name="spoken-digits",
+        file=FileSpec("v1.0.10.tar.gz",
+                      "feb479fad3a37883c3d21ed7f982281c2dd1c18d5aefd7e8a5d50f58023392aa"),
+        mirrors=("https://github.com/Jakobovski/free-spoken-digit-dataset/archive/",),
+        folder="free-spoken-digit-dataset-1.0.10/recordings/",
+        speakers=("george", "jackson", "lucas", "nicolas", "yweweler"),
+    ),
+}
+
+
+@dataclass
+class Recordings:
+    """Recordings read as pictures, with their labels, speakers and voices."""
+
+    x: np.ndarray  # uint8 (n, bands, frames)
+    labels: np.ndarray  # uint8 (n,), indices into classes
+    classes: tuple[str, ...]
+    files: dict[str, str]  # "<folder>/" -> SHA-256 over every recording read (name and bytes)
+    note: str | None
+    groups: np.ndarray | None  # str (n,): the speakers, when the file names give them
+    sounds: tuple[np.ndarray, ...]  # each recording's voice (digitnet.audio.voice)
+
+
+def fsdd_name(name: str) -> tuple[int, str, int] | None:
+    """(digit, speaker, index) of an FSDD file name such as ``7_jackson_32.wav``, else None."""
+    match = _FSDD.match(Path(name).stem)
+    return (int(match[1]), match[2], int(match[3])) if match else None
+
+
+def flat_folder(path: Path) -> Path | None:
+    """The folder of FSDD-named recordings that ``path`` is (or holds as ``recordings/``)."""
+    for folder in (path, path / "recordings"):
+        try:
+            files = [p for p in folder.iterdir() if p.suffix.lower() in audio.AUDIO_EXTENSIONS]
+        except OSError:
+            continue
+        if files and any(fsdd_name(p.name) for p in files[:20]):
+            return folder
+    return None
+
+
+def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
+    """``split`` ("train": recordings 5-49, "test": 0-4) of a folder of FSDD-named recordings."""
+    paths = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in audio.AUDIO_EXTENSIONS)
+    items = []
+    for path in paths:
+        parts = fsdd_name(path.name)
+        if parts is None:
+            items.append((path.name, None, 0, ""))  # (noted as skipped by read_items)
+        elif (parts[2] in TEST_INDICES) == (split == "test"):
+            items.append((path.name, path, parts[0], parts[1]))
+    return read_items(items, DIGITS, front_end, f"{folder.name}/", folder)
+
+
+def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Path, *,
+                 progress: bool = False, allow_download: bool = True) -> Recordings:
+    """``split`` of an :class:`Archive`'s recordings of its speakers: the archive from
+    ``cache_root/<name>/``, or downloaded there and verified (:func:`digitnet.sources.fetch_file`)."""
+    path = sources.fetch_file(archive.name, archive.file, archive.mirrors, cache_root,
+                              progress=progress, allow_download=allow_download)
+    items = []
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                name = member.name.removeprefix(archive.folder)
+                parts = fsdd_name(name)
+                if (not member.isfile() or name == member.name or parts is None
+                        or parts[1] not in archive.speakers
+                        or (parts[2] in TEST_INDICES) != (split == "test")):
+                    continue
+                items.append((name, tar.extractfile(member).read(), parts[0], parts[1]))
+    except (tarfile.TarError, OSError, EOFError) as e:
+        raise DataError(f"{path}: cannot read the archive ({e}); delete it and run again to "
+                        "download it anew") from None
+    found = read_items(items, DIGITS, front_end, "recordings/", path)
+    found.files = {archive.file.filename: archive.file.sha256, **found.files}
+    return found
+
+
+def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str, ...],
+               front_end: Audio, key: str, where: Path,
+               skipped: list[str] | None = None) -> Recordings:
+    """Read recordings: ``items`` are (name, path or bytes, label, speaker); a None source is
+    a file that is not named as a recording should be, noted as skipped, as are ``skipped``
+    ("name (why)"). ``key`` names the recordings in :attr:`Recordings.files`; ``where`` names
+    the folder or archive in errors.
+
+    Raises DataError when none of them could be read.
+    """
+    pictures, labels, speakers, sounds = [], [], [], []
+    skipped = list(skipped or [])
+    digest = hashlib.sha256()
+    for name, source, label, speaker in items:
+        if source is None:
+            skipped.append(f"{name} (not named digit_speaker_index)")
+            continue
+        data = source if isinstance(source, bytes) else _read(source)
+        try:
+            samples, rate = audio.read_sound(data, name=name)
+            spoken = audio.voice(samples, rate, front_end, name=name)
+        except AudioError as e:
+            skipped.append(f"{name} ({str(e).removeprefix(name + ': ').split(';')[0]})")
+            continue
+        pictures.append(audio.voice_picture(spoken, front_end))
+        sounds.append(spoken)
+        labels.append(label)
+        speakers.append(speaker)
+        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+    if not pictures:
+        what = f" ({_listed(skipped)})" if skipped else ""
+        raise DataError(f"{where}: no recording could be read{what}; give recordings of one "
+                        f"spoken digit each ({', '.join(audio.AUDIO_EXTENSIONS)})")
+    note = None
+    if skipped:
+        note = (f"{where}: skipped {len(skipped)} of {len(pictures) + len(skipped)} files, "
+                f"which are not recordings of one spoken digit: {_listed(skipped)}; fix or "
+                "remove them")
+    groups = np.array(speakers) if all(speakers) else None
+    return Recordings(np.stack(pictures), np.array(labels, dtype=np.uint8), classes,
+                      {key: digest.hexdigest()}, note, groups, tuple(sounds))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read it ({e.strerror or e})") from None
+
+
+def _listed(skipped: list[str]) -> str:
+    named = ", ".join(skipped[:_NAMED])
+    return named + (f" and {len(skipped) - _NAMED} more" if len(skipped) > _NAMED else "")

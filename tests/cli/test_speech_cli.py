@@ -1,0 +1,100 @@
+"""Spoken digits through the command line, with real recordings (FSDD, ../shared/data): train on
+a folder named as FSDD names its files with a speaker held out, then predict, evaluate (the
+held-out voice rebuilt from the model's record), info, show, and fine-tune to that voice."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from digitnet import modelfile
+
+SPEAKERS = ("george", "jackson", "lucas")
+INDEX = range(0, 12)  # FSDD's test split is 0-4: 50 of each speaker's 120 here
+
+
+@pytest.fixture(scope="module")
+def fsdd_dir(spoken_digits, tmp_path_factory):
+    """360 real recordings of 3 speakers in a flat folder, named as FSDD names them."""
+    folder = tmp_path_factory.mktemp("fsdd") / "recordings"
+    folder.mkdir()
+    for digit in range(10):
+        for speaker in SPEAKERS:
+            for i in INDEX:
+                shutil.copy(spoken_digits / f"{digit}_{speaker}_{i}.wav", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(fsdd_dir, run, tmp_path_factory):
+    """``digitnet train --data DIR --preset speech --val-speaker lucas``: the model file and
+    what the command printed."""
+    out = tmp_path_factory.mktemp("speech-cli") / "speech.safetensors"
+    r = run("train", "--data", fsdd_dir, "--preset", "speech", "--val-speaker", "lucas",
+            "--epochs", "30", "--out", out)
+    assert r.exit_code == 0, r.output
+    return out, r.output
+
+
+def test_training_holds_a_speaker_out_and_records_the_front_end(trained):
+    path, output = trained
+    net = modelfile.load(path)
+    assert net.sizes == (784, 64, 32, 10)
+    assert net.metadata["input"]["kind"] == "audio" and net.metadata["input"]["bands"] == 28
+    assert net.metadata["config"]["val_group"] == "lucas"
+    # lucas's training-split recordings (5-11 of each digit) are the validation set
+    assert re.search(r"Validation accuracy: [\d.]+% on 70 held-out examples", output), output
+
+
+def test_evaluate_rebuilds_the_held_out_voice(trained, fsdd_dir, run):
+    path, output = trained
+    r = run("evaluate", path, "--data", fsdd_dir, "--split", "val")
+    assert r.exit_code == 0, r.output
+    shown = re.search(r"Validation accuracy: ([\d.]+)%", output).group(1)
+    assert f"Accuracy: {shown}%" in r.output  # the same 70 recordings, read the same way
+    assert "70 examples" in r.output
+
+
+def test_predict_reads_recordings_and_folders(trained, spoken_digits, tmp_path, run):
+    path, _ = trained
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for digit in (3, 8):
+        shutil.copy(spoken_digits / f"{digit}_jackson_1.wav", folder)
+    (tmp_path / "silence.wav").write_bytes((spoken_digits / "3_jackson_1.wav").read_bytes()[:44])
+    r = run("predict", path, spoken_digits / "7_george_2.wav", folder, tmp_path / "silence.wav")
+    answers = re.findall(r"^(\S+\.wav): (\d)", r.stdout, re.M)
+    assert [a[0].rsplit("/", 1)[-1] for a in answers] == ["7_george_2.wav", "3_jackson_1.wav",
+                                                           "8_jackson_1.wav"]
+    assert "silence.wav: truncated" in r.stderr and r.exit_code != 0
+
+
+def test_info_and_show_describe_pictures_of_sound(trained, spoken_digits, tmp_path, run):
+    path, _ = trained
+    r = run("info", path)
+    assert "recordings, as 28x28 pictures of their sound" in r.output
+    for args in (("weights", path), ("network", path, spoken_digits / "5_lucas_0.wav")):
+        out = tmp_path / f"{args[0]}.png"
+        r = run("show", *args, "--out", out)
+        assert r.exit_code == 0, r.output
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fine_tuning_to_the_held_out_voice(trained, spoken_digits, tmp_path, run):
+    """lucas's recordings 0-4 of each digit, in class folders, teach the model his voice;
+    the accuracy on the same recordings before and after is reported."""
+    path, _ = trained
+    few = tmp_path / "lucas"
+    for digit in range(10):
+        (few / str(digit)).mkdir(parents=True)
+        for i in range(5):
+            shutil.copy(spoken_digits / f"{digit}_lucas_{i}.wav", few / str(digit))
+    out = tmp_path / "tuned.safetensors"
+    r = run("train", "--init", path, "--data", few, "--val-fraction", "0.2", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "on 10 held-out examples" in r.output  # one of each digit
+    assert re.search(r"Before training, \S+ scored [\d.]+% on the same examples", r.output)
+    config = modelfile.load(out).metadata["config"]
+    assert (config["copies"], config["shift"], config["epochs"]) == (8, 0, 100)  # recipes.VOICE

@@ -1,0 +1,97 @@
+"""The audio front end on real recordings (FSDD, ../shared/data): the 28x28 picture of a spoken
+digit, the same at any sample rate and in any format libsndfile reads, and every kind of
+recording that cannot be a spoken digit refused in one line naming it."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from digitnet import audio, inputs
+from digitnet.errors import AudioError
+from digitnet.inputs import Audio
+
+
+def as_bytes(samples, rate, format="WAV", subtype="PCM_16") -> bytes:
+    out = io.BytesIO()
+    soundfile.write(out, samples, rate, format=format, subtype=subtype)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seven(spoken_digits):
+    return spoken_digits / "7_jackson_0.wav"
+
+
+def test_a_recording_becomes_a_28x28_picture_like_an_mnist_digit(seven):
+    picture = audio.picture(seven)
+    assert picture.shape == (28, 28) and picture.dtype == np.uint8
+    assert picture.max() == 255  # the loudest pixel is white, as MNIST's ink
+    assert (picture == 0).mean() > 0.05  # and the quiet ones, below range_db, black
+
+
+def test_the_picture_is_the_same_at_another_rate_and_in_another_format(seven):
+    """The recording at 8 kHz as FSDD has it, and resampled to 44.1 kHz and saved as FLAC: the
+    front end resamples to 8 kHz, so the pictures differ only by what resampling twice and
+    16-bit rounding change. A level of 255 is 40/255 dB; rounding to 16 bits (noise near -96
+    dBFS) and soxr's resampling (passband ripple far under 0.1 dB) move a pixel well above the
+    40 dB floor by much less than one level: only the few at the floor can move by more, so
+    the mean change stays under half a level."""
+    samples, rate = soundfile.read(seven, dtype="float32")
+    high = audio.resample(samples, rate, 44100)
+    again = audio.picture(as_bytes(high, 44100, "FLAC"), name="seven.flac")
+    assert np.abs(again.astype(int) - audio.picture(seven).astype(int)).mean() < 0.5
+
+
+def test_the_front_end_is_recorded_and_read_back():
+    front_end = Audio(range_db=50.0)
+    assert inputs.from_dict(front_end.to_dict()) == front_end
+    assert front_end.rows(np.zeros((3, 28, 28), np.uint8)).shape == (3, 784)
+
+
+def test_real_recordings_are_voices_not_noise(spoken_digits):
+    """Every speaker's recordings of every digit pass the checks for silence, clipping and
+    noise (a sample: 0 and 9 of each index 0-4, 50 recordings)."""
+    for path in sorted(spoken_digits.glob("[09]_*_[0-4].wav")):
+        assert audio.picture(path).shape == (28, 28), path
+
+
+RATE = 8000
+
+
+def noises():
+    rng = np.random.default_rng(0)
+    t = np.arange(RATE) / RATE
+    return {
+        "silence": (np.zeros(RATE), "silent"),
+        "a whisper of sound": (rng.normal(0, 1e-4, RATE), "silent"),
+        "hiss": (rng.normal(0, 0.2, RATE).clip(-0.9, 0.9), "noise"),
+        "hum": (0.3 * np.sin(2 * np.pi * 50 * t), "noise"),
+        "clipped": (np.sign(np.sin(2 * np.pi * 200 * t)), "clipped"),
+        "a click": (np.r_[np.zeros(RATE // 2), 0.5, np.zeros(RATE // 2)], "too short"),
+    }
+
+
+@pytest.mark.parametrize("kind", list(noises()))
+def test_what_cannot_be_a_spoken_digit_is_refused_in_one_line(kind):
+    samples, words = noises()[kind]
+    with pytest.raises(AudioError, match=words) as e:
+        audio.picture(as_bytes(samples, RATE), name=f"{kind}.wav")
+    assert str(e.value).startswith(f"{kind}.wav: ") and "\n" not in str(e.value)
+
+
+def test_files_that_are_not_whole_recordings_are_refused(seven, tmp_path):
+    data = seven.read_bytes()
+    cases = {"half.wav": (data[: len(data) // 2], "truncated"),
+             "picture.wav": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a recording"),
+             "empty.wav": (b"", "empty"),
+             "long.flac": (as_bytes(np.zeros(RATE * 600), RATE, "FLAC"), "10 minutes long")}
+    for name, (content, words) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(AudioError, match=words):
+            audio.picture(tmp_path / name)
+    with pytest.raises(AudioError, match="no such file"):
+        audio.picture(tmp_path / "missing.wav")
