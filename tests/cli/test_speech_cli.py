@@ -41,7 +41,7 @@ def trained(fsdd_dir, run, tmp_path_factory):
 def test_training_holds_a_speaker_out_and_records_the_front_end(trained):
     path, output = trained
     net = modelfile.load(path)
-    assert net.sizes == (784, 64, 32, 10)
+    assert net.sizes == (784, 128, 64, 10)
     assert net.metadata["input"]["kind"] == "audio" and net.metadata["input"]["bands"] == 28
     assert net.metadata["config"]["val_group"] == "lucas"
     # lucas's training-split recordings (5-11 of each digit) are the validation set
