@@ -31,7 +31,9 @@ STROKES = {
 
 
 def draw(page, strokes, steps=4):
-    """Drag the mouse along each stroke over the drawing pad, as a person would."""
+    """Drag the mouse along each stroke over the drawing pad, as a person would (scrolling to
+    the pad first: the mouse can only draw where the window shows it)."""
+    page.locator("#pad").scroll_into_view_if_needed()
     box = page.locator("#pad").bounding_box()
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])  # noqa: E731
     for stroke in strokes:

@@ -5,6 +5,8 @@ page shows is checked against the server's API for the same request."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from test_browser import DESKTOP, PHONE, STROKES, densify, draw, shown_digit
@@ -77,11 +79,12 @@ def test_switching_neurons_off_changes_the_held_out_accuracy(open_page, server_u
     # The drawing is read by the changed network: the neuron switched off sends 0.
     page.wait_for_function(f"state.prediction.layers[{layer - 1}].a[{index}] === 0")
 
-    # With the keyboard: the next neuron down, Enter switches it off too.
+    # With the keyboard: the next neuron down (up, from the last), Enter switches it off too.
     page.focus(f"#net .neuron[data-layer='{layer}'][data-index='{index}']")
-    page.keyboard.press("ArrowDown")
+    last = page.locator(f"#net .neuron[data-layer='{layer}']").count() - 1
+    page.keyboard.press("ArrowDown" if index < last else "ArrowUp")
     page.keyboard.press("Enter")
-    below = index + 1
+    below = index + 1 if index < last else index - 1
     page.wait_for_selector(f"#net .neuron.off[data-layer='{layer}'][data-index='{below}']")
     page.wait_for_function("state.changes.off.length === 2")
     both = api(page, server_url, "/api/ablate", {"off": [[layer, index], [layer, below]]})
@@ -168,7 +171,8 @@ def test_the_edge_detector_and_the_digits_it_fires_for(open_page, server_url, ar
         "(first) => document.querySelector('#answers-grid li span')?.textContent === first",
         arg=expected[0])
     assert page.locator("#answers-grid li span").all_inner_texts() == expected
-    assert f"fires (z > 0) for {round(top['firing'] * 100)}%" in page.inner_text("#answers-firing")
+    percent = math.floor(top["firing"] * 100 + 0.5)  # as JavaScript's Math.round, halves up
+    assert f"fires (z > 0) for {percent}%" in page.inner_text("#answers-firing")
     page.locator(".poke-answers").screenshot(path=artifacts / "desktop-edge-detector.png")
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import digitnet
+from digitnet import inputs
 from digitnet.errors import DataError, MissingDependencyError
 
 from lab_server import REPO
@@ -71,15 +72,18 @@ def test_an_image_set_in_python_is_read_by_the_network(networks, mnist, kind):
     images = mnist.x[HELD_OUT]
     for image in images[:10]:
         w.image = image
-        assert w.digit == net.predict(image)
-        expected = net.trace(image)  # uint8 pixels / 255, as the widget scales them: same bits
+        read = inputs.of(net).rows(image)  # the model's input record (deskewing), as the widget
+        assert w.digit == net.predict(read)
+        expected = net.trace(read)  # uint8 pixels / 255, as the widget scales them: same bits
         for got, want in zip(w.trace.activations, expected.activations):
             np.testing.assert_array_equal(got, want)
         shown = w.sent[-1]
         assert shown["kind"] == "show" and shown["picture"] is True
         assert shown["prediction"]["digit"] == w.digit
-    # pixels scaled as every part of digitnet scales uint8 pixels: times float32(1 / 255)
-    np.testing.assert_array_equal(w.image, images[9] * np.float32(1 / 255))
+    # the picture the network reads (deskewed where the model deskews), its uint8 pixels scaled
+    # as every part of digitnet scales them: times float32(1 / 255)
+    seen = inputs.of(net).rows(images[9]).reshape(28, 28)
+    np.testing.assert_array_equal(w.image, seen * np.float32(1 / 255))
     assert not w.image.flags.writeable
 
 
@@ -107,8 +111,9 @@ def test_clearing_and_a_new_network(networks, mnist):
     w = widget(networks["trained"])
     w.image = mnist.x[20001]
     assert ask(w, kind="current")["answer"]["digit"] == w.digit
-    w.network = networks["edited"]
-    assert w.digit == networks["edited"].predict(mnist.x[20001])
+    w.network = networks["edited"]  # the picture stays as the first network's record read it
+    read = inputs.of(networks["trained"]).rows(mnist.x[20001])
+    assert w.digit == networks["edited"].predict(read)
     assert w.sent[-1]["kind"] == "show" and w.sent[-1]["picture"] is False  # the drawing stays
     assert ask(w, kind="clear") == {"seq": 1, "answer": None}
     assert (w.image, w.digit, w.trace) == (None, None, None)
