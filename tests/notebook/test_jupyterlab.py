@@ -38,6 +38,24 @@ CELLS = [
 ]
 
 
+def open_notebook(context, url: str, token: str, name: str, off: list, errors: list):
+    """A page of JupyterLab open at notebook ``name``, once its kernel is connected and idle.
+    Requests to anywhere but the Jupyter server go to ``off``; the page's script errors to
+    ``errors``."""
+    page = context.new_page()
+    page.on("request", lambda r: r.url.startswith((url, url.replace("http", "ws"), "data:",
+                                                   "blob:" + url)) or off.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/lab/tree/{name}?token={token}")
+    page.wait_for_function("""() => {
+        const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                       && panel.sessionContext.session.kernel;
+        return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
+    }""", timeout=60_000)
+    return page
+
+
 def run_cell(page, n: int):
     """Run cell ``n`` (from 0) of the open notebook with Shift+Enter, as a person would; wait
     for its output."""
@@ -81,17 +99,7 @@ def test_the_widget_in_jupyterlab(browser, drawing_model, mnist, tmp_path, artif
     off, errors = [], []
     with jupyterlab(root, tmp_path / "jupyter.log") as (url, token):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.on("request", lambda r: r.url.startswith((url, url.replace("http", "ws"), "data:",
-                                                       "blob:" + url)) or off.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{url}/lab/tree/widget.ipynb?token={token}")
-        page.wait_for_function("""() => {
-            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                           && panel.sessionContext.session.kernel;
-            return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
-        }""", timeout=60_000)
+        page = open_notebook(context, url, token, "widget.ipynb", off, errors)
 
         # The widget, a 7 drawn with the mouse, and the next cell reading it.
         widget = run_cell(page, 0).locator(".digitnet-widget")

@@ -11,7 +11,7 @@ import pytest
 from accessibility import axe_violations
 from fake_microphone import RATE, chromium_flags, hold_space, microphone_wav
 from lab_server import jupyterlab, write_notebook
-from test_jupyterlab import printed, run_cell, shown_digit
+from test_jupyterlab import open_notebook, printed, run_cell, shown_digit
 
 from digitnet import audio, inputs, modelfile
 
@@ -55,17 +55,7 @@ def test_the_widget_hears_a_spoken_digit_in_jupyterlab(launch_chromium, speech_m
     with jupyterlab(root, tmp_path / "jupyter.log") as (url, token):
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       permissions=["microphone"])
-        page = context.new_page()
-        page.on("request", lambda r: r.url.startswith((url, url.replace("http", "ws"), "data:",
-                                                       "blob:" + url)) or off.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{url}/lab/tree/speech.ipynb?token={token}")
-        page.wait_for_function("""() => {
-            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                           && panel.sessionContext.session.kernel;
-            return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
-        }""", timeout=60_000)
+        page = open_notebook(context, url, token, "speech.ipynb", off, errors)
 
         widget = run_cell(page, 0).locator(".digitnet-widget")
         widget.locator(".net .neuron").first.wait_for()
