@@ -12,7 +12,8 @@ from digitnet.datasets import train_val_split
 from digitnet.engines import compiled
 from digitnet.errors import ConfigError, TrainingInterrupted
 from digitnet.metrics import evaluate
-from digitnet.training import Callback, train
+from digitnet.training import train
+from stopping import StopAt
 
 QUICK = PRESETS["default"].replace(epochs=2, deskew=False, elastic_alpha=0.0)
 ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
@@ -44,15 +45,6 @@ def test_elastic_distortions_train_with_either_engine(mnist_small, engine):
     assert a.network.metadata["config"]["elastic_alpha"] == 34.0
 
 
-class StopAt(Callback):
-    def __init__(self, epoch, step):
-        self.at, self.now = (epoch, step), (0, 0)
-
-    def on_progress(self, epoch, step, n_steps, loss):
-        self.now = (epoch, step)
-
-    def should_stop(self):
-        return self.now >= self.at
 
 
 def test_a_distorted_run_resumed_mid_epoch_ends_where_an_uninterrupted_one_does(mnist_small,

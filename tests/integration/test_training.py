@@ -8,6 +8,7 @@ from digitnet.errors import ConfigError, DivergenceError, TrainingInterrupted
 from digitnet.config import PRESETS
 from digitnet.metrics import evaluate
 from digitnet.training import Callback, train
+from stopping import StopAt
 
 QUICK = PRESETS["default"].replace(epochs=2)
 
@@ -34,16 +35,6 @@ def test_same_seed_gives_bit_identical_weights(mnist_small):
     assert a.params.tobytes() != c.params.tobytes()
 
 
-class StopAt(Callback):
-    def __init__(self, epoch, step):
-        self.at = (epoch, step)
-        self.now = (0, 0)
-
-    def on_progress(self, epoch, step, n_steps, loss):
-        self.now = (epoch, step)
-
-    def should_stop(self):
-        return self.now >= self.at
 
 
 @pytest.mark.parametrize("config", [

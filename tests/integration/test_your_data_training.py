@@ -11,7 +11,7 @@ from real_data import TABLES, sklearn_table, wine_csv, write_digit_folder
 import digitnet
 from digitnet import datasets, inputs, modelfile
 from digitnet.errors import ConfigError, TrainingInterrupted
-from digitnet.training import Callback
+from stopping import StopAt
 
 
 @pytest.mark.slow
@@ -119,15 +119,6 @@ def _params_sha256(net) -> str:
     return hashlib.sha256(net.params.tobytes()).hexdigest()
 
 
-class StopAt(Callback):
-    def __init__(self, epoch, step):
-        self.at, self.now = (epoch, step), (0, 0)
-
-    def on_progress(self, epoch, step, n_steps, loss):
-        self.now = (epoch, step)
-
-    def should_stop(self):
-        return self.now >= self.at
 
 
 @pytest.mark.slow
