@@ -76,6 +76,13 @@ CANDIDATES = {
     "speech, fine-tune 200 epochs": {"preset": "speech", "finetune": {"epochs": 200}},
     "speech, fine-tune with noise 0.2": {"preset": "speech", "finetune": {"noise": 0.2}},
     "speech, fine-tune 16 copies": {"preset": "speech", "finetune": {"copies": 16}},
+    # the preset before dropout and warped copies (2026-12-04), and each of them alone
+    "speech of 2026-12-04": {"preset": "speech", "dropout": 0.0, "copies": 0, "warp": 0.0},
+    "speech without warped copies": {"preset": "speech", "copies": 0, "warp": 0.0},
+    "speech without dropout": {"preset": "speech", "dropout": 0.0},
+    "speech with warp 0.2": {"preset": "speech", "warp": 0.2},
+    "speech with 8 copies": {"preset": "speech", "copies": 8},
+    "speech, fine-tune without dropout": {"preset": "speech", "finetune": {"dropout": 0.0}},
 }
 
 
@@ -100,8 +107,10 @@ def speaker_figures(train_set, test_set, speaker: str, config, finetune: dict, s
     mine = [d.subset(d.groups == speaker) for d in (train_set, test_set)]
     unheard = (heard(mine[0]) * len(mine[0]) + heard(mine[1]) * len(mine[1])) / 500
     few, rest = mine[1].subset(slice(None), "train"), mine[0]
-    # as `digitnet train --init MODEL` builds it: the options given, then the recipe for the data
-    tuned_config = recipes.for_data(config.replace(**finetune), few, set(finetune), init=net)
+    # as `digitnet train --init MODEL` builds it: the default recipe with the options given,
+    # then the recipe for the data (the model's layers and activation, VOICE)
+    tuned_config = recipes.for_data(PRESETS["default"].replace(seed=seed, **finetune), few,
+                                    set(finetune), init=net)
     tuned = train(few, tuned_config, init=net, handle_signals=False).network
     after = evaluate(tuned, inputs.of(tuned).rows(rest.x), rest.labels).accuracy
     before = evaluate(net, inputs.of(net).rows(rest.x), rest.labels).accuracy

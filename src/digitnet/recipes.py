@@ -22,11 +22,12 @@ for a :class:`~digitnet.datasets.Dataset`:
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
   with :data:`VOICE`: 100 epochs (a handful of recordings makes few steps an epoch), each
   recording with 16 altered copies (speed and tempo changes), at the default learning rate,
-  with no shift and a weight decay of 1e-4, chosen by bench/speech.py on each of five
-  speakers held out in turn: against 0.001 and 0.01, 200 epochs, 8 copies, added noise and
-  no copies (bench/results/speech-finetune.md, speech-finetune2.md). (Five recordings of a digit are too
-  few for a stratified validation split of 10%: give ``--val-fraction 0.2`` or more to see the
-  accuracy before and after.)
+  with no shift, a weight decay of 1e-4 and dropout 0.3, chosen by bench/speech.py on each of
+  five speakers held out in turn: against 0.001 and 0.01, 200 epochs, 8 and 32 copies, added
+  noise, warped copies, no copies, no dropout and dropout 0.5 (bench/results/speech-finetune.md,
+  speech-finetune2.md, speech-search3.md). (Five recordings of a digit are too few for a
+  stratified validation split of 10%: give ``--val-fraction 0.2`` or more to see the accuracy
+  before and after.)
 
 Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
 matters, by :func:`check_fits` (which :func:`digitnet.training.train` calls first), with a
@@ -52,7 +53,7 @@ __all__ = ["for_data", "check_fits", "TABLE", "VOICE"]
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
 #: What fine-tuning a model of recordings to a new voice changes (see the module docstring).
 VOICE = {"epochs": 100, "lr": 0.003, "copies": 16, "speed": 0.1, "stretch": 0.3, "shift": 0,
-         "weight_decay": 1e-4}
+         "weight_decay": 1e-4, "dropout": 0.3}
 
 
 def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,

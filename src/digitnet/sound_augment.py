@@ -1,16 +1,23 @@
-"""Augmentation of recordings: altered copies of each training recording, made before the
-front end, so that the network hears each digit in more voices than the data holds.
+"""Augmentation of recordings: altered copies of each training recording, so that the network
+hears each digit in more voices than the data holds.
 
 A voice differs from another in pitch and in the size of the vocal tract (together: ``speed``,
-a recording played faster or slower, as Kaldi's speed perturbation does), in tempo (``stretch``)
-and in the room and microphone it was recorded with (``noise``). A copy is the voice with one
-random draw of each, within the recipe's bounds (:class:`~digitnet.config.TrainConfig`):
+a recording played faster or slower, as Kaldi's speed perturbation does; the vocal tract alone:
+``warp``), in tempo (``stretch``) and in the room and microphone it was recorded with
+(``noise``). A copy is the voice with one random draw of each, within the recipe's bounds
+(:class:`~digitnet.config.TrainConfig`):
 
 * speed: resampled (librosa) so that it plays ``f`` times faster, ``f`` drawn log-uniformly from
   [1 - speed, 1 + speed]: higher and shorter, or lower and longer;
 * stretch: read by the front end with its hop multiplied by ``g`` (log-uniform in [1 - stretch,
   1 + stretch]), which is the picture of the voice spoken ``g`` times slower at the same pitch;
-* noise: white noise with an RMS up to ``noise`` times the voice's (uniform).
+* noise: white noise with an RMS up to ``noise`` times the voice's (uniform);
+* warp: the copy's picture with its frequency axis stretched or squeezed by ``w`` (log-uniform
+  in [1 - warp, 1 + warp]) about its lowest band (:func:`warp_bands`): every resonance of the
+  voice ``w`` times higher in the picture's bands, as a shorter vocal tract would put it, at the
+  same tempo. This is vocal tract length perturbation (Jaitly and Hinton, "Vocal Tract Length
+  Perturbation (VTLP) improves speech recognition", 2013), done on the mel bands rather than on
+  the spectrum, since the picture is what the network sees.
 
 Pictures cannot be made on the fly without slowing every step, so :func:`copies` makes
 ``config.copies`` pictures of each training recording once, drawn with the recipe's seed; the
@@ -29,7 +36,7 @@ from .config import TrainConfig
 from .errors import ConfigError
 from .inputs import Audio
 
-__all__ = ["copies", "altered"]
+__all__ = ["copies", "altered", "warp_bands"]
 
 
 def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
@@ -49,7 +56,7 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
     Raises ConfigError when the data holds no recordings.
     """
     if sounds is None or not isinstance(front_end, Audio):
-        raise ConfigError("copies, speed, stretch and noise augment recordings, and this data "
+        raise ConfigError("copies, speed, stretch, noise and warp augment recordings, and this data "
                           "holds none; train it with copies 0 (--copies 0)")
     rng = np.random.default_rng((config.seed, 3))
     h, w = front_end.image_shape
@@ -58,6 +65,8 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
         for i, spoken in enumerate(sounds):
             sound, hop = altered(spoken, front_end, config, rng)
             out[k, i] = audio.voice_picture(sound, front_end, hop=hop)
+            if config.warp:
+                out[k, i] = warp_bands(out[k, i], _log_uniform(rng, config.warp))
     return out
 
 
@@ -76,6 +85,22 @@ def altered(spoken: np.ndarray, front_end: Audio, config: TrainConfig,
         hiss = rng.standard_normal(len(sound)).astype(np.float32)
         sound = sound + hiss * (loudness * rng.uniform(0, config.noise))
     return np.asarray(sound, dtype=np.float32), hop
+
+
+def warp_bands(picture: np.ndarray, factor: float) -> np.ndarray:
+    """``picture`` (row 0 the highest band) with its frequency axis scaled by ``factor`` about
+    its lowest band: band ``b`` of the result (counted from the lowest, 0) holds what band
+    ``b / factor`` held, interpolated linearly between bands; bands that would come from above the
+    top band are silent (0). Shape and dtype (uint8) are kept."""
+    h = picture.shape[0]
+    low_first = picture[::-1].astype(np.float32)
+    source = np.arange(h) / factor
+    below = np.minimum(np.floor(source).astype(np.int64), h - 1)
+    above = np.minimum(below + 1, h - 1)
+    frac = (source - below)[:, None]
+    out = low_first[below] * (1 - frac) + low_first[above] * frac
+    out[source > h - 1] = 0
+    return np.round(out[::-1]).clip(0, 255).astype(np.uint8)
 
 
 def _log_uniform(rng: np.random.Generator, spread: float) -> float:

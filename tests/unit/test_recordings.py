@@ -69,3 +69,32 @@ def test_altered_copies_are_new_pictures_of_the_same_voice(flat):
     assert made.shape == (2, 8, 28, 28) and made.dtype == np.uint8
     assert all((made[k] != train.x).any(axis=(1, 2)).all() for k in range(2))
     assert (sound_augment.copies(train.sounds, train.input, config) == made).all()
+
+
+def test_a_warped_picture_moves_each_band_by_the_factor(flat):
+    """warp_bands scales the frequency axis about the lowest band: band b of the result is band
+    b / factor of the picture, interpolated between bands; above the top band comes silence."""
+    picture = datasets.load(str(flat), split="train").x[0]
+    low_first = picture[::-1].astype(float)
+    assert (sound_augment.warp_bands(picture, 1.0) == picture).all()
+    for factor in (1.25, 0.8):
+        warped = sound_augment.warp_bands(picture, factor)[::-1].astype(float)
+        for b in range(28):
+            source = b / factor
+            if source > 27:
+                assert (warped[b] == 0).all()
+                continue
+            below, frac = int(source), source - int(source)
+            expected = low_first[below] * (1 - frac) + low_first[min(below + 1, 27)] * frac
+            assert np.abs(warped[b] - expected).max() <= 0.5  # rounded to whole levels
+    assert (sound_augment.warp_bands(picture, 0.8)[:6] == 0).all()  # bands 22-27: from 27.5 up
+
+
+def test_warped_copies_need_copies_and_differ_from_the_voice(flat):
+    train = datasets.load(str(flat), split="train")
+    with pytest.raises(ConfigError, match="warp alter copies"):
+        PRESETS["speech"].replace(copies=0, warp=0.1)
+    config = PRESETS["speech"].replace(copies=2, warp=0.1)
+    made = sound_augment.copies(train.sounds, train.input, config)
+    assert all((made[k] != train.x).any(axis=(1, 2)).all() for k in range(2))
+    assert (made.sum(axis=(2, 3)) > 0).all()

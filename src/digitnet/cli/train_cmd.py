@@ -33,7 +33,7 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
     "copies": "copies", "speed": "speed", "stretch": "stretch", "noise": "noise",
-    "val_speaker": "val_group",
+    "warp": "warp", "val_speaker": "val_group",
 }
 
 
@@ -104,6 +104,9 @@ def _parse_layers(ctx, param, value):
 @click.option("--stretch", type=float, help="A copy's tempo alone changes by up to this much.")
 @click.option("--noise", type=float,
               help="Hiss added to a copy, up to this share of the voice's loudness.")
+@click.option("--warp", type=float,
+              help="A copy's frequencies are up to this much higher or lower, as from a "
+                   "shorter or longer vocal tract (0.1: x0.9 to x1.1).")
 @click.option("--seed", type=int, help="Seed for split, initial weights, shuffling, augmentation.")
 @click.option("--val-fraction", type=float, help="Fraction held out for validation, stratified.")
 @click.option("--val-speaker", "--val-group", "val_speaker", metavar="NAME",
