@@ -107,7 +107,8 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     """Each neuron's incoming weights (or effective template) drawn as a 28x28 picture.
 
     Blue pixels raise the neuron's weighted sum when lit, red pixels lower it, black ones do
-    not matter. Each tile has its own symmetric colour scale, centred at 0; its title shows
+    not matter. Each tile has its own symmetric colour scale, centred at 0 (at least 1% of the
+    largest weight drawn, so a dead neuron's tile stays black); its title shows
     the neuron's number and bias. ``layer`` is numbered as in ``net.sizes``: from 1, the first
     hidden layer (its weights ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer;
     past 1, the approximate templates of :func:`digitnet.probes.effective_templates`. At most
@@ -124,20 +125,25 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
     biases = net.biases[layer - 1]
     output_layer = layer == len(net.weights)
+    # a neuron whose weights all decayed to ~0 (dead) stays black, not its rounding noise blown up
+    floor = 0.01 * float(np.abs(templates[:n]).max())
     for j in range(n):
         ax = fig.add_subplot(rows, cols, j + 1)
         t = templates[j].reshape(side, side)
-        limit = float(np.abs(t).max()) or 1.0
+        limit = max(float(np.abs(t).max()), floor) or 1.0
         ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
         label = f"digit {j}" if output_layer and len(templates) == 10 else f"neuron {j}"
-        ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}", fontsize=7,
-                     color=_TEXT, pad=2)
+        if n > 64:  # narrow tiles: the same facts, shorter, so neighbours' titles do not meet
+            caption, size = f"{j}: bias {biases[j]:+.2f}\n|w| ≤ {limit:.2f}", 6
+        else:
+            caption, size = f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}", 7
+        ax.set_title(caption, fontsize=size, color=_TEXT, pad=2)
         ax.set_axis_off()
     if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
         title = ("Weights into each neuron of the first hidden layer" + (
             ": the sounds it listens for (time →, pitch ↑)" if isinstance(inputs.of(
                 net), inputs.Audio) else "") + "\nblue +, red −, black 0 (each tile "
-            "scaled to its own largest weight |w|)")
+            "scaled to its own largest weight |w|, or to 1% of the layer's largest if smaller)")
     else:
         where = "output layer" if output_layer else f"hidden layer {layer}"
         product = " · ".join(f"W{l}" for l in range(layer, 0, -1))
