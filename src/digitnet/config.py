@@ -24,6 +24,10 @@ __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_opti
 SCHEDULES = ("constant", "cosine")
 
 
+#: The options that alter copies of recordings (each needs ``copies`` above 0).
+_ALTERATIONS = ("speed", "stretch", "noise", "warp")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train: architecture, optimiser, schedule, data handling and seed.
@@ -123,7 +127,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be {expected}, got {getattr(self, name)!r}")
         if self.early_stopping and self.val_fraction == 0 and self.val_group is None:
             raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
-        if (self.speed or self.stretch or self.noise or self.warp) and not self.copies:
+        if any(getattr(self, name) for name in _ALTERATIONS) and not self.copies:
             raise ConfigError("speed, stretch, noise and warp alter copies of the training "
                               "recordings; say how many with copies (--copies N)")
 
@@ -241,5 +245,6 @@ def checked_option(name: str, value):
         raise ConfigError(f"{name} must be {what}{' or null' if optional else ''}, got {value!r}")
     if value is not None:
         value = tuple(value) if kind is tuple else kind(value)
-    TrainConfig().replace(**{name: value})
+    # on its own: an alteration of copies is checked with copies to alter
+    TrainConfig(copies=1 if name in _ALTERATIONS else 0).replace(**{name: value})
     return value

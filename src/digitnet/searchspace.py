@@ -29,8 +29,9 @@ from pathlib import Path
 
 from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError
+from .inputs import Audio, Images, Input
 
-__all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "Space"]
+__all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "RECORDINGS_SPACE", "Space", "default_space"]
 
 #: The recipe ``digitnet tune`` searches by default: TrainConfig field -> distribution.
 DEFAULT_SPACE: dict[str, dict] = {
@@ -44,6 +45,27 @@ DEFAULT_SPACE: dict[str, dict] = {
     "shift": {"low": 0, "high": 2},
     "weight_decay": {"low": 1e-6, "high": 1e-2, "log": True},
 }
+
+#: For recordings, instead of shifts (moving a picture of sound up or down changes its pitch):
+#: dropout, and 4 or 8 copies of each recording with its frequencies warped by up to 30% (0: the
+#: copies are the recording itself), the two things that helped a network hear a voice it never
+#: heard (bench/results/speech-search3.md).
+RECORDINGS_SPACE: dict[str, dict] = {
+    "dropout": {"low": 0.0, "high": 0.5},
+    "copies": {"choices": [4, 8]},
+    "warp": {"low": 0.0, "high": 0.3},
+}
+
+
+def default_space(data_input: Input) -> dict[str, dict]:
+    """The space ``digitnet tune`` searches by default for data read through ``data_input``:
+    :data:`DEFAULT_SPACE` for pictures; without shifts for a table (no pixels to move); without
+    shifts and with :data:`RECORDINGS_SPACE` for recordings."""
+    if isinstance(data_input, Images):
+        return dict(DEFAULT_SPACE)
+    table = {k: v for k, v in DEFAULT_SPACE.items() if k != "shift"}
+    return {**table, **RECORDINGS_SPACE} if isinstance(data_input, Audio) else table
+
 
 #: Added by ``digitnet tune --search-layers``: one to three hidden layers of 16 to 512 neurons.
 LAYERS_SPACE: dict[str, dict] = {

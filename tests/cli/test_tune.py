@@ -120,6 +120,42 @@ def test_show_space_prints_what_the_options_leave_to_search(run):
                               "width": {"low": 16, "high": 512, "log": True}}
 
 
+def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
+    """A table's trials train networks shaped for its columns and classes (13 columns, 3
+    wines), with the table recipe under what is drawn, and no shifts are searched."""
+    from real_data import wine_csv
+
+    table = wine_csv(tmp_path / "wine.csv")
+    assert "shift" not in json.loads(run("tune", "--data", table, "--show-space").stdout)
+    result = run(*TUNE, "--data", table, "--trials", "2", "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    trials = study_in(tmp_path).get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 2
+    for trial in trials:
+        config = trial.user_attrs["config"]
+        assert config["sizes"] == [13, 16, 16, 3] and config["shift"] == 0
+        assert not config["deskew"] and "shift" not in trial.params
+    best = json.loads((tmp_path / "best.json").read_text())
+    trained = run("train", "--config", tmp_path / "best.json", "--data", table,
+                  "--out", tmp_path / "wine.safetensors")
+    assert trained.exit_code == 0, trained.output
+    assert load(tmp_path / "wine.safetensors").sizes == tuple(best["sizes"])
+
+
+def test_the_space_for_recordings_has_dropout_and_warped_copies(run, spoken_digits, tmp_path):
+    """For recordings the default space searches dropout and warped copies, not shifts."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    for digit in range(10):
+        for i in range(6):
+            shutil.copy(spoken_digits / f"{digit}_jackson_{i}.wav", folder)
+    result = run("tune", "--data", folder, "--show-space", "--dropout", "0.2")
+    assert result.exit_code == 0, result.output
+    space = json.loads(result.stdout)
+    assert "shift" not in space and "dropout" not in space  # given: fixed, not searched
+    assert space["copies"] == {"choices": [4, 8]} and space["warp"] == {"low": 0.0, "high": 0.3}
+
+
 def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
     result = run(*TUNE, "--data", digits_dir, "--trials", "2", "--search-layers",
                  "--out", tmp_path / "best.json")

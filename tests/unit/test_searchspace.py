@@ -13,13 +13,29 @@ import pytest
 
 from digitnet.config import PRESETS, TrainConfig
 from digitnet.errors import ConfigError
-from digitnet.searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space
+from digitnet.inputs import Audio, Images, Table
+from digitnet.searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space, default_space
 
 
 def test_the_default_space_names_the_recipe_and_checks():
     space = Space(DEFAULT_SPACE)
     assert set(space.table) == {"activation", "optimizer", "lr", "momentum", "schedule",
                                 "batch_size", "epochs", "shift", "weight_decay"}
+
+
+def test_the_default_space_fits_the_data():
+    """Pictures are shifted; a table has no pixels to move; recordings search dropout and warped
+    copies instead (a picture of sound moved up or down changes its pitch)."""
+    assert default_space(Images((28, 28))) == DEFAULT_SPACE
+    table = default_space(Table(("a", "b")))
+    assert set(table) == set(DEFAULT_SPACE) - {"shift"}
+    voices = Space(default_space(Audio()))
+    assert set(voices.table) == set(DEFAULT_SPACE) - {"shift"} | {"dropout", "copies", "warp"}
+    drawn = {"activation": "relu", "optimizer": "adam", "lr": 0.003, "schedule": "cosine",
+             "batch_size": 32, "epochs": 50, "weight_decay": 1e-3, "dropout": 0.3, "copies": 4,
+             "warp": 0.25}
+    config = voices.sample(optuna.trial.FixedTrial(drawn), TrainConfig(shift=0))
+    assert (config.copies, config.warp, config.dropout, config.shift) == (4, 0.25, 0.3, 0)
 
 
 def test_sampling_sets_the_fields_drawn_and_keeps_the_rest():

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile, studies
+from .. import datasets, modelfile, recipes, studies
 from ..errors import TrainingError
-from ..searchspace import DEFAULT_SPACE, LAYERS_SPACE, Space
+from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..tuning import PRUNERS, Progress, Search, tune
 from .group import cli
-from .train_cmd import recipe, recipe_params, training_fields
+from .train_cmd import read_config_file, recipe, recipe_params, training_fields
 
 
 @cli.command("tune")
@@ -31,7 +31,7 @@ from .train_cmd import recipe, recipe_params, training_fields
               help="The study's name in the database; the same name continues it.")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="A JSON search space (training option -> distribution) instead of the "
-                   "default one; --show-space prints the default in that form.")
+                   "default one for the data; --show-space prints that in this form.")
 @click.option("--search-layers", is_flag=True,
               help="Also search the hidden layers: 1 to 3 of them, 16 to 512 neurons each "
                    "(--layers then gives only the input and output sizes).")
@@ -49,26 +49,31 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
 
     Each trial trains a network with a recipe that Optuna's TPE sampler draws from the search
     space (learning rate, optimiser and momentum, schedule, batch size, epochs, shifts, weight
-    decay, hidden activation; with --search-layers the hidden layers too) and scores it on the
-    validation split (never a test split). Training options given here are fixed and not
+    decay, hidden activation; for a table no shifts; for recordings dropout and copies with
+    warped frequencies instead of shifts; with --search-layers the hidden layers too) and
+    scores it on the validation split (never a test split; --val-speaker holds out a voice). Training options given here are fixed and not
     searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues
     the study. Several commands (on several machines, with --storage postgresql://...) can
     fill one study together.
     """
     base = recipe(preset, config_file, options)
+    given = {**read_config_file(config_file), **training_fields(options)}
     fixed = set(training_fields(options)) - ({"sizes"} if search_layers else set())
-    table = Space.from_file(space_file).table if space_file else dict(DEFAULT_SPACE)
+    chosen = Space.from_file(space_file).table if space_file else None
+    if not show_space:
+        url = studies.storage_url(storage or Path(out).parent / "tune.db")
+        studies.open_storage(url)  # a bad database is one line before the data is read
+    interactive = sys.stderr.isatty()
+    train_set = datasets.load(data, split="train", progress=interactive)
+    if train_set.note:
+        click.echo(train_set.note, err=True)
+    base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe
+    table = chosen if chosen is not None else default_space(train_set.input)
     space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
                   space_file or "the search space").without(fixed)
     if show_space:
         click.echo(space.to_json(), nl=False)
         return
-    url = studies.storage_url(storage or Path(out).parent / "tune.db")
-    studies.open_storage(url)  # a bad database is one line before the data is read
-    interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", progress=interactive)
-    if train_set.note:
-        click.echo(train_set.note, err=True)
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
     shown = studies.without_password(url)
     click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
