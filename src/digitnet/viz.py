@@ -107,12 +107,11 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     """Each neuron's incoming weights (or effective template) drawn as a 28x28 picture.
 
     Blue pixels raise the neuron's weighted sum when lit, red pixels lower it, black ones do
-    not matter. Each tile has its own symmetric colour scale, centred at 0 (at least 1% of the
-    largest weight drawn, so a dead neuron's tile stays black); its title shows
-    the neuron's number and bias. ``layer`` is numbered as in ``net.sizes``: from 1, the first
-    hidden layer (its weights ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer;
-    past 1, the approximate templates of :func:`digitnet.probes.effective_templates`. At most
-    ``max_neurons`` neurons are drawn, the first ones.
+    not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the largest
+    weight drawn: a dead neuron stays black); its title shows the neuron's number and bias.
+    ``layer`` is numbered as in ``net.sizes``: from 1, the first hidden layer (its weights
+    ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
+    templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.
     """
     templates = probes.effective_templates(net, layer)
     side = _side(net.sizes[0])
@@ -121,23 +120,18 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
                           f"network has {net.sizes[0]} inputs")
     n = min(len(templates), max_neurons)
     rows, cols = _grid_shape(n)
-    tile = 1.6 if n <= 25 else 1.3 if n <= 64 else 0.9
+    tile = 1.6 if n <= 25 else 1.3 if n <= 64 else 1.2
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
-    biases = net.biases[layer - 1]
+    biases, floor = net.biases[layer - 1], 0.01 * float(np.abs(templates[:n]).max())
     output_layer = layer == len(net.weights)
-    # a neuron whose weights all decayed to ~0 (dead) stays black, not its rounding noise blown up
-    floor = 0.01 * float(np.abs(templates[:n]).max())
     for j in range(n):
         ax = fig.add_subplot(rows, cols, j + 1)
         t = templates[j].reshape(side, side)
         limit = max(float(np.abs(t).max()), floor) or 1.0
         ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
         label = f"digit {j}" if output_layer and len(templates) == 10 else f"neuron {j}"
-        if n > 64:  # narrow tiles: the same facts, shorter, so neighbours' titles do not meet
-            caption, size = f"{j}: bias {biases[j]:+.2f}\n|w| ≤ {limit:.2f}", 6
-        else:
-            caption, size = f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}", 7
-        ax.set_title(caption, fontsize=size, color=_TEXT, pad=2)
+        ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}",
+                     fontsize=7 if n <= 64 else 6, color=_TEXT, pad=2)  # narrow tiles: smaller
         ax.set_axis_off()
     if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
         title = ("Weights into each neuron of the first hidden layer" + (
