@@ -25,9 +25,9 @@ for a :class:`~digitnet.datasets.Dataset`:
   with no shift, a weight decay of 1e-4 and dropout 0.3, chosen by bench/speech.py on each of
   five speakers held out in turn: against 0.001 and 0.01, 200 epochs, 8 and 32 copies, added
   noise, warped copies, no copies, no dropout and dropout 0.5 (bench/results/speech-finetune.md,
-  speech-finetune2.md, speech-search3.md). (Five recordings of a digit are too few for a
-  stratified validation split of 10%: give ``--val-fraction 0.2`` or more to see the accuracy
-  before and after.)
+  speech-finetune2.md, speech-search3.md). (Of five recordings of a digit, a stratified
+  validation split of 10% holds none out, so all of them train; ``--val-fraction 0.2`` holds
+  one of each out to show the accuracy before and after, at the cost of a fifth of the data.)
 
 Options given explicitly (``given``) are kept as they are; a wrong one is refused where it
 matters, by :func:`check_fits` (which :func:`digitnet.training.train` calls first), with a
