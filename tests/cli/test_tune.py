@@ -122,13 +122,16 @@ def test_show_space_prints_what_the_options_leave_to_search(run):
 
 def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
     """A table's trials train networks shaped for its columns and classes (13 columns, 3
-    wines), with the table recipe under what is drawn, and no shifts are searched."""
+    wines, the label column named by --target), with the table recipe under what is drawn,
+    and no shifts are searched."""
     from real_data import wine_csv
 
-    table = wine_csv(tmp_path / "wine.csv")
-    assert "shift" not in json.loads(run("tune", "--data", table, "--show-space").stdout)
-    result = run(*TUNE, "--data", table, "--trials", "2", "--out", tmp_path / "best.json")
+    table = wine_csv(tmp_path / "wine.csv", target="cultivar", first=True)
+    given = ["--data", table, "--target", "cultivar"]
+    assert "shift" not in json.loads(run("tune", *given, "--show-space").stdout)
+    result = run(*TUNE, *given, "--trials", "2", "--out", tmp_path / "best.json")
     assert result.exit_code == 0, result.output
+    assert f"--data {table} --target cultivar" in result.stdout  # how to train the best
     trials = study_in(tmp_path).get_trials()
     assert [t.state.name for t in trials] == ["COMPLETE"] * 2
     for trial in trials:
@@ -136,7 +139,7 @@ def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
         assert config["sizes"] == [13, 16, 16, 3] and config["shift"] == 0
         assert not config["deskew"] and "shift" not in trial.params
     best = json.loads((tmp_path / "best.json").read_text())
-    trained = run("train", "--config", tmp_path / "best.json", "--data", table,
+    trained = run("train", "--config", tmp_path / "best.json", *given,
                   "--out", tmp_path / "wine.safetensors")
     assert trained.exit_code == 0, trained.output
     assert load(tmp_path / "wine.safetensors").sizes == tuple(best["sizes"])

@@ -233,7 +233,7 @@ def training_fields(options: dict) -> dict:
 def recipe_params() -> list[click.Parameter]:
     """``digitnet train``'s options that say what to train on and how (not where to save):
     other commands that train (``digitnet tune``) take them as they are."""
-    shared = {"data", "preset", "config_file", "engine", *_TRAIN_FIELDS}
+    shared = {"data", "target", "preset", "config_file", "engine", *_TRAIN_FIELDS}
     return [p for p in train_command.params if p.name in shared]
 
 

@@ -44,7 +44,7 @@ from .train_cmd import read_config_file, recipe, recipe_params, training_fields
 @click.option("--out", type=click.Path(dir_okay=False), default="best.json", show_default=True,
               help="Where to save the best recipe (for digitnet train --config).")
 def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_layers, pruner,
-                 show_space, top, out, data, preset, config_file, engine, **options):
+                 show_space, top, out, data, target, preset, config_file, engine, **options):
     """Search for the training recipe with the best validation accuracy.
 
     Each trial trains a network with a recipe that Optuna's TPE sampler draws from the search
@@ -64,7 +64,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
         studies.open_storage(url)  # a bad database is one line before the data is read
     interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", progress=interactive)
+    train_set = datasets.load(data, split="train", target=target, progress=interactive)
     if train_set.note:
         click.echo(train_set.note, err=True)
     base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe
@@ -90,7 +90,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
                f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
-               + ("" if data == "mnist" else f" --data {data}"))
+               + ("" if data == "mnist" else f" --data {data}")
+               + (f" --target {target}" if target else ""))
 
 
 def _best_table(best: list[studies.TrialRecord]) -> None:
