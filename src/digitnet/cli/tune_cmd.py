@@ -52,9 +52,9 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     decay, hidden activation; for a table no shifts; for recordings dropout and copies with
     warped frequencies instead of shifts; with --search-layers the hidden layers too) and
     scores it on the validation split (never a test split; --val-speaker holds out a voice).
-    Training options given here are fixed and not searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues
-    the study. Several commands (on several machines, with --storage postgresql://...) can
-    fill one study together.
+    Training options given here are fixed and not searched; --seed also seeds the sampler.
+    Ctrl-C stops; the same command again continues the study. Several commands (on several
+    machines, with --storage postgresql://...) can fill one study together.
     """
     base = recipe(preset, config_file, options)
     given = {**read_config_file(config_file), **training_fields(options)}
