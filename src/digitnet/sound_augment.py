@@ -56,8 +56,8 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
     Raises ConfigError when the data holds no recordings.
     """
     if sounds is None or not isinstance(front_end, Audio):
-        raise ConfigError("copies, speed, stretch, noise and warp augment recordings, and this data "
-                          "holds none; train it with copies 0 (--copies 0)")
+        raise ConfigError("copies, speed, stretch, noise and warp augment recordings, and this "
+                          "data holds none; train it with copies 0 (--copies 0)")
     rng = np.random.default_rng((config.seed, 3))
     h, w = front_end.image_shape
     out = np.empty((config.copies, len(sounds), h, w), np.uint8)

@@ -199,7 +199,7 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None:
         refuse_changed_options(resume, fields, named)
     else:  # the fields a person chose: the --config file's and the options', over the preset
-        fields = {**read_config_file(config_file), **training_fields(given)}
+        fields = chosen_fields(config_file, given)
         base = PRESETS[preset].replace(**fields)
     start = None if init is None else finetune.start_from(init)
     if resume is not None and start is not None:
@@ -218,11 +218,10 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     return train_set, None, start
 
 
-def recipe(preset: str, config_file: str | None, options: dict) -> TrainConfig:
-    """The recipe a command gives: the preset, the --config file's fields over it, and the
-    training options on the command line (CLI names, None left out) over both."""
-    return (PRESETS[preset].replace(**read_config_file(config_file))
-            .replace(**training_fields(options)))
+def chosen_fields(config_file: str | None, options: dict) -> dict:
+    """TrainConfig field -> value that a command's user chose: the --config file's fields, and
+    the training options on the command line (CLI names, None left out) over them."""
+    return {**read_config_file(config_file), **training_fields(options)}
 
 
 def training_fields(options: dict) -> dict:

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from .. import datasets, modelfile, recipes, studies
+from ..config import PRESETS
 from ..errors import TrainingError
 from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..tuning import PRUNERS, Progress, Search, tune
 from .group import cli
-from .train_cmd import read_config_file, recipe, recipe_params, training_fields
+from .train_cmd import chosen_fields, recipe_params, training_fields
 
 
 @cli.command("tune")
@@ -56,8 +57,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     Ctrl-C stops; the same command again continues the study. Several commands (on several
     machines, with --storage postgresql://...) can fill one study together.
     """
-    base = recipe(preset, config_file, options)
-    given = {**read_config_file(config_file), **training_fields(options)}
+    given = chosen_fields(config_file, options)
+    base = PRESETS[preset].replace(**given)
     fixed = set(training_fields(options)) - ({"sizes"} if search_layers else set())
     chosen = Space.from_file(space_file).table if space_file else None
     if not show_space:
