@@ -63,6 +63,9 @@ def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_
                                                has_touch=viewport is PHONE)
     assert page.get_attribute("nav#models a[aria-current=page]", "href") == "/?model=2"
     assert page.text_content("#draw-title") == "1. Say a digit"
+    # the pad only shows the picture heard: an image, out of the keyboard's tab order
+    assert page.get_attribute("#pad", "tabindex") == "-1"
+    assert page.get_attribute("#pad", "role") == "img"
     assert axe_violations(page, axe_source) == []
     hold_space(page, "#speak")
     assert shown_digit(page) == spoken[1]
@@ -85,6 +88,7 @@ def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_
     page.click("nav#models a[href='/?model=1']")
     page.wait_for_selector("body[data-ready=true][data-input=images]")
     assert page.query_selector("#speak") is None
+    assert page.get_attribute("#pad", "tabindex") == "0" and page.get_attribute("#pad", "role") is None
     context.close()
     assert problems == []
 

@@ -20,6 +20,7 @@ CELLS = [
     'print(f"w.digit = {w.digit}, picture {w.image.shape}")',
     'print(f"uploaded: w.digit = {w.digit}")',
     'print(f"w.hear: {w.hear({heard!r})}")',
+    'w.network = digitnet.load({drawing!r})\nprint(f"image: {w.image}")',
 ]
 
 
@@ -40,16 +41,24 @@ def heard_right(speech_model, spoken_digits):
     return chosen
 
 
+def pad_ink(page) -> int:
+    """The red channel summed over the widget's pad: 0 when it is black (empty)."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('.digitnet-widget .pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s; }""")
+
+
 @pytest.mark.slow
 def test_the_widget_hears_a_spoken_digit_in_jupyterlab(launch_chromium, speech_model,
-                                                       heard_right, tmp_path, artifacts,
-                                                       axe_source):
+                                                       drawing_model, heard_right, tmp_path,
+                                                       artifacts, axe_source):
     seven, three, five = heard_right
     browser = launch_chromium(*chromium_flags(microphone_wav(seven, tmp_path / "mic.wav")))
     root = tmp_path / "lab"
     root.mkdir()
     cells = [c.replace("{model!r}", repr(str(speech_model))).replace("{heard!r}", repr(str(five)))
-             for c in CELLS]
+             .replace("{drawing!r}", repr(str(drawing_model))) for c in CELLS]
     write_notebook(root / "speech.ipynb", cells)
     off, errors = [], []
     with jupyterlab(root, tmp_path / "jupyter.log") as (url, token):
@@ -68,11 +77,7 @@ def test_the_widget_hears_a_spoken_digit_in_jupyterlab(launch_chromium, speech_m
         hold_space(page, ".digitnet-widget .speak")
         assert shown_digit(widget) == "7"
         assert int(widget.locator(".waveform").get_attribute("data-samples")) > RATE
-        ink = page.evaluate("""() => {
-            const c = document.querySelector('.digitnet-widget .pad');
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s; }""")
-        assert ink > 0  # the picture of the sound heard
+        assert pad_ink(page) > 0  # the picture of the sound heard
         assert widget.locator(".net .out-label.winner").text_content() == "7"
         assert printed(run_cell(page, 1)) == "w.digit = 7, picture (28, 28)"
 
@@ -83,9 +88,23 @@ def test_the_widget_hears_a_spoken_digit_in_jupyterlab(launch_chromium, speech_m
         assert printed(run_cell(page, 3)) == "w.hear: 5"
         widget.locator(".prediction[data-digit='5']").wait_for()
         assert widget.locator(".net .out-label.winner").text_content() == "5"
+        # what the microphone heard last no longer describes the picture shown
+        assert widget.locator("[id$='mic-status']").inner_text() == ""
+        assert widget.locator(".waveform").get_attribute("data-samples") is None
+        assert widget.locator(".pad").get_attribute("tabindex") == "-1"  # a picture, not a pad
         assert axe_violations(page, axe_source, within=".digitnet-widget") == []
         widget.scroll_into_view_if_needed()
         page.screenshot(path=artifacts / "jupyterlab-speech.png")
+
+        # swapped for a network that reads drawings: the picture of a sound is cleared, the pad
+        # draws again and takes the keyboard's focus, the microphone is gone
+        assert printed(run_cell(page, 4)) == "image: None"
+        widget.locator("h2:text-is('1. Draw a digit')").wait_for()
+        assert widget.locator(".speak").is_hidden() and widget.locator(".pad").is_visible()
+        assert widget.locator(".pad").get_attribute("tabindex") == "0"
+        assert widget.locator(".prediction").get_attribute("data-digit") == ""
+        assert pad_ink(page) == 0
+        assert axe_violations(page, axe_source, within=".digitnet-widget") == []
         context.close()
     assert off == [], f"requests off the machine: {off}"
     assert errors == []

@@ -120,6 +120,32 @@ def test_clearing_and_a_new_network(networks, mnist):
     assert ask(w, kind="neuron", layer=1, index=0)["answer"]["current"] is None
 
 
+def test_a_network_that_hears_clears_a_drawing(trained, mnist, speech_model, spoken_digits):
+    """Swapped for a network that hears, the drawing is gone (a picture of ink means nothing as
+    a picture of sound), and the pad is cleared; between two networks hearing through the same
+    front end the picture stays; back to one that reads drawings, it goes again."""
+    from digitnet import modelfile
+
+    hears = modelfile.load(speech_model)
+    w = widget(trained)
+    w.image = mnist.x[20003]
+    w.network = hears
+    assert (w.image, w.digit, w.trace) == (None, None, None)
+    assert w.sent[-1] == {"kind": "show", "prediction": None, "picture": True}
+    recording = spoken_digits / "4_jackson_0.wav"
+    digit = w.hear(recording)
+    heard = w.image
+    louder = hears.copy()  # the same front end, another network: the picture stays
+    louder.biases[-1][4] += 1.0
+    w.network = louder
+    assert w.image is heard and w.sent[-1]["picture"] is False
+    assert w.digit == louder.predict(heard.reshape(1, -1)) and w.trace is not None
+    assert digit == hears.predict(heard.reshape(1, -1))
+    w.network = trained
+    assert (w.image, w.digit) == (None, None)
+    assert w.sent[-1] == {"kind": "show", "prediction": None, "picture": True}
+
+
 def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
     w = widget(trained)
     w.image = mnist.x[20002]

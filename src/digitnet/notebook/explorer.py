@@ -48,7 +48,8 @@ _SHAPE = (28, 28)
 class Explorer(anywidget.AnyWidget):
     """The drawing pad (or the microphone) and the network thinking, as a notebook widget.
 
-    Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it),
+    Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it: the
+    image stays, read by the new network, unless one hears and the other reads drawings),
     ``image`` (the (28, 28) float32 input the network reads, pixels in [0, 1], or None; set it
     to an image, uint8 or float, to have it read; for a model of spoken digits the (bands,
     frames) picture of the sound it heard), and, read-only, ``digit`` (what the network reads
@@ -99,7 +100,14 @@ class Explorer(anywidget.AnyWidget):
     @traitlets.observe("network")
     def _network_changed(self, change) -> None:
         self._model = _plain(descriptions.describe_model(self.network))
-        self._read(picture=False)
+        old = change["old"]
+        if (self.image is not None and isinstance(old, Network)
+                and inputs.audio_of(old) != inputs.audio_of(self.network)):
+            # a picture of a drawing means nothing to a network that hears, nor a picture of a
+            # sound to one that reads drawings (or hears through another front end): cleared
+            self.image = None
+        else:
+            self._read(picture=False)
 
     @traitlets.validate("image")
     def _check_image(self, proposal) -> np.ndarray | None:

@@ -59,18 +59,25 @@ export function mountExplorer(root, options) {
   // A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
   // pad shows the picture of the sound the network heard.
   const drawLabel = pad.canvas.getAttribute("aria-label");
-  let microphone = null;
+  let microphone = null, listener = null;
   function adapt(m) {
-    const hears = hearsSound(m);
-    drawSection.dataset.input = hears ? "audio" : "images";
+    const hears = hearsSound(m), kind = hears ? "audio" : "images";
+    if (drawSection.dataset.input && drawSection.dataset.input !== kind && !pad.isEmpty()) {
+      pad.showPicture(null);  // a drawing means nothing to a network that hears, nor a sound's picture to one that reads
+      blank();
+    }
+    drawSection.dataset.input = kind;
     verdict.hears(hears);
     part("draw-title").textContent = hears ? "1. Say a digit" : "1. Draw a digit";
     pad.canvas.setAttribute("aria-label", hears
       ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
+    // Heard, the pad only shows a picture: an image, out of the keyboard's way.
+    pad.canvas.tabIndex = hears ? -1 : 0;
+    if (hears) pad.canvas.setAttribute("role", "img"); else pad.canvas.removeAttribute("role");
     if (hears && !microphone) {
       microphone = document.createElement("div");
       part("upload").closest(".buttons").after(microphone);
-      mountMicrophone(microphone, id, {heard});
+      listener = mountMicrophone(microphone, id, {heard});
     }
     if (microphone) microphone.hidden = !hears;
   }
@@ -188,6 +195,7 @@ export function mountExplorer(root, options) {
     },
     show(p, picture = true) {
       if (picture) pad.showPicture(p ? grayCanvas(p.input) : null);
+      if (picture && listener) listener.forget();  // what the microphone last heard is not shown now
       if (p) show(p); else blank();
     },
     redo() {

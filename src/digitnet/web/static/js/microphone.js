@@ -27,7 +27,7 @@ const markup = (id) => `
 /**
  * Adds the microphone's button, waveform and upload to `root`. `on.heard(file)` receives each
  * recording (a WAV File from the microphone, or the file chosen) and answers a promise; what
- * it throws is shown as the status. Returns {say(text)}.
+ * it throws is shown as the status. Returns {say(text), forget()}.
  */
 export function mountMicrophone(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -147,7 +147,16 @@ export function mountMicrophone(root, id, on) {
     if (file) await hear(file);
   });
 
-  return {say};
+  // A picture shown from elsewhere (the notebook's w.hear): the last recording's waveform and
+  // status no longer describe what is shown.
+  function forget() {
+    say("");
+    wave.getContext("2d").clearRect(0, 0, wave.width, wave.height);
+    delete wave.dataset.samples;
+    wave.setAttribute("aria-label", "Waveform of the last recording: none yet");
+  }
+
+  return {say, forget};
 }
 
 // The microphone's samples, as they arrive: an AudioWorklet runs this off the page's thread and
