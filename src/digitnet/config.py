@@ -24,8 +24,10 @@ __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_opti
 SCHEDULES = ("constant", "cosine")
 
 
-#: The options that alter copies of recordings (each needs ``copies`` above 0).
-_ALTERATIONS = ("speed", "stretch", "noise", "warp")
+#: The options that alter copies of recordings (each needs ``copies`` above 0), and as a
+#: message names them.
+ALTERATIONS = ("speed", "stretch", "noise", "warp")
+ALTERATIONS_NAMED = ", ".join(ALTERATIONS[:-1]) + " and " + ALTERATIONS[-1]
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,9 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be {expected}, got {getattr(self, name)!r}")
         if self.early_stopping and self.val_fraction == 0 and self.val_group is None:
             raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
-        if any(getattr(self, name) for name in _ALTERATIONS) and not self.copies:
-            raise ConfigError("speed, stretch, noise and warp alter copies of the training "
-                              "recordings; say how many with copies (--copies N)")
+        if any(getattr(self, name) for name in ALTERATIONS) and not self.copies:
+            raise ConfigError(f"{ALTERATIONS_NAMED} alter copies of the training recordings; "
+                              "say how many with copies (--copies N)")
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -246,5 +248,5 @@ def checked_option(name: str, value):
     if value is not None:
         value = tuple(value) if kind is tuple else kind(value)
     # on its own: an alteration of copies is checked with copies to alter
-    TrainConfig(copies=1 if name in _ALTERATIONS else 0).replace(**{name: value})
+    TrainConfig(copies=1 if name in ALTERATIONS else 0).replace(**{name: value})
     return value

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from . import audio
-from .config import TrainConfig
+from .config import ALTERATIONS_NAMED, TrainConfig
 from .errors import ConfigError
 from .inputs import Audio
 
@@ -56,7 +56,7 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
     Raises ConfigError when the data holds no recordings.
     """
     if sounds is None or not isinstance(front_end, Audio):
-        raise ConfigError("copies, speed, stretch, noise and warp augment recordings, and this "
+        raise ConfigError(f"copies, {ALTERATIONS_NAMED} augment recordings, and this "
                           "data holds none; train it with copies 0 (--copies 0)")
     rng = np.random.default_rng((config.seed, 3))
     h, w = front_end.image_shape
