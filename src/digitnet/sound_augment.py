@@ -22,16 +22,19 @@ a recording played faster or slower, as Kaldi's speed perturbation does; the voc
 Pictures cannot be made on the fly without slowing every step, so :func:`copies` makes
 ``config.copies`` pictures of each training recording once, drawn with the recipe's seed; the
 training loop (:func:`digitnet.training.train`) appends them to the examples and lets each epoch
-visit every recording as itself or as one of its copies, chosen at random per epoch.
+visit every recording as itself or as one of its copies, chosen at random per epoch. The warp is
+drawn apart from the other alterations (its own random stream), so a search trying warps and
+other options on the same recordings makes the costly pictures once, not once a trial.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
-from . import audio
+from . import audio, augment
 from .config import ALTERATIONS_NAMED, TrainConfig
 from .errors import ConfigError
 from .inputs import Audio
@@ -58,6 +61,37 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
     if sounds is None or not isinstance(front_end, Audio):
         raise ConfigError(f"copies, {ALTERATIONS_NAMED} augment recordings, and this "
                           "data holds none; train it with copies 0 (--copies 0)")
+    sounds = list(sounds)
+    pictures = _pictures(sounds, front_end, config)
+    if not config.warp:
+        return pictures.copy()
+    rng = np.random.default_rng((config.seed, 5))
+    out = np.empty_like(pictures)
+    for k in range(config.copies):
+        for i in range(len(sounds)):
+            out[k, i] = warp_bands(pictures[k, i], _log_uniform(rng, config.warp))
+    return out
+
+
+#: The last copies made before warping, and what they were made from (the voices, held weakly):
+#: recipes that differ only in what is done to the pictures after (warp, dropout, the learning
+#: rate: a search's trials on the same recordings) reuse them. Only a few seconds' work of
+#: modest size is kept, as one tuple replaced whole (so threads never see half of one).
+_last: list = [None]
+_KEEP_BYTES = 64 * 2**20
+
+
+def _pictures(sounds: list, front_end: Audio, config: TrainConfig) -> np.ndarray:
+    """The pictures of ``config.copies`` altered copies of each voice, before any warp: copy k
+    of every voice is drawn before copy k + 1 (from ``np.random.default_rng((seed, 3))``), so
+    the first k copies of a longer run are those of a shorter one."""
+    key = (front_end, config.seed, config.speed, config.stretch, config.noise)
+    last = _last[0]
+    if last is not None:
+        last_key, voices, kept = last
+        if (last_key == key and len(kept) >= config.copies and len(voices) == len(sounds)
+                and all(v() is s for v, s in zip(voices, sounds))):
+            return kept[:config.copies]
     rng = np.random.default_rng((config.seed, 3))
     h, w = front_end.image_shape
     out = np.empty((config.copies, len(sounds), h, w), np.uint8)
@@ -65,8 +99,9 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
         for i, spoken in enumerate(sounds):
             sound, hop = altered(spoken, front_end, config, rng)
             out[k, i] = audio.voice_picture(sound, front_end, hop=hop)
-            if config.warp:
-                out[k, i] = warp_bands(out[k, i], _log_uniform(rng, config.warp))
+    if out.nbytes <= _KEEP_BYTES:
+        out.flags.writeable = False
+        _last[0] = (key, [weakref.ref(s) for s in sounds], out)
     return out
 
 
@@ -90,17 +125,15 @@ def altered(spoken: np.ndarray, front_end: Audio, config: TrainConfig,
 def warp_bands(picture: np.ndarray, factor: float) -> np.ndarray:
     """``picture`` (row 0 the highest band) with its frequency axis scaled by ``factor`` about
     its lowest band: band ``b`` of the result (counted from the lowest, 0) holds what band
-    ``b / factor`` held, interpolated linearly between bands; bands that would come from above the
-    top band are silent (0). Shape and dtype (uint8) are kept."""
-    h = picture.shape[0]
-    low_first = picture[::-1].astype(np.float32)
-    source = np.arange(h) / factor
-    below = np.minimum(np.floor(source).astype(np.int64), h - 1)
-    above = np.minimum(below + 1, h - 1)
-    frac = (source - below)[:, None]
-    out = low_first[below] * (1 - frac) + low_first[above] * frac
-    out[source > h - 1] = 0
-    return np.round(out[::-1]).clip(0, 255).astype(np.uint8)
+    ``b / factor`` held, resampled as elastic distortions resample a digit (:func:`digitnet.
+    augment.warp`: linearly between bands, silence above the top band). Shape and dtype (uint8)
+    are kept."""
+    h, w = picture.shape
+    rows = np.arange(h, dtype=np.float32)
+    moves = np.zeros((1, 2, h, w), np.float32)  # (rows, columns) each pixel reads from
+    moves[0, 0] = ((h - 1) - ((h - 1) - rows) / np.float32(factor) - rows)[:, None]
+    warped = augment.warp(picture[None].astype(np.float32), moves)[0]
+    return np.round(warped).clip(0, 255).astype(np.uint8)
 
 
 def _log_uniform(rng: np.random.Generator, spread: float) -> float:

@@ -73,21 +73,51 @@ def test_altered_copies_are_new_pictures_of_the_same_voice(flat):
 
 def test_a_warped_picture_moves_each_band_by_the_factor(flat):
     """warp_bands scales the frequency axis about the lowest band: band b of the result is band
-    b / factor of the picture, interpolated between bands; above the top band comes silence."""
+    b / factor of the picture, interpolated between bands, with silence above the top band (so
+    between band 27 and "band 28" it fades to silence), as elastic distortions resample."""
     picture = datasets.load(str(flat), split="train").x[0]
-    low_first = picture[::-1].astype(float)
+    low_first = np.vstack([picture[::-1].astype(float), np.zeros((1, 28))])  # band 28: silent
     assert (sound_augment.warp_bands(picture, 1.0) == picture).all()
-    for factor in (1.25, 0.8):
+    for factor in (1.25, 0.8, 0.99):
         warped = sound_augment.warp_bands(picture, factor)[::-1].astype(float)
         for b in range(28):
             source = b / factor
-            if source > 27:
+            if source >= 28:
                 assert (warped[b] == 0).all()
                 continue
             below, frac = int(source), source - int(source)
-            expected = low_first[below] * (1 - frac) + low_first[min(below + 1, 27)] * frac
-            assert np.abs(warped[b] - expected).max() <= 0.5  # rounded to whole levels
-    assert (sound_augment.warp_bands(picture, 0.8)[:6] == 0).all()  # bands 22-27: from 27.5 up
+            expected = low_first[below] * (1 - frac) + low_first[below + 1] * frac
+            # rounded to whole levels, from float32 sums of a few terms up to 255 (each off by
+            # at most 255 x 2^-24 = 1.5e-5): within half a level and a hair
+            assert np.abs(warped[b] - expected).max() <= 0.5 + 1e-4
+    top = picture[0].astype(float)  # band 27
+    assert (sound_augment.warp_bands(picture, 0.8)[:5] == 0).all()  # bands 23-27: from 28.75 up
+    assert np.abs(sound_augment.warp_bands(picture, 0.8)[5] - top / 2).max() <= 0.5 + 1e-4
+
+
+def test_copies_are_made_once_for_recipes_that_differ_after_the_picture(flat):
+    """The pictures of altered copies are made before the warp, from their own random stream:
+    copies warped by different amounts are warps of the same pictures; the first k copies are
+    those of a run with k; other voices (a new dataset) get their own."""
+    train = datasets.load(str(flat), split="train")
+    base = PRESETS["speech"].replace(copies=3, speed=0.1, stretch=0.3, warp=0.0, seed=4)
+    plain = sound_augment.copies(train.sounds, train.input, base)
+    assert plain.flags.writeable  # the caller's own array
+    made = sound_augment._last[0]  # what was made, kept for the next recipe
+    for spread in (0.1, 0.2):
+        warped = sound_augment.copies(train.sounds, train.input, base.replace(warp=spread))
+        rng = np.random.default_rng((4, 5))  # the warp's own stream, copy by copy
+        for k in range(3):
+            for i in range(len(train)):
+                factor = sound_augment._log_uniform(rng, spread)
+                assert (warped[k, i] == sound_augment.warp_bands(plain[k, i], factor)).all()
+    fewer = sound_augment.copies(train.sounds, train.input, base.replace(copies=2))
+    assert (fewer == plain[:2]).all()
+    assert sound_augment._last[0] is made  # none of them made the pictures again
+    others = datasets.load(str(flat), split="test")
+    assert sound_augment.copies(others.sounds, others.input, base).shape[1] == len(others)
+    again = datasets.load(str(flat), split="train")  # the same voices, read anew: the same
+    assert (sound_augment.copies(again.sounds, again.input, base) == plain).all()
 
 
 def test_warped_copies_need_copies_and_differ_from_the_voice(flat):
