@@ -151,7 +151,9 @@ def read_onnx(path) -> Dense:
     props = {p.key: p.value for p in model.metadata_props}
     dense.classes = _classes(props, graph)
     dense.input = _input(props, graph, layers)
-    producer = " ".join(filter(None, [model.producer_name, model.producer_version]))
+    # (tf2onnx writes its version as "1.17.0 <git hash>", and "None" where it has no hash)
+    producer = " ".join(word for word in f"{model.producer_name} {model.producer_version}".split()
+                        if word != "None")
     dense.notes = {"from": f"ONNX model written by {producer or 'an unnamed exporter'}"}
     return dense
 
