@@ -23,8 +23,12 @@ import numpy as np
 from .errors import ConfigError, DataError
 from .network import Network, as_inputs
 
-__all__ = ["effective_templates", "saliency", "dream", "most_active", "strongest_contributions",
-           "confident_mistakes", "single_input"]
+__all__ = ["effective_templates", "blank_neurons", "BLANK_SHARE", "saliency", "dream",
+           "most_active", "strongest_contributions", "confident_mistakes", "single_input"]
+
+#: A neuron whose template (its weights, in the first layer) lies everywhere under this share
+#: of the layer's largest looks for nothing: :func:`blank_neurons`, drawn as a black tile.
+BLANK_SHARE = 0.01
 
 
 def single_input(net: Network, x) -> np.ndarray:
@@ -69,6 +73,15 @@ def effective_templates(net: Network, layer: int = 1) -> np.ndarray:
 
 
 # -- gradients with respect to the input ------------------------------------------------------
+
+
+def blank_neurons(net: Network, layer: int = 1) -> np.ndarray:
+    """The neurons of ``layer`` (numbered as in :func:`effective_templates`) whose template is
+    under :data:`BLANK_SHARE` of the layer's largest everywhere: whatever the input, their
+    weighted sum is about their bias alone. A ReLU neuron that never fired while training ends
+    so, its weights worn to 0 by weight decay. Returns their indices."""
+    size = np.abs(effective_templates(net, layer)).max(axis=1)
+    return np.flatnonzero(size < BLANK_SHARE * size.max())
 
 
 def _input_gradient(net: Network, x: np.ndarray, dz_out) -> np.ndarray:

@@ -122,7 +122,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     rows, cols = _grid_shape(n)
     tile = 1.6 if n <= 25 else 1.3 if n <= 64 else 1.2
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
-    biases, floor = net.biases[layer - 1], 0.01 * float(np.abs(templates[:n]).max())
+    biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates[:n]).max())
     output_layer = layer == len(net.weights)
     for j in range(n):
         ax = fig.add_subplot(rows, cols, j + 1)

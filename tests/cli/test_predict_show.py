@@ -233,6 +233,26 @@ def test_show_weights_of_a_layer_that_does_not_exist(run, model, tmp_path):
     assert "layer must be between 1 (the first hidden layer) and 3 (the output layer)" in result.stderr
 
 
+def test_show_weights_counts_the_neurons_that_look_for_nothing(run, model, tmp_path):
+    """Neurons whose weights are all under 1% of the layer's largest (black tiles) are counted;
+    one at 2% is not."""
+    from digitnet import probes
+
+    net = modelfile.load(model)
+    w = net.weights[0]
+    largest = float(np.abs(w).max())
+    w[[2, 7, 11]] = 0.0
+    for row, share in ((5, 0.005), (9, 0.02)):
+        w[row] *= share * largest / float(np.abs(w[row]).max())
+    assert probes.blank_neurons(net).tolist() == [2, 5, 7, 11]
+    quiet = modelfile.save(net, tmp_path / "quiet.safetensors")
+    result = run("show", "weights", quiet, "--out", tmp_path / "w.png")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        "4 of the 16 neurons of layer 1 look for nothing (black tiles: every weight under 1% of "
+        "the layer's largest): whatever the input, they pass on about their bias alone")
+
+
 def test_predict_with_a_network_that_does_not_take_images_says_so(run, folder, tmp_path):
     root, _, _ = folder
     model = modelfile.save(Network((100, 8, 10)), tmp_path / "not-for-images.safetensors")

@@ -76,9 +76,15 @@ def show_group():
 def show_weights(model, layer, out):
     """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative (for a
     model of recordings, time-frequency pictures: the sounds each neuron listens for)."""
-    from .. import viz
+    from .. import probes, viz
 
-    _save_picture(viz.weights_figure(_picture_model(model), layer), out)
+    net = _picture_model(model)
+    _save_picture(viz.weights_figure(net, layer), out)
+    blank = probes.blank_neurons(net, layer)
+    if len(blank):
+        click.echo(f"{len(blank)} of the {net.sizes[layer]} neurons of layer {layer} look for "
+                   f"nothing (black tiles: every weight under {probes.BLANK_SHARE:.0%} of the "
+                   "layer's largest): whatever the input, they pass on about their bias alone")
 
 
 @show_group.command("network")
