@@ -130,7 +130,7 @@ def warp_bands(picture: np.ndarray, factor: float) -> np.ndarray:
     are kept."""
     h, w = picture.shape
     rows = np.arange(h, dtype=np.float32)
-    moves = np.zeros((1, 2, h, w), np.float32)  # (rows, columns) each pixel reads from
+    moves = np.zeros((1, 2, h, w), np.float32)  # how far away each pixel reads: (rows, columns)
     moves[0, 0] = ((h - 1) - ((h - 1) - rows) / np.float32(factor) - rows)[:, None]
     warped = augment.warp(picture[None].astype(np.float32), moves)[0]
     return np.round(warped).clip(0, 255).astype(np.uint8)
