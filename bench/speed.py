@@ -273,11 +273,14 @@ def digitnet_config(spec):
     from digitnet.config import TrainConfig
 
     optimizer = "adam" if spec["optimizer"] == "adam" else "sgd"
+    # Every option the peers' loops do not have is off here, not left to digitnet's default
+    # recipe (which decays weights and deskews digits): the same algorithm, or no comparison.
     return TrainConfig(sizes=tuple(spec["sizes"]), activation=spec["activation"], output="softmax",
                        optimizer=optimizer, lr=spec["lr"],
                        momentum=0.9 if spec["optimizer"] == "momentum" else 0.0,
                        batch_size=spec["batch"], epochs=spec["epochs"], schedule="constant",
-                       shift=0, val_fraction=0.0, seed=spec.get("seed", SEED))
+                       weight_decay=0.0, dropout=0.0, shift=0, deskew=False, elastic_alpha=0.0,
+                       val_fraction=0.0, seed=spec.get("seed", SEED))
 
 
 def digitnet_command(spec, out: str) -> list[str]:
@@ -289,6 +292,8 @@ def digitnet_command(spec, out: str) -> list[str]:
            "--output", "softmax", "--optimizer", c.optimizer, "--lr", str(c.lr),
            "--batch-size", str(c.batch_size), "--epochs", str(c.epochs),
            "--schedule", "constant", "--shift", "0", "--seed", str(c.seed),
+           "--weight-decay", str(c.weight_decay), "--dropout", str(c.dropout),
+           "--no-deskew" if not c.deskew else "--deskew", "--elastic-alpha", str(c.elastic_alpha),
            "--val-fraction", "0" if spec["data"] == "fashion" else str(HELD_OUT),
            "--engine", spec.get("engine", "auto"), "--out", out, "--json"]
     if c.optimizer == "sgd":
