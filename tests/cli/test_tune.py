@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -224,11 +225,19 @@ def test_an_interrupted_search_continues_losing_no_trial(digits_dir, tmp_path):
     """Ctrl-C (SIGINT) after the first finished trial marks the running ones interrupted and
     queues their parameters; the same command again trains those first and fills the study up
     to --trials, each trial counted once."""
-    command = digitnet_command("tune", "--data", digits_dir, "--epochs", "40", "--trials", "6",
+    # (400 epochs: a few seconds a trial, so that a trial is surely running when Ctrl-C comes)
+    command = digitnet_command("tune", "--data", digits_dir, "--epochs", "400", "--trials", "6",
                                "--jobs", "2", "--pruner", "none", "--out", tmp_path / "best.json")
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert first.stderr.readline().startswith("Study 'digitnet' in sqlite:")
     assert first.stderr.readline().startswith("trial ")  # one finished; the others run
+    # Ctrl-C once a trial started after it is running: trials 0 and 1 start together and may end
+    # together, so right after the first line none may be; a fresh one has seconds to go.
+    deadline = time.monotonic() + 120
+    while not any(t.state.name == "RUNNING" and t.number >= 2
+                  for t in study_in(tmp_path).get_trials()):
+        assert first.poll() is None and time.monotonic() < deadline, "no second round of trials"
+        time.sleep(0.02)
     first.send_signal(signal.SIGINT)
     _, err = first.communicate(timeout=300)
     assert first.returncode == 130, err
