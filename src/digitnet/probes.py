@@ -72,9 +72,6 @@ def effective_templates(net: Network, layer: int = 1) -> np.ndarray:
     return template
 
 
-# -- gradients with respect to the input ------------------------------------------------------
-
-
 def blank_neurons(net: Network, layer: int = 1) -> np.ndarray:
     """The neurons of ``layer`` (numbered as in :func:`effective_templates`) whose template is
     under :data:`BLANK_SHARE` of the layer's largest everywhere: whatever the input, their
@@ -82,6 +79,9 @@ def blank_neurons(net: Network, layer: int = 1) -> np.ndarray:
     so, its weights worn to 0 by weight decay. Returns their indices."""
     size = np.abs(effective_templates(net, layer)).max(axis=1)
     return np.flatnonzero(size < BLANK_SHARE * size.max())
+
+
+# -- gradients with respect to the input ------------------------------------------------------
 
 
 def _input_gradient(net: Network, x: np.ndarray, dz_out) -> np.ndarray:
