@@ -253,6 +253,19 @@ def test_show_weights_counts_the_neurons_that_look_for_nothing(run, model, tmp_p
         "the layer's largest): whatever the input, they pass on about their bias alone")
 
 
+def test_show_weights_of_a_deeper_layer_counts_blank_templates(run, model, tmp_path):
+    """In a deeper layer a neuron looks for nothing when its template (its weights multiplied
+    back to the pixels) is blank, and the message names the template, not its weights."""
+    net = modelfile.load(model)
+    net.weights[1][[3, 8]] = 0.0
+    quiet = modelfile.save(net, tmp_path / "quiet2.safetensors")
+    result = run("show", "weights", quiet, "--layer", "2", "--out", tmp_path / "w2.png")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        "2 of the 16 neurons of layer 2 look for nothing (black tiles: their whole template under "
+        "1% of the layer's largest): whatever the input, they pass on about their bias alone")
+
+
 def test_predict_with_a_network_that_does_not_take_images_says_so(run, folder, tmp_path):
     root, _, _ = folder
     model = modelfile.save(Network((100, 8, 10)), tmp_path / "not-for-images.safetensors")

@@ -82,8 +82,9 @@ def show_weights(model, layer, out):
     _save_picture(viz.weights_figure(net, layer), out)
     blank = probes.blank_neurons(net, layer)
     if len(blank):
+        what = "every weight" if layer == 1 else "their whole template"
         click.echo(f"{len(blank)} of the {net.sizes[layer]} neurons of layer {layer} look for "
-                   f"nothing (black tiles: every weight under {probes.BLANK_SHARE:.0%} of the "
+                   f"nothing (black tiles: {what} under {probes.BLANK_SHARE:.0%} of the "
                    "layer's largest): whatever the input, they pass on about their bias alone")
 
 
