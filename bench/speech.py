@@ -16,6 +16,12 @@ The targets measured elsewhere, on a sixth speaker: unheard at least 85%, fine-t
 
     python bench/speech.py                         # every candidate, seed 0
     python bench/speech.py --only speech --seeds 3 --write bench/results/speech.md
+    python bench/speech.py --only speech --voices 2,3,4 --seeds 2    # figures against voices
+
+With ``--voices``, each held-out speaker is also scored after training on every group of that
+many of the other four (2: six groups, 3: four, 4: one): how much each voice added to training
+adds to a new voice's accuracy, from which the figure for five voices (the sixth speaker's) can
+be estimated.
 
 This is a benchmark, not a test: it asserts nothing. Times are noisy on a shared machine.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import platform
 import time
@@ -122,6 +129,8 @@ def main() -> None:
     parser.add_argument("--only", help="candidate names separated by semicolons")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--write", type=Path, help="write the table (markdown) here")
+    parser.add_argument("--voices", help="numbers of training speakers, e.g. 2,3,4: figures "
+                                         "against how many voices the network heard")
     args = parser.parse_args()
     names = args.only.split(";") if args.only else list(CANDIDATES)
     train_set, test_set = (datasets.load(DATA, split=s) for s in ("train", "test"))
@@ -130,6 +139,8 @@ def main() -> None:
              + " | ".join(speakers) + " | fine-tuned mean (range) | s per training |",
              "|---|" + "---|" * (2 * len(speakers) + 3)]
     figures = {}
+    if args.voices:
+        return voices_curve(train_set, test_set, names, args)
     for name in names:
         config, finetune = recipe(name)
         runs = [speaker_figures(train_set, test_set, s, config, finetune, seed)
@@ -154,6 +165,38 @@ def main() -> None:
             "recordings of the held-out one (unheard), then fine-tuned on its recordings 0-4 "
             "of each digit and scored on its other 450 (see the script's docstring). "
             f"Candidates, over the default recipe:\n\n{described}\n\n" + "\n".join(lines) + "\n")
+
+
+def voices_curve(train_set, test_set, names: list[str], args) -> None:
+    """Print, per candidate and number of training speakers, the mean over held-out speakers of
+    each held-out speaker's mean over its groups and seeds; then a power law in the voices
+    (error = a * voices^b) fitted to those means and carried to five voices."""
+    speakers = sorted(set(train_set.groups.tolist()))
+    counts = [int(k) for k in args.voices.split(",")]
+    print("| recipe | voices | unheard per held-out speaker | unheard | fine-tuned per speaker | "
+          "fine-tuned |\n|---|---|---|---|---|---|")
+    for name in names:
+        config, finetune = recipe(name)
+        means = {"unheard": [], "finetuned": []}
+        for k in counts:
+            per = {"unheard": [], "finetuned": []}
+            for held in speakers:
+                groups = itertools.combinations([s for s in speakers if s != held], k)
+                runs = [speaker_figures(train_set.subset(np.isin(train_set.groups, g + (held,))),
+                                        test_set, held, config, finetune, seed)
+                        for g in groups for seed in range(args.seeds)]
+                for key in per:
+                    per[key].append(np.mean([r[key] for r in runs]))
+            cells = {key: " ".join(f"{v:.1%}" for v in vals) for key, vals in per.items()}
+            for key in per:
+                means[key].append(float(np.mean(per[key])))
+            print(f"| {name} | {k} | {cells['unheard']} | {means['unheard'][-1]:.1%} | "
+                  f"{cells['finetuned']} | {means['finetuned'][-1]:.1%} |", flush=True)
+        if len(counts) > 1:
+            for key, vals in means.items():
+                slope, level = np.polyfit(np.log(counts), np.log(1 - np.array(vals)), 1)
+                print(f"{name}, {key}: error ∝ voices^{slope:.2f}; at 5 voices "
+                      f"{1 - np.exp(level + slope * np.log(5)):.1%}")
 
 
 def _argv(args) -> list[str]:
