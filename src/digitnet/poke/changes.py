@@ -3,8 +3,8 @@
 A :class:`Changes` is a small JSON-able value, ``{"off": [[layer, neuron], ...], "edits": [...]}``,
 that travels with each request of the page (so two people editing at once never see each
 other's changes), is read from the file ``digitnet edit`` takes, and is recorded in the
-metadata of a model saved with it. :meth:`Changes.apply` makes the changed network: a copy,
-the original untouched.
+metadata of a model saved with it. :meth:`Changes.apply` makes the changed network: a copy (with
+no changes, the network itself), the original untouched.
 
 **Switching a neuron off** sets its output to 0 for every input: the weights *out of* neuron j
 of layer l (column j of ``net.weights[l]``, into layer l + 1) become 0, so the next layer
@@ -108,19 +108,22 @@ class Changes:
             _check_edit(net, edit, f"edits[{i}]")
 
     def apply(self, net: Network) -> Network:
-        """A copy of ``net`` with the edits made and the neurons switched off.
+        """A copy of ``net`` with the edits made and the neurons switched off; ``net`` itself
+        when there are no changes (no copy for every prediction of a page that pokes nothing:
+        the result is to read, not to modify).
 
         The copy's metadata lists these changes under ``"changes"`` (after any that ``net``
         already had), so a model saved from it says how it differs from the trained one.
         """
         self.check(net)
+        if not self:
+            return net
         changed = net.copy()
         for edit in self.edits:
             _apply_edit(changed, edit)
         for layer, neuron in self.off:
             changed.weights[layer][:, neuron] = 0  # out of neuron j of layer l, into layer l + 1
-        if self:
-            changed.metadata["changes"] = [*net.metadata.get("changes", []), self.to_json()]
+        changed.metadata["changes"] = [*net.metadata.get("changes", []), self.to_json()]
         return changed
 
 
