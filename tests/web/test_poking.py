@@ -102,6 +102,25 @@ def test_two_people_editing_at_once_see_only_their_own_changes(poke_client, held
         assert poke_client.post("/api/predict", json={"pixels": image}).json()["digit"] not in (2, 8)
 
 
+def test_requests_without_changes_leave_the_served_network_as_loaded(poke_client, web_model_path,
+                                                                    held_out):
+    """Without changes a route reads the served network itself, not a copy: none may alter it
+    (its weights or its metadata), whatever it computes from it."""
+    served = poke_client.app.state.served.current[0]
+    loaded = modelfile.load(web_model_path)
+    image = grid(held_out[0][5])
+    for path, body in (("/api/predict", {"pixels": image}),
+                       ("/api/backprop", {"pixels": image, "label": 3, "lr": 0.5}),
+                       ("/api/ablate", {}), ("/api/ranking", {}),
+                       ("/api/top", {"layer": 1, "neuron": 2, "count": 4}),
+                       ("/api/map", {"layer": 2, "count": 50}),
+                       ("/api/robustness", {"count": 10}),
+                       ("/api/neuron/1/0", {}), ("/api/export", {})):
+        assert poke_client.post(path, json=body).status_code == 200, path
+        np.testing.assert_array_equal(served.params, loaded.params, err_msg=path)
+        assert served.metadata == loaded.metadata, path
+
+
 # -- rewriting neurons ------------------------------------------------------------------------
 
 
