@@ -129,8 +129,9 @@ def main() -> None:
     parser.add_argument("--only", help="candidate names separated by semicolons")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--write", type=Path, help="write the table (markdown) here")
-    parser.add_argument("--voices", help="numbers of training speakers, e.g. 2,3,4: figures "
-                                         "against how many voices the network heard")
+    parser.add_argument("--voices", type=_voice_counts,
+                        help="numbers of training speakers, e.g. 2,3,4: figures against how many "
+                             "voices the network heard")
     args = parser.parse_args()
     names = args.only.split(";") if args.only else list(CANDIDATES)
     train_set, test_set = (datasets.load(DATA, split=s) for s in ("train", "test"))
@@ -172,7 +173,7 @@ def voices_curve(train_set, test_set, names: list[str], args) -> None:
     each held-out speaker's mean over its groups and seeds; then a power law in the voices
     (error = a * voices^b) fitted to those means and carried to five voices."""
     speakers = sorted(set(train_set.groups.tolist()))
-    counts = [int(k) for k in args.voices.split(",")]
+    counts = args.voices
     print("| recipe | voices | unheard per held-out speaker | unheard | fine-tuned per speaker | "
           "fine-tuned |\n|---|---|---|---|---|---|")
     for name in names:
@@ -197,6 +198,19 @@ def voices_curve(train_set, test_set, names: list[str], args) -> None:
                 slope, level = np.polyfit(np.log(counts), np.log(1 - np.array(vals)), 1)
                 print(f"{name}, {key}: error ∝ voices^{slope:.2f}; at 5 voices "
                       f"{1 - np.exp(level + slope * np.log(5)):.1%}")
+
+
+def _voice_counts(text: str) -> list[int]:
+    """--voices: whole numbers from 1 to 4 (the speakers left when one is held out)."""
+    try:
+        counts = [int(k) for k in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or not all(1 <= k <= 4 for k in counts):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give numbers of training speakers from 1 to 4, separated by commas "
+            "(e.g. 2,3,4)")
+    return counts
 
 
 def _argv(args) -> list[str]:
