@@ -43,6 +43,20 @@ def test_bad_drawings_are_refused_with_a_reason(client, body, words):
     assert_error(client.post("/api/predict", json=body), 422, *words)
 
 
+@pytest.mark.parametrize("name", ["a\nb", "a\r\nb", "tab\there", "bell\x07", "a\u2028b"])
+def test_a_message_quoting_the_request_stays_one_line(client, name, held_out):
+    """A field name with a line break or a control character in it is quoted escaped, so the
+    error stays one line (the schema's pattern for it), in a JSON body and in an upload's
+    changes (as schemathesis once sent them)."""
+    escaped = name.encode("unicode_escape").decode("ascii")
+    message = assert_error(client.post("/api/predict", json={"pixels": [ROW] * 28, name: 1}),
+                           422, escaped, "remove")
+    assert message.isprintable()
+    r = client.post("/api/predict", files={"file": ("d.png", png(held_out[0][4]), "image/png")},
+                    data={"changes": json.dumps({name: [1, 2]})})
+    assert assert_error(r, 422, escaped).isprintable()
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_pixels_are_refused(client, literal):
     row = ", ".join(["0"] * 27 + [literal])

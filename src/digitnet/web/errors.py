@@ -31,8 +31,18 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    """The answer to every error: ``{"error": message}`` with ``status``."""
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    """The answer to every error: ``{"error": message}`` with ``status``. The message stays one
+    line whatever it quotes from the request (a field name with a line break in it, say): a
+    character that is not printable is written as its escape (``\\n``)."""
+    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character (line breaks, tabs, controls) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def allowed_methods(request: Request) -> list[str]:
