@@ -40,7 +40,17 @@ __all__ = [
     "TrainingError",
     "DivergenceError",
     "TrainingInterrupted",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line whatever it quotes (a file or field name with a line break in it,
+    say): every unprintable character (line breaks, tabs, controls) written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 class DigitnetError(Exception):

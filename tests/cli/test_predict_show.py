@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import struct
 import zlib
 
@@ -170,6 +171,28 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_read(run, small_model
                 ("no-images", "no image files in this folder (looked for .png, .jpg")]
     for line, (name, message) in zip(errors, expected):
         assert name in line and message in line, line
+
+
+def test_names_with_line_breaks_are_shown_escaped_one_line_each(run, small_model, folder,
+                                                                 tmp_path):
+    """A file name with a line break in it stays on its answer's line (escaped, as the error
+    for a missing one does); --json gives the name as it is."""
+    root, _, _ = folder
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    shutil.copy(root / "c7.png", odd / "seven\nof nine.png")
+    result = run("predict", small_model, odd / "seven\nof nine.png", odd / "gone\there.png")
+    assert result.exit_code == 1
+    [answer] = result.stdout.splitlines()
+    assert answer.startswith(f"{odd}/seven\\nof nine.png: ")
+    assert result.stderr.splitlines() == [
+        f"digitnet: error: {odd}/gone\\there.png: no such file or folder"]
+    as_json = run("predict", small_model, odd / "seven\nof nine.png", "--json")
+    assert json.loads(as_json.stdout)["file"] == f"{odd}/seven\nof nine.png"
+    missing = run("info", odd / "no\nmodel.safetensors")  # an error of the whole command
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith(f"digitnet: error: {odd}/no\\nmodel.safetensors: no such")
+    assert len(missing.stderr.splitlines()) == 1
 
 
 # -- show -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from ..errors import DigitnetError, TrainingInterrupted
+from ..errors import DigitnetError, TrainingInterrupted, one_line
 
 EXIT_INTERRUPTED = 130
 
@@ -25,13 +25,13 @@ class DigitnetGroup(click.Group):
         except DigitnetError as e:
             if debug:
                 raise
-            click.echo(f"digitnet: error: {e}", err=True)
+            click.echo(f"digitnet: error: {one_line(str(e))}", err=True)
             ctx.exit(1)
         except OSError as e:
             if debug:
                 raise
             what = f"{e.filename}: " if e.filename else ""
-            click.echo(f"digitnet: error: {what}{e.strerror or e}", err=True)
+            click.echo(f"digitnet: error: {one_line(f'{what}{e.strerror or e}')}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             if debug:

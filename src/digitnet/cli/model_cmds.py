@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from .. import inputs, modelfile
-from ..errors import DigitnetError, ModelFileError
+from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate
@@ -97,7 +97,7 @@ def predict_command(model, files, as_json, top, save_input):
     failed = 0
     for name, x in answers:
         if isinstance(x, DigitnetError):
-            click.echo(f"digitnet: error: {x}", err=True)
+            click.echo(f"digitnet: error: {one_line(str(x))}", err=True)
             failed += 1
             continue
         rows = model_input.rows(x)  # what the network sees (deskewed, if it was trained so)
@@ -120,7 +120,7 @@ def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bo
                            "probabilities": [round(float(v), 6) for v in p]})
     ranked = np.argsort(p)[::-1][:top]
     others = "  ".join(f"{classes[j]}: {p[j]:.1%}" for j in ranked)
-    return f"{label}: {classes[best]}  ({others})"
+    return f"{one_line(label)}: {classes[best]}  ({others})"  # JSON keeps the name as it is
 
 
 @cli.command("info")

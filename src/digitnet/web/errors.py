@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ..errors import DigitnetError
+from ..errors import DigitnetError, one_line
 from .schemas import MAX_GRID, MIN_GRID
 
 __all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",
@@ -35,14 +35,6 @@ def error_response(status: int, message: str, headers: dict | None = None) -> JS
     line whatever it quotes from the request (a field name with a line break in it, say): a
     character that is not printable is written as its escape (``\\n``)."""
     return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
-
-
-def one_line(text: str) -> str:
-    """``text`` with every unprintable character (line breaks, tabs, controls) escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
 
 
 def allowed_methods(request: Request) -> list[str]:
