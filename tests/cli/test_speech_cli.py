@@ -98,4 +98,4 @@ def test_fine_tuning_to_the_held_out_voice(trained, spoken_digits, tmp_path, run
     assert re.search(r"Before training, \S+ scored [\d.]+% on the same examples", r.output)
     config = modelfile.load(out).metadata["config"]
     assert (config["copies"], config["shift"], config["epochs"], config["dropout"]) == (
-        16, 0, 100, 0.3)  # recipes.VOICE
+        16, 0, 100, 0.3)  # recipes.VOICE, and the speech preset's own dropout

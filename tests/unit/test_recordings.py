@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digitnet import PRESETS, audio, datasets, sound_augment
+from digitnet import PRESETS, Network, audio, datasets, recipes, sound_augment
 from digitnet.errors import ConfigError
 from digitnet.inputs import Audio
 from digitnet.splits import group_split
@@ -128,3 +128,22 @@ def test_warped_copies_need_copies_and_differ_from_the_voice(flat):
     made = sound_augment.copies(train.sounds, train.input, config)
     assert all((made[k] != train.x).any(axis=(1, 2)).all() for k in range(2))
     assert (made.sum(axis=(2, 3)) > 0).all()
+
+
+@pytest.mark.parametrize("recorded, expected", [(0.3, 0.3), (0.0, 0.0), (None, 0.0),
+                                                ("0.3", 0.0), (True, 0.0), (1.5, 0.0)])
+def test_fine_tuning_to_a_voice_keeps_the_dropout_the_model_was_trained_with(flat, recorded,
+                                                                               expected):
+    """A model trained with dropout (the speech preset: 0.3) is fine-tuned with it; one trained
+    without (the video's 784-16-16-10 by the default recipe), or recording none or nonsense (an
+    imported model), without it. An explicit --dropout wins."""
+    data = datasets.load(flat)
+    net = Network((784, 8, 2), activation="relu", seed=0)
+    net.metadata = {"input": data.input.to_dict(), "classes": list(data.classes)}
+    if recorded is not None:
+        net.metadata["config"] = {**PRESETS["speech"].to_dict(), "dropout": recorded}
+    config = recipes.for_data(PRESETS["default"], data, init=net)
+    assert config.dropout == expected
+    assert (config.copies, config.epochs, config.shift) == (16, 100, 0)  # the rest of VOICE
+    given = recipes.for_data(PRESETS["default"].replace(dropout=0.1), data, {"dropout"}, init=net)
+    assert given.dropout == 0.1
