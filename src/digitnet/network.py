@@ -120,9 +120,7 @@ class Network:
         self.activation = activations.get(activation)
         #: The output layer's function and the cost paired with it (:mod:`digitnet.losses`).
         self.output_function = losses.get(output)
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = _check_dtype(dtype)
         self.params = np.zeros(self.parameter_count, dtype=self.dtype)
         self.weights, self.biases = self.unflatten(self.params)
         #: Free-form description of how the network was made (training configuration,
@@ -300,8 +298,10 @@ class Network:
 
     def astype(self, dtype) -> "Network":
         """An independent copy whose parameters are of ``dtype`` (float32 or float64)."""
-        twin = Network(self.sizes, self.activation.name, self.output_function.name, dtype=dtype)
-        twin.params[...] = self.params
+        twin = copy.copy(self)  # the same layers and functions; no weights drawn to overwrite
+        twin.dtype = _check_dtype(dtype)
+        twin.params = self.params.astype(twin.dtype, copy=True)
+        twin.weights, twin.biases = twin.unflatten(twin.params)
         twin.metadata = copy.deepcopy(self.metadata)
         return twin
 
@@ -378,3 +378,10 @@ def _check_sizes(sizes) -> tuple[int, ...]:
         raise ConfigError(f"every layer needs at least one neuron, got sizes {sizes}")
     return sizes
 
+
+
+def _check_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ConfigError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype

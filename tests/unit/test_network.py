@@ -108,3 +108,18 @@ def test_copy_is_independent():
     twin.params[0] += 1
     twin.metadata["history"].append({})
     assert net.params[0] != twin.params[0] and len(net.metadata["history"]) == 1
+
+
+def test_astype_copies_the_parameters_as_views_of_one_array():
+    """The twin's weights and biases are views of its own flat parameters (an optimiser steps
+    ``params`` and the layers see it), in the new dtype, with the same values."""
+    net = Network((6, 4, 3), activation="relu", seed=1)
+    twin = net.astype(np.float64)
+    assert twin.params.dtype == twin.weights[0].dtype == twin.biases[1].dtype == np.float64
+    np.testing.assert_array_equal(twin.params, net.params.astype(np.float64))
+    twin.params[...] = 0.5
+    assert (twin.weights[1] == 0.5).all() and (twin.biases[0] == 0.5).all()
+    assert not (net.params == 0.5).any()
+    assert (twin.sizes, twin.activation.name) == (net.sizes, net.activation.name)
+    with pytest.raises(ConfigError, match="dtype must be float32 or float64, got int32"):
+        net.astype(np.int32)
