@@ -147,12 +147,12 @@ def main() -> None:
     names = args.only.split(";") if args.only else list(CANDIDATES)
     train_set, test_set = (datasets.load(DATA, split=s) for s in ("train", "test"))
     speakers = sorted(set(train_set.groups.tolist()))
+    if args.voices:
+        return voices_curve(train_set, test_set, speakers, names, args)
     lines = ["| recipe | " + " | ".join(speakers) + " | unheard mean (range) | fine-tuned "
              + " | ".join(speakers) + " | fine-tuned mean (range) | s per training |",
              "|---|" + "---|" * (2 * len(speakers) + 3)]
     figures = {}
-    if args.voices:
-        return voices_curve(train_set, test_set, names, args)
     for name in names:
         config, finetune = recipe(name)
         runs = [speaker_figures(train_set, test_set, s, config, finetune, seed)
@@ -180,18 +180,16 @@ def main() -> None:
             f"they name a preset:\n\n{described}\n\n" + "\n".join(lines) + "\n")
 
 
-def voices_curve(train_set, test_set, names: list[str], args) -> None:
+def voices_curve(train_set, test_set, speakers: list[str], names: list[str], args) -> None:
     """Print, per candidate and number of training speakers, the mean over held-out speakers of
     each held-out speaker's mean over its groups and seeds; then a power law in the voices
     (error = a * voices^b) fitted to those means and carried to five voices."""
-    speakers = sorted(set(train_set.groups.tolist()))
-    counts = args.voices
     print("| recipe | voices | unheard per held-out speaker | unheard | fine-tuned per speaker | "
           "fine-tuned |\n|---|---|---|---|---|---|")
     for name in names:
         config, finetune = recipe(name)
         means = {"unheard": [], "finetuned": []}
-        for k in counts:
+        for k in args.voices:
             per = {"unheard": [], "finetuned": []}
             for held in speakers:
                 groups = itertools.combinations([s for s in speakers if s != held], k)
@@ -205,9 +203,9 @@ def voices_curve(train_set, test_set, names: list[str], args) -> None:
                 means[key].append(float(np.mean(per[key])))
             print(f"| {name} | {k} | {cells['unheard']} | {means['unheard'][-1]:.1%} | "
                   f"{cells['finetuned']} | {means['finetuned'][-1]:.1%} |", flush=True)
-        if len(counts) > 1:
+        if len(args.voices) > 1:
             for key, vals in means.items():
-                slope, level = np.polyfit(np.log(counts), np.log(1 - np.array(vals)), 1)
+                slope, level = np.polyfit(np.log(args.voices), np.log(1 - np.array(vals)), 1)
                 print(f"{name}, {key}: error ∝ voices^{slope:.2f}; at 5 voices "
                       f"{1 - np.exp(level + slope * np.log(5)):.1%}")
 

@@ -379,7 +379,6 @@ def _check_sizes(sizes) -> tuple[int, ...]:
     return sizes
 
 
-
 def _check_dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
