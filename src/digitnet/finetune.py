@@ -59,7 +59,8 @@ class Start:
         mine = inputs.of(self.network)
         if type(mine) is not type(data_input) or mine.n_inputs != data_input.n_inputs:
             raise ConfigError(f"{self.name}: the model reads {_described(mine)}, the data has "
-                              f"{_described(data_input)}")
+                              f"{_described(data_input)}; train on data of the model's kind, or "
+                              "without --init")
         unnamed = tuple(f"x{i}" for i in range(data_input.n_inputs))  # an array's columns
         if isinstance(mine, Table) and data_input.columns not in (mine.columns, unnamed):
             i = next(i for i, (a, b) in enumerate(zip(mine.columns, data_input.columns)) if a != b)
@@ -101,6 +102,9 @@ def _layer_differences(theirs: tuple[int, ...], ours: tuple[int, ...]) -> str:
 
 
 def _described(model_input: Input) -> str:
+    if isinstance(model_input, inputs.Audio):
+        h, w = model_input.image_shape
+        return f"recordings ({h}x{w} pictures of their sound)"
     if model_input.image_shape:
         h, w = model_input.image_shape
         return f"{h}x{w} images"

@@ -147,3 +147,17 @@ def test_fine_tuning_to_a_voice_keeps_the_dropout_the_model_was_trained_with(fla
     assert (config.copies, config.epochs, config.shift) == (16, 100, 0)  # the rest of VOICE
     given = recipes.for_data(PRESETS["default"].replace(dropout=0.1), data, {"dropout"}, init=net)
     assert given.dropout == 0.1
+
+
+def test_a_model_of_images_fine_tuned_on_recordings_says_which_is_which(flat):
+    """Both are 28x28 pictures; the refusal names recordings as recordings."""
+    from digitnet import finetune
+    from digitnet.inputs import Images
+
+    data = datasets.load(flat)
+    images = Network((784, 8, 2), seed=0)
+    images.metadata = {"input": Images((28, 28)).to_dict()}
+    with pytest.raises(ConfigError, match=r"the model reads 28x28 images, the data has recordings "
+                                          r"\(28x28 pictures of their sound\); train on data of "
+                                          r"the model's kind, or without --init"):
+        finetune.start_from(images).input_for(data.input)
