@@ -58,8 +58,8 @@ class Start:
         """The model's own input record, after checking that the data has the same kind."""
         mine = inputs.of(self.network)
         if type(mine) is not type(data_input) or mine.n_inputs != data_input.n_inputs:
-            raise ConfigError(f"{self.name}: the model reads {_described(mine)}, the data has "
-                              f"{_described(data_input)}; train on data of the model's kind, or "
+            raise ConfigError(f"{self.name}: the model reads {mine.describe()}, the data has "
+                              f"{data_input.describe()}; train on data of the model's kind, or "
                               "without --init")
         unnamed = tuple(f"x{i}" for i in range(data_input.n_inputs))  # an array's columns
         if isinstance(mine, Table) and data_input.columns not in (mine.columns, unnamed):
@@ -99,13 +99,3 @@ def _layer_differences(theirs: tuple[int, ...], ours: tuple[int, ...]) -> str:
             parts.append(f"{layer} layer {a} neurons, {b} {data}" if l in what
                          else f"{layer} {a} neurons, {b} {data}")
     return shown + " (" + "; ".join(parts) + ")"
-
-
-def _described(model_input: Input) -> str:
-    if isinstance(model_input, inputs.Audio):
-        h, w = model_input.image_shape
-        return f"recordings ({h}x{w} pictures of their sound)"
-    if model_input.image_shape:
-        h, w = model_input.image_shape
-        return f"{h}x{w} images"
-    return f"a table of {model_input.n_inputs} columns"

@@ -66,6 +66,11 @@ class Input:
     def to_dict(self) -> dict:
         raise NotImplementedError
 
+    def describe(self, detailed: bool = False) -> str:
+        """What the input layer reads, for people: short, for a message (``"28x28 images"``),
+        or ``detailed``, for ``digitnet info`` (with the front end's or the table's details)."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Images(Input):
@@ -102,6 +107,10 @@ class Images(Input):
         if self.deskew:  # (absent, as in records from before digitnet could deskew: no)
             record["deskew"] = True
         return record
+
+    def describe(self, detailed: bool = False) -> str:
+        h, w = self.shape
+        return f"{h}x{w} images" + (", one input neuron per pixel" if detailed else "")
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,15 @@ class Table(Input):
         return {"kind": self.kind, "columns": list(self.columns),
                 "mean": None if self.mean is None else list(self.mean),
                 "std": None if self.std is None else list(self.std)}
+
+    def describe(self, detailed: bool = False, most: int = 12) -> str:
+        """(``most``: how many column names the detailed text lists.)"""
+        short = f"a table of {self.n_inputs} columns"
+        if not detailed:
+            return short
+        standardised = " (standardised with the training split's mean and std)" if self.mean else ""
+        more = f", ... ({len(self.columns)} in all)" if len(self.columns) > most else ""
+        return f"{short}{standardised}: {', '.join(self.columns[:most])}{more}"
 
 
 #: Images deskewed at once by :func:`deskew`: bounds its temporary arrays to a few megabytes.
@@ -278,6 +296,15 @@ class Audio(Input):
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, **{f: getattr(self, f) for f in self.__dataclass_fields__}}
+
+    def describe(self, detailed: bool = False) -> str:
+        picture = f"{self.bands}x{self.frames} pictures of their sound"
+        if not detailed:
+            return f"recordings ({picture})"
+        return (f"recordings, as {picture} (log-mel: {self.bands} bands from {self.fmin:g} Hz "
+                f"to {self.sample_rate // 2} Hz by {self.frames} moments, {self.sample_rate} Hz, "
+                f"hop {self.hop}, window {self.n_fft}, top {self.range_db:g} dB), one input "
+                "neuron per pixel")
 
 
 def _picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:

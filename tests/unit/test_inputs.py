@@ -145,3 +145,22 @@ def test_the_record_round_trips_and_old_records_read_as_not_deskewed():
     for record in (Images((28, 28)), Images((28, 28), deskew=True)):
         assert inputs.from_dict(record.to_dict()) == record
     assert inputs.from_dict({"kind": "images", "shape": [28, 28]}).deskew is False
+
+
+def test_each_kind_of_input_describes_itself_short_and_in_detail():
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    table = inputs.Table(wine.feature_names).fit(wine.data)
+    audio = inputs.Audio()
+    assert Images((28, 28)).describe() == "28x28 images"
+    assert Images((8, 8)).describe(detailed=True) == "8x8 images, one input neuron per pixel"
+    assert audio.describe() == "recordings (28x28 pictures of their sound)"
+    detailed = audio.describe(detailed=True)
+    assert detailed.startswith("recordings, as 28x28 pictures of their sound (log-mel: 28 bands")
+    assert "from 100 Hz to 4000 Hz" in detailed and "hop 128, window 256, top 40 dB" in detailed
+    assert table.describe() == "a table of 13 columns"
+    detailed = table.describe(detailed=True)
+    assert detailed.startswith("a table of 13 columns (standardised with the training split's")
+    assert detailed.endswith(", ".join(wine.feature_names[:12]) + ", ... (13 in all)")
+    assert "standardised" not in inputs.Table(wine.feature_names[:3]).describe(detailed=True)

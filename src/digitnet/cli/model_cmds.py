@@ -143,7 +143,7 @@ def info_command(model, as_json):
     for l, (n_out, n_in) in enumerate(net.layer_shapes, start=1):
         click.echo(f"    layer {l}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "
                    f"{n_out} biases")
-    click.echo(f"  input       {_described(inputs.of(net))}")
+    click.echo(f"  input       {inputs.of(net).describe(detailed=True)}")
     click.echo(f"  classes     {_listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
@@ -173,21 +173,6 @@ def info_command(model, as_json):
             click.echo(f"              {r['epoch']:>5}  {r['train_loss']:>10.4f}  "
                        f"{r.get('val_loss', float('nan')):>8.4f}  "
                        f"{r.get('val_accuracy', float('nan')):>7.2%}  {r['seconds']:>7.2f}")
-
-
-def _described(model_input) -> str:
-    """What the input layer reads, for people."""
-    if isinstance(model_input, Audio):
-        fe = model_input
-        return (f"recordings, as {fe.bands}x{fe.frames} pictures of their sound (log-mel: "
-                f"{fe.bands} bands from {fe.fmin:g} Hz to {fe.sample_rate // 2} Hz by {fe.frames} "
-                f"moments, {fe.sample_rate} Hz, hop {fe.hop}, window {fe.n_fft}, top "
-                f"{fe.range_db:g} dB), one input neuron per pixel")
-    if model_input.image_shape:
-        h, w = model_input.image_shape
-        return f"{h}x{w} images, one input neuron per pixel"
-    standardised = " (standardised with the training split's mean and std)" if model_input.mean else ""
-    return f"a table of {model_input.n_inputs} columns{standardised}: {_listed(model_input.columns)}"
 
 
 def _listed(names, most: int = 12) -> str:
