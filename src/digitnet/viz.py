@@ -107,8 +107,8 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     """Each neuron's incoming weights (or effective template) drawn as a 28x28 picture.
 
     Blue pixels raise the neuron's weighted sum when lit, red pixels lower it, black ones do
-    not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the largest
-    weight drawn: a dead neuron stays black); its title shows the neuron's number and bias.
+    not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the layer's
+    largest weight: a neuron of probes.blank_neurons stays black); its title shows the neuron's number and bias.
     ``layer`` is numbered as in ``net.sizes``: from 1, the first hidden layer (its weights
     ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
     templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.
@@ -122,7 +122,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     rows, cols = _grid_shape(n)
     tile = 1.6 if n <= 25 else 1.3 if n <= 64 else 1.2
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
-    biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates[:n]).max())
+    biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates).max())
     output_layer = layer == len(net.weights)
     for j in range(n):
         ax = fig.add_subplot(rows, cols, j + 1)

@@ -130,6 +130,25 @@ def test_weights_figure_has_a_tile_per_neuron_with_its_bias(net):
     assert f"bias {net.biases[0][0]:+.2f}" in texts(fig)
 
 
+def test_a_tile_is_black_exactly_when_its_neuron_is_counted_blank(net):
+    """The tiles' floor is the layer's largest weight, drawn or not (300 neurons, 256 drawn),
+    as probes.blank_neurons counts them: a neuron counted blank is drawn black."""
+    from digitnet import probes
+
+    wide = Network((784, 300, 10), seed=0)
+    real = np.tile(net.weights[0], (19, 1))[:300]  # the trained layer's 16 neurons, repeated
+    real[280] *= 100  # the layer's largest weights, in a neuron not drawn
+    real[5] *= 0.005 * np.abs(real[280]).max() / np.abs(real[5]).max()  # 0.5% of them
+    wide.weights[0][:] = real
+    assert 5 in probes.blank_neurons(wide)
+    tiles = [ax.images[0] for ax in viz.weights_figure(wide).axes if ax.images]
+    assert len(tiles) == 256
+    floor = probes.BLANK_SHARE * np.abs(wide.weights[0]).max()
+    assert tiles[5].get_clim()[1] == pytest.approx(floor, rel=1e-6)  # its 0.5% look black
+    assert np.abs(tiles[5].get_array()).max() <= 0.5 * floor
+    assert tiles[6].get_clim()[1] == pytest.approx(max(np.abs(real[6]).max(), floor), rel=1e-6)
+
+
 def test_deeper_layers_are_labelled_as_approximate_templates(net):
     fig = viz.weights_figure(net, layer=3)
     assert len([ax for ax in fig.axes if ax.images]) == 10
