@@ -93,6 +93,26 @@ def test_the_page_hears_a_digit_spoken_into_the_microphone(hearing_browser, two_
     assert problems == []
 
 
+@pytest.fixture(scope="module")
+def looping_browser(launch_chromium, spoken):
+    """Chromium whose microphone plays the recording's own file: 8 kHz, with next to no pause
+    at its ends, so that it plays over and over with hardly a gap while the button is held."""
+    return launch_chromium(*chromium_flags(spoken[0]))
+
+
+def test_a_recording_the_microphone_plays_on_a_loop_is_heard_once(looping_browser,
+                                                                  two_models_url, spoken):
+    """Held for HOLD_MS, five or six times the recording: the page hears the digit, not the
+    sayings squeezed into one picture."""
+    context, page, problems = open_speech_page(looping_browser, two_models_url, DESKTOP)
+    hold_space(page, "#speak")
+    assert shown_digit(page) == spoken[1]
+    seconds = int(page.get_attribute("#waveform", "data-samples")) / RATE
+    assert seconds > 2 * audio.read_sound(spoken[0])[0].size / 8000  # it looped
+    context.close()
+    assert problems == []
+
+
 def test_a_recording_can_be_uploaded_instead(hearing_browser, two_models_url, spoken):
     context, page, problems = open_speech_page(hearing_browser, two_models_url, DESKTOP)
     page.set_input_files("#upload-sound", str(spoken[0]))

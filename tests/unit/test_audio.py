@@ -59,6 +59,59 @@ def test_real_recordings_are_voices_not_noise(spoken_digits):
         assert audio.picture(path).shape == (28, 28), path
 
 
+def trimmed(samples: np.ndarray, top_db: float = Audio().trim_db) -> np.ndarray:
+    """The voice as trimming alone leaves it, with the front end's windows."""
+    import librosa
+
+    return librosa.effects.trim(samples, top_db=top_db, frame_length=audio._WINDOW,
+                                hop_length=audio._STEP)[0]
+
+
+def holds(long: np.ndarray, part: np.ndarray) -> bool:
+    """Whether ``part`` is a stretch of ``long``, sample for sample."""
+    at = long.tobytes().find(part.tobytes())
+    return at >= 0 and at % long.itemsize == 0
+
+
+def test_no_recording_of_the_dataset_is_taken_for_a_sound_on_a_loop(spoken_digits):
+    """All 2,500 recordings are read whole: none is cut as if it repeated itself (the measure
+    of repetition has its margin on them, see audio._REPEATS)."""
+    for path in sorted(spoken_digits.glob("*.wav")):
+        samples, rate = audio.read_sound(path)
+        assert len(audio.voice(samples, rate)) == len(trimmed(samples)), path
+
+
+def test_a_recording_played_on_a_loop_is_read_at_one_repetition(spoken_digits):
+    """As Chromium's fake microphone plays a file (on a loop), from anywhere in it, 2.5 to 6
+    times: the voice read is a stretch of the sound no longer than the file, holding all of the
+    saying within 12 dB of its loudest (trimming at 15 dB may keep or drop a little more at
+    either end, by where its windows fall, and cuts where a step of 64 samples falls: one step
+    is left out at each end). Recordings whose loop joins with no pause (no quiet
+    window at either end) are left out: where one repetition starts cannot be heard there."""
+    rng = np.random.default_rng(0)
+    checked = 0
+    for path in sorted(spoken_digits.glob("*_[01].wav")):  # 100 recordings
+        samples, rate = audio.read_sound(path)
+        if len(trimmed(samples)) > len(samples) - 2 * audio._STEP:
+            continue
+        start, times = rng.integers(len(samples)), rng.uniform(2.5, 6)
+        looped = np.tile(samples, 8)[start:start + int(times * len(samples))]
+        once = audio.voice(looped, rate)  # (at the front end's rate: samples as they were)
+        assert holds(looped, once) and len(once) <= len(samples), path
+        core = trimmed(samples, Audio().trim_db - 3)[audio._STEP:-audio._STEP]
+        assert holds(once, core), path
+        checked += 1
+    assert checked >= 80
+
+
+def test_two_sayings_joined_by_digital_silence_are_not_taken_for_hiss(spoken_digits):
+    """The pause between them holds no sound at all, which is as flat a spectrum as hiss's."""
+    first, rate = audio.read_sound(spoken_digits / "6_lucas_0.wav")
+    second, _ = audio.read_sound(spoken_digits / "6_lucas_1.wav")
+    joined = np.concatenate([first, np.zeros(int(0.3 * rate), np.float32), second])
+    assert len(audio.voice(joined, rate)) > len(trimmed(first)) + 0.3 * rate
+
+
 RATE = 8000
 
 
