@@ -95,6 +95,7 @@ CANDIDATES = {
     "speech with warp 0.2": {"preset": "speech", "warp": 0.2},
     "speech with 8 copies": {"preset": "speech", "copies": 8},
     "speech, fine-tune without dropout": {"preset": "speech", "finetune": {"dropout": 0.0}},
+    "speech without a validation split": {"preset": "speech", "val_fraction": 0.0},
     # the video's network as `digitnet train --data spoken-digits` trains it today (recordings
     # are not deskewed), fine-tuned with its own dropout (none) and with the preset's
     "default recipe of 2026-12-05": {"preset": "default", "deskew": False},
