@@ -252,20 +252,23 @@ def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray
     a whole saying rather than the end of one and the start of the next, and of them the one
     that starts and ends most quietly; trimmed."""
     fe, step = front_end, _STEP // 2  # frames of 4 ms at 8 kHz: a repetition's length to 2 ms
+    shortest, longest = (round(s * fe.sample_rate / step) for s in _SAYING_SECONDS)
+    if len(spoken) < 2 * shortest * step:  # too short to hold a repetition and some of another
+        return spoken
     mel = librosa.feature.melspectrogram(y=spoken, sr=fe.sample_rate, n_fft=_WINDOW,
                                          hop_length=step, n_mels=fe.bands, fmin=fe.fmin)
     mel = librosa.power_to_db(mel, ref=float(mel.max()) or 1.0, top_db=fe.range_db)
     n = mel.shape[1]
-    shortest, longest = (round(s * fe.sample_rate / step) for s in _SAYING_SECONDS)
-    lag = next((lag for lag in range(shortest, min(longest, n - shortest) + 1)
-                if _match(mel, lag) >= _REPEATS and _match(mel, lag) >= _match(mel, lag + 1)),
-               None)
-    if lag is None:
+    lags = np.arange(shortest, min(longest, n - shortest) + 2)
+    match = _matches(mel, lags)
+    found = np.flatnonzero((match[:-1] >= _REPEATS) & (match[:-1] >= match[1:]))
+    if not len(found):
         return spoken
+    lag = int(lags[found[0]])
     # the first such lag may be two or more repetitions (a repetition's length falls between
     # two frames): the shortest whole part of it that the sound matches nearly as well at
-    lag = next((lag // k + d for k in range(lag // shortest, 1, -1) for d in (0, 1)
-                if _match(mel, lag // k + d) >= _REPEATS - 0.03), lag)
+    parts = [lag // k + d for k in range(lag // shortest, 1, -1) for d in (0, 1)]
+    lag = next((p for p, m in zip(parts, _matches(mel, parts)) if m >= _REPEATS - 0.03), lag)
     level = librosa.amplitude_to_db(librosa.feature.rms(
         y=spoken, frame_length=_WINDOW, hop_length=step)[0], ref=np.max)
     loud = np.flatnonzero(level >= -fe.trim_db)
@@ -280,15 +283,24 @@ def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray
     return one
 
 
-def _match(mel: np.ndarray, lag: int) -> float:
-    """How well a picture matches itself ``lag`` frames later: the correlation of the frames
-    that overlap (-1 when there are too few to say)."""
-    if not 0 < lag < mel.shape[1]:
-        return -1.0
-    a, b = mel[:, :-lag].ravel(), mel[:, lag:].ravel()
-    if a.std() == 0 or b.std() == 0:
-        return -1.0
-    return float(np.corrcoef(a, b)[0, 1])
+def _matches(mel: np.ndarray, lags) -> np.ndarray:
+    """How well a picture matches itself each of ``lags`` frames later: the correlation of the
+    frames that overlap (-1 where there are none, or one side is flat)."""
+    mel = mel.astype(np.float64)
+    bands, n = mel.shape
+    sums = np.concatenate([[0.0], np.cumsum(mel.sum(axis=0))])  # of the first k frames
+    squares = np.concatenate([[0.0], np.cumsum((mel ** 2).sum(axis=0))])
+    out = np.full(len(lags), -1.0)
+    for i, lag in enumerate(lags):
+        m = n - lag  # frames that overlap
+        if lag <= 0 or m <= 0:
+            continue
+        count, a, b = m * bands, sums[m], sums[n] - sums[lag]
+        var_a, var_b = squares[m] - a * a / count, squares[n] - squares[lag] - b * b / count
+        if var_a > 1e-9 * count and var_b > 1e-9 * count:
+            both = np.einsum("ij,ij->", mel[:, :m], mel[:, lag:])
+            out[i] = (both - a * b / count) / np.sqrt(var_a * var_b)
+    return out
 
 
 def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str) -> None:
