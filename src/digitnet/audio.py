@@ -13,7 +13,8 @@ evaluation, ``predict`` and the page make exactly the same picture):
 2. trim the quiet start and end: everything more than ``trim_db`` decibels below the loudest
    moment (:func:`voice`); a recording that repeats itself, a sound played on a loop (as
    Chromium's fake microphone plays its file, or a player set to repeat), is cut to one
-   repetition, the one with the least silence inside it;
+   repetition, the one with the least silence inside it; and of sounds parted by pauses of
+   a quarter of a second or more, the longest is kept;
 3. cut the voice into overlapping windows (``n_fft`` samples every ``hop`` samples), take each
    window's power spectrum and sum it into ``bands`` mel bands (librosa's filterbank: bands
    spaced as the ear spaces pitches, narrow at low frequencies, wide at high ones), from
@@ -72,8 +73,10 @@ _WINDOW, _STEP = 256, 64  # samples, at the front end's rate, for trimming and t
 # of 0.1 to 2 s); its files played on a loop 2.5 to 6 times from anywhere in them, trimmed, 0.995
 # or more in 99 of 100 (515 tried). tests/unit/test_audio.py checks both sides.
 _REPEATS = 0.98
-_DIGITAL_SILENCE = 1e-6  # a window's RMS at or under this (-120 dBFS) holds no sound at all
 _SAYING_SECONDS = (0.1, 2.0)  # how long one repetition may be
+# A pause this long splits a recording into sounds, of which the longest is read: within a word
+# of the Free Spoken Digit Dataset, trimmed, no pause (15 dB under the loudest) lasts over 0.17 s.
+_PAUSE_SECONDS = 0.25
 _HINT = "record one spoken digit (WAV, FLAC, OGG or MP3)"
 
 
@@ -157,6 +160,7 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
     spoken, _ = librosa.effects.trim(samples, top_db=front_end.trim_db, frame_length=_WINDOW,
                                      hop_length=_STEP)
     spoken = _one_repetition(librosa, spoken, front_end)
+    spoken = _longest_sound(librosa, spoken, front_end)
     seconds = len(spoken) / front_end.sample_rate
     if seconds < MIN_SECONDS:
         raise AudioError(f"{name}: too short ({seconds * 1000:.0f} ms of sound); say the whole "
@@ -283,6 +287,25 @@ def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray
     return one
 
 
+def _longest_sound(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray:
+    """The longest of the sounds in ``spoken`` that pauses of :data:`_PAUSE_SECONDS` or more
+    part (all of it when there is no such pause): the whole saying, not the start of another
+    that a recording on a loop caught, nor a cough after the digit."""
+    parts = librosa.effects.split(spoken, top_db=front_end.trim_db, frame_length=_WINDOW,
+                                  hop_length=_STEP)
+    pause = _PAUSE_SECONDS * front_end.sample_rate
+    sounds = [list(parts[0])]
+    for start, end in parts[1:]:
+        if start - sounds[-1][1] < pause:
+            sounds[-1][1] = end
+        else:
+            sounds.append([start, end])
+    if len(sounds) == 1:
+        return spoken
+    start, end = max(sounds, key=lambda s: s[1] - s[0])  # (the first of the longest)
+    return spoken[start:end]
+
+
 def _matches(mel: np.ndarray, lags) -> np.ndarray:
     """How well a picture matches itself each of ``lags`` frames later: the correlation of the
     frames that overlap (-1 where there are none, or one side is flat)."""
@@ -305,13 +328,9 @@ def _matches(mel: np.ndarray, lags) -> np.ndarray:
 
 def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str) -> None:
     """AudioError when the recording is hiss or a steady sound rather than a voice (see the
-    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part,
-    whose flatness is taken where it is not digital silence (which is as flat as can be, but
-    holds no hiss: a pause between two sayings in a file made by joining them)."""
-    flat = librosa.feature.spectral_flatness(y=spoken, n_fft=_WINDOW, hop_length=_STEP,
-                                             center=False)[0]
-    level = librosa.feature.rms(y=spoken, frame_length=_WINDOW, hop_length=_STEP, center=False)[0]
-    flatness = float(np.median(flat[level > _DIGITAL_SILENCE]))
+    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part."""
+    flatness = float(np.median(librosa.feature.spectral_flatness(
+        y=spoken, n_fft=_WINDOW, hop_length=_STEP, center=False)))
     rms = librosa.feature.rms(y=samples, frame_length=_WINDOW, hop_length=_STEP, center=False)[0]
     spread = np.subtract(*np.percentile(20 * np.log10(rms + 1e-10), [95, 5]))
     if flatness > _NOISE_FLATNESS or spread < _STEADY_DB:

@@ -104,12 +104,21 @@ def test_a_recording_played_on_a_loop_is_read_at_one_repetition(spoken_digits):
     assert checked >= 80
 
 
-def test_two_sayings_joined_by_digital_silence_are_not_taken_for_hiss(spoken_digits):
-    """The pause between them holds no sound at all, which is as flat a spectrum as hiss's."""
+def test_of_sounds_parted_by_a_pause_the_longest_is_read(spoken_digits):
+    """A saying, then a pause longer than any within a word (audio._PAUSE_SECONDS), then the
+    first tenth of a second of another saying, as a recording on a loop catches it: the first
+    saying is read, not both squeezed into one picture; and a pause shorter than that (within
+    a word, or between two parts of one) parts nothing."""
     first, rate = audio.read_sound(spoken_digits / "6_lucas_0.wav")
-    second, _ = audio.read_sound(spoken_digits / "6_lucas_1.wav")
-    joined = np.concatenate([first, np.zeros(int(0.3 * rate), np.float32), second])
-    assert len(audio.voice(joined, rate)) > len(trimmed(first)) + 0.3 * rate
+    second = trimmed(audio.read_sound(spoken_digits / "6_lucas_1.wav")[0])
+    for pause, kept in ((audio._PAUSE_SECONDS + 0.05, trimmed(first)), (0.15, None)):
+        gap = np.zeros(int(pause * rate), np.float32)
+        joined = np.concatenate([trimmed(first), gap, second[: rate // 10]])
+        voice = audio.voice(joined, rate)
+        if kept is None:
+            np.testing.assert_array_equal(voice, trimmed(joined))
+        else:
+            np.testing.assert_array_equal(voice, kept)
 
 
 RATE = 8000
