@@ -293,6 +293,8 @@ def _longest_sound(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray:
     that a recording on a loop caught, nor a cough after the digit."""
     parts = librosa.effects.split(spoken, top_db=front_end.trim_db, frame_length=_WINDOW,
                                   hop_length=_STEP)
+    if len(parts) < 2:
+        return spoken
     pause = _PAUSE_SECONDS * front_end.sample_rate
     sounds = [list(parts[0])]
     for start, end in parts[1:]:
