@@ -278,7 +278,7 @@ def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray
     loud = np.flatnonzero(level >= -fe.trim_db)
     starts = np.arange(n - lag + 1)  # each stretch's loud part: its first to its last loud frame
     first = loud[np.minimum(np.searchsorted(loud, starts), len(loud) - 1)]
-    last = loud[np.maximum(np.searchsorted(loud, starts + lag, side="right") - 1, 0)]
+    last = loud[np.maximum(np.searchsorted(loud, starts + lag - 1, side="right") - 1, 0)]
     span = last - first  # (frames a window long blur it: any within a window of the least)
     near = np.flatnonzero(span <= span.min() + _WINDOW // step)
     start = int(near[np.argmin(level[near] + level[near + lag - 1])])

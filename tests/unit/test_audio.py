@@ -104,6 +104,18 @@ def test_a_recording_played_on_a_loop_is_read_at_one_repetition(spoken_digits):
     assert checked >= 80
 
 
+def test_a_loop_caught_less_than_twice_is_cut_around_its_whole_saying(spoken_digits):
+    """lucas's 7 (two sounds: "se" and "ven"), from 90% into it for 1.78 times its length: the
+    one stretch a repetition long that holds a whole saying is the one read (the stretch's last
+    frame is its lag less one: counting one more took in the next saying's start)."""
+    samples, rate = audio.read_sound(spoken_digits / "7_lucas_31.wav")
+    start = int(0.9 * len(samples))
+    looped = np.tile(samples, 3)[start:start + int(1.78 * len(samples))]
+    once = audio.voice(looped, rate)
+    assert holds(looped, once) and len(once) <= len(samples)
+    assert holds(once, trimmed(samples, Audio().trim_db - 3)[audio._STEP:-audio._STEP])
+
+
 def test_of_sounds_parted_by_a_pause_the_longest_is_read(spoken_digits):
     """A saying, then a pause longer than any within a word (audio._PAUSE_SECONDS), then the
     first tenth of a second of another saying, as a recording on a loop catches it: the first
