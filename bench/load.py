@@ -82,12 +82,15 @@ def train_model(data_dir: Path, folder: Path) -> Path:
     return modelfile.save(result.network, folder / "bench-model.safetensors")
 
 
-def start_server(model: Path, data_dir: Path) -> tuple[subprocess.Popen, str, float]:
-    """Run ``digitnet serve`` on a free port; return the process, its URL and its start time."""
+def start_server(model: Path, data_dir: Path | None = None
+                 ) -> tuple[subprocess.Popen, str, float]:
+    """Run ``digitnet serve`` on a free port (with ``--data data_dir`` if given); return the
+    process, its URL and its start time. bench/microphone.py starts its server with it too."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     started = time.perf_counter()
+    data = ["--data", str(data_dir)] if data_dir else []
     proc = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
-                             "--data", str(data_dir)],
+                             *data],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+)", line)

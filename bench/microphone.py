@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import socket
-import subprocess
-import sys
-import time
+import signal
 from pathlib import Path
 
 import numpy as np
+from load import start_server  # bench/load.py: digitnet serve on a free port
 
 from digitnet import audio, inputs, modelfile
 from digitnet.errors import AudioError
@@ -69,57 +66,48 @@ def simulated(model: Path, step: int, seed: int) -> None:
         print(f"  {times} times the file: {np.mean(agree[times]):.1%} of {len(agree[times])}")
 
 
-@contextlib.contextmanager
-def serving(model: Path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", str(model), "--port",
-                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
-                break
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        server.wait()
-
-
 def page(model: Path, holds: list[int]) -> None:
     from playwright.sync_api import sync_playwright
 
     right = collections.Counter()
-    with serving(model) as url, sync_playwright() as p:
-        for speaker in SPEAKERS:
-            for d in range(10):
-                wav = RECORDINGS / f"{d}_{speaker}_0.wav"
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                    *CHROMIUM, f"--use-file-for-fake-audio-capture={wav}"])
-                tab = browser.new_context(permissions=["microphone"]).new_page()
-                tab.goto(url)
-                tab.wait_for_selector("body[data-ready=true][data-input=audio]")
-                shown = []
-                for hold in holds:
-                    tab.eval_on_selector("#mic-status", "s => { s.textContent = ''; }")
-                    tab.focus("#speak")
-                    tab.keyboard.down("Space")
-                    tab.wait_for_selector("#speak[aria-pressed=true]")
-                    tab.wait_for_timeout(hold)
-                    tab.keyboard.up("Space")
-                    tab.wait_for_function("/^(Heard|file)/.test(document.querySelector("
-                                          "'#mic-status').textContent)")
-                    tab.wait_for_selector(".verdict[aria-busy=false]")
-                    heard = tab.text_content("#mic-status").startswith("Heard")
-                    shown.append(tab.get_attribute("#prediction", "data-digit") if heard
-                                 else "refused")
-                    right[hold] += shown[-1] == str(d)
+    server, url, _ = start_server(model)
+    try:
+        with sync_playwright() as p:
+            for wav in [RECORDINGS / f"{d}_{s}_0.wav" for s in SPEAKERS for d in range(10)]:
+                shown = heard_on_the_page(p, url, wav, holds)
+                right.update(h for h, digit in zip(holds, shown) if digit == wav.name[0])
                 print(wav.name, "shows", " ".join(f"{h} ms: {s}" for h, s in zip(holds, shown)),
                       flush=True)
-                browser.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
     for hold in holds:
         print(f"held {hold} ms: {right[hold]} of {10 * len(SPEAKERS)} right")
+
+
+def heard_on_the_page(p, url: str, wav: Path, holds: list[int]) -> list[str]:
+    """The digit the page shows (or "refused") after Space is held for each of ``holds`` ms,
+    in a Chromium whose microphone plays ``wav``."""
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                args=[*CHROMIUM, f"--use-file-for-fake-audio-capture={wav}"])
+    tab = browser.new_context(permissions=["microphone"]).new_page()
+    tab.goto(url)
+    tab.wait_for_selector("body[data-ready=true][data-input=audio]")
+    shown = []
+    for hold in holds:
+        tab.eval_on_selector("#mic-status", "s => { s.textContent = ''; }")
+        tab.focus("#speak")
+        tab.keyboard.down("Space")
+        tab.wait_for_selector("#speak[aria-pressed=true]")
+        tab.wait_for_timeout(hold)
+        tab.keyboard.up("Space")
+        tab.wait_for_function("/^(Heard|file)/.test(document.querySelector('#mic-status')"
+                              ".textContent)")
+        tab.wait_for_selector(".verdict[aria-busy=false]")
+        heard = tab.text_content("#mic-status").startswith("Heard")
+        shown.append(tab.get_attribute("#prediction", "data-digit") if heard else "refused")
+    browser.close()
+    return shown
 
 
 def main() -> None:

@@ -293,19 +293,12 @@ def _longest_sound(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray:
     that a recording on a loop caught, nor a cough after the digit."""
     parts = librosa.effects.split(spoken, top_db=front_end.trim_db, frame_length=_WINDOW,
                                   hop_length=_STEP)
-    if len(parts) < 2:
+    after = np.flatnonzero(parts[1:, 0] - parts[:-1, 1] >= _PAUSE_SECONDS * front_end.sample_rate)
+    if not len(after):
         return spoken
-    pause = _PAUSE_SECONDS * front_end.sample_rate
-    sounds = [list(parts[0])]
-    for start, end in parts[1:]:
-        if start - sounds[-1][1] < pause:
-            sounds[-1][1] = end
-        else:
-            sounds.append([start, end])
-    if len(sounds) == 1:
-        return spoken
-    start, end = max(sounds, key=lambda s: s[1] - s[0])  # (the first of the longest)
-    return spoken[start:end]
+    starts, ends = parts[np.r_[0, after + 1], 0], parts[np.r_[after, len(parts) - 1], 1]
+    longest = int(np.argmax(ends - starts))  # (the first of the longest)
+    return spoken[starts[longest]:ends[longest]]
 
 
 def _matches(mel: np.ndarray, lags) -> np.ndarray:
