@@ -49,10 +49,14 @@ def test_predict_png_and_npy(run, trained, tmp_path, real_digit_images):
         Image.fromarray(img).save(path)
         files.append(path)
     np.save(tmp_path / "batch.npy", images.reshape(10, 784))
-    result = run("predict", trained[0], *files, tmp_path / "batch.npy", "--json")
+    np.save(tmp_path / "stack.npy", images)  # (10, 28, 28), as a stack of pictures comes
+    result = run("predict", trained[0], *files, tmp_path / "batch.npy", tmp_path / "stack.npy",
+                 "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 20
+    assert len(rows) == 30
+    assert [r["probabilities"] for r in rows[20:]] == [r["probabilities"] for r in rows[10:20]]
+    rows = rows[:20]
     for row in rows:
         assert len(row["probabilities"]) == 10
         assert sum(row["probabilities"]) == pytest.approx(1, abs=1e-4)
@@ -95,6 +99,32 @@ def test_corrupt_model_is_one_line_and_debug_shows_traceback(run, tmp_path, one_
 
     debug = CliRunner().invoke(cli, ["--debug", "info", str(bad)])
     assert debug.exit_code == 1 and debug.exc_info[0].__name__ == "ModelFileError"
+
+
+def test_an_array_of_another_shape_is_refused_saying_which_shapes_are_read(run, trained, tmp_path,
+                                                                          one_line):
+    np.save(tmp_path / "wide.npy", np.zeros((3, 28, 30), np.uint8))
+    result = run("predict", trained[0], tmp_path / "wide.npy")
+    assert result.exit_code == 1
+    assert "wide.npy: array of shape (3, 28, 30)" in one_line(result.stderr)
+    assert "(n, 28, 28) or (n, 784)" in result.stderr
+
+
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly(trained, tmp_path, mnist):
+    """`digitnet predict MODEL many.npy | head -1`: no error line when head stops reading."""
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "many.npy", mnist.x[:3000])  # ~150 KB of answers: more than a pipe holds
+    with subprocess.Popen([sys.executable, "-m", "digitnet", "predict", str(trained[0]),
+                           str(tmp_path / "many.npy")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as reader:
+        first = reader.stdout.readline()
+        reader.stdout.close()  # as head does after its first line
+        stderr = reader.stderr.read()
+        assert reader.wait(timeout=120) == 1  # as click, and Python itself, exit on EPIPE
+    assert first.startswith(f"{tmp_path / 'many.npy'}[0]: ")
+    assert stderr == ""
 
 
 def test_predict_continues_after_a_bad_file(run, trained, tmp_path, real_digit_images):

@@ -28,8 +28,8 @@ class DigitnetGroup(click.Group):
             click.echo(f"digitnet: error: {one_line(str(e))}", err=True)
             ctx.exit(1)
         except OSError as e:
-            if debug:
-                raise
+            if debug or isinstance(e, BrokenPipeError):
+                raise  # a reader that stopped early (| head): click exits quietly
             what = f"{e.filename}: " if e.filename else ""
             click.echo(f"digitnet: error: {one_line(f'{what}{e.strerror or e}')}", err=True)
             ctx.exit(1)

@@ -3,7 +3,7 @@ for a model of a table, the rows of tables; for a model of recordings, the pictu
 sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
-(28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
+(28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
@@ -101,8 +101,9 @@ def _read_npy(path: Path, name: str) -> np.ndarray:
         x = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as e:
         raise DataError(f"{name}: not a readable .npy array ({e})") from None
-    if x.shape not in ((28, 28), (784,)) and not (x.ndim == 2 and x.shape[1] == 784):
-        raise DataError(f"{name}: array of shape {x.shape}; expected (28, 28) or (n, 784)")
+    if x.shape not in ((28, 28), (784,)) and x.shape[1:] not in ((784,), (28, 28)):
+        raise DataError(f"{name}: array of shape {x.shape}; expected one 28x28 image (28, 28) "
+                        "or a stack of them, (n, 28, 28) or (n, 784)")
     if x.dtype != np.uint8 and x.size and (np.nanmax(x) > 1.0 or np.nanmin(x) < 0):
         raise DataError(f"{name}: values from {np.nanmin(x)} to {np.nanmax(x)}; "
                         "expected brightness in [0, 1] or uint8 pixels")
