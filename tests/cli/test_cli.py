@@ -33,6 +33,19 @@ def test_evaluate_val_split_reproduces_training_figure(run, trained, digits_dir)
     assert ev["accuracy"] == pytest.approx(trained[1]["val_accuracy"])
 
 
+def test_evaluate_all_scores_the_train_and_test_parts_together(run, trained, digits_dir):
+    from digitnet import datasets
+
+    parts = {split: json.loads(run("evaluate", trained[0], "--data", digits_dir, "--split", split,
+                                   "--json").stdout) for split in ("train", "val", "test", "all")}
+    every = len(datasets.load(digits_dir, "train")) + len(datasets.load(digits_dir, "test"))
+    assert parts["all"]["n"] == every == sum(parts[s]["n"] for s in ("train", "val", "test"))
+    assert np.array_equal(parts["all"]["confusion"],
+                          np.sum([parts[s]["confusion"] for s in ("train", "val", "test")], axis=0))
+    assert f"(all, {every:,} examples)" in run("evaluate", trained[0], "--data", digits_dir,
+                                            "--split", "all").stdout
+
+
 def test_evaluate_test_on_folder_without_t10k(run, trained, train_only_dir, one_line):
     result = run("evaluate", trained[0], "--data", train_only_dir)
     assert result.exit_code == 1

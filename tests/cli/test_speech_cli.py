@@ -57,6 +57,13 @@ def test_evaluate_rebuilds_the_held_out_voice(trained, fsdd_dir, run):
     assert "70 examples" in r.output
 
 
+def test_evaluate_all_reads_every_recording_of_the_folder(trained, fsdd_dir, run):
+    r = run("evaluate", trained[0], "--data", fsdd_dir, "--split", "all")
+    assert r.exit_code == 0, r.output
+    assert "(all, 360 examples)" in r.output  # FSDD's test part (0-4) and training part (5-11)
+    assert "(test, 150 examples)" in run("evaluate", trained[0], "--data", fsdd_dir).output
+
+
 def test_predict_reads_recordings_and_folders(trained, spoken_digits, tmp_path, run):
     path, _ = trained
     folder = tmp_path / "mine"

@@ -1,5 +1,5 @@
-"""The labelled examples a command measures MODEL on: the test part, every example of a table
-or a folder without ``test/``, or the train or val part of the training data split exactly as
+"""The labelled examples a command measures MODEL on: the test part, every example ("all":
+the train and test parts together; all a table or a folder without ``test/`` holds), or the train or val part of the training data split exactly as
 when MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part
 when it can be rebuilt, else the test part. Their classes are numbered as MODEL numbers them
 (by name), and a table's columns are put in MODEL's order."""
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 
 from .. import datasets, inputs, tables
 from ..errors import DataError, DigitnetError
@@ -28,8 +29,10 @@ _OPTIONS = [
     click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
                  help=DATA_HELP),
     click.option("--split", type=click.Choice(["test", "train", "val", "all"]),
-                 help="val: the examples held out when MODEL was trained; all: every example. "
-                      "[default: test, or all for a table or a folder without test/]"),
+                 help="test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
+                      "recordings 0-4 of each speaker and digit); val: the examples held out "
+                      "when MODEL was trained; all: every example, train and test. [default: "
+                      "test, or all for a table or a folder without test/]"),
     click.option("--target", metavar="COLUMN",
                  help=TARGET_HELP.replace("last column", "column that MODEL does not read")),
 ]
@@ -66,17 +69,33 @@ def labelled_split(net: Network, data: str, split: str | None, model: str,
         found = held_out(net, data, target=target).data
         return _as_model_reads(net, found, model), found.split
     front_end = inputs.audio_of(net)
-    if split == "test":
-        subset = datasets.load(data, split="test", target=target, progress=progress,
+    parts = (["train", "test"] if split == "all" and datasets.has_test_split(data)
+             else ["test" if split == "test" else "train"])
+    found = []
+    for part in parts:
+        subset = datasets.load(data, split=part, target=target, progress=progress,
                                audio=front_end)
-    else:
-        subset = datasets.load(data, split="train", target=target, progress=progress,
-                               audio=front_end)
-        if split != "all":
+        if split in ("train", "val"):
             subset = _split_like_training(net, subset, split, model)
-    if subset.note:
-        click.echo(subset.note, err=True)
-    return _as_model_reads(net, subset, model), split
+        if subset.note:
+            click.echo(subset.note, err=True)
+        found.append(_as_model_reads(net, subset, model))
+    return _joined(found), split
+
+
+def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:
+    """The examples of ``parts`` (a train and a test part, as the model reads them) as one."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    return dataclasses.replace(
+        first, x=np.concatenate([p.x for p in parts]),
+        labels=np.concatenate([p.labels for p in parts]), split="all",
+        files={k: v for p in parts for k, v in p.files.items()},
+        groups=(None if any(p.groups is None for p in parts)
+                else np.concatenate([p.groups for p in parts])),
+        sounds=(None if any(p.sounds is None for p in parts)
+                else tuple(s for p in parts for s in p.sounds)))
 
 
 def _unread_column(net: Network, data: str) -> str | None:
