@@ -248,10 +248,12 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
 
 def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
     """Whether the source has a test part: the known datasets and IDX folders do (or should:
-    loading it says what is missing), a table does not, a folder of pictures with ``test/`` does."""
+    loading it says what is missing), a table does not, a folder of pictures with ``test/`` does,
+    and a folder of FSDD-named recordings does when it holds recordings 0-4 and others."""
     path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
-    if path is not None and path.is_dir() and recordings.flat_folder(path):
-        return True
+    flat = path is not None and path.is_dir() and recordings.flat_folder(path)
+    if flat:
+        return recordings.flat_has_test_split(flat)
     if path is not None and (path.is_file() or path.is_dir() and not _holds_idx(path)):
         return path.is_dir() and folders.has_test_split(path)
     return True

@@ -14,7 +14,7 @@ Three ways in, each read by :func:`digitnet.datasets.load`:
   (:mod:`digitnet.folders`, which calls :func:`read_items`).
 
 FSDD's own split: recordings 0-4 of each speaker and digit are the test split, 5-49 the
-training split. Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`,
+training split; a folder whose recordings all fall on one side of it is one set, all training. Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`,
 with the front end given), and its voice is kept for augmentation; the speaker named in an FSDD
 file name is kept as the recording's group, so that one speaker can be held out for validation
 (:func:`digitnet.splits.group_split`). A recording that cannot be read does not stop the others:
@@ -38,7 +38,7 @@ from .inputs import Audio
 from .sources import DIGITS, FileSpec
 
 __all__ = ["Archive", "ARCHIVES", "Recordings", "flat_folder", "read_flat", "read_archive",
-           "read_items", "fsdd_name", "TEST_INDICES"]
+           "read_items", "fsdd_name", "flat_has_test_split", "TEST_INDICES"]
 
 #: FSDD's test split: recordings 0-4 of each speaker and digit.
 TEST_INDICES = range(5)
@@ -105,17 +105,51 @@ def flat_folder(path: Path) -> Path | None:
 
 
 def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
-    """``split`` ("train": recordings 5-49, "test": 0-4) of a folder of FSDD-named recordings."""
-    paths = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in audio.AUDIO_EXTENSIONS)
+    """``split`` ("train": recordings 5-49, "test": 0-4) of a folder of FSDD-named recordings.
+
+    A folder whose recordings all fall on one side of FSDD's split (a learner's 5 recordings
+    of each digit, numbered 0-4, say) is one set: its "train" part is all of them, and it has
+    no test part (:func:`flat_has_test_split`).
+
+    Raises DataError for the test part of a folder that has none.
+    """
+    named = _fsdd_files(folder)
+    split_in_two = _both_sides(named)
+    if split == "test" and not split_in_two:
+        raise DataError(f"{folder}: every recording here is numbered "
+                        f"{'0-4' if _sides(named) == {True} else '5 or more'}, so the folder "
+                        "has no test part (FSDD's test split is each speaker's recordings 0-4 "
+                        "of each digit, and the rest is the training split); score them all "
+                        "with --split all")
     items = []
-    for path in paths:
-        parts = fsdd_name(path.name)
+    for path, parts in named:
         if parts is None:
             items.append((path.name, None, 0, ""))  # (noted as skipped by read_items)
-        elif (parts[2] in TEST_INDICES) == (split == "test"):
+        elif not split_in_two or (parts[2] in TEST_INDICES) == (split == "test"):
             items.append((path.name, path, parts[0], parts[1]))
     return read_items(items, DIGITS, front_end, f"{folder.name}/", folder)
+
+
+def flat_has_test_split(folder: Path) -> bool:
+    """Whether a folder of FSDD-named recordings holds some of FSDD's test split (0-4) and
+    some of its training split, as FSDD itself does."""
+    return _both_sides(_fsdd_files(folder))
+
+
+def _fsdd_files(folder: Path) -> list[tuple[Path, tuple[int, str, int] | None]]:
+    """The folder's audio files, sorted, each with its FSDD name's parts (None if not one)."""
+    paths = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in audio.AUDIO_EXTENSIONS)
+    return [(path, fsdd_name(path.name)) for path in paths]
+
+
+def _sides(named) -> set[bool]:
+    """Which sides of FSDD's split the named recordings fall on (True: the test split)."""
+    return {parts[2] in TEST_INDICES for _, parts in named if parts is not None}
+
+
+def _both_sides(named) -> bool:
+    return len(_sides(named)) == 2
 
 
 def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Path, *,

@@ -106,3 +106,27 @@ def test_fine_tuning_to_the_held_out_voice(trained, spoken_digits, tmp_path, run
     config = modelfile.load(out).metadata["config"]
     assert (config["copies"], config["shift"], config["epochs"], config["dropout"]) == (
         16, 0, 100, 0.3)  # recipes.VOICE, and the speech preset's own dropout
+
+
+def test_fine_tuning_on_fsdd_named_recordings_0_to_4_then_scoring_the_others(
+        trained, spoken_digits, tmp_path, run):
+    """The issue's check as a user runs it: a speaker's recordings 0-4 of each digit, kept
+    with their FSDD names (FSDD's test split, so the folder is all on one side of it), teach
+    the model; it is scored before and after on that speaker's recordings 5-14."""
+    path, _ = trained
+    few, others = tmp_path / "few", tmp_path / "others"
+    few.mkdir(), others.mkdir()
+    for digit in range(10):
+        for i in range(15):
+            shutil.copy(spoken_digits / f"{digit}_lucas_{i}.wav", few if i < 5 else others)
+    out = tmp_path / "tuned.safetensors"
+    r = run("train", "--init", path, "--data", few, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert modelfile.load(out).metadata["data"]["train"]["n"] == 50  # every one of them
+    scores = {}
+    for model in (path, out):
+        r = run("evaluate", model, "--data", others)
+        assert r.exit_code == 0, r.output
+        assert "(all, 100 examples)" in r.output  # no test part: every recording scored
+        scores[model] = float(re.search(r"Accuracy: ([\d.]+)%", r.output).group(1))
+    assert scores[out] > scores[path], scores

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from digitnet import PRESETS, Network, audio, datasets, recipes, sound_augment
-from digitnet.errors import ConfigError
+from digitnet.errors import ConfigError, DataError
 from digitnet.inputs import Audio
 from digitnet.splits import group_split
 
@@ -37,6 +37,27 @@ def test_a_flat_folder_splits_as_fsdd_does(flat):
     # each picture is the one the front end makes of that file
     first = sorted(flat.glob("1_jackson_[56].wav"))[0]
     assert (train.x[list(train.labels).index(1)] == audio.picture(first)).all()
+
+
+@pytest.mark.parametrize("numbers, side", [(range(0, 5), "0-4"), (range(5, 8), "5 or more")])
+def test_a_flat_folder_on_one_side_of_fsdd_split_is_one_set(spoken_digits, tmp_path, numbers,
+                                                           side):
+    """A learner's 5 recordings of each digit, numbered 0-4 as FSDD numbers its test split,
+    are what they train on; the folder has no test part to score, and says so."""
+    for digit in (2, 7):
+        for i in numbers:
+            shutil.copy(spoken_digits / f"{digit}_lucas_{i}.wav", tmp_path)
+    assert not datasets.has_test_split(tmp_path)
+    every = datasets.load(str(tmp_path), split="train")
+    assert len(every) == 2 * len(numbers) and sorted(set(every.labels.tolist())) == [2, 7]
+    with pytest.raises(DataError, match=f"every recording here is numbered {side}, so the "
+                                        "folder has no test part.*--split all"):
+        datasets.load(str(tmp_path), split="test")
+    other = 40 if side == "0-4" else 0  # one recording from the other side: FSDD's split again
+    shutil.copy(spoken_digits / f"2_lucas_{other}.wav", tmp_path)
+    assert datasets.has_test_split(tmp_path)
+    parts = [len(datasets.load(str(tmp_path), split=s)) for s in ("train", "test")]
+    assert parts == ([1, 10] if side == "0-4" else [6, 1])
 
 
 def test_class_folders_of_recordings(spoken_digits, tmp_path):
