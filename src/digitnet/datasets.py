@@ -45,7 +45,7 @@ from digitnet.splits import stratified_split, train_val_indices, train_val_split
 
 __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS", "load",
            "from_arrays", "has_test_split", "find_files", "stratified_split", "train_val_indices",
-           "train_val_split", "load_sample", "TABLE_SUFFIXES"]
+           "train_val_split", "load_sample", "from_recordings", "TABLE_SUFFIXES"]
 
 #: The file kinds read as tables (see :mod:`digitnet.tables`).
 TABLE_SUFFIXES = (".csv", ".npz")
@@ -233,7 +233,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
         found = recordings.read_archive(recordings.ARCHIVES[str(name_or_dir)], split,
                                         audio or Audio(), cache, progress=progress,
                                         allow_download=allow_download)
-        return _from_recordings(found, str(name_or_dir), split, audio or Audio())
+        return from_recordings(found, str(name_or_dir), split, audio or Audio())
     spec = name_or_dir if path is None else SPECS.get(str(name_or_dir))
     if spec is None:
         names = ", ".join((*KNOWN_NAMES, *recordings.ARCHIVES))
@@ -307,7 +307,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
         flat = recordings.flat_folder(path)
         found = (recordings.read_flat(flat, split, audio) if flat
                  else folders.read_folder(path, split, audio))
-        return _from_recordings(found, str(path), split, audio)
+        return from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         kind = "a picture" if suffix in IMAGE_EXTENSIONS else "a file"
@@ -327,7 +327,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
                    classes=classes, input=Table(rows.columns))
 
 
-def _from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
+def from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
     """A Dataset of what a folder or archive held: pictures, or pictures of recordings."""
     sounds = getattr(found, "sounds", None)
     return Dataset(found.x, found.labels, name=name, split=split, source=name,

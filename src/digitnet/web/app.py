@@ -27,6 +27,9 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
 ``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
     Start, inspect or stop a short training run on the server's data; its progress streams as
     server-sent events. The new network is served once the run finishes.
+``POST /api/voice``
+    Teach a model of spoken digits a voice: a few recordings of each digit fine-tune it, as a
+    training run (:mod:`~digitnet.web.voice`).
 
 A request goes through one middleware (:class:`~digitnet.web.bodylimit.BodySizeLimit`), then
 its route here, which reads the request (:mod:`~digitnet.web.reading`), asks the network
@@ -54,13 +57,13 @@ from ..config import PRESETS
 from ..errors import DataError
 from ..heldout import HeldOut
 from ..network import Network
-from . import poking, schemas, views
+from . import poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, install_error_handlers
 from .reading import read_input, to_input
 from .served import HeldOutSource, Served
-from .training import Trainer, TrainerBusy, event_stream, last_seen
+from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
 from .views import JSONAnswer
 
 __all__ = ["create_app"]
@@ -99,8 +102,9 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         served = Served(model, "an in-memory network")
     else:
         served = Served(modelfile.load(model), str(model))
-    trainer = Trainer(functools.partial(_training_data, data),
-                      on_done=lambda net: served.swap(net, "trained from the page"))
+    trainer = Trainer(functools.partial(_training_data, data), on_done=lambda net: served.swap(
+        net, "fine-tuned to a voice on the page" if net.metadata.get("init")
+        else "trained from the page"))
 
     # FastAPI's /docs loads Swagger UI from a CDN; fastapi-offline serves the same files from
     # its package, so the documentation works with no internet. No /redoc: ReDoc fetches its
@@ -112,9 +116,11 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         _held_out, served.current[0], data if held_out == "auto" else held_out))
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES)
+    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger={"/api/voice": (
+        voice.MAX_VOICE_BYTES, "fewer or shorter recordings")})
     _add_routes(app)
     poking.add_routes(app)
+    voice.add_routes(app)
     app.state.mounted, app.state.models = [], [_listed("1", "/api", served)]
     for number, other in enumerate(more, start=2):
         sub = create_app(other, data=_recorded_data(other), access=access)
@@ -334,13 +340,13 @@ async def start_training(request: Request, options: schemas.TrainRequest,
         trainer.start(config, views.image_shape(net))
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
-    return _status(trainer, request.app.state.access)
+    return run_status(trainer, request.app.state.access)
 
 
 async def training_status(request: Request):
     """The current or last training run: its state, options and finished epochs, and who may
     start and stop runs on this server."""
-    return _status(_trainer(request), request.app.state.access)
+    return run_status(_trainer(request), request.app.state.access)
 
 
 async def stop_training(request: Request, token: str | None = _TOKEN):
@@ -349,7 +355,7 @@ async def stop_training(request: Request, token: str | None = _TOKEN):
     trainer = _trainer(request)
     if not trainer.cancel():
         raise ApiError(409, "no training run is going; start one with POST /api/train")
-    return _status(trainer, request.app.state.access)
+    return run_status(trainer, request.app.state.access)
 
 
 _EVENT_SCHEMA = {  # one server-sent event; ``data`` is a JSON object, described below
@@ -367,7 +373,9 @@ _EVENTS_DOC = """A stream of `event: KIND` / `data: JSON` messages: `loading`, `
 n_train, n_val), `progress` (epoch, step, n_steps, loss: the mean training loss over the steps
 since the previous progress event, position: epochs done so far), `epoch` (epoch, train_loss,
 val_loss, val_accuracy, seconds, lr, weight_images: layer 1's weights as 28x28 images),
-then one of `done` (history, val_accuracy; the new network is now served), `failed` or
+then one of `done` (history, val_accuracy, and for a voice taught with POST /api/voice
+`before`: the held-out recordings' accuracy before fine-tuning; the new network is now
+served), `failed` or
 `cancelled` (message). With no run since the server started: a single `idle` event."""
 
 
@@ -379,11 +387,3 @@ async def training_events(request: Request):
     return StreamingResponse(event_stream(log, seen), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-
-def _status(trainer: Trainer, access: TrainingAccess) -> dict:
-    state, message, config, log = trainer.status()
-    history = [d for _, k, d in log.since(0) if k == "epoch"] if log else []
-    return {"state": state, "run_id": log.run_id if log else 0,
-            "config": config.to_dict() if config else None,
-            "history": [{k: v for k, v in d.items() if k != "weight_images"} for d in history],
-            "message": message, "events_url": "/api/train/events", "access": access.mode}

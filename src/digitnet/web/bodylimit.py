@@ -12,7 +12,8 @@ Reading is bounded: a body declared larger than :data:`DRAIN_BYTES` is refused a
 client waits for ``100 Continue`` before sending it (curl does, for bodies over 1 MB): nothing of
 it is on its way yet.
 
-Installed with ``app.add_middleware(BodySizeLimit, limit=...)``.
+Installed with ``app.add_middleware(BodySizeLimit, limit=..., larger={"/api/voice": (...)})``:
+``larger`` lets a route whose requests are larger by nature (a voice's recordings) take more.
 """
 
 from __future__ import annotations
@@ -41,46 +42,59 @@ class BodySizeLimit:
     reading raises :class:`BodyTooLarge`, which the app's error handler answers.
     """
 
-    def __init__(self, app, limit: int, drain: int = DRAIN_BYTES):
+    def __init__(self, app, limit: int, drain: int = DRAIN_BYTES,
+                 larger: dict[str, tuple[int, str]] | None = None):
         self.app, self.limit, self.drain = app, limit, drain
+        self.larger = larger or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit, what = self._limit(scope["path"])
         length = _header(scope, b"content-length")
         declared = int(length) if length is not None and length.isdigit() else None
         if declared is None:
-            return await self.app(scope, _Counted(receive, self), send)
-        if declared > self.limit:
+            return await self.app(scope, _Counted(receive, self, limit, what), send)
+        if declared > limit:
             # A client waiting for "100 Continue" has sent nothing yet; any other is sending.
             waiting = _header(scope, b"expect") == b"100-continue"
             if not waiting and declared <= self.drain:
                 if not await _discard_body(receive, self.drain):
                     return  # the client went away: nobody to answer
-            response = error_response(413, self.message(declared), _CLOSE)
+            response = error_response(413, self.message(declared, limit, what), _CLOSE)
             return await response(scope, receive, send)
         await self.app(scope, receive, send)
 
-    def message(self, size: int | None) -> str:
+    def _limit(self, path: str) -> tuple[int, str]:
+        """The limit on a body sent to ``path``, and what to send instead of a larger one:
+        ``larger``'s for a path ending in one of its keys (a mounted app's too), else ``limit``'s."""
+        for end, (limit, what) in self.larger.items():
+            if path.endswith(end):
+                return limit, what
+        return self.limit, "a smaller image or grid"
+
+    @staticmethod
+    def message(size: int | None, limit: int, what: str) -> str:
         got = f"{size:,} bytes" if size is not None else "more than that"
-        return (f"the request body is too large: at most {self.limit:,} bytes "
-                f"({self.limit // (1024 * 1024)} MB), got {got}; send a smaller image or grid")
+        return (f"the request body is too large: at most {limit:,} bytes "
+                f"({limit // (1024 * 1024)} MB), got {got}; send {what}")
 
 
 class _Counted:
-    """An ASGI ``receive`` counting body bytes: past ``limit.limit`` it reads and discards the
-    rest of the body, then raises :class:`BodyTooLarge`."""
+    """An ASGI ``receive`` counting body bytes: past ``limit`` it reads and discards the rest
+    of the body, then raises :class:`BodyTooLarge`."""
 
-    def __init__(self, receive, limit: BodySizeLimit):
-        self.receive, self.limit, self.size = receive, limit, 0
+    def __init__(self, receive, owner: BodySizeLimit, limit: int, what: str):
+        self.receive, self.owner, self.size = receive, owner, 0
+        self.limit, self.what = limit, what
 
     async def __call__(self):
         message = await self.receive()
         self.size += len(message.get("body", b""))
-        if self.size > self.limit.limit:
+        if self.size > self.limit:
             if message.get("more_body", False):
-                await _discard_body(self.receive, self.limit.drain - self.size)
-            raise BodyTooLarge(413, self.limit.message(None), _CLOSE)
+                await _discard_body(self.receive, self.owner.drain - self.size)
+            raise BodyTooLarge(413, self.owner.message(None, self.limit, self.what), _CLOSE)
         return message
 
 

@@ -6,6 +6,10 @@ publishes what happens as events (``start``, ``progress``, ``epoch``, then one o
 number of browsers as server-sent events; a browser that connects late gets the run replayed
 from its start, one that reconnects resumes after the last event it saw.
 
+A run trains a fresh network on the server's data, or (:mod:`digitnet.web.voice`) fine-tunes the
+served one on the recordings of a voice, checked on those it holds out: its ``done`` event then
+also gives their accuracy before fine-tuning (``before``).
+
 When a run finishes, ``on_done`` is called with the new network, which the server then serves.
 Until then predictions keep using the old network: the run trains its own copy.
 """
@@ -25,7 +29,8 @@ from ..config import TrainConfig
 from ..training import Callback, train
 from .views import finite
 
-__all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen"]
+__all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen",
+           "run_status"]
 
 TERMINAL_EVENTS = ("done", "failed", "cancelled")
 #: The first layer's weight images are sent for at most this many neurons per epoch.
@@ -145,8 +150,13 @@ class Trainer:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, config: TrainConfig, image_shape) -> EventLog:
-        """Start a run in a background thread; raise :class:`TrainerBusy` if one is going."""
+    def start(self, config: TrainConfig, image_shape, *, data=None, val=None,
+              init: Network | None = None) -> EventLog:
+        """Start a run in a background thread; raise :class:`TrainerBusy` if one is going.
+
+        By default the run trains a fresh network on the server's data; given ``data`` (and
+        ``val``, the examples it is checked on) and ``init``, it fine-tunes ``init`` on them
+        (a voice taught from the page: :mod:`digitnet.web.voice`)."""
         with self._lock:
             if self.running:
                 raise TrainerBusy(f"training run {self.log.run_id} is still going; wait for it "
@@ -155,6 +165,7 @@ class Trainer:
             self.log = EventLog(self.log.run_id + 1 if self.log else 1)
             self.state, self.message, self.config = "running", None, config
             self._thread = threading.Thread(target=self._run, args=(config, self.log, image_shape),
+                                            kwargs={"data": data, "val": val, "init": init},
                                             name=f"digitnet-train-{self.log.run_id}", daemon=True)
             self._thread.start()
             return self.log
@@ -175,12 +186,14 @@ class Trainer:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, config: TrainConfig, log: EventLog, image_shape) -> None:
+    def _run(self, config: TrainConfig, log: EventLog, image_shape, data=None, val=None,
+             init: Network | None = None) -> None:
         try:
-            if self._data is None:
+            if data is None and self._data is None:
                 log.publish("loading", {"message": "loading the training images"})
                 self._data = self._load_data()
-            result = train(self._data, config, callback=_Publisher(log, self._cancel, image_shape),
+            result = train(self._data if data is None else data, config, val=val, init=init,
+                           callback=_Publisher(log, self._cancel, image_shape),
                            handle_signals=False)
             net = result.network
             with self._lock:  # readers of status() see "done" exactly when the new net is served
@@ -188,6 +201,7 @@ class Trainer:
                 self.state = "done"
             log.publish("done", {"history": [_json_record(r) for r in result.history],
                                  "val_accuracy": result.val_accuracy,
+                                 "before": result.init_val_accuracy,
                                  "seconds": round(result.seconds, 3),
                                  "sizes": list(net.sizes)})
         except TrainingInterrupted:
@@ -202,6 +216,17 @@ class Trainer:
         with self._lock:
             self.state, self.message = state, message
         log.publish(state, {"message": message})
+
+
+def run_status(trainer: Trainer, access) -> dict:
+    """The current or last run as ``GET /api/train`` answers it (:class:`TrainStatus`), with who
+    may start and stop runs (``access``, a :class:`~digitnet.web.classroom.TrainingAccess`)."""
+    state, message, config, log = trainer.status()
+    history = [d for _, k, d in log.since(0) if k == "epoch"] if log else []
+    return {"state": state, "run_id": log.run_id if log else 0,
+            "config": config.to_dict() if config else None,
+            "history": [{k: v for k, v in d.items() if k != "weight_images"} for d in history],
+            "message": message, "events_url": "/api/train/events", "access": access.mode}
 
 
 # -- server-sent events -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
 import {hearsSound, modelSummary} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
+import {mountVoice} from "./js/voice.js";
 
 const main = document.querySelector("main");
 let poke = null, access = null;  // (both made below; the explorer's callbacks run later)
@@ -46,6 +47,13 @@ const training = mountTraining({
   },
 });
 
+// For a model of spoken digits: teach it your voice (a fine-tuning run the panel above follows).
+const voice = mountVoice(document.getElementById("voice"), (name) => name, {
+  hear: (file) => api.predict({file}),
+  teach: (form) => api.teachVoice(form, access && access.token()),
+  follow: () => training.follow(),
+});
+
 // The page's state, to look at from the browser's console (the browser tests read it too).
 window.state = {
   get model() { return explorer.model; },
@@ -59,6 +67,7 @@ window.state = {
 function adaptTo(m) {
   const hears = hearsSound(m);
   document.body.dataset.input = hears ? "audio" : "images";
+  voice.show(hears);
   if (hears) document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
 }
 

@@ -57,6 +57,9 @@ export const trainingStatus = () => call("GET", "/api/train");
 const tokenHeader = (token) => (token ? {"X-Digitnet-Token": token} : {});
 export const startTraining = (options, token) => call("POST", "/api/train", options, tokenHeader(token));
 export const stopTraining = (token) => call("DELETE", "/api/train", undefined, tokenHeader(token));
+/** Teach a model of spoken digits a voice: `form` holds a `file` and a `digit` field for each
+ * recording; the fine-tuning run is followed like any training run. */
+export const teachVoice = (form, token) => call("POST", "/api/voice", form, tokenHeader(token));
 /** The current run's server-sent events. */
 export const trainingEvents = () => new EventSource(BASE + "/api/train/events");
 

@@ -26,8 +26,9 @@ const markup = (id) => `
 
 /**
  * Adds the microphone's button, waveform and upload to `root`. `on.heard(file)` receives each
- * recording (a WAV File from the microphone, or the file chosen) and answers a promise; what
- * it throws is shown as the status. Returns {say(text), forget()}.
+ * recording (a WAV File from the microphone, or the file chosen) and answers a promise of the
+ * status to show (by default "Heard NAME."); what it throws is shown instead. Returns
+ * {say(text), forget()}.
  */
 export function mountMicrophone(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -93,8 +94,7 @@ export function mountMicrophone(root, id, on) {
   async function hear(file) {
     say(`Reading ${file.name}…`);
     try {
-      await on.heard(file);
-      say(`Heard ${file.name}.`);
+      say(await on.heard(file) || `Heard ${file.name}.`);
     } catch (err) {
       say(err.message);
     }

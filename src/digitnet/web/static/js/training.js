@@ -3,6 +3,7 @@
 // markup in index.html and talks to the server only through the functions it is given.
 
 import {paintWeights} from "./paint.js";
+import {hearsSound} from "./summary.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 export function mountTraining(calls) {
   let chart = {progress: [], epochs: [], total: 1};
   let events = null;  // the EventSource of a training run
+  let unit = "digits";  // what the served model learns from: "recordings" for spoken digits
 
   $("train-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -62,7 +64,7 @@ export function mountTraining(calls) {
     on("loading", () => setStatus("Loading the training images…"));
     on("start", (d) => {
       resetChart(d.config.epochs);
-      setStatus(`Training ${d.config.sizes.join("–")} (${d.config.activation}) on ${d.n_train.toLocaleString("en")} digits, checking on ${d.n_val.toLocaleString("en")} held out…`);
+      setStatus(`Training ${d.config.sizes.join("–")} (${d.config.activation}) on ${d.n_train.toLocaleString("en")} ${unit}, checking on ${d.n_val.toLocaleString("en")} held out…`);
     });
     on("progress", (d) => {
       chart.progress.push([d.position, d.loss]);
@@ -80,8 +82,13 @@ export function mountTraining(calls) {
     on("done", async (d) => {
       es.close();
       setRunning(false);
-      const acc = d.val_accuracy != null ? ` with ${(d.val_accuracy * 100).toFixed(1)}% validation accuracy` : "";
-      setStatus(`Training finished${acc} in ${d.seconds.toFixed(d.seconds < 1 ? 2 : 1)} s; the page now uses the new network.`, "done");
+      const pct = (v) => `${(v * 100).toFixed(0)}%`;
+      if (d.before != null) {  // a voice taught (POST /api/voice): its kept recordings, before and after
+        setStatus(`Taught in ${d.seconds.toFixed(1)} s. Of your recordings kept to check on, it heard ${pct(d.before)} right before and ${pct(d.val_accuracy)} after; the page now uses the taught network.`, "done");
+      } else {
+        const acc = d.val_accuracy != null ? ` with ${(d.val_accuracy * 100).toFixed(1)}% validation accuracy` : "";
+        setStatus(`Training finished${acc} in ${d.seconds.toFixed(d.seconds < 1 ? 2 : 1)} s; the page now uses the new network.`, "done");
+      }
       await calls.done();
     });
     for (const kind of ["failed", "cancelled"]) {
@@ -176,6 +183,7 @@ export function mountTraining(calls) {
   return {
     follow,
     showModel(m) {
+      unit = hearsSound(m) ? "recordings" : "digits";
       $("activation").value = m.activation;
       $("hidden").value = m.sizes.slice(1, -1).join(",");
     },

@@ -1,0 +1,160 @@
+"""Teaching a model of spoken digits a voice from the page: ``POST /api/voice``.
+
+The learner says each digit a few times on the page (or uploads recordings); they arrive
+together as one multipart form: a ``file`` field for each recording and a ``digit`` field for
+each, in the same order, naming what it says. The served network is fine-tuned on them as
+``digitnet train --init MODEL --data my-voice/`` fine-tunes it (the default recipe shaped by
+:func:`digitnet.recipes.for_data` with ``init``, so :data:`~digitnet.recipes.VOICE`), in the
+server's training thread, one run at a time as with ``POST /api/train``: its progress streams
+at ``/api/train/events``, and the fine-tuned network is served when it ends.
+
+The last recording of each digit is held out: the ``done`` event gives the accuracy on those
+before fine-tuning (``before``) and after (``val_accuracy``), so the learner sees what teaching
+changed on recordings it did not learn from. Hence at least :data:`MIN_PER_DIGIT` of each.
+A recording the front end refuses (silent, clipped, noise, too long, not audio) is a 422
+naming it; nothing is trained then.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import datasets, inputs, recipes, recordings
+from ..config import PRESETS
+from ..errors import DigitnetError
+from . import schemas, views
+from .classroom import TOKEN_HEADER
+from .errors import ApiError
+from .training import TrainerBusy, run_status
+
+__all__ = ["add_routes", "MIN_PER_DIGIT", "MAX_RECORDINGS", "MAX_VOICE_BYTES"]
+
+#: Recordings of each digit needed: one held out to check on, the others taught.
+MIN_PER_DIGIT = 2
+#: At most this many recordings in one request.
+MAX_RECORDINGS = 200
+#: A voice's form may be this large (the other requests: schemas.MAX_BODY_BYTES): the page's
+#: recordings are WAV at the microphone's rate, about 100 KB a second.
+MAX_VOICE_BYTES = 32 * 1024 * 1024
+#: Who the recordings are by, in the fine-tuned model's record of its data.
+SPEAKER = "voice"
+
+_FIELDS = "a 'file' field for each recording and a 'digit' field for each, in the same order"
+
+
+def add_routes(app: FastAPI) -> None:
+    app.add_api_route("/api/voice", teach_voice, methods=["POST"],
+                      response_model=schemas.TrainStatus, status_code=202, tags=["learning"],
+                      openapi_extra=_VOICE_BODY,
+                      responses={c: {"model": schemas.ErrorResponse, "description": d}
+                                 for c, d in _ERRORS.items()})
+
+
+_ERRORS = {
+    403: "Training from the page is turned off on this server, or needs the token it printed",
+    409: "A training run is already going",
+    413: f"A form over {MAX_VOICE_BYTES // (1024 * 1024)} MB",
+    422: "Not a model of spoken digits; a recording that cannot be read; too few recordings of "
+         "a digit; fields missing or not matching: the error says which, and what to do",
+}
+
+_VOICE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "digit"], "additionalProperties": False,
+    "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                 "description": "The recordings (WAV, FLAC, OGG, MP3), each of one digit."},
+        "digit": {"type": "array", "items": {"type": "string"},
+                  "description": "What each recording says, in the same order: one of the "
+                                 "model's classes (\"0\" to \"9\")."},
+    }}}}}}
+
+
+async def teach_voice(request: Request, token: str | None = Header(
+        None, alias=TOKEN_HEADER, description="The token digitnet serve printed at start, on "
+                                              "a server that asks for one.")):
+    """Fine-tune the served model of spoken digits on a voice: a few recordings of each digit
+    (at least two: the last of each is held out to check on) as the multipart fields ``file``
+    and ``digit``. The run is followed at ``/api/train/events`` like any training run; its
+    ``done`` event gives the held-out recordings' accuracy before (``before``) and after
+    (``val_accuracy``), and the fine-tuned network is then served."""
+    request.app.state.access.check(token)
+    net, _ = request.app.state.served.current
+    front_end = inputs.audio_of(net)
+    if front_end is None:
+        raise ApiError(422, "this model reads pictures, not recordings; teaching a voice is for "
+                            "a model of spoken digits (serve one trained with --preset speech)")
+    sent = await _read_form(request)
+    taught, held = await run_in_threadpool(_voice_data, sent, front_end,
+                                           inputs.classes_of(net))
+    config = recipes.for_data(PRESETS["default"], taught, (), init=net)
+    trainer = request.app.state.trainer
+    try:
+        trainer.start(config, views.image_shape(net), data=taught, val=held, init=net)
+    except TrainerBusy as e:
+        raise ApiError(409, str(e)) from None
+    return run_status(trainer, request.app.state.access)
+
+
+async def _read_form(request: Request) -> list[tuple[str, bytes, str]]:
+    """(name, bytes, digit) of each recording sent."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != \
+            "multipart/form-data":
+        raise ApiError(415, f"send a multipart form: {_FIELDS}")
+    try:
+        form = await request.form(max_files=MAX_RECORDINGS, max_fields=MAX_RECORDINGS + 10,
+                                  max_part_size=MAX_VOICE_BYTES)
+    except StarletteHTTPException as e:
+        if e.status_code != 400:  # (413: the body limit's answer)
+            raise
+        raise ApiError(422, f"the multipart form cannot be read ({e.detail}); send {_FIELDS}, "
+                            f"at most {MAX_RECORDINGS} recordings") from None
+    try:
+        extra = sorted(set(form.keys()) - {"file", "digit"})
+        if extra:
+            raise ApiError(422, f"{extra[0]}: not a field this request knows; send {_FIELDS}")
+        files, digits = form.getlist("file"), form.getlist("digit")
+        if any(isinstance(f, str) for f in files) or any(not isinstance(d, str) for d in digits):
+            raise ApiError(422, f"'file' fields must be files and 'digit' fields text; send "
+                                f"{_FIELDS}")
+        if len(files) != len(digits):
+            raise ApiError(422, f"{len(files)} recordings and {len(digits)} digits; send {_FIELDS}")
+        sent = []
+        for k, (upload, digit) in enumerate(zip(files, digits), start=1):
+            sent.append((upload.filename or f"recording {k}", await upload.read(), digit.strip()))
+        return sent
+    finally:
+        await form.close()
+
+
+def _voice_data(sent: list[tuple[str, bytes, str]], front_end: inputs.Audio,
+                classes: list[str]) -> tuple[datasets.Dataset, datasets.Dataset]:
+    """The recordings as data (each made into the picture of its sound by the model's front
+    end): those taught, and the last of each digit, held out."""
+    counts = {c: 0 for c in classes}
+    items = []
+    for name, data, digit in sent:
+        if digit not in counts:
+            raise ApiError(422, f"digit {digit!r} of {name}: not one of the model's classes "
+                                f"({', '.join(classes)})")
+        if not data:
+            raise ApiError(422, f"{name}: empty; record the digit again")
+        counts[digit] += 1
+        items.append((name, data, classes.index(digit), SPEAKER))
+    few = [c for c, n in counts.items() if n < MIN_PER_DIGIT]
+    if few:
+        raise ApiError(422, f"say each digit at least {MIN_PER_DIGIT} times (the last of each "
+                            f"is kept to check on): too few of {', '.join(few)}")
+    try:
+        found = recordings.read_items(items, tuple(classes), front_end, "voice/",
+                                      "the recordings sent")
+    except DigitnetError as e:
+        raise ApiError(422, str(e)) from None
+    if found.note:  # some could not be read: say which, and teach nothing
+        raise ApiError(422, found.note.replace("fix or remove them", "record them again"))
+    voice = datasets.from_recordings(found, "the voice taught on the page", "train", front_end)
+    last = {label: i for i, label in enumerate(voice.labels.tolist())}
+    held = np.isin(np.arange(len(voice)), list(last.values()))
+    return voice.subset(~held), voice.subset(held, split="val")

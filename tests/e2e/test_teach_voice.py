@@ -1,0 +1,96 @@
+"""Teaching the network a voice on the page, in Debian's Chromium: a speaker it never heard
+(nicolas) says each digit three times, the first into the microphone (Chromium's fake media
+flags, a real FSDD recording) and the others uploaded; "Teach it my voice" fine-tunes the
+served model on them (POST /api/voice) while the training panel follows the run, and the page
+says how many of the recordings kept to check on (the last of each digit) it heard right
+before and after. The after figure is what the served network now answers for those files;
+axe-core finds nothing wrong on a desktop and a phone screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accessibility import axe_violations
+from conftest import serving
+from fake_microphone import chromium_flags, hold_space, microphone_wav
+from test_browser import DESKTOP, PHONE
+
+SPEAKER, SAID = "nicolas", range(3)  # a voice the speech model never heard; 3 of each digit
+
+
+@pytest.fixture(scope="module")
+def saying_zero(launch_chromium, spoken_digits, tmp_path_factory):
+    """Chromium whose microphone says nicolas's 0 (recording 0)."""
+    wav = microphone_wav(spoken_digits / f"0_{SPEAKER}_0.wav",
+                         tmp_path_factory.mktemp("voice-mic") / "microphone.wav")
+    return launch_chromium(*chromium_flags(wav))
+
+
+@pytest.fixture
+def speech_server(speech_model, e2e_data_dir, tmp_path):
+    """``digitnet serve SPEECH_MODEL`` of its own: teaching replaces the served network."""
+    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+        yield url
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server, spoken_digits,
+                                                   axe_source, artifacts, viewport):
+    context = saying_zero.new_context(viewport=viewport, permissions=["microphone"],
+                                      has_touch=viewport is PHONE)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(speech_server)
+    page.wait_for_selector("body[data-ready=true][data-input=audio]")
+    assert page.is_visible("#voice") and page.is_disabled("#voice-teach")
+    assert axe_violations(page, axe_source) == []
+
+    # the first recording through the microphone, from the keyboard: the digit, then Space held
+    page.focus("#voice-digit")
+    page.keyboard.press("0")
+    hold_space(page, "#voice-speak")
+    page.wait_for_selector("#voice-counts[data-total='1']")
+    assert re.match(r"Recording 1 of 0 kept; the network hears \d in it now\.$",
+                    page.text_content("#voice-mic-status"))
+    assert page.input_value("#voice-digit") == "1"  # on to the digit with the fewest
+    for digit in range(10):
+        for i in SAID:
+            if (digit, i) == (0, 0):
+                continue
+            page.select_option("#voice-digit", str(digit))
+            total = int(page.get_attribute("#voice-counts", "data-total"))
+            page.set_input_files("#voice-upload-sound",
+                                 str(spoken_digits / f"{digit}_{SPEAKER}_{i}.wav"))
+            page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
+    assert "0: 3" in page.text_content("#voice-counts") and "Ready to teach" in \
+        page.text_content("#voice-counts")
+    assert axe_violations(page, axe_source) == []
+
+    page.click("#voice-teach")
+    page.wait_for_function("document.querySelector('#train-status').textContent.startsWith('Taught')",
+                           timeout=120_000)
+    status = page.text_content("#train-status")
+    before, after = (int(p) / 100 for p in re.search(
+        r"it heard (\d+)% right before and (\d+)% after", status).groups())
+    model = page.evaluate("fetch('/api/model').then(r => r.json())")
+    assert model["source"] == "fine-tuned to a voice on the page"
+    assert model["metadata"]["data"]["train"]["n"] == 20  # 30 said, the last of each kept out
+    # "after" is what the network now served answers for the ten recordings kept to check on
+    kept = [spoken_digits / f"{d}_{SPEAKER}_{SAID[-1]}.wav" for d in range(10)]
+    right = sum(page.evaluate("""async ([name, bytes]) => {
+        const form = new FormData();
+        form.append('file', new File([new Uint8Array(bytes)], name, {type: 'audio/wav'}));
+        return (await (await fetch('/api/predict', {method: 'POST', body: form})).json()).digit;
+    }""", [path.name, list(path.read_bytes())]) == int(path.name[0]) for path in kept)
+    assert after == right / 10
+    assert after > before, status
+    assert page.text_content("#voice-counts").startswith("Recordings of each digit: 0: 3")
+    assert axe_violations(page, axe_source) == []
+    page.locator(".card.training").screenshot(
+        path=artifacts / f"teach-voice-{viewport['width']}x{viewport['height']}.png")
+    context.close()
+    assert problems == []
