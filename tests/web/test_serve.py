@@ -102,6 +102,19 @@ def test_serve_runs_the_last_trained_model_on_loopback(web_model_path, state_hom
     assert "Traceback" not in err
 
 
+def test_without_data_a_model_is_poked_with_the_data_it_was_trained_on(speech_model):
+    """A model of spoken digits, served alone: its held-out examples are its own validation
+    split of the recordings its file records (not MNIST's digits, which it cannot read)."""
+    proc, _, url = start([speech_model, "--port", "0"])
+    try:
+        held = httpx.get(url + "/api/model").json()["held_out"]
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert held["split"] == "val" and held["n"] == 90  # 10% of its 900 recordings
+    assert "validation split of digits: " in held["description"]  # (its folder)
+
+
 def test_ctrl_c_stops_the_server_during_a_training_run(web_model_path, mnist_dir):
     """A run of 20 epochs on 24,345 digits would take long; Ctrl-C ends it and its streams."""
     proc, _, url = start([web_model_path, "--port", "0", "--data", mnist_dir])

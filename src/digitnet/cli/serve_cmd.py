@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import ModelFileError
@@ -18,10 +20,12 @@ from .recent import last_model
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
-@click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
+@click.option("--data", metavar="NAME|DIR|TABLE",
               help="What training runs started from the page learn from (a dataset name, a "
-                   "folder of IDX files or of class folders of pictures, or a table), and "
-                   "where the held-out examples the page pokes the network with come from.")
+                   "folder of IDX files, of recordings or of class folders, or a table), and "
+                   "where the held-out examples the page pokes the network with come from.  "
+                   "[default: the data MODEL's file records it was trained on, if it is still "
+                   "there; else mnist]")
 @click.option("--no-train", is_flag=True,
               help="Turn training from the page off. (Elsewhere than on 127.0.0.1 it needs the "
                    "token printed at start.)")
@@ -52,6 +56,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
     from ..web.classroom import TOKEN_HEADER, TrainingAccess, is_loopback, page_url, qr_code
 
     access = TrainingAccess.choose(host, train=not no_train)
+    if data is None:
+        data = _trained_on(model)
     app = create_app(model, data=data, access=access, more=more)
     net = app.state.served.current[0]
     held, reason = app.state.held_out.get()  # loaded now rather than on the first request
@@ -83,3 +89,18 @@ def serve_command(models, host, port, open_browser, data, no_train):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     serve(app, host, port, on_ready=ready)
+
+
+def _trained_on(model: str) -> str:
+    """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
+    name, or a folder or table that is still there); else mnist."""
+    from .. import datasets, recordings
+    from ..errors import DigitnetError
+    from ..web.app import recorded_data
+
+    try:
+        name = recorded_data(model)
+    except DigitnetError:
+        return "mnist"  # (create_app says what is wrong with the file)
+    known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)
+    return name if name and (name in known or Path(name).exists()) else "mnist"

@@ -66,7 +66,7 @@ from .served import HeldOutSource, Served
 from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
 from .views import JSONAnswer
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "recorded_data"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -123,7 +123,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     voice.add_routes(app)
     app.state.mounted, app.state.models = [], [_listed("1", "/api", served)]
     for number, other in enumerate(more, start=2):
-        sub = create_app(other, data=_recorded_data(other), access=access)
+        sub = create_app(other, data=recorded_data(other), access=access)
         app.mount(f"/models/{number}", sub)
         app.state.mounted.append(sub)
         app.state.models.append(_listed(str(number), f"/models/{number}/api", sub.state.served))
@@ -138,9 +138,10 @@ def _listed(name: str, api: str, served: Served) -> dict:
             "source": served.source}
 
 
-def _recorded_data(model: str | Path | Network) -> str | None:
+def recorded_data(model: str | Path | Network) -> str | None:
     """The data a model's file records it was trained on (a dataset name or a folder), if any:
-    what a further model served learns from and is poked with."""
+    what a further model served learns from and is poked with (and the first one, unless
+    ``digitnet serve --data`` says otherwise)."""
     net = model if isinstance(model, Network) else modelfile.load(model)
     return net.metadata.get("data", {}).get("train", {}).get("name")
 
