@@ -61,7 +61,10 @@ def test_evaluate_all_reads_every_recording_of_the_folder(trained, fsdd_dir, run
     r = run("evaluate", trained[0], "--data", fsdd_dir, "--split", "all")
     assert r.exit_code == 0, r.output
     assert "(all, 360 examples)" in r.output  # FSDD's test part (0-4) and training part (5-11)
-    assert "(test, 150 examples)" in run("evaluate", trained[0], "--data", fsdd_dir).output
+    default = run("evaluate", trained[0], "--data", fsdd_dir)
+    assert "(test, 150 examples)" in default.stdout
+    assert "scoring FSDD's test split, recordings 0-4" in default.stderr  # and how to score all
+    assert "--split all" in default.stderr and "FSDD" not in r.stderr
 
 
 def test_predict_reads_recordings_and_folders(trained, spoken_digits, tmp_path, run):

@@ -62,6 +62,9 @@ def labelled_split(net: Network, data: str, split: str | None, model: str,
     name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
     "held-out": "val" if it can be rebuilt, else "test")."""
     progress = sys.stderr.isatty()
+    if split is None and datasets.has_test_split(data) and _fsdd_named(data):
+        click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "
+                   "digit; --split all scores every recording", err=True)
     split = split or ("test" if datasets.has_test_split(data) else "all")
     if target is None:
         target = _unread_column(net, data)
@@ -96,6 +99,13 @@ def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:
                 else np.concatenate([p.groups for p in parts])),
         sounds=(None if any(p.sounds is None for p in parts)
                 else tuple(s for p in parts for s in p.sounds)))
+
+
+def _fsdd_named(data: str) -> bool:
+    """Whether ``data`` is a folder of recordings named as FSDD names them."""
+    from .. import recordings
+
+    return Path(data).is_dir() and recordings.flat_folder(Path(data)) is not None
 
 
 def _unread_column(net: Network, data: str) -> str | None:
