@@ -89,6 +89,14 @@ def training_server_url(e2e_model, e2e_data_dir, tmp_path):
         yield url
 
 
+@pytest.fixture
+def speech_server_url(speech_model, e2e_data_dir, tmp_path):
+    """``digitnet serve SPEECH_MODEL`` of its own, for a test that teaches it a voice (and so
+    replaces the served network)."""
+    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def two_models_url(e2e_model, speech_model, e2e_data_dir, tmp_path_factory):
     """``digitnet serve E2E_MODEL SPEECH_MODEL``: handwritten digits first, spoken ones second."""

@@ -13,7 +13,6 @@ import re
 import pytest
 
 from accessibility import axe_violations
-from conftest import serving
 from fake_microphone import chromium_flags, hold_space, microphone_wav
 from test_browser import DESKTOP, PHONE
 
@@ -28,15 +27,8 @@ def saying_zero(launch_chromium, spoken_digits, tmp_path_factory):
     return launch_chromium(*chromium_flags(wav))
 
 
-@pytest.fixture
-def speech_server(speech_model, e2e_data_dir, tmp_path):
-    """``digitnet serve SPEECH_MODEL`` of its own: teaching replaces the served network."""
-    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
-        yield url
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server, spoken_digits,
+def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_url, spoken_digits,
                                                    axe_source, artifacts, viewport):
     context = saying_zero.new_context(viewport=viewport, permissions=["microphone"],
                                       has_touch=viewport is PHONE)
@@ -44,7 +36,7 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server, 
     problems = []
     page.on("console", lambda m: m.type == "error" and problems.append(m.text))
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(speech_server)
+    page.goto(speech_server_url)
     page.wait_for_selector("body[data-ready=true][data-input=audio]")
     assert page.is_visible("#voice") and page.is_disabled("#voice-teach")
     assert axe_violations(page, axe_source) == []

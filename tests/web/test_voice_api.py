@@ -40,8 +40,13 @@ def voice_client(speech_model):
 
 def finished(client) -> dict:
     """GET /api/train once the run is no longer running."""
+    return finished_at(client, "")
+
+
+def finished_at(client, prefix: str) -> dict:
+    """GET {prefix}/api/train once the run is no longer running."""
     for _ in range(600):
-        status = client.get("/api/train").json()
+        status = client.get(f"{prefix}/api/train").json()
         if status["state"] != "running":
             return status
         time.sleep(0.1)
@@ -140,3 +145,23 @@ def test_a_class_server_asks_for_the_teachers_token(speech_model, spoken_digits)
 
 def test_a_json_body_is_not_a_voice(voice_client):
     assert_error(voice_client.post("/api/voice", json={"file": "x"}), 415, "multipart form")
+
+
+def test_the_second_model_served_learns_a_voice_at_its_own_address(web_model_path, speech_model,
+                                                                     spoken_digits):
+    """``digitnet serve DIGITS SPEECH``: the model of spoken digits, at /models/2, is taught
+    (its form over the 2 MB of other requests); the first, of handwritten digits, is not."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    with TestClient(create_app(web_model_path, data=None, more=[speech_model])) as c:
+        form = voice_form(spoken_digits)
+        padding = [("file", ("long.wav", b"\0" * (3 * 1024 * 1024), "audio/wav")),
+                   ("digit", (None, "3"))]
+        assert_error(c.post("/models/2/api/voice", files=form + padding), 422, "long.wav")
+        assert_error(c.post("/api/voice", files=form), 422, "this model reads pictures")
+        assert c.post("/models/2/api/voice", files=form).status_code == 202
+        assert finished_at(c, "/models/2")["state"] == "done"
+        assert c.get("/models/2/api/model").json()["source"] == "fine-tuned to a voice on the page"
+        assert c.get("/api/model").json()["model_version"] == 1
