@@ -82,12 +82,12 @@ export function mountTraining(calls) {
     on("done", async (d) => {
       es.close();
       setRunning(false);
-      const pct = (v) => `${(v * 100).toFixed(0)}%`;
+      const pct = (v) => `${(v * 100).toFixed(0)}%`, took = `${d.seconds.toFixed(d.seconds < 1 ? 2 : 1)} s`;
       if (d.before != null) {  // a voice taught (POST /api/voice): its kept recordings, before and after
-        setStatus(`Taught in ${d.seconds.toFixed(1)} s. Of your recordings kept to check on, it heard ${pct(d.before)} right before and ${pct(d.val_accuracy)} after; the page now uses the taught network.`, "done");
+        setStatus(`Taught in ${took}. Of your recordings kept to check on, it heard ${pct(d.before)} right before and ${pct(d.val_accuracy)} after; the page now uses the taught network.`, "done");
       } else {
         const acc = d.val_accuracy != null ? ` with ${(d.val_accuracy * 100).toFixed(1)}% validation accuracy` : "";
-        setStatus(`Training finished${acc} in ${d.seconds.toFixed(d.seconds < 1 ? 2 : 1)} s; the page now uses the new network.`, "done");
+        setStatus(`Training finished${acc} in ${took}; the page now uses the new network.`, "done");
       }
       await calls.done();
     });
