@@ -42,7 +42,8 @@ def hearing_browser(launch_chromium, microphone_file):
     return launch_chromium(*chromium_flags(microphone_file))
 
 
-def open_speech_page(browser, url, viewport, **options):
+def open_hearing_page(browser, url, viewport, **options):
+    """(context, page, the console's errors) of ``url`` opened with the microphone allowed."""
     context = browser.new_context(viewport=viewport, permissions=["microphone"], **options)
     page = context.new_page()
     problems = []
@@ -50,7 +51,13 @@ def open_speech_page(browser, url, viewport, **options):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]")
-    page.click("nav#models a[href='/?model=2']")  # switch to the model of spoken digits
+    return context, page, problems
+
+
+def open_speech_page(browser, url, viewport, **options):
+    """open_hearing_page, switched to the second model served, of spoken digits."""
+    context, page, problems = open_hearing_page(browser, url, viewport, **options)
+    page.click("nav#models a[href='/?model=2']")
     page.wait_for_selector("body[data-ready=true][data-input=audio]")
     return context, page, problems
 

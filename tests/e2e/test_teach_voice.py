@@ -15,6 +15,7 @@ import pytest
 from accessibility import axe_violations
 from fake_microphone import chromium_flags, hold_space, microphone_wav
 from test_browser import DESKTOP, PHONE
+from test_microphone import open_hearing_page
 
 SPEAKER, SAID = "nicolas", range(3)  # a voice the speech model never heard; 3 of each digit
 
@@ -30,14 +31,9 @@ def saying_zero(launch_chromium, spoken_digits, tmp_path_factory):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_url, spoken_digits,
                                                    axe_source, artifacts, viewport):
-    context = saying_zero.new_context(viewport=viewport, permissions=["microphone"],
-                                      has_touch=viewport is PHONE)
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(speech_server_url)
-    page.wait_for_selector("body[data-ready=true][data-input=audio]")
+    context, page, problems = open_hearing_page(saying_zero, speech_server_url, viewport,
+                                                has_touch=viewport is PHONE)
+    assert page.get_attribute("body", "data-input") == "audio"
     assert page.is_visible("#voice") and page.is_disabled("#voice-teach")
     assert axe_violations(page, axe_source) == []
 

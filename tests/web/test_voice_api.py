@@ -90,6 +90,8 @@ def test_a_voice_is_taught_and_checked_on_recordings_it_did_not_learn(voice_clie
     (lambda f: f + [("file", ("quiet.wav", b"", "audio/wav")), ("digit", (None, "4"))],
      ["quiet.wav: empty"]),
     (lambda f: f + [("speaker", (None, "me"))], ["speaker: not a field"]),
+    (lambda f: f + [("file", ("x.wav", b"x", "audio/wav")), ("digit", (None, "1"))] * 171,
+     ["cannot be read", "at most 200 recordings"]),
 ])
 def test_a_wrong_voice_request_is_refused_and_trains_nothing(voice_client, spoken_digits, change,
                                                              words):

@@ -29,8 +29,8 @@ from ..preprocess import to_mnist
 from . import schemas
 from .errors import ApiError, describe_validation_errors
 
-__all__ = ["read_input", "parse_drawing", "grid_array", "to_input", "heard", "heard_picture",
-           "INLINE_PIXELS"]
+__all__ = ["read_input", "read_form", "parse_drawing", "grid_array", "to_input", "heard",
+           "heard_picture", "INLINE_PIXELS"]
 
 #: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
 #: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
@@ -134,14 +134,8 @@ def to_input(image, name: str) -> np.ndarray:
 async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str, Changes]:
     """The bytes of the multipart field ``file``, what to call it in errors, and the changes
     of the optional field ``changes`` (JSON, as a JSON body's ``off`` and ``edits``)."""
-    try:
-        form = await request.form(max_files=1, max_fields=10,
-                                  max_part_size=schemas.MAX_BODY_BYTES)
-    except StarletteHTTPException as e:
-        if e.status_code != 400:  # (413: the body limit's answer)
-            raise
-        raise ApiError(422, f"the multipart form cannot be read ({e.detail}); "
-                            f"{_hint(front_end)}") from None
+    form = await read_form(request, _hint(front_end), max_files=1, max_fields=10,
+                           max_part_size=schemas.MAX_BODY_BYTES)
     try:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
@@ -160,6 +154,17 @@ async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str
         raise ApiError(422, f"file: {name} is empty; send an "
                             f"{'image file' if front_end is None else 'recording'}")
     return data, f"file {name}", changes
+
+
+async def read_form(request: Request, hint: str, **limits):
+    """The request's multipart form (Starlette's ``request.form(**limits)``); a form that cannot
+    be read, or goes past ``limits``, is an ApiError 422 ending with ``hint``, what to send."""
+    try:
+        return await request.form(**limits)
+    except StarletteHTTPException as e:
+        if e.status_code != 400:  # (413: the body limit's answer)
+            raise
+        raise ApiError(422, f"the multipart form cannot be read ({e.detail}); {hint}") from None
 
 
 def _form_changes(field) -> Changes:

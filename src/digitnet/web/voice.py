@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 from fastapi import FastAPI, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import datasets, inputs, recipes, recordings
 from ..config import PRESETS
@@ -28,6 +27,7 @@ from ..errors import DigitnetError
 from . import schemas, views
 from .classroom import TOKEN_HEADER
 from .errors import ApiError
+from .reading import read_form
 from .training import TrainerBusy, run_status
 
 __all__ = ["add_routes", "MIN_PER_DIGIT", "MAX_RECORDINGS", "MAX_VOICE_BYTES"]
@@ -103,14 +103,9 @@ async def _read_form(request: Request) -> list[tuple[str, bytes, str]]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != \
             "multipart/form-data":
         raise ApiError(415, f"send a multipart form: {_FIELDS}")
-    try:
-        form = await request.form(max_files=MAX_RECORDINGS, max_fields=MAX_RECORDINGS + 10,
-                                  max_part_size=MAX_VOICE_BYTES)
-    except StarletteHTTPException as e:
-        if e.status_code != 400:  # (413: the body limit's answer)
-            raise
-        raise ApiError(422, f"the multipart form cannot be read ({e.detail}); send {_FIELDS}, "
-                            f"at most {MAX_RECORDINGS} recordings") from None
+    form = await read_form(request, f"send {_FIELDS}, at most {MAX_RECORDINGS} recordings",
+                           max_files=MAX_RECORDINGS, max_fields=2 * MAX_RECORDINGS,
+                           max_part_size=MAX_VOICE_BYTES)
     try:
         extra = sorted(set(form.keys()) - {"file", "digit"})
         if extra:
