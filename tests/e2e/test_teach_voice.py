@@ -9,6 +9,7 @@ axe-core finds nothing wrong on a desktop and a phone screen."""
 from __future__ import annotations
 
 import re
+import zipfile
 
 import pytest
 
@@ -57,6 +58,11 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_u
     assert "0: 3" in page.text_content("#voice-counts") and "Ready to teach" in \
         page.text_content("#voice-counts")
     assert axe_violations(page, axe_source) == []
+    with page.expect_download() as saved:  # kept beyond the page: a zip of class folders
+        page.click("#voice-save")
+    with zipfile.ZipFile(saved.value.path()) as archive:
+        assert len(archive.namelist()) == 30 and "my-voice/0/3.wav" in archive.namelist()
+    assert saved.value.suggested_filename == "my-voice.zip"
 
     page.click("#voice-teach")
     page.wait_for_function("document.querySelector('#train-status').textContent.startsWith('Taught')",

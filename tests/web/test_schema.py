@@ -50,7 +50,7 @@ def test_the_live_server_passes_every_schemathesis_check(live_url, tmp_path):
         capture_output=True, text=True, env=env, timeout=1200, cwd=tmp_path)  # (its caches)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
     summary = json.loads(report.read_text())
-    assert summary["operations"]["tested"] == 18 and summary["operations"]["errored"] == 0
+    assert summary["operations"]["tested"] == 19 and summary["operations"]["errored"] == 0
     assert summary["failures"] == [] and summary["errors"] == []
     assert summary["phases"]["coverage"]["status"] == summary["phases"]["fuzzing"]["status"] \
         == "success"
@@ -69,7 +69,8 @@ def test_schema_documents_every_endpoint_and_both_predict_bodies(web_model_path)
     assert set(paths) == {"/api/predict", "/api/model", "/api/models", "/api/neuron/{layer}/{index}",
                           "/api/train", "/api/train/events", "/api/ablate", "/api/ranking",
                           "/api/top", "/api/map", "/api/heldout/{index}", "/api/robustness",
-                          "/api/backprop", "/api/export", "/api/voice"}
+                          "/api/backprop", "/api/export", "/api/voice",
+                          "/api/voice/recordings"}
     predict = paths["/api/predict"]["post"]
     assert set(predict["requestBody"]["content"]) == {"application/json", "multipart/form-data",
                                                       "application/octet-stream", "audio/wav"}

@@ -167,3 +167,50 @@ def test_the_second_model_served_learns_a_voice_at_its_own_address(web_model_pat
         assert finished_at(c, "/models/2")["state"] == "done"
         assert c.get("/models/2/api/model").json()["source"] == "fine-tuned to a voice on the page"
         assert c.get("/api/model").json()["model_version"] == 1
+
+
+def test_the_recordings_come_back_as_class_folders_that_teach_from_the_command_line(
+        voice_client, speech_model, spoken_digits, tmp_path):
+    """POST /api/voice/recordings: the zip the page saves; unzipped, `digitnet train --init`
+    learns from it (all 30: class folders have no test part)."""
+    import io
+    import zipfile
+
+    fields = voice_form(spoken_digits)
+    r = voice_client.post("/api/voice/recordings", files=fields)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/zip"
+    assert 'filename="my-voice.zip"' in r.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+        names = archive.namelist()
+        assert names == [f"my-voice/{d}/{n}.wav" for d in range(10) for n in (1, 2, 3)]
+        sent = [f[1][1] for f in fields if f[0] == "file"]
+        assert [archive.read(n) for n in names] == sent  # the bytes as recorded
+        archive.extractall(tmp_path)
+    from click.testing import CliRunner
+
+    from digitnet.cli import cli
+
+    out = tmp_path / "mine.safetensors"
+    result = CliRunner().invoke(cli, ["train", "--init", str(speech_model), "--data",
+                                      str(tmp_path / "my-voice"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert modelfile.load(out).metadata["data"]["train"]["n"] == 30
+    assert voice_client.get("/api/train").json()["state"] == "idle"  # (nothing trained here)
+
+
+def test_no_recordings_to_save_is_one_line(voice_client):
+    assert_error(voice_client.post("/api/voice/recordings", files=[("digit", (None, "3"))]), 422,
+                 "0 recordings and 1 digits")
+    assert_error(voice_client.post("/api/voice/recordings", files=[("x", (None, "1"))]), 422,
+                 "x: not a field")
+    assert_error(voice_client.post("/api/voice/recordings", data={"digit": "1"}), 415,
+                 "multipart form")  # (a urlencoded form)
+
+
+@pytest.mark.parametrize("digit, words", [("../up", "name it with letters"), ("", "name it")])
+def test_a_recording_to_save_under_a_strange_name_is_refused(voice_client, spoken_digits, digit,
+                                                             words):
+    fields = voice_form(spoken_digits, numbers=[0], digits=[1]) + [
+        ("file", ("x.wav", b"RIFF", "audio/wav")), ("digit", (None, digit))]
+    assert_error(voice_client.post("/api/voice/recordings", files=fields), 422, words)

@@ -13,15 +13,25 @@ before fine-tuning (``before``) and after (``val_accuracy``), so the learner see
 changed on recordings it did not learn from. Hence at least :data:`MIN_PER_DIGIT` of each.
 A recording the front end refuses (silent, clipped, noise, too long, not audio) is a 422
 naming it; nothing is trained then.
+
+``POST /api/voice/recordings`` takes the same form and answers the recordings as one zip file
+to keep (``my-voice/DIGIT/N.wav``), so that what was said on the page is not lost with the page
+and can teach a model from the command line too.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from pathlib import Path
+
 import numpy as np
 from fastapi import FastAPI, Header, Request
+from fastapi.responses import Response
 from fastapi.concurrency import run_in_threadpool
 
-from .. import datasets, inputs, recipes, recordings
+from .. import audio, datasets, inputs, recipes, recordings
 from ..config import PRESETS
 from ..errors import DigitnetError
 from . import schemas, views
@@ -51,22 +61,34 @@ def add_routes(app: FastAPI) -> None:
                       openapi_extra=_VOICE_BODY,
                       responses={c: {"model": schemas.ErrorResponse, "description": d}
                                  for c, d in _ERRORS.items()})
+    app.add_api_route("/api/voice/recordings", voice_recordings, methods=["POST"],
+                      response_class=Response, tags=["learning"], openapi_extra=_VOICE_BODY,
+                      responses={200: {"description": "my-voice.zip: the recordings in class "
+                                                      "folders, my-voice/DIGIT/N.wav",
+                                       "content": {"application/zip": {"schema": {
+                                           "type": "string", "format": "binary"}}}},
+                                 **{c: {"model": schemas.ErrorResponse, "description": d}
+                                    for c, d in _ERRORS.items() if c in (413, 415, 422)}})
 
 
 _ERRORS = {
     403: "Training from the page is turned off on this server, or needs the token it printed",
     409: "A training run is already going",
     413: f"A form over {MAX_VOICE_BYTES // (1024 * 1024)} MB",
+    415: "Not a multipart form",
     422: "Not a model of spoken digits; a recording that cannot be read; too few recordings of "
          "a digit; fields missing or not matching: the error says which, and what to do",
 }
+
+#: What a digit may be called: it names a folder of the zip of recordings.
+_DIGIT_NAME = "^[0-9A-Za-z_-]{1,40}$"
 
 _VOICE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "digit"], "additionalProperties": False,
     "properties": {
         "file": {"type": "array", "items": {"type": "string", "format": "binary"},
                  "description": "The recordings (WAV, FLAC, OGG, MP3), each of one digit."},
-        "digit": {"type": "array", "items": {"type": "string"},
+        "digit": {"type": "array", "items": {"type": "string", "pattern": _DIGIT_NAME},
                   "description": "What each recording says, in the same order: one of the "
                                  "model's classes (\"0\" to \"9\")."},
     }}}}}}
@@ -96,6 +118,30 @@ async def teach_voice(request: Request, token: str | None = Header(
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
     return run_status(trainer, request.app.state.access)
+
+
+async def voice_recordings(request: Request):
+    """The recordings of a voice (the fields ``file`` and ``digit``, as ``POST /api/voice``
+    takes them; any number of each digit) back as one zip file to keep: class folders of them,
+    ``my-voice/7/1.wav``, which ``digitnet train --init MODEL --data my-voice/`` reads. The
+    server keeps nothing."""
+    sent = await _read_form(request)
+    if not sent:
+        raise ApiError(422, f"no recordings to save; send {_FIELDS}")
+    kept, per_digit = io.BytesIO(), {}
+    with zipfile.ZipFile(kept, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data, digit in sent:
+            if not re.fullmatch(_DIGIT_NAME, digit):
+                raise ApiError(422, f"digit {digit!r} of {name}: name it with letters, digits, "
+                                    "_ or - (it becomes a folder's name)")
+            if not data:
+                raise ApiError(422, f"{name}: empty; record the digit again")
+            per_digit[digit] = per_digit.get(digit, 0) + 1
+            suffix = Path(name).suffix.lower()
+            suffix = suffix if suffix in audio.AUDIO_EXTENSIONS else ".wav"
+            archive.writestr(f"my-voice/{digit}/{per_digit[digit]}{suffix}", data)
+    return Response(kept.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="my-voice.zip"'})
 
 
 async def _read_form(request: Request) -> list[tuple[str, bytes, str]]:

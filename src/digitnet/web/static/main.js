@@ -51,6 +51,7 @@ const training = mountTraining({
 const voice = mountVoice(document.getElementById("voice"), (name) => name, {
   hear: (file) => api.predict({file}),
   teach: (form) => api.teachVoice(form, access && access.token()),
+  save: api.voiceRecordings,
   follow: () => training.follow(),
 });
 

@@ -60,6 +60,8 @@ export const stopTraining = (token) => call("DELETE", "/api/train", undefined, t
 /** Teach a model of spoken digits a voice: `form` holds a `file` and a `digit` field for each
  * recording; the fine-tuning run is followed like any training run. */
 export const teachVoice = (form, token) => call("POST", "/api/voice", form, tokenHeader(token));
+/** The same recordings back as one zip file (a Blob to download): my-voice/DIGIT/N.wav. */
+export const voiceRecordings = (form) => download("/api/voice/recordings", form, "saving the recordings");
 /** The current run's server-sent events. */
 export const trainingEvents = () => new EventSource(BASE + "/api/train/events");
 
@@ -85,11 +87,13 @@ export const robustness = (count, changes) => call("POST", "/api/robustness", {c
 export const backprop = (pixels, label, lr, changes) => call("POST", "/api/backprop", {pixels, label, lr, ...changes});
 
 /** The changed network as a model file (a Blob to download). */
-export async function exportModel(changes) {
-  const response = await fetch(BASE + "/api/export", {method: "POST", headers: {"Content-Type": "application/json"},
-                                               body: JSON.stringify(changes)});
+export const exportModel = (changes) => download("/api/export", JSON.stringify(changes), "saving", {"Content-Type": "application/json"});
+
+/** POST `body` to `path` and answer the file it returns, as a Blob; fails with the server's one-line message. */
+async function download(path, body, what, headers = {}) {
+  const response = await fetch(BASE + path, {method: "POST", headers, body});
   if (!response.ok) {
-    let message = `saving failed with status ${response.status}`;
+    let message = `${what} failed with status ${response.status}`;
     try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
     throw new Error(message);
   }

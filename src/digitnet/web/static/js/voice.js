@@ -22,6 +22,7 @@ const markup = (id) => `
   <p id="${id("voice-counts")}" class="voice-counts" aria-live="polite"></p>
   <div class="buttons">
     <button id="${id("voice-teach")}" type="button" disabled>Teach it my voice</button>
+    <button id="${id("voice-save")}" type="button" disabled>Save my recordings</button>
     <button id="${id("voice-clear")}" type="button" disabled>Start over</button>
   </div>`;
 
@@ -29,13 +30,15 @@ const markup = (id) => `
  * Adds the voice section to `root` (hidden until show(true)). calls.hear(file) answers a
  * promise of what the served network hears in a recording (POST /api/predict's answer);
  * calls.teach(form) sends the recordings (a FormData of `file` and `digit` fields) and answers
- * a promise once the run has started; calls.follow() shows the run in the training panel.
+ * a promise once the run has started; calls.follow() shows the run in the training panel;
+ * calls.save(form) answers a promise of the recordings as a zip file (a Blob).
  * Returns {show(hears), count()}.
  */
 export function mountVoice(root, id, calls) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const digit = find(root, id("voice-digit")), counts = find(root, id("voice-counts"));
   const teach = find(root, id("voice-teach")), clear = find(root, id("voice-clear"));
+  const save = find(root, id("voice-save"));
   let taken = [];  // [{file, digit}]
   const mic = mountMicrophone(find(root, id("voice-mic")), (name) => id("voice-" + name), {heard});
 
@@ -63,15 +66,35 @@ export function mountVoice(root, id, calls) {
       (low.length ? `. Say ${low.join(", ")} ${AT_LEAST} times or more to teach.` : ". Ready to teach.");
     counts.dataset.total = String(taken.length);
     teach.disabled = low.length > 0;
-    clear.disabled = taken.length === 0;
+    clear.disabled = save.disabled = taken.length === 0;
   }
 
+  function form() {
+    const f = new FormData();
+    for (const t of taken) { f.append("file", t.file, t.file.name); f.append("digit", t.digit); }
+    return f;
+  }
+
+  // The recordings as a zip of class folders (my-voice/7/1.wav): kept beyond this page, and
+  // what `digitnet train --init MODEL --data my-voice/` teaches from.
+  save.addEventListener("click", async () => {
+    try {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(await calls.save(form()));
+      a.download = "my-voice.zip";
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      mic.say(`Saved ${taken.length} recordings as my-voice.zip: unzip it, then digitnet train --init MODEL --data my-voice/ teaches a model from the command line.`);
+    } catch (err) {
+      mic.say(err.message);
+    }
+  });
+
   teach.addEventListener("click", async () => {
-    const form = new FormData();
-    for (const t of taken) { form.append("file", t.file, t.file.name); form.append("digit", t.digit); }
+    const sent = form();
     teach.disabled = true;
     try {
-      await calls.teach(form);
+      await calls.teach(sent);
       mic.say(`Teaching it your voice: ${taken.length} recordings sent.`);
       calls.follow();
     } catch (err) {
