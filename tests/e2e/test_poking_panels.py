@@ -9,6 +9,8 @@ import math
 
 import pytest
 
+import digitnet
+
 from test_browser import DESKTOP, PHONE, STROKES, densify, draw, shown_digit
 
 
@@ -153,6 +155,15 @@ def test_painting_a_neuron_changes_what_it_computes(open_page, server_url, artif
     page.wait_for_function(f"document.querySelector('#neuron-bias').textContent === "
                            f"'{bias:.3f}'.replace('-', '−')")
     page.locator(".poke-edit").screenshot(path=artifacts / "desktop-paint.png")
+
+    # Saved: a model file of the network as edited, which the library loads with its changes.
+    with page.expect_download() as saved:
+        page.click("#edit-save")
+    assert saved.value.suggested_filename == "digitnet-edited.safetensors"
+    edited = digitnet.load(saved.value.path())
+    assert edited.biases[0][4] == pytest.approx(bias, abs=1e-6)
+    assert len(edited.metadata["changes"][-1]["edits"]) == 2  # (each saving adds its changes)
+    page.wait_for_function("document.querySelector('#edit-message').textContent.startsWith('Saved')")
 
     page.click("#edit-reset")
     page.wait_for_function("state.changes.edits.length === 0")
