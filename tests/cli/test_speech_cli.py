@@ -133,3 +133,26 @@ def test_fine_tuning_on_fsdd_named_recordings_0_to_4_then_scoring_the_others(
         assert "(all, 100 examples)" in r.output  # no test part: every recording scored
         scores[model] = float(re.search(r"Accuracy: ([\d.]+)%", r.output).group(1))
     assert scores[out] > scores[path], scores
+
+
+def test_fine_tuning_on_a_folder_with_a_test_part_reports_it_before_and_after(
+        trained, spoken_digits, tmp_path, run):
+    """my-voice/train/DIGIT/... (recordings 0-4) and my-voice/test/DIGIT/... (5-9): `train
+    --init` reports the test accuracy after fine-tuning and, as `evaluate` gives it, before."""
+    path, _ = trained
+    voice = tmp_path / "my-voice"
+    for digit in range(10):
+        for part, numbers in (("train", range(5)), ("test", range(5, 10))):
+            (voice / part / str(digit)).mkdir(parents=True)
+            for i in numbers:
+                shutil.copy(spoken_digits / f"{digit}_lucas_{i}.wav", voice / part / str(digit))
+    r = run("train", "--init", path, "--data", voice, "--out", tmp_path / "t.safetensors")
+    assert r.exit_code == 0, r.output
+    after = float(re.search(r"Test accuracy: ([\d.]+)% on 50 test examples", r.output).group(1))
+    before = re.search(r"Before training, \S+ scored ([\d.]+)% on the test examples "
+                       r"\(([+-][\d.]+) points from this training\)", r.output)
+    assert before, r.output
+    assert float(before.group(2)) == pytest.approx(after - float(before.group(1)), abs=0.01)
+    scored = run("evaluate", path, "--data", voice)
+    assert f"Accuracy: {before.group(1)}%" in scored.output  # the same 50, read the same way
+    assert after > float(before.group(1))

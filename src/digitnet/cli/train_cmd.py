@@ -145,15 +145,16 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            result = train(train_set, config, test=_test_set(data, train_set, target),
-                           callback=progress, checkpoint=checkpoint, resume=resume,
-                           engine=engine, init=start)
+            test_set = _test_set(data, train_set, target)
+            result = train(train_set, config, test=test_set, callback=progress,
+                           checkpoint=checkpoint, resume=resume, engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
             raise DivergenceError(f"{e} (saved them to {out})") from None
         raise
     net, config, test = result.network, result.config, result.test
+    test_before = None if start is None or test is None else _scored_before(start, test_set)
     path = modelfile.save(net, out)
     remember_model(path)
     total = time.perf_counter() - started
@@ -168,7 +169,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
             "parameters": net.parameter_count, "config": config.to_dict(),
             "data": train_set.name, "n_train": result.n_train, "n_val": result.n_val,
             "classes": list(train_set.classes), "init": init,
-            "init_val_accuracy": result.init_val_accuracy, "history": result.history,
+            "init_val_accuracy": result.init_val_accuracy, "init_test_accuracy": test_before,
+            "history": result.history,
         }))
         return
     sizes = "-".join(map(str, net.sizes))
@@ -187,6 +189,10 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
                    "from this training)")
     if test is not None:
         click.echo(f"Test accuracy: {test.accuracy:.2%} on {test.n:,} test examples")
+    if test_before is not None:
+        click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
+                   f"{test_before:.2%} on the test examples "
+                   f"({100 * (test.accuracy - test_before):+.2f} points from this training)")
     click.echo(f"Saved the model to {path}")
 
 
@@ -328,6 +334,15 @@ class _RichProgress(Callback):
                if "val_accuracy" in record else "")
         self.console.print(f"epoch {epoch:>3}/{self.epochs}  train loss {record['train_loss']:.4f}"
                            f"{val}  {record['seconds']:.2f} s")
+
+
+def _scored_before(start: finetune.Start, test_set: datasets.Dataset) -> float:
+    """The accuracy of the model training started from (``--init``) on the test examples."""
+    from ..metrics import evaluate
+
+    test_set = test_set.with_classes(inputs.classes_of(start.network), start.name)
+    return evaluate(start.network, test_set.x, test_set.labels,
+                    model_input=start.input_for(test_set.input)).accuracy
 
 
 def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
