@@ -86,5 +86,15 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_u
     assert axe_violations(page, axe_source) == []
     page.locator(".card.training").screenshot(
         path=artifacts / f"teach-voice-{viewport['width']}x{viewport['height']}.png")
+    # Starting over asks first: cancelled, the recordings stay; confirmed, they are gone
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#voice-clear")
+    assert asked == ["Forget your 30 recordings? (Save my recordings keeps them.)"]
+    assert page.get_attribute("#voice-counts", "data-total") == "30"
+    page.once("dialog", lambda d: d.accept())
+    page.click("#voice-clear")
+    page.wait_for_selector("#voice-counts[data-total='0']")
+    assert page.is_disabled("#voice-teach") and page.is_disabled("#voice-save")
     context.close()
     assert problems == []

@@ -105,6 +105,7 @@ export function mountVoice(root, id, calls) {
   });
 
   clear.addEventListener("click", () => {
+    if (!window.confirm(`Forget your ${taken.length} recordings? (Save my recordings keeps them.)`)) return;
     taken = [];
     update();
     mic.say("Your recordings are gone from this page; say each digit again.");
