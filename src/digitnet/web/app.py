@@ -27,9 +27,9 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
 ``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
     Start, inspect or stop a short training run on the server's data; its progress streams as
     server-sent events. The new network is served once the run finishes.
-``POST /api/voice``
+``POST /api/voice``, ``POST /api/voice/recordings``
     Teach a model of spoken digits a voice: a few recordings of each digit fine-tune it, as a
-    training run (:mod:`~digitnet.web.voice`).
+    training run; or the recordings back as a zip to keep (:mod:`~digitnet.web.voice`).
 
 A request goes through one middleware (:class:`~digitnet.web.bodylimit.BodySizeLimit`), then
 its route here, which reads the request (:mod:`~digitnet.web.reading`), asks the network
