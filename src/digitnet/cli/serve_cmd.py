@@ -37,7 +37,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
 
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
     looks for; switch neurons off, rewrite them, step through backpropagation; train a new
-    network from the page. The API is documented at /docs.
+    network from the page, or teach a model of spoken digits your voice. The API is documented
+    at /docs.
 
     \b
     For a class in one room:  digitnet serve MODEL --host 0.0.0.0
