@@ -163,7 +163,7 @@ async def _read_form(request: Request) -> list[tuple[str, bytes, str]]:
         if len(files) != len(digits):
             raise ApiError(422, f"{len(files)} recordings and {len(digits)} digits; send {_FIELDS}")
         sent = []
-        for k, (upload, digit) in enumerate(zip(files, digits), start=1):
+        for k, (upload, digit) in enumerate(zip(files, digits, strict=True), start=1):
             sent.append((upload.filename or f"recording {k}", await upload.read(), digit.strip()))
         return sent
     finally:
