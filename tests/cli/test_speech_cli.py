@@ -155,4 +155,4 @@ def test_fine_tuning_on_a_folder_with_a_test_part_reports_it_before_and_after(
     assert float(before.group(2)) == pytest.approx(after - float(before.group(1)), abs=0.01)
     scored = run("evaluate", path, "--data", voice)
     assert f"Accuracy: {before.group(1)}%" in scored.output  # the same 50, read the same way
-    assert after > float(before.group(1))
+    assert after > float(before.group(1)), r.output
