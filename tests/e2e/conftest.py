@@ -48,15 +48,16 @@ def e2e_data_dir(mnist, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serving(model: Path, data_dir: Path, log: Path, more: tuple[Path, ...] = ()):
-    """``digitnet serve MODEL [MORE...] --port 0`` in a subprocess: the URL it prints; stopped
-    with Ctrl-C."""
+def serving(model: Path, data_dir: Path, log: Path, more: tuple[Path, ...] = (),
+            options: tuple[str, ...] = ()):
+    """``digitnet serve MODEL [MORE...] --port 0 [OPTIONS...]`` in a subprocess: the URL it
+    prints; stopped with Ctrl-C."""
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
     with open(log, "w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "digitnet", "serve", str(model), *map(str, more), "--port", "0",
-             "--data", str(data_dir)],
+             "--data", str(data_dir), *options],
             stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
@@ -94,6 +95,14 @@ def speech_server_url(speech_model, e2e_data_dir, tmp_path):
     """``digitnet serve SPEECH_MODEL`` of its own, for a test that teaches it a voice (and so
     replaces the served network)."""
     with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+        yield url
+
+
+@pytest.fixture
+def untrained_speech_url(speech_model, e2e_data_dir, tmp_path):
+    """``digitnet serve SPEECH_MODEL --no-train``: the page may not train, nor teach a voice."""
+    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt",
+                 options=("--no-train",)) as url:
         yield url
 
 

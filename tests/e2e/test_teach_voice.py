@@ -98,3 +98,27 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_u
     assert page.is_disabled("#voice-teach") and page.is_disabled("#voice-save")
     context.close()
     assert problems == []
+
+
+def test_where_the_page_may_not_train_a_voice_is_kept_not_taught(saying_zero, untrained_speech_url,
+                                                                spoken_digits, axe_source):
+    """digitnet serve --no-train: the recordings can be said and saved, not taught."""
+    context, page, problems = open_hearing_page(saying_zero, untrained_speech_url, DESKTOP)
+    page.wait_for_function("document.querySelector('#voice-mic-status').textContent"
+                           ".startsWith('Teaching is turned off on this server')")
+    for digit in range(10):
+        for i in (1, 2):
+            page.select_option("#voice-digit", str(digit))
+            total = int(page.get_attribute("#voice-counts", "data-total"))
+            page.set_input_files("#voice-upload-sound",
+                                 str(spoken_digits / f"{digit}_{SPEAKER}_{i}.wav"))
+            page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
+    assert "Ready to teach" in page.text_content("#voice-counts")
+    assert page.is_disabled("#voice-teach") and page.is_enabled("#voice-save")
+    with page.expect_download() as saved:
+        page.click("#voice-save")
+    with zipfile.ZipFile(saved.value.path()) as archive:
+        assert len(archive.namelist()) == 20
+    assert axe_violations(page, axe_source) == []
+    context.close()
+    assert problems == []

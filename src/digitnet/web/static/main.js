@@ -94,6 +94,7 @@ async function start() {
   try {
     const status = await api.trainingStatus();
     access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access);
+    voice.allow(status.access !== "off");
     if (status.state === "running") training.follow();
   } catch (err) { /* training is optional */ }
   document.body.dataset.ready = "true";

@@ -32,7 +32,7 @@ const markup = (id) => `
  * calls.teach(form) sends the recordings (a FormData of `file` and `digit` fields) and answers
  * a promise once the run has started; calls.follow() shows the run in the training panel;
  * calls.save(form) answers a promise of the recordings as a zip file (a Blob).
- * Returns {show(hears), count()}.
+ * Returns {show(hears), allow(yes) (whether the server lets the page train), count()}.
  */
 export function mountVoice(root, id, calls) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -40,6 +40,7 @@ export function mountVoice(root, id, calls) {
   const teach = find(root, id("voice-teach")), clear = find(root, id("voice-clear"));
   const save = find(root, id("voice-save"));
   let taken = [];  // [{file, digit}]
+  let allowed = true;  // whether this server lets the page train (digitnet serve --no-train: no)
   const mic = mountMicrophone(find(root, id("voice-mic")), (name) => id("voice-" + name), {heard});
 
   async function heard(file) {
@@ -65,7 +66,7 @@ export function mountVoice(root, id, calls) {
     counts.textContent = `Recordings of each digit: ${[...Array(10).keys()].map((d) => `${d}: ${countOf(d)}`).join(", ")}` +
       (low.length ? `. Say ${low.join(", ")} ${AT_LEAST} times or more to teach.` : ". Ready to teach.");
     counts.dataset.total = String(taken.length);
-    teach.disabled = low.length > 0;
+    teach.disabled = !allowed || low.length > 0;
     clear.disabled = save.disabled = taken.length === 0;
   }
 
@@ -115,6 +116,13 @@ export function mountVoice(root, id, calls) {
   update();
   return {
     show(hears) { root.hidden = !hears; },
+    // A server that does not let the page train (--no-train): recordings can still be said
+    // and saved, to teach a model from the command line.
+    allow(yes) {
+      allowed = yes;
+      if (!yes) mic.say("Teaching is turned off on this server; Save my recordings keeps them for digitnet train --init.");
+      update();
+    },
     count: () => taken.length,
   };
 }
