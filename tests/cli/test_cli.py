@@ -123,6 +123,18 @@ def test_an_array_of_another_shape_is_refused_saying_which_shapes_are_read(run, 
     assert "(n, 28, 28) or (n, 784)" in result.stderr
 
 
+def test_a_file_that_is_not_a_numeric_npy_array_is_refused_without_offering_to_unpickle(
+        run, trained, tmp_path, one_line):
+    (tmp_path / "junk.npy").write_bytes(b"RIFF not an array")
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    for name, words in (("junk.npy", "not a .npy array"), ("objects.npy", "holds Python objects")):
+        result = run("predict", trained[0], tmp_path / name)
+        assert result.exit_code == 1
+        message = one_line(result.stderr)
+        assert f"{name}: {words}" in message and "numpy.save" in message
+        assert "allow_pickle" not in message and "pickle.load" not in message
+
+
 def test_output_piped_to_a_reader_that_stops_early_ends_quietly(trained, tmp_path, mnist):
     """`digitnet predict MODEL many.npy | head -1`: no error line when head stops reading."""
     import subprocess

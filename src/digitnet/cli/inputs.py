@@ -98,9 +98,18 @@ def read_recordings(files, front_end: Audio):
 
 def _read_npy(path: Path, name: str) -> np.ndarray:
     try:
+        with open(path, "rb") as f:
+            if f.read(6) != b"\x93NUMPY":  # (np.load would offer to unpickle it)
+                raise DataError(f"{name}: not a .npy array (it does not start as one does); "
+                                "save the pixels with numpy.save")
         x = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as e:
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise DataError(f"{name}: holds Python objects, which digitnet never unpickles; "
+                            "save a numeric array of pixels with numpy.save") from None
         raise DataError(f"{name}: not a readable .npy array ({e})") from None
+    except OSError as e:
+        raise DataError(f"{name}: not a readable .npy array ({e.strerror or e})") from None
     if x.shape not in ((28, 28), (784,)) and x.shape[1:] not in ((784,), (28, 28)):
         raise DataError(f"{name}: array of shape {x.shape}; expected one 28x28 image (28, 28) "
                         "or a stack of them, (n, 28, 28) or (n, 784)")
