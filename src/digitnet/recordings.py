@@ -14,8 +14,9 @@ Three ways in, each read by :func:`digitnet.datasets.load`:
   (:mod:`digitnet.folders`, which calls :func:`read_items`).
 
 FSDD's own split: recordings 0-4 of each speaker and digit are the test split, 5-49 the
-training split; a folder whose recordings all fall on one side of it is one set, all training. Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`,
-with the front end given), and its voice is kept for augmentation; the speaker named in an FSDD
+training split; a folder whose recordings all fall on one side of it is one set, all training.
+Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`, with the
+front end given), and its voice is kept for augmentation; the speaker named in an FSDD
 file name is kept as the recording's group, so that one speaker can be held out for validation
 (:func:`digitnet.splits.group_split`). A recording that cannot be read does not stop the others:
 it is skipped and the data set's note names it.
@@ -114,10 +115,11 @@ def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
     Raises DataError for the test part of a folder that has none.
     """
     named = _fsdd_files(folder)
-    split_in_two = _both_sides(named)
+    sides = _sides(named)
+    split_in_two = len(sides) == 2
     if split == "test" and not split_in_two:
         raise DataError(f"{folder}: every recording here is numbered "
-                        f"{'0-4' if _sides(named) == {True} else '5 or more'}, so the folder "
+                        f"{'0-4' if sides == {True} else '5 or more'}, so the folder "
                         "has no test part (FSDD's test split is each speaker's recordings 0-4 "
                         "of each digit, and the rest is the training split); score them all "
                         "with --split all")
@@ -133,7 +135,7 @@ def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
 def flat_has_test_split(folder: Path) -> bool:
     """Whether a folder of FSDD-named recordings holds some of FSDD's test split (0-4) and
     some of its training split, as FSDD itself does."""
-    return _both_sides(_fsdd_files(folder))
+    return len(_sides(_fsdd_files(folder))) == 2
 
 
 def _fsdd_files(folder: Path) -> list[tuple[Path, tuple[int, str, int] | None]]:
@@ -146,10 +148,6 @@ def _fsdd_files(folder: Path) -> list[tuple[Path, tuple[int, str, int] | None]]:
 def _sides(named) -> set[bool]:
     """Which sides of FSDD's split the named recordings fall on (True: the test split)."""
     return {parts[2] in TEST_INDICES for _, parts in named if parts is not None}
-
-
-def _both_sides(named) -> bool:
-    return len(_sides(named)) == 2
 
 
 def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Path, *,

@@ -3,7 +3,8 @@ for a model of a table, the rows of tables; for a model of recordings, the pictu
 sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
-(28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders are walked.
+(28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders
+are walked.
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 

@@ -1,7 +1,8 @@
 """The labelled examples a command measures MODEL on: the test part, every example ("all":
-the train and test parts together; all a table or a folder without ``test/`` holds), or the train or val part of the training data split exactly as
-when MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part
-when it can be rebuilt, else the test part. Their classes are numbered as MODEL numbers them
+the train and test parts together; all a table or a folder without ``test/`` holds), or the
+train or val part of the training data split exactly as when MODEL was trained (``--data``,
+``--split`` and ``--target``), or "held-out": the val part when it can be rebuilt, else the
+test part. Their classes are numbered as MODEL numbers them
 (by name), and a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
@@ -62,17 +63,18 @@ def labelled_split(net: Network, data: str, split: str | None, model: str,
     name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
     "held-out": "val" if it can be rebuilt, else "test")."""
     progress = sys.stderr.isatty()
-    if split is None and datasets.has_test_split(data) and _fsdd_named(data):
+    has_test = datasets.has_test_split(data)
+    if split is None and has_test and _fsdd_named(data):
         click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "
                    "digit; --split all scores every recording", err=True)
-    split = split or ("test" if datasets.has_test_split(data) else "all")
+    split = split or ("test" if has_test else "all")
     if target is None:
         target = _unread_column(net, data)
     if split == "held-out":
         found = held_out(net, data, target=target).data
         return _as_model_reads(net, found, model), found.split
     front_end = inputs.audio_of(net)
-    parts = (["train", "test"] if split == "all" and datasets.has_test_split(data)
+    parts = (["train", "test"] if split == "all" and has_test
              else ["test" if split == "test" else "train"])
     found = []
     for part in parts:

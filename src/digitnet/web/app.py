@@ -116,9 +116,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         _held_out, served.current[0], data if held_out == "auto" else held_out))
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger={
-        path: (voice.MAX_VOICE_BYTES, "fewer or shorter recordings")
-        for path in ("/api/voice", "/api/voice/recordings")})
+    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)
     _add_routes(app)
     poking.add_routes(app)
     voice.add_routes(app)

@@ -67,7 +67,8 @@ class BodySizeLimit:
 
     def _limit(self, path: str) -> tuple[int, str]:
         """The limit on a body sent to ``path``, and what to send instead of a larger one:
-        ``larger``'s for a path ending in one of its keys (a mounted app's too), else ``limit``'s."""
+        ``larger``'s for a path ending in one of its keys (a mounted app's too), else
+        ``limit``'s."""
         for end, (limit, what) in self.larger.items():
             if path.endswith(end):
                 return limit, what

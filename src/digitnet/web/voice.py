@@ -40,7 +40,8 @@ from .errors import ApiError
 from .reading import read_form
 from .training import TrainerBusy, run_status
 
-__all__ = ["add_routes", "MIN_PER_DIGIT", "MAX_RECORDINGS", "MAX_VOICE_BYTES"]
+__all__ = ["add_routes", "MIN_PER_DIGIT", "MAX_RECORDINGS", "MAX_VOICE_BYTES", "PATHS",
+           "BODY_LIMITS"]
 
 #: Recordings of each digit needed: one held out to check on, the others taught.
 MIN_PER_DIGIT = 2
@@ -53,15 +54,18 @@ MAX_VOICE_BYTES = 32 * 1024 * 1024
 SPEAKER = "voice"
 
 _FIELDS = "a 'file' field for each recording and a 'digit' field for each, in the same order"
+#: The routes' paths, and the body limit they take (BodySizeLimit's ``larger``).
+PATHS = ("/api/voice", "/api/voice/recordings")
+BODY_LIMITS = {path: (MAX_VOICE_BYTES, "fewer or shorter recordings") for path in PATHS}
 
 
 def add_routes(app: FastAPI) -> None:
-    app.add_api_route("/api/voice", teach_voice, methods=["POST"],
+    app.add_api_route(PATHS[0], teach_voice, methods=["POST"],
                       response_model=schemas.TrainStatus, status_code=202, tags=["learning"],
                       openapi_extra=_VOICE_BODY,
                       responses={c: {"model": schemas.ErrorResponse, "description": d}
                                  for c, d in _ERRORS.items()})
-    app.add_api_route("/api/voice/recordings", voice_recordings, methods=["POST"],
+    app.add_api_route(PATHS[1], voice_recordings, methods=["POST"],
                       response_class=Response, tags=["learning"], openapi_extra=_VOICE_BODY,
                       responses={200: {"description": "my-voice.zip: the recordings in class "
                                                       "folders, my-voice/DIGIT/N.wav",
