@@ -11,6 +11,11 @@ a recording played faster or slower, as Kaldi's speed perturbation does; the voc
   [1 - speed, 1 + speed]: higher and shorter, or lower and longer;
 * stretch: read by the front end with its hop multiplied by ``g`` (log-uniform in [1 - stretch,
   1 + stretch]), which is the picture of the voice spoken ``g`` times slower at the same pitch;
+* cut: a third of the copies lose a share of their start, drawn uniformly from [0, cut], a
+  third as much of their end, and a third are whole: the recording begun late or stopped early,
+  as a button pressed after the first sound or a dataset's automatic cutting leaves it (a
+  quarter of the recordings of three of FSDD's five speakers start at their loudest, the
+  word's first sound gone; bench/results/speech-search5.md);
 * noise: white noise with an RMS up to ``noise`` times the voice's (uniform);
 * warp: the copy's picture with its frequency axis stretched or squeezed by ``w`` (log-uniform
   in [1 - warp, 1 + warp]) about its lowest band (:func:`warp_bands`): every resonance of the
@@ -85,7 +90,7 @@ def _pictures(sounds: list, front_end: Audio, config: TrainConfig) -> np.ndarray
     """The pictures of ``config.copies`` altered copies of each voice, before any warp: copy k
     of every voice is drawn before copy k + 1 (from ``np.random.default_rng((seed, 3))``), so
     the first k copies of a longer run are those of a shorter one."""
-    key = (front_end, config.seed, config.speed, config.stretch, config.noise)
+    key = (front_end, config.seed, config.speed, config.stretch, config.cut, config.noise)
     last = _last[0]
     if last is not None:
         last_key, voices, kept = last
@@ -115,11 +120,23 @@ def altered(spoken: np.ndarray, front_end: Audio, config: TrainConfig,
     hop = front_end.hop
     if config.stretch:
         hop = max(1, round(front_end.hop * _log_uniform(rng, config.stretch)))
+    if config.cut:
+        sound = _cut(sound, config.cut, rng)
     if config.noise:
         loudness = float(np.sqrt(np.mean(sound ** 2)))
         hiss = rng.standard_normal(len(sound)).astype(np.float32)
         sound = sound + hiss * (loudness * rng.uniform(0, config.noise))
     return np.asarray(sound, dtype=np.float32), hop
+
+
+def _cut(sound: np.ndarray, most: float, rng: np.random.Generator) -> np.ndarray:
+    """``sound`` without a share of its start (one time in three) or of its end (one in three),
+    the share uniform in [0, ``most``]; whole one time in three."""
+    end, share = rng.integers(3), rng.uniform(0, most)
+    lost = int(share * len(sound))
+    if not lost or end == 2:
+        return sound
+    return sound[lost:] if end == 0 else sound[:len(sound) - lost]
 
 
 def warp_bands(picture: np.ndarray, factor: float) -> np.ndarray:

@@ -146,8 +146,9 @@ def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
     assert load(tmp_path / "wine.safetensors").sizes == tuple(best["sizes"])
 
 
-def test_the_space_for_recordings_has_dropout_and_warped_copies(run, spoken_digits, tmp_path):
-    """For recordings the default space searches dropout and warped copies, not shifts."""
+def test_the_space_for_recordings_has_dropout_and_altered_copies(run, spoken_digits, tmp_path):
+    """For recordings the default space searches dropout and warped and cut copies, not
+    shifts."""
     folder = tmp_path / "voices"
     folder.mkdir()
     for digit in range(10):
@@ -158,6 +159,7 @@ def test_the_space_for_recordings_has_dropout_and_warped_copies(run, spoken_digi
     space = json.loads(result.stdout)
     assert "shift" not in space and "dropout" not in space  # given: fixed, not searched
     assert space["copies"] == {"choices": [4, 8]} and space["warp"] == {"low": 0.0, "high": 0.3}
+    assert space["cut"] == {"low": 0.0, "high": 0.4}
 
 
 def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):

@@ -28,6 +28,8 @@ def test_cosine_schedule():
     ({"schedule": "step"}, "schedule must be one of constant, cosine"),
     ({"optimizer": "lbfgs"}, "unknown optimizer"),
     ({"early_stopping": True, "val_fraction": 0.0}, "early stopping needs a validation split"),
+    ({"copies": 4, "cut": 0.6}, "cut must be between 0 and 0.5"),
+    ({"cut": 0.3}, "speed, stretch, cut, noise and warp alter copies"),
 ])
 def test_bad_config(change, message):
     with pytest.raises(ConfigError, match=message):

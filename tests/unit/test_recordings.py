@@ -92,6 +92,26 @@ def test_altered_copies_are_new_pictures_of_the_same_voice(flat):
     assert (sound_augment.copies(train.sounds, train.input, config) == made).all()
 
 
+def test_cut_copies_are_pictures_of_the_voice_without_some_of_its_start_or_end(flat):
+    """A third of the copies lose a share (up to ``cut``) of their start, a third of their end,
+    a third are whole: each copy is the front end's picture of that part of the voice."""
+    train = datasets.load(str(flat), split="train")
+    config = PRESETS["speech"].replace(copies=6, warp=0.0, cut=0.5, seed=2)
+    made = sound_augment.copies(train.sounds, train.input, config)
+    rng = np.random.default_rng((2, 3))  # the copies' stream: two draws a copy, copy by copy
+    kinds = []
+    for k in range(6):
+        for i, voice in enumerate(train.sounds):
+            end, share = rng.integers(3), rng.uniform(0, 0.5)
+            lost = int(share * len(voice))
+            part = {0: voice[lost:], 1: voice[:len(voice) - lost], 2: voice}[int(end)]
+            assert (made[k, i] == audio.voice_picture(part, train.input)).all()
+            kinds.append(int(end) if lost else 2)
+            assert len(part) >= len(voice) / 2
+    assert set(kinds) == {0, 1, 2}  # starts cut, ends cut and whole copies among the 48
+    assert (made != train.x[None]).any(axis=(2, 3)).sum() >= 48 * 0.5
+
+
 def test_a_warped_picture_moves_each_band_by_the_factor(flat):
     """warp_bands scales the frequency axis about the lowest band: band b of the result is band
     b / factor of the picture, interpolated between bands, with silence above the top band (so

@@ -33,7 +33,7 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
     "copies": "copies", "speed": "speed", "stretch": "stretch", "noise": "noise",
-    "warp": "warp", "val_speaker": "val_group",
+    "warp": "warp", "cut": "cut", "val_speaker": "val_group",
 }
 
 
@@ -102,6 +102,9 @@ def _parse_layers(ctx, param, value):
 @click.option("--speed", type=float,
               help="A copy plays up to this much faster or slower (0.1: x0.9 to x1.1).")
 @click.option("--stretch", type=float, help="A copy's tempo alone changes by up to this much.")
+@click.option("--cut", type=float,
+              help="A copy loses up to this share of its start (a third of copies) or of its "
+                   "end (a third), as a recording begun late or stopped early.")
 @click.option("--noise", type=float,
               help="Hiss added to a copy, up to this share of the voice's loudness.")
 @click.option("--warp", type=float,
