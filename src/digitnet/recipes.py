@@ -29,7 +29,7 @@ for a :class:`~digitnet.datasets.Dataset`:
   copies, a point over none (speech.md, speech-search5.md); and with the dropout the model was
   trained with (the ``speech`` preset's 0.3, against none and 0.5 on that preset: 94.4%,
   93.3%, 94.5%; the default recipe's 784-16-16-10, trained without dropout, fine-tunes to
-  93.2% without it and 84.7% with 0.3, bench/results/speech-default-finetune.md; 0 for a model
+  94.0% without it and 83.0% with 0.3, bench/results/speech-default-finetune.md; 0 for a model
   that does not say, an imported one).
   (Of five recordings of a digit, a stratified validation split of 10% holds none out, so all
   of them train; ``--val-fraction 0.2`` holds one of each out to show the accuracy before and
