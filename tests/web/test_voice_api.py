@@ -208,9 +208,31 @@ def test_no_recordings_to_save_is_one_line(voice_client):
                  "multipart form")  # (a urlencoded form)
 
 
-@pytest.mark.parametrize("digit, words", [("../up", "name it with letters"), ("", "name it")])
-def test_a_recording_to_save_under_a_strange_name_is_refused(voice_client, spoken_digits, digit,
-                                                             words):
+@pytest.mark.parametrize("extra, words", [
+    ((("x.wav", b"RIFF", "audio/wav"), "../up"), ["digit '../up' of x.wav", "not one of the"]),
+    ((("x.wav", b"RIFF", "audio/wav"), ""), ["digit '' of x.wav", "not one of the model's"]),
+    # in a form a digit sent as the boolean false is the text "false": not a digit
+    ((("x.wav", b"RIFF", "audio/wav"), "false"), ["digit 'false' of x.wav"]),
+    ((("digit.png", png(np.zeros((28, 28), np.uint8)), "audio/wav"), "4"),
+     ["digit.png (not a recording", "record them again"]),
+    ((("noise.wav", bytes(range(256)) * 8, "audio/wav"), "4"), ["noise.wav", "record them again"]),
+    ((("quiet.wav", b"", "audio/wav"), "4"), ["quiet.wav: empty"]),
+])
+def test_a_recording_to_save_is_checked_as_teaching_checks_it(voice_client, spoken_digits, extra,
+                                                              words):
+    """What is saved must teach: each recording one of the model's digits, and one its front
+    end reads (the zip is the page's recordings kept for `digitnet train --init`)."""
+    upload, digit = extra
     fields = voice_form(spoken_digits, numbers=[0], digits=[1]) + [
-        ("file", ("x.wav", b"RIFF", "audio/wav")), ("digit", (None, digit))]
-    assert_error(voice_client.post("/api/voice/recordings", files=fields), 422, words)
+        ("file", upload), ("digit", (None, digit))]
+    assert_error(voice_client.post("/api/voice/recordings", files=fields), 422, *words)
+
+
+def test_recordings_are_saved_only_for_a_model_of_spoken_digits(web_model_path, spoken_digits):
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    with TestClient(create_app(web_model_path, data=None)) as c:
+        assert_error(c.post("/api/voice/recordings", files=voice_form(spoken_digits)), 422,
+                     "this model reads pictures")

@@ -22,7 +22,6 @@ and can teach a model from the command line too.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 
@@ -108,10 +107,7 @@ async def teach_voice(request: Request, token: str | None = Header(
     (``val_accuracy``), and the fine-tuned network is then served."""
     request.app.state.access.check(token)
     net, _ = request.app.state.served.current
-    front_end = inputs.audio_of(net)
-    if front_end is None:
-        raise ApiError(422, "this model reads pictures, not recordings; teaching a voice is for "
-                            "a model of spoken digits (serve one trained with --preset speech)")
+    front_end = _front_end(net)
     sent = await _read_form(request)
     taught, held = await run_in_threadpool(_voice_data, sent, front_end,
                                            inputs.classes_of(net))
@@ -127,19 +123,19 @@ async def teach_voice(request: Request, token: str | None = Header(
 async def voice_recordings(request: Request):
     """The recordings of a voice (the fields ``file`` and ``digit``, as ``POST /api/voice``
     takes them; any number of each digit) back as one zip file to keep: class folders of them,
-    ``my-voice/7/1.wav``, which ``digitnet train --init MODEL --data my-voice/`` reads. The
-    server keeps nothing."""
+    ``my-voice/7/1.wav``, which ``digitnet train --init MODEL --data my-voice/`` reads. Each
+    is checked as teaching checks it (one of the served model's digits, a recording its front
+    end reads), so that what is saved teaches. The server keeps nothing."""
+    net, _ = request.app.state.served.current
+    front_end = _front_end(net)
     sent = await _read_form(request)
     if not sent:
         raise ApiError(422, f"no recordings to save; send {_FIELDS}")
+    classes = inputs.classes_of(net)
+    await run_in_threadpool(_read, _items(sent, classes), classes, front_end)
     kept, per_digit = io.BytesIO(), {}
     with zipfile.ZipFile(kept, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data, digit in sent:
-            if not re.fullmatch(_DIGIT_NAME, digit):
-                raise ApiError(422, f"digit {digit!r} of {name}: name it with letters, digits, "
-                                    "_ or - (it becomes a folder's name)")
-            if not data:
-                raise ApiError(422, f"{name}: empty; record the digit again")
             per_digit[digit] = per_digit.get(digit, 0) + 1
             suffix = Path(name).suffix.lower()
             suffix = suffix if suffix in audio.AUDIO_EXTENSIONS else ".wav"
@@ -178,28 +174,48 @@ def _voice_data(sent: list[tuple[str, bytes, str]], front_end: inputs.Audio,
                 classes: list[str]) -> tuple[datasets.Dataset, datasets.Dataset]:
     """The recordings as data (each made into the picture of its sound by the model's front
     end): those taught, and the last of each digit, held out."""
-    counts = {c: 0 for c in classes}
-    items = []
-    for name, data, digit in sent:
-        if digit not in counts:
-            raise ApiError(422, f"digit {digit!r} of {name}: not one of the model's classes "
-                                f"({', '.join(classes)})")
-        if not data:
-            raise ApiError(422, f"{name}: empty; record the digit again")
-        counts[digit] += 1
-        items.append((name, data, classes.index(digit), SPEAKER))
+    items = _items(sent, classes)
+    counts = {c: sum(label == k for _, _, label, _ in items) for k, c in enumerate(classes)}
     few = [c for c, n in counts.items() if n < MIN_PER_DIGIT]
     if few:
         raise ApiError(422, f"say each digit at least {MIN_PER_DIGIT} times (the last of each "
                             f"is kept to check on): too few of {', '.join(few)}")
+    found = _read(items, classes, front_end)
+    voice = datasets.from_recordings(found, "the voice taught on the page", "train", front_end)
+    last = {label: i for i, label in enumerate(voice.labels.tolist())}
+    held = np.isin(np.arange(len(voice)), list(last.values()))
+    return voice.subset(~held), voice.subset(held, split="val")
+
+
+def _front_end(net) -> inputs.Audio:
+    """The served model's front end for recordings; a 422 for a model of pictures."""
+    front_end = inputs.audio_of(net)
+    if front_end is None:
+        raise ApiError(422, "this model reads pictures, not recordings; teaching a voice is for "
+                            "a model of spoken digits (serve one trained with --preset speech)")
+    return front_end
+
+
+def _items(sent: list[tuple[str, bytes, str]], classes: list[str]) -> list[tuple]:
+    """(name, bytes, label, speaker) of each recording sent, its digit one of ``classes``."""
+    items = []
+    for name, data, digit in sent:
+        if digit not in classes:
+            raise ApiError(422, f"digit {digit!r} of {name}: not one of the model's classes "
+                                f"({', '.join(classes)})")
+        if not data:
+            raise ApiError(422, f"{name}: empty; record the digit again")
+        items.append((name, data, classes.index(digit), SPEAKER))
+    return items
+
+
+def _read(items: list[tuple], classes: list[str], front_end: inputs.Audio):
+    """The recordings read by the model's front end; a 422 naming those it cannot read."""
     try:
         found = recordings.read_items(items, tuple(classes), front_end, "voice/",
                                       "the recordings sent")
     except DigitnetError as e:
         raise ApiError(422, str(e)) from None
-    if found.note:  # some could not be read: say which, and teach nothing
+    if found.note:  # some could not be read: say which, and keep nothing
         raise ApiError(422, found.note.replace("fix or remove them", "record them again"))
-    voice = datasets.from_recordings(found, "the voice taught on the page", "train", front_end)
-    last = {label: i for i, label in enumerate(voice.labels.tolist())}
-    held = np.isin(np.arange(len(voice)), list(last.values()))
-    return voice.subset(~held), voice.subset(held, split="val")
+    return found
