@@ -73,6 +73,7 @@ class TrainResult:
     n_val: int = 0  # images held out for validation
     test: Evaluation | None = None  # on the test set given to train(), if any
     init_val_accuracy: float | None = None  # the init model on the validation split, before
+    init_test_accuracy: float | None = None  # ... and on the test set given, if any
 
     @property
     def val_accuracy(self) -> float | None:
@@ -116,6 +117,7 @@ class _Run:
     distorted: np.ndarray | None = None  # rows, this epoch's distortion of them, if distorting
     steps: object = None  # the engine's step runner (see digitnet.engines)
     init: dict | None = None  # what the run started from (digitnet.finetune), if not random
+    start: Network | None = None  # the init model itself, as it was (not on resuming)
 
 
 def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | None = None,
@@ -134,7 +136,8 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
         and a config that differs from it is a ConfigError naming each difference.
     val, test : Dataset, optional
         An explicit validation set (then all of ``data`` is trained on), and a test set scored
-        once at the end (``result.test``, and ``test_accuracy`` in the model's metrics).
+        once at the end (``result.test``, and ``test_accuracy`` in the model's metrics; with
+        ``init``, the init model too, ``result.init_test_accuracy``).
     callback : Callback, optional
         Receives progress and may ask to stop.
     checkpoint : str, optional
@@ -263,7 +266,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     state.engine = chosen.name
     run = _Run(config, net, optimizer, data, train_index, val_labels, fingerprint, state,
                model_input, rows, val_rows, distorted, steps,
-               init=resumed.network.metadata.get("init") if resumed else start and start.record)
+               init=resumed.network.metadata.get("init") if resumed else start and start.record,
+               start=start and start.network)
     if start and len(val_labels):
         before = evaluate(net, val_rows, val_labels)
         run.init.update(val_accuracy=before.accuracy, val_loss=before.loss)
@@ -376,10 +380,13 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
     if test is not None:  # numbered as the training data (by name: see finetune)
         test = test.with_classes(run.data.classes)
     scored = None if test is None else evaluate(net, test.x, test.labels, model_input=run.input)
+    before = (None if scored is None or run.start is None
+              else evaluate(run.start, test.x, test.labels, model_input=run.input).accuracy)
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,
                        stopped_early=state.stopped_early,
                        seconds=sum(r["seconds"] for r in state.history),
                        n_train=len(run.train_index), n_val=len(run.val_labels), test=scored,
-                       init_val_accuracy=(run.init or {}).get("val_accuracy"))
+                       init_val_accuracy=(run.init or {}).get("val_accuracy"),
+                       init_test_accuracy=before)

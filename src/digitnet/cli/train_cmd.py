@@ -148,16 +148,16 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            test_set = _test_set(data, train_set, target)
-            result = train(train_set, config, test=test_set, callback=progress,
-                           checkpoint=checkpoint, resume=resume, engine=engine, init=start)
+            result = train(train_set, config, test=_test_set(data, train_set, target),
+                           callback=progress, checkpoint=checkpoint, resume=resume,
+                           engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
             raise DivergenceError(f"{e} (saved them to {out})") from None
         raise
     net, config, test = result.network, result.config, result.test
-    test_before = None if start is None or test is None else _scored_before(start, test_set)
+    test_before = result.init_test_accuracy
     path = modelfile.save(net, out)
     remember_model(path)
     total = time.perf_counter() - started
@@ -337,15 +337,6 @@ class _RichProgress(Callback):
                if "val_accuracy" in record else "")
         self.console.print(f"epoch {epoch:>3}/{self.epochs}  train loss {record['train_loss']:.4f}"
                            f"{val}  {record['seconds']:.2f} s")
-
-
-def _scored_before(start: finetune.Start, test_set: datasets.Dataset) -> float:
-    """The accuracy of the model training started from (``--init``) on the test examples."""
-    from ..metrics import evaluate
-
-    test_set = test_set.with_classes(inputs.classes_of(start.network), start.name)
-    return evaluate(start.network, test_set.x, test_set.labels,
-                    model_input=start.input_for(test_set.input)).accuracy
 
 
 def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
