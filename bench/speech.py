@@ -74,7 +74,8 @@ CANDIDATES = {
                                                   "weight_decay": 1e-4},
     "16,16, no shift, stretch 0.3 (4 copies)": {"shift": 0, "copies": 4, "stretch": 0.3},
     "fine-tune without copies": {"finetune": {"copies": 0, "speed": 0.0, "stretch": 0.0,
-                                              "cut": 0.0, "noise": 0.0}},
+                                              "cut": 0.0, "noise": 0.0,
+                                              "colour": 0.0}},
     "speech": "preset",
     # over the preset (ReLU, Adam 0.003, 50 epochs, no shift, not deskewed), as measured
     "speech with 64,32, weight decay 1e-3": {"preset": "speech", "sizes": (784, 64, 32, 10)},
@@ -90,20 +91,27 @@ CANDIDATES = {
     "speech, fine-tune 16 copies": {"preset": "speech", "finetune": {"copies": 16}},
     # the preset before dropout and warped copies (2026-12-04), and each of them alone
     "speech of 2026-12-04": {"preset": "speech", "dropout": 0.0, "copies": 0, "warp": 0.0,
-                             "cut": 0.0, "finetune": {"cut": 0.0}},
-    "speech without warped copies": {"preset": "speech", "copies": 0, "warp": 0.0, "cut": 0.0},
+                             "cut": 0.0, "colour": 0.0, "finetune": {"cut": 0.0, "colour": 0.0}},
+    "speech without warped copies": {"preset": "speech", "copies": 0, "warp": 0.0, "cut": 0.0,
+                                     "colour": 0.0},
     "speech without dropout": {"preset": "speech", "dropout": 0.0},
     "speech with warp 0.2": {"preset": "speech", "warp": 0.2},
     "speech with 8 copies": {"preset": "speech", "copies": 8},
     "speech, fine-tune without dropout": {"preset": "speech", "finetune": {"dropout": 0.0}},
     "speech without a validation split": {"preset": "speech", "val_fraction": 0.0},
-    # the preset and fine-tuning before copies with their start or end cut (2026-12-05)
-    "speech without cut copies": {"preset": "speech", "cut": 0.0, "finetune": {"cut": 0.0}},
+    # the preset and fine-tuning before copies with their start or end cut (2026-12-05), and
+    # before coloured copies (2026-12-05)
+    "speech without cut or coloured copies": {"preset": "speech", "cut": 0.0, "colour": 0.0,
+                                              "finetune": {"cut": 0.0, "colour": 0.0}},
+    "speech without coloured copies": {"preset": "speech", "colour": 0.0,
+                                       "finetune": {"colour": 0.0}},
     # the video's network as `digitnet train --data spoken-digits` trains it today (recordings
     # are not deskewed), fine-tuned with its own dropout (none) and with the preset's
-    "default recipe of 2026-12-05": {"preset": "default", "deskew": False},
+    # (fine-tuned as then, before coloured copies)
+    "default recipe of 2026-12-05": {"preset": "default", "deskew": False,
+                                     "finetune": {"colour": 0.0}},
     "default recipe of 2026-12-05, fine-tune with dropout 0.3": {
-        "preset": "default", "deskew": False, "finetune": {"dropout": 0.3}},
+        "preset": "default", "deskew": False, "finetune": {"dropout": 0.3, "colour": 0.0}},
 }
 
 

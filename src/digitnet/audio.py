@@ -46,7 +46,7 @@ from .errors import AudioError, MissingDependencyError
 from .inputs import Audio
 
 __all__ = ["AUDIO_EXTENSIONS", "MAX_SECONDS", "MIN_SECONDS", "read_sound", "voice",
-           "voice_picture", "picture", "resample"]
+           "voice_picture", "picture", "resample", "hz_to_mel"]
 
 #: File name endings read as recordings (by ``digitnet predict`` and the data loaders).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3")
@@ -203,6 +203,12 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     (librosa's resampling, with soxr): shape (n * new_rate / rate,), float32."""
     return _librosa().resample(np.asarray(samples, dtype=np.float32), orig_sr=rate,
                                target_sr=new_rate).astype(np.float32)
+
+
+def hz_to_mel(frequencies) -> np.ndarray:
+    """Frequencies in Hz on the mel scale, in its HTK form, 2595 log10(1 + f / 700) (librosa's
+    ``hz_to_mel``): a scale on which steps sound about equally large."""
+    return np.asarray(_librosa().hz_to_mel(frequencies, htk=True))
 
 
 def _bytes(source, name: str | None) -> tuple[bytes, str]:

@@ -26,7 +26,7 @@ SCHEDULES = ("constant", "cosine")
 
 #: The options that alter copies of recordings (each needs ``copies`` above 0), and as a
 #: message names them.
-ALTERATIONS = ("speed", "stretch", "cut", "noise", "warp")
+ALTERATIONS = ("speed", "stretch", "cut", "noise", "colour", "warp")
 ALTERATIONS_NAMED = ", ".join(ALTERATIONS[:-1]) + " and " + ALTERATIONS[-1]
 
 
@@ -44,7 +44,8 @@ class TrainConfig:
     altered copies of each training recording are made once (:mod:`digitnet.sound_augment`),
     each spoken faster or slower (``speed``: pitch and tempo together, as playing a tape faster
     does), drawn out or hurried (``stretch``: tempo alone), with some of its start or its end
-    cut off (``cut``: a recording begun late or stopped early), with hiss added (``noise``) and
+    cut off (``cut``: a recording begun late or stopped early), with hiss added (``noise``), heard
+    through another microphone or room (``colour``: some frequencies louder, others quieter) and
     with the frequencies of its picture stretched or squeezed (``warp``: a longer or shorter
     vocal tract), and each epoch visits every recording as itself or as one of its copies.
     ``val_group`` holds out every example of one group (a speaker) for validation instead of
@@ -77,6 +78,7 @@ class TrainConfig:
     noise: float = 0.0  # hiss added to a copy, up to this share of the voice's loudness (RMS)
     warp: float = 0.0  # a copy's frequencies are up to this much higher or lower (vocal tract)
     cut: float = 0.0  # a copy loses up to this share of its start or of its end
+    colour: float = 0.0  # a copy's loudness changes smoothly across frequencies, up to this many dB
     val_fraction: float = 0.1
     val_group: str | None = None  # hold out this group (a speaker) for validation instead
     early_stopping: bool = False
@@ -123,6 +125,7 @@ class TrainConfig:
             ("noise", 0 <= self.noise <= 1, "between 0 and 1"),
             ("warp", 0 <= self.warp <= 0.5, "between 0 and 0.5"),
             ("cut", 0 <= self.cut <= 0.5, "between 0 and 0.5"),
+            ("colour", 0 <= self.colour <= 24, "between 0 and 24 decibels"),
             ("val_fraction", 0 <= self.val_fraction < 1, "in [0, 1)"),
             ("patience", self.patience >= 1, ">= 1"),
             ("seed", self.seed >= 0, ">= 0"),
@@ -193,8 +196,9 @@ def _check_names(options: dict) -> None:
 #: chosen by accuracy on a speaker held out of training, each of FSDD's five in turn
 #: (bench/speech.py): wider hidden layers (128, 64), no shift (moving a picture of sound up or
 #: down changes its pitch), weight decay 1e-3, dropout 0.3, and 4 copies of each recording with
-#: its frequencies warped by up to 10% (other voices' vocal tracts) and a third of them missing
-#: up to 30% of their start, a third of their end (recordings begun late or stopped early);
+#: its frequencies warped by up to 10% (other voices' vocal tracts), a third of them missing
+#: up to 30% of their start, a third of their end (recordings begun late or stopped early),
+#: each as through another microphone (coloured by up to 6 dB);
 #: copies sped up, drawn out or with hiss did not help there. Pictures of sound are never
 #: deskewed.
 PRESETS: dict[str, TrainConfig] = {
@@ -207,7 +211,7 @@ PRESETS: dict[str, TrainConfig] = {
     # (as chosen: on the default recipe of then, ReLU, Adam 0.003, 50 epochs)
     "speech": TrainConfig(sizes=(784, 128, 64, 10), activation="relu", lr=0.003, epochs=50,
                           shift=0, weight_decay=1e-3, deskew=False, dropout=0.3, copies=4,
-                          warp=0.1, cut=0.3),
+                          warp=0.1, cut=0.3, colour=6.0),
 }
 
 

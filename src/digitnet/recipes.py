@@ -21,16 +21,17 @@ for a :class:`~digitnet.datasets.Dataset`:
   and whether it deskews its images (its weights learned from them so);
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
   with :data:`VOICE`: 100 epochs (a handful of recordings makes few steps an epoch), each
-  recording with 16 altered copies (speed and tempo changes, and a third of them missing up to
-  30% of their start, a third of their end), at a learning rate of 0.003, with no shift and a
-  weight decay of 1e-4, chosen by bench/speech.py on each of five speakers held out in turn:
-  against 0.001 and 0.01, 200 epochs, 8 and 32 copies, added noise, warped copies and no
-  copies (bench/results/speech-finetune.md, speech-finetune2.md, speech-search3.md); cut
-  copies, a point over none (speech.md, speech-search5.md); and with the dropout the model was
-  trained with (the ``speech`` preset's 0.3, against none and 0.5 on that preset: 94.4%,
-  93.3%, 94.5%; the default recipe's 784-16-16-10, trained without dropout, fine-tunes to
-  94.0% without it and 83.0% with 0.3, bench/results/speech-default-finetune.md; 0 for a model
-  that does not say, an imported one).
+  recording with 16 altered copies (speed and tempo changes, a third of them missing up to 30%
+  of their start, a third of their end, each coloured by up to 6 dB as by another microphone),
+  at a learning rate of 0.003, with no shift and a weight decay of 1e-4, chosen by
+  bench/speech.py on each of five speakers held out in turn: against 0.001 and 0.01, 200 epochs,
+  8 and 32 copies, added noise, warped copies and no copies (bench/results/speech-finetune.md,
+  speech-finetune2.md, speech-search3.md); cut copies, a point over none (speech.md,
+  speech-search5.md); coloured copies, half a point over none (speech.md, speech-search6.md);
+  and with the dropout the model was trained with (the ``speech`` preset's 0.3, against none and
+  0.5 on that preset: 94.4%, 93.3%, 94.5%; the default recipe's 784-16-16-10, trained without
+  dropout, fine-tunes to 94.0% without it and 83.0% with 0.3,
+  bench/results/speech-default-finetune.md; 0 for a model that does not say, an imported one).
   (Of five recordings of a digit, a stratified validation split of 10% holds none out, so all
   of them train; ``--val-fraction 0.2`` holds one of each out to show the accuracy before and
   after, at the cost of a fifth of the data.)
@@ -59,7 +60,7 @@ __all__ = ["for_data", "check_fits", "TABLE", "VOICE"]
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
 #: What fine-tuning a model of recordings to a new voice changes (see the module docstring).
 VOICE = {"epochs": 100, "lr": 0.003, "copies": 16, "speed": 0.1, "stretch": 0.3, "cut": 0.3,
-         "shift": 0, "weight_decay": 1e-4}
+         "colour": 6.0, "shift": 0, "weight_decay": 1e-4}
 
 
 def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,

@@ -3,8 +3,8 @@ hears each digit in more voices than the data holds.
 
 A voice differs from another in pitch and in the size of the vocal tract (together: ``speed``,
 a recording played faster or slower, as Kaldi's speed perturbation does; the vocal tract alone:
-``warp``), in tempo (``stretch``) and in the room and microphone it was recorded with
-(``noise``). A copy is the voice with one random draw of each, within the recipe's bounds
+``warp``), in tempo (``stretch``) and in the room and microphone it was recorded with (``noise``,
+``colour``). A copy is the voice with one random draw of each, within the recipe's bounds
 (:class:`~digitnet.config.TrainConfig`):
 
 * speed: resampled (librosa) so that it plays ``f`` times faster, ``f`` drawn log-uniformly from
@@ -17,6 +17,10 @@ a recording played faster or slower, as Kaldi's speed perturbation does; the voc
   quarter of the recordings of three of FSDD's five speakers start at their loudest, the
   word's first sound gone; bench/results/speech-search5.md);
 * noise: white noise with an RMS up to ``noise`` times the voice's (uniform);
+* colour: the copy as another microphone or room would colour it (:func:`colour`): each
+  frequency made louder or quieter by a gain in decibels that changes smoothly along the mel
+  scale, a tilt from the lowest to the highest frequency plus a ripple, each up to half of
+  ``colour``; FSDD's speakers each recorded with their own microphone;
 * warp: the copy's picture with its frequency axis stretched or squeezed by ``w`` (log-uniform
   in [1 - warp, 1 + warp]) about its lowest band (:func:`warp_bands`): every resonance of the
   voice ``w`` times higher in the picture's bands, as a shorter vocal tract would put it, at the
@@ -44,7 +48,7 @@ from .config import ALTERATIONS_NAMED, TrainConfig
 from .errors import ConfigError
 from .inputs import Audio
 
-__all__ = ["copies", "altered", "warp_bands"]
+__all__ = ["copies", "altered", "colour", "warp_bands"]
 
 
 def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
@@ -90,7 +94,8 @@ def _pictures(sounds: list, front_end: Audio, config: TrainConfig) -> np.ndarray
     """The pictures of ``config.copies`` altered copies of each voice, before any warp: copy k
     of every voice is drawn before copy k + 1 (from ``np.random.default_rng((seed, 3))``), so
     the first k copies of a longer run are those of a shorter one."""
-    key = (front_end, config.seed, config.speed, config.stretch, config.cut, config.noise)
+    key = (front_end, config.seed, config.speed, config.stretch, config.cut, config.noise,
+           config.colour)
     last = _last[0]
     if last is not None:
         last_key, voices, kept = last
@@ -126,7 +131,31 @@ def altered(spoken: np.ndarray, front_end: Audio, config: TrainConfig,
         loudness = float(np.sqrt(np.mean(sound ** 2)))
         hiss = rng.standard_normal(len(sound)).astype(np.float32)
         sound = sound + hiss * (loudness * rng.uniform(0, config.noise))
+    if config.colour:
+        sound = colour(sound, front_end.sample_rate, _colour_gain(rng, config.colour))
     return np.asarray(sound, dtype=np.float32), hop
+
+
+def colour(sound: np.ndarray, rate: int, gain) -> np.ndarray:
+    """``sound`` (taken ``rate`` times a second) with each frequency ``f`` made ``gain(m)``
+    decibels louder, ``m`` its place on the mel scale from 0 (0 Hz) to 1 (half of ``rate``): the
+    sound as heard through a microphone or room of that frequency response. The gain is applied
+    to the whole sound's spectrum (a smooth gain is a short filter, so wrapping around the ends
+    does not matter). Same length, float32."""
+    spectrum = np.fft.rfft(np.asarray(sound, dtype=np.float64))
+    mel = audio.hz_to_mel(np.fft.rfftfreq(len(sound), 1 / rate))
+    decibels = gain(mel / mel[-1])
+    return np.fft.irfft(spectrum * 10 ** (decibels / 20), len(sound)).astype(np.float32)
+
+
+def _colour_gain(rng: np.random.Generator, most: float):
+    """A random frequency response of at most ``most`` decibels either way, as a function of
+    the place on the mel scale (0 to 1): a tilt of up to ``most / 2`` at either end, one way or
+    the other, plus a ripple of up to ``most / 2`` with between half a cycle and two cycles over
+    the whole scale, at a random phase."""
+    tilt, ripple = rng.uniform(-1, 1) * most / 2, rng.uniform(0, 1) * most / 2
+    cycles, phase = rng.uniform(0.5, 2), rng.uniform(0, 2 * math.pi)
+    return lambda m: tilt * (2 * m - 1) + ripple * np.sin(2 * math.pi * cycles * m + phase)
 
 
 def _cut(sound: np.ndarray, most: float, rng: np.random.Generator) -> np.ndarray:

@@ -29,7 +29,9 @@ def test_cosine_schedule():
     ({"optimizer": "lbfgs"}, "unknown optimizer"),
     ({"early_stopping": True, "val_fraction": 0.0}, "early stopping needs a validation split"),
     ({"copies": 4, "cut": 0.6}, "cut must be between 0 and 0.5"),
-    ({"cut": 0.3}, "speed, stretch, cut, noise and warp alter copies"),
+    ({"cut": 0.3}, "speed, stretch, cut, noise, colour and warp alter copies"),
+    ({"copies": 4, "colour": 30.0}, "colour must be between 0 and 24 decibels"),
+    ({"colour": 6.0}, "say how many with copies"),
 ])
 def test_bad_config(change, message):
     with pytest.raises(ConfigError, match=message):

@@ -96,7 +96,7 @@ def test_cut_copies_are_pictures_of_the_voice_without_some_of_its_start_or_end(f
     """A third of the copies lose a share (up to ``cut``) of their start, a third of their end,
     a third are whole: each copy is the front end's picture of that part of the voice."""
     train = datasets.load(str(flat), split="train")
-    config = PRESETS["speech"].replace(copies=6, warp=0.0, cut=0.5, seed=2)
+    config = PRESETS["speech"].replace(copies=6, warp=0.0, cut=0.5, colour=0.0, seed=2)
     made = sound_augment.copies(train.sounds, train.input, config)
     rng = np.random.default_rng((2, 3))  # the copies' stream: two draws a copy, copy by copy
     kinds = []
@@ -110,6 +110,52 @@ def test_cut_copies_are_pictures_of_the_voice_without_some_of_its_start_or_end(f
             assert len(part) >= len(voice) / 2
     assert set(kinds) == {0, 1, 2}  # starts cut, ends cut and whole copies among the 48
     assert (made != train.x[None]).any(axis=(2, 3)).sum() >= 48 * 0.5
+
+
+def test_colour_gives_each_frequency_the_gain_of_its_place_on_the_mel_scale(spoken_digits):
+    """colour() multiplies each frequency of the whole sound's spectrum by the gain (in
+    decibels) that the curve gives its place on the mel scale: 0 at 0 Hz, 1 at half the rate."""
+    voice, rate = audio.read_sound(spoken_digits / "7_lucas_12.wav")
+    gain = lambda m: 5 * m - 2 + 3 * np.sin(7 * m)  # noqa: E731 (any curve of the place)
+    coloured = sound_augment.colour(voice, rate, gain)
+    assert coloured.shape == voice.shape and coloured.dtype == np.float32
+    before = np.fft.rfft(voice.astype(np.float64))
+    after = np.fft.rfft(coloured.astype(np.float64))
+    mel = 2595 * np.log10(1 + np.fft.rfftfreq(len(voice), 1 / rate) / 700)  # HTK's mel scale
+    expected = before * 10 ** (gain(mel / mel[-1]) / 20)
+    # Storing the coloured sound as float32 moves each sample by at most 2^-24 of itself, so
+    # each frequency by at most 2^-24 times the sum of the samples' sizes; the float64 FFTs
+    # there and back add at most a few hundred 2^-52 of the spectrum's sum.
+    bound = 2.0**-24 * np.abs(coloured).sum() + 1e3 * 2.0**-52 * np.abs(expected).sum()
+    assert np.abs(after - expected).max() <= bound
+    assert np.abs(after - before).max() > 100 * bound  # and the gain did change it
+
+
+def test_coloured_copies_are_the_voice_through_a_smooth_response_of_at_most_colour_db(flat):
+    """A coloured copy is the front end's picture of the voice with each frequency made louder
+    or quieter by a tilt and a ripple, each up to half of ``colour`` (four draws a copy from the
+    copies' stream): never more than ``colour`` decibels either way."""
+    train = datasets.load(str(flat), split="train")
+    config = PRESETS["speech"].replace(copies=5, warp=0.0, cut=0.0, colour=6.0, seed=1)
+    made = sound_augment.copies(train.sounds, train.input, config)
+    rng = np.random.default_rng((1, 3))  # the copies' stream
+    places, most = np.linspace(0, 1, 1001), []
+    for k in range(5):
+        for i, voice in enumerate(train.sounds):
+            tilt, ripple = rng.uniform(-1, 1) * 3, rng.uniform(0, 1) * 3
+            cycles, phase = rng.uniform(0.5, 2), rng.uniform(0, 2 * np.pi)
+
+            def gain(m, tilt=tilt, ripple=ripple, cycles=cycles, phase=phase):
+                return tilt * (2 * m - 1) + ripple * np.sin(2 * np.pi * cycles * m + phase)
+
+            heard = sound_augment.colour(voice, train.input.sample_rate, gain)
+            assert (made[k, i] == audio.voice_picture(heard, train.input)).all()
+            most.append(np.abs(gain(places)).max())
+    assert 4 < max(most) <= 6  # within 6 dB, and near it for some of the 40 copies
+    assert (made != train.x[None]).any(axis=(2, 3)).sum() >= 40 * 0.5
+    # the copies made before are kept for the next recipe, but not for one without colour
+    uncoloured = sound_augment.copies(train.sounds, train.input, config.replace(colour=0.0))
+    assert (uncoloured != made).any(axis=(2, 3)).all()
 
 
 def test_a_warped_picture_moves_each_band_by_the_factor(flat):

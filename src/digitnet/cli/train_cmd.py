@@ -33,7 +33,7 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "val_fraction": "val_fraction",
     "early_stopping": "early_stopping", "patience": "patience", "seed": "seed",
     "copies": "copies", "speed": "speed", "stretch": "stretch", "noise": "noise",
-    "warp": "warp", "cut": "cut", "val_speaker": "val_group",
+    "warp": "warp", "cut": "cut", "colour": "colour", "val_speaker": "val_group",
 }
 
 
@@ -107,6 +107,9 @@ def _parse_layers(ctx, param, value):
                    "end (a third), as a recording begun late or stopped early.")
 @click.option("--noise", type=float,
               help="Hiss added to a copy, up to this share of the voice's loudness.")
+@click.option("--colour", type=float, metavar="DB",
+              help="A copy sounds as through another microphone or room: each frequency up to "
+                   "this many decibels louder or quieter, smoothly across frequencies.")
 @click.option("--warp", type=float,
               help="A copy's frequencies are up to this much higher or lower, as from a "
                    "shorter or longer vocal tract (0.1: x0.9 to x1.1).")
