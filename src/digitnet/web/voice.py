@@ -21,6 +21,7 @@ and can teach a model from the command line too.
 
 from __future__ import annotations
 
+import collections
 import io
 import zipfile
 from pathlib import Path
@@ -175,8 +176,8 @@ def _voice_data(sent: list[tuple[str, bytes, str]], front_end: inputs.Audio,
     """The recordings as data (each made into the picture of its sound by the model's front
     end): those taught, and the last of each digit, held out."""
     items = _items(sent, classes)
-    counts = {c: sum(label == k for _, _, label, _ in items) for k, c in enumerate(classes)}
-    few = [c for c, n in counts.items() if n < MIN_PER_DIGIT]
+    counts = collections.Counter(label for _, _, label, _ in items)
+    few = [c for k, c in enumerate(classes) if counts[k] < MIN_PER_DIGIT]
     if few:
         raise ApiError(422, f"say each digit at least {MIN_PER_DIGIT} times (the last of each "
                             f"is kept to check on): too few of {', '.join(few)}")
