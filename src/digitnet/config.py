@@ -40,6 +40,10 @@ class TrainConfig:
     a cosine schedule and weight decay 3e-4, batches of 32, 150 epochs, every training image
     shifted by up to one pixel.
 
+    ``label_smoothing`` ε trains towards targets of 1 - ε on each example's label and ε shared
+    evenly by all classes, in place of 1 on the label, so that training never pushes the network
+    towards certainty (Szegedy et al. 2016; :func:`digitnet.distillation.smoothing`).
+
     Recordings (:mod:`digitnet.audio`) can be augmented before they become pictures: ``copies``
     altered copies of each training recording are made once (:mod:`digitnet.sound_augment`),
     each spoken faster or slower (``speed``: pitch and tempo together, as playing a tape faster
@@ -65,6 +69,7 @@ class TrainConfig:
     teacher: str | None = None  # a model file to distil from (distillation.py); None = off
     temperature: float = 2.0  # ... the temperature softening the teacher's answers
     teacher_weight: float = 0.5  # ... and the weight of its soft targets against the labels
+    label_smoothing: float = 0.0  # targets: 1 - this on the label, this spread over all classes
     batch_size: int = 32
     epochs: int = 150
     schedule: str = "cosine"  # "constant" or "cosine" (per step, from lr down to 0)
@@ -112,6 +117,7 @@ class TrainConfig:
              "a model file's path, or None"),
             ("temperature", 0 < self.temperature <= 100, "in (0, 100]"),
             ("teacher_weight", 0 <= self.teacher_weight <= 1, "in [0, 1]"),
+            ("label_smoothing", 0 <= self.label_smoothing < 1, "in [0, 1)"),
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("epochs", self.epochs >= 1, ">= 1"),
             ("schedule", self.schedule in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
@@ -133,6 +139,9 @@ class TrainConfig:
         for name, ok, expected in checks:
             if not ok:
                 raise ConfigError(f"{name} must be {expected}, got {getattr(self, name)!r}")
+        if self.teacher and self.label_smoothing:
+            raise ConfigError("label smoothing and a teacher both soften the labels; train "
+                              "with one of them (label_smoothing 0, or no teacher)")
         if self.early_stopping and self.val_fraction == 0 and self.val_group is None:
             raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
         if any(getattr(self, name) for name in ALTERATIONS) and not self.copies:

@@ -20,6 +20,9 @@ distorted copies the student sees keep their original's targets. :class:`Teacher
 with T and w; the NumPy engine (:mod:`digitnet.engines.numpy`) calls :meth:`Teacher.delta` and
 :meth:`Teacher.loss` in place of the output layer's own, and costs are batch means, as in
 :mod:`digitnet.losses`.
+
+Label smoothing is the same lesson from a teacher that knows nothing, every class equally
+likely (:func:`smoothing`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from . import inputs, modelfile
 from .errors import ConfigError
 from .network import Network
 
-__all__ = ["Teacher", "teacher_for", "soft_targets"]
+__all__ = ["Teacher", "teacher_for", "soft_targets", "smoothing"]
 
 #: Examples run through the teacher at once while computing its targets.
 _BLOCK = 1024
@@ -106,6 +109,25 @@ def teacher_for(model: str | Network, examples: np.ndarray, classes, temperature
                           f"and the data has {', '.join(map(str, classes))}; use a teacher "
                           "trained on the same classes")
     return Teacher(soft_targets(net, examples, temperature), temperature, weight)
+
+
+def smoothing(n: int, n_classes: int, share: float, output: str = "softmax") -> Teacher:
+    """Label smoothing (Szegedy et al. 2016) for ``n`` training examples: a teacher that knows
+    nothing. Its targets are 1 / ``n_classes`` for every class, at temperature 1 with weight
+    ``share`` (ε), so the gradient above becomes
+
+        ∂C/∂z = softmax(z) - ((1 - ε) · e_y + ε / K),
+
+    that of cross-entropy with targets 1 - ε + ε / K on the label and ε / K elsewhere. The cost
+    C is that smoothed cross-entropy less the constant ε · log K (KL in place of cross-entropy:
+    0 when the network answers exactly the smoothed targets). The targets are one row, seen
+    ``n`` times (a broadcast view, no memory per example).
+    """
+    if output != "softmax":
+        raise ConfigError(f"label smoothing trains a softmax output, and this network's is "
+                          f"{output}; use --output softmax")
+    row = np.full(n_classes, 1 / n_classes, np.float32)
+    return Teacher(np.broadcast_to(row, (n, n_classes)), 1.0, share)
 
 
 def soft_targets(teacher: Network, examples: np.ndarray, temperature: float) -> np.ndarray:

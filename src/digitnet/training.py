@@ -255,7 +255,11 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     teacher = None if config.teacher is None else distillation.teacher_for(
         config.teacher, data.x, data.classes, config.temperature, config.teacher_weight,
         config.output)
-    features = ("dropout",) * bool(config.dropout) + ("distillation",) * bool(teacher)
+    if config.label_smoothing:
+        teacher = distillation.smoothing(len(rows), net.sizes[-1], config.label_smoothing,
+                                         config.output)
+    features = (("dropout",) * bool(config.dropout) + ("distillation",) * bool(config.teacher)
+                + ("label smoothing",) * bool(config.label_smoothing))
     chosen = engines.choose(engine, net, optimizer, pixels=rows.dtype == np.uint8,
                             features=features,
                             resumed=None if resume is None else (resume, state.engine))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digitnet import Network, inputs
-from digitnet.distillation import Teacher, soft_targets
+from digitnet.distillation import Teacher, smoothing, soft_targets
 from digitnet.engines.numpy import Workspace
 
 
@@ -108,3 +108,27 @@ def test_soft_targets_read_through_the_teachers_input_record(mnist):
     np.testing.assert_allclose(got.sum(axis=1), 1, atol=1e-6)
     raw = softmax(teacher.trace(images.reshape(40, 784)).zs[-1] / 2.5)
     assert np.abs(got - raw).max() > 1e-3  # deskewing changed what the teacher saw
+
+
+@pytest.mark.parametrize("share", [0.05, 0.1, 0.3])
+def test_label_smoothing_is_pytorchs_cross_entropy_with_label_smoothing(share):
+    """smoothing() gives PyTorch's gradient of cross-entropy with label_smoothing=ε (an
+    implementation written apart from ours), and its cost less the constant ε log K."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    z, labels = rng.normal(0, 3, (7, 10)), rng.integers(0, 10, 7)
+    teacher = smoothing(7, 10, share)
+    targets = teacher.targets[np.arange(7)]
+    logits = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    cost = torch.nn.functional.cross_entropy(logits, torch.tensor(labels), label_smoothing=share)
+    cost.backward()
+    # The targets are float32, 1/10 off by d = |float32(0.1) - 0.1| (1.5e-9): the cost, ε times
+    # sum_k q (log q - log p_k) per example, moves by at most ε d sum_k |log q + 1 - log p_k|,
+    # and each entry of the batch-mean gradient by ε d / 7; the rest is float64 rounding
+    # (1e-12 of the cost and 1e-15 of the gradient's entries, of order 0.1).
+    d = abs(float(np.float32(0.1)) - 0.1)
+    log_p = np.log(softmax(z))
+    bound = share * d * np.abs(np.log(0.1) + 1 - log_p).sum(axis=1).mean() + 1e-12 * cost.item()
+    assert abs(teacher.loss(z, labels, targets) + share * np.log(10) - cost.item()) <= bound
+    np.testing.assert_allclose(teacher.delta(z, softmax(z), labels, targets),
+                               logits.grad.numpy(), rtol=0, atol=share * d / 7 + 1e-15)

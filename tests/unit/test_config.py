@@ -91,11 +91,19 @@ def test_checked_option_takes_json_values_as_the_config_holds_them():
     ("teacher", "", "teacher must be a model file's path, or None"),
     ("temperature", 0.0, "temperature must be in (0, 100]"),
     ("teacher_weight", 1.5, "teacher_weight must be in [0, 1]"),
+    ("label_smoothing", 1.0, "label_smoothing must be in [0, 1)"),
+    ("label_smoothing", -0.1, "label_smoothing must be in [0, 1)"),
 ])
 def test_distillation_options_are_checked(option, value, words):
     with pytest.raises(ConfigError, match=re.escape(words)):
         TrainConfig().replace(**{option: value})
     assert TrainConfig.from_dict({"lr": 0.01}).teacher is None  # files from before read as off
+
+
+def test_label_smoothing_and_a_teacher_are_not_taken_together():
+    with pytest.raises(ConfigError, match="label smoothing and a teacher both soften"):
+        TrainConfig(teacher="t.safetensors", label_smoothing=0.1).validate()
+    assert TrainConfig.from_dict({"lr": 0.01}).label_smoothing == 0  # older files: none
 
 
 def test_the_large_preset_is_a_valid_wide_recipe():

@@ -27,7 +27,8 @@ _TRAIN_FIELDS = {  # CLI option name -> TrainConfig field
     "layers": "sizes", "activation": "activation", "output": "output",
     "optimizer": "optimizer", "lr": "lr", "momentum": "momentum",
     "weight_decay": "weight_decay", "dropout": "dropout", "teacher": "teacher",
-    "temperature": "temperature", "teacher_weight": "teacher_weight", "batch_size": "batch_size",
+    "temperature": "temperature", "teacher_weight": "teacher_weight",
+    "label_smoothing": "label_smoothing", "batch_size": "batch_size",
     "epochs": "epochs", "schedule": "schedule", "shift": "shift", "deskew": "deskew",
     "elastic_alpha": "elastic_alpha", "elastic_sigma": "elastic_sigma",
     "val_fraction": "val_fraction",
@@ -86,6 +87,9 @@ def _parse_layers(ctx, param, value):
               help="How much --teacher's answers are softened (1 = as they are).")
 @click.option("--teacher-weight", type=float, metavar="W",
               help="Weight of --teacher's answers against the labels, 0 to 1.")
+@click.option("--label-smoothing", type=float, metavar="E",
+              help="Train towards 1 - E on the label and E shared by all classes (NumPy "
+                   "engine).")
 @click.option("--batch-size", type=int, help="Examples per gradient step.")
 @click.option("--epochs", type=int, help="Passes over the training examples.")
 @click.option("--schedule", type=click.Choice(["constant", "cosine"]), help="Learning-rate schedule.")
