@@ -49,15 +49,16 @@ DEFAULT_SPACE: dict[str, dict] = {
 #: For recordings, instead of shifts (moving a picture of sound up or down changes its pitch):
 #: dropout, and 4 or 8 copies of each recording with its frequencies warped by up to 30%, up to
 #: 40% of its start or end cut and coloured by up to 12 dB (0: the copies are the recording
-#: itself), the four things that helped a network hear a voice it never heard or learn one from
-#: a few of its recordings (bench/results/speech-search3.md, speech-search5.md and
-#: speech-search6.md).
+#: itself), and label smoothing up to 0.2: the five things that helped a network hear a voice
+#: it never heard or learn one from a few of its recordings (bench/results/speech-search3.md,
+#: speech-search5.md, speech-search6.md and speech-search7.md).
 RECORDINGS_SPACE: dict[str, dict] = {
     "dropout": {"low": 0.0, "high": 0.5},
     "copies": {"choices": [4, 8]},
     "warp": {"low": 0.0, "high": 0.3},
     "cut": {"low": 0.0, "high": 0.4},
     "colour": {"low": 0.0, "high": 12.0},
+    "label_smoothing": {"low": 0.0, "high": 0.2},
 }
 
 

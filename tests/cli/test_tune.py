@@ -147,8 +147,8 @@ def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
 
 
 def test_the_space_for_recordings_has_dropout_and_altered_copies(run, spoken_digits, tmp_path):
-    """For recordings the default space searches dropout and warped, cut and coloured copies,
-    not shifts."""
+    """For recordings the default space searches dropout, warped, cut and coloured copies and
+    label smoothing, not shifts."""
     folder = tmp_path / "voices"
     folder.mkdir()
     for digit in range(10):
@@ -161,6 +161,7 @@ def test_the_space_for_recordings_has_dropout_and_altered_copies(run, spoken_dig
     assert space["copies"] == {"choices": [4, 8]} and space["warp"] == {"low": 0.0, "high": 0.3}
     assert space["cut"] == {"low": 0.0, "high": 0.4}
     assert space["colour"] == {"low": 0.0, "high": 12.0}
+    assert space["label_smoothing"] == {"low": 0.0, "high": 0.2}
 
 
 def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):

@@ -24,20 +24,22 @@ def test_the_default_space_names_the_recipe_and_checks():
 
 
 def test_the_default_space_fits_the_data():
-    """Pictures are shifted; a table has no pixels to move; recordings search dropout and warped,
-    cut and coloured copies instead (a picture of sound moved up or down changes its pitch)."""
+    """Pictures are shifted; a table has no pixels to move; recordings search dropout, warped,
+    cut and coloured copies and label smoothing instead (a picture of sound moved up or down
+    changes its pitch)."""
     assert default_space(Images((28, 28))) == DEFAULT_SPACE
     table = default_space(Table(("a", "b")))
     assert set(table) == set(DEFAULT_SPACE) - {"shift"}
     voices = Space(default_space(Audio()))
     assert set(voices.table) == set(DEFAULT_SPACE) - {"shift"} | {"dropout", "copies", "warp",
-                                                                     "cut", "colour"}
+                                                                     "cut", "colour",
+                                                                     "label_smoothing"}
     drawn = {"activation": "relu", "optimizer": "adam", "lr": 0.003, "schedule": "cosine",
              "batch_size": 32, "epochs": 50, "weight_decay": 1e-3, "dropout": 0.3, "copies": 4,
-             "warp": 0.25, "cut": 0.35, "colour": 7.5}
+             "warp": 0.25, "cut": 0.35, "colour": 7.5, "label_smoothing": 0.15}
     config = voices.sample(optuna.trial.FixedTrial(drawn), TrainConfig(shift=0))
-    assert (config.copies, config.warp, config.cut, config.colour, config.dropout,
-            config.shift) == (4, 0.25, 0.35, 7.5, 0.3, 0)
+    assert (config.copies, config.warp, config.cut, config.colour, config.label_smoothing,
+            config.dropout, config.shift) == (4, 0.25, 0.35, 7.5, 0.15, 0.3, 0)
 
 
 def test_sampling_sets_the_fields_drawn_and_keeps_the_rest():

@@ -51,7 +51,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     Each trial trains a network with a recipe that Optuna's TPE sampler draws from the search
     space (learning rate, optimiser and momentum, schedule, batch size, epochs, shifts, weight
     decay, hidden activation; for a table no shifts; for recordings dropout and copies with
-    warped frequencies, cut starts or ends and another microphone's colour instead of shifts;
+    warped frequencies, cut starts or ends and another microphone's colour, and label
+    smoothing, instead of shifts;
     with --search-layers the hidden layers too) and scores it on the validation split (never a
     test split; --val-speaker holds out a voice). Training options given here are fixed and not
     searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues the
