@@ -91,7 +91,8 @@ CANDIDATES = {
     "speech, fine-tune 16 copies": {"preset": "speech", "finetune": {"copies": 16}},
     # the preset before dropout and warped copies (2026-12-04), and each of them alone
     "speech of 2026-12-04": {"preset": "speech", "dropout": 0.0, "copies": 0, "warp": 0.0,
-                             "cut": 0.0, "colour": 0.0, "finetune": {"cut": 0.0, "colour": 0.0}},
+                             "cut": 0.0, "colour": 0.0, "label_smoothing": 0.0,
+                             "finetune": {"cut": 0.0, "colour": 0.0}},
     "speech without warped copies": {"preset": "speech", "copies": 0, "warp": 0.0, "cut": 0.0,
                                      "colour": 0.0},
     "speech without dropout": {"preset": "speech", "dropout": 0.0},
@@ -102,9 +103,12 @@ CANDIDATES = {
     # the preset and fine-tuning before copies with their start or end cut (2026-12-05), and
     # before coloured copies (2026-12-05)
     "speech without cut or coloured copies": {"preset": "speech", "cut": 0.0, "colour": 0.0,
+                                              "label_smoothing": 0.0,
                                               "finetune": {"cut": 0.0, "colour": 0.0}},
-    "speech without coloured copies": {"preset": "speech", "colour": 0.0,
+    "speech without coloured copies": {"preset": "speech", "colour": 0.0, "label_smoothing": 0.0,
                                        "finetune": {"colour": 0.0}},
+    # the preset before label smoothing (2026-12-05)
+    "speech without label smoothing": {"preset": "speech", "label_smoothing": 0.0},
     # the video's network as `digitnet train --data spoken-digits` trains it today (recordings
     # are not deskewed), fine-tuned with its own dropout (none) and with the preset's
     # (fine-tuned as then, before coloured copies)
