@@ -207,9 +207,10 @@ def _check_names(options: dict) -> None:
 #: down changes its pitch), weight decay 1e-3, dropout 0.3, and 4 copies of each recording with
 #: its frequencies warped by up to 10% (other voices' vocal tracts), a third of them missing
 #: up to 30% of their start, a third of their end (recordings begun late or stopped early),
-#: each as through another microphone (coloured by up to 6 dB); and label smoothing 0.1 (a
-#: network less sure of the voices it knows hears a new one better); copies sped up, drawn out
-#: or with hiss did not help there. Pictures of sound are never deskewed.
+#: each as through another microphone (coloured by up to 6 dB); and label smoothing 0.1 (0.8
+#: points on a voice never heard, bench/results/speech.md); copies sped up, drawn out or with
+#: hiss, in a simulated room, and mixup did not help there. Pictures of sound are never
+#: deskewed.
 PRESETS: dict[str, TrainConfig] = {
     "default": TrainConfig(),
     "video": TrainConfig(activation="sigmoid", optimizer="sgd", momentum=0.9, lr=0.023,
