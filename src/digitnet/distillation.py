@@ -99,9 +99,7 @@ def teacher_for(model: str | Network, examples: np.ndarray, classes, temperature
         The student's or the teacher's output is not softmax, or the teacher knows other
         classes than the data has.
     """
-    if output != "softmax":
-        raise ConfigError(f"distillation trains a softmax output, and this network's is "
-                          f"{output}; use --output softmax")
+    _needs_softmax(output, "distillation")
     net = model if isinstance(model, Network) else modelfile.load(model)
     named = inputs.classes_of(net)
     if list(named) != [str(c) for c in classes]:
@@ -123,9 +121,7 @@ def smoothing(n: int, n_classes: int, share: float, output: str = "softmax") -> 
     0 when the network answers exactly the smoothed targets). The targets are one row, seen
     ``n`` times (a broadcast view, no memory per example).
     """
-    if output != "softmax":
-        raise ConfigError(f"label smoothing trains a softmax output, and this network's is "
-                          f"{output}; use --output softmax")
+    _needs_softmax(output, "label smoothing")
     row = np.full(n_classes, 1 / n_classes, np.float32)
     return Teacher(np.broadcast_to(row, (n, n_classes)), 1.0, share)
 
@@ -145,6 +141,14 @@ def soft_targets(teacher: Network, examples: np.ndarray, temperature: float) -> 
         z = teacher.trace(reader.rows(examples[start : start + _BLOCK])).zs[-1]
         out[start : start + _BLOCK] = _softmax(z.astype(np.float64) / temperature)
     return out
+
+
+def _needs_softmax(output: str, what: str) -> None:
+    """Raise ConfigError unless the student's output layer (``output``) is softmax: ``what``
+    (distillation, label smoothing) trains towards soft targets through it."""
+    if output != "softmax":
+        raise ConfigError(f"{what} trains a softmax output, and this network's is {output}; "
+                          "use --output softmax")
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

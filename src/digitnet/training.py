@@ -252,10 +252,11 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         labels = np.concatenate([labels, np.tile(labels[train_index], config.copies)])
     # Engines read their training examples in place, so a buffer refilled each epoch works.
     distorted = np.zeros_like(rows) if config.elastic_alpha else None
-    teacher = None if config.teacher is None else distillation.teacher_for(
-        config.teacher, data.x, data.classes, config.temperature, config.teacher_weight,
-        config.output)
-    if config.label_smoothing:
+    teacher = None  # soft targets: a model's, or label smoothing's (never both: config.py)
+    if config.teacher is not None:
+        teacher = distillation.teacher_for(config.teacher, data.x, data.classes,
+                                           config.temperature, config.teacher_weight, config.output)
+    elif config.label_smoothing:
         teacher = distillation.smoothing(len(rows), net.sizes[-1], config.label_smoothing,
                                          config.output)
     features = (("dropout",) * bool(config.dropout) + ("distillation",) * bool(config.teacher)
