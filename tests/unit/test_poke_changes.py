@@ -161,6 +161,9 @@ def test_malformed_changes_are_one_line_naming_the_place(value, words):
      ["outside the 1x16 grid"]),
     ({"edits": [{"op": "edge", "layer": 1, "neuron": 0, "top": 20, "left": 0, "height": 9,
                  "width": 3, "margin": 1, "weight": 1}]}, ["does not fit", "28x28"]),
+    ({"edits": [{"op": "edge", "layer": 1, "neuron": 0, "top": 0, "left": 0, "height": 1,
+                 "width": 1, "margin": 424, "weight": 1}]},
+     ["edits[0].margin", "424 pixels", "does not fit the 28x28 image", "0 to 28"]),
     ({"edits": [{"op": "edge", "layer": 2, "neuron": 0, "top": 0, "left": 0, "height": 1,
                  "width": 3, "margin": 1, "weight": 1}]}, ["layer 1"]),
 ])

@@ -268,8 +268,8 @@ def _check_edge(net: Network, edit: dict, where: str, rows: int, cols: int) -> N
         raise ConfigError(f"{where}: the strip of {height}x{width} pixels at ({top}, {left}) "
                           f"does not fit the {rows}x{cols} image")
     if not 0 <= edit["margin"] <= max(rows, cols):
-        raise ConfigError(f"{where}.margin: must be between 0 and {max(rows, cols)} pixels, "
-                          f"got {edit['margin']}")
+        raise ConfigError(f"{where}.margin: a border {edit['margin']} pixels wide does not fit "
+                          f"the {rows}x{cols} image; give 0 to {max(rows, cols)}")
 
 
 # -- making them ------------------------------------------------------------------------------

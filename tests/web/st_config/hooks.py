@@ -16,7 +16,7 @@ CHANGES = (
     "is the input layer",
     "is the output layer, which has nothing after it",
     "is outside the",  # a painted cell outside the grid
-    "does not fit the",  # an edge detector's strip larger than the image
+    "does not fit the",  # an edge detector's strip, or its border, larger than the image
     "an edge detector looks at pixels",  # ... on a neuron of another layer than the first
     "made its weights overflow",
 )
