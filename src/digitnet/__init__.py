@@ -108,6 +108,8 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         raise ConfigError("pass either a TrainConfig or options and a preset, not both")
     if hidden is not None and run.get("resume") is not None:
         raise ConfigError("a resumed run keeps its checkpoint's layers; drop hidden=")
+    if run.get("resume") is not None:  # a missing checkpoint is said before any data is read
+        modelfile.read_metadata(run["resume"], kind="checkpoint")
     if y is not None:
         data = datasets.from_arrays(data, y)
     elif not isinstance(data, datasets.Dataset):

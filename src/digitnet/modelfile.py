@@ -117,19 +117,20 @@ def save_checkpoint(network: Network, path, *, progress: dict,
 
 def load_checkpoint(path) -> Checkpoint:
     """Load a checkpoint written by :func:`save_checkpoint`."""
-    network, (header, arrays) = _read(path)
-    if header.get("kind") != "checkpoint":
-        raise ModelFileError(f"{path}: is a finished model, not a training checkpoint; "
-                             "--resume needs the file written by --checkpoint")
+    network, (header, arrays) = _read(path, kind="checkpoint")
     optimizer_state = {k.removeprefix("optimizer."): v for k, v in arrays.items()
                        if k.startswith("optimizer.")}
     rest = {k: v for k, v in arrays.items() if k.startswith("state.")}
     return Checkpoint(network, header["checkpoint"], optimizer_state, rest)
 
 
-def read_metadata(path) -> dict:
-    """The JSON metadata of a model file, without building the network."""
-    header, _ = _read_raw(path, arrays=False)
+def read_metadata(path, *, kind: str | None = None) -> dict:
+    """The JSON metadata of a model file, without building the network.
+
+    ``kind="checkpoint"`` refuses, as :func:`load_checkpoint` does, a file that is not a
+    training checkpoint: a resumed run checks its checkpoint this way before reading any data.
+    """
+    header, _ = _read_raw(path, arrays=False, kind=kind)
     return header
 
 
@@ -183,12 +184,16 @@ def _jsonable(obj):
     raise TypeError(f"cannot store {type(obj).__name__} in a model file's metadata")
 
 
-def _read_raw(path, *, arrays: bool = True) -> tuple[dict, dict[str, np.ndarray]]:
+def _read_raw(path, *, arrays: bool = True,
+              kind: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     from safetensors import safe_open
 
     path = Path(path)
     name = str(path)
     if not path.exists():
+        if kind == "checkpoint":
+            raise ModelFileError(f"{name}: no such file; a run writes its checkpoint with "
+                                 f"`digitnet train --checkpoint {name}`")
         raise ModelFileError(f"{name}: no such file; train one with `digitnet train --out {name}`")
     if path.is_dir():
         raise ModelFileError(f"{name}: is a folder, not a model file")
@@ -216,11 +221,14 @@ def _read_raw(path, *, arrays: bool = True) -> tuple[dict, dict[str, np.ndarray]
             raise ValueError("not an object")
     except ValueError as e:
         raise ModelFileError(f"{name}: its digitnet metadata is not valid JSON ({e})") from None
+    if kind == "checkpoint" and header.get("kind") != "checkpoint":
+        raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
+                             "--resume needs the file written by --checkpoint")
     return header, tensors
 
 
-def _read(path) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:
-    header, tensors = _read_raw(path)
+def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:
+    header, tensors = _read_raw(path, kind=kind)
     name = str(path)
     try:
         net = Network(header["sizes"], header["activation"], header["output"], seed=0,

@@ -168,7 +168,32 @@ def test_resume_of_a_missing_checkpoint_names_it(run, train_only_dir, tmp_path, 
     result = run("train", "--data", train_only_dir, "--epochs", "5", "--resume", tmp_path / "c.ckpt",
                  "--out", tmp_path / "never.safetensors")
     assert result.exit_code == 1
-    assert f"{tmp_path / 'c.ckpt'}: no such file" in one_line(result.stderr)
+    assert one_line(result.stderr) == (
+        f"digitnet: error: {tmp_path / 'c.ckpt'}: no such file; a run writes its checkpoint with "
+        f"`digitnet train --checkpoint {tmp_path / 'c.ckpt'}`")
+    assert not (tmp_path / "never.safetensors").exists()
+
+
+@pytest.mark.parametrize("data", [None, "missing-folder"])
+def test_the_checkpoint_is_checked_before_any_data_is_read(run, tmp_path, data, one_line):
+    """Without --data the command would reach for MNIST (a download, or a note that it fell back
+    to the sample) and with a wrong --data it would name the data: the checkpoint comes first."""
+    chosen = [] if data is None else ["--data", tmp_path / data]
+    result = run("train", *chosen, "--resume", tmp_path / "c.ckpt",
+                 "--out", tmp_path / "never.safetensors")
+    assert result.exit_code == 1
+    assert one_line(result.stderr).startswith(f"digitnet: error: {tmp_path / 'c.ckpt'}: no such")
+
+
+def test_resume_of_a_finished_model_is_refused_before_reading_data(run, tmp_path, one_line,
+                                                                   trained):
+    model = trained[0]
+    result = run("train", "--data", tmp_path / "missing-folder", "--resume", model,
+                 "--out", tmp_path / "never.safetensors")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == (
+        f"digitnet: error: {model}: is a finished model, not a training checkpoint; "
+        "--resume needs the file written by --checkpoint")
 
 
 # -- interrupted by a signal, resumed ---------------------------------------------------------

@@ -72,6 +72,14 @@ def test_resume_refuses_a_finished_model(mnist_small, tmp_path):
         train(mnist_small, resume=str(tmp_path / "m.safetensors"), handle_signals=False)
 
 
+def test_the_python_api_checks_the_checkpoint_before_reading_data(tmp_path):
+    import digitnet
+    from digitnet.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match=r"c\.ckpt: no such file; a run writes its checkpoint"):
+        digitnet.train(str(tmp_path / "no-such-folder"), resume=str(tmp_path / "c.ckpt"))
+
+
 def test_divergence_keeps_last_good_weights(mnist_small):
     from digitnet import Network
 

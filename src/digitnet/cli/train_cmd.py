@@ -213,6 +213,7 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None,
                                   config_file)
     if resume is not None:
+        modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first
         refuse_changed_options(resume, fields, named)
     else:  # the fields a person chose: the --config file's and the options', over the preset
         fields = chosen_fields(config_file, given)
