@@ -8,11 +8,9 @@ import click
 
 from .. import inputs, modelfile
 from ..errors import ConfigError
-from ..interop.export import FORMATS, export
+from ..interop.export import DEFAULT_SUFFIXES, FORMATS, check_name, export
 from ..interop.torch import python_lines
 from .group import cli
-
-_SUFFIX = {"onnx": ".onnx", "torch": ".torch.safetensors"}
 
 
 @cli.command("export")
@@ -21,27 +19,41 @@ _SUFFIX = {"onnx": ".onnx", "torch": ".torch.safetensors"}
               help="onnx: an ONNX graph any ONNX runtime runs; torch: the state dict of an "
                    "nn.Sequential, as safetensors.")
 @click.option("--out", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Where to write it (default: MODEL with .onnx or .torch.safetensors).")
+              help="Where to write it: a name ending in .onnx for onnx, in .safetensors for "
+                   "torch (default: MODEL with .onnx or .torch.safetensors).")
 def export_command(model, format_, out):
     """Write MODEL (a digitnet model or an .onnx file) for other tools.
 
     \b
-    ONNX: input "input" (batch, n) float32: pixels as brightness 0..1 (deskewed first when the
-    model deskews), or a table's raw
-    columns (its standardisation is in the graph); output "probabilities"; class names and
-    the input record in the metadata.
-    PyTorch: load it into the nn.Sequential printed after export.
+    ONNX (.onnx): input "input", float32 (batch, n), one row per example:
+      images: the pixels row by row, brightness 0..1 (deskewed first if the model deskews);
+      recordings: the bands x frames log-mel picture that digitnet's front end makes
+        (digitnet.audio.picture, settings in metadata 'input'), row by row, brightness 0..1;
+      tables: the raw columns (the model's standardisation, if any, is in the graph).
+    Output "probabilities"; class names and the input record in the metadata.
+    PyTorch (.safetensors): load it into the nn.Sequential printed after export; it takes
+    the same rows, except that a table's columns must be standardised first (with the
+    mean and std in metadata 'input').
     """
+    out = Path(out) if out else Path(model).with_suffix(DEFAULT_SUFFIXES[format_])
+    check_name(out, format_)
     net = modelfile.load(model)
-    out = Path(out) if out else Path(model).with_suffix(_SUFFIX[format_])
     if out.exists() and out.resolve() == Path(model).resolve():
         raise ConfigError(f"--out {out} is MODEL itself; give another file name")
     path = export(net, out, format_)
     click.echo(f"Saved {path}")
-    if getattr(inputs.of(net), "deskew", False):
+    record = inputs.of(net)
+    if getattr(record, "deskew", False):
         click.echo("The model reads deskewed digits: deskew each image first "
                    "(digitnet.inputs.deskew), as digitnet does")
+    if isinstance(record, inputs.Audio):
+        click.echo(f"The model reads each recording as its {record.bands}x{record.frames} log-mel "
+                   "picture: make it as digitnet's front end does (digitnet.audio.picture, with "
+                   "the settings in metadata 'input'), brightness 0..1")
     if format_ == "torch":
+        if isinstance(record, inputs.Table) and record.mean is not None:
+            click.echo("The module takes standardised columns: (value - mean) / std, with the "
+                       "mean and std in metadata 'input'")
         click.echo("Load it with:\n"
                    "  from safetensors.torch import load_file; from torch import nn\n"
                    f"  model = {python_lines(net)}\n"

@@ -7,7 +7,10 @@
   Python expression in its metadata; ``torch.nn.Module.load_state_dict`` takes it as it is.
   Writing it needs no torch.
 
-Files are written atomically (:func:`digitnet.modelfile.atomic_write`).
+Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a name that ends
+as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
+the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
+``.onnx``, is refused (:func:`check_name`).
 """
 
 from __future__ import annotations
@@ -24,13 +27,23 @@ from ..network import Network
 from .onnx import to_onnx
 from .torch import python_lines, state_dict_arrays
 
-__all__ = ["FORMATS", "export"]
+__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "export"]
 
 FORMATS = ("onnx", "torch")
+#: The ending each format's file names must have.
+SUFFIXES = {"onnx": ".onnx", "torch": ".safetensors"}
+#: The ending ``digitnet export`` puts on MODEL's name when no --out is given.
+DEFAULT_SUFFIXES = {"onnx": ".onnx", "torch": ".torch.safetensors"}
+_FILES = {"onnx": "an ONNX file", "torch": "a safetensors file"}
 
 
 def export(net: Network, path: str | os.PathLike, format: str) -> Path:
-    """Write ``net`` to ``path`` in ``format`` ("onnx" or "torch"), atomically; return the path."""
+    """Write ``net`` to ``path`` in ``format`` ("onnx" or "torch"), atomically; return the path.
+
+    Raises ConfigError for an unknown format or a ``path`` that does not end as the format's
+    files do (:func:`check_name`).
+    """
+    check_name(path, format)
     if format == "onnx":
         data = to_onnx(net).SerializeToString()
     elif format == "torch":
@@ -39,6 +52,20 @@ def export(net: Network, path: str | os.PathLike, format: str) -> Path:
         metadata = {"format": "pt", "classes": json.dumps(classes_of(net)),
                     "input": json.dumps(input_of(net).to_dict()), "module": python_lines(net)}
         data = save(state_dict_arrays(net), metadata=metadata)
-    else:
-        raise ConfigError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
     return atomic_write(path, data)
+
+
+def check_name(path: str | os.PathLike, format: str) -> None:
+    """Raise ConfigError unless ``format`` is known and ``path`` ends as its files do
+    (:data:`SUFFIXES`, any case)."""
+    if format not in FORMATS:
+        raise ConfigError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+    path = Path(path)
+    if path.suffix.lower() == SUFFIXES[format]:
+        return
+    ending = f"not {path.suffix}" if path.suffix else "and this one has no extension"
+    other = [f for f, suffix in SUFFIXES.items() if suffix == path.suffix.lower()]
+    instead = f", or use format {other[0]}" if other else ""
+    suggested = path.parent / f"{path.stem}{DEFAULT_SUFFIXES[format]}"
+    raise ConfigError(f"{path}: format {format} writes {_FILES[format]}, whose name must end in "
+                      f"{SUFFIXES[format]}, {ending}; name it {suggested}{instead}")

@@ -7,14 +7,15 @@ output (a sigmoid output is followed by its normalisation, as ``predict_proba`` 
 graph takes ``input``, float32 of shape (batch, sizes[0]), and returns ``probabilities``, float32
 (batch, sizes[-1]): ``Network.predict_proba``.
 
-What ``input`` holds: for an image model, the pixels row by row as brightness in [0, 1] (0 the
-background, 1 the ink, MNIST's convention), deskewed first (:func:`digitnet.inputs.deskew`) when
-the model's input record says ``"deskew": true``; for a table model, the **raw** feature values. The
-standardisation digitnet fitted on the training split goes into the graph as ``Sub`` (the
-means) and ``Div`` (the standard deviations) before the first layer, so the file is a complete
-model that any ONNX runtime can run on the table's own numbers. ``metadata_props`` hold
-``classes`` (the class names, JSON) and ``input`` (the model's input record, JSON, see
-:mod:`digitnet.inputs`), with ``digitnet`` (sizes, activation and output).
+What ``input`` holds (the file's ``doc_string`` says it, :func:`_doc`): an image's pixels row by
+row as brightness in [0, 1] (0 background, 1 ink, MNIST's convention), deskewed first
+(:func:`digitnet.inputs.deskew`) when the model's input record says ``"deskew": true``; a
+recording's log-mel picture as digitnet's front end makes it (:func:`digitnet.audio.picture`,
+the record's settings), row by row as brightness in [0, 1], which a user must compute the same
+way; or a table's **raw** columns, its standardisation (if any) being in the graph as ``Sub``
+(means) and ``Div`` (standard deviations) before the first layer. ``metadata_props`` hold
+``classes`` (class names, JSON), ``input`` (the input record, JSON, see :mod:`digitnet.inputs`)
+and ``digitnet`` (sizes, activation and output).
 
 **In** (:func:`read_onnx`). The graph is followed backwards from its probabilities (the first
 floating-point output, or what skl2onnx's ``ZipMap`` turns into a dictionary) to its input, and
@@ -36,7 +37,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import ModelFileError, UnsupportedModelError
-from ..inputs import Images, Table, classes_of, from_dict
+from ..inputs import Audio, Images, Table, classes_of, from_dict
 from ..inputs import of as input_of
 from . import require
 from .dense import LEAKY_SLOPE, Dense, default_input
@@ -112,12 +113,20 @@ def to_onnx(net):
 
 
 def _doc(record) -> str:
-    if isinstance(record, Images):
+    """What the graph's ``input`` holds, and its output, in one line for ``doc_string``."""
+    if isinstance(record, Audio):
+        what = (f"the recording's {record.bands}x{record.frames} log-mel picture (bands x frames) "
+                "as digitnet's front end makes it (digitnet.audio.picture, settings in metadata "
+                "'input'; compute it the same way), row by row from the highest band, brightness "
+                "0 (quiet) to 1 (loudest)")
+    elif isinstance(record, Images):
         h, w = record.shape
-        return (f"input: {h}x{w} pixels row by row, brightness 0 (background) to 1 (ink); "
-                "output: the probability of each class (metadata 'classes')")
-    return ("input: the table's raw columns (metadata 'input'), standardised inside the graph; "
-            "output: the probability of each class (metadata 'classes')")
+        deskew = ", each deskewed first as digitnet.inputs.deskew does" if record.deskew else ""
+        what = f"{h}x{w} pixels row by row, brightness 0 (background) to 1 (ink){deskew}"
+    else:
+        scaled = "standardised in the graph" if record.mean is not None else "not standardised"
+        what = f"the table's {record.n_inputs} raw columns (named in metadata 'input'), {scaled}"
+    return f"input: {what}; output: the probability of each class (metadata 'classes')"
 
 
 # -- in -----------------------------------------------------------------------------------------
