@@ -157,15 +157,23 @@ def _stretch(ink: np.ndarray, noise: float, name: str) -> np.ndarray:
 
     ``ink`` is the departure from the background on the ink's side (negative elsewhere).
     """
-    strong = ink > max(5 * noise, 0.08)
-    if np.count_nonzero(strong) < max(3, 1e-4 * ink.size):
-        raise ImageError(f"{name}: no digit found: the image is blank (no ink stands out from "
-                         "the background); write or draw a digit and try again")
+    strong = require_ink(ink, name, noise)
     full = _percentile(ink[strong], 90)
     floor = min(max(3.5 * noise, 0.02 * full), 0.5 * full)
     ink = ink - floor
     ink /= full - floor
     return np.minimum(np.maximum(ink, 0, out=ink), 1, out=ink)  # clipped to [0, 1]
+
+
+def require_ink(ink: np.ndarray, name: str, noise: float = 0.0) -> np.ndarray:
+    """Where ``ink`` (light on dark, 0 = background) stands out: over 5 noise deviations and
+    0.08; an ImageError saying the image is blank if that is fewer than a few pixels. The one
+    blank check, for pictures and for pixels given as they are (``noise`` 0: a .npy's)."""
+    strong = ink > max(5 * noise, 0.08)
+    if np.count_nonzero(strong) < max(3, 1e-4 * ink.size):
+        raise ImageError(f"{name}: no digit found: the image is blank (no ink stands out from "
+                         "the background); write or draw a digit and try again")
+    return strong
 
 
 def _percentile(values: np.ndarray, q: float) -> float:

@@ -3,8 +3,8 @@ for a model of a table, the rows of tables; for a model of recordings, the pictu
 sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
-(28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are; folders
-are walked.
+(28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are, each image
+checked as a picture is (NaN or blank: reported, not guessed at); folders are walked.
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,8 +21,18 @@ from ..errors import DataError, DigitnetError
 from ..inputs import Audio, Table
 
 
+class StackPart(NamedTuple):
+    """Images ``start``, ``start + 1``, ... of a .npy stack, some of whose other images could not
+    be read (each of those comes as its own error, naming ``file[i]``)."""
+
+    images: np.ndarray
+    start: int
+
+
 def read_inputs(files):
-    """Yield (name, array or DigitnetError) for each input file, walking folders."""
+    """Yield (name, array or DigitnetError) for each input file, walking folders; a .npy stack
+    with unreadable images in it comes as runs of readable ones (:class:`StackPart`) between
+    the errors of the others."""
     from .. import preprocess
 
     for name in files:
@@ -42,10 +53,9 @@ def read_inputs(files):
             if not path.exists():
                 raise DataError(f"{name}: no such file or folder")
             if path.suffix.lower() == ".npy":
-                x = _read_npy(path, name)
+                yield from _npy_images(_read_npy(path, name), name)
             else:
-                x = preprocess.to_mnist(path, name=name)
-            yield name, x
+                yield name, preprocess.to_mnist(path, name=name)
         except DigitnetError as e:
             yield name, e
 
@@ -114,10 +124,46 @@ def _read_npy(path: Path, name: str) -> np.ndarray:
     if x.shape not in ((28, 28), (784,)) and x.shape[1:] not in ((784,), (28, 28)):
         raise DataError(f"{name}: array of shape {x.shape}; expected one 28x28 image (28, 28) "
                         "or a stack of them, (n, 28, 28) or (n, 784)")
-    if x.dtype != np.uint8 and x.size and (np.nanmax(x) > 1.0 or np.nanmin(x) < 0):
-        raise DataError(f"{name}: values from {np.nanmin(x)} to {np.nanmax(x)}; "
-                        "expected brightness in [0, 1] or uint8 pixels")
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{name}: holds {x.dtype} values; save the pixels as numbers: "
+                        "brightness in [0, 1] or uint8 pixels")
+    if not x.size:
+        raise DataError(f"{name}: an empty stack, shape {x.shape}; save at least one image")
+    if x.dtype != np.uint8:
+        values = x[np.isfinite(x)] if x.dtype.kind == "f" else x  # (NaN: each image's error)
+        if values.size and (values.max() > 1 or values.min() < 0):
+            raise DataError(f"{name}: values from {values.min()} to {values.max()}; "
+                            "expected brightness in [0, 1] or uint8 pixels")
     return x
+
+
+def _npy_images(x: np.ndarray, name: str):
+    """Yield (name, images or DigitnetError) for the images of a checked .npy array: all of it
+    at once if every image is readable, else the readable runs and each other image's error."""
+    from .. import preprocess
+
+    flat = x.reshape(-1, 784)
+    errors = {}
+    for i, image in enumerate(flat):
+        label = name if len(flat) == 1 else f"{name}[{i}]"
+        try:
+            if image.dtype.kind == "f" and not np.isfinite(image).all():
+                raise DataError(f"{label}: {np.count_nonzero(~np.isfinite(image))} of its 784 "
+                                "pixels are NaN or infinite; pixels must be numbers, brightness "
+                                "in [0, 1]: fix or leave out this image")
+            preprocess.require_ink(image / 255 if image.dtype == np.uint8 else image, label)
+        except DigitnetError as e:
+            errors[i] = e
+    if not errors:
+        yield name, x
+        return
+    start = 0
+    for i in [*sorted(errors), len(flat)]:
+        if i > start:
+            yield name, StackPart(x[start:i], start)
+        if i < len(flat):
+            yield name, errors[i]
+        start = i + 1
 
 
 def one_input(net, image: str) -> np.ndarray:
@@ -136,6 +182,8 @@ def one_image(image: str) -> np.ndarray:
     for name, x in read_inputs([image]):
         if isinstance(x, DigitnetError):
             raise x
+        if isinstance(x, StackPart):
+            raise DataError(f"{name}: holds a stack of images; give one")
         if np.asarray(x).size != 784:
             raise DataError(f"{name}: holds {np.asarray(x).size // 784} images; give one")
         return np.asarray(x)

@@ -14,7 +14,7 @@ from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate
 from .group import cli
-from .inputs import InputSaver, read_inputs, read_recordings, read_table_rows
+from .inputs import InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
 from .labelled import data_options, labelled_split
 
 
@@ -100,13 +100,15 @@ def predict_command(model, files, as_json, top, save_input):
             click.echo(f"digitnet: error: {one_line(str(x))}", err=True)
             failed += 1
             continue
+        x, start = (x.images, x.start) if isinstance(x, StackPart) else (x, None)
         rows = model_input.rows(x)  # what the network sees (deskewed, if it was trained so)
         proba = np.atleast_2d(net.predict_proba(rows))
         rows = rows.reshape(len(proba), -1)
         for i, p in enumerate(proba):
-            label = name if len(proba) == 1 else f"{name}[{i}]"
+            index = None if start is None and len(proba) == 1 else (start or 0) + i
+            label = name if index is None else f"{name}[{index}]"
             if saver is not None and model_input.image_shape:
-                saver.save(name, i if len(proba) > 1 else None, rows[i])
+                saver.save(name, index, rows[i])
             click.echo(_answer(label, p, classes, top, as_json))
     if failed:
         sys.exit(1)

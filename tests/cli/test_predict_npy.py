@@ -1,0 +1,117 @@
+"""`digitnet predict` on .npy arrays: each image checked as a picture is, a bad one reported and
+skipped like an unreadable picture, the rest still read."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+@pytest.fixture(scope="module")
+def model(trained):
+    """The model `digitnet train` trained for 2 epochs on a folder of 3,000 real digits."""
+    return trained[0]
+
+
+def _digit_png(digit: np.ndarray, path):
+    """A real digit as a picture: dark ink on white paper, larger than 28x28."""
+    Image.fromarray(np.uint8(255 - digit)).resize((112, 112)).save(path)
+    return path
+
+
+def _errors(result) -> dict[str, str]:
+    """stderr's lines as {the thing named: what is said of it}; each must be one error line."""
+    out = {}
+    for line in result.stderr.splitlines():
+        assert line.startswith("digitnet: error: "), line
+        thing, _, said = line.removeprefix("digitnet: error: ").partition(": ")
+        out[thing] = said
+    return out
+
+
+def test_a_nan_npy_is_reported_and_skipped_like_an_unreadable_picture(run, model, tmp_path,
+                                                                       real_digit_images):
+    images, _ = real_digit_images
+    digit = _digit_png(images[0], tmp_path / "digit.png")
+    np.save(tmp_path / "a.npy", images[1])
+    np.save(tmp_path / "d.npy", np.full((28, 28), np.nan, np.float32))
+    bad = images[2].astype(np.float32) / 255
+    bad[3, 4] = np.inf
+    np.save(tmp_path / "inf.npy", bad)
+    (tmp_path / "text.png").write_text("not a picture\n")
+    as_picture = run("predict", model, tmp_path / "text.png", digit, tmp_path / "a.npy")
+
+    result = run("predict", model, tmp_path / "d.npy", digit, tmp_path / "a.npy",
+                 tmp_path / "inf.npy")
+    assert result.exit_code == as_picture.exit_code != 0
+    assert result.stdout == as_picture.stdout  # the other files are still read and answered
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        str(digit), str(tmp_path / "a.npy")]
+    errors = _errors(result)  # one line each, no NumPy warnings, no traceback
+    assert list(errors) == [str(tmp_path / "d.npy"), str(tmp_path / "inf.npy")]
+    assert errors[str(tmp_path / "d.npy")].startswith("784 of its 784 pixels are NaN or infinite")
+    assert errors[str(tmp_path / "inf.npy")].startswith("1 of its 784 pixels are NaN or infinite")
+    assert all("in [0, 1]" in said for said in errors.values())
+
+
+def test_a_blank_npy_is_reported_as_blank_like_a_blank_picture(run, model, tmp_path,
+                                                                real_digit_images):
+    images, _ = real_digit_images
+    np.save(tmp_path / "a.npy", images[1])
+    np.save(tmp_path / "g.npy", np.zeros((28, 28), np.float32))
+    np.save(tmp_path / "g8.npy", np.zeros((784,), np.uint8))
+    Image.new("L", (200, 150), 255).save(tmp_path / "blank.png")
+    as_picture = run("predict", model, tmp_path / "blank.png", tmp_path / "a.npy")
+    [blank_picture] = _errors(as_picture).values()
+    assert blank_picture.startswith("no digit found: the image is blank")
+
+    result = run("predict", model, tmp_path / "g.npy", tmp_path / "a.npy", tmp_path / "g8.npy")
+    assert result.exit_code == as_picture.exit_code != 0
+    assert result.stdout == as_picture.stdout
+    assert _errors(result) == {str(tmp_path / "g.npy"): blank_picture,
+                               str(tmp_path / "g8.npy"): blank_picture}
+
+
+def test_a_stack_reports_each_image_it_cannot_read_and_answers_the_others(run, model, tmp_path,
+                                                                          real_digit_images):
+    """Answers keep their places in the stack (file[i]), as do the images --save-input saves."""
+    images, _ = real_digit_images
+    pixels = images.astype(np.float32) / 255
+    stack = np.stack([pixels[0], np.zeros((28, 28)), pixels[3], np.full((28, 28), np.nan),
+                      pixels[5], pixels[7]]).astype(np.float32)
+    np.save(tmp_path / "stack.npy", stack)
+    np.save(tmp_path / "good.npy", stack[[0, 2, 4, 5]])
+    alone = run("predict", model, tmp_path / "good.npy", "--json")
+    assert alone.exit_code == 0, alone.output
+
+    result = run("predict", model, tmp_path / "stack.npy", "--json", "--save-input",
+                 tmp_path / "seen")
+    assert result.exit_code != 0
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["file"] for a in answers] == [f"{tmp_path / 'stack.npy'}[{i}]" for i in (0, 2, 4, 5)]
+    assert [a["probabilities"] for a in answers] == [
+        json.loads(line)["probabilities"] for line in alone.stdout.splitlines()]
+    errors = _errors(result)
+    assert list(errors) == [f"{tmp_path / 'stack.npy'}[{i}]" for i in (1, 3)]
+    assert errors[f"{tmp_path / 'stack.npy'}[1]"].startswith("no digit found: the image is blank")
+    assert "NaN or infinite" in errors[f"{tmp_path / 'stack.npy'}[3]"]
+    assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == [
+        f"stack-{i}.png" for i in (0, 2, 4, 5)]
+
+
+@pytest.mark.parametrize("array, said", [
+    (np.full((28, 28), "a"), "holds <U1 values; save the pixels as numbers"),
+    (np.zeros((0, 28, 28), np.float32), "an empty stack, shape (0, 28, 28)"),
+])
+def test_an_npy_of_no_usable_pixels_is_one_error_line(run, model, tmp_path, real_digit_images,
+                                                      array, said):
+    np.save(tmp_path / "odd.npy", array)
+    np.save(tmp_path / "a.npy", real_digit_images[0][1])
+    result = run("predict", model, tmp_path / "odd.npy", tmp_path / "a.npy")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{tmp_path / 'a.npy'}: ")
+    [(thing, message)] = _errors(result).items()
+    assert thing == str(tmp_path / "odd.npy") and message.startswith(said)
