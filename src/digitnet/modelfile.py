@@ -165,9 +165,10 @@ def _encode(network: Network, *, kind: str, progress: dict | None = None,
         "activation": network.activation.name,
         "output": network.output_function.name,
         "cost": network.output_function.cost,
+        **network.metadata,
+        # This file's own: a loaded network's metadata carries the stamp of the file it came from.
         "digitnet_version": __version__,
         "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **network.metadata,
     }
     if progress is not None:
         header["checkpoint"] = progress

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 
 import click
 import numpy as np
 
-from .. import inputs, modelfile
+from .. import inputs, modelfile, poke
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
@@ -129,18 +130,24 @@ def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bo
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 def info_command(model, as_json):
-    """Architecture, parameter breakdown, training configuration and metrics of MODEL."""
+    """Architecture, parameter breakdown, training configuration and metrics of MODEL, and the
+    changes made to it by hand after training (``digitnet edit``, the page's "Save"): then the
+    metrics and history are the model's before those changes."""
     net = modelfile.load(model)
     meta = net.metadata
+    changes = _described_changes(net)
     if as_json:
+        edited = {"edited": {"described": changes, "before_edits": _trained_figures(meta)}
+                  } if changes else {}
         click.echo(json.dumps({"sizes": list(net.sizes), "activation": net.activation.name,
                                "output": net.output_function.name, "cost": net.output_function.cost,
-                               "parameters": net.parameter_count, **meta}))
+                               "parameters": net.parameter_count, **meta, **edited}))
         return
     sizes = "-".join(map(str, net.sizes))
     click.echo(f"{model}")
-    click.echo(f"  network     {sizes}: {net.activation.name} hidden layers, {net.output_function.name} "
-               f"output with {net.output_function.cost.replace('_', ' ')} cost")
+    click.echo(f"  network     {sizes}: {net.activation.name} hidden layers, "
+               f"{net.output_function.name} output with "
+               f"{net.output_function.cost.replace('_', ' ')} cost")
     click.echo(f"  parameters  {net.parameter_breakdown()}")
     for l, (n_out, n_in) in enumerate(net.layer_shapes, start=1):
         click.echo(f"    layer {l}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "
@@ -149,11 +156,14 @@ def info_command(model, as_json):
     click.echo(f"  classes     {_listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
+    if changes:
+        _echo_changes(model, meta, changes)
     if meta.get("imported"):
         click.echo(f"  imported    from {meta['imported'].get('from')}")
     config = meta.get("config")
     if config:
-        click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items() if k != "sizes"))
+        click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items()
+                                                if k != "sizes"))
     data = meta.get("data", {}).get("train")
     if data:
         click.echo(f"  data        {data.get('name')} ({data.get('n', '?'):,} examples): "
@@ -163,18 +173,92 @@ def info_command(model, as_json):
         before = init.get("val_accuracy")
         click.echo(f"  init        started from {init.get('model') or 'a network'} (trained on "
                    f"{init.get('trained_on') or 'unrecorded data'})"
-                   + (f", validation accuracy before training {before:.2%}" if before is not None else ""))
+                   + (f", validation accuracy before training {before:.2%}"
+                      if before is not None else ""))
+    _echo_training_figures(meta, edited=bool(changes))
+
+
+def _echo_training_figures(meta: dict, edited: bool) -> None:
+    """The metrics and the history of the training, labelled as the model's before its edits
+    when it has been ``edited``; a dash where a figure was not measured (no validation split)."""
+    before = "before the edits: " if edited else ""
     metrics = meta.get("metrics")
     if metrics:
-        click.echo("  metrics     " + ", ".join(
+        click.echo(f"  metrics     {before}" + ", ".join(
             f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()))
     history = meta.get("history") or []
     if history:
-        click.echo("  history     epoch  train loss  val loss  val acc  seconds")
+        if edited:
+            click.echo(f"  history     {before.strip()}")
+        click.echo(f"  {'' if edited else 'history':<10}  epoch  train loss  val loss  val acc  "
+                   "seconds")
         for r in history:
             click.echo(f"              {r['epoch']:>5}  {r['train_loss']:>10.4f}  "
-                       f"{r.get('val_loss', float('nan')):>8.4f}  "
-                       f"{r.get('val_accuracy', float('nan')):>7.2%}  {r['seconds']:>7.2f}")
+                       f"{_figure(r.get('val_loss'), '.4f'):>8}  "
+                       f"{_figure(r.get('val_accuracy'), '.2%'):>7}  {r['seconds']:>7.2f}")
+
+
+def _figure(value, spec: str) -> str:
+    """``value`` formatted by ``spec``, or a dash where there is none (not measured)."""
+    return "-" if value is None else format(value, spec)
+
+
+def _trained_figures(meta: dict) -> list[str]:
+    """The keys of ``meta`` that hold figures measured when the model was trained: an edited
+    model's figures from before its edits."""
+    return [k for k in ("metrics", "history") if meta.get(k)]
+
+
+def _echo_changes(model: str, meta: dict, changes: list[str]) -> None:
+    """The changes made by hand, in the order they were made, and how to measure the model."""
+    data = (meta.get("data") or {}).get("train") or {}
+    measure = f"digitnet evaluate {shlex.quote(model)} --data DATA"
+    if data.get("name"):
+        val = "--split val " if "val_accuracy" in (meta.get("metrics") or {}) else ""
+        measure = f"digitnet evaluate {shlex.quote(model)} {val}--data {shlex.quote(data['name'])}"
+    click.echo("  edited      by hand after training, in this order:")
+    for change in changes:
+        click.echo(f"                {change}")
+    figures = _trained_figures(meta)
+    if figures:
+        click.echo(f"              the {' and '.join(figures)} below are the model's before these "
+                   "edits;")
+    click.echo(f"              measure it as it is with {measure}")
+
+
+def _described_changes(net) -> list[str]:
+    """Each change recorded under "changes" in ``net``'s metadata, in a few words, in the order
+    they were made (each saving's edits, then its neurons switched off)."""
+    described = []
+    for saved in net.metadata.get("changes") or []:
+        try:
+            changes = poke.Changes.from_json(saved)
+            changes.check(net)
+        except DigitnetError:  # not a form this digitnet reads: shown as it is
+            described.append(one_line(json.dumps(saved)))
+            continue
+        described += [_described_edit(net, edit) for edit in changes.edits]
+        described += [f"layer {l} neuron {j}: switched off" for l, j in changes.off]
+    return described
+
+
+def _described_edit(net, edit: dict) -> str:
+    """One edit (see :mod:`digitnet.poke.changes`) in a few words."""
+    layer, op = edit["layer"], edit["op"]
+    where = f"layer {layer} neuron {edit['neuron']}: "
+    if op == "bias":
+        return where + f"bias set to {edit['value']:g}"
+    if op == "scale":
+        return where + f"incoming weights multiplied by {edit['factor']:g}"
+    if op == "edge":
+        return where + (f"made an edge detector on the {edit['height']}x{edit['width']} pixels "
+                        f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
+                        f"weight {edit['weight']:g}")
+    rows, _ = poke.grid_of(net, layer)
+    source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
+              else f"from neuron {{1}} of layer {layer - 1}")
+    cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
+    return where + ("incoming weights set: " + _listed(cells, 3) if cells else "no weight set")
 
 
 def _listed(names, most: int = 12) -> str:
