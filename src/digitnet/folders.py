@@ -115,8 +115,15 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
     names = sorted({d.name for part in parts for d in _folders(part)})
     if not names:
         part = parts[0]
-        pictures = [p.name for p in part.iterdir()
-                    if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+        files = [p for p in part.iterdir() if p.is_file()]
+        pictures = [p.name for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
+        sounds = [p.suffix for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
+        if sounds and not pictures:  # recordings: the two layouts that work for them
+            count, suffix = f"{len(sounds)} recording{'s' * (len(sounds) != 1)}", sounds[0]
+            raise DataError(f"{part}: holds {count} but no class folders; name each recording "
+                            f"as FSDD does ({part / ('7_jackson_32' + suffix)}: digit, speaker, "
+                            "number), or put each class's recordings in a folder named after the "
+                            f"class ({part / '7' / ('a' + suffix)}, ...)")
         held = f"holds {len(pictures)} pictures but" if pictures else "holds"
         raise DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
                         f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .audio import AUDIO_EXTENSIONS
 from .errors import ModelFileError, ShapeMismatchError
+from .images import IMAGE_EXTENSIONS
 from .network import Network
 
 __all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
@@ -203,9 +205,7 @@ def _read_raw(path, *, arrays: bool = True,
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()} if arrays else {}
     except Exception as e:  # safetensors raises its own error types and OSError
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ModelFileError(f"{name}: not a readable safetensors model file ({reason}); "
-                             "it may be truncated or corrupt — re-save or retrain it") from None
+        raise _unreadable(path, e, kind) from None
     if meta.get("format") != FORMAT or "digitnet" not in meta:
         raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
                              "metadata); digitnet loads models saved by digitnet, and .onnx files")
@@ -226,6 +226,29 @@ def _read_raw(path, *, arrays: bool = True,
         raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
                              "--resume needs the file written by --checkpoint")
     return header, tensors
+
+
+#: What a file given where a model goes most often is instead, by its name's ending (as
+#: ``predict`` tells its inputs apart: :data:`digitnet.audio.AUDIO_EXTENSIONS`, ...).
+_OTHER_KINDS = {**dict.fromkeys(AUDIO_EXTENSIONS, "a recording"),
+                **dict.fromkeys(IMAGE_EXTENSIONS, "a picture"),
+                ".npy": "a NumPy array", ".npz": "a table", ".csv": "a table",
+                ".zip": "a zip archive", ".txt": "a text file", ".json": "a JSON file"}
+
+
+def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileError:
+    """The error for a file safetensors cannot read: what it is instead when its name says so
+    (a recording or picture given where the model goes), else damaged."""
+    what = _OTHER_KINDS.get(path.suffix.lower())
+    if what is not None and kind == "checkpoint":
+        return ModelFileError(f"{path}: {what}, not a training checkpoint; --resume needs the "
+                              "file written by --checkpoint")
+    if what is not None:
+        return ModelFileError(f"{path}: {what}, not a model file; give a model saved by "
+                              "`digitnet train` (MODEL comes before the files)")
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
+                          "it may be truncated or corrupt — re-save or retrain it")
 
 
 def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:

@@ -137,3 +137,18 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     os.umask(mask)
     path = save(Network(seed=1), tmp_path / "m.safetensors")
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_recording_or_picture_is_named_not_called_corrupt(tmp_path, spoken_digits, mnist):
+    from PIL import Image
+
+    recording = spoken_digits / "7_jackson_32.wav"
+    picture = tmp_path / "digit.png"
+    Image.fromarray(mnist.x[0]).save(picture)
+    for path, kind in ((recording, "a recording"), (picture, "a picture")):
+        with pytest.raises(ModelFileError) as e:
+            load(path)
+        assert str(e.value).startswith(f"{path}: {kind}, not a model file; give a model saved")
+        with pytest.raises(ModelFileError, match=f"{kind}, not a training checkpoint"):
+            modelfile.load_checkpoint(path)
+

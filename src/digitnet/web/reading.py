@@ -151,8 +151,8 @@ async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str
         await form.close()
     name = upload.filename or "upload"
     if not data:
-        raise ApiError(422, f"file: {name} is empty; send an "
-                            f"{'image file' if front_end is None else 'recording'}")
+        raise ApiError(422, f"file: {name} is empty; send "
+                            f"{'an image file' if front_end is None else 'a recording'}")
     return data, f"file {name}", changes
 
 
