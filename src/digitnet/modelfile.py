@@ -34,7 +34,7 @@ from .images import IMAGE_EXTENSIONS
 from .network import Network
 
 __all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
-           "atomic_write", "FORMAT_VERSION"]
+           "atomic_write", "check_writable", "FORMAT_VERSION"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -49,15 +49,35 @@ def _umask() -> int:
 _NEW_FILE_MODE = 0o666 & ~_umask()
 
 
-def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def check_writable(path: str | os.PathLike) -> Path:
+    """Raise ModelFileError unless :func:`atomic_write` can write ``path``: a command that works
+    for minutes before saving says so first. (It makes and removes the file beside it that
+    atomic_write would write first.)"""
     path = Path(path)
+    fd, tmp = _temporary_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new private file in ``path``'s folder (its descriptor and name), or ModelFileError."""
     if path.is_dir():
         raise ModelFileError(f"{path}: is a folder; give a file name such as {path / 'model.safetensors'}")
     parent = path.parent
     if not parent.exists():
         raise ModelFileError(f"{path}: folder {parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot write in folder {parent} ({e.strerror or e}); "
+                             "choose another place") from None
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    fd, tmp = _temporary_beside(path)
     try:
         # mkstemp makes the file private (0600); give it the permissions open() would have.
         os.chmod(tmp, _NEW_FILE_MODE)

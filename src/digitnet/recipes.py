@@ -50,7 +50,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import inputs
-from .config import TrainConfig
+from .config import ALTERATIONS, TrainConfig
 from .datasets import Dataset
 from .errors import ConfigError, DataError
 from .inputs import Audio
@@ -162,9 +162,16 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
         if len(labels) and int(labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(labels.max())} but the output layer has "
                             f"only {net.sizes[-1]} neurons")
+    if net.sizes[-1] > len(data.classes):
+        raise DataError(f"the output layer has {net.sizes[-1]} neurons and {data.name} has "
+                        f"{len(data.classes)} classes; give the output layer one neuron per "
+                        f"class (--layers ...,{len(data.classes)})")
     if config.copies and data.sounds is None:
-        raise ConfigError(f"copies augment recordings, and {data.name} holds none; train it "
-                          "with copies=0 (--copies 0)")
+        given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]
+        named = ", ".join(given[:-1]) + " and " + given[-1] if len(given) > 1 else given[0]
+        off = " ".join(f"--{name} 0" for name in given)
+        raise ConfigError(f"{named} augment recordings, and {data.name} holds none; train it "
+                          f"without them ({off})")
     if isinstance(data.input, Audio):
         for name, (what, off) in _IMAGE_OPTIONS.items():
             if name != "shift" and getattr(config, name):

@@ -370,7 +370,7 @@ def _save(run: _Run, path: str | None) -> str | None:
 
 def _interrupted(run: _Run, path: str | None, epoch: int, steps_per_epoch: int) -> TrainingInterrupted:
     saved = _save(run, path)
-    where = f"; checkpoint saved to {saved}, continue with --resume {saved}" if saved else ""
+    where = f"; checkpoint saved to {saved}" if saved else ""
     return TrainingInterrupted(f"training interrupted in epoch {epoch}, step {run.state.step} "
                                f"of {steps_per_epoch}{where}", checkpoint=saved)
 

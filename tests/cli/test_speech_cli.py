@@ -105,6 +105,7 @@ def test_fine_tuning_to_the_held_out_voice(trained, spoken_digits, tmp_path, run
     r = run("train", "--init", path, "--data", few, "--val-fraction", "0.2", "--out", out)
     assert r.exit_code == 0, r.output
     assert "on 10 held-out examples" in r.output  # one of each digit
+    assert "Nothing was held out" not in r.stderr
     assert re.search(r"Before training, \S+ scored [\d.]+% on the same examples", r.output)
     config = modelfile.load(out).metadata["config"]
     assert (config["copies"], config["shift"], config["epochs"], config["dropout"]) == (
@@ -126,6 +127,9 @@ def test_fine_tuning_on_fsdd_named_recordings_0_to_4_then_scoring_the_others(
     r = run("train", "--init", path, "--data", few, "--out", out)
     assert r.exit_code == 0, r.output
     assert modelfile.load(out).metadata["data"]["train"]["n"] == 50  # every one of them
+    assert "Before training" not in r.output  # 10% of 5 a digit is none: it says what to do
+    assert ("Nothing was held out to score before and after: give --val-fraction 0.2, or put "
+            "other examples in a test/ folder beside train/") in r.stderr
     scores = {}
     for model in (path, out):
         r = run("evaluate", model, "--data", others)
@@ -148,6 +152,7 @@ def test_fine_tuning_on_a_folder_with_a_test_part_reports_it_before_and_after(
                 shutil.copy(spoken_digits / f"{digit}_lucas_{i}.wav", voice / part / str(digit))
     r = run("train", "--init", path, "--data", voice, "--out", tmp_path / "t.safetensors")
     assert r.exit_code == 0, r.output
+    assert "Nothing was held out" not in r.stderr
     after = float(re.search(r"Test accuracy: ([\d.]+)% on 50 test examples", r.output).group(1))
     before = re.search(r"Before training, \S+ scored ([\d.]+)% on the test examples "
                        r"\(([+-][\d.]+) points from this training\)", r.output)

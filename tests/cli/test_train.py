@@ -2,6 +2,7 @@
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -196,6 +197,35 @@ def test_resume_of_a_finished_model_is_refused_before_reading_data(run, tmp_path
         "--resume needs the file written by --checkpoint")
 
 
+@pytest.mark.parametrize("saving", [True, False], ids=["with-checkpoint", "without"])
+def test_an_interrupted_run_says_how_to_continue_it(run, interrupted, train_only_dir, tmp_path,
+                                                    monkeypatch, one_line, saving):
+    """The line after Ctrl-C ends with the command that continues the run, and that command,
+    run as printed, ends where the run left alone does; without a checkpoint it says that
+    nothing was saved. (The run is stopped by its callback after the first epoch: the way a
+    signal stops it, see training.train; the signal itself is the slow test below.)"""
+    from digitnet.cli import train_cmd
+
+    monkeypatch.setattr(train_cmd, "Callback", _StopInEpochTwo)
+    out, ckpt = tmp_path / "model.safetensors", tmp_path / "run.ckpt"
+    saved = ["--checkpoint", ckpt] if saving else []
+    result = run("train", "--data", train_only_dir, *RECIPE, *saved, "--out", out)
+    assert result.exit_code == 130
+    line = one_line(result.stderr)
+    assert line.startswith("digitnet: training interrupted in epoch 2, step ")
+    assert not out.exists()
+    if not saving:
+        assert line.endswith("; nothing was saved; train with --checkpoint PATH to be able to "
+                             "resume")
+        return
+    printed = line.split("; continue with: ")[1]
+    assert printed == (f"digitnet train --data {train_only_dir} --resume {ckpt} --out {out}")
+    monkeypatch.undo()
+    result = run(*shlex.split(printed)[1:])
+    assert result.exit_code == 0, result.output
+    assert load(out).params.tobytes() == load(interrupted[1]).params.tobytes()
+
+
 # -- interrupted by a signal, resumed ---------------------------------------------------------
 
 # Many short epochs: however fast training is, the signal lands long before the end.
@@ -223,9 +253,9 @@ def straight_long_run(digits_dir, tmp_path_factory):
                          ids=["SIGINT-command-repeated", "SIGTERM-resume-alone"])
 def test_signal_saves_checkpoint_and_resume_is_bit_identical(digits_dir, straight_long_run,
                                                              tmp_path, sig, repeated):
-    ckpt = tmp_path / "run.ckpt"
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "model.safetensors"
     command = ["--data", digits_dir, *LONG, "--checkpoint", ckpt]
-    proc = _train_process([*command, "--out", tmp_path / "never.safetensors"])
+    proc = _train_process([*command, "--out", out])
     deadline = time.time() + 120
     while not ckpt.exists() and time.time() < deadline:  # first epoch finished
         time.sleep(0.05)
@@ -233,14 +263,16 @@ def test_signal_saves_checkpoint_and_resume_is_bit_identical(digits_dir, straigh
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "training interrupted in epoch" in err and f"--resume {ckpt}" in err
+    assert "training interrupted in epoch" in err
     assert "epoch 300," not in err  # it stopped where it was told to, not at the end
     assert "Traceback" not in err
-    assert not (tmp_path / "never.safetensors").exists()
+    assert not out.exists()
 
-    resumed = tmp_path / "resumed.safetensors"
-    again = command if repeated else ["--data", digits_dir]
-    proc = _train_process([*again, "--resume", ckpt, "--out", resumed])
+    printed = err.split("; continue with: ")[1].strip()
+    assert printed == f"digitnet train --data {digits_dir} --resume {ckpt} --out {out}"
+    # the command repeated with --resume added, or the one printed, as a user would paste it
+    again = [*command, "--resume", ckpt, "--out", out] if repeated else shlex.split(printed)[2:]
+    proc = _train_process(again)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert load(resumed).params.tobytes() == load(straight_long_run).params.tobytes()
+    assert load(out).params.tobytes() == load(straight_long_run).params.tobytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 
 from .. import datasets, finetune, inputs, modelfile, recipes
-from ..errors import ConfigError, DigitnetError, DivergenceError
+from ..errors import ConfigError, DigitnetError, DivergenceError, TrainingInterrupted
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
 from ..training import Callback, train
@@ -128,7 +129,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--checkpoint", type=click.Path(dir_okay=False), metavar="PATH",
               help="Save a resumable checkpoint here after every epoch and on Ctrl-C.")
 @click.option("--resume", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Continue the run saved in this checkpoint (its options are used).")
+              help="Continue the run saved in this checkpoint (its training options are used; "
+                   "give the same --data).")
 @click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, show_default=True,
               help="Where to save the trained model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
@@ -148,6 +150,9 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     other data the input and output layers follow the data (--hidden sets the others), and a
     table trains without shift augmentation.
     """
+    for path in (out, checkpoint):  # said now, not after the training
+        if path is not None:
+            modelfile.check_writable(path)
     train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, config_file,
                                        resume, options)
     interactive = sys.stderr.isatty()
@@ -163,6 +168,9 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
             modelfile.save(e.network, out)
             raise DivergenceError(f"{e} (saved them to {out})") from None
         raise
+    except TrainingInterrupted as e:
+        raise TrainingInterrupted(f"{e}; {_how_to_continue(e.checkpoint, data, target, out)}",
+                                  checkpoint=e.checkpoint) from None
     net, config, test = result.network, result.config, result.test
     test_before = result.init_test_accuracy
     path = modelfile.save(net, out)
@@ -184,7 +192,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
         }))
         return
     sizes = "-".join(map(str, net.sizes))
-    click.echo(f"Trained {sizes} ({config.activation} hidden, {net.output_function.name} + "
+    hidden_layers = f"{config.activation} hidden" if len(net.sizes) > 2 else "no hidden layers"
+    click.echo(f"Trained {sizes} ({hidden_layers}, {net.output_function.name} + "
                f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
                f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in {result.seconds:.1f} s"
                + (" (stopped early)" if result.stopped_early else ""))
@@ -203,7 +212,20 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
         click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
                    f"{test_before:.2%} on the test examples "
                    f"({100 * (test.accuracy - test_before):+.2f} points from this training)")
+    if init is not None and result.init_val_accuracy is None and test_before is None:
+        click.echo("Nothing was held out to score before and after: give --val-fraction 0.2, or "
+                   "put other examples in a test/ folder beside train/", err=True)
     click.echo(f"Saved the model to {path}")
+
+
+def _how_to_continue(saved: str | None, data, target, out) -> str:
+    """The end of the line that says a run was interrupted: the command that continues it."""
+    if saved is None:
+        return "nothing was saved; train with --checkpoint PATH to be able to resume"
+    words = ["digitnet", "train", *(["--data", data] if data else []),
+             *(["--target", target] if target else []), "--resume", saved,
+             *(["--out", out] if out != DEFAULT_MODEL else [])]
+    return f"continue with: {shlex.join(map(str, words))}"
 
 
 def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, options):
@@ -226,6 +248,9 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
                               audio=inputs.audio_of(start.network) if start else None)
     if train_set.note:
         click.echo(train_set.note, err=True)
+    if resume is None and preset == "speech" and train_set.sounds is None:
+        raise ConfigError(f"--preset speech is the recipe for recordings, and {train_set.name} "
+                          "holds none; drop --preset speech to train it with the default recipe")
     if resume is None:
         return train_set, recipes.for_data(base, train_set, fields, hidden=hidden,
                                            init=start and start.network), start
