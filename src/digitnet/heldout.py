@@ -3,8 +3,8 @@
 A model's own validation split is the best choice: the examples of its training data that
 training set aside, rebuilt exactly from what the model records (its data's files and size,
 ``val_fraction``, ``seed`` and ``val_group``). When that cannot be done (the model came from
-elsewhere, or from other files), the data's test split is the next best. :func:`validation_split` does the
-first, :func:`held_out` tries both and says which it found.
+elsewhere, or from other files), the data's test split is the next best.
+:func:`validation_split` does the first, :func:`held_out` tries both and says which it found.
 """
 
 from __future__ import annotations
@@ -31,21 +31,31 @@ class HeldOut:
         return {"n": len(self.data), "split": self.data.split, "description": self.description}
 
 
+#: What each part of a model's training data is, in words.
+_PARTS = {"val": "validation split (the examples held out when it was trained)",
+          "train": "training split (the examples it learned from)"}
+
+
 def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset:
     """The ``"val"`` (or ``"train"``) part of training data ``full``, exactly as the training
     that made ``net`` split it. DataError when ``net``'s record does not allow it: no training
-    configuration, other files or another number of examples, or no validation split at all."""
+    configuration, other files or another number of examples (the message names the data it
+    was trained on), or no validation split at all."""
+    part = _PARTS[split]
     config = net.metadata.get("config")
     if config is None or "val_fraction" not in config:
-        raise DataError("the model has no training configuration, so its validation split is "
-                        "unknown; use the test split")
+        raise DataError(f"the model has no training configuration, so its {part} is unknown; "
+                        "use the test split")
     trained_on = net.metadata.get("data", {}).get("train") or {}
+    name = trained_on.get("name")
+    only_from = (f"its {part} can be rebuilt only from the data it was trained on, {name}"
+                 if name and name != full.name else
+                 f"its {part} can be rebuilt only from the files it was trained on")
     if trained_on.get("files") and trained_on["files"] != full.files:
-        raise DataError(f"the model was trained on other files than {full.source}; its "
-                        "validation split cannot be rebuilt from them")
+        raise DataError(f"the model was trained on other files than {full.source}; {only_from}")
     if trained_on.get("n") is not None and trained_on["n"] != len(full):
         raise DataError(f"the model was trained on {trained_on['n']:,} examples, {full.source} "
-                        f"holds {len(full):,}; its validation split cannot be rebuilt from them")
+                        f"holds {len(full):,}; {only_from}")
     # Training numbered the classes as the model does before splitting; so does this.
     full = full.with_classes(inputs.classes_of(net))
     train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"],

@@ -1,9 +1,10 @@
 """The labelled examples a command measures MODEL on: the test part, every example ("all":
-the train and test parts together; all a table or a folder without ``test/`` holds), or the
-train or val part of the training data split exactly as when MODEL was trained (``--data``,
-``--split`` and ``--target``), or "held-out": the val part when it can be rebuilt, else the
-test part. Their classes are numbered as MODEL numbers them
-(by name), and a table's columns are put in MODEL's order."""
+the train and test parts together; all a table, a folder without ``test/`` or one of training
+IDX files alone holds), or the train or val part of the training data split exactly as when
+MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part when
+it can be rebuilt, else the test part. For train, val and held-out, ``--data`` is by default
+the data MODEL was trained on. Their classes are numbered as MODEL numbers them (by name), and
+a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
 
@@ -26,14 +27,27 @@ DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a fo
              "(my-digits/0/a.png ...), or a .csv or .npz table.")
 TARGET_HELP = "A CSV table's label column  [default: the last column]."
 
+#: The splits drawn from the data MODEL was trained on: --data's default is that data.
+_TRAINED_ON_SPLITS = ("train", "val", "held-out")
+_SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
+               "recordings 0-4 of each speaker and digit); train: the examples MODEL learned "
+               "from, and val: those held out from them when it was trained (both rebuilt "
+               "exactly, so only from the data MODEL was trained on); all: every example, train "
+               "and test (just the training part when there is no test part).")
+
+
+def _data_option(splits: str):
+    """``--data``, by default for ``splits`` (in words) the data MODEL was trained on."""
+    return click.option("--data", metavar="NAME|DIR|TABLE",
+                        help=f"{DATA_HELP}  [default: for --split {splits}, the data MODEL was "
+                             "trained on if it is still there; else mnist]")
+
+
 _OPTIONS = [
-    click.option("--data", default="mnist", show_default=True, metavar="NAME|DIR|TABLE",
-                 help=DATA_HELP),
+    _data_option("train and val"),
     click.option("--split", type=click.Choice(["test", "train", "val", "all"]),
-                 help="test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
-                      "recordings 0-4 of each speaker and digit); val: the examples held out "
-                      "when MODEL was trained; all: every example, train and test. [default: "
-                      "test, or all for a table or a folder without test/]"),
+                 help=_SPLIT_HELP + "  [default: test, or all for a table or a folder without "
+                                    "test/]"),
     click.option("--target", metavar="COLUMN",
                  help=TARGET_HELP.replace("last column", "column that MODEL does not read")),
 ]
@@ -53,21 +67,29 @@ def held_out_options(f):
     f = click.option("--split", type=click.Choice(["held-out", "test", "train", "val", "all"]),
                      default="held-out", show_default=True,
                      help="held-out: the examples held out when MODEL was trained if they can "
-                          "be rebuilt from --data, else its test part.")(f)
-    return _OPTIONS[0](f)
+                          "be rebuilt from --data, else its test part; " + _SPLIT_HELP)(f)
+    return _data_option("held-out, train and val")(f)
 
 
-def labelled_split(net: Network, data: str, split: str | None, model: str,
+def labelled_split(net: Network, data: str | None, split: str | None, model: str,
                    target: str | None = None) -> tuple[datasets.Dataset, str]:
     """The examples of ``split`` of ``data`` for the network in file ``model``, and the split's
     name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
-    "held-out": "val" if it can be rebuilt, else "test")."""
+    "held-out": "val" if it can be rebuilt, else "test"). ``data`` None: for the splits drawn
+    from the data ``model`` was trained on, that data if it is still there (saying so), else
+    mnist."""
     progress = sys.stderr.isatty()
+    if data is None:
+        data = _default_data(model, split)
     has_test = datasets.has_test_split(data)
     if split is None and has_test and _fsdd_named(data):
         click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "
                    "digit; --split all scores every recording", err=True)
     split = split or ("test" if has_test else "all")
+    if split == "all" and has_test and _training_files_only(data):
+        click.echo(f"{data}: no test files (t10k), so all is its training files alone; if "
+                   f"{model} learned from them, --split val scores those it did not", err=True)
+        has_test = False
     if target is None:
         target = _unread_column(net, data)
     if split == "held-out":
@@ -86,6 +108,43 @@ def labelled_split(net: Network, data: str, split: str | None, model: str,
             click.echo(subset.note, err=True)
         found.append(_as_model_reads(net, subset, model))
     return _joined(found), split
+
+
+def _default_data(model: str, split: str | None) -> str:
+    """``--data`` when it is not given: for a split drawn from the data ``model`` was trained
+    on, that data if it is still there (said on stderr); else mnist."""
+    if split not in _TRAINED_ON_SPLITS:
+        return "mnist"
+    data = trained_on(model)
+    if data != "mnist":
+        click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
+                   err=True)
+    return data
+
+
+def trained_on(model: str) -> str:
+    """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
+    name, or a folder or table that is still there); else mnist."""
+    from .. import modelfile, recordings
+
+    try:
+        name = modelfile.read_metadata(model).get("data", {}).get("train", {}).get("name")
+    except DigitnetError:
+        return "mnist"  # (what is wrong with the file is said when it is loaded)
+    known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)
+    return name if name and (name in known or Path(name).exists()) else "mnist"
+
+
+def _training_files_only(data: str) -> bool:
+    """Whether ``data`` is a folder of MNIST-style training files without the test files."""
+    if not Path(data).is_dir():
+        return False
+    for split in ("train", "test"):
+        try:
+            datasets.find_files(data, split)
+        except DataError:
+            return split == "test"
+    return False
 
 
 def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
 from ..errors import ModelFileError
 from .group import cli
+from .labelled import trained_on
 from .recent import last_model
 
 
@@ -58,7 +58,7 @@ def serve_command(models, host, port, open_browser, data, no_train):
 
     access = TrainingAccess.choose(host, train=not no_train)
     if data is None:
-        data = _trained_on(model)
+        data = trained_on(model)
     app = create_app(model, data=data, access=access, more=more)
     net = app.state.served.current[0]
     held, reason = app.state.held_out.get()  # loaded now rather than on the first request
@@ -90,18 +90,3 @@ def serve_command(models, host, port, open_browser, data, no_train):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     serve(app, host, port, on_ready=ready)
-
-
-def _trained_on(model: str) -> str:
-    """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
-    name, or a folder or table that is still there); else mnist."""
-    from .. import datasets, recordings
-    from ..errors import DigitnetError
-    from ..web.app import recorded_data
-
-    try:
-        name = recorded_data(model)
-    except DigitnetError:
-        return "mnist"  # (create_app says what is wrong with the file)
-    known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)
-    return name if name and (name in known or Path(name).exists()) else "mnist"
