@@ -262,7 +262,7 @@ def checked_option(name: str, value):
     else:
         ok = type(value) is kind
     if not ok:
-        what = "a list of whole numbers" if kind is tuple else kind.__name__
+        what = {tuple: "a list of whole numbers", float: "a finite number"}.get(kind, kind.__name__)
         raise ConfigError(f"{name} must be {what}{' or null' if optional else ''}, got {value!r}")
     if value is not None:
         value = tuple(value) if kind is tuple else kind(value)

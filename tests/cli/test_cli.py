@@ -87,15 +87,22 @@ def test_predict_png_and_npy(run, trained, tmp_path, real_digit_images):
     assert sum(d == label for d, label in zip(png_digits, labels)) >= 7
 
 
-@pytest.mark.parametrize("args", [
-    ["train", "--layers", "784,x,10"],
-    ["train", "--activation", "swish"],
-    ["train", "--epochs", "many"],
-    ["evaluate"],
-    ["frobnicate"],
+@pytest.mark.parametrize("args, line", [
+    (["train", "--layers", "784,x,10"], "Invalid value for '--layers': expected comma-separated "
+     "layer sizes such as 784,16,16,10, got '784,x,10'; see digitnet train --help"),
+    (["train", "--activation", "swish"], "Invalid value for '--activation': 'swish' is not one "
+     "of 'sigmoid', 'relu', 'leaky_relu', 'tanh'; see digitnet train --help"),
+    (["train", "--epochs", "many"], "Invalid value for '--epochs': 'many' is not a valid "
+     "integer; see digitnet train --help"),
+    (["evaluate"], "Missing argument 'MODEL'; see digitnet evaluate --help"),
+    (["show", "weights"], "Missing argument 'MODEL'; see digitnet show weights --help"),
+    (["frobnicate"], "No such command 'frobnicate'; see digitnet --help"),
 ])
-def test_usage_errors_exit_2(run, args):
-    assert run(*args).exit_code == 2
+def test_usage_errors_are_one_line_and_exit_2(run, args, line, one_line):
+    """As the other errors (README: "Errors are one line"), not click's usage, hint and error."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == f"digitnet: error: {line}"
 
 
 def test_corrupt_model_is_one_line_and_debug_shows_traceback(run, tmp_path, one_line):

@@ -208,7 +208,7 @@ def test_a_bad_storage_is_one_line(run, digits_dir, storage, message, one_line, 
     ("{'lr': 0.1}", "not a JSON file of training options"),
     ("[0.1]", "expected a JSON object of training options"),
     ('{"learning_rate": 0.1}', "unknown training option 'learning_rate'"),
-    ('{"lr": "fast"}', "lr must be float, got 'fast'"),
+    ('{"lr": "fast"}', "lr must be a finite number, got 'fast'"),
     ('{"sizes": [784, "16", 10]}', "sizes must be a list of whole numbers"),
     ('{"epochs": 0}', "epochs must be >= 1"),
 ])

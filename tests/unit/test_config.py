@@ -79,7 +79,7 @@ def test_checked_option_takes_json_values_as_the_config_holds_them():
     assert checked_option("sizes", [784, 32, 10]) == (784, 32, 10)
     assert checked_option("early_stopping", True) is True
     for name, value, message in [("epochs", True, "epochs must be int, got True"),
-                                 ("lr", float("nan"), "lr must be float"),
+                                 ("lr", float("nan"), "lr must be a finite number, got nan"),
                                  ("sizes", [784, 16.0, 10], "sizes must be a list of whole"),
                                  ("shift", 5, "shift must be between 0 and 4"),
                                  ("learning_rate", 0.1, "unknown training option")]:

@@ -1,7 +1,7 @@
 """The ``digitnet`` command: parse arguments, call the library, turn errors into one line.
 
 Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2 a usage error
-(click's message), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when asked for).
+(click's message, on one line), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when asked for).
 ``digitnet --debug COMMAND`` shows the traceback instead of the one line.
 
 =====================  ======================================================================
@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
 ``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix fields)
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
+``progress.py``        a training run's progress bar on a terminal
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
 ``serve_cmd.py``       ``digitnet serve``: the drawing page

@@ -27,6 +27,14 @@ class DigitnetGroup(click.Group):
                 raise
             click.echo(f"digitnet: error: {one_line(str(e))}", err=True)
             ctx.exit(1)
+        except click.UsageError as e:  # a command's options or arguments: one line, as above
+            if debug:
+                raise
+            path = e.ctx.command_path.split()[1:] if e.ctx is not None else []
+            where = " ".join(["digitnet", *path])
+            click.echo(f"digitnet: error: {one_line(e.format_message()).rstrip('.')}; see "
+                       f"{where} --help", err=True)
+            ctx.exit(e.exit_code)
         except OSError as e:
             if debug or isinstance(e, BrokenPipeError):
                 raise  # a reader that stopped early (| head): click exits quietly

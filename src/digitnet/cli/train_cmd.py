@@ -19,6 +19,7 @@ from ..inputs import Audio
 from ..training import Callback, train
 from .group import cli
 from .labelled import DATA_HELP, TARGET_HELP
+from .progress import RichProgress
 from .recent import remember_model
 from .resume import refuse_changed_init, refuse_changed_options
 
@@ -156,7 +157,7 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, config_file,
                                        resume, options)
     interactive = sys.stderr.isatty()
-    progress = _RichProgress() if interactive else Callback()
+    progress = RichProgress() if interactive else Callback()
     started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
@@ -226,6 +227,23 @@ def _how_to_continue(saved: str | None, data, target, out) -> str:
              *(["--target", target] if target else []), "--resume", saved,
              *(["--out", out] if out != DEFAULT_MODEL else [])]
     return f"continue with: {shlex.join(map(str, words))}"
+
+
+def _check_given(ctx, param, value):
+    """A training option's value, checked as TrainConfig checks it; out of range, a usage error
+    naming the option (``--batch-size``, not the field batch_size)."""
+    if value is None:
+        return None
+    field = _TRAIN_FIELDS[param.name]
+    try:
+        return checked_option(field, value)
+    except ConfigError as e:
+        raise click.BadParameter(str(e).removeprefix(f"{field} ")) from None
+
+
+for _param in train_command.params:  # (--layers and --hidden have their own)
+    if _param.name in _TRAIN_FIELDS and _param.callback is None:
+        _param.callback = _check_given
 
 
 def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, options):
@@ -328,48 +346,6 @@ def _explicit(ctx, name: str) -> bool:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-class _RichProgress(Callback):
-    """A progress bar per run and a line per epoch, on stderr (used only on a terminal)."""
-
-    def __enter__(self):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.console = Console(stderr=True)
-        self.progress = Progress(TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),
-                                 TimeRemainingColumn(), console=self.console, transient=True)
-        self.progress.__enter__()
-        self.task = None
-        return self
-
-    def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
-
-    def on_train_start(self, config, n_train, n_val, start_epoch):
-        sizes = "-".join(map(str, config.sizes))
-        resumed = f", resuming after epoch {start_epoch}" if start_epoch else ""
-        self.epochs = config.epochs
-        self.console.print(f"Training {sizes} ({config.activation}, {config.optimizer}, "
-                           f"lr {config.lr:g}, batch {config.batch_size}) on {n_train:,} examples, "
-                           f"validating on {n_val:,}{resumed}")
-
-    def on_epoch_start(self, epoch, n_steps):
-        if self.task is not None:
-            self.progress.remove_task(self.task)
-        self.task = self.progress.add_task("", total=n_steps, epoch=f"{epoch}/{self.epochs}", loss=0.0)
-
-    def on_progress(self, epoch, step, n_steps, loss):
-        self.progress.update(self.task, completed=step, loss=loss)
-
-    def on_epoch_end(self, epoch, record, network):
-        self.progress.update(self.task, completed=self.progress.tasks[-1].total)
-        val = (f"  val loss {record['val_loss']:.4f}  val accuracy {record['val_accuracy']:.2%}"
-               if "val_accuracy" in record else "")
-        self.console.print(f"epoch {epoch:>3}/{self.epochs}  train loss {record['train_loss']:.4f}"
-                           f"{val}  {record['seconds']:.2f} s")
 
 
 def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
