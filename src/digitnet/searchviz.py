@@ -35,6 +35,7 @@ def _draw_history(ax, records: list[TrialRecord]) -> None:
     pruned = sum(r.state == "PRUNED" for r in records)
     ax.set_title("validation accuracy of each trial", fontsize=10)
     ax.set_xlabel("trial" + (f"  ({pruned} pruned, not shown)" if pruned else ""))
+    ax.locator_params(axis="x", integer=True, min_n_ticks=1)  # whole trials, even just one
     ax.grid(alpha=0.3)
     if not done:
         ax.text(0.5, 0.5, "no complete trial yet", transform=ax.transAxes, ha="center",

@@ -1,9 +1,8 @@
 """Pictures of what the network learned and how it thinks (the only module that uses matplotlib).
 
 Every function returns a :class:`matplotlib.figure.Figure` built directly (never pyplot's global
-state) on the Agg canvas, so it works on a server or in CI with no display. Save one with
-:func:`save_figure` (PNG or SVG by the file name) or ``fig.savefig(...)``; in a notebook, the
-figure displays itself.
+state) on the Agg canvas, so it works with no display (a server, CI). Save one with
+:func:`save_figure` (PNG or SVG by the file name) or ``fig.savefig(...)``; a notebook shows it.
 
 =========================  =====================================================================
 :func:`weights_figure`     each neuron's incoming weights as a 28x28 picture (blue +, red -)
@@ -336,6 +335,7 @@ def history_figure(history: list[dict], title: str = "") -> Figure:
     for ax, what in ((loss_ax, "loss (cost)"), (acc_ax, "accuracy")):
         ax.set_title(f"{what} per epoch", fontsize=10)
         ax.set_xlabel("epoch")
+        ax.locator_params(axis="x", integer=True, min_n_ticks=1)  # whole epochs, even just one
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend(fontsize=8)

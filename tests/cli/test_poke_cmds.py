@@ -67,11 +67,10 @@ def test_show_robustness_compares_two_models(run, model, digits_dir, tmp_path):
     result = run("show", "robustness", model, model, "--data", digits_dir, "--count", "100",
                  "--out", tmp_path / "r.png")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()[:-1]
-    assert [line.split(":")[0].strip() for line in lines] == list(poke.DISTORTIONS)
-    for line in lines:  # the same model twice: the same accuracies side by side
-        first, second = line.split(": ", 1)[1].split("   ")
-        assert first.split(" ", 1)[1] == second.split(" ", 1)[1]
+    lines = result.stdout.splitlines()[:-1]  # per distortion: what, levels, each model's row
+    assert [line.split(":")[0] for line in lines[::4]] == list(poke.DISTORTIONS)
+    for first, second in zip(lines[2::4], lines[3::4]):  # the same model twice: the same row
+        assert first == second
 
 
 def test_show_top_of_a_neuron_that_does_not_exist(run, model, digits_dir, tmp_path, one_line):

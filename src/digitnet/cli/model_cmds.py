@@ -135,7 +135,7 @@ def info_command(model, as_json):
     metrics and history are the model's before those changes."""
     net = modelfile.load(model)
     meta = net.metadata
-    changes = _described_changes(net)
+    changes = poke.described_changes(net)
     if as_json:
         edited = {"edited": {"described": changes, "before_edits": _trained_figures(meta)}
                   } if changes else {}
@@ -224,41 +224,6 @@ def _echo_changes(model: str, meta: dict, changes: list[str]) -> None:
         click.echo(f"              the {' and '.join(figures)} below are the model's before these "
                    "edits;")
     click.echo(f"              measure it as it is with {measure}")
-
-
-def _described_changes(net) -> list[str]:
-    """Each change recorded under "changes" in ``net``'s metadata, in a few words, in the order
-    they were made (each saving's edits, then its neurons switched off)."""
-    described = []
-    for saved in net.metadata.get("changes") or []:
-        try:
-            changes = poke.Changes.from_json(saved)
-            changes.check(net)
-        except DigitnetError:  # not a form this digitnet reads: shown as it is
-            described.append(one_line(json.dumps(saved)))
-            continue
-        described += [_described_edit(net, edit) for edit in changes.edits]
-        described += [f"layer {l} neuron {j}: switched off" for l, j in changes.off]
-    return described
-
-
-def _described_edit(net, edit: dict) -> str:
-    """One edit (see :mod:`digitnet.poke.changes`) in a few words."""
-    layer, op = edit["layer"], edit["op"]
-    where = f"layer {layer} neuron {edit['neuron']}: "
-    if op == "bias":
-        return where + f"bias set to {edit['value']:g}"
-    if op == "scale":
-        return where + f"incoming weights multiplied by {edit['factor']:g}"
-    if op == "edge":
-        return where + (f"made an edge detector on the {edit['height']}x{edit['width']} pixels "
-                        f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
-                        f"weight {edit['weight']:g}")
-    rows, _ = poke.grid_of(net, layer)
-    source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
-              else f"from neuron {{1}} of layer {layer - 1}")
-    cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
-    return where + ("incoming weights set: " + _listed(cells, 3) if cells else "no weight set")
 
 
 def _listed(names, most: int = 12) -> str:

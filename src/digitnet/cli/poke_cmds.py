@@ -44,11 +44,21 @@ def show_ablation(model, data, split, target, out):
     accuracy = poke.ablate(net, rows, labels).baseline.accuracy
     classes = inputs.classes_of(net)
     for d in drops[:5]:
-        worst = np.argsort(-d.per_class_drop)[:3]
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
-                   f"{d.accuracy:.1%}; hurts " + ", ".join(
-                       f"{classes[c]} ({-d.per_class_drop[c]:+.0%})" for c in worst))
+                   f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes)}")
     _save_picture(pokeviz.ablation_figure(drops, accuracy, classes, _where(model, subset)), out)
+
+
+def _hurt(per_class_drop: np.ndarray, classes: list[str], most: int = 3) -> str:
+    """The ``most`` classes that lose the most accuracy, as "hurts 5 (-18%), 0 (-3%)": only
+    those whose loss shows as at least 1%; if none does, that plainly."""
+    worst = np.argsort(-per_class_drop, kind="stable")[:most]
+    losses = [(c, f"{-per_class_drop[c]:+.0%}") for c in worst]  # a loss shows as "-3%"
+    shown = [f"{classes[c]} ({loss})" for c, loss in losses if loss[0] == "-" and loss != "-0%"]
+    if shown:
+        return "hurts " + ", ".join(shown)
+    return ("no class loses accuracy" if per_class_drop.max(initial=0) <= 0
+            else "no class loses as much as 1%")
 
 
 @show_group.command("top")
@@ -115,9 +125,20 @@ def show_robustness(model, model2, count, data, split, target, out):
         names.append(Path(model2).name)
     curves = poke.robustness_curves(nets, subset.x[:count], labels[:count])
     for curve in curves:
-        click.echo(f"{curve.name:>9}: " + "   ".join(
-            f"{name} " + " ".join(f"{a:.0%}" for a in row) for name, row in zip(names, curve.accuracy)))
+        click.echo(_curve_table(curve, names))
     _save_picture(pokeviz.robustness_figure(curves, names), out)
+
+
+def _curve_table(curve, names: list[str]) -> str:
+    """A curve as lines of text: its name and unit, then each level over each model's
+    accuracy there."""
+    width = max(len(n) for n in names)
+    cell = max(5, *(len(f"{v:g}") + 1 for v in curve.levels))
+    levels = "".join(f"{v:>{cell}g}" for v in curve.levels)
+    rows = ["  " + f"{name:<{width}}" + "".join(f"{a:>{cell}.0%}" for a in accuracy)
+            for name, accuracy in zip(names, curve.accuracy)]
+    head = [f"{curve.name}: accuracy by {curve.unit}", f"  {'':<{width}}{levels}"]
+    return "\n".join(head + rows)
 
 
 @cli.command("edit")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from .. import inputs, modelfile
-from ..errors import ModelFileError
+from .. import inputs, modelfile, poke
+from ..errors import DataError, ModelFileError
 from .group import cli
 from .inputs import one_input
 from .labelled import data_options, labelled_split
@@ -38,6 +38,16 @@ def _picture_model(model: str):
                              "inputs cannot be drawn as pictures; `show confusion` and `show "
                              "history` work for any model")
     return net
+
+
+def _one_input_rows(net, image: str, command: str):
+    """The row ``net`` reads for IMAGE, one picture or recording: a folder is refused, as the
+    picture drawn is of one input."""
+    if Path(image).is_dir():
+        what = "recording" if isinstance(inputs.of(net), inputs.Audio) else "picture or .npy"
+        raise DataError(f"{image}: is a folder, and `digitnet show {command}` draws one input; "
+                        f"give one {what} file")
+    return inputs.of(net).rows(one_input(net, image))
 
 
 def _save_picture(fig, out: str) -> None:
@@ -100,7 +110,7 @@ def show_network(model, image, links, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.network_figure(net, inputs.of(net).rows(one_input(net, image)), links), out)
+    _save_picture(viz.network_figure(net, _one_input_rows(net, image, "network"), links), out)
 
 
 @show_group.command("saliency")
@@ -112,7 +122,7 @@ def show_saliency(model, image, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.saliency_figure(net, inputs.of(net).rows(one_input(net, image))), out)
+    _save_picture(viz.saliency_figure(net, _one_input_rows(net, image, "saliency")), out)
 
 
 @show_group.command("dream")
@@ -163,14 +173,20 @@ def show_mistakes(model, data, split, target, count, out):
 @click.argument("model", type=click.Path(dir_okay=False))
 @_out_option("history")
 def show_history(model, out):
-    """Training and validation loss and accuracy per epoch, from MODEL's file."""
+    """Training and validation loss and accuracy per epoch, from MODEL's file (for a model
+    changed by hand after training, the curves of its training, before those changes)."""
     from .. import viz
 
-    history = modelfile.load(model).metadata.get("history")
+    net = modelfile.load(model)
+    history = net.metadata.get("history")
     if not history:
         raise ModelFileError(f"{model}: has no training history to draw; it was saved without "
                              "one (models trained by digitnet train have it)")
-    _save_picture(viz.history_figure(history, title=Path(model).name), out)
+    title, changes = Path(model).name, len(poke.described_changes(net))
+    if changes:
+        title += (f": recorded in training, before the {changes} edit{'s' * (changes > 1)} "
+                  "made by hand since (digitnet info lists them)")
+    _save_picture(viz.history_figure(history, title=title), out)
 
 
 @show_group.command("search")

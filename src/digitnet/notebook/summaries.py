@@ -3,7 +3,9 @@
 ``Network._repr_html_`` and ``TrainResult._repr_html_`` call these, so a network (trained,
 loaded from a model file with its metadata, imported or edited) or a training result shows
 itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002`` parameters, the recipe it was
-trained with, its data and its accuracy. This module imports nothing heavy, and nothing of
+trained with, its data and its accuracy (for a network changed by hand after training, with
+``digitnet edit``, the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many changes,
+and the accuracy labelled as from before them). This module imports nothing heavy, and nothing of
 digitnet's (it reads the objects it is given), so the classes can call it without a cycle.
 """
 
@@ -19,7 +21,8 @@ _ROW = '<tr><th style="text-align:left;padding-right:1em">{}</th><td style="text
 
 
 def network_html(net, title: str = "") -> str:
-    """A network's summary: its layers, parameter count, recipe, data and accuracy."""
+    """A network's summary: its layers, parameter count, recipe, data, changes made by hand
+    since training and accuracy (then from before those changes)."""
     return _html(_network_rows(net), net, title)
 
 
@@ -43,14 +46,32 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if data.get("name"):
         count = f" ({data['n']:,} images)" if isinstance(data.get("n"), int) else ""
         rows.append(("data", f"{data['name']}{count}"))
+    edited = _edited(meta.get("changes") or [])
+    if edited:
+        rows.append(("edited", edited))
     accuracy = _accuracy(meta.get("metrics") or {})
     if accuracy:
-        rows.append(("accuracy", accuracy))
+        rows.append(("accuracy", ("before the edits: " if edited else "") + accuracy))
     if meta.get("imported"):
         rows.append(("imported", f"from {meta['imported'].get('from', '?')}"))
     if meta.get("digitnet_version"):
         rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
     return rows
+
+
+def _edited(changes) -> str:
+    """The changes made by hand after training, counted from the metadata's "changes" (each
+    saving's ``{"off": [...], "edits": [...]}``, see digitnet.poke.changes); "" if none."""
+    saved = changes if isinstance(changes, list) else [changes]
+    readable = [c for c in saved if isinstance(c, dict)
+                and all(isinstance(c.get(k) or [], list) for k in ("off", "edits"))]
+    off, edits = (sum(len(c.get(k) or []) for c in readable) for k in ("off", "edits"))
+    told = [f"{off} neuron{'s' * (off != 1)} switched off"] if off else []
+    told += [f"{edits} edit{'s' * (edits != 1)}"] if edits else []
+    told += ["changes of a form this digitnet cannot read"] if len(readable) < len(saved) else []
+    if not told:
+        return ""
+    return f"by hand after training: {' and '.join(told)} (digitnet info lists them)"
 
 
 def _accuracy(metrics: dict) -> str:

@@ -35,12 +35,12 @@ from __future__ import annotations
 
 from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
 from .answers import Profile, class_means, neuron_profile
-from .changes import Changes, edge_detector, grid_of
+from .changes import Changes, described_changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
 from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
 from .stepping import DEFAULT_LR, Step, backprop_step
 
-__all__ = ["Changes", "edge_detector", "grid_of", "Score", "Ablation", "NeuronDrop", "ablate",
-           "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
+__all__ = ["Changes", "described_changes", "edge_detector", "grid_of", "Score", "Ablation",
+           "NeuronDrop", "ablate", "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
            "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable",
            "Step", "backprop_step", "DEFAULT_LR"]
