@@ -8,7 +8,7 @@ import click
 
 from .. import inputs, modelfile
 from ..errors import ConfigError
-from ..interop.export import DEFAULT_SUFFIXES, FORMATS, check_name, export
+from ..interop.export import FORMATS, check_name, default_name, export
 from ..interop.torch import python_lines
 from .group import cli
 
@@ -20,7 +20,8 @@ from .group import cli
                    "nn.Sequential, as safetensors.")
 @click.option("--out", type=click.Path(dir_okay=False), metavar="PATH",
               help="Where to write it: a name ending in .onnx for onnx, in .safetensors for "
-                   "torch (default: MODEL with .onnx or .torch.safetensors).")
+                   "torch (default: MODEL with .onnx or .torch.safetensors for its extension, "
+                   "never MODEL itself: x.onnx gives x.export.onnx).")
 def export_command(model, format_, out):
     """Write MODEL (a digitnet model or an .onnx file) for other tools.
 
@@ -35,11 +36,13 @@ def export_command(model, format_, out):
     the same rows, except that a table's columns must be standardised first (with the
     mean and std in metadata 'input').
     """
-    out = Path(out) if out else Path(model).with_suffix(DEFAULT_SUFFIXES[format_])
+    given = out is not None
+    out = Path(out) if given else default_name(model, format_)
     check_name(out, format_)
     net = modelfile.load(model)
     if out.exists() and out.resolve() == Path(model).resolve():
-        raise ConfigError(f"--out {out} is MODEL itself; give another file name")
+        named = f"--out {out}" if given else f"no --out was given, and the default name {out}"
+        raise ConfigError(f"{named} is MODEL itself; give --out another file name")
     path = export(net, out, format_)
     click.echo(f"Saved {path}")
     record = inputs.of(net)

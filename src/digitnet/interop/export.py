@@ -10,7 +10,8 @@
 Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a name that ends
 as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
 the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
-``.onnx``, is refused (:func:`check_name`).
+``.onnx``, is refused (:func:`check_name`). Without a name, ``digitnet export`` writes to
+:func:`default_name`, which is never MODEL itself.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from ..network import Network
 from .onnx import to_onnx
 from .torch import python_lines, state_dict_arrays
 
-__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "export"]
+__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "default_name", "export"]
 
 FORMATS = ("onnx", "torch")
 #: The ending each format's file names must have.
 SUFFIXES = {"onnx": ".onnx", "torch": ".safetensors"}
 #: The ending ``digitnet export`` puts on MODEL's name when no --out is given.
 DEFAULT_SUFFIXES = {"onnx": ".onnx", "torch": ".torch.safetensors"}
+#: What :func:`default_name` puts before that ending when MODEL's name already ends with it.
+_EXPORT_TAG = ".export"
 _FILES = {"onnx": "an ONNX file", "torch": "a safetensors file"}
 
 
@@ -66,6 +69,20 @@ def check_name(path: str | os.PathLike, format: str) -> None:
     ending = f"not {path.suffix}" if path.suffix else "and this one has no extension"
     other = [f for f, suffix in SUFFIXES.items() if suffix == path.suffix.lower()]
     instead = f", or use format {other[0]}" if other else ""
-    suggested = path.parent / f"{path.stem}{DEFAULT_SUFFIXES[format]}"
+    suggested = default_name(path, format)
     raise ConfigError(f"{path}: format {format} writes {_FILES[format]}, whose name must end in "
                       f"{SUFFIXES[format]}, {ending}; name it {suggested}{instead}")
+
+
+def default_name(model: str | os.PathLike, format: str) -> Path:
+    """The file ``digitnet export`` writes ``model`` to in ``format`` when given no --out.
+
+    ``model``'s name with its extension replaced by :data:`DEFAULT_SUFFIXES`'s (``m.safetensors``
+    gives ``m.onnx`` and ``m.torch.safetensors``); a name that already ends so (``x.onnx`` for
+    onnx, ``m.torch.safetensors`` for torch, any case) would be ``model`` itself, so it gets
+    ``.export`` before that ending instead: ``x.export.onnx``, ``m.export.torch.safetensors``.
+    """
+    path, suffix = Path(model), DEFAULT_SUFFIXES[format]
+    if path.name.lower().endswith(suffix):
+        return path.with_name(path.name[:-len(suffix)] + _EXPORT_TAG + suffix)
+    return path.parent / f"{path.stem}{suffix}"
