@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import arrays, folders, recordings, sources, tables
+from digitnet.audio import AUDIO_EXTENSIONS
 from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
 from digitnet.images import IMAGE_EXTENSIONS
@@ -49,6 +50,8 @@ __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS
 
 #: The file kinds read as tables (see :mod:`digitnet.tables`).
 TABLE_SUFFIXES = (".csv", ".npz")
+_TAKES = ("a folder (of recordings named like 7_jackson_32.wav, of class folders of pictures or "
+          "recordings like digits/7/a.png, or of MNIST-style IDX files), or a .csv or .npz table")
 
 _PREFIX = {"train": "train", "test": "t10k"}
 
@@ -238,9 +241,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     if spec is None:
         names = ", ".join((*KNOWN_NAMES, *recordings.ARCHIVES))
         raise DataError(f"{str(name_or_dir)!r} is neither a known dataset nor a folder or table;"
-                        f" use one of {names}, a folder (of MNIST-style IDX files, of "
-                        "recordings, or of class folders of pictures or recordings), or a .csv "
-                        "or .npz table")
+                        f" use one of {names}, {_TAKES}")
     if mirrors is not None:
         spec = dataclasses.replace(spec, mirrors=tuple(mirrors))
     return _load_spec(spec, split, cache, progress, allow_download, allow_sample)
@@ -310,17 +311,17 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
         return from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        kind = "a picture" if suffix in IMAGE_EXTENSIONS else "a file"
-        raise DataError(f"{path} is {kind}, not a folder or a table; --data takes a folder (of "
-                        "MNIST-style IDX files, or of class folders of pictures such as "
-                        "my-digits/0/a.png), a .csv or .npz table, or a dataset name")
+        kind = ("recording" if suffix in AUDIO_EXTENSIONS
+                else "picture" if suffix in IMAGE_EXTENSIONS else "")
+        raise DataError(f"{path} is a {kind or 'file'}, not a folder or a table; --data takes a "
+                        f"dataset name, {_TAKES}" + (kind and f"; to read this one {kind}, use "
+                        f"digitnet predict MODEL {path}"))
     if split != "train":
         raise DataError(f"{path}: a table is one set of rows with no {split} split; score all "
                         "its rows, or give the test rows as a table of their own")
     files = {path.name: sources.sha256(path)}
     if suffix == ".npz":
-        X, y = tables.read_npz(path)
-        return from_arrays(X, y, name=str(path), files=files)
+        return from_arrays(*tables.read_npz(path), name=str(path), files=files)
     rows = tables.read_csv(path, target)
     labels, classes = arrays.encode_labels(rows.y, str(path), f"column {rows.target!r}")
     return Dataset(rows.x, labels, name=str(path), split="train", source=str(path), files=files,
@@ -363,8 +364,7 @@ def _load_folder(folder: Path, split: str) -> Dataset:
     # A folder holding a known dataset's official files gets that dataset's class names.
     known = {h: spec for spec in SPECS.values() for f in spec.files.values()
              for h in (f.sha256, f.idx_sha256) if h}
-    spec = (known.get(files[image_path.name])
-            or known.get(content_sha256(images)))
+    spec = known.get(files[image_path.name]) or known.get(content_sha256(images))
     return _make(images, labels, image_path, label_path, name=str(folder), split=split,
                  source=str(folder), files=files, classes=spec.classes if spec else DIGITS)
 

@@ -99,7 +99,9 @@ class Progress:
     """Receives the study's status while :func:`tune` runs. Override what you need."""
 
     def on_status(self, status: Status, finished: list[studies.TrialRecord]) -> None:
-        """Called when the study changes; ``finished`` are the trials that ended since."""
+        """Called when the study changes: ``status`` is how it stands now, ``finished`` the
+        trials that ended since the last call (the study is looked at every ``poll_seconds``,
+        so several can have ended, in the order they were created)."""
 
 
 def tune(search: Search, storage: str, study_name: str, *, progress: Progress | None = None,

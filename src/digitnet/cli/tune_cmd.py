@@ -138,7 +138,9 @@ def _status_line(status) -> str:
 
 
 class _PlainDisplay(Progress):
-    """A line per finished trial, on stderr (when it is not a terminal)."""
+    """A line per finished trial, on stderr (when it is not a terminal). The study's status
+    (as it is now) ends the line of the last trial that finished since the previous report:
+    when several did, the lines before it say only how their trial ended, not what came after."""
 
     def __enter__(self):
         return self
@@ -147,8 +149,9 @@ class _PlainDisplay(Progress):
         return False
 
     def on_status(self, status, finished):
-        for r in finished:
-            click.echo(f"{_finished_line(r)}; {_status_line(status)}", err=True)
+        for i, r in enumerate(finished, 1):
+            now = f"; {_status_line(status)}" if i == len(finished) else ""
+            click.echo(f"{_finished_line(r)}{now}", err=True)
 
 
 class _RichDisplay(Progress):

@@ -1,0 +1,45 @@
+"""`digitnet tune`'s line per finished trial (stderr not a terminal) when several trials ended
+between two looks at the study: each line says how its own trial ended, and only the last one
+carries the study's status, which is the status after all of them. A real search on real
+digits; the study is looked at only once, at the end, so that every trial ends in one batch."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+
+from digitnet import studies, tuning
+from digitnet.cli import tune_cmd
+
+pytest.importorskip("optuna")
+
+STATUS = re.compile(r"; (\d+)/(\d+) trials finished \((\d+) pruned\), (\d+) running, "
+                    r"(\d+) interrupted(?:; best ([\d.]+)% \(trial (\d+)\))?$")
+
+
+def test_a_trials_line_says_nothing_of_trials_that_ended_after_it(
+        run, train_only_dir, tmp_path, monkeypatch):
+    once = functools.partial(tuning.tune, poll_seconds=24 * 3600)  # returns when workers do
+    monkeypatch.setattr(tune_cmd, "tune", once)
+    r = run("tune", "--data", train_only_dir, "--epochs", "2", "--pruner", "none",
+            "--trials", "3", "--jobs", "1", "--out", tmp_path / "best.json")
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stderr.splitlines() if line.startswith("trial ")]
+    study = studies.load_study(studies.open_storage(tmp_path / "tune.db", create=False),
+                               "digitnet")
+    trials = study.get_trials()
+    assert len(lines) == len(trials) == 3, r.stderr
+    for line, trial in zip(lines, trials):
+        assert line.startswith(f"trial {trial.number}: validation accuracy {trial.value:.2%} "
+                               "after 2 epochs"), line
+        status = STATUS.search(line)
+        if status:  # what it says of the study is true of the study when this trial ended
+            assert int(status[1]) <= trial.number + 1, line
+            assert status[7] is None or int(status[7]) <= trial.number, line
+    # The last line tells how the study stands at the end.
+    best = max(trials, key=lambda t: (t.value, -t.number))
+    assert lines[-1].endswith(f"; 3/3 trials finished (0 pruned), 0 running, 0 interrupted; "
+                              f"best {best.value:.2%} (trial {best.number})"), lines[-1]
+    assert [STATUS.search(line) is not None for line in lines] == [False, False, True]
