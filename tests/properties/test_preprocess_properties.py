@@ -77,9 +77,20 @@ def test_scaling_up_changes_little(digits, index, factor, resample, pad, invert)
     assert np.abs(bigger - original).mean() < 0.15  # the mean pixel is ~0.13 of full ink
 
 
+def has_a_mark_apart(digit: np.ndarray) -> bool:
+    """Whether ``digit``'s ink (at a quarter of its brightest and above) has rows or columns
+    that are not one unbroken run: a mark apart from the rest, which the crop may leave out of
+    the digit's box (1% of MNIST's digits)."""
+    lit = digit >= 0.25 * digit.max()
+    return any(np.ptp(np.flatnonzero(f)) + 1 != np.count_nonzero(f)
+               for f in (lit.any(axis=1), lit.any(axis=0)))
+
+
 @SETTINGS
 @given(index=st.integers(0, 24_344), factor=st.integers(1, 10), resample=st.sampled_from(FILTERS),
        pad=pads, invert=st.booleans())
+@example(index=9067, factor=1, resample=Image.Resampling.NEAREST, pad=(0, 0, 0, 0),
+         invert=False)  # a mark apart: see the next test
 def test_the_result_is_an_mnist_style_image_centred_by_mass(digits, index, factor, resample,
                                                             pad, invert):
     x = to_mnist(place(scaled(digits[index], factor, resample), pad, invert))
@@ -89,5 +100,19 @@ def test_the_result_is_an_mnist_style_image_centred_by_mass(digits, index, facto
     # Whole-pixel centring, as MNIST's: within half a pixel, a little more if the digit's faint
     # fringe is clipped at the frame's edge.
     assert abs(cy - 14) <= 0.6 and abs(cx - 14) <= 0.6, (cy, cx)
-    lit = np.argwhere(x >= 0.25)
-    assert (lit.max(axis=0) - lit.min(axis=0) + 1).max() <= 21  # the digit fits 20x20
+    if not has_a_mark_apart(digits[index]):
+        lit = np.argwhere(x >= 0.25)
+        # The digit fits 20x20: its box is scaled to 20 pixels, which may straddle 21 once placed
+        # by whole pixels, and resampling may spread an edge over one pixel more (2 of MNIST's
+        # first 24,345 digits, read as they are, reach 22).
+        assert (lit.max(axis=0) - lit.min(axis=0) + 1).max() <= 22
+
+
+def test_a_mark_apart_from_the_digit_is_left_out_of_its_box(digits):
+    """MNIST's training digit 9067, a 0 with a mark apart below it (rows 24-25 of 28): the crop
+    boxes the 0 alone, which then fills the 20x20 box as a 0 without the mark would, and keeps
+    the mark, below it. (MNIST's own box held both; the mark lands at the frame's edge.)"""
+    x = to_mnist(digits[9067])
+    rows = np.flatnonzero((x >= 0.25).any(axis=1))
+    zero, mark = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    assert 19 <= len(zero) <= 21 and mark[0] > zero[-1] + 1 and len(mark) <= 3
