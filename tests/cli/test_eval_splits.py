@@ -24,6 +24,18 @@ def test_all_scores_every_example_of_a_folder_without_test_files(run, trained, t
     assert "no test files" in result.stderr and "--split val" in result.stderr
 
 
+def test_all_with_one_test_file_of_two_names_the_one_missing(run, trained, train_only_dir,
+                                                            tmp_path, one_line):
+    """t10k images without their labels are a test part with a file missing, not no test part:
+    --split all says which file, rather than scoring the training files alone."""
+    folder = shutil.copytree(train_only_dir, tmp_path / "digits")
+    shutil.copy(folder / "train-images-idx3-ubyte", folder / "t10k-images-idx3-ubyte")
+    result = run("evaluate", trained[0], "--data", folder, "--split", "all")
+    assert result.exit_code == 1
+    assert one_line(result.stderr).startswith(
+        f"digitnet: error: {folder}: no t10k-labels-idx1-ubyte[.gz] for the test split")
+
+
 def test_split_help_says_what_each_choice_means(run):
     help_text = " ".join(run("evaluate", "--help").stdout.split())
     for choice in ("test", "train", "val", "all"):

@@ -136,15 +136,16 @@ def trained_on(model: str) -> str:
 
 
 def _training_files_only(data: str) -> bool:
-    """Whether ``data`` is a folder of MNIST-style training files without the test files."""
-    if not Path(data).is_dir():
+    """Whether ``data`` is a folder of MNIST-style training files and no test file at all (one
+    t10k file without the other is a test part with a file missing, which loading it names)."""
+    folder = Path(data)
+    if not folder.is_dir() or any(folder.glob("t10k-*")):
         return False
-    for split in ("train", "test"):
-        try:
-            datasets.find_files(data, split)
-        except DataError:
-            return split == "test"
-    return False
+    try:
+        datasets.find_files(folder, "train")
+    except DataError:
+        return False
+    return True
 
 
 def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:
