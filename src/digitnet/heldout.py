@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import datasets, inputs
+from . import datasets, inputs, modelfile
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
 
-__all__ = ["HeldOut", "validation_split", "held_out"]
+__all__ = ["HeldOut", "validation_split", "held_out", "recorded_data"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,14 @@ class HeldOut:
 
     def to_dict(self) -> dict:
         return {"n": len(self.data), "split": self.data.split, "description": self.description}
+
+
+def recorded_data(model: str | Path | Network) -> str | None:
+    """The data a model's file records it was trained on (a dataset name or a folder), if any:
+    what its own held-out examples are rebuilt from (a file's header is read, not its
+    weights)."""
+    meta = model.metadata if isinstance(model, Network) else modelfile.read_metadata(model)
+    return (meta.get("data") or {}).get("train", {}).get("name")
 
 
 #: What each part of a model's training data is, in words.

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import datasets, inputs, tables
 from ..errors import DataError, DigitnetError
-from ..heldout import held_out, validation_split
+from ..heldout import held_out, recorded_data, validation_split
 from ..inputs import Table
 from ..network import Network
 
@@ -125,10 +125,10 @@ def _default_data(model: str, split: str | None) -> str:
 def trained_on(model: str) -> str:
     """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
     name, or a folder or table that is still there); else mnist."""
-    from .. import modelfile, recordings
+    from .. import recordings
 
     try:
-        name = modelfile.read_metadata(model).get("data", {}).get("train", {}).get("name")
+        name = recorded_data(model)
     except DigitnetError:
         return "mnist"  # (what is wrong with the file is said when it is loaded)
     known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)

@@ -55,7 +55,7 @@ def refuse_changed_init(resume: str, start) -> None:
 
 
 def _saved_config(resume: str) -> TrainConfig:
-    config = modelfile.load_checkpoint(resume).network.metadata.get("config")
+    config = modelfile.read_metadata(resume, kind="checkpoint").get("config")
     if config is None:
         raise ModelFileError(f"{resume}: holds no training options, so it cannot be resumed; "
                              "start a new run")

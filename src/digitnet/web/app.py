@@ -55,7 +55,7 @@ from fastapi_offline import FastAPIOffline
 from .. import __version__, heldout, inputs, modelfile
 from ..config import PRESETS
 from ..errors import DataError
-from ..heldout import HeldOut
+from ..heldout import HeldOut, recorded_data
 from ..network import Network
 from . import poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
@@ -135,14 +135,6 @@ def _listed(name: str, api: str, served: Served) -> dict:
     net = served.current[0]
     return {"name": name, "api": api, "input": inputs.of(net).kind, "sizes": list(net.sizes),
             "source": served.source}
-
-
-def recorded_data(model: str | Path | Network) -> str | None:
-    """The data a model's file records it was trained on (a dataset name or a folder), if any:
-    what a further model served learns from and is poked with (and the first one, unless
-    ``digitnet serve --data`` says otherwise)."""
-    net = model if isinstance(model, Network) else modelfile.load(model)
-    return net.metadata.get("data", {}).get("train", {}).get("name")
 
 
 def _held_out(net: Network, data: Any) -> HeldOut:
