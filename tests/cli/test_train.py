@@ -33,6 +33,23 @@ def test_train_plain_output(run, train_only_dir, tmp_path):
     assert result.exit_code == 0
     assert "Validation accuracy:" in result.stdout and "Saved the model to" in result.stdout
     assert "Test accuracy" not in result.stdout  # no t10k files there
+    assert "note:" not in result.stderr
+
+
+@pytest.mark.parametrize("lr, noted", [(1e6, True), (1e-9, False)])
+def test_a_run_ending_confidently_wrong_says_the_learning_rate_is_too_high(
+        run, train_only_dir, tmp_path, lr, noted):
+    # Adam at 1e6 leaves a network that still ranks digits (it saves) with a loss near 1e20;
+    # at 1e-9 the network stays as it started, near ln 10, too slow but not wrong.
+    out = tmp_path / "m.safetensors"
+    result = run("train", "--data", train_only_dir, "--epochs", "1", "--lr", lr, "--out", out)
+    assert result.exit_code == 0 and out.exists()
+    notes = [line for line in result.stderr.splitlines() if "note: the training loss" in line]
+    if noted:
+        assert len(notes) == 1 and "learning rate 1e+06 is likely too high" in notes[0]
+        assert "guessing evenly among 10 classes" in notes[0]
+    else:
+        assert notes == []
 
 
 def test_video_preset_and_options(run, train_only_dir, tmp_path):

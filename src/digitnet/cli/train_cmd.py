@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import shlex
 import sys
 import time
@@ -202,6 +203,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
                    + (f" (best epoch {result.best_epoch})" if result.best_epoch else "")
                    + f" on {result.n_val:,} held-out examples")
+    if (note := _loss_note(result.history, net, config.lr)) is not None:
+        click.echo(note, err=True)
     if result.init_val_accuracy is not None:
         click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
                    f"{result.init_val_accuracy:.2%} on the same examples "
@@ -217,6 +220,23 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
         click.echo("Nothing was held out to score before and after: give --val-fraction 0.2, or "
                    "put other examples in a test/ folder beside train/", err=True)
     click.echo(f"Saved the model to {path}")
+
+
+def _loss_note(history: list[dict], net, lr: float) -> str | None:
+    """A note when training ended confidently wrong, its cross entropy far above a guess's.
+
+    Guessing evenly among K classes costs ln K. A mean above ten times that puts the right
+    class's probability below e^-23 on average: no learning rate too small gets there from a
+    fresh network (which starts near ln K), one too large does, and the run still saves.
+    """
+    if not history or net.output_function.cost != "cross_entropy":
+        return None
+    last, guess = history[-1]["train_loss"], math.log(net.sizes[-1])
+    if not last > 10 * guess:
+        return None
+    return (f"note: the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
+            f"evenly among {net.sizes[-1]} classes (its wrong answers are given with near "
+            f"certainty): the learning rate {lr:g} is likely too high; try a lower --lr")
 
 
 def _how_to_continue(saved: str | None, data, target, out) -> str:
