@@ -15,12 +15,16 @@ final metrics and the data fingerprint: dataset name and the SHA-256 of each fil
 
 Files are written atomically: to a temporary file beside the target, flushed to disk, then
 renamed over it, so a crash or Ctrl-C leaves either the old file or the new one, never half.
+The new file keeps the old one's permissions (and, where allowed, its owner); a symbolic link
+is written through (the file it points to is replaced, the link stays); anything but a regular
+file (a folder, a device such as /dev/null, a FIFO) is refused before anything is written.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,12 +33,12 @@ from pathlib import Path
 import numpy as np
 
 from .audio import AUDIO_EXTENSIONS
-from .errors import ModelFileError, ShapeMismatchError
+from .errors import ConfigError, ModelFileError, ShapeMismatchError
 from .images import IMAGE_EXTENSIONS
 from .network import Network
 
-__all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint", "read_metadata",
-           "atomic_write", "check_writable", "FORMAT_VERSION"]
+__all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint",
+           "read_metadata", "atomic_write", "check_writable", "FORMAT_VERSION"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -50,42 +54,81 @@ _NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 def check_writable(path: str | os.PathLike) -> Path:
-    """Raise ModelFileError unless :func:`atomic_write` can write ``path``: a command that works
-    for minutes before saving says so first. (It makes and removes the file beside it that
-    atomic_write would write first.)"""
+    """Raise unless :func:`save` (and :func:`save_checkpoint`) can write ``path``: a command that
+    works for minutes before saving says so first. (It makes and removes the file beside it that
+    :func:`atomic_write` would write first.)"""
     path = Path(path)
-    fd, tmp = _temporary_beside(path)
+    _check_model_name(path)
+    target, _ = _target(path)
+    fd, tmp = _temporary_beside(path, target)
     os.close(fd)
     os.unlink(tmp)
     return path
 
 
-def _temporary_beside(path: Path) -> tuple[int, str]:
-    """A new private file in ``path``'s folder (its descriptor and name), or ModelFileError."""
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a folder; give a file name such as {path / 'model.safetensors'}")
-    parent = path.parent
+_KINDS = ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The file a write to ``path`` replaces (the one a symbolic link points to) and its status
+    (None when it does not exist yet), or ModelFileError when it is not a regular file."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        status = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return target, None  # a new file; _temporary_beside says what is wrong with its folder
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot write it ({e.strerror or e}); "
+                             "choose another place") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ModelFileError(f"{path}: is a folder; give a file name such as "
+                             f"{path / 'model.safetensors'}")
+    if not stat.S_ISREG(status.st_mode):
+        kind = next((name for test, name in _KINDS if test(status.st_mode)), "a special file")
+        via = f" (it links to {target})" if target != path else ""
+        raise ModelFileError(f"{path}: is {kind}{via}, not a regular file; give a file path")
+    return target, status
+
+
+def _temporary_beside(path: Path, target: Path) -> tuple[int, str]:
+    """A new private file in ``target``'s folder (its descriptor and name), or ModelFileError
+    naming ``path``, the name the user gave."""
+    parent = target.parent
     if not parent.exists():
         raise ModelFileError(f"{path}: folder {parent} does not exist; create it first")
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
     except OSError as e:
         raise ModelFileError(f"{path}: cannot write in folder {parent} ({e.strerror or e}); "
                              "choose another place") from None
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    An existing file keeps its permissions (and its owner, where the process may give files
+    away); a new one gets those open() would give. A symbolic link is written through. Raises
+    ModelFileError, before writing anything, when ``path`` is a folder, a device, a FIFO or
+    anything else but a regular file, or its folder cannot be written.
+    """
     path = Path(path)
-    fd, tmp = _temporary_beside(path)
+    target, status = _target(path)
+    fd, tmp = _temporary_beside(path, target)
     try:
-        # mkstemp makes the file private (0600); give it the permissions open() would have.
-        os.chmod(tmp, _NEW_FILE_MODE)
+        if status is not None and (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+            try:  # before chmod, which chown could undo (set-user-ID bits)
+                os.chown(tmp, status.st_uid, status.st_gid)
+            except PermissionError:
+                pass  # only root may give a file away: the new file is this user's
+        # mkstemp makes the file private (0600): give it the old file's permissions, or those
+        # open() would have given a new one.
+        os.chmod(tmp, _NEW_FILE_MODE if status is None else stat.S_IMODE(status.st_mode))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -113,7 +156,7 @@ def load(path: str | os.PathLike) -> Network:
     UnsupportedModelError
         An ONNX graph holds an operator digitnet's networks have no place for.
     """
-    if Path(path).suffix.lower() == ".onnx":
+    if _is_onnx(path):
         from .interop.convert import from_onnx
 
         return from_onnx(path)
@@ -161,12 +204,55 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 
 def to_bytes(network: Network) -> bytes:
     """The bytes :func:`save` writes: a model file to send elsewhere (the page's download)."""
+    _check_network(network, "to_bytes")
     return _encode(network, kind="model")
 
 
 def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
+    _check_network(network, "save" if kind == "model" else "save_checkpoint", path)
+    _check_model_name(Path(path))
     return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
+
+
+def _is_onnx(path) -> bool:
+    """Whether ``path`` names an ONNX file: how :func:`load` and ``digitnet export`` tell them."""
+    return Path(path).suffix.lower() == ".onnx"
+
+
+def _check_model_name(path: Path) -> None:
+    """Refuse a model file named .onnx: load reads such a name as ONNX, and fails on safetensors.
+    (Worded as :func:`digitnet.interop.export.check_name`, which imports this module.)"""
+    if _is_onnx(path):
+        raise ConfigError(f"{path}: saving writes a safetensors file, whose name must not end in "
+                          f".onnx; name it {path.with_suffix('.safetensors')}, or export it to "
+                          "ONNX with `digitnet export MODEL --format onnx` or "
+                          "digitnet.interop.export.export")
+
+
+def _check_network(network, function: str, path=None) -> None:
+    """Raise ConfigError, saying what it got, unless ``network`` is a Network."""
+    if isinstance(network, Network):
+        return
+    if isinstance(path, Network) and isinstance(network, (str, os.PathLike)):
+        raise ConfigError(f"{function} takes the Network first, then the path: "
+                          f"{function}(network, {str(network)!r})")
+    got = "None" if network is None else f"a {_type_name(network)}"
+    for attribute in ("network", "network_"):  # TrainResult, Checkpoint; the sklearn estimator
+        if isinstance(getattr(network, attribute, None), Network):
+            if type(network).__name__ == "TrainResult":  # not imported: training imports us
+                raise ConfigError(f"{function} takes a Network; digitnet.train returns a "
+                                  f"TrainResult: {function} result.{attribute}")
+            raise ConfigError(f"{function} takes a Network, not {got}: {function} its "
+                              f".{attribute}")
+    raise ConfigError(f"{function} takes a Network, not {got}; make one with digitnet.train(...)"
+                      ".network, digitnet.load(path) or digitnet.Network(sizes)")
+
+
+def _type_name(obj) -> str:
+    kind = type(obj)
+    return kind.__name__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__.partition('.')[0]}.{kind.__qualname__}"
 
 
 def _encode(network: Network, *, kind: str, progress: dict | None = None,

@@ -152,3 +152,158 @@ def test_a_recording_or_picture_is_named_not_called_corrupt(tmp_path, spoken_dig
         with pytest.raises(ModelFileError, match=f"{kind}, not a training checkpoint"):
             modelfile.load_checkpoint(path)
 
+
+
+def _special_file(tmp_path, kind):
+    """A FIFO, or (root only) a character device like /dev/null, made inside tmp_path."""
+    import os
+    import stat
+
+    path = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+        return path, stat.S_ISFIFO
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return path, stat.S_ISCHR
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_is_refused_and_left_in_place(tmp_path, kind):
+    """As root, saving to /dev/full once replaced the device with a regular file."""
+    path, is_kind = _special_file(tmp_path, kind)
+    with pytest.raises(ModelFileError) as e:
+        save(Network(seed=1), path)
+    line = str(e.value)
+    assert line.startswith(f"{path}: is a ") and line.endswith(", not a regular file; give "
+                                                               "a file path")
+    with pytest.raises(ModelFileError) as checked:  # the CLI's check before training
+        modelfile.check_writable(path)
+    assert str(checked.value) == line
+    assert is_kind(path.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == [kind]  # no temporary file either
+
+
+def test_a_link_to_a_device_is_refused_and_left_in_place(tmp_path):
+    path, is_char = _special_file(tmp_path, "device")
+    link = tmp_path / "model.safetensors"
+    link.symlink_to(path)
+    with pytest.raises(ModelFileError, match="not a regular file; give a file path"):
+        save(Network(seed=1), link)
+    assert link.is_symlink() and is_char(path.lstat().st_mode)
+
+
+def test_saving_through_a_link_replaces_the_file_it_points_to(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "current").mkdir()
+    real = tmp_path / "models" / "v1.safetensors"
+    save(Network(seed=1), real)
+    link = tmp_path / "current" / "model.safetensors"
+    link.symlink_to("../models/v1.safetensors")
+    new = Network(seed=2)
+    assert save(new, link) == link
+    assert link.is_symlink() and link.readlink().as_posix() == "../models/v1.safetensors"
+    np.testing.assert_array_equal(load(real).params, new.params)
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["v1.safetensors"]
+    assert [p.name for p in (tmp_path / "current").iterdir()] == ["model.safetensors"]
+
+
+def test_a_dangling_link_makes_the_file_it_names(tmp_path):
+    link = tmp_path / "model.safetensors"
+    link.symlink_to("made.safetensors")
+    save(Network(seed=1), link)
+    assert link.is_symlink() and (tmp_path / "made.safetensors").is_file()
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_saving_over_a_file_keeps_its_permissions(tmp_path, mode):
+    path = save(Network(seed=1), tmp_path / "m.safetensors")
+    path.chmod(mode)
+    save(Network(seed=2), path)
+    assert path.stat().st_mode & 0o7777 == mode
+    np.testing.assert_array_equal(load(path).params, Network(seed=2).params)
+
+
+def test_saving_over_a_file_keeps_its_owner(tmp_path):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    path = save(Network(seed=1), tmp_path / "m.safetensors")
+    os.chown(path, 12345, 23456)
+    save(Network(seed=2), path)
+    assert (path.stat().st_uid, path.stat().st_gid) == (12345, 23456)
+
+
+@pytest.mark.parametrize("name", ["model.onnx", "Model.ONNX"])
+def test_saving_under_an_onnx_name_is_refused(tmp_path, name):
+    """It wrote safetensors under the name, which load then failed to read as ONNX."""
+    from digitnet.errors import ConfigError
+
+    path = tmp_path / name
+    line = (f"{path}: saving writes a safetensors file, whose name must not end in .onnx; name "
+            f"it {tmp_path / 'model.safetensors'}".replace("model.s", name[:5] + ".s"))
+    with pytest.raises(ConfigError) as e:
+        save(Network(seed=1), path)
+    assert str(e.value).startswith(line + ", or export it to ONNX with `digitnet export")
+    with pytest.raises(ConfigError) as checked:  # the CLI's check before training
+        modelfile.check_writable(path)
+    assert str(checked.value) == str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_onnx_refusal_names_functions_that_exist(tmp_path):
+    import importlib
+    import re
+
+    from digitnet.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        save(Network(seed=1), tmp_path / "m.onnx")
+    for dotted in re.findall(r"digitnet(?:\.\w+)+", str(e.value)):
+        module, _, name = dotted.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), dotted
+
+
+def test_saving_a_train_result_says_to_save_its_network(tmp_path):
+    """What digitnet.train returns (made here: unit tests train nothing)."""
+    from digitnet import TrainConfig, TrainResult
+    from digitnet.errors import ConfigError
+
+    result = TrainResult(network=Network(seed=1), history=[], config=TrainConfig())
+    with pytest.raises(ConfigError) as e:
+        save(result, tmp_path / "m.safetensors")
+    assert str(e.value) == ("save takes a Network; digitnet.train returns a TrainResult: "
+                            "save result.network")
+    save(result.network, tmp_path / "m.safetensors")  # as it says
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+@pytest.mark.parametrize("thing, said", [
+    (None, "save takes a Network, not None"),
+    (np.zeros((16, 784), np.float32), "save takes a Network, not a numpy.ndarray"),
+    ({"layers.0.weight": 0}, "save takes a Network, not a dict"),
+])
+def test_saving_something_else_says_what_it_got(tmp_path, thing, said):
+    from digitnet.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        save(thing, tmp_path / "m.safetensors")
+    assert str(e.value).startswith(said + "; ")
+    with pytest.raises(ConfigError) as e:
+        modelfile.to_bytes(thing)
+    assert str(e.value).startswith(said.replace("save", "to_bytes") + "; ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_with_the_arguments_swapped_says_so(tmp_path):
+    from digitnet.errors import ConfigError
+
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ConfigError) as e:
+        save(str(path), Network(seed=1))
+    assert str(e.value) == (f"save takes the Network first, then the path: "
+                            f"save(network, {str(path)!r})")
+    assert list(tmp_path.iterdir()) == []
