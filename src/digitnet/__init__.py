@@ -76,8 +76,9 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         the data, ``shift=0`` for a table, the shape of an ``init`` model).
     preset : str, optional
         A named recipe of :data:`PRESETS`; "default" when neither it nor ``config`` is given.
-    hidden : sequence of int, optional
-        The hidden layers' sizes: the layers are (inputs, *hidden, classes).
+    hidden : int or sequence of int, optional
+        The hidden layers' sizes: the layers are (inputs, *hidden, classes); one number is
+        one hidden layer.
     target : str, optional
         A CSV table's label column (default its last).
     **options
@@ -93,6 +94,7 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         ``.network`` is the trained :class:`Network`; ``.history`` the per-epoch record.
     """
     from . import finetune, modelfile, recipes, training
+    from .config import hidden_sizes
 
     if isinstance(y, TrainConfig):
         raise ConfigError("train(data, y, config): pass the TrainConfig as config=...")
@@ -108,10 +110,12 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         raise ConfigError("pass either a TrainConfig or options and a preset, not both")
     if hidden is not None and run.get("resume") is not None:
         raise ConfigError("a resumed run keeps its checkpoint's layers; drop hidden=")
+    if hidden is not None:
+        hidden = hidden_sizes(hidden)
     if run.get("resume") is not None:  # a missing checkpoint is said before any data is read
         modelfile.read_metadata(run["resume"], kind="checkpoint")
     if y is not None:
-        data = datasets.from_arrays(data, y)
+        data = datasets.from_arrays(data, y, target=target)
     elif not isinstance(data, datasets.Dataset):
         data = datasets.load(data, split="train", target=target)
     resuming = run.get("resume") is not None

@@ -11,15 +11,20 @@ stores, so a model always says how it was made and a run can be repeated exactly
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import numbers
 import types
 import typing
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import activations, losses, optimizers
 from .errors import ConfigError
 
-__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type"]
+__all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type",
+           "hidden_sizes"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -91,14 +96,13 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        try:
-            object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
-        except (TypeError, ValueError):
-            raise ConfigError(f"sizes must be whole numbers, got {self.sizes!r}") from None
+        for name in self.fields():  # each value as the option holds it, or a ConfigError
+            object.__setattr__(self, name, _typed(name, getattr(self, name)))
         self.validate()
 
     def validate(self) -> None:
-        """Raise ConfigError naming the first option that is out of range."""
+        """Raise ConfigError naming the first option that is out of range (each value's type is
+        checked as the config is made: :func:`checked_option`)."""
         if len(self.sizes) < 2 or min(self.sizes) < 1:
             raise ConfigError(f"layers must be at least two positive sizes, got {self.sizes}")
         activations.get(self.activation)
@@ -122,7 +126,6 @@ class TrainConfig:
             ("epochs", self.epochs >= 1, ">= 1"),
             ("schedule", self.schedule in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
             ("shift", 0 <= self.shift <= 4, "between 0 and 4 pixels"),
-            ("deskew", isinstance(self.deskew, bool), "true or false"),
             ("elastic_alpha", 0 <= self.elastic_alpha <= 100, "between 0 and 100 pixels"),
             ("elastic_sigma", 0.5 <= self.elastic_sigma <= 20, "between 0.5 and 20 pixels"),
             ("copies", 0 <= self.copies <= 32, "between 0 and 32"),
@@ -196,6 +199,94 @@ def _check_names(options: dict) -> None:
                           f"{', '.join(TrainConfig.fields())}")
 
 
+def option_type(name: str) -> tuple[type, bool]:
+    """The type of option ``name``'s values (float, int, bool, str or tuple), and whether it
+    may be None (an option declared ``str | None``, say), from TrainConfig's annotations."""
+    _check_names({name: None})
+    return _option_types()[name]
+
+
+@functools.cache
+def _option_types() -> dict[str, tuple[type, bool]]:
+    types_of = {}
+    for name, hint in typing.get_type_hints(TrainConfig).items():
+        kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        named = [typing.get_origin(k) or k for k in kinds if k is not type(None)]
+        types_of[name] = named[0], len(named) < len(kinds)
+    return types_of
+
+
+def checked_option(name: str, value):
+    """``value`` as option ``name`` holds it, or a ConfigError saying what is wrong with it.
+
+    For one value on its own (a JSON file's, a command-line option's): its type must be the
+    option's, as TrainConfig requires of every value (:func:`_typed`), and the value one
+    TrainConfig accepts.
+    """
+    # on its own: an alteration of copies is checked with copies to alter
+    config = TrainConfig(copies=1 if name in ALTERATIONS else 0).replace(**{name: value})
+    return getattr(config, name)
+
+
+def hidden_sizes(hidden) -> tuple[int, ...]:
+    """Hidden layers' sizes given as one whole number (one layer) or a sequence of them, as
+    a tuple; anything else (text such as "16,16", say) is a ConfigError."""
+    if _whole(hidden):
+        return (int(hidden),)
+    if _sequence(hidden) and all(map(_whole, hidden)):
+        return tuple(int(h) for h in hidden)
+    raise ConfigError(f"hidden must be a whole number or a list of whole numbers, such as "
+                      f"(16, 16), got {_described(hidden, None)}")
+
+
+#: What an option of each type takes, as an error message says it.
+_TAKES = {int: "a whole number", float: "a finite number", bool: "true or false",
+          str: "a string", tuple: "a list of whole numbers"}
+
+
+def _typed(name: str, value):
+    """``value`` as option ``name`` holds it (a Python int, float, bool, str or tuple of ints:
+    numpy's numbers are taken as the Python numbers they hold), or a ConfigError naming the
+    option, the value and what it takes. A bool is not a number here, nor a float (even 3.0)
+    a whole number, as in scikit-learn's parameter checks."""
+    kind, optional = option_type(name)
+    if value is None and optional:
+        return None
+    if kind is int and _whole(value):
+        return int(value)
+    if kind is float and _real(value) and math.isfinite(value):
+        return float(value)
+    if kind is bool and isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if kind is str and isinstance(value, str):
+        return str(value)
+    if kind is tuple and _sequence(value) and all(map(_whole, value)):
+        return tuple(int(v) for v in value)
+    raise ConfigError(f"{name} must be {_TAKES[kind]}{' or None' if optional else ''}, "
+                      f"got {_described(value, kind)}")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _sequence(value) -> bool:
+    return isinstance(value, (list, tuple)) or isinstance(value, np.ndarray) and value.ndim == 1
+
+
+def _described(value, kind: type | None) -> str:
+    """``value``'s repr, with its type when that is what is wrong (not for nan, None, or a
+    list, whose repr shows its items)."""
+    if value is None or kind is float and _real(value) or _sequence(value):
+        return repr(value)
+    type_name = type(value).__name__
+    return f"{value!r} ({'an' if type_name[0] in 'aeiou' else 'a'} {type_name})"
+
+
 #: Named recipes. "default" is TrainConfig(); "video" keeps the video's sigmoid hidden layers
 #: with the best recipe found for them (SGD with momentum beats Adam there); "large" is the
 #: most accurate fully connected network we train from the 24,345-digit prefix in about ten
@@ -234,38 +325,3 @@ def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
     if config.schedule == "cosine":
         return config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
     return config.lr
-
-
-def option_type(name: str) -> tuple[type, bool]:
-    """The type of option ``name``'s values (float, int, bool, str or tuple), and whether it
-    may be None (an option declared ``str | None``, say), from TrainConfig's annotations."""
-    _check_names({name: None})
-    hint = typing.get_type_hints(TrainConfig)[name]
-    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    named = [typing.get_origin(k) or k for k in kinds if k is not type(None)]
-    return named[0], len(named) < len(kinds)
-
-
-def checked_option(name: str, value):
-    """``value`` as option ``name`` holds it, or a ConfigError saying what is wrong with it.
-
-    For values that arrive untyped (JSON files): the type must be the option's (a whole number
-    is a float too; sizes are a list of whole numbers), and the value one TrainConfig accepts.
-    """
-    kind, optional = option_type(name)
-    if value is None and optional:
-        ok = True
-    elif kind is tuple:
-        ok = isinstance(value, (list, tuple)) and all(type(v) is int for v in value)
-    elif kind is float:
-        ok = type(value) in (int, float) and math.isfinite(value)
-    else:
-        ok = type(value) is kind
-    if not ok:
-        what = {tuple: "a list of whole numbers", float: "a finite number"}.get(kind, kind.__name__)
-        raise ConfigError(f"{name} must be {what}{' or null' if optional else ''}, got {value!r}")
-    if value is not None:
-        value = tuple(value) if kind is tuple else kind(value)
-    # on its own: an alteration of copies is checked with copies to alter
-    TrainConfig(copies=1 if name in ALTERATIONS else 0).replace(**{name: value})
-    return value

@@ -78,7 +78,7 @@ def test_checked_option_takes_json_values_as_the_config_holds_them():
     assert checked_option("lr", 1) == 1.0 and type(checked_option("lr", 1)) is float
     assert checked_option("sizes", [784, 32, 10]) == (784, 32, 10)
     assert checked_option("early_stopping", True) is True
-    for name, value, message in [("epochs", True, "epochs must be int, got True"),
+    for name, value, message in [("epochs", True, "epochs must be a whole number, got True"),
                                  ("lr", float("nan"), "lr must be a finite number, got nan"),
                                  ("sizes", [784, 16.0, 10], "sizes must be a list of whole"),
                                  ("shift", 5, "shift must be between 0 and 4"),
@@ -111,3 +111,66 @@ def test_the_large_preset_is_a_valid_wide_recipe():
     assert large.sizes[0] == 784 and large.sizes[-1] == 10 and min(large.sizes[1:-1]) >= 256
     assert large.deskew and large.dropout > 0 and large.elastic_alpha > 0
     assert TrainConfig.from_dict(large.to_dict()) == large
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"epochs": "3"}, "epochs must be a whole number, got '3' (a str)"),
+    ({"seed": None}, "seed must be a whole number, got None"),
+    ({"epochs": 2.5}, "epochs must be a whole number, got 2.5 (a float)"),
+    ({"epochs": 3.0}, "epochs must be a whole number, got 3.0 (a float)"),
+    ({"epochs": True}, "epochs must be a whole number, got True (a bool)"),
+    ({"batch_size": np.float64(32)},
+     "batch_size must be a whole number, got np.float64(32.0) (a float64)"),
+    ({"lr": "0.1"}, "lr must be a finite number, got '0.1' (a str)"),
+    ({"lr": True}, "lr must be a finite number, got True (a bool)"),
+    ({"weight_decay": math.inf}, "weight_decay must be a finite number, got inf"),
+    ({"activation": None}, "activation must be a string, got None"),
+    ({"teacher": 3}, "teacher must be a string or None, got 3 (an int)"),
+    ({"early_stopping": "no"}, "early_stopping must be true or false, got 'no' (a str)"),
+    ({"deskew": 1}, "deskew must be true or false, got 1 (an int)"),
+    ({"sizes": "784,16,10"}, "sizes must be a list of whole numbers, got '784,16,10' (a str)"),
+    ({"sizes": (784, 16.5, 10)}, "sizes must be a list of whole numbers, got (784, 16.5, 10)"),
+])
+def test_options_of_the_wrong_type_are_refused_in_one_line(change, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        TrainConfig(**change)
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        PRESETS["video"].replace(**change)
+
+
+def test_numpy_numbers_are_taken_as_the_python_numbers_they_hold():
+    import json
+
+    config = TrainConfig(sizes=np.array([784, 32, 10]), epochs=np.int64(3), lr=np.float32(0.5),
+                         momentum=np.float16(0), deskew=np.bool_(False), seed=np.uint8(7),
+                         weight_decay=0)
+    held = {name: getattr(config, name) for name in ("sizes", "epochs", "lr", "momentum",
+                                                      "deskew", "seed", "weight_decay")}
+    assert held == {"sizes": (784, 32, 10), "epochs": 3, "lr": 0.5, "momentum": 0.0,
+                    "deskew": False, "seed": 7, "weight_decay": 0.0}
+    assert [type(v) for v in held.values()] == [tuple, int, float, float, bool, int, float]
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_train_refuses_options_of_the_wrong_type_before_training(mnist):
+    import digitnet
+
+    for options, message in [({"epochs": "3"}, "epochs must be a whole number, got '3' (a str)"),
+                             ({"seed": None}, "seed must be a whole number, got None"),
+                             ({"epochs": 2.5}, "epochs must be a whole number, got 2.5"),
+                             ({"hidden": "16,16"}, ("hidden must be a whole number or a list "
+                                                    "of whole numbers, such as (16, 16), got "
+                                                    "'16,16' (a str)")),
+                             ({"hidden": [16, 8.5]}, "hidden must be a whole number or a list")]:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            digitnet.train(mnist, **options)
+
+
+def test_hidden_layers_may_be_one_number_as_in_scikit_learn(mnist):
+    from digitnet import recipes
+    from digitnet.config import hidden_sizes
+
+    assert hidden_sizes(16) == hidden_sizes(np.int64(16)) == hidden_sizes([16]) == (16,)
+    assert hidden_sizes(np.array([32, 16])) == hidden_sizes((32, 16)) == (32, 16)
+    one = recipes.for_data(PRESETS["default"], mnist, hidden=hidden_sizes(16))
+    assert one.sizes == (784, 16, 10)
