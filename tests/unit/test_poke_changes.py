@@ -121,6 +121,7 @@ def test_grids_follow_the_input(net):
     ({"edits": {"op": "bias"}}, ["edits", "list"]),
     ({"edits": [["bias"]]}, ["edits[0]", "object"]),
     ({"edits": [{"op": "erase", "layer": 1, "neuron": 0}]}, ["edits[0].op", "bias, scale"]),
+    ({"edits": [{"op": ["bias"], "layer": 1, "neuron": 0}]}, ["edits[0].op", "got ['bias']"]),
     ({"edits": [{"op": "bias", "layer": 1, "neuron": 0}]}, ["edits[0].value", "missing"]),
     ({"edits": [{"op": "bias", "layer": 1, "neuron": 0, "value": 1, "factor": 2}]},
      ["edits[0].factor", "not a field"]),
@@ -179,3 +180,70 @@ def test_scaling_past_float32_is_refused_rather_than_made_infinite(net):
     edits = [{"op": "scale", "layer": 1, "neuron": 0, "factor": 1000}] * 14
     with pytest.raises(ConfigError, match="overflow"):
         Changes.from_json({"edits": edits}).apply(net)
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    ({"edits": ({"op": "bias", "layer": 1, "neuron": 0},)}, ["edits[0].value", "missing"]),
+    ({"edits": ({"op": "zap", "layer": 1, "neuron": 0},)}, ["edits[0].op", "bias, scale"]),
+    ({"off": ((1, 2.5),)}, ["off[0][1]", "neuron", "whole number"]),
+    ({"off": (1, 2)}, ["off[0]", "[layer, neuron] pair", "got 1"]),
+    ({"edits": ({"op": "scale", "layer": 1, "neuron": 0, "factor": 1e30},)},
+     ["edits[0].factor", "between -1000 and 1000"]),
+    ({"edits": ({"op": "paint", "layer": 1, "neuron": 0, "cells": (cell(0, 0, -2e3),)},)},
+     ["edits[0].cells[0].weight", "between -1000 and 1000"]),
+    ({"edits": {"op": "bias", "layer": 1, "neuron": 0, "value": 1}}, ["edits", "list of edits"]),
+    ({"off": None}, ["off", "list of [layer, neuron] pairs"]),
+])
+def test_changes_built_directly_are_checked_when_built(kwargs, words):
+    # The README's way, poke.Changes(off=..., edits=...): refused on the spot, not at apply.
+    with pytest.raises(ConfigError) as e:
+        Changes(**kwargs)
+    message = str(e.value)
+    assert "\n" not in message
+    for word in words:
+        assert word.lower() in message.lower(), message
+
+
+@pytest.mark.parametrize("value", [
+    {"off": [1, 2]}, {"off": [[1.5, 2]]}, {"off": [[True, 2]]}, {"off": {"1": 2}},
+    {"edits": [["bias"]]}, {"edits": [{"op": "erase", "layer": 1, "neuron": 0}]},
+    {"edits": [{"op": "bias", "layer": 1, "neuron": 0, "value": 1, "factor": 2}]},
+    {"edits": [{"op": "bias", "layer": 1, "neuron": 0, "value": math.nan}]},
+    {"edits": [{"op": "paint", "layer": 1, "neuron": 0, "cells": [{"row": 1, "col": 2}]}]},
+])
+def test_changes_built_directly_say_what_from_json_says(value):
+    with pytest.raises(ConfigError) as read:
+        Changes.from_json(value)
+    with pytest.raises(ConfigError) as built:
+        Changes(**value)
+    assert str(built.value) == str(read.value)
+
+
+def test_numpy_numbers_are_numbers_and_become_python_ones(net):
+    i = np.int64
+    value = {"off": [[i(1), np.int32(3)]],
+             "edits": [{"op": "bias", "layer": np.uint8(2), "neuron": i(5),
+                        "value": np.float32(-1.5)},
+                       {"op": "paint", "layer": 1, "neuron": 0,
+                        "cells": [{"row": i(3), "col": i(4), "weight": i(2)}]}]}
+    for changes in (Changes.from_json(value),
+                    Changes(off=((i(1), i(3)),), edits=tuple(value["edits"]))):
+        assert changes.off == ((1, 3),) and type(changes.off[0][0]) is int
+        assert [type(e["layer"]) for e in changes.edits] == [int, int]
+        assert type(changes.edits[0]["value"]) is float
+        assert type(changes.edits[1]["cells"][0]["weight"]) is float
+        edited = changes.apply(net)
+        assert edited.biases[1][5] == np.float32(-1.5) and edited.weights[0][0][3 * 28 + 4] == 2
+        assert not edited.weights[1][:, 3].any()
+        saved = json.loads(json.dumps(edited.metadata["changes"]))  # as a model file keeps it
+        assert Changes.from_json(saved[0]) == changes
+    for flag in (np.True_, True):  # a yes/no is not a layer
+        with pytest.raises(ConfigError, match=r"off\[0\]\[0\].*whole number"):
+            Changes.from_json({"off": [[flag, 2]]})
+
+
+def test_an_edge_detector_past_the_limit_is_refused_when_made(net):
+    with pytest.raises(ConfigError, match="edge.weight: must be between -1000 and 1000"):
+        edge_detector(net, neuron=0, top=12, left=6, height=3, width=16, weight=5e3)
+    with pytest.raises(ConfigError, match="edge.top: expected a whole number"):
+        edge_detector(net, neuron=0, top=12.5, left=6, height=3, width=16)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,17 +61,29 @@ OPS = {"bias": ("value",), "scale": ("factor",), "paint": ("cells",),
 
 @dataclass(frozen=True)
 class Changes:
-    """Neurons switched off and edits, as :func:`from_json` reads them (see the module docstring).
+    """Neurons switched off and edits (see the module docstring).
+
+    Built directly (``Changes(off=((1, 3),), edits=(edit,))``, lists or tuples) or by
+    :meth:`from_json`, they are checked the same way: anything malformed is a ConfigError of one
+    line naming it (``edits[0].value: ...``). Whether ``net`` has a place for them is
+    :meth:`check`'s to say.
 
     Attributes
     ----------
     off : tuple of (layer, neuron)
+        Each pair once, in the order first given.
     edits : tuple of dict
-        Each with "op", "layer", "neuron" and the op's fields, numbers as Python floats and ints.
+        Each with "op", "layer", "neuron" and the op's fields, numbers as Python floats and ints
+        (NumPy's are taken too).
     """
 
     off: tuple[tuple[int, int], ...] = ()
     edits: tuple[dict, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        # The one place changes are read, however they were made (from_json comes here too).
+        object.__setattr__(self, "off", _off(self.off))
+        object.__setattr__(self, "edits", _edits(self.edits))
 
     @classmethod
     def from_json(cls, value) -> Changes:
@@ -84,16 +97,7 @@ class Changes:
         unknown = sorted(set(value) - {"off", "edits"})
         if unknown:
             raise ConfigError(f"changes: unknown key {unknown[0]!r}; the keys are off and edits")
-        off = value.get("off") or []
-        edits = value.get("edits") or []
-        if not isinstance(off, list):
-            raise ConfigError(f"off: expected a list of [layer, neuron] pairs such as "
-                              f"[[1, 3], [2, 0]], got {_shown(off)}")
-        if not isinstance(edits, list):
-            raise ConfigError(f"edits: expected a list of edits, got {_shown(edits)}")
-        pairs = tuple(_pair(p, f"off[{i}]") for i, p in enumerate(off))
-        return cls(tuple(dict.fromkeys(pairs)),
-                   tuple(_edit(e, f"edits[{i}]") for i, e in enumerate(edits)))
+        return cls(value.get("off") or (), value.get("edits") or ())
 
     def to_json(self) -> dict:
         """The JSON-able form :meth:`from_json` reads."""
@@ -144,9 +148,8 @@ def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, w
     the scale of its neighbours. Returns the edit dict (see the module docstring)."""
     if weight is None:
         weight = float(np.abs(net.weights[0]).max())
-    edit = {"op": "edge", "layer": 1, "neuron": int(neuron), "top": int(top),
-            "left": int(left), "height": int(height), "width": int(width),
-            "margin": int(margin), "weight": float(weight)}
+    edit = _edit({"op": "edge", "layer": 1, "neuron": neuron, "top": top, "left": left,
+                  "height": height, "width": width, "margin": margin, "weight": weight}, "edge")
     _check_edit(net, edit, "edge")
     return edit
 
@@ -160,15 +163,16 @@ def _shown(value) -> str:
 
 
 def _int(value, where: str) -> int:
+    """A whole number: an int (NumPy's too, not a bool) or a float with nothing after the point."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise ConfigError(f"{where}: expected a whole number, got {_shown(value)}")
-    return value
+    return int(value)
 
 
 def _number(value, where: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise ConfigError(f"{where}: expected a number, got {_shown(value)}")
     if not math.isfinite(value):
         raise ConfigError(f"{where}: must be a finite number, got {value}")
@@ -177,10 +181,23 @@ def _number(value, where: str) -> float:
     return float(value)
 
 
+def _off(value) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"off: expected a list of [layer, neuron] pairs such as "
+                          f"[[1, 3], [2, 0]], got {_shown(value)}")
+    return tuple(dict.fromkeys(_pair(p, f"off[{i}]") for i, p in enumerate(value)))
+
+
+def _edits(value) -> tuple[dict, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"edits: expected a list of edits, got {_shown(value)}")
+    return tuple(_edit(e, f"edits[{i}]") for i, e in enumerate(value))
+
+
 def _pair(value, where: str) -> tuple[int, int]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ConfigError(f"{where}: expected a [layer, neuron] pair such as [1, 3], "
-                          f"got {_shown(value)}")
+                          f"got {_shown(value)} (off is a list of such pairs)")
     return _int(value[0], f"{where}[0] (the layer)"), _int(value[1], f"{where}[1] (the neuron)")
 
 
@@ -189,7 +206,7 @@ def _edit(value, where: str) -> dict:
         raise ConfigError(f"{where}: expected an object such as {{\"op\": \"bias\", \"layer\": 1, "
                           f"\"neuron\": 3, \"value\": -2}}, got {_shown(value)}")
     op = value.get("op")
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:  # (a list cannot even be looked up)
         raise ConfigError(f"{where}.op: expected one of {', '.join(OPS)}, got {_shown(op)}")
     known = {"op", "layer", "neuron", *OPS[op]}
     unknown = sorted(set(value) - known)
@@ -203,7 +220,7 @@ def _edit(value, where: str) -> dict:
             "neuron": _int(value["neuron"], f"{where}.neuron")}
     if op == "paint":
         cells = value["cells"]
-        if not isinstance(cells, list):
+        if not isinstance(cells, (list, tuple)):
             raise ConfigError(f"{where}.cells: expected a list of {{\"row\", \"col\", "
                               f"\"weight\"}} objects, got {_shown(cells)}")
         edit["cells"] = [_cell(c, f"{where}.cells[{i}]") for i, c in enumerate(cells)]
