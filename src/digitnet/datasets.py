@@ -261,14 +261,15 @@ def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
 
 
 def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays", *,
-                source: str | None = None, files: dict[str, str] | None = None) -> Dataset:
+                source: str | None = None, files: dict[str, str] | None = None,
+                target: str | None = None) -> Dataset:
     """A training Dataset from arrays in memory.
 
     Parameters
     ----------
-    X : array
+    X : array or pandas DataFrame
         Images, (n, h, w) of uint8 (0 = background, 255 = ink) or floats in [0, 1]; or the rows
-        of a table, (n, columns) of numbers, named x0, x1, ...
+        of a table, (n, columns) of numbers, named x0, x1, ... (a DataFrame's by its columns).
     y : array, shape (n,)
         Labels of any kind (numbers, words); the classes are the distinct labels, sorted. With
         ``classes``, ``y`` holds indices into it, or the class names themselves.
@@ -276,20 +277,18 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
         The class names, when ``y`` does not say them all.
     name, source, files
         What to call the data, where it came from, and its files' SHA-256 (for the fingerprint).
+    target : None
+        Refused (ConfigError): it names a table file's label column; here the labels are ``y``.
 
-    Raises DataError for shapes that do not fit, values that are not numbers, images out of
-    range, or a single class.
+    Raises DataError for no examples, shapes that do not fit, values that are not numbers or
+    missing (:func:`digitnet.tables.in_memory`), images out of range, or a single class.
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim not in (2, 3) or y.ndim != 1 or len(X) != len(y):
-        raise DataError(f"{name}: expected X of shape (n, columns) or (n, h, w) and y of shape "
-                        f"(n,), got {X.shape} and {y.shape}")
-    if X.dtype.kind not in "biuf":
-        raise DataError(f"{name}: X holds {X.dtype} values; features must be numbers")
+    X, y, columns = tables.in_memory(X, y, name, target)
     labels, names = arrays.encode_labels(y, name, classes=classes)
     x = arrays.pixels(X, name) if X.ndim == 3 else arrays.feature_rows(X, name)
     return Dataset(x, labels, name=name, split="train", source=source or name,
-                   files=dict(files or {}), classes=names)
+                   files=dict(files or {}), classes=names,
+                   input=None if columns is None else Table(columns))
 
 
 def _holds_idx(folder: Path) -> bool:

@@ -7,7 +7,9 @@ neuron per feature column, the output layer one per class. A table here is
   the labels (``target``, by default the last column). Labels may be anything, words included;
   the classes are the distinct labels, sorted (numerically when every label is a number);
 * a **NumPy .npz** (``np.savez``) holding an array ``X`` of shape (n, features) and ``y`` of
-  shape (n,).
+  shape (n,);
+* arrays in memory (:func:`in_memory`, for :func:`digitnet.datasets.from_arrays`): a pandas
+  DataFrame's columns keep their names, so that a model can find them by name later.
 
 Every problem is one line that names the file, the line or column, what is wrong and what to do:
 a missing value, a word among the numbers, a single class, a file that is not a table, a
@@ -22,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,8 @@ import numpy as np
 
 from .errors import ConfigError, DataError
 
-__all__ = ["Rows", "read_csv", "read_header", "read_features", "read_npz", "in_order", "MISSING"]
+__all__ = ["Rows", "read_csv", "read_header", "read_features", "read_npz", "in_order", "in_memory",
+           "frame", "MISSING"]
 
 #: Cells read as a missing value (case-insensitive), besides an empty cell.
 MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
@@ -144,6 +148,80 @@ def in_order(x: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], name: 
         raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (its columns: "
                         f"{', '.join(want)})")
     return x[:, [have.index(c) for c in want]]
+
+
+def in_memory(X, y, name: str, target: str | None = None
+              ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
+    """(X, y, columns): what :func:`digitnet.datasets.from_arrays` is given, as NumPy arrays.
+
+    A pandas DataFrame ``X`` gives its values and its column names (:func:`frame`); other arrays
+    give columns None (they are x0, x1, ...). ``y`` may be any array of labels or a pandas Series.
+
+    Raises
+    ------
+    ConfigError
+        ``target`` is given: it names a table file's label column, and arrays have ``y``.
+    DataError
+        No examples, shapes that do not fit, features that are not numbers (or a DataFrame's
+        cell that is missing), or a label among Python objects that is missing (None, NaN,
+        pandas' NA).
+    """
+    if target is not None:
+        raise ConfigError(f"target={target!r}: target names a column of a table file; with arrays "
+                          "give the labels as y")
+    X, columns = frame(X, name)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.shape[:1] == y.shape == (0,):
+        raise DataError(f"{name}: no examples (X has shape {X.shape}); a classifier learns from "
+                        "labelled examples of at least two classes")
+    if X.ndim not in (2, 3) or y.ndim != 1 or len(X) != len(y):
+        raise DataError(f"{name}: expected X of shape (n, columns) or (n, h, w) and y of shape "
+                        f"(n,), got {X.shape} and {y.shape}")
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{name}: X holds {X.dtype} values; features must be numbers")
+    if y.dtype == object:
+        row = next((i for i, v in enumerate(y.tolist()) if _absent(v)), None)
+        if row is not None:
+            raise DataError(f"{name}: label {row} (y) is missing ({y[row]!r}); fill it in or drop "
+                            "the example")
+    return X, y, columns
+
+
+def frame(X, name: str) -> tuple[object, tuple[str, ...] | None]:
+    """A pandas DataFrame's values, float64 (n, columns), and its column names as strings; any
+    other ``X`` as it is, and None.
+
+    Raises
+    ------
+    DataError
+        A column name given twice, a column that does not hold numbers, or a cell that is
+        missing (NaN, None, the nullable dtypes' pd.NA) or infinite: its row and column named.
+    """
+    pandas = sys.modules.get("pandas")  # a DataFrame's module is loaded; digitnet needs no pandas
+    if pandas is None or not isinstance(X, pandas.DataFrame):
+        return X, None
+    columns = tuple(str(c) for c in X.columns)
+    twice = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
+    if twice is not None:
+        raise DataError(f"{name}: the DataFrame names column {twice!r} twice; give each column "
+                        "its own name")
+    for column, dtype in zip(columns, X.dtypes):
+        if getattr(dtype, "kind", "O") not in "biuf":
+            raise DataError(f"{name}: column {column!r} holds {dtype} values; features must be "
+                            "numbers: encode it as numbers or drop it")
+    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.isfinite(values).all():
+        row, col = np.argwhere(~np.isfinite(values))[0]
+        raise DataError(f"{name}: row {row}, column {columns[col]!r} is missing or not a finite "
+                        "number; fill it in or drop the row")
+    return values, columns
+
+
+def _absent(value) -> bool:
+    """Whether a label among Python objects is missing: None, NaN or pandas' NA."""
+    pandas = sys.modules.get("pandas")
+    return (value is None or (isinstance(value, float) and math.isnan(value))
+            or (pandas is not None and value is pandas.NA))
 
 
 def _cells(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from real_data import sklearn_table, wine_csv, write_csv
 
-from digitnet import datasets, tables
+import digitnet
+from digitnet import datasets, inputs, tables
 from digitnet.errors import ConfigError, DataError
 from digitnet.inputs import Images, Table
 
@@ -145,3 +146,66 @@ def test_read_features_finds_columns_by_name(tmp_path, wine):
     np.testing.assert_array_equal(x, wine.data[:, [12, 0]])
     with pytest.raises(DataError, match="no column 'colour'"):
         tables.read_features(path, ("colour",))
+
+
+@pytest.fixture(scope="module")
+def wine_frame():
+    """scikit-learn's wine table as the pandas DataFrame it gives (features, target)."""
+    pytest.importorskip("pandas")
+    import sklearn.datasets
+
+    return sklearn.datasets.load_wine(as_frame=True, return_X_y=True)
+
+
+def test_a_dataframe_keeps_its_column_names(wine_frame):
+    """Recorded by name, columns given later in another order are found by name."""
+    X, y = wine_frame
+    data = datasets.from_arrays(X, y)
+    assert data.input == Table(tuple(X.columns))
+    np.testing.assert_array_equal(data.x, X.to_numpy())
+    turned = datasets.from_arrays(X[X.columns[::-1]], y)
+    assert turned.input.columns == tuple(X.columns[::-1])
+    np.testing.assert_array_equal(
+        tables.in_order(turned.x, turned.input.columns, data.input.columns, "turned"), data.x)
+    numbered = datasets.from_arrays(X.set_axis(range(13), axis=1), y)
+    assert numbered.input.columns == tuple(str(i) for i in range(13))  # names are strings
+    net = digitnet.train(X, y, hidden=(8,), epochs=1).network
+    assert inputs.of(net).columns == tuple(X.columns)  # the model records them
+
+
+def test_a_dataframe_cell_missing_is_named(wine_frame):
+    """The nullable dtypes' pd.NA reads as NaN does: the row and the column named."""
+    import pandas as pd
+
+    X, y = wine_frame
+    messages = []
+    for holes, missing in ((X.astype("Float64"), pd.NA), (X.copy(), np.nan)):
+        holes.loc[3, "ash"] = missing
+        with pytest.raises(DataError) as info:
+            datasets.from_arrays(holes, y)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] == ("arrays: row 3, column 'ash' is missing or not a "
+                                          "finite number; fill it in or drop the row")
+    words = X.assign(hue=X["hue"].map("{:.2f}".format))
+    with pytest.raises(DataError, match="column 'hue' holds .* values; features must be numbers"):
+        datasets.from_arrays(words, y)
+
+
+def test_arrays_without_examples_or_with_a_missing_label(wine):
+    with pytest.raises(DataError) as info:
+        datasets.from_arrays(wine.data[:0], wine.target[:0])
+    assert str(info.value).startswith("arrays: no examples (X has shape (0, 13))")
+    labels = wine.target_names[wine.target].astype(object)
+    labels[5] = None
+    with pytest.raises(DataError, match=r"^arrays: label 5 \(y\) is missing \(None\); fill it"):
+        datasets.from_arrays(wine.data, labels)
+    numbers = wine.target.astype(object)
+    numbers[7] = None
+    with pytest.raises(DataError, match=r"^arrays: label 7 \(y\) is missing"):
+        datasets.from_arrays(wine.data, numbers)
+
+
+def test_target_with_arrays_is_refused(wine):
+    with pytest.raises(ConfigError, match="target names a column of a table file; with arrays "
+                                          "give the labels as y"):
+        digitnet.train(wine.data, wine.target, target="class", epochs=1)
