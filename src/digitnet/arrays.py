@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["encode_labels", "pixels", "feature_rows", "MAX_CLASSES"]
+__all__ = ["encode_labels", "pixels", "pixel_values", "feature_rows", "as_inputs",
+           "MAX_CLASSES"]
 
 #: Labels are stored as uint8 (see :class:`~digitnet.datasets.Dataset`).
 MAX_CLASSES = 256
@@ -87,18 +88,35 @@ def _number_or_none(text: str) -> float | None:
 
 
 def pixels(X: np.ndarray, name: str) -> np.ndarray:
-    """Images (n, h, w) as uint8 pixels: uint8 as they are, floats in [0, 1] times 255, other
-    whole numbers in 0..255 as they are."""
+    """Images (n, h, w) as uint8 pixels: :func:`pixel_values`, with floats times 255."""
+    X = pixel_values(X, name)
+    return X if X.dtype == np.uint8 else np.round(X * 255).astype(np.uint8)
+
+
+def pixel_values(X, name: str) -> np.ndarray:
+    """Pictures' values checked, as every part of digitnet reads them: uint8 pixels 0..255 as
+    they are, floats (brightness) finite and in [0, 1] as they are, booleans as 0 or 1 (ink),
+    other whole numbers in 0..255 as uint8 pixels."""
+    X = np.asarray(X)
     if X.dtype == np.uint8:
         return X
+    if X.dtype.kind == "b":
+        return X.astype(np.float32)
+    if X.dtype.kind not in "iuf":
+        raise DataError(f"{name}: holds {X.dtype} values; pixels must be numbers")
+    finite = X.dtype.kind != "f" or bool(np.isfinite(X).all())
+    if not finite:
+        raise DataError(f"{name}: {int(np.count_nonzero(~np.isfinite(X))):,} pixels are NaN or "
+                        "infinite; pixels must be numbers in [0, 1] (or uint8 0..255)")
     lo, hi = (X.min(), X.max()) if X.size else (0, 0)
     if X.dtype.kind == "f":
-        if not (np.isfinite(X).all() and lo >= 0 and hi <= 1):
-            raise DataError(f"{name}: images as floats must lie in [0, 1], got values from {lo} "
-                            f"to {hi}; scale them (X / 255) or pass uint8 pixels")
-        return np.round(X * 255).astype(np.uint8)
+        if lo < 0 or hi > 1:
+            raise DataError(f"{name}: pixels as floats must lie in [0, 1], got values from "
+                            f"{lo:g} to {hi:g}; scale them (X / 255) or pass uint8 pixels")
+        return X
     if lo < 0 or hi > 255:
-        raise DataError(f"{name}: image pixels run from {lo} to {hi}; expected 0..255")
+        raise DataError(f"{name}: pixels run from {lo} to {hi}; expected 0..255 (or floats in "
+                        "[0, 1])")
     return X.astype(np.uint8)
 
 
@@ -112,3 +130,46 @@ def feature_rows(X: np.ndarray, name: str) -> np.ndarray:
         raise DataError(f"{name}: row {row}, column x{col} is missing or not a finite number; "
                         "fill it in or drop the row")
     return X
+
+
+def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:
+    """Validate inputs and return them as a (batch, n_in) float array, plus whether ``x`` was one input.
+
+    uint8 arrays are read as pixels and scaled by 1/255; (28, 28) images are flattened.
+    """
+    x, single = as_rows(x, n_in)
+    return as_floats(x, dtype), single
+
+
+def as_rows(x, n_in: int) -> tuple[np.ndarray, bool]:
+    """``x`` as rows of n_in numbers, of its own dtype (no copy where none is needed), plus
+    whether it was a single input; a DataError for anything else."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiub":  # floats, signed and unsigned integers, booleans
+        raise DataError(f"expected numeric inputs, got an array of dtype {x.dtype}")
+    if x.ndim == 2 and x.shape[1] == n_in:
+        return x, False
+    if x.ndim == 1 and x.shape[0] == n_in:
+        return x[None, :], True
+    if x.ndim in (2, 3) and x.shape[-1] * x.shape[-2] == n_in:
+        return x.reshape(-1, n_in), x.ndim == 2
+    raise DataError(f"expected inputs of shape (n, {n_in}), got {x.shape}; flatten images "
+                    "to rows or use digitnet.preprocess.to_mnist for picture files")
+
+
+def as_floats(x: np.ndarray, dtype) -> np.ndarray:
+    """Rows from :func:`as_rows` as floats of ``dtype``: uint8 pixels / 255, other numbers as
+    they are. Only float inputs can hold NaN or infinity, so only they are checked."""
+    if x.dtype == np.uint8:
+        # One pass, no integer-to-float copy first; the same bits as the training paths' scaling.
+        return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
+    a = np.asarray(x, dtype=dtype)
+    if x.dtype.kind == "f":
+        _check_finite(a)
+    return a
+
+
+def _check_finite(x: np.ndarray, dtype=None) -> None:
+    """A DataError if ``x`` (as ``dtype``, where a huge float64 can become infinite) is not finite."""
+    if x.dtype.kind == "f" and not np.isfinite(np.asarray(x, dtype)).all():
+        raise DataError("inputs contain NaN or infinite values; pixels must be numbers in [0, 1]")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import arrays, tables
 from .errors import DataError, ModelFileError
 
 __all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
@@ -153,6 +154,9 @@ class Table(Input):
         return ((x - np.array(self.mean)) / np.array(self.std)).astype(np.float32)
 
     def _numbers(self, x) -> np.ndarray:
+        x, named = tables.frame(x, "rows")  # a DataFrame's columns are taken by name
+        if named is not None and self.columns != tuple(f"x{i}" for i in range(self.n_inputs)):
+            x = tables.in_order(x, named, self.columns, "rows")
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             x = x[None]
@@ -308,14 +312,15 @@ class Audio(Input):
 
 
 def _picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:
-    """Pictures of ``shape`` (one, or n of them) as rows of pixels, (n, h*w)."""
+    """Pictures of ``shape`` (one, or n of them, or rows of h*w) as rows of pixels, (n, h*w),
+    their values checked by :func:`digitnet.arrays.pixel_values`."""
     x = np.asarray(x)
-    if x.ndim == len(shape) and x.shape == shape:
+    if x.shape in (shape, (math.prod(shape),)):
         x = x[None]
     if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != math.prod(shape):
         h, w = shape
         raise DataError(f"expected {what} of {h}x{w} pixels, got an array of shape {x.shape}")
-    return x.reshape(len(x), math.prod(shape))
+    return arrays.pixel_values(x.reshape(len(x), math.prod(shape)), what)
 
 
 _KINDS = {cls.kind: cls for cls in (Images, Table, Audio)}

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import inputs
+from .arrays import as_rows
 from .errors import DataError
 from .network import Network
 
-__all__ = ["Evaluation", "evaluate", "confusion_matrix", "accuracy_by_class"]
+__all__ = ["Evaluation", "evaluate", "score", "confusion_matrix", "accuracy_by_class"]
 
 
 @dataclass
@@ -27,34 +29,55 @@ class Evaluation:
         return dataclasses.asdict(self)
 
 
-def evaluate(network: Network, images: np.ndarray, labels: np.ndarray,
-             batch_size: int = 512, model_input=None) -> Evaluation:
-    """Accuracy, mean cost, per-class accuracy and confusion matrix over labelled images.
+def evaluate(network: Network, examples, labels, batch_size: int = 512,
+             model_input=None) -> Evaluation:
+    """Accuracy, mean cost, per-class accuracy and confusion matrix over labelled examples.
 
     Parameters
     ----------
-    images : ndarray, shape (n, sizes[0]) or (n, h, w)
-        uint8 pixels, or floats in [0, 1]; or, with ``model_input``, the examples it reads.
-    labels : ndarray of int, shape (n,)
+    examples : array_like
+        Examples as the model's data holds them, read as :meth:`Network.predict` reads them:
+        the transformation the model records (deskewing, a table's standardisation) is applied
+        a batch at a time, so the rows of all of them are never held at once.
+    labels : array_like of int, shape (n,)
+        Each example's class, an index into the model's classes.
     model_input : digitnet.inputs.Input, optional
-        Turns each batch of ``images`` into rows (:meth:`~digitnet.inputs.Input.rows`) as it
-        is scored, so that the rows of all of them (a deskewed copy, say) are never held at once.
+        Reads the examples instead of the model's own record (:func:`digitnet.inputs.of`).
     """
-    n = len(labels)
+    if model_input is None and network.metadata.get("input"):
+        model_input = inputs.of(network)
+    if model_input is None:
+        return score(network, examples, labels, batch_size)
+    if isinstance(model_input, inputs.Table):  # small; a DataFrame's columns read by name
+        return score(network, model_input.rows(examples), labels, batch_size)
+    examples = np.asarray(examples)
+    single = examples.ndim == 1 or examples.shape == model_input.image_shape
+    return _scored(network, examples[None] if single else examples, labels, batch_size,
+                   model_input.rows)
+
+
+def score(network: Network, rows, labels, batch_size: int = 512) -> Evaluation:
+    """:func:`evaluate` for rows the input layer reads as they are (:meth:`Network.forward`'s
+    ``x``), such as training's validation rows."""
+    rows, _ = as_rows(rows, network.sizes[0])
+    return _scored(network, rows, labels, batch_size, None)
+
+
+def _scored(network: Network, examples: np.ndarray, labels, batch_size: int,
+            read) -> Evaluation:
+    n = len(examples)
     if n == 0:
         raise DataError("nothing to evaluate: the data set is empty")
-    k = network.sizes[-1]
-    labels = np.asarray(labels).astype(np.intp)
-    flat = images if model_input is not None else images.reshape(n, -1)
+    labels = network._check_labels(labels, n).astype(np.intp)
     predicted = np.empty(n, np.intp)
     total_loss = 0.0
     for start in range(0, n, batch_size):
-        batch = flat[start : start + batch_size]
-        t = network.trace(batch if model_input is None else model_input.rows(batch))
+        batch = examples[start : start + batch_size]
+        t = network.trace(batch if read is None else read(batch))
         y = labels[start : start + batch_size]
         total_loss += network.output_function.loss(t.zs[-1], t.output, y) * len(y)
         predicted[start : start + batch_size] = np.argmax(t.output, axis=1)
-    confusion = confusion_matrix(labels, predicted, k)
+    confusion = confusion_matrix(labels, predicted, network.sizes[-1])
     return Evaluation(
         accuracy=float(np.mean(predicted == labels)),
         loss=float(total_loss / n),

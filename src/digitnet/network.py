@@ -39,10 +39,11 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, losses
+from . import activations, inputs, losses
+from .arrays import as_floats, as_inputs, as_rows
 from .errors import ConfigError, DataError
 
-__all__ = ["Network", "Trace", "as_inputs"]
+__all__ = ["Network", "Trace"]
 
 DEFAULT_SIZES = (784, 16, 16, 10)
 #: Rows that :meth:`Network.forward` takes through the network at once: a block's activations
@@ -192,10 +193,10 @@ class Network:
         -------
         ndarray, shape (batch, sizes[-1]) or (sizes[-1],) for a single input
         """
-        x, single = _as_rows(x, self.sizes[0])
+        x, single = as_rows(x, self.sizes[0])
         out = np.empty((len(x), self.sizes[-1]), self.dtype)
         for start in range(0, len(x), BLOCK):
-            a = _as_floats(x[start : start + BLOCK], self.dtype)
+            a = as_floats(x[start : start + BLOCK], self.dtype)
             for l, (w, b) in enumerate(zip(self.weights, self.biases)):
                 z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
                 a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
@@ -218,21 +219,45 @@ class Network:
         return Trace(zs, acts)
 
     def predict_proba(self, x) -> np.ndarray:
-        """How strongly the network believes in each digit, rows summing to 1.
+        """How strongly the network believes in each class, rows summing to 1.
 
-        Shape (batch, sizes[-1]), or (sizes[-1],) for a single input.
+        ``x`` holds examples as the model's data holds them, read as :meth:`predict` reads
+        them. Shape (batch, sizes[-1]), or (sizes[-1],) for a single example.
         """
-        return self.output_function.probabilities(self.forward(x))
+        rows, single = self._rows_of(x)
+        proba = self.probabilities(rows)
+        return proba[0] if single else proba
+
+    def probabilities(self, rows) -> np.ndarray:
+        """:meth:`predict_proba` for rows the input layer reads as they are (:meth:`forward`'s
+        ``x``), whatever the model records of its input."""
+        return self.output_function.probabilities(self.forward(rows))
 
     def predict(self, x) -> np.ndarray | int:
-        """The digit each input is read as: the brightest output neuron.
+        """The class each example is read as: the brightest output neuron.
 
-        An int for a single input, else an int array of shape (batch,).
+        ``x`` holds examples as the model's data holds them: pictures (n, h, w) or rows
+        (n, h*w), uint8 pixels or brightness in [0, 1]; a table's rows of raw column values.
+        The transformation the model records (:func:`digitnet.inputs.of`: deskewing, a table's
+        standardisation) is applied first, as ``digitnet predict`` applies it. An int for a
+        single example, else an int array of shape (batch,).
         """
-        out = self.forward(x)
-        if out.ndim == 1:
-            return int(out.argmax())
-        return out.argmax(axis=1)
+        rows, single = self._rows_of(x)
+        out = self.forward(rows)
+        return int(out[0].argmax()) if single else out.argmax(axis=1)
+
+    def _rows_of(self, x) -> tuple[np.ndarray, bool]:
+        """Examples -> the rows the input layer reads, and whether ``x`` was a single example.
+
+        A model that records its input (every model digitnet trains or converts) has it
+        applied: :meth:`digitnet.inputs.Input.rows`. A network built by hand records none,
+        and its examples are its rows (:meth:`forward`).
+        """
+        if not self.metadata.get("input"):
+            return as_rows(x, self.sizes[0])
+        model_input = inputs.of(self)
+        single = np.ndim(x) == 1 or np.shape(x) == model_input.image_shape
+        return model_input.rows(np.asarray(x)[None] if single else x), single
 
     def loss(self, x, labels) -> float:
         """The mean cost over inputs ``x`` with integer ``labels``."""
@@ -292,6 +317,12 @@ class Network:
                             f"got values from {labels.min()} to {labels.max()}")
         return labels
 
+    def __setstate__(self, state: dict) -> None:
+        """After copy.deepcopy (or unpickling), which copy ``weights`` and ``biases`` apart from
+        ``params``: make them views of it again, so that updating ``params`` moves them."""
+        self.__dict__.update(state)
+        self.weights, self.biases = self.unflatten(self.params)
+
     def copy(self) -> "Network":
         """An independent copy with the same parameters and metadata."""
         return self.astype(self.dtype)
@@ -322,49 +353,6 @@ class Network:
         sizes = "-".join(map(str, self.sizes))
         return (f"Network({sizes}, activation={self.activation.name!r}, "
                 f"output={self.output_function.name!r}, parameters={self.parameter_count:,})")
-
-
-def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:
-    """Validate inputs and return them as a (batch, n_in) float array, plus whether ``x`` was one input.
-
-    uint8 arrays are read as pixels and scaled by 1/255; (28, 28) images are flattened.
-    """
-    x, single = _as_rows(x, n_in)
-    return _as_floats(x, dtype), single
-
-
-def _as_rows(x, n_in: int) -> tuple[np.ndarray, bool]:
-    """``x`` as rows of n_in numbers, of its own dtype (no copy where none is needed), plus
-    whether it was a single input; a DataError for anything else."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "fiub":  # floats, signed and unsigned integers, booleans
-        raise DataError(f"expected numeric inputs, got an array of dtype {x.dtype}")
-    if x.ndim == 2 and x.shape[1] == n_in:
-        return x, False
-    if x.ndim == 1 and x.shape[0] == n_in:
-        return x[None, :], True
-    if x.ndim in (2, 3) and x.shape[-1] * x.shape[-2] == n_in:
-        return x.reshape(-1, n_in), x.ndim == 2
-    raise DataError(f"expected inputs of shape (n, {n_in}), got {x.shape}; flatten images "
-                    "to rows or use digitnet.preprocess.to_mnist for picture files")
-
-
-def _as_floats(x: np.ndarray, dtype) -> np.ndarray:
-    """Rows from :func:`_as_rows` as floats of ``dtype``: uint8 pixels / 255, other numbers as
-    they are. Only float inputs can hold NaN or infinity, so only they are checked."""
-    if x.dtype == np.uint8:
-        # One pass, no integer-to-float copy first; the same bits as the training paths' scaling.
-        return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
-    a = np.asarray(x, dtype=dtype)
-    if x.dtype.kind == "f":
-        _check_finite(a)
-    return a
-
-
-def _check_finite(x: np.ndarray, dtype=None) -> None:
-    """A DataError if ``x`` (as ``dtype``, where a huge float64 can become infinite) is not finite."""
-    if x.dtype.kind == "f" and not np.isfinite(np.asarray(x, dtype)).all():
-        raise DataError("inputs contain NaN or infinite values; pixels must be numbers in [0, 1]")
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import as_inputs
 from .errors import ConfigError, DataError
-from .network import Network, as_inputs
+from .network import Network
 
 __all__ = ["effective_templates", "blank_neurons", "BLANK_SHARE", "saliency", "dream",
            "most_active", "strongest_contributions", "confident_mistakes", "single_input"]
@@ -126,7 +127,7 @@ def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray,
     net64 = net.astype(np.float64)
     x = single_input(net, image)
     if digit is None:
-        digit = int(net64.predict(x))
+        digit = int(net64.forward(x).argmax())
     _check_digit(net, digit)
 
     def dz(z, a):
@@ -237,7 +238,7 @@ def confident_mistakes(net: Network, images, labels, n: int) -> tuple[np.ndarray
     """
     images = np.asarray(images)
     labels = np.asarray(labels).astype(np.intp)
-    proba = net.predict_proba(images.reshape(len(images), -1))
+    proba = net.probabilities(images.reshape(len(images), -1))
     answer = np.argmax(proba, axis=1)
     wrong = np.flatnonzero(answer != labels)
     index = wrong[np.argsort(-proba[wrong, answer[wrong]])][:n]

@@ -33,7 +33,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets, unique_labels  # noqa: E402
 from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
 
-from . import inputs  # noqa: E402
 from .config import TrainConfig  # noqa: E402
 from .datasets import Dataset  # noqa: E402
 from .training import train  # noqa: E402
@@ -136,17 +135,12 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         # In float64: a row's answer then does not depend on the rows computed beside it
         # (float32 matrix products round differently with the batch's size).
         net = self.network_.astype(np.float64)
-        return net.predict_proba(inputs.of(net).rows(X))
+        return net.predict_proba(X)
 
     def predict(self, X) -> np.ndarray:
         """The most likely class of each row, shape (n,)."""
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "network_" in state:  # pickle copies weights and biases apart from the parameters
-            self.network_ = self.network_.copy()  # they view; a copy makes them views again
 
     def _config(self) -> TrainConfig:
         hidden = self.hidden_layer_sizes

@@ -32,7 +32,7 @@ from .datasets import Dataset
 from .splits import train_val_indices
 from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
 from .inputs import Input
-from .metrics import Evaluation, evaluate
+from .metrics import Evaluation, evaluate, score
 from .network import Network
 from .stopping import StopFlag
 
@@ -274,7 +274,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
                init=resumed.network.metadata.get("init") if resumed else start and start.record,
                start=start and start.network)
     if start and len(val_labels):
-        before = evaluate(net, val_rows, val_labels)
+        before = score(net, val_rows, val_labels)
         run.init.update(val_accuracy=before.accuracy, val_loss=before.loss)
     _describe(run)
     return run
@@ -334,7 +334,7 @@ def _end_epoch(run: _Run, epoch: int, steps_per_epoch: int, total_steps: int) ->
               "seconds": state.seconds,
               "lr": learning_rate(config, epoch * steps_per_epoch - 1, total_steps)}
     if len(run.val_labels):
-        ev = evaluate(net, run.val_rows, run.val_labels)
+        ev = score(net, run.val_rows, run.val_labels)
         record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
     state.history.append(record)
     state.epoch, state.step = epoch, 0

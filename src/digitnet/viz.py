@@ -33,7 +33,7 @@ from . import inputs, probes
 from .errors import ConfigError, ModelFileError
 from .modelfile import atomic_write
 from .network import Network
-from .metrics import evaluate
+from .metrics import score
 
 __all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure",
            "history_figure", "saliency_figure", "dream_figure", "save_figure", "figure_bytes",
@@ -262,7 +262,7 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
 
 def confusion_figure(net: Network, images, labels, classes=None, title: str = "") -> Figure:
     """The confusion matrix on labelled images: rows the true digit, columns the answer."""
-    ev = evaluate(net, np.asarray(images), np.asarray(labels))
+    ev = score(net, np.asarray(images), np.asarray(labels))
     m = np.array(ev.confusion)
     k = len(m)
     classes = list(classes) if classes else [str(i) for i in range(k)]
@@ -352,7 +352,7 @@ def saliency_figure(net: Network, image) -> Figure:
     """The input and the gradient of the answer's z with respect to each pixel, side by side."""
     x = probes.single_input(net, image)
     gradient, digit = probes.saliency(net, x)
-    proba = net.predict_proba(x)
+    proba = net.probabilities(x)
     side = _side(net.sizes[0]) or 1
     fig = _figure(8.4, 3.4)
     ax_in, ax_g, ax_both = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
@@ -385,7 +385,7 @@ def dream_figure(net: Network, digits=None, *, seed: int = 0) -> Figure:
     fig = _figure(max(cols * tile, 5.0), rows * (tile + 0.2) + 0.8)
     for k, d in enumerate(digits):
         x = probes.dream(net, d, seed=seed)
-        p = net.predict_proba(x)
+        p = net.probabilities(x)
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.imshow(x.reshape(side, -1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"{d}: p = {p[d]:.0%}", fontsize=9)

@@ -45,7 +45,7 @@ def test_a_speech_models_onnx_file_takes_the_recordings_picture(
     pictures = np.stack([audio.picture(f, front_end) for f in speech_unheard_recordings])
     rows = pictures.reshape(len(pictures), -1) / 255
     np.testing.assert_allclose(_run_onnx(out, rows),
-                               net.predict_proba(front_end.rows(pictures)), atol=1e-5)
+                               net.probabilities(front_end.rows(pictures)), atol=1e-5)
 
 
 def test_a_deskewing_image_models_onnx_file_says_to_deskew_first(
@@ -59,7 +59,7 @@ def test_a_deskewing_image_models_onnx_file_says_to_deskew_first(
     assert doc.startswith("input: 28x28 pixels row by row") and "digitnet.inputs.deskew" in doc
     images, _ = real_digit_images
     rows = inputs.deskew(images).reshape(len(images), -1) / 255
-    np.testing.assert_allclose(_run_onnx(out, rows), net.predict_proba(record.rows(images)),
+    np.testing.assert_allclose(_run_onnx(out, rows), net.probabilities(record.rows(images)),
                                atol=1e-5)
 
 
@@ -111,7 +111,7 @@ def test_a_table_models_torch_export_says_to_standardise_the_columns(run, tmp_pa
     with torch.no_grad():
         got = namespace["model"](torch.tensor((x - table.mean) / table.std,
                                               dtype=torch.float32)).numpy()
-    np.testing.assert_allclose(got, net.predict_proba(table.rows(x)), atol=1e-5)
+    np.testing.assert_allclose(got, net.probabilities(table.rows(x)), atol=1e-5)
 
 
 @pytest.mark.parametrize("format_, name, wanted", [

@@ -323,7 +323,7 @@ def test_a_deskewing_model_deskews_what_it_reads(run, deskewing_model, folder, r
     for name in names:
         # By hand: prepare like MNIST, deskew, then ask the network.
         by_hand = deskew(to_mnist(root / name)[None])
-        expected = net.predict_proba(by_hand.reshape(1, 784))[0]
+        expected = net.probabilities(by_hand.reshape(1, 784))[0]
         got = answers[str(root / name)]
         assert got["index"] == int(np.argmax(expected))
         np.testing.assert_allclose(got["probabilities"], expected, atol=1e-6)  # printed rounded
@@ -334,5 +334,5 @@ def test_a_deskewing_model_deskews_what_it_reads(run, deskewing_model, folder, r
     np.save(tmp_path / "many.npy", images.reshape(10, 784))
     result = run("predict", deskewing_model, tmp_path / "many.npy", "--json")
     probabilities = [json.loads(line)["probabilities"] for line in result.stdout.splitlines()]
-    np.testing.assert_allclose(probabilities, net.predict_proba(deskew(images).reshape(10, 784)),
+    np.testing.assert_allclose(probabilities, net.probabilities(deskew(images).reshape(10, 784)),
                                atol=1e-6)

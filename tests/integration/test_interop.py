@@ -58,7 +58,7 @@ def test_onnx_export_matches_predict_proba_on_10000_real_digits(small_model, mni
     x = inputs.of(net).rows(mnist.x[:10_000])
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     theirs = session.run(["probabilities"], {"input": pixels(x)})[0]
-    ours = net.predict_proba(x)
+    ours = net.probabilities(x)  # the rows the graph takes
     assert theirs.shape == (10_000, 10)
     difference = np.abs(theirs - ours)
     assert (difference <= 2 * bound(net, x)).all()
@@ -80,7 +80,7 @@ def test_torch_export_loads_into_the_module_and_gives_the_same_outputs(small_mod
     x = inputs.of(net).rows(mnist.x[:2000])  # deskewed, as the network reads them
     with torch.no_grad():
         theirs = module(torch.from_numpy(pixels(x))).numpy()
-    np.testing.assert_array_less(np.abs(theirs - net.predict_proba(x)), 2 * bound(net, x) + 1e-30)
+    np.testing.assert_array_less(np.abs(theirs - net.probabilities(x)), 2 * bound(net, x) + 1e-30)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_from_sklearn_gives_predict_proba(sklearn_mlp):
     net = digitnet.from_sklearn(model)
     rows = inputs.of(net).rows(X)
     exact_rows = model[0].transform(X)
-    ours = net.predict_proba(rows)
+    ours = net.probabilities(rows)
     error = bound(net.astype(np.float32), exact_rows)
     assert (np.abs(ours - model.predict_proba(X)) <= 2 * error).all()
     assert inputs.classes_of(net) == [str(c) for c in model.classes_]
@@ -200,7 +200,7 @@ def test_skl2onnx_export_reads_back_with_the_same_outputs(sklearn_mlp, tmp_path)
     probabilities = theirs[1]
     if isinstance(probabilities, list):  # skl2onnx's ZipMap: one {class: p} per row
         probabilities = np.array([[row[c] for c in mlp.classes_] for row in probabilities])
-    ours = net.predict_proba(standardised)
+    ours = net.probabilities(standardised)
     assert (np.abs(ours - probabilities) <= 2 * bound(net, standardised)).all()
 
 

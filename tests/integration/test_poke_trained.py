@@ -159,6 +159,6 @@ def test_robustness_of_two_models_side_by_side(net, unseen, mnist):
         assert curve.accuracy.shape == (2, len(curve.levels))
         zero = curve.levels.index(0)
         # Undistorted: the digits as brightness 0..1, through the model's input record.
-        plain = net.predict(inputs.of(net).rows(images * np.float32(1 / 255)))
+        plain = net.predict(images * np.float32(1 / 255))
         assert curve.accuracy[0, zero] == pytest.approx(np.mean(plain == labels))
         assert curve.accuracy[0, -1] < curve.accuracy[0, zero]  # the strongest distortion hurts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitnet import modelfile, probes
+from digitnet import inputs, modelfile, probes
 from digitnet.errors import ConfigError, DataError
 from digitnet.network import Network
 
@@ -81,10 +81,12 @@ def test_strongest_contributions_are_the_largest_terms_weakest_first():
 
 def test_confident_mistakes_are_the_surest_wrong_answers(net, held_out):
     images, labels = held_out
-    proba = net.predict_proba(images.reshape(len(images), -1))
+    rows = inputs.of(net).rows(images)  # deskewed, as the network reads them
+    proba = net.predict_proba(images)
+    np.testing.assert_array_equal(proba, net.probabilities(rows))
     wrong = np.flatnonzero(proba.argmax(axis=1) != labels)
     assert len(wrong) > 5  # a 3-epoch network on 200 held-out digits makes some
-    index, answer, confidence, n_wrong = probes.confident_mistakes(net, images, labels, 5)
+    index, answer, confidence, n_wrong = probes.confident_mistakes(net, rows, labels, 5)
     assert n_wrong == len(wrong) and len(index) == 5
     assert set(index) <= set(wrong.tolist())
     np.testing.assert_array_equal(answer, proba[index].argmax(axis=1))
@@ -92,7 +94,7 @@ def test_confident_mistakes_are_the_surest_wrong_answers(net, held_out):
     assert np.all(np.diff(confidence) <= 0)  # surest first
     others = np.setdiff1d(wrong, index)
     assert proba[others, proba[others].argmax(axis=1)].max() <= confidence.min()
-    right = probes.confident_mistakes(net, images, proba.argmax(axis=1), 5)
+    right = probes.confident_mistakes(net, rows, proba.argmax(axis=1), 5)
     assert len(right[0]) == 0 and right[3] == 0
 
 

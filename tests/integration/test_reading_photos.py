@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import datasets, inputs
+from digitnet import datasets
 from digitnet.preprocess import to_mnist
 
 
@@ -69,13 +69,13 @@ def held_out_model(mnist):
 def test_user_style_files_are_read_as_well_as_the_original_digits(held_out_model):
     net, held_out = held_out_model
     rng = np.random.default_rng(2024)
-    reads = inputs.of(net).rows  # as the model reads images (the default recipe deskews)
-    originals = reads(held_out.x.astype(np.float32) / 255)
+    # net.predict reads images as the model does (the default recipe deskews)
+    originals = held_out.x.astype(np.float32) / 255
     accuracy_original = float(np.mean(net.predict(originals) == held_out.labels))
 
     prepared = np.stack([to_mnist(user_style_file(d, i % 4, rng))
                          for i, d in enumerate(held_out.x)])
-    correct = net.predict(reads(prepared)) == held_out.labels
+    correct = net.predict(prepared) == held_out.labels
     accuracy_files = float(np.mean(correct))
 
     assert len(held_out) >= 500 and accuracy_original > 0.85

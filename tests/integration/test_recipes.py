@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from stopping import StopAt
 
 from digitnet import distillation, inputs, modelfile
 from digitnet.config import PRESETS
@@ -13,7 +14,6 @@ from digitnet.engines import compiled
 from digitnet.errors import ConfigError, TrainingInterrupted
 from digitnet.metrics import evaluate
 from digitnet.training import train
-from stopping import StopAt
 
 QUICK = PRESETS["default"].replace(epochs=2, deskew=False, elastic_alpha=0.0)
 ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
@@ -97,7 +97,7 @@ def test_distillation_learns_from_the_teachers_soft_targets(mnist_small, small_m
     targets = distillation.soft_targets(teacher, mnist_small.x[:5], 3.0)
     np.testing.assert_allclose(targets.sum(axis=1), 1, atol=1e-6)
     assert np.array_equal(targets.argmax(axis=1),
-                          teacher.predict(inputs.of(teacher).rows(mnist_small.x[:5])))
+                          teacher.predict(mnist_small.x[:5]))
     if compiled.available():
         with pytest.raises(ConfigError, match="compiled engine has no distillation"):
             train(mnist_small, config, engine="compiled", handle_signals=False)
@@ -112,7 +112,7 @@ def test_label_smoothing_keeps_the_network_from_certainty(mnist_small):
 
     def label_probabilities(result):
         net = result.network
-        return net.predict_proba(inputs.of(net).rows(mnist_small.x))[rows, mnist_small.labels]
+        return net.predict_proba(mnist_small.x)[rows, mnist_small.labels]
 
     plain = train(mnist_small, config, engine="numpy", handle_signals=False)
     smoothed = train(mnist_small, config.replace(label_smoothing=0.3), handle_signals=False)

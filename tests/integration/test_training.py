@@ -105,7 +105,7 @@ def test_early_stopping_restores_best_weights(mnist_small):
     from digitnet.datasets import train_val_split
 
     _, val = train_val_split(mnist_small, config.val_fraction, config.seed)
-    ev = evaluate(result.network, inputs.of(result.network).rows(val.x), val.labels)
+    ev = evaluate(result.network, val.x, val.labels)  # read as the model reads them
     assert ev.loss == pytest.approx(best["val_loss"], rel=1e-5)
 
 

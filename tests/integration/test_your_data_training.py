@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from real_data import TABLES, sklearn_table, wine_csv, write_digit_folder
+from stopping import StopAt
 
 import digitnet
 from digitnet import datasets, inputs, modelfile
 from digitnet.errors import ConfigError, TrainingInterrupted
-from stopping import StopAt
 
 
 @pytest.mark.slow
@@ -38,7 +38,7 @@ def test_a_table_within_a_point_of_scikit_learns_mlp(table):
         theirs += int((mlp.fit(X[train], y[train]).predict(X[test]) == y[test]).sum())
         net = digitnet.train(X[train], y[train], hidden=(16, 16), handle_signals=False).network
         assert net.sizes == (X.shape[1], 16, 16, len(bunch.target_names))
-        answers = np.array(inputs.classes_of(net))[net.predict(inputs.of(net).rows(X[test]))]
+        answers = np.array(inputs.classes_of(net))[net.predict(X[test])]
         ours += int((answers == y[test].astype(str)).sum())
     assert ours / len(y) >= theirs / len(y) - 0.01, (ours, theirs, len(y))
 

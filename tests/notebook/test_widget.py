@@ -156,7 +156,7 @@ def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
     assert reply["error"].startswith("layer 0 is the input layer: it has no weights")
     with pytest.raises(DataError, match=r"expected images of 28x28 pixels, got .* \(5, 5\)"):
         w.image = np.zeros((5, 5))
-    with pytest.raises(DataError, match=r"pixels must lie in \[0, 1\]"):
+    with pytest.raises(DataError, match=r"pixels as floats must lie in \[0, 1\]"):
         w.image = np.full((28, 28), 2.0)
     with pytest.raises(Exception, match="read-only"):
         w.digit = 3

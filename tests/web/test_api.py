@@ -38,7 +38,7 @@ def test_predict_answer_is_the_networks_own_computation(client, held_out, web_ne
     x = deskew(prepared[None])[0]
     assert np.abs(x - prepared).max() > 0.1  # (this digit does slant)
     trace = web_net.trace(x.reshape(1, -1))
-    proba = web_net.predict_proba(x.reshape(1, -1))[0]
+    proba = web_net.probabilities(x.reshape(1, -1))[0]
     assert body["digit"] == int(np.argmax(proba))
     np.testing.assert_allclose(body["probabilities"], proba, atol=2e-6)
     assert sum(body["probabilities"]) == pytest.approx(1, abs=1e-5)

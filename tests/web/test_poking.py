@@ -85,7 +85,7 @@ def test_predict_takes_the_same_changes(poke_client, web_net, held_out):
     assert off["layers"][0]["a"][4] == 0 and off["layers"][1]["a"][9] == 0
     x = inputs.of(web_net).rows(to_mnist(np.round(image / 255.0, 3).astype(np.float32))[None])
     changed = poke.Changes(off=((1, 4), (2, 9))).apply(web_net)
-    np.testing.assert_allclose(off["probabilities"], changed.predict_proba(x)[0], atol=2e-6)
+    np.testing.assert_allclose(off["probabilities"], changed.probabilities(x)[0], atol=2e-6)
     # Rewriting an output neuron's bias makes the network answer with it.
     loud = poke_client.post("/api/predict", json={
         "pixels": grid(image), "edits": [edit("bias", 3, 6, value=100)]}).json()

@@ -31,7 +31,7 @@ def evaluate_command(model, data, split, target, as_json):
     """
     net = modelfile.load(model)
     subset, split = labelled_split(net, data, split, model, target)
-    ev = evaluate(net, inputs.of(net).rows(subset.x), subset.labels)
+    ev = evaluate(net, subset.x, subset.labels)
     if as_json:
         click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split}))
         return
@@ -103,7 +103,7 @@ def predict_command(model, files, as_json, top, save_input):
             continue
         x, start = (x.images, x.start) if isinstance(x, StackPart) else (x, None)
         rows = model_input.rows(x)  # what the network sees (deskewed, if it was trained so)
-        proba = np.atleast_2d(net.predict_proba(rows))
+        proba = np.atleast_2d(net.probabilities(rows))
         rows = rows.reshape(len(proba), -1)
         for i, p in enumerate(proba):
             index = None if start is None and len(proba) == 1 else (start or 0) + i

@@ -56,7 +56,7 @@ def from_torch(module) -> Network:
 
 def from_sklearn(estimator) -> Network:
     """A digitnet network with the outputs of a fitted scikit-learn ``MLPClassifier`` (alone or
-    after a ``StandardScaler`` in a Pipeline): ``net.predict_proba(inputs.of(net).rows(X))``
+    after a ``StandardScaler`` in a Pipeline): ``net.predict_proba(X)``
     equals the estimator's ``predict_proba(X)`` to float rounding, and ``metadata["classes"]``
     holds its ``classes_``.
     """

@@ -30,10 +30,11 @@ import numpy as np
 import orjson
 
 from .. import descriptions, inputs
-from ..inputs import Audio
+from ..arrays import as_inputs
 from ..errors import DataError, DigitnetError
+from ..inputs import Audio
 from ..interop import require
-from ..network import Network, Trace, as_inputs
+from ..network import Network, Trace
 from ..preprocess import to_mnist
 from . import bundle
 
@@ -117,9 +118,6 @@ class Explorer(anywidget.AnyWidget):
         if len(rows) != 1:
             raise DataError(f"the widget shows one image at a time, got {len(rows)}")
         x, _ = as_inputs(rows, self.network.sizes[0])  # uint8 pixels / 255
-        if x.min() < 0 or x.max() > 1:
-            raise DataError(f"pixels must lie in [0, 1] (or be uint8 0..255), got values from "
-                            f"{x.min():g} to {x.max():g}")
         image = x.reshape(inputs.of(self.network).image_shape).copy()
         image.flags.writeable = False  # a new image is read when set, not when changed in place
         return image

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arrays import as_inputs
 from ..errors import ConfigError, DataError
-from ..network import Network, as_inputs
+from ..network import Network
 from ..optimizers import SGD
 
 __all__ = ["Step", "backprop_step", "DEFAULT_LR"]
@@ -118,8 +119,8 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
         grad_w[layer][:, neuron] = 0  # out of an off neuron: it stays off
     after = net.copy()
     SGD(after.parameter_count).step(after.params, grads, lr)
-    before_p = net.predict_proba(a)[0]
-    after_p = after.predict_proba(a)[0]
+    before_p = net.probabilities(a)[0]
+    after_p = after.probabilities(a)[0]
     return Step(int(label), float(lr), float(cost), before_p, int(before_p.argmax()),
                 [b.copy() for b in grad_b], [w.copy() for w in grad_w],
                 float(after.loss(a, labels)), after_p, int(after_p.argmax()), after)
