@@ -21,6 +21,23 @@ SPOKEN_DIGITS = SHARED_DATA / "free-spoken-digits"
 SPEECH_SPEAKERS, SPEECH_TRAIN_INDEX = ("george", "jackson", "lucas"), range(5, 35)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_state_folder(tmp_path_factory):
+    """The suite's own platformdirs state folder (XDG_STATE_HOME), for it and every process it
+    starts: each `digitnet train` remembers its model there as "the last one trained", which
+    `digitnet serve` with no MODEL serves; the user's own must never be the suite's last model."""
+    import os
+
+    state = tmp_path_factory.mktemp("state")
+    before = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(state)
+    yield state
+    if before is None:
+        del os.environ["XDG_STATE_HOME"]
+    else:
+        os.environ["XDG_STATE_HOME"] = before
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder with the first 24,345 official MNIST training images (train files only)."""

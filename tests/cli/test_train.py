@@ -307,3 +307,13 @@ def test_signal_saves_checkpoint_and_resume_is_bit_identical(digits_dir, straigh
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert load(out).params.tobytes() == load(straight_long_run).params.tobytes()
+
+
+def test_the_model_trained_is_remembered_in_the_suites_state_folder(run, train_only_dir, tmp_path,
+                                                                   own_state_folder):
+    from digitnet.cli.recent import last_model
+
+    out = tmp_path / "m.safetensors"
+    assert run("train", "--data", train_only_dir, "--epochs", "1", "--out", out).exit_code == 0
+    assert (own_state_folder / "digitnet" / "last-model").read_text() == str(out.resolve())
+    assert last_model() == out.resolve()
