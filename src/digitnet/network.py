@@ -239,7 +239,8 @@ class Network:
         ``x`` holds examples as the model's data holds them: pictures (n, h, w) or rows
         (n, h*w), uint8 pixels or brightness in [0, 1]; a table's rows of raw column values.
         The transformation the model records (:func:`digitnet.inputs.of`: deskewing, a table's
-        standardisation) is applied first, as ``digitnet predict`` applies it. An int for a
+        standardisation) is applied first, as ``digitnet predict`` applies it. Classes are
+        numbered as the model's names them (:func:`digitnet.inputs.classes_of`). An int for a
         single example, else an int array of shape (batch,).
         """
         rows, single = self._rows_of(x)

@@ -50,7 +50,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import inputs
-from .config import ALTERATIONS, TrainConfig
+from .config import ALTERATIONS, TrainConfig, hidden_sizes
 from .datasets import Dataset
 from .errors import ConfigError, DataError
 from .inputs import Audio
@@ -94,7 +94,7 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
     changes = {}
     _check_labels(data)
     if hidden is not None:
-        hidden = tuple(int(h) for h in hidden)
+        hidden = hidden_sizes(hidden)  # 16.5 or "16" refused, not cut to 16
         if "sizes" in given:
             raise ConfigError("give the hidden layers (--hidden) or every layer (--layers), "
                               "not both")

@@ -174,3 +174,11 @@ def test_hidden_layers_may_be_one_number_as_in_scikit_learn(mnist):
     assert hidden_sizes(np.array([32, 16])) == hidden_sizes((32, 16)) == (32, 16)
     one = recipes.for_data(PRESETS["default"], mnist, hidden=hidden_sizes(16))
     assert one.sizes == (784, 16, 10)
+
+
+def test_recipes_take_hidden_sizes_through_the_same_check(mnist):
+    from digitnet import recipes
+
+    assert recipes.for_data(PRESETS["default"], mnist, hidden=16).sizes == (784, 16, 10)
+    with pytest.raises(ConfigError, match=r"hidden must be a whole number .* got \(16\.5,\)"):
+        recipes.for_data(PRESETS["default"], mnist, hidden=(16.5,))  # was cut to 16
