@@ -230,3 +230,83 @@ def test_the_api_documentation_renders_with_no_internet(browser, server_url, art
     assert off == [] and errors == []
     for endpoint in ("/api/predict", "/api/model", "/api/neuron/{layer}/{index}", "/api/train"):
         assert endpoint in text
+
+
+def test_an_empty_hidden_layers_field_is_refused_on_the_page(open_page, training_server_url):
+    """Cleared and Enter pressed: no run starts (it would replace everyone's network with one
+    without hidden layers); the page says what to give, as it does for "200"."""
+    page = open_page(url=training_server_url)
+    for bad in ("", "200"):
+        page.fill("#hidden", bad)
+        page.press("#hidden", "Enter")
+        page.wait_for_function("document.querySelector('#train-status').textContent"
+                               " !== 'No training run yet.'")  # (said at once, or a run began)
+        assert page.get_attribute("#train-status", "class") == "train-status error"
+        assert "such as 16, 16" in page.inner_text("#train-status")
+        assert page.evaluate("document.activeElement.id") == "hidden"
+        assert page.request.get(training_server_url + "/api/train").json()["state"] == "idle"
+
+
+def test_an_address_naming_no_model_says_so(browser, server_url):
+    """/?model=5 on a server of one model: a sentence and a link to the model it serves;
+    /?model=abc: model 1, and the page says why."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server_url + "/?model=5")
+        page.wait_for_selector("nav#models a")
+        assert page.inner_text("#model-summary") == ("This server has no model 5. Open the one "
+                                                     "it serves:")
+        links = page.locator("nav#models a")
+        assert links.count() == 1 and links.get_attribute("href") == "/?model=1"
+        assert links.inner_text() == "1: pictures (784–16–16–10)"
+        assert page.is_hidden("main")  # no panels of a network there is not
+        links.click()
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.is_visible("#pad") and page.inner_text("#note") == ""
+
+        page.goto(server_url + "/?model=abc")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.inner_text("#note") == ("“abc” is not a model number, so the page shows "
+                                            "model 1.")
+        draw(page, STROKES["7"])
+        assert shown_digit(page) == "7"
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_the_verdict_and_the_bars_round_alike(open_page):
+    page = open_page()
+    for name in ("1", "7", "0"):
+        if page.is_enabled("#clear"):
+            page.click("#clear")
+        draw(page, STROKES[name])
+        digit = shown_digit(page)
+        sure = page.inner_text("#confidence")  # "99.7% sure", "over 99.9% sure"
+        bars = page.locator("#net .pct").all_text_contents()
+        assert bars[int(digit)] == sure.removesuffix(" sure").replace("over ", ">")
+        probabilities = page.evaluate("state.prediction.probabilities")
+        for p, text in zip(probabilities, bars):  # to a tenth of a percent, never 100% nor 0.0%
+            if text == ">99.9%":
+                assert p >= 0.9995 - 1e-9
+            elif text == "<0.1%":
+                assert 0 < p < 0.0005 + 1e-9
+            else:
+                assert text.endswith("%") and len(text.split(".")[1]) == 2  # one decimal
+                assert abs(float(text[:-1]) - 100 * p) <= 0.05 + 1e-9
+                assert text != "100.0%" and (text != "0.0%" or p == 0)
+
+
+def test_a_model_of_spoken_digits_asks_to_speak(open_page, two_models_url):
+    page = open_page(url=two_models_url)
+    page.click("nav#models a[href='/?model=2']")
+    page.wait_for_selector("body[data-ready=true][data-input=audio]")
+    assert page.inner_text(".verdict-label") == "It hears"
+    assert page.inner_text("#confidence") == "speak or upload a recording to find out"
+    page.click("nav#models a[href='/?model=1']")
+    page.wait_for_selector("body[data-ready=true][data-input=images]")
+    assert page.inner_text(".verdict-label") == "It reads"
+    assert page.inner_text("#confidence") == "draw to find out"

@@ -349,3 +349,165 @@ def test_the_poking_panels_have_no_accessibility_violations(open_page, axe_sourc
     page.click("text=Backpropagate and take one step")
     page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
     assert axe_violations(page, axe_source) == []
+
+
+#: What Chromium logs (as a console error) for each request the server answers 422: the page's
+#: own requests that carried a change the server refused.
+REFUSED_LOG = ("Failed to load resource: the server responded with a status of 422 "
+               "(Unprocessable Entity)")
+
+
+def open_refusable_page(browser, url):
+    """(context, page, the console's errors but the 422 logs): a page as open_page opens it, for
+    a test in which the server refuses some of the page's requests on purpose."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: m.type == "error" and m.text != REFUSED_LOG
+            and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    return context, page, problems
+
+
+def retrain(page, url, hidden):
+    """Replace the served network as another page would (a teacher's, in a class): POST
+    /api/train, one quick epoch, and wait for the run to finish."""
+    r = page.request.post(url + "/api/train", data={"epochs": 1, "hidden": hidden})
+    assert r.status == 202, r.text()
+    for _ in range(1200):
+        status = page.request.get(url + "/api/train").json()
+        if status["state"] != "running":
+            break
+        page.wait_for_timeout(100)
+    assert status["state"] == "done", status
+
+
+def redraw(page, strokes):
+    """Clear the pad and draw ``strokes``."""
+    page.click("#clear")
+    draw(page, strokes)
+
+
+def test_a_page_follows_when_someone_else_replaces_the_network(browser, training_server_url,
+                                                               artifacts):
+    """A class: someone else trains a new network. At its next answer the page loads it, draws
+    it, drops the switched-off neuron the new one has not got, says so, and reads with it."""
+    url = training_server_url
+    context, page, problems = open_refusable_page(browser, url)
+    draw(page, STROKES["1"])
+    assert shown_digit(page) == "1"
+    assert page.locator("#net .neuron[data-layer='1']").count() == 16
+
+    retrain(page, url, [24, 12])
+    redraw(page, STROKES["7"])
+    page.wait_for_function("state.model.model_version === 2", timeout=10_000)
+    digit = shown_digit(page)
+    assert page.evaluate("state.prediction.model_version") == 2
+    assert page.locator("#net .neuron[data-layer='1']").count() == 24
+    assert page.locator("#net .neuron[data-layer='2']").count() == 12
+    assert page.inner_text("#model-summary").startswith("784–24–12–10 network")
+    assert page.inner_text("#note") == ("The network was retrained by someone else, so the page "
+                                        "reloaded it: it is now 784–24–12–10.")
+    # the diagram's winner is the verdict's, its bar is the largest
+    winner = page.locator("#net .neuron.winner")
+    assert winner.get_attribute("data-layer") == "3" and winner.get_attribute("data-index") == digit
+    assert page.locator("#net .out-label.winner").text_content() == digit
+
+    # Neuron 20 of layer 1 switched off; the next network has 16 in layer 1.
+    page.click("text=switches it off (or back on)")
+    page.click("#net .neuron[data-layer='1'][data-index='20']")
+    page.wait_for_selector("#net .neuron.off[data-layer='1'][data-index='20']")
+    retrain(page, url, [16, 16])
+    redraw(page, STROKES["1"])
+    page.wait_for_function("state.model.model_version === 3", timeout=10_000)
+    assert shown_digit(page) in "0123456789"
+    assert page.evaluate("state.prediction.model_version") == 3
+    assert page.evaluate("state.changes") == {"off": [], "edits": []}
+    assert page.locator("#net .neuron[data-layer='1']").count() == 16
+    assert page.locator("#net .neuron.off").count() == 0
+    assert page.inner_text("#note") == (
+        "The network was retrained by someone else, so the page reloaded it: it is now "
+        "784–16–16–10. Your switched-off neuron no longer fits it and was cleared.")
+    wait_for_accuracy(page, changed=False)  # the panels ask the new network, unchanged
+    assert accuracy_shown(page) == api(page, url, "/api/ablate", {})["accuracy"]
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=artifacts / "desktop-network-replaced.png")
+    context.close()
+    assert problems == []
+
+
+def test_an_edit_the_server_refuses_is_undone_and_the_page_says_why(browser, server_url):
+    context, page, problems = open_refusable_page(browser, server_url)
+    draw(page, STROKES["7"])
+    assert shown_digit(page) == "7"
+    # The video's edge detector looks at pixels: its buttons are there for layer 1 only.
+    page.click("#net .neuron[data-layer='1'][data-index='2']")
+    page.wait_for_selector("#edit-detail:not([hidden])")
+    assert page.is_visible("#edit-edges")
+    page.click("#net .neuron[data-layer='2'][data-index='3']")
+    page.wait_for_function("document.querySelector('#edit-name').textContent === "
+                           "'Hidden layer 2, neuron 3'")
+    assert page.is_hidden("#edit-edges")
+    assert page.is_visible("#edit-off")
+    page.click("#net .neuron[data-layer='3'][data-index='4']")
+    page.wait_for_function("document.querySelector('#edit-name').textContent === "
+                           "'Output neuron 4'")
+    # (an output neuron has nothing after it to silence)
+    page.wait_for_selector("#edit-off", state="hidden", timeout=5_000)
+
+    # Pressed all the same (the page showed these buttons on every neuron once): the server
+    # refuses the edit; the page undoes it, says why, and reads drawings again.
+    page.click("#net .neuron[data-layer='2'][data-index='3']")
+    page.wait_for_function("document.querySelector('#edit-name').textContent === "
+                           "'Hidden layer 2, neuron 3'")
+    page.dispatch_event("[data-edge=vertical]", "click")
+    page.wait_for_function("state.changes.edits.length === 0"
+                           " && document.querySelector('#note').textContent !== ''")
+    assert page.inner_text("#note") == (
+        "The server refused your edge detector on neuron 3 of layer 2, so the page undid it: an "
+        "edge detector looks at pixels, so it is built on a neuron of layer 1 of an image model.")
+    assert shown_digit(page) == "7"
+    redraw(page, STROKES["1"])
+    assert shown_digit(page) == "1"
+    context.close()
+    assert problems == []
+
+
+def test_panel_11_after_a_drawing_and_its_small_numbers(open_page, server_url):
+    """Once a digit is drawn panel 11 no longer asks for one, and the chart of what each output
+    wants labels its scale with numbers that tell its ends from 0, however small."""
+    page = open_page()
+    assert page.inner_text("#bp-result") == "Draw a digit first."
+    draw(page, STROKES["1"])
+    digit = shown_digit(page)
+    assert page.inner_text("#bp-result") == (f"It reads {digit} in your drawing: choose the digit "
+                                             "it really is, then backpropagate.")
+    assert page.input_value("#bp-label") == digit
+    page.click("text=Backpropagate and take one step")  # the label it reads: small wants
+    page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
+    wanted = api(page, server_url, "/api/backprop", {"pixels": page.evaluate("state.grid"),
+                                                     "label": int(digit), "lr": 0.01})["wanted"]
+    bottom, zero, top = page.locator("#bp-wanted .tick.y").all_text_contents()
+    assert zero == "0" and bottom == "−" + top
+    assert float(top) >= max(abs(w) for w in wanted)
+    assert float(top) == pytest.approx(max(abs(w) for w in wanted), rel=0.15)
+    page.click("#clear")
+    assert page.inner_text("#bp-result").startswith("Cost C = ")  # the step stays shown
+
+
+def test_the_robustness_charts_fit_their_numbers(open_page, artifacts):
+    """Every number under each chart's x axis inside the chart, and its title clear below them."""
+    page = open_page()
+    page.click("#sturdy-run")
+    page.wait_for_function("document.querySelectorAll('#sturdy-charts svg').length === 4",
+                           timeout=60_000)
+    for chart in page.locator("#sturdy-charts svg").all():
+        boxes = chart.evaluate("""svg => [...svg.querySelectorAll('.tick.x')].map(t => {
+            const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+        width = chart.evaluate("svg => svg.viewBox.baseVal.width")
+        *numbers, title = boxes
+        assert all(0 <= left and right <= width for left, _, right, _ in numbers)
+        assert title[1] >= max(bottom for _, _, _, bottom in numbers)  # no overlap
+    page.locator(".poke-sturdy").screenshot(path=artifacts / "desktop-robustness.png")

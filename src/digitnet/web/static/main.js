@@ -4,6 +4,7 @@
 
 import * as api from "./js/api.js";
 import {mountAccess} from "./js/access.js";
+import {keepCurrent} from "./js/current.js";
 import {mountExplorer} from "./js/explorer.js";
 import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
@@ -12,23 +13,33 @@ import {mountTraining} from "./js/training.js";
 import {mountVoice} from "./js/voice.js";
 
 const main = document.querySelector("main");
-let poke = null, access = null;  // (both made below; the explorer's callbacks run later)
+let poke = null, access = null, current = null;  // (made below; the callbacks run later)
+const say = (text) => { document.getElementById("note").textContent = text; };
+
+// The questions that carry the learner's changes (their last argument), asked through
+// js/current.js: with the page's changes as they are, and again once if the server refused
+// them for a reason the page could mend (the network was replaced, a change does not fit).
+const asked = {...api};
+for (const name of ["changedNeuron", "ablate", "ranking", "top", "layerMap", "robustness", "backprop", "exportModel"]) {
+  asked[name] = (...args) => current.asking((body) => api[name](...args.slice(0, -1), body));
+}
 
 const explorer = mountExplorer(main, {
   id: (name) => name,
   keyTarget: document,
   predict: async (input) => {
-    const p = await api.predict(input, poke.changes.body());
+    const p = await current.predict((body) => api.predict(input, body));
     poke.predicted(p);
     return p;
   },
-  neuron: (layer, index, prediction) => api.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
+  neuron: (layer, index, prediction) => asked.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
+  blank: () => poke.predicted(null),
   intercept: (sel) => poke.intercept(sel),
   selected: (sel) => poke.select(sel),
 });
 
 // Panels 6 to 11: poke the network. The learner's changes live in this page only.
-poke = mountPoke(main, (name) => name, api, {
+poke = mountPoke(main, (name) => name, asked, {
   model: () => explorer.model,
   prediction: () => explorer.prediction,
   // the input a backpropagation step starts from: the drawing, or the picture of the sound heard
@@ -42,9 +53,19 @@ const training = mountTraining({
   stop: () => api.stopTraining(access && access.token()),
   events: api.trainingEvents,
   done: async () => {
-    await loadModel();
+    await current.refresh(true);
     explorer.redo();
   },
+});
+
+// The served network can be replaced while the page is open (by a run from any page).
+current = keepCurrent({
+  getModel: api.getModel,
+  shown: () => explorer.model,
+  show: showModel,
+  changes: poke.changes,
+  following: () => training.running(),
+  say,
 });
 
 // For a model of spoken digits: teach it your voice (a fine-tuning run the panel above follows).
@@ -72,21 +93,43 @@ function adaptTo(m) {
   if (hears) document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
 }
 
-async function loadModel() {
-  const m = await api.getModel();
+// Shows network `m` (GET /api/model's answer) everywhere on the page; answers how many of the
+// learner's changes it dropped for not fitting it ({off, edits}).
+function showModel(m) {
   adaptTo(m);
   document.getElementById("model-summary").textContent = modelSummary(m);
   training.showModel(m);
   explorer.setModel(m);
+  const dropped = poke.changes.fit(m);
   poke.setModel();
+  return dropped;
+}
+
+// The address names a model the server does not serve: say so, and link to those it does.
+async function noModel(err) {
+  const summary = document.getElementById("model-summary");
+  let models = [];
+  try { models = await api.listModels(); } catch (e) { /* the error below says enough */ }
+  if (err.status !== 404 || !models.length) {
+    summary.textContent = `Could not load the network: ${err.message}`;
+    return;
+  }
+  main.hidden = true;
+  summary.textContent = `This server has no model ${api.MODEL}. Open ${models.length === 1 ? "the one" : "one of the " + models.length} it serves:`;
+  mountModels(document.getElementById("models"), models, null, true);
 }
 
 async function start() {
+  let m;
   try {
-    await loadModel();
+    m = await api.getModel();
   } catch (err) {
-    document.getElementById("model-summary").textContent = `Could not load the network: ${err.message}`;
+    await noModel(err);
     return;
+  }
+  showModel(m);
+  if (api.ASKED !== null && api.ASKED !== api.MODEL) {
+    say(`“${api.ASKED}” is not a model number, so the page shows model ${api.MODEL}.`);
   }
   try {
     mountModels(document.getElementById("models"), await api.listModels(), api.MODEL);

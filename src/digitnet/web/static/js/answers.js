@@ -3,7 +3,7 @@
 // each digit class. Asks the server only through the function it is given.
 
 import {find, fmt} from "./dom.js";
-import {bars, pct} from "./charts.js";
+import {bars, pct, roundUp, tick} from "./charts.js";
 import {grayCanvas} from "./paint.js";
 
 const COUNT = 16;
@@ -64,8 +64,9 @@ export function mountAnswers(root, id, calls, changes) {
     part("answers-firing").textContent = `It fires (z > 0) for ${pct(r.firing)} of the ${r.n.toLocaleString("en")} held-out digits; ` +
       `most often for ${top.map(([v, k]) => `${r.classes[k]} (${pct(v)})`).join(", ")}.`;
     const means = r.class_mean.map((v) => v ?? 0);
-    const lo = Math.min(0, ...means), hi = Math.max(1e-6, ...means);
-    bars(part("answers-classes"), r.classes, means, {range: [lo, hi], format: (v) => fmt(v, 1), signed: lo < 0});
+    const least = Math.min(0, ...means), lo = least < 0 ? -roundUp(-least) : 0;
+    const hi = roundUp(Math.max(1e-6, ...means));
+    bars(part("answers-classes"), r.classes, means, {range: [lo, hi], format: tick, signed: lo < 0});
     part("answers-classes").setAttribute("aria-label", "Mean activation per digit: " +
       r.classes.map((c, k) => `${c}: ${fmt(means[k], 2)}`).join(", "));
   }

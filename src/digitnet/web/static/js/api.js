@@ -6,6 +6,8 @@
 // (see GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api.
 const shown = new URLSearchParams(location.search).get("model") || (location.pathname.match(/^\/models\/([0-9]+)\//) || [])[1];
 export const MODEL = /^[0-9]+$/.test(shown || "") ? shown : "1";
+/** The model the address asked for, as it was written ("abc" shows model 1), or null. */
+export const ASKED = shown || null;
 const BASE = MODEL === "1" ? "" : `/models/${MODEL}`;
 
 async function call(method, path, body, headers = {}) {

@@ -7,7 +7,7 @@
 // changes are time-frequency pictures.
 
 import {find, fmt} from "./dom.js";
-import {bars, strip} from "./charts.js";
+import {bars, roundUp, strip, tick} from "./charts.js";
 import {paintWeights} from "./paint.js";
 import {hearsSound} from "./summary.js";
 
@@ -38,14 +38,23 @@ const markup = (id) => `
  * Adds the panel to `root`. calls.backprop(pixels, label, lr, body) answers a promise of
  * POST /api/backprop's answer; calls.grid() is the input's rows: the drawing, or for a model of
  * spoken digits the picture of the sound it heard last (null when there is none);
- * calls.prediction() the page's last prediction; calls.model() the network's description.
- * Returns setModel().
+ * calls.model() the network's description. Returns setModel() and prediction(p) (the page's
+ * last prediction, or null when the drawing is cleared).
  */
 export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
   const label = part("bp-label"), result = part("bp-result");
   let hears = false;  // a model of spoken digits: its input is a picture of a sound
+  let read = null;    // the page's last prediction (null: nothing drawn or heard)
+
+  // What the panel says until it has a step to show: what to do next.
+  function waiting() {
+    if (result.dataset.cost) return;
+    if (!read) result.textContent = hears ? "Say a digit first." : "Draw a digit first.";
+    else result.textContent = `It ${hears ? "hears" : "reads"} ${read.class ?? read.digit} in your ` +
+      `${hears ? "recording" : "drawing"}: choose the digit it really is, then backpropagate.`;
+  }
 
   function setModel() {
     hears = hearsSound(calls.model());
@@ -53,7 +62,7 @@ export function mountBackprop(root, id, calls, changes) {
     part("bp-changes-title").textContent = hears
       ? "How the step changes each first-layer neuron's weights, as time-frequency pictures (pitch up, time to the right)"
       : "How the step changes each first-layer neuron's weights";
-    if (!result.dataset.cost) result.textContent = hears ? "Say a digit first." : "Draw a digit first.";
+    waiting();
     const classes = calls.model().layers.at(-1).n_out;
     label.replaceChildren(...Array.from({length: classes}, (_, k) => {
       const o = document.createElement("option");
@@ -86,9 +95,10 @@ export function mountBackprop(root, id, calls, changes) {
     result.dataset.cost = String(r.cost);
     result.dataset.costAfter = String(r.cost_after);
     part("bp-detail").hidden = false;
-    const max = Math.max(1e-9, ...r.wanted.map(Math.abs));
+    // a symmetric scale whose ends read as numbers, however small the wants are
+    const max = roundUp(Math.max(1e-9, ...r.wanted.map(Math.abs)));
     const wanted = part("bp-wanted");
-    bars(wanted, r.wanted.map((_, k) => String(k)), r.wanted, {range: [-max, max], signed: true, format: (v) => fmt(v, 2)});
+    bars(wanted, r.wanted.map((_, k) => String(k)), r.wanted, {range: [-max, max], signed: true, format: tick});
     wanted.setAttribute("aria-label", "How much each output's z wants to move: " + r.wanted.map((v, k) => `${k}: ${fmt(v, 3)}`).join(", "));
     part("bp-deltas").replaceChildren(...r.deltas.map((d) => {
       const row = document.createElement("figure");
@@ -124,8 +134,10 @@ export function mountBackprop(root, id, calls, changes) {
 
   return {
     setModel,
-    prediction(p) {  // the answer shown is the default label
+    prediction(p) {  // the answer shown (null: none) is the default label
+      read = p;
       if (p && document.activeElement !== label) label.value = String(p.digit);
+      waiting();
     },
   };
 }

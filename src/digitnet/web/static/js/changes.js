@@ -3,11 +3,26 @@
 // (the server keeps nothing, so two people poking at once never see each other's changes).
 // The edits are those of digitnet.poke.changes: bias, scale, paint, edge.
 
+const EDIT_NAMES = {bias: "bias", scale: "scaling of the weights", paint: "painted weights",
+                    edge: "edge detector"};
+
+// Whether an edit of a neuron that network `m` has fits `m` in all else: its painted cells lie
+// on the grid of the neuron's incoming weights (28x28 pixels in layer 1 of an image model, else
+// one row of the layer before); an edge detector is in layer 1 of an image model.
+function fits(m, e) {
+  const image = e.layer === 1 && m.input_shape;
+  if (e.op === "edge") return !!image;
+  if (e.op !== "paint") return true;
+  const [rows, cols] = image ? m.input_shape : [1, m.layers[e.layer - 1].n_in];
+  return e.cells.every((c) => c.row >= 0 && c.row < rows && c.col >= 0 && c.col < cols);
+}
+
 /**
  * A store of changes. Returns body() (the {off, edits} to send), isOff(layer, index),
  * toggleOff(layer, index), offKeys() ("layer:index" of each), setBias, scale, paint and edge
  * (add an edit of one neuron), editsOf(layer, index), resetNeuron(layer, index), resetAll(),
- * count(), and subscribe(f): f() is called after every change.
+ * fit(model) and drop(sent, kind, index) (take out changes that no longer fit, or that the
+ * server refused), count(), and subscribe(f): f() is called after every change.
  */
 export function createChanges() {
   const off = new Map();  // "layer:index" -> [layer, index], in the order switched off
@@ -65,6 +80,34 @@ export function createChanges() {
       edits = [];
       off.clear();
       changed();
+    },
+    // The served network was replaced by `m` (GET /api/model's answer): drop the neurons
+    // switched off and the edits it has no place for. Answers how many of each were dropped.
+    fit(m) {
+      const exists = (l, j, hidden) => l >= 1 && l <= m.layers.length - (hidden ? 1 : 0) && j >= 0 && j < m.layers[l - 1].n_out;
+      const gone = [...off.entries()].filter(([, [l, j]]) => !exists(l, j, true));
+      for (const [k] of gone) off.delete(k);
+      const before = edits.length;
+      edits = edits.filter((e) => exists(e.layer, e.neuron, false) && fits(m, e));
+      const dropped = {off: gone.length, edits: before - edits.length};
+      if (dropped.off || dropped.edits) changed();
+      return dropped;
+    },
+    // The server refused the change at `sent[kind][index]` (`sent`: the body a request carried;
+    // kind "off" or "edits"): undo it. Answers what it was, in words, or null if it is gone.
+    drop(sent, kind, index) {
+      const c = (sent[kind] || [])[index];
+      if (!c) return null;
+      if (kind === "off") {
+        if (!off.delete(key(c[0], c[1]))) return null;
+        changed();
+        return `switching off neuron ${c[1]} of layer ${c[0]}`;
+      }
+      const at = edits.findIndex((e) => JSON.stringify(e) === JSON.stringify(c));
+      if (at < 0) return null;
+      edits.splice(at, 1);
+      changed();
+      return `your ${EDIT_NAMES[c.op] || c.op} on neuron ${c.neuron} of layer ${c.layer}`;
     },
     count: () => off.size + edits.length,
     subscribe(f) { listeners.push(f); },

@@ -10,14 +10,17 @@ export const CLASS_COLORS = ["#56b4e9", "#e69f00", "#009e73", "#f0e442", "#cc79a
 export const classColor = (k) => CLASS_COLORS[k % CLASS_COLORS.length];
 
 const W = 320, H = 150, PAD = {left: 34, right: 6, top: 8, bottom: 22};
+// Line charts have numbers under the x axis and a title under them: room for both, and for
+// the last number ("0.5"), centred on the right edge of the plot.
+const LINE_PAD = {...PAD, right: 14, bottom: 28};
 
-function frame(el, yTicks, format, [lo, hi]) {
+function frame(el, yTicks, format, [lo, hi], pad = PAD) {
   el.setAttribute("viewBox", `0 0 ${W} ${H}`);
   el.replaceChildren();
-  const y = (v) => PAD.top + (H - PAD.top - PAD.bottom) * (1 - (v - lo) / ((hi - lo) || 1));
+  const y = (v) => pad.top + (H - pad.top - pad.bottom) * (1 - (v - lo) / ((hi - lo) || 1));
   for (const t of yTicks) {
-    svg("line", {x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t), class: "grid"}, el);
-    svg("text", {x: PAD.left - 4, y: y(t), class: "tick y"}, el).textContent = format(t);
+    svg("line", {x1: pad.left, x2: W - pad.right, y1: y(t), y2: y(t), class: "grid"}, el);
+    svg("text", {x: pad.left - 4, y: y(t), class: "tick y"}, el).textContent = format(t);
   }
   return y;
 }
@@ -45,11 +48,12 @@ export function bars(el, labels, values, {before = null, range = [0, 1], format 
 
 /** Lines along `xs`, one per series {name, values, cls}; y in [0, 1] as percentages. */
 export function lines(el, xs, series, xLabel) {
-  const y = frame(el, [0, 0.5, 1], pct, [0, 1]);
+  const pad = LINE_PAD, y = frame(el, [0, 0.5, 1], pct, [0, 1], pad);
   const lo = Math.min(...xs), hi = Math.max(...xs);
-  const x = (v) => PAD.left + (W - PAD.left - PAD.right) * (v - lo) / ((hi - lo) || 1);
-  xs.forEach((v) => { svg("text", {x: x(v), y: H - 10, class: "tick x"}, el).textContent = String(v); });
-  svg("text", {x: (PAD.left + W) / 2, y: H - 1, class: "tick x label"}, el).textContent = xLabel;
+  const x = (v) => pad.left + (W - pad.left - pad.right) * (v - lo) / ((hi - lo) || 1);
+  const under = H - pad.bottom;  // the x axis: its numbers 12 below, its title 12 further
+  xs.forEach((v) => { svg("text", {x: x(v), y: under + 12, class: "tick x"}, el).textContent = String(v).replace("-", "−"); });
+  svg("text", {x: (pad.left + W - pad.right) / 2, y: under + 25, class: "tick x label"}, el).textContent = xLabel;
   for (const s of series) {
     const points = s.values.map((v, i) => `${x(xs[i]).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     svg("polyline", {points, class: "series " + s.cls}, el);
@@ -73,4 +77,16 @@ export function strip(el, values) {
 
 export function pct(v) {
   return `${Math.round(v * 100)}%`;
+}
+
+/** A scale's end: `v` (> 0) rounded up to two significant figures (0.00431 -> 0.0044), so
+ * that a symmetric scale's ticks read as the numbers they stand at. */
+export function roundUp(v) {
+  const unit = 10 ** (Math.floor(Math.log10(v)) - 1);
+  return Number((Math.ceil(v / unit - 1e-9) * unit).toPrecision(2));
+}
+
+/** A tick's number to two significant figures, with a true minus: "0.0044", "0", "−1.2". */
+export function tick(v) {
+  return v === 0 ? "0" : String(Number(v.toPrecision(2))).replace(/-/g, "−");
 }

@@ -27,3 +27,11 @@ export function fmt(v, digits = 2) {
   const s = Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(digits);
   return s.replace("-", "−");
 }
+
+/** A probability as the page writes it, to a tenth of a percent ("99.7%"), the verdict and the
+ * diagram's bars alike; never rounded up to 100% nor down to 0.0%: ">99.9%", "<0.1%". */
+export function percent(p) {
+  const s = (p * 100).toFixed(1);
+  if (s === "100.0") return ">99.9%";
+  return s === "0.0" && p > 0 ? "<0.1%" : `${s}%`;
+}

@@ -22,6 +22,13 @@ const sections = (id) => `
     <h2 id="${id("neuron-title")}">4. Inside one neuron</h2>
   </section>`;
 
+// Whether prediction `p` was made by network `m`: the same layers, and where both say which
+// version of the served network they are, the same version.
+function madeBy(p, m) {
+  return p.layers.length === m.layers.length && p.layers.every((l, k) => l.a.length === m.layers[k].n_out) &&
+    (p.model_version === undefined || m.model_version === undefined || p.model_version === m.model_version);
+}
+
 /**
  * Puts the explorer's three sections (the drawing, the network, one neuron) at the start of
  * `root` and wires them together.
@@ -191,7 +198,13 @@ export function mountExplorer(root, options) {
       if (selected && (selected.layer > m.layers.length || selected.index >= m.layers[selected.layer - 1].n_out)) {
         select(null);
       }
+      if (prediction && !madeBy(prediction, m)) {  // (an answer of the network replaced)
+        prediction = null;
+        verdict.blank();
+        diagram.show(null, selected);
+      }
       diagram.setModel(m);
+      if (selected) showNeuron();
     },
     show(p, picture = true) {
       if (picture) pad.showPicture(p ? grayCanvas(p.input) : null);

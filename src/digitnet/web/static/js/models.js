@@ -3,9 +3,10 @@
 
 const KINDS = {images: "pictures", audio: "spoken digits", table: "a table"};
 
-/** Fills `nav` with a link per model of `models` (GET /api/models), `shown` (its name) current. */
-export function mountModels(nav, models, shown) {
-  if (models.length < 2) return;
+/** Fills `nav` with a link per model of `models` (GET /api/models), `shown` (its name) current;
+ * for one model alone, only if `always` (the page asked for a model there is not). */
+export function mountModels(nav, models, shown, always = false) {
+  if (models.length < (always ? 1 : 2)) return;
   nav.hidden = false;
   nav.replaceChildren("Model: ");
   for (const m of models) {

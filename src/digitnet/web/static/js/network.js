@@ -3,7 +3,7 @@
 // (GET /api/model's answer) and a prediction (POST /api/predict's) and draws them; it asks for
 // nothing itself. Neurons are buttons: a click, or Enter on the focused one, calls on.select.
 
-import {find, fmt, svg} from "./dom.js";
+import {find, fmt, percent, svg} from "./dom.js";
 import {grayCanvas} from "./paint.js";
 
 // Two layouts of the same diagram: wide, and compact for phone-sized screens.
@@ -212,7 +212,7 @@ export function mountDiagram(root, id, on) {
     outputEls.forEach((o, j) => {
       const prob = p ? p.probabilities[j] : 0;
       o.bar.setAttribute("width", (o.width * prob).toFixed(1));
-      o.pct.textContent = p ? `${(prob * 100).toFixed(prob >= 0.995 || prob < 0.005 ? 0 : 1)}%` : "";
+      o.pct.textContent = p ? percent(prob) : "";  // (as the verdict writes it)
       for (const e of [o.label, o.bar, o.pct]) e.classList.toggle("winner", j === winner);
     });
   }

@@ -48,11 +48,13 @@ export function mountPoke(root, id, api, page) {
       rewrite.select(sel);
       answers.select(sel);
     },
-    setModel() {
+    setModel() {  // (a new network: the open neuron's panels show its neuron there)
       maps.setModel();
       sturdy.setModel();
       backprop.setModel();
       ablation.refresh();
+      rewrite.refresh();
+      answers.refresh();
     },
     predicted(p) {
       backprop.prediction(p);

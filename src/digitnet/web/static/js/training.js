@@ -11,19 +11,21 @@ const $ = (id) => document.getElementById(id);
  * Wires the training panel. calls.start(options) and calls.stop() answer promises (POST and
  * DELETE /api/train); calls.events() opens the run's event stream (an EventSource);
  * calls.done() is awaited once a run has finished and its network is served.
- * Returns follow() (show a run that is going) and showModel(model) (the form's defaults).
+ * Returns follow() (show a run that is going), running() (whether it follows one) and
+ * showModel(model) (the form's defaults).
  */
 export function mountTraining(calls) {
   let chart = {progress: [], epochs: [], total: 1};
   let events = null;  // the EventSource of a training run
   let unit = "digits";  // what the served model learns from: "recordings" for spoken digits
+  let running = false;  // whether the page follows a run (whose end replaces the network)
 
   $("train-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const hiddenText = $("hidden").value.trim();
-    const hidden = hiddenText ? hiddenText.split(/[\s,]+/).filter(Boolean).map(Number) : [];
-    if (hidden.some((v) => !Number.isInteger(v) || v < 1 || v > 128) || hidden.length > 3) {
-      setStatus("Hidden layers: give up to three sizes from 1 to 128, such as 16,16.", "error");
+    // (an empty field is refused too: it would train, for everyone, a network with no hidden layer)
+    const hidden = $("hidden").value.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (!hidden.length || hidden.length > 3 || hidden.some((v) => !Number.isInteger(v) || v < 1 || v > 128)) {
+      setStatus("Hidden layers: give one to three sizes from 1 to 128, separated by commas, such as 16, 16.", "error");
       $("hidden").focus();
       return;
     }
@@ -49,7 +51,8 @@ export function mountTraining(calls) {
     s.className = "train-status" + (kind ? " " + kind : "");
   }
 
-  function setRunning(running) {
+  function setRunning(yes) {
+    running = yes;
     $("train").disabled = running;
     $("stop").disabled = !running;
     $("train-status").setAttribute("aria-busy", running ? "true" : "false");
@@ -182,6 +185,7 @@ export function mountTraining(calls) {
 
   return {
     follow,
+    running: () => running,
     showModel(m) {
       unit = hearsSound(m) ? "recordings" : "digits";
       $("activation").value = m.activation;

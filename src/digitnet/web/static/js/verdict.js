@@ -1,11 +1,13 @@
 // What the network sees and what it reads: the 28x28 input, the digit and how sure it is.
 
-import {find} from "./dom.js";
+import {find, percent} from "./dom.js";
 import {paintGray} from "./paint.js";
 
 const BLANK_LABEL = "The 28 by 28 image the network reads: nothing drawn yet";
 const CAPTION = "28×28, centred and scaled like MNIST’s digits";
 const HEARD = "the picture of the sound: pitch up, time to the right";
+// What the verdict says before there is anything to read: drawn, or heard.
+const ASK = {draw: "draw to find out", hear: "speak or upload a recording to find out"};
 
 const markup = (id) => `
   <div class="sees">
@@ -17,7 +19,7 @@ const markup = (id) => `
     <div class="verdict" aria-live="polite" aria-atomic="true" aria-busy="false">
       <span class="verdict-label">It reads</span>
       <output id="${id("prediction")}" class="prediction" data-digit="" aria-label="predicted digit">?</output>
-      <span id="${id("confidence")}" class="confidence">draw to find out</span>
+      <span id="${id("confidence")}" class="confidence">${ASK.draw}</span>
     </div>
   </div>
   <p id="${id("message")}" class="message" role="status" aria-live="polite"></p>`;
@@ -33,6 +35,7 @@ export function mountVerdict(root, id) {
   const seen = find(root, id("seen")), out = find(root, id("prediction"));
   const confidence = find(root, id("confidence")), message = find(root, id("message"));
   const verdict = root.querySelector(".verdict");
+  let ask = ASK.draw;
 
   function show(p) {
     message.textContent = "";
@@ -40,7 +43,7 @@ export function mountVerdict(root, id) {
     out.textContent = name;
     out.dataset.digit = String(p.digit);
     const conf = p.probabilities[p.digit];
-    confidence.textContent = conf >= 0.9995 ? "over 99.9% sure" : `${(conf * 100).toFixed(1)}% sure`;
+    confidence.textContent = `${percent(conf).replace(">", "over ")} sure`;
     paintGray(seen, p.input);
     seen.setAttribute("aria-label", `The 28 by 28 image the network reads; it reads ${name}`);
   }
@@ -48,7 +51,7 @@ export function mountVerdict(root, id) {
   function blank(text) {
     out.textContent = "?";
     out.dataset.digit = "";
-    confidence.textContent = "draw to find out";
+    confidence.textContent = ask;
     message.textContent = text || "";
     paintGray(seen, null);
     seen.setAttribute("aria-label", BLANK_LABEL);
@@ -59,6 +62,11 @@ export function mountVerdict(root, id) {
   const say = (text) => { message.textContent = text; };
 
   paintGray(seen, null);
-  const hears = (yes) => { find(root, id("seen-caption")).textContent = yes ? HEARD : CAPTION; };
+  function hears(yes) {
+    find(root, id("seen-caption")).textContent = yes ? HEARD : CAPTION;
+    ask = yes ? ASK.hear : ASK.draw;
+    verdict.querySelector(".verdict-label").textContent = yes ? "It hears" : "It reads";
+    if (out.dataset.digit === "") confidence.textContent = ask;
+  }
   return {show, blank, busy, say, hears};
 }

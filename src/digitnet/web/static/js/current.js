@@ -1,0 +1,97 @@
+// Keeping the page on the network the server serves now. A training run (from this page or any
+// other: a teacher's, in a class) or a voice taught replaces the served network for everyone,
+// and every prediction says which one answered (its model_version). When that is not the one
+// the page shows, the page loads the new one, drops the learner's changes that no longer fit
+// it, says so, and asks again. A request the server refuses for one of the learner's changes
+// ("edits[0]: ...") has that change undone, with the reason, rather than left to fail forever.
+
+// The server's refusal of one of the changes a request carried: "off[1]: ...",
+// "edits[0].cells[3]: ...": which (its place in the request), and why.
+const REFUSED = /^(off|edits)\[(\d+)\][^:]*: (.*)$/;
+
+// What became of the learner's changes when the network was replaced (`dropped`: how many of
+// each no longer fit it; `left`: how many stay), as a sentence to add; "" when there were none.
+function changesText(dropped, left) {
+  const gone = dropped.off + dropped.edits;
+  const what = [dropped.off && count(dropped.off, "switched-off neuron"),
+                dropped.edits && count(dropped.edits, "edit")].filter(Boolean);
+  const rest = left === 1 ? "change still fits it and stays" : "changes still fit it and stay";
+  if (!gone) return left ? ` Your ${rest}.` : "";
+  return ` Your ${what.join(" and ")} no longer ${gone === 1 ? "fits it and was" : "fit it and were"} ` +
+    `cleared${left ? `; your other ${rest}` : ""}.`;
+}
+const count = (n, thing) => (n === 1 ? thing : `${n} ${thing}s`);
+
+/**
+ * calls.getModel() answers a promise of GET /api/model's answer; calls.shown() is the model the
+ * page shows; calls.show(m) shows another and answers the changes it dropped ({off, edits}:
+ * how many); calls.changes is the page's store of changes (js/changes.js); calls.following()
+ * whether the page follows a training run (whose end replaces the network); calls.say(text)
+ * writes the page's note.
+ *
+ * Returns asking(ask): ask(body) answers a promise of an answer to a request carrying the
+ * changes `body`, asked again once if the server refused it for what recover() could mend;
+ * predict(ask): the same for a prediction, which is asked again of the new network if another
+ * answered; and refresh(expected): load the served network if it is not the one shown (after a
+ * run this page followed: `expected`), answering whether it was not.
+ */
+export function keepCurrent(calls) {
+  let loading = null;
+
+  function refresh(expected = false) {
+    if (!loading) loading = load(expected).finally(() => { loading = null; });
+    return loading;
+  }
+
+  async function load(expected) {
+    const m = await calls.getModel(), before = calls.shown();
+    if (before && m.model_version === before.model_version) return false;
+    const kept = calls.changes.count(), dropped = calls.show(m);
+    const changes = changesText(dropped, kept - dropped.off - dropped.edits);
+    if (!expected && !calls.following()) {
+      calls.say(`The network was retrained by someone else, so the page reloaded it: it is now ` +
+                `${m.sizes.join("–")}.${changes}`);
+    } else if (changes) {
+      calls.say(`The page now uses the new network.${changes}`);
+    }
+    return true;
+  }
+
+  // After a 422: the network was replaced, or one of the changes `sent` was refused and is now
+  // undone. Answers whether asking again can be answered otherwise.
+  async function recover(err, sent) {
+    if (err.status !== 422) return false;
+    try {
+      if (await refresh()) return true;
+    } catch (e) {
+      return false;  // (the server's first answer says more)
+    }
+    const at = REFUSED.exec(err.message);
+    if (!at) return false;
+    const what = calls.changes.drop(sent, at[1], Number(at[2])), why = at[3];
+    if (what) calls.say(`The server refused ${what}, so the page undid it: ${why}${why.endsWith(".") ? "" : "."}`);
+    return JSON.stringify(calls.changes.body()) !== JSON.stringify(sent);
+  }
+
+  async function asking(ask) {
+    const sent = calls.changes.body();
+    try {
+      return await ask(sent);
+    } catch (err) {
+      if (!(await recover(err, sent))) throw err;
+      return ask(calls.changes.body());
+    }
+  }
+
+  async function predict(ask) {
+    let p = await asking(ask);
+    if (p.model_version !== undefined && p.model_version !== calls.shown().model_version) {
+      await refresh();
+      p = await asking(ask);
+    }
+    return p;
+  }
+
+  return {asking, predict, refresh};
+}
+
