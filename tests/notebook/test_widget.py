@@ -73,18 +73,21 @@ def test_an_image_set_in_python_is_read_by_the_network(networks, mnist, kind):
     for image in images[:10]:
         w.image = image
         read = inputs.of(net).rows(image)  # the model's input record (deskewing), as the widget
-        assert w.digit == net.predict(read)
+        assert w.digit == net.predict(image)  # (predict applies the record itself)
         expected = net.trace(read)  # uint8 pixels / 255, as the widget scales them: same bits
         for got, want in zip(w.trace.activations, expected.activations):
             np.testing.assert_array_equal(got, want)
         shown = w.sent[-1]
         assert shown["kind"] == "show" and shown["picture"] is True
         assert shown["prediction"]["digit"] == w.digit
-    # the picture the network reads (deskewed where the model deskews), its uint8 pixels scaled
-    # as every part of digitnet scales them: times float32(1 / 255)
-    seen = inputs.of(net).rows(images[9]).reshape(28, 28)
-    np.testing.assert_array_equal(w.image, seen * np.float32(1 / 255))
+    # the image as given; the picture the network reads (deskewed where the model deskews), its
+    # uint8 pixels scaled as every part of digitnet scales them (times float32(1 / 255)), is the
+    # trace's input layer and the input the widget shows
+    np.testing.assert_array_equal(w.image, images[9])
     assert not w.image.flags.writeable
+    seen = inputs.of(net).rows(images[9]).reshape(28, 28) * np.float32(1 / 255)
+    np.testing.assert_array_equal(w.trace.activations[0].reshape(28, 28), seen)
+    np.testing.assert_allclose(shown["prediction"]["input"], seen, rtol=0, atol=5e-5)
 
 
 def test_a_drawing_is_read_as_the_web_api_reads_it(trained, mnist):
@@ -111,9 +114,8 @@ def test_clearing_and_a_new_network(networks, mnist):
     w = widget(networks["trained"])
     w.image = mnist.x[20001]
     assert ask(w, kind="current")["answer"]["digit"] == w.digit
-    w.network = networks["edited"]  # the picture stays as the first network's record read it
-    read = inputs.of(networks["trained"]).rows(mnist.x[20001])
-    assert w.digit == networks["edited"].predict(read)
+    w.network = networks["edited"]  # the picture stays, read by the new network
+    assert w.digit == networks["edited"].predict(mnist.x[20001])
     assert w.sent[-1]["kind"] == "show" and w.sent[-1]["picture"] is False  # the drawing stays
     assert ask(w, kind="clear") == {"seq": 1, "answer": None}
     assert (w.image, w.digit, w.trace) == (None, None, None)
@@ -162,6 +164,91 @@ def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
         w.digit = 3
     with pytest.raises(DataError, match="reads rows of 13 numbers"):
         digitnet.widget(digitnet.Network((13, 8, 3), seed=0))
+
+
+@pytest.fixture(scope="module")
+def plain(mnist):
+    """The default recipe without deskewing (``--no-deskew``), trained as drawing_model is."""
+    return digitnet.train(mnist.subset(slice(0, 12000), "train"), epochs=4, deskew=False,
+                          handle_signals=False).network
+
+
+def read_as(w, net, image) -> None:
+    """Assert that ``w`` shows ``net`` reading ``image`` as ``net.predict_proba`` reads it: the
+    digit, the probabilities, the input it shows and every answer about a neuron."""
+    proba = net.predict_proba(image)
+    assert w.digit == int(proba.argmax())
+    np.testing.assert_array_equal(w.trace.output[0], proba)
+    shown = w.sent[-1]["prediction"]
+    assert shown["digit"] == w.digit
+    np.testing.assert_allclose(shown["probabilities"], proba, rtol=0, atol=5e-7)
+    rows = inputs.of(net).rows(image)  # what this network sees: deskewed only if it deskews
+    seen = rows.reshape(28, 28) * (np.float32(1 / 255) if rows.dtype == np.uint8 else 1)
+    np.testing.assert_array_equal(w.trace.activations[0].reshape(28, 28), seen)
+    np.testing.assert_allclose(shown["input"], seen, rtol=0, atol=5e-5)
+    neuron = ask(w, kind="neuron", layer=1, index=4)["answer"]["current"]
+    assert neuron["z"] == pytest.approx(float(net.trace(rows).zs[0][0, 4]), abs=1e-5)
+
+
+def test_a_network_swapped_in_reads_the_image_as_given(trained, plain, mnist):
+    """``w.network = other`` between a model that deskews and one that does not: the new network
+    reads the image the user gave, through its own input record, as its predict_proba does
+    (it read the old network's deskewed, or not deskewed, picture)."""
+    assert inputs.of(trained).deskew and not inputs.of(plain).deskew
+    held_out = mnist.x[20000:20200]
+    # a real digit each network reads differently through the other's input record
+    deskewed = inputs.of(trained).rows(held_out)
+    undone = plain.probabilities(deskewed).argmax(axis=1) != plain.predict(held_out)
+    skipped = trained.probabilities(held_out.reshape(len(held_out), -1)).argmax(axis=1)
+    both = np.flatnonzero(undone & (skipped != trained.predict(held_out)))
+    assert len(both), "no digit here tells the two readings apart"
+    digit = held_out[both[0]]
+    for image in (digit, digit * np.float32(1 / 255)):  # uint8 pixels, brightness in [0, 1]
+        w = widget(trained)
+        w.image = image
+        given = w.image
+        np.testing.assert_array_equal(given, image)
+        assert given.dtype == image.dtype
+        read_as(w, trained, image)
+        w.network = plain
+        assert w.image is given and w.sent[-1]["picture"] is False  # the drawing stays
+        read_as(w, plain, image)
+        w.network = trained
+        assert w.image is given
+        read_as(w, trained, image)
+
+
+def test_a_picture_file_or_a_pil_image_is_sent_to_to_mnist(trained, speech_model, mnist,
+                                                         tmp_path):
+    """``w.image = "five.png"`` (or a Path, or a PIL image) says in one line what reads it:
+    ``digitnet.preprocess.to_mnist``; for a model that hears, ``w.hear``. The image stays."""
+    from PIL import Image
+
+    from digitnet.preprocess import to_mnist
+
+    photo = tmp_path / "five.png"  # a real digit, dark ink on light paper, 400x400
+    Image.fromarray(255 - mnist.x[20005]).resize((400, 400)).save(photo)
+    w = widget(trained)
+    w.image = mnist.x[20004]
+    for value in (str(photo), photo, photo.read_bytes()):
+        with pytest.raises(DataError) as error:
+            w.image = value
+        said = str(error.value)
+        assert said.startswith("w.image takes the pixels of a 28x28 image, not a file")
+        call = "data" if isinstance(value, bytes) else repr(str(photo))
+        assert said.endswith(f"w.image = digitnet.preprocess.to_mnist({call})")
+        assert "\n" not in said
+    with Image.open(photo) as picture, pytest.raises(DataError) as error:
+        w.image = picture
+    assert "not a PIL image" in str(error.value)
+    assert "digitnet.preprocess.to_mnist(picture)" in str(error.value)
+    np.testing.assert_array_equal(w.image, mnist.x[20004])
+    w.image = to_mnist(photo)  # what the message says to do
+    assert w.digit == trained.predict(to_mnist(photo))
+    hears = widget(digitnet.load(speech_model))
+    with pytest.raises(DataError, match=r"not a file name .*; hear a recording with "
+                                        r"w\.hear\('seven\.wav'\)$"):
+        hears.image = "seven.wav"
 
 
 def test_without_the_notebook_extra_the_error_names_it(trained, monkeypatch):

@@ -8,16 +8,24 @@ process, through the same calls the web API makes (:func:`digitnet.preprocess.to
 
     w = digitnet.widget(net)
     w                      # draw in it
-    w.digit, w.image       # the digit it reads, the (28, 28) input it saw
-    w.trace.activations    # every layer's activations for that input
+    w.digit, w.image       # the digit it reads, the (28, 28) image it read
+    w.trace.activations    # every layer's activations for that image, as the network saw it
     w.image = mnist.x[7]   # or give it an image to read
+    w.image = to_mnist("five.png")  # a picture file, made an MNIST digit first
+
+``w.image`` is the image as it was given (uint8 pixels or brightness in [0, 1]; a drawing or an
+upload as :func:`~digitnet.preprocess.to_mnist` made it) and stays so when ``w.network = other``
+swaps the network. Each network reads it as :meth:`~digitnet.Network.predict` reads it, through
+its model's own input record (deskewing, for the default recipe's), so ``w.digit`` is
+``w.network.predict(w.image)``; what the network sees, that record's (28, 28) input, is the
+input the widget shows and ``w.trace.activations[0]``.
 
 A model of spoken digits (its input an :class:`~digitnet.inputs.Audio` front end) hears
 recordings instead: the widget shows the page's microphone button (where the browser gives the
 notebook a microphone) and an upload of recordings in place of the pad, which shows the picture
 of the sound heard; from Python, ``w.hear("seven.wav")`` (a path or the file's bytes) reads one
 through the model's own front end, as ``digitnet predict`` and the web API do, and ``w.image``
-is then the (bands, frames) picture it heard, in [0, 1].
+is then the (bands, frames) picture it heard, in [0, 1] (such a model reads it as it is).
 
 anywidget (the notebook extra) runs it in JupyterLab, Jupyter Notebook, VS Code and marimo.
 """
@@ -25,12 +33,14 @@ anywidget (the notebook extra) runs it in JupyterLab, Jupyter Notebook, VS Code 
 from __future__ import annotations
 
 import contextlib
+import os
 
 import numpy as np
 import orjson
+from PIL import Image
 
 from .. import descriptions, inputs
-from ..arrays import as_inputs
+from ..arrays import as_floats, as_inputs, pixel_values
 from ..errors import DataError, DigitnetError
 from ..inputs import Audio
 from ..interop import require
@@ -50,11 +60,14 @@ class Explorer(anywidget.AnyWidget):
     """The drawing pad (or the microphone) and the network thinking, as a notebook widget.
 
     Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it: the
-    image stays, read by the new network, unless one hears and the other reads drawings),
-    ``image`` (the (28, 28) float32 input the network reads, pixels in [0, 1], or None; set it
-    to an image, uint8 or float, to have it read; for a model of spoken digits the (bands,
-    frames) picture of the sound it heard), and, read-only, ``digit`` (what the network reads
-    in ``image``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image``).
+    image stays, read by the new network through its own input record, unless one hears and
+    the other reads drawings), ``image`` (the (28, 28) image the network reads, as it was given:
+    uint8 pixels or brightness in [0, 1], a drawing as :func:`~digitnet.preprocess.to_mnist`
+    made it; or None; set it to an image to have it read, or to ``to_mnist(path)`` for a
+    picture file; for a model of spoken digits the (bands, frames) picture of the sound it
+    heard, in [0, 1]), and, read-only, ``digit`` (what the network reads in ``image``, its
+    ``predict(image)``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image`` as
+    it reads it: ``trace.activations[0]`` is what it sees, deskewed where its model deskews).
     """
 
     _esm = bundle.esm()
@@ -68,6 +81,7 @@ class Explorer(anywidget.AnyWidget):
 
     def __init__(self, network: Network, **kwargs):
         self._prediction = None
+        self._seen = None  # the row the network reads for image: its input record applied
         self._answering = False
         super().__init__(network=network, **kwargs)
         self.on_msg(self._on_message)
@@ -112,13 +126,16 @@ class Explorer(anywidget.AnyWidget):
 
     @traitlets.validate("image")
     def _check_image(self, proposal) -> np.ndarray | None:
-        if proposal["value"] is None:
+        value = proposal["value"]
+        if value is None:
             return None
-        rows = inputs.of(self.network).rows(proposal["value"])  # DataError: not one 28x28 image
+        _check_pixels(value, self.network)
+        model_input = inputs.of(self.network)
+        rows = model_input.rows(value)  # DataError: not one 28x28 image, or pixels out of range
         if len(rows) != 1:
             raise DataError(f"the widget shows one image at a time, got {len(rows)}")
-        x, _ = as_inputs(rows, self.network.sizes[0])  # uint8 pixels / 255
-        image = x.reshape(inputs.of(self.network).image_shape).copy()
+        # kept as given, not as this network reads it: a network swapped in reads it its own way
+        image = pixel_values(np.reshape(value, model_input.image_shape), "images").copy()
         image.flags.writeable = False  # a new image is read when set, not when changed in place
         return image
 
@@ -131,11 +148,14 @@ class Explorer(anywidget.AnyWidget):
         in the widget asked (then it is the answer to that request); ``picture``: put the image
         on the pad in place of the drawing."""
         if self.image is None:
-            self._prediction = None
+            self._prediction = self._seen = None
             self.set_trait("trace", None)
             self.set_trait("digit", None)
         else:
-            x = self.image.reshape(-1)
+            # the current network's input record (deskewing) applied, as its predict applies it;
+            # uint8 pixels / 255 as every part of digitnet scales them
+            x, _ = as_inputs(inputs.of(self.network).rows(self.image), self.network.sizes[0])
+            self._seen = x = x[0]
             self._prediction = _plain(descriptions.describe_prediction(self.network, x))
             self.set_trait("trace", self.network.trace(x[None, :]))
             self.set_trait("digit", self._prediction["digit"])
@@ -175,9 +195,8 @@ class Explorer(anywidget.AnyWidget):
                 raise
             return self._prediction
         if kind == "neuron":
-            x = None if self.image is None else self.image.reshape(-1)
             return _plain(descriptions.describe_neuron(self.network, int(message["layer"]),
-                                                       int(message["index"]), x))
+                                                       int(message["index"]), self._seen))
         if kind == "clear":
             self.image = None
             return None
@@ -197,10 +216,33 @@ class Explorer(anywidget.AnyWidget):
 
 def _heard(recording, front_end: Audio, name: str | None) -> np.ndarray:
     """The picture of a recording's sound through ``front_end`` (:func:`digitnet.audio.picture`),
-    shape (bands, frames) uint8; the audio extra is imported only for a model that hears."""
+    shape (bands, frames), its uint8 pixels / 255; the audio extra is imported only for a model
+    that hears."""
     from .. import audio
 
-    return audio.picture(recording, front_end, name=name)
+    return as_floats(audio.picture(recording, front_end, name=name), np.float32)
+
+
+def _check_pixels(value, net: Network) -> None:
+    """A DataError saying what to do when ``w.image`` is set to a picture file (its path or its
+    bytes) or a PIL image rather than pixels: read it with to_mnist (a model that hears: hear)."""
+    if isinstance(value, Image.Image):
+        given, source = "a PIL image", "picture"
+    elif isinstance(value, bytes):
+        given, source = "a file's bytes", "data"
+    elif isinstance(value, (str, os.PathLike)):
+        source = repr(os.fspath(value))
+        given = f"a file name ({source})"
+    else:
+        return
+    if inputs.audio_of(net) is not None:
+        recording = "path" if isinstance(value, Image.Image) else source
+        raise DataError(f"w.image takes the picture of a sound heard, not {given}; hear a "
+                        f"recording with w.hear({recording})")
+    already = " (or np.asarray(picture) if it is a 28x28 MNIST digit already)"
+    raise DataError(f"w.image takes the pixels of a 28x28 image, not {given}; read a picture of "
+                    f"a digit with w.image = digitnet.preprocess.to_mnist({source})"
+                    + (already if isinstance(value, Image.Image) else ""))
 
 
 def _plain(description: dict):
