@@ -26,7 +26,8 @@ evaluation, ``predict`` and the page make exactly the same picture):
 
 What cannot be a spoken digit is one line naming the file, what is wrong and what to do (an
 :class:`~digitnet.errors.AudioError`): not audio, a truncated file, longer than
-:data:`MAX_SECONDS`, silent, clipped, too short, or noise with nothing spoken in it.
+:data:`MAX_SECONDS`, sampled too slowly to hold the highest band, silent, clipped, too short, or
+noise with nothing spoken in it.
 
 The sound's mathematics comes from librosa (and soxr for resampling, soundfile for decoding),
 the field's own library: the ``audio`` extra, ``pip install 'digitnet[audio]'``.
@@ -61,9 +62,11 @@ CLIPPED_SHARE = 0.01
 # Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loudest (a
 # voice's harmonics and formants make it lumpy: median flatness under 0.12 in every recording of
 # the Free Spoken Digit Dataset, about 0.55 in white noise), or a loudness that hardly changes
-# over the recording (a voice rises and falls: the loudest twentieth of its windows are at least
-# 6.3 dB above the quietest twentieth there, 1.1 dB in white noise, 3.4 dB in rumble, 0.5 in
-# hum). tests/unit/test_audio.py checks both sides.
+# (a voice rises out of the quiet around it and falls: the loudest twentieth of the windows of
+# its loud part, what trimming keeps, are at least 6.3 dB above the quietest twentieth of the
+# whole recording's, 1.1 dB in white noise, 3.4 dB in rumble, 0.5 in hum). The loud level is
+# taken over the loud part, not the whole recording, so that a word in seconds of quiet, a few
+# percent of its windows, still reaches it. tests/unit/test_audio.py checks both sides.
 _NOISE_FLATNESS = 0.3
 _STEADY_DB = 5.0
 _WINDOW, _STEP = 256, 64  # samples, at the front end's rate, for trimming and the checks
@@ -139,12 +142,20 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
     -------
     ndarray, shape (m,), float32: the voice, at ``front_end.sample_rate``.
 
-    Raises AudioError when the recording is silent, clipped, too short or noise.
+    Raises AudioError when the recording is sampled more slowly than the front end, silent,
+    clipped, too short or noise.
     """
     librosa = _librosa()
     samples = np.asarray(samples, dtype=np.float32).reshape(-1)
     if not np.isfinite(samples).all():
         raise AudioError(f"{name}: holds samples that are not numbers; {_HINT}")
+    # The bands reach half the front end's rate (voice_picture's fmax) and a recording holds no
+    # sound above half its own rate, so one sampled more slowly than the front end would leave the
+    # top bands empty: a picture unlike any the network learned from, guessed all the same.
+    if rate < front_end.sample_rate:
+        raise AudioError(f"{name}: sampled at {rate:,} Hz, too few samples a second to hold the "
+                         f"pitches the network listens to (up to {front_end.sample_rate // 2:,} "
+                         f"Hz); record at {front_end.sample_rate / 1000:g} kHz or more")
     peak = float(np.abs(samples).max(initial=0.0))
     if peak == 0 or 20 * math.log10(peak) < SILENT_DBFS:
         loudest = "digital silence" if peak == 0 else f"peaks at {20 * math.log10(peak):.0f} dBFS"
@@ -329,11 +340,14 @@ def _matches(mel: np.ndarray, lags) -> np.ndarray:
 
 def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str) -> None:
     """AudioError when the recording is hiss or a steady sound rather than a voice (see the
-    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part."""
+    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part.
+    How loud the voice is comes from the loud part, how quiet the quiet is from the whole."""
     flatness = float(np.median(librosa.feature.spectral_flatness(
         y=spoken, n_fft=_WINDOW, hop_length=_STEP, center=False)))
-    rms = librosa.feature.rms(y=samples, frame_length=_WINDOW, hop_length=_STEP, center=False)[0]
-    spread = np.subtract(*np.percentile(20 * np.log10(rms + 1e-10), [95, 5]))
+    loud, whole = (20 * np.log10(librosa.feature.rms(
+        y=y, frame_length=_WINDOW, hop_length=_STEP, center=False)[0] + 1e-10)
+        for y in (spoken, samples))
+    spread = np.percentile(loud, 95) - np.percentile(whole, 5)
     if flatness > _NOISE_FLATNESS or spread < _STEADY_DB:
         kind = "hiss" if flatness > _NOISE_FLATNESS else "a steady sound"
         raise AudioError(f"{name}: noise, not speech ({kind} with no rise and fall of a voice); "

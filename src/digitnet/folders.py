@@ -17,7 +17,9 @@ With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whol
 split, the training data. Pictures inside the class folders are found at any depth.
 
 Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
-each recording turned into the picture of its sound (:mod:`digitnet.recordings`).
+each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
+``test/`` may instead each hold recordings named as FSDD names them (digit, speaker, number:
+``george/test/7_george_32.wav``), each read whole, as a folder of them is read.
 
 A folder that cannot be a data set is one line naming it: no class folders, a class folder with
 no pictures. A bad file inside an otherwise good folder (a file that is not a picture, a picture
@@ -89,7 +91,13 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
                             f"keep {split} pictures apart, put them in {root / split}/<class>/ "
                             f"and the others in {root / 'train'}/<class>/")
         part, classes = root, _class_names(root)
+    if _fsdd_named(part):
+        from .recordings import read_flat
+
+        return read_flat(part, "all" if splits else split, audio or Audio())
     listing = [(folder, _files(folder)) for folder in _folders(part)]
+    if not listing:  # (a split without class folders beside one with them)
+        raise _no_class_folders(part)
     suffixes = [p.suffix.lower() for _, files in listing for p in files]
     if any(s in AUDIO_EXTENSIONS for s in suffixes) and not any(s in IMAGE_EXTENSIONS
                                                                  for s in suffixes):
@@ -111,29 +119,50 @@ def _folders(folder: Path) -> list[Path]:
 
 
 def _class_names(*parts: Path) -> tuple[str, ...]:
-    """The sorted class folder names of ``parts``; the ten digits when each is one digit."""
+    """The sorted class folder names of ``parts``; the ten digits when each is one digit, or
+    when a part holds FSDD-named recordings instead of class folders."""
     names = sorted({d.name for part in parts for d in _folders(part)})
+    flat = [part for part in parts if _fsdd_named(part)]
+    if flat and not all(n in DIGITS for n in names):
+        odd = ", ".join(n for n in names if n not in DIGITS)
+        raise DataError(f"{flat[0]}: holds recordings named as FSDD names them, of the digits "
+                        f"0-9, beside class folders that are not digits ({odd}); put these "
+                        "recordings in class folders too, or name each class folder after its "
+                        "digit")
+    if flat:
+        return DIGITS
     if not names:
-        part = parts[0]
-        files = [p for p in part.iterdir() if p.is_file()]
-        pictures = [p.name for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
-        sounds = [p.suffix for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
-        if sounds and not pictures:  # recordings: the two layouts that work for them
-            count, suffix = f"{len(sounds)} recording{'s' * (len(sounds) != 1)}", sounds[0]
-            raise DataError(f"{part}: holds {count} but no class folders; name each recording "
-                            f"as FSDD does ({part / ('7_jackson_32' + suffix)}: digit, speaker, "
-                            "number), or put each class's recordings in a folder named after the "
-                            f"class ({part / '7' / ('a' + suffix)}, ...)")
-        held = f"holds {len(pictures)} pictures but" if pictures else "holds"
-        raise DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
-                        f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
-                        "...), or give a folder of MNIST-style IDX files")
+        raise _no_class_folders(parts[0])
     if all(n in DIGITS for n in names):
         return DIGITS
     if len(names) > MAX_CLASSES:
         raise DataError(f"{parts[0]}: {len(names):,} class folders; digitnet learns up to "
                         f"{MAX_CLASSES} classes")
     return tuple(names)
+
+
+def _no_class_folders(part: Path) -> DataError:
+    """The error for a folder (or split) with no class folders in it: what to do instead."""
+    files = [p for p in part.iterdir() if p.is_file()]
+    pictures = [p.name for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
+    sounds = [p.suffix for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
+    if sounds and not pictures:  # recordings: the two layouts that work for them
+        count, suffix = f"{len(sounds)} recording{'s' * (len(sounds) != 1)}", sounds[0]
+        return DataError(f"{part}: holds {count} but no class folders; name each recording "
+                         f"as FSDD does ({part / ('7_jackson_32' + suffix)}: digit, speaker, "
+                         "number), or put each class's recordings in a folder named after the "
+                         f"class ({part / '7' / ('a' + suffix)}, ...)")
+    held = f"holds {len(pictures)} pictures but" if pictures else "holds"
+    return DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
+                     f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
+                     "...), or give a folder of MNIST-style IDX files")
+
+
+def _fsdd_named(part: Path) -> bool:
+    """Whether ``part`` holds recordings named as FSDD names them, and no class folders."""
+    from .recordings import flat_folder
+
+    return not _folders(part) and flat_folder(part) == part
 
 
 def _read_recordings(part: Path, listing, classes: tuple[str, ...], front_end: Audio):

@@ -11,7 +11,9 @@ Three ways in, each read by :func:`digitnet.datasets.load`:
 * a folder of recordings named as FSDD names them, ``{digit}_{speaker}_{index}.wav``, or a
   folder holding such a ``recordings/`` folder, FSDD's own layout (:func:`read_flat`);
 * class folders of recordings (``my-voice/7/a.wav``), as class folders of pictures are read
-  (:mod:`digitnet.folders`, which calls :func:`read_items`).
+  (:mod:`digitnet.folders`, which calls :func:`read_items`); there, ``train/`` and ``test/``
+  may each hold FSDD-named recordings instead (``george/test/7_george_32.wav``), each read
+  whole as a folder of them (:func:`read_flat`, split "all").
 
 FSDD's own split: recordings 0-4 of each speaker and digit are the test split, 5-49 the
 training split; a folder whose recordings all fall on one side of it is one set, all training.
@@ -106,7 +108,8 @@ def flat_folder(path: Path) -> Path | None:
 
 
 def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
-    """``split`` ("train": recordings 5-49, "test": 0-4) of a folder of FSDD-named recordings.
+    """``split`` ("train": recordings 5-49, "test": 0-4, "all": every one) of a folder of
+    FSDD-named recordings.
 
     A folder whose recordings all fall on one side of FSDD's split (a learner's 5 recordings
     of each digit, numbered 0-4, say) is one set: its "train" part is all of them, and it has
@@ -116,7 +119,7 @@ def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
     """
     named = _fsdd_files(folder)
     sides = _sides(named)
-    split_in_two = len(sides) == 2
+    split_in_two = len(sides) == 2 and split != "all"
     if split == "test" and not split_in_two:
         raise DataError(f"{folder}: every recording here is numbered "
                         f"{'0-4' if sides == {True} else '5 or more'}, so the folder "

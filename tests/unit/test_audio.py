@@ -1,5 +1,5 @@
 """The audio front end on real recordings (FSDD, ../shared/data): the 28x28 picture of a spoken
-digit, the same at any sample rate and in any format libsndfile reads, and every kind of
+digit, the same at any sample rate from 8 kHz and in any format libsndfile reads, and every kind of
 recording that cannot be a spoken digit refused in one line naming it."""
 
 from __future__ import annotations
@@ -169,3 +169,41 @@ def test_files_that_are_not_whole_recordings_are_refused(seven, tmp_path):
             audio.picture(tmp_path / name)
     with pytest.raises(AudioError, match="no such file"):
         audio.picture(tmp_path / "missing.wav")
+
+
+@pytest.mark.parametrize("seconds", [4.0, 4.5])
+def test_a_digit_in_seconds_of_quiet_is_read_and_the_quiet_alone_is_noise(spoken_digits, seconds):
+    """A user who presses start, waits, says the digit and stops a few seconds later: real
+    recordings (of five speakers) with ``seconds`` of digital silence, or of hiss at -60
+    dBFS, on each side (the word a few percent of the windows) are read, and what is read is the
+    word (no longer than the recording, and as loud as its loudest); steady noise as long, and
+    the quiet hiss alone, are still noise."""
+    rng = np.random.default_rng(1)
+    for name in ("7_nicolas_3", "1_yweweler_37", "6_lucas_2", "3_george_0", "9_jackson_4"):
+        samples, rate = audio.read_sound(spoken_digits / f"{name}.wav")
+        n = int(seconds * rate)
+        for quiet in ("silence", "hiss"):
+            pad = (np.zeros(n) if quiet == "silence" else rng.normal(0, 10 ** (-60 / 20), n))
+            padded = np.concatenate([pad, samples, pad[::-1]]).astype(np.float32)
+            spoken = audio.voice(padded, rate, name=f"{name} in {quiet}")
+            assert len(spoken) <= len(samples), (name, quiet)
+            assert np.abs(spoken).max() == np.abs(samples).max(), (name, quiet)
+    t = np.arange(len(padded)) / rate  # as long as the last one padded
+    steady = {"hum": 0.3 * np.sin(2 * np.pi * 50 * t),
+              "hiss": rng.normal(0, 0.2, len(t)).clip(-0.9, 0.9),
+              "quiet hiss": rng.normal(0, 10 ** (-60 / 20), len(t))}
+    for kind, samples in steady.items():
+        with pytest.raises(AudioError, match=f"{kind}.wav: noise, not speech"):
+            audio.picture(as_bytes(samples, rate), name=f"{kind}.wav")
+
+
+def test_a_recording_sampled_too_slowly_for_the_top_bands_is_refused(seven):
+    """A real 7 resampled to 1 kHz (and to 4 kHz) holds nothing above 500 Hz (2 kHz), but the
+    front end's bands reach 4 kHz: refused in one line saying what to do, not guessed."""
+    samples, rate = soundfile.read(seven, dtype="float32")
+    for low in (1000, 4000):
+        with pytest.raises(AudioError) as e:
+            audio.picture(as_bytes(audio.resample(samples, rate, low), low), name="slow.wav")
+        message = str(e.value)
+        assert message.startswith(f"slow.wav: sampled at {low:,} Hz") and "\n" not in message
+        assert "up to 4,000 Hz" in message and message.endswith("record at 8 kHz or more")

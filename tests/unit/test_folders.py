@@ -125,3 +125,46 @@ def test_folders_that_are_not_data_sets(tmp_path, digits):
     (unreadable / "a.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="none of its pictures could be read"):
         folders.read_folder(tmp_path / "unreadable")
+
+
+def test_train_and_test_folders_of_fsdd_named_recordings(tmp_path, spoken_digits):
+    """voice/train/ and voice/test/ holding recordings named as FSDD names them (no class
+    folders) are the splits, each read whole: the labels and speakers come from the names."""
+    import shutil
+
+    voice = tmp_path / "voice"
+    for part, numbers in (("train", range(2)), ("test", range(5, 8))):
+        (voice / part).mkdir(parents=True)
+        for digit in range(10):
+            for i in numbers:
+                shutil.copy(spoken_digits / f"{digit}_nicolas_{i}.wav", voice / part)
+    train, test = datasets.load(voice, "train"), datasets.load(voice, "test")
+    assert (len(train), len(test)) == (20, 30) and datasets.has_test_split(voice)
+    assert train.classes == test.classes == datasets.DIGITS
+    np.testing.assert_array_equal(np.bincount(test.labels), [3] * 10)
+    assert set(train.groups) == set(test.groups) == {"nicolas"}
+
+
+def test_a_split_of_recordings_not_named_as_fsdd_names_them_says_how_to_name_them(
+        tmp_path, spoken_digits):
+    """Beside a train/ of class folders, a test/ of loose recordings with other names is one
+    line naming test/ and the two layouts that work; FSDD-named recordings beside class folders
+    that are not digits are one line saying that the two do not go together."""
+    import shutil
+
+    voice = tmp_path / "voice"
+    for digit in range(3):
+        (voice / "train" / str(digit)).mkdir(parents=True)
+        shutil.copy(spoken_digits / f"{digit}_nicolas_0.wav", voice / "train" / str(digit))
+    (voice / "test").mkdir()
+    for digit in range(3):
+        shutil.copy(spoken_digits / f"{digit}_nicolas_9.wav", voice / "test" / f"take{digit}.wav")
+    with pytest.raises(DataError) as e:
+        datasets.load(voice, "test")
+    assert str(e.value).startswith(f"{voice / 'test'}: holds 3 recordings but no class folders; "
+                                   "name each recording as FSDD does")
+    (voice / "train" / "0").rename(voice / "train" / "zero")
+    for digit in range(3):
+        (voice / "test" / f"take{digit}.wav").rename(voice / "test" / f"{digit}_nicolas_9.wav")
+    with pytest.raises(DataError, match="beside class folders that are not digits \\(zero\\)"):
+        datasets.load(voice, "train")
