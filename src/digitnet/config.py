@@ -147,9 +147,13 @@ class TrainConfig:
                               "with one of them (label_smoothing 0, or no teacher)")
         if self.early_stopping and self.val_fraction == 0 and self.val_group is None:
             raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
-        if any(getattr(self, name) for name in ALTERATIONS) and not self.copies:
-            raise ConfigError(f"{ALTERATIONS_NAMED} alter copies of the training recordings; "
-                              "say how many with copies (--copies N)")
+        altered = [name for name in ALTERATIONS if getattr(self, name)]
+        if altered and not self.copies:
+            named = (", ".join(altered[:-1]) + " and " + altered[-1] if len(altered) > 1
+                     else altered[0])
+            raise ConfigError(f"{named} alter{'s' * (len(altered) == 1)} copies of the training "
+                              "recordings; give copies (--copies N), or turn them off: "
+                              + " ".join(f"--{name} 0" for name in altered))
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ class Input:
     """Base class: how examples become rows. Subclasses are frozen dataclasses."""
 
     kind = ""
+    #: What its examples are called, in the plural ("accuracy 97% on 100 images").
+    noun = "examples"
     #: Whether :meth:`fit` learns anything from the training examples (else it returns self).
     learns = False
 
@@ -84,6 +86,7 @@ class Images(Input):
     shape: tuple[int, int] = (28, 28)
     deskew: bool = False
     kind = "images"
+    noun = "images"
 
     def __post_init__(self):
         object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
@@ -126,6 +129,7 @@ class Table(Input):
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     kind = "table"
+    noun = "rows"
     learns = True
 
     def __post_init__(self):
@@ -275,6 +279,7 @@ class Audio(Input):
     trim_db: float = 15.0
     range_db: float = 40.0
     kind = "audio"
+    noun = "recordings"
 
     def __post_init__(self):
         for name in ("sample_rate", "bands", "frames", "n_fft", "hop"):

@@ -42,9 +42,9 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
         ax.bar([d.neuron for d in mine], values, color=[viz.RED if v > 0 else viz.BLUE
                                                         for v in values])
         ax.set_ylim(min(0, min(values)) * 1.1, top * 1.1)
-        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.yaxis.set_major_formatter(viz._Percent())
         ax.set_ylabel(f"layer {layer}", fontsize=9)
-        ax.set_xticks([d.neuron for d in mine])
+        ax.locator_params(axis="x", integer=True)  # a readable few neuron numbers, however many
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3)
     fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})",
@@ -60,7 +60,7 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
     ax.set_xticks(range(len(classes)), classes, fontsize=8)
     ax.set_title("which classes suffer (layer:neuron, worst first)", fontsize=10)
     bar = fig.colorbar(shown, ax=ax, fraction=0.05, pad=0.03)
-    bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:+.0%}")
+    bar.ax.yaxis.set_major_formatter(viz._Percent(signed=True))
     bar.ax.tick_params(labelsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
@@ -95,7 +95,7 @@ def top_figure(profile: Profile, images, labels, classes, title: str = ""):
     share = ax.twinx()
     share.plot(positions, profile.class_firing, "o", color=viz.RED, ms=4, label="share firing")
     share.set_ylim(0, 1.05)
-    share.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    share.yaxis.set_major_formatter(viz._Percent())
     share.tick_params(labelsize=7)
     fig.legend(loc="lower right", fontsize=7)
     fig.suptitle(title or f"What neuron {profile.neuron} of layer {profile.layer} answers to: "
@@ -139,7 +139,7 @@ def robustness_figure(curves: list[Curve], names: list[str], title: str = ""):
         ax.set_title(curve.name, fontsize=10)
         ax.set_xlabel(curve.unit, fontsize=8)
         ax.set_ylim(0, 1.02)
-        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.yaxis.set_major_formatter(viz._Percent())
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle(title or "How sturdy it is: accuracy on held-out examples as they are "

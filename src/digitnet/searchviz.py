@@ -47,7 +47,7 @@ def _draw_history(ax, records: list[TrialRecord]) -> None:
     best = done[int(np.argmax(values))]
     ax.step(numbers, np.maximum.accumulate(values), where="post", color="C1", lw=1.6,
             label=f"best so far: {best.value:.2%} (trial {best.number})")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(viz._Percent())  # enough decimals to tell close trials apart
     ax.legend(fontsize=8, loc="lower right")
 
 
@@ -64,6 +64,6 @@ def _draw_importances(ax, importances: dict[str, float]) -> None:
     for y, share in enumerate(shares):
         ax.text(share, y, f" {share:.0%}", va="center", fontsize=8)
     ax.set_xlim(0, max(shares) * 1.2)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.xaxis.set_major_formatter(viz._Percent())
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, axis="x")

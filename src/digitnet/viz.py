@@ -9,18 +9,20 @@ state) on the Agg canvas, so it works with no display (a server, CI). Save one w
 :func:`network_figure`     the video's diagram: input, neurons lit by activation, strongest links
 :func:`confusion_figure`   which digits are taken for which
 :func:`mistakes_figure`    the most confident wrong answers
-:func:`history_figure`     loss and accuracy per epoch, from the model file
 :func:`saliency_figure`    which pixels pushed the network towards its answer
 :func:`dream_figure`       the input that most excites an output neuron
 =========================  =====================================================================
 
 The numbers behind the pictures come from :mod:`digitnet.probes`; this module draws them. Layers
 are numbered as in ``net.sizes``: 1 is the first hidden layer, ``len(net.sizes) - 1`` the output.
+Sibling modules draw on its canvas: :mod:`digitnet.historyviz` a training's loss and accuracy
+per epoch, :mod:`digitnet.pokeviz` poking the network, :mod:`digitnet.searchviz` a search.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +30,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
+from matplotlib.ticker import Formatter
 
 from . import inputs, probes
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError
 from .modelfile import atomic_write
 from .network import Network
 from .metrics import score
 
 __all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure",
-           "history_figure", "saliency_figure", "dream_figure", "save_figure", "figure_bytes",
-           "FORMATS", "WEIGHT_CMAP"]
+           "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "FORMATS",
+           "WEIGHT_CMAP"]
 
 #: File types :func:`save_figure` writes, by extension.
 FORMATS = {".png": "png", ".svg": "svg"}
@@ -95,6 +98,35 @@ def _grid_shape(n: int) -> tuple[int, int]:
     base = int(np.ceil(np.sqrt(n)))
     cols = min(range(base, base + 3), key=lambda c: (-(-n // c) * c - n, c))
     return -(-n // cols), cols
+
+
+class _Percent(Formatter):
+    """Tick labels for fractions as percentages, with the fewest decimals that show each tick
+    exactly (96%, 96.25%, 96.5%: no two alike), never "-0%"; ``signed``: "+5%", "-5%"."""
+
+    def __init__(self, signed: bool = False):
+        self.sign, self.decimals = "+" if signed else "", 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        percents = np.asarray(locs, dtype=float) * 100
+        self.decimals = next((d for d in range(6) if np.allclose(
+            percents, percents.round(d), rtol=0, atol=1e-6)), 6)
+
+    def __call__(self, x, pos=None):
+        value = round(x * 100, self.decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return f"{value:{self.sign}.{self.decimals}f}%"
+
+
+def _fit_width(fig: Figure, text) -> None:
+    """Break ``text`` (a Text of ``fig``) at spaces into as few lines of even length as keep it
+    a tenth of an inch inside the figure's left and right edges."""
+    words, room = text.get_text(), fig.bbox.padded(-fig.dpi / 10)
+    for lines in range(2, 9):
+        box = text.get_window_extent(fig.canvas.get_renderer())
+        if room.x0 <= box.x0 and box.x1 <= room.x1:
+            return
+        text.set_text(textwrap.fill(words, -(-len(words) // lines) + 4))
 
 
 def _side(n: int) -> int | None:
@@ -197,9 +229,10 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     sizes = "-".join(map(str, net.sizes))
     ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads a {winner} "
             f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top", fontsize=11)
-    ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); lines: up to "
-            f"{max_links} strongest contributions w·a into each layer (blue w > 0, red w < 0)",
-            color=_TEXT, ha="center", va="top", fontsize=8)
+    _fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
+                            f"lines: up to {max_links} strongest contributions w·a into each "
+                            "layer (blue w > 0, red w < 0)", color=_TEXT, ha="center", va="top",
+                            fontsize=8))
     return fig
 
 
@@ -279,72 +312,37 @@ def confusion_figure(net: Network, images, labels, classes=None, title: str = ""
     ax.set_yticks(range(k), [f"{c} ({ev.per_class[i]:.0%})" for i, c in enumerate(classes)], fontsize=8)
     ax.set(xlabel="network's answer", ylabel="true digit (accuracy)")
     head = f"{title}\n" if title else ""
-    ax.set_title(f"{head}accuracy {ev.accuracy:.2%} on {ev.n:,} images "
+    ax.set_title(f"{head}accuracy {ev.accuracy:.2%} on {ev.n:,} {inputs.of(net).noun} "
                  "(counts; shading: share of each true digit)", fontsize=9)
     return fig
 
 
 def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None) -> Figure:
     """A gallery of the ``n`` most confident wrong answers, most confident first."""
-    images = np.asarray(images)
+    images, what = np.asarray(images), inputs.of(net).noun
     order, answers, confidence, n_wrong = probes.confident_mistakes(net, images, labels, n)
     classes = list(classes) if classes else [str(i) for i in range(net.sizes[-1])]
     if n_wrong == 0:
         fig = _figure(5, 1.5)
-        fig.text(0.5, 0.5, f"No mistakes on these {len(labels):,} images", ha="center", va="center")
+        fig.text(0.5, 0.5, f"No mistakes on these {len(labels):,} {what}", ha="center", va="center")
         return fig
     cols = min(8, len(order))
     rows = int(np.ceil(len(order) / cols))
     fig = _figure(max(cols * 1.35, 5.0), rows * 1.6 + 0.7)
-    side = _side(net.sizes[0]) or 1
+    # Each as the network sees it: a sound bright where loud, as every picture of one is drawn
+    # (show network, saliency); handwriting as dark ink on a white page.
+    side, sound = _side(net.sizes[0]) or 1, isinstance(inputs.of(net), inputs.Audio)
     for k, (i, answer, p) in enumerate(zip(order, answers, confidence)):
         ax = fig.add_subplot(rows, cols, k + 1)
-        ax.imshow(images[i].reshape(side, -1), cmap="gray_r", interpolation="nearest")
+        ax.imshow(probes.single_input(net, images[i]).reshape(side, -1), vmin=0, vmax=1,
+                  cmap="gray" if sound else "gray_r", interpolation="nearest")
         ax.set_title(f"true {classes[labels[i]]}\nsaid {classes[answer]} {p:.0%}",
                      fontsize=8, color="#b3261e", pad=2)
         ax.set_axis_off()
     fig.suptitle(f"The {len(order)} most confident mistakes of {n_wrong:,} "
-                 f"on {len(labels):,} images", fontsize=10)
+                 f"on {len(labels):,} {what}", fontsize=10)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.75 / fig.get_figheight(),
                         hspace=0.55, wspace=0.1)
-    return fig
-
-
-def history_figure(history: list[dict], title: str = "") -> Figure:
-    """Loss and accuracy per epoch, from a model's ``metadata["history"]`` (ModelFileError if none)."""
-    if not history:
-        raise ModelFileError(f"{title or 'the model'}: has no training history to draw; it was "
-                             "saved without one (models trained by digitnet train have it)")
-    epochs = [r["epoch"] for r in history]
-    fig = _figure(9, 3.6)
-    loss_ax, acc_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    series = [("train_loss", loss_ax, "training", "C0", "-o"),
-              ("val_loss", loss_ax, "validation", "C1", "-s"),
-              ("train_accuracy", acc_ax, "training", "C0", "-o"),
-              ("val_accuracy", acc_ax, "validation", "C1", "-s")]
-    missing = []
-    for key, ax, label, color, style in series:
-        values = [r.get(key) for r in history]
-        if all(v is not None for v in values):
-            ax.plot(epochs, values, style, label=label, color=color, ms=3, lw=1.4)
-        else:
-            missing.append(key.replace("_", " ").replace("train", "training").replace("val ", "validation "))
-    if missing:
-        fig.text(0.5, 0.01, "not recorded in the model file: " + ", ".join(missing),
-                 ha="center", va="bottom", fontsize=8, color="gray")
-    for ax, what in ((loss_ax, "loss (cost)"), (acc_ax, "accuracy")):
-        ax.set_title(f"{what} per epoch", fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.locator_params(axis="x", integer=True, min_n_ticks=1)  # whole epochs, even just one
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=8)
-        else:
-            ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="gray")
-    acc_ax.yaxis.set_major_formatter(lambda v, _: f"{v:.1%}")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.84 if title else 0.9, wspace=0.25)
     return fig
 
 

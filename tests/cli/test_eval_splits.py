@@ -1,10 +1,11 @@
 """`digitnet evaluate --split`: every example of a folder with no test files, what train and val
-mean (in --help and in errors), and --data's default for them: the data the model was trained
-on, which the model file records."""
+mean (in --help and in errors), and --data's default for them, and for every split of a model of
+recordings or of a table: the data the model was trained on, which the model file records."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -85,3 +86,71 @@ def test_val_without_data_names_the_recorded_folder_when_it_is_gone(run, train_o
     assert result.exit_code == 1
     message = one_line(result.stderr)
     assert "validation split" in message and message.endswith(f"trained on, {folder}")
+
+
+def test_without_data_a_model_of_recordings_is_measured_on_the_recordings_it_learned_from(
+        run, speech_model, tmp_path):
+    """Any split, not only those drawn from the model's data: mnist holds no recordings. The
+    speech model's folder (class folders, no test/) is scored whole, as `--data` gives it."""
+    folder = speech_model.parent / "digits"  # (tests/conftest.py's speech_model)
+    default = run("evaluate", speech_model, "--json")
+    assert default.exit_code == 0, default.output
+    assert json.loads(default.stdout) == json.loads(
+        run("evaluate", speech_model, "--data", folder, "--json").stdout)
+    assert json.loads(default.stdout)["n"] == 900
+    assert f"using {folder}, the data {speech_model} was trained on" in default.stderr
+    for command in ("confusion", "mistakes"):
+        out = tmp_path / f"{command}.png"
+        shown = run("show", command, speech_model, "--out", out)
+        assert shown.exit_code == 0, shown.output
+        assert f"using {folder}" in shown.stderr and out.exists()
+
+
+def test_without_data_a_model_of_recordings_that_are_gone_says_to_give_them(
+        run, spoken_digits, tmp_path, one_line):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for digit in range(10):
+        for i in range(5, 10):
+            shutil.copy(spoken_digits / f"{digit}_jackson_{i}.wav", folder)
+    model = tmp_path / "speech.safetensors"
+    assert run("train", "--data", folder, "--epochs", "1", "--out", model).exit_code == 0
+    shutil.rmtree(folder)
+    for args in (("evaluate", model), ("evaluate", model, "--split", "val"),
+                 ("show", "confusion", model, "--out", tmp_path / "c.png"),
+                 ("show", "mistakes", model, "--out", tmp_path / "m.png")):
+        refused = run(*args)
+        assert refused.exit_code == 1, refused.output
+        message = one_line(refused.stderr)
+        assert f"the recordings it was trained on, {folder}, are no longer there" in message
+        assert message.endswith("pass --data with the recordings to measure it on")
+        assert "mnist" not in message.lower()
+
+
+def test_without_data_a_model_of_a_table_is_measured_on_its_table(run, tmp_path, one_line):
+    """The table it learned from, scored whole and counted in rows; once gone, what to give."""
+    from real_data import wine_csv
+
+    csv = wine_csv(tmp_path / "wine.csv")
+    model = tmp_path / "wine.safetensors"
+    assert run("train", "--data", csv, "--epochs", "5", "--out", model).exit_code == 0
+    scored = run("evaluate", model)
+    assert scored.exit_code == 0, scored.output
+    assert "(all, 178 examples)" in scored.stdout and f"using {csv}" in scored.stderr
+    out = tmp_path / "confusion.svg"
+    assert run("show", "confusion", model, "--out", out).exit_code == 0
+    words = " ".join(re.findall(r"<!-- (.*?) -->", out.read_text()))
+    assert " 178 rows" in words and "images" not in words, words
+    csv.unlink()
+    message = one_line(run("evaluate", model).stderr)
+    assert f"the table it was trained on, {csv}, is no longer there" in message
+    assert message.endswith("pass --data with a table (.csv or .npz) of its columns to measure "
+                            "it on")
+
+
+@pytest.mark.parametrize("command", [("evaluate",), ("show", "confusion"), ("show", "mistakes")])
+def test_data_help_says_the_default_for_models_of_recordings_and_tables(run, command):
+    help_text = " ".join(run(*command, "--help").stdout.split())
+    assert ("[default: the data MODEL was trained on, if it is still there, for --split train "
+            "and val, and for any split of a model of recordings or of a table; else mnist, "
+            "for a model of pictures]") in help_text

@@ -11,7 +11,7 @@ import re
 import pytest
 from PIL import Image
 
-from digitnet import modelfile, poke, searchviz, studies, viz
+from digitnet import historyviz, modelfile, poke, searchviz, studies
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_history_has_whole_epochs_on_its_axis(trained):
     history = modelfile.load(trained[0]).metadata["history"]
     assert [r["epoch"] for r in history] == [1, 2]
     for records, epochs in ((history, [1, 2]), (history[:1], [1])):
-        fig = viz.history_figure(records)
+        fig = historyviz.history_figure(records)
         for ax in fig.axes:
             assert _visible_ticks(ax) == epochs
 

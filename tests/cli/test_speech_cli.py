@@ -161,3 +161,76 @@ def test_fine_tuning_on_a_folder_with_a_test_part_reports_it_before_and_after(
     scored = run("evaluate", path, "--data", voice)
     assert f"Accuracy: {before.group(1)}%" in scored.output  # the same 50, read the same way
     assert after > float(before.group(1)), r.output
+
+
+def test_evaluate_without_data_scores_the_test_split_of_the_recordings_it_learned_from(
+        trained, fsdd_dir, run):
+    """Not mnist, which holds no recordings: FSDD's test split of the folder the model records,
+    as `--data` gives it, saying which data it uses."""
+    path, _ = trained
+    default = run("evaluate", path)
+    assert default.exit_code == 0, default.output
+    assert "(test, 150 examples)" in default.stdout
+    assert default.stdout == run("evaluate", path, "--data", fsdd_dir).stdout
+    assert f"using {fsdd_dir}, the data {path} was trained on" in default.stderr
+
+
+def test_confusion_and_mistakes_of_a_speech_model_count_recordings(trained, fsdd_dir, run,
+                                                                   tmp_path):
+    path, _ = trained
+    for command in ("confusion", "mistakes"):
+        out = tmp_path / f"{command}.svg"
+        r = run("show", command, path, "--data", fsdd_dir, "--out", out)
+        assert r.exit_code == 0, r.output
+        words = " ".join(re.findall(r"<!-- (.*?) -->", out.read_text()))
+        assert " 150 recordings" in words and "images" not in words, words
+
+
+def test_speech_preset_without_copies_names_what_to_turn_off(fsdd_dir, run, tmp_path, one_line):
+    """`--preset speech --copies 0` is refused naming only the alterations the preset sets, and
+    saying both ways out; the one turning them off trains."""
+    from digitnet import PRESETS
+    from digitnet.config import ALTERATIONS
+
+    out = tmp_path / "plain.safetensors"
+    r = run("train", "--data", fsdd_dir, "--preset", "speech", "--copies", "0", "--epochs", "1",
+            "--out", out)
+    assert r.exit_code == 1
+    named, off = re.fullmatch(r"digitnet: error: (.+) alter copies of the training recordings; "
+                              r"give copies \(--copies N\), or turn them off: (.+)",
+                              one_line(r.stderr)).groups()
+    altered = {name for name in ALTERATIONS if getattr(PRESETS["speech"], name)}
+    assert set(re.split(r", | and ", named)) == altered and "speed" not in named
+    r = run("train", "--data", fsdd_dir, "--preset", "speech", "--copies", "0", *off.split(),
+            "--epochs", "1", "--out", out)
+    assert r.exit_code == 0, r.output
+    config = modelfile.load(out).metadata["config"]
+    assert config["copies"] == 0 and all(config[name] == 0 for name in altered)
+
+
+def test_fine_tuning_on_train_and_test_folders_of_fsdd_named_recordings(
+        speech_model, spoken_digits, tmp_path, run):
+    """The README's layout: one voice (nicolas, whom the model never heard) with his FSDD file
+    names, recordings 0-4 of each digit in nicolas/train/ and 5-14 in nicolas/test/. `train
+    --init` reads each split as a folder of FSDD-named recordings is read (every one in it) and
+    reports the test accuracy after and, as `evaluate` on nicolas/test/ gives it, before."""
+    voice = tmp_path / "nicolas"
+    for part in ("train", "test"):
+        (voice / part).mkdir(parents=True)
+    for digit in range(10):
+        for i in range(15):
+            shutil.copy(spoken_digits / f"{digit}_nicolas_{i}.wav",
+                        voice / ("train" if i < 5 else "test"))
+    out = tmp_path / "nicolas.safetensors"
+    r = run("train", "--init", speech_model, "--data", voice, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert modelfile.load(out).metadata["data"]["train"]["n"] == 50
+    after = float(re.search(r"Test accuracy: ([\d.]+)% on 100 test examples", r.output).group(1))
+    before = re.search(r"Before training, \S+ scored ([\d.]+)% on the test examples "
+                       r"\(([+-][\d.]+) points from this training\)", r.output)
+    assert before, r.output
+    assert float(before.group(2)) == pytest.approx(after - float(before.group(1)), abs=0.01)
+    scored = run("evaluate", speech_model, "--data", voice / "test")
+    assert scored.exit_code == 0, scored.output
+    assert "(all, 100 examples)" in scored.output
+    assert f"Accuracy: {before.group(1)}%" in scored.output  # the same 100, read the same way

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,13 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from digitnet import modelfile, viz
+from digitnet import (PRESETS, datasets, historyviz, inputs, modelfile, poke, pokeviz, probes,
+                      recipes, searchviz, viz)
 from digitnet.errors import ConfigError, ModelFileError
+from digitnet.heldout import recorded_data
 from digitnet.network import Network
+from digitnet.studies import TrialRecord
+from digitnet.training import train
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -57,7 +62,7 @@ def all_figures(net, held_out):
         "network": lambda: viz.network_figure(net, x),
         "confusion": lambda: viz.confusion_figure(net, images, labels, title="small"),
         "mistakes": lambda: viz.mistakes_figure(net, images, labels, n=12),
-        "history": lambda: viz.history_figure(net.metadata["history"], title="small"),
+        "history": lambda: historyviz.history_figure(net.metadata["history"], title="small"),
         "saliency": lambda: viz.saliency_figure(net, x),
         "dream": lambda: viz.dream_figure(net, [3, 5]),
     }
@@ -186,7 +191,7 @@ def test_network_diagram_works_for_any_architecture():
 
 def test_history_figure_plots_every_recorded_epoch(net):
     history = net.metadata["history"]
-    fig = viz.history_figure(history)
+    fig = historyviz.history_figure(history)
     loss_ax = fig.axes[0]
     assert [list(line.get_xdata()) for line in loss_ax.lines] == [[1, 2, 3]] * 2
     np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), [r["train_loss"] for r in history])
@@ -194,4 +199,108 @@ def test_history_figure_plots_every_recorded_epoch(net):
 
 def test_missing_history_is_a_clear_error():
     with pytest.raises(ModelFileError, match="plain.safetensors: has no training history"):
-        viz.history_figure([], title="plain.safetensors")
+        historyviz.history_figure([], title="plain.safetensors")
+
+
+# -- what the pictures say: tick labels, text inside the figure, sounds drawn alike -----------
+
+
+def _visible_labels(ax, axis: str = "y") -> list:
+    """The tick labels ``ax`` shows on ``axis`` (those inside its limits), after a draw."""
+    ax.figure.canvas.draw()
+    low, high = sorted(ax.get_ylim() if axis == "y" else ax.get_xlim())
+    ticks = ax.yaxis.get_major_ticks() if axis == "y" else ax.xaxis.get_major_ticks()
+    return [t.label1 for t in ticks if low <= t.get_loc() <= high and t.label1.get_visible()]
+
+
+def _says_its_percentage(label) -> bool:
+    """A tick label that reads its tick's value as a percentage, right to the decimals it
+    shows, and is no "-0%"."""
+    text = label.get_text()
+    shown = float(text.rstrip("%"))
+    decimals = len(text.rstrip("%").partition(".")[2])
+    _, value = label.get_position()
+    return (text.endswith("%") and not re.fullmatch(r"-0(\.0*)?%", text)
+            and abs(shown - value * 100) < 0.5 * 10 ** -decimals)
+
+
+def test_the_search_tells_close_trials_apart_on_its_axis():
+    """Trials between 96.0% and 96.75%: every tick on the accuracy axis a different label, each
+    the accuracy at its height."""
+    values = [0.9600, 0.9625, 0.9610, 0.9675, 0.9650, 0.9640]
+    records = [TrialRecord(i, "COMPLETE", v, {"lr": 0.01}, None, 1, 2.0)
+               for i, v in enumerate(values)]
+    fig = searchviz.search_figure(records, {"lr": 0.7, "dropout": 0.3})
+    labels = _visible_labels(fig.axes[0])
+    texts_shown = [label.get_text() for label in labels]
+    assert len(texts_shown) >= 3 and len(set(texts_shown)) == len(texts_shown), texts_shown
+    assert all(_says_its_percentage(label) for label in labels), texts_shown
+
+
+@pytest.fixture(scope="module")
+def wide_speech(speech_model, spoken_digits):
+    """A 784-128-64-10 network (the speech preset) trained for 5 epochs on the small speech
+    model's recordings, and FSDD's test split (recordings 0-4, never learned from) as its rows."""
+    data = datasets.load(recorded_data(speech_model), split="train")
+    net = train(data, recipes.for_data(PRESETS["speech"].replace(epochs=5), data),
+                handle_signals=False).network
+    return (net, *_fsdd_test_split(net, spoken_digits))
+
+
+def _fsdd_test_split(net, spoken_digits):
+    """FSDD's test split as ``net`` hears it: (rows, labels)."""
+    test = datasets.load(str(spoken_digits), split="test", audio=inputs.audio_of(net))
+    return inputs.of(net).rows(test.x), test.labels.astype(np.intp)
+
+
+def test_ablation_of_wide_layers_has_distinct_percentages_and_readable_neuron_numbers(
+        wide_speech):
+    net, rows, labels = wide_speech
+    assert net.sizes == (784, 128, 64, 10)
+    drops = poke.rank_neurons(net, rows, labels)
+    accuracy = poke.ablate(net, rows, labels).baseline.accuracy
+    fig = pokeviz.ablation_figure(drops, accuracy, inputs.classes_of(net))
+    for ax, width in zip(fig.axes[:2], (128, 64)):
+        assert len(ax.patches) == width  # a bar per neuron
+        shown = _visible_labels(ax)
+        said = [label.get_text() for label in shown]
+        assert len(set(said)) == len(said) >= 3, said
+        assert all(_says_its_percentage(label) for label in shown), said
+        numbers = _visible_labels(ax, "x")
+        assert 2 <= len(numbers) <= 12, [n.get_text() for n in numbers]
+        assert all(n.get_position()[0] == int(n.get_text()) for n in numbers)
+        boxes = [n.get_window_extent() for n in numbers]
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # side by side, apart
+
+
+@pytest.mark.parametrize("hidden", [(64,), ()])
+def test_the_network_diagram_keeps_its_words_inside_the_picture(mnist_small, held_out, hidden):
+    """Narrow diagrams (784-64-10, 784-10) break the legend into lines rather than cut it."""
+    net = train(mnist_small, PRESETS["default"].replace(sizes=(784, *hidden, 10), epochs=1),
+                handle_signals=False).network
+    fig = viz.network_figure(net, held_out[0][0])
+    fig.canvas.draw()
+    words = [t for t in fig.axes[0].texts if t.get_text()]
+    assert any(" ".join(t.get_text().split()) == (
+        "circles: activation (bright = high); lines: up to 300 strongest contributions w·a into "
+        "each layer (blue w > 0, red w < 0)") for t in words)
+    for t in words:
+        box = t.get_window_extent()
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, t.get_text()
+
+
+def test_the_mistakes_draw_a_sound_as_the_other_pictures_do(speech_model, spoken_digits):
+    """A recording's picture is the same in the gallery of mistakes as in show network and
+    show saliency: bright where the sound is loud."""
+    net = modelfile.load(speech_model)
+    rows, labels = _fsdd_test_split(net, spoken_digits)
+    order = probes.confident_mistakes(net, rows, labels, 4)[0]
+    gallery = viz.mistakes_figure(net, rows, labels, n=4)
+    tiles = [ax.images[0] for ax in gallery.axes if ax.images]
+    assert len(tiles) == len(order) > 0
+    for tile, i in zip(tiles, order):
+        elsewhere = [viz.network_figure(net, rows[i]).axes[0].images[0],
+                     viz.saliency_figure(net, rows[i]).axes[0].images[0]]
+        for other in elsewhere:
+            np.testing.assert_array_equal(tile.to_rgba(tile.get_array()),
+                                          other.to_rgba(other.get_array()))

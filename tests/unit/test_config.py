@@ -29,13 +29,32 @@ def test_cosine_schedule():
     ({"optimizer": "lbfgs"}, "unknown optimizer"),
     ({"early_stopping": True, "val_fraction": 0.0}, "early stopping needs a validation split"),
     ({"copies": 4, "cut": 0.6}, "cut must be between 0 and 0.5"),
-    ({"cut": 0.3}, "speed, stretch, cut, noise, colour and warp alter copies"),
+    ({"cut": 0.3}, "^cut alters copies"),
     ({"copies": 4, "colour": 30.0}, "colour must be between 0 and 24 decibels"),
-    ({"colour": 6.0}, "say how many with copies"),
+    ({"colour": 6.0}, r"give copies \(--copies N\), or turn them off: --colour 0$"),
 ])
 def test_bad_config(change, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**change)
+
+
+def test_alterations_without_copies_are_named_with_both_ways_out():
+    """The speech preset with copies 0: the message names the alterations it sets, and no other,
+    and each way out it gives makes a config that is taken."""
+    from digitnet.config import ALTERATIONS
+
+    preset = PRESETS["speech"]
+    with pytest.raises(ConfigError) as refused:
+        preset.replace(copies=0)
+    named, off = re.fullmatch(r"(.+) alter copies of the training recordings; give copies "
+                              r"\(--copies N\), or turn them off: (.+)",
+                              str(refused.value)).groups()
+    altered = {name for name in ALTERATIONS if getattr(preset, name)}
+    assert set(re.split(r", | and ", named)) == altered and len(altered) < len(ALTERATIONS)
+    turned_off = dict(re.findall(r"--(\w+) (\S+)", off))
+    assert turned_off == dict.fromkeys(altered, "0")
+    assert preset.replace(copies=0, **{name: 0 for name in turned_off}).copies == 0
+    assert preset.replace(copies=2).copies == 2
 
 
 def test_augmentation_shifts_images_by_whole_pixels():

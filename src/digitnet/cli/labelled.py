@@ -2,9 +2,10 @@
 the train and test parts together; all a table, a folder without ``test/`` or one of training
 IDX files alone holds), or the train or val part of the training data split exactly as when
 MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part when
-it can be rebuilt, else the test part. For train, val and held-out, ``--data`` is by default
-the data MODEL was trained on. Their classes are numbered as MODEL numbers them (by name), and
-a table's columns are put in MODEL's order."""
+it can be rebuilt, else the test part. For train, val and held-out, and for every split of a
+model of recordings or of a table, ``--data`` is by default the data MODEL was trained on
+(else mnist, for a model of pictures). Their classes are numbered as MODEL numbers them (by
+name), and a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
 
@@ -37,10 +38,13 @@ _SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/
 
 
 def _data_option(splits: str):
-    """``--data``, by default for ``splits`` (in words) the data MODEL was trained on."""
+    """``--data``, by default for ``splits`` (in words), and for any split of a model of
+    recordings or of a table, the data MODEL was trained on."""
     return click.option("--data", metavar="NAME|DIR|TABLE",
-                        help=f"{DATA_HELP}  [default: for --split {splits}, the data MODEL was "
-                             "trained on if it is still there; else mnist]")
+                        help=f"{DATA_HELP}  [default: the data MODEL was trained on, if it "
+                             f"is still there, for --split {splits}, and for any split of a "
+                             "model of recordings or of a table; else mnist, for a model of "
+                             "pictures]")
 
 
 _OPTIONS = [
@@ -75,12 +79,11 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
                    target: str | None = None) -> tuple[datasets.Dataset, str]:
     """The examples of ``split`` of ``data`` for the network in file ``model``, and the split's
     name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
-    "held-out": "val" if it can be rebuilt, else "test"). ``data`` None: for the splits drawn
-    from the data ``model`` was trained on, that data if it is still there (saying so), else
-    mnist."""
+    "held-out": "val" if it can be rebuilt, else "test"). ``data`` None: see
+    :func:`_default_data`."""
     progress = sys.stderr.isatty()
     if data is None:
-        data = _default_data(model, split)
+        data = _default_data(net, model, split)
     has_test = datasets.has_test_split(data)
     if split is None and has_test and _fsdd_named(data):
         click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "
@@ -110,29 +113,51 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     return _joined(found), split
 
 
-def _default_data(model: str, split: str | None) -> str:
+def _default_data(net: Network, model: str, split: str | None) -> str:
     """``--data`` when it is not given: for a split drawn from the data ``model`` was trained
-    on, that data if it is still there (said on stderr); else mnist."""
-    if split not in _TRAINED_ON_SPLITS:
+    on, or for any split of a model of recordings or of a table, that data if it is still there
+    (said on stderr); else mnist for a model of pictures, and a DataError for the others (mnist
+    holds neither recordings nor tables)."""
+    pictures = isinstance(inputs.of(net), inputs.Images)
+    if pictures and split not in _TRAINED_ON_SPLITS:
         return "mnist"
-    data = trained_on(model)
-    if data != "mnist":
-        click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
-                   err=True)
+    data = _still_there(model)
+    if data is None and not pictures:
+        raise DataError(_no_data(net, model))
+    if data is None or data == "mnist":
+        return "mnist"
+    click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
+               err=True)
     return data
+
+
+def _no_data(net: Network, model: str) -> str:
+    """Why a model of recordings or of a table has no data to be measured on, and what to do."""
+    recordings = isinstance(inputs.of(net), inputs.Audio)
+    what, name = ("recordings" if recordings else "table"), recorded_data(net)
+    gone = (f"the {what} it was trained on, {name}, {'are' if recordings else 'is'} no longer "
+            "there" if name else f"its file does not record the {what} it was trained on")
+    give = "the recordings" if recordings else "a table (.csv or .npz) of its columns"
+    return f"{model}: {gone}; pass --data with {give} to measure it on"
 
 
 def trained_on(model: str) -> str:
     """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
     name, or a folder or table that is still there); else mnist."""
+    return _still_there(model) or "mnist"
+
+
+def _still_there(model: str) -> str | None:
+    """The data ``model``'s file records it was trained on, if it can still be read; else
+    None."""
     from .. import recordings
 
     try:
         name = recorded_data(model)
     except DigitnetError:
-        return "mnist"  # (what is wrong with the file is said when it is loaded)
+        return None  # (what is wrong with the file is said when it is loaded)
     known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)
-    return name if name and (name in known or Path(name).exists()) else "mnist"
+    return name if name and (name in known or Path(name).exists()) else None
 
 
 def _training_files_only(data: str) -> bool:

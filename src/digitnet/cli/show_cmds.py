@@ -175,7 +175,7 @@ def show_mistakes(model, data, split, target, count, out):
 def show_history(model, out):
     """Training and validation loss and accuracy per epoch, from MODEL's file (for a model
     changed by hand after training, the curves of its training, before those changes)."""
-    from .. import viz
+    from .. import historyviz
 
     net = modelfile.load(model)
     history = net.metadata.get("history")
@@ -186,7 +186,7 @@ def show_history(model, out):
     if changes:
         title += (f": recorded in training, before the {changes} edit{'s' * (changes > 1)} "
                   "made by hand since (digitnet info lists them)")
-    _save_picture(viz.history_figure(history, title=title), out)
+    _save_picture(historyviz.history_figure(history, title=title), out)
 
 
 @show_group.command("search")
