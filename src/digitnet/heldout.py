@@ -108,8 +108,9 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     try:
         test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net))
     except DigitnetError as e:
-        reasons.append(str(e))
-        raise DataError(f"no held-out examples in {data}: {'; and '.join(reasons)}") from None
+        reasons.append(str(e))  # (the same twice when ``data`` is not there at all: said once)
+        raise DataError(f"no held-out examples in {data}: "
+                        f"{'; and '.join(dict.fromkeys(reasons))}") from None
     return HeldOut(test.with_classes(inputs.classes_of(net)),
                    f"the test split of {_name(test)}: {len(test):,} examples")
 

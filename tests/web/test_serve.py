@@ -59,6 +59,63 @@ def test_serve_on_a_port_in_use(web_model_path):
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
 
 
+@pytest.fixture
+def busy_port():
+    """A port something else listens on: a server that got as far as listening would fail."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
+
+
+def refused(args) -> str:
+    """The one line `digitnet serve ARGS` fails with at start (exit code 1)."""
+    result = CliRunner().invoke(cli, ["serve", *map(str, args)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("digitnet: error: "), result.output
+    return lines[0]
+
+
+def test_serve_refuses_data_that_is_not_there_before_it_listens(web_model_path, tmp_path,
+                                                                busy_port):
+    line = refused([web_model_path, "--data", tmp_path / "nonexistent", "--port", busy_port])
+    assert "cannot listen" not in line  # the data is checked before the server listens
+    assert f"{tmp_path / 'nonexistent'}" in line and line.count("neither a known dataset") == 1
+
+
+def test_serve_refuses_recordings_for_a_model_of_pictures(web_model_path, spoken_digits,
+                                                          busy_port):
+    """Recordings' pictures of sound have 784 pixels too: served, the model would be scored on
+    them (at chance) and the page's training would fail."""
+    line = refused([web_model_path, "--data", spoken_digits, "--port", busy_port])
+    assert "cannot listen" not in line
+    assert f"{spoken_digits} holds recordings, and {web_model_path} reads pictures" in line
+
+
+def test_serve_refuses_pictures_for_a_model_of_spoken_digits(speech_model, mnist_dir,
+                                                             busy_port):
+    """MNIST's training files alone: no held-out digits for it, and still not its kind."""
+    line = refused([speech_model, "--data", mnist_dir, "--port", busy_port])
+    assert "cannot listen" not in line
+    assert f"holds pictures, and {speech_model} reads recordings" in line
+
+
+def test_serve_on_a_host_it_cannot_listen_on_says_to_choose_another_host(web_model_path):
+    for host in ("999.1.1.1", "192.0.2.1"):  # no such address; one of no interface here
+        line = refused([web_model_path, "--host", host, "--port", "0"])
+        assert f"cannot listen on {host}" in line
+        assert "choose another --host (127.0.0.1, or 0.0.0.0 for every interface)" in line
+        assert "--port" not in line
+
+
+def test_serve_help_says_it_takes_any_number_of_models():
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert " serve [OPTIONS] [MODEL]...\n" in result.output
+    assert "MODEL2" not in result.output
+
+
 def start(args, env=None):
     env = {**os.environ, **(env or {}),
            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
@@ -82,6 +139,22 @@ def stop(proc) -> tuple[int, str]:
         proc.communicate()
         pytest.fail("the server did not stop within 20 s of Ctrl-C")
     return proc.returncode, err
+
+
+def stop_reading(proc) -> tuple[int, str, str]:
+    """:func:`stop`, and what the server printed after what was read (``communicate`` would
+    leave out what ``readline`` already took into the pipe's buffer)."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the server did not stop within 20 s of Ctrl-C")
+    finally:
+        with proc.stdout, proc.stderr:
+            out, err = proc.stdout.read(), proc.stderr.read()
+    return proc.returncode, out, err
 
 
 def test_serve_runs_the_last_trained_model_on_loopback(web_model_path, state_home, held_out):
@@ -113,6 +186,32 @@ def test_without_data_a_model_is_poked_with_the_data_it_was_trained_on(speech_mo
     assert code == 0, err
     assert held["split"] == "val" and held["n"] == 90  # 10% of its 900 recordings
     assert "validation split of digits: " in held["description"]  # (its folder)
+
+
+def test_serving_several_models_says_where_each_ones_held_out_examples_come_from(
+        web_model_path, speech_model, run_data_dir, mnist_dir):
+    """Three models: each is served, and each one's held-out examples are named at start
+    (--data is model 1's; the others are poked with the data their files record)."""
+    proc, _, url = start([web_model_path, speech_model, web_model_path, "--port", "0",
+                          "--data", run_data_dir])
+    try:
+        served = httpx.get(url + "/api/models").json()["models"]
+    finally:
+        code, out, err = stop_reading(proc)
+    assert code == 0, err
+    lines = out.splitlines()  # what it printed at start, after its first line
+    assert len(lines) == 5, out
+    assert [m["input"] for m in served] == ["images", "audio", "images"]
+    assert lines[0].startswith(f"and 784-16-16-10 from {speech_model} at {url}/?model=2")
+    assert lines[1].startswith(f"and 784-16-16-10 from {web_model_path} at {url}/?model=3")
+    assert lines[2] == "Poking model 1 scores it on the test split of " \
+                       f"{run_data_dir.name}: 150 examples"
+    assert lines[3] == "Poking model 2 scores it on the model's validation split of digits: " \
+                       "90 examples set aside when it was trained"
+    # (the digits model 3 learned from are 8,000 of MNIST's training files, which have no test
+    # part: its validation split cannot be rebuilt from all of them, and there is no test split)
+    assert lines[4].startswith(f"No held-out digits to poke model 3 with (no held-out examples "
+                               f"in {mnist_dir}: the model was trained on 8,000 examples")
 
 
 def test_ctrl_c_stops_the_server_during_a_training_run(web_model_path, mnist_dir):

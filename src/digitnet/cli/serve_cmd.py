@@ -7,12 +7,12 @@ import click
 
 from ..errors import ModelFileError
 from .group import cli
-from .labelled import trained_on
+from .labelled import _as_model_reads, trained_on
 from .recent import last_model
 
 
 @cli.command("serve")
-@click.argument("models", metavar="[MODEL [MODEL2]]", nargs=-1,
+@click.argument("models", metavar="[MODEL]...", nargs=-1,
                 type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 lets phones and other machines in (it prints "
@@ -31,9 +31,10 @@ from .recent import last_model
                    "token printed at start.)")
 def serve_command(models, host, port, open_browser, data, no_train):
     """Serve the drawing page and its API for MODEL (default: the last model trained), and
-    for MODEL2 if given: a model of spoken digits beside one of handwritten digits, say. The
-    page switches between them (MODEL2 is at /?model=2, its API at /models/2/api/...; MODEL2
-    learns from and is poked with the data its file records, --data is MODEL's).
+    for each further MODEL given: a model of spoken digits beside one of handwritten digits,
+    say. The page switches between them (the second is at /?model=2, its API at
+    /models/2/api/..., and so on; each further model learns from and is poked with the data
+    its file records, --data is the first's, and must be data it reads).
 
     Draw a digit and watch the network read it, layer by layer; click a neuron to see what it
     looks for; switch neurons off, rewrite them, step through backpropagation; train a new
@@ -61,9 +62,9 @@ def serve_command(models, host, port, open_browser, data, no_train):
         data = trained_on(model)
     app = create_app(model, data=data, access=access, more=more)
     net = app.state.served.current[0]
-    held, reason = app.state.held_out.get()  # loaded now rather than on the first request
-    for mounted in app.state.mounted:
-        mounted.state.held_out.get()
+    # Each model's held-out examples, loaded now rather than on the first request.
+    held_outs = [each.state.held_out.get() for each in (app, *app.state.mounted)]
+    _check_data(net, data, held_outs[0][0], model)
 
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
@@ -76,8 +77,10 @@ def serve_command(models, host, port, open_browser, data, no_train):
             click.echo(f"On phones and other machines of this network, open {address}  "
                        "or scan:")
             click.echo(qr_code(address), nl=False)
-        click.echo(f"Poking the network scores it on {held.description}" if held else
-                   f"No held-out digits to poke the network with ({reason})")
+        for number, (held, reason) in enumerate(held_outs, start=1):
+            which = "the network" if len(held_outs) == 1 else f"model {number}"
+            click.echo(f"Poking {which} scores it on {held.description}" if held else
+                       f"No held-out digits to poke {which} with ({reason})")
         if access.mode == "token":
             click.echo(f"Training from the page needs this token: {access.token}  (the page "
                        f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
@@ -90,3 +93,15 @@ def serve_command(models, host, port, open_browser, data, no_train):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     serve(app, host, port, on_ready=ready)
+
+
+def _check_data(net, data: str, held, model: str) -> None:
+    """Refuse, before the server listens, ``data`` that is not there or that ``model`` cannot
+    read (of another kind, with other classes or columns), as ``digitnet evaluate`` refuses
+    it: checked are its held-out examples ``held``, or when it has none, its training part
+    (what the page's training runs learn from)."""
+    from .. import datasets, inputs
+
+    found = (held.data if held is not None else
+             datasets.load(str(data), split="train", audio=inputs.audio_of(net)))
+    _as_model_reads(net, found, model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from fastapi import FastAPI
@@ -14,9 +15,10 @@ __all__ = ["serve"]
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=None) -> None:
     """Run ``app`` with uvicorn until Ctrl-C or SIGTERM; a training run is stopped first.
 
-    The socket is bound here, so a port in use is a :class:`ConfigError` with advice rather
-    than a log line; port 0 picks a free one. ``on_ready(url)`` is called once the server
-    accepts connections. Returns normally after Ctrl-C.
+    The socket is bound here, so a port in use, or a host that is no address of this machine,
+    is a :class:`ConfigError` with advice rather than a log line; port 0 picks a free one.
+    ``on_ready(url)`` is called once the server accepts connections. Returns normally after
+    Ctrl-C.
     """
     import uvicorn
 
@@ -31,8 +33,7 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
         sock.bind((host, port))
     except OSError as e:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({e.strerror or e}); choose another "
-                          "port with --port, or stop what is using it") from None
+        raise _cannot_listen(host, port, e) from None
     sock.listen(2048)
     sock.setblocking(False)
     port = sock.getsockname()[1]
@@ -57,6 +58,17 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
         pass
     finally:
         sock.close()
+
+
+def _cannot_listen(host: str, port: int, e: OSError) -> ConfigError:
+    """Why ``host:port`` cannot be bound, and what to change: the host when it is no address of
+    this machine (or no address at all), else the port (in use, or not allowed)."""
+    if isinstance(e, socket.gaierror) or e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return ConfigError(f"cannot listen on {host} ({e.strerror or e}); choose another --host "
+                           "(127.0.0.1, or 0.0.0.0 for every interface)")
+    shown = f"[{host}]" if ":" in host else host
+    return ConfigError(f"cannot listen on {shown}:{port} ({e.strerror or e}); choose another "
+                       "port with --port, or stop what is using it")
 
 
 def one_blas_thread() -> None:

@@ -1,5 +1,5 @@
 // Which model the page shows, when the server serves more than one (digitnet serve MODEL
-// MODEL2): links to /?model=N, the one shown marked as the current page.
+// MODEL2 ...): links to /?model=N, the one shown marked as the current page.
 
 const KINDS = {images: "pictures", audio: "spoken digits", table: "a table"};
 
