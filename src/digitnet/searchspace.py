@@ -19,7 +19,10 @@ hidden layers, and each one's width (the Optuna parameters ``hidden_layers`` and
 is scored on and the luck of its draw, and a search over them finds luck, not recipes.
 
 The table is sampled in its order through an Optuna trial (``trial.suggest_*``), so a field's
-``when`` may name only fields before it (or fields the search does not vary).
+``when`` may name only fields before it (or fields the search does not vary). A field that
+could never take effect on the base recipe (:meth:`Space.idle`: momentum when the optimizer is
+Adam and not searched, or a ``when`` that can never hold) would train one recipe again and
+again; ``digitnet tune`` leaves it out.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError
 from .inputs import Audio, Images, Input
 
-__all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "RECORDINGS_SPACE", "Space", "default_space"]
+__all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "RECORDINGS_SPACE", "ONLY_WITH", "Space",
+           "default_space", "shown"]
 
 #: The recipe ``digitnet tune`` searches by default: TrainConfig field -> distribution.
 DEFAULT_SPACE: dict[str, dict] = {
@@ -77,6 +81,12 @@ LAYERS_SPACE: dict[str, dict] = {
     "sizes": {"hidden_layers": {"low": 1, "high": 3}, "width": {"low": 16, "high": 512, "log": True}},
 }
 
+#: Fields that change training only when another field has a value: training gives momentum
+#: to SGD alone and beta1 and beta2 to Adam alone, and patience counts only with early stopping.
+#: Searched where that can never hold, such a field would train the same recipe again and again.
+ONLY_WITH: dict[str, dict] = {"momentum": {"optimizer": "sgd"}, "beta1": {"optimizer": "adam"},
+                              "beta2": {"optimizer": "adam"}, "patience": {"early_stopping": True}}
+
 _NEVER = {"seed": "it draws the validation split and the initial weights: a search over it "
                   "finds luck, not recipes",
           "val_fraction": "it decides the validation split every trial is scored on"}
@@ -104,6 +114,10 @@ class Space:
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: expected a JSON object of training option -> "
                               f"distribution, got {type(table).__name__}")
+        if not table:
+            raise ConfigError(f"{source}: the search space is empty, so it searches nothing; "
+                              "name a training option and its values, such as "
+                              '{"lr": {"low": 0.0001, "high": 0.1, "log": true}}')
         self.source = source
         self.table = {field: _checked(field, dist, f"{source}: {field}")
                       for field, dist in table.items()}
@@ -126,14 +140,44 @@ class Space:
         return cls(table, str(path))
 
     def without(self, fields) -> "Space":
-        """This space less ``fields`` (those the command fixes), or ConfigError if none is left."""
-        kept = {f: d for f, d in self.table.items() if f not in set(fields)}
+        """This space less ``fields``, or ConfigError if none is left. ``fields`` names them,
+        or maps each to why it is left out ("is fixed by --lr"), which that error gives."""
+        why = fields if isinstance(fields, dict) else dict.fromkeys(fields, "is fixed")
+        kept = {f: d for f, d in self.table.items() if f not in why}
         if not kept:
-            raise ConfigError(f"{self.source}: every field it searches is fixed by the command "
-                              f"({', '.join(self.table)}); leave some of them out")
+            reasons = "; ".join(f"{field} {why[field]}" for field in self.table)
+            fixed = all(why[field].startswith("is fixed") for field in self.table)
+            raise ConfigError(f"{self.source}: nothing is left to search ({reasons}); search "
+                              + ("other fields, or fix fewer" if fixed else "other fields too"))
         space = Space.__new__(Space)
         space.source, space.table = self.source, kept
         return space
+
+    def idle(self, base: TrainConfig) -> dict[str, str]:
+        """The fields of this space that could never take effect on ``base``: field -> why.
+
+        A field with "when" is drawn only when its condition holds, and a field of
+        :data:`ONLY_WITH` changes training only when its own does. A condition can never hold
+        when the field it names is not searched and ``base`` has another value, or is drawn
+        from choices without that value (or is itself idle, and keeps the base's value).
+        """
+        may_be = {}  # searched field -> the values it may take; None for a range's
+        idle = {}
+        for field, dist in self.table.items():
+            for verb, condition in (("is drawn", dist.get("when", {})),
+                                    ("takes effect", ONLY_WITH.get(field, {}))):
+                for name, value in condition.items():
+                    values = may_be.get(name, [getattr(base, name)])
+                    if values is not None and value not in values:
+                        now = (f"is {shown(values[0])}" if len(values) == 1 else
+                               f"is one of {', '.join(map(_shown, values))}")
+                        idle.setdefault(field, f"{verb} only with {name} {shown(value)}, and "
+                                               f"{name} {now}")
+            if field not in idle and field != "sizes":
+                kept = [getattr(base, field)] if "when" in dist else []  # when not drawn
+                may_be[field] = (None if "choices" not in dist else
+                                 list(dict.fromkeys([*dist["choices"], *kept])))
+        return idle
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(self.table))
@@ -151,6 +195,12 @@ class Space:
                 values[field] = (_sample_sizes(trial, dist, base.sizes) if field == "sizes"
                                  else _suggest(trial, field, dist))
         return TrainConfig.from_dict(values)
+
+
+def shown(value) -> str:
+    """A training option's value (or a distribution) as messages show it: text as it is, the
+    rest as JSON writes it (true, null, [784, 16, 10], {"low": 1, "high": 3})."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _suggest(trial, name: str, dist: dict):

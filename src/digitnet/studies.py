@@ -34,8 +34,9 @@ HEARTBEAT_SECONDS, GRACE_SECONDS = 20, 120
 class TrialRecord:
     """One trial as plain values: its number, state ("COMPLETE", "PRUNED", "FAIL", "RUNNING",
     "WAITING"), validation accuracy (None unless complete), the Optuna parameters it drew, its
-    full recipe (None before it started), the epochs it trained, its training seconds, and
-    whether it was surplus (started after the study had its trials, so never run)."""
+    full recipe (None before it started), the epochs it trained, its training seconds,
+    whether it was surplus (started after the study had its trials, so never run), and why its
+    training diverged (None unless it did: a pruned trial)."""
 
     number: int
     state: str
@@ -45,6 +46,7 @@ class TrialRecord:
     epochs: int
     seconds: float | None
     surplus: bool = False
+    diverged: str | None = None
 
 
 def require_optuna():
@@ -182,7 +184,8 @@ def records(study) -> list[TrialRecord]:
                         params=dict(t.params), config=t.user_attrs.get("config"),
                         epochs=len(t.intermediate_values),
                         seconds=t.user_attrs.get("train_seconds"),
-                        surplus=bool(t.user_attrs.get("surplus")))
+                        surplus=bool(t.user_attrs.get("surplus")),
+                        diverged=t.user_attrs.get("diverged"))
             for t in study.get_trials(deepcopy=False)]
 
 

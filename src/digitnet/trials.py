@@ -1,16 +1,18 @@
 """One trial of a search, in a worker process: a recipe drawn, trained, reported, scored.
 
-:func:`digitnet.tuning.tune` starts worker processes with :func:`start_worker` and runs
-:func:`run_trials` in each. A trial draws its recipe from the search space through Optuna (with
-a TPE sampler seeded for that trial by :func:`make_sampler`), trains it with
-:func:`digitnet.training.train`, the one training loop, reports each epoch's validation accuracy
-to the pruner, and ends complete (scored by its validation accuracy), pruned (hopeless, or
-diverged), or failed (interrupted, and queued again with its parameters; or surplus, when
-another machine started the study's last trial first).
+:func:`digitnet.tuning.tune` starts worker processes with :func:`start_worker` (and Ctrl-C
+held back while they start, :func:`ctrl_c_held`) and runs :func:`run_trials` in each. A trial
+draws its recipe from the search space through Optuna (with a TPE sampler seeded for that trial
+by :func:`make_sampler`), trains it with :func:`digitnet.training.train`, the one training
+loop, reports each epoch's validation accuracy to the pruner, and ends complete (scored by
+its validation accuracy), pruned (hopeless, or diverged), or failed (interrupted, and queued
+again with its parameters; or surplus, when another machine started the study's last trial
+first).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -24,7 +26,7 @@ from . import studies
 from .errors import DivergenceError, TrainingInterrupted
 from .training import Callback, train
 
-__all__ = ["PRUNERS", "make_sampler", "start_worker", "run_trials"]
+__all__ = ["PRUNERS", "make_sampler", "ctrl_c_held", "start_worker", "run_trials"]
 
 PRUNERS = ("median", "hyperband", "none")
 _COUNTED = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")  # trials towards the target
@@ -42,11 +44,36 @@ _STOP = None  # the event the main process sets to stop this worker
 _STARTING = None  # held by one worker of this machine from counting trials to starting one
 
 
+@contextlib.contextmanager
+def ctrl_c_held():
+    """Hold Ctrl-C (SIGINT) back in this thread while worker processes start, then take it.
+
+    A worker inherits the held signal, so one that comes while it starts (importing NumPy,
+    before :func:`start_worker` can ignore it) waits, and is dropped once it does, instead of
+    killing the worker with a traceback; this process receives a held one on leaving (its
+    stop flag's handler, or KeyboardInterrupt). Python's own resource tracker starts so.
+    Where signals cannot be held (Windows), nothing is done.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def start_worker(stop, starting) -> None:
-    """A worker ignores Ctrl-C (the main process decides) and computes on one thread."""
+    """A worker ignores Ctrl-C (the main process decides) and computes on one thread.
+
+    It was started with Ctrl-C held (:func:`ctrl_c_held`): ignoring it drops one that came
+    meanwhile, and it is let through (to be ignored) after."""
     global _STOP, _STARTING
     _STOP, _STARTING = stop, starting
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

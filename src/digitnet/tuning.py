@@ -43,7 +43,7 @@ from . import studies, trials
 from .config import TrainConfig
 from .datasets import Dataset
 from .errors import ConfigError, TrainingError, TrainingInterrupted
-from .searchspace import Space
+from .searchspace import Space, shown
 from .trials import PRUNERS
 from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
 
@@ -117,16 +117,12 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # progress comes through the callback
     try:
-        study = _open(search, storage, study_name)
-        context = multiprocessing.get_context("spawn")  # no inherited database connections
-        stop, starting = context.Event(), context.Lock()
-        deadline = None if search.timeout is None else time.time() + search.timeout
-        with StopFlag(handle_signals) as flag, ProcessPoolExecutor(
-                search.jobs, mp_context=context, initializer=trials.start_worker,
-                initargs=(stop, starting)) as pool:
-            jobs = [pool.submit(trials.run_trials, search, storage, study_name, deadline)
-                    for _ in range(search.jobs)]
-            _watch(study, search, jobs, progress, flag, stop, poll_seconds)
+        # Ctrl-C is taken from the start: a KeyboardInterrupt raised while the database is
+        # opened can land in a garbage collector's callback, which prints it and goes on.
+        with StopFlag(handle_signals) as flag:
+            study = _open(search, storage, study_name)
+            if not flag.requested:
+                _run(search, storage, study, progress, flag, poll_seconds)
         if flag.requested:
             raise TrainingInterrupted(
                 f"tuning interrupted with {_status(studies.records(study), search.trials).done} of "
@@ -134,6 +130,20 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
         return study
     finally:
         optuna.logging.set_verbosity(verbosity)
+
+
+def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag,
+         poll_seconds: float) -> None:
+    """Run ``search.jobs`` worker processes on ``study`` until they return."""
+    context = multiprocessing.get_context("spawn")  # no inherited database connections
+    stop, starting = context.Event(), context.Lock()
+    deadline = None if search.timeout is None else time.time() + search.timeout
+    with ProcessPoolExecutor(search.jobs, mp_context=context, initializer=trials.start_worker,
+                             initargs=(stop, starting)) as pool:
+        with trials.ctrl_c_held():  # the workers start (in submit) immune to Ctrl-C
+            jobs = [pool.submit(trials.run_trials, search, storage, study.study_name, deadline)
+                    for _ in range(search.jobs)]
+        _watch(study, search, jobs, progress, flag, stop, poll_seconds)
 
 
 def _open(search: Search, storage: str, study_name: str):
@@ -146,12 +156,32 @@ def _open(search: Search, storage: str, study_name: str):
     if recorded is None:
         study.set_user_attr("digitnet", mine)
     elif recorded != mine:
-        part = next(k for k in mine if recorded.get(k) != mine[k])
-        what = {"base": "from another base recipe", "space": "another search space",
-                "data": "other data"}[part]
-        raise ConfigError(f"study {study_name!r} was started with {what}; continue it with the "
-                          "options it was started with, or name a new study with --study")
+        raise ConfigError(f"study {study_name!r} was started with {_difference(recorded, mine)}; "
+                          "continue it with the options it was started with, or name a new "
+                          "study with --study")
     return study
+
+
+def _difference(recorded: dict, mine: dict) -> str:
+    """What a study was started with that this search has otherwise, named with both values:
+    the first option of the base recipe that differs, else the first field searched over
+    another distribution, else the data."""
+    old, new = recorded.get("base") or {}, mine["base"]
+    changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
+    if changed:
+        field = changed[0]
+        return f"{field} {shown(old.get(field))}, and this command gives {shown(new.get(field))}"
+    old, new = recorded.get("space") or {}, mine["space"]
+    changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
+    if changed:
+        field = changed[0]
+        searched = [shown(dist) if dist is not None else "not searched"
+                    for dist in (old.get(field), new.get(field))]
+        return (f"another search space ({field}: {searched[0]}, and this command's "
+                f"{searched[1]})")
+    old, new = (recorded.get("data") or {}).get("n"), mine["data"]["n"]
+    return (f"other data ({old} examples, and this command's {new})" if old != new
+            else "other data (other files)")
 
 
 def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:

@@ -121,6 +121,79 @@ def test_show_space_prints_what_the_options_leave_to_search(run):
                               "width": {"low": 16, "high": 512, "log": True}}
 
 
+def test_a_preset_and_a_config_file_fix_the_fields_they_set(run, digits_dir, tmp_path):
+    """--preset video fixes what makes it that preset (sigmoid layers, SGD with momentum 0.9,
+    its weight decay; its learning rate, here overridden by the --config file's), and the
+    --config file its fields, as options given on the command line are fixed: trials draw
+    only the rest, and train with those values."""
+    recipe = tmp_path / "lr.json"
+    recipe.write_text('{"lr": 0.02}')
+    given = ["--data", digits_dir, "--preset", "video", "--config", recipe]
+    space = json.loads(run("tune", *given, "--show-space").stdout)
+    assert set(space) == {"schedule", "batch_size", "epochs", "shift"}
+    result = run(*TUNE, *given, "--trials", "1", "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    assert "searching schedule, batch_size, shift;" in result.stderr  # (--epochs 2 given)
+    (trial,) = study_in(tmp_path).get_trials()
+    assert set(trial.params) <= {"schedule", "batch_size", "shift"}
+    config = trial.user_attrs["config"]
+    assert (config["activation"], config["optimizer"], config["momentum"], config["lr"],
+            config["weight_decay"], config["epochs"]) == ("sigmoid", "sgd", 0.9, 0.02, 1e-5, 2)
+
+
+def test_a_space_file_naming_a_field_the_preset_sets_searches_it(run, digits_dir, tmp_path):
+    """Your own --space is what you asked to search: the README's sigmoid16 search over the
+    video preset draws its optimizer and learning rate; a --config file's lr stays fixed."""
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({"optimizer": {"choices": ["sgd", "adam"]},
+                                "lr": {"low": 0.001, "high": 0.25, "log": True},
+                                "batch_size": {"choices": [32, 64]}}))
+    given = ["--data", digits_dir, "--preset", "video", "--space", path, "--show-space"]
+    assert set(json.loads(run("tune", *given).stdout)) == {"optimizer", "lr", "batch_size"}
+    recipe = tmp_path / "lr.json"
+    recipe.write_text('{"lr": 0.02}')
+    shown = run("tune", *given, "--config", recipe).stdout
+    assert set(json.loads(shown)) == {"optimizer", "batch_size"}
+
+
+def test_what_could_never_take_effect_is_not_searched(run, digits_dir, tmp_path):
+    """Momentum moves only SGD: under Adam (given, or the base recipe's) it is left out of the
+    search, whether drawn only "when" the optimizer is SGD or always, and the study's line
+    says why; a space of nothing else is refused with the reason."""
+    shown = run("tune", "--data", digits_dir, "--optimizer", "adam", "--show-space").stdout
+    assert "momentum" not in json.loads(shown)
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({"momentum": {"low": 0.0, "high": 0.9},
+                                "batch_size": {"choices": [32, 64]}}))
+    result = run(*TUNE, "--data", digits_dir, "--space", path, "--trials", "1",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    assert ("searching batch_size (not momentum: it takes effect only with optimizer sgd, and "
+            "optimizer is adam);") in result.stderr
+    (trial,) = study_in(tmp_path).get_trials()
+    assert set(trial.params) == {"batch_size"}
+
+    path.write_text(json.dumps({"momentum": {"low": 0.0, "high": 0.9,
+                                             "when": {"optimizer": "sgd"}}}))
+    refused = run("tune", "--data", digits_dir, "--space", path, "--show-space")
+    assert refused.exit_code == 1
+    assert refused.stderr == (f"digitnet: error: {path}: nothing is left to search (momentum is "
+                              "drawn only with optimizer sgd, and optimizer is adam); search "
+                              "other fields too\n")
+
+
+def test_a_study_continued_with_another_base_names_the_option_and_both_values(
+        run, tuned, digits_dir, tmp_path):
+    folder, _ = tuned  # started with --epochs 2
+    result = run("tune", "--data", digits_dir, "--epochs", "3", "--pruner", "none",
+                 "--trials", "4", "--jobs", "2", "--storage", folder / "tune.db",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "digitnet: error: study 'digitnet' was started with epochs 2, and this command gives 3; "
+        "continue it with the options it was started with, or name a new study with --study")
+
+
 def test_tune_a_table_searches_a_table_recipe(run, tmp_path):
     """A table's trials train networks shaped for its columns and classes (13 columns, 3
     wines, the label column named by --target), with the table recipe under what is drawn,
@@ -179,6 +252,7 @@ def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
     ({"learning_rate": {"low": 0.001, "high": 0.1}}, "learning_rate: unknown training option"),
     ({"lr": {"low": 0.1, "high": 0.001}}, "lr: \"low\" \\(0.1\\) must be below \"high\""),
     ({"shift": {"choices": [0, 7]}}, "shift: shift must be between 0 and 4 pixels"),
+    ({}, "the search space is empty, so it searches nothing; name a training option"),
 ])
 def test_a_bad_space_file_is_one_line(run, space, message, one_line, tmp_path):
     path = tmp_path / "space.json"
@@ -265,6 +339,44 @@ def test_an_interrupted_search_continues_losing_no_trial(digits_dir, tmp_path):
         redone = [t for t in after if t.user_attrs.get("retry_of") == lost.number]
         assert len(redone) == 1 and redone[0].state.name == "COMPLETE"
         assert redone[0].params == lost.params
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes that ``pid`` started (spawned: their command runs spawn_main)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rpartition(")")[2].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_ctrl_c_while_the_workers_start_stops_the_search_as_later(digits_dir, tmp_path):
+    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) the moment both
+    worker processes exist, while they are still starting (importing NumPy, which takes them
+    far longer than this test takes to notice them): the search stops as it does later, with
+    no worker's traceback and no worker said to be killed."""
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({"batch_size": {"choices": [32, 64]}}))
+    command = digitnet_command(*TUNE, "--data", digits_dir, "--space", path, "--trials", "4",
+                               "--jobs", "2", "--out", tmp_path / "best.json")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(_workers_of(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no workers started"
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    last = err.splitlines()[-1]
+    assert last.startswith("digitnet: tuning interrupted with ") and last.endswith(
+        "trials finished; run the same command again to continue"), err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 
 # -- one study, two processes, PostgreSQL -------------------------------------------------------

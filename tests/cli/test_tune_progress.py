@@ -43,3 +43,27 @@ def test_a_trials_line_says_nothing_of_trials_that_ended_after_it(
     assert lines[-1].endswith(f"; 3/3 trials finished (0 pruned), 0 running, 0 interrupted; "
                               f"best {best.value:.2%} (trial {best.number})"), lines[-1]
     assert [STATUS.search(line) is not None for line in lines] == [False, False, True]
+
+
+def test_trials_that_diverged_say_so_and_so_does_the_end(run, train_only_dir, tmp_path):
+    """Learning rates of 1e36 and 1e37 make plain SGD's loss infinite in the first epoch:
+    each trial's line says its training diverged (not only that it was pruned), and the
+    command ends advising lower learning rates, not more time or trials."""
+    path = tmp_path / "space.json"
+    path.write_text('{"lr": {"choices": [1e36, 1e37]}}')
+    r = run("tune", "--data", train_only_dir, "--epochs", "2", "--pruner", "none",
+            "--optimizer", "sgd", "--schedule", "constant", "--space", path,
+            "--trials", "2", "--out", tmp_path / "best.json")
+    assert r.exit_code == 1, r.output
+    trials = studies.load_study(studies.open_storage(tmp_path / "tune.db", create=False),
+                                "digitnet").get_trials()
+    assert [t.state.name for t in trials] == ["PRUNED"] * 2
+    lines = [line for line in r.stderr.splitlines() if line.startswith("trial ")]
+    for line, trial in zip(lines, trials, strict=True):
+        assert "training diverged in epoch 1" in trial.user_attrs["diverged"]
+        assert line.startswith(f"trial {trial.number}: training diverged in epoch 1 (learning "
+                               f"rate {trial.params['lr']:g}); pruned"), line
+    assert r.stderr.splitlines()[-1] == (
+        "digitnet: error: no trial of study 'digitnet' has completed: every one's training "
+        "diverged (2 trials); try lower learning rates (a lower --lr, or a lower lr range in "
+        "--space)")

@@ -75,7 +75,7 @@ def test_a_study_continued_with_other_options_is_refused(mnist_small, tmp_path):
     with pytest.raises(ConfigError, match="study 's' was started with another search space"):
         tune(other_space, storage, "s", handle_signals=False)
     other_base = Search(mnist_small, TrainConfig(epochs=2), LR_ONLY, trials=2)
-    with pytest.raises(ConfigError, match="from another base recipe; continue it with the"):
+    with pytest.raises(ConfigError, match="started with epochs 1, and this command gives 2; "):
         tune(other_base, storage, "s", handle_signals=False)
     more = Search(mnist_small, TrainConfig(epochs=1), LR_ONLY, trials=2, pruner="none")
     study = tune(more, storage, "s", handle_signals=False)  # the same options: continued

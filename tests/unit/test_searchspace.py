@@ -79,8 +79,45 @@ def test_layers_are_drawn_as_depth_and_widths_between_the_base_input_and_output(
 def test_without_drops_the_fields_a_command_fixes():
     space = Space(DEFAULT_SPACE).without({"lr", "epochs"})
     assert "lr" not in space.table and "epochs" not in space.table and "shift" in space.table
-    with pytest.raises(ConfigError, match="every field it searches is fixed"):
-        Space({"lr": {"low": 0.001, "high": 0.1}}).without({"lr"})
+    with pytest.raises(ConfigError, match=r"nothing is left to search \(lr is fixed by --lr\)"):
+        Space({"lr": {"low": 0.001, "high": 0.1}}, "space.json").without({"lr": "is fixed by --lr"})
+
+
+def test_an_empty_space_is_refused_as_searching_nothing():
+    with pytest.raises(ConfigError, match="space.json: the search space is empty, so it searches "
+                                          "nothing; name a training option") as caught:
+        Space({}, "space.json")
+    assert "fixed" not in str(caught.value)
+
+
+@pytest.mark.parametrize("table, base, idle", [
+    # drawn only with SGD, and the optimizer is not searched: never drawn
+    ({"momentum": DEFAULT_SPACE["momentum"], "lr": DEFAULT_SPACE["lr"]}, TrainConfig(),
+     {"momentum": "is drawn only with optimizer sgd, and optimizer is adam"}),
+    # drawn always, but only SGD reads it
+    ({"momentum": {"low": 0.0, "high": 0.9}, "lr": DEFAULT_SPACE["lr"]}, TrainConfig(),
+     {"momentum": "takes effect only with optimizer sgd, and optimizer is adam"}),
+    ({"beta2": {"low": 0.9, "high": 0.999}}, PRESETS["video"],
+     {"beta2": "takes effect only with optimizer adam, and optimizer is sgd"}),
+    ({"patience": {"low": 2, "high": 8}}, TrainConfig(),
+     {"patience": "takes effect only with early_stopping true, and early_stopping is false"}),
+    # the optimizer searched, but never as SGD
+    ({"optimizer": {"choices": ["adam"]}, "momentum": {"low": 0.0, "high": 0.9}}, TrainConfig(),
+     {"momentum": "takes effect only with optimizer sgd, and optimizer is adam"}),
+    # a condition on an idle field: that field keeps the base's value
+    ({"patience": {"low": 2, "high": 8},
+      "lr": {"low": 0.001, "high": 0.1, "when": {"patience": 3}}}, TrainConfig(),
+     {"patience": "takes effect only with early_stopping true, and early_stopping is false",
+      "lr": "is drawn only with patience 3, and patience is 5"}),
+    # what can take effect: nothing left out
+    (DEFAULT_SPACE, TrainConfig(), {}),
+    ({"momentum": {"low": 0.0, "high": 0.9}}, PRESETS["video"], {}),
+    ({"schedule": {"choices": ["cosine", "constant"]},
+      "optimizer": {"choices": ["sgd"], "when": {"schedule": "constant"}},
+      "momentum": {"low": 0.0, "high": 0.9}}, TrainConfig(), {}),
+])
+def test_idle_names_the_fields_that_could_never_take_effect(table, base, idle):
+    assert Space(table).idle(base) == idle
 
 
 def test_the_json_form_reads_back_the_same_space(tmp_path):

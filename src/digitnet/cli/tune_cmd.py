@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from .. import datasets, modelfile, recipes, studies
-from ..config import PRESETS
-from ..errors import TrainingError
+from ..config import PRESETS, TrainConfig
+from ..errors import TrainingError, TrainingInterrupted
 from ..searchspace import LAYERS_SPACE, Space, default_space
+from ..stopping import StopFlag
 from ..tuning import PRUNERS, Progress, Search, tune
 from .group import cli
-from .train_cmd import chosen_fields, recipe_params, training_fields
+from .train_cmd import _given_fields, recipe_params
 
 
 @cli.command("tune")
@@ -54,18 +55,28 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     warped frequencies, cut starts or ends and another microphone's colour, and label
     smoothing, instead of shifts;
     with --search-layers the hidden layers too) and scores it on the validation split (never a
-    test split; --val-speaker holds out a voice). Training options given here are fixed and not
-    searched; --seed also seeds the sampler. Ctrl-C stops; the same command again continues the
-    study. Several commands (on several machines, with --storage postgresql://...) can fill one
-    study together.
+    test split; --val-speaker holds out a voice). Training options given here or in --config,
+    and those in which --preset departs from the default recipe (unless --space names them),
+    are fixed and not searched, nor is what can never take effect under them (momentum
+    without SGD); --seed also seeds the
+    sampler. Ctrl-C stops; the same command again continues the study. Several commands (on
+    several machines, with --storage postgresql://...) can fill one study together.
     """
-    given = chosen_fields(config_file, options)
+    given, fixed = _fixed_fields(preset, config_file, options)
     base = PRESETS[preset].replace(**given)
-    fixed = set(training_fields(options)) - ({"sizes"} if search_layers else set())
+    if search_layers:
+        fixed.pop("sizes", None)
     chosen = Space.from_file(space_file).table if space_file else None
+    if chosen:  # a field your own --space names is searched, though the preset sets it
+        fixed = {field: option for field, option in fixed.items()
+                 if not (field in chosen and option.startswith("--preset"))}
     if not show_space:
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
-        studies.open_storage(url)  # a bad database is one line before the data is read
+        with StopFlag(True) as early:  # Ctrl-C as a flag: see tuning.tune
+            studies.open_storage(url)  # a bad database is one line before the data is read
+        if early.requested:
+            raise TrainingInterrupted("tuning interrupted before its first trial; run the same "
+                                      "command again to start it")
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", target=target, progress=interactive)
     if train_set.note:
@@ -73,28 +84,65 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe
     table = chosen if chosen is not None else default_space(train_set.input)
     space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
-                  space_file or "the search space").without(fixed)
+                  space_file or "the search space").without(
+                      {field: f"is fixed by {option}" for field, option in fixed.items()})
+    idle = space.idle(base)  # can never take effect on this base recipe: not searched
+    space = space.without(idle)
     if show_space:
         click.echo(space.to_json(), nl=False)
         return
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
     shown = studies.without_password(url)
+    left_out = "".join(f" (not {field}: it {why})" for field, why in idle.items())
     click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
-               f"searching {', '.join(space.table)}; {trials} trials, {jobs} at a time", err=True)
+               f"searching {', '.join(space.table)}{left_out}; {trials} trials, {jobs} at a time",
+               err=True)
     with (_RichDisplay() if interactive else _PlainDisplay()) as display:
         study = tune(search, url, study_name, progress=display)
     best = studies.best_records(study, top)
     if not best:
-        states = [r.state for r in studies.records(study)]
-        raise TrainingError(f"no trial of study {study_name!r} has completed ("
-                            f"{states.count('PRUNED')} pruned, {states.count('FAIL')} stopped); "
-                            "give it more time (--timeout) or trials, or widen the search space")
+        raise TrainingError(_none_completed(study_name, studies.records(study)))
     _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
                f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
                + ("" if data == "mnist" else f" --data {data}")
                + (f" --target {target}" if target else ""))
+
+
+def _fixed_fields(preset: str, config_file: str | None,
+                  options: dict) -> tuple[dict, dict[str, str]]:
+    """(TrainConfig field -> value the command chose, field -> the option that fixes it).
+
+    The fields chosen are the --config file's and the command line's over them, read as
+    digitnet train reads them (a preset is the recipe they change). Those are fixed, so that
+    the search leaves them alone, and so are the fields in which the preset departs from the
+    default recipe, which make it that preset (--preset video: sigmoid layers, SGD with
+    momentum at its learning rate), unless the --space file names them (the caller's part);
+    the default preset, named or not, fixes nothing.
+    """
+    given, named = _given_fields({k: v for k, v in options.items() if v is not None}, None,
+                                 config_file)
+    recipe, default = PRESETS[preset], PRESETS["default"]
+    own = {field: f"--preset {preset}" for field in TrainConfig.fields()
+           if getattr(recipe, field) != getattr(default, field)}
+    return given, {**own, **named}
+
+
+def _none_completed(study_name: str, found: list[studies.TrialRecord]) -> str:
+    """Why a study has no complete trial, and what to do: diverged trials call for lower
+    learning rates, not for more time or trials."""
+    states = [r.state for r in found]
+    diverged = sum(r.diverged is not None for r in found)
+    nothing = f"no trial of study {study_name!r} has completed"
+    lower = "try lower learning rates (a lower --lr, or a lower lr range in --space)"
+    if diverged and diverged == len(found):
+        return f"{nothing}: every one's training diverged ({len(found)} trials); {lower}"
+    counts = (f"{states.count('PRUNED')} pruned"
+              + (f", {diverged} of them diverged" if diverged else "")
+              + f", {states.count('FAIL')} stopped")
+    return (f"{nothing} ({counts}); give it more time (--timeout) or trials, or widen the "
+            "search space" + (f"; for the diverged ones, {lower}" if diverged else ""))
 
 
 def _best_table(best: list[studies.TrialRecord]) -> None:
@@ -123,6 +171,9 @@ def _cell(value) -> str:
 def _finished_line(r: studies.TrialRecord) -> str:
     if r.state == "COMPLETE":
         return f"trial {r.number}: validation accuracy {r.value:.2%} after {r.epochs} epochs"
+    if r.state == "PRUNED" and r.diverged is not None:
+        lr = f" (learning rate {r.config['lr']:g})" if r.config else ""
+        return f"trial {r.number}: training diverged in epoch {r.epochs + 1}{lr}; pruned"
     if r.state == "PRUNED":
         return f"trial {r.number}: pruned after {r.epochs} epochs"
     if r.surplus:
