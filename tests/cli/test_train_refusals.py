@@ -72,3 +72,18 @@ def test_the_options_for_recordings_are_refused_for_pictures_in_one_go(
     assert result.exit_code == 1
     assert one_line(result.stderr) == "digitnet: error: " + line.format(data=train_only_dir)
     assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_test_part_that_cannot_be_read_is_said_before_training(run, digits_dir, tmp_path,
+                                                                 one_line):
+    # It was passed over in silence: the run trained and reported no test accuracy.
+    import shutil
+
+    folder = tmp_path / "digits"
+    shutil.copytree(digits_dir, folder)
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:40])  # cut short
+    out = tmp_path / "m.safetensors"
+    result = run("train", "--data", folder, "--epochs", "1", "--out", out)
+    assert result.exit_code == 1 and not out.exists()
+    assert "t10k-labels-idx1-ubyte.gz" in one_line(result.stderr)

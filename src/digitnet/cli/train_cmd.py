@@ -377,7 +377,10 @@ def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | No
         test = datasets.load(data, split="test", target=target, allow_download=False,
                              allow_sample=False, audio=front_end)
     except DigitnetError:
-        return None
+        folder = Path(data)
+        if any(folder.glob("t10k-*")) or (folder / "test").is_dir():
+            raise  # the folder's own test part is there, but cannot be read: said, not skipped
+        return None  # no test files here (an IDX folder of training files, a named data set's)
     if test.note:
         click.echo(test.note, err=True)
     return test
