@@ -97,7 +97,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
         target = _unread_column(net, data)
     if split == "held-out":
         found = held_out(net, data, target=target).data
-        return _as_model_reads(net, found, model), found.split
+        return as_model_reads(net, found, model), found.split
     front_end = inputs.audio_of(net)
     parts = (["train", "test"] if split == "all" and has_test
              else ["test" if split == "test" else "train"])
@@ -109,7 +109,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
             subset = _split_like_training(net, subset, split, model)
         if subset.note:
             click.echo(subset.note, err=True)
-        found.append(_as_model_reads(net, subset, model))
+        found.append(as_model_reads(net, subset, model))
     return _joined(found), split
 
 
@@ -205,7 +205,7 @@ def _unread_column(net: Network, data: str) -> str | None:
     return extra[0] if len(extra) == 1 else None
 
 
-def _as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datasets.Dataset:
+def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datasets.Dataset:
     """``subset`` with MODEL's class numbering and, for a table, MODEL's column order."""
     subset = subset.with_classes(inputs.classes_of(net), model)
     model_input = inputs.of(net)

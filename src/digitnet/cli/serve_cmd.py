@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import click
 
 from ..errors import ModelFileError
 from .group import cli
-from .labelled import _as_model_reads, trained_on
+from .labelled import as_model_reads, trained_on
 from .recent import last_model
 
 
@@ -55,7 +54,13 @@ def serve_command(models, host, port, open_browser, data, no_train):
                                  "(it saves digitnet-model.safetensors), or name a model file: "
                                  "digitnet serve MODEL")
     from ..web import create_app, serve
-    from ..web.classroom import TOKEN_HEADER, TrainingAccess, is_loopback, page_url, qr_code
+    from ..web.classroom import (
+        TOKEN_HEADER,
+        TrainingAccess,
+        is_loopback,
+        page_url,
+        qr_code,
+    )
 
     access = TrainingAccess.choose(host, train=not no_train)
     if data is None:
@@ -104,4 +109,4 @@ def _check_data(net, data: str, held, model: str) -> None:
 
     found = (held.data if held is not None else
              datasets.load(str(data), split="train", audio=inputs.audio_of(net)))
-    _as_model_reads(net, found, model)
+    as_model_reads(net, found, model)

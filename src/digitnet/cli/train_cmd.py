@@ -270,7 +270,7 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     """(training data, TrainConfig or None when resuming, finetune.Start or None): the options
     are checked before any data is read, then the recipe is shaped for the data."""
     given = {k: v for k, v in options.items() if v is not None}
-    fields, named = _given_fields(given, preset if _explicit(ctx, "preset") else None,
+    fields, named = given_fields(given, preset if _explicit(ctx, "preset") else None,
                                   config_file)
     if resume is not None:
         modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first
@@ -335,7 +335,7 @@ def read_config_file(path: str | None) -> dict:
         raise ConfigError(f"{path}: {e}") from None
 
 
-def _given_fields(options: dict, preset: str | None,
+def given_fields(options: dict, preset: str | None,
                   config_file: str | None = None) -> tuple[dict, dict[str, str]]:
     """The TrainConfig fields a command gives, and for each the option that gave it.
 

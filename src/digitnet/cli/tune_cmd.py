@@ -15,7 +15,7 @@ from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..stopping import StopFlag
 from ..tuning import PRUNERS, Progress, Search, tune
 from .group import cli
-from .train_cmd import _given_fields, recipe_params
+from .train_cmd import given_fields, recipe_params
 
 
 @cli.command("tune")
@@ -121,7 +121,7 @@ def _fixed_fields(preset: str, config_file: str | None,
     momentum at its learning rate), unless the --space file names them (the caller's part);
     the default preset, named or not, fixes nothing.
     """
-    given, named = _given_fields({k: v for k, v in options.items() if v is not None}, None,
+    given, named = given_fields({k: v for k, v in options.items() if v is not None}, None,
                                  config_file)
     recipe, default = PRESETS[preset], PRESETS["default"]
     own = {field: f"--preset {preset}" for field in TrainConfig.fields()
