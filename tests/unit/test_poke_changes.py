@@ -247,3 +247,25 @@ def test_an_edge_detector_past_the_limit_is_refused_when_made(net):
         edge_detector(net, neuron=0, top=12, left=6, height=3, width=16, weight=5e3)
     with pytest.raises(ConfigError, match="edge.top: expected a whole number"):
         edge_detector(net, neuron=0, top=12.5, left=6, height=3, width=16)
+
+
+def test_edits_that_compound_past_float32_are_refused_naming_the_first(net, mnist):
+    """Scaling every neuron by 1,000 over and over keeps each factor within LIMIT and each
+    weight finite long after the forward pass overflows: refused at the first edit after which
+    some layer's z could pass what float32 has room for; the edits before it read real digits
+    in finite numbers."""
+    rows = inputs.of(net).rows(mnist.x[20000:20500])
+    neurons = [(l, j) for l in range(1, len(net.sizes)) for j in range(net.sizes[l])]
+    edits = [{"op": "scale", "layer": l, "neuron": j, "factor": 1000} for l, j in neurons] * 7
+    with pytest.raises(ConfigError, match=r"^edits\[\d+\]: this scale edit .* overflow") as e:
+        Changes(edits=edits).apply(net)
+    first = int(str(e.value).split("]")[0].removeprefix("edits["))
+    assert 0 < first < len(edits)
+    taken = Changes(edits=edits[:first]).apply(net)
+    assert all(np.isfinite(w).all() for w in taken.weights)  # every weight finite, even so
+    assert np.isfinite(taken.probabilities(rows)).all()
+    with pytest.raises(ConfigError, match=rf"^edits\[{first}\]"):
+        Changes(edits=edits[: first + 1]).apply(net)
+    # One round of it is fine, and so is the network it makes.
+    once = Changes(edits=edits[: len(neurons)]).apply(net)
+    assert np.isfinite(once.probabilities(rows)).all()

@@ -3,6 +3,7 @@ what is wrong and what to do."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import digitnet.web
+from digitnet import audio
+from digitnet.web import poke_schemas, schemas
 
 from api_helpers import assert_error, png, post_raw
 
@@ -65,7 +68,7 @@ def test_non_finite_pixels_are_refused(client, literal):
 
 
 @pytest.mark.parametrize("body,words", [
-    (b"", ["not valid json"]),
+    (b"", ["the body is empty", "pixels"]),
     (b'{"pixels": [[0.1, 0.2', ["not valid json"]),
     (b"\xff\xfe\x00", ["not valid json"]),
 ])
@@ -294,3 +297,86 @@ def test_an_upload_with_fields_beside_the_file_is_refused(client, held_out):
     assert r.json()["error"].startswith("label: not a field this request knows")
     ok = client.post("/api/predict", files={"file": ("digit.png", image, "image/png")})
     assert ok.status_code == 200
+
+
+# -- what is wrong with a body as a whole, and an example of what that endpoint takes ----------
+
+#: Endpoints that read a JSON body, and the request model (the schema) each reads it as.
+JSON_BODIES = [("/api/predict", schemas.PredictRequest), ("/api/train", schemas.TrainRequest),
+               ("/api/ablate", schemas.ChangesRequest), ("/api/top", poke_schemas.TopRequest),
+               ("/api/map", poke_schemas.MapRequest),
+               ("/api/backprop", poke_schemas.BackpropRequest)]
+
+
+@pytest.mark.parametrize("path,model", JSON_BODIES[1:])  # (predict: 415, tested above)
+def test_a_json_body_sent_as_another_content_type_names_the_content_type(client, path, model):
+    """curl -d sends text/plain: the body is a JSON object, the Content-Type is what is wrong."""
+    r = client.post(path, content=b'{"off": []}', headers={"content-type": "text/plain"})
+    message = assert_error(r, 422, "Content-Type text/plain", "Content-Type: application/json",
+                           model.example)
+    assert "must be a JSON object" not in message
+
+
+@pytest.mark.parametrize("path,model", JSON_BODIES)
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_an_empty_body_says_it_is_empty_and_what_the_endpoint_takes(client, path, model,
+                                                                      content_type):
+    if path == "/api/predict" and content_type == "text/plain":
+        return  # (a predict body of no type at all is a 415, tested above)
+    r = client.post(path, content=b"", headers={"content-type": content_type})
+    message = assert_error(r, 422, "the body is empty", model.example)
+    assert message.count("{") == model.example.count("{")  # no other endpoint's example
+
+
+@pytest.mark.parametrize("path,model", JSON_BODIES)
+def test_a_body_that_is_not_utf8_says_so_with_the_endpoints_example(client, path, model):
+    r = client.post(path, content=b"\x11\xf3\xc9\xa3{\x14\xff\x00h?",
+                    headers={"content-type": "application/json"})
+    message = assert_error(r, 422, "not valid JSON", "not UTF-8", model.example)
+    assert message.count("{") == model.example.count("{")
+
+
+@pytest.mark.parametrize("path,model", JSON_BODIES)
+def test_a_body_that_is_not_an_object_gives_the_endpoints_example(client, path, model):
+    message = assert_error(client.post(path, json=[1, 2]), 422, "JSON object", model.example)
+    assert message.count("{") == model.example.count("{")
+
+
+def test_too_many_pairs_off_names_the_limit(client):
+    off = [[1, 1]] * (schemas.MAX_OFF + 1)
+    assert_error(client.post("/api/ablate", json={"off": off}), 422,
+                 f"off: at most {schemas.MAX_OFF} pairs, got {schemas.MAX_OFF + 1}")
+    edits = [{"op": "bias", "layer": 1, "neuron": 0, "value": 1}] * (schemas.MAX_EDITS + 1)
+    assert_error(client.post("/api/ablate", json={"edits": edits}), 422,
+                 f"edits: at most {schemas.MAX_EDITS} edits, got {schemas.MAX_EDITS + 1}")
+
+
+def test_an_edit_without_its_op_names_the_op_and_its_choices(client):
+    r = client.post("/api/ablate", json={"edits": [{"layer": 1, "neuron": 0, "value": 1}]})
+    assert_error(r, 422, "edits[0].op: missing; one of bias, scale, paint, edge")
+    r = client.post("/api/ablate", json={"edits": [{"op": "twist", "layer": 1, "neuron": 0}]})
+    assert_error(r, 422, "edits[0].op: must be one of bias, scale, paint, edge", "'twist'")
+
+
+def test_a_recording_too_large_is_named_a_recording(web_model_path, speech_model, spoken_digits):
+    """A long recording (real ones of FSDD one after another, 2.7 MB of WAV) sent to the model of
+    spoken digits: the answer says a recording is too large and to send a shorter one."""
+    import soundfile
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    sound, rate = [], None
+    for path in sorted(spoken_digits.glob("*_jackson_*.wav")):
+        samples, rate = soundfile.read(path, dtype="int16")
+        sound.append(samples)
+        if sum(map(len, sound)) * 2 > 2.7e6:
+            break
+    out = io.BytesIO()
+    soundfile.write(out, np.concatenate(sound), rate, format="WAV", subtype="PCM_16")
+    with TestClient(create_app(web_model_path, data=None, more=[speech_model])) as c:
+        r = c.post("/models/2/api/predict", content=out.getvalue(),
+                   headers={"content-type": "audio/wav"})
+        message = assert_error(r, 413, "the recording is too large", f"got {len(out.getvalue()):,}",
+                               "send a shorter one", f"{audio.MAX_SECONDS:g} s")
+        assert "image" not in message and "grid" not in message

@@ -4,6 +4,8 @@ answers are the library's (digitnet.poke) on the server's held-out digits."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -329,3 +331,123 @@ def test_an_uploaded_image_carries_its_changes_in_a_form_field(poke_client, held
     assert_error(r, 422, "layer 7 does not exist")
     r = poke_client.post("/api/predict", files=files, data={"changes": "off"})
     assert_error(r, 422, "changes: ", "not valid JSON")
+
+
+# -- edits that compound, and poking after a training run -------------------------------------
+
+
+def run_finished(client) -> None:
+    """Wait for the training run started from the page to end (within a minute)."""
+    for _ in range(600):
+        if client.get("/api/train").json()["state"] != "running":
+            return
+        time.sleep(0.1)
+    pytest.fail("the training run did not finish within a minute")
+
+
+def test_scale_edits_that_compound_are_refused_naming_the_first_rather_than_answered_nan(
+        poke_client, web_net, held_out, rows):
+    """Every neuron scaled by 1,000 again and again (each factor within the limit): refused with
+    one line naming the first edit past what float32 holds, on every route, never answered with
+    NaN (null) costs and probabilities or a map of zeros."""
+    neurons = [(l, j) for l in range(1, len(web_net.sizes)) for j in range(web_net.sizes[l])]
+    edits = ([edit("scale", l, j, factor=1000) for l, j in neurons] * 7)[:256]
+    image = grid(held_out[0][5])
+    refusals = set()
+    for path, body in (("/api/backprop", {"pixels": image, "label": 3}),
+                       ("/api/map", {"layer": 2, "count": 60, "method": "tsne"}),
+                       ("/api/predict", {"pixels": image}), ("/api/ablate", {}),
+                       ("/api/top", {"layer": 3, "neuron": 1}), ("/api/export", {})):
+        message = assert_error(poke_client.post(path, json={**body, "edits": edits}), 422,
+                               "overflow", "scale edit", "float32")
+        refusals.add(message)
+    assert len(refusals) == 1
+    first = int(message.split("]")[0].removeprefix("edits["))
+    # The edits before it are taken, and the network they make reads real digits in numbers...
+    fine = poke_client.post("/api/backprop", json={"pixels": image, "label": 3,
+                                                   "edits": edits[:first]}).json()
+    assert all(p is not None for p in fine["probabilities_after"]) and fine["cost"] is not None
+    changed = poke.Changes(edits=tuple(edits[:first])).apply(web_net)
+    assert np.isfinite(changed.probabilities(rows[0])).all()
+    # ... and that one edit more is the one refused.
+    assert_error(poke_client.post("/api/ablate", json={"edits": edits[: first + 1]}), 422,
+                 f"edits[{first}]")
+
+
+def test_after_a_run_with_another_seed_poking_is_scored_on_the_new_models_held_out_digits(
+        run_data, tmp_path):
+    """A model trained on run_data sets 10% of it aside; a run from the page with another seed
+    sets other digits aside, and trains on most of the first ones: the poking routes and
+    GET /api/model then take the new model's own held-out digits."""
+    from fastapi.testclient import TestClient
+
+    from digitnet import PRESETS, heldout, metrics
+    from digitnet.training import train
+    from digitnet.web import create_app
+
+    path = tmp_path / "model.safetensors"
+    original = train(run_data, PRESETS["default"].replace(epochs=1, seed=0),
+                     handle_signals=False).network
+    modelfile.save(original, path)
+    set_aside = heldout.validation_split(original, run_data)
+    with TestClient(create_app(path, data=run_data)) as c:
+        first = c.get("/api/model").json()["held_out"]
+        assert first["split"] == "val" and first["n"] == len(set_aside)
+        assert c.post("/api/train", json={"epochs": 1, "seed": 5}).status_code == 202
+        run_finished(c)
+        net = c.app.state.served.current[0]
+        assert net.metadata["config"]["seed"] == 5
+        own, trained_on = (heldout.validation_split(net, run_data, split) for split in
+                           ("val", "train"))
+        info = c.get("/api/model").json()
+        assert info["model_version"] == 2
+        now = info["held_out"]
+        assert now["split"] == "val" and now["n"] == len(own)
+        assert "validation split" in now["description"]
+        assert f"{len(own):,} examples" in now["description"]
+        digits = [c.get(f"/api/heldout/{i}").json() for i in range(len(own))]
+        learned = {x.tobytes() for x in trained_on.x}
+        assert sum(x.tobytes() in learned for x in set_aside.x) > len(set_aside) / 2
+        for digit, x, label in zip(digits, own.x, own.labels):
+            assert digit["label"] == label
+            np.testing.assert_allclose(digit["image"], x / 255.0, atol=5e-4)
+            assert x.tobytes() not in learned
+        body = c.post("/api/ablate", json={}).json()
+        assert body["n"] == len(own)
+        assert body["baseline"]["accuracy"] == metrics.evaluate(
+            net, inputs.of(net).rows(own.x), own.labels.astype(np.intp)).accuracy
+
+
+def test_a_voice_taught_on_the_page_keeps_the_held_out_digits_of_the_model_it_came_from(
+        speech_model, spoken_digits):
+    """Fine-tuning learns from the voice only: the recordings the speech model set aside are
+    still ones the fine-tuned model never learned from, and poking it goes on with them."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.heldout import recorded_data
+    from digitnet.web import create_app
+
+    form = []
+    for d in range(10):
+        for i in range(3):
+            wav = spoken_digits / f"{d}_nicolas_{i}.wav"
+            form += [("file", (wav.name, wav.read_bytes(), "audio/wav")), ("digit", (None, str(d)))]
+    with TestClient(create_app(speech_model, data=recorded_data(speech_model))) as c:
+        first = c.get("/api/model").json()["held_out"]
+        before = c.get("/api/heldout/7").json()
+        assert first["split"] == "val" and first["n"] > 0
+        assert c.post("/api/voice", files=form).status_code == 202
+        run_finished(c)
+        info = c.get("/api/model").json()
+        assert info["model_version"] == 2 and info["metadata"]["init"]
+        now = info["held_out"]
+        assert now["n"] == first["n"] and now["split"] == "val"
+        assert now["description"].startswith("those of the network it was fine-tuned from")
+        assert now["description"].endswith(first["description"])
+        assert c.get("/api/heldout/7").json() == before
+        assert c.post("/api/ablate", json={}).json()["n"] == first["n"]
+        # Taught again, from the network taught once: the same digits, said in the same words.
+        assert c.post("/api/voice", files=form).status_code == 202
+        run_finished(c)
+        again = c.get("/api/model").json()
+        assert again["model_version"] == 3 and again["held_out"] == now

@@ -287,8 +287,11 @@ def test_serve_for_a_class_prints_the_address_a_qr_code_and_a_token(web_model_pa
         with httpx.stream("GET", address + "api/train/events", timeout=60) as r:
             last = [line for line in r.iter_lines() if line.startswith("event: ")][-1]
         assert last == "event: done"
-        # Poking is open to everyone: the held-out digits are the folder's test split.
-        assert httpx.post(address + "api/ablate", json={"off": [[1, 0]]}).json()["n"] == 150
+        # Poking is open to everyone, on the held-out digits of the network the run made: its
+        # own validation split of the folder's 300 training digits.
+        held = httpx.get(address + "api/model").json()["held_out"]
+        assert held["split"] == "val" and 0 < held["n"] < 300
+        assert httpx.post(address + "api/ablate", json={"off": [[1, 0]]}).json()["n"] == held["n"]
     finally:
         code, err = stop(proc)
     assert code == 0, err

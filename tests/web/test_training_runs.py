@@ -176,3 +176,24 @@ def test_training_with_a_token_needs_that_token(web_model_path, run_data):
         assert r.status_code == 202, r.text
         assert_error(c.delete("/api/train"), 403, "no token")  # a student cannot stop it
         assert [k for k, _, _ in events(c)][-1] == "done"
+
+
+def test_weight_images_are_sent_as_their_3_decimals(client):
+    """Each weight of an epoch event's images is written as the number it was rounded to, at
+    most 3 decimals as text (-0.001, not -0.0010000000474974513, the float32 nearest it)."""
+    import re
+
+    assert client.post("/api/train", json={"epochs": 1}).status_code == 202
+    events(client)  # (to its end)
+    with client.stream("GET", "/api/train/events") as r:
+        lines = [line for line in r.iter_lines() if line.startswith("data: ")
+                 and '"weight_images":' in line]
+    assert len(lines) == 1
+    text = lines[0].split('"weight_images":', 1)[1]
+    numbers = re.findall(r"-?[0-9][0-9.eE+-]*", text[: text.index("]]]") + 3])
+    first = client.app.state.served.current[0].weights[0]  # the run's network, now served
+    assert len(numbers) == first.size
+    longer = [n for n in numbers if not re.fullmatch(r"-?[0-9]+(\.[0-9]{1,3})?", n)]
+    assert longer == []
+    sent = np.array([float(n) for n in numbers])
+    np.testing.assert_allclose(sent, first.ravel(), rtol=0, atol=0.0005 + 1e-6)

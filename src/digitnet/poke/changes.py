@@ -120,13 +120,17 @@ class Changes:
 
         The copy's metadata lists these changes under ``"changes"`` (after any that ``net``
         already had), so a model saved from it says how it differs from the trained one.
+        Edits that would make the network overflow (its weighted inputs z could pass
+        :func:`_overflow`: 1.8e19 in float32) are a ConfigError naming the first such edit.
         """
         self.check(net)
         if not self:
             return net
         changed = net.copy()
         for edit in self.edits:
-            _apply_edit(changed, edit)
+            _make_edit(changed, edit)
+        if self.edits and _overflow(changed) is not None:
+            _name_the_overflow(net, self.edits)
         for layer, neuron in self.off:
             changed.weights[layer][:, neuron] = 0  # out of neuron j of layer l, into layer l + 1
         changed.metadata["changes"] = [*net.metadata.get("changes", []), self.to_json()]
@@ -294,15 +298,40 @@ def _check_edge(net: Network, edit: dict, where: str, rows: int, cols: int) -> N
 # -- making them ------------------------------------------------------------------------------
 
 
-def _apply_edit(net: Network, edit: dict) -> None:
-    with np.errstate(over="ignore", invalid="ignore"):  # checked below
-        _make_edit(net, edit)
-    l, j = edit["layer"] - 1, edit["neuron"]
-    if not (np.isfinite(net.weights[l][j]).all() and np.isfinite(net.biases[l][j])):
-        raise ConfigError(f"the {edit['op']} edit of neuron {j} of layer {edit['layer']} made "
-                          "its weights overflow; use a smaller value")
+def _overflow(net: Network) -> tuple[int, float, float] | None:
+    """(layer, bound, limit): the first layer of ``net`` whose weighted inputs z could pass the
+    square root of its float type's largest number (3.4e38 in float32: a limit of 1.8e19) for
+    some input in [0, 1]; None if none could. The bound on |z| is Σ|w|·(the layer before's bound
+    on |a|) + |b|, a sigmoid or tanh neuron's |a| being at most 1, a ReLU's at most |z|. Under
+    the limit the forward pass cannot overflow, with room to spare by the same factor for inputs
+    past 1 (a table's columns) and for backpropagation's products of an activation and a δ."""
+    limit, a = float(np.sqrt(np.finfo(net.dtype).max)), np.ones(net.sizes[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer, (w, b) in enumerate(zip(net.weights, net.biases), start=1):
+            z = np.abs(w) @ a + np.abs(b)  # (in float64, as a is)
+            if not z.max() <= limit:  # (NaN too)
+                return layer, float(z.max()), limit
+            a = np.ones_like(z) if net.activation.name in ("sigmoid", "tanh") else z
+    return None
 
 
+def _name_the_overflow(net: Network, edits: tuple[dict, ...]) -> None:
+    """A ConfigError naming the first of ``edits`` that makes :func:`_overflow` find a layer,
+    made again one at a time on a copy of ``net``; nothing if ``net`` itself was past it."""
+    changed = net.copy() if _overflow(net) is None else None
+    for i, edit in enumerate(edits if changed is not None else ()):
+        _make_edit(changed, edit)
+        found = _overflow(changed)
+        if found is not None:
+            layer, top, limit = found
+            raise ConfigError(
+                f"edits[{i}]: this {edit['op']} edit of neuron {edit['neuron']} of layer "
+                f"{edit['layer']} makes the network overflow: z of layer {layer} could reach "
+                f"{top:.1e}, past the {limit:.1e} that {np.dtype(net.dtype).name} has room for; "
+                "use a smaller value, or fewer edits of the same neurons")
+
+
+@np.errstate(over="ignore", invalid="ignore")  # what overflows, _overflow finds
 def _make_edit(net: Network, edit: dict) -> None:
     l, j, op = edit["layer"] - 1, edit["neuron"], edit["op"]  # weights[l]: into layer l + 1
     w = net.weights[l][j]

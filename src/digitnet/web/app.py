@@ -21,8 +21,8 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
     Neuron ``index`` of layer ``layer`` (1 to L): its incoming weights as an image, its bias, and
     what it computes for the input named by ``?input_id=`` (or the last one predicted).
 ``GET /api/models``
-    The models served (``digitnet serve MODEL [MODEL2]``): the first at ``/api/...``, the second
-    (an app of its own, with every endpoint here) at ``/models/2/api/...``; the page shows
+    The models served (``digitnet serve MODEL MODEL2 ...``): the first at ``/api/...``, model
+    N (an app of its own, with every endpoint here) at ``/models/N/api/...``; the page shows
     model N at ``/?model=N``.
 ``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
     Start, inspect or stop a short training run on the server's data; its progress streams as
@@ -90,7 +90,8 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         :func:`digitnet.datasets.load` (loaded on the first run), or a Dataset.
     held_out : "auto", Dataset or None
         The digits poking the network is scored on: "auto" finds them in ``data`` (the model's
-        validation split, else the test split: :func:`digitnet.heldout.held_out`), on first use.
+        validation split, else the test split: :func:`digitnet.heldout.held_out`), on first use,
+        and again for each network a training run from the page serves.
     access : TrainingAccess, optional
         Who may start and stop training runs; anyone by default.
     more : sequence of paths or Networks
@@ -112,8 +113,8 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     app = FastAPIOffline(static_url="/static/docs", redoc_url=None, title="digitnet",
                          version=__version__, description=_DESCRIPTION, lifespan=_lifespan)
     app.state.served, app.state.trainer = served, trainer
-    app.state.held_out = HeldOutSource(functools.partial(
-        _held_out, served.current[0], data if held_out == "auto" else held_out))
+    app.state.held_out = HeldOutSource(served, functools.partial(
+        _held_out, data=data if held_out == "auto" else held_out))
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 
+from ..audio import MAX_SECONDS
 from .errors import error_response
 
 __all__ = ["BodySizeLimit", "BodyTooLarge", "DRAIN_BYTES"]
@@ -50,7 +51,7 @@ class BodySizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit, what = self._limit(scope["path"])
+        limit, what = self._limit(scope["path"], _header(scope, b"content-type") or b"")
         length = _header(scope, b"content-length")
         declared = int(length) if length is not None and length.isdigit() else None
         if declared is None:
@@ -65,27 +66,46 @@ class BodySizeLimit:
             return await response(scope, receive, send)
         await self.app(scope, receive, send)
 
-    def _limit(self, path: str) -> tuple[int, str]:
-        """The limit on a body sent to ``path``, and what to send instead of a larger one:
-        ``larger``'s for a path ending in one of its keys (a mounted app's too), else
-        ``limit``'s."""
+    def _limit(self, path: str, content_type: bytes) -> tuple[int, tuple[str, str]]:
+        """The limit on a body sent to ``path``, and (what the body is, what to send instead of
+        a larger one): ``larger``'s for a path ending in one of its keys (a mounted app's too),
+        else ``limit``'s, the body named by its ``content_type``."""
         for end, (limit, what) in self.larger.items():
             if path.endswith(end):
-                return limit, what
-        return self.limit, "a smaller image or grid"
+                return limit, ("the request body", what)
+        mb = self.limit // (1024 * 1024)
+        for start, sent, instead in _SENT:
+            if content_type.startswith(start):
+                return self.limit, (sent, instead.format(mb=mb))
+        return self.limit, ("the request body", "a smaller one")
 
     @staticmethod
-    def message(size: int | None, limit: int, what: str) -> str:
+    def message(size: int | None, limit: int, what: tuple[str, str]) -> str:
+        """The 413's message: ``what`` is (what the body is, what to send instead)."""
         got = f"{size:,} bytes" if size is not None else "more than that"
-        return (f"the request body is too large: at most {limit:,} bytes "
-                f"({limit // (1024 * 1024)} MB), got {got}; send {what}")
+        return (f"{what[0]} is too large: at most {limit:,} bytes "
+                f"({limit // (1024 * 1024)} MB), got {got}; send {what[1]}")
+
+
+_DIGIT = f"one spoken digit, about a second long (at most {MAX_SECONDS:g} s)"
+#: What a body too large is, by the start of its Content-Type, and what to send instead
+#: (``{mb}``: the limit in MB). A model of recordings and one of images share the routes, so
+#: the Content-Type is what tells a recording from an image.
+_SENT = ((b"audio/", "the recording", f"a shorter one, under {{mb}} MB: {_DIGIT}"),
+         (b"image/", "the image", "a smaller one (scale the photo down, or crop it to the digit)"),
+         (b"multipart/form-data", "the form", "a smaller file: an image of one digit, or a "
+                                              f"recording of {_DIGIT}"),
+         (b"application/octet-stream", "the file", "a smaller one: an image of one digit, or a "
+                                                   f"recording of {_DIGIT}"),
+         (b"application/json", "the JSON body", "a smaller grid (28 rows of 28 values are "
+                                                "plenty) or fewer changes"))
 
 
 class _Counted:
     """An ASGI ``receive`` counting body bytes: past ``limit`` it reads and discards the rest
     of the body, then raises :class:`BodyTooLarge`."""
 
-    def __init__(self, receive, owner: BodySizeLimit, limit: int, what: str):
+    def __init__(self, receive, owner: BodySizeLimit, limit: int, what: tuple[str, str]):
         self.receive, self.owner, self.size = receive, owner, 0
         self.limit, self.what = limit, what
 

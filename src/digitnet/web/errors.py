@@ -16,10 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..errors import DigitnetError, one_line
+from ..poke.changes import OPS
 from .schemas import MAX_GRID, MIN_GRID
 
 __all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",
-           "allowed_methods"]
+           "allowed_methods", "body_model"]
 
 
 class ApiError(Exception):
@@ -51,6 +52,13 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def body_model(request: Request) -> type | None:
+    """The model (:mod:`~digitnet.web.schemas`) the request's route reads its JSON body as; None
+    for a route that reads no JSON body, or reads it itself (POST /api/predict)."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error with ``{"error": ...}``: ours, FastAPI's, Starlette's, and bugs."""
 
@@ -60,7 +68,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        return error_response(422, describe_validation_errors(exc.errors()))
+        ctype = request.headers.get("content-type", "").split(";")[0].strip()
+        return error_response(422, describe_validation_errors(exc.errors(), body_model(request),
+                                                              ctype))
 
     @app.exception_handler(DigitnetError)
     async def digitnet_error(request: Request, exc: DigitnetError):
@@ -71,8 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 400 and message == "There was an error parsing the body":
             # FastAPI's answer to a body that is not even text: the same as any unreadable JSON
-            return error_response(422, "the body is not valid JSON (it is not UTF-8 text); send "
-                                       "a JSON object such as {\"epochs\": 3}")
+            return error_response(422, f"{_NOT_UTF8}; {_send(body_model(request))}")
         if exc.status_code == 404 and message == "Not Found":
             message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
                        "(documented at /docs)")
@@ -88,14 +97,61 @@ def install_error_handlers(app: FastAPI) -> None:
                                    "digitnet, please report it with the request that caused it")
 
 
-def describe_validation_errors(errors) -> str:
-    """One line from pydantic's list of errors: the first, in words, and how many more."""
+def describe_validation_errors(errors, model: type | None = None,
+                               content_type: str | None = None) -> str:
+    """One line from pydantic's list of errors: the first, in words, and how many more.
+
+    ``model`` is the request's body model, whose ``example`` an error about the whole body
+    shows; ``content_type`` the Content-Type it came with (FastAPI hands a body that is not sent
+    as JSON to the model as bytes)."""
     errors = sorted(errors, key=lambda e: e.get("type") != "missing")  # the most useful first
     if not errors:
         return "the request is not valid"
-    first = _describe(errors[0])
+    first = _describe_body(errors[0], model, content_type) or _describe(errors[0])
     more = len(errors) - 1
     return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+_NOT_UTF8 = "the body is not valid JSON: it is not UTF-8 text"
+#: What a list too long holds, by its field's name.
+_ITEMS = {"off": "pairs", "edits": "edits", "cells": "cells", "hidden": "hidden layers"}
+
+
+def _send(model: type | None) -> str:
+    """What to send: a JSON object, such as ``model``'s example if it has one."""
+    return "send a JSON object" + _such_as(model)
+
+
+def _such_as(model: type | None) -> str:
+    example = getattr(model, "example", None)
+    return f" such as {example}" if example else ""
+
+
+def _describe_body(e: dict, model: type | None, content_type: str | None) -> str | None:
+    """The message of an error about the body as a whole: empty, not UTF-8, sent as another
+    Content-Type than JSON, or not a JSON object; None for an error about a part of it."""
+    kind, value = e.get("type", ""), e.get("input")
+    if _where(e.get("loc", ())):
+        return None
+    raw = value if isinstance(value, (bytes, bytearray)) else None
+    if kind == "missing" or (kind == "json_invalid" and raw == b""):
+        return f"the body is empty; {_send(model)}"
+    if kind == "json_invalid" and raw is not None and not _is_utf8(raw):
+        return f"{_NOT_UTF8}; {_send(model)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if raw is not None:  # FastAPI reads a body as JSON only if it is sent as JSON
+            return (f"the body is sent as Content-Type {content_type or 'none'}, not as JSON; "
+                    f"{_send(model)} with the header Content-Type: application/json")
+        return "the body must be a JSON object" + _such_as(model)
+    return None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _where(loc) -> str:
@@ -114,12 +170,15 @@ def _describe(e: dict) -> str:
     in_pixels = bool(loc) and "pixels" in loc
     if kind == "json_invalid":
         return f"the body is not valid JSON ({e.get('ctx', {}).get('error', e.get('msg'))})"
-    if kind in ("model_type", "model_attributes_type", "dict_type") and not where:
-        return "the body must be a JSON object such as {\"pixels\": [[0, 0.5, ...], ...]}"
     if kind == "missing":
         if where == "pixels" or where.startswith("pixels"):
             return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
-        return f"{where or 'body'}: missing"
+        return f"{where}: missing"
+    if kind in ("union_tag_not_found", "union_tag_invalid"):  # an edit's "op"
+        ops, tag = ", ".join(OPS), e.get("ctx", {}).get("tag")
+        if kind == "union_tag_not_found":
+            return f"{where}.op: missing; one of {ops}"
+        return f"{where}.op: must be one of {ops}, got {tag!r}"
     if kind == "extra_forbidden":
         return f"{where}: not a field this request knows; remove it"
     if in_pixels:
@@ -137,6 +196,11 @@ def _describe(e: dict) -> str:
             got = f"got {n} {items}" if n is not None else f"got {shown or type(value).__name__}"
             return (f"{where}: must be a list of {MIN_GRID} to {MAX_GRID} {items}, {got}; "
                     "send a grid of rows of brightness values, such as 28 rows of 28")
+    if kind == "too_long" and loc and isinstance(loc[-1], str):
+        ctx = e.get("ctx", {})
+        items = _ITEMS.get(loc[-1], "items")
+        return (f"{where}: at most {ctx.get('max_length')} {items}, got "
+                f"{ctx.get('actual_length')}; send fewer")
     if loc[:2] == ("body", "off") or loc[:1] == ("off",):
         got = f", got {shown or 'a ' + type(value).__name__}"
         if where == "off":

@@ -13,7 +13,7 @@ classes. They are answered 422 with a line saying which.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -58,6 +58,8 @@ class RankingResponse(BaseModel):
 
 
 class TopRequest(ChangesRequest):
+    example: ClassVar[str] = '{"layer": 1, "neuron": 3}'
+
     layer: Whole = Field(description=_LAYER)
     neuron: Whole
     count: Annotated[int, Field(strict=True, ge=1, le=MAX_TOP), _WHOLE] = 16
@@ -86,6 +88,8 @@ class TopResponse(BaseModel):
 
 
 class MapRequest(ChangesRequest):
+    example: ClassVar[str] = '{"layer": 1, "method": "pca"}'
+
     layer: Annotated[int, Field(strict=True, ge=0), _WHOLE] = Field(
         description="0 = the input itself, 1 = the first hidden layer, ..., L = the output layer.")
     method: Literal[METHODS] = "pca"  # type: ignore[valid-type]
@@ -116,6 +120,8 @@ class HeldOutDigit(BaseModel):
 
 
 class RobustnessRequest(ChangesRequest):
+    example: ClassVar[str] = '{"count": 200}'
+
     count: Annotated[int, Field(strict=True, ge=10, le=MAX_ROBUSTNESS), _WHOLE] = Field(
         1000, description="How many held-out digits to distort.")
 
@@ -137,6 +143,8 @@ class RobustnessResponse(BaseModel):
 
 
 class BackpropRequest(ChangesRequest):
+    example: ClassVar[str] = '{"pixels": [[0, 0.5, ...], ...], "label": 7}'
+
     pixels: Grid = Field(description="A drawing, as for POST /api/predict.")
     label: Count = Field(description="The class the drawing should be read as (0 to 9 for "
                                      "digits).")

@@ -82,7 +82,8 @@ def parse_drawing(raw: bytes) -> schemas.PredictRequest:
     try:
         return schemas.PredictRequest.model_validate_json(raw)
     except ValidationError as e:
-        raise ApiError(422, describe_validation_errors(e.errors())) from None
+        message = describe_validation_errors(e.errors(), schemas.PredictRequest)
+        raise ApiError(422, message) from None
 
 
 def grid_array(rows: list[list[float]]) -> np.ndarray:

@@ -12,7 +12,7 @@ refuse ``"20"`` and ``true``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -144,6 +144,9 @@ class ChangesRequest(BaseModel):
     or a painted cell outside its grid, is refused with 422."""
 
     model_config = ConfigDict(extra="forbid")
+    #: A body of this request, in one line: what an error about the whole body shows (each
+    #: request that a route reads from JSON has its own).
+    example: ClassVar[str] = '{"off": [[1, 3], [2, 0]]}'
 
     off: list[Pair] = Field(
         default_factory=list, max_length=MAX_OFF,
@@ -165,6 +168,8 @@ class PredictRequest(ChangesRequest):
     The server scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``).
     ``off`` and ``edits`` change the network for this prediction only.
     """
+
+    example: ClassVar[str] = '{"pixels": [[0, 0.5, ...], ...]}'
 
     pixels: Grid
 
@@ -243,7 +248,7 @@ class ModelResponse(BaseModel):
 
 
 class ServedModel(BaseModel):
-    """One of the models a server serves (``digitnet serve MODEL [MODEL2]``)."""
+    """One of the models a server serves (``digitnet serve MODEL MODEL2 ...``)."""
 
     name: str = Field(description="\"1\", \"2\": the models in the order they were given.")
     api: str = Field(description="Where its API is: \"/api\" for the first, "
@@ -307,6 +312,7 @@ class TrainRequest(BaseModel):
     """A short training run on the server's data, from fresh random weights."""
 
     model_config = ConfigDict(extra="forbid")
+    example: ClassVar[str] = '{"epochs": 3}'
 
     epochs: Epochs = Field(3,
                         description=f"Passes over the training images, 1 to {MAX_EPOCHS}.")

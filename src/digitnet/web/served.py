@@ -72,22 +72,47 @@ class Served:
 
 
 class HeldOutSource:
-    """The held-out digits of the poking routes, found (loaded) on first use, then kept.
+    """The held-out digits of the poking routes: those the served network was not trained on.
 
-    ``find()`` returns a :class:`~digitnet.heldout.HeldOut` or raises a DigitnetError saying
-    why there is none; :meth:`get` returns (held_out, None) or (None, that reason).
+    Found (loaded) on first use, then kept while the network is served; when another takes its
+    place (a training run from the page finished), found again for it on next use, from its own
+    record: a run with another seed sets other examples aside, and the old ones would be digits
+    it trained on. A network fine-tuned from the one they were found for (a voice taught on the
+    page), whose own cannot be found, keeps them: it learned only from what it was fine-tuned on.
+
+    ``find(net)`` returns a :class:`~digitnet.heldout.HeldOut` or raises a DigitnetError saying
+    why there is none; :meth:`get` returns (held_out, None) or (None, that reason) for the
+    network served now.
     """
 
-    def __init__(self, find: Callable[[], HeldOut]):
-        self._find = find
+    def __init__(self, served: Served, find: Callable[[Network], HeldOut]):
+        self._served, self._find = served, find
         self._lock = threading.Lock()
         self._found: tuple[HeldOut | None, str | None] | None = None
+        self._for: tuple[int, Network] | None = None  # the version and network they are for
+        self._found_as = ""  # what find() said they are, for a network fine-tuned from it
 
     def get(self) -> tuple[HeldOut | None, str | None]:
+        net, version = self._served.current
         with self._lock:
-            if self._found is None:
+            if self._for is None or self._for[0] != version:
                 try:
-                    self._found = (self._find(), None)
+                    self._found = (self._find(net), None)
+                    self._found_as = self._found[0].description
                 except DigitnetError as e:
-                    self._found = (None, str(e))
+                    self._found = self._fine_tuned(net) or (None, str(e))
+                self._for = (version, net)
             return self._found
+
+    def _fine_tuned(self, net: Network) -> tuple[HeldOut, None] | None:
+        """The held-out digits kept, if ``net`` records being fine-tuned from the network they
+        were found for (:func:`digitnet.finetune.start_from` records its parameters' hash)."""
+        held = self._found[0] if self._found else None
+        init = net.metadata.get("init") or {}
+        if held is None or not init.get("params_sha256") or init["params_sha256"] != \
+                hashlib.sha256(self._for[1].params.tobytes()).hexdigest():
+            return None
+        learned = (net.metadata.get("data") or {}).get("train", {}).get("name") or "other data"
+        return HeldOut(held.data, f"those of the network it was fine-tuned from, which "
+                                  f"fine-tuning on {learned} did not learn from: "
+                                  f"{self._found_as}"), None

@@ -17,7 +17,6 @@ Until then predictions keep using the old network: the run trains its own copy.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from typing import Callable
 
@@ -27,7 +26,7 @@ from ..errors import DigitnetError, TrainingInterrupted
 from ..network import Network
 from ..config import TrainConfig
 from ..training import Callback, train
-from .views import finite
+from .views import dumps, finite, rounded
 
 __all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen",
            "run_status"]
@@ -267,16 +266,18 @@ async def event_stream(log: EventLog | None, seen: int = 0):
 
 def _sse(kind: str, data: dict, event_id: str | None) -> str:
     head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {kind}\ndata: {json.dumps(finite(data), separators=(',', ':'))}\n\n"
+    return f"{head}event: {kind}\ndata: {dumps(finite(data)).decode()}\n\n"
 
 
-def weight_images(net: Network, image_shape) -> list[list[list[float]]] | None:
+def weight_images(net: Network, image_shape) -> np.ndarray | None:
     """The first layer's incoming weights as images, one per neuron (the first
-    :data:`MAX_WEIGHT_IMAGES`); None if the input is not a square image."""
+    :data:`MAX_WEIGHT_IMAGES`), shape (n, height, width), rounded to 3 decimals and sent as
+    such (``-0.001``, not the float32 nearest it written out in full); None if the input is not
+    a square image."""
     if image_shape is None:
         return None
     w = net.weights[0][:MAX_WEIGHT_IMAGES]
-    return np.round(w, 3).reshape(len(w), *image_shape).tolist()
+    return rounded(w, 3).reshape(len(w), *image_shape)
 
 
 def _json_record(record: dict) -> dict:

@@ -18,7 +18,7 @@ CHANGES = (
     "is outside the",  # a painted cell outside the grid
     "does not fit the",  # an edge detector's strip, or its border, larger than the image
     "an edge detector looks at pixels",  # ... on a neuron of another layer than the first
-    "made its weights overflow",
+    "makes the network overflow",  # edits that compound past what float32 has room for
 )
 REASONS_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/predict": DRAWING + CHANGES + ("changes: ",),  # an upload's changes field
