@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ctrl_c import ctrl_c
 
 from digitnet import idx, modelfile
 from digitnet import PRESETS
@@ -48,16 +48,17 @@ def e2e_data_dir(mnist, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serving(model: Path, data_dir: Path, log: Path, more: tuple[Path, ...] = (),
+def serving(model: Path, data_dir: Path | None, log: Path, more: tuple[Path, ...] = (),
             options: tuple[str, ...] = ()):
-    """``digitnet serve MODEL [MORE...] --port 0 [OPTIONS...]`` in a subprocess: the URL it
-    prints; stopped with Ctrl-C."""
+    """``digitnet serve MODEL [MORE...] --port 0 [--data DIR] [OPTIONS...]`` in a subprocess:
+    the URL it prints; stopped with Ctrl-C. Without ``data_dir``, the server takes the data
+    the model records (a speech model's recordings: serve refuses pictures for it)."""
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
     with open(log, "w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "digitnet", "serve", str(model), *map(str, more), "--port", "0",
-             "--data", str(data_dir), *options],
+             *(("--data", str(data_dir)) if data_dir else ()), *options],
             stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
@@ -66,14 +67,7 @@ def serving(model: Path, data_dir: Path, log: Path, more: tuple[Path, ...] = (),
         proc.communicate()
         pytest.fail(f"digitnet serve did not start: {line!r} {log.read_text()}")
     yield match.group(1)
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("digitnet serve did not stop within 20 s of Ctrl-C")
-    assert proc.returncode == 0, log.read_text()
+    assert ctrl_c(proc, "digitnet serve")[0] == 0, log.read_text()
 
 
 @pytest.fixture(scope="session")
@@ -91,17 +85,17 @@ def training_server_url(e2e_model, e2e_data_dir, tmp_path):
 
 
 @pytest.fixture
-def speech_server_url(speech_model, e2e_data_dir, tmp_path):
+def speech_server_url(speech_model, tmp_path):
     """``digitnet serve SPEECH_MODEL`` of its own, for a test that teaches it a voice (and so
     replaces the served network)."""
-    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt") as url:
+    with serving(speech_model, None, tmp_path / "stderr.txt") as url:
         yield url
 
 
 @pytest.fixture
-def untrained_speech_url(speech_model, e2e_data_dir, tmp_path):
+def untrained_speech_url(speech_model, tmp_path):
     """``digitnet serve SPEECH_MODEL --no-train``: the page may not train, nor teach a voice."""
-    with serving(speech_model, e2e_data_dir, tmp_path / "stderr.txt",
+    with serving(speech_model, None, tmp_path / "stderr.txt",
                  options=("--no-train",)) as url:
         yield url
 

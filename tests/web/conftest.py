@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ctrl_c import ctrl_c
 
 from digitnet import modelfile
 from digitnet import PRESETS
@@ -103,12 +103,5 @@ def live_url(web_model_path, run_data_dir, tmp_path):
         proc.communicate()
         pytest.fail(f"the server did not start: {url!r} {log.read_text()}")
     yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("the server did not stop within 20 s of Ctrl-C")
-    assert proc.returncode == 0, log.read_text()
+    assert ctrl_c(proc)[0] == 0, log.read_text()
     assert "Traceback" not in log.read_text(), log.read_text()

@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from ctrl_c import ctrl_c
 
 from digitnet.cli import cli
 
@@ -131,30 +132,13 @@ def start(args, env=None):
 
 
 def stop(proc) -> tuple[int, str]:
-    proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("the server did not stop within 20 s of Ctrl-C")
-    return proc.returncode, err
+    code, _, err = ctrl_c(proc)
+    return code, err
 
 
 def stop_reading(proc) -> tuple[int, str, str]:
-    """:func:`stop`, and what the server printed after what was read (``communicate`` would
-    leave out what ``readline`` already took into the pipe's buffer)."""
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        pytest.fail("the server did not stop within 20 s of Ctrl-C")
-    finally:
-        with proc.stdout, proc.stderr:
-            out, err = proc.stdout.read(), proc.stderr.read()
-    return proc.returncode, out, err
+    """:func:`stop`, and what the server printed after what was read."""
+    return ctrl_c(proc, buffered=True)
 
 
 def test_serve_runs_the_last_trained_model_on_loopback(web_model_path, state_home, held_out):
