@@ -102,6 +102,30 @@ def test_serve_refuses_pictures_for_a_model_of_spoken_digits(speech_model, mnist
     assert f"holds pictures, and {speech_model} reads recordings" in line
 
 
+def test_a_model_of_spoken_digits_whose_recordings_are_gone_is_served(speech_model, tmp_path,
+                                                                      spoken_digits):
+    """Its page still hears (only poking has nothing to score on): not refused for MNIST's
+    pictures, the default a model of pictures falls back to."""
+    from digitnet import audio, inputs, modelfile
+
+    net = modelfile.load(speech_model)
+    net.metadata["data"]["train"]["name"] = str(tmp_path / "gone")  # recorded, no longer there
+    moved = modelfile.save(net, tmp_path / "moved.safetensors")
+    proc, line, url = start([moved, "--port", "0"])
+    try:
+        with open(spoken_digits / "7_nicolas_3.wav", "rb") as wav:
+            answer = httpx.post(f"{url}/api/predict", content=wav.read(),
+                                headers={"content-type": "audio/wav"}, timeout=60)
+        picture = audio.picture(spoken_digits / "7_nicolas_3.wav", inputs.audio_of(net))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["digit"] == net.predict(picture)
+        poked = httpx.post(f"{url}/api/ablate", json={"off": []}, timeout=60)
+        assert poked.status_code == 409 and "error" in poked.json()
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+
+
 def test_serve_on_a_host_it_cannot_listen_on_says_to_choose_another_host(web_model_path):
     for host in ("999.1.1.1", "192.0.2.1"):  # no such address; one of no interface here
         line = refused([web_model_path, "--host", host, "--port", "0"])

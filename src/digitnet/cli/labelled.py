@@ -141,10 +141,20 @@ def _no_data(net: Network, model: str) -> str:
     return f"{model}: {gone}; pass --data with {give} to measure it on"
 
 
-def trained_on(model: str) -> str:
+def trained_on(model: str) -> str | None:
     """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
-    name, or a folder or table that is still there); else mnist."""
-    return _still_there(model) or "mnist"
+    name, or a folder or table that is still there); else mnist for a model of pictures, and
+    None for a model of recordings or of a table (mnist holds neither)."""
+    from .. import modelfile
+
+    data = _still_there(model)
+    if data is not None:
+        return data
+    try:
+        recorded = modelfile.read_metadata(model).get("input")
+    except DigitnetError:
+        recorded = None  # (what is wrong with the file is said when it is loaded)
+    return "mnist" if not recorded or inputs.from_dict(recorded).kind == "images" else None
 
 
 def _still_there(model: str) -> str | None:

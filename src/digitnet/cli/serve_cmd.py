@@ -24,7 +24,7 @@ from .recent import last_model
                    "folder of IDX files, of recordings or of class folders, or a table), and "
                    "where the held-out examples the page pokes the network with come from.  "
                    "[default: the data MODEL's file records it was trained on, if it is still "
-                   "there; else mnist]")
+                   "there; else mnist for a model of pictures, and none for others]")
 @click.option("--no-train", is_flag=True,
               help="Turn training from the page off. (Elsewhere than on 127.0.0.1 it needs the "
                    "token printed at start.)")
@@ -69,7 +69,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
     net = app.state.served.current[0]
     # Each model's held-out examples, loaded now rather than on the first request.
     held_outs = [each.state.held_out.get() for each in (app, *app.state.mounted)]
-    _check_data(net, data, held_outs[0][0], model)
+    if data is not None:  # (None: a model of recordings or a table whose data is gone)
+        _check_data(net, data, held_outs[0][0], model)
 
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
