@@ -42,6 +42,11 @@ def encode_labels(y, name: str, column: str = "y", *,
     if classes is not None:
         return _indices(y, tuple(str(c) for c in classes), name)
     values = y
+    if y.dtype == object:  # (a pandas column, say): numbers as numbers, else all as words
+        items = y.tolist()
+        numbers = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                      for v in items)
+        values = y = np.array(items, dtype=np.float64) if numbers else y.astype(str)
     if y.dtype.kind in "US":
         numbers = [_number_or_none(v) for v in y.tolist()]
         values = np.array(numbers, dtype=np.float64) if None not in numbers else y.astype(str)

@@ -209,3 +209,20 @@ def test_target_with_arrays_is_refused(wine):
     with pytest.raises(ConfigError, match="target names a column of a table file; with arrays "
                                           "give the labels as y"):
         digitnet.train(wine.data, wine.target, target="class", epochs=1)
+
+
+def test_labels_of_mixed_kinds_are_words_as_numpy_makes_them():
+    """An object column of numbers and words (as pandas gives) was a TypeError in sorting them;
+    its labels are now read as numpy reads such a list, each as its text."""
+    from sklearn.datasets import load_wine
+
+    from digitnet import datasets
+
+    X, y = load_wine(return_X_y=True)
+    mixed = np.array([1 if v == 0 else "b" if v == 1 else 2.5 for v in y], dtype=object)
+    data = datasets.from_arrays(X, mixed)
+    assert data.classes == ("1", "2.5", "b")
+    expected = np.array([str(v) for v in mixed.tolist()])
+    assert (np.array(data.classes)[data.labels] == expected).all()
+    numbers = datasets.from_arrays(X, y.astype(object))  # numbers alone stay numbers
+    assert numbers.classes == ("0", "1", "2") and (numbers.labels == y).all()
