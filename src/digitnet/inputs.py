@@ -66,6 +66,12 @@ class Input:
         """Examples as rows (n, n_inputs): uint8 pixels or float32 numbers."""
         raise NotImplementedError
 
+    def batch(self, x) -> tuple[object, bool]:
+        """``x`` as a batch of examples, and whether it was one example (a table's row, a
+        picture, or a picture's row): what predict and evaluate read examples through."""
+        single = np.ndim(x) == 1 or np.shape(x) == self.image_shape
+        return (np.asarray(x)[None] if single else x), single
+
     def to_dict(self) -> dict:
         raise NotImplementedError
 

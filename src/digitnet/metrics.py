@@ -50,10 +50,8 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         return score(network, examples, labels, batch_size)
     if isinstance(model_input, inputs.Table):  # small; a DataFrame's columns read by name
         return score(network, model_input.rows(examples), labels, batch_size)
-    examples = np.asarray(examples)
-    single = examples.ndim == 1 or examples.shape == model_input.image_shape
-    return _scored(network, examples[None] if single else examples, labels, batch_size,
-                   model_input.rows)
+    examples, _ = model_input.batch(np.asarray(examples))
+    return _scored(network, examples, labels, batch_size, model_input.rows)
 
 
 def score(network: Network, rows, labels, batch_size: int = 512) -> Evaluation:

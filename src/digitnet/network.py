@@ -257,8 +257,8 @@ class Network:
         if not self.metadata.get("input"):
             return as_rows(x, self.sizes[0])
         model_input = inputs.of(self)
-        single = np.ndim(x) == 1 or np.shape(x) == model_input.image_shape
-        return model_input.rows(np.asarray(x)[None] if single else x), single
+        x, single = model_input.batch(x)
+        return model_input.rows(x), single
 
     def loss(self, x, labels) -> float:
         """The mean cost over inputs ``x`` with integer ``labels``."""
