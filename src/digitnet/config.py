@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations, losses, optimizers
-from .errors import ConfigError
+from .errors import ConfigError, listed
 
 __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type",
            "hidden_sizes"]
@@ -32,7 +32,7 @@ SCHEDULES = ("constant", "cosine")
 #: The options that alter copies of recordings (each needs ``copies`` above 0), and as a
 #: message names them.
 ALTERATIONS = ("speed", "stretch", "cut", "noise", "colour", "warp")
-ALTERATIONS_NAMED = ", ".join(ALTERATIONS[:-1]) + " and " + ALTERATIONS[-1]
+ALTERATIONS_NAMED = listed(ALTERATIONS)
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,9 @@ class TrainConfig:
             raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
         altered = [name for name in ALTERATIONS if getattr(self, name)]
         if altered and not self.copies:
-            named = (", ".join(altered[:-1]) + " and " + altered[-1] if len(altered) > 1
-                     else altered[0])
-            raise ConfigError(f"{named} alter{'s' * (len(altered) == 1)} copies of the training "
-                              "recordings; give copies (--copies N), or turn them off: "
+            raise ConfigError(f"{listed(altered)} alter{'s' * (len(altered) == 1)} copies of "
+                              "the training recordings; give copies (--copies N), or turn them "
+                              "off: "
                               + " ".join(f"--{name} 0" for name in altered))
 
     @classmethod

@@ -37,7 +37,7 @@ import numpy as np
 
 from digitnet import arrays, folders, recordings, sources, tables
 from digitnet.audio import AUDIO_EXTENSIONS
-from digitnet.errors import ConfigError, DataError
+from digitnet.errors import ConfigError, DataError, listed
 from digitnet.idx import content_sha256, read_images, read_labels
 from digitnet.images import IMAGE_EXTENSIONS
 from digitnet.inputs import Audio, Images, Input, Table
@@ -182,7 +182,7 @@ def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
     if split == "test" and not (images or labels) and first("train", "images", 3):
         raise DataError(f"{folder}: no test files ({wanted}); this folder holds only training data"
                         " — evaluate with --split val, or point --data at a folder with the t10k files")
-    missing = " and ".join(n for n, f in ((f"{p}-images-idx3-ubyte[.gz]", images),
+    missing = listed(n for n, f in ((f"{p}-images-idx3-ubyte[.gz]", images),
                                           (f"{p}-labels-idx1-ubyte[.gz]", labels)) if f is None)
     raise DataError(f"{folder}: no {missing} for the {split} split; an MNIST-style folder holds"
                     f" {wanted} (dotted names like {p}-images.idx3-ubyte work too)")

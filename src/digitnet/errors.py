@@ -41,6 +41,7 @@ __all__ = [
     "DivergenceError",
     "TrainingInterrupted",
     "one_line",
+    "listed",
 ]
 
 
@@ -51,6 +52,12 @@ def one_line(text: str) -> str:
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    for c in text)
+
+
+def listed(words) -> str:
+    """``words`` as a message lists them: "a", "a and b", "a, b and c"."""
+    words = [str(w) for w in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class DigitnetError(Exception):

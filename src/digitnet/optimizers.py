@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ConfigError
 
-__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "make"]
+__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "make", "settings"]
 
 # Moments smaller than this in magnitude are flushed to 0 (Adam's m) or raised to it (Adam's v).
 # Far below anything that changes an update (Adam's eps is 1e-8), far above float32's subnormals.
@@ -34,6 +34,8 @@ class Optimizer:
     """Base class. ``step`` updates ``params`` in place from ``grads``."""
 
     name = ""
+    #: The options of a recipe that this optimiser takes (and no other does).
+    settings: tuple[str, ...] = ()
 
     def __init__(self, n_params: int, *, n_decayed: int = 0, weight_decay: float = 0.0,
                  dtype=np.float32):
@@ -76,6 +78,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    settings = ("momentum",)
 
     def __init__(self, n_params: int, *, momentum: float = 0.0, **kwargs):
         super().__init__(n_params, **kwargs)
@@ -109,6 +112,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    settings = ("beta1", "beta2")
 
     def __init__(self, n_params: int, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, **kwargs):
@@ -159,11 +163,20 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adam)}
 
 
-def make(name: str, n_params: int, **kwargs) -> Optimizer:
-    """Build the optimiser called ``name`` ("sgd" or "adam") for ``n_params`` parameters."""
+def _named(name: str) -> type[Optimizer]:
     try:
-        cls = OPTIMIZERS[name]
+        return OPTIMIZERS[name]
     except KeyError:
         known = ", ".join(OPTIMIZERS)
         raise ConfigError(f"unknown optimizer {name!r}; choose one of {known}") from None
-    return cls(n_params, **kwargs)
+
+
+def make(name: str, n_params: int, **kwargs) -> Optimizer:
+    """Build the optimiser called ``name`` ("sgd" or "adam") for ``n_params`` parameters."""
+    return _named(name)(n_params, **kwargs)
+
+
+def settings(name: str) -> tuple[str, ...]:
+    """The recipe options the optimiser called ``name`` takes: ``("momentum",)`` for SGD,
+    ``("beta1", "beta2")`` for Adam. Training passes these, and only these, to :func:`make`."""
+    return _named(name).settings

@@ -52,7 +52,7 @@ import numpy as np
 from . import inputs
 from .config import ALTERATIONS, TrainConfig, hidden_sizes
 from .datasets import Dataset
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, listed
 from .inputs import Audio
 from .network import Network
 
@@ -168,10 +168,9 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
                         f"class (--layers ...,{len(data.classes)})")
     if config.copies and data.sounds is None:
         given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]
-        named = ", ".join(given[:-1]) + " and " + given[-1] if len(given) > 1 else given[0]
         off = " ".join(f"--{name} 0" for name in given)
-        raise ConfigError(f"{named} augment recordings, and {data.name} holds none; train it "
-                          f"without them ({off})")
+        raise ConfigError(f"{listed(given)} augment recordings, and {data.name} holds none; "
+                          f"train it without them ({off})")
     if isinstance(data.input, Audio):
         for name, (what, off) in _IMAGE_OPTIONS.items():
             if name != "shift" and getattr(config, name):

@@ -33,6 +33,7 @@ from pathlib import Path
 from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError
 from .inputs import Audio, Images, Input
+from .optimizers import OPTIMIZERS
 
 __all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "RECORDINGS_SPACE", "ONLY_WITH", "Space",
            "default_space", "shown"]
@@ -84,8 +85,9 @@ LAYERS_SPACE: dict[str, dict] = {
 #: Fields that change training only when another field has a value: training gives momentum
 #: to SGD alone and beta1 and beta2 to Adam alone, and patience counts only with early stopping.
 #: Searched where that can never hold, such a field would train the same recipe again and again.
-ONLY_WITH: dict[str, dict] = {"momentum": {"optimizer": "sgd"}, "beta1": {"optimizer": "adam"},
-                              "beta2": {"optimizer": "adam"}, "patience": {"early_stopping": True}}
+ONLY_WITH: dict[str, dict] = {
+    **{field: {"optimizer": name} for name, kind in OPTIMIZERS.items() for field in kind.settings},
+    "patience": {"early_stopping": True}}
 
 _NEVER = {"seed": "it draws the validation split and the initial weights: a search over it "
                   "finds luck, not recipes",

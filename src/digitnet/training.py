@@ -239,8 +239,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
-        **({"momentum": config.momentum} if config.optimizer == "sgd"
-           else {"beta1": config.beta1, "beta2": config.beta2}))
+        **{name: getattr(config, name) for name in optimizers.settings(config.optimizer)})
     if resumed:
         optimizer.load_state_dict(resumed.optimizer_state, resumed.optimizer_steps)
     rows, labels = model_input.rows(data.x), data.labels.astype(np.intp)

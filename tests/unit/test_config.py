@@ -201,3 +201,10 @@ def test_recipes_take_hidden_sizes_through_the_same_check(mnist):
     assert recipes.for_data(PRESETS["default"], mnist, hidden=16).sizes == (784, 16, 10)
     with pytest.raises(ConfigError, match=r"hidden must be a whole number .* got \(16\.5,\)"):
         recipes.for_data(PRESETS["default"], mnist, hidden=(16.5,))  # was cut to 16
+
+
+@pytest.mark.parametrize("words, said", [(["a"], "a"), (("a", "b"), "a and b"),
+                                         (iter(["a", "b", 3]), "a, b and 3")])
+def test_a_list_in_a_message(words, said):
+    from digitnet.errors import listed
+    assert listed(words) == said

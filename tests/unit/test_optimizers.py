@@ -78,3 +78,25 @@ def test_state_dict_round_trip():
 def test_bad_options(make):
     with pytest.raises(ConfigError):
         make()
+
+
+@pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
+def test_each_setting_is_a_recipe_option_the_optimiser_takes(name):
+    """What training passes to an optimiser, and what tuning searches only with it, is one list:
+    each setting is an option of a recipe, and the optimiser built with it keeps its value."""
+    from digitnet.config import TrainConfig
+    from digitnet.searchspace import ONLY_WITH
+    settings = optimizers.settings(name)
+    assert settings and set(settings) <= set(TrainConfig.fields())
+    built = optimizers.make(name, 3, **{s: 0.5 for s in settings})
+    assert all(getattr(built, s) == 0.5 for s in settings)
+    assert all(ONLY_WITH[s] == {"optimizer": name} for s in settings)
+    others = {s for other in optimizers.OPTIMIZERS if other != name
+              for s in optimizers.settings(other)}
+    with pytest.raises(TypeError):
+        optimizers.make(name, 3, **{s: 0.5 for s in others})
+
+
+def test_settings_of_an_unknown_optimiser_names_the_known_ones():
+    with pytest.raises(ConfigError, match="unknown optimizer 'rmsprop'; choose one of sgd, adam"):
+        optimizers.settings("rmsprop")

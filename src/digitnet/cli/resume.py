@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from .. import modelfile
-from ..errors import ModelFileError
+from ..errors import ModelFileError, listed
 from ..config import TrainConfig
 
 
@@ -39,8 +39,7 @@ def refuse_changed_options(resume: str, given: dict, named: dict[str, str]) -> N
                        f"the command gives {_shown(field, value)}")
         if flag not in drop:
             drop.append(flag)
-    listed = drop[0] if len(drop) == 1 else ", ".join(drop[:-1]) + " and " + drop[-1]
-    raise click.UsageError("; ".join(clauses) + f"; drop {listed} or start a new run")
+    raise click.UsageError("; ".join(clauses) + f"; drop {listed(drop)} or start a new run")
 
 
 def refuse_changed_init(resume: str, start) -> None:
