@@ -98,21 +98,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def describe_validation_errors(errors, model: type | None = None,
-                               content_type: str | None = None) -> str:
+                               content_type: str | None = None, whole: str = "the body") -> str:
     """One line from pydantic's list of errors: the first, in words, and how many more.
 
     ``model`` is the request's body model, whose ``example`` an error about the whole body
     shows; ``content_type`` the Content-Type it came with (FastAPI hands a body that is not sent
-    as JSON to the model as bytes)."""
+    as JSON to the model as bytes); ``whole`` what the JSON came as ("the field", for a form's
+    field of JSON)."""
     errors = sorted(errors, key=lambda e: e.get("type") != "missing")  # the most useful first
     if not errors:
         return "the request is not valid"
-    first = _describe_body(errors[0], model, content_type) or _describe(errors[0])
+    first = _describe_body(errors[0], model, content_type, whole) or _describe(errors[0], whole)
     more = len(errors) - 1
     return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
 _NOT_UTF8 = "the body is not valid JSON: it is not UTF-8 text"
+#: An edit, as a refusal of something else in its place shows one.
+EDIT_EXAMPLE = '{"op": "bias", "layer": 1, "neuron": 3, "value": 2.0}'
 #: What a list too long holds, by its field's name.
 _ITEMS = {"off": "pairs", "edits": "edits", "cells": "cells", "hidden": "hidden layers"}
 
@@ -127,7 +130,8 @@ def _such_as(model: type | None) -> str:
     return f" such as {example}" if example else ""
 
 
-def _describe_body(e: dict, model: type | None, content_type: str | None) -> str | None:
+def _describe_body(e: dict, model: type | None, content_type: str | None,
+                   whole: str) -> str | None:
     """The message of an error about the body as a whole: empty, not UTF-8, sent as another
     Content-Type than JSON, or not a JSON object; None for an error about a part of it."""
     kind, value = e.get("type", ""), e.get("input")
@@ -135,14 +139,14 @@ def _describe_body(e: dict, model: type | None, content_type: str | None) -> str
         return None
     raw = value if isinstance(value, (bytes, bytearray)) else None
     if kind == "missing" or (kind == "json_invalid" and raw == b""):
-        return f"the body is empty; {_send(model)}"
+        return f"{whole} is empty; {_send(model)}"
     if kind == "json_invalid" and raw is not None and not _is_utf8(raw):
-        return f"{_NOT_UTF8}; {_send(model)}"
+        return f"{_NOT_UTF8.replace('the body', whole)}; {_send(model)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         if raw is not None:  # FastAPI reads a body as JSON only if it is sent as JSON
             return (f"the body is sent as Content-Type {content_type or 'none'}, not as JSON; "
                     f"{_send(model)} with the header Content-Type: application/json")
-        return "the body must be a JSON object" + _such_as(model)
+        return f"{whole} must be a JSON object" + _such_as(model)
     return None
 
 
@@ -154,22 +158,33 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
+def _json_kind(value) -> str:
+    """What JSON value ``value`` came as: "a list", "an object", "null"."""
+    return {list: "a list", dict: "an object", type(None): "null"}.get(
+        type(value), "a " + type(value).__name__)
+
+
 def _where(loc) -> str:
     parts = [p for p in loc if p not in ("body", "path", "query", "header")]
+    # An edit's errors name its op after its place ("edits", 0, "bias", "layer"): the op is
+    # the edit's own field, not a place in the request.
+    parts = [p for i, p in enumerate(parts)
+             if not (p in OPS and i >= 2 and isinstance(parts[i - 1], int)
+                     and parts[i - 2] == "edits")]
     text = ""
     for p in parts:
         text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
     return text
 
 
-def _describe(e: dict) -> str:
+def _describe(e: dict, whole: str = "the body") -> str:
     kind, loc, value = e.get("type", ""), e.get("loc", ()), e.get("input")
     where = _where(loc)
     scalar = isinstance(value, (int, float, str, bool)) and len(repr(value)) < 40
     shown = repr(value) if scalar else None
     in_pixels = bool(loc) and "pixels" in loc
     if kind == "json_invalid":
-        return f"the body is not valid JSON ({e.get('ctx', {}).get('error', e.get('msg'))})"
+        return f"{whole} is not valid JSON ({e.get('ctx', {}).get('error', e.get('msg'))})"
     if kind == "missing":
         if where == "pixels" or where.startswith("pixels"):
             return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
@@ -179,6 +194,12 @@ def _describe(e: dict) -> str:
         if kind == "union_tag_not_found":
             return f"{where}.op: missing; one of {ops}"
         return f"{where}.op: must be one of {ops}, got {tag!r}"
+    if kind == "list_type" and loc[-1:] == ("edits",):
+        return (f"{where}: expected a list of edits such as [{EDIT_EXAMPLE}], got "
+                f"{shown or _json_kind(value)}")
+    if kind in ("model_type", "model_attributes_type", "dict_type") and loc[-2:-1] == ("edits",):
+        return (f"{where}: expected an edit, a JSON object such as {EDIT_EXAMPLE}, got "
+                f"{shown or _json_kind(value)}")
     if kind == "extra_forbidden":
         return f"{where}: not a field this request knows; remove it"
     if in_pixels:

@@ -171,13 +171,14 @@ async def read_form(request: Request, hint: str, **limits):
 def _form_changes(field) -> Changes:
     """The learner's changes sent with an upload, as the form field ``changes``: JSON
     ``{"off": [...], "edits": [...]}``, checked like a JSON body's."""
-    if field is None:
-        return Changes()
+    if field is None or (isinstance(field, str) and not field.strip()):
+        return Changes()  # (an HTML form sends its empty fields)
     if not isinstance(field, str):
         raise ApiError(422, "changes: must be a text field holding JSON such as "
                             "{\"off\": [[1, 3]]}, not a file")
     try:
         body = schemas.ChangesRequest.model_validate_json(field)
     except ValidationError as e:
-        raise ApiError(422, "changes: " + describe_validation_errors(e.errors())) from None
+        raise ApiError(422, "changes: " + describe_validation_errors(
+            e.errors(), schemas.ChangesRequest, whole="the field")) from None
     return body.changes()
