@@ -26,6 +26,19 @@ __all__ = ["ablation_figure", "top_figure", "embedding_figure", "robustness_figu
 _PALETTE = "tab10"  # one colour per class (up to ten)
 
 
+#: Layers up to this wide have each neuron numbered under its bar; wider ones a readable few.
+EACH_NUMBERED = 32
+
+
+def _number_neurons(ax, n: int) -> None:
+    """Neuron numbers under a layer's ``n`` bars, none past its last neuron."""
+    ax.set_xlim(-0.6, n - 0.4)
+    if n <= EACH_NUMBERED:
+        ax.set_xticks(range(n))
+    else:
+        ax.locator_params(axis="x", integer=True)
+
+
 def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: str = "",
                     worst: int = 12):
     """Left, one bar chart per hidden layer: how much accuracy falls when each neuron is
@@ -44,7 +57,7 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
         ax.set_ylim(min(0, min(values)) * 1.1, top * 1.1)
         ax.yaxis.set_major_formatter(viz._Percent())
         ax.set_ylabel(f"layer {layer}", fontsize=9)
-        ax.locator_params(axis="x", integer=True)  # a readable few neuron numbers, however many
+        _number_neurons(ax, len(mine))
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3)
     fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})",

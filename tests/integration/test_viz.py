@@ -269,8 +269,22 @@ def test_ablation_of_wide_layers_has_distinct_percentages_and_readable_neuron_nu
         numbers = _visible_labels(ax, "x")
         assert 2 <= len(numbers) <= 12, [n.get_text() for n in numbers]
         assert all(n.get_position()[0] == int(n.get_text()) for n in numbers)
+        assert all(0 <= int(n.get_text()) < width for n in numbers)  # no neuron past the last
         boxes = [n.get_window_extent() for n in numbers]
         assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # side by side, apart
+
+
+def test_ablation_of_the_videos_layers_numbers_each_neuron_and_none_past_the_last(small_model,
+                                                                                 held_out):
+    """16 neurons a layer: each bar has its number under it, 0 to 15, and no tick says 16."""
+    net = modelfile.load(small_model)
+    rows, labels = inputs.of(net).rows(held_out[0]), held_out[1].astype(np.intp)
+    drops = poke.rank_neurons(net, rows, labels)
+    fig = pokeviz.ablation_figure(drops, poke.ablate(net, rows, labels).baseline.accuracy,
+                                  inputs.classes_of(net))
+    for ax in fig.axes[:2]:
+        said = [label.get_text() for label in _visible_labels(ax, "x")]
+        assert said == [str(j) for j in range(16)], said
 
 
 @pytest.mark.parametrize("hidden", [(64,), ()])
