@@ -102,7 +102,7 @@ def flat_folder(path: Path) -> Path | None:
             files = [p for p in folder.iterdir() if p.suffix.lower() in audio.AUDIO_EXTENSIONS]
         except OSError:
             continue
-        if files and any(fsdd_name(p.name) for p in files[:20]):
+        if any(fsdd_name(p.name) for p in files):  # (however many others there are)
             return folder
     return None
 

@@ -249,3 +249,15 @@ def test_a_model_of_images_fine_tuned_on_recordings_says_which_is_which(flat):
                                           r"\(28x28 pictures of their sound\); train on data of "
                                           r"the model's kind, or without --init"):
         finetune.start_from(images).input_for(data.input)
+
+
+def test_a_folder_is_fsdd_named_whichever_of_its_files_is(spoken_digits, tmp_path):
+    """One FSDD-named recording among 400 others makes a flat folder, wherever the folder's
+    listing puts it (the files' names only are read here)."""
+    from digitnet import recordings
+
+    for i in range(400):
+        (tmp_path / f"take{i}.wav").touch()
+    assert recordings.flat_folder(tmp_path) is None
+    shutil.copy(spoken_digits / "7_george_3.wav", tmp_path)
+    assert recordings.flat_folder(tmp_path) == tmp_path
