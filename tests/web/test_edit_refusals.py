@@ -47,3 +47,13 @@ def test_an_empty_changes_field_is_no_changes(client, mnist, empty):
     with_empty = client.post("/api/predict", files=files, data={"changes": empty})
     assert plain.status_code == with_empty.status_code == 200, with_empty.text
     assert with_empty.json()["probabilities"] == plain.json()["probabilities"]
+
+
+@pytest.mark.parametrize("path", ["/api/ablate", "/api/predict"])
+def test_json_nested_deeper_than_the_parser_goes_is_called_so_not_other_text(client, path):
+    """Plain ASCII nested 1,000 deep: the parser gives up on its depth, and the refusal says that
+    (it said "not UTF-8 text" before)."""
+    raw = ('{"off": ' + "[" * 1000 + "]" * 1000 + "}").encode("ascii")
+    r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    message = assert_error(r, 422, "nested too deeply")
+    assert "UTF-8" not in message, message

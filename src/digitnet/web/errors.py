@@ -80,8 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 400 and message == "There was an error parsing the body":
-            # FastAPI's answer to a body that is not even text: the same as any unreadable JSON
-            return error_response(422, f"{_NOT_UTF8}; {_send(body_model(request))}")
+            # FastAPI's answer to a body its JSON parser raised on other than as invalid JSON
+            return error_response(422, f"{_unparsed(exc.__cause__)}; {_send(body_model(request))}")
         if exc.status_code == 404 and message == "Not Found":
             message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
                        "(documented at /docs)")
@@ -114,6 +114,7 @@ def describe_validation_errors(errors, model: type | None = None,
 
 
 _NOT_UTF8 = "the body is not valid JSON: it is not UTF-8 text"
+_NESTED = "the body's lists and objects are nested too deeply to read"
 #: An edit, as a refusal of something else in its place shows one.
 EDIT_EXAMPLE = '{"op": "bias", "layer": 1, "neuron": 3, "value": 2.0}'
 #: What a list too long holds, by its field's name.
@@ -158,6 +159,16 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
+def _unparsed(cause: BaseException | None) -> str:
+    """Why a body could not be parsed, from what the JSON parser raised: not UTF-8 text, or
+    lists and objects nested deeper than it goes."""
+    if isinstance(cause, RecursionError):
+        return _NESTED
+    if isinstance(cause, UnicodeError):
+        return _NOT_UTF8
+    return f"the body cannot be read as JSON ({type(cause).__name__})"
+
+
 def _json_kind(value) -> str:
     """What JSON value ``value`` came as: "a list", "an object", "null"."""
     return {list: "a list", dict: "an object", type(None): "null"}.get(
@@ -184,7 +195,10 @@ def _describe(e: dict, whole: str = "the body") -> str:
     shown = repr(value) if scalar else None
     in_pixels = bool(loc) and "pixels" in loc
     if kind == "json_invalid":
-        return f"{whole} is not valid JSON ({e.get('ctx', {}).get('error', e.get('msg'))})"
+        why = e.get("ctx", {}).get("error", e.get("msg"))
+        if "recursion limit" in str(why):
+            return _NESTED.replace("the body", whole)
+        return f"{whole} is not valid JSON ({why})"
     if kind == "missing":
         if where == "pixels" or where.startswith("pixels"):
             return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
