@@ -32,7 +32,8 @@ class DigitnetGroup(click.Group):
                 raise
             path = e.ctx.command_path.split()[1:] if e.ctx is not None else []
             where = " ".join(["digitnet", *path])
-            click.echo(f"digitnet: error: {one_line(e.format_message()).rstrip('.')}; see "
+            said = e.format_message().replace("\n\t", " ")  # (click lists choices a line each)
+            click.echo(f"digitnet: error: {one_line(said).rstrip('.')}; see "
                        f"{where} --help", err=True)
             ctx.exit(e.exit_code)
         except OSError as e:
