@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import digitnet
-from digitnet import PRESETS, datasets, inputs, recipes
+from digitnet import PRESETS, datasets, recipes
 from digitnet.metrics import evaluate
 from digitnet.training import train
 
@@ -137,7 +137,7 @@ def speaker_figures(train_set, test_set, speaker: str, config, finetune: dict, s
     started = time.perf_counter()
     net = train(others, config, handle_signals=False).network
     seconds = time.perf_counter() - started
-    heard = lambda d: evaluate(net, inputs.of(net).rows(d.x), d.labels).accuracy  # noqa: E731
+    heard = lambda d: evaluate(net, d.x, d.labels).accuracy  # noqa: E731
     mine = [d.subset(d.groups == speaker) for d in (train_set, test_set)]
     unheard = (heard(mine[0]) * len(mine[0]) + heard(mine[1]) * len(mine[1])) / 500
     few, rest = mine[1].subset(slice(None), "train"), mine[0]
@@ -146,8 +146,8 @@ def speaker_figures(train_set, test_set, speaker: str, config, finetune: dict, s
     tuned_config = recipes.for_data(PRESETS["default"].replace(seed=seed, **finetune), few,
                                     set(finetune), init=net)
     tuned = train(few, tuned_config, init=net, handle_signals=False).network
-    after = evaluate(tuned, inputs.of(tuned).rows(rest.x), rest.labels).accuracy
-    before = evaluate(net, inputs.of(net).rows(rest.x), rest.labels).accuracy
+    after = evaluate(tuned, rest.x, rest.labels).accuracy
+    before = evaluate(net, rest.x, rest.labels).accuracy
     return {"unheard": unheard, "before": before, "finetuned": after, "seconds": seconds}
 
 

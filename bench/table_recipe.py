@@ -60,7 +60,7 @@ def compare(table: str, seed: int) -> dict[str, float]:
         for name, options in CANDIDATES.items():
             net = digitnet.train(X[train], y[train], hidden=(16, 16), seed=seed,
                                  handle_signals=False, **options).network
-            answers = np.array(inputs.classes_of(net))[net.predict(inputs.of(net).rows(X[test]))]
+            answers = np.array(inputs.classes_of(net))[net.predict(X[test])]
             right[name] += int((answers == y[test].astype(str)).sum())
     return {k: v / len(y) for k, v in right.items()}
 

@@ -12,14 +12,14 @@ import pytest
 
 
 def test_all_scores_every_example_of_a_folder_without_test_files(run, trained, train_only_dir):
-    from digitnet import datasets, inputs, metrics, modelfile
+    from digitnet import datasets, metrics, modelfile
 
     result = run("evaluate", trained[0], "--data", train_only_dir, "--split", "all", "--json")
     assert result.exit_code == 0, result.output
     scored = json.loads(result.stdout)
     every = datasets.load(train_only_dir, "train")
     net = modelfile.load(trained[0])
-    expected = metrics.evaluate(net, inputs.of(net).rows(every.x), every.labels)
+    expected = metrics.evaluate(net, every.x, every.labels)
     assert scored["split"] == "all" and scored["n"] == len(every) == 2000
     assert scored["confusion"] == expected.to_dict()["confusion"]
     assert "no test files" in result.stderr and "--split val" in result.stderr

@@ -127,7 +127,7 @@ def test_answers_are_class_names(run, tmp_path):
     test = datasets.load("fashion-mnist", split="test")
     np.save(tmp_path / "ten.npy", test.x[:10].reshape(10, 784))
     lines = run("predict", out, tmp_path / "ten.npy").stdout.splitlines()
-    expected = [names[k] for k in net.predict(inputs.of(net).rows(test.x[:10]))]
+    expected = [names[k] for k in net.predict(test.x[:10])]
     assert [line.split(": ", 1)[1].split("  (")[0] for line in lines] == expected
     assert "Ankle boot" in run("evaluate", out, "--data", "fashion-mnist").stdout
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet import PRESETS, datasets, inputs, recipes
+from digitnet import PRESETS, datasets, recipes
 from digitnet.metrics import evaluate
 from digitnet.training import train
 
@@ -38,7 +38,7 @@ def floor(figures: dict, key: str) -> float:
 
 
 def accuracy(net, data) -> float:
-    return evaluate(net, inputs.of(net).rows(data.x), data.labels).accuracy
+    return evaluate(net, data.x, data.labels).accuracy
 
 
 @pytest.mark.slow

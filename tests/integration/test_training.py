@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from digitnet import Network, engines, inputs, modelfile, optimizers
+from digitnet import Network, engines, modelfile, optimizers
 from digitnet.engines import compiled
 from digitnet.errors import ConfigError, DivergenceError, TrainingInterrupted
 from digitnet.config import PRESETS
@@ -231,6 +231,6 @@ def test_resuming_with_the_same_options_repeated_is_fine_and_a_change_is_named(m
 def test_a_test_set_is_scored_once_at_the_end_and_recorded(mnist_small, mnist):
     test = mnist.subset(slice(20000, 21000), "test")
     result = train(mnist_small, QUICK, test=test, handle_signals=False)
-    expected = evaluate(result.network, inputs.of(result.network).rows(test.x), test.labels)
+    expected = evaluate(result.network, test.x, test.labels)
     assert result.test_accuracy == expected.accuracy
     assert result.network.metadata["metrics"]["test_accuracy"] == expected.accuracy
