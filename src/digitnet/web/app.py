@@ -301,8 +301,9 @@ async def neuron(request: Request, layer: int, index: int, input_id: str | None 
     layer 0, the input, has no weights): its incoming weights, as an image of what it looks
     for, its bias, and z and a for an input."""
     served = _served(request)
-    net, _ = served.current
-    return JSONAnswer(views.describe_neuron(net, layer, index, served.recall(input_id)))
+    net, version = served.current
+    return JSONAnswer({**views.describe_neuron(net, layer, index, served.recall(input_id)),
+                       "model_version": version})
 
 
 async def models(request: Request):

@@ -9,6 +9,9 @@ hidden layer, L the output layer.
 Some refusals depend on the served network and so cannot be stated by the schema: a layer or
 neuron it does not have, a painted cell outside its grid, a label that is not one of its
 classes. They are answered 422 with a line saying which.
+
+Every answer says which served network it was computed on (``model_version``, as a
+prediction's does): another page's training run may have replaced the one this page shows.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from ..poke.maps import METHODS
 from ..poke.stepping import DEFAULT_LR
-from .schemas import _WHOLE, ChangesRequest, Count, Grid, Whole
+from .schemas import _WHOLE, ChangesRequest, Count, Grid, ModelVersion, Whole
 
 #: Bounds of what a request asks for.
 MAX_TOP, MAX_MAP_POINTS, MAX_TSNE_POINTS, MAX_ROBUSTNESS = 64, 5000, 1000, 2000
@@ -38,6 +41,7 @@ class AblateResponse(Score):
     baseline: Score = Field(description="The intact network's score.")
     n: int = Field(description="How many held-out examples.")
     classes: list[str]
+    model_version: ModelVersion
 
 
 class NeuronDrop(BaseModel):
@@ -55,6 +59,7 @@ class RankingResponse(BaseModel):
     neurons: list[NeuronDrop] = Field(description="Largest drop first.")
     n: int
     classes: list[str]
+    model_version: ModelVersion
 
 
 class TopRequest(ChangesRequest):
@@ -85,6 +90,7 @@ class TopResponse(BaseModel):
     firing: float
     n: int
     classes: list[str]
+    model_version: ModelVersion
 
 
 class MapRequest(ChangesRequest):
@@ -110,6 +116,7 @@ class MapResponse(BaseModel):
     explained: list[float] | None = Field(description="PCA: the share of the layer's variance "
                                                       "along each axis.")
     classes: list[str]
+    model_version: ModelVersion
 
 
 class HeldOutDigit(BaseModel):
@@ -117,6 +124,7 @@ class HeldOutDigit(BaseModel):
     label: int
     class_name: str
     image: list[list[float]] | None
+    model_version: ModelVersion
 
 
 class RobustnessRequest(ChangesRequest):
@@ -140,6 +148,7 @@ class RobustnessResponse(BaseModel):
                                           "when there are any.")
     curves: list[Curve]
     n: int
+    model_version: ModelVersion
 
 
 class BackpropRequest(ChangesRequest):
@@ -183,6 +192,7 @@ class BackpropResponse(BaseModel):
     cost_after: float
     digit_after: int
     probabilities_after: list[float]
+    model_version: ModelVersion
 
 
 class NeuronRequest(ChangesRequest):

@@ -6,6 +6,8 @@ applies them to a copy of the served network for this request only (nothing is k
 editing at once never see each other's changes), and answers with a :mod:`digitnet.poke`
 function run on the server's held-out digits (:mod:`digitnet.heldout`), in a worker thread so
 other requests are not held up. The slow ones (t-SNE maps, robustness curves) run one at a time.
+Every JSON answer says which served network it was computed on (``model_version``, as
+/api/predict's does), so a page showing another one knows to load the new one.
 
 ===============================  ==============================================================
 ``POST /api/ablate``             accuracy with the changes against the intact network
@@ -89,12 +91,19 @@ def add_routes(app: FastAPI) -> None:
 # -- what every route needs -------------------------------------------------------------------
 
 
-def _changed(request: Request, body: schemas.ChangesRequest) -> tuple[Network, Network, poke.Changes]:
-    """(the served network, it with the body's changes, the changes); 422 for a change it has
-    no place for."""
-    net, _ = request.app.state.served.current
+def _changed(request: Request, body: schemas.ChangesRequest
+             ) -> tuple[Network, Network, poke.Changes, int]:
+    """(the served network, it with the body's changes, the changes, the network's version);
+    422 for a change it has no place for. The network and its version are read together (one
+    tuple, swapped whole), so the answer's model_version is that of the network it is about."""
+    net, version = request.app.state.served.current
     changes = body.changes()
-    return net, changes.apply(net), changes
+    return net, changes.apply(net), changes, version
+
+
+def _answer(content: dict, version: int) -> views.JSONAnswer:
+    """``content`` as JSON, saying which served network answered (``model_version``)."""
+    return views.JSONAnswer({**content, "model_version": version})
 
 
 async def _held(request: Request) -> HeldOut:
@@ -126,16 +135,16 @@ async def ablate(request: Request, body: schemas.ChangesRequest):
     """Accuracy, overall and per class, on the server's held-out digits with the neurons in
     ``off`` switched off (and the edits made), against the intact network. An empty ``off``
     is the intact network."""
-    net, _, changes = _changed(request, body)
+    net, _, changes, version = _changed(request, body)
     rows, labels = _examples(net, await _held(request))
     result = await run_in_threadpool(poke.ablate, net, rows, labels, changes)
-    return views.JSONAnswer({**result.to_dict(), "classes": inputs.classes_of(net)})
+    return _answer({**result.to_dict(), "classes": inputs.classes_of(net)}, version)
 
 
 async def ranking(request: Request, body: schemas.ChangesRequest):
     """Every hidden neuron not already off, by how much held-out accuracy falls when it is
     switched off as well, with the fall for each class; largest first."""
-    net, _, changes = _changed(request, body)
+    net, _, changes, version = _changed(request, body)
     rows, labels = _examples(net, await _held(request))
 
     def rank():
@@ -143,8 +152,8 @@ async def ranking(request: Request, body: schemas.ChangesRequest):
                 poke.rank_neurons(net, rows, labels, changes))
 
     accuracy, drops = await run_in_threadpool(rank)
-    return views.JSONAnswer({"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
-                             "n": len(labels), "classes": inputs.classes_of(net)})
+    return _answer({"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
+                    "n": len(labels), "classes": inputs.classes_of(net)}, version)
 
 
 # -- what a neuron answers to, and maps -------------------------------------------------------
@@ -153,17 +162,17 @@ async def ranking(request: Request, body: schemas.ChangesRequest):
 async def top(request: Request, body: ps.TopRequest):
     """The held-out digits that activate neuron ``neuron`` of ``layer`` most (with their
     pictures), its mean activation for each class, and how often it fires (z > 0)."""
-    net, changed, _ = _changed(request, body)
+    net, changed, _, version = _changed(request, body)
     held = await _held(request)
     rows, labels = _examples(net, held)
     p = await run_in_threadpool(poke.neuron_profile, changed, rows, labels, body.layer,
                                 body.neuron, body.count)
     examples = [{"index": int(i), "label": int(labels[i]), "a": float(a), "image": _image(held, i)}
                 for i, a in zip(p.top, p.top_activation)]
-    return views.JSONAnswer(views.finite({
+    return _answer(views.finite({
         "layer": p.layer, "neuron": p.neuron, "examples": examples,
         "class_mean": p.class_mean.tolist(), "class_firing": p.class_firing.tolist(),
-        "firing": p.firing, "n": len(labels), "classes": inputs.classes_of(net)}))
+        "firing": p.firing, "n": len(labels), "classes": inputs.classes_of(net)}), version)
 
 
 async def layer_map(request: Request, body: ps.MapRequest):
@@ -172,17 +181,17 @@ async def layer_map(request: Request, body: ps.MapRequest):
     if body.method == "tsne" and body.count > ps.MAX_TSNE_POINTS:
         raise ApiError(422, f"count: a t-SNE map places at most {ps.MAX_TSNE_POINTS} digits, "
                             f"got {body.count}; ask for fewer, or use the pca method")
-    net, changed, _ = _changed(request, body)
+    net, changed, _, version = _changed(request, body)
     held = await _held(request)
     rows, labels = _examples(net, held, body.count)
     async with request.app.state.slow_work:
         m = await run_in_threadpool(poke.embedding, changed, rows, body.layer, body.method,
                                     body.seed)
-    return views.JSONAnswer({
+    return _answer({
         "layer": m.layer, "method": m.method, "points": np.round(m.points, 4),
         "labels": labels, "indices": np.arange(len(labels)),
         "explained": None if m.explained is None else m.explained.tolist(),
-        "classes": inputs.classes_of(net)})
+        "classes": inputs.classes_of(net)}, version)
 
 
 async def held_out_digit(request: Request, index: int):
@@ -191,11 +200,12 @@ async def held_out_digit(request: Request, index: int):
     if not 0 <= index < len(held.data):
         raise ApiError(404, f"held-out digit {index} does not exist: there are "
                             f"{len(held.data):,}, numbered 0 to {len(held.data) - 1}")
-    net, _ = request.app.state.served.current
+    net, version = request.app.state.served.current
     label = int(held.data.labels[index])
     classes = inputs.classes_of(net)
-    return views.JSONAnswer({"index": index, "label": label, "image": _image(held, index),
-                             "class_name": classes[label] if label < len(classes) else str(label)})
+    return _answer({"index": index, "label": label, "image": _image(held, index),
+                    "class_name": classes[label] if label < len(classes) else str(label)},
+                   version)
 
 
 # -- how sturdy it is -------------------------------------------------------------------------
@@ -204,15 +214,15 @@ async def held_out_digit(request: Request, index: int):
 async def robustness(request: Request, body: ps.RobustnessRequest):
     """Accuracy on the first ``count`` held-out digits as noise, rotation, shift and stroke
     thickness grow: for the served network, and with the changes when there are any."""
-    net, changed, changes = _changed(request, body)
+    net, changed, changes, version = _changed(request, body)
     poke.check_distortable(net)  # 422 for a model of recordings: no distortion means anything
     held = await _held(request)
     data = held.data.subset(slice(0, body.count))
     nets = [net, changed] if changes else [net]
     async with request.app.state.slow_work:
         curves = await run_in_threadpool(poke.robustness_curves, nets, data.x, data.labels)
-    return views.JSONAnswer({"models": ["served", "with your changes"][: len(nets)],
-                             "curves": [c.to_dict() for c in curves], "n": len(data)})
+    return _answer({"models": ["served", "with your changes"][: len(nets)],
+                    "curves": [c.to_dict() for c in curves], "n": len(data)}, version)
 
 
 # -- backpropagation, one step ----------------------------------------------------------------
@@ -224,7 +234,7 @@ async def backprop(request: Request, body: ps.BackpropRequest):
     ``label``: the cost, how much each output wants to move, every layer's δ, the step's
     weight changes, and after one gradient step of learning rate ``lr`` on a copy of the
     network, the cost and the answer. The served network does not change."""
-    _, changed, changes = _changed(request, body)
+    _, changed, changes, version = _changed(request, body)
     grid, front_end = grid_array(body.pixels), inputs.audio_of(changed)
     x = views.network_input(changed, heard_picture(grid, front_end) if front_end else
                             await run_in_threadpool(to_input, grid, "the drawing"))
@@ -232,7 +242,7 @@ async def backprop(request: Request, body: ps.BackpropRequest):
                                    changes.off)
     shape = inputs.of(changed).image_shape
     first = step.weight_changes(1)
-    return views.JSONAnswer({
+    return _answer({
         "input": views.rounded(x.reshape(shape) if shape else x[None], 4),
         "label": step.label, "lr": step.lr, "digit": step.digit,
         "probabilities": views.rounded(step.probabilities, 6), "cost": step.cost,
@@ -242,7 +252,7 @@ async def backprop(request: Request, body: ps.BackpropRequest):
         "largest_changes": [{"layer": l, "neuron": j, "input": i, "change": c}
                             for l, j, i, c in step.largest_changes(10)],
         "cost_after": step.cost_after, "digit_after": step.digit_after,
-        "probabilities_after": views.rounded(step.probabilities_after, 6)})
+        "probabilities_after": views.rounded(step.probabilities_after, 6)}, version)
 
 
 # -- one neuron, and saving -------------------------------------------------------------------
@@ -252,15 +262,15 @@ async def changed_neuron(request: Request, layer: int, index: int, body: ps.Neur
     """Neuron ``index`` of ``layer`` as GET /api/neuron/{layer}/{index} shows it, in the
     network with the body's changes: its weights, their image, its bias, z and a for an
     input."""
-    _, changed, _ = _changed(request, body)
+    _, changed, _, version = _changed(request, body)
     remembered = request.app.state.served.recall(body.input_id)
-    return views.JSONAnswer(views.describe_neuron(changed, layer, index, remembered))
+    return _answer(views.describe_neuron(changed, layer, index, remembered), version)
 
 
 async def export(request: Request, body: schemas.ChangesRequest):
     """The served network with the changes, as a model file to download; its metadata lists
     the changes (under "changes"), so the file says how it differs from the trained one."""
-    _, changed, _ = _changed(request, body)
+    _, changed, _, _ = _changed(request, body)
     return Response(modelfile.to_bytes(changed), media_type="application/octet-stream",
                     headers={"Content-Disposition":
                              'attachment; filename="digitnet-edited.safetensors"'})

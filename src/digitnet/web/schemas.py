@@ -45,6 +45,12 @@ HiddenSize = Annotated[int, Field(strict=True, ge=1, le=MAX_HIDDEN_SIZE), _WHOLE
 Seed = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1), _WHOLE]
 Brightness = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 Row = Annotated[list[Brightness], Field(min_length=MIN_GRID, max_length=MAX_GRID)]
+#: Which served network an answer is about, in every answer computed on it.
+ModelVersion = Annotated[int, Field(
+    description="Which served model answered: 1 for the one the server started with, one more "
+                "each time another replaces it (a training run from any page finishes, or a "
+                "voice is taught). An answer of another version than the model a page shows "
+                "was computed on another network: load GET /api/model again.")]
 
 
 class ErrorResponse(BaseModel):
@@ -200,8 +206,7 @@ class PredictResponse(BaseModel):
     input_id: str = Field(
         description="Names this input for GET /api/neuron/{layer}/{index}?input_id=... "
                     "(the server remembers the last few hundred inputs).")
-    model_version: int = Field(description="Which served model answered; it grows by one each "
-                                           "time a training run from the page finishes.")
+    model_version: ModelVersion
 
 
 class LayerInfo(BaseModel):
@@ -242,7 +247,7 @@ class ModelResponse(BaseModel):
     metadata: dict[str, Any] = Field(
         description="Training configuration, per-epoch history, metrics and data fingerprint.")
     source: str = Field(description="The model file served, or where the model came from.")
-    model_version: int
+    model_version: ModelVersion
     held_out: HeldOutInfo = Field(description="The held-out digits the poking endpoints "
                                               "(/api/ablate, ...) are scored on.")
 
@@ -306,6 +311,7 @@ class NeuronResponse(BaseModel):
     current: NeuronActivity | None = Field(
         description="For the input named by input_id, or without it the last input predicted "
                     "on this server; null when nothing has been predicted yet.")
+    model_version: ModelVersion
 
 
 class TrainRequest(BaseModel):

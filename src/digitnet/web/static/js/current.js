@@ -1,9 +1,10 @@
 // Keeping the page on the network the server serves now. A training run (from this page or any
 // other: a teacher's, in a class) or a voice taught replaces the served network for everyone,
-// and every prediction says which one answered (its model_version). When that is not the one
-// the page shows, the page loads the new one, drops the learner's changes that no longer fit
-// it, says so, and asks again. A request the server refuses for one of the learner's changes
-// ("edits[0]: ...") has that change undone, with the reason, rather than left to fail forever.
+// and every answer about it (a prediction, a poking panel's) says which one answered (its
+// model_version). When that is not the one the page shows, the page loads the new one, drops
+// the learner's changes that no longer fit it, says so, and asks again. A request the server
+// refuses for one of the learner's changes ("edits[0]: ...") has that change undone, with the
+// reason, rather than left to fail forever.
 
 // The server's refusal of one of the changes a request carried: "off[1]: ...",
 // "edits[0].cells[3]: ...": which (its place in the request), and why.
@@ -30,10 +31,11 @@ const count = (n, thing) => (n === 1 ? thing : `${n} ${thing}s`);
  * writes the page's note.
  *
  * Returns asking(ask): ask(body) answers a promise of an answer to a request carrying the
- * changes `body`, asked again once if the server refused it for what recover() could mend;
- * predict(ask): the same for a prediction, which is asked again of the new network if another
- * answered; and refresh(expected): load the served network if it is not the one shown (after a
- * run this page followed: `expected`), answering whether it was not.
+ * changes `body`, asked again once if the server refused it for what recover() could mend, and
+ * again once of the new network (loaded and shown first) if another network answered than the
+ * one shown; predict(ask): the same, for a prediction; and refresh(expected): load the served
+ * network if it is not the one shown (after a run this page followed: `expected`), answering
+ * whether it was not.
  */
 export function keepCurrent(calls) {
   let loading = null;
@@ -73,7 +75,8 @@ export function keepCurrent(calls) {
     return JSON.stringify(calls.changes.body()) !== JSON.stringify(sent);
   }
 
-  async function asking(ask) {
+  // ask(body) with the page's changes, and again once if recover() mended what the server refused.
+  async function mending(ask) {
     const sent = calls.changes.body();
     try {
       return await ask(sent);
@@ -83,15 +86,19 @@ export function keepCurrent(calls) {
     }
   }
 
-  async function predict(ask) {
-    let p = await asking(ask);
-    if (p.model_version !== undefined && p.model_version !== calls.shown().model_version) {
+  // (An answer without a model_version, such as a saved model file, says nothing of which.)
+  const another = (answer) => answer && answer.model_version !== undefined &&
+    answer.model_version !== calls.shown().model_version;
+
+  async function asking(ask) {
+    let answer = await mending(ask);
+    if (another(answer)) {
       await refresh();
-      p = await asking(ask);
+      answer = await mending(ask);
     }
-    return p;
+    return answer;
   }
 
-  return {asking, predict, refresh};
+  return {asking, predict: asking, refresh};
 }
 
