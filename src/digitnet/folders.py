@@ -14,17 +14,24 @@ the classes are the ten digits 0-9 (label 7 is the folder ``7``, whichever folde
 network trained on MNIST and one trained on the folder agree on what each output means.
 
 With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
-split, the training data. Pictures inside the class folders are found at any depth.
+split, the training data. Pictures inside the class folders are found at any depth; hidden files
+and folders (``.name``) are left out, as ``digitnet predict`` leaves them out
+(:func:`digitnet.images.image_files`).
 
 Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
 ``test/`` may instead each hold recordings named as FSDD names them (digit, speaker, number:
 ``george/test/7_george_32.wav``), each read whole, as a folder of them is read.
 
-A folder that cannot be a data set is one line naming it: no class folders, a class folder with
-no pictures. A bad file inside an otherwise good folder (a file that is not a picture, a picture
-that cannot be decoded or holds no ink) does not stop the others: it is skipped, and the
-data set's note names it, so you can fix it or leave it out.
+A folder that cannot be a data set is one line naming it and what to do: no class folders, a
+class folder with no pictures, fewer than two classes (a folder holding one folder of class
+folders, as unzipping often leaves it, says where to point instead), folders named as splits
+that are not digitnet's (``val/`` beside ``train/``: digitnet holds out its own validation
+examples; ``training/``; ``test/`` without ``train/``; ``train/`` beside class folders), or a
+named class that only ``test/`` holds, which the network could never learn. A bad file inside
+an otherwise good folder (a file that is not a picture, a picture that cannot be decoded or
+holds no ink, a picture beside the class folders, in none) does not stop the others: it is
+skipped, and the data set's note names it, so you can fix it or leave it out.
 """
 
 from __future__ import annotations
@@ -38,8 +45,8 @@ from pathlib import Path
 import numpy as np
 
 from .arrays import MAX_CLASSES
-from .errors import DataError, ImageError
 from .audio import AUDIO_EXTENSIONS
+from .errors import DataError, ImageError, listed
 from .images import IMAGE_EXTENSIONS
 from .inputs import Audio
 from .sources import DIGITS, sha256
@@ -47,6 +54,10 @@ from .sources import DIGITS, sha256
 __all__ = ["Pictures", "read_folder", "has_test_split", "SPLIT_FOLDERS"]
 
 SPLIT_FOLDERS = ("train", "test")
+#: Folder names (lower-cased) that name a split, with the split digitnet reads them as (None:
+#: a validation set, which digitnet holds out of train/ itself).
+_SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test",
+                "val": None, "valid": None, "validation": None}
 _NAMED = 3  # skipped files named in the note; the rest are counted
 
 
@@ -74,8 +85,9 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     Raises
     ------
     DataError
-        No class folders; a class folder without pictures; no ``test/`` folder for the test
-        split; no picture at all could be read.
+        No class folders; a class folder without pictures; fewer than two classes; split folders
+        digitnet does not read as splits; a named class only ``test/`` holds; no ``test/``
+        folder for the test split; no picture at all could be read.
     """
     root = Path(root)
     splits = _splits(root)
@@ -86,11 +98,15 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         part = root / split
         classes = _class_names(*(root / s for s in sorted(splits)))
     else:
+        _check_layout(root)
         if split != "train":
             raise DataError(f"{root}: holds one set of class folders, no {split}/ folder; to "
                             f"keep {split} pictures apart, put them in {root / split}/<class>/ "
                             f"and the others in {root / 'train'}/<class>/")
         part, classes = root, _class_names(root)
+    parts = [root / s for s in SPLIT_FOLDERS if s in splits] if splits else [root]
+    if not any(_fsdd_named(p) for p in parts):
+        _check_classes(parts, top=not splits)
     if _fsdd_named(part):
         from .recordings import read_flat
 
@@ -102,13 +118,104 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     if any(s in AUDIO_EXTENSIONS for s in suffixes) and not any(s in IMAGE_EXTENSIONS
                                                                  for s in suffixes):
         return _read_recordings(part, listing, classes, audio or Audio())
-    return _read_part(part, listing, classes)
+    strays = [p.name for p in _pictures_in(part)]
+    if splits and split == "train":  # (pictures beside train/ and test/, in neither)
+        strays += [str(p) for p in _pictures_in(root)]
+    return _read_part(part, listing, classes, strays)
 
 
 def _splits(root: Path) -> set[str]:
     """{"train"} or {"train", "test"} when ``root`` is split that way, else empty."""
     names = {d.name for d in _folders(root)}
     return names if names and "train" in names and names <= set(SPLIT_FOLDERS) else set()
+
+
+def _check_layout(root: Path) -> None:
+    """Refuse folders named as splits in a layout digitnet does not read as splits, rather than
+    read them as classes: val/ beside train/, training/ for train/, test/ without train/, a split
+    folder beside class folders, or a split folder holding pictures and no class folders."""
+    names = [d.name for d in _folders(root)]
+    odd = [n for n in names if n.lower() in _SPLIT_NAMES]
+    if not odd:
+        return
+    for name in odd:
+        if not _folders(root / name) and not _fsdd_named(root / name):
+            raise _no_class_folders(root / name)
+    others = [n for n in names if n not in odd]
+    if others:
+        raise DataError(f"{root}: holds {_slashed(odd)} beside class folders ({_span(others)}); "
+                        f"put the class folders inside {root / 'train'}/ (or test/), or rename "
+                        f"{_slashed(odd)} if it is a class")
+    renames = [(n, _SPLIT_NAMES[n.lower()]) for n in odd
+               if _SPLIT_NAMES[n.lower()] not in (None, n)]
+    if renames:
+        raise DataError(f"{root}: holds {_slashed(n for n, _ in renames)}; digitnet reads the "
+                        "splits from folders named train/ and test/: rename "
+                        + listed(f"{n}/ to {to}/" for n, to in renames))
+    held = [n for n in odd if _SPLIT_NAMES[n.lower()] is None]
+    if "train" not in odd:
+        raise DataError(f"{root}: holds {_slashed(odd)} but no train/; put the training "
+                        f"pictures in {root / 'train'}/<class>/")
+    raise DataError(f"{root}: holds {held[0]}/ beside {_slashed(n for n in odd if n != held[0])}; "
+                    "digitnet reads train/ and test/, and holds out part of train/ for "
+                    f"validation itself (--val-fraction): put the pictures of {held[0]}/ in "
+                    f"train/'s class folders, or move {held[0]}/ out of {root}")
+
+
+def _check_classes(parts: list[Path], top: bool) -> None:
+    """Refuse fewer than two classes among ``parts`` (the folder, or train/ and test/), and a
+    named class that test/ holds and train/ does not. ``top``: ``parts`` is the folder given."""
+    held = {part: [d.name for d in _folders(part)] for part in parts}
+    found = sorted({name for names in held.values() for name in names})
+    if len(found) == 1:
+        raise _one_class(next(p for p in parts if held[p]), found[0], top)
+    if len(parts) < 2 or all(n in DIGITS for n in found):
+        return  # (digit classes are the ten digits, whichever folders train/ holds)
+    train, test = parts
+    missing = sorted(set(held[test]) - set(held[train]))
+    if missing:
+        one = len(missing) == 1
+        raise DataError(f"{test}: class{'' if one else 'es'} {listed(missing)} "
+                        f"{'has' if one else 'have'} no folder in {train}, so the network could "
+                        f"not learn {'it' if one else 'them'}; put training pictures in "
+                        f"{train / missing[0]}/, or take {'it' if one else 'them'} out of test/")
+
+
+def _one_class(part: Path, name: str, top: bool) -> DataError:
+    """The error for ``part`` holding the one class folder ``name``: when that holds folders
+    itself (a data set one folder too deep, as unzipping leaves it), where to point instead."""
+    inner = part / name
+    subfolders = _folders(inner)
+    while len(subfolders) == 1 and len(inner.relative_to(part).parts) < 8:  # (symlink loops)
+        inner, subfolders = subfolders[0], _folders(subfolders[0])
+    if len(subfolders) > 1:
+        names = [d.name for d in subfolders]
+        what = (_slashed(names) if any(n.lower() in _SPLIT_NAMES for n in names)
+                else f"class folders {_span(names)}")
+        todo = f"point --data at {inner}" if top else f"move those folders up into {part}"
+        return DataError(f"{part}: holds one folder, {inner.relative_to(part).as_posix()}, which "
+                         f"holds {what}: {todo}")
+    look = f" (to see how a model reads these, digitnet predict MODEL {part})" if top else ""
+    return DataError(f"{part}: holds one class folder, {name}; a classifier needs at least two "
+                     f"classes: add a folder of pictures for each other class{look}")
+
+
+def _slashed(names) -> str:
+    return listed(f"{n}/" for n in names)
+
+
+def _span(names: list[str]) -> str:
+    """Folder names as a message lists them: "0..9" for a run of digits, else the first few."""
+    if len(names) > 2 and all(n in DIGITS for n in names) and (
+            int(names[-1]) - int(names[0]) == len(names) - 1):
+        return f"{names[0]}..{names[-1]}"
+    return listed(names) if len(names) <= 4 else f"{', '.join(names[:3])}, ... ({len(names)})"
+
+
+def _pictures_in(folder: Path) -> list[Path]:
+    """The pictures directly in ``folder`` (not in its subfolders), hidden ones left out."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def _folders(folder: Path) -> list[Path]:
@@ -185,7 +292,9 @@ def _read_recordings(part: Path, listing, classes: tuple[str, ...], front_end: A
     return read_items(items, classes, front_end, f"{part.name}/", part, skipped)
 
 
-def _read_part(part: Path, listing, classes: tuple[str, ...]) -> Pictures:
+def _read_part(part: Path, listing, classes: tuple[str, ...], strays: list[str]) -> Pictures:
+    """The pictures of ``listing`` (each class folder with its files); ``strays`` are the
+    pictures in no class folder, which are skipped and noted."""
     from .preprocess import to_mnist  # (Pillow and the preprocessing: imported when used)
 
     images, labels, skipped = [], [], []
@@ -212,12 +321,25 @@ def _read_part(part: Path, listing, classes: tuple[str, ...]) -> Pictures:
     if not images:
         raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
                         "give pictures of one digit (or object) each")
-    note = None
-    if skipped:
-        note = (f"{part}: skipped {len(skipped)} of {len(images) + len(skipped)} files, which "
-                f"are not pictures of a digit (or object): {_listed(skipped)}; fix or remove them")
     return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
-                    {f"{part.name}/": digest.hexdigest()}, note)
+                    {f"{part.name}/": digest.hexdigest()},
+                    _note(part, len(images), skipped, strays))
+
+
+def _note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:
+    """The note naming the files ``skipped`` ("name (why)") and the pictures in no class folder,
+    ``strays``; None when there are none."""
+    which, todo = "are not pictures of a digit (or object)", "fix or remove them"
+    if strays and not skipped:
+        which, todo = "lie in no class folder", "move each into its class's folder, or remove it"
+    elif strays:
+        which += " in a class folder"
+        todo = "move those in no class folder into their class's, fix or remove the others"
+        strays = [f"{name} (in no class folder)" for name in strays]
+    if not (skipped := strays + skipped):
+        return None
+    return (f"{part}: skipped {len(skipped)} of {read + len(skipped)} files, which {which}: "
+            f"{_listed(skipped)}; {todo}")
 
 
 def _files(folder: Path) -> list[Path]:

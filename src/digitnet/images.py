@@ -231,15 +231,20 @@ def _fill_transparent(gray: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return alpha * gray + (1 - alpha) * fill
 
 
-def image_files(folder: str | os.PathLike):
-    """Image files under ``folder``, recursively, in sorted order, by their extension.
+def image_files(folder: str | os.PathLike, _seen: set | None = None):
+    """Image files under ``folder``, recursively, in sorted order, by their extension; hidden
+    files and folders (``.name``) left out, as :mod:`digitnet.folders` leaves them out of
+    training data. Each folder is read once, however many symbolic links lead to it (a link to
+    ``.`` or to a folder above would lead round for ever).
 
-    Yields ``Path`` objects, or an :class:`ImageError` for each sub-folder that cannot be read
-    (so a caller can report it and go on).
+    Yields ``Path`` objects, or an :class:`ImageError` for each sub-folder or link that cannot be
+    read (so a caller can report it and go on).
     """
     folder = Path(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        seen = set() if _seen is None else _seen
+        seen.add(_identity(folder))
     except PermissionError:
         yield ImageError(f"{folder}: cannot read this folder (permission denied)")
         return
@@ -247,8 +252,24 @@ def image_files(folder: str | os.PathLike):
         yield ImageError(f"{folder}: cannot read this folder ({e.strerror or e})")
         return
     for entry in entries:
+        if entry.name.startswith("."):  # hidden, as training's reading of class folders has it
+            continue
         path = Path(entry.path)
-        if entry.is_dir():
-            yield from image_files(path)
-        elif path.suffix.lower() in IMAGE_EXTENSIONS and not entry.name.startswith("."):
+        try:
+            is_folder = entry.is_dir()
+            again = is_folder and _identity(path) in seen
+        except OSError as e:  # a link to itself, say
+            yield ImageError(f"{path}: cannot be read ({e.strerror or e}); skipped")
+            continue
+        if again:
+            yield ImageError(f"{path}: links to a folder read already; skipped, not read again")
+        elif is_folder:
+            yield from image_files(path, seen)
+        elif path.suffix.lower() in IMAGE_EXTENSIONS:
             yield path
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    """What tells a folder from every other, however it is reached: its device and inode."""
+    info = folder.stat()
+    return info.st_dev, info.st_ino

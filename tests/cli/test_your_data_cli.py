@@ -166,6 +166,8 @@ def _folder(tmp_path, mnist, kind: str) -> Path:
     elif kind == "unreadable":
         (root / "0").mkdir()
         (root / "0" / "a.png").write_bytes(b"\x89PNG broken")
+        (root / "1").mkdir()  # (two classes: a single one is refused before reading)
+        (root / "1" / "b.png").write_bytes(b"\x89PNG broken too")
     return root
 
 

@@ -123,6 +123,8 @@ def test_folders_that_are_not_data_sets(tmp_path, digits):
     unreadable = tmp_path / "unreadable" / "0"
     unreadable.mkdir(parents=True)
     (unreadable / "a.png").write_bytes(b"not a png")
+    (unreadable.parent / "1").mkdir()  # (two classes: a single one is refused before reading)
+    (unreadable.parent / "1" / "b.png").write_bytes(b"not a png either")
     with pytest.raises(DataError, match="none of its pictures could be read"):
         folders.read_folder(tmp_path / "unreadable")
 
