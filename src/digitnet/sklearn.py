@@ -11,10 +11,12 @@
 
 Each row of ``X`` is a table row; features are standardised with the training rows' mean and
 standard deviation (kept in the network's input record, as ``digitnet train`` does for tables),
-so the estimator needs no scaler in front of it. Training runs :func:`digitnet.training.train`
-(the one training loop, on digitnet's engines) with the options of
-:class:`~digitnet.TrainConfig`, under the same names. The network is ``(n_features,
-*hidden_layer_sizes, n_classes)``.
+so the estimator needs no scaler in front of it. Fitted on a pandas DataFrame, the network
+records its column names (as ``digitnet.train`` does: the estimator's ``feature_names_in_``),
+so ``network_`` reads DataFrames and CSV files by name, wherever they put each column.
+Training runs :func:`digitnet.training.train` (the one training loop, on NumPy's engine: the
+compiled one reads only pixels) with the options of :class:`~digitnet.TrainConfig`, under the
+same names. The network is ``(n_features, *hidden_layer_sizes, n_classes)``.
 
 Needs the sklearn extra (``pip install 'digitnet[sklearn]'``). This module is
 ``digitnet.sklearn``; inside it, and everywhere else, ``import sklearn`` is scikit-learn itself
@@ -34,7 +36,8 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
 
 from .config import TrainConfig  # noqa: E402
-from .datasets import Dataset  # noqa: E402
+from .datasets import from_arrays  # noqa: E402
+from .errors import ConfigError  # noqa: E402
 from .training import train  # noqa: E402
 
 __all__ = ["DigitnetClassifier", "EXPECTED_FAILED_CHECKS"]
@@ -55,8 +58,10 @@ class DigitnetClassifier(ClassifierMixin, BaseEstimator):
 epochs, schedule, val_fraction, early_stopping, patience, seed
         As in :class:`digitnet.TrainConfig`, except ``val_fraction`` (default 0: scikit-learn's
         model selection holds data out itself; set it for early stopping).
-    engine : str
-        "auto", "compiled" or "numpy" (:func:`digitnet.engines.choose`).
+    engine : {"auto", "numpy"}
+        The training engine (:func:`digitnet.engines.choose`); for a table's rows both mean
+        NumPy's, the only engine that reads numbers other than uint8 pixels ("compiled" is
+        refused).
 
     Attributes
     ----------
@@ -94,13 +99,14 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
 
     def fit(self, X, y):
         """Train a new network on rows ``X`` (n, n_features) with labels ``y`` (n,)."""
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        self._check_engine()
+        rows, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
         self.classes_ = unique_labels(y)
         if len(self.classes_) < 2:
             raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; y "
                              f"holds one class ({self.classes_.tolist()[0]!r})")
-        self._train(X, y, self._config(), init=None)
+        self._train(X, rows, y, self._config(), init=None)
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -115,7 +121,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         if first and classes is None:
             raise ValueError("classes must be given to the first call of partial_fit: every "
                              "label the classifier will see")
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first)
+        self._check_engine()
+        rows, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first)
         check_classification_targets(y)
         if classes is not None:
             classes = unique_labels(classes)
@@ -125,7 +132,7 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             self.classes_ = classes
         config = self._config().replace(epochs=1, schedule="constant", val_fraction=0.0,
                                         early_stopping=False)
-        self._train(X, y, config, init=None if first else self.network_)
+        self._train(X, rows, y, config, init=None if first else self.network_)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -154,13 +161,25 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             val_fraction=self.val_fraction, early_stopping=self.early_stopping,
             patience=self.patience, seed=self.seed)
 
-    def _train(self, X, y, config: TrainConfig, init) -> None:
+    def _check_engine(self) -> None:
+        if self.engine not in ("auto", "numpy"):
+            why = ("the compiled engine reads uint8 pixels, and a table's rows are numbers"
+                   if self.engine == "compiled" else "no such engine")
+            raise ConfigError(f'engine="{self.engine}": {why}; DigitnetClassifier trains with '
+                              'engine="auto" or engine="numpy"')
+
+    def _train(self, X, rows, y, config: TrainConfig, init) -> None:
+        """Train on ``rows`` (``X`` as validated) with labels ``y``, from ``init`` if given."""
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
             raise ValueError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
                              f"{self.classes_.tolist()} given to the first call of partial_fit")
         labels = np.searchsorted(self.classes_, y).astype(np.intp)
-        data = Dataset(X, labels, name="DigitnetClassifier", split="train", source="arrays",
-                       classes=tuple(str(c) for c in self.classes_))
+        # The data set digitnet.train makes of arrays: a DataFrame whose column names
+        # scikit-learn recorded keeps them (datasets.from_arrays), for network_ to read by name.
+        names = getattr(self, "feature_names_in_", None)
+        named = names is not None and [str(c) for c in getattr(X, "columns", ())] == list(names)
+        data = from_arrays(X if named else rows, labels, classes=[str(c) for c in self.classes_],
+                           name="DigitnetClassifier", source="arrays")
         result = train(data, config, handle_signals=False, engine=self.engine, init=init)
         self.network_, self.history_ = result.network, result.history

@@ -5,7 +5,9 @@ neuron per feature column, the output layer one per class. A table here is
 
 * a **CSV file** with a header row: every column but one holds numbers (the features), one holds
   the labels (``target``, by default the last column). Labels may be anything, words included;
-  the classes are the distinct labels, sorted (numerically when every label is a number);
+  the classes are the distinct labels, sorted (numerically when every label is a number). Cells
+  are separated by commas, or by semicolons with decimal commas in the numbers (``13,2``), as
+  spreadsheets write CSV where the comma is the decimal mark;
 * a **NumPy .npz** (``np.savez``) holding an array ``X`` of shape (n, features) and ``y`` of
   shape (n,);
 * arrays in memory (:func:`in_memory`, for :func:`digitnet.datasets.from_arrays`): a pandas
@@ -24,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -38,6 +41,9 @@ __all__ = ["Rows", "read_csv", "read_header", "read_features", "read_npz", "in_o
 
 #: Cells read as a missing value (case-insensitive), besides an empty cell.
 MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
+
+#: A number written with a decimal comma: 13,2  -0,5  1,5e3.
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
 @dataclass
@@ -57,7 +63,7 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     ----------
     path : path
         The file. Commas separate the cells (a file whose header holds no comma but semicolons
-        or tabs is read with those).
+        or tabs is read with those; with semicolons, a comma in a number is its decimal mark).
     target : str, optional
         The label column's name; default the last column.
 
@@ -106,7 +112,8 @@ def read_header(path: str | Path) -> list[str]:
 
 def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     """The values of ``columns`` in every row of a CSV table, (n, len(columns)) float64, in
-    that order; other columns (the labels, say) are left alone.
+    that order; other columns (the labels, say) are left alone. Columns never named (x0, x1,
+    ...: a model that learned from arrays) are a table's columns in order (:func:`in_order`).
 
     Raises
     ------
@@ -115,13 +122,13 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     """
     path = Path(path)
     header, body = _cells(path)
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise DataError(f"{path}: no column {missing[0]!r}; the model reads the columns "
-                        f"{', '.join(columns)}")
+    where = _positions(tuple(header), columns, str(path))
     if not body:
         raise DataError(f"{path}: has a header but no rows")
-    return _columns(path, header, body, columns)
+    x = np.empty((len(body), len(columns)))
+    for j, k in enumerate(where):
+        x[:, j] = _numbers(path, header[k], [(line, row[k]) for line, row in body])
+    return x
 
 
 def _columns(path: Path, header: list[str], body, columns: tuple[str, ...]) -> np.ndarray:
@@ -134,20 +141,29 @@ def _columns(path: Path, header: list[str], body, columns: tuple[str, ...]) -> n
 
 
 def in_order(x: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], name: str) -> np.ndarray:
-    """The columns ``want`` of rows ``x`` whose columns are ``have``; rows whose columns are
-    unnamed (x0, x1, ... as arrays have) are taken as they are, in order, if they are as many.
+    """The columns ``want`` of rows ``x`` whose columns are ``have``: by name, or in order when
+    either side's columns were never named (x0, x1, ..., as arrays' are) and they are as many.
 
     Raises DataError naming a column of ``want`` that ``have`` lacks.
     """
-    if have == want:
-        return x
-    if have == tuple(f"x{i}" for i in range(len(have))) and len(have) == len(want):
-        return x
+    return x if have == want else x[:, _positions(have, want, name)]
+
+
+def _positions(have: tuple[str, ...], want: tuple[str, ...], name: str) -> list[int]:
+    """Where each column of ``want`` is among ``have`` (see :func:`in_order`)."""
+    if all(c in have for c in want):
+        return [have.index(c) for c in want]
+    unnamed = tuple(f"x{i}" for i in range(len(want)))
+    if len(have) == len(want) and unnamed in (want, have):
+        return list(range(len(want)))
+    if want == unnamed:
+        raise DataError(f"{name}: has {len(have)} columns; the model reads {len(want)} whose "
+                        f"names it never learned (x0 to x{len(want) - 1}), so it takes a table of "
+                        f"{len(want)} columns in the order it learned them: give just those, or "
+                        f"name them x0 to x{len(want) - 1}")
     missing = [c for c in want if c not in have]
-    if missing:
-        raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (its columns: "
-                        f"{', '.join(want)})")
-    return x[:, [have.index(c) for c in want]]
+    raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (its columns: "
+                    f"{', '.join(want)})")
 
 
 def in_memory(X, y, name: str, target: str | None = None
@@ -249,6 +265,8 @@ def _cells(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 rows.append((reader.line_num, cells))
     except csv.Error as e:
         raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({e})") from None
+    if delimiter == ";":  # as spreadsheets write CSV where the comma is the decimal mark
+        rows = [(line, [_decimal_point(c) for c in cells]) for line, cells in rows]
     (_, header), body = rows[0], rows[1:]
     header = [h.strip() for h in header]
     for line, cells in body:
@@ -256,6 +274,13 @@ def _cells(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             raise DataError(f"{path}: line {line} has {len(cells)} cells but the header has "
                             f"{len(header)} columns; every row needs one value per column")
     return header, body
+
+
+def _decimal_point(cell: str) -> str:
+    """``cell`` with a decimal point in place of its decimal comma, if it is such a number."""
+    if "," in cell and _DECIMAL_COMMA.fullmatch(cell.strip()):
+        return cell.replace(",", ".")
+    return cell
 
 
 def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarray:
@@ -276,6 +301,11 @@ def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarra
         if _is_missing(text) or (value is not None and math.isnan(value)):
             raise DataError(f"{path}: line {line}, column {column!r}: missing value; fill it in "
                             "or drop the row")
+        if value is None and _DECIMAL_COMMA.fullmatch(text):
+            raise DataError(f"{path}: line {line}, column {column!r}: {text!r} looks like a "
+                            "decimal comma; write numbers with a decimal point "
+                            f"({text.replace(',', '.')}), or separate the cells with semicolons "
+                            "(decimal commas are read there)")
         if value is None:
             raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a number; "
                             f"features must be numbers: if {column!r} holds the labels, name it "
@@ -308,7 +338,7 @@ def _is_number(text: str) -> bool:
 
 def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """The arrays ``X`` and ``y`` of a NumPy ``.npz`` file (read without pickle); without
-    ``labelled``, ``y`` may be missing (then None).
+    ``labelled``, ``X`` alone (``y`` None, not read: it may be missing or hold anything).
 
     Raises
     ------
@@ -326,7 +356,7 @@ def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.nd
                 held = ", ".join(names) if names else "no arrays"
                 raise DataError(f"{path}: holds {held}; digitnet reads an array X (features, "
                                 "one row per example) and y (labels): np.savez(path, X=X, y=y)")
-            return archive["X"], archive["y"] if "y" in names else None
+            return archive["X"], archive["y"] if labelled else None
     except (zipfile.BadZipFile, EOFError) as e:
         raise DataError(f"{path}: not a readable .npz archive ({e}); write it again with "
                         "np.savez(path, X=X, y=y)") from None

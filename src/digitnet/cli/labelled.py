@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from .. import datasets, inputs, tables
-from ..errors import DataError, DigitnetError
+from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import held_out, recorded_data, validation_split
 from ..inputs import Table
 from ..network import Network
@@ -93,8 +93,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
         click.echo(f"{data}: no test files (t10k), so all is its training files alone; if "
                    f"{model} learned from them, --split val scores those it did not", err=True)
         has_test = False
-    if target is None:
-        target = _unread_column(net, data)
+    target = _label_column(net, data, target, model)
     if split == "held-out":
         found = held_out(net, data, target=target).data
         return as_model_reads(net, found, model), found.split
@@ -205,14 +204,49 @@ def _fsdd_named(data: str) -> bool:
     return Path(data).is_dir() and recordings.flat_folder(Path(data)) is not None
 
 
-def _unread_column(net: Network, data: str) -> str | None:
-    """For a CSV table and a table model: the one column the model does not read, if one."""
+def _label_column(net: Network, data: str, target: str | None, model: str) -> str | None:
+    """For a CSV table and a table model: ``target`` if given (not a column the model reads),
+    else the one column the model does not read. Anything else: ``target`` as it is.
+
+    Raises
+    ------
+    ConfigError
+        ``target`` is a column the model reads as a feature.
+    DataError
+        ``target`` is None and the table lacks a column the model reads, has no column it does
+        not read (no labels), or has several (which holds the labels is --target's to say). A
+        model whose columns were never named (x0, x1, ...) reads a table's in order: the labels
+        are then the last column, as when training, if the table has one column more.
+    """
     model_input = inputs.of(net)
     if not (isinstance(model_input, Table) and Path(data).suffix.lower() == ".csv"
             and Path(data).is_file()):
+        return target
+    header = tables.read_header(data)
+    extra = [c for c in header if c not in model_input.columns]
+    if target in model_input.columns:
+        where = (f"{'columns' if len(extra) > 1 else 'the column'} it does not read: "
+                 f"{listed(extra)}" if extra else f"{data} has no column it does not read")
+        raise ConfigError(f"--target {target}: {model} reads {target!r} as a feature, so it "
+                          f"cannot be the labels; name the column that holds them ({where})")
+    if target is not None:
+        return target
+    missing = [c for c in model_input.columns if c not in header]
+    unnamed = model_input.columns == tuple(f"x{i}" for i in range(model_input.n_inputs))
+    if missing and not unnamed:
+        raise DataError(f"{data}: no column {missing[0]!r}, which {model} reads (its columns: "
+                        f"{', '.join(model_input.columns)})")
+    if not extra or (missing and len(header) == model_input.n_inputs):
+        raise DataError(f"{data}: every column is one {model} reads as a feature, so the table "
+                        "holds no labels to measure it against; give the table with its label "
+                        f"column (digitnet predict {model} {data} reads rows without labels)")
+    if missing:  # columns never named (a model of arrays) are read in order; labels: the last
         return None
-    extra = [c for c in tables.read_header(data) if c not in model_input.columns]
-    return extra[0] if len(extra) == 1 else None
+    if len(extra) > 1:
+        raise DataError(f"{data}: {model} does not read {len(extra)} of its columns "
+                        f"({listed(extra)}), so which holds the labels is not clear; name it "
+                        "with --target COLUMN")
+    return extra[0]
 
 
 def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datasets.Dataset:

@@ -49,7 +49,9 @@ def from_torch(module) -> Network:
     activations.
 
     A module that ends in a Linear layer (logits) or a LogSoftmax gets a softmax output: the same
-    answers, and ``predict_proba`` gives the softmax of the logits.
+    answers, and ``predict_proba`` gives the softmax of the logits. A module of 784 inputs reads
+    MNIST's 28x28 digits (brightness 0..1), any other a table of columns x0, x1, ... as they are
+    (:func:`~digitnet.interop.dense.default_input`).
     """
     return network_of(read_torch(module))
 
@@ -59,5 +61,9 @@ def from_sklearn(estimator) -> Network:
     after a ``StandardScaler`` in a Pipeline): ``net.predict_proba(X)``
     equals the estimator's ``predict_proba(X)`` to float rounding, and ``metadata["classes"]``
     holds its ``classes_``.
+
+    The network reads what the estimator read: a table of its ``n_features_in_`` columns, by
+    name when it was fitted on a DataFrame (its ``feature_names_in_``), else in order; the values
+    as they are (or through the scaler), never as pictures, whatever their number.
     """
     return network_of(read_sklearn(estimator))

@@ -129,18 +129,26 @@ class Dense:
 
 def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
                   mean=None, std=None) -> Input:
-    """The input record of a network read from elsewhere that does not say its own.
+    """The input record of an ONNX graph or a PyTorch module that does not record its own (a
+    file digitnet wrote records it, and is read as it says).
 
-    Standardised columns (``mean`` and ``std`` found in the graph) make a table; an input of
-    image shape, or of a square number of values without standardisation, is read as a square
-    picture, as :func:`digitnet.inputs.of` reads models without a record; anything else is a
-    table of columns x0, x1, ...
+    * Standardised columns (``mean`` and ``std`` found in the graph): a table of columns x0,
+      x1, ..., standardised as the graph does.
+    * An input of image shape (the graph's input is (n, h, w) or (n, 1, h, w)): pictures of
+      ``image_shape``, brightness 0..1.
+    * Exactly 784 values: MNIST's 28x28 digits, row by row, brightness 0..1, what the video's
+      network and the MNIST models of PyTorch and Keras take (``x / 255`` of the pixels).
+    * Anything else, a square count included (iris's 4 columns, 8x8 = 64, 100): a table of
+      columns x0, x1, ..., its values as they are, read in order.
+
+    A scikit-learn model does not come here: it reads the table scikit-learn read
+    (:func:`digitnet.interop.sklearn.read_sklearn`).
     """
+    unnamed = tuple(f"x{i}" for i in range(n_in))
     if mean is not None:
-        return Table(tuple(f"x{i}" for i in range(n_in)), mean, std)
+        return Table(unnamed, mean, std)
     if image_shape is not None and image_shape[0] * image_shape[1] == n_in:
         return Images(image_shape)
-    side = int(np.sqrt(n_in))
-    if side * side == n_in:
-        return Images((side, side))
-    return Table(tuple(f"x{i}" for i in range(n_in)))
+    if n_in == Images().n_inputs:
+        return Images()
+    return Table(unnamed)

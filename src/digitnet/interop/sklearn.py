@@ -7,6 +7,12 @@ and ``out_activation_``: "softmax" for three classes or more, "logistic" with on
 for two (:class:`~digitnet.interop.dense.Dense` turns that into two softmax neurons). A
 ``StandardScaler`` before it becomes the table input's mean and standard deviation, which
 digitnet applies as the scaler does.
+
+The network reads what scikit-learn read: a table of the estimator's ``n_features_in_`` columns,
+named as its ``feature_names_in_`` when it was fitted on a pandas DataFrame (so DataFrames and
+CSV files are read by name), else x0, x1, ... read in order; the values as they are, or through
+the scaler. Never pictures, whatever the number of columns: an MLPClassifier fitted on raw
+pixels 0..255 saw those values, and its network reads them as they are.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..inputs import Table
-from .dense import Dense, default_input
+from .dense import Dense
 
 __all__ = ["read_sklearn"]
 
@@ -43,7 +49,8 @@ def read_sklearn(estimator) -> Dense:
         raise UnsupportedModelError(f"{where}: activation {mlp.activation!r} has no digitnet "
                                     f"counterpart; use one of {', '.join(_HIDDEN)}")
     binary = mlp.out_activation_ == "logistic"
-    if binary and len(mlp.classes_) != 2:
+    # (a sigmoid per label: n_outputs_ of them; two labels have classes_ [0, 1], as one has)
+    if binary and (mlp.n_outputs_ != 1 or len(mlp.classes_) != 2):
         raise UnsupportedModelError(f"{where}: a multi-label classifier (a sigmoid per label); "
                                     "digitnet reads classifiers of one label per example")
     weights = [np.ascontiguousarray(c.T) for c in mlp.coefs_]
@@ -51,13 +58,11 @@ def read_sklearn(estimator) -> Dense:
     functions = [_HIDDEN[mlp.activation]] * (len(weights) - 1)
     functions.append("binary" if binary else mlp.out_activation_)
     n_in = weights[0].shape[1]
-    if scaler is None:
-        model_input = default_input(n_in)
-    else:
+    mean = std = None
+    if scaler is not None:
         mean = scaler.mean_ if scaler.with_mean else np.zeros(n_in)
         std = scaler.scale_ if scaler.with_std else np.ones(n_in)
-        columns = getattr(scaler, "feature_names_in_", [f"x{i}" for i in range(n_in)])
-        model_input = Table(tuple(columns), tuple(mean), tuple(std))
+    model_input = Table(_columns((estimator, scaler, mlp), n_in), mean, std)
     return Dense(weights, biases, functions, where,
                  classes=[str(c) for c in mlp.classes_], input=model_input,
                  notes={"from": f"scikit-learn {type(mlp).__name__}"})
@@ -76,3 +81,14 @@ def _steps(estimator):
     names = ", ".join(type(m).__name__ for m in models)
     raise UnsupportedModelError(f"from_sklearn: a Pipeline of {names}; digitnet reads an "
                                 "MLPClassifier, alone or after one StandardScaler")
+
+
+def _columns(estimators, n_in: int) -> tuple[str, ...]:
+    """The names scikit-learn recorded for the ``n_in`` columns: ``feature_names_in_`` of the
+    first of ``estimators`` (the Pipeline, the scaler, the classifier) that has them, else
+    x0, x1, ..."""
+    for estimator in estimators:
+        names = getattr(estimator, "feature_names_in_", None)  # (a Pipeline's may be absent)
+        if names is not None and len(names) == n_in:
+            return tuple(str(name) for name in names)
+    return tuple(f"x{i}" for i in range(n_in))
