@@ -85,7 +85,7 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
 def top_figure(profile: Profile, images, labels, classes, title: str = ""):
     """The examples that activate the neuron most (``images``: theirs, shape (k, h, w) in
     [0, 1], or None when they are not pictures), and its mean activation and firing rate per
-    class."""
+    class; for a neuron switched off (``profile.off``), that it is, in their place."""
     k = len(profile.top)
     pictures = images is not None
     rows, cols = viz._grid_shape(k) if pictures else (1, 1)
@@ -102,8 +102,11 @@ def top_figure(profile: Profile, images, labels, classes, title: str = ""):
     ax.bar(positions, np.nan_to_num(profile.class_mean), color=viz.BLUE, label="mean a")
     ax.set_xticks(positions, classes, fontsize=8)
     dead = "" if profile.firing else "\n(it fires for none: a dead neuron; its top is by z)"
-    ax.set_title(f"mean activation per class; fires (z > 0) for {profile.firing:.0%}{dead}",
-                 fontsize=9)
+    heading = f"mean activation per class; fires (z > 0) for {profile.firing:.0%}{dead}"
+    if profile.off:
+        heading = ("switched off: it sends 0 to the next layer for every input\n(shown: the "
+                   "examples its weighted input z favours most)")
+    ax.set_title(heading, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     share = ax.twinx()
     share.plot(positions, profile.class_firing, "o", color=viz.RED, ms=4, label="share firing")

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import Formatter
 
-from . import inputs, probes
+from . import inputs, poke, probes
 from .errors import ConfigError
 from .modelfile import atomic_write
 from .network import Network
@@ -186,8 +186,8 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """The video's picture of the network reading one image.
 
     Left, the 28x28 input as the network saw it; then each layer's neurons as circles, as bright
-    as their activation; lines carry the strongest contributions |w·a| (blue for a positive
-    weight, red for a negative one, more opaque when stronger), from lit pixels to the first
+    as their activation (0 if switched off); lines carry the strongest contributions |w·a| (blue
+    for w > 0, red for w < 0, more opaque when stronger), from lit pixels to the first
     layer and between layers; right, the ten outputs with their probabilities, the winner
     ringed. Layers wider than 32 neurons show their 32 most active.
 
@@ -200,7 +200,7 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """
     x = probes.single_input(net, image)
     trace = net.astype(np.float64).trace(x[None, :])
-    acts = [a[0] for a in trace.activations]  # acts[l]: layer l's activations, acts[0] the input
+    acts = [poke.sent(net, l, a[0]) for l, a in enumerate(trace.activations)]  # off: a = 0
     proba = net.output_function.probabilities(trace.output)[0]
     winner = int(np.argmax(proba))
     column_x = [5.0 + 2.6 * l for l in range(len(net.sizes) - 1)]  # layers 1 ... L

@@ -76,9 +76,18 @@ def show_top(model, layer, neuron, count, data, split, target, out):
 
     net, rows, labels, subset = _held_out(model, data, split, target)
     profile = poke.neuron_profile(net, rows, labels, layer, neuron, count)
-    images = subset.x[profile.top] / 255.0 if subset.x.ndim == 3 else None
+    front_end, top = inputs.of(net), rows[profile.top]
+    top = top / 255.0 if top.dtype == np.uint8 else top
+    shape = front_end.image_shape  # what the network read (deskewed, say), not the raw files
+    images = top.reshape(len(top), *shape) if shape else None
+    seen = "deskewed, " * getattr(front_end, "deskew", False) + "as the network reads them"
     title = (f"What neuron {neuron} of layer {layer} answers to: {_where(model, subset)}, the "
-             f"{len(profile.top)} that activate it most")
+             f"{len(profile.top)} that activate it most ({seen})")
+    if profile.off:
+        click.echo(f"layer {layer} neuron {neuron} is switched off in {Path(model).name}: it "
+                   "sends 0 to the next layer whatever it sees; shown, what its z favours most")
+        title = (f"Neuron {neuron} of layer {layer}, switched off: {_where(model, subset)}, "
+                 f"the {len(profile.top)} its z favours most ({seen})")
     _save_picture(pokeviz.top_figure(profile, images, labels, inputs.classes_of(net), title), out)
 
 

@@ -16,6 +16,8 @@ call::
 
 ============================  =================================================================
 :mod:`~.changes`              :class:`Changes`: neurons switched off, edits; applied to a copy
+:mod:`~.recorded`             :func:`off_neurons` of a changed network, :func:`sent` (an off
+                              neuron's output, 0), :func:`described_changes` in words
 :mod:`~.ablation`             :func:`ablate`, :func:`rank_neurons`
 :mod:`~.answers`              :func:`neuron_profile` (top examples, per class), :func:`class_means`
 :mod:`~.maps`                 :func:`embedding`: PCA (NumPy) or t-SNE (scikit-learn) per layer
@@ -28,19 +30,23 @@ Layers are numbered as everywhere in digitnet: 0 is the input layer (it cannot b
 or edited), 1 the first hidden layer, L = ``len(net.sizes) - 1`` the output layer. Examples go
 in as ``inputs.of(net).rows`` makes them and classes are named by ``inputs.classes_of(net)``,
 so table models work wherever a function does not need pictures (:func:`robustness_curves`
-and the edge detector need an image model, and say so).
+and the edge detector need an image model, and say so). A model of pictures' rows are pixels,
+uint8 0..255 or floats in [0, 1]: floats past 1 (pixels 0..255 not scaled) are refused, not read
+as brightness 255 times too high; a table's rows may be any finite numbers.
 """
 
 from __future__ import annotations
 
 from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
 from .answers import Profile, class_means, neuron_profile
-from .changes import Changes, described_changes, edge_detector, grid_of
+from .changes import Changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
+from .recorded import described_changes, off_neurons, sent
 from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
-from .stepping import DEFAULT_LR, Step, backprop_step
+from .stepping import DEFAULT_LR, MAX_LR, Step, backprop_step
 
-__all__ = ["Changes", "described_changes", "edge_detector", "grid_of", "Score", "Ablation",
-           "NeuronDrop", "ablate", "rank_neurons", "Profile", "neuron_profile", "class_means", "Embedding", "embedding",
-           "pca", "DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable",
-           "Step", "backprop_step", "DEFAULT_LR"]
+__all__ = ["Changes", "described_changes", "off_neurons", "sent", "edge_detector", "grid_of",
+           "Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "Profile",
+           "neuron_profile", "class_means", "Embedding", "embedding", "pca", "DISTORTIONS",
+           "Curve", "distort", "robustness_curves", "check_distortable", "Step",
+           "backprop_step", "DEFAULT_LR", "MAX_LR"]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..metrics import accuracy_by_class, confusion_matrix
 from ..network import Network
-from .activity import check_labels, layer_activity, tail
+from .activity import check_labels, check_rows, layer_activity, tail
 from .changes import Changes
 
 __all__ = ["Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "score"]
@@ -76,13 +76,15 @@ def ablate(net: Network, rows, labels, changes: Changes = Changes()) -> Ablation
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Held-out examples as ``inputs.of(net).rows`` makes them.
+        Held-out examples as ``inputs.of(net).rows`` makes them (for a model of pictures,
+        uint8 pixels or floats in [0, 1]: others are a DataError).
     labels : array_like of int, shape (n,)
     changes : Changes
         Neurons switched off (``Changes(off=((1, 3),))``) and edits; none means the intact
         network, whose score then is the baseline's.
     """
-    labels = check_labels(net, np.asarray(rows), labels)
+    rows = check_rows(net, rows)
+    labels = check_labels(net, rows, labels)
     k = net.sizes[-1]
     baseline = score(_predict(net, rows), labels, k)
     after = score(_predict(changes.apply(net), rows), labels, k) if changes else baseline
@@ -106,7 +108,8 @@ def rank_neurons(net: Network, rows, labels, changes: Changes = Changes(),
     -------
     list of NeuronDrop, largest drop first (ties in layer and neuron order)
     """
-    labels = check_labels(net, np.asarray(rows), labels)
+    rows = check_rows(net, rows)
+    labels = check_labels(net, rows, labels)
     changed = changes.apply(net)
     last = len(net.sizes) - 1
     layers = list(range(1, last)) if layers is None else sorted(set(layers))

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import inputs
+from ..arrays import pixel_values
 from ..errors import ConfigError, DataError
 from ..network import Network
+from .recorded import off_neurons, sent
 
-__all__ = ["layer_activity", "tail", "check_layer", "check_labels", "BLOCK"]
+__all__ = ["layer_activity", "tail", "check_layer", "check_labels", "check_rows", "BLOCK"]
 
 #: Examples traced at once.
 BLOCK = 4096
@@ -26,6 +29,23 @@ def check_layer(net: Network, layer: int, *, lowest: int = 1) -> None:
         first = "0 (the input)" if lowest == 0 else "1 (the first hidden layer)"
         raise ConfigError(f"layer {layer} does not exist here: this {sizes} network's layers "
                           f"are {first} to {last} (the output layer)")
+
+
+def check_rows(net: Network, rows) -> np.ndarray:
+    """``rows`` as every poking function takes them, ``inputs.of(net).rows`` of the examples,
+    their values checked (their shape is the network's to check): for a model of pictures
+    (images, or pictures of sounds) pixels as :func:`digitnet.arrays.pixel_values` reads them,
+    uint8 0..255 or floats in [0, 1], so that pixels 0..255 given as floats are refused rather
+    than read as brightness 255 times too high; for a table's standardised columns, any finite
+    numbers. A DataError of one line otherwise."""
+    rows = np.asarray(rows)
+    if inputs.of(net).image_shape is not None:
+        return pixel_values(rows, "rows (make them with inputs.of(net).rows(images))")
+    bad = int(np.count_nonzero(~np.isfinite(rows))) if rows.dtype.kind == "f" else 0
+    if bad:
+        raise DataError(f"rows: {bad:,} values are NaN or infinite; a table model's rows are "
+                        "finite numbers, as inputs.of(net).rows(table) makes them")
+    return rows
 
 
 def check_labels(net: Network, rows: np.ndarray, labels) -> np.ndarray:
@@ -48,26 +68,29 @@ def layer_activity(net: Network, rows, layers) -> dict[int, tuple[np.ndarray | N
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Examples as :func:`digitnet.inputs.of` makes them (uint8 pixels or floats).
+        Examples as :func:`digitnet.inputs.of` makes them (uint8 pixels or floats; checked by
+        :func:`check_rows`).
     layers : iterable of int
 
     Returns
     -------
     dict
         layer -> (z, a), each of shape (n, sizes[layer]) in the network's dtype; layer 0 has
-        z None and a = the input as floats.
+        z None and a = the input as floats. A neuron switched off (:func:`~.recorded.sent`)
+        has its z as computed and a = 0, its output: what the next layer receives.
     """
     layers = sorted(set(layers))
     for layer in layers:
         check_layer(net, layer, lowest=0)
-    rows = np.asarray(rows)
+    rows, off = check_rows(net, rows), off_neurons(net)
     parts: dict[int, tuple[list, list]] = {layer: ([], []) for layer in layers}
     for start in range(0, len(rows), BLOCK):
         t = net.trace(rows[start : start + BLOCK])
         for layer, (zs, acts) in parts.items():
             zs.append(t.zs[layer - 1] if layer else None)
             acts.append(t.activations[layer])
-    return {layer: (None if layer == 0 else np.concatenate(zs), np.concatenate(acts))
+    return {layer: (None if layer == 0 else np.concatenate(zs),
+                    sent(net, layer, np.concatenate(acts), off))
             for layer, (zs, acts) in parts.items()}
 
 

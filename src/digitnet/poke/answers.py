@@ -4,6 +4,10 @@ The video's hope that a first-layer neuron picks up an edge can be checked on re
 held-out digits that activate it most show what it responds to, and its mean activation for
 each digit class shows whom it speaks for. A neuron *fires* for an example when its weighted
 input z is above 0: the bend of a ReLU, the midpoint of a sigmoid (a = 0.5) or of tanh.
+
+A neuron switched off (:mod:`~digitnet.poke.recorded`) outputs 0 whatever it sees: its
+activations here are 0 and it fires for none, whatever its z; its top examples are then the
+ones its z favours most, and :attr:`Profile.off` says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..network import Network
 from .activity import check_labels, check_layer, layer_activity
+from .recorded import off_neurons
 
 __all__ = ["Profile", "neuron_profile", "class_means"]
 
@@ -36,6 +41,8 @@ class Profile:
         The share of each class's examples it fires for (z > 0).
     firing : float
         The share of all examples it fires for.
+    off : bool
+        Whether it is switched off in the network (then every a is 0 and it fires for none).
     """
 
     layer: int
@@ -45,6 +52,7 @@ class Profile:
     class_mean: np.ndarray
     class_firing: np.ndarray
     firing: float
+    off: bool = False
 
 
 def _per_class(values: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -77,7 +85,8 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Examples as ``inputs.of(net).rows`` makes them.
+        Examples as ``inputs.of(net).rows`` makes them (for a model of pictures, uint8 pixels
+        or floats in [0, 1]: others are a DataError).
     labels : array_like of int, shape (n,)
     layer : int
         1 (the first hidden layer) to L (the output layer).
@@ -98,7 +107,8 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     # lighting it up. (Ties left after that go by index.)
     order = np.lexsort((np.arange(len(a)), -z, -a))
     top = order[:count]
-    fires = (z > 0)[:, None]
+    off = (layer, neuron) in off_neurons(net)
+    fires = ((z > 0) & (not off))[:, None]  # (an off neuron's output is 0: it fires for none)
     k = net.sizes[-1]
     return Profile(layer, neuron, top, a[top], _per_class(a[:, None], labels, k)[0],
-                   _per_class(fires, labels, k)[0], float(fires.mean()))
+                   _per_class(fires, labels, k)[0], float(fires.mean()), off)

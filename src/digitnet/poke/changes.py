@@ -9,7 +9,10 @@ no changes, the network itself), the original untouched.
 **Switching a neuron off** sets its output to 0 for every input: the weights *out of* neuron j
 of layer l (column j of ``net.weights[l]``, into layer l + 1) become 0, so the next layer
 receives exactly what it would from a⁽ˡ⁾ⱼ = 0. Hidden neurons only (layers 1 to L - 1): the
-input layer is the image, and an output neuron has nothing after it to be silent to.
+input layer is the image, and an output neuron has nothing after it to be silent to. Its own
+σ(z) is untouched by this, and :meth:`Network.trace` (the plain math) still computes it; what
+people are shown (pictures, profiles, the page) is its output, 0: :mod:`~.recorded` knows
+which neurons a changed network has switched off.
 
 **Rewriting a neuron** (layers 1 to L): each edit is a dict naming ``layer`` and ``neuron`` and
 one ``op``:
@@ -35,7 +38,6 @@ of the layer after it paints). Layers are numbered as everywhere in digitnet: 0 
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -46,8 +48,7 @@ from .. import inputs
 from ..errors import ConfigError
 from ..network import Network
 
-__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of",
-           "described_changes"]
+__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of"]
 
 #: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
 #: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.
@@ -360,41 +361,3 @@ def _make_edit(net: Network, edit: dict) -> None:
         w[...] = image.reshape(-1)
         net.biases[l][j] = -weight * area * EDGE_CONTRAST
 
-
-# -- in words ---------------------------------------------------------------------------------
-
-
-def described_changes(net: Network) -> list[str]:
-    """Each change recorded under "changes" in ``net``'s metadata (by :meth:`Changes.apply`), in
-    a few words, in the order they were made (each saving's edits, then its neurons switched
-    off); one this digitnet cannot read is shown as its JSON."""
-    described = []
-    for saved in net.metadata.get("changes") or []:
-        try:
-            changes = Changes.from_json(saved)
-            changes.check(net)
-        except ConfigError:
-            described.append(json.dumps(saved))
-            continue
-        described += [_described_edit(net, edit) for edit in changes.edits]
-        described += [f"layer {l} neuron {j}: switched off" for l, j in changes.off]
-    return described
-
-
-def _described_edit(net: Network, edit: dict) -> str:
-    layer, op = edit["layer"], edit["op"]
-    where = f"layer {layer} neuron {edit['neuron']}: "
-    if op == "bias":
-        return where + f"bias set to {edit['value']:g}"
-    if op == "scale":
-        return where + f"incoming weights multiplied by {edit['factor']:g}"
-    if op == "edge":
-        return where + (f"made an edge detector on the {edit['height']}x{edit['width']} pixels "
-                        f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
-                        f"weight {edit['weight']:g}")
-    rows, _ = grid_of(net, layer)
-    source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
-              else f"from neuron {{1}} of layer {layer - 1}")
-    cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
-    shown = ", ".join(cells[:3]) + (f", ... ({len(cells)} in all)" if len(cells) > 3 else "")
-    return where + ("incoming weights set: " + shown if cells else "no weight set")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import inputs
+from ..arrays import pixel_values
 from ..augment import shift_images
 from ..errors import ConfigError, DataError
 from ..network import Network
@@ -157,6 +158,7 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     if images.ndim != 3:
         raise DataError(f"robustness curves distort pictures: expected images (n, h, w), got an "
                         f"array of shape {images.shape}")
+    images = pixel_values(images, "images")  # (refused before any curve is computed)
     x = images * np.float32(1 / 255) if images.dtype == np.uint8 else images.astype(np.float32)
     for net in nets:
         check_distortable(net, images.shape[1:])

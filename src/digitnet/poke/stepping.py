@@ -14,6 +14,7 @@ For a single example the gradient of a bias is the δ of its neuron (∂C/∂b =
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,11 +23,17 @@ from ..arrays import as_inputs
 from ..errors import ConfigError, DataError
 from ..network import Network
 from ..optimizers import SGD
+from .activity import check_rows
+from .changes import Changes
+from .recorded import off_neurons
 
-__all__ = ["Step", "backprop_step", "DEFAULT_LR"]
+__all__ = ["Step", "backprop_step", "DEFAULT_LR", "MAX_LR"]
 
 #: The learning rate η of a step when none is given.
 DEFAULT_LR = 0.01
+#: The largest learning rate a step takes (the page's API has the same bound): past it, one
+#: step can throw the weights so far that the cost after it overflows to NaN.
+MAX_LR = 10.0
 
 
 @dataclass
@@ -95,27 +102,35 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
     Parameters
     ----------
     x : array_like, shape (sizes[0],) or an image (h, w)
-        One input as ``inputs.of(net).rows`` makes it (uint8 pixels or floats).
+        One input as ``inputs.of(net).rows`` makes it (for a model of pictures, uint8 pixels or
+        floats in [0, 1]: others are a DataError).
     label : int
         The class the input should be read as.
     lr : float
-        The learning rate η, a positive number.
-    off : iterable of (layer, neuron)
-        Neurons switched off in ``net`` (:class:`~digitnet.poke.changes.Changes`): the step
-        leaves their outgoing weights at 0, so they stay off.
+        The learning rate η, a positive number up to :data:`MAX_LR` (NumPy's numbers too).
+    off : list or tuple of (layer, neuron)
+        Neurons switched off in ``net``, checked as :class:`~digitnet.poke.changes.Changes`
+        checks them (hidden neurons ``net`` has); with those its metadata records
+        (:func:`~digitnet.poke.recorded.off_neurons`), the step leaves their outgoing weights
+        at 0, so they stay off.
     """
-    a, _ = as_inputs(x, net.sizes[0], net.dtype)
+    a, _ = as_inputs(check_rows(net, x), net.sizes[0], net.dtype)
     if len(a) != 1:
         raise DataError(f"backpropagation one step at a time takes one input, got {len(a)}")
     k = net.sizes[-1]
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < k:
         raise ConfigError(f"label must be a class from 0 to {k - 1}, got {label!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ConfigError(f"the learning rate must be a positive number, got {lr!r}")
+    number = isinstance(lr, numbers.Real) and not isinstance(lr, bool)  # NumPy's too
+    if not (number and math.isfinite(lr) and 0 < lr <= MAX_LR):
+        raise ConfigError(f"the learning rate must be a positive number up to {MAX_LR:g}, "
+                          f"got {float(lr) if number else lr!r}")
+    lr = float(lr)
+    given = Changes(off=off)  # read and checked as every change is
+    given.check(net)
     labels = np.array([label])
     cost, grads = net.backprop(a, labels)
     grad_w, grad_b = net.unflatten(grads)
-    for layer, neuron in off:
+    for layer, neuron in dict.fromkeys((*given.off, *off_neurons(net))):
         grad_w[layer][:, neuron] = 0  # out of an off neuron: it stays off
     after = net.copy()
     SGD(after.parameter_count).step(after.params, grads, lr)

@@ -21,7 +21,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from ..poke.maps import METHODS
-from ..poke.stepping import DEFAULT_LR
+from ..poke.stepping import DEFAULT_LR, MAX_LR
 from .schemas import _WHOLE, ChangesRequest, Count, Grid, ModelVersion, Whole
 
 #: Bounds of what a request asks for.
@@ -157,7 +157,7 @@ class BackpropRequest(ChangesRequest):
     pixels: Grid = Field(description="A drawing, as for POST /api/predict.")
     label: Count = Field(description="The class the drawing should be read as (0 to 9 for "
                                      "digits).")
-    lr: float = Field(DEFAULT_LR, gt=0, le=10, allow_inf_nan=False, strict=True,
+    lr: float = Field(DEFAULT_LR, gt=0, le=MAX_LR, allow_inf_nan=False, strict=True,
                       description="The learning rate η of the step.")
 
 

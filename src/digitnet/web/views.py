@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from fastapi.responses import Response
 
-from .. import descriptions
+from .. import descriptions, poke
 from ..descriptions import dumps, finite, image_shape, network_input, rounded
 from ..errors import ConfigError
 from ..network import Network
@@ -28,12 +28,13 @@ class JSONAnswer(Response):
 
 
 def describe_prediction(net: Network, x: np.ndarray, off=()) -> dict:
-    """:func:`digitnet.descriptions.describe_prediction`; ``off`` lists the (layer, neuron)
-    pairs switched off in ``net`` (:class:`digitnet.poke.Changes`), whose a is given as 0: what
-    the next layer reads."""
+    """:func:`digitnet.descriptions.describe_prediction`, a neuron switched off in ``net`` given
+    a = 0, what the next layer reads: those :func:`digitnet.poke.off_neurons` finds, and the
+    (layer, neuron) pairs ``off`` lists (:class:`digitnet.poke.Changes`)."""
     answer = descriptions.describe_prediction(net, x)
-    for layer, neuron in off:
-        answer["layers"][layer - 1]["a"][neuron] = 0
+    off = (*off, *poke.off_neurons(net))
+    for layer in answer["layers"][:-1]:
+        layer["a"] = poke.sent(net, layer["layer"], layer["a"], off)
     return answer
 
 
@@ -52,6 +53,8 @@ def describe_neuron(net: Network, layer: int, index: int,
         raise ApiError(404, str(e)) from None
     input_id, x = remembered if remembered is not None else (None, None)
     answer = descriptions.describe_neuron(net, layer, index, x)
+    if answer["current"] is not None and (layer, index) in poke.off_neurons(net):
+        answer["current"]["a"] = 0.0  # its output, what the next layer reads (poke.sent)
     if input_id is not None:
         answer["current"] = {"input_id": input_id, **answer["current"]}
     return answer

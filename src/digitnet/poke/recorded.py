@@ -1,0 +1,101 @@
+"""What a changed network's metadata says about it: its changes in words, and which of its
+neurons are switched off, so that everything people are shown agrees on what "off" means.
+
+:meth:`Changes.apply <digitnet.poke.changes.Changes.apply>` records each saving's changes under
+``metadata["changes"]``. A neuron is switched off by zeroing the weights *out of* it: exact for
+every activation, but its own activation σ(z) is still computed, and :meth:`Network.trace`
+keeps it, as the plain math of the forward pass should. What a neuron *outputs*, though, is what
+the next layer receives, and for a neuron switched off that is 0. So the pictures
+(``digitnet show network``), the profiles (:func:`~digitnet.poke.neuron_profile`, ``show
+top``), the maps and the page show a neuron switched off as 0, each through :func:`sent`, which
+asks :func:`off_neurons`: the one place that knows which neurons are off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..network import Network
+from .changes import Changes, grid_of
+
+__all__ = ["described_changes", "off_neurons", "sent"]
+
+
+def _recorded(net: Network) -> Iterator[tuple[object, Changes | None]]:
+    """Each saving's changes in ``net``'s metadata, read, or None if this digitnet cannot read
+    it or ``net`` has no place for it."""
+    for saved in net.metadata.get("changes") or []:
+        try:
+            changes = Changes.from_json(saved)
+            changes.check(net)
+        except ConfigError:
+            yield saved, None
+            continue
+        yield saved, changes
+
+
+def off_neurons(net: Network) -> tuple[tuple[int, int], ...]:
+    """The (layer, neuron) pairs ``net`` has switched off: those its metadata records as
+    switched off (by :meth:`Changes.apply`, in any saving) whose outgoing weights, column j of
+    ``net.weights[l]``, are still all 0 (a later edit painting one of them turns it back on).
+    In the order first recorded; () for a network never changed."""
+    found = []
+    for _, changes in _recorded(net):
+        for layer, neuron in changes.off if changes is not None else ():
+            if not net.weights[layer][:, neuron].any():
+                found.append((layer, neuron))
+    return tuple(dict.fromkeys(found))
+
+
+def sent(net: Network, layer: int, a, off=None) -> np.ndarray:
+    """``a``, activations of ``layer`` (shape (..., sizes[layer])), as the layer after it
+    receives them: those of its neurons switched off (:func:`off_neurons`, or the pairs ``off``
+    if given, from one call of it for many layers) set to 0. ``a`` itself when none is off,
+    else a copy; layer 0 (the input) and the output layer have none."""
+    off = off_neurons(net) if off is None else off
+    silent = [j for l, j in off if l == layer]
+    if not silent:
+        return a
+    a = np.array(a, copy=True)
+    a[..., silent] = 0
+    return a
+
+
+# -- in words ---------------------------------------------------------------------------------
+
+
+def described_changes(net: Network) -> list[str]:
+    """Each change recorded under "changes" in ``net``'s metadata (by :meth:`Changes.apply`), in
+    a few words, in the order they were made (each saving's edits, then its neurons switched
+    off); one this digitnet cannot read is shown as its JSON."""
+    described = []
+    for saved, changes in _recorded(net):
+        if changes is None:
+            described.append(json.dumps(saved))
+            continue
+        described += [_described_edit(net, edit) for edit in changes.edits]
+        described += [f"layer {l} neuron {j}: switched off" for l, j in changes.off]
+    return described
+
+
+def _described_edit(net: Network, edit: dict) -> str:
+    layer, op = edit["layer"], edit["op"]
+    where = f"layer {layer} neuron {edit['neuron']}: "
+    if op == "bias":
+        return where + f"bias set to {edit['value']:g}"
+    if op == "scale":
+        return where + f"incoming weights multiplied by {edit['factor']:g}"
+    if op == "edge":
+        return where + (f"made an edge detector on the {edit['height']}x{edit['width']} pixels "
+                        f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
+                        f"weight {edit['weight']:g}")
+    rows, _ = grid_of(net, layer)
+    source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
+              else f"from neuron {{1}} of layer {layer - 1}")
+    cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
+    shown = ", ".join(cells[:3]) + (f", ... ({len(cells)} in all)" if len(cells) > 3 else "")
+    return where + ("incoming weights set: " + shown if cells else "no weight set")
