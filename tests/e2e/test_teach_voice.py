@@ -43,7 +43,7 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_u
     page.keyboard.press("0")
     hold_space(page, "#voice-speak")
     page.wait_for_selector("#voice-counts[data-total='1']")
-    assert re.match(r"Recording 1 of 0 kept; the network hears \d in it now\.$",
+    assert re.match(r"Recording 1 of the digit 0 kept; the network hears \d in it now\.$",
                     page.text_content("#voice-mic-status"))
     assert page.input_value("#voice-digit") == "1"  # on to the digit with the fewest
     for digit in range(10):

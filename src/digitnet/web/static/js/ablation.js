@@ -43,7 +43,8 @@ const RANKED = 10;  // rows of the ranking shown
  * Adds the panel to `root`. calls.ablate(body) and calls.ranking(body) answer promises of
  * POST /api/ablate and /api/ranking; calls.model() is the network's description and
  * calls.heldOut() its held-out digits ({n, description}); `changes` is the page's store. Returns intercept(sel)
- * (for the explorer: true when a click switched the neuron off or on) and refresh().
+ * (for the explorer: true when a click switched the neuron off or on), refresh() (after the
+ * changes changed) and setModel() (a new network: the ranking of the old one goes).
  */
 export function mountAblation(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -102,6 +103,7 @@ export function mountAblation(root, id, calls, changes) {
     try {
       const r = await calls.ranking(changes.body());
       rankBody.replaceChildren(...r.neurons.slice(0, RANKED).map((d) => rankRow(d, r)));
+      showSwitches();
       rankBox.hidden = false;
     } catch (err) {
       accuracy.textContent = err.message;
@@ -123,12 +125,25 @@ export function mountAblation(root, id, calls, changes) {
     }
     const td = document.createElement("td"), b = document.createElement("button");
     b.type = "button";
-    b.textContent = "Switch off";
-    b.setAttribute("aria-label", `Switch off neuron ${d.neuron} of layer ${d.layer}`);
-    b.addEventListener("click", () => { if (!changes.isOff(d.layer, d.neuron)) changes.toggleOff(d.layer, d.neuron); });
+    b.dataset.layer = String(d.layer);
+    b.dataset.neuron = String(d.neuron);
+    b.addEventListener("click", () => changes.toggleOff(d.layer, d.neuron));
     td.appendChild(b);
     tr.appendChild(td);
     return tr;
+  }
+
+  // Each ranked neuron's switch, as the changes leave it: pressed while the neuron is off,
+  // named for what a press does (as panel 7's "Switch it off" and "Switch it back on").
+  function showSwitches() {
+    for (const b of rankBody.querySelectorAll("button")) {
+      const l = Number(b.dataset.layer), j = Number(b.dataset.neuron), off = changes.isOff(l, j);
+      // A button whose words say what pressing it does, so no aria-pressed: a toggle's label
+      // must not change with its state (WAI-ARIA Authoring Practices, button pattern).
+      b.dataset.off = String(off);
+      b.textContent = off ? "Switch on" : "Switch off";
+      b.setAttribute("aria-label", `${b.textContent} neuron ${j} of layer ${l}`);
+    }
   }
 
   part("rank").addEventListener("click", rank);
@@ -136,6 +151,7 @@ export function mountAblation(root, id, calls, changes) {
 
   function refresh() {
     showList();
+    showSwitches();
     clearTimeout(timer);
     timer = setTimeout(measure, 60);
   }
@@ -147,5 +163,10 @@ export function mountAblation(root, id, calls, changes) {
       return true;
     },
     refresh,
+    setModel() {  // (the ranking was the old network's, its neurons maybe not the new one's)
+      rankBody.replaceChildren();
+      rankBox.hidden = true;
+      refresh();
+    },
   };
 }

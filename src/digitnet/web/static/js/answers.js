@@ -25,7 +25,8 @@ const markup = (id) => `
 /**
  * Adds the panel to `root`. calls.top(layer, index, count, body) answers a promise of
  * POST /api/top's answer; calls.heldOut() is the server's held-out digits ({n, description}).
- * Returns select(sel) and refresh().
+ * Returns select(sel), refresh() and setModel() (a new network: the open neuron's answers are
+ * asked again of it, and the old ones go meanwhile).
  */
 export function mountAnswers(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -71,19 +72,29 @@ export function mountAnswers(root, id, calls, changes) {
       r.classes.map((c, k) => `${c}: ${fmt(means[k], 2)}`).join(", "));
   }
 
+  function select(sel) {
+    selected = sel;
+    part("answers-empty").hidden = !!sel;
+    part("answers-detail").hidden = !sel;
+    if (!sel) return;
+    part("answers-name").textContent = `The ${COUNT} held-out digits that activate ${sel.layer === calls.model().layers.length
+      ? `output neuron ${sel.index}` : `neuron ${sel.index} of hidden layer ${sel.layer}`} most`;
+    load();
+  }
+
   return {
-    select(sel) {
-      selected = sel;
-      part("answers-empty").hidden = !!sel;
-      part("answers-detail").hidden = !sel;
-      if (!sel) return;
-      part("answers-name").textContent = `The ${COUNT} held-out digits that activate ${sel.layer === calls.model().layers.length
-        ? `output neuron ${sel.index}` : `neuron ${sel.index} of hidden layer ${sel.layer}`} most`;
-      load();
-    },
+    select,
     refresh() {
       clearTimeout(timer);
       timer = setTimeout(load, 150);
+    },
+    setModel() {
+      clearTimeout(timer);
+      part("answers-grid").replaceChildren();
+      part("answers-firing").textContent = "";
+      part("answers-classes").replaceChildren();
+      part("answers-classes").setAttribute("aria-label", "Mean activation per digit");
+      select(selected);  // (named again: its layer can be the output layer now)
     },
   };
 }

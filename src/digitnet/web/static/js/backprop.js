@@ -38,8 +38,8 @@ const markup = (id) => `
  * Adds the panel to `root`. calls.backprop(pixels, label, lr, body) answers a promise of
  * POST /api/backprop's answer; calls.grid() is the input's rows: the drawing, or for a model of
  * spoken digits the picture of the sound it heard last (null when there is none);
- * calls.model() the network's description. Returns setModel() and prediction(p) (the page's
- * last prediction, or null when the drawing is cleared).
+ * calls.model() the network's description. Returns setModel() (a new network: the old one's
+ * step goes) and prediction(p) (the page's last prediction, or null when the drawing is cleared).
  */
 export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -47,16 +47,28 @@ export function mountBackprop(root, id, calls, changes) {
   const label = part("bp-label"), result = part("bp-result");
   let hears = false;  // a model of spoken digits: its input is a picture of a sound
   let read = null;    // the page's last prediction (null: nothing drawn or heard)
+  let stepping = false;  // a step asked for and not answered yet
 
   // What the panel says until it has a step to show: what to do next.
   function waiting() {
-    if (result.dataset.cost) return;
+    if (result.dataset.cost || stepping) return;
     if (!read) result.textContent = hears ? "Say a digit first." : "Draw a digit first.";
     else result.textContent = `It ${hears ? "hears" : "reads"} ${read.class ?? read.digit} in your ` +
       `${hears ? "recording" : "drawing"}: choose the digit it really is, then backpropagate.`;
   }
 
+  // The network was replaced: its step and what it read go, and the panel waits for the new
+  // one's reading (prediction(p)). A step on its way stays: js/current.js asks it of the new one.
+  function clear() {
+    read = null;
+    delete result.dataset.cost;
+    delete result.dataset.costAfter;
+    part("bp-detail").hidden = true;
+    for (const name of ["bp-wanted", "bp-deltas", "bp-changes", "bp-largest"]) part(name).replaceChildren();
+  }
+
   function setModel() {
+    clear();
     hears = hearsSound(calls.model());
     part("bp-which").textContent = hears ? "Say which digit the recording it heard last is." : "Say which digit your drawing is.";
     part("bp-changes-title").textContent = hears
@@ -79,12 +91,15 @@ export function mountBackprop(root, id, calls, changes) {
       return;
     }
     result.textContent = "Backpropagating…";
+    stepping = true;
     let r;
     try {
       r = await calls.backprop(pixels, Number(label.value), Number(part("bp-lr").value), changes.body());
     } catch (err) {
       result.textContent = err.message;
       return;
+    } finally {
+      stepping = false;
     }
     show(r);
   });

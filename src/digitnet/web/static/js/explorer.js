@@ -76,6 +76,11 @@ export function mountExplorer(root, options) {
     drawSection.dataset.input = kind;
     verdict.hears(hears);
     part("draw-title").textContent = hears ? "1. Say a digit" : "1. Draw a digit";
+    // (and a link to this section from outside it, the page's "skip" link, says what is there)
+    const to = `a[href="#${CSS.escape(id("draw-section"))}"]`;
+    for (const a of root.ownerDocument.querySelectorAll(to)) {
+      a.textContent = hears ? "Skip to saying a digit" : "Skip to the drawing";
+    }
     pad.canvas.setAttribute("aria-label", hears
       ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
     // Heard, the pad only shows a picture: an image, out of the keyboard's way.

@@ -40,13 +40,14 @@ const markup = (id) => `
 /**
  * Adds the panel to `root`. calls.map(layer, method, count, body) answers a promise of
  * POST /api/map's; calls.digit(index) of GET /api/heldout/{index}'s; calls.model() is the
- * served network's description; calls.heldOut() its held-out digits ({n, description}). Returns setModel() (the layers to choose from changed).
+ * served network's description; calls.heldOut() its held-out digits ({n, description}). Returns
+ * setModel() (a new network: its layers to choose from, and no map of the old one).
  */
 export function mountMaps(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
   const canvas = part("maps-canvas"), layerSelect = part("maps-layer");
-  let map = null, xy = [], chosen = -1;
+  let map = null, xy = [], chosen = -1, computing = false;
 
   function setModel() {
     const m = calls.model(), last = m.layers.length, keep = layerSelect.value;
@@ -57,6 +58,22 @@ export function mountMaps(root, id, calls, changes) {
       return o;
     }));
     layerSelect.value = keep && Number(keep) <= last ? keep : String(Math.max(1, last - 1));
+    clear();
+  }
+
+  // No map shown, no digit chosen: as the panel starts.
+  function clear() {
+    map = null;
+    xy = [];
+    chosen = -1;
+    canvas.getContext("2d").clearRect(0, 0, SIZE, SIZE);
+    canvas.setAttribute("aria-label", "No map yet");
+    const shown = part("maps-digit");
+    shown.getContext("2d").clearRect(0, 0, shown.width, shown.height);
+    shown.setAttribute("aria-label", "no digit chosen");
+    part("maps-caption").textContent = "Hover over or tap a point";
+    if (!computing) part("maps-status").textContent = "";  // (a map on its way is the new network's)
+    part("maps-legend").replaceChildren();
   }
 
   part("maps-form").addEventListener("submit", async (e) => {
@@ -68,11 +85,14 @@ export function mountMaps(root, id, calls, changes) {
       return;
     }
     status.textContent = method === "tsne" ? "Computing a t-SNE map: a few seconds…" : "Computing…";
+    computing = true;
     try {
       map = await calls.map(layer, method, COUNT[method], changes.body());
     } catch (err) {
       status.textContent = err.message;
       return;
+    } finally {
+      computing = false;
     }
     const share = map.explained ? `; the two axes hold ${Math.round(100 * map.explained[0] + 100 * map.explained[1])}% of the layer's variation` : "";
     status.textContent = `${map.points.length} held-out digits, layer ${map.layer}, ${map.method.toUpperCase()}${share}.`;

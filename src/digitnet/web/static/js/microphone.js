@@ -49,7 +49,7 @@ export function mountMicrophone(root, id, on) {
     button.textContent = "Listening… release to stop";
     say("Listening: say one digit.");
     recording.ready = open(recording).catch((err) => {
-      say(`No microphone: ${err.message}. Allow it in the browser, or upload a recording.`);
+      say(unavailable(err));
       reset();
     });
     stopTimer = setTimeout(stop, MAX_SECONDS * 1000);
@@ -157,6 +157,23 @@ export function mountMicrophone(root, id, on) {
   }
 
   return {say, forget};
+}
+
+// Why the microphone did not open (getUserMedia's errors, by name), and what to do instead: a
+// missing microphone is not a permission to give, nor a refused one a device to connect.
+function unavailable(err) {
+  switch (err.name) {
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return "No microphone found: connect one, or upload a recording.";
+    case "NotAllowedError":
+    case "SecurityError":
+      return "The browser did not allow the microphone: allow it for this page in the browser, or upload a recording.";
+    case "NotReadableError":
+      return "The microphone is there but could not be opened (another program may be using it): close that program, or upload a recording.";
+    default:
+      return `The microphone could not be opened: ${err.message}. Upload a recording instead.`;
+  }
 }
 
 // The microphone's samples, as they arrive: an AudioWorklet runs this off the page's thread and

@@ -17,7 +17,8 @@ import {mountBackprop} from "./backprop.js";
  * the picture of the sound it heard last; null when there is none), and
  * page.changed() (read the drawing and the open neuron again, with the new changes),
  * page.markOff(keys). Returns the `changes` store, and intercept(sel) / select(sel) /
- * setModel() / predicted(p) for the page to call.
+ * setModel() (after the page showed another network, with the changes fitted to it) /
+ * predicted(p) for the page to call.
  */
 export function mountPoke(root, id, api, page) {
   const changes = createChanges();
@@ -41,20 +42,26 @@ export function mountPoke(root, id, api, page) {
     answers.refresh();
   });
 
+  let selected = null;  // the open neuron (the explorer's selection), or null
+
   return {
     changes,
     intercept: (sel) => ablation.intercept(sel),
     select(sel) {
+      selected = sel;
       rewrite.select(sel);
       answers.select(sel);
     },
-    setModel() {  // (a new network: the open neuron's panels show its neuron there)
+    // A new network (the page's own run, someone else's, a voice taught): no panel keeps what
+    // it showed of the old one. The cheap and asked-for are asked again of the new one (the
+    // accuracy, the open neuron's panels); the rest go until asked for again.
+    setModel() {
+      ablation.setModel();
+      rewrite.select(selected);  // (its neuron again, named and scaled as the new network has it)
+      answers.setModel();
       maps.setModel();
       sturdy.setModel();
       backprop.setModel();
-      ablation.refresh();
-      rewrite.refresh();
-      answers.refresh();
     },
     predicted(p) {
       backprop.prediction(p);

@@ -28,7 +28,8 @@ const markup = (id) => `
 /**
  * Adds the panel to `root`. calls.robustness(count, body) answers a promise of
  * POST /api/robustness's answer; calls.heldOut() is the server's held-out digits ({n,
- * description}); calls.model() the network's description. Returns setModel().
+ * description}); calls.model() the network's description. Returns setModel() (a new network:
+ * the old one's curves go).
  */
 export function mountSturdy(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -73,6 +74,9 @@ export function mountSturdy(root, id, calls, changes) {
       const hears = hearsSound(calls.model());
       part("sturdy-sound").hidden = !hears;
       part("sturdy-body").hidden = hears;
+      part("sturdy-charts").replaceChildren();
+      // (curves on their way are the new network's: js/current.js asks again of it)
+      if (!part("sturdy-run").disabled) part("sturdy-status").textContent = "";
     },
   };
 }

@@ -50,7 +50,7 @@ export function mountVoice(root, id, calls) {
     taken.push({file: new File([file], `${said}_voice_${n}.wav`, {type: file.type || "audio/wav"}), digit: said});
     update();
     digit.value = next();
-    return `Recording ${n} of ${said} kept; the network hears ${p.digit} in it now.`;
+    return `Recording ${n} of the digit ${said} kept; the network hears ${p.digit} in it now.`;
   }
 
   const countOf = (d) => taken.filter((t) => t.digit === String(d)).length;
