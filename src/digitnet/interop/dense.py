@@ -128,12 +128,15 @@ class Dense:
 
 
 def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
-                  mean=None, std=None) -> Input:
+                  mean=None, std=None, *, table: bool = False) -> Input:
     """The input record of an ONNX graph or a PyTorch module that does not record its own (a
     file digitnet wrote records it, and is read as it says).
 
     * Standardised columns (``mean`` and ``std`` found in the graph): a table of columns x0,
       x1, ..., standardised as the graph does.
+    * ``table``: the source is known to read a table (an ONNX file skl2onnx wrote of a
+      scikit-learn model): a table of columns x0, x1, ..., its values as they are, whatever
+      their number or shape; 784 columns of raw pixels 0..255 too.
     * An input of image shape (the graph's input is (n, h, w) or (n, 1, h, w)): pictures of
       ``image_shape``, brightness 0..1.
     * Exactly 784 values: MNIST's 28x28 digits, row by row, brightness 0..1, what the video's
@@ -145,7 +148,7 @@ def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
     (:func:`digitnet.interop.sklearn.read_sklearn`).
     """
     unnamed = tuple(f"x{i}" for i in range(n_in))
-    if mean is not None:
+    if mean is not None or table:
         return Table(unnamed, mean, std)
     if image_shape is not None and image_shape[0] * image_shape[1] == n_in:
         return Images(image_shape)

@@ -19,13 +19,21 @@ and ``digitnet`` (sizes, activation and output).
 
 **In** (:func:`read_onnx`). The graph is followed backwards from its probabilities (the first
 floating-point output, or what skl2onnx's ``ZipMap`` turns into a dictionary) to its input, and
-the operators on that path are read in order: ``Flatten``, ``Reshape``, ``Cast``, ``Sub`` and
-``Div`` (standardisation) before the first layer; ``Gemm``, or ``MatMul`` with ``Add``, for each
-layer; ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax`` and ``LogSoftmax`` after them;
-``Identity`` and ``Dropout`` anywhere. That covers the graphs PyTorch's exporters, tf2onnx and
-skl2onnx write for multi-layer perceptrons (skl2onnx's two-class ``1 - p, p`` included).
-Operators off that path (the label's ``ArgMax``, shape computations) are not read. The first
-operator on the path that is none of these is named in an :class:`UnsupportedModelError`.
+the operators on that path are read in order: before the first layer, ``Flatten``,
+``Reshape`` and any chain of ``Sub``, ``Add``, ``Mul``, ``Div`` by constants and skl2onnx's
+``Scaler``, composed into one standardisation (:mod:`~digitnet.interop.onnx_inputs`); ``Gemm``,
+or ``MatMul`` with ``Add``, for each layer; ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
+``Softmax`` and ``LogSoftmax`` after them; ``Cast``, ``Identity`` and ``Dropout`` anywhere. That
+covers the graphs PyTorch's exporters, tf2onnx and skl2onnx write for multi-layer perceptrons
+(skl2onnx's two-class ``1 - p, p`` included). Operators off that path (the label's ``ArgMax``,
+shape computations) are not read. The first operator on the path that is none of these, or is
+one in another place (a ``Mul`` between layers), is named in an :class:`UnsupportedModelError`.
+
+What the network reads: a file digitnet wrote says so in its metadata (one that says it was
+written by digitnet but has lost its metadata, as a truncated file has, is refused); a file
+skl2onnx wrote of a scikit-learn model reads a table of raw columns, as scikit-learn did; any
+other as :func:`~digitnet.interop.dense.default_input` says of its input's shape and
+scaling.
 """
 
 from __future__ import annotations
@@ -37,10 +45,11 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import ModelFileError, UnsupportedModelError
-from ..inputs import Audio, Images, Table, classes_of, from_dict
+from ..inputs import Audio, Images, Table, classes_of
 from ..inputs import of as input_of
 from . import require
-from .dense import LEAKY_SLOPE, Dense, default_input
+from .dense import LEAKY_SLOPE, Dense
+from .onnx_inputs import SCALINGS, Preprocessing, attribute, input_record
 
 __all__ = ["to_onnx", "read_onnx", "READS", "OPSET"]
 
@@ -48,7 +57,8 @@ __all__ = ["to_onnx", "read_onnx", "READS", "OPSET"]
 #: of the last years.
 OPSET = 13
 READS = ("digitnet reads fully connected networks: Gemm, or MatMul with Add, and Relu, "
-         "LeakyRelu(0.01), Sigmoid, Tanh, Softmax, with Flatten or Reshape at the input")
+         "LeakyRelu(0.01), Sigmoid, Tanh, Softmax, with Flatten, Reshape and scaling by "
+         "constants at the input")
 _ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
                 "Softmax": "softmax", "LogSoftmax": "log_softmax"}
 _ONNX_OP = {"relu": "Relu", "leaky_relu": "LeakyRelu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
@@ -154,12 +164,20 @@ def read_onnx(path) -> Dense:
         raise ModelFileError(f"{name}: not a readable ONNX model ({reason})") from None
     if not model.graph.node:
         raise ModelFileError(f"{name}: an ONNX file without a graph; give an ONNX model")
+    props = {p.key: p.value for p in model.metadata_props}
+    # to_onnx writes its metadata last, "input" then "digitnet": a file cut short loses them
+    if model.producer_name == "digitnet" and not {"input", "digitnet"} & props.keys():
+        raise ModelFileError(f"{name}: written by digitnet but its metadata is missing; it may "
+                             "be truncated — export it again")
     graph = _Graph(model.graph, name)
     layers = _Layers(graph, name)
     dense = layers.read(graph.chain(graph.probabilities()))
-    props = {p.key: p.value for p in model.metadata_props}
     dense.classes = _classes(props, graph)
-    dense.input = _input(props, graph, layers)
+    n_in = dense.weights[0].shape[1]
+    mean, std = layers.inputs.standardisation(n_in)
+    # skl2onnx converts scikit-learn models, which read tables of raw columns, never pictures
+    dense.input = input_record(props, graph.input, n_in, mean, std,
+                               table=model.producer_name == "skl2onnx")
     # (tf2onnx writes its version as "1.17.0 <git hash>", and "None" where it has no hash)
     producer = " ".join(word for word in f"{model.producer_name} {model.producer_version}".split()
                         if word != "None")
@@ -250,15 +268,18 @@ class _Layers:
     def __init__(self, graph: _Graph, name: str):
         self.graph, self.name = graph, name
         self.weights, self.biases, self.functions = [], [], []
-        self.mean = self.std = None
+        self.inputs = Preprocessing(graph.input, graph.constants, name)
         self._bias_open = False  # the last layer was a MatMul still without its Add
 
     def read(self, chain) -> Dense:
         for node in chain:
             if not self._take(node):
+                where = (", after the last layer" if self._closed() else
+                         ", between layers: scaling is read before the first layer only"
+                         if node.op_type in SCALINGS else "")
                 raise UnsupportedModelError(
                     f"{self.name}: unsupported operator {node.op_type} (node {node.name!r}"
-                    f"{', after the last layer' if self._closed() else ''}); {READS}")
+                    f"{where}); {READS}")
         if not self.weights:
             raise UnsupportedModelError(f"{self.name}: holds no Gemm or MatMul layer; {READS}")
         return Dense(self.weights, self.biases, self.functions, self.name)
@@ -272,16 +293,9 @@ class _Layers:
         if op in ("Identity", "Dropout"):
             return True
         if op == "Cast":
-            return _attr(node, "to") in (1, 11)  # to FLOAT or DOUBLE
-        if not self.weights and op in ("Flatten", "Reshape"):
+            return attribute(node, "to") in (1, 11)  # to FLOAT or DOUBLE
+        if not self.weights and self.inputs.take(node):
             return True
-        if not self.weights and op in ("Sub", "Div", "Mul") and const is not None:
-            value = np.asarray(const, np.float64).reshape(-1)
-            if op == "Sub":
-                self.mean = value
-            else:
-                self.std = value if op == "Div" else 1 / value
-            return node.input[0] not in self.graph.constants
         if self._closed():
             return False
         if op == "Gemm" or op == "MatMul" and node.input[1] in self.graph.constants:
@@ -308,13 +322,13 @@ class _Layers:
             self._bias_open = True
         else:
             inputs = list(node.input) + [""] * (3 - len(node.input))
-            if _attr(node, "transA", 0) or inputs[1] not in self.graph.constants:
+            if attribute(node, "transA", 0) or inputs[1] not in self.graph.constants:
                 return False
             w = np.asarray(self.graph.constants[inputs[1]])
-            w = (w if _attr(node, "transB", 0) else w.T) * _attr(node, "alpha", 1.0)
+            w = (w if attribute(node, "transB", 0) else w.T) * attribute(node, "alpha", 1.0)
             c = self.graph.constants.get(inputs[2]) if inputs[2] else None
-            b = None if c is None else np.broadcast_to(np.asarray(c) * _attr(node, "beta", 1.0),
-                                                       (w.shape[0],))
+            beta = attribute(node, "beta", 1.0)
+            b = None if c is None else np.broadcast_to(np.asarray(c) * beta, (w.shape[0],))
             self._bias_open = c is None
         if w.ndim != 2:
             return False
@@ -324,10 +338,10 @@ class _Layers:
         return True
 
     def _function(self, node, name: str) -> bool:
-        if name == "leaky_relu" and not np.isclose(_attr(node, "alpha", 0.01), LEAKY_SLOPE,
+        if name == "leaky_relu" and not np.isclose(attribute(node, "alpha", 0.01), LEAKY_SLOPE,
                                                    rtol=1e-6):
             return False
-        if name in ("softmax", "log_softmax") and _attr(node, "axis", 1) not in (1, -1):
+        if name in ("softmax", "log_softmax") and attribute(node, "axis", 1) not in (1, -1):
             return False
         self.functions[-1] = name
         return True
@@ -340,15 +354,6 @@ class _Layers:
         return found[0] if found else None
 
 
-def _attr(node, name: str, default=None):
-    from onnx import helper
-
-    for a in node.attribute:
-        if a.name == name:
-            return helper.get_attribute_value(a)
-    return default
-
-
 def _classes(props: dict, graph: _Graph) -> list[str] | None:
     """Class names: digitnet's metadata, else skl2onnx's ZipMap labels or its label table."""
     if "classes" in props:
@@ -358,43 +363,9 @@ def _classes(props: dict, graph: _Graph) -> list[str] | None:
             pass
     for node in graph.nodes:
         if node.op_type == "ZipMap":
-            labels = _attr(node, "classlabels_strings") or _attr(node, "classlabels_int64s")
+            labels = attribute(node, "classlabels_strings") or attribute(node, "classlabels_int64s")
             return [c.decode() if isinstance(c, bytes) else str(c) for c in labels or []] or None
         if node.op_type == "ArrayFeatureExtractor" and node.input[0] in graph.constants:
             return [c.decode() if isinstance(c, bytes) else str(c)
                     for c in graph.constants[node.input[0]].reshape(-1)]
     return None
-
-
-def _input(props: dict, graph: _Graph, layers: _Layers):
-    """The input record: the file's (with the graph's standardisation), else from its shape."""
-    n_in = layers.weights[0].shape[1]
-    mean, std = layers.mean, layers.std
-    dims = [d.dim_value or None for d in graph.input.type.tensor_type.shape.dim]
-    image = tuple(dims[-2:]) if len(dims) in (3, 4) and None not in dims[-2:] else None
-    for value in (mean, std):
-        if value is not None and value.size not in (1, n_in):
-            raise UnsupportedModelError(f"{graph.name}: the input's standardisation has "
-                                        f"{value.size} values for {n_in} inputs")
-    if mean is not None or std is not None:
-        mean = np.zeros(n_in) if mean is None else np.broadcast_to(mean, (n_in,))
-        std = np.ones(n_in) if std is None else np.broadcast_to(std, (n_in,))
-    try:
-        record = from_dict(json.loads(props["input"])) if "input" in props else None
-    except (ValueError, ModelFileError):
-        record = None
-    if record is not None and record.n_inputs == n_in:
-        if isinstance(record, Table):
-            if _same_in_float32(record.mean, mean) and _same_in_float32(record.std, std):
-                return record  # the record's float64 statistics, which the graph rounds
-            return Table(record.columns, None if mean is None else tuple(mean),
-                         None if std is None else tuple(std))
-        if mean is None:
-            return record
-    return default_input(n_in, image, mean, std)
-
-
-def _same_in_float32(recorded, found) -> bool:
-    if recorded is None or found is None:
-        return recorded is None and found is None
-    return np.array_equal(np.asarray(recorded, np.float32), np.asarray(found, np.float32))
