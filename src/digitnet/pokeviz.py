@@ -154,6 +154,8 @@ def robustness_figure(curves: list[Curve], names: list[str], title: str = ""):
             ax.plot(curve.levels, curve.accuracy[m], "o-", ms=3.5, label=name)
         ax.set_title(curve.name, fontsize=10)
         ax.set_xlabel(curve.unit, fontsize=8)
+        if all(float(v).is_integer() for v in curve.levels):  # whole steps: no tick at 0.5
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(viz._Percent())
         ax.grid(alpha=0.3)

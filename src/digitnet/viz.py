@@ -22,7 +22,6 @@ per epoch, :mod:`digitnet.pokeviz` poking the network, :mod:`digitnet.searchviz`
 from __future__ import annotations
 
 import io
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from matplotlib.ticker import Formatter
 
 from . import inputs, poke, probes
 from .errors import ConfigError
+from .figtext import fit_width
 from .modelfile import atomic_write
 from .network import Network
 from .metrics import score
@@ -118,17 +118,6 @@ class _Percent(Formatter):
         return f"{value:{self.sign}.{self.decimals}f}%"
 
 
-def _fit_width(fig: Figure, text) -> None:
-    """Break ``text`` (a Text of ``fig``) at spaces into as few lines of even length as keep it
-    a tenth of an inch inside the figure's left and right edges."""
-    words, room = text.get_text(), fig.bbox.padded(-fig.dpi / 10)
-    for lines in range(2, 9):
-        box = text.get_window_extent(fig.canvas.get_renderer())
-        if room.x0 <= box.x0 and box.x1 <= room.x1:
-            return
-        text.set_text(textwrap.fill(words, -(-len(words) // lines) + 4))
-
-
 def _side(n: int) -> int | None:
     """The side of a square image of n pixels, or None if n is not a square."""
     return int(round(np.sqrt(n))) if int(round(np.sqrt(n))) ** 2 == n else None
@@ -176,9 +165,12 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
                  "pixels,\nignoring the nonlinearities in between (blue +, red −)")
     if n < len(templates):
         title += f"; first {n} of {len(templates)} neurons"
-    fig.suptitle(title, color=_TEXT, fontsize=9)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.85 / fig.get_figheight(),
-                        wspace=0.15, hspace=0.45)
+    heading = fig.suptitle(title, color=_TEXT, fontsize=9)
+    fit_width(fig, heading)
+    more = 0.15 * max(0, heading.get_text().count("\n") - 1)  # inches, for lines past two
+    fig.set_figheight(fig.get_figheight() + more)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02,
+                        top=1 - (0.85 + more) / fig.get_figheight(), wspace=0.15, hspace=0.45)
     return fig
 
 
@@ -229,10 +221,10 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     sizes = "-".join(map(str, net.sizes))
     ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads a {winner} "
             f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top", fontsize=11)
-    _fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
-                            f"lines: up to {max_links} strongest contributions w·a into each "
-                            "layer (blue w > 0, red w < 0)", color=_TEXT, ha="center", va="top",
-                            fontsize=8))
+    fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
+                           f"lines: up to {max_links} strongest contributions w·a into each "
+                           "layer (blue w > 0, red w < 0)", color=_TEXT, ha="center", va="top",
+                           fontsize=8))
     return fig
 
 

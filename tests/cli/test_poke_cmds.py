@@ -77,7 +77,7 @@ def test_show_top_of_a_neuron_that_does_not_exist(run, model, digits_dir, tmp_pa
     result = run("show", "top", model, "--layer", "2", "--neuron", "16", "--data", digits_dir,
                  "--out", tmp_path / "t.png")
     assert result.exit_code == 1
-    assert one_line(result.stderr) == ("digitnet: error: neuron 16 does not exist; layer 2 has "
+    assert one_line(result.stderr) == ("digitnet: error: neuron 16 does not exist: layer 2 has "
                                        "16 neurons, 0 to 15")
 
 

@@ -139,7 +139,7 @@ def test_a_neuron_profile_is_its_activations_sorted_and_averaged_per_class(digit
     assert means[9, 3] == pytest.approx(t.activations[2][y == 3, 9].mean(), rel=1e-6)
     with pytest.raises(ConfigError, match="neuron 16 does not exist"):
         poke.neuron_profile(net, x, y, 1, 16)
-    with pytest.raises(ConfigError, match="layer 0 does not exist"):
+    with pytest.raises(ConfigError, match="layer 0 is the input layer: it has no weights"):
         poke.neuron_profile(net, x, y, 0, 1)
 
 

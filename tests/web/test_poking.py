@@ -279,7 +279,7 @@ def test_a_bias_of_nan_is_refused(poke_client, literal):
     ("/api/backprop", {"label": 3, "lr": 0}, 422, ["lr"]),
     ("/api/backprop", {"label": 3, "pixels": [[0.0] * 28] * 28}, 422, ["blank"]),
     ("/api/top", {"layer": 2, "neuron": 16}, 422, ["neuron 16 does not exist"]),
-    ("/api/top", {"layer": 0, "neuron": 1}, 422, ["layer 0 does not exist"]),
+    ("/api/top", {"layer": 0, "neuron": 1}, 422, ["layer 0 is the input layer"]),
     ("/api/top", {"layer": 1, "neuron": 1, "count": 0}, 422, ["count"]),
     ("/api/map", {"layer": 4}, 422, ["layer 4 does not exist"]),
     ("/api/map", {"layer": 1, "method": "tsne", "count": 2000}, 422, ["at most 1000"]),

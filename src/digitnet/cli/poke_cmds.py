@@ -7,22 +7,30 @@ default its validation split rebuilt from ``--data``, else the test files); the 
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from pathlib import Path
 
 import click
 import numpy as np
 
 from .. import inputs, modelfile, poke
-from ..errors import DataError
+from ..descriptions import check_neuron
+from ..errors import ConfigError, DataError
+from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
 from .show_cmds import _out_option, _save_picture, show_group
 
 
-def _held_out(model: str, data: str, split: str, target: str | None):
-    """(network, its rows of the examples, their labels, the Dataset) for a show command."""
+def _held_out(model: str, data: str, split: str, target: str | None, check=None):
+    """(network, its rows of the examples, their labels, the Dataset) for a show command.
+    ``check(net)``, if given, runs before any data is read: a layer or neuron MODEL does not
+    have is refused at once, not after the data is found and loaded."""
     net = modelfile.load(model)
+    if check is not None:
+        check(net)
     subset, _ = labelled_split(net, data, split, model, target)
     return net, inputs.of(net).rows(subset.x), subset.labels.astype(np.intp), subset
 
@@ -74,7 +82,11 @@ def show_top(model, layer, neuron, count, data, split, target, out):
     """The held-out examples one neuron of MODEL answers to most, and its taste in classes."""
     from .. import pokeviz
 
-    net, rows, labels, subset = _held_out(model, data, split, target)
+    def check(net):  # before any data is read
+        check_layer(net, layer)
+        check_neuron(net, layer, neuron)
+
+    net, rows, labels, subset = _held_out(model, data, split, target, check)
     profile = poke.neuron_profile(net, rows, labels, layer, neuron, count)
     front_end, top = inputs.of(net), rows[profile.top]
     top = top / 255.0 if top.dtype == np.uint8 else top
@@ -106,7 +118,11 @@ def show_embedding(model, layer, method, count, data, split, target, out):
     """Maps of MODEL's layers: each example's activations as a point in a plane."""
     from .. import pokeviz
 
-    net, rows, labels, subset = _held_out(model, data, split, target)
+    def check(net):
+        for l in layer:
+            check_layer(net, l, lowest=0)
+
+    net, rows, labels, _ = _held_out(model, data, split, target, check)
     rows, labels = rows[:count], labels[:count]
     layers = layer or range(len(net.sizes))
     maps = [poke.embedding(net, rows, l, method) for l in layers]
@@ -154,24 +170,57 @@ def _curve_table(curve, names: list[str]) -> str:
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("edits", type=click.Path(dir_okay=False), metavar="EDITS.json")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Where to save the edited model.")
+              help="Where to save the edited model (a new file: not MODEL).")
 def edit_command(model, edits, out):
     """Save MODEL with the changes in EDITS.json as a new model file whose metadata lists them.
 
     EDITS.json holds what the page's "Save" sends, {"off": [[layer, neuron], ...], "edits":
-    [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes).
+    [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes), as UTF-8
+    JSON.
     """
+    if _same_file(model, out):
+        raise click.UsageError(f"--out {out}: is MODEL, and saving there would replace the "
+                               "model it edits; give --out another file name")
+    net = modelfile.load(model)
     try:
-        text = Path(edits).read_text()
-    except OSError as e:
-        raise DataError(f"{edits}: cannot read it ({e.strerror or e})") from None
-    try:
-        value = json.loads(text)
-    except ValueError as e:
-        raise DataError(f"{edits}: not valid JSON ({e}); write {{\"off\": [[1, 3]], "
-                        "\"edits\": [...]}") from None
-    changes = poke.Changes.from_json(value)
-    edited = changes.apply(modelfile.load(model))
+        changes = poke.Changes.from_json(_read_json(edits))
+        edited = changes.apply(net)
+    except ConfigError as e:
+        raise ConfigError(f"{edits}: {e}") from None
     path = modelfile.save(edited, out)
     click.echo(f"Saved {path}: {model} with {len(changes.off)} neuron(s) switched off and "
                f"{len(changes.edits)} edit(s)")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (through links or another spelling), or,
+    when one is not there, the same place."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _read_json(path: str):
+    """The JSON value in the file ``path``: UTF-8 text, with or without the byte-order mark
+    Windows Notepad writes; a DataError of one line for anything else."""
+    example = '{"off": [[1, 3]], "edits": [...]}'
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read it ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
+            raise DataError(f"{path}: not UTF-8 text (it is UTF-16); save it as UTF-8 (in "
+                            "Notepad: Save as, Encoding UTF-8)") from None
+        raise DataError(f"{path}: not UTF-8 text; EDITS.json is a JSON file such as "
+                        f"{example}") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise DataError(f"{path}: its lists and objects are nested too deeply to read; write "
+                        f"{example}") from None
+    except ValueError as e:
+        raise DataError(f"{path}: not valid JSON ({e}); write {example}") from None

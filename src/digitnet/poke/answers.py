@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..descriptions import check_neuron
 from ..network import Network
 from .activity import check_labels, check_layer, layer_activity
 from .recorded import off_neurons
@@ -93,10 +94,7 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     count : int
         How many top examples (fewer if there are fewer examples).
     """
-    check_layer(net, layer)
-    if not 0 <= neuron < net.sizes[layer]:
-        raise ConfigError(f"neuron {neuron} does not exist; layer {layer} has "
-                          f"{net.sizes[layer]} neurons, 0 to {net.sizes[layer] - 1}")
+    check_neuron(net, layer, neuron)
     if count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
     labels = check_labels(net, np.asarray(rows), labels)

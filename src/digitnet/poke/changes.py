@@ -22,7 +22,8 @@ one ``op``:
 ``scale``   ``{"factor": s}``: multiply its incoming weights by s
 ``paint``   ``{"cells": [{"row", "col", "weight"}, ...]}``: set single incoming weights, on the grid
             of the layer before: the input image (28x28) for the first hidden layer of an image
-            model, one row of ``sizes[l - 1]`` neurons otherwise (row 0)
+            model, one row of ``sizes[l - 1]`` neurons otherwise (row 0); each cell once, so
+            at most as many as the neuron has incoming weights
 ``edge``    ``{"top", "left", "height", "width", "margin", "weight"}``: the video's hand-built edge
             detector, on a first-layer neuron of an image model: weight +w on a strip of pixels,
             negative weights on a border ``margin`` pixels wide around it (-w times the strip's
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,16 +91,15 @@ class Changes:
     @classmethod
     def from_json(cls, value) -> Changes:
         """Read ``{"off": [...], "edits": [...]}`` (either key may be missing); a ConfigError of
-        one line for anything else."""
-        if value is None:
-            return cls()
+        one line for anything else. Each key's value is checked as the constructor checks it
+        (``{"off": 0}`` or ``{"edits": null}`` is refused, as ``Changes(off=0)`` is)."""
         if not isinstance(value, dict):
             raise ConfigError(f"changes must be an object {{\"off\": [...], \"edits\": [...]}}, "
                               f"got {_shown(value)}")
         unknown = sorted(set(value) - {"off", "edits"})
         if unknown:
             raise ConfigError(f"changes: unknown key {unknown[0]!r}; the keys are off and edits")
-        return cls(value.get("off") or (), value.get("edits") or ())
+        return cls(value.get("off", ()), value.get("edits", ()))
 
     def to_json(self) -> dict:
         """The JSON-able form :meth:`from_json` reads."""
@@ -162,8 +163,14 @@ def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, w
 # -- reading ----------------------------------------------------------------------------------
 
 
+#: How a value is shown in an error: lists and dicts three levels deep and a few items long
+#: (repr would read all of a long list, and fail on one nested a thousand deep).
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel = 3
+
+
 def _shown(value) -> str:
-    text = repr(value)
+    text = _SHOWN.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -228,13 +235,29 @@ def _edit(value, where: str) -> dict:
         if not isinstance(cells, (list, tuple)):
             raise ConfigError(f"{where}.cells: expected a list of {{\"row\", \"col\", "
                               f"\"weight\"}} objects, got {_shown(cells)}")
-        edit["cells"] = [_cell(c, f"{where}.cells[{i}]") for i, c in enumerate(cells)]
+        edit["cells"] = _cells(cells, where)
     elif op == "edge":
         for key in OPS["edge"]:
             edit[key] = (_number if key == "weight" else _int)(value[key], f"{where}.{key}")
     else:
         edit[OPS[op][0]] = _number(value[OPS[op][0]], f"{where}.{OPS[op][0]}")
     return edit
+
+
+def _cells(value: list | tuple, where: str) -> list[dict]:
+    """A paint edit's cells, each read by :func:`_cell`, each place once: a paint edit sets
+    each incoming weight of the neuron at most once (the page merges a stroke's repeats)."""
+    cells, seen = [], {}
+    for i, c in enumerate(value):
+        cell = _cell(c, f"{where}.cells[{i}]")
+        place = cell["row"], cell["col"]
+        if place in seen:
+            raise ConfigError(f"{where}.cells[{i}]: cell {place} is painted already by "
+                              f"cells[{seen[place]}]; a paint edit sets each weight once, so "
+                              "keep one of them")
+        seen[place] = i
+        cells.append(cell)
+    return cells
 
 
 def _cell(value, where: str) -> dict:
@@ -272,6 +295,10 @@ def _check_edit(net: Network, edit: dict, where: str) -> None:
     _check_neuron(net, layer, edit["neuron"], where, hidden=False)
     rows, cols = grid_of(net, layer)
     if edit["op"] == "paint":
+        if len(edit["cells"]) > rows * cols:
+            raise ConfigError(f"{where}.cells: {len(edit['cells']):,} cells, but neuron "
+                              f"{edit['neuron']} of layer {layer} has {rows * cols:,} incoming "
+                              f"weights (a {rows}x{cols} grid) to paint, each once")
         for i, cell in enumerate(edit["cells"]):
             r, c = cell["row"], cell["col"]
             if not (0 <= r < rows and 0 <= c < cols):

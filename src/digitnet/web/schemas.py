@@ -83,8 +83,9 @@ Whole = Annotated[int, Field(strict=True), _WHOLE]
 Count = Annotated[int, Field(strict=True, ge=0), _WHOLE]
 Value = Annotated[float, Field(strict=True, ge=-LIMIT, le=LIMIT, allow_inf_nan=False)]
 Pair = Annotated[list[Whole], Field(min_length=2, max_length=2)]
-#: Bounds of a request's changes.
-MAX_OFF, MAX_EDITS, MAX_CELLS = 1024, 256, 4096
+#: Bounds of a request's changes. A paint edit's cells have theirs in Changes: each place once,
+#: so no more than the neuron has incoming weights.
+MAX_OFF, MAX_EDITS = 1024, 256
 
 
 class _Edit(BaseModel):
@@ -121,10 +122,11 @@ class Cell(BaseModel):
 
 class PaintEdit(_Edit):
     """Set single incoming weights, laid out on the grid of the layer before: the input image
-    (28x28) for the first hidden layer of an image model, one row of neurons otherwise."""
+    (28x28) for the first hidden layer of an image model, one row of neurons otherwise; each
+    cell once (so at most as many as the neuron has incoming weights: 784 on the 28x28 grid)."""
 
     op: Literal["paint"]
-    cells: list[Cell] = Field(max_length=MAX_CELLS)
+    cells: list[Cell]
 
 
 class EdgeEdit(_Edit):

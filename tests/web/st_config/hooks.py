@@ -19,6 +19,8 @@ CHANGES = (
     "does not fit the",  # an edge detector's strip, or its border, larger than the image
     "an edge detector looks at pixels",  # ... on a neuron of another layer than the first
     "makes the network overflow",  # edits that compound past what float32 has room for
+    "is painted already by",  # a cell twice in one paint edit (uniqueItems compares whole cells)
+    "incoming weights (a",  # more cells than the neuron has weights
 )
 REASONS_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/predict": DRAWING + CHANGES + ("changes: ",),  # an upload's changes field
