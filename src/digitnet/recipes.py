@@ -15,7 +15,9 @@ for a :class:`~digitnet.datasets.Dataset`:
   cross-validation, 4 seeds, on scikit-learn's wine, breast-cancer and 8x8-digits tables
   against MLPClassifier with the same hidden layers (16, 16): the picture recipe with shift 0
   trailed it by 0.5 points on average and by 1.7 at worst, this one led by 0.15 on average
-  and trailed by 0.6 at worst (the README has the table);
+  and trailed by 0.6 at worst. Rerun with the default recipe of 2026-12-06 (leaky ReLU, 150
+  epochs, L2 3e-4 for pictures), this one leads by 0.10 and trails by 0.6 at worst, and the
+  picture recipe with shift 0 by 0.03 and 0.6 (bench/results/table-recipe.md);
 * a table or a recording is never deskewed (straightening a slant needs a picture of ink);
 * training from a model's weights (``init``) keeps that model's layers, activation and output,
   and whether it deskews its images (its weights learned from them so);
