@@ -27,13 +27,9 @@ for (const name of ["changedNeuron", "ablate", "ranking", "top", "layerMap", "ro
 const explorer = mountExplorer(main, {
   id: (name) => name,
   keyTarget: document,
-  predict: async (input) => {
-    const p = await current.predict((body) => api.predict(input, body));
-    poke.predicted(p);
-    return p;
-  },
+  predict: (input) => current.predict((body) => api.predict(input, body)),
   neuron: (layer, index, prediction) => asked.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
-  blank: () => poke.predicted(null),
+  read: (p, settled) => poke.predicted(p, settled),
   intercept: (sel) => poke.intercept(sel),
   selected: (sel) => poke.select(sel),
 });

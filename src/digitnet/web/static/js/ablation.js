@@ -3,12 +3,12 @@
 // without it. It reads and changes the page's changes (js/changes.js) and asks the server only
 // through the functions it is given.
 
-import {find, fmt} from "./dom.js";
+import {busyWhile, find, fmt, keepFocus} from "./dom.js";
 import {bars, pct} from "./charts.js";
 
 const markup = (id) => `
   <section class="card poke-off" aria-labelledby="${id("off-title")}">
-    <h2 id="${id("off-title")}">6. Switch neurons off</h2>
+    <h2 id="${id("off-title")}" tabindex="-1">6. Switch neurons off</h2>
     <p class="hint">Does the network need each hidden neuron? A neuron switched off sends 0 to
       the next layer, whatever it sees. How many of the held-out digits (ones it never trained
       on) does it still read right?</p>
@@ -61,14 +61,22 @@ export function mountAblation(root, id, calls, changes) {
     const body = changes.body();
     part("off-none").hidden = body.off.length > 0;
     part("off-reset").disabled = changes.count() === 0;
+    // (a chip that had the focus: it stays on its neuron, or goes to the chip now in its place,
+    // or to the panel's heading when none is left; not to the start of the page)
+    const chips = () => [...list.querySelectorAll("button")];
+    const had = chips().indexOf(document.activeElement), key = had >= 0 && document.activeElement.dataset.key;
     list.replaceChildren(...body.off.map(([l, j]) => {
       const li = document.createElement("li"), b = document.createElement("button");
       b.type = "button";
+      b.dataset.key = `${l}:${j}`;
       b.innerHTML = `layer ${l} · ${j} <span aria-hidden="true">✕</span><span class="visually-hidden">: switch it back on</span>`;
       b.addEventListener("click", () => changes.toggleOff(l, j));
       li.appendChild(b);
       return li;
     }));
+    if (had < 0) return;
+    const now = chips();
+    (now.find((b) => b.dataset.key === key) || now[Math.min(had, now.length - 1)] || part("off-title")).focus();
   }
 
   async function measure() {
@@ -97,9 +105,8 @@ export function mountAblation(root, id, calls, changes) {
     }
   }
 
-  async function rank() {
-    const button = part("rank");
-    button.disabled = true;
+  // (busy while it ranks: aria-disabled, so that the button keeps the keyboard's focus)
+  const rank = () => busyWhile(part("rank"), async () => {
     try {
       const r = await calls.ranking(changes.body());
       rankBody.replaceChildren(...r.neurons.slice(0, RANKED).map((d) => rankRow(d, r)));
@@ -107,10 +114,8 @@ export function mountAblation(root, id, calls, changes) {
       rankBox.hidden = false;
     } catch (err) {
       accuracy.textContent = err.message;
-    } finally {
-      button.disabled = false;
     }
-  }
+  });
 
   function rankRow(d, r) {
     const tr = document.createElement("tr");
@@ -147,7 +152,8 @@ export function mountAblation(root, id, calls, changes) {
   }
 
   part("rank").addEventListener("click", rank);
-  part("off-reset").addEventListener("click", () => changes.resetAll());
+  // (it disables itself: the focus goes to the panel's heading)
+  part("off-reset").addEventListener("click", () => keepFocus(part("off-reset"), () => changes.resetAll(), () => part("off-title")));
 
   function refresh() {
     showList();

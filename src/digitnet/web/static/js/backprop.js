@@ -39,7 +39,8 @@ const markup = (id) => `
  * POST /api/backprop's answer; calls.grid() is the input's rows: the drawing, or for a model of
  * spoken digits the picture of the sound it heard last (null when there is none);
  * calls.model() the network's description. Returns setModel() (a new network: the old one's
- * step goes) and prediction(p) (the page's last prediction, or null when the drawing is cleared).
+ * step goes) and prediction(p, settled) (the page's last prediction, or null when the drawing is
+ * cleared; `settled`: no stroke is going on, see js/explorer.js).
  */
 export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -49,12 +50,14 @@ export function mountBackprop(root, id, calls, changes) {
   let read = null;    // the page's last prediction (null: nothing drawn or heard)
   let stepping = false;  // a step asked for and not answered yet
 
-  // What the panel says until it has a step to show: what to do next.
+  // What the panel says until it has a step to show: what to do next. (A status, so a screen
+  // reader hears each new text: written only when it changes.)
   function waiting() {
     if (result.dataset.cost || stepping) return;
-    if (!read) result.textContent = hears ? "Say a digit first." : "Draw a digit first.";
-    else result.textContent = `It ${hears ? "hears" : "reads"} ${read.class ?? read.digit} in your ` +
-      `${hears ? "recording" : "drawing"}: choose the digit it really is, then backpropagate.`;
+    const text = !read ? (hears ? "Say a digit first." : "Draw a digit first.")
+      : `It ${hears ? "hears" : "reads"} ${read.class ?? read.digit} in your ` +
+        `${hears ? "recording" : "drawing"}: choose the digit it really is, then backpropagate.`;
+    if (result.textContent !== text) result.textContent = text;
   }
 
   // The network was replaced: its step and what it read go, and the panel waits for the new
@@ -149,10 +152,10 @@ export function mountBackprop(root, id, calls, changes) {
 
   return {
     setModel,
-    prediction(p) {  // the answer shown (null: none) is the default label
+    prediction(p, settled = true) {  // the answer shown (null: none) is the default label
       read = p;
       if (p && document.activeElement !== label) label.value = String(p.digit);
-      waiting();
+      if (settled) waiting();  // (said once a stroke is over, not for each answer while drawing)
     },
   };
 }

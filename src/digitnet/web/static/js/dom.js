@@ -35,3 +35,30 @@ export function percent(p) {
   if (s === "100.0") return ">99.9%";
   return s === "0.0" && p > 0 ? "<0.1%" : `${s}%`;
 }
+
+// A focused button that an action disables or removes drops the keyboard's focus to the start
+// of the page (document.activeElement becomes <body>): a keyboard or screen reader user is lost.
+// These keep it somewhere that makes sense.
+
+/** Runs `change()`; if the focus was on `el` (or inside it) and `el` can no longer hold it
+ * (disabled, hidden or gone), moves it to the element `next()` answers (if any). */
+export function keepFocus(el, change, next) {
+  const had = el.contains(document.activeElement);
+  change();
+  if (had && (!el.isConnected || el.disabled || el.closest("[hidden]"))) {
+    const to = next();
+    if (to) to.focus();
+  }
+}
+
+/** Runs `work()` (answering a promise) with `button` busy: aria-disabled rather than disabled,
+ * so that it keeps the focus while it works; a click meanwhile does nothing. */
+export async function busyWhile(button, work) {
+  if (button.getAttribute("aria-disabled") === "true") return undefined;
+  button.setAttribute("aria-disabled", "true");
+  try {
+    return await work();
+  } finally {
+    button.removeAttribute("aria-disabled");
+  }
+}

@@ -41,6 +41,8 @@ function madeBy(p, m) {
  * of the sound heard). options.neuron(layer, index,
  * prediction) answers a promise of a neuron's description (GET /api/neuron's) with what it
  * computed for `prediction`'s input. options.blank(), if given, hears that nothing is drawn.
+ * options.read(p, settled), if given, hears each answer shown (null: none) and whether it is
+ * settled (no stroke going on, no newer answer on its way: the one a screen reader is told).
  * options.intercept(sel), if given, is asked first when a neuron is clicked and returns true
  * when it handled the click itself (the neuron then does not open); options.selected(sel), if
  * given, hears which neuron is open (null: none).
@@ -59,7 +61,7 @@ export function mountExplorer(root, options) {
   drawSection.insertAdjacentHTML("beforeend", `<h2 id="${id("sees-title")}">2. What the network sees</h2>`);
   const verdict = mountVerdict(drawSection, id);
   const diagram = mountDiagram(root.querySelector(".card.network"), id, {select});
-  const panel = mountNeuronPanel(neuronPanel, id);
+  const panel = mountNeuronPanel(neuronPanel, id, {pick: open});
 
   let model = null, prediction = null, selected = null;
 
@@ -85,7 +87,7 @@ export function mountExplorer(root, options) {
       ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
     // Heard, the pad only shows a picture: an image, out of the keyboard's way.
     pad.canvas.tabIndex = hears ? -1 : 0;
-    if (hears) pad.canvas.setAttribute("role", "img"); else pad.canvas.removeAttribute("role");
+    pad.canvas.setAttribute("role", hears ? "img" : "application");
     if (hears && !microphone) {
       microphone = document.createElement("div");
       part("upload").closest(".buttons").after(microphone);
@@ -100,23 +102,29 @@ export function mountExplorer(root, options) {
     show(p);
   }
 
-  function show(p) {
+  // Every answer is shown as it comes, ten a second while a stroke is drawn; a screen reader is
+  // told only the settled ones (`say`), once the stroke is over: see settled() below.
+  function show(p, say = true) {
     prediction = p;
-    verdict.show(p);
+    verdict.show(p, say);
     diagram.show(prediction, selected);
-    if (selected) showNeuron();
+    if (selected) showNeuron(say);
+    if (options.read) options.read(p, say);
   }
 
-  function blank(message) {
+  function blank(message, say = true) {
     prediction = null;
-    verdict.blank(message);
+    verdict.blank(message, say);
     diagram.show(prediction, selected);
-    if (selected) showNeuron();
+    if (selected) showNeuron(false);
+    if (options.read) options.read(null, say);
   }
 
   // Live prediction: at most one request in flight, at most one every 120 ms while drawing, and
   // always one more after the last change, so the answer shown is for the drawing shown.
   let timer = null, inFlight = false, pending = false, lastSent = 0;
+  // An answer is settled when no stroke is going on and no newer answer is on its way.
+  const settled = () => !pad.drawing() && timer === null && !pending;
   function schedule(now) {
     if (pad.isEmpty()) return;
     clearTimeout(timer);
@@ -133,9 +141,9 @@ export function mountExplorer(root, options) {
     const strokes = pad.strokeCount();
     try {
       const answer = await options.predict({pixels: pad.grid()});
-      if (!pad.isEmpty()) show(answer);
+      if (!pad.isEmpty()) show(answer, settled());
     } catch (err) {
-      if (strokes === pad.strokeCount()) blank(err.message);
+      if (strokes === pad.strokeCount()) blank(err.message, settled());
     } finally {
       inFlight = false;
       if (pending) { pending = false; schedule(true); }
@@ -156,6 +164,11 @@ export function mountExplorer(root, options) {
 
   function select(sel) {
     if (sel && options.intercept && options.intercept(sel)) return;  // (the click did something else)
+    open(sel);
+  }
+
+  // Opens neuron `sel` ({layer, index}; null: none), from the diagram or panel 4's form.
+  function open(sel) {
     selected = sel;
     if (options.selected) options.selected(sel);
     diagram.show(prediction, selected);
@@ -163,12 +176,12 @@ export function mountExplorer(root, options) {
       panel.clear();
       return;
     }
-    showNeuron();
+    showNeuron(true);
     if (window.matchMedia("(max-width: 760px)").matches) neuronPanel.scrollIntoView({behavior: "smooth", block: "start"});
   }
 
   let neuronRequest = 0;
-  async function showNeuron() {
+  async function showNeuron(say = false) {
     const {layer, index} = selected;
     const asked = ++neuronRequest;
     let n;
@@ -179,7 +192,7 @@ export function mountExplorer(root, options) {
       return;
     }
     if (asked !== neuronRequest) return;  // a newer request is on its way
-    panel.show(n, prediction ? n.current : null);
+    panel.show(n, prediction ? n.current : null, say);
   }
 
   function onKey(e) {
@@ -205,10 +218,11 @@ export function mountExplorer(root, options) {
       }
       if (prediction && !madeBy(prediction, m)) {  // (an answer of the network replaced)
         prediction = null;
-        verdict.blank();
+        verdict.blank("", false);  // (the page's note says why)
         diagram.show(null, selected);
       }
       diagram.setModel(m);
+      panel.setModel(m);
       if (selected) showNeuron();
     },
     show(p, picture = true) {

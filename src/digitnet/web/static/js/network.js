@@ -11,13 +11,14 @@ const WIDE = {w: 740, h: 520, top: 38, bottom: 12, inputX: 8, inputSize: 150, fi
 const COMPACT = {w: 420, h: 560, top: 34, bottom: 8, inputX: 2, inputSize: 92, firstX: 134, outX: 282, font: 15, pctRoom: 54};
 const MAX_LINES = 420;       // connections drawn per pair of layers: the strongest
 const MAX_INPUT_LINES = 160; // pixel -> first hidden layer connections drawn
+const HIT = 15;              // half the width of the band around a neuron that a tap hits
 
 const markup = (id) => `
   <p class="hint">Brightness: how active each neuron is. Lines: <span class="pos">blue</span>
     weights add, <span class="neg">red</span> weights subtract; the stronger weight × activation,
     the bolder. Layers are counted as in the video: the input image is layer 0, the first
     hidden layer is layer 1. Click a neuron (or focus the diagram and use the arrow keys and
-    Enter).</p>
+    Enter), or open one by its number in panel 4.</p>
   <svg id="${id("net")}" class="net" role="group" aria-label="The network: input image, hidden layers, output digits"
        viewBox="0 0 740 520" preserveAspectRatio="xMidYMid meet"></svg>`;
 
@@ -90,6 +91,12 @@ export function mountDiagram(root, id, on) {
     neuronEls = pos.map((col, k) => col.map(([x, y, r], j) => {
       const l = m.layers[k].layer;
       const g = svg("g", {class: "neuron", role: "button", tabindex: "-1", "data-layer": l, "data-index": j}, net);
+      // A tap hits the band around the neuron up to its neighbours, not just its circle: in a
+      // layer of 16 on a phone, a target 24 pixels or more each way. (Wider layers have no room
+      // for that: panel 4 opens their neurons by number.)
+      const step = col.length > 1 ? col[1][1] - col[0][1] : 2 * r, half = Math.max(r, HIT);
+      svg("rect", {x: x - half, y: y - step / 2, width: 2 * half, height: step, fill: "#000",
+                   "fill-opacity": 0, class: "hit"}, g);
       svg("circle", {cx: x, cy: y, r}, g);
       g.addEventListener("click", () => { focus = {layer: l, index: j}; on.select({layer: l, index: j}); });
       return g;

@@ -1,14 +1,22 @@
 // One neuron up close: its weights as an image, its bias, and the sum it works out, a = σ(w · a + b),
 // written out with the numbers of the current input. Given a neuron's description
-// (GET /api/neuron's answer) it draws it; it asks for nothing itself.
+// (GET /api/neuron's answer) it draws it; it asks for nothing itself. A form opens any neuron
+// by its layer and number: the way to one too small to tap in a wide layer's diagram (the
+// 128 neurons of a layer are 3 pixels apart on a phone), and a short way to it by keyboard.
 
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
 
 const markup = (id) => `
+  <form id="${id("pick")}" class="pick" aria-label="Open a neuron by its number">
+    <label>Layer <select id="${id("pick-layer")}"></select></label>
+    <label>Neuron <input id="${id("pick-index")}" type="number" min="0" step="1" value="0"
+                         inputmode="numeric" required></label>
+    <button type="submit">Open</button>
+  </form>
   <div id="${id("neuron-empty")}" class="empty">
-    <p>Click any hidden or output neuron in the diagram to see the weights it multiplies the
-      previous layer by, its bias, and the sum it works out for your drawing:</p>
+    <p>Click any hidden or output neuron in the diagram (or choose it above) to see the weights
+      it multiplies the previous layer by, its bias, and the sum it works out for your drawing:</p>
     <p class="formula-big">a = σ(w · a<sub>prev</sub> + b)</p>
   </div>
   <div id="${id("neuron-detail")}" hidden>
@@ -22,8 +30,9 @@ const markup = (id) => `
       <dt>weighted sum z</dt><dd id="${id("neuron-z")}">–</dd>
       <dt>activation a</dt><dd id="${id("neuron-a")}">–</dd>
     </dl>
-    <div id="${id("neuron-formula")}" class="formula" aria-live="polite"></div>
-  </div>`;
+    <div id="${id("neuron-formula")}" class="formula"></div>
+  </div>
+  <p id="${id("neuron-said")}" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>`;
 
 const SIGMA = {softmax: "softmax", leaky_relu: "leaky ReLU", relu: "ReLU", tanh: "tanh"};
 
@@ -58,16 +67,44 @@ export function formulaHtml(n, c) {
 }
 
 /**
- * Adds the neuron panel's contents to `root`. Returns `show(neuron, current)` (a neuron's
- * description, and what it computed for the current input or null) and `clear()`.
+ * Adds the neuron panel's contents to `root`; on.pick({layer, index}) hears the form ask for a
+ * neuron. Returns `show(neuron, current, say)` (a neuron's description, and what it computed
+ * for the current input or null; `say`: tell a screen reader, in a sentence: the formula is
+ * too long to hear after every stroke), `clear()` and `setModel(model)` (the layers to pick).
  */
-export function mountNeuronPanel(root, id) {
+export function mountNeuronPanel(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
   const empty = part("neuron-empty"), detail = part("neuron-detail"), canvas = part("neuron-image");
-  const caption = part("neuron-image-caption");
+  const caption = part("neuron-image-caption"), layerPick = part("pick-layer");
+  const indexPick = part("pick-index");
+  let sizes = [];  // neurons in each layer, sizes[l - 1] for layer l
 
-  function show(n, current) {
+  function setModel(m) {
+    sizes = m.layers.map((l) => l.n_out);
+    const keep = Number(layerPick.value) || 1, last = sizes.length;
+    layerPick.replaceChildren(...sizes.map((n, k) => {
+      const o = document.createElement("option");
+      o.value = String(k + 1);
+      o.textContent = `${k + 1}: ${k + 1 === last ? "output" : `hidden layer ${k + 1}`} (${n})`;
+      return o;
+    }));
+    layerPick.value = String(Math.min(keep, last));
+    fitIndex();
+  }
+
+  function fitIndex() {
+    const n = sizes[Number(layerPick.value) - 1] || 1;
+    indexPick.max = String(n - 1);
+    if (Number(indexPick.value) > n - 1) indexPick.value = String(n - 1);
+  }
+  layerPick.addEventListener("change", fitIndex);
+  part("pick").addEventListener("submit", (e) => {
+    e.preventDefault();
+    on.pick({layer: Number(layerPick.value), index: Number(indexPick.value)});
+  });
+
+  function show(n, current, say = false) {
     empty.hidden = true;
     detail.hidden = false;
     const name = n.kind === "output" ? `Output neuron ${n.index} (the digit ${n.index})` : `Hidden layer ${n.layer}, neuron ${n.index}`;
@@ -87,6 +124,16 @@ export function mountNeuronPanel(root, id) {
     part("neuron-z").textContent = current ? fmt(current.z, 3) : "draw a digit";
     part("neuron-a").textContent = current ? fmt(current.a, 3) : "–";
     part("neuron-formula").innerHTML = formulaHtml(n, current);
+    if (say) {
+      part("neuron-said").textContent = current
+        ? `${name}: z = ${fmt(current.z, 3)}, a = ${fmt(current.a, 3)}`
+        : `${name}: bias ${fmt(n.bias, 3)}; draw a digit to see its sum`;
+    }
+    if (!part("pick").contains(document.activeElement)) {  // (not while the learner types)
+      layerPick.value = String(n.layer);
+      fitIndex();
+      indexPick.value = String(n.index);
+    }
   }
 
   function clear() {
@@ -94,5 +141,5 @@ export function mountNeuronPanel(root, id) {
     empty.hidden = false;
   }
 
-  return {show, clear};
+  return {show, clear, setModel};
 }

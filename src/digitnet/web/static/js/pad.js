@@ -1,20 +1,28 @@
-// The drawing pad: strokes drawn with a mouse, a finger or a pen (or a picture in their place),
-// undo and clear, and the drawing read as a grid of brightness values.
+// The drawing pad: strokes drawn with a mouse, a finger, a pen or the keyboard (or a picture in
+// their place), undo and clear, and the drawing read as a grid of brightness values.
 
-import {find} from "./dom.js";
+import {find, keepFocus} from "./dom.js";
+import {mountCursor} from "./cursor.js";
 
 // The pad is read as a GRID x GRID grid of brightness values: enough for preprocessing to scale
 // the digit into MNIST's 20x20 box with smooth edges, and small (about 12 KB, a few ms to read).
 export const GRID = 56;
 const PEN = 20;    // stroke width in pad pixels: about MNIST's stroke for a digit of pad height
+// The keyboard's cursor moves on a CELLS x CELLS grid of the pad: half a pen's width a step, so
+// that its strokes are as smooth and as thick as the mouse's.
+const CELLS = 28;
 
 const markup = (id) => `
   <div class="canvas-wrap">
-    <canvas id="${id("pad")}" class="pad" width="280" height="280" tabindex="0"
-            aria-label="Drawing pad: draw one digit with the mouse, a finger or a pen. Keyboard users can upload an image instead."
-            aria-describedby="${id("pad-hint")}"></canvas>
+    <canvas id="${id("pad")}" class="pad" width="280" height="280" tabindex="0" role="application"
+            aria-label="Drawing pad: draw one digit with the mouse, a finger, a pen or the keyboard"
+            aria-describedby="${id("pad-hint")} ${id("pad-keys")}"></canvas>
     <p id="${id("pad-hint")}" class="pad-hint">Draw one digit, 0 to 9, big and centred</p>
+    <div class="pad-cursor" aria-hidden="true"></div>
   </div>
+  <p id="${id("pad-keys")}" class="hint pad-keys">Keyboard: the arrow keys move a cursor
+    (${CELLS} rows, ${CELLS} columns), Shift+arrows draw, Space draws a dot, Ctrl+Z undoes a
+    stroke, Delete clears.</p>
   <div class="buttons">
     <button id="${id("undo")}" type="button" aria-keyshortcuts="Control+Z" disabled>Undo</button>
     <button id="${id("clear")}" type="button" aria-keyshortcuts="Delete" disabled>Clear</button>
@@ -38,6 +46,7 @@ export function mountPad(root, id, on) {
   let strokes = [];     // each a list of [x, y] in pad pixels
   let picture = null;   // an image shown on the pad in place of strokes, or null
   let drawing = null;   // the stroke being drawn, and by which pointer
+  let keyed = null;     // the stroke being drawn with the keyboard
 
   function point(event) {
     const r = canvas.getBoundingClientRect();
@@ -47,7 +56,10 @@ export function mountPad(root, id, on) {
   function strokePath(points) {
     ctx.beginPath();
     ctx.moveTo(points[0][0], points[0][1]);
-    if (points.length === 1) ctx.lineTo(points[0][0] + 0.01, points[0][1]);
+    // A stroke that never moved (one point, or a pen that rested) is a dot: a path of length 0
+    // would draw nothing, and leave a stroke without ink.
+    const [x0, y0] = points[0];
+    if (points.every(([x, y]) => x === x0 && y === y0)) ctx.lineTo(x0 + 0.01, y0);
     for (let i = 1; i < points.length; i++) ctx.lineTo(points[i][0], points[i][1]);
     ctx.stroke();
   }
@@ -75,6 +87,7 @@ export function mountPad(root, id, on) {
   canvas.addEventListener("pointerdown", (e) => {
     if (e.button !== 0 && e.pointerType === "mouse") return;
     e.preventDefault();
+    canvas.classList.remove("keyed");
     canvas.setPointerCapture(e.pointerId);
     picture = null;
     drawing = {id: e.pointerId, points: [point(e)]};
@@ -111,8 +124,47 @@ export function mountPad(root, id, on) {
     on.empty();
   }
 
-  undoButton.addEventListener("click", undo);
-  clearButton.addEventListener("click", clear);
+  // With the keyboard: a cursor on the pad's grid of cells, drawn above the pad (not on it,
+  // since the pad's pixels are the drawing read), shown while the pad has the keyboard's focus.
+  const cursorMark = root.querySelector(".pad-cursor"), size = canvas.width / CELLS;
+  const centre = ([r, c]) => [(c + 0.5) * size, (r + 0.5) * size];
+  const cursor = mountCursor(canvas, [CELLS / 2, CELLS / 2], {
+    // (a pad that only shows the picture of a sound is out of the keyboard's way: tabindex -1)
+    grid: () => (canvas.tabIndex < 0 ? null : [CELLS, CELLS]),
+    paint(cell, from) {
+      if (from === null || !keyed || !strokes.includes(keyed)) {  // (undone or cleared meanwhile)
+        picture = null;
+        keyed = [];
+        strokes.push(keyed);
+      }
+      keyed.push(centre(cell));
+      redraw();
+      if (from !== null) on.change(false);
+    },
+    lift() {
+      keyed = null;
+      on.change(true);
+    },
+    moved() {
+      canvas.classList.add("keyed");
+      placeMark();
+    },
+    where(cell) {
+      const [x, y] = centre(cell), px = ctx.getImageData(Math.floor(x), Math.floor(y), 1, 1).data;
+      return `row ${cell[0] + 1}, column ${cell[1] + 1}${px[0] > 127 ? ", on ink" : ""}`;
+    },
+  });
+
+  function placeMark() {
+    const [x, y] = centre(cursor.cell());
+    cursorMark.style.setProperty("--x", String(x / canvas.width));
+    cursorMark.style.setProperty("--y", String(y / canvas.height));
+  }
+
+  // Undo and Clear disable themselves when nothing is left to undo or clear: the keyboard's
+  // focus goes back to the pad rather than to the start of the page.
+  undoButton.addEventListener("click", () => keepFocus(undoButton, undo, () => canvas));
+  clearButton.addEventListener("click", () => keepFocus(clearButton, clear, () => canvas));
 
   find(root, id("upload")).addEventListener("change", async (e) => {
     const file = e.target.files[0];
@@ -157,5 +209,7 @@ export function mountPad(root, id, on) {
   }
 
   redraw();
-  return {canvas, grid, undo, clear, isEmpty, showPicture, strokeCount: () => strokes.length};
+  placeMark();
+  return {canvas, grid, undo, clear, isEmpty, showPicture, strokeCount: () => strokes.length,
+          drawing: () => drawing !== null || cursor.drawing()};
 }

@@ -18,7 +18,7 @@ import {mountBackprop} from "./backprop.js";
  * page.changed() (read the drawing and the open neuron again, with the new changes),
  * page.markOff(keys). Returns the `changes` store, and intercept(sel) / select(sel) /
  * setModel() (after the page showed another network, with the changes fitted to it) /
- * predicted(p) for the page to call.
+ * predicted(p, settled) for the page to call.
  */
 export function mountPoke(root, id, api, page) {
   const changes = createChanges();
@@ -38,7 +38,7 @@ export function mountPoke(root, id, api, page) {
     page.markOff(changes.offKeys());
     page.changed();
     ablation.refresh();
-    rewrite.refresh();
+    rewrite.refresh(true);
     answers.refresh();
   });
 
@@ -63,8 +63,9 @@ export function mountPoke(root, id, api, page) {
       sturdy.setModel();
       backprop.setModel();
     },
-    predicted(p) {
-      backprop.prediction(p);
+    // (`settled`: the answer a screen reader hears, once a stroke is over; see js/explorer.js)
+    predicted(p, settled = true) {
+      backprop.prediction(p, settled);
       rewrite.refresh();
     },
   };

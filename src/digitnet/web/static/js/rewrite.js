@@ -6,6 +6,7 @@
 
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
+import {mountCursor} from "./cursor.js";
 
 const markup = (id) => `
   <section class="card poke-edit" aria-labelledby="${id("edit-title")}">
@@ -16,7 +17,7 @@ const markup = (id) => `
       <h3 id="${id("edit-name")}"></h3>
       <div class="edit-row">
         <canvas id="${id("edit-canvas")}" class="paint" width="28" height="28" tabindex="0"
-                role="img" aria-label="The open neuron's incoming weights"
+                role="application" aria-label="The open neuron's incoming weights"
                 aria-describedby="${id("edit-keys")}"></canvas>
         <div class="edit-tools">
           <fieldset class="brush">
@@ -29,7 +30,8 @@ const markup = (id) => `
             <output id="${id("edit-strength-value")}" for="${id("edit-strength")}"></output></label>
           <label class="check"><input id="${id("edit-wide")}" type="checkbox"> wide brush (3×3)</label>
           <p id="${id("edit-keys")}" class="hint">Paint with the mouse or a finger; or focus the
-            grid, move with the arrow keys, and press Space to paint.</p>
+            grid, move with the arrow keys, and press Space to paint (Shift with an arrow key
+            paints as it moves).</p>
         </div>
       </div>
       <div class="bias-row">
@@ -45,7 +47,8 @@ const markup = (id) => `
         <button type="button" data-edge="horizontal">Edge detector: a stroke across</button>
         <button type="button" data-edge="vertical">Edge detector: a stroke down</button>
       </div>
-      <p id="${id("edit-now")}" class="now" role="status" aria-live="polite"></p>
+      <p id="${id("edit-now")}" class="now"></p>
+      <p id="${id("edit-said")}" class="visually-hidden" role="status"></p>
       <div class="buttons left">
         <button id="${id("edit-off")}" type="button">Switch it off</button>
         <button id="${id("edit-reset")}" type="button">Reset this neuron</button>
@@ -66,14 +69,16 @@ const EDGES = {
  * Adds the panel to `root`. calls.neuron(layer, index, body) answers a promise of a neuron's
  * description in the network with the changes `body`; calls.save(body) a Blob of the model
  * file; calls.model() is the served network's description. Returns select(sel) (the open
- * neuron, or null) and refresh() (after the changes or the drawing changed).
+ * neuron, or null) and refresh(tell) (after the changes or the drawing changed; `tell`: a
+ * screen reader hears the neuron's new z and a, as after an edit).
  */
 export function mountRewrite(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
   const canvas = part("edit-canvas"), bias = part("edit-bias"), strength = part("edit-strength");
   const biasNumber = part("edit-bias-number");
-  let selected = null, neuron = null, rows = null, cursor = [14, 14], asked = 0, timer = null;
+  let selected = null, neuron = null, rows = null, asked = 0, timer = null;
+  let say = false;  // whether the next load tells a screen reader the neuron's z and a
 
   const brush = () => Number(root.querySelector(`input[name="${CSS.escape(id("brush"))}"]:checked`).value);
   const layerMax = (l) => Math.max(1e-3, ...calls.model().layers[l - 1].weights.flat().map(Math.abs));
@@ -88,15 +93,14 @@ export function mountRewrite(root, id, calls, changes) {
 
   function draw() {
     paintWeights(canvas, rows);
-    const c = canvas.getContext("2d");
+    const c = canvas.getContext("2d"), [r, col] = cursor.cell();
     if (document.activeElement === canvas) {
       c.strokeStyle = "#f2c94c";
       c.lineWidth = 0.15;
-      c.strokeRect(cursor[1] + 0.08, cursor[0] + 0.08, 0.84, 0.84);
+      c.strokeRect(col + 0.08, r + 0.08, 0.84, 0.84);
     }
     const [h, w] = [rows.length, rows[0].length];
-    canvas.setAttribute("aria-label", `The ${w * h} incoming weights of ${part("edit-name").textContent} as a ${h} by ${w} grid; ` +
-      `cursor at row ${cursor[0]}, column ${cursor[1]}, weight ${fmt(rows[cursor[0]][cursor[1]], 3)}`);
+    canvas.setAttribute("aria-label", `The ${w * h} incoming weights of ${part("edit-name").textContent} as a ${h} by ${w} grid`);
   }
 
   async function load() {
@@ -110,9 +114,11 @@ export function mountRewrite(root, id, calls, changes) {
       return;
     }
     if (mine !== asked) return;
+    const saying = say;
+    say = false;
     neuron = n;
     rows = grid(n);
-    cursor = [Math.min(cursor[0], rows.length - 1), Math.min(cursor[1], rows[0].length - 1)];
+    cursor.fit();
     draw();
     const range = Math.max(5, Math.ceil(Math.abs(n.bias) * 2));
     bias.min = String(-range);
@@ -125,6 +131,8 @@ export function mountRewrite(root, id, calls, changes) {
     part("edit-now").textContent = n.current && calls.hasDrawing()
       ? `For your drawing: z = ${fmt(n.current.z, 3)}, a = ${fmt(n.current.a, 3)}${off ? " (switched off: the next layer reads 0)" : ""}`
       : "Draw a digit to see this neuron's z and a change as you edit it.";
+    // (said after an edit; after a stroke, the verdict and panel 4 say what the drawing did)
+    if (saying) part("edit-said").textContent = part("edit-now").textContent;
     part("edit-message").textContent = "";
   }
 
@@ -174,20 +182,19 @@ export function mountRewrite(root, id, calls, changes) {
   canvas.addEventListener("pointerup", endStroke);
   canvas.addEventListener("pointercancel", endStroke);
 
-  canvas.addEventListener("keydown", (e) => {
-    if (!rows) return;
-    const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
-    if (e.key in moves) {
-      e.preventDefault();
-      cursor = [Math.max(0, Math.min(rows.length - 1, cursor[0] + moves[e.key][0])),
-                Math.max(0, Math.min(rows[0].length - 1, cursor[1] + moves[e.key][1]))];
-      draw();
-    } else if (e.key === " " || e.key === "Enter") {
-      e.preventDefault();
-      const cells = new Map();
-      paintAt(cursor[0], cursor[1], cells);
-      changes.paint(selected.layer, selected.index, [...cells.values()]);
-    }
+  // With the keyboard (js/cursor.js, as on the drawing pad): the same strokes, cell by cell.
+  const cursor = mountCursor(canvas, [14, 14], {
+    grid: () => rows && [rows.length, rows[0].length],
+    paint(cell, from) {
+      if (from === null) {
+        stroke = new Map();
+        last = null;
+      }
+      paintTo(cell);
+    },
+    lift: endStroke,
+    moved: draw,
+    where: ([r, c]) => `row ${r}, column ${c}, weight ${fmt(rows[r][c], 3)}`,
   });
   canvas.addEventListener("focus", () => rows && draw());
   canvas.addEventListener("blur", () => rows && draw());
@@ -246,7 +253,9 @@ export function mountRewrite(root, id, calls, changes) {
       part("edit-strength-value").textContent = fmt(Number(strength.value), 3);
       load();
     },
-    refresh() {
+    // (`tell`: say the neuron's z and a once loaded: after an edit, not after each answer)
+    refresh(tell = false) {
+      say = say || tell;
       clearTimeout(timer);
       timer = setTimeout(load, 80);
     },

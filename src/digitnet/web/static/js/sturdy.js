@@ -3,7 +3,7 @@
 // are distortions of handwriting: for a model of spoken digits the panel says so instead (the
 // server refuses the curves for it too: digitnet.poke.robustness).
 
-import {find} from "./dom.js";
+import {busyWhile, find} from "./dom.js";
 import {lines, pct} from "./charts.js";
 import {hearsSound} from "./summary.js";
 
@@ -35,13 +35,14 @@ export function mountSturdy(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
 
-  part("sturdy-run").addEventListener("click", async () => {
-    const button = part("sturdy-run"), status = part("sturdy-status"), held = calls.heldOut();
+  // (busy while it measures: aria-disabled, so that the button keeps the keyboard's focus)
+  const running = () => part("sturdy-run").getAttribute("aria-disabled") === "true";
+  part("sturdy-run").addEventListener("click", () => busyWhile(part("sturdy-run"), async () => {
+    const status = part("sturdy-status"), held = calls.heldOut();
     if (!held.n) {
       status.textContent = `No held-out digits to distort: ${held.description}.`;
       return;
     }
-    button.disabled = true;
     status.textContent = "Distorting and reading…";
     try {
       const r = await calls.robustness(COUNT, changes.body());
@@ -49,10 +50,8 @@ export function mountSturdy(root, id, calls, changes) {
       status.textContent = `${r.n} held-out digits, read by ${r.models.length === 2 ? "the served network and the changed one" : "the served network"}.`;
     } catch (err) {
       status.textContent = err.message;
-    } finally {
-      button.disabled = false;
     }
-  });
+  }));
 
   function chart(curve, models) {
     const figure = document.createElement("figure");
@@ -76,7 +75,7 @@ export function mountSturdy(root, id, calls, changes) {
       part("sturdy-body").hidden = hears;
       part("sturdy-charts").replaceChildren();
       // (curves on their way are the new network's: js/current.js asks again of it)
-      if (!part("sturdy-run").disabled) part("sturdy-status").textContent = "";
+      if (!running()) part("sturdy-status").textContent = "";
     },
   };
 }

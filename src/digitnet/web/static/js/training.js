@@ -2,6 +2,7 @@
 // first layer's weight images after every epoch, and the history table. It binds to the
 // markup in index.html and talks to the server only through the functions it is given.
 
+import {keepFocus} from "./dom.js";
 import {paintWeights} from "./paint.js";
 import {hearsSound} from "./summary.js";
 
@@ -51,11 +52,16 @@ export function mountTraining(calls) {
     s.className = "train-status" + (kind ? " " + kind : "");
   }
 
+  // Train is disabled while a run goes, Stop while none does: the one that had the keyboard's
+  // focus hands it to the other, rather than to the start of the page.
   function setRunning(yes) {
-    running = yes;
-    $("train").disabled = running;
-    $("stop").disabled = !running;
-    $("train-status").setAttribute("aria-busy", running ? "true" : "false");
+    const [from, to] = yes ? [$("train"), $("stop")] : [$("stop"), $("train")];
+    keepFocus(from, () => {
+      running = yes;
+      $("train").disabled = running;
+      $("stop").disabled = !running;
+      $("train-status").setAttribute("aria-busy", running ? "true" : "false");
+    }, () => to);
   }
 
   function follow() {

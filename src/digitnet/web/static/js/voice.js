@@ -4,7 +4,7 @@
 // chart follows, and says how many of the recordings it kept to check on it heard right
 // before and after. The recordings stay in this page until they are sent.
 
-import {find} from "./dom.js";
+import {busyWhile, find, keepFocus} from "./dom.js";
 import {mountMicrophone} from "./microphone.js";
 
 const ENOUGH = 5;    // recordings of each digit the page asks for (FSDD's test split has 5)
@@ -91,11 +91,10 @@ export function mountVoice(root, id, calls) {
     }
   });
 
-  teach.addEventListener("click", async () => {
-    const sent = form();
-    teach.disabled = true;
+  // (busy while the recordings go: aria-disabled, so that the button keeps the keyboard's focus)
+  teach.addEventListener("click", () => busyWhile(teach, async () => {
     try {
-      await calls.teach(sent);
+      await calls.teach(form());
       mic.say(`Teaching it your voice: ${taken.length} recordings sent.`);
       calls.follow();
     } catch (err) {
@@ -103,12 +102,11 @@ export function mountVoice(root, id, calls) {
     } finally {
       update();
     }
-  });
+  }));
 
   clear.addEventListener("click", () => {
     if (!window.confirm(`Forget your ${taken.length} recordings? (Save my recordings keeps them.)`)) return;
-    taken = [];
-    update();
+    keepFocus(clear, () => { taken = []; update(); }, () => digit);  // (it disables itself)
     mic.say("Your recordings are gone from this page; say each digit again.");
     digit.value = "0";
   });
