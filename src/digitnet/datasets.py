@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import arrays, folders, recordings, sources, tables
+from digitnet import arrays, classmatch, folders, recordings, sources, tables
 from digitnet.audio import AUDIO_EXTENSIONS
 from digitnet.errors import ConfigError, DataError, listed
 from digitnet.idx import content_sha256, read_images, read_labels
@@ -126,31 +126,18 @@ class Dataset:
             sounds=None if self.sounds is None else tuple(self.sounds[i] for i in kept),
             split=self.split if split is None else split)
 
-    def with_classes(self, classes: Sequence[str], what: str = "the model") -> Dataset:
-        """The same examples with labels that index ``classes`` (a model's), matched by name.
-
-        A table or folder names its classes by what it holds, so a file holding only some of a
-        model's classes numbers them differently; matching by name lines them up. Data whose
-        class names are none of ``classes`` (an IDX file's labels are just numbers) keeps its
-        labels. Raises DataError for a class unknown to ``what``, or a label out of range.
-        """
-        classes = tuple(str(c) for c in classes)
-        if self.classes == classes:
+    def with_classes(self, classes: Sequence[str], what: str = "the model", *,
+                     named: bool = True) -> Dataset:
+        """The same examples with labels that index ``classes`` (a model's; ``named`` False
+        when it only numbers them), matched by name, or by position when one side only numbers
+        its classes (an IDX file's labels are bare numbers): :func:`digitnet.classmatch.match`.
+        Raises DataError for classes unknown to ``what``, none of its classes, or a label out
+        of range."""
+        labels, matched = classmatch.match(self.labels, self.classes, classes, self.name, what,
+                                           named=named)
+        if labels is self.labels and matched == self.classes:
             return self
-        known = set(classes)
-        if known.isdisjoint(self.classes):
-            if len(self) and int(self.labels.max()) >= len(classes):
-                raise DataError(f"{self.name}: labels go up to {int(self.labels.max())} but "
-                                f"{what} has {len(classes)} classes")
-            return self
-        unknown = [c for c in self.classes if c not in known]
-        if unknown:
-            raise DataError(f"{self.name}: class{'es' if len(unknown) > 1 else ''} "
-                            f"{', '.join(map(repr, unknown[:5]))} unknown to {what}, whose "
-                            f"classes are {', '.join(classes[:12])}"
-                            f"{', ...' if len(classes) > 12 else ''}")
-        mapping = np.array([classes.index(c) for c in self.classes], dtype=np.uint8)
-        return dataclasses.replace(self, labels=mapping[self.labels], classes=classes)
+        return dataclasses.replace(self, labels=labels, classes=matched)
 
     @property
     def fingerprint(self) -> dict:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import datasets, inputs, modelfile
+from . import classmatch, datasets, inputs, modelfile, recordings
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
 
-__all__ = ["HeldOut", "validation_split", "held_out", "recorded_data"]
+__all__ = ["HeldOut", "held_out", "no_own_data", "own_data", "recorded_data", "validation_split"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,36 @@ class HeldOut:
 
 
 def recorded_data(model: str | Path | Network) -> str | None:
-    """The data a model's file records it was trained on (a dataset name or a folder), if any:
-    what its own held-out examples are rebuilt from (a file's header is read, not its
-    weights)."""
+    """The data a model records it was trained on (a dataset name or a folder), if any: what
+    its own held-out examples are rebuilt from. Of a loaded network, its metadata; of a
+    safetensors file, its header (not its weights: an ``.onnx`` file is to be loaded, with
+    :func:`digitnet.modelfile.load`, and its network given)."""
     meta = model.metadata if isinstance(model, Network) else modelfile.read_metadata(model)
     return (meta.get("data") or {}).get("train", {}).get("name")
+
+
+def own_data(net: Network) -> str | None:
+    """The data to find ``net``'s held-out examples in (and to train its like on) when none is
+    named, as ``digitnet serve`` takes it: the data it records it was trained on, while that is
+    still there (a dataset's name, or a folder or table that exists); else mnist for a model of
+    pictures, and None for a model of recordings or of a table, for which mnist cannot stand in
+    (:func:`no_own_data` says why, in words)."""
+    name = recorded_data(net)
+    if name and (name in (*datasets.KNOWN_NAMES, *recordings.ARCHIVES) or Path(name).exists()):
+        return name
+    return "mnist" if inputs.of(net).kind == "images" else None
+
+
+def no_own_data(net: Network) -> str:
+    """Why :func:`own_data` finds no data for ``net``, in words: "its file does not record the
+    table it was trained on", or "the recordings it was trained on, NAME, are no longer
+    there"."""
+    kind, name = inputs.of(net).kind, recorded_data(net)
+    what = {"audio": "recordings", "table": "table"}.get(kind, "data")
+    if name is None:
+        return f"its file does not record the {what} it was trained on"
+    return (f"the {what} it was trained on, {name}, {'are' if kind == 'audio' else 'is'} no "
+            "longer there")
 
 
 #: What each part of a model's training data is, in words.
@@ -64,8 +89,9 @@ def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset
     if trained_on.get("n") is not None and trained_on["n"] != len(full):
         raise DataError(f"the model was trained on {trained_on['n']:,} examples, {full.source} "
                         f"holds {len(full):,}; {only_from}")
-    # Training numbered the classes as the model does before splitting; so does this.
-    full = full.with_classes(inputs.classes_of(net))
+    # Training numbered the classes as the model does before splitting; so does this (after
+    # checking the data is of the model's kind: another kind's classes mean nothing to it).
+    full = classmatch.for_model(full, net)
     train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"],
                                                     config.get("val_group"))
     if split == "val" and len(val_part) == 0:
@@ -92,7 +118,7 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     """
     if isinstance(data, Dataset):
         if data.split != "train":
-            return HeldOut(data.with_classes(inputs.classes_of(net)),
+            return HeldOut(classmatch.for_model(data, net),
                            f"{len(data):,} examples of {_name(data)} ({data.split} split)")
         try:
             return _validation(net, data)
@@ -111,7 +137,7 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
         reasons.append(str(e))  # (the same twice when ``data`` is not there at all: said once)
         raise DataError(f"no held-out examples in {data}: "
                         f"{'; and '.join(dict.fromkeys(reasons))}") from None
-    return HeldOut(test.with_classes(inputs.classes_of(net)),
+    return HeldOut(classmatch.for_model(test, net),
                    f"the test split of {_name(test)}: {len(test):,} examples")
 
 

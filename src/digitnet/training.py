@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import (augment, checkpoint, distillation, engines, finetune, inputs, optimizers, recipes,
-               sound_augment)
+from . import (augment, checkpoint, classmatch, distillation, engines, finetune, inputs, optimizers,
+               recipes, sound_augment)
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset
@@ -208,21 +208,24 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     resumed = None if resume is None else checkpoint.load(resume, config)
     config = resumed.config if resumed else config or TrainConfig()
     start = None if init is None else finetune.start_from(init)
-    classes = (resumed.network.metadata.get("classes") if resumed
-               else start and inputs.classes_of(start.network))
-    if classes:  # number the classes as the model does, by name
+    fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
+                   "validation": None if val is None else val.fingerprint}
+    if resumed:  # the run's own data (or the init model's shape and kind) before its classes
+        resumed.check_data(fingerprint)
+    elif start is not None:
+        start.check(config)
+        start.input_for(data.input)
+    model = resumed.network if resumed else start and start.network
+    if model is not None:  # number the classes as the model does (see classmatch)
         what = start.name if start else f"the checkpoint {resume}"
-        data, val = data.with_classes(classes, what), val and val.with_classes(classes, what)
+        data, val = (d if d is None else classmatch.for_model(d, model, what) for d in (data, val))
     if val is None:  # (no copy of the examples either way: only their indices)
         train_index, val_index = train_val_indices(data, config.val_fraction, config.seed,
                                                    config.val_group)
         val_labels = data.labels[val_index]
     else:
         train_index, val_index, val_labels = np.arange(len(data)), None, val.labels
-    fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
-                   "validation": None if val is None else val.fingerprint}
     if resumed:
-        resumed.check_data(fingerprint)
         net, state = resumed.network, resumed.state
     else:
         net = _start(config, start)

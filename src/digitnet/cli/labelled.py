@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import datasets, inputs, tables
+from .. import classmatch, datasets, inputs, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import held_out, recorded_data, validation_split
 from ..inputs import Table
@@ -250,20 +250,14 @@ def _label_column(net: Network, data: str, target: str | None, model: str) -> st
 
 
 def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datasets.Dataset:
-    """``subset`` with MODEL's class numbering and, for a table, MODEL's column order."""
-    subset = subset.with_classes(inputs.classes_of(net), model)
+    """``subset`` of the kind MODEL reads, with MODEL's class numbering and, for a table,
+    MODEL's column order."""
+    subset = classmatch.for_model(subset, net, model)  # the kind first, then the classes
     model_input = inputs.of(net)
     if isinstance(model_input, Table) and isinstance(subset.input, Table):
         x = tables.in_order(subset.x, subset.input.columns, model_input.columns, subset.name)
         subset = dataclasses.replace(subset, x=x, input=Table(model_input.columns))
-    elif type(model_input) is not type(subset.input):
-        raise DataError(f"{subset.name} holds {_kind(subset.input)}, and {model} reads "
-                        f"{_kind(model_input)}; give data of the kind it was trained on")
     return subset
-
-
-def _kind(model_input) -> str:
-    return {"table": "a table", "audio": "recordings"}.get(model_input.kind, "pictures")
 
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):

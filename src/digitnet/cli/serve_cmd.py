@@ -6,7 +6,7 @@ import click
 
 from ..errors import ModelFileError
 from .group import cli
-from .labelled import as_model_reads, trained_on
+from .labelled import as_model_reads
 from .recent import last_model
 
 
@@ -53,6 +53,7 @@ def serve_command(models, host, port, open_browser, data, no_train):
             raise ModelFileError("no model to serve: train one first with `digitnet train` "
                                  "(it saves digitnet-model.safetensors), or name a model file: "
                                  "digitnet serve MODEL")
+    from .. import heldout, modelfile
     from ..web import create_app, serve
     from ..web.classroom import (
         TOKEN_HEADER,
@@ -63,13 +64,17 @@ def serve_command(models, host, port, open_browser, data, no_train):
     )
 
     access = TrainingAccess.choose(host, train=not no_train)
-    if data is None:
-        data = trained_on(model)
-    app = create_app(model, data=data, access=access, more=more)
-    net = app.state.served.current[0]
+    # Every model is read by the one loader of model files (.safetensors and .onnx), and its
+    # data found in what the network records: the first's here, the others' by create_app.
+    net = modelfile.load(model)
+    own = data is None
+    if own:
+        data = heldout.own_data(net)
+    app = create_app(net, source=str(model), data=data, access=access, more=more)
+    apps = (app, *app.state.mounted)
     # Each model's held-out examples, loaded now rather than on the first request.
-    held_outs = [each.state.held_out.get() for each in (app, *app.state.mounted)]
-    if data is not None:  # (None: a model of recordings or a table whose data is gone)
+    held_outs = [each.state.held_out.get() for each in apps]
+    if data is not None:  # (None: a model of recordings or a table whose data is unknown)
         _check_data(net, data, held_outs[0][0], model)
 
     def ready(url: str) -> None:
@@ -83,10 +88,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
             click.echo(f"On phones and other machines of this network, open {address}  "
                        "or scan:")
             click.echo(qr_code(address), nl=False)
-        for number, (held, reason) in enumerate(held_outs, start=1):
-            which = "the network" if len(held_outs) == 1 else f"model {number}"
-            click.echo(f"Poking {which} scores it on {held.description}" if held else
-                       f"No held-out digits to poke {which} with ({reason})")
+        for line in _about_models(apps, held_outs, own):
+            click.echo(line)
         if access.mode == "token":
             click.echo(f"Training from the page needs this token: {access.token}  (the page "
                        f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
@@ -99,6 +102,31 @@ def serve_command(models, host, port, open_browser, data, no_train):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     serve(app, host, port, on_ready=ready)
+
+
+def _about_models(apps, held_outs, own: bool) -> list[str]:
+    """What serve says at start of each served model (``apps``, the first's and the mounted
+    ones): the held-out examples poking it is scored on, or why it has none (for the first,
+    whose data was not named, ``own``: that --data names some); and for a model of a table,
+    that the page, which draws digits and hears recordings, cannot ask it anything."""
+    from .. import inputs
+
+    lines = []
+    for number, (each, (held, reason)) in enumerate(zip(apps, held_outs), start=1):
+        net, name = each.state.served.current[0], each.state.served.source
+        reads = inputs.of(net)
+        which = "the network" if len(apps) == 1 else f"model {number}"
+        if held:
+            lines.append(f"Poking {which} scores it on {held.description}")
+        else:
+            hint = "; --data names some" if number == 1 and own else ""
+            examples = "digits" if reads.kind == "images" else reads.noun
+            lines.append(f"No held-out {examples} to poke {which} with ({reason}{hint})")
+        if reads.kind == "table":
+            lines.append(f"{name} reads {reads.describe()}, and the page draws digits and hears "
+                         f"recordings: it cannot ask this model anything (`digitnet predict "
+                         f"{name} TABLE.csv` can)")
+    return lines
 
 
 def _check_data(net, data: str, held, model: str) -> None:

@@ -40,28 +40,26 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from contextlib import asynccontextmanager
 from collections.abc import Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from .. import __version__, heldout, inputs, modelfile
+from .. import __version__, heldout, inputs
 from ..config import PRESETS
-from ..errors import DataError
-from ..heldout import HeldOut, recorded_data
+from ..heldout import recorded_data
 from ..network import Network
-from . import poking, schemas, views, voice
+from . import loading, poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, install_error_handlers
-from .reading import read_input, to_input
+from .reading import read_input
 from .served import HeldOutSource, Served
 from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
 from .views import JSONAnswer
@@ -78,13 +76,14 @@ _DESCRIPTION = (
 
 def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: Any = "auto",
                access: TrainingAccess | None = None,
-               more: Sequence[str | Path | Network] = ()) -> FastAPI:
+               more: Sequence[str | Path | Network] = (), source: str | None = None) -> FastAPI:
     """The FastAPI application serving ``model`` and the drawing page (and ``more`` models).
 
     Parameters
     ----------
     model : path or Network
-        A model file saved by ``digitnet train`` / :func:`digitnet.save`, or a network.
+        A model file saved by ``digitnet train`` / :func:`digitnet.save` or an ``.onnx`` file
+        (each read by :func:`digitnet.modelfile.load`), or a network.
     data : str, path or Dataset
         What training runs started from the page learn from: a dataset name or folder for
         :func:`digitnet.datasets.load` (loaded on the first run), or a Dataset.
@@ -97,15 +96,17 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     more : sequence of paths or Networks
         Further models (a model of spoken digits beside one of handwritten ones, say), each
         served by an app of its own mounted at ``/models/N`` (N = 2, 3, ...), whose data is
-        the one its file records it was trained on. ``GET /api/models`` lists them all.
+        the one it records it was trained on (:func:`digitnet.heldout.own_data`). ``GET
+        /api/models`` lists them all.
+    source : str, optional
+        What the server calls the model (``GET /api/models``' ``source``): by default its
+        file, or "an in-memory network".
     """
-    if isinstance(model, Network):
-        served = Served(model, "an in-memory network")
-    else:
-        served = Served(modelfile.load(model), str(model))
-    trainer = Trainer(functools.partial(_training_data, data), on_done=lambda net: served.swap(
-        net, "fine-tuned to a voice on the page" if net.metadata.get("init")
-        else "trained from the page"))
+    served = Served(*loading.loaded(model, source))
+    trainer = Trainer(functools.partial(loading.training_data, data),
+                      on_done=lambda net: served.swap(
+                          net, "fine-tuned to a voice on the page" if net.metadata.get("init")
+                          else "trained from the page"))
 
     # FastAPI's /docs loads Swagger UI from a CDN; fastapi-offline serves the same files from
     # its package, so the documentation works with no internet. No /redoc: ReDoc fetches its
@@ -114,37 +115,23 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
                          version=__version__, description=_DESCRIPTION, lifespan=_lifespan)
     app.state.served, app.state.trainer = served, trainer
     app.state.held_out = HeldOutSource(served, functools.partial(
-        _held_out, data=data if held_out == "auto" else held_out))
+        loading.held_out, data=data if held_out == "auto" else held_out))
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)
     _add_routes(app)
     poking.add_routes(app)
     voice.add_routes(app)
-    app.state.mounted, app.state.models = [], [_listed("1", "/api", served)]
+    app.state.mounted, app.state.models = [], [loading.listed("1", "/api", served)]
     for number, other in enumerate(more, start=2):
-        sub = create_app(other, data=recorded_data(other), access=access)
+        net, name = loading.loaded(other)
+        sub = create_app(net, data=heldout.own_data(net), access=access, source=name)
         app.mount(f"/models/{number}", sub)
         app.state.mounted.append(sub)
-        app.state.models.append(_listed(str(number), f"/models/{number}/api", sub.state.served))
+        app.state.models.append(loading.listed(str(number), f"/models/{number}/api",
+                                               sub.state.served))
         sub.state.models = app.state.models  # (each answers GET /api/models with the list)
     return app
-
-
-def _listed(name: str, api: str, served: Served) -> dict:
-    """A served model as ``GET /api/models`` lists it."""
-    net = served.current[0]
-    return {"name": name, "api": api, "input": inputs.of(net).kind, "sizes": list(net.sizes),
-            "source": served.source}
-
-
-def _held_out(net: Network, data: Any) -> HeldOut:
-    """The held-out digits for ``net`` in ``data`` (see create_app), checked to fit ``net``."""
-    if data is None:
-        raise DataError("none were given")
-    found = heldout.held_out(net, data)
-    inputs.of(net).rows(found.data.x[:1])  # a DataError if they do not fit the network
-    return found
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -170,24 +157,13 @@ def _add_routes(app: FastAPI) -> None:
               "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}}}})
 
 
-def _training_data(data: Any):
-    """The Dataset training runs learn from (called in the training thread, on the first run)."""
-    from .. import datasets
-
-    if isinstance(data, (str, Path)):
-        return datasets.load(str(data), split="train")
-    return data
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
-    """Read one drawing before the first request (so its sender waits no longer than the next:
-    the caches preprocessing fills are in place); stop training runs at shutdown (the mounted
-    apps' too: Starlette runs only the outer app's lifespan)."""
-    grid = np.zeros((56, 56), np.float32)
-    grid[8:48, 26:30] = 1  # a 1, and a stroke running off the edge
-    grid[30:33, 40:] = 1
-    views.describe_prediction(app.state.served.current[0], to_input(grid, "the drawing"))
+    """Read one drawing with each served model of pictures before the first request (so that
+    its sender waits no longer than the next: the caches preprocessing fills are in place); stop
+    training runs at shutdown (the mounted apps' too: Starlette runs only the outer app's
+    lifespan)."""
+    loading.warm_up([each.state.served.current[0] for each in (app, *app.state.mounted)])
     try:
         yield
     finally:
@@ -212,7 +188,8 @@ _ERROR_TEXT = {
     415: "Neither JSON, a multipart form nor a file's bytes",
     422: "Invalid input (a grid of the wrong size, values outside [0, 1], a drawing or image "
          "with no digit in it, a file that is not an image, a recording that is silent, noise, "
-         "truncated or too long, an option out of range): the error says which, and what to do",
+         "truncated or too long, an option out of range, a prediction asked of a model of a "
+         "table): the error says which, and what to do",
 }
 
 
@@ -273,6 +250,10 @@ async def predict(request: Request):
     reads a = 0."""
     served = _served(request)
     net, version = served.current
+    if inputs.of(net).kind == "table":
+        raise ApiError(422, f"this model reads {inputs.of(net).describe()}, and /api/predict "
+                            "reads drawings, pictures and recordings; predict its rows with "
+                            "`digitnet predict MODEL TABLE.csv`")
     grid, changes = await read_input(request, net)
     x = views.network_input(net, grid)
     answer = views.describe_prediction(changes.apply(net), x, changes.off)
@@ -329,6 +310,8 @@ async def start_training(request: Request, options: schemas.TrainRequest,
     config = PRESETS["default"].replace(
         sizes=(net.sizes[0], *hidden, net.sizes[-1]), activation=options.activation,
         lr=options.lr, epochs=options.epochs, seed=options.seed)
+    if inputs.of(net).kind != "images":  # (shifting and deskewing move and straighten ink)
+        config = config.replace(shift=0, deskew=False)
     trainer = _trainer(request)
     try:
         trainer.start(config, views.image_shape(net))

@@ -1,0 +1,111 @@
+"""Lining up a data set's classes with a model's: the labels numbered as the model numbers them.
+
+A model's output neuron k is its class ``classes[k]``; a data set's label i is its class
+``data.classes[i]``. Each side names its classes (class folders, a table's labels, a known
+dataset's names: "T-shirt/top", ...) or only numbers them: an IDX file's labels are bare
+numbers, so its classes are "0", "1", ...; so are those of arrays of integer labels 0..n-1, and
+of a model whose file records no names (:func:`digitnet.inputs.classes_of`). :func:`match`:
+
+* Names in common: matched by name, so that a file holding some of a model's classes (or in
+  another order) keeps their meaning; a class the model does not have is refused if any
+  example is of it.
+* No name in common, and one side only numbers its classes: matched by position (label i is
+  the model's class i), if the labels fit in the model's classes.
+* No name in common and both sides name their classes: refused. A digit model scored on
+  folders ``seven/`` and ``three/``, or on Fashion-MNIST's clothes, would otherwise be scored
+  on classes it does not have.
+
+:func:`for_model` checks first that the data is of the kind the model reads (pictures,
+recordings, a table): another kind's classes would mean nothing to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import inputs
+from .errors import DataError, listed
+
+__all__ = ["check_kind", "for_model", "match", "numbered"]
+
+
+def numbered(names: Sequence[str]) -> bool:
+    """Whether class names ``names`` are only numbers, "0", "1", ..., "n-1" (an IDX file's)."""
+    return tuple(names) == tuple(str(i) for i in range(len(names)))
+
+
+def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[str], name: str,
+          what: str = "the model", *, named: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(labels, classes) of data ``name`` numbered as ``model_classes`` (see the module).
+
+    Parameters
+    ----------
+    labels : np.ndarray
+        uint8, shape (n,): indices into ``classes``, the data's class names.
+    model_classes : sequence of str
+        The model's class names, one per output neuron.
+    what : str
+        The model, as the messages name it.
+    named : bool
+        Whether the model names its classes; False for a model whose file records no names
+        (then ``model_classes`` are "0", "1", ...).
+
+    Returns the labels as indices into the classes returned: ``model_classes``, or, matched by
+    position with a model that only numbers its classes, the data's names. DataError when
+    they cannot be matched (the message says what to do).
+    """
+    classes, model_classes = tuple(classes), tuple(str(c) for c in model_classes)
+    if classes == model_classes:
+        return labels, classes
+    known = set(model_classes)
+    if known.isdisjoint(classes):
+        if named and not numbered(classes):
+            raise DataError(f"{name}: class{'es' if len(classes) > 1 else ''} "
+                            f"{_few(classes, quoted=True)} {'are' if len(classes) > 1 else 'is'}"
+                            f" none of the classes of {what} ({_few(model_classes)}); name the"
+                            " data's classes (class folders, a table's labels) as it names them,"
+                            " or use a model trained on these classes")
+        if len(labels) and int(labels.max()) >= len(model_classes):
+            raise DataError(f"{name}: labels go up to {int(labels.max())} but {what} has "
+                            f"{len(model_classes)} classes ({_few(model_classes)}); give data of"
+                            " its classes, or a model trained on these")
+        return labels, model_classes if named else classes
+    used = set(np.unique(labels).tolist())  # (IDX data names "0".."9" whichever it holds)
+    unknown = [c for i, c in enumerate(classes) if c not in known and i in used]
+    if unknown:
+        raise DataError(f"{name}: class{'es' if len(unknown) > 1 else ''} "
+                        f"{', '.join(map(repr, unknown[:5]))} unknown to {what}, whose "
+                        f"classes are {', '.join(model_classes[:12])}"
+                        f"{', ...' if len(model_classes) > 12 else ''}")
+    mapping = np.array([model_classes.index(c) if c in known else 0 for c in classes],
+                       dtype=np.uint8)
+    return mapping[labels], model_classes
+
+
+def check_kind(data, model_input: inputs.Input, what: str = "the model") -> None:
+    """A DataError unless Dataset ``data`` holds what ``model_input`` reads: pictures,
+    recordings or a table."""
+    if type(model_input) is not type(data.input):
+        raise DataError(f"{data.name} holds {_kind(data.input)}, and {what} reads "
+                        f"{_kind(model_input)}; give data of the kind it was trained on")
+
+
+def for_model(data, net, what: str = "the model"):
+    """Dataset ``data`` with its labels numbered as network ``net`` numbers its classes, after
+    checking (:func:`check_kind`) that it is of the kind ``net`` reads."""
+    check_kind(data, inputs.of(net), what)
+    classes = inputs.classes_of(net)
+    recorded = [str(c) for c in net.metadata.get("classes") or ()]
+    return data.with_classes(classes, what, named=recorded == classes)
+
+
+def _kind(model_input: inputs.Input) -> str:
+    return {"table": "a table", "audio": "recordings"}.get(model_input.kind, "pictures")
+
+
+def _few(names: tuple[str, ...], quoted: bool = False) -> str:
+    """A few of ``names`` for a message: "a and b", or "a, b, c, ..., z"."""
+    shown = [repr(n) if quoted else n for n in names]
+    return listed(shown) if len(shown) <= 4 else f"{', '.join(shown[:3])}, ..., {shown[-1]}"
