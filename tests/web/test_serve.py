@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -15,6 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from ctrl_c import ctrl_c
+from serve_process import start
 
 from digitnet.cli import cli
 
@@ -139,20 +137,6 @@ def test_serve_help_says_it_takes_any_number_of_models():
     assert result.exit_code == 0
     assert " serve [OPTIONS] [MODEL]...\n" in result.output
     assert "MODEL2" not in result.output
-
-
-def start(args, env=None):
-    env = {**os.environ, **(env or {}),
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    line = proc.stdout.readline()
-    match = re.search(r" at (http://[^ ]+)", line)
-    if not match:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"the server did not start: {line}{out}{err}")
-    return proc, line, match.group(1)
 
 
 def stop(proc) -> tuple[int, str]:

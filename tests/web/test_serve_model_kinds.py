@@ -6,10 +6,7 @@ never suggesting --data). Each runs the real server in a process of its own."""
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -17,6 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from ctrl_c import ctrl_c
+from serve_process import start as start_serving
 from real_data import wine_csv
 
 from digitnet.cli import cli
@@ -46,19 +44,8 @@ def files(web_model_path, tmp_path_factory):
 
 
 def start(*args) -> tuple[subprocess.Popen, str, str]:
-    """`digitnet serve ARGS --port 0` in a process of its own: it, its first line, its URL."""
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", *map(str, args),
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
-    line = proc.stdout.readline()
-    match = re.search(r" at (http://[^ ]+)", line)
-    if not match:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"the server did not start: {line}{out}{err}")
-    return proc, line, match.group(1)
+    """``digitnet serve ARGS --port 0``: the process, its first line, the page's URL."""
+    return start_serving([*args, "--port", "0"])
 
 
 def stop(proc) -> str:
