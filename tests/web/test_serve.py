@@ -16,7 +16,6 @@ from serve_process import start
 
 from digitnet.cli import cli
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

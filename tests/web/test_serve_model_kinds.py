@@ -7,7 +7,6 @@ never suggesting --data). Each runs the real server in a process of its own."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -19,7 +18,6 @@ from real_data import wine_csv
 
 from digitnet.cli import cli
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args) -> None:
