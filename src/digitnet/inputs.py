@@ -86,7 +86,7 @@ class Images(Input):
     """Pictures of ``shape`` (h, w); a row is the picture's pixels, row by row.
 
     With ``deskew``, each picture is straightened by :func:`deskew` first: uint8 pixels in give
-    uint8 pixels out (a data set), floats in give float32 out (a single drawing).
+    uint8 pixels out (a data set), brightness in [0, 1] the same pixels / 255 (float32).
     """
 
     shape: tuple[int, int] = (28, 28)
@@ -108,9 +108,7 @@ class Images(Input):
 
     def rows(self, x) -> np.ndarray:
         x = _picture_rows(x, self.shape, "images")
-        if self.deskew:
-            x = deskew(x.reshape(len(x), *self.shape)).reshape(len(x), self.n_inputs)
-        return x
+        return deskew(x.reshape(-1, *self.shape)).reshape(x.shape) if self.deskew else x
 
     def to_dict(self) -> dict:
         record = {"kind": self.kind, "shape": list(self.shape)}
@@ -208,30 +206,32 @@ def deskew(images: np.ndarray) -> np.ndarray:
     resampled by linear interpolation between its two nearest pixels (zeros beyond the edges),
     which moves the row's ink centre by exactly the shift and keeps its mass, so the result's
     covariance is 0 up to rounding (and ink sheared past the edge, which a digit centred in a
-    margin rarely has). A blank image is left as it is.
+    margin rarely has). A blank image is left as it is. The result is rounded to whole pixels, as
+    the uint8 digits models train on are; floats (brightness in [0, 1]) are read as the nearest
+    pixels (:func:`digitnet.arrays.pixels`) and come back as those pixels times float32(1/255),
+    as networks read uint8: an image deskews to the same numbers as uint8 pixels or as them / 255.
 
     Parameters
     ----------
-    images : ndarray, shape (n, h, w)
-        uint8 pixels or float brightness.
+    images : ndarray, shape (h, w) or (n, h, w)
+        One image or n of them: uint8 pixels, or floats, brightness in [0, 1].
 
     Returns
     -------
-    ndarray, shape (n, h, w)
-        uint8 (rounded) for uint8 input, else float32.
+    ndarray, the shape of ``images``
+        uint8 pixels for whole-number pixels, else float32 brightness (the pixels / 255).
     """
     images = np.asarray(images)
-    if images.ndim != 3:
-        raise DataError(f"deskew takes images of shape (n, h, w), got an array of shape "
-                        f"{images.shape}")
-    out = np.empty(images.shape, np.uint8 if images.dtype == np.uint8 else np.float32)
-    for start in range(0, len(images), _DESKEW_BLOCK):
-        block = images[start : start + _DESKEW_BLOCK].astype(np.float32)
+    if images.ndim not in (2, 3):
+        raise DataError(f"deskew takes an image (h, w) or images (n, h, w), got {images.shape}")
+    pixels = arrays.pixel_values(images.reshape(-1, *images.shape[-2:]), "images")
+    out = np.empty(pixels.shape, np.uint8)
+    for start in range(0, len(pixels), _DESKEW_BLOCK):
+        block = arrays.pixels(pixels[start : start + _DESKEW_BLOCK], "images").astype(np.float32)
         sheared = _shear_rows(block, _slant(block))
-        if out.dtype == np.uint8:
-            sheared = np.rint(sheared, out=sheared)
-        out[start : start + _DESKEW_BLOCK] = sheared
-    return out
+        out[start : start + _DESKEW_BLOCK] = np.rint(sheared, out=sheared)
+    out = out if pixels.dtype == np.uint8 else arrays.as_floats(out, np.float32)  # as nets read
+    return out.reshape(images.shape)
 
 
 def _slant(images: np.ndarray) -> np.ndarray:

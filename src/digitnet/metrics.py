@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,8 @@ class Evaluation:
 
 
 def evaluate(network: Network, examples, labels, batch_size: int = 512,
-             model_input=None) -> Evaluation:
+             model_input=None, *, data_name: str = "the data",
+             model_name: str = "the network") -> Evaluation:
     """Accuracy, mean cost, per-class accuracy and confusion matrix over labelled examples.
 
     Parameters
@@ -43,6 +45,14 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         Each example's class, an index into the model's classes.
     model_input : digitnet.inputs.Input, optional
         Reads the examples instead of the model's own record (:func:`digitnet.inputs.of`).
+    data_name, model_name : str
+        The examples and the network, as a message names them (a file, say).
+
+    Raises
+    ------
+    DataError
+        Pictures of another size than the model reads (said before any batch is read), or
+        examples or labels that do not fit it.
     """
     if model_input is None and network.metadata.get("input"):
         model_input = inputs.of(network)
@@ -51,7 +61,23 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
     if isinstance(model_input, inputs.Table):  # small; a DataFrame's columns read by name
         return score(network, model_input.rows(examples), labels, batch_size)
     examples, _ = model_input.batch(np.asarray(examples))
+    _check_size(examples, model_input, data_name, model_name)
     return _scored(network, examples, labels, batch_size, model_input.rows)
+
+
+def _check_size(examples: np.ndarray, model_input, data_name: str, model_name: str) -> None:
+    """A DataError unless pictures ``examples`` (n, h, w) or their rows (n, h*w) are of the size
+    ``model_input`` reads: checked for the whole data, not batch by batch."""
+    shape = model_input.image_shape
+    if shape is None or (examples.ndim in (2, 3) and
+                         math.prod(examples.shape[1:]) == math.prod(shape)):
+        return
+    noun = "images" if isinstance(model_input, inputs.Images) else "pictures"
+    held = (f"{examples.shape[1]}x{examples.shape[2]} {noun}" if examples.ndim == 3
+            else f"rows of {examples.shape[1]} values" if examples.ndim == 2
+            else f"an array of shape {examples.shape}")
+    raise DataError(f"{data_name} holds {held} and {model_name} reads {model_input.describe()}; "
+                    "give data of the size it was trained on")
 
 
 def score(network: Network, rows, labels, batch_size: int = 512) -> Evaluation:

@@ -7,6 +7,16 @@
   Python expression in its metadata; ``torch.nn.Module.load_state_dict`` takes it as it is.
   Writing it needs no torch.
 
+What both take, one row per example (the ONNX file's ``doc_string`` and ``digitnet export``'s
+note say it too): for an image model, each picture's pixels row by row as brightness 0..1 (uint8
+pixels / 255), each picture deskewed first by :func:`digitnet.inputs.deskew` when the input
+record says ``"deskew": true`` (the default recipe's models). ``deskew`` takes one image or a
+stack, as uint8 pixels or as pixels / 255, and gives the same numbers either way, so
+``deskew(images / 255).reshape(len(images), -1)`` are the rows; a photo or drawing is made an
+MNIST-style picture by :func:`digitnet.preprocess.to_mnist` before that. A recording: its
+log-mel picture (:func:`digitnet.audio.picture`) / 255. A table: its raw columns for the ONNX
+graph, which standardises them; standardised with the record's mean and std for the module.
+
 Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a name that ends
 as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
 the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
