@@ -16,11 +16,11 @@ import numpy as np
 
 from . import modelfile
 from .config import TrainConfig
-from .errors import ConfigError
+from .errors import ConfigError, ModelFileError
 from .network import Network
 from .optimizers import Optimizer
 
-__all__ = ["RunState", "Resumed", "save", "load"]
+__all__ = ["RunState", "Resumed", "save", "load", "same_data"]
 
 
 @dataclass
@@ -76,21 +76,47 @@ class Resumed:
     optimizer_steps: int
 
     def check_data(self, fingerprint: dict) -> None:
-        """A ConfigError unless the run continues on the data it started on."""
-        recorded = self.network.metadata.get("data")
-        if recorded != fingerprint:
-            name = (recorded or {}).get("train", {}).get("name")
-            raise ConfigError(f"{self.path}: this checkpoint was trained on other data ({name}); "
-                              "resume with the same --data")
+        """A ConfigError unless the run continues on the data it started on: the same examples
+        (:func:`same_data`), however the path to them is written, split as they were."""
+        recorded = self.network.metadata.get("data") or {}
+        if (recorded.get("val_fraction") == fingerprint["val_fraction"]
+                and same_data(recorded.get("train"), fingerprint["train"])
+                and same_data(recorded.get("validation"), fingerprint["validation"])):
+            return
+        name = (recorded.get("train") or {}).get("name")
+        if name is not None and name == fingerprint["train"]["name"]:
+            raise ConfigError(f"{self.path}: {name} holds other examples than when this "
+                              "checkpoint was trained on it (its files changed); resume with the "
+                              "data as it was, or start a new run")
+        raise ConfigError(f"{self.path}: this checkpoint was trained on other data ({name}); "
+                          "resume with the same --data")
+
+
+def same_data(recorded: dict | None, given: dict | None) -> bool:
+    """Whether two data fingerprints (a Dataset's ``fingerprint``: name, split, n, files) are of
+    the same examples: the same split and number of examples, and files of the same SHA-256,
+    whatever path or name they were read under (a folder written another way, a copy). Only
+    data with no files (arrays in memory) is told by its name."""
+    if recorded is None or given is None:
+        return recorded is given
+    if recorded.get("split") != given.get("split") or recorded.get("n") != given.get("n"):
+        return False
+    files, other = recorded.get("files") or {}, given.get("files") or {}
+    if not files and not other:
+        return recorded.get("name") == given.get("name")
+    return sorted(files.values()) == sorted(other.values())
 
 
 def load(path: str, config: TrainConfig | None = None) -> Resumed:
     """Read the checkpoint at ``path`` to continue its run.
 
     ``config``, when given, must equal the checkpoint's recipe: a ConfigError names every
-    option that differs, with both values. None takes the checkpoint's.
+    option that differs, with both values. None takes the checkpoint's. Its record of where the
+    run was is checked as the file is read (:func:`digitnet.modelcheck.check_progress`), its
+    arrays of the run's state here: a ModelFileError names what does not fit.
     """
     ckpt = modelfile.load_checkpoint(path)
+    _check_state_arrays(path, ckpt)
     saved = TrainConfig.from_dict(ckpt.network.metadata.get("config") or {})
     if config is not None:
         differ = saved.differences(config.to_dict())
@@ -103,8 +129,8 @@ def load(path: str, config: TrainConfig | None = None) -> Resumed:
     state = RunState(
         epoch=p["epoch"], step=p["step"], loss_sum=p["loss_sum"], seconds=p["seconds"],
         history=list(ckpt.network.metadata.get("history", [])),
-        best_loss=p["best_loss"] if p["best_loss"] is not None else math.inf,
-        best_epoch=p["best_epoch"],
+        best_loss=math.inf if p.get("best_loss") is None else p["best_loss"],
+        best_epoch=p.get("best_epoch"),
         best_params=ckpt.arrays.get("state.best_params"),
         epoch_start_params=ckpt.arrays.get("state.epoch_start_params"),
         engine=p.get("engine"),  # None in checkpoints from before digitnet recorded it
@@ -112,3 +138,19 @@ def load(path: str, config: TrainConfig | None = None) -> Resumed:
     )
     return Resumed(str(path), saved, ckpt.network, state, ckpt.optimizer_state,
                    p["optimizer_steps"])
+
+
+def _check_state_arrays(path, ckpt: modelfile.Checkpoint) -> None:
+    """A ModelFileError unless the run's saved parameters (the best so far, with early stopping;
+    those the epoch began with) are finite, one number per parameter, and there when needed."""
+    n = ckpt.network.parameter_count
+    for name in ("best_params", "epoch_start_params"):
+        value = ckpt.arrays.get(f"state.{name}")
+        if value is not None and (value.shape != (n,) or not np.isfinite(value).all()):
+            raise ModelFileError(f"{path}: its array state.{name} is not {n} finite numbers, one "
+                                 "per parameter; the file was edited or is corrupt — resume "
+                                 "another checkpoint or start a new run")
+    if ckpt.progress.get("best_epoch") is not None and "state.best_params" not in ckpt.arrays:
+        raise ModelFileError(f"{path}: records a best epoch but not its parameters "
+                             "(state.best_params); the file was edited or is corrupt — resume "
+                             "another checkpoint or start a new run")

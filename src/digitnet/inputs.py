@@ -36,7 +36,7 @@ from . import arrays, tables
 from .errors import DataError, ModelFileError
 
 __all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
-           "classes_of"]
+           "classes_of", "classes_problem"]
 
 
 class Input:
@@ -338,14 +338,21 @@ _KINDS = {cls.kind: cls for cls in (Images, Table, Audio)}
 
 
 def from_dict(d: dict) -> Input:
-    """The :class:`Input` a model file records (see :meth:`Input.to_dict`)."""
+    """The :class:`Input` a model file records (see :meth:`Input.to_dict`), or a ModelFileError
+    saying what is wrong with a record that is not one."""
+    kind, remedy = d.get("kind") if isinstance(d, dict) else None, "retrain the model"
     try:
-        fields = dict(d)
-        cls = _KINDS[fields.pop("kind")]
-        return cls(**fields)
-    except (KeyError, TypeError, ValueError) as e:
+        if isinstance(kind, str) and kind not in _KINDS:  # (a newer digitnet's, perhaps)
+            remedy = "upgrade digitnet or retrain the model"
+            raise ValueError(f"kind {kind!r} is not one of {', '.join(_KINDS)}")
+        record = _KINDS[kind](**{k: v for k, v in d.items() if k != "kind"})
+        if isinstance(record, Images) and (len(record.shape) != 2 or min(record.shape) < 1):
+            raise ValueError("an image's shape is two positive sizes, height and width")
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        reason = "not an object with a 'kind'" if kind is None else str(e)
         raise ModelFileError(f"the model's input record {d!r} is not one digitnet knows "
-                             f"({e}); upgrade digitnet or retrain the model") from None
+                             f"({reason}); {remedy}") from None
+    return record
 
 
 def of(net) -> Input:
@@ -368,8 +375,23 @@ def audio_of(net) -> Audio | None:
 
 
 def classes_of(net) -> list[str]:
-    """The name of each output neuron's class: the model's record, or "0", "1", ..."""
+    """The name of each output neuron's class: the model's record, or "0", "1", ... (a model
+    file's record is checked as the file is read, :mod:`digitnet.modelcheck`, and one that is
+    not one distinct name per output neuron refused: :func:`classes_problem`)."""
     names = net.metadata.get("classes")
     if names and len(names) == net.sizes[-1]:
         return [str(n) for n in names]
     return [str(i) for i in range(net.sizes[-1])]
+
+
+def classes_problem(names, n_outputs: int) -> str | None:
+    """What is wrong with ``names`` as the classes of ``n_outputs`` output neurons (one distinct
+    name each: text or a number), said after "'classes' ", or None."""
+    if not isinstance(names, list) or len(names) != n_outputs:
+        return (f"names {len(names)} classes for {n_outputs} output neurons"
+                if isinstance(names, list) else f"is {names!r}, not a list of names")
+    odd = [n for n in names if not np.isscalar(n) or isinstance(n, (bool, np.bool_)) or n == ""]
+    text = [str(n) for n in names]
+    twice = len(set(text)) < len(text) and next(n for i, n in enumerate(text) if n in text[:i])
+    return (f"holds {odd[0]!r}, which is not a class name" if odd
+            else f"names class {twice!r} twice" if twice else None)

@@ -22,6 +22,8 @@ file (a folder, a device such as /dev/null, a FIFO) is refused before anything i
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import stat
@@ -32,8 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import modelcheck
 from .audio import AUDIO_EXTENSIONS
-from .errors import ConfigError, ModelFileError, ShapeMismatchError
+from .errors import ConfigError, ModelFileError
 from .images import IMAGE_EXTENSIONS
 from .network import Network
 
@@ -54,13 +57,16 @@ _NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 def check_writable(path: str | os.PathLike) -> Path:
-    """Raise unless :func:`save` (and :func:`save_checkpoint`) can write ``path``: a command that
-    works for minutes before saving says so first. (It makes and removes the file beside it that
-    :func:`atomic_write` would write first.)"""
+    """Raise unless :func:`save` (and :func:`save_checkpoint`) can and may write ``path``: a
+    command that works for minutes says so first. A file nobody may write (by its mode, which
+    root's os.access ignores) is refused: :func:`atomic_write` would replace it all the same."""
     path = Path(path)
     _check_model_name(path)
-    target, _ = _target(path)
-    fd, tmp = _temporary_beside(path, target)
+    target, status = _target(path)
+    if status is not None and not (status.st_mode & 0o222 and os.access(target, os.W_OK)):
+        raise ModelFileError(f"{path}: is read-only; make it writable (chmod u+w {path}) or "
+                             "choose another file")
+    fd, tmp = _temporary_beside(path, target)  # made and removed, as atomic_write makes it
     os.close(fd)
     os.unlink(tmp)
     return path
@@ -74,8 +80,8 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The file a write to ``path`` replaces (the one a symbolic link points to) and its status
     (None when it does not exist yet), or ModelFileError when it is not a regular file."""
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        status = os.stat(target)
+    try:  # through the link: realpath cannot name a pipe (/dev/stdout -> /proc/PID/fd/1)
+        status = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return target, None  # a new file; _temporary_beside says what is wrong with its folder
     except OSError as e:
@@ -94,8 +100,7 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
 def _temporary_beside(path: Path, target: Path) -> tuple[int, str]:
     """A new private file in ``target``'s folder (its descriptor and name), or ModelFileError
     naming ``path``, the name the user gave."""
-    parent = target.parent
-    if not parent.exists():
+    if not (parent := target.parent).exists():
         raise ModelFileError(f"{path}: folder {parent} does not exist; create it first")
     try:
         return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
@@ -124,18 +129,28 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
         # mkstemp makes the file private (0600): give it the old file's permissions, or those
         # open() would have given a new one.
         os.chmod(tmp, _NEW_FILE_MODE if status is None else stat.S_IMODE(status.st_mode))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:  # which names no file: name the one being written
+            raise _naming(e, path) from e
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return path
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error``, raised writing ``path``, as an OSError that names it (and, when the disk is
+    full, says what to do)."""
+    said = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):  # the disk, or the user's quota, is full
+        said = f"{said[:1].lower()}{said[1:]}; free some space or save it elsewhere"
+    return OSError(error.errno, said, str(path))
 
 
 def save(network: Network, path: str | os.PathLike) -> Path:
@@ -150,7 +165,8 @@ def load(path: str | os.PathLike) -> Network:
     Raises
     ------
     ModelFileError
-        The file is missing, truncated, not safetensors, or not digitnet's.
+        The file is missing, truncated, not safetensors, or not digitnet's, or its metadata or
+        arrays are not consistent (a field edited by hand, say: :mod:`digitnet.modelcheck`).
     ShapeMismatchError
         An array's shape disagrees with the stored layer sizes (every mismatch is listed).
     UnsupportedModelError
@@ -331,6 +347,7 @@ def _read_raw(path, *, arrays: bool = True,
     if kind == "checkpoint" and header.get("kind") != "checkpoint":
         raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
                              "--resume needs the file written by --checkpoint")
+    modelcheck.check_header(header, name)
     return header, tensors
 
 
@@ -368,25 +385,7 @@ def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str,
     except Exception as e:
         raise ModelFileError(f"{name}: metadata describes no valid network ({e})") from None
 
-    problems = []
-    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
-        for key, target in ((f"layers.{l}.weight", w), (f"layers.{l}.bias", b)):
-            value = tensors.pop(key, None)
-            if value is None:
-                problems.append(f"{key} is missing")
-            elif value.shape != target.shape:
-                problems.append(f"{key} has shape {value.shape}, expected {target.shape}")
-            elif not np.isfinite(value).all():
-                problems.append(f"{key} holds NaN or infinite values")
-            else:
-                target[...] = value
-    unexpected = sorted(k for k in tensors if k.startswith("layers."))
-    if unexpected:
-        problems.append(f"unexpected arrays {', '.join(unexpected)}")
-    if problems:
-        sizes = "-".join(map(str, net.sizes))
-        raise ShapeMismatchError(f"{name}: does not match its layer sizes {sizes}: "
-                                 + "; ".join(problems))
+    modelcheck.fill_layers(net, tensors, name)
     net.metadata = {k: v for k, v in header.items()
                     if k not in ("kind", "sizes", "activation", "output", "cost", "checkpoint")}
     return net, (header, tensors)

@@ -67,3 +67,12 @@ def real_digit_images(mnist):
     """Ten real MNIST digits (one of each), uint8 28x28, and their labels."""
     picks = [int(np.flatnonzero(mnist.labels == d)[3]) for d in range(10)]
     return mnist.x[picks], mnist.labels[picks]
+
+
+@pytest.fixture(scope="module")  # (a folder of its own for each module: some write into it)
+def tiny_dir(mnist, tmp_path_factory):
+    """300 real training digits as MNIST's two IDX files (for runs stopped and resumed)."""
+    folder = tmp_path_factory.mktemp("tiny")
+    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[:300])
+    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[:300])
+    return folder

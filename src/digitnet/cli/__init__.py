@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
 ``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix fields)
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
+``train_files.py``     the files a run writes, checked against those it reads; what an interrupt saved
 ``progress.py``        a training run's progress bar on a terminal
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict

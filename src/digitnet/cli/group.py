@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import warnings
+
 import click
 
 from .. import __version__
@@ -15,6 +20,12 @@ class DigitnetGroup(click.Group):
 
     def invoke(self, ctx):
         debug = ctx.params.get("debug", False)
+        with warnings.catch_warnings():
+            if not debug:  # a library's warning reads as a note, not Python's two lines
+                warnings.showwarning = _note
+            return self._invoke(ctx, debug)
+
+    def _invoke(self, ctx, debug: bool):
         try:
             return super().invoke(ctx)
         except TrainingInterrupted as e:
@@ -47,6 +58,29 @@ class DigitnetGroup(click.Group):
                 raise
             click.echo("digitnet: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one line on stderr, as the commands' other notes, without the source
+    line Python shows (warnings.showwarning's signature)."""
+    kind = "" if category is UserWarning else f"{category.__name__}: "
+    click.echo(f"note: {kind}{one_line(str(message))}", err=True)
+
+
+@contextlib.contextmanager
+def terminated_as_interrupted():
+    """While active (in the main thread), SIGTERM interrupts as Ctrl-C does, with
+    KeyboardInterrupt: a command says what it was doing and what it saved, and exits 130, where
+    SIGTERM's default ends the process at once without a word. (Training's StopFlag takes both
+    signals alike while it runs, and puts this handler back after.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 @click.group(cls=DigitnetGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
 
-from .. import inputs, modelfile, poke
+from .. import inputs, modelcheck, modelfile, poke
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
@@ -29,7 +30,8 @@ def evaluate_command(model, data, split, target, as_json):
     A table (.csv, .npz) or a folder of pictures without test/ is scored whole: every row or
     picture. The classes are named as MODEL names them.
     """
-    net = modelfile.load(model)
+    net, progress = _read(model)
+    _note_unfinished(model, net, progress)
     subset, split = labelled_split(net, data, split, model, target)
     ev = evaluate(net, subset.x, subset.labels)
     if as_json:
@@ -81,7 +83,8 @@ def predict_command(model, files, as_json, top, save_input):
     picture of its sound the model was trained with (--save-input saves it). A file that
     cannot be read is reported and skipped; the exit code is then 1.
     """
-    net = modelfile.load(model)
+    net, progress = _read(model)
+    _note_unfinished(model, net, progress)
     model_input = inputs.of(net)
     if isinstance(model_input, TableInput):
         answers = read_table_rows(files, model_input)
@@ -133,15 +136,17 @@ def info_command(model, as_json):
     """Architecture, parameter breakdown, training configuration and metrics of MODEL, and the
     changes made to it by hand after training (``digitnet edit``, the page's "Save"): then the
     metrics and history are the model's before those changes."""
-    net = modelfile.load(model)
+    net, progress = _read(model)
     meta = net.metadata
     changes = poke.described_changes(net)
     if as_json:
         edited = {"edited": {"described": changes, "before_edits": _trained_figures(meta)}
                   } if changes else {}
+        kind = {"kind": "model"} if progress is None else {
+            "kind": "checkpoint", "checkpoint": {**progress, **_steps(meta, progress)}}
         click.echo(json.dumps({"sizes": list(net.sizes), "activation": net.activation.name,
                                "output": net.output_function.name, "cost": net.output_function.cost,
-                               "parameters": net.parameter_count, **meta, **edited}))
+                               "parameters": net.parameter_count, **kind, **meta, **edited}))
         return
     sizes = "-".join(map(str, net.sizes))
     click.echo(f"{model}")
@@ -156,6 +161,8 @@ def info_command(model, as_json):
     click.echo(f"  classes     {_listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
+    if progress is not None:
+        click.echo(f"  checkpoint  {_where(meta, progress)}; {_resumed_by(model, meta, progress)}")
     if changes:
         _echo_changes(model, meta, changes)
     if meta.get("imported"):
@@ -164,17 +171,20 @@ def info_command(model, as_json):
     if config:
         click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items()
                                                 if k != "sizes"))
-    data = meta.get("data", {}).get("train")
-    if data:
-        click.echo(f"  data        {data.get('name')} ({data.get('n', '?'):,} examples): "
-                   + ", ".join(f"{f} sha256 {h[:12]}…" for f, h in data.get("files", {}).items()))
+    data = (meta.get("data") or {}).get("train")
+    if isinstance(data, dict):
+        n, files = data.get("n"), data.get("files")
+        click.echo(f"  data        {data.get('name')} ("
+                   + (f"{n:,}" if isinstance(n, int) else "?") + " examples)"
+                   + (": " + ", ".join(f"{f} sha256 {str(h)[:12]}…" for f, h in files.items())
+                      if isinstance(files, dict) and files else ""))
     init = meta.get("init")
     if init:
         before = init.get("val_accuracy")
         click.echo(f"  init        started from {init.get('model') or 'a network'} (trained on "
                    f"{init.get('trained_on') or 'unrecorded data'})"
                    + (f", validation accuracy before training {before:.2%}"
-                      if before is not None else ""))
+                      if isinstance(before, (int, float)) else ""))
     _echo_training_figures(meta, edited=bool(changes))
 
 
@@ -192,10 +202,64 @@ def _echo_training_figures(meta: dict, edited: bool) -> None:
             click.echo(f"  history     {before.strip()}")
         click.echo(f"  {'' if edited else 'history':<10}  epoch  train loss  val loss  val acc  "
                    "seconds")
-        for r in history:
-            click.echo(f"              {r['epoch']:>5}  {r['train_loss']:>10.4f}  "
+        for r in history:  # (checked as the file was read: modelcheck; a figure may be absent)
+            click.echo(f"              {r['epoch']:>5}  {_figure(r.get('train_loss'), '.4f'):>10}  "
                        f"{_figure(r.get('val_loss'), '.4f'):>8}  "
-                       f"{_figure(r.get('val_accuracy'), '.2%'):>7}  {r['seconds']:>7.2f}")
+                       f"{_figure(r.get('val_accuracy'), '.2%'):>7}  "
+                       f"{_figure(r.get('seconds'), '.2f'):>7}")
+
+
+def _read(model: str) -> tuple:
+    """MODEL's network, and for a training checkpoint its record of where the run was (None for
+    a model): the two from one reading of the file (its header, read first, says which it is)."""
+    onnx = Path(model).suffix.lower() == ".onnx"  # (modelfile.load reads it; it has no kind)
+    if onnx or modelfile.read_metadata(model).get("kind") != "checkpoint":
+        return modelfile.load(model), None
+    checkpoint = modelfile.load_checkpoint(model)
+    return checkpoint.network, checkpoint.progress
+
+
+def _steps(meta: dict, progress: dict) -> dict:
+    """``steps_per_epoch`` of a checkpoint's run, when known exactly, else None."""
+    counted = modelcheck.steps_per_epoch({**meta, "checkpoint": progress})
+    return {"steps_per_epoch": counted[0] if counted and counted[1] else None}
+
+
+def _finished(meta: dict, progress: dict) -> bool:
+    epochs = (meta.get("config") or {}).get("epochs")
+    return progress.get("stopped_early") or epochs is not None and progress["epoch"] >= epochs
+
+
+def _where(meta: dict, progress: dict) -> str:
+    """Where a checkpoint's run was: "epoch 1 of 3, step 102 of 685", "1 of 3 epochs done"."""
+    epochs = (meta.get("config") or {}).get("epochs")
+    of = "" if epochs is None else f" of {epochs}"
+    epoch, step = progress["epoch"], progress["step"]
+    if _finished(meta, progress):
+        early = ", stopped early" if progress.get("stopped_early") else ""
+        return f"the run finished ({epoch}{of} epoch{'s' * ((epochs or epoch) != 1)} done{early})"
+    if step == 0:
+        return f"{epoch}{of} epoch{'s' * ((epochs or epoch) != 1)} done"
+    counted = modelcheck.steps_per_epoch({**meta, "checkpoint": progress})
+    total = "" if counted is None else f" of {'' if counted[1] else 'about '}{counted[0]}"
+    return f"epoch {epoch + 1}{of}, step {step}{total}"
+
+
+def _resumed_by(model: str, meta: dict, progress: dict) -> str:
+    """The command that continues a checkpoint's run (or, finished, saves its model)."""
+    data = ((meta.get("data") or {}).get("train") or {}).get("name")
+    command = (f"digitnet train --data {shlex.quote(data) if isinstance(data, str) else 'DATA'} "
+               f"--resume {shlex.quote(model)}")
+    if _finished(meta, progress):
+        return f"{command} saves its model"
+    return f"resume it with {command}"
+
+
+def _note_unfinished(model: str, net, progress: dict | None) -> None:
+    """A note, on stderr, when MODEL is the checkpoint of a run still under way."""
+    if progress is not None and not _finished(net.metadata, progress):
+        click.echo(f"note: {model} is the checkpoint of an unfinished run "
+                   f"({_where(net.metadata, progress)}): a network still in training", err=True)
 
 
 def _figure(value, spec: str) -> str:

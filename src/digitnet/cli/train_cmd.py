@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import json
 import math
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -14,11 +13,12 @@ from pathlib import Path
 import click
 
 from .. import datasets, finetune, inputs, modelfile, recipes
-from ..errors import ConfigError, DigitnetError, DivergenceError, TrainingInterrupted
+from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
 from ..training import Callback, train
-from .group import cli
+from . import train_files
+from .group import cli, terminated_as_interrupted
 from .labelled import DATA_HELP, TARGET_HELP
 from .progress import RichProgress
 from .recent import remember_model
@@ -152,33 +152,46 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     other data the input and output layers follow the data (--hidden sets the others), and a
     table trains without shift augmentation.
     """
-    for path in (out, checkpoint):  # said now, not after the training
-        if path is not None:
-            modelfile.check_writable(path)
-    train_set, config, start = _recipe(ctx, data, target, hidden, init, preset, config_file,
-                                       resume, options)
+    # Said now, not after the training: an output over a file the run reads, or not writable.
+    checkpoint = train_files.outputs(out, checkpoint, resume, data, {
+        "--init": init, "--teacher": options["teacher"], "--config": config_file})
+    run = train_files.Interruption(data, target, out, out != DEFAULT_MODEL, checkpoint, resume)
+    with terminated_as_interrupted():
+        with run:
+            train_set, config, start = _recipe(ctx, data, target, hidden, init, preset,
+                                               config_file, resume, options)
+            train_files.refuse_data_folder(data, train_set.source,
+                                           {"--out": out, "--checkpoint": checkpoint})
+            started = time.perf_counter()
+            test_set = _test_set(data, train_set, target)
+            run.stage = "training"
+            result = _train(train_set, config, test_set, checkpoint, resume, engine, start, out)
+            run.stage = "saving"
+            path = modelfile.save(result.network, out)
+        remember_model(path)
+        _report(result, path, train_set, init, as_json, time.perf_counter() - started)
+
+
+def _train(train_set, config, test_set, checkpoint, resume, engine, start, out):
+    """The run, with a progress bar on a terminal; a run that diverged saves its last good
+    weights to ``out``."""
     interactive = sys.stderr.isatty()
     progress = RichProgress() if interactive else Callback()
-    started = time.perf_counter()
     try:
         with progress if interactive else contextlib.nullcontext():
-            result = train(train_set, config, test=_test_set(data, train_set, target),
-                           callback=progress, checkpoint=checkpoint, resume=resume,
-                           engine=engine, init=start)
+            return train(train_set, config, test=test_set, callback=progress,
+                         checkpoint=checkpoint, resume=resume, engine=engine, init=start)
     except DivergenceError as e:
         if e.network is not None and e.network.metadata.get("history"):
             modelfile.save(e.network, out)
             raise DivergenceError(f"{e} (saved them to {out})") from None
         raise
-    except TrainingInterrupted as e:
-        raise TrainingInterrupted(f"{e}; {_how_to_continue(e.checkpoint, data, target, out)}",
-                                  checkpoint=e.checkpoint) from None
+
+
+def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
+    """What a finished run says: one JSON object, or lines for people."""
     net, config, test = result.network, result.config, result.test
     test_before = result.init_test_accuracy
-    path = modelfile.save(net, out)
-    remember_model(path)
-    total = time.perf_counter() - started
-
     if as_json:
         click.echo(json.dumps({
             "model": str(path), "epochs": len(result.history),
@@ -237,16 +250,6 @@ def _loss_note(history: list[dict], net, lr: float) -> str | None:
     return (f"note: the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
             f"evenly among {net.sizes[-1]} classes (its wrong answers are given with near "
             f"certainty): the learning rate {lr:g} is likely too high; try a lower --lr")
-
-
-def _how_to_continue(saved: str | None, data, target, out) -> str:
-    """The end of the line that says a run was interrupted: the command that continues it."""
-    if saved is None:
-        return "nothing was saved; train with --checkpoint PATH to be able to resume"
-    words = ["digitnet", "train", *(["--data", data] if data else []),
-             *(["--target", target] if target else []), "--resume", saved,
-             *(["--out", out] if out != DEFAULT_MODEL else [])]
-    return f"continue with: {shlex.join(map(str, words))}"
 
 
 def _check_given(ctx, param, value):

@@ -1,0 +1,193 @@
+"""What ``digitnet train`` writes, kept off what it reads; and after an interruption, what was
+saved and the command that goes on from it.
+
+A run reads its data (a table, the files of a folder, a named data set's downloaded files) and
+maybe a model to start from (``--init``), a teacher (``--teacher``), a file of options
+(``--config``) and a checkpoint (``--resume``). It writes a checkpoint (``--checkpoint``; when
+resuming, by default the checkpoint it resumes, so that a resumed run interrupted again can be
+resumed again) and the model (``--out``). Saving over a file the run reads would lose it with
+exit code 0 (a table replaced by the model), so :func:`outputs` refuses that, and an output
+that cannot be written, before anything is read. A new model or checkpoint inside a ``--data``
+folder is allowed: no loader reads one as data (a folder of IDX files ignores it, class folders
+skip it and say so in their note), unless its name is one read as data (an IDX file's, a
+picture's, a recording's, a table's): that is refused too, and so is replacing any file there
+but a model or checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import click
+
+from .. import modelfile
+from ..audio import AUDIO_EXTENSIONS
+from ..datasets import TABLE_SUFFIXES
+from ..errors import DigitnetError, ModelFileError, TrainingInterrupted
+from ..images import IMAGE_EXTENSIONS
+
+#: The files a run reads besides its data, by option: what each one is, in words.
+_READ = {"--init": "the model --init starts from", "--teacher": "the model --teacher teaches",
+         "--config": "the file of training options --config reads",
+         "--resume": "the checkpoint --resume continues"}
+
+
+def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | None,
+            reads: dict[str, str | None]) -> str | None:
+    """The checkpoint the run writes: ``checkpoint``, else the one it resumes (or None).
+
+    Raises click.UsageError, before anything is read, for an empty name, ``out`` equal to the
+    checkpoint, or an output that would replace a file the run reads: ``reads`` (option ->
+    path: ``--init``, ``--teacher``, ``--config``), the checkpoint resumed, or a data file
+    (see the module docstring); ModelFileError for an output that cannot or may not be written
+    (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint.
+    """
+    given = {"--out": out, "--checkpoint": checkpoint}
+    for option, path in given.items():
+        if path == "":
+            raise click.UsageError(f"{option}: give a file name")
+    reads = {**reads, "--resume": resume}
+    for option, path in given.items():
+        if path is None:
+            continue
+        for other, read in reads.items():
+            if read and (option, other) != ("--checkpoint", "--resume") and _same(path, read):
+                raise click.UsageError(f"{option} {path}: is {_READ[other]}; saving there would "
+                                       f"replace it: give {option} another file name")
+        if data:
+            _refuse_data(option, path, data)
+    if checkpoint is not None and _same(out, checkpoint):
+        raise click.UsageError(f"--out {out}: is --checkpoint's file too, and the model would "
+                               "replace the checkpoint: give them different names")
+    for path in given.values():
+        if path is not None:
+            modelfile.check_writable(path)
+    if checkpoint is not None or resume is None:
+        return checkpoint
+    modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first
+    try:
+        modelfile.check_writable(resume)
+    except ModelFileError as e:
+        raise ModelFileError(f"{e}: a resumed run goes on saving its checkpoint in the file it "
+                             "resumes, unless --checkpoint PATH names another") from None
+    return resume
+
+
+def refuse_data_folder(data: str, source: str, written: dict[str, str | None]) -> None:
+    """After a named data set is read (``--data mnist``: files in digitnet's cache, or a system
+    folder), refuse outputs among its files as :func:`outputs` refuses a folder's."""
+    folder = Path(source)
+    if Path(data).exists() or not folder.is_dir():
+        return  # a folder or table given by path: outputs() has checked it
+    for option, path in written.items():
+        if path is not None:
+            _refuse_in_folder(option, path, folder, f"--data {data}'s folder {folder}")
+
+
+def _refuse_data(option: str, path: str, data: str) -> None:
+    source = Path(data)
+    if source.is_file() and _same(path, source):
+        raise click.UsageError(f"{option} {path}: is the file --data reads; saving there would "
+                               f"replace it: give {option} another file name")
+    if source.is_dir():
+        _refuse_in_folder(option, path, source, f"the --data folder {data}")
+
+
+def _refuse_in_folder(option: str, path: str, folder: Path, named: str) -> None:
+    """UsageError when writing ``path`` would replace or add to the data in ``folder``."""
+    real = Path(os.path.realpath(path))
+    if Path(os.path.realpath(folder)) not in real.parents:
+        return
+    if real.is_file() and not _digitnet_file(real):
+        raise click.UsageError(f"{option} {path}: is one of the files of {named}, and saving "
+                               f"there would replace it: give {option} a file name outside it")
+    name, suffix = real.name.lower(), real.suffix.lower()
+    if ("-ubyte" in name or ".idx" in name or suffix in TABLE_SUFFIXES
+            or suffix in IMAGE_EXTENSIONS or suffix in AUDIO_EXTENSIONS):
+        raise click.UsageError(f"{option} {path}: in {named}, a file of that name would be read "
+                               f"as data; give {option} another file name")
+
+
+def _digitnet_file(path: Path) -> bool:
+    """Whether ``path`` is a model or checkpoint digitnet wrote (its header is read)."""
+    try:
+        modelfile.read_metadata(path)
+    except (DigitnetError, OSError):
+        return False
+    return True
+
+
+def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same file (through links, or another spelling of
+    the path), or, when one is not there yet, the same place."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+class Interruption:
+    """Around a run (``with``): Ctrl-C or SIGTERM at any point becomes TrainingInterrupted
+    saying what was going on, what was saved and the command that goes on from it.
+
+    ``checkpoint`` is the one the run writes (:func:`outputs`); ``out_given`` False leaves the
+    default --out out of that command. Set :attr:`stage` to "training" when the run starts and
+    to "saving" when the model is being written.
+    """
+
+    def __init__(self, data: str | None, target: str | None, out: str, out_given: bool,
+                 checkpoint: str | None, resume: str | None):
+        self.data, self.target, self.out, self.out_given = data, target, out, out_given
+        self.checkpoint, self.resume = checkpoint, resume
+        self.stage = "reading"
+
+    def __enter__(self):
+        self._before = _stamp(self.checkpoint)
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is TrainingInterrupted:  # stopped by train() itself, after saving what it could
+            raise TrainingInterrupted(f"{error}; {self.how_to_continue(error.checkpoint)}",
+                                      checkpoint=error.checkpoint) from None
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            return False
+        written = self.checkpoint if _stamp(self.checkpoint) not in (None, self._before) else None
+        saved = written or self.resume  # (a resumed checkpoint not written again is as it was)
+        if self.stage == "reading":
+            said = "interrupted before training began"
+        elif self.stage == "training":
+            said = "training interrupted"
+        else:
+            kept = " (the file there is as it was)" if Path(self.out).exists() else ""
+            said = f"interrupted while saving the model: {self.out} was not written{kept}"
+        if saved is None and self.stage == "reading":
+            raise TrainingInterrupted(f"{said}; nothing was saved") from None
+        raise TrainingInterrupted(f"{said}; {self.how_to_continue(saved)}",
+                                  checkpoint=saved) from None
+
+    def how_to_continue(self, saved: str | None) -> str:
+        """The end of the line that says a run was interrupted: the command that continues it
+        from the checkpoint ``saved`` (with --checkpoint when the run saves elsewhere)."""
+        if saved is None:
+            return ("nothing was saved" if self.checkpoint else
+                    "nothing was saved; train with --checkpoint PATH to be able to resume")
+        elsewhere = self.checkpoint is not None and not _same(self.checkpoint, saved)
+        words = ["digitnet", "train", *(["--data", self.data] if self.data else []),
+                 *(["--target", self.target] if self.target else []), "--resume", saved,
+                 *(["--checkpoint", self.checkpoint] if elsewhere else []),
+                 *(["--out", self.out] if self.out_given else [])]
+        return f"continue with: {shlex.join(map(str, words))}"
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """Which file is at ``path`` and when it was last written (None: no file): a checkpoint
+    is replaced by a new file each time it is saved."""
+    if path is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
