@@ -42,7 +42,10 @@ export function mountTraining(calls) {
   });
 
   $("stop").addEventListener("click", async () => {
-    try { await calls.stop(); setStatus("Stopping…"); }
+    // Said before asking: the run's end can be told (by its last event) before the answer to
+    // the stop arrives, and must not be overwritten by "Stopping…" then.
+    setStatus("Stopping…");
+    try { await calls.stop(); }
     catch (err) { setStatus(err.message, "error"); }
   });
 
