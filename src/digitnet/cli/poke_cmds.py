@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 from pathlib import Path
 
 import click
@@ -22,6 +21,7 @@ from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
 from .show_cmds import _out_option, _save_picture, show_group
+from .train_files import same_file
 
 
 def _held_out(model: str, data: str, split: str, target: str | None, check=None):
@@ -178,7 +178,7 @@ def edit_command(model, edits, out):
     [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes), as UTF-8
     JSON.
     """
-    if _same_file(model, out):
+    if same_file(model, out):
         raise click.UsageError(f"--out {out}: is MODEL, and saving there would replace the "
                                "model it edits; give --out another file name")
     net = modelfile.load(model)
@@ -190,15 +190,6 @@ def edit_command(model, edits, out):
     path = modelfile.save(edited, out)
     click.echo(f"Saved {path}: {model} with {len(changes.off)} neuron(s) switched off and "
                f"{len(changes.edits)} edit(s)")
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Whether paths ``a`` and ``b`` name one file (through links or another spelling), or,
-    when one is not there, the same place."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _read_json(path: str):

@@ -53,12 +53,12 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
         if path is None:
             continue
         for other, read in reads.items():
-            if read and (option, other) != ("--checkpoint", "--resume") and _same(path, read):
+            if read and (option, other) != ("--checkpoint", "--resume") and same_file(path, read):
                 raise click.UsageError(f"{option} {path}: is {_READ[other]}; saving there would "
                                        f"replace it: give {option} another file name")
         if data:
             _refuse_data(option, path, data)
-    if checkpoint is not None and _same(out, checkpoint):
+    if checkpoint is not None and same_file(out, checkpoint):
         raise click.UsageError(f"--out {out}: is --checkpoint's file too, and the model would "
                                "replace the checkpoint: give them different names")
     for path in given.values():
@@ -88,7 +88,7 @@ def refuse_data_folder(data: str, source: str, written: dict[str, str | None]) -
 
 def _refuse_data(option: str, path: str, data: str) -> None:
     source = Path(data)
-    if source.is_file() and _same(path, source):
+    if source.is_file() and same_file(path, source):
         raise click.UsageError(f"{option} {path}: is the file --data reads; saving there would "
                                f"replace it: give {option} another file name")
     if source.is_dir():
@@ -119,7 +119,7 @@ def _digitnet_file(path: Path) -> bool:
     return True
 
 
-def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """Whether two paths name one file: the same file (through links, or another spelling of
     the path), or, when one is not there yet, the same place."""
     try:
@@ -173,7 +173,7 @@ class Interruption:
         if saved is None:
             return ("nothing was saved" if self.checkpoint else
                     "nothing was saved; train with --checkpoint PATH to be able to resume")
-        elsewhere = self.checkpoint is not None and not _same(self.checkpoint, saved)
+        elsewhere = self.checkpoint is not None and not same_file(self.checkpoint, saved)
         words = ["digitnet", "train", *(["--data", self.data] if self.data else []),
                  *(["--target", self.target] if self.target else []), "--resume", saved,
                  *(["--checkpoint", self.checkpoint] if elsewhere else []),
