@@ -180,3 +180,16 @@ def locked_folders(monkeypatch):
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.fixture
+def recursion_limit_raised():
+    """Python's recursion limit raised to 5,000 for one test, as libraries loaded beside digitnet
+    raise it (torch's compiler to 2,000 at least, Hypothesis while it runs): how deeply nested a
+    JSON text Python's parser reads depends on it."""
+    import sys
+
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(5_000)
+    yield
+    sys.setrecursionlimit(before)

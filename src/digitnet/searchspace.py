@@ -28,8 +28,8 @@ again; ``digitnet tune`` leaves it out.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from . import jsontext
 from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError
 from .inputs import Audio, Images, Input
@@ -133,12 +133,8 @@ class Space:
     @classmethod
     def from_file(cls, path) -> "Space":
         """The space in a JSON file (``digitnet tune --space FILE``)."""
-        try:
-            table = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as e:
-            raise ConfigError(f"{path}: cannot read the search space ({e.strerror or e})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path}: not a JSON search space ({e})") from None
+        table = jsontext.read_file(path, "the search space",
+                                   '{"lr": {"low": 0.001, "high": 0.3, "log": true}}', ConfigError)
         return cls(table, str(path))
 
     def without(self, fields) -> "Space":
@@ -172,7 +168,7 @@ class Space:
                     values = may_be.get(name, [getattr(base, name)])
                     if values is not None and value not in values:
                         now = (f"is {shown(values[0])}" if len(values) == 1 else
-                               f"is one of {', '.join(map(_shown, values))}")
+                               f"is one of {', '.join(map(shown, values))}")
                         idle.setdefault(field, f"{verb} only with {name} {shown(value)}, and "
                                                f"{name} {now}")
             if field not in idle and field != "sizes":

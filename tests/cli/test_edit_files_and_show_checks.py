@@ -48,13 +48,26 @@ def test_a_utf16_file_is_refused_in_one_line_saying_to_save_it_as_utf8(run, mode
     assert not out.exists()
 
 
-@pytest.mark.parametrize("depth", [2000, 100_000])
-def test_json_nested_too_deeply_is_refused_in_one_line(run, model, tmp_path, one_line, depth):
+@pytest.mark.parametrize("depth", [201, 2000, 100_000])
+def test_json_nested_too_deeply_is_refused_in_one_line(run, model, tmp_path, one_line, depth,
+                                                        recursion_limit_raised):
+    """Whatever Python's recursion limit, which decides how deep its parser goes: 2,000 deep was
+    read with the limit raised (and refused as not changes), and refused without."""
     result, out = _edit(run, model, tmp_path, b"[" * depth + b"]" * depth)
     assert result.exit_code == 1
     message = one_line(result.stderr)
-    assert "edits.json: its lists and objects are nested too deeply to read" in message
+    assert (f"edits.json: its lists and objects are nested too deeply to read ({depth} levels; "
+            "at most 200 are read); write the changes as JSON such as") in message
     assert not out.exists()
+
+
+def test_json_nested_200_deep_is_read(run, model, tmp_path, one_line):
+    """Brackets in strings are not nesting; 200 levels are read (and then refused as what they
+    are, a list where the changes' object goes)."""
+    raw = b'{"off": ' + b"[" * 199 + b'"[[[[{{"' + b"]" * 199 + b"}"
+    result, out = _edit(run, model, tmp_path, raw)
+    assert result.exit_code == 1
+    assert "edits.json: off[0]: expected a [layer, neuron] pair" in one_line(result.stderr)
 
 
 @pytest.mark.parametrize("content, words", [

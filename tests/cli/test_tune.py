@@ -279,7 +279,9 @@ def test_a_bad_storage_is_one_line(run, digits_dir, storage, message, one_line, 
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{'lr': 0.1}", "not a JSON file of training options"),
+    ("{'lr': 0.1}", "not valid JSON (Expecting property name enclosed in double quotes"),
+    ("\ufeff{'lr': 0.1}", "write the training options as JSON such as {\"lr\": 0.01}"),
+    ("\ufeff{\"epochs\": 0}", "epochs must be >= 1"),  # Notepad's byte-order mark is read
     ("[0.1]", "expected a JSON object of training options"),
     ('{"learning_rate": 0.1}', "unknown training option 'learning_rate'"),
     ('{"lr": "fast"}', "lr must be a finite number, got 'fast'"),
@@ -288,7 +290,7 @@ def test_a_bad_storage_is_one_line(run, digits_dir, storage, message, one_line, 
 ])
 def test_a_bad_config_file_is_one_line(run, content, message, one_line, tmp_path):
     path = tmp_path / "recipe.json"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     result = run("train", "--config", path, "--out", tmp_path / "m.safetensors")
     assert result.exit_code == 1
     assert one_line(result.stderr).startswith(f"digitnet: error: {path}: ")

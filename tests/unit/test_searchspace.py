@@ -104,6 +104,10 @@ def test_an_empty_space_is_refused_as_searching_nothing():
     # the optimizer searched, but never as SGD
     ({"optimizer": {"choices": ["adam"]}, "momentum": {"low": 0.0, "high": 0.9}}, TrainConfig(),
      {"momentum": "takes effect only with optimizer sgd, and optimizer is adam"}),
+    # a condition no searched value meets (a NameError, before)
+    ({"batch_size": {"choices": [32, 64]},
+      "lr": {"low": 0.001, "high": 0.1, "when": {"batch_size": 128}}}, TrainConfig(),
+     {"lr": "is drawn only with batch_size 128, and batch_size is one of 32, 64"}),
     # a condition on an idle field: that field keeps the base's value
     ({"patience": {"low": 2, "high": 8},
       "lr": {"low": 0.001, "high": 0.1, "when": {"patience": 3}}}, TrainConfig(),
@@ -165,8 +169,16 @@ def test_a_bad_space_is_one_line_naming_the_field(table, message):
 def test_a_space_file_that_is_not_json_names_the_file(tmp_path):
     path = tmp_path / "space.json"
     path.write_text("{'lr': 1}")
-    with pytest.raises(ConfigError, match="space.json: not a JSON search space"):
+    with pytest.raises(ConfigError, match="space.json: not valid JSON .* write the search space "
+                                          "as JSON such as"):
         Space.from_file(path)
     with pytest.raises(ConfigError, match="missing.json: cannot read"):
         Space.from_file(tmp_path / "missing.json")
+
+
+def test_a_space_file_saved_with_notepads_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({"lr": {"low": 0.001, "high": 0.1, "log": True}}),
+                    encoding="utf-8-sig")
+    assert Space.from_file(path).table == {"lr": {"low": 0.001, "high": 0.1, "log": True}}
     assert json.loads(Space(DEFAULT_SPACE).to_json()) == DEFAULT_SPACE

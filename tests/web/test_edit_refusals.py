@@ -50,10 +50,30 @@ def test_an_empty_changes_field_is_no_changes(client, mnist, empty):
 
 
 @pytest.mark.parametrize("path", ["/api/ablate", "/api/predict"])
-def test_json_nested_deeper_than_the_parser_goes_is_called_so_not_other_text(client, path):
-    """Plain ASCII nested 1,000 deep: the parser gives up on its depth, and the refusal says that
-    (it said "not UTF-8 text" before)."""
-    raw = ('{"off": ' + "[" * 1000 + "]" * 1000 + "}").encode("ascii")
+@pytest.mark.parametrize("depth", [201, 1000])
+def test_json_nested_deeper_than_the_parser_goes_is_called_so_not_other_text(
+        client, path, depth, recursion_limit_raised):
+    """Plain ASCII nested past 200 deep is refused as that (it said "not UTF-8 text" before),
+    whatever Python's recursion limit: with it raised, 1,000 deep was parsed for /api/ablate
+    and refused as "off[0][0]: expected a whole number"."""
+    raw = ('{"off": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}").encode("ascii")
     r = client.post(path, content=raw, headers={"content-type": "application/json"})
     message = assert_error(r, 422, "nested too deeply")
     assert "UTF-8" not in message, message
+
+
+@pytest.mark.parametrize("path", ["/api/ablate", "/api/predict"])
+def test_json_nested_200_deep_is_parsed(client, path):
+    """200 levels are read, and refused as what they hold; brackets in strings do not count."""
+    pixels = '"pixels": ' + str([[0.0] * 28] * 28) + ", "
+    raw = ("{" + pixels + '"off": ' + "[" * 199 + '"[[{"' + "]" * 199 + "}").encode("ascii")
+    r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    assert "off[0][0]: " in assert_error(r, 422, "got a list")
+
+
+def test_a_changes_field_nested_too_deeply_is_called_so(client, mnist):
+    files = {"file": ("digit.png", png(mnist.x[0]), "image/png")}
+    changes = '{"off": ' + "[" * 300 + "]" * 300 + "}"
+    r = client.post("/api/predict", files=files, data={"changes": changes})
+    assert_error(r, 422, "changes: the field's lists and objects are nested too deeply to read "
+                         "(301 levels; at most 200 are read)")

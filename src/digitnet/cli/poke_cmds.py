@@ -7,16 +7,14 @@ default its validation split rebuilt from ``--data``, else the test files); the 
 
 from __future__ import annotations
 
-import codecs
-import json
 from pathlib import Path
 
 import click
 import numpy as np
 
-from .. import inputs, modelfile, poke
+from .. import inputs, jsontext, modelfile, poke
 from ..descriptions import check_neuron
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
@@ -183,35 +181,11 @@ def edit_command(model, edits, out):
                                "model it edits; give --out another file name")
     net = modelfile.load(model)
     try:
-        changes = poke.Changes.from_json(_read_json(edits))
+        changes = poke.Changes.from_json(jsontext.read_file(
+            edits, "the changes", '{"off": [[1, 3]], "edits": [...]}'))
         edited = changes.apply(net)
     except ConfigError as e:
         raise ConfigError(f"{edits}: {e}") from None
     path = modelfile.save(edited, out)
     click.echo(f"Saved {path}: {model} with {len(changes.off)} neuron(s) switched off and "
                f"{len(changes.edits)} edit(s)")
-
-
-def _read_json(path: str):
-    """The JSON value in the file ``path``: UTF-8 text, with or without the byte-order mark
-    Windows Notepad writes; a DataError of one line for anything else."""
-    example = '{"off": [[1, 3]], "edits": [...]}'
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as e:
-        raise DataError(f"{path}: cannot read it ({e.strerror or e})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
-            raise DataError(f"{path}: not UTF-8 text (it is UTF-16); save it as UTF-8 (in "
-                            "Notepad: Save as, Encoding UTF-8)") from None
-        raise DataError(f"{path}: not UTF-8 text; EDITS.json is a JSON file such as "
-                        f"{example}") from None
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise DataError(f"{path}: its lists and objects are nested too deeply to read; write "
-                        f"{example}") from None
-    except ValueError as e:
-        raise DataError(f"{path}: not valid JSON ({e}); write {example}") from None

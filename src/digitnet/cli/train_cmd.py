@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, inputs, modelfile, recipes
+from .. import datasets, finetune, inputs, jsontext, modelfile, recipes
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
@@ -323,12 +323,7 @@ def read_config_file(path: str | None) -> dict:
     """The training options in a JSON file of TrainConfig fields (``{}`` for no file)."""
     if path is None:
         return {}
-    try:
-        fields = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read the training options ({e.strerror or e})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not a JSON file of training options ({e})") from None
+    fields = jsontext.read_file(path, "the training options", '{"lr": 0.01}', ConfigError)
     if not isinstance(fields, dict):
         raise ConfigError(f"{path}: expected a JSON object of training options such as "
                           f'{{"lr": 0.01}}, got {type(fields).__name__}')

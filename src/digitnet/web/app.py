@@ -58,7 +58,7 @@ from ..network import Network
 from . import loading, poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
-from .errors import ApiError, install_error_handlers
+from .errors import ApiError, DepthCheckedRoute, install_error_handlers
 from .reading import read_input
 from .served import HeldOutSource, Served
 from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
@@ -113,6 +113,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     # logo from the web whatever it is given.
     app = FastAPIOffline(static_url="/static/docs", redoc_url=None, title="digitnet",
                          version=__version__, description=_DESCRIPTION, lifespan=_lifespan)
+    app.router.route_class = DepthCheckedRoute  # (every route below is added as one)
     app.state.served, app.state.trainer = served, trainer
     app.state.held_out = HeldOutSource(served, functools.partial(
         loading.held_out, data=data if held_out == "auto" else held_out))

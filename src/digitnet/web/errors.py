@@ -2,7 +2,9 @@
 
 Validation errors keep FastAPI's status 422 but say in words which value is wrong, e.g.
 ``pixels[3][5]: must be between 0 and 1, got 1.5; send brightness values (divide 0-255 by 255)``.
-A 405 names every method the path takes, in its message and its ``Allow`` header.
+A 405 names every method the path takes, in its message and its ``Allow`` header. A JSON body
+nested deeper than :data:`digitnet.jsontext.MAX_DEPTH` is refused before it is parsed
+(:class:`DepthCheckedRoute`), whatever the depth Python's parser would reach.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import json
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..errors import DigitnetError, one_line
+from ..jsontext import MAX_DEPTH, nesting
 from ..poke.changes import OPS
 from .schemas import MAX_GRID, MIN_GRID
 
 __all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",
-           "allowed_methods", "body_model"]
+           "allowed_methods", "body_model", "DepthCheckedRoute",
+           "check_depth"]
 
 
 class ApiError(Exception):
@@ -57,6 +62,36 @@ def body_model(request: Request) -> type | None:
     for a route that reads no JSON body, or reads it itself (POST /api/predict)."""
     field = getattr(request.scope.get("route"), "body_field", None)
     return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
+class DepthCheckedRoute(APIRoute):
+    """A route whose JSON body, if it reads one, is refused (422) when it is nested deeper than
+    :data:`~digitnet.jsontext.MAX_DEPTH`, before FastAPI parses it: Python's parser, which
+    FastAPI uses, reads as deep as the interpreter's recursion limit lets it, and other
+    libraries raise that limit. (A route that reads its body itself calls :func:`check_depth`.)"""
+
+    def get_route_handler(self):
+        handle = super().get_route_handler()
+        if self.body_field is None:
+            return handle
+
+        async def checked(request: Request):
+            ctype = request.headers.get("content-type", "")
+            subtype = ctype.split(";")[0].strip().lower().rpartition("/")[2]
+            if not ctype or subtype == "json" or subtype.endswith("+json"):  # as FastAPI reads
+                check_depth(await request.body(), body_model(request))
+            return await handle(request)
+
+        return checked
+
+
+def check_depth(raw: bytes | str, model: type | None, whole: str = "the body") -> None:
+    """ApiError 422 if the JSON text ``raw``, which ``model`` reads, is nested deeper than
+    :data:`~digitnet.jsontext.MAX_DEPTH` (``whole`` names it: "the field")."""
+    depth = nesting(raw)
+    if depth > MAX_DEPTH:
+        raise ApiError(422, f"{_NESTED.replace('the body', whole)} ({depth} levels; at most "
+                            f"{MAX_DEPTH} are read); {_send(model)}")
 
 
 def install_error_handlers(app: FastAPI) -> None:

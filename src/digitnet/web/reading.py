@@ -27,7 +27,7 @@ from ..network import Network
 from ..poke import Changes
 from ..preprocess import to_mnist
 from . import schemas
-from .errors import ApiError, describe_validation_errors
+from .errors import ApiError, check_depth, describe_validation_errors
 
 __all__ = ["read_input", "read_form", "parse_drawing", "grid_array", "to_input", "heard",
            "heard_picture", "INLINE_PIXELS"]
@@ -79,6 +79,7 @@ def _hint(front_end: Audio | None) -> str:
 def parse_drawing(raw: bytes) -> schemas.PredictRequest:
     """A JSON predict body, parsed; ApiError 422 saying what is wrong with any body the schema
     refuses."""
+    check_depth(raw, schemas.PredictRequest)
     try:
         return schemas.PredictRequest.model_validate_json(raw)
     except ValidationError as e:
@@ -176,6 +177,7 @@ def _form_changes(field) -> Changes:
     if not isinstance(field, str):
         raise ApiError(422, "changes: must be a text field holding JSON such as "
                             "{\"off\": [[1, 3]]}, not a file")
+    check_depth(field, schemas.ChangesRequest, whole="changes: the field")
     try:
         body = schemas.ChangesRequest.model_validate_json(field)
     except ValidationError as e:
