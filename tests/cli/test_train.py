@@ -1,7 +1,6 @@
 """`digitnet train` on real digits: its report, its options, checkpoints and resuming."""
 
 import os
-import re
 import shlex
 import shutil
 import signal
