@@ -31,6 +31,7 @@ from ..images import IMAGE_EXTENSIONS
 #: The files a run reads besides its data, by option: what each one is, in words.
 _READ = {"--init": "the model --init starts from", "--teacher": "the model --teacher teaches",
          "--config": "the file of training options --config reads",
+         "--space": "the search space --space reads",
          "--resume": "the checkpoint --resume continues"}
 
 
@@ -40,7 +41,8 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
 
     Raises click.UsageError, before anything is read, for an empty name, ``out`` equal to the
     checkpoint, or an output that would replace a file the run reads: ``reads`` (option ->
-    path: ``--init``, ``--teacher``, ``--config``), the checkpoint resumed, or a data file
+    path: ``--init``, ``--teacher``, ``--config``; ``digitnet tune``'s ``--space``), the
+    checkpoint resumed, or a data file
     (see the module docstring); ModelFileError for an output that cannot or may not be written
     (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint.
     """

@@ -14,6 +14,7 @@ from ..errors import TrainingError, TrainingInterrupted
 from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..stopping import StopFlag
 from ..tuning import PRUNERS, Progress, Search, tune
+from . import train_files
 from .group import cli
 from .train_cmd import given_fields, recipe_params
 
@@ -70,7 +71,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if chosen:  # a field your own --space names is searched, though the preset sets it
         fixed = {field: option for field, option in fixed.items()
                  if not (field in chosen and option.startswith("--preset"))}
-    if not show_space:
+    if not show_space:  # (the best recipe is written in minutes: its file is checked first)
+        train_files.outputs(out, None, None, data, {"--config": config_file, "--space": space_file})
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
         with StopFlag(True) as early:  # Ctrl-C as a flag: see tuning.tune
             studies.open_storage(url)  # a bad database is one line before the data is read
@@ -79,6 +81,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
                                       "command again to start it")
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", target=target, progress=interactive)
+    if not show_space:
+        train_files.refuse_data_folder(data, train_set.source, {"--out": out})
     if train_set.note:
         click.echo(train_set.note, err=True)
     base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe

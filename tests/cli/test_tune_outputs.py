@@ -1,0 +1,57 @@
+"""``digitnet tune --out``: the best recipe is written after minutes of search, so its file is
+checked before anything is searched: never a file the search reads (the table, --config,
+--space), never a read-only file. (Before, the table was replaced by the recipe, exit 0.)"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from real_data import wine_csv
+
+TUNE = ["tune", "--epochs", "1", "--pruner", "none", "--trials", "1"]
+
+
+@pytest.fixture
+def files(tmp_path):
+    table = wine_csv(tmp_path / "wine.csv", target="cultivar", first=True)
+    config = tmp_path / "recipe.json"
+    config.write_text(json.dumps({"batch_size": 16}))
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps({"lr": {"low": 0.01, "high": 0.1, "log": True}}))
+    return {"--data": table, "--config": config, "--space": space}
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("option, read", [
+    ("--data", "is the file --data reads"),
+    ("--config", "is the file of training options --config reads"),
+    ("--space", "is the search space --space reads"),
+])
+def test_out_naming_a_file_the_search_reads_is_refused_first(run, files, one_line, tmp_path,
+                                                            option, read):
+    before = {name: _digest(path) for name, path in files.items()}
+    given = [arg for name, path in files.items() for arg in (name, path)]
+    result = run(*TUNE, *given, "--target", "cultivar", "--out", files[option])
+    assert result.exit_code == 2, result.output
+    assert f"--out {files[option]}: {read}; saving there would replace it" in one_line(
+        result.stderr)
+    assert {name: _digest(path) for name, path in files.items()} == before
+    assert not (tmp_path / "tune.db").exists()  # refused before the study was opened
+
+
+def test_a_read_only_out_is_refused_before_the_search(run, files, one_line, tmp_path):
+    out = tmp_path / "best.json"
+    out.write_text("{}")
+    os.chmod(out, 0o444)
+    result = run(*TUNE, "--data", files["--data"], "--target", "cultivar", "--out", out)
+    assert result.exit_code == 1, result.output
+    assert one_line(result.stderr).endswith(f"{out}: is read-only; make it writable (chmod u+w "
+                                            f"{out}) or choose another file")
+    assert out.read_text() == "{}" and not (tmp_path / "tune.db").exists()
