@@ -8,7 +8,7 @@ import {keepCurrent} from "./js/current.js";
 import {mountExplorer} from "./js/explorer.js";
 import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
-import {hearsSound, modelSummary} from "./js/summary.js";
+import {hearsSound, modelSummary, readsOf} from "./js/summary.js";
 import {mountTraining} from "./js/training.js";
 import {mountVoice} from "./js/voice.js";
 
@@ -80,13 +80,41 @@ window.state = {
   get grid() { return explorer.grid(); },
 };
 
-// A model of spoken digits: the explorer puts the microphone in place of the pad; the page says
-// which the model reads (the browser tests wait for it) and what training learns from.
+// What the page's heading says it is for, by what the network reads (and its title, as it
+// came, for a model of pictures).
+const TITLE = document.title;
+const TAGLINES = {
+  images: "draw a digit and watch the network think",
+  audio: "say a digit and watch the network think",
+  table: "look inside a network that reads a table",
+};
+
+// What a model learned from, in words: "the table wine.csv", "handwritten digits (mnist)".
+function learnedFrom(reads) {
+  const name = reads.data ? ` (${reads.data})` : "";
+  if (reads.kind === "table") return reads.data ? `the table ${reads.data}` : "a table";
+  if (reads.kind === "audio") return `recordings of spoken digits${name}`;
+  return `${reads.examples === "digits" ? "handwritten digits" : "pictures"}${name}`;
+}
+
+// A model of spoken digits: the explorer puts the microphone in place of the pad (and for a
+// model of a table, says what to do instead); the page says which the model reads (the browser
+// tests wait for it), what it learned from and what training learns from.
 function adaptTo(m) {
-  const hears = hearsSound(m);
-  document.body.dataset.input = hears ? "audio" : "images";
+  const hears = hearsSound(m), reads = readsOf(m);
+  document.body.dataset.input = reads.kind;
   voice.show(hears);
-  if (hears) document.querySelector("#train-title + .hint").textContent = "Train a fresh network from random weights on the server’s recordings of spoken digits. The page keeps using the current network until the run finishes.";
+  const server = {audio: "recordings of spoken digits", table: "table"}[reads.kind] ||
+    (reads.examples === "digits" ? "handwritten digits" : "pictures");
+  document.querySelector("#train-title + .hint").textContent = "Train a fresh network from " +
+    `random weights on the server’s ${server}${reads.data ? ` (this one learned from ${reads.data})` : ""}. ` +
+    "The page keeps using the current network until the run finishes.";
+  // (the weight images of the first layer are pictures only of a picture's pixels)
+  document.querySelector("#filters").closest("figure").hidden = !m.input_shape;
+  document.getElementById("trained-on").textContent = `trained on ${learnedFrom(reads)}`;
+  const tagline = TAGLINES[reads.kind] || TAGLINES.images;
+  document.getElementById("tagline").textContent = tagline;
+  document.title = reads.kind === "images" ? TITLE : `digitnet: ${tagline}`;
 }
 
 // Shows network `m` (GET /api/model's answer) everywhere on the page; answers how many of the

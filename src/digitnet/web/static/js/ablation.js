@@ -5,13 +5,14 @@
 
 import {busyWhile, find, fmt, keepFocus} from "./dom.js";
 import {bars, pct} from "./charts.js";
+import {readsOf} from "./summary.js";
 
 const markup = (id) => `
   <section class="card poke-off" aria-labelledby="${id("off-title")}">
     <h2 id="${id("off-title")}" tabindex="-1">6. Switch neurons off</h2>
     <p class="hint">Does the network need each hidden neuron? A neuron switched off sends 0 to
-      the next layer, whatever it sees. How many of the held-out digits (ones it never trained
-      on) does it still read right?</p>
+      the next layer, whatever it sees. How many of the held-out <span id="${id("off-examples")}">digits</span>
+      (ones it never trained on) does it still read right?</p>
     <fieldset class="mode">
       <legend>Clicking a neuron in the diagram</legend>
       <label><input type="radio" name="${id("click-mode")}" value="open" checked> opens it</label>
@@ -31,7 +32,7 @@ const markup = (id) => `
       <table id="${id("rank-table")}" class="rank">
         <caption>The neurons whose loss costs most accuracy (each switched off alone)</caption>
         <thead><tr><th scope="col">neuron</th><th scope="col">accuracy without it</th>
-          <th scope="col">digits that suffer</th><th scope="col"><span class="visually-hidden">switch</span></th></tr></thead>
+          <th scope="col" id="${id("rank-suffer")}">digits that suffer</th><th scope="col"><span class="visually-hidden">switch</span></th></tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -52,6 +53,7 @@ export function mountAblation(root, id, calls, changes) {
   const list = part("off-list"), accuracy = part("off-accuracy"), chart = part("off-classes");
   const rankBox = part("rank-box"), rankBody = part("rank-table").tBodies[0];
   let asked = 0, timer = null;
+  const examples = () => readsOf(calls.model()).examples;  // "digits", "rows", ...
 
   function mode() {
     return root.querySelector(`input[name="${CSS.escape(id("click-mode"))}"]:checked`).value;
@@ -83,7 +85,7 @@ export function mountAblation(root, id, calls, changes) {
     const mine = ++asked, held = calls.heldOut();
     part("rank").disabled = !held.n;
     if (!held.n) {
-      accuracy.textContent = `No held-out digits to measure with: ${held.description}.`;
+      accuracy.textContent = `No held-out ${examples()} to measure with: ${held.description}.`;
       return;
     }
     accuracy.setAttribute("aria-busy", "true");
@@ -92,11 +94,11 @@ export function mountAblation(root, id, calls, changes) {
       if (mine !== asked) return;
       const base = r.baseline.accuracy, now = r.accuracy;
       accuracy.textContent = changes.count()
-        ? `Held-out accuracy: ${fmt(base * 100, 1)}% → ${fmt(now * 100, 1)}% (${r.n.toLocaleString("en")} digits)`
-        : `Held-out accuracy: ${fmt(base * 100, 1)}% of ${r.n.toLocaleString("en")} digits it never trained on`;
+        ? `Held-out accuracy: ${fmt(base * 100, 1)}% → ${fmt(now * 100, 1)}% (${r.n.toLocaleString("en")} ${examples()})`
+        : `Held-out accuracy: ${fmt(base * 100, 1)}% of ${r.n.toLocaleString("en")} ${examples()} it never trained on`;
       accuracy.dataset.accuracy = String(now);
       bars(chart, r.classes, r.per_class, {before: r.baseline.per_class});
-      chart.setAttribute("aria-label", "Accuracy per digit, intact → with your changes: " +
+      chart.setAttribute("aria-label", `Accuracy per ${examples() === "digits" ? "digit" : "class"}, intact → with your changes: ` +
         r.classes.map((c, k) => `${c}: ${pct(r.baseline.per_class[k])} → ${pct(r.per_class[k])}`).join(", "));
     } catch (err) {
       if (mine === asked) accuracy.textContent = err.message;
@@ -170,6 +172,8 @@ export function mountAblation(root, id, calls, changes) {
     },
     refresh,
     setModel() {  // (the ranking was the old network's, its neurons maybe not the new one's)
+      part("off-examples").textContent = examples();
+      part("rank-suffer").textContent = `${examples() === "digits" ? "digits" : "classes"} that suffer`;
       rankBody.replaceChildren();
       rankBox.hidden = true;
       refresh();

@@ -5,6 +5,7 @@
 import {find, fmt} from "./dom.js";
 import {bars, pct, roundUp, tick} from "./charts.js";
 import {grayCanvas} from "./paint.js";
+import {readsOf} from "./summary.js";
 
 const COUNT = 16;
 
@@ -18,7 +19,7 @@ const markup = (id) => `
       <ul id="${id("answers-grid")}" class="digit-grid"></ul>
       <p id="${id("answers-firing")}" class="now" role="status" aria-live="polite"></p>
       <svg id="${id("answers-classes")}" class="chart" role="img" aria-label="Mean activation per digit"></svg>
-      <p class="legend"><span class="key now">mean activation for each digit</span></p>
+      <p class="legend"><span id="${id("answers-legend")}" class="key now">mean activation for each digit</span></p>
     </div>
   </section>`;
 
@@ -31,13 +32,15 @@ const markup = (id) => `
 export function mountAnswers(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const part = (name) => find(root, id(name));
+  const reads = () => readsOf(calls.model());  // what its held-out examples are: digits, rows...
+  const perWhat = () => (reads().examples === "digits" ? "digit" : "class");
   let selected = null, asked = 0, timer = null;
 
   async function load() {
     if (!selected) return;
     const mine = ++asked, {layer, index} = selected, held = calls.heldOut();
     if (!held.n) {
-      part("answers-firing").textContent = `No held-out digits to look through: ${held.description}.`;
+      part("answers-firing").textContent = `No held-out ${reads().examples} to look through: ${held.description}.`;
       return;
     }
     let r;
@@ -62,13 +65,13 @@ export function mountAnswers(root, id, calls, changes) {
       return item;
     }));
     const top = r.class_firing.map((v, k) => [v ?? 0, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
-    part("answers-firing").textContent = `It fires (z > 0) for ${pct(r.firing)} of the ${r.n.toLocaleString("en")} held-out digits; ` +
+    part("answers-firing").textContent = `It fires (z > 0) for ${pct(r.firing)} of the ${r.n.toLocaleString("en")} held-out ${reads().examples}; ` +
       `most often for ${top.map(([v, k]) => `${r.classes[k]} (${pct(v)})`).join(", ")}.`;
     const means = r.class_mean.map((v) => v ?? 0);
     const least = Math.min(0, ...means), lo = least < 0 ? -roundUp(-least) : 0;
     const hi = roundUp(Math.max(1e-6, ...means));
     bars(part("answers-classes"), r.classes, means, {range: [lo, hi], format: tick, signed: lo < 0});
-    part("answers-classes").setAttribute("aria-label", "Mean activation per digit: " +
+    part("answers-classes").setAttribute("aria-label", `Mean activation per ${perWhat()}: ` +
       r.classes.map((c, k) => `${c}: ${fmt(means[k], 2)}`).join(", "));
   }
 
@@ -77,7 +80,7 @@ export function mountAnswers(root, id, calls, changes) {
     part("answers-empty").hidden = !!sel;
     part("answers-detail").hidden = !sel;
     if (!sel) return;
-    part("answers-name").textContent = `The ${COUNT} held-out digits that activate ${sel.layer === calls.model().layers.length
+    part("answers-name").textContent = `The ${COUNT} held-out ${reads().examples} that activate ${sel.layer === calls.model().layers.length
       ? `output neuron ${sel.index}` : `neuron ${sel.index} of hidden layer ${sel.layer}`} most`;
     load();
   }
@@ -93,7 +96,10 @@ export function mountAnswers(root, id, calls, changes) {
       part("answers-grid").replaceChildren();
       part("answers-firing").textContent = "";
       part("answers-classes").replaceChildren();
-      part("answers-classes").setAttribute("aria-label", "Mean activation per digit");
+      part("answers-classes").setAttribute("aria-label", `Mean activation per ${perWhat()}`);
+      part("answers-empty").textContent = `Open a neuron to see the held-out ${reads().examples} ` +
+        `that light it up most, and how much it responds to each ${perWhat()}.`;
+      part("answers-legend").textContent = `mean activation for each ${perWhat()}`;
       select(selected);  // (named again: its layer can be the output layer now)
     },
   };

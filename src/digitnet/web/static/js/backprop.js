@@ -9,7 +9,7 @@
 import {find, fmt} from "./dom.js";
 import {bars, roundUp, strip, tick} from "./charts.js";
 import {paintWeights} from "./paint.js";
-import {hearsSound} from "./summary.js";
+import {hearsSound, readsOf} from "./summary.js";
 
 const markup = (id) => `
   <section class="card poke-backprop" aria-labelledby="${id("bp-title")}">
@@ -23,6 +23,10 @@ const markup = (id) => `
       <button type="submit">Backpropagate and take one step</button>
     </form>
     <p id="${id("bp-result")}" class="big-number" role="status" aria-live="polite">Draw a digit first.</p>
+    <p id="${id("bp-table")}" class="hint" hidden>A step starts from an input the page gives the
+      network, and it cannot give this one a row of its table (see panel 1). In Python,
+      <code>net.backprop(digitnet.inputs.of(net).rows(rows), labels)</code> works out the cost
+      and the gradient for rows of it.</p>
     <div id="${id("bp-detail")}" hidden>
       <h3>What each output neuron wants (−δ of the output layer)</h3>
       <svg id="${id("bp-wanted")}" class="chart" role="img"></svg>
@@ -73,6 +77,10 @@ export function mountBackprop(root, id, calls, changes) {
   function setModel() {
     clear();
     hears = hearsSound(calls.model());
+    const table = readsOf(calls.model()).kind === "table";  // (no input: the sentence why)
+    part("bp-table").hidden = !table;
+    for (const name of ["bp-form", "bp-result"]) part(name).hidden = table;
+    part("bp-which").hidden = table;
     part("bp-which").textContent = hears ? "Say which digit the recording it heard last is." : "Say which digit your drawing is.";
     part("bp-changes-title").textContent = hears
       ? "How the step changes each first-layer neuron's weights, as time-frequency pictures (pitch up, time to the right)"

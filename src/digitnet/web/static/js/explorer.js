@@ -9,7 +9,7 @@ import {mountDiagram} from "./network.js";
 import {mountNeuronPanel} from "./neuron.js";
 import {grayCanvas} from "./paint.js";
 import {mountMicrophone} from "./microphone.js";
-import {hearsSound} from "./summary.js";
+import {hearsSound, readsOf} from "./summary.js";
 
 const sections = (id) => `
   <section id="${id("draw-section")}" class="card draw" aria-labelledby="${id("draw-title")}">
@@ -21,6 +21,19 @@ const sections = (id) => `
   <section class="card neuron" aria-labelledby="${id("neuron-title")}" id="${id("neuron-panel")}">
     <h2 id="${id("neuron-title")}">4. Inside one neuron</h2>
   </section>`;
+
+// What panel 1 says of a model of a table: what it reads, and how to ask it about rows.
+function tableNote(m, reads) {
+  const cols = reads.columns, shown = cols.length > 6 ? [...cols.slice(0, 5), "…", cols.at(-1)] : cols;
+  const file = m.source && /\.(safetensors|onnx)$/.test(m.source) ? m.source : "MODEL";
+  const table = reads.data || "TABLE.csv";
+  return `This network reads rows of ${reads.data ? `a table, ${reads.data}` : "a table"}: ` +
+    `${cols.length} numbers (${shown.join(", ")}) into its ${cols.length} input neurons, ` +
+    "not drawings, so there is nothing to draw here, and the page cannot ask it about a row. " +
+    `Ask it with \`digitnet predict ${file} ${table}\` (a .csv of those columns; one answer per row), ` +
+    "or in Python with digitnet.load(…).predict(rows). The panels below show its weights and " +
+    "score it on its held-out rows.";
+}
 
 // Whether prediction `p` was made by network `m`: the same layers, and where both say which
 // version of the served network they are, the same version.
@@ -66,27 +79,32 @@ export function mountExplorer(root, options) {
   let model = null, prediction = null, selected = null;
 
   // A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
-  // pad shows the picture of the sound the network heard.
+  // pad shows the picture of the sound the network heard. A model of a table reads rows, which
+  // the explorer cannot give it: the section says so, and how to ask it, in place of the pad.
   const drawLabel = pad.canvas.getAttribute("aria-label");
+  drawSection.querySelector("h2").insertAdjacentHTML("afterend",
+    `<p id="${id("table-note")}" class="table-note" hidden></p>`);
   let microphone = null, listener = null;
   function adapt(m) {
-    const hears = hearsSound(m), kind = hears ? "audio" : "images";
+    const hears = hearsSound(m), reads = readsOf(m), kind = reads.kind;
     if (drawSection.dataset.input && drawSection.dataset.input !== kind && !pad.isEmpty()) {
       pad.showPicture(null);  // a drawing means nothing to a network that hears, nor a sound's picture to one that reads
       blank();
     }
     drawSection.dataset.input = kind;
     verdict.hears(hears);
-    part("draw-title").textContent = hears ? "1. Say a digit" : "1. Draw a digit";
+    part("draw-title").textContent = hears ? "1. Say a digit" : kind === "table" ? "1. What it reads" : "1. Draw a digit";
+    part("table-note").hidden = kind !== "table";
+    if (kind === "table") part("table-note").textContent = tableNote(m, reads);
     // (and a link to this section from outside it, the page's "skip" link, says what is there)
     const to = `a[href="#${CSS.escape(id("draw-section"))}"]`;
     for (const a of root.ownerDocument.querySelectorAll(to)) {
-      a.textContent = hears ? "Skip to saying a digit" : "Skip to the drawing";
+      a.textContent = hears ? "Skip to saying a digit" : kind === "table" ? "Skip to what the network reads" : "Skip to the drawing";
     }
     pad.canvas.setAttribute("aria-label", hears
       ? "The picture of the sound the network hears: pitch up, time to the right" : drawLabel);
     // Heard, the pad only shows a picture: an image, out of the keyboard's way.
-    pad.canvas.tabIndex = hears ? -1 : 0;
+    pad.canvas.tabIndex = hears || kind === "table" ? -1 : 0;
     pad.canvas.setAttribute("role", hears ? "img" : "application");
     if (hears && !microphone) {
       microphone = document.createElement("div");

@@ -5,6 +5,7 @@
 import {find} from "./dom.js";
 import {classColor} from "./charts.js";
 import {grayCanvas} from "./paint.js";
+import {readsOf} from "./summary.js";
 
 const COUNT = {pca: 1000, tsne: 500};
 const SIZE = 320;  // the canvas, in its own pixels
@@ -12,9 +13,9 @@ const SIZE = 320;  // the canvas, in its own pixels
 const markup = (id) => `
   <section class="card poke-maps" aria-labelledby="${id("maps-title")}">
     <h2 id="${id("maps-title")}">9. Maps of the layers</h2>
-    <p class="hint">Each held-out digit becomes one point: what a layer computes for it, squeezed
-      into two dimensions. Digits the layer sees alike land close together; watch the classes
-      pull apart layer by layer.</p>
+    <p id="${id("maps-hint")}" class="hint">Each held-out digit becomes one point: what a layer
+      computes for it, squeezed into two dimensions. Digits the layer sees alike land close
+      together; watch the classes pull apart layer by layer.</p>
     <form id="${id("maps-form")}" class="row-form">
       <label>Layer <select id="${id("maps-layer")}"></select></label>
       <label>Method <select id="${id("maps-method")}">
@@ -32,7 +33,7 @@ const markup = (id) => `
       </figure>
     </div>
     <p id="${id("maps-keys")}" class="hint">Keyboard: focus the map, then the arrow keys step
-      through the digits.</p>
+      through the <span id="${id("maps-keys-what")}">digits</span>.</p>
     <p id="${id("maps-status")}" class="now" role="status" aria-live="polite"></p>
     <ul id="${id("maps-legend")}" class="class-legend" aria-label="Colours of the digits"></ul>
   </section>`;
@@ -50,11 +51,16 @@ export function mountMaps(root, id, calls, changes) {
   let map = null, xy = [], chosen = -1, computing = false;
 
   function setModel() {
-    const m = calls.model(), last = m.layers.length, keep = layerSelect.value;
+    const m = calls.model(), last = m.layers.length, keep = layerSelect.value, reads = readsOf(m);
+    const Examples = reads.examples[0].toUpperCase() + reads.examples.slice(1);
+    part("maps-hint").textContent = `Each held-out ${reads.example} becomes one point: what a layer ` +
+      `computes for it, squeezed into two dimensions. ${Examples} the layer sees alike land close ` +
+      "together; watch the classes pull apart layer by layer.";
+    part("maps-keys-what").textContent = reads.examples;
     layerSelect.replaceChildren(...Array.from({length: last + 1}, (_, l) => {
       const o = document.createElement("option");
       o.value = String(l);
-      o.textContent = l === 0 ? "0: the input (pixels)" : l === last ? `${l}: the output layer` : `${l}: hidden layer ${l}`;
+      o.textContent = l === 0 ? `0: the input (${reads.kind === "table" ? "columns" : "pixels"})` : l === last ? `${l}: the output layer` : `${l}: hidden layer ${l}`;
       return o;
     }));
     layerSelect.value = keep && Number(keep) <= last ? keep : String(Math.max(1, last - 1));
@@ -81,7 +87,7 @@ export function mountMaps(root, id, calls, changes) {
     const layer = Number(layerSelect.value), method = part("maps-method").value;
     const status = part("maps-status"), held = calls.heldOut();
     if (!held.n) {
-      status.textContent = `No held-out digits to map: ${held.description}.`;
+      status.textContent = `No held-out ${readsOf(calls.model()).examples} to map: ${held.description}.`;
       return;
     }
     status.textContent = method === "tsne" ? "Computing a t-SNE map: a few seconds…" : "Computing…";
@@ -95,11 +101,11 @@ export function mountMaps(root, id, calls, changes) {
       computing = false;
     }
     const share = map.explained ? `; the two axes hold ${Math.round(100 * map.explained[0] + 100 * map.explained[1])}% of the layer's variation` : "";
-    status.textContent = `${map.points.length} held-out digits, layer ${map.layer}, ${map.method.toUpperCase()}${share}.`;
+    status.textContent = `${map.points.length} held-out ${readsOf(calls.model()).examples}, layer ${map.layer}, ${map.method.toUpperCase()}${share}.`;
     chosen = -1;
     drawMap();
     showLegend();
-    canvas.setAttribute("aria-label", `Map of layer ${map.layer} (${map.method}): ${map.points.length} digits as coloured points`);
+    canvas.setAttribute("aria-label", `Map of layer ${map.layer} (${map.method}): ${map.points.length} ${readsOf(calls.model()).examples} as coloured points`);
   });
 
   function drawMap() {
@@ -140,13 +146,14 @@ export function mountMaps(root, id, calls, changes) {
     chosen = i;
     drawMap();
     const index = map.indices[i];
-    part("maps-caption").textContent = `a ${map.classes[map.labels[i]]} (held-out digit ${index})`;
+    const example = readsOf(calls.model()).example;
+    part("maps-caption").textContent = `a ${map.classes[map.labels[i]]} (held-out ${example} ${index})`;
     try {
       const d = await calls.digit(index);
       if (chosen !== i) return;
       const shown = part("maps-digit");
       if (d.image) shown.getContext("2d").drawImage(grayCanvas(d.image), 0, 0);
-      shown.setAttribute("aria-label", `held-out digit ${index}: a ${d.class_name}`);
+      shown.setAttribute("aria-label", `held-out ${example} ${index}: a ${d.class_name}`);
     } catch (err) {
       part("maps-caption").textContent = err.message;
     }

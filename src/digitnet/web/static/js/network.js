@@ -1,10 +1,12 @@
-// The network diagram: the input image, every neuron lit by its activation, the strongest
-// connections, and the output digits with their probabilities. It is given a model description
+// The network diagram: the input image (or, for a model of a table, a column of input neurons,
+// one per column), every neuron lit by its activation, the strongest connections, and the
+// outputs with their probabilities. It is given a model description
 // (GET /api/model's answer) and a prediction (POST /api/predict's) and draws them; it asks for
 // nothing itself. Neurons are buttons: a click, or Enter on the focused one, calls on.select.
 
 import {find, fmt, percent, svg} from "./dom.js";
 import {grayCanvas} from "./paint.js";
+import {readsOf} from "./summary.js";
 
 // Two layouts of the same diagram: wide, and compact for phone-sized screens.
 const WIDE = {w: 740, h: 520, top: 38, bottom: 12, inputX: 8, inputSize: 150, firstX: 230, outX: 540, font: 13, pctRoom: 44};
@@ -12,14 +14,15 @@ const COMPACT = {w: 420, h: 560, top: 34, bottom: 8, inputX: 2, inputSize: 92, f
 const MAX_LINES = 420;       // connections drawn per pair of layers: the strongest
 const MAX_INPUT_LINES = 160; // pixel -> first hidden layer connections drawn
 const HIT = 15;              // half the width of the band around a neuron that a tap hits
+const MAX_INPUT_NAMES = 40;  // a table's input neurons are named beside them up to this many
 
 const markup = (id) => `
   <p class="hint">Brightness: how active each neuron is. Lines: <span class="pos">blue</span>
     weights add, <span class="neg">red</span> weights subtract; the stronger weight × activation,
-    the bolder. Layers are counted as in the video: the input image is layer 0, the first
-    hidden layer is layer 1. Click a neuron (or focus the diagram and use the arrow keys and
-    Enter), or open one by its number in panel 4.</p>
-  <svg id="${id("net")}" class="net" role="group" aria-label="The network: input image, hidden layers, output digits"
+    the bolder. Layers are counted as in the video: <span id="${id("net-input-said")}">the input
+    image</span> is layer 0, the first hidden layer is layer 1. Click a neuron (or focus the
+    diagram and use the arrow keys and Enter), or open one by its number in panel 4.</p>
+  <svg id="${id("net")}" class="net" role="group" aria-label="The network"
        viewBox="0 0 740 520" preserveAspectRatio="xMidYMid meet"></svg>`;
 
 // Brightness of each neuron, in 0..1 per layer: activations divided by the largest possible
@@ -43,7 +46,8 @@ export function mountDiagram(root, id, on) {
   const net = find(root, id("net"));
   let view = WIDE, model = null, prediction = null, selected = null, off = new Set();
   let focus = {layer: 1, index: 0};
-  let pos, inputBox, lineGroup, inputImage, neuronEls, outputEls;
+  let pos, inputBox, inputPos, lineGroup, inputImage, neuronEls, outputEls;
+  const inputSaid = find(root, id("net-input-said"));
 
   const layerName = (l) => l === model.layers.length ? "output layer" : `hidden layer ${l}`;
   // The class an output neuron stands for: the model's name for it ("7", "Ankle boot").
@@ -54,14 +58,14 @@ export function mountDiagram(root, id, on) {
   function layout() {
     const layers = model.layers, n = layers.length;
     const firstX = view.firstX, span = view.outX - firstX;
-    const usable = view.h - view.top - view.bottom;
-    return layers.map((layer, k) => {
-      const x = n === 1 ? view.outX : firstX + span * k / (n - 1);
-      const count = layer.n_out;
-      const step = usable / count;
-      const r = Math.max(1.5, Math.min(13, step * 0.42));
-      return Array.from({length: count}, (_, j) => [x, view.top + step * (j + 0.5), r]);
-    });
+    return layers.map((layer, k) => column(n === 1 ? view.outX : firstX + span * k / (n - 1), layer.n_out));
+  }
+
+  // `count` neurons one above the other at x, over the diagram's height: [[x, y, r], ...].
+  function column(x, count) {
+    const step = (view.h - view.top - view.bottom) / count;
+    const r = Math.max(1.5, Math.min(13, step * 0.42));
+    return Array.from({length: count}, (_, j) => [x, view.top + step * (j + 0.5), r]);
   }
 
   function build() {
@@ -74,8 +78,14 @@ export function mountDiagram(root, id, on) {
     const inY = view.top + (view.h - view.top - view.bottom - view.inputSize) / 2;
     inputBox = {x: view.inputX, y: inY, size: view.inputSize};
 
-    svg("text", {x: view.inputX + view.inputSize / 2, y: 20, class: "layer-title"}, net)
-      .textContent = m.input_shape ? `input ${m.input_shape[0]}×${m.input_shape[1]}` : `input (${m.sizes[0]})`;
+    // Not a picture (a table's columns, a network's plain inputs): a column of input neurons,
+    // in the picture's place, named at their left where there is room.
+    inputPos = m.input_shape ? null : column(view.inputX + view.inputSize * 0.75, m.sizes[0]);
+    const titleX = inputPos ? inputPos[0][0] : view.inputX + view.inputSize / 2;
+    svg("text", {x: titleX, y: 20, class: "layer-title"}, net)
+      .textContent = m.input_shape ? `input ${m.input_shape[0]}×${m.input_shape[1]}`
+        : view === COMPACT ? "input" : `input (${m.sizes[0]})`;
+    describeInput();
     pos.forEach((col, k) => {
       const count = view === COMPACT ? "" : ` (${col.length})`;
       const l = m.layers[k].layer;
@@ -84,9 +94,14 @@ export function mountDiagram(root, id, on) {
     });
 
     lineGroup = svg("g", {"aria-hidden": "true"}, net);
-    inputImage = svg("image", {x: view.inputX, y: inY, width: view.inputSize, height: view.inputSize,
-      style: "image-rendering: pixelated", preserveAspectRatio: "none", "aria-hidden": "true"}, net);
-    svg("rect", {x: view.inputX, y: inY, width: view.inputSize, height: view.inputSize, class: "input-frame"}, net);
+    inputImage = null;
+    if (inputPos) {
+      drawInputNeurons();
+    } else {
+      inputImage = svg("image", {x: view.inputX, y: inY, width: view.inputSize, height: view.inputSize,
+        style: "image-rendering: pixelated", preserveAspectRatio: "none", "aria-hidden": "true"}, net);
+      svg("rect", {x: view.inputX, y: inY, width: view.inputSize, height: view.inputSize, class: "input-frame"}, net);
+    }
 
     neuronEls = pos.map((col, k) => col.map(([x, y, r], j) => {
       const l = m.layers[k].layer;
@@ -117,6 +132,30 @@ export function mountDiagram(root, id, on) {
     });
     setFocus(focus.layer, focus.index, false);
     update();
+  }
+
+  // What the input layer is, in words: the hint above the diagram and the diagram's name.
+  function describeInput() {
+    const m = model, reads = readsOf(m);
+    const classes = m.classes.every((c, k) => c === String(k)) ? "output digits" : `${m.classes.length} output classes`;
+    const input = reads.columns ? `the ${m.sizes[0]} input neurons, one per column${reads.data ? ` of ${reads.data}` : ""}`
+      : m.input_shape ? "the input image" : `the ${m.sizes[0]} input neurons`;
+    inputSaid.textContent = input;
+    net.setAttribute("aria-label", `The network: ${input}, hidden layers, ${classes}`);
+  }
+
+  // Input neurons (layer 0: no weights to open), a table's named by their columns; not lit, as
+  // the page gives this network no input.
+  function drawInputNeurons() {
+    const names = readsOf(model).columns;
+    const group = svg("g", {class: "inputs", "aria-hidden": "true"}, net);
+    inputPos.forEach(([x, y, r], i) => {
+      svg("circle", {cx: x, cy: y, r, class: "input-neuron", "data-index": i}, group);
+      if (!names || names.length > MAX_INPUT_NAMES) return;
+      const room = Math.floor((x - r - 4 - view.inputX) / ((view.font - 2) * 0.72));  // characters
+      const name = names[i], label = svg("text", {x: x - r - 4, y, class: "in-label"}, group);
+      label.textContent = name.length > room ? `${name.slice(0, room - 1)}…` : name;
+    });
   }
 
   function setFocus(layer, index, move) {
@@ -154,6 +193,7 @@ export function mountDiagram(root, id, on) {
   });
 
   function inputPoint(i) {
+    if (inputPos) return inputPos[i];
     const [h, w] = model.input_shape, box = inputBox;
     const r = Math.floor(i / w), c = i % w;
     return [box.x + (c + 0.5) * box.size / w, box.y + (r + 0.5) * box.size / h];
@@ -194,8 +234,8 @@ export function mountDiagram(root, id, on) {
   function update() {
     if (!model) return;
     const m = model, p = prediction;
-    if (p && m.input_shape) inputImage.setAttribute("href", grayCanvas(p.input).toDataURL());
-    else inputImage.removeAttribute("href");
+    if (inputImage && p && m.input_shape) inputImage.setAttribute("href", grayCanvas(p.input).toDataURL());
+    else if (inputImage) inputImage.removeAttribute("href");
     drawLines(p);
 
     const last = m.layers.length;

@@ -6,6 +6,7 @@
 
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
+import {readsOf} from "./summary.js";
 
 const markup = (id) => `
   <form id="${id("pick")}" class="pick" aria-label="Open a neuron by its number">
@@ -15,8 +16,9 @@ const markup = (id) => `
     <button type="submit">Open</button>
   </form>
   <div id="${id("neuron-empty")}" class="empty">
-    <p>Click any hidden or output neuron in the diagram (or choose it above) to see the weights
-      it multiplies the previous layer by, its bias, and the sum it works out for your drawing:</p>
+    <p id="${id("neuron-invite")}">Click any hidden or output neuron in the diagram (or choose it
+      above) to see the weights it multiplies the previous layer by, its bias, and the sum it
+      works out for your drawing:</p>
     <p class="formula-big">a = σ(w · a<sub>prev</sub> + b)</p>
   </div>
   <div id="${id("neuron-detail")}" hidden>
@@ -36,6 +38,16 @@ const markup = (id) => `
 
 const SIGMA = {softmax: "softmax", leaky_relu: "leaky ReLU", relu: "ReLU", tanh: "tanh"};
 
+// What the panel asks for, to fill in a neuron's numbers, by what the network reads (js/summary.js
+// readsOf's kind): `ask` for a neuron's z, `to` to end a sentence, `sum` for the invitation's end.
+// A model of a table is given no row on the page: nothing fills its numbers in here.
+const ASK = {
+  images: {ask: "draw a digit", to: "draw a digit to", sum: "for your drawing", prev: "pixel"},
+  audio: {ask: "say a digit", to: "say a digit (or upload a recording) to", sum: "for the recording it heard", prev: "pixel of the sound’s picture"},
+  table: {ask: "no row given", to: "the page gives this network no row to", sum: "for a row (the page cannot give it one: see panel 1)", prev: "column"},
+};
+const asking = (reads) => ASK[reads && reads.kind] || ASK.images;
+
 function term(t) {
   const cls = t.w >= 0 ? "w-pos" : "w-neg";
   const w = t.w < 0 ? `(${fmt(t.w)})` : fmt(t.w);
@@ -43,12 +55,13 @@ function term(t) {
 }
 
 /** The neuron's sum as HTML: the formula, then its largest terms and the result for input `c`
- * (the description's `current`), or the bare formula when there is no input. */
-export function formulaHtml(n, c) {
-  const sigma = SIGMA[n.activation] || "σ";
-  const prev = n.layer === 1 ? "pixel" : "neuron";
+ * (the description's `current`), or the bare formula when there is no input; `reads` is what
+ * the network reads (js/summary.js readsOf; default: pictures). */
+export function formulaHtml(n, c, reads = null) {
+  const sigma = SIGMA[n.activation] || "σ", words = asking(reads);
+  const prev = n.layer === 1 ? words.prev : "neuron";
   if (!c) {
-    return `a = ${sigma}(w · a<sub>prev</sub> + b)<br><span class="muted">w: ${n.weights.length} weights, one per ${prev} before it; draw a digit to fill in the numbers.</span>`;
+    return `a = ${sigma}(w · a<sub>prev</sub> + b)<br><span class="muted">w: ${n.weights.length} weights, one per ${prev} before it; ${words.to} fill in the numbers.</span>`;
   }
   const shown = c.top_terms.map(term).join(" + ");
   const rest = c.n_terms - c.top_terms.length;
@@ -79,9 +92,15 @@ export function mountNeuronPanel(root, id, on) {
   const caption = part("neuron-image-caption"), layerPick = part("pick-layer");
   const indexPick = part("pick-index");
   let sizes = [];  // neurons in each layer, sizes[l - 1] for layer l
+  let reads = null, classes = [];  // what the network reads (js/summary.js), its classes' names
 
   function setModel(m) {
     sizes = m.layers.map((l) => l.n_out);
+    reads = readsOf(m);
+    classes = m.classes;
+    part("neuron-invite").textContent = "Click any hidden or output neuron in the diagram (or " +
+      "choose it above) to see the weights it multiplies the previous layer by, its bias, and " +
+      `the sum it works out ${asking(reads).sum}:`;
     const keep = Number(layerPick.value) || 1, last = sizes.length;
     layerPick.replaceChildren(...sizes.map((n, k) => {
       const o = document.createElement("option");
@@ -107,7 +126,9 @@ export function mountNeuronPanel(root, id, on) {
   function show(n, current, say = false) {
     empty.hidden = true;
     detail.hidden = false;
-    const name = n.kind === "output" ? `Output neuron ${n.index} (the digit ${n.index})` : `Hidden layer ${n.layer}, neuron ${n.index}`;
+    const named = classes[n.index] !== undefined && classes[n.index] !== String(n.index);
+    const name = n.kind !== "output" ? `Hidden layer ${n.layer}, neuron ${n.index}`
+      : `Output neuron ${n.index} (${named ? classes[n.index] : `the digit ${n.index}`})`;
     part("neuron-name").textContent = name;
     if (n.image) {
       paintWeights(canvas, n.image);
@@ -121,13 +142,13 @@ export function mountNeuronPanel(root, id, on) {
       caption.textContent = "";
     }
     part("neuron-bias").textContent = fmt(n.bias, 3);
-    part("neuron-z").textContent = current ? fmt(current.z, 3) : "draw a digit";
+    part("neuron-z").textContent = current ? fmt(current.z, 3) : asking(reads).ask;
     part("neuron-a").textContent = current ? fmt(current.a, 3) : "–";
-    part("neuron-formula").innerHTML = formulaHtml(n, current);
+    part("neuron-formula").innerHTML = formulaHtml(n, current, reads);
     if (say) {
       part("neuron-said").textContent = current
         ? `${name}: z = ${fmt(current.z, 3)}, a = ${fmt(current.a, 3)}`
-        : `${name}: bias ${fmt(n.bias, 3)}; draw a digit to see its sum`;
+        : `${name}: bias ${fmt(n.bias, 3)}; ${asking(reads).to} see its sum`;
     }
     if (!part("pick").contains(document.activeElement)) {  // (not while the learner types)
       layerPick.value = String(n.layer);

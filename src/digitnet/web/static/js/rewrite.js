@@ -7,6 +7,14 @@
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
 import {mountCursor} from "./cursor.js";
+import {readsOf} from "./summary.js";
+
+// What panel 7 says while there is no input to show a neuron's z and a for, by what it reads.
+const NO_INPUT = {
+  images: "Draw a digit to see this neuron's z and a change as you edit it.",
+  audio: "Say a digit to see this neuron's z and a change as you edit it.",
+  table: "The page gives this network no row (see panel 1): its z and a are not shown here.",
+};
 
 const markup = (id) => `
   <section class="card poke-edit" aria-labelledby="${id("edit-title")}">
@@ -130,7 +138,7 @@ export function mountRewrite(root, id, calls, changes) {
     part("edit-off").hidden = n.layer === lastLayer();
     part("edit-now").textContent = n.current && calls.hasDrawing()
       ? `For your drawing: z = ${fmt(n.current.z, 3)}, a = ${fmt(n.current.a, 3)}${off ? " (switched off: the next layer reads 0)" : ""}`
-      : "Draw a digit to see this neuron's z and a change as you edit it.";
+      : NO_INPUT[readsOf(calls.model()).kind] || NO_INPUT.images;
     // (said after an edit; after a stroke, the verdict and panel 4 say what the drawing did)
     if (saying) part("edit-said").textContent = part("edit-now").textContent;
     part("edit-message").textContent = "";

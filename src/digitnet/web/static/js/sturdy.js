@@ -1,11 +1,11 @@
 // Panel 10, "How sturdy it is": held-out accuracy as the digits get noisier, turned, moved and
 // thicker or thinner, for the served network and (when there are changes) the changed one. These
-// are distortions of handwriting: for a model of spoken digits the panel says so instead (the
-// server refuses the curves for it too: digitnet.poke.robustness).
+// are distortions of handwriting: for a model of spoken digits or of a table the panel says so
+// instead (the server refuses the curves for it too: digitnet.poke.robustness).
 
 import {busyWhile, find} from "./dom.js";
 import {lines, pct} from "./charts.js";
-import {hearsSound} from "./summary.js";
+import {readsOf} from "./summary.js";
 
 const COUNT = 500;
 
@@ -13,8 +13,8 @@ const markup = (id) => `
   <section class="card poke-sturdy" aria-labelledby="${id("sturdy-title")}">
     <h2 id="${id("sturdy-title")}">10. How sturdy it is</h2>
     <p id="${id("sturdy-sound")}" class="hint" hidden>Robustness curves are for image models:
-      they turn, move, thicken and add noise to handwriting, which means nothing for the
-      pictures of sounds that this network hears.</p>
+      they turn, move, thicken and add noise to handwriting, which means nothing for
+      <span id="${id("sturdy-what")}">the pictures of sounds that this network hears</span>.</p>
     <div id="${id("sturdy-body")}">
     <p class="hint">Distort ${COUNT} held-out digits more and more and count how many it still
       reads right: with noise, turned, moved, with strokes thicker or thinner.</p>
@@ -40,14 +40,14 @@ export function mountSturdy(root, id, calls, changes) {
   part("sturdy-run").addEventListener("click", () => busyWhile(part("sturdy-run"), async () => {
     const status = part("sturdy-status"), held = calls.heldOut();
     if (!held.n) {
-      status.textContent = `No held-out digits to distort: ${held.description}.`;
+      status.textContent = `No held-out ${readsOf(calls.model()).examples} to distort: ${held.description}.`;
       return;
     }
     status.textContent = "Distorting and reading…";
     try {
       const r = await calls.robustness(COUNT, changes.body());
       part("sturdy-charts").replaceChildren(...r.curves.map((c) => chart(c, r.models)));
-      status.textContent = `${r.n} held-out digits, read by ${r.models.length === 2 ? "the served network and the changed one" : "the served network"}.`;
+      status.textContent = `${r.n} held-out ${readsOf(calls.model()).examples}, read by ${r.models.length === 2 ? "the served network and the changed one" : "the served network"}.`;
     } catch (err) {
       status.textContent = err.message;
     }
@@ -69,8 +69,10 @@ export function mountSturdy(root, id, calls, changes) {
   }
 
   return {
-    setModel() {  // a model of spoken digits: the sentence why, in place of the panel
-      const hears = hearsSound(calls.model());
+    setModel() {  // a model of spoken digits or of a table: the sentence why, in place of the panel
+      const kind = readsOf(calls.model()).kind, hears = kind !== "images";
+      part("sturdy-what").textContent = kind === "table" ? "the rows of a table that this network reads"
+        : "the pictures of sounds that this network hears";
       part("sturdy-sound").hidden = !hears;
       part("sturdy-body").hidden = hears;
       part("sturdy-charts").replaceChildren();

@@ -12,3 +12,22 @@ export function modelSummary(m) {
 export function hearsSound(m) {
   return ((m && m.metadata || {}).input || {}).kind === "audio";
 }
+
+/**
+ * What the model described reads, in the page's words: `kind` ("images", "audio" or "table":
+ * as its file records it, else square images when `input_shape` says so, else a table),
+ * `data` (the name of what it was trained on, "wine.csv", "mnist-train-prefix", or null when
+ * its file does not say), `examples` (what its examples are called: "digits", "pictures",
+ * "recordings", "rows"; `example`, one of them) and, for a table, its `columns`.
+ */
+export function readsOf(m) {
+  const meta = (m && m.metadata) || {}, input = meta.input || {};
+  const kind = input.kind || (m.input_shape ? "images" : "table");
+  const name = ((meta.data || {}).train || {}).name;
+  const data = name ? String(name).split(/[\\/]/).filter(Boolean).pop() || null : null;
+  const digits = m.classes.every((c, k) => c === String(k));
+  const examples = kind === "table" ? "rows" : kind === "audio" ? "recordings" : digits ? "digits" : "pictures";
+  const columns = kind !== "table" ? null
+    : input.columns || Array.from({length: m.sizes[0]}, (_, k) => `x${k}`);
+  return {kind, data, examples, example: examples.slice(0, -1), columns};
+}
