@@ -90,23 +90,32 @@ def test_an_image_set_in_python_is_read_by_the_network(networks, mnist, kind):
     np.testing.assert_allclose(shown["prediction"]["input"], seen, rtol=0, atol=5e-5)
 
 
-def test_a_drawing_is_read_as_the_web_api_reads_it(trained, mnist):
+@pytest.mark.parametrize("off", [(), ((1, 3), (2, 5))])
+def test_a_drawing_is_read_as_the_web_api_reads_it(trained, mnist, off):
+    """... by the network as trained, and with neurons switched off (saved by digitnet edit):
+    those read a = 0 in both, what the next layer receives (the widget showed their σ(z))."""
     from fastapi.testclient import TestClient
 
+    from digitnet.poke import Changes
     from digitnet.web import create_app
 
-    w = widget(trained)
-    with TestClient(create_app(trained)) as client:
+    net = Changes(off=list(off)).apply(trained) if off else trained
+    w = widget(net)
+    with TestClient(create_app(net)) as client:
         for image in mnist.x[HELD_OUT][:8]:
             grid = pad_grid(image)
             answer = ask(w, kind="predict", pixels=grid)["answer"]
             api = client.post("/api/predict", json={"pixels": grid}).json()
             assert answer == {k: v for k, v in api.items() if k not in ("input_id", "model_version")}
             assert w.digit == api["digit"]
+            for layer, index in off:
+                assert answer["layers"][layer - 1]["a"][index] == 0
             neuron = ask(w, kind="neuron", layer=2, index=5)["answer"]
             from_api = client.get(f"/api/neuron/2/5?input_id={api['input_id']}").json()
             del from_api["current"]["input_id"], from_api["model_version"]
             assert neuron == from_api
+            if off:  # (neuron 5 of layer 2 is one of those switched off)
+                assert neuron["current"]["a"] == 0
     assert all(m.get("kind") != "show" for m in w.sent)  # answers, not pushes
 
 

@@ -45,6 +45,7 @@ from ..errors import DataError, DigitnetError
 from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
+from ..poke import described_neuron, described_prediction
 from ..preprocess import to_mnist
 from . import bundle
 
@@ -156,7 +157,7 @@ class Explorer(anywidget.AnyWidget):
             # uint8 pixels / 255 as every part of digitnet scales them
             x, _ = as_inputs(inputs.of(self.network).rows(self.image), self.network.sizes[0])
             self._seen = x = x[0]
-            self._prediction = _plain(descriptions.describe_prediction(self.network, x))
+            self._prediction = _plain(described_prediction(self.network, x))  # (off: a = 0)
             self.set_trait("trace", self.network.trace(x[None, :]))
             self.set_trait("digit", self._prediction["digit"])
         if not self._answering:
@@ -195,8 +196,8 @@ class Explorer(anywidget.AnyWidget):
                 raise
             return self._prediction
         if kind == "neuron":
-            return _plain(descriptions.describe_neuron(self.network, int(message["layer"]),
-                                                       int(message["index"]), self._seen))
+            return _plain(described_neuron(self.network, int(message["layer"]),
+                                           int(message["index"]), self._seen))
         if kind == "clear":
             self.image = None
             return None

@@ -41,11 +41,14 @@ from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
 from .answers import Profile, class_means, neuron_profile
 from .changes import Changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
-from .recorded import described_changes, off_neurons, sent
+from .recorded import (described_changes, described_neuron, described_prediction, off_neurons,
+                       sent)
 from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
 from .stepping import DEFAULT_LR, MAX_LR, Step, backprop_step
 
-__all__ = ["Changes", "described_changes", "off_neurons", "sent", "edge_detector", "grid_of",
+__all__ = ["Changes", "described_changes", "described_neuron", "described_prediction",
+           "off_neurons", "sent",
+           "edge_detector", "grid_of",
            "Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "Profile",
            "neuron_profile", "class_means", "Embedding", "embedding", "pca", "DISTORTIONS",
            "Curve", "distort", "robustness_curves", "check_distortable", "Step",

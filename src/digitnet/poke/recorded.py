@@ -7,8 +7,9 @@ every activation, but its own activation σ(z) is still computed, and :meth:`Net
 keeps it, as the plain math of the forward pass should. What a neuron *outputs*, though, is what
 the next layer receives, and for a neuron switched off that is 0. So the pictures
 (``digitnet show network``), the profiles (:func:`~digitnet.poke.neuron_profile`, ``show
-top``), the maps and the page show a neuron switched off as 0, each through :func:`sent`, which
-asks :func:`off_neurons`: the one place that knows which neurons are off.
+top``), the maps, the page and the notebook widget (:func:`described_prediction`) show a
+neuron switched off as 0, each through :func:`sent`, which asks :func:`off_neurons`: the one
+place that knows which neurons are off.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .. import descriptions
 from ..errors import ConfigError
 from ..network import Network
 from .changes import Changes, grid_of
 
-__all__ = ["described_changes", "off_neurons", "sent"]
+__all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
+           "sent"]
 
 
 def _recorded(net: Network) -> Iterator[tuple[object, Changes | None]]:
@@ -63,6 +66,26 @@ def sent(net: Network, layer: int, a, off=None) -> np.ndarray:
     a = np.array(a, copy=True)
     a[..., silent] = 0
     return a
+
+
+def described_prediction(net: Network, x: np.ndarray, off=()) -> dict:
+    """:func:`digitnet.descriptions.describe_prediction` of input row ``x``, a neuron switched
+    off given a = 0, what the next layer reads: those :func:`off_neurons` finds in ``net``, and
+    the (layer, neuron) pairs ``off`` lists (a :class:`Changes`' not yet recorded)."""
+    answer = descriptions.describe_prediction(net, x)
+    off = (*off, *off_neurons(net))
+    for layer in answer["layers"][:-1]:
+        layer["a"] = sent(net, layer["layer"], layer["a"], off)
+    return answer
+
+
+def described_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) -> dict:
+    """:func:`digitnet.descriptions.describe_neuron` for input row ``x`` (or None), a neuron
+    switched off (:func:`off_neurons`) given a = 0 as :func:`described_prediction` gives it."""
+    answer = descriptions.describe_neuron(net, layer, index, x)
+    if answer["current"] is not None and (layer, index) in off_neurons(net):
+        answer["current"]["a"] = 0.0  # its output, what the next layer reads (sent)
+    return answer
 
 
 # -- in words ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 from fastapi.responses import Response
 
 from .. import descriptions, poke
+from ..poke import described_prediction as describe_prediction
 from ..descriptions import dumps, finite, image_shape, network_input, rounded
 from ..errors import ConfigError
 from ..network import Network
@@ -27,17 +28,6 @@ class JSONAnswer(Response):
         return dumps(content)
 
 
-def describe_prediction(net: Network, x: np.ndarray, off=()) -> dict:
-    """:func:`digitnet.descriptions.describe_prediction`, a neuron switched off in ``net`` given
-    a = 0, what the next layer reads: those :func:`digitnet.poke.off_neurons` finds, and the
-    (layer, neuron) pairs ``off`` lists (:class:`digitnet.poke.Changes`)."""
-    answer = descriptions.describe_prediction(net, x)
-    off = (*off, *poke.off_neurons(net))
-    for layer in answer["layers"][:-1]:
-        layer["a"] = poke.sent(net, layer["layer"], layer["a"], off)
-    return answer
-
-
 def describe_model(net: Network, version: int, source: str) -> dict:
     """:func:`digitnet.descriptions.describe_model`, with the model's version and source."""
     return {**descriptions.describe_model(net), "source": source, "model_version": version}
@@ -52,9 +42,7 @@ def describe_neuron(net: Network, layer: int, index: int,
     except ConfigError as e:
         raise ApiError(404, str(e)) from None
     input_id, x = remembered if remembered is not None else (None, None)
-    answer = descriptions.describe_neuron(net, layer, index, x)
-    if answer["current"] is not None and (layer, index) in poke.off_neurons(net):
-        answer["current"]["a"] = 0.0  # its output, what the next layer reads (poke.sent)
+    answer = poke.described_neuron(net, layer, index, x)
     if input_id is not None:
         answer["current"] = {"input_id": input_id, **answer["current"]}
     return answer
