@@ -123,14 +123,14 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     _add_routes(app)
     poking.add_routes(app)
     voice.add_routes(app)
-    app.state.mounted, app.state.models = [], [loading.listed("1", "/api", served)]
+    app.state.mounted, app.state.models = [], loading.ServedModels()
+    app.state.models.add("1", "/api", served)
     for number, other in enumerate(more, start=2):
         net, name = loading.loaded(other)
         sub = create_app(net, data=heldout.own_data(net), access=access, source=name)
         app.mount(f"/models/{number}", sub)
         app.state.mounted.append(sub)
-        app.state.models.append(loading.listed(str(number), f"/models/{number}/api",
-                                               sub.state.served))
+        app.state.models.add(str(number), f"/models/{number}/api", sub.state.served)
         sub.state.models = app.state.models  # (each answers GET /api/models with the list)
     return app
 
@@ -267,10 +267,9 @@ async def model_info(request: Request):
     """The served network: sizes, activation, parameter counts, training metadata, and every
     weight and bias (``layers[k]`` is layer ``k + 1``; its ``weights[j][i]`` connects neuron i
     of the layer before to its neuron j), and which held-out digits poking it is scored on."""
-    served = _served(request)
-    net, version = served.current
+    net, version, source = _served(request).now()
     held, reason = await run_in_threadpool(request.app.state.held_out.get)
-    answer = views.describe_model(net, version, served.source)
+    answer = views.describe_model(net, version, source)
     answer["held_out"] = held.to_dict() if held else {"n": 0, "split": None,
                                                        "description": f"none: {reason}"}
     return JSONAnswer(answer)
@@ -290,8 +289,9 @@ async def neuron(request: Request, layer: int, index: int, input_id: str | None 
 
 async def models(request: Request):
     """Every model this server serves, and where its API is: the page lets the user switch
-    between them (``/?model=2`` shows the second)."""
-    return {"models": request.app.state.models}
+    between them (``/?model=2`` shows the second). Each as it is served now (a training run
+    from the page replaces one)."""
+    return {"models": list(request.app.state.models)}
 
 
 # -- training from the page -----------------------------------------------------------------

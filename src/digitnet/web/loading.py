@@ -5,6 +5,7 @@ models of pictures before the first request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from . import views
 from .reading import to_input
 from .served import Served
 
-__all__ = ["held_out", "listed", "loaded", "training_data", "warm_up"]
+__all__ = ["ServedModels", "held_out", "listed", "loaded", "training_data", "warm_up"]
 
 
 def loaded(model: str | Path | Network, source: str | None = None) -> tuple[Network, str]:
@@ -30,10 +31,34 @@ def loaded(model: str | Path | Network, source: str | None = None) -> tuple[Netw
 
 
 def listed(name: str, api: str, served: Served) -> dict:
-    """A served model as ``GET /api/models`` lists it."""
-    net = served.current[0]
+    """A served model as ``GET /api/models`` lists it: the network ``served`` serves now."""
+    net, _, source = served.now()
     return {"name": name, "api": api, "input": inputs.of(net).kind, "sizes": list(net.sizes),
-            "source": served.source}
+            "source": source}
+
+
+class ServedModels(Sequence):
+    """The models a server serves, in order, as ``GET /api/models`` lists them.
+
+    Each entry (a dict of :func:`listed`) is computed when it is read, from the network served
+    then: once a training run from the page has replaced a network, the list shows the new one
+    (its sizes, what it reads, where it came from), never the one it replaced.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[str, str, Served]] = []
+
+    def add(self, name: str, api: str, served: Served) -> None:
+        """List the model ``served`` serves as ``name``, its API at ``api``."""
+        self._entries.append((name, api, served))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [listed(*entry) for entry in self._entries[index]]
+        return listed(*self._entries[index])
 
 
 def held_out(net: Network, data: Any) -> HeldOut:

@@ -233,6 +233,38 @@ class HeldOutInfo(BaseModel):
     description: str
 
 
+class ModelMetadata(BaseModel):
+    """What the model records of itself (its file's metadata), as recorded: ``input`` and
+    ``data`` below, and ``classes``, ``config`` (the training options), ``history`` (one record
+    per epoch), ``metrics``, ``init`` (the model a run started from), ``imported`` (the file it
+    was imported from), ``changes`` (the edits of an edited network) and a few more. A field
+    the model does not record is absent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    input: dict[str, Any] | None = Field(None, description=(
+        "What its input layer reads (digitnet.inputs), by `kind`. \"images\": pictures of "
+        "`shape` [h, w], one input neuron per pixel, row by row, brightness 0..1 (0: the "
+        "background), each picture deskewed first if `deskew` is true. \"table\": rows of the "
+        "table's `columns` (their names, one input neuron each, in order), each value "
+        "standardised as (value - mean) / std with the training split's `mean` and `std` (one "
+        "per column; null: taken as they are). \"audio\": recordings, each as the picture of "
+        "its sound that digitnet.audio makes with these settings: resampled to `sample_rate` "
+        "Hz, trimmed where over `trim_db` dB below its loudest, windows of `n_fft` samples "
+        "every `hop`, `bands` rows (mel bands from `fmin` Hz up, the highest first) by "
+        "`frames` columns (moments), the top `range_db` dB as brightness 0..1. Absent for a "
+        "model that does not record it (a network built by hand; a file from before digitnet "
+        "recorded it: 28x28 images)."),
+        examples=[{"kind": "images", "shape": [28, 28], "deskew": True}])
+    data: dict[str, Any] | None = Field(None, description=(
+        "What it was trained on, as its training run recorded it: `train`, the training "
+        "data's fingerprint, {`name` (a dataset name such as \"mnist\", or the folder or "
+        "table file read), `split`, `n` (how many examples), `files` (each file read -> the "
+        "SHA-256 of its content)}; `val_fraction`, the share of it held out for validation; "
+        "`validation`, the fingerprint of a validation set given apart, else null. Absent for "
+        "a model digitnet did not train (imported, or built by hand)."))
+
+
 class ModelResponse(BaseModel):
     """The served network: architecture, parameters and how it was trained."""
 
@@ -246,8 +278,10 @@ class ModelResponse(BaseModel):
     input_shape: list[int] | None = Field(
         description="[28, 28] when the input layer is a square image, else null.")
     layers: list[LayerInfo]
-    metadata: dict[str, Any] = Field(
-        description="Training configuration, per-epoch history, metrics and data fingerprint.")
+    metadata: ModelMetadata = Field(
+        description="How it was made and what it reads: training configuration, per-epoch "
+                    "history, metrics, what its input layer reads (`input`) and the data it "
+                    "learned from (`data`).")
     source: str = Field(description="The model file served, or where the model came from.")
     model_version: ModelVersion
     held_out: HeldOutInfo = Field(description="The held-out digits the poking endpoints "
@@ -263,8 +297,11 @@ class ServedModel(BaseModel):
                                  "/?model=NAME.")
     input: str = Field(description="What it reads: \"images\", \"table\" or \"audio\" "
                                    "(recordings).")
-    sizes: list[int]
-    source: str = Field(description="The model file.")
+    sizes: list[int] = Field(description="Neurons per layer, input first, of the network "
+                                         "served now.")
+    source: str = Field(description="The model file served, or where the network served now "
+                                    "came from (\"trained from the page\", \"fine-tuned to a "
+                                    "voice on the page\").")
 
 
 class ModelsResponse(BaseModel):

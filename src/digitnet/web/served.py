@@ -43,6 +43,12 @@ class Served:
             self.current = (net, self.current[1] + 1)
             self.source = source
 
+    def now(self) -> tuple[Network, int, str]:
+        """(network, version, source) served now: one consistent triple, never a network with
+        the source of the one it replaced (:meth:`swap` changes both at once)."""
+        with self._lock:
+            return (*self.current, self.source)
+
     def remember(self, x: np.ndarray) -> str:
         """Keep input ``x`` (shape (sizes[0],)) for the neuron endpoint; returns its input_id."""
         input_id = hashlib.blake2b(x.tobytes(), digest_size=8).hexdigest()
