@@ -7,7 +7,7 @@ state) on the Agg canvas, so it works with no display (a server, CI). Save one w
 =========================  =====================================================================
 :func:`weights_figure`     each neuron's incoming weights as a 28x28 picture (blue +, red -)
 :func:`network_figure`     the video's diagram: input, neurons lit by activation, strongest links
-:func:`confusion_figure`   which digits are taken for which
+:func:`confusion_figure`   which classes (digits) are taken for which
 :func:`mistakes_figure`    the most confident wrong answers
 :func:`saliency_figure`    which pixels pushed the network towards its answer
 :func:`dream_figure`       the input that most excites an output neuron
@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import Formatter
 
-from . import inputs, poke, probes
+from . import inputs, poke, probes, words
 from .errors import ConfigError
 from .figtext import fit_width
 from .modelfile import atomic_write
@@ -286,26 +286,32 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
 
 
 def confusion_figure(net: Network, images, labels, classes=None, title: str = "") -> Figure:
-    """The confusion matrix on labelled images: rows the true digit, columns the answer."""
+    """The confusion matrix on labelled images: rows the true class, columns the answer (each
+    said to be a digit when the classes are digits: :func:`digitnet.words.noun`)."""
     ev = score(net, np.asarray(images), np.asarray(labels))
     m = np.array(ev.confusion)
-    k = len(m)
+    k, examples, shown = len(m), inputs.of(net).noun, m.sum(axis=1)
     classes = list(classes) if classes else [str(i) for i in range(k)]
+    what = words.noun(classes, table=isinstance(inputs.of(net), inputs.Table))
     fig = _figure(6.4, 5.8)
-    ax = fig.add_axes((0.14, 0.1, 0.72, 0.76))
-    rates = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    fig.set_layout_engine("constrained")  # room for the names, however long
+    ax = fig.add_subplot()
+    rates = m / np.maximum(shown[:, None], 1)
     ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):
             if m[i, j]:
                 ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if rates[i, j] > 0.5 else "#333333")
-    ax.set_xticks(range(k), classes, fontsize=8)
-    ax.set_yticks(range(k), [f"{c} ({ev.per_class[i]:.0%})" for i, c in enumerate(classes)], fontsize=8)
-    ax.set(xlabel="network's answer", ylabel="true digit (accuracy)")
+    slant = {"rotation": 35, "ha": "right"} if k * max(map(len, classes)) > 40 else {}
+    ax.set_xticks(range(k), classes, fontsize=8, **slant)
+    rows = [f"{c} ({ev.per_class[i]:.0%})" if shown[i] else f"{c} (no {examples})"
+            for i, c in enumerate(classes)]  # a class with none has no accuracy, not 0%
+    ax.set_yticks(range(k), rows, fontsize=8)
+    ax.set(xlabel=f"network's answer ({what})", ylabel=f"true {what} (accuracy)")
     head = f"{title}\n" if title else ""
-    ax.set_title(f"{head}accuracy {ev.accuracy:.2%} on {ev.n:,} {inputs.of(net).noun} "
-                 "(counts; shading: share of each true digit)", fontsize=9)
+    ax.set_title(f"{head}accuracy {ev.accuracy:.2%} on {ev.n:,} {examples} "
+                 f"(counts; shading: share of each true {what})", fontsize=9)
     return fig
 
 

@@ -48,8 +48,8 @@ def test_evaluate_scores_every_row_and_names_the_classes(run, wine_model):
     text = run("evaluate", out, "--data", csv)
     assert text.exit_code == 0, text.output
     assert f"on {csv} (all, 178 examples)" in text.stdout
-    for i, name in enumerate(("class_0", "class_1", "class_2")):
-        assert f"{i} {name}" in text.stdout  # the rows of the confusion matrix, named
+    for name in ("class_0", "class_1", "class_2"):  # the confusion matrix's rows and columns
+        assert f"│ {name} " in text.stdout and f"┃ {name} ┃" in text.stdout
     ev = json.loads(run("evaluate", out, "--data", csv, "--json").stdout)
     assert ev["n"] == 178 and ev["classes"] == report["classes"] and ev["split"] == "all"
     val = json.loads(run("evaluate", out, "--data", csv, "--split", "val", "--json").stdout)

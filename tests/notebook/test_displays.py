@@ -14,6 +14,7 @@ from IPython.core.formatters import DisplayFormatter
 import digitnet
 from digitnet import viz
 from digitnet.notebook import ProgressBar, bundle
+from digitnet.words import duration
 
 from lab_server import REPO
 
@@ -51,7 +52,7 @@ def test_a_training_result_shows_its_run_and_history(mnist_small, capsys):
     html = shown(result)["text/html"]
     assert html.startswith('<div class="digitnet-summary"><p>Training result: ')
     assert BREAKDOWN in html
-    assert f"2 epochs in {result.seconds:.1f} s on {result.n_train:,} images" in html
+    assert f"2 epochs in {duration(result.seconds)} on {result.n_train:,} images" in html
     rows = re.findall(r"<tr><td>(\d+)</td><td>([\d.]+)</td>", html)
     assert [(int(e), float(loss)) for e, loss in rows] == [
         (r["epoch"], round(r["train_loss"], 4)) for r in result.history]

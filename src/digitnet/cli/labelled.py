@@ -183,13 +183,15 @@ def _training_files_only(data: str) -> bool:
 
 
 def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:
-    """The examples of ``parts`` (a train and a test part, as the model reads them) as one."""
+    """The examples of ``parts`` (a train and a test part, as the model reads them) as one,
+    with the notes of both (each on a line of its own)."""
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
     return dataclasses.replace(
         first, x=np.concatenate([p.x for p in parts]),
         labels=np.concatenate([p.labels for p in parts]), split="all",
+        note="\n".join(p.note for p in parts if p.note) or None,
         files={k: v for p in parts for k, v in p.files.items()},
         groups=(None if any(p.groups is None for p in parts)
                 else np.concatenate([p.groups for p in parts])),

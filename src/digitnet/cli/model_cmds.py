@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import inputs, modelcheck, modelfile, poke
+from .. import classmatch, inputs, modelcheck, modelfile, poke, words
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
@@ -34,30 +34,55 @@ def evaluate_command(model, data, split, target, as_json):
     _note_unfinished(model, net, progress)
     subset, split = labelled_split(net, data, split, model, target)
     ev = evaluate(net, subset.x, subset.labels)
-    if as_json:
-        click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split}))
+    if as_json:  # (a note on the data, as on stderr: files of a folder skipped, say)
+        click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split,
+                               "note": subset.note}))
         return
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    classes = inputs.classes_of(net)
     click.echo(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
     click.echo(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
-    click.echo("Confusion matrix (rows: true class, columns: the network's answer)")
+    classes = inputs.classes_of(net)
+    table, numbered = _confusion_table(ev, classes, numbered=False), False
+    if not classmatch.numbered(classes) and _width(console, table) > _TABLE_WIDTH:
+        table, numbered = _confusion_table(ev, classes, numbered=True), True
+    click.echo("Confusion matrix (rows: true class, columns: the network's answer"
+               + (", numbered as the rows)" if numbered else ")"))
+    if not console.is_terminal:  # a file or a pipe: as wide as the table needs, uncut
+        console = Console(width=max(console.width, _width(console, table)))
+    console.print(table)
+
+
+#: How wide evaluate's confusion table may be with the classes' names heading its columns;
+#: wider, its columns are numbered, and each row says its number and name.
+_TABLE_WIDTH = 80
+
+
+def _confusion_table(ev, classes: list[str], numbered: bool):
+    """evaluate's confusion matrix as a rich Table, its rows and columns headed alike: by the
+    classes' names (a digit model's "0" ... "9"), or when ``numbered`` by number, each row
+    by its number and name ("3 Dress")."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(show_lines=False)
     table.add_column("true", no_wrap=True)
-    for j in range(len(classes)):  # numbered: the rows name them
-        table.add_column(str(j), justify="right", no_wrap=True)
+    for j, name in enumerate(classes):
+        table.add_column(str(j) if numbered else escape(name), justify="right", no_wrap=True)
     table.add_column("accuracy", justify="right", no_wrap=True)
     for i, row in enumerate(ev.confusion):
-        cells = [f"[bold]{v}[/bold]" if i == j else (str(v) if v else "·") for j, v in enumerate(row)]
-        label = classes[i] if classes[i] == str(i) else f"{i} {classes[i]}"
+        cells = [f"[bold]{v}[/bold]" if i == j else (str(v) if v else "·")
+                 for j, v in enumerate(row)]
+        label = escape(f"{i} {classes[i]}" if numbered else classes[i])
         table.add_row(label, *cells, f"{ev.per_class[i]:.1%}" if sum(row) else "-")
-    if not console.is_terminal:  # a file or a pipe: as wide as the table needs, uncut
-        wide = console.options.update_width(10_000)
-        console = Console(width=max(console.width, console.measure(table, options=wide).maximum))
-    console.print(table)
+    return table
+
+
+def _width(console, table) -> int:
+    """How many characters wide ``table`` is, uncut."""
+    wide = console.options.update_width(10_000)
+    return console.measure(table, options=wide).maximum
 
 
 @cli.command("predict")
@@ -158,7 +183,7 @@ def info_command(model, as_json):
         click.echo(f"    layer {l}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "
                    f"{n_out} biases")
     click.echo(f"  input       {inputs.of(net).describe(detailed=True)}")
-    click.echo(f"  classes     {_listed(inputs.classes_of(net))}")
+    click.echo(f"  classes     {words.listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")
     if progress is not None:
@@ -185,12 +210,13 @@ def info_command(model, as_json):
                    f"{init.get('trained_on') or 'unrecorded data'})"
                    + (f", validation accuracy before training {before:.2%}"
                       if isinstance(before, (int, float)) else ""))
-    _echo_training_figures(meta, edited=bool(changes))
+    _echo_training_figures(model, meta, edited=bool(changes))
 
 
-def _echo_training_figures(meta: dict, edited: bool) -> None:
+def _echo_training_figures(model: str, meta: dict, edited: bool) -> None:
     """The metrics and the history of the training, labelled as the model's before its edits
-    when it has been ``edited``; a dash where a figure was not measured (no validation split)."""
+    when it has been ``edited``; a dash where a figure was not measured (no validation split).
+    A long history is shortened to its first and last epochs and its best (:func:`_shown`)."""
     before = "before the edits: " if edited else ""
     metrics = meta.get("metrics")
     if metrics:
@@ -202,11 +228,42 @@ def _echo_training_figures(meta: dict, edited: bool) -> None:
             click.echo(f"  history     {before.strip()}")
         click.echo(f"  {'' if edited else 'history':<10}  epoch  train loss  val loss  val acc  "
                    "seconds")
-        for r in history:  # (checked as the file was read: modelcheck; a figure may be absent)
+        shown, best = _shown(history)
+        for k, r in enumerate(history):  # (checked as the file was read: modelcheck)
+            if k not in shown:
+                if k - 1 in shown:
+                    left_out = next((n for n in shown if n > k), len(history)) - k
+                    click.echo(f"              {'...':>5}  {_plural(left_out, 'epoch')} left out")
+                continue
             click.echo(f"              {r['epoch']:>5}  {_figure(r.get('train_loss'), '.4f'):>10}  "
                        f"{_figure(r.get('val_loss'), '.4f'):>8}  "
                        f"{_figure(r.get('val_accuracy'), '.2%'):>7}  "
-                       f"{_figure(r.get('seconds'), '.2f'):>7}")
+                       f"{_figure(r.get('seconds'), '.2f'):>7}"
+                       + ("  (best val acc)" if k == best and len(shown) < len(history) else ""))
+        if len(shown) < len(history):
+            click.echo(f"              all {len(history)} epochs: digitnet info --json "
+                       f"{shlex.quote(model)}")
+
+
+#: A history of more epochs than this is shortened: its first and last _ENDS epochs and its best.
+_LONGEST, _ENDS = 10, 3
+
+
+def _shown(history: list[dict]) -> tuple[list[int], int | None]:
+    """The indices of the epochs of ``history`` that info lists, in order, and the index of the
+    best (the highest validation accuracy; of those, the lowest validation loss; the first of
+    ties), or None if validation accuracy was not measured."""
+    measured = [k for k, r in enumerate(history) if r.get("val_accuracy") is not None]
+    best = min(measured, default=None, key=lambda k: (-history[k]["val_accuracy"],
+                                                      history[k].get("val_loss") or 0.0, k))
+    if len(history) <= _LONGEST:
+        return list(range(len(history))), best
+    ends = [*range(_ENDS), *range(len(history) - _ENDS, len(history))]
+    return sorted({*ends, *([] if best is None else [best])}), best
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _read(model: str) -> tuple:
@@ -288,8 +345,3 @@ def _echo_changes(model: str, meta: dict, changes: list[str]) -> None:
         click.echo(f"              the {' and '.join(figures)} below are the model's before these "
                    "edits;")
     click.echo(f"              measure it as it is with {measure}")
-
-
-def _listed(names, most: int = 12) -> str:
-    names = list(names)
-    return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, inputs, jsontext, modelfile, recipes
+from .. import datasets, finetune, inputs, jsontext, modelfile, recipes, words
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
@@ -210,7 +210,8 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
     hidden_layers = f"{config.activation} hidden" if len(net.sizes) > 2 else "no hidden layers"
     click.echo(f"Trained {sizes} ({hidden_layers}, {net.output_function.name} + "
                f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
-               f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in {result.seconds:.1f} s"
+               f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in "
+               f"{words.duration(result.seconds)}"
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"

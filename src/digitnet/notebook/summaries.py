@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from html import escape
 
+from ..words import duration
+
 __all__ = ["network_html", "result_html"]
 
 #: The recipe's settings that the first line already says (the layers and their functions).
@@ -30,7 +32,7 @@ def result_html(result) -> str:
     """A training result's summary: the network's, how long and on what it trained, and the
     history epoch by epoch."""
     rows = _network_rows(result.network)
-    rows.append(("trained", f"{len(result.history)} epochs in {result.seconds:.1f} s on "
+    rows.append(("trained", f"{len(result.history)} epochs in {duration(result.seconds)} on "
                             f"{result.n_train:,} images, {result.n_val:,} held out for validation"
                  + (" (stopped early)" if result.stopped_early else "")))
     return _html(rows, result.network, "Training result") + _history_html(result.history)

@@ -1,0 +1,55 @@
+"""What digitnet shows, in words that read one way wherever it is shown: a model's classes
+(whether they are the digits, and lists of their names whatever the names hold: "Ankle boot",
+"red, dry") and how long something took.
+
+For the command line (``digitnet evaluate``'s confusion table, ``digitnet info``, ``digitnet
+train``'s summary), the confusion picture (:func:`digitnet.viz.confusion_figure`) and the
+notebook's summaries. Draws and prints nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+__all__ = ["are_digits", "duration", "listed", "noun", "quoted"]
+
+_DIGITS = tuple(str(d) for d in range(10))
+
+
+def are_digits(classes: Sequence[str], table: bool = False) -> bool:
+    """Whether ``classes`` are digits: each named "0" to "9" (MNIST's, spoken digits', class
+    folders ``3/``, ``5/`` ...). For a model of a ``table``, whose labels 0, 1, 2 may number
+    anything (wines), only all ten digits in order are."""
+    names = tuple(str(c) for c in classes)
+    if table:
+        return names == _DIGITS
+    return bool(names) and all(n in _DIGITS for n in names)
+
+
+def noun(classes: Sequence[str], table: bool = False) -> str:
+    """"digit" when ``classes`` are digits (:func:`are_digits`), else "class"."""
+    return "digit" if are_digits(classes, table) else "class"
+
+
+def quoted(name: str) -> str:
+    """``name`` as a list shows it: as it is, or in double quotes (with JSON's escapes) when it
+    is empty, holds a space, comma or quote, or is "...", so that where it ends is clear."""
+    plain = (name and name != "..." and name.isprintable()
+             and not any(c.isspace() or c in ",\"'" for c in name))
+    return name if plain else json.dumps(name, ensure_ascii=False)
+
+
+def listed(names: Sequence[str], most: int = 12) -> str:
+    """The first ``most`` of ``names``, each :func:`quoted`, joined by commas, and how many
+    there are in all when some are left out: 'T-shirt/top, Trouser, ..., "Ankle boot"'."""
+    shown = [quoted(str(n)) for n in names]
+    more = f", ... ({len(shown)} in all)" if len(shown) > most else ""
+    return ", ".join(shown[:most]) + more
+
+
+def duration(seconds: float) -> str:
+    """"2.4 s", "0.1 s"; under 0.05 s, which would round to "0.0 s", in milliseconds: "38 ms"."""
+    if seconds >= 0.05:
+        return f"{seconds:.1f} s"
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.0005 else "under 1 ms"
