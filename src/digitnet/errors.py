@@ -68,8 +68,9 @@ class ConfigError(DigitnetError, ValueError):
     """An option is out of range or options contradict each other."""
 
 
-class DataError(DigitnetError):
-    """A dataset, folder or array cannot be used."""
+class DataError(DigitnetError, ValueError):
+    """A dataset, folder or array cannot be used. A ValueError, as scikit-learn and NumPy raise
+    for input they cannot use (``except ValueError`` catches it)."""
 
 
 class IDXFormatError(DataError):

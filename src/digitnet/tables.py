@@ -357,6 +357,8 @@ def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.nd
                 raise DataError(f"{path}: holds {held}; digitnet reads an array X (features, "
                                 "one row per example) and y (labels): np.savez(path, X=X, y=y)")
             return archive["X"], archive["y"] if labelled else None
+    except DataError:
+        raise
     except (zipfile.BadZipFile, EOFError) as e:
         raise DataError(f"{path}: not a readable .npz archive ({e}); write it again with "
                         "np.savez(path, X=X, y=y)") from None

@@ -114,6 +114,8 @@ def _read_npy(path: Path, name: str) -> np.ndarray:
                 raise DataError(f"{name}: not a .npy array (it does not start as one does); "
                                 "save the pixels with numpy.save")
         x = np.load(path, allow_pickle=False)
+    except DataError:
+        raise
     except ValueError as e:
         if "pickle" in str(e):
             raise DataError(f"{name}: holds Python objects, which digitnet never unpickles; "
