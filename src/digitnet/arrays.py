@@ -72,6 +72,9 @@ def encode_labels(y, name: str, column: str = "y", *,
 def _indices(y: np.ndarray, names: tuple[str, ...], name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     if len(names) > MAX_CLASSES:
         raise DataError(f"{name}: {len(names):,} classes; digitnet learns up to {MAX_CLASSES}")
+    if len(names) < 2:
+        raise DataError(f"{name}: the classes are {list(names)}; a classifier needs at least "
+                        "two classes")
     if y.dtype.kind in "iu":
         if len(y) and (y.min() < 0 or y.max() >= len(names)):
             raise DataError(f"{name}: labels run from {y.min()} to {y.max()}; with "

@@ -13,7 +13,8 @@ from .arrays import as_rows
 from .errors import DataError
 from .network import Network
 
-__all__ = ["Evaluation", "evaluate", "score", "confusion_matrix", "accuracy_by_class"]
+__all__ = ["Evaluation", "evaluate", "score", "confusion_matrix", "accuracy_by_class",
+           "confidently_wrong"]
 
 
 @dataclass
@@ -125,3 +126,17 @@ def accuracy_by_class(confusion: np.ndarray) -> np.ndarray:
     support = confusion.sum(axis=1)
     return np.divide(np.diag(confusion), support, out=np.zeros(len(confusion)),
                      where=support > 0)
+
+
+def confidently_wrong(history: list[dict], network: Network) -> tuple[float, float] | None:
+    """``(final training loss, ln K)`` when a run ended confidently wrong, its cross entropy
+    over ten times a guess's; else None (also for a network trained on another cost).
+
+    Guessing evenly among K classes costs ln K. A mean above ten times that puts the right
+    class's probability below e^-23 on average: no learning rate too small gets there from a
+    fresh network (which starts near ln K), one too large does, and the run still ends.
+    """
+    if not history or network.output_function.cost != "cross_entropy":
+        return None
+    last, guess = history[-1]["train_loss"], math.log(network.sizes[-1])
+    return (last, guess) if last > 10 * guess else None

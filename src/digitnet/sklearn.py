@@ -25,19 +25,27 @@ Needs the sklearn extra (``pip install 'digitnet[sklearn]'``). This module is
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import warnings
+
 import numpy as np
 
 from .interop import require
 
 require("sklearn", "sklearn", "digitnet.sklearn")
 
-from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets, unique_labels  # noqa: E402
 from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
 
 from .config import TrainConfig  # noqa: E402
 from .datasets import from_arrays  # noqa: E402
 from .errors import ConfigError  # noqa: E402
+from .inputs import Table  # noqa: E402
+from .metrics import confidently_wrong  # noqa: E402
+from .splits import train_val_indices  # noqa: E402
 from .training import train  # noqa: E402
 
 __all__ = ["DigitnetClassifier", "EXPECTED_FAILED_CHECKS"]
@@ -57,7 +65,9 @@ class DigitnetClassifier(ClassifierMixin, BaseEstimator):
     activation, output, optimizer, lr, momentum, beta1, beta2, weight_decay, batch_size, \
 epochs, schedule, val_fraction, early_stopping, patience, seed
         As in :class:`digitnet.TrainConfig`, except ``val_fraction`` (default 0: scikit-learn's
-        model selection holds data out itself; set it for early stopping).
+        model selection holds data out itself; set it for early stopping). It holds out that
+        share of each class, rounded: on few rows that can be none, which fit warns about
+        (UserWarning; with early stopping, a ConfigError).
     engine : {"auto", "numpy"}
         The training engine (:func:`digitnet.engines.choose`); for a table's rows both mean
         NumPy's, the only engine that reads numbers other than uint8 pixels ("compiled" is
@@ -68,11 +78,17 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
     classes_ : ndarray, shape (n_classes,)
         The labels seen, sorted; output neuron j stands for ``classes_[j]``.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+        The columns of a DataFrame fitted on (absent otherwise); ``network_`` reads them by name.
     network_ : Network
         The trained network (its input record standardises ``X``; its classes are ``classes_``
         as text).
     history_ : list of dict
         The per-epoch record of the last :meth:`fit` or :meth:`partial_fit`.
+    n_iter_ : int
+        Epochs trained: by the last :meth:`fit`, plus one for each :meth:`partial_fit` since.
+
+    A fit or partial_fit that fails sets none of these: the estimator stays as it was.
     """
 
     def __init__(self, hidden_layer_sizes=(16, 16), activation="relu", output="softmax",
@@ -98,41 +114,52 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         self.engine = engine
 
     def fit(self, X, y):
-        """Train a new network on rows ``X`` (n, n_features) with labels ``y`` (n,)."""
+        """Train a new network on rows ``X`` (n, n_features) with labels ``y`` (n,).
+
+        All or nothing: a fit that fails (a bad setting, one class, a diverging run) leaves the
+        estimator as it was, fitted as before or unfitted. Warns (ConvergenceWarning) when the
+        training loss ends far above that of guessing (:func:`digitnet.metrics.confidently_wrong`:
+        ``lr`` is likely too high), and (UserWarning) when ``val_fraction`` holds out no rows.
+        """
         self._check_engine()
-        rows, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        rows, y, n_features, names = self._validated(X, y, reset=True)
         check_classification_targets(y)
-        self.classes_ = unique_labels(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; y "
-                             f"holds one class ({self.classes_.tolist()[0]!r})")
-        self._train(X, rows, y, self._config(), init=None)
+        classes = _two_or_more(unique_labels(y), "y")
+        self._train(X, rows, y, classes, (n_features, names), self._config(n_features, classes),
+                    init=None, done=0)
         return self
 
     def partial_fit(self, X, y, classes=None):
         """One epoch on ``X``, ``y``, from the current weights (new ones on the first call).
 
-        The first call needs ``classes``, every label there will be; it also fixes the
-        standardisation (from its rows). Each call is :func:`digitnet.training.train` for one
+        The first call needs ``classes``, every label there will be (two or more); it also fixes
+        the standardisation (from its rows). Each call is :func:`digitnet.training.train` for one
         epoch at the constant rate ``lr``, starting from the network so far, with the
-        optimiser's state (Adam's moments, momentum) starting afresh.
+        optimiser's state (Adam's moments, momentum) starting afresh. Each call shuffles its rows
+        in an order of its own, drawn from ``seed`` and the epochs trained so far (``n_iter_``),
+        so the same calls in the same sequence give the same network; the network records that
+        call's seed in its config. Like :meth:`fit`, a call that fails changes nothing.
         """
-        first = not hasattr(self, "classes_")
+        first = not hasattr(self, "network_")
         if first and classes is None:
             raise ValueError("classes must be given to the first call of partial_fit: every "
                              "label the classifier will see")
         self._check_engine()
-        rows, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=first)
+        rows, y, n_features, names = self._validated(X, y, reset=first)
         check_classification_targets(y)
         if classes is not None:
-            classes = unique_labels(classes)
+            classes = _two_or_more(unique_labels(classes), "classes")
             if not first and not np.array_equal(classes, self.classes_):
                 raise ValueError(f"classes {classes.tolist()} differ from those of the first "
                                  f"call, {self.classes_.tolist()}")
-            self.classes_ = classes
-        config = self._config().replace(epochs=1, schedule="constant", val_fraction=0.0,
-                                        early_stopping=False)
-        self._train(X, rows, y, config, init=None if first else self.network_)
+        else:
+            classes = self.classes_
+        done = 0 if first else self.n_iter_
+        config = self._config(n_features, classes)
+        config = config.replace(epochs=1, schedule="constant", val_fraction=0.0,
+                                early_stopping=False, seed=_call_seed(config.seed, done))
+        self._train(X, rows, y, classes, (n_features, names), config,
+                    init=None if first else self.network_, done=done)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -149,11 +176,12 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _config(self) -> TrainConfig:
+    def _config(self, n_features: int, classes: np.ndarray) -> TrainConfig:
+        """The settings as a TrainConfig (checked: a ConfigError names a bad one)."""
         hidden = self.hidden_layer_sizes
         hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
         return TrainConfig(
-            sizes=(self.n_features_in_, *hidden, len(self.classes_)), activation=self.activation,
+            sizes=(n_features, *hidden, len(classes)), activation=self.activation,
             output=self.output, optimizer=self.optimizer, lr=self.lr, momentum=self.momentum,
             beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
             batch_size=self.batch_size, epochs=self.epochs, schedule=self.schedule, shift=0,
@@ -168,18 +196,79 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             raise ConfigError(f'engine="{self.engine}": {why}; DigitnetClassifier trains with '
                               'engine="auto" or engine="numpy"')
 
-    def _train(self, X, rows, y, config: TrainConfig, init) -> None:
-        """Train on ``rows`` (``X`` as validated) with labels ``y``, from ``init`` if given."""
-        unknown = ~np.isin(y, self.classes_)
+    def _validated(self, X, y, reset: bool):
+        """``(rows, y, n_features, feature names or None)``: scikit-learn's ``validate_data``
+        reading of ``X`` and ``y``, leaving this estimator as it is (on ``reset``, a fresh
+        copy records what the data's features are; otherwise they are checked against it)."""
+        reader = clone(self) if reset else self
+        rows, y = validate_data(reader, X, y, dtype=(np.float64, np.float32), reset=reset)
+        return rows, y, reader.n_features_in_, getattr(reader, "feature_names_in_", None)
+
+    def _train(self, X, rows, y, classes: np.ndarray, features: tuple, config: TrainConfig,
+               init, done: int) -> None:
+        """Train on ``rows`` (``X`` as validated) with labels ``y``, from ``init`` if given,
+        then set every fitted attribute at once: ``classes_``, the ``features`` (n_features,
+        names), ``network_``, ``history_`` and ``n_iter_`` (``done`` epochs before this run)."""
+        unknown = ~np.isin(y, classes)
         if unknown.any():
             raise ValueError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
-                             f"{self.classes_.tolist()} given to the first call of partial_fit")
-        labels = np.searchsorted(self.classes_, y).astype(np.intp)
-        # The data set digitnet.train makes of arrays: a DataFrame whose column names
-        # scikit-learn recorded keeps them (datasets.from_arrays), for network_ to read by name.
-        names = getattr(self, "feature_names_in_", None)
-        named = names is not None and [str(c) for c in getattr(X, "columns", ())] == list(names)
-        data = from_arrays(X if named else rows, labels, classes=[str(c) for c in self.classes_],
+                             f"{classes.tolist()} given to the first call of partial_fit")
+        labels = np.searchsorted(classes, y).astype(np.intp)
+        data = from_arrays(rows, labels, classes=[str(c) for c in classes],
                            name="DigitnetClassifier", source="arrays")
+        # The rows as validate_data converted them (numbers held as objects too), named by the
+        # columns scikit-learn recorded (datasets.from_arrays), for network_ to read by name.
+        n_features, names = features
+        if names is not None and [str(c) for c in getattr(X, "columns", ())] == list(names):
+            data = dataclasses.replace(data, input=Table(tuple(names)))
+        _check_held_out(data, config)
         result = train(data, config, handle_signals=False, engine=self.engine, init=init)
+        if (ended := confidently_wrong(result.history, result.network)) is not None:
+            warnings.warn(ConvergenceWarning(
+                f"DigitnetClassifier: the training loss ended at {ended[0]:.3g}, far above the "
+                f"{ended[1]:.2f} of guessing evenly among {len(classes)} classes (its wrong "
+                f"answers are given with near certainty): lr={self.lr:g} is likely too high; "
+                "try a lower lr"), stacklevel=3)
+        self.classes_, self.n_features_in_ = classes, n_features
+        if names is None:
+            vars(self).pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
         self.network_, self.history_ = result.network, result.history
+        self.n_iter_ = done + len(result.history)
+
+
+def _two_or_more(classes: np.ndarray, given: str) -> np.ndarray:
+    """``classes``, or a ValueError when there is only one."""
+    if len(classes) < 2:
+        raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; {given} "
+                         f"holds one class ({classes.tolist()[0]!r})")
+    return classes
+
+
+def _call_seed(seed: int, done: int) -> int:
+    """The seed of a partial_fit call after ``done`` epochs: ``seed`` itself for the first,
+    then one drawn from (seed, done), so that each call shuffles its rows in its own order
+    (training shuffles epoch e with (seed, 2, e), and every call trains epoch 1)."""
+    return seed if done == 0 else int(np.random.SeedSequence((seed, done)).generate_state(1)[0])
+
+
+def _check_held_out(data, config: TrainConfig) -> None:
+    """Before training: warn (UserWarning) when ``config.val_fraction`` holds out none of the
+    rows (training holds out that share of each class, rounded), and refuse early stopping then
+    (a ConfigError: it has nothing to score)."""
+    fraction = config.val_fraction
+    if fraction == 0 or len(train_val_indices(data, fraction, config.seed)[1]):
+        return
+    largest = int(np.bincount(data.labels).max())
+    need = math.floor(0.5 / fraction) + 1  # round(fraction * n) >= 1 from here on
+    while round(fraction * need) < 1:
+        need += 1
+    why = (f"val_fraction={fraction:g} holds out none of these {len(data)} rows: it holds out "
+           f"that share of each class, rounded, and the largest class has {largest} rows (it "
+           f"would need {need})")
+    if config.early_stopping:
+        raise ConfigError(f"early_stopping needs held-out rows to score, and {why}; give more "
+                          "rows or a larger val_fraction, or set early_stopping=False")
+    warnings.warn(f"DigitnetClassifier: {why}, so history_ has no validation scores; give more "
+                  "rows or a larger val_fraction", UserWarning, stacklevel=4)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import math
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, inputs, jsontext, modelfile, recipes, words
+from .. import datasets, finetune, inputs, jsontext, metrics, modelfile, recipes, words
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
@@ -237,17 +236,11 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
 
 
 def _loss_note(history: list[dict], net, lr: float) -> str | None:
-    """A note when training ended confidently wrong, its cross entropy far above a guess's.
-
-    Guessing evenly among K classes costs ln K. A mean above ten times that puts the right
-    class's probability below e^-23 on average: no learning rate too small gets there from a
-    fresh network (which starts near ln K), one too large does, and the run still saves.
-    """
-    if not history or net.output_function.cost != "cross_entropy":
+    """A note when training ended confidently wrong (:func:`digitnet.metrics.confidently_wrong`:
+    its cross entropy far above a guess's), for a run that still saves."""
+    if (ended := metrics.confidently_wrong(history, net)) is None:
         return None
-    last, guess = history[-1]["train_loss"], math.log(net.sizes[-1])
-    if not last > 10 * guess:
-        return None
+    last, guess = ended
     return (f"note: the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
             f"evenly among {net.sizes[-1]} classes (its wrong answers are given with near "
             f"certainty): the learning rate {lr:g} is likely too high; try a lower --lr")
