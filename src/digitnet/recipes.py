@@ -151,10 +151,15 @@ _IMAGE_OPTIONS = {"shift": ("shift augmentation moves images", "shift=0 (--shift
 def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, net: Network,
                config: TrainConfig) -> None:
     """Raise DataError or ConfigError if ``net`` and ``config`` cannot train on ``data``: no
-    training examples left, the input or output layer the wrong size, or an option for images
-    given for a table (naming how to turn it off)."""
+    training examples left, early stopping with none held out, the input or output layer the
+    wrong size, or an option for images given for a table (naming how to turn it off)."""
     if len(train_index) == 0:
         raise DataError("no training examples left after holding out the validation split")
+    if config.early_stopping and not len(val_labels):
+        raise ConfigError(f"early stopping scores held-out examples, and val_fraction "
+                          f"{config.val_fraction:g} holds out none of the {len(data)} of "
+                          f"{data.name} (it holds out that share of each class, rounded); hold "
+                          "out more (--val-fraction) or train without early stopping")
     n_in = data.input.n_inputs
     if n_in != net.sizes[0]:
         what = "pixels" if data.input.image_shape else "columns"
