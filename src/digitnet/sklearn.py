@@ -255,8 +255,8 @@ def _call_seed(seed: int, done: int) -> int:
 
 def _check_held_out(data, config: TrainConfig) -> None:
     """Before training: warn (UserWarning) when ``config.val_fraction`` holds out none of the
-    rows (training holds out that share of each class, rounded), and refuse early stopping then
-    (a ConfigError: it has nothing to score)."""
+    rows (training holds out that share of each class, rounded); with early stopping, training
+    refuses it."""
     fraction = config.val_fraction
     if fraction == 0 or len(train_val_indices(data, fraction, config.seed)[1]):
         return
@@ -268,7 +268,6 @@ def _check_held_out(data, config: TrainConfig) -> None:
            f"that share of each class, rounded, and the largest class has {largest} rows (it "
            f"would need {need})")
     if config.early_stopping:
-        raise ConfigError(f"early_stopping needs held-out rows to score, and {why}; give more "
-                          "rows or a larger val_fraction, or set early_stopping=False")
+        return  # training refuses it (recipes.check_fits), before anything changes
     warnings.warn(f"DigitnetClassifier: {why}, so history_ has no validation scores; give more "
                   "rows or a larger val_fraction", UserWarning, stacklevel=4)

@@ -181,7 +181,7 @@ def test_a_val_fraction_that_holds_out_nothing_says_so():
     assert all("val_loss" not in record for record in clf.history_)
     # Early stopping has nothing to score: refused before training, leaving it unfitted.
     stopping = DigitnetClassifier(epochs=2, val_fraction=0.1, early_stopping=True)
-    with pytest.raises(ConfigError, match="early_stopping needs held-out rows"):
+    with pytest.raises(ConfigError, match="early stopping scores held-out examples"):
         stopping.fit(X, y)
     with pytest.raises(NotFittedError):
         stopping.predict(X)
