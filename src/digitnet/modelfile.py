@@ -356,7 +356,9 @@ def _read_raw(path, *, arrays: bool = True,
 _OTHER_KINDS = {**dict.fromkeys(AUDIO_EXTENSIONS, "a recording"),
                 **dict.fromkeys(IMAGE_EXTENSIONS, "a picture"),
                 ".npy": "a NumPy array", ".npz": "a table", ".csv": "a table",
-                ".zip": "a zip archive", ".txt": "a text file", ".json": "a JSON file"}
+                ".zip": "a zip archive", ".txt": "a text file", ".json": "a JSON file",
+                **dict.fromkeys((".pkl", ".pickle", ".joblib"), "a Python pickle (never loaded)"),
+                ".pt": "a PyTorch file", ".pth": "a PyTorch file"}
 
 
 def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileError:

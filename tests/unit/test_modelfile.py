@@ -307,3 +307,17 @@ def test_saving_with_the_arguments_swapped_says_so(tmp_path):
     assert str(e.value) == (f"save takes the Network first, then the path: "
                             f"save(network, {str(path)!r})")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, kind", [("model.joblib", "a Python pickle (never loaded)"),
+                                        ("model.pkl", "a Python pickle (never loaded)"),
+                                        ("weights.pt", "a PyTorch file")])
+def test_a_pickle_or_a_torch_file_is_named_not_called_corrupt(tmp_path, name, kind):
+    import pickle
+
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps({"weights": [1.0, 2.0]}))  # what joblib and torch.save write
+    with pytest.raises(ModelFileError) as e:
+        load(path)
+    assert str(e.value).startswith(f"{path}: {kind}, not a model file; give a model saved")
+    assert "corrupt" not in str(e.value)
