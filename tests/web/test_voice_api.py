@@ -163,7 +163,9 @@ def test_the_second_model_served_learns_a_voice_at_its_own_address(web_model_pat
                    ("digit", (None, "3"))]
         assert_error(c.post("/models/2/api/voice", files=form + padding), 422, "long.wav")
         assert_error(c.post("/api/voice", files=form), 422, "this model reads pictures")
-        assert c.post("/models/2/api/voice", files=form).status_code == 202
+        started = c.post("/models/2/api/voice", files=form)
+        assert started.status_code == 202
+        assert started.json()["events_url"] == "/models/2/api/train/events"  # its own run's
         assert finished_at(c, "/models/2")["state"] == "done"
         assert c.get("/models/2/api/model").json()["source"] == "fine-tuned to a voice on the page"
         assert c.get("/api/model").json()["model_version"] == 1

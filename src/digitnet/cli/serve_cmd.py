@@ -26,8 +26,9 @@ from .recent import last_model
                    "[default: the data MODEL's file records it was trained on, if it is still "
                    "there; else mnist for a model of pictures, and none for others]")
 @click.option("--no-train", is_flag=True,
-              help="Turn training from the page off. (Elsewhere than on 127.0.0.1 it needs the "
-                   "token printed at start.)")
+              help="Turn training from the page off. (Without it, training is open to anyone "
+                   "on 127.0.0.1, and on any other --host to whoever has the token printed at "
+                   "start.)")
 def serve_command(models, host, port, open_browser, data, no_train):
     """Serve the drawing page and its API for MODEL (default: the last model trained), and
     for each further MODEL given: a model of spoken digits beside one of handwritten digits,
@@ -80,11 +81,13 @@ def serve_command(models, host, port, open_browser, data, no_train):
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
                    "(API docs at /docs; Ctrl-C to stop)")
+        # The address to type: on 0.0.0.0, the machine's on the room's network.
+        address = url + "/" if is_loopback(host) else page_url(host, int(url.rsplit(":", 1)[1]))
         for listed in app.state.models[1:]:
             click.echo(f"and {'-'.join(map(str, listed['sizes']))} from {listed['source']} at "
-                       f"{url}/?model={listed['name']}  (its API at {url}{listed['api']})")
+                       f"{address}?model={listed['name']}  (its API at "
+                       f"{address.rstrip('/')}{listed['api']})")
         if not is_loopback(host):
-            address = page_url(host, int(url.rsplit(":", 1)[1]))
             click.echo(f"On phones and other machines of this network, open {address}  "
                        "or scan:")
             click.echo(qr_code(address), nl=False)
@@ -104,6 +107,10 @@ def serve_command(models, host, port, open_browser, data, no_train):
     serve(app, host, port, on_ready=ready)
 
 
+#: The advice of the datasets' message about a folder without test files, for `evaluate`.
+_EVALUATE_ADVICE = " — evaluate with --split val"
+
+
 def _about_models(apps, held_outs, own: bool) -> list[str]:
     """What serve says at start of each served model (``apps``, the first's and the mounted
     ones): the held-out examples poking it is scored on, or why it has none (for the first,
@@ -119,8 +126,12 @@ def _about_models(apps, held_outs, own: bool) -> list[str]:
         if held:
             lines.append(f"Poking {which} scores it on {held.description}")
         else:
-            hint = "; --data names some" if number == 1 and own else ""
             examples = "digits" if reads.kind == "images" else reads.noun
+            reason, evaluate, _ = reason.partition(_EVALUATE_ADVICE)  # (not serve's to give)
+            hint = "; --data names some" if number == 1 and own else ""
+            if evaluate and number == 1:
+                hint = (f"; the page reads {examples} without them, and poking needs some: "
+                        "point --data at a folder that also holds the t10k files")
             lines.append(f"No held-out {examples} to poke {which} with ({reason}{hint})")
         if reads.kind == "table":
             lines.append(f"{name} reads {reads.describe()}, and the page draws digits and hears "

@@ -45,7 +45,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -147,11 +147,13 @@ def _add_routes(app: FastAPI) -> None:
     route("/api/models", models, response_model=schemas.ModelsResponse, tags=["the network"])
     route("/api/neuron/{layer}/{index}", neuron, response_model=schemas.NeuronResponse,
           tags=["the network"], responses=_errors(404, 422))
+    may_train = [Depends(_may_train)]  # (checked before the body is: see _may_train)
     route("/api/train", start_training, methods=["POST"], response_model=schemas.TrainStatus,
-          status_code=202, tags=["learning"], responses=_errors(403, 409, 413, 422))
+          status_code=202, tags=["learning"], responses=_errors(403, 409, 413, 422),
+          dependencies=may_train)
     route("/api/train", training_status, response_model=schemas.TrainStatus, tags=["learning"])
     route("/api/train", stop_training, methods=["DELETE"], response_model=schemas.TrainStatus,
-          tags=["learning"], responses=_errors(403, 409, 422))
+          tags=["learning"], responses=_errors(403, 409, 422), dependencies=may_train)
     route("/api/train/events", training_events, response_class=StreamingResponse,
           tags=["learning"], responses={200: {
               "description": _EVENTS_DOC,
@@ -300,12 +302,22 @@ _TOKEN = Header(None, alias=TOKEN_HEADER, description="The token digitnet serve 
                 "start, on a server that asks for one (see GET /api/train's access).")
 
 
-async def start_training(request: Request, options: schemas.TrainRequest,
-                         token: str | None = _TOKEN):
+async def _may_train(request: Request, token: str | None = _TOKEN) -> None:
+    """403 unless this request may start or stop a run. A dependency of those routes, so that
+    it is checked before their body is: a student without the token is told so, not that the
+    epochs asked for are out of range."""
+    request.app.state.access.check(token)
+
+
+def _status(request: Request, trainer: Trainer) -> dict:
+    """:func:`run_status` of ``trainer``, its events under the path this app is mounted at."""
+    return run_status(trainer, request.app.state.access, request.scope.get("root_path", ""))
+
+
+async def start_training(request: Request, options: schemas.TrainRequest):
     """Start training a fresh network (Adam, cosine schedule, 10% held out for validation);
     follow it at ``/api/train/events``. Only one run at a time: 409 while one is going; 403
     where training is turned off or needs a token this request lacks."""
-    request.app.state.access.check(token)
     net, _ = _served(request).current
     hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
     config = PRESETS["default"].replace(
@@ -318,22 +330,21 @@ async def start_training(request: Request, options: schemas.TrainRequest,
         trainer.start(config, views.image_shape(net))
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
-    return run_status(trainer, request.app.state.access)
+    return _status(request, trainer)
 
 
 async def training_status(request: Request):
     """The current or last training run: its state, options and finished epochs, and who may
     start and stop runs on this server."""
-    return run_status(_trainer(request), request.app.state.access)
+    return _status(request, _trainer(request))
 
 
-async def stop_training(request: Request, token: str | None = _TOKEN):
+async def stop_training(request: Request):
     """Stop the running training run; the served model stays as it was."""
-    request.app.state.access.check(token)
     trainer = _trainer(request)
     if not trainer.cancel():
         raise ApiError(409, "no training run is going; start one with POST /api/train")
-    return run_status(trainer, request.app.state.access)
+    return _status(request, trainer)
 
 
 _EVENT_SCHEMA = {  # one server-sent event; ``data`` is a JSON object, described below

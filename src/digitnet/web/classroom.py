@@ -9,7 +9,9 @@ Forty students must not restart or cancel each other's training runs, so :class:
 says who may start and stop them: anyone (``"open"``, the default on 127.0.0.1, where only this
 machine connects), whoever has the token printed at start (``"token"``, the default on any other
 address; the page asks for it and sends it as the ``X-Digitnet-Token`` header), or nobody
-(``"off"``, ``digitnet serve --no-train``).
+(``"off"``, ``digitnet serve --no-train``). The token is read aloud and typed on phones, often
+into a masked field: it is made of :data:`TOKEN_ALPHABET`, lower-case letters and digits with no
+look-alikes (no 0/o, 1/l/i) and no punctuation, and compared ignoring case and surrounding spaces.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from dataclasses import dataclass
 from ..errors import MissingDependencyError
 from .errors import ApiError
 
-__all__ = ["TrainingAccess", "TOKEN_HEADER", "is_loopback", "lan_address", "page_url", "qr_code"]
+__all__ = ["TrainingAccess", "TOKEN_ALPHABET", "TOKEN_HEADER", "TOKEN_LENGTH", "new_token",
+           "is_loopback", "lan_address", "page_url", "qr_code"]
 
 TOKEN_HEADER = "X-Digitnet-Token"
+#: What tokens are made of: 31 symbols, none easily taken for another when read or typed.
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+#: 10 of them make about 49.5 bits (31**10 tokens), no fewer than secrets.token_urlsafe(6)'s 48.
+TOKEN_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -43,19 +50,32 @@ class TrainingAccess:
             return cls("off")
         if is_loopback(host):
             return cls("open")
-        return cls("token", secrets.token_urlsafe(6))
+        return cls("token", new_token())
 
     def check(self, given: str | None) -> None:
-        """ApiError 403 unless a request with token ``given`` may start or stop a run."""
+        """ApiError 403 unless a request with token ``given`` may start or stop a run. The
+        token is compared ignoring case and surrounding spaces, in constant time."""
         if self.mode == "off":
             raise ApiError(403, "training from the page is turned off on this server (digitnet "
                                 "serve --no-train); draw and poke the network instead")
-        if self.mode == "token" and not (
-                given and secrets.compare_digest(given.encode(), self.token.encode())):
-            what = "a wrong token" if given else "no token"
-            raise ApiError(403, f"training on this server needs the token that digitnet serve "
-                                f"printed when it started, got {what}; send it as the "
-                                f"{TOKEN_HEADER} header (the page asks for it)")
+        typed = (given or "").strip().lower()
+        if self.mode != "token" or (typed and secrets.compare_digest(
+                typed.encode(), self.token.strip().lower().encode())):
+            return
+        needs = "training on this server needs the token that digitnet serve printed when it " \
+                "started, got"
+        if not typed:
+            raise ApiError(403, f"{needs} no token; send it as the {TOKEN_HEADER} header (the "
+                                "page asks for it)")
+        raise ApiError(403, f"{needs} a wrong token; the token changes each time the server "
+                            "starts, so send the one printed at its latest start (on the line "
+                            "\"Training from the page needs this token: ...\" in its terminal) "
+                            f"as the {TOKEN_HEADER} header (the page asks for it)")
+
+
+def new_token() -> str:
+    """A fresh random token of :data:`TOKEN_LENGTH` symbols of :data:`TOKEN_ALPHABET`."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 def is_loopback(host: str) -> bool:

@@ -4,7 +4,8 @@ Validation errors keep FastAPI's status 422 but say in words which value is wron
 ``pixels[3][5]: must be between 0 and 1, got 1.5; send brightness values (divide 0-255 by 255)``.
 A 405 names every method the path takes, in its message and its ``Allow`` header. A JSON body
 nested deeper than :data:`digitnet.jsontext.MAX_DEPTH` is refused before it is parsed
-(:class:`DepthCheckedRoute`), whatever the depth Python's parser would reach.
+(:class:`DepthCheckedRoute`), whatever the depth Python's parser would reach. A client that
+goes away before its request is read is not answered, and leaves nothing in the server's output.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from ..errors import DigitnetError, one_line
@@ -106,6 +108,12 @@ def install_error_handlers(app: FastAPI) -> None:
         ctype = request.headers.get("content-type", "").split(";")[0].strip()
         return error_response(422, describe_validation_errors(exc.errors(), body_model(request),
                                                               ctype))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect):
+        # The client went away while its request was read (a phone that left the wifi during
+        # an upload): nobody is left to answer, and nothing went wrong here to report.
+        return None
 
     @app.exception_handler(DigitnetError)
     async def digitnet_error(request: Request, exc: DigitnetError):

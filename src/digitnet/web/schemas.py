@@ -382,7 +382,8 @@ class TrainStatus(BaseModel):
     history: list[dict[str, Any]] = Field(default_factory=list,
                                           description="One record per finished epoch.")
     message: str | None = Field(None, description="Why a run failed or was cancelled.")
-    events_url: str = "/api/train/events"
+    events_url: str = Field(description="Where the run's events stream: /api/train/events, or "
+                                        "a further model's (/models/2/api/train/events).")
     access: Literal["open", "token", "off"] = Field(
         "open", description="Who may start and stop runs: anyone, whoever sends the token "
                             "digitnet serve printed (header X-Digitnet-Token), or nobody.")

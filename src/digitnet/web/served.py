@@ -17,8 +17,13 @@ from .errors import ApiError
 
 __all__ = ["Served", "HeldOutSource", "REMEMBERED_INPUTS"]
 
-#: How many recent inputs the neuron endpoint can refer back to.
-REMEMBERED_INPUTS = 512
+#: How many recent inputs the neuron endpoint can refer back to, for everyone together. A page
+#: sends a drawing every 120 ms or so while its pen moves (each a new input), and nothing while
+#: its student looks at the answer: a class of 30, each drawing a digit in about 2 s every 10 s
+#: or so, sends some 60 inputs a second, so each student's last drawings are kept for over two
+#: minutes (and for some 25 s even if all 30 drew without a pause). Each input is 784
+#: float32, about 3.4 KB with what keeps it: at most some 28 MB.
+REMEMBERED_INPUTS = 8192
 
 
 class Served:

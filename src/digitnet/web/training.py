@@ -217,15 +217,18 @@ class Trainer:
         log.publish(state, {"message": message})
 
 
-def run_status(trainer: Trainer, access) -> dict:
+def run_status(trainer: Trainer, access, root_path: str = "") -> dict:
     """The current or last run as ``GET /api/train`` answers it (:class:`TrainStatus`), with who
-    may start and stop runs (``access``, a :class:`~digitnet.web.classroom.TrainingAccess`)."""
+    may start and stop runs (``access``, a :class:`~digitnet.web.classroom.TrainingAccess`) and
+    where its events stream: under ``root_path``, the path the app is mounted at (the request's
+    ``root_path``: ``/models/2`` for the second model served)."""
     state, message, config, log = trainer.status()
     history = [d for _, k, d in log.since(0) if k == "epoch"] if log else []
     return {"state": state, "run_id": log.run_id if log else 0,
             "config": config.to_dict() if config else None,
             "history": [{k: v for k, v in d.items() if k != "weight_images"} for d in history],
-            "message": message, "events_url": "/api/train/events", "access": access.mode}
+            "message": message, "events_url": f"{root_path.rstrip('/')}/api/train/events",
+            "access": access.mode}
 
 
 # -- server-sent events -----------------------------------------------------------------------

@@ -118,7 +118,7 @@ async def teach_voice(request: Request, token: str | None = Header(
         trainer.start(config, views.image_shape(net), data=taught, val=held, init=net)
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
-    return run_status(trainer, request.app.state.access)
+    return run_status(trainer, request.app.state.access, request.scope.get("root_path", ""))
 
 
 async def voice_recordings(request: Request):
