@@ -5,6 +5,7 @@
 import * as api from "./js/api.js";
 import {mountAccess} from "./js/access.js";
 import {keepCurrent} from "./js/current.js";
+import {keepInputs} from "./js/recall.js";
 import {mountExplorer} from "./js/explorer.js";
 import {mountModels} from "./js/models.js";
 import {mountPoke} from "./js/poke.js";
@@ -20,14 +21,23 @@ const say = (text) => { document.getElementById("note").textContent = text; };
 // js/current.js: with the page's changes as they are, and again once if the server refused
 // them for a reason the page could mend (the network was replaced, a change does not fit).
 const asked = {...api};
-for (const name of ["changedNeuron", "ablate", "ranking", "top", "layerMap", "robustness", "backprop", "exportModel"]) {
+for (const name of ["ablate", "ranking", "top", "layerMap", "robustness", "backprop", "exportModel"]) {
   asked[name] = (...args) => current.asking((body) => api[name](...args.slice(0, -1), body));
 }
+// A neuron's z and a are for an input the server remembers only for a while: sent again,
+// once, if it has forgotten it (js/recall.js).
+const inputs = keepInputs((input) => api.predict(input));
+asked.changedNeuron = (layer, index, inputId) => current.asking((body) =>
+  inputs.recalling(inputId, (id) => api.changedNeuron(layer, index, id, body)));
 
 const explorer = mountExplorer(main, {
   id: (name) => name,
   keyTarget: document,
-  predict: (input) => current.predict((body) => api.predict(input, body)),
+  predict: async (input) => {
+    const answer = await current.predict((body) => api.predict(input, body));
+    inputs.sent(answer, input);
+    return answer;
+  },
   neuron: (layer, index, prediction) => asked.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
   read: (p, settled) => poke.predicted(p, settled),
   intercept: (sel) => poke.intercept(sel),
@@ -47,6 +57,7 @@ poke = mountPoke(main, (name) => name, asked, {
 const training = mountTraining({
   start: (options) => api.startTraining(options, access && access.token()),
   stop: () => api.stopTraining(access && access.token()),
+  refusal: (err, action) => (access ? access.refusal(err, action) : err.message),
   events: api.trainingEvents,
   done: async () => {
     await current.refresh(true);

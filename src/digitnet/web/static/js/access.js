@@ -5,14 +5,16 @@
 
 /**
  * Adapts the training form (`form`, with its buttons and status line `status`) to `access`.
- * Returns token(): what was typed, to send with a start or stop.
+ * Returns token(): what was typed, to send with a start or stop; and refusal(err, action): what
+ * the page says when the server refused to "start" or "stop" a run (`err`, from js/api.js),
+ * in the page's words rather than the API's.
  */
 export function mountAccess(form, status, access) {
   let field = null;
   if (access === "token") {
     form.querySelector(".buttons").insertAdjacentHTML("beforebegin", `
       <label>Teacher’s token <input id="train-token" name="token" type="password"
-             autocomplete="off" size="10" aria-describedby="train-token-hint"></label>
+             autocomplete="off" size="10" aria-describedby="train-token-hint train-refusal"></label>
       <span id="train-token-hint" class="visually-hidden">This server lets only whoever has the
         token digitnet serve printed start or stop training</span>`);
     field = form.querySelector("#train-token");
@@ -22,5 +24,15 @@ export function mountAccess(form, status, access) {
     form.dataset.off = "true";
     status.textContent = "Training from the page is turned off on this server.";
   }
-  return {token: () => (field ? field.value.trim() : "")};
+  const token = () => (field ? field.value.trim() : "");
+
+  function refusal(err, action) {
+    if (err.status !== 403 || !field) return err.message;  // (turned off: the server's words do)
+    const what = action === "stop" ? "stop the run" : "start a run", press = action === "stop" ? "Stop" : "Train";
+    const where = "(printed where digitnet serve was started) in the “Teacher’s token” field, " +
+      `then press ${press} again.`;
+    return token() ? `The server would not ${what}: the token typed is not the teacher’s (a new one is printed each time the server starts). Type the right one ${where}`
+      : `Only the teacher can ${what} on this server: type the teacher’s token ${where}`;
+  }
+  return {token, refusal};
 }

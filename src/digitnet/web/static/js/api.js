@@ -10,6 +10,23 @@ export const MODEL = /^[0-9]+$/.test(shown || "") ? shown : "1";
 export const ASKED = shown || null;
 const BASE = MODEL === "1" ? "" : `/models/${MODEL}`;
 
+/** The message of a request that got no answer at all (the server stopped, the wifi gone):
+ * the browser's own ("Failed to fetch", "NetworkError when attempting to fetch resource.")
+ * names neither the server nor what to do. */
+export const UNREACHABLE = `the server at ${location.origin} cannot be reached: is digitnet ` +
+  "serve still running there, and this device still on its network? Then try again.";
+
+// fetch(), failing with UNREACHABLE (and `status` 0) where no answer came back.
+async function reach(url, options) {
+  try {
+    return await fetch(url, options);
+  } catch (err) {
+    const error = new Error(UNREACHABLE);
+    error.status = 0;
+    throw error;
+  }
+}
+
 async function call(method, path, body, headers = {}) {
   const options = {method, headers: {...headers}};
   if (body instanceof FormData) {
@@ -18,7 +35,7 @@ async function call(method, path, body, headers = {}) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path.startsWith("/api/models") ? path : BASE + path, options);
+  const response = await reach(path.startsWith("/api/models") ? path : BASE + path, options);
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   if (!response.ok) {
@@ -93,7 +110,7 @@ export const exportModel = (changes) => download("/api/export", JSON.stringify(c
 
 /** POST `body` to `path` and answer the file it returns, as a Blob; fails with the server's one-line message. */
 async function download(path, body, what, headers = {}) {
-  const response = await fetch(BASE + path, {method: "POST", headers, body});
+  const response = await reach(BASE + path, {method: "POST", headers, body});
   if (!response.ok) {
     let message = `${what} failed with status ${response.status}`;
     try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }

@@ -11,7 +11,9 @@ const $ = (id) => document.getElementById(id);
 /**
  * Wires the training panel. calls.start(options) and calls.stop() answer promises (POST and
  * DELETE /api/train); calls.events() opens the run's event stream (an EventSource);
- * calls.done() is awaited once a run has finished and its network is served.
+ * calls.done() is awaited once a run has finished and its network is served;
+ * calls.refusal(err, action), if given, says in the page's words why the server refused to
+ * "start" or "stop" a run (else the server's message is shown).
  * Returns follow() (show a run that is going), running() (whether it follows one) and
  * showModel(model) (the form's defaults).
  */
@@ -23,6 +25,7 @@ export function mountTraining(calls) {
 
   $("train-form").addEventListener("submit", async (e) => {
     e.preventDefault();
+    refuse(null);
     // (an empty field is refused too: it would train, for everyone, a network with no hidden layer)
     const hidden = $("hidden").value.split(/[\s,]+/).filter(Boolean).map(Number);
     if (!hidden.length || hidden.length > 3 || hidden.some((v) => !Number.isInteger(v) || v < 1 || v > 128)) {
@@ -34,7 +37,7 @@ export function mountTraining(calls) {
     try {
       await calls.start(body);
     } catch (err) {
-      setStatus(err.message, "error");
+      refuse(err, "start");
       return;
     }
     resetChart(body.epochs);
@@ -44,15 +47,29 @@ export function mountTraining(calls) {
   $("stop").addEventListener("click", async () => {
     // Said before asking: the run's end can be told (by its last event) before the answer to
     // the stop arrives, and must not be overwritten by "Stopping…" then.
+    // (refused, the run goes on: the status line says again what it said, if nothing since)
+    const status = $("train-status"), before = [status.textContent, status.className];
+    refuse(null);
     setStatus("Stopping…");
-    try { await calls.stop(); }
-    catch (err) { setStatus(err.message, "error"); }
+    try {
+      await calls.stop();
+    } catch (err) {
+      if (status.textContent === "Stopping…") [status.textContent, status.className] = before;
+      refuse(err, "stop");
+    }
   });
 
   function setStatus(text, kind) {
     const s = $("train-status");
     s.textContent = text;
     s.className = "train-status" + (kind ? " " + kind : "");
+  }
+
+  // Why the server refused the last Train or Stop pressed (null: it did not), on a line of its
+  // own: the status line below it tells a run's progress, several times a second, and would
+  // overwrite it before it could be read. It stays until Train or Stop is pressed again.
+  function refuse(err, action) {
+    $("train-refusal").textContent = !err ? "" : calls.refusal ? calls.refusal(err, action) : err.message;
   }
 
   // Train is disabled while a run goes, Stop while none does: the one that had the keyboard's
