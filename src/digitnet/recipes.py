@@ -164,7 +164,8 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
     if n_in != net.sizes[0]:
         what = "pixels" if data.input.image_shape else "columns"
         raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
-                        f"{net.sizes[0]} neurons; use --layers {n_in},...")
+                        f"{net.sizes[0]} neurons; give it {n_in} inputs (--layers {n_in},...; "
+                        f"in Python, sizes=({n_in}, ...))")
     for labels in (data.labels, val_labels):
         if len(labels) and int(labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(labels.max())} but the output layer has "

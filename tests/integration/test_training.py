@@ -4,7 +4,7 @@ import pytest
 
 from digitnet import Network, engines, modelfile, optimizers
 from digitnet.engines import compiled
-from digitnet.errors import ConfigError, DivergenceError, TrainingInterrupted
+from digitnet.errors import ConfigError, DataError, DivergenceError, TrainingInterrupted
 from digitnet.config import PRESETS
 from digitnet.metrics import evaluate
 from digitnet.training import Callback, train
@@ -110,7 +110,9 @@ def test_early_stopping_restores_best_weights(mnist_small):
 
 
 def test_input_size_must_match_images(mnist_small):
-    with pytest.raises(Exception, match="784 pixels but the network's input layer has 100"):
+    with pytest.raises(DataError, match="784 pixels but the network's input layer has 100 "
+                                        r"neurons; give it 784 inputs \(--layers 784,...; in "
+                                        r"Python, sizes=\(784, ...\)\)"):
         train(mnist_small, QUICK.replace(sizes=(100, 10)), handle_signals=False)
 
 
