@@ -31,8 +31,9 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
     Teach a model of spoken digits a voice: a few recordings of each digit fine-tune it, as a
     training run; or the recordings back as a zip to keep (:mod:`~digitnet.web.voice`).
 
-A request goes through one middleware (:class:`~digitnet.web.bodylimit.BodySizeLimit`), then
-its route here, which reads the request (:mod:`~digitnet.web.reading`), asks the network
+A request goes through two middlewares (:class:`~digitnet.web.instance.ServerId`, which names
+this server process in every answer's header, and :class:`~digitnet.web.bodylimit.BodySizeLimit`),
+then its route here, which reads the request (:mod:`~digitnet.web.reading`), asks the network
 (:mod:`~digitnet.web.views`) and answers one dict, serialised once.
 """
 
@@ -59,6 +60,7 @@ from . import loading, poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, DepthCheckedRoute, install_error_handlers
+from .instance import ServerId
 from .reading import read_input
 from .served import HeldOutSource, Served
 from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
@@ -120,6 +122,7 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)
+    app.add_middleware(ServerId)  # (the outermost: its header is on the 413s too)
     _add_routes(app)
     poking.add_routes(app)
     voice.add_routes(app)

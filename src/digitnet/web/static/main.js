@@ -75,10 +75,15 @@ current = keepCurrent({
   say,
 });
 
+// The server stopped and started again, perhaps with another model: the page loads its network,
+// as after a run (its model_version, counted from 1 again, cannot tell), and reads the drawing.
+api.onRestart(() => current.restarted().then((changed) => changed && explorer.redo(), () => {}));
+
 // For a model of spoken digits: teach it your voice (a fine-tuning run the panel above follows).
 const voice = mountVoice(document.getElementById("voice"), (name) => name, {
   hear: (file) => api.predict({file}),
   teach: (form) => api.teachVoice(form, access && access.token()),
+  refusal: (err) => (access ? access.refusal(err, "teach") : err.message),
   save: api.voiceRecordings,
   follow: () => training.follow(),
 });

@@ -3,11 +3,18 @@
 // so that students cannot restart or stop each other's runs): the form asks for it; "off":
 // training is turned off, and the form says so.
 
+// What each refused action is, its button, and where the token field is from that button.
+const ACTIONS = {
+  start: ["start a run", "Train", ""],
+  stop: ["stop the run", "Stop", ""],
+  teach: ["teach it a voice", "“Teach it my voice”", " below"],  // (panel 5's voice section)
+};
+
 /**
  * Adapts the training form (`form`, with its buttons and status line `status`) to `access`.
  * Returns token(): what was typed, to send with a start or stop; and refusal(err, action): what
- * the page says when the server refused to "start" or "stop" a run (`err`, from js/api.js),
- * in the page's words rather than the API's.
+ * the page says when the server refused to "start" or "stop" a run, or to "teach" a voice (`err`,
+ * from js/api.js), in the page's words rather than the API's.
  */
 export function mountAccess(form, status, access) {
   let field = null;
@@ -28,9 +35,9 @@ export function mountAccess(form, status, access) {
 
   function refusal(err, action) {
     if (err.status !== 403 || !field) return err.message;  // (turned off: the server's words do)
-    const what = action === "stop" ? "stop the run" : "start a run", press = action === "stop" ? "Stop" : "Train";
-    const where = "(printed where digitnet serve was started) in the “Teacher’s token” field, " +
-      `then press ${press} again.`;
+    const [what, press, below] = ACTIONS[action] || ACTIONS.start;
+    const where = "(printed where digitnet serve was started) in the “Teacher’s token” " +
+      `field${below}, then press ${press} again.`;
     return token() ? `The server would not ${what}: the token typed is not the teacher’s (a new one is printed each time the server starts). Type the right one ${where}`
       : `Only the teacher can ${what} on this server: type the teacher’s token ${where}`;
   }

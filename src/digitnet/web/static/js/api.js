@@ -16,15 +16,39 @@ const BASE = MODEL === "1" ? "" : `/models/${MODEL}`;
 export const UNREACHABLE = `the server at ${location.origin} cannot be reached: is digitnet ` +
   "serve still running there, and this device still on its network? Then try again.";
 
+// Which server process answers: digitnet serve names itself in every answer's
+// X-Digitnet-Server header, anew each time it starts. An answer naming another process than
+// the one before comes from a restarted server, perhaps serving another model (whose
+// model_version counts from 1 again, like every server's): the page hears of it (onRestart).
+let server = null;
+const restartHooks = [];
+
+/** Calls hook() each time an answer comes from another server process than the answers before
+ * it (digitnet serve was stopped and started again), before the answer is handed on. */
+export function onRestart(hook) {
+  restartHooks.push(hook);
+}
+
+function noteServer(response) {
+  const id = response.headers.get("X-Digitnet-Server");
+  if (!id || id === server) return;  // (an answer without it, from a proxy say, tells nothing)
+  const restarted = server !== null;
+  server = id;
+  if (restarted) for (const hook of restartHooks) hook();
+}
+
 // fetch(), failing with UNREACHABLE (and `status` 0) where no answer came back.
 async function reach(url, options) {
+  let response;
   try {
-    return await fetch(url, options);
+    response = await fetch(url, options);
   } catch (err) {
     const error = new Error(UNREACHABLE);
     error.status = 0;
     throw error;
   }
+  noteServer(response);
+  return response;
 }
 
 async function call(method, path, body, headers = {}) {

@@ -2,9 +2,11 @@
 // other: a teacher's, in a class) or a voice taught replaces the served network for everyone,
 // and every answer about it (a prediction, a poking panel's) says which one answered (its
 // model_version). When that is not the one the page shows, the page loads the new one, drops
-// the learner's changes that no longer fit it, says so, and asks again. A request the server
-// refuses for one of the learner's changes ("edits[0]: ...") has that change undone, with the
-// reason, rather than left to fail forever.
+// the learner's changes that no longer fit it, says so, and asks again. So it does when the
+// server was restarted (js/api.js hears it), whatever model_version says: every server process
+// counts from 1, whichever network it serves. A request the server refuses for one of the
+// learner's changes ("edits[0]: ...") has that change undone, with the reason, rather than left
+// to fail forever.
 
 // The server's refusal of one of the changes a request carried: "off[1]: ...",
 // "edits[0].cells[3]: ...": which (its place in the request), and why.
@@ -35,10 +37,12 @@ const count = (n, thing) => (n === 1 ? thing : `${n} ${thing}s`);
  * again once of the new network (loaded and shown first) if another network answered than the
  * one shown; predict(ask): the same, for a prediction; and refresh(expected): load the served
  * network if it is not the one shown (after a run this page followed: `expected`), answering
- * whether it was not.
+ * whether it was not; and restarted(): the server was restarted, so load its network whatever
+ * its model_version (answers refresh()'s promise).
  */
 export function keepCurrent(calls) {
   let loading = null;
+  let restarted = false;  // (until the restarted server's network is loaded)
 
   function refresh(expected = false) {
     if (!loading) loading = load(expected).finally(() => { loading = null; });
@@ -46,11 +50,16 @@ export function keepCurrent(calls) {
   }
 
   async function load(expected) {
-    const m = await calls.getModel(), before = calls.shown();
-    if (before && m.model_version === before.model_version) return false;
+    const m = await calls.getModel(), before = calls.shown(), restart = restarted;
+    restarted = false;
+    if (before && !restart && m.model_version === before.model_version &&
+        m.sizes.join() === before.sizes.join()) return false;
     const kept = calls.changes.count(), dropped = calls.show(m);
     const changes = changesText(dropped, kept - dropped.off - dropped.edits);
-    if (!expected && !calls.following()) {
+    if (restart) {
+      calls.say(`The server was restarted, so the page reloaded its network: it is now ` +
+                `${m.sizes.join("–")}.${changes}`);
+    } else if (!expected && !calls.following()) {
       calls.say(`The network was retrained by someone else, so the page reloaded it: it is now ` +
                 `${m.sizes.join("–")}.${changes}`);
     } else if (changes) {
@@ -87,18 +96,33 @@ export function keepCurrent(calls) {
   }
 
   // (An answer without a model_version, such as a saved model file, says nothing of which.)
-  const another = (answer) => answer && answer.model_version !== undefined &&
-    answer.model_version !== calls.shown().model_version;
+  const another = (answer) => answer && (restarted || (answer.model_version !== undefined &&
+    answer.model_version !== calls.shown().model_version));
+  // A prediction is of another network, too, where its layers are not the shown one's (a
+  // server restarted with a network of other sizes, unheard of): the diagram could not show it.
+  const otherLayers = (p) => {
+    const m = calls.shown();
+    return !!p && Array.isArray(p.layers) && !!m && (p.layers.length !== m.layers.length ||
+      p.layers.some((l, k) => l.a.length !== m.layers[k].n_out));
+  };
 
-  async function asking(ask) {
+  async function asking(ask, stale = another) {
     let answer = await mending(ask);
-    if (another(answer)) {
+    if (stale(answer)) {
       await refresh();
       answer = await mending(ask);
     }
     return answer;
   }
 
-  return {asking, predict: asking, refresh};
+  return {
+    asking,
+    predict: (ask) => asking(ask, (p) => another(p) || otherLayers(p)),
+    refresh,
+    restarted() {
+      restarted = true;
+      return refresh();
+    },
+  };
 }
 

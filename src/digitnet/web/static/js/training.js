@@ -2,6 +2,7 @@
 // first layer's weight images after every epoch, and the history table. It binds to the
 // markup in index.html and talks to the server only through the functions it is given.
 
+import {UNREACHABLE} from "./api.js";
 import {keepFocus} from "./dom.js";
 import {paintWeights} from "./paint.js";
 import {hearsSound} from "./summary.js";
@@ -125,7 +126,7 @@ export function mountTraining(calls) {
     }
     on("idle", () => { es.close(); setRunning(false); });
     es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) { setRunning(false); setStatus("Lost the connection to the server.", "error"); }
+      if (es.readyState === EventSource.CLOSED) { setRunning(false); setStatus(UNREACHABLE, "error"); }
     };
   }
 

@@ -31,7 +31,8 @@ const markup = (id) => `
  * promise of what the served network hears in a recording (POST /api/predict's answer);
  * calls.teach(form) sends the recordings (a FormData of `file` and `digit` fields) and answers
  * a promise once the run has started; calls.follow() shows the run in the training panel;
- * calls.save(form) answers a promise of the recordings as a zip file (a Blob).
+ * calls.save(form) answers a promise of the recordings as a zip file (a Blob);
+ * calls.refusal(err), if given, says in the page's words why the server refused to teach.
  * Returns {show(hears), allow(yes) (whether the server lets the page train), count()}.
  */
 export function mountVoice(root, id, calls) {
@@ -98,7 +99,7 @@ export function mountVoice(root, id, calls) {
       mic.say(`Teaching it your voice: ${taken.length} recordings sent.`);
       calls.follow();
     } catch (err) {
-      mic.say(err.message);
+      mic.say(calls.refusal ? calls.refusal(err) : err.message);
     } finally {
       update();
     }
