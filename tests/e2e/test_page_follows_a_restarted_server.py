@@ -17,6 +17,7 @@ from ctrl_c import ctrl_c
 from serve_process import start
 from test_browser import STROKES, draw, shown_digit
 from test_server_forgets_refuses_or_is_gone import opened
+from test_teach_voice import upload_recordings
 
 from digitnet import PRESETS, modelfile
 from digitnet.training import train
@@ -127,13 +128,7 @@ def test_a_voice_refused_for_want_of_the_token_says_so_in_the_pages_words(
             assert proc.poll() is None
         page, problems = opened(browser, url, r"status of 403")
         page.wait_for_selector("#train-token")
-        for digit in range(10):
-            for i in (1, 2):
-                page.select_option("#voice-digit", str(digit))
-                total = int(page.get_attribute("#voice-counts", "data-total"))
-                page.set_input_files("#voice-upload-sound",
-                                     str(spoken_digits / f"{digit}_nicolas_{i}.wav"))
-                page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
+        upload_recordings(page, spoken_digits, "nicolas", (1, 2))
         page.click("#voice-teach")
         said = "document.querySelector('#voice-mic-status').textContent"
         page.wait_for_function(f"{said}.startsWith('Only the teacher')")

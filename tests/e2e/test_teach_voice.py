@@ -46,15 +46,7 @@ def test_a_voice_taught_on_the_page_is_heard_better(saying_zero, speech_server_u
     assert re.match(r"Recording 1 of the digit 0 kept; the network hears \d in it now\.$",
                     page.text_content("#voice-mic-status"))
     assert page.input_value("#voice-digit") == "1"  # on to the digit with the fewest
-    for digit in range(10):
-        for i in SAID:
-            if (digit, i) == (0, 0):
-                continue
-            page.select_option("#voice-digit", str(digit))
-            total = int(page.get_attribute("#voice-counts", "data-total"))
-            page.set_input_files("#voice-upload-sound",
-                                 str(spoken_digits / f"{digit}_{SPEAKER}_{i}.wav"))
-            page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
+    upload_recordings(page, spoken_digits, SPEAKER, SAID, skip=(0, 0))
     assert "0: 3" in page.text_content("#voice-counts") and "Ready to teach" in \
         page.text_content("#voice-counts")
     assert axe_violations(page, axe_source) == []
@@ -106,13 +98,7 @@ def test_where_the_page_may_not_train_a_voice_is_kept_not_taught(saying_zero, un
     context, page, problems = open_hearing_page(saying_zero, untrained_speech_url, DESKTOP)
     page.wait_for_function("document.querySelector('#voice-mic-status').textContent"
                            ".startsWith('Teaching is turned off on this server')")
-    for digit in range(10):
-        for i in (1, 2):
-            page.select_option("#voice-digit", str(digit))
-            total = int(page.get_attribute("#voice-counts", "data-total"))
-            page.set_input_files("#voice-upload-sound",
-                                 str(spoken_digits / f"{digit}_{SPEAKER}_{i}.wav"))
-            page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
+    upload_recordings(page, spoken_digits, SPEAKER, (1, 2))
     assert "Ready to teach" in page.text_content("#voice-counts")
     assert page.is_disabled("#voice-teach") and page.is_enabled("#voice-save")
     with page.expect_download() as saved:
@@ -122,3 +108,17 @@ def test_where_the_page_may_not_train_a_voice_is_kept_not_taught(saying_zero, un
     assert axe_violations(page, axe_source) == []
     context.close()
     assert problems == []
+
+
+def upload_recordings(page, folder, speaker: str, takes, skip=None) -> None:
+    """Upload ``speaker``'s recordings ``takes`` of each digit from FSDD's ``folder`` through
+    the voice panel's upload button, each under its digit, waiting for each to be kept
+    (``skip``: a (digit, take) left out, as one said into the microphone)."""
+    for digit in range(10):
+        for i in takes:
+            if (digit, i) == skip:
+                continue
+            page.select_option("#voice-digit", str(digit))
+            total = int(page.get_attribute("#voice-counts", "data-total"))
+            page.set_input_files("#voice-upload-sound", str(folder / f"{digit}_{speaker}_{i}.wav"))
+            page.wait_for_selector(f"#voice-counts[data-total='{total + 1}']")
