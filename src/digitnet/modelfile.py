@@ -47,13 +47,8 @@ FORMAT = "digitnet"
 FORMAT_VERSION = 1
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_NEW_FILE_MODE = 0o666 & ~_umask()
+_NEW_FILE_MODE = 0o666 & ~(_mask := os.umask(0))
+os.umask(_mask)  # read by setting it: put it back
 
 
 def check_writable(path: str | os.PathLike) -> Path:
@@ -237,13 +232,18 @@ def _is_onnx(path) -> bool:
 
 
 def _check_model_name(path: Path) -> None:
-    """Refuse a model file named .onnx: load reads such a name as ONNX, and fails on safetensors.
-    (Worded as :func:`digitnet.interop.export.check_name`, which imports this module.)"""
+    """Refuse a model file named .onnx (load reads it as ONNX; worded as
+    :func:`digitnet.interop.export.check_name`) or as another kind (``.pkl``: tools unpickle)."""
     if _is_onnx(path):
         raise ConfigError(f"{path}: saving writes a safetensors file, whose name must not end in "
                           f".onnx; name it {path.with_suffix('.safetensors')}, or export it to "
                           "ONNX with `digitnet export MODEL --format onnx` or "
                           "digitnet.interop.export.export")
+    what = _OTHER_KINDS.get(path.suffix.lower())
+    if what is not None:
+        raise ConfigError(f"{path}: saving writes a safetensors model file, but {path.suffix} "
+                          f"names {what.removesuffix(' (never loaded)')}; name it "
+                          f"{path.with_suffix('.safetensors')}")
 
 
 def _check_network(network, function: str, path=None) -> None:

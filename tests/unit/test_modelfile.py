@@ -321,3 +321,22 @@ def test_a_pickle_or_a_torch_file_is_named_not_called_corrupt(tmp_path, name, ki
         load(path)
     assert str(e.value).startswith(f"{path}: {kind}, not a model file; give a model saved")
     assert "corrupt" not in str(e.value)
+
+
+@pytest.mark.parametrize(("name", "kind"), [("model.pkl", "a Python pickle"),
+                                             ("model.PNG", "a picture"),
+                                             ("model.wav", "a recording"),
+                                             ("model.csv", "a table")])
+def test_saving_under_another_kind_of_files_name_is_refused(tmp_path, name, kind):
+    """save(net, "x.pkl") wrote safetensors under a pickle's name, which tools would unpickle."""
+    from digitnet.errors import ConfigError
+
+    path = tmp_path / name
+    with pytest.raises(ConfigError) as e:
+        save(Network(seed=1), path)
+    assert str(e.value) == (f"{path}: saving writes a safetensors model file, but "
+                            f"{path.suffix} names {kind}; name it {tmp_path / 'model.safetensors'}")
+    with pytest.raises(ConfigError) as checked:  # the CLI's check before training
+        modelfile.check_writable(path)
+    assert str(checked.value) == str(e.value)
+    assert list(tmp_path.iterdir()) == []
