@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import (augment, checkpoint, classmatch, distillation, engines, finetune, inputs, optimizers,
-               recipes, sound_augment)
+from . import (augment, callbacks, checkpoint, classmatch, distillation, engines, finetune,
+               inputs, optimizers, recipes, sound_augment)
+from .callbacks import Callback
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset
@@ -37,26 +38,6 @@ from .network import Network
 from .stopping import StopFlag
 
 __all__ = ["Callback", "TrainResult", "train"]
-
-
-class Callback:
-    """Receives progress from :func:`train`. Override what you need; all do nothing by default."""
-
-    def on_train_start(self, config: TrainConfig, n_train: int, n_val: int, start_epoch: int) -> None:
-        pass
-
-    def on_epoch_start(self, epoch: int, n_steps: int) -> None:
-        pass
-
-    def on_progress(self, epoch: int, step: int, n_steps: int, loss: float) -> None:
-        """Called every few dozen steps within an epoch with the running mean loss."""
-
-    def on_epoch_end(self, epoch: int, record: dict, network: Network) -> None:
-        """``record`` is the history entry of the epoch that just finished."""
-
-    def should_stop(self) -> bool:
-        """Return True to interrupt training (like Ctrl-C); asked after every progress report."""
-        return False
 
 
 @dataclass
@@ -157,7 +138,7 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     TrainingInterrupted
         After Ctrl-C, SIGTERM or ``callback.should_stop()``.
     """
-    callback = callback or Callback()
+    callback = callbacks.checked(callback)
     run = _prepare(data, config, val, resume, engine, init)
     config, net, state, steps = run.config, run.net, run.state, run.steps
     n = len(run.train_index)
