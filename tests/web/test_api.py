@@ -153,6 +153,42 @@ def test_neuron_without_input_id_uses_the_last_prediction(client, held_out):
     assert older["current"]["input_id"] == first["input_id"]
 
 
+def test_without_input_id_a_client_sees_its_own_last_drawing_never_anothers(app, held_out):
+    """In a class, GET /api/neuron without input_id showed whoever had drawn last."""
+    from fastapi.testclient import TestClient
+
+    with (TestClient(app, client=("192.168.1.21", 50000)) as alice,
+          TestClient(app, client=("192.168.1.22", 50000)) as bob):
+        mine = alice.post("/api/predict", json={"pixels": grid(held_out[0][0])}).json()
+        assert bob.get("/api/neuron/1/3").json()["current"] is None  # Bob has drawn nothing
+        theirs = bob.post("/api/predict", json={"pixels": grid(held_out[0][1])}).json()
+        assert alice.get("/api/neuron/1/3").json()["current"]["input_id"] == mine["input_id"]
+        assert bob.get("/api/neuron/1/3").json()["current"]["input_id"] == theirs["input_id"]
+        changed = alice.post("/api/neuron/1/3", json={"off": [[1, 0]]}).json()
+        assert changed["current"]["input_id"] == mine["input_id"]
+
+
+def test_a_clients_last_drawing_outlives_the_others_drawings(app, held_out, monkeypatch):
+    """The server keeps REMEMBERED_INPUTS inputs for everyone; each client's last one besides."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import served
+
+    monkeypatch.setattr(served, "REMEMBERED_INPUTS", 3)
+    images, _ = held_out
+    with (TestClient(app, client=("192.168.1.21", 50000)) as alice,
+          TestClient(app, client=("192.168.1.22", 50000)) as bob):
+        first, last = (alice.post("/api/predict", json={"pixels": grid(images[k])}).json()
+                       for k in (0, 1))
+        before = alice.get("/api/neuron/1/3", params={"input_id": last["input_id"]}).json()
+        for image in images[2:6]:  # more than the server keeps
+            assert bob.post("/api/predict", json={"pixels": grid(image)}).status_code == 200
+        after = alice.get("/api/neuron/1/3", params={"input_id": last["input_id"]})
+        assert after.status_code == 200 and after.json() == before
+        forgotten = alice.get("/api/neuron/1/3", params={"input_id": first["input_id"]})
+        assert forgotten.status_code == 404 and "is not known" in forgotten.json()["error"]
+
+
 def test_concurrent_predictions_from_threads_all_answer(app, held_out):
     """Many clients at once (the server runs sync parts in a thread pool): all right, no errors."""
     from fastapi.testclient import TestClient

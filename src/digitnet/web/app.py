@@ -19,7 +19,7 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
     Sizes, parameter counts, metadata, and every weight and bias (to draw the connections).
 ``GET /api/neuron/{layer}/{index}``
     Neuron ``index`` of layer ``layer`` (1 to L): its incoming weights as an image, its bias, and
-    what it computes for the input named by ``?input_id=`` (or the last one predicted).
+    what it computes for the input named by ``?input_id=`` (or the last one this client predicted).
 ``GET /api/models``
     The models served (``digitnet serve MODEL MODEL2 ...``): the first at ``/api/...``, model
     N (an app of its own, with every endpoint here) at ``/models/N/api/...``; the page shows
@@ -62,7 +62,7 @@ from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, DepthCheckedRoute, install_error_handlers
 from .instance import ServerId
 from .reading import read_input
-from .served import HeldOutSource, Served
+from .served import HeldOutSource, Served, client_of
 from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
 from .views import JSONAnswer
 
@@ -263,7 +263,7 @@ async def predict(request: Request):
     grid, changes = await read_input(request, net)
     x = views.network_input(net, grid)
     answer = views.describe_prediction(changes.apply(net), x, changes.off)
-    answer["input_id"] = served.remember(x)
+    answer["input_id"] = served.remember(x, client_of(request))
     answer["model_version"] = version
     return JSONAnswer(answer)
 
@@ -282,13 +282,14 @@ async def model_info(request: Request):
 
 async def neuron(request: Request, layer: int, index: int, input_id: str | None = Query(
         None, pattern="^[0-9a-f]{16}$",
-        description="From a /api/predict answer; default: the last input predicted.")):
+        description="From a /api/predict answer; default: the last input this client "
+                    "predicted.")):
     """Neuron ``index`` of layer ``layer`` (1 = the first hidden layer, L = the output layer;
     layer 0, the input, has no weights): its incoming weights, as an image of what it looks
     for, its bias, and z and a for an input."""
     served = _served(request)
     net, version = served.current
-    return JSONAnswer({**views.describe_neuron(net, layer, index, served.recall(input_id)),
+    return JSONAnswer({**views.describe_neuron(net, layer, index, served.recall(input_id, client_of(request))),
                        "model_version": version})
 
 

@@ -198,4 +198,4 @@ class BackpropResponse(BaseModel):
 class NeuronRequest(ChangesRequest):
     input_id: str | None = Field(None, pattern="^[0-9a-f]{16}$",
                                  description="From a /api/predict answer; default: the last "
-                                             "input predicted.")
+                                             "input this client predicted.")

@@ -38,6 +38,7 @@ from . import poke_schemas as ps
 from . import schemas, views
 from .errors import ApiError
 from .reading import grid_array, heard_picture, to_input
+from .served import client_of
 
 __all__ = ["add_routes", "ERRORS"]
 
@@ -263,7 +264,7 @@ async def changed_neuron(request: Request, layer: int, index: int, body: ps.Neur
     network with the body's changes: its weights, their image, its bias, z and a for an
     input."""
     _, changed, _, version = _changed(request, body)
-    remembered = request.app.state.served.recall(body.input_id)
+    remembered = request.app.state.served.recall(body.input_id, client_of(request))
     return _answer(views.describe_neuron(changed, layer, index, remembered), version)
 
 

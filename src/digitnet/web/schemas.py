@@ -348,8 +348,8 @@ class NeuronResponse(BaseModel):
                     "square image.")
     image_kind: Literal["weights", "effective_template"] | None
     current: NeuronActivity | None = Field(
-        description="For the input named by input_id, or without it the last input predicted "
-                    "on this server; null when nothing has been predicted yet.")
+        description="For the input named by input_id, or without it the last input this "
+                    "client (its address) predicted; null when it has predicted nothing yet.")
     model_version: ModelVersion
 
 

@@ -15,15 +15,23 @@ from ..heldout import HeldOut
 from ..network import Network
 from .errors import ApiError
 
-__all__ = ["Served", "HeldOutSource", "REMEMBERED_INPUTS"]
+__all__ = ["Served", "HeldOutSource", "REMEMBERED_INPUTS", "client_of"]
 
 #: How many recent inputs the neuron endpoint can refer back to, for everyone together. A page
 #: sends a drawing every 120 ms or so while its pen moves (each a new input), and nothing while
 #: its student looks at the answer: a class of 30, each drawing a digit in about 2 s every 10 s
 #: or so, sends some 60 inputs a second, so each student's last drawings are kept for over two
-#: minutes (and for some 25 s even if all 30 drew without a pause). Each input is 784
-#: float32, about 3.4 KB with what keeps it: at most some 28 MB.
+#: minutes (and for some 25 s even if all 30 drew without a pause; each one's very last is kept
+#: apart, below). Each input is 784 float32, about 3.4 KB with what keeps it: at most some 28 MB.
 REMEMBERED_INPUTS = 8192
+#: How many clients' (addresses') last inputs are kept apart from those: a class, and more.
+REMEMBERED_CLIENTS = 1024
+
+
+def client_of(request) -> str:
+    """Who asked, for :meth:`Served.remember`: the client's address (each phone in a class has
+    its own; everything on this computer is one)."""
+    return request.client.host if request.client is not None else ""
 
 
 class Served:
@@ -32,7 +40,9 @@ class Served:
     ``current`` is one (network, version) tuple, replaced whole when a training run finishes, so
     a request that read it keeps a consistent pair even while the swap happens. Inputs are
     remembered under an ``input_id`` (a hash of the input) so that the neuron endpoint can show
-    what a neuron computed for them.
+    what a neuron computed for them; each client's last one (by its address: a phone in a
+    class) is also kept apart, so that it is neither shown to others nor forgotten while they
+    draw.
     """
 
     def __init__(self, net: Network, source: str):
@@ -40,7 +50,7 @@ class Served:
         self.source = source
         self._lock = threading.Lock()
         self._inputs: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._last_input_id: str | None = None
+        self._last: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()  # client -> input
 
     def swap(self, net: Network, source: str) -> None:
         """Serve ``net`` from now on, as the next version."""
@@ -54,26 +64,29 @@ class Served:
         with self._lock:
             return (*self.current, self.source)
 
-    def remember(self, x: np.ndarray) -> str:
-        """Keep input ``x`` (shape (sizes[0],)) for the neuron endpoint; returns its input_id."""
+    def remember(self, x: np.ndarray, client: str) -> str:
+        """Keep input ``x`` (shape (sizes[0],)) for the neuron endpoint, as ``client``'s last;
+        returns its input_id."""
         input_id = hashlib.blake2b(x.tobytes(), digest_size=8).hexdigest()
         with self._lock:
             self._inputs[input_id] = x
             self._inputs.move_to_end(input_id)
             while len(self._inputs) > REMEMBERED_INPUTS:
                 self._inputs.popitem(last=False)
-            self._last_input_id = input_id
+            self._last[client] = (input_id, x)
+            self._last.move_to_end(client)
+            while len(self._last) > REMEMBERED_CLIENTS:
+                self._last.popitem(last=False)
         return input_id
 
-    def recall(self, input_id: str | None) -> tuple[str, np.ndarray] | None:
-        """(input_id, x) of a remembered input, or of the last one predicted when ``input_id``
-        is None; None if nothing has been predicted yet. Raises ApiError 404 for an id that is
-        not (or no longer) remembered."""
+    def recall(self, input_id: str | None, client: str) -> tuple[str, np.ndarray] | None:
+        """(input_id, x) of a remembered input, or of ``client``'s last one when ``input_id``
+        is None (never another client's); None if ``client`` has predicted nothing yet.
+        Raises ApiError 404 for an id that is not (or no longer) remembered."""
         with self._lock:
-            if input_id is None:
-                input_id = self._last_input_id
-                if input_id is None:
-                    return None
+            last = self._last.get(client)
+            if input_id is None or (last is not None and last[0] == input_id):
+                return last
             x = self._inputs.get(input_id)
         if x is None:
             raise ApiError(404, f"input_id {input_id} is not known (the server keeps the last "
