@@ -128,6 +128,11 @@ def test_a_voice_refused_for_want_of_the_token_says_so_in_the_pages_words(
             assert proc.poll() is None
         page, problems = opened(browser, url, r"status of 403")
         page.wait_for_selector("#train-token")
+        # The field says it opens teaching a voice too (it said start or stop training only).
+        assert " ".join(page.text_content("#train-token-hint").split()) == (
+            "This server lets only whoever has the token digitnet serve printed start or stop "
+            "training or teach it a voice")
+        assert page.text_content("#train-status").startswith("Training or teaching a voice on ")
         upload_recordings(page, spoken_digits, "nicolas", (1, 2))
         page.click("#voice-teach")
         said = "document.querySelector('#voice-mic-status').textContent"

@@ -176,7 +176,7 @@ async function start() {
   } catch (err) { /* one model: nothing to switch to */ }
   try {
     const status = await api.trainingStatus();
-    access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access);
+    access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access, hearsSound(m));
     voice.allow(status.access !== "off");
     if (status.state === "running") training.follow();
   } catch (err) { /* training is optional */ }

@@ -11,21 +11,22 @@ const ACTIONS = {
 };
 
 /**
- * Adapts the training form (`form`, with its buttons and status line `status`) to `access`.
+ * Adapts the training form (`form`, with its buttons and status line `status`) to `access`;
+ * `voice`: whether the model hears recordings, whose voice section the token also opens.
  * Returns token(): what was typed, to send with a start or stop; and refusal(err, action): what
  * the page says when the server refused to "start" or "stop" a run, or to "teach" a voice (`err`,
  * from js/api.js), in the page's words rather than the API's.
  */
-export function mountAccess(form, status, access) {
+export function mountAccess(form, status, access, voice = false) {
   let field = null;
   if (access === "token") {
     form.querySelector(".buttons").insertAdjacentHTML("beforebegin", `
       <label>Teacher’s token <input id="train-token" name="token" type="password"
              autocomplete="off" size="10" aria-describedby="train-token-hint train-refusal"></label>
       <span id="train-token-hint" class="visually-hidden">This server lets only whoever has the
-        token digitnet serve printed start or stop training</span>`);
+        token digitnet serve printed start or stop training${voice ? " or teach it a voice" : ""}</span>`);
     field = form.querySelector("#train-token");
-    status.textContent = "Training on this server needs the token digitnet serve printed when it started.";
+    status.textContent = `Training${voice ? " or teaching a voice" : ""} on this server needs the token digitnet serve printed when it started.`;
   } else if (access === "off") {
     for (const b of form.querySelectorAll("button")) b.disabled = true;
     form.dataset.off = "true";
