@@ -104,9 +104,12 @@ def _tsne(values: np.ndarray, seed: int) -> np.ndarray:
                                      "'digitnet[sklearn]' (or use the pca method)") from None
     if len(values) < 5:
         raise DataError(f"a t-SNE map needs at least 5 examples, got {len(values)}")
+    values = np.asarray(values, dtype=np.float64)
+    if not np.ptp(values, axis=0).any():  # every example alike (a layer switched off, say):
+        return np.zeros((len(values), 2))  # one point, as PCA puts them (scikit-learn crashed)
     perplexity = min(30.0, (len(values) - 1) / 3)
     # 250 iterations of early exaggeration, then 500 to settle (openTSNE's default schedule),
     # not scikit-learn's 1,000 in all: a map answers the page in a few seconds, not ten.
     tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", max_iter=750,
                 random_state=seed)
-    return tsne.fit_transform(np.asarray(values, dtype=np.float64)).astype(np.float64)
+    return tsne.fit_transform(values).astype(np.float64)
