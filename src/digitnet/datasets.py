@@ -141,8 +141,13 @@ class Dataset:
 
     @property
     def fingerprint(self) -> dict:
-        """{"name", "split", "n", "files"}: enough to tell which data a model was trained on."""
-        return {"name": self.name, "split": self.split, "n": len(self), "files": dict(self.files)}
+        """{"name", "split", "n", "files"}: enough to tell which data a model was trained on. A
+        folder or table named from the working folder is named from the root, so that the model
+        finds it again from another one (``digitnet show ablation ../wine.safetensors``)."""
+        name = self.name
+        if not os.path.isabs(name) and os.path.exists(name):
+            name = os.path.abspath(name)  # (not resolved: a link in the path stays)
+        return {"name": name, "split": self.split, "n": len(self), "files": dict(self.files)}
 
 
 def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
