@@ -6,6 +6,9 @@ applies them to a copy of the served network for this request only (nothing is k
 editing at once never see each other's changes), and answers with a :mod:`digitnet.poke`
 function run on the server's held-out digits (:mod:`digitnet.heldout`), in a worker thread so
 other requests are not held up. The slow ones (t-SNE maps, robustness curves) run one at a time.
+The heavy ones (all those over the held-out digits) are computed once for all who ask the same
+of the same network at once, and their last answers kept (:mod:`~digitnet.web.shared_work`):
+a class pressing "map" together waits for one map, not for one each.
 Every JSON answer says which served network it was computed on (``model_version``, as
 /api/predict's does), so a page showing another one knows to load the new one.
 
@@ -25,6 +28,8 @@ Every JSON answer says which served network it was computed on (``model_version`
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -39,8 +44,9 @@ from . import schemas, views
 from .errors import ApiError
 from .reading import grid_array, heard_picture, to_input
 from .served import client_of
+from .shared_work import SharedWork
 
-__all__ = ["add_routes", "ERRORS"]
+__all__ = ["ERRORS", "add_routes"]
 
 #: What each error status of these routes means (the schema's descriptions).
 ERRORS = {
@@ -63,6 +69,7 @@ def add_routes(app: FastAPI) -> None:
     (:class:`~digitnet.web.served.Served`) and ``held_out``
     (:class:`~digitnet.web.served.HeldOutSource`)."""
     app.state.slow_work = asyncio.Semaphore(1)
+    app.state.shared_work = SharedWork()
     route, common = app.add_api_route, _errors(409, 413, 422)
     route("/api/ablate", ablate, methods=["POST"], response_model=ps.AblateResponse,
           tags=["poking"], responses=common)
@@ -129,6 +136,27 @@ def _image(held: HeldOut, index: int):
     return views.rounded(x / 255.0, 3) if x.ndim == 2 else None
 
 
+async def _shared(request: Request, body: schemas.ChangesRequest, version: int, held: HeldOut,
+                  compute: Callable[[], dict], slow: bool = False) -> Response:
+    """``compute()``'s answer (a JSON answer's content), computed and written out in a worker
+    thread (one slow one at a time if ``slow``), once for all requests to this route with the
+    same body about the same served network and held-out digits: identical requests get
+    identical bytes (:class:`~digitnet.web.shared_work.SharedWork`)."""
+
+    def rendered() -> bytes:
+        return _answer(compute(), version).body
+
+    async def answer() -> bytes:
+        async with request.app.state.slow_work if slow else contextlib.nullcontext():
+            return await run_in_threadpool(rendered)
+
+    # (The held-out digits are found once for each served version and kept while it is
+    # served: within a version, their identity names them.)
+    key = (request.url.path, id(held), body.model_dump_json())
+    content = await request.app.state.shared_work.answer(version, key, answer)
+    return Response(content, media_type=views.JSONAnswer.media_type)
+
+
 # -- switching neurons off --------------------------------------------------------------------
 
 
@@ -137,24 +165,29 @@ async def ablate(request: Request, body: schemas.ChangesRequest):
     ``off`` switched off (and the edits made), against the intact network. An empty ``off``
     is the intact network."""
     net, _, changes, version = _changed(request, body)
-    rows, labels = _examples(net, await _held(request))
-    result = await run_in_threadpool(poke.ablate, net, rows, labels, changes)
-    return _answer({**result.to_dict(), "classes": inputs.classes_of(net)}, version)
+    held = await _held(request)
+
+    def compute():
+        result = poke.ablate(net, *_examples(net, held), changes)
+        return {**result.to_dict(), "classes": inputs.classes_of(net)}
+
+    return await _shared(request, body, version, held, compute)
 
 
 async def ranking(request: Request, body: schemas.ChangesRequest):
     """Every hidden neuron not already off, by how much held-out accuracy falls when it is
     switched off as well, with the fall for each class; largest first."""
     net, _, changes, version = _changed(request, body)
-    rows, labels = _examples(net, await _held(request))
+    held = await _held(request)
 
-    def rank():
-        return (poke.ablate(net, rows, labels, changes).score.accuracy,
-                poke.rank_neurons(net, rows, labels, changes))
+    def compute():
+        rows, labels = _examples(net, held)
+        accuracy = poke.ablate(net, rows, labels, changes).score.accuracy
+        drops = poke.rank_neurons(net, rows, labels, changes)
+        return {"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
+                "n": len(labels), "classes": inputs.classes_of(net)}
 
-    accuracy, drops = await run_in_threadpool(rank)
-    return _answer({"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
-                    "n": len(labels), "classes": inputs.classes_of(net)}, version)
+    return await _shared(request, body, version, held, compute)
 
 
 # -- what a neuron answers to, and maps -------------------------------------------------------
@@ -165,15 +198,18 @@ async def top(request: Request, body: ps.TopRequest):
     pictures), its mean activation for each class, and how often it fires (z > 0)."""
     net, changed, _, version = _changed(request, body)
     held = await _held(request)
-    rows, labels = _examples(net, held)
-    p = await run_in_threadpool(poke.neuron_profile, changed, rows, labels, body.layer,
-                                body.neuron, body.count)
-    examples = [{"index": int(i), "label": int(labels[i]), "a": float(a), "image": _image(held, i)}
-                for i, a in zip(p.top, p.top_activation)]
-    return _answer(views.finite({
-        "layer": p.layer, "neuron": p.neuron, "examples": examples,
-        "class_mean": p.class_mean.tolist(), "class_firing": p.class_firing.tolist(),
-        "firing": p.firing, "n": len(labels), "classes": inputs.classes_of(net)}), version)
+
+    def compute():
+        rows, labels = _examples(net, held)
+        p = poke.neuron_profile(changed, rows, labels, body.layer, body.neuron, body.count)
+        examples = [{"index": int(i), "label": int(labels[i]), "a": float(a),
+                     "image": _image(held, i)} for i, a in zip(p.top, p.top_activation)]
+        return views.finite({
+            "layer": p.layer, "neuron": p.neuron, "examples": examples,
+            "class_mean": p.class_mean.tolist(), "class_firing": p.class_firing.tolist(),
+            "firing": p.firing, "n": len(labels), "classes": inputs.classes_of(net)})
+
+    return await _shared(request, body, version, held, compute)
 
 
 async def layer_map(request: Request, body: ps.MapRequest):
@@ -184,15 +220,17 @@ async def layer_map(request: Request, body: ps.MapRequest):
                             f"got {body.count}; ask for fewer, or use the pca method")
     net, changed, _, version = _changed(request, body)
     held = await _held(request)
-    rows, labels = _examples(net, held, body.count)
-    async with request.app.state.slow_work:
-        m = await run_in_threadpool(poke.embedding, changed, rows, body.layer, body.method,
-                                    body.seed)
-    return _answer({
-        "layer": m.layer, "method": m.method, "points": np.round(m.points, 4),
-        "labels": labels, "indices": np.arange(len(labels)),
-        "explained": None if m.explained is None else m.explained.tolist(),
-        "classes": inputs.classes_of(net)}, version)
+
+    def compute():
+        rows, labels = _examples(net, held, body.count)
+        m = poke.embedding(changed, rows, body.layer, body.method, body.seed)
+        return {
+            "layer": m.layer, "method": m.method, "points": np.round(m.points, 4),
+            "labels": labels, "indices": np.arange(len(labels)),
+            "explained": None if m.explained is None else m.explained.tolist(),
+            "classes": inputs.classes_of(net)}
+
+    return await _shared(request, body, version, held, compute, slow=True)
 
 
 async def held_out_digit(request: Request, index: int):
@@ -218,12 +256,15 @@ async def robustness(request: Request, body: ps.RobustnessRequest):
     net, changed, changes, version = _changed(request, body)
     poke.check_distortable(net)  # 422 for a model of recordings: no distortion means anything
     held = await _held(request)
-    data = held.data.subset(slice(0, body.count))
-    nets = [net, changed] if changes else [net]
-    async with request.app.state.slow_work:
-        curves = await run_in_threadpool(poke.robustness_curves, nets, data.x, data.labels)
-    return _answer({"models": ["served", "with your changes"][: len(nets)],
-                    "curves": [c.to_dict() for c in curves], "n": len(data)}, version)
+
+    def compute():
+        data = held.data.subset(slice(0, body.count))
+        nets = [net, changed] if changes else [net]
+        curves = poke.robustness_curves(nets, data.x, data.labels)
+        return {"models": ["served", "with your changes"][: len(nets)],
+                "curves": [c.to_dict() for c in curves], "n": len(data)}
+
+    return await _shared(request, body, version, held, compute, slow=True)
 
 
 # -- backpropagation, one step ----------------------------------------------------------------
