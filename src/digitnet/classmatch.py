@@ -47,7 +47,8 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
     model_classes : sequence of str
         The model's class names, one per output neuron.
     what : str
-        The model, as the messages name it.
+        The model, as the messages name it: for a model a run starts from, its
+        :attr:`digitnet.finetune.Start.name` ("--init MODEL"), which changes what they suggest.
     named : bool
         Whether the model names its classes; False for a model whose file records no names
         (then ``model_classes`` are "0", "1", ...).
@@ -64,13 +65,15 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
         if named and not numbered(classes):
             raise DataError(f"{name}: class{'es' if len(classes) > 1 else ''} "
                             f"{_few(classes, quoted=True)} {'are' if len(classes) > 1 else 'is'}"
-                            f" none of the classes of {what} ({_few(model_classes)}); name the"
-                            " data's classes (class folders, a table's labels) as it names them,"
-                            " or use a model trained on these classes")
+                            f" none of the classes of {what} ({_few(model_classes)}); "
+                            + _other_classes(what, "name the data's classes (class folders, a "
+                                             "table's labels) as it names them, or use a model "
+                                             "trained on these classes"))
         if len(labels) and int(labels.max()) >= len(model_classes):
             raise DataError(f"{name}: labels go up to {int(labels.max())} but {what} has "
-                            f"{len(model_classes)} classes ({_few(model_classes)}); give data of"
-                            " its classes, or a model trained on these")
+                            f"{len(model_classes)} classes ({_few(model_classes)}); "
+                            + _other_classes(what, "give data of its classes, or a model "
+                                             "trained on these"))
         return labels, model_classes if named else classes
     used = set(np.unique(labels).tolist())  # (IDX data names "0".."9" whichever it holds)
     unknown = [c for i, c in enumerate(classes) if c not in known and i in used]
@@ -99,6 +102,19 @@ def for_model(data, net, what: str = "the model"):
     classes = inputs.classes_of(net)
     recorded = [str(c) for c in net.metadata.get("classes") or ()]
     return data.with_classes(classes, what, named=recorded == classes)
+
+
+def _other_classes(what: str, otherwise: str) -> str:
+    """What to do with data of classes the model ``what`` lacks: to start a run from it (--init,
+    or init= in Python: what is then finetune.Start's name) is to train it further on its own
+    classes, so data of other classes needs a run without it; ``otherwise`` (the model is
+    scored, say) says what to do."""
+    option = ("--init" if what.startswith("--init ") else "init" if what == "the init model"
+              else None)
+    if option is None:
+        return otherwise
+    return (f"{option} continues training a model on its own classes; to learn these classes, "
+            f"train a new model (without {option})")
 
 
 def _kind(model_input: inputs.Input) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import arrays, tables
+from . import arrays, tables, words
 from .errors import DataError, ModelFileError
 
 __all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
@@ -117,8 +117,10 @@ class Images(Input):
         return record
 
     def describe(self, detailed: bool = False) -> str:
-        h, w = self.shape
-        return f"{h}x{w} images" + (", one input neuron per pixel" if detailed else "")
+        h, w = self.shape  # (detailed, for info: deskewed or not, as --json's "deskew" says)
+        straightened = ", each deskewed (its slant straightened) first" if self.deskew else ""
+        return f"{h}x{w} images" + (f"{straightened}, one input neuron per pixel"
+                                     if detailed else "")
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ class Table(Input):
             x = x[None]
         if x.ndim != 2 or x.shape[1] != len(self.columns):
             raise DataError(f"expected rows of {len(self.columns)} numbers (columns "
-                            f"{', '.join(self.columns)}), got an array of shape {x.shape}")
+                            f"{words.listed(self.columns, 3)}), got an array of shape {x.shape}")
         if not np.isfinite(x).all():
             row, col = np.argwhere(~np.isfinite(x))[0]
             raise DataError(f"row {row}, column {self.columns[col]!r}: missing or not a finite "

@@ -83,13 +83,8 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     if _looks_like_data(header):
         raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
                         "naming each column")
-    seen = set()
-    for name in header:
-        if name in seen:
-            raise DataError(f"{path}: the header names column {name!r} twice; give each column "
-                            "its own name")
-        seen.add(name)
-    target = header[-1] if target is None else target
+    _named_once(header, str(path))
+    defaulted, target = target is None, header[-1] if target is None else target
     if target not in header:
         raise ConfigError(f"{path}: no column {target!r} to take the labels from; the columns "
                           f"are {', '.join(header)}")
@@ -102,7 +97,24 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
             raise DataError(f"{path}: line {line} has no label in column {target!r}; fill it "
                             "in or drop the row")
     columns = tuple(h for h in header if h != target)
-    return Rows(_columns(path, header, body, columns), np.array(labels), columns, target)
+    x = np.empty((len(body), len(columns)))
+    for j, name in enumerate(columns):
+        k = header.index(name)
+        x[:, j] = _numbers(path, name, [(line, row[k]) for line, row in body],
+                           _word_among_features(name, None if defaulted else target))
+    return Rows(x, np.array(labels), columns, target)
+
+
+def _word_among_features(column: str, target: str | None) -> str:
+    """What to do about a word in feature ``column`` of a table read for its labels. With the
+    labels in the last column by default (``target`` None), the column may be the labels, which
+    --target names; with ``target`` named (by the user, or by evaluate: the one column its
+    model does not read), it is a feature."""
+    if target is None:
+        return (f"features must be numbers: if {column!r} holds the labels, name it with "
+                f"--target {column}; else fix the cell, or encode the column as numbers or drop it")
+    return (f"every column but the labels ({target!r}) must hold numbers: fix the cell or drop "
+            "the row, or encode the column as numbers")
 
 
 def read_header(path: str | Path) -> list[str]:
@@ -118,26 +130,32 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     Raises
     ------
     DataError
-        A column is missing, or a cell of one of ``columns`` is missing or not a number.
+        A column is missing or named twice, or a cell of one of ``columns`` is missing or not a
+        number.
     """
     path = Path(path)
     header, body = _cells(path)
+    _named_once(header, str(path))
     where = _positions(tuple(header), columns, str(path))
     if not body:
         raise DataError(f"{path}: has a header but no rows")
     x = np.empty((len(body), len(columns)))
     for j, k in enumerate(where):
-        x[:, j] = _numbers(path, header[k], [(line, row[k]) for line, row in body])
+        todo = f"the model reads {header[k]!r} as a number: fix the cell or drop the row"
+        x[:, j] = _numbers(path, header[k], [(line, row[k]) for line, row in body], todo)
     return x
 
 
-def _columns(path: Path, header: list[str], body, columns: tuple[str, ...]) -> np.ndarray:
-    """The feature ``columns`` of every row, (n, len(columns)) float64."""
-    x = np.empty((len(body), len(columns)))
-    for j, name in enumerate(columns):
-        k = header.index(name)
-        x[:, j] = _numbers(path, name, [(line, row[k]) for line, row in body])
-    return x
+def _named_once(columns, name: str, what: str = "the header") -> None:
+    """A DataError if ``columns`` (``what``: a file's header, a DataFrame) names a column twice.
+    Columns are found by name, and the first of two would be read for both: every reader of
+    named columns checks them here."""
+    seen = set()
+    for column in columns:
+        if column in seen:
+            raise DataError(f"{name}: {what} names column {column!r} twice; give each column "
+                            "its own name")
+        seen.add(column)
 
 
 def in_order(x: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], name: str) -> np.ndarray:
@@ -217,10 +235,7 @@ def frame(X, name: str) -> tuple[object, tuple[str, ...] | None]:
     if pandas is None or not isinstance(X, pandas.DataFrame):
         return X, None
     columns = tuple(str(c) for c in X.columns)
-    twice = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
-    if twice is not None:
-        raise DataError(f"{name}: the DataFrame names column {twice!r} twice; give each column "
-                        "its own name")
+    _named_once(columns, name, "the DataFrame")
     for column, dtype in zip(columns, X.dtypes):
         if getattr(dtype, "kind", "O") not in "biuf":
             raise DataError(f"{name}: column {column!r} holds {dtype} values; features must be "
@@ -283,8 +298,9 @@ def _decimal_point(cell: str) -> str:
     return cell
 
 
-def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarray:
-    """One feature column as float64, or a DataError naming the first cell that is no number."""
+def _numbers(path: Path, column: str, cells: list[tuple[int, str]], todo: str) -> np.ndarray:
+    """One feature column as float64, or a DataError naming the first cell that is no number
+    (and, for a word, what to do: ``todo``, which depends on the command)."""
     try:
         values = np.array([cell for _, cell in cells], dtype=np.float64)
         if np.isfinite(values).all():
@@ -308,8 +324,7 @@ def _numbers(path: Path, column: str, cells: list[tuple[int, str]]) -> np.ndarra
                             "(decimal commas are read there)")
         if value is None:
             raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a number; "
-                            f"features must be numbers: if {column!r} holds the labels, name it "
-                            f"with --target {column}; else encode it as numbers or drop it")
+                            + todo)
         if math.isinf(value):
             raise DataError(f"{path}: line {line}, column {column!r}: {text!r} is not a finite "
                             "number; replace it or drop the row")

@@ -119,3 +119,27 @@ def test_an_npy_of_no_usable_pixels_is_one_error_line(run, model, tmp_path, real
     assert result.stdout.startswith(f"{tmp_path / 'a.npy'}: ")
     [(thing, message)] = _errors(result).items()
     assert thing == str(tmp_path / "odd.npy") and message.startswith(said)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int16, np.uint16])
+def test_whole_number_pixels_are_read_as_uint8_ones_as_the_library_reads_them(
+        run, model, tmp_path, real_digit_images, dtype):
+    """int64 pixels 0..255 (np.array of Python ints) were refused: "expected brightness in
+    [0, 1] or uint8 pixels", while net.predict read them."""
+    images = real_digit_images[0][:3]
+    np.save(tmp_path / "ints.npy", images.astype(dtype))
+    np.save(tmp_path / "bytes.npy", images)
+    ints, uint8 = (run("predict", model, tmp_path / name, "--json") for name in
+                   ("ints.npy", "bytes.npy"))
+    assert ints.exit_code == 0 and uint8.exit_code == 0, ints.stderr
+    answers = [[{k: v for k, v in json.loads(line).items() if k != "file"}
+                for line in result.stdout.splitlines()] for result in (ints, uint8)]
+    assert len(answers[0]) == 3 and answers[0] == answers[1]
+
+
+def test_whole_numbers_beyond_pixels_are_refused_in_one_line(run, model, tmp_path):
+    np.save(tmp_path / "wide.npy", np.full((28, 28), 1000, np.int64))
+    result = run("predict", model, tmp_path / "wide.npy")
+    assert result.exit_code == 1
+    assert _errors(result) == {str(tmp_path / "wide.npy"): "pixels run from 1000 to 1000; "
+                               "expected 0..255 (or brightness in [0, 1] as floats)"}

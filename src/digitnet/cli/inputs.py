@@ -131,8 +131,15 @@ def _read_npy(path: Path, name: str) -> np.ndarray:
                         "brightness in [0, 1] or uint8 pixels")
     if not x.size:
         raise DataError(f"{name}: an empty stack, shape {x.shape}; save at least one image")
+    if x.dtype.kind in "iu" and x.dtype != np.uint8:  # as arrays.pixel_values reads them
+        if x.min() < 0 or x.max() > 255:
+            raise DataError(f"{name}: pixels run from {x.min()} to {x.max()}; expected 0..255 "
+                            "(or brightness in [0, 1] as floats)")
+        return x.astype(np.uint8)
+    if x.dtype.kind == "b":
+        return x.astype(np.float32)  # ink or not
     if x.dtype != np.uint8:
-        values = x[np.isfinite(x)] if x.dtype.kind == "f" else x  # (NaN: each image's error)
+        values = x[np.isfinite(x)]  # (NaN: each image's error)
         if values.size and (values.max() > 1 or values.min() < 0):
             raise DataError(f"{name}: values from {values.min()} to {values.max()}; "
                             "expected brightness in [0, 1] or uint8 pixels")

@@ -175,8 +175,8 @@ def info_command(model, as_json):
         return
     sizes = "-".join(map(str, net.sizes))
     click.echo(f"{model}")
-    click.echo(f"  network     {sizes}: {net.activation.name} hidden layers, "
-               f"{net.output_function.name} output with "
+    hidden = f"{net.activation.name} hidden layers" if len(net.sizes) > 2 else "no hidden layers"
+    click.echo(f"  network     {sizes}: {hidden}, {net.output_function.name} output with "
                f"{net.output_function.cost.replace('_', ' ')} cost")
     click.echo(f"  parameters  {net.parameter_breakdown()}")
     for l, (n_out, n_in) in enumerate(net.layer_shapes, start=1):

@@ -86,7 +86,8 @@ def _accuracy(metrics: dict) -> str:
 def _html(rows: list[tuple[str, str]], net, title: str) -> str:
     sizes = "–".join(map(str, net.sizes))
     head = (f"{escape(title)}: " if title else "") + (
-        f"<b>{sizes} network</b>: {escape(net.activation.name)} hidden layers, "
+        f"<b>{sizes} network</b>: "
+        f"{escape(net.activation.name) + ' hidden' if len(net.sizes) > 2 else 'no hidden'} layers, "
         f"{escape(net.output_function.name)} output with "
         f"{escape(net.output_function.cost.replace('_', ' '))} cost")
     body = "".join(_ROW.format(escape(k), escape(v)) for k, v in rows)
