@@ -51,12 +51,14 @@ _NEW_FILE_MODE = 0o666 & ~(_mask := os.umask(0))
 os.umask(_mask)  # read by setting it: put it back
 
 
-def check_writable(path: str | os.PathLike) -> Path:
-    """Raise unless :func:`save` (and :func:`save_checkpoint`) can and may write ``path``: a
-    command that works for minutes says so first. A file nobody may write (by its mode, which
-    root's os.access ignores) is refused: :func:`atomic_write` would replace it all the same."""
+def check_writable(path: str | os.PathLike, *, model: bool = True) -> Path:
+    """Raise unless :func:`save` (and :func:`save_checkpoint`; with ``model`` False,
+    :func:`atomic_write`: a recipe, say) can and may write ``path``: a command that works for
+    minutes says so first. A file nobody may write (by its mode, which root's os.access
+    ignores) is refused: :func:`atomic_write` would replace it all the same."""
     path = Path(path)
-    _check_model_name(path)
+    if model:
+        _check_model_name(path)
     target, status = _target(path)
     if status is not None and not (status.st_mode & 0o222 and os.access(target, os.W_OK)):
         raise ModelFileError(f"{path}: is read-only; make it writable (chmod u+w {path}) or "

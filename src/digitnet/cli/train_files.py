@@ -36,8 +36,9 @@ _READ = {"--init": "the model --init starts from", "--teacher": "the model --tea
 
 
 def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | None,
-            reads: dict[str, str | None]) -> str | None:
+            reads: dict[str, str | None], *, model: bool = True) -> str | None:
     """The checkpoint the run writes: ``checkpoint``, else the one it resumes (or None).
+    ``model``: whether ``out`` is a model file (``digitnet tune`` writes a recipe there).
 
     Raises click.UsageError, before anything is read, for an empty name, ``out`` equal to the
     checkpoint, or an output that would replace a file the run reads: ``reads`` (option ->
@@ -63,9 +64,9 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
     if checkpoint is not None and same_file(out, checkpoint):
         raise click.UsageError(f"--out {out}: is --checkpoint's file too, and the model would "
                                "replace the checkpoint: give them different names")
-    for path in given.values():
+    for option, path in given.items():
         if path is not None:
-            modelfile.check_writable(path)
+            modelfile.check_writable(path, model=model or option != "--out")
     if checkpoint is not None or resume is None:
         return checkpoint
     modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first

@@ -72,7 +72,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         fixed = {field: option for field, option in fixed.items()
                  if not (field in chosen and option.startswith("--preset"))}
     if not show_space:  # (the best recipe is written in minutes: its file is checked first)
-        train_files.outputs(out, None, None, data, {"--config": config_file, "--space": space_file})
+        train_files.outputs(out, None, None, data, {"--config": config_file, "--space": space_file},
+                            model=False)
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
         with StopFlag(True) as early:  # Ctrl-C as a flag: see tuning.tune
             studies.open_storage(url)  # a bad database is one line before the data is read
