@@ -40,28 +40,43 @@ def _number_neurons(ax, n: int) -> None:
 
 
 def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: str = "",
-                    worst: int = 12):
+                    worst: int = 12, off=()):
     """Left, one bar chart per hidden layer: how much accuracy falls when each neuron is
     switched off alone. Right, for the ``worst`` neurons, the fall for each class (red: that
-    class suffers)."""
-    layers = sorted({d.layer for d in drops})
+    class suffers).
+
+    ``drops`` are :func:`~digitnet.poke.rank_neurons`', which leaves out every neuron already
+    switched off; each of those has no bar but the word "off" at its place: those ``off``
+    names ((layer, neuron) pairs, :func:`~digitnet.poke.off_neurons`), and any neuron a
+    layer's ranking skips before its last (a layer's last neurons are known only from ``off``).
+    """
+    off = set(off)
+    layers = sorted({d.layer for d in drops} | {l for l, _ in off})
     fig = viz._figure(11, 1.9 * max(2, len(layers)) + 1.2)
     grid = fig.add_gridspec(len(layers), 2, width_ratios=(1.6, 1))
     top = max((d.drop for d in drops), default=0) or 0.01
+    silent_any = False
     for row, layer in enumerate(layers):
         ax = fig.add_subplot(grid[row, 0])
         mine = sorted((d for d in drops if d.layer == layer), key=lambda d: d.neuron)
+        width = max([d.neuron for d in mine] + [j for l, j in off if l == layer]) + 1
+        silent = sorted(set(range(width)) - {d.neuron for d in mine})
         values = [d.drop for d in mine]
         ax.bar([d.neuron for d in mine], values, color=[viz.RED if v > 0 else viz.BLUE
                                                         for v in values])
-        ax.set_ylim(min(0, min(values)) * 1.1, top * 1.1)
+        ax.set_ylim(min(0, *values) * 1.1, top * 1.1)
+        for j in silent:  # no bar: it is off already, and ranking it would mean nothing
+            ax.text(j, 0, "off", rotation=90, ha="center", va="bottom", fontsize=6,
+                    color="0.4")
+        silent_any = silent_any or bool(silent)
         ax.yaxis.set_major_formatter(viz._Percent())
         ax.set_ylabel(f"layer {layer}", fontsize=9)
-        _number_neurons(ax, len(mine))
+        _number_neurons(ax, width)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3)
-    fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})",
-                          fontsize=10)
+    already = "; off: switched off already" if silent_any else ""
+    fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})"
+                          f"{already}", fontsize=10)
     fig.axes[-1].set_xlabel("neuron")
     ax = fig.add_subplot(grid[:, 1])
     chosen = drops[:worst]

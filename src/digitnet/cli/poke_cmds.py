@@ -52,7 +52,8 @@ def show_ablation(model, data, split, target, out):
     for d in drops[:5]:
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
                    f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes)}")
-    _save_picture(pokeviz.ablation_figure(drops, accuracy, classes, _where(model, subset)), out)
+    _save_picture(pokeviz.ablation_figure(drops, accuracy, classes, _where(model, subset),
+                                          off=poke.off_neurons(net)), out)
 
 
 def _hurt(per_class_drop: np.ndarray, classes: list[str], most: int = 3) -> str:

@@ -30,9 +30,12 @@ Layers are numbered as everywhere in digitnet: 0 is the input layer (it cannot b
 or edited), 1 the first hidden layer, L = ``len(net.sizes) - 1`` the output layer. Examples go
 in as ``inputs.of(net).rows`` makes them and classes are named by ``inputs.classes_of(net)``,
 so table models work wherever a function does not need pictures (:func:`robustness_curves`
-and the edge detector need an image model, and say so). A model of pictures' rows are pixels,
-uint8 0..255 or floats in [0, 1]: floats past 1 (pixels 0..255 not scaled) are refused, not read
-as brightness 255 times too high; a table's rows may be any finite numbers.
+and the edge detector need a model of images: not a table's, nor a speech model's pictures of
+sounds, and say so). A model of pictures' rows are pixels, uint8 0..255 or floats in [0, 1]:
+floats past 1 (pixels 0..255 not scaled) are refused, not read as brightness 255 times too
+high; a table's rows may be any finite numbers. Layers, neurons and labels are whole numbers
+(3.0 too), read as :class:`Changes` reads its own (:func:`~.changes.whole`); anything else is
+a ConfigError of one line.
 """
 
 from __future__ import annotations

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..metrics import accuracy_by_class, confusion_matrix
 from ..network import Network
 from .activity import check_labels, check_rows, layer_activity, tail
-from .changes import Changes
+from .changes import Changes, whole
+from .recorded import off_neurons
 
 __all__ = ["Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "score"]
 
@@ -70,6 +72,39 @@ def _predict(net: Network, rows) -> np.ndarray:
     return np.argmax(net.forward(rows), axis=1)
 
 
+def read_changes(changes) -> Changes:
+    """``changes`` as a :class:`Changes`: itself, or a dict ``{"off": [...], "edits": [...]}``
+    read as :meth:`Changes.from_json` reads it; a ConfigError of one line for anything else."""
+    if isinstance(changes, Changes):
+        return changes
+    if isinstance(changes, dict):
+        return Changes.from_json(changes)
+    raise ConfigError(f"changes: expected poke.Changes(off=..., edits=...) or a dict "
+                      f"{{\"off\": [...], \"edits\": [...]}}, got {type(changes).__name__}; "
+                      "pass poke.Changes(off=((1, 3),)), say")
+
+
+def _hidden_layers(net: Network, layers) -> list[int]:
+    """``layers`` (an iterable of hidden layers, or None for all of them) as sorted ints, each
+    a whole number as :func:`~.changes.whole` reads it; else a ConfigError of one line."""
+    last = len(net.sizes) - 1
+    if layers is None:
+        return list(range(1, last))
+    if isinstance(layers, (str, bytes, dict)) or not np.iterable(layers):
+        raise ConfigError(f"layers: expected a list of hidden layers such as [1, 2], got "
+                          f"{layers!r:.40}")
+    chosen = set()
+    for i, value in enumerate(layers):
+        layer = whole(value, f"layers[{i}]")
+        if not 1 <= layer < last:
+            what = ("the output layer, which has nothing after it to switch off" if layer == last
+                    else f"not a hidden layer of this {'-'.join(map(str, net.sizes))} network")
+            raise ConfigError(f"layers[{i}]: layer {layer} is {what}; rank hidden layers 1 to "
+                              f"{last - 1}")
+        chosen.add(layer)
+    return sorted(chosen)
+
+
 def ablate(net: Network, rows, labels, changes: Changes = Changes()) -> Ablation:
     """Accuracy, overall and per class, of ``net`` with ``changes`` against ``net`` intact.
 
@@ -79,10 +114,12 @@ def ablate(net: Network, rows, labels, changes: Changes = Changes()) -> Ablation
         Held-out examples as ``inputs.of(net).rows`` makes them (for a model of pictures,
         uint8 pixels or floats in [0, 1]: others are a DataError).
     labels : array_like of int, shape (n,)
-    changes : Changes
+    changes : Changes or dict
         Neurons switched off (``Changes(off=((1, 3),))``) and edits; none means the intact
-        network, whose score then is the baseline's.
+        network, whose score then is the baseline's. A dict ``{"off": [...], "edits": [...]}``
+        is read as :meth:`Changes.from_json` reads it.
     """
+    changes = read_changes(changes)
     rows = check_rows(net, rows)
     labels = check_labels(net, rows, labels)
     k = net.sizes[-1]
@@ -95,29 +132,32 @@ def rank_neurons(net: Network, rows, labels, changes: Changes = Changes(),
                  layers=None) -> list[NeuronDrop]:
     """Every hidden neuron by how much accuracy falls when it alone is switched off, worst first.
 
-    The network is ``net`` with ``changes`` (neurons they already switch off are left out).
+    The network is ``net`` with ``changes`` (a :class:`Changes`, or a dict read as
+    :func:`ablate` reads it). Every neuron already off is left out, wherever it was switched
+    off: by ``changes``, or in ``net`` itself (:func:`~.recorded.off_neurons`: a model saved by
+    ``digitnet edit``, say), so a network ranks alike however its edits reached it.
+
     Each layer's activations are computed once; switching neuron j of layer l off then only
     reruns the layers after l (:func:`~digitnet.poke.activity.tail`) with column j zeroed.
 
     Parameters
     ----------
     layers : iterable of int, optional
-        Which hidden layers (1 to L - 1); all of them by default.
+        Which hidden layers (1 to L - 1, whole numbers); all of them by default.
 
     Returns
     -------
     list of NeuronDrop, largest drop first (ties in layer and neuron order)
     """
+    changes = read_changes(changes)
     rows = check_rows(net, rows)
     labels = check_labels(net, rows, labels)
     changed = changes.apply(net)
-    last = len(net.sizes) - 1
-    layers = list(range(1, last)) if layers is None else sorted(set(layers))
-    Changes(off=tuple((l, 0) for l in layers)).check(net)  # each must be a hidden layer
+    layers = _hidden_layers(net, layers)
     k = net.sizes[-1]
     base = score(_predict(changed, rows), labels, k)
     activity = layer_activity(changed, rows, layers)
-    off = set(changes.off)
+    off = set(off_neurons(changed))  # net's own and those changes switches off (it records them)
     drops = []
     for layer in layers:
         rest, a = tail(changed, layer), activity[layer][1]

@@ -9,26 +9,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import inputs
+from .. import descriptions, inputs
 from ..arrays import pixel_values
 from ..errors import ConfigError, DataError
 from ..network import Network
+from .changes import whole
 from .recorded import off_neurons, sent
 
-__all__ = ["layer_activity", "tail", "check_layer", "check_labels", "check_rows", "BLOCK"]
+__all__ = ["layer_activity", "tail", "check_layer", "check_neuron", "check_labels", "check_rows",
+           "BLOCK"]
 
 #: Examples traced at once.
 BLOCK = 4096
 
 
-def check_layer(net: Network, layer: int, *, lowest: int = 1) -> None:
-    """A ConfigError unless ``layer`` is one of ``net``'s layers ``lowest`` to L."""
-    last = len(net.sizes) - 1
+def check_layer(net: Network, layer: int, *, lowest: int = 1, where: str = "layer") -> int:
+    """``layer`` as an int; a ConfigError unless it is a whole number (3.0 too, as
+    :func:`~.changes.whole` reads it; ``where`` names it) naming one of ``net``'s layers
+    ``lowest`` to L."""
+    layer, last = whole(layer, where), len(net.sizes) - 1
     if not lowest <= layer <= last:
         sizes = "-".join(map(str, net.sizes))
         first = "0 (the input)" if lowest == 0 else "1 (the first hidden layer)"
         raise ConfigError(f"layer {layer} does not exist here: this {sizes} network's layers "
                           f"are {first} to {last} (the output layer)")
+    return layer
+
+
+def check_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
+    """(layer, neuron) as ints: the one check of a neuron named to a poking function. Each a
+    whole number as :func:`~.changes.whole` reads them (as :class:`~.changes.Changes` reads
+    its pairs), then one that ``net`` has (:func:`digitnet.descriptions.check_neuron`: layers
+    1 to L); a ConfigError of one line otherwise."""
+    layer, neuron = whole(layer, "layer"), whole(neuron, "neuron")
+    descriptions.check_neuron(net, layer, neuron)
+    return layer, neuron
 
 
 def check_rows(net: Network, rows) -> np.ndarray:
@@ -79,9 +94,7 @@ def layer_activity(net: Network, rows, layers) -> dict[int, tuple[np.ndarray | N
         z None and a = the input as floats. A neuron switched off (:func:`~.recorded.sent`)
         has its z as computed and a = 0, its output: what the next layer receives.
     """
-    layers = sorted(set(layers))
-    for layer in layers:
-        check_layer(net, layer, lowest=0)
+    layers = sorted({check_layer(net, layer, lowest=0) for layer in layers})
     rows, off = check_rows(net, rows), off_neurons(net)
     parts: dict[int, tuple[list, list]] = {layer: ([], []) for layer in layers}
     for start in range(0, len(rows), BLOCK):
@@ -98,7 +111,7 @@ def tail(net: Network, layer: int) -> Network:
     """The layers after ``layer`` as a network of their own, whose input is ``layer``'s
     activations: ``tail(net, l).forward(a_l)`` is ``net``'s output for a⁽ˡ⁾ = a_l.
     Shares no memory with ``net``."""
-    check_layer(net, layer, lowest=0)
+    layer = check_layer(net, layer, lowest=0)
     if layer == len(net.sizes) - 1:
         raise ConfigError("the output layer has no layers after it")
     rest = Network(net.sizes[layer:], net.activation.name, net.output_function.name,

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ..descriptions import check_neuron
 from ..network import Network
-from .activity import check_labels, check_layer, layer_activity
+from .activity import check_labels, check_layer, check_neuron, layer_activity
+from .changes import whole
 from .recorded import off_neurons
 
 __all__ = ["Profile", "neuron_profile", "class_means"]
@@ -73,7 +73,7 @@ def class_means(net: Network, rows, labels, layer: int) -> np.ndarray:
     -------
     ndarray, shape (sizes[layer], n_classes), float64 (NaN for a class with no examples)
     """
-    check_layer(net, layer)
+    layer = check_layer(net, layer)
     labels = check_labels(net, np.asarray(rows), labels)
     _, a = layer_activity(net, rows, [layer])[layer]
     return _per_class(a, labels, net.sizes[-1])
@@ -90,11 +90,14 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
         or floats in [0, 1]: others are a DataError).
     labels : array_like of int, shape (n,)
     layer : int
-        1 (the first hidden layer) to L (the output layer).
+        1 (the first hidden layer) to L (the output layer); it and ``neuron`` are whole numbers
+        (3.0 too, as :class:`~.changes.Changes` reads them), checked by
+        :func:`~.activity.check_neuron`.
     count : int
         How many top examples (fewer if there are fewer examples).
     """
-    check_neuron(net, layer, neuron)
+    layer, neuron = check_neuron(net, layer, neuron)
+    count = whole(count, "count")
     if count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
     labels = check_labels(net, np.asarray(rows), labels)

@@ -50,7 +50,7 @@ from .. import inputs
 from ..errors import ConfigError
 from ..network import Network
 
-__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of"]
+__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of", "whole"]
 
 #: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
 #: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.
@@ -174,8 +174,9 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _int(value, where: str) -> int:
-    """A whole number: an int (NumPy's too, not a bool) or a float with nothing after the point."""
+def whole(value, where: str) -> int:
+    """A whole number: an int (NumPy's too, not a bool) or a float with nothing after the point;
+    else a ConfigError naming ``where``. Every layer, neuron and label poking takes is read so."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
@@ -194,6 +195,8 @@ def _number(value, where: str) -> float:
 
 
 def _off(value) -> tuple[tuple[int, int], ...]:
+    if isinstance(value, np.ndarray) and value.ndim == 2:  # (n, 2), read as the pairs it holds
+        value = value.tolist()
     if not isinstance(value, (list, tuple)):
         raise ConfigError(f"off: expected a list of [layer, neuron] pairs such as "
                           f"[[1, 3], [2, 0]], got {_shown(value)}")
@@ -210,7 +213,7 @@ def _pair(value, where: str) -> tuple[int, int]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ConfigError(f"{where}: expected a [layer, neuron] pair such as [1, 3], "
                           f"got {_shown(value)} (off is a list of such pairs)")
-    return _int(value[0], f"{where}[0] (the layer)"), _int(value[1], f"{where}[1] (the neuron)")
+    return whole(value[0], f"{where}[0] (the layer)"), whole(value[1], f"{where}[1] (the neuron)")
 
 
 def _edit(value, where: str) -> dict:
@@ -228,8 +231,8 @@ def _edit(value, where: str) -> dict:
     missing = [k for k in ("layer", "neuron", *OPS[op]) if k not in value]
     if missing:
         raise ConfigError(f"{where}.{missing[0]}: missing from the {op} edit")
-    edit = {"op": op, "layer": _int(value["layer"], f"{where}.layer"),
-            "neuron": _int(value["neuron"], f"{where}.neuron")}
+    edit = {"op": op, "layer": whole(value["layer"], f"{where}.layer"),
+            "neuron": whole(value["neuron"], f"{where}.neuron")}
     if op == "paint":
         cells = value["cells"]
         if not isinstance(cells, (list, tuple)):
@@ -238,7 +241,7 @@ def _edit(value, where: str) -> dict:
         edit["cells"] = _cells(cells, where)
     elif op == "edge":
         for key in OPS["edge"]:
-            edit[key] = (_number if key == "weight" else _int)(value[key], f"{where}.{key}")
+            edit[key] = (_number if key == "weight" else whole)(value[key], f"{where}.{key}")
     else:
         edit[OPS[op][0]] = _number(value[OPS[op][0]], f"{where}.{OPS[op][0]}")
     return edit
@@ -264,7 +267,7 @@ def _cell(value, where: str) -> dict:
     if not isinstance(value, dict) or set(value) != {"row", "col", "weight"}:
         raise ConfigError(f"{where}: expected {{\"row\": r, \"col\": c, \"weight\": w}}, "
                           f"got {_shown(value)}")
-    return {"row": _int(value["row"], f"{where}.row"), "col": _int(value["col"], f"{where}.col"),
+    return {"row": whole(value["row"], f"{where}.row"), "col": whole(value["col"], f"{where}.col"),
             "weight": _number(value["weight"], f"{where}.weight")}
 
 
@@ -313,6 +316,10 @@ def _check_edge(net: Network, edit: dict, where: str, rows: int, cols: int) -> N
     if edit["layer"] != 1 or inputs.of(net).image_shape is None:
         raise ConfigError(f"{where}: an edge detector looks at pixels, so it is built on a "
                           "neuron of layer 1 of an image model")
+    if inputs.audio_of(net) is not None:  # as robustness.check_distortable refuses it
+        raise ConfigError(f"{where}: an edge detector finds a pen stroke's edge, which means "
+                          "nothing in this network's pictures of recorded sounds; paint the "
+                          "neuron's incoming weights instead (a paint edit)")
     top, left, height, width = edit["top"], edit["left"], edit["height"], edit["width"]
     if height < 1 or width < 1 or not (0 <= top and top + height <= rows
                                        and 0 <= left and left + width <= cols):

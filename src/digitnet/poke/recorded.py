@@ -22,7 +22,7 @@ import numpy as np
 from .. import descriptions
 from ..errors import ConfigError
 from ..network import Network
-from .changes import Changes, grid_of
+from .changes import Changes, grid_of, whole
 
 __all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
            "sent"]
@@ -81,7 +81,9 @@ def described_prediction(net: Network, x: np.ndarray, off=()) -> dict:
 
 def described_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) -> dict:
     """:func:`digitnet.descriptions.describe_neuron` for input row ``x`` (or None), a neuron
-    switched off (:func:`off_neurons`) given a = 0 as :func:`described_prediction` gives it."""
+    switched off (:func:`off_neurons`) given a = 0 as :func:`described_prediction` gives it.
+    ``layer`` and ``index`` are whole numbers, read as every poking function reads them."""
+    layer, index = whole(layer, "layer"), whole(index, "neuron")
     answer = descriptions.describe_neuron(net, layer, index, x)
     if answer["current"] is not None and (layer, index) in off_neurons(net):
         answer["current"]["a"] = 0.0  # its output, what the next layer reads (sent)

@@ -24,7 +24,9 @@ drawn once from the seed and the distortion's name, so levels differ in strength
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 
@@ -34,6 +36,7 @@ from ..augment import shift_images
 from ..errors import ConfigError, DataError
 from ..network import Network
 from .activity import check_labels
+from .changes import whole
 
 __all__ = ["DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable"]
 
@@ -153,7 +156,11 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     -------
     list of Curve, one per distortion
     """
-    nets = [nets] if isinstance(nets, Network) else list(nets)
+    nets = _networks(nets)
+    seed = whole(seed, "seed")
+    if seed < 0:
+        raise ConfigError(f"seed: must be 0 or more, got {seed}")
+    chosen = _chosen(distortions)
     images = np.asarray(images)
     if images.ndim != 3:
         raise DataError(f"robustness curves distort pictures: expected images (n, h, w), got an "
@@ -163,12 +170,6 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     for net in nets:
         check_distortable(net, images.shape[1:])
     labels = [check_labels(net, x.reshape(len(x), -1), labels) for net in nets][0]
-    chosen = {name: DISTORTIONS[name][1] for name in DISTORTIONS} if distortions is None else {
-        name: tuple(levels) for name, levels in distortions.items()}
-    unknown = sorted(set(chosen) - set(DISTORTIONS))
-    if unknown:
-        raise ConfigError(f"unknown distortion {unknown[0]!r}; choose from "
-                          f"{', '.join(DISTORTIONS)}")
     curves = []
     for name, levels in chosen.items():
         accuracy = np.zeros((len(nets), len(levels)))
@@ -181,6 +182,44 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
                 accuracy[m, i] = np.mean(predicted == labels)
         curves.append(Curve(name, DISTORTIONS[name][0], tuple(levels), accuracy))
     return curves
+
+
+def _networks(nets) -> list[Network]:
+    """``nets`` (a Network, or a list of them) as a list of at least one; else a
+    ConfigError of one line saying what to pass."""
+    if isinstance(nets, Network):
+        return [nets]
+    listed = list(nets) if np.iterable(nets) and not isinstance(nets, (str, dict)) else None
+    if not listed:
+        raise ConfigError(f"nets: expected a Network or a list of them, got {nets!r:.40}; "
+                          "pass the network, or [net, other] to compare two")
+    for i, net in enumerate(listed):
+        if not isinstance(net, Network):
+            raise ConfigError(f"nets[{i}]: expected a Network (digitnet.load(path) gives one), "
+                              f"got {type(net).__name__}")
+    return listed
+
+
+def _chosen(distortions) -> dict[str, tuple[float, ...]]:
+    """``distortions`` (None: all of :data:`DISTORTIONS` at their levels) as name -> levels,
+    each name one of them and each level a finite number; else a ConfigError of one line."""
+    if distortions is None:
+        return {name: levels for name, (_, levels) in DISTORTIONS.items()}
+    if not isinstance(distortions, dict):
+        raise ConfigError(f"distortions: expected a dict of name -> levels such as "
+                          f"{{\"noise\": [0, 0.2]}}, got {type(distortions).__name__}")
+    chosen = {}
+    for name, levels in distortions.items():
+        if name not in DISTORTIONS:
+            raise ConfigError(f"unknown distortion {name!r}; choose from "
+                              f"{', '.join(DISTORTIONS)}")
+        numbers = isinstance(levels, (list, tuple, range)) and all(
+            isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v) for v in levels)
+        if not numbers:
+            raise ConfigError(f"distortions[{name!r}]: expected a list of levels (numbers) such "
+                              f"as {list(DISTORTIONS[name][1][:3])}, got {levels!r:.40}")
+        chosen[name] = tuple(levels)
+    return chosen
 
 
 def check_distortable(net: Network, shape: tuple[int, int] | None = None) -> None:

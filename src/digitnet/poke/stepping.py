@@ -24,7 +24,7 @@ from ..errors import ConfigError, DataError
 from ..network import Network
 from ..optimizers import SGD
 from .activity import check_rows
-from .changes import Changes
+from .changes import Changes, whole
 from .recorded import off_neurons
 
 __all__ = ["Step", "backprop_step", "DEFAULT_LR", "MAX_LR"]
@@ -97,7 +97,8 @@ class Step:
 
 
 def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -> Step:
-    """Backpropagate one input with its label, then take one gradient step on a copy.
+    """Backpropagate one input with its label through ``net`` with the neurons ``off``
+    switched off, then take one gradient step on a copy.
 
     Parameters
     ----------
@@ -105,20 +106,24 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
         One input as ``inputs.of(net).rows`` makes it (for a model of pictures, uint8 pixels or
         floats in [0, 1]: others are a DataError).
     label : int
-        The class the input should be read as.
+        The class the input should be read as: a whole number (3.0 too, as the page's API and
+        :class:`~digitnet.poke.changes.Changes` read whole numbers).
     lr : float
         The learning rate η, a positive number up to :data:`MAX_LR` (NumPy's numbers too).
     off : list or tuple of (layer, neuron)
-        Neurons switched off in ``net``, checked as :class:`~digitnet.poke.changes.Changes`
-        checks them (hidden neurons ``net`` has); with those its metadata records
-        (:func:`~digitnet.poke.recorded.off_neurons`), the step leaves their outgoing weights
-        at 0, so they stay off.
+        Neurons to switch off for the step, read and checked as
+        :class:`~digitnet.poke.changes.Changes` reads them (hidden neurons ``net`` has): the
+        step is that of ``Changes(off=off).apply(net)``, its forward pass, cost and gradients
+        those of the network without them. Those already off in ``net``
+        (:func:`~digitnet.poke.recorded.off_neurons`, as ``Changes.apply`` records them) are
+        taken as they are. The step leaves the outgoing weights of every neuron off at 0, so
+        they stay off in :attr:`Step.network_after`.
     """
     a, _ = as_inputs(check_rows(net, x), net.sizes[0], net.dtype)
     if len(a) != 1:
         raise DataError(f"backpropagation one step at a time takes one input, got {len(a)}")
-    k = net.sizes[-1]
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < k:
+    k, label = net.sizes[-1], whole(label, "label")
+    if not 0 <= label < k:
         raise ConfigError(f"label must be a class from 0 to {k - 1}, got {label!r}")
     number = isinstance(lr, numbers.Real) and not isinstance(lr, bool)  # NumPy's too
     if not (number and math.isfinite(lr) and 0 < lr <= MAX_LR):
@@ -127,10 +132,12 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
     lr = float(lr)
     given = Changes(off=off)  # read and checked as every change is
     given.check(net)
+    already = off_neurons(net)  # (the page's API passes a network with its changes made)
+    net = Changes(off=[p for p in given.off if p not in already]).apply(net)
     labels = np.array([label])
     cost, grads = net.backprop(a, labels)
     grad_w, grad_b = net.unflatten(grads)
-    for layer, neuron in dict.fromkeys((*given.off, *off_neurons(net))):
+    for layer, neuron in off_neurons(net):
         grad_w[layer][:, neuron] = 0  # out of an off neuron: it stays off
     after = net.copy()
     SGD(after.parameter_count).step(after.params, grads, lr)
