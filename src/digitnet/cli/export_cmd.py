@@ -21,7 +21,8 @@ from .group import cli
 @click.option("--out", type=click.Path(dir_okay=False), metavar="PATH",
               help="Where to write it: a name ending in .onnx for onnx, in .safetensors for "
                    "torch (default: MODEL with .onnx or .torch.safetensors for its extension, "
-                   "never MODEL itself: x.onnx gives x.export.onnx).")
+                   "never MODEL itself: x.onnx gives x.export.onnx). A digitnet model there is "
+                   "never replaced; a previous export is.")
 def export_command(model, format_, out):
     """Write MODEL (a digitnet model or an .onnx file) for other tools.
 
@@ -34,7 +35,8 @@ def export_command(model, format_, out):
     Output "probabilities"; class names and the input record in the metadata.
     PyTorch (.safetensors): load it into the nn.Sequential printed after export; it takes
     the same rows, except that a table's columns must be standardised first (with the
-    mean and std in metadata 'input').
+    mean and std in metadata 'input'). digitnet.from_torch(model, input=..., classes=...)
+    reads it back, given metadata 'input' and 'classes'.
     """
     given = out is not None
     out = Path(out) if given else default_name(model, format_)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, modelfile, tables
+from .. import arrays, modelfile, tables, words
 from ..errors import DataError, DigitnetError
 from ..inputs import Audio, Table
 
@@ -77,9 +77,9 @@ def read_table_rows(files, model_input: Table):
                     raise DataError(f"{name}: X has shape {x.shape}; the model reads rows of "
                                     f"{model_input.n_inputs} columns")
             else:
-                raise DataError(f"{name}: not a table; this model was trained on a table and "
-                                f"reads .csv files with the columns {', '.join(model_input.columns)}"
-                                " (or .npz archives holding X)")
+                raise DataError(f"{name}: not a table; this model reads rows of a table: .csv "
+                                f"files with the columns {words.listed(model_input.columns)} (or "
+                                ".npz archives holding X)")
             yield name, x
         except DigitnetError as e:
             yield name, e

@@ -44,16 +44,44 @@ def from_onnx(path) -> Network:
     return network_of(read_onnx(path))
 
 
-def from_torch(module) -> Network:
+def from_torch(module, *, input=None, classes=None) -> Network:
     """A digitnet network with the outputs of a PyTorch ``nn.Sequential`` of Linear layers and
     activations.
 
     A module that ends in a Linear layer (logits) or a LogSoftmax gets a softmax output: the same
-    answers, and ``predict_proba`` gives the softmax of the logits. A module of 784 inputs reads
-    MNIST's 28x28 digits (brightness 0..1), any other a table of columns x0, x1, ... as they are
-    (:func:`~digitnet.interop.dense.default_input`).
+    answers, and ``predict_proba`` gives the softmax of the logits.
+
+    What the network reads, and its class names: a module made by ``net.to_torch()`` carries
+    ``net``'s (its attribute ``digitnet``), so ``from_torch(net.to_torch())`` reads examples as
+    ``net`` does (deskewing them, or standardising a table's columns with the training split's
+    mean and std) and names the classes as ``net`` does. A module loaded from the file
+    ``digitnet export --format torch`` wrote has lost that attribute: give the file's metadata,
+    ``input`` and ``classes``::
+
+        from safetensors import safe_open
+        with safe_open("model.torch.safetensors", "pt") as f:
+            meta = f.metadata()
+        net = digitnet.from_torch(model, input=meta["input"], classes=meta["classes"])
+
+    Parameters
+    ----------
+    module : torch.nn.Sequential
+    input : str, dict or digitnet.inputs.Input, optional
+        The input record: the metadata's JSON text, its dict, or an ``Input``. Without it (and
+        without ``module.digitnet``), a module of 784 inputs reads MNIST's 28x28 digits
+        (brightness 0..1), any other a table of columns x0, x1, ... as they are
+        (:func:`~digitnet.interop.dense.default_input`).
+    classes : str or list of str, optional
+        The class names, one per output neuron: the metadata's JSON text, or a list.
+
+    Raises
+    ------
+    UnsupportedModelError
+        A module digitnet cannot hold (see :func:`~digitnet.interop.torch.read_torch`).
+    ConfigError
+        An ``input`` or ``classes`` that is not one, or does not fit the module's layers.
     """
-    return network_of(read_torch(module))
+    return network_of(read_torch(module, input=input, classes=classes))
 
 
 def from_sklearn(estimator) -> Network:

@@ -126,21 +126,50 @@ class Dense:
         return replace(self, weights=weights, biases=biases,
                        functions=self.functions[:-1] + ["softmax"])
 
+    def folded(self, mean: np.ndarray, std: np.ndarray, unit: float = 1.0) -> Dense:
+        """This network with the scaling of its input folded into the first layer, which then
+        takes the input x itself.
+
+        The source computes rows = (unit·x - mean) / std before its first layer; since
+        z = W rows + b = (W · unit / std) x + (b - W (mean / std)), the same network takes x
+        with W' = W · unit / std (column j divided by std[j]) and b' = b - W (mean / std),
+        computed in float64 and rounded once to the weights' dtype.
+
+        Parameters
+        ----------
+        mean, std : ndarray, each (n_in,)
+            The standardisation, one value per input (std finite and non-zero).
+        unit : float
+            One unit of x in the source's input: 1, or 255 for a source that takes pixels
+            0..255 and divides them by 255 itself, when x is brightness 0..1.
+        """
+        w = self.weights[0].astype(np.float64)
+        mean, std = (np.asarray(v, np.float64).reshape(-1) for v in (mean, std))
+        weight = (w * (unit / std)).astype(self.weights[0].dtype)
+        bias = (self.biases[0].astype(np.float64) - w @ (mean / std)).astype(self.biases[0].dtype)
+        return replace(self, weights=[weight] + self.weights[1:], biases=[bias] + self.biases[1:])
+
 
 def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
                   mean=None, std=None, *, table: bool = False) -> Input:
     """The input record of an ONNX graph or a PyTorch module that does not record its own (a
     file digitnet wrote records it, and is read as it says).
 
-    * Standardised columns (``mean`` and ``std`` found in the graph): a table of columns x0,
-      x1, ..., standardised as the graph does.
     * ``table``: the source is known to read a table (an ONNX file skl2onnx wrote of a
-      scikit-learn model): a table of columns x0, x1, ..., its values as they are, whatever
-      their number or shape; 784 columns of raw pixels 0..255 too.
-    * An input of image shape (the graph's input is (n, h, w) or (n, 1, h, w)): pictures of
-      ``image_shape``, brightness 0..1.
-    * Exactly 784 values: MNIST's 28x28 digits, row by row, brightness 0..1, what the video's
-      network and the MNIST models of PyTorch and Keras take (``x / 255`` of the pixels).
+      scikit-learn model): a table of columns x0, x1, ..., standardised as the graph does
+      (``mean`` and ``std``, if found in it) or its values as they are, whatever their number
+      or shape; 784 columns of raw pixels 0..255 too.
+    * An input of image shape (the graph's input is (n, h, w) or (n, 1, h, w), h·w = ``n_in``):
+      pictures of ``image_shape``, brightness 0..1, also when the graph scales them before its
+      first layer (``mean`` and ``std``: PyTorch's usual ``Normalize``), a scaling the reader
+      folds into that layer (:meth:`Dense.folded`). (A scaled input of shape (n, 1, k) is a
+      row of k standardised columns, not a picture.)
+    * Exactly 784 values, not scaled or all scaled alike (one mean and one std for every value,
+      as ``Normalize`` does): MNIST's 28x28 digits, row by row, brightness 0..1, what the
+      video's network and the MNIST models of PyTorch and Keras take (``x / 255`` of the
+      pixels), the scaling folded as above.
+    * Other standardised columns (``mean`` and ``std`` found in the graph): a table of columns
+      x0, x1, ..., standardised as the graph does.
     * Anything else, a square count included (iris's 4 columns, 8x8 = 64, 100): a table of
       columns x0, x1, ..., its values as they are, read in order.
 
@@ -148,10 +177,12 @@ def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
     (:func:`digitnet.interop.sklearn.read_sklearn`).
     """
     unnamed = tuple(f"x{i}" for i in range(n_in))
-    if mean is not None or table:
+    if table:
         return Table(unnamed, mean, std)
-    if image_shape is not None and image_shape[0] * image_shape[1] == n_in:
+    if (image_shape is not None and image_shape[0] * image_shape[1] == n_in
+            and (mean is None or min(image_shape) > 1)):
         return Images(image_shape)
-    if n_in == Images().n_inputs:
+    alike = mean is None or bool(np.all(mean == mean[0]) and np.all(std == std[0]))
+    if n_in == Images().n_inputs and alike:
         return Images()
-    return Table(unnamed)
+    return Table(unnamed, mean, std)

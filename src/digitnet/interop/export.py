@@ -4,8 +4,10 @@
   a softmax output, class names and the input record in its metadata).
 * ``"torch"``: the state dict of :func:`digitnet.interop.torch.to_torch`'s ``nn.Sequential`` as
   a safetensors file (never a pickle), with the class names, the input record and the module's
-  Python expression in its metadata; ``torch.nn.Module.load_state_dict`` takes it as it is.
-  Writing it needs no torch.
+  Python expression in its metadata (:func:`digitnet.interop.torch.record`, which the module
+  also carries as ``module.digitnet``); ``torch.nn.Module.load_state_dict`` takes it as it is,
+  and ``digitnet.from_torch(module, input=..., classes=...)`` takes the metadata back. Writing
+  it needs no torch.
 
 What both take, one row per example (the ONNX file's ``doc_string`` and ``digitnet export``'s
 note say it too): for an image model, each picture's pixels row by row as brightness 0..1 (uint8
@@ -21,7 +23,8 @@ Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a 
 as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
 the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
 ``.onnx``, is refused (:func:`check_name`). Without a name, ``digitnet export`` writes to
-:func:`default_name`, which is never MODEL itself.
+:func:`default_name`, which is never MODEL itself. A digitnet model (or checkpoint) is never
+replaced by an export (:func:`check_replaceable`); a previous export may be.
 """
 
 from __future__ import annotations
@@ -31,14 +34,13 @@ import os
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..inputs import classes_of
-from ..inputs import of as input_of
-from ..modelfile import atomic_write
+from ..modelfile import FORMAT, atomic_write
 from ..network import Network
 from .onnx import to_onnx
-from .torch import python_lines, state_dict_arrays
+from .torch import record, state_dict_arrays
 
-__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "default_name", "export"]
+__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "check_replaceable",
+           "default_name", "export"]
 
 FORMATS = ("onnx", "torch")
 #: The ending each format's file names must have.
@@ -48,23 +50,24 @@ DEFAULT_SUFFIXES = {"onnx": ".onnx", "torch": ".torch.safetensors"}
 #: What :func:`default_name` puts before that ending when MODEL's name already ends with it.
 _EXPORT_TAG = ".export"
 _FILES = {"onnx": "an ONNX file", "torch": "a safetensors file"}
+#: What each format's export is, for messages.
+_EXPORTS = {"onnx": "an ONNX graph", "torch": "a PyTorch state dict"}
 
 
 def export(net: Network, path: str | os.PathLike, format: str) -> Path:
     """Write ``net`` to ``path`` in ``format`` ("onnx" or "torch"), atomically; return the path.
 
-    Raises ConfigError for an unknown format or a ``path`` that does not end as the format's
-    files do (:func:`check_name`).
+    Raises ConfigError for an unknown format, a ``path`` that does not end as the format's
+    files do (:func:`check_name`), or one that holds a digitnet model (:func:`check_replaceable`).
     """
     check_name(path, format)
+    check_replaceable(path, format)
     if format == "onnx":
         data = to_onnx(net).SerializeToString()
     elif format == "torch":
         from safetensors.numpy import save
 
-        metadata = {"format": "pt", "classes": json.dumps(classes_of(net)),
-                    "input": json.dumps(input_of(net).to_dict()), "module": python_lines(net)}
-        data = save(state_dict_arrays(net), metadata=metadata)
+        data = save(state_dict_arrays(net), metadata={"format": "pt", **record(net)})
     return atomic_write(path, data)
 
 
@@ -82,6 +85,30 @@ def check_name(path: str | os.PathLike, format: str) -> None:
     suggested = default_name(path, format)
     raise ConfigError(f"{path}: format {format} writes {_FILES[format]}, whose name must end in "
                       f"{SUFFIXES[format]}, {ending}; name it {suggested}{instead}")
+
+
+def check_replaceable(path: str | os.PathLike, format: str) -> None:
+    """Raise ConfigError if ``path`` holds a digitnet model or training checkpoint (a safetensors
+    file with digitnet's metadata), which an export in ``format`` would replace with a file
+    digitnet cannot load. A previous export (of either format), or any other file, may be
+    replaced; so may a missing one."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+    except (OSError, SafetensorError):  # none, a folder, not safetensors: nothing of digitnet's
+        return
+    if meta.get("format") != FORMAT or "digitnet" not in meta:
+        return
+    try:
+        kind = json.loads(meta["digitnet"]).get("kind")
+    except (ValueError, AttributeError):
+        kind = None
+    what = "training checkpoint" if kind == "checkpoint" else "model"
+    raise ConfigError(f"{path}: is a digitnet {what}, which exporting to it would replace with "
+                      f"{_EXPORTS[format]} that digitnet cannot load; write the export under "
+                      "another name, or delete that file first")
 
 
 def default_name(model: str | os.PathLike, format: str) -> Path:

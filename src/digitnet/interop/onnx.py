@@ -33,7 +33,9 @@ What the network reads: a file digitnet wrote says so in its metadata (one that 
 written by digitnet but has lost its metadata, as a truncated file has, is refused); a file
 skl2onnx wrote of a scikit-learn model reads a table of raw columns, as scikit-learn did; any
 other as :func:`~digitnet.interop.dense.default_input` says of its input's shape and
-scaling.
+scaling. Pictures that the graph scales first (PyTorch's usual ``Normalize``, (x - 0.1307) /
+0.3081 on an (n, 1, 28, 28) input) are read as brightness 0..1, as a PyTorch user feeds them,
+with that scaling folded into the first layer (:meth:`~digitnet.interop.dense.Dense.folded`).
 """
 
 from __future__ import annotations
@@ -178,6 +180,8 @@ def read_onnx(path) -> Dense:
     # skl2onnx converts scikit-learn models, which read tables of raw columns, never pictures
     dense.input = input_record(props, graph.input, n_in, mean, std,
                                table=model.producer_name == "skl2onnx")
+    if mean is not None and not isinstance(dense.input, Table):  # pictures, Normalize'd
+        dense = dense.folded(mean, std, layers.inputs.unit)
     # (tf2onnx writes its version as "1.17.0 <git hash>", and "None" where it has no hash)
     producer = " ".join(word for word in f"{model.producer_name} {model.producer_version}".split()
                         if word != "None")
@@ -338,11 +342,20 @@ class _Layers:
         return True
 
     def _function(self, node, name: str) -> bool:
-        if name == "leaky_relu" and not np.isclose(attribute(node, "alpha", 0.01), LEAKY_SLOPE,
-                                                   rtol=1e-6):
-            return False
-        if name in ("softmax", "log_softmax") and attribute(node, "axis", 1) not in (1, -1):
-            return False
+        """Read an activation as the last layer's function; refused, naming what was found
+        and what digitnet reads, when its slope or axis is not one digitnet has."""
+        where = f"{self.name}: node {node.name!r}"
+        slope = attribute(node, "alpha", 0.01)
+        if name == "leaky_relu" and not np.isclose(slope, LEAKY_SLOPE, rtol=1e-6):
+            raise UnsupportedModelError(
+                f"{where} is LeakyRelu({slope:g}), slope {slope:g} below 0; digitnet reads "
+                f"LeakyRelu({LEAKY_SLOPE}) only: retrain with that slope (PyTorch's "
+                f"LeakyReLU({LEAKY_SLOPE})) or with Relu")
+        axis = attribute(node, "axis", 1)
+        if name in ("softmax", "log_softmax") and axis not in (1, -1):
+            raise UnsupportedModelError(
+                f"{where} is {node.op_type} over axis {axis}; digitnet reads {node.op_type} over "
+                "each example's outputs (axis 1 or -1) only: export it with dim=1")
         self.functions[-1] = name
         return True
 

@@ -19,6 +19,10 @@ reader (:mod:`digitnet.interop.onnx`) names.
 
 :func:`input_record` then says what the network reads: the file's own record (digitnet's
 metadata), else :func:`~digitnet.interop.dense.default_input` of the input's shape and scaling.
+A table applies the map as its standardisation; pictures (an image-shaped input, PyTorch's usual
+``Normalize`` before the first layer) are read as brightness 0..1 and the map is folded into the
+first layer (:meth:`~digitnet.interop.dense.Dense.folded`), with :attr:`Preprocessing.unit`
+saying whether the graph takes that brightness or pixels 0..255 (a step dividing by 255).
 """
 
 from __future__ import annotations
@@ -72,6 +76,9 @@ class Preprocessing:
         self.shape = tuple(dims[1:]) if len(dims) >= 2 and None not in dims[1:] else None
         self.mean, self.std = np.zeros(()), np.ones(())
         self.scaled = False  # a scaling step was read
+        #: One unit of brightness in the graph's input: 255 when a step divides the input by 255
+        #: (the graph takes pixels 0..255, as Keras's ``Rescaling(1/255)``), else 1.
+        self.unit = 1.0
 
     def take(self, node) -> bool:
         """Compose ``node`` into the map; False if it is none of the steps read here."""
@@ -91,6 +98,8 @@ class Preprocessing:
         if node.input[0 if first else 1] not in self.constants:
             return False  # x op x, as in x / ReduceSum(x): no scaling
         k = self._values(node, self.constants[node.input[0 if first else 1]])
+        if k.size == 1 and (op == "Div" and k == 255 or op == "Mul" and abs(k * 255 - 1) < 1e-6):
+            self.unit = 255.0
         if op == "Div" and first:
             raise UnsupportedModelError(
                 f"{self.name}: node {node.name!r} divides a constant by the input (k / x), "
@@ -186,6 +195,8 @@ def input_record(props: dict, graph_input, n_in: int, mean, std, table: bool = F
     (``props["input"]``, digitnet's metadata), with the graph's standardisation ``mean`` and
     ``std`` (see :meth:`Preprocessing.standardisation`), else :func:`default_input` of the
     input's shape and that standardisation (``table``: the exporter's models read tables).
+    A record that is not a table, with a ``mean``, reads pictures whose scaling the caller
+    folds into the first layer (:meth:`~digitnet.interop.dense.Dense.folded`).
     """
     dims = [d.dim_value or None for d in graph_input.type.tensor_type.shape.dim]
     image = tuple(dims[-2:]) if len(dims) in (3, 4) and None not in dims[-2:] else None

@@ -12,19 +12,29 @@ layer's rows, ``digitnet.inputs.of(net).rows(x)`` (pixels as brightness 0..1, or
 standardised columns), and ends in the softmax (drop the last module for the logits that
 ``nn.CrossEntropyLoss`` wants).
 
+What the module does not hold, how examples become those rows (the input record: deskewing, a
+table's mean and std) and the class names, is :func:`record`: the metadata of the safetensors
+file ``digitnet export --format torch`` writes, and ``module.digitnet`` of :func:`to_torch`'s
+module. :func:`read_torch` reads it back (from ``module.digitnet``, or given as ``input`` and
+``classes``), so ``from_torch(net.to_torch())`` reads examples as ``net`` does.
+
 This module does not import :mod:`digitnet.network` (``Network.to_torch`` calls it), and
 imports torch only inside its functions.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from ..errors import UnsupportedModelError
+from ..errors import ConfigError, ModelFileError, UnsupportedModelError
+from ..inputs import Input, classes_of, classes_problem, from_dict
+from ..inputs import of as input_of
 from . import require
 from .dense import LEAKY_SLOPE, Dense
 
-__all__ = ["to_torch", "read_torch", "state_dict_arrays", "python_lines"]
+__all__ = ["to_torch", "read_torch", "record", "state_dict_arrays", "python_lines"]
 
 #: digitnet's functions and the PyTorch modules that compute them (constructor source).
 MODULES = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()",
@@ -51,6 +61,15 @@ def python_lines(net) -> str:
     return f"nn.Sequential({', '.join(parts)})"
 
 
+def record(net) -> dict[str, str]:
+    """What :func:`to_torch`'s module of ``net`` does not hold, as text: ``"classes"`` (the class
+    names, JSON), ``"input"`` (the input record, JSON, :meth:`digitnet.inputs.Input.to_dict`)
+    and ``"module"`` (:func:`python_lines`). The torch export's safetensors metadata holds it,
+    and the module as ``module.digitnet``."""
+    return {"classes": json.dumps(classes_of(net)), "input": json.dumps(input_of(net).to_dict()),
+            "module": python_lines(net)}
+
+
 def to_torch(net):
     """``net`` as a ``torch.nn.Sequential`` with the same outputs as ``net.forward``.
 
@@ -63,7 +82,8 @@ def to_torch(net):
     torch.nn.Sequential
         Linear layers (of ``net``'s dtype) and activation modules, ending in ``nn.Softmax(dim=1)``
         or ``nn.Sigmoid()``. It takes rows of shape (batch, sizes[0]) and returns (batch,
-        sizes[-1]).
+        sizes[-1]). Its attribute ``digitnet`` is :func:`record` of ``net`` (the input record
+        and class names), which ``digitnet.from_torch`` reads back.
     """
     torch = _torch("Network.to_torch")
     nn = torch.nn
@@ -77,7 +97,9 @@ def to_torch(net):
             linear.weight.copy_(torch.from_numpy(np.array(w)))
             linear.bias.copy_(torch.from_numpy(np.array(b)))
         modules += [linear, make[name]()]
-    return nn.Sequential(*modules)
+    module = nn.Sequential(*modules)
+    module.digitnet = record(net)  # (a plain attribute: kept in memory, copies and pickles)
+    return module
 
 
 def state_dict_arrays(net) -> dict[str, np.ndarray]:
@@ -89,13 +111,21 @@ def state_dict_arrays(net) -> dict[str, np.ndarray]:
     return arrays
 
 
-def read_torch(module) -> Dense:
+def read_torch(module, input=None, classes=None) -> Dense:
     """The fully connected network in a PyTorch ``nn.Sequential`` (nested ones are unpacked).
+
+    ``input`` and ``classes`` are the input record and the class names (each as
+    :func:`record`'s text, or an :class:`~digitnet.inputs.Input` or its dict, and a list of
+    names); each not given is taken from ``module.digitnet`` (:func:`to_torch`'s), else left
+    out.
 
     Raises
     ------
     UnsupportedModelError
-        Naming the first module that is none of :data:`READS`.
+        Naming the first module that is none of :data:`READS`, or a ``module.digitnet``
+        record that does not fit the module.
+    ConfigError
+        An ``input`` or ``classes`` that is not one or does not fit the module.
     """
     torch = _torch("digitnet.from_torch")
     nn = torch.nn
@@ -128,8 +158,45 @@ def read_torch(module) -> Dense:
             raise UnsupportedModelError(f"from_torch: module {index} ({name or kind.__name__}) "
                                         f"cannot be read; digitnet reads {READS}")
         functions[-1] = name
-    return Dense(weights, biases, functions, "from_torch",
-                 notes={"from": f"PyTorch {type(module).__name__}"})
+    dense = Dense(weights, biases, functions, "from_torch",
+                  notes={"from": f"PyTorch {type(module).__name__}"})
+    if weights:
+        attached = getattr(module, "digitnet", None)
+        attached = attached if isinstance(attached, dict) else {}
+        dense.input = _fitting(input, "input", dense) or _fitting(
+            attached.get("input"), "input", dense, attached=True)
+        dense.classes = _fitting(classes, "classes", dense) or _fitting(
+            attached.get("classes"), "classes", dense, attached=True)
+    return dense
+
+
+def _fitting(value, key: str, dense: Dense, attached: bool = False):
+    """``value`` (:func:`record`'s JSON text, or the value itself) as the input record (``key``
+    "input") or the class names ("classes") of ``dense``, checked to fit it; None for None.
+    ``attached``: the value is ``module.digitnet``'s, else a keyword argument's."""
+    if value is None:
+        return None
+    error, where = ((UnsupportedModelError, f"from_torch: the module's digitnet {key} record")
+                    if attached else (ConfigError, f"from_torch({key}=...)"))
+    remedy = (f"give {key}= the one exported with these weights (safetensors metadata {key!r})"
+              + (", or delete module.digitnet" if attached else ""))
+    try:
+        value = json.loads(value) if isinstance(value, str) else value
+        if key == "input":
+            value = value if isinstance(value, Input) else from_dict(value)
+    except (ValueError, ModelFileError) as e:
+        what = "an input record digitnet reads" if key == "input" else "JSON"
+        raise error(f"{where}: not {what} ({str(e).split('; ')[0]}); {remedy}") from None
+    if key == "input":
+        if value.n_inputs != dense.sizes[0]:
+            raise error(f"{where} reads {value.n_inputs} values, but the module's first Linear "
+                        f"layer takes {dense.sizes[0]}; {remedy}")
+        return value
+    names = list(value) if isinstance(value, (list, tuple)) else value
+    problem = classes_problem(names, dense.sizes[-1])
+    if problem:
+        raise error(f"{where} {problem}; {remedy}")
+    return [str(n) for n in names]
 
 
 def _flat(module, nn, prefix: str = ""):
