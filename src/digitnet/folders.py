@@ -164,13 +164,15 @@ def _check_layout(root: Path) -> None:
 
 def _check_classes(parts: list[Path], top: bool) -> None:
     """Refuse fewer than two classes among ``parts`` (the folder, or train/ and test/), and a
-    named class that test/ holds and train/ does not. ``top``: ``parts`` is the folder given."""
+    class that test/ holds and train/ does not (a digit too: a digit model has ten outputs,
+    whichever digits train/ holds, but learns none of the others). ``top``: ``parts`` is the
+    folder given."""
     held = {part: [d.name for d in _folders(part)] for part in parts}
     found = sorted({name for names in held.values() for name in names})
     if len(found) == 1:
         raise _one_class(next(p for p in parts if held[p]), found[0], top)
-    if len(parts) < 2 or all(n in DIGITS for n in found):
-        return  # (digit classes are the ten digits, whichever folders train/ holds)
+    if len(parts) < 2:
+        return
     train, test = parts
     missing = sorted(set(held[test]) - set(held[train]))
     if missing:

@@ -126,6 +126,21 @@ def test_a_named_class_only_test_holds_is_refused(tmp_path, digits):
     assert datasets.load(root, "test").classes == ("deux", "zéro")
 
 
+def test_a_digit_only_test_holds_is_refused_too(tmp_path, digits):
+    """Digit folders make a model of ten outputs whichever digits train/ holds, but a digit it
+    has no picture of is still one it could not learn: its test accuracy counted it."""
+    images, labels = digits
+    root = tmp_path / "digits"
+    train, test = labels < 2, labels < 3
+    write_digit_folder(root / "train", images[train], labels[train])
+    write_digit_folder(root / "test", images[test], labels[test])
+    assert refusal(root, "test") == (
+        f"{root / 'test'}: class 2 has no folder in {root / 'train'}, so the network could not "
+        f"learn it; put training pictures in {root / 'train' / '2'}/, or take it out of test/")
+    shutil.rmtree(root / "test" / "2")
+    assert datasets.load(root, "test").classes == tuple(str(d) for d in range(10))
+
+
 def test_pictures_beside_the_class_folders_are_named_in_the_note(tmp_path, digits):
     images, labels = digits
     root = tmp_path / "mine"
@@ -143,7 +158,8 @@ def test_pictures_beside_the_class_folders_are_named_in_the_note(tmp_path, digit
         "in no class folder into their class's, fix or remove the others")
     split = tmp_path / "split"
     write_digit_folder(split / "train", images[:30], labels[:30])
-    write_digit_folder(split / "test", images[30:], labels[30:])
+    known = np.isin(labels[30:], labels[:30])  # (a digit only test/ holds is refused)
+    write_digit_folder(split / "test", images[30:][known], labels[30:][known])
     shutil.copy(paths[0], split / "top.png")
     shutil.copy(paths[0], split / "train" / "inner.png")
     assert datasets.load(split, "train").note == (
