@@ -3,7 +3,9 @@ the same port, with another model: the page follows the new server, in a real br
 server process numbers its networks from model_version 1, so the page tells them apart by the
 X-Digitnet-Server header each answer carries: the diagram shows the new network, a drawing is
 read by it without an error, and the page's note says once that the server restarted. So too
-for a network of the same sizes as the one shown, which only the header tells apart."""
+for a network of the same sizes as the one shown, which only the header tells apart. And the
+page reads again what it read of the server at start: who may train (the teacher's token field
+comes and goes, the buttons are turned off and on) and which models it serves (the switcher)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 from accessibility import axe_violations
 from ctrl_c import ctrl_c
 from serve_process import start
-from test_browser import STROKES, draw, shown_digit
+from test_browser import PHONE, STROKES, draw, shown_digit
 from test_server_forgets_refuses_or_is_gone import opened
 from test_teach_voice import upload_recordings
 
@@ -39,21 +41,30 @@ def wide_models(mnist, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serving(model, data_dir, port=0):
-    """``digitnet serve MODEL --port PORT --data DIR``: (the process, the page's address); stopped
-    with Ctrl-C when done, unless the test stopped it already."""
-    proc, _, url = start([model, "--port", port, "--data", data_dir])
+def serving(models, data_dir, port=0, options=()):
+    """``digitnet serve MODEL [MODEL2 ...] --port PORT --data DIR [OPTIONS ...]`` (``models``: one
+    path or several): (the process, the page's address on this machine, the teacher's token,
+    None unless OPTIONS give a ``--host`` such as 0.0.0.0); stopped with Ctrl-C when done, unless
+    the test stopped it already."""
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    proc, _, url = start([*models, "--port", port, "--data", data_dir, *options])
     try:
-        yield proc, url.rstrip("/")
+        token = None
+        if "--host" in options:  # (its address, QR code and held-out digits, then the token)
+            while token is None and (line := proc.stdout.readline()):
+                token = (re.search(r"needs this token: (\S+)", line) or [None, None])[1]
+            assert token
+        yield proc, "http://127.0.0.1:" + re.search(r":(\d+)/?$", url).group(1), token
     finally:
         if proc.poll() is None:
             assert ctrl_c(proc, "digitnet serve")[0] == 0
 
 
-def restart(proc, model, data_dir, url):
-    """Ctrl-C to the server at ``url``, then ``digitnet serve MODEL`` on the same port."""
+def restart(proc, models, data_dir, url, options=()):
+    """Ctrl-C to the server at ``url``, then ``digitnet serve MODELS [OPTIONS]`` on the same
+    port."""
     assert ctrl_c(proc, "digitnet serve")[0] == 0
-    return serving(model, data_dir, port=re.search(r":(\d+)$", url).group(1))
+    return serving(models, data_dir, re.search(r":(\d+)$", url).group(1), options)
 
 
 def notes_said(page):
@@ -74,13 +85,13 @@ def layer_sizes(page):
 
 def test_an_open_page_follows_a_server_restarted_with_another_network(
         browser, e2e_model, e2e_data_dir, wide_models, axe_source):
-    with serving(e2e_model, e2e_data_dir) as (proc, url):
+    with serving(e2e_model, e2e_data_dir) as (proc, url, _):
         page, problems = opened(browser, url, r"(?!)")  # (no request is to fail)
         draw(page, STROKES["7"])
         assert shown_digit(page) == "7"
         assert layer_sizes(page) == [16, 16, 10]
         assert page.inner_text("#note") == ""
-        with restart(proc, wide_models[0], e2e_data_dir, url) as (proc, url):
+        with restart(proc, wide_models[0], e2e_data_dir, url) as (proc, url, _):
             # Another network of other sizes, whose model_version is 1 like the old one's.
             notes_said(page)
             page.click("#clear")
@@ -98,7 +109,7 @@ def test_an_open_page_follows_a_server_restarted_with_another_network(
             assert digit == str(served["digit"])
             assert axe_violations(page, axe_source) == []
 
-            with restart(proc, wide_models[1], e2e_data_dir, url) as (_, url):
+            with restart(proc, wide_models[1], e2e_data_dir, url) as (_, url, _):
                 # The same sizes and model_version: only the server's name tells them apart.
                 notes_said(page)
                 draw(page, STROKES["7"])
@@ -150,3 +161,137 @@ def test_a_voice_refused_for_want_of_the_token_says_so_in_the_pages_words(
         assert problems == []
     finally:
         assert ctrl_c(proc, "digitnet serve")[0] == 0
+
+
+ONLY_THE_TEACHER = ("Only the teacher can start a run on this server: type the teacher’s token "
+                    "(printed where digitnet serve was started) in the “Teacher’s token” field, "
+                    "then press Train again.")
+NEEDS_THE_TOKEN = ("Training on this server needs the token digitnet serve printed when it "
+                   "started.")
+TURNED_OFF = "Training from the page is turned off on this server."
+
+
+def axe_at_both_sizes(page, axe_source):
+    """axe-core's findings on the page at 1280x800, then at a phone's 390x844 (left so)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    found = axe_violations(page, axe_source)
+    page.set_viewport_size(PHONE)
+    return found + axe_violations(page, axe_source)
+
+
+def focused(page):
+    """What has the keyboard's focus: its tag and id, and whether it is in the training form."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        return [e.tagName, e.id, !!e.closest('#train-form')]; }""")
+
+
+def trained(page, url):
+    """Waits for the run the page follows to end, for the page to show the network it made and
+    for panel 6 to have measured it (asked once the run ended: the server is not to be stopped
+    before it has answered)."""
+    with page.expect_response(lambda r: r.url == f"{url}/api/ablate", timeout=60_000):
+        page.wait_for_function("document.querySelector('#train-status').textContent"
+                               ".startsWith('Training finished')", timeout=60_000)
+    version = httpx.get(f"{url}/api/model").json()["model_version"]
+    page.wait_for_function("(v) => state.model.model_version === v", arg=version)
+    page.wait_for_selector("#off-accuracy[aria-busy=false]")
+
+
+def links(page):
+    """The model switcher's links, as it shows them; [] where it is hidden."""
+    return page.evaluate("""() => { const nav = document.getElementById('models');
+        return nav.hidden ? [] : [...nav.querySelectorAll('a')].map((a) => a.textContent); }""")
+
+
+def test_a_page_asks_for_the_token_once_its_server_is_restarted_for_a_class(
+        browser, e2e_model, e2e_data_dir, axe_source):
+    """Opened on ``digitnet serve`` (open: anyone on this machine may train), then the server
+    restarted with --host 0.0.0.0 for a class: Train, pressed before the page has heard of the
+    restart, is refused in the page's words, naming the "Teacher's token" field that is now
+    there; the token typed and Enter start a run (202). Restarted on this machine again, the
+    field goes, and the keyboard's focus in it goes to a button of the form."""
+    with serving(e2e_model, e2e_data_dir) as (proc, url, _):
+        page, problems = opened(browser, url, r"status of 403")
+        assert page.query_selector("#train-token") is None
+        page.fill("#epochs", "1")  # (a tiny run: 1 epoch of 3,000 digits)
+        with restart(proc, e2e_model, e2e_data_dir, url, ("--host", "0.0.0.0")) as (
+                proc, url, token):
+            page.click("#train")
+            page.wait_for_function("document.querySelector('#train-refusal').textContent !== ''")
+            assert page.inner_text("#train-refusal") == ONLY_THE_TEACHER
+            assert page.is_visible("#train-token")
+            assert page.inner_text("#train-status") == NEEDS_THE_TOKEN
+            assert page.inner_text("#note").startswith("The server was restarted")
+            assert axe_at_both_sizes(page, axe_source) == []
+
+            page.focus("#train-token")
+            page.keyboard.type(token)
+            with page.expect_response(lambda r: r.url == f"{url}/api/train"
+                                      and r.request.method == "POST") as started:
+                page.keyboard.press("Enter")
+            assert started.value.status == 202, started.value.text()
+            trained(page, url)
+            assert page.inner_text("#train-refusal") == ""
+
+            # Back on this machine alone (open): the token field goes, even with the focus in it.
+            page.focus("#train-token")
+            with restart(proc, e2e_model, e2e_data_dir, url) as (_, url, _):
+                with page.expect_response(lambda r: r.url == f"{url}/api/train"
+                                          and r.request.method == "POST") as started:
+                    page.keyboard.press("Enter")  # (the old token, which an open server ignores)
+                assert started.value.status == 202, started.value.text()
+                page.wait_for_selector("#train-token", state="detached")
+                assert page.query_selector("#train-token-hint") is None
+                tag, _, in_form = focused(page)
+                assert (tag, in_form) == ("BUTTON", True)
+                trained(page, url)
+                assert axe_at_both_sizes(page, axe_source) == []
+    page.context.close()
+    assert problems == []
+
+
+def test_a_page_follows_its_server_restarted_with_other_models_or_without_training(
+        browser, e2e_model, e2e_data_dir, wide_models, axe_source):
+    """Two models served, then one with --no-train, then three: the model switcher shows the
+    models the server serves now (none, for one), and Train and Stop are turned off, then back
+    on (Train, not Stop: no run goes). A page on model 2, gone with the restart, says so and
+    links to the model there is."""
+    first = "1: pictures (784–16–16–10)"
+    with serving([e2e_model, wide_models[0]], e2e_data_dir) as (proc, url, _):
+        page, problems = opened(browser, url, r"(?!)")
+        second, gone = opened(browser, f"{url}/?model=2", r"status of 404")
+        assert links(page) == [first, "2: pictures (784–40–10)"]
+        assert page.inner_text("#train-status") == "No training run yet."
+        with restart(proc, e2e_model, e2e_data_dir, url, ("--no-train",)) as (proc, url, _):
+            draw(page, STROKES["7"])
+            shown_digit(page)
+            page.wait_for_selector("#models", state="hidden")
+            page.wait_for_selector("#train:disabled")
+            assert page.is_disabled("#stop")
+            assert page.inner_text("#train-status") == TURNED_OFF
+            assert links(page) == []
+            assert axe_at_both_sizes(page, axe_source) == []
+
+            draw(second, STROKES["7"])
+            second.wait_for_function("document.querySelector('#model-summary').textContent"
+                                     ".startsWith('This server has no model 2')")
+            assert second.inner_text("#model-summary") == (
+                "This server has no model 2. Open the one it serves:")
+            assert links(second) == [first]
+            assert second.is_hidden("main")  # (no panels of a network there is not)
+
+            with restart(proc, [e2e_model, *wide_models], e2e_data_dir, url) as (_, url, _):
+                page.click("#clear")
+                draw(page, STROKES["1"])
+                shown_digit(page)
+                page.wait_for_selector("#models:not([hidden])")
+                assert links(page) == [first, "2: pictures (784–40–10)",
+                                       "3: pictures (784–40–10)"]
+                assert page.get_attribute("#models a[aria-current=page]", "href") == "/?model=1"
+                page.wait_for_selector("#train:enabled")
+                assert page.is_disabled("#stop")
+                assert page.inner_text("#train-status") == "No training run yet."
+                assert axe_at_both_sizes(page, axe_source) == []
+    page.context.close()
+    second.context.close()
+    assert problems == [] and gone == []

@@ -54,9 +54,17 @@ poke = mountPoke(main, (name) => name, asked, {
   markOff: (keys) => explorer.markOff(keys),
 });
 
+// What the server lets the page do, read again when it was restarted (below): a refusal from
+// a server just restarted is said once that is read (in class mode, it names the token field).
+let reread = Promise.resolve();
+const afterReread = (asked) => asked.catch(async (err) => {
+  await reread;
+  throw err;
+});
+
 const training = mountTraining({
-  start: (options) => api.startTraining(options, access && access.token()),
-  stop: () => api.stopTraining(access && access.token()),
+  start: (options) => afterReread(api.startTraining(options, access && access.token())),
+  stop: () => afterReread(api.stopTraining(access && access.token())),
   refusal: (err, action) => (access ? access.refusal(err, action) : err.message),
   events: api.trainingEvents,
   done: async () => {
@@ -76,13 +84,20 @@ current = keepCurrent({
 });
 
 // The server stopped and started again, perhaps with another model: the page loads its network,
-// as after a run (its model_version, counted from 1 again, cannot tell), and reads the drawing.
-api.onRestart(() => current.restarted().then((changed) => changed && explorer.redo(), () => {}));
+// as after a run (its model_version, counted from 1 again, cannot tell), and reads the drawing;
+// and it reads again what it read of the server at start: the models it serves (the one shown
+// may be gone) and who may train (perhaps now a class's teacher only, or nobody).
+api.onRestart(() => {
+  reread = current.restarted().then(async (changed) => {
+    if (changed) explorer.redo();
+    await readServer(explorer.model);
+  }, (err) => (err.status === 404 ? noModel(err) : undefined)).catch(() => {});
+});
 
 // For a model of spoken digits: teach it your voice (a fine-tuning run the panel above follows).
 const voice = mountVoice(document.getElementById("voice"), (name) => name, {
   hear: (file) => api.predict({file}),
-  teach: (form) => api.teachVoice(form, access && access.token()),
+  teach: (form) => afterReread(api.teachVoice(form, access && access.token())),
   refusal: (err) => (access ? access.refusal(err, "teach") : err.message),
   save: api.voiceRecordings,
   follow: () => training.follow(),
@@ -171,16 +186,24 @@ async function start() {
   if (api.ASKED !== null && api.ASKED !== api.MODEL) {
     say(`“${api.ASKED}” is not a model number, so the page shows model ${api.MODEL}.`);
   }
+  await readServer(m);
+  document.body.dataset.ready = "true";
+}
+
+// What the page reads of the server besides network `m` (the one shown), at start and again
+// when the server was restarted: the models it serves, to switch between, and who may train.
+async function readServer(m) {
   try {
     mountModels(document.getElementById("models"), await api.listModels(), api.MODEL);
-  } catch (err) { /* one model: nothing to switch to */ }
+  } catch (err) { /* the links there were stay: the page can do without them */ }
   try {
     const status = await api.trainingStatus();
+    // (a refusal said for another access than this server's no longer holds)
+    if (access && status.access !== access.mode) document.getElementById("train-refusal").textContent = "";
     access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access, hearsSound(m));
     voice.allow(status.access !== "off");
-    if (status.state === "running") training.follow();
+    if (status.state === "running" && !training.running()) training.follow();
   } catch (err) { /* training is optional */ }
-  document.body.dataset.ready = "true";
 }
 
 start();

@@ -1,13 +1,20 @@
 // Which model the page shows, when the server serves more than one (digitnet serve MODEL
-// MODEL2 ...): links to /?model=N, the one shown marked as the current page.
+// MODEL2 ...): links to /?model=N, the one shown marked as the current page. Filled again when
+// the server was restarted, perhaps with other models, or fewer.
 
 const KINDS = {images: "pictures", audio: "spoken digits", table: "a table"};
 
-/** Fills `nav` with a link per model of `models` (GET /api/models), `shown` (its name) current;
- * for one model alone, only if `always` (the page asked for a model there is not). */
+/** Fills `nav` with a link per model of `models` (GET /api/models), `shown` (its name) current,
+ * in place of the links it had; for one model alone, only if `always` (the page asked for a
+ * model there is not): else `nav` is hidden. */
 export function mountModels(nav, models, shown, always = false) {
-  if (models.length < (always ? 1 : 2)) return;
-  nav.hidden = false;
+  // (a link the keyboard was on keeps the focus, where the model is still served)
+  const focused = nav.contains(document.activeElement) && document.activeElement.getAttribute("href");
+  nav.hidden = models.length < (always ? 1 : 2);
+  if (nav.hidden) {
+    nav.replaceChildren();
+    return;
+  }
   nav.replaceChildren("Model: ");
   for (const m of models) {
     const a = document.createElement("a");
@@ -15,5 +22,6 @@ export function mountModels(nav, models, shown, always = false) {
     a.textContent = `${m.name}: ${KINDS[m.input] || m.input} (${m.sizes.join("–")})`;
     if (m.name === shown) a.setAttribute("aria-current", "page");
     nav.append(a, " ");
+    if (a.getAttribute("href") === focused) a.focus();
   }
 }
