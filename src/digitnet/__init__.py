@@ -13,6 +13,8 @@ A 28x28 image of a handwritten digit becomes 784 input neurons; two hidden layer
 
 from __future__ import annotations
 
+import warnings
+
 from ._version import __version__  # noqa: E402
 from . import activations, datasets, errors, losses, optimizers  # noqa: E402
 from .config import PRESETS, TrainConfig  # noqa: E402
@@ -67,7 +69,8 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         A dataset name ("mnist", "fashion-mnist", "kmnist"), a folder (of IDX files, or of
         class folders of pictures), a .csv or .npz table, a :class:`digitnet.datasets.Dataset`,
         or an array X of examples with their labels ``y`` (see
-        :func:`digitnet.datasets.from_arrays`).
+        :func:`digitnet.datasets.from_arrays`). What data loaded by name says (its ``note``: the
+        5,000-digit sample used for "mnist", offline) is a UserWarning, as the CLI prints it.
     y : array, optional
         The labels, when ``data`` is an array.
     config : TrainConfig, optional
@@ -114,10 +117,7 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         hidden = hidden_sizes(hidden)
     if run.get("resume") is not None:  # a missing checkpoint is said before any data is read
         modelfile.read_metadata(run["resume"], kind="checkpoint")
-    if y is not None:
-        data = datasets.from_arrays(data, y, target=target)
-    elif not isinstance(data, datasets.Dataset):
-        data = datasets.load(data, split="train", target=target)
+    data = _training_data(data, y, target)
     resuming = run.get("resume") is not None
     if config is None and (preset or options or hidden is not None or not resuming):
         if resuming and preset is None:
@@ -133,6 +133,20 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
     return training.train(data, config, **run)
 
 
+def _training_data(data, y, target: str | None) -> datasets.Dataset:
+    """The Dataset :func:`train` trains on; a note of data it loads (:attr:`Dataset.note
+    <digitnet.datasets.Dataset.note>`: the 5,000-digit sample in place of MNIST, say) warned
+    of once, pointing at the line that called train, where ``digitnet train`` prints it."""
+    if y is not None:
+        return datasets.from_arrays(data, y, target=target)
+    if isinstance(data, datasets.Dataset):
+        return data
+    loaded = datasets.load(data, split="train", target=target)
+    if loaded.note:
+        warnings.warn(loaded.note, UserWarning, stacklevel=3)
+    return loaded
+
+
 def widget(network):
     """Draw a digit in a notebook and watch ``network`` read it, layer by layer; or, for a model
     of spoken digits, say one (the microphone, where the browser allows it), upload a recording
@@ -142,7 +156,8 @@ def widget(network):
     ----------
     network : Network or path
         Any digitnet network that reads 28x28 images (trained, loaded, imported from ONNX,
-        PyTorch or scikit-learn, edited) or hears recordings, or a model file to load.
+        PyTorch or scikit-learn, edited) or hears recordings, or a model file to load. Anything
+        else (``digitnet.train``'s TrainResult, None) is a ConfigError saying what to pass.
 
     Returns
     -------
@@ -154,6 +169,4 @@ def widget(network):
     """
     from .notebook.explorer import Explorer
 
-    if not isinstance(network, Network):
-        network = load(network)
-    return Explorer(network)
+    return Explorer(network)  # (which loads a path, and refuses what is not a network)

@@ -19,11 +19,14 @@ code 1; anything else is a bug and shows a traceback.
     │                            a fully connected network digitnet can hold
     ├── MissingDependencyError  an optional extra (onnx, torch, audio, ...) is not installed
     └── TrainingError        training cannot go on
-        ├── DivergenceError  the loss became NaN or infinite
-        └── TrainingInterrupted  Ctrl-C or SIGTERM; a checkpoint was saved if asked for
+        ├── DivergenceError  the loss became NaN or infinite; .network: the last good weights
+        └── TrainingInterrupted  Ctrl-C or SIGTERM; .network: the weights trained so far, and
+                                 a checkpoint was saved if asked for
 """
 
 from __future__ import annotations
+
+import sys
 
 __all__ = [
     "DigitnetError",
@@ -61,7 +64,24 @@ def listed(words) -> str:
 
 
 class DigitnetError(Exception):
-    """Base class of every error digitnet raises for bad input or a failed run."""
+    """Base class of every error digitnet raises for bad input or a failed run.
+
+    In IPython and Jupyter it shows as its one line, as the command line shows it, rather than
+    a traceback through digitnet (and traitlets, for the widget) of 50 lines or more; ``%tb
+    verbose`` shows its traceback (``%xmode verbose``: every one's from then on). Any other
+    exception, a bug, shows its traceback as ever.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """The lines IPython shows for this error (it calls this method where one is defined):
+        the error's one line and how to see the rest; in a traceback mode other than IPython's
+        default, "Context" (``%tb verbose``, ``%xmode plain``), the traceback that mode shows."""
+        ipython = sys.modules.get("IPython")  # (imported already: it is what calls this)
+        shell = ipython.get_ipython() if ipython is not None else None
+        if shell is not None and shell.InteractiveTB.mode != "Context":
+            return shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
+        return [f"{type(self).__name__}: {one_line(str(self))}",
+                "(a digitnet error: %tb verbose shows its traceback)"]
 
 
 class ConfigError(DigitnetError, ValueError):
@@ -125,14 +145,21 @@ class DivergenceError(TrainingError):
 
 
 class TrainingInterrupted(TrainingError):
-    """Training was interrupted by Ctrl-C or SIGTERM.
+    """Training was interrupted by Ctrl-C or SIGTERM (a notebook's "interrupt the kernel"), or
+    stopped by its callback's ``should_stop()``; the weights trained so far are kept.
 
     Attributes
     ----------
     checkpoint : str or None
         Path of the checkpoint written at the interruption, if a checkpoint path was given.
+    network : Network or None
+        The network as it was when interrupted, perhaps in the middle of an epoch, with the
+        metadata a checkpoint's has (its input record, classes, the history of the epochs
+        finished): ``except TrainingInterrupted as e: net = e.network`` (in a notebook,
+        ``sys.last_value.network`` after the cell stopped).
     """
 
-    def __init__(self, message: str, checkpoint: str | None = None):
+    def __init__(self, message: str, checkpoint: str | None = None, network=None):
         super().__init__(message)
         self.checkpoint = checkpoint
+        self.network = network

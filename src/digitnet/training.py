@@ -136,7 +136,8 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     DivergenceError
         When the loss becomes NaN or infinite; ``error.network`` holds the last good weights.
     TrainingInterrupted
-        After Ctrl-C, SIGTERM or ``callback.should_stop()``.
+        After Ctrl-C, SIGTERM or ``callback.should_stop()``; ``error.network`` holds the
+        weights trained until then.
     """
     callback = callbacks.checked(callback)
     run = _prepare(data, config, val, resume, engine, init)
@@ -351,11 +352,15 @@ def _save(run: _Run, path: str | None) -> str | None:
     return checkpoint.save(path, run.net, run.optimizer, run.state)
 
 
-def _interrupted(run: _Run, path: str | None, epoch: int, steps_per_epoch: int) -> TrainingInterrupted:
+def _interrupted(run: _Run, path: str | None, epoch: int,
+                 steps_per_epoch: int) -> TrainingInterrupted:
+    """The error saying where training stopped, with the network as it was then (described
+    as a checkpoint's is: its input record, classes and history so far) and the checkpoint
+    saved, if ``path`` names one."""
     saved = _save(run, path)
     where = f"; checkpoint saved to {saved}" if saved else ""
     return TrainingInterrupted(f"training interrupted in epoch {epoch}, step {run.state.step} "
-                               f"of {steps_per_epoch}{where}", checkpoint=saved)
+                               f"of {steps_per_epoch}{where}", checkpoint=saved, network=run.net)
 
 
 def _finish(run: _Run, test: Dataset | None) -> TrainResult:

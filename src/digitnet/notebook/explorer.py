@@ -9,7 +9,7 @@ process, through the same calls the web API makes (:func:`digitnet.preprocess.to
     w = digitnet.widget(net)
     w                      # draw in it
     w.digit, w.image       # the digit it reads, the (28, 28) image it read
-    w.trace.activations    # every layer's activations for that image, as the network saw it
+    w.trace.activations    # every layer's activations for that image, as the widget shows them
     w.image = mnist.x[7]   # or give it an image to read
     w.image = to_mnist("five.png")  # a picture file, made an MNIST digit first
 
@@ -18,7 +18,10 @@ upload as :func:`~digitnet.preprocess.to_mnist` made it) and stays so when ``w.n
 swaps the network. Each network reads it as :meth:`~digitnet.Network.predict` reads it, through
 its model's own input record (deskewing, for the default recipe's), so ``w.digit`` is
 ``w.network.predict(w.image)``; what the network sees, that record's (28, 28) input, is the
-input the widget shows and ``w.trace.activations[0]``.
+input the widget shows and ``w.trace.activations[0]``. A neuron switched off
+(:meth:`digitnet.poke.Changes.apply`, the page's "Save") has a = 0 in ``w.trace`` as in the
+widget's picture: what the next layer receives (:func:`digitnet.poke.sent`); its z is as
+computed.
 
 A model of spoken digits (its input an :class:`~digitnet.inputs.Audio` front end) hears
 recordings instead: the widget shows the page's microphone button (where the browser gives the
@@ -39,14 +42,15 @@ import numpy as np
 import orjson
 from PIL import Image
 
-from .. import descriptions, inputs
+from .. import descriptions, inputs, modelfile
 from ..arrays import as_floats, as_inputs, pixel_values
-from ..errors import DataError, DigitnetError
+from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
-from ..poke import described_neuron, described_prediction
+from ..poke import described_neuron, described_prediction, off_neurons, sent
 from ..preprocess import to_mnist
+from ..training import TrainResult
 from . import bundle
 
 anywidget = require("anywidget", "notebook", "digitnet.widget")
@@ -57,30 +61,43 @@ __all__ = ["Explorer"]
 _SHAPE = (28, 28)
 
 
+class _NetworkTrait(traitlets.TraitType):
+    """The widget's network: a Network, or the one in the model file a path names, loaded
+    (:func:`_as_network`); None and anything else refused in one line."""
+
+    default_value = None
+    info_text = "a Network or the path of a model file"
+
+    def validate(self, obj, value) -> Network:
+        return _as_network(value)
+
+
 class Explorer(anywidget.AnyWidget):
     """The drawing pad (or the microphone) and the network thinking, as a notebook widget.
 
-    Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another to swap it: the
-    image stays, read by the new network through its own input record, unless one hears and
-    the other reads drawings), ``image`` (the (28, 28) image the network reads, as it was given:
-    uint8 pixels or brightness in [0, 1], a drawing as :func:`~digitnet.preprocess.to_mnist`
-    made it; or None; set it to an image to have it read, or to ``to_mnist(path)`` for a
-    picture file; for a model of spoken digits the (bands, frames) picture of the sound it
-    heard, in [0, 1]), and, read-only, ``digit`` (what the network reads in ``image``, its
-    ``predict(image)``, or None) and ``trace`` (its :class:`~digitnet.Trace` for ``image`` as
-    it reads it: ``trace.activations[0]`` is what it sees, deskewed where its model deskews).
+    Traits: ``network`` (the :class:`~digitnet.Network` it shows; set another, or a model
+    file's path, to swap it: the image stays, read by the new network through its own input
+    record, unless one hears and the other reads drawings), ``image`` (the (28, 28) image the
+    network reads, as it was given: uint8 pixels or brightness in [0, 1], a drawing as
+    :func:`~digitnet.preprocess.to_mnist` made it; or None; set it to an image to have it read,
+    or to ``to_mnist(path)`` for a picture file; for a model of spoken digits the (bands,
+    frames) picture of the sound it heard, in [0, 1]), and, read-only, ``digit`` (what the
+    network reads in ``image``, its ``predict(image)``, or None) and ``trace`` (its
+    :class:`~digitnet.Trace` for ``image`` as it reads it: ``trace.activations[0]`` is what it
+    sees, deskewed where its model deskews; a neuron switched off has a = 0, as the widget
+    shows it).
     """
 
     _esm = bundle.esm()
     _css = bundle.css()
     _model = traitlets.Dict().tag(sync=True)
 
-    network = traitlets.Instance(Network)
+    network = _NetworkTrait()
     image = traitlets.Any(None, allow_none=True)
     digit = traitlets.Int(None, allow_none=True, read_only=True)
     trace = traitlets.Instance(Trace, allow_none=True, read_only=True)
 
-    def __init__(self, network: Network, **kwargs):
+    def __init__(self, network: Network | str | os.PathLike, **kwargs):
         self._prediction = None
         self._seen = None  # the row the network reads for image: its input record applied
         self._answering = False
@@ -132,6 +149,7 @@ class Explorer(anywidget.AnyWidget):
             return None
         _check_pixels(value, self.network)
         model_input = inputs.of(self.network)
+        _check_rows_alike(value, model_input.image_shape)
         rows = model_input.rows(value)  # DataError: not one 28x28 image, or pixels out of range
         if len(rows) != 1:
             raise DataError(f"the widget shows one image at a time, got {len(rows)}")
@@ -158,7 +176,7 @@ class Explorer(anywidget.AnyWidget):
             x, _ = as_inputs(inputs.of(self.network).rows(self.image), self.network.sizes[0])
             self._seen = x = x[0]
             self._prediction = _plain(described_prediction(self.network, x))  # (off: a = 0)
-            self.set_trait("trace", self.network.trace(x[None, :]))
+            self.set_trait("trace", _sent_trace(self.network, x))
             self.set_trait("digit", self._prediction["digit"])
         if not self._answering:
             self.send({"kind": "show", "prediction": self._prediction, "picture": picture})
@@ -215,6 +233,15 @@ class Explorer(anywidget.AnyWidget):
             self._answering = False
 
 
+def _sent_trace(net: Network, x: np.ndarray) -> Trace:
+    """``net.trace`` of input row ``x`` as the widget shows it: each layer's z as computed, and
+    its a as the next layer receives it (:func:`digitnet.poke.sent`), 0 for a neuron switched
+    off, as the widget's picture, its neuron panel and :func:`digitnet.viz.network_figure` show
+    it."""
+    trace, off = net.trace(x[None, :]), off_neurons(net)
+    return Trace(trace.zs, [sent(net, l, a, off) for l, a in enumerate(trace.activations)])
+
+
 def _heard(recording, front_end: Audio, name: str | None) -> np.ndarray:
     """The picture of a recording's sound through ``front_end`` (:func:`digitnet.audio.picture`),
     shape (bands, frames), its uint8 pixels / 255; the audio extra is imported only for a model
@@ -244,6 +271,40 @@ def _check_pixels(value, net: Network) -> None:
     raise DataError(f"w.image takes the pixels of a 28x28 image, not {given}; read a picture of "
                     f"a digit with w.image = digitnet.preprocess.to_mnist({source})"
                     + (already if isinstance(value, Image.Image) else ""))
+
+
+def _as_network(value) -> Network:
+    """``value`` as the network the widget shows: a Network, or the one in the model file that
+    it names (:func:`digitnet.load`); a ConfigError of one line saying what was given and what
+    to pass otherwise, worded as :func:`digitnet.save` words its own."""
+    if isinstance(value, Network):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return modelfile.load(value)
+    takes = "the widget shows a Network or the model file at a path"
+    if isinstance(value, TrainResult):
+        raise ConfigError(f"{takes}; digitnet.train returns a TrainResult: pass result.network")
+    got = "None" if value is None else f"a value of type {type(value).__name__}"
+    for attribute in ("network", "network_"):  # a checkpoint; the scikit-learn estimator
+        if isinstance(getattr(value, attribute, None), Network):
+            raise ConfigError(f"{takes}, not {got}: pass its .{attribute}")
+    raise ConfigError(f"{takes}, not {got}; pass digitnet.train(...).network, "
+                      "digitnet.load(path) or a path such as 'model.safetensors'")
+
+
+def _check_rows_alike(value, shape: tuple[int, int]) -> None:
+    """A DataError of one line when ``w.image`` is set to a list whose rows differ in length
+    (NumPy's own refusal is several lines about an "inhomogeneous shape")."""
+    if not isinstance(value, (list, tuple)):
+        return
+    try:
+        np.asarray(value)
+    except ValueError:
+        lengths = sorted({len(row) for row in value if isinstance(row, (list, tuple))})
+        said = f" (rows of {listed(lengths)} numbers)" if len(lengths) > 1 else ""
+        raise DataError(f"w.image takes {shape[0]} rows of {shape[1]} numbers each (or an array "
+                        f"of shape {shape}); the rows of this list differ in length{said}"
+                        ) from None
 
 
 def _plain(description: dict):

@@ -5,14 +5,18 @@ loaded from a model file with its metadata, imported or edited) or a training re
 itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002`` parameters, the recipe it was
 trained with, its data and its accuracy (for a network changed by hand after training, with
 ``digitnet edit``, the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many changes,
-and the accuracy labelled as from before them). This module imports nothing heavy, and nothing of
-digitnet's (it reads the objects it is given), so the classes can call it without a cycle.
+and the accuracy labelled as from before them). Its examples are counted in the words of the
+model's input record (:attr:`digitnet.inputs.Input.noun`: images, rows of a table, recordings).
+This module imports nothing heavy, and of digitnet's only what imports no network
+(:mod:`digitnet.inputs`, :mod:`digitnet.words`), so the classes can call it without a cycle.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from .. import inputs
+from ..errors import DigitnetError
 from ..words import duration
 
 __all__ = ["network_html", "result_html"]
@@ -32,8 +36,10 @@ def result_html(result) -> str:
     """A training result's summary: the network's, how long and on what it trained, and the
     history epoch by epoch."""
     rows = _network_rows(result.network)
+    examples = _examples(result.network)
     rows.append(("trained", f"{len(result.history)} epochs in {duration(result.seconds)} on "
-                            f"{result.n_train:,} images, {result.n_val:,} held out for validation"
+                            f"{result.n_train:,} {examples}, {result.n_val:,} held out for "
+                            "validation"
                  + (" (stopped early)" if result.stopped_early else "")))
     return _html(rows, result.network, "Training result") + _history_html(result.history)
 
@@ -46,7 +52,7 @@ def _network_rows(net) -> list[tuple[str, str]]:
         rows.append(("recipe", ", ".join(f"{k}={v}" for k, v in config.items() if k not in _SAID)))
     data = (meta.get("data") or {}).get("train") or {}
     if data.get("name"):
-        count = f" ({data['n']:,} images)" if isinstance(data.get("n"), int) else ""
+        count = f" ({data['n']:,} {_examples(net)})" if isinstance(data.get("n"), int) else ""
         rows.append(("data", f"{data['name']}{count}"))
     edited = _edited(meta.get("changes") or [])
     if edited:
@@ -59,6 +65,16 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if meta.get("digitnet_version"):
         rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
     return rows
+
+
+def _examples(net) -> str:
+    """What ``net``'s examples are called, in the plural, as its input record names them
+    ("images", "rows", "recordings"); "examples", as ``digitnet info`` says, for a record this
+    digitnet cannot read (a summary is shown whatever the metadata holds)."""
+    try:
+        return inputs.of(net).noun
+    except DigitnetError:
+        return "examples"
 
 
 def _edited(changes) -> str:
