@@ -35,7 +35,8 @@ def test_a_drawing_is_remembered_while_a_class_of_30_draws_for_two_minutes(clien
     # What the other 29 draw meanwhile, each input remembered as /api/predict remembers it.
     served = client.app.state.served
     others = mnist.x[: (STUDENTS - 1) * DIGITS_EACH]
-    ids = {served.remember(x) for digit in others for x in partial_drawings(digit)}
+    ids = {served.remember(x, f"192.168.1.{100 + i // DIGITS_EACH}")  # (each student's phone)
+           for i, digit in enumerate(others) for x in partial_drawings(digit)}
     assert len(ids) == len(others) * SENT_PER_DIGIT  # (every one a new input)
 
     again = client.get(f"/api/neuron/1/3?input_id={mine['input_id']}")
