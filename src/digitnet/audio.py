@@ -26,8 +26,8 @@ evaluation, ``predict`` and the page make exactly the same picture):
 
 What cannot be a spoken digit is one line naming the file, what is wrong and what to do (an
 :class:`~digitnet.errors.AudioError`): not audio, a truncated file, longer than
-:data:`MAX_SECONDS`, sampled too slowly to hold the highest band, silent, clipped, too short, or
-noise with nothing spoken in it.
+:data:`MAX_SECONDS`, sampled too slowly to hold the highest band, silent or too quiet, clipped,
+too short, noise with nothing spoken in it, or of channels that cancel out when mixed.
 
 The sound's mathematics comes from librosa (and soxr for resampling, soundfile for decoding),
 the field's own library: the ``audio`` extra, ``pip install 'digitnet[audio]'``.
@@ -80,6 +80,7 @@ _SAYING_SECONDS = (0.1, 2.0)  # how long one repetition may be
 # A pause this long splits a recording into sounds, of which the longest is read: within a word
 # of the Free Spoken Digit Dataset, trimmed, no pause (15 dB under the loudest) lasts over 0.17 s.
 _PAUSE_SECONDS = 0.25
+_CANCELLED_DB = 20.0  # channels whose mix is this far under their own loudness cancel
 _HINT = "record one spoken digit (WAV, FLAC, OGG or MP3)"
 
 
@@ -102,7 +103,8 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
     rate : int
         Samples per second.
 
-    Raises AudioError: not a recording, a truncated WAV, empty, or over :data:`MAX_SECONDS`.
+    Raises AudioError: not a recording, a truncated WAV, empty, over :data:`MAX_SECONDS`, or
+    of channels that cancel out when mixed (opposite in phase).
     """
     try:
         import soundfile
@@ -125,7 +127,9 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
                          f"{_HINT}") from None
     if not len(samples):
         raise AudioError(f"{name}: holds no sound (0 samples); {_HINT}")
-    return samples.mean(axis=1), int(rate)
+    mono = samples.mean(axis=1)
+    _check_not_cancelled(samples, mono, name)
+    return mono, int(rate)
 
 
 def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
@@ -142,8 +146,8 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
     -------
     ndarray, shape (m,), float32: the voice, at ``front_end.sample_rate``.
 
-    Raises AudioError when the recording is sampled more slowly than the front end, silent,
-    clipped, too short or noise.
+    Raises AudioError when the recording is sampled more slowly than the front end, silent or
+    too quiet, clipped, too short or noise.
     """
     librosa = _librosa()
     samples = np.asarray(samples, dtype=np.float32).reshape(-1)
@@ -156,11 +160,18 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
         raise AudioError(f"{name}: sampled at {rate:,} Hz, too few samples a second to hold the "
                          f"pitches the network listens to (up to {front_end.sample_rate // 2:,} "
                          f"Hz); record at {front_end.sample_rate / 1000:g} kHz or more")
+    if len(samples) < MIN_SECONDS * rate:
+        raise AudioError(f"{name}: too short (the whole recording is {_length(len(samples), rate)}"
+                         "); say the whole digit, and keep recording until you have finished")
     peak = float(np.abs(samples).max(initial=0.0))
-    if peak == 0 or 20 * math.log10(peak) < SILENT_DBFS:
-        loudest = "digital silence" if peak == 0 else f"peaks at {20 * math.log10(peak):.0f} dBFS"
-        raise AudioError(f"{name}: silent ({loudest}); speak closer to the microphone, or turn "
-                         "its level up")
+    if peak == 0:
+        raise AudioError(f"{name}: silent (digital silence); speak closer to the microphone, "
+                         "or turn its level up")
+    if 20 * math.log10(peak) < SILENT_DBFS:
+        raise AudioError(f"{name}: too quiet, though not silent (its loudest moment peaks at "
+                         f"{20 * math.log10(peak):.1f} dBFS, and a voice must reach "
+                         f"{SILENT_DBFS:g} dBFS); speak closer to the microphone, turn its "
+                         "level up, or amplify the recording")
     clipped = float(np.mean(np.abs(samples) >= 0.999))
     if clipped > CLIPPED_SHARE:
         raise AudioError(f"{name}: clipped ({clipped:.0%} of its samples at full scale, so the "
@@ -172,10 +183,10 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
                                      hop_length=_STEP)
     spoken = _one_repetition(librosa, spoken, front_end)
     spoken = _longest_sound(librosa, spoken, front_end)
-    seconds = len(spoken) / front_end.sample_rate
-    if seconds < MIN_SECONDS:
-        raise AudioError(f"{name}: too short ({seconds * 1000:.0f} ms of sound); say the whole "
-                         "digit, and keep recording until you have finished")
+    if len(spoken) < MIN_SECONDS * front_end.sample_rate:
+        length = _length(len(spoken), front_end.sample_rate, " of sound")
+        raise AudioError(f"{name}: too short ({length}); say the whole digit, and keep "
+                         "recording until you have finished")
     _check_not_noise(librosa, samples, spoken, name)
     return np.ascontiguousarray(spoken, dtype=np.float32)
 
@@ -352,6 +363,30 @@ def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str
         kind = "hiss" if flatness > _NOISE_FLATNESS else "a steady sound"
         raise AudioError(f"{name}: noise, not speech ({kind} with no rise and fall of a voice); "
                          "record in a quieter place, and say one digit")
+
+
+def _check_not_cancelled(channels: np.ndarray, mono: np.ndarray, name: str) -> None:
+    """AudioError when the channels (n, channels) cancel out in their mix to ``mono``, as those
+    opposite in phase do (a miswired microphone, an editor's phase inversion); others (alike,
+    silent, unrelated) mix to about their mean loudness, never :data:`_CANCELLED_DB` under."""
+    uncancelled = float(np.abs(channels).mean(axis=1).max())  # the mix, had nothing cancelled
+    mixed = float(np.abs(mono).max())
+    if channels.shape[1] > 1 and uncancelled > 0 and (
+            mixed == 0 or 20 * math.log10(mixed / uncancelled) < -_CANCELLED_DB):
+        mix = "is digital silence" if mixed == 0 else f"at {20 * math.log10(mixed):.0f} dBFS"
+        loudest = 20 * math.log10(float(np.abs(channels).max()))
+        raise AudioError(f"{name}: its {channels.shape[1]} channels cancel out when mixed to "
+                         f"mono (they are opposite in phase: the loudest peaks at "
+                         f"{loudest:.0f} dBFS, their mix {mix}); use one channel alone: save "
+                         "it as a mono recording (sox IN.wav OUT.wav remix 1)")
+
+
+def _length(samples: int, rate: int, what: str = "") -> str:
+    """How long ``samples`` samples at ``rate`` a second last, in words, ``what`` after the
+    number: "120 ms", or "1 sample, under 1 ms" where milliseconds would round to 0."""
+    if samples * 1000 >= rate:
+        return f"{samples * 1000 / rate:.0f} ms{what}"
+    return f"{samples} sample{'s' * (samples != 1)}{what}, under 1 ms"
 
 
 def _duration(seconds: float) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import inputs
+from . import inputs, kinds
 from .errors import DataError, listed
 
 __all__ = ["check_kind", "for_model", "match", "numbered"]
@@ -91,8 +91,7 @@ def check_kind(data, model_input: inputs.Input, what: str = "the model") -> None
     """A DataError unless Dataset ``data`` holds what ``model_input`` reads: pictures,
     recordings or a table."""
     if type(model_input) is not type(data.input):
-        raise DataError(f"{data.name} holds {_kind(data.input)}, and {what} reads "
-                        f"{_kind(model_input)}; give data of the kind it was trained on")
+        raise kinds.mismatch(data.name, data.input.kind, model_input, what)
 
 
 def for_model(data, net, what: str = "the model"):
@@ -115,10 +114,6 @@ def _other_classes(what: str, otherwise: str) -> str:
         return otherwise
     return (f"{option} continues training a model on its own classes; to learn these classes, "
             f"train a new model (without {option})")
-
-
-def _kind(model_input: inputs.Input) -> str:
-    return {"table": "a table", "audio": "recordings"}.get(model_input.kind, "pictures")
 
 
 def _few(names: tuple[str, ...], quoted: bool = False) -> str:

@@ -122,10 +122,11 @@ def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
     split_in_two = len(sides) == 2 and split != "all"
     if split == "test" and not split_in_two:
         raise DataError(f"{folder}: every recording here is numbered "
-                        f"{'0-4' if sides == {True} else '5 or more'}, so the folder "
-                        "has no test part (FSDD's test split is each speaker's recordings 0-4 "
-                        "of each digit, and the rest is the training split); score them all "
-                        "with --split all")
+                        f"{'0-4' if sides == {True} else '5 or more'}, and a folder whose "
+                        "recordings all fall on one side of FSDD's split is read as one set, to "
+                        "train on or to score whole with --split all (it is parted into FSDD's "
+                        "test split, recordings 0-4, and its training split, 5 and over, only "
+                        "when it holds both); score them with --split all")
     items = []
     for path, parts in named:
         if parts is None:

@@ -6,7 +6,9 @@ order: the user cache (``platformdirs.user_cache_dir("digitnet")/<name>/``, or
 ``cache_dir/<name>/``), then Debian's ``/usr/share/datasets/<name>/`` (``apt-get install
 dataset-fashion-mnist``), then a download from each mirror in turn (pooch's HTTP downloader)
 into a temporary file in the cache, verified against the table and only then renamed into
-place. :func:`digitnet.datasets.load` reads what it finds.
+place. A file in the cache whose SHA-256 is not the table's is never deleted: it is renamed
+``NAME.bad-sha256`` beside it, and the error, if the published file cannot be had, says so.
+:func:`digitnet.datasets.load` reads what it finds.
 """
 
 from __future__ import annotations
@@ -175,17 +177,20 @@ def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = F
     why = "downloads are turned off"
     for kind in ("images", "labels"):
         fs = spec.files[f"{split}-{kind}"]
-        hit = _local_copy(fs, cache, trusted=True)
+        hit, bad = _cached(fs, cache)
         for system_dir in spec.system_dirs:
-            hit = hit or _local_copy(fs, Path(system_dir), trusted=False)
+            hit = hit or _local_copy(fs, Path(system_dir))
         if hit is None and allow_download:
             try:
-                hit = (_download(fs, spec, cache, progress), fs.sha256, None)
+                hit = (_download(fs, spec, cache, progress, bad), fs.sha256, None)
             except _NotDownloaded as exc:
                 why = f"could not download {fs.filename} ({exc})"
+        if hit is None and bad:
+            raise ChecksumError(f"{spec.name}: {bad}, and {why}; get {_url(spec, fs)} (or from"
+                                f" any mirror; SHA-256 {fs.sha256}) into that folder, or pass"
+                                " --data DIR with a folder of MNIST-style IDX files")
         if hit is None:
-            urls = ", ".join(m.rstrip("/") + "/" + spec.files[f"{split}-{k}"].filename
-                             for m in spec.mirrors[:1] for k in ("images", "labels"))
+            urls = ", ".join(_url(spec, spec.files[f"{split}-{k}"]) for k in ("images", "labels"))
             raise NotFound(f"{spec.name} {split} files not found in {cache} and {why}; get"
                            f" {urls} (or from any mirror) into that folder, or pass --data DIR"
                            " with a folder of MNIST-style IDX files", why)
@@ -202,18 +207,22 @@ def fetch_file(name: str, fs: FileSpec, mirrors: tuple[str, ...], cache_root: Pa
     served other bytes.
     """
     cache = cache_root / name
-    hit = _local_copy(fs, cache, trusted=True)
+    hit, bad = _cached(fs, cache)
     if hit is not None:
         return hit[0]
-    why = "downloads are turned off"
+    why, spec = "downloads are turned off", DatasetSpec(name, {}, tuple(mirrors))
     if allow_download:
         try:
-            return _download(fs, DatasetSpec(name, {}, tuple(mirrors)), cache, progress)
+            return _download(fs, spec, cache, progress, bad)
         except _NotDownloaded as exc:
             why = f"could not download {fs.filename} ({exc})"
-    url = mirrors[0].rstrip("/") + "/" + fs.filename if mirrors else fs.filename
-    raise DataError(f"{name}: {fs.filename} not found in {cache} and {why}; get {url} into that "
-                    "folder, or pass --data DIR with a folder of the recordings")
+    if bad:
+        raise ChecksumError(f"{name}: {bad}, and {why}; get {_url(spec, fs)} (SHA-256"
+                            f" {fs.sha256}) into that folder, or pass --data DIR with a folder"
+                            " of the recordings")
+    raise DataError(f"{name}: {fs.filename} not found in {cache} and {why}; get"
+                    f" {_url(spec, fs)} into that folder, or pass --data DIR with a folder of"
+                    " the recordings")
 
 
 def sample_files() -> tuple[tuple[Path, str], tuple[Path, str]]:
@@ -253,12 +262,55 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
-    """(path, sha256, array or None) of a verified copy of ``fs`` in ``folder``, or None.
+def _cached(fs: FileSpec, cache: Path) -> tuple[tuple[Path, str, None] | None, str | None]:
+    """((path, sha256, None) of the verified copy of ``fs`` in our ``cache``, or None; what was
+    wrong with the copy there, in words, or None).
 
-    A copy in our own cache (``trusted``) that fails the check is deleted, so it is fetched
-    again. A copy elsewhere (a system package) is left alone; it passes if its bytes or, read,
-    its uncompressed content match (Debian rewrites gzip headers); the array read is returned.
+    A copy whose SHA-256 is not the table's is never deleted (it may be a file the user put
+    there): it is renamed out of the way (:func:`_set_aside`), so that the published file can
+    take its place.
+    """
+    path = cache / fs.filename
+    if not path.is_file():
+        return None, None
+    digest = sha256(path)
+    if digest == fs.sha256:
+        return (path, digest, None), None
+    what = (f"{path} has SHA-256 {digest[:12]}…, not the expected {fs.sha256[:12]}…, so it is"
+            " not the published file")
+    try:
+        aside = _set_aside(path)
+    except FileNotFoundError:  # (another digitnet moved it a moment ago, and says so)
+        return None, None
+    except OSError as exc:
+        return None, (f"{what}; it could not be moved aside ({exc.strerror or exc}): move or"
+                      " delete it")
+    return None, f"{what}; it was moved to {aside.name} beside it (not deleted)"
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` to ``NAME.bad-sha256`` in its folder, or ``NAME.bad-sha256.2``, ... when
+    that is taken: never over another file. Returns the new path; raises OSError."""
+    for n in range(1, 1000):
+        aside = path.with_name(f"{path.name}.bad-sha256{f'.{n}' if n > 1 else ''}")
+        try:
+            os.link(path, aside)  # (fails when aside exists, where a rename would replace it)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: rename, having looked first
+            if aside.exists():
+                continue
+            os.rename(path, aside)
+            return aside
+        path.unlink()
+        return aside
+    raise OSError(f"{path.name}.bad-sha256 to .999 are all taken")
+
+
+def _local_copy(fs: FileSpec, folder: Path):
+    """(path, sha256, array or None) of a verified copy of ``fs`` in a system ``folder`` (a
+    system package's), or None. The copy is left alone; it passes if its bytes or, read, its
+    uncompressed content match (Debian rewrites gzip headers); the array read is returned.
     """
     path = folder / fs.filename
     if not path.is_file():
@@ -266,9 +318,7 @@ def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
     digest = sha256(path)
     if digest == fs.sha256:
         return path, digest, None
-    if trusted:
-        path.unlink(missing_ok=True)
-    elif fs.idx_sha256:
+    if fs.idx_sha256:
         try:
             array = read_labels(path) if "labels" in fs.filename else read_images(path)
         except DataError:
@@ -276,6 +326,11 @@ def _local_copy(fs: FileSpec, folder: Path, trusted: bool):
         if content_sha256(array) == fs.idx_sha256:
             return path, digest, array
     return None
+
+
+def _url(spec: DatasetSpec, fs: FileSpec) -> str:
+    """Where ``fs`` is published: at ``spec``'s first mirror (its bare name if it has none)."""
+    return spec.mirrors[0].rstrip("/") + "/" + fs.filename if spec.mirrors else fs.filename
 
 
 def _describe_failure(exc: Exception) -> str:
@@ -286,12 +341,14 @@ def _describe_failure(exc: Exception) -> str:
             "ConnectionError": "cannot connect"}.get(type(exc).__name__, type(exc).__name__)
 
 
-def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool) -> Path:
+def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool,
+              before: str | None = None) -> Path:
     """Fetch ``fs`` from the first mirror that serves it with the right SHA-256.
 
     Each try goes to a temporary file in ``folder`` that is renamed into place only once its
     hash matches; a file with the wrong hash is deleted. Raises ChecksumError if some mirror
-    served a wrong file and none a right one, DataError if none could be reached.
+    served a wrong file and none a right one (starting with ``before``, what was wrong with the
+    copy that was in the cache, if any), DataError if none could be reached.
     """
     import pooch
     import requests
@@ -327,7 +384,8 @@ def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool) -> 
             Path(tmp).unlink(missing_ok=True)
     if bad:
         url, got = bad
-        raise ChecksumError(f"{fs.filename} from {url}: SHA-256 {got[:12]}… differs from the"
+        raise ChecksumError(f"{before + ', and ' if before else ''}"
+                            f"{fs.filename} from {url}: SHA-256 {got[:12]}… differs from the"
                             f" expected {fs.sha256[:12]}…; the download was deleted. Retry; if"
                             " it happens again, get the file elsewhere and use --data DIR")
     raise _NotDownloaded("; ".join(failures) or "no mirrors")

@@ -50,8 +50,9 @@ def test_a_flat_folder_on_one_side_of_fsdd_split_is_one_set(spoken_digits, tmp_p
     assert not datasets.has_test_split(tmp_path)
     every = datasets.load(str(tmp_path), split="train")
     assert len(every) == 2 * len(numbers) and sorted(set(every.labels.tolist())) == [2, 7]
-    with pytest.raises(DataError, match=f"every recording here is numbered {side}, so the "
-                                        "folder has no test part.*--split all"):
+    with pytest.raises(DataError, match=f"every recording here is numbered {side}, and a folder "
+                                        "whose recordings all fall on one side of FSDD's split "
+                                        "is read as one set.*--split all"):
         datasets.load(str(tmp_path), split="test")
     other = 40 if side == "0-4" else 0  # one recording from the other side: FSDD's split again
     shutil.copy(spoken_digits / f"2_lucas_{other}.wav", tmp_path)

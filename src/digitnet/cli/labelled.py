@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import classmatch, datasets, inputs, tables
+from .. import classmatch, datasets, inputs, kinds, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import held_out, recorded_data, validation_split
 from ..inputs import Table
@@ -80,10 +80,13 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     """The examples of ``split`` of ``data`` for the network in file ``model``, and the split's
     name: "test", "train", "val" or "all" (None: "test" if ``data`` has a test part, else "all";
     "held-out": "val" if it can be rebuilt, else "test"). ``data`` None: see
-    :func:`_default_data`."""
+    :func:`_default_data`. Data of another kind than the network reads is refused first, when
+    its name and its files' names tell (:func:`digitnet.kinds.check`), before anything else is
+    said of it or any of it is read."""
     progress = sys.stderr.isatty()
     if data is None:
         data = _default_data(net, model, split)
+    kinds.check(data, inputs.of(net), model)  # before its splits are looked at, or it is read
     has_test = datasets.has_test_split(data)
     if split is None and has_test and _fsdd_named(data):
         click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import inputs, jsontext, modelfile, poke
 from ..descriptions import check_neuron
-from ..errors import ConfigError
+from ..errors import ConfigError, DigitnetError
 from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
@@ -142,11 +142,18 @@ def show_robustness(model, model2, count, data, split, target, out):
     more: noise, rotation, shift, stroke thickness. Both see the same distorted images."""
     from .. import pokeviz
 
-    net, _, labels, subset = _held_out(model, data, split, target)
-    nets, names = [net], [Path(model).name]
-    if model2:
-        nets.append(modelfile.load(model2))
-        names.append(Path(model2).name)
+    files = [model, model2] if model2 else [model]
+    nets, names = [], [Path(f).name for f in files]
+
+    def check(net):  # before any data is read: robustness means nothing for recordings
+        nets.extend([net, modelfile.load(model2)] if model2 else [net])
+        for each, name in zip(nets, files):
+            try:
+                poke.check_distortable(each)
+            except DigitnetError as e:
+                raise type(e)(f"{name}: {e}") from None
+
+    _, _, labels, subset = _held_out(model, data, split, target, check)
     curves = poke.robustness_curves(nets, subset.x[:count], labels[:count])
     for curve in curves:
         click.echo(_curve_table(curve, names))

@@ -54,7 +54,7 @@ def serve_command(models, host, port, open_browser, data, no_train):
             raise ModelFileError("no model to serve: train one first with `digitnet train` "
                                  "(it saves digitnet-model.safetensors), or name a model file: "
                                  "digitnet serve MODEL")
-    from .. import heldout, modelfile
+    from .. import heldout, inputs, kinds, modelfile
     from ..web import create_app, serve
     from ..web.classroom import (
         TOKEN_HEADER,
@@ -71,6 +71,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
     own = data is None
     if own:
         data = heldout.own_data(net)
+    if data is not None:  # data of another kind, refused before any of it is read
+        kinds.check(data, inputs.of(net), model)
     app = create_app(net, source=str(model), data=data, access=access, more=more)
     apps = (app, *app.state.mounted)
     # Each model's held-out examples, loaded now rather than on the first request.

@@ -1,0 +1,90 @@
+"""What kind of examples a data source holds, told from its name and its files' names alone.
+
+A model reads one kind of example: pictures ("images"), recordings ("audio") or a table's rows
+("table"), its :attr:`digitnet.inputs.Input.kind`. Loading data to find out it is of another
+kind can take a while (2,500 recordings take seconds to hear), and what loading says first (a
+split the data lacks, say) is then beside the point. :func:`kind_of` tells the kind without
+reading a single example, as :func:`digitnet.datasets.load` will read the source:
+
+* a known dataset's name: ``mnist``, ``fashion-mnist``, ``kmnist`` hold pictures,
+  ``spoken-digits`` recordings;
+* a folder of IDX files (``...-ubyte``): pictures;
+* a folder of recordings named as FSDD names them (or holding such a ``recordings/``):
+  recordings;
+* a folder of class folders (maybe inside ``train/`` and ``test/``): recordings when its files
+  are recordings and none is a picture, pictures when they are pictures and none is a
+  recording;
+* a ``.csv`` file: a table.
+
+Anything else (an ``.npz``, which may hold pictures or rows; a folder of both pictures and
+recordings, or of neither; a name that is nothing) is None: loading it says what it is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import recordings, sources
+from .audio import AUDIO_EXTENSIONS
+from .errors import DataError
+from .images import IMAGE_EXTENSIONS
+from .inputs import Input
+
+__all__ = ["WORDS", "check", "kind_of", "mismatch"]
+
+#: Each kind in words, as messages say it: "holds pictures", "reads a table".
+WORDS = {"images": "pictures", "audio": "recordings", "table": "a table"}
+
+
+def kind_of(name_or_dir: str | os.PathLike) -> str | None:
+    """"images", "audio" or "table": the kind of examples ``name_or_dir`` (a dataset name, a
+    folder or a table file, as ``--data`` takes it) holds, told from names alone (see the
+    module); None when that cannot be told without reading it."""
+    name = str(name_or_dir)
+    if name in sources.KNOWN_NAMES:
+        return "images"
+    if name in recordings.ARCHIVES:
+        return "audio"
+    path = Path(name)
+    if not name or not path.exists():
+        return None
+    if path.is_file():
+        return "table" if path.suffix.lower() == ".csv" else None
+    try:
+        if any("-ubyte" in p.name or ".idx" in p.name for p in path.iterdir() if p.is_file()):
+            return "images"  # (as datasets.load tells a folder of IDX files)
+        if recordings.flat_folder(path) is not None:
+            return "audio"
+    except OSError:
+        return None  # (loading it says what cannot be read)
+    suffixes = _suffixes_in_folders(path)
+    sounds, pictures = (not suffixes.isdisjoint(AUDIO_EXTENSIONS),
+                        not suffixes.isdisjoint(IMAGE_EXTENSIONS))
+    return "audio" if sounds and not pictures else "images" if pictures and not sounds else None
+
+
+def check(name_or_dir: str | os.PathLike, model_input: Input, what: str = "the model") -> None:
+    """A DataError, before anything is read, when ``name_or_dir`` holds another kind of
+    examples than ``model_input`` reads (when :func:`kind_of` can tell): the same words as
+    :func:`digitnet.classmatch.check_kind` says after loading."""
+    kind = kind_of(name_or_dir)
+    if kind is not None and kind != model_input.kind:
+        raise mismatch(name_or_dir, kind, model_input, what)
+
+
+def mismatch(name, kind: str, model_input: Input, what: str = "the model") -> DataError:
+    """The error for data ``name`` of ``kind`` given to a model that reads another kind."""
+    return DataError(f"{name} holds {WORDS[kind]}, and {what} reads {WORDS[model_input.kind]}; "
+                     "give data of the kind it was trained on")
+
+
+def _suffixes_in_folders(root: Path) -> set[str]:
+    """The file name endings (lower-cased) in the folders under ``root``, at any depth, hidden
+    files and folders left out, as the class folders are read (:mod:`digitnet.folders`)."""
+    found = set()
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        if directory != os.fspath(root):  # (files beside the class folders are in none)
+            found.update(Path(n).suffix.lower() for n in names if not n.startswith("."))
+    return found
