@@ -79,7 +79,7 @@ export function mountTraining(calls) {
     const [from, to] = yes ? [$("train"), $("stop")] : [$("stop"), $("train")];
     keepFocus(from, () => {
       running = yes;
-      $("train").disabled = running;
+      $("train").disabled = running || $("train-form").dataset.off === "true";  // (--no-train)
       $("stop").disabled = !running;
       $("train-status").setAttribute("aria-busy", running ? "true" : "false");
     }, () => to);

@@ -118,8 +118,10 @@ export function mountVoice(root, id, calls) {
     // A server that does not let the page train (--no-train): recordings can still be said
     // and saved, to teach a model from the command line.
     allow(yes) {
+      const was = allowed;
       allowed = yes;
       if (!yes) mic.say("Teaching is turned off on this server; Save my recordings keeps them for digitnet train --init.");
+      else if (!was) mic.say("");  // (a server restarted with training on again)
       update();
     },
     count: () => taken.length,
