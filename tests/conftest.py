@@ -3,6 +3,7 @@ trained on them."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,15 @@ def own_state_folder(tmp_path_factory):
         del os.environ["XDG_STATE_HOME"]
     else:
         os.environ["XDG_STATE_HOME"] = before
+
+
+@pytest.fixture
+def busy_port():
+    """A port something else listens on: a server that got as far as listening would fail."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

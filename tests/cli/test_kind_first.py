@@ -7,7 +7,6 @@ recordings. Real digits (MNIST) and real recordings (FSDD); real models trained 
 from __future__ import annotations
 
 import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -26,15 +25,6 @@ def nothing_read(monkeypatch):
         raise AssertionError(f"{name_or_dir} was read before its kind was said")
 
     monkeypatch.setattr(datasets, "load", load)
-
-
-@pytest.fixture
-def busy_port():
-    """A port something listens on: a server that got as far as listening would fail there."""
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        yield busy.getsockname()[1]
 
 
 @pytest.mark.parametrize("split", [None, "test", "all", "val"])

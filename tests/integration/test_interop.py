@@ -19,6 +19,7 @@ import onnxruntime as ort
 import pytest
 import torch
 from click.testing import CliRunner
+from torch_fit import fit
 
 import digitnet
 from digitnet import inputs, modelfile
@@ -89,14 +90,7 @@ def torch_mlp(mnist_small):
     torch.manual_seed(0)
     module = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 32), torch.nn.ReLU(),
                                  torch.nn.Linear(32, 10))
-    optimizer = torch.optim.Adam(module.parameters(), lr=0.003)
-    x, y = torch.from_numpy(pixels(mnist_small.x)), torch.from_numpy(mnist_small.labels.astype(np.int64))
-    for _ in range(3):
-        for batch in torch.randperm(len(x)).split(64):
-            optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(module(x[batch]), y[batch]).backward()
-            optimizer.step()
-    return module.eval()
+    return fit(module, pixels(mnist_small.x), mnist_small.labels)
 
 
 def torch_proba(module, x: np.ndarray) -> np.ndarray:

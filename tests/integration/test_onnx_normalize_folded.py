@@ -36,6 +36,7 @@ import torch
 from click.testing import CliRunner
 from onnx import numpy_helper
 from PIL import Image
+from torch_fit import fit
 
 import digitnet
 from digitnet import inputs, preprocess
@@ -85,15 +86,7 @@ def normalized(mnist_small):
     torch.manual_seed(0)
     module = torch.nn.Sequential(Normalize(), torch.nn.Flatten(), torch.nn.Linear(784, 32),
                                  torch.nn.ReLU(), torch.nn.Linear(32, 10))
-    optimizer = torch.optim.Adam(module.parameters(), lr=0.003)
-    x = torch.from_numpy(brightness(mnist_small.x))
-    y = torch.from_numpy(mnist_small.labels.astype(np.int64))
-    for _ in range(3):
-        for batch in torch.randperm(len(x)).split(64):
-            optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(module(x[batch]), y[batch]).backward()
-            optimizer.step()
-    return module.eval()
+    return fit(module, brightness(mnist_small.x), mnist_small.labels)
 
 
 def logit_bounds(module, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,6 @@ from serve_process import start
 from digitnet.cli import cli
 
 
-
 @pytest.fixture
 def state_home(tmp_path, monkeypatch):
     """An empty platformdirs state folder, so "the last model trained" is ours to set."""
@@ -55,15 +54,6 @@ def test_serve_on_a_port_in_use(web_model_path):
         result = CliRunner().invoke(cli, ["serve", str(web_model_path), "--port", str(port)])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
-
-
-@pytest.fixture
-def busy_port():
-    """A port something else listens on: a server that got as far as listening would fail."""
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        yield busy.getsockname()[1]
 
 
 def refused(args) -> str:
