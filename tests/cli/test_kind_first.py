@@ -48,6 +48,19 @@ def test_evaluate_a_model_of_pictures_on_recordings_reads_none(run, one_line, tr
                                       f"reads pictures{KIND}")
 
 
+def test_fine_tuning_a_model_on_another_kind_of_data_reads_none(run, one_line, trained,
+                                                                speech_model, spoken_digits,
+                                                                mnist_dir, tmp_path,
+                                                                nothing_read):
+    model, _ = trained
+    for init, data, holds, reads in ((model, spoken_digits, "recordings", "pictures"),
+                                     (speech_model, mnist_dir, "pictures", "recordings")):
+        r = run("train", "--init", init, "--data", data, "--out", tmp_path / "m.safetensors")
+        assert r.exit_code == 1
+        assert one_line(r.stderr) == (f"digitnet: error: {data} holds {holds}, and --init {init} "
+                                      f"reads {reads}{KIND}")
+
+
 def test_show_robustness_of_a_model_of_recordings_reads_none(run, one_line, speech_model,
                                                              trained, nothing_read):
     """Robustness distorts handwriting: refused before the recordings it was trained on (the

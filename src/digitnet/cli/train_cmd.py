@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, inputs, jsontext, metrics, modelfile, recipes, words
+from .. import datasets, finetune, inputs, jsontext, kinds, metrics, modelfile, recipes, words
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
@@ -279,6 +279,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None and start is not None:
         refuse_changed_init(resume, start)
         start = None  # the checkpoint holds the weights now, and what they started from
+    if start is not None:  # (another kind is said before the data is read)
+        kinds.check(data, inputs.of(start.network), start.name)
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
                               audio=inputs.audio_of(start.network) if start else None)
     if train_set.note:
