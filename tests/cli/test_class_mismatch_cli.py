@@ -81,15 +81,15 @@ def test_a_wine_model_refuses_a_table_of_other_class_names(run, wine, one_line):
 
 
 def test_pictures_for_a_table_model_are_refused_for_their_kind(run, wine, folders, one_line):
-    """Ten classes of pictures and three of wine: the kind (for --init, the network's shape
-    first; for --resume, that the data is not the run's) is named, not the labels."""
+    """Ten classes of pictures and three of wine: the kind (for --resume, that the data is not
+    the run's) is named, not the labels."""
     model, ckpt, _ = wine
     data = folders / "digits"
     said = {
         "evaluate": f"{data} holds pictures, and {model} reads a table; give data of the kind it "
                     "was trained on",
-        "--init": f"--init {model}: its layers are 13-16-16-3, the run's 784-16-16-3 (input "
-                  "layer 13 neurons, 784 inputs in the data)",  # (its shape, then its kind)
+        "--init": f"{data} holds pictures, and --init {model} reads a table; give data of the "
+                  "kind it was trained on",
         "--resume": f"{ckpt}: this checkpoint was trained on other data",
     }
     for what, args in (("evaluate", ("evaluate", model)),

@@ -257,10 +257,21 @@ def test_the_wrong_label_column_is_caught(run, tmp_path, one_line, table, labels
     assert json.loads(ok.stdout)["classes"] == [str(c) for c in sorted(set(y.tolist()))]
 
 
-def test_init_from_a_model_of_another_shape_names_the_mismatch(run, small_model, tmp_path, one_line):
-    result = run("train", "--data", wine_csv(tmp_path / "wine.csv"), "--init", small_model,
-                 "--out", tmp_path / "m.safetensors")
+def test_init_from_a_model_of_another_shape_names_the_mismatch(run, small_model, wine_model,
+                                                               tmp_path, one_line):
+    _, model, _ = wine_model
+    table = sklearn_table("wine")  # the same wines, one column fewer
+    fewer = write_csv(tmp_path / "fewer.csv", table.data[:, 1:], table.target_names[table.target],
+                      table.feature_names[1:])
+    result = run("train", "--data", fewer, "--init", model, "--out", tmp_path / "m.safetensors")
     assert result.exit_code == 1
-    line = one_line(result.stderr)
-    assert f"--init {small_model}: its layers are 784-16-16-10, the run's 13-16-16-10" in line
-    assert "input layer 784 neurons, 13 inputs in the data" in line
+    assert one_line(result.stderr) == (
+        f"digitnet: error: --init {model}: its layers are 13-16-16-3, the run's 12-16-16-3 (input "
+        "layer 13 neurons, 12 inputs in the data); train on data of the model's shape, or "
+        "without --init")
+    # Data of another kind altogether is said to be so first, before it is read.
+    other = run("train", "--data", wine_csv(tmp_path / "wine.csv"), "--init", small_model,
+                "--out", tmp_path / "m.safetensors")
+    assert one_line(other.stderr) == (f"digitnet: error: {tmp_path / 'wine.csv'} holds a table, "
+                                      f"and --init {small_model} reads pictures; give data of the "
+                                      "kind it was trained on")
