@@ -37,7 +37,8 @@ def numbered(names: Sequence[str]) -> bool:
 
 
 def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[str], name: str,
-          what: str = "the model", *, named: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+          what: str = "the model", *, named: bool = True,
+          init: str | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
     """(labels, classes) of data ``name`` numbered as ``model_classes`` (see the module).
 
     Parameters
@@ -48,10 +49,13 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
         The model's class names, one per output neuron.
     what : str
         The model, as the messages name it: for a model a run starts from, its
-        :attr:`digitnet.finetune.Start.name` ("--init MODEL"), which changes what they suggest.
+        :attr:`digitnet.finetune.Start.name` ("--init MODEL").
     named : bool
         Whether the model names its classes; False for a model whose file records no names
         (then ``model_classes`` are "0", "1", ...).
+    init : str, optional
+        For a model a run starts from, how it was given (:attr:`digitnet.finetune.Start.option`:
+        "--init" or "init"): the messages then say to train without it.
 
     Returns the labels as indices into the classes returned: ``model_classes``, or, matched by
     position with a model that only numbers its classes, the data's names. DataError when
@@ -66,13 +70,13 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
             raise DataError(f"{name}: class{'es' if len(classes) > 1 else ''} "
                             f"{_few(classes, quoted=True)} {'are' if len(classes) > 1 else 'is'}"
                             f" none of the classes of {what} ({_few(model_classes)}); "
-                            + _other_classes(what, "name the data's classes (class folders, a "
+                            + _other_classes(init, "name the data's classes (class folders, a "
                                              "table's labels) as it names them, or use a model "
                                              "trained on these classes"))
         if len(labels) and int(labels.max()) >= len(model_classes):
             raise DataError(f"{name}: labels go up to {int(labels.max())} but {what} has "
                             f"{len(model_classes)} classes ({_few(model_classes)}); "
-                            + _other_classes(what, "give data of its classes, or a model "
+                            + _other_classes(init, "give data of its classes, or a model "
                                              "trained on these"))
         return labels, model_classes if named else classes
     used = set(np.unique(labels).tolist())  # (IDX data names "0".."9" whichever it holds)
@@ -94,26 +98,23 @@ def check_kind(data, model_input: inputs.Input, what: str = "the model") -> None
         raise kinds.mismatch(data.name, data.input.kind, model_input, what)
 
 
-def for_model(data, net, what: str = "the model"):
+def for_model(data, net, what: str = "the model", init: str | None = None):
     """Dataset ``data`` with its labels numbered as network ``net`` numbers its classes, after
     checking (:func:`check_kind`) that it is of the kind ``net`` reads."""
     check_kind(data, inputs.of(net), what)
     classes = inputs.classes_of(net)
     recorded = [str(c) for c in net.metadata.get("classes") or ()]
-    return data.with_classes(classes, what, named=recorded == classes)
+    return data.with_classes(classes, what, named=recorded == classes, init=init)
 
 
-def _other_classes(what: str, otherwise: str) -> str:
-    """What to do with data of classes the model ``what`` lacks: to start a run from it (--init,
-    or init= in Python: what is then finetune.Start's name) is to train it further on its own
-    classes, so data of other classes needs a run without it; ``otherwise`` (the model is
-    scored, say) says what to do."""
-    option = ("--init" if what.startswith("--init ") else "init" if what == "the init model"
-              else None)
-    if option is None:
+def _other_classes(init: str | None, otherwise: str) -> str:
+    """What to do with data of classes a model lacks: to start a run from it (``init``, the
+    option it was given by) is to train it further on its own classes, so data of other classes
+    needs a run without it; ``otherwise`` (the model is scored, say) says what to do."""
+    if init is None:
         return otherwise
-    return (f"{option} continues training a model on its own classes; to learn these classes, "
-            f"train a new model (without {option})")
+    return (f"{init} continues training a model on its own classes; to learn these classes, "
+            f"train a new model (without {init})")
 
 
 def _few(names: tuple[str, ...], quoted: bool = False) -> str:

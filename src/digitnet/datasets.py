@@ -127,14 +127,14 @@ class Dataset:
             split=self.split if split is None else split)
 
     def with_classes(self, classes: Sequence[str], what: str = "the model", *,
-                     named: bool = True) -> Dataset:
+                     named: bool = True, init: str | None = None) -> Dataset:
         """The same examples with labels that index ``classes`` (a model's; ``named`` False
         when it only numbers them), matched by name, or by position when one side only numbers
         its classes (an IDX file's labels are bare numbers): :func:`digitnet.classmatch.match`.
         Raises DataError for classes unknown to ``what``, none of its classes, or a label out
         of range."""
         labels, matched = classmatch.match(self.labels, self.classes, classes, self.name, what,
-                                           named=named)
+                                           named=named, init=init)
         if labels is self.labels and matched == self.classes:
             return self
         return dataclasses.replace(self, labels=labels, classes=matched)

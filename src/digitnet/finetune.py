@@ -41,6 +41,12 @@ class Start:
     def name(self) -> str:
         return f"--init {self.record['model']}" if self.record["model"] else "the init model"
 
+    @property
+    def option(self) -> str:
+        """How the model was given: "--init" (a file, as the CLI names it) or "init" (a network
+        passed to :func:`digitnet.train`)."""
+        return "--init" if self.record["model"] else "init"
+
     def check(self, config: TrainConfig) -> None:
         """A ConfigError naming every way ``config``'s network differs from the model's."""
         start, problems = self.network, []

@@ -199,19 +199,16 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         start.input_for(data.input)
     model = resumed.network if resumed else start and start.network
     if model is not None:  # number the classes as the model does (see classmatch)
-        what = start.name if start else f"the checkpoint {resume}"
-        data, val = (d if d is None else classmatch.for_model(d, model, what) for d in (data, val))
+        what, init = (start.name, start.option) if start else (f"the checkpoint {resume}", None)
+        data, val = (d if d is None else classmatch.for_model(d, model, what, init)
+                     for d in (data, val))
     if val is None:  # (no copy of the examples either way: only their indices)
         train_index, val_index = train_val_indices(data, config.val_fraction, config.seed,
                                                    config.val_group)
         val_labels = data.labels[val_index]
     else:
         train_index, val_index, val_labels = np.arange(len(data)), None, val.labels
-    if resumed:
-        net, state = resumed.network, resumed.state
-    else:
-        net = _start(config, start)
-        state = RunState()
+    net, state = (resumed.network, resumed.state) if resumed else (_start(config, start), RunState())
     recipes.check_fits(data, train_index, val_labels, net, config)
     if resumed and net.metadata.get("input"):
         model_input = inputs.of(net)  # as the run began: fitted, or the init model's

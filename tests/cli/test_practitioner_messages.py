@@ -149,10 +149,11 @@ def test_numbered_labels_past_an_init_models_classes_say_to_train_without_it(mni
     scored = "give data of its classes, or a model trained on these"
     started = ("--init continues training a model on its own classes; to learn these classes, "
                "train a new model (without --init)")
-    for what, todo in (("wine.safetensors", scored), ("--init wine.safetensors", started)):
+    for what, init, todo in (("wine.safetensors", None, scored),
+                             ("--init wine.safetensors", "--init", started)):
         with pytest.raises(digitnet.errors.DataError) as e:
             classmatch.match(mnist.labels, mnist.classes, ("class_0", "class_1", "class_2"),
-                             "mnist", what)
+                             "mnist", what, init=init)
         assert str(e.value) == (f"mnist: labels go up to 9 but {what} has 3 classes (class_0, "
                                 f"class_1 and class_2); {todo}")
 
