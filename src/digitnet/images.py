@@ -2,7 +2,9 @@
 
 The first step of :func:`digitnet.preprocess.to_mnist`: PNG, JPEG, BMP, GIF's first frame, WebP
 and TIFF, 8 or 16 bits, grey, RGB or with transparency (transparent pixels count as background),
-and NumPy arrays of uint8, uint16, bool, integers or floats in [0, 1]. Images over
+and NumPy arrays of uint8, uint16, bool, integers or floats in [0, 1]. Grey levels of 16 bits or
+more are read at the depth their values show: a 12-bit scan kept in a 16-bit file (0..4095) reads
+as bright as the 16-bit or the 8-bit file of the same picture. Images over
 :data:`MAX_PIXELS` are refused before their pixels are decoded (decompression bombs), and large
 ones shrunk to :data:`WORK_SIZE` pixels on their longer side. The result is turned grey with
 ITU-R 601 luma weights, as Pillow's "L" mode does.
@@ -30,6 +32,10 @@ MAX_PIXELS = 40_000_000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 #: Larger images are shrunk to this many pixels on their longer side first.
 WORK_SIZE = 800
+
+# The bit depths whole-number grey levels in a container of 16 bits or more may have, each as
+# its level of full brightness, shallowest first (see _full_scale).
+_DEPTHS = (255, 4095, 65535)
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L" mode
 _EXIF_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -143,15 +149,36 @@ def _levels(channel: Image.Image) -> np.ndarray:
 
 
 def _deep_gray(a: np.ndarray, floating: bool) -> np.ndarray:
-    """16-bit, 32-bit or floating-point grey pixels as floats in [0, 1]."""
+    """16-bit, 32-bit or floating-point grey pixels as floats in [0, 1].
+
+    Whole-number levels (of any of these modes: Pillow's "F" holds them too, from a 16-bit image
+    converted) are divided by their :func:`_full_scale`; other floats, unless in [0, 1] already,
+    have no known range, and are stretched from their lowest to their highest.
+    """
     a = np.nan_to_num(a.astype(np.float32))
+    low, high = float(a.min()), float(a.max())
     if floating:
-        if 0 <= a.min() and a.max() <= 1:
+        if 0 <= low and high <= 1:
             return a
-        low, high = float(a.min()), float(a.max())  # no known range: stretch what is there
-        return (a - low) / (high - low) if high > low else np.zeros_like(a)
-    top = 65535.0 if a.max() <= 65535 else float(a.max())
-    return np.clip(a / top, 0, 1)
+        whole = low >= 0 and all((row == np.floor(row)).all() for row in a)  # (no copy of a)
+        if not whole:  # no known range: stretch what is there
+            return (a - low) / (high - low) if high > low else np.zeros_like(a)
+    return np.clip(a / np.float32(_full_scale(high)), 0, 1)
+
+
+def _full_scale(high: float) -> float:
+    """The grey level that reads as full brightness in whole-number levels of 16 bits or more
+    whose highest level is ``high``: the shallowest of ``_DEPTHS`` that holds it, else
+    ``high`` itself.
+
+    PNG and TIFF keep a 12-bit scanner's or camera's levels (0..4095) in a 16-bit file, as
+    NumPy's ``astype(np.uint16)`` keeps 8-bit levels (0..255), and Pillow reads all of them as
+    16 bits ("I;16"). Read as 16-bit levels they would lie below 1/16 of full brightness: a
+    black picture, with no ink to find. A 16-bit picture whose levels all lie in 0..4095 is
+    12-bit data, then (one scaled up to 16 bits, as PNG asks, reaches above 4095 wherever it
+    is brighter than 1/16); one whose levels lie in 0..255, 8-bit data.
+    """
+    return next((top for top in _DEPTHS if high <= top), high)
 
 
 def _from_array(a: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -173,14 +200,13 @@ def _from_array(a: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None
             a = np.clip(a, 0, 1)
     elif a.dtype == np.bool_ or a.dtype == np.uint8:
         a = a.astype(np.float32) / (1 if a.dtype == np.bool_ else 255)
-    elif a.dtype == np.uint16:
-        a = a.astype(np.float32) / 65535
-    elif a.dtype.kind in "iu":  # plain ints: 0/1, 8-bit or 16-bit levels
+    elif a.dtype.kind in "iu":  # 8, 12 or 16-bit levels; 0/1 too, but for uint16
         low, high = int(a.min()), int(a.max())
         if low < 0 or high > 65535:
             raise ImageError(f"{name}: pixel values run from {low} to {high}; expected 0 to 255 "
-                             "(or 65535), or floats in [0, 1]")
-        a = a.astype(np.float32) / (1 if high <= 1 else 255 if high <= 255 else 65535)
+                             "(or 4095, or 65535), or floats in [0, 1]")
+        binary = high <= 1 and a.dtype.type is not np.uint16
+        a = a.astype(np.float32) / np.float32(1 if binary else _full_scale(high))
     else:
         raise ImageError(f"{name}: pixels of dtype {a.dtype}; expected numbers")
     alpha = None
