@@ -2,7 +2,9 @@
 
 :func:`read_file` reads the JSON files commands take (``digitnet edit``'s changes, ``--config``,
 ``tune --space``): UTF-8 with or without the byte-order mark Windows Notepad writes, and every
-way it can be unreadable said in one line naming the file and what to write instead.
+way it can be unreadable said in one line naming the file and what to write instead. A key
+given twice in one object is refused too: JSON's readers keep one of the two without a word
+(Python's the last), so the one the writer meant might be dropped.
 
 :func:`nesting` measures how deeply a text's lists and objects are nested before any parser
 sees it. Python's parser recurses once per level, so how deep it goes depends on the
@@ -63,6 +65,40 @@ def read_file(path, what: str, example: str, error: type[Exception] = DataError)
         raise error(f"{path}: its lists and objects are nested too deeply to read ({depth} "
                     f"levels; at most {MAX_DEPTH} are read); {write}")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_once_each)
+    except _Repeated as e:
+        raise error(f"{path}: the key {_key(e.key)} is given twice in one object (JSON keeps "
+                    "only one of the two); write it once, with the value you mean") from None
     except ValueError as e:
         raise error(f"{path}: not valid JSON ({e}); {write}") from None
+
+
+class _Repeated(Exception):
+    """A key given twice in one object (found while parsing: raised out of ``json.loads``)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, object]]) -> dict:
+    """An object's (key, value) pairs as a dict; :class:`_Repeated` for a key given twice."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Repeated(key)
+            seen.add(key)
+    return found
+
+
+def _key(key: str) -> str:
+    """``key`` as JSON writes it (quoted, a line break escaped; ``\\ud800`` for a character
+    that is no character, as a lone surrogate is), shortened to 40 characters."""
+    text = json.dumps(key, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(key)
+    return text if len(text) <= 40 else text[:36] + '..."'

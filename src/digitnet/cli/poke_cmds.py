@@ -172,6 +172,10 @@ def _curve_table(curve, names: list[str]) -> str:
     return "\n".join(head + rows)
 
 
+#: A changes file, as the errors of ``digitnet edit`` show one.
+_EXAMPLE = '{"off": [[1, 3]], "edits": [{"op": "bias", "layer": 2, "neuron": 0, "value": -1}]}'
+
+
 @cli.command("edit")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("edits", type=click.Path(dir_okay=False), metavar="EDITS.json")
@@ -182,15 +186,18 @@ def edit_command(model, edits, out):
 
     EDITS.json holds what the page's "Save" sends, {"off": [[layer, neuron], ...], "edits":
     [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes), as UTF-8
-    JSON.
+    JSON; at least one of them (a file of no changes is refused: it would save a copy).
     """
     if same_file(model, out):
         raise click.UsageError(f"--out {out}: is MODEL, and saving there would replace the "
                                "model it edits; give --out another file name")
     net = modelfile.load(model)
     try:
-        changes = poke.Changes.from_json(jsontext.read_file(
-            edits, "the changes", '{"off": [[1, 3]], "edits": [...]}'))
+        changes = poke.Changes.from_json(jsontext.read_file(edits, "the changes", _EXAMPLE))
+        if not changes:
+            raise ConfigError("no changes given (no neuron switched off, no edit), so the "
+                              "model would be saved as it is; write the changes such as "
+                              f"{_EXAMPLE} (see digitnet edit --help)")
         edited = changes.apply(net)
     except ConfigError as e:
         raise ConfigError(f"{edits}: {e}") from None

@@ -16,6 +16,7 @@ call::
 
 ============================  =================================================================
 :mod:`~.changes`              :class:`Changes`: neurons switched off, edits; applied to a copy
+:mod:`~.reading`              a description of changes read and checked; :func:`~.reading.whole`
 :mod:`~.recorded`             :func:`off_neurons` of a changed network, :func:`sent` (an off
                               neuron's output, 0), :func:`described_changes` in words
 :mod:`~.ablation`             :func:`ablate`, :func:`rank_neurons`
@@ -34,7 +35,7 @@ and the edge detector need a model of images: not a table's, nor a speech model'
 sounds, and say so). A model of pictures' rows are pixels, uint8 0..255 or floats in [0, 1]:
 floats past 1 (pixels 0..255 not scaled) are refused, not read as brightness 255 times too
 high; a table's rows may be any finite numbers. Layers, neurons and labels are whole numbers
-(3.0 too), read as :class:`Changes` reads its own (:func:`~.changes.whole`); anything else is
+(3.0 too), read as :class:`Changes` reads its own (:func:`~.reading.whole`); anything else is
 a ConfigError of one line.
 """
 

@@ -17,7 +17,8 @@ from ..errors import ConfigError
 from ..metrics import accuracy_by_class, confusion_matrix
 from ..network import Network
 from .activity import check_labels, check_rows, layer_activity, tail
-from .changes import Changes, whole
+from .changes import Changes
+from .reading import whole
 from .recorded import off_neurons
 
 __all__ = ["Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "score"]
@@ -86,7 +87,7 @@ def read_changes(changes) -> Changes:
 
 def _hidden_layers(net: Network, layers) -> list[int]:
     """``layers`` (an iterable of hidden layers, or None for all of them) as sorted ints, each
-    a whole number as :func:`~.changes.whole` reads it; else a ConfigError of one line."""
+    a whole number as :func:`~.reading.whole` reads it; else a ConfigError of one line."""
     last = len(net.sizes) - 1
     if layers is None:
         return list(range(1, last))

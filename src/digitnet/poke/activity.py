@@ -13,7 +13,7 @@ from .. import descriptions, inputs
 from ..arrays import pixel_values
 from ..errors import ConfigError, DataError
 from ..network import Network
-from .changes import whole
+from .reading import whole
 from .recorded import off_neurons, sent
 
 __all__ = ["layer_activity", "tail", "check_layer", "check_neuron", "check_labels", "check_rows",
@@ -25,7 +25,7 @@ BLOCK = 4096
 
 def check_layer(net: Network, layer: int, *, lowest: int = 1, where: str = "layer") -> int:
     """``layer`` as an int; a ConfigError unless it is a whole number (3.0 too, as
-    :func:`~.changes.whole` reads it; ``where`` names it) naming one of ``net``'s layers
+    :func:`~.reading.whole` reads it; ``where`` names it) naming one of ``net``'s layers
     ``lowest`` to L."""
     layer, last = whole(layer, where), len(net.sizes) - 1
     if not lowest <= layer <= last:
@@ -38,7 +38,7 @@ def check_layer(net: Network, layer: int, *, lowest: int = 1, where: str = "laye
 
 def check_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
     """(layer, neuron) as ints: the one check of a neuron named to a poking function. Each a
-    whole number as :func:`~.changes.whole` reads them (as :class:`~.changes.Changes` reads
+    whole number as :func:`~.reading.whole` reads them (as :class:`~.changes.Changes` reads
     its pairs), then one that ``net`` has (:func:`digitnet.descriptions.check_neuron`: layers
     1 to L); a ConfigError of one line otherwise."""
     layer, neuron = whole(layer, "layer"), whole(neuron, "neuron")

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..network import Network
 from .activity import check_labels, check_layer, check_neuron, layer_activity
-from .changes import whole
+from .reading import whole
 from .recorded import off_neurons
 
 __all__ = ["Profile", "neuron_profile", "class_means"]

@@ -4,7 +4,8 @@ A :class:`Changes` is a small JSON-able value, ``{"off": [[layer, neuron], ...],
 that travels with each request of the page (so two people editing at once never see each
 other's changes), is read from the file ``digitnet edit`` takes, and is recorded in the
 metadata of a model saved with it. :meth:`Changes.apply` makes the changed network: a copy (with
-no changes, the network itself), the original untouched.
+no changes, the network itself), the original untouched. Each part of a description is read
+and checked by :mod:`~.reading`; whether a network has a place for it, here.
 
 **Switching a neuron off** sets its output to 0 for every input: the weights *out of* neuron j
 of layer l (column j of ``net.weights[l]``, into layer l + 1) become 0, so the next layer
@@ -39,9 +40,6 @@ of the layer after it paints). Layers are numbered as everywhere in digitnet: 0 
 
 from __future__ import annotations
 
-import math
-import numbers
-import reprlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,17 +47,14 @@ import numpy as np
 from .. import inputs
 from ..errors import ConfigError
 from ..network import Network
+from .reading import LIMIT, OPS, read_edit, read_edits, read_off, shown
 
-__all__ = ["Changes", "OPS", "LIMIT", "EDGE_CONTRAST", "edge_detector", "grid_of", "whole"]
+# (LIMIT and OPS are :mod:`~.reading`'s, named here too for those who read them with Changes.)
+__all__ = ["EDGE_CONTRAST", "LIMIT", "OPS", "Changes", "edge_detector", "grid_of"]
 
 #: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
 #: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.
 EDGE_CONTRAST = 0.15
-#: The largest |value| of a bias, weight or scale factor an edit may set.
-LIMIT = 1000.0
-#: Each op and the fields it takes (besides "op", "layer" and "neuron").
-OPS = {"bias": ("value",), "scale": ("factor",), "paint": ("cells",),
-       "edge": ("top", "left", "height", "width", "margin", "weight")}
 
 
 @dataclass(frozen=True)
@@ -85,8 +80,8 @@ class Changes:
 
     def __post_init__(self):
         # The one place changes are read, however they were made (from_json comes here too).
-        object.__setattr__(self, "off", _off(self.off))
-        object.__setattr__(self, "edits", _edits(self.edits))
+        object.__setattr__(self, "off", read_off(self.off))
+        object.__setattr__(self, "edits", read_edits(self.edits))
 
     @classmethod
     def from_json(cls, value) -> Changes:
@@ -95,7 +90,7 @@ class Changes:
         (``{"off": 0}`` or ``{"edits": null}`` is refused, as ``Changes(off=0)`` is)."""
         if not isinstance(value, dict):
             raise ConfigError(f"changes must be an object {{\"off\": [...], \"edits\": [...]}}, "
-                              f"got {_shown(value)}")
+                              f"got {shown(value)}")
         unknown = sorted(set(value) - {"off", "edits"})
         if unknown:
             raise ConfigError(f"changes: unknown key {unknown[0]!r}; the keys are off and edits")
@@ -154,121 +149,11 @@ def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, w
     the scale of its neighbours. Returns the edit dict (see the module docstring)."""
     if weight is None:
         weight = float(np.abs(net.weights[0]).max())
-    edit = _edit({"op": "edge", "layer": 1, "neuron": neuron, "top": top, "left": left,
-                  "height": height, "width": width, "margin": margin, "weight": weight}, "edge")
+    edit = read_edit({"op": "edge", "layer": 1, "neuron": neuron, "top": top, "left": left,
+                      "height": height, "width": width, "margin": margin, "weight": weight},
+                     "edge")
     _check_edit(net, edit, "edge")
     return edit
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-#: How a value is shown in an error: lists and dicts three levels deep and a few items long
-#: (repr would read all of a long list, and fail on one nested a thousand deep).
-_SHOWN = reprlib.Repr()
-_SHOWN.maxlevel = 3
-
-
-def _shown(value) -> str:
-    text = _SHOWN.repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def whole(value, where: str) -> int:
-    """A whole number: an int (NumPy's too, not a bool) or a float with nothing after the point;
-    else a ConfigError naming ``where``. Every layer, neuron and label poking takes is read so."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a whole number, got {_shown(value)}")
-    return int(value)
-
-
-def _number(value, where: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a number, got {_shown(value)}")
-    if not math.isfinite(value):
-        raise ConfigError(f"{where}: must be a finite number, got {value}")
-    if abs(value) > LIMIT:
-        raise ConfigError(f"{where}: must be between {-LIMIT:g} and {LIMIT:g}, got {value:g}")
-    return float(value)
-
-
-def _off(value) -> tuple[tuple[int, int], ...]:
-    if isinstance(value, np.ndarray) and value.ndim == 2:  # (n, 2), read as the pairs it holds
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"off: expected a list of [layer, neuron] pairs such as "
-                          f"[[1, 3], [2, 0]], got {_shown(value)}")
-    return tuple(dict.fromkeys(_pair(p, f"off[{i}]") for i, p in enumerate(value)))
-
-
-def _edits(value) -> tuple[dict, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"edits: expected a list of edits, got {_shown(value)}")
-    return tuple(_edit(e, f"edits[{i}]") for i, e in enumerate(value))
-
-
-def _pair(value, where: str) -> tuple[int, int]:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ConfigError(f"{where}: expected a [layer, neuron] pair such as [1, 3], "
-                          f"got {_shown(value)} (off is a list of such pairs)")
-    return whole(value[0], f"{where}[0] (the layer)"), whole(value[1], f"{where}[1] (the neuron)")
-
-
-def _edit(value, where: str) -> dict:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected an object such as {{\"op\": \"bias\", \"layer\": 1, "
-                          f"\"neuron\": 3, \"value\": -2}}, got {_shown(value)}")
-    op = value.get("op")
-    if not isinstance(op, str) or op not in OPS:  # (a list cannot even be looked up)
-        raise ConfigError(f"{where}.op: expected one of {', '.join(OPS)}, got {_shown(op)}")
-    known = {"op", "layer", "neuron", *OPS[op]}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise ConfigError(f"{where}.{unknown[0]}: not a field of a {op} edit; it takes "
-                          f"{', '.join(OPS[op])}")
-    missing = [k for k in ("layer", "neuron", *OPS[op]) if k not in value]
-    if missing:
-        raise ConfigError(f"{where}.{missing[0]}: missing from the {op} edit")
-    edit = {"op": op, "layer": whole(value["layer"], f"{where}.layer"),
-            "neuron": whole(value["neuron"], f"{where}.neuron")}
-    if op == "paint":
-        cells = value["cells"]
-        if not isinstance(cells, (list, tuple)):
-            raise ConfigError(f"{where}.cells: expected a list of {{\"row\", \"col\", "
-                              f"\"weight\"}} objects, got {_shown(cells)}")
-        edit["cells"] = _cells(cells, where)
-    elif op == "edge":
-        for key in OPS["edge"]:
-            edit[key] = (_number if key == "weight" else whole)(value[key], f"{where}.{key}")
-    else:
-        edit[OPS[op][0]] = _number(value[OPS[op][0]], f"{where}.{OPS[op][0]}")
-    return edit
-
-
-def _cells(value: list | tuple, where: str) -> list[dict]:
-    """A paint edit's cells, each read by :func:`_cell`, each place once: a paint edit sets
-    each incoming weight of the neuron at most once (the page merges a stroke's repeats)."""
-    cells, seen = [], {}
-    for i, c in enumerate(value):
-        cell = _cell(c, f"{where}.cells[{i}]")
-        place = cell["row"], cell["col"]
-        if place in seen:
-            raise ConfigError(f"{where}.cells[{i}]: cell {place} is painted already by "
-                              f"cells[{seen[place]}]; a paint edit sets each weight once, so "
-                              "keep one of them")
-        seen[place] = i
-        cells.append(cell)
-    return cells
-
-
-def _cell(value, where: str) -> dict:
-    if not isinstance(value, dict) or set(value) != {"row", "col", "weight"}:
-        raise ConfigError(f"{where}: expected {{\"row\": r, \"col\": c, \"weight\": w}}, "
-                          f"got {_shown(value)}")
-    return {"row": whole(value["row"], f"{where}.row"), "col": whole(value["col"], f"{where}.col"),
-            "weight": _number(value["weight"], f"{where}.weight")}
 
 
 # -- checking against a network ---------------------------------------------------------------

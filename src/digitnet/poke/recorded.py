@@ -22,7 +22,8 @@ import numpy as np
 from .. import descriptions
 from ..errors import ConfigError
 from ..network import Network
-from .changes import Changes, grid_of, whole
+from .changes import Changes, grid_of
+from .reading import whole
 
 __all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
            "sent"]

@@ -36,7 +36,7 @@ from ..augment import shift_images
 from ..errors import ConfigError, DataError
 from ..network import Network
 from .activity import check_labels
-from .changes import whole
+from .reading import whole
 
 __all__ = ["DISTORTIONS", "Curve", "distort", "robustness_curves", "check_distortable"]
 

@@ -24,7 +24,8 @@ from ..errors import ConfigError, DataError
 from ..network import Network
 from ..optimizers import SGD
 from .activity import check_rows
-from .changes import Changes, whole
+from .changes import Changes
+from .reading import whole
 from .recorded import off_neurons
 
 __all__ = ["Step", "backprop_step", "DEFAULT_LR", "MAX_LR"]

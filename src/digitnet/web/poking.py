@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -70,6 +72,7 @@ def add_routes(app: FastAPI) -> None:
     (:class:`~digitnet.web.served.HeldOutSource`)."""
     app.state.slow_work = asyncio.Semaphore(1)
     app.state.shared_work = SharedWork()
+    app.state.held_named = (lambda: None, "")  # the last held-out digits named, and their name
     route, common = app.add_api_route, _errors(409, 413, 422)
     route("/api/ablate", ablate, methods=["POST"], response_model=ps.AblateResponse,
           tags=["poking"], responses=common)
@@ -140,8 +143,8 @@ async def _shared(request: Request, body: schemas.ChangesRequest, version: int, 
                   compute: Callable[[], dict], slow: bool = False) -> Response:
     """``compute()``'s answer (a JSON answer's content), computed and written out in a worker
     thread (one slow one at a time if ``slow``), once for all requests to this route with the
-    same body about the same served network and held-out digits: identical requests get
-    identical bytes (:class:`~digitnet.web.shared_work.SharedWork`)."""
+    same body (``off`` in any order) about the same served network and held-out digits:
+    identical requests get identical bytes (:class:`~digitnet.web.shared_work.SharedWork`)."""
 
     def rendered() -> bytes:
         return _answer(compute(), version).body
@@ -150,11 +153,39 @@ async def _shared(request: Request, body: schemas.ChangesRequest, version: int, 
         async with request.app.state.slow_work if slow else contextlib.nullcontext():
             return await run_in_threadpool(rendered)
 
-    # (The held-out digits are found once for each served version and kept while it is
-    # served: within a version, their identity names them.)
-    key = (request.url.path, id(held), body.model_dump_json())
+    key = (request.url.path, await _named(request, held), *_question(body))
     content = await request.app.state.shared_work.answer(version, key, answer)
     return Response(content, media_type=views.JSONAnswer.media_type)
+
+
+async def _named(request: Request, held: HeldOut) -> str:
+    """A name for the held-out digits that an answer is computed on, for its key: the SHA-256
+    of their examples and labels. Not their object's identity: an answer about digits let go
+    could be taken for one about the digits found next at the same address (a request may read
+    the network before a swap and the digits after it). Hashed once for each held-out set
+    found (their MBs take milliseconds), in a worker thread."""
+    last, name = request.app.state.held_named
+    if last() is not held:
+        name = await run_in_threadpool(_digest, held)
+        request.app.state.held_named = (weakref.ref(held), name)
+    return name
+
+
+def _digest(held: HeldOut) -> str:
+    digest = hashlib.sha256()
+    for array in (held.data.x, held.data.labels):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str} {array.shape};".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
+
+
+def _question(body: schemas.ChangesRequest) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The body as a key: its fields but ``off`` as JSON, and ``off``'s pairs sorted, each
+    once. Which neurons are off is what counts, not in what order they were named (their
+    weights out are zeroed, whatever the order), so requests naming them in another order
+    share an answer."""
+    return body.model_dump_json(exclude={"off"}), tuple(sorted({tuple(p) for p in body.off}))
 
 
 # -- switching neurons off --------------------------------------------------------------------
