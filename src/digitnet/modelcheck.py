@@ -1,6 +1,6 @@
 """What a model file's metadata may say: checked once, where the file is read.
 
-:mod:`digitnet.modelfile` reads a file's JSON metadata (its header) and arrays, and hands both
+:mod:`digitnet.modelread` reads a file's JSON metadata (its header) and arrays, and hands both
 here before anything else uses them, so that a file edited by hand or damaged is refused with
 one line naming the file and the field, by every command and function alike, rather than
 failing later with a traceback or, worse, answering with names, probabilities or a resumed run

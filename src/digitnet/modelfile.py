@@ -12,6 +12,8 @@ The header's metadata holds ``format = "digitnet"``, ``format_version`` and ``di
 document with the layer sizes, activation, output and cost, the digitnet version, and whatever
 training recorded (the full training configuration with its seed, the per-epoch history,
 final metrics and the data fingerprint: dataset name and the SHA-256 of each file read).
+:mod:`digitnet.modelread` reads it back and checks it; a model whose training record was
+edited into no recipe digitnet can train still loads, with that record set aside and a warning.
 
 Files are written atomically: to a temporary file beside the target, flushed to disk, then
 renamed over it, so a crash or Ctrl-C leaves either the old file or the new one, never half.
@@ -34,18 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import modelcheck
-from .audio import AUDIO_EXTENSIONS
+from . import modelcheck, modelread
 from .errors import ConfigError, ModelFileError
-from .images import IMAGE_EXTENSIONS
+from .modelread import FORMAT, FORMAT_VERSION
 from .network import Network
 
 __all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint",
-           "read_metadata", "atomic_write", "check_writable", "FORMAT_VERSION"]
-
-FORMAT = "digitnet"
-FORMAT_VERSION = 1
-
+           "read_metadata", "as_network", "atomic_write", "check_writable", "FORMAT_VERSION"]
 
 _NEW_FILE_MODE = 0o666 & ~(_mask := os.umask(0))
 os.umask(_mask)  # read by setting it: put it back
@@ -168,6 +165,13 @@ def load(path: str | os.PathLike) -> Network:
         An array's shape disagrees with the stored layer sizes (every mismatch is listed).
     UnsupportedModelError
         An ONNX graph holds an operator digitnet's networks have no place for.
+
+    Warns
+    -----
+    UserWarning
+        A model's training record (``config``) is no recipe digitnet can train: the network
+        loads without it, the record kept as ``metadata["config_ignored"]``
+        (:mod:`digitnet.modelread`).
     """
     if _is_onnx(path):
         from .interop.convert import from_onnx
@@ -207,8 +211,10 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 
     ``kind="checkpoint"`` refuses, as :func:`load_checkpoint` does, a file that is not a
     training checkpoint: a resumed run checks its checkpoint this way before reading any data.
+    A training record set aside as :func:`load` sets it aside (with its warning) is under
+    ``"config_ignored"``, not ``"config"``.
     """
-    header, _ = _read_raw(path, arrays=False, kind=kind)
+    header, _ = modelread.read(path, arrays=False, kind=kind)
     return header
 
 
@@ -217,13 +223,13 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 
 def to_bytes(network: Network) -> bytes:
     """The bytes :func:`save` writes: a model file to send elsewhere (the page's download)."""
-    _check_network(network, "to_bytes")
+    as_network(network, "to_bytes")
     return _encode(network, kind="model")
 
 
 def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
-    _check_network(network, "save" if kind == "model" else "save_checkpoint", path)
+    as_network(network, "save" if kind == "model" else "save_checkpoint", second=path)
     _check_model_name(Path(path))
     return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
 
@@ -241,30 +247,45 @@ def _check_model_name(path: Path) -> None:
                           f".onnx; name it {path.with_suffix('.safetensors')}, or export it to "
                           "ONNX with `digitnet export MODEL --format onnx` or "
                           "digitnet.interop.export.export")
-    what = _OTHER_KINDS.get(path.suffix.lower())
+    what = modelread.OTHER_KINDS.get(path.suffix.lower())
     if what is not None:
         raise ConfigError(f"{path}: saving writes a safetensors model file, but {path.suffix} "
                           f"names {what.removesuffix(' (never loaded)')}; name it "
                           f"{path.with_suffix('.safetensors')}")
 
 
-def _check_network(network, function: str, path=None) -> None:
-    """Raise ConfigError, saying what it got, unless ``network`` is a Network."""
-    if isinstance(network, Network):
-        return
-    if isinstance(path, Network) and isinstance(network, (str, os.PathLike)):
+def as_network(value, function: str, *, paths: bool = False, second=None) -> Network:
+    """``value`` as a Network: a Network as it is, or, where ``paths`` are taken too, the
+    network in the model file a ``str`` or path names (:func:`load`); else a ConfigError of one
+    line saying what was given and what to pass (its ``.network`` where it holds one).
+
+    ``function`` is what takes ``value``, as the message names it: a function ("save": "save
+    takes a Network, not a numpy.ndarray; make one with ..."), or, with ``paths``, the words
+    the message begins with ("the widget shows": "the widget shows a Network or the model file
+    at a path, not a value of type int; pass ..."). ``second`` is the argument given after
+    ``value``: a Network there, with a path in ``value``, is the two swapped.
+    """
+    if isinstance(value, Network):
+        return value
+    if paths and isinstance(value, (str, os.PathLike)):
+        return load(value)
+    if isinstance(second, Network) and isinstance(value, (str, os.PathLike)):
         raise ConfigError(f"{function} takes the Network first, then the path: "
-                          f"{function}(network, {str(network)!r})")
-    got = "None" if network is None else f"a {_type_name(network)}"
+                          f"{function}(network, {str(value)!r})")
+    takes, verb = ((f"{function} a Network or the model file at a path", "pass") if paths else
+                   (f"{function} takes a Network", function))
+    got = ("None" if value is None else f"a value of type {type(value).__name__}" if paths
+           else f"a {_type_name(value)}")
     for attribute in ("network", "network_"):  # TrainResult, Checkpoint; the sklearn estimator
-        if isinstance(getattr(network, attribute, None), Network):
-            if type(network).__name__ == "TrainResult":  # not imported: training imports us
-                raise ConfigError(f"{function} takes a Network; digitnet.train returns a "
-                                  f"TrainResult: {function} result.{attribute}")
-            raise ConfigError(f"{function} takes a Network, not {got}: {function} its "
-                              f".{attribute}")
-    raise ConfigError(f"{function} takes a Network, not {got}; make one with digitnet.train(...)"
-                      ".network, digitnet.load(path) or digitnet.Network(sizes)")
+        if isinstance(getattr(value, attribute, None), Network):
+            if type(value).__name__ == "TrainResult":  # not imported: training imports us
+                raise ConfigError(f"{takes}; digitnet.train returns a TrainResult: {verb} "
+                                  f"result.{attribute}")
+            raise ConfigError(f"{takes}, not {got}: {verb} its .{attribute}")
+    remedy = ("pass digitnet.train(...).network, digitnet.load(path) or a path such as "
+              "'model.safetensors'" if paths else "make one with digitnet.train(...).network, "
+              "digitnet.load(path) or digitnet.Network(sizes)")
+    raise ConfigError(f"{takes}, not {got}; {remedy}")
 
 
 def _type_name(obj) -> str:
@@ -311,75 +332,8 @@ def _jsonable(obj):
     raise TypeError(f"cannot store {type(obj).__name__} in a model file's metadata")
 
 
-def _read_raw(path, *, arrays: bool = True,
-              kind: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
-    from safetensors import safe_open
-
-    path = Path(path)
-    name = str(path)
-    if not path.exists():
-        if kind == "checkpoint":
-            raise ModelFileError(f"{name}: no such file; a run writes its checkpoint with "
-                                 f"`digitnet train --checkpoint {name}`")
-        raise ModelFileError(f"{name}: no such file; train one with `digitnet train --out {name}`")
-    if path.is_dir():
-        raise ModelFileError(f"{name}: is a folder, not a model file")
-    try:
-        with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()} if arrays else {}
-    except Exception as e:  # safetensors raises its own error types and OSError
-        raise _unreadable(path, e, kind) from None
-    if meta.get("format") != FORMAT or "digitnet" not in meta:
-        raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
-                             "metadata); digitnet loads models saved by digitnet, and .onnx files")
-    try:
-        version = int(meta.get("format_version", "0"))
-    except ValueError:
-        version = -1
-    if version != FORMAT_VERSION:
-        raise ModelFileError(f"{name}: model file format version {meta.get('format_version')!r}; "
-                             f"this digitnet reads version {FORMAT_VERSION}; upgrade digitnet")
-    try:
-        header = json.loads(meta["digitnet"])
-        if not isinstance(header, dict):
-            raise ValueError("not an object")
-    except ValueError as e:
-        raise ModelFileError(f"{name}: its digitnet metadata is not valid JSON ({e})") from None
-    if kind == "checkpoint" and header.get("kind") != "checkpoint":
-        raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
-                             "--resume needs the file written by --checkpoint")
-    modelcheck.check_header(header, name)
-    return header, tensors
-
-
-#: What a file given where a model goes most often is instead, by its name's ending (as
-#: ``predict`` tells its inputs apart: :data:`digitnet.audio.AUDIO_EXTENSIONS`, ...).
-_OTHER_KINDS = {**dict.fromkeys(AUDIO_EXTENSIONS, "a recording"),
-                **dict.fromkeys(IMAGE_EXTENSIONS, "a picture"),
-                ".npy": "a NumPy array", ".npz": "a table", ".csv": "a table",
-                ".zip": "a zip archive", ".txt": "a text file", ".json": "a JSON file",
-                **dict.fromkeys((".pkl", ".pickle", ".joblib"), "a Python pickle (never loaded)"),
-                ".pt": "a PyTorch file", ".pth": "a PyTorch file"}
-
-
-def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileError:
-    """The error for a file safetensors cannot read: what it is instead when its name says so
-    (a recording or picture given where the model goes), else damaged."""
-    what = _OTHER_KINDS.get(path.suffix.lower())
-    if what is not None and kind == "checkpoint":
-        return ModelFileError(f"{path}: {what}, not a training checkpoint; --resume needs the "
-                              "file written by --checkpoint")
-    if what is not None:
-        return ModelFileError(f"{path}: {what}, not a model file; give a model saved by "
-                              "`digitnet train` (MODEL comes before the files)")
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
-                          "it may be truncated or corrupt — re-save or retrain it")
-
-
 def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:
-    header, tensors = _read_raw(path, kind=kind)
+    header, tensors = modelread.read(path, kind=kind)
     name = str(path)
     try:
         net = Network(header["sizes"], header["activation"], header["output"], seed=0,

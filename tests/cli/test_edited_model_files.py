@@ -112,14 +112,6 @@ def test_an_output_changed_without_its_cost_is_refused(run, trained, digit_png, 
         f"its 'cost' is 'cross_entropy'; {FIX}")
 
 
-def test_a_training_config_digitnet_cannot_train_is_refused(run, trained, tmp_path, one_line):
-    config = {**json.loads(run("info", "--json", trained[0]).stdout)["config"], "lr": "fast"}
-    path = _edited(trained[0], tmp_path / "config.safetensors", config=config)
-    error = _one_error(run("info", path), one_line)
-    assert error.startswith(f"{path}: its metadata 'config' is not a recipe digitnet can train "
-                            "(lr must be a finite number")
-
-
 def test_edit_refuses_a_model_whose_input_record_is_garbled_and_saves_nothing(run, trained,
                                                                               tmp_path, one_line):
     path = _edited(trained[0], tmp_path / "input.safetensors", input="garbage")

@@ -1,6 +1,7 @@
 """A model file or checkpoint whose metadata was edited by hand (or damaged) is refused as it is
 read, with one line naming the file and the field, by every way of reading it: load,
-read_metadata, load_checkpoint and resuming. Files as digitnet writes them, and the partial
+read_metadata, load_checkpoint and resuming; but a model's training record that is no recipe
+is set aside with a note, the network whole. Files as digitnet writes them, and the partial
 metadata a network built by hand may carry, still load. Nothing here trains: the networks are
 built with random weights and saved with digitnet.save."""
 
@@ -103,11 +104,6 @@ EDITS = [  # (changes, what the message says after "FILE: its metadata ")
      "'config' trained output 'softmax', but the file's network has output 'sigmoid'"),
     ({"sizes": [784, 16, 10]}, ("'config' trained sizes 784-16-16-10, but the file's network has "
                                "sizes 784-16-10")),
-    ({"config": {**CONFIG, "lr": "fast"}}, ("'config' is not a recipe digitnet can train (lr "
-                                           "must be a finite number")),
-    ({"config": {**CONFIG, "bogus": 1}}, ("'config' names training options this digitnet does "
-                                         "not know: 'bogus'")),
-    ({"config": "adam"}, "'config' is 'adam', not a training configuration"),
     ({"input": {"kind": "images", "shape": [20, 20]}},
      "'input' reads 20x20 images, 400 numbers a row, but the network has 784 input neurons"),
     ({"history": "nope"}, "'history' is 'nope', not a list of the epochs' records"),
@@ -144,10 +140,36 @@ def test_an_input_record_digitnet_does_not_know_is_refused_naming_the_file(model
     assert "kind 'video' is not one of images, table, audio); upgrade digitnet" in message
 
 
+SET_ASIDE = [  # (a training record no recipe, what the note says after "FILE: its metadata ")
+    ({**CONFIG, "lr": "fast"}, "'config' is not a recipe digitnet can train (lr must be a "
+                               "finite number"),
+    ({**CONFIG, "bogus": 1}, "'config' names training options this digitnet does not know: "
+                             "'bogus'"),
+    ("adam", "'config' is 'adam', not a training configuration"),
+]
+
+
+@pytest.mark.parametrize("config, said", SET_ASIDE, ids=[said[:40] for _, said in SET_ASIDE])
+def test_a_training_record_that_is_no_recipe_is_set_aside_with_a_note(model, config, said):
+    """The network is whole: every reader loads it, the record kept as it was under
+    config_ignored, and one UserWarning names the file and what is wrong."""
+    path = _edited(model, "edited.safetensors", config=config)
+    for read in (load, modelfile.read_metadata):
+        with pytest.warns(UserWarning) as noted:
+            got = read(path)
+        message, = (str(w.message) for w in noted)
+        assert message.startswith(f"{path}: its metadata {said}"), message
+        assert message.endswith("the file was edited or is corrupt — re-save or retrain it")
+        metadata = got.metadata if isinstance(got, Network) else got
+        assert "config" not in metadata and metadata["config_ignored"] == config
+
+
 def test_a_field_of_a_newer_digitnet_says_to_upgrade(model):
     path = _edited(model, "newer.safetensors", digitnet_version="99.0",
                    config={**CONFIG, "future_option": 1})
-    message, = _refused(path)
+    with pytest.warns(UserWarning) as noted:
+        load(path)
+    message, = (str(w.message) for w in noted)
     assert message.startswith(f"{path}: its metadata 'config' names training options this "
                               "digitnet does not know: 'future_option'; ")
     assert message.endswith(f"it was saved by digitnet 99.0, newer than this {__version__}: "

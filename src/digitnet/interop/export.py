@@ -34,7 +34,8 @@ import os
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..modelfile import FORMAT, atomic_write
+from ..modelfile import atomic_write
+from ..modelread import FORMAT
 from ..network import Network
 from .onnx import to_onnx
 from .torch import record, state_dict_arrays

@@ -44,13 +44,12 @@ from PIL import Image
 
 from .. import descriptions, inputs, modelfile
 from ..arrays import as_floats, as_inputs, pixel_values
-from ..errors import ConfigError, DataError, DigitnetError, listed
+from ..errors import DataError, DigitnetError, listed
 from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
 from ..poke import described_neuron, described_prediction, off_neurons, sent
 from ..preprocess import to_mnist
-from ..training import TrainResult
 from . import bundle
 
 anywidget = require("anywidget", "notebook", "digitnet.widget")
@@ -276,20 +275,9 @@ def _check_pixels(value, net: Network) -> None:
 def _as_network(value) -> Network:
     """``value`` as the network the widget shows: a Network, or the one in the model file that
     it names (:func:`digitnet.load`); a ConfigError of one line saying what was given and what
-    to pass otherwise, worded as :func:`digitnet.save` words its own."""
-    if isinstance(value, Network):
-        return value
-    if isinstance(value, (str, os.PathLike)):
-        return modelfile.load(value)
-    takes = "the widget shows a Network or the model file at a path"
-    if isinstance(value, TrainResult):
-        raise ConfigError(f"{takes}; digitnet.train returns a TrainResult: pass result.network")
-    got = "None" if value is None else f"a value of type {type(value).__name__}"
-    for attribute in ("network", "network_"):  # a checkpoint; the scikit-learn estimator
-        if isinstance(getattr(value, attribute, None), Network):
-            raise ConfigError(f"{takes}, not {got}: pass its .{attribute}")
-    raise ConfigError(f"{takes}, not {got}; pass digitnet.train(...).network, "
-                      "digitnet.load(path) or a path such as 'model.safetensors'")
+    to pass otherwise (:func:`digitnet.modelfile.as_network`, which checks what
+    :func:`digitnet.save` is given)."""
+    return modelfile.as_network(value, "the widget shows", paths=True)
 
 
 def _check_rows_alike(value, shape: tuple[int, int]) -> None:
