@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from accessibility import axe_violations
 from PIL import Image
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -247,22 +248,33 @@ def test_an_empty_hidden_layers_field_is_refused_on_the_page(open_page, training
         assert page.request.get(training_server_url + "/api/train").json()["state"] == "idle"
 
 
-def test_an_address_naming_no_model_says_so(browser, server_url):
-    """/?model=5 on a server of one model: a sentence and a link to the model it serves;
-    /?model=abc: model 1, and the page says why."""
+def test_an_address_naming_no_model_says_so(browser, server_url, axe_source):
+    """/?model=5 (and /models/5/) on a server of one model: the page's main part is a sentence
+    and a link to the model it serves, with nothing axe-core finds wrong on a desktop and a
+    phone (it hid <main> whole before: a page with no main landmark); /?model=abc: model 1,
+    and the page says why."""
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(server_url + "/?model=5")
-        page.wait_for_selector("nav#models a")
-        assert page.inner_text("#model-summary") == ("This server has no model 5. Open the one "
-                                                     "it serves:")
-        links = page.locator("nav#models a")
-        assert links.count() == 1 and links.get_attribute("href") == "/?model=1"
-        assert links.inner_text() == "1: pictures (784–16–16–10)"
-        assert page.is_hidden("main")  # no panels of a network there is not
+        for address in ("/models/5/", "/?model=5"):
+            page.set_viewport_size(DESKTOP)
+            page.goto(server_url + address)
+            page.wait_for_selector("main nav#models a")
+            assert page.inner_text("main h2:visible") == "No model 5"
+            assert page.inner_text("#model-summary") == ("This server has no model 5. Open the "
+                                                         "one it serves:")
+            links = page.locator("nav#models a")
+            assert links.count() == 1 and links.get_attribute("href") == "/?model=1"
+            assert links.inner_text() == "1: pictures (784–16–16–10)"
+            assert page.is_visible("main") and page.is_visible("main nav#models a")
+            assert page.is_hidden("#pad") and page.is_hidden("#train-title")  # (no network)
+            assert axe_violations(page, axe_source) == []
+            page.set_viewport_size(PHONE)
+            assert page.is_visible("main nav#models a")
+            assert axe_violations(page, axe_source) == []
+        page.set_viewport_size(DESKTOP)
         links.click()
         page.wait_for_selector("body[data-ready=true]")
         assert page.is_visible("#pad") and page.inner_text("#note") == ""

@@ -278,7 +278,9 @@ def test_a_page_follows_its_server_restarted_with_other_models_or_without_traini
             assert second.inner_text("#model-summary") == (
                 "This server has no model 2. Open the one it serves:")
             assert links(second) == [first]
-            assert second.is_hidden("main")  # (no panels of a network there is not)
+            assert second.is_hidden("#pad")  # (no panels of a network there is not)
+            assert second.is_visible("main #model-summary")  # (but a main part saying so)
+            assert axe_at_both_sizes(second, axe_source) == []
 
             with restart(proc, [e2e_model, *wide_models], e2e_data_dir, url) as (_, url, _):
                 page.click("#clear")

@@ -21,9 +21,9 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
     Neuron ``index`` of layer ``layer`` (1 to L): its incoming weights as an image, its bias, and
     what it computes for the input named by ``?input_id=`` (or the last one this client predicted).
 ``GET /api/models``
-    The models served (``digitnet serve MODEL MODEL2 ...``): the first at ``/api/...``, model
-    N (an app of its own, with every endpoint here) at ``/models/N/api/...``; the page shows
-    model N at ``/?model=N``.
+    The models served (``digitnet serve MODEL MODEL2 ...``): model N (the others each an app
+    of its own, with every endpoint here) at ``/models/N/api/...``, the first at ``/api/...``
+    too; the page shows model N at ``/?model=N`` (:mod:`~digitnet.web.addresses`).
 ``POST /api/train``, ``GET /api/train``, ``DELETE /api/train``, ``GET /api/train/events``
     Start, inspect or stop a short training run on the server's data; its progress streams as
     server-sent events. The new network is served once the run finishes.
@@ -56,7 +56,7 @@ from .. import __version__, heldout, inputs
 from ..config import PRESETS
 from ..heldout import recorded_data
 from ..network import Network
-from . import loading, poking, schemas, views, voice
+from . import addresses, loading, poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, DepthCheckedRoute, install_error_handlers
@@ -99,12 +99,29 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         Further models (a model of spoken digits beside one of handwritten ones, say), each
         served by an app of its own mounted at ``/models/N`` (N = 2, 3, ...), whose data is
         the one it records it was trained on (:func:`digitnet.heldout.own_data`). ``GET
-        /api/models`` lists them all.
+        /api/models`` lists them all; ``model`` is at ``/models/1`` too, as well as ``/``.
     source : str, optional
         What the server calls the model (``GET /api/models``' ``source``): by default its
         file, or "an in-memory network".
     """
-    served = Served(*loading.loaded(model, source))
+    app = _model_app(*loading.loaded(model, source), data, held_out, access)
+    app.state.mounted, app.state.models = [], loading.ServedModels()
+    app.state.models.add("1", "/api", app.state.served)
+    for number, other in enumerate(more, start=2):
+        net, name = loading.loaded(other)
+        sub = _model_app(net, name, heldout.own_data(net), "auto", access)
+        app.mount(f"/models/{number}", sub)
+        app.state.mounted.append(sub)
+        app.state.models.add(str(number), f"/models/{number}/api", sub.state.served)
+        sub.state.mounted, sub.state.models = [], app.state.models  # (each lists them all)
+    addresses.add_routes(app, STATIC / "index.html")  # (model 1 at /models/1 too; no model 4)
+    return app
+
+
+def _model_app(net: Network, source: str, data: Any, held_out: Any,
+               access: TrainingAccess | None) -> FastAPI:
+    """The app of one model: its page, its API (:func:`create_app`'s arguments)."""
+    served = Served(net, source)
     trainer = Trainer(functools.partial(loading.training_data, data),
                       on_done=lambda net: served.swap(
                           net, "fine-tuned to a voice on the page" if net.metadata.get("init")
@@ -122,19 +139,10 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)
-    app.add_middleware(ServerId)  # (the outermost: its header is on the 413s too)
+    app.add_middleware(ServerId)  # (outside BodySizeLimit: its header is on the 413s too)
     _add_routes(app)
     poking.add_routes(app)
     voice.add_routes(app)
-    app.state.mounted, app.state.models = [], loading.ServedModels()
-    app.state.models.add("1", "/api", served)
-    for number, other in enumerate(more, start=2):
-        net, name = loading.loaded(other)
-        sub = create_app(net, data=heldout.own_data(net), access=access, source=name)
-        app.mount(f"/models/{number}", sub)
-        app.state.mounted.append(sub)
-        app.state.models.add(str(number), f"/models/{number}/api", sub.state.served)
-        sub.state.models = app.state.models  # (each answers GET /api/models with the list)
     return app
 
 

@@ -52,6 +52,13 @@ class ServedModels(Sequence):
         """List the model ``served`` serves as ``name``, its API at ``api``."""
         self._entries.append((name, api, served))
 
+    def reading(self, kind: str, besides: Served) -> dict | None:
+        """The first model listed (as :func:`listed`) whose examples are of ``kind`` ("images",
+        "audio": an :attr:`~digitnet.inputs.Input.kind`), other than the one ``besides``
+        serves; None if there is none."""
+        return next((listed(*entry) for entry in self._entries if entry[2] is not besides
+                     and inputs.of(entry[2].current[0]).kind == kind), None)
+
     def __len__(self) -> int:
         return len(self._entries)
 

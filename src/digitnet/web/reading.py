@@ -30,7 +30,7 @@ from . import schemas
 from .errors import ApiError, check_depth, describe_validation_errors
 
 __all__ = ["read_input", "read_form", "parse_drawing", "grid_array", "to_input", "heard",
-           "heard_picture", "INLINE_PIXELS"]
+           "heard_picture", "kind_of_file", "elsewhere", "INLINE_PIXELS"]
 
 #: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
 #: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
@@ -47,7 +47,8 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
     front_end = inputs.audio_of(net)
     if ctype == "application/json" or ctype.endswith("+json"):
         if front_end is not None:
-            raise ApiError(422, f"this model hears recordings, not drawings: {_HINT_SOUND}")
+            raise ApiError(422, f"this model hears recordings, not drawings: {_HINT_SOUND}"
+                                + elsewhere(request, "drawing"))
         body = parse_drawing(await request.body())
         grid = grid_array(body.pixels)
         if grid.size <= INLINE_PIXELS:
@@ -61,9 +62,47 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
             raise ApiError(422, f"the body is empty; {_hint(front_end)}")
     else:
         raise ApiError(415, f"{_hint(front_end)}; got Content-Type {ctype or 'none'}")
-    if front_end is not None:
-        return await run_in_threadpool(heard, data, front_end, name), changes
-    return await run_in_threadpool(to_input, data, name), changes
+    try:
+        if front_end is not None:
+            return await run_in_threadpool(heard, data, front_end, name), changes
+        return await run_in_threadpool(to_input, data, name), changes
+    except ApiError as e:  # a recording sent to a model of pictures, say: which model hears it?
+        kind = kind_of_file(data)
+        if kind is None or kind == inputs.of(net).kind:
+            raise
+        raise ApiError(e.status, e.message + elsewhere(request, kind)) from None
+
+
+def kind_of_file(data: bytes) -> str | None:
+    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
+    picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin; else None."""
+    if data[:4] == b"RIFF":
+        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
+    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
+            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
+        return "audio"
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")):
+        return "images"
+    return None
+
+
+#: What an example of each kind is, and what a model of that kind does with it.
+_KINDS = {"audio": ("a recording", "hears"), "images": ("a picture", "reads"),
+          "drawing": ("a drawing", "reads")}
+
+
+def elsewhere(request: Request, kind: str) -> str:
+    """Where to send an example of ``kind`` ("audio", "images" or "drawing") that the model
+    asked does not read, when another model of the server does: "; it is a recording, which
+    model 2 of this server hears: send it to /models/2/api/predict, ..."; else ""."""
+    models = getattr(request.app.state, "models", None)
+    other = models and models.reading("images" if kind == "drawing" else kind,
+                                      besides=request.app.state.served)
+    if not other:
+        return ""
+    what, does = _KINDS[kind]
+    return (f"; it is {what}, which model {other['name']} of this server {does}: send it to "
+            f"{other['api']}/predict, or open its page, /?model={other['name']}")
 
 
 _HINT_IMAGE = ("send JSON {\"pixels\": [[...], ...]} (Content-Type: application/json), or an "

@@ -160,7 +160,8 @@ function showModel(m) {
   return dropped;
 }
 
-// The address names a model the server does not serve: say so, and link to those it does.
+// The address names a model the server does not serve: the page's main part says so, in place
+// of the panels of a network there is not (style.css hides them), and links to those it serves.
 async function noModel(err) {
   const summary = document.getElementById("model-summary");
   let models = [];
@@ -169,9 +170,17 @@ async function noModel(err) {
     summary.textContent = `Could not load the network: ${err.message}`;
     return;
   }
-  main.hidden = true;
+  const missing = document.getElementById("no-model"), nav = document.getElementById("models");
+  document.body.dataset.model = "missing";
+  document.title = `digitnet: no model ${api.MODEL}`;
+  document.getElementById("no-model-title").textContent = `No model ${api.MODEL}`;
+  missing.append(summary, nav);  // (the sentence and the links, from the header)
+  missing.hidden = false;
   summary.textContent = `This server has no model ${api.MODEL}. Open ${models.length === 1 ? "the one" : "one of the " + models.length} it serves:`;
-  mountModels(document.getElementById("models"), models, null, true);
+  mountModels(nav, models, null, true);
+  const skip = document.querySelector(".skip");  // (there is no drawing to skip to)
+  skip.href = "#no-model";
+  skip.textContent = "Skip to the models served";
 }
 
 async function start() {
