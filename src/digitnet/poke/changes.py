@@ -47,10 +47,9 @@ import numpy as np
 from .. import inputs
 from ..errors import ConfigError
 from ..network import Network
-from .reading import LIMIT, OPS, read_edit, read_edits, read_off, shown
+from .reading import read_edit, read_edits, read_off, shown
 
-# (LIMIT and OPS are :mod:`~.reading`'s, named here too for those who read them with Changes.)
-__all__ = ["EDGE_CONTRAST", "LIMIT", "OPS", "Changes", "edge_detector", "grid_of"]
+__all__ = ["EDGE_CONTRAST", "Changes", "edge_detector", "grid_of"]
 
 #: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
 #: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.

@@ -22,7 +22,7 @@ from starlette.routing import Match
 
 from ..errors import DigitnetError, one_line
 from ..jsontext import MAX_DEPTH, nesting
-from ..poke.changes import OPS
+from ..poke.reading import OPS
 from .schemas import MAX_GRID, MIN_GRID
 
 __all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",

@@ -17,7 +17,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from ..poke.changes import LIMIT, Changes
+from ..poke.changes import Changes
+from ..poke.reading import LIMIT
 
 #: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
 MAX_BODY_BYTES = 2 * 1024 * 1024
