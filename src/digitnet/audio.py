@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import words
 from .errors import AudioError, MissingDependencyError
 from .inputs import Audio
 
@@ -119,8 +120,8 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
         with soundfile.SoundFile(io.BytesIO(data)) as f:
             seconds = f.frames / f.samplerate
             if seconds > MAX_SECONDS:
-                raise AudioError(f"{name}: {_duration(seconds)} long; a spoken digit takes about "
-                                 f"a second: send one under {MAX_SECONDS:g} s")
+                raise AudioError(f"{name}: {words.duration(seconds)} long; a spoken digit takes "
+                                 f"about a second: send one under {MAX_SECONDS:g} s")
             samples, rate = f.read(dtype="float32", always_2d=True), f.samplerate
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
         raise AudioError(f"{name}: not a recording, or not one we read ({_gist(e)}); "
@@ -387,12 +388,6 @@ def _length(samples: int, rate: int, what: str = "") -> str:
     if samples * 1000 >= rate:
         return f"{samples * 1000 / rate:.0f} ms{what}"
     return f"{samples} sample{'s' * (samples != 1)}{what}, under 1 ms"
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.1f} s"
 
 
 def _gist(error: Exception) -> str:
