@@ -61,6 +61,17 @@ def client(app):
         yield c
 
 
+@pytest.fixture(scope="module")
+def two(web_model_path, speech_model):
+    """A server of two models, as ``digitnet serve DIGITS SPEECH`` serves them: handwritten
+    digits (model 1, at / and /models/1/), spoken digits (model 2, at /models/2/)."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    with TestClient(create_app(web_model_path, data=None, more=[speech_model])) as c:
+        yield c
+
 
 @pytest.fixture(scope="session")
 def run_data_dir(mnist, tmp_path_factory):

@@ -12,17 +12,6 @@ import pytest
 from api_helpers import assert_error, grid, png, post_raw
 
 
-@pytest.fixture(scope="module")
-def two(web_model_path, speech_model):
-    """A server of two models: handwritten digits (1), spoken digits (2)."""
-    from fastapi.testclient import TestClient
-
-    from digitnet.web import create_app
-
-    with TestClient(create_app(web_model_path, data=None, more=[speech_model])) as c:
-        yield c
-
-
 def test_model_1_answers_under_models_1_as_the_others_do_under_models_n(two, held_out):
     listed = two.get("/api/models").json()["models"]
     assert [(m["name"], m["api"]) for m in listed] == [("1", "/api"), ("2", "/models/2/api")]

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from ..errors import DigitnetError, one_line
 from ..jsontext import MAX_DEPTH, nesting
@@ -125,9 +125,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400 and message == "There was an error parsing the body":
             # FastAPI's answer to a body its JSON parser raised on other than as invalid JSON
             return error_response(422, f"{_unparsed(exc.__cause__)}; {_send(body_model(request))}")
-        if exc.status_code == 404 and message == "Not Found":
-            message = (f"no such page: {request.url.path}; the page is at /, the API under /api "
-                       "(documented at /docs)")
+        if exc.status_code == 404 and message == "Not Found":  # (under this app's mount)
+            root = _app_root(request)
+            message = (f"no such page: {request.url.path}; the page is at {root}/, the API under "
+                       f"{root}/api (documented at {root}/docs)")
         elif exc.status_code == 405:
             allowed = ", ".join(allowed_methods(request))
             message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
@@ -138,6 +139,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def bug(request: Request, exc: Exception):
         return error_response(500, f"internal error ({type(exc).__name__}); this is a bug in "
                                    "digitnet, please report it with the request that caused it")
+
+
+def _app_root(request: Request) -> str:
+    """The path the app answering ``request`` is served under: "" for the server's own app,
+    "/models/2" for model 2's (behind a proxy, with its prefix), whatever mount of the app's
+    own (its ``/static`` files) took the request on."""
+    root, inner = request.scope.get("root_path", ""), request.scope.get("endpoint")
+    mount = next((r.path for r in request.app.routes if isinstance(r, Mount) and r.app is inner),
+                 "")
+    return root.removesuffix(mount)
 
 
 def describe_validation_errors(errors, model: type | None = None,

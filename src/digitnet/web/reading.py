@@ -30,7 +30,7 @@ from . import schemas
 from .errors import ApiError, check_depth, describe_validation_errors
 
 __all__ = ["read_input", "read_form", "parse_drawing", "grid_array", "to_input", "heard",
-           "heard_picture", "kind_of_file", "elsewhere", "INLINE_PIXELS"]
+           "heard_picture", "kind_of_file", "elsewhere", "reader_elsewhere", "INLINE_PIXELS"]
 
 #: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
 #: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
@@ -95,14 +95,21 @@ def elsewhere(request: Request, kind: str) -> str:
     """Where to send an example of ``kind`` ("audio", "images" or "drawing") that the model
     asked does not read, when another model of the server does: "; it is a recording, which
     model 2 of this server hears: send it to /models/2/api/predict, ..."; else ""."""
-    models = getattr(request.app.state, "models", None)
-    other = models and models.reading("images" if kind == "drawing" else kind,
-                                      besides=request.app.state.served)
+    other = reader_elsewhere(request, kind)
     if not other:
         return ""
     what, does = _KINDS[kind]
     return (f"; it is {what}, which model {other['name']} of this server {does}: send it to "
             f"{other['api']}/predict, or open its page, /?model={other['name']}")
+
+
+def reader_elsewhere(request: Request, kind: str) -> dict | None:
+    """The first other model of the server the request asked whose examples are of ``kind``
+    ("audio", "images" or "drawing"), as ``GET /api/models`` lists it (its ``name`` and
+    ``api``, "/models/2/api"); None if there is none."""
+    models = getattr(request.app.state, "models", None)
+    return models.reading("images" if kind == "drawing" else kind,
+                          besides=request.app.state.served) if models else None
 
 
 _HINT_IMAGE = ("send JSON {\"pixels\": [[...], ...]} (Content-Type: application/json), or an "

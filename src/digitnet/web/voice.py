@@ -37,7 +37,7 @@ from ..errors import DigitnetError
 from . import schemas, views
 from .classroom import TOKEN_HEADER
 from .errors import ApiError
-from .reading import read_form
+from .reading import read_form, reader_elsewhere
 from .training import TrainerBusy, run_status
 
 __all__ = ["add_routes", "MIN_PER_DIGIT", "MAX_RECORDINGS", "MAX_VOICE_BYTES", "PATHS",
@@ -108,7 +108,7 @@ async def teach_voice(request: Request, token: str | None = Header(
     (``val_accuracy``), and the fine-tuned network is then served."""
     request.app.state.access.check(token)
     net, _ = request.app.state.served.current
-    front_end = _front_end(net)
+    front_end = _front_end(request, net, PATHS[0])
     sent = await _read_form(request)
     taught, held = await run_in_threadpool(_voice_data, sent, front_end,
                                            inputs.classes_of(net))
@@ -128,7 +128,7 @@ async def voice_recordings(request: Request):
     is checked as teaching checks it (one of the served model's digits, a recording its front
     end reads), so that what is saved teaches. The server keeps nothing."""
     net, _ = request.app.state.served.current
-    front_end = _front_end(net)
+    front_end = _front_end(request, net, PATHS[1])
     sent = await _read_form(request)
     if not sent:
         raise ApiError(422, f"no recordings to save; send {_FIELDS}")
@@ -188,12 +188,19 @@ def _voice_data(sent: list[tuple[str, bytes, str]], front_end: inputs.Audio,
     return voice.subset(~held), voice.subset(held, split="val")
 
 
-def _front_end(net) -> inputs.Audio:
-    """The served model's front end for recordings; a 422 for a model of pictures."""
+def _front_end(request: Request, net, path: str) -> inputs.Audio:
+    """The served model's front end for recordings; for a model of pictures, a 422 naming the
+    model of this server that hears recordings (its address for ``path``, one of
+    :data:`PATHS`), if one does (:func:`~digitnet.web.reading.reader_elsewhere`)."""
     front_end = inputs.audio_of(net)
     if front_end is None:
+        other = reader_elsewhere(request, "audio")
+        where = (f": model {other['name']} of this server is one; send the recordings to "
+                 f"{other['api']}{path.removeprefix('/api')}, or open its page, "
+                 f"/?model={other['name']}" if other
+                 else " (serve one trained with --preset speech)")
         raise ApiError(422, "this model reads pictures, not recordings; teaching a voice is for "
-                            "a model of spoken digits (serve one trained with --preset speech)")
+                            "a model of spoken digits" + where)
     return front_end
 
 

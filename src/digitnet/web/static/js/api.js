@@ -3,7 +3,8 @@
 // one-line message and `status`.
 
 // The model this page shows: the page at /?model=N (or /models/N/) shows the server's model N
-// (see GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api.
+// (see GET /api/models), whose API is at /models/N/api; model 1's (the default) is at /api
+// (and answers at /models/1/api too).
 const shown = new URLSearchParams(location.search).get("model") || (location.pathname.match(/^\/models\/([0-9]+)\//) || [])[1];
 export const MODEL = /^[0-9]+$/.test(shown || "") ? shown : "1";
 /** The model the address asked for, as it was written ("abc" shows model 1), or null. */
