@@ -50,9 +50,9 @@ def listed(names: Sequence[str], most: int = 12) -> str:
 
 def duration(seconds: float) -> str:
     """"2.4 s", "0.1 s"; under 0.05 s, which would round to "0.0 s", in milliseconds: "38 ms";
-    from two minutes, in minutes: "10 minutes"."""
+    from two minutes, in minutes to a tenth: "2.5 minutes", "10 minutes"."""
     if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
+        return f"{round(seconds / 60, 1):g} minutes"
     if seconds >= 0.05:
         return f"{seconds:.1f} s"
     return f"{seconds * 1000:.0f} ms" if seconds >= 0.0005 else "under 1 ms"

@@ -9,7 +9,8 @@ from digitnet.words import are_digits, duration, listed, noun, quoted
 
 
 @pytest.mark.parametrize("seconds, said", [
-    (152.349, "152.3 s"), (2.44, "2.4 s"), (0.05, "0.1 s"), (0.0499, "50 ms"), (0.038, "38 ms"),
+    (600, "10 minutes"), (152.349, "2.5 minutes"), (119.9, "119.9 s"), (2.44, "2.4 s"),
+    (0.05, "0.1 s"), (0.0499, "50 ms"), (0.038, "38 ms"),
     (0.0005, "0 ms"), (0.0004, "under 1 ms"), (0.0, "under 1 ms"),
 ])
 def test_a_duration_is_never_said_as_nothing(seconds, said):
