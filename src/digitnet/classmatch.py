@@ -10,7 +10,9 @@ of a model whose file records no names (:func:`digitnet.inputs.classes_of`). :fu
   another order) keeps their meaning; a class the model does not have is refused if any
   example is of it.
 * No name in common, and one side only numbers its classes: matched by position (label i is
-  the model's class i), if the labels fit in the model's classes.
+  the model's class i), if the labels fit in the model's classes; a UserWarning says so, with
+  the pairing (MNIST's digits scored by a Fashion-MNIST model are read as clothes: 0 as
+  'T-shirt/top', ...), which the command line shows as a note.
 * No name in common and both sides name their classes: refused. A digit model scored on
   folders ``seven/`` and ``three/``, or on Fashion-MNIST's clothes, would otherwise be scored
   on classes it does not have.
@@ -21,6 +23,7 @@ recordings, a table): another kind's classes would mean nothing to it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,7 +62,8 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
 
     Returns the labels as indices into the classes returned: ``model_classes``, or, matched by
     position with a model that only numbers its classes, the data's names. DataError when
-    they cannot be matched (the message says what to do).
+    they cannot be matched (the message says what to do); a UserWarning when they are
+    matched by position (:func:`_by_position`).
     """
     classes, model_classes = tuple(classes), tuple(str(c) for c in model_classes)
     if classes == model_classes:
@@ -78,6 +82,13 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
                             f"{len(model_classes)} classes ({_few(model_classes)}); "
                             + _other_classes(init, "give data of its classes, or a model "
                                              "trained on these"))
+        # Not pointed at the caller, and naming no model (``what``), so that it is said once
+        # (Python shows a warning once from one place) by a run matching its training data to
+        # --init MODEL and its test data to the classes it trained on ("the model"), or by a
+        # command matching the train and test parts of the data.
+        if classes:
+            warnings.warn(_by_position(name, classes, model_classes, named), UserWarning,
+                          stacklevel=1)
         return labels, model_classes if named else classes
     used = set(np.unique(labels).tolist())  # (IDX data names "0".."9" whichever it holds)
     unknown = [c for i, c in enumerate(classes) if c not in known and i in used]
@@ -89,6 +100,29 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
     mapping = np.array([model_classes.index(c) if c in known else 0 for c in classes],
                        dtype=np.uint8)
     return mapping[labels], model_classes
+
+
+def _by_position(name: str, classes: Sequence[str], model_classes: Sequence[str],
+                named: bool = True) -> str:
+    """The note that data ``name``'s classes are matched to the model's by position: which
+    side only numbers its classes (``named``: the model names them), how the first few are
+    paired ("0 is read as 'T-shirt/top', 1 as 'Trouser', ..."), and what to do if that is wrong."""
+    n = min(len(classes), len(model_classes))
+    if named:
+        pairs = [(str(i), repr(model_classes[i])) for i in range(n)]
+        sides = "its classes are numbers and the model's are names"
+        remedy = ("give data that names its classes as the model does (class folders, a "
+                  "table's labels), or use a model trained on these classes")
+    else:
+        pairs = [(repr(classes[i]), str(i)) for i in range(n)]
+        sides = "its classes are names and the model only numbers its own (it records no names)"
+        remedy = (f"label the data with the model's numbers (0 to {len(model_classes) - 1}) "
+                  "in place of names, or use a model that records its classes' names")
+    said = [f"{ours} is read as {theirs}" if i == 0 else f"{ours} as {theirs}"
+            for i, (ours, theirs) in enumerate(pairs)]
+    shown = said if n <= 4 else [*said[:3], "...", said[-1]]
+    return (f"{name}: {sides}, so they are paired by position: {', '.join(shown)}; "
+            f"if that is wrong, {remedy}")
 
 
 def check_kind(data, model_input: inputs.Input, what: str = "the model") -> None:

@@ -83,7 +83,8 @@ def test_idx_digits_keep_their_numbers_with_a_model_that_names_its_classes(mnist
     names them (a Fashion-MNIST model scored on clothes in IDX files of no known dataset)."""
     fashion = datasets.SPECS["fashion-mnist"].classes
     assert mnist.classes == datasets.DIGITS  # (the files are not a whole known dataset)
-    matched = mnist.with_classes(fashion)
+    with pytest.warns(UserWarning, match=r"paired by position: 0 is read as 'T-shirt/top'"):
+        matched = mnist.with_classes(fashion)
     np.testing.assert_array_equal(matched.labels, mnist.labels)
     assert matched.classes == fashion
 
@@ -119,9 +120,10 @@ def test_a_table_whose_labels_are_other_words_is_refused(tmp_path):
 def test_a_model_that_records_no_class_names_takes_named_data_by_position(tmp_path,
                                                                          sevens_and_threes):
     """A model made elsewhere (an ONNX file that says no names) only numbers its classes: data
-    that names its own is taken by position, as before."""
+    that names its own is taken by position, as before, and said in a note."""
     root = split_folders(tmp_path / "words", *sevens_and_threes, names={3: "three", 7: "seven"})
-    found = heldout.held_out(model((784, 8, 10), Images((28, 28))), root)
+    with pytest.warns(UserWarning, match=r"paired by position: 'seven' is read as 0"):
+        found = heldout.held_out(model((784, 8, 10), Images((28, 28))), root)
     test = datasets.load(root, split="test")
     assert found.data.classes == ("seven", "three")
     np.testing.assert_array_equal(found.data.labels, test.labels)
