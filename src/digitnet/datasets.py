@@ -20,9 +20,11 @@
    named ``mnist-sample``, with :attr:`Dataset.note` saying so.
 
 A table, or a folder of pictures without ``test/``, has one split: "train" (see
-:func:`has_test_split`). :func:`from_arrays` makes a Dataset of arrays in memory. Other mirrors:
-``mirrors=[...]`` or a :class:`DatasetSpec`. Library code never prints: what the user should
-know is in ``Dataset.note`` or in the exception.
+:func:`has_test_split`); ``split="all"`` reads every example, the train and test parts as one
+(with one note for both: the files of a folder skipped in either, say). :func:`from_arrays`
+makes a Dataset of arrays in memory. Other mirrors: ``mirrors=[...]`` or a
+:class:`DatasetSpec`. Library code never prints: what the user should know is in
+``Dataset.note`` or in the exception.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ import numpy as np
 
 from digitnet import arrays, classmatch, folders, recordings, sources, tables
 from digitnet.audio import AUDIO_EXTENSIONS
-from digitnet.errors import ConfigError, DataError, listed
+from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
+from digitnet.idxfolders import find_files, has_test_files, holds_idx
 from digitnet.images import IMAGE_EXTENSIONS
 from digitnet.inputs import Audio, Images, Input, Table
 from digitnet.sources import DIGITS, KNOWN_NAMES, SPECS, DatasetSpec, FileSpec
@@ -52,8 +55,6 @@ __all__ = ["Dataset", "DatasetSpec", "FileSpec", "SPECS", "KNOWN_NAMES", "DIGITS
 TABLE_SUFFIXES = (".csv", ".npz")
 _TAKES = ("a folder (of recordings named like 7_jackson_32.wav, of class folders of pictures or "
           "recordings like digits/7/a.png, or of MNIST-style IDX files), or a .csv or .npz table")
-
-_PREFIX = {"train": "train", "test": "t10k"}
 
 
 @dataclass(eq=False)
@@ -70,7 +71,7 @@ class Dataset:
     name : str
         "mnist", "fashion-mnist", "kmnist", "mnist-sample", or the folder's or table's path.
     split : str
-        "train", "test" or "val".
+        "train", "test", "val" or "all" (both the train and the test part).
     source : str
         Where the files were read from, for people.
     files : dict[str, str]
@@ -150,36 +151,6 @@ class Dataset:
         return {"name": name, "split": self.split, "n": len(self), "files": dict(self.files)}
 
 
-def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
-    """(images_path, labels_path) of ``split`` in an MNIST-style folder, or DataError.
-
-    Accepts ``train-images-idx3-ubyte`` and Kaggle's ``train-images.idx3-ubyte``, each raw or
-    ``.gz``; ``t10k-`` for the test split.
-    """
-    folder = Path(folder)
-    _check_split(split)
-
-    def first(prefix: str, kind: str, n: int) -> Path | None:
-        for base in (f"{prefix}-{kind}-idx{n}-ubyte", f"{prefix}-{kind}.idx{n}-ubyte"):
-            for name in (base + ".gz", base):
-                if (folder / name).is_file():
-                    return folder / name
-        return None
-
-    p = _PREFIX[split]
-    images, labels = first(p, "images", 3), first(p, "labels", 1)
-    if images and labels:
-        return images, labels
-    wanted = f"{p}-images-idx3-ubyte[.gz], {p}-labels-idx1-ubyte[.gz]"
-    if split == "test" and not (images or labels) and first("train", "images", 3):
-        raise DataError(f"{folder}: no test files ({wanted}); this folder holds only training data"
-                        " — evaluate with --split val, or point --data at a folder with the t10k files")
-    missing = listed(n for n, f in ((f"{p}-images-idx3-ubyte[.gz]", images),
-                                          (f"{p}-labels-idx1-ubyte[.gz]", labels)) if f is None)
-    raise DataError(f"{folder}: no {missing} for the {split} split; an MNIST-style folder holds"
-                    f" {wanted} (dotted names like {p}-images.idx3-ubyte work too)")
-
-
 def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "train", *,
          target: str | None = None, cache_dir: str | os.PathLike | None = None,
          progress: bool = False, allow_download: bool = True, allow_sample: bool = True,
@@ -191,8 +162,9 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     name_or_dir : str, PathLike or DatasetSpec
         "mnist", "fashion-mnist", "kmnist", a folder of IDX files or of class folders of
         pictures, a .csv or .npz table, or a spec of your own.
-    split : {"train", "test"}
-        Which part to read. (A validation set comes from :func:`train_val_split`.)
+    split : {"train", "test", "all"}
+        Which part to read; "all": every example, of the train and test parts (just the train
+        part where there is no test part). (A validation set comes from :func:`train_val_split`.)
     target : str, optional
         A CSV table's label column; default its last column.
     cache_dir : path, optional
@@ -247,7 +219,7 @@ def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
     flat = path is not None and path.is_dir() and recordings.flat_folder(path)
     if flat:
         return recordings.flat_has_test_split(flat)
-    if path is not None and (path.is_file() or path.is_dir() and not _holds_idx(path)):
+    if path is not None and (path.is_file() or path.is_dir() and not holds_idx(path)):
         return path.is_dir() and folders.has_test_split(path)
     return True
 
@@ -283,18 +255,13 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
                    input=None if columns is None else Table(columns))
 
 
-def _holds_idx(folder: Path) -> bool:
-    """Whether ``folder`` holds IDX files (``...-ubyte``, maybe ``.gz``): MNIST's layout."""
-    return any("-ubyte" in p.name or ".idx" in p.name for p in folder.iterdir() if p.is_file())
-
-
 def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Dataset:
     """A folder (of IDX files, of recordings or of class folders) or a table file."""
     if target is not None and path.suffix.lower() != ".csv":
         raise ConfigError(f"--target names the label column of a .csv table; {path} is not one"
                           + (" (an .npz holds its labels in y)" if path.suffix == ".npz" else ""))
     if path.is_dir():
-        if _holds_idx(path):
+        if holds_idx(path):
             return _load_folder(path, split)
         flat = recordings.flat_folder(path)
         found = (recordings.read_flat(flat, split, audio) if flat
@@ -307,7 +274,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
         raise DataError(f"{path} is a {kind or 'file'}, not a folder or a table; --data takes a "
                         f"dataset name, {_TAKES}" + (kind and f"; to read this one {kind}, use "
                         f"digitnet predict MODEL {path}"))
-    if split != "train":
+    if split == "test":
         raise DataError(f"{path}: a table is one set of rows with no {split} split; score all "
                         "its rows, or give the test rows as a table of their own")
     files = {path.name: sources.sha256(path)}
@@ -329,9 +296,18 @@ def from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
 
 
 def _check_split(split: str) -> None:
-    if split not in _PREFIX:
-        raise ConfigError(f"split must be 'train' or 'test', got {split!r}; a validation set comes"
-                          " from train_val_split")
+    if split not in ("train", "test", "all"):
+        raise ConfigError(f"split must be 'train' or 'test' (or 'all': both), got {split!r}; a "
+                          "validation set comes from train_val_split")
+
+
+def _joined(parts: list[Dataset]) -> Dataset:
+    """The images of ``parts`` (a train and a test part) as one Dataset: the split "all"."""
+    return dataclasses.replace(
+        parts[0], x=np.concatenate([p.x for p in parts]), split="all",
+        labels=np.concatenate([p.labels for p in parts]),
+        files={k: v for p in parts for k, v in p.files.items()},
+        note="\n".join(p.note for p in parts if p.note) or None)
 
 
 def _make(images, labels, image_path: Path, label_path: Path, **meta) -> Dataset:
@@ -349,6 +325,9 @@ def _make(images, labels, image_path: Path, label_path: Path, **meta) -> Dataset
 
 
 def _load_folder(folder: Path, split: str) -> Dataset:
+    if split == "all":  # (the training files alone when there is no t10k file)
+        return _joined([_load_folder(folder, s) for s in ("train", "test")
+                        if s == "train" or has_test_files(folder)])
     image_path, label_path = find_files(folder, split)
     images, labels = read_images(image_path), read_labels(label_path)
     files = {p.name: sources.sha256(p) for p in (image_path, label_path)}
@@ -362,9 +341,13 @@ def _load_folder(folder: Path, split: str) -> Dataset:
 
 def _load_spec(spec: DatasetSpec, split: str, cache_root: Path, progress: bool,
                allow_download: bool, allow_sample: bool) -> Dataset:
+    if split == "all":
+        return _joined([_load_spec(spec, s, cache_root, progress, allow_download, allow_sample)
+                        for s in ("train", "test") if f"{s}-images" in spec.files])
+    notes = []  # (a file in the cache that was not the published one, replaced)
     try:
         found = sources.fetch(spec, split, cache_root, progress=progress,
-                              allow_download=allow_download)
+                              allow_download=allow_download, note=notes.append)
     except sources.NotFound as exc:
         if spec.name == "mnist" and split == "train" and allow_sample:
             return load_sample(reason=exc.reason)
@@ -374,7 +357,8 @@ def _load_spec(spec: DatasetSpec, split: str, cache_root: Path, progress: bool,
     labels = read_labels(label_path) if labels is None else labels
     return _make(images, labels, image_path, label_path, name=spec.name, split=split,
                  source=str(image_path.parent), classes=spec.classes,
-                 files={image_path.name: image_hash, label_path.name: label_hash})
+                 files={image_path.name: image_hash, label_path.name: label_hash},
+                 note="\n".join(notes) or None)
 
 
 def load_sample(reason: str | None = None) -> Dataset:

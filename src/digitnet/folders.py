@@ -14,9 +14,9 @@ the classes are the ten digits 0-9 (label 7 is the folder ``7``, whichever folde
 network trained on MNIST and one trained on the folder agree on what each output means.
 
 With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
-split, the training data. Pictures inside the class folders are found at any depth; hidden files
-and folders (``.name``) are left out, as ``digitnet predict`` leaves them out
-(:func:`digitnet.images.image_files`).
+split, the training data; split "all" is every example, of both. Pictures inside the class
+folders are found at any depth; hidden files and folders (``.name``) are left out, as ``digitnet
+predict`` leaves them out (:func:`digitnet.images.image_files`).
 
 Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
@@ -31,7 +31,8 @@ examples; ``training/``; ``test/`` without ``train/``; ``train/`` beside class f
 named class that only ``test/`` holds, which the network could never learn. A bad file inside
 an otherwise good folder (a file that is not a picture, a picture that cannot be decoded or
 holds no ink, a picture beside the class folders, in none) does not stop the others: it is
-skipped, and the data set's note names it, so you can fix it or leave it out.
+skipped, and the data set's note names it, so you can fix it or leave it out (one note for the
+folder named, whichever of its splits the file is in).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,8 @@ class Pictures:
     classes: tuple[str, ...]
     files: dict[str, str]  # "<folder>/" -> SHA-256 over every picture read (name and bytes)
     note: str | None
+    skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
+    strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
 
 
 def has_test_split(root: str | os.PathLike) -> bool:
@@ -80,48 +83,87 @@ def has_test_split(root: str | os.PathLike) -> bool:
 def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | None = None):
     """Read ``split`` of a folder of class folders (see the module docstring): its
     :class:`Pictures`, or its :class:`~digitnet.recordings.Recordings` made with the front end
-    ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters).
+    ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters). Split "all" is every
+    example, of ``train/`` and ``test/`` (or of the one set of class folders), with one note
+    naming the files of either that were skipped, from ``root``.
 
     Raises
     ------
     DataError
         No class folders; a class folder without pictures; fewer than two classes; split folders
         digitnet does not read as splits; a named class only ``test/`` holds; no ``test/``
-        folder for the test split; no picture at all could be read.
+        folder for the test split; no picture at all could be read; train/ and test/ of
+        different kinds (pictures, recordings) for the split "all".
     """
     root = Path(root)
     splits = _splits(root)
     if splits:
-        if split not in splits:
+        if split not in (*splits, "all"):
             raise DataError(f"{root}: no {split}/ folder beside {'/, '.join(sorted(splits))}/; "
                             f"put the {split} pictures in {root / split}/<class>/")
-        part = root / split
         classes = _class_names(*(root / s for s in sorted(splits)))
     else:
         _check_layout(root)
-        if split != "train":
+        if split not in ("train", "all"):
             raise DataError(f"{root}: holds one set of class folders, no {split}/ folder; to "
                             f"keep {split} pictures apart, put them in {root / split}/<class>/ "
                             f"and the others in {root / 'train'}/<class>/")
-        part, classes = root, _class_names(root)
+        classes = _class_names(root)
     parts = [root / s for s in SPLIT_FOLDERS if s in splits] if splits else [root]
     if not any(_fsdd_named(p) for p in parts):
         _check_classes(parts, top=not splits)
+    audio = audio or Audio()
+    if not splits:
+        return _read_split(root, classes, audio, split)
+    if split == "all":  # (and pictures beside train/ and test/, in neither)
+        found = [_read_split(part, classes, audio, "all") for part in parts]
+        return _joined(root, parts, found, [p.name for p in _pictures_in(root)])
+    beside = [str(p) for p in _pictures_in(root)] if split == "train" else []
+    return _read_split(root / split, classes, audio, "all", beside)
+
+
+def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: str,
+                beside: list[str] | None = None):
+    """The examples of ``part`` (the folder, or its train/ or test/): FSDD-named recordings (the
+    split ``flat`` of them), class folders of recordings, or class folders of pictures, noting
+    those in no class folder, with the pictures ``beside`` the part."""
     if _fsdd_named(part):
         from .recordings import read_flat
 
-        return read_flat(part, "all" if splits else split, audio or Audio())
+        return read_flat(part, flat, front_end)
     listing = [(folder, _files(folder)) for folder in _folders(part)]
     if not listing:  # (a split without class folders beside one with them)
         raise _no_class_folders(part)
     suffixes = [p.suffix.lower() for _, files in listing for p in files]
     if any(s in AUDIO_EXTENSIONS for s in suffixes) and not any(s in IMAGE_EXTENSIONS
                                                                  for s in suffixes):
-        return _read_recordings(part, listing, classes, audio or Audio())
-    strays = [p.name for p in _pictures_in(part)]
-    if splits and split == "train":  # (pictures beside train/ and test/, in neither)
-        strays += [str(p) for p in _pictures_in(root)]
+        from .recordings import read_class_folders
+
+        return read_class_folders(part, listing, classes, front_end)
+    strays = [p.name for p in _pictures_in(part)] + (beside or [])
     return _read_part(part, listing, classes, strays)
+
+
+def _joined(root: Path, parts: list[Path], found: list, beside: list[str]):
+    """What was read of ``parts`` (train/, and test/) as one, with one note from ``root`` for
+    the files skipped in either and the pictures in no class folder (``beside`` the parts)."""
+    from .recordings import Recordings, skipped_note
+
+    kinds = ["recordings" if isinstance(f, Recordings) else "pictures" for f in found]
+    if len(set(kinds)) > 1:
+        raise DataError(f"{root}: train/ holds {kinds[0]} and test/ {kinds[1]}; the examples of "
+                        f"a data set are of one kind: give test/ {kinds[0]} too")
+    skipped = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.skipped]
+    x, labels = np.concatenate([f.x for f in found]), np.concatenate([f.labels for f in found])
+    files = {k: v for f in found for k, v in f.files.items()}
+    if kinds[0] == "recordings":
+        groups = [f.groups for f in found]
+        return Recordings(x, labels, found[0].classes, files, skipped_note(root, len(x), skipped),
+                          None if any(g is None for g in groups) else np.concatenate(groups),
+                          tuple(s for f in found for s in f.sounds), skipped)
+    strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
+    return Pictures(x, labels, found[0].classes, files, _note(root, len(x), skipped, strays),
+                    skipped, strays)
 
 
 def _splits(root: Path) -> set[str]:
@@ -274,26 +316,6 @@ def _fsdd_named(part: Path) -> bool:
     return not _folders(part) and flat_folder(part) == part
 
 
-def _read_recordings(part: Path, listing, classes: tuple[str, ...], front_end: Audio):
-    from .recordings import fsdd_name, read_items
-
-    items, skipped = [], []
-    for folder, files in listing:
-        found = 0
-        for path in files:
-            relative = path.relative_to(part).as_posix()
-            if path.suffix.lower() not in AUDIO_EXTENSIONS:
-                skipped.append(f"{relative} (not a recording)")
-                continue
-            found += 1
-            speaker = fsdd_name(path.name)
-            items.append((relative, path, classes.index(folder.name), speaker[1] if speaker else ""))
-        if not found:
-            raise DataError(f"{folder}: class {folder.name!r} has no recordings "
-                            f"({', '.join(AUDIO_EXTENSIONS)}); add some or remove the folder")
-    return read_items(items, classes, front_end, f"{part.name}/", part, skipped)
-
-
 def _read_part(part: Path, listing, classes: tuple[str, ...], strays: list[str]) -> Pictures:
     """The pictures of ``listing`` (each class folder with its files); ``strays`` are the
     pictures in no class folder, which are skipped and noted."""
@@ -325,7 +347,7 @@ def _read_part(part: Path, listing, classes: tuple[str, ...], strays: list[str])
                         "give pictures of one digit (or object) each")
     return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
                     {f"{part.name}/": digest.hexdigest()},
-                    _note(part, len(images), skipped, strays))
+                    _note(part, len(images), skipped, strays), skipped, strays)
 
 
 def _note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:

@@ -11,9 +11,9 @@ Three ways in, each read by :func:`digitnet.datasets.load`:
 * a folder of recordings named as FSDD names them, ``{digit}_{speaker}_{index}.wav``, or a
   folder holding such a ``recordings/`` folder, FSDD's own layout (:func:`read_flat`);
 * class folders of recordings (``my-voice/7/a.wav``), as class folders of pictures are read
-  (:mod:`digitnet.folders`, which calls :func:`read_items`); there, ``train/`` and ``test/``
-  may each hold FSDD-named recordings instead (``george/test/7_george_32.wav``), each read
-  whole as a folder of them (:func:`read_flat`, split "all").
+  (:mod:`digitnet.folders`, which calls :func:`read_class_folders`); there, ``train/`` and
+  ``test/`` may each hold FSDD-named recordings instead (``george/test/7_george_32.wav``), each
+  read whole as a folder of them (:func:`read_flat`, split "all").
 
 FSDD's own split: recordings 0-4 of each speaker and digit are the test split, 5-49 the
 training split; a folder whose recordings all fall on one side of it is one set, all training.
@@ -30,7 +30,7 @@ import hashlib
 import re
 import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,8 @@ from .inputs import Audio
 from .sources import DIGITS, FileSpec
 
 __all__ = ["Archive", "ARCHIVES", "Recordings", "flat_folder", "read_flat", "read_archive",
-           "read_items", "fsdd_name", "flat_has_test_split", "TEST_INDICES"]
+           "read_class_folders", "read_items", "skipped_note", "fsdd_name",
+           "flat_has_test_split", "TEST_INDICES"]
 
 #: FSDD's test split: recordings 0-4 of each speaker and digit.
 TEST_INDICES = range(5)
@@ -87,6 +88,7 @@ class Recordings:
     note: str | None
     groups: np.ndarray | None  # str (n,): the speakers, when the file names give them
     sounds: tuple[np.ndarray, ...]  # each recording's voice (digitnet.audio.voice)
+    skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
 
 
 def fsdd_name(name: str) -> tuple[int, str, int] | None:
@@ -156,10 +158,13 @@ def _sides(named) -> set[bool]:
 
 def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Path, *,
                  progress: bool = False, allow_download: bool = True) -> Recordings:
-    """``split`` of an :class:`Archive`'s recordings of its speakers: the archive from
-    ``cache_root/<name>/``, or downloaded there and verified (:func:`digitnet.sources.fetch_file`)."""
+    """``split`` ("train", "test" or "all": both) of an :class:`Archive`'s recordings of its
+    speakers (FSDD's split: :data:`TEST_INDICES`): the archive from
+    ``cache_root/<name>/``, or downloaded there and verified
+    (:func:`digitnet.sources.fetch_file`)."""
+    notes = []  # (an archive in the cache that was not the published one, replaced)
     path = sources.fetch_file(archive.name, archive.file, archive.mirrors, cache_root,
-                              progress=progress, allow_download=allow_download)
+                              progress=progress, allow_download=allow_download, note=notes.append)
     items = []
     try:
         with tarfile.open(path, "r:gz") as tar:
@@ -168,7 +173,7 @@ def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Pat
                 parts = fsdd_name(name)
                 if (not member.isfile() or name == member.name or parts is None
                         or parts[1] not in archive.speakers
-                        or (parts[2] in TEST_INDICES) != (split == "test")):
+                        or split != "all" and (parts[2] in TEST_INDICES) != (split == "test")):
                     continue
                 items.append((name, tar.extractfile(member).read(), parts[0], parts[1]))
     except (tarfile.TarError, OSError, EOFError) as e:
@@ -176,7 +181,33 @@ def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Pat
                         "download it anew") from None
     found = read_items(items, DIGITS, front_end, "recordings/", path)
     found.files = {archive.file.filename: archive.file.sha256, **found.files}
+    found.note = "\n".join(n for n in (*notes, found.note) if n) or None
     return found
+
+
+def read_class_folders(part: Path, listing, classes: tuple[str, ...],
+                       front_end: Audio) -> Recordings:
+    """The recordings in class folders: ``listing`` is each class folder of ``part`` with the
+    files in it (:func:`digitnet.folders.read_folder` finds them); a file that is not a
+    recording is skipped and noted.
+
+    Raises DataError for a class folder without recordings, or when none could be read.
+    """
+    items, skipped = [], []
+    for folder, files in listing:
+        found = 0
+        for path in files:
+            relative = path.relative_to(part).as_posix()
+            if path.suffix.lower() not in audio.AUDIO_EXTENSIONS:
+                skipped.append(f"{relative} (not a recording)")
+                continue
+            found += 1
+            speaker = (fsdd_name(path.name) or (None, ""))[1]
+            items.append((relative, path, classes.index(folder.name), speaker))
+        if not found:
+            raise DataError(f"{folder}: class {folder.name!r} has no recordings ("
+                            f"{', '.join(audio.AUDIO_EXTENSIONS)}); add some or remove the folder")
+    return read_items(items, classes, front_end, f"{part.name}/", part, skipped)
 
 
 def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str, ...],
@@ -212,14 +243,19 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
         what = f" ({_listed(skipped)})" if skipped else ""
         raise DataError(f"{where}: no recording could be read{what}; give recordings of one "
                         f"spoken digit each ({', '.join(audio.AUDIO_EXTENSIONS)})")
-    note = None
-    if skipped:
-        note = (f"{where}: skipped {len(skipped)} of {len(pictures) + len(skipped)} files, "
-                f"which are not recordings of one spoken digit: {_listed(skipped)}; fix or "
-                "remove them")
     groups = np.array(speakers) if all(speakers) else None
     return Recordings(np.stack(pictures), np.array(labels, dtype=np.uint8), classes,
-                      {key: digest.hexdigest()}, note, groups, tuple(sounds))
+                      {key: digest.hexdigest()}, skipped_note(where, len(pictures), skipped),
+                      groups, tuple(sounds), skipped)
+
+
+def skipped_note(where: Path, read: int, skipped: list[str]) -> str | None:
+    """The note on the files of ``where`` that were ``skipped`` ("name (why)") beside the
+    ``read`` recordings read; None when none were."""
+    if not skipped:
+        return None
+    return (f"{where}: skipped {len(skipped)} of {read + len(skipped)} files, which are not "
+            f"recordings of one spoken digit: {_listed(skipped)}; fix or remove them")
 
 
 def _read(path: Path) -> bytes:

@@ -7,21 +7,22 @@ order: the user cache (``platformdirs.user_cache_dir("digitnet")/<name>/``, or
 dataset-fashion-mnist``), then a download from each mirror in turn (pooch's HTTP downloader)
 into a temporary file in the cache, verified against the table and only then renamed into
 place. A file in the cache whose SHA-256 is not the table's is never deleted: it is renamed
-``NAME.bad-sha256`` beside it, and the error, if the published file cannot be had, says so.
+``NAME.bad-sha256`` beside it; a note says so when the published file takes its place
+(:func:`fetch`'s ``note``), and the error says so when it cannot be had.
+:mod:`digitnet.downloads` does the downloading.
 :func:`digitnet.datasets.load` reads what it finds.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from digitnet.downloads import NotDownloaded, download, sha256
 from digitnet.errors import ChecksumError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
 
@@ -138,7 +139,6 @@ SAMPLE = DatasetSpec(
 )
 #: Where the sample's two files are: package data beside this module.
 SAMPLE_DIR = Path(__file__).resolve().parent / "mnist_sample"
-_CHUNK = 1 << 20
 
 
 class NotFound(Exception):
@@ -155,11 +155,14 @@ class NotFound(Exception):
 
 
 def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = False,
-          allow_download: bool = True) -> dict[str, tuple[Path, str, np.ndarray | None]]:
+          allow_download: bool = True, note: Callable[[str], None] | None = None
+          ) -> dict[str, tuple[Path, str, np.ndarray | None]]:
     """Verified copies of ``split``'s "images" and "labels" files of ``spec``.
 
     Returns, for each kind, (path, SHA-256 of its bytes, the array already read or None): a
     system folder's recompressed copy is read to be verified, and need not be read again.
+    ``note`` is called with one line for the user when a file in the cache was not the published
+    one: it was moved aside, and the published file downloaded (or found in a system folder).
 
     Raises
     ------
@@ -173,17 +176,18 @@ def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = F
     if f"{split}-images" not in spec.files or f"{split}-labels" not in spec.files:
         raise DataError(f"{spec.name} has no {split} files in its table; choose the other split")
     cache = cache_root / spec.name
-    found = {}
+    found, replaced = {}, []
     why = "downloads are turned off"
     for kind in ("images", "labels"):
         fs = spec.files[f"{split}-{kind}"]
-        hit, bad = _cached(fs, cache)
+        hit, bad, aside = _cached(fs, cache)
         for system_dir in spec.system_dirs:
             hit = hit or _local_copy(fs, Path(system_dir))
         if hit is None and allow_download:
             try:
-                hit = (_download(fs, spec, cache, progress, bad), fs.sha256, None)
-            except _NotDownloaded as exc:
+                hit = (download(fs.filename, fs.sha256, spec.mirrors, cache, progress, bad),
+                       fs.sha256, None)
+            except NotDownloaded as exc:
                 why = f"could not download {fs.filename} ({exc})"
         if hit is None and bad:
             raise ChecksumError(f"{spec.name}: {bad}, and {why}; get {_url(spec, fs)} (or from"
@@ -194,28 +198,38 @@ def fetch(spec: DatasetSpec, split: str, cache_root: Path, *, progress: bool = F
             raise NotFound(f"{spec.name} {split} files not found in {cache} and {why}; get"
                            f" {urls} (or from any mirror) into that folder, or pass --data DIR"
                            " with a folder of MNIST-style IDX files", why)
+        if aside:
+            replaced.append(_replaced(bad, hit[0], cache))
         found[kind] = hit
+    if replaced and note:
+        note(f"{spec.name}: " + "; ".join(replaced))
     return found
 
 
 def fetch_file(name: str, fs: FileSpec, mirrors: tuple[str, ...], cache_root: Path, *,
-               progress: bool = False, allow_download: bool = True) -> Path:
+               progress: bool = False, allow_download: bool = True,
+               note: Callable[[str], None] | None = None) -> Path:
     """A verified copy of one published file (an archive) in ``cache_root/<name>/``: the one
-    there if its SHA-256 matches, else downloaded from the first of ``mirrors`` that serves it.
+    there if its SHA-256 matches, else downloaded from the first of ``mirrors`` that serves it;
+    ``note`` as :func:`fetch`'s.
 
     Raises DataError when it is neither there nor downloaded, ChecksumError when a mirror
     served other bytes.
     """
     cache = cache_root / name
-    hit, bad = _cached(fs, cache)
+    hit, bad, aside = _cached(fs, cache)
     if hit is not None:
         return hit[0]
     why, spec = "downloads are turned off", DatasetSpec(name, {}, tuple(mirrors))
     if allow_download:
         try:
-            return _download(fs, spec, cache, progress, bad)
-        except _NotDownloaded as exc:
+            path = download(fs.filename, fs.sha256, mirrors, cache, progress, bad)
+        except NotDownloaded as exc:
             why = f"could not download {fs.filename} ({exc})"
+        else:
+            if aside and note:
+                note(f"{name}: {_replaced(bad, path, cache)}")
+            return path
     if bad:
         raise ChecksumError(f"{name}: {bad}, and {why}; get {_url(spec, fs)} (SHA-256"
                             f" {fs.sha256}) into that folder, or pass --data DIR with a folder"
@@ -253,18 +267,10 @@ def default_cache() -> Path:
     return Path(platformdirs.user_cache_dir("digitnet"))
 
 
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _cached(fs: FileSpec, cache: Path) -> tuple[tuple[Path, str, None] | None, str | None]:
+def _cached(fs: FileSpec, cache: Path
+            ) -> tuple[tuple[Path, str, None] | None, str | None, Path | None]:
     """((path, sha256, None) of the verified copy of ``fs`` in our ``cache``, or None; what was
-    wrong with the copy there, in words, or None).
+    wrong with the copy there, in words, or None; where that copy was moved, or None).
 
     A copy whose SHA-256 is not the table's is never deleted (it may be a file the user put
     there): it is renamed out of the way (:func:`_set_aside`), so that the published file can
@@ -272,20 +278,28 @@ def _cached(fs: FileSpec, cache: Path) -> tuple[tuple[Path, str, None] | None, s
     """
     path = cache / fs.filename
     if not path.is_file():
-        return None, None
+        return None, None, None
     digest = sha256(path)
     if digest == fs.sha256:
-        return (path, digest, None), None
+        return (path, digest, None), None, None
     what = (f"{path} has SHA-256 {digest[:12]}…, not the expected {fs.sha256[:12]}…, so it is"
             " not the published file")
     try:
         aside = _set_aside(path)
     except FileNotFoundError:  # (another digitnet moved it a moment ago, and says so)
-        return None, None
+        return None, None, None
     except OSError as exc:
         return None, (f"{what}; it could not be moved aside ({exc.strerror or exc}): move or"
-                      " delete it")
-    return None, f"{what}; it was moved to {aside.name} beside it (not deleted)"
+                      " delete it"), None
+    return None, f"{what}; it was moved to {aside.name} beside it (not deleted)", aside
+
+
+def _replaced(bad: str, found: Path, cache: Path) -> str:
+    """What became of a file in the ``cache`` that was not the published one (``bad``: what
+    it was and where it went), the published file having been ``found``."""
+    if found.parent == cache:
+        return f"{bad}, and the published file was downloaded in its place"
+    return f"{bad}, and the published file in {found.parent} is read instead"
 
 
 def _set_aside(path: Path) -> Path:
@@ -331,65 +345,3 @@ def _local_copy(fs: FileSpec, folder: Path):
 def _url(spec: DatasetSpec, fs: FileSpec) -> str:
     """Where ``fs`` is published: at ``spec``'s first mirror (its bare name if it has none)."""
     return spec.mirrors[0].rstrip("/") + "/" + fs.filename if spec.mirrors else fs.filename
-
-
-def _describe_failure(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if response is not None:
-        return f"HTTP {response.status_code}"
-    return {"ConnectTimeout": "timed out", "ReadTimeout": "timed out",
-            "ConnectionError": "cannot connect"}.get(type(exc).__name__, type(exc).__name__)
-
-
-def _download(fs: FileSpec, spec: DatasetSpec, folder: Path, progress: bool,
-              before: str | None = None) -> Path:
-    """Fetch ``fs`` from the first mirror that serves it with the right SHA-256.
-
-    Each try goes to a temporary file in ``folder`` that is renamed into place only once its
-    hash matches; a file with the wrong hash is deleted. Raises ChecksumError if some mirror
-    served a wrong file and none a right one (starting with ``before``, what was wrong with the
-    copy that was in the cache, if any), DataError if none could be reached.
-    """
-    import pooch
-    import requests
-
-    downloader = pooch.HTTPDownloader(
-        progressbar=progress and importlib.util.find_spec("tqdm") is not None, chunk_size=1 << 16)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create the cache folder {folder} ({exc.strerror});"
-                        " pass another cache_dir, or --data DIR") from None
-    failures, bad = [], None
-    for mirror in spec.mirrors:
-        url = mirror.rstrip("/") + "/" + fs.filename
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{fs.filename}.", suffix=".part")
-            os.close(fd)
-        except OSError as exc:
-            raise DataError(f"cannot write to the cache folder {folder} ({exc.strerror});"
-                            " pass another cache_dir, or --data DIR") from None
-        try:
-            downloader(url, tmp, None)
-            got = sha256(Path(tmp))
-            if got == fs.sha256:
-                os.replace(tmp, folder / fs.filename)
-                return folder / fs.filename
-            bad = bad or (url, got)
-        except requests.RequestException as exc:  # (before OSError: it is one)
-            failures.append(f"{url}: {_describe_failure(exc)}")
-        except OSError as exc:
-            raise DataError(f"cannot save {fs.filename} in {folder} ({exc.strerror or exc})") from None
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-    if bad:
-        url, got = bad
-        raise ChecksumError(f"{before + ', and ' if before else ''}"
-                            f"{fs.filename} from {url}: SHA-256 {got[:12]}… differs from the"
-                            f" expected {fs.sha256[:12]}…; the download was deleted. Retry; if"
-                            " it happens again, get the file elsewhere and use --data DIR")
-    raise _NotDownloaded("; ".join(failures) or "no mirrors")
-
-
-class _NotDownloaded(Exception):
-    """Every mirror failed to answer (internal: becomes :class:`NotFound`)."""

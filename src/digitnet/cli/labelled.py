@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import click
-import numpy as np
 
 from .. import classmatch, datasets, inputs, kinds, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
@@ -95,24 +94,17 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     if split == "all" and has_test and _training_files_only(data):
         click.echo(f"{data}: no test files (t10k), so all is its training files alone; if "
                    f"{model} learned from them, --split val scores those it did not", err=True)
-        has_test = False
     target = _label_column(net, data, target, model)
     if split == "held-out":
         found = held_out(net, data, target=target).data
         return as_model_reads(net, found, model), found.split
-    front_end = inputs.audio_of(net)
-    parts = (["train", "test"] if split == "all" and has_test
-             else ["test" if split == "test" else "train"])
-    found = []
-    for part in parts:
-        subset = datasets.load(data, split=part, target=target, progress=progress,
-                               audio=front_end)
-        if split in ("train", "val"):
-            subset = _split_like_training(net, subset, split, model)
-        if subset.note:
-            click.echo(subset.note, err=True)
-        found.append(as_model_reads(net, subset, model))
-    return _joined(found), split
+    subset = datasets.load(data, split=split if split in ("test", "all") else "train",
+                           target=target, progress=progress, audio=inputs.audio_of(net))
+    if split in ("train", "val"):
+        subset = _split_like_training(net, subset, split, model)
+    if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
+        click.echo(subset.note, err=True)
+    return as_model_reads(net, subset, model), split
 
 
 def _default_data(net: Network, model: str, split: str | None) -> str:
@@ -183,23 +175,6 @@ def _training_files_only(data: str) -> bool:
     except DataError:
         return False
     return True
-
-
-def _joined(parts: list[datasets.Dataset]) -> datasets.Dataset:
-    """The examples of ``parts`` (a train and a test part, as the model reads them) as one,
-    with the notes of both (each on a line of its own)."""
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    return dataclasses.replace(
-        first, x=np.concatenate([p.x for p in parts]),
-        labels=np.concatenate([p.labels for p in parts]), split="all",
-        note="\n".join(p.note for p in parts if p.note) or None,
-        files={k: v for p in parts for k, v in p.files.items()},
-        groups=(None if any(p.groups is None for p in parts)
-                else np.concatenate([p.groups for p in parts])),
-        sounds=(None if any(p.sounds is None for p in parts)
-                else tuple(s for p in parts for s in p.sounds)))
 
 
 def _fsdd_named(data: str) -> bool:

@@ -200,7 +200,7 @@ def info_command(model, as_json):
     if isinstance(data, dict):
         n, files = data.get("n"), data.get("files")
         click.echo(f"  data        {data.get('name')} ("
-                   + (f"{n:,}" if isinstance(n, int) else "?") + " examples)"
+                   + (f"{n:,}" if isinstance(n, int) else "?") + f" {inputs.of(net).noun})"
                    + (": " + ", ".join(f"{f} sha256 {str(h)[:12]}…" for f, h in files.items())
                       if isinstance(files, dict) and files else ""))
     init = meta.get("init")
