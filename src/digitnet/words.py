@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-__all__ = ["are_digits", "duration", "listed", "noun", "quoted"]
+__all__ = ["are_digits", "counted", "duration", "listed", "noun", "quoted"]
 
 _DIGITS = tuple(str(d) for d in range(10))
 
@@ -46,6 +46,11 @@ def listed(names: Sequence[str], most: int = 12) -> str:
     shown = [quoted(str(n)) for n in names]
     more = f", ... ({len(shown)} in all)" if len(shown) > most else ""
     return ", ".join(shown[:most]) + more
+
+
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, in the plural unless ``n`` is 1: "1 trial", "2,500 epochs"."""
+    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def duration(seconds: float) -> str:

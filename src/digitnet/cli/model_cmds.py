@@ -233,7 +233,8 @@ def _echo_training_figures(model: str, meta: dict, edited: bool) -> None:
             if k not in shown:
                 if k - 1 in shown:
                     left_out = next((n for n in shown if n > k), len(history)) - k
-                    click.echo(f"              {'...':>5}  {_plural(left_out, 'epoch')} left out")
+                    left = words.counted(left_out, "epoch")
+                    click.echo(f"              {'...':>5}  {left} left out")
                 continue
             click.echo(f"              {r['epoch']:>5}  {_figure(r.get('train_loss'), '.4f'):>10}  "
                        f"{_figure(r.get('val_loss'), '.4f'):>8}  "
@@ -261,9 +262,6 @@ def _shown(history: list[dict]) -> tuple[list[int], int | None]:
     ends = [*range(_ENDS), *range(len(history) - _ENDS, len(history))]
     return sorted({*ends, *([] if best is None else [best])}), best
 
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _read(model: str) -> tuple:

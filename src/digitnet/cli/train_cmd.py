@@ -209,7 +209,7 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
     hidden_layers = f"{config.activation} hidden" if len(net.sizes) > 2 else "no hidden layers"
     click.echo(f"Trained {sizes} ({hidden_layers}, {net.output_function.name} + "
                f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
-               f"on {train_set.name} for {_plural(len(result.history), 'epoch')} in "
+               f"on {train_set.name} for {words.counted(len(result.history), 'epoch')} in "
                f"{words.duration(result.seconds)}"
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
@@ -357,9 +357,6 @@ def given_fields(options: dict, preset: str | None,
 def _explicit(ctx, name: str) -> bool:
     return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:
