@@ -368,7 +368,8 @@ def load_sample(reason: str | None = None) -> Dataset:
     (images, image_hash), (labels, label_hash) = sources.sample_files()
     note = (f"{reason + ': ' if reason else ''}using the 5,000-digit sample of real MNIST shipped"
             " with digitnet, so accuracy will be lower; for the full 60,000 digits connect to the"
-            " internet and rerun, or pass --data DIR with the official IDX files")
+            " internet and rerun, or pass --data DIR with the official IDX files (in Python,"
+            " digitnet.train(DIR) or digitnet.datasets.load(DIR))")
     return _make(read_images(images), read_labels(labels), images, labels,
                  name=sources.SAMPLE.name, split="train", note=note,
                  source=f"digitnet's packaged sample ({images.parent})",

@@ -251,13 +251,19 @@ class Network:
         """Examples -> the rows the input layer reads, and whether ``x`` was a single example.
 
         A model that records its input (every model digitnet trains or converts) has it
-        applied: :meth:`digitnet.inputs.Input.rows`. A network built by hand records none,
-        and its examples are its rows (:meth:`forward`).
+        applied: :meth:`digitnet.inputs.Input.rows`; pictures that look inverted (dark ink on a
+        bright background) are warned of (:func:`digitnet.preprocess.warn_if_inverted`). A
+        network built by hand records none, and its examples are its rows (:meth:`forward`).
         """
         if not self.metadata.get("input"):
             return as_rows(x, self.sizes[0])
         model_input = inputs.of(self)
         x, single = model_input.batch(x)
+        if isinstance(model_input, inputs.Images):  # pictures given as they are: the right way up?
+            from .preprocess import warn_if_inverted
+
+            pictures = x.reshape(-1, *model_input.image_shape)
+            warn_if_inverted(pictures, "the image" if len(pictures) == 1 else "images", 3)
         return model_input.rows(x), single
 
     def loss(self, x, labels) -> float:

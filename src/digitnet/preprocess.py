@@ -42,6 +42,7 @@ The command line (``digitnet predict``), the Python API and the web page all cal
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -49,8 +50,8 @@ from PIL import Image
 from .errors import ImageError
 from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, shrink
 
-__all__ = ["to_mnist", "read_image", "center_digit", "image_files", "IMAGE_EXTENSIONS",
-           "MAX_PIXELS"]
+__all__ = ["to_mnist", "read_image", "center_digit", "warn_if_inverted", "image_files",
+           "IMAGE_EXTENSIONS", "MAX_PIXELS"]
 
 SIZE = 28  # MNIST's field
 BOX = 20  # the box MNIST scaled each digit's bounding box to fit
@@ -174,6 +175,26 @@ def require_ink(ink: np.ndarray, name: str, noise: float = 0.0) -> np.ndarray:
         raise ImageError(f"{name}: no digit found: the image is blank (no ink stands out from "
                          "the background); write or draw a digit and try again")
     return strong
+
+
+def warn_if_inverted(images, name: str = "images", stacklevel: int = 1) -> int:
+    """How many of ``images`` ((h, w) or (n, h, w), uint8 or brightness in [0, 1], given as
+    they are) look inverted, dark ink on a bright background, with a UserWarning of one line if
+    any do (``stacklevel`` 1: at the line calling this): three quarters of an image's outermost
+    pixels brighter than mid-grey, where MNIST's digits, like to_mnist's, have a black border
+    (no MNIST-prefix digit nor Fashion-MNIST item is flagged; every inverted MNIST digit is)."""
+    x = np.asarray(images)
+    x = x.reshape(-1, *x.shape[-2:])
+    ring = np.concatenate([x[:, 0], x[:, -1], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
+    bright = np.count_nonzero(ring > (127.5 if x.dtype == np.uint8 else 0.5), axis=1)
+    n = int(np.count_nonzero(4 * bright >= 3 * ring.shape[1]))
+    if n:
+        who = name if len(x) == 1 else f"{n:,} of the {len(x):,} {name}"
+        warnings.warn(f"{who}: the background is bright and the ink dark (most of the border is "
+                      "brighter than mid-grey), but networks read light ink on black, as MNIST's "
+                      "digits are; use 1 - x (255 - x for uint8 pixels), or pass the picture "
+                      "through digitnet.preprocess.to_mnist", UserWarning, stacklevel + 1)
+    return n
 
 
 def _percentile(values: np.ndarray, q: float) -> float:

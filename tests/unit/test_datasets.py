@@ -178,6 +178,8 @@ def test_the_sample_is_real_mnist(prefix):
     np.testing.assert_array_equal(sample.x, prefix.x[picks])
     np.testing.assert_array_equal(sample.labels, prefix.labels[picks])
     assert sample.note.startswith("using the 5,000-digit sample")
+    # said to people at the command line and in Python alike: both ways to give the real files
+    assert "--data DIR" in sample.note and "digitnet.datasets.load(DIR)" in sample.note
     assert sample.files == {fs.filename: fs.sha256 for fs in datasets.sources.SAMPLE.files.values()}
 
 

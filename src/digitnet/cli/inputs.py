@@ -152,6 +152,7 @@ def _npy_images(x: np.ndarray, name: str):
     from .. import preprocess
 
     flat = x.reshape(-1, 784)
+    preprocess.warn_if_inverted(flat.reshape(-1, 28, 28), name)
     errors = {}
     for i, image in enumerate(flat):
         label = name if len(flat) == 1 else f"{name}[{i}]"

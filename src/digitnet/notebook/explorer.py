@@ -15,10 +15,13 @@ process, through the same calls the web API makes (:func:`digitnet.preprocess.to
 
 ``w.image`` is the image as it was given (uint8 pixels or brightness in [0, 1]; a drawing or an
 upload as :func:`~digitnet.preprocess.to_mnist` made it) and stays so when ``w.network = other``
-swaps the network. Each network reads it as :meth:`~digitnet.Network.predict` reads it, through
-its model's own input record (deskewing, for the default recipe's), so ``w.digit`` is
-``w.network.predict(w.image)``; what the network sees, that record's (28, 28) input, is the
-input the widget shows and ``w.trace.activations[0]``. A neuron switched off
+swaps the network. An image given that looks inverted (dark ink on a bright background, where
+MNIST's digits are light on black) is read as it is, with a UserWarning saying what to do
+(:func:`~digitnet.preprocess.warn_if_inverted`). Each network reads it as
+:meth:`~digitnet.Network.predict` reads it, through its model's own input record (deskewing,
+for the default recipe's), so ``w.digit`` is ``w.network.predict(w.image)``; what the network
+sees, that record's (28, 28) input, is the input the widget shows and
+``w.trace.activations[0]``. A neuron switched off
 (:meth:`digitnet.poke.Changes.apply`, the page's "Save") has a = 0 in ``w.trace`` as in the
 widget's picture: what the next layer receives (:func:`digitnet.poke.sent`); its z is as
 computed.
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 import numpy as np
 import orjson
@@ -49,7 +53,7 @@ from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
 from ..poke import described_neuron, described_prediction, off_neurons, sent
-from ..preprocess import to_mnist
+from ..preprocess import to_mnist, warn_if_inverted
 from . import bundle
 
 anywidget = require("anywidget", "notebook", "digitnet.widget")
@@ -155,6 +159,8 @@ class Explorer(anywidget.AnyWidget):
         # kept as given, not as this network reads it: a network swapped in reads it its own way
         image = pixel_values(np.reshape(value, model_input.image_shape), "images").copy()
         image.flags.writeable = False  # a new image is read when set, not when changed in place
+        if isinstance(model_input, inputs.Images):  # (a picture of a sound has no ink)
+            warn_if_inverted(image, "w.image", _setter_level())
         return image
 
     @traitlets.observe("image")
@@ -248,6 +254,17 @@ def _heard(recording, front_end: Audio, name: str | None) -> np.ndarray:
     from .. import audio
 
     return as_floats(audio.picture(recording, front_end, name=name), np.float32)
+
+
+def _setter_level() -> int:
+    """The stacklevel, from the function calling this, of the first line outside digitnet and
+    the widget libraries: the one that set ``w.image`` (or made the widget), where a warning
+    about the image points."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+            "digitnet", "anywidget", "ipywidgets", "traitlets"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_pixels(value, net: Network) -> None:

@@ -3,16 +3,19 @@
 ``Network._repr_html_`` and ``TrainResult._repr_html_`` call these, so a network (trained,
 loaded from a model file with its metadata, imported or edited) or a training result shows
 itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002`` parameters, the recipe it was
-trained with, its data and its accuracy (for a network changed by hand after training, with
-``digitnet edit``, the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many changes,
-and the accuracy labelled as from before them). Its examples are counted in the words of the
-model's input record (:attr:`digitnet.inputs.Input.noun`: images, rows of a table, recordings).
+trained with, its data (a folder or table here named from the working folder, as it was given,
+not from this machine's root) and its accuracy (for a network changed by hand after training,
+with ``digitnet edit``, the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many
+changes, and the accuracy labelled as from before them). Its examples are counted in the words
+of the model's input record (:attr:`digitnet.inputs.Input.noun`: images, rows of a table,
+recordings).
 This module imports nothing heavy, and of digitnet's only what imports no network
 (:mod:`digitnet.inputs`, :mod:`digitnet.words`), so the classes can call it without a cycle.
 """
 
 from __future__ import annotations
 
+import os
 from html import escape
 
 from .. import inputs
@@ -53,7 +56,7 @@ def _network_rows(net) -> list[tuple[str, str]]:
     data = (meta.get("data") or {}).get("train") or {}
     if data.get("name"):
         count = f" ({data['n']:,} {_examples(net)})" if isinstance(data.get("n"), int) else ""
-        rows.append(("data", f"{data['name']}{count}"))
+        rows.append(("data", f"{_data_name(data['name'])}{count}"))
     edited = _edited(meta.get("changes") or [])
     if edited:
         rows.append(("edited", edited))
@@ -65,6 +68,22 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if meta.get("digitnet_version"):
         rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
     return rows
+
+
+def _data_name(name) -> str:
+    """The data as the summary names it: a folder or table that is here, which the model file
+    names from the root (:attr:`digitnet.datasets.Dataset.fingerprint`), from the working
+    folder when the two share a folder below the root, as it was most likely given, so that a
+    notebook's saved output shows ``../data/digits``, not this machine's ``/home/...``; any
+    other name as recorded."""
+    name = str(name)
+    try:
+        if not (os.path.isabs(name) and os.path.exists(name)):
+            return name
+        common = os.path.commonpath([name, os.getcwd()])
+        return name if os.path.dirname(common) == common else os.path.relpath(name)
+    except (OSError, ValueError):  # (no working folder, or another drive)
+        return name
 
 
 def _examples(net) -> str:
