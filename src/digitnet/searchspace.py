@@ -15,19 +15,25 @@ Fields are searched by name, so a field that TrainConfig gains is searchable wit
 here. ``sizes`` takes its own form, ``{"hidden_layers": RANGE, "width": RANGE}``: how many
 hidden layers, and each one's width (the Optuna parameters ``hidden_layers`` and ``width_1``,
 ``width_2``, ... for layers 1, 2, ...); the input and output layers stay the base recipe's.
-``seed`` and ``val_fraction`` are never searched: they decide the validation split every trial
-is scored on and the luck of its draw, and a search over them finds luck, not recipes.
+``seed``, ``val_fraction`` and ``val_group`` are never searched: they decide the validation
+examples every trial is scored on and the luck of their draw, and a search over them finds
+luck, or the easiest voice, not recipes.
 
-The table is sampled in its order through an Optuna trial (``trial.suggest_*``), so a field's
-``when`` may name only fields before it (or fields the search does not vary). A field that
-could never take effect on the base recipe (:meth:`Space.idle`: momentum when the optimizer is
-Adam and not searched, or a ``when`` that can never hold) would train one recipe again and
-again; ``digitnet tune`` leaves it out.
+The order of the table's fields does not matter. A trial draws them through Optuna
+(``trial.suggest_*``) as listed, except that a field comes after the fields its ``when`` names;
+``when`` conditions that go round in a circle (a on b, b on a) are refused. A field that could
+never take effect on the base recipe (:meth:`Space.idle`: momentum when the optimizer is Adam
+and not searched, or a ``when`` that can never hold), wherever it and the fields it depends on
+are listed, would train one recipe again and again; ``digitnet tune`` leaves it out. What
+fails only with the base recipe or the data (cut where no copies are made, a teacher file that
+is missing) is found before a search starts by :func:`digitnet.spacecheck.check`.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 
 from . import jsontext
 from .config import TrainConfig, checked_option, option_type
@@ -91,7 +97,9 @@ ONLY_WITH: dict[str, dict] = {
 
 _NEVER = {"seed": "it draws the validation split and the initial weights: a search over it "
                   "finds luck, not recipes",
-          "val_fraction": "it decides the validation split every trial is scored on"}
+          "val_fraction": "it decides the validation split every trial is scored on",
+          "val_group": "it decides which group (speaker) every trial is scored on: a search "
+                       "over it finds the easiest voice, not recipes"}
 _RANGE_KEYS = {"low", "high", "log", "step"}
 
 
@@ -123,12 +131,7 @@ class Space:
         self.source = source
         self.table = {field: _checked(field, dist, f"{source}: {field}")
                       for field, dist in table.items()}
-        order = list(self.table)
-        for field, dist in self.table.items():
-            later = [k for k in dist.get("when", {}) if k in order[order.index(field):]]
-            if later:
-                raise ConfigError(f"{source}: {field}: \"when\" names {later[0]}, which is "
-                                  f"drawn after it; put {later[0]} first")
+        _ordered(self.table, effects=True, source=source)  # no circle of conditions
 
     @classmethod
     def from_file(cls, path) -> "Space":
@@ -158,10 +161,12 @@ class Space:
         :data:`ONLY_WITH` changes training only when its own does. A condition can never hold
         when the field it names is not searched and ``base`` has another value, or is drawn
         from choices without that value (or is itself idle, and keeps the base's value).
+        Fields are judged after those they depend on, wherever the table lists them.
         """
         may_be = {}  # searched field -> the values it may take; None for a range's
         idle = {}
-        for field, dist in self.table.items():
+        for field in _ordered(self.table, effects=True):
+            dist = self.table[field]
             for verb, condition in (("is drawn", dist.get("when", {})),
                                     ("takes effect", ONLY_WITH.get(field, {}))):
                 for name, value in condition.items():
@@ -175,7 +180,7 @@ class Space:
                 kept = [getattr(base, field)] if "when" in dist else []  # when not drawn
                 may_be[field] = (None if "choices" not in dist else
                                  list(dict.fromkeys([*dist["choices"], *kept])))
-        return idle
+        return {field: idle[field] for field in self.table if field in idle}  # as listed
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(self.table))
@@ -186,9 +191,11 @@ class Space:
                                    for field, dist in self.table.items()) + "\n}\n"
 
     def sample(self, trial, base: TrainConfig) -> TrainConfig:
-        """The base recipe with every field of the table drawn through ``trial.suggest_*``."""
+        """The base recipe with every field of the table drawn through ``trial.suggest_*``, each
+        after the fields its "when" names."""
         values = base.to_dict()
-        for field, dist in self.table.items():
+        for field in _ordered(self.table, effects=False):
+            dist = self.table[field]
             if all(values[k] == v for k, v in dist.get("when", {}).items()):
                 values[field] = (_sample_sizes(trial, dist, base.sizes) if field == "sizes"
                                  else _suggest(trial, field, dist))
@@ -199,6 +206,49 @@ def shown(value) -> str:
     """A training option's value (or a distribution) as messages show it: text as it is, the
     rest as JSON writes it (true, null, [784, 16, 10], {"low": 1, "high": 3})."""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _ordered(table: dict, *, effects: bool, source: str = "the search space") -> list[str]:
+    """The fields of ``table`` as listed, except that each comes after those its "when" names
+    (and, with ``effects``, the one its :data:`ONLY_WITH` names): the order a trial draws them
+    in (without ``effects``), and judges them in (:meth:`Space.idle`). ConfigError when the
+    conditions go round in a circle, which no order can draw."""
+    order, placing = [], []
+
+    def place(field):
+        if field in placing:
+            circle = placing[placing.index(field):]
+            if circle == [field]:
+                raise ConfigError(f"{source}: {field}: \"when\" names {field} itself; drop it")
+            links = [_dependence(table, a, b) for a, b in zip(circle, [*circle[1:], field])]
+            raise ConfigError(f"{source}: {field}: the conditions go round in a circle "
+                              f"({', '.join(links)}): each waits for another; drop one of the "
+                              "\"when\"s")
+        if field not in order:
+            placing.append(field)
+            for name in _needs(table, field, effects):
+                place(name)
+            placing.pop()
+            order.append(field)
+
+    for field in table:
+        place(field)
+    return order
+
+
+def _needs(table: dict, field: str, effects: bool) -> list[str]:
+    """The fields of ``table`` that ``field`` is drawn (or, with ``effects``, takes effect)
+    only with."""
+    names = [*table[field].get("when", {}), *(ONLY_WITH.get(field, {}) if effects else {})]
+    return [name for name in dict.fromkeys(names) if name in table]
+
+
+def _dependence(table: dict, field: str, name: str) -> str:
+    """How ``field`` depends on ``name``, as :meth:`Space.idle` says it."""
+    when = table[field].get("when", {})
+    if name in when:
+        return f"{field} is drawn only with {name} {shown(when[name])}"
+    return f"{field} takes effect only with {name} {shown(ONLY_WITH[field][name])}"
 
 
 def _suggest(trial, name: str, dist: dict):
@@ -308,5 +358,25 @@ def _checked_form(dist, where: str, kind: type, check) -> dict:
         if log or step <= 0 or step > high - low:
             raise ConfigError(f"{where}: \"step\" must be positive, at most high - low, and "
                               f"without \"log\"; got {step}")
+        _check_step_divides(low, high, step, where)
     return {"low": low, "high": high, **({"log": True} if log else {}),
             **({"step": step} if step is not None else {})}
+
+
+def _check_step_divides(low, high, step, where: str) -> None:
+    """ConfigError unless ``step`` divides ``high - low`` (as Optuna reckons it, in decimals),
+    saying the ``high`` Optuna would quietly draw up to instead, and a step that divides."""
+    d_low, d_high, d_step = (Decimal(str(v)) for v in (low, high, step))
+    span = d_high - d_low
+    if span % d_step == 0:
+        return
+    whole = isinstance(step, int)
+    as_value = int if whole else float
+    reached = as_value((span // d_step) * d_step + d_low)
+    steps = math.ceil(span / d_step)  # the fewest steps no longer than "step"
+    divides = next((span / n for n in range(steps, steps + 1000)
+                    if (span / n) * n == span and (span / n).as_tuple().exponent >= (
+                        0 if whole else -6)), None)
+    raise ConfigError(f"{where}: \"step\" {step} does not divide the range from {low} to "
+                      f"{high}, so trials would draw no higher than {reached}; make \"high\" "
+                      f"{reached}" + (f", or \"step\" {as_value(divides)}" if divides else ""))

@@ -153,8 +153,9 @@ def test_the_json_form_reads_back_the_same_space(tmp_path):
     ({"activation": {"low": 0, "high": 1}}, "takes str values, which have no range"),
     ({"momentum": {"low": 0.0, "high": 0.9, "when": {"optimiser": "sgd"}}},
      "names 'optimiser', which is not a training option"),
-    ({"momentum": {"low": 0.0, "high": 0.9, "when": {"optimizer": "sgd"}},
-      "optimizer": {"choices": ["sgd", "adam"]}}, "names optimizer, which is drawn after it"),
+    ({"momentum": {"low": 0.0, "high": 0.9, "when": {"optimizer": "sgd"}},  # (in any order)
+      "optimizer": {"choices": ["sgd", "adam"], "when": {"momentum": 0.5}}},
+     "the conditions go round in a circle"),
     ({"sizes": {"hidden_layers": {"low": 0, "high": 2}, "width": {"low": 8, "high": 64}}},
      "sizes.hidden_layers: must be whole numbers of at least 1, got 0"),
     ({"sizes": {"choices": [[784, 10]]}}, "sizes: expected {\"hidden_layers\""),
