@@ -16,11 +16,12 @@ import numpy as np
 
 from . import modelfile
 from .config import TrainConfig
+from .dataidentity import same_data
 from .errors import ConfigError, ModelFileError
 from .network import Network
 from .optimizers import Optimizer
 
-__all__ = ["RunState", "Resumed", "save", "load", "same_data"]
+__all__ = ["Resumed", "RunState", "load", "same_data", "save"]  # same_data: from dataidentity
 
 
 @dataclass
@@ -77,7 +78,8 @@ class Resumed:
 
     def check_data(self, fingerprint: dict) -> None:
         """A ConfigError unless the run continues on the data it started on: the same examples
-        (:func:`same_data`), however the path to them is written, split as they were."""
+        (:func:`digitnet.dataidentity.same_data`), however the path to them is written, split as
+        they were."""
         recorded = self.network.metadata.get("data") or {}
         if (recorded.get("val_fraction") == fingerprint["val_fraction"]
                 and same_data(recorded.get("train"), fingerprint["train"])
@@ -90,21 +92,6 @@ class Resumed:
                               "data as it was, or start a new run")
         raise ConfigError(f"{self.path}: this checkpoint was trained on other data ({name}); "
                           "resume with the same --data")
-
-
-def same_data(recorded: dict | None, given: dict | None) -> bool:
-    """Whether two data fingerprints (a Dataset's ``fingerprint``: name, split, n, files) are of
-    the same examples: the same split and number of examples, and files of the same SHA-256,
-    whatever path or name they were read under (a folder written another way, a copy). Only
-    data with no files (arrays in memory) is told by its name."""
-    if recorded is None or given is None:
-        return recorded is given
-    if recorded.get("split") != given.get("split") or recorded.get("n") != given.get("n"):
-        return False
-    files, other = recorded.get("files") or {}, given.get("files") or {}
-    if not files and not other:
-        return recorded.get("name") == given.get("name")
-    return sorted(files.values()) == sorted(other.values())
 
 
 def load(path: str, config: TrainConfig | None = None) -> Resumed:

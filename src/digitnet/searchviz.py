@@ -15,17 +15,19 @@ from .studies import TrialRecord
 
 __all__ = ["search_figure"]
 
+_TITLE_PAD = 20  # points between a panel and its title: room for the legend of the trials
+
 
 def search_figure(records: list[TrialRecord], importances: dict[str, float], title: str = ""):
     """Two panels: each complete trial's validation accuracy with the best so far (left), and
     each parameter's importance, most important on top (right). Returns a Figure."""
-    fig = viz._figure(10, 3.8)  # viz's headless canvas
+    fig = viz._figure(10, 4.2)  # viz's headless canvas
     history_ax, importance_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     _draw_history(history_ax, records)
     _draw_importances(importance_ax, importances)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.84 if title else 0.9,
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.8 if title else 0.86,
                         wspace=0.45)
     return fig
 
@@ -33,10 +35,12 @@ def search_figure(records: list[TrialRecord], importances: dict[str, float], tit
 def _draw_history(ax, records: list[TrialRecord]) -> None:
     done = sorted((r for r in records if r.state == "COMPLETE"), key=lambda r: r.number)
     pruned = sum(r.state == "PRUNED" for r in records)
-    ax.set_title("validation accuracy of each trial", fontsize=10)
+    ax.set_title("validation accuracy of each trial", fontsize=10, pad=_TITLE_PAD)
     ax.set_xlabel("trial" + (f"  ({pruned} pruned, not shown)" if pruned else ""))
     ax.locator_params(axis="x", integer=True, min_n_ticks=1)  # whole trials, even just one
     ax.grid(alpha=0.3)
+    # Percent, also before any trial completes, with enough decimals to tell trials apart
+    ax.yaxis.set_major_formatter(viz._Percent())
     if not done:
         ax.text(0.5, 0.5, "no complete trial yet", transform=ax.transAxes, ha="center",
                 color="gray")
@@ -47,12 +51,13 @@ def _draw_history(ax, records: list[TrialRecord]) -> None:
     best = done[int(np.argmax(values))]
     ax.step(numbers, np.maximum.accumulate(values), where="post", color="C1", lw=1.6,
             label=f"best so far: {best.value:.2%} (trial {best.number})")
-    ax.yaxis.set_major_formatter(viz._Percent())  # enough decimals to tell close trials apart
-    ax.legend(fontsize=8, loc="lower right")
+    # Above the axes, under the title: inside them, a legend can hide a trial's point.
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1), ncol=2, frameon=False,
+              borderaxespad=0.2, borderpad=0, handletextpad=0.5, columnspacing=1.2)
 
 
 def _draw_importances(ax, importances: dict[str, float]) -> None:
-    ax.set_title("importance of each parameter (PED-ANOVA)", fontsize=10)
+    ax.set_title("importance of each parameter (PED-ANOVA)", fontsize=10, pad=_TITLE_PAD)
     if not importances:
         ax.text(0.5, 0.5, "needs two complete trials", transform=ax.transAxes, ha="center",
                 color="gray")
