@@ -106,7 +106,17 @@ def serve_command(models, host, port, open_browser, data, no_train):
 
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
-    serve(app, host, port, on_ready=ready)
+    _say_lost(serve(app, host, port, on_ready=ready), several=len(apps) > 1)
+
+
+def _say_lost(lost: list[dict], several: bool) -> None:
+    """Say on stderr, once the server has stopped, which networks made on the page (``lost``,
+    as ``GET /api/models`` lists them) were not downloaded once made, and are gone now."""
+    for listed in lost:
+        which = f"Model {listed['name']}'s" if several else "The"
+        click.echo(f"{which} network {listed['source']} was not saved (\"Save the edited "
+                   f"network…\" on the page, or POST {listed['api']}/export, keeps it); it is "
+                   "lost now", err=True)
 
 
 #: The advice of the datasets' message about a folder without test files, for `evaluate`.

@@ -53,7 +53,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from .. import __version__, heldout, inputs
-from ..config import PRESETS
 from ..heldout import recorded_data
 from ..network import Network
 from . import addresses, loading, poking, schemas, views, voice
@@ -63,7 +62,14 @@ from .errors import ApiError, DepthCheckedRoute, install_error_handlers
 from .instance import ServerId
 from .reading import read_input
 from .served import HeldOutSource, Served, client_of
-from .training import Trainer, TrainerBusy, event_stream, last_seen, run_status
+from .training import (
+    Trainer,
+    TrainerBusy,
+    event_stream,
+    last_seen,
+    run_config,
+    run_status,
+)
 from .views import JSONAnswer
 
 __all__ = ["create_app", "recorded_data"]
@@ -327,19 +333,14 @@ def _status(request: Request, trainer: Trainer) -> dict:
 
 
 async def start_training(request: Request, options: schemas.TrainRequest):
-    """Start training a fresh network (Adam, cosine schedule, 10% held out for validation);
+    """Start training a fresh network like the served one in what the body leaves out (Adam,
+    cosine schedule, 10% held out for validation: :func:`~digitnet.web.training.run_config`);
     follow it at ``/api/train/events``. Only one run at a time: 409 while one is going; 403
     where training is turned off or needs a token this request lacks."""
     net, _ = _served(request).current
-    hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
-    config = PRESETS["default"].replace(
-        sizes=(net.sizes[0], *hidden, net.sizes[-1]), activation=options.activation,
-        lr=options.lr, epochs=options.epochs, seed=options.seed)
-    if inputs.of(net).kind != "images":  # (shifting and deskewing move and straighten ink)
-        config = config.replace(shift=0, deskew=False)
     trainer = _trainer(request)
     try:
-        trainer.start(config, views.image_shape(net))
+        trainer.start(run_config(net, options), views.image_shape(net))
     except TrainerBusy as e:
         raise ApiError(409, str(e)) from None
     return _status(request, trainer)

@@ -12,13 +12,20 @@ from ..errors import ConfigError
 __all__ = ["serve"]
 
 
-def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=None) -> None:
-    """Run ``app`` with uvicorn until Ctrl-C or SIGTERM; a training run is stopped first.
+def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
+          on_ready=None) -> list[dict]:
+    """Run ``app`` (:func:`~digitnet.web.create_app`'s) with uvicorn until Ctrl-C or SIGTERM.
 
     The socket is bound here, so a port in use, or a host that is no address of this machine,
     is a :class:`ConfigError` with advice rather than a log line; port 0 picks a free one.
-    ``on_ready(url)`` is called once the server accepts connections. Returns normally after
-    Ctrl-C.
+    ``on_ready(url)`` is called once the server accepts connections.
+
+    On Ctrl-C a training run is stopped first, and requests waiting for a heavy answer (a
+    t-SNE map) are answered at once that the server is stopping (409), their computations left
+    unfinished (:meth:`~digitnet.web.shared_work.SharedWork.stop`). Returns then, with the
+    models whose network was made on the page (trained, or fine-tuned to a voice) and not
+    downloaded since (``POST .../api/export``): each as ``GET /api/models`` lists it, its
+    network now lost.
     """
     import uvicorn
 
@@ -38,10 +45,19 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
     sock.setblocking(False)
     port = sock.getsockname()[1]
 
+    apps = (app, *app.state.mounted)  # (model 1's, and the others': model N is apps[N - 1])
+    downloads = _Downloads(app, {address: each.state.served for each, listed in
+                                 zip(apps, app.state.models) for address in _exports(listed)})
+
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
             app.state.trainer.cancel()  # so the event streams of a running run end, and with
             super().handle_exit(sig, frame)  # them the shutdown, at once
+
+        async def shutdown(self, sockets=None):
+            for each in apps:  # (answered now, not cancelled in 5 s with a traceback each)
+                each.state.shared_work.stop()
+            await super().shutdown(sockets)
 
         async def startup(self, sockets=None):
             await super().startup(sockets)
@@ -50,7 +66,7 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
                 on_ready(f"http://{shown}:{port}")
 
     one_blas_thread()
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
+    config = uvicorn.Config(downloads, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5, lifespan="on")
     try:
         Server(config).run(sockets=[sock])
@@ -58,6 +74,44 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, on_ready=N
         pass
     finally:
         sock.close()
+    return [listed for each, listed in zip(apps, app.state.models)
+            if downloads.lost(each.state.served)]
+
+
+def _exports(listed: dict) -> set[str]:
+    """The addresses a model's network is downloaded from (``GET /api/models``' ``listed``):
+    under its API, and under ``/models/N/api`` (model 1's is at ``/api`` too)."""
+    return {f"{listed['api']}/export", f"/models/{listed['name']}/api/export"}
+
+
+class _Downloads:
+    """ASGI middleware: which version of each served network (by its
+    :class:`~digitnet.web.served.Served`) was last downloaded whole, as a model file answered
+    to ``POST`` at one of its export addresses (``exports``: address -> served)."""
+
+    def __init__(self, app, exports: dict):
+        self.app, self.exports, self.downloaded = app, exports, {}
+
+    async def __call__(self, scope, receive, send):
+        served = None
+        if scope["type"] == "http" and scope["method"] == "POST":
+            served = self.exports.get(scope["path"])
+        if served is None:
+            return await self.app(scope, receive, send)
+        version = served.current[1]
+
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                self.downloaded[served] = version
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+    def lost(self, served) -> bool:
+        """Whether ``served``'s network was made on the page (not the one the server started
+        with: version 1) and not downloaded since."""
+        version = served.current[1]
+        return version > 1 and self.downloaded.get(served) != version
 
 
 def _cannot_listen(host: str, port: int, e: OSError) -> ConfigError:

@@ -355,7 +355,8 @@ class NeuronResponse(BaseModel):
 
 
 class TrainRequest(BaseModel):
-    """A short training run on the server's data, from fresh random weights."""
+    """A short training run on the server's data, from fresh random weights: a network like
+    the served one (its output function, whether it deskews) in what is not given here."""
 
     model_config = ConfigDict(extra="forbid")
     example: ClassVar[str] = '{"epochs": 3}'
@@ -364,8 +365,8 @@ class TrainRequest(BaseModel):
                         description=f"Passes over the training images, 1 to {MAX_EPOCHS}.")
     lr: float = Field(0.004, gt=0, le=1, allow_inf_nan=False, strict=True,
                       description="Learning rate (the peak of a cosine schedule; Adam).")
-    activation: Literal[ACTIVATION_NAMES] = Field(  # type: ignore[valid-type]
-        "relu", description="The hidden layers' σ.")
+    activation: Literal[ACTIVATION_NAMES] | None = Field(  # type: ignore[valid-type]
+        None, description="The hidden layers' σ. Default: that of the served model.")
     hidden: list[HiddenSize] | None = Field(
         None, max_length=MAX_HIDDEN_LAYERS,
         description=f"Hidden layer sizes, e.g. [16, 16] (the video's); up to {MAX_HIDDEN_LAYERS} "

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from .. import inputs
+from ..config import PRESETS, TrainConfig
 from ..errors import DigitnetError, TrainingInterrupted
 from ..network import Network
-from ..config import TrainConfig
 from ..training import Callback, train
 from .views import dumps, finite, rounded
 
-__all__ = ["EventLog", "Trainer", "TrainerBusy", "TERMINAL_EVENTS", "event_stream", "last_seen",
-           "run_status"]
+__all__ = ["TERMINAL_EVENTS", "EventLog", "Trainer", "TrainerBusy", "event_stream", "last_seen",
+           "run_config", "run_status"]
 
 TERMINAL_EVENTS = ("done", "failed", "cancelled")
 #: The first layer's weight images are sent for at most this many neurons per epoch.
@@ -81,7 +82,7 @@ class EventLog:
             self._waiters.add(waiter)
         try:
             await asyncio.wait_for(event.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         finally:
             with self._lock:
@@ -215,6 +216,24 @@ class Trainer:
         with self._lock:
             self.state, self.message = state, message
         log.publish(state, {"message": message})
+
+
+def run_config(net: Network, options) -> TrainConfig:
+    """The recipe of a run that ``POST /api/train`` starts with ``options`` (a
+    :class:`~digitnet.web.schemas.TrainRequest`) while ``net`` is served: the default recipe
+    (Adam, cosine schedule) for a fresh network like ``net`` in what the options leave out —
+    its input and output layers, its hidden layers' sizes and σ, its output function, and
+    whether it deskews the pictures it reads. Pictures are shifted by a pixel as the default
+    recipe shifts them; other inputs (recordings, tables) are neither shifted nor deskewed."""
+    reads = inputs.of(net)
+    hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
+    config = PRESETS["default"].replace(
+        sizes=(net.sizes[0], *hidden, net.sizes[-1]), output=net.output_function.name,
+        activation=options.activation or net.activation.name,
+        lr=options.lr, epochs=options.epochs, seed=options.seed)
+    if reads.kind != "images":  # (shifting and deskewing move and straighten ink)
+        return config.replace(shift=0, deskew=False)
+    return config.replace(deskew=reads.deskew)
 
 
 def run_status(trainer: Trainer, access, root_path: str = "") -> dict:

@@ -41,6 +41,7 @@ const explorer = mountExplorer(main, {
   neuron: (layer, index, prediction) => asked.changedNeuron(layer, index, prediction && prediction.input_id, poke.changes.body()),
   read: (p, settled) => poke.predicted(p, settled),
   intercept: (sel) => poke.intercept(sel),
+  switches: (sel) => !!poke && poke.switches(sel),
   selected: (sel) => poke.select(sel),
 });
 
@@ -52,6 +53,7 @@ poke = mountPoke(main, (name) => name, asked, {
   grid: () => hearsSound(explorer.model) ? explorer.prediction && explorer.prediction.input : explorer.grid(),
   changed: () => explorer.redo(),
   markOff: (keys) => explorer.markOff(keys),
+  relabel: () => explorer.relabel(),
 });
 
 // What the server lets the page do, read again when it was restarted (below): a refusal from

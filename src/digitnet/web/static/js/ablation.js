@@ -43,9 +43,11 @@ const RANKED = 10;  // rows of the ranking shown
 /**
  * Adds the panel to `root`. calls.ablate(body) and calls.ranking(body) answer promises of
  * POST /api/ablate and /api/ranking; calls.model() is the network's description and
- * calls.heldOut() its held-out digits ({n, description}); `changes` is the page's store. Returns intercept(sel)
- * (for the explorer: true when a click switched the neuron off or on), refresh() (after the
- * changes changed) and setModel() (a new network: the ranking of the old one goes).
+ * calls.heldOut() its held-out digits ({n, description}); calls.modeChanged(), if given, hears
+ * that what a click on a neuron does changed; `changes` is the page's store. Returns
+ * intercept(sel) (for the explorer: true when a click switched the neuron off or on),
+ * switches(sel) (whether a click would), refresh() (after the changes changed) and setModel()
+ * (a new network: the ranking of the old one goes).
  */
 export function mountAblation(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -154,6 +156,11 @@ export function mountAblation(root, id, calls, changes) {
   }
 
   part("rank").addEventListener("click", rank);
+  for (const radio of root.querySelectorAll(`input[name="${CSS.escape(id("click-mode"))}"]`)) {
+    radio.addEventListener("change", () => { if (calls.modeChanged) calls.modeChanged(); });
+  }
+  // (output neurons have nothing after them to be silent to: they open)
+  const switches = (sel) => mode() === "off" && !!sel && sel.layer < calls.model().layers.length;
   // (it disables itself: the focus goes to the panel's heading)
   part("off-reset").addEventListener("click", () => keepFocus(part("off-reset"), () => changes.resetAll(), () => part("off-title")));
 
@@ -165,11 +172,12 @@ export function mountAblation(root, id, calls, changes) {
   }
 
   return {
-    intercept(sel) {  // (output neurons have nothing after them to be silent to: they open)
-      if (mode() !== "off" || !sel || sel.layer >= calls.model().layers.length) return false;
+    intercept(sel) {
+      if (!switches(sel)) return false;
       changes.toggleOff(sel.layer, sel.index);
       return true;
     },
+    switches,
     refresh,
     setModel() {  // (the ranking was the old network's, its neurons maybe not the new one's)
       part("off-examples").textContent = examples();

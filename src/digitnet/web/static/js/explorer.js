@@ -57,13 +57,16 @@ function madeBy(p, m) {
  * options.read(p, settled), if given, hears each answer shown (null: none) and whether it is
  * settled (no stroke going on, no newer answer on its way: the one a screen reader is told).
  * options.intercept(sel), if given, is asked first when a neuron is clicked and returns true
- * when it handled the click itself (the neuron then does not open); options.selected(sel), if
- * given, hears which neuron is open (null: none).
+ * when it handled the click itself (the neuron then does not open); options.switches(sel), if
+ * given, says whether it would switch the neuron off or on (then the neuron's name says so,
+ * in place of opening it); options.selected(sel), if given, hears which neuron is open (null:
+ * none).
  *
  * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
  * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing and
  * the open neuron again), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
- * "layer:index" drawn as switched off), destroy(), and the `model` and `prediction` shown.
+ * "layer:index" drawn as switched off), relabel() (what options.switches says changed),
+ * destroy(), and the `model` and `prediction` shown.
  */
 export function mountExplorer(root, options) {
   const {id} = options;
@@ -73,7 +76,7 @@ export function mountExplorer(root, options) {
   const pad = mountPad(drawSection, id, {change: schedule, empty: () => { blank(); if (options.blank) options.blank(); }, upload});
   drawSection.insertAdjacentHTML("beforeend", `<h2 id="${id("sees-title")}">2. What the network sees</h2>`);
   const verdict = mountVerdict(drawSection, id);
-  const diagram = mountDiagram(root.querySelector(".card.network"), id, {select});
+  const diagram = mountDiagram(root.querySelector(".card.network"), id, {select, switches: options.switches});
   const panel = mountNeuronPanel(neuronPanel, id, {pick: open});
 
   let model = null, prediction = null, selected = null;
@@ -257,6 +260,9 @@ export function mountExplorer(root, options) {
     },
     markOff(keys) {
       diagram.markOff(keys);
+    },
+    relabel() {
+      diagram.relabel();
     },
     destroy() {
       options.keyTarget.removeEventListener("keydown", onKey);

@@ -2,7 +2,9 @@
 // one per column), every neuron lit by its activation, the strongest connections, and the
 // outputs with their probabilities. It is given a model description
 // (GET /api/model's answer) and a prediction (POST /api/predict's) and draws them; it asks for
-// nothing itself. Neurons are buttons: a click, or Enter on the focused one, calls on.select.
+// nothing itself. Neurons are buttons: a click, or Enter on the focused one, calls on.select;
+// on.switches(sel), if given, says whether that switches neuron sel off or back on instead of
+// opening it (panel 6's choice), and each neuron's name says what Enter does.
 
 import {find, fmt, percent, svg} from "./dom.js";
 import {grayCanvas} from "./paint.js";
@@ -37,7 +39,8 @@ function brightness(a, kind) {
  * Adds the diagram to `root`. Returns `setModel(model)` (draws a network afresh),
  * `show(prediction, selected)` (lights it up for a prediction, or none; marks the selected
  * neuron {layer, index}, or none), `markOff(keys)` (draws the neurons "layer:index" as
- * switched off) and `resize()` (call when the page's width changed).
+ * switched off), `relabel()` (call when what on.switches says changed) and `resize()` (call
+ * when the page's width changed).
  * Layers are numbered as in the API: 0 is the input, 1 the first hidden layer, L the output;
  * the diagram's arrays hold layer l at [l - 1].
  */
@@ -53,6 +56,9 @@ export function mountDiagram(root, id, on) {
   // The class an output neuron stands for: the model's name for it ("7", "Ankle boot").
   const className = (j) => (model.classes && model.classes[j] !== undefined ? model.classes[j] : String(j));
   const wanted = () => (net.parentElement.clientWidth || 740) < 560 ? COMPACT : WIDE;
+  // What Enter (or a click) does to neuron j of layer l, switched off or not, in its name.
+  const enterDoes = (l, j, isOff) => !(on.switches && on.switches({layer: l, index: j}))
+    ? "Press Enter for its weights and formula." : `Press Enter to switch it ${isOff ? "back on" : "off"}.`;
 
   // Where each neuron sits: positions[l - 1][j] = [x, y, r] for neuron j of layer l.
   function layout() {
@@ -250,7 +256,7 @@ export function mountDiagram(root, id, on) {
         const isOff = off.has(`${l}:${j}`);
         const what = isOff ? ", switched off" : a ? `, activation ${fmt(a[j], 3)}` : "";
         const name = l === last ? `output neuron for ${className(j)}` : `${layerName(l)}, neuron ${j}`;
-        g.setAttribute("aria-label", `${name}${what}. Press Enter for its weights and formula.`);
+        g.setAttribute("aria-label", `${name}${what}. ${enterDoes(l, j, isOff)}`);
         g.classList.toggle("off", isOff);
         g.classList.toggle("winner", l === last && j === winner);
         g.classList.toggle("selected", !!selected && selected.layer === l && selected.index === j);
@@ -282,5 +288,6 @@ export function mountDiagram(root, id, on) {
       off = new Set(keys);
       update();
     },
+    relabel: update,  // (each neuron's name says again what Enter does)
   };
 }

@@ -16,7 +16,8 @@ import {mountBackprop} from "./backprop.js";
  * page.model(), page.prediction(), page.grid() (the drawing, or for a model of spoken digits
  * the picture of the sound it heard last; null when there is none), and
  * page.changed() (read the drawing and the open neuron again, with the new changes),
- * page.markOff(keys). Returns the `changes` store, and intercept(sel) / select(sel) /
+ * page.markOff(keys), page.relabel() (what a click on a neuron does changed). Returns the
+ * `changes` store, and intercept(sel) / switches(sel) / select(sel) /
  * setModel() (after the page showed another network, with the changes fitted to it) /
  * predicted(p, settled) for the page to call.
  */
@@ -24,7 +25,8 @@ export function mountPoke(root, id, api, page) {
   const changes = createChanges();
   // The held-out digits the server scores on ({n, description}): none, and panels say why.
   const heldOut = () => (page.model() && page.model().held_out) || {n: 0, description: "the network is loading"};
-  const ablation = mountAblation(root, id, {ablate: api.ablate, ranking: api.ranking, model: page.model, heldOut}, changes);
+  const ablation = mountAblation(root, id, {ablate: api.ablate, ranking: api.ranking, model: page.model, heldOut,
+    modeChanged: page.relabel}, changes);
   const rewrite = mountRewrite(root, id, {
     neuron: (l, j, body) => api.changedNeuron(l, j, page.prediction() && page.prediction().input_id, body),
     save: api.exportModel, model: page.model, hasDrawing: () => !!page.prediction(),
@@ -47,6 +49,7 @@ export function mountPoke(root, id, api, page) {
   return {
     changes,
     intercept: (sel) => ablation.intercept(sel),
+    switches: (sel) => ablation.switches(sel),
     select(sel) {
       selected = sel;
       rewrite.select(sel);
