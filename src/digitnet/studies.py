@@ -14,16 +14,18 @@ and are imported only here and in :mod:`digitnet.tuning`, when a search is used.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from .config import TrainConfig
 from .errors import ConfigError
 
 __all__ = ["TrialRecord", "open_storage", "storage_url", "load_study", "records", "best_records",
-           "best_config", "importances", "require_optuna", "without_password"]
+           "best_config", "importances", "require_optuna", "without_password", "sqlite_file"]
 
 #: Seconds between a running trial's signs of life, and after which a silent one is given up
 #: (marked failed and queued again, see :func:`open_storage`).
@@ -72,14 +74,65 @@ def storage_url(where: str | Path) -> str:
 
 
 def without_password(url: str) -> str:
-    """``url`` as it may be shown: with its password (if any) masked."""
-    from sqlalchemy.engine import make_url
-    import sqlalchemy.exc
+    """``url`` as it may be shown: with its password (if any) masked, however it is written.
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (sqlalchemy.exc.ArgumentError, ValueError):
-        return url  # not a URL at all: open_storage says what is wrong with it
+    The password is taken to run from the first ":" after the user name to the last "@" of the
+    URL, so that one holding "@" or ":" as typed (which a URL parser ends early, putting the
+    rest of it in the host) is masked whole; a ``password=`` parameter is masked too.
+    """
+    split = _split_password(url)
+    if split is not None:
+        url = f"{split[0]}***{split[2]}"
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
+
+
+def sqlite_file(where: str | Path) -> Path | None:
+    """The file of the SQLite study database that ``where`` names (see :func:`open_storage`),
+    or None for a URL of another database."""
+    found = re.fullmatch(r"sqlite(?:\+\w+)?:///([^?]+)(?:\?.*)?", storage_url(where))
+    return Path(found[1]) if found and found[1] != ":memory:" else None
+
+
+def _split_password(url: str) -> tuple[str, str, str] | None:
+    """``url`` in three: up to its password, the password as written, and from the "@" after
+    it on (see :func:`without_password`); None when it has no password (or is SQLite's)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower().startswith("sqlite"):
+        return None
+    user, colon, password = rest.rpartition("@")[0].partition(":")
+    if not colon or not password:
+        return None
+    start = len(scheme) + len(sep) + len(user) + len(colon)
+    return url[:start], password, url[start + len(password):]
+
+
+def _unreadable(where: str, parsed) -> str | None:
+    """Why the database URL ``where`` (``parsed`` by SQLAlchemy, None if it could not be)
+    cannot be used as written, or None. A password holding "@" as typed is split by the
+    parser at its first "@", the rest read as the host: it must be percent-encoded."""
+    split = _split_password(where)
+    password = None if split is None else unquote(split[1])
+    if parsed is not None and (split is None or parsed.password == password):
+        return None
+    if split is not None and "@" in split[1]:
+        held = [c for c in "@:" if c in split[1]]
+        return (f"{without_password(where)}: its password holds {' and '.join(held)} as typed, "
+                "and a URL's password ends at its first @; percent-encode "
+                + ("them (" if len(held) > 1 else "it (")
+                + ", ".join(f"{c} as {quote(c)}" for c in held)
+                + "), as in postgresql://USER:a%40b@HOST/DB for the password a@b")
+    return (f"{without_password(where)}: not a study database; give a file such as tune.db, "
+            "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+
+
+def _scrubbed(text: str, url: str, parsed) -> str:
+    """``text`` (a database driver's error) with ``url``'s password masked, should the driver
+    echo it (a password of a few letters is left: masking those would garble the text)."""
+    split = _split_password(url)
+    secrets = {parsed.password, *([split[1], unquote(split[1])] if split else [])}
+    for secret in sorted((s for s in secrets if s and len(s) > 3), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", text)
 
 
 def open_storage(where: str | Path, *, create: bool = True):
@@ -104,8 +157,10 @@ def open_storage(where: str | Path, *, create: bool = True):
     try:
         parsed = make_url(url)
     except (sqlalchemy.exc.ArgumentError, ValueError):
-        raise ConfigError(f"{where}: not a study database; give a file such as tune.db, "
-                          "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+        parsed = None
+    unreadable = _unreadable(str(where), parsed)
+    if unreadable:
+        raise ConfigError(unreadable)
     shown = without_password(url)
     kind = parsed.get_backend_name()
     if kind == "sqlite":
@@ -134,7 +189,8 @@ def open_storage(where: str | Path, *, create: bool = True):
             # the losers' CREATE TABLE fails; the tables are there once the winner is done.
             time.sleep(0.2 * (attempt + 1))
         except sqlalchemy.exc.SQLAlchemyError as e:
-            reason = str(getattr(e, "orig", None) or e).strip().splitlines()
+            reason = _scrubbed(str(getattr(e, "orig", None) or e), url, parsed)
+            reason = reason.strip().splitlines()
             raise ConfigError(f"{shown}: cannot open the study database "
                               f"({reason[0] if reason else type(e).__name__})") from None
     raise ConfigError(f"{shown}: cannot create the study tables in this database; check that "

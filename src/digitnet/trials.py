@@ -1,13 +1,13 @@
 """One trial of a search, in a worker process: a recipe drawn, trained, reported, scored.
 
 :func:`digitnet.tuning.tune` starts worker processes with :func:`start_worker` (and Ctrl-C
-held back while they start, :func:`ctrl_c_held`) and runs :func:`run_trials` in each. A trial
-draws its recipe from the search space through Optuna (with a TPE sampler seeded for that trial
-by :func:`make_sampler`), trains it with :func:`digitnet.training.train`, the one training
-loop, reports each epoch's validation accuracy to the pruner, and ends complete (scored by
-its validation accuracy), pruned (hopeless, or diverged), or failed (interrupted, and queued
-again with its parameters; or surplus, when another machine started the study's last trial
-first).
+and SIGTERM held back while they start, :func:`ctrl_c_held`) and runs :func:`run_trials` in
+each. A trial draws its recipe from the search space through Optuna (with a TPE sampler seeded
+for that trial by :func:`make_sampler`), trains it with :func:`digitnet.training.train`, the
+one training loop, reports each epoch's validation accuracy to the pruner, and ends complete
+(scored by its validation accuracy), pruned (hopeless, or diverged), or failed (interrupted,
+and queued again with its parameters; or surplus, when another machine started the study's last
+trial first).
 """
 
 from __future__ import annotations
@@ -44,11 +44,18 @@ _STOP = None  # the event the main process sets to stop this worker
 _STARTING = None  # held by one worker of this machine from counting trials to starting one
 
 
+#: What stops a search: Ctrl-C, and SIGTERM (``kill``, ``timeout``). Both go to the main process,
+#: which stops the workers; sent to the whole process group they reach the workers too, which
+#: ignore them (else they would die mid-trial, leaving it "running" until its heartbeat is missed).
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def ctrl_c_held():
-    """Hold Ctrl-C (SIGINT) back in this thread while worker processes start, then take it.
+    """Hold Ctrl-C (SIGINT) and SIGTERM back in this thread while worker processes start, then
+    take them.
 
-    A worker inherits the held signal, so one that comes while it starts (importing NumPy,
+    A worker inherits the held signals, so one that comes while it starts (importing NumPy,
     before :func:`start_worker` can ignore it) waits, and is dropped once it does, instead of
     killing the worker with a traceback; this process receives a held one on leaving (its
     stop flag's handler, or KeyboardInterrupt). Python's own resource tracker starts so.
@@ -57,7 +64,7 @@ def ctrl_c_held():
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, set(_STOPPING))
     try:
         yield
     finally:
@@ -65,15 +72,17 @@ def ctrl_c_held():
 
 
 def start_worker(stop, starting) -> None:
-    """A worker ignores Ctrl-C (the main process decides) and computes on one thread.
+    """A worker ignores Ctrl-C and SIGTERM (the main process decides, and stops it through
+    ``stop``) and computes on one thread.
 
-    It was started with Ctrl-C held (:func:`ctrl_c_held`): ignoring it drops one that came
-    meanwhile, and it is let through (to be ignored) after."""
+    It was started with them held (:func:`ctrl_c_held`): ignoring them drops one that came
+    meanwhile, and they are let through (to be ignored) after."""
     global _STOP, _STARTING
     _STOP, _STARTING = stop, starting
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in _STOPPING:
+        signal.signal(sig, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_STOPPING))
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

@@ -75,7 +75,8 @@ class Search:
     def description(self) -> dict:
         """What makes trials comparable: recorded in the study, checked when it is continued."""
         return {"base": self.base.to_dict(), "space": self.space.to_dict(),
-                "data": {"n": len(self.data), "files": dict(self.data.files)}}
+                "data": {"n": len(self.data), "files": dict(self.data.files)},
+                "engine": self.engine}  # engines round differently: other weights, other scores
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
 
     Returns the Optuna study. Raises TrainingInterrupted after Ctrl-C or SIGTERM (when
     ``handle_signals``; every worker's trial is marked and queued again first), and
-    ConfigError when the study was started with another description (base, space, data).
+    ConfigError when the study was started with another description (base, engine, space,
+    data).
     """
     optuna = studies.require_optuna()
     progress = progress or Progress()
@@ -153,6 +155,8 @@ def _open(search: Search, storage: str, study_name: str):
                                 direction="maximize", load_if_exists=True)
     recorded = study.user_attrs.get("digitnet")
     mine = json.loads(json.dumps(search.description()))  # as the database gives it back
+    if recorded is not None and "engine" not in recorded:
+        del mine["engine"]  # a study started before the engine was recorded: as it was checked
     if recorded is None:
         study.set_user_attr("digitnet", mine)
     elif recorded != mine:
@@ -164,13 +168,16 @@ def _open(search: Search, storage: str, study_name: str):
 
 def _difference(recorded: dict, mine: dict) -> str:
     """What a study was started with that this search has otherwise, named with both values:
-    the first option of the base recipe that differs, else the first field searched over
-    another distribution, else the data."""
+    the first option of the base recipe that differs, else the engine, else the first field
+    searched over another distribution, else the data."""
     old, new = recorded.get("base") or {}, mine["base"]
     changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
     if changed:
         field = changed[0]
         return f"{field} {shown(old.get(field))}, and this command gives {shown(new.get(field))}"
+    if recorded.get("engine", mine.get("engine")) != mine.get("engine"):
+        return (f"--engine {recorded['engine']}, and this command gives --engine "
+                f"{mine['engine']}" + (" (the default)" if mine["engine"] == "auto" else ""))
     old, new = recorded.get("space") or {}, mine["space"]
     changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
     if changed:

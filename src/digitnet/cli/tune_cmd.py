@@ -75,6 +75,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         train_files.outputs(out, None, None, data, {"--config": config_file, "--space": space_file},
                             model=False)
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
+        _refuse_out_over_study(out, url, storage is None)
         with StopFlag(True) as early:  # Ctrl-C as a flag: see tuning.tune
             studies.open_storage(url)  # a bad database is one line before the data is read
         if early.requested:
@@ -112,7 +113,18 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
                f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
                + ("" if data == "mnist" else f" --data {data}")
-               + (f" --target {target}" if target else ""))
+               + (f" --target {target}" if target else "")
+               + ("" if engine == "auto" else f" --engine {engine}"))  # trials' engine: same bytes
+
+
+def _refuse_out_over_study(out: str, url: str, default: bool) -> None:
+    """UsageError when --out names the study's SQLite file: the recipe would replace it."""
+    database = studies.sqlite_file(url)
+    if database is not None and train_files.same_file(out, database):
+        named = "the study database (tune.db beside --out)" if default else (
+            "the study database --storage names")
+        raise click.UsageError(f"--out {out}: is {named}; saving there would replace it: give "
+                               "--out another file name")
 
 
 def _fixed_fields(preset: str, config_file: str | None,
