@@ -39,8 +39,9 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from . import studies, trials
+from . import spacecheck, studies, trials
 from .config import TrainConfig
+from .dataidentity import same_description
 from .datasets import Dataset
 from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .searchspace import Space, shown
@@ -71,6 +72,7 @@ class Search:
             raise ConfigError(f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}")
         if self.base.val_fraction == 0:
             raise ConfigError("trials are scored on a validation split; set val_fraction above 0")
+        spacecheck.check(self.space, self.base, self.data)  # before a study records the space
 
     def description(self) -> dict:
         """What makes trials comparable: recorded in the study, checked when it is continued."""
@@ -159,7 +161,7 @@ def _open(search: Search, storage: str, study_name: str):
         del mine["engine"]  # a study started before the engine was recorded: as it was checked
     if recorded is None:
         study.set_user_attr("digitnet", mine)
-    elif recorded != mine:
+    elif not same_description(recorded, mine):  # the data by its files' contents
         raise ConfigError(f"study {study_name!r} was started with {_difference(recorded, mine)}; "
                           "continue it with the options it was started with, or name a new "
                           "study with --study")

@@ -43,7 +43,7 @@ def test_a_search_with_momentum_listed_first_draws_it(run, wine, tmp_path):
     result = run("tune", "--data", wine, "--space", path, "--epochs", "2", "--pruner", "none",
                  "--trials", "1", "--out", tmp_path / "best.json")
     assert result.exit_code == 0, result.output
-    assert "searching momentum, optimizer; 1 trials" in result.stderr
+    assert "searching momentum, optimizer; 1 trial, 1 at a time" in result.stderr
     storage = studies.open_storage(tmp_path / "tune.db", create=False)
     (trial,) = studies.load_study(storage, "digitnet").get_trials()
     assert set(trial.params) == {"momentum", "optimizer"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile, recipes, studies
+from .. import datasets, modelfile, recipes, spacecheck, studies, words
 from ..config import PRESETS, TrainConfig
 from ..errors import TrainingError, TrainingInterrupted
 from ..searchspace import LAYERS_SPACE, Space, default_space
@@ -94,15 +94,16 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
                       {field: f"is fixed by {option}" for field, option in fixed.items()})
     idle = space.idle(base)  # can never take effect on this base recipe: not searched
     space = space.without(idle)
-    if show_space:
+    if show_space:  # (checked as a search checks it: each value on the recipe and the data)
+        spacecheck.check(space, base, train_set)
         click.echo(space.to_json(), nl=False)
         return
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
     shown = studies.without_password(url)
     left_out = "".join(f" (not {field}: it {why})" for field, why in idle.items())
     click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
-               f"searching {', '.join(space.table)}{left_out}; {trials} trials, {jobs} at a time",
-               err=True)
+               f"searching {', '.join(space.table)}{left_out}; "
+               f"{words.counted(trials, 'trial')}, {jobs} at a time", err=True)
     with (_RichDisplay() if interactive else _PlainDisplay()) as display:
         study = tune(search, url, study_name, progress=display)
     best = studies.best_records(study, top)
@@ -154,7 +155,8 @@ def _none_completed(study_name: str, found: list[studies.TrialRecord]) -> str:
     nothing = f"no trial of study {study_name!r} has completed"
     lower = "try lower learning rates (a lower --lr, or a lower lr range in --space)"
     if diverged and diverged == len(found):
-        return f"{nothing}: every one's training diverged ({len(found)} trials); {lower}"
+        every = words.counted(len(found), "trial")
+        return f"{nothing}: every one's training diverged ({every}); {lower}"
     counts = (f"{states.count('PRUNED')} pruned"
               + (f", {diverged} of them diverged" if diverged else "")
               + f", {states.count('FAIL')} stopped")
@@ -168,7 +170,7 @@ def _best_table(best: list[studies.TrialRecord]) -> None:
     from rich.table import Table
 
     names = list(dict.fromkeys(name for r in best for name in r.params))
-    table = Table(title=f"The best {len(best)} trials")
+    table = Table(title="The best trial" if len(best) == 1 else f"The best {len(best)} trials")
     for column in ("trial", "val accuracy", "seconds", *names):
         table.add_column(column, justify="right" if column != "activation" else "left")
     for r in best:
