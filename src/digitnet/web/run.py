@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 
@@ -10,6 +11,9 @@ from fastapi import FastAPI
 from ..errors import ConfigError
 
 __all__ = ["serve"]
+
+#: Seconds requests in flight at Ctrl-C are given to finish (uvicorn's graceful shutdown).
+_GRACE = 5
 
 
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
@@ -20,12 +24,12 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
     is a :class:`ConfigError` with advice rather than a log line; port 0 picks a free one.
     ``on_ready(url)`` is called once the server accepts connections.
 
-    On Ctrl-C a training run is stopped first, and requests waiting for a heavy answer (a
-    t-SNE map) are answered at once that the server is stopping (409), their computations left
-    unfinished (:meth:`~digitnet.web.shared_work.SharedWork.stop`). Returns then, with the
-    models whose network was made on the page (trained, or fine-tuned to a voice) and not
-    downloaded since (``POST .../api/export``): each as ``GET /api/models`` lists it, its
-    network now lost.
+    On Ctrl-C a training run is stopped first; requests in flight have a few seconds to be
+    answered, and those still waiting for a heavy answer (a t-SNE map) are then answered that
+    the server is stopping (409), their computations left unfinished
+    (:meth:`~digitnet.web.shared_work.SharedWork.stop`). Returns then, with the models whose
+    network was made on the page (trained, or fine-tuned to a voice) and not downloaded since
+    (``POST .../api/export``): each as ``GET /api/models`` lists it, its network now lost.
     """
     import uvicorn
 
@@ -55,9 +59,15 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
             super().handle_exit(sig, frame)  # them the shutdown, at once
 
         async def shutdown(self, sockets=None):
-            for each in apps:  # (answered now, not cancelled in 5 s with a traceback each)
-                each.state.shared_work.stop()
-            await super().shutdown(sockets)
+            # Questions being answered have most of the grace uvicorn gives them; those still
+            # waiting then are answered that the server is stopping, not cancelled a moment
+            # later with a traceback each.
+            stopping = asyncio.get_running_loop().call_later(
+                _GRACE - 1, lambda: [each.state.shared_work.stop() for each in apps])
+            try:
+                await super().shutdown(sockets)
+            finally:
+                stopping.cancel()
 
         async def startup(self, sockets=None):
             await super().startup(sockets)
@@ -67,7 +77,7 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
 
     one_blas_thread()
     config = uvicorn.Config(downloads, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5, lifespan="on")
+                            timeout_graceful_shutdown=_GRACE, lifespan="on")
     try:
         Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down cleanly
