@@ -10,9 +10,10 @@ notebook's summaries. Draws and prints nothing.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
-__all__ = ["are_digits", "counted", "duration", "listed", "noun", "quoted"]
+__all__ = ["are_digits", "counted", "data_name", "duration", "listed", "noun", "quoted"]
 
 _DIGITS = tuple(str(d) for d in range(10))
 
@@ -51,6 +52,25 @@ def listed(names: Sequence[str], most: int = 12) -> str:
 def counted(n: int, word: str) -> str:
     """``n`` and ``word``, in the plural unless ``n`` is 1: "1 trial", "2,500 epochs"."""
     return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+def data_name(name) -> str:
+    """Data as a model's summary names it (``digitnet info``, the notebook's): a folder or table
+    that is here, which the model file names from the root
+    (:attr:`digitnet.datasets.Dataset.fingerprint`), from the working folder when the two
+    share a folder below the root (through links too: the shorter way), as it was most likely
+    given, so that a notebook's saved output shows ``../data/digits``, not this machine's
+    ``/home/...``; any other name as recorded."""
+    name = str(name)
+    try:
+        if not (os.path.isabs(name) and os.path.exists(name)):
+            return name
+        here = os.getcwd()  # (resolved: so the name is tried through its links too)
+        near = [os.path.relpath(path) for path in (name, os.path.realpath(name))
+                if os.path.dirname(common := os.path.commonpath([path, here])) != common]
+    except (OSError, ValueError):  # (no working folder, or another drive)
+        return name
+    return min(near, key=len) if near else name
 
 
 def duration(seconds: float) -> str:

@@ -5,6 +5,7 @@ notebook's summary of the same model does: images, rows of a table, recordings (
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 
@@ -56,7 +57,9 @@ def test_info_counts_the_data_as_the_notebook_does(run, trained, table_model, re
     model = {"images": trained[0], "table": table_model, "recordings": recordings_model}[which]
     line = data_line(run("info", model).stdout)
     data = digitnet.load(model).metadata["data"]["train"]
-    name = data["name"]
+    # named from the working folder, or the root, as words.data_name names it: the same folder
+    name = digitnet.words.data_name(data["name"])
+    assert os.path.samefile(name, data["name"])
     assert data["n"] == n  # (the digits' folder holds 2,999 of a stratified draw of 3,000)
     assert line.startswith(f"  data        {name} ({n:,} {noun})")
     assert "examples" not in line

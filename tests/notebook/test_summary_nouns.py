@@ -10,6 +10,7 @@ from IPython.core.formatters import DisplayFormatter
 from real_data import wine_csv
 
 import digitnet
+from digitnet.words import data_name  # (named from the working folder: test_tutorial_paths)
 
 
 def rows_shown(obj) -> dict[str, str]:
@@ -22,7 +23,7 @@ def test_a_table_model_counts_rows(tmp_path):
     table = wine_csv(tmp_path / "wine.csv")
     result = digitnet.train(str(table), epochs=2, handle_signals=False)
     assert (result.n_train, result.n_val) == (160, 18)
-    assert rows_shown(result.network)["data"] == f"{table} (178 rows)"
+    assert rows_shown(result.network)["data"] == f"{data_name(table)} (178 rows)"
     trained = rows_shown(result)["trained"]
     assert re.fullmatch(r"2 epochs in .* on 160 rows, 18 held out for validation", trained)
 
@@ -30,7 +31,7 @@ def test_a_table_model_counts_rows(tmp_path):
 def test_a_speech_model_counts_recordings(speech_model):
     net = digitnet.load(speech_model)
     data = net.metadata["data"]["train"]
-    assert rows_shown(net)["data"] == f"{data['name']} ({data['n']:,} recordings)"
+    assert rows_shown(net)["data"] == f"{data_name(data['name'])} ({data['n']:,} recordings)"
 
 
 def test_a_model_of_pictures_counts_images(drawing_model):

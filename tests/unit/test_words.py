@@ -3,9 +3,11 @@ read "0.0 s"."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from digitnet.words import are_digits, duration, listed, noun, quoted
+from digitnet.words import are_digits, data_name, duration, listed, noun, quoted
 
 
 @pytest.mark.parametrize("seconds, said", [
@@ -38,3 +40,20 @@ def test_a_long_list_says_how_many_there_are():
 def test_digits_are_digit_names_and_a_tables_numbers_are_classes(classes, table, digits):
     assert are_digits(classes, table) is digits
     assert noun(classes, table) == ("digit" if digits else "class")
+
+
+def test_data_is_named_from_the_working_folder_through_links(tmp_path, monkeypatch):
+    """A model file names its data from the root, links kept (/ci/shared -> /work/shared, say):
+    from the data's own folder, or beside its link, it is named from there."""
+    data = tmp_path / "work" / "shared" / "digits"
+    data.mkdir(parents=True)
+    (tmp_path / "ci" / "c").mkdir(parents=True)
+    (tmp_path / "ci" / "shared").symlink_to(tmp_path / "work" / "shared")
+    recorded = str(tmp_path / "ci" / "shared" / "digits")  # as the model file names it
+    monkeypatch.chdir(tmp_path / "ci" / "c")
+    assert data_name(recorded) == os.path.join("..", "shared", "digits")
+    monkeypatch.chdir(data)  # (the working folder is the link's target)
+    assert data_name(recorded) == "."
+    monkeypatch.chdir("/")  # sharing only the root: as recorded
+    assert data_name(recorded) == recorded
+    assert data_name("mnist") == "mnist" and data_name("/no/such/folder") == "/no/such/folder"

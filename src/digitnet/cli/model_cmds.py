@@ -199,7 +199,7 @@ def info_command(model, as_json):
     data = (meta.get("data") or {}).get("train")
     if isinstance(data, dict):
         n, files = data.get("n"), data.get("files")
-        click.echo(f"  data        {data.get('name')} ("
+        click.echo(f"  data        {words.data_name(data.get('name'))} ("
                    + (f"{n:,}" if isinstance(n, int) else "?") + f" {inputs.of(net).noun})"
                    + (": " + ", ".join(f"{f} sha256 {str(h)[:12]}…" for f, h in files.items())
                       if isinstance(files, dict) and files else ""))

@@ -15,12 +15,11 @@ This module imports nothing heavy, and of digitnet's only what imports no networ
 
 from __future__ import annotations
 
-import os
 from html import escape
 
 from .. import inputs
 from ..errors import DigitnetError
-from ..words import duration
+from ..words import data_name, duration
 
 __all__ = ["network_html", "result_html"]
 
@@ -56,7 +55,7 @@ def _network_rows(net) -> list[tuple[str, str]]:
     data = (meta.get("data") or {}).get("train") or {}
     if data.get("name"):
         count = f" ({data['n']:,} {_examples(net)})" if isinstance(data.get("n"), int) else ""
-        rows.append(("data", f"{_data_name(data['name'])}{count}"))
+        rows.append(("data", f"{data_name(data['name'])}{count}"))
     edited = _edited(meta.get("changes") or [])
     if edited:
         rows.append(("edited", edited))
@@ -68,22 +67,6 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if meta.get("digitnet_version"):
         rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
     return rows
-
-
-def _data_name(name) -> str:
-    """The data as the summary names it: a folder or table that is here, which the model file
-    names from the root (:attr:`digitnet.datasets.Dataset.fingerprint`), from the working
-    folder when the two share a folder below the root, as it was most likely given, so that a
-    notebook's saved output shows ``../data/digits``, not this machine's ``/home/...``; any
-    other name as recorded."""
-    name = str(name)
-    try:
-        if not (os.path.isabs(name) and os.path.exists(name)):
-            return name
-        common = os.path.commonpath([name, os.getcwd()])
-        return name if os.path.dirname(common) == common else os.path.relpath(name)
-    except (OSError, ValueError):  # (no working folder, or another drive)
-        return name
 
 
 def _examples(net) -> str:
