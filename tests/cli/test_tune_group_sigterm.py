@@ -34,6 +34,25 @@ def _running(folder) -> int:
         return 0
 
 
+def _sigterm_to_group_once(process, ready, within: float, every: float, never: str) -> str:
+    """SIGTERM to ``process``'s whole group once ``ready()`` (polled ``every`` seconds, for at
+    most ``within``: else ``never`` fails the test), and its stderr when it has ended; a failed
+    test leaves no search running."""
+    try:
+        deadline = time.monotonic() + within
+        while not ready():
+            if process.poll() is not None:
+                pytest.fail(f"the search ended first: {process.communicate()[1]}")
+            assert time.monotonic() < deadline, never
+            time.sleep(every)
+        os.killpg(process.pid, signal.SIGTERM)
+        return process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
 @pytest.mark.slow
 def test_sigterm_to_the_process_group_requeues_the_running_trials(digits_dir, tmp_path):
     # (100 epochs: seconds a trial, so that both are surely running when SIGTERM comes)
@@ -42,22 +61,13 @@ def test_sigterm_to_the_process_group_requeues_the_running_trials(digits_dir, tm
                "--out", str(tmp_path / "best.json")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
-    try:
-        # (its first line once it has made its database: looking earlier would race it there)
-        first = process.stderr.readline()
-        assert first.startswith("Study 'digitnet' in sqlite:"), first
-        deadline = time.monotonic() + 120
-        while _running(tmp_path) < 2:
-            if process.poll() is not None:
-                pytest.fail(f"the search ended first: {process.communicate()[1]}")
-            assert time.monotonic() < deadline, "no trials running"
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
-    finally:  # (a failed test leaves no search running)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+    # (its first line once it has made its database: looking earlier would race it there)
+    first = process.stderr.readline()
+    if not first.startswith("Study 'digitnet' in sqlite:"):  # (and no search left running)
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"{first}{process.communicate()[1]}")
+    err = _sigterm_to_group_once(process, lambda: _running(tmp_path) >= 2, 120, 0.05,
+                                 "no trials running")
     assert process.returncode == 130, err
     assert "stopped unexpectedly" not in err and "Traceback" not in err, err
     assert err.splitlines()[-1].endswith("run the same command again to continue"), err
@@ -100,19 +110,8 @@ def test_sigterm_to_the_process_group_while_the_workers_start(digits_dir, tmp_pa
                "--out", str(tmp_path / "best.json")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while _workers_of(process.pid) < 2:
-            if process.poll() is not None:
-                pytest.fail(f"the search ended first: {process.communicate()[1]}")
-            assert time.monotonic() < deadline, "no workers started"
-            time.sleep(0.005)
-        os.killpg(process.pid, signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
-    finally:  # (a failed test leaves no search running)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+    err = _sigterm_to_group_once(process, lambda: _workers_of(process.pid) >= 2, 60, 0.005,
+                                 "no workers started")
     assert process.returncode == 130, err
     assert "stopped unexpectedly" not in err and "Traceback" not in err, err
     assert err.splitlines()[-1].startswith("digitnet: tuning interrupted with "), err

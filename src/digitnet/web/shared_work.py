@@ -9,9 +9,10 @@ and the last answers are kept for those who ask again (:data:`KEPT_ANSWERS`). Ev
 the same answer, bit for bit, as each would have got alone: it is one computation.
 
 A computation runs on an event loop of its own, in a daemon thread (and its worker threads are
-daemons too): when the server stops, the requests waiting for one are answered that it is
-stopping (409) at once, and neither it nor the interpreter waits for a computation whose answer
-nobody will read (a t-SNE map takes seconds).
+daemons too): when :meth:`SharedWork.stop` is called (by ``web/run.serve``, a few seconds into
+the server's shutdown), the requests still waiting for one are answered that it is stopping
+(409), and neither it nor the interpreter waits for a computation whose answer nobody will read
+(a t-SNE map takes seconds).
 
 Sharing is safe because these answers are computed from the served network and its held-out
 digits only, which every client sees anyway; a question names everything its answer depends on
