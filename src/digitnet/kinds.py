@@ -18,6 +18,9 @@ reading a single example, as :func:`digitnet.datasets.load` will read the source
 
 Anything else (an ``.npz``, which may hold pictures or rows; a folder of both pictures and
 recordings, or of neither; a name that is nothing) is None: loading it says what it is.
+
+A file sent to the server has no name to go by: :func:`kind_of_bytes` tells its kind from how
+its bytes begin.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .errors import DataError
 from .images import IMAGE_EXTENSIONS
 from .inputs import Input
 
-__all__ = ["WORDS", "check", "kind_of", "mismatch"]
+__all__ = ["WORDS", "check", "kind_of", "kind_of_bytes", "mismatch"]
 
 #: Each kind in words, as messages say it: "holds pictures", "reads a table".
 WORDS = {"images": "pictures", "audio": "recordings", "table": "a table"}
@@ -62,6 +65,20 @@ def kind_of(name_or_dir: str | os.PathLike) -> str | None:
     sounds, pictures = (not suffixes.isdisjoint(AUDIO_EXTENSIONS),
                         not suffixes.isdisjoint(IMAGE_EXTENSIONS))
     return "audio" if sounds and not pictures else "images" if pictures and not sounds else None
+
+
+def kind_of_bytes(data: bytes) -> str | None:
+    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
+    picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin (an upload's name
+    says nothing); else None."""
+    if data[:4] == b"RIFF":
+        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
+    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
+            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
+        return "audio"
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")):
+        return "images"
+    return None
 
 
 def check(name_or_dir: str | os.PathLike, model_input: Input, what: str = "the model") -> None:

@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import inputs
+from .. import inputs, kinds
 from ..errors import DigitnetError
 from ..inputs import Audio
 from ..network import Network
@@ -30,11 +30,13 @@ from . import schemas
 from .errors import ApiError, check_depth, describe_validation_errors
 
 __all__ = ["read_input", "read_form", "parse_drawing", "grid_array", "to_input", "heard",
-           "heard_picture", "kind_of_file", "elsewhere", "reader_elsewhere", "INLINE_PIXELS"]
+           "heard_picture", "elsewhere", "reader_elsewhere", "INLINE_BYTES"]
 
-#: Drawings up to this many cells are preprocessed on the event loop (well under a millisecond);
-#: larger ones, and uploaded files, in a worker thread, so that other requests are not held up.
-INLINE_PIXELS = 160 * 160
+#: Drawings whose JSON is up to this many bytes (the page's 56x56 grid takes about 20 KB) are
+#: parsed and preprocessed on the event loop (about a millisecond); larger ones, and uploaded
+#: files, in a worker thread, so that other requests are not held up meanwhile (parsing a
+#: 1000x1000 drawing's JSON alone takes a good part of a second).
+INLINE_BYTES = 64 * 1024
 
 
 _RAW = ("audio/", "image/", "application/octet-stream")  # a body that is a file's bytes
@@ -49,11 +51,10 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
         if front_end is not None:
             raise ApiError(422, f"this model hears recordings, not drawings: {_HINT_SOUND}"
                                 + elsewhere(request, "drawing"))
-        body = parse_drawing(await request.body())
-        grid = grid_array(body.pixels)
-        if grid.size <= INLINE_PIXELS:
-            return to_input(grid, "the drawing"), body.changes()
-        return await run_in_threadpool(to_input, grid, "the drawing"), body.changes()
+        raw = await request.body()
+        if len(raw) <= INLINE_BYTES:
+            return _drawing_input(raw)
+        return await run_in_threadpool(_drawing_input, raw)
     if ctype == "multipart/form-data":
         data, name, changes = await _upload(request, front_end)
     elif ctype.startswith(_RAW):
@@ -67,23 +68,10 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
             return await run_in_threadpool(heard, data, front_end, name), changes
         return await run_in_threadpool(to_input, data, name), changes
     except ApiError as e:  # a recording sent to a model of pictures, say: which model hears it?
-        kind = kind_of_file(data)
+        kind = kinds.kind_of_bytes(data)
         if kind is None or kind == inputs.of(net).kind:
             raise
         raise ApiError(e.status, e.message + elsewhere(request, kind)) from None
-
-
-def kind_of_file(data: bytes) -> str | None:
-    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
-    picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin; else None."""
-    if data[:4] == b"RIFF":
-        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
-    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
-            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
-        return "audio"
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")):
-        return "images"
-    return None
 
 
 #: What an example of each kind is, and what a model of that kind does with it.
@@ -120,6 +108,12 @@ _HINT_SOUND = ("send a recording as the multipart form field 'file' (curl -F fil
 
 def _hint(front_end: Audio | None) -> str:
     return _HINT_IMAGE if front_end is None else _HINT_SOUND
+
+
+def _drawing_input(raw: bytes) -> tuple[np.ndarray, Changes]:
+    """A JSON predict body's drawing as the network reads it, and the changes it asks for."""
+    body = parse_drawing(raw)
+    return to_input(grid_array(body.pixels), "the drawing"), body.changes()
 
 
 def parse_drawing(raw: bytes) -> schemas.PredictRequest:
