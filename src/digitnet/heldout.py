@@ -72,14 +72,17 @@ _PARTS = {"val": "validation split (the examples held out when it was trained)",
 def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset:
     """The ``"val"`` (or ``"train"``) part of training data ``full``, exactly as the training
     that made ``net`` split it. DataError when ``net``'s record does not allow it: no training
-    configuration, other files or another number of examples (the message names the data it
-    was trained on), or no validation split at all."""
+    configuration, no record of the data it was trained on, other files or another number of
+    examples (the message names the data it was trained on), or no validation split at all."""
     part = _PARTS[split]
     config = net.metadata.get("config")
     if config is None or "val_fraction" not in config:
         raise DataError(f"the model has no training configuration, so its {part} is unknown; "
                         "use the test split")
-    trained_on = net.metadata.get("data", {}).get("train") or {}
+    trained_on = (net.metadata.get("data") or {}).get("train") or {}
+    if not trained_on.get("files") and trained_on.get("n") is None:
+        raise DataError(f"the model does not record the data it was trained on, so its {part} "
+                        "is unknown; use the test split")
     name = trained_on.get("name")
     only_from = (f"its {part} can be rebuilt only from the data it was trained on, {name}"
                  if name and name != full.name else

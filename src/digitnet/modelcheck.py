@@ -16,6 +16,11 @@ that the file does not consistently describe:
 * in a checkpoint, the ``checkpoint`` record of where the run was (:func:`check_progress`);
 * the arrays: every layer's weights and biases, of the shapes ``sizes`` calls for and finite.
 
+:mod:`digitnet.modelread` sets aside, with a note, a model's records here that do not change
+what its network computes (``config``, ``history``, ``metrics``, ``data``, ``init``,
+``imported``, ``changes``: :data:`digitnet.modelread.OPTIONAL`) when one is not valid, rather
+than refuse the file; it checks each alone with what describes the network.
+
 Fields that only inform (when and by which digitnet the file was saved, the data's name) are
 checked for no more than the type their readers take.
 """
@@ -129,10 +134,15 @@ def _check_figures(header: dict, name: str) -> None:
     if not isinstance(header.get("changes") or [], list):  # (poke reads what it can of each)
         raise _wrong(name, header, "changes", f"is {_short(header['changes'])}, not a list of "
                      "the changes made by hand")
-    odd = [k for k in _METRICS if not _number((header.get("metrics") or {}).get(k))]
+    metrics = header.get("metrics") or {}
+    odd = [k for k in _METRICS if not _number(metrics.get(k))]
     if odd:
-        raise _wrong(name, header, "metrics", f"holds {odd[0]} "
-                     f"{_short(header['metrics'][odd[0]])}, not a number")
+        raise _wrong(name, header, "metrics", f"holds {odd[0]} {_short(metrics[odd[0]])}, not a "
+                     "number")
+    for key, least in (("epochs_trained", 0), ("best_epoch", 1)):  # (counted as history's are)
+        if metrics.get(key) is not None and not _whole(metrics[key], least):
+            raise _wrong(name, header, "metrics", f"holds {key} {_short(metrics[key])}, not a "
+                         f"whole number from {least}")
     _check_records(header, name)
 
 

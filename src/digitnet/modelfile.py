@@ -12,8 +12,9 @@ The header's metadata holds ``format = "digitnet"``, ``format_version`` and ``di
 document with the layer sizes, activation, output and cost, the digitnet version, and whatever
 training recorded (the full training configuration with its seed, the per-epoch history,
 final metrics and the data fingerprint: dataset name and the SHA-256 of each file read).
-:mod:`digitnet.modelread` reads it back and checks it; a model whose training record was
-edited into no recipe digitnet can train still loads, with that record set aside and a warning.
+:mod:`digitnet.modelread` reads it back and checks it; a model one of whose records that do
+not change what it computes (how it was trained, its figures, where it came from) was edited
+into one not valid still loads, with that record set aside and a warning.
 
 Files are written atomically: to a temporary file beside the target, flushed to disk, then
 renamed over it, so a crash or Ctrl-C leaves either the old file or the new one, never half.
@@ -169,8 +170,10 @@ def load(path: str | os.PathLike) -> Network:
     Warns
     -----
     UserWarning
-        A model's training record (``config``) is no recipe digitnet can train: the network
-        loads without it, the record kept as ``metadata["config_ignored"]``
+        A model's record that does not change what it computes is not valid (its training
+        record, ``config``, no recipe digitnet can train; its ``history`` or ``metrics`` of
+        the wrong type...): the network loads without it, the record kept as
+        ``metadata["config_ignored"]`` (``"history_ignored"``...), one warning a record
         (:mod:`digitnet.modelread`).
     """
     if _is_onnx(path):
@@ -211,8 +214,8 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 
     ``kind="checkpoint"`` refuses, as :func:`load_checkpoint` does, a file that is not a
     training checkpoint: a resumed run checks its checkpoint this way before reading any data.
-    A training record set aside as :func:`load` sets it aside (with its warning) is under
-    ``"config_ignored"``, not ``"config"``.
+    A record set aside as :func:`load` sets it aside (with its warning) is under
+    ``"config_ignored"`` (``"history_ignored"``...), not ``"config"``.
     """
     header, _ = modelread.read(path, arrays=False, kind=kind)
     return header

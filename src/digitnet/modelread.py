@@ -6,16 +6,21 @@ digitnet wrote it in a format version this digitnet reads, parses the JSON metad
 header, :mod:`digitnet.modelfile` says what it holds) and hands it to
 :func:`digitnet.modelcheck.check_header`, which refuses a field edited by hand or damaged.
 
-One field is set aside rather than refused: a model's training record, ``config``, when it is
-no recipe digitnet can train (an option out of range, of the wrong type, or unknown to this
-digitnet, a newer one's, say). The network is described by ``sizes``, ``activation`` and
-``output`` and its weights are sound, so it loads and predicts; the record is kept, as it
-was, under ``config_ignored`` (:data:`IGNORED`), where nothing reads it as a recipe, and a
-UserWarning (a note on the command line) names the file, what is wrong and that it is
-ignored. What needs the recipe then does without or refuses in one line (the validation split
-of ``evaluate --split val``). A training checkpoint's ``config`` is the run it goes on with,
-so a checkpoint's is never set aside, nor a valid recipe that contradicts the network (either
-may be the field edited). The file itself is never rewritten.
+The records that do not change what the network computes (:data:`OPTIONAL`: how it was
+trained, ``config``; its figures, ``history`` and ``metrics``; where it came from, ``data``,
+``init`` and ``imported``; the ``changes`` made to it by hand) are set aside rather than
+refused when one is not valid (edited by hand into the wrong type, a negative epoch, a NaN, a
+recipe digitnet cannot train, unknown options of a newer digitnet's...). The network is
+described by ``sizes``, ``activation``, ``output``, ``input`` and ``classes`` and its weights
+are sound, so it loads and predicts; each record set aside is kept, as it was (a NaN as the
+text "NaN"), under :func:`ignored` of its name (``config_ignored``...), where nothing reads
+it, and one UserWarning a record (a note on the command line) names the file, the record,
+what is wrong and that the network was read without it. What needs a record then does
+without or refuses in one line (the validation split of ``evaluate --split val`` needs
+``config``). What does change the network's answers (those five records, the weights) is
+refused as ever: a silent wrong answer is worse than none. So is a valid recipe that
+contradicts the network (either may be the field edited), and any record of a training
+checkpoint, whose records are the run it goes on with. The file itself is never rewritten.
 """
 
 from __future__ import annotations
@@ -32,13 +37,20 @@ from .config import TrainConfig
 from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "IGNORED", "OTHER_KINDS", "read"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "ignored", "read"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
 
-#: Where a model's training record that is no recipe digitnet can train is kept, as it was.
-IGNORED = "config_ignored"
+#: The records of a model that do not change what its network computes, each with what the
+#: network is read without when it is set aside (:func:`ignored`).
+OPTIONAL = {"config": "the record of how it was trained",
+            "history": "the record of its training's epochs",
+            "metrics": "its training's final figures",
+            "data": "the record of the data it was trained on",
+            "init": "the record of the model its training started from",
+            "imported": "the record of where it was imported from",
+            "changes": "the record of the changes made to it by hand"}
 
 #: What a file given where a model goes most often is instead, by its name's ending (as
 #: ``predict`` tells its inputs apart: :data:`digitnet.audio.AUDIO_EXTENSIONS`, ...).
@@ -97,25 +109,52 @@ def read(path, *, arrays: bool = True,
     return _checked(header, name), tensors
 
 
+def ignored(record: str) -> str:
+    """Where a model's ``record`` (one of :data:`OPTIONAL`) that is not valid is kept, as it was:
+    ``config_ignored`` for ``config``."""
+    return f"{record}_ignored"
+
+
 def _checked(header: dict, name: str) -> dict:
-    """``header`` checked (:func:`digitnet.modelcheck.check_header`); a model's training record
-    that is no recipe digitnet can train moved to :data:`IGNORED`, with a UserWarning."""
+    """``header`` checked (:func:`digitnet.modelcheck.check_header`); each of a model's
+    :data:`OPTIONAL` records that is not valid moved to :func:`ignored` of its name, with a
+    UserWarning."""
     try:
         modelcheck.check_header(header, name)
         return header
-    except ModelFileError as refused:
-        if header.get("kind", "model") != "model" or _trainable(header.get("config")):
-            raise  # a checkpoint's run, or a recipe that contradicts the network
-        problem = str(refused)
-    rest = {k: v for k, v in header.items() if k != "config"}
-    modelcheck.check_header(rest, name)  # anything else wrong with the file is refused as ever
-    what, _, remedy = problem.rpartition("; ")  # (check_header's: "NAME: WHAT; REMEDY")
-    # Not pointed at the caller: a command reading the file twice (its header, then its
-    # network) notes it once, as Python shows a warning once from one place.
-    warnings.warn(f"{what or problem}; it is ignored (kept as metadata {IGNORED!r}): the network "
-                  "loads and predicts as saved, without the record of how it was trained"
-                  + (f"; {remedy}" if what else ""), UserWarning, stacklevel=1)
-    return {**rest, IGNORED: header["config"]}
+    except ModelFileError:
+        if header.get("kind", "model") != "model":
+            raise  # a checkpoint's records are the run resuming it goes on with
+    network = {k: v for k, v in header.items() if k not in OPTIONAL}
+    modelcheck.check_header(network, name)  # what the network computes: refused as ever
+    problems = {}
+    for record in (r for r in OPTIONAL if r in header):
+        try:
+            modelcheck.check_header({**network, record: header[record]}, name)
+        except ModelFileError as e:
+            if record == "config" and _trainable(header["config"]):
+                raise  # a recipe that contradicts the network: either may be the field edited
+            problems[record] = str(e)
+    kept = {k: v for k, v in header.items() if k not in problems}
+    modelcheck.check_header(kept, name)  # (each record was checked alone: now together)
+    for record, problem in problems.items():
+        what, _, remedy = problem.rpartition("; ")  # (check_header's: "NAME: WHAT; REMEDY")
+        # Not pointed at the caller: a command reading the file twice (its header, then its
+        # network) notes it once, as Python shows a warning once from one place.
+        warnings.warn(f"{what or problem}; it is ignored (kept as metadata "
+                      f"{ignored(record)!r}): the network loads and predicts as saved, without "
+                      f"{OPTIONAL[record]}" + (f"; {remedy}" if what else ""), UserWarning,
+                      stacklevel=1)
+        kept[ignored(record)] = _storable(header[record])
+    return kept
+
+
+def _storable(value):
+    """``value``, a record as the file's JSON holds it, with each NaN or infinity (which Python
+    reads in JSON, though JSON has no such numbers) as its text, ``"NaN"``: so that the record
+    set aside is written again when the network is saved, and shown as JSON (``info --json``,
+    the web API)."""
+    return json.loads(json.dumps(value), parse_constant=str)
 
 
 def _trainable(saved) -> bool:

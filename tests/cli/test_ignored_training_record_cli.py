@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from model_edits import edited
 from PIL import Image
 
 from digitnet.optimizers import OPTIMIZERS
@@ -25,17 +26,8 @@ IGNORED = ("it is ignored (kept as metadata 'config_ignored'): the network loads
 
 def rewritten(path, out, **changes):
     """``path`` with its training record's options changed (as a person editing the JSON of
-    its metadata would), saved as ``out`` with the safetensors library."""
-    from safetensors import safe_open
-    from safetensors.numpy import load_file, save_file
-
-    with safe_open(str(path), "np") as f:
-        metadata = f.metadata()
-    header = json.loads(metadata["digitnet"])
-    header["config"] = {**header["config"], **changes}
-    metadata["digitnet"] = json.dumps(header)
-    save_file(load_file(str(path)), str(out), metadata=metadata)
-    return out
+    its metadata would), saved as ``out``."""
+    return edited(path, out, merge=("config",), config=changes)
 
 
 def digitnet(*args) -> subprocess.CompletedProcess:

@@ -8,11 +8,11 @@ on real digits (small_model); the edits rewrite its metadata with the safetensor
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 
 import numpy as np
 import pytest
+from model_edits import edited
 
 import digitnet
 from digitnet import __version__, modelfile
@@ -26,18 +26,8 @@ IGNORED = ("it is ignored (kept as metadata 'config_ignored'): the network loads
 def rewritten(path, out, config=None, **fields):
     """``path`` with its metadata's training record changed by ``config`` (merged into it; a
     non-dict replaces it) and other header fields set, as a person editing the JSON would."""
-    from safetensors import safe_open
-    from safetensors.numpy import load_file, save_file
-
-    with safe_open(str(path), "np") as f:
-        metadata = f.metadata()
-    header = json.loads(metadata["digitnet"])
-    if config is not None:
-        header["config"] = {**header["config"], **config} if isinstance(config, dict) else config
-    header.update(fields)
-    metadata["digitnet"] = json.dumps(header)
-    save_file(load_file(str(path)), str(out), metadata=metadata)
-    return out
+    return edited(path, out, merge=("config",), **({"config": config} if config is not None
+                                                   else {}), **fields)
 
 
 def sha256(path) -> str:
@@ -117,9 +107,10 @@ def test_a_recipe_that_contradicts_the_network_is_still_refused(small_model, tmp
 
 
 def test_anything_else_wrong_beside_the_record_is_still_refused(small_model, tmp_path):
+    """What changes the network's answers (its classes) is refused as ever, with no note."""
     bad = rewritten(small_model, tmp_path / "edited.safetensors", config={"lr": -0.5},
-                    history="nope")
-    with pytest.raises(ModelFileError, match="its metadata 'history' is 'nope'"):
+                    classes=["a", "b", "c"])
+    with pytest.raises(ModelFileError, match="its metadata 'classes' names 3 classes for 10"):
         digitnet.load(bad)
 
 

@@ -136,7 +136,7 @@ class HeldOutSource:
         if held is None or not init.get("params_sha256") or init["params_sha256"] != \
                 hashlib.sha256(self._for[1].params.tobytes()).hexdigest():
             return None
-        learned = (net.metadata.get("data") or {}).get("train", {}).get("name") or "other data"
+        learned = ((net.metadata.get("data") or {}).get("train") or {}).get("name") or "other data"
         return HeldOut(held.data, f"those of the network it was fine-tuned from, which "
                                   f"fine-tuning on {learned} did not learn from: "
                                   f"{self._found_as}"), None
