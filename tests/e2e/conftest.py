@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
+from serve_process import no_bug
 
 from digitnet import idx, modelfile
 from digitnet import PRESETS
@@ -68,6 +69,7 @@ def serving(model: Path, data_dir: Path | None, log: Path, more: tuple[Path, ...
         pytest.fail(f"digitnet serve did not start: {line!r} {log.read_text()}")
     yield match.group(1)
     assert ctrl_c(proc, "digitnet serve")[0] == 0, log.read_text()
+    assert no_bug(log.read_text()), log.read_text()
 
 
 @pytest.fixture(scope="session")

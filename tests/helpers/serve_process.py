@@ -28,3 +28,9 @@ def start(args, env=None) -> tuple[subprocess.Popen, str, str]:
         out, err = proc.communicate()
         pytest.fail(f"the server did not start: {line}{out}{err}")
     return proc, line, match.group(1)
+
+
+def no_bug(log: str) -> bool:
+    """Whether a server's stderr tells of no bug: neither a traceback nor the line digitnet
+    logs for each request that met one ("...: a bug in digitnet (...)")."""
+    return "Traceback" not in log and "a bug in digitnet" not in log

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
+from serve_process import no_bug
 
 from digitnet import modelfile
 from digitnet import PRESETS
@@ -115,4 +116,4 @@ def live_url(web_model_path, run_data_dir, tmp_path):
         pytest.fail(f"the server did not start: {url!r} {log.read_text()}")
     yield url
     assert ctrl_c(proc)[0] == 0, log.read_text()
-    assert "Traceback" not in log.read_text(), log.read_text()
+    assert no_bug(log.read_text()), log.read_text()

@@ -84,7 +84,8 @@ def terminated_as_interrupted():
 
 
 @click.group(cls=DigitnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors "
+              "(serve: and log every request).")
 @click.version_option(__version__, prog_name="digitnet")
 def cli(debug):
     """digitnet: the neural network from "But what is a neural network?", made real.

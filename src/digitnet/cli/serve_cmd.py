@@ -29,7 +29,8 @@ from .recent import last_model
               help="Turn training from the page off. (Without it, training is open to anyone "
                    "on 127.0.0.1, and on any other --host to whoever has the token printed at "
                    "start.)")
-def serve_command(models, host, port, open_browser, data, no_train):
+@click.pass_context
+def serve_command(ctx, models, host, port, open_browser, data, no_train):
     """Serve the drawing page and its API for MODEL (default: the last model trained), and
     for each further MODEL given: a model of spoken digits beside one of handwritten digits,
     say. The page switches between them (the second is at /?model=2, its API at
@@ -106,7 +107,8 @@ def serve_command(models, host, port, open_browser, data, no_train):
 
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
-    _say_lost(serve(app, host, port, on_ready=ready), several=len(apps) > 1)
+    debug = ctx.find_root().params.get("debug", False)  # (every request logged, bugs in full)
+    _say_lost(serve(app, host, port, on_ready=ready, debug=debug), several=len(apps) > 1)
 
 
 def _say_lost(lost: list[dict], several: bool) -> None:

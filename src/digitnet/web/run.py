@@ -3,50 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import errno
+import logging
 import socket
 
 from fastapi import FastAPI
 
-from ..errors import ConfigError
+from ..errors import ConfigError, one_line
+from .errors import error_response
 
 __all__ = ["serve"]
 
 #: Seconds requests in flight at Ctrl-C are given to finish (uvicorn's graceful shutdown).
 _GRACE = 5
 
+log = logging.getLogger(__name__)
+
 
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
-          on_ready=None) -> list[dict]:
+          on_ready=None, debug: bool = False) -> list[dict]:
     """Run ``app`` (:func:`~digitnet.web.create_app`'s) with uvicorn until Ctrl-C or SIGTERM.
 
     The socket is bound here, so a port in use, or a host that is no address of this machine,
     is a :class:`ConfigError` with advice rather than a log line; port 0 picks a free one.
     ``on_ready(url)`` is called once the server accepts connections.
 
+    A request that meets a bug (answered 500) is logged on stderr as one line naming it and the
+    error; with ``debug``, with its traceback, and every request is logged (:class:`_Logged`).
+
     On Ctrl-C a training run is stopped first; requests in flight have a few seconds to be
     answered, and those still waiting for a heavy answer (a t-SNE map) are then answered that
     the server is stopping (409), their computations left unfinished
-    (:meth:`~digitnet.web.shared_work.SharedWork.stop`). Returns then, with the models whose
-    network was made on the page (trained, or fine-tuned to a voice) and not downloaded since
-    (``POST .../api/export``): each as ``GET /api/models`` lists it, its network now lost.
+    (:meth:`~digitnet.web.shared_work.SharedWork.stop`); a second later, those still unanswered
+    (an upload still arriving, say) are answered so too, each logged in a line. Returns then,
+    with the models whose network was made on the page (trained, or fine-tuned to a voice) and
+    not downloaded since (``POST .../api/export``): each as ``GET /api/models`` lists it, its
+    network now lost.
     """
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio turns off Nagle's algorithm (TCP_NODELAY) only on
-    # connections of sockets that say so, and without it every keep-alive response waits 40 ms
-    # for the browser's delayed ACK between its headers and its body.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        sock.close()
-        raise _cannot_listen(host, port, e) from None
-    sock.listen(2048)
-    sock.setblocking(False)
+    sock = _listening(host, port)
     port = sock.getsockname()[1]
 
     apps = (app, *app.state.mounted)  # (model 1's, and the others': model N is apps[N - 1])
@@ -59,15 +56,19 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
             super().handle_exit(sig, frame)  # them the shutdown, at once
 
         async def shutdown(self, sockets=None):
-            # Questions being answered have most of the grace uvicorn gives them; those still
-            # waiting then are answered that the server is stopping, not cancelled a moment
-            # later with a traceback each.
-            stopping = asyncio.get_running_loop().call_later(
-                _GRACE - 1, lambda: [each.state.shared_work.stop() for each in apps])
+            # Questions being answered have most of the grace; those still waiting then are
+            # answered that the server is stopping, and the requests still unanswered at its
+            # end are cancelled here (each logged by _Logged), before uvicorn would.
+            loop = asyncio.get_running_loop()
+            timers = (loop.call_later(_GRACE - 1, lambda: [each.state.shared_work.stop()
+                                                            for each in apps]),
+                      loop.call_later(_GRACE, lambda: [t.cancel()
+                                                       for t in self.server_state.tasks]))
             try:
                 await super().shutdown(sockets)
             finally:
-                stopping.cancel()
+                for timer in timers:
+                    timer.cancel()
 
         async def startup(self, sockets=None):
             await super().startup(sockets)
@@ -76,8 +77,10 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
                 on_ready(f"http://{shown}:{port}")
 
     one_blas_thread()
-    config = uvicorn.Config(downloads, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=_GRACE, lifespan="on")
+    # (uvicorn's own end of the grace is a guard, for a request that outlives its cancelling)
+    config = uvicorn.Config(_Logged(downloads, debug), log_config=_log_config(),
+                            log_level="info" if debug else "warning", access_log=debug,
+                            timeout_graceful_shutdown=_GRACE + 1, lifespan="on")
     try:
         Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down cleanly
@@ -86,6 +89,78 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
         sock.close()
     return [listed for each, listed in zip(apps, app.state.models)
             if downloads.lost(each.state.served)]
+
+
+class _Logged:
+    """ASGI middleware, the outermost: a request that went wrong, logged as one line on stderr
+    naming it (with its traceback if ``debug``), and not again by uvicorn (:class:`_Reported`).
+
+    A bug: an exception the app raises (``bug`` of :mod:`~digitnet.web.errors` answered it 500
+    and raised it again). A request cancelled at shutdown, still unanswered at the end of the
+    grace (still being sent, say: a photo from a phone on a slow network): answered, if its
+    answer had not started, that the server is stopping (409), as those waiting for a map are.
+    """
+
+    def __init__(self, app, debug: bool):
+        self.app, self.debug = app, debug
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        answer = {}  # its status once started, and whether it was sent whole ("done")
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answer["done"] = True
+            await send(message)
+
+        what = f"{scope['method']} {scope.get('root_path', '')}{scope['path']}"
+        try:
+            await self.app(scope, receive, sending)
+        except asyncio.CancelledError as e:
+            told = "its answer cut short" if answer else "answered 409 saying so"
+            self._report(logging.WARNING, f"{what}: the server stopped before answering it "
+                                          f"({told})", e)
+            if answer:
+                raise
+            await error_response(409, "the server stopped before answering this request; send "
+                                      "it again when it is back")(scope, receive, send)
+        except Exception as e:  # (answered 500 by errors.bug, unless its answer had started)
+            error = one_line(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
+            told = f"answered {answer['status']}" if "done" in answer else "its answer cut short"
+            self._report(logging.ERROR, f"{what}: a bug in digitnet ({error}; {told}); please "
+                         "report it with the request that caused it" +
+                         (" and this traceback:" if self.debug else
+                          " (`digitnet --debug serve` shows the traceback)"), e)
+            raise
+
+    def _report(self, level: int, message: str, e: BaseException) -> None:
+        log.log(level, message, exc_info=e if self.debug else None)
+        e._digitnet_reported = True  # (after: this record is not left out; see _Reported)
+
+
+class _Reported(logging.Filter):
+    """Leaves out uvicorn's record of an exception :class:`_Logged` has logged already (its
+    "Exception in ASGI application", with a traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not getattr(exc, "_digitnet_reported", False)
+
+
+def _log_config() -> dict:
+    """uvicorn's logging configuration, with :class:`_Logged`'s lines beside its own and the
+    access log's (``debug``'s) on stderr, leaving stdout to what serve says."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"reported": {"()": _Reported}}
+    for handler in config["handlers"].values():
+        handler.update(stream="ext://sys.stderr", filters=["reported"])
+    config["loggers"][__name__] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _exports(listed: dict) -> set[str]:
@@ -122,6 +197,26 @@ class _Downloads:
         with: version 1) and not downloaded since."""
         version = served.current[1]
         return version > 1 and self.downloaded.get(served) != version
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``, for uvicorn; :func:`_cannot_listen`'s error if it
+    cannot."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio turns off Nagle's algorithm (TCP_NODELAY) only on
+    # connections of sockets that say so, and without it every keep-alive response waits 40 ms
+    # for the browser's delayed ACK between its headers and its body.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise _cannot_listen(host, port, e) from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
 
 
 def _cannot_listen(host: str, port: int, e: OSError) -> ConfigError:
