@@ -168,7 +168,7 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_read(run, small_model
                 ("d-huge.png", "81 megapixels), over the 40-megapixel limit"),
                 ("e-cut.jpg", "truncated"), ("locked", "cannot read this folder (permission denied)"),
                 ("missing.png", "no such file or folder"),
-                ("no-images", "no image files in this folder (looked for .png, .jpg")]
+                ("no-images", "no pictures in this folder (looked for .png, .jpg")]
     for line, (name, message) in zip(errors, expected):
         assert name in line and message in line, line
 

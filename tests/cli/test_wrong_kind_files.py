@@ -99,3 +99,67 @@ def test_an_empty_recording_sent_to_the_api_asks_for_a_recording(speech_model):
         r = client.post("/api/predict", files={"file": ("empty.wav", b"", "audio/wav")})
     assert r.status_code == 422, r.text
     assert r.json() == {"error": "file: empty.wav is empty; send a recording"}
+
+
+PICTURES = "pictures (.png, .jpg, .jpeg, .bmp, .gif, .webp, .tif, .tiff)"
+RECORDINGS = "recordings (.wav, .flac, .ogg, .oga, .mp3)"
+
+
+def test_a_file_of_the_other_kind_given_to_predict_is_named_for_what_it_is(
+        run, wrong_files, small_model, speech_model, tmp_path):
+    """A picture given to a model of recordings (in any format, or named .wav), and a
+    recording given to a model of pictures: not "not a recording (Format not recognised)" but
+    what the file is, and what the model reads; the files of its own kind are read."""
+    named_wav = tmp_path / "digit-named.wav"
+    shutil.copy(next(p for p in wrong_files if p.suffix == ".png"), named_wav)
+    pictures = [p for p, kind in wrong_files.items() if kind == "a picture"] + [named_wav]
+    recordings = [p for p, kind in wrong_files.items() if kind == "a recording"]
+    for model, wrong, right, said in (
+            (speech_model, pictures, recordings, f"a picture, and this model hears recordings; "
+                                                 f"give it {RECORDINGS}, or use a model trained "
+                                                 "on pictures"),
+            (small_model, recordings, pictures[:-1], f"a recording, and this model reads "
+                                                     f"pictures; give it {PICTURES}, or use a "
+                                                     "model trained on recordings")):
+        r = run("predict", model, *wrong, *right)
+        assert r.exit_code == 1
+        assert r.stderr.splitlines() == [f"digitnet: error: {p}: {said}" for p in wrong]
+        assert [line.split(":")[0] for line in r.stdout.splitlines()] == list(map(str, right))
+
+
+@pytest.mark.filterwarnings("default::UserWarning")  # shown as the command shows it: a note
+def test_a_folder_of_the_other_kind_or_of_both_is_said_so(run, wrong_files, small_model,
+                                                          speech_model, tmp_path):
+    """A folder with none of what the model reads says what it holds instead (or that it is
+    empty) and what to give; a folder of both reads the model's kind and notes the others."""
+    both, empty = tmp_path / "both", tmp_path / "empty"
+    both.mkdir(), empty.mkdir()
+    for path in wrong_files:
+        shutil.copy(path, both / path.name)
+    r = run("predict", speech_model, both, empty)
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        f"note: {both}: 6 pictures left out (such as digit.bmp): this model hears recordings",
+        f"digitnet: error: {empty}: no recordings in this folder (looked for .wav, .flac, .ogg, "
+        ".oga, .mp3); give a folder with recordings in it"]
+    assert len(r.stdout.splitlines()) == 4  # seven.flac, .mp3, .ogg, .wav
+    r = run("predict", small_model, both)
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        f"note: {both}: 4 recordings left out (such as seven.flac): this model reads pictures"]
+    assert len(r.stdout.splitlines()) == 6
+    for model, kept, other, does, noun in ((speech_model, ".wav", "pictures", "hears recordings",
+                                            "picture"),
+                                           (small_model, ".png", "recordings", "reads pictures",
+                                            "recording")):
+        only = tmp_path / f"only-{other}"
+        only.mkdir(exist_ok=True)
+        for path in wrong_files:
+            if path.suffix in (".wav", ".png") and path.suffix != kept:
+                shutil.copy(path, only / path.name)
+        r = run("predict", model, only)
+        assert r.exit_code == 1
+        give = RECORDINGS if kept == ".wav" else PICTURES
+        assert r.stderr == (f"digitnet: error: {only}: holds 1 {noun} and no "
+                            f"{'recordings' if kept == '.wav' else 'pictures'}, and this model "
+                            f"{does}; give it {give}, or use a model trained on {other}\n")

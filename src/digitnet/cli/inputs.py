@@ -11,13 +11,16 @@ A table model reads .csv files (its columns, by name) and .npz archives (their `
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, modelfile, tables, words
+from .. import arrays, images, kinds, modelfile, tables, words
+from ..audio import AUDIO_EXTENSIONS
 from ..errors import DataError, DigitnetError
+from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio, Table
 
 
@@ -45,9 +48,11 @@ def read_inputs(files):
                     yield str(path), item
                 else:
                     yield from read_inputs([str(item)])
+            others = _recordings_in(path)
             if not found:
-                yield name, DataError(f"{name}: no image files in this folder (looked for "
-                                      f"{', '.join(preprocess.IMAGE_EXTENSIONS)})")
+                yield name, DataError(_none_of_its_kind(name, "images", len(others)))
+            elif others:
+                _note_skipped(name, others, "images")
             continue
         try:
             if not path.exists():
@@ -57,7 +62,7 @@ def read_inputs(files):
             else:
                 yield name, preprocess.to_mnist(path, name=name)
         except DigitnetError as e:
-            yield name, e
+            yield name, _of_other_kind(name, path, "images") or e
 
 
 def read_table_rows(files, model_input: Table):
@@ -72,7 +77,8 @@ def read_table_rows(files, model_input: Table):
             if suffix == ".csv":
                 x = tables.read_features(path, model_input.columns)
             elif suffix == ".npz":
-                x = arrays.feature_rows(np.atleast_2d(tables.read_npz(path, labelled=False)[0]), name)
+                x = np.atleast_2d(tables.read_npz(path, labelled=False)[0])
+                x = arrays.feature_rows(x, name)
                 if x.ndim != 2 or x.shape[1] != model_input.n_inputs:
                     raise DataError(f"{name}: X has shape {x.shape}; the model reads rows of "
                                     f"{model_input.n_inputs} columns")
@@ -93,18 +99,74 @@ def read_recordings(files, front_end: Audio):
     for name in files:
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file()
-                           and p.suffix.lower() in audio.AUDIO_EXTENSIONS
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found = _recordings_in(path)
+            others = [p for p in images.image_files(path) if isinstance(p, Path)]
             if not found:
-                yield name, DataError(f"{name}: no recordings in this folder (looked for "
-                                      f"{', '.join(audio.AUDIO_EXTENSIONS)})")
+                yield name, DataError(_none_of_its_kind(name, "audio", len(others)))
+            elif others:
+                _note_skipped(name, others, "audio")
             yield from read_recordings([str(p) for p in found], front_end)
             continue
         try:
             yield name, audio.picture(path, front_end, name=name)
         except DigitnetError as e:
-            yield name, e
+            yield name, _of_other_kind(name, path, "audio") or e
+
+
+def _recordings_in(folder: Path) -> list[Path]:
+    """The recordings under ``folder``, by their extension, in sorted order; hidden files and
+    folders left out, as from pictures (:func:`digitnet.images.image_files`)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and p.suffix.lower() in AUDIO_EXTENSIONS
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+#: For each kind of model: one example it reads, what it does with them, and their files.
+_KIND = {"images": ("picture", "reads pictures", IMAGE_EXTENSIONS),
+         "audio": ("recording", "hears recordings", AUDIO_EXTENSIONS)}
+
+
+def _files_of(kind: str) -> str:
+    """The files a model of ``kind`` reads: "recordings (.wav, .flac, ...)"."""
+    return f"{kinds.WORDS[kind]} ({', '.join(_KIND[kind][2])})"
+
+
+def _other(kind: str) -> str:
+    return "audio" if kind == "images" else "images"
+
+
+def _none_of_its_kind(name: str, kind: str, others: int) -> str:
+    """Why folder ``name``, holding ``others`` files of the other kind, gives a model of
+    ``kind`` nothing to read, and what to do."""
+    if not others:
+        return (f"{name}: no {kinds.WORDS[kind]} in this folder (looked for "
+                f"{', '.join(_KIND[kind][2])}); give a folder with {kinds.WORDS[kind]} in it")
+    other = _other(kind)
+    return (f"{name}: holds {words.counted(others, _KIND[other][0])} and no {kinds.WORDS[kind]}, "
+            f"and this model {_KIND[kind][1]}; give it {_files_of(kind)}, or use a model "
+            f"trained on {kinds.WORDS[other]}")
+
+
+def _note_skipped(name: str, skipped: list[Path], kind: str) -> None:
+    """A note that folder ``name``'s files of the other kind than the model reads are left out."""
+    noun = _KIND[_other(kind)][0]
+    warnings.warn(f"{name}: {words.counted(len(skipped), noun)} left out (such as "
+                  f"{skipped[0].name}): this model {_KIND[kind][1]}", UserWarning, stacklevel=2)
+
+
+def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
+    """The error for file ``name`` that could not be read as an example of ``kind``, when its
+    bytes say it is of the other kind (a picture given to a model of recordings, say); else
+    None."""
+    try:
+        with open(path, "rb") as f:
+            found = kinds.kind_of_bytes(f.read(16))
+    except OSError:
+        return None
+    if found != _other(kind):
+        return None
+    return DataError(f"{name}: a {_KIND[found][0]}, and this model {_KIND[kind][1]}; give it "
+                     f"{_files_of(kind)}, or use a model trained on {kinds.WORDS[found]}")
 
 
 def _read_npy(path: Path, name: str) -> np.ndarray:
