@@ -2,21 +2,25 @@
 
 A data set's labels are stored as indices into its class names (uint8, so up to
 :data:`MAX_CLASSES` classes): :func:`encode_labels` makes them from whatever a file or an array
-holds (numbers, words). Its examples are images of uint8 pixels (:func:`pixels`) or a table's
-rows of finite numbers (:func:`feature_rows`). Every problem is a one-line
+holds (numbers, words), each class named by :func:`class_name`, the one naming of labels (a
+table's, an array's, scikit-learn's ``classes_``). Its examples are images of uint8 pixels
+(:func:`pixels`) or a table's rows of finite numbers (:func:`feature_rows`), with a note when
+those rows look like flattened pictures (:func:`note_flattened`). Every problem is a one-line
 :class:`~digitnet.errors.DataError` naming the data.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from .errors import DataError
 
-__all__ = ["encode_labels", "pixels", "pixel_values", "feature_rows", "as_inputs",
-           "MAX_CLASSES"]
+__all__ = ["encode_labels", "class_name", "flattened_side", "note_flattened", "pixels",
+           "pixel_values", "feature_rows", "as_inputs", "MAX_CLASSES", "MIN_PICTURE_SIDE"]
 
 #: Labels are stored as uint8 (see :class:`~digitnet.datasets.Dataset`).
 MAX_CLASSES = 256
@@ -28,19 +32,20 @@ def encode_labels(y, name: str, column: str = "y", *,
 
     Without ``classes``, the classes are the distinct labels sorted, numerically when every
     label is a number (so 2 comes before 10; 1.0 and 1 are one class, named "1"). With
-    ``classes``, ``y`` holds indices into it, or the names themselves.
+    ``classes`` (labels of any kind, named by :func:`class_name` as ``y``'s would be), ``y``
+    holds indices into it, or the labels themselves.
 
     Raises
     ------
     DataError
-        Fewer than two classes, more than :data:`MAX_CLASSES`, a missing label, or a label
-        that is not one of ``classes``.
+        Fewer than two classes, more than :data:`MAX_CLASSES`, a missing label, a label that
+        is not one of ``classes``, or two of ``classes`` of one name.
     """
     y = np.asarray(y)
     if y.ndim != 1:
         raise DataError(f"{name}: expected labels of shape (n,), got {y.shape}")
     if classes is not None:
-        return _indices(y, tuple(str(c) for c in classes), name)
+        return _indices(y, tuple(class_name(c) for c in classes), name)
     values = y
     if y.dtype == object:  # (a pandas column, say): numbers as numbers, else all as words
         items = y.tolist()
@@ -50,15 +55,12 @@ def encode_labels(y, name: str, column: str = "y", *,
     if y.dtype.kind in "US":
         numbers = [_number_or_none(v) for v in y.tolist()]
         values = np.array(numbers, dtype=np.float64) if None not in numbers else y.astype(str)
-    if values.dtype.kind == "f":
-        if not np.isfinite(values).all():
-            row = int(np.flatnonzero(~np.isfinite(values))[0])
-            raise DataError(f"{name}: label {row} ({column}) is missing or not finite; fill it "
-                            "in or drop the example")
-        if np.all(values == np.round(values)):
-            values = values.astype(np.int64)
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        row = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise DataError(f"{name}: label {row} ({column}) is missing or not finite; fill it in "
+                        "or drop the example")
     found, labels = np.unique(values, return_inverse=True)
-    names = tuple(f"{c:g}" if isinstance(c, float) else str(c) for c in found.tolist())
+    names = tuple(class_name(c) for c in found)
     if len(names) < 2:
         raise DataError(f"{name}: every example has the label {names[0] if names else None!r} "
                         f"({column}); a classifier needs at least two classes")
@@ -69,7 +71,30 @@ def encode_labels(y, name: str, column: str = "y", *,
     return labels.astype(np.uint8).reshape(-1), names
 
 
+def class_name(label) -> str:
+    """The name of the class of ``label``, as every part of digitnet names it (a CSV table's
+    labels, an array's, a DigitnetClassifier's ``classes_``), so that a model's classes and a
+    table's labels meet by name wherever they come from: a whole number as an integer (1, 1.0
+    and a CSV's "1.0" are "1"), another number in the fewest digits that tell it apart from
+    every other of its type ("1.5", "0.1", "1e+20"), anything else as its text ("red",
+    "True")."""
+    if isinstance(label, (bool, np.bool_)):
+        return str(bool(label))
+    if isinstance(label, (int, np.integer)):
+        return str(int(label))
+    if isinstance(label, (float, np.floating)):
+        # (past 1e16, where floats are all whole and their repr turns to an exponent, as is)
+        if float(label).is_integer() and abs(label) < 1e16:
+            return str(int(label))  # (also -0.0: "0")
+        return str(label)  # (a NumPy float's own shortest repr: float32's 0.1 is "0.1")
+    return str(label)
+
+
 def _indices(y: np.ndarray, names: tuple[str, ...], name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    if len(set(names)) < len(names):
+        twice = next(c for i, c in enumerate(names) if c in names[:i])
+        raise DataError(f"{name}: two of the classes are named {twice!r} (1 and 1.0 are one "
+                        "class); give each class once")
     if len(names) > MAX_CLASSES:
         raise DataError(f"{name}: {len(names):,} classes; digitnet learns up to {MAX_CLASSES}")
     if len(names) < 2:
@@ -81,7 +106,7 @@ def _indices(y: np.ndarray, names: tuple[str, ...], name: str) -> tuple[np.ndarr
                             f"{len(names)} classes they must be 0..{len(names) - 1}")
         return y.astype(np.uint8), names
     index = {c: i for i, c in enumerate(names)}
-    labels = [index.get(str(v)) for v in y.tolist()]
+    labels = [index.get(class_name(v)) for v in y]  # (NumPy scalars: float32's as float32)
     if None in labels:
         bad = y.tolist()[labels.index(None)]
         raise DataError(f"{name}: label {bad!r} is not one of the classes {', '.join(names)}")
@@ -126,6 +151,58 @@ def pixel_values(X, name: str) -> np.ndarray:
         raise DataError(f"{name}: pixels run from {lo} to {hi}; expected 0..255 (or floats in "
                         "[0, 1])")
     return X.astype(np.uint8)
+
+
+#: The smallest square pictures that train better as pictures than as a table's rows: 28x28
+#: MNIST digits did (95.0% against 92.3%, 8,000 digits, 10 epochs), the same digits shrunk to
+#: 14x14 did not (89.7% against 92.2%), nor scikit-learn's 8x8 digits (83.9% against 95.7%):
+#: the picture recipe's 1-pixel shifts and deskewing are made for pictures of MNIST's size.
+MIN_PICTURE_SIDE = 28
+
+
+def flattened_side(X: np.ndarray) -> int | None:
+    """The side W when the rows of table ``X`` (n, W * W) look like flattened W x W pictures:
+    W at least :data:`MIN_PICTURE_SIDE`, values that digitnet reads as pixels (whole numbers
+    0..255 or numbers in [0, 1]), and pixels one above the other (W columns apart) alike, as
+    are those side by side, where those half a row apart are not: the mark of a picture, not of
+    a table's columns in a row (a spectrum's bands are alike in order, W columns apart less than
+    W / 2) nor of unrelated ones (bits of a fingerprint). Else None. Reads at most 1,000 rows."""
+    side = round(np.sqrt(X.shape[1])) if X.ndim == 2 and len(X) else 0
+    if side < MIN_PICTURE_SIDE or side * side != X.shape[1] or X.dtype.kind not in "biuf":
+        return None
+    x = np.asarray(X[:1000], dtype=np.float64).reshape(-1, side, side)
+    if not np.isfinite(x).all() or x.min(initial=0) < 0:
+        return None
+    if x.max(initial=0) > 1 and (x.max() > 255 or not np.all(x == np.round(x))):
+        return None
+    apart = np.abs(x[:, 1:] - x[:, :-1]).mean(), np.abs(x[:, :, 1:] - x[:, :, :-1]).mean()
+    far = np.abs(x[:, :, side // 2:] - x[:, :, :side - side // 2]).mean()
+    return side if far > 0 and max(apart) < far / 2 else None
+
+
+def note_flattened(X: np.ndarray, name: str, frame: bool = False) -> None:
+    """A note (UserWarning of one line, pointing at the first line outside digitnet) when the
+    rows of table ``X`` look like flattened pictures (:func:`flattened_side`), saying how to
+    give them as pictures; ``frame``: ``X`` came as a pandas DataFrame."""
+    side = flattened_side(X)
+    if side is None:
+        return
+    given = "X.to_numpy()" if frame else "X"
+    as_pixels = ".astype(np.uint8)" if X.dtype.kind == "f" and X.max() > 1 else ""
+    warnings.warn(f"{name}: the rows look like flattened {side}x{side} pictures, and are read as "
+                  "a table's rows (each column standardised, no deskewing or shifts); to have "
+                  f"them read as pictures, give them as (n, {side}, {side}): "
+                  f"{given}.reshape(-1, {side}, {side}){as_pixels}", UserWarning,
+                  stacklevel=_outside_digitnet())
+
+
+def _outside_digitnet() -> int:
+    """The stacklevel, for a warning of the function calling this, of the first line outside
+    digitnet (the user's call of digitnet.train, of from_arrays, ...)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "digitnet":
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def feature_rows(X: np.ndarray, name: str) -> np.ndarray:

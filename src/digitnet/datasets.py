@@ -226,7 +226,7 @@ def has_test_split(name_or_dir: str | os.PathLike | DatasetSpec) -> bool:
 
 def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays", *,
                 source: str | None = None, files: dict[str, str] | None = None,
-                target: str | None = None) -> Dataset:
+                target: str | None = None, table: bool = False) -> Dataset:
     """A training Dataset from arrays in memory.
 
     Parameters
@@ -234,15 +234,22 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
     X : array or pandas DataFrame
         Images, (n, h, w) of uint8 (0 = background, 255 = ink) or floats in [0, 1]; or the rows
         of a table, (n, columns) of numbers, named x0, x1, ... (a DataFrame's by its columns).
+        Rows that look like flattened pictures of MNIST's size or larger (n, 784) are a table's
+        all the same, with a note (UserWarning) saying how to give them as pictures
+        (:func:`digitnet.arrays.note_flattened`).
     y : array, shape (n,)
         Labels of any kind (numbers, words); the classes are the distinct labels, sorted. With
-        ``classes``, ``y`` holds indices into it, or the class names themselves.
-    classes : sequence of str, optional
-        The class names, when ``y`` does not say them all.
+        ``classes``, ``y`` holds indices into it, or the labels themselves.
+    classes : sequence, optional
+        The classes, when ``y`` does not say them all: labels of any kind, named as ``y``'s
+        would be (:func:`digitnet.arrays.class_name`).
     name, source, files
         What to call the data, where it came from, and its files' SHA-256 (for the fingerprint).
     target : None
         Refused (ConfigError): it names a table file's label column; here the labels are ``y``.
+    table : bool
+        ``X`` is a table whatever its rows look like (scikit-learn's estimators read every X
+        so): no note that they look like flattened pictures.
 
     Raises DataError for no examples, shapes that do not fit, values that are not numbers or
     missing (:func:`digitnet.tables.in_memory`), images out of range, or a single class.
@@ -250,6 +257,8 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
     X, y, columns = tables.in_memory(X, y, name, target)
     labels, names = arrays.encode_labels(y, name, classes=classes)
     x = arrays.pixels(X, name) if X.ndim == 3 else arrays.feature_rows(X, name)
+    if X.ndim == 2 and not table:
+        arrays.note_flattened(X, name, frame=columns is not None)
     return Dataset(x, labels, name=name, split="train", source=source or name,
                    files=dict(files or {}), classes=names,
                    input=None if columns is None else Table(columns))

@@ -58,7 +58,7 @@ class Start:
                 problems.append(f"its {field} is {theirs}, the run's {getattr(config, field)}")
         if problems:
             raise ConfigError(f"{self.name}: " + "; ".join(problems)
-                              + "; train on data of the model's shape, or without --init")
+                              + f"; train on data of the model's shape, or without {self.option}")
 
     def input_for(self, data_input: Input) -> Input:
         """The model's own input record, after checking that the data has the same kind."""

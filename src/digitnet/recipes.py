@@ -141,6 +141,21 @@ def _check_labels(data: Dataset) -> None:
                         "one? Name it with --target COLUMN")
 
 
+def _none_held_out(data: Dataset, fraction: float) -> str:
+    """Why early stopping cannot run on ``data``: ``fraction`` holds out none of it (that share
+    of each class, rounded); with the share that holds out one of its largest class, and the
+    way to train without early stopping, each in Python's words and the CLI's."""
+    largest = int(np.bincount(data.labels).max()) if len(data) else 0
+    enough = next((k / 10 for k in range(1, 10) if round(k / 10 * largest) >= 1), None)
+    more = (f"hold out more (val_fraction={enough:g}, --val-fraction {enough:g}: one of the "
+            "largest class)" if enough is not None and enough > fraction else "give more examples")
+    return (f"{data.name}: early stopping scores held-out examples, and val_fraction="
+            f"{fraction:g} (--val-fraction {fraction:g}) holds out none of its {len(data):,} "
+            f"examples (that share of each class, rounded; its largest class has {largest:,}); "
+            f"{more} or train without early stopping (early_stopping=False, "
+            "--no-early-stopping)")
+
+
 #: Options that only images have: what each does, and how to turn it off.
 _IMAGE_OPTIONS = {"shift": ("shift augmentation moves images", "shift=0 (--shift 0)"),
                   "deskew": ("deskewing straightens images", "deskew=False (--no-deskew)"),
@@ -156,10 +171,7 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
     if len(train_index) == 0:
         raise DataError("no training examples left after holding out the validation split")
     if config.early_stopping and not len(val_labels):
-        raise ConfigError(f"early stopping scores held-out examples, and val_fraction "
-                          f"{config.val_fraction:g} holds out none of the {len(data)} of "
-                          f"{data.name} (it holds out that share of each class, rounded); hold "
-                          "out more (--val-fraction) or train without early stopping")
+        raise ConfigError(_none_held_out(data, config.val_fraction))
     n_in = data.input.n_inputs
     if n_in != net.sizes[0]:
         what = "pixels" if data.input.image_shape else "columns"

@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E40
 
 from .config import TrainConfig  # noqa: E402
 from .datasets import from_arrays  # noqa: E402
-from .errors import ConfigError  # noqa: E402
+from .errors import ConfigError, DivergenceError  # noqa: E402
 from .inputs import Table  # noqa: E402
 from .metrics import confidently_wrong  # noqa: E402
 from .splits import train_val_indices  # noqa: E402
@@ -82,7 +82,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         The columns of a DataFrame fitted on (absent otherwise); ``network_`` reads them by name.
     network_ : Network
         The trained network (its input record standardises ``X``; its classes are ``classes_``
-        as text).
+        named as ``digitnet.train`` and a CSV table name labels,
+        :func:`digitnet.arrays.class_name`: 1.0 as "1").
     history_ : list of dict
         The per-epoch record of the last :meth:`fit` or :meth:`partial_fit`.
     n_iter_ : int
@@ -156,6 +157,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             classes = self.classes_
         done = 0 if first else self.n_iter_
         config = self._config(n_features, classes)
+        if not first:
+            self._check_unchanged(config)
         config = config.replace(epochs=1, schedule="constant", val_fraction=0.0,
                                 early_stopping=False, seed=_call_seed(config.seed, done))
         self._train(X, rows, y, classes, (n_features, names), config,
@@ -189,6 +192,23 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             val_fraction=self.val_fraction, early_stopping=self.early_stopping,
             patience=self.patience, seed=self.seed)
 
+    def _check_unchanged(self, config: TrainConfig) -> None:
+        """A ConfigError when the settings that shape the network (``hidden_layer_sizes``,
+        ``activation``, ``output``) changed since ``network_`` was fitted: partial_fit trains
+        that network further, as it is."""
+        net, changed = self.network_, []
+        if tuple(config.sizes[1:-1]) != tuple(net.sizes[1:-1]):
+            changed.append(f"hidden_layer_sizes is {config.sizes[1:-1]}, network_'s "
+                           f"{tuple(net.sizes[1:-1])} (layers {'-'.join(map(str, net.sizes))})")
+        for name, fitted in (("activation", net.activation.name),
+                             ("output", net.output_function.name)):
+            if getattr(config, name) != fitted:
+                changed.append(f"{name} is {getattr(config, name)!r}, network_'s {fitted!r}")
+        if changed:
+            raise ConfigError(f"DigitnetClassifier: changed since fit: {'; '.join(changed)}; "
+                              "partial_fit trains network_ further as it is: call fit to start "
+                              "over with the new settings, or set them back")
+
     def _check_engine(self) -> None:
         if self.engine not in ("auto", "numpy"):
             why = ("the compiled engine reads uint8 pixels, and a table's rows are numbers"
@@ -214,15 +234,27 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
             raise ValueError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
                              f"{classes.tolist()} given to the first call of partial_fit")
         labels = np.searchsorted(classes, y).astype(np.intp)
-        data = from_arrays(rows, labels, classes=[str(c) for c in classes],
-                           name="DigitnetClassifier", source="arrays")
+        # The classes named as digitnet names labels everywhere (arrays.class_name: 1.0 as "1"),
+        # so that network_ meets a CSV table of the same labels by name.
+        # (A table whatever its rows look like: scikit-learn gives X as (n_samples, n_features).)
+        data = from_arrays(rows, labels, classes=classes, name="DigitnetClassifier",
+                           source="arrays", table=True)
         # The rows as validate_data converted them (numbers held as objects too), named by the
         # columns scikit-learn recorded (datasets.from_arrays), for network_ to read by name.
         n_features, names = features
         if names is not None and [str(c) for c in getattr(X, "columns", ())] == list(names):
             data = dataclasses.replace(data, input=Table(tuple(names)))
         _check_held_out(data, config)
-        result = train(data, config, handle_signals=False, engine=self.engine, init=init)
+        try:
+            result = train(data, config, handle_signals=False, engine=self.engine, init=init)
+        except DivergenceError as e:  # (whose "the weights of the last good epoch are kept" is
+            # the run's network, e.network; the estimator itself keeps what it had)
+            kept = ("keeps network_ as it was before this call" if init is not None
+                    else "keeps its previous fit" if hasattr(self, "network_")
+                    else "stays unfitted")
+            raise DivergenceError(f"DigitnetClassifier: {str(e).partition(';')[0]}, so the "
+                                  f"estimator {kept}; try a lower lr than {self.lr:g}",
+                                  network=e.network) from None
         if (ended := confidently_wrong(result.history, result.network)) is not None:
             warnings.warn(ConvergenceWarning(
                 f"DigitnetClassifier: the training loss ended at {ended[0]:.3g}, far above the "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import class_name
 from ..errors import UnsupportedModelError
 from ..inputs import Table
 from .dense import Dense
@@ -40,6 +41,8 @@ def read_sklearn(estimator) -> Dense:
     """
     scaler, mlp = _steps(estimator)
     where = f"from_sklearn({type(mlp).__name__})"
+    if type(mlp).__name__ == "DigitnetClassifier":
+        raise UnsupportedModelError(_own_estimator(where, mlp, estimator is not mlp))
     if type(mlp).__name__ != "MLPClassifier":
         raise UnsupportedModelError(f"{where}: digitnet reads a fitted MLPClassifier (optionally "
                                     "after a StandardScaler in a Pipeline)")
@@ -64,8 +67,19 @@ def read_sklearn(estimator) -> Dense:
         std = scaler.scale_ if scaler.with_std else np.ones(n_in)
     model_input = Table(_columns((estimator, scaler, mlp), n_in), mean, std)
     return Dense(weights, biases, functions, where,
-                 classes=[str(c) for c in mlp.classes_], input=model_input,
+                 classes=[class_name(c) for c in mlp.classes_], input=model_input,
                  notes={"from": f"scikit-learn {type(mlp).__name__}"})
+
+
+def _own_estimator(where: str, clf, in_pipeline: bool) -> str:
+    """What to do with digitnet's own estimator: its ``network_`` is a digitnet network already
+    (in a Pipeline, one that reads the rows as the steps before it give them)."""
+    if not hasattr(clf, "network_"):
+        return (f"{where}: is not fitted yet; once fitted, its network_ is a digitnet network "
+                "already (from_sklearn reads MLPClassifier)")
+    rows = " (it reads the rows the Pipeline's steps before it give)" if in_pipeline else ""
+    return (f"{where}: its network_ is a digitnet network already{rows}; use it as it is "
+            "(net = clf.network_), not through from_sklearn, which reads MLPClassifier")
 
 
 def _steps(estimator):
