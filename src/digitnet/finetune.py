@@ -61,14 +61,18 @@ class Start:
                               + f"; train on data of the model's shape, or without {self.option}")
 
     def input_for(self, data_input: Input) -> Input:
-        """The model's own input record, after checking that the data has the same kind."""
+        """The model's own input record, after checking that the data has the same kind (and,
+        for a table, the same columns in its order: by name, unless one side's were never named,
+        whose columns are then read in order)."""
         mine = inputs.of(self.network)
         if type(mine) is not type(data_input) or mine.n_inputs != data_input.n_inputs:
             raise ConfigError(f"{self.name}: the model reads {mine.describe()}, the data has "
                               f"{data_input.describe()}; train on data of the model's kind, or "
-                              "without --init")
+                              f"without {self.option}")
         unnamed = tuple(f"x{i}" for i in range(data_input.n_inputs))  # an array's columns
-        if isinstance(mine, Table) and data_input.columns not in (mine.columns, unnamed):
+        # (columns never named, on either side, are read in order, as evaluate reads them)
+        if isinstance(mine, Table) and unnamed not in (mine.columns, data_input.columns) \
+                and data_input.columns != mine.columns:
             i = next(i for i, (a, b) in enumerate(zip(mine.columns, data_input.columns)) if a != b)
             raise ConfigError(f"{self.name}: column {i + 1} is {mine.columns[i]!r} for the model "
                               f"and {data_input.columns[i]!r} in the data; give the columns the "
