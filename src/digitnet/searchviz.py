@@ -24,7 +24,8 @@ def search_figure(records: list[TrialRecord], importances: dict[str, float], tit
     fig = viz._figure(10, 4.2)  # viz's headless canvas
     history_ax, importance_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     _draw_history(history_ax, records)
-    _draw_importances(importance_ax, importances)
+    _draw_importances(importance_ax, importances,
+                      complete=sum(r.state == "COMPLETE" for r in records))
     if title:
         fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.8 if title else 0.86,
@@ -56,11 +57,11 @@ def _draw_history(ax, records: list[TrialRecord]) -> None:
               borderaxespad=0.2, borderpad=0, handletextpad=0.5, columnspacing=1.2)
 
 
-def _draw_importances(ax, importances: dict[str, float]) -> None:
+def _draw_importances(ax, importances: dict[str, float], complete: int) -> None:
     ax.set_title("importance of each parameter (PED-ANOVA)", fontsize=10, pad=_TITLE_PAD)
-    if not importances:
-        ax.text(0.5, 0.5, "needs two complete trials", transform=ax.transAxes, ha="center",
-                color="gray")
+    if not importances:  # (with two complete trials: their scores tell nothing apart)
+        why = "needs two complete trials" if complete < 2 else "the trials scored alike"
+        ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", color="gray")
         ax.set_axis_off()
         return
     names = list(importances)[::-1]  # most important at the top

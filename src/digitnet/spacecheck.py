@@ -17,7 +17,11 @@ It tries the recipes a trial could draw at the corners of the space: each value 
 alone and with each value of every other field, the other fields at the base recipe's values
 (or their first value, when the space cannot draw the base's), each ``when`` honoured as a
 trial honours it. The rules that train through :func:`digitnet.recipes.check_fits` and a
-teacher's checks judge each recipe, as they would judge the trial's.
+teacher's checks judge each recipe, as they would judge the trial's. Then the base recipe and
+each value of every field alone start a run as a trial does (:func:`digitnet.training.train`,
+with the engine the search asks for) on an example of each class, stopped before its first
+step: what the engine cannot train (dropout, with ``--engine compiled``) is refused then too,
+in the words ``digitnet train`` has for it, naming every field that could draw it.
 """
 
 from __future__ import annotations
@@ -25,14 +29,17 @@ from __future__ import annotations
 import itertools
 import json
 
+import numpy as np
+
 from . import distillation, modelfile, recipes
 from .config import ALTERATIONS, TrainConfig
 from .datasets import Dataset
-from .errors import ConfigError, DigitnetError
+from .errors import ConfigError, DigitnetError, listed
 from .inputs import Audio
 from .network import Network
 from .searchspace import Space, shown
 from .splits import train_val_indices
+from .training import Callback, train
 
 __all__ = ["check"]
 
@@ -43,18 +50,20 @@ _FOR_IMAGES = {"shift": "shift augmentation moves images",
                "elastic_alpha": "elastic distortions bend images"}
 
 
-def check(space: Space, base: TrainConfig, data: Dataset) -> None:
+def check(space: Space, base: TrainConfig, data: Dataset, engine: str = "auto") -> None:
     """Raise ConfigError, naming ``space.source`` and the fields, if a trial of ``space`` on
-    ``base`` could draw a recipe that cannot train on ``data`` (see the module docstring).
+    ``base`` could draw a recipe that cannot train on ``data`` with ``engine`` ("auto",
+    "compiled" or "numpy", as :func:`digitnet.train` takes it; see the module docstring).
 
-    The base recipe itself is checked first, and its own error (a missing --teacher file, say)
-    raised as it is: it is the command's, not the space's.
+    The base recipe itself is checked first, and its own error (a missing --teacher file, say,
+    or ``--engine compiled`` with dropout) raised as it is: it is the command's, not the space's.
     """
     _check_kind(space, data)
     train_index, val_index = train_val_indices(data, base.val_fraction, base.seed,
                                                base.val_group)
-    judge = _Judge(space, base, data, train_index, data.labels[val_index])
+    judge = _Judge(space, base, data, train_index, data.labels[val_index], engine)
     judge.recipe(base)
+    judge.starts(base)
     seen = {json.dumps(base.to_dict(), sort_keys=True)}  # recipes judged, corners drawn
     for corner in _corners(space, base):
         if _seen(seen, corner.params):
@@ -67,6 +76,27 @@ def check(space: Space, base: TrainConfig, data: Dataset) -> None:
             corner = judge.blamed(corner)
             raise ConfigError(f"{space.source}: {' and '.join(corner.fields)}: a trial could "
                               f"draw {corner.described}, which cannot train: {e}") from None
+    _check_starts(space, base, judge)
+
+
+def _check_starts(space: Space, base: TrainConfig, judge: _Judge) -> None:
+    """ConfigError naming every field with a value that, alone, stops a run before its first
+    step (the engine asked for cannot train it), with training's own words for the first."""
+    failed = {}  # field -> (its corner that failed, the error)
+    for corner in itertools.takewhile(lambda c: len(c.fields) == 1, _corners(space, base)):
+        if corner.fields[0] in failed:
+            continue
+        try:
+            judge.starts(space.sample(_Trial(corner.params), base))
+        except DigitnetError as e:
+            failed[corner.fields[0]] = corner, e
+    if failed:
+        fields = listed(failed)
+        drawn = " or ".join(corner.described for corner, _ in failed.values())
+        error = next(iter(failed.values()))[1]
+        raise ConfigError(f"{space.source}: {fields}: {'a trial' if len(failed) == 1 else 'trials'}"
+                          f" could draw {drawn}, which cannot train: {error}, or leave {fields} "
+                          "out of the search space")
 
 
 def _seen(seen: set, values: dict) -> bool:
@@ -99,13 +129,27 @@ def _check_kind(space: Space, data: Dataset) -> None:
 
 class _Judge:
     """Whether a recipe can train on the data: :func:`digitnet.recipes.check_fits` with a
-    network of the recipe's sizes, and its teacher (each model file read once) answering."""
+    network of the recipe's sizes, and its teacher (each model file read once) answering; and
+    whether a run of it starts (:meth:`starts`)."""
 
     def __init__(self, space: Space, base: TrainConfig, data: Dataset, train_index,
-                 val_labels):
+                 val_labels, engine: str):
         self.space, self.base, self.data = space, base, data
-        self.train_index, self.val_labels = train_index, val_labels
-        self.networks, self.teachers = {}, {}
+        self.train_index, self.val_labels, self.engine = train_index, val_labels, engine
+        self.networks, self.teachers, self.started = {}, {}, set()
+        # An example of each class, enough for a run to be prepared as it would on them all.
+        self.examples = data.subset(np.unique(data.labels, return_index=True)[1])
+
+    def starts(self, config: TrainConfig) -> None:
+        """Raise the error a run of ``config`` with the engine stops with before its first step
+        (that engine cannot train it), if any: training prepares it, as it does a trial's, on
+        :attr:`examples`, told to stop there."""
+        if not _seen(self.started, config.to_dict()):
+            try:
+                train(self.examples, config, val=self.examples, callback=_FirstStep(),
+                      handle_signals=False, engine=self.engine)
+            except _Prepared:
+                pass
 
     def recipe(self, config: TrainConfig) -> None:
         """Raise the error training ``config`` on the data would stop with, if any."""
@@ -140,6 +184,15 @@ class _Judge:
             if any(self.passes(corner.setting(field, values)) for values in others):
                 return corner.setting(field, corner.defaults[field])
         return corner
+
+
+class _Prepared(Exception):
+    """A run got to its first step: it was prepared, and its engine chosen."""
+
+
+class _FirstStep(Callback):
+    def on_train_start(self, config, n_train, n_val, start_epoch) -> None:
+        raise _Prepared
 
 
 class _Corner:

@@ -14,18 +14,21 @@ and are imported only here and in :mod:`digitnet.tuning`, when a search is used.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from .config import TrainConfig
-from .errors import ConfigError
+from .errors import ConfigError, listed
 
 __all__ = ["TrialRecord", "open_storage", "storage_url", "load_study", "records", "best_records",
-           "best_config", "importances", "require_optuna", "without_password", "sqlite_file"]
+           "best_config", "importances", "importances_left_out", "require_optuna",
+           "without_password", "sqlite_file"]
 
 #: Seconds between a running trial's signs of life, and after which a silent one is given up
 #: (marked failed and queued again, see :func:`open_storage`).
@@ -264,10 +267,59 @@ def importances(study) -> dict[str, float]:
     """Each searched parameter's importance (summing to 1), by Optuna's PED-ANOVA, which
     weighs how much each parameter's values differ between the best trials and the rest.
 
-    Empty when fewer than two trials are complete: there is nothing to compare yet.
+    Empty when fewer than two trials are complete (there is nothing to compare yet), or when
+    their scores cannot tell the best from the rest; parameters that only one complete trial
+    drew are left out. :func:`importances_left_out` says so in words.
     """
     optuna = require_optuna()
-    if sum(r.state == "COMPLETE" for r in records(study)) < 2:
+    values, drawn = _complete(study)
+    rated = [name for name, n in drawn.items() if n >= 2]
+    if len(values) < 2 or _alike(values) or not rated:
         return {}
-    return optuna.importance.get_param_importances(
-        study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+    with warnings.catch_warnings():
+        # PED-ANOVA puts the trials that did not draw a parameter (its "when" unmet) apart, and
+        # they add nothing to its importance; Optuna warns when they are fewer than two.
+        warnings.filterwarnings("ignore", "Some regimes for parameter", UserWarning)
+        return optuna.importance.get_param_importances(
+            study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(target_quantile=_TOP),
+            params=rated)
+
+
+def importances_left_out(study) -> str | None:
+    """Why :func:`importances` leaves parameters out though two trials are complete, in words
+    (for a note), or None when it leaves none out."""
+    values, drawn = _complete(study)
+    alike = _alike(values) if len(values) >= 2 else None
+    if alike:
+        return f"the importances are left out: {alike}, so nothing tells the parameters apart"
+    unrated = [name for name, n in drawn.items() if n < 2] if len(values) >= 2 else []
+    if not unrated:
+        return None
+    one = len(unrated) == 1
+    return (f"{listed(unrated)} {'is' if one else 'are'} left out of the importances: only one "
+            f"complete trial drew {'it' if one else 'each'}, and telling "
+            f"{'its' if one else 'their'} importance takes two")
+
+
+#: PED-ANOVA weighs each parameter's values in the best tenth of the complete trials (at least
+#: one trial, and every trial that scores as well as the tenth's lowest) against all of them.
+_TOP = 0.1
+
+
+def _complete(study) -> tuple[list[float], Counter]:
+    """The complete trials' scores, and how many of them drew each parameter."""
+    done = [r for r in records(study) if r.state == "COMPLETE"]
+    return [r.value for r in done], Counter(name for r in done for name in r.params)
+
+
+def _alike(values: list[float]) -> str | None:
+    """What makes the best tenth of the trials that scored ``values`` all of them (then
+    PED-ANOVA has nothing to weigh it against), or None."""
+    ranked = sorted(values, reverse=True)
+    lowest = ranked[math.ceil(_TOP * len(ranked)) - 1]  # of the best tenth
+    if lowest != ranked[-1]:
+        return None
+    if ranked[0] == ranked[-1]:
+        return f"every complete trial scored {lowest:.2%}"
+    return (f"{ranked.count(lowest)} of the {len(ranked)} complete trials scored {lowest:.2%}, "
+            "as the lowest of the best tenth did")

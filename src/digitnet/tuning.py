@@ -39,7 +39,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from . import spacecheck, studies, trials
+from . import spacecheck, studies, trials, words
 from .config import TrainConfig
 from .dataidentity import same_description
 from .datasets import Dataset
@@ -72,7 +72,8 @@ class Search:
             raise ConfigError(f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}")
         if self.base.val_fraction == 0:
             raise ConfigError("trials are scored on a validation split; set val_fraction above 0")
-        spacecheck.check(self.space, self.base, self.data)  # before a study records the space
+        # before a study records the space (and on the engine its trials will train with)
+        spacecheck.check(self.space, self.base, self.data, self.engine)
 
     def description(self) -> dict:
         """What makes trials comparable: recorded in the study, checked when it is continued."""
@@ -128,12 +129,22 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
             if not flag.requested:
                 _run(search, storage, study, progress, flag, poll_seconds)
         if flag.requested:
-            raise TrainingInterrupted(
-                f"tuning interrupted with {_status(studies.records(study), search.trials).done} of "
-                f"{search.trials} trials finished; run the same command again to continue")
+            raise TrainingInterrupted(_interrupted(study, search.trials))
         return study
     finally:
         optuna.logging.set_verbosity(verbosity)
+
+
+def _interrupted(study, target: int) -> str:
+    """What a stop left to do: trials to run, or (when it came after the last one had
+    finished, as the workers returned) only the results to show."""
+    done = _status(studies.records(study), target).done
+    if done < target:
+        return (f"tuning interrupted with {done} of {target} trials finished; run the same "
+                "command again to continue")
+    return (f"tuning interrupted after the study's {words.counted(done, 'trial')} had finished, "
+            "before their results were shown and the best recipe saved; run the same command "
+            "again for those (it trains no more trials)")
 
 
 def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag,

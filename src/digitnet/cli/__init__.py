@@ -24,8 +24,46 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 
 from __future__ import annotations
 
-# Importing the command modules registers their commands with the group.
-from . import export_cmd, model_cmds, poke_cmds, serve_cmd, show_cmds, train_cmd, tune_cmd  # noqa: F401
-from .group import cli, main
+import sys
 
 __all__ = ["cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``digitnet`` console script (and of ``python -m digitnet``).
+
+    The commands are loaded here, not when this package is imported, so that a Ctrl-C while
+    they load (a tenth of a second of imports) ends as one in a command does: "digitnet:
+    interrupted" and exit code 130, not a KeyboardInterrupt's traceback.
+    """
+    try:
+        _group()
+    except KeyboardInterrupt:
+        sys.stderr.write("digitnet: interrupted\n")
+        raise SystemExit(130) from None  # (group.EXIT_INTERRUPTED, which may not be loaded)
+    from .group import main as run
+
+    run(argv)
+
+
+def _group():
+    """The ``digitnet`` group, with every command: importing a command's module registers it."""
+    from . import (  # noqa: F401
+        export_cmd,
+        model_cmds,
+        poke_cmds,
+        serve_cmd,
+        show_cmds,
+        train_cmd,
+        tune_cmd,
+    )
+    from .group import cli
+
+    return cli
+
+
+def __getattr__(name: str):
+    """``digitnet.cli.cli``: the group, its commands loaded on first use."""
+    if name == "cli":
+        return _group()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

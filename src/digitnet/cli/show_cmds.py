@@ -201,5 +201,8 @@ def show_search(storage, study_name, out):
 
     study = studies.load_study(studies.open_storage(storage, create=False), study_name)
     title = f"digitnet tune: study {study.study_name!r}"
+    left_out = studies.importances_left_out(study)
+    if left_out:
+        click.echo(f"note: {left_out}", err=True)
     _save_picture(searchviz.search_figure(studies.records(study), studies.importances(study),
                                           title), out)

@@ -95,7 +95,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     idle = space.idle(base)  # can never take effect on this base recipe: not searched
     space = space.without(idle)
     if show_space:  # (checked as a search checks it: each value on the recipe and the data)
-        spacecheck.check(space, base, train_set)
+        spacecheck.check(space, base, train_set, engine)
         click.echo(space.to_json(), nl=False)
         return
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
