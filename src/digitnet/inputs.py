@@ -63,7 +63,7 @@ class Input:
         return self
 
     def rows(self, x) -> np.ndarray:
-        """Examples as rows (n, n_inputs): uint8 pixels or float32 numbers."""
+        """Examples as rows (n, n_inputs): uint8 pixels (a network reads them / 255) or floats."""
         raise NotImplementedError
 
     def batch(self, x) -> tuple[object, bool]:

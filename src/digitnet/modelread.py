@@ -88,6 +88,14 @@ def read(path, *, arrays: bool = True,
     except Exception as e:  # safetensors raises its own error types and OSError
         raise _unreadable(path, e, kind) from None
     if meta.get("format") != FORMAT or "digitnet" not in meta:
+        from .interop.torch import is_export
+
+        if is_export(meta):
+            raise ModelFileError(
+                f"{name}: a digitnet torch export (a state dict for PyTorch), not a digitnet "
+                "model; give the model it was exported from, or load it into its nn.Sequential "
+                "(metadata 'module'), read that with digitnet.from_torch(module, "
+                "input=meta['input'], classes=meta['classes']) and digitnet.save the network")
         raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
                              "metadata); digitnet loads models saved by digitnet, and .onnx files")
     try:

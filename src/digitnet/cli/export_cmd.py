@@ -21,14 +21,16 @@ from .group import cli
 @click.option("--out", type=click.Path(dir_okay=False), metavar="PATH",
               help="Where to write it: a name ending in .onnx for onnx, in .safetensors for "
                    "torch (default: MODEL with .onnx or .torch.safetensors for its extension, "
-                   "never MODEL itself: x.onnx gives x.export.onnx). A digitnet model there is "
-                   "never replaced; a previous export is.")
+                   "never MODEL itself: x.onnx gives x.export.onnx). Only a previous export "
+                   "there is replaced: never a digitnet model, another tool's model or a "
+                   "read-only file.")
 def export_command(model, format_, out):
     """Write MODEL (a digitnet model or an .onnx file) for other tools.
 
     \b
     ONNX (.onnx): input "input", float32 (batch, n), one row per example:
-      images: the pixels row by row, brightness 0..1 (deskewed first if the model deskews);
+      images: the pixels row by row, brightness 0..1 (uint8 pixels / 255), deskewed first
+        if the model deskews: digitnet.inputs.of(net).rows(images / 255), as float32;
       recordings: the bands x frames log-mel picture that digitnet's front end makes
         (digitnet.audio.picture, settings in metadata 'input'), row by row, brightness 0..1;
       tables: the raw columns (the model's standardisation, if any, is in the graph).

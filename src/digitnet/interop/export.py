@@ -9,22 +9,30 @@
   and ``digitnet.from_torch(module, input=..., classes=...)`` takes the metadata back. Writing
   it needs no torch.
 
-What both take, one row per example (the ONNX file's ``doc_string`` and ``digitnet export``'s
-note say it too): for an image model, each picture's pixels row by row as brightness 0..1 (uint8
-pixels / 255), each picture deskewed first by :func:`digitnet.inputs.deskew` when the input
-record says ``"deskew": true`` (the default recipe's models). ``deskew`` takes one image or a
-stack, as uint8 pixels or as pixels / 255, and gives the same numbers either way, so
-``deskew(images / 255).reshape(len(images), -1)`` are the rows; a photo or drawing is made an
-MNIST-style picture by :func:`digitnet.preprocess.to_mnist` before that. A recording: its
-log-mel picture (:func:`digitnet.audio.picture`) / 255. A table: its raw columns for the ONNX
-graph, which standardises them; standardised with the record's mean and std for the module.
+What both take, float32 rows, one per example (the ONNX file's ``doc_string`` and ``digitnet
+export``'s note say it too), is what the network's first layer reads: for an image model, each
+picture's pixels row by row as brightness 0..1 (uint8 pixels / 255, never the pixels 0..255),
+each picture deskewed first by :func:`digitnet.inputs.deskew` when the input record says
+``"deskew": true`` (the default recipe's models). A recording: its log-mel picture
+(:func:`digitnet.audio.picture`) / 255. ``digitnet.inputs.of(net).rows`` does both, given the
+pictures as brightness (given uint8 pixels, it keeps them uint8 0..255, which the network scales
+by 1/255 as it reads them)::
+
+    x = digitnet.inputs.of(net).rows(images / 255).astype(np.float32)
+
+(a photo or drawing is made an MNIST-style picture by :func:`digitnet.preprocess.to_mnist`
+first). A table: its raw columns for the ONNX graph, which standardises them;
+``digitnet.inputs.of(net).rows(table)``, standardised with the record's mean and std, for the
+module.
 
 Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a name that ends
 as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
 the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
 ``.onnx``, is refused (:func:`check_name`). Without a name, ``digitnet export`` writes to
-:func:`default_name`, which is never MODEL itself. A digitnet model (or checkpoint) is never
-replaced by an export (:func:`check_replaceable`); a previous export may be.
+:func:`default_name`, which is never MODEL itself. An export replaces only a previous export
+(:func:`check_replaceable`): never a digitnet model (or checkpoint), another tool's model (an
+ONNX graph PyTorch exported, a state dict it saved), or a read-only file
+(:func:`digitnet.modelfile.check_writable`, as ``train --out`` refuses one).
 """
 
 from __future__ import annotations
@@ -34,11 +42,11 @@ import os
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..modelfile import atomic_write
+from ..modelfile import atomic_write, check_writable
 from ..modelread import FORMAT
 from ..network import Network
-from .onnx import to_onnx
-from .torch import record, state_dict_arrays
+from .onnx import PRODUCER, to_onnx
+from .torch import is_export, record, state_dict_arrays
 
 __all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "check_replaceable",
            "default_name", "export"]
@@ -59,10 +67,13 @@ def export(net: Network, path: str | os.PathLike, format: str) -> Path:
     """Write ``net`` to ``path`` in ``format`` ("onnx" or "torch"), atomically; return the path.
 
     Raises ConfigError for an unknown format, a ``path`` that does not end as the format's
-    files do (:func:`check_name`), or one that holds a digitnet model (:func:`check_replaceable`).
+    files do (:func:`check_name`), or one that holds a file other than a previous export
+    (:func:`check_replaceable`); ModelFileError for one that may not be written (read-only, a
+    folder: :func:`digitnet.modelfile.check_writable`).
     """
     check_name(path, format)
     check_replaceable(path, format)
+    check_writable(path, model=False)
     if format == "onnx":
         data = to_onnx(net).SerializeToString()
     elif format == "torch":
@@ -89,27 +100,68 @@ def check_name(path: str | os.PathLike, format: str) -> None:
 
 
 def check_replaceable(path: str | os.PathLike, format: str) -> None:
-    """Raise ConfigError if ``path`` holds a digitnet model or training checkpoint (a safetensors
-    file with digitnet's metadata), which an export in ``format`` would replace with a file
-    digitnet cannot load. A previous export (of either format), or any other file, may be
-    replaced; so may a missing one."""
+    """Raise ConfigError unless ``path`` holds a previous export (of either format), which an
+    export in ``format`` may replace.
+
+    digitnet's exports are told by what :func:`export` writes into them: an ONNX file's
+    ``producer_name`` (:data:`~digitnet.interop.onnx.PRODUCER`), a safetensors file's metadata
+    (:func:`~digitnet.interop.torch.is_export`). Refused: a digitnet model or training
+    checkpoint (safetensors with digitnet's metadata), which the export would replace with a file
+    digitnet cannot load, and another tool's model, a safetensors file or an ONNX graph. A
+    missing or empty file may be replaced, and so may one that is neither safetensors nor ONNX
+    (nothing could load it: an export cut short, say). A folder or a device is left to
+    :func:`~digitnet.modelfile.check_writable`.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    meta = _safetensors_metadata(path)
+    if meta is not None and meta.get("format") == FORMAT and "digitnet" in meta:
+        try:
+            kind = json.loads(meta["digitnet"]).get("kind")
+        except (ValueError, AttributeError):
+            kind = None
+        what = "training checkpoint" if kind == "checkpoint" else "model"
+        raise ConfigError(f"{path}: is a digitnet {what}, which exporting to it would replace "
+                          f"with {_EXPORTS[format]} that digitnet cannot load; write the export "
+                          "under another name, or delete that file first")
+    if meta is not None:
+        other = None if is_export(meta) else "a safetensors file"
+    else:
+        other = _onnx_maker(path)
+    if other is not None:
+        raise ConfigError(f"{path}: is {other}, not one of digitnet's exports, and exporting "
+                          "would replace it; write the export under another name, or delete "
+                          "that file first")
+
+
+def _safetensors_metadata(path: Path) -> dict | None:
+    """The metadata of the safetensors file at ``path``, or None if it is not one."""
     from safetensors import SafetensorError, safe_open
 
     try:
         with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
-    except (OSError, SafetensorError):  # none, a folder, not safetensors: nothing of digitnet's
-        return
-    if meta.get("format") != FORMAT or "digitnet" not in meta:
-        return
+            return f.metadata() or {}
+    except (OSError, SafetensorError):
+        return None
+
+
+def _onnx_maker(path: Path) -> str | None:
+    """What the ONNX model at ``path`` is when another tool wrote it ("an ONNX model written by
+    pytorch"); None for digitnet's own, for a file that is not an ONNX model, and when the onnx
+    package, which would tell, is not installed."""
     try:
-        kind = json.loads(meta["digitnet"]).get("kind")
-    except (ValueError, AttributeError):
-        kind = None
-    what = "training checkpoint" if kind == "checkpoint" else "model"
-    raise ConfigError(f"{path}: is a digitnet {what}, which exporting to it would replace with "
-                      f"{_EXPORTS[format]} that digitnet cannot load; write the export under "
-                      "another name, or delete that file first")
+        import onnx
+        from google.protobuf.message import DecodeError
+    except ImportError:
+        return None
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except (DecodeError, OSError):  # not an ONNX model
+        return None
+    if not model.graph.node or model.producer_name == PRODUCER:
+        return None
+    return f"an ONNX model written by {model.producer_name or 'an unnamed exporter'}"
 
 
 def default_name(model: str | os.PathLike, format: str) -> Path:

@@ -7,13 +7,13 @@ output (a sigmoid output is followed by its normalisation, as ``predict_proba`` 
 graph takes ``input``, float32 of shape (batch, sizes[0]), and returns ``probabilities``, float32
 (batch, sizes[-1]): ``Network.predict_proba``.
 
-What ``input`` holds (the file's ``doc_string`` says it, :func:`_doc`): an image's pixels row by
-row as brightness in [0, 1] (0 background, 1 ink, MNIST's convention), deskewed first
-(:func:`digitnet.inputs.deskew`) when the model's input record says ``"deskew": true``; a
-recording's log-mel picture as digitnet's front end makes it (:func:`digitnet.audio.picture`,
-the record's settings), row by row as brightness in [0, 1], which a user must compute the same
-way; or a table's **raw** columns, its standardisation (if any) being in the graph as ``Sub``
-(means) and ``Div`` (standard deviations) before the first layer. ``metadata_props`` hold
+What ``input`` holds (the file's ``doc_string`` says it, :func:`_doc`; :mod:`.export` shows the
+line that makes it): an image's pixels row by row as brightness in [0, 1] (uint8 pixels / 255,
+never 0..255), deskewed first (:func:`digitnet.inputs.deskew`) when the model's input record says
+``"deskew": true``; a recording's log-mel picture as digitnet's front end makes it
+(:func:`digitnet.audio.picture`, the record's settings), row by row as brightness in [0, 1]; or a
+table's **raw** columns, its standardisation (if any) being in the graph as ``Sub`` (means) and
+``Div`` (standard deviations) before the first layer. ``metadata_props`` hold
 ``classes`` (class names, JSON), ``input`` (the input record, JSON, see :mod:`digitnet.inputs`)
 and ``digitnet`` (sizes, activation and output).
 
@@ -53,11 +53,13 @@ from . import require
 from .dense import LEAKY_SLOPE, Dense
 from .onnx_inputs import SCALINGS, Preprocessing, attribute, input_record
 
-__all__ = ["to_onnx", "read_onnx", "READS", "OPSET"]
+__all__ = ["to_onnx", "read_onnx", "READS", "OPSET", "PRODUCER"]
 
 #: The opset of the graphs digitnet writes: Softmax over the last axis, read by every runtime
 #: of the last years.
 OPSET = 13
+#: The ``producer_name`` of the files digitnet writes: how its own exports are told from others.
+PRODUCER = "digitnet"
 READS = ("digitnet reads fully connected networks: Gemm, or MatMul with Add, and Relu, "
          "LeakyRelu(0.01), Sigmoid, Tanh, Softmax, with Flatten, Reshape and scaling by "
          "constants at the input")
@@ -112,7 +114,7 @@ def to_onnx(net):
                                                           ["batch", net.sizes[0]])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
                                        ["batch", net.sizes[-1]])], initializers)
-    model = helper.make_model(graph, producer_name="digitnet", producer_version=__version__,
+    model = helper.make_model(graph, producer_name=PRODUCER, producer_version=__version__,
                               opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 7  # what ONNX 1.8 wrote for opset 13: readable by older runtimes too
     model.doc_string = _doc(record)
@@ -163,12 +165,13 @@ def read_onnx(path) -> Dense:
         model = onnx.load(name)
     except Exception as e:  # protobuf's DecodeError and onnx's own errors
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ModelFileError(f"{name}: not a readable ONNX model ({reason})") from None
+        raise ModelFileError(f"{name}: not a readable ONNX model ({reason}); it may be truncated "
+                             "or corrupt — export or copy it again") from None
     if not model.graph.node:
         raise ModelFileError(f"{name}: an ONNX file without a graph; give an ONNX model")
     props = {p.key: p.value for p in model.metadata_props}
     # to_onnx writes its metadata last, "input" then "digitnet": a file cut short loses them
-    if model.producer_name == "digitnet" and not {"input", "digitnet"} & props.keys():
+    if model.producer_name == PRODUCER and not {"input", "digitnet"} & props.keys():
         raise ModelFileError(f"{name}: written by digitnet but its metadata is missing; it may "
                              "be truncated — export it again")
     graph = _Graph(model.graph, name)
@@ -281,9 +284,8 @@ class _Layers:
                 where = (", after the last layer" if self._closed() else
                          ", between layers: scaling is read before the first layer only"
                          if node.op_type in SCALINGS else "")
-                raise UnsupportedModelError(
-                    f"{self.name}: unsupported operator {node.op_type} (node {node.name!r}"
-                    f"{where}); {READS}")
+                raise UnsupportedModelError(f"{self.name}: unsupported operator {node.op_type} "
+                                            f"(node {node.name!r}{where}); {READS}")
         if not self.weights:
             raise UnsupportedModelError(f"{self.name}: holds no Gemm or MatMul layer; {READS}")
         return Dense(self.weights, self.biases, self.functions, self.name)
@@ -306,7 +308,7 @@ class _Layers:
             return self._layer(node, op)
         pending = self.functions and self.functions[-1] is None
         if op == "Add" and pending and const is not None and self._bias_open:
-            self.biases[-1] = self.biases[-1] + np.asarray(const).reshape(-1)
+            self.biases[-1] = self.biases[-1] + self._bias(node, const, len(self.biases[-1]))
             self._bias_open = False
             return True
         if op in _ACTIVATIONS and pending:
@@ -319,20 +321,25 @@ class _Layers:
         return False
 
     def _layer(self, node, op: str) -> bool:
+        where = f"{self.name}: node {node.name!r} ({op})"
         if self.functions and self.functions[-1] is None:
-            return False  # two layers with nothing between them
+            raise UnsupportedModelError(f"{where} follows a layer with no activation between "
+                                        "them; put Relu, LeakyRelu, Sigmoid or Tanh there, or "
+                                        "merge the two into one layer (W2 W1, bias W2 b1 + b2)")
         if op == "MatMul":
             w, b = np.asarray(self.graph.constants[node.input[1]]).T, None
             self._bias_open = True
         else:
             inputs = list(node.input) + [""] * (3 - len(node.input))
-            if attribute(node, "transA", 0) or inputs[1] not in self.graph.constants:
+            if attribute(node, "transA", 0):
+                raise UnsupportedModelError(f"{where} has transA=1 (one example per column); "
+                                            "digitnet reads one per row: export it with transA=0")
+            if inputs[1] not in self.graph.constants:
                 return False
             w = np.asarray(self.graph.constants[inputs[1]])
             w = (w if attribute(node, "transB", 0) else w.T) * attribute(node, "alpha", 1.0)
-            c = self.graph.constants.get(inputs[2]) if inputs[2] else None
-            beta = attribute(node, "beta", 1.0)
-            b = None if c is None else np.broadcast_to(np.asarray(c) * beta, (w.shape[0],))
+            c, beta = self.graph.constants.get(inputs[2]), attribute(node, "beta", 1.0)
+            b = None if c is None else self._bias(node, np.asarray(c) * beta, w.shape[0])
             self._bias_open = c is None
         if w.ndim != 2:
             return False
@@ -340,6 +347,15 @@ class _Layers:
         self.biases.append(np.zeros(w.shape[0], w.dtype) if b is None else np.array(b, w.dtype))
         self.functions.append(None)
         return True
+
+    def _bias(self, node, c, n: int) -> np.ndarray:
+        """Gemm's C or a MatMul's Add: one value, or one per neuron ((n,) or (1, n)), as (n,)."""
+        if c.ndim > 2 or c.ndim == 2 and c.shape[0] != 1 or c.shape[-1:] not in ((), (1,), (n,)):
+            raise UnsupportedModelError(
+                f"{self.name}: node {node.name!r} ({node.op_type}) adds a bias of shape {c.shape} "
+                f"to {n} neurons; digitnet reads one per neuron, the same for every example: "
+                f"shape ({n},) or (1, {n}); export it so")
+        return np.broadcast_to(c.reshape(-1), (n,))
 
     def _function(self, node, name: str) -> bool:
         """Read an activation as the last layer's function; refused, naming what was found

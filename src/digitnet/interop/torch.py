@@ -7,10 +7,20 @@ The network (784, 16, 16, 10) with ReLU hidden layers and a softmax output is, i
 
 ``nn.Linear.weight`` has digitnet's layout, (n_out, n_in), so the arrays move over as they are,
 and the module's state dict names layer l's arrays ``{2(l-1)}.weight`` and ``{2(l-1)}.bias``
-(:func:`state_dict_arrays`). The module computes :meth:`Network.forward`: it takes the input
-layer's rows, ``digitnet.inputs.of(net).rows(x)`` (pixels as brightness 0..1, or a table's
-standardised columns), and ends in the softmax (drop the last module for the logits that
-``nn.CrossEntropyLoss`` wants).
+(:func:`state_dict_arrays`). The module computes :meth:`Network.forward` and ends in the
+softmax (drop the last module for the logits that ``nn.CrossEntropyLoss`` wants). It takes what
+the first layer reads: one row per example, floats of the network's dtype (float32).
+``digitnet.inputs.of(net).rows(x)`` is that for a table (its columns standardised) and for
+pictures given as brightness 0..1 (cast to float32); for uint8 pictures it gives uint8 pixels
+0..255, which :meth:`Network.forward` scales by 1/255 as it reads them and the module does not
+(cast to float, they are 255 times too bright). So, for uint8 pictures (or recordings' pictures,
+:func:`digitnet.audio.picture`)::
+
+    x = digitnet.inputs.of(net).rows(images / 255).astype(np.float32)  # deskewed, if net deskews
+    module(torch.from_numpy(x))  # net.predict_proba(images) (a softmax output), to float32 rounding
+
+Exactly the first layer's input, for any examples: ``net.trace(rows).activations[0]``, with
+``rows = digitnet.inputs.of(net).rows(x)``.
 
 What the module does not hold, how examples become those rows (the input record: deskewing, a
 table's mean and std) and the class names, is :func:`record`: the metadata of the safetensors
@@ -34,7 +44,7 @@ from ..inputs import of as input_of
 from . import require
 from .dense import LEAKY_SLOPE, Dense
 
-__all__ = ["to_torch", "read_torch", "record", "state_dict_arrays", "python_lines"]
+__all__ = ["to_torch", "read_torch", "record", "state_dict_arrays", "python_lines", "is_export"]
 
 #: digitnet's functions and the PyTorch modules that compute them (constructor source).
 MODULES = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()",
@@ -70,6 +80,12 @@ def record(net) -> dict[str, str]:
             "module": python_lines(net)}
 
 
+def is_export(meta: dict) -> bool:
+    """Whether ``meta``, a safetensors file's metadata, is what ``digitnet export --format torch``
+    writes (``"format": "pt"`` and :func:`record`): a file digitnet exported for PyTorch."""
+    return meta.get("format") == "pt" and {"classes", "input", "module"} <= meta.keys()
+
+
 def to_torch(net):
     """``net`` as a ``torch.nn.Sequential`` with the same outputs as ``net.forward``.
 
@@ -81,9 +97,11 @@ def to_torch(net):
     -------
     torch.nn.Sequential
         Linear layers (of ``net``'s dtype) and activation modules, ending in ``nn.Softmax(dim=1)``
-        or ``nn.Sigmoid()``. It takes rows of shape (batch, sizes[0]) and returns (batch,
-        sizes[-1]). Its attribute ``digitnet`` is :func:`record` of ``net`` (the input record
-        and class names), which ``digitnet.from_torch`` reads back.
+        or ``nn.Sigmoid()``. It takes what ``net``'s first layer reads, floats of ``net``'s
+        dtype, shape (batch, sizes[0]): pictures as brightness 0..1, never uint8 pixels 0..255
+        (see the module's docstring), and returns (batch, sizes[-1]). Its attribute ``digitnet``
+        is :func:`record` of ``net`` (the input record and class names), which
+        ``digitnet.from_torch`` reads back.
     """
     torch = _torch("Network.to_torch")
     nn = torch.nn
