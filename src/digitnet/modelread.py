@@ -187,7 +187,7 @@ def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileErro
                               "file written by --checkpoint")
     if what is not None:
         return ModelFileError(f"{path}: {what}, not a model file; give a model saved by "
-                              "`digitnet train` (MODEL comes before the files)")
+                              "`digitnet train`")
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
                           "it may be truncated or corrupt — re-save or retrain it")

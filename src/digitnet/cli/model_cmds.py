@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import classmatch, inputs, modelcheck, modelfile, poke, words
+from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
@@ -108,7 +108,12 @@ def predict_command(model, files, as_json, top, save_input):
     picture of its sound the model was trained with (--save-input saves it). A file that
     cannot be read is reported and skipped; the exit code is then 1.
     """
-    net, progress = _read(model)
+    try:
+        net, progress = _read(model)
+    except ModelFileError as e:  # a picture where the model goes: `predict seven.png pngs/`
+        if Path(model).suffix.lower() in modelread.OTHER_KINDS:
+            raise ModelFileError(f"{e} (MODEL comes before the files)") from None
+        raise
     _note_unfinished(model, net, progress)
     model_input = inputs.of(net)
     if isinstance(model_input, TableInput):
