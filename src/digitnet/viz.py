@@ -79,8 +79,7 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
 
 def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
     """Write ``fig`` to ``path`` atomically, as PNG or SVG by its extension."""
-    path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
+    path, fmt = Path(path), FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         raise ConfigError(f"{path}: unknown picture type {path.suffix or '(no extension)'!r}; "
                           "give a file name ending in .png or .svg")
@@ -133,8 +132,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
     templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.
     """
-    templates = probes.effective_templates(net, layer)
-    side = _side(net.sizes[0])
+    templates, side = probes.effective_templates(net, layer), _side(net.sizes[0])
     if side is None:
         raise ConfigError(f"weights can be drawn as pictures only for square inputs; this "
                           f"network has {net.sizes[0]} inputs")
@@ -143,13 +141,14 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     tile = 1.6 if n <= 25 else 1.3 if n <= 64 else 1.2
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
     biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates).max())
-    output_layer = layer == len(net.weights)
+    output_layer, names = layer == len(net.weights), inputs.classes_of(net)
     for j in range(n):
         ax = fig.add_subplot(rows, cols, j + 1)
         t = templates[j].reshape(side, side)
         limit = max(float(np.abs(t).max()), floor) or 1.0
         ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
-        label = f"digit {j}" if output_layer and len(templates) == 10 else f"neuron {j}"
+        label = f"neuron {j}" if not output_layer else (
+            f"digit {names[j]}" if words.are_digits(names) else words.quoted(names[j]))
         ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}",
                      fontsize=7 if n <= 64 else 6, color=_TEXT, pad=2)  # narrow tiles: smaller
         ax.set_axis_off()
@@ -180,8 +179,8 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     Left, the 28x28 input as the network saw it; then each layer's neurons as circles, as bright
     as their activation (0 if switched off); lines carry the strongest contributions |w·a| (blue
     for w > 0, red for w < 0, more opaque when stronger), from lit pixels to the first
-    layer and between layers; right, the ten outputs with their probabilities, the winner
-    ringed. Layers wider than 32 neurons show their 32 most active.
+    layer and between layers; right, the outputs named by their classes, with probabilities,
+    the winner ringed. Layers wider than 32 neurons show their 32 most active.
 
     Parameters
     ----------
@@ -194,23 +193,21 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     trace = net.astype(np.float64).trace(x[None, :])
     acts = [poke.sent(net, l, a[0]) for l, a in enumerate(trace.activations)]  # off: a = 0
     proba = net.output_function.probabilities(trace.output)[0]
-    winner = int(np.argmax(proba))
+    winner, names = int(np.argmax(proba)), inputs.classes_of(net)
     column_x = [5.0 + 2.6 * l for l in range(len(net.sizes) - 1)]  # layers 1 ... L
-    x_max, y_min, y_max = column_x[-1] + 2.2, -1.3, 11.7
     unit = 0.55  # inches per unit of the diagram's coordinates
+    wider = (max(map(len, names)) - 1) / 12 / unit  # names: 10-point monospace, 1/12" a letter
+    x_max, y_min, y_max = column_x[-1] + 2.2 + wider, -1.3, 11.7
     fig = _figure((x_max + 0.3) * unit, (y_max - y_min) * unit, dark=True)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set(xlim=(-0.3, x_max), ylim=(y_min, y_max), aspect="equal")
+    ax = fig.add_axes((0, 0, 1, 1), xlim=(-0.3, x_max), ylim=(y_min, y_max), aspect="equal")
     ax.set_axis_off()
 
     # drawn[l]: the neurons of layer l drawn and their (x, y); layer 0 is the input's pixels.
     drawn = [(np.arange(net.sizes[0]), _draw_input(ax, net, x))]
     for a, x_pos in zip(acts[1:], column_x):
         shown = probes.most_active(a, _MAX_DRAWN)
-        if len(shown) <= 10:
-            ys = 5.0 + (np.arange(len(shown))[::-1] - (len(shown) - 1) / 2) * 1.0
-        else:
-            ys = np.linspace(10.0, 0.0, len(shown))
+        ys = (5.0 + (np.arange(len(shown))[::-1] - (len(shown) - 1) / 2) * 1.0
+              if len(shown) <= 10 else np.linspace(10.0, 0.0, len(shown)))
         drawn.append((shown, np.stack([np.full(len(shown), x_pos), ys], axis=1)))
     radius = min(0.32, 0.42 * min(xy[0, 1] - xy[1, 1] if len(xy) > 1 else 1.0 for _, xy in drawn[1:]))
     for l in range(1, len(net.sizes)):
@@ -218,9 +215,11 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
         _draw_links(ax, net.weights[l - 1], acts[l - 1], drawn[l - 1], drawn[l], start, radius,
                     max_links)
         _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius)
-    sizes = "-".join(map(str, net.sizes))
-    ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads a {winner} "
-            f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top", fontsize=11)
+    sizes, said = "-".join(map(str, net.sizes)), words.quoted(names[winner])
+    said = f"a {said}" if words.are_digits(names, inputs.of(net).kind == "table") else said
+    fit_width(fig, ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads {said} "
+                           f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top",
+                           fontsize=11))
     fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
                            f"lines: up to {max_links} strongest contributions w·a into each "
                            "layer (blue w > 0, red w < 0)", color=_TEXT, ha="center", va="top",
@@ -263,9 +262,9 @@ def _draw_links(ax, w: np.ndarray, a_prev: np.ndarray, below, above, start: floa
 def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray, drawn,
                   radius: float) -> None:
     """Circles as bright as the activations (unbounded ones scaled to the layer's largest)."""
-    (shown, xy), is_output = drawn, layer == len(net.sizes) - 1
-    values = proba if is_output else a
-    bounded = is_output or net.activation.name == "sigmoid"
+    (shown, xy), is_output, names = drawn, layer == len(net.sizes) - 1, inputs.classes_of(net)
+    width = max(map(len, names))  # (names padded alike: the percentages line up)
+    values, bounded = (proba, True) if is_output else (a, net.activation.name == "sigmoid")
     top_value = 1.0 if bounded else max(float(np.abs(a).max()), 1e-12)
     for i, (x_pos, y) in zip(shown, xy):
         level = float(np.clip(abs(values[i]) / top_value, 0, 1))
@@ -273,15 +272,14 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
                             edgecolor="#bbbbbb", lw=0.8, zorder=3))
         if is_output:
             mark = i == int(np.argmax(proba))
-            ax.text(x_pos + radius + 0.15, y, f"{i}  {proba[i]:6.1%}", color=_TEXT if not mark else BLUE,
+            ax.text(x_pos + radius + 0.15, y, f"{names[i]:<{width}}  {proba[i]:6.1%}",
+                    color=_TEXT if not mark else BLUE,
                     fontsize=9 if not mark else 10, fontweight="bold" if mark else "normal",
                     va="center", family="monospace", zorder=4)
             if mark:
                 ax.add_patch(Circle((x_pos, y), radius * 1.35, fill=False, ec=BLUE, lw=2, zorder=4))
-    if len(shown) < len(a):
-        label = f"{len(shown)} most active\nof {len(a)} neurons"
-    else:
-        label = ("output" if is_output else f"hidden layer {layer}") + f"\n{len(a)} neurons"
+    label = (f"{len(shown)} most active\nof " if len(shown) < len(a) else
+             "output\n" if is_output else f"hidden layer {layer}\n") + f"{len(a)} neurons"
     ax.text(xy[0, 0], -0.5, label, color=_TEXT, ha="center", va="top", fontsize=8)
 
 
@@ -291,7 +289,7 @@ def confusion_figure(net: Network, images, labels, classes=None, title: str = ""
     ev = score(net, np.asarray(images), np.asarray(labels))
     m = np.array(ev.confusion)
     k, examples, shown = len(m), inputs.of(net).noun, m.sum(axis=1)
-    classes = list(classes) if classes else [str(i) for i in range(k)]
+    classes = list(classes) if classes else inputs.classes_of(net)
     what = words.noun(classes, table=isinstance(inputs.of(net), inputs.Table))
     fig = _figure(6.4, 5.8)
     fig.set_layout_engine("constrained")  # room for the names, however long
@@ -319,13 +317,12 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None) -> 
     """A gallery of the ``n`` most confident wrong answers, most confident first."""
     images, what = np.asarray(images), inputs.of(net).noun
     order, answers, confidence, n_wrong = probes.confident_mistakes(net, images, labels, n)
-    classes = list(classes) if classes else [str(i) for i in range(net.sizes[-1])]
+    classes = list(classes) if classes else inputs.classes_of(net)
     if n_wrong == 0:
         fig = _figure(5, 1.5)
         fig.text(0.5, 0.5, f"No mistakes on these {len(labels):,} {what}", ha="center", va="center")
         return fig
-    cols = min(8, len(order))
-    rows = int(np.ceil(len(order) / cols))
+    rows, cols = -(-len(order) // min(8, len(order))), min(8, len(order))
     fig = _figure(max(cols * 1.35, 5.0), rows * 1.6 + 0.7)
     # Each as the network sees it: a sound bright where loud, as every picture of one is drawn
     # (show network, saliency); handwriting as dark ink on a white page.
@@ -347,50 +344,57 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None) -> 
 def saliency_figure(net: Network, image) -> Figure:
     """The input and the gradient of the answer's z with respect to each pixel, side by side."""
     x = probes.single_input(net, image)
-    gradient, digit = probes.saliency(net, x)
-    proba = net.probabilities(x)
-    side = _side(net.sizes[0]) or 1
+    gradient, k = probes.saliency(net, x)
+    proba, names = net.probabilities(x), inputs.classes_of(net)
+    side, name = _side(net.sizes[0]) or 1, words.quoted(names[k])
     fig = _figure(8.4, 3.4)
     ax_in, ax_g, ax_both = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
     ax_in.imshow(x.reshape(side, -1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax_in.set_title(f"input: read as {digit} ({proba[digit]:.0%})", fontsize=9)
+    ax_in.set_title(f"input: read as {name} ({proba[k]:.0%})", fontsize=9)
     limit = float(np.abs(gradient).max()) or 1.0
     shown = ax_g.imshow(gradient.reshape(side, -1), cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit,
                         interpolation="nearest")
-    ax_g.set_title(f"∂z{digit}/∂pixel: blue + , red −", fontsize=9)
+    ax_g.set_title(f"∂z{k}/∂pixel: blue + , red −", fontsize=9)
     fig.colorbar(shown, ax=ax_g, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
     push = np.clip(gradient * x, 0, None)
     ax_both.imshow(push.reshape(side, -1), cmap="magma", interpolation="nearest")
-    ax_both.set_title(f"lit pixels pushing towards {digit}\n(gradient × input, positive part)",
+    ax_both.set_title(f"lit pixels pushing towards {name}\n(gradient × input, positive part)",
                       fontsize=9)
     for ax in (ax_in, ax_g, ax_both):
         ax.set_axis_off()
-    fig.suptitle(f"Saliency: which pixels made the network answer {digit} "
-                 f"(gradient of output z{digit}, before softmax)", fontsize=10)
-    fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03, top=0.8, wspace=0.15)
+    heading = fig.suptitle(f"Saliency: which pixels made the network answer {name} (gradient of "
+                           f"{_output(net, k, 'z')}, before softmax)", fontsize=10)
+    fit_width(fig, heading)  # (a heading of two lines: the panels lower)
+    fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03,
+                        top=0.8 - 0.06 * heading.get_text().count("\n"), wspace=0.15)
     return fig
 
 
 def dream_figure(net: Network, digits=None, *, seed: int = 0) -> Figure:
-    """What the network "thinks each digit looks like": :func:`probes.dream` for each of ``digits``."""
+    """What it "thinks each class looks like": :func:`probes.dream` of outputs ``digits`` (all)."""
     digits = list(range(net.sizes[-1])) if digits is None else list(digits)
-    side = _side(net.sizes[0]) or 1
-    cols = min(5, len(digits))
-    rows = int(np.ceil(len(digits) / cols))
+    side, names = _side(net.sizes[0]) or 1, inputs.classes_of(net)
+    rows, cols = -(-len(digits) // min(5, len(digits))), min(5, len(digits))
     tile = 1.8 if len(digits) > 2 else 2.6
     fig = _figure(max(cols * tile, 5.0), rows * (tile + 0.2) + 0.8)
     for k, d in enumerate(digits):
         x = probes.dream(net, d, seed=seed)
-        p = net.probabilities(x)
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.imshow(x.reshape(side, -1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(f"{d}: p = {p[d]:.0%}", fontsize=9)
+        ax.set_title(f"{words.quoted(names[d])}: p = {net.probabilities(x)[d]:.0%}", fontsize=9)
         ax.set_axis_off()
-    which = f"output {digits[0]}" if len(digits) == 1 else "each output"
+    which = _output(net, digits[0]) if len(digits) == 1 else "each output"
+    drawn = "a digit" if words.are_digits(names) else "a picture of the class"
     fig.suptitle(f"The input that most excites {which}\n"
                  "gradient ascent on log p from faint noise; pixels in [0, 1], L2 norm ≤ 9\n"
-                 "(not a digit: as the video warns, the network never learned to draw)",
+                 f"(not {drawn}: as the video warns, the network never learned to draw)",
                  fontsize=8.5)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.95 / fig.get_figheight(),
                         hspace=0.3, wspace=0.1)
     return fig
+
+
+def _output(net: Network, k: int, z: str = "") -> str:
+    """Output neuron ``k`` named, with its class unless that is "k": "output z2 (class 7)"."""
+    name = words.quoted(inputs.classes_of(net)[k])
+    return f"output {z}{k}" + ("" if name == str(k) else f" (class {name})")

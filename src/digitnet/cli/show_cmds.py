@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import inputs, modelfile, poke
+from .. import inputs, modelfile, poke, words
 from ..errors import DataError, ModelFileError
 from .group import cli
 from .inputs import one_input
@@ -106,7 +106,7 @@ def show_weights(model, layer, out):
 @_out_option("network")
 def show_network(model, image, links, out):
     """The video's diagram of MODEL reading IMAGE (a recording, for a model of recordings):
-    neurons lit by their activation."""
+    neurons lit by their activation, each output named by its class."""
     from .. import viz
 
     net = _picture_model(model)
@@ -127,15 +127,34 @@ def show_saliency(model, image, out):
 
 @show_group.command("dream")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--digit", type=click.IntRange(0, 9), multiple=True,
-              help="The output to excite (repeat for several; default: all ten).")
+@click.option("--digit", "--class", "digit", metavar="CLASS", multiple=True,
+              help="The output to excite, by its class's name as `digitnet info` lists them "
+                   "(5; Trouser), or by its number from 0 when no class is named by a number; "
+                   "repeat for several. Default: every class.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting noise.")
 @_out_option("dream")
 def show_dream(model, digit, seed, out):
     """The input that most excites each output: gradient ascent from faint noise."""
     from .. import viz
 
-    _save_picture(viz.dream_figure(_picture_model(model), digit or None, seed=seed), out)
+    net = _picture_model(model)
+    outputs = [_output_of(net, model, name) for name in digit]
+    _save_picture(viz.dream_figure(net, outputs or None, seed=seed), out)
+
+
+def _output_of(net, model: str, name: str) -> int:
+    """The output neuron of the class called ``name``: by its name; by its number only when no
+    class is named by a number (so that 7 is always the class "7", wherever its neuron is)."""
+    classes = inputs.classes_of(net)
+    if name in classes:
+        return classes.index(name)
+    numbered = any(c.strip().lstrip("+-").isdecimal() for c in classes)
+    if not numbered and name.strip().isdecimal() and int(name) < len(classes):
+        return int(name)
+    how = "" if numbered else f", or its number from 0 to {len(classes) - 1}"
+    raise click.BadParameter(f"{words.quoted(name)} is not a class of {model} (its classes: "
+                             f"{words.listed(classes)}); give a class's name{how}",
+                             param_hint="'--digit' / '--class'")
 
 
 @show_group.command("confusion")

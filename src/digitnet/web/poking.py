@@ -309,8 +309,9 @@ async def backprop(request: Request, body: ps.BackpropRequest):
     network, the cost and the answer. The served network does not change."""
     _, changed, changes, version = _changed(request, body)
     grid, front_end = grid_array(body.pixels), inputs.audio_of(changed)
+    # ("the picture sent": the page sends what its pad shows, a drawing or a picture uploaded)
     x = views.network_input(changed, heard_picture(grid, front_end) if front_end else
-                            await run_in_threadpool(to_input, grid, "the drawing"))
+                            await run_in_threadpool(to_input, grid, "the picture sent"))
     step = await run_in_threadpool(poke.backprop_step, changed, x, body.label, body.lr,
                                    changes.off)
     shape = inputs.of(changed).image_shape

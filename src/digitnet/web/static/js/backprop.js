@@ -1,10 +1,11 @@
-// Panel 11, "Backpropagation, one step at a time": for the drawing and the digit the learner
-// says it is, the cost, how much each output neuron wants to move, each layer's error δ, how
-// the step would change each first-layer neuron's weights, and one gradient step taken on a
-// copy of the network: its cost and answer after. Every number is the server's, from the same
-// backpropagation that training uses; the served network does not change. For a model of spoken
-// digits the input is the picture of the sound it heard last, and the first layer's weight
-// changes are time-frequency pictures.
+// Panel 11, "Backpropagation, one step at a time": for the drawing (or the picture uploaded)
+// and the class the learner says it is (named as the model names its classes), the cost, how
+// much each output neuron wants to move, each layer's error δ, how the step would change each
+// first-layer neuron's weights, and one gradient step taken on a copy of the network: its cost
+// and answer after. Every number is the server's, from the same backpropagation that training
+// uses; the served network does not change. For a model of spoken digits the input is the
+// picture of the sound it heard last, and the first layer's weight changes are time-frequency
+// pictures.
 
 import {find, fmt} from "./dom.js";
 import {bars, roundUp, strip, tick} from "./charts.js";
@@ -18,7 +19,7 @@ const markup = (id) => `
       error back layer by layer (δ = ∂C/∂z), and takes one small step downhill on a copy of
       itself: w ← w − η ∂C/∂w.</p>
     <form id="${id("bp-form")}" class="row-form">
-      <label>It is a <select id="${id("bp-label")}"></select></label>
+      <label><span id="${id("bp-label-text")}">It is a</span> <select id="${id("bp-label")}"></select></label>
       <label>Learning rate η <input id="${id("bp-lr")}" type="number" min="0.0001" max="10" step="any" value="0.01" required></label>
       <button type="submit">Backpropagate and take one step</button>
     </form>
@@ -44,7 +45,9 @@ const markup = (id) => `
  * spoken digits the picture of the sound it heard last (null when there is none);
  * calls.model() the network's description. Returns setModel() (a new network: the old one's
  * step goes) and prediction(p, settled) (the page's last prediction, or null when the drawing is
- * cleared; `settled`: no stroke is going on, see js/explorer.js).
+ * cleared; `settled`: no stroke is going on, see js/explorer.js; `p.uploaded`: it is of an
+ * uploaded picture). Classes are named as the model names them (its `classes`): the choices
+ * are their names, the answers' `digit`, `digit_after` and `label` their numbers.
  */
 export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -54,14 +57,30 @@ export function mountBackprop(root, id, calls, changes) {
   let read = null;    // the page's last prediction (null: nothing drawn or heard)
   let stepping = false;  // a step asked for and not answered yet
 
+  // Class k by the model's name for it ("7", "Ankle boot"), and as a sentence says something is
+  // one: "a 7" when the classes are digits (each "0" to "9"), else the name.
+  const classes = () => calls.model().classes || [];
+  const named = (k) => classes()[k] ?? String(k);
+  const digits = () => classes().every((c) => /^[0-9]$/.test(c));
+  const noun = () => (digits() ? "digit" : "class");
+  const isA = (k) => (digits() ? `a ${named(k)}` : named(k));
+  // What the input is, in the learner's words: the drawing, the picture uploaded, or the recording.
+  const input = () => (hears ? "the recording it heard last" : read && read.uploaded ? "the picture you uploaded" : "your drawing");
+
   // What the panel says until it has a step to show: what to do next. (A status, so a screen
   // reader hears each new text: written only when it changes.)
   function waiting() {
     if (result.dataset.cost || stepping) return;
     const text = !read ? (hears ? "Say a digit first." : "Draw a digit first.")
-      : `It ${hears ? "hears" : "reads"} ${read.class ?? read.digit} in your ` +
-        `${hears ? "recording" : "drawing"}: choose the digit it really is, then backpropagate.`;
+      : `It ${hears ? "hears" : "reads"} ${read.class ?? named(read.digit)} in ` +
+        `${hears ? "your recording" : input()}: choose the ${noun()} it really is, then backpropagate.`;
     if (result.textContent !== text) result.textContent = text;
+  }
+
+  // The panel's question: which class the input is (said again as the input changes).
+  function which() {
+    const text = `Say which ${noun()} ${input()} is.`;
+    if (part("bp-which").textContent !== text) part("bp-which").textContent = text;
   }
 
   // The network was replaced: its step and what it read go, and the panel waits for the new
@@ -81,22 +100,29 @@ export function mountBackprop(root, id, calls, changes) {
     part("bp-table").hidden = !table;
     for (const name of ["bp-form", "bp-result"]) part(name).hidden = table;
     part("bp-which").hidden = table;
-    part("bp-which").textContent = hears ? "Say which digit the recording it heard last is." : "Say which digit your drawing is.";
+    part("bp-label-text").textContent = digits() ? "It is a" : "It is";
+    which();
     part("bp-changes-title").textContent = hears
       ? "How the step changes each first-layer neuron's weights, as time-frequency pictures (pitch up, time to the right)"
       : "How the step changes each first-layer neuron's weights";
-    waiting();
-    const classes = calls.model().layers.at(-1).n_out;
-    label.replaceChildren(...Array.from({length: classes}, (_, k) => {
+    const n = calls.model().layers.at(-1).n_out;
+    label.replaceChildren(...Array.from({length: n}, (_, k) => {  // (a class's number, by its name)
       const o = document.createElement("option");
-      o.value = o.textContent = String(k);
+      o.value = String(k);
+      o.textContent = named(k);
       return o;
     }));
+    waiting();
   }
 
   part("bp-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const pixels = calls.grid();
+    if (!pixels && read && read.uploaded && !hears) {  // (read by the server, not shown by the browser)
+      result.textContent = `${read.uploaded}: this browser cannot show the picture on the pad, and a step starts ` +
+        "from what the pad shows; upload it as PNG or JPEG, or draw it.";
+      return;
+    }
     if (!pixels) {
       result.textContent = `${hears ? "Say" : "Draw"} a digit first: backpropagation starts from an input and its label.`;
       return;
@@ -107,7 +133,10 @@ export function mountBackprop(root, id, calls, changes) {
     try {
       r = await calls.backprop(pixels, Number(label.value), Number(part("bp-lr").value), changes.body());
     } catch (err) {
-      result.textContent = err.message;
+      // (the step reads what the pad shows: for a picture uploaded, its copy on the pad, which
+      // the server, that read the file, may find no digit in: poking.py's "the picture sent")
+      const pad = read && read.uploaded && /^the picture sent: /.test(err.message) ? " (The step starts from the picture as the pad shows it.)" : "";
+      result.textContent = err.message + pad;
       return;
     } finally {
       stepping = false;
@@ -117,15 +146,15 @@ export function mountBackprop(root, id, calls, changes) {
 
   function show(r) {
     result.textContent = `Cost C = ${fmt(r.cost, 3)} → ${fmt(r.cost_after, 3)} after one step of η = ${r.lr}; ` +
-      `it read ${r.digit}, now reads ${r.digit_after} (${fmt(100 * r.probabilities_after[r.label], 1)}% sure it is a ${r.label}).`;
+      `it read ${named(r.digit)}, now reads ${named(r.digit_after)} (${fmt(100 * r.probabilities_after[r.label], 1)}% sure it is ${isA(r.label)}).`;
     result.dataset.cost = String(r.cost);
     result.dataset.costAfter = String(r.cost_after);
     part("bp-detail").hidden = false;
     // a symmetric scale whose ends read as numbers, however small the wants are
     const max = roundUp(Math.max(1e-9, ...r.wanted.map(Math.abs)));
     const wanted = part("bp-wanted");
-    bars(wanted, r.wanted.map((_, k) => String(k)), r.wanted, {range: [-max, max], signed: true, format: tick});
-    wanted.setAttribute("aria-label", "How much each output's z wants to move: " + r.wanted.map((v, k) => `${k}: ${fmt(v, 3)}`).join(", "));
+    bars(wanted, r.wanted.map((_, k) => named(k)), r.wanted, {range: [-max, max], signed: true, format: tick});
+    wanted.setAttribute("aria-label", "How much each output's z wants to move: " + r.wanted.map((v, k) => `${named(k)}: ${fmt(v, 3)}`).join(", "));
     part("bp-deltas").replaceChildren(...r.deltas.map((d) => {
       const row = document.createElement("figure");
       const cap = document.createElement("figcaption");
@@ -163,6 +192,7 @@ export function mountBackprop(root, id, calls, changes) {
     prediction(p, settled = true) {  // the answer shown (null: none) is the default label
       read = p;
       if (p && document.activeElement !== label) label.value = String(p.digit);
+      which();
       if (settled) waiting();  // (said once a stroke is over, not for each answer while drawing)
     },
   };

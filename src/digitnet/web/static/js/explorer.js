@@ -62,6 +62,9 @@ function madeBy(p, m) {
  * in place of opening it); options.selected(sel), if given, hears which neuron is open (null:
  * none).
  *
+ * Each prediction shown is the server's answer; one for an uploaded image also has `uploaded`,
+ * the file's name.
+ *
  * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
  * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing and
  * the open neuron again), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
@@ -172,10 +175,12 @@ export function mountExplorer(root, options) {
     }
   }
 
+  // (An answer for an uploaded picture says so, `uploaded`: its file's name; panels that
+  // speak of the input call it a picture, not a drawing.)
   async function upload(file) {
     verdict.busy(true);
     try {
-      show(await options.predict({file}));
+      show({...await options.predict({file}), uploaded: file.name});
     } catch (err) {
       blank(err.message);
     } finally {

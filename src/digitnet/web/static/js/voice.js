@@ -51,7 +51,7 @@ export function mountVoice(root, id, calls) {
     taken.push({file: new File([file], `${said}_voice_${n}.wav`, {type: file.type || "audio/wav"}), digit: said});
     update();
     digit.value = next();
-    return `Recording ${n} of the digit ${said} kept; the network hears ${p.digit} in it now.`;
+    return `Recording ${n} of the digit ${said} kept; the network hears ${p.class ?? p.digit} in it now.`;
   }
 
   const countOf = (d) => taken.filter((t) => t.digit === String(d)).length;
