@@ -239,7 +239,8 @@ def test_fine_tuning_to_a_voice_keeps_the_dropout_the_model_was_trained_with(fla
 
 
 def test_a_model_of_images_fine_tuned_on_recordings_says_which_is_which(flat):
-    """Both are 28x28 pictures; the refusal names recordings as recordings."""
+    """Both are 28x28 pictures; the refusal names recordings as recordings (and the network,
+    given as one, as Python's init, not the command line's --init FILE)."""
     from digitnet import finetune
     from digitnet.inputs import Images
 
@@ -248,7 +249,7 @@ def test_a_model_of_images_fine_tuned_on_recordings_says_which_is_which(flat):
     images.metadata = {"input": Images((28, 28)).to_dict()}
     with pytest.raises(ConfigError, match=r"the model reads 28x28 images, the data has recordings "
                                           r"\(28x28 pictures of their sound\); train on data of "
-                                          r"the model's kind, or without --init"):
+                                          r"the model's kind, or without init$"):
         finetune.start_from(images).input_for(data.input)
 
 
