@@ -8,8 +8,8 @@ spectrogram**, 28 frequency bands (rows, the highest at the top) by 28 moments i
 evaluation, ``predict`` and the page make exactly the same picture):
 
 1. decode the file (WAV, FLAC, OGG and MP3, whatever libsndfile reads: :func:`read_sound`),
-   mixed to mono, and resample it to ``sample_rate`` (8 kHz: telephone quality, enough to tell
-   digits apart);
+   mixed to mono, take off its constant offset (a sound card's DC offset), and resample it
+   to ``sample_rate`` (8 kHz: telephone quality, enough to tell digits apart);
 2. trim the quiet start and end: everything more than ``trim_db`` decibels below the loudest
    moment (:func:`voice`); a recording that repeats itself, a sound played on a loop (as
    Chromium's fake microphone plays its file, or a player set to repeat), is cut to one
@@ -38,12 +38,11 @@ from __future__ import annotations
 import io
 import math
 import os
-import struct
 from pathlib import Path
 
 import numpy as np
 
-from . import words
+from . import soundcheck, words
 from .errors import AudioError, MissingDependencyError
 from .inputs import Audio
 
@@ -60,16 +59,6 @@ MIN_SECONDS = 0.05
 SILENT_DBFS = -50.0
 #: A recording with more than this share of its samples at full scale is clipped.
 CLIPPED_SHARE = 0.01
-# Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loudest (a
-# voice's harmonics and formants make it lumpy: median flatness under 0.12 in every recording of
-# the Free Spoken Digit Dataset, about 0.55 in white noise), or a loudness that hardly changes
-# (a voice rises out of the quiet around it and falls: the loudest twentieth of the windows of
-# its loud part, what trimming keeps, are at least 6.3 dB above the quietest twentieth of the
-# whole recording's, 1.1 dB in white noise, 3.4 dB in rumble, 0.5 in hum). The loud level is
-# taken over the loud part, not the whole recording, so that a word in seconds of quiet, a few
-# percent of its windows, still reaches it. tests/unit/test_audio.py checks both sides.
-_NOISE_FLATNESS = 0.3
-_STEADY_DB = 5.0
 _WINDOW, _STEP = 256, 64  # samples, at the front end's rate, for trimming and the checks
 # A sound played on a loop: its picture matches itself one repetition later. Each of the 2,500
 # recordings of the Free Spoken Digit Dataset (five speakers) matches itself at most 0.954
@@ -81,7 +70,6 @@ _SAYING_SECONDS = (0.1, 2.0)  # how long one repetition may be
 # A pause this long splits a recording into sounds, of which the longest is read: within a word
 # of the Free Spoken Digit Dataset, trimmed, no pause (15 dB under the loudest) lasts over 0.17 s.
 _PAUSE_SECONDS = 0.25
-_CANCELLED_DB = 20.0  # channels whose mix is this far under their own loudness cancel
 _HINT = "record one spoken digit (WAV, FLAC, OGG or MP3)"
 
 
@@ -99,13 +87,15 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
 
     Returns
     -------
-    samples : ndarray, shape (n,), float32 in [-1, 1]
-        Mono (the channels' mean).
+    samples : ndarray, shape (n,), float32 in [-1, 1] (less the offset)
+        Mono: the channels' mean, each less its constant offset (its own mean: a sound card's
+        DC offset, inaudible but as loud as a hum to trimming and the checks of
+        :func:`voice`, so that a recording reads the same with an offset as without).
     rate : int
         Samples per second.
 
-    Raises AudioError: not a recording, a truncated WAV, empty, over :data:`MAX_SECONDS`, or
-    of channels that cancel out when mixed (opposite in phase).
+    Raises AudioError: not a recording, a truncated WAV, empty, over :data:`MAX_SECONDS`,
+    clipped, or of channels that cancel out when mixed (opposite in phase).
     """
     try:
         import soundfile
@@ -115,7 +105,7 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
     data, name = _bytes(source, name)
     if not data:
         raise AudioError(f"{name}: the file is empty (0 bytes); {_HINT}")
-    _check_wav_complete(data, name)
+    soundcheck.check_wav_complete(data, name)
     try:
         with soundfile.SoundFile(io.BytesIO(data)) as f:
             seconds = f.frames / f.samplerate
@@ -128,8 +118,10 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
                          f"{_HINT}") from None
     if not len(samples):
         raise AudioError(f"{name}: holds no sound (0 samples); {_HINT}")
+    _check_not_clipped(samples.mean(axis=1), name)  # (at full scale: before the offset is off)
+    samples = _without_offset(samples)
     mono = samples.mean(axis=1)
-    _check_not_cancelled(samples, mono, name)
+    soundcheck.check_not_cancelled(samples, mono, name)
     return mono, int(rate)
 
 
@@ -140,6 +132,8 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
     Parameters
     ----------
     samples : ndarray, shape (n,), float in [-1, 1]
+        Without a constant offset, as :func:`read_sound` gives them (take the mean off samples
+        from elsewhere: an offset, inaudible, is as loud as a hum to trimming and the checks).
     rate : int
         Their samples per second.
 
@@ -173,11 +167,7 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
                          f"{20 * math.log10(peak):.1f} dBFS, and a voice must reach "
                          f"{SILENT_DBFS:g} dBFS); speak closer to the microphone, turn its "
                          "level up, or amplify the recording")
-    clipped = float(np.mean(np.abs(samples) >= 0.999))
-    if clipped > CLIPPED_SHARE:
-        raise AudioError(f"{name}: clipped ({clipped:.0%} of its samples at full scale, so the "
-                         "sound is distorted); record again a little further from the "
-                         "microphone, or turn its level down")
+    _check_not_clipped(samples, name)
     if rate != front_end.sample_rate:
         samples = resample(samples, rate, front_end.sample_rate)
     spoken, _ = librosa.effects.trim(samples, top_db=front_end.trim_db, frame_length=_WINDOW,
@@ -188,7 +178,7 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
         length = _length(len(spoken), front_end.sample_rate, " of sound")
         raise AudioError(f"{name}: too short ({length}); say the whole digit, and keep "
                          "recording until you have finished")
-    _check_not_noise(librosa, samples, spoken, name)
+    soundcheck.check_not_noise(librosa, samples, spoken, name, window=_WINDOW, step=_STEP)
     return np.ascontiguousarray(spoken, dtype=np.float32)
 
 
@@ -257,26 +247,6 @@ def _bytes(source, name: str | None) -> tuple[bytes, str]:
     raise AudioError(f"{name or 'recording'}: cannot read a {type(source).__name__}; give a "
                      "file path, bytes or a binary file object")
 
-
-def _check_wav_complete(data: bytes, name: str) -> None:
-    """A WAV file whose sound data stops before the length its header gives is truncated.
-    (libsndfile would read what is there without a word.) Streaming writers that leave the
-    length at 0 or 0xFFFFFFFF are let through."""
-    if data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
-        return
-    at = 12
-    while at + 8 <= len(data):
-        chunk, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
-        if chunk == b"data":
-            have = len(data) - at - 8
-            if size not in (0, 0xFFFFFFFF) and data[:4] == b"RIFF" and have < size:
-                raise AudioError(f"{name}: truncated: the WAV file holds {have:,} of the "
-                                 f"{size:,} bytes of sound its header announces; record or "
-                                 "export it again, or send the whole file")
-            return
-        at += 8 + size + (size & 1)
-    raise AudioError(f"{name}: truncated: a WAV header with no sound data after it; record or "
-                     "export it again, or send the whole file")
 
 
 def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray:
@@ -350,36 +320,23 @@ def _matches(mel: np.ndarray, lags) -> np.ndarray:
     return out
 
 
-def _check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str) -> None:
-    """AudioError when the recording is hiss or a steady sound rather than a voice (see the
-    thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part.
-    How loud the voice is comes from the loud part, how quiet the quiet is from the whole."""
-    flatness = float(np.median(librosa.feature.spectral_flatness(
-        y=spoken, n_fft=_WINDOW, hop_length=_STEP, center=False)))
-    loud, whole = (20 * np.log10(librosa.feature.rms(
-        y=y, frame_length=_WINDOW, hop_length=_STEP, center=False)[0] + 1e-10)
-        for y in (spoken, samples))
-    spread = np.percentile(loud, 95) - np.percentile(whole, 5)
-    if flatness > _NOISE_FLATNESS or spread < _STEADY_DB:
-        kind = "hiss" if flatness > _NOISE_FLATNESS else "a steady sound"
-        raise AudioError(f"{name}: noise, not speech ({kind} with no rise and fall of a voice); "
-                         "record in a quieter place, and say one digit")
+def _check_not_clipped(samples: np.ndarray, name: str) -> None:
+    """AudioError when over :data:`CLIPPED_SHARE` of the samples (n,) are at full scale."""
+    clipped = float(np.mean(np.abs(samples) >= 0.999))
+    if clipped > CLIPPED_SHARE:
+        raise AudioError(f"{name}: clipped ({clipped:.0%} of its samples at full scale, so the "
+                         "sound is distorted); record again a little further from the "
+                         "microphone, or turn its level down")
 
 
-def _check_not_cancelled(channels: np.ndarray, mono: np.ndarray, name: str) -> None:
-    """AudioError when the channels (n, channels) cancel out in their mix to ``mono``, as those
-    opposite in phase do (a miswired microphone, an editor's phase inversion); others (alike,
-    silent, unrelated) mix to about their mean loudness, never :data:`_CANCELLED_DB` under."""
-    uncancelled = float(np.abs(channels).mean(axis=1).max())  # the mix, had nothing cancelled
-    mixed = float(np.abs(mono).max())
-    if channels.shape[1] > 1 and uncancelled > 0 and (
-            mixed == 0 or 20 * math.log10(mixed / uncancelled) < -_CANCELLED_DB):
-        mix = "is digital silence" if mixed == 0 else f"at {20 * math.log10(mixed):.0f} dBFS"
-        loudest = 20 * math.log10(float(np.abs(channels).max()))
-        raise AudioError(f"{name}: its {channels.shape[1]} channels cancel out when mixed to "
-                         f"mono (they are opposite in phase: the loudest peaks at "
-                         f"{loudest:.0f} dBFS, their mix {mix}); use one channel alone: save "
-                         "it as a mono recording (sox IN.wav OUT.wav remix 1)")
+def _without_offset(samples: np.ndarray) -> np.ndarray:
+    """``samples`` (n, channels), float32, each channel less its mean: the constant offset a
+    microphone or sound card adds, taken off by subtracting it, as Audacity's "Remove DC offset"
+    does over a clip (and Kaldi's ``remove_dc_offset`` over each window). A high-pass filter
+    would start with a step the size of the offset, and would also change the low sounds of
+    recordings that have none. The mean is taken in float64: an offset of whole 16-bit steps
+    comes off to float32's precision."""
+    return (samples - samples.mean(axis=0, dtype=np.float64)).astype(np.float32)
 
 
 def _length(samples: int, rate: int, what: str = "") -> str:

@@ -8,7 +8,8 @@ familiar. ::
 
 Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
 made (cropped to the ink, fitted into 20x20, centred by mass in 28x28, white on black), so a
-stack of photos of your own handwriting becomes a data set like MNIST, stored as uint8 28x28.
+stack of photos of your own handwriting becomes a data set like MNIST, stored as uint8 28x28
+(:mod:`digitnet.picturefolders`).
 The class names are the folder names, sorted; when every class folder is named by one digit,
 the classes are the ten digits 0-9 (label 7 is the folder ``7``, whichever folders exist), so a
 network trained on MNIST and one trained on the folder agree on what each output means.
@@ -21,58 +22,52 @@ predict`` leaves them out (:func:`digitnet.images.image_files`).
 Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
 ``test/`` may instead each hold recordings named as FSDD names them (digit, speaker, number:
-``george/test/7_george_32.wav``), each read whole, as a folder of them is read.
+``george/test/7_george_32.wav``), each read whole, as a folder of them is read. Class folders
+holding both are read as the kind of at least twice as many of their files as the other
+(:data:`CLEAR_MAJORITY`; Hugging Face's ``load_dataset`` reads a folder as its most common
+kind of file, however slight the majority), and the other kind's files are skipped and noted,
+as a stray ``cover.png`` among recordings is; when neither is twice the other, the folder is
+refused, naming how many of each it holds and one of each.
 
 A folder that cannot be a data set is one line naming it and what to do: no class folders, a
-class folder with no pictures, fewer than two classes (a folder holding one folder of class
-folders, as unzipping often leaves it, says where to point instead), folders named as splits
-that are not digitnet's (``val/`` beside ``train/``: digitnet holds out its own validation
-examples; ``training/``; ``test/`` without ``train/``; ``train/`` beside class folders), or a
-named class that only ``test/`` holds, which the network could never learn. A bad file inside
-an otherwise good folder (a file that is not a picture, a picture that cannot be decoded or
-holds no ink, a picture beside the class folders, in none) does not stop the others: it is
-skipped, and the data set's note names it, so you can fix it or leave it out (one note for the
-folder named, whichever of its splits the file is in).
+class folder with no pictures, recordings and pictures too mixed to tell which are the data
+set, fewer than two classes (a folder holding one folder of class folders, as unzipping often
+leaves it, says where to point instead), folders named as splits that are not digitnet's
+(``val/`` beside ``train/``: digitnet holds out its own validation examples; ``training/``;
+``test/`` without ``train/``; ``train/`` beside class folders), or a named class that only
+``test/`` holds, which the network could never learn. A bad file inside an otherwise good
+folder (a file that is not a picture, a picture that cannot be decoded or holds no ink, a
+picture beside the class folders, in none) does not stop the others: it is skipped, and the
+data set's note names it, so you can fix it or leave it out (one note for the folder named,
+whichever of its splits the file is in).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .arrays import MAX_CLASSES
 from .audio import AUDIO_EXTENSIONS
-from .errors import DataError, ImageError, listed
+from .errors import DataError, listed
 from .images import IMAGE_EXTENSIONS
 from .inputs import Audio
-from .sources import DIGITS, sha256
+from .picturefolders import Pictures, read_class_folders, skipped_note
+from .sources import DIGITS
 
-__all__ = ["Pictures", "read_folder", "has_test_split", "SPLIT_FOLDERS"]
+__all__ = ["SPLIT_FOLDERS", "Pictures", "has_test_split", "kind_held", "read_folder"]
 
 SPLIT_FOLDERS = ("train", "test")
 #: Folder names (lower-cased) that name a split, with the split digitnet reads them as (None:
 #: a validation set, which digitnet holds out of train/ itself).
 _SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test",
                 "val": None, "valid": None, "validation": None}
-_NAMED = 3  # skipped files named in the note; the rest are counted
-
-
-@dataclass
-class Pictures:
-    """What a class folder holds: MNIST-style images with their labels, and what was skipped."""
-
-    x: np.ndarray  # uint8 (n, 28, 28), 0 = background, 255 = ink
-    labels: np.ndarray  # uint8 (n,), indices into classes
-    classes: tuple[str, ...]
-    files: dict[str, str]  # "<folder>/" -> SHA-256 over every picture read (name and bytes)
-    note: str | None
-    skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
-    strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
+#: Class folders holding recordings and pictures both are read as the kind of at least this many
+#: times as many files as the other, whose files are skipped and noted (a cover.png among
+#: recordings); nearer than that, they are refused: two data sets in one folder, perhaps.
+CLEAR_MAJORITY = 2
 
 
 def has_test_split(root: str | os.PathLike) -> bool:
@@ -134,22 +129,68 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
     listing = [(folder, _files(folder)) for folder in _folders(part)]
     if not listing:  # (a split without class folders beside one with them)
         raise _no_class_folders(part)
-    suffixes = [p.suffix.lower() for _, files in listing for p in files]
-    if any(s in AUDIO_EXTENSIONS for s in suffixes) and not any(s in IMAGE_EXTENSIONS
-                                                                 for s in suffixes):
-        from .recordings import read_class_folders
+    sounds, pictures = _by_kind([p for _, files in listing for p in files])
+    kind = _majority(len(sounds), len(pictures))
+    if kind is None:
+        raise _too_mixed(part, sounds, pictures)
+    if kind == "audio":
+        from . import recordings
 
-        return read_class_folders(part, listing, classes, front_end)
+        return recordings.read_class_folders(part, listing, classes, front_end)
     strays = [p.name for p in _pictures_in(part)] + (beside or [])
-    return _read_part(part, listing, classes, strays)
+    return read_class_folders(part, listing, classes, strays)
+
+
+def kind_held(root: str | os.PathLike) -> str | None:
+    """"audio" or "images": the kind of examples :func:`read_folder` reads from ``root``'s
+    class folders (or from each of its train/ and test/), told from their files' names; None
+    when they hold neither, or train/ and test/ differ, or they are too mixed to tell
+    (:data:`CLEAR_MAJORITY`): what :func:`digitnet.kinds.kind_of` says of a folder."""
+    root = Path(root)
+    splits = _splits(root)
+    found = set()
+    for part in [root / s for s in sorted(splits)] if splits else [root]:
+        if _fsdd_named(part):
+            found.add("audio")
+            continue
+        sounds, pictures = _by_kind([p for d in _folders(part) for p in _files(d)])
+        found.add(_majority(len(sounds), len(pictures)) if sounds or pictures else None)
+    return found.pop() if len(found) == 1 else None
+
+
+def _by_kind(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The recordings and the pictures among ``files``, told by their names' endings."""
+    suffixes = [p.suffix.lower() for p in files]
+    return ([p for p, s in zip(files, suffixes) if s in AUDIO_EXTENSIONS],
+            [p for p, s in zip(files, suffixes) if s in IMAGE_EXTENSIONS])
+
+
+def _majority(sounds: int, pictures: int) -> str | None:
+    """The kind read of class folders holding ``sounds`` recordings and ``pictures`` pictures
+    (:data:`CLEAR_MAJORITY`): pictures when they hold neither (the error then says so)."""
+    if pictures >= CLEAR_MAJORITY * sounds:
+        return "images"
+    return "audio" if sounds >= CLEAR_MAJORITY * pictures else None
+
+
+def _too_mixed(part: Path, sounds: list[Path], pictures: list[Path]) -> DataError:
+    """The error for class folders of ``part`` holding recordings and pictures in numbers too
+    near to tell which are the data set: how many of each, and one of each."""
+    def such(files: list[Path], noun: str) -> str:
+        return (f"{len(files)} {noun}{'s' * (len(files) != 1)} (such as "
+                f"{files[0].relative_to(part).as_posix()})")
+    return DataError(f"{part}: its class folders hold {such(sounds, 'recording')} and "
+                     f"{such(pictures, 'picture')}, neither twice as many as the other; the "
+                     "examples of a data set are of one kind: move the pictures or the "
+                     "recordings out of the class folders")
 
 
 def _joined(root: Path, parts: list[Path], found: list, beside: list[str]):
     """What was read of ``parts`` (train/, and test/) as one, with one note from ``root`` for
     the files skipped in either and the pictures in no class folder (``beside`` the parts)."""
-    from .recordings import Recordings, skipped_note
+    from . import recordings
 
-    kinds = ["recordings" if isinstance(f, Recordings) else "pictures" for f in found]
+    kinds = ["recordings" if isinstance(f, recordings.Recordings) else "pictures" for f in found]
     if len(set(kinds)) > 1:
         raise DataError(f"{root}: train/ holds {kinds[0]} and test/ {kinds[1]}; the examples of "
                         f"a data set are of one kind: give test/ {kinds[0]} too")
@@ -158,12 +199,13 @@ def _joined(root: Path, parts: list[Path], found: list, beside: list[str]):
     files = {k: v for f in found for k, v in f.files.items()}
     if kinds[0] == "recordings":
         groups = [f.groups for f in found]
-        return Recordings(x, labels, found[0].classes, files, skipped_note(root, len(x), skipped),
-                          None if any(g is None for g in groups) else np.concatenate(groups),
-                          tuple(s for f in found for s in f.sounds), skipped)
+        return recordings.Recordings(
+            x, labels, found[0].classes, files, recordings.skipped_note(root, len(x), skipped),
+            None if any(g is None for g in groups) else np.concatenate(groups),
+            tuple(s for f in found for s in f.sounds), skipped)
     strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
-    return Pictures(x, labels, found[0].classes, files, _note(root, len(x), skipped, strays),
-                    skipped, strays)
+    note = skipped_note(root, len(x), skipped, strays)
+    return Pictures(x, labels, found[0].classes, files, note, skipped, strays)
 
 
 def _splits(root: Path) -> set[str]:
@@ -316,56 +358,6 @@ def _fsdd_named(part: Path) -> bool:
     return not _folders(part) and flat_folder(part) == part
 
 
-def _read_part(part: Path, listing, classes: tuple[str, ...], strays: list[str]) -> Pictures:
-    """The pictures of ``listing`` (each class folder with its files); ``strays`` are the
-    pictures in no class folder, which are skipped and noted."""
-    from .preprocess import to_mnist  # (Pillow and the preprocessing: imported when used)
-
-    images, labels, skipped = [], [], []
-    digest = hashlib.sha256()
-    for folder, files in listing:
-        found = 0
-        for path in files:
-            relative = path.relative_to(part).as_posix()
-            if path.suffix.lower() not in IMAGE_EXTENSIONS:
-                skipped.append(f"{relative} (not a picture)")
-                continue
-            found += 1
-            try:
-                x = to_mnist(path, name=relative)
-            except ImageError as e:
-                skipped.append(f"{relative} ({_reason(e, relative)})")
-                continue
-            images.append(np.round(x * 255).astype(np.uint8))
-            labels.append(classes.index(folder.name))
-            digest.update(f"{relative}\0{sha256(path)}\n".encode())
-        if not found:
-            raise DataError(f"{folder}: class {folder.name!r} has no pictures "
-                            f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
-    if not images:
-        raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
-                        "give pictures of one digit (or object) each")
-    return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
-                    {f"{part.name}/": digest.hexdigest()},
-                    _note(part, len(images), skipped, strays), skipped, strays)
-
-
-def _note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:
-    """The note naming the files ``skipped`` ("name (why)") and the pictures in no class folder,
-    ``strays``; None when there are none."""
-    which, todo = "are not pictures of a digit (or object)", "fix or remove them"
-    if strays and not skipped:
-        which, todo = "lie in no class folder", "move each into its class's folder, or remove it"
-    elif strays:
-        which += " in a class folder"
-        todo = "move those in no class folder into their class's, fix or remove the others"
-        strays = [f"{name} (in no class folder)" for name in strays]
-    if not (skipped := strays + skipped):
-        return None
-    return (f"{part}: skipped {len(skipped)} of {read + len(skipped)} files, which {which}: "
-            f"{_listed(skipped)}; {todo}")
-
-
 def _files(folder: Path) -> list[Path]:
     """Every file under ``folder``, at any depth, sorted, hidden ones left out."""
     found = []
@@ -377,14 +369,3 @@ def _files(folder: Path) -> list[Path]:
 
 def _unreadable(error: OSError) -> None:
     raise DataError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
-
-
-def _reason(error: ImageError, name: str) -> str:
-    """The gist of an error about one picture: "no digit found: the image is blank"."""
-    reason = str(error).removeprefix(f"{name}: ").split(";")[0]
-    return re.sub(r" \([^)]*\)", "", reason)
-
-
-def _listed(skipped: list[str]) -> str:
-    named = ", ".join(skipped[:_NAMED])
-    return named + (f" and {len(skipped) - _NAMED} more" if len(skipped) > _NAMED else "")

@@ -11,13 +11,14 @@ reading a single example, as :func:`digitnet.datasets.load` will read the source
 * a folder of IDX files (``...-ubyte``): pictures;
 * a folder of recordings named as FSDD names them (or holding such a ``recordings/``):
   recordings;
-* a folder of class folders (maybe inside ``train/`` and ``test/``): recordings when its files
-  are recordings and none is a picture, pictures when they are pictures and none is a
-  recording;
+* a folder of class folders (maybe inside ``train/`` and ``test/``): the kind of its files, or
+  when it holds both, the kind of at least twice as many as the other, which loading reads (a
+  stray ``cover.png`` among recordings is skipped and noted: :func:`digitnet.folders.kind_held`);
 * a ``.csv`` file: a table.
 
-Anything else (an ``.npz``, which may hold pictures or rows; a folder of both pictures and
-recordings, or of neither; a name that is nothing) is None: loading it says what it is.
+Anything else (an ``.npz``, which may hold pictures or rows; a folder of pictures and
+recordings in numbers too near to tell, or of neither; a name that is nothing) is None: loading
+it says what it is.
 
 A file sent to the server has no name to go by: :func:`kind_of_bytes` tells its kind from how
 its bytes begin.
@@ -28,10 +29,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import recordings, sources
-from .audio import AUDIO_EXTENSIONS
+from . import folders, recordings, sources
 from .errors import DataError
-from .images import IMAGE_EXTENSIONS
 from .inputs import Input
 
 __all__ = ["WORDS", "check", "kind_of", "kind_of_bytes", "mismatch"]
@@ -59,12 +58,9 @@ def kind_of(name_or_dir: str | os.PathLike) -> str | None:
             return "images"  # (as datasets.load tells a folder of IDX files)
         if recordings.flat_folder(path) is not None:
             return "audio"
-    except OSError:
+        return folders.kind_held(path)
+    except (OSError, DataError):
         return None  # (loading it says what cannot be read)
-    suffixes = _suffixes_in_folders(path)
-    sounds, pictures = (not suffixes.isdisjoint(AUDIO_EXTENSIONS),
-                        not suffixes.isdisjoint(IMAGE_EXTENSIONS))
-    return "audio" if sounds and not pictures else "images" if pictures and not sounds else None
 
 
 def kind_of_bytes(data: bytes) -> str | None:
@@ -94,14 +90,3 @@ def mismatch(name, kind: str, model_input: Input, what: str = "the model") -> Da
     """The error for data ``name`` of ``kind`` given to a model that reads another kind."""
     return DataError(f"{name} holds {WORDS[kind]}, and {what} reads {WORDS[model_input.kind]}; "
                      "give data of the kind it was trained on")
-
-
-def _suffixes_in_folders(root: Path) -> set[str]:
-    """The file name endings (lower-cased) in the folders under ``root``, at any depth, hidden
-    files and folders left out, as the class folders are read (:mod:`digitnet.folders`)."""
-    found = set()
-    for directory, subdirs, names in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        if directory != os.fspath(root):  # (files beside the class folders are in none)
-            found.update(Path(n).suffix.lower() for n in names if not n.startswith("."))
-    return found

@@ -37,6 +37,7 @@ import numpy as np
 
 from . import audio, sources
 from .errors import AudioError, DataError
+from .images import IMAGE_EXTENSIONS
 from .inputs import Audio
 from .sources import DIGITS, FileSpec
 
@@ -189,7 +190,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                        front_end: Audio) -> Recordings:
     """The recordings in class folders: ``listing`` is each class folder of ``part`` with the
     files in it (:func:`digitnet.folders.read_folder` finds them); a file that is not a
-    recording is skipped and noted.
+    recording is skipped and noted (a picture among them is named as one).
 
     Raises DataError for a class folder without recordings, or when none could be read.
     """
@@ -199,7 +200,8 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
         for path in files:
             relative = path.relative_to(part).as_posix()
             if path.suffix.lower() not in audio.AUDIO_EXTENSIONS:
-                skipped.append(f"{relative} (not a recording)")
+                what = "a picture" if path.suffix.lower() in IMAGE_EXTENSIONS else "not a recording"
+                skipped.append(f"{relative} ({what})")
                 continue
             found += 1
             speaker = (fsdd_name(path.name) or (None, ""))[1]

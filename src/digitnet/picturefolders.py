@@ -1,0 +1,107 @@
+"""Class folders of pictures read: each picture made MNIST-like, labelled by its folder.
+
+:func:`digitnet.folders.read_folder` finds the class folders and what each holds, and hands those
+of pictures here (those of recordings go to :func:`digitnet.recordings.read_class_folders`).
+Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
+made, and is stored as uint8 28x28. A file that is not a picture, or a picture that cannot be
+decoded or holds no ink, is skipped, and the note names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .audio import AUDIO_EXTENSIONS
+from .errors import DataError, ImageError
+from .images import IMAGE_EXTENSIONS
+from .sources import sha256
+
+__all__ = ["Pictures", "read_class_folders", "skipped_note"]
+
+_NAMED = 3  # skipped files named in the note; the rest are counted
+
+
+@dataclass
+class Pictures:
+    """What a class folder holds: MNIST-style images with their labels, and what was skipped."""
+
+    x: np.ndarray  # uint8 (n, 28, 28), 0 = background, 255 = ink
+    labels: np.ndarray  # uint8 (n,), indices into classes
+    classes: tuple[str, ...]
+    files: dict[str, str]  # "<folder>/" -> SHA-256 over every picture read (name and bytes)
+    note: str | None
+    skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
+    strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
+
+
+def read_class_folders(part: Path, listing, classes: tuple[str, ...],
+                       strays: list[str]) -> Pictures:
+    """The pictures of ``listing`` (each class folder of ``part`` with its files); ``strays``
+    are the pictures in no class folder, which are skipped and noted, as are the files that
+    are not pictures (a recording among them is named as one).
+
+    Raises DataError for a class folder without pictures, or when none could be read.
+    """
+    # (Pillow and the preprocessing: imported when used)
+    from .preprocess import to_mnist
+
+    images, labels, skipped = [], [], []
+    digest = hashlib.sha256()
+    for folder, files in listing:
+        found = 0
+        for path in files:
+            relative = path.relative_to(part).as_posix()
+            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+                what = "a recording" if path.suffix.lower() in AUDIO_EXTENSIONS else "not a picture"
+                skipped.append(f"{relative} ({what})")
+                continue
+            found += 1
+            try:
+                x = to_mnist(path, name=relative)
+            except ImageError as e:
+                skipped.append(f"{relative} ({_reason(e, relative)})")
+                continue
+            images.append(np.round(x * 255).astype(np.uint8))
+            labels.append(classes.index(folder.name))
+            digest.update(f"{relative}\0{sha256(path)}\n".encode())
+        if not found:
+            raise DataError(f"{folder}: class {folder.name!r} has no pictures "
+                            f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
+    if not images:
+        raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
+                        "give pictures of one digit (or object) each")
+    return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
+                    {f"{part.name}/": digest.hexdigest()},
+                    skipped_note(part, len(images), skipped, strays), skipped, strays)
+
+
+def skipped_note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:
+    """The note naming the files ``skipped`` ("name (why)") and the pictures in no class folder,
+    ``strays``, beside the ``read`` pictures read; None when there are none."""
+    which, todo = "are not pictures of a digit (or object)", "fix or remove them"
+    if strays and not skipped:
+        which, todo = "lie in no class folder", "move each into its class's folder, or remove it"
+    elif strays:
+        which += " in a class folder"
+        todo = "move those in no class folder into their class's, fix or remove the others"
+        strays = [f"{name} (in no class folder)" for name in strays]
+    if not (skipped := strays + skipped):
+        return None
+    return (f"{part}: skipped {len(skipped)} of {read + len(skipped)} files, which {which}: "
+            f"{_listed(skipped)}; {todo}")
+
+
+def _reason(error: ImageError, name: str) -> str:
+    """The gist of an error about one picture: "no digit found: the image is blank"."""
+    reason = str(error).removeprefix(f"{name}: ").split(";")[0]
+    return re.sub(r" \([^)]*\)", "", reason)
+
+
+def _listed(skipped: list[str]) -> str:
+    named = ", ".join(skipped[:_NAMED])
+    return named + (f" and {len(skipped) - _NAMED} more" if len(skipped) > _NAMED else "")
