@@ -11,11 +11,15 @@ MNIST's procedure on any image:
    transparency, where transparent pixels count as background), refusing images over
    :data:`MAX_PIXELS` before their pixels are decoded, and turn it grey (ITU-R 601 luma): this
    step is :mod:`digitnet.images`, whose :func:`read_image` is re-exported here;
-2. flatten the background: fit a smooth surface (a quadratic in x and y) to the background,
-   starting from the border and ignoring the digit, and subtract it, which removes the paper's
-   shade and a lighting gradient;
+2. find the background from what is background, the border (:mod:`digitnet.background`):
+   first cut off letterbox bars (strips of one exact value along two opposite edges, as where
+   the web page lays a photo on its square canvas), then fit a smooth surface (a quadratic in
+   x and y) to the border's typical pixels (its one exact value, in a clean digital picture)
+   and every pixel near it, ignoring the digit however much of the picture it fills, and
+   subtract it, which removes the paper's shade and a lighting gradient;
 3. decide which side is ink: whatever departs further from the background (dark ink on light
-   paper is turned into light on dark), and measure the noise of the background;
+   paper is turned into light on dark), and measure the noise of the background along the
+   border;
 4. zero everything within the noise (a soft threshold at a few noise standard deviations) and
    stretch the ink so that its strokes reach 1, like MNIST's 255;
 5. crop to the digit's bounding box (ignoring small specks away from it), scale it so the box
@@ -24,12 +28,23 @@ MNIST's procedure on any image:
    MNIST's centres of mass sit.
 
 An image with no ink raises :class:`~digitnet.errors.ImageError`: we say so rather than guess.
+A picture whose subject fills most of it (a digit cropped to its ink, a Fashion-MNIST garment,
+scikit-learn's 8x8 digits) is no blank: its border is still background.
+
+Every picture takes all five steps, whatever its size, MNIST's own 28x28 digits too: they come
+back almost as they are (MNIST made them so), and where a digit sits or how much page surrounds
+it changes nothing. A 28x28 picture made another way is made MNIST's way too: a Fashion-MNIST
+garment, which fills its 28x28 field, is scaled into 20x20 as a digit is. Kept at its scale,
+it would suit a network trained on Fashion-MNIST's own files, but a digit drawn to fill its
+28x28 field would be read too large by a network of MNIST's (bench/results/own-pictures.md
+weighs both).
 
 A drawing from the web page (a grid of floats, ink on a background of one exact value) takes
-the same steps with one shortcut, which :func:`_flat_background` decides: where the border
-holds one exact value (all of it, or most of it where a stroke runs off the edge) and so do
-over half of all pixels, that value is the background, with no surface to fit and no sensor
-noise to blur away; and the noise, a median absolute deviation, is 0 without sorting anything.
+the same steps with one shortcut, which :func:`~digitnet.background.flat_background` decides:
+where the border holds one exact value (all of it, or most of it where a stroke runs off the
+edge) and so do over half of all pixels, that value is the background, with no surface to fit
+and no sensor noise to blur away; and the noise, a median absolute deviation, is 0 without
+sorting anything.
 
 The command line (``digitnet predict``), the Python API and the web page all call
 :func:`to_mnist`::
@@ -47,8 +62,9 @@ import warnings
 import numpy as np
 from PIL import Image
 
+from . import background
 from .errors import ImageError
-from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, shrink
+from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image
 
 __all__ = ["to_mnist", "read_image", "center_digit", "warn_if_inverted", "image_files",
            "IMAGE_EXTENSIONS", "MAX_PIXELS"]
@@ -56,6 +72,7 @@ __all__ = ["to_mnist", "read_image", "center_digit", "warn_if_inverted", "image_
 SIZE = 28  # MNIST's field
 BOX = 20  # the box MNIST scaled each digit's bounding box to fit
 CENTER = 14.0  # where MNIST's centres of mass sit, in pixel indices (measured: 14.00 ± 0.29)
+
 
 
 def to_mnist(image, *, name: str | None = None) -> np.ndarray:
@@ -82,7 +99,8 @@ def to_mnist(image, *, name: str | None = None) -> np.ndarray:
         The file is not an image, is truncated, is too large, or holds no digit.
     """
     gray, name = read_image(image, name=name)
-    ink = _extract_ink(gray, name, _flat_background(gray))
+    gray = background.unletterbox(gray)
+    ink = _extract_ink(gray, name, background.flat_background(gray))
     return center_digit(ink)
 
 
@@ -92,50 +110,38 @@ def to_mnist(image, *, name: str | None = None) -> np.ndarray:
 def _extract_ink(gray: np.ndarray, name: str, flat: float | None) -> np.ndarray:
     """Ink as light on dark, 0 where there is only background, strokes reaching 1.
 
-    ``flat`` is :func:`_flat_background` of ``gray``. Returns an array of the shape of
-    ``gray``; raises ImageError if there is no ink.
+    ``flat`` is :func:`~digitnet.background.flat_background` of ``gray``. Returns an array of
+    the shape of ``gray``; raises ImageError if there is no ink.
     """
     sharp = gray
+    # A background of one exact value (a drawing, a picture saved from a data set): the noise
+    # is measured on the border's pixels near it alone, the rest being the subject.
+    exact = flat if flat is not None else background.exact_value(gray)
     blurred = flat is None and min(gray.shape) >= 64
     if blurred:
-        gray = _smooth(gray)  # averages sensor noise away; 1 pixel is nothing at 20x20 ...
+        gray = background.smooth(gray)  # averages sensor noise away; 1 pixel is nothing at 20x20
     if flat is not None:
         # A drawing or a clean digital image (the web page's canvas): the background is one
         # exact value, with no surface to fit.
-        background = np.float32(flat)
-    else:
-        background = _fit_background(gray)
-    residual = gray if flat == 0 else gray - background  # (nothing to subtract on black)
-    noise = _noise(residual)
+        paper = np.float32(flat)
+    else:  # paper, or a picture whose subject covers much of its border: fitted from the border
+        paper = background.fit_background(gray, exact)
+    residual = gray if flat == 0 else gray - paper  # (nothing to subtract on black)
+    noise = background.noise(residual, exact is not None)
     sign = 1 if flat == 0 else _ink_side(residual, noise)  # nothing is darker than black
     ink = _stretch(residual if sign > 0 else -residual, noise, name)
 
     if blurred:
         y0, y1, x0, x1 = _digit_box(ink)
         size = max(y1 - y0, x1 - x0)
-        if size < 64:  # ... unless the digit is small: take its own pixels, unblurred,
+        if size < 64:  # unless the digit is small: take its own pixels, unblurred,
             m = max(2, size // 4)  # from around it (leaving the noise elsewhere out)
             region = slice(max(y0 - m, 0), y1 + m), slice(max(x0 - m, 0), x1 + m)
-            residual = sign * (sharp - background)
+            residual = sign * (sharp - paper)
+            noise = background.noise(residual, exact is not None)
             ink = np.zeros_like(ink)
-            ink[region] = _stretch(residual[region], _noise(residual), name)
+            ink[region] = _stretch(residual[region], noise, name)
     return ink
-
-
-def _flat_background(gray: np.ndarray) -> float | None:
-    """The background's value if it is one exact value, as in a drawing, else None.
-
-    It is if the image's outermost pixels all hold it, or, when a stroke runs off the edge,
-    if most of them do and so do over half of all pixels: no photo's paper is that even.
-    """
-    ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    value = ring[0]
-    if not (ring == value).all():
-        value = np.median(ring)  # the value most of the border holds, if one does
-        if (2 * np.count_nonzero(ring == value) <= ring.size
-                or 2 * np.count_nonzero(gray == value) <= gray.size):
-            return None
-    return float(value)
 
 
 def _ink_side(residual: np.ndarray, noise: float) -> int:
@@ -210,85 +216,6 @@ def _percentile(values: np.ndarray, q: float) -> float:
     values.partition((i, j))  # values[i] and values[j] now as if sorted
     below, above = float(values[i]), float(values[j])
     return below + (above - below) * (position - i)
-
-
-def _noise(residual: np.ndarray) -> float:
-    """The background's noise: a robust standard deviation (1.4826 x median absolute deviation).
-
-    Measured on at most about 40,000 pixels spread evenly over the image, twice leaving out
-    pixels far from the typical value (the ink).
-    """
-    step = max(1, int(math.sqrt(residual.size / 40_000)))  # every step-th pixel each way
-    r = residual[::step, ::step].ravel()
-    if np.count_nonzero(r != 0) < r.size / 2:
-        # Over half the pixels are exactly the background (a drawing): the median is 0, so is
-        # the median absolute deviation, and leaving out the ink keeps them so. No need to sort.
-        return 0.0
-    for _ in range(2):
-        center = np.median(r)
-        sigma = 1.4826 * float(np.median(np.abs(r - center)))
-        r = r[np.abs(r - center) <= max(3 * sigma, 0.02)]
-    return sigma
-
-
-def _smooth(a: np.ndarray) -> np.ndarray:
-    """A 5-tap binomial blur (σ = 1 pixel) along both axes, edges repeated."""
-    k = np.array([1, 4, 6, 4, 1], np.float32) / 16
-    p = np.pad(a, 2, mode="edge")
-    p = sum(k[i] * p[i : i + a.shape[0], :] for i in range(5))
-    return sum(k[i] * p[:, i : i + a.shape[1]] for i in range(5)).astype(np.float32)
-
-
-def _fit_background(gray: np.ndarray, rounds: int = 6) -> np.ndarray:
-    """A smooth background under the digit: a quadratic surface fitted while ignoring ink.
-
-    The fit runs on a coarse copy (at most 64 pixels a side). It starts from the border, where
-    there is rarely ink, then refits on every pixel within a few robust standard deviations of
-    the surface, so the digit's strokes drop out however large the digit is.
-
-    Returns an array of the shape of ``gray``.
-    """
-    small = shrink(gray, 64)
-    basis_small = _quadratic_basis(*small.shape)
-    values = small.ravel()
-    ring = np.zeros(small.shape, bool)
-    edge = max(1, min(small.shape) // 10)
-    ring[:edge], ring[-edge:], ring[:, :edge], ring[:, -edge:] = True, True, True, True
-    use = ring.ravel()
-    for _ in range(rounds):
-        coef = _least_squares(basis_small[use], values[use])
-        r = values - basis_small @ coef
-        center = np.median(r[use])
-        spread = max(3 * 1.4826 * np.median(np.abs(r[use] - center)), 0.02)
-        use = np.abs(r - center) <= spread
-    return _quadratic(coef, *gray.shape)
-
-
-def _least_squares(basis: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Coefficients c minimising |basis @ c - values|², from the 6x6 normal equations."""
-    basis = basis.astype(np.float64)
-    gram = basis.T @ basis + 1e-9 * np.eye(basis.shape[1])  # a whisker of ridge: never singular
-    return np.linalg.solve(gram, basis.T @ values.astype(np.float64))
-
-
-def _quadratic_basis(h: int, w: int) -> np.ndarray:
-    """Columns 1, x, y, x², xy, y² at the pixel centres, x and y running over [-1, 1]."""
-    y, x = _grid(h, w)
-    y, x = np.broadcast_to(y, (h, w)).ravel(), np.broadcast_to(x, (h, w)).ravel()
-    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
-
-
-def _quadratic(coef: np.ndarray, h: int, w: int) -> np.ndarray:
-    """The quadratic surface with coefficients ``coef`` (as in _quadratic_basis) on an h x w grid."""
-    y, x = _grid(h, w)
-    return (coef[0] + coef[1] * x + coef[2] * y + coef[3] * x * x + coef[4] * x * y
-            + coef[5] * y * y).astype(np.float32)
-
-
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    y = ((np.arange(h, dtype=np.float32) + 0.5) / h * 2 - 1)[:, None]
-    x = ((np.arange(w, dtype=np.float32) + 0.5) / w * 2 - 1)[None, :]
-    return y, x
 
 
 # -- 5. crop, scale, centre -------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import preprocess
+from digitnet import background, preprocess
 from digitnet.errors import ImageError
 from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, to_mnist
 
@@ -255,7 +255,7 @@ def plain_to_mnist(drawing: np.ndarray) -> np.ndarray:
     flat = counts.max() > ring.size / 2 and np.count_nonzero(gray == common) > gray.size / 2
     assert flat or max(gray.shape) < 64  # (to_mnist blurs a larger image without one)
     residual = gray - (common if flat or counts.max() == ring.size
-                       else preprocess._fit_background(gray))
+                       else background.fit_background(gray))
     r = residual.ravel()
     for _ in range(2):
         center = np.median(r)
