@@ -1,6 +1,7 @@
 """A model file edited by hand, as a person editing the JSON of its metadata would: the tests
 of what digitnet makes of such files (refused in one line, or a record set aside with a note)
-write them with this, through the safetensors library, the arrays left as they were."""
+write them with this, through the safetensors library, the arrays left as they were; and the
+network they start from, with the records training writes."""
 
 from __future__ import annotations
 
@@ -26,3 +27,26 @@ def edited(path, out, *, merge: tuple[str, ...] = (), **fields) -> Path:
     metadata["digitnet"] = json.dumps(header)
     save_file(load_file(str(path)), str(out), metadata=metadata)
     return Path(out)
+
+
+def recorded_network(**more):
+    """The default recipe's network, random weights (nothing trained), with the records a
+    trained model's file holds (its recipe, data, input, classes, history and metrics) and the
+    ``more`` given (``init=...``, ``changes=[]``...)."""
+    from digitnet import Network, TrainConfig, inputs
+
+    config = TrainConfig(epochs=3)
+    net = Network(config.sizes, config.activation, config.output, seed=0)
+    net.metadata = {
+        "config": config.to_dict(),
+        "data": {"train": {"name": "mnist", "split": "train", "n": 1777,
+                           "files": {"train-images-idx3-ubyte.gz": "ab" * 32}},
+                 "val_fraction": 0.1, "validation": None},
+        "input": inputs.Images((28, 28), deskew=True).to_dict(),
+        "classes": [str(d) for d in range(10)],
+        "history": [{"epoch": 1, "train_loss": 0.5, "seconds": 0.1, "lr": 0.002,
+                     "val_loss": 0.3, "val_accuracy": 0.9}],
+        "metrics": {"val_accuracy": 0.9, "val_loss": 0.3, "epochs_trained": 1},
+        **more,
+    }
+    return net

@@ -14,12 +14,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start(args, env=None) -> tuple[subprocess.Popen, str, str]:
-    """``digitnet serve ARGS`` started (give ``--port 0`` for a free port): the process, the
-    first line it printed, and the page's URL from that line."""
+def start(args, env=None, *, options=(), launcher=("-m", "digitnet")
+          ) -> tuple[subprocess.Popen, str, str]:
+    """``digitnet [OPTIONS] serve ARGS`` started (give ``--port 0`` for a free port): the
+    process, the first line it printed, and the page's URL from that line. ``launcher``: how
+    Python runs digitnet (``("-c", SCRIPT)`` for a script that calls its main)."""
     env = {**os.environ, **(env or {}),
            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "digitnet", "serve", *map(str, args)],
+    proc = subprocess.Popen([sys.executable, *launcher, *map(str, options), "serve",
+                             *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r" at (http://[^ ]+)", line)

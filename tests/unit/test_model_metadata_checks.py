@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from model_edits import edited
+from model_edits import edited, recorded_network
 
 from digitnet import (
     Network,
@@ -32,20 +32,7 @@ PROGRESS = {"epoch": 1, "step": 10, "loss_sum": 4.5, "seconds": 0.5, "best_loss"
 
 def _network() -> Network:
     """The default recipe's network with the metadata training records."""
-    config = TrainConfig(epochs=3)
-    net = Network(config.sizes, config.activation, config.output, seed=0)
-    net.metadata = {
-        "config": config.to_dict(),
-        "data": {"train": {"name": "mnist", "split": "train", "n": 1777,
-                           "files": {"train-images-idx3-ubyte.gz": "ab" * 32}},
-                 "val_fraction": 0.1, "validation": None},
-        "input": inputs.Images((28, 28), deskew=True).to_dict(),
-        "classes": [str(d) for d in range(10)],
-        "history": [{"epoch": 1, "train_loss": 0.5, "seconds": 0.1, "lr": 0.002,
-                     "val_loss": 0.3, "val_accuracy": 0.9}],
-        "metrics": {"val_accuracy": 0.9, "val_loss": 0.3, "epochs_trained": 1},
-    }
-    return net
+    return recorded_network()
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ import warnings
 
 import numpy as np
 import pytest
-from model_edits import edited
+from model_edits import edited, recorded_network
 
-from digitnet import Network, TrainConfig, inputs, load, modelfile, save
+from digitnet import Network, TrainConfig, load, modelfile, save
 from digitnet.errors import ModelFileError, ShapeMismatchError
 
 FIX = "the file was edited or is corrupt — re-save or retrain it"
@@ -37,23 +37,9 @@ NAN = math.nan
 
 def _network() -> Network:
     """The default recipe's network, random weights, with every record a file may hold."""
-    config = TrainConfig(epochs=3)
-    net = Network(config.sizes, config.activation, config.output, seed=0)
-    net.metadata = {
-        "config": config.to_dict(),
-        "data": {"train": {"name": "mnist", "split": "train", "n": 1777,
-                           "files": {"train-images-idx3-ubyte.gz": "ab" * 32}},
-                 "val_fraction": 0.1, "validation": None},
-        "input": inputs.Images((28, 28), deskew=True).to_dict(),
-        "classes": [str(d) for d in range(10)],
-        "history": [{"epoch": 1, "train_loss": 0.5, "seconds": 0.1, "lr": 0.002,
-                     "val_loss": 0.3, "val_accuracy": 0.9}],
-        "metrics": {"val_accuracy": 0.9, "val_loss": 0.3, "epochs_trained": 1},
-        "init": {"model": "start.safetensors", "trained_on": "mnist", "val_accuracy": 0.5},
-        "imported": {"from": "start.onnx"},
-        "changes": [],
-    }
-    return net
+    return recorded_network(init={"model": "start.safetensors", "trained_on": "mnist",
+                                  "val_accuracy": 0.5},
+                            imported={"from": "start.onnx"}, changes=[])
 
 
 @pytest.fixture(scope="module")

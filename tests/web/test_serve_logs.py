@@ -7,18 +7,15 @@ a flaky network): one line saying the server stopped before answering it; a trac
 
 from __future__ import annotations
 
-import os
-import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
 from ctrl_c import ctrl_c
-from serve_process import REPO, start
+from serve_process import start
 
 # `digitnet ARGS` as the command line runs it, the app `serve` builds given one more route,
 # GET /boom, that meets a bug: an exception no handler of digitnet's expects.
@@ -52,18 +49,9 @@ STOPPED = "POST /api/predict: the server stopped before answering it"
 def serving_with_a_bug(*options, model, data) -> tuple[subprocess.Popen, str]:
     """``digitnet [OPTIONS] serve MODEL --port 0 --data DATA`` with GET /boom added: the
     process and the page's URL."""
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", _WITH_A_BUG, *options, "serve", str(model),
-                             "--port", "0", "--data", str(data)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    line = proc.stdout.readline()
-    match = re.search(r" at (http://[^ ]+)", line)
-    if not match:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"the server did not start: {line}{out}{err}")
-    return proc, match.group(1)
+    proc, _, url = start([model, "--port", "0", "--data", data], options=options,
+                         launcher=("-c", _WITH_A_BUG))
+    return proc, url
 
 
 def ask_for_the_bug(url: str) -> None:
