@@ -116,6 +116,10 @@ CANDIDATES = {
                                      "finetune": {"colour": 0.0}},
     "default recipe of 2026-12-05, fine-tune with dropout 0.3": {
         "preset": "default", "deskew": False, "finetune": {"dropout": 0.3, "colour": 0.0}},
+    # the default recipe as `train --data spoken-digits` and `tune` trained recordings until
+    # 2026-12-06 (shifts of 1 pixel), and without shifts, fine-tuned as today
+    "default recipe of 2026-12-06": {"preset": "default", "deskew": False, "shift": 1},
+    "default recipe of 2026-12-06, no shift": {"preset": "default", "deskew": False, "shift": 0},
 }
 
 

@@ -18,7 +18,8 @@ for a :class:`~digitnet.datasets.Dataset`:
   and trailed by 0.6 at worst. Rerun with the default recipe of 2026-12-06 (leaky ReLU, 150
   epochs, L2 3e-4 for pictures), this one leads by 0.10 and trails by 0.6 at worst, and the
   picture recipe with shift 0 by 0.03 and 0.6 (bench/results/table-recipe.md);
-* a table or a recording is never deskewed (straightening a slant needs a picture of ink);
+* a recording trains without shifts (:func:`for_input`), and a table or a recording is never
+  deskewed (straightening a slant needs a picture of ink);
 * training from a model's weights (``init``) keeps that model's layers, activation and output,
   and whether it deskews its images (its weights learned from them so);
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
@@ -58,7 +59,7 @@ from .errors import ConfigError, DataError, listed
 from .inputs import Audio
 from .network import Network
 
-__all__ = ["for_data", "check_fits", "TABLE", "VOICE"]
+__all__ = ["for_data", "for_input", "check_fits", "none_held_out", "TABLE", "VOICE"]
 
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
@@ -113,14 +114,26 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
                              ("deskew", bool(getattr(inputs.of(init), "deskew", False)))):
             if field not in given:
                 changes[field] = value
-    if data.input.image_shape is None:
-        changes.update({k: v for k, v in TABLE.items() if k not in given})
-    if not isinstance(data.input, inputs.Images) and "deskew" not in given:
-        changes["deskew"] = False
     if init is not None and isinstance(data.input, Audio):
         voice = {**VOICE, "dropout": _trained_dropout(init)}
         changes.update({k: v for k, v in voice.items() if k not in given})
-    return config.replace(**changes)
+    return for_input(config.replace(**changes), data.input, given)
+
+
+def for_input(config: TrainConfig, model_input: inputs.Input,
+              given: Iterable[str] = ()) -> TrainConfig:
+    """``config`` with what suits the kind of ``model_input``, in the fields not ``given``: a
+    table's recipe (:data:`TABLE`); for recordings, no shift (moving a picture of sound up or
+    down changes its pitch, and the default recipe's 784-16-16-10 hears a new voice as well
+    without shifts: bench/results/speech-shift.md); and
+    deskewing only for pictures (straightening a slant needs a picture of ink)."""
+    given = set(given)
+    changes = dict(TABLE) if model_input.image_shape is None else {}
+    if isinstance(model_input, Audio):
+        changes["shift"] = 0
+    if not isinstance(model_input, inputs.Images):
+        changes["deskew"] = False
+    return config.replace(**{k: v for k, v in changes.items() if k not in given})
 
 
 def _trained_dropout(net: Network) -> float:
@@ -141,19 +154,25 @@ def _check_labels(data: Dataset) -> None:
                         "one? Name it with --target COLUMN")
 
 
-def _none_held_out(data: Dataset, fraction: float) -> str:
-    """Why early stopping cannot run on ``data``: ``fraction`` holds out none of it (that share
-    of each class, rounded); with the share that holds out one of its largest class, and the
-    way to train without early stopping, each in Python's words and the CLI's."""
+def none_held_out(data: Dataset, fraction: float) -> tuple[str, str]:
+    """What to say when ``fraction`` holds out none of ``data`` (training holds out that share
+    of each class, rounded): why, and what to do (the share that holds out one of its largest
+    class, or more examples), each in Python's words and the CLI's."""
     largest = int(np.bincount(data.labels).max()) if len(data) else 0
     enough = next((k / 10 for k in range(1, 10) if round(k / 10 * largest) >= 1), None)
     more = (f"hold out more (val_fraction={enough:g}, --val-fraction {enough:g}: one of the "
             "largest class)" if enough is not None and enough > fraction else "give more examples")
-    return (f"{data.name}: early stopping scores held-out examples, and val_fraction="
-            f"{fraction:g} (--val-fraction {fraction:g}) holds out none of its {len(data):,} "
-            f"examples (that share of each class, rounded; its largest class has {largest:,}); "
-            f"{more} or train without early stopping (early_stopping=False, "
-            "--no-early-stopping)")
+    return (f"val_fraction={fraction:g} (--val-fraction {fraction:g}) holds out none of its "
+            f"{len(data):,} examples (that share of each class, rounded; its largest class has "
+            f"{largest:,})"), more
+
+
+def _none_held_out(data: Dataset, fraction: float) -> str:
+    """Why early stopping cannot run on ``data``: ``fraction`` holds out none of it
+    (:func:`none_held_out`), and the way to train without early stopping."""
+    why, more = none_held_out(data, fraction)
+    return (f"{data.name}: early stopping scores held-out examples, and {why}; {more} or train "
+            "without early stopping (early_stopping=False, --no-early-stopping)")
 
 
 #: Options that only images have: what each does, and how to turn it off.

@@ -39,7 +39,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from . import spacecheck, studies, trials, words
+from . import recipes, spacecheck, splits, studies, trials, words
 from .config import TrainConfig
 from .dataidentity import same_description
 from .datasets import Dataset
@@ -70,10 +70,21 @@ class Search:
                               f"jobs={self.jobs}")
         if self.pruner not in PRUNERS:
             raise ConfigError(f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}")
-        if self.base.val_fraction == 0:
-            raise ConfigError("trials are scored on a validation split; set val_fraction above 0")
+        self._check_held_out()
         # before a study records the space (and on the engine its trials will train with)
         spacecheck.check(self.space, self.base, self.data, self.engine)
+
+    def _check_held_out(self) -> None:
+        """ConfigError if the trials' validation split would hold out none of the data (their
+        score): a val_fraction of 0, or one that rounds to none of each class of few examples."""
+        base = self.base
+        if base.val_group is not None:
+            return  # (every example of that group: one that holds none is refused by name)
+        if len(splits.stratified_split(self.data.labels, base.val_fraction, base.seed)[1]):
+            return
+        why, more = recipes.none_held_out(self.data, base.val_fraction)
+        raise ConfigError(f"{self.data.name}: trials are scored on held-out examples, and {why}; "
+                          f"{more}")
 
     def description(self) -> dict:
         """What makes trials comparable: recorded in the study, checked when it is continued."""

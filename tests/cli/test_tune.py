@@ -237,6 +237,29 @@ def test_the_space_for_recordings_has_dropout_and_altered_copies(run, spoken_dig
     assert space["label_smoothing"] == {"low": 0.0, "high": 0.2}
 
 
+def test_trials_on_recordings_train_without_shifts(run, spoken_digits, tmp_path):
+    """The space for recordings searches other things instead of shifts, and its trials train
+    with none (they trained with the default recipe's 1-pixel shifts)."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    for digit in range(10):
+        for i in range(5, 9):
+            shutil.copy(spoken_digits / f"{digit}_jackson_{i}.wav", folder)
+    result = run(*TUNE, "--data", folder, "--trials", "1", "--out", tmp_path / "best.json")
+    assert result.exit_code == 1  # 10% of 4 recordings of a digit holds none out to score
+    assert result.stderr == (f"digitnet: error: {folder}: trials are scored on held-out examples, "
+                             "and val_fraction=0.1 (--val-fraction 0.1) holds out none of its 40 "
+                             "examples (that share of each class, rounded; its largest class has "
+                             "4); hold out more (val_fraction=0.2, --val-fraction 0.2: one of the "
+                             "largest class)\n")
+    result = run(*TUNE, "--data", folder, "--trials", "1", "--val-fraction", "0.25",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    [trial] = study_in(tmp_path).get_trials()
+    assert trial.user_attrs["config"]["shift"] == 0 and "shift" not in trial.params
+    assert json.loads((tmp_path / "best.json").read_text())["shift"] == 0
+
+
 def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
     result = run(*TUNE, "--data", digits_dir, "--trials", "2", "--search-layers",
                  "--out", tmp_path / "best.json")

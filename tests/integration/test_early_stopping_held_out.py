@@ -42,3 +42,25 @@ def test_the_command_line_says_so_in_one_line(tmp_path):
     assert ("hold out more (val_fraction=0.2, --val-fraction 0.2: one of the largest class)"
             in result.stderr)
     assert not out.exists()
+
+
+def test_a_run_that_held_out_nothing_says_why_it_shows_no_accuracy(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    table = tmp_path / "few.csv"
+    table.write_text("a,b,c,d,label\n" + "".join(
+        ",".join(map(str, X[i])) + f",{y[i]}\n" for i in FEW))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--data", str(table), "--epochs", "2",
+                                 "--out", str(tmp_path / "m.safetensors")])
+    assert result.exit_code == 0, result.output
+    assert "Validation accuracy" not in result.stdout
+    assert result.stderr == (
+        f"{table}: no accuracy to show, since val_fraction=0.1 (--val-fraction 0.1) holds out none "
+        "of its 9 examples (that share of each class, rounded; its largest class has 3); hold "
+        "out more (val_fraction=0.2, --val-fraction 0.2: one of the largest class)\n")
+    # one held out of each class: the accuracy is shown, and nothing more is said
+    result = runner.invoke(cli, ["train", "--data", str(table), "--epochs", "2",
+                                 "--val-fraction", "0.2", "--out", str(tmp_path / "n.safetensors")])
+    assert result.exit_code == 0, result.output
+    assert "Validation accuracy" in result.stdout and "on 3 held-out examples" in result.stdout
+    assert result.stderr == ""

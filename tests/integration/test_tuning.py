@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import optuna
 import pytest
 from threadpoolctl import threadpool_limits
@@ -83,8 +84,17 @@ def test_a_study_continued_with_other_options_is_refused(mnist_small, tmp_path):
 
 
 def test_trials_are_scored_on_a_validation_split(mnist_small):
-    with pytest.raises(ConfigError, match="scored on a validation split; set val_fraction"):
+    with pytest.raises(ConfigError, match=r"trials are scored on held-out examples, and "
+                                          r"val_fraction=0 \(--val-fraction 0\) holds out none"):
         Search(mnist_small, TrainConfig(val_fraction=0.0), LR_ONLY, trials=1)
+    # a fraction that rounds to none of each class of few examples, refused before any trial
+    # (each trial crashed with KeyError: 'val_accuracy')
+    few = mnist_small.subset(np.concatenate([np.flatnonzero(mnist_small.labels == c)[:4]
+                                             for c in range(10)]))
+    with pytest.raises(ConfigError, match=r"holds out none of its 40 examples .*; hold out more "
+                                          r"\(val_fraction=0\.2, --val-fraction 0\.2: one of"):
+        Search(few, TrainConfig(), LR_ONLY, trials=1)
+    assert Search(few, TrainConfig(val_fraction=0.2), LR_ONLY, trials=1).data is few
 
 
 def test_a_diverging_recipe_is_recorded_as_pruned(mnist_small, tmp_path):

@@ -203,6 +203,22 @@ def test_recipes_take_hidden_sizes_through_the_same_check(mnist):
         recipes.for_data(PRESETS["default"], mnist, hidden=(16.5,))  # was cut to 16
 
 
+def test_the_pages_run_on_a_table_takes_a_tables_recipe_as_train_does():
+    """`POST /api/train` for a served table model fits the recipe to the table as `digitnet
+    train` does (recipes.for_input): no shift or deskewing, a table's weight decay; the page's
+    epochs stay the page's. (Its weight decay was the pictures' 3e-4.)"""
+    from digitnet import Network, recipes
+    from digitnet.inputs import Table
+    from digitnet.web.schemas import TrainRequest
+    from digitnet.web.training import run_config
+
+    net = Network((4, 8, 3), seed=0)
+    net.metadata = {"input": Table(("a", "b", "c", "d")).to_dict()}
+    config = run_config(net, TrainRequest(epochs=5))
+    assert (config.shift, config.deskew, config.epochs) == (0, False, 5)
+    assert config.weight_decay == recipes.TABLE["weight_decay"] != PRESETS["default"].weight_decay
+
+
 @pytest.mark.parametrize("words, said", [(["a"], "a"), (("a", "b"), "a and b"),
                                          (iter(["a", "b", 3]), "a, b and 3")])
 def test_a_list_in_a_message(words, said):

@@ -238,6 +238,26 @@ def test_fine_tuning_to_a_voice_keeps_the_dropout_the_model_was_trained_with(fla
     assert given.dropout == 0.1
 
 
+def test_recordings_train_without_shifts_unless_asked(flat):
+    """Moving a picture of sound up or down changes its pitch: `digitnet train --data
+    RECORDINGS` and `tune` (whose space searches no shifts for recordings) start from no shift,
+    as the speech preset does; an explicit --shift is kept. Pictures keep the default's."""
+    from digitnet.inputs import Images
+    from digitnet.web.schemas import TrainRequest
+    from digitnet.web.training import run_config
+
+    data = datasets.load(flat)
+    assert PRESETS["default"].shift == 1
+    assert recipes.for_data(PRESETS["default"], data).shift == 0
+    assert recipes.for_data(PRESETS["default"].replace(shift=2), data, {"shift"}).shift == 2
+    assert recipes.for_input(PRESETS["default"], Images((28, 28))).shift == 1
+    # the page's run for a served model of recordings, from the same rule
+    net = Network((784, 8, 2), activation="relu", seed=0)
+    net.metadata = {"input": data.input.to_dict(), "classes": list(data.classes)}
+    config = run_config(net, TrainRequest(epochs=2))
+    assert (config.shift, config.deskew, config.epochs) == (0, False, 2)
+
+
 def test_a_model_of_images_fine_tuned_on_recordings_says_which_is_which(flat):
     """Both are 28x28 pictures; the refusal names recordings as recordings (and the network,
     given as one, as Python's init, not the command line's --init FILE)."""

@@ -229,6 +229,9 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
         click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
                    f"{test_before:.2%} on the test examples "
                    f"({100 * (test.accuracy - test_before):+.2f} points from this training)")
+    if result.n_val == 0 and config.val_fraction and test is None and init is None:
+        why, more = recipes.none_held_out(train_set, config.val_fraction)
+        click.echo(f"{train_set.name}: no accuracy to show, since {why}; {more}", err=True)
     if init is not None and result.init_val_accuracy is None and test_before is None:
         click.echo("Nothing was held out to score before and after: give --val-fraction 0.2, or "
                    "put other examples in a test/ folder beside train/", err=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import inputs
+from .. import inputs, recipes
 from ..config import PRESETS, TrainConfig
 from ..errors import DigitnetError, TrainingInterrupted
 from ..network import Network
@@ -223,17 +223,19 @@ def run_config(net: Network, options) -> TrainConfig:
     :class:`~digitnet.web.schemas.TrainRequest`) while ``net`` is served: the default recipe
     (Adam, cosine schedule) for a fresh network like ``net`` in what the options leave out —
     its input and output layers, its hidden layers' sizes and σ, its output function, and
-    whether it deskews the pictures it reads. Pictures are shifted by a pixel as the default
-    recipe shifts them; other inputs (recordings, tables) are neither shifted nor deskewed."""
+    whether it deskews the pictures it reads; and what suits its input's kind, as `digitnet
+    train` fits it (:func:`digitnet.recipes.for_input`: pictures are shifted by a pixel as the
+    default recipe shifts them, recordings and tables are neither shifted nor deskewed, and a
+    table trains with a table's weight decay), the number of epochs always the page's."""
     reads = inputs.of(net)
     hidden = tuple(options.hidden) if options.hidden is not None else net.sizes[1:-1]
     config = PRESETS["default"].replace(
         sizes=(net.sizes[0], *hidden, net.sizes[-1]), output=net.output_function.name,
         activation=options.activation or net.activation.name,
         lr=options.lr, epochs=options.epochs, seed=options.seed)
-    if reads.kind != "images":  # (shifting and deskewing move and straighten ink)
-        return config.replace(shift=0, deskew=False)
-    return config.replace(deskew=reads.deskew)
+    if reads.kind == "images":
+        config = config.replace(deskew=reads.deskew)
+    return recipes.for_input(config, reads, given=("epochs",))
 
 
 def run_status(trainer: Trainer, access, root_path: str = "") -> dict:
