@@ -76,7 +76,7 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
     config : TrainConfig, optional
         The full recipe; otherwise built from ``preset`` ("default" or "video") and ``options``,
         shaped for the data by :func:`digitnet.recipes.for_data` (input and output layers from
-        the data, ``shift=0`` for a table, the shape of an ``init`` model).
+        the data, a table's recipe and no shifts for recordings, the shape of an ``init`` model).
     preset : str, optional
         A named recipe of :data:`PRESETS`; "default" when neither it nor ``config`` is given.
     hidden : int or sequence of int, optional

@@ -143,13 +143,14 @@ def _parse_layers(ctx, param, value):
 @click.pass_context
 def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoint, resume, out,
                   as_json, engine, **options):
-    """Train a network on MNIST, or on your data (pictures in class folders, a table), and save it.
+    """Train a network on MNIST, or on your data (pictures in class folders, recordings, a
+    table), and save it.
 
     With no options this trains the video's 784-16-16-10 shape with the recipe that reached
     the best validation accuracy, holds out 10% of the training examples for validation,
     reports accuracy (also on the test set when one is available) and saves the model. On
-    other data the input and output layers follow the data (--hidden sets the others), and a
-    table trains without shift augmentation.
+    other data the input and output layers follow the data (--hidden sets the others), and
+    recordings and tables train without shift augmentation (a table with its own recipe).
     """
     # Said now, not after the training: an output over a file the run reads, or not writable.
     checkpoint = train_files.outputs(out, checkpoint, resume, data, {
