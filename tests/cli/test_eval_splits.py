@@ -146,11 +146,3 @@ def test_without_data_a_model_of_a_table_is_measured_on_its_table(run, tmp_path,
     assert f"the table it was trained on, {csv}, is no longer there" in message
     assert message.endswith("pass --data with a table (.csv or .npz) of its columns to measure "
                             "it on")
-
-
-@pytest.mark.parametrize("command", [("evaluate",), ("show", "confusion"), ("show", "mistakes")])
-def test_data_help_says_the_default_for_models_of_recordings_and_tables(run, command):
-    help_text = " ".join(run(*command, "--help").stdout.split())
-    assert ("[default: the data MODEL was trained on, if it is still there, for --split train "
-            "and val, and for any split of a model of recordings or of a table; else mnist, "
-            "for a model of pictures]") in help_text

@@ -2,10 +2,10 @@
 the train and test parts together; all a table, a folder without ``test/`` or one of training
 IDX files alone holds), or the train or val part of the training data split exactly as when
 MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the val part when
-it can be rebuilt, else the test part. For train, val and held-out, and for every split of a
-model of recordings or of a table, ``--data`` is by default the data MODEL was trained on
-(else mnist, for a model of pictures). Their classes are numbered as MODEL numbers them (by
-name), and a table's columns are put in MODEL's order."""
+it can be rebuilt, else the test part. ``--data`` is by default the data MODEL was trained on,
+while it is there (for a model of pictures and the test part, only if it has one); else mnist,
+for a model of 28x28 pictures of the digits 0-9 (:func:`_default_data`). Their classes are
+numbered as MODEL numbers them (by name), and a table's columns are put in MODEL's order."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .. import classmatch, datasets, inputs, kinds, tables
+from .. import classmatch, datasets, inputs, kinds, sources, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import held_out, recorded_data, validation_split
 from ..inputs import Table
@@ -27,8 +27,6 @@ DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a fo
              "(my-digits/0/a.png ...), or a .csv or .npz table.")
 TARGET_HELP = "A CSV table's label column  [default: the last column]."
 
-#: The splits drawn from the data MODEL was trained on: --data's default is that data.
-_TRAINED_ON_SPLITS = ("train", "val", "held-out")
 _SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
                "recordings 0-4 of each speaker and digit); train: the examples MODEL learned "
                "from, and val: those held out from them when it was trained (both rebuilt "
@@ -36,18 +34,17 @@ _SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/
                "and test (just the training part when there is no test part).")
 
 
-def _data_option(splits: str):
-    """``--data``, by default for ``splits`` (in words), and for any split of a model of
-    recordings or of a table, the data MODEL was trained on."""
+def _data_option():
+    """``--data``, by default the data MODEL was trained on (see :func:`_default_data`)."""
     return click.option("--data", metavar="NAME|DIR|TABLE",
                         help=f"{DATA_HELP}  [default: the data MODEL was trained on, if it "
-                             f"is still there, for --split {splits}, and for any split of a "
-                             "model of recordings or of a table; else mnist, for a model of "
-                             "pictures]")
+                             "is still there (for a model of pictures and --split test, if it "
+                             "has a test part); else mnist, for a model of 28x28 pictures of "
+                             "the digits 0-9]")
 
 
 _OPTIONS = [
-    _data_option("train and val"),
+    _data_option(),
     click.option("--split", type=click.Choice(["test", "train", "val", "all"]),
                  help=_SPLIT_HELP + "  [default: test, or all for a table or a folder without "
                                     "test/]"),
@@ -71,7 +68,7 @@ def held_out_options(f):
                      default="held-out", show_default=True,
                      help="held-out: the examples held out when MODEL was trained if they can "
                           "be rebuilt from --data, else its test part; " + _SPLIT_HELP)(f)
-    return _data_option("held-out, train and val")(f)
+    return _data_option()(f)
 
 
 def labelled_split(net: Network, data: str | None, split: str | None, model: str,
@@ -108,21 +105,53 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
 
 
 def _default_data(net: Network, model: str, split: str | None) -> str:
-    """``--data`` when it is not given: for a split drawn from the data ``model`` was trained
-    on, or for any split of a model of recordings or of a table, that data if it is still there
-    (said on stderr); else mnist for a model of pictures, and a DataError for the others (mnist
-    holds neither recordings nor tables)."""
+    """``--data`` when it is not given: the data ``model`` was trained on, if it is still there
+    (said on stderr), and for a model of pictures and the test split (``split`` "test" or
+    None), if it has a test part; else, for a model of pictures, :func:`_mnist_for` it, and a
+    DataError for the others (mnist holds neither recordings nor tables)."""
     pictures = isinstance(inputs.of(net), inputs.Images)
-    if pictures and split not in _TRAINED_ON_SPLITS:
-        return "mnist"
     data = _still_there(model)
     if data is None and not pictures:
         raise DataError(_no_data(net, model))
-    if data is None or data == "mnist":
-        return "mnist"
-    click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
-               err=True)
+    if data is None and split in ("train", "val"):
+        return "mnist"  # (rebuilding the split from it fails, naming the data it was trained on)
+    if pictures and (data is None or (split in (None, "test") and not _has_test_part(data))):
+        return _mnist_for(net, model, data)
+    if data != "mnist":
+        click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
+                   err=True)
     return data
+
+
+def _has_test_part(data: str) -> bool:
+    """Whether ``data`` has a test part: a dataset, a folder with ``test/`` or with t10k files
+    (MNIST-style training files alone are none)."""
+    return datasets.has_test_split(data) and not _training_files_only(data)
+
+
+def _mnist_for(net: Network, model: str, data: str | None) -> str:
+    """mnist, for a model of pictures whose own data cannot be scored: it records none, that
+    data is no longer there (``data`` None), or it has no test part (``data``). Only for a
+    model that reads mnist's pictures, 28x28, and has its classes, the digits 0-9 (saying on
+    stderr why mnist, when the model was trained on other data); for any other, a DataError
+    naming the model and what it lacks, saying to pass --data."""
+    recorded = recorded_data(net)
+    lacks = (f"{data}, have no test part" if data is not None
+             else f"{recorded}, are no longer there" if recorded else None)
+    shape, classes = inputs.of(net).shape, inputs.classes_of(net)
+    if shape == (28, 28) and sorted(classes) == list(sources.DIGITS):
+        if lacks:
+            click.echo(f"using mnist: the pictures {model} was trained on, {lacks} (--data picks "
+                       "other data)", err=True)
+        return "mnist"
+    why = (f"the pictures it was trained on, {lacks}" if lacks
+           else "its file does not record the pictures it was trained on")
+    few = listed(classes) if len(classes) <= 4 else f"{', '.join(classes[:3])}, ..., {classes[-1]}"
+    unlike = (f"it reads {shape[0]}x{shape[1]} pictures, not mnist's 28x28" if shape != (28, 28)
+              else f"its classes ({few}) are not mnist's digits 0-9")
+    val = f", or --split val for those held out from {data}" if data is not None else ""
+    raise DataError(f"{model}: {why}, and {unlike}; pass --data with labelled pictures of its "
+                    f"classes to measure it on{val}")
 
 
 def _no_data(net: Network, model: str) -> str:
@@ -133,22 +162,6 @@ def _no_data(net: Network, model: str) -> str:
             "there" if name else f"its file does not record the {what} it was trained on")
     give = "the recordings" if recordings else "a table (.csv or .npz) of its columns"
     return f"{model}: {gone}; pass --data with {give} to measure it on"
-
-
-def trained_on(model: str) -> str | None:
-    """The data ``model``'s file records it was trained on, if it can still be read (a dataset's
-    name, or a folder or table that is still there); else mnist for a model of pictures, and
-    None for a model of recordings or of a table (mnist holds neither)."""
-    from .. import modelfile
-
-    data = _still_there(model)
-    if data is not None:
-        return data
-    try:
-        recorded = modelfile.read_metadata(model).get("input")
-    except DigitnetError:
-        recorded = None  # (what is wrong with the file is said when it is loaded)
-    return "mnist" if not recorded or inputs.from_dict(recorded).kind == "images" else None
 
 
 def _still_there(model: str) -> str | None:
