@@ -232,6 +232,8 @@ def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
             if new or status != last:
                 progress.on_status(status, new)
                 last = status
+            if status.done >= search.trials:
+                stop.set()  # a worker waiting on the others' last trials returns now, not later
             failed = [j for j in finished_jobs if j.exception() is not None]
             if failed:
                 stop.set()

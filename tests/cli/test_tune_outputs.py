@@ -55,3 +55,12 @@ def test_a_read_only_out_is_refused_before_the_search(run, files, one_line, tmp_
     assert one_line(result.stderr).endswith(f"{out}: is read-only; make it writable (chmod u+w "
                                             f"{out}) or choose another file")
     assert out.read_text() == "{}" and not (tmp_path / "tune.db").exists()
+
+
+def test_a_trial_of_one_epoch_is_said_in_the_singular(run, files, tmp_path):
+    result = run(*TUNE, "--data", files["--data"], "--target", "cultivar",
+                 "--out", tmp_path / "best.json")
+    assert result.exit_code == 0, result.output
+    assert "trial 0: validation accuracy " in result.stderr
+    assert " after 1 epoch;" in result.stderr or " after 1 epoch\n" in result.stderr
+    assert "1 epochs" not in result.stderr  # (said "after 1 epochs")

@@ -189,12 +189,13 @@ def _cell(value) -> str:
 
 def _finished_line(r: studies.TrialRecord) -> str:
     if r.state == "COMPLETE":
-        return f"trial {r.number}: validation accuracy {r.value:.2%} after {r.epochs} epochs"
+        return (f"trial {r.number}: validation accuracy {r.value:.2%} after "
+                f"{words.counted(r.epochs, 'epoch')}")
     if r.state == "PRUNED" and r.diverged is not None:
         lr = f" (learning rate {r.config['lr']:g})" if r.config else ""
         return f"trial {r.number}: training diverged in epoch {r.epochs + 1}{lr}; pruned"
     if r.state == "PRUNED":
-        return f"trial {r.number}: pruned after {r.epochs} epochs"
+        return f"trial {r.number}: pruned after {words.counted(r.epochs, 'epoch')}"
     if r.surplus:
         return f"trial {r.number}: not run, the study already had its trials"
     return f"trial {r.number}: stopped before it finished"
