@@ -10,21 +10,24 @@ Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's
 made (cropped to the ink, fitted into 20x20, centred by mass in 28x28, white on black), so a
 stack of photos of your own handwriting becomes a data set like MNIST, stored as uint8 28x28
 (:mod:`digitnet.picturefolders`).
-The class names are the folder names, sorted; when every class folder is named by one digit,
-the classes are the ten digits 0-9 (label 7 is the folder ``7``, whichever folders exist), so a
-network trained on MNIST and one trained on the folder agree on what each output means.
+The class names are the folder names, sorted, each in Unicode's composed form (NFC): a folder
+named "é" on macOS (e and a combining accent) is the class "é" a model trained elsewhere has.
+When every class folder is named by one digit, the classes are the ten digits 0-9 (label 7 is
+the folder ``7``, whichever folders exist), so a network trained on MNIST and one trained on the
+folder agree on what each output means.
 
 With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
 split, the training data; split "all" is every example, of both. Pictures inside the class
-folders are found at any depth; hidden files and folders (``.name``) are left out, as ``digitnet
-predict`` leaves them out (:func:`digitnet.images.image_files`).
+folders are found at any depth, through symbolic links to folders too (each folder read once);
+hidden files and folders (``.name``) are left out: :func:`walk` finds them, as it finds the files
+``digitnet predict FOLDER`` reads.
 
 Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, OGG, MP3) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
 ``test/`` may instead each hold recordings named as FSDD names them (digit, speaker, number:
 ``george/test/7_george_32.wav``), each read whole, as a folder of them is read. Class folders
 holding both are read as the kind of at least twice as many of their files as the other
-(:data:`CLEAR_MAJORITY`; Hugging Face's ``load_dataset`` reads a folder as its most common
+(:mod:`digitnet.folderkinds`; Hugging Face's ``load_dataset`` reads a folder as its most common
 kind of file, however slight the majority), and the other kind's files are skipped and noted,
 as a stray ``cover.png`` among recordings is; when neither is twice the other, the folder is
 refused, naming how many of each it holds and one of each.
@@ -45,29 +48,28 @@ whichever of its splits the file is in).
 from __future__ import annotations
 
 import os
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import NamedTuple
 
 from .arrays import MAX_CLASSES
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError, listed
+from .folderkinds import by_kind, joined, majority, too_mixed
 from .images import IMAGE_EXTENSIONS
 from .inputs import Audio
-from .picturefolders import Pictures, read_class_folders, skipped_note
+from .picturefolders import Pictures, read_class_folders
 from .sources import DIGITS
 
-__all__ = ["SPLIT_FOLDERS", "Pictures", "has_test_split", "kind_held", "read_folder"]
+__all__ = ["SPLIT_FOLDERS", "NotWalked", "Pictures", "has_test_split", "kind_held", "read_folder",
+           "walk"]
 
 SPLIT_FOLDERS = ("train", "test")
 #: Folder names (lower-cased) that name a split, with the split digitnet reads them as (None:
 #: a validation set, which digitnet holds out of train/ itself).
 _SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test",
                 "val": None, "valid": None, "validation": None}
-#: Class folders holding recordings and pictures both are read as the kind of at least this many
-#: times as many files as the other, whose files are skipped and noted (a cover.png among
-#: recordings); nearer than that, they are refused: two data sets in one folder, perhaps.
-CLEAR_MAJORITY = 2
 
 
 def has_test_split(root: str | os.PathLike) -> bool:
@@ -112,7 +114,7 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         return _read_split(root, classes, audio, split)
     if split == "all":  # (and pictures beside train/ and test/, in neither)
         found = [_read_split(part, classes, audio, "all") for part in parts]
-        return _joined(root, parts, found, [p.name for p in _pictures_in(root)])
+        return joined(root, parts, found, [p.name for p in _pictures_in(root)])
     beside = [str(p) for p in _pictures_in(root)] if split == "train" else []
     return _read_split(root / split, classes, audio, "all", beside)
 
@@ -126,13 +128,13 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
         from .recordings import read_flat
 
         return read_flat(part, flat, front_end)
-    listing = [(folder, _files(folder)) for folder in _folders(part)]
+    listing = [(folder, _class_name(folder), _files(folder)) for folder in _folders(part)]
     if not listing:  # (a split without class folders beside one with them)
         raise _no_class_folders(part)
-    sounds, pictures = _by_kind([p for _, files in listing for p in files])
-    kind = _majority(len(sounds), len(pictures))
+    sounds, pictures = by_kind([p for _, _, files in listing for p in files])
+    kind = majority(len(sounds), len(pictures))
     if kind is None:
-        raise _too_mixed(part, sounds, pictures)
+        raise too_mixed(part, sounds, pictures)
     if kind == "audio":
         from . import recordings
 
@@ -145,7 +147,8 @@ def kind_held(root: str | os.PathLike) -> str | None:
     """"audio" or "images": the kind of examples :func:`read_folder` reads from ``root``'s
     class folders (or from each of its train/ and test/), told from their files' names; None
     when they hold neither, or train/ and test/ differ, or they are too mixed to tell
-    (:data:`CLEAR_MAJORITY`): what :func:`digitnet.kinds.kind_of` says of a folder."""
+    (:data:`digitnet.folderkinds.CLEAR_MAJORITY`): what :func:`digitnet.kinds.kind_of` says of
+    a folder."""
     root = Path(root)
     splits = _splits(root)
     found = set()
@@ -153,59 +156,9 @@ def kind_held(root: str | os.PathLike) -> str | None:
         if _fsdd_named(part):
             found.add("audio")
             continue
-        sounds, pictures = _by_kind([p for d in _folders(part) for p in _files(d)])
-        found.add(_majority(len(sounds), len(pictures)) if sounds or pictures else None)
+        sounds, pictures = by_kind([p for d in _folders(part) for p in _files(d)])
+        found.add(majority(len(sounds), len(pictures)) if sounds or pictures else None)
     return found.pop() if len(found) == 1 else None
-
-
-def _by_kind(files: list[Path]) -> tuple[list[Path], list[Path]]:
-    """The recordings and the pictures among ``files``, told by their names' endings."""
-    suffixes = [p.suffix.lower() for p in files]
-    return ([p for p, s in zip(files, suffixes) if s in AUDIO_EXTENSIONS],
-            [p for p, s in zip(files, suffixes) if s in IMAGE_EXTENSIONS])
-
-
-def _majority(sounds: int, pictures: int) -> str | None:
-    """The kind read of class folders holding ``sounds`` recordings and ``pictures`` pictures
-    (:data:`CLEAR_MAJORITY`): pictures when they hold neither (the error then says so)."""
-    if pictures >= CLEAR_MAJORITY * sounds:
-        return "images"
-    return "audio" if sounds >= CLEAR_MAJORITY * pictures else None
-
-
-def _too_mixed(part: Path, sounds: list[Path], pictures: list[Path]) -> DataError:
-    """The error for class folders of ``part`` holding recordings and pictures in numbers too
-    near to tell which are the data set: how many of each, and one of each."""
-    def such(files: list[Path], noun: str) -> str:
-        return (f"{len(files)} {noun}{'s' * (len(files) != 1)} (such as "
-                f"{files[0].relative_to(part).as_posix()})")
-    return DataError(f"{part}: its class folders hold {such(sounds, 'recording')} and "
-                     f"{such(pictures, 'picture')}, neither twice as many as the other; the "
-                     "examples of a data set are of one kind: move the pictures or the "
-                     "recordings out of the class folders")
-
-
-def _joined(root: Path, parts: list[Path], found: list, beside: list[str]):
-    """What was read of ``parts`` (train/, and test/) as one, with one note from ``root`` for
-    the files skipped in either and the pictures in no class folder (``beside`` the parts)."""
-    from . import recordings
-
-    kinds = ["recordings" if isinstance(f, recordings.Recordings) else "pictures" for f in found]
-    if len(set(kinds)) > 1:
-        raise DataError(f"{root}: train/ holds {kinds[0]} and test/ {kinds[1]}; the examples of "
-                        f"a data set are of one kind: give test/ {kinds[0]} too")
-    skipped = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.skipped]
-    x, labels = np.concatenate([f.x for f in found]), np.concatenate([f.labels for f in found])
-    files = {k: v for f in found for k, v in f.files.items()}
-    if kinds[0] == "recordings":
-        groups = [f.groups for f in found]
-        return recordings.Recordings(
-            x, labels, found[0].classes, files, recordings.skipped_note(root, len(x), skipped),
-            None if any(g is None for g in groups) else np.concatenate(groups),
-            tuple(s for f in found for s in f.sounds), skipped)
-    strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
-    note = skipped_note(root, len(x), skipped, strays)
-    return Pictures(x, labels, found[0].classes, files, note, skipped, strays)
 
 
 def _splits(root: Path) -> set[str]:
@@ -251,10 +204,12 @@ def _check_classes(parts: list[Path], top: bool) -> None:
     class that test/ holds and train/ does not (a digit too: a digit model has ten outputs,
     whichever digits train/ holds, but learns none of the others). ``top``: ``parts`` is the
     folder given."""
-    held = {part: [d.name for d in _folders(part)] for part in parts}
+    subfolders = {part: _folders(part) for part in parts}
+    held = {part: [_class_name(d) for d in subfolders[part]] for part in parts}
     found = sorted({name for names in held.values() for name in names})
     if len(found) == 1:
-        raise _one_class(next(p for p in parts if held[p]), found[0], top)
+        part = next(p for p in parts if held[p])
+        raise _one_class(part, subfolders[part][0].name, top)
     if len(parts) < 2:
         return
     train, test = parts
@@ -314,7 +269,7 @@ def _folders(folder: Path) -> list[Path]:
 def _class_names(*parts: Path) -> tuple[str, ...]:
     """The sorted class folder names of ``parts``; the ten digits when each is one digit, or
     when a part holds FSDD-named recordings instead of class folders."""
-    names = sorted({d.name for part in parts for d in _folders(part)})
+    names = sorted({_class_name(d) for part in parts for d in _folders(part)})
     flat = [part for part in parts if _fsdd_named(part)]
     if flat and not all(n in DIGITS for n in names):
         odd = ", ".join(n for n in names if n not in DIGITS)
@@ -332,6 +287,11 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
         raise DataError(f"{parts[0]}: {len(names):,} class folders; digitnet learns up to "
                         f"{MAX_CLASSES} classes")
     return tuple(names)
+
+
+def _class_name(folder: Path) -> str:
+    """The class a class folder holds: its name, in NFC (one class, however it was typed)."""
+    return unicodedata.normalize("NFC", folder.name)
 
 
 def _no_class_folders(part: Path) -> DataError:
@@ -359,13 +319,67 @@ def _fsdd_named(part: Path) -> bool:
 
 
 def _files(folder: Path) -> list[Path]:
-    """Every file under ``folder``, at any depth, sorted, hidden ones left out."""
+    """Every file under ``folder`` (:func:`walk`); a folder in it that cannot be read is
+    refused, and a link to one read already left out (its files are read once)."""
     found = []
-    for directory, subdirs, names in os.walk(folder, onerror=_unreadable):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        found += [Path(directory) / n for n in sorted(names) if not n.startswith(".")]
+    for item in walk(folder):
+        if isinstance(item, NotWalked):
+            if not item.again:
+                raise item.error
+        else:
+            found.append(item)
     return found
 
 
-def _unreadable(error: OSError) -> None:
-    raise DataError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
+class NotWalked(NamedTuple):
+    """A folder :func:`walk` did not read, with the one-line error saying why; ``again``: it is
+    a link to a folder read already, whose files were found the first way in."""
+
+    path: Path
+    error: DataError
+    again: bool = False
+
+
+def walk(folder: str | os.PathLike) -> Iterator[Path | NotWalked]:
+    """Every file under ``folder``, at any depth: a folder's files sorted by name, then its
+    folders' files, folder by folder, sorted; hidden files and folders (``.name``) left out.
+    Symbolic links to folders are followed, and each folder is read once, however many links
+    lead to it (a link to ``.`` or to a folder above would lead round for ever); a link that
+    leads nowhere is a file that cannot be read. What class folders hold and what ``digitnet
+    predict FOLDER`` reads are both found here.
+
+    Yields ``Path`` objects, and a :class:`NotWalked` for each folder that cannot be read or is
+    reached again, so that a caller can report it and go on, or stop.
+    """
+    seen, waiting = set(), [Path(folder)]
+    while waiting:  # (a list, not recursion: folders may nest deeper than Python recurses)
+        current = waiting.pop()
+        try:
+            identity = _identity(current)
+            with os.scandir(current) as found:
+                entries = sorted((e for e in found if not e.name.startswith(".")),
+                                 key=lambda e: e.name)
+        except OSError as e:
+            why = "permission denied" if isinstance(e, PermissionError) else e.strerror or e
+            yield NotWalked(current, DataError(f"{current}: cannot read this folder ({why})"))
+            continue
+        if identity in seen:
+            yield NotWalked(current, DataError(f"{current}: links to a folder read already; "
+                                               "skipped, not read again"), again=True)
+            continue
+        seen.add(identity)
+        files, subfolders = [], []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:  # a link to itself, say: a file that cannot be read
+                is_folder = False
+            (subfolders if is_folder else files).append(Path(entry.path))
+        yield from files
+        waiting += reversed(subfolders)
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    """What tells a folder from every other, however it is reached: its device and inode."""
+    info = folder.stat()
+    return info.st_dev, info.st_ino

@@ -9,7 +9,8 @@ as bright as the 16-bit or the 8-bit file of the same picture. Images over
 ones shrunk to :data:`WORK_SIZE` pixels on their longer side. The result is turned grey with
 ITU-R 601 luma weights, as Pillow's "L" mode does.
 
-:func:`image_files` finds the image files in a folder, for ``digitnet predict``.
+(The files in a folder are found by :func:`digitnet.folders.walk`, for training and ``digitnet
+predict`` alike.)
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import ImageError
 
-__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "WORK_SIZE", "image_files", "read_image", "shrink"]
+__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "WORK_SIZE", "read_image", "shrink"]
 
 #: Larger images are refused before their pixels are decoded (decompression bombs).
 MAX_PIXELS = 40_000_000
@@ -255,47 +255,3 @@ def _fill_transparent(gray: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     shade = float(np.median(gray[opaque]))
     fill = shade if opaque.mean() > 0.5 else (0.0 if shade > 0.5 else 1.0)
     return alpha * gray + (1 - alpha) * fill
-
-
-def image_files(folder: str | os.PathLike, _seen: set | None = None):
-    """Image files under ``folder``, recursively, in sorted order, by their extension; hidden
-    files and folders (``.name``) left out, as :mod:`digitnet.folders` leaves them out of
-    training data. Each folder is read once, however many symbolic links lead to it (a link to
-    ``.`` or to a folder above would lead round for ever).
-
-    Yields ``Path`` objects, or an :class:`ImageError` for each sub-folder or link that cannot be
-    read (so a caller can report it and go on).
-    """
-    folder = Path(folder)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        seen = set() if _seen is None else _seen
-        seen.add(_identity(folder))
-    except PermissionError:
-        yield ImageError(f"{folder}: cannot read this folder (permission denied)")
-        return
-    except OSError as e:
-        yield ImageError(f"{folder}: cannot read this folder ({e.strerror or e})")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):  # hidden, as training's reading of class folders has it
-            continue
-        path = Path(entry.path)
-        try:
-            is_folder = entry.is_dir()
-            again = is_folder and _identity(path) in seen
-        except OSError as e:  # a link to itself, say
-            yield ImageError(f"{path}: cannot be read ({e.strerror or e}); skipped")
-            continue
-        if again:
-            yield ImageError(f"{path}: links to a folder read already; skipped, not read again")
-        elif is_folder:
-            yield from image_files(path, seen)
-        elif path.suffix.lower() in IMAGE_EXTENSIONS:
-            yield path
-
-
-def _identity(folder: Path) -> tuple[int, int]:
-    """What tells a folder from every other, however it is reached: its device and inode."""
-    info = folder.stat()
-    return info.st_dev, info.st_ino

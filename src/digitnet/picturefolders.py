@@ -41,7 +41,8 @@ class Pictures:
 
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                        strays: list[str]) -> Pictures:
-    """The pictures of ``listing`` (each class folder of ``part`` with its files); ``strays``
+    """The pictures of ``listing`` (each class folder of ``part`` with its class's name and its
+    files); ``strays``
     are the pictures in no class folder, which are skipped and noted, as are the files that
     are not pictures (a recording among them is named as one).
 
@@ -52,7 +53,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
 
     images, labels, skipped = [], [], []
     digest = hashlib.sha256()
-    for folder, files in listing:
+    for folder, name, files in listing:
         found = 0
         for path in files:
             relative = path.relative_to(part).as_posix()
@@ -67,10 +68,10 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                 skipped.append(f"{relative} ({_reason(e, relative)})")
                 continue
             images.append(np.round(x * 255).astype(np.uint8))
-            labels.append(classes.index(folder.name))
+            labels.append(classes.index(name))
             digest.update(f"{relative}\0{sha256(path)}\n".encode())
         if not found:
-            raise DataError(f"{folder}: class {folder.name!r} has no pictures "
+            raise DataError(f"{folder}: class {name!r} has no pictures "
                             f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
     if not images:
         raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
@@ -97,9 +98,13 @@ def skipped_note(part: Path, read: int, skipped: list[str], strays: list[str]) -
 
 
 def _reason(error: ImageError, name: str) -> str:
-    """The gist of an error about one picture: "no digit found: the image is blank"."""
-    reason = str(error).removeprefix(f"{name}: ").split(";")[0]
-    return re.sub(r" \([^)]*\)", "", reason)
+    """The gist of an error about one picture: "no digit found: the image is blank", its
+    asides in brackets left out, however deep they go (Pillow's "image file is truncated (0
+    bytes not processed)" within digitnet's "truncated or corrupt (...)")."""
+    reason, before = str(error).removeprefix(f"{name}: "), None
+    while reason != before:  # the innermost aside each time, until none is left
+        reason, before = re.sub(r" \([^()]*\)", "", reason), reason
+    return reason.split(";")[0]
 
 
 def _listed(skipped: list[str]) -> str:

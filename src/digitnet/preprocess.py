@@ -64,9 +64,9 @@ from PIL import Image
 
 from . import background
 from .errors import ImageError
-from .images import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image
+from .images import IMAGE_EXTENSIONS, MAX_PIXELS, read_image
 
-__all__ = ["to_mnist", "read_image", "center_digit", "warn_if_inverted", "image_files",
+__all__ = ["to_mnist", "read_image", "center_digit", "warn_if_inverted",
            "IMAGE_EXTENSIONS", "MAX_PIXELS"]
 
 SIZE = 28  # MNIST's field

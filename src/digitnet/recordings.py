@@ -188,14 +188,14 @@ def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Pat
 
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                        front_end: Audio) -> Recordings:
-    """The recordings in class folders: ``listing`` is each class folder of ``part`` with the
-    files in it (:func:`digitnet.folders.read_folder` finds them); a file that is not a
+    """The recordings in class folders: ``listing`` is each class folder of ``part`` with its
+    class's name and the files in it (:func:`digitnet.folders.read_folder` finds them); a file that is not a
     recording is skipped and noted (a picture among them is named as one).
 
     Raises DataError for a class folder without recordings, or when none could be read.
     """
     items, skipped = [], []
-    for folder, files in listing:
+    for folder, name, files in listing:
         found = 0
         for path in files:
             relative = path.relative_to(part).as_posix()
@@ -205,9 +205,9 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                 continue
             found += 1
             speaker = (fsdd_name(path.name) or (None, ""))[1]
-            items.append((relative, path, classes.index(folder.name), speaker))
+            items.append((relative, path, classes.index(name), speaker))
         if not found:
-            raise DataError(f"{folder}: class {folder.name!r} has no recordings ("
+            raise DataError(f"{folder}: class {name!r} has no recordings ("
                             f"{', '.join(audio.AUDIO_EXTENSIONS)}); add some or remove the folder")
     return read_items(items, classes, front_end, f"{part.name}/", part, skipped)
 

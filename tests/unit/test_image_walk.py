@@ -1,6 +1,6 @@
-"""Walking a folder for the images to read (``digitnet predict FOLDER``): a symbolic link that
-loops, or leads to a folder read already, is named and skipped, and every image is read
-once."""
+"""Walking a folder for the files to read (``digitnet predict FOLDER`` and training's class
+folders, :func:`digitnet.folders.walk`): a symbolic link that loops, or leads to a folder read
+already, is named and skipped, and every file is read once."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import os
 
 from PIL import Image
 
-from digitnet.errors import ImageError
-from digitnet.images import image_files
+from digitnet.folders import NotWalked, walk
 
 
 def test_links_that_loop_are_skipped_and_every_image_read_once(mnist, tmp_path):
@@ -17,16 +16,14 @@ def test_links_that_loop_are_skipped_and_every_image_read_once(mnist, tmp_path):
     (root / "d").mkdir(parents=True)
     for i, name in enumerate(("a.png", "c.png", "d/e.png")):
         Image.fromarray(mnist.x[i]).save(root / name)
-    os.symlink("b_loop", root / "b_loop")  # a link to itself
+    os.symlink("b_loop", root / "b_loop")  # a link to itself: a file that cannot be read
     os.symlink(".", root / "again")  # the folder, from inside it
     os.symlink("..", root / "d" / "up")  # a folder above
     os.symlink("d", root / "z")  # another way to a folder read already
-    found = list(image_files(root))
-    paths = sorted(str(p.relative_to(root)) for p in found if not isinstance(p, ImageError))
-    said = sorted(str(e) for e in found if isinstance(e, ImageError))
-    assert paths == ["a.png", "c.png", "d/e.png"], paths
-    assert len(said) == 4, said
-    assert said[0].startswith(f"{root / 'again'}: links to a folder read already; skipped")
-    assert said[1].startswith(f"{root / 'b_loop'}: cannot be read") and "skipped" in said[1]
-    assert said[2].startswith(f"{root / 'd' / 'up'}: links to a folder read already; skipped")
-    assert said[3].startswith(f"{root / 'z'}: links to a folder read already; skipped")
+    found = list(walk(root))
+    paths = sorted(str(p.relative_to(root)) for p in found if not isinstance(p, NotWalked))
+    said = sorted(str(e.error) for e in found if isinstance(e, NotWalked))
+    assert paths == ["a.png", "b_loop", "c.png", "d/e.png"], paths
+    assert all(e.again for e in found if isinstance(e, NotWalked))
+    assert said == [f"{root / name}: links to a folder read already; skipped, not read again"
+                    for name in ("again", "d/up", "z")], said

@@ -105,7 +105,7 @@ def test_the_kind_told_from_names_is_the_kind_loading_reads(tmp_path, spoken_dig
                                                             digit_pictures, pictures, kind):
     """train/ and test/ of 2 recordings each, and 0 to 12 pictures dealt between them (train/
     first): each part is read as the kind of at least twice as many of its files as the other
-    (folders.CLEAR_MAJORITY), and refused when neither is (3 pictures: 2 of them in train/);
+    (folderkinds.CLEAR_MAJORITY), and refused when neither is (3 pictures: 2 of them in train/);
     kind_of says what load then reads, and None where load refuses."""
     for part in ("train", "test"):
         voice_folder(tmp_path / part, spoken_digits, takes=1)

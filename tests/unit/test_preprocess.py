@@ -12,7 +12,7 @@ from PIL import Image
 
 from digitnet import background, preprocess
 from digitnet.errors import ImageError
-from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, image_files, read_image, to_mnist
+from digitnet.preprocess import IMAGE_EXTENSIONS, MAX_PIXELS, read_image, to_mnist
 
 
 @pytest.fixture(scope="module")
@@ -439,23 +439,30 @@ def test_an_unsupported_object():
 # -- walking folders --------------------------------------------------------------------------
 
 
-def test_image_files_recurses_sorted_by_extension(tmp_path):
+def test_walk_recurses_sorted_leaving_hidden_files_out(tmp_path):
+    from digitnet.folders import walk
+
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "deeper").mkdir(parents=True)
     for name in ["b/2.PNG", "a/deeper/1.jpg", "a/0.webp", "notes.txt", "z.gif", ".hidden.png",
                  "model.safetensors"]:
         (tmp_path / name).write_bytes(b"")
-    found = [p.relative_to(tmp_path).as_posix() for p in image_files(tmp_path)]
-    assert found == ["a/0.webp", "a/deeper/1.jpg", "b/2.PNG", "z.gif"]
+    found = [p.relative_to(tmp_path).as_posix() for p in walk(tmp_path)]
+    # a folder's own files first, then its folders', each sorted (training's order)
+    assert found == ["model.safetensors", "notes.txt", "z.gif", "a/0.webp", "a/deeper/1.jpg",
+                     "b/2.PNG"]
     assert ".png" in IMAGE_EXTENSIONS and ".jpeg" in IMAGE_EXTENSIONS
 
 
 def test_an_unreadable_folder_is_reported_and_the_rest_walked(tmp_path, locked_folders):
+    from digitnet.folders import NotWalked, walk
+
     (tmp_path / "locked").mkdir()
     (tmp_path / "open").mkdir()
     (tmp_path / "open" / "3.png").write_bytes(b"")
-    items = list(image_files(tmp_path))
-    assert isinstance(items[0], ImageError) and "locked: cannot read this folder (permission denied)" in str(items[0])
+    items = list(walk(tmp_path))
+    assert isinstance(items[0], NotWalked) and not items[0].again
+    assert str(items[0].error) == f"{tmp_path / 'locked'}: cannot read this folder (permission denied)"
     assert items[1].name == "3.png"
 
 

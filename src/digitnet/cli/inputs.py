@@ -4,7 +4,8 @@ sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
 (28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are, each image
-checked as a picture is (NaN or blank: reported, not guessed at); folders are walked.
+checked as a picture is (NaN or blank: reported, not guessed at); folders are walked as training
+walks class folders (:func:`digitnet.folders.walk`), in sorted order.
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
@@ -17,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, images, kinds, modelfile, tables, words
+from .. import arrays, folders, kinds, modelfile, tables, words
 from ..audio import AUDIO_EXTENSIONS
 from ..errors import DataError, DigitnetError
 from ..images import IMAGE_EXTENSIONS
@@ -41,14 +42,12 @@ def read_inputs(files):
     for name in files:
         path = Path(name)
         if path.is_dir():
-            found = 0
-            for item in preprocess.image_files(path):
-                found += 1
-                if isinstance(item, DigitnetError):
-                    yield str(path), item
+            found, others = _walked(path, "images")
+            for item in found:
+                if isinstance(item, folders.NotWalked):
+                    yield str(path), item.error
                 else:
                     yield from read_inputs([str(item)])
-            others = _recordings_in(path)
             if not found:
                 yield name, DataError(_none_of_its_kind(name, "images", len(others)))
             elif others:
@@ -99,13 +98,16 @@ def read_recordings(files, front_end: Audio):
     for name in files:
         path = Path(name)
         if path.is_dir():
-            found = _recordings_in(path)
-            others = [p for p in images.image_files(path) if isinstance(p, Path)]
+            found, others = _walked(path, "audio")
             if not found:
                 yield name, DataError(_none_of_its_kind(name, "audio", len(others)))
             elif others:
                 _note_skipped(name, others, "audio")
-            yield from read_recordings([str(p) for p in found], front_end)
+            for item in found:
+                if isinstance(item, folders.NotWalked):
+                    yield str(path), item.error
+                else:
+                    yield from read_recordings([str(item)], front_end)
             continue
         try:
             yield name, audio.picture(path, front_end, name=name)
@@ -113,12 +115,16 @@ def read_recordings(files, front_end: Audio):
             yield name, _of_other_kind(name, path, "audio") or e
 
 
-def _recordings_in(folder: Path) -> list[Path]:
-    """The recordings under ``folder``, by their extension, in sorted order; hidden files and
-    folders left out, as from pictures (:func:`digitnet.images.image_files`)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file()
-                  and p.suffix.lower() in AUDIO_EXTENSIONS
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+def _walked(folder: Path, kind: str) -> tuple[list, list[Path]]:
+    """The files of ``kind`` under ``folder`` (by their extension), sorted by path, with each
+    folder in it that could not be read (:class:`digitnet.folders.NotWalked`) in its place; and
+    the files of the other kind, which a model of ``kind`` leaves out."""
+    items = sorted(folders.walk(folder),
+                   key=lambda item: item.path if isinstance(item, folders.NotWalked) else item)
+    mine, theirs = _KIND[kind][2], _KIND[_other(kind)][2]
+    found = [item for item in items if isinstance(item, folders.NotWalked)
+             or item.suffix.lower() in mine]
+    return found, [p for p in items if isinstance(p, Path) and p.suffix.lower() in theirs]
 
 
 #: For each kind of model: one example it reads, what it does with them, and their files.

@@ -1,0 +1,75 @@
+"""Pictures or recordings: which kind of examples class folders hold, and what was read of
+a folder's ``train/`` and ``test/`` as one (:func:`digitnet.folders.read_folder` finds them).
+
+Class folders holding both are read as the kind of at least twice as many of their files as the
+other (:data:`CLEAR_MAJORITY`), the other kind's files skipped and noted; nearer than that, they
+are refused, naming how many of each they hold and one of each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .audio import AUDIO_EXTENSIONS
+from .errors import DataError
+from .images import IMAGE_EXTENSIONS
+from .picturefolders import Pictures, skipped_note
+
+__all__ = ["CLEAR_MAJORITY", "by_kind", "joined", "majority", "too_mixed"]
+
+#: Class folders holding recordings and pictures both are read as the kind of at least this many
+#: times as many files as the other, whose files are skipped and noted (a cover.png among
+#: recordings); nearer than that, they are refused: two data sets in one folder, perhaps.
+CLEAR_MAJORITY = 2
+
+
+def by_kind(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The recordings and the pictures among ``files``, told by their names' endings."""
+    suffixes = [p.suffix.lower() for p in files]
+    return ([p for p, s in zip(files, suffixes) if s in AUDIO_EXTENSIONS],
+            [p for p, s in zip(files, suffixes) if s in IMAGE_EXTENSIONS])
+
+
+def majority(sounds: int, pictures: int) -> str | None:
+    """The kind read of class folders holding ``sounds`` recordings and ``pictures`` pictures
+    (:data:`CLEAR_MAJORITY`): pictures when they hold neither (the error then says so)."""
+    if pictures >= CLEAR_MAJORITY * sounds:
+        return "images"
+    return "audio" if sounds >= CLEAR_MAJORITY * pictures else None
+
+
+def too_mixed(part: Path, sounds: list[Path], pictures: list[Path]) -> DataError:
+    """The error for class folders of ``part`` holding recordings and pictures in numbers too
+    near to tell which are the data set: how many of each, and one of each."""
+    def such(files: list[Path], noun: str) -> str:
+        return (f"{len(files)} {noun}{'s' * (len(files) != 1)} (such as "
+                f"{files[0].relative_to(part).as_posix()})")
+    return DataError(f"{part}: its class folders hold {such(sounds, 'recording')} and "
+                     f"{such(pictures, 'picture')}, neither twice as many as the other; the "
+                     "examples of a data set are of one kind: move the pictures or the "
+                     "recordings out of the class folders")
+
+
+def joined(root: Path, parts: list[Path], found: list, beside: list[str]):
+    """What was read of ``parts`` (train/, and test/) as one, with one note from ``root`` for
+    the files skipped in either and the pictures in no class folder (``beside`` the parts)."""
+    from . import recordings
+
+    kinds = ["recordings" if isinstance(f, recordings.Recordings) else "pictures" for f in found]
+    if len(set(kinds)) > 1:
+        raise DataError(f"{root}: train/ holds {kinds[0]} and test/ {kinds[1]}; the examples of "
+                        f"a data set are of one kind: give test/ {kinds[0]} too")
+    skipped = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.skipped]
+    x, labels = np.concatenate([f.x for f in found]), np.concatenate([f.labels for f in found])
+    files = {k: v for f in found for k, v in f.files.items()}
+    if kinds[0] == "recordings":
+        groups = [f.groups for f in found]
+        return recordings.Recordings(
+            x, labels, found[0].classes, files, recordings.skipped_note(root, len(x), skipped),
+            None if any(g is None for g in groups) else np.concatenate(groups),
+            tuple(s for f in found for s in f.sounds), skipped)
+    strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
+    note = skipped_note(root, len(x), skipped, strays)
+    return Pictures(x, labels, found[0].classes, files, note, skipped, strays)
