@@ -189,8 +189,8 @@ def read_archive(archive: Archive, split: str, front_end: Audio, cache_root: Pat
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                        front_end: Audio) -> Recordings:
     """The recordings in class folders: ``listing`` is each class folder of ``part`` with its
-    class's name and the files in it (:func:`digitnet.folders.read_folder` finds them); a file that is not a
-    recording is skipped and noted (a picture among them is named as one).
+    class's name and the files in it (:func:`digitnet.folders.read_folder` finds them); a file
+    that is not a recording is skipped and noted (a picture among them is named as one).
 
     Raises DataError for a class folder without recordings, or when none could be read.
     """

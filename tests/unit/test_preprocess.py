@@ -462,7 +462,8 @@ def test_an_unreadable_folder_is_reported_and_the_rest_walked(tmp_path, locked_f
     (tmp_path / "open" / "3.png").write_bytes(b"")
     items = list(walk(tmp_path))
     assert isinstance(items[0], NotWalked) and not items[0].again
-    assert str(items[0].error) == f"{tmp_path / 'locked'}: cannot read this folder (permission denied)"
+    assert str(items[0].error) == (f"{tmp_path / 'locked'}: cannot read this folder "
+                                   "(permission denied)")
     assert items[1].name == "3.png"
 
 
