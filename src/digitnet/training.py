@@ -372,6 +372,8 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
     scored = None if test is None else evaluate(net, test.x, test.labels, model_input=run.input)
     before = (None if scored is None or run.start is None
               else evaluate(run.start, test.x, test.labels, model_input=run.input).accuracy)
+    if before is not None:  # (the model file keeps it: `digitnet info` shows it)
+        run.init["test_accuracy"] = before
     _describe(run, scored)
     return TrainResult(net, state.history, run.config,
                        best_epoch=state.best_epoch if run.config.early_stopping else None,

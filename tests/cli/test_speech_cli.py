@@ -161,6 +161,9 @@ def test_fine_tuning_on_a_folder_with_a_test_part_reports_it_before_and_after(
     scored = run("evaluate", path, "--data", voice)
     assert f"Accuracy: {before.group(1)}%" in scored.output  # the same 50, read the same way
     assert after > float(before.group(1)), r.output
+    # the model file keeps the score before too: `info` shows it (only train said it)
+    info = run("info", tmp_path / "t.safetensors").output
+    assert f", test accuracy before training {before.group(1)}%" in info, info
 
 
 def test_evaluate_without_data_scores_the_test_split_of_the_recordings_it_learned_from(

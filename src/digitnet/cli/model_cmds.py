@@ -210,11 +210,12 @@ def info_command(model, as_json):
                       if isinstance(files, dict) and files else ""))
     init = meta.get("init")
     if init:
-        before = init.get("val_accuracy")
+        before = [f"{what} accuracy before training {init[key]:.2%}"
+                  for key, what in (("val_accuracy", "validation"), ("test_accuracy", "test"))
+                  if isinstance(init.get(key), (int, float))]
         click.echo(f"  init        started from {init.get('model') or 'a network'} (trained on "
                    f"{init.get('trained_on') or 'unrecorded data'})"
-                   + (f", validation accuracy before training {before:.2%}"
-                      if isinstance(before, (int, float)) else ""))
+                   + "".join(f", {b}" for b in before))
     _echo_training_figures(model, meta, edited=bool(changes))
 
 
