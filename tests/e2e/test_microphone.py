@@ -139,8 +139,9 @@ def test_a_recording_can_be_uploaded_instead(hearing_browser, two_models_url, sp
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 def test_the_poking_panels_with_a_model_of_spoken_digits(hearing_browser, two_models_url, spoken,
                                                          axe_source, artifacts, viewport):
-    """Backpropagation steps from the picture of the sound heard (the page sends it back; its
-    cost is the API's for that picture), driven from the keyboard, the first layer's changes
+    """Backpropagation steps from the picture of the sound heard (exactly as the prediction read
+    it: the page names it by its input_id; its cost is the API's for that picture, which the
+    answer gives to 4 decimals), driven from the keyboard, the first layer's changes
     shown as time-frequency pictures; the robustness panel says in one sentence why there are
     no curves for sounds; axe-core finds nothing wrong."""
     context, page, problems = open_speech_page(hearing_browser, two_models_url, viewport,
@@ -160,12 +161,15 @@ def test_the_poking_panels_with_a_model_of_spoken_digits(hearing_browser, two_mo
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
-    api = page.evaluate("""async ([pixels, label]) => (await fetch('/models/2/api/backprop', {
-        method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({pixels, label, lr: 0.01})})).json()""", [heard, int(wrong)])
-    # the same picture, label and η: the same float64 cost, as the page shows it in data-cost
+    step = """async (body) => (await fetch('/models/2/api/backprop', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})).json()"""
+    named = {"input_id": page.evaluate("window.state.prediction.input_id"), "label": int(wrong)}
+    api = page.evaluate(step, {**named, "lr": 0.01})
+    # the same input, label and η: the same float64 cost, as the page shows it in data-cost
     assert float(page.get_attribute("#bp-result", "data-cost")) == api["cost"]
     assert api["input"] == heard and api["cost_after"] < api["cost"]
+    sent_back = page.evaluate(step, {"pixels": heard, "label": int(wrong), "lr": 0.01})
+    assert sent_back["cost"] == pytest.approx(api["cost"], rel=1e-3)  # (heard, to 4 decimals)
     assert page.locator("#bp-changes canvas").count() == 16
     assert "time-frequency pictures" in page.inner_text("#bp-changes-title")
     assert "time-frequency pictures" in page.get_attribute("#bp-changes", "aria-label")

@@ -1,7 +1,8 @@
 """A photo of another shape than the pad, uploaded in Debian's Chromium: the page draws it
-letterboxed between black bars, and the backpropagation step starts from that pad's grid. The
-server reads the grid as the photo (the bars are the canvas, not the paper): the step is taken,
-never refused as a blank drawing (it was for most photos)."""
+letterboxed between black bars. The server reads that pad's grid as the photo (the bars are the
+canvas, not the paper), never as a blank drawing (it was, for most photos, when the step started
+from the grid); and the backpropagation step, which starts from the file as the server read it
+(tests/e2e/test_step_from_the_file_read.py), is taken."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""A photo uploaded on the page reaches the server twice: as its file (/api/predict with
-``file``), and then, for backpropagation and every later request, as the grid of the page's
-pad, where it lies letterboxed between black bars. Both must read the same digit, and the grid
-must never be called blank (it was, for most photos: the bars were taken for the paper)."""
+"""A photo uploaded on the page is read as its file (/api/predict with ``file``); the page's pad
+shows it letterboxed between black bars, and that grid, sent as a drawing (as the page once sent
+it for backpropagation, which now starts from the file's input_id), must read the same digit and
+never be called blank (it was, for most photos: the bars were taken for the paper)."""
 
 from __future__ import annotations
 

@@ -88,6 +88,9 @@ def test_a_table_model_alone_is_served_and_the_page_says_what_it_cannot_do(files
     try:
         drawing = httpx.post(f"{url}/api/predict", json={"pixels": [[0.0] * 28] * 28})
         poked = httpx.post(f"{url}/api/ablate", json={"off": [[1, 0]]}, timeout=60)
+        # (each of these was refused for its pixels, pointing at bodies no table model takes)
+        steps = [httpx.post(f"{url}/api/backprop", json={"pixels": pixels, "label": 1})
+                 for pixels in ([[0.0] * 28] * 28, [[0.5] * 13] * 8)]
     finally:
         out = stop(proc)
     assert line.startswith(f"Serving 13-16-16-3 from {files['wine']} at ")
@@ -101,6 +104,10 @@ def test_a_table_model_alone_is_served_and_the_page_says_what_it_cannot_do(files
         "this model reads a table of 13 columns, and /api/predict reads drawings, pictures "
         "and recordings; predict its rows with `digitnet predict MODEL TABLE.csv`")}
     assert poked.status_code == 200 and poked.json()["n"] == 18
+    for step in steps:
+        assert step.status_code == 422 and step.json() == {"error": (
+            "this model reads a table of 13 columns, and /api/backprop steps from a drawing, a "
+            "picture or a recording; step from a row in Python with digitnet.poke.backprop_step")}
 
 
 def test_a_table_model_first_before_a_model_of_digits(files, web_model_path, held_out):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..poke.maps import METHODS
 from ..poke.stepping import DEFAULT_LR, MAX_LR
@@ -152,10 +152,23 @@ class RobustnessResponse(BaseModel):
 
 
 class BackpropRequest(ChangesRequest):
+    """One input, named by ``input_id`` (as /api/predict read it) or sent as ``pixels`` (a
+    drawing): one of the two."""
+
+    # (the schema says it: each field alone is optional, and null is neither)
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["pixels"]},
+                                                           {"required": ["input_id"]}]})
     example: ClassVar[str] = '{"pixels": [[0, 0.5, ...], ...], "label": 7}'
 
-    pixels: Grid = Field(description="A drawing, as for POST /api/predict.")
-    label: Count = Field(description="The class the drawing should be read as (0 to 9 for "
+    pixels: Grid = Field(None, description="A drawing, as for POST /api/predict (for a model of "
+                                           "recordings, the picture of the sound it heard, as "
+                                           "/api/predict's answer gives it in `input`).")
+    input_id: str = Field(None, pattern="^[0-9a-f]{16}$",
+                          description="In place of pixels: an input /api/predict read, named by "
+                                      "its answer's input_id; the step starts from exactly that "
+                                      "input (an image file, a drawing or a recording, as the "
+                                      "prediction used it).")
+    label: Count = Field(description="The class the input should be read as (0 to 9 for "
                                      "digits).")
     lr: float = Field(DEFAULT_LR, gt=0, le=MAX_LR, allow_inf_nan=False, strict=True,
                       description="The learning rate η of the step.")

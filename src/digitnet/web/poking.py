@@ -19,7 +19,7 @@ Every JSON answer says which served network it was computed on (``model_version`
 ``POST /api/map``                a layer's activations laid out in 2-D (PCA or t-SNE)
 ``GET /api/heldout/{index}``     one held-out digit (for a map's point)
 ``POST /api/robustness``         accuracy as digits are distorted (noise, rotation, ...)
-``POST /api/backprop``           one drawing and label through backpropagation, one step
+``POST /api/backprop``           one input and label through backpropagation, one step
 ``POST /api/neuron/{l}/{i}``     a neuron as GET /api/neuron shows it, with the changes
 ``POST /api/export``             the changed network as a model file listing its changes
 ===============================  ==============================================================
@@ -52,7 +52,8 @@ __all__ = ["ERRORS", "add_routes"]
 
 #: What each error status of these routes means (the schema's descriptions).
 ERRORS = {
-    404: "No held-out digit of that index, or no such layer or neuron",
+    404: "No held-out digit of that index, no such layer or neuron, or an input_id the server "
+         "does not remember (send the input to /api/predict again)",
     409: "The server has no held-out digits (the answer says why and what to do)",
     413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
     422: "Invalid request: a layer or neuron the network does not have, a painted cell outside "
@@ -87,7 +88,7 @@ def add_routes(app: FastAPI) -> None:
     route("/api/robustness", robustness, methods=["POST"], response_model=ps.RobustnessResponse,
           tags=["poking"], responses=common)
     route("/api/backprop", backprop, methods=["POST"], response_model=ps.BackpropResponse,
-          tags=["poking"], responses=_errors(413, 422))
+          tags=["poking"], responses=_errors(404, 413, 422))
     route("/api/neuron/{layer}/{index}", changed_neuron, methods=["POST"],
           response_model=schemas.NeuronResponse, tags=["poking"],
           responses=_errors(404, 413, 422))
@@ -302,16 +303,18 @@ async def robustness(request: Request, body: ps.RobustnessRequest):
 
 
 async def backprop(request: Request, body: ps.BackpropRequest):
-    """Read the drawing (preprocessed as for /api/predict; for a model of recordings, the
-    picture of the sound it heard, as /api/predict answered it), then backpropagate it with
-    ``label``: the cost, how much each output wants to move, every layer's δ, the step's
-    weight changes, and after one gradient step of learning rate ``lr`` on a copy of the
-    network, the cost and the answer. The served network does not change."""
+    """Take the input (``input_id``: exactly the one a /api/predict answer names, as that
+    prediction read it; or ``pixels``: a drawing, preprocessed as for /api/predict, or for a
+    model of recordings the picture of the sound it heard, as /api/predict answered it), then
+    backpropagate it with ``label``: the cost, how much each output wants to move, every
+    layer's δ, the step's weight changes, and after one gradient step of learning rate ``lr``
+    on a copy of the network, the cost and the answer. The served network does not change."""
     _, changed, changes, version = _changed(request, body)
-    grid, front_end = grid_array(body.pixels), inputs.audio_of(changed)
-    # ("the picture sent": the page sends what its pad shows, a drawing or a picture uploaded)
-    x = views.network_input(changed, heard_picture(grid, front_end) if front_end else
-                            await run_in_threadpool(to_input, grid, "the picture sent"))
+    if inputs.of(changed).kind == "table":  # (no drawing or recording is its input)
+        raise ApiError(422, f"this model reads {inputs.of(changed).describe()}, and "
+                            "/api/backprop steps from a drawing, a picture or a recording; "
+                            "step from a row in Python with digitnet.poke.backprop_step")
+    x = await _step_input(request, changed, body)
     step = await run_in_threadpool(poke.backprop_step, changed, x, body.label, body.lr,
                                    changes.off)
     shape = inputs.of(changed).image_shape
@@ -327,6 +330,24 @@ async def backprop(request: Request, body: ps.BackpropRequest):
                             for l, j, i, c in step.largest_changes(10)],
         "cost_after": step.cost_after, "digit_after": step.digit_after,
         "probabilities_after": views.rounded(step.probabilities_after, 6)}, version)
+
+
+async def _step_input(request: Request, net: Network, body: ps.BackpropRequest) -> np.ndarray:
+    """The input row a step starts from: the one remembered as ``body.input_id`` (the page's
+    way: the input its prediction shown read, a file uploaded too), or ``body.pixels`` read."""
+    if body.pixels is not None and body.input_id is not None:
+        raise ApiError(422, "pixels and input_id: send one of them, not both: 'input_id' steps "
+                            "from the input a /api/predict answer names, 'pixels' from a drawing")
+    if body.pixels is None and body.input_id is None:
+        raise ApiError(422, "pixels or input_id: missing; send 'input_id' from a /api/predict "
+                            "answer (the step starts from the input it read), or 'pixels', a "
+                            "drawing")
+    if body.input_id is not None:
+        return request.app.state.served.recall(body.input_id, client_of(request))[1]
+    grid, front_end = grid_array(body.pixels), inputs.audio_of(net)
+    if front_end:
+        return views.network_input(net, heard_picture(grid, front_end))
+    return views.network_input(net, await run_in_threadpool(to_input, grid, "the picture sent"))
 
 
 # -- one neuron, and saving -------------------------------------------------------------------

@@ -21,14 +21,17 @@ const say = (text) => { document.getElementById("note").textContent = text; };
 // js/current.js: with the page's changes as they are, and again once if the server refused
 // them for a reason the page could mend (the network was replaced, a change does not fit).
 const asked = {...api};
-for (const name of ["ablate", "ranking", "top", "layerMap", "robustness", "backprop", "exportModel"]) {
+for (const name of ["ablate", "ranking", "top", "layerMap", "robustness", "exportModel"]) {
   asked[name] = (...args) => current.asking((body) => api[name](...args.slice(0, -1), body));
 }
-// A neuron's z and a are for an input the server remembers only for a while: sent again,
-// once, if it has forgotten it (js/recall.js).
+// A neuron's z and a, and a backpropagation step, are for an input the server read for the
+// answer shown (for an upload, the file itself, not the pad's copy of it), which it remembers
+// only for a while: sent again, once, if it has forgotten it (js/recall.js).
 const inputs = keepInputs((input) => api.predict(input));
 asked.changedNeuron = (layer, index, inputId) => current.asking((body) =>
   inputs.recalling(inputId, (id) => api.changedNeuron(layer, index, id, body)));
+asked.backprop = (inputId, label, lr) => current.asking((body) =>
+  inputs.recalling(inputId, (id) => api.backprop(id, label, lr, body)));
 
 const explorer = mountExplorer(main, {
   id: (name) => name,
@@ -49,8 +52,6 @@ const explorer = mountExplorer(main, {
 poke = mountPoke(main, (name) => name, asked, {
   model: () => explorer.model,
   prediction: () => explorer.prediction,
-  // the input a backpropagation step starts from: the drawing, or the picture of the sound heard
-  grid: () => hearsSound(explorer.model) ? explorer.prediction && explorer.prediction.input : explorer.grid(),
   changed: () => explorer.redo(),
   markOff: (keys) => explorer.markOff(keys),
   relabel: () => explorer.relabel(),

@@ -127,8 +127,9 @@ export const layerMap = (layer, method, count, changes) => call("POST", "/api/ma
 export const heldOut = (index) => call("GET", `/api/heldout/${index}`);
 /** Accuracy as held-out digits are distorted: the served network, and the changed one. */
 export const robustness = (count, changes) => call("POST", "/api/robustness", {count, ...changes});
-/** A drawing and its label through backpropagation, and one gradient step on a copy. */
-export const backprop = (pixels, label, lr, changes) => call("POST", "/api/backprop", {pixels, label, lr, ...changes});
+/** An input the server read (named by its prediction's input_id) and its label through
+ * backpropagation, and one gradient step on a copy. */
+export const backprop = (inputId, label, lr, changes) => call("POST", "/api/backprop", {input_id: inputId, label, lr, ...changes});
 
 /** The changed network as a model file (a Blob to download). */
 export const exportModel = (changes) => download("/api/export", JSON.stringify(changes), "saving", {"Content-Type": "application/json"});

@@ -1,16 +1,17 @@
-// Panel 11, "Backpropagation, one step at a time": for the drawing (or the picture uploaded)
-// and the class the learner says it is (named as the model names its classes), the cost, how
-// much each output neuron wants to move, each layer's error δ, how the step would change each
-// first-layer neuron's weights, and one gradient step taken on a copy of the network: its cost
-// and answer after. Every number is the server's, from the same backpropagation that training
-// uses; the served network does not change. For a model of spoken digits the input is the
-// picture of the sound it heard last, and the first layer's weight changes are time-frequency
-// pictures.
+// Panel 11, "Backpropagation, one step at a time": for the input of the answer shown (the
+// drawing, the picture uploaded, the sound heard: exactly the input the server read for that
+// answer, named by its input_id) and the class the learner says it is (named as the model names
+// its classes), the cost, how much each output neuron wants to move, each layer's error δ, how
+// the step would change each first-layer neuron's weights, and one gradient step taken on a
+// copy of the network: its cost and answer after. Every number is the server's, from the same
+// backpropagation that training uses; the served network does not change. For a model of
+// spoken digits the input is the picture of the sound it heard last, and the first layer's
+// weight changes are time-frequency pictures.
 
 import {find, fmt} from "./dom.js";
 import {bars, roundUp, strip, tick} from "./charts.js";
 import {paintWeights} from "./paint.js";
-import {hearsSound, readsOf} from "./summary.js";
+import {hearsSound, inputNamed, readsOf} from "./summary.js";
 
 const markup = (id) => `
   <section class="card poke-backprop" aria-labelledby="${id("bp-title")}">
@@ -40,14 +41,15 @@ const markup = (id) => `
   </section>`;
 
 /**
- * Adds the panel to `root`. calls.backprop(pixels, label, lr, body) answers a promise of
- * POST /api/backprop's answer; calls.grid() is the input's rows: the drawing, or for a model of
- * spoken digits the picture of the sound it heard last (null when there is none);
- * calls.model() the network's description. Returns setModel() (a new network: the old one's
- * step goes) and prediction(p, settled) (the page's last prediction, or null when the drawing is
- * cleared; `settled`: no stroke is going on, see js/explorer.js; `p.uploaded`: it is of an
- * uploaded picture). Classes are named as the model names them (its `classes`): the choices
- * are their names, the answers' `digit`, `digit_after` and `label` their numbers.
+ * Adds the panel to `root`. calls.backprop(inputId, label, lr, body) answers a promise of
+ * POST /api/backprop's answer for the input a prediction read (its `input_id`);
+ * calls.prediction() is the answer the page shows (null when there is none), whose input a
+ * step starts from; calls.model() the network's description. Returns setModel() (a new
+ * network: the old one's step goes) and prediction(p, settled) (the page's last prediction, or
+ * null when the drawing is cleared; `settled`: no stroke is going on, see js/explorer.js;
+ * `p.uploaded`: it is of an uploaded picture). Classes are named as the model names them (its
+ * `classes`): the choices are their names, the answers' `digit`, `digit_after` and `label` their
+ * numbers.
  */
 export function mountBackprop(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -65,7 +67,7 @@ export function mountBackprop(root, id, calls, changes) {
   const noun = () => (digits() ? "digit" : "class");
   const isA = (k) => (digits() ? `a ${named(k)}` : named(k));
   // What the input is, in the learner's words: the drawing, the picture uploaded, or the recording.
-  const input = () => (hears ? "the recording it heard last" : read && read.uploaded ? "the picture you uploaded" : "your drawing");
+  const input = () => inputNamed(calls.model(), read);
 
   // What the panel says until it has a step to show: what to do next. (A status, so a screen
   // reader hears each new text: written only when it changes.)
@@ -83,10 +85,12 @@ export function mountBackprop(root, id, calls, changes) {
     if (part("bp-which").textContent !== text) part("bp-which").textContent = text;
   }
 
-  // The network was replaced: its step and what it read go, and the panel waits for the new
-  // one's reading (prediction(p)). A step on its way stays: js/current.js asks it of the new one.
+  // The network was replaced: its step goes, and what it read unless the page still shows that
+  // answer (a server restarted with the same network: an uploaded picture is not read again);
+  // else the panel waits for the new one's reading (prediction(p)). A step on its way stays:
+  // js/current.js asks it of the new one.
   function clear() {
-    read = null;
+    read = calls.prediction();
     delete result.dataset.cost;
     delete result.dataset.costAfter;
     part("bp-detail").hidden = true;
@@ -112,18 +116,16 @@ export function mountBackprop(root, id, calls, changes) {
       o.textContent = named(k);
       return o;
     }));
+    if (read) label.value = String(read.digit);  // (the answer still shown, by default)
     waiting();
   }
 
   part("bp-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const pixels = calls.grid();
-    if (!pixels && read && read.uploaded && !hears) {  // (read by the server, not shown by the browser)
-      result.textContent = `${read.uploaded}: this browser cannot show the picture on the pad, and a step starts ` +
-        "from what the pad shows; upload it as PNG or JPEG, or draw it.";
-      return;
-    }
-    if (!pixels) {
+    // (the input the answer shown was read from, as the server read it: an uploaded file's own
+    // reading, not the pad's copy of the picture, which the browser may even be unable to show)
+    const shown = calls.prediction();
+    if (!shown) {
       result.textContent = `${hears ? "Say" : "Draw"} a digit first: backpropagation starts from an input and its label.`;
       return;
     }
@@ -131,12 +133,9 @@ export function mountBackprop(root, id, calls, changes) {
     stepping = true;
     let r;
     try {
-      r = await calls.backprop(pixels, Number(label.value), Number(part("bp-lr").value), changes.body());
+      r = await calls.backprop(shown.input_id, Number(label.value), Number(part("bp-lr").value), changes.body());
     } catch (err) {
-      // (the step reads what the pad shows: for a picture uploaded, its copy on the pad, which
-      // the server, that read the file, may find no digit in: poking.py's "the picture sent")
-      const pad = read && read.uploaded && /^the picture sent: /.test(err.message) ? " (The step starts from the picture as the pad shows it.)" : "";
-      result.textContent = err.message + pad;
+      result.textContent = err.message;
       return;
     } finally {
       stepping = false;

@@ -130,6 +130,7 @@ export function mountExplorer(root, options) {
   // told only the settled ones (`say`), once the stroke is over: see settled() below.
   function show(p, say = true) {
     prediction = p;
+    panel.input(p);
     verdict.show(p, say);
     diagram.show(prediction, selected);
     if (selected) showNeuron(say);
@@ -138,6 +139,7 @@ export function mountExplorer(root, options) {
 
   function blank(message, say = true) {
     prediction = null;
+    panel.input(null);
     verdict.blank(message, say);
     diagram.show(prediction, selected);
     if (selected) showNeuron(false);
@@ -244,6 +246,7 @@ export function mountExplorer(root, options) {
       }
       if (prediction && !madeBy(prediction, m)) {  // (an answer of the network replaced)
         prediction = null;
+        panel.input(null);
         verdict.blank("", false);  // (the page's note says why)
         diagram.show(null, selected);
       }

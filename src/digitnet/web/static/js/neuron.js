@@ -6,7 +6,7 @@
 
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
-import {readsOf} from "./summary.js";
+import {inputNamed, readsOf} from "./summary.js";
 
 const markup = (id) => `
   <form id="${id("pick")}" class="pick" aria-label="Open a neuron by its number">
@@ -39,11 +39,12 @@ const markup = (id) => `
 const SIGMA = {softmax: "softmax", leaky_relu: "leaky ReLU", relu: "ReLU", tanh: "tanh"};
 
 // What the panel asks for, to fill in a neuron's numbers, by what the network reads (js/summary.js
-// readsOf's kind): `ask` for a neuron's z, `to` to end a sentence, `sum` for the invitation's end.
-// A model of a table is given no row on the page: nothing fills its numbers in here.
+// readsOf's kind): `ask` for a neuron's z, `to` to end a sentence, `sum` for the invitation's end
+// (else it names the input, as js/summary.js inputNamed does). A model of a table is given no row
+// on the page: nothing fills its numbers in here.
 const ASK = {
-  images: {ask: "draw a digit", to: "draw a digit to", sum: "for your drawing", prev: "pixel"},
-  audio: {ask: "say a digit", to: "say a digit (or upload a recording) to", sum: "for the recording it heard", prev: "pixel of the sound’s picture"},
+  images: {ask: "draw a digit", to: "draw a digit to", prev: "pixel"},
+  audio: {ask: "say a digit", to: "say a digit (or upload a recording) to", prev: "pixel of the sound’s picture"},
   table: {ask: "no row given", to: "the page gives this network no row to", sum: "for a row (the page cannot give it one: see panel 1)", prev: "column"},
 };
 const asking = (reads) => ASK[reads && reads.kind] || ASK.images;
@@ -83,7 +84,9 @@ export function formulaHtml(n, c, reads = null) {
  * Adds the neuron panel's contents to `root`; on.pick({layer, index}) hears the form ask for a
  * neuron. Returns `show(neuron, current, say)` (a neuron's description, and what it computed
  * for the current input or null; `say`: tell a screen reader, in a sentence: the formula is
- * too long to hear after every stroke), `clear()` and `setModel(model)` (the layers to pick).
+ * too long to hear after every stroke), `clear()`, `setModel(model)` (the layers to pick) and
+ * `input(p)` (the page's answer shown, null when none: the invitation names its input, a
+ * drawing or a picture uploaded).
  */
 export function mountNeuronPanel(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -93,14 +96,22 @@ export function mountNeuronPanel(root, id, on) {
   const indexPick = part("pick-index");
   let sizes = [];  // neurons in each layer, sizes[l - 1] for layer l
   let reads = null, classes = [];  // what the network reads (js/summary.js), its classes' names
+  let model = null, shown = null;  // the network, and the answer shown (null: none)
+
+  // The invitation, naming the input whose sum a neuron shows (written only when it changes).
+  function invite() {
+    const sum = asking(reads).sum || `for ${inputNamed(model, shown)}`;
+    const text = "Click any hidden or output neuron in the diagram (or choose it above) to see " +
+      `the weights it multiplies the previous layer by, its bias, and the sum it works out ${sum}:`;
+    if (part("neuron-invite").textContent !== text) part("neuron-invite").textContent = text;
+  }
 
   function setModel(m) {
     sizes = m.layers.map((l) => l.n_out);
     reads = readsOf(m);
     classes = m.classes;
-    part("neuron-invite").textContent = "Click any hidden or output neuron in the diagram (or " +
-      "choose it above) to see the weights it multiplies the previous layer by, its bias, and " +
-      `the sum it works out ${asking(reads).sum}:`;
+    model = m;
+    invite();
     const keep = Number(layerPick.value) || 1, last = sizes.length;
     layerPick.replaceChildren(...sizes.map((n, k) => {
       const o = document.createElement("option");
@@ -162,5 +173,10 @@ export function mountNeuronPanel(root, id, on) {
     empty.hidden = false;
   }
 
-  return {show, clear, setModel};
+  function input(p) {
+    shown = p;
+    if (model) invite();
+  }
+
+  return {show, clear, setModel, input};
 }

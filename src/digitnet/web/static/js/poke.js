@@ -13,8 +13,8 @@ import {mountBackprop} from "./backprop.js";
 
 /**
  * Adds the panels to the end of `root`. `api` is js/api.js; `page` gives the explorer's state:
- * page.model(), page.prediction(), page.grid() (the drawing, or for a model of spoken digits
- * the picture of the sound it heard last; null when there is none), and
+ * page.model(), page.prediction() (the answer shown, null when there is none: its input, named
+ * by its input_id, is the one the panels ask about), and
  * page.changed() (read the drawing and the open neuron again, with the new changes),
  * page.markOff(keys), page.relabel() (what a click on a neuron does changed). Returns the
  * `changes` store, and intercept(sel) / switches(sel) / select(sel) /
@@ -29,12 +29,12 @@ export function mountPoke(root, id, api, page) {
     modeChanged: page.relabel}, changes);
   const rewrite = mountRewrite(root, id, {
     neuron: (l, j, body) => api.changedNeuron(l, j, page.prediction() && page.prediction().input_id, body),
-    save: api.exportModel, model: page.model, hasDrawing: () => !!page.prediction(),
+    save: api.exportModel, model: page.model, prediction: page.prediction,
   }, changes);
   const answers = mountAnswers(root, id, {top: api.top, model: page.model, heldOut}, changes);
   const maps = mountMaps(root, id, {map: api.layerMap, digit: api.heldOut, model: page.model, heldOut}, changes);
   const sturdy = mountSturdy(root, id, {robustness: api.robustness, heldOut, model: page.model}, changes);
-  const backprop = mountBackprop(root, id, {backprop: api.backprop, grid: page.grid, model: page.model}, changes);
+  const backprop = mountBackprop(root, id, {backprop: api.backprop, prediction: page.prediction, model: page.model}, changes);
 
   changes.subscribe(() => {
     page.markOff(changes.offKeys());

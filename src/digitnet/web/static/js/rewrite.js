@@ -7,7 +7,7 @@
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
 import {mountCursor} from "./cursor.js";
-import {readsOf} from "./summary.js";
+import {inputNamed, readsOf} from "./summary.js";
 
 // What panel 7 says while there is no input to show a neuron's z and a for, by what it reads.
 const NO_INPUT = {
@@ -76,9 +76,10 @@ const EDGES = {
 /**
  * Adds the panel to `root`. calls.neuron(layer, index, body) answers a promise of a neuron's
  * description in the network with the changes `body`; calls.save(body) a Blob of the model
- * file; calls.model() is the served network's description. Returns select(sel) (the open
- * neuron, or null) and refresh(tell) (after the changes or the drawing changed; `tell`: a
- * screen reader hears the neuron's new z and a, as after an edit).
+ * file; calls.model() is the served network's description; calls.prediction() the page's
+ * answer shown (null when there is none), whose input the neuron's z and a are for. Returns
+ * select(sel) (the open neuron, or null) and refresh(tell) (after the changes or the drawing
+ * changed; `tell`: a screen reader hears the neuron's new z and a, as after an edit).
  */
 export function mountRewrite(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -136,8 +137,9 @@ export function mountRewrite(root, id, calls, changes) {
     const off = changes.isOff(n.layer, n.index);
     part("edit-off").textContent = off ? "Switch it back on" : "Switch it off";
     part("edit-off").hidden = n.layer === lastLayer();
-    part("edit-now").textContent = n.current && calls.hasDrawing()
-      ? `For your drawing: z = ${fmt(n.current.z, 3)}, a = ${fmt(n.current.a, 3)}${off ? " (switched off: the next layer reads 0)" : ""}`
+    const shown = calls.prediction(), input = inputNamed(calls.model(), shown);
+    part("edit-now").textContent = n.current && shown
+      ? `For ${input}: z = ${fmt(n.current.z, 3)}, a = ${fmt(n.current.a, 3)}${off ? " (switched off: the next layer reads 0)" : ""}`
       : NO_INPUT[readsOf(calls.model()).kind] || NO_INPUT.images;
     // (said after an edit; after a stroke, the verdict and panel 4 say what the drawing did)
     if (saying) part("edit-said").textContent = part("edit-now").textContent;

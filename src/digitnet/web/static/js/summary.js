@@ -31,3 +31,14 @@ export function readsOf(m) {
     : input.columns || Array.from({length: m.sizes[0]}, (_, k) => `x${k}`);
   return {kind, data, examples, example: examples.slice(0, -1), columns};
 }
+
+/**
+ * The input of prediction `p` (the page's answer shown; null: none yet) of model `m`, in the
+ * learner's words, as every panel names it: "the recording it heard" for a model of spoken
+ * digits, "the picture you uploaded" for an answer of an uploaded picture (its `uploaded`,
+ * js/explorer.js), else "your drawing".
+ */
+export function inputNamed(m, p) {
+  if (hearsSound(m)) return "the recording it heard";
+  return p && p.uploaded ? "the picture you uploaded" : "your drawing";
+}
