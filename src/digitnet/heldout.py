@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import classmatch, datasets, inputs, modelfile, recordings
+from . import classmatch, datasets, inputs, modelfile, recordings, sources
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
@@ -44,12 +44,22 @@ def own_data(net: Network) -> str | None:
     """The data to find ``net``'s held-out examples in (and to train its like on) when none is
     named, as ``digitnet serve`` takes it: the data it records it was trained on, while that is
     still there (a dataset's name, or a folder or table that exists); else mnist for a model of
-    pictures, and None for a model of recordings or of a table, for which mnist cannot stand in
-    (:func:`no_own_data` says why, in words)."""
+    pictures of the digits (:func:`mnist_fits`), and None for the others (a model of recordings,
+    of a table, of other pictures), for which mnist cannot stand in (:func:`no_own_data` says
+    why, in words)."""
     name = recorded_data(net)
     if name and (name in (*datasets.KNOWN_NAMES, *recordings.ARCHIVES) or Path(name).exists()):
         return name
-    return "mnist" if inputs.of(net).kind == "images" else None
+    return "mnist" if mnist_fits(net) else None
+
+
+def mnist_fits(net: Network) -> bool:
+    """Whether MNIST can stand in for ``net``'s own data: ``net`` reads 28x28 pictures and its
+    classes are the digits 0-9 (a model of other classes would be scored on MNIST's digits by
+    position)."""
+    model_input = inputs.of(net)
+    return (model_input.kind == "images" and model_input.shape == (28, 28)
+            and sorted(inputs.classes_of(net)) == list(sources.DIGITS))
 
 
 def no_own_data(net: Network) -> str:
@@ -57,11 +67,12 @@ def no_own_data(net: Network) -> str:
     table it was trained on", or "the recordings it was trained on, NAME, are no longer
     there"."""
     kind, name = inputs.of(net).kind, recorded_data(net)
-    what = {"audio": "recordings", "table": "table"}.get(kind, "data")
+    what = {"audio": "recordings", "table": "table", "images": "pictures"}[kind]
+    plural = kind != "table"
     if name is None:
         return f"its file does not record the {what} it was trained on"
-    return (f"the {what} it was trained on, {name}, {'are' if kind == 'audio' else 'is'} no "
-            "longer there")
+    return (f"the {what} it was trained on, {name}, {'are' if plural else 'is'} no longer "
+            "there")
 
 
 #: What each part of a model's training data is, in words.

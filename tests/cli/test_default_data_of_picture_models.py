@@ -155,3 +155,24 @@ def test_data_help_says_the_default_for_models_of_pictures(run, command):
     assert ("[default: the data MODEL was trained on, if it is still there (for a model of "
             "pictures and --split test, if it has a test part); else mnist, for a model of "
             "28x28 pictures of the digits 0-9]") in help_text
+
+
+def test_serve_pokes_no_mnist_digits_with_a_model_of_other_classes(word_models):
+    """`digitnet serve` takes the same default: a model of three/ and seven/ whose folder is gone
+    is served, its poking saying why there are no held-out examples (it refused to start:
+    "mnist-sample: labels go up to 9 but ... has 2 classes")."""
+    import httpx
+    from serve_process import no_bug, start
+    from ctrl_c import ctrl_c
+
+    folder, model = word_models["gone"]
+    proc, line, url = start([model, "--port", "0"])
+    try:
+        poked = httpx.post(f"{url}/api/ablate", json={"off": [[1, 0]]}, timeout=60)
+    finally:
+        code, out, err = ctrl_c(proc, buffered=True)
+    assert code == 0 and no_bug(err), err
+    assert line.startswith(f"Serving 784-16-16-2 from {model} at ")
+    why = f"the pictures it was trained on, {folder}, are no longer there"
+    assert f"No held-out digits to poke the network with ({why}; --data names some)" in out
+    assert poked.status_code == 409 and why in poked.json()["error"]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from .. import classmatch, datasets, inputs, kinds, sources, tables
+from .. import classmatch, datasets, inputs, kinds, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
-from ..heldout import held_out, recorded_data, validation_split
+from ..heldout import held_out, mnist_fits, recorded_data, validation_split
 from ..inputs import Table
 from ..network import Network
 
@@ -139,7 +139,7 @@ def _mnist_for(net: Network, model: str, data: str | None) -> str:
     lacks = (f"{data}, have no test part" if data is not None
              else f"{recorded}, are no longer there" if recorded else None)
     shape, classes = inputs.of(net).shape, inputs.classes_of(net)
-    if shape == (28, 28) and sorted(classes) == list(sources.DIGITS):
+    if mnist_fits(net):
         if lacks:
             click.echo(f"using mnist: the pictures {model} was trained on, {lacks} (--data picks "
                        "other data)", err=True)
