@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import viz
+from .errors import ConfigError
 from .poke import Curve, Embedding, NeuronDrop, Profile
 
-__all__ = ["ablation_figure", "top_figure", "embedding_figure", "robustness_figure"]
+__all__ = ["ablation_figure", "embedding_figure", "robustness_figure", "top_figure"]
 
 _PALETTE = "tab10"  # one colour per class (up to ten)
 
@@ -49,9 +50,13 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
     switched off; each of those has no bar but the word "off" at its place: those ``off``
     names ((layer, neuron) pairs, :func:`~digitnet.poke.off_neurons`), and any neuron a
     layer's ranking skips before its last (a layer's last neurons are known only from ``off``).
+    Both empty (a network with no hidden layers) is a ConfigError: there is nothing to draw.
     """
     off = set(off)
     layers = sorted({d.layer for d in drops} | {l for l, _ in off})
+    if not layers:
+        raise ConfigError("no hidden neuron to draw: the drops and the neurons off are both "
+                          "empty (a network with no hidden layers has none to switch off)")
     fig = viz._figure(11, 1.9 * max(2, len(layers)) + 1.2)
     grid = fig.add_gridspec(len(layers), 2, width_ratios=(1.6, 1))
     top = max((d.drop for d in drops), default=0) or 0.01

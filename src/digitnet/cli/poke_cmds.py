@@ -19,7 +19,7 @@ from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
 from .show_cmds import _out_option, _save_picture, show_group
-from .train_files import same_file
+from .train_files import outputs, same_file
 
 
 def _held_out(model: str, data: str, split: str, target: str | None, check=None):
@@ -45,7 +45,13 @@ def show_ablation(model, data, split, target, out):
     """How much accuracy falls when each hidden neuron of MODEL is switched off alone."""
     from .. import pokeviz
 
-    net, rows, labels, subset = _held_out(model, data, split, target)
+    def check(net):  # before any data is read
+        if len(net.sizes) < 3:
+            raise ConfigError(f"{model}: this {'-'.join(map(str, net.sizes))} network has no "
+                              "hidden layers, so no hidden neuron to switch off; train one "
+                              "with hidden layers (digitnet train --hidden 16,16, say)")
+
+    net, rows, labels, subset = _held_out(model, data, split, target, check)
     drops = poke.rank_neurons(net, rows, labels)
     accuracy = poke.ablate(net, rows, labels).baseline.accuracy
     classes = inputs.classes_of(net)
@@ -180,17 +186,23 @@ _EXAMPLE = '{"off": [[1, 3]], "edits": [{"op": "bias", "layer": 2, "neuron": 0, 
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("edits", type=click.Path(dir_okay=False), metavar="EDITS.json")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Where to save the edited model (a new file: not MODEL).")
+              help="Where to save the edited model: not MODEL or EDITS.json. A file there is "
+                   "replaced, as train --out replaces one, unless it is read-only.")
 def edit_command(model, edits, out):
     """Save MODEL with the changes in EDITS.json as a new model file whose metadata lists them.
 
     EDITS.json holds what the page's "Save" sends, {"off": [[layer, neuron], ...], "edits":
     [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes), as UTF-8
-    JSON; at least one of them (a file of no changes is refused: it would save a copy).
+    JSON; at least one of them, and each changing a weight or bias (a file of no changes, or
+    a change that changes nothing, such as a neuron switched off already, is refused: it
+    would save a copy).
     """
-    if same_file(model, out):
-        raise click.UsageError(f"--out {out}: is MODEL, and saving there would replace the "
-                               "model it edits; give --out another file name")
+    for path, name, what in ((model, "MODEL", "the model it edits"),
+                             (edits, "EDITS.json", "the changes it reads")):
+        if same_file(path, out):
+            raise click.UsageError(f"--out {out}: is {name}, and saving there would replace "
+                                   f"{what}; give --out another file name")
+    outputs(out, None, None, None, {})  # as train --out: a name, writable, not .onnx
     net = modelfile.load(model)
     try:
         changes = poke.Changes.from_json(jsontext.read_file(edits, "the changes", _EXAMPLE))
@@ -199,6 +211,7 @@ def edit_command(model, edits, out):
                               "model would be saved as it is; write the changes such as "
                               f"{_EXAMPLE} (see digitnet edit --help)")
         edited = changes.apply(net)
+        changes.check_effect(net)  # after apply: what it refuses (an overflow) is said first
     except ConfigError as e:
         raise ConfigError(f"{edits}: {e}") from None
     path = modelfile.save(edited, out)

@@ -132,6 +132,47 @@ class Changes:
         changed.metadata["changes"] = [*net.metadata.get("changes", []), self.to_json()]
         return changed
 
+    def check_effect(self, net: Network) -> None:
+        """A ConfigError of one line naming the first change that changes no weight or bias of
+        ``net``: a neuron switched off already, an edit that leaves the values it sets as they
+        were (a paint of no cells, a scale by 1) or sets only weights out of a neuron switched
+        off; or, if each changes something, that together they change nothing (a scale by 2,
+        then by 0.5). ``digitnet edit`` refuses such changes: saving them would make a copy
+        whose metadata lists changes it does not have.
+
+        Each change is made in turn on a copy of ``net``, neurons switched off first (an edit
+        made after them is made as :meth:`apply` makes it: with those neurons kept off), and
+        the parameters compared before and after it.
+        """
+        self.check(net)
+        changed = net.copy()
+        for i, (layer, neuron) in enumerate(self.off):
+            out = changed.weights[layer][:, neuron]
+            if not out.any():
+                raise ConfigError(f"off[{i}]: neuron {neuron} of layer {layer} is switched off "
+                                  "already (every weight out of it is 0), so switching it off "
+                                  "changes nothing; leave it out")
+            out[...] = 0
+        for i, edit in enumerate(self.edits):
+            before = changed.params.copy()
+            _make_edit(changed, edit)
+            made = not np.array_equal(before, changed.params)
+            for layer, neuron in self.off:
+                changed.weights[layer][:, neuron] = 0
+            if not np.array_equal(before, changed.params):
+                continue
+            why, fix = (("it paints no cells", "give it cells to paint")
+                        if edit["op"] == "paint" and not edit["cells"] else
+                        ("each weight it sets comes from a neuron switched off, and stays 0",
+                         "set weights from neurons not switched off") if made else
+                        ("they have the values it gives already", "give other values"))
+            raise ConfigError(f"edits[{i}]: this {edit['op']} edit of neuron {edit['neuron']} "
+                              f"of layer {edit['layer']} changes no weight or bias ({why}); "
+                              f"leave it out, or {fix}")
+        if self and np.array_equal(net.params, changed.params):
+            raise ConfigError("these changes, made one after another, leave every weight and "
+                              "bias as it was (each undoes another); leave them out")
+
 
 def grid_of(net: Network, layer: int) -> tuple[int, int]:
     """(rows, cols) of the grid a neuron of ``layer``'s incoming weights are painted on: the
@@ -161,6 +202,10 @@ def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, w
 def _check_neuron(net: Network, layer: int, neuron: int, where: str, hidden: bool) -> None:
     last = len(net.sizes) - 1
     sizes = "-".join(map(str, net.sizes))
+    if hidden and last < 2:  # (else the layers named below would be "1 to 0")
+        raise ConfigError(f"{where}: this {sizes} network has no hidden layers (layer 0 is its "
+                          "input, layer 1 its output), so no neuron can be switched off; edit "
+                          "an output neuron instead, or use a network with hidden layers")
     top = last - 1 if hidden else last
     what = "hidden layers 1 to " if hidden else "layers 1 to "
     if layer == 0:
