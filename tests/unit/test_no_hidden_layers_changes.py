@@ -4,6 +4,7 @@ and the ablation figure of no hidden neurons is a ConfigError, not matplotlib's 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from digitnet import pokeviz
@@ -32,3 +33,14 @@ def test_its_output_neurons_can_still_be_edited():
 def test_an_ablation_figure_of_no_hidden_neurons_is_refused_in_words():
     with pytest.raises(ConfigError, match="no hidden neuron to draw"):
         pokeviz.ablation_figure([], 0.9, [str(d) for d in range(10)])
+
+
+def test_ranking_the_layers_of_a_network_with_no_hidden_layers_says_it_has_none():
+    from digitnet import poke
+
+    net = Network((784, 10), seed=0)
+    rows = np.zeros((3, 784), dtype=np.uint8)
+    with pytest.raises(ConfigError, match=r"^layers\[0\]: layer 1 is the output layer, which has "
+                                          r"nothing after it to switch off; this network has no "
+                                          r"hidden layers to rank: use one with hidden layers$"):
+        poke.rank_neurons(net, rows, np.zeros(3, dtype=int), layers=[1])

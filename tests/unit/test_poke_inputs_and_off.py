@@ -82,7 +82,7 @@ def test_a_table_models_rows_may_be_any_finite_numbers_but_not_nan():
     for call in (lambda: poke.ablate(net, holed, labels),
                  lambda: poke.embedding(net, holed, layer=1),
                  lambda: poke.backprop_step(net, holed[5], 1)):
-        with pytest.raises(DataError, match=r"rows: 1 values are NaN or infinite; a table "
+        with pytest.raises(DataError, match=r"(rows|x): 1 values are NaN or infinite; a table "
                                             r"model's rows are finite numbers"):
             call()
 

@@ -53,6 +53,7 @@ from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
 from ..poke import described_neuron, described_prediction, off_neurons, sent
+from ..poke.reading import shown
 from ..preprocess import to_mnist, warn_if_inverted
 from . import bundle
 
@@ -210,17 +211,17 @@ class Explorer(anywidget.AnyWidget):
                     raise DataError("this model hears recordings, not drawings: say a digit, "
                                     "upload a recording, or call w.hear('seven.wav')")
                 name = message.get("name") or "the drawing"
-                source = (np.asarray(message["pixels"], np.float32) if kind == "predict"
-                          else bytes(buffers[0]))
+                source = (_pixels_sent(message) if kind == "predict"
+                          else _file_sent(buffers, name))
                 self.image = (_heard(source, front_end, name) if front_end is not None
                               else to_mnist(source, name=name))
             except DigitnetError:
                 self.image = None
                 raise
             return self._prediction
-        if kind == "neuron":
-            return _plain(described_neuron(self.network, int(message["layer"]),
-                                           int(message["index"]), self._seen))
+        if kind == "neuron":  # (layer and index read as whole numbers, as poking reads them)
+            return _plain(described_neuron(self.network, message.get("layer"),
+                                           message.get("index"), self._seen))
         if kind == "clear":
             self.image = None
             return None
@@ -236,6 +237,23 @@ class Explorer(anywidget.AnyWidget):
             yield
         finally:
             self._answering = False
+
+
+def _pixels_sent(message: dict) -> np.ndarray:
+    """The grid of brightness values a drawing's message holds; a DataError of one line when it
+    holds none (answered to the widget, as every bad request is)."""
+    try:
+        return np.asarray(message["pixels"], np.float32)
+    except (KeyError, TypeError, ValueError):
+        raise DataError(f"the drawing sent holds no grid of numbers (its pixels are "
+                        f"{shown(message.get('pixels'))}); draw it again") from None
+
+
+def _file_sent(buffers: list, name: str) -> bytes:
+    """The bytes of the file an upload's message carries; a DataError when it carries none."""
+    if not buffers:
+        raise DataError(f"{name}: the upload came without the file's bytes; upload it again")
+    return bytes(buffers[0])
 
 
 def _sent_trace(net: Network, x: np.ndarray) -> Trace:

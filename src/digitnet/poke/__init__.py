@@ -5,14 +5,14 @@ One implementation that the page (``digitnet serve``), its API, ``digitnet show`
 call::
 
     from digitnet import poke
-    x, y = inputs.of(net).rows(held_out.x), held_out.labels
-    poke.ablate(net, x, y, poke.Changes(off=((1, 3), (2, 7)))).to_dict()
-    poke.rank_neurons(net, x, y)[:5]                  # the neurons accuracy needs most
+    rows, y = inputs.of(net).rows(held_out.x), held_out.labels   # (deskewed, if net deskews)
+    poke.ablate(net, rows, y, poke.Changes(off=((1, 3), (2, 7)))).to_dict()
+    poke.rank_neurons(net, rows, y)[:5]               # the neurons accuracy needs most
     edited = poke.Changes(edits=(poke.edge_detector(net, 0, 12, 4, 3, 20),)).apply(net)
-    poke.neuron_profile(edited, x, y, layer=1, neuron=0).top   # the digits it fires for
-    poke.embedding(net, x, layer=2).points            # a PCA map of the second hidden layer
-    poke.robustness_curves([net, other], held_out.x, y)
-    poke.backprop_step(net, x[0], label=7, lr=0.1).cost_after
+    poke.neuron_profile(edited, rows, y, layer=1, neuron=0).top   # the digits it fires for
+    poke.embedding(net, rows, layer=2).points         # a PCA map of the second hidden layer
+    poke.robustness_curves([net, other], held_out.x, y)   # the pictures themselves
+    poke.backprop_step(net, rows[0], label=7, lr=0.1).cost_after
 
 ============================  =================================================================
 :mod:`~.changes`              :class:`Changes`: neurons switched off, edits; applied to a copy
@@ -25,6 +25,7 @@ call::
 :mod:`~.robustness`           :func:`robustness_curves`: noise, rotation, shift, thickness
 :mod:`~.stepping`             :func:`backprop_step`: cost, δ of every layer, one SGD step
 :mod:`~.activity`             every layer's z and a over many examples, the layers after one
+:mod:`~.rows`                 :func:`~.rows.check_rows`: the one check of the rows they take
 ============================  =================================================================
 
 Layers are numbered as everywhere in digitnet: 0 is the input layer (it cannot be switched off
@@ -32,9 +33,12 @@ or edited), 1 the first hidden layer, L = ``len(net.sizes) - 1`` the output laye
 in as ``inputs.of(net).rows`` makes them and classes are named by ``inputs.classes_of(net)``,
 so table models work wherever a function does not need pictures (:func:`robustness_curves`
 and the edge detector need a model of images: not a table's, nor a speech model's pictures of
-sounds, and say so). A model of pictures' rows are pixels, uint8 0..255 or floats in [0, 1]:
-floats past 1 (pixels 0..255 not scaled) are refused, not read as brightness 255 times too
-high; a table's rows may be any finite numbers. Layers, neurons and labels are whole numbers
+sounds, and say so). :func:`robustness_curves` alone takes the pictures as the data holds them
+(``held_out.x``), since it distorts them before each network makes its rows. What cannot be
+the input layer's rows is refused (:func:`~.rows.check_rows`), not read silently wrong:
+pictures (n, h, w), floats past 1 (pixels 0..255 not scaled), for a model that deskews
+pictures not deskewed. A model of pictures' rows are pixels, uint8 0..255 or floats in [0,
+1]; a table's rows may be any finite numbers. Layers, neurons and labels are whole numbers
 (3.0 too), read as :class:`Changes` reads its own (:func:`~.reading.whole`); anything else is
 a ConfigError of one line.
 """

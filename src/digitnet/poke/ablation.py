@@ -16,10 +16,11 @@ import numpy as np
 from ..errors import ConfigError
 from ..metrics import accuracy_by_class, confusion_matrix
 from ..network import Network
-from .activity import check_labels, check_rows, layer_activity, tail
+from .activity import check_labels, layer_activity, tail
 from .changes import Changes
 from .reading import whole
 from .recorded import off_neurons
+from .rows import check_rows
 
 __all__ = ["Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "score"]
 
@@ -100,8 +101,9 @@ def _hidden_layers(net: Network, layers) -> list[int]:
         if not 1 <= layer < last:
             what = ("the output layer, which has nothing after it to switch off" if layer == last
                     else f"not a hidden layer of this {'-'.join(map(str, net.sizes))} network")
-            raise ConfigError(f"layers[{i}]: layer {layer} is {what}; rank hidden layers 1 to "
-                              f"{last - 1}")
+            which = (f"rank hidden layers 1 to {last - 1}" if last > 1 else "this network has "
+                     "no hidden layers to rank: use one with hidden layers")
+            raise ConfigError(f"layers[{i}]: layer {layer} is {what}; {which}")
         chosen.add(layer)
     return sorted(chosen)
 
@@ -112,8 +114,10 @@ def ablate(net: Network, rows, labels, changes: Changes = Changes()) -> Ablation
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Held-out examples as ``inputs.of(net).rows`` makes them (for a model of pictures,
-        uint8 pixels or floats in [0, 1]: others are a DataError).
+        Held-out examples as ``inputs.of(net).rows`` makes them, the input layer's rows (for
+        a model of pictures, uint8 pixels or floats in [0, 1]; deskewed, for a model that
+        deskews): not the examples as the data holds them, which
+        :func:`~.rows.check_rows` refuses wherever it can tell.
     labels : array_like of int, shape (n,)
     changes : Changes or dict
         Neurons switched off (``Changes(off=((1, 3),))``) and edits; none means the intact

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import descriptions, inputs
-from ..arrays import pixel_values
+from .. import descriptions
 from ..errors import ConfigError, DataError
 from ..network import Network
 from .reading import whole
 from .recorded import off_neurons, sent
+from .rows import check_rows
 
-__all__ = ["layer_activity", "tail", "check_layer", "check_neuron", "check_labels", "check_rows",
-           "BLOCK"]
+__all__ = ["layer_activity", "tail", "check_layer", "check_neuron", "check_labels", "BLOCK"]
 
 #: Examples traced at once.
 BLOCK = 4096
@@ -46,23 +45,6 @@ def check_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
     return layer, neuron
 
 
-def check_rows(net: Network, rows) -> np.ndarray:
-    """``rows`` as every poking function takes them, ``inputs.of(net).rows`` of the examples,
-    their values checked (their shape is the network's to check): for a model of pictures
-    (images, or pictures of sounds) pixels as :func:`digitnet.arrays.pixel_values` reads them,
-    uint8 0..255 or floats in [0, 1], so that pixels 0..255 given as floats are refused rather
-    than read as brightness 255 times too high; for a table's standardised columns, any finite
-    numbers. A DataError of one line otherwise."""
-    rows = np.asarray(rows)
-    if inputs.of(net).image_shape is not None:
-        return pixel_values(rows, "rows (make them with inputs.of(net).rows(images))")
-    bad = int(np.count_nonzero(~np.isfinite(rows))) if rows.dtype.kind == "f" else 0
-    if bad:
-        raise DataError(f"rows: {bad:,} values are NaN or infinite; a table model's rows are "
-                        "finite numbers, as inputs.of(net).rows(table) makes them")
-    return rows
-
-
 def check_labels(net: Network, rows: np.ndarray, labels) -> np.ndarray:
     """``labels`` as an int array matching ``rows``, each a class of ``net``; else DataError."""
     labels = np.asarray(labels)
@@ -84,7 +66,7 @@ def layer_activity(net: Network, rows, layers) -> dict[int, tuple[np.ndarray | N
     ----------
     rows : array_like, shape (n, sizes[0])
         Examples as :func:`digitnet.inputs.of` makes them (uint8 pixels or floats; checked by
-        :func:`check_rows`).
+        :func:`~.rows.check_rows`).
     layers : iterable of int
 
     Returns

@@ -21,6 +21,7 @@ from ..network import Network
 from .activity import check_labels, check_layer, check_neuron, layer_activity
 from .reading import whole
 from .recorded import off_neurons
+from .rows import check_rows
 
 __all__ = ["Profile", "neuron_profile", "class_means"]
 
@@ -74,7 +75,8 @@ def class_means(net: Network, rows, labels, layer: int) -> np.ndarray:
     ndarray, shape (sizes[layer], n_classes), float64 (NaN for a class with no examples)
     """
     layer = check_layer(net, layer)
-    labels = check_labels(net, np.asarray(rows), labels)
+    rows = check_rows(net, rows)
+    labels = check_labels(net, rows, labels)
     _, a = layer_activity(net, rows, [layer])[layer]
     return _per_class(a, labels, net.sizes[-1])
 
@@ -86,8 +88,8 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Examples as ``inputs.of(net).rows`` makes them (for a model of pictures, uint8 pixels
-        or floats in [0, 1]: others are a DataError).
+        Examples as ``inputs.of(net).rows`` makes them, the input layer's rows (checked by
+        :func:`~.rows.check_rows`, as :func:`~.ablation.ablate` says).
     labels : array_like of int, shape (n,)
     layer : int
         1 (the first hidden layer) to L (the output layer); it and ``neuron`` are whole numbers
@@ -100,7 +102,8 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     count = whole(count, "count")
     if count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
-    labels = check_labels(net, np.asarray(rows), labels)
+    rows = check_rows(net, rows)
+    labels = check_labels(net, rows, labels)
     z, a = layer_activity(net, rows, [layer])[layer]
     z, a = z[:, neuron], a[:, neuron]
     count = min(count, len(a))

@@ -82,7 +82,8 @@ def embedding(net: Network, rows, layer: int, method: str = "pca", seed: int = 0
     Parameters
     ----------
     rows : array_like, shape (n, sizes[0])
-        Examples as ``inputs.of(net).rows`` makes them.
+        Examples as ``inputs.of(net).rows`` makes them, the input layer's rows (checked by
+        :func:`~.rows.check_rows`, as :func:`~.ablation.ablate` says).
     method : {"pca", "tsne"}
     seed : int
         t-SNE's random start (PCA has none).

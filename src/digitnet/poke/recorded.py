@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..network import Network
 from .changes import Changes, grid_of
 from .reading import whole
+from .rows import check_rows
 
 __all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
            "sent"]
@@ -70,10 +71,11 @@ def sent(net: Network, layer: int, a, off=None) -> np.ndarray:
 
 
 def described_prediction(net: Network, x: np.ndarray, off=()) -> dict:
-    """:func:`digitnet.descriptions.describe_prediction` of input row ``x``, a neuron switched
+    """:func:`digitnet.descriptions.describe_prediction` of input row ``x`` (checked by
+    :func:`~.rows.check_rows`, as every poking function checks its rows), a neuron switched
     off given a = 0, what the next layer reads: those :func:`off_neurons` finds in ``net``, and
     the (layer, neuron) pairs ``off`` lists (a :class:`Changes`' not yet recorded)."""
-    answer = descriptions.describe_prediction(net, x)
+    answer = descriptions.describe_prediction(net, check_rows(net, x, "x", single=True))
     off = (*off, *off_neurons(net))
     for layer in answer["layers"][:-1]:
         layer["a"] = sent(net, layer["layer"], layer["a"], off)
@@ -81,10 +83,12 @@ def described_prediction(net: Network, x: np.ndarray, off=()) -> dict:
 
 
 def described_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) -> dict:
-    """:func:`digitnet.descriptions.describe_neuron` for input row ``x`` (or None), a neuron
-    switched off (:func:`off_neurons`) given a = 0 as :func:`described_prediction` gives it.
-    ``layer`` and ``index`` are whole numbers, read as every poking function reads them."""
+    """:func:`digitnet.descriptions.describe_neuron` for input row ``x`` (or None; checked by
+    :func:`~.rows.check_rows`), a neuron switched off (:func:`off_neurons`) given a = 0 as
+    :func:`described_prediction` gives it. ``layer`` and ``index`` are whole numbers, read as
+    every poking function reads them."""
     layer, index = whole(layer, "layer"), whole(index, "neuron")
+    x = None if x is None else check_rows(net, x, "x", single=True)
     answer = descriptions.describe_neuron(net, layer, index, x)
     if answer["current"] is not None and (layer, index) in off_neurons(net):
         answer["current"]["a"] = 0.0  # its output, what the next layer reads (sent)

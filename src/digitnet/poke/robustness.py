@@ -146,7 +146,9 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     nets : Network or list of Network
         Image models taking pictures of the images' shape; all see the same distorted images.
     images : ndarray, shape (n, h, w)
-        Held-out pictures: uint8 pixels (0..255) or brightness in [0, 1].
+        Held-out pictures as the data holds them (``held.x``): uint8 pixels (0..255) or
+        brightness in [0, 1]. Unlike the other poking functions, not the input layer's rows:
+        each network makes its own of the distorted pictures (``inputs.of(net).rows``).
     labels : array_like of int, shape (n,)
     distortions : dict name -> levels, optional
         Which distortions, at which levels; :data:`DISTORTIONS`' by default.
@@ -163,8 +165,10 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
     chosen = _chosen(distortions)
     images = np.asarray(images)
     if images.ndim != 3:
-        raise DataError(f"robustness curves distort pictures: expected images (n, h, w), got an "
-                        f"array of shape {images.shape}")
+        raise DataError(f"images: got an array of shape {images.shape}; robustness curves "
+                        "distort pictures (n, h, w) as the data holds them, and make each "
+                        "network's rows of them: pass the examples themselves (held.x), not "
+                        "inputs.of(net).rows(...)")
     images = pixel_values(images, "images")  # (refused before any curve is computed)
     x = images * np.float32(1 / 255) if images.dtype == np.uint8 else images.astype(np.float32)
     for net in nets:

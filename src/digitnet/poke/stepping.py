@@ -23,10 +23,10 @@ from ..arrays import as_inputs
 from ..errors import ConfigError, DataError
 from ..network import Network
 from ..optimizers import SGD
-from .activity import check_rows
 from .changes import Changes
 from .reading import whole
 from .recorded import off_neurons
+from .rows import check_rows
 
 __all__ = ["Step", "backprop_step", "DEFAULT_LR", "MAX_LR"]
 
@@ -103,9 +103,10 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
 
     Parameters
     ----------
-    x : array_like, shape (sizes[0],) or an image (h, w)
-        One input as ``inputs.of(net).rows`` makes it (for a model of pictures, uint8 pixels or
-        floats in [0, 1]: others are a DataError).
+    x : array_like, shape (sizes[0],) or (1, sizes[0])
+        One input as ``inputs.of(net).rows`` makes it, ``inputs.of(net).rows(images)[i]`` (for
+        a model of pictures, uint8 pixels or floats in [0, 1]), checked by
+        :func:`~.rows.check_rows`: a picture (h, w) as the data holds it is a DataError.
     label : int
         The class the input should be read as: a whole number (3.0 too, as the page's API and
         :class:`~digitnet.poke.changes.Changes` read whole numbers).
@@ -120,7 +121,7 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
         taken as they are. The step leaves the outgoing weights of every neuron off at 0, so
         they stay off in :attr:`Step.network_after`.
     """
-    a, _ = as_inputs(check_rows(net, x), net.sizes[0], net.dtype)
+    a, _ = as_inputs(check_rows(net, x, "x", single=True), net.sizes[0], net.dtype)
     if len(a) != 1:
         raise DataError(f"backpropagation one step at a time takes one input, got {len(a)}")
     k, label = net.sizes[-1], whole(label, "label")
