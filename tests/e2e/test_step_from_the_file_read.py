@@ -9,17 +9,19 @@ from __future__ import annotations
 import io
 import re
 
+import httpx
 import numpy as np
 import pytest
 from accessibility import axe_violations
 from page_uploads import on_the_page, photographed
 from test_browser import STROKES, draw, shown_digit
-from test_page_follows_a_restarted_server import restart, serving
+from test_page_follows_a_restarted_server import serving
 from test_server_forgets_refuses_or_is_gone import opened
 
 import digitnet
 from digitnet import inputs, poke
 from digitnet.preprocess import to_mnist
+from digitnet.web.served import REMEMBERED_INPUTS
 
 NEURON = "#net .neuron[data-layer='1'][data-index='3']"
 
@@ -101,29 +103,28 @@ def test_the_step_starts_from_the_file_the_answer_read(open_page, server_url, e2
 
 def test_a_step_after_the_server_forgot_the_file_sends_it_again(browser, e2e_model,
                                                                 e2e_data_dir, mnist):
-    """The server restarted (with the same network) has forgotten every input: the page, which
-    still shows the photo's answer, uploads the photo again for the step, and steps from it
-    (the browser logs the 404 of the input forgotten)."""
+    """The server has forgotten the photo's input (others' inputs took its place): the page,
+    which still shows the photo's answer, uploads the photo again for the step, and steps from
+    it (the browser logs the 404 of the input forgotten)."""
     net = digitnet.load(e2e_model)
     index, png = _pad_reads_otherwise(net, mnist)[0]
     with serving(e2e_model, e2e_data_dir) as (proc, url, _):
         page, problems = opened(browser, url, r"status of 404 \(Not Found\)")
         read = _upload(page, index, png)
-        with restart(proc, e2e_model, e2e_data_dir, url):
-            page.click("text=Draw the map")  # (a request that names no input: the page hears
-            page.wait_for_function(            # of the restart, and keeps the photo's answer)
-                "document.getElementById('note').textContent.startsWith('The server was restarted')")
-            assert page.get_attribute("#prediction", "data-digit") == read
-            assert page.inner_text("#bp-result") == (
-                f"It reads {read} in the picture you uploaded: choose the digit it really is, then "
-                "backpropagate.")
-            uploads = []
-            page.on("request", lambda r: r.url.endswith("/api/predict") and uploads.append(r))
-            page.click("text=Backpropagate and take one step")
-            page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
-            step = poke.backprop_step(net, _read(net, png), int(read), lr=0.01)
-            cost = float(page.get_attribute("#bp-result", "data-cost"))
-            assert cost == pytest.approx(step.cost, rel=1e-6)
-            assert len(uploads) == 1 and "multipart/form-data" in uploads[0].headers["content-type"]
+        input_id = page.evaluate("window.state.prediction.input_id")
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for k in range(REMEMBERED_INPUTS + 1):
+                pixels = (mnist.x[k] / 255).round(2).tolist()
+                assert client.post("/api/predict", json={"pixels": pixels}).status_code == 200
+            assert client.get(f"/api/neuron/1/3?input_id={input_id}").status_code == 404
+        assert page.get_attribute("#prediction", "data-digit") == read
+        uploads = []
+        page.on("request", lambda r: r.url.endswith("/api/predict") and uploads.append(r))
+        page.click("text=Backpropagate and take one step")
+        page.wait_for_function("document.querySelector('#bp-result').dataset.costAfter")
+        step = poke.backprop_step(net, _read(net, png), int(read), lr=0.01)
+        cost = float(page.get_attribute("#bp-result", "data-cost"))
+        assert cost == pytest.approx(step.cost, rel=1e-6)
+        assert len(uploads) == 1 and "multipart/form-data" in uploads[0].headers["content-type"]
         page.context.close()
     assert problems == []

@@ -87,7 +87,8 @@ current = keepCurrent({
 });
 
 // The server stopped and started again, perhaps with another model: the page loads its network,
-// as after a run (its model_version, counted from 1 again, cannot tell), and reads the drawing;
+// as after a run (its model_version, counted from 1 again, cannot tell), and reads the input
+// shown again (the drawing, the picture uploaded, the recording heard: explorer.redo());
 // and it reads again what it read of the server at start: the models it serves (the one shown
 // may be gone) and who may train (perhaps now a class's teacher only, or nobody).
 api.onRestart(() => {

@@ -66,8 +66,9 @@ function madeBy(p, m) {
  * the file's name.
  *
  * Returns setModel(model), show(prediction, picture) (a prediction made elsewhere; its input
- * replaces the drawing unless `picture` is false; null clears), redo() (read the drawing and
- * the open neuron again), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
+ * replaces the drawing unless `picture` is false; null clears), redo() (read the input shown
+ * again, the drawing, the picture uploaded or the recording heard, and the open neuron: after
+ * the network changed), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
  * "layer:index" drawn as switched off), relabel() (what options.switches says changed),
  * destroy(), and the `model` and `prediction` shown.
  */
@@ -76,13 +77,15 @@ export function mountExplorer(root, options) {
   root.insertAdjacentHTML("afterbegin", sections(id));
   const part = (name) => root.querySelector("#" + CSS.escape(id(name)));
   const drawSection = part("draw-section"), neuronPanel = part("neuron-panel");
-  const pad = mountPad(drawSection, id, {change: schedule, empty: () => { blank(); if (options.blank) options.blank(); }, upload});
+  const pad = mountPad(drawSection, id, {change: schedule, empty: () => { given(); blank(); if (options.blank) options.blank(); }, upload});
   drawSection.insertAdjacentHTML("beforeend", `<h2 id="${id("sees-title")}">2. What the network sees</h2>`);
   const verdict = mountVerdict(drawSection, id);
   const diagram = mountDiagram(root.querySelector(".card.network"), id, {select, switches: options.switches});
   const panel = mountNeuronPanel(neuronPanel, id, {pick: open});
 
   let model = null, prediction = null, selected = null;
+  let source = null;  // the file the answer shown reads ({file, uploaded}), null: the drawing's
+  let inputs = 0;     // how many inputs were given (files, strokes, Clear): see given()
 
   // A model of spoken digits hears recordings: the microphone takes the drawing's place, and the
   // pad shows the picture of the sound the network heard. A model of a table reads rows, which
@@ -95,6 +98,7 @@ export function mountExplorer(root, options) {
     const hears = hearsSound(m), reads = readsOf(m), kind = reads.kind;
     if (drawSection.dataset.input && drawSection.dataset.input !== kind && !pad.isEmpty()) {
       pad.showPicture(null);  // a drawing means nothing to a network that hears, nor a sound's picture to one that reads
+      given();
       blank();
     }
     drawSection.dataset.input = kind;
@@ -120,10 +124,9 @@ export function mountExplorer(root, options) {
     if (microphone) microphone.hidden = !hears;
   }
 
-  async function heard(file) {
-    const p = await options.predict({file});
-    pad.showPicture(grayCanvas(p.input));
-    show(p);
+  // (what went wrong with a recording heard, the microphone says: the answer shown stays)
+  function heard(file) {
+    return readFile({file}, true);
   }
 
   // Every answer is shown as it comes, ten a second while a stroke is drawn; a screen reader is
@@ -153,6 +156,7 @@ export function mountExplorer(root, options) {
   const settled = () => !pad.drawing() && timer === null && !pending;
   function schedule(now) {
     if (pad.isEmpty()) return;
+    given();
     clearTimeout(timer);
     verdict.busy(true);
     const wait = now ? 0 : Math.max(0, 120 - (performance.now() - lastSent));
@@ -167,26 +171,47 @@ export function mountExplorer(root, options) {
     const strokes = pad.strokeCount();
     try {
       const answer = await options.predict({pixels: pad.grid()});
-      if (!pad.isEmpty()) show(answer, settled());
+      if (!pad.isEmpty() && !source) show(answer, settled());  // (not if a file took its place)
     } catch (err) {
-      if (strokes === pad.strokeCount()) blank(err.message, settled());
+      if (strokes === pad.strokeCount() && !source) blank(err.message, settled());
     } finally {
       inFlight = false;
       if (pending) { pending = false; schedule(true); }
-      else if (timer === null) verdict.busy(false);
+      else if (timer === null && !source) verdict.busy(false);
     }
   }
 
-  // (An answer for an uploaded picture says so, `uploaded`: its file's name; panels that
-  // speak of the input call it a picture, not a drawing.)
-  async function upload(file) {
+  // A file read in place of a drawing: a picture uploaded or a recording heard, read again by
+  // redo() when the network changed. Each input given (a file, a stroke, Clear) counts, and an
+  // answer is shown only for the latest file given, not one a newer input took the place of.
+  function given(src = null) {
+    source = src;
+    return ++inputs;
+  }
+
+  function upload(file) {
+    return readFile({file, uploaded: file.name});
+  }
+
+  // Reads file `src` and shows its answer: an uploaded picture's says so (`uploaded`: its
+  // file's name; panels that speak of the input call it a picture, not a drawing), a
+  // recording's shows the picture of its sound on the pad. What went wrong is said in the
+  // answer's place, or with `thrown`, thrown and the answer shown kept.
+  async function readFile(src, thrown = false) {
+    const before = source, asked = given(src);
     verdict.busy(true);
     try {
-      show({...await options.predict({file}), uploaded: file.name});
+      const p = await options.predict({file: src.file});
+      if (asked !== inputs) return;
+      if (!src.uploaded) pad.showPicture(grayCanvas(p.input));
+      show(src.uploaded ? {...p, uploaded: src.uploaded} : p);
     } catch (err) {
+      if (asked !== inputs) return;
+      source = thrown ? before : null;
+      if (thrown) throw err;
       blank(err.message);
     } finally {
-      verdict.busy(false);
+      if (asked === inputs) verdict.busy(false);
     }
   }
 
@@ -255,12 +280,14 @@ export function mountExplorer(root, options) {
       if (selected) showNeuron();
     },
     show(p, picture = true) {
+      given();
       if (picture) pad.showPicture(p ? grayCanvas(p.input) : null);
       if (picture && listener) listener.forget();  // what the microphone last heard is not shown now
       if (p) show(p); else blank();
     },
     redo() {
       if (pad.strokeCount()) schedule(true);
+      else if (source) readFile(source);
       else if (selected) showNeuron();
     },
     grid() {

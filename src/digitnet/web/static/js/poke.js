@@ -15,7 +15,8 @@ import {mountBackprop} from "./backprop.js";
  * Adds the panels to the end of `root`. `api` is js/api.js; `page` gives the explorer's state:
  * page.model(), page.prediction() (the answer shown, null when there is none: its input, named
  * by its input_id, is the one the panels ask about), and
- * page.changed() (read the drawing and the open neuron again, with the new changes),
+ * page.changed() (read the input shown again, the drawing, the picture uploaded or the
+ * recording heard, and the open neuron, with the new changes),
  * page.markOff(keys), page.relabel() (what a click on a neuron does changed). Returns the
  * `changes` store, and intercept(sel) / switches(sel) / select(sel) /
  * setModel() (after the page showed another network, with the changes fitted to it) /
