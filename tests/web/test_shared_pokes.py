@@ -4,8 +4,9 @@ alone. A different question, or a new served network, is computed again; an erro
 and does not hold up the next request; and only the last answers are kept.
 
 The computations are counted by wrapping the digitnet.poke function a route calls; requests
-that must arrive while a computation runs hold it until all have arrived (at the server: each
-asks for the held-out digits first)."""
+that must arrive while a computation runs hold it until all have joined it (each looks its
+question up among the computations running: a request that had only reached the server when a
+quick error ended the computation would compute again)."""
 
 from __future__ import annotations
 
@@ -61,13 +62,27 @@ class Counted:
         return self.real(*args, **kwargs)
 
 
+class _Joined(dict):
+    """SharedWork's running computations, noting each request that looks its question up
+    among them (under SharedWork's lock: from then on it waits for that computation, or runs
+    it)."""
+
+    def __init__(self, arrived: list, running: dict):
+        super().__init__(running)
+        self.arrived = arrived
+
+    def get(self, key, default=None):
+        found = super().get(key, default)
+        self.arrived.append(1)
+        return found
+
+
 def at_once(client, monkeypatch, counted: Counted, path: str, body: dict, n=N_STUDENTS):
-    """``n`` identical requests from ``n`` threads, all arrived at the server before any
-    computation of ``counted`` may go on: their responses."""
+    """``n`` identical requests from ``n`` threads, all joined to the computation of their
+    question before any computation of ``counted`` may go on: their responses."""
     arrived = []
-    find = client.app.state.held_out.get
-    monkeypatch.setattr(client.app.state.held_out, "get",
-                        lambda: arrived.append(1) or find())
+    work = client.app.state.shared_work
+    monkeypatch.setattr(work, "_running", _Joined(arrived, work._running))
     counted.gate.clear()
     with ThreadPoolExecutor(n) as pool:
         sent = [pool.submit(client.post, path, json=body) for _ in range(n)]
@@ -79,7 +94,7 @@ def at_once(client, monkeypatch, counted: Counted, path: str, body: dict, n=N_ST
             pytest.fail(f"only {len(arrived)} of {n} requests arrived within two minutes")
         counted.gate.set()
         responses = [s.result() for s in sent]
-    monkeypatch.setattr(client.app.state.held_out, "get", find)
+    monkeypatch.setattr(work, "_running", dict(work._running))
     return responses
 
 
