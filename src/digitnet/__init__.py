@@ -13,17 +13,58 @@ A 28x28 image of a handwritten digit becomes 784 input neurons; two hidden layer
 
 from __future__ import annotations
 
-import warnings
+import importlib
+from typing import TYPE_CHECKING
 
-from ._version import __version__  # noqa: E402
-from . import activations, datasets, errors, losses, optimizers  # noqa: E402
-from .config import PRESETS, TrainConfig  # noqa: E402
-from .errors import ConfigError, DigitnetError  # noqa: E402
-from .interop.convert import from_sklearn, from_torch  # noqa: E402
-from .metrics import Evaluation, evaluate  # noqa: E402
-from .modelfile import load, save  # noqa: E402
-from .network import Network, Trace  # noqa: E402
-from .training import Callback, TrainResult  # noqa: E402
+from ._version import __version__
+
+# The API is loaded on first use (PEP 562), not when the package is imported: `import digitnet`
+# (which the `digitnet` command runs before anything of its own) then takes no time, and a
+# Ctrl-C while the library loads comes inside the command, which says it in one line.
+_API = {"activations": ("activations", None), "datasets": ("datasets", None),
+        "errors": ("errors", None), "losses": ("losses", None),
+        "optimizers": ("optimizers", None),
+        "PRESETS": ("config", "PRESETS"), "TrainConfig": ("config", "TrainConfig"),
+        "ConfigError": ("errors", "ConfigError"), "DigitnetError": ("errors", "DigitnetError"),
+        "from_sklearn": ("interop.convert", "from_sklearn"),
+        "from_torch": ("interop.convert", "from_torch"),
+        "Evaluation": ("metrics", "Evaluation"), "evaluate": ("metrics", "evaluate"),
+        "load": ("modelfile", "load"), "save": ("modelfile", "save"),
+        "Network": ("network", "Network"), "Trace": ("network", "Trace"),
+        "Callback": ("training", "Callback"), "TrainResult": ("training", "TrainResult")}
+
+if TYPE_CHECKING:  # (for readers and type checkers: what _API names)
+    from . import activations, datasets, errors, losses, optimizers  # noqa: F401
+    from .config import PRESETS, TrainConfig
+    from .errors import ConfigError, DigitnetError  # noqa: F401
+    from .interop.convert import from_sklearn, from_torch  # noqa: F401
+    from .metrics import Evaluation, evaluate  # noqa: F401
+    from .modelfile import load, save  # noqa: F401
+    from .network import Network, Trace  # noqa: F401
+    from .training import Callback, TrainResult  # noqa: F401
+
+
+def __getattr__(name: str):
+    """``digitnet.Network`` and the rest of :data:`__all__`, and any module of the package
+    (``digitnet.inputs``, as when the package imported them all), imported when first asked
+    for."""
+    if name.startswith("__"):  # (what tools look for: __wrapped__, __test__, ...)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _API.get(name, (name, None))
+    try:
+        value = importlib.import_module(f".{module}", __name__)
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{module}":
+            raise  # (one the module imports is missing)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = value if attribute is None else getattr(value, attribute)
+    globals()[name] = value  # (asked for once)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "__version__",
@@ -97,7 +138,8 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         ``.network`` is the trained :class:`Network`; ``.history`` the per-epoch record.
     """
     from . import finetune, modelfile, recipes, training
-    from .config import hidden_sizes
+    from .config import PRESETS, TrainConfig, hidden_sizes
+    from .errors import ConfigError
 
     if isinstance(y, TrainConfig):
         raise ConfigError("train(data, y, config): pass the TrainConfig as config=...")
@@ -137,6 +179,9 @@ def _training_data(data, y, target: str | None) -> datasets.Dataset:
     """The Dataset :func:`train` trains on; a note of data it loads (:attr:`Dataset.note
     <digitnet.datasets.Dataset.note>`: the 5,000-digit sample in place of MNIST, say) warned
     of once, pointing at the line that called train, where ``digitnet train`` prints it."""
+    import warnings
+
+    from . import datasets
     if y is not None:
         return datasets.from_arrays(data, y, target=target)
     if isinstance(data, datasets.Dataset):

@@ -4,8 +4,8 @@ library's own) ends as one in a command does: "digitnet: interrupted" on stderr 
 
 The Ctrl-C is a real SIGINT that the process sends itself the moment Python starts importing a
 command's module; the rest is what the `digitnet` console script runs (pyproject.toml's
-`digitnet = "digitnet.cli:main"`). The library itself (`import digitnet`) is imported first:
-a Ctrl-C during that import comes before any of the command's code runs.
+`digitnet = "digitnet.cli:main"`). The library (numpy and digitnet's modules) loads on first
+use, inside the command, so a Ctrl-C while it loads is taken the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +44,21 @@ sys.exit(main())
 def test_ctrl_c_while_the_commands_load_is_one_line_and_130(module, command):
     done = subprocess.run([sys.executable, "-c", SCRIPT, module, *command], capture_output=True,
                           text=True, timeout=300, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert (done.returncode, done.stderr) == (130, "digitnet: interrupted\n")
+
+
+#: As the `digitnet` console script runs: nothing of digitnet imported before the Ctrl-C is
+#: armed (`from digitnet.cli import main` imports the package first).
+CONSOLE_SCRIPT = SCRIPT.replace("\nimport digitnet\n", "\n")
+
+
+@pytest.mark.parametrize("module", ["numpy", "digitnet.network", "digitnet.training"])
+def test_ctrl_c_while_the_library_loads_is_one_line_and_130(module):
+    """The library loads on first use, inside the command (it loaded as the package was
+    imported, before the command could take a Ctrl-C: a KeyboardInterrupt's traceback)."""
+    done = subprocess.run([sys.executable, "-c", CONSOLE_SCRIPT, module, "tune", "--help"],
+                          capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     assert (done.returncode, done.stderr) == (130, "digitnet: interrupted\n")
 
