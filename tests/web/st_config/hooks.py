@@ -14,6 +14,7 @@ DRAWING = (
 CHANGES = (
     "does not exist",  # a layer or neuron the network does not have
     "is the input layer",
+    "has no hidden layers",  # a neuron switched off in a network without any (784-10)
     "is the output layer, which has nothing after it",
     "is outside the",  # a painted cell outside the grid
     "does not fit the",  # an edge detector's strip, or its border, larger than the image
