@@ -50,7 +50,7 @@ def serving(models, data_dir, port=0, options=()):
     proc, _, url = start([*models, "--port", port, "--data", data_dir, *options])
     try:
         token = None
-        if "--host" in options:  # (its address, QR code and held-out digits, then the token)
+        if "--host" in options:  # (held-out digits, the token; then the address and QR code)
             while token is None and (line := proc.stdout.readline()):
                 token = (re.search(r"needs this token: (\S+)", line) or [None, None])[1]
             assert token

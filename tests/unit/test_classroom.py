@@ -36,6 +36,6 @@ def test_training_is_open_on_loopback_and_needs_a_token_elsewhere():
 def test_the_page_address_for_every_network_is_this_machines_on_the_lan():
     found = lan_address()
     assert found is None or not ipaddress.ip_address(found).is_loopback
-    assert page_url("0.0.0.0", 8000) == f"http://{found or '127.0.0.1'}:8000/"
+    assert page_url("0.0.0.0", 8000) == (found and f"http://{found}:8000/")  # (no loopback)
     assert page_url("192.168.3.4", 81) == "http://192.168.3.4:81/"
     assert page_url("fe80::1", 81) == "http://[fe80::1]:81/"

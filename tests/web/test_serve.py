@@ -238,7 +238,12 @@ def test_serve_for_a_class_prints_the_address_a_qr_code_and_a_token(web_model_pa
                              "--data", run_data_dir])
     try:
         port = int(url.rsplit(":", 1)[1])
-        invite = proc.stdout.readline()
+        # What poking scores on, the token (which the projected address must not show), then
+        # last the address for phones and its QR code.
+        lines = [proc.stdout.readline().rstrip("\n")]
+        while lines[-1] and not lines[-1].startswith("On phones"):
+            lines.append(proc.stdout.readline().rstrip("\n"))
+        *before, invite = lines
         match = re.match(r"On phones and other machines of this network, open "
                          r"(http://([0-9.]+):(\d+)/)  or scan:$", invite.rstrip("\n"))
         assert match, invite
@@ -248,9 +253,8 @@ def test_serve_for_a_class_prints_the_address_a_qr_code_and_a_token(web_model_pa
         while not (qr and set(qr[-1]) == {"▀"}):  # the code ends with its bottom quiet zone
             qr.append(proc.stdout.readline().rstrip("\n"))
         assert read_qr(qr) == address
-        assert proc.stdout.readline().startswith("Poking the network scores it on the test split")
-        token_line = proc.stdout.readline()
-        token = re.search(r"needs this token: (\S+)", token_line).group(1)
+        assert before[0].startswith("Poking the network scores it on the test split")
+        token = re.search(r"needs this token: (\S+)", before[1]).group(1)
 
         # The printed address answers (this machine is on that network too).
         page = httpx.get(address)

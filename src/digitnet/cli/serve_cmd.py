@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..errors import ModelFileError
@@ -55,15 +57,11 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
             raise ModelFileError("no model to serve: train one first with `digitnet train` "
                                  "(it saves digitnet-model.safetensors), or name a model file: "
                                  "digitnet serve MODEL")
+    if sys.stderr.isatty():  # (loading takes seconds: say at once what is under way)
+        click.echo(f"Loading {', '.join(map(str, (model, *more)))} ...", err=True)
     from .. import heldout, inputs, kinds, modelfile
     from ..web import create_app, serve
-    from ..web.classroom import (
-        TOKEN_HEADER,
-        TrainingAccess,
-        is_loopback,
-        page_url,
-        qr_code,
-    )
+    from ..web.classroom import TrainingAccess
 
     access = TrainingAccess.choose(host, train=not no_train)
     # Every model is read by the one loader of model files (.safetensors and .onnx), and its
@@ -84,23 +82,9 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
     def ready(url: str) -> None:
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
                    "(API docs at /docs; Ctrl-C to stop)")
-        # The address to type: on 0.0.0.0, the machine's on the room's network.
-        address = url + "/" if is_loopback(host) else page_url(host, int(url.rsplit(":", 1)[1]))
-        for listed in app.state.models[1:]:
-            click.echo(f"and {'-'.join(map(str, listed['sizes']))} from {listed['source']} at "
-                       f"{address}?model={listed['name']}  (its API at "
-                       f"{address.rstrip('/')}{listed['api']})")
-        if not is_loopback(host):
-            click.echo(f"On phones and other machines of this network, open {address}  "
-                       "or scan:")
-            click.echo(qr_code(address), nl=False)
-        for line in _about_models(apps, held_outs, own):
-            click.echo(line)
-        if access.mode == "token":
-            click.echo(f"Training from the page needs this token: {access.token}  (the page "
-                       f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
-        elif access.mode == "off":
-            click.echo("Training from the page is turned off (--no-train).")
+        for line in _start_lines(app, apps, host, int(url.rsplit(":", 1)[1]), url,
+                                 _about_models(apps, held_outs, own), access):
+            click.echo(line, nl=not line.endswith("\n"))
         if open_browser:
             import threading
             import webbrowser
@@ -109,6 +93,61 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
 
     debug = ctx.find_root().params.get("debug", False)  # (every request logged, bugs in full)
     _say_lost(serve(app, host, port, on_ready=ready, debug=debug), several=len(apps) > 1)
+
+
+def _start_lines(app, apps, host: str, port: int, url: str, about: list[str], access
+                 ) -> list[str]:
+    """What serve prints after its first line, once it listens on ``host`` and ``port``
+    (``url`` as the first line shows it): the further models' addresses, what poking scores
+    them on (``about``), who may train; for a class (any --host but a loopback one), that
+    phones get no microphone over plain http, and last, the address students open and its
+    QR code (which ends in a newline of its own), away from the token above it: the teacher
+    projecting the terminal can keep the token out of sight. On 0.0.0.0 without a network
+    other machines reach, it says so instead of giving phones an address of their own."""
+    from .. import inputs
+    from ..web.classroom import (
+        TOKEN_HEADER,
+        is_loopback,
+        is_wildcard,
+        page_url,
+        qr_code,
+    )
+
+    local = url + "/"
+    if not is_loopback(host):  # (on 0.0.0.0, this machine's address on the room's network)
+        local = f"http://localhost:{port}/" if is_wildcard(host) else None
+        address = page_url(host, port)
+    else:
+        address = local
+    shown = address or local  # (no address for phones: the page on this machine)
+    lines = [f"and {'-'.join(map(str, listed['sizes']))} from {listed['source']} at "
+             f"{shown}?model={listed['name']}  (its API at {shown.rstrip('/')}{listed['api']})"
+             for listed in app.state.models[1:]]
+    lines += about
+    heard = [number for number, each in enumerate(apps, start=1)
+             if inputs.of(each.state.served.current[0]).kind == "audio"]
+    if heard and not is_loopback(host):
+        here = f" (as on this machine, at {local}?model={heard[0]})" if local else ""
+        lines.append("Phones get no microphone from this server: browsers give it only to "
+                     "https pages and to localhost, and this server speaks plain http; students "
+                     f"can upload recordings instead, and the microphone works over https{here}")
+    if access.mode == "token":
+        lines.append(f"Training from the page needs this token: {access.token}  (the page "
+                     f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
+        lines.append("The token is the teacher's: keep it off the screen students see (only "
+                     "the address below is theirs)")
+    elif access.mode == "off":
+        lines.append("Training from the page is turned off (--no-train).")
+    if is_loopback(host):
+        return lines
+    if address is None:
+        return lines + [(
+            "Phones cannot be told where this page is: this machine has no address found on a "
+            "network other machines can reach. Connect it to the room's network or Wi-Fi, then "
+            "restart digitnet serve to print that address and its QR code (or give --host the "
+            f"address, if it has one); until then, open {local} on this machine")]
+    return lines + [f"On phones and other machines of this network, open {address}  or scan:",
+                    qr_code(address)]
 
 
 def _say_lost(lost: list[dict], several: bool) -> None:

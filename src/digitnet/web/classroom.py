@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from ..errors import MissingDependencyError
 from .errors import ApiError
 
-__all__ = ["TrainingAccess", "TOKEN_ALPHABET", "TOKEN_HEADER", "TOKEN_LENGTH", "new_token",
-           "is_loopback", "lan_address", "page_url", "qr_code"]
+__all__ = ["TOKEN_ALPHABET", "TOKEN_HEADER", "TOKEN_LENGTH", "TrainingAccess", "is_loopback",
+           "is_wildcard", "lan_address", "new_token", "page_url", "qr_code"]
 
 TOKEN_HEADER = "X-Digitnet-Token"
 #: What tokens are made of: 31 symbols, none easily taken for another when read or typed.
@@ -88,6 +88,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_wildcard(host: str) -> bool:
+    """Whether ``host`` means every address of this machine (0.0.0.0, ::)."""
+    return host in ("0.0.0.0", "::", "")
+
+
 def lan_address() -> str | None:
     """The IPv4 address other machines on the local network reach this one at, or None.
 
@@ -111,11 +116,14 @@ def lan_address() -> str | None:
     return others[0] if others else None
 
 
-def page_url(host: str, port: int) -> str:
+def page_url(host: str, port: int) -> str | None:
     """The address to type in a browser for a server listening on ``host``: for 0.0.0.0 (or
-    ::) the machine's address on the local network, for anything else ``host`` itself."""
-    if host in ("0.0.0.0", "::", ""):
-        host = lan_address() or "127.0.0.1"
+    ::) the machine's address on the local network, or None when it has none (never a loopback
+    address, which on a phone is the phone itself); for anything else ``host`` itself."""
+    if is_wildcard(host):
+        host = lan_address()
+        if host is None:
+            return None
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
 
