@@ -100,3 +100,28 @@ def test_a_network_trained_on_the_page_is_kept_as_the_readme_says(class_client, 
     kept = modelfile.load(path)
     assert kept.sizes == trained.sizes == (784, 8, 10)
     np.testing.assert_array_equal(kept.params, trained.params)
+
+
+def test_each_refusal_names_what_was_asked(class_client, speech_model, spoken_digits):
+    """Starting a run, stopping one and teaching a voice are each refused in their own words
+    (all three said "training on this server needs the token ...")."""
+    from digitnet.heldout import recorded_data
+
+    c, _ = class_client
+    assert assert_error(c.post("/api/train", json={"epochs": 1}), 403).startswith(
+        "training on this server needs the token that digitnet serve printed when it started, "
+        "got no token")
+    assert assert_error(c.delete("/api/train"), 403).startswith(
+        "stopping a training run on this server needs the token")
+    access = TrainingAccess.choose("0.0.0.0")
+    wav = spoken_digits / "7_nicolas_0.wav"
+    form = [("file", (wav.name, wav.read_bytes(), "audio/wav")), ("digit", (None, "7"))]
+    with TestClient(create_app(speech_model, data=recorded_data(speech_model),
+                               access=access)) as voice:
+        assert assert_error(voice.post("/api/voice", files=form), 403).startswith(
+            "teaching a voice on this server needs the token")
+    off = TrainingAccess.choose("0.0.0.0", train=False)
+    with TestClient(create_app(speech_model, data=recorded_data(speech_model),
+                               access=off)) as voice:
+        assert assert_error(voice.post("/api/voice", files=form), 403).startswith(
+            "teaching a voice from the page is turned off on this server")

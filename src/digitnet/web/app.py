@@ -324,7 +324,8 @@ async def _may_train(request: Request, token: str | None = _TOKEN) -> None:
     """403 unless this request may start or stop a run. A dependency of those routes, so that
     it is checked before their body is: a student without the token is told so, not that the
     epochs asked for are out of range."""
-    request.app.state.access.check(token)
+    stopping = request.method == "DELETE"
+    request.app.state.access.check(token, "stopping a training run" if stopping else "training")
 
 
 def _status(request: Request, trainer: Trainer) -> dict:

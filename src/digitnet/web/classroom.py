@@ -52,17 +52,18 @@ class TrainingAccess:
             return cls("open")
         return cls("token", new_token())
 
-    def check(self, given: str | None) -> None:
-        """ApiError 403 unless a request with token ``given`` may start or stop a run. The
-        token is compared ignoring case and surrounding spaces, in constant time."""
+    def check(self, given: str | None, doing: str = "training") -> None:
+        """ApiError 403 unless a request with token ``given`` may start or stop a run (``doing``,
+        in words: "training", "stopping a training run", "teaching a voice"). The token is
+        compared ignoring case and surrounding spaces, in constant time."""
         if self.mode == "off":
-            raise ApiError(403, "training from the page is turned off on this server (digitnet "
+            raise ApiError(403, f"{doing} from the page is turned off on this server (digitnet "
                                 "serve --no-train); draw and poke the network instead")
         typed = (given or "").strip().lower()
         if self.mode != "token" or (typed and secrets.compare_digest(
                 typed.encode(), self.token.strip().lower().encode())):
             return
-        needs = "training on this server needs the token that digitnet serve printed when it " \
+        needs = f"{doing} on this server needs the token that digitnet serve printed when it " \
                 "started, got"
         if not typed:
             raise ApiError(403, f"{needs} no token; send it as the {TOKEN_HEADER} header (the "

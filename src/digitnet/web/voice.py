@@ -106,7 +106,7 @@ async def teach_voice(request: Request, token: str | None = Header(
     and ``digit``. The run is followed at ``/api/train/events`` like any training run; its
     ``done`` event gives the held-out recordings' accuracy before (``before``) and after
     (``val_accuracy``), and the fine-tuned network is then served."""
-    request.app.state.access.check(token)
+    request.app.state.access.check(token, "teaching a voice")
     net, _ = request.app.state.served.current
     front_end = _front_end(request, net, PATHS[0])
     sent = await _read_form(request)
