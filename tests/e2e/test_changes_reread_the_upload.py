@@ -145,7 +145,7 @@ def test_a_server_restarted_with_another_network_reads_the_upload_again(
     index, png = next((i, png) for i, png in pngs if _read(first, png) != _read(then, png))
     file = {"name": f"digit{index}.png", "mimeType": "image/png", "buffer": png}
     with serving(e2e_model, e2e_data_dir) as (proc, url, _):
-        page, problems = opened(browser, url, r"^$")
+        page, problems = opened(browser, url, r"ERR_CONNECTION_REFUSED")  # (a restart)
         page.set_input_files("#upload", files=[file])
         assert shown_digit(page) == str(_read(first, png))
         with restart(proc, other_model, e2e_data_dir, url):

@@ -70,8 +70,10 @@ const training = mountTraining({
   stop: () => afterReread(api.stopTraining(access && access.token())),
   refusal: (err, action) => (access ? access.refusal(err, action) : err.message),
   events: api.trainingEvents,
-  done: async () => {
-    await current.refresh(true);
+  status: api.trainingStatus,
+  // (a run started elsewhere is said as one: "retrained by someone else", with the changes lost)
+  done: async (mine) => {
+    await current.refresh(mine);
     explorer.redo();
   },
 });
@@ -101,10 +103,10 @@ api.onRestart(() => {
 // For a model of spoken digits: teach it your voice (a fine-tuning run the panel above follows).
 const voice = mountVoice(document.getElementById("voice"), (name) => name, {
   hear: (file) => api.predict({file}),
-  teach: (form) => afterReread(api.teachVoice(form, access && access.token())),
+  teach: (form) => training.starts(afterReread(api.teachVoice(form, access && access.token()))),
   refusal: (err) => (access ? access.refusal(err, "teach") : err.message),
   save: api.voiceRecordings,
-  follow: () => training.follow(),
+  follow: () => training.follow(true),
 });
 
 // The page's state, to look at from the browser's console (the browser tests read it too).
@@ -215,7 +217,7 @@ async function readServer(m) {
     if (access && status.access !== access.mode) document.getElementById("train-refusal").textContent = "";
     access = mountAccess(document.getElementById("train-form"), document.getElementById("train-status"), status.access, hearsSound(m));
     voice.allow(status.access !== "off");
-    if (status.state === "running" && !training.running()) training.follow();
+    training.watch(status);  // (follows the run going, and any started later, from anywhere)
   } catch (err) { /* training is optional */ }
 }
 

@@ -9,20 +9,34 @@ import {hearsSound} from "./summary.js";
 
 const $ = (id) => document.getElementById(id);
 
+// How often an open page asks the server (GET /api/train) whether a run was started from
+// elsewhere (a teacher's page, curl), while it is visible and follows none; and after a question
+// that got no answer (the server stopped), until one does.
+const WATCH_EVERY = 5000, WATCH_UNREACHED = 30000;
+
 /**
  * Wires the training panel. calls.start(options) and calls.stop() answer promises (POST and
  * DELETE /api/train); calls.events() opens the run's event stream (an EventSource);
- * calls.done() is awaited once a run has finished and its network is served;
+ * calls.status() answers a promise of GET /api/train's answer;
+ * calls.done(mine) is awaited once a run has finished and its network is served (`mine`: the
+ * run was started from this page);
  * calls.refusal(err, action), if given, says in the page's words why the server refused to
  * "start" or "stop" a run (else the server's message is shown).
- * Returns follow() (show a run that is going), running() (whether it follows one) and
- * showModel(model) (the form's defaults).
+ * Returns follow() (show a run that is going), running() (whether it follows one),
+ * starts(asked) (the page's own request `asked` that starts a run, a promise of its
+ * TrainStatus: the run not to be followed twice), watch(status) (follow, from GET /api/train's
+ * answer `status` on, every run started anywhere) and showModel(model) (the form's defaults).
  */
 export function mountTraining(calls) {
   let chart = {progress: [], epochs: [], total: 1};
   let events = null;  // the EventSource of a training run
   let unit = "digits";  // what the served model learns from: "recordings" for spoken digits
   let running = false;  // whether the page follows a run (whose end replaces the network)
+  let known = 0;  // the run_id of the last run the page followed, started or knew of
+  let mine = false;  // whether the run followed was started from this page
+  let starting = 0;  // how many of this page's requests to start a run are unanswered
+  let watching = null;  // the timer of the next question to the server (watch()), or null
+  let watched = false;  // whether watch() asks at all (not where training is turned off)
 
   $("train-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -36,13 +50,13 @@ export function mountTraining(calls) {
     }
     const body = {epochs: Number($("epochs").value), lr: Number($("lr").value), activation: $("activation").value, hidden};
     try {
-      await calls.start(body);
+      await starts(calls.start(body));
     } catch (err) {
       refuse(err, "start");
       return;
     }
     resetChart(body.epochs);
-    follow();
+    follow(true);
   });
 
   $("stop").addEventListener("click", async () => {
@@ -85,12 +99,18 @@ export function mountTraining(calls) {
     }, () => to);
   }
 
-  function follow() {
+  // Shows the run going (or just ended) on the server; `fromHere`: started from this page.
+  function follow(fromHere = false) {
     if (events) events.close();
+    mine = fromHere;
     setRunning(true);
     const es = calls.events();
     events = es;
-    const on = (kind, f) => es.addEventListener(kind, (e) => f(JSON.parse(e.data)));
+    const on = (kind, f) => es.addEventListener(kind, (e) => {
+      const d = JSON.parse(e.data);
+      if (d.run_id) known = d.run_id;
+      f(d);
+    });
     on("loading", () => setStatus("Loading the training images…"));
     on("start", (d) => {
       resetChart(d.config.epochs);
@@ -119,7 +139,7 @@ export function mountTraining(calls) {
         const acc = d.val_accuracy != null ? ` with ${(d.val_accuracy * 100).toFixed(1)}% validation accuracy` : "";
         setStatus(`Training finished${acc} in ${took}; the page now uses the new network.`, "done");
       }
-      await calls.done();
+      await calls.done(mine);
     });
     for (const kind of ["failed", "cancelled"]) {
       on(kind, (d) => { es.close(); setRunning(false); setStatus(d.message, kind === "failed" ? "error" : ""); });
@@ -207,12 +227,64 @@ export function mountTraining(calls) {
       : ch.progress.length ? `Loss curve: ${ch.progress.length} points so far` : "Loss and accuracy curves: no data yet");
   }
 
+  // The page's own request to start a run (Train, "Teach it my voice"): while it goes, and
+  // after, the run it starts is this page's to follow, not watch()'s.
+  async function starts(asked) {
+    starting++;
+    try {
+      const status = await asked;
+      if (status && status.run_id) known = status.run_id;
+      return status;
+    } finally {
+      starting--;
+    }
+  }
+
+  // A run the page has not followed, started anywhere (another page, curl), is followed when
+  // GET /api/train names it: a run that ended between two questions too, for its new network.
+  // (The run's event stream ends with the run, and says only "idle" where none was started:
+  // so the page asks again every few seconds, while it is visible and follows no run.)
+  function watch(status) {
+    known = status.run_id;
+    watched = status.access !== "off";
+    if (status.state === "running" && !running) follow();
+    ask(WATCH_EVERY);
+  }
+
+  function ask(after) {
+    clearTimeout(watching);
+    watching = watched && !document.hidden ? setTimeout(check, after) : null;
+  }
+
+  async function check() {
+    let after = WATCH_EVERY;
+    if (!running && !starting) {
+      try {
+        const status = await calls.status();
+        if (status.run_id && status.run_id !== known && !running && !starting) {
+          known = status.run_id;
+          follow();
+        }
+      } catch (err) {
+        if (err.status === 0) after = WATCH_UNREACHED;  // (the server stopped: fewer questions)
+        // (the model shown is no longer served: nothing to follow, until watch() is told again)
+        if (err.status === 404) watched = false;
+      }
+    }
+    ask(after);
+  }
+
+  // (a page put away asks nothing; brought back, it asks at once)
+  document.addEventListener("visibilitychange", () => ask(0));
+
   window.addEventListener("resize", drawChart);
   drawChart();
 
   return {
     follow,
     running: () => running,
+    starts,
+    watch,
     showModel(m) {
       unit = hearsSound(m) ? "recordings" : "digits";
       $("activation").value = m.activation;
