@@ -40,8 +40,9 @@ class TrialRecord:
     """One trial as plain values: its number, state ("COMPLETE", "PRUNED", "FAIL", "RUNNING",
     "WAITING"), validation accuracy (None unless complete), the Optuna parameters it drew, its
     full recipe (None before it started), the epochs it trained, its training seconds,
-    whether it was surplus (started after the study had its trials, so never run), and why its
-    training diverged (None unless it did: a pruned trial)."""
+    whether it was surplus (started after the study had its trials, so never run), why its
+    training diverged (None unless it did: a pruned trial), and the interrupted trial it runs
+    again, if it does."""
 
     number: int
     state: str
@@ -52,6 +53,7 @@ class TrialRecord:
     seconds: float | None
     surplus: bool = False
     diverged: str | None = None
+    retry_of: int | None = None  # the interrupted trial this one runs again
 
 
 def require_optuna():
@@ -67,12 +69,14 @@ def require_optuna():
 def storage_url(where: str | Path) -> str:
     """A database URL for ``where``: a file path as ``sqlite:///PATH``; a PostgreSQL URL with
     the driver of the tune extra named (``postgresql+psycopg://``: which driver a bare
-    ``postgresql://`` means depends on SQLAlchemy's version); any other URL as given."""
+    ``postgresql://``, or libpq's ``postgres://``, means depends on SQLAlchemy's version); any
+    other URL as given."""
     where = str(where)
     if "://" not in where:
         return "sqlite:///" + str(Path(where).expanduser().resolve())
-    if where.startswith("postgresql://"):
-        return "postgresql+psycopg://" + where[len("postgresql://"):]
+    for scheme in ("postgresql://", "postgres://"):  # (postgres://: libpq's other name)
+        if where.startswith(scheme):
+            return "postgresql+psycopg://" + where[len(scheme):]
     return where
 
 
@@ -174,6 +178,10 @@ def open_storage(where: str | Path, *, create: bool = True):
         try:
             parsed.get_dialect().import_dbapi()
         except ImportError:
+            if parsed.drivername != "postgresql+psycopg":  # (psycopg2, asyncpg, ...)
+                raise ConfigError(f"{shown}: its driver ({parsed.drivername}) is not installed; "
+                                  "write the URL as postgresql://..., whose driver (psycopg) "
+                                  "the tune extra brings") from None
             raise ConfigError("a PostgreSQL study database needs its driver from the tune extra: "
                               "pip install 'digitnet[tune]'") from None
     else:
@@ -244,7 +252,8 @@ def records(study) -> list[TrialRecord]:
                         epochs=len(t.intermediate_values),
                         seconds=t.user_attrs.get("train_seconds"),
                         surplus=bool(t.user_attrs.get("surplus")),
-                        diverged=t.user_attrs.get("diverged"))
+                        diverged=t.user_attrs.get("diverged"),
+                        retry_of=t.user_attrs.get("retry_of"))
             for t in study.get_trials(deepcopy=False)]
 
 

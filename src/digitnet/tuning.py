@@ -2,9 +2,10 @@
 
 ::
 
-    search = Search(data, base=TrainConfig(), space=Space(DEFAULT_SPACE), trials=50, jobs=2)
-    study = tune(search, "tune.db", "digitnet")
-    studies.best_config(study)                     # the recipe with the best validation accuracy
+    if __name__ == "__main__":   # (in a script: the workers are new processes that import it)
+        search = Search(data, base=TrainConfig(), space=Space(DEFAULT_SPACE), trials=50, jobs=2)
+        study = tune(search, "tune.db", "digitnet")
+        studies.best_config(study)                 # the recipe with the best validation accuracy
 
 Each trial draws a recipe from the search space (the fields it does not name keep the base
 recipe's values) with Optuna's TPE sampler, trains it with :func:`digitnet.training.train`, the
@@ -195,10 +196,17 @@ def _difference(recorded: dict, mine: dict) -> str:
     the first option of the base recipe that differs, else the engine, else the first field
     searched over another distribution, else the data."""
     old, new = recorded.get("base") or {}, mine["base"]
+    spaces = (recorded.get("space") or {}), mine["space"]
     changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
     if changed:
         field = changed[0]
-        return f"{field} {shown(old.get(field))}, and this command gives {shown(new.get(field))}"
+        if not any(field in space for space in spaces):
+            return (f"{field} {shown(old.get(field))}, and this command gives "
+                    f"{shown(new.get(field))}")
+        # (a field searched has the base recipe's value unused: said as searched)
+        then, now = (f"{field} searched" if field in space else f"{field} {shown(base.get(field))}"
+                     for space, base in zip(spaces, (old, new)))
+        return f"{then}, and this command gives {now}"
     if recorded.get("engine", mine.get("engine")) != mine.get("engine"):
         return (f"--engine {recorded['engine']}, and this command gives --engine "
                 f"{mine['engine']}" + (" (the default)" if mine["engine"] == "auto" else ""))
@@ -255,9 +263,28 @@ def _raise_worker_error(job) -> None:
                             "same command again to continue") from None
 
 
+def _interrupted_trials(found: list[studies.TrialRecord]) -> list[int]:
+    """The trials interrupted whose work is still to do: stopped (FAIL) and not surplus (a
+    trial started after the study had its trials, never run), and not run again to the end
+    since (each is queued again as a trial of its own, ``retry_of`` it, which may itself be
+    interrupted and run again)."""
+    again = {r.retry_of: r for r in found if r.retry_of is not None}
+    left = []
+    for r in found:
+        if r.state != "FAIL" or r.surplus:
+            continue
+        last = r
+        while last.number in again:
+            last = again[last.number]
+        if last.state not in ("COMPLETE", "PRUNED"):
+            left.append(r.number)
+    return left
+
+
 def _status(found: list[studies.TrialRecord], target: int) -> Status:
     count = {state: sum(r.state == state for r in found) for state in
-             ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")}
+             ("COMPLETE", "PRUNED", "RUNNING", "WAITING")}
+    count["FAIL"] = len(_interrupted_trials(found))
     done = [r for r in found if r.state == "COMPLETE"]
     best = max(done, key=lambda r: (r.value, -r.number), default=None)
     return Status(target, count["COMPLETE"], count["PRUNED"], count["FAIL"], count["RUNNING"],

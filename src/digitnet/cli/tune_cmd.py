@@ -109,6 +109,10 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     best = studies.best_records(study, top)
     if not best:
         raise TrainingError(_none_completed(study_name, studies.records(study)))
+    done = sum(r.state in ("COMPLETE", "PRUNED") for r in studies.records(study))
+    if timeout is not None and done < trials:
+        click.echo(f"--timeout {timeout:g}: no trial started after it, so the study has {done} "
+                   f"of its {trials} trials; the same command goes on with the others", err=True)
     _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
@@ -171,11 +175,12 @@ def _best_table(best: list[studies.TrialRecord]) -> None:
 
     names = list(dict.fromkeys(name for r in best for name in r.params))
     table = Table(title="The best trial" if len(best) == 1 else f"The best {len(best)} trials")
-    for column in ("trial", "val accuracy", "seconds", *names):
+    for column in ("trial", "val accuracy", "training", *names):
         table.add_column(column, justify="right" if column != "activation" else "left")
     for r in best:
         cells = [_cell(r.params.get(name)) for name in names]
-        table.add_row(str(r.number), f"{r.value:.2%}", f"{r.seconds:.1f}", *cells)
+        table.add_row(str(r.number), f"{r.value:.2%}",
+                      "-" if r.seconds is None else words.duration(r.seconds), *cells)
     Console(soft_wrap=False, width=max(100, 12 * (len(names) + 3))).print(table)
 
 
