@@ -1,6 +1,7 @@
-"""How a continued study's refusal names what differs (tuning._difference): a field the study
-searched is said as searched, not by the base recipe's value its trials never used (it said
-"started with lr 0.0025, and this command gives 0.01" of a study that searched lr)."""
+"""What tune says of a study, from a walk: how a continued study's refusal names what differs
+(tuning._difference: a field the study searched is said as searched, not by the base recipe's
+value its trials never used: it said "started with lr 0.0025, and this command gives 0.01" of a
+study that searched lr), which trials count as interrupted, and PostgreSQL URLs."""
 
 from __future__ import annotations
 
@@ -44,3 +45,25 @@ def test_interrupted_counts_only_trials_whose_work_is_still_to_do():
              trial(8, "FAIL", surplus=True)]
     status = _status(found, target=4)
     assert (status.done, status.failed, status.waiting) == (3, 1, 1)
+
+
+def test_postgres_urls_name_the_driver_digitnet_brings():
+    """libpq's postgres:// is PostgreSQL (it was refused as "'postgres' databases are not
+    supported ... use PostgreSQL"); a URL naming a driver that is not installed says to write
+    postgresql:// (it said to install the tune extra, which brings psycopg, not that driver)."""
+    import importlib.util
+
+    import pytest
+
+    from digitnet import studies
+    from digitnet.errors import ConfigError
+
+    assert (studies.storage_url("postgres://tuner@db.local/digitnet")
+            == studies.storage_url("postgresql://tuner@db.local/digitnet")
+            == "postgresql+psycopg://tuner@db.local/digitnet")
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here: its URL would connect")
+    with pytest.raises(ConfigError, match=r"^postgresql\+psycopg2://tuner:\*\*\*@127\.0\.0\.1:1/d: "
+                                          r"its driver \(postgresql\+psycopg2\) is not installed; "
+                                          r"write the URL as postgresql://"):
+        studies.open_storage("postgresql+psycopg2://tuner:pw@127.0.0.1:1/d")
