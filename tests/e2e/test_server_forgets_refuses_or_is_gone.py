@@ -63,6 +63,18 @@ def opened(browser, url, expected_failures, viewport=DESKTOP):
     return page, problems
 
 
+def forget_the_pages_input(page, url: str, mnist) -> str:
+    """The class draws more than the server at ``url`` keeps: the input of the answer ``page``
+    shows is forgotten (checked). Its input_id."""
+    input_id = page.evaluate("window.state.prediction.input_id")
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for k in range(REMEMBERED_INPUTS + 1):
+            pixels = (mnist.x[k] / 255).round(2).tolist()
+            assert client.post("/api/predict", json={"pixels": pixels}).status_code == 200
+        assert client.get(f"/api/neuron/1/3?input_id={input_id}").status_code == 404
+    return input_id
+
+
 # Whether panel 4 shows a neuron, with its z for the drawing (a number).
 SHOWN = """(() => !document.querySelector('#neuron-detail').hidden &&
                 /[0-9]/.test(document.querySelector('#neuron-z').textContent))"""
@@ -79,13 +91,7 @@ def test_a_drawing_the_server_forgot_is_sent_again_and_the_neuron_opens(
     page.keyboard.press("Escape")  # closed: panel 4 is empty again
     page.wait_for_selector("#neuron-detail[hidden]", state="attached")
 
-    # The class draws more than the server keeps: this page's drawing is forgotten.
-    input_id = page.evaluate("window.state.prediction.input_id")
-    with httpx.Client(base_url=training_server_url, timeout=30) as client:
-        for k in range(REMEMBERED_INPUTS + 1):
-            pixels = (mnist.x[k] / 255).round(2).tolist()
-            assert client.post("/api/predict", json={"pixels": pixels}).status_code == 200
-        assert client.get(f"/api/neuron/1/3?input_id={input_id}").status_code == 404
+    input_id = forget_the_pages_input(page, training_server_url, mnist)
 
     page.select_option("#pick-layer", "1")
     page.fill("#pick-index", "3")

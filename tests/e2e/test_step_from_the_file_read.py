@@ -9,19 +9,17 @@ from __future__ import annotations
 import io
 import re
 
-import httpx
 import numpy as np
 import pytest
 from accessibility import axe_violations
 from page_uploads import on_the_page, photographed
 from test_browser import STROKES, draw, shown_digit
 from test_page_follows_a_restarted_server import serving
-from test_server_forgets_refuses_or_is_gone import opened
+from test_server_forgets_refuses_or_is_gone import forget_the_pages_input, opened
 
 import digitnet
 from digitnet import inputs, poke
 from digitnet.preprocess import to_mnist
-from digitnet.web.served import REMEMBERED_INPUTS
 
 NEURON = "#net .neuron[data-layer='1'][data-index='3']"
 
@@ -111,12 +109,7 @@ def test_a_step_after_the_server_forgot_the_file_sends_it_again(browser, e2e_mod
     with serving(e2e_model, e2e_data_dir) as (proc, url, _):
         page, problems = opened(browser, url, r"status of 404 \(Not Found\)")
         read = _upload(page, index, png)
-        input_id = page.evaluate("window.state.prediction.input_id")
-        with httpx.Client(base_url=url, timeout=30) as client:
-            for k in range(REMEMBERED_INPUTS + 1):
-                pixels = (mnist.x[k] / 255).round(2).tolist()
-                assert client.post("/api/predict", json={"pixels": pixels}).status_code == 200
-            assert client.get(f"/api/neuron/1/3?input_id={input_id}").status_code == 404
+        forget_the_pages_input(page, url, mnist)
         assert page.get_attribute("#prediction", "data-digit") == read
         uploads = []
         page.on("request", lambda r: r.url.endswith("/api/predict") and uploads.append(r))
