@@ -140,27 +140,25 @@ class Changes:
         then by 0.5). ``digitnet edit`` refuses such changes: saving them would make a copy
         whose metadata lists changes it does not have.
 
-        Each change is made in turn on a copy of ``net``, neurons switched off first (an edit
-        made after them is made as :meth:`apply` makes it: with those neurons kept off), and
-        the parameters compared before and after it.
+        Each edit is judged by :meth:`apply` itself, on growing prefixes of the edits: the
+        parameters with edits ``[:i]`` made and the neurons switched off, against those with
+        edits ``[:i + 1]``; so "changes nothing" means what saving the changes would mean.
         """
         self.check(net)
-        changed = net.copy()
         for i, (layer, neuron) in enumerate(self.off):
-            out = changed.weights[layer][:, neuron]
-            if not out.any():
+            if not net.weights[layer][:, neuron].any():
                 raise ConfigError(f"off[{i}]: neuron {neuron} of layer {layer} is switched off "
                                   "already (every weight out of it is 0), so switching it off "
                                   "changes nothing; leave it out")
-            out[...] = 0
+
+        def params(off, edits) -> np.ndarray:
+            return Changes(off, edits).apply(net).params
+
         for i, edit in enumerate(self.edits):
-            before = changed.params.copy()
-            _make_edit(changed, edit)
-            made = not np.array_equal(before, changed.params)
-            for layer, neuron in self.off:
-                changed.weights[layer][:, neuron] = 0
-            if not np.array_equal(before, changed.params):
+            if not np.array_equal(params(self.off, self.edits[:i]),
+                                  params(self.off, self.edits[: i + 1])):
                 continue
+            made = not np.array_equal(params((), self.edits[:i]), params((), self.edits[: i + 1]))
             why, fix = (("it paints no cells", "give it cells to paint")
                         if edit["op"] == "paint" and not edit["cells"] else
                         ("each weight it sets comes from a neuron switched off, and stays 0",
@@ -169,7 +167,7 @@ class Changes:
             raise ConfigError(f"edits[{i}]: this {edit['op']} edit of neuron {edit['neuron']} "
                               f"of layer {edit['layer']} changes no weight or bias ({why}); "
                               f"leave it out, or {fix}")
-        if self and np.array_equal(net.params, changed.params):
+        if self and np.array_equal(net.params, self.apply(net).params):
             raise ConfigError("these changes, made one after another, leave every weight and "
                               "bias as it was (each undoes another); leave them out")
 
