@@ -24,6 +24,9 @@ from digitnet.metrics import evaluate
 from digitnet.training import train
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "speech.json"
+#: The engine "auto" trains the speech preset with, where the compiled engine is built or not:
+#: dropout is the NumPy engine's alone (test_training.py's test_engine_choice).
+ENGINE = "numpy"
 
 
 def floor(figures: dict, key: str) -> float:
@@ -42,6 +45,7 @@ def accuracy(net, data) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.engine_independent  # (the NumPy engine named: what "auto" picks for its dropout)
 def test_the_speech_preset_hears_voices_it_never_heard(spoken_digits):
     figures = json.loads(RESULTS.read_text())["speech"]
     folder = spoken_digits.parent
@@ -51,7 +55,7 @@ def test_the_speech_preset_hears_voices_it_never_heard(spoken_digits):
     unheard, tuned = [], []
     for speaker in speakers:
         net = train(train_set.subset(train_set.groups != speaker), PRESETS["speech"],
-                    handle_signals=False).network
+                    handle_signals=False, engine=ENGINE).network
         assert net.sizes == (784, 128, 64, 10)
         theirs = [d.subset(d.groups == speaker) for d in (train_set, test_set)]
         assert sum(map(len, theirs)) == 500
@@ -59,8 +63,9 @@ def test_the_speech_preset_hears_voices_it_never_heard(spoken_digits):
         # fine-tuned as `digitnet train --init` does, on recordings 0-4 of each digit (50)
         few = theirs[1].subset(slice(None), "train")
         config = recipes.for_data(PRESETS["default"], few, init=net)  # no --preset given
-        tuned.append(accuracy(train(few, config, init=net, handle_signals=False).network,
-                              theirs[0]))
+        tuned.append(accuracy(train(few, config, init=net, handle_signals=False,
+                                    engine=ENGINE).network, theirs[0]))
     assert np.mean(unheard) >= floor(figures, "unheard"), unheard
     assert np.mean(tuned) >= floor(figures, "finetuned"), tuned
     assert min(unheard) > 0.5 and min(tuned) > 0.8  # no voice left behind (bench: 74.2%, 93.3%)
+

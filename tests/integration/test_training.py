@@ -126,6 +126,8 @@ def test_engine_choice():
     net, sgd = Network(seed=0), optimizers.SGD(13002)
     assert engines.choose("numpy", net, sgd).name == "numpy"
     assert engines.choose("auto", net, sgd).name == ("compiled" if compiled.available() else "numpy")
+    for feature in ("dropout", "distillation", "label smoothing"):  # the NumPy engine's alone
+        assert engines.choose("auto", net, sgd, features=(feature,)).name == "numpy"
     with pytest.raises(ConfigError, match="unknown engine 'fast'; choose one of auto, compiled, numpy"):
         engines.choose("fast", net, sgd)
     wide = Network((784, engines.WIDEST_LAYER + 1, 10), seed=0)  # auto leaves it to BLAS

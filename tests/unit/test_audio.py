@@ -14,6 +14,8 @@ from digitnet import audio, inputs
 from digitnet.errors import AudioError
 from digitnet.inputs import Audio
 
+pytestmark = pytest.mark.engine_independent  # (recordings read into pictures: nothing trains)
+
 
 def as_bytes(samples, rate, format="WAV", subtype="PCM_16") -> bytes:
     out = io.BytesIO()

@@ -27,6 +27,7 @@ def schemathesis_command() -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.engine_independent  # (the shape of answers; /api/train's runs: test_training_runs)
 def test_the_live_server_passes_every_schemathesis_check(live_url, tmp_path):
     """Every phase, positive and negative generation, all of schemathesis' checks plus ours
     (the response-time limit only as a hang detector: this project's tests assert no timings).

@@ -7,11 +7,14 @@ import re
 import shutil
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from ctrl_c import ctrl_c
 from serve_process import start
 
 from digitnet.cli import cli
+
+pytestmark = pytest.mark.engine_independent  # (serve trains nothing here)
 
 
 def test_no_train_help_says_what_it_turns_off():

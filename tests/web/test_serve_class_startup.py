@@ -18,6 +18,8 @@ import pytest
 from ctrl_c import ctrl_c
 from serve_process import REPO, no_bug, start
 
+pytestmark = pytest.mark.engine_independent  # (serve trains nothing as it starts)
+
 #: ``python -c`` this, then ``serve ARGS``: digitnet serve in a network namespace of its own
 #: holding only the loopback interface (``unshare -n``, as root), as on a machine on no network.
 NO_NETWORK = ("import os, sys; os.execvp('unshare', ['unshare', '-n', 'sh', '-c', "

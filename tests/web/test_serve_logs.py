@@ -25,6 +25,8 @@ import sys
 import digitnet.web
 from digitnet.cli import main
 
+pytestmark = pytest.mark.engine_independent  # (serve trains nothing here)
+
 built = digitnet.web.create_app
 
 
