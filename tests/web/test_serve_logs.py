@@ -17,6 +17,8 @@ import pytest
 from ctrl_c import ctrl_c
 from serve_process import start
 
+pytestmark = pytest.mark.engine_independent  # (serve trains nothing here)
+
 # `digitnet ARGS` as the command line runs it, the app `serve` builds given one more route,
 # GET /boom, that meets a bug: an exception no handler of digitnet's expects.
 _WITH_A_BUG = """
@@ -24,8 +26,6 @@ import sys
 
 import digitnet.web
 from digitnet.cli import main
-
-pytestmark = pytest.mark.engine_independent  # (serve trains nothing here)
 
 built = digitnet.web.create_app
 
