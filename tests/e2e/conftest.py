@@ -17,22 +17,17 @@ import pytest
 from ctrl_c import ctrl_c
 from serve_process import no_bug
 
-from digitnet import idx, modelfile
-from digitnet import PRESETS
-from digitnet.training import train
+from digitnet import idx
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 
 
 @pytest.fixture(scope="session")
-def e2e_model(mnist, tmp_path_factory):
-    """The default recipe, 4 epochs on 12,000 real digits (about 94% accurate), saved."""
-    result = train(mnist.subset(slice(0, 12000), "train"), PRESETS["default"].replace(epochs=4),
-                   handle_signals=False)
-    path = tmp_path_factory.mktemp("e2e-model") / "model.safetensors"
-    modelfile.save(result.network, path)
-    return path
+def e2e_model(drawing_model) -> Path:
+    """The default recipe, 4 epochs on 12,000 real digits (about 94% accurate), saved: the
+    drawing tests' network (tests/conftest.py)."""
+    return drawing_model
 
 
 @pytest.fixture(scope="session")
