@@ -42,14 +42,14 @@ from dataclasses import dataclass
 
 from . import recipes, spacecheck, splits, studies, trials, words
 from .config import TrainConfig
-from .dataidentity import same_description
+from .dataidentity import same_data, same_description
 from .datasets import Dataset
 from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .searchspace import Space, shown
-from .trials import PRUNERS
 from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
+from .trials import PRUNERS
 
-__all__ = ["Search", "Status", "Progress", "PRUNERS", "tune"]
+__all__ = ["PRUNERS", "Progress", "Search", "Status", "tune"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,17 @@ class Search:
                           f"{more}")
 
     def description(self) -> dict:
-        """What makes trials comparable: recorded in the study, checked when it is continued."""
+        """What makes trials comparable: recorded in the study, checked when it is continued.
+
+        Besides the recipe, space and data: the engine (engines round differently: other
+        weights, other scores), the pruner (it decides which trials are cut short) and, for a
+        table, the columns read (the one left out is the label column: the same file can be
+        learned by another, the ``target``)."""
+        table = self.data.input.kind == "table"
         return {"base": self.base.to_dict(), "space": self.space.to_dict(),
                 "data": {"n": len(self.data), "files": dict(self.data.files)},
-                "engine": self.engine}  # engines round differently: other weights, other scores
+                "engine": self.engine, "pruner": self.pruner,
+                **({"columns": list(self.data.input.columns)} if table else {})}
 
 
 @dataclass(frozen=True)
@@ -126,9 +133,11 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
 
     Returns the Optuna study. Raises TrainingInterrupted after Ctrl-C or SIGTERM (when
     ``handle_signals``; every worker's trial is marked and queued again first), and
-    ConfigError when the study was started with another description (base, engine, space,
-    data).
+    ConfigError for a blank ``study_name``, and when the study was started with another
+    description (base, engine, pruner, space, data, a table's label column).
     """
+    if not study_name.strip():  # (Optuna makes a study of that name, which no listing shows)
+        raise ConfigError(f"study_name {study_name!r} names no study; give it a name")
     optuna = studies.require_optuna()
     progress = progress or Progress()
     verbosity = optuna.logging.get_verbosity()
@@ -180,8 +189,9 @@ def _open(search: Search, storage: str, study_name: str):
                                 direction="maximize", load_if_exists=True)
     recorded = study.user_attrs.get("digitnet")
     mine = json.loads(json.dumps(search.description()))  # as the database gives it back
-    if recorded is not None and "engine" not in recorded:
-        del mine["engine"]  # a study started before the engine was recorded: as it was checked
+    for key in ("engine", "pruner", "columns"):  # a study started before each was recorded
+        if recorded is not None and key not in recorded:  # is checked as it was then
+            mine.pop(key, None)
     if recorded is None:
         study.set_user_attr("digitnet", mine)
     elif not same_description(recorded, mine):  # the data by its files' contents
@@ -193,8 +203,13 @@ def _open(search: Search, storage: str, study_name: str):
 
 def _difference(recorded: dict, mine: dict) -> str:
     """What a study was started with that this search has otherwise, named with both values:
-    the first option of the base recipe that differs, else the engine, else the first field
-    searched over another distribution, else the data."""
+    a table's label column (on the same data), else the first option of the base recipe that
+    differs, else the engine, else the first field searched over another distribution, else
+    the pruner, else the data."""
+    then, now = recorded.get("columns"), mine.get("columns")
+    if then is not None and now is not None and then != now and same_data(
+            recorded.get("data"), mine["data"]):  # (before sizes: their output may differ too)
+        return _other_labels(then, now)
     old, new = recorded.get("base") or {}, mine["base"]
     spaces = (recorded.get("space") or {}), mine["space"]
     changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
@@ -218,9 +233,23 @@ def _difference(recorded: dict, mine: dict) -> str:
                     for dist in (old.get(field), new.get(field))]
         return (f"another search space ({field}: {searched[0]}, and this command's "
                 f"{searched[1]})")
+    if recorded.get("pruner") != mine.get("pruner"):  # (neither, in a study that recorded none)
+        return (f"--pruner {recorded['pruner']}, and this command gives --pruner "
+                f"{mine['pruner']}" + (" (the default)" if mine["pruner"] == "median" else ""))
     old, new = (recorded.get("data") or {}).get("n"), mine["data"]["n"]
     return (f"other data ({old} examples, and this command's {new})" if old != new
             else "other data (other files)")
+
+
+def _other_labels(recorded: list[str], mine: list[str]) -> str:
+    """The label columns of one table two searches learn, named: each reads every column of
+    the file but its label column, so the other's label column is the one only it reads."""
+    then = [column for column in mine if column not in recorded]  # the study's labels
+    now = [column for column in recorded if column not in mine]  # this search's
+    if len(then) != 1 or len(now) != 1:  # (not on the same file's columns)
+        return "another label column (--target)"
+    return (f"the labels in column {then[0]!r} (--target {then[0]}), and this command's are in "
+            f"column {now[0]!r}")
 
 
 def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:

@@ -19,6 +19,15 @@ from .group import cli
 from .train_cmd import given_fields, recipe_params
 
 
+def _check_study_name(ctx, param, value: str) -> str:
+    """--study's value, or BadParameter (at parsing, before anything is read) for a blank
+    name: Optuna would make a study of that name, which no listing shows."""
+    if not value.strip():
+        raise click.BadParameter(f"{value!r} names no study; give it a name, or leave --study "
+                                 "out for the study 'digitnet'")
+    return value
+
+
 @cli.command("tune")
 @click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
               help="Trials the study should have, counting those of earlier runs and of other "
@@ -30,8 +39,11 @@ from .train_cmd import given_fields, recipe_params
 @click.option("--storage", metavar="FILE|URL",
               help="The study's database: a SQLite file, or postgresql://USER:PASSWORD@HOST/DB "
                    "for a study that many machines share  [default: tune.db beside --out].")
-@click.option("--study", "study_name", default="digitnet", show_default=True,
-              help="The study's name in the database; the same name continues it.")
+@click.option("--study", "study_name", default="digitnet", show_default=True, metavar="NAME",
+              callback=_check_study_name,
+              help="The study's name in the database; the same name continues it, with the "
+                   "options it was started with (training options, --space, --engine, "
+                   "--pruner, the data and its --target).")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="A JSON search space (training option -> distribution) instead of the "
                    "default one for the data; --show-space prints that in this form.")
@@ -39,7 +51,8 @@ from .train_cmd import given_fields, recipe_params
               help="Also search the hidden layers: 1 to 3 of them, 16 to 512 neurons each "
                    "(--layers then gives only the input and output sizes).")
 @click.option("--pruner", type=click.Choice(PRUNERS), default="median", show_default=True,
-              help="How hopeless trials are stopped early.")
+              help="How hopeless trials are stopped early (a study is continued only with "
+                   "the pruner it was started with).")
 @click.option("--show-space", is_flag=True,
               help="Print the search space these options give, as JSON, and exit.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
