@@ -126,6 +126,22 @@ def pixels(X: np.ndarray, name: str) -> np.ndarray:
     return X if X.dtype == np.uint8 else np.round(X * 255).astype(np.uint8)
 
 
+def check_brightness(X: np.ndarray, name: str, todo: str) -> None:
+    """A DataError of one line, ``"{name}: pixels as floats must lie in [0, 1], got values from
+    0 to 255; {todo}"``, when ``X``, pictures' values as floats (any shape), are all finite and
+    not all in [0, 1]: pixels 0..255 not divided by 255, which a model of pictures would read
+    255 times too bright, answering nonsense without an error. The one check of it, for
+    :func:`pixel_values` and for rows given to a model of pictures
+    (:mod:`digitnet.brightness`). Other values (whole numbers; NaN or infinity, which the
+    caller refuses in its own words) are not read."""
+    if X.dtype.kind != "f" or not X.size:
+        return
+    lo, hi = X.min(), X.max()  # (NaN, if any: both are NaN)
+    if np.isfinite(lo) and np.isfinite(hi) and (lo < 0 or hi > 1):
+        raise DataError(f"{name}: pixels as floats must lie in [0, 1], got values from "
+                        f"{lo:g} to {hi:g}; {todo}")
+
+
 def pixel_values(X, name: str) -> np.ndarray:
     """Pictures' values checked, as every part of digitnet reads them: uint8 pixels 0..255 as
     they are, floats (brightness) finite and in [0, 1] as they are, booleans as 0 or 1 (ink),
@@ -141,12 +157,10 @@ def pixel_values(X, name: str) -> np.ndarray:
     if not finite:
         raise DataError(f"{name}: {int(np.count_nonzero(~np.isfinite(X))):,} pixels are NaN or "
                         "infinite; pixels must be numbers in [0, 1] (or uint8 0..255)")
-    lo, hi = (X.min(), X.max()) if X.size else (0, 0)
     if X.dtype.kind == "f":
-        if lo < 0 or hi > 1:
-            raise DataError(f"{name}: pixels as floats must lie in [0, 1], got values from "
-                            f"{lo:g} to {hi:g}; scale them (X / 255) or pass uint8 pixels")
+        check_brightness(X, name, "scale them (X / 255) or pass uint8 pixels")
         return X
+    lo, hi = (X.min(), X.max()) if X.size else (0, 0)
     if lo < 0 or hi > 255:
         raise DataError(f"{name}: pixels run from {lo} to {hi}; expected 0..255 (or floats in "
                         "[0, 1])")

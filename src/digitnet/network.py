@@ -41,6 +41,7 @@ import numpy as np
 
 from . import activations, inputs, losses
 from .arrays import as_floats, as_inputs, as_rows
+from .brightness import check_given
 from .errors import ConfigError, DataError
 
 __all__ = ["Network", "Trace"]
@@ -186,14 +187,26 @@ class Network:
         Parameters
         ----------
         x : array_like, shape (batch, sizes[0]) or (sizes[0],)
-            Inputs in [0, 1]; uint8 pixels are scaled by 1/255. Images of shape (28, 28) or
-            (batch, 28, 28) are flattened when ``sizes[0]`` is 784.
+            The input layer's rows, ``inputs.of(net).rows(examples)``: uint8 pixels (scaled by
+            1/255), or for a model of pictures brightness in [0, 1]; other numbers as they are.
+            Images (28, 28) or (batch, 28, 28) are flattened when ``sizes[0]`` is 784.
 
         Returns
         -------
         ndarray, shape (batch, sizes[-1]) or (sizes[-1],) for a single input
+
+        Raises
+        ------
+        DataError
+            Rows of another size; NaN or infinity; for a model of pictures, floats outside
+            [0, 1], pixels 0..255 not divided by 255 (:func:`digitnet.brightness.check_given`).
         """
         x, single = as_rows(x, self.sizes[0])
+        out = self._forward(check_given(self, x, "x"))
+        return out[0] if single else out
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`forward` of rows (batch, sizes[0]) whose values are checked (but for NaN)."""
         out = np.empty((len(x), self.sizes[-1]), self.dtype)
         for start in range(0, len(x), BLOCK):
             a = as_floats(x[start : start + BLOCK], self.dtype)
@@ -201,13 +214,13 @@ class Network:
                 z = a @ w.T + b  # (batch, n_in) @ (n_in, n_out) + (n_out,) -> (batch, n_out)
                 a = self._sigma(l, z)  # a' = σ(W a + b), one row per example
             out[start : start + BLOCK] = a
-        a = out
-        return a[0] if single else a
+        return out
 
     def trace(self, x) -> Trace:
         """Run a forward pass and keep every layer's weighted input z and activation a.
 
-        ``x`` is taken as in :meth:`forward`; a single input gives arrays with a batch of one.
+        ``x`` is read as :meth:`forward` reads it (a single input as a batch of one), its range
+        unchecked: this is the pass :func:`digitnet.evaluate` makes over each batch.
         """
         a, _ = as_inputs(x, self.sizes[0], self.dtype)
         zs, acts = [], [a]
@@ -225,13 +238,16 @@ class Network:
         them. Shape (batch, sizes[-1]), or (sizes[-1],) for a single example.
         """
         rows, single = self._rows_of(x)
-        proba = self.probabilities(rows)
+        proba = self.output_function.probabilities(self._forward(rows))
         return proba[0] if single else proba
 
     def probabilities(self, rows) -> np.ndarray:
         """:meth:`predict_proba` for rows the input layer reads as they are (:meth:`forward`'s
-        ``x``), whatever the model records of its input."""
-        return self.output_function.probabilities(self.forward(rows))
+        ``x``, refused as it refuses them: for a model of pictures, floats outside [0, 1]),
+        whatever the model records of its input."""
+        rows, single = as_rows(rows, self.sizes[0])
+        out = self._forward(check_given(self, rows, "rows"))
+        return self.output_function.probabilities(out[0] if single else out)
 
     def predict(self, x) -> np.ndarray | int:
         """The class each example is read as: the brightest output neuron.
@@ -244,7 +260,7 @@ class Network:
         single example, else an int array of shape (batch,).
         """
         rows, single = self._rows_of(x)
-        out = self.forward(rows)
+        out = self._forward(rows)
         return int(out[0].argmax()) if single else out.argmax(axis=1)
 
     def _rows_of(self, x) -> tuple[np.ndarray, bool]:
@@ -253,10 +269,11 @@ class Network:
         A model that records its input (every model digitnet trains or converts) has it
         applied: :meth:`digitnet.inputs.Input.rows`; pictures that look inverted (dark ink on a
         bright background) are warned of (:func:`digitnet.preprocess.warn_if_inverted`). A
-        network built by hand records none, and its examples are its rows (:meth:`forward`).
+        network built by hand records none: its examples are its rows, checked as :meth:`forward`.
         """
         if not self.metadata.get("input"):
-            return as_rows(x, self.sizes[0])
+            rows, single = as_rows(x, self.sizes[0])
+            return check_given(self, rows, "x"), single
         model_input = inputs.of(self)
         x, single = model_input.batch(x)
         if isinstance(model_input, inputs.Images):  # pictures given as they are: the right way up?

@@ -33,7 +33,7 @@ def check_rows(net: Network, rows, name: str = "rows", single: bool = False) -> 
     * for a model of pictures (images, or pictures of sounds), values that are not pixels as
       :func:`digitnet.arrays.pixel_values` reads them, uint8 0..255 or floats in [0, 1] (rows
       of uint8 pictures are uint8 pixels; pixels 0..255 given as floats are refused rather
-      than read as brightness 255 times too high);
+      than read as brightness 255 times too high: :func:`digitnet.arrays.check_brightness`);
     * for a model that deskews, rows that are not deskewed (:func:`check_deskewed`).
 
     A table model's rows are its columns standardised, which may be any finite numbers (a row
@@ -62,11 +62,7 @@ def check_rows(net: Network, rows, name: str = "rows", single: bool = False) -> 
             raise DataError(f"{name}: {bad:,} values are NaN or infinite; a table model's rows "
                             "are finite numbers, as inputs.of(net).rows(table) makes them")
         return rows
-    if rows.dtype.kind == "f" and rows.size and np.isfinite(rows).all():
-        lo, hi = rows.min(), rows.max()
-        if lo < 0 or hi > 1:
-            raise DataError(f"{name}: pixels as floats must lie in [0, 1], got values from "
-                            f"{lo:g} to {hi:g}; {todo}")
+    arrays.check_brightness(rows, name, todo)  # (the check Network.forward makes too)
     rows = arrays.pixel_values(rows, name)  # (NaN; whole numbers past 0..255)
     if getattr(model_input, "deskew", False):
         check_deskewed(rows.reshape(-1, n_in), shape, name, todo)  # (one row: (1, n_in))
