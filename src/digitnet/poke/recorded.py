@@ -32,7 +32,8 @@ __all__ = ["described_changes", "described_neuron", "described_prediction", "off
 
 def _recorded(net: Network) -> Iterator[tuple[object, Changes | None]]:
     """Each saving's changes in ``net``'s metadata, read, or None if this digitnet cannot read
-    it or ``net`` has no place for it."""
+    it or ``net`` has no place for it (its neurons switched off may still be:
+    :func:`_readable_off`)."""
     for saved in net.metadata.get("changes") or []:
         try:
             changes = Changes.from_json(saved)
@@ -47,13 +48,30 @@ def off_neurons(net: Network) -> tuple[tuple[int, int], ...]:
     """The (layer, neuron) pairs ``net`` has switched off: those its metadata records as
     switched off (by :meth:`Changes.apply`, in any saving) whose outgoing weights, column j of
     ``net.weights[l]``, are still all 0 (a later edit painting one of them turns it back on).
-    In the order first recorded; () for a network never changed."""
+    A saving whose edits this digitnet cannot read (an op of a later version) counts the pairs
+    of its "off" that it can. In the order first recorded; () for a network never changed."""
     found = []
-    for _, changes in _recorded(net):
-        for layer, neuron in changes.off if changes is not None else ():
+    for saved, changes in _recorded(net):
+        for layer, neuron in changes.off if changes is not None else _readable_off(net, saved):
             if not net.weights[layer][:, neuron].any():
                 found.append((layer, neuron))
     return tuple(dict.fromkeys(found))
+
+
+def _readable_off(net: Network, saved: object) -> tuple[tuple[int, int], ...]:
+    """The pairs of a saving's "off" (one :func:`_recorded` cannot read whole) that can be read
+    and that ``net`` has a place for, each read alone: what the rest of the saving holds (an
+    edit it cannot read) does not say which neurons were switched off."""
+    off = saved.get("off") if isinstance(saved, dict) else None
+    pairs = []
+    for pair in off if isinstance(off, list) else ():
+        try:
+            one = Changes(off=[pair])
+            one.check(net)
+        except ConfigError:
+            continue
+        pairs += one.off
+    return tuple(pairs)
 
 
 def sent(net: Network, layer: int, a, off=None) -> np.ndarray:
