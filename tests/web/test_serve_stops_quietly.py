@@ -107,7 +107,7 @@ def test_a_network_trained_and_downloaded_is_not_said_lost(web_model_path, map_d
         train_one_epoch(url)
         saved = httpx.post(url + "/api/export", json={})
         assert saved.status_code == 200
-        assert "digitnet-edited.safetensors" in saved.headers["content-disposition"]
+        assert "digitnet-trained.safetensors" in saved.headers["content-disposition"]
         # Another run after the download: that network is lost, until it too is downloaded.
         train_one_epoch(url)
         assert httpx.post(url + "/models/1/api/export", json={}).status_code == 200

@@ -212,3 +212,19 @@ class NeuronRequest(ChangesRequest):
     input_id: str | None = Field(None, pattern="^[0-9a-f]{16}$",
                                  description="From a /api/predict answer; default: the last "
                                              "input this client predicted.")
+
+
+#: POST /api/export's answer, a file (the schema's 200; what the file is named, and why:
+#: digitnet.web.poking.export).
+EXPORTED = {
+    "description": "The changed network as a model file (safetensors) whose metadata lists the "
+                   "changes; open it with digitnet.load or digitnet serve. Without changes, "
+                   "the served network as it is.",
+    "headers": {"Content-Disposition": {
+        "description": "attachment, named for what the file holds: "
+                       "digitnet-edited.safetensors with changes; without, the served model's "
+                       "own file name, or digitnet-trained.safetensors (digitnet-fine-tuned."
+                       "safetensors) for a network trained (taught a voice) on the page, else "
+                       "digitnet-model.safetensors",
+        "schema": {"type": "string"}}},
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}

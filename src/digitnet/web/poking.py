@@ -21,7 +21,8 @@ Every JSON answer says which served network it was computed on (``model_version`
 ``POST /api/robustness``         accuracy as digits are distorted (noise, rotation, ...)
 ``POST /api/backprop``           one input and label through backpropagation, one step
 ``POST /api/neuron/{l}/{i}``     a neuron as GET /api/neuron shows it, with the changes
-``POST /api/export``             the changed network as a model file listing its changes
+``POST /api/export``             the changed network as a model file listing its changes, named
+                                 for what it is (edited, trained on the page, the served file)
 ===============================  ==============================================================
 """
 
@@ -30,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import urllib.parse
 import weakref
 from collections.abc import Callable
+from pathlib import PurePath
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -59,7 +62,8 @@ ERRORS = {
     422: "Invalid request: a layer or neuron the network does not have, a painted cell outside "
          "its grid, a bias or weight that is not a finite number, an 'off' that is not a list "
          "of [layer, neuron] pairs, a label that is not one of its classes, a drawing with no "
-         "digit in it; the error says which, and what to do",
+         "digit in it, changes to save that change no weight or bias (a neuron switched off "
+         "already, a scale by 1: /api/export); the error says which, and what to do",
 }
 
 
@@ -93,11 +97,7 @@ def add_routes(app: FastAPI) -> None:
           response_model=schemas.NeuronResponse, tags=["poking"],
           responses=_errors(404, 413, 422))
     route("/api/export", export, methods=["POST"], response_class=Response, tags=["poking"],
-          responses={**_errors(413, 422), 200: {
-              "description": "The changed network as a model file (safetensors) whose metadata "
-                             "lists the changes; open it with digitnet.load or digitnet serve.",
-              "content": {"application/octet-stream": {
-                  "schema": {"type": "string", "format": "binary"}}}}})
+          responses={**_errors(413, 422), 200: ps.EXPORTED})
 
 
 # -- what every route needs -------------------------------------------------------------------
@@ -364,8 +364,37 @@ async def changed_neuron(request: Request, layer: int, index: int, body: ps.Neur
 
 async def export(request: Request, body: schemas.ChangesRequest):
     """The served network with the changes, as a model file to download; its metadata lists
-    the changes (under "changes"), so the file says how it differs from the trained one."""
-    _, changed, _, _ = _changed(request, body)
-    return Response(modelfile.to_bytes(changed), media_type="application/octet-stream",
-                    headers={"Content-Disposition":
-                             'attachment; filename="digitnet-edited.safetensors"'})
+    the changes (under "changes"), so the file says how it differs from the trained one. With
+    no changes, the served network as it is. Changes that change no weight or bias (a neuron
+    switched off already, a scale by 1, edits that undo each other) are refused, as ``digitnet
+    edit`` refuses them: the file would list changes it does not have. The file is named
+    (Content-Disposition) for what it holds: digitnet-edited.safetensors with changes; without,
+    the served model's own file name, or digitnet-trained.safetensors after a run on the page."""
+    net, version, source = request.app.state.served.now()
+    changes = body.changes()
+    changed = changes.apply(net)
+    await run_in_threadpool(changes.check_effect, net)  # (after apply, as digitnet edit does)
+    content = await run_in_threadpool(modelfile.to_bytes, changed)
+    name = _file_name(net, version, source, bool(changes))
+    quoted = urllib.parse.quote(name, safe="")  # (RFC 6266's UTF-8 form for any other name)
+    disposition = (f'attachment; filename="{name}"' if quoted == name
+                   else f"attachment; filename*=utf-8''{quoted}")
+    return Response(content, media_type="application/octet-stream",
+                    headers={"Content-Disposition": disposition})
+
+
+def _file_name(net: Network, version: int, source: str, changed: bool) -> str:
+    """What a download of ``net`` (served as ``version``, from ``source``; ``changed`` or not)
+    is named: digitnet-edited.safetensors with changes; a network made on the page (version 2
+    on) digitnet-trained.safetensors, or digitnet-fine-tuned.safetensors if it records a
+    network it started from (a voice taught, as app.py tells them apart); the one the server
+    started with, its own file's name where ``source`` names one (a .safetensors name for an
+    .onnx file), else digitnet-model.safetensors."""
+    if changed:
+        return "digitnet-edited.safetensors"
+    if version > 1:
+        return f"digitnet-{'fine-tuned' if net.metadata.get('init') else 'trained'}.safetensors"
+    path = PurePath(source)
+    if path.suffix.lower() in (".safetensors", ".onnx") and path.stem:
+        return path.stem + ".safetensors"
+    return "digitnet-model.safetensors"

@@ -131,10 +131,11 @@ export const robustness = (count, changes) => call("POST", "/api/robustness", {c
  * backpropagation, and one gradient step on a copy. */
 export const backprop = (inputId, label, lr, changes) => call("POST", "/api/backprop", {input_id: inputId, label, lr, ...changes});
 
-/** The changed network as a model file (a Blob to download). */
+/** The changed network as a model file (a File to download, named as the server names it). */
 export const exportModel = (changes) => download("/api/export", JSON.stringify(changes), "saving", {"Content-Type": "application/json"});
 
-/** POST `body` to `path` and answer the file it returns, as a Blob; fails with the server's one-line message. */
+/** POST `body` to `path` and answer the file it returns: a File named as its Content-Disposition
+ * names it (a Blob if it names none); fails with the server's one-line message. */
 async function download(path, body, what, headers = {}) {
   const response = await reach(BASE + path, {method: "POST", headers, body});
   if (!response.ok) {
@@ -142,5 +143,17 @@ async function download(path, body, what, headers = {}) {
     try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
     throw new Error(message);
   }
-  return response.blob();
+  const blob = await response.blob(), name = fileName(response.headers.get("Content-Disposition"));
+  return name ? new File([blob], name, {type: blob.type}) : blob;
+}
+
+// The file name a Content-Disposition header gives (RFC 6266: filename*=utf-8''..., which the
+// server sends for a name that is not plain ASCII, else filename="..."), or null.
+function fileName(header) {
+  const encoded = /filename\*\s*=\s*utf-8''([^;\s]+)/i.exec(header || "");
+  if (encoded) {
+    try { return decodeURIComponent(encoded[1]); } catch (e) { /* not percent-encoded */ }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"/i.exec(header || "");
+  return plain ? plain[1] : null;
 }

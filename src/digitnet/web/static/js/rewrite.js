@@ -75,11 +75,13 @@ const EDGES = {
 
 /**
  * Adds the panel to `root`. calls.neuron(layer, index, body) answers a promise of a neuron's
- * description in the network with the changes `body`; calls.save(body) a Blob of the model
- * file; calls.model() is the served network's description; calls.prediction() the page's
- * answer shown (null when there is none), whose input the neuron's z and a are for. Returns
- * select(sel) (the open neuron, or null) and refresh(tell) (after the changes or the drawing
- * changed; `tell`: a screen reader hears the neuron's new z and a, as after an edit).
+ * description in the network with the changes `body`; calls.save(body) a File of the model
+ * file, named as the server's answer names it (its Content-Disposition: edited, trained on the
+ * page, or the served file's own name); calls.model() is the served network's description;
+ * calls.prediction() the page's answer shown (null when there is none), whose input the
+ * neuron's z and a are for. Returns select(sel) (the open neuron, or null) and refresh(tell)
+ * (after the changes or the drawing changed; `tell`: a screen reader hears the neuron's new z
+ * and a, as after an edit).
  */
 export function mountRewrite(root, id, calls, changes) {
   root.insertAdjacentHTML("beforeend", markup(id));
@@ -236,13 +238,13 @@ export function mountRewrite(root, id, calls, changes) {
 
   async function save() {
     try {
-      const blob = await calls.save(changes.body());
+      const file = await calls.save(changes.body());
       const a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = "digitnet-edited.safetensors";
+      a.href = URL.createObjectURL(file);
+      a.download = file.name;  // (the server's name for it: the one place it is decided)
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-      part("edit-message").textContent = `Saved the network with ${changes.count()} change(s): open it with digitnet serve or digitnet.load.`;
+      part("edit-message").textContent = `Saved the network with ${changes.count()} change(s) as ${file.name}: open it with digitnet serve or digitnet.load.`;
     } catch (err) {
       part("edit-message").textContent = err.message;
     }

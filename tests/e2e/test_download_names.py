@@ -1,0 +1,48 @@
+"""The page's "Save the edited network…" downloads the file under the name the server gives it
+(Content-Disposition), not one of its own: the served model's file, unedited; and shows the
+server's refusal of changes that change nothing in the server's words."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_browser import STROKES, draw, shown_digit
+from test_server_forgets_refuses_or_is_gone import opened
+
+import digitnet
+
+
+def test_saving_takes_the_servers_name_and_shows_its_refusal(browser, server_url, e2e_model):
+    page, problems = opened(browser, server_url, r"status of 422")
+    page.click("#net .neuron[data-layer='1'][data-index='2']")
+    page.wait_for_selector("#edit-detail:not([hidden])")
+
+    # No changes: the served network as it is, under its file's own name.
+    with page.expect_download() as saved:
+        page.click("#edit-save")
+    assert saved.value.suggested_filename == e2e_model.name == "model.safetensors"
+    np.testing.assert_array_equal(digitnet.load(saved.value.path()).params,
+                                  digitnet.load(e2e_model).params)
+    page.wait_for_function("document.querySelector('#edit-message').textContent"
+                           ".includes('as model.safetensors')")
+
+    # Its weights ×2, then ×½: one scale by 1, which changes nothing, and is not saved. (Each
+    # time, the panel has shown the neuron's z for the drawing as changed, before Save.)
+    draw(page, STROKES["7"])
+    shown_digit(page)
+    now = "document.querySelector('#edit-now').textContent"
+    page.wait_for_function(f"{now}.startsWith('For your drawing')")
+    before = page.evaluate(now)
+    page.click("[data-scale='2']")
+    page.wait_for_function(f"(t) => {now} !== t", arg=before)
+    page.click("[data-scale='0.5']")
+    page.wait_for_function(f"(t) => {now} === t", arg=before)
+    assert page.evaluate("state.changes.edits.map((e) => e.factor)") == [1]
+    refusal = page.request.post(server_url + "/api/export", data=page.evaluate("state.changes"))
+    assert refusal.status == 422
+    words = refusal.json()["error"]
+    assert words.startswith("edits[0]: this scale edit of neuron 2 of layer 1 changes no weight")
+    page.click("#edit-save")
+    page.wait_for_function("(w) => document.querySelector('#edit-message').textContent === w",
+                           arg=words)
+    page.context.close()
+    assert problems == []
