@@ -18,6 +18,7 @@ import numpy as np
 
 from . import inputs
 from .arrays import check_brightness
+from .errors import DataError
 
 __all__ = ["check_given", "picture_input"]
 
@@ -42,12 +43,20 @@ def check_given(net, rows: np.ndarray, name: str) -> np.ndarray:
     """``rows`` (n, sizes[0]), given to a :class:`~digitnet.Network` method as the input
     layer's rows, checked by :func:`~digitnet.arrays.check_brightness` when ``net`` reads
     pictures (:func:`picture_input`; ``name``: the method's argument, for the error); returned
-    as they are. Only float rows are read, so uint8 pixels cost nothing."""
-    if rows.dtype.kind != "f":
+    as they are. Whole numbers other than uint8 (and booleans) are read as numbers, not pixels:
+    past 0 and 1 they are refused too (int64 0..255, as a CSV of pixels gives them, would be
+    read 255 times too bright). uint8 pixels cost nothing."""
+    if rows.dtype.kind not in "fiu" or rows.dtype == np.uint8:
         return rows
     model_input = picture_input(net)
-    if model_input is not None:
+    if model_input is None:
+        return rows
+    if rows.dtype.kind == "f":
         check_brightness(rows, name, _what_to_do(model_input))
+    elif rows.size and (rows.min() < 0 or rows.max() > 1):
+        raise DataError(f"{name}: whole numbers of {rows.dtype} from {rows.min()} to "
+                        f"{rows.max()} are read as they are, not as pixels (only uint8 is); "
+                        f"{_what_to_do(model_input)}")
     return rows
 
 

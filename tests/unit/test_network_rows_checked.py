@@ -3,10 +3,12 @@ of pictures, float rows outside [0, 1]: pixels 0..255 a user forgot to divide by
 
 Before, ``net.probabilities(pixels.astype(np.float32))`` read them as brightness 255 times too
 high and answered, confidently and wrongly, without an error, where the poking functions
-(digitnet.poke.rows.check_rows) refused the same rows. One check (digitnet.brightness) serves
-both. uint8 pixels, the rows a model's own input makes (deskewed or not), a table model's rows of
-any finite numbers and a hand-built network of 4 inputs (iris's columns, not 2x2 pictures) are
-read as before; NaN and infinity are refused for every model.
+(digitnet.poke.rows.check_rows) refused the same rows. One check (arrays.check_brightness)
+serves both. Whole numbers of another type than uint8 past 0 and 1 (int64 0..255, as a CSV of
+pixels gives them) are refused too: they were read as they are, 255 times too bright. uint8
+pixels, the rows a model's own input makes (deskewed or not), a table model's rows of any finite
+numbers and a hand-built network of 4 inputs (iris's columns, not 2x2 pictures) are read as
+before; NaN and infinity are refused for every model.
 """
 
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 from sklearn.datasets import load_iris, load_wine
 
 from digitnet import Network, inputs, poke
+from digitnet.poke.activity import tail
 from digitnet.errors import DataError
 
 N = 500
@@ -131,3 +134,32 @@ def test_nan_or_infinity_is_refused_for_every_model(pixels, bad, model):
     for call in (net.forward, net.probabilities):
         with pytest.raises(DataError, match="NaN or infinite"):
             call(rows)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_pixels_as_other_whole_numbers_are_refused_in_one_line(pixels, model):
+    record, todo = MODELS[model]
+    net = picture_model(record)
+    for dtype in (np.int64, np.int32, np.uint16):
+        with pytest.raises(DataError) as refused:
+            net.forward(pixels.astype(dtype))
+        assert str(refused.value) == (f"x: whole numbers of {np.dtype(dtype)} from 0 to 255 are "
+                                      f"read as they are, not as pixels (only uint8 is); {todo}")
+    ink = pixels > 127  # booleans, and whole numbers 0 and 1: ink or none, as they are
+    np.testing.assert_array_equal(net.forward(ink.astype(np.int64)),
+                                  net.forward(ink.astype(np.float32)))
+    np.testing.assert_array_equal(net.forward(ink), net.forward(ink.astype(np.float32)))
+
+
+def test_a_hidden_layer_of_784_relu_neurons_is_poked_as_activations_not_pixels(pixels, mnist):
+    """The layers after a hidden layer (poke's tail), fed its activations, are not taken for a
+    hand-built picture model because that layer has 784 neurons: ReLU activations past 1 are
+    numbers, not pixels 0..255 (ranking its neurons was refused)."""
+    net = Network((784, 784, 10), activation="relu", seed=0)
+    net.metadata["input"] = inputs.Images((28, 28)).to_dict()
+    rows = inputs.of(net).rows(pixels[:50])
+    activations = net.trace(rows).activations[1]
+    assert activations.max() > 1
+    rest = tail(net, 1)
+    np.testing.assert_array_equal(rest.forward(activations), net.forward(rows))
+    assert len(poke.rank_neurons(net, rows, mnist.labels[:50])) == 784

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import descriptions
+from .. import descriptions, inputs
 from ..errors import ConfigError, DataError
 from ..network import Network
 from .reading import whole
@@ -92,7 +92,9 @@ def layer_activity(net: Network, rows, layers) -> dict[int, tuple[np.ndarray | N
 def tail(net: Network, layer: int) -> Network:
     """The layers after ``layer`` as a network of their own, whose input is ``layer``'s
     activations: ``tail(net, l).forward(a_l)`` is ``net``'s output for a⁽ˡ⁾ = a_l.
-    Shares no memory with ``net``."""
+    Shares no memory with ``net``. Its input is recorded as numbers read as they are (a table's
+    columns, unstandardised), so that ReLU activations past 1 are never taken for pixels 0..255
+    of a picture, as a network recording no input of 784 neurons would read them."""
     layer = check_layer(net, layer, lowest=0)
     if layer == len(net.sizes) - 1:
         raise ConfigError("the output layer has no layers after it")
@@ -101,4 +103,6 @@ def tail(net: Network, layer: int) -> Network:
     for mine, theirs in zip(rest.weights + rest.biases,
                             net.weights[layer:] + net.biases[layer:]):
         mine[...] = theirs
+    names = tuple(f"a{j}" for j in range(net.sizes[layer]))  # neuron j of the layer
+    rest.metadata["input"] = inputs.Table(names).to_dict()
     return rest
