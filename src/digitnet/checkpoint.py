@@ -16,7 +16,7 @@ import numpy as np
 
 from . import modelfile
 from .config import TrainConfig
-from .dataidentity import same_data
+from .dataidentity import label_columns, same_data
 from .errors import ConfigError, ModelFileError
 from .network import Network
 from .optimizers import Optimizer
@@ -76,14 +76,16 @@ class Resumed:
     optimizer_state: dict[str, np.ndarray]
     optimizer_steps: int
 
-    def check_data(self, fingerprint: dict) -> None:
+    def check_data(self, fingerprint: dict, columns=None) -> None:
         """A ConfigError unless the run continues on the data it started on: the same examples
         (:func:`digitnet.dataidentity.same_data`), however the path to them is written, split as
-        they were."""
+        they were; and of a table (``columns``: those the data has but its label column), the
+        same label column (:func:`digitnet.dataidentity.label_columns`)."""
         recorded = self.network.metadata.get("data") or {}
         if (recorded.get("val_fraction") == fingerprint["val_fraction"]
                 and same_data(recorded.get("train"), fingerprint["train"])
                 and same_data(recorded.get("validation"), fingerprint["validation"])):
+            self._check_label_column(columns)
             return
         name = (recorded.get("train") or {}).get("name")
         if name is not None and name == fingerprint["train"]["name"]:
@@ -92,6 +94,23 @@ class Resumed:
                               "data as it was, or start a new run")
         raise ConfigError(f"{self.path}: this checkpoint was trained on other data ({name}); "
                           "resume with the same --data")
+
+    def _check_label_column(self, columns) -> None:
+        """A ConfigError if the run, on a table, learned another column than the one left out
+        of ``columns`` now: told by the columns its input layer reads (its record of them)."""
+        read = self.network.metadata.get("input") or {}
+        labels = label_columns(read.get("columns") if read.get("kind") == "table" else None,
+                               None if columns is None else list(columns))
+        if labels is None:
+            return
+        then, now = labels
+        if then is None or now is None:  # (not one column for another)
+            raise ConfigError(f"{self.path}: this checkpoint was trained on another label "
+                              "column; resume with the --target it was trained with, or start "
+                              "a new run without --resume")
+        raise ConfigError(f"{self.path}: this checkpoint was trained on the labels in column "
+                          f"{then!r}, and this run's are in column {now!r}; resume with "
+                          f"--target {then}, or start a new run without --resume")
 
 
 def load(path: str, config: TrainConfig | None = None) -> Resumed:

@@ -193,7 +193,7 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     fingerprint = {"train": data.fingerprint, "val_fraction": config.val_fraction,
                    "validation": None if val is None else val.fingerprint}
     if resumed:  # the run's own data (or the init model's shape and kind) before its classes
-        resumed.check_data(fingerprint)
+        resumed.check_data(fingerprint, data.input.columns if data.input.kind == "table" else None)
     elif start is not None:
         start.check(config)
         start.input_for(data.input)

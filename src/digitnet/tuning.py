@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from . import recipes, spacecheck, splits, studies, trials, words
 from .config import TrainConfig
-from .dataidentity import same_data, same_description
+from .dataidentity import label_columns, same_data, same_description
 from .datasets import Dataset
 from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .searchspace import Space, shown
@@ -242,14 +242,13 @@ def _difference(recorded: dict, mine: dict) -> str:
 
 
 def _other_labels(recorded: list[str], mine: list[str]) -> str:
-    """The label columns of one table two searches learn, named: each reads every column of
-    the file but its label column, so the other's label column is the one only it reads."""
-    then = [column for column in mine if column not in recorded]  # the study's labels
-    now = [column for column in recorded if column not in mine]  # this search's
-    if len(then) != 1 or len(now) != 1:  # (not on the same file's columns)
+    """The label columns of one table two searches learn, named (:func:`label_columns`: each
+    reads every column of the file but its label column)."""
+    then, now = label_columns(recorded, mine) or (None, None)
+    if then is None or now is None:  # (not one column for another)
         return "another label column (--target)"
-    return (f"the labels in column {then[0]!r} (--target {then[0]}), and this command's are in "
-            f"column {now[0]!r}")
+    return (f"the labels in column {then!r} (--target {then}), and this command's are in "
+            f"column {now!r}")
 
 
 def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
