@@ -27,15 +27,18 @@ def test_saving_takes_the_servers_name_and_shows_its_refusal(browser, server_url
 
     # Its weights ×2, then ×½: one scale by 1, which changes nothing, and is not saved. (Each
     # time, the panel has shown the neuron's z for the drawing as changed, before Save.)
+    # (The server's z for the whole drawing, from the API: the panel shows each stroke's.)
     draw(page, STROKES["7"])
     shown_digit(page)
+    asked = {"off": [], "edits": [], "input_id": page.evaluate("state.prediction.input_id")}
+    z = page.request.post(server_url + "/api/neuron/1/2", data=asked).json()["current"]["z"]
+    shown = f"z = {z:.3f},".replace("-", "−")
     now = "document.querySelector('#edit-now').textContent"
-    page.wait_for_function(f"{now}.startsWith('For your drawing')")
-    before = page.evaluate(now)
+    page.wait_for_function(f"(z) => {now}.includes(z)", arg=shown)
     page.click("[data-scale='2']")
-    page.wait_for_function(f"(t) => {now} !== t", arg=before)
+    page.wait_for_function(f"(z) => !{now}.includes(z)", arg=shown)
     page.click("[data-scale='0.5']")
-    page.wait_for_function(f"(t) => {now} === t", arg=before)
+    page.wait_for_function(f"(z) => {now}.includes(z)", arg=shown)
     assert page.evaluate("state.changes.edits.map((e) => e.factor)") == [1]
     refusal = page.request.post(server_url + "/api/export", data=page.evaluate("state.changes"))
     assert refusal.status == 422
