@@ -143,20 +143,20 @@ def test_a_voice_refused_for_want_of_the_token_says_so_in_the_pages_words(
         page.wait_for_selector("#train-token")
         # The field says it opens teaching a voice too (it said start or stop training only).
         assert " ".join(page.text_content("#train-token-hint").split()) == (
-            "This server lets only whoever has the token digitnet serve printed start or stop "
-            "training or teach it a voice")
+            "Starting or stopping training or teaching it a voice on this server needs the "
+            "teacher’s token: ask the teacher for the one shown on their screen")
         assert page.text_content("#train-status").startswith("Training or teaching a voice on ")
         upload_recordings(page, spoken_digits, "nicolas", (1, 2))
         page.click("#voice-teach")
         said = "document.querySelector('#voice-mic-status').textContent"
-        page.wait_for_function(f"{said}.startsWith('Only the teacher')")
+        page.wait_for_function(f"{said}.startsWith('Teaching it a voice')")
         assert page.text_content("#voice-mic-status") == (
-            "Only the teacher can teach it a voice on this server: type the teacher’s token "
-            "(printed where digitnet serve was started) in the “Teacher’s token” field below, "
-            "then press “Teach it my voice” again.")
+            "Teaching it a voice on this server needs the teacher’s token: ask the teacher for "
+            "the one shown on their screen, type it in the “Teacher’s token” field below, then "
+            "press “Teach it my voice” again.")
         page.fill("#train-token", "not-the-token")
         page.click("#voice-teach")
-        page.wait_for_function(f"{said}.startsWith('The server would not')")
+        page.wait_for_function(f"{said}.includes('the one typed is wrong')")
         assert "header" not in page.text_content("#voice-mic-status")
         assert axe_violations(page, axe_source) == []
         page.context.close()
@@ -165,11 +165,11 @@ def test_a_voice_refused_for_want_of_the_token_says_so_in_the_pages_words(
         assert ctrl_c(proc, "digitnet serve")[0] == 0
 
 
-ONLY_THE_TEACHER = ("Only the teacher can start a run on this server: type the teacher’s token "
-                    "(printed where digitnet serve was started) in the “Teacher’s token” field, "
+ONLY_THE_TEACHER = ("Starting a run on this server needs the teacher’s token: ask the teacher "
+                    "for the one shown on their screen, type it in the “Teacher’s token” field, "
                     "then press Train again.")
-NEEDS_THE_TOKEN = ("Training on this server needs the token digitnet serve printed when it "
-                   "started.")
+NEEDS_THE_TOKEN = ("Training on this server needs the teacher’s token: ask the teacher for the "
+                   "one shown on their screen.")
 TURNED_OFF = "Training from the page is turned off on this server."
 
 

@@ -143,8 +143,8 @@ def test_a_refused_stop_stays_said_in_the_pages_words_while_the_run_goes_on(
         page.click("#stop")
         page.wait_for_function("document.querySelector('#train-refusal').textContent !== ''")
         refusal = page.inner_text("#train-refusal")
-        assert refusal == ("Only the teacher can stop the run on this server: type the teacher’s "
-                           "token (printed where digitnet serve was started) in the “Teacher’s "
+        assert refusal == ("Stopping the run on this server needs the teacher’s token: ask the "
+                           "teacher for the one shown on their screen, type it in the “Teacher’s "
                            "token” field, then press Stop again.")
         assert "X-Digitnet-Token" not in refusal and "header" not in refusal
         assert page.get_attribute("#train-refusal", "role") == "status"
@@ -160,7 +160,7 @@ def test_a_refused_stop_stays_said_in_the_pages_words_while_the_run_goes_on(
         page.fill("#train-token", token + "x")
         page.click("#stop")
         page.wait_for_function("document.querySelector('#train-refusal').textContent"
-                               ".includes('the token typed is not the teacher’s')")
+                               ".includes('the one typed is wrong')")
         page.fill("#train-token", token)
         page.click("#stop")
         page.wait_for_selector("#train:enabled", timeout=60_000)

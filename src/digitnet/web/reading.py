@@ -12,6 +12,7 @@ predict`` does. Anything wrong with them is an :class:`ApiError` with a one-line
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import numpy as np
@@ -71,24 +72,40 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
         kind = kinds.kind_of_bytes(data)
         if kind is None or kind == inputs.of(net).kind:
             raise
-        raise ApiError(e.status, e.message + elsewhere(request, kind)) from None
+        said = _not_a_recording(name, data) if kind == "images" else e.message
+        raise ApiError(e.status, said + elsewhere(request, kind)) from None
 
 
-#: What an example of each kind is, and what a model of that kind does with it.
-_KINDS = {"audio": ("a recording", "hears"), "images": ("a picture", "reads"),
-          "drawing": ("a drawing", "reads")}
+def _not_a_recording(name: str, picture: bytes) -> str:
+    """What is wrong with a picture (bytes :func:`~digitnet.kinds.kind_of_bytes` tells as
+    "images") sent to a model of recordings, a PNG named ``.wav`` say, in words for the page's
+    user as for the API's: what the file is, and what to send instead."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:  # (Pillow names the format from the file's first bytes, reading no more)
+        with Image.open(io.BytesIO(picture)) as image:
+            fmt = image.format or ""
+    except (UnidentifiedImageError, OSError, ValueError):
+        fmt = ""
+    return (f"{name}: is a picture{f' ({fmt})' if fmt else ''}, not a recording; record one "
+            "spoken digit, or upload a recording of one (WAV, FLAC, OGG or MP3)")
+
+#: What the examples of each kind are, and what a model of that kind does with them.
+_KINDS = {"audio": ("recordings", "hears"), "images": ("pictures", "reads"),
+          "drawing": ("drawings", "reads")}
 
 
 def elsewhere(request: Request, kind: str) -> str:
-    """Where to send an example of ``kind`` ("audio", "images" or "drawing") that the model
-    asked does not read, when another model of the server does: "; it is a recording, which
-    model 2 of this server hears: send it to /models/2/api/predict, ..."; else ""."""
+    """Where to take an example of ``kind`` ("audio", "images" or "drawing") that the model
+    asked does not read, when another model of the server does: "; model 2 of this server
+    hears recordings: open its page, /?model=2 (its API: /models/2/api/predict)"; else "".
+    The page shows these words to whoever uploaded the file, so its page comes first."""
     other = reader_elsewhere(request, kind)
     if not other:
         return ""
     what, does = _KINDS[kind]
-    return (f"; it is {what}, which model {other['name']} of this server {does}: send it to "
-            f"{other['api']}/predict, or open its page, /?model={other['name']}")
+    return (f"; model {other['name']} of this server {does} {what}: open its page, "
+            f"/?model={other['name']} (its API: {other['api']}/predict)")
 
 
 def reader_elsewhere(request: Request, kind: str) -> dict | None:

@@ -1,17 +1,22 @@
 // Who may train from this page: the server says (GET /api/train's "access"). "open": anyone;
 // "token": whoever has the token digitnet serve printed when it started (a class in one room,
-// so that students cannot restart or stop each other's runs): the form asks for it; "off":
+// so that students cannot restart or stop each other's runs): the form asks for it, in words
+// for a student on a phone, who never saw that terminal (ask the teacher for it); "off":
 // training is turned off, and the form says so. The page asks again when the server was
 // restarted (perhaps for a class, or with --no-train), and the form follows.
 
 import {keepFocus} from "./dom.js";
 
-// What each refused action is, its button, and where the token field is from that button.
+// What each refused action is (as the server's refusals name it: "stopping a training run on
+// this server needs the token ..."), its button, and where the token field is from that button.
 const ACTIONS = {
-  start: ["start a run", "Train", ""],
-  stop: ["stop the run", "Stop", ""],
-  teach: ["teach it a voice", "“Teach it my voice”", " below"],  // (panel 5's voice section)
+  start: ["Starting a run", "Train", ""],
+  stop: ["Stopping the run", "Stop", ""],
+  teach: ["Teaching it a voice", "“Teach it my voice”", " below"],  // (panel 5's voice section)
 };
+
+// Where a student gets the token: the teacher's terminal, which is kept off the projected screen.
+const ASK = "ask the teacher for the one shown on their screen";
 
 // What the status line says before any run (index.html's words).
 const NO_RUN = "No training run yet.";
@@ -42,7 +47,7 @@ export function mountAccess(form, status, access, voice = false) {
     for (const b of form.querySelectorAll("button")) b.disabled = b !== train;
     delete form.dataset.off;
   }
-  const also = voice ? " or teach it a voice" : "";
+  const also = voice ? " or teaching it a voice" : "";
   if (access === "token" && !field) {
     form.querySelector(".buttons").insertAdjacentHTML("beforebegin", `
       <label>Teacher’s token <input id="train-token" name="token" type="password"
@@ -51,8 +56,8 @@ export function mountAccess(form, status, access, voice = false) {
     field = form.querySelector("#train-token");
   }
   if (field) {
-    form.querySelector("#train-token-hint").textContent = "This server lets only whoever has " +
-      `the token digitnet serve printed start or stop training${also}`;
+    form.querySelector("#train-token-hint").textContent =
+      `Starting or stopping training${also} on this server needs the teacher’s token: ${ASK}`;
   } else if (access === "off") {
     // (the focus, if on a button, goes to the form's first field: they can still be filled in)
     for (const b of form.querySelectorAll("button")) {
@@ -61,18 +66,17 @@ export function mountAccess(form, status, access, voice = false) {
     form.dataset.off = "true";
   }
   say(status, form, {
-    token: `Training${voice ? " or teaching a voice" : ""} on this server needs the token digitnet serve printed when it started.`,
+    token: `Training${voice ? " or teaching a voice" : ""} on this server needs the teacher’s token: ${ASK}.`,
     off: "Training from the page is turned off on this server.",
   }[access]);
   const token = () => (field ? field.value.trim() : "");
 
   function refusal(err, action) {
     if (err.status !== 403 || !field) return err.message;  // (turned off: the server's words do)
-    const [what, press, below] = ACTIONS[action] || ACTIONS.start;
-    const where = "(printed where digitnet serve was started) in the “Teacher’s token” " +
-      `field${below}, then press ${press} again.`;
-    return token() ? `The server would not ${what}: the token typed is not the teacher’s (a new one is printed each time the server starts). Type the right one ${where}`
-      : `Only the teacher can ${what} on this server: type the teacher’s token ${where}`;
+    const [doing, press, below] = ACTIONS[action] || ACTIONS.start;
+    const then = `type it in the “Teacher’s token” field${below}, then press ${press} again.`;
+    return token() ? `${doing} on this server needs the teacher’s token, and the one typed is wrong: it changes each time the server starts, so ${ASK} now, ${then}`
+      : `${doing} on this server needs the teacher’s token: ${ASK}, ${then}`;
   }
   return {mode: access, token, refusal};
 }
