@@ -16,39 +16,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from model_edits import edited
-from real_data import sklearn_table, write_csv
+from real_data import two_label_wine_csv
+from stopping import StopAfterAnEpoch
 
 import digitnet
 from digitnet.errors import ConfigError, TrainingInterrupted
 from digitnet.modelfile import load, read_metadata
-from digitnet.training import Callback
 
 RECIPE = ["--epochs", "3", "--batch-size", "32"]
-
-
-class _StopAfterAnEpoch(Callback):
-    """Interrupts at the first progress report after an epoch ends, as Ctrl-C would."""
-
-    finished = False
-
-    def on_epoch_end(self, epoch, record, network):
-        self.finished = True
-
-    def should_stop(self):
-        return self.finished
-
-
-def _two_label_table(path):
-    """The wine table with two columns that can be the labels, of three classes each: the
-    cultivar (0, 1, 2) and, last, the strength (the wine's alcohol in thirds: 0, 1, 2)."""
-    wine = sklearn_table("wine")
-    alcohol = wine.data[:, wine.feature_names.index("alcohol")]
-    strength = np.digitize(alcohol, np.quantile(alcohol, [1 / 3, 2 / 3]))
-    return write_csv(path, np.column_stack([wine.data, wine.target]), strength,
-                     [*wine.feature_names, "cultivar"], target="strength")
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +35,14 @@ def wines(run, tmp_path_factory):
     from digitnet.cli import train_cmd
 
     folder = tmp_path_factory.mktemp("wines")
-    table = _two_label_table(folder / "wines.csv")
+    table = two_label_wine_csv(folder / "wines.csv")
     given = ["train", "--data", table, "--target", "cultivar", *RECIPE]
     straight = folder / "straight.safetensors"
     result = run(*given, "--out", straight)
     assert result.exit_code == 0, result.output
     ckpt = folder / "run.ckpt"
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(train_cmd, "Callback", _StopAfterAnEpoch)
+        patched.setattr(train_cmd, "Callback", StopAfterAnEpoch)
         result = run(*given, "--checkpoint", ckpt, "--out", folder / "stopped.safetensors")
     assert result.exit_code == 130, result.output
     assert read_metadata(ckpt)["checkpoint"]["epoch"] == 1
@@ -133,7 +110,7 @@ def test_a_run_from_a_model_of_unnamed_columns_resumes(wines, tmp_path):
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(TrainingInterrupted):
         digitnet.train(str(table), target="cultivar", init=array_model, epochs=2,
-                       checkpoint=str(ckpt), callback=_StopAfterAnEpoch(), handle_signals=False)
+                       checkpoint=str(ckpt), callback=StopAfterAnEpoch(), handle_signals=False)
     assert read_metadata(ckpt)["input"]["columns"] == [f"x{i}" for i in range(14)]
     result = digitnet.train(str(table), target="cultivar", resume=str(ckpt),
                             handle_signals=False)

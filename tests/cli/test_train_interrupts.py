@@ -15,25 +15,12 @@ import time
 
 import pytest
 from ctrl_c import ctrl_c
+from stopping import StopAfterAnEpoch
 
 from digitnet import idx
 from digitnet.modelfile import load, read_metadata
-from digitnet.training import Callback
 
 RECIPE = ["--epochs", "3", "--batch-size", "32"]
-
-
-class _StopAfterAnEpoch(Callback):
-    """Interrupts at the first progress report after an epoch of this run ends, as Ctrl-C
-    would (training.train stops a run the same way on a signal: see test_train.py)."""
-
-    finished = False
-
-    def on_epoch_end(self, epoch, record, network):
-        self.finished = True
-
-    def should_stop(self):
-        return self.finished
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +36,7 @@ def _interrupted(run, monkeypatch, *args):
     from digitnet.cli import train_cmd
 
     with monkeypatch.context() as patched:
-        patched.setattr(train_cmd, "Callback", _StopAfterAnEpoch)
+        patched.setattr(train_cmd, "Callback", StopAfterAnEpoch)
         result = run("train", *args)
     assert result.exit_code == 130, result.output
     return result

@@ -10,9 +10,8 @@ Real searches of scikit-learn's wine table: one or two trials of one epoch each.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from real_data import sklearn_table, wine_csv, write_csv
+from real_data import two_label_wine_csv, wine_csv
 
 from digitnet import datasets, recipes, studies
 from digitnet.config import TrainConfig
@@ -40,16 +39,6 @@ def _forget(storage, key: str) -> None:
     recorded = dict(study.user_attrs["digitnet"])
     del recorded[key]
     study.set_user_attr("digitnet", recorded)
-
-
-def _two_label_table(path):
-    """The wine table with two columns that can be the labels, of three classes each: the
-    cultivar (0, 1, 2) and, last, the strength (the wine's alcohol in thirds: 0, 1, 2)."""
-    wine = sklearn_table("wine")
-    alcohol = wine.data[:, wine.feature_names.index("alcohol")]
-    strength = np.digitize(alcohol, np.quantile(alcohol, [1 / 3, 2 / 3]))
-    return write_csv(path, np.column_stack([wine.data, wine.target]), strength,
-                     [*wine.feature_names, "cultivar"], target="strength")
 
 
 @pytest.mark.parametrize("name", ["", " ", "\t "])
@@ -107,7 +96,7 @@ def test_a_study_continued_with_another_label_column_is_refused(run, tmp_path):
     """The same file, as many rows and columns, three classes either way: only the column
     learned differs. The column counts, not how it was named: the last column by default is
     the one --target names."""
-    table, storage = _two_label_table(tmp_path / "wines.csv"), tmp_path / "tune.db"
+    table, storage = two_label_wine_csv(tmp_path / "wines.csv"), tmp_path / "tune.db"
     given = [*TUNE, "--pruner", "none", "--data", table, "--out", tmp_path / "best.json"]
     assert run(*given, "--target", "cultivar", "--trials", "1").exit_code == 0
     for target in (["--target", "strength"], []):
@@ -132,7 +121,7 @@ def test_a_study_continued_with_another_label_column_is_refused(run, tmp_path):
 
 
 def test_a_study_that_recorded_no_columns_goes_on_as_before(run, tmp_path):
-    table, storage = _two_label_table(tmp_path / "wines.csv"), tmp_path / "tune.db"
+    table, storage = two_label_wine_csv(tmp_path / "wines.csv"), tmp_path / "tune.db"
     given = [*TUNE, "--pruner", "none", "--data", table, "--out", tmp_path / "best.json"]
     assert run(*given, "--target", "cultivar", "--trials", "1").exit_code == 0
     _forget(storage, "columns")

@@ -44,6 +44,17 @@ def wine_csv(path: Path, **kw) -> Path:
     return write_csv(path, wine.data, wine.target_names[wine.target], wine.feature_names, **kw)
 
 
+def two_label_wine_csv(path: Path) -> Path:
+    """The wine table with two columns that can be the labels, of three classes each: the
+    cultivar (0, 1, 2) and, last, the strength (the wine's alcohol in thirds: 0, 1, 2), the
+    one read when no --target is given."""
+    wine = sklearn_table("wine")
+    alcohol = wine.data[:, wine.feature_names.index("alcohol")]
+    strength = np.digitize(alcohol, np.quantile(alcohol, [1 / 3, 2 / 3]))
+    return write_csv(path, np.column_stack([wine.data, wine.target]), strength,
+                     [*wine.feature_names, "cultivar"], target="strength")
+
+
 def as_photo(digit: np.ndarray, rng: np.random.Generator, thick: int = 0) -> np.ndarray:
     """A real 28x28 digit as a photo of it on paper: enlarged 4x onto a larger page, dark ink
     on grey paper under a lighting gradient, with noise; ``thick`` widens the strokes by that

@@ -17,3 +17,16 @@ class StopAt(Callback):
 
     def should_stop(self):
         return self.now >= self.at
+
+
+class StopAfterAnEpoch(Callback):
+    """Interrupts at the first progress report after an epoch of this run ends, as Ctrl-C
+    would (training.train stops a run the same way on a signal: see test_train.py)."""
+
+    finished = False
+
+    def on_epoch_end(self, epoch, record, network):
+        self.finished = True
+
+    def should_stop(self):
+        return self.finished
