@@ -201,8 +201,12 @@ class Network:
             Rows of another size; NaN or infinity; for a model of pictures, floats outside
             [0, 1], pixels 0..255 not divided by 255 (:func:`digitnet.brightness.check_given`).
         """
+        return self._forward_given(x, "x")
+
+    def _forward_given(self, x, name: str) -> np.ndarray:
+        """:meth:`forward` of ``x`` as given, its rows checked (``name``: for the error)."""
         x, single = as_rows(x, self.sizes[0])
-        out = self._forward(check_given(self, x, "x"))
+        out = self._forward(check_given(self, x, name))
         return out[0] if single else out
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
@@ -245,9 +249,7 @@ class Network:
         """:meth:`predict_proba` for rows the input layer reads as they are (:meth:`forward`'s
         ``x``, refused as it refuses them: for a model of pictures, floats outside [0, 1]),
         whatever the model records of its input."""
-        rows, single = as_rows(rows, self.sizes[0])
-        out = self._forward(check_given(self, rows, "rows"))
-        return self.output_function.probabilities(out[0] if single else out)
+        return self.output_function.probabilities(self._forward_given(rows, "rows"))
 
     def predict(self, x) -> np.ndarray | int:
         """The class each example is read as: the brightest output neuron.

@@ -61,7 +61,7 @@ class Search:
     space: Space
     trials: int
     jobs: int = 1
-    pruner: str = "median"
+    pruner: str = PRUNERS[0]  # (median: the first named is the default)
     timeout: float | None = None  # seconds after which no new trial starts
     engine: str = "auto"
 
@@ -235,7 +235,7 @@ def _difference(recorded: dict, mine: dict) -> str:
                 f"{searched[1]})")
     if recorded.get("pruner") != mine.get("pruner"):  # (neither, in a study that recorded none)
         return (f"--pruner {recorded['pruner']}, and this command gives --pruner "
-                f"{mine['pruner']}" + (" (the default)" if mine["pruner"] == "median" else ""))
+                f"{mine['pruner']}" + (" (the default)" if mine["pruner"] == PRUNERS[0] else ""))
     old, new = (recorded.get("data") or {}).get("n"), mine["data"]["n"]
     return (f"other data ({old} examples, and this command's {new})" if old != new
             else "other data (other files)")

@@ -50,7 +50,7 @@ def _check_study_name(ctx, param, value: str) -> str:
 @click.option("--search-layers", is_flag=True,
               help="Also search the hidden layers: 1 to 3 of them, 16 to 512 neurons each "
                    "(--layers then gives only the input and output sizes).")
-@click.option("--pruner", type=click.Choice(PRUNERS), default="median", show_default=True,
+@click.option("--pruner", type=click.Choice(PRUNERS), default=PRUNERS[0], show_default=True,
               help="How hopeless trials are stopped early (a study is continued only with "
                    "the pruner it was started with).")
 @click.option("--show-space", is_flag=True,
