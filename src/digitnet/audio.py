@@ -25,9 +25,10 @@ evaluation, ``predict`` and the page make exactly the same picture):
    a longer hop, so that it fits.
 
 What cannot be a spoken digit is one line naming the file, what is wrong and what to do (an
-:class:`~digitnet.errors.AudioError`): not audio, a truncated file, longer than
-:data:`MAX_SECONDS`, sampled too slowly to hold the highest band, silent or too quiet, clipped,
-too short, noise with nothing spoken in it, or of channels that cancel out when mixed.
+:class:`~digitnet.errors.AudioError`): not audio (a picture named ``.wav`` is said to be a
+picture, of its format), a truncated file, longer than :data:`MAX_SECONDS`, sampled too slowly
+to hold the highest band, silent or too quiet, clipped, too short, noise with nothing spoken in
+it, or of channels that cancel out when mixed.
 
 The sound's mathematics comes from librosa (and soxr for resampling, soundfile for decoding),
 the field's own library: the ``audio`` extra, ``pip install 'digitnet[audio]'``.
@@ -94,8 +95,10 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
     rate : int
         Samples per second.
 
-    Raises AudioError: not a recording, a truncated WAV, empty, over :data:`MAX_SECONDS`,
-    clipped, or of channels that cancel out when mixed (opposite in phase).
+    Raises AudioError: not a recording (a picture, whatever its name, is called a picture, of
+    its format), a truncated WAV, empty, over :data:`MAX_SECONDS`, clipped, or of channels that
+    cancel out when mixed (opposite in phase). Every path that reads a recording (``digitnet
+    predict``, the data loaders, the API, teaching a voice) reads it through here.
     """
     try:
         import soundfile
@@ -105,6 +108,7 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
     data, name = _bytes(source, name)
     if not data:
         raise AudioError(f"{name}: the file is empty (0 bytes); {_HINT}")
+    soundcheck.check_not_a_picture(data, name)
     soundcheck.check_wav_complete(data, name)
     try:
         with soundfile.SoundFile(io.BytesIO(data)) as f:

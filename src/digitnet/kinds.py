@@ -21,7 +21,8 @@ recordings in numbers too near to tell, or of neither; a name that is nothing) i
 it says what it is.
 
 A file sent to the server has no name to go by: :func:`kind_of_bytes` tells its kind from how
-its bytes begin.
+its bytes begin. (It lives in :mod:`digitnet.soundcheck`: the audio front end, which this
+module's data loaders read recordings through, tells a picture named ``.wav`` by it.)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from . import folders, recordings, sources
 from .errors import DataError
 from .inputs import Input
+from .soundcheck import kind_of_bytes
 
 __all__ = ["WORDS", "check", "kind_of", "kind_of_bytes", "mismatch"]
 
@@ -61,20 +63,6 @@ def kind_of(name_or_dir: str | os.PathLike) -> str | None:
         return folders.kind_held(path)
     except (OSError, DataError):
         return None  # (loading it says what cannot be read)
-
-
-def kind_of_bytes(data: bytes) -> str | None:
-    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
-    picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin (an upload's name
-    says nothing); else None."""
-    if data[:4] == b"RIFF":
-        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
-    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
-            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
-        return "audio"
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")):
-        return "images"
-    return None
 
 
 def check(name_or_dir: str | os.PathLike, model_input: Input, what: str = "the model") -> None:

@@ -3,6 +3,10 @@ end (:mod:`digitnet.audio`) makes before and after it finds the voice in a recor
 raises an :class:`~digitnet.errors.AudioError`, one line naming the recording, what is wrong
 and what to do.
 
+* a picture, whatever its name (a PNG named ``seven.wav``): its bytes begin as a picture's do
+  (:func:`kind_of_bytes`, also :func:`digitnet.kinds.kind_of_bytes`; it lives here because
+  :mod:`digitnet.kinds` imports the data loaders, which read through the front end, so the
+  front end cannot import kinds);
 * a WAV file whose sound stops before its header says it ends (truncated);
 * noise with nothing spoken in it: hiss, or a sound whose loudness hardly changes;
 * channels that cancel out when mixed to mono (opposite in phase).
@@ -10,14 +14,17 @@ and what to do.
 
 from __future__ import annotations
 
+import io
 import math
 import struct
+import warnings
 
 import numpy as np
 
 from .errors import AudioError
 
-__all__ = ["check_not_cancelled", "check_not_noise", "check_wav_complete"]
+__all__ = ["check_not_a_picture", "check_not_cancelled", "check_not_noise",
+           "check_wav_complete", "kind_of_bytes"]
 
 # Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loud (a voice's
 # harmonics and formants make it lumpy where it is voiced: the flatness of the loud part's
@@ -33,6 +40,40 @@ __all__ = ["check_not_cancelled", "check_not_noise", "check_wav_complete"]
 _NOISE_FLATNESS, _FLAT_PERCENTILE = 0.3, 25
 _STEADY_DB = 5.0
 _CANCELLED_DB = 20.0  # channels whose mix is this far under their own loudness cancel
+
+
+def kind_of_bytes(data: bytes) -> str | None:
+    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
+    picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin (an upload's name
+    says nothing); else None."""
+    if data[:4] == b"RIFF":
+        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
+    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
+            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
+        return "audio"
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")) or (
+            data[:2] == b"BM" and data[6:10] == bytes(4)):  # (a BMP: "BM", size, 4 zero bytes)
+        return "images"
+    return None
+
+
+def check_not_a_picture(data: bytes, name: str) -> None:
+    """A file whose bytes are a picture's (:func:`kind_of_bytes`), whatever its name, is not a
+    recording: say so, with its format as Pillow names it from the first bytes ("PNG"), rather
+    than libsndfile's "Format not recognised"."""
+    if kind_of_bytes(data) != "images":
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    try:  # (Pillow names the format from the file's first bytes, reading no more)
+        with warnings.catch_warnings():  # (a picture too large to decode is still a picture)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format or ""
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        fmt = ""
+    raise AudioError(f"{name}: is a picture{f' ({fmt})' if fmt else ''}, not a recording; record "
+                     "one spoken digit, or use a recording of one (WAV, FLAC, OGG or MP3)")
 
 
 def check_wav_complete(data: bytes, name: str) -> None:

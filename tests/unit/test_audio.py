@@ -162,7 +162,7 @@ def test_what_cannot_be_a_spoken_digit_is_refused_in_one_line(kind):
 def test_files_that_are_not_whole_recordings_are_refused(seven, tmp_path):
     data = seven.read_bytes()
     cases = {"half.wav": (data[: len(data) // 2], "truncated"),
-             "picture.wav": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a recording"),
+             "picture.wav": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "is a picture, not a recording"),
              "empty.wav": (b"", "empty"),
              "long.flac": (as_bytes(np.zeros(RATE * 600), RATE, "FLAC"), "10 minutes long")}
     for name, (content, words) in cases.items():

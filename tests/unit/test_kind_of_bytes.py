@@ -45,8 +45,9 @@ def test_a_real_digit_is_a_picture_in_every_format(digit, form):
 
 
 @pytest.mark.parametrize("data", [b"", b"R", b"RIFF", b"RIFF\x10\x00\x00\x00AVI LIST",
-                                  b"digit,label\n7,3\n", b'{"pixels": [[0]]}', b"\xff"])
+                                  b"digit,label\n7,3\n", b'{"pixels": [[0]]}', b"\xff",
+                                  b"BMI,weight\n21.5,70\n"])
 def test_bytes_of_neither_are_none(data):
     """An AVI is a RIFF file too, and a lone 0xFF byte no MP3 frame: neither is said to be a
-    recording."""
+    recording; a table that begins "BM" is no BMP (whose size follows, then 4 zero bytes)."""
     assert kinds.kind_of_bytes(data) is None

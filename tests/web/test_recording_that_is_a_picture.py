@@ -1,15 +1,17 @@
 """A picture renamed ``something.wav``, uploaded on the page of a model of spoken digits: the 422
 (whose words the page shows as they are) says the file is a picture, of which format, and what
-to do in words a page's user can act on: record or upload a recording, or open the page of the
+to do in words a page's user can act on: record or use a recording, or open the page of the
 server's model of pictures, its API named after it for API users. (Before, it said "not a
 recording, or not one we read (Format not recognised)" and "send it to /api/predict", a path
-no one on the page can use.)"""
+no one on the page can use.) The words are digitnet.audio.read_sound's, which every path reads
+a recording through: teaching a voice (``POST /api/voice``) says the same of such a file; the
+"model 1 of this server reads pictures" after them is the web's own."""
 
 from __future__ import annotations
 
 from api_helpers import assert_error, png, post_raw
 
-WHAT = ("is a picture (PNG), not a recording; record one spoken digit, or upload a recording "
+WHAT = ("is a picture (PNG), not a recording; record one spoken digit, or use a recording "
         "of one (WAV, FLAC, OGG or MP3)")
 
 
@@ -25,3 +27,27 @@ def test_a_picture_named_wav_is_said_to_be_a_picture_and_what_to_do(two, speech_
                                     "pictures: open its page, /?model=1 (its API: /api/predict)")
     with TestClient(create_app(speech_model, data=None)) as alone:  # (no model reads pictures)
         assert assert_error(post_raw(alone, picture, "audio/wav"), 422) == f"the body: {WHAT}"
+
+
+def test_a_picture_named_wav_taught_as_a_voice_is_said_to_be_a_picture(speech_model,
+                                                                       spoken_digits, held_out):
+    """Among real recordings (two of each digit, by a speaker the model never heard), a real
+    digit's PNG named ``4.wav``: a 422 of one line saying it is a picture, and nothing trains."""
+    from fastapi.testclient import TestClient
+
+    from digitnet.web import create_app
+
+    fields = []
+    for d in range(10):
+        for i in range(2):
+            path = spoken_digits / f"{d}_nicolas_{i}.wav"
+            fields += [("file", (path.name, path.read_bytes(), "audio/wav")),
+                       ("digit", (None, str(d)))]
+    fields += [("file", ("4.wav", png(held_out[0][0]), "audio/wav")), ("digit", (None, "4"))]
+    with TestClient(create_app(speech_model, data=None)) as c:
+        for path in ("/api/voice", "/api/voice/recordings"):
+            said = assert_error(c.post(path, files=fields), 422, "picture (PNG)")
+            assert said == ("the recordings sent: skipped 1 of 21 files, which are not "
+                            "recordings of one spoken digit: 4.wav (is a picture (PNG), not a "
+                            "recording); record them again")
+        assert c.get("/api/train").json()["state"] == "idle"

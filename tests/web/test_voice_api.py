@@ -86,7 +86,8 @@ def test_a_voice_is_taught_and_checked_on_recordings_it_did_not_learn(voice_clie
     (lambda f: f[:-1], ["30 recordings and 29 digits"]),
     (lambda f: f[:-1] + [("digit", (None, "eleven"))], ["digit 'eleven'", "not one of the model's classes"]),
     (lambda f: f + [("file", ("digit.png", png(np.zeros((28, 28), np.uint8)), "audio/wav")),
-                    ("digit", (None, "4"))], ["digit.png (not a recording", "record them again"]),
+                    ("digit", (None, "4"))], ["digit.png (is a picture (PNG), not a recording)",
+                                               "record them again"]),
     (lambda f: f + [("file", ("quiet.wav", b"", "audio/wav")), ("digit", (None, "4"))],
      ["quiet.wav: empty"]),
     (lambda f: f + [("speaker", (None, "me"))], ["speaker: not a field"]),
@@ -216,7 +217,7 @@ def test_no_recordings_to_save_is_one_line(voice_client):
     # in a form a digit sent as the boolean false is the text "false": not a digit
     ((("x.wav", b"RIFF", "audio/wav"), "false"), ["digit 'false' of x.wav"]),
     ((("digit.png", png(np.zeros((28, 28), np.uint8)), "audio/wav"), "4"),
-     ["digit.png (not a recording", "record them again"]),
+     ["digit.png (is a picture (PNG), not a recording)", "record them again"]),
     ((("noise.wav", bytes(range(256)) * 8, "audio/wav"), "4"), ["noise.wav", "record them again"]),
     ((("quiet.wav", b"", "audio/wav"), "4"), ["quiet.wav: empty"]),
 ])

@@ -12,7 +12,6 @@ predict`` does. Anything wrong with them is an :class:`ApiError` with a one-line
 
 from __future__ import annotations
 
-import io
 import itertools
 
 import numpy as np
@@ -72,27 +71,13 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
         kind = kinds.kind_of_bytes(data)
         if kind is None or kind == inputs.of(net).kind:
             raise
-        said = _not_a_recording(name, data) if kind == "images" else e.message
-        raise ApiError(e.status, said + elsewhere(request, kind)) from None
+        raise ApiError(e.status, e.message + elsewhere(request, kind)) from None
 
 
-def _not_a_recording(name: str, picture: bytes) -> str:
-    """What is wrong with a picture (bytes :func:`~digitnet.kinds.kind_of_bytes` tells as
-    "images") sent to a model of recordings, a PNG named ``.wav`` say, in words for the page's
-    user as for the API's: what the file is, and what to send instead."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:  # (Pillow names the format from the file's first bytes, reading no more)
-        with Image.open(io.BytesIO(picture)) as image:
-            fmt = image.format or ""
-    except (UnidentifiedImageError, OSError, ValueError):
-        fmt = ""
-    return (f"{name}: is a picture{f' ({fmt})' if fmt else ''}, not a recording; record one "
-            "spoken digit, or upload a recording of one (WAV, FLAC, OGG or MP3)")
-
-#: What the examples of each kind are, and what a model of that kind does with them.
-_KINDS = {"audio": ("recordings", "hears"), "images": ("pictures", "reads"),
-          "drawing": ("drawings", "reads")}
+#: What a model of each kind does with its examples, and what they are called (kinds.WORDS; a
+#: drawing, the page's own example, is read by a model of pictures).
+_KINDS = {"audio": ("hears", kinds.WORDS["audio"]), "images": ("reads", kinds.WORDS["images"]),
+          "drawing": ("reads", "drawings")}
 
 
 def elsewhere(request: Request, kind: str) -> str:
@@ -103,7 +88,7 @@ def elsewhere(request: Request, kind: str) -> str:
     other = reader_elsewhere(request, kind)
     if not other:
         return ""
-    what, does = _KINDS[kind]
+    does, what = _KINDS[kind]
     return (f"; model {other['name']} of this server {does} {what}: open its page, "
             f"/?model={other['name']} (its API: {other['api']}/predict)")
 
