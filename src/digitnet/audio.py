@@ -7,9 +7,10 @@ spectrogram**, 28 frequency bands (rows, the highest at the top) by 28 moments i
 :class:`~digitnet.inputs.Audio` record (which the model file keeps, so that training,
 evaluation, ``predict`` and the page make exactly the same picture):
 
-1. decode the file (WAV, FLAC, OGG and MP3, whatever libsndfile reads: :func:`read_sound`),
-   mixed to mono, take off its constant offset (a sound card's DC offset), and resample it
-   to ``sample_rate`` (8 kHz: telephone quality, enough to tell digits apart);
+1. decode the file (WAV, FLAC, Ogg Vorbis or Opus, MP3, AIFF: whatever libsndfile reads,
+   :func:`read_sound`), mixed to mono, take off its constant offset (a sound card's DC
+   offset), and resample it to ``sample_rate`` (8 kHz: telephone quality, enough to tell
+   digits apart);
 2. trim the quiet start and end: everything more than ``trim_db`` decibels below the loudest
    moment (:func:`voice`); a recording that repeats itself, a sound played on a loop (as
    Chromium's fake microphone plays its file, or a player set to repeat), is cut to one
@@ -26,9 +27,10 @@ evaluation, ``predict`` and the page make exactly the same picture):
 
 What cannot be a spoken digit is one line naming the file, what is wrong and what to do (an
 :class:`~digitnet.errors.AudioError`): not audio (a picture named ``.wav`` is said to be a
-picture, of its format), a truncated file, longer than :data:`MAX_SECONDS`, sampled too slowly
-to hold the highest band, silent or too quiet, clipped, too short, noise with nothing spoken in
-it, or of channels that cancel out when mixed.
+picture, of its format), a truncated or damaged file (:mod:`digitnet.soundcheck`), sampled
+too slowly to hold the highest band (told before its length), longer than :data:`MAX_SECONDS`,
+silent or too quiet, clipped, too short, noise with nothing spoken in it, or of channels that
+cancel out when mixed.
 
 The sound's mathematics comes from librosa (and soxr for resampling, soundfile for decoding),
 the field's own library: the ``audio`` extra, ``pip install 'digitnet[audio]'``.
@@ -50,8 +52,11 @@ from .inputs import Audio
 __all__ = ["AUDIO_EXTENSIONS", "MAX_SECONDS", "MIN_SECONDS", "read_sound", "voice",
            "voice_picture", "picture", "resample", "hz_to_mel"]
 
-#: File name endings read as recordings (by ``digitnet predict`` and the data loaders).
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3")
+#: File name endings read as recordings (by ``digitnet predict`` and the data loaders): those
+#: of the formats libsndfile decodes that recorders save, WAV, FLAC, Ogg (Vorbis or Opus: a
+#: phone's voice notes), MP3 and AIFF (a Mac's), each ending tried on a real recording.
+AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif",
+                    ".aifc")
 #: Recordings longer than this are refused before they are decoded: one digit takes a second.
 MAX_SECONDS = 10.0
 #: A voice shorter than this, once trimmed, is too short to be a digit.
@@ -83,7 +88,8 @@ def _librosa():
     return librosa
 
 
-def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
+def read_sound(source, *, name: str | None = None,
+               front_end: Audio | None = None) -> tuple[np.ndarray, int]:
     """Decode a recording: a file path, bytes or a binary file object.
 
     Returns
@@ -96,9 +102,14 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
         Samples per second.
 
     Raises AudioError: not a recording (a picture, whatever its name, is called a picture, of
-    its format), a truncated WAV, empty, over :data:`MAX_SECONDS`, clipped, or of channels that
-    cancel out when mixed (opposite in phase). Every path that reads a recording (``digitnet
-    predict``, the data loaders, the API, teaching a voice) reads it through here.
+    its format), truncated or damaged (:func:`digitnet.soundcheck.check_complete`; or of a
+    format told by its first bytes that cannot be decoded), empty, sampled more slowly than
+    ``front_end`` (default: :class:`~digitnet.inputs.Audio`'s 8 kHz; looked at before the
+    length: a header that says 1 Hz makes minutes of a word) or faster than a sound card
+    records, over :data:`MAX_SECONDS`, clipped, or of channels that cancel out when mixed
+    (opposite in phase). Every path that reads a recording (``digitnet predict``, the data
+    loaders, the API, teaching a voice) reads it through here; libmpg123's own lines on stderr
+    are kept off it (:func:`digitnet.soundcheck.decoder_quiet`).
     """
     try:
         import soundfile
@@ -109,17 +120,24 @@ def read_sound(source, *, name: str | None = None) -> tuple[np.ndarray, int]:
     if not data:
         raise AudioError(f"{name}: the file is empty (0 bytes); {_HINT}")
     soundcheck.check_not_a_picture(data, name)
-    soundcheck.check_wav_complete(data, name)
+    soundcheck.check_complete(data, name)
+    fmt = soundcheck.format_of_bytes(data)
     try:
-        with soundfile.SoundFile(io.BytesIO(data)) as f:
+        with soundcheck.decoder_quiet(fmt == "MP3"), soundfile.SoundFile(io.BytesIO(data)) as f:
+            soundcheck.check_rate(f.samplerate, (front_end or Audio()).sample_rate, name)
             seconds = f.frames / f.samplerate
             if seconds > MAX_SECONDS:
                 raise AudioError(f"{name}: {words.duration(seconds)} long; a spoken digit takes "
                                  f"about a second: send one under {MAX_SECONDS:g} s")
             samples, rate = f.read(dtype="float32", always_2d=True), f.samplerate
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
-        raise AudioError(f"{name}: not a recording, or not one we read ({_gist(e)}); "
-                         f"{_HINT}") from None
+        if fmt is None:
+            raise AudioError(f"{name}: not a recording, or not one we read ({_gist(e)}); "
+                             f"{_HINT}") from None
+        # (libsndfile's words for a file cut short mislead: "File does not exist", of an MP3)
+        raise AudioError(f"{name}: damaged or cut short: it begins as {_a(fmt)} file, but its "
+                         "sound cannot be decoded (or is encoded in a form we do not read); "
+                         f"{soundcheck.CUT_HINT}") from e
     if not len(samples):
         raise AudioError(f"{name}: holds no sound (0 samples); {_HINT}")
     _check_not_clipped(samples.mean(axis=1), name)  # (at full scale: before the offset is off)
@@ -152,13 +170,7 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
     samples = np.asarray(samples, dtype=np.float32).reshape(-1)
     if not np.isfinite(samples).all():
         raise AudioError(f"{name}: holds samples that are not numbers; {_HINT}")
-    # The bands reach half the front end's rate (voice_picture's fmax) and a recording holds no
-    # sound above half its own rate, so one sampled more slowly than the front end would leave the
-    # top bands empty: a picture unlike any the network learned from, guessed all the same.
-    if rate < front_end.sample_rate:
-        raise AudioError(f"{name}: sampled at {rate:,} Hz, too few samples a second to hold the "
-                         f"pitches the network listens to (up to {front_end.sample_rate // 2:,} "
-                         f"Hz); record at {front_end.sample_rate / 1000:g} kHz or more")
+    soundcheck.check_rate(rate, front_end.sample_rate, name, fastest=None)
     if len(samples) < MIN_SECONDS * rate:
         raise AudioError(f"{name}: too short (the whole recording is {_length(len(samples), rate)}"
                          "); say the whole digit, and keep recording until you have finished")
@@ -211,7 +223,7 @@ def picture(source, front_end: Audio = Audio(), *, name: str | None = None) -> n
     """The picture the network hears for a recording (file path, bytes or binary file), with
     ``front_end``'s parameters: shape (bands, frames), uint8, 0 = silence, 255 = loudest."""
     data, name = _bytes(source, name)
-    samples, rate = read_sound(data, name=name)
+    samples, rate = read_sound(data, name=name, front_end=front_end)
     return voice_picture(voice(samples, rate, front_end, name=name), front_end)
 
 
@@ -349,6 +361,11 @@ def _length(samples: int, rate: int, what: str = "") -> str:
     if samples * 1000 >= rate:
         return f"{samples * 1000 / rate:.0f} ms{what}"
     return f"{samples} sample{'s' * (samples != 1)}{what}, under 1 ms"
+
+
+def _a(fmt: str) -> str:
+    """The format with its article: "a WAV", "an MP3"."""
+    return f"{'an' if fmt[0] in 'AMO' else 'a'} {fmt}"
 
 
 def _gist(error: Exception) -> str:

@@ -49,6 +49,8 @@ __all__ = ["Archive", "ARCHIVES", "Recordings", "flat_folder", "read_flat", "rea
 TEST_INDICES = range(5)
 _FSDD = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)$")
 _NAMED = 3  # skipped files named in the note
+# Why a recording in a folder of FSDD-named ones is skipped when its name is not one of them
+_MISNAMED = "not named digit_speaker_index"
 
 
 @dataclass(frozen=True)
@@ -227,11 +229,11 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
     digest = hashlib.sha256()
     for name, source, label, speaker in items:
         if source is None:
-            skipped.append(f"{name} (not named digit_speaker_index)")
+            skipped.append(f"{name} ({_MISNAMED})")
             continue
         data = source if isinstance(source, bytes) else _read(source)
         try:
-            samples, rate = audio.read_sound(data, name=name)
+            samples, rate = audio.read_sound(data, name=name, front_end=front_end)
             spoken = audio.voice(samples, rate, front_end, name=name)
         except AudioError as e:
             skipped.append(f"{name} ({str(e).removeprefix(name + ': ').split(';')[0]})")
@@ -253,11 +255,27 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
 
 def skipped_note(where: Path, read: int, skipped: list[str]) -> str | None:
     """The note on the files of ``where`` that were ``skipped`` ("name (why)") beside the
-    ``read`` recordings read; None when none were."""
+    ``read`` recordings read; None when none were. Those skipped for their names alone, in a
+    folder of FSDD-named recordings, are recordings still: the note says how to name them."""
     if not skipped:
         return None
-    return (f"{where}: skipped {len(skipped)} of {read + len(skipped)} files, which are not "
-            f"recordings of one spoken digit: {_listed(skipped)}; fix or remove them")
+    misnamed = [s.removesuffix(f" ({_MISNAMED})") for s in skipped if s.endswith(f"({_MISNAMED})")]
+    bad = [s for s in skipped if not s.endswith(f"({_MISNAMED})")]
+    head = f"{where}: skipped {len(skipped)} of {read + len(skipped)} files"
+    some = len(misnamed) != 1
+    named = (f"{'recordings whose names do' if some else 'a recording whose name does'} not say "
+             f"{'their' if some else 'its'} digit (FSDD names them digit_speaker_index.wav, "
+             "as 7_lucas_0.wav)")
+    if not bad:
+        return (f"{head}, {named}: {_listed(misnamed)}; rename {'them' if some else 'it'} so, or "
+                "use class folders (7/a.wav)")
+    if not misnamed:
+        return (f"{head}, which are not recordings of one spoken digit: {_listed(bad)}; fix or "
+                "remove them")
+    return (f"{head}: {len(bad)} not {'recordings' if len(bad) > 1 else 'a recording'} of one "
+            f"spoken digit, to fix or remove ({_listed(bad)}); and {len(misnamed)} "
+            f"{named.removeprefix('a ')}, to rename so or put in class folders "
+            f"({_listed(misnamed)})")
 
 
 def _read(path: Path) -> bytes:

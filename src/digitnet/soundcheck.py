@@ -7,24 +7,38 @@ and what to do.
   (:func:`kind_of_bytes`, also :func:`digitnet.kinds.kind_of_bytes`; it lives here because
   :mod:`digitnet.kinds` imports the data loaders, which read through the front end, so the
   front end cannot import kinds);
-* a WAV file whose sound stops before its header says it ends (truncated);
+* a recording cut short (truncated): a WAV or AIFF file whose sound stops before its header
+  says it ends, an MP3 file shorter than the Xing or Info header in its first frame says, an
+  Ogg file that stops in the middle of a page; or a WAV header that says its sound is sampled
+  at 0 Hz (damaged);
 * noise with nothing spoken in it: hiss, or a sound whose loudness hardly changes;
-* channels that cancel out when mixed to mono (opposite in phase).
+* channels that cancel out when mixed to mono (opposite in phase);
+* a sample rate too low for the front end, or too high for any sound card (:func:`check_rate`).
+
+And while a recording is decoded, :func:`decoder_quiet` keeps the MP3 decoder's own lines off
+the terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import os
+import re
 import struct
+import sys
+import tempfile
+import threading
 import warnings
 
 import numpy as np
 
 from .errors import AudioError
 
-__all__ = ["check_not_a_picture", "check_not_cancelled", "check_not_noise",
-           "check_wav_complete", "kind_of_bytes"]
+__all__ = ["CUT_HINT", "FASTEST_RATE", "check_complete", "check_not_a_picture",
+           "check_not_cancelled", "check_not_noise", "check_rate", "decoder_quiet",
+           "format_of_bytes", "kind_of_bytes"]
 
 # Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loud (a voice's
 # harmonics and formants make it lumpy where it is voiced: the flatness of the loud part's
@@ -40,21 +54,39 @@ __all__ = ["check_not_a_picture", "check_not_cancelled", "check_not_noise",
 _NOISE_FLATNESS, _FLAT_PERCENTILE = 0.3, 25
 _STEADY_DB = 5.0
 _CANCELLED_DB = 20.0  # channels whose mix is this far under their own loudness cancel
+#: Samples a second: a header that says more is damaged (sound cards record 768 kHz at most).
+FASTEST_RATE = 768_000
+# libmpg123's own lines on stderr (:func:`decoder_quiet`): "Warning: ...", "Note: ...",
+# "[src/libmpg123/parse.c:do_readahead():1083] warning: ..." (its errors, too, in that form)
+_MPG123_LINE = re.compile(rb"\[[^\]\n]*libmpg123[^\]\n]*\] |(Warning|Note): ")
+_STDERR_LOCK = threading.Lock()
 
 
 def kind_of_bytes(data: bytes) -> str | None:
-    """"audio" for the bytes of a recording (WAV, FLAC, OGG, MP3), "images" for those of a
+    """"audio" for the bytes of a recording (:func:`format_of_bytes`), "images" for those of a
     picture (PNG, JPEG, GIF, BMP, WebP, TIFF), told by how such files begin (an upload's name
     says nothing); else None."""
-    if data[:4] == b"RIFF":
-        return {b"WAVE": "audio", b"WEBP": "images"}.get(data[8:12])
-    if data.startswith((b"RF64", b"fLaC", b"OggS", b"ID3")) or (
-            len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # (an MP3 frame)
+    if format_of_bytes(data):
         return "audio"
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")) or (
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" or data.startswith(
+            (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")) or (
             data[:2] == b"BM" and data[6:10] == bytes(4)):  # (a BMP: "BM", size, 4 zero bytes)
         return "images"
     return None
+
+
+def format_of_bytes(data: bytes) -> str | None:
+    """The format of a recording, told by how its bytes begin: "WAV", "FLAC", "Ogg" (Vorbis
+    and Opus), "MP3" or "AIFF" (AIFF-C too); else None."""
+    if data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE":
+        return "WAV"
+    if data[:4] == b"FORM" and data[8:12] in (b"AIFF", b"AIFC"):
+        return "AIFF"
+    formats = {b"fLaC": "FLAC", b"OggS": "Ogg", b"ID3": "MP3"}
+    found = next((f for start, f in formats.items() if data.startswith(start)), None)
+    if found is None and len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:
+        return "MP3"  # (an MPEG audio frame)
+    return found
 
 
 def check_not_a_picture(data: bytes, name: str) -> None:
@@ -76,25 +108,147 @@ def check_not_a_picture(data: bytes, name: str) -> None:
                      "one spoken digit, or use a recording of one (WAV, FLAC, OGG or MP3)")
 
 
-def check_wav_complete(data: bytes, name: str) -> None:
-    """A WAV file whose sound data stops before the length its header gives is truncated.
-    (libsndfile would read what is there without a word.) Streaming writers that leave the
-    length at 0 or 0xFFFFFFFF are let through."""
-    if data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
-        return
+def check_complete(data: bytes, name: str) -> None:
+    """A recording cut short, told from its bytes, before a decoder reads what is there without a
+    word (WAV, AIFF) or says something beside the point ("File does not exist", of an MP3): a
+    WAV or AIFF file whose sound data stops before the length its header gives, an MP3 file
+    shorter than the length its Xing or Info header gives (LAME's, and most encoders'), an Ogg
+    file that stops in the middle of a page. A WAV header that says the sound is sampled at
+    0 Hz, or holds no channels, is damaged (libsndfile: "SF_INFO struct incomplete"). A FLAC
+    file cut short is told only when its decoder fails (:func:`digitnet.audio.read_sound`:
+    "damaged or cut short"): its frames give no length to check against."""
+    cut = {"WAV": _wav_cut, "AIFF": _aiff_cut, "MP3": _mp3_cut,
+           "Ogg": _ogg_cut}.get(format_of_bytes(data), lambda data, name: None)(data, name)
+    if cut:
+        raise AudioError(f"{name}: truncated: {cut}; {CUT_HINT}")
+
+
+#: What to do with a recording cut short or damaged.
+CUT_HINT = "record or export it again, or send the whole file"
+
+
+def _wav_cut(data: bytes, name: str) -> str | None:
+    """How a WAV file is cut short, or None. Streaming writers that leave the length at 0 or
+    0xFFFFFFFF are let through (RF64 gives it elsewhere)."""
     at = 12
     while at + 8 <= len(data):
         chunk, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        if chunk == b"fmt " and size >= 8 and len(data) >= at + 16:
+            channels, rate = struct.unpack("<HI", data[at + 10:at + 16])
+            if not channels or not rate:
+                what = ("it holds 0 channels, which no recording does" if not channels else
+                        "the sound is sampled at 0 Hz, which no recording is")
+                raise AudioError(f"{name}: damaged: its WAV header says {what}; {CUT_HINT}")
         if chunk == b"data":
-            have = len(data) - at - 8
-            if size not in (0, 0xFFFFFFFF) and data[:4] == b"RIFF" and have < size:
-                raise AudioError(f"{name}: truncated: the WAV file holds {have:,} of the "
-                                 f"{size:,} bytes of sound its header announces; record or "
-                                 "export it again, or send the whole file")
-            return
+            return _sound_cut("WAV", len(data) - at - 8, size, data[:4] == b"RIFF")
         at += 8 + size + (size & 1)
-    raise AudioError(f"{name}: truncated: a WAV header with no sound data after it; record or "
-                     "export it again, or send the whole file")
+    return "a WAV header with no sound data after it"
+
+
+def _aiff_cut(data: bytes, name: str) -> str | None:
+    """How an AIFF (or AIFF-C) file is cut short, or None: big-endian chunks, the sound in
+    ``SSND``."""
+    at = 12
+    while at + 8 <= len(data):
+        chunk, size = data[at:at + 4], struct.unpack(">I", data[at + 4:at + 8])[0]
+        if chunk == b"SSND":
+            return _sound_cut("AIFF", len(data) - at - 8, size)
+        at += 8 + size + (size & 1)
+    return "an AIFF header with no sound data after it"
+
+
+def _sound_cut(fmt: str, have: int, size: int, sized: bool = True) -> str | None:
+    if not sized or size in (0, 0xFFFFFFFF) or have >= size:
+        return None
+    return f"the {fmt} file holds {have:,} of the {size:,} bytes of sound its header announces"
+
+
+def _mp3_cut(data: bytes, name: str) -> str | None:
+    """How an MP3 file is cut short, or None: shorter by over 1% (as libmpg123 allows) than its
+    first frame's Xing or Info header says, counting from that frame (tags before it left out);
+    or stopping inside that header."""
+    start = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # (an ID3v2 tag: its size in 7-bit bytes)
+        start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+        start += 10 * bool(data[5] & 0x10)  # (and a footer)
+    first = data[start:start + 4 + 32 + 12]  # (the header follows 9 to 32 bytes of side data)
+    at = max(first.find(b"Xing"), first.find(b"Info"))
+    if at < 0:
+        return None
+    fields = data[start + at + 4:start + at + 16]
+    flags = struct.unpack(">I", fields[:4])[0] if len(fields) >= 4 else 0
+    at_bytes = 4 + 4 * (flags & 1)  # (the length in bytes, after the frames when given)
+    if len(fields) < 4 or flags & 2 and len(fields) < at_bytes + 4:
+        return f"the MP3 file stops inside its first frame, {len(data):,} bytes in"
+    if not flags & 2:
+        return None
+    size, have = struct.unpack(">I", fields[at_bytes:at_bytes + 4])[0], len(data) - start
+    if have >= size - size // 100:
+        return None
+    return f"the MP3 file holds {have:,} of the {size:,} bytes its header announces"
+
+
+def _ogg_cut(data: bytes, name: str) -> str | None:
+    """How an Ogg file is cut short, or None: stopping in the middle of a page (each gives the
+    length of its body in the table after its 27 bytes of header)."""
+    at = 0
+    while at < len(data) and data[at:at + 4] == b"OggS":  # (anything else: the decoder tells)
+        table = data[at + 27:at + 27 + data[at + 26]] if len(data) > at + 26 else b""
+        end = at + 27 + len(table) + sum(table)
+        if len(data) <= at + 26 or len(table) < data[at + 26] or end > len(data):
+            return f"the Ogg file stops {len(data):,} bytes in, in the middle of a page"
+        at = end
+    return None
+
+
+def check_rate(rate: int, slowest: int, name: str, fastest: int | None = FASTEST_RATE) -> None:
+    """AudioError when a recording is sampled more slowly than ``slowest`` (the front end's
+    rate), or faster than ``fastest`` (a damaged header)."""
+    # The bands reach half the front end's rate (voice_picture's fmax) and a recording holds no
+    # sound above half its own rate, so one sampled more slowly than the front end would leave the
+    # top bands empty: a picture unlike any the network learned from, guessed all the same.
+    if rate < slowest:
+        raise AudioError(f"{name}: sampled at {rate:,} Hz, too few samples a second to hold the "
+                         f"pitches the network listens to (up to {slowest // 2:,} Hz); record "
+                         f"at {slowest / 1000:g} kHz or more")
+    if fastest and rate > fastest:
+        raise AudioError(f"{name}: damaged: its header says the sound is sampled at {rate:,} Hz, "
+                         f"faster than sound cards record ({fastest // 1000:,} kHz at most); "
+                         f"{CUT_HINT}")
+
+
+@contextlib.contextmanager
+def decoder_quiet(quiet: bool = True):
+    """While a recording is decoded, keep the decoder's own lines off the process's stderr:
+    libmpg123, which libsndfile decodes MP3 with, writes warnings there itself ("Warning: Xing
+    stream size off by more than 1%", "[src/libmpg123/parse.c:...] warning: ..."), C writing
+    to file descriptor 2, which no Python setting reaches. It is pointed at a temporary file for
+    the decode, one decode at a time (a lock: the server decodes in threads); what others wrote
+    meanwhile is written to stderr after, only libmpg123's lines left out. What went wrong
+    reaches the caller as libsndfile's error, not these lines."""
+    if not quiet:
+        yield
+        return
+    with _STDERR_LOCK, contextlib.ExitStack() as stack:
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()  # (what Python holds goes out before, not into the file)
+            caught = stack.enter_context(tempfile.TemporaryFile())
+            saved = os.dup(2)
+            stack.callback(os.close, saved)
+            os.dup2(caught.fileno(), 2)
+        except (OSError, ValueError):  # (no stderr, or nowhere to put its lines: let them be)
+            saved = None
+        try:
+            yield
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                caught.seek(0)
+                kept = b"".join(line for line in caught.read().splitlines(keepends=True)
+                                if not _MPG123_LINE.match(line))
+                while kept:
+                    kept = kept[os.write(2, kept):]
 
 
 def check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str, *,

@@ -103,7 +103,7 @@ def test_an_empty_recording_sent_to_the_api_asks_for_a_recording(speech_model):
 
 
 PICTURES = "pictures (.png, .jpg, .jpeg, .bmp, .gif, .webp, .tif, .tiff)"
-RECORDINGS = "recordings (.wav, .flac, .ogg, .oga, .mp3)"
+RECORDINGS = "recordings (.wav, .wave, .flac, .ogg, .oga, .opus, .mp3, .aiff, .aif, .aifc)"
 
 
 def test_a_file_of_the_other_kind_given_to_predict_is_named_for_what_it_is(
@@ -141,13 +141,17 @@ def test_a_folder_of_the_other_kind_or_of_both_is_said_so(run, wrong_files, smal
     assert r.exit_code == 1
     assert r.stderr.splitlines() == [
         f"note: {both}: 6 pictures left out (such as digit.bmp): this model hears recordings",
-        f"digitnet: error: {empty}: no recordings in this folder (looked for .wav, .flac, .ogg, "
-        ".oga, .mp3); give a folder with recordings in it"]
+        f"note: {both}: 2 other files left out (digit.npy, rows.csv): this model hears "
+        + RECORDINGS,
+        (f"digitnet: error: {empty}: no recordings in this folder (looked for .wav, .wave, "
+         ".flac, .ogg, .oga, .opus, .mp3, .aiff, .aif, .aifc); give a folder with recordings in "
+         "it")]
     assert len(r.stdout.splitlines()) == 4  # seven.flac, .mp3, .ogg, .wav
     r = run("predict", small_model, both)
     assert r.exit_code == 0
     assert r.stderr.splitlines() == [
-        f"note: {both}: 4 recordings left out (such as seven.flac): this model reads pictures"]
+        f"note: {both}: 4 recordings left out (such as seven.flac): this model reads pictures",
+        f"note: {both}: 2 other files left out (digit.npy, rows.csv): this model reads {PICTURES}"]
     assert len(r.stdout.splitlines()) == 6
     for model, kept, other, does, noun in ((speech_model, ".wav", "pictures", "hears recordings",
                                             "picture"),

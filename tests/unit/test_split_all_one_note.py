@@ -90,9 +90,11 @@ def test_fsdd_named_parts_with_a_bad_file_in_each_are_one_note(tmp_path, spoken_
     shutil.copy(spoken_digits / "2_george_3.wav", root / "test" / "two.wav")  # not FSDD-named
     data = datasets.load(root, "all")
     assert len(data) == 10 and sorted(set(data.groups.tolist())) == ["george"]
-    assert data.note.startswith(f"{root}: skipped 2 of 12 files, which are not recordings of "
-                                "one spoken digit: train/6_george_20.wav (")
-    assert data.note.endswith("test/two.wav (not named digit_speaker_index); fix or remove them")
+    assert data.note.startswith(f"{root}: skipped 2 of 12 files: 1 not a recording of one "
+                                "spoken digit, to fix or remove (train/6_george_20.wav (truncated")
+    assert data.note.endswith("; and 1 recording whose name does not say its digit (FSDD names "
+                              "them digit_speaker_index.wav, as 7_lucas_0.wav), to rename so or "
+                              "put in class folders (test/two.wav)")
 
 
 def test_a_folder_with_pictures_in_train_and_recordings_in_test_is_refused(

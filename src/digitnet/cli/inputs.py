@@ -42,16 +42,16 @@ def read_inputs(files):
     for name in files:
         path = Path(name)
         if path.is_dir():
-            found, others = _walked(path, "images")
+            found, others, neither = _walked(path, "images")
             for item in found:
                 if isinstance(item, folders.NotWalked):
                     yield str(path), item.error
                 else:
                     yield from read_inputs([str(item)])
             if not found:
-                yield name, DataError(_none_of_its_kind(name, "images", len(others)))
-            elif others:
-                _note_skipped(name, others, "images")
+                yield name, DataError(_none_of_its_kind(name, "images", len(others), neither))
+            else:
+                _note_skipped(name, others, neither, "images")
             continue
         try:
             if not path.exists():
@@ -98,11 +98,11 @@ def read_recordings(files, front_end: Audio):
     for name in files:
         path = Path(name)
         if path.is_dir():
-            found, others = _walked(path, "audio")
+            found, others, neither = _walked(path, "audio")
             if not found:
-                yield name, DataError(_none_of_its_kind(name, "audio", len(others)))
-            elif others:
-                _note_skipped(name, others, "audio")
+                yield name, DataError(_none_of_its_kind(name, "audio", len(others), neither))
+            else:
+                _note_skipped(name, others, neither, "audio")
             for item in found:
                 if isinstance(item, folders.NotWalked):
                     yield str(path), item.error
@@ -115,16 +115,18 @@ def read_recordings(files, front_end: Audio):
             yield name, _of_other_kind(name, path, "audio") or e
 
 
-def _walked(folder: Path, kind: str) -> tuple[list, list[Path]]:
+def _walked(folder: Path, kind: str) -> tuple[list, list[Path], list[Path]]:
     """The files of ``kind`` under ``folder`` (by their extension), sorted by path, with each
     folder in it that could not be read (:class:`digitnet.folders.NotWalked`) in its place; and
-    the files of the other kind, which a model of ``kind`` leaves out."""
+    the files a model of ``kind`` leaves out: those of the other kind, and those of neither."""
     items = sorted(folders.walk(folder),
                    key=lambda item: item.path if isinstance(item, folders.NotWalked) else item)
     mine, theirs = _KIND[kind][2], _KIND[_other(kind)][2]
     found = [item for item in items if isinstance(item, folders.NotWalked)
              or item.suffix.lower() in mine]
-    return found, [p for p in items if isinstance(p, Path) and p.suffix.lower() in theirs]
+    rest = [p for p in items if isinstance(p, Path) and p.suffix.lower() not in mine]
+    return (found, [p for p in rest if p.suffix.lower() in theirs],
+            [p for p in rest if p.suffix.lower() not in theirs])
 
 
 #: For each kind of model: one example it reads, what it does with them, and their files.
@@ -141,23 +143,35 @@ def _other(kind: str) -> str:
     return "audio" if kind == "images" else "images"
 
 
-def _none_of_its_kind(name: str, kind: str, others: int) -> str:
-    """Why folder ``name``, holding ``others`` files of the other kind, gives a model of
-    ``kind`` nothing to read, and what to do."""
+def _none_of_its_kind(name: str, kind: str, others: int, neither: list[Path]) -> str:
+    """Why folder ``name``, holding ``others`` files of the other kind and the files
+    ``neither`` of either, gives a model of ``kind`` nothing to read, and what to do."""
     if not others:
+        held = (f", only {words.counted(len(neither), 'other file')}, such as {neither[0].name}"
+                if neither else "")
         return (f"{name}: no {kinds.WORDS[kind]} in this folder (looked for "
-                f"{', '.join(_KIND[kind][2])}); give a folder with {kinds.WORDS[kind]} in it")
+                f"{', '.join(_KIND[kind][2])}){held}; give a folder with {kinds.WORDS[kind]} "
+                "in it")
     other = _other(kind)
     return (f"{name}: holds {words.counted(others, _KIND[other][0])} and no {kinds.WORDS[kind]}, "
             f"and this model {_KIND[kind][1]}; give it {_files_of(kind)}, or use a model "
             f"trained on {kinds.WORDS[other]}")
 
 
-def _note_skipped(name: str, skipped: list[Path], kind: str) -> None:
-    """A note that folder ``name``'s files of the other kind than the model reads are left out."""
-    noun = _KIND[_other(kind)][0]
-    warnings.warn(f"{name}: {words.counted(len(skipped), noun)} left out (such as "
-                  f"{skipped[0].name}): this model {_KIND[kind][1]}", UserWarning, stacklevel=2)
+def _note_skipped(name: str, skipped: list[Path], neither: list[Path], kind: str) -> None:
+    """Notes that folder ``name``'s files of the other kind than the model reads are left out,
+    and its files of neither kind (named, up to three), so that none goes unread unsaid."""
+    if skipped:
+        noun = _KIND[_other(kind)][0]
+        warnings.warn(f"{name}: {words.counted(len(skipped), noun)} left out (such as "
+                      f"{skipped[0].name}): this model {_KIND[kind][1]}", UserWarning,
+                      stacklevel=2)
+    if neither:
+        shown = ", ".join(p.name for p in neither[:3])
+        more = f" and {len(neither) - 3} more" if len(neither) > 3 else ""
+        warnings.warn(f"{name}: {words.counted(len(neither), 'other file')} left out ({shown}"
+                      f"{more}): this model {_KIND[kind][1].split()[0]} {_files_of(kind)}",
+                      UserWarning, stacklevel=2)
 
 
 def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
