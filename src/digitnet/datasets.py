@@ -89,6 +89,11 @@ class Dataset:
     sounds : tuple of np.ndarray or None
         For recordings, the voice behind each picture (float32 samples at the front end's rate,
         trimmed: :func:`digitnet.audio.voice`), for augmentation; else None.
+    declared : tuple[str, ...]
+        Classes named by whoever made the data (:func:`from_arrays`'s ``classes``) that may have
+        no example in it; fine-tuning refuses any other class of its model without a training
+        example (:func:`digitnet.recipes.check_classes_trained`). Empty for data read from
+        files.
     """
 
     x: np.ndarray
@@ -102,6 +107,7 @@ class Dataset:
     input: Input | None = None
     groups: np.ndarray | None = None
     sounds: tuple[np.ndarray, ...] | None = None
+    declared: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.x.ndim not in (2, 3) or self.labels.ndim != 1 or len(self.x) != len(self.labels):
@@ -242,7 +248,9 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
         ``classes``, ``y`` holds indices into it, or the labels themselves.
     classes : sequence, optional
         The classes, when ``y`` does not say them all: labels of any kind, named as ``y``'s
-        would be (:func:`digitnet.arrays.class_name`).
+        would be (:func:`digitnet.arrays.class_name`). A network trained on the Dataset has an
+        output for each, also one ``y`` holds no example of (:attr:`Dataset.declared`: a batch
+        of scikit-learn's ``partial_fit`` holds only some of the classes it was told of).
     name, source, files
         What to call the data, where it came from, and its files' SHA-256 (for the fingerprint).
     target : None
@@ -261,7 +269,8 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
         arrays.note_flattened(X, name, frame=columns is not None)
     return Dataset(x, labels, name=name, split="train", source=source or name,
                    files=dict(files or {}), classes=names,
-                   input=None if columns is None else Table(columns))
+                   input=None if columns is None else Table(columns),
+                   declared=names if classes is not None else ())
 
 
 def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Dataset:

@@ -34,8 +34,8 @@ refused, naming how many of each it holds and one of each.
 
 A folder that cannot be a data set is one line naming it and what to do: no class folders, a
 class folder with no pictures, recordings and pictures too mixed to tell which are the data
-set, fewer than two classes (a folder holding one folder of class folders, as unzipping often
-leaves it, says where to point instead), folders named as splits that are not digitnet's
+set, a folder holding one folder of class folders (as unzipping often leaves it: where to point
+instead), folders named as splits that are not digitnet's
 (``val/`` beside ``train/``: digitnet holds out its own validation examples; ``training/``;
 ``test/`` without ``train/``; ``train/`` beside class folders), or a named class that only
 ``test/`` holds, which the network could never learn. A bad file inside an otherwise good
@@ -43,6 +43,10 @@ folder (a file that is not a picture, a picture that cannot be decoded or holds 
 picture beside the class folders, in none) does not stop the others: it is skipped, and the
 data set's note names it, so you can fix it or leave it out (one note for the folder named,
 whichever of its splits the file is in).
+
+A single class folder is read: a model that knows its class is scored on it (``digitnet
+evaluate MODEL --data sevens/``), as on a folder of FSDD-named recordings of one digit; training
+refuses it (a classifier needs two classes; :func:`digitnet.recipes.check_classes_trained`).
 """
 
 from __future__ import annotations
@@ -87,10 +91,11 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     Raises
     ------
     DataError
-        No class folders; a class folder without pictures; fewer than two classes; split folders
-        digitnet does not read as splits; a named class only ``test/`` holds; no ``test/``
-        folder for the test split; no picture at all could be read; train/ and test/ of
-        different kinds (pictures, recordings) for the split "all".
+        No class folders; a class folder without pictures; one folder holding class folders
+        (a data set one folder too deep); split folders digitnet does not read as splits; a
+        named class only ``test/`` holds; no ``test/`` folder for the test split; no picture
+        at all could be read; train/ and test/ of different kinds (pictures, recordings) for
+        the split "all".
     """
     root = Path(root)
     splits = _splits(root)
@@ -200,16 +205,16 @@ def _check_layout(root: Path) -> None:
 
 
 def _check_classes(parts: list[Path], top: bool) -> None:
-    """Refuse fewer than two classes among ``parts`` (the folder, or train/ and test/), and a
+    """Refuse a single class folder that holds a data set itself (one folder too deep), and a
     class that test/ holds and train/ does not (a digit too: a digit model has ten outputs,
     whichever digits train/ holds, but learns none of the others). ``top``: ``parts`` is the
-    folder given."""
+    folder given. (One class is read: scored, not trained on; see the module.)"""
     subfolders = {part: _folders(part) for part in parts}
     held = {part: [_class_name(d) for d in subfolders[part]] for part in parts}
     found = sorted({name for names in held.values() for name in names})
     if len(found) == 1:
         part = next(p for p in parts if held[p])
-        raise _one_class(part, subfolders[part][0].name, top)
+        _check_not_too_deep(part, subfolders[part][0].name, top)
     if len(parts) < 2:
         return
     train, test = parts
@@ -222,9 +227,9 @@ def _check_classes(parts: list[Path], top: bool) -> None:
                         f"{train / missing[0]}/, or take {'it' if one else 'them'} out of test/")
 
 
-def _one_class(part: Path, name: str, top: bool) -> DataError:
-    """The error for ``part`` holding the one class folder ``name``: when that holds folders
-    itself (a data set one folder too deep, as unzipping leaves it), where to point instead."""
+def _check_not_too_deep(part: Path, name: str, top: bool) -> None:
+    """Refuse ``part`` holding the one class folder ``name`` when that holds folders itself (a
+    data set one folder too deep, as unzipping leaves it), saying where to point instead."""
     inner = part / name
     subfolders = _folders(inner)
     while len(subfolders) == 1 and len(inner.relative_to(part).parts) < 8:  # (symlink loops)
@@ -234,11 +239,8 @@ def _one_class(part: Path, name: str, top: bool) -> DataError:
         what = (_slashed(names) if any(n.lower() in _SPLIT_NAMES for n in names)
                 else f"class folders {_span(names)}")
         todo = f"point --data at {inner}" if top else f"move those folders up into {part}"
-        return DataError(f"{part}: holds one folder, {inner.relative_to(part).as_posix()}, which "
-                         f"holds {what}: {todo}")
-    look = f" (to see how a model reads these, digitnet predict MODEL {part})" if top else ""
-    return DataError(f"{part}: holds one class folder, {name}; a classifier needs at least two "
-                     f"classes: add a folder of pictures for each other class{look}")
+        raise DataError(f"{part}: holds one folder, {inner.relative_to(part).as_posix()}, which "
+                        f"holds {what}: {todo}")
 
 
 def _slashed(names) -> str:

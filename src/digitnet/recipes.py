@@ -59,7 +59,8 @@ from .errors import ConfigError, DataError, listed
 from .inputs import Audio
 from .network import Network
 
-__all__ = ["for_data", "for_input", "check_fits", "none_held_out", "TABLE", "VOICE"]
+__all__ = ["for_data", "for_input", "check_fits", "check_classes_trained", "none_held_out",
+           "TABLE", "VOICE"]
 
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
@@ -186,7 +187,9 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
                config: TrainConfig) -> None:
     """Raise DataError or ConfigError if ``net`` and ``config`` cannot train on ``data``: no
     training examples left, early stopping with none held out, the input or output layer the
-    wrong size, or an option for images given for a table (naming how to turn it off)."""
+    wrong size, a class of the network without training examples
+    (:func:`check_classes_trained`), or an option for images given for a table (naming how to
+    turn it off)."""
     if len(train_index) == 0:
         raise DataError("no training examples left after holding out the validation split")
     if config.early_stopping and not len(val_labels):
@@ -205,6 +208,7 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
         raise DataError(f"the output layer has {net.sizes[-1]} neurons and {data.name} has "
                         f"{len(data.classes)} classes; give the output layer one neuron per "
                         f"class (--layers ...,{len(data.classes)})")
+    check_classes_trained(data, train_index, val_labels, net)
     if config.copies and data.sounds is None:
         given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]
         off = " ".join(f"--{name} 0" for name in given)
@@ -223,3 +227,50 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
         raise ConfigError(f"{' and '.join(_IMAGE_OPTIONS[name][0] for name in given)}, and "
                           f"{data.name} is a table; train it with "
                           + ", ".join(_IMAGE_OPTIONS[name][1] for name in given))
+
+
+#: What messages call each kind of example.
+_NOUNS = {"images": "pictures", "audio": "recordings", "table": "rows"}
+
+
+def check_classes_trained(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray,
+                          net: Network) -> None:
+    """A DataError when ``net`` would train on fewer than two classes, or, starting from a
+    model's weights (``--init``), when one of its classes has no training example among
+    ``data``'s ``train_index``.
+
+    A class a model never sees again is one it unlearns: fine-tuned on five recordings of 7, a
+    model of the ten digits answers 7 to everything. A new network's classes are the data's
+    (IDX files, FSDD's names and class folders named by digits give the ten digits); one trained
+    on a few of them (folders ``3/`` and ``8/``) tells those apart, and is left to do so. Classes
+    are those of ``data`` once numbered as the network's (:func:`digitnet.classmatch.
+    for_model`); those ``data`` declares (:attr:`~digitnet.datasets.Dataset.declared`: a batch
+    of scikit-learn's ``partial_fit``) may have none. ``val_labels``: those held out, named when
+    a class's examples all are.
+    """
+    n_out, noun = net.sizes[-1], _NOUNS[data.input.kind]
+    names = [data.classes[k] if k < len(data.classes) else str(k) for k in range(n_out)]
+    counts = np.bincount(data.labels[train_index], minlength=n_out)
+    present = [c for c, n in zip(names, counts) if n]
+    covered = [c for c, n in zip(names, counts) if n or c in data.declared]
+    missing = [c for c in names if c not in covered]
+    fine_tuned = bool(net.metadata)  # a model's weights (--init), not new ones
+    if len(covered) > 1 and not (fine_tuned and missing):
+        return
+    held = [names[k] for k in np.unique(val_labels).tolist() if names[k] in missing]
+    held = (f"; those of {listed(held)} are all held out for validation: give more, or hold "
+            "out fewer (val_fraction, --val-fraction)") if held else ""
+    if not fine_tuned:
+        raise DataError(f"{data.name}: holds training {noun} of one class only, {present[0]}; a "
+                        f"classifier needs at least two classes: add {noun} of another{held}")
+    one = len(present) == 1
+    why = (f"classes of the model it starts from; fine-tuned on {_some(present)} alone, it "
+           f"would unlearn {'it' if len(missing) == 1 else 'them'}"
+           + (f" and answer {present[0]} to everything" if one else ""))
+    raise DataError(f"{data.name}: no training {noun} of {_some(missing)}, {why}: give {noun} "
+                    f"of each of its classes (a few of each){held}")
+
+
+def _some(names: Sequence[str]) -> str:
+    """Class names as a message lists them: all, or the first ten and how many in all."""
+    return listed(names) if len(names) <= 12 else f"{', '.join(names[:10])}, ... ({len(names)})"

@@ -73,7 +73,10 @@ def test_no_held_out_examples_says_why(net, tmp_path, mnist):
 
 def test_a_backprop_step_is_one_step_of_the_training_loop(net, unseen):
     images, labels = unseen
-    one = datasets.Dataset(images[:1], labels[:1].astype(np.uint8), "one digit", "train", "test")
+    # (one step on one digit: the other classes declared, as partial_fit's batches declare
+    # theirs, or training refuses classes without examples)
+    one = datasets.Dataset(images[:1], labels[:1].astype(np.uint8), "one digit", "train", "test",
+                           declared=datasets.DIGITS)
     label, lr = int(labels[0]), 0.05
     step = poke.backprop_step(net, inputs.of(net).rows(images[:1])[0], label, lr=lr)
     config = PRESETS["default"].replace(
