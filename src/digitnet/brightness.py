@@ -10,9 +10,14 @@ come in from the user: :meth:`Network.forward <digitnet.Network.forward>`,
 records no input. The passes inside digitnet (training's steps,
 :func:`digitnet.evaluate`'s batches through :meth:`~digitnet.Network.trace`) read rows that the
 model's own input made, and pay for no check.
+
+Those methods read numbers: a file's name given to them is refused by :func:`check_not_files`,
+whose error says how to read the file first.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -20,7 +25,7 @@ from . import inputs
 from .arrays import check_brightness
 from .errors import DataError
 
-__all__ = ["check_given", "picture_input"]
+__all__ = ["check_given", "check_not_files", "picture_input"]
 
 #: The input layer of MNIST's 28x28 digits: a network that records no input reads pictures when
 #: its input layer has this many neurons (as an import that records none is read).
@@ -58,6 +63,50 @@ def check_given(net, rows: np.ndarray, name: str) -> np.ndarray:
                         f"{rows.max()} are read as they are, not as pixels (only uint8 is); "
                         f"{_what_to_do(model_input)}")
     return rows
+
+
+def check_not_files(net, x, name: str, rows: bool = False):
+    """``x``, given to a :class:`~digitnet.Network` method, as it is; a DataError if it names
+    files (a str or path, or a list or array of names such as "seven.wav") rather than holding
+    numbers, saying how to read such a file for ``net`` into what the method takes: examples
+    (:meth:`~digitnet.Network.predict`), or with ``rows`` the input layer's rows
+    (:meth:`~digitnet.Network.forward`, :meth:`~digitnet.Network.probabilities`)."""
+    if isinstance(x, (str, os.PathLike)):
+        first = x
+    elif isinstance(x, (list, tuple, np.ndarray)) and np.size(x) and np.ndim(x) == 1:
+        first = x[0]  # (strings such as "a" or "0.5" are not numbers, nor names of files)
+        if not isinstance(first, os.PathLike) and not _named(first):
+            return x
+    else:
+        return x
+    model_input, path = inputs.of(net), repr(str(os.fspath(first)))
+    what, numbers, read = _READ[model_input.kind]
+    read = "with " + (f"digitnet.inputs.of(net).rows({read})" if rows else read).format(path)
+    if model_input.kind == "images" and model_input.image_shape != (28, 28):  # (not to_mnist's)
+        read = f"as an array of shape {model_input.image_shape}, brightness in [0, 1]"
+    shown = f"{path} is a file's name" if np.ndim(x) == 0 else f"holds file names ({path}, ...)"
+    raise DataError(f"{name}: {shown}; a network reads numbers ({numbers}), not files: read the "
+                    f"{what} first {read}")
+
+
+def _named(value) -> bool:
+    """Whether ``value`` is a file's name as a str: one that ends in an extension ("seven.wav",
+    "five.png") and is not a number ("1.5e-3")."""
+    if not isinstance(value, str) or not any(c.isalpha() for c in os.path.splitext(value)[1]):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+#: How to read a file of each kind of example (:attr:`~digitnet.inputs.Input.kind`) in Python:
+#: what it is, the numbers a network reads of it, and the call that reads it (``{}``: its name).
+_READ = {"images": ("picture", "the pixels of pictures", "digitnet.preprocess.to_mnist({})"),
+         "audio": ("recording", "the pixels of pictures of sounds",
+                   "digitnet.audio.picture({}, digitnet.inputs.of(net))"),
+         "table": ("table", "a table's rows", "numpy.loadtxt({}, delimiter=',', skiprows=1)")}
 
 
 def _what_to_do(model_input: inputs.Input) -> str:

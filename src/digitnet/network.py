@@ -41,7 +41,7 @@ import numpy as np
 
 from . import activations, inputs, losses
 from .arrays import as_floats, as_inputs, as_rows
-from .brightness import check_given
+from .brightness import check_given, check_not_files
 from .errors import ConfigError, DataError
 
 __all__ = ["Network", "Trace"]
@@ -205,7 +205,7 @@ class Network:
 
     def _forward_given(self, x, name: str) -> np.ndarray:
         """:meth:`forward` of ``x`` as given, its rows checked (``name``: for the error)."""
-        x, single = as_rows(x, self.sizes[0])
+        x, single = as_rows(check_not_files(self, x, name, rows=True), self.sizes[0])
         out = self._forward(check_given(self, x, name))
         return out[0] if single else out
 
@@ -273,6 +273,7 @@ class Network:
         bright background) are warned of (:func:`digitnet.preprocess.warn_if_inverted`). A
         network built by hand records none: its examples are its rows, checked as :meth:`forward`.
         """
+        x = check_not_files(self, x, "x")
         if not self.metadata.get("input"):
             rows, single = as_rows(x, self.sizes[0])
             return check_given(self, rows, "x"), single
@@ -376,8 +377,7 @@ class Network:
         return network_html(self)
 
     def __repr__(self) -> str:
-        sizes = "-".join(map(str, self.sizes))
-        return (f"Network({sizes}, activation={self.activation.name!r}, "
+        return (f"Network({'-'.join(map(str, self.sizes))}, activation={self.activation.name!r}, "
                 f"output={self.output_function.name!r}, parameters={self.parameter_count:,})")
 
 

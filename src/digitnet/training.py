@@ -40,7 +40,7 @@ from .stopping import StopFlag
 __all__ = ["Callback", "TrainResult", "train"]
 
 
-@dataclass
+@dataclass(repr=False)
 class TrainResult:
     """What :func:`train` returns."""
 
@@ -73,6 +73,22 @@ class TrainResult:
         from .notebook.summaries import result_html
 
         return result_html(self)
+
+    def __repr__(self) -> str:
+        """Short, for a REPL or print(): the network's sizes, the epochs trained, the validation
+        accuracy (the best epoch's, which the network is, and the last one's if another) and the
+        test accuracy; ``history`` holds every epoch."""
+        said = [f"sizes={'-'.join(map(str, self.network.sizes))}", f"epochs={len(self.history)}"]
+        last = self.history[-1].get("val_accuracy") if self.history else None
+        if self.best_epoch is not None and self.best_epoch != len(self.history):
+            said.append(f"best_epoch={self.best_epoch}")
+        if self.val_accuracy is not None:
+            said.append(f"val_accuracy={self.val_accuracy:.4f}")
+        if last is not None and last != self.val_accuracy:
+            said.append(f"last_val_accuracy={last:.4f}")
+        if self.test_accuracy is not None:
+            said.append(f"test_accuracy={self.test_accuracy:.4f}")
+        return f"TrainResult({', '.join(said + ['stopped_early=True'] * self.stopped_early)})"
 
     def _final_record(self) -> dict:
         if not self.history:

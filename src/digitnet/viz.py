@@ -38,9 +38,8 @@ from .modelfile import atomic_write
 from .network import Network
 from .metrics import score
 
-__all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure",
-           "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "FORMATS",
-           "WEIGHT_CMAP"]
+__all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure", "FORMATS",
+           "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "WEIGHT_CMAP"]
 
 #: File types :func:`save_figure` writes, by extension.
 FORMATS = {".png": "png", ".svg": "svg"}
@@ -51,6 +50,7 @@ BLUE, RED, INK = "#3d9df3", "#f0524f", "#0e1117"
 WEIGHT_CMAP = LinearSegmentedColormap.from_list("digitnet_weights", [RED, "#000000", BLUE])
 _TEXT = "#e6e6e6"
 _MAX_DRAWN = 32  # neurons drawn per layer in the network diagram
+_SOUND = "time →, pitch ↑"  # how every picture of a sound (a model of recordings') reads
 #: The figures' class: a Figure that a notebook shows as PNG by itself (no pyplot, no %matplotlib).
 _InlineFigure = type("InlineFigure", (Figure,), {"_repr_png_": lambda fig: figure_bytes(fig)})
 
@@ -69,8 +69,7 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
     if fmt == "png":
         from PIL import Image
 
-        buffer.seek(0)
-        with Image.open(buffer) as rendered:
+        with Image.open(buffer) as rendered:  # (from its start: Image.open seeks to 0)
             palette = rendered.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
         buffer = io.BytesIO()
         palette.save(buffer, format="PNG", optimize=True)
@@ -154,7 +153,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
         ax.set_axis_off()
     if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
         title = ("Weights into each neuron of the first hidden layer" + (
-            ": the sounds it listens for (time →, pitch ↑)" if isinstance(inputs.of(
+            f": the sounds it listens for ({_SOUND})" if isinstance(inputs.of(
                 net), inputs.Audio) else "") + "\nblue +, red −, black 0 (each tile "
             "scaled to its own largest weight |w|, or to 1% of the layer's largest if smaller)")
     else:
@@ -238,7 +237,7 @@ def _draw_input(ax, net: Network, x: np.ndarray) -> np.ndarray | None:
               extent=(img_x0, img_x0 + img_size, img_y0, img_y0 + img_size), zorder=3)
     ax.add_patch(Rectangle((img_x0, img_y0), img_size, img_size, fill=False, ec="#888888",
                            lw=0.8, zorder=3))
-    sound = "the sound, time →, pitch ↑\n" if isinstance(inputs.of(net), inputs.Audio) else ""
+    sound = f"the sound, {_SOUND}\n" if isinstance(inputs.of(net), inputs.Audio) else ""
     ax.text(img_x0 + img_size / 2, img_y0 - 0.3, f"input as the network sees it\n{sound}{side}x"
             f"{side} = {net.sizes[0]} pixels", color=_TEXT, ha="center", va="top", fontsize=8)
     step, idx = img_size / side, np.arange(net.sizes[0])
@@ -273,9 +272,8 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
         if is_output:
             mark = i == int(np.argmax(proba))
             ax.text(x_pos + radius + 0.15, y, f"{names[i]:<{width}}  {proba[i]:6.1%}",
-                    color=_TEXT if not mark else BLUE,
-                    fontsize=9 if not mark else 10, fontweight="bold" if mark else "normal",
-                    va="center", family="monospace", zorder=4)
+                    color=BLUE if mark else _TEXT, fontsize=10 if mark else 9, va="center",
+                    fontweight="bold" if mark else "normal", family="monospace", zorder=4)
             if mark:
                 ax.add_patch(Circle((x_pos, y), radius * 1.35, fill=False, ec=BLUE, lw=2, zorder=4))
     label = (f"{len(shown)} most active\nof " if len(shown) < len(a) else
@@ -324,8 +322,7 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None) -> 
         return fig
     rows, cols = -(-len(order) // min(8, len(order))), min(8, len(order))
     fig = _figure(max(cols * 1.35, 5.0), rows * 1.6 + 0.7)
-    # Each as the network sees it: a sound bright where loud, as every picture of one is drawn
-    # (show network, saliency); handwriting as dark ink on a white page.
+    # As the network sees each: a sound bright where loud (as everywhere), ink dark on white.
     side, sound = _side(net.sizes[0]) or 1, isinstance(inputs.of(net), inputs.Audio)
     for k, (i, answer, p) in enumerate(zip(order, answers, confidence)):
         ax = fig.add_subplot(rows, cols, k + 1)
@@ -384,10 +381,13 @@ def dream_figure(net: Network, digits=None, *, seed: int = 0) -> Figure:
         ax.set_title(f"{words.quoted(names[d])}: p = {net.probabilities(x)[d]:.0%}", fontsize=9)
         ax.set_axis_off()
     which = _output(net, digits[0]) if len(digits) == 1 else "each output"
-    drawn = "a digit" if words.are_digits(names) else "a picture of the class"
-    fig.suptitle(f"The input that most excites {which}\n"
-                 "gradient ascent on log p from faint noise; pixels in [0, 1], L2 norm ≤ 9\n"
-                 f"(not {drawn}: as the video warns, the network never learned to draw)",
+    what, axes, digit, other, never = (  # a model of recordings: what it would like to hear
+        ("sound", f" ({_SOUND})", "a spoken digit", "a sound", " never learned to speak")
+        if isinstance(inputs.of(net), inputs.Audio) else
+        ("input", "", "a digit", "a picture", ", as the video warns, never learned to draw"))
+    drawn = digit if words.are_digits(names) else f"{other} of the class"
+    fig.suptitle(f"The {what} that most excites {which}{axes}\ngradient ascent on log p from "
+                 f"faint noise; pixels in [0, 1], L2 norm ≤ 9\n(not {drawn}: the network{never})",
                  fontsize=8.5)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.95 / fig.get_figheight(),
                         hspace=0.3, wspace=0.1)

@@ -43,7 +43,7 @@ def folder(real_digit_images, tmp_path_factory):
              "b/6.jpeg", "c7.png", "c8.jpg", "c9.tiff"]
     for i, (name, digit) in enumerate(zip(names, images)):
         as_user_file(digit, root / name, photo=name.endswith((".jpg", ".jpeg")), at=(10 + 9 * i, 20))
-    (root / "notes.txt").write_text("not an image, and not looked at: wrong extension\n")
+    (root / "notes.txt").write_text("not an image: left out, with a note\n")
     return root, sorted(names), labels
 
 
@@ -56,11 +56,13 @@ def model(trained):
 # -- predict ----------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("default::UserWarning")  # shown as the command shows it: a note
 def test_predict_walks_folders_in_order_and_reads_user_style_files(run, small_model, folder,
                                                                    real_digit_images):
     root, names, labels = folder
     result = run("predict", small_model, root)
     assert result.exit_code == 0, result.output
+    assert f"note: {root}: 1 other file left out (notes.txt)" in result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [str(root / n) for n in names]
     read = [int(line.split(": ")[1].split()[0]) for line in lines]
@@ -310,6 +312,7 @@ def deskewing_model(run, digits_dir, tmp_path_factory):
     return out
 
 
+@pytest.mark.filterwarnings("default::UserWarning")  # (notes.txt's note)
 def test_a_deskewing_model_deskews_what_it_reads(run, deskewing_model, folder, real_digit_images,
                                                  tmp_path):
     from digitnet.inputs import deskew

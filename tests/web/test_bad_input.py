@@ -359,24 +359,30 @@ def test_an_edit_without_its_op_names_the_op_and_its_choices(client):
 
 
 def test_a_recording_too_large_is_named_a_recording(web_model_path, speech_model, spoken_digits):
-    """A long recording (real ones of FSDD one after another, 2.7 MB of WAV) sent to the model of
-    spoken digits: the answer says a recording is too large and to send a shorter one."""
+    """A long recording (real ones of FSDD one after another) sent to the model of spoken digits:
+    of 2.7 MB (under its limit for recordings), the answer says how long it is and to send one
+    under 10 s; of 4.3 MB (over it), that a recording is too large and to send a shorter one."""
     import soundfile
     from fastapi.testclient import TestClient
 
     from digitnet.web import create_app
 
-    sound, rate = [], None
-    for path in sorted(spoken_digits.glob("*_jackson_*.wav")):
-        samples, rate = soundfile.read(path, dtype="int16")
-        sound.append(samples)
-        if sum(map(len, sound)) * 2 > 2.7e6:
-            break
-    out = io.BytesIO()
-    soundfile.write(out, np.concatenate(sound), rate, format="WAV", subtype="PCM_16")
+    def one_after_another(size: float) -> bytes:
+        sound, rate = [], None
+        for path in sorted(spoken_digits.glob("*.wav")):
+            samples, rate = soundfile.read(path, dtype="int16")
+            sound.append(samples)
+            if sum(map(len, sound)) * 2 > size:
+                break
+        out = io.BytesIO()
+        soundfile.write(out, np.concatenate(sound), rate, format="WAV", subtype="PCM_16")
+        return out.getvalue()
+
+    long, larger = one_after_another(2.7e6), one_after_another(4.3e6)
     with TestClient(create_app(web_model_path, data=None, more=[speech_model])) as c:
-        r = c.post("/models/2/api/predict", content=out.getvalue(),
-                   headers={"content-type": "audio/wav"})
-        message = assert_error(r, 413, "the recording is too large", f"got {len(out.getvalue()):,}",
-                               "send a shorter one", f"{audio.MAX_SECONDS:g} s")
+        r = c.post("/models/2/api/predict", content=long, headers={"content-type": "audio/wav"})
+        assert_error(r, 422, "minutes long", f"send one under {audio.MAX_SECONDS:g} s")
+        r = c.post("/models/2/api/predict", content=larger, headers={"content-type": "audio/wav"})
+        message = assert_error(r, 413, "the recording is too large", f"got {len(larger):,}",
+                               "send a shorter recording", "4 MB holds 10 s")
         assert "image" not in message and "grid" not in message

@@ -119,17 +119,17 @@ def test_only_a_model_of_spoken_digits_learns_a_voice(client, spoken_digits):
 
 
 def test_a_voice_form_may_be_larger_than_other_requests_up_to_its_own_limit(voice_client):
-    """2 MB is the limit of other requests: a voice's 30 recordings at a microphone's rate
-    outgrow it, so /api/voice takes up to 32 MB."""
+    """4 MB is the limit of one recording (2 MB, of other requests): a voice's 30 recordings at
+    a microphone's rate outgrow it, so /api/voice takes up to 32 MB."""
     from digitnet.web import schemas, voice
 
-    three_mb = [("file", ("big.wav", b"\0" * (3 * 1024 * 1024), "audio/wav")), ("digit", (None, "1"))]
-    assert_error(voice_client.post("/api/predict", files=three_mb[:1]), 413, "at most 2,097,152")
-    assert_error(voice_client.post("/api/voice", files=three_mb), 422, "too few of")
+    five_mb = [("file", ("big.wav", b"\0" * (5 * 1024 * 1024), "audio/wav")), ("digit", (None, "1"))]
+    assert_error(voice_client.post("/api/predict", files=five_mb[:1]), 413, "at most 4,194,304")
+    assert_error(voice_client.post("/api/voice", files=five_mb), 422, "too few of")
     over = [("file", ("huge.wav", b"\0" * (voice.MAX_VOICE_BYTES + 1), "audio/wav"))]
     assert_error(voice_client.post("/api/voice", files=over), 413, "at most 33,554,432",
                  "fewer or shorter recordings")
-    assert voice.MAX_VOICE_BYTES > schemas.MAX_BODY_BYTES
+    assert voice.MAX_VOICE_BYTES > schemas.MAX_RECORDING_BYTES > schemas.MAX_BODY_BYTES
 
 
 def test_a_class_server_asks_for_the_teachers_token(speech_model, spoken_digits):

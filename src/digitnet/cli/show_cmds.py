@@ -40,14 +40,22 @@ def _picture_model(model: str):
     return net
 
 
-def _one_input_rows(net, image: str, command: str):
-    """The row ``net`` reads for IMAGE, one picture or recording: a folder is refused, as the
+def _one_input_rows(net, file: str, command: str):
+    """The row ``net`` reads for FILE, one picture or recording: a folder is refused, as the
     picture drawn is of one input."""
-    if Path(image).is_dir():
+    if Path(file).is_dir():
         what = "recording" if isinstance(inputs.of(net), inputs.Audio) else "picture or .npy"
-        raise DataError(f"{image}: is a folder, and `digitnet show {command}` draws one input; "
+        raise DataError(f"{file}: is a folder, and `digitnet show {command}` draws one input; "
                         f"give one {what} file")
-    return inputs.of(net).rows(one_input(net, image))
+    return inputs.of(net).rows(one_input(net, file))
+
+
+#: The one example `show network` and `show saliency` draw, named for either kind it can be.
+_FILE = click.argument("file", metavar="PICTURE|RECORDING", type=click.Path())
+#: What it may be, in their help.
+_FILE_IS = ("PICTURE|RECORDING is an image file (PNG, JPEG, ...) or .npy pixels; for a model of "
+            "recordings, a recording (WAV, FLAC, MP3, ...). Each is read as `digitnet predict` "
+            "reads it.")
 
 
 def _save_picture(fig, out: str) -> None:
@@ -59,11 +67,13 @@ def _save_picture(fig, out: str) -> None:
 
 @cli.group("show")
 def show_group():
-    """Draw what MODEL learned and how it reads a digit, as PNG or SVG pictures.
+    """Draw what MODEL learned and how it reads a digit (drawn, or spoken for a model of
+    recordings), as PNG or SVG pictures.
 
     \b
       digitnet show weights MODEL              what each first-layer neuron looks for
       digitnet show network MODEL digit.png    the video's diagram, lit up by one digit
+                                               (or seven.wav, for a model of recordings)
       digitnet show saliency MODEL digit.png   which pixels made it answer as it did
       digitnet show dream MODEL --digit 5      the input that most excites the 5
       digitnet show confusion MODEL --data D   which digits it takes for which
@@ -98,31 +108,31 @@ def show_weights(model, layer, out):
                    "layer's largest): whatever the input, they pass on about their bias alone")
 
 
-@show_group.command("network")
+@show_group.command("network", help="The video's diagram of MODEL reading one digit: neurons "
+                    f"lit by their activation, each output named by its class.\n\n{_FILE_IS}")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.argument("image", type=click.Path())
+@_FILE
 @click.option("--links", type=click.IntRange(min=1), default=300, show_default=True,
               help="How many of the strongest connections to draw into each layer.")
 @_out_option("network")
-def show_network(model, image, links, out):
-    """The video's diagram of MODEL reading IMAGE (a recording, for a model of recordings):
-    neurons lit by their activation, each output named by its class."""
+def show_network(model, file, links, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.network_figure(net, _one_input_rows(net, image, "network"), links), out)
+    _save_picture(viz.network_figure(net, _one_input_rows(net, file, "network"), links), out)
 
 
-@show_group.command("saliency")
+@show_group.command("saliency", help="Which pixels of a picture (or of the picture of a "
+                    "recording's sound) pushed MODEL towards its answer (gradient of the answer's "
+                    f"z).\n\n{_FILE_IS}")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.argument("image", type=click.Path())
+@_FILE
 @_out_option("saliency")
-def show_saliency(model, image, out):
-    """Which pixels of IMAGE pushed MODEL towards its answer (gradient of the answer's z)."""
+def show_saliency(model, file, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.saliency_figure(net, _one_input_rows(net, image, "saliency")), out)
+    _save_picture(viz.saliency_figure(net, _one_input_rows(net, file, "saliency")), out)
 
 
 @show_group.command("dream")
@@ -134,7 +144,8 @@ def show_saliency(model, image, out):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting noise.")
 @_out_option("dream")
 def show_dream(model, digit, seed, out):
-    """The input that most excites each output: gradient ascent from faint noise."""
+    """The input that most excites each output (for a model of recordings, the sound it would
+    most like to hear): gradient ascent from faint noise."""
     from .. import viz
 
     net = _picture_model(model)

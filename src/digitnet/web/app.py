@@ -110,12 +110,12 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
         What the server calls the model (``GET /api/models``' ``source``): by default its
         file, or "an in-memory network".
     """
-    app = _model_app(*loading.loaded(model, source), data, held_out, access)
+    served = [loading.loaded(model, source), *map(loading.loaded, more)]
+    app = _model_app(*served[0], data, held_out, access, _heard(served))
     app.state.mounted, app.state.models = [], loading.ServedModels()
     app.state.models.add("1", "/api", app.state.served)
-    for number, other in enumerate(more, start=2):
-        net, name = loading.loaded(other)
-        sub = _model_app(net, name, heldout.own_data(net), "auto", access)
+    for number, (net, name) in enumerate(served[1:], start=2):
+        sub = _model_app(net, name, heldout.own_data(net), "auto", access, _heard([(net, name)]))
         app.mount(f"/models/{number}", sub)
         app.state.mounted.append(sub)
         app.state.models.add(str(number), f"/models/{number}/api", sub.state.served)
@@ -124,9 +124,16 @@ def create_app(model: str | Path | Network, *, data: Any = "mnist", held_out: An
     return app
 
 
+def _heard(served: list[tuple[Network, str]]) -> dict[str, int]:
+    """BodySizeLimit's ``heard``: the predict route of each model of recordings served (as
+    the first one's app names them) takes a recording of up to MAX_RECORDING_BYTES."""
+    return {("/api" if n == 1 else f"/models/{n}/api") + "/predict": schemas.MAX_RECORDING_BYTES
+            for n, (net, _) in enumerate(served, start=1) if inputs.audio_of(net) is not None}
+
+
 def _model_app(net: Network, source: str, data: Any, held_out: Any,
-               access: TrainingAccess | None) -> FastAPI:
-    """The app of one model: its page, its API (:func:`create_app`'s arguments)."""
+               access: TrainingAccess | None, heard: dict[str, int]) -> FastAPI:
+    """The app of one model: its page, its API (:func:`create_app`'s arguments; :func:`_heard`)."""
     served = Served(net, source)
     trainer = Trainer(functools.partial(loading.training_data, data),
                       on_done=lambda net: served.swap(
@@ -144,7 +151,8 @@ def _model_app(net: Network, source: str, data: Any, held_out: Any,
         loading.held_out, data=data if held_out == "auto" else held_out))
     app.state.access = access or TrainingAccess()
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS)
+    app.add_middleware(BodySizeLimit, limit=schemas.MAX_BODY_BYTES, larger=voice.BODY_LIMITS,
+                       heard=heard)
     app.add_middleware(ServerId)  # (outside BodySizeLimit: its header is on the 413s too)
     _add_routes(app)
     poking.add_routes(app)
@@ -180,9 +188,8 @@ def _add_routes(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Read one drawing with each served model of pictures before the first request (so that
-    its sender waits no longer than the next: the caches preprocessing fills are in place); stop
-    training runs at shutdown (the mounted apps' too: Starlette runs only the outer app's
-    lifespan)."""
+    its sender waits no longer than the next: preprocessing's caches are filled); stop training
+    runs at shutdown (the mounted apps' too: Starlette runs only the outer app's lifespan)."""
     loading.warm_up([each.state.served.current[0] for each in (app, *app.state.mounted)])
     try:
         yield
@@ -204,7 +211,8 @@ _ERROR_TEXT = {
     403: "Training from the page is turned off on this server, or needs the token it printed",
     404: "Unknown layer, neuron or input_id",
     409: "A training run is already going, or none is to stop",
-    413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB",
+    413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB (a recording sent to a model "
+         f"of spoken digits: over {schemas.MAX_RECORDING_BYTES // (1024 * 1024)} MB)",
     415: "Neither JSON, a multipart form nor a file's bytes",
     422: "Invalid input (a grid of the wrong size, values outside [0, 1], a drawing or image "
          "with no digit in it, a file that is not an image, a recording that is silent, noise, "

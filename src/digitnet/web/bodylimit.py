@@ -12,16 +12,21 @@ Reading is bounded: a body declared larger than :data:`DRAIN_BYTES` is refused a
 client waits for ``100 Continue`` before sending it (curl does, for bodies over 1 MB): nothing of
 it is on its way yet.
 
-Installed with ``app.add_middleware(BodySizeLimit, limit=..., larger={"/api/voice": (...)})``:
-``larger`` lets a route whose requests are larger by nature (a voice's recordings) take more.
+Installed with ``app.add_middleware(BodySizeLimit, limit=..., larger={"/api/voice": (...)},
+heard={"/api/predict": ...})``: ``larger`` lets a route whose requests are larger by nature (a
+voice's recordings) take more, and ``heard`` a route of a model of recordings take a recording
+(:data:`~digitnet.web.schemas.MAX_RECORDING_BYTES`) larger than a picture or a drawing.
 """
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
+import math
 
-from ..audio import MAX_SECONDS
+from starlette.exceptions import HTTPException
+from starlette.routing import get_route_path
+
 from .errors import error_response
+from .schemas import RECORDED
 
 __all__ = ["BodySizeLimit", "BodyTooLarge", "DRAIN_BYTES"]
 
@@ -44,14 +49,15 @@ class BodySizeLimit:
     """
 
     def __init__(self, app, limit: int, drain: int = DRAIN_BYTES,
-                 larger: dict[str, tuple[int, str]] | None = None):
+                 larger: dict[str, tuple[int, str]] | None = None,
+                 heard: dict[str, int] | None = None):
         self.app, self.limit, self.drain = app, limit, drain
-        self.larger = larger or {}
+        self.larger, self.heard = larger or {}, heard or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit, what = self._limit(scope["path"], _header(scope, b"content-type") or b"")
+        limit, what = self._limit(scope, _header(scope, b"content-type") or b"")
         length = _header(scope, b"content-length")
         declared = int(length) if length is not None and length.isdigit() else None
         if declared is None:
@@ -66,17 +72,22 @@ class BodySizeLimit:
             return await response(scope, receive, send)
         await self.app(scope, receive, send)
 
-    def _limit(self, path: str, content_type: bytes) -> tuple[int, tuple[str, str]]:
-        """The limit on a body sent to ``path``, and (what the body is, what to send instead of
-        a larger one): ``larger``'s for a path ending in one of its keys (a mounted app's too),
-        else ``limit``'s, the body named by its ``content_type``."""
+    def _limit(self, scope, content_type: bytes) -> tuple[int, tuple[str, str]]:
+        """The limit on a body sent to the request's path, and (what the body is, what to send
+        instead of a larger one): ``larger``'s for a path ending in one of its keys (a mounted
+        app's too); ``heard``'s for a recording (a file, by its ``content_type``) sent to one of
+        its paths, as this app's routes name them (``/api/predict``; a mounted app's,
+        ``/models/2/api/predict``); else ``limit``'s, the body named by its ``content_type``."""
         for end, (limit, what) in self.larger.items():
-            if path.endswith(end):
+            if scope["path"].endswith(end):
                 return limit, ("the request body", what)
-        mb = self.limit // (1024 * 1024)
+        heard = self.heard.get(get_route_path(scope))
         for start, sent, instead in _SENT:
             if content_type.startswith(start):
-                return self.limit, (sent, instead.format(mb=mb))
+                if heard is not None and start in _RECORDINGS:
+                    return heard, (sent, _HEARD.format(mb=heard // (1024 * 1024),
+                                                       seconds=heard // math.prod(RECORDED)))
+                return self.limit, (sent, instead.format(mb=self.limit // (1024 * 1024)))
         return self.limit, ("the request body", "a smaller one")
 
     @staticmethod
@@ -87,7 +98,7 @@ class BodySizeLimit:
                 f"({limit // (1024 * 1024)} MB), got {got}; send {what[1]}")
 
 
-_DIGIT = f"one spoken digit, about a second long (at most {MAX_SECONDS:g} s)"
+_DIGIT = "one spoken digit, about a second long"
 #: What a body too large is, by the start of its Content-Type, and what to send instead
 #: (``{mb}``: the limit in MB). A model of recordings and one of images share the routes, so
 #: the Content-Type is what tells a recording from an image.
@@ -99,6 +110,12 @@ _SENT = ((b"audio/", "the recording", f"a shorter one, under {{mb}} MB: {_DIGIT}
                                                    f"recording of {_DIGIT}"),
          (b"application/json", "the JSON body", "a smaller grid (28 rows of 28 values are "
                                                 "plenty) or fewer changes"))
+#: The bodies that may be a recording, and what to send instead of one over ``heard``'s limit
+#: (``{seconds}``: how long a recording of the largest format in common use it holds).
+_RECORDINGS = (b"audio/", b"multipart/form-data", b"application/octet-stream")
+_HEARD = ("a shorter recording, or one at a lower rate or in mono ({mb} MB holds {seconds} s at "
+          f"{RECORDED[0] // 1000} kHz, stereo, {8 * RECORDED[2]}-bit float; a spoken digit takes "
+          "about a second)")
 
 
 class _Counted:

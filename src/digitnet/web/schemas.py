@@ -22,6 +22,13 @@ from ..poke.reading import LIMIT
 
 #: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Largest recording a model of recordings reads at /api/predict, in bytes (as the body, or a
+#: form's file): audio.MAX_SECONDS (10 s) of the largest format recorded commonly, 48 kHz
+#: stereo 32-bit float (RECORDED: phones, browsers, sound cards; 3,840,000 bytes), its header and
+#: the form's wrapping (any other request body: MAX_BODY_BYTES; a voice's: voice.MAX_VOICE_BYTES).
+MAX_RECORDING_BYTES = 4 * 1024 * 1024
+#: That format: samples a second, channels, bytes a sample.
+RECORDED = (48_000, 2, 4)
 #: Bounds on a drawn grid's height and width, in cells.
 MIN_GRID, MAX_GRID = 8, 1000
 #: Bounds on a training run started from the page.
