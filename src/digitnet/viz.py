@@ -126,7 +126,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
 
     Blue pixels raise the neuron's weighted sum when lit, red pixels lower it, black ones do
     not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the layer's
-    largest weight: a neuron of probes.blank_neurons stays black); its title shows the neuron's number and bias.
+    largest weight: probes.blank_neurons stay black); each title: the neuron's number and bias.
     ``layer`` is numbered as in ``net.sizes``: from 1, the first hidden layer (its weights
     ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
     templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.

@@ -105,7 +105,8 @@ def test_drawings_and_pictures_keep_their_2_mb(speech_client):
     """The larger limit is a recording's: a JSON body or an image sent to the same route is
     refused past 2 MB, as before."""
     big = b'{"pixels": [' + b"0," * (1100 * 1024) + b"0]}"
-    r = speech_client.post("/api/predict", content=big, headers={"content-type": "application/json"})
+    r = speech_client.post("/api/predict", content=big,
+                           headers={"content-type": "application/json"})
     assert_error(r, 413, "the JSON body is too large", "at most 2,097,152 bytes (2 MB)")
     image = b"\x89PNG" + b"\0" * (schemas.MAX_BODY_BYTES + 1)
     r = speech_client.post("/api/predict", content=image, headers={"content-type": "image/png"})
