@@ -94,6 +94,9 @@ class Dataset:
         no example in it; fine-tuning refuses any other class of its model without a training
         example (:func:`digitnet.recipes.check_classes_trained`). Empty for data read from
         files.
+    names : tuple of str or None
+        Each example's file, from the folder given ("7/take3.wav", "train/0/a.png"), as ``x``'s
+        rows; None for data without files of its own (IDX files, arrays, tables: a row number).
     """
 
     x: np.ndarray
@@ -108,6 +111,7 @@ class Dataset:
     groups: np.ndarray | None = None
     sounds: tuple[np.ndarray, ...] | None = None
     declared: tuple[str, ...] = ()
+    names: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.x.ndim not in (2, 3) or self.labels.ndim != 1 or len(self.x) != len(self.labels):
@@ -130,6 +134,7 @@ class Dataset:
         return dataclasses.replace(
             self, x=self.x[kept], labels=self.labels[kept],
             groups=None if self.groups is None else self.groups[kept],
+            names=None if self.names is None else tuple(self.names[i] for i in kept),
             sounds=None if self.sounds is None else tuple(self.sounds[i] for i in kept),
             split=self.split if split is None else split)
 
@@ -282,7 +287,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
         if holds_idx(path):
             return _load_folder(path, split)
         flat = recordings.flat_folder(path)
-        found = (recordings.read_flat(flat, split, audio) if flat
+        found = (recordings.read_flat(flat, split, audio, path) if flat
                  else folders.read_folder(path, split, audio))
         return from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
@@ -310,7 +315,7 @@ def from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
     return Dataset(found.x, found.labels, name=name, split=split, source=name,
                    files=found.files, classes=found.classes, note=found.note,
                    input=audio if sounds is not None else None,
-                   groups=getattr(found, "groups", None), sounds=sounds)
+                   groups=getattr(found, "groups", None), sounds=sounds, names=found.names)
 
 
 def _check_split(split: str) -> None:
@@ -325,6 +330,7 @@ def _joined(parts: list[Dataset]) -> Dataset:
         parts[0], x=np.concatenate([p.x for p in parts]), split="all",
         labels=np.concatenate([p.labels for p in parts]),
         files={k: v for p in parts for k, v in p.files.items()},
+        names=None if None in [p.names for p in parts] else sum((p.names for p in parts), ()),
         note="\n".join(p.note for p in parts if p.note) or None)
 
 

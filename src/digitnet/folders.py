@@ -86,7 +86,8 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     :class:`Pictures`, or its :class:`~digitnet.recordings.Recordings` made with the front end
     ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters). Split "all" is every
     example, of ``train/`` and ``test/`` (or of the one set of class folders), with one note
-    naming the files of either that were skipped, from ``root``.
+    naming the files of either that were skipped, from ``root``. Each example keeps its file's
+    name from ``root`` (``names``: "7/a.png", "test/7/a.png").
 
     Raises
     ------
@@ -119,9 +120,13 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         return _read_split(root, classes, audio, split)
     if split == "all":  # (and pictures beside train/ and test/, in neither)
         found = [_read_split(part, classes, audio, "all") for part in parts]
-        return joined(root, parts, found, [p.name for p in _pictures_in(root)])
+        read = joined(root, parts, found, [p.name for p in _pictures_in(root)])
+        read.names = tuple(f"{p.name}/{n}" for p, f in zip(parts, found) for n in f.names)
+        return read
     beside = [str(p) for p in _pictures_in(root)] if split == "train" else []
-    return _read_split(root / split, classes, audio, "all", beside)
+    read = _read_split(root / split, classes, audio, "all", beside)
+    read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
+    return read
 
 
 def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: str,

@@ -3,8 +3,9 @@
 :func:`digitnet.folders.read_folder` finds the class folders and what each holds, and hands those
 of pictures here (those of recordings go to :func:`digitnet.recordings.read_class_folders`).
 Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
-made, and is stored as uint8 28x28. A file that is not a picture, or a picture that cannot be
-decoded or holds no ink, is skipped, and the note names it.
+made, and is stored as uint8 28x28, with its file's name (``7/a.png``), so that it can be found
+again. A file that is not a picture, or a picture that cannot be decoded or holds no ink, is
+skipped, and the note names it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Pictures:
     note: str | None
     skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
     strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
+    names: tuple[str, ...] | None = None  # each one's file ("7/a.png"), from the folder read
 
 
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
@@ -51,7 +53,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
     # (Pillow and the preprocessing: imported when used)
     from .preprocess import to_mnist
 
-    images, labels, skipped = [], [], []
+    images, labels, skipped, names = [], [], [], []
     digest = hashlib.sha256()
     for folder, name, files in listing:
         found = 0
@@ -69,6 +71,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                 continue
             images.append(np.round(x * 255).astype(np.uint8))
             labels.append(classes.index(name))
+            names.append(relative)
             digest.update(f"{relative}\0{sha256(path)}\n".encode())
         if not found:
             raise DataError(f"{folder}: class {name!r} has no pictures "
@@ -78,7 +81,8 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                         "give pictures of one digit (or object) each")
     return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
                     {f"{part.name}/": digest.hexdigest()},
-                    skipped_note(part, len(images), skipped, strays), skipped, strays)
+                    skipped_note(part, len(images), skipped, strays), skipped, strays,
+                    tuple(names))
 
 
 def skipped_note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:

@@ -20,7 +20,8 @@ training split; a folder whose recordings all fall on one side of it is one set,
 Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`, with the
 front end given), and its voice is kept for augmentation; the speaker named in an FSDD
 file name is kept as the recording's group, so that one speaker can be held out for validation
-(:func:`digitnet.splits.group_split`). A recording that cannot be read does not stop the others:
+(:func:`digitnet.splits.group_split`), and each recording's file name, so that it can be found
+again (``Dataset.names``: which recordings a model misread, say). A recording that cannot be read does not stop the others:
 it is skipped and the data set's note names it.
 """
 
@@ -92,6 +93,7 @@ class Recordings:
     groups: np.ndarray | None  # str (n,): the speakers, when the file names give them
     sounds: tuple[np.ndarray, ...]  # each recording's voice (digitnet.audio.voice)
     skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
+    names: tuple[str, ...] | None = None  # each one's file ("7/a.wav"), from the folder read
 
 
 def fsdd_name(name: str) -> tuple[int, str, int] | None:
@@ -112,9 +114,11 @@ def flat_folder(path: Path) -> Path | None:
     return None
 
 
-def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
+def read_flat(folder: Path, split: str, front_end: Audio,
+              given: Path | None = None) -> Recordings:
     """``split`` ("train": recordings 5-49, "test": 0-4, "all": every one) of a folder of
-    FSDD-named recordings.
+    FSDD-named recordings, named from the folder ``given`` (the folder itself, or one holding
+    it as ``recordings/``: "recordings/7_jackson_32.wav").
 
     A folder whose recordings all fall on one side of FSDD's split (a learner's 5 recordings
     of each digit, numbered 0-4, say) is one set: its "train" part is all of them, and it has
@@ -138,7 +142,11 @@ def read_flat(folder: Path, split: str, front_end: Audio) -> Recordings:
             items.append((path.name, None, 0, ""))  # (noted as skipped by read_items)
         elif not split_in_two or (parts[2] in TEST_INDICES) == (split == "test"):
             items.append((path.name, path, parts[0], parts[1]))
-    return read_items(items, DIGITS, front_end, f"{folder.name}/", folder)
+    found = read_items(items, DIGITS, front_end, f"{folder.name}/", folder)
+    within = folder.relative_to(given or folder).as_posix()
+    if within != ".":
+        found.names = tuple(f"{within}/{name}" for name in found.names)
+    return found
 
 
 def flat_has_test_split(folder: Path) -> bool:
@@ -220,11 +228,12 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
     """Read recordings: ``items`` are (name, path or bytes, label, speaker); a None source is
     a file that is not named as a recording should be, noted as skipped, as are ``skipped``
     ("name (why)"). ``key`` names the recordings in :attr:`Recordings.files`; ``where`` names
-    the folder or archive in errors.
+    the folder or archive in errors. Each recording read keeps its name
+    (:attr:`Recordings.names`), in the order read.
 
     Raises DataError when none of them could be read.
     """
-    pictures, labels, speakers, sounds = [], [], [], []
+    pictures, labels, speakers, sounds, names = [], [], [], [], []
     skipped = list(skipped or [])
     digest = hashlib.sha256()
     for name, source, label, speaker in items:
@@ -242,6 +251,7 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
         sounds.append(spoken)
         labels.append(label)
         speakers.append(speaker)
+        names.append(name)
         digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
     if not pictures:
         what = f" ({_listed(skipped)})" if skipped else ""
@@ -250,7 +260,7 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
     groups = np.array(speakers) if all(speakers) else None
     return Recordings(np.stack(pictures), np.array(labels, dtype=np.uint8), classes,
                       {key: digest.hexdigest()}, skipped_note(where, len(pictures), skipped),
-                      groups, tuple(sounds), skipped)
+                      groups, tuple(sounds), skipped, tuple(names))
 
 
 def skipped_note(where: Path, read: int, skipped: list[str]) -> str | None:

@@ -8,7 +8,6 @@ state) on the Agg canvas, so it works with no display (a server, CI). Save one w
 :func:`weights_figure`     each neuron's incoming weights as a 28x28 picture (blue +, red -)
 :func:`network_figure`     the video's diagram: input, neurons lit by activation, strongest links
 :func:`confusion_figure`   which classes (digits) are taken for which
-:func:`mistakes_figure`    the most confident wrong answers
 :func:`saliency_figure`    which pixels pushed the network towards its answer
 :func:`dream_figure`       the input that most excites an output neuron
 =========================  =====================================================================
@@ -16,7 +15,8 @@ state) on the Agg canvas, so it works with no display (a server, CI). Save one w
 The numbers behind the pictures come from :mod:`digitnet.probes`; this module draws them. Layers
 are numbered as in ``net.sizes``: 1 is the first hidden layer, ``len(net.sizes) - 1`` the output.
 Sibling modules draw on its canvas: :mod:`digitnet.historyviz` a training's loss and accuracy
-per epoch, :mod:`digitnet.pokeviz` poking the network, :mod:`digitnet.searchviz` a search.
+per epoch, :mod:`digitnet.mistakesviz` the most confident wrong answers, each named,
+:mod:`digitnet.pokeviz` poking the network, :mod:`digitnet.searchviz` a search.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .modelfile import atomic_write
 from .network import Network
 from .metrics import score
 
-__all__ = ["weights_figure", "network_figure", "confusion_figure", "mistakes_figure", "FORMATS",
+__all__ = ["weights_figure", "network_figure", "confusion_figure", "FORMATS",
            "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "WEIGHT_CMAP"]
 
 #: File types :func:`save_figure` writes, by extension.
@@ -308,33 +308,6 @@ def confusion_figure(net: Network, images, labels, classes=None, title: str = ""
     head = f"{title}\n" if title else ""
     ax.set_title(f"{head}accuracy {ev.accuracy:.2%} on {ev.n:,} {examples} "
                  f"(counts; shading: share of each true {what})", fontsize=9)
-    return fig
-
-
-def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None) -> Figure:
-    """A gallery of the ``n`` most confident wrong answers, most confident first."""
-    images, what = np.asarray(images), inputs.of(net).noun
-    order, answers, confidence, n_wrong = probes.confident_mistakes(net, images, labels, n)
-    classes = list(classes) if classes else inputs.classes_of(net)
-    if n_wrong == 0:
-        fig = _figure(5, 1.5)
-        fig.text(0.5, 0.5, f"No mistakes on these {len(labels):,} {what}", ha="center", va="center")
-        return fig
-    rows, cols = -(-len(order) // min(8, len(order))), min(8, len(order))
-    fig = _figure(max(cols * 1.35, 5.0), rows * 1.6 + 0.7)
-    # As the network sees each: a sound bright where loud (as everywhere), ink dark on white.
-    side, sound = _side(net.sizes[0]) or 1, isinstance(inputs.of(net), inputs.Audio)
-    for k, (i, answer, p) in enumerate(zip(order, answers, confidence)):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        ax.imshow(probes.single_input(net, images[i]).reshape(side, -1), vmin=0, vmax=1,
-                  cmap="gray" if sound else "gray_r", interpolation="nearest")
-        ax.set_title(f"true {classes[labels[i]]}\nsaid {classes[answer]} {p:.0%}",
-                     fontsize=8, color="#b3261e", pad=2)
-        ax.set_axis_off()
-    fig.suptitle(f"The {len(order)} most confident mistakes of {n_wrong:,} "
-                 f"on {len(labels):,} {what}", fontsize=10)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.75 / fig.get_figheight(),
-                        hspace=0.55, wspace=0.1)
     return fig
 
 

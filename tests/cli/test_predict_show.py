@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import struct
 import zlib
@@ -217,7 +218,11 @@ def test_every_show_command_writes_a_picture(run, model, digits_dir, folder, tmp
     out = tmp_path / f"{kind}{suffix}"
     result = run("show", kind, model, *args, "--out", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"Saved {out}"
+    saved, *listed = result.stdout.splitlines()
+    assert saved == f"Saved {out}"
+    # (show mistakes lists the mistakes it drew, IDX digits by their number in the split)
+    assert bool(listed) == (kind == "mistakes")
+    assert all(re.fullmatch(r"#[\d,]+: true \d, said \d \(\d+%\)", line) for line in listed)
     data = out.read_bytes()
     if suffix == ".png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

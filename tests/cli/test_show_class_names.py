@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from real_data import write_digit_folder
 
-from digitnet import inputs, modelfile, viz
+from digitnet import inputs, mistakesviz, modelfile, viz
 
 #: Real digits 0, 1 and 7 in folders of these names: "7" sorts after "07" and "1", so the
 #: class "7" is output 2, and no output's number is its name.
@@ -195,10 +195,10 @@ def test_the_python_pictures_name_the_classes_by_default(worded, mnist):
     confusion = viz.confusion_figure(net, rows, labels)
     assert [t.get_text() for t in confusion.axes[0].get_xticklabels()] == [
         "lucky seven", "one", "zero"]
-    mistakes = viz.mistakes_figure(net, rows, labels, n=4)
+    mistakes = mistakesviz.mistakes_figure(net, rows, labels, n=4)
     said = [ax.get_title() for ax in mistakes.axes]
-    assert said and all(re.fullmatch(r"true (zero|one|lucky seven)\nsaid (zero|one|lucky "
-                                     r"seven) \d+%", s) for s in said)
+    assert said and all(re.fullmatch(r"#[\d,]+\ntrue (zero|one|lucky seven)\nsaid (zero|one|"
+                                     r"lucky seven) \d+%", s) for s in said)
 
 
 def test_a_digit_models_pictures_read_as_before(run, trained, real_digit_images, drawn,

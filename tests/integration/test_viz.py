@@ -14,8 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from digitnet import (PRESETS, datasets, historyviz, inputs, modelfile, poke, pokeviz, probes,
-                      recipes, searchviz, viz)
+from digitnet import (PRESETS, datasets, historyviz, inputs, mistakesviz, modelfile, poke,
+                      pokeviz, probes, recipes, searchviz, viz)
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.heldout import recorded_data
 from digitnet.network import Network
@@ -61,7 +61,7 @@ def all_figures(net, held_out):
         "weights-layer-2": lambda: viz.weights_figure(net, layer=2),
         "network": lambda: viz.network_figure(net, x),
         "confusion": lambda: viz.confusion_figure(net, images, labels, title="small"),
-        "mistakes": lambda: viz.mistakes_figure(net, images, labels, n=12),
+        "mistakes": lambda: mistakesviz.mistakes_figure(net, images, labels, n=12),
         "history": lambda: historyviz.history_figure(net.metadata["history"], title="small"),
         "saliency": lambda: viz.saliency_figure(net, x),
         "dream": lambda: viz.dream_figure(net, [3, 5]),
@@ -309,7 +309,7 @@ def test_the_mistakes_draw_a_sound_as_the_other_pictures_do(speech_model, spoken
     net = modelfile.load(speech_model)
     rows, labels = _fsdd_test_split(net, spoken_digits)
     order = probes.confident_mistakes(net, rows, labels, 4)[0]
-    gallery = viz.mistakes_figure(net, rows, labels, n=4)
+    gallery = mistakesviz.mistakes_figure(net, rows, labels, n=4)
     tiles = [ax.images[0] for ax in gallery.axes if ax.images]
     assert len(tiles) == len(order) > 0
     for tile, i in zip(tiles, order):
