@@ -102,10 +102,11 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
     return fig
 
 
-def top_figure(profile: Profile, images, labels, classes, title: str = ""):
+def top_figure(profile: Profile, images, labels, classes, title: str = "", sound: bool = False):
     """The examples that activate the neuron most (``images``: theirs, shape (k, h, w) in
     [0, 1], or None when they are not pictures), and its mean activation and firing rate per
-    class; for a neuron switched off (``profile.off``), that it is, in their place."""
+    class; for a neuron switched off (``profile.off``), that it is, in their place. ``sound``:
+    the images are pictures of sounds (a model of recordings'), labelled as every one is."""
     k = len(profile.top)
     pictures = images is not None
     rows, cols = viz._grid_shape(k) if pictures else (1, 1)
@@ -134,14 +135,21 @@ def top_figure(profile: Profile, images, labels, classes, title: str = ""):
     share.yaxis.set_major_formatter(viz._Percent())
     share.tick_params(labelsize=7)
     fig.legend(loc="lower right", fontsize=7)
-    fig.suptitle(title or f"What neuron {profile.neuron} of layer {profile.layer} answers to: "
-                          "the held-out examples that activate it most", fontsize=10)
-    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86, wspace=0.15, hspace=0.4)
+    title = title or (f"What neuron {profile.neuron} of layer {profile.layer} answers to: "
+                      "the held-out examples that activate it most")
+    if sound and pictures:  # (in viz's words, as every picture of a sound is labelled)
+        title += f"\nthe pictures are sounds: {viz._SOUND}"
+    fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86 - 0.04 * title.count("\n"),
+                        wspace=0.15, hspace=0.4)
     return fig
 
 
-def embedding_figure(maps: list[Embedding], labels, classes, title: str = ""):
-    """One scatter plot per layer's map, a point per example coloured by its class."""
+def embedding_figure(maps: list[Embedding], labels, classes, title: str = "",
+                     sound: bool = False):
+    """One scatter plot per layer's map, a point per example coloured by its class. ``sound``:
+    the input is the picture of a sound (a model of recordings'), and its map is named so (its
+    axes are the map's two directions, not time and pitch)."""
     labels = np.asarray(labels)
     cols = min(4, len(maps))
     rows = -(-len(maps) // cols)
@@ -150,7 +158,8 @@ def embedding_figure(maps: list[Embedding], labels, classes, title: str = ""):
         ax = fig.add_subplot(rows, cols, i + 1)
         points = ax.scatter(m.points[:, 0], m.points[:, 1], c=labels, cmap=_PALETTE, s=4,
                             vmin=-0.5, vmax=9.5, alpha=0.75, linewidths=0)
-        name = "input (pixels)" if m.layer == 0 else f"layer {m.layer}"
+        name = f"layer {m.layer}" if m.layer else (
+            "input (the sound)" if sound else "input (pixels)")
         detail = "" if m.explained is None else f": {m.explained.sum():.0%} of its variance"
         ax.set_title(f"{name}, {m.method.upper()}{detail}", fontsize=9)
         ax.set_xticks([])

@@ -5,7 +5,8 @@ sound (:func:`digitnet.audio.picture`, with the model's front end).
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
 (28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are, each image
 checked as a picture is (NaN or blank: reported, not guessed at); folders are walked as training
-walks class folders (:func:`digitnet.folders.walk`), in sorted order.
+walks class folders (:func:`digitnet.folders.walk`), in sorted order. A model of recordings
+reads no .npy array: a picture of a sound is its own front end's (``_check_not_an_array``).
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
@@ -110,6 +111,7 @@ def read_recordings(files, front_end: Audio):
                     yield from read_recordings([str(item)], front_end)
             continue
         try:
+            _check_not_an_array(name, path)
             yield name, audio.picture(path, front_end, name=name)
         except DigitnetError as e:
             yield name, _of_other_kind(name, path, "audio") or e
@@ -189,6 +191,25 @@ def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
                      f"{_files_of(kind)}, or use a model trained on {kinds.WORDS[found]}")
 
 
+def _check_not_an_array(name: str, path: Path) -> None:
+    """A DataError for a .npy array given to a model of recordings (by its name, or its bytes
+    beginning as an array's do). It is not read as the picture of a sound: that picture is made
+    by the model's own front end (its bands, hop and sample rate, :func:`digitnet.audio.picture`),
+    which an array does not record, so nothing here could check that it is this model's; a .npy
+    of pixels is the same to every model of pictures (:func:`digitnet.preprocess.to_mnist`'s
+    28x28). Python reads one the user knows to be this model's: ``net.predict(array)``."""
+    try:
+        with open(path, "rb") as f:
+            array = f.read(6) == b"\x93NUMPY"
+    except OSError:
+        array = False
+    if array or path.suffix.lower() == ".npy":
+        raise DataError(f"{name}: a .npy array: arrays of pixels are read by models of pictures, "
+                        f"and this model hears recordings; give it {_files_of('audio')}; a "
+                        "picture of a sound that its own front end made is read in Python: "
+                        f"digitnet.load(MODEL).predict(numpy.load({name!r}))")
+
+
 def _read_npy(path: Path, name: str) -> np.ndarray:
     try:
         with open(path, "rb") as f:
@@ -265,6 +286,7 @@ def one_input(net, image: str) -> np.ndarray:
 
     front_end = inputs.of(net)
     if isinstance(front_end, Audio):
+        _check_not_an_array(image, Path(image))
         return audio.picture(image, front_end) / np.float32(255)
     return one_image(image)
 

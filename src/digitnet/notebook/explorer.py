@@ -46,9 +46,11 @@ import numpy as np
 import orjson
 from PIL import Image
 
-from .. import descriptions, inputs, modelfile
+from .. import descriptions, inputs, kinds, modelfile
 from ..arrays import as_floats, as_inputs, pixel_values
+from ..audio import AUDIO_EXTENSIONS
 from ..errors import DataError, DigitnetError, listed
+from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio
 from ..interop import require
 from ..network import Network, Trace
@@ -286,25 +288,52 @@ def _setter_level() -> int:
 
 
 def _check_pixels(value, net: Network) -> None:
-    """A DataError saying what to do when ``w.image`` is set to a picture file (its path or its
-    bytes) or a PIL image rather than pixels: read it with to_mnist (a model that hears: hear)."""
+    """A DataError saying what to do when ``w.image`` is set to a file (its path or its bytes)
+    or a PIL image rather than pixels, by what the file is (:func:`_kind_of_file`): a picture
+    is read with to_mnist, a recording heard with ``w.hear``; one of the kind the network does
+    not read is for the widget of a model that does."""
     if isinstance(value, Image.Image):
-        given, source = "a PIL image", "picture"
+        given, named, source, kind = "a PIL image", "a PIL image", "picture", "images"
     elif isinstance(value, bytes):
-        given, source = "a file's bytes", "data"
+        given, named, source = "a file's bytes", "these bytes", "data"
+        kind = kinds.kind_of_bytes(value)
     elif isinstance(value, (str, os.PathLike)):
-        source = repr(os.fspath(value))
-        given = f"a file name ({source})"
+        source = named = repr(os.fspath(value))
+        given, kind = f"a file name ({source})", _kind_of_file(value)
     else:
         return
     if inputs.audio_of(net) is not None:
-        recording = "path" if isinstance(value, Image.Image) else source
+        if kind == "images":
+            raise DataError(f"w.image takes the picture of a sound heard, and {named} is a "
+                            "picture, not a recording: this network hears recordings, so hear "
+                            "one with w.hear('seven.wav'); a picture of a digit is read by a "
+                            "model of pictures' widget: w = digitnet.widget('digits.safetensors'"
+                            f"); w.image = digitnet.preprocess.to_mnist({source})")
         raise DataError(f"w.image takes the picture of a sound heard, not {given}; hear a "
-                        f"recording with w.hear({recording})")
+                        f"recording with w.hear({source})")
+    if kind == "audio":
+        raise DataError(f"w.image takes the pixels of a 28x28 image, and {named} is a "
+                        "recording: this network reads pictures; a recording is heard by a "
+                        "model of spoken digits' widget: w = digitnet.widget('speech."
+                        f"safetensors'); w.hear({source})")
     already = " (or np.asarray(picture) if it is a 28x28 MNIST digit already)"
     raise DataError(f"w.image takes the pixels of a 28x28 image, not {given}; read a picture of "
                     f"a digit with w.image = digitnet.preprocess.to_mnist({source})"
                     + (already if isinstance(value, Image.Image) else ""))
+
+
+def _kind_of_file(path) -> str | None:
+    """"images" or "audio": what file ``path`` holds, told by how its bytes begin
+    (:func:`digitnet.kinds.kind_of_bytes`: a recording named .png is a recording), else, for a
+    file that cannot be read (or is neither), by its extension; None when neither tells."""
+    try:
+        with open(path, "rb") as f:
+            kind = kinds.kind_of_bytes(f.read(16))
+    except OSError:
+        kind = None
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    return kind or ("images" if suffix in IMAGE_EXTENSIONS
+                    else "audio" if suffix in AUDIO_EXTENSIONS else None)
 
 
 def _as_network(value) -> Network:

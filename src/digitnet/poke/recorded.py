@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .. import descriptions
+from .. import descriptions, inputs
 from ..errors import ConfigError
 from ..network import Network
 from .changes import Changes, grid_of
@@ -28,6 +28,12 @@ from .rows import check_rows
 
 __all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
            "sent"]
+
+#: Where a first-layer weight of a model of recordings comes from, as the page's backprop panel
+#: says it (static/js/backprop.js words its largest changes so: the two are kept alike by hand;
+#: the figures' "time →, pitch ↑" is digitnet.viz's): row 0 of a picture of a sound is its
+#: highest mel band, column 0 its first time frame.
+SOUND_CELL = "mel band {} from the top, time frame {}"
 
 
 def _recorded(net: Network) -> Iterator[tuple[object, Changes | None]]:
@@ -142,8 +148,14 @@ def _described_edit(net: Network, edit: dict) -> str:
                         f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
                         f"weight {edit['weight']:g}")
     rows, _ = grid_of(net, layer)
-    source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
-              else f"from neuron {{1}} of layer {layer - 1}")
+    if rows > 1 and inputs.audio_of(net) is not None:
+        # (a sound's cell has a comma in its words: another before its weight, ; between cells)
+        source, apart = SOUND_CELL + ",", "; "
+    else:
+        source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
+                  else f"from neuron {{1}} of layer {layer - 1}")
+        apart = ", "
     cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
-    shown = ", ".join(cells[:3]) + (f", ... ({len(cells)} in all)" if len(cells) > 3 else "")
+    shown = apart.join(cells[:3]) + (f"{apart}... ({len(cells)} in all)" if len(cells) > 3
+                                     else "")
     return where + ("incoming weights set: " + shown if cells else "no weight set")

@@ -61,7 +61,7 @@ from .classroom import TOKEN_HEADER, TrainingAccess
 from .errors import ApiError, DepthCheckedRoute, install_error_handlers
 from .instance import ServerId
 from .reading import read_input
-from .served import HeldOutSource, Served, client_of
+from .served import HeldOutSource, Served, client_of, recalled
 from .training import (
     Trainer,
     TrainerBusy,
@@ -311,7 +311,7 @@ async def neuron(request: Request, layer: int, index: int, input_id: str | None 
     for, its bias, and z and a for an input."""
     served = _served(request)
     net, version = served.current
-    return JSONAnswer({**views.describe_neuron(net, layer, index, served.recall(input_id, client_of(request))),
+    return JSONAnswer({**views.describe_neuron(net, layer, index, recalled(request, input_id)),
                        "model_version": version})
 
 

@@ -59,6 +59,12 @@ class ServedModels(Sequence):
         return next((listed(*entry) for entry in self._entries if entry[2] is not besides
                      and inputs.of(entry[2].current[0]).kind == kind), None)
 
+    def knowing(self, input_id: str, client: str, besides: Served) -> dict | None:
+        """The first model listed (as :func:`listed`), other than the one ``besides`` serves,
+        that remembers ``input_id`` for ``client`` (:meth:`Served.knows`); None if none does."""
+        return next((listed(*entry) for entry in self._entries if entry[2] is not besides
+                     and entry[2].knows(input_id, client)), None)
+
     def __len__(self) -> int:
         return len(self._entries)
 

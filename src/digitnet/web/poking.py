@@ -48,7 +48,7 @@ from . import poke_schemas as ps
 from . import schemas, views
 from .errors import ApiError
 from .reading import grid_array, heard_picture, to_input
-from .served import client_of
+from .served import recalled
 from .shared_work import SharedWork
 
 __all__ = ["ERRORS", "add_routes"]
@@ -343,7 +343,7 @@ async def _step_input(request: Request, net: Network, body: ps.BackpropRequest) 
                             "answer (the step starts from the input it read), or 'pixels', a "
                             "drawing")
     if body.input_id is not None:
-        return request.app.state.served.recall(body.input_id, client_of(request))[1]
+        return recalled(request, body.input_id)[1]
     grid, front_end = grid_array(body.pixels), inputs.audio_of(net)
     if front_end:
         return views.network_input(net, heard_picture(grid, front_end))
@@ -358,7 +358,7 @@ async def changed_neuron(request: Request, layer: int, index: int, body: ps.Neur
     network with the body's changes: its weights, their image, its bias, z and a for an
     input."""
     _, changed, _, version = _changed(request, body)
-    remembered = request.app.state.served.recall(body.input_id, client_of(request))
+    remembered = recalled(request, body.input_id)
     return _answer(views.describe_neuron(changed, layer, index, remembered), version)
 
 

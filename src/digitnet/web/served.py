@@ -6,16 +6,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from .. import inputs
 from ..errors import DigitnetError
 from ..heldout import HeldOut
 from ..network import Network
 from .errors import ApiError
 
-__all__ = ["Served", "HeldOutSource", "REMEMBERED_INPUTS", "client_of"]
+__all__ = ["REMEMBERED_INPUTS", "HeldOutSource", "Served", "client_of", "recalled"]
 
 #: How many recent inputs the neuron endpoint can refer back to, for everyone together. A page
 #: sends a drawing every 120 ms or so while its pen moves (each a new input), and nothing while
@@ -79,10 +80,12 @@ class Served:
                 self._last.popitem(last=False)
         return input_id
 
-    def recall(self, input_id: str | None, client: str) -> tuple[str, np.ndarray] | None:
+    def recall(self, input_id: str | None, client: str,
+               api: str = "/api") -> tuple[str, np.ndarray] | None:
         """(input_id, x) of a remembered input, or of ``client``'s last one when ``input_id``
         is None (never another client's); None if ``client`` has predicted nothing yet.
-        Raises ApiError 404 for an id that is not (or no longer) remembered."""
+        Raises ApiError 404 for an id that is not (or no longer) remembered, saying what to
+        send again and where: :meth:`send_again` (``api``: where this model's API is)."""
         with self._lock:
             last = self._last.get(client)
             if input_id is None or (last is not None and last[0] == input_id):
@@ -91,8 +94,43 @@ class Served:
         if x is None:
             raise ApiError(404, f"input_id {input_id} is not known (the server keeps the last "
                                 f"{REMEMBERED_INPUTS} inputs, and forgets them on restart); "
-                                "POST the drawing to /api/predict again")
+                                f"{self.send_again(api)} again")
         return input_id, x
+
+    def knows(self, input_id: str, client: str) -> bool:
+        """Whether :meth:`recall` would find ``input_id`` for ``client``."""
+        with self._lock:
+            last = self._last.get(client)
+            return input_id in self._inputs or (last is not None and last[0] == input_id)
+
+    def send_again(self, api: str) -> str:
+        """How to get an input_id of this model: "POST the recording to
+        /models/2/api/predict" for a model of recordings whose API is at ``api``
+        ("/models/2/api"), "POST the drawing to /api/predict" for one of pictures."""
+        heard = inputs.audio_of(self.current[0]) is not None
+        return f"POST the {'recording' if heard else 'drawing'} to {api}/predict"
+
+
+def recalled(request, input_id: str | None) -> tuple[str, np.ndarray] | None:
+    """:meth:`Served.recall` of the model ``request`` asked, for the client that asked. Its 404
+    names this model's own address to send the input to again (``/models/2/api/predict`` for
+    model 2); and when another model of the server made ``input_id`` (each remembers only the
+    inputs it read), it says so, naming that model (``request.app.state.models``: the served
+    models, :class:`~digitnet.web.loading.ServedModels`), rather than that it was forgotten."""
+    served, client = request.app.state.served, client_of(request)
+    api = request.scope.get("root_path", "").rstrip("/") + "/api"
+    try:
+        return served.recall(input_id, client, api)
+    except ApiError as e:
+        models = getattr(request.app.state, "models", None)
+        maker = models.knowing(input_id, client, besides=served) if models else None
+        if maker is None:
+            raise
+        raise ApiError(e.status, f"input_id {input_id} is not known to this model ({api}): "
+                                 f"model {maker['name']} of this server made it (at "
+                                 f"{maker['api']}/predict), and each model remembers only the "
+                                 f"inputs it read; {served.send_again(api)} for an input_id of "
+                                 "this model") from None
 
 
 class HeldOutSource:

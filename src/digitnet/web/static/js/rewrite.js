@@ -7,7 +7,7 @@
 import {find, fmt} from "./dom.js";
 import {paintWeights} from "./paint.js";
 import {mountCursor} from "./cursor.js";
-import {inputNamed, readsOf} from "./summary.js";
+import {hearsSound, inputNamed, readsOf} from "./summary.js";
 
 // What panel 7 says while there is no input to show a neuron's z and a for, by what it reads.
 const NO_INPUT = {
@@ -72,6 +72,14 @@ const EDGES = {
   horizontal: {top: 12, left: 6, height: 3, width: 16, margin: 1},
   vertical: {top: 6, left: 12, height: 16, width: 3, margin: 1},
 };
+
+// Whether the video's edge detector can be built on a neuron of `layer` of model `m`: on the
+// first hidden layer of a model of pictures only (as digitnet.poke.changes refuses it
+// elsewhere). A speech model's input is a 28x28 picture too, of a sound, where a pen
+// stroke's edge means nothing: the server refuses the edit, so the page does not offer it.
+function edgesFit(m, layer) {
+  return layer === 1 && !!m.input_shape && !hearsSound(m);
+}
 
 /**
  * Adds the panel to `root`. calls.neuron(layer, index, body) answers a promise of a neuron's
@@ -258,7 +266,7 @@ export function mountRewrite(root, id, calls, changes) {
       if (!sel) return;
       const last = sel.layer === lastLayer();
       part("edit-name").textContent = last ? `Output neuron ${sel.index}` : `Hidden layer ${sel.layer}, neuron ${sel.index}`;
-      part("edit-edges").hidden = !(sel.layer === 1 && calls.model().input_shape);
+      part("edit-edges").hidden = !edgesFit(calls.model(), sel.layer);
       strength.max = String((layerMax(sel.layer) * 2).toFixed(3));
       strength.step = String((layerMax(sel.layer) / 50).toPrecision(2));
       strength.value = String(layerMax(sel.layer));
