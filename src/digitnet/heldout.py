@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import classmatch, datasets, inputs, modelfile, recordings, sources
+from . import classmatch, datasets, inputs, kinds, modelfile, recordings, sources
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
@@ -128,9 +128,13 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     Raises
     ------
     DataError
-        Neither can be had; the message says why for each.
+        ``data`` holds another kind of examples than ``net`` reads, as its name tells
+        (:func:`digitnet.kinds.check`: "... holds pictures, and the model reads recordings"),
+        said first; else neither can be had, and the message says why for each.
     """
+    model_input = inputs.of(net)
     if isinstance(data, Dataset):
+        classmatch.check_kind(data, model_input)  # said alone, whatever else is wrong
         if data.split != "train":
             return HeldOut(classmatch.for_model(data, net),
                            f"{len(data):,} examples of {_name(data)} ({data.split} split)")
@@ -138,13 +142,19 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
             return _validation(net, data)
         except DigitnetError as e:
             raise DataError(f"no held-out examples: {e}") from None
+    kinds.check(data, model_input)  # by its name, before anything is read, as the CLI does
     reasons = []
     try:
         full = datasets.load(str(data), split="train", target=target, allow_download=False,
                              audio=inputs.audio_of(net))
-        return _validation(net, full)
     except DigitnetError as e:
         reasons.append(str(e))
+    else:
+        classmatch.check_kind(full, model_input)  # (what its name could not tell), alone
+        try:
+            return _validation(net, full)
+        except DigitnetError as e:
+            reasons.append(str(e))
     try:
         test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net))
     except DigitnetError as e:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import inputs, jsontext, modelfile, poke
+from .. import inputs, jsontext, modelfile, poke, words
 from ..descriptions import check_neuron
 from ..errors import ConfigError, DigitnetError
 from ..poke.activity import check_layer
@@ -54,12 +54,37 @@ def show_ablation(model, data, split, target, out):
     net, rows, labels, subset = _held_out(model, data, split, target, check)
     drops = poke.rank_neurons(net, rows, labels)
     accuracy = poke.ablate(net, rows, labels).baseline.accuracy
-    classes = inputs.classes_of(net)
-    for d in drops[:5]:
+    classes, off = inputs.classes_of(net), poke.off_neurons(net)
+    costly, free = [d for d in drops if d.costs], [d for d in drops if not d.costs]
+    for d in costly[:5]:
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
                    f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes)}")
-    _save_picture(pokeviz.ablation_figure(drops, accuracy, classes, _where(model, subset),
-                                          off=poke.off_neurons(net)), out)
+    title = _where(model, subset)
+    if free:
+        click.echo(_costless(free, len(drops), bool(off)))
+        title += (f"; the table leaves out {words.counted(len(free), 'neuron')} that cost"
+                  f"{'s' * (len(free) == 1)} nothing" if costly else
+                  "; no neuron costs any class accuracy")
+    # Only neurons that cost something in the table of the classes that suffer: those that
+    # cost nothing would pad it with neurons 0, 1, 2 ... as if they mattered.
+    _save_picture(pokeviz.ablation_figure(costly + free, accuracy, classes, title,
+                                          worst=min(len(costly), _TABLE_ROWS), off=off), out)
+
+
+#: Rows of show ablation's table of the classes that suffer: the worst neurons, at most.
+_TABLE_ROWS = 12
+
+
+def _costless(free: list, ranked: int, some_off: bool) -> str:
+    """One line for the ``free`` neurons of the ``ranked`` (those still on, when ``some_off``)
+    that cost nothing, left out of the list: how many, and how many raise accuracy when off."""
+    n, rise = len(free), sum(d.drop < 0 for d in free)
+    of = words.counted(ranked, "neuron") + " still on" * some_off
+    who = (f"none of the {of} costs anything" if n == ranked else
+           f"{n:,} of the {of} cost{'s' * (n == 1)} nothing, so {'is' if n == 1 else 'are'} "
+           "not listed")
+    raised = f" ({rise:,} even raise{'s' * (rise == 1)} it)" if rise else ""
+    return f"{who}: switched off alone, no class loses accuracy{raised}"
 
 
 def _hurt(per_class_drop: np.ndarray, classes: list[str], most: int = 3) -> str:

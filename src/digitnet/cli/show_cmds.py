@@ -17,10 +17,15 @@ from .labelled import data_options, labelled_split
 
 
 def _check_picture_name(ctx, param, value):
+    """``--out``, checked before the command does its work (ablation takes seconds): a .png or
+    .svg name, and a file that can and may be written (its folder there, not read-only, not a
+    folder): the error saving it would give (:func:`digitnet.modelfile.check_writable`), as
+    ``digitnet edit`` and ``train`` check their ``--out`` first."""
     suffix = Path(value).suffix.lower()
     if suffix not in (".png", ".svg"):
         raise click.BadParameter(f"{value}: unknown picture type {suffix or '(no extension)'!r}; "
                                  "give a file name ending in .png or .svg")
+    modelfile.check_writable(value, model=False)
     return value
 
 

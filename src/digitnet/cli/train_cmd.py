@@ -72,7 +72,9 @@ def _parse_layers(ctx, param, value):
               help="Every layer's size, input first (784,16,16,10 for MNIST).")
 @click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
               help="Start from MODEL's weights (fine-tuning): same layers; the report gives "
-                   "the validation accuracy before and after.")
+                   "the accuracy before and after on the held-out examples and on the test "
+                   "files, when there are any (the default 10% of 5 recordings per digit "
+                   "holds none out: see --val-fraction).")
 @click.option("--activation", type=click.Choice(["sigmoid", "relu", "leaky_relu", "tanh"]),
               help="Hidden layers' activation.")
 @click.option("--output", type=click.Choice(["softmax", "sigmoid"]),

@@ -59,6 +59,14 @@ class NeuronDrop:
     drop: float
     per_class_drop: np.ndarray
 
+    @property
+    def costs(self) -> bool:
+        """Whether switching it off costs anything: some class loses accuracy. A neuron whose
+        loss changes no class's accuracy, or only raises some, costs nothing (a network with
+        more neurons than its data needs has many such, which a list of the "worst" would
+        otherwise be padded with)."""
+        return bool(np.any(self.per_class_drop > 0))
+
     def to_dict(self) -> dict:
         return {"layer": self.layer, "neuron": self.neuron, "accuracy": self.accuracy,
                 "drop": self.drop, "per_class_drop": [float(v) for v in self.per_class_drop]}
@@ -152,7 +160,8 @@ def rank_neurons(net: Network, rows, labels, changes: Changes = Changes(),
 
     Returns
     -------
-    list of NeuronDrop, largest drop first (ties in layer and neuron order)
+    list of NeuronDrop, largest drop first (ties in layer and neuron order); each says
+    whether it :attr:`~NeuronDrop.costs` anything (some class loses accuracy without it)
     """
     changes = read_changes(changes)
     rows = check_rows(net, rows)
