@@ -130,7 +130,8 @@ def show_top(model, layer, neuron, count, data, split, target, out):
                    "sends 0 to the next layer whatever it sees; shown, what its z favours most")
         title = (f"Neuron {neuron} of layer {layer}, switched off: {_where(model, subset)}, "
                  f"the {len(profile.top)} its z favours most ({seen})")
-    _save_picture(pokeviz.top_figure(profile, images, labels, inputs.classes_of(net), title), out)
+    _save_picture(pokeviz.top_figure(profile, images, labels, inputs.classes_of(net), title,
+                                     sound=isinstance(front_end, inputs.Audio)), out)
 
 
 @show_group.command("embedding")
@@ -158,7 +159,8 @@ def show_embedding(model, layer, method, count, data, split, target, out):
     maps = [poke.embedding(net, rows, l, method) for l in layers]
     title = (f"{Path(model).name}: each layer's activations for {len(labels):,} held-out "
              "examples, a point each, coloured by class")
-    _save_picture(pokeviz.embedding_figure(maps, labels, inputs.classes_of(net), title), out)
+    _save_picture(pokeviz.embedding_figure(maps, labels, inputs.classes_of(net), title,
+                                           sound=inputs.audio_of(net) is not None), out)
 
 
 @show_group.command("robustness")
