@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from . import inputs, probes, viz
+from . import inputs, probes, viz, words
 from .errors import DataError, one_line
 from .network import Network
 
@@ -78,7 +78,7 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None,
         shown = _fitted(title, example_name(names, int(i)), room)
         title.set_text(f"{shown}\ntrue {classes[labels[i]]}\nsaid {classes[answer]} {p:.0%}")
         ax.set_axis_off()
-    axes = f" ({viz._SOUND})" if sound else ""  # (how every picture of a sound reads)
+    axes = f" ({words.SOUND_AXES})" if sound else ""  # (how every picture of a sound reads)
     fig.suptitle(f"The {len(order)} most confident mistakes of {n_wrong:,} "
                  f"on {len(labels):,} {what}{axes}", fontsize=10)
     return fig

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import viz
+from . import viz, words
 from .errors import ConfigError
 from .poke import Curve, Embedding, NeuronDrop, Profile
 
@@ -138,7 +138,7 @@ def top_figure(profile: Profile, images, labels, classes, title: str = "", sound
     title = title or (f"What neuron {profile.neuron} of layer {profile.layer} answers to: "
                       "the held-out examples that activate it most")
     if sound and pictures:  # (in viz's words, as every picture of a sound is labelled)
-        title += f"\nthe pictures are sounds: {viz._SOUND}"
+        title += f"\nthe pictures are sounds: {words.SOUND_AXES}"
     fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86 - 0.04 * title.count("\n"),
                         wspace=0.15, hspace=0.4)

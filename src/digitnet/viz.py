@@ -50,7 +50,7 @@ BLUE, RED, INK = "#3d9df3", "#f0524f", "#0e1117"
 WEIGHT_CMAP = LinearSegmentedColormap.from_list("digitnet_weights", [RED, "#000000", BLUE])
 _TEXT = "#e6e6e6"
 _MAX_DRAWN = 32  # neurons drawn per layer in the network diagram
-_SOUND = "time →, pitch ↑"  # how every picture of a sound (a model of recordings') reads
+_SOUND = words.SOUND_AXES  # how every picture of a sound (a model of recordings') reads
 #: The figures' class: a Figure that a notebook shows as PNG by itself (no pyplot, no %matplotlib).
 _InlineFigure = type("InlineFigure", (Figure,), {"_repr_png_": lambda fig: figure_bytes(fig)})
 

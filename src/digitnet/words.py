@@ -1,6 +1,6 @@
 """What digitnet shows, in words that read one way wherever it is shown: a model's classes
 (whether they are the digits, and lists of their names whatever the names hold: "Ankle boot",
-"red, dry") and how long something took.
+"red, dry"), how long something took, and how a picture of a sound reads (:data:`SOUND_AXES`).
 
 For the command line (``digitnet evaluate``'s confusion table, ``digitnet info``, ``digitnet
 train``'s summary), the confusion picture (:func:`digitnet.viz.confusion_figure`) and the
@@ -13,7 +13,12 @@ import json
 import os
 from collections.abc import Sequence
 
-__all__ = ["are_digits", "counted", "data_name", "duration", "listed", "noun", "quoted"]
+__all__ = ["SOUND_AXES", "are_digits", "counted", "data_name", "duration", "listed", "noun",
+           "quoted"]
+
+#: How every picture of a sound (a model of recordings') reads: the pictures of
+#: :mod:`digitnet.viz`, :mod:`digitnet.pokeviz` and :mod:`digitnet.mistakesviz` label it so.
+SOUND_AXES = "time →, pitch ↑"
 
 _DIGITS = tuple(str(d) for d in range(10))
 
