@@ -12,9 +12,10 @@ import shutil
 import numpy as np
 import pytest
 import soundfile
+from audio_refusals import refusal
 
 from digitnet import audio, datasets
-from digitnet.errors import AudioError, DataError
+from digitnet.errors import DataError
 
 SEVEN = "7_nicolas_3.wav"
 
@@ -31,13 +32,6 @@ def wav(samples: np.ndarray, rate: int) -> bytes:
     soundfile.write(out, samples, rate, format="WAV", subtype="FLOAT")
     return out.getvalue()
 
-
-def refusal(data: bytes, name: str) -> str:
-    with pytest.raises(AudioError) as info:
-        audio.picture(data, name=name)
-    message = str(info.value)
-    assert message.startswith(f"{name}: ") and "\n" not in message
-    return message
 
 
 def test_channels_opposite_in_phase_are_said_to_cancel_out_not_to_be_silent(word):

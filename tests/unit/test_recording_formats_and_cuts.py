@@ -15,6 +15,7 @@ import threading
 import numpy as np
 import pytest
 import soundfile
+from audio_refusals import refusal
 
 from digitnet import audio, datasets, kinds, soundcheck
 from digitnet.errors import AudioError
@@ -40,14 +41,6 @@ def encoded(word, suffix: str) -> bytes:
     soundfile.write(out, word[0], word[1], format=fmt, subtype=subtype)
     return out.getvalue()
 
-
-def refusal(data: bytes, name: str) -> str:
-    """What reading ``data`` says: one line, naming the file."""
-    with pytest.raises(AudioError) as info:
-        audio.picture(data, name=name)
-    message = str(info.value)
-    assert message.startswith(f"{name}: ") and "\n" not in message
-    return message
 
 
 def test_every_ending_a_recorder_saves_is_read_and_decodes_here(word):
