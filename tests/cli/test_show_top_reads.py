@@ -18,9 +18,9 @@ def drawn(monkeypatch):
     calls = []
     original = pokeviz.top_figure
 
-    def record(profile, images, labels, classes, title=""):
+    def record(profile, images, labels, classes, title="", **options):
         calls.append((profile, images, title))
-        return original(profile, images, labels, classes, title)
+        return original(profile, images, labels, classes, title, **options)
 
     monkeypatch.setattr(pokeviz, "top_figure", record)
     return calls
