@@ -21,8 +21,8 @@ Every recording becomes the picture of its sound (:func:`digitnet.audio.picture`
 front end given), and its voice is kept for augmentation; the speaker named in an FSDD
 file name is kept as the recording's group, so that one speaker can be held out for validation
 (:func:`digitnet.splits.group_split`), and each recording's file name, so that it can be found
-again (``Dataset.names``: which recordings a model misread, say). A recording that cannot be read does not stop the others:
-it is skipped and the data set's note names it.
+again (``Dataset.names``: which recordings a model misread, say). A recording that cannot be
+read does not stop the others: it is skipped and the data set's note names it.
 """
 
 from __future__ import annotations
