@@ -76,7 +76,7 @@ _SAYING_SECONDS = (0.1, 2.0)  # how long one repetition may be
 # A pause this long splits a recording into sounds, of which the longest is read: within a word
 # of the Free Spoken Digit Dataset, trimmed, no pause (15 dB under the loudest) lasts over 0.17 s.
 _PAUSE_SECONDS = 0.25
-_HINT = "record one spoken digit (WAV, FLAC, OGG or MP3)"
+_HINT = f"record one spoken digit ({soundcheck.FORMATS})"
 
 
 def _librosa():

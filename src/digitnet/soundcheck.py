@@ -36,7 +36,7 @@ import numpy as np
 
 from .errors import AudioError
 
-__all__ = ["CUT_HINT", "FASTEST_RATE", "check_complete", "check_not_a_picture",
+__all__ = ["CUT_HINT", "FASTEST_RATE", "FORMATS", "check_complete", "check_not_a_picture",
            "check_not_cancelled", "check_not_noise", "check_rate", "decoder_quiet",
            "format_of_bytes", "kind_of_bytes"]
 
@@ -60,6 +60,9 @@ FASTEST_RATE = 768_000
 # "[src/libmpg123/parse.c:do_readahead():1083] warning: ..." (its errors, too, in that form)
 _MPG123_LINE = re.compile(rb"\[[^\]\n]*libmpg123[^\]\n]*\] |(Warning|Note): ")
 _STDERR_LOCK = threading.Lock()
+#: The formats of recordings read (those of :data:`digitnet.audio.AUDIO_EXTENSIONS`), as help
+#: texts and messages name them.
+FORMATS = "WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF"
 
 
 def kind_of_bytes(data: bytes) -> str | None:
@@ -105,7 +108,7 @@ def check_not_a_picture(data: bytes, name: str) -> None:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         fmt = ""
     raise AudioError(f"{name}: is a picture{f' ({fmt})' if fmt else ''}, not a recording; record "
-                     "one spoken digit, or use a recording of one (WAV, FLAC, OGG or MP3)")
+                     f"one spoken digit, or use a recording of one ({FORMATS})")
 
 
 def check_complete(data: bytes, name: str) -> None:

@@ -33,7 +33,7 @@ def test_a_model_of_recordings_says_a_png_named_wav_is_a_picture(run, speech_mod
     assert r.exit_code != 0 and not (tmp_path / "n.png").exists()
     assert r.stderr.splitlines() == [(
         f"digitnet: error: {picture_named_wav}: is a picture (PNG), not a recording; record one "
-        "spoken digit, or use a recording of one (WAV, FLAC, OGG or MP3)")]
+        "spoken digit, or use a recording of one (WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF)")]
 
 
 def test_a_model_of_pictures_reads_a_png_named_wav(run, small_model, picture_named_wav):

@@ -22,7 +22,7 @@ from digitnet.inputs import Audio
 pytestmark = pytest.mark.engine_independent  # (files read, nothing trained)
 
 WHAT = ("is a picture ({}), not a recording; record one spoken digit, or use a recording of one "
-        "(WAV, FLAC, OGG or MP3)")
+        "(WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF)")
 
 
 def saved(image: np.ndarray, form: str) -> bytes:
@@ -78,7 +78,8 @@ def test_what_is_neither_keeps_libsndfiles_words(name, data):
     with pytest.raises(AudioError) as e:
         audio.read_sound(data, name=name)
     assert str(e.value) == (f"{name}: not a recording, or not one we read (Format not "
-                            "recognised); record one spoken digit (WAV, FLAC, OGG or MP3)")
+                            "recognised); record one spoken digit (WAV, FLAC, Ogg (Vorbis or "
+                            "Opus), MP3 or AIFF)")
 
 
 def test_a_picture_named_wav_among_recordings_is_skipped_as_a_picture(digit, spoken_digits):

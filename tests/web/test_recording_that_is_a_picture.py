@@ -12,7 +12,7 @@ from __future__ import annotations
 from api_helpers import assert_error, png, post_raw
 
 WHAT = ("is a picture (PNG), not a recording; record one spoken digit, or use a recording "
-        "of one (WAV, FLAC, OGG or MP3)")
+        "of one (WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF)")
 
 
 def test_a_picture_named_wav_is_said_to_be_a_picture_and_what_to_do(two, speech_model,

@@ -90,3 +90,17 @@ def test_schema_documents_every_endpoint_and_both_predict_bodies(web_model_path)
                                                     "maximum": 128}
     neuron = paths["/api/neuron/{layer}/{index}"]["get"]
     assert "1 = the first hidden layer" in neuron["description"]
+
+
+def test_the_recordings_described_are_every_format_read(web_model_path):
+    from fastapi.testclient import TestClient
+
+    from digitnet.soundcheck import FORMATS
+    from digitnet.web import create_app
+
+    with TestClient(create_app(web_model_path)) as c:
+        spec = c.get("/openapi.json").json()
+    bodies = [spec["paths"][p]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+              for p in ("/api/predict", "/api/voice")]
+    assert f"({FORMATS})" in bodies[0]["properties"]["file"]["description"]
+    assert f"({FORMATS})" in bodies[1]["properties"]["file"]["description"]

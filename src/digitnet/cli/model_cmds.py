@@ -104,7 +104,7 @@ def predict_command(model, files, as_json, top, save_input):
     of shape (28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are. A
     MODEL trained on a table reads .csv tables (the columns it was trained on, found by name)
     and .npz archives (their X), one answer per row. A MODEL trained on recordings (spoken
-    digits) reads WAV, FLAC, OGG and MP3 files and folders of them, each turned into the
+    digits) reads WAV, FLAC, Ogg, MP3 and AIFF files and folders of them, each turned into the
     picture of its sound the model was trained with (--save-input saves it). A file that
     cannot be read is reported and skipped; the exit code is then 1.
     """

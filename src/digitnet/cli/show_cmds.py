@@ -11,6 +11,7 @@ import click
 
 from .. import inputs, modelfile, poke, words
 from ..errors import DataError, ModelFileError
+from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import one_input
 from .labelled import data_options, labelled_split
@@ -59,7 +60,7 @@ def _one_input_rows(net, file: str, command: str):
 _FILE = click.argument("file", metavar="PICTURE|RECORDING", type=click.Path())
 #: What it may be, in their help.
 _FILE_IS = ("PICTURE|RECORDING is an image file (PNG, JPEG, ...) or .npy pixels; for a model of "
-            "recordings, a recording (WAV, FLAC, MP3, ...). Each is read as `digitnet predict` "
+            f"recordings, a recording ({FORMATS}). Each is read as `digitnet predict` "
             "reads it.")
 
 

@@ -34,6 +34,7 @@ from fastapi.concurrency import run_in_threadpool
 from .. import audio, datasets, inputs, recipes, recordings
 from ..config import PRESETS
 from ..errors import DigitnetError
+from ..soundcheck import FORMATS
 from . import schemas, views
 from .classroom import TOKEN_HEADER
 from .errors import ApiError
@@ -91,7 +92,7 @@ _VOICE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "type": "object", "required": ["file", "digit"], "additionalProperties": False,
     "properties": {
         "file": {"type": "array", "items": {"type": "string", "format": "binary"},
-                 "description": "The recordings (WAV, FLAC, OGG, MP3), each of one digit."},
+                 "description": f"The recordings ({FORMATS}), each of one digit."},
         "digit": {"type": "array", "items": {"type": "string", "pattern": _DIGIT_NAME},
                   "description": "What each recording says, in the same order: one of the "
                                  "model's classes (\"0\" to \"9\")."},

@@ -18,7 +18,7 @@ const markup = (id) => `
             aria-label="Waveform of the last recording: none yet"></canvas>
     <div class="buttons">
       <label class="button upload">Upload a recording…
-        <input id="${id("upload-sound")}" type="file" accept="audio/*,.wav,.flac,.ogg,.mp3" class="visually-hidden">
+        <input id="${id("upload-sound")}" type="file" accept="audio/*,.wav,.wave,.flac,.ogg,.oga,.opus,.mp3,.aiff,.aif,.aifc" class="visually-hidden">
       </label>
     </div>
     <p id="${id("mic-status")}" class="mic-status" role="status" aria-live="polite"></p>
