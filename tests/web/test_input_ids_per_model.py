@@ -30,8 +30,9 @@ HOW = ["GET neuron", "POST neuron", "POST backprop"]
 
 
 @pytest.mark.parametrize("how", HOW)
-@pytest.mark.parametrize("api, what", [("/models/2/api", "recording"), ("/api", "drawing"),
-                                       ("/models/1/api", "drawing")])
+@pytest.mark.parametrize("api, what", [("/models/2/api", "recording"),
+                                       ("/api", "drawing or image"),
+                                       ("/models/1/api", "drawing or image")])
 def test_an_unknown_id_says_what_to_send_again_and_to_which_address(two, how, api, what):
     message = assert_error(_asked(two, api, how, UNKNOWN), 404,
                            f"input_id {UNKNOWN} is not known (the server keeps the last",
@@ -62,5 +63,5 @@ def test_an_id_of_the_other_model_is_said_to_be_its(two, held_out, spoken_digits
         message = assert_error(_asked(two, api, how, recording), 404)
         assert message == (f"input_id {recording} is not known to this model ({api}): model 2 "
                            "of this server made it (at /models/2/api/predict), and each model "
-                           "remembers only the inputs it read; POST the drawing to "
+                           "remembers only the inputs it read; POST the drawing or image to "
                            f"{api}/predict for an input_id of this model")

@@ -46,4 +46,5 @@ def test_a_drawing_is_remembered_while_a_class_of_30_draws_for_two_minutes(clien
 
 def test_an_input_forgotten_is_still_a_404_that_says_what_to_do(client):
     assert_error(client.get("/api/neuron/1/3?input_id=0123456789abcdef"), 404,
-                 "input_id 0123456789abcdef is not known", "POST the drawing to /api/predict")
+                 "input_id 0123456789abcdef is not known",
+                 "POST the drawing or image to /api/predict")

@@ -106,9 +106,10 @@ class Served:
     def send_again(self, api: str) -> str:
         """How to get an input_id of this model: "POST the recording to
         /models/2/api/predict" for a model of recordings whose API is at ``api``
-        ("/models/2/api"), "POST the drawing to /api/predict" for one of pictures."""
+        ("/models/2/api"), "POST the drawing or image to /api/predict" for one of pictures (it
+        reads both, as JSON pixels or as a file)."""
         heard = inputs.audio_of(self.current[0]) is not None
-        return f"POST the {'recording' if heard else 'drawing'} to {api}/predict"
+        return f"POST the {'recording' if heard else 'drawing or image'} to {api}/predict"
 
 
 def recalled(request, input_id: str | None) -> tuple[str, np.ndarray] | None:
