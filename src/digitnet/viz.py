@@ -8,7 +8,7 @@ state) on the Agg canvas, so it works with no display (a server, CI). Save one w
 :func:`weights_figure`     each neuron's incoming weights as a 28x28 picture (blue +, red -)
 :func:`network_figure`     the video's diagram: input, neurons lit by activation, strongest links
 :func:`confusion_figure`   which classes (digits) are taken for which
-:func:`saliency_figure`    which pixels pushed the network towards its answer
+:func:`saliency_figure`    which pixels (or parts of a sound) pushed the network to its answer
 :func:`dream_figure`       the input that most excites an output neuron
 =========================  =====================================================================
 
@@ -86,7 +86,8 @@ def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
 
 
 def _figure(width: float, height: float, dark: bool = False) -> Figure:
-    fig = _InlineFigure(figsize=(width, height), layout=None, **({"facecolor": INK} if dark else {}))
+    fig = _InlineFigure(figsize=(width, height), layout=None,
+                        **({"facecolor": INK} if dark else {}))
     FigureCanvasAgg(fig)
     return fig
 
@@ -159,8 +160,9 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     else:
         where = "output layer" if output_layer else f"hidden layer {layer}"
         product = " · ".join(f"W{l}" for l in range(layer, 0, -1))
+        back = (f"sound ({_SOUND})" if isinstance(inputs.of(net), inputs.Audio) else "pixels")
         title = (f"APPROXIMATE templates of the {where}: {product} multiplied back to the "
-                 "pixels,\nignoring the nonlinearities in between (blue +, red −)")
+                 f"{back},\nignoring the nonlinearities in between (blue +, red −)")
     if n < len(templates):
         title += f"; first {n} of {len(templates)} neurons"
     heading = fig.suptitle(title, color=_TEXT, fontsize=9)
@@ -208,9 +210,10 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
         ys = (5.0 + (np.arange(len(shown))[::-1] - (len(shown) - 1) / 2) * 1.0
               if len(shown) <= 10 else np.linspace(10.0, 0.0, len(shown)))
         drawn.append((shown, np.stack([np.full(len(shown), x_pos), ys], axis=1)))
-    radius = min(0.32, 0.42 * min(xy[0, 1] - xy[1, 1] if len(xy) > 1 else 1.0 for _, xy in drawn[1:]))
+    radius = min(0.32, 0.42 * min(xy[0, 1] - xy[1, 1] if len(xy) > 1 else 1.0
+                                  for _, xy in drawn[1:]))
     for l in range(1, len(net.sizes)):
-        start = 0.0 if l == 1 else radius  # a link leaves a pixel at its centre, a neuron at its edge
+        start = 0.0 if l == 1 else radius  # a link leaves a pixel at its centre, a neuron its edge
         _draw_links(ax, net.weights[l - 1], acts[l - 1], drawn[l - 1], drawn[l], start, radius,
                     max_links)
         _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius)
@@ -237,9 +240,10 @@ def _draw_input(ax, net: Network, x: np.ndarray) -> np.ndarray | None:
               extent=(img_x0, img_x0 + img_size, img_y0, img_y0 + img_size), zorder=3)
     ax.add_patch(Rectangle((img_x0, img_y0), img_size, img_size, fill=False, ec="#888888",
                            lw=0.8, zorder=3))
-    sound = f"the sound, {_SOUND}\n" if isinstance(inputs.of(net), inputs.Audio) else ""
-    ax.text(img_x0 + img_size / 2, img_y0 - 0.3, f"input as the network sees it\n{sound}{side}x"
-            f"{side} = {net.sizes[0]} pixels", color=_TEXT, ha="center", va="top", fontsize=8)
+    cells = (f"the sound, {_SOUND}\n{side} bands x {side} frames" if isinstance(  # not pixels
+        inputs.of(net), inputs.Audio) else f"{side}x{side} = {net.sizes[0]} pixels")
+    ax.text(img_x0 + img_size / 2, img_y0 - 0.3, f"input as the network sees it\n{cells}",
+            color=_TEXT, ha="center", va="top", fontsize=8)
     step, idx = img_size / side, np.arange(net.sizes[0])
     return np.stack([img_x0 + (idx % side + 0.5) * step,
                      img_y0 + img_size - (idx // side + 0.5) * step], axis=1)
@@ -312,11 +316,15 @@ def confusion_figure(net: Network, images, labels, classes=None, title: str = ""
 
 
 def saliency_figure(net: Network, image) -> Figure:
-    """The input and the gradient of the answer's z with respect to each pixel, side by side."""
+    """The input and the gradient of the answer's z with respect to each pixel (of a model of
+    recordings: each band and frame of the sound, its axes named), side by side."""
     x = probes.single_input(net, image)
     gradient, k = probes.saliency(net, x)
     proba, names = net.probabilities(x), inputs.classes_of(net)
     side, name = _side(net.sizes[0]) or 1, words.quoted(names[k])
+    by, lit, which = (  # a model of recordings: the parts of the sound, its axes named once
+        ("(band, frame)", "loud parts", f"which parts of the sound ({_SOUND})")
+        if isinstance(inputs.of(net), inputs.Audio) else ("pixel", "lit pixels", "which pixels"))
     fig = _figure(8.4, 3.4)
     ax_in, ax_g, ax_both = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
     ax_in.imshow(x.reshape(side, -1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -324,15 +332,15 @@ def saliency_figure(net: Network, image) -> Figure:
     limit = float(np.abs(gradient).max()) or 1.0
     shown = ax_g.imshow(gradient.reshape(side, -1), cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit,
                         interpolation="nearest")
-    ax_g.set_title(f"∂z{k}/∂pixel: blue + , red −", fontsize=9)
+    ax_g.set_title(f"∂z{k}/∂{by}: blue + , red −", fontsize=9)
     fig.colorbar(shown, ax=ax_g, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
     push = np.clip(gradient * x, 0, None)
     ax_both.imshow(push.reshape(side, -1), cmap="magma", interpolation="nearest")
-    ax_both.set_title(f"lit pixels pushing towards {name}\n(gradient × input, positive part)",
+    ax_both.set_title(f"{lit} pushing towards {name}\n(gradient × input, positive part)",
                       fontsize=9)
     for ax in (ax_in, ax_g, ax_both):
         ax.set_axis_off()
-    heading = fig.suptitle(f"Saliency: which pixels made the network answer {name} (gradient of "
+    heading = fig.suptitle(f"Saliency: {which} made the network answer {name} (gradient of "
                            f"{_output(net, k, 'z')}, before softmax)", fontsize=10)
     fit_width(fig, heading)  # (a heading of two lines: the panels lower)
     fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03,
@@ -354,13 +362,15 @@ def dream_figure(net: Network, digits=None, *, seed: int = 0) -> Figure:
         ax.set_title(f"{words.quoted(names[d])}: p = {net.probabilities(x)[d]:.0%}", fontsize=9)
         ax.set_axis_off()
     which = _output(net, digits[0]) if len(digits) == 1 else "each output"
-    what, axes, digit, other, never = (  # a model of recordings: what it would like to hear
-        ("sound", f" ({_SOUND})", "a spoken digit", "a sound", " never learned to speak")
+    what, axes, digit, other, never, cells = (  # a model of recordings: what it would hear
+        ("sound", f" ({_SOUND})", "a spoken digit", "a sound", " never learned to speak",
+         "loudness")
         if isinstance(inputs.of(net), inputs.Audio) else
-        ("input", "", "a digit", "a picture", ", as the video warns, never learned to draw"))
+        ("input", "", "a digit", "a picture", ", as the video warns, never learned to draw",
+         "pixels"))
     drawn = digit if words.are_digits(names) else f"{other} of the class"
     fig.suptitle(f"The {what} that most excites {which}{axes}\ngradient ascent on log p from "
-                 f"faint noise; pixels in [0, 1], L2 norm ≤ 9\n(not {drawn}: the network{never})",
+                 f"faint noise; {cells} in [0, 1], L2 norm ≤ 9\n(not {drawn}: the network{never})",
                  fontsize=8.5)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.95 / fig.get_figheight(),
                         hspace=0.3, wspace=0.1)
