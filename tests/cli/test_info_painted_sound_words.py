@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from digitnet.inputs import Audio
+from digitnet.network import Network
 from digitnet.poke import recorded
 
 CELLS = [{"row": 5, "col": 5, "weight": 1.0}, {"row": 27, "col": 0, "weight": -1}]
@@ -41,9 +43,10 @@ def test_painted_weights_of_a_model_of_pictures_are_pixels(run, trained, tmp_pat
 
 
 def test_the_words_are_the_pages():
-    """The page's backprop panel words a cell of a sound as recorded.SOUND_CELL does (kept
-    alike by hand, the page's in JavaScript): the same template."""
-    words = getattr(recorded, "SOUND_CELL", None)
-    assert words is not None, "digitnet.poke.recorded has no SOUND_CELL"
-    assert words.format("${row}", "${col}") in BACKPROP_JS.read_text()
-    assert words.format(5, 5) == "mel band 5 from the top, time frame 5"
+    """The page's backprop panel shows the words the server gives each change (its ``source``,
+    recorded.weight_source's), not words of its own: a sound's cell is worded in one place."""
+    assert "c.source" in BACKPROP_JS.read_text()
+    assert "mel band" not in BACKPROP_JS.read_text()
+    net = Network((784, 16, 10), seed=0)
+    net.metadata = {"input": Audio().to_dict()}
+    assert recorded.weight_source(net, 1, 5 * 28 + 7) == "mel band 5 from the top, time frame 7"

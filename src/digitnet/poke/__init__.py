@@ -18,7 +18,8 @@ call::
 :mod:`~.changes`              :class:`Changes`: neurons switched off, edits; applied to a copy
 :mod:`~.reading`              a description of changes read and checked; :func:`~.reading.whole`
 :mod:`~.recorded`             :func:`off_neurons` of a changed network, :func:`sent` (an off
-                              neuron's output, 0), :func:`described_changes` in words
+                              neuron's output, 0), :func:`described_changes` in words, where a
+                              weight comes from in words (:func:`weight_source`)
 :mod:`~.ablation`             :func:`ablate`, :func:`rank_neurons`
 :mod:`~.answers`              :func:`neuron_profile` (top examples, per class), :func:`class_means`
 :mod:`~.maps`                 :func:`embedding`: PCA (NumPy) or t-SNE (scikit-learn) per layer
@@ -50,12 +51,12 @@ from .answers import Profile, class_means, neuron_profile
 from .changes import Changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
 from .recorded import (described_changes, described_neuron, described_prediction, off_neurons,
-                       sent)
+                       sent, weight_source)
 from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
 from .stepping import DEFAULT_LR, MAX_LR, Step, backprop_step
 
 __all__ = ["Changes", "described_changes", "described_neuron", "described_prediction",
-           "off_neurons", "sent",
+           "off_neurons", "sent", "weight_source",
            "edge_detector", "grid_of",
            "Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "Profile",
            "neuron_profile", "class_means", "Embedding", "embedding", "pca", "DISTORTIONS",

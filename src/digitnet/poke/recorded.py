@@ -27,12 +27,11 @@ from .reading import whole
 from .rows import check_rows
 
 __all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
-           "sent"]
+           "sent", "weight_source"]
 
-#: Where a first-layer weight of a model of recordings comes from, as the page's backprop panel
-#: says it (static/js/backprop.js words its largest changes so: the two are kept alike by hand;
-#: the figures' "time →, pitch ↑" is digitnet.viz's): row 0 of a picture of a sound is its
-#: highest mel band, column 0 its first time frame.
+#: Where a first-layer weight of a model of recordings comes from, in words (those of
+#: :func:`weight_source`; the figures' "time →, pitch ↑" is digitnet.viz's): row 0 of a picture
+#: of a sound is its highest mel band, column 0 its first time frame.
 SOUND_CELL = "mel band {} from the top, time frame {}"
 
 
@@ -147,15 +146,29 @@ def _described_edit(net: Network, edit: dict) -> str:
         return where + (f"made an edge detector on the {edit['height']}x{edit['width']} pixels "
                         f"from ({edit['top']}, {edit['left']}), border {edit['margin']} wide, "
                         f"weight {edit['weight']:g}")
-    rows, _ = grid_of(net, layer)
-    if rows > 1 and inputs.audio_of(net) is not None:
-        # (a sound's cell has a comma in its words: another before its weight, ; between cells)
-        source, apart = SOUND_CELL + ",", "; "
-    else:
-        source = ("pixel ({}, {})" if rows > 1 else "from input {1}" if layer == 1
-                  else f"from neuron {{1}} of layer {layer - 1}")
-        apart = ", "
-    cells = [source.format(c["row"], c["col"]) + f" to {c['weight']:g}" for c in edit["cells"]]
+    rows, cols = grid_of(net, layer)
+    sound = rows > 1 and inputs.audio_of(net) is not None
+    # (a sound's cell has a comma in its words: another before its weight, ; between cells)
+    after, apart = ("," if sound else ""), ("; " if sound else ", ")
+    before = "" if rows > 1 else "from "  # ("from input 3", "from neuron 3 of layer 1")
+    cells = [before + weight_source(net, layer, c["row"] * cols + c["col"]) + after
+             + f" to {c['weight']:g}" for c in edit["cells"]]
     shown = apart.join(cells[:3]) + (f"{apart}... ({len(cells)} in all)" if len(cells) > 3
                                      else "")
     return where + ("incoming weights set: " + shown if cells else "no weight set")
+
+
+def weight_source(net: Network, layer: int, index: int) -> str:
+    """Where the weight from ``index`` of layer ``layer - 1`` into a neuron of ``layer`` comes
+    from, in the words everything says it in: ``digitnet info`` (:func:`described_changes`) of
+    a painted cell, /api/backprop of its largest changes ("source", which the page's backprop
+    panel shows). Into layer 1 of a model of pictures, "pixel (row, col)"; of recordings, its
+    cell of the picture of the sound, :data:`SOUND_CELL`; of any other, "input {index}"; into
+    a later layer, "neuron {index} of layer {layer - 1}". (row, col) is the cell of
+    :func:`~.changes.grid_of`'s grid (a row of that grid: row 0) that ``index`` is, row-major."""
+    rows, cols = grid_of(net, layer)
+    if rows > 1:
+        row, col = divmod(int(index), cols)
+        sound = inputs.audio_of(net) is not None
+        return (SOUND_CELL if sound else "pixel ({}, {})").format(row, col)
+    return f"input {index}" if layer == 1 else f"neuron {index} of layer {layer - 1}"

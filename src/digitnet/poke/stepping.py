@@ -25,7 +25,7 @@ from ..network import Network
 from ..optimizers import SGD
 from .changes import Changes
 from .reading import whole
-from .recorded import off_neurons
+from .recorded import off_neurons, weight_source
 from .rows import check_rows
 
 __all__ = ["Step", "backprop_step", "DEFAULT_LR", "MAX_LR"]
@@ -95,6 +95,14 @@ class Step:
             j, k = divmod(int(i - offsets[l]), n_in)
             out.append((l + 1, j, k, float(-self.lr * flat[i])))
         return out
+
+    def described_largest_changes(self, count: int = 10) -> list[dict]:
+        """:meth:`largest_changes` as /api/backprop answers them: each a dict of its layer,
+        neuron, input and change, and its "source", where the weight comes from in words
+        (:func:`~.recorded.weight_source`: "pixel (3, 7)", "neuron 5 of layer 1")."""
+        return [{"layer": l, "neuron": j, "input": i, "change": c,
+                 "source": weight_source(self.network_after, l, i)}
+                for l, j, i, c in self.largest_changes(count)]
 
 
 def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -> Step:

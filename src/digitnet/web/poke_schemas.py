@@ -1,10 +1,10 @@
 """The shapes of the requests and answers of poking the network (:mod:`digitnet.web.poking`).
 
 Every poking request may carry the learner's changes, ``off`` and ``edits``
-(:class:`~digitnet.web.schemas.ChangesRequest`, see :mod:`digitnet.poke.changes`), which the server applies to a copy of the served network for that
-request only: nothing is kept between requests, so two people editing at once never see each
-other's changes. Layers are numbered as everywhere in digitnet: 0 is the input, 1 the first
-hidden layer, L the output layer.
+(:class:`~digitnet.web.schemas.ChangesRequest`, see :mod:`digitnet.poke.changes`), which the
+server applies to a copy of the served network for that request only: nothing is kept between
+requests, so two people editing at once never see each other's changes. Layers are numbered as
+everywhere in digitnet: 0 is the input, 1 the first hidden layer, L the output layer.
 
 Some refusals depend on the served network and so cannot be stated by the schema: a layer or
 neuron it does not have, a painted cell outside its grid, a label that is not one of its
@@ -71,7 +71,8 @@ class TopRequest(ChangesRequest):
 
 
 class Example(BaseModel):
-    index: int = Field(description="Its number among the held-out digits (GET /api/heldout/{index}).")
+    index: int = Field(description="Its number among the held-out digits "
+                                   "(GET /api/heldout/{index}).")
     label: int
     a: float = Field(description="The neuron's activation for it.")
     image: list[list[float]] | None = Field(description="The picture, brightness 0..1; null "
@@ -184,6 +185,11 @@ class WeightChange(BaseModel):
     neuron: int
     input: int = Field(description="The neuron of the layer before (a pixel for layer 1).")
     change: float
+    source: str = Field(description="Where the weight comes from, in the words digitnet info "
+                                    "says a painted weight in: 'pixel (3, 7)' (row, column) "
+                                    "into layer 1 of a model of pictures, 'mel band 3 from the "
+                                    "top, time frame 7' of recordings, 'neuron 5 of layer 1' "
+                                    "into a later layer.")
 
 
 class BackpropResponse(BaseModel):
@@ -201,7 +207,8 @@ class BackpropResponse(BaseModel):
     first_layer_changes: list[list[list[float]]] | None = Field(
         description="The step's change to each first-layer neuron's weights, as 28x28 images "
                     "(null for a model that does not read images).")
-    largest_changes: list[WeightChange]
+    largest_changes: list[WeightChange] = Field(
+        description="The 10 weights the step changes most, the largest change first.")
     cost_after: float
     digit_after: int
     probabilities_after: list[float]

@@ -1,14 +1,15 @@
 """The API for poking the network: switch neurons off, rewrite them, see what they answer to,
 map the layers, distort digits, step through backpropagation, and save the edited network.
 
-Each route reads the learner's changes from its body (:class:`~digitnet.web.schemas.ChangesRequest`),
-applies them to a copy of the served network for this request only (nothing is kept: two people
-editing at once never see each other's changes), and answers with a :mod:`digitnet.poke`
-function run on the server's held-out digits (:mod:`digitnet.heldout`), in a worker thread so
-other requests are not held up. The slow ones (t-SNE maps, robustness curves) run one at a time.
-The heavy ones (all those over the held-out digits) are computed once for all who ask the same
-of the same network at once, and their last answers kept (:mod:`~digitnet.web.shared_work`):
-a class pressing "map" together waits for one map, not for one each.
+Each route reads the learner's changes from its body
+(:class:`~digitnet.web.schemas.ChangesRequest`), applies them to a copy of the served network
+for this request only (nothing is kept: two people editing at once never see each other's
+changes), and answers with a :mod:`digitnet.poke` function run on the server's held-out digits
+(:mod:`digitnet.heldout`), in a worker thread so other requests are not held up. The slow ones
+(t-SNE maps, robustness curves) run one at a time. The heavy ones (all those over the held-out
+digits) are computed once for all who ask the same of the same network at once, and their last
+answers kept (:mod:`~digitnet.web.shared_work`): a class pressing "map" together waits for one
+map, not for one each.
 Every JSON answer says which served network it was computed on (``model_version``, as
 /api/predict's does), so a page showing another one knows to load the new one.
 
@@ -326,8 +327,7 @@ async def backprop(request: Request, body: ps.BackpropRequest):
         "wanted": step.wanted, "deltas": [{"layer": l, "delta": d}
                                           for l, d in enumerate(step.deltas, start=1)],
         "first_layer_changes": first.reshape(len(first), *shape) if shape else None,
-        "largest_changes": [{"layer": l, "neuron": j, "input": i, "change": c}
-                            for l, j, i, c in step.largest_changes(10)],
+        "largest_changes": step.described_largest_changes(10),
         "cost_after": step.cost_after, "digit_after": step.digit_after,
         "probabilities_after": views.rounded(step.probabilities_after, 6)}, version)
 

@@ -177,13 +177,9 @@ export function mountBackprop(root, id, calls, changes) {
     grid.setAttribute("aria-label", `The step's change to the weights of each of the ${grid.children.length} first-layer neurons, as ${as}: blue up, red down`);
     part("bp-largest").replaceChildren(...r.largest_changes.slice(0, 5).map((c) => {
       const li = document.createElement("li");
-      const width = calls.model().input_shape && calls.model().input_shape[1];
-      const [row, col] = [Math.floor(c.input / width), c.input % width];
-      // (a sound's cell in the words digitnet info says a painted one in: poke/recorded.py's
-      // SOUND_CELL, kept alike by hand)
-      const from = c.layer !== 1 || !width ? `neuron ${c.input} of layer ${c.layer - 1}`
-        : hears ? `mel band ${row} from the top, time frame ${col}` : `pixel (${row}, ${col})`;
-      li.textContent = `${from} → neuron ${c.neuron} of layer ${c.layer}: ${c.change >= 0 ? "+" : "−"}${Math.abs(c.change).toPrecision(3)}`;
+      // (where the weight comes from, in the server's words: those digitnet info says a
+      // painted weight in, poke.weight_source)
+      li.textContent = `${c.source} → neuron ${c.neuron} of layer ${c.layer}: ${c.change >= 0 ? "+" : "−"}${Math.abs(c.change).toPrecision(3)}`;
       return li;
     }));
   }
