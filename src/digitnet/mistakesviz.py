@@ -3,10 +3,12 @@
 The numbers come from :func:`digitnet.probes.confident_mistakes`; the figure is drawn on
 :mod:`digitnet.viz`'s headless canvas in its style (viz.py keeps the plotting library to itself
 but has no room left under the 400 lines a module may have). Each tile is titled with what the
-example is: its file, for data read from files (``Dataset.names``: "7/take3.wav", shown whole
-when it fits the tile, else its basename, else the basename's last characters), or its index in
-the examples given ("#1,234"), for data that has no file of its own (IDX files, arrays, tables).
-``digitnet show mistakes`` lists the same names in full. Save the figure with
+example is: its name in ``names`` (``Dataset.names``), for data read from files its file
+("7/take3.wav", shown whole when it fits the tile, else its basename, else the basename's last
+characters), or, with no names (data with no file of its own: IDX files, arrays, tables), its
+index in the examples given ("#1,234"). ``digitnet show mistakes`` names the examples of a
+train or val part by their numbers in the whole training data, "#12,345"
+(:func:`digitnet.cli.labelled.numbered`), and lists the same names in full. Save the figure with
 :func:`digitnet.viz.save_figure`.
 """
 
@@ -27,8 +29,9 @@ _PAD = 4  # pixels (at the figure's 100 dpi) kept between a tile's title and its
 
 
 def example_name(names: Sequence[str] | None, i: int) -> str:
-    """What example ``i`` is called, in one line: its file's name in ``names``
-    (``Dataset.names``), or, when ``names`` is None, its index: "#1,234"."""
+    """What example ``i`` is called, in one line: its name in ``names`` (``Dataset.names``: its
+    file's, or its number in the data it was taken from, "#12,345"), or, when ``names`` is None,
+    its index in the examples given: "#1,234"."""
     return f"#{i:,}" if names is None else one_line(str(names[i]))
 
 
@@ -48,8 +51,9 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None,
     classes : sequence of str, optional
         The class names; default the model's.
     names : sequence of str, optional
-        Each example's file (``Dataset.names``), ``count`` of them; each tile is titled with
-        its example's, shortened to fit. None: with its index in ``images``, "#1,234".
+        Each example's name (``Dataset.names``: its file, or its number in the data it was
+        taken from, "#12,345"), ``count`` of them; each tile is titled with its example's,
+        shortened to fit. None: with its index in ``images``, "#1,234".
 
     Returns a Figure. Raises DataError when ``names`` does not hold one name per example.
     """

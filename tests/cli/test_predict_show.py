@@ -220,7 +220,7 @@ def test_every_show_command_writes_a_picture(run, model, digits_dir, folder, tmp
     assert result.exit_code == 0, result.output
     saved, *listed = result.stdout.splitlines()
     assert saved == f"Saved {out}"
-    # (show mistakes lists the mistakes it drew, IDX digits by their number in the split)
+    # (show mistakes lists the mistakes it drew, IDX digits by their number in the data)
     assert bool(listed) == (kind == "mistakes")
     assert all(re.fullmatch(r"#[\d,]+: true \d, said \d \(\d+%\)", line) for line in listed)
     data = out.read_bytes()

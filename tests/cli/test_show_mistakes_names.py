@@ -1,7 +1,8 @@
 """`digitnet show mistakes` names each mistake it draws, and lists them after saving the picture,
 one a line, so that the recordings (or pictures) it misread can be found and listened to: each
 name is a file of the folder given that `digitnet predict` misreads as said, past a file that
-could not be read; IDX digits, which have no files, by their number in the split."""
+could not be read; IDX digits, which have no files, by their number in the data
+as loaded."""
 
 from __future__ import annotations
 

@@ -5,7 +5,16 @@ MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the
 it can be rebuilt, else the test part. ``--data`` is by default the data MODEL was trained on,
 while it is there (for a model of pictures and the test part, only if it has one); else mnist,
 for a model of 28x28 pictures of the digits 0-9 (:func:`_default_data`). Their classes are
-numbered as MODEL numbers them (by name), and a table's columns are put in MODEL's order."""
+numbered as MODEL numbers them (by name), and a table's columns are put in MODEL's order.
+
+Examples without a file of their own (of IDX files, an .npz or a .csv table: ``Dataset.names``
+None) are known by their number, counted from 0: in the test part and in "all" (the training
+examples first), their place in it; in the train and val parts (and "held-out" when it is the
+val part), not their place in the part but their number in the training data as loaded
+("#12,345", :func:`numbered`). That is the index into the arrays read from the training files
+(IDX files, or an .npz's ``X`` and ``y``), the number ``--split all`` gives it too, and for a
+.csv table its data row counted from 0 below the header (blank lines not counted, as
+``pandas.read_csv(TABLE).iloc[12345]`` counts; with no blank line, it is on line 12,347)."""
 
 from __future__ import annotations
 
@@ -78,7 +87,8 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     "held-out": "val" if it can be rebuilt, else "test"). ``data`` None: see
     :func:`_default_data`. Data of another kind than the network reads is refused first, when
     its name and its files' names tell (:func:`digitnet.kinds.check`), before anything else is
-    said of it or any of it is read."""
+    said of it or any of it is read. A train or val part of data without files of its own names
+    its examples by their numbers in the training data ("#12,345": :func:`numbered`)."""
     progress = sys.stderr.isatty()
     if data is None:
         data = _default_data(net, model, split)
@@ -93,12 +103,12 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
                    f"{model} learned from them, --split val scores those it did not", err=True)
     target = _label_column(net, data, target, model)
     if split == "held-out":
-        found = held_out(net, data, target=target).data
+        found = _held_out(net, data, target)
         return as_model_reads(net, found, model), found.split
     subset = datasets.load(data, split=split if split in ("test", "all") else "train",
                            target=target, progress=progress, audio=inputs.audio_of(net))
     if split in ("train", "val"):
-        subset = _split_like_training(net, subset, split, model)
+        subset = _split_like_training(net, numbered(subset), split, model)
     if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
         click.echo(subset.note, err=True)
     return as_model_reads(net, subset, model), split
@@ -251,6 +261,28 @@ def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datase
         x = tables.in_order(subset.x, subset.input.columns, model_input.columns, subset.name)
         subset = dataclasses.replace(subset, x=x, input=Table(model_input.columns))
     return subset
+
+
+def numbered(full: datasets.Dataset) -> datasets.Dataset:
+    """``full`` with each example named by its number in it, counted from 0 ("#12,345"), when
+    its examples have no file of their own (``names`` None: IDX files, an .npz or a .csv
+    table); else ``full`` as it is. A part taken from it (``Dataset.subset``: the train or val
+    part) keeps the names, so that each of its examples can be found in ``full``'s files."""
+    if full.names is not None:
+        return full
+    return dataclasses.replace(full, names=tuple(f"#{i:,}" for i in range(len(full))))
+
+
+def _held_out(net: Network, data: str, target: str | None) -> datasets.Dataset:
+    """:func:`digitnet.heldout.held_out`'s examples of ``data``: its val part, with its
+    examples :func:`numbered` in the training data, when that can be rebuilt; else what
+    ``held_out`` gives (the test part) or says (why neither can be had)."""
+    try:
+        full = datasets.load(data, split="train", target=target, allow_download=False,
+                             audio=inputs.audio_of(net))
+        return held_out(net, numbered(full)).data  # (a training set: its val part, or an error)
+    except DigitnetError:
+        return held_out(net, data, target=target).data  # (says why, or gives the test part)
 
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):
