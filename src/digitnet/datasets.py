@@ -96,8 +96,7 @@ class Dataset:
         files.
     names : tuple of str or None
         Each example's file, from the folder given ("7/take3.wav", "train/0/a.png"), as ``x``'s
-        rows; None for data without files of its own (IDX files, arrays, tables: a row number;
-        ``digitnet show mistakes`` names a part of them by its numbers in the whole, "#12,345").
+        rows; None for data without files of its own (IDX files, arrays, tables: a number).
     """
 
     x: np.ndarray

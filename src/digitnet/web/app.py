@@ -52,10 +52,9 @@ from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from .. import __version__, heldout, inputs
+from .. import __version__, heldout, inputs, soundcheck
 from ..heldout import recorded_data
 from ..network import Network
-from ..soundcheck import FORMATS
 from . import addresses, loading, poking, schemas, views, voice
 from .bodylimit import BodySizeLimit
 from .classroom import TOKEN_HEADER, TrainingAccess
@@ -258,7 +257,7 @@ _PREDICT_BODY = {
                                         "description": "An image file (PNG, JPEG, ...) of one "
                                                        "digit, dark on light or light on dark; "
                                                        "for a model of spoken digits, a "
-                                                       f"recording ({FORMATS})."},
+                                                       f"recording ({soundcheck.FORMATS})."},
                                "changes": {"type": "string", "description": "Optional: the "
                                            "changes to the network as JSON, {\"off\": [...], "
                                            "\"edits\": [...]} (see ChangesRequest)."}},
