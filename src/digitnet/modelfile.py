@@ -323,16 +323,8 @@ def _encode(network: Network, *, kind: str, progress: dict | None = None,
     if progress is not None:
         header["checkpoint"] = progress
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
-                "digitnet": json.dumps(header, allow_nan=False, default=_jsonable)}
+                "digitnet": json.dumps(header, allow_nan=False, default=modelread.jsonable)}
     return st_save(tensors, metadata=metadata)
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"cannot store {type(obj).__name__} in a model file's metadata")
 
 
 def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:

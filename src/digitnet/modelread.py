@@ -37,7 +37,8 @@ from .config import TrainConfig
 from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "ignored", "read"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored", "jsonable",
+           "read"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -114,7 +115,7 @@ def read(path, *, arrays: bool = True,
     if kind == "checkpoint" and header.get("kind") != "checkpoint":
         raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
                              "--resume needs the file written by --checkpoint")
-    return _checked(header, name), tensors
+    return checked(header, name), tensors
 
 
 def ignored(record: str) -> str:
@@ -123,7 +124,7 @@ def ignored(record: str) -> str:
     return f"{record}_ignored"
 
 
-def _checked(header: dict, name: str) -> dict:
+def checked(header: dict, name: str) -> dict:
     """``header`` checked (:func:`digitnet.modelcheck.check_header`); each of a model's
     :data:`OPTIONAL` records that is not valid moved to :func:`ignored` of its name, with a
     UserWarning."""
@@ -191,3 +192,14 @@ def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileErro
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
                           "it may be truncated or corrupt — re-save or retrain it")
+
+
+def jsonable(obj):
+    """A NumPy number or array in a record as JSON takes it (``json.dumps``'s ``default``), as
+    every file digitnet writes stores its records: a model file's header, an ONNX export's
+    ``metadata_props``."""
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot store {type(obj).__name__} in a model file's metadata")

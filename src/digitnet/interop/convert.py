@@ -5,7 +5,9 @@ Every reader (:mod:`~digitnet.interop.onnx`, :mod:`~digitnet.interop.torch`,
 :class:`~digitnet.interop.dense.Dense`; :func:`network_of` checks it and builds the
 :class:`~digitnet.Network`, so every imported network is held, checked and described alike:
 its ``metadata`` has the input record (``"input"``), the class names (``"classes"``, when the
-source names them) and where it came from (``"imported"``).
+source names them) and where it came from (``"imported"``), and the records of how it was made
+that the source carries (:attr:`Dense.records <digitnet.interop.dense.Dense>`: an ONNX file
+digitnet wrote keeps the ``changes`` made to it by hand).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def network_of(dense: Dense) -> Network:
     metadata = {"input": model_input.to_dict(), "imported": {"from": dense.source, **dense.notes}}
     if dense.classes and len(dense.classes) == net.sizes[-1]:
         metadata["classes"] = list(dense.classes)
-    net.metadata = metadata
+    net.metadata = {**metadata, **dense.records}
     return net
 
 

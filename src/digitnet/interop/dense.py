@@ -55,6 +55,10 @@ class Dense:
     input : Input, optional
         How examples become the input layer's rows, where the source says; see
         :func:`default_input` otherwise.
+    records : dict
+        A digitnet model file's records of how the network was made that the source carries,
+        checked (an ONNX file digitnet wrote: the ``changes`` made to it by hand,
+        :mod:`~digitnet.interop.onnx_meta`); they go into its metadata.
     """
 
     weights: list[np.ndarray]
@@ -64,6 +68,7 @@ class Dense:
     classes: list[str] | None = None
     input: Input | None = None
     notes: dict = field(default_factory=dict)  # what to record about where it came from
+    records: dict = field(default_factory=dict)
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -7,15 +7,19 @@ output (a sigmoid output is followed by its normalisation, as ``predict_proba`` 
 graph takes ``input``, float32 of shape (batch, sizes[0]), and returns ``probabilities``, float32
 (batch, sizes[-1]): ``Network.predict_proba``.
 
-What ``input`` holds (the file's ``doc_string`` says it, :func:`_doc`; :mod:`.export` shows the
-line that makes it): an image's pixels row by row as brightness in [0, 1] (uint8 pixels / 255,
-never 0..255), deskewed first (:func:`digitnet.inputs.deskew`) when the model's input record says
-``"deskew": true``; a recording's log-mel picture as digitnet's front end makes it
-(:func:`digitnet.audio.picture`, the record's settings), row by row as brightness in [0, 1]; or a
-table's **raw** columns, its standardisation (if any) being in the graph as ``Sub`` (means) and
-``Div`` (standard deviations) before the first layer. ``metadata_props`` hold
-``classes`` (class names, JSON), ``input`` (the input record, JSON, see :mod:`digitnet.inputs`)
-and ``digitnet`` (sizes, activation and output).
+What ``input`` holds (the file's ``doc_string`` says it, :func:`.onnx_meta.doc_string`;
+:mod:`.export` shows the line that makes it): an image's pixels row by row as brightness in
+[0, 1] (uint8 pixels / 255, never 0..255), deskewed first (:func:`digitnet.inputs.deskew`) when
+the model's input record says ``"deskew": true``; a recording's log-mel picture as digitnet's
+front end makes it (:func:`digitnet.audio.picture`, the record's settings), row by row as
+brightness in [0, 1]; or a table's **raw** columns, its standardisation (if any) being in the
+graph as ``Sub`` (means) and ``Div`` (standard deviations) before the first layer.
+
+``metadata_props`` hold, each as JSON, in this order: ``classes`` (class names); ``changes``,
+when the network was changed by hand (``digitnet edit``), the list of changes as the model file
+stores it (:mod:`~digitnet.interop.onnx_meta`); ``input`` (the input record, see
+:mod:`digitnet.inputs`); and ``digitnet`` (sizes, activation and output). Those two are last, so
+that a file cut short loses them first: one that keeps either has all before them whole.
 
 **In** (:func:`read_onnx`). The graph is followed backwards from its probabilities (the first
 floating-point output, or what skl2onnx's ``ZipMap`` turns into a dictionary) to its input, and
@@ -32,10 +36,13 @@ one in another place (a ``Mul`` between layers), is named in an :class:`Unsuppor
 What the network reads: a file digitnet wrote says so in its metadata (one that says it was
 written by digitnet but has lost its metadata, as a truncated file has, is refused); a file
 skl2onnx wrote of a scikit-learn model reads a table of raw columns, as scikit-learn did; any
-other as :func:`~digitnet.interop.dense.default_input` says of its input's shape and
-scaling. Pictures that the graph scales first (PyTorch's usual ``Normalize``, (x - 0.1307) /
-0.3081 on an (n, 1, 28, 28) input) are read as brightness 0..1, as a PyTorch user feeds them,
-with that scaling folded into the first layer (:meth:`~digitnet.interop.dense.Dense.folded`).
+other as :func:`~digitnet.interop.dense.default_input` says of its input's shape and scaling.
+Pictures that the graph scales first (PyTorch's usual ``Normalize``, (x - 0.1307) / 0.3081 on an
+(n, 1, 28, 28) input) are read as brightness 0..1, as a PyTorch user feeds them, with that
+scaling folded into the first layer (:meth:`~digitnet.interop.dense.Dense.folded`). A file
+digitnet wrote gives back its ``changes`` (``Dense.records``, checked as a model file's are:
+:func:`.onnx_meta.records_of`) for the network's metadata: a network changed by hand still says
+so, and how.
 """
 
 from __future__ import annotations
@@ -47,11 +54,12 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import ModelFileError, UnsupportedModelError
-from ..inputs import Audio, Images, Table, classes_of
+from ..inputs import Table, classes_of
 from ..inputs import of as input_of
 from . import require
 from .dense import LEAKY_SLOPE, Dense
 from .onnx_inputs import SCALINGS, Preprocessing, attribute, input_record
+from .onnx_meta import doc_string, records_of, records_props
 
 __all__ = ["to_onnx", "read_onnx", "READS", "OPSET", "PRODUCER"]
 
@@ -96,7 +104,8 @@ def to_onnx(net):
         z = f"layers.{l}.z"
         nodes.append(helper.make_node("Gemm", [x, f"layers.{l}.weight", f"layers.{l}.bias"], [z],
                                       transB=1))
-        x = f"layers.{l}.a" if l < last or net.output_function.name == "sigmoid" else "probabilities"
+        x = (f"layers.{l}.a" if l < last or net.output_function.name == "sigmoid"
+             else "probabilities")
         if l < last:
             extra = {"alpha": LEAKY_SLOPE} if net.activation.name == "leaky_relu" else {}
             nodes.append(helper.make_node(_ONNX_OP[net.activation.name], [z], [x], **extra))
@@ -117,30 +126,16 @@ def to_onnx(net):
     model = helper.make_model(graph, producer_name=PRODUCER, producer_version=__version__,
                               opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 7  # what ONNX 1.8 wrote for opset 13: readable by older runtimes too
-    model.doc_string = _doc(record)
+    model.doc_string = doc_string(record)
+    # Last, "input" then "digitnet": a file cut short loses them first (read_onnx refuses it);
+    # the changes before them, so that a file which keeps either has them whole.
     helper.set_model_props(model, {
-        "classes": json.dumps(classes_of(net)), "input": json.dumps(record.to_dict()),
+        "classes": json.dumps(classes_of(net)), **records_props(net),
+        "input": json.dumps(record.to_dict()),
         "digitnet": json.dumps({"sizes": list(net.sizes), "activation": net.activation.name,
                                 "output": net.output_function.name})})
     onnx.checker.check_model(model)
     return model
-
-
-def _doc(record) -> str:
-    """What the graph's ``input`` holds, and its output, in one line for ``doc_string``."""
-    if isinstance(record, Audio):
-        what = (f"the recording's {record.bands}x{record.frames} log-mel picture (bands x frames) "
-                "as digitnet's front end makes it (digitnet.audio.picture, settings in metadata "
-                "'input'; compute it the same way), row by row from the highest band, brightness "
-                "0 (quiet) to 1 (loudest)")
-    elif isinstance(record, Images):
-        h, w = record.shape
-        deskew = ", each deskewed first as digitnet.inputs.deskew does" if record.deskew else ""
-        what = f"{h}x{w} pixels row by row, brightness 0 (background) to 1 (ink){deskew}"
-    else:
-        scaled = "standardised in the graph" if record.mean is not None else "not standardised"
-        what = f"the table's {record.n_inputs} raw columns (named in metadata 'input'), {scaled}"
-    return f"input: {what}; output: the probability of each class (metadata 'classes')"
 
 
 # -- in -----------------------------------------------------------------------------------------
@@ -189,6 +184,7 @@ def read_onnx(path) -> Dense:
     producer = " ".join(word for word in f"{model.producer_name} {model.producer_version}".split()
                         if word != "None")
     dense.notes = {"from": f"ONNX model written by {producer or 'an unnamed exporter'}"}
+    dense.records = records_of(props, dense, name) if model.producer_name == PRODUCER else {}
     return dense
 
 
