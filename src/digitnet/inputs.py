@@ -319,7 +319,7 @@ class Audio(Input):
         if not detailed:
             return f"recordings ({picture})"
         return (f"recordings, as {picture} (log-mel: {self.bands} bands from {self.fmin:g} Hz "
-                f"to {self.sample_rate // 2} Hz by {self.frames} moments, {self.sample_rate} Hz, "
+                f"to {self.sample_rate // 2} Hz by {self.frames} time frames, {self.sample_rate} Hz, "
                 f"hop {self.hop}, window {self.n_fft}, top {self.range_db:g} dB), one input "
                 "neuron per pixel")
 

@@ -103,7 +103,7 @@ def test_edit_saves_a_model_whose_metadata_lists_the_changes(run, model, tmp_pat
     out = tmp_path / "edited.safetensors"
     result = run("edit", model, edits, "--out", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Saved {out}: ") and "1 neuron(s) switched off" in result.stdout
+    assert result.stdout.startswith(f"Saved {out}: ") and "1 neuron switched off" in result.stdout
     edited, original = modelfile.load(out), modelfile.load(model)
     np.testing.assert_array_equal(edited.params, poke.Changes.from_json(changes).apply(original).params)
     assert edited.metadata["changes"] == [changes]

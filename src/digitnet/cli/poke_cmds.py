@@ -222,7 +222,20 @@ def edit_command(model, edits, out):
     [...]}: neurons switched off and neurons rewritten (see digitnet.poke.changes), as UTF-8
     JSON; at least one of them, and each changing a weight or bias (a file of no changes, or
     a change that changes nothing, such as a neuron switched off already, is refused: it
-    would save a copy).
+    would save a copy). Edits apply in order, then neurons are switched off.
+
+    \b
+    Layers: 0 the input, 1 the first hidden layer, ..., L the output layer; "off" takes hidden
+    neurons. Each edit is {"layer": l, "neuron": j, "op": ...} and one of:
+      "op": "bias", "value": -1.5        set its bias
+      "op": "scale", "factor": 2         multiply its incoming weights
+      "op": "paint", "cells": [{"row": 3, "col": 7, "weight": 1}, ...]
+          set single incoming weights on the grid of the layer before: for layer 1, the
+          28x28 input (of a model of recordings, row = mel band from the top, col = time
+          frame); past it, row 0 and col = the neuron of the layer before
+      "op": "edge", "top": 10, "left": 6, "height": 2, "width": 16, "margin": 2, "weight": 1
+          the video's edge detector: a first-layer neuron of a model of pictures that fires
+          on a bright strip with a darker border
     """
     for path, name, what in ((model, "MODEL", "the model it edits"),
                              (edits, "EDITS.json", "the changes it reads")):
@@ -242,5 +255,5 @@ def edit_command(model, edits, out):
     except ConfigError as e:
         raise ConfigError(f"{edits}: {e}") from None
     path = modelfile.save(edited, out)
-    click.echo(f"Saved {path}: {model} with {len(changes.off)} neuron(s) switched off and "
-               f"{len(changes.edits)} edit(s)")
+    click.echo(f"Saved {path}: {model} with {words.counted(len(changes.off), 'neuron')} "
+               f"switched off and {words.counted(len(changes.edits), 'edit')}")
