@@ -12,6 +12,11 @@ from .errors import ModelFileError
 
 __all__ = ["history_figure"]
 
+#: Why training loss can sit above validation loss (digitnet.training records it so).
+_HOW = ("training: the mean of each epoch's steps, on what it learned from (shifted or distorted "
+        "copies, dropout, label smoothing where the recipe has them);\nvalidation: after the "
+        "epoch, the network as it predicts. So training loss can sit above validation loss.")
+
 
 def history_figure(history: list[dict], title: str = ""):
     """Loss and accuracy per epoch, from a model's ``metadata["history"]`` (ModelFileError if
@@ -34,9 +39,10 @@ def history_figure(history: list[dict], title: str = ""):
         else:
             missing.append(key.replace("_", " ").replace("train", "training")
                            .replace("val ", "validation "))
+    notes = [_HOW] if history[0].get("train_loss") is not None else []
     if missing:
-        fig.text(0.5, 0.01, "not recorded in the model file: " + ", ".join(missing),
-                 ha="center", va="bottom", fontsize=8, color="gray")
+        notes.append("not recorded in the model file: " + ", ".join(missing))
+    fig.text(0.5, 0.01, "\n".join(notes), ha="center", va="bottom", fontsize=8, color="gray")
     for ax, what in ((loss_ax, "loss (cost)"), (acc_ax, "accuracy")):
         ax.set_title(f"{what} per epoch", fontsize=10)
         ax.set_xlabel("epoch")
@@ -49,6 +55,6 @@ def history_figure(history: list[dict], title: str = ""):
     acc_ax.yaxis.set_major_formatter(viz._Percent())
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.84 if title else 0.9,
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17 + 0.05 * len(notes), top=0.84 if title else 0.9,
                         wspace=0.25)
     return fig
