@@ -165,7 +165,8 @@ class Dataset:
 def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "train", *,
          target: str | None = None, cache_dir: str | os.PathLike | None = None,
          progress: bool = False, allow_download: bool = True, allow_sample: bool = True,
-         mirrors: Sequence[str] | None = None, audio: Audio | None = None) -> Dataset:
+         mirrors: Sequence[str] | None = None, audio: Audio | None = None,
+         model_classes: Sequence[str] | None = None) -> Dataset:
     """Load a dataset by name, folder, table or :class:`DatasetSpec` (see the module docstring).
 
     Parameters
@@ -192,15 +193,20 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
     audio : Audio, optional
         How recordings become pictures (a model's front end, to read data as it was trained);
         default :class:`~digitnet.inputs.Audio`'s parameters.
+    model_classes : sequence of str, optional
+        The classes of the model the data is for, which tell one class folder holding folders
+        from a folder of class folders one folder too deep (see :mod:`digitnet.folders`).
 
     Raises
     ------
     DataError, IDXFormatError, ChecksumError, ConfigError
     """
-    _check_split(split)
+    if split not in ("train", "test", "all"):
+        raise ConfigError(f"split must be 'train' or 'test' (or 'all': both), got {split!r}; a "
+                          "validation set comes from train_val_split")
     path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
     if path is not None and str(name_or_dir) and (path.is_dir() or path.is_file()):
-        return _load_path(path, split, target, audio or Audio())
+        return _load_path(path, split, target, audio or Audio(), model_classes)
     if path is not None and path.suffix.lower() in TABLE_SUFFIXES:
         raise DataError(f"{name_or_dir}: no such file")
     if target is not None:
@@ -278,7 +284,7 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
                    declared=names if classes is not None else ())
 
 
-def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Dataset:
+def _load_path(path: Path, split: str, target: str | None, audio: Audio, known) -> Dataset:
     """A folder (of IDX files, of recordings or of class folders) or a table file."""
     if target is not None and path.suffix.lower() != ".csv":
         raise ConfigError(f"--target names the label column of a .csv table; {path} is not one"
@@ -288,7 +294,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio) -> Data
             return _load_folder(path, split)
         flat = recordings.flat_folder(path)
         found = (recordings.read_flat(flat, split, audio, path) if flat
-                 else folders.read_folder(path, split, audio))
+                 else folders.read_folder(path, split, audio, known))
         return from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -316,12 +322,6 @@ def from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
                    files=found.files, classes=found.classes, note=found.note,
                    input=audio if sounds is not None else None,
                    groups=getattr(found, "groups", None), sounds=sounds, names=found.names)
-
-
-def _check_split(split: str) -> None:
-    if split not in ("train", "test", "all"):
-        raise ConfigError(f"split must be 'train' or 'test' (or 'all': both), got {split!r}; a "
-                          "validation set comes from train_val_split")
 
 
 def _joined(parts: list[Dataset]) -> Dataset:

@@ -3,7 +3,8 @@ a folder's ``train/`` and ``test/`` as one (:func:`digitnet.folders.read_folder`
 
 Class folders holding both are read as the kind of at least twice as many of their files as the
 other (:data:`CLEAR_MAJORITY`), the other kind's files skipped and noted; nearer than that, they
-are refused, naming how many of each they hold and one of each.
+are refused, naming how many of each they hold and one of each. A folder without class folders
+is refused saying how to lay out the kind of files it holds (:func:`no_class_folders`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from .errors import DataError
 from .images import IMAGE_EXTENSIONS
 from .picturefolders import Pictures, skipped_note
 
-__all__ = ["CLEAR_MAJORITY", "by_kind", "joined", "majority", "too_mixed"]
+__all__ = ["CLEAR_MAJORITY", "by_kind", "joined", "majority", "no_class_folders",
+           "too_mixed"]
 
 #: Class folders holding recordings and pictures both are read as the kind of at least this many
 #: times as many files as the other, whose files are skipped and noted (a cover.png among
@@ -50,6 +52,23 @@ def too_mixed(part: Path, sounds: list[Path], pictures: list[Path]) -> DataError
                      f"{such(pictures, 'picture')}, neither twice as many as the other; the "
                      "examples of a data set are of one kind: move the pictures or the "
                      "recordings out of the class folders")
+
+
+def no_class_folders(part: Path) -> DataError:
+    """The error for a folder (or split) with no class folders in it: what to do instead."""
+    files = [p for p in part.iterdir() if p.is_file()]
+    pictures = [p.name for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
+    sounds = [p.suffix for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
+    if sounds and not pictures:  # recordings: the two layouts that work for them
+        count, suffix = f"{len(sounds)} recording{'s' * (len(sounds) != 1)}", sounds[0]
+        return DataError(f"{part}: holds {count} but no class folders; name each recording "
+                         f"as FSDD does ({part / ('7_jackson_32' + suffix)}: digit, speaker, "
+                         "number), or put each class's recordings in a folder named after the "
+                         f"class ({part / '7' / ('a' + suffix)}, ...)")
+    held = f"holds {len(pictures)} pictures but" if pictures else "holds"
+    return DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
+                     f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
+                     "...), or give a folder of MNIST-style IDX files")
 
 
 def joined(root: Path, parts: list[Path], found: list, beside: list[str]):

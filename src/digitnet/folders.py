@@ -47,23 +47,24 @@ whichever of its splits the file is in).
 A single class folder is read: a model that knows its class is scored on it (``digitnet
 evaluate MODEL --data sevens/``), as on a folder of FSDD-named recordings of one digit; training
 refuses it (a classifier needs two classes; :func:`digitnet.recipes.check_classes_trained`).
+Holding folders (``sevens/7/take1/a.wav``), it is one class, its files at any depth, when the
+model it is for has a class 7 and none named as those; else a data set one folder too deep
+(:func:`_reading`), or, when that cannot be told, refused naming both readings.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from .arrays import MAX_CLASSES
-from .audio import AUDIO_EXTENSIONS
 from .errors import DataError, listed
-from .folderkinds import by_kind, joined, majority, too_mixed
-from .images import IMAGE_EXTENSIONS
+from .folderkinds import by_kind, joined, majority, no_class_folders, too_mixed
 from .inputs import Audio
-from .picturefolders import Pictures, read_class_folders
+from .picturefolders import Pictures, pictures_in, read_class_folders
 from .sources import DIGITS
 
 __all__ = ["SPLIT_FOLDERS", "NotWalked", "Pictures", "has_test_split", "kind_held", "read_folder",
@@ -81,13 +82,15 @@ def has_test_split(root: str | os.PathLike) -> bool:
     return _splits(Path(root)) == set(SPLIT_FOLDERS)
 
 
-def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | None = None):
+def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | None = None,
+                model_classes: Sequence[str] | None = None):
     """Read ``split`` of a folder of class folders (see the module docstring): its
     :class:`Pictures`, or its :class:`~digitnet.recordings.Recordings` made with the front end
     ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters). Split "all" is every
     example, of ``train/`` and ``test/`` (or of the one set of class folders), with one note
     naming the files of either that were skipped, from ``root``. Each example keeps its file's
-    name from ``root`` (``names``: "7/a.png", "test/7/a.png").
+    name from ``root`` (``names``: "7/a.png", "test/7/a.png"). ``model_classes``: those of the
+    model the data is for, to tell one class folder from a data set too deep (:func:`_reading`).
 
     Raises
     ------
@@ -114,16 +117,16 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         classes = _class_names(root)
     parts = [root / s for s in SPLIT_FOLDERS if s in splits] if splits else [root]
     if not any(_fsdd_named(p) for p in parts):
-        _check_classes(parts, top=not splits)
+        _check_classes(parts, top=not splits, known=model_classes)
     audio = audio or Audio()
     if not splits:
         return _read_split(root, classes, audio, split)
     if split == "all":  # (and pictures beside train/ and test/, in neither)
         found = [_read_split(part, classes, audio, "all") for part in parts]
-        read = joined(root, parts, found, [p.name for p in _pictures_in(root)])
+        read = joined(root, parts, found, [p.name for p in pictures_in(root)])
         read.names = tuple(f"{p.name}/{n}" for p, f in zip(parts, found) for n in f.names)
         return read
-    beside = [str(p) for p in _pictures_in(root)] if split == "train" else []
+    beside = [str(p) for p in pictures_in(root)] if split == "train" else []
     read = _read_split(root / split, classes, audio, "all", beside)
     read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
     return read
@@ -140,7 +143,7 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
         return read_flat(part, flat, front_end)
     listing = [(folder, _class_name(folder), _files(folder)) for folder in _folders(part)]
     if not listing:  # (a split without class folders beside one with them)
-        raise _no_class_folders(part)
+        raise no_class_folders(part)
     sounds, pictures = by_kind([p for _, _, files in listing for p in files])
     kind = majority(len(sounds), len(pictures))
     if kind is None:
@@ -149,7 +152,7 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
         from . import recordings
 
         return recordings.read_class_folders(part, listing, classes, front_end)
-    strays = [p.name for p in _pictures_in(part)] + (beside or [])
+    strays = [p.name for p in pictures_in(part)] + (beside or [])
     return read_class_folders(part, listing, classes, strays)
 
 
@@ -187,7 +190,7 @@ def _check_layout(root: Path) -> None:
         return
     for name in odd:
         if not _folders(root / name) and not _fsdd_named(root / name):
-            raise _no_class_folders(root / name)
+            raise no_class_folders(root / name)
     others = [n for n in names if n not in odd]
     if others:
         raise DataError(f"{root}: holds {_slashed(odd)} beside class folders ({_span(others)}); "
@@ -209,7 +212,7 @@ def _check_layout(root: Path) -> None:
                     f"train/'s class folders, or move {held[0]}/ out of {root}")
 
 
-def _check_classes(parts: list[Path], top: bool) -> None:
+def _check_classes(parts: list[Path], top: bool, known: Sequence[str] | None) -> None:
     """Refuse a single class folder that holds a data set itself (one folder too deep), and a
     class that test/ holds and train/ does not (a digit too: a digit model has ten outputs,
     whichever digits train/ holds, but learns none of the others). ``top``: ``parts`` is the
@@ -219,7 +222,7 @@ def _check_classes(parts: list[Path], top: bool) -> None:
     found = sorted({name for names in held.values() for name in names})
     if len(found) == 1:
         part = next(p for p in parts if held[p])
-        _check_not_too_deep(part, subfolders[part][0].name, top)
+        _check_not_too_deep(part, subfolders[part][0].name, top, known)
     if len(parts) < 2:
         return
     train, test = parts
@@ -232,20 +235,46 @@ def _check_classes(parts: list[Path], top: bool) -> None:
                         f"{train / missing[0]}/, or take {'it' if one else 'them'} out of test/")
 
 
-def _check_not_too_deep(part: Path, name: str, top: bool) -> None:
-    """Refuse ``part`` holding the one class folder ``name`` when that holds folders itself (a
-    data set one folder too deep, as unzipping leaves it), saying where to point instead."""
+def _check_not_too_deep(part: Path, name: str, top: bool, known) -> None:
+    """Refuse ``part`` holding the one class folder ``name`` when that holds folders and is not
+    one class (:func:`_reading`): where to point instead, or both readings when unclear."""
     inner = part / name
     subfolders = _folders(inner)
     while len(subfolders) == 1 and len(inner.relative_to(part).parts) < 8:  # (symlink loops)
         inner, subfolders = subfolders[0], _folders(subfolders[0])
-    if len(subfolders) > 1:
-        names = [d.name for d in subfolders]
-        what = (_slashed(names) if any(n.lower() in _SPLIT_NAMES for n in names)
-                else f"class folders {_span(names)}")
-        todo = f"point --data at {inner}" if top else f"move those folders up into {part}"
-        raise DataError(f"{part}: holds one folder, {inner.relative_to(part).as_posix()}, which "
-                        f"holds {what}: {todo}")
+    names = [_class_name(d) for d in subfolders]
+    reading = len(names) > 1 and _reading(_class_name(part / name), names, known)
+    if not reading or reading == "class":
+        return
+    what = (_slashed(names) if any(n.lower() in _SPLIT_NAMES for n in names)
+            else f"{'class ' * (reading == 'deeper')}folders {_span(names)}")
+    todo = f"point --data at {inner}" if top else f"move those folders up into {part}"
+    held = f"{part}: holds one folder, {inner.relative_to(part).as_posix()}, which holds {what}"
+    model = "" if known is None else f"the model's classes ({_span(list(known))})"
+    if reading == "neither":
+        raise DataError(f"{held}; neither {name} nor those folders are among {model}: name the "
+                        "class folders as the model names its classes")
+    one = (f"rename those folders, so that none is named as one of {model}" if model else
+           "add a folder of another class beside it (a network learns two classes or more)")
+    raise DataError(f"{held}: " + (todo if reading == "deeper" else f"if {name} is a class, "
+                                   f"{one}; if those folders are the classes, {todo}"))
+
+
+def _reading(name: str, inside: list[str], known) -> str:
+    """How a folder holding one folder, ``name``, which holds the folders ``inside`` (the first
+    of its folders holding several) is read: "class", one class, its files at any depth
+    (``7/take1/a.wav``), when ``known`` (the classes of the model the data is for) holds
+    ``name`` and none of ``inside``; "deeper" (a data set one folder too deep, as unzipping
+    leaves it) when ``inside`` has split folders (train/, val/ ...), or the model's classes and
+    ``name`` is not one, or, without a model, is digits; else "either" or "neither" is a class."""
+    if any(n.lower() in _SPLIT_NAMES for n in inside):
+        return "deeper"
+    if known is None:
+        return "deeper" if all(n in DIGITS for n in inside) else "either"
+    in_model = bool(set(inside) & set(known))
+    if name in known:
+        return "either" if in_model else "class"
+    return "deeper" if in_model else "neither"
 
 
 def _slashed(names) -> str:
@@ -258,12 +287,6 @@ def _span(names: list[str]) -> str:
             int(names[-1]) - int(names[0]) == len(names) - 1):
         return f"{names[0]}..{names[-1]}"
     return listed(names) if len(names) <= 4 else f"{', '.join(names[:3])}, ... ({len(names)})"
-
-
-def _pictures_in(folder: Path) -> list[Path]:
-    """The pictures directly in ``folder`` (not in its subfolders), hidden ones left out."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def _folders(folder: Path) -> list[Path]:
@@ -287,7 +310,7 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
     if flat:
         return DIGITS
     if not names:
-        raise _no_class_folders(parts[0])
+        raise no_class_folders(parts[0])
     if all(n in DIGITS for n in names):
         return DIGITS
     if len(names) > MAX_CLASSES:
@@ -299,23 +322,6 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
 def _class_name(folder: Path) -> str:
     """The class a class folder holds: its name, in NFC (one class, however it was typed)."""
     return unicodedata.normalize("NFC", folder.name)
-
-
-def _no_class_folders(part: Path) -> DataError:
-    """The error for a folder (or split) with no class folders in it: what to do instead."""
-    files = [p for p in part.iterdir() if p.is_file()]
-    pictures = [p.name for p in files if p.suffix.lower() in IMAGE_EXTENSIONS]
-    sounds = [p.suffix for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
-    if sounds and not pictures:  # recordings: the two layouts that work for them
-        count, suffix = f"{len(sounds)} recording{'s' * (len(sounds) != 1)}", sounds[0]
-        return DataError(f"{part}: holds {count} but no class folders; name each recording "
-                         f"as FSDD does ({part / ('7_jackson_32' + suffix)}: digit, speaker, "
-                         "number), or put each class's recordings in a folder named after the "
-                         f"class ({part / '7' / ('a' + suffix)}, ...)")
-    held = f"holds {len(pictures)} pictures but" if pictures else "holds"
-    return DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
-                     f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
-                     "...), or give a folder of MNIST-style IDX files")
 
 
 def _fsdd_named(part: Path) -> bool:

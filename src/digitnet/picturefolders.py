@@ -22,7 +22,7 @@ from .errors import DataError, ImageError
 from .images import IMAGE_EXTENSIONS
 from .sources import sha256
 
-__all__ = ["Pictures", "read_class_folders", "skipped_note"]
+__all__ = ["Pictures", "pictures_in", "read_class_folders", "skipped_note"]
 
 _NAMED = 3  # skipped files named in the note; the rest are counted
 
@@ -39,6 +39,13 @@ class Pictures:
     skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
     strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
     names: tuple[str, ...] | None = None  # each one's file ("7/a.png"), from the folder read
+
+
+def pictures_in(folder: Path) -> list[Path]:
+    """The pictures directly in ``folder`` (not in its subfolders: beside the class folders),
+    hidden ones left out."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],

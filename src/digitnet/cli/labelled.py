@@ -5,7 +5,9 @@ MODEL was trained (``--data``, ``--split`` and ``--target``), or "held-out": the
 it can be rebuilt, else the test part. ``--data`` is by default the data MODEL was trained on,
 while it is there (for a model of pictures and the test part, only if it has one); else mnist,
 for a model of 28x28 pictures of the digits 0-9 (:func:`_default_data`). Their classes are
-numbered as MODEL numbers them (by name), and a table's columns are put in MODEL's order.
+numbered as MODEL numbers them (by name), and a table's columns are put in MODEL's order; a
+folder holding one folder, 7, that holds folders (``7/take1/a.wav``) is read by MODEL's classes:
+class 7, its files at any depth, when MODEL has a class 7 and none named as those folders.
 
 Examples without a file of their own (of IDX files, an .npz or a .csv table: ``Dataset.names``
 None) are known by their number, counted from 0: in the test part and in "all" (the training
@@ -106,7 +108,8 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
         found = _held_out(net, data, target)
         return as_model_reads(net, found, model), found.split
     subset = datasets.load(data, split=split if split in ("test", "all") else "train",
-                           target=target, progress=progress, audio=inputs.audio_of(net))
+                           target=target, progress=progress, audio=inputs.audio_of(net),
+                           model_classes=inputs.classes_of(net))
     if split in ("train", "val"):
         subset = _split_like_training(net, numbered(subset), split, model)
     if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
@@ -279,7 +282,7 @@ def _held_out(net: Network, data: str, target: str | None) -> datasets.Dataset:
     ``held_out`` gives (the test part) or says (why neither can be had)."""
     try:
         full = datasets.load(data, split="train", target=target, allow_download=False,
-                             audio=inputs.audio_of(net))
+                             audio=inputs.audio_of(net), model_classes=inputs.classes_of(net))
         return held_out(net, numbered(full)).data  # (a training set: its val part, or an error)
     except DigitnetError:
         return held_out(net, data, target=target).data  # (says why, or gives the test part)

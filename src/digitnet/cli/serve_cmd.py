@@ -201,5 +201,6 @@ def _check_data(net, data: str, held, model: str) -> None:
     from .. import datasets, inputs
 
     found = (held.data if held is not None else
-             datasets.load(str(data), split="train", audio=inputs.audio_of(net)))
+             datasets.load(str(data), split="train", audio=inputs.audio_of(net),
+                           model_classes=inputs.classes_of(net)))
     as_model_reads(net, found, model)

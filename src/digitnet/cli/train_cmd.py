@@ -288,7 +288,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if start is not None:  # (another kind is said before the data is read)
         kinds.check(data, inputs.of(start.network), start.name)
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
-                              audio=inputs.audio_of(start.network) if start else None)
+                              audio=inputs.audio_of(start.network) if start else None,
+                              model_classes=inputs.classes_of(start.network) if start else None)
     if train_set.note:
         click.echo(train_set.note, err=True)
     if resume is None and preset == "speech" and train_set.sounds is None:
