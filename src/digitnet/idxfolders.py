@@ -54,7 +54,13 @@ def find_files(folder: str | os.PathLike, split: str) -> tuple[Path, Path]:
 
 def holds_idx(folder: Path) -> bool:
     """Whether ``folder`` holds IDX files (``...-ubyte``, maybe ``.gz``): MNIST's layout."""
-    return any("-ubyte" in p.name or ".idx" in p.name for p in folder.iterdir() if p.is_file())
+    return any(idx_named(p.name) for p in folder.iterdir() if p.is_file())
+
+
+def idx_named(name: str) -> bool:
+    """Whether a file's name is an IDX file's, as MNIST's and Kaggle's copies name them
+    (``train-images-idx3-ubyte.gz``, ``t10k-images.idx3-ubyte``)."""
+    return "-ubyte" in name or ".idx" in name
 
 
 def has_test_files(folder: Path) -> bool:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, folders, kinds, modelfile, tables, words
+from .. import arrays, folders, idxfolders, kinds, modelfile, tables, words
 from ..audio import AUDIO_EXTENSIONS
 from ..errors import DataError, DigitnetError
 from ..images import IMAGE_EXTENSIONS
@@ -179,7 +179,11 @@ def _note_skipped(name: str, skipped: list[Path], neither: list[Path], kind: str
 def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
     """The error for file ``name`` that could not be read as an example of ``kind``, when its
     bytes say it is of the other kind (a picture given to a model of recordings, say); else
-    None."""
+    None. An IDX file (MNIST's many digits in one file) is said to be data to score."""
+    if idxfolders.idx_named(path.name):
+        return DataError(f"{name}: MNIST-style IDX data (many digits, or their labels, in one "
+                         f"file), not one {_KIND[kind][0]}; score a model of pictures on its "
+                         f"folder: digitnet evaluate MODEL --data {path.parent}")
     try:
         with open(path, "rb") as f:
             found = kinds.kind_of_bytes(f.read(16))
