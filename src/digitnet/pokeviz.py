@@ -41,10 +41,12 @@ def _number_neurons(ax, n: int) -> None:
 
 
 def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: str = "",
-                    worst: int = 12, off=()):
+                    worst: int = 12, off=(), table: bool = False):
     """Left, one bar chart per hidden layer: how much accuracy falls when each neuron is
-    switched off alone. Right, for the ``worst`` neurons, the fall for each class (red: that
-    class suffers).
+    switched off alone (a bar below 0: accuracy gained). Right, for the ``worst`` neurons, the
+    fall for each class (red: that class suffers), its axis "digit" or "class"
+    (:func:`digitnet.words.noun`; ``table``: the classes are a table's labels), its colour bar
+    from -L to +L, L the largest fall or gain rounded up to a tick (:func:`_bar_ticks`).
 
     ``drops`` are :func:`~digitnet.poke.rank_neurons`', which leaves out every neuron already
     switched off; each of those has no bar but the word "off" at its place: those ``off``
@@ -60,7 +62,7 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
     fig = viz._figure(11, 1.9 * max(2, len(layers)) + 1.2)
     grid = fig.add_gridspec(len(layers), 2, width_ratios=(1.6, 1))
     top = max((d.drop for d in drops), default=0) or 0.01
-    silent_any = False
+    silent_any, gained = False, any(d.drop < 0 for d in drops)
     for row, layer in enumerate(layers):
         ax = fig.add_subplot(grid[row, 0])
         mine = sorted((d for d in drops if d.layer == layer), key=lambda d: d.neuron)
@@ -79,27 +81,40 @@ def ablation_figure(drops: list[NeuronDrop], accuracy: float, classes, title: st
         _number_neurons(ax, width)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3)
-    already = "; off: switched off already" if silent_any else ""
-    fig.axes[0].set_title(f"accuracy lost when one neuron is switched off (from {accuracy:.1%})"
-                          f"{already}", fontsize=10)
+    already = "\noff: switched off already" if silent_any else ""  # (a line of its own: room)
+    fig.axes[0].set_title(f"accuracy lost{' (below 0: gained)' * gained} when one neuron is "
+                          f"switched off (from {accuracy:.1%}){already}", fontsize=10)
     fig.axes[-1].set_xlabel("neuron")
     ax = fig.add_subplot(grid[:, 1])
     chosen = drops[:worst]
-    table = np.array([d.per_class_drop for d in chosen]) if chosen else np.zeros((1, len(classes)))
-    limit = float(np.abs(table).max()) or 0.01
-    shown = ax.imshow(table, cmap=viz.WEIGHT_CMAP.reversed(), vmin=-limit, vmax=limit,
+    suffer = np.array([d.per_class_drop for d in chosen]) if chosen else np.zeros((1, len(classes)))
+    ticks = _bar_ticks(float(np.abs(suffer).max()) or 0.01)  # every cell within the bar
+    limit = ticks[-1]
+    shown = ax.imshow(suffer, cmap=viz.WEIGHT_CMAP.reversed(), vmin=-limit, vmax=limit,
                       aspect="auto", interpolation="nearest")
     ax.set_yticks(range(len(chosen)), [f"{d.layer}:{d.neuron}" for d in chosen], fontsize=8)
     ax.set_xticks(range(len(classes)), classes, fontsize=8)
+    ax.set_xlabel(words.noun(classes, table), fontsize=9)
     ax.set_title("which classes suffer (layer:neuron, worst first)", fontsize=10)
-    bar = fig.colorbar(shown, ax=ax, fraction=0.05, pad=0.03)
+    bar = fig.colorbar(shown, ax=ax, fraction=0.05, pad=0.03, ticks=ticks)
     bar.ax.yaxis.set_major_formatter(viz._Percent(signed=True))
     bar.ax.tick_params(labelsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.07, right=0.96, bottom=0.08, top=0.88 if title else 0.92,
-                        hspace=0.35, wspace=0.25)
+    lower = 0.2 / fig.get_figheight() * silent_any  # (inches: room for the title's second line)
+    fig.subplots_adjust(left=0.07, right=0.96, bottom=0.08,
+                        top=(0.88 if title else 0.92) - lower, hspace=0.35, wspace=0.25)
     return fig
+
+
+def _bar_ticks(x: float) -> np.ndarray:
+    """The ticks of a colour bar from -L to +L that covers ``x`` (> 0) and ends on a tick: a
+    round step (1, 2, 2.5 or 5 times a power of ten) that ``x`` is at most 5 of, and L the first
+    of its multiples at least ``x`` (0.045: steps of 0.01, L 0.05; 0.32: of 0.1, L 0.4)."""
+    power = 10.0 ** np.floor(np.log10(x / 5))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if 5 * m * power >= x)
+    n = int(np.ceil(round(x / step, 9)))  # (round: 0.3 / 0.1 is 2.9999999999999996)
+    return np.arange(-n, n + 1) * step
 
 
 def top_figure(profile: Profile, images, labels, classes, title: str = "", sound: bool = False):

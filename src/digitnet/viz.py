@@ -128,6 +128,8 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     Blue pixels raise the neuron's weighted sum when lit, red pixels lower it, black ones do
     not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the layer's
     largest weight: probes.blank_neurons stay black); each title: the neuron's number and bias.
+    A network changed by hand (:func:`digitnet.poke.by_hand`) says so in its title, and each
+    neuron switched off is titled "neuron 3: off", its tile dimmed: it sends 0 onward.
     ``layer`` is numbered as in ``net.sizes``: from 1, the first hidden layer (its weights
     ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
     templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.
@@ -142,14 +144,17 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
     biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates).max())
     output_layer, names = layer == len(net.weights), inputs.classes_of(net)
+    off, changed = poke.by_hand(net)
     for j in range(n):
-        ax = fig.add_subplot(rows, cols, j + 1)
+        ax, silent = fig.add_subplot(rows, cols, j + 1), (layer, j) in off
         t = templates[j].reshape(side, side)
         limit = max(float(np.abs(t).max()), floor) or 1.0
-        ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
-        label = f"neuron {j}" if not output_layer else (
+        ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest",
+                  alpha=0.3 if silent else None)  # off: dimmed
+        label = f"neuron {j}" + ": off" * silent if not output_layer else (
             f"digit {names[j]}" if words.are_digits(names) else words.quoted(names[j]))
-        ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {limit:.2f}",
+        scale = f"{limit:.2f}" if limit >= 0.01 else f"{limit:.2g}"  # not "0.00": 0.0029
+        ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {scale}",
                      fontsize=7 if n <= 64 else 6, color=_TEXT, pad=2)  # narrow tiles: smaller
         ax.set_axis_off()
     if layer == 1:  # for sounds: time-frequency pictures, the sounds each neuron listens for
@@ -165,6 +170,7 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
                  f"{back},\nignoring the nonlinearities in between (blue +, red −)")
     if n < len(templates):
         title += f"; first {n} of {len(templates)} neurons"
+    title += f"; {changed}" * bool(changed)
     heading = fig.suptitle(title, color=_TEXT, fontsize=9)
     fit_width(fig, heading)
     more = 0.15 * max(0, heading.get_text().count("\n") - 1)  # inches, for lines past two
@@ -178,10 +184,11 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """The video's picture of the network reading one image.
 
     Left, the 28x28 input as the network saw it; then each layer's neurons as circles, as bright
-    as their activation (0 if switched off); lines carry the strongest contributions |w·a| (blue
-    for w > 0, red for w < 0, more opaque when stronger), from lit pixels to the first
-    layer and between layers; right, the outputs named by their classes, with probabilities,
-    the winner ringed. Layers wider than 32 neurons show their 32 most active.
+    as their activation (0 if switched off, marked "off", and a line under the title says how the
+    network was changed by hand: :func:`digitnet.poke.by_hand`); lines carry the strongest
+    contributions |w·a| (blue for w > 0, red for w < 0, more opaque when stronger), from lit
+    pixels to the first layer and between layers; right, the outputs named by their classes, with
+    probabilities, the winner ringed. Layers wider than 32 neurons show their 32 most active.
 
     Parameters
     ----------
@@ -192,13 +199,14 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """
     x = probes.single_input(net, image)
     trace = net.astype(np.float64).trace(x[None, :])
-    acts = [poke.sent(net, l, a[0]) for l, a in enumerate(trace.activations)]  # off: a = 0
+    off, changed = poke.by_hand(net)
+    acts = [poke.sent(net, l, a[0], off) for l, a in enumerate(trace.activations)]  # off: a = 0
     proba = net.output_function.probabilities(trace.output)[0]
     winner, names = int(np.argmax(proba)), inputs.classes_of(net)
     column_x = [5.0 + 2.6 * l for l in range(len(net.sizes) - 1)]  # layers 1 ... L
     unit = 0.55  # inches per unit of the diagram's coordinates
     wider = (max(map(len, names)) - 1) / 12 / unit  # names: 10-point monospace, 1/12" a letter
-    x_max, y_min, y_max = column_x[-1] + 2.2 + wider, -1.3, 11.7
+    x_max, y_min, y_max = column_x[-1] + 2.2 + wider, -1.3, 11.7 + 0.6 * bool(changed)
     fig = _figure((x_max + 0.3) * unit, (y_max - y_min) * unit, dark=True)
     ax = fig.add_axes((0, 0, 1, 1), xlim=(-0.3, x_max), ylim=(y_min, y_max), aspect="equal")
     ax.set_axis_off()
@@ -216,16 +224,18 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
         start = 0.0 if l == 1 else radius  # a link leaves a pixel at its centre, a neuron its edge
         _draw_links(ax, net.weights[l - 1], acts[l - 1], drawn[l - 1], drawn[l], start, radius,
                     max_links)
-        _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius)
+        _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius, off)
     sizes, said = "-".join(map(str, net.sizes)), words.quoted(names[winner])
     said = f"a {said}" if words.are_digits(names, inputs.of(net).kind == "table") else said
     fit_width(fig, ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads {said} "
                            f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top",
                            fontsize=11))
+    note = (f"\n{changed}" + "; a neuron off sends 0 (dark, marked off)" * bool(off)
+            if changed else "")  # (y_max 0.6 higher, for its line)
     fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
                            f"lines: up to {max_links} strongest contributions w·a into each "
-                           "layer (blue w > 0, red w < 0)", color=_TEXT, ha="center", va="top",
-                           fontsize=8))
+                           f"layer (blue w > 0, red w < 0){note}", color=_TEXT, ha="center",
+                           va="top", fontsize=8))
     return fig
 
 
@@ -263,8 +273,9 @@ def _draw_links(ax, w: np.ndarray, a_prev: np.ndarray, below, above, start: floa
 
 
 def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray, drawn,
-                  radius: float) -> None:
-    """Circles as bright as the activations (unbounded ones scaled to the layer's largest)."""
+                  radius: float, off=()) -> None:
+    """Circles as bright as the activations (unbounded ones scaled to the layer's largest);
+    each of the (layer, neuron) pairs ``off`` marked "off" (it sends a = 0, so it is dark)."""
     (shown, xy), is_output, names = drawn, layer == len(net.sizes) - 1, inputs.classes_of(net)
     width = max(map(len, names))  # (names padded alike: the percentages line up)
     values, bounded = (proba, True) if is_output else (a, net.activation.name == "sigmoid")
@@ -273,6 +284,8 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
         level = float(np.clip(abs(values[i]) / top_value, 0, 1))
         ax.add_patch(Circle((x_pos, y), radius, facecolor=(level, level, level),
                             edgecolor="#bbbbbb", lw=0.8, zorder=3))
+        if (layer, i) in off:
+            ax.text(x_pos, y, "off", color="0.6", fontsize=6, ha="center", va="center", zorder=4)
         if is_output:
             mark = i == int(np.argmax(proba))
             ax.text(x_pos + radius + 0.15, y, f"{names[i]:<{width}}  {proba[i]:6.1%}",

@@ -63,7 +63,7 @@ def test_a_model_of_handwritten_digits_still_lists_its_five_worst(run, trained, 
     result = run("show", "ablation", model, "--data", digits_dir, "--out", out)
     assert result.exit_code == 0, result.output
     listed = [m for m in map(_LISTED.match, result.stdout.splitlines()) if m]
-    assert len(listed) == 5 and all(m[3].startswith("hurts ") for m in listed), result.stdout
+    assert len(listed) == 5 and all(m[3].startswith("hurts digit ") for m in listed), result.stdout
     rows = _table_rows(out.read_text())
     assert len(rows) == 12
     assert rows[:5] == [f"{m[1]}:{m[2]}" for m in listed]

@@ -51,7 +51,7 @@ def test_show_ablation_lists_the_neurons_accuracy_needs_most(run, model, digits_
     assert len(lines) == 5 + (len(costly) < len(ranking))
     for line, d in zip(lines[:5], costly):
         assert line.startswith(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
-                               f"{d.accuracy:.1%}; hurts ")
+                               f"{d.accuracy:.1%}; hurts digit ")
 
 
 def test_held_out_is_the_validation_split_else_the_test_files(model, digits_dir, val_part):

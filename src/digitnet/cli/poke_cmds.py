@@ -55,10 +55,11 @@ def show_ablation(model, data, split, target, out):
     drops = poke.rank_neurons(net, rows, labels)
     accuracy = poke.ablate(net, rows, labels).baseline.accuracy
     classes, off = inputs.classes_of(net), poke.off_neurons(net)
+    table = isinstance(inputs.of(net), inputs.Table)  # (its labels 0, 1, 2: classes, not digits)
     costly, free = [d for d in drops if d.costs], [d for d in drops if not d.costs]
     for d in costly[:5]:
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
-                   f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes)}")
+                   f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes, table)}")
     title = _where(model, subset)
     if free:
         click.echo(_costless(free, len(drops), bool(off)))
@@ -68,7 +69,8 @@ def show_ablation(model, data, split, target, out):
     # Only neurons that cost something in the table of the classes that suffer: those that
     # cost nothing would pad it with neurons 0, 1, 2 ... as if they mattered.
     _save_picture(pokeviz.ablation_figure(costly + free, accuracy, classes, title,
-                                          worst=min(len(costly), _TABLE_ROWS), off=off), out)
+                                          worst=min(len(costly), _TABLE_ROWS), off=off,
+                                          table=table), out)
 
 
 #: Rows of show ablation's table of the classes that suffer: the worst neurons, at most.
@@ -87,12 +89,17 @@ def _costless(free: list, ranked: int, some_off: bool) -> str:
     return f"{who}: switched off alone, no class loses accuracy{raised}"
 
 
-def _hurt(per_class_drop: np.ndarray, classes: list[str], most: int = 3) -> str:
-    """The ``most`` classes that lose the most accuracy, as "hurts 5 (-18%), 0 (-3%)": only
-    those whose loss shows as at least 1%; if none does, that plainly."""
+def _hurt(per_class_drop: np.ndarray, classes: list[str], table: bool = False,
+          most: int = 3) -> str:
+    """The ``most`` classes that lose the most accuracy, as "hurts digit 5 (-18%), digit 0
+    (-3%)" (each named as a class: 'class "Ankle boot" (-3%)', :func:`words.noun` and
+    :func:`words.quoted`; ``table``: a table's labels), only those whose loss shows as at least
+    1%; if none does, that plainly."""
     worst = np.argsort(-per_class_drop, kind="stable")[:most]
     losses = [(c, f"{-per_class_drop[c]:+.0%}") for c in worst]  # a loss shows as "-3%"
-    shown = [f"{classes[c]} ({loss})" for c, loss in losses if loss[0] == "-" and loss != "-0%"]
+    noun = words.noun(classes, table)  # ("hurts 5" would read as five examples)
+    shown = [f"{noun} {words.quoted(classes[c])} ({loss})" for c, loss in losses
+             if loss[0] == "-" and loss != "-0%"]
     if shown:
         return "hurts " + ", ".join(shown)
     return ("no class loses accuracy" if per_class_drop.max(initial=0) <= 0

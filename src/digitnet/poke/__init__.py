@@ -50,13 +50,13 @@ from .ablation import Ablation, NeuronDrop, Score, ablate, rank_neurons
 from .answers import Profile, class_means, neuron_profile
 from .changes import Changes, edge_detector, grid_of
 from .maps import Embedding, embedding, pca
-from .recorded import (described_changes, described_neuron, described_prediction, off_neurons,
-                       sent, weight_source)
+from .recorded import (by_hand, described_changes, described_neuron, described_prediction,
+                       off_neurons, sent, weight_source)
 from .robustness import DISTORTIONS, Curve, check_distortable, distort, robustness_curves
 from .stepping import DEFAULT_LR, MAX_LR, Step, backprop_step
 
 __all__ = ["Changes", "described_changes", "described_neuron", "described_prediction",
-           "off_neurons", "sent", "weight_source",
+           "off_neurons", "sent", "weight_source", "by_hand",
            "edge_detector", "grid_of",
            "Score", "Ablation", "NeuronDrop", "ablate", "rank_neurons", "Profile",
            "neuron_profile", "class_means", "Embedding", "embedding", "pca", "DISTORTIONS",

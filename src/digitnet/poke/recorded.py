@@ -9,25 +9,27 @@ the next layer receives, and for a neuron switched off that is 0. So the picture
 (``digitnet show network``), the profiles (:func:`~digitnet.poke.neuron_profile`, ``show
 top``), the maps, the page and the notebook widget (:func:`described_prediction`) show a
 neuron switched off as 0, each through :func:`sent`, which asks :func:`off_neurons`: the one
-place that knows which neurons are off.
+place that knows which neurons are off. What a figure says of a network changed by hand (how
+many neurons off, how many edits) is :func:`by_hand`'s.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
-from .. import descriptions, inputs
+from .. import descriptions, inputs, words
 from ..errors import ConfigError
 from ..network import Network
 from .changes import Changes, grid_of
 from .reading import whole
 from .rows import check_rows
 
-__all__ = ["described_changes", "described_neuron", "described_prediction", "off_neurons",
-           "sent", "weight_source"]
+__all__ = ["ByHand", "by_hand", "described_changes", "described_neuron", "described_prediction",
+           "off_neurons", "sent", "weight_source"]
 
 #: Where a first-layer weight of a model of recordings comes from, in words (those of
 #: :func:`weight_source`; the figures' "time →, pitch ↑" is digitnet.viz's): row 0 of a picture
@@ -172,3 +174,32 @@ def weight_source(net: Network, layer: int, index: int) -> str:
         sound = inputs.audio_of(net) is not None
         return (SOUND_CELL if sound else "pixel ({}, {})").format(row, col)
     return f"input {index}" if layer == 1 else f"neuron {index} of layer {layer - 1}"
+
+
+#: What a figure says of a network changed by hand: one rule for ``show weights`` and ``show
+#: network`` (:func:`digitnet.viz.weights_figure`, :func:`digitnet.viz.network_figure`), so that
+#: neither draws it as the trained network.
+class ByHand(NamedTuple):
+    """``off``: the (layer, neuron) pairs switched off (:func:`off_neurons`);
+    ``said``: the words a figure's title adds, "" for a network never changed by hand."""
+
+    off: tuple[tuple[int, int], ...]
+    said: str
+
+
+def by_hand(net: Network) -> ByHand:
+    """The neurons ``net`` has switched off and, if it was changed by hand, its changes
+    counted: "changed by hand: 2 neurons off, 2 edits (digitnet info lists them)". Counted are
+    the neurons off now (one an edit turned back on is not) and every edit recorded; a record
+    this digitnet cannot read shows as "changed by hand (digitnet info lists how)"."""
+    recorded = net.metadata.get("changes") or []
+    if not recorded:
+        return ByHand((), "")
+    off = off_neurons(net)
+    edits = sum(len(saved["edits"]) for saved in recorded
+                if isinstance(saved, dict) and isinstance(saved.get("edits"), list))
+    parts = [words.counted(len(off), "neuron") + " off"] * bool(off)
+    parts += [words.counted(edits, "edit")] * bool(edits)
+    them = "it" if len(off) + edits == 1 else "them"
+    return ByHand(off, f"changed by hand: {', '.join(parts)} (digitnet info lists {them})"
+                  if parts else "changed by hand (digitnet info lists how)")
