@@ -20,6 +20,7 @@ import numpy as np
 
 from . import viz, words
 from .errors import ConfigError
+from .figtext import fit_width
 from .poke import Curve, Embedding, NeuronDrop, Profile
 
 __all__ = ["ablation_figure", "embedding_figure", "robustness_figure", "top_figure"]
@@ -154,8 +155,10 @@ def top_figure(profile: Profile, images, labels, classes, title: str = "", sound
                       "the held-out examples that activate it most")
     if sound and pictures:  # (in viz's words, as every picture of a sound is labelled)
         title += f"\nthe pictures are sounds: {words.SOUND_AXES}"
-    fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86 - 0.04 * title.count("\n"),
+    heading = fig.suptitle(title, fontsize=10)
+    fit_width(fig, heading)  # (a long data name: the title in two lines)
+    lines = heading.get_text().count("\n")
+    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86 - 0.04 * lines,
                         wspace=0.15, hspace=0.4)
     return fig
 

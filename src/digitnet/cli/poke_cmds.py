@@ -130,14 +130,18 @@ def show_top(model, layer, neuron, count, data, split, target, out):
     shape = front_end.image_shape  # what the network read (deskewed, say), not the raw files
     images = top.reshape(len(top), *shape) if shape else None
     seen = "deskewed, " * getattr(front_end, "deskew", False) + "as the network reads them"
-    title = (f"What neuron {neuron} of layer {layer} answers to: {_where(model, subset)}, the "
-             f"{len(profile.top)} that activate it most ({seen})")
+    classes = inputs.classes_of(net)
+    named = f"{words.noun(classes)} {words.quoted(classes[neuron])}"  # (an output's class)
+    who = (f"neuron {neuron} of layer {layer}" if layer < len(net.sizes) - 1
+           else f"output neuron {neuron} ({named}) of layer {layer}")
+    title = (f"What {who} answers to: {_where(model, subset)}, the {len(profile.top)} that "
+             f"activate it most ({seen})")
     if profile.off:
         click.echo(f"layer {layer} neuron {neuron} is switched off in {Path(model).name}: it "
                    "sends 0 to the next layer whatever it sees; shown, what its z favours most")
         title = (f"Neuron {neuron} of layer {layer}, switched off: {_where(model, subset)}, "
                  f"the {len(profile.top)} its z favours most ({seen})")
-    _save_picture(pokeviz.top_figure(profile, images, labels, inputs.classes_of(net), title,
+    _save_picture(pokeviz.top_figure(profile, images, labels, classes, title,
                                      sound=isinstance(front_end, inputs.Audio)), out)
 
 
