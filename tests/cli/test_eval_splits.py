@@ -50,7 +50,8 @@ def test_train_split_of_other_data_names_the_split_and_the_data_it_comes_from(
     assert result.exit_code == 1
     message = one_line(result.stderr)
     assert "training split" in message and "validation" not in message
-    assert message.endswith(f"the data it was trained on, {digits_dir}")
+    assert message.endswith(f"the data it was trained on, {digits_dir}; --split all scores "
+                            f"every example of {train_only_dir}")
 
 
 def test_val_and_train_without_data_use_the_data_the_model_was_trained_on(run, trained,

@@ -92,6 +92,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     said of it or any of it is read. A train or val part of data without files of its own names
     its examples by their numbers in the training data ("#12,345": :func:`numbered`)."""
     progress = sys.stderr.isatty()
+    given = data is not None  # (by --data: what --split all would score)
     if data is None:
         data = _default_data(net, model, split)
     kinds.check(data, inputs.of(net), model)  # before its splits are looked at, or it is read
@@ -111,7 +112,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
                            target=target, progress=progress, audio=inputs.audio_of(net),
                            model_classes=inputs.classes_of(net))
     if split in ("train", "val"):
-        subset = _split_like_training(net, numbered(subset), split, model)
+        subset = _split_like_training(net, numbered(subset), split, model, given)
     if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
         click.echo(subset.note, err=True)
     return as_model_reads(net, subset, model), split
@@ -288,9 +289,13 @@ def _held_out(net: Network, data: str, target: str | None) -> datasets.Dataset:
         return held_out(net, data, target=target).data  # (says why, or gives the test part)
 
 
-def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str):
-    """The train or val part of ``full`` exactly as it was split when ``net`` was trained."""
+def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str,
+                         given: bool = False):
+    """The train or val part of ``full`` exactly as it was split when ``net`` was trained; when
+    it cannot be rebuilt from ``full``, why, and for data ``given`` by --data, that --split all
+    scores it."""
     try:
         return validation_split(net, full, split)
     except DigitnetError as e:
-        raise DigitnetError(f"{model}: {e}") from None
+        other = f"; --split all scores every example of {full.source}" * given
+        raise DigitnetError(f"{model}: {e}{other}") from None

@@ -209,10 +209,13 @@ def show_mistakes(model, data, split, target, count, out):
     rows, labels, classes = inputs.of(net).rows(subset.x), subset.labels, inputs.classes_of(net)
     _save_picture(mistakesviz.mistakes_figure(net, rows, labels, count, classes, subset.names),
                   out)
-    for i, answer, p in zip(*probes.confident_mistakes(net, rows, labels, count)[:3]):
+    order, answers, confidence, n_wrong = probes.confident_mistakes(net, rows, labels, count)
+    for i, answer, p in zip(order, answers, confidence):
         click.echo(f"{mistakesviz.example_name(subset.names, int(i))}: true "
                    f"{words.quoted(classes[labels[i]])}, said {words.quoted(classes[answer])} "
                    f"({p:.0%})")
+    if n_wrong == 0:  # (as the picture says it)
+        click.echo(f"No mistakes on these {len(labels):,} {inputs.of(net).noun}")
 
 
 @show_group.command("history")
