@@ -90,9 +90,12 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     :func:`_default_data`. Data of another kind than the network reads is refused first, when
     its name and its files' names tell (:func:`digitnet.kinds.check`), before anything else is
     said of it or any of it is read. A train or val part of data without files of its own names
-    its examples by their numbers in the training data ("#12,345": :func:`numbered`)."""
+    its examples by their numbers in the training data ("#12,345": :func:`numbered`). With
+    neither ``data`` nor ``split``, when mnist's test part stands in for data without one and
+    cannot be had (offline), the model's own validation split is scored (:func:`_own_validation`).
+    """
     progress = sys.stderr.isatty()
-    given = data is not None  # (by --data: what --split all would score)
+    given, asked = data is not None, split  # (given by --data: what --split all would score)
     if data is None:
         data = _default_data(net, model, split)
     kinds.check(data, inputs.of(net), model)  # before its splits are looked at, or it is read
@@ -108,14 +111,37 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     if split == "held-out":
         found = _held_out(net, data, target)
         return as_model_reads(net, found, model), found.split
-    subset = datasets.load(data, split=split if split in ("test", "all") else "train",
-                           target=target, progress=progress, audio=inputs.audio_of(net),
-                           model_classes=inputs.classes_of(net))
+    try:
+        subset = datasets.load(data, split=split if split in ("test", "all") else "train",
+                               target=target, progress=progress, audio=inputs.audio_of(net),
+                               model_classes=inputs.classes_of(net))
+    except DigitnetError as e:
+        if given or asked is not None or data != "mnist":
+            raise
+        return _own_validation(net, model, e), "val"
     if split in ("train", "val"):
         subset = _split_like_training(net, numbered(subset), split, model, given)
     if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
         click.echo(subset.note, err=True)
     return as_model_reads(net, subset, model), split
+
+
+def _own_validation(net: Network, model: str, why: DigitnetError) -> datasets.Dataset:
+    """The validation split of the data ``model`` was trained on, for ``evaluate MODEL`` (and
+    ``show``) with neither --data nor --split when that data has no test part and mnist's
+    cannot be had (offline, none in the cache: ``why``), said on stderr; else ``why``."""
+    own = _still_there(model)
+    if own is None:
+        raise why
+    try:
+        full = datasets.load(own, split="train", audio=inputs.audio_of(net))
+        val = _split_like_training(net, numbered(full), "val", model)
+    except DigitnetError:
+        raise why from None
+    click.echo(f"mnist's test files are not here and could not be downloaded; scoring instead "
+               f"the validation split of {own}, the {len(val):,} examples {model} held out when "
+               "it was trained (--data DIR scores a test set)", err=True)
+    return as_model_reads(net, val, model)
 
 
 def _default_data(net: Network, model: str, split: str | None) -> str:
