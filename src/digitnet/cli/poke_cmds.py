@@ -131,7 +131,8 @@ def show_top(model, layer, neuron, count, data, split, target, out):
     images = top.reshape(len(top), *shape) if shape else None
     seen = "deskewed, " * getattr(front_end, "deskew", False) + "as the network reads them"
     classes = inputs.classes_of(net)
-    named = f"{words.noun(classes)} {words.quoted(classes[neuron])}"  # (an output's class)
+    table = isinstance(front_end, inputs.Table)  # (its labels 0, 1, 2: classes, not digits)
+    named = f"{words.noun(classes, table)} {words.quoted(classes[neuron])}"  # (an output's)
     who = (f"neuron {neuron} of layer {layer}" if layer < len(net.sizes) - 1
            else f"output neuron {neuron} ({named}) of layer {layer}")
     title = (f"What {who} answers to: {_where(model, subset)}, the {len(profile.top)} that "
