@@ -80,11 +80,13 @@ _PARTS = {"val": "validation split (the examples held out when it was trained)",
           "train": "training split (the examples it learned from)"}
 
 
-def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset:
+def validation_split(net: Network, full: Dataset, split: str = "val", elsewhere: str = ""
+                     ) -> Dataset:
     """The ``"val"`` (or ``"train"``) part of training data ``full``, exactly as the training
     that made ``net`` split it. DataError when ``net``'s record does not allow it: no training
     configuration, no record of the data it was trained on, other files or another number of
-    examples (the message names the data it was trained on), or no validation split at all."""
+    examples (the message names the data it was trained on, then ``elsewhere``: what else to
+    do with ``full``), or no validation split at all."""
     part = _PARTS[split]
     config = net.metadata.get("config")
     if config is None or "val_fraction" not in config:
@@ -99,10 +101,11 @@ def validation_split(net: Network, full: Dataset, split: str = "val") -> Dataset
                  if name and name != full.name else
                  f"its {part} can be rebuilt only from the files it was trained on")
     if trained_on.get("files") and trained_on["files"] != full.files:
-        raise DataError(f"the model was trained on other files than {full.source}; {only_from}")
+        raise DataError(f"the model was trained on other files than {full.source}; {only_from}"
+                        f"{elsewhere}")
     if trained_on.get("n") is not None and trained_on["n"] != len(full):
         raise DataError(f"the model was trained on {trained_on['n']:,} examples, {full.source} "
-                        f"holds {len(full):,}; {only_from}")
+                        f"holds {len(full):,}; {only_from}{elsewhere}")
     # Training numbered the classes as the model does before splitting; so does this (after
     # checking the data is of the model's kind: another kind's classes mean nothing to it).
     full = classmatch.for_model(full, net)

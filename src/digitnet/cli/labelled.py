@@ -320,8 +320,8 @@ def _split_like_training(net: Network, full: datasets.Dataset, split: str, model
     """The train or val part of ``full`` exactly as it was split when ``net`` was trained; when
     it cannot be rebuilt from ``full``, why, and for data ``given`` by --data, that --split all
     scores it."""
+    other = f"; --split all scores every example of {full.source}" * given  # (other data)
     try:
-        return validation_split(net, full, split)
+        return validation_split(net, full, split, other)
     except DigitnetError as e:
-        other = f"; --split all scores every example of {full.source}" * given
-        raise DigitnetError(f"{model}: {e}{other}") from None
+        raise DigitnetError(f"{model}: {e}") from None
