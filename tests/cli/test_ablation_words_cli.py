@@ -17,6 +17,8 @@ from real_data import write_digit_folder
 from digitnet import Network, modelfile
 from digitnet.cli.poke_cmds import _hurt
 
+pytestmark = pytest.mark.engine_independent  # (an untrained model's words)
+
 NAMES = {3: "a three", 7: "seven"}  # ("a three": a space, so quoted)
 
 

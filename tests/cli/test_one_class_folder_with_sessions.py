@@ -18,6 +18,8 @@ from real_data import write_digit_folder
 from digitnet import datasets
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (folders read, nothing trained here)
+
 
 def _recordings(spoken_digits, folder, digit, speaker, numbers):
     folder.mkdir(parents=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.engine_independent  # (files refused, nothing trained here)
+
 
 @pytest.mark.filterwarnings("default::UserWarning")
 @pytest.mark.parametrize("model", ["small_model", "speech_model"])

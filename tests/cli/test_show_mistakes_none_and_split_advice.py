@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("default::UserWarning")
+pytestmark = [pytest.mark.filterwarnings("default::UserWarning"),
+              pytest.mark.engine_independent]  # (what is said, nothing trained here)
 
 
 def test_no_mistakes_is_said_on_the_terminal(run, speech_model, spoken_digits, tmp_path):

@@ -13,6 +13,8 @@ import pytest
 from digitnet import idx, inputs, modelfile, splits
 from digitnet.cli.labelled import labelled_split
 
+pytestmark = pytest.mark.engine_independent  # (numbers of examples, nothing trained here)
+
 
 def _listed(stdout: str) -> list[tuple[int, int, int, int]]:
     """(number, true, said, percent) of each mistake listed after the "Saved" line."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("default::UserWarning")
+pytestmark = [pytest.mark.filterwarnings("default::UserWarning"),
+              pytest.mark.engine_independent]  # (a figure's words, nothing trained here)
 
 
 @pytest.mark.parametrize("layer, neuron, who", [

@@ -29,6 +29,8 @@ import digitnet
 from digitnet import inputs, modelfile, poke
 from digitnet.cli import cli
 
+pytestmark = pytest.mark.engine_independent  # (a file's records, nothing trained here)
+
 #: Where ``digitnet info`` lists a changed model's changes, one a line, after this one.
 EDITED = "  edited      by hand after training, in this order:"
 

@@ -21,6 +21,8 @@ from digitnet import poke, pokeviz, viz
 from digitnet.network import Network
 from digitnet.poke import NeuronDrop
 
+pytestmark = pytest.mark.engine_independent  # (figures of untrained networks, changed)
+
 OFF = ((1, 3), (2, 5))
 EDITS = ({"op": "bias", "layer": 3, "neuron": 7, "value": 4.0},
          {"op": "scale", "layer": 1, "neuron": 2, "factor": 0.5})

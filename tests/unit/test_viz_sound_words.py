@@ -14,6 +14,8 @@ from matplotlib.text import Text
 
 from digitnet import Network, audio, inputs, probes, viz
 
+pytestmark = pytest.mark.engine_independent  # (figures of untrained networks)
+
 AXES = "time →, pitch ↑"  # how every picture of a sound reads (words.SOUND_AXES)
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from api_helpers import grid
 
+pytestmark = pytest.mark.engine_independent  # (the words of a step, nothing trained here)
+
 ALL_SET = 1.0  # each weight painted to this (as `digitnet info` says it: "to 1")
 
 
