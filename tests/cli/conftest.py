@@ -1,7 +1,11 @@
+import dataclasses
+import socket
+
 import numpy as np
 import pytest
 
-from digitnet import datasets, idx
+from digitnet import datasets, idx, sources
+from trained_models import trained_on
 
 
 @pytest.fixture(scope="session")
@@ -42,13 +46,8 @@ def run():
 
 @pytest.fixture(scope="session")
 def trained(run, digits_dir, tmp_path_factory):
-    """A model trained by `digitnet train --json` for 2 epochs on 3,000 real digits: (path, report)."""
-    import json
-
-    out = tmp_path_factory.mktemp("cli") / "m.safetensors"
-    result = run("train", "--data", digits_dir, "--epochs", "2", "--out", out, "--json")
-    assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout)
+    """A model trained for 2 epochs on 3,000 real digits (:func:`trained_on`): (path, report)."""
+    return trained_on(run, digits_dir, 2, tmp_path_factory.mktemp("cli"))
 
 
 def first_line(text: str) -> str:
@@ -76,3 +75,21 @@ def tiny_dir(mnist, tmp_path_factory):
     idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[:300])
     idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[:300])
     return folder
+
+
+def dead_url() -> str:
+    """A URL on a local port that nothing listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No MNIST in the user cache (an empty one), none from Debian's package, and every mirror
+    refusing the connection."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = dataclasses.replace(sources.SPECS["mnist"], mirrors=(dead_url(),), system_dirs=())
+    monkeypatch.setitem(sources.SPECS, "mnist", spec)
+    assert not sources.default_cache().exists()

@@ -4,36 +4,20 @@ so, instead of failing on the download; asked for the test split, it still says 
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import socket
 
 import pytest
 
-from digitnet import sources
+from trained_models import trained_on
+
 
 pytestmark = pytest.mark.filterwarnings("default::UserWarning")
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No MNIST in the user cache (an empty one), none from Debian's package, and every mirror
-    refusing the connection (a local port nothing listens on)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    spec = dataclasses.replace(sources.SPECS["mnist"], mirrors=(dead,), system_dirs=())
-    monkeypatch.setitem(sources.SPECS, "mnist", spec)
 
 
 @pytest.fixture(scope="module")
 def trained_alone(run, train_only_dir, tmp_path_factory):
     """A model trained for 1 epoch on MNIST-style training files without t10k: (path, report)."""
-    out = tmp_path_factory.mktemp("alone") / "m.safetensors"
-    result = run("train", "--data", train_only_dir, "--epochs", "1", "--out", out, "--json")
-    assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout)
+    return trained_on(run, train_only_dir, 1, tmp_path_factory.mktemp("alone"))
 
 
 def test_offline_the_own_validation_split_is_scored(run, trained_alone, train_only_dir, offline):

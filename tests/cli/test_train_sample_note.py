@@ -4,34 +4,13 @@ Python as a UserWarning (it fell back without a word, r.n_train == 4500)."""
 
 from __future__ import annotations
 
-import dataclasses
-import socket
 import warnings
 
 import pytest
 
 import digitnet
-from digitnet import sources
 
 SAID = "using the 5,000-digit sample of real MNIST shipped with digitnet, so accuracy will be lower"
-
-
-def dead_url() -> str:
-    """A URL on a local port that nothing listens on (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No MNIST in the user cache (an empty one), none from Debian's package, and every mirror
-    refusing the connection."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    spec = dataclasses.replace(sources.SPECS["mnist"], mirrors=(dead_url(),), system_dirs=())
-    monkeypatch.setitem(sources.SPECS, "mnist", spec)
-    assert not sources.default_cache().exists()
 
 
 def test_train_in_python_warns_that_it_uses_the_sample(offline):
