@@ -9,6 +9,7 @@ elsewhere, or from other files), the data's test split is the next best.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
 
-__all__ = ["HeldOut", "held_out", "no_own_data", "own_data", "recorded_data", "validation_split"]
+__all__ = ["HeldOut", "held_out", "no_own_data", "numbered", "own_data", "recorded_data",
+           "validation_split"]
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     else:
         classmatch.check_kind(full, model_input)  # (what its name could not tell), alone
         try:
-            return _validation(net, full)
+            return _validation(net, numbered(full))  # (each found by its number)
         except DigitnetError as e:
             reasons.append(str(e))
     try:
@@ -177,3 +179,13 @@ def _validation(net: Network, full: Dataset) -> HeldOut:
 
 def _name(data: Dataset) -> str:
     return Path(data.name).name if Path(data.name).is_dir() else data.name
+
+
+def numbered(full: Dataset) -> Dataset:
+    """``full`` with each example named by its number in it, counted from 0 ("#12,345"), when
+    its examples have no file of their own (``names`` None: IDX files, an .npz or a .csv
+    table); else ``full`` as it is. A part taken from it (``Dataset.subset``: the train or val
+    part) keeps the names, so that each of its examples can be found in ``full``'s files."""
+    if full.names is not None:
+        return full
+    return dataclasses.replace(full, names=tuple(f"#{i:,}" for i in range(len(full))))

@@ -13,10 +13,11 @@ Examples without a file of their own (of IDX files, an .npz or a .csv table: ``D
 None) are known by their number, counted from 0: in the test part and in "all" (the training
 examples first), their place in it; in the train and val parts (and "held-out" when it is the
 val part), not their place in the part but their number in the training data as loaded
-("#12,345", :func:`numbered`). That is the index into the arrays read from the training files
-(IDX files, or an .npz's ``X`` and ``y``), the number ``--split all`` gives it too, and for a
-.csv table its data row counted from 0 below the header (blank lines not counted, as
-``pandas.read_csv(TABLE).iloc[12345]`` counts; with no blank line, it is on line 12,347)."""
+("#12,345", :func:`digitnet.heldout.numbered`). That is the index into the arrays read from
+the training files (IDX files, or an .npz's ``X`` and ``y``), the number ``--split all`` gives
+it too, and for a .csv table its data row counted from 0 below the header (blank lines not
+counted, as ``pandas.read_csv(TABLE).iloc[12345]`` counts; with no blank line, it is on line
+12,347)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import click
 
 from .. import classmatch, datasets, inputs, kinds, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
-from ..heldout import held_out, mnist_fits, recorded_data, validation_split
+from ..heldout import held_out, mnist_fits, numbered, recorded_data, validation_split
 from ..inputs import Table
 from ..network import Network
 
@@ -109,7 +110,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
                    f"{model} learned from them, --split val scores those it did not", err=True)
     target = _label_column(net, data, target, model)
     if split == "held-out":
-        found = _held_out(net, data, target)
+        found = held_out(net, data, target=target).data
         return as_model_reads(net, found, model), found.split
     try:
         subset = datasets.load(data, split=split if split in ("test", "all") else "train",
@@ -291,28 +292,6 @@ def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datase
         x = tables.in_order(subset.x, subset.input.columns, model_input.columns, subset.name)
         subset = dataclasses.replace(subset, x=x, input=Table(model_input.columns))
     return subset
-
-
-def numbered(full: datasets.Dataset) -> datasets.Dataset:
-    """``full`` with each example named by its number in it, counted from 0 ("#12,345"), when
-    its examples have no file of their own (``names`` None: IDX files, an .npz or a .csv
-    table); else ``full`` as it is. A part taken from it (``Dataset.subset``: the train or val
-    part) keeps the names, so that each of its examples can be found in ``full``'s files."""
-    if full.names is not None:
-        return full
-    return dataclasses.replace(full, names=tuple(f"#{i:,}" for i in range(len(full))))
-
-
-def _held_out(net: Network, data: str, target: str | None) -> datasets.Dataset:
-    """:func:`digitnet.heldout.held_out`'s examples of ``data``: its val part, with its
-    examples :func:`numbered` in the training data, when that can be rebuilt; else what
-    ``held_out`` gives (the test part) or says (why neither can be had)."""
-    try:
-        full = datasets.load(data, split="train", target=target, allow_download=False,
-                             audio=inputs.audio_of(net), model_classes=inputs.classes_of(net))
-        return held_out(net, numbered(full)).data  # (a training set: its val part, or an error)
-    except DigitnetError:
-        return held_out(net, data, target=target).data  # (says why, or gives the test part)
 
 
 def _split_like_training(net: Network, full: datasets.Dataset, split: str, model: str,
