@@ -22,7 +22,7 @@ folders are found at any depth, through symbolic links to folders too (each fold
 hidden files and folders (``.name``) are left out: :func:`walk` finds them, as it finds the files
 ``digitnet predict FOLDER`` reads.
 
-Class folders of recordings (``my-voice/7/a.wav``: WAV, FLAC, Ogg, MP3, AIFF) are read the same way,
+Class folders of recordings (``my-voice/7/a.wav``: soundcheck.FORMATS) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
 ``test/`` may instead each hold recordings named as FSDD names them (digit, speaker, number:
 ``george/test/7_george_32.wav``), each read whole, as a folder of them is read. Class folders

@@ -14,6 +14,7 @@ from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
+from ..soundcheck import FORMATS
 from ..metrics import evaluate
 from .group import cli
 from .inputs import InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
@@ -85,7 +86,23 @@ def _width(console, table) -> int:
     return console.measure(table, options=wide).maximum
 
 
-@cli.command("predict")
+#: ``digitnet predict --help`` (an f-string: the recordings' formats are named in one place).
+PREDICT_HELP = f"""Read the digit (or class) in each image FILE, in every image under each
+FOLDER, in each row of a table, or in each recording.
+
+Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light on
+dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to fit 20x20
+and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays of shape
+(28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are. A MODEL trained on
+a table reads .csv tables (the columns it was trained on, found by name) and .npz archives
+(their X), one answer per row. A MODEL trained on recordings (spoken digits) reads recordings
+({FORMATS}) and folders of them, each turned into the picture of its sound the model was trained
+with (--save-input saves it). A file that cannot be read is reported and skipped; the exit code
+is then 1.
+"""
+
+
+@cli.command("predict", help=PREDICT_HELP)
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
@@ -95,19 +112,7 @@ def _width(console, table) -> int:
               help="Save the 28x28 image the network saw for each input here, as PNG "
                    "(deskewed, if the model deskews).")
 def predict_command(model, files, as_json, top, save_input):
-    """Read the digit (or class) in each image FILE, in every image under each FOLDER, in each
-    row of a table, or in each recording.
-
-    Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light
-    on dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to
-    fit 20x20 and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays
-    of shape (28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are. A
-    MODEL trained on a table reads .csv tables (the columns it was trained on, found by name)
-    and .npz archives (their X), one answer per row. A MODEL trained on recordings (spoken
-    digits) reads WAV, FLAC, Ogg, MP3 and AIFF files and folders of them, each turned into the
-    picture of its sound the model was trained with (--save-input saves it). A file that
-    cannot be read is reported and skipped; the exit code is then 1.
-    """
+    """``digitnet predict``: :data:`PREDICT_HELP` says what it does."""
     try:
         net, progress = _read(model)
     except ModelFileError as e:  # a picture where the model goes: `predict seven.png pngs/`

@@ -11,7 +11,7 @@ numbered as in ``Network.sizes``: 0 is the input, 1 the first hidden layer, L th
 
 ``POST /api/predict``
     A drawing as JSON ``{"pixels": [[...], ...]}``, or a file as multipart field ``file`` or as
-    the raw body: an image, or for a model of spoken digits a recording (WAV, FLAC, Ogg, MP3, AIFF);
+    the raw body: an image, or for a model of spoken digits a recording (soundcheck.FORMATS);
     answers the digit, the ten probabilities, the 28x28 input the network saw (for a recording,
     the picture of its sound) and z and a of layers 1 to L, plus an ``input_id`` naming the
     input for the neuron endpoint.
@@ -271,7 +271,7 @@ async def predict(request: Request):
     """Read a digit: a drawing as JSON ``{"pixels": [[...], ...]}`` (rows of brightness 0..1,
     ink = 1) or an image file as the multipart field ``file`` or the raw body. The input is
     centred and scaled the way MNIST's digits were, then the network runs on it layer by layer.
-    A model of spoken digits takes a recording instead (WAV, FLAC, Ogg, MP3 or AIFF, up to 10 s), as
+    A model of spoken digits takes a recording instead (a format ``file`` lists, up to 10 s), as
     the field ``file`` or the raw body, and reads the 28x28 picture of its sound. A drawing (or
     an upload's ``changes`` field) may carry ``off`` and ``edits`` (as POST /api/ablate takes
     them): the network is then changed for this prediction only, and a neuron switched off
