@@ -40,7 +40,10 @@ def test_only_neurons_that_cost_accuracy_are_listed_and_tabled(run, speech_model
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[-1] == f"Saved {out}"
-    listed = [_LISTED.match(line) for line in lines[:-2]]
+    assert lines[0].startswith("On ") and lines[0].endswith(
+        "(val), each hidden neuron switched off alone" + "; the 5 that cost the most" * (
+            len(costly) > 5) + ":"), lines[0]  # (the model's own recordings, its val split)
+    listed = [_LISTED.match(line) for line in lines[1:-2]]
     assert all(listed), lines
     assert [(int(m[1]), int(m[2])) for m in listed] == [(d.layer, d.neuron) for d in costly[:5]]
     assert not any(m[3] == "no class loses accuracy" for m in listed)

@@ -43,11 +43,13 @@ def test_show_ablation_lists_the_neurons_accuracy_needs_most(run, model, digits_
                                                             val_part):
     net, val = val_part
     result = run("show", "ablation", model, "--data", digits_dir, "--out", tmp_path / "a.svg")
-    lines = result.stdout.splitlines()[:-1]
+    said, *lines = result.stdout.splitlines()[:-1]
     rows = inputs.of(net).rows(val.x)
     ranking = poke.rank_neurons(net, rows, val.labels)
     accuracy = poke.ablate(net, rows, val.labels).baseline.accuracy
     costly = [d for d in ranking if d.costs]  # (those that cost nothing: counted, not listed)
+    assert said == (f"On {len(val):,} {digits_dir.name} (val), each hidden neuron switched off "
+                    f"alone{'; the 5 that cost the most' * (len(costly) > 5)}:")
     assert len(lines) == 5 + (len(costly) < len(ranking))
     for line, d in zip(lines[:5], costly):
         assert line.startswith(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "

@@ -36,7 +36,8 @@ def test_show_ablation_names_only_the_classes_that_lose(run, narrow, digits_dir,
     model, off = narrow
     result = run("show", "ablation", model, "--data", digits_dir, "--out", tmp_path / "a.png")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()[:-1]
+    first, *lines = result.stdout.splitlines()[:-1]
+    assert first.endswith("(val), each hidden neuron switched off alone:"), first
     assert len(lines) == 6 - len(off)  # the three of six still on
     said = {}
     for line in lines:

@@ -33,8 +33,13 @@ def _held_out(model: str, data: str, split: str, target: str | None, check=None)
     return net, inputs.of(net).rows(subset.x), subset.labels.astype(np.intp), subset
 
 
+def _examples(subset) -> str:
+    """The held-out examples, as "2,434 mnist-train-prefix (val)"."""
+    return f"{len(subset):,} {Path(str(subset.name)).name} ({subset.split})"
+
+
 def _where(model: str, subset) -> str:
-    return f"{Path(model).name} on {len(subset):,} {Path(str(subset.name)).name} ({subset.split})"
+    return f"{Path(model).name} on {_examples(subset)}"
 
 
 @show_group.command("ablation")
@@ -57,10 +62,12 @@ def show_ablation(model, data, split, target, out):
     classes, off = inputs.classes_of(net), poke.off_neurons(net)
     table = isinstance(inputs.of(net), inputs.Table)  # (its labels 0, 1, 2: classes, not digits)
     costly, free = [d for d in drops if d.costs], [d for d in drops if not d.costs]
+    click.echo(f"On {_examples(subset)}, each hidden neuron switched off alone"
+               + ("; the 5 that cost the most:" if len(costly) > 5 else ":"))
+    title = _where(model, subset)
     for d in costly[:5]:
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
                    f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes, table)}")
-    title = _where(model, subset)
     if free:
         click.echo(_costless(free, len(drops), bool(off)))
         title += (f"; the table leaves out {words.counted(len(free), 'neuron')} that cost"
