@@ -129,7 +129,8 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     not matter. Each tile has its own colour scale, centred at 0 (at least 1% of the layer's
     largest weight: probes.blank_neurons stay black); each title: the neuron's number and bias.
     A network changed by hand (:func:`digitnet.poke.by_hand`) says so in its title, and each
-    neuron switched off is titled "neuron 3: off", its tile dimmed: it sends 0 onward.
+    neuron switched off is titled "neuron 3: off", its tile dimmed: it sends 0 onward; one
+    edited (its bias or weights), "neuron 3: edited".
     ``layer`` is numbered as in ``net.sizes``: from 1, the first hidden layer (its weights
     ``net.weights[0]``), to ``len(net.sizes) - 1``, the output layer; past 1, the approximate
     templates of :func:`digitnet.probes.effective_templates`. The first ``max_neurons`` are drawn.
@@ -144,15 +145,16 @@ def weights_figure(net: Network, layer: int = 1, max_neurons: int = 256) -> Figu
     fig = _figure(max(cols * tile, 6.4), rows * tile * 1.15 + 0.8, dark=True)
     biases, floor = net.biases[layer - 1], probes.BLANK_SHARE * float(np.abs(templates).max())
     output_layer, names = layer == len(net.weights), inputs.classes_of(net)
-    off, changed = poke.by_hand(net)
+    off, changed, edited = poke.by_hand(net)
     for j in range(n):
         ax, silent = fig.add_subplot(rows, cols, j + 1), (layer, j) in off
         t = templates[j].reshape(side, side)
         limit = max(float(np.abs(t).max()), floor) or 1.0
         ax.imshow(t, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit, interpolation="nearest",
                   alpha=0.3 if silent else None)  # off: dimmed
-        label = f"neuron {j}" + ": off" * silent if not output_layer else (
-            f"digit {names[j]}" if words.are_digits(names) else words.quoted(names[j]))
+        label = (f"neuron {j}" + ": off" * silent if not output_layer else
+                 f"digit {names[j]}" if words.are_digits(names) else words.quoted(names[j]))
+        label += ": edited" * ((layer, j) in edited)
         scale = f"{limit:.2f}" if limit >= 0.01 else f"{limit:.2g}"  # not "0.00": 0.0029
         ax.set_title(f"{label}\nbias {biases[j]:+.2f}, |w| ≤ {scale}",
                      fontsize=7 if n <= 64 else 6, color=_TEXT, pad=2)  # narrow tiles: smaller
@@ -199,7 +201,7 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """
     x = probes.single_input(net, image)
     trace = net.astype(np.float64).trace(x[None, :])
-    off, changed = poke.by_hand(net)
+    off, changed, _ = poke.by_hand(net)
     acts = [poke.sent(net, l, a[0], off) for l, a in enumerate(trace.activations)]  # off: a = 0
     proba = net.output_function.probabilities(trace.output)[0]
     winner, names = int(np.argmax(proba)), inputs.classes_of(net)

@@ -1,9 +1,10 @@
 """`digitnet show` of a network changed by hand says so: ``show weights`` marks each neuron
-switched off ("neuron 3: off", its tile dimmed) and both it and ``show network`` say in their
-titles how the network was changed (one rule, :func:`digitnet.poke.by_hand`); a tile's
-weight scale under 0.01 is printed with two significant digits, not as "0.00"; and ``show
-ablation``'s picture says that its negative bars are accuracy gained, names its classes' axis,
-and has a colour bar that covers the data, its ends labelled.
+switched off ("neuron 3: off", its tile dimmed) and each edited ("neuron 2: edited"), and both
+it and ``show network`` say in their titles how the network was changed (one rule,
+:func:`digitnet.poke.by_hand`); a tile's weight scale under 0.01 is printed with two
+significant digits, not as "0.00"; and ``show ablation``'s picture says that its negative
+bars are accuracy gained, names its classes' axis, and has a colour bar that covers the data,
+its ends labelled.
 
 The networks are untrained (unit tests train nothing): changed by
 :meth:`digitnet.poke.Changes.apply`, as ``digitnet edit`` changes them. The inputs are real MNIST
@@ -59,9 +60,9 @@ def _tiles(fig) -> dict[int, object]:
 # -- a network changed by hand ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layer, off", [(1, 3), (2, 5)])
-def test_show_weights_marks_the_neurons_switched_off_and_says_the_network_was_changed(
-        changed, layer, off):
+@pytest.mark.parametrize("layer, off, edited", [(1, 3, 2), (2, 5, None)])
+def test_show_weights_marks_the_neurons_switched_off_and_edited_and_says_the_network_was_changed(
+        changed, layer, off, edited):
     fig = viz.weights_figure(changed, layer)
     said = " | ".join(_texts(fig))
     assert SAID in said, said
@@ -73,8 +74,23 @@ def test_show_weights_marks_the_neurons_switched_off_and_says_the_network_was_ch
             assert title.startswith(f"neuron {j}: off\n"), title
             assert image.get_alpha() is not None and image.get_alpha() <= 0.35  # dimmed
         else:
-            assert title.startswith(f"neuron {j}\n") and "off" not in title, title
+            mark = ": edited" * (j == edited)  # (scaled: drawn as it is now, not dimmed)
+            assert title.startswith(f"neuron {j}{mark}\n") and "off" not in title, title
             assert image.get_alpha() in (None, 1)
+
+
+def test_show_weights_marks_an_output_neuron_edited(changed):
+    titles = [ax.get_title().split("\n")[0] for ax in viz.weights_figure(changed, 3).axes
+              if ax.images]
+    assert titles == [f"digit {d}" + ": edited" * (d == 7) for d in range(10)]
+
+
+def test_a_neuron_edited_and_then_switched_off_is_marked_off_only():
+    net = poke.Changes(edits=EDITS).apply(_net())
+    net = poke.Changes(off=((1, 2),)).apply(net)  # (scaled by EDITS[1] first)
+    titles = [ax.get_title().split("\n")[0] for ax in viz.weights_figure(net, 1).axes
+              if ax.images]
+    assert titles[2] == "neuron 2: off" and not any("edited" in t for t in titles), titles
 
 
 def test_an_unchanged_network_says_nothing_of_changes(changed):
@@ -82,7 +98,7 @@ def test_an_unchanged_network_says_nothing_of_changes(changed):
         said = " | ".join(_texts(fig))
         assert "by hand" not in said and ": off" not in said, said
 
-    assert poke.by_hand(_net()) == ((), "")
+    assert poke.by_hand(_net()) == ((), "", ())
 
 
 def test_show_network_says_the_network_was_changed_and_marks_a_neuron_off(changed, digits):
@@ -102,8 +118,8 @@ def test_only_edits_or_only_off_are_counted_as_they_are():
 
     assert poke.by_hand(poke.Changes(edits=EDITS[:1]).apply(_net()))[1] == (
         "changed by hand: 1 edit (digitnet info lists it)")
-    off, said = poke.by_hand(poke.Changes(off=OFF[:1]).apply(_net()))
-    assert off == ((1, 3),)
+    off, said, edited = poke.by_hand(poke.Changes(off=OFF[:1]).apply(_net()))
+    assert off == ((1, 3),) and edited == ()
     assert said == "changed by hand: 1 neuron off (digitnet info lists it)"
 
 

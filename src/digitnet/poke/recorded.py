@@ -181,10 +181,12 @@ def weight_source(net: Network, layer: int, index: int) -> str:
 #: neither draws it as the trained network.
 class ByHand(NamedTuple):
     """``off``: the (layer, neuron) pairs switched off (:func:`off_neurons`);
-    ``said``: the words a figure's title adds, "" for a network never changed by hand."""
+    ``said``: the words a figure's title adds, "" for a network never changed by hand;
+    ``edited``: the pairs an edit changed (its bias or incoming weights), not those now off."""
 
     off: tuple[tuple[int, int], ...]
     said: str
+    edited: tuple[tuple[int, int], ...] = ()
 
 
 def by_hand(net: Network) -> ByHand:
@@ -201,5 +203,8 @@ def by_hand(net: Network) -> ByHand:
     parts = [words.counted(len(off), "neuron") + " off"] * bool(off)
     parts += [words.counted(edits, "edit")] * bool(edits)
     them = "it" if len(off) + edits == 1 else "them"
+    edited = dict.fromkeys((edit["layer"], edit["neuron"]) for _, changes in _recorded(net)
+                           if changes is not None for edit in changes.edits)
     return ByHand(off, f"changed by hand: {', '.join(parts)} (digitnet info lists {them})"
-                  if parts else "changed by hand (digitnet info lists how)")
+                  if parts else "changed by hand (digitnet info lists how)",
+                  tuple(pair for pair in edited if pair not in off))
