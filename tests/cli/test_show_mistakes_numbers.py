@@ -70,3 +70,14 @@ def test_the_parts_examples_are_named_by_their_numbers_in_the_training_data(trai
     # The test part and "all" are numbered by place, as before: no names of their own.
     for split in ("test", "all"):
         assert labelled_split(net, str(digits_dir), split, str(model))[0].names is None
+
+
+def test_the_help_says_what_a_number_counts_in_one_line_a_split(run):
+    """The rule for each split on a line of its own, within 80 columns (click's \\b block)."""
+    help_text = run("show", "mistakes", "--help").stdout
+    lines = help_text[:help_text.index("\nOptions:")].splitlines()
+    rules = {line.split()[1]: line for line in lines if line.lstrip().startswith("--split ")}
+    assert set(rules) == {"train,", "test", "all"}, lines
+    assert "in the training data, not in the part" in rules["train,"]
+    assert "in the training data, then on in the test files" in rules["all"]
+    assert max(map(len, lines)) <= 80, lines

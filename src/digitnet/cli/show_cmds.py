@@ -198,10 +198,17 @@ def show_confusion(model, data, split, target, out):
 def show_mistakes(model, data, split, target, count, out):
     """A gallery of MODEL's most confident wrong answers on a data split, each titled with its
     file (of a folder of pictures or recordings) or its number (#1,234); then the same, one a
-    line, to find them by: "7/take3.wav: true 7, said 2 (91%)". A number counts from 0 in the
-    data as loaded: for --split train and val, in the training data, as --split all numbers it
-    (IDX files: the index into the arrays read from the training files; an .npz: into its X and
-    y), not in the part; for test, in the test files; for all, train then test."""
+    line, to find them by: "7/take3.wav: true 7, said 2 (91%)".
+
+    A number is the example's place in the data as loaded, counted from 0:
+
+    \b
+      --split train, val  in the training data, not in the part (as `all` does)
+      --split test        in the test files
+      --split all         in the training data, then on in the test files
+
+    For IDX files that is the index into the arrays read from the files; for an .npz, into its
+    X and y; for a .csv table, its data row."""
     from .. import mistakesviz, probes
 
     net = _picture_model(model)
