@@ -348,7 +348,8 @@ def saliency_figure(net: Network, image) -> Figure:
     shown = ax_g.imshow(gradient.reshape(side, -1), cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit,
                         interpolation="nearest")
     ax_g.set_title(f"∂z{k}/∂{by}: blue + , red −", fontsize=9)
-    fig.colorbar(shown, ax=ax_g, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
+    bar = ax_g.inset_axes((1.04, 0.0, 0.05, 1.0))  # beside, not taken out of the panel's width
+    fig.colorbar(shown, cax=bar).ax.tick_params(labelsize=7)
     push = np.clip(gradient * x, 0, None)
     ax_both.imshow(push.reshape(side, -1), cmap="magma", interpolation="nearest")
     ax_both.set_title(f"{lit} pushing towards {name}\n(gradient × input, positive part)",
@@ -359,7 +360,7 @@ def saliency_figure(net: Network, image) -> Figure:
                            f"{_output(net, k, 'z')}, before softmax)", fontsize=10)
     fit_width(fig, heading)  # (a heading of two lines: the panels lower)
     fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03,
-                        top=0.8 - 0.06 * heading.get_text().count("\n"), wspace=0.15)
+                        top=0.8 - 0.06 * heading.get_text().count("\n"), wspace=0.3)
     return fig
 
 

@@ -92,6 +92,19 @@ def test_the_saliency_of_a_model_of_pictures_keeps_the_pixels(seen):
     assert "sound" not in _said(fig) and "pitch" not in _said(fig)
 
 
+def test_the_saliency_panels_are_drawn_alike_the_colour_bar_beside_its_own(seen):
+    """The gradient's colour bar takes no width from its panel: the three pictures are as wide
+    and as high as one another (a walker saw the middle one narrower)."""
+    fig = viz.saliency_figure(_net(sound=False), seen)
+    fig.canvas.draw()
+    panels = [ax.get_window_extent() for ax in fig.axes if ax.images]
+    assert len(panels) == 3
+    assert {round(p.width) for p in panels} == {round(panels[0].width)}, panels
+    assert {round(p.height) for p in panels} == {round(panels[0].height)}, panels
+    (bar,) = [inset.get_window_extent() for ax in fig.axes for inset in ax.child_axes]
+    assert panels[1].x1 < bar.x0 and bar.x1 < panels[2].x0  # between the two, overlapping none
+
+
 def test_no_figure_of_a_model_of_recordings_says_pixels(heard):
     """The diagram and the dream (which already named the sound) say no "pixel" either."""
     net = _net(sound=True)
