@@ -86,22 +86,26 @@ class Served:
         is None (never another client's); None if ``client`` has predicted nothing yet.
         Raises ApiError 404 for an id that is not (or no longer) remembered, saying what to
         send again and where: :meth:`send_again` (``api``: where this model's API is)."""
+        found = self._found(input_id, client)
+        if found is None and input_id is not None:
+            raise ApiError(404, f"input_id {input_id} is not known (the server keeps the last "
+                                f"{REMEMBERED_INPUTS} inputs, and forgets them on restart); "
+                                f"{self.send_again(api)} again")
+        return found
+
+    def knows(self, input_id: str, client: str) -> bool:
+        """Whether :meth:`recall` would find ``input_id`` for ``client``."""
+        return self._found(input_id, client) is not None
+
+    def _found(self, input_id: str | None, client: str) -> tuple[str, np.ndarray] | None:
+        """(input_id, x) remembered for ``client`` (its last input, when ``input_id`` is
+        None), or None: the one lookup of :meth:`recall` and :meth:`knows`."""
         with self._lock:
             last = self._last.get(client)
             if input_id is None or (last is not None and last[0] == input_id):
                 return last
             x = self._inputs.get(input_id)
-        if x is None:
-            raise ApiError(404, f"input_id {input_id} is not known (the server keeps the last "
-                                f"{REMEMBERED_INPUTS} inputs, and forgets them on restart); "
-                                f"{self.send_again(api)} again")
-        return input_id, x
-
-    def knows(self, input_id: str, client: str) -> bool:
-        """Whether :meth:`recall` would find ``input_id`` for ``client``."""
-        with self._lock:
-            last = self._last.get(client)
-            return input_id in self._inputs or (last is not None and last[0] == input_id)
+        return None if x is None else (input_id, x)
 
     def send_again(self, api: str) -> str:
         """How to get an input_id of this model: "POST the recording to
