@@ -73,7 +73,8 @@ def no_class_folders(part: Path) -> DataError:
 
 def joined(root: Path, parts: list[Path], found: list, beside: list[str]):
     """What was read of ``parts`` (train/, and test/) as one, with one note from ``root`` for
-    the files skipped in either and the pictures in no class folder (``beside`` the parts)."""
+    the files skipped in either and the pictures in no class folder (``beside`` the parts),
+    each example named from ``root`` ("test/7/a.png")."""
     from . import recordings
 
     kinds = ["recordings" if isinstance(f, recordings.Recordings) else "pictures" for f in found]
@@ -85,10 +86,13 @@ def joined(root: Path, parts: list[Path], found: list, beside: list[str]):
     files = {k: v for f in found for k, v in f.files.items()}
     if kinds[0] == "recordings":
         groups = [f.groups for f in found]
-        return recordings.Recordings(
+        read = recordings.Recordings(
             x, labels, found[0].classes, files, recordings.skipped_note(root, len(x), skipped),
             None if any(g is None for g in groups) else np.concatenate(groups),
             tuple(s for f in found for s in f.sounds), skipped)
-    strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
-    note = skipped_note(root, len(x), skipped, strays)
-    return Pictures(x, labels, found[0].classes, files, note, skipped, strays)
+    else:
+        strays = [f"{p.name}/{s}" for p, f in zip(parts, found) for s in f.strays] + beside
+        note = skipped_note(root, len(x), skipped, strays)
+        read = Pictures(x, labels, found[0].classes, files, note, skipped, strays)
+    read.names = tuple(f"{p.name}/{n}" for p, f in zip(parts, found) for n in f.names)
+    return read

@@ -123,9 +123,7 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         return _read_split(root, classes, audio, split)
     if split == "all":  # (and pictures beside train/ and test/, in neither)
         found = [_read_split(part, classes, audio, "all") for part in parts]
-        read = joined(root, parts, found, [p.name for p in pictures_in(root)])
-        read.names = tuple(f"{p.name}/{n}" for p, f in zip(parts, found) for n in f.names)
-        return read
+        return joined(root, parts, found, [p.name for p in pictures_in(root)])
     beside = [str(p) for p in pictures_in(root)] if split == "train" else []
     read = _read_split(root / split, classes, audio, "all", beside)
     read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
