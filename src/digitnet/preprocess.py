@@ -178,9 +178,17 @@ def require_ink(ink: np.ndarray, name: str, noise: float = 0.0) -> np.ndarray:
     blank check, for pictures and for pixels given as they are (``noise`` 0: a .npy's)."""
     strong = ink > max(5 * noise, 0.08)
     if np.count_nonzero(strong) < max(3, 1e-4 * ink.size):
-        raise ImageError(f"{name}: no digit found: the image is blank (no ink stands out from "
-                         "the background); write or draw a digit and try again")
+        what = ("the image is noise all over (no ink stands out from it)" if noise >= _NOISY
+                else "the image is blank (no ink stands out from the background)")
+        raise ImageError(f"{name}: no digit found: {what}; write or draw a digit and try again")
     return strong
+
+
+#: The background noise (:func:`digitnet.background.noise`, measured after a large picture is
+#: smoothed) from which a picture with no ink is called noise, not blank: ink would have to stand
+#: 25% of the brightness range out of it. Photos of blank paper, even grainy, measure under 0.03;
+#: random pixels, 0.08 (smoothed) to 0.39.
+_NOISY = 0.05
 
 
 def warn_if_inverted(images, name: str = "images", stacklevel: int = 1) -> int:

@@ -365,8 +365,18 @@ def test_a_blank_image_is_refused_not_guessed(shade, fmt):
 def test_blank_paper_photographed_with_noise_is_refused(rng):
     paper = 0.7 + 0.1 * np.linspace(0, 1, 400)[None, :] + rng.normal(0, 0.03, (300, 400))
     data = encode(Image.fromarray((np.clip(paper, 0, 1) * 255).astype(np.uint8)), "JPEG")
-    with pytest.raises(ImageError, match="no digit found"):
+    with pytest.raises(ImageError, match="no digit found: the image is blank"):
         to_mnist(data)
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (200, 300)])
+def test_a_picture_of_noise_is_called_noise_not_blank(rng, shape):
+    """Random pixels (the smallest kind, and a photo-sized one that is smoothed first) hold no
+    digit, and are not blank either: the error says which, so the user looks for the noise."""
+    data = encode(Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)), "PNG")
+    with pytest.raises(ImageError, match=r"noise\.png: no digit found: the image is noise all "
+                                         r"over \(no ink stands out from it\); write or draw"):
+        to_mnist(data, name="noise.png")
 
 
 def _png_header_only(width: int, height: int) -> bytes:
