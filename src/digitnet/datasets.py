@@ -140,11 +140,10 @@ class Dataset:
 
     def with_classes(self, classes: Sequence[str], what: str = "the model", *,
                      named: bool = True, init: str | None = None) -> Dataset:
-        """The same examples with labels that index ``classes`` (a model's; ``named`` False
-        when it only numbers them), matched by name, or by position when one side only numbers
-        its classes (an IDX file's labels are bare numbers): :func:`digitnet.classmatch.match`.
-        Raises DataError for classes unknown to ``what``, none of its classes, or a label out
-        of range."""
+        """The same examples with labels that index ``classes`` (a model's; ``named`` False when it
+        only numbers them), matched by name, or by position when one side only numbers its classes
+        (an IDX file's labels are bare numbers): :func:`digitnet.classmatch.match`. Raises DataError
+        for classes unknown to ``what``, none of its classes, or a label out of range."""
         labels, matched = classmatch.match(self.labels, self.classes, classes, self.name, what,
                                            named=named, init=init)
         if labels is self.labels and matched == self.classes:
@@ -307,11 +306,12 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio, known) 
         raise DataError(f"{path}: a table is one set of rows with no {split} split; score all "
                         "its rows, or give the test rows as a table of their own")
     files = {path.name: sources.sha256(path)}
-    if suffix == ".npz":
-        return from_arrays(*tables.read_npz(path), name=str(path), files=files)
+    if suffix == ".npz":  # (split "all" when all is asked for: every row, as of a .csv)
+        return dataclasses.replace(from_arrays(*tables.read_npz(path), name=str(path),
+                                               files=files), split=split)
     rows = tables.read_csv(path, target)
     labels, classes = arrays.encode_labels(rows.y, str(path), f"column {rows.target!r}")
-    return Dataset(rows.x, labels, name=str(path), split="train", source=str(path), files=files,
+    return Dataset(rows.x, labels, name=str(path), split=split, source=str(path), files=files,
                    classes=classes, input=Table(rows.columns))
 
 

@@ -158,8 +158,9 @@ def top_figure(profile: Profile, images, labels, classes, title: str = "", sound
     heading = fig.suptitle(title, fontsize=10)
     fit_width(fig, heading)  # (a long data name: the title in two lines)
     lines = heading.get_text().count("\n")
-    fig.subplots_adjust(left=0.02, right=0.95, bottom=0.1, top=0.86 - 0.04 * lines,
-                        wspace=0.15, hspace=0.4)
+    fig.subplots_adjust(left=0.02 if pictures else 0.07, right=0.95,  # (no pictures: its ticks)
+                        bottom=min(0.25, 0.7 / fig.get_figheight()),  # the legend below the axis
+                        top=0.86 - 0.04 * lines, wspace=0.15, hspace=0.4)
     return fig
 
 

@@ -143,7 +143,14 @@ def show_top(model, layer, neuron, count, data, split, target, out):
     who = (f"neuron {neuron} of layer {layer}" if layer < len(net.sizes) - 1
            else f"output neuron {neuron} ({named}) of layer {layer}")
     title = (f"What {who} answers to: {_where(model, subset)}, the {len(profile.top)} that "
-             f"activate it most ({seen})")
+             f"activate it most ({seen})" if images is not None else
+             f"What {who} answers to: {_where(model, subset)}, its activation per class")
+    if images is None:  # (a table's rows: listed here, as no picture can show them)
+        click.echo(f"The {len(profile.top)} of {_examples(subset)} it answers to most:")
+        for index, a in zip(profile.top, profile.top_activation):
+            name = subset.names[index] if subset.names else f"#{index:,}"
+            label = words.quoted(classes[labels[index]])
+            click.echo(f"{name}: {words.noun(classes, table)} {label}, a = {a:.2f}")
     if profile.off:
         click.echo(f"layer {layer} neuron {neuron} is switched off in {Path(model).name}: it "
                    "sends 0 to the next layer whatever it sees; shown, what its z favours most")
