@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import inputs
-from .arrays import as_rows
+from .arrays import as_rows, encode_labels
 from .errors import DataError
 from .network import Network
 
@@ -42,8 +42,9 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         Examples as the model's data holds them, read as :meth:`Network.predict` reads them:
         the transformation the model records (deskewing, a table's standardisation) is applied
         a batch at a time, so the rows of all of them are never held at once.
-    labels : array_like of int, shape (n,)
-        Each example's class, an index into the model's classes.
+    labels : array_like, shape (n,)
+        Each example's class: an index into the model's classes, or the class's name (words,
+        as ``digitnet.train(X, y)`` took them: :func:`digitnet.inputs.classes_of`).
     model_input : digitnet.inputs.Input, optional
         Reads the examples instead of the model's own record (:func:`digitnet.inputs.of`).
     data_name, model_name : str
@@ -55,6 +56,8 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         Pictures of another size than the model reads (said before any batch is read), or
         examples or labels that do not fit it.
     """
+    if np.asarray(labels).dtype.kind in "USO":  # names: numbered as the model numbers them
+        labels, _ = encode_labels(labels, data_name, classes=inputs.classes_of(network))
     if model_input is None and network.metadata.get("input"):
         model_input = inputs.of(network)
     if model_input is None:
