@@ -176,17 +176,17 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
 
 
 def _training_data(data, y, target: str | None) -> datasets.Dataset:
-    """The Dataset :func:`train` trains on; a note of data it loads (:attr:`Dataset.note
-    <digitnet.datasets.Dataset.note>`: the 5,000-digit sample in place of MNIST, say) warned
-    of once, pointing at the line that called train, where ``digitnet train`` prints it."""
+    """The Dataset :func:`train` trains on; its note (:attr:`Dataset.note
+    <digitnet.datasets.Dataset.note>`: the 5,000-digit sample in place of MNIST, say), whether
+    train loaded it or was given it loaded, warned of once, pointing at the line that called
+    train, where ``digitnet train`` prints it."""
     import warnings
 
     from . import datasets
     if y is not None:
         return datasets.from_arrays(data, y, target=target)
-    if isinstance(data, datasets.Dataset):
-        return data
-    loaded = datasets.load(data, split="train", target=target)
+    loaded = (data if isinstance(data, datasets.Dataset)
+              else datasets.load(data, split="train", target=target))
     if loaded.note:
         warnings.warn(loaded.note, UserWarning, stacklevel=3)
     return loaded

@@ -24,6 +24,17 @@ def test_train_in_python_warns_that_it_uses_the_sample(offline):
     assert told[0].filename == __file__  # pointing at the line that called digitnet.train
 
 
+def test_train_of_the_sample_loaded_first_warns_too(offline):
+    """The README's first lines: the data loaded, then trained on. Loading says nothing (the
+    note is data.note); training on it warns, once, as training on "mnist" does."""
+    data = digitnet.datasets.load("mnist", split="train")
+    assert data.name == "mnist-sample" and SAID in data.note
+    with pytest.warns(UserWarning) as told:
+        digitnet.train(data, epochs=1, handle_signals=False)
+    assert len(told) == 1 and str(told[0].message) == data.note
+    assert told[0].filename == __file__
+
+
 def test_train_with_the_full_data_warns_nothing(mnist_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
