@@ -31,15 +31,16 @@ def test_no_train_help_says_what_it_turns_off():
 
 def test_every_model_of_a_class_server_is_shown_at_an_address_one_can_type(
         web_model_path, speech_model, run_data_dir):
-    proc, _, _ = start([web_model_path, speech_model, "--host", "0.0.0.0", "--port", "0",
-                        "--data", run_data_dir, "--no-train"])
+    proc, first, _ = start([web_model_path, speech_model, "--host", "0.0.0.0", "--port", "0",
+                            "--data", run_data_dir, "--no-train"])
     try:
         second = invite = proc.stdout.readline()
         while invite and not invite.startswith("On phones"):  # (the address for phones: last)
             invite = proc.stdout.readline()
         address = re.match(r"On phones and other machines of this network, open (\S+)  ",
                            invite).group(1)
-        assert "0.0.0.0" not in second, second
+        assert "0.0.0.0" not in first + second, (first, second)  # (no address to open)
+        assert f" at {address.rstrip('/')}  (API docs" in first, first
         assert f" at {address}?model=2  (its API at {address}models/2/api)" in second, second
         assert httpx.get(address + "?model=2").status_code == 200
         source = httpx.get(address + "models/2/api/models").json()["models"][1]["source"]

@@ -100,8 +100,8 @@ def test_phones_are_told_they_get_no_microphone_over_plain_http(web_model_path, 
     assert said.startswith("Phones get no microphone from this server: browsers give it only "
                            "to https pages and to localhost"), said
     assert "students can upload recordings instead" in said
-    assert said.endswith(f"works over https (as on this machine, at "
-                         f"http://localhost:{port}/?model=2)"), said
+    assert said.endswith(f"students can upload recordings instead; on this machine it works, "
+                         f"at http://localhost:{port}/?model=2"), said
     assert lines.index(said) < next(i for i, line in enumerate(lines)
                                     if line.startswith("On phones"))
 

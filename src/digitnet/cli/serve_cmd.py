@@ -80,6 +80,11 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
         _check_data(net, data, held_outs[0][0], model)
 
     def ready(url: str) -> None:
+        from ..web.classroom import is_wildcard, page_url
+
+        if is_wildcard(host):  # (0.0.0.0 is no address to open: the one the others are shown at)
+            bound = int(url.rsplit(":", 1)[1])
+            url = (page_url(host, bound) or f"http://localhost:{bound}/").rstrip("/")
         click.echo(f"Serving {'-'.join(map(str, net.sizes))} from {model} at {url}  "
                    "(API docs at /docs; Ctrl-C to stop)")
         for line in _start_lines(app, apps, host, int(url.rsplit(":", 1)[1]), url,
@@ -127,10 +132,10 @@ def _start_lines(app, apps, host: str, port: int, url: str, about: list[str], ac
     heard = [number for number, each in enumerate(apps, start=1)
              if inputs.of(each.state.served.current[0]).kind == "audio"]
     if heard and not is_loopback(host):
-        here = f" (as on this machine, at {local}?model={heard[0]})" if local else ""
+        here = f"; on this machine it works, at {local}?model={heard[0]}" if local else ""
         lines.append("Phones get no microphone from this server: browsers give it only to "
                      "https pages and to localhost, and this server speaks plain http; students "
-                     f"can upload recordings instead, and the microphone works over https{here}")
+                     f"can upload recordings instead{here}")
     if access.mode == "token":
         lines.append(f"Training from the page needs this token: {access.token}  (the page "
                      f"asks for it; the API takes it as the {TOKEN_HEADER} header)")
