@@ -246,7 +246,7 @@ def _describe(e: dict, whole: str = "the body") -> str:
     kind, loc, value = e.get("type", ""), e.get("loc", ()), e.get("input")
     where = _where(loc)
     scalar = isinstance(value, (int, float, str, bool)) and len(repr(value)) < 40
-    shown = repr(value) if scalar else None
+    shown = (json.dumps(value) if isinstance(value, bool) else repr(value)) if scalar else None
     in_pixels = bool(loc) and "pixels" in loc
     if kind == "json_invalid":
         why = e.get("ctx", {}).get("error", e.get("msg"))
@@ -256,7 +256,15 @@ def _describe(e: dict, whole: str = "the body") -> str:
     if kind == "missing":
         if where == "pixels" or where.startswith("pixels"):
             return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
+        op = loc[-2] if len(loc) > 3 and loc[-4] == "edits" and loc[-2] in OPS else None
+        if op is not None:  # an edit's own field: what its op needs, not only the first missing
+            needs = ["op", "layer", "neuron", *OPS[op]]
+            return (f"{where}: missing; {'an' if op[0] in 'aeiou' else 'a'} {op} edit needs "
+                    f"{', '.join(needs[:-1])} and {needs[-1]}")
         return f"{where}: missing"
+    if kind == "string_pattern_mismatch" and loc[-1:] == ("input_id",):
+        return (f"{where}: must be an input_id as a /api/predict answer gives it (16 characters, "
+                f"0-9 and a-f), got {shown}; POST the input to /api/predict for one")
     if kind in ("union_tag_not_found", "union_tag_invalid"):  # an edit's "op"
         ops, tag = ", ".join(OPS), e.get("ctx", {}).get("tag")
         if kind == "union_tag_not_found":
