@@ -19,8 +19,9 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from . import inputs, probes, viz, words
+from . import inputs, poke, probes, viz, words
 from .errors import DataError, one_line
+from .figtext import fit_width
 from .network import Network
 
 __all__ = ["example_name", "mistakes_figure"]
@@ -36,7 +37,7 @@ def example_name(names: Sequence[str] | None, i: int) -> str:
 
 
 def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None,
-                    names: Sequence[str] | None = None):
+                    names: Sequence[str] | None = None, where: str = ""):
     """A gallery of the ``n`` most confident wrong answers, most confident first.
 
     Parameters
@@ -54,6 +55,10 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None,
         Each example's name (``Dataset.names``: its file, or its number in the data it was
         taken from, "#12,345"), ``count`` of them; each tile is titled with its example's,
         shortened to fit. None: with its index in ``images``, "#1,234".
+    where : str
+        The examples in the title, as "2,434 mnist-train-prefix (val)"; default their count
+        and kind, "2,434 images". A network changed by hand says so after it
+        (:func:`digitnet.poke.by_hand`), as every figure of it does.
 
     Returns a Figure. Raises DataError when ``names`` does not hold one name per example.
     """
@@ -82,9 +87,14 @@ def mistakes_figure(net: Network, images, labels, n: int = 24, classes=None,
         shown = _fitted(title, example_name(names, int(i)), room)
         title.set_text(f"{shown}\ntrue {classes[labels[i]]}\nsaid {classes[answer]} {p:.0%}")
         ax.set_axis_off()
-    axes = f" ({words.SOUND_AXES})" if sound else ""  # (how every picture of a sound reads)
-    fig.suptitle(f"The {len(order)} most confident mistakes of {n_wrong:,} "
-                 f"on {len(labels):,} {what}{axes}", fontsize=10)
+    axes = f"; the pictures are sounds: {words.SOUND_AXES}" * sound  # (as every one reads)
+    changed = poke.by_hand(net).said
+    heading = fig.suptitle(f"The {len(order)} most confident mistakes of {n_wrong:,} on "
+                           f"{where or f'{len(labels):,} {what}'}{axes}"
+                           + f"; {changed}" * bool(changed), fontsize=10)
+    fit_width(fig, heading)  # (a long title in lines: the tiles lower, to leave it room)
+    fig.subplots_adjust(top=1 - (0.75 + 0.18 * heading.get_text().count("\n"))
+                        / fig.get_figheight())
     return fig
 
 

@@ -61,7 +61,8 @@ def test_the_recordings_misheard_are_named_as_predict_mishears_them(speech_model
     # The picture names each on its tile, and says how a picture of a sound reads.
     words = re.findall(r"<!-- (.*?) -->", out.read_text())
     assert all(name in words for name, *_ in listed), words
-    assert any(w.endswith("on 119 recordings (time →, pitch ↑)") for w in words), words
+    assert any(w.endswith("on 119 voices (all); the pictures are sounds: time →, pitch ↑")
+               for w in words), words
 
 
 def test_pictures_misread_are_named_from_the_folder_given(trained, mnist, run, tmp_path):

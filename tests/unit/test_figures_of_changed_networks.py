@@ -18,7 +18,7 @@ import pytest
 from matplotlib.patches import Circle
 from matplotlib.text import Text
 
-from digitnet import poke, pokeviz, viz
+from digitnet import mistakesviz, poke, pokeviz, viz
 from digitnet.network import Network
 from digitnet.poke import NeuronDrop
 
@@ -112,6 +112,16 @@ def test_show_network_says_the_network_was_changed_and_marks_a_neuron_off(change
     assert len(marked) == 2  # neuron 3 of layer 1, neuron 5 of layer 2 (16 wide: all drawn)
     assert circles[3].get_facecolor()[0] == 0  # dark: it sends a = 0
     assert marked[0].get_position() == pytest.approx(circles[3].center)
+
+
+def test_show_mistakes_names_its_examples_and_says_the_network_was_changed(changed, digits):
+    rows, labels = digits
+    fig = mistakesviz.mistakes_figure(changed, rows, labels, 8, where="500 mnist-prefix (val)")
+    said = " ".join(fig.get_suptitle().split())
+    assert said.startswith("The 8 most confident mistakes of ") and said.endswith(
+        f" on 500 mnist-prefix (val); {SAID}"), said
+    plain = " ".join(mistakesviz.mistakes_figure(_net(), rows, labels, 8).get_suptitle().split())
+    assert plain.endswith(" on 500 images") and "by hand" not in plain, plain
 
 
 def test_only_edits_or_only_off_are_counted_as_they_are():

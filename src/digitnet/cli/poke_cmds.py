@@ -18,7 +18,7 @@ from ..errors import ConfigError, DigitnetError
 from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
-from .show_cmds import _out_option, _save_picture, show_group
+from .show_cmds import _out_option, _save_picture, examples, show_group
 from .train_files import outputs, same_file
 
 
@@ -33,13 +33,8 @@ def _held_out(model: str, data: str, split: str, target: str | None, check=None)
     return net, inputs.of(net).rows(subset.x), subset.labels.astype(np.intp), subset
 
 
-def _examples(subset) -> str:
-    """The held-out examples, as "2,434 mnist-train-prefix (val)"."""
-    return f"{len(subset):,} {Path(str(subset.name)).name} ({subset.split})"
-
-
 def _where(model: str, subset) -> str:
-    return f"{Path(model).name} on {_examples(subset)}"
+    return f"{Path(model).name} on {examples(subset)}"
 
 
 @show_group.command("ablation")
@@ -62,7 +57,7 @@ def show_ablation(model, data, split, target, out):
     classes, off = inputs.classes_of(net), poke.off_neurons(net)
     table = isinstance(inputs.of(net), inputs.Table)  # (its labels 0, 1, 2: classes, not digits)
     costly, free = [d for d in drops if d.costs], [d for d in drops if not d.costs]
-    click.echo(f"On {_examples(subset)}, each hidden neuron switched off alone"
+    click.echo(f"On {examples(subset)}, each hidden neuron switched off alone"
                + ("; the 5 that cost the most:" if len(costly) > 5 else ":"))
     title = _where(model, subset)
     for d in costly[:5]:
@@ -146,7 +141,7 @@ def show_top(model, layer, neuron, count, data, split, target, out):
              f"activate it most ({seen})" if images is not None else
              f"What {who} answers to: {_where(model, subset)}, its activation per class")
     if images is None:  # (a table's rows: listed here, as no picture can show them)
-        click.echo(f"The {len(profile.top)} of {_examples(subset)} it answers to most:")
+        click.echo(f"The {len(profile.top)} of {examples(subset)} it answers to most:")
         for index, a in zip(profile.top, profile.top_activation):
             name = subset.names[index] if subset.names else f"#{index:,}"
             label = words.quoted(classes[labels[index]])

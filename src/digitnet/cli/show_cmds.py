@@ -93,6 +93,11 @@ def show_group():
     """
 
 
+def examples(subset, split: str | None = None) -> str:
+    """The examples a show command scored, as "2,434 mnist-train-prefix (val)"."""
+    return f"{len(subset):,} {Path(str(subset.name)).name} ({split or subset.split})"
+
+
 @show_group.command("weights")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--layer", type=click.IntRange(min=1), default=1, show_default=True,
@@ -214,8 +219,8 @@ def show_mistakes(model, data, split, target, count, out):
     net = _picture_model(model)
     subset, split = labelled_split(net, data, split, model, target)
     rows, labels, classes = inputs.of(net).rows(subset.x), subset.labels, inputs.classes_of(net)
-    _save_picture(mistakesviz.mistakes_figure(net, rows, labels, count, classes, subset.names),
-                  out)
+    _save_picture(mistakesviz.mistakes_figure(net, rows, labels, count, classes, subset.names,
+                                              examples(subset, split)), out)
     order, answers, confidence, n_wrong = probes.confident_mistakes(net, rows, labels, count)
     for i, answer, p in zip(order, answers, confidence):
         click.echo(f"{mistakesviz.example_name(subset.names, int(i))}: true "
