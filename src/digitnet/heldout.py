@@ -73,6 +73,9 @@ def no_own_data(net: Network) -> str:
     plural = kind != "table"
     if name is None:
         return f"its file does not record the {what} it was trained on"
+    files = ((net.metadata.get("data") or {}).get("train") or {}).get("files")
+    if files == {} and name not in (*datasets.KNOWN_NAMES, *recordings.ARCHIVES):
+        return f"it was trained on arrays in memory ({name}), not on a file"  # (the estimator's)
     return (f"the {what} it was trained on, {name}, {'are' if plural else 'is'} no longer "
             "there")
 

@@ -29,7 +29,8 @@ import click
 
 from .. import classmatch, datasets, inputs, kinds, tables
 from ..errors import ConfigError, DataError, DigitnetError, listed
-from ..heldout import held_out, mnist_fits, numbered, recorded_data, validation_split
+from ..heldout import (held_out, mnist_fits, no_own_data, numbered, recorded_data,
+                       validation_split)
 from ..inputs import Table
 from ..network import Network
 
@@ -198,11 +199,8 @@ def _mnist_for(net: Network, model: str, data: str | None) -> str:
 def _no_data(net: Network, model: str) -> str:
     """Why a model of recordings or of a table has no data to be measured on, and what to do."""
     recordings = isinstance(inputs.of(net), inputs.Audio)
-    what, name = ("recordings" if recordings else "table"), recorded_data(net)
-    gone = (f"the {what} it was trained on, {name}, {'are' if recordings else 'is'} no longer "
-            "there" if name else f"its file does not record the {what} it was trained on")
     give = "the recordings" if recordings else "a table (.csv or .npz) of its columns"
-    return f"{model}: {gone}; pass --data with {give} to measure it on"
+    return f"{model}: {no_own_data(net)}; pass --data with {give} to measure it on"
 
 
 def _still_there(model: str) -> str | None:
