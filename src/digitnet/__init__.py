@@ -93,6 +93,10 @@ __all__ = [
 #: Keywords of :func:`train` that steer the run rather than set the recipe.
 _RUN_OPTIONS = ("val", "test", "callback", "checkpoint", "resume", "handle_signals", "engine",
                 "init")
+#: scikit-learn's MLPClassifier's names (and the CLI's --layers), for train()'s own: a refusal
+#: of one names the option meant.
+_THEIRS = {"hidden_layer_sizes": "hidden", "layers": "sizes", "max_iter": "epochs",
+           "learning_rate_init": "lr", "alpha": "weight_decay", "random_state": "seed"}
 
 
 def train(data="mnist", y=None, config: TrainConfig | None = None, *,
@@ -146,8 +150,15 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
     run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
     unknown = sorted(set(options) - set(TrainConfig.fields()))
     if unknown:
+        import difflib
+
+        known = ("hidden", "preset", "target", "config", *TrainConfig.fields(), *_RUN_OPTIONS)
+        meant = [_THEIRS.get(u) or next(iter(difflib.get_close_matches(u, known, 1)), None)
+                 for u in unknown]
+        named = [f"{u!r} (did you mean {m}?)" if m else repr(u) for u, m in zip(unknown, meant)]
         raise ConfigError(f"train() got unknown option{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(map(repr, unknown))}; it takes the TrainConfig options "
+                          f"{', '.join(named)}; it takes hidden, preset, "
+                          f"target, config, the TrainConfig options "
                           f"{', '.join(TrainConfig.fields())} and {', '.join(_RUN_OPTIONS)}")
     if preset is not None and preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")

@@ -208,9 +208,15 @@ def test_the_api_takes_every_option_as_a_keyword(mnist_small):
                             handle_signals=False)
     assert result.config == PRESETS["default"].replace(epochs=1, lr=0.01, shift=0)
     assert result.network.metadata["config"]["lr"] == 0.01
-    with pytest.raises(ConfigError, match=r"unknown option 'epoch'; it takes the TrainConfig "
-                                          r"options sizes, .* and val, test, callback"):
+    with pytest.raises(ConfigError, match=r"unknown option 'epoch' \(did you mean epochs\?\); "
+                                          r"it takes hidden, preset, target, config, the "
+                                          r"TrainConfig options sizes, .* and val, test, callback"):
         digitnet.train(mnist_small, epoch=1)
+    # scikit-learn's MLPClassifier's names, by what they are here; no guess for what is no name
+    with pytest.raises(ConfigError, match=r"unknown options 'hidden_layer_sizes' \(did you mean "
+                                          r"hidden\?\), 'max_iter' \(did you mean epochs\?\), "
+                                          r"'zzz'; it takes"):
+        digitnet.train(mnist_small, hidden_layer_sizes=(16,), max_iter=3, zzz=1)
     with pytest.raises(ConfigError, match="unknown preset 'fast'"):
         digitnet.train(mnist_small, preset="fast")
 
