@@ -78,3 +78,18 @@ def test_a_search_ended_by_its_timeout_says_so_and_how_to_go_on(run, files, tmp_
     done = re.search(r"--timeout 10: no trial started after it, so the study has (\d+) of its "
                      r"1000 trials; the same command goes on with the others\n", result.stderr)
     assert done and 1 <= int(done.group(1)) < 1000, result.stderr
+
+
+def test_the_same_search_again_says_none_was_run_and_how_to_search_on(run, files, tmp_path):
+    """A study that has its --trials already: the command again runs none and says so (before,
+    it said "searching ...; 2 trials" and printed the table, as if it had searched)."""
+    command = ["tune", "--epochs", "1", "--pruner", "none", "--trials", "2", "--data",
+               files["--data"], "--target", "cultivar", "--out", tmp_path / "b.json"]
+    first = run(*command)
+    assert first.exit_code == 0, first.output
+    said = "Study 'digitnet' already had its 2 trials, so none was run; give --trials more "
+    assert said not in first.stderr
+    again = run(*command)
+    assert again.exit_code == 0, again.output
+    assert f"{said}than 2 to search on\n" in again.stderr
+    assert "Saved the best recipe" in again.stdout  # (the best of the study, as before)

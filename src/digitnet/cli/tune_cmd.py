@@ -123,6 +123,9 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if not best:
         raise TrainingError(_none_completed(study_name, studies.records(study)))
     done = sum(r.state in ("COMPLETE", "PRUNED") for r in studies.records(study))
+    if display.ran == 0 and done >= trials:  # (the same command again, say)
+        click.echo(f"Study {study_name!r} already had its {trials} trials, so none was run; "
+                   f"give --trials more than {trials} to search on", err=True)
     if timeout is not None and done < trials:
         click.echo(f"--timeout {timeout:g}: no trial started after it, so the study has {done} "
                    f"of its {trials} trials; the same command goes on with the others", err=True)
@@ -237,7 +240,10 @@ class _PlainDisplay(Progress):
     def __exit__(self, *exc):
         return False
 
+    ran = 0  # trials that finished while it showed the search
+
     def on_status(self, status, finished):
+        self.ran += len(finished)
         for i, r in enumerate(finished, 1):
             now = f"; {_status_line(status)}" if i == len(finished) else ""
             click.echo(f"{_finished_line(r)}{now}", err=True)
@@ -258,7 +264,10 @@ class _RichDisplay(Progress):
     def __exit__(self, *exc):
         return self.live.__exit__(*exc)
 
+    ran = 0  # trials that finished while it showed the search
+
     def on_status(self, status, finished):
+        self.ran += len(finished)
         for r in finished:
             self.console.print(_finished_line(r))
         self.live.update(_status_line(status))
