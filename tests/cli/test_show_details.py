@@ -38,6 +38,9 @@ def test_show_ablation_names_only_the_classes_that_lose(run, narrow, digits_dir,
     assert result.exit_code == 0, result.output
     first, *lines = result.stdout.splitlines()[:-1]
     assert first.endswith("(val), each hidden neuron switched off alone:"), first
+    rise = re.fullmatch(r"Switched off alone, layer 1 neuron (\d) raises accuracy the most: "
+                        r"([\d.]+)% -> ([\d.]+)%", lines.pop())  # (this narrow net: it does)
+    assert rise and float(rise[3]) >= float(rise[2]) + 1 and (1, int(rise[1])) not in off, rise
     assert len(lines) == 6 - len(off)  # the three of six still on
     said = {}
     for line in lines:
