@@ -14,8 +14,8 @@ from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
-from ..soundcheck import FORMATS
 from ..metrics import evaluate
+from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
 from .labelled import data_options, labelled_split
