@@ -85,3 +85,16 @@ def test_training_options_with_a_key_given_twice_are_refused(run, tiny_dir, tmp_
     said = REPEATED.format(key='"lr"')
     assert one_line(result.stderr) == f"digitnet: error: {config}: {said}"
     assert not out.exists()
+
+
+@pytest.mark.parametrize("changes, said", [
+    ({"off": [[1, 3], [1, 3]]}, "1 neuron switched off"),  # (the same pair twice: once)
+    ({"edits": [{"op": "bias", "layer": 2, "neuron": 0, "value": -1}]}, "1 edit"),
+    ({"off": [[1, 3], [2, 0]], "edits": [{"op": "bias", "layer": 2, "neuron": 1, "value": 2}]},
+     "2 neurons switched off and 1 edit"),
+])
+def test_the_saved_line_names_only_what_was_changed(run, model, tmp_path, changes, said):
+    """(Before: "1 neuron switched off and 0 edits".)"""
+    result, _, out = _edit(run, model, tmp_path, json.dumps(changes))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Saved {out}: {model} with {said}\n"

@@ -284,5 +284,6 @@ def edit_command(model, edits, out):
     except ConfigError as e:
         raise ConfigError(f"{edits}: {e}") from None
     path = modelfile.save(edited, out)
-    click.echo(f"Saved {path}: {model} with {words.counted(len(changes.off), 'neuron')} "
-               f"switched off and {words.counted(len(changes.edits), 'edit')}")
+    made = [words.counted(len(changes.off), "neuron") + " switched off"] * bool(changes.off)
+    made += [words.counted(len(changes.edits), "edit")] * bool(changes.edits)
+    click.echo(f"Saved {path}: {model} with {' and '.join(made)}")  # (the same pair once)
