@@ -150,16 +150,7 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
     run = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
     unknown = sorted(set(options) - set(TrainConfig.fields()))
     if unknown:
-        import difflib
-
-        known = ("hidden", "preset", "target", "config", *TrainConfig.fields(), *_RUN_OPTIONS)
-        meant = [_THEIRS.get(u) or next(iter(difflib.get_close_matches(u, known, 1)), None)
-                 for u in unknown]
-        named = [f"{u!r} (did you mean {m}?)" if m else repr(u) for u, m in zip(unknown, meant)]
-        raise ConfigError(f"train() got unknown option{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(named)}; it takes hidden, preset, "
-                          f"target, config, the TrainConfig options "
-                          f"{', '.join(TrainConfig.fields())} and {', '.join(_RUN_OPTIONS)}")
+        raise ConfigError(_unknown_options(unknown, TrainConfig.fields()))
     if preset is not None and preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if config is not None and (options or preset or hidden is not None):
@@ -184,6 +175,20 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
                                       options, hidden=hidden,
                                       init=run["init"].network if run.get("init") else None)
     return training.train(data, config, **run)
+
+
+def _unknown_options(unknown: list[str], fields: tuple[str, ...]) -> str:
+    """The refusal of :func:`train`'s ``unknown`` keywords, each with the option meant, if one
+    is near (``fields``: TrainConfig's), and every option it takes."""
+    import difflib
+
+    known = ("hidden", "preset", "target", "config", *fields, *_RUN_OPTIONS)
+    meant = [_THEIRS.get(u) or next(iter(difflib.get_close_matches(u, known, 1)), None)
+             for u in unknown]
+    named = [f"{u!r} (did you mean {m}?)" if m else repr(u) for u, m in zip(unknown, meant)]
+    return (f"train() got unknown option{'s' if len(unknown) > 1 else ''} {', '.join(named)}; "
+            f"it takes hidden, preset, target, config, the TrainConfig options "
+            f"{', '.join(fields)} and {', '.join(_RUN_OPTIONS)}")
 
 
 def _training_data(data, y, target: str | None) -> datasets.Dataset:

@@ -45,7 +45,8 @@ def test_each_recording_misheard_is_named_by_its_file(heard):
         assert name == data.names[i] and re.fullmatch(r"\d_[a-z]+_\d\.wav", name)
         assert true == f"true {name[0]}" and said.startswith(f"said {answer} ")
         assert int(name[0]) != answer
-    assert fig.get_suptitle().endswith(f"on 80 recordings ({viz._SOUND})")
+    assert " ".join(fig.get_suptitle().split()).endswith(
+        f"on 80 recordings; the pictures are sounds: {viz._SOUND}")
 
 
 def test_names_too_long_for_a_tile_are_cut_to_fit_it(heard):
