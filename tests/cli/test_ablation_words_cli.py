@@ -1,6 +1,7 @@
 """`digitnet show ablation` names the classes a neuron's loss hurts as classes: "hurts digit 5
-(-5%)" ("hurts 5" read as five examples), a named class quoted as every list quotes it ('class
-"a three"'), a table's labels 0, 1, 2 as classes, not digits.
+(95.0% -> 90.5%)" ("hurts 5" read as five examples), a named class quoted as every list quotes it
+('class "a three"'), a table's labels 0, 1, 2 as classes, not digits; each with its accuracy
+before and after (a drop alone, "-5%", reads as a share of that accuracy).
 
 The model is untrained (it needs no training to be switched off a neuron at a time); the data
 are real MNIST 3s and 7s, in class folders named in words.
@@ -46,18 +47,25 @@ def test_the_classes_a_neuron_hurts_are_named_as_classes(run, named, tmp_path):
     hurts = [line.split("; ", 1)[1] for line in result.stdout.splitlines()
              if line.startswith("layer ")]
     assert any(h.startswith("hurts ") for h in hurts), result.stdout  # (some do, to check)
-    one = r'class ("a three"|seven) \(-[1-9]\d*%\)'
+    one = r'class ("a three"|seven) \(([\d.]+)% -> ([\d.]+)%\)'
     for said in hurts:
-        assert re.fullmatch(f"hurts {one}(, {one})?", said) or said.startswith("no class"), said
+        found = re.fullmatch(f"hurts {one}(, {one})?", said)
+        assert found or said.startswith("no class"), said
+        if found:  # each a loss of half a point or more, within 0..100%
+            pairs = [(float(a), float(b)) for a, b in re.findall(r"([\d.]+)% -> ([\d.]+)%", said)]
+            assert all(100 >= a >= b + 0.5 - 0.1 and b >= 0 for a, b in pairs), said
 
 
 def test_digits_are_digits_and_a_tables_labels_are_classes():
-    drop = np.array([0.0, 0.02, 0.0, 0.0, 0.0, 1 / 22, 0.0, -0.03, 0.0, 0.0])
+    drop = np.array([0.0, 0.02, 0.0, 0.0, 0.0, 1 / 22, 0.0, -0.03, 0.0, 0.004])
+    before = np.full(10, 0.95)
     digits = [str(d) for d in range(10)]
-    assert _hurt(drop, digits) == "hurts digit 5 (-5%), digit 1 (-2%)"
-    assert _hurt(drop[:3], digits[:3], table=True) == "hurts class 1 (-2%)"
+    assert _hurt(drop, before, digits) == "hurts digit 5 (95.0% -> 90.5%), digit 1 (95.0% -> 93.0%)"
+    assert _hurt(drop[:3], before[:3], digits[:3], table=True) == "hurts class 1 (95.0% -> 93.0%)"
+    assert _hurt(drop[8:], before[8:], digits[8:]) == "no class loses as much as half a point"
     clothes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
     worn = np.zeros(10)
     worn[[9, 0, 7]] = 1 / 22, 0.02, -0.03  # Sneaker's: a gain, not listed
-    assert _hurt(worn, clothes) == 'hurts class "Ankle boot" (-5%), class T-shirt/top (-2%)'
+    assert _hurt(worn, np.ones(10), clothes) == ('hurts class "Ankle boot" (100.0% -> 95.5%), '
+                                                 'class T-shirt/top (100.0% -> 98.0%)')

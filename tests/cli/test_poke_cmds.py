@@ -46,7 +46,8 @@ def test_show_ablation_lists_the_neurons_accuracy_needs_most(run, model, digits_
     said, *lines = result.stdout.splitlines()[:-1]
     rows = inputs.of(net).rows(val.x)
     ranking = poke.rank_neurons(net, rows, val.labels)
-    accuracy = poke.ablate(net, rows, val.labels).baseline.accuracy
+    baseline = poke.ablate(net, rows, val.labels).baseline
+    accuracy = baseline.accuracy
     costly = [d for d in ranking if d.costs]  # (those that cost nothing: counted, not listed)
     assert said == (f"On {len(val):,} {digits_dir.name} (val), each hidden neuron switched off "
                     f"alone{'; the 5 that cost the most' * (len(costly) > 5)}:")
@@ -54,6 +55,9 @@ def test_show_ablation_lists_the_neurons_accuracy_needs_most(run, model, digits_
     for line, d in zip(lines[:5], costly):
         assert line.startswith(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
                                f"{d.accuracy:.1%}; hurts digit ")
+        worst = int(np.argmax(d.per_class_drop))  # the first named: its accuracy, then without
+        c = baseline.per_class[worst]
+        assert f"hurts digit {worst} ({c:.1%} -> {c - d.per_class_drop[worst]:.1%})" in line
 
 
 def test_held_out_is_the_validation_split_else_the_test_files(model, digits_dir, val_part):

@@ -50,7 +50,8 @@ def test_show_ablation_names_only_the_classes_that_lose(run, narrow, digits_dir,
     assert not set(said) & off
     for words in said.values():
         assert words == "no class loses accuracy" or re.fullmatch(
-            r"hurts digit \d \(-[1-9]\d*%\)(, digit \d \(-[1-9]\d*%\)){0,2}", words), words
+            r"hurts digit \d \([\d.]+% -> [\d.]+%\)(, digit \d \([\d.]+% -> [\d.]+%\)){0,2}",
+            words), words
 
 
 def test_show_robustness_prints_each_accuracy_under_its_level(run, trained, digits_dir,

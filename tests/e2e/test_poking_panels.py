@@ -107,6 +107,13 @@ def test_the_ranking_lists_the_neurons_accuracy_needs_most(open_page, server_url
     assert rows.count() == 10
     first = ranking[0]
     assert rows.nth(0).locator("td").nth(0).inner_text() == f"layer {first['layer']} · {first['neuron']}"
+    # the class that suffers most, with its accuracy before and without the neuron
+    body = api(page, server_url, "/api/ranking", {})
+    k = max(range(len(first["per_class_drop"])), key=lambda c: first["per_class_drop"][c])
+    before, after = body["per_class"][k], body["per_class"][k] - first["per_class_drop"][k]
+    suffer = rows.nth(0).locator("td").nth(2).inner_text()
+    percent = lambda share: math.floor(share * 100 + 0.5)  # noqa: E731 (as JavaScript's Math.round)
+    assert suffer.startswith(f"{body['classes'][k]} ({percent(before)}% → {percent(after)}%)"), suffer
     rows.nth(0).locator("button").click()  # switch it off from the table
     page.wait_for_selector(f"#net .neuron.off[data-layer='{first['layer']}'][data-index='{first['neuron']}']")
     wait_for_accuracy(page, changed=True)

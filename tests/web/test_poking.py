@@ -75,6 +75,11 @@ def test_the_ranking_is_each_neuron_switched_off_alone(poke_client):
     assert alone["accuracy"] == worst["accuracy"]
     assert body["accuracy"] - alone["accuracy"] == pytest.approx(worst["drop"])
     assert worst["drop"] == max(d["drop"] for d in neurons)
+    # each class's accuracy, from which the neuron's per_class_drop falls to that without it
+    assert body["per_class"] == poke_client.post("/api/ablate", json={"off": [[2, 5]]}).json()[
+        "per_class"]
+    np.testing.assert_allclose(np.subtract(body["per_class"], worst["per_class_drop"]),
+                               alone["per_class"], atol=1e-12)
 
 
 def test_predict_takes_the_same_changes(poke_client, web_net, held_out):

@@ -53,7 +53,8 @@ def show_ablation(model, data, split, target, out):
 
     net, rows, labels, subset = _held_out(model, data, split, target, check)
     drops = poke.rank_neurons(net, rows, labels)
-    accuracy = poke.ablate(net, rows, labels).baseline.accuracy
+    baseline = poke.ablate(net, rows, labels).baseline
+    accuracy = baseline.accuracy
     classes, off = inputs.classes_of(net), poke.off_neurons(net)
     table = isinstance(inputs.of(net), inputs.Table)  # (its labels 0, 1, 2: classes, not digits)
     costly, free = [d for d in drops if d.costs], [d for d in drops if not d.costs]
@@ -62,7 +63,8 @@ def show_ablation(model, data, split, target, out):
     title = _where(model, subset)
     for d in costly[:5]:
         click.echo(f"layer {d.layer} neuron {d.neuron}: accuracy {accuracy:.1%} -> "
-                   f"{d.accuracy:.1%}; {_hurt(d.per_class_drop, classes, table)}")
+                   f"{d.accuracy:.1%}; "
+                   f"{_hurt(d.per_class_drop, baseline.per_class, classes, table)}")
     gain = min(drops, key=lambda d: d.drop, default=None)
     if gain is not None and -gain.drop >= max(_NOTED_GAIN, 5 / len(labels)):  # (bars below 0)
         click.echo(f"Switched off alone, layer {gain.layer} neuron {gain.neuron} raises accuracy "
@@ -99,21 +101,23 @@ def _costless(free: list, ranked: int, some_off: bool) -> str:
     return f"{who}: switched off alone, no class loses accuracy{raised}"
 
 
-def _hurt(per_class_drop: np.ndarray, classes: list[str], table: bool = False,
-          most: int = 3) -> str:
-    """The ``most`` classes that lose the most accuracy, as "hurts digit 5 (-18%), digit 0
-    (-3%)" (each named as a class: 'class "Ankle boot" (-3%)', :func:`words.noun` and
-    :func:`words.quoted`; ``table``: a table's labels), only those whose loss shows as at least
-    1%; if none does, that plainly."""
+def _hurt(per_class_drop: np.ndarray, per_class: np.ndarray, classes: list[str],
+          table: bool = False, most: int = 3) -> str:
+    """The ``most`` classes that lose the most accuracy, each with its accuracy before and
+    after (``per_class``: the intact network's), as "hurts digit 5 (98.0% -> 80.0%), digit 0
+    (99.1% -> 96.3%)": not a drop alone ("-18%"), which reads as a share of the class's
+    accuracy. Each is named as a class ('class "Ankle boot"', :func:`words.noun` and
+    :func:`words.quoted`; ``table``: a table's labels), and only those that lose half a point
+    or more; if none does, that plainly."""
     worst = np.argsort(-per_class_drop, kind="stable")[:most]
-    losses = [(c, f"{-per_class_drop[c]:+.0%}") for c in worst]  # a loss shows as "-3%"
     noun = words.noun(classes, table)  # ("hurts 5" would read as five examples)
-    shown = [f"{noun} {words.quoted(classes[c])} ({loss})" for c, loss in losses
-             if loss[0] == "-" and loss != "-0%"]
+    shown = [f"{noun} {words.quoted(classes[c])} ({per_class[c]:.1%} -> "
+             f"{per_class[c] - per_class_drop[c]:.1%})" for c in worst
+             if round(per_class_drop[c], 9) >= 0.005]  # (a loss that shows as 1% or more)
     if shown:
         return "hurts " + ", ".join(shown)
     return ("no class loses accuracy" if per_class_drop.max(initial=0) <= 0
-            else "no class loses as much as 1%")
+            else "no class loses as much as half a point")
 
 
 @show_group.command("top")

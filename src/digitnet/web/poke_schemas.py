@@ -56,6 +56,8 @@ class RankingResponse(BaseModel):
     """Every hidden neuron (not already off) by how much accuracy falls without it."""
 
     accuracy: float = Field(description="Accuracy of the network with the request's changes.")
+    per_class: list[float] = Field(description="Its accuracy for each class, from which each "
+                                   "neuron's per_class_drop falls.")
     neurons: list[NeuronDrop] = Field(description="Largest drop first.")
     n: int
     classes: list[str]

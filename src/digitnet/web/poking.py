@@ -215,9 +215,8 @@ async def ranking(request: Request, body: schemas.ChangesRequest):
 
     def compute():
         rows, labels = _examples(net, held)
-        accuracy = poke.ablate(net, rows, labels, changes).score.accuracy
-        drops = poke.rank_neurons(net, rows, labels, changes)
-        return {"accuracy": accuracy, "neurons": [d.to_dict() for d in drops],
+        drops = [d.to_dict() for d in poke.rank_neurons(net, rows, labels, changes)]
+        return {**poke.ablate(net, rows, labels, changes).score.to_dict(), "neurons": drops,
                 "n": len(labels), "classes": inputs.classes_of(net)}
 
     return await _shared(request, body, version, held, compute)

@@ -126,7 +126,9 @@ export function mountAblation(root, id, calls, changes) {
     const worst = d.per_class_drop.map((v, k) => [v, k]).filter(([v]) => v > 0.005)
       .sort((a, b) => b[0] - a[0]).slice(0, 3);
     const cells = [`layer ${d.layer} · ${d.neuron}`, `${fmt(d.accuracy * 100, 1)}% (−${fmt(d.drop * 100, 1)})`,
-                   worst.map(([v, k]) => `${r.classes[k]} (−${Math.round(v * 100)}%)`).join(", ") || "none"];
+                   // each class's accuracy before and without it: a drop alone (−92%) reads as a share
+                   worst.map(([v, k]) => `${r.classes[k]} (${Math.round(r.per_class[k] * 100)}% → ` +
+                                         `${Math.round((r.per_class[k] - v) * 100)}%)`).join(", ") || "none"];
     for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
