@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import Formatter
 
-from . import inputs, poke, probes, words
+from . import inputs, networkmarks, poke, probes, words
 from .errors import ConfigError
 from .figtext import fit_width
 from .modelfile import atomic_write
@@ -186,11 +186,11 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """The video's picture of the network reading one image.
 
     Left, the 28x28 input as the network saw it; then each layer's neurons as circles, as bright
-    as their activation (0 if switched off, marked "off", and a line under the title says how the
-    network was changed by hand: :func:`digitnet.poke.by_hand`); lines carry the strongest
-    contributions |w·a| (blue for w > 0, red for w < 0, more opaque when stronger), from lit
-    pixels to the first layer and between layers; right, the outputs named by their classes, with
-    probabilities, the winner ringed. Layers wider than 32 neurons show their 32 most active.
+    as their activation, those changed by hand marked (:mod:`digitnet.networkmarks`: "off",
+    "edit") and said under the title; lines carry the strongest contributions |w·a| (blue for
+    w > 0, red for w < 0, more opaque when stronger), from lit pixels to the first layer and
+    between layers; right, the outputs named by their classes, with probabilities, the winner
+    ringed. Layers wider than 32 neurons show 32: those edited, and the most active still on.
 
     Parameters
     ----------
@@ -201,22 +201,24 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     """
     x = probes.single_input(net, image)
     trace = net.astype(np.float64).trace(x[None, :])
-    off, changed, _ = poke.by_hand(net)
-    acts = [poke.sent(net, l, a[0], off) for l, a in enumerate(trace.activations)]  # off: a = 0
+    hand = poke.by_hand(net)  # what was changed by hand: its neurons off send a = 0
+    acts = [poke.sent(net, l, a[0], hand.off) for l, a in enumerate(trace.activations)]
+    columns = [networkmarks.column(a, l, hand, _MAX_DRAWN, l == len(acts) - 1)
+               for l, a in enumerate(acts) if l]  # each layer's neurons drawn, words under them
     proba = net.output_function.probabilities(trace.output)[0]
     winner, names = int(np.argmax(proba)), inputs.classes_of(net)
     column_x = [5.0 + 2.6 * l for l in range(len(net.sizes) - 1)]  # layers 1 ... L
     unit = 0.55  # inches per unit of the diagram's coordinates
     wider = (max(map(len, names)) - 1) / 12 / unit  # names: 10-point monospace, 1/12" a letter
-    x_max, y_min, y_max = column_x[-1] + 2.2 + wider, -1.3, 11.7 + 0.6 * bool(changed)
+    y_min = -1.05 - 0.25 * max(label.count("\n") for _, label in columns)  # 2 or 3 lines
+    x_max, y_max = column_x[-1] + 2.2 + wider, 11.7 + 0.6 * bool(hand.said)
     fig = _figure((x_max + 0.3) * unit, (y_max - y_min) * unit, dark=True)
     ax = fig.add_axes((0, 0, 1, 1), xlim=(-0.3, x_max), ylim=(y_min, y_max), aspect="equal")
     ax.set_axis_off()
 
     # drawn[l]: the neurons of layer l drawn and their (x, y); layer 0 is the input's pixels.
     drawn = [(np.arange(net.sizes[0]), _draw_input(ax, net, x))]
-    for a, x_pos in zip(acts[1:], column_x):
-        shown = probes.most_active(a, _MAX_DRAWN)
+    for (shown, _), x_pos in zip(columns, column_x):
         ys = (5.0 + (np.arange(len(shown))[::-1] - (len(shown) - 1) / 2) * 1.0
               if len(shown) <= 10 else np.linspace(10.0, 0.0, len(shown)))
         drawn.append((shown, np.stack([np.full(len(shown), x_pos), ys], axis=1)))
@@ -226,14 +228,14 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
         start = 0.0 if l == 1 else radius  # a link leaves a pixel at its centre, a neuron its edge
         _draw_links(ax, net.weights[l - 1], acts[l - 1], drawn[l - 1], drawn[l], start, radius,
                     max_links)
-        _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius, off)
+        _draw_neurons(ax, net, l, acts[l], proba, drawn[l], radius, hand, columns[l - 1][1])
     sizes, said = "-".join(map(str, net.sizes)), words.quoted(names[winner])
     said = f"a {said}" if words.are_digits(names, inputs.of(net).kind == "table") else said
     fit_width(fig, ax.text(x_max / 2, y_max - 0.1, f"The {sizes} network reads {said} "
                            f"({proba[winner]:.1%})", color=_TEXT, ha="center", va="top",
                            fontsize=11))
-    note = (f"\n{changed}" + "; a neuron off sends 0 (dark, marked off)" * bool(off)
-            if changed else "")  # (y_max 0.6 higher, for its line)
+    note = (f"\n{hand.said}{networkmarks.note(hand, [s for s, _ in columns])}"
+            if hand.said else "")  # (y_max 0.6 higher, for its line)
     fit_width(fig, ax.text(x_max / 2, y_max - 0.65, f"circles: activation (bright = high); "
                            f"lines: up to {max_links} strongest contributions w·a into each "
                            f"layer (blue w > 0, red w < 0){note}", color=_TEXT, ha="center",
@@ -275,19 +277,18 @@ def _draw_links(ax, w: np.ndarray, a_prev: np.ndarray, below, above, start: floa
 
 
 def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray, drawn,
-                  radius: float, off=()) -> None:
-    """Circles as bright as the activations (unbounded ones scaled to the layer's largest);
-    each of the (layer, neuron) pairs ``off`` marked "off" (it sends a = 0, so it is dark)."""
+                  radius: float, hand, label: str) -> None:
+    """Circles as bright as the activations (unbounded ones scaled to the layer's largest),
+    those changed by hand (``hand``: poke.by_hand's) marked, and ``label`` under them."""
     (shown, xy), is_output, names = drawn, layer == len(net.sizes) - 1, inputs.classes_of(net)
     width = max(map(len, names))  # (names padded alike: the percentages line up)
     values, bounded = (proba, True) if is_output else (a, net.activation.name == "sigmoid")
     top_value = 1.0 if bounded else max(float(np.abs(a).max()), 1e-12)
     for i, (x_pos, y) in zip(shown, xy):
         level = float(np.clip(abs(values[i]) / top_value, 0, 1))
-        ax.add_patch(Circle((x_pos, y), radius, facecolor=(level, level, level),
-                            edgecolor="#bbbbbb", lw=0.8, zorder=3))
-        if (layer, i) in off:
-            ax.text(x_pos, y, "off", color="0.6", fontsize=6, ha="center", va="center", zorder=4)
+        ax.add_patch(Circle((x_pos, y), radius, facecolor=(level, level, level), zorder=3,
+                            **networkmarks.ring(layer, i, hand)))
+        networkmarks.mark(ax, layer, i, (x_pos, y), radius, hand)
         if is_output:
             mark = i == int(np.argmax(proba))
             ax.text(x_pos + radius + 0.15, y, f"{names[i]:<{width}}  {proba[i]:6.1%}",
@@ -295,8 +296,6 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
                     fontweight="bold" if mark else "normal", family="monospace", zorder=4)
             if mark:
                 ax.add_patch(Circle((x_pos, y), radius * 1.35, fill=False, ec=BLUE, lw=2, zorder=4))
-    label = (f"{len(shown)} most active\nof " if len(shown) < len(a) else
-             "output\n" if is_output else f"hidden layer {layer}\n") + f"{len(a)} neurons"
     ax.text(xy[0, 0], -0.5, label, color=_TEXT, ha="center", va="top", fontsize=8)
 
 
