@@ -22,6 +22,18 @@ SPOKEN_DIGITS = SHARED_DATA / "free-spoken-digits"
 SPEECH_SPEAKERS, SPEECH_TRAIN_INDEX = ("george", "jackson", "lucas"), range(5, 35)
 
 
+def pytest_configure(config):
+    """Ctrl-C reaches the processes the tests start, as in a terminal: a suite started where
+    SIGINT is ignored (``cmd &`` in a script without job control; nohup) would pass that on to
+    every child, whose Python then never raises KeyboardInterrupt, and the tests of Ctrl-C
+    would fail for the runner's sake. A handler of Python's own is reset to the default at
+    exec, so each child installs its KeyboardInterrupt again."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_collection_modifyitems(items):
     """The tests marked slow first, each group in its own order: in two processes (``-n 2``), a
     test of a minute collected last keeps one process busy while the other has nothing left."""
