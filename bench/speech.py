@@ -120,6 +120,11 @@ CANDIDATES = {
     # 2026-12-06 (shifts of 1 pixel), and without shifts, fine-tuned as today
     "default recipe of 2026-12-06": {"preset": "default", "deskew": False, "shift": 1},
     "default recipe of 2026-12-06, no shift": {"preset": "default", "deskew": False, "shift": 0},
+    # the learning rate falling along a cosine over the run (never tried for recordings)
+    "speech, cosine schedule": {"preset": "speech", "schedule": "cosine"},
+    "speech, cosine schedule, 100 epochs": {"preset": "speech", "schedule": "cosine",
+                                            "epochs": 100},
+    "speech, cosine schedule, lr 0.01": {"preset": "speech", "schedule": "cosine", "lr": 0.01},
 }
 
 
