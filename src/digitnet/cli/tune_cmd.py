@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile, recipes, spacecheck, studies, words
+from .. import datasets, modelfile, recipes, spacecheck, splits, studies, words
 from ..config import PRESETS, TrainConfig
 from ..errors import TrainingError, TrainingInterrupted
 from ..searchspace import LAYERS_SPACE, Space, default_space
@@ -117,6 +117,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
                f"searching {', '.join(space.table)}{left_out}; "
                f"{words.counted(trials, 'trial')}, {jobs} at a time", err=True)
+    _say_few_held_out(search)
     with (_RichDisplay() if interactive else _PlainDisplay()) as display:
         study = tune(search, url, study_name, progress=display)
     best = studies.best_records(study, top)
@@ -129,6 +130,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if timeout is not None and done < trials:
         click.echo(f"--timeout {timeout:g}: no trial started after it, so the study has {done} "
                    f"of its {trials} trials; the same command goes on with the others", err=True)
+    _say_ties(study, best[0])
     _best_table(best)
     path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
     click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
@@ -165,6 +167,37 @@ def _fixed_fields(preset: str, config_file: str | None,
     own = {field: f"--preset {preset}" for field in TrainConfig.fields()
            if getattr(recipe, field) != getattr(default, field)}
     return given, {**own, **named}
+
+
+#: Trials scored on fewer held-out examples than this move in steps of more than half a point
+#: of accuracy: tune says so at the start, as recipes then tie and luck picks between them.
+_FEW_HELD_OUT = 200
+
+
+def _say_few_held_out(search: Search) -> None:
+    """On stderr, if the trials are scored on few held-out examples: how coarse their score
+    is, and how to hold out more (a larger --val-fraction; a voice's recordings are its own)."""
+    base, data = search.base, search.data
+    held = len(splits.train_val_indices(data, base.val_fraction, base.seed, base.val_group)[1])
+    if held >= _FEW_HELD_OUT:
+        return
+    more = ""
+    if base.val_group is None and base.val_fraction < 0.3:
+        more = (f"; --val-fraction 0.3 holds out "
+                f"{len(splits.stratified_split(data.labels, 0.3, base.seed)[1]):,}")
+    click.echo(f"The trials are scored on {held:,} held-out {data.input.noun} of {data.name}, "
+               f"so a score moves in steps of {100 / held:.1f} points and recipes may tie (the "
+               f"first of them counts as the best){more}", err=True)
+
+
+def _say_ties(study, best: studies.TrialRecord) -> None:
+    """On stderr, if several complete trials share the best score: how many, and that the
+    first of them is the one saved."""
+    tied = [r.number for r in studies.records(study)
+            if r.state == "COMPLETE" and r.value == best.value]
+    if len(tied) > 1:
+        click.echo(f"{len(tied)} trials tie at the best validation accuracy, {best.value:.2%}: "
+                   f"the first of them, trial {best.number}, is saved", err=True)
 
 
 def _none_completed(study_name: str, found: list[studies.TrialRecord]) -> str:
