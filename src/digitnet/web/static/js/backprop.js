@@ -17,14 +17,15 @@ const markup = (id) => `
   <section class="card poke-backprop" aria-labelledby="${id("bp-title")}">
     <h2 id="${id("bp-title")}">11. Backpropagation, one step at a time</h2>
     <p class="hint"><span id="${id("bp-which")}">Say which digit your drawing is.</span> The network works out its cost C, passes the
-      error back layer by layer (δ = ∂C/∂z), and takes one small step downhill on a copy of
-      itself: w ← w − η ∂C/∂w.</p>
+      error back layer by layer (δ = ∂C/∂z), and takes one step downhill, as large as η
+      says, on a copy of itself: w ← w − η ∂C/∂w.</p>
     <form id="${id("bp-form")}" class="row-form">
       <label><span id="${id("bp-label-text")}">It is a</span> <select id="${id("bp-label")}"></select></label>
       <label>Learning rate η <input id="${id("bp-lr")}" type="number" min="0.0001" max="10" step="any" value="0.01" required></label>
       <button type="submit">Backpropagate and take one step</button>
     </form>
     <p id="${id("bp-result")}" class="big-number" role="status" aria-live="polite">Draw a digit first.</p>
+    <p id="${id("bp-meaning")}" class="hint" role="status" hidden></p>
     <p id="${id("bp-table")}" class="hint" hidden>A step starts from an input the page gives the
       network, and it cannot give this one a row of its table (see panel 1). In Python,
       <code>net.backprop(digitnet.inputs.of(net).rows(rows), labels)</code> works out the cost
@@ -93,6 +94,7 @@ export function mountBackprop(root, id, calls, changes) {
     read = calls.prediction();
     delete result.dataset.cost;
     delete result.dataset.costAfter;
+    unsay();
     part("bp-detail").hidden = true;
     for (const name of ["bp-wanted", "bp-deltas", "bp-changes", "bp-largest"]) part(name).replaceChildren();
   }
@@ -130,6 +132,7 @@ export function mountBackprop(root, id, calls, changes) {
       return;
     }
     result.textContent = "Backpropagating…";
+    unsay();  // (the last step's meaning goes with it)
     stepping = true;
     let r;
     try {
@@ -143,11 +146,56 @@ export function mountBackprop(root, id, calls, changes) {
     show(r);
   });
 
+  function unsay() {
+    part("bp-meaning").hidden = true;
+    part("bp-meaning").textContent = "";
+  }
+
+  // What the step means, in one sentence, from the server's numbers: one step on this example
+  // alone changed its answer to the label (training averages many examples' steps), the cost
+  // rose (it overshot), it barely moved (under 1%), or it fell by some share.
+  function meaning(r) {
+    const lr = part("bp-lr");
+    // η times f, as the form takes it ("0.001", not "0.0010000000000000002"), or null when the
+    // form would refuse it
+    const times = (f) => {
+      const v = Number((r.lr * f).toPrecision(6));
+      return v >= Number(lr.min) && v <= Number(lr.max) ? String(v) : null;
+    };
+    const tenth = times(0.1), tenfold = times(10);
+    if (r.digit !== r.label && r.digit_after === r.label) {
+      return `One step on this single example was enough to change its answer to ` +
+        `${named(r.label)}: training averages the steps of many examples (a batch), so that no ` +
+        "single one pulls the weights this far; " +
+        (tenth ? `η = ${tenth}, a tenth of this one, moves them a tenth as far.`
+          : "a smaller η moves them less far.");
+    }
+    // (a rise within the float32 network's rounding, as of a cost near 0, is no overshoot)
+    if (r.cost_after - r.cost > Math.max(1e-6, 1e-6 * r.cost)) {
+      return "The cost rose: the step overshot, going so far that it came out higher up the " +
+        `other side; a smaller η${tenth ? `, such as ${tenth},` : ""} steps less far.`;
+    }
+    const fell = (r.cost - r.cost_after) / r.cost;
+    if (!(fell >= 0.01)) {
+      const moved = fell > 0 ? "fell by less than 1% of itself" : "barely moved";
+      return `The cost ${moved}: a tiny step; ` +
+        (tenfold ? `η = ${tenfold}, ten times larger, steps ten times further.`
+          : "a larger η steps further.");
+    }
+    const verb = hears ? "hears" : "reads";
+    const now = r.digit_after === r.digit ? `it still ${verb} ${named(r.digit)}`
+      : `it now ${verb} ${named(r.digit_after)}, not ${named(r.digit)}`;
+    return `The cost fell by ${Math.min(99, Math.round(100 * fell))}% of itself and ${now}: ` +
+      "repeated over many examples, such steps are training.";
+  }
+
   function show(r) {
     result.textContent = `Cost C = ${fmt(r.cost, 3)} → ${fmt(r.cost_after, 3)} after one step of η = ${r.lr}; ` +
       `it read ${named(r.digit)}, now reads ${named(r.digit_after)} (${fmt(100 * r.probabilities_after[r.label], 1)}% sure it is ${isA(r.label)}).`;
     result.dataset.cost = String(r.cost);
     result.dataset.costAfter = String(r.cost_after);
+    part("bp-meaning").textContent = meaning(r);
+    part("bp-meaning").hidden = false;
     part("bp-detail").hidden = false;
     // a symmetric scale whose ends read as numbers, however small the wants are
     const max = roundUp(Math.max(1e-9, ...r.wanted.map(Math.abs)));
