@@ -292,9 +292,20 @@ def as_network(value, function: str, *, paths: bool = False, second=None) -> Net
 
 
 def _type_name(obj) -> str:
+    """``obj``'s type as :func:`as_network`'s message names it: a builtin's bare name ("dict");
+    digitnet's own by the path it is imported by ("digitnet.Network", the package's own;
+    "digitnet.sklearn.DigitnetClassifier"); another package's by the package and the class,
+    short ("numpy.ndarray", "torch.Sequential")."""
+    import sys
+
     kind = type(obj)
-    return kind.__name__ if kind.__module__ == "builtins" else \
-        f"{kind.__module__.partition('.')[0]}.{kind.__qualname__}"
+    name, module = kind.__qualname__, kind.__module__
+    if module == "builtins":
+        return name
+    if module.partition(".")[0] != __package__:
+        return f"{module.partition('.')[0]}.{name}"
+    return (f"{__package__}.{name}" if getattr(sys.modules[__package__], name, None) is kind
+            else f"{module}.{name}")
 
 
 def _encode(network: Network, *, kind: str, progress: dict | None = None,

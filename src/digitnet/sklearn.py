@@ -58,6 +58,10 @@ EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 class DigitnetClassifier(ClassifierMixin, BaseEstimator):
     """A digitnet network trained and used through scikit-learn's estimator API.
 
+    The defaults are the estimator's own, not the table recipe ``digitnet.train(X, y)`` uses
+    (the default recipe with :data:`digitnet.recipes.TABLE`: leaky ReLU, lr 0.0025, 200 epochs,
+    weight decay 1e-4, 10% held out for validation).
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int
@@ -173,6 +177,13 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         # (float32 matrix products round differently with the batch's size).
         net = self.network_.astype(np.float64)
         return net.predict_proba(X)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """The log of :meth:`predict_proba`, shape (n, n_classes), columns as ``classes_``
+        (``-inf`` where a probability is 0), as scikit-learn's classifiers give it."""
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def predict(self, X) -> np.ndarray:
         """The most likely class of each row, shape (n,)."""

@@ -1,6 +1,7 @@
 """What digitnet shows, in words that read one way wherever it is shown: a model's classes
 (whether they are the digits, and lists of their names whatever the names hold: "Ankle boot",
-"red, dry"), how long something took, and how a picture of a sound reads (:data:`SOUND_AXES`).
+"red, dry"), how long something took, how a picture of a sound reads (:data:`SOUND_AXES`), and
+what an array of pictures of the wrong shape is (:func:`picture_shape`).
 
 For the command line (``digitnet evaluate``'s confusion table, ``digitnet info``, ``digitnet
 train``'s summary), the confusion picture (:func:`digitnet.viz.confusion_figure`) and the
@@ -14,7 +15,7 @@ import os
 from collections.abc import Sequence
 
 __all__ = ["SOUND_AXES", "are_digits", "counted", "data_name", "duration", "listed", "noun",
-           "quoted"]
+           "picture_shape", "quoted"]
 
 #: How every picture of a sound (a model of recordings') reads: the pictures of
 #: :mod:`digitnet.viz`, :mod:`digitnet.pokeviz` and :mod:`digitnet.mistakesviz` label it so.
@@ -86,3 +87,18 @@ def duration(seconds: float) -> str:
     if seconds >= 0.05:
         return f"{seconds:.1f} s"
     return f"{seconds * 1000:.0f} ms" if seconds >= 0.0005 else "under 1 ms"
+
+
+def picture_shape(shape: tuple[int, ...], picture: tuple[int, int], what: str) -> str:
+    """What is wrong with an array of ``shape`` given as ``what`` ("images"), pictures of
+    ``picture`` (h, w): "expected images of 28x28 pixels, got an array of shape (5, 3, 28, 28)";
+    for pictures with one channel axis of 1, as PyTorch holds a batch (n, 1, h, w) and others
+    (n, h, w, 1) or (h, w, 1), also how to drop that axis."""
+    (h, w), n = picture, shape[0] if shape else 0
+    said = f"expected {what} of {h}x{w} pixels, got an array of shape {tuple(shape)}"
+    index = {(n, 1, h, w): "x[:, 0]", (n, h, w, 1): "x[..., 0]",
+             (h, w, 1): "x[..., 0]"}.get(tuple(shape))
+    if index is None:
+        return said
+    kept = f"{n}, {h}, {w}" if len(shape) == 4 else f"{h}, {w}"
+    return f"{said}, with a channel axis of 1; drop that axis: {index} or x.reshape({kept})"

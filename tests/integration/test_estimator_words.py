@@ -120,6 +120,7 @@ def test_from_sklearn_of_the_estimator_says_network_is_the_digitnet_network(fitt
                                                     r"already \(it reads the rows the "
                                                     r"Pipeline's steps before it give\)"):
         digitnet.from_sklearn(pipeline)
-    with pytest.raises(UnsupportedModelError, match=r"DigitnetClassifier\): is not fitted yet; "
-                                                    r"once fitted, its network_ is a digitnet"):
+    with pytest.raises(UnsupportedModelError, match=r"^from_sklearn: this DigitnetClassifier "
+                                                    r"is not fitted yet; once fitted, its "
+                                                    r"network_ is a digitnet"):
         digitnet.from_sklearn(DigitnetClassifier())

@@ -47,7 +47,8 @@ def read_sklearn(estimator) -> Dense:
         raise UnsupportedModelError(f"{where}: digitnet reads a fitted MLPClassifier (optionally "
                                     "after a StandardScaler in a Pipeline)")
     if not hasattr(mlp, "coefs_"):
-        raise UnsupportedModelError(f"{where}: is not fitted yet; call fit first")
+        raise UnsupportedModelError(f"from_sklearn: this {type(mlp).__name__} is not fitted "
+                                    "yet; call fit first")
     if mlp.activation not in _HIDDEN:
         raise UnsupportedModelError(f"{where}: activation {mlp.activation!r} has no digitnet "
                                     f"counterpart; use one of {', '.join(_HIDDEN)}")
@@ -75,8 +76,8 @@ def _own_estimator(where: str, clf, in_pipeline: bool) -> str:
     """What to do with digitnet's own estimator: its ``network_`` is a digitnet network already
     (in a Pipeline, one that reads the rows as the steps before it give them)."""
     if not hasattr(clf, "network_"):
-        return (f"{where}: is not fitted yet; once fitted, its network_ is a digitnet network "
-                "already (from_sklearn reads MLPClassifier)")
+        return (f"from_sklearn: this {type(clf).__name__} is not fitted yet; once fitted, its "
+                "network_ is a digitnet network already (from_sklearn reads MLPClassifier)")
     rows = " (it reads the rows the Pipeline's steps before it give)" if in_pipeline else ""
     return (f"{where}: its network_ is a digitnet network already{rows}; use it as it is "
             "(net = clf.network_), not through from_sklearn, which reads MLPClassifier")

@@ -35,6 +35,7 @@ imports torch only inside its functions.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -148,8 +149,7 @@ def read_torch(module, input=None, classes=None) -> Dense:
     torch = _torch("digitnet.from_torch")
     nn = torch.nn
     if not isinstance(module, nn.Sequential):
-        raise UnsupportedModelError(f"from_torch: got a {type(module).__name__}; digitnet reads "
-                                    f"{READS}")
+        raise UnsupportedModelError(_not_sequential(module, torch))
     names = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.Softmax: "softmax",
              nn.LogSoftmax: "log_softmax", nn.LeakyReLU: "leaky_relu"}
     weights, biases, functions = [], [], []
@@ -186,6 +186,27 @@ def read_torch(module, input=None, classes=None) -> Dense:
         dense.classes = _fitting(classes, "classes", dense) or _fitting(
             attached.get("classes"), "classes", dense, attached=True)
     return dense
+
+
+def _not_sequential(value, torch) -> str:
+    """What :func:`read_torch` says of ``value``, which is no ``nn.Sequential``: for a state
+    dict (names to tensors: the weights without the layers), how to give the module instead."""
+    if isinstance(value, Mapping) and value and all(isinstance(v, torch.Tensor)
+                                                   for v in value.values()):
+        names = [str(name) for name in value]
+        return (f"from_torch: got a state dict, {_a(type(value).__name__)} of {len(value)} "
+                f"tensors ({', '.join(names[:3])}{', ...' * (len(names) > 3)}): the weights "
+                "without the layers they belong to; build the nn.Sequential they came from, "
+                "load them into it (model.load_state_dict(state)) and pass the module: "
+                "from_torch(model)")
+    return f"from_torch: got {_a(type(value).__name__)}; digitnet reads {READS}"
+
+
+def _a(name: str) -> str:
+    """``name`` after its article: "a Linear", "an OrderedDict", "an MLP", "a GRU", "an M" (a
+    name of one letter, or starting with two capitals, is read letter by letter)."""
+    spelled = len(name) == 1 or name[:2].isupper()
+    return f"{'an' if name[:1] in ('AEFHILMNORSX' if spelled else 'AEIOUaeiou') else 'a'} {name}"
 
 
 def _fitting(value, key: str, dense: Dense, attached: bool = False):
