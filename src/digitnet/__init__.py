@@ -13,7 +13,6 @@ A 28x28 image of a handwritten digit becomes 784 input neurons; two hidden layer
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from ._version import __version__
@@ -50,6 +49,8 @@ def __getattr__(name: str):
     for."""
     if name.startswith("__"):  # (what tools look for: __wrapped__, __test__, ...)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
     module, attribute = _API.get(name, (name, None))
     try:
         value = importlib.import_module(f".{module}", __name__)
@@ -63,7 +64,9 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names: :data:`__all__`, the rest of _API and the modules imported so far
+    (``digitnet.inputs``), not the private helpers."""
+    return sorted({*__all__, *_API, *(n for n in globals() if not n.startswith("_"))})
 
 
 __all__ = [
@@ -107,13 +110,15 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         digitnet.train("mnist", epochs=20)
         digitnet.train(X, y, hidden=(16, 16))          # a table (n, columns), or images (n, h, w)
         digitnet.train("wine.csv", target="class")     # a CSV table, an .npz, a folder of pictures
+        digitnet.train(df, target="class")             # a pandas DataFrame with its labels
 
     Parameters
     ----------
     data : str, path, Dataset or array
         A dataset name ("mnist", "fashion-mnist", "kmnist"), a folder (of IDX files, or of
         class folders of pictures), a .csv or .npz table, a :class:`digitnet.datasets.Dataset`,
-        or an array X of examples with their labels ``y`` (see
+        a pandas DataFrame holding its labels (in column ``target``, as a .csv table: the same
+        rows train the same network), or an array X of examples with their labels ``y`` (see
         :func:`digitnet.datasets.from_arrays`). What data loaded by name says (its ``note``: the
         5,000-digit sample used for "mnist", offline) is a UserWarning, as the CLI prints it.
     y : array, optional
@@ -128,7 +133,7 @@ def train(data="mnist", y=None, config: TrainConfig | None = None, *,
         The hidden layers' sizes: the layers are (inputs, *hidden, classes); one number is
         one hidden layer.
     target : str, optional
-        A CSV table's label column (default its last).
+        The label column of a CSV table or a pandas DataFrame (default its last).
     **options
         Any :class:`TrainConfig` field (``epochs=5``, ``activation="sigmoid"``, ...) and the
         run's own options: ``val``, ``test``, ``callback``, ``checkpoint``, ``resume``,
@@ -198,14 +203,50 @@ def _training_data(data, y, target: str | None) -> datasets.Dataset:
     train, where ``digitnet train`` prints it."""
     import warnings
 
-    from . import datasets
+    from . import datasets, frames
+    _check_given(data, y)
     if y is not None:
         return datasets.from_arrays(data, y, target=target)
+    if frames.is_frame(data):
+        return frames.labelled(data, target)
     loaded = (data if isinstance(data, datasets.Dataset)
               else datasets.load(data, split="train", target=target))
     if loaded.note:
         warnings.warn(loaded.note, UserWarning, stacklevel=3)
     return loaded
+
+
+#: What :func:`train` takes, as its refusals say.
+_TRAIN_TAKES = ("train takes a dataset name ('mnist'), a folder, a .csv or .npz table, a Dataset, "
+                "a pandas DataFrame with its label column (target=), or an array X and its "
+                "labels y")
+
+
+def _check_given(data, y) -> None:
+    """A ConfigError of one line unless ``data`` and ``y`` are something :func:`train` takes:
+    a source of labelled data (a name or path, a Dataset, a DataFrame) alone, or arrays X, y."""
+    import os
+
+    from . import datasets, frames
+    from .errors import ConfigError
+    if isinstance(y, str):  # (a column's name)
+        raise ConfigError(f"train(data, {y!r}): y is the labels, one per example of an array X; "
+                          f"to name the label column of a table or DataFrame, pass target={y!r}")
+    named = isinstance(data, (str, os.PathLike))
+    if y is not None and (named or isinstance(data, (datasets.Dataset, datasets.DatasetSpec))):
+        given = repr(os.fspath(data)) if named else f"a {type(data).__name__}"
+        table = named and str(data).lower().endswith(".csv")
+        raise ConfigError(f"train({given if named else 'data'}, y): y goes with an array X, as "
+                          f"in train(X, y); {given} holds its labels: drop y" +
+                          (", and name their column with target='COLUMN' (default the last)"
+                           if table else ""))
+    if y is None and not (named or frames.is_frame(data) or
+                          isinstance(data, (datasets.Dataset, datasets.DatasetSpec))):
+        if data is not None and hasattr(data, "__len__") and not isinstance(data, dict):
+            raise ConfigError("train(X): an array X needs its labels: train(X, y), or a "
+                              "DataFrame holding them: train(df, target='COLUMN')")
+        got = "None" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(f"{_TRAIN_TAKES}, not {got}")
 
 
 def widget(network):
@@ -231,3 +272,6 @@ def widget(network):
     from .notebook.explorer import Explorer
 
     return Explorer(network)  # (which loads a path, and refuses what is not a network)
+
+
+del annotations, TYPE_CHECKING  # (compile-time and import-time only: not the package's names)

@@ -67,7 +67,7 @@ def encode_labels(y, name: str, column: str = "y", *,
     if len(names) > MAX_CLASSES:
         raise DataError(f"{name}: {len(names):,} different labels in {column}; digitnet learns "
                         f"up to {MAX_CLASSES} classes: is it the label column? Name that with "
-                        "--target COLUMN")
+                        "--target COLUMN (in Python, target='COLUMN')")
     return labels.astype(np.uint8).reshape(-1), names
 
 
@@ -90,7 +90,8 @@ def class_name(label) -> str:
     return str(label)
 
 
-def _indices(y: np.ndarray, names: tuple[str, ...], name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+def _indices(y: np.ndarray, names: tuple[str, ...],
+             name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     if len(set(names)) < len(names):
         twice = next(c for i, c in enumerate(names) if c in names[:i])
         raise DataError(f"{name}: two of the classes are named {twice!r} (1 and 1.0 are one "
@@ -232,7 +233,8 @@ def feature_rows(X: np.ndarray, name: str) -> np.ndarray:
 
 
 def as_inputs(x, n_in: int, dtype=np.float32) -> tuple[np.ndarray, bool]:
-    """Validate inputs and return them as a (batch, n_in) float array, plus whether ``x`` was one input.
+    """Validate inputs and return them as a (batch, n_in) float array, plus whether ``x`` was
+    one input.
 
     uint8 arrays are read as pixels and scaled by 1/255; (28, 28) images are flattened.
     """
@@ -269,6 +271,7 @@ def as_floats(x: np.ndarray, dtype) -> np.ndarray:
 
 
 def _check_finite(x: np.ndarray, dtype=None) -> None:
-    """A DataError if ``x`` (as ``dtype``, where a huge float64 can become infinite) is not finite."""
+    """A DataError if ``x`` (as ``dtype``, where a huge float64 can become infinite) is not
+    finite."""
     if x.dtype.kind == "f" and not np.isfinite(np.asarray(x, dtype)).all():
         raise DataError("inputs contain NaN or infinite values; pixels must be numbers in [0, 1]")

@@ -106,7 +106,9 @@ def _named(value) -> bool:
 _READ = {"images": ("picture", "the pixels of pictures", "digitnet.preprocess.to_mnist({})"),
          "audio": ("recording", "the pixels of pictures of sounds",
                    "digitnet.audio.picture({}, digitnet.inputs.of(net))"),
-         "table": ("table", "a table's rows", "numpy.loadtxt({}, delimiter=',', skiprows=1)")}
+         # (the model's columns, by name: a label column left in the file is not read)
+         "table": ("table", "a table's rows",
+                   "digitnet.tables.read_features({}, digitnet.inputs.of(net).columns)")}
 
 
 def _what_to_do(model_input: inputs.Input) -> str:

@@ -164,9 +164,7 @@ class Table(Input):
         return ((x - np.array(self.mean)) / np.array(self.std)).astype(np.float32)
 
     def _numbers(self, x) -> np.ndarray:
-        x, named = tables.frame(x, "rows")  # a DataFrame's columns are taken by name
-        if named is not None and self.columns != tuple(f"x{i}" for i in range(self.n_inputs)):
-            x = tables.in_order(x, named, self.columns, "rows")
+        x, _ = tables.frame(x, "rows", self.columns)  # a DataFrame's: its columns the model reads
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             x = x[None]
@@ -331,8 +329,7 @@ def _picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:
     if x.shape in (shape, (math.prod(shape),)):
         x = x[None]
     if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != math.prod(shape):
-        h, w = shape
-        raise DataError(f"expected {what} of {h}x{w} pixels, got an array of shape {x.shape}")
+        raise DataError(words.picture_shape(x.shape, shape, what))
     return arrays.pixel_values(x.reshape(len(x), math.prod(shape)), what)
 
 

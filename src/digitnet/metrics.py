@@ -11,6 +11,7 @@ import numpy as np
 from . import inputs
 from .arrays import as_rows, encode_labels
 from .errors import DataError
+from .modelfile import as_network
 from .network import Network
 
 __all__ = ["Evaluation", "evaluate", "score", "confusion_matrix", "accuracy_by_class",
@@ -52,10 +53,14 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
 
     Raises
     ------
+    ConfigError
+        ``network`` is not a Network (a scikit-learn estimator, a TrainResult: the message
+        names the attribute that holds it).
     DataError
         Pictures of another size than the model reads (said before any batch is read), or
         examples or labels that do not fit it.
     """
+    network = as_network(network, "evaluate")  # (a scikit-learn estimator: its .network_)
     if np.asarray(labels).dtype.kind in "USO":  # names: numbered as the model numbers them
         labels, _ = encode_labels(labels, data_name, classes=inputs.classes_of(network))
     if model_input is None and network.metadata.get("input"):

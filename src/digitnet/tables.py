@@ -221,31 +221,39 @@ def in_memory(X, y, name: str, target: str | None = None
     return X, y, columns
 
 
-def frame(X, name: str) -> tuple[object, tuple[str, ...] | None]:
+def frame(X, name: str, want: tuple[str, ...] | None = None
+          ) -> tuple[object, tuple[str, ...] | None]:
     """A pandas DataFrame's values, float64 (n, columns), and its column names as strings; any
-    other ``X`` as it is, and None.
+    other ``X`` as it is, and None. With ``want`` (a model's columns), just those, in that order
+    (found as :func:`in_order` finds them), and ``want``: other columns (the labels, an id) are
+    left alone, whatever they hold.
 
     Raises
     ------
     DataError
-        A column name given twice, a column that does not hold numbers, or a cell that is
-        missing (NaN, None, the nullable dtypes' pd.NA) or infinite: its row and column named.
+        A column name given twice, a column read that does not hold numbers, or a cell of one
+        that is missing (NaN, None, the nullable dtypes' pd.NA) or infinite: its row and column
+        named; with ``want``, a column of ``want`` that the DataFrame lacks.
     """
     pandas = sys.modules.get("pandas")  # a DataFrame's module is loaded; digitnet needs no pandas
     if pandas is None or not isinstance(X, pandas.DataFrame):
         return X, None
     columns = tuple(str(c) for c in X.columns)
     _named_once(columns, name, "the DataFrame")
+    if want is not None:
+        where = _positions(columns, tuple(want), name)
+        X, columns = X.iloc[:, where], tuple(columns[k] for k in where)
     for column, dtype in zip(columns, X.dtypes):
         if getattr(dtype, "kind", "O") not in "biuf":
-            raise DataError(f"{name}: column {column!r} holds {dtype} values; features must be "
-                            "numbers: encode it as numbers or drop it")
+            todo = ("features must be numbers: encode it as numbers or drop it" if want is None
+                    else "the model reads it as numbers: encode it as the data it learned from")
+            raise DataError(f"{name}: column {column!r} holds {dtype} values; {todo}")
     values = X.to_numpy(dtype=np.float64, na_value=np.nan)
     if not np.isfinite(values).all():
         row, col = np.argwhere(~np.isfinite(values))[0]
         raise DataError(f"{name}: row {row}, column {columns[col]!r} is missing or not a finite "
                         "number; fill it in or drop the row")
-    return values, columns
+    return values, columns if want is None else tuple(want)
 
 
 def _absent(value) -> bool:

@@ -76,7 +76,8 @@ def test_a_tables_name_is_told_to_read_it_as_a_table():
     net = digitnet.Network((13, 8, 3), seed=0)  # the wine table's 13 columns
     with pytest.raises(DataError, match=r"x: 'wine.csv' is a file's name; a network reads "
                        r"numbers \(a table's rows\), not files: read the table first with "
-                       r"numpy.loadtxt\('wine.csv', delimiter=',', skiprows=1\)"):
+                       r"digitnet.tables.read_features\('wine.csv', "
+                       r"digitnet.inputs.of\(net\).columns\)"):
         net.predict("wine.csv")
 
 
