@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import modelcheck, modelread
+from . import modelcheck, modelread, words
 from .errors import ConfigError, ModelFileError
 from .modelread import FORMAT, FORMAT_VERSION
 from .network import Network
@@ -278,7 +278,7 @@ def as_network(value, function: str, *, paths: bool = False, second=None) -> Net
     takes, verb = ((f"{function} a Network or the model file at a path", "pass") if paths else
                    (f"{function} takes a Network", function))
     got = ("None" if value is None else f"a value of type {type(value).__name__}" if paths
-           else f"a {_type_name(value)}")
+           else words.a(_type_name(value)))
     for attribute in ("network", "network_"):  # TrainResult, Checkpoint; the sklearn estimator
         if isinstance(getattr(value, attribute, None), Network):
             if type(value).__name__ == "TrainResult":  # not imported: training imports us

@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Sequence
 
-__all__ = ["SOUND_AXES", "are_digits", "counted", "data_name", "duration", "listed", "noun",
+__all__ = ["SOUND_AXES", "a", "are_digits", "counted", "data_name", "duration", "listed", "noun",
            "picture_shape", "quoted"]
 
 #: How every picture of a sound (a model of recordings') reads: the pictures of
@@ -102,3 +102,10 @@ def picture_shape(shape: tuple[int, ...], picture: tuple[int, int], what: str) -
         return said
     kept = f"{n}, {h}, {w}" if len(shape) == 4 else f"{h}, {w}"
     return f"{said}, with a channel axis of 1; drop that axis: {index} or x.reshape({kept})"
+
+
+def a(name: str) -> str:
+    """``name`` after its article: "a Linear", "an OrderedDict", "an MLP", "a GRU", "an M" (a
+    name of one letter, or starting with two capitals, is read letter by letter)."""
+    spelled = len(name) == 1 or name[:2].isupper()
+    return f"{'an' if name[:1] in ('AEFHILMNORSX' if spelled else 'AEIOUaeiou') else 'a'} {name}"

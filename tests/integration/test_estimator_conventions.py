@@ -8,8 +8,10 @@ does not exist)."""
 from __future__ import annotations
 
 import importlib
+import re
 
 import numpy as np
+import onnx
 import pytest
 from scipy.special import logsumexp
 from sklearn import datasets as sk
@@ -92,4 +94,13 @@ def test_saving_the_estimator_names_it_by_its_public_path(fitted, tmp_path):
 ])
 def test_other_values_are_named_by_their_public_path(value, named, tmp_path):
     with pytest.raises(ConfigError, match=rf"^save takes a Network, not a {named}; "):
+        digitnet.save(value, tmp_path / "m.safetensors")
+
+
+@pytest.mark.parametrize("value, said", [
+    (onnx.ModelProto(), "an onnx.ModelProto"),  # (what an ONNX user may pass: read "an onnx")
+    (np.int64(3), "a numpy.int64"),
+])
+def test_each_name_takes_the_article_it_is_read_with(value, said, tmp_path):
+    with pytest.raises(ConfigError, match=rf"^save takes a Network, not {re.escape(said)}; "):
         digitnet.save(value, tmp_path / "m.safetensors")

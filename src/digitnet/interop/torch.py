@@ -39,6 +39,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import words
 from ..errors import ConfigError, ModelFileError, UnsupportedModelError
 from ..inputs import Input, classes_of, classes_problem, from_dict
 from ..inputs import of as input_of
@@ -194,19 +195,12 @@ def _not_sequential(value, torch) -> str:
     if isinstance(value, Mapping) and value and all(isinstance(v, torch.Tensor)
                                                    for v in value.values()):
         names = [str(name) for name in value]
-        return (f"from_torch: got a state dict, {_a(type(value).__name__)} of {len(value)} "
+        return (f"from_torch: got a state dict, {words.a(type(value).__name__)} of {len(value)} "
                 f"tensors ({', '.join(names[:3])}{', ...' * (len(names) > 3)}): the weights "
                 "without the layers they belong to; build the nn.Sequential they came from, "
                 "load them into it (model.load_state_dict(state)) and pass the module: "
                 "from_torch(model)")
-    return f"from_torch: got {_a(type(value).__name__)}; digitnet reads {READS}"
-
-
-def _a(name: str) -> str:
-    """``name`` after its article: "a Linear", "an OrderedDict", "an MLP", "a GRU", "an M" (a
-    name of one letter, or starting with two capitals, is read letter by letter)."""
-    spelled = len(name) == 1 or name[:2].isupper()
-    return f"{'an' if name[:1] in ('AEFHILMNORSX' if spelled else 'AEIOUaeiou') else 'a'} {name}"
+    return f"from_torch: got {words.a(type(value).__name__)}; digitnet reads {READS}"
 
 
 def _fitting(value, key: str, dense: Dense, attached: bool = False):
