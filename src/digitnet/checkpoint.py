@@ -48,6 +48,15 @@ class RunState:
                 "best_epoch": self.best_epoch, "optimizer_steps": optimizer.steps,
                 "engine": self.engine, "stopped_early": self.stopped_early}
 
+    def kept(self, early_stopping: bool) -> tuple[int, np.ndarray]:
+        """The weights a run that cannot go on in its epoch keeps (one that diverged), and the
+        epoch that ended with them: with ``early_stopping``, the best epoch's, as a finished
+        run keeps; else those this epoch began with, the last one's (epoch 0: the weights the
+        run started from)."""
+        if early_stopping and self.best_params is not None:
+            return self.best_epoch, self.best_params
+        return self.epoch, self.epoch_start_params
+
 
 def save(path: str | None, net: Network, optimizer: Optimizer, state: RunState) -> str | None:
     """Write a checkpoint of the run to ``path`` (atomically); None when no path is given.

@@ -146,7 +146,10 @@ class TrainConfig:
             raise ConfigError("label smoothing and a teacher both soften the labels; train "
                               "with one of them (label_smoothing 0, or no teacher)")
         if self.early_stopping and self.val_fraction == 0 and self.val_group is None:
-            raise ConfigError("early stopping needs a validation split; set val_fraction above 0")
+            raise ConfigError("early stopping needs a validation split, and val_fraction=0 "
+                              "(--val-fraction 0) holds out none; hold some out "
+                              "(val_fraction=0.1, --val-fraction 0.1) or train without early "
+                              "stopping (early_stopping=False, --no-early-stopping)")
         altered = [name for name in ALTERATIONS if getattr(self, name)]
         if altered and not self.copies:
             raise ConfigError(f"{listed(altered)} alter{'s' * (len(altered) == 1)} copies of "

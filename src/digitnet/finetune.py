@@ -21,7 +21,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from . import inputs, modelfile
+from . import inputs, modelfile, words
 from .config import TrainConfig
 from .errors import ConfigError
 from .inputs import Input, Table
@@ -99,7 +99,7 @@ def _layer_differences(theirs: tuple[int, ...], ours: tuple[int, ...]) -> str:
     """How two networks' layer sizes differ, layer by layer (0 = input, L = output)."""
     shown = f"its layers are {'-'.join(map(str, theirs))}, the run's {'-'.join(map(str, ours))}"
     if len(theirs) != len(ours):
-        return shown + f" ({len(theirs) - 2} hidden layers, not {len(ours) - 2})"
+        return shown + f" ({words.counted(len(theirs) - 2, 'hidden layer')}, not {len(ours) - 2})"
     last = len(ours) - 1
     what = {0: ("input", "inputs in the data"), last: ("output", "classes in the data")}
     parts = []

@@ -200,14 +200,14 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
         raise DataError(f"the examples have {n_in} {what} but the network's input layer has "
                         f"{net.sizes[0]} neurons; give it {n_in} inputs (--layers {n_in},...; "
                         f"in Python, sizes=({n_in}, ...))")
+    per_class = f"give the output layer one neuron per class (--layers ...,{len(data.classes)})"
     for labels in (data.labels, val_labels):
         if len(labels) and int(labels.max()) >= net.sizes[-1]:
             raise DataError(f"labels go up to {int(labels.max())} but the output layer has "
-                            f"only {net.sizes[-1]} neurons")
+                            f"only {net.sizes[-1]} neurons; {per_class}")
     if net.sizes[-1] > len(data.classes):
         raise DataError(f"the output layer has {net.sizes[-1]} neurons and {data.name} has "
-                        f"{len(data.classes)} classes; give the output layer one neuron per "
-                        f"class (--layers ...,{len(data.classes)})")
+                        f"{len(data.classes)} classes; {per_class}")
     check_classes_trained(data, train_index, val_labels, net)
     if config.copies and data.sounds is None:
         given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]

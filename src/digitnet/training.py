@@ -31,11 +31,11 @@ from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
 from .datasets import Dataset
 from .splits import train_val_indices
-from .errors import ConfigError, DivergenceError, TrainingError, TrainingInterrupted
+from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .inputs import Input
 from .metrics import Evaluation, evaluate, score
 from .network import Network
-from .stopping import StopFlag
+from .stopping import StopFlag, diverged
 
 __all__ = ["Callback", "TrainResult", "train"]
 
@@ -150,7 +150,9 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
     Raises
     ------
     DivergenceError
-        When the loss becomes NaN or infinite; ``error.network`` holds the last good weights.
+        When the loss becomes NaN or infinite; ``error.network`` holds the last good weights:
+        those of the last epoch before (with early stopping, the best), or in epoch 1 the
+        weights the run started from (:func:`digitnet.stopping.diverged`).
     TrainingInterrupted
         After Ctrl-C, SIGTERM or ``callback.should_stop()``; ``error.network`` holds the
         weights trained until then.
@@ -178,12 +180,10 @@ def train(data: Dataset, config: TrainConfig | None = None, *, val: Dataset | No
                 first = (epoch - 1) * steps_per_epoch
                 lrs = [learning_rate(config, first + s, total_steps) for s in range(start, end)]
                 for loss in steps.run(order, shift_ids, start, end, lrs):
-                    if not math.isfinite(loss):
-                        net.params[...] = state.epoch_start_params
-                        raise DivergenceError(
-                            f"training diverged in epoch {epoch} (loss became {loss}); the "
-                            "weights of the last good epoch are kept. Try a lower learning "
-                            f"rate than {config.lr}", network=net)
+                    if not math.isfinite(loss):  # (the weights of the last good epoch kept)
+                        kept, weights = state.kept(config.early_stopping)
+                        net.params[...] = weights
+                        raise diverged(epoch, loss, kept, kept != state.epoch, config.lr, net)
                     state.loss_sum += loss
                 state.step = end
                 if state.step % report_every == 0:

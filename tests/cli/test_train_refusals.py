@@ -34,7 +34,8 @@ def test_a_checkpoint_that_cannot_be_written_is_refused_before_the_data_is_read(
 @pytest.mark.parametrize("layers, line", [
     ("784,16", "the output layer has 16 neurons and {data} has 10 classes; give the output layer "
                "one neuron per class (--layers ...,10)"),
-    ("784,16,5", "labels go up to 9 but the output layer has only 5 neurons"),  # as before
+    ("784,16,5", "labels go up to 9 but the output layer has only 5 neurons; give the output "
+                 "layer one neuron per class (--layers ...,10)"),
 ])
 def test_an_output_layer_that_is_not_one_neuron_per_class_is_refused(
         run, train_only_dir, tmp_path, one_line, layers, line):

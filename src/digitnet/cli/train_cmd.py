@@ -133,8 +133,8 @@ def _parse_layers(ctx, param, value):
 @click.option("--checkpoint", type=click.Path(dir_okay=False), metavar="PATH",
               help="Save a resumable checkpoint here after every epoch and on Ctrl-C.")
 @click.option("--resume", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Continue the run saved in this checkpoint (its training options are used; "
-                   "give the same --data).")
+              help="Continue the run saved in this checkpoint, with its training options, on "
+                   "the data it records (--data: where those files are now).")
 @click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, show_default=True,
               help="Where to save the trained model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
@@ -155,6 +155,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     other data the input and output layers follow the data (--hidden sets the others), and
     recordings and tables train without shift augmentation (a table with its own recipe).
     """
+    if resume is not None and not _explicit(ctx, "data"):  # (the data the checkpoint records)
+        data = train_files.resumed_data(resume)
     # Said now, not after the training: an output over a file the run reads, or not writable.
     checkpoint = train_files.outputs(out, checkpoint, resume, data, {
         "--init": init, "--teacher": options["teacher"], "--config": config_file})
@@ -176,8 +178,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
 
 
 def _train(train_set, config, test_set, checkpoint, resume, engine, start, out):
-    """The run, with a progress bar on a terminal; a run that diverged saves its last good
-    weights to ``out``."""
+    """The run, with a progress bar on a terminal; a run that diverged after an epoch ended
+    saves the weights it kept to ``out`` (:func:`train_files.diverged`)."""
     interactive = sys.stderr.isatty()
     progress = RichProgress() if interactive else Callback()
     try:
@@ -185,10 +187,7 @@ def _train(train_set, config, test_set, checkpoint, resume, engine, start, out):
             return train(train_set, config, test=test_set, callback=progress,
                          checkpoint=checkpoint, resume=resume, engine=engine, init=start)
     except DivergenceError as e:
-        if e.network is not None and e.network.metadata.get("history"):
-            modelfile.save(e.network, out)
-            raise DivergenceError(f"{e} (saved them to {out})") from None
-        raise
+        raise train_files.diverged(e, out) from None
 
 
 def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
@@ -286,7 +285,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None and start is not None:
         refuse_changed_init(resume, start)
         start = None  # the checkpoint holds the weights now, and what they started from
-    if start is not None:  # (another kind is said before the data is read)
+    if start is not None:  # (other layers, another kind: said before the data is read)
+        _refuse_other_layers(start, hidden, fields.get("sizes"), named.get("sizes"))
         kinds.check(data, inputs.of(start.network), start.name)
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
                               audio=inputs.audio_of(start.network) if start else None,
@@ -303,6 +303,21 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
         sizes = (train_set.input.n_inputs, *hidden, len(train_set.classes))
         refuse_changed_options(resume, {"sizes": sizes}, {"sizes": "--hidden"})
     return train_set, None, start
+
+
+def _refuse_other_layers(start: finetune.Start, hidden, sizes, option: str | None) -> None:
+    """A ConfigError for --hidden, or ``sizes`` (given by ``option``: --layers or --config
+    FILE), other than the layers of the model --init starts from: a fine-tuned model keeps them
+    (the same layers given again are accepted)."""
+    own = start.network.sizes
+    for asked, theirs, given in ((hidden, own[1:-1], "--hidden"), (sizes, own, option)):
+        if asked is None or tuple(asked) == tuple(theirs):
+            continue
+        drop = given if given in ("--hidden", "--layers") else f"sizes from {given}"
+        raise ConfigError(f"{given} {'sizes ' * (drop != given)}{','.join(map(str, asked))}: "
+                          f"{start.name} has the layers {'-'.join(map(str, own))} "
+                          f"({words.counted(len(own) - 2, 'hidden layer')}), and a fine-tuned "
+                          f"model keeps the layers of the model it starts from; drop {drop}")
 
 
 def chosen_fields(config_file: str | None, options: dict) -> dict:
@@ -364,7 +379,6 @@ def given_fields(options: dict, preset: str | None,
 
 def _explicit(ctx, name: str) -> bool:
     return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
-
 
 
 def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | None:

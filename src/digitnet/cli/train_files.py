@@ -1,5 +1,6 @@
-"""What ``digitnet train`` writes, kept off what it reads; and after an interruption, what was
-saved and the command that goes on from it.
+"""What ``digitnet train`` writes, kept off what it reads; the data a resumed run reads when
+no --data is given (:func:`resumed_data`); and after an interruption or a divergence, what was
+saved (and the command that goes on from it).
 
 A run reads its data (a table, the files of a folder, a named data set's downloaded files) and
 maybe a model to start from (``--init``), a teacher (``--teacher``), a file of options
@@ -22,11 +23,13 @@ from pathlib import Path
 
 import click
 
-from .. import modelfile
+from .. import modelfile, recordings
 from ..audio import AUDIO_EXTENSIONS
-from ..datasets import TABLE_SUFFIXES
-from ..errors import DigitnetError, ModelFileError, TrainingInterrupted
+from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
+from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
+                      TrainingInterrupted)
 from ..images import IMAGE_EXTENSIONS
+from ..sources import SAMPLE
 
 #: The files a run reads besides its data, by option: what each one is, in words.
 _READ = {"--init": "the model --init starts from", "--teacher": "the model --teacher teaches",
@@ -76,6 +79,49 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
         raise ModelFileError(f"{e}: a resumed run goes on saving its checkpoint in the file it "
                              "resumes, unless --checkpoint PATH names another") from None
     return resume
+
+
+def resumed_data(resume: str) -> str:
+    """The data to resume ``resume`` on when no --data is given: the data its checkpoint records
+    its run was trained on (a data set's name, a folder or a table), said on stderr; mnist for
+    the sample of it digitnet ships (what --data mnist reads with no connection). A ConfigError,
+    before any data is read, when that data is no longer there or is not recorded, naming the
+    --data to give; the checkpoint missing or not one: a ModelFileError, said first."""
+    meta = modelfile.read_metadata(resume, kind="checkpoint")
+    trained_on = (meta.get("data") or {}).get("train") or {}
+    name = trained_on.get("name")
+    if name == SAMPLE.name or name in (*KNOWN_NAMES, *recordings.ARCHIVES) or (
+            name and trained_on.get("files") and Path(name).exists()):
+        click.echo(f"resuming {resume} on {name}, the data it was trained on", err=True)
+        return "mnist" if name == SAMPLE.name else name
+    if name is not None and not trained_on.get("files"):
+        raise ConfigError(f"{resume}: its run was trained on arrays in memory ({name}), not on "
+                          "files, so digitnet train cannot resume it; resume it in Python, on "
+                          "the same arrays")
+    if name is None:
+        raise ConfigError(f"{resume}: does not record the data its run was trained on; give "
+                          "--data with that data to resume it")
+    raise ConfigError(f"{resume}: its run was trained on {name}, which is no longer there; give "
+                      "--data with those files (wherever they are now) to resume it")
+
+
+def diverged(error: DivergenceError, out: str) -> DivergenceError:
+    """A diverged run's error (:func:`digitnet.stopping.diverged`) in the CLI's words (--lr),
+    saying what was saved: in the first epoch nothing (nothing was learned); later, the weights
+    the run kept (those of the last epoch before, or with early stopping the best:
+    :meth:`digitnet.checkpoint.RunState.kept`), saved to ``out`` as the model, its file
+    describing the epochs that made them."""
+    said = str(error).partition(";")[0]  # "training diverged in epoch N (loss became nan)"
+    meta = error.network.metadata
+    lower = f"try a lower --lr than {meta['config']['lr']:g}"
+    history = meta.get("history") or []
+    if not history:
+        return DivergenceError(f"{said}; nothing was learned and nothing was saved: {lower}")
+    kept = (meta.get("metrics") or {}).get("best_epoch") or len(history)
+    which = "the best before it (early stopping)" if kept != len(history) else "the last before it"
+    modelfile.save(error.network, out)
+    return DivergenceError(f"{said}; saved the weights of epoch {kept}, {which}, to {out}: "
+                           f"{lower}", network=error.network)
 
 
 def refuse_data_folder(data: str, source: str, written: dict[str, str | None]) -> None:
