@@ -12,7 +12,8 @@ records no input. The passes inside digitnet (training's steps,
 model's own input made, and pay for no check.
 
 Those methods read numbers: a file's name given to them is refused by :func:`check_not_files`,
-whose error says how to read the file first.
+whose error says how to read the file first, or, when the file is of another kind than the
+model's examples (a recording given to a model of pictures), what the model reads instead.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 
 from . import inputs
 from .arrays import check_brightness
+from .audio import AUDIO_EXTENSIONS
 from .errors import DataError
+from .images import IMAGE_EXTENSIONS
 
 __all__ = ["check_given", "check_not_files", "picture_input"]
 
@@ -80,11 +83,17 @@ def check_not_files(net, x, name: str, rows: bool = False):
     else:
         return x
     model_input, path = inputs.of(net), repr(str(os.fspath(first)))
+    shown = f"{path} is a file's name" if np.ndim(x) == 0 else f"holds file names ({path}, ...)"
+    given = _KIND_OF_NAME.get(os.path.splitext(str(os.fspath(first)))[1].lower())
+    if given is not None and given != model_input.kind:  # a recording given to a picture model
+        one, many, who = _NAMED[given]
+        named = f"{path} names {one}" if np.ndim(x) == 0 else f"holds names of {many} ({path}, ...)"
+        raise DataError(f"{name}: {named}; this model {_TAKES[model_input.kind]}, not {many}: "
+                        f"{who}")
     what, numbers, read = _READ[model_input.kind]
     read = "with " + (f"digitnet.inputs.of(net).rows({read})" if rows else read).format(path)
     if model_input.kind == "images" and model_input.image_shape != (28, 28):  # (not to_mnist's)
         read = f"as an array of shape {model_input.image_shape}, brightness in [0, 1]"
-    shown = f"{path} is a file's name" if np.ndim(x) == 0 else f"holds file names ({path}, ...)"
     raise DataError(f"{name}: {shown}; a network reads numbers ({numbers}), not files: read the "
                     f"{what} first {read}")
 
@@ -109,6 +118,19 @@ _READ = {"images": ("picture", "the pixels of pictures", "digitnet.preprocess.to
          # (the model's columns, by name: a label column left in the file is not read)
          "table": ("table", "a table's rows",
                    "digitnet.tables.read_features({}, digitnet.inputs.of(net).columns)")}
+
+
+#: The kind of example (:attr:`~digitnet.inputs.Input.kind`) a file's name says it holds, by its
+#: ending, as ``digitnet predict`` tells its inputs apart; each kind named as a file of it, as
+#: files of it, and with the model that reads them.
+_KIND_OF_NAME = {**dict.fromkeys(AUDIO_EXTENSIONS, "audio"),
+                 **dict.fromkeys(IMAGE_EXTENSIONS, "images")}
+_NAMED = {"audio": ("a recording", "recordings",
+                    "a speech model (one trained on recordings) hears those"),
+          "images": ("a picture", "pictures", "a model trained on pictures reads those")}
+#: What a model of each kind of example takes.
+_TAKES = {"images": "reads pictures", "audio": "hears recordings",
+          "table": "reads a table's rows"}
 
 
 def _what_to_do(model_input: inputs.Input) -> str:

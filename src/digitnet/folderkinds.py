@@ -4,7 +4,9 @@ a folder's ``train/`` and ``test/`` as one (:func:`digitnet.folders.read_folder`
 Class folders holding both are read as the kind of at least twice as many of their files as the
 other (:data:`CLEAR_MAJORITY`), the other kind's files skipped and noted; nearer than that, they
 are refused, naming how many of each they hold and one of each. A folder without class folders
-is refused saying how to lay out the kind of files it holds (:func:`no_class_folders`).
+is refused saying how to lay out the kind of files it holds (:func:`no_class_folders`), and a
+folder of data sets (one folder too high: ``data/mnist/`` of IDX files beside
+``data/free-spoken-digits/``) saying to give one of them (:func:`check_not_datasets`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from .audio import AUDIO_EXTENSIONS
-from .errors import DataError
+from .errors import DataError, listed
+from .idxfolders import holds_idx
 from .images import IMAGE_EXTENSIONS
 from .picturefolders import Pictures, skipped_note
 
-__all__ = ["CLEAR_MAJORITY", "by_kind", "joined", "majority", "no_class_folders",
-           "too_mixed"]
+__all__ = ["CLEAR_MAJORITY", "by_kind", "check_not_datasets", "joined", "majority",
+           "no_class_folders", "too_mixed"]
 
 #: Class folders holding recordings and pictures both are read as the kind of at least this many
 #: times as many files as the other, whose files are skipped and noted (a cover.png among
@@ -69,6 +72,38 @@ def no_class_folders(part: Path) -> DataError:
     return DataError(f"{part}: {held} no class folders; put each class's pictures in a folder "
                      f"named after the class ({part / '0' / 'a.png'}, {part / '1' / 'b.png'}, "
                      "...), or give a folder of MNIST-style IDX files")
+
+
+def check_not_datasets(part: Path, listing: list, kind: str) -> None:
+    """Refuse ``part`` as a folder of data sets rather than of class folders: when a class
+    folder of ``listing`` (each ``(folder, class, files)``) holds none of the examples read,
+    ``kind`` ("audio" or "images"), and is a data set itself (:func:`_dataset`), as a folder
+    holding ``mnist/`` (IDX files) beside ``free-spoken-digits/`` is; naming those of its
+    folders that are data sets, to give one of them (not "remove the folder")."""
+    wanted = AUDIO_EXTENSIONS if kind == "audio" else IMAGE_EXTENSIONS
+    empty = [folder for folder, _, files in listing
+             if not any(p.suffix.lower() in wanted for p in files)]
+    if not any(_dataset(folder, files) for folder, _, files in listing if folder in empty):
+        return
+    found = [folder for folder, _, files in listing if _dataset(folder, files)]
+    named = listed(f"{folder.name}/" for folder in found)
+    held = (f"holds a data set, {named}," if len(found) == 1 else
+            f"looks like a folder of data sets ({named}),")
+    raise DataError(f"{part}: {held} not class folders of one data set; give "
+                    f"{'it' if len(found) == 1 else 'one of them'} with --data, such as "
+                    f"--data {found[0]}")
+
+
+def _dataset(folder: Path, files: list[Path]) -> bool:
+    """Whether ``folder``, holding ``files`` (at any depth), is a data set of its own, as
+    ``--data`` reads one: MNIST-style IDX files, recordings named as FSDD names them (there or
+    in ``recordings/``), or class folders (folders holding pictures or recordings)."""
+    from .recordings import flat_folder
+
+    if holds_idx(folder) or flat_folder(folder) is not None:
+        return True
+    sounds, pictures = by_kind([p for p in files if p.parent != folder])
+    return bool(sounds or pictures)
 
 
 def joined(root: Path, parts: list[Path], found: list, beside: list[str]):

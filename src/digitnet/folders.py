@@ -34,8 +34,8 @@ refused, naming how many of each it holds and one of each.
 
 A folder that cannot be a data set is one line naming it and what to do: no class folders, a
 class folder with no pictures, recordings and pictures too mixed to tell which are the data
-set, a folder holding one folder of class folders (as unzipping often leaves it: where to point
-instead), folders named as splits that are not digitnet's
+set, a folder of data sets (which to give), a folder holding one folder of class folders (as
+unzipping often leaves it: where to point instead), folders named as splits that are not digitnet's
 (``val/`` beside ``train/``: digitnet holds out its own validation examples; ``training/``;
 ``test/`` without ``train/``; ``train/`` beside class folders), or a named class that only
 ``test/`` holds, which the network could never learn. A bad file inside an otherwise good
@@ -62,7 +62,8 @@ from typing import NamedTuple
 
 from .arrays import MAX_CLASSES
 from .errors import DataError, listed
-from .folderkinds import by_kind, joined, majority, no_class_folders, too_mixed
+from .folderkinds import (by_kind, check_not_datasets, joined, majority, no_class_folders,
+                          too_mixed)
 from .inputs import Audio
 from .picturefolders import Pictures, pictures_in, read_class_folders
 from .sources import DIGITS
@@ -146,6 +147,7 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
     kind = majority(len(sounds), len(pictures))
     if kind is None:
         raise too_mixed(part, sounds, pictures)
+    check_not_datasets(part, listing, kind)  # (mnist/ beside free-spoken-digits/: one too high)
     if kind == "audio":
         from . import recordings
 

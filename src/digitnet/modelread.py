@@ -1,7 +1,8 @@
 """Reading a model file: its safetensors header and arrays, and its metadata checked.
 
-:func:`read` opens the file (saying what it is instead when it is a picture, a recording or a
-pickle given where a model goes, or damaged when safetensors cannot read it), checks that
+:func:`read` opens the file (saying what it is instead when it is a picture, a recording, a
+pickle, a study database or a recipe of ``digitnet tune`` given where a model goes:
+:func:`what_instead`; or damaged when safetensors cannot read it), checks that
 digitnet wrote it in a format version this digitnet reads, parses the JSON metadata (the
 header, :mod:`digitnet.modelfile` says what it holds) and hands it to
 :func:`digitnet.modelcheck.check_header`, which refuses a field edited by hand or damaged.
@@ -26,7 +27,10 @@ checkpoint, whose records are the run it goes on with. The file itself is never 
 from __future__ import annotations
 
 import json
+import shlex
+import sqlite3
 import warnings
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +42,7 @@ from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored", "jsonable",
-           "read"]
+           "read", "what_instead"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -180,18 +184,80 @@ def _trainable(saved) -> bool:
 
 
 def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileError:
-    """The error for a file safetensors cannot read: what it is instead when its name says so
-    (a recording or picture given where the model goes), else damaged."""
-    what = OTHER_KINDS.get(path.suffix.lower())
-    if what is not None and kind == "checkpoint":
-        return ModelFileError(f"{path}: {what}, not a training checkpoint; --resume needs the "
-                              "file written by --checkpoint")
-    if what is not None:
-        return ModelFileError(f"{path}: {what}, not a model file; give a model saved by "
-                              "`digitnet train`")
+    """The error for a file safetensors cannot read: what it is instead when its contents or
+    its name say so (:func:`what_instead`: a recording or picture given where the model goes, a
+    study database of ``digitnet tune``...), else damaged."""
+    instead = what_instead(path)
+    if instead is not None and kind == "checkpoint":
+        return ModelFileError(f"{path}: {instead[0]}, not a training checkpoint; --resume needs "
+                              "the file written by --checkpoint")
+    if instead is not None:
+        return ModelFileError(f"{path}: {instead[0]}, not a model file; {instead[1]}")
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
                           "it may be truncated or corrupt — re-save or retrain it")
+
+
+#: The first 16 bytes of every SQLite database: how ``digitnet tune``'s study database
+#: (``tune.db``) is told from a model file, whatever its name.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+_RECIPE_MOST = 1 << 20  # (bytes: a JSON file larger than this is not read to see if a recipe)
+
+
+def what_instead(path) -> tuple[str, str] | None:
+    """What the file at ``path``, which is not a model file, is, and what to do with it: by its
+    contents, a study database of ``digitnet tune`` (SQLite with Optuna's tables: see it with
+    ``digitnet show search``) or a training recipe (a JSON object of training options, as
+    ``digitnet tune`` saves: ``digitnet train --config``); else by its name's ending
+    (:data:`OTHER_KINDS`); None when neither says."""
+    path, head = Path(path), b""
+    try:
+        if path.is_file():  # (not a FIFO, which would wait for a writer)
+            with open(path, "rb") as f:
+                head = f.read(_RECIPE_MOST + 1)
+    except OSError:
+        pass
+    shown = shlex.quote(str(path))
+    if head.startswith(SQLITE_HEADER):
+        if _is_study(path):
+            return ("a study database of digitnet tune (SQLite)",
+                    f"see how its search went with `digitnet show search {shown}`")
+        return "a SQLite database", "give a model saved by `digitnet train`"
+    if _is_recipe(head):
+        return ("a training recipe (a JSON object of training options, as digitnet tune saves)",
+                f"train a model with it: `digitnet train --config {shown} --data DATA`")
+    what = OTHER_KINDS.get(path.suffix.lower())
+    return None if what is None else (what, "give a model saved by `digitnet train`")
+
+
+def _is_study(path: Path) -> bool:
+    """Whether the SQLite database at ``path`` holds Optuna's studies (as ``digitnet tune``
+    writes them), read without changing it or leaving a file beside it: while its write-ahead
+    log is there (Optuna's database is in WAL mode; a tune still has it open), read with the log;
+    else as a file that cannot change (a read-only connection would leave -wal and -shm files
+    beside a database closed cleanly)."""
+    live = Path(f"{path}-wal").exists()
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if live else 'immutable=1'}"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error:
+        return False
+    return {"studies", "trials"} <= tables
+
+
+def _is_recipe(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, is a whole JSON object of training options only
+    (a TrainConfig's, as ``digitnet tune`` saves its best recipe)."""
+    if len(head) > _RECIPE_MOST or head.lstrip()[:1] != b"{":
+        return False
+    try:
+        fields = json.loads(head)
+    except ValueError:  # (UnicodeDecodeError too)
+        return False
+    return (isinstance(fields, dict) and bool(fields)
+            and set(fields) <= set(TrainConfig.fields()))
 
 
 def jsonable(obj):

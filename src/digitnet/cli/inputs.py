@@ -4,9 +4,10 @@ sound (:func:`digitnet.audio.picture`, with the model's front end).
 
 Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
 (28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are, each image
-checked as a picture is (NaN or blank: reported, not guessed at); folders are walked as training
-walks class folders (:func:`digitnet.folders.walk`), in sorted order. A model of recordings
-reads no .npy array: a picture of a sound is its own front end's (``_check_not_an_array``).
+checked as a picture is (NaN or blank: reported, not guessed at), named or in a folder; folders
+are walked as training walks class folders (:func:`digitnet.folders.walk`), in sorted order. A
+model of recordings reads no .npy array: a picture of a sound is its own front end's
+(``_check_not_an_array``).
 A table model reads .csv files (its columns, by name) and .npz archives (their ``X``).
 """
 
@@ -123,7 +124,7 @@ def _walked(folder: Path, kind: str) -> tuple[list, list[Path], list[Path]]:
     the files a model of ``kind`` leaves out: those of the other kind, and those of neither."""
     items = sorted(folders.walk(folder),
                    key=lambda item: item.path if isinstance(item, folders.NotWalked) else item)
-    mine, theirs = _KIND[kind][2], _KIND[_other(kind)][2]
+    mine, theirs = _looked_for(kind), _KIND[_other(kind)][2]
     found = [item for item in items if isinstance(item, folders.NotWalked)
              or item.suffix.lower() in mine]
     rest = [p for p in items if isinstance(p, Path) and p.suffix.lower() not in mine]
@@ -136,9 +137,15 @@ _KIND = {"images": ("picture", "reads pictures", IMAGE_EXTENSIONS),
          "audio": ("recording", "hears recordings", AUDIO_EXTENSIONS)}
 
 
+def _looked_for(kind: str) -> tuple[str, ...]:
+    """The endings of the files a model of ``kind`` reads in a folder: its kind's, and for a
+    model of pictures .npy arrays of pixels too, read as a .npy file named is."""
+    return (*_KIND[kind][2], ".npy") if kind == "images" else _KIND[kind][2]
+
+
 def _files_of(kind: str) -> str:
     """The files a model of ``kind`` reads: "recordings (.wav, .flac, ...)"."""
-    return f"{kinds.WORDS[kind]} ({', '.join(_KIND[kind][2])})"
+    return f"{kinds.WORDS[kind]} ({', '.join(_looked_for(kind))})"
 
 
 def _other(kind: str) -> str:
@@ -152,7 +159,7 @@ def _none_of_its_kind(name: str, kind: str, others: int, neither: list[Path]) ->
         held = (f", only {words.counted(len(neither), 'other file')}, such as {neither[0].name}"
                 if neither else "")
         return (f"{name}: no {kinds.WORDS[kind]} in this folder (looked for "
-                f"{', '.join(_KIND[kind][2])}){held}; give a folder with {kinds.WORDS[kind]} "
+                f"{', '.join(_looked_for(kind))}){held}; give a folder with {kinds.WORDS[kind]} "
                 "in it")
     other = _other(kind)
     return (f"{name}: holds {words.counted(others, _KIND[other][0])} and no {kinds.WORDS[kind]}, "

@@ -93,12 +93,12 @@ FOLDER, in each row of a table, or in each recording.
 Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light on
 dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to fit 20x20
 and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays of shape
-(28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are. A MODEL trained on
-a table reads .csv tables (the columns it was trained on, found by name) and .npz archives
-(their X), one answer per row. A MODEL trained on recordings (spoken digits) reads recordings
-({FORMATS}) and folders of them, each turned into the picture of its sound the model was trained
-with (--save-input saves it). A file that cannot be read is reported and skipped; the exit code
-is then 1.
+(28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are, named or in a
+FOLDER. A MODEL trained on a table reads .csv tables (the columns it was trained on, found by
+name) and .npz archives (their X), one answer per row. A MODEL trained on recordings (spoken
+digits) reads recordings ({FORMATS}) and folders of them, each turned into the picture of its
+sound the model was trained with (--save-input saves it). A file that cannot be read is reported
+and skipped; the exit code is then 1.
 """
 
 

@@ -268,7 +268,8 @@ def edit_command(model, edits, out):
           frame); past it, row 0 and col = the neuron of the layer before
       "op": "edge", "top": 10, "left": 6, "height": 2, "width": 16, "margin": 2, "weight": 1
           the video's edge detector: a first-layer neuron of a model of pictures that fires
-          on a bright strip with a darker border
+          on a bright strip with a darker border "margin" pixels wide; "margin" (default 1)
+          and "weight" (default: the first layer's largest |w|) may be left out
     """
     for path, name, what in ((model, "MODEL", "the model it edits"),
                              (edits, "EDITS.json", "the changes it reads")):
@@ -278,7 +279,8 @@ def edit_command(model, edits, out):
     outputs(out, None, None, None, {})  # as train --out: a name, writable, not .onnx
     net = modelfile.load(model)
     try:
-        changes = poke.Changes.from_json(jsontext.read_file(edits, "the changes", _EXAMPLE))
+        changes = poke.Changes.from_json(jsontext.read_file(edits, "the changes", _EXAMPLE),
+                                         net)  # (an edge edit's defaults are for this network)
         if not changes:
             raise ConfigError("no changes given (no neuron switched off, no edit), so the "
                               "model would be saved as it is; write the changes such as "

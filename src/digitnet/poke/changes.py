@@ -30,7 +30,9 @@ one ``op``:
             negative weights on a border ``margin`` pixels wide around it (-w times the strip's
             area over the border's, so that an evenly lit patch adds up to 0), 0 elsewhere, and
             a bias so that it fires when the strip is brighter than its border by more than
-            :data:`EDGE_CONTRAST` on average
+            :data:`EDGE_CONTRAST` on average; ``margin`` and ``weight`` may be left out of the
+            JSON read with the network (:meth:`Changes.from_json`), taking
+            :func:`edge_detector`'s defaults (:func:`edge_defaults`)
 ==========  =====================================================================================
 
 Edits apply in order, then neurons are switched off (an off neuron stays off, whatever an edit
@@ -49,11 +51,14 @@ from ..errors import ConfigError
 from ..network import Network
 from .reading import read_edit, read_edits, read_off, shown
 
-__all__ = ["EDGE_CONTRAST", "Changes", "edge_detector", "grid_of"]
+__all__ = ["EDGE_CONTRAST", "EDGE_MARGIN", "Changes", "edge_defaults", "edge_detector",
+           "grid_of"]
 
 #: How much brighter (brightness 0..1) than its border, on average, an edge detector's strip
 #: must be for it to fire: about a fifth of MNIST's digits have such a stroke across the middle.
 EDGE_CONTRAST = 0.15
+#: How many pixels wide an edge detector's border is when not given (:func:`edge_defaults`).
+EDGE_MARGIN = 1
 
 
 @dataclass(frozen=True)
@@ -83,17 +88,25 @@ class Changes:
         object.__setattr__(self, "edits", read_edits(self.edits))
 
     @classmethod
-    def from_json(cls, value) -> Changes:
+    def from_json(cls, value, net: Network | None = None) -> Changes:
         """Read ``{"off": [...], "edits": [...]}`` (either key may be missing); a ConfigError of
         one line for anything else. Each key's value is checked as the constructor checks it
-        (``{"off": 0}`` or ``{"edits": null}`` is refused, as ``Changes(off=0)`` is)."""
+        (``{"off": 0}`` or ``{"edits": null}`` is refused, as ``Changes(off=0)`` is).
+
+        An edge edit that leaves out ``margin`` or ``weight`` takes :func:`edge_detector`'s
+        defaults (:func:`edge_defaults`) for ``net``, the network the changes are for; without
+        ``net`` (a saved model's record is read so) ``margin`` is :data:`EDGE_MARGIN` and
+        ``weight`` must be given."""
         if not isinstance(value, dict):
             raise ConfigError(f"changes must be an object {{\"off\": [...], \"edits\": [...]}}, "
                               f"got {shown(value)}")
         unknown = sorted(set(value) - {"off", "edits"})
         if unknown:
             raise ConfigError(f"changes: unknown key {unknown[0]!r}; the keys are off and edits")
-        return cls(value.get("off", ()), value.get("edits", ()))
+        edits = value.get("edits", ())
+        if isinstance(edits, (list, tuple)):
+            edits = [_with_edge_defaults(e, f"edits[{i}]", net) for i, e in enumerate(edits)]
+        return cls(value.get("off", ()), edits)
 
     def to_json(self) -> dict:
         """The JSON-able form :meth:`from_json` reads."""
@@ -179,14 +192,39 @@ def grid_of(net: Network, layer: int) -> tuple[int, int]:
     return tuple(shape) if shape else (1, net.sizes[layer - 1])
 
 
+def edge_defaults(net: Network) -> dict:
+    """An edge detector's ``margin`` and ``weight`` for ``net`` when not given: a border
+    :data:`EDGE_MARGIN` pixel wide, and the first layer's largest |w|, so that the neuron keeps
+    the scale of its neighbours. What :func:`edge_detector` and an edge edit of JSON read by
+    :meth:`Changes.from_json` (``digitnet edit``) take."""
+    return {"margin": EDGE_MARGIN, "weight": float(np.abs(net.weights[0]).max())}
+
+
+def _with_edge_defaults(edit, where: str, net: Network | None):
+    """``edit`` (as given, to be read) with the fields an edge edit leaves out taken from
+    :func:`edge_defaults` for ``net``; without ``net``, the margin's alone (a ConfigError for a
+    weight left out: its default is the network's)."""
+    if not isinstance(edit, dict) or edit.get("op") != "edge":
+        return edit
+    if net is not None:
+        return {**edge_defaults(net), **edit}
+    if "weight" not in edit:
+        raise ConfigError(f"{where}.weight: missing from the edge edit, and its default (as "
+                          "poke.edge_detector's: the first layer's largest |w|) is the network's; "
+                          "give one, or read the changes with the network they are for: "
+                          "Changes.from_json(changes, net)")
+    return {"margin": EDGE_MARGIN, **edit}
+
+
 def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, width: int,
-                  margin: int = 1, weight: float | None = None) -> dict:
+                  margin: int = EDGE_MARGIN, weight: float | None = None) -> dict:
     """The edit making first-layer ``neuron`` the video's edge detector: +weight on the strip of
     ``height`` x ``width`` pixels from (``top``, ``left``), -weight on a border ``margin``
     pixels wide around it. ``weight`` defaults to the layer's largest |w|, so the neuron keeps
-    the scale of its neighbours. Returns the edit dict (see the module docstring)."""
+    the scale of its neighbours (:func:`edge_defaults`). Returns the edit dict (see the module
+    docstring)."""
     if weight is None:
-        weight = float(np.abs(net.weights[0]).max())
+        weight = edge_defaults(net)["weight"]
     edit = read_edit({"op": "edge", "layer": 1, "neuron": neuron, "top": top, "left": left,
                       "height": height, "width": width, "margin": margin, "weight": weight},
                      "edge")
