@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from . import jsontext
 from .config import TrainConfig, checked_option, option_type
-from .errors import ConfigError
+from .errors import ConfigError, listed
 from .inputs import Audio, Images, Input
 from .optimizers import OPTIMIZERS
 
@@ -269,7 +269,10 @@ def _checked(field: str, dist, where: str) -> dict:
     """``dist`` for ``field``, checked; ConfigError naming ``where`` and what is wrong."""
     known = TrainConfig.fields()
     if field not in known:
-        raise ConfigError(f"{where}: unknown training option; the options are {', '.join(known)}")
+        searchable = [name for name in known if name not in _NEVER]
+        raise ConfigError(f"{where}: unknown training option; the options a search space can "
+                          f"name are {', '.join(searchable)} ({listed(list(_NEVER))} are never "
+                          "searched)")
     if field in _NEVER:
         raise ConfigError(f"{where}: cannot be searched: {_NEVER[field]}")
     if not isinstance(dist, dict):

@@ -38,7 +38,9 @@ import multiprocessing
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import recipes, spacecheck, splits, studies, trials, words
 from .config import TrainConfig
@@ -49,7 +51,7 @@ from .searchspace import Space, shown
 from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
 from .trials import PRUNERS
 
-__all__ = ["PRUNERS", "Progress", "Search", "Status", "tune"]
+__all__ = ["PRUNERS", "Progress", "Search", "Status", "open_study", "tune"]
 
 
 @dataclass(frozen=True)
@@ -128,30 +130,37 @@ class Progress:
 
 
 def tune(search: Search, storage: str, study_name: str, *, progress: Progress | None = None,
-         handle_signals: bool = True, poll_seconds: float = 0.5):
+         handle_signals: bool = True, poll_seconds: float = 0.5, study=None):
     """Run ``search`` until its study in ``storage`` has ``search.trials`` finished trials.
 
     Returns the Optuna study. Raises TrainingInterrupted after Ctrl-C or SIGTERM (when
-    ``handle_signals``; every worker's trial is marked and queued again first), and
-    ConfigError for a blank ``study_name``, and when the study was started with another
-    description (base, engine, pruner, space, data, a table's label column).
+    ``handle_signals``; every worker's trial is marked and queued again first), and the
+    ConfigErrors of :func:`open_study`; ``study`` is the study :func:`open_study` gave for
+    ``storage`` and ``study_name`` already (to refuse one started otherwise before saying
+    anything of the search), else it is opened here.
     """
-    if not study_name.strip():  # (Optuna makes a study of that name, which no listing shows)
-        raise ConfigError(f"study_name {study_name!r} names no study; give it a name")
-    optuna = studies.require_optuna()
     progress = progress or Progress()
-    verbosity = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # progress comes through the callback
-    try:
+    with _quiet_optuna():  # progress comes through the callback
         # Ctrl-C is taken from the start: a KeyboardInterrupt raised while the database is
         # opened can land in a garbage collector's callback, which prints it and goes on.
         with StopFlag(handle_signals) as flag:
-            study = _open(search, storage, study_name)
+            if study is None:
+                study = open_study(search, storage, study_name)
             if not flag.requested:
                 _run(search, storage, study, progress, flag, poll_seconds)
         if flag.requested:
             raise TrainingInterrupted(_interrupted(study, search.trials))
         return study
+
+
+@contextmanager
+def _quiet_optuna():
+    """Optuna's log at warnings only meanwhile (not its "A new study created" and the like)."""
+    optuna = studies.require_optuna()
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
     finally:
         optuna.logging.set_verbosity(verbosity)
 
@@ -182,11 +191,21 @@ def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag
         _watch(study, search, jobs, progress, flag, stop, poll_seconds)
 
 
-def _open(search: Search, storage: str, study_name: str):
-    """The study (made if new), checked to search what ``search`` searches."""
+def open_study(search: Search, storage, study_name: str):
+    """The study ``study_name`` in ``storage`` (a database as :func:`studies.open_storage`
+    takes it, or the storage it gave), made if new, checked to search what ``search`` searches.
+
+    Raises ConfigError for a blank ``study_name``, and when the study was started with another
+    description (base, engine, pruner, space, data, a table's label column).
+    """
+    if not study_name.strip():  # (Optuna makes a study of that name, which no listing shows)
+        raise ConfigError(f"study_name {study_name!r} names no study; give it a name")
     optuna = studies.require_optuna()
-    study = optuna.create_study(storage=studies.open_storage(storage), study_name=study_name,
-                                direction="maximize", load_if_exists=True)
+    if isinstance(storage, (str, Path)):
+        storage = studies.open_storage(storage)
+    with _quiet_optuna():
+        study = optuna.create_study(storage=storage, study_name=study_name,
+                                    direction="maximize", load_if_exists=True)
     recorded = study.user_attrs.get("digitnet")
     mine = json.loads(json.dumps(search.description()))  # as the database gives it back
     for key in ("engine", "pruner", "columns"):  # a study started before each was recorded

@@ -13,7 +13,7 @@ from ..config import PRESETS, TrainConfig
 from ..errors import TrainingError, TrainingInterrupted
 from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..stopping import StopFlag
-from ..tuning import PRUNERS, Progress, Search, tune
+from ..tuning import PRUNERS, Progress, Search, open_study, tune
 from . import train_files
 from .group import cli
 from .train_cmd import given_fields, recipe_params
@@ -89,11 +89,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
                             model=False)
         url = studies.storage_url(storage or Path(out).parent / "tune.db")
         _refuse_out_over_study(out, url, storage is None)
-        with StopFlag(True) as early:  # Ctrl-C as a flag: see tuning.tune
-            studies.open_storage(url)  # a bad database is one line before the data is read
-        if early.requested:
-            raise TrainingInterrupted("tuning interrupted before its first trial; run the same "
-                                      "command again to start it")
+        # a bad database is one line before the data is read
+        opened = _before_trials(lambda: studies.open_storage(url))
     interactive = sys.stderr.isatty()
     train_set = datasets.load(data, split="train", target=target, progress=interactive)
     if not show_space:
@@ -112,21 +109,17 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         click.echo(space.to_json(), nl=False)
         return
     search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
-    shown = studies.without_password(url)
-    left_out = "".join(f" (not {field}: it {why})" for field, why in idle.items())
-    click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
-               f"searching {', '.join(space.table)}{left_out}; "
-               f"{words.counted(trials, 'trial')}, {jobs} at a time", err=True)
-    _say_few_held_out(search)
+    # a study started with other options is refused before the search is announced
+    study = _before_trials(lambda: open_study(search, opened, study_name))
+    _announce(search, study_name, url, idle)
     with (_RichDisplay() if interactive else _PlainDisplay()) as display:
-        study = tune(search, url, study_name, progress=display)
+        study = tune(search, url, study_name, progress=display, study=study)
     best = studies.best_records(study, top)
     if not best:
         raise TrainingError(_none_completed(study_name, studies.records(study)))
     done = sum(r.state in ("COMPLETE", "PRUNED") for r in studies.records(study))
     if display.ran == 0 and done >= trials:  # (the same command again, say)
-        click.echo(f"Study {study_name!r} already had its {trials} trials, so none was run; "
-                   f"give --trials more than {trials} to search on", err=True)
+        _say_none_run(study_name, done, trials)
     if timeout is not None and done < trials:
         click.echo(f"--timeout {timeout:g}: no trial started after it, so the study has {done} "
                    f"of its {trials} trials; the same command goes on with the others", err=True)
@@ -138,6 +131,37 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
                + ("" if data == "mnist" else f" --data {data}")
                + (f" --target {target}" if target else "")
                + ("" if engine == "auto" else f" --engine {engine}"))  # trials' engine: same bytes
+
+
+def _before_trials(step):
+    """What ``step()`` gives (it opens the database or the study), with Ctrl-C taken as a flag
+    meanwhile (see tuning.tune); TrainingInterrupted if it came."""
+    with StopFlag(True) as early:
+        result = step()
+    if early.requested:
+        raise TrainingInterrupted("tuning interrupted before its first trial; run the same "
+                                  "command again to start it")
+    return result
+
+
+def _announce(search: Search, study_name: str, url: str, idle: dict[str, str]) -> None:
+    """On stderr: the study, what it searches (and what not, as it can never take effect),
+    how many trials, how many at a time; and whether few held-out examples score them."""
+    shown = studies.without_password(url)
+    left_out = "".join(f" (not {field}: it {why})" for field, why in idle.items())
+    click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
+               f"searching {', '.join(search.space.table)}{left_out}; "
+               f"{words.counted(search.trials, 'trial')}, {search.jobs} at a time", err=True)
+    _say_few_held_out(search)
+
+
+def _say_none_run(study_name: str, done: int, trials: int) -> None:
+    """On stderr: the study had ``done`` finished trials, at least the ``trials`` asked for,
+    so none was run, and how to search on."""
+    had = (f"its {words.counted(trials, 'trial')}" if done == trials else
+           f"{done:,} finished trials, more than the {trials:,} --trials asks for")
+    click.echo(f"Study {study_name!r} already had {had}, so none was run; give --trials more "
+               f"than {done:,} to search on", err=True)
 
 
 def _refuse_out_over_study(out: str, url: str, default: bool) -> None:
