@@ -15,11 +15,19 @@ training images are never copied whole.
 :class:`NumpySteps` runs whole steps (gather, backpropagate, let the optimiser step): the
 readable reference for the compiled engine, and the engine for networks it does not take.
 Tests hold :meth:`Workspace.gradient` to :meth:`Network.backprop`.
+
+Steps compute on one BLAS thread (:func:`one_blas_thread`), unless the user has set BLAS's
+threads (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``): so a run repeats
+bit for bit on any machine (a product split across other threads rounds otherwise), as the
+compiled engine's do, and does not slow to a crawl where other work holds a core (threads of
+one product wait for each other there). bench/results/blas-threads.md has the figures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 
 import numpy as np
 
@@ -28,7 +36,26 @@ from ..distillation import Teacher
 from ..network import Network
 from ..optimizers import Optimizer
 
-__all__ = ["NumpyEngine", "NumpySteps", "Workspace"]
+__all__ = ["NumpyEngine", "NumpySteps", "Workspace", "one_blas_thread"]
+
+#: The environment variables by which a user sets how many threads BLAS computes on; where one
+#: is set, training leaves BLAS as the user set it.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+_controller = None  # threadpoolctl's view of the loaded BLAS, made once (it scans libraries)
+
+
+def one_blas_thread():
+    """A context in which BLAS computes on one thread, unless the user chose its threads
+    (:data:`BLAS_THREADS`): then one that changes nothing."""
+    global _controller
+    if any(os.environ.get(name) for name in BLAS_THREADS):
+        return contextlib.nullcontext()
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 class Workspace:
@@ -195,9 +222,15 @@ class NumpySteps:
         A step whose cost is not finite is not applied, and no step after it is run: its cost
         is the last one returned.
         """
-        ws, batch = self.ws, self.ws.batch_size
         losses = []
-        for step, lr in zip(range(start, stop), lrs):
+        with one_blas_thread():
+            self._run(order, shift_ids, range(start, stop), lrs, losses)
+        return losses
+
+    def _run(self, order, shift_ids, steps, lrs, losses: list[float]) -> None:
+        """The steps of :meth:`run`, each cost appended to ``losses`` as it is known."""
+        ws, batch = self.ws, self.ws.batch_size
+        for step, lr in zip(steps, lrs):
             where = slice(step * batch, (step + 1) * batch)
             index = order[where]
             ws.load_batch(self.pixels, index, None if shift_ids is None else shift_ids[where])
@@ -208,7 +241,6 @@ class NumpySteps:
             if not math.isfinite(loss):
                 break
             self.optimizer.step(ws.net.params, ws.grads, lr)
-        return losses
 
 
 class NumpyEngine:
