@@ -15,7 +15,7 @@ import time
 
 import pytest
 from ctrl_c import ctrl_c
-from stopping import StopAfterAnEpoch
+from stopping import interrupted
 
 from digitnet import idx
 from digitnet.modelfile import load, read_metadata
@@ -32,29 +32,19 @@ def straight(run, tiny_dir, tmp_path_factory):
     return load(out).params.tobytes()
 
 
-def _interrupted(run, monkeypatch, *args):
-    from digitnet.cli import train_cmd
-
-    with monkeypatch.context() as patched:
-        patched.setattr(train_cmd, "Callback", StopAfterAnEpoch)
-        result = run("train", *args)
-    assert result.exit_code == 130, result.output
-    return result
-
-
 def test_a_resumed_run_interrupted_again_has_saved_its_checkpoint(run, tiny_dir, straight,
                                                                   tmp_path, monkeypatch,
                                                                   one_line):
     """The command printed after Ctrl-C has no --checkpoint: resuming goes on saving to the
     checkpoint resumed, so a second Ctrl-C loses nothing (it said "nothing was saved")."""
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
-    first = _interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
+    first = interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
                          "--out", out)
     printed = one_line(first.stderr).split("; continue with: ")[1]
     assert printed == f"digitnet train --data {tiny_dir} --resume {ckpt} --out {out}"
     assert read_metadata(ckpt)["checkpoint"]["epoch"] == 1
 
-    second = _interrupted(run, monkeypatch, *shlex.split(printed)[2:])
+    second = interrupted(run, monkeypatch, *shlex.split(printed)[2:])
     line = one_line(second.stderr)
     assert line.startswith("digitnet: training interrupted in epoch 3, step ")
     assert line.endswith(f"; checkpoint saved to {ckpt}; continue with: {printed}")
@@ -69,7 +59,7 @@ def test_a_resumed_run_interrupted_again_has_saved_its_checkpoint(run, tiny_dir,
 def test_resume_takes_the_same_data_by_another_path(run, tiny_dir, straight, tmp_path,
                                                     monkeypatch, spelling):
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
-    _interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
+    interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
                  "--out", out)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -87,7 +77,7 @@ def test_resume_refuses_other_data_saying_which(run, tiny_dir, mnist, tmp_path, 
     """Other digits under another name, or the same folder whose files changed."""
     data = shutil.copytree(tiny_dir, tmp_path / "digits")
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
-    _interrupted(run, monkeypatch, "--data", data, *RECIPE, "--checkpoint", ckpt, "--out", out)
+    interrupted(run, monkeypatch, "--data", data, *RECIPE, "--checkpoint", ckpt, "--out", out)
     other = tmp_path / "other"
     other.mkdir()
     idx.write_idx(other / "train-images-idx3-ubyte.gz", mnist.x[300:600])

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from stopping import StopAfterAnEpoch
+from stopping import interrupted
 
 import digitnet
 from digitnet import sources
@@ -16,17 +16,6 @@ from digitnet.errors import ConfigError, DivergenceError
 from digitnet.modelfile import load, read_metadata
 
 RECIPE = ["--epochs", "3", "--batch-size", "32"]
-
-
-def _interrupted(run, monkeypatch, *args):
-    """`digitnet train ARGS` stopped after its first epoch, as by Ctrl-C (a checkpoint saved)."""
-    from digitnet.cli import train_cmd
-
-    with monkeypatch.context() as patched:
-        patched.setattr(train_cmd, "Callback", StopAfterAnEpoch)
-        result = run("train", *args)
-    assert result.exit_code == 130, result.output
-    return result
 
 
 def test_a_resume_without_data_goes_on_with_the_data_its_checkpoint_records(
@@ -37,7 +26,7 @@ def test_a_resume_without_data_goes_on_with_the_data_its_checkpoint_records(
     straight = tmp_path / "straight.safetensors"
     assert run("train", "--data", tiny_dir, *RECIPE, "--out", straight).exit_code == 0
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
-    _interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
+    interrupted(run, monkeypatch, "--data", tiny_dir, *RECIPE, "--checkpoint", ckpt,
                  "--out", out)
     assert read_metadata(ckpt)["checkpoint"]["epoch"] == 1
 
@@ -53,7 +42,7 @@ def test_a_resume_whose_data_is_gone_names_the_data_to_give_before_any_download(
         run, tiny_dir, tmp_path, monkeypatch, offline, one_line):
     data = shutil.copytree(tiny_dir, tmp_path / "digits")
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
-    _interrupted(run, monkeypatch, "--data", data, *RECIPE, "--checkpoint", ckpt, "--out", out)
+    interrupted(run, monkeypatch, "--data", data, *RECIPE, "--checkpoint", ckpt, "--out", out)
     moved = data.rename(tmp_path / "moved")
     before = ckpt.read_bytes()
 

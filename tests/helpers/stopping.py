@@ -30,3 +30,15 @@ class StopAfterAnEpoch(Callback):
 
     def should_stop(self):
         return self.finished
+
+
+def interrupted(run, monkeypatch, *args):
+    """`digitnet train ARGS` (``run``: tests/cli's in-process runner) stopped after its first
+    epoch, as by Ctrl-C, which saves a checkpoint: its click Result, exit code 130 checked."""
+    from digitnet.cli import train_cmd
+
+    with monkeypatch.context() as patched:
+        patched.setattr(train_cmd, "Callback", StopAfterAnEpoch)
+        result = run("train", *args)
+    assert result.exit_code == 130, result.output
+    return result
