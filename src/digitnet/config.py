@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, losses, optimizers
+from . import activations, losses, optimizers, words
 from .errors import ConfigError, listed
 
 __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type",
@@ -290,7 +290,7 @@ def _described(value, kind: type | None) -> str:
     if value is None or kind is float and _real(value) or _sequence(value):
         return repr(value)
     type_name = type(value).__name__
-    return f"{value!r} ({'an' if type_name[0] in 'aeiou' else 'a'} {type_name})"
+    return f"{value!r} ({words.a(type_name)})"
 
 
 #: Named recipes. "default" is TrainConfig(); "video" keeps the video's sigmoid hidden layers
