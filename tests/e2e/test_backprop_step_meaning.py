@@ -117,6 +117,13 @@ def test_the_panel_says_what_a_step_means(open_page, e2e_model, mnist, axe_sourc
         f"Cost C = {flip['cost']:.3f} → {flip['cost_after']:.3f} after one step of η = 0.01; it "
         f"read {digit}, now reads {wrong} ("
         f"{100 * flip['probabilities_after'][wrong]:.1f}% sure it is a {wrong}).")
+    # the largest changes are of any layer's weights, and their heading says so (it is not the
+    # first layer's pictures' above it)
+    heading = page.locator("#bp-detail h3", has_text="The weights the step moves most")
+    assert heading.inner_text() == "The weights the step moves most, in any layer"
+    layers = {int(t.rsplit(" of layer ", 1)[1].split(":")[0])
+              for t in page.locator("#bp-largest li").all_inner_texts()}
+    assert layers and layers <= {1, 2, 3}, layers
     assert axe_violations(page, axe_source) == []
     page.locator(".poke-backprop").screenshot(path=artifacts / "backprop-step-meaning.png")
 

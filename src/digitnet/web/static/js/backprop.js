@@ -37,7 +37,8 @@ const markup = (id) => `
       <div id="${id("bp-deltas")}" class="deltas"></div>
       <h3 id="${id("bp-changes-title")}">How the step changes each first-layer neuron's weights</h3>
       <div id="${id("bp-changes")}" class="filter-grid small" role="img"></div>
-      <ol id="${id("bp-largest")}" class="largest" aria-label="The weights the step moves most"></ol>
+      <h3>The weights the step moves most, in any layer</h3>
+      <ol id="${id("bp-largest")}" class="largest" aria-label="The weights the step moves most, in any layer"></ol>
     </div>
   </section>`;
 
