@@ -11,6 +11,8 @@ import pytest
 from accessibility import axe_violations
 from PIL import Image
 
+import digitnet
+
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -70,9 +72,13 @@ def canvas_ink(page, selector) -> float:
 
 
 @pytest.mark.parametrize("name", ["1", "0", "7", "7b"])
-def test_a_drawn_digit_is_read(open_page, artifacts, name):
+def test_a_drawn_digit_is_read(open_page, artifacts, name, e2e_model):
     page = open_page()
     assert page.inner_text("#prediction") == "?"
+    # the picture the network reads is the drawing straightened, for a model that deskews
+    deskews = digitnet.inputs.of(digitnet.load(e2e_model)).deskew
+    assert page.inner_text("#seen-caption") == ("28×28, centred and scaled like MNIST’s digits"
+                                                + ", its slant straightened" * deskews)
     draw(page, STROKES[name])
     assert shown_digit(page) == name[0]
     assert page.inner_text("#prediction") == name[0]

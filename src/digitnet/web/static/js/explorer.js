@@ -102,7 +102,7 @@ export function mountExplorer(root, options) {
       blank();
     }
     drawSection.dataset.input = kind;
-    verdict.hears(hears);
+    verdict.hears(hears, Boolean(((m.metadata || {}).input || {}).deskew));
     part("draw-title").textContent = hears ? "1. Say a digit" : kind === "table" ? "1. What it reads" : "1. Draw a digit";
     part("table-note").hidden = kind !== "table";
     if (kind === "table") part("table-note").textContent = tableNote(m, reads);

@@ -5,6 +5,8 @@ import {paintGray} from "./paint.js";
 
 const BLANK_LABEL = "The 28 by 28 image the network reads: nothing drawn yet";
 const CAPTION = "28×28, centred and scaled like MNIST’s digits";
+// (for a model that deskews what it reads: the picture shown is straightened too)
+const CAPTION_DESKEWED = "28×28, centred and scaled like MNIST’s digits, its slant straightened";
 const HEARD = "the picture of the sound: pitch up, time to the right";
 // What the verdict says before there is anything to read: drawn, or heard.
 const ASK = {draw: "draw to find out", hear: "speak or upload a recording to find out"};
@@ -29,7 +31,8 @@ const markup = (id) => `
  * Adds the input image, the verdict and a message line to `root`. Returns
  * `show(prediction, say)`, `blank(message, say)` (nothing read; an optional message why),
  * `busy(yes)` (an answer for the drawing shown is on its way), `say(message)` and
- * `hears(yes)` (the input is a picture of a sound, for a model of spoken digits).
+ * `hears(yes, deskews)` (the input is a picture of a sound, for a model of spoken digits; or
+ * `deskews`: the picture shown is a drawing straightened, as the model reads it).
  *
  * What is shown changes with every answer, ten a second while a digit is drawn; what a screen
  * reader is told (a live region of its own) only when `say` is true: once a stroke is over.
@@ -69,8 +72,8 @@ export function mountVerdict(root, id) {
   const say = (text) => { message.textContent = said.textContent = text; };
 
   paintGray(seen, null);
-  function hears(yes) {
-    find(root, id("seen-caption")).textContent = yes ? HEARD : CAPTION;
+  function hears(yes, deskews = false) {
+    find(root, id("seen-caption")).textContent = yes ? HEARD : deskews ? CAPTION_DESKEWED : CAPTION;
     ask = yes ? ASK.hear : ASK.draw;
     verdict.querySelector(".verdict-label").textContent = yes ? "It hears" : "It reads";
     if (out.dataset.digit === "") confidence.textContent = ask;
