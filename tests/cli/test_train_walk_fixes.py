@@ -15,6 +15,9 @@ from digitnet import sources
 from digitnet.errors import ConfigError, DivergenceError
 from digitnet.modelfile import load, read_metadata
 
+pytestmark = pytest.mark.engine_independent
+# refusals and what was saved; the divergence test names both engines
+
 RECIPE = ["--epochs", "3", "--batch-size", "32"]
 
 

@@ -19,6 +19,9 @@ from real_data import wine_csv
 
 from digitnet.config import TrainConfig
 
+pytestmark = pytest.mark.engine_independent
+# what tune says, and when: the same whichever engine trains
+
 NEVER = ("seed", "val_fraction", "val_group")
 
 

@@ -18,6 +18,9 @@ import digitnet
 from digitnet import datasets, inputs
 from digitnet.errors import ConfigError, DataError
 
+pytestmark = pytest.mark.engine_independent
+# what is read and refused; two runs compared on one engine
+
 FAST = dict(epochs=3, seed=0, handle_signals=False)
 
 

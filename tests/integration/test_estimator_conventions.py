@@ -23,6 +23,8 @@ from digitnet.errors import ConfigError
 from digitnet.inputs import Images
 from digitnet.sklearn import DigitnetClassifier
 
+pytestmark = pytest.mark.engine_independent  # (the estimator's methods and messages)
+
 WINE_X, WINE_Y = sk.load_wine(return_X_y=True)
 WINE_NAMES = sk.load_wine().target_names[WINE_Y]  # the cultivars by name: "class_0", ...
 

@@ -28,6 +28,8 @@ from digitnet.errors import DataError, UnsupportedModelError
 from digitnet.interop.export import export
 from digitnet.interop.torch import READS
 
+pytestmark = pytest.mark.engine_independent  # (interop's messages; torch trains the modules)
+
 
 @pytest.fixture(scope="module")
 def torch_mlp(mnist_small):

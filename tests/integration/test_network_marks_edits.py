@@ -22,6 +22,8 @@ from digitnet import modelfile, networkmarks, poke, probes, viz
 from digitnet.cli import cli
 from digitnet.network import Network
 
+pytestmark = pytest.mark.engine_independent  # (how the diagram marks an edited model)
+
 OFF = [[1, 14], [1, 15]]
 EDIT = {"layer": 2, "neuron": 6, "op": "bias", "value": 2.0}
 SAID = "changed by hand: 2 neurons off, 1 edit (digitnet info lists them)"

@@ -22,6 +22,8 @@ from digitnet.cli import cli
 from digitnet.errors import ConfigError, DataError, ModelFileError
 from digitnet.training import train
 
+pytestmark = pytest.mark.engine_independent  # (what a file given for what it is not is called)
+
 RECORDING = "7_jackson_0.wav"
 
 
