@@ -10,6 +10,7 @@ import sys
 from . import arrays
 from .datasets import Dataset, from_arrays
 from .errors import ConfigError, DataError
+from .tables import named_once
 
 __all__ = ["is_frame", "labelled"]
 
@@ -25,6 +26,7 @@ def labelled(df, target: str | None) -> Dataset:
     the last), the other columns the features, as :func:`digitnet.datasets.load` reads a CSV
     table (the same rows give the same Dataset)."""
     name, columns = "DataFrame", [str(c) for c in df.columns]
+    named_once(columns, name, "the DataFrame")  # (as every reader of named columns checks)
     if len(columns) < 2:
         raise DataError(f"{name}: has {len(columns)} column{'s' if len(columns) != 1 else ''}; "
                         "a table needs feature columns and a label column (named by target=)")
@@ -32,8 +34,6 @@ def labelled(df, target: str | None) -> Dataset:
     if label not in columns:
         raise ConfigError(f"{name}: no column {label!r} to take the labels from; the columns are "
                           f"{', '.join(columns)}")
-    if columns.count(label) > 1:
-        raise DataError(f"{name}: names column {label!r} twice; give each column its own name")
     features = df.iloc[:, [c != label for c in columns]]
     for column, dtype in zip(columns, df.dtypes):
         if target is None and column != label and getattr(dtype, "kind", "O") not in "biuf":

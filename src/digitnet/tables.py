@@ -36,8 +36,8 @@ import numpy as np
 
 from .errors import ConfigError, DataError
 
-__all__ = ["Rows", "read_csv", "read_header", "read_features", "read_npz", "in_order", "in_memory",
-           "frame", "MISSING"]
+__all__ = ["Rows", "named_once", "read_csv", "read_header", "read_features", "read_npz",
+           "in_order", "in_memory", "frame", "MISSING"]
 
 #: Cells read as a missing value (case-insensitive), besides an empty cell.
 MISSING = ("na", "n/a", "nan", "null", "none", "?", "-")
@@ -83,7 +83,7 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     if _looks_like_data(header):
         raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
                         "naming each column")
-    _named_once(header, str(path))
+    named_once(header, str(path))
     defaulted, target = target is None, header[-1] if target is None else target
     if target not in header:
         raise ConfigError(f"{path}: no column {target!r} to take the labels from; the columns "
@@ -135,7 +135,7 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     """
     path = Path(path)
     header, body = _cells(path)
-    _named_once(header, str(path))
+    named_once(header, str(path))
     where = _positions(tuple(header), columns, str(path))
     if not body:
         raise DataError(f"{path}: has a header but no rows")
@@ -146,7 +146,7 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     return x
 
 
-def _named_once(columns, name: str, what: str = "the header") -> None:
+def named_once(columns, name: str, what: str = "the header") -> None:
     """A DataError if ``columns`` (``what``: a file's header, a DataFrame) names a column twice.
     Columns are found by name, and the first of two would be read for both: every reader of
     named columns checks them here."""
@@ -239,7 +239,7 @@ def frame(X, name: str, want: tuple[str, ...] | None = None
     if pandas is None or not isinstance(X, pandas.DataFrame):
         return X, None
     columns = tuple(str(c) for c in X.columns)
-    _named_once(columns, name, "the DataFrame")
+    named_once(columns, name, "the DataFrame")
     if want is not None:
         where = _positions(columns, tuple(want), name)
         X, columns = X.iloc[:, where], tuple(columns[k] for k in where)

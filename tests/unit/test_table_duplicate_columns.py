@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from real_data import sklearn_table, wine_csv
 
-from digitnet import tables
+from digitnet import frames, tables
 from digitnet.errors import DataError
 from digitnet.inputs import Table
 
@@ -58,3 +58,17 @@ def test_a_dataframe_naming_a_column_twice_is_refused_by_a_table_input():
     assert str(e.value) == f"rows: the DataFrame {SAID}"
     rows = table.rows(frame.iloc[:, 1:])  # without the extra column: the wines as they are
     np.testing.assert_array_equal(rows, table.rows(wine.data))
+
+
+@pytest.mark.parametrize("doubled_column", ["class", "alcohol"])
+def test_a_dataframe_to_train_on_naming_any_column_twice_says_the_same(doubled_column):
+    # digitnet.train(df, target=...): a label column named twice was once refused in words of
+    # its own ("DataFrame: names column 'class' twice"), a feature column in the table's
+    wine = sklearn_table("wine")
+    frame = pd.DataFrame(wine.data, columns=wine.feature_names)
+    frame["class"] = wine.target
+    frame.insert(0, doubled_column, frame[doubled_column], allow_duplicates=True)
+    with pytest.raises(DataError) as e:
+        frames.labelled(frame, "class")
+    assert str(e.value) == (f"DataFrame: the DataFrame names column {doubled_column!r} twice; "
+                            "give each column its own name")
