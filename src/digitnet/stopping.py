@@ -14,7 +14,7 @@ import threading
 
 from .errors import DivergenceError
 
-__all__ = ["StopFlag", "diverged"]
+__all__ = ["StopFlag", "diverged", "kept_epoch"]
 
 
 class StopFlag:
@@ -57,6 +57,12 @@ def diverged(epoch: int, loss: float, kept: int, best: bool, lr: float,
     if kept == 0:
         return DivergenceError(f"{said}; nothing was learned, as no epoch had ended: try a lower "
                                f"learning rate than {lr:g}", network=network)
-    which = "the best before it (early stopping)" if best else "the last before it"
     return DivergenceError(f"{said}; the error's network holds the weights of epoch {kept}, "
-                           f"{which}: try a lower learning rate than {lr:g}", network=network)
+                           f"{kept_epoch(best)}: try a lower learning rate than {lr:g}",
+                           network=network)
+
+
+def kept_epoch(best: bool) -> str:
+    """Which epoch a diverged run kept, in the words of its error: with early stopping the
+    best before the loss became NaN (``best``), else the last."""
+    return "the best before it (early stopping)" if best else "the last before it"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from .. import modelfile, recordings
+from .. import modelfile, recordings, stopping
 from ..audio import AUDIO_EXTENSIONS
 from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
 from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
@@ -118,9 +118,9 @@ def diverged(error: DivergenceError, out: str) -> DivergenceError:
     if not history:
         return DivergenceError(f"{said}; nothing was learned and nothing was saved: {lower}")
     kept = (meta.get("metrics") or {}).get("best_epoch") or len(history)
-    which = "the best before it (early stopping)" if kept != len(history) else "the last before it"
     modelfile.save(error.network, out)
-    return DivergenceError(f"{said}; saved the weights of epoch {kept}, {which}, to {out}: "
+    return DivergenceError(f"{said}; saved the weights of epoch {kept}, "
+                           f"{stopping.kept_epoch(kept != len(history))}, to {out}: "
                            f"{lower}", network=error.network)
 
 
