@@ -18,10 +18,10 @@ import orjson
 from . import inputs
 from .errors import ConfigError
 from .network import Network
-from .probes import effective_templates
+from .probes import check_layer, effective_templates
 
-__all__ = ["image_shape", "network_input", "describe_prediction", "describe_model", "describe_neuron",
-           "check_neuron", "dumps", "rounded", "finite"]
+__all__ = ["image_shape", "network_input", "describe_prediction", "describe_model",
+           "describe_neuron", "check_neuron", "dumps", "rounded", "finite"]
 
 #: How many of a neuron's terms w_i a_i its description lists, largest first.
 TOP_TERMS = 8
@@ -108,16 +108,7 @@ def describe_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) 
 def check_neuron(net: Network, layer: int, index: int) -> None:
     """A ConfigError, saying which layers and neurons there are, unless neuron ``index`` of
     ``layer`` exists and has weights (layer 0, the input, has none)."""
-    last = len(net.sizes) - 1
-    sizes = "-".join(map(str, net.sizes))
-    if layer == 0:
-        raise ConfigError(f"layer 0 is the input layer: it has no weights; this {sizes} "
-                          f"network's neurons with weights are in layers 1 to {last} (1 is the "
-                          f"first hidden layer, {last} the output layer)")
-    if not 1 <= layer <= last:
-        raise ConfigError(f"layer {layer} does not exist: this {sizes} network has layers 0 "
-                          f"(the input) to {last}; ask for a layer from 1 to {last} (1 is the "
-                          f"first hidden layer, {last} the output layer)")
+    check_layer(net, layer)
     n = net.sizes[layer]
     if not 0 <= index < n:
         raise ConfigError(f"neuron {index} does not exist: layer {layer} has {n} neurons, "

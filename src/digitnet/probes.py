@@ -24,12 +24,26 @@ from .arrays import as_inputs
 from .errors import ConfigError, DataError
 from .network import Network
 
-__all__ = ["effective_templates", "blank_neurons", "BLANK_SHARE", "saliency", "dream",
-           "most_active", "strongest_contributions", "confident_mistakes", "single_input"]
+__all__ = ["check_layer", "effective_templates", "blank_neurons", "BLANK_SHARE", "saliency",
+           "dream", "most_active", "strongest_contributions", "confident_mistakes", "single_input"]
 
 #: A neuron whose template (its weights, in the first layer) lies everywhere under this share
 #: of the layer's largest looks for nothing: :func:`blank_neurons`, drawn as a black tile.
 BLANK_SHARE = 0.01
+
+
+def check_layer(net: Network, layer: int, *, lowest: int = 1) -> None:
+    """A ConfigError unless ``layer`` is one of ``net``'s layers ``lowest`` (1: the first with
+    weights; 0: the input, which has none) to L, the output layer: the one check, in one
+    wording, of a layer named to digitnet (a picture's, a poke's, a neuron's)."""
+    last, sizes = len(net.sizes) - 1, "-".join(map(str, net.sizes))
+    if lowest <= layer <= last:
+        return
+    said = "is the input layer: it has no weights" if layer == 0 else "does not exist"
+    what, first = ("layers", "0 (the input) to ") if lowest == 0 else (
+        "layers with weights", "only " if last == 1 else "1 (the first hidden layer) to ")
+    raise ConfigError(f"layer {layer} {said}; this {sizes} network's {what} are {first}{last} "
+                      "(the output layer)")
 
 
 def single_input(net: Network, x) -> np.ndarray:
@@ -63,10 +77,7 @@ def effective_templates(net: Network, layer: int = 1) -> np.ndarray:
     -------
     ndarray, shape (sizes[layer], sizes[0]), float64
     """
-    depth = len(net.weights)
-    if not 1 <= layer <= depth:
-        raise ConfigError(f"layer must be between 1 (the first hidden layer) and {depth} "
-                          f"(the output layer) for {'-'.join(map(str, net.sizes))}, got {layer}")
+    check_layer(net, layer)
     template = net.weights[0].astype(np.float64)
     for w in net.weights[1:layer]:
         template = w.astype(np.float64) @ template  # (n_out, n_in) @ (n_in, 784)

@@ -117,18 +117,21 @@ def test_out_naming_the_model_itself_is_refused_and_the_model_kept(run, model, t
 
 
 @pytest.mark.parametrize("args, words", [
-    (["top", "--layer", "5", "--neuron", "0"], "layer 5 does not exist"),
-    (["top", "--layer", "1", "--neuron", "99"], "neuron 99 does not exist"),
-    (["embedding", "--layer", "7"], "layer 7 does not exist"),
+    (["top", "--layer", "5", "--neuron", "0"], "'--layer': layer 5 does not exist"),
+    (["top", "--layer", "0", "--neuron", "0"], "'--layer': layer 0 is the input layer"),
+    (["top", "--layer", "1", "--neuron", "99"], "'--neuron': neuron 99 does not exist"),
+    (["top", "--layer", "1", "--neuron", "-1"], "'--neuron': neuron -1 does not exist"),
+    (["embedding", "--layer", "7"], "'--layer': layer 7 does not exist"),
+    (["embedding", "--layer", "-1"], "'--layer': layer -1 does not exist"),
 ])
 def test_a_layer_or_neuron_the_model_lacks_is_refused_before_reading_data(run, model, tmp_path,
                                                                           one_line, args, words):
     out = tmp_path / "p.png"
     missing = tmp_path / "no-such-data"
     result = run("show", args[0], model, *args[1:], "--data", missing, "--out", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, below the first or past the last alike
     assert words in one_line(result.stderr), result.stderr  # not that the data is missing
     result = run("show", args[0], model, *args[1:], "--out", out)  # the data it trained on
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert words in one_line(result.stderr), result.stderr  # and no "using ..." before it
     assert not out.exists()

@@ -83,9 +83,10 @@ def test_show_robustness_compares_two_models(run, model, digits_dir, tmp_path):
 def test_show_top_of_a_neuron_that_does_not_exist(run, model, digits_dir, tmp_path, one_line):
     result = run("show", "top", model, "--layer", "2", "--neuron", "16", "--data", digits_dir,
                  "--out", tmp_path / "t.png")
-    assert result.exit_code == 1
-    assert one_line(result.stderr) == ("digitnet: error: neuron 16 does not exist: layer 2 has "
-                                       "16 neurons, 0 to 15")
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == ("digitnet: error: Invalid value for '--neuron': neuron 16 "
+                                       "does not exist: layer 2 has 16 neurons, 0 to 15; see "
+                                       "digitnet show top --help")
 
 
 def test_poke_pictures_need_held_out_digits(run, model, train_only_dir, tmp_path, one_line):

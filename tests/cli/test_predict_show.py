@@ -259,8 +259,10 @@ def test_show_network_of_a_blank_image_says_so(run, model, tmp_path):
 
 def test_show_weights_of_a_layer_that_does_not_exist(run, model, tmp_path):
     result = run("show", "weights", model, "--layer", "4", "--out", tmp_path / "w.png")
-    assert result.exit_code == 1
-    assert "layer must be between 1 (the first hidden layer) and 3 (the output layer)" in result.stderr
+    assert result.exit_code == 2  # (a usage error, as --layer 0 is)
+    assert ("Invalid value for '--layer': layer 4 does not exist; this 784-16-16-10 network's "
+            "layers with weights are 1 (the first hidden layer) to 3 (the output layer)"
+            ) in result.stderr
 
 
 def test_show_weights_counts_the_neurons_that_look_for_nothing(run, model, tmp_path):

@@ -46,9 +46,11 @@ def test_effective_templates_are_the_product_of_the_weight_matrices():
     # Row by row, as the sum over paths it is: template[j, i] = Σ_k w2[j, k] w1[k, i].
     t = probes.effective_templates(net, 2)
     assert t[4, 300] == pytest.approx(sum(w2[4, k] * w1[k, 300] for k in range(12)))
-    for bad in (0, 5):
-        with pytest.raises(ConfigError, match="layer must be between 1"):
+    for bad, said in ((0, "is the input layer: it has no weights"), (5, "does not exist")):
+        with pytest.raises(ConfigError) as e:
             probes.effective_templates(net, bad)
+        assert str(e.value) == (f"layer {bad} {said}; this 784-12-7-5-10 network's layers with "
+                                "weights are 1 (the first hidden layer) to 4 (the output layer)")
 
 
 # -- how one input flows through the network --------------------------------------------------

@@ -13,12 +13,10 @@ import click
 import numpy as np
 
 from .. import inputs, jsontext, modelfile, poke, words
-from ..descriptions import check_neuron
 from ..errors import ConfigError, DigitnetError
-from ..poke.activity import check_layer
 from .group import cli
 from .labelled import held_out_options, labelled_split
-from .show_cmds import _out_option, _save_picture, examples, show_group
+from .show_cmds import _out_option, _save_picture, check_layer_neuron, examples, show_group
 from .train_files import outputs, same_file
 
 
@@ -122,9 +120,9 @@ def _hurt(per_class_drop: np.ndarray, per_class: np.ndarray, classes: list[str],
 
 @show_group.command("top")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--layer", type=click.IntRange(min=1), required=True,
+@click.option("--layer", type=int, required=True,
               help="1: the first hidden layer, ..., L: the output layer.")
-@click.option("--neuron", type=click.IntRange(min=0), required=True, help="Its index, from 0.")
+@click.option("--neuron", type=int, required=True, help="Its index, from 0.")
 @click.option("--count", type=click.IntRange(1, 64), default=25, show_default=True,
               help="How many of the examples it answers to most.")
 @held_out_options
@@ -134,8 +132,7 @@ def show_top(model, layer, neuron, count, data, split, target, out):
     from .. import pokeviz
 
     def check(net):  # before any data is read
-        check_layer(net, layer)
-        check_neuron(net, layer, neuron)
+        check_layer_neuron(net, layer, neuron)
 
     net, rows, labels, subset = _held_out(model, data, split, target, check)
     profile = poke.neuron_profile(net, rows, labels, layer, neuron, count)
@@ -169,7 +166,7 @@ def show_top(model, layer, neuron, count, data, split, target, out):
 
 @show_group.command("embedding")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--layer", type=click.IntRange(min=0), multiple=True,
+@click.option("--layer", type=int, multiple=True,
               help="A layer to map (0: the input; repeat for several; default: every layer).")
 @click.option("--method", type=click.Choice(poke.maps.METHODS), default="pca", show_default=True,
               help="pca (fast, straight projection) or tsne (keeps neighbours; needs the "
@@ -184,7 +181,7 @@ def show_embedding(model, layer, method, count, data, split, target, out):
 
     def check(net):
         for l in layer:
-            check_layer(net, l, lowest=0)
+            check_layer_neuron(net, l, lowest=0)
 
     net, rows, labels, _ = _held_out(model, data, split, target, check)
     rows, labels = rows[:count], labels[:count]

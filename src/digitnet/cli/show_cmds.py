@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import inputs, modelfile, poke, words
-from ..errors import DataError, ModelFileError
+from ..errors import ConfigError, DataError, ModelFileError
 from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import one_input
@@ -93,6 +93,25 @@ def show_group():
     """
 
 
+def check_layer_neuron(net, layer: int, neuron: int | None = None, *, lowest: int = 1) -> None:
+    """A usage error (exit code 2) naming --layer unless ``layer`` is one of ``net``'s layers
+    ``lowest`` (1: the first with weights; 0: the input) to L, or naming --neuron unless
+    ``neuron``, if given, is one of that layer's: the library's checks
+    (:func:`digitnet.probes.check_layer`, :func:`digitnet.descriptions.check_neuron`) in the
+    words of the show commands' options, made when MODEL is read."""
+    from .. import descriptions, probes
+
+    try:
+        probes.check_layer(net, layer, lowest=lowest)
+    except ConfigError as e:
+        raise click.BadParameter(str(e), param_hint="'--layer'") from None
+    try:
+        if neuron is not None:
+            descriptions.check_neuron(net, layer, neuron)
+    except ConfigError as e:
+        raise click.BadParameter(str(e), param_hint="'--neuron'") from None
+
+
 def examples(subset, split: str | None = None) -> str:
     """The examples a show command scored, as "2,434 mnist-train-prefix (val)"."""
     return f"{len(subset):,} {Path(str(subset.name)).name} ({split or subset.split})"
@@ -100,9 +119,10 @@ def examples(subset, split: str | None = None) -> str:
 
 @show_group.command("weights")
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.option("--layer", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--layer", type=int, default=1, show_default=True,
               help="1: the first hidden layer's weights; deeper layers: approximate templates "
-                   "(weights multiplied back through the earlier layers).")
+                   "(weights multiplied back through the earlier layers), up to the output "
+                   "layer's.")
 @_out_option("weights")
 def show_weights(model, layer, out):
     """Each neuron's incoming weights as a 28x28 picture: blue positive, red negative (for a
@@ -110,6 +130,7 @@ def show_weights(model, layer, out):
     from .. import probes, viz
 
     net = _picture_model(model)
+    check_layer_neuron(net, layer)
     _save_picture(viz.weights_figure(net, layer), out)
     blank = probes.blank_neurons(net, layer)
     if len(blank):
@@ -262,8 +283,6 @@ def show_search(storage, study_name, out):
 
     study = studies.load_study(studies.open_storage(storage, create=False), study_name)
     title = f"digitnet tune: study {study.study_name!r}"
-    left_out = studies.importances_left_out(study)
-    if left_out:
-        click.echo(f"note: {left_out}", err=True)
+    cli.note(studies.importances_left_out(study))
     _save_picture(searchviz.search_figure(studies.records(study), studies.importances(study),
                                           title), out)

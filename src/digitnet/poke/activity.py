@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import descriptions, inputs
+from .. import descriptions, inputs, probes
 from ..errors import ConfigError, DataError
 from ..network import Network
 from .reading import whole
@@ -26,12 +26,8 @@ def check_layer(net: Network, layer: int, *, lowest: int = 1, where: str = "laye
     """``layer`` as an int; a ConfigError unless it is a whole number (3.0 too, as
     :func:`~.reading.whole` reads it; ``where`` names it) naming one of ``net``'s layers
     ``lowest`` to L."""
-    layer, last = whole(layer, where), len(net.sizes) - 1
-    if not lowest <= layer <= last:
-        sizes = "-".join(map(str, net.sizes))
-        first = "0 (the input)" if lowest == 0 else "1 (the first hidden layer)"
-        raise ConfigError(f"layer {layer} does not exist here: this {sizes} network's layers "
-                          f"are {first} to {last} (the output layer)")
+    layer = whole(layer, where)
+    probes.check_layer(net, layer, lowest=lowest)
     return layer
 
 
