@@ -41,8 +41,8 @@ from .config import TrainConfig
 from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored", "jsonable",
-           "read", "what_instead"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored",
+           "is_model_file", "jsonable", "read", "what_instead"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -120,6 +120,24 @@ def read(path, *, arrays: bool = True,
         raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
                              "--resume needs the file written by --checkpoint")
     return checked(header, name), tensors
+
+
+def is_model_file(path) -> bool:
+    """Whether ``path`` is a file that reads as a model by its name or header alone, unchecked:
+    an .onnx file, or a safetensors file with digitnet's metadata (how ``predict`` tells a model
+    given after the files it reads, in the wrong place)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():  # (not a FIFO, which would wait for a writer)
+        return False
+    if path.suffix.lower() == ".onnx":
+        return True
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            return (f.metadata() or {}).get("format") == FORMAT
+    except Exception:  # safetensors raises its own error types and OSError
+        return False
 
 
 def ignored(record: str) -> str:

@@ -73,9 +73,9 @@ def test_predict_reads_the_pictures_training_reads(run, digits, tmp_path):
     out = tmp_path / "m.safetensors"
     trained = run("train", "--data", root, "--epochs", "1", "--out", out, "--json")
     assert trained.exit_code == 0, trained.output
-    assert trained.stderr.strip() == (f"{root}: skipped 1 of 101 files, which lie in no class "
-                                      "folder: loose.png; move each into its class's folder, or "
-                                      "remove it")
+    assert trained.stderr.strip() == (f"note: {root}: skipped 1 of 101 files, which lie in no "
+                                      "class folder: loose.png; move each into its class's "
+                                      "folder, or remove it")
     report = json.loads(trained.stdout)
     assert report["n_train"] + report["n_val"] == 100 and report["classes"] == list("0123456789")
     shutil.move(root / "loose.png", tmp_path / "loose.png")

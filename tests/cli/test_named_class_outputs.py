@@ -212,7 +212,7 @@ def test_evaluate_json_carries_the_note_on_skipped_files(run, trained, mnist, tm
     result = run("evaluate", trained[0], "--data", tmp_path / "mine", "--json")
     report = json.loads(result.stdout)
     assert report["n"] == 100
-    assert report["note"] == result.stderr.strip()
+    assert f"note: {report['note']}" == result.stderr.strip()
     assert "skipped 1 of 101 files" in report["note"] and "3/notes.txt" in report["note"]
 
 
@@ -224,7 +224,7 @@ def test_evaluate_json_has_one_note_for_both_parts_of_all(run, trained, mnist, t
     result = run("evaluate", trained[0], "--data", tmp_path / "d", "--split", "all", "--json")
     report = json.loads(result.stdout)
     assert report["n"] == 200 and report["split"] == "all"
-    assert report["note"] == result.stderr.strip() == (
-        f"{tmp_path / 'd'}: skipped 2 of 202 files, which are not pictures of a digit (or "
+    assert f"note: {report['note']}" == result.stderr.strip() == (
+        f"note: {tmp_path / 'd'}: skipped 2 of 202 files, which are not pictures of a digit (or "
         "object): train/5/train.txt (not a picture), test/5/test.txt (not a picture); fix or "
         "remove them")

@@ -90,18 +90,22 @@ def test_a_stack_reports_each_image_it_cannot_read_and_answers_the_others(run, m
     result = run("predict", model, tmp_path / "stack.npy", "--json", "--save-input",
                  tmp_path / "seen")
     assert result.exit_code != 0
-    answers = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [a["file"] for a in answers] == [f"{tmp_path / 'stack.npy'}[{i}]" for i in (0, 2, 4, 5)]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    # each in its place, a line of its own for each image that could not be read
+    assert [a["file"] for a in lines] == [f"{tmp_path / 'stack.npy'}[{i}]" for i in range(6)]
+    assert [i for i, a in enumerate(lines) if "error" in a] == [1, 3]
+    answers = [a for a in lines if "error" not in a]
     # The same images in batches of other sizes: float32 matrix products may round them a few
     # ulps apart, and the answers print 6 decimals, so the last printed digit may differ by one.
     np.testing.assert_allclose([a["probabilities"] for a in answers],
                                [json.loads(line)["probabilities"]
                                 for line in alone.stdout.splitlines()],
                                rtol=0, atol=1e-6 + np.finfo(np.float32).eps)
-    errors = _errors(result)
-    assert list(errors) == [f"{tmp_path / 'stack.npy'}[{i}]" for i in (1, 3)]
-    assert errors[f"{tmp_path / 'stack.npy'}[1]"].startswith("no digit found: the image is blank")
-    assert "NaN or infinite" in errors[f"{tmp_path / 'stack.npy'}[3]"]
+    assert result.stderr == ""  # (with --json, each error is its line among the answers)
+    assert lines[1]["error"].startswith(f"{tmp_path / 'stack.npy'}[1]: no digit found: the "
+                                        "image is blank")
+    assert lines[3]["error"].startswith(f"{tmp_path / 'stack.npy'}[3]: ")
+    assert "NaN or infinite" in lines[3]["error"]
     assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == [
         f"stack-{i}.png" for i in (0, 2, 4, 5)]
 

@@ -28,9 +28,10 @@ def _listed(stdout: str, out: Path, pattern: str) -> list[tuple[str, ...]]:
 
 
 def _predicted(run, model, *files) -> dict[str, dict]:
-    """`digitnet predict --json` of ``files``: each file's answer, by its path."""
+    """`digitnet predict --json` of ``files``: each file's answer, by its path (a file that
+    could not be read, a line {"file": ..., "error": ...}, left out)."""
     r = run("predict", model, *files, "--json")
-    return {o["file"]: o for o in map(json.loads, r.stdout.splitlines())}
+    return {o["file"]: o for o in map(json.loads, r.stdout.splitlines()) if "error" not in o}
 
 
 def test_the_recordings_misheard_are_named_as_predict_mishears_them(speech_model, spoken_digits,

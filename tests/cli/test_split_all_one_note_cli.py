@@ -26,7 +26,7 @@ def test_pictures_skipped_in_both_parts_are_one_note(run, trained, mnist, tmp_pa
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["n"] == 100
     assert result.stderr.strip() == (
-        f"{root}: skipped 2 of 102 files, which are not pictures of a digit (or object): "
+        f"note: {root}: skipped 2 of 102 files, which are not pictures of a digit (or object): "
         "train/3/cut.png (the image file is truncated or corrupt), test/5/notes.txt (not a "
         "picture); fix or remove them")
 
@@ -47,6 +47,6 @@ def test_recordings_skipped_in_both_parts_are_one_note(run, spoken_digits, tmp_p
     assert "(all, 60 examples)" in result.stdout
     notes = [line for line in result.stderr.splitlines() if "skipped" in line]
     assert len(notes) == 1 and notes[0].startswith(
-        f"{root}: skipped 2 of 62 files, which are not recordings of one spoken digit: "
+        f"note: {root}: skipped 2 of 62 files, which are not recordings of one spoken digit: "
         "train/4/cut.wav (")
     assert notes[0].endswith("test/9/take2.txt (not a recording); fix or remove them")

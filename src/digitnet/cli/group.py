@@ -16,7 +16,18 @@ EXIT_INTERRUPTED = 130
 
 
 class DigitnetGroup(click.Group):
-    """A click group that maps digitnet's errors to one line on stderr and an exit code."""
+    """A click group that maps digitnet's errors to one line on stderr and an exit code, and
+    says every command's notes alike (:meth:`note`)."""
+
+    @staticmethod
+    def note(text: str | None) -> None:
+        """Say ``text`` on stderr as notes: each of its lines (a data set's notes come one a
+        line) as "note: <line>", on one line whatever it quotes; nothing when there is none.
+        Every note a command prints comes through here (``cli.note(...)``), and a library's
+        warnings too (:func:`_note`)."""
+        for line in (text or "").split("\n"):
+            if line.strip():
+                click.echo(f"note: {one_line(line)}", err=True)
 
     def invoke(self, ctx):
         debug = ctx.params.get("debug", False)
@@ -64,7 +75,7 @@ def _note(message, category, filename, lineno, file=None, line=None) -> None:
     """Show a warning as one line on stderr, as the commands' other notes, without the source
     line Python shows (warnings.showwarning's signature)."""
     kind = "" if category is UserWarning else f"{category.__name__}: "
-    click.echo(f"note: {kind}{one_line(str(message))}", err=True)
+    DigitnetGroup.note(f"{kind}{one_line(str(message))}")
 
 
 @contextlib.contextmanager

@@ -286,7 +286,7 @@ def _npy_images(x: np.ndarray, name: str):
         if i > start:
             yield name, StackPart(x[start:i], start)
         if i < len(flat):
-            yield name, errors[i]
+            yield name if len(flat) == 1 else f"{name}[{i}]", errors[i]  # (as its answer)
         start = i + 1
 
 

@@ -33,6 +33,7 @@ from ..heldout import (held_out, mnist_fits, no_own_data, numbered, recorded_dat
                        validation_split)
 from ..inputs import Table
 from ..network import Network
+from .group import cli
 
 DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a folder of "
              "MNIST-format IDX files, of recordings named as FSDD names them "
@@ -123,8 +124,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
         return _own_validation(net, model, e), "val"
     if split in ("train", "val"):
         subset = _split_like_training(net, numbered(subset), split, model, given)
-    if subset.note:  # (one for all of it: the files of train/ and test/ skipped, say)
-        click.echo(subset.note, err=True)
+    cli.note(subset.note)  # (one for all of it: the files of train/ and test/ skipped, say)
     return as_model_reads(net, subset, model), split
 
 

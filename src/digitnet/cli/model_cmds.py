@@ -11,7 +11,9 @@ import click
 import numpy as np
 
 from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
+from ..audio import AUDIO_EXTENSIONS
 from ..errors import DigitnetError, ModelFileError, one_line
+from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate
@@ -98,14 +100,17 @@ FOLDER. A MODEL trained on a table reads .csv tables (the columns it was trained
 name) and .npz archives (their X), one answer per row. A MODEL trained on recordings (spoken
 digits) reads recordings ({FORMATS}) and folders of them, each turned into the picture of its
 sound the model was trained with (--save-input saves it). A file that cannot be read is reported
-and skipped; the exit code is then 1.
+and skipped, the others still read, and the exit code is then 1; with --json it is reported on
+stdout in its place among the answers, as {{"file": ..., "error": "<why>"}}.
 """
 
 
 @cli.command("predict", help=PREDICT_HELP)
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object per answer, one per line (a file that cannot be read: '
+                   '{"file": ..., "error": ...}).')
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
               help="How many of the most likely classes to list.")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
@@ -116,7 +121,7 @@ def predict_command(model, files, as_json, top, save_input):
     try:
         net, progress = _read(model)
     except ModelFileError as e:  # a picture where the model goes: `predict seven.png pngs/`
-        if Path(model).suffix.lower() in modelread.OTHER_KINDS:
+        if _files_first(model, files):
             raise ModelFileError(f"{e} (MODEL comes before the files)") from None
         raise
     _note_unfinished(model, net, progress)
@@ -135,8 +140,10 @@ def predict_command(model, files, as_json, top, save_input):
     classes = inputs.classes_of(net)
     failed = 0
     for name, x in answers:
-        if isinstance(x, DigitnetError):
-            click.echo(f"digitnet: error: {one_line(str(x))}", err=True)
+        if isinstance(x, DigitnetError):  # said, and the other files still read
+            said = one_line(str(x))
+            click.echo(json.dumps({"file": name, "error": said}) if as_json
+                       else f"digitnet: error: {said}", err=not as_json)
             failed += 1
             continue
         x, start = (x.images, x.start) if isinstance(x, StackPart) else (x, None)
@@ -151,6 +158,20 @@ def predict_command(model, files, as_json, top, save_input):
             click.echo(_answer(label, p, classes, top, as_json))
     if failed:
         sys.exit(1)
+
+
+#: The files predict reads (by their names' endings), as read_inputs and its kin tell them.
+_READ = (*IMAGE_EXTENSIONS, *AUDIO_EXTENSIONS, ".npy", ".csv", ".npz")
+
+
+def _files_first(model: str, files) -> bool:
+    """Whether MODEL, which is not a model, is where the files were meant to go, so that
+    "MODEL comes before the files" is true to say: one of the FILES after it is a model
+    (`predict a.png m.safetensors`), or it is itself a file of a kind predict reads (the model
+    left out: `predict seven.png pngs/`); not a recipe given for a model with the files after
+    it (`predict best.json a.png`)."""
+    return (Path(model).suffix.lower() in _READ
+            or any(modelread.is_model_file(name) for name in files))
 
 
 def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bool) -> str:
@@ -324,8 +345,8 @@ def _resumed_by(model: str, meta: dict, progress: dict) -> str:
 def _note_unfinished(model: str, net, progress: dict | None) -> None:
     """A note, on stderr, when MODEL is the checkpoint of a run still under way."""
     if progress is not None and not _finished(net.metadata, progress):
-        click.echo(f"note: {model} is the checkpoint of an unfinished run "
-                   f"({_where(net.metadata, progress)}): a network still in training", err=True)
+        cli.note(f"{model} is the checkpoint of an unfinished run "
+                 f"({_where(net.metadata, progress)}): a network still in training")
 
 
 def _figure(value, spec: str) -> str:

@@ -219,8 +219,7 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
                    + (f" (best epoch {result.best_epoch})" if result.best_epoch else "")
                    + f" on {result.n_val:,} held-out examples")
-    if (note := _loss_note(result.history, net, config.lr)) is not None:
-        click.echo(note, err=True)
+    cli.note(_loss_note(result.history, net, config.lr))
     if result.init_val_accuracy is not None:
         click.echo(f"Before training, {net.metadata['init']['model'] or 'the init model'} scored "
                    f"{result.init_val_accuracy:.2%} on the same examples "
@@ -247,7 +246,7 @@ def _loss_note(history: list[dict], net, lr: float) -> str | None:
     if (ended := metrics.confidently_wrong(history, net)) is None:
         return None
     last, guess = ended
-    return (f"note: the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
+    return (f"the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
             f"evenly among {net.sizes[-1]} classes (its wrong answers are given with near "
             f"certainty): the learning rate {lr:g} is likely too high; try a lower --lr")
 
@@ -291,8 +290,7 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
                               audio=inputs.audio_of(start.network) if start else None,
                               model_classes=inputs.classes_of(start.network) if start else None)
-    if train_set.note:
-        click.echo(train_set.note, err=True)
+    cli.note(train_set.note)
     if resume is None and preset == "speech" and train_set.sounds is None:
         raise ConfigError(f"--preset speech is the recipe for recordings, and {train_set.name} "
                           "holds none; drop --preset speech to train it with the default recipe")
@@ -394,6 +392,5 @@ def _test_set(data: str, train_set, target: str | None) -> datasets.Dataset | No
         if any(folder.glob("t10k-*")) or (folder / "test").is_dir():
             raise  # the folder's own test part is there, but cannot be read: said, not skipped
         return None  # no test files here (an IDX folder of training files, a named data set's)
-    if test.note:
-        click.echo(test.note, err=True)
+    cli.note(test.note)
     return test

@@ -96,7 +96,7 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     if not show_space:
         train_files.refuse_data_folder(data, train_set.source, {"--out": out})
     if train_set.note:
-        click.echo(train_set.note, err=True)
+        cli.note(train_set.note)
     base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe
     table = chosen if chosen is not None else default_space(train_set.input)
     space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
