@@ -67,10 +67,6 @@ def check_writable(path: str | os.PathLike, *, model: bool = True) -> Path:
     return path
 
 
-_KINDS = ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"),
-          (stat.S_ISSOCK, "a socket"))
-
-
 def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The file a write to ``path`` replaces (the one a symbolic link points to) and its status
     (None when it does not exist yet), or ModelFileError when it is not a regular file."""
@@ -86,7 +82,7 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
         raise ModelFileError(f"{path}: is a folder; give a file name such as "
                              f"{path / 'model.safetensors'}")
     if not stat.S_ISREG(status.st_mode):
-        kind = next((name for test, name in _KINDS if test(status.st_mode)), "a special file")
+        kind = modelread.special_kind(status.st_mode)
         via = f" (it links to {target})" if target != path else ""
         raise ModelFileError(f"{path}: is {kind}{via}, not a regular file; give a file path")
     return target, status

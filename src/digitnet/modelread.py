@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import shlex
 import sqlite3
+import stat
 import warnings
 from contextlib import closing
 from pathlib import Path
@@ -42,7 +43,7 @@ from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored",
-           "is_model_file", "jsonable", "read", "what_instead"]
+           "is_model_file", "jsonable", "read", "special_kind", "what_instead"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -67,6 +68,15 @@ OTHER_KINDS = {**dict.fromkeys(AUDIO_EXTENSIONS, "a recording"),
                ".pt": "a PyTorch file", ".pth": "a PyTorch file"}
 
 
+_SPECIAL = ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a FIFO"),
+            (stat.S_ISSOCK, "a socket"))
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular one is, by its ``st_mode``: "a FIFO", "a device"..."""
+    return next((name for test, name in _SPECIAL if test(mode)), "a special file")
+
+
 def read(path, *, arrays: bool = True,
          kind: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """A model file's metadata (its header, checked) and its arrays (none unless ``arrays``).
@@ -86,6 +96,9 @@ def read(path, *, arrays: bool = True,
         raise ModelFileError(f"{name}: no such file; train one with `digitnet train --out {name}`")
     if path.is_dir():
         raise ModelFileError(f"{name}: is a folder, not a model file")
+    if not path.is_file():  # (a FIFO with no writer would keep safetensors waiting)
+        raise ModelFileError(f"{name}: is {special_kind(path.stat().st_mode)}, not a regular "
+                             "file; give the path of a model file")
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
