@@ -130,9 +130,10 @@ def test_streamed_bodies_over_2_mb_are_refused_without_content_length(client):
 
 
 @pytest.mark.parametrize("path,status,words", [
-    ("/api/neuron/0/0", 404, ["layer 0", "input layer", "no weights", "1 to 3"]),
-    ("/api/neuron/4/0", 404, ["layer 4", "1 to 3"]),
-    ("/api/neuron/-1/0", 404, ["layer -1", "1 to 3"]),
+    ("/api/neuron/0/0", 404, ["layer 0", "input layer", "no weights",
+                              "1 (the first hidden layer) to 3"]),
+    ("/api/neuron/4/0", 404, ["layer 4", "1 (the first hidden layer) to 3"]),
+    ("/api/neuron/-1/0", 404, ["layer -1", "1 (the first hidden layer) to 3"]),
     ("/api/neuron/99999999999999999999/0", 404, ["layer 99999999999999999999"]),
     ("/api/neuron/1/16", 404, ["neuron 16", "0 to 15"]),
     ("/api/neuron/3/10", 404, ["neuron 10", "0 to 9"]),
