@@ -16,6 +16,10 @@ Installed with ``app.add_middleware(BodySizeLimit, limit=..., larger={"/api/voic
 heard={"/api/predict": ...})``: ``larger`` lets a route whose requests are larger by nature (a
 voice's recordings) take more, and ``heard`` a route of a model of recordings take a recording
 (:data:`~digitnet.web.schemas.MAX_RECORDING_BYTES`) larger than a picture or a drawing.
+
+A 413 says what was sent and what to send instead, by the body's Content-Type; a file in a form
+or of ``application/octet-stream`` could be either a recording or an image, so the path tells
+them apart: a recording on ``heard``'s routes, an image on any other (a model of pictures).
 """
 
 from __future__ import annotations
@@ -99,15 +103,14 @@ class BodySizeLimit:
 
 
 _DIGIT = "one spoken digit, about a second long"
+_PHOTO = "scale the photo down, or crop it to the digit"
 #: What a body too large is, by the start of its Content-Type, and what to send instead
-#: (``{mb}``: the limit in MB). A model of recordings and one of images share the routes, so
-#: the Content-Type is what tells a recording from an image.
+#: (``{mb}``: the limit in MB). A form's file or a body of octet-stream is an image here: one
+#: sent to a route of a model of recordings (``heard``'s) is a recording, said by _HEARD.
 _SENT = ((b"audio/", "the recording", f"a shorter one, under {{mb}} MB: {_DIGIT}"),
-         (b"image/", "the image", "a smaller one (scale the photo down, or crop it to the digit)"),
-         (b"multipart/form-data", "the form", "a smaller file: an image of one digit, or a "
-                                              f"recording of {_DIGIT}"),
-         (b"application/octet-stream", "the file", "a smaller one: an image of one digit, or a "
-                                                   f"recording of {_DIGIT}"),
+         (b"image/", "the image", f"a smaller one ({_PHOTO})"),
+         (b"multipart/form-data", "the form", f"a smaller image of one digit ({_PHOTO})"),
+         (b"application/octet-stream", "the file", f"a smaller image of one digit ({_PHOTO})"),
          (b"application/json", "the JSON body", "a smaller grid (28 rows of 28 values are "
                                                 "plenty) or fewer changes"))
 #: The bodies that may be a recording, and what to send instead of one over ``heard``'s limit
