@@ -30,12 +30,13 @@ def test_a_json_true_is_called_true(client):
 
 
 def test_an_edit_missing_fields_names_all_its_op_needs(client):
-    edge = {"op": "edge", "layer": 1, "neuron": 2, "top": 3, "left": 3, "height": 4, "width": 2}
+    # (not margin nor weight, which an edge edit may leave out: the network's defaults)
+    edge = {"op": "edge", "layer": 1, "neuron": 2, "top": 3, "height": 4}
     answer = client.post("/api/ablate", json={"edits": [edge]})
     assert answer.status_code == 422
     assert answer.json()["error"] == (
-        "edits[0].margin: missing; an edge edit needs op, layer, neuron, top, left, height, "
-        "width, margin and weight (and 1 more problem)")
+        "edits[0].left: missing; an edge edit needs op, layer, neuron, top, left, height and "
+        "width (and 1 more problem)")
     bias = client.post("/api/ablate", json={"edits": [{"op": "bias", "layer": 1, "neuron": 0}]})
     assert bias.json()["error"] == (
         "edits[0].value: missing; a bias edit needs op, layer, neuron and value")

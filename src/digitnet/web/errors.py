@@ -23,7 +23,7 @@ from starlette.routing import Match, Mount
 from ..errors import DigitnetError, one_line
 from ..jsontext import MAX_DEPTH, nesting
 from ..poke.reading import OPS
-from .schemas import MAX_GRID, MIN_GRID
+from .schemas import EDITS, MAX_GRID, MIN_GRID
 
 __all__ = ["ApiError", "install_error_handlers", "describe_validation_errors", "error_response",
            "allowed_methods", "body_model", "DepthCheckedRoute",
@@ -258,7 +258,8 @@ def _describe(e: dict, whole: str = "the body") -> str:
             return "pixels: missing; send {\"pixels\": [[...], ...]}, rows of brightness 0..1"
         op = loc[-2] if len(loc) > 3 and loc[-4] == "edits" and loc[-2] in OPS else None
         if op is not None:  # an edit's own field: what its op needs, not only the first missing
-            needs = ["op", "layer", "neuron", *OPS[op]]
+            needs = ["op", "layer", "neuron", *(k for k in OPS[op]
+                                                if EDITS[op].model_fields[k].is_required())]
             return (f"{where}: missing; {'an' if op[0] in 'aeiou' else 'a'} {op} edit needs "
                     f"{', '.join(needs[:-1])} and {needs[-1]}")
         return f"{where}: missing"

@@ -12,17 +12,22 @@ classes. They are answered 422 with a line saying which.
 
 Every answer says which served network it was computed on (``model_version``, as a
 prediction's does): another page's training run may have replaced the one this page shows.
+A network saved from the page (/api/export) is named by :func:`download_name`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..poke.maps import METHODS
 from ..poke.stepping import DEFAULT_LR, MAX_LR
 from .schemas import _WHOLE, ChangesRequest, Count, Grid, ModelVersion, Whole
+
+if TYPE_CHECKING:
+    from ..network import Network
 
 #: Bounds of what a request asks for.
 MAX_TOP, MAX_MAP_POINTS, MAX_TSNE_POINTS, MAX_ROBUSTNESS = 64, 5000, 1000, 2000
@@ -224,7 +229,7 @@ class NeuronRequest(ChangesRequest):
 
 
 #: POST /api/export's answer, a file (the schema's 200; what the file is named, and why:
-#: digitnet.web.poking.export).
+#: :func:`download_name`).
 EXPORTED = {
     "description": "The changed network as a model file (safetensors) whose metadata lists the "
                    "changes; open it with digitnet.load or digitnet serve. Without changes, "
@@ -237,3 +242,20 @@ EXPORTED = {
                        "digitnet-model.safetensors",
         "schema": {"type": "string"}}},
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def download_name(net: Network, version: int, source: str, changed: bool) -> str:
+    """What a download of ``net`` (served as ``version``, from ``source``; ``changed`` or not)
+    is named: digitnet-edited.safetensors with changes; a network made on the page (version 2
+    on) digitnet-trained.safetensors, or digitnet-fine-tuned.safetensors if it records a
+    network it started from (a voice taught, as app.py tells them apart); the one the server
+    started with, its own file's name where ``source`` names one (a .safetensors name for an
+    .onnx file), else digitnet-model.safetensors."""
+    if changed:
+        return "digitnet-edited.safetensors"
+    if version > 1:
+        return f"digitnet-{'fine-tuned' if net.metadata.get('init') else 'trained'}.safetensors"
+    path = PurePath(source)
+    if path.suffix.lower() in (".safetensors", ".onnx") and path.stem:
+        return path.stem + ".safetensors"
+    return "digitnet-model.safetensors"

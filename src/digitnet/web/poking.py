@@ -35,7 +35,6 @@ import hashlib
 import urllib.parse
 import weakref
 from collections.abc import Callable
-from pathlib import PurePath
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -63,8 +62,8 @@ ERRORS = {
     422: "Invalid request: a layer or neuron the network does not have, a painted cell outside "
          "its grid, a bias or weight that is not a finite number, an 'off' that is not a list "
          "of [layer, neuron] pairs, a label that is not one of its classes, a drawing with no "
-         "digit in it, changes to save that change no weight or bias (a neuron switched off "
-         "already, a scale by 1: /api/export); the error says which, and what to do",
+         "digit in it, changes that change no weight or bias (a neuron switched off already, a "
+         "scale by 1: /api/ablate, /api/export); the error says which, and what to do",
 }
 
 
@@ -110,7 +109,7 @@ def _changed(request: Request, body: schemas.ChangesRequest
     422 for a change it has no place for. The network and its version are read together (one
     tuple, swapped whole), so the answer's model_version is that of the network it is about."""
     net, version = request.app.state.served.current
-    changes = body.changes()
+    changes = body.changes(net)
     return net, changes.apply(net), changes, version
 
 
@@ -196,8 +195,12 @@ def _question(body: schemas.ChangesRequest) -> tuple[str, tuple[tuple[int, int],
 async def ablate(request: Request, body: schemas.ChangesRequest):
     """Accuracy, overall and per class, on the server's held-out digits with the neurons in
     ``off`` switched off (and the edits made), against the intact network. An empty ``off``
-    is the intact network."""
+    is the intact network. Changes that change no weight or bias (a neuron switched off
+    already, a scale by 1, edits that undo each other) are refused (422, in the words of
+    :meth:`~digitnet.poke.Changes.check_effect`), as ``digitnet edit`` and /api/export refuse
+    them."""
     net, _, changes, version = _changed(request, body)
+    await run_in_threadpool(changes.check_effect, net)  # (after apply, as digitnet edit does)
     held = await _held(request)
 
     def compute():
@@ -370,30 +373,14 @@ async def export(request: Request, body: schemas.ChangesRequest):
     (Content-Disposition) for what it holds: digitnet-edited.safetensors with changes; without,
     the served model's own file name, or digitnet-trained.safetensors after a run on the page."""
     net, version, source = request.app.state.served.now()
-    changes = body.changes()
+    changes = body.changes(net)
     changed = changes.apply(net)
     await run_in_threadpool(changes.check_effect, net)  # (after apply, as digitnet edit does)
     content = await run_in_threadpool(modelfile.to_bytes, changed)
-    name = _file_name(net, version, source, bool(changes))
+    name = ps.download_name(net, version, source, bool(changes))
     quoted = urllib.parse.quote(name, safe="")  # (RFC 6266's UTF-8 form for any other name)
     disposition = (f'attachment; filename="{name}"' if quoted == name
                    else f"attachment; filename*=utf-8''{quoted}")
     return Response(content, media_type="application/octet-stream",
                     headers={"Content-Disposition": disposition})
 
-
-def _file_name(net: Network, version: int, source: str, changed: bool) -> str:
-    """What a download of ``net`` (served as ``version``, from ``source``; ``changed`` or not)
-    is named: digitnet-edited.safetensors with changes; a network made on the page (version 2
-    on) digitnet-trained.safetensors, or digitnet-fine-tuned.safetensors if it records a
-    network it started from (a voice taught, as app.py tells them apart); the one the server
-    started with, its own file's name where ``source`` names one (a .safetensors name for an
-    .onnx file), else digitnet-model.safetensors."""
-    if changed:
-        return "digitnet-edited.safetensors"
-    if version > 1:
-        return f"digitnet-{'fine-tuned' if net.metadata.get('init') else 'trained'}.safetensors"
-    path = PurePath(source)
-    if path.suffix.lower() in (".safetensors", ".onnx") and path.stem:
-        return path.stem + ".safetensors"
-    return "digitnet-model.safetensors"

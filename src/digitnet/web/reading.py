@@ -53,10 +53,10 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
                                 + elsewhere(request, "drawing"))
         raw = await request.body()
         if len(raw) <= INLINE_BYTES:
-            return _drawing_input(raw)
-        return await run_in_threadpool(_drawing_input, raw)
+            return _drawing_input(raw, net)
+        return await run_in_threadpool(_drawing_input, raw, net)
     if ctype == "multipart/form-data":
-        data, name, changes = await _upload(request, front_end)
+        data, name, changes = await _upload(request, net)
     elif ctype.startswith(_RAW):
         data, name, changes = await request.body(), "the body", Changes()
         if not data:
@@ -112,10 +112,11 @@ def _hint(front_end: Audio | None) -> str:
     return _HINT_IMAGE if front_end is None else _HINT_SOUND
 
 
-def _drawing_input(raw: bytes) -> tuple[np.ndarray, Changes]:
-    """A JSON predict body's drawing as the network reads it, and the changes it asks for."""
+def _drawing_input(raw: bytes, net: Network) -> tuple[np.ndarray, Changes]:
+    """A JSON predict body's drawing as the network reads it, and the changes it asks for
+    (of ``net``: an edge edit's defaults are its)."""
     body = parse_drawing(raw)
-    return to_input(grid_array(body.pixels), "the drawing"), body.changes()
+    return to_input(grid_array(body.pixels), "the drawing"), body.changes(net)
 
 
 def parse_drawing(raw: bytes) -> schemas.PredictRequest:
@@ -175,9 +176,11 @@ def to_input(image, name: str) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
 
 
-async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str, Changes]:
+async def _upload(request: Request, net: Network) -> tuple[bytes, str, Changes]:
     """The bytes of the multipart field ``file``, what to call it in errors, and the changes
-    of the optional field ``changes`` (JSON, as a JSON body's ``off`` and ``edits``)."""
+    of the optional field ``changes`` (JSON, as a JSON body's ``off`` and ``edits``) to
+    ``net``."""
+    front_end = inputs.audio_of(net)
     form = await read_form(request, _hint(front_end), max_files=1, max_fields=10,
                            max_part_size=schemas.MAX_BODY_BYTES)
     try:
@@ -190,7 +193,7 @@ async def _upload(request: Request, front_end: Audio | None) -> tuple[bytes, str
                                 f"{'image' if front_end is None else 'recording'} as the field "
                                 "'file' (and the changes, if any, as 'changes')")
         data = await upload.read()
-        changes = _form_changes(form.get("changes"))
+        changes = _form_changes(form.get("changes"), net)
     finally:
         await form.close()
     name = upload.filename or "upload"
@@ -211,9 +214,9 @@ async def read_form(request: Request, hint: str, **limits):
         raise ApiError(422, f"the multipart form cannot be read ({e.detail}); {hint}") from None
 
 
-def _form_changes(field) -> Changes:
-    """The learner's changes sent with an upload, as the form field ``changes``: JSON
-    ``{"off": [...], "edits": [...]}``, checked like a JSON body's."""
+def _form_changes(field, net: Network) -> Changes:
+    """The learner's changes to ``net`` sent with an upload, as the form field ``changes``:
+    JSON ``{"off": [...], "edits": [...]}``, checked like a JSON body's."""
     if field is None or (isinstance(field, str) and not field.strip()):
         return Changes()  # (an HTML form sends its empty fields)
     if not isinstance(field, str):
@@ -225,4 +228,4 @@ def _form_changes(field) -> Changes:
     except ValidationError as e:
         raise ApiError(422, "changes: " + describe_validation_errors(
             e.errors(), schemas.ChangesRequest, whole="the field")) from None
-    return body.changes()
+    return body.changes(net)

@@ -17,8 +17,10 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from ..poke.changes import Changes
+from ..network import Network
+from ..poke.changes import EDGE_MARGIN, Changes
 from ..poke.reading import LIMIT
+from .model_metadata import ModelMetadata
 
 #: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -140,15 +142,27 @@ class PaintEdit(_Edit):
 class EdgeEdit(_Edit):
     """The video's hand-built edge detector on a first-layer neuron: +weight on a strip of
     pixels, a balancing negative border ``margin`` pixels wide, and a bias so that it fires when
-    the strip is clearly brighter than its border."""
+    the strip is clearly brighter than its border. ``margin`` and ``weight`` may be left out:
+    they take the served network's defaults (digitnet.poke.edge_defaults), as digitnet edit
+    takes them."""
 
     op: Literal["edge"]
     top: Count
     left: Count
     height: Annotated[int, Field(strict=True, ge=1), _WHOLE]
     width: Annotated[int, Field(strict=True, ge=1), _WHOLE]
-    margin: Annotated[int, Field(strict=True, ge=0, le=MAX_GRID), _WHOLE]
-    weight: Value
+    # (None: left out, for Changes.from_json to fill from the network; null is not taken)
+    margin: Annotated[int, Field(strict=True, ge=0, le=MAX_GRID), _WHOLE] = Field(
+        None, json_schema_extra={"default": EDGE_MARGIN},
+        description=f"The border's width in pixels; default {EDGE_MARGIN}.")
+    weight: Value = Field(
+        None, json_schema_extra=lambda schema: schema.pop("default", None),
+        description="+weight on the strip; default: the largest |w| of the served network's "
+                    "first layer, so that the neuron keeps the scale of its neighbours.")
+
+
+#: Each edit's model, by its op.
+EDITS = {"bias": BiasEdit, "scale": ScaleEdit, "paint": PaintEdit, "edge": EdgeEdit}
 
 
 Edit = Annotated[Union[BiasEdit, ScaleEdit, PaintEdit, EdgeEdit], Field(discriminator="op")]
@@ -173,9 +187,12 @@ class ChangesRequest(BaseModel):
         description="Edits of single neurons, applied in order; then the neurons are switched "
                     "off.")
 
-    def changes(self) -> Changes:
-        """The :class:`digitnet.poke.Changes` these fields describe."""
-        return Changes.from_json(self.model_dump(include={"off", "edits"}))
+    def changes(self, net: Network) -> Changes:
+        """The :class:`digitnet.poke.Changes` these fields describe, for ``net``: read as
+        ``Changes.from_json(changes, net)`` reads them (an edge edit's margin and weight left
+        out take ``net``'s defaults)."""
+        return Changes.from_json(self.model_dump(include={"off", "edits"}, exclude_none=True),
+                                 net)
 
 
 class PredictRequest(ChangesRequest):
@@ -239,38 +256,6 @@ class HeldOutInfo(BaseModel):
     split: str | None = Field(description="\"val\": the model's own validation split of its "
                                           "training data; \"test\": the data's test split.")
     description: str
-
-
-class ModelMetadata(BaseModel):
-    """What the model records of itself (its file's metadata), as recorded: ``input`` and
-    ``data`` below, and ``classes``, ``config`` (the training options), ``history`` (one record
-    per epoch), ``metrics``, ``init`` (the model a run started from), ``imported`` (the file it
-    was imported from), ``changes`` (the edits of an edited network) and a few more. A field
-    the model does not record is absent."""
-
-    model_config = ConfigDict(extra="allow")
-
-    input: dict[str, Any] | None = Field(None, description=(
-        "What its input layer reads (digitnet.inputs), by `kind`. \"images\": pictures of "
-        "`shape` [h, w], one input neuron per pixel, row by row, brightness 0..1 (0: the "
-        "background), each picture deskewed first if `deskew` is true. \"table\": rows of the "
-        "table's `columns` (their names, one input neuron each, in order), each value "
-        "standardised as (value - mean) / std with the training split's `mean` and `std` (one "
-        "per column; null: taken as they are). \"audio\": recordings, each as the picture of "
-        "its sound that digitnet.audio makes with these settings: resampled to `sample_rate` "
-        "Hz, trimmed where over `trim_db` dB below its loudest, windows of `n_fft` samples "
-        "every `hop`, `bands` rows (mel bands from `fmin` Hz up, the highest first) by "
-        "`frames` columns (moments), the top `range_db` dB as brightness 0..1. Absent for a "
-        "model that does not record it (a network built by hand; a file from before digitnet "
-        "recorded it: 28x28 images)."),
-        examples=[{"kind": "images", "shape": [28, 28], "deskew": True}])
-    data: dict[str, Any] | None = Field(None, description=(
-        "What it was trained on, as its training run recorded it: `train`, the training "
-        "data's fingerprint, {`name` (a dataset name such as \"mnist\", or the folder or "
-        "table file read), `split`, `n` (how many examples), `files` (each file read -> the "
-        "SHA-256 of its content)}; `val_fraction`, the share of it held out for validation; "
-        "`validation`, the fingerprint of a validation set given apart, else null. Absent for "
-        "a model digitnet did not train (imported, or built by hand)."))
 
 
 class ModelResponse(BaseModel):

@@ -33,11 +33,13 @@ export function createChanges() {
   const same = (e, l, j) => e.layer === l && e.neuron === j;
 
   // An edit that repeats the last one's kind on the same neuron replaces or merges with it, so
-  // that dragging a slider or painting a stroke keeps the list short.
+  // that dragging a slider or painting a stroke keeps the list short; merged into one that
+  // changes nothing (merge answers null: ×2 then ×½), it is gone, the neuron as it was.
   function add(edit, merge) {
     const last = edits[edits.length - 1];
     if (last && last.op === edit.op && same(last, edit.layer, edit.neuron)) {
-      edits[edits.length - 1] = merge(last, edit);
+      const merged = merge(last, edit);
+      if (merged) edits[edits.length - 1] = merged; else edits.pop();
     } else {
       edits.push(edit);
     }
@@ -56,8 +58,10 @@ export function createChanges() {
       add({op: "bias", layer: l, neuron: j, value}, (_, e) => e);
     },
     scale(l, j, factor) {
-      add({op: "scale", layer: l, neuron: j, factor},
-          (a, b) => ({...a, factor: Math.max(-1000, Math.min(1000, a.factor * b.factor))}));
+      add({op: "scale", layer: l, neuron: j, factor}, (a, b) => {
+        const f = Math.max(-1000, Math.min(1000, a.factor * b.factor));
+        return f === 1 ? null : {...a, factor: f};
+      });
     },
     paint(l, j, cells) {  // cells: [{row, col, weight}]; a later one replaces an earlier one
       if (!cells.length) return;
