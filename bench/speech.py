@@ -125,6 +125,13 @@ CANDIDATES = {
     "speech, cosine schedule, 100 epochs": {"preset": "speech", "schedule": "cosine",
                                             "epochs": 100},
     "speech, cosine schedule, lr 0.01": {"preset": "speech", "schedule": "cosine", "lr": 0.01},
+    # SGD with momentum in place of Adam (it beats Adam for the video's sigmoid network)
+    "speech, SGD momentum 0.9, lr 0.01": {"preset": "speech", "optimizer": "sgd",
+                                          "momentum": 0.9, "lr": 0.01},
+    "speech, SGD momentum 0.9, lr 0.03": {"preset": "speech", "optimizer": "sgd",
+                                          "momentum": 0.9, "lr": 0.03},
+    "speech, SGD momentum 0.9, lr 0.1": {"preset": "speech", "optimizer": "sgd",
+                                         "momentum": 0.9, "lr": 0.1},
 }
 
 
