@@ -80,8 +80,27 @@ export function mountExplorer(root, options) {
   const pad = mountPad(drawSection, id, {change: schedule, empty: () => { given(); blank(); if (options.blank) options.blank(); }, upload});
   drawSection.insertAdjacentHTML("beforeend", `<h2 id="${id("sees-title")}">2. What the network sees</h2>`);
   const verdict = mountVerdict(drawSection, id);
-  const diagram = mountDiagram(root.querySelector(".card.network"), id, {select, switches: options.switches});
+  const networkCard = root.querySelector(".card.network");
+  const diagram = mountDiagram(networkCard, id, {select, switches: options.switches});
   const panel = mountNeuronPanel(neuronPanel, id, {pick: open});
+  // On a phone panel 4 is a screen below the diagram: a neuron opened by a tap is summed up
+  // under the diagram, with a link down to its weights and formula, and one from there back up
+  // (explorer.css shows both on narrow screens only).
+  networkCard.insertAdjacentHTML("beforeend", `
+    <p id="${id("net-opened")}" class="net-opened" hidden><span id="${id("net-opened-said")}"></span>
+      <a id="${id("net-opened-more")}" href="#${id("neuron-panel")}">See its weights and formula</a></p>`);
+  part("neuron-name").insertAdjacentHTML("afterend", `
+    <p class="back-link"><a id="${id("neuron-back")}" href="#${id("net")}">Back to the diagram</a></p>`);
+  const opened = part("net-opened");
+  part("net-opened-more").addEventListener("click", (e) => {
+    e.preventDefault();
+    neuronPanel.scrollIntoView({block: "start"});
+    part("neuron-name").focus({preventScroll: true});
+  });
+  part("neuron-back").addEventListener("click", (e) => {
+    e.preventDefault();
+    if (selected) diagram.reveal(selected);
+  });
 
   let model = null, prediction = null, selected = null;
   let source = null;  // the file the answer shown reads ({file, uploaded}), null: the drawing's
@@ -215,26 +234,38 @@ export function mountExplorer(root, options) {
     }
   }
 
-  function select(sel) {
+  // A neuron of the diagram clicked or tapped, or (`keyed`) chosen with the keyboard.
+  function select(sel, keyed = false) {
     if (sel && options.intercept && options.intercept(sel)) return;  // (the click did something else)
-    open(sel);
+    open(sel, keyed ? "keys" : "tap");
   }
 
-  // Opens neuron `sel` ({layer, index}; null: none), from the diagram or panel 4's form.
-  function open(sel) {
+  // Opens neuron `sel` ({layer, index}; null: none), from the diagram (`how`: "tap" or "keys")
+  // or panel 4's form. Where panel 4 is below the diagram, the keyboard and the form go to it;
+  // a tap stays with the diagram (a phone's screen holds no more), summed up under it.
+  function open(sel, how = "form") {
     selected = sel;
     if (options.selected) options.selected(sel);
     diagram.show(prediction, selected);
     if (!sel) {
       panel.clear();
+      opened.hidden = true;
       return;
     }
-    showNeuron(true);
-    if (window.matchMedia("(max-width: 760px)").matches) neuronPanel.scrollIntoView({behavior: "smooth", block: "start"});
+    showNeuron(true, how === "tap");
+    if (how !== "tap" && window.matchMedia("(max-width: 760px)").matches) neuronPanel.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+
+  // The page scrolled up just enough to show the summary under the diagram, if the neuron
+  // tapped stays in view; else not at all.
+  function nudge() {
+    const below = opened.getBoundingClientRect().bottom + 8 - window.innerHeight;
+    const room = diagram.element(selected).getBoundingClientRect().top - 8;
+    if (below > 0 && below <= room) opened.scrollIntoView({behavior: "smooth", block: "nearest"});
   }
 
   let neuronRequest = 0;
-  async function showNeuron(say = false) {
+  async function showNeuron(say = false, tapped = false) {
     const {layer, index} = selected;
     const asked = ++neuronRequest;
     let n;
@@ -244,8 +275,10 @@ export function mountExplorer(root, options) {
       verdict.say(err.message);
       return;
     }
-    if (asked !== neuronRequest) return;  // a newer request is on its way
-    panel.show(n, prediction ? n.current : null, say);
+    if (asked !== neuronRequest || !selected) return;  // a newer request is on its way, or none
+    part("net-opened-said").textContent = `${panel.show(n, prediction ? n.current : null, say)}.`;
+    opened.hidden = false;
+    if (tapped) nudge();
   }
 
   function onKey(e) {

@@ -7,13 +7,15 @@ import {find} from "./dom.js";
 
 const HOLD_MS = 300;    // a press shorter than this starts a recording that a second press stops
 const MAX_SECONDS = 8;  // the server takes up to 10 s; a digit takes about one
+const DRAWN_RATE = 16000;  // an uploaded recording is decoded at this rate, for its waveform only
 
 const markup = (id) => `
   <div class="microphone">
     <button id="${id("speak")}" class="speak" type="button" aria-pressed="false"
             aria-keyshortcuts="Space" aria-describedby="${id("speak-hint")}">Hold to speak</button>
-    <p id="${id("speak-hint")}" class="hint">Hold the button (or Space on it) and say one digit,
-      0 to 9; or press it once to start and again to stop.</p>
+    <p id="${id("speak-hint")}" class="hint">Hold the button<span class="keys-hint"> (or Space
+      on it)</span> and say one digit, 0 to 9; or press it once to start and again to stop.</p>
+    <p id="${id("mic-none")}" class="mic-none" hidden></p>
     <canvas id="${id("waveform")}" class="waveform" width="280" height="56" role="img"
             aria-label="Waveform of the last recording: none yet"></canvas>
     <div class="buttons">
@@ -27,16 +29,26 @@ const markup = (id) => `
 /**
  * Adds the microphone's button, waveform and upload to `root`. `on.heard(file)` receives each
  * recording (a WAV File from the microphone, or the file chosen) and answers a promise of the
- * status to show (by default "Heard NAME."); what it throws is shown instead. Returns
- * {say(text), forget()}.
+ * status to show (by default "Heard NAME."); what it throws is shown instead. Where the
+ * browser gives the page no microphone (plain http from another computer: no secure context),
+ * it says so in the button's place, and only the upload is offered. Returns {say(text),
+ * forget(), records} (records: whether the button is there to record with).
  */
 export function mountMicrophone(root, id, on) {
   root.insertAdjacentHTML("beforeend", markup(id));
   const button = find(root, id("speak")), status = find(root, id("mic-status"));
   const wave = find(root, id("waveform"));
   let recording = null, pressedAt = 0, stopTimer = null;
+  let waves = 0;  // waveforms drawn or cleared: an upload's, decoded late, does not cover a newer
 
   const say = (text) => { status.textContent = text; };
+  const why = noMicrophone();
+  if (why) {
+    button.hidden = find(root, id("speak-hint")).hidden = true;
+    const none = find(root, id("mic-none"));
+    none.textContent = why;
+    none.hidden = false;
+  }
 
   async function start() {
     if (recording) return;
@@ -91,16 +103,38 @@ export function mountMicrophone(root, id, on) {
     button.textContent = "Hold to speak";
   }
 
+  // (answers whether the recording was heard: one refused leaves the answer shown as it was)
   async function hear(file) {
     say(`Reading ${file.name}…`);
     try {
       say(await on.heard(file) || `Heard ${file.name}.`);
+      return true;
     } catch (err) {
       say(err.message);
+      return false;
     }
   }
 
+  // A recording uploaded: its waveform, decoded here while the server reads it, is drawn once
+  // the server has heard it (as the answer shown is then the recording's).
+  async function upload(file) {
+    const sound = decoded(file), asked = waves;
+    if (!(await hear(file))) return;
+    const s = await sound;
+    if (asked !== waves) return;  // (a newer recording's waveform, or none, is shown)
+    if (s) drawWave(s.samples, s.rate);
+    else blankWave(`this browser cannot draw ${file.name}’s`);
+  }
+
+  function blankWave(said) {
+    waves++;
+    wave.getContext("2d").clearRect(0, 0, wave.width, wave.height);
+    delete wave.dataset.samples;
+    wave.setAttribute("aria-label", `Waveform of the last recording: ${said}`);
+  }
+
   function drawWave(samples, rate) {
+    waves++;
     const ctx = wave.getContext("2d"), w = wave.width, h = wave.height;
     ctx.fillStyle = "#000";
     ctx.fillRect(0, 0, w, h);
@@ -144,19 +178,46 @@ export function mountMicrophone(root, id, on) {
   find(root, id("upload-sound")).addEventListener("change", async (e) => {
     const file = e.target.files[0];
     e.target.value = "";
-    if (file) await hear(file);
+    if (file) await upload(file);
   });
 
   // A picture shown from elsewhere (the notebook's w.hear): the last recording's waveform and
   // status no longer describe what is shown.
   function forget() {
     say("");
-    wave.getContext("2d").clearRect(0, 0, wave.width, wave.height);
-    delete wave.dataset.samples;
-    wave.setAttribute("aria-label", "Waveform of the last recording: none yet");
+    blankWave("none yet");
   }
 
-  return {say, forget};
+  return {say, forget, records: !why};
+}
+
+// Why the page can have no microphone, said before anyone presses for one (null: it may). A
+// browser gives getUserMedia (and AudioWorklet) only to a secure context: https, or this
+// computer's own address; a class's phones open the page over plain http.
+function noMicrophone() {
+  if (!window.isSecureContext) {
+    return "This page cannot use a microphone: the browser allows one only on https pages or " +
+      "on this computer’s own address, and this page is plain http. Upload a recording instead.";
+  }
+  const media = navigator.mediaDevices;
+  if (!media || !media.getUserMedia || !window.AudioWorkletNode) {
+    return "This browser cannot record from a microphone here. Upload a recording instead.";
+  }
+  return null;
+}
+
+// The samples of recording `file`, decoded by the browser (its channels averaged), at
+// DRAWN_RATE: {samples, rate}; null for a file the browser cannot decode.
+async function decoded(file) {
+  try {
+    const context = new OfflineAudioContext(1, 1, DRAWN_RATE);
+    const buffer = await context.decodeAudioData(await file.arrayBuffer());
+    const samples = new Float32Array(buffer.length), n = buffer.numberOfChannels;
+    for (let c = 0; c < n; c++) buffer.getChannelData(c).forEach((v, i) => { samples[i] += v / n; });
+    return {samples, rate: DRAWN_RATE};
+  } catch (err) {
+    return null;
+  }
 }
 
 // Why the microphone did not open (getUserMedia's errors, by name), and what to do instead: a

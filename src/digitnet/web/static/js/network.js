@@ -2,9 +2,10 @@
 // one per column), every neuron lit by its activation, the strongest connections, and the
 // outputs with their probabilities. It is given a model description
 // (GET /api/model's answer) and a prediction (POST /api/predict's) and draws them; it asks for
-// nothing itself. Neurons are buttons: a click, or Enter on the focused one, calls on.select;
-// on.switches(sel), if given, says whether that switches neuron sel off or back on instead of
-// opening it (panel 6's choice), and each neuron's name says what Enter does.
+// nothing itself. Neurons are buttons: a click (or tap), or Enter on the focused one, calls
+// on.select(sel, keyed) (keyed: by the keyboard); on.switches(sel), if given, says whether that
+// switches neuron sel off or back on instead of opening it (panel 6's choice), and each
+// neuron's name says what Enter does.
 
 import {find, fmt, percent, svg} from "./dom.js";
 import {grayCanvas} from "./paint.js";
@@ -22,8 +23,9 @@ const markup = (id) => `
   <p class="hint">Brightness: how active each neuron is. Lines: <span class="pos">blue</span>
     weights add, <span class="neg">red</span> weights subtract; the stronger weight × activation,
     the bolder. Layers are counted as in the video: <span id="${id("net-input-said")}">the input
-    image</span> is layer 0, the first hidden layer is layer 1. Click a neuron (or focus the
-    diagram and use the arrow keys and Enter), or open one by its number in panel 4.</p>
+    image</span> is layer 0, the first hidden layer is layer 1. Click a neuron<span
+    class="keys-hint"> (or focus the diagram and use the arrow keys and Enter)</span>, or open
+    one by its number in panel 4.</p>
   <svg id="${id("net")}" class="net" role="group" aria-label="The network"
        viewBox="0 0 740 520" preserveAspectRatio="xMidYMid meet"></svg>`;
 
@@ -39,8 +41,9 @@ function brightness(a, kind) {
  * Adds the diagram to `root`. Returns `setModel(model)` (draws a network afresh),
  * `show(prediction, selected)` (lights it up for a prediction, or none; marks the selected
  * neuron {layer, index}, or none), `markOff(keys)` (draws the neurons "layer:index" as
- * switched off), `relabel()` (call when what on.switches says changed) and `resize()` (call
- * when the page's width changed).
+ * switched off), `relabel()` (call when what on.switches says changed), `resize()` (call
+ * when the page's width changed), `element(sel)` (neuron sel's element) and `reveal(sel)`
+ * (scrolls neuron sel to the middle of the window and gives it the keyboard's focus).
  * Layers are numbered as in the API: 0 is the input, 1 the first hidden layer, L the output;
  * the diagram's arrays hold layer l at [l - 1].
  */
@@ -194,7 +197,7 @@ export function mountDiagram(root, id, on) {
       setFocus(layer, e.key === "Home" ? 0 : 1e9, true);
     } else if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
-      on.select({layer, index});
+      on.select({layer, index}, true);
     }
   });
 
@@ -289,5 +292,12 @@ export function mountDiagram(root, id, on) {
       update();
     },
     relabel: update,  // (each neuron's name says again what Enter does)
+    element: (sel) => neuronEls[sel.layer - 1][sel.index],
+    reveal(sel) {
+      setFocus(sel.layer, sel.index, false);
+      const g = neuronEls[focus.layer - 1][focus.index];
+      g.scrollIntoView({block: "center"});
+      g.focus({preventScroll: true});
+    },
   };
 }

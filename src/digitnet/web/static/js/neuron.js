@@ -22,7 +22,7 @@ const markup = (id) => `
     <p class="formula-big">a = σ(w · a<sub>prev</sub> + b)</p>
   </div>
   <div id="${id("neuron-detail")}" hidden>
-    <h3 id="${id("neuron-name")}"></h3>
+    <h3 id="${id("neuron-name")}" tabindex="-1"></h3>
     <figure class="weights-figure">
       <canvas id="${id("neuron-image")}" class="neuron-image" width="28" height="28" role="img" aria-label="weight image"></canvas>
       <figcaption id="${id("neuron-image-caption")}"></figcaption>
@@ -84,7 +84,8 @@ export function formulaHtml(n, c, reads = null) {
  * Adds the neuron panel's contents to `root`; on.pick({layer, index}) hears the form ask for a
  * neuron. Returns `show(neuron, current, say)` (a neuron's description, and what it computed
  * for the current input or null; `say`: tell a screen reader, in a sentence: the formula is
- * too long to hear after every stroke), `clear()`, `setModel(model)` (the layers to pick) and
+ * too long to hear after every stroke; it answers that sentence, said or not: "Hidden layer 1,
+ * neuron 3: z = 1.2, a = 1.2"), `clear()`, `setModel(model)` (the layers to pick) and
  * `input(p)` (the page's answer shown, null when none: the invitation names its input, a
  * drawing or a picture uploaded).
  */
@@ -156,16 +157,16 @@ export function mountNeuronPanel(root, id, on) {
     part("neuron-z").textContent = current ? fmt(current.z, 3) : asking(reads).ask;
     part("neuron-a").textContent = current ? fmt(current.a, 3) : "–";
     part("neuron-formula").innerHTML = formulaHtml(n, current, reads);
-    if (say) {
-      part("neuron-said").textContent = current
-        ? `${name}: z = ${fmt(current.z, 3)}, a = ${fmt(current.a, 3)}`
-        : `${name}: bias ${fmt(n.bias, 3)}; ${asking(reads).to} see its sum`;
-    }
+    const sentence = current
+      ? `${name}: z = ${fmt(current.z, 3)}, a = ${fmt(current.a, 3)}`
+      : `${name}: bias ${fmt(n.bias, 3)}; ${asking(reads).to} see its sum`;
+    if (say) part("neuron-said").textContent = sentence;
     if (!part("pick").contains(document.activeElement)) {  // (not while the learner types)
       layerPick.value = String(n.layer);
       fitIndex();
       indexPick.value = String(n.index);
     }
+    return sentence;
   }
 
   function clear() {

@@ -13,8 +13,8 @@ const AT_LEAST = 2;  // the server's minimum: one of each digit is kept to check
 const markup = (id) => `
   <h3 id="${id("voice-title")}">Teach it your voice</h3>
   <p class="hint">Say each digit ${ENOUGH} times (at least ${AT_LEAST}): choose the digit, then
-    hold to speak. Then teach it: the network is fine-tuned on your recordings, except the last
-    of each digit, which it is checked on before and after.</p>
+    <span id="${id("voice-how")}">hold to speak</span>. Then teach it: the network is fine-tuned
+    on your recordings, except the last of each digit, which it is checked on before and after.</p>
   <label class="voice-digit">Digit you will say
     <select id="${id("voice-digit")}">${[...Array(10).keys()].map((d) => `<option value="${d}">${d}</option>`).join("")}</select>
   </label>
@@ -43,6 +43,7 @@ export function mountVoice(root, id, calls) {
   let taken = [];  // [{file, digit}]
   let allowed = true;  // whether this server lets the page train (digitnet serve --no-train: no)
   const mic = mountMicrophone(find(root, id("voice-mic")), (name) => id("voice-" + name), {heard});
+  if (!mic.records) find(root, id("voice-how")).textContent = "upload a recording of it";
 
   async function heard(file) {
     const said = digit.value;
