@@ -272,7 +272,8 @@ def as_network(value, function: str, *, paths: bool = False, second=None) -> Net
         raise ConfigError(f"{function} takes the Network first, then the path: "
                           f"{function}(network, {str(value)!r})")
     takes, verb = ((f"{function} a Network or the model file at a path", "pass") if paths else
-                   (f"{function} takes a Network", function))
+                   (f"{function} takes a Network",  # ("save result.network"; "pass" for a method)
+                    function if function.isidentifier() else "pass"))
     got = ("None" if value is None else f"a value of type {type(value).__name__}" if paths
            else words.a(_type_name(value)))
     for attribute in ("network", "network_"):  # TrainResult, Checkpoint; the sklearn estimator

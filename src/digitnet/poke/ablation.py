@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..metrics import accuracy_by_class, confusion_matrix
+from ..modelfile import as_network
 from ..network import Network
 from .activity import check_labels, layer_activity, tail
 from .changes import Changes
@@ -132,6 +133,7 @@ def ablate(net: Network, rows, labels, changes: Changes = Changes()) -> Ablation
         network, whose score then is the baseline's. A dict ``{"off": [...], "edits": [...]}``
         is read as :meth:`Changes.from_json` reads it.
     """
+    net = as_network(net, "poke.ablate")
     changes = read_changes(changes)
     rows = check_rows(net, rows)
     labels = check_labels(net, rows, labels)
@@ -163,6 +165,7 @@ def rank_neurons(net: Network, rows, labels, changes: Changes = Changes(),
     list of NeuronDrop, largest drop first (ties in layer and neuron order); each says
     whether it :attr:`~NeuronDrop.costs` anything (some class loses accuracy without it)
     """
+    net = as_network(net, "poke.rank_neurons")
     changes = read_changes(changes)
     rows = check_rows(net, rows)
     labels = check_labels(net, rows, labels)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..modelfile import as_network
 from ..network import Network
 from .activity import check_labels, check_layer, check_neuron, layer_activity
 from .reading import whole
@@ -74,6 +75,7 @@ def class_means(net: Network, rows, labels, layer: int) -> np.ndarray:
     -------
     ndarray, shape (sizes[layer], n_classes), float64 (NaN for a class with no examples)
     """
+    net = as_network(net, "poke.class_means")
     layer = check_layer(net, layer)
     rows = check_rows(net, rows)
     labels = check_labels(net, rows, labels)
@@ -98,6 +100,7 @@ def neuron_profile(net: Network, rows, labels, layer: int, neuron: int,
     count : int
         How many top examples (fewer if there are fewer examples).
     """
+    net = as_network(net, "poke.neuron_profile")
     layer, neuron = check_neuron(net, layer, neuron)
     count = whole(count, "count")
     if count < 1:

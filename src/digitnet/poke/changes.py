@@ -48,6 +48,7 @@ import numpy as np
 
 from .. import inputs
 from ..errors import ConfigError
+from ..modelfile import as_network
 from ..network import Network
 from .reading import read_edit, read_edits, read_off, shown
 
@@ -132,6 +133,7 @@ class Changes:
         Edits that would make the network overflow (its weighted inputs z could pass
         :func:`_overflow`: 1.8e19 in float32) are a ConfigError naming the first such edit.
         """
+        net = as_network(net, "Changes.apply")
         self.check(net)
         if not self:
             return net
@@ -157,6 +159,7 @@ class Changes:
         parameters with edits ``[:i]`` made and the neurons switched off, against those with
         edits ``[:i + 1]``; so "changes nothing" means what saving the changes would mean.
         """
+        net = as_network(net, "Changes.check_effect")
         self.check(net)
         for i, (layer, neuron) in enumerate(self.off):
             if not net.weights[layer][:, neuron].any():
@@ -223,6 +226,7 @@ def edge_detector(net: Network, neuron: int, top: int, left: int, height: int, w
     pixels wide around it. ``weight`` defaults to the layer's largest |w|, so the neuron keeps
     the scale of its neighbours (:func:`edge_defaults`). Returns the edit dict (see the module
     docstring)."""
+    net = as_network(net, "poke.edge_detector")
     if weight is None:
         weight = edge_defaults(net)["weight"]
     edit = read_edit({"op": "edge", "layer": 1, "neuron": neuron, "top": top, "left": left,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, DataError, MissingDependencyError
+from ..modelfile import as_network
 from ..network import Network
 from .activity import layer_activity
 
@@ -88,6 +89,7 @@ def embedding(net: Network, rows, layer: int, method: str = "pca", seed: int = 0
     seed : int
         t-SNE's random start (PCA has none).
     """
+    net = as_network(net, "poke.embedding")
     if method not in METHODS:
         raise ConfigError(f"unknown map method {method!r}; choose one of {', '.join(METHODS)}")
     _, a = layer_activity(net, rows, [layer])[layer]

@@ -34,6 +34,7 @@ from .. import inputs
 from ..arrays import pixel_values
 from ..augment import shift_images
 from ..errors import ConfigError, DataError
+from ..modelfile import as_network
 from ..network import Network
 from .activity import check_labels
 from .reading import whole
@@ -190,18 +191,14 @@ def robustness_curves(nets, images, labels, distortions=None, seed: int = 0) -> 
 
 def _networks(nets) -> list[Network]:
     """``nets`` (a Network, or a list of them) as a list of at least one; else a
-    ConfigError of one line saying what to pass."""
-    if isinstance(nets, Network):
-        return [nets]
-    listed = list(nets) if np.iterable(nets) and not isinstance(nets, (str, dict)) else None
+    ConfigError of one line saying what to pass (:func:`digitnet.modelfile.as_network`'s)."""
+    if not np.iterable(nets) or isinstance(nets, (str, dict, Network)):
+        return [as_network(nets, "poke.robustness_curves")]
+    listed = list(nets)
     if not listed:
-        raise ConfigError(f"nets: expected a Network or a list of them, got {nets!r:.40}; "
-                          "pass the network, or [net, other] to compare two")
-    for i, net in enumerate(listed):
-        if not isinstance(net, Network):
-            raise ConfigError(f"nets[{i}]: expected a Network (digitnet.load(path) gives one), "
-                              f"got {type(net).__name__}")
-    return listed
+        raise ConfigError("nets: an empty list; pass the network, or [net, other] to compare two")
+    return [as_network(net, f"nets[{i}]: poke.robustness_curves") for i, net in
+            enumerate(listed)]
 
 
 def _chosen(distortions) -> dict[str, tuple[float, ...]]:

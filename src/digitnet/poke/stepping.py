@@ -21,6 +21,7 @@ import numpy as np
 
 from ..arrays import as_inputs
 from ..errors import ConfigError, DataError
+from ..modelfile import as_network
 from ..network import Network
 from ..optimizers import SGD
 from .changes import Changes
@@ -129,6 +130,7 @@ def backprop_step(net: Network, x, label: int, lr: float = DEFAULT_LR, off=()) -
         taken as they are. The step leaves the outgoing weights of every neuron off at 0, so
         they stay off in :attr:`Step.network_after`.
     """
+    net = as_network(net, "poke.backprop_step")
     a, _ = as_inputs(check_rows(net, x, "x", single=True), net.sizes[0], net.dtype)
     if len(a) != 1:
         raise DataError(f"backpropagation one step at a time takes one input, got {len(a)}")
