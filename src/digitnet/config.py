@@ -24,7 +24,7 @@ from . import activations, losses, optimizers, words
 from .errors import ConfigError, listed
 
 __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type",
-           "hidden_sizes"]
+           "hidden_sizes", "layer_sizes"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -243,6 +243,13 @@ def hidden_sizes(hidden) -> tuple[int, ...]:
         return tuple(int(h) for h in hidden)
     raise ConfigError(f"hidden must be a whole number or a list of whole numbers, such as "
                       f"(16, 16), got {_described(hidden, None)}")
+
+
+def layer_sizes(sizes) -> tuple[int, ...]:
+    """``sizes`` as the layers' sizes (whole numbers; a float, even 16.0, or a bool is not), as
+    a :class:`TrainConfig` and a :class:`~digitnet.network.Network` take them; else a
+    ConfigError of one line."""
+    return _typed("sizes", sizes)
 
 
 #: What an option of each type takes, as an error message says it.

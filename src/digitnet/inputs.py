@@ -69,7 +69,7 @@ class Input:
     def batch(self, x) -> tuple[object, bool]:
         """``x`` as a batch of examples, and whether it was one example (a table's row, a
         picture, or a picture's row): what predict and evaluate read examples through."""
-        single = np.ndim(x) == 1 or np.shape(x) == self.image_shape
+        single = (np.ndim(x) == 1 and np.size(x) > 0) or np.shape(x) == self.image_shape
         return (np.asarray(x)[None] if single else x), single
 
     def to_dict(self) -> dict:

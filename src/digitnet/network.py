@@ -39,7 +39,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, inputs, losses
+from . import activations, config, inputs, losses
 from .arrays import as_floats, as_inputs, as_rows
 from .brightness import check_given, check_not_files
 from .errors import ConfigError, DataError
@@ -279,12 +279,13 @@ class Network:
             return check_given(self, rows, "x"), single
         model_input = inputs.of(self)
         x, single = model_input.batch(x)
+        rows = model_input.rows(x)  # (their shape and values checked first)
         if isinstance(model_input, inputs.Images):  # pictures given as they are: the right way up?
             from .preprocess import warn_if_inverted
 
-            pictures = x.reshape(-1, *model_input.image_shape)
+            pictures = np.asarray(x).reshape(-1, *model_input.image_shape)
             warn_if_inverted(pictures, "the image" if len(pictures) == 1 else "images", 3)
-        return model_input.rows(x), single
+        return rows, single
 
     def loss(self, x, labels) -> float:
         """The mean cost over inputs ``x`` with integer ``labels``."""
@@ -335,11 +336,13 @@ class Network:
         return self.activation.forward(z, out)
 
     def _check_labels(self, labels, n: int) -> np.ndarray:
+        if n == 0:  # (a mean cost over no examples is NaN)
+            raise DataError("x: no examples; the cost and its gradient need at least one")
         labels = np.asarray(labels)
         if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
             raise DataError(f"expected {n} integer labels, got an array of shape {labels.shape} "
                             f"and dtype {labels.dtype}")
-        if n and (labels.min() < 0 or labels.max() >= self.sizes[-1]):
+        if labels.min() < 0 or labels.max() >= self.sizes[-1]:
             raise DataError(f"labels must lie in 0..{self.sizes[-1] - 1}, "
                             f"got values from {labels.min()} to {labels.max()}")
         return labels
@@ -382,10 +385,7 @@ class Network:
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(s) for s in sizes)
-    except (TypeError, ValueError):
-        raise ConfigError(f"layer sizes must be whole numbers, got {sizes!r}") from None
+    sizes = config.layer_sizes(sizes)  # (whole numbers, as a TrainConfig's: not 16.5, not True)
     if len(sizes) < 2:
         raise ConfigError(f"a network needs at least an input and an output layer, got sizes {sizes}")
     if min(sizes) < 1:
