@@ -90,7 +90,7 @@ def describe_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) 
     pixels as if the layers between were linear). Raises ConfigError (:func:`check_neuron`)
     for the input layer, or a layer or neuron the network does not have.
     """
-    check_neuron(net, layer, index)
+    layer, index = check_neuron(net, layer, index)
     output = layer == len(net.sizes) - 1
     w = net.weights[layer - 1][index]
     side = image_shape(net)
@@ -105,14 +105,17 @@ def describe_neuron(net: Network, layer: int, index: int, x: np.ndarray | None) 
     }
 
 
-def check_neuron(net: Network, layer: int, index: int) -> None:
-    """A ConfigError, saying which layers and neurons there are, unless neuron ``index`` of
-    ``layer`` exists and has weights (layer 0, the input, has none)."""
-    check_layer(net, layer)
+def check_neuron(net: Network, layer: int, index: int) -> tuple[int, int]:
+    """(layer, index) as ints; a ConfigError, saying which layers and neurons there are, unless
+    neuron ``index`` of ``layer`` exists and has weights (layer 0, the input, has none)."""
+    from .poke.reading import whole  # (poke's modules import this one)
+
+    layer, index = check_layer(net, layer), whole(index, "neuron")
     n = net.sizes[layer]
     if not 0 <= index < n:
         raise ConfigError(f"neuron {index} does not exist: layer {layer} has {n} neurons, "
                           f"0 to {n - 1}")
+    return layer, index
 
 
 def _activity(net: Network, layer: int, index: int, x: np.ndarray) -> dict:

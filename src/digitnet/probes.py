@@ -32,13 +32,18 @@ __all__ = ["check_layer", "effective_templates", "blank_neurons", "BLANK_SHARE",
 BLANK_SHARE = 0.01
 
 
-def check_layer(net: Network, layer: int, *, lowest: int = 1) -> None:
-    """A ConfigError unless ``layer`` is one of ``net``'s layers ``lowest`` (1: the first with
-    weights; 0: the input, which has none) to L, the output layer: the one check, in one
-    wording, of a layer named to digitnet (a picture's, a poke's, a neuron's)."""
+def check_layer(net: Network, layer, *, lowest: int = 1, where: str = "layer") -> int:
+    """``layer`` as an int; a ConfigError unless it is a whole number (3.0 too, as
+    :func:`digitnet.poke.reading.whole` reads every layer; ``where`` names it) naming one of
+    ``net``'s layers ``lowest`` (1: the first with weights; 0: the input, which has none) to L,
+    the output layer: the one check, in one wording, of a layer named to digitnet (a
+    picture's, a poke's, a neuron's)."""
+    from .poke.reading import whole  # (poke's modules import this one)
+
     last, sizes = len(net.sizes) - 1, "-".join(map(str, net.sizes))
+    layer = whole(layer, where)
     if lowest <= layer <= last:
-        return
+        return layer
     said = "is the input layer: it has no weights" if layer == 0 else "does not exist"
     what, first = ("layers", "0 (the input) to ") if lowest == 0 else (
         "layers with weights", "only " if last == 1 else "1 (the first hidden layer) to ")
@@ -77,7 +82,7 @@ def effective_templates(net: Network, layer: int = 1) -> np.ndarray:
     -------
     ndarray, shape (sizes[layer], sizes[0]), float64
     """
-    check_layer(net, layer)
+    layer = check_layer(net, layer)
     template = net.weights[0].astype(np.float64)
     for w in net.weights[1:layer]:
         template = w.astype(np.float64) @ template  # (n_out, n_in) @ (n_in, 784)

@@ -151,3 +151,16 @@ def test_dream_with_sigmoid_outputs_and_bad_arguments():
         probes.dream(net, 10)
     with pytest.raises(ConfigError, match="steps"):
         probes.dream(net, 1, steps=0)
+
+
+def test_a_layer_is_a_whole_number_as_poking_reads_one():
+    # probes.check_layer, the one check of a layer: 2.0 names layer 2 (as poke.class_means and
+    # Changes read it), and 1.5, "1" and True are refused in one line (they met Python's own
+    # "slice indices must be integers" and "'<=' not supported" errors)
+    net = Network((784, 12, 7, 5, 10), activation="tanh", seed=3)
+    np.testing.assert_array_equal(probes.effective_templates(net, 2.0),
+                                  probes.effective_templates(net, 2))
+    for bad in (1.5, "1", True, None):
+        with pytest.raises(ConfigError) as e:
+            probes.effective_templates(net, bad)
+        assert str(e.value) == f"layer: expected a whole number, got {bad!r}"

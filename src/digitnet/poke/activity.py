@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import descriptions, inputs, probes
+from .. import inputs
+from ..descriptions import check_neuron  # (the one check of a neuron; re-exported for poke's)
 from ..errors import ConfigError, DataError
 from ..network import Network
-from .reading import whole
+from ..probes import check_layer  # (the one check of a layer)
 from .recorded import off_neurons, sent
 from .rows import check_rows
 
@@ -20,25 +21,6 @@ __all__ = ["layer_activity", "tail", "check_layer", "check_neuron", "check_label
 
 #: Examples traced at once.
 BLOCK = 4096
-
-
-def check_layer(net: Network, layer: int, *, lowest: int = 1, where: str = "layer") -> int:
-    """``layer`` as an int; a ConfigError unless it is a whole number (3.0 too, as
-    :func:`~.reading.whole` reads it; ``where`` names it) naming one of ``net``'s layers
-    ``lowest`` to L."""
-    layer = whole(layer, where)
-    probes.check_layer(net, layer, lowest=lowest)
-    return layer
-
-
-def check_neuron(net: Network, layer: int, neuron: int) -> tuple[int, int]:
-    """(layer, neuron) as ints: the one check of a neuron named to a poking function. Each a
-    whole number as :func:`~.reading.whole` reads them (as :class:`~.changes.Changes` reads
-    its pairs), then one that ``net`` has (:func:`digitnet.descriptions.check_neuron`: layers
-    1 to L); a ConfigError of one line otherwise."""
-    layer, neuron = whole(layer, "layer"), whole(neuron, "neuron")
-    descriptions.check_neuron(net, layer, neuron)
-    return layer, neuron
 
 
 def check_labels(net: Network, rows: np.ndarray, labels) -> np.ndarray:
