@@ -17,7 +17,7 @@ import reprlib
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, listed
 
 __all__ = ["LIMIT", "OPS", "read_edit", "read_edits", "read_off", "shown", "whole"]
 
@@ -99,8 +99,14 @@ def read_edit(value, where: str) -> dict:
         raise ConfigError(f"{where}.{unknown[0]}: not a field of a {op} edit; it takes "
                           f"{', '.join(OPS[op])}")
     missing = [k for k in ("layer", "neuron", *OPS[op]) if k not in value]
-    if missing:
-        raise ConfigError(f"{where}.{missing[0]}: missing from the {op} edit")
+    if missing:  # (all of them at once; an edge edit's defaults are the network's: say how)
+        said = (f"{where}.{missing[0]}: missing" if len(missing) == 1 else
+                f"{where}: {listed(missing)} missing")
+        them = "it" if len(missing) == 1 else "them"
+        todo = (f"; give {them}, or let the network fill {them} in: make the edit with "
+                "poke.edge_detector(net, ...), or read the changes with "
+                "Changes.from_json(changes, net)" if set(missing) <= {"margin", "weight"} else "")
+        raise ConfigError(f"{said} from the {op} edit{todo}")
     edit = {"op": op, "layer": whole(value["layer"], f"{where}.layer"),
             "neuron": whole(value["neuron"], f"{where}.neuron")}
     if op == "paint":
