@@ -290,13 +290,21 @@ def _check_edge(net: Network, edit: dict, where: str, rows: int, cols: int) -> N
                           "nothing in this network's pictures of recorded sounds; paint the "
                           "neuron's incoming weights instead (a paint edit)")
     top, left, height, width = edit["top"], edit["left"], edit["height"], edit["width"]
-    if height < 1 or width < 1 or not (0 <= top and top + height <= rows
-                                       and 0 <= left and left + width <= cols):
+    for name, size in (("height", "high"), ("width", "wide")):
+        if edit[name] < 1:
+            raise ConfigError(f"{where}.{name}: the strip is at least 1 pixel {size}, got "
+                              f"{edit[name]}")
+    if not (0 <= top and top + height <= rows and 0 <= left and left + width <= cols):
         raise ConfigError(f"{where}: the strip of {height}x{width} pixels at ({top}, {left}) "
                           f"does not fit the {rows}x{cols} image")
-    if not 0 <= edit["margin"] <= max(rows, cols):
-        raise ConfigError(f"{where}.margin: a border {edit['margin']} pixels wide does not fit "
-                          f"the {rows}x{cols} image; give 0 to {max(rows, cols)}")
+    if not 1 <= edit["margin"] <= max(rows, cols):
+        raise ConfigError(f"{where}.margin: an edge detector's border (its negative weights, "
+                          f"which balance the strip's) is 1 to {max(rows, cols)} pixels wide, "
+                          f"got {edit['margin']}; for the strip's weights alone, paint them")
+    if (height, width) == (rows, cols):
+        raise ConfigError(f"{where}: the strip fills the whole {rows}x{cols} image, leaving no "
+                          "border to balance it, so it would detect no edge; give a smaller "
+                          "strip, or paint the weights")
 
 
 # -- making them ------------------------------------------------------------------------------

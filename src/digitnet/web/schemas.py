@@ -152,7 +152,7 @@ class EdgeEdit(_Edit):
     height: Annotated[int, Field(strict=True, ge=1), _WHOLE]
     width: Annotated[int, Field(strict=True, ge=1), _WHOLE]
     # (None: left out, for Changes.from_json to fill from the network; null is not taken)
-    margin: Annotated[int, Field(strict=True, ge=0, le=MAX_GRID), _WHOLE] = Field(
+    margin: Annotated[int, Field(strict=True, ge=1, le=MAX_GRID), _WHOLE] = Field(
         None, json_schema_extra={"default": EDGE_MARGIN},
         description=f"The border's width in pixels; default {EDGE_MARGIN}.")
     weight: Value = Field(

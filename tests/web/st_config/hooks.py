@@ -17,7 +17,9 @@ CHANGES = (
     "has no hidden layers",  # a neuron switched off in a network without any (784-10)
     "is the output layer, which has nothing after it",
     "is outside the",  # a painted cell outside the grid
-    "does not fit the",  # an edge detector's strip, or its border, larger than the image
+    "does not fit the",  # an edge detector's strip larger than the image
+    "pixels wide, got",  # ... its border wider than the image
+    "fills the whole",  # ... its strip the whole image, leaving no border
     "an edge detector looks at pixels",  # ... on a neuron of another layer than the first
     "makes the network overflow",  # edits that compound past what float32 has room for
     "is painted already by",  # a cell twice in one paint edit (uniqueItems compares whole cells)
