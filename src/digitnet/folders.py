@@ -111,11 +111,11 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         classes = _class_names(*(root / s for s in sorted(splits)))
     else:
         _check_layout(root)
+        classes = _class_names(root)  # (none at all is said first, whichever split)
         if split not in ("train", "all"):
             raise DataError(f"{root}: holds one set of class folders, no {split}/ folder; to "
                             f"keep {split} pictures apart, put them in {root / split}/<class>/ "
                             f"and the others in {root / 'train'}/<class>/")
-        classes = _class_names(root)
     parts = [root / s for s in SPLIT_FOLDERS if s in splits] if splits else [root]
     if not any(_fsdd_named(p) for p in parts):
         _check_classes(parts, top=not splits, known=model_classes)
