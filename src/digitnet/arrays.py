@@ -41,6 +41,8 @@ def encode_labels(y, name: str, column: str = "y", *,
         Fewer than two classes, more than :data:`MAX_CLASSES`, a missing label, a label that
         is not one of ``classes``, or two of ``classes`` of one name.
     """
+    if y is None:
+        raise DataError(f"{name}: no labels (None); give one label per example")
     y = np.asarray(y)
     if y.ndim != 1:
         raise DataError(f"{name}: expected labels of shape (n,), got {y.shape}")
@@ -156,7 +158,8 @@ def pixel_values(X, name: str) -> np.ndarray:
         raise DataError(f"{name}: holds {X.dtype} values; pixels must be numbers")
     finite = X.dtype.kind != "f" or bool(np.isfinite(X).all())
     if not finite:
-        raise DataError(f"{name}: {int(np.count_nonzero(~np.isfinite(X))):,} pixels are NaN or "
+        bad = int(np.count_nonzero(~np.isfinite(X)))
+        raise DataError(f"{name}: {bad:,} pixel{' is' if bad == 1 else 's are'} NaN or "
                         "infinite; pixels must be numbers in [0, 1] (or uint8 0..255)")
     if X.dtype.kind == "f":
         check_brightness(X, name, "scale them (X / 255) or pass uint8 pixels")

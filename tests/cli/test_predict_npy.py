@@ -53,7 +53,7 @@ def test_a_nan_npy_is_reported_and_skipped_like_an_unreadable_picture(run, model
     errors = _errors(result)  # one line each, no NumPy warnings, no traceback
     assert list(errors) == [str(tmp_path / "d.npy"), str(tmp_path / "inf.npy")]
     assert errors[str(tmp_path / "d.npy")].startswith("784 of its 784 pixels are NaN or infinite")
-    assert errors[str(tmp_path / "inf.npy")].startswith("1 of its 784 pixels are NaN or infinite")
+    assert errors[str(tmp_path / "inf.npy")].startswith("1 of its 784 pixels is NaN or infinite")
     assert all("in [0, 1]" in said for said in errors.values())
 
 

@@ -272,9 +272,10 @@ def _npy_images(x: np.ndarray, name: str):
         label = name if len(flat) == 1 else f"{name}[{i}]"
         try:
             if image.dtype.kind == "f" and not np.isfinite(image).all():
-                raise DataError(f"{label}: {np.count_nonzero(~np.isfinite(image))} of its 784 "
-                                "pixels are NaN or infinite; pixels must be numbers, brightness "
-                                "in [0, 1]: fix or leave out this image")
+                bad = np.count_nonzero(~np.isfinite(image))
+                raise DataError(f"{label}: {bad} of its {image.size} pixels "
+                                f"{'is' if bad == 1 else 'are'} NaN or infinite; pixels must be "
+                                "numbers, brightness in [0, 1]: fix or leave out this image")
             preprocess.require_ink(image / 255 if image.dtype == np.uint8 else image, label)
         except DigitnetError as e:
             errors[i] = e

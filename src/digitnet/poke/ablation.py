@@ -104,6 +104,10 @@ def _hidden_layers(net: Network, layers) -> list[int]:
     if isinstance(layers, (str, bytes, dict)) or not np.iterable(layers):
         raise ConfigError(f"layers: expected a list of hidden layers such as [1, 2], got "
                           f"{layers!r:.40}")
+    layers = list(layers)
+    if not layers:
+        raise ConfigError(f"layers: an empty list; give hidden layers to rank (1 to {last - 1}),"
+                          " or leave layers out to rank them all")
     chosen = set()
     for i, value in enumerate(layers):
         layer = whole(value, f"layers[{i}]")
