@@ -78,8 +78,9 @@ class Trace:
 
     def z(self, layer: int) -> np.ndarray:
         """Layer ``layer``'s weighted inputs (layer 1 is the first hidden layer)."""
-        if not 1 <= layer < len(self.activations):
-            raise ConfigError(f"layer {layer} has no weighted input z: layers 1 to "
+        if type(layer) is bool or not isinstance(layer, (int, np.integer)) or not (
+                1 <= layer < len(self.activations)):  # (a whole number: not 1.5, "1" or True)
+            raise ConfigError(f"layer {layer!r} has no weighted input z: layers 1 to "
                               f"{len(self.activations) - 1} do (0 is the input)")
         return self.zs[layer - 1]
 
@@ -111,8 +112,7 @@ class Network:
     """
 
     def __init__(
-        self,
-        sizes: Sequence[int] = DEFAULT_SIZES,
+        self, sizes: Sequence[int] = DEFAULT_SIZES,
         activation: str = "sigmoid",
         output: str = "softmax",
         seed: int | np.random.Generator | None = None,

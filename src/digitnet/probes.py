@@ -116,9 +116,13 @@ def _input_gradient(net: Network, x: np.ndarray, dz_out) -> np.ndarray:
     return delta[0]
 
 
-def _check_digit(net: Network, digit: int) -> None:
+def _check_digit(net: Network, digit) -> int:
+    from .poke.reading import whole  # (poke's modules import this one)
+
+    digit = whole(digit, "digit")
     if not 0 <= digit < net.sizes[-1]:
         raise ConfigError(f"digit must be between 0 and {net.sizes[-1] - 1}, got {digit}")
+    return digit
 
 
 def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray, int]:
@@ -144,7 +148,7 @@ def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray,
     x = single_input(net, image)
     if digit is None:
         digit = int(net64.forward(x).argmax())
-    _check_digit(net, digit)
+    digit = _check_digit(net, digit)
 
     def dz(z, a):
         e = np.zeros_like(z)
@@ -167,7 +171,7 @@ def dream(net: Network, digit: int, *, steps: int = 300, step_size: float = 0.5,
     -------
     ndarray, shape (sizes[0],), float64 in [0, 1]
     """
-    _check_digit(net, digit)
+    digit = _check_digit(net, digit)
     if steps < 1 or step_size <= 0 or max_norm <= 0:
         raise ConfigError("dream needs steps >= 1, step_size > 0 and max_norm > 0")
     net64 = net.astype(np.float64)

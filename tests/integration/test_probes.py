@@ -164,3 +164,13 @@ def test_a_layer_is_a_whole_number_as_poking_reads_one():
         with pytest.raises(ConfigError) as e:
             probes.effective_templates(net, bad)
         assert str(e.value) == f"layer: expected a whole number, got {bad!r}"
+
+
+def test_a_dreamed_digit_is_a_whole_number():
+    # 3.5 met NumPy's "only integers ... are valid indices"; True dreamed of a 1
+    net = Network((784, 12, 10), seed=3)
+    for bad in (3.5, True, "3"):
+        with pytest.raises(ConfigError) as e:
+            probes.dream(net, bad, steps=2)
+        assert str(e.value) == f"digit: expected a whole number, got {bad!r}"
+    np.testing.assert_array_equal(probes.dream(net, 3.0, steps=2), probes.dream(net, 3, steps=2))

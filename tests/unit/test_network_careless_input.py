@@ -59,3 +59,14 @@ def test_the_gradient_over_no_examples_is_refused(net):
         with pytest.raises(DataError) as e:
             compute(np.zeros((0, 784), np.float32), np.zeros(0, np.intp))
         assert str(e.value) == "x: no examples; the cost and its gradient need at least one"
+
+
+@pytest.mark.parametrize("layer", [1.5, "1", True])
+def test_a_traces_z_takes_a_whole_layer_number(net, layer):
+    # (1.5 and "1" met Python's own errors; True was read as layer 1)
+    trace = net.trace(np.zeros((1, 784), np.float32))
+    with pytest.raises(ConfigError) as e:
+        trace.z(layer)
+    assert str(e.value) == (f"layer {layer!r} has no weighted input z: layers 1 to 3 do "
+                            "(0 is the input)")
+    np.testing.assert_array_equal(trace.z(np.int64(2)), trace.zs[1])
