@@ -172,6 +172,10 @@ def load(path: str | os.PathLike) -> Network:
         ``metadata["config_ignored"]`` (``"history_ignored"``...), one warning a record
         (:mod:`digitnet.modelread`).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        got = "None" if path is None else words.a(_type_name(path))
+        raise ConfigError(f"load takes the path of a model file, not {got}; give one such as "
+                          "'digitnet-model.safetensors'")
     if _is_onnx(path):
         from .interop.convert import from_onnx
 

@@ -70,3 +70,14 @@ def test_a_traces_z_takes_a_whole_layer_number(net, layer):
     assert str(e.value) == (f"layer {layer!r} has no weighted input z: layers 1 to 3 do "
                             "(0 is the input)")
     np.testing.assert_array_equal(trace.z(np.int64(2)), trace.zs[1])
+
+
+@pytest.mark.parametrize("given, got", [(None, "None"), (3, "an int"),
+                                        (np.zeros(3), "a numpy.ndarray")])
+def test_load_takes_a_path(given, got):
+    import digitnet
+
+    with pytest.raises(ConfigError) as e:
+        digitnet.load(given)
+    assert str(e.value) == (f"load takes the path of a model file, not {got}; give one such as "
+                            "'digitnet-model.safetensors'")

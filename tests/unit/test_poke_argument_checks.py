@@ -159,6 +159,8 @@ def test_the_edge_detector_is_refused_for_a_speech_model(digits):
      "count: expected a whole number"),
     (lambda n, x, y: poke.class_means(n, x, y, "1"), "layer: expected a whole number"),
     (lambda n, x, y: poke.embedding(n, x, "2"), "layer: expected a whole number"),
+    (lambda n, x, y: poke.embedding(n, x, 1, method="tsne", seed="x"),
+     "seed: expected a whole number, got 'x'"),
     (lambda n, x, y: poke.rank_neurons(n, x, y, layers=["1"]),
      "layers[0]: expected a whole number"),
     (lambda n, x, y: poke.rank_neurons(n, x, y, layers=1), "layers: expected a list"),

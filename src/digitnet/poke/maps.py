@@ -21,6 +21,7 @@ from ..errors import ConfigError, DataError, MissingDependencyError
 from ..modelfile import as_network
 from ..network import Network
 from .activity import layer_activity
+from .reading import whole
 
 __all__ = ["Embedding", "embedding", "pca", "METHODS"]
 
@@ -96,7 +97,7 @@ def embedding(net: Network, rows, layer: int, method: str = "pca", seed: int = 0
     if method == "pca":
         points, explained = pca(a)
         return Embedding(layer, points, method, explained)
-    return Embedding(layer, _tsne(a, seed), method)
+    return Embedding(layer, _tsne(a, whole(seed, "seed")), method)
 
 
 def _tsne(values: np.ndarray, seed: int) -> np.ndarray:
