@@ -44,8 +44,10 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         the transformation the model records (deskewing, a table's standardisation) is applied
         a batch at a time, so the rows of all of them are never held at once.
     labels : array_like, shape (n,)
-        Each example's class: an index into the model's classes, or the class's name (words,
-        as ``digitnet.train(X, y)`` took them: :func:`digitnet.inputs.classes_of`).
+        Each example's class by its name, as ``digitnet.train(X, y)`` took them (words, or
+        numbers: a model trained on labels 1, 2, 3 is scored on 1, 2, 3), or by its place
+        among the model's classes (:func:`digitnet.inputs.classes_of`) when they are named by
+        words or are 0, 1, 2...
     model_input : digitnet.inputs.Input, optional
         Reads the examples instead of the model's own record (:func:`digitnet.inputs.of`).
     data_name, model_name : str
@@ -61,8 +63,9 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         examples or labels that do not fit it.
     """
     network = as_network(network, "evaluate")  # (a scikit-learn estimator: its .network_)
-    if np.asarray(labels).dtype.kind in "USO":  # names: numbered as the model numbers them
-        labels, _ = encode_labels(labels, data_name, classes=inputs.classes_of(network))
+    if _by_name(labels, classes := inputs.classes_of(network), data_name):
+        labels, _ = encode_labels(None if labels is None else np.asarray(labels, dtype=object),
+                                  data_name, classes=classes)
     if model_input is None and network.metadata.get("input"):
         model_input = inputs.of(network)
     if model_input is None:
@@ -72,6 +75,44 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
     examples, _ = model_input.batch(np.asarray(examples))
     _check_size(examples, model_input, data_name, model_name)
     return _scored(network, examples, labels, batch_size, model_input.rows)
+
+
+def evaluate_data(network: Network, data, model_input=None) -> Evaluation:
+    """:func:`evaluate` of a :class:`~digitnet.datasets.Dataset` (its labels places among its
+    own classes, which the network's must include), its labels given by name."""
+    names = np.asarray(data.classes, dtype=object)[data.labels]
+    return evaluate(network, data.x, names, model_input=model_input)
+
+
+def _by_name(labels, classes, data_name: str) -> bool:
+    """Whether ``labels`` name the model's ``classes`` rather than give their places: words and
+    floats (1.0 is "1"), as ``digitnet.train(X, y)`` read them; whole numbers too where the
+    model's classes are numbers other than 0, 1, 2... (wine's cultivars 1, 2, 3) and only names
+    fit them. Labels that fit both as names and as places are refused (a DataError): 1 and 2
+    could be cultivars 1 and 2, or the second and third."""
+    given = np.asarray(labels)
+    if given.dtype.kind in "USOf":  # (None too: encode_labels says it is missing)
+        return True
+    numbered = [float(c) for c in classes if _is_number(c)]
+    if (given.dtype.kind not in "iu" or len(numbered) < len(classes) or not given.size
+            or numbered == list(range(len(classes)))):
+        return False
+    values = np.unique(given)
+    places, names = values.min() >= 0 and values.max() < len(classes), np.isin(values, numbered)
+    if places and names.all():
+        raise DataError(f"{data_name}: labels {', '.join(map(str, values[:4].tolist()))}"
+                        f"{'...' if len(values) > 4 else ''} could be the classes of those "
+                        f"names or those places among the classes {', '.join(classes)}; give "
+                        "names as strings (labels.astype(str)) or places by name "
+                        "(np.array(classes)[labels])")
+    return bool(names.all())
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _check_size(examples: np.ndarray, model_input, data_name: str, model_name: str) -> None:

@@ -33,7 +33,7 @@ from .datasets import Dataset
 from .splits import train_val_indices
 from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .inputs import Input
-from .metrics import Evaluation, evaluate, score
+from .metrics import Evaluation, evaluate_data, score
 from .network import Network
 from .stopping import StopFlag, diverged
 
@@ -385,9 +385,9 @@ def _finish(run: _Run, test: Dataset | None) -> TrainResult:
         raise TrainingError("training produced non-finite weights; try a lower learning rate")
     if test is not None:  # numbered as the training data (by name: see finetune)
         test = test.with_classes(run.data.classes)
-    scored = None if test is None else evaluate(net, test.x, test.labels, model_input=run.input)
+    scored = None if test is None else evaluate_data(net, test, run.input)
     before = (None if scored is None or run.start is None
-              else evaluate(run.start, test.x, test.labels, model_input=run.input).accuracy)
+              else evaluate_data(run.start, test, run.input).accuracy)
     if before is not None:  # (the model file keeps it: `digitnet info` shows it)
         run.init["test_accuracy"] = before
     _describe(run, scored)

@@ -16,7 +16,7 @@ from ..errors import DigitnetError, ModelFileError, one_line
 from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio
 from ..inputs import Table as TableInput
-from ..metrics import evaluate
+from ..metrics import evaluate_data
 from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
@@ -36,7 +36,7 @@ def evaluate_command(model, data, split, target, as_json):
     net, progress = _read(model)
     _note_unfinished(model, net, progress)
     subset, split = labelled_split(net, data, split, model, target)
-    ev = evaluate(net, subset.x, subset.labels)
+    ev = evaluate_data(net, subset)
     if as_json:  # (a note on the data, as on stderr: files of a folder skipped, say)
         click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split,
                                "note": subset.note}))
