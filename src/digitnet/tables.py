@@ -149,9 +149,14 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
 def named_once(columns, name: str, what: str = "the header") -> None:
     """A DataError if ``columns`` (``what``: a file's header, a DataFrame) names a column twice.
     Columns are found by name, and the first of two would be read for both: every reader of
-    named columns checks them here."""
+    named columns checks them here. A column of no name (pandas' to_csv writes its index so,
+    the row numbers, which a table sorted by class would teach as the answer) is refused too."""
     seen = set()
-    for column in columns:
+    for j, column in enumerate(columns):
+        if not str(column).strip():
+            raise DataError(f"{name}: {what} leaves column {j + 1} without a name (as pandas' "
+                            "to_csv writes the row numbers: save with index=False); name it, or "
+                            "drop it")
         if column in seen:
             raise DataError(f"{name}: {what} names column {column!r} twice; give each column "
                             "its own name")
