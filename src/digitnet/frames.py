@@ -26,6 +26,9 @@ def labelled(df, target: str | None) -> Dataset:
     the last), the other columns the features, as :func:`digitnet.datasets.load` reads a CSV
     table (the same rows give the same Dataset)."""
     name, columns = "DataFrame", [str(c) for c in df.columns]
+    if not len(df):
+        raise DataError(f"{name}: has no rows; a classifier learns from labelled examples of at "
+                        "least two classes")
     named_once(columns, name, "the DataFrame")  # (as every reader of named columns checks)
     if len(columns) < 2:
         raise DataError(f"{name}: has {len(columns)} column{'s' if len(columns) != 1 else ''}; "

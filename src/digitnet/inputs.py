@@ -165,7 +165,11 @@ class Table(Input):
 
     def _numbers(self, x) -> np.ndarray:
         x, _ = tables.frame(x, "rows", self.columns)  # a DataFrame's: its columns the model reads
-        x = np.asarray(x, dtype=np.float64)
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as e:  # (a word among the numbers, say)
+            raise DataError(f"rows: hold a value that is not a number ({e}); a table's columns "
+                            "hold numbers: fix or drop it") from None
         if x.ndim == 1:
             x = x[None]
         if x.ndim != 2 or x.shape[1] != len(self.columns):
