@@ -105,9 +105,11 @@ _THEIRS = {"hidden_layer_sizes": "hidden", "layers": "sizes", "max_iter": "epoch
 def train(data="mnist", y=None, config: TrainConfig | None = None, *,
           preset: str | None = None, hidden=None, target: str | None = None,
           **options) -> TrainResult:
-    """Train a network, as ``digitnet train`` does. ::
+    """Train a network, as ``digitnet train`` does (which also scores the data's test split,
+    if it has one: here, give it as ``test=``). ::
 
         digitnet.train("mnist", epochs=20)
+        digitnet.train("pngs", test=digitnet.datasets.load("pngs", split="test"))
         digitnet.train(X, y, hidden=(16, 16))          # a table (n, columns), or images (n, h, w)
         digitnet.train("wine.csv", target="class")     # a CSV table, an .npz, a folder of pictures
         digitnet.train(df, target="class")             # a pandas DataFrame with its labels
