@@ -152,7 +152,7 @@ def _check_labels(data: Dataset) -> None:
     if data.input.image_shape is None and n_classes > 2 and n_classes > len(data) / 2:
         raise DataError(f"{data.name}: {n_classes:,} different labels among {len(data):,} rows, "
                         "so most classes have a single example; is the label column the right "
-                        "one? Name it with --target COLUMN")
+                        "one? Name it with --target COLUMN (in Python, target='COLUMN')")
 
 
 def none_held_out(data: Dataset, fraction: float) -> tuple[str, str]:

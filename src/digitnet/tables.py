@@ -112,7 +112,8 @@ def _word_among_features(column: str, target: str | None) -> str:
     model does not read), it is a feature."""
     if target is None:
         return (f"features must be numbers: if {column!r} holds the labels, name it with "
-                f"--target {column}; else fix the cell, or encode the column as numbers or drop it")
+                f"--target {column} (in Python, target={column!r}); else fix the cell, or encode "
+                "the column as numbers or drop it")
     return (f"every column but the labels ({target!r}) must hold numbers: fix the cell or drop "
             "the row, or encode the column as numbers")
 

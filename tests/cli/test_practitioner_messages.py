@@ -97,8 +97,8 @@ def test_a_word_among_the_numbers_is_met_with_what_each_command_can_do(
             "the cell or drop the row, or encode the column as numbers")),
         "train": (("train", "--epochs", "1", "--out", out, "--data", labelled), (
             f"{labelled}: {cell}features must be numbers: if 'magnesium' holds the labels, name "
-            "it with --target magnesium; else fix the cell, or encode the column as numbers or "
-            "drop it")),
+            "it with --target magnesium (in Python, target='magnesium'); else fix the cell, or "
+            "encode the column as numbers or drop it")),
     }
     for command, (args, words) in said.items():
         result = run(*args)
