@@ -19,6 +19,7 @@ model's examples (a recording given to a model of pictures), what the model read
 from __future__ import annotations
 
 import os
+import shlex
 
 import numpy as np
 
@@ -91,9 +92,16 @@ def check_not_files(net, x, name: str, rows: bool = False):
         raise DataError(f"{name}: {named}; this model {_TAKES[model_input.kind]}, not {many}: "
                         f"{who}")
     what, numbers, read = _READ[model_input.kind]
-    read = "with " + (f"digitnet.inputs.of(net).rows({read})" if rows else read).format(path)
+    folder = np.ndim(x) == 0 and os.path.isdir(first)  # (each file in it to read, one by one)
+    read = "with " + (f"digitnet.inputs.of(net).rows({read})" if rows else read).format(
+        "path" if folder else path)
     if model_input.kind == "images" and model_input.image_shape != (28, 28):  # (not to_mnist's)
         read = f"as an array of shape {model_input.image_shape}, brightness in [0, 1]"
+    if folder:
+        raise DataError(f"{name}: {path} is a folder; a network reads numbers ({numbers}), not "
+                        f"files: read each {what} in it first {read}, or answer for the whole "
+                        "folder with the command line: digitnet predict MODEL "
+                        f"{shlex.quote(os.fspath(first))}")
     raise DataError(f"{name}: {shown}; a network reads numbers ({numbers}), not files: read the "
                     f"{what} first {read}")
 
