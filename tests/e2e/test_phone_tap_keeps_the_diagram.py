@@ -8,7 +8,8 @@ keyboard, and the pad still has them as its description for a screen reader."""
 from __future__ import annotations
 
 from accessibility import axe_violations
-from test_browser import DESKTOP, PHONE, STROKES, densify, shown_digit
+from test_browser import DESKTOP, PHONE, STROKES, shown_digit
+from test_poking_panels import touch_stroke
 
 PHONE_OPTIONS = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -16,15 +17,8 @@ PHONE_OPTIONS = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 def finger(page, strokes):
     """Draw ``strokes`` on the pad with a finger (touch events, as a phone sends them)."""
     page.locator("#pad").scroll_into_view_if_needed()
-    box = page.locator("#pad").bounding_box()
-    cdp = page.context.new_cdp_session(page)
     for stroke in strokes:
-        points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
-                  for x, y in densify(stroke)]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
-        for p in points[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        touch_stroke(page, "#pad", stroke)
 
 
 def still(page) -> float:
