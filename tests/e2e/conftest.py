@@ -114,6 +114,20 @@ def artifacts() -> Path:
 DESKTOP = {"width": 1280, "height": 800}
 
 
+#: The browser contexts open_page opened for the test running (closed as its body ends).
+_OPENED: list = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Close the pages a test opened as soon as its body ends, before any fixture's teardown: a
+    server of the test's own (training_server_url) is stopped in teardown before open_page's,
+    and a page still polling it would log a refused connection as a console error."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 @pytest.fixture
 def open_page(browser, server_url):
     """open_page(viewport, **context options) -> a page on the server, checked when done for
@@ -123,6 +137,7 @@ def open_page(browser, server_url):
     def opener(viewport=DESKTOP, url=server_url, **options):
         context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
+        _OPENED.append(context)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -134,6 +149,7 @@ def open_page(browser, server_url):
 
     yield opener
     for context in contexts:
-        context.close()
+        context.close()  # (closed already as the test's body ended: a no-op then)
+    _OPENED.clear()
     assert problems == []
 

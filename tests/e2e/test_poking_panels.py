@@ -269,6 +269,7 @@ def test_the_same_on_a_phone_with_a_finger(open_page, server_url, artifacts):
     page.wait_for_selector("#edit-detail:not([hidden])")
     # On a phone a tap keeps the diagram in view, the neuron summed up under it; its link goes
     # down to the neuron's panel.
+    page.wait_for_selector("#net-opened:not([hidden])")  # (shown once the neuron is read)
     finger_tap(page, "#net-opened-more")
     page.wait_for_function("Math.abs(document.querySelector('#neuron-panel').getBoundingClientRect().top) < 2")
     page.locator("#edit-canvas").scroll_into_view_if_needed()
