@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
@@ -126,17 +127,25 @@ def test_ctrl_c_while_the_model_is_saved_says_it_was_not(run, tiny_dir, straight
 
 
 def _reading(fifo, proc) -> int:
-    """Wait until ``proc`` opens the FIFO to read it (and is blocked reading); the writing end."""
+    """Wait until ``proc`` opens the FIFO and is blocked in reading it; the writing end.
+
+    Blocked in the read itself, not about to begin it: a signal that comes between Python's check
+    for signals and the read system call only ends the read when bytes come (the test's 20 s ran
+    out once so), where a signal during the read interrupts it at once."""
     deadline = time.monotonic() + 60
+    writer = None
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as e:
-            if e.errno != errno.ENXIO:  # (no reader yet)
-                raise
-        time.sleep(0.05)
+        if writer is None:
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno != errno.ENXIO:  # (no reader yet)
+                    raise
+        elif "pipe_read" in Path(f"/proc/{proc.pid}/wchan").read_text():
+            return writer
+        time.sleep(0.02)
     proc.kill()
-    pytest.fail(f"digitnet train never read {fifo}: {proc.communicate()}")
+    pytest.fail(f"digitnet train never blocked reading {fifo}: {proc.communicate()}")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
