@@ -20,7 +20,8 @@ import numpy as np
 from .errors import DataError
 
 __all__ = ["encode_labels", "class_name", "flattened_side", "note_flattened", "pixels",
-           "pixel_values", "feature_rows", "as_inputs", "MAX_CLASSES", "MIN_PICTURE_SIDE"]
+           "pixel_values", "feature_rows", "as_inputs", "number_or_none", "MAX_CLASSES",
+           "MIN_PICTURE_SIDE"]
 
 #: Labels are stored as uint8 (see :class:`~digitnet.datasets.Dataset`).
 MAX_CLASSES = 256
@@ -55,7 +56,7 @@ def encode_labels(y, name: str, column: str = "y", *,
                       for v in items)
         values = y = np.array(items, dtype=np.float64) if numbers else y.astype(str)
     if y.dtype.kind in "US":
-        numbers = [_number_or_none(v) for v in y.tolist()]
+        numbers = [number_or_none(v) for v in y.tolist()]
         values = np.array(numbers, dtype=np.float64) if None not in numbers else y.astype(str)
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         row = int(np.flatnonzero(~np.isfinite(values))[0])
@@ -116,7 +117,8 @@ def _indices(y: np.ndarray, names: tuple[str, ...],
     return np.array(labels, dtype=np.uint8), names
 
 
-def _number_or_none(text: str) -> float | None:
+def number_or_none(text: str) -> float | None:
+    """``text`` as a float ("1", "1.5", "nan", "inf"), or None when it is not a number."""
     try:
         return float(text)
     except ValueError:

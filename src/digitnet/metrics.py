@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import inputs
-from .arrays import as_rows, encode_labels
+from .arrays import as_rows, encode_labels, number_or_none
 from .errors import DataError
 from .modelfile import as_network
 from .network import Network
@@ -93,7 +93,7 @@ def _by_name(labels, classes, data_name: str) -> bool:
     given = np.asarray(labels)
     if given.dtype.kind in "USOf":  # (None too: encode_labels says it is missing)
         return True
-    numbered = [float(c) for c in classes if _is_number(c)]
+    numbered = [float(c) for c in classes if number_or_none(c) is not None]
     if (given.dtype.kind not in "iu" or len(numbered) < len(classes) or not given.size
             or numbered == list(range(len(classes)))):
         return False
@@ -106,13 +106,6 @@ def _by_name(labels, classes, data_name: str) -> bool:
                         "names as strings (labels.astype(str)) or places by name "
                         "(np.array(classes)[labels])")
     return bool(names.all())
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def _check_size(examples: np.ndarray, model_input, data_name: str, model_name: str) -> None:

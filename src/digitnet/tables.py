@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import number_or_none
 from .errors import ConfigError, DataError
 
 __all__ = ["Rows", "named_once", "read_csv", "read_header", "read_features", "read_npz",
@@ -348,21 +349,13 @@ def _numbers(path: Path, column: str, cells: list[tuple[int, str]], todo: str) -
 def _looks_like_data(header: list[str]) -> bool:
     """Whether a first line holds values rather than names: mostly numbers, and not the column
     numbers 0, 1, 2 ... (or 1, 2, 3 ...) that unnamed columns get."""
-    numbers = [h for h in header if _is_number(h)]
+    numbers = [h for h in header if number_or_none(h) is not None]
     counted = [[str(i + start) for i in range(len(numbers))] for start in (0, 1)]
     return len(numbers) > len(header) / 2 and numbers not in counted
 
 
 def _is_missing(text: str) -> bool:
     return text == "" or text.lower() in MISSING
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_npz(path: str | Path, labelled: bool = True) -> tuple[np.ndarray, np.ndarray | None]:

@@ -143,6 +143,11 @@ def _looked_for(kind: str) -> tuple[str, ...]:
     return (*_KIND[kind][2], ".npy") if kind == "images" else _KIND[kind][2]
 
 
+#: The endings of every file :func:`read_inputs` and its kin read, for one kind of model or
+#: another: pictures and .npy arrays of them, recordings, and tables (.csv, .npz).
+READ = (*_looked_for("images"), *_looked_for("audio"), ".csv", ".npz")
+
+
 def _files_of(kind: str) -> str:
     """The files a model of ``kind`` reads: "recordings (.wav, .flac, ...)"."""
     return f"{kinds.WORDS[kind]} ({', '.join(_looked_for(kind))})"

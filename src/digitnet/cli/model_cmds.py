@@ -11,15 +11,13 @@ import click
 import numpy as np
 
 from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
-from ..audio import AUDIO_EXTENSIONS
 from ..errors import DigitnetError, ModelFileError, one_line
-from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate_data
 from ..soundcheck import FORMATS
 from .group import cli
-from .inputs import InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
+from .inputs import READ, InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
 from .labelled import data_options, labelled_split
 
 
@@ -160,17 +158,13 @@ def predict_command(model, files, as_json, top, save_input):
         sys.exit(1)
 
 
-#: The files predict reads (by their names' endings), as read_inputs and its kin tell them.
-_READ = (*IMAGE_EXTENSIONS, *AUDIO_EXTENSIONS, ".npy", ".csv", ".npz")
-
-
 def _files_first(model: str, files) -> bool:
     """Whether MODEL, which is not a model, is where the files were meant to go, so that
     "MODEL comes before the files" is true to say: one of the FILES after it is a model
     (`predict a.png m.safetensors`), or it is itself a file of a kind predict reads (the model
     left out: `predict seven.png pngs/`); not a recipe given for a model with the files after
     it (`predict best.json a.png`)."""
-    return (Path(model).suffix.lower() in _READ
+    return (Path(model).suffix.lower() in READ
             or any(modelread.is_model_file(name) for name in files))
 
 
