@@ -25,6 +25,22 @@ def test_all_scores_every_example_of_a_folder_without_test_files(run, trained, t
     assert "no test files" in result.stderr and "--split val" in result.stderr
 
 
+def test_a_folder_without_test_files_points_its_own_model_to_its_validation_split(
+        run, train_only_dir, tmp_path, one_line):
+    """The model trained on these very files: --split val scores those it held out."""
+    model = tmp_path / "m.safetensors"
+    made = run("train", "--data", train_only_dir, "--epochs", "1", "--out", model)
+    assert made.exit_code == 0, made.output
+    result = run("evaluate", model, "--data", train_only_dir)
+    assert result.exit_code == 1
+    val = json.loads(run("evaluate", model, "--data", train_only_dir, "--split", "val",
+                         "--json").stdout)["n"]
+    assert one_line(result.stderr) == (
+        f"digitnet: error: {train_only_dir}: no test files (t10k); this folder holds only "
+        f"training data: --split val scores the {val:,} examples {model} held out when it "
+        "learned from them, or point --data at a folder with the t10k files")
+
+
 def test_all_with_one_test_file_of_two_names_the_one_missing(run, trained, train_only_dir,
                                                             tmp_path, one_line):
     """t10k images without their labels are a test part with a file missing, not no test part:

@@ -110,6 +110,8 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     if split == "all" and has_test and _training_files_only(data):
         click.echo(f"{data}: no test files (t10k), so all is its training files alone; if "
                    f"{model} learned from them, --split val scores those it did not", err=True)
+    if asked is None and split == "test" and _training_files_only(data):
+        raise DataError(_no_test_files(net, data, model))
     target = _label_column(net, data, target, model)
     if split == "held-out":
         found = held_out(net, data, target=target).data
@@ -214,6 +216,25 @@ def _still_there(model: str) -> str | None:
         return None  # (what is wrong with the file is said when it is loaded)
     known = (*datasets.KNOWN_NAMES, *recordings.ARCHIVES)
     return name if name and (name in known or Path(name).exists()) else None
+
+
+def _no_test_files(net: Network, data: str, model: str) -> str:
+    """Why an MNIST-style folder of training files alone has no test split to score, and what
+    to score instead for this model: its own validation split, when it was trained on these
+    files; else all of them, fair only if it learned from none of them (--split val would be
+    refused: its held-out examples cannot be rebuilt from other files)."""
+    said = f"{data}: no test files (t10k); this folder holds only training data"
+    full = numbered(datasets.load(data, split="train", audio=inputs.audio_of(net)))
+    try:
+        val = validation_split(net, full, "val")
+    except DigitnetError:
+        name = recorded_data(net)
+        unseen = (f"{model} was trained on other data ({name})" if name else
+                  f"{model} does not record the data it was trained on")
+        return (f"{said}, and {unseen}: --split all scores all of its examples (fair only if "
+                "it learned from none of them), or point --data at a folder with the t10k files")
+    return (f"{said}: --split val scores the {len(val):,} examples {model} held out when it "
+            "learned from them, or point --data at a folder with the t10k files")
 
 
 def _training_files_only(data: str) -> bool:
