@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import signal
 import threading
 import warnings
@@ -52,11 +53,14 @@ class DigitnetGroup(click.Group):
         except click.UsageError as e:  # a command's options or arguments: one line, as above
             if debug:
                 raise
+            if isinstance(e, click.NoSuchOption) and e.possibilities:
+                e.possibilities = _closest(e.option_name, e.possibilities)
             path = e.ctx.command_path.split()[1:] if e.ctx is not None else []
             where = " ".join(["digitnet", *path])
-            said = e.format_message().replace("\n\t", " ")  # (click lists choices a line each)
-            click.echo(f"digitnet: error: {one_line(said).rstrip('.')}; see "
-                       f"{where} --help", err=True)
+            said = one_line(e.format_message().replace("\n\t", " ")).rstrip(".")  # (click
+            # lists choices a line each; it asks "Did you mean '--epochs'?" of a typo)
+            see = " See" if said.endswith("?") else "; see"
+            click.echo(f"digitnet: error: {said}{see} {where} --help", err=True)
             ctx.exit(e.exit_code)
         except OSError as e:
             if debug or isinstance(e, BrokenPipeError):
@@ -69,6 +73,15 @@ class DigitnetGroup(click.Group):
                 raise
             click.echo("digitnet: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+
+def _closest(typed: str, options) -> list[str]:
+    """Of the options click found close to a mistyped one (difflib's, at 0.6 alike and up:
+    ``--epoch`` found ``--epochs``, ``--stretch`` and ``--teacher``), those about as close as
+    the closest; one that is much closer is the one meant."""
+    alike = {o: difflib.SequenceMatcher(None, typed, o).ratio() for o in options}
+    best = max(alike.values())
+    return [o for o in options if alike[o] >= best - 0.1]
 
 
 def _note(message, category, filename, lineno, file=None, line=None) -> None:
