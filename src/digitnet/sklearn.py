@@ -67,11 +67,17 @@ class DigitnetClassifier(ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int
         Neurons in each hidden layer; the input and output layers come from the data.
     activation, output, optimizer, lr, momentum, beta1, beta2, weight_decay, batch_size, \
-epochs, schedule, val_fraction, early_stopping, patience, seed
+epochs, schedule, val_fraction, early_stopping, patience
         As in :class:`digitnet.TrainConfig`, except ``val_fraction`` (default 0: scikit-learn's
         model selection holds data out itself; set it for early stopping). It holds out that
         share of each class, rounded: on few rows that can be none, which fit warns about
         (UserWarning; with early stopping, a ConfigError).
+    seed : int, default 0
+        The estimator's ``random_state``, under :class:`digitnet.TrainConfig`'s name: it draws
+        the first weights, the shuffling and any validation split. A whole number only (>= 0):
+        digitnet's runs are reproducible, the same seed and data giving the same network, so
+        scikit-learn's ``random_state=None`` (a fresh draw each fit) and a ``RandomState`` have
+        no counterpart here (a ConfigError says so).
     engine : {"auto", "numpy"}
         The training engine (:func:`digitnet.engines.choose`); for a table's rows both mean
         NumPy's, the only engine that reads numbers other than uint8 pixels ("compiled" is
@@ -138,12 +144,18 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         """One epoch on ``X``, ``y``, from the current weights (new ones on the first call).
 
         The first call needs ``classes``, every label there will be (two or more); it also fixes
-        the standardisation (from its rows). Each call is :func:`digitnet.training.train` for one
-        epoch at the constant rate ``lr``, starting from the network so far, with the
-        optimiser's state (Adam's moments, momentum) starting afresh. Each call shuffles its rows
-        in an order of its own, drawn from ``seed`` and the epochs trained so far (``n_iter_``),
-        so the same calls in the same sequence give the same network; the network records that
-        call's seed in its config. Like :meth:`fit`, a call that fails changes nothing.
+        the standardisation, each feature's mean and standard deviation, from its rows: so it
+        needs rows that differ (a ValueError refuses a single row, or copies of one row, which
+        measure no spread at all); later calls may be single rows. A feature that does not vary
+        among the first call's rows is only centred, not scaled (as :meth:`fit` treats a
+        constant column), so give the first call a batch that shows each feature's spread.
+
+        Each call is :func:`digitnet.training.train` for one epoch at the constant rate ``lr``,
+        starting from the network so far, with the optimiser's state (Adam's moments, momentum)
+        starting afresh. Each call shuffles its rows in an order of its own, drawn from ``seed``
+        and the epochs trained so far (``n_iter_``), so the same calls in the same sequence give
+        the same network; the network records that call's seed in its config. Like :meth:`fit`,
+        a call that fails changes nothing.
         """
         first = not hasattr(self, "network_")
         if first and classes is None:
@@ -152,6 +164,8 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
         self._check_engine()
         rows, y, n_features, names = self._validated(X, y, reset=first)
         check_classification_targets(y)
+        if first:
+            _check_spread(rows)
         if classes is not None:
             classes = _two_or_more(unique_labels(classes), "classes")
             if not first and not np.array_equal(classes, self.classes_):
@@ -192,6 +206,7 @@ epochs, schedule, val_fraction, early_stopping, patience, seed
 
     def _config(self, n_features: int, classes: np.ndarray) -> TrainConfig:
         """The settings as a TrainConfig (checked: a ConfigError names a bad one)."""
+        _check_seed(self.seed)
         hidden = self.hidden_layer_sizes
         hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
         return TrainConfig(
@@ -287,6 +302,34 @@ def _two_or_more(classes: np.ndarray, given: str) -> np.ndarray:
         raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; {given} "
                          f"holds one class ({classes.tolist()[0]!r})")
     return classes
+
+
+def _check_spread(rows: np.ndarray) -> None:
+    """A ValueError when the first partial_fit call's ``rows`` cannot measure the
+    standardisation: one row, or copies of one row, in which no feature varies."""
+    if np.ptp(rows, axis=0).any():
+        return
+    these = ("a single row has" if len(rows) == 1
+             else f"its {len(rows)} rows, all the same, have")
+    raise ValueError(f"DigitnetClassifier.partial_fit: the first call measures each feature's "
+                     f"mean and spread from its rows, to standardise them, and {these} no "
+                     "spread; give the first call a batch of several different rows (later "
+                     "calls may be single rows)")
+
+
+def _check_seed(seed) -> None:
+    """A ConfigError for a ``seed`` given as scikit-learn's random_state may be (None, a
+    RandomState or Generator), saying that digitnet's seed is a whole number."""
+    if seed is None:
+        given = "None"
+    elif isinstance(seed, (np.random.RandomState, np.random.Generator)):
+        given = f"a {type(seed).__name__}"
+    else:
+        return  # (TrainConfig checks the rest: a whole number >= 0)
+    raise ConfigError(f"seed is {given}: DigitnetClassifier's seed is its random_state, a "
+                      "whole number only, since digitnet's runs are reproducible; pass one such "
+                      "as seed=0 (scikit-learn's random_state=None, a fresh draw each fit, and "
+                      "a RandomState or Generator have no counterpart here)")
 
 
 def _call_seed(seed: int, done: int) -> int:
