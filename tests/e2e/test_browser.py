@@ -273,7 +273,7 @@ def test_an_address_naming_no_model_says_so(browser, server_url, axe_source):
                                                          "one it serves:")
             links = page.locator("nav#models a")
             assert links.count() == 1 and links.get_attribute("href") == "/?model=1"
-            assert links.inner_text() == "1: pictures (784–16–16–10)"
+            assert links.inner_text() == "1: model.safetensors, pictures (784–16–16–10)"
             assert page.is_visible("main") and page.is_visible("main nav#models a")
             assert page.is_hidden("#pad") and page.is_hidden("#train-title")  # (no network)
             assert axe_violations(page, axe_source) == []

@@ -29,7 +29,9 @@ const NO_RUN = "No training run yet.";
  * and the buttons come back unless it is "off".
  * Returns mode (`access`); token(): what was typed, to send with a start or stop; and
  * refusal(err, action): what the page says when the server refused to "start" or "stop" a run,
- * or to "teach" a voice (`err`, from js/api.js), in the page's words rather than the API's.
+ * or to "teach" a voice (`err`, from js/api.js), in the page's words rather than the API's; a
+ * refusal for want of the token is then the one place that says the token is needed (with the
+ * field's description): the status line stops saying it.
  */
 export function mountAccess(form, status, access, voice = false) {
   const train = form.querySelector("button[type=submit]");
@@ -73,6 +75,8 @@ export function mountAccess(form, status, access, voice = false) {
 
   function refusal(err, action) {
     if (err.status !== 403 || !field) return err.message;  // (turned off: the server's words do)
+    // (said by the refusal, with what to do: the status line no longer says it too)
+    say(status, form, "");
     const [doing, press, below] = ACTIONS[action] || ACTIONS.start;
     const then = `type it in the “Teacher’s token” field${below}, then press ${press} again.`;
     return token() ? `${doing} on this server needs the teacher’s token, and the one typed is wrong: it changes each time the server starts, so ${ASK} now, ${then}`

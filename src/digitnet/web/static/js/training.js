@@ -100,15 +100,20 @@ export function mountTraining(calls) {
   }
 
   // Shows the run going (or just ended) on the server; `fromHere`: started from this page.
-  function follow(fromHere = false) {
+  // `over`: the run_id of a run that had ended before the page asked (a page opened or reloaded
+  // after it), replayed from its events as an open page showed it, the buttons left as they are
+  // (its status line busy meanwhile: read out once, at the end); unless another run began since.
+  function follow(fromHere = false, over = 0) {
     if (events) events.close();
     mine = fromHere;
-    setRunning(true);
+    if (over) $("train-status").setAttribute("aria-busy", "true");
+    else setRunning(true);
     const es = calls.events();
     events = es;
     const on = (kind, f) => es.addEventListener(kind, (e) => {
       const d = JSON.parse(e.data);
       if (d.run_id) known = d.run_id;
+      if (over && d.run_id && d.run_id !== over && !running) setRunning(true);
       f(d);
     });
     on("loading", () => setStatus("Loading the training images…"));
@@ -244,10 +249,13 @@ export function mountTraining(calls) {
   // GET /api/train names it: a run that ended between two questions too, for its new network.
   // (The run's event stream ends with the run, and says only "idle" where none was started:
   // so the page asks again every few seconds, while it is visible and follows no run.)
+  // A run that ended before the page asked is shown as it ended (its curves, its last line).
   function watch(status) {
+    const seen = status.run_id === known;
     known = status.run_id;
     watched = status.access !== "off";
     if (status.state === "running" && !running) follow();
+    else if (status.run_id && !seen && !running && !starting) follow(false, status.run_id);
     ask(WATCH_EVERY);
   }
 
