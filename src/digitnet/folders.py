@@ -188,7 +188,7 @@ def _check_layout(root: Path) -> None:
     odd = [n for n in names if n.lower() in _SPLIT_NAMES]
     if not odd:
         return
-    for name in odd:
+    for name in (n for n in odd if _SPLIT_NAMES[n.lower()] == n):  # (val/, Train/: below)
         if not _folders(root / name) and not _fsdd_named(root / name):
             raise no_class_folders(root / name)
     others = [n for n in names if n not in odd]

@@ -59,8 +59,8 @@ from .errors import ConfigError, DataError, listed
 from .inputs import Audio
 from .network import Network
 
-__all__ = ["for_data", "for_input", "check_fits", "check_classes_trained", "none_held_out",
-           "TABLE", "VOICE"]
+__all__ = ["for_data", "for_input", "check_fits", "check_classes_trained", "check_layers_given",
+           "none_held_out", "TABLE", "VOICE"]
 
 #: What a table's recipe changes, unless an option says otherwise (see the module docstring).
 TABLE = {"shift": 0, "epochs": 200, "weight_decay": 1e-4}
@@ -137,6 +137,23 @@ def for_input(config: TrainConfig, model_input: inputs.Input,
     return config.replace(**{k: v for k, v in changes.items() if k not in given})
 
 
+def check_layers_given(data: Dataset, sizes: Sequence[int], option: str) -> None:
+    """A ConfigError when the layer ``sizes`` that ``option`` gave, a recipe file (``--config
+    FILE``, as ``digitnet tune`` saves it, with the layers of the data it was tuned on), do not
+    fit ``data`` (its input and output layers, as :func:`check_fits` asks), naming the file and
+    the ways to give other layers. Layers given otherwise (``--layers``) are left to
+    :func:`check_fits`."""
+    n_in, n_classes = data.input.n_inputs, len(data.classes)
+    top = int(data.labels.max(initial=0))
+    if not option.startswith("--config ") or sizes[0] == n_in and top < sizes[-1] <= n_classes:
+        return
+    what, file = "pixels" if data.input.image_shape else "columns", option.split(" ", 1)[1]
+    raise ConfigError(f"{option}: its layers {'-'.join(map(str, sizes))} are for {sizes[0]} "
+                      f"inputs and {sizes[-1]} classes, and {data.name} has {n_in} {what} and "
+                      f"{n_classes} classes; drop \"sizes\" from {file} (the layers then fit the "
+                      f"data), or give them with --hidden or --layers {n_in},...,{n_classes}")
+
+
 def _trained_dropout(net: Network) -> float:
     """The dropout ``net`` was trained with, from its recipe on record; 0 for a model that
     records none (one imported from ONNX, PyTorch or scikit-learn)."""
@@ -191,7 +208,9 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
     (:func:`check_classes_trained`), or an option for images given for a table (naming how to
     turn it off)."""
     if len(train_index) == 0:
-        raise DataError("no training examples left after holding out the validation split")
+        emptied = _emptied(data, train_index)
+        raise DataError(_all_held_out(data, emptied, config) if emptied else
+                        "no training examples left after holding out the validation split")
     if config.early_stopping and not len(val_labels):
         raise ConfigError(_none_held_out(data, config.val_fraction))
     n_in = data.input.n_inputs
@@ -208,7 +227,7 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
     if net.sizes[-1] > len(data.classes):
         raise DataError(f"the output layer has {net.sizes[-1]} neurons and {data.name} has "
                         f"{len(data.classes)} classes; {per_class}")
-    check_classes_trained(data, train_index, val_labels, net)
+    check_classes_trained(data, train_index, val_labels, net, config)
     if config.copies and data.sounds is None:
         given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]
         off = " ".join(f"--{name} 0" for name in given)
@@ -234,10 +253,11 @@ _NOUNS = {"images": "pictures", "audio": "recordings", "table": "rows"}
 
 
 def check_classes_trained(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray,
-                          net: Network) -> None:
+                          net: Network, config: TrainConfig | None = None) -> None:
     """A DataError when ``net`` would train on fewer than two classes, or, starting from a
     model's weights (``--init``), when one of its classes has no training example among
-    ``data``'s ``train_index``.
+    ``data``'s ``train_index``, or when the validation split (``config``'s) holds out every
+    example of a class ``data`` has (:func:`_all_held_out`: a val_fraction near 1).
 
     A class a model never sees again is one it unlearns: fine-tuned on five recordings of 7, a
     model of the ten digits answers 7 to everything. A new network's classes are the data's
@@ -256,6 +276,8 @@ def check_classes_trained(data: Dataset, train_index: np.ndarray, val_labels: np
     missing = [c for c in names if c not in covered]
     fine_tuned = bool(net.metadata)  # a model's weights (--init), not new ones
     if len(covered) > 1 and not (fine_tuned and missing):
+        if emptied := _emptied(data, train_index):
+            raise DataError(_all_held_out(data, emptied, config))
         return
     held = [names[k] for k in np.unique(val_labels).tolist() if names[k] in missing]
     held = (f"; those of {listed(held)} are all held out for validation: give more, or hold "
@@ -269,6 +291,41 @@ def check_classes_trained(data: Dataset, train_index: np.ndarray, val_labels: np
            + (f" and answer {present[0]} to everything" if one else ""))
     raise DataError(f"{data.name}: no training {noun} of {_some(missing)}, {why}: give {noun} "
                     f"of each of its classes (a few of each){held}")
+
+
+def _emptied(data: Dataset, train_index: np.ndarray) -> list[tuple[str, int]]:
+    """The classes of ``data`` none of whose examples are in ``train_index`` (all held out),
+    each with how many examples it has."""
+    everywhere = np.bincount(data.labels)
+    kept = np.bincount(data.labels[train_index], minlength=len(everywhere))
+    return [(data.classes[k] if k < len(data.classes) else str(k), n)
+            for k, n in enumerate(everywhere.tolist()) if n and not kept[k]]
+
+
+def _all_held_out(data: Dataset, emptied: list[tuple[str, int]],
+                  config: TrainConfig | None) -> str:
+    """Why the network cannot learn the classes ``emptied`` (name, examples): the validation
+    split holds out every example of each, and what to do (for a fraction, the largest tenth
+    below it that keeps a training example of each class)."""
+    noun, one = _NOUNS[data.input.kind], len(emptied) == 1
+    names = _some([name for name, _ in emptied])
+    held = (f"all {emptied[0][1]:,} of its {noun}" if one else f"all their {noun} ("
+            + (listed(f"{n:,} of {name}" for name, n in emptied) if len(emptied) <= 12
+               else f"{sum(n for _, n in emptied):,}") + ")")
+    group, fraction = (None, None) if config is None else (config.val_group, config.val_fraction)
+    if group is not None:
+        split, todo = (f"val_group={group!r} (--val-speaker {group})",
+                       f"hold out another speaker, or give {noun} of {names} by others")
+    elif fraction is not None:
+        split = f"val_fraction={fraction:g} (--val-fraction {fraction:g})"
+        lower = [k / 10 for k in range(9, 0, -1) if k / 10 < fraction
+                 and all(round(k / 10 * n) < n for n in np.bincount(data.labels).tolist())]
+        todo = (f"hold out fewer: --val-fraction {lower[0]:g} or lower (in Python, "
+                f"val_fraction={lower[0]:g})" if lower else "give more examples")
+    else:
+        split, todo = "the validation split", "hold out fewer (val_fraction, --val-fraction)"
+    return (f"{data.name}: no training {noun} of {names}: {split} holds out {held} for "
+            f"validation, so the network could not learn {'it' if one else 'them'}; {todo}")
 
 
 def _some(names: Sequence[str]) -> str:

@@ -122,7 +122,10 @@ def read_flat(folder: Path, split: str, front_end: Audio,
 
     A folder whose recordings all fall on one side of FSDD's split (a learner's 5 recordings
     of each digit, numbered 0-4, say) is one set: its "train" part is all of them, and it has
-    no test part (:func:`flat_has_test_split`).
+    no test part (:func:`flat_has_test_split`). Of a folder in two parts, each part's note
+    counts all the folder's recordings, and those whose names do not say their digit (in
+    neither part) are noted once, with the "train" part (a run that reads both said them
+    twice, "skipped 2 of 902 files" and "skipped 2 of 102 files").
 
     Raises DataError for the test part of a folder that has none.
     """
@@ -139,10 +142,12 @@ def read_flat(folder: Path, split: str, front_end: Audio,
     items = []
     for path, parts in named:
         if parts is None:
-            items.append((path.name, None, 0, ""))  # (noted as skipped by read_items)
+            if not (split_in_two and split == "test"):
+                items.append((path.name, None, 0, ""))  # (noted as skipped by read_items)
         elif not split_in_two or (parts[2] in TEST_INDICES) == (split == "test"):
             items.append((path.name, path, parts[0], parts[1]))
-    found = read_items(items, DIGITS, front_end, f"{folder.name}/", folder)
+    found = read_items(items, DIGITS, front_end, f"{folder.name}/", folder,
+                       total=len(named) if split_in_two else None)
     within = folder.relative_to(given or folder).as_posix()
     if within != ".":
         found.names = tuple(f"{within}/{name}" for name in found.names)
@@ -224,12 +229,12 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
 
 def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str, ...],
                front_end: Audio, key: str, where: Path,
-               skipped: list[str] | None = None) -> Recordings:
+               skipped: list[str] | None = None, total: int | None = None) -> Recordings:
     """Read recordings: ``items`` are (name, path or bytes, label, speaker); a None source is
     a file that is not named as a recording should be, noted as skipped, as are ``skipped``
-    ("name (why)"). ``key`` names the recordings in :attr:`Recordings.files`; ``where`` names
-    the folder or archive in errors. Each recording read keeps its name
-    (:attr:`Recordings.names`), in the order read.
+    ("name (why)"), among ``total`` files (default: those read and skipped). ``key`` names the
+    recordings in :attr:`Recordings.files`; ``where`` names the folder or archive in errors.
+    Each recording read keeps its name (:attr:`Recordings.names`), in the order read.
 
     Raises DataError when none of them could be read.
     """
@@ -259,19 +264,21 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
                         f"spoken digit each ({', '.join(audio.AUDIO_EXTENSIONS)})")
     groups = np.array(speakers) if all(speakers) else None
     return Recordings(np.stack(pictures), np.array(labels, dtype=np.uint8), classes,
-                      {key: digest.hexdigest()}, skipped_note(where, len(pictures), skipped),
+                      {key: digest.hexdigest()}, skipped_note(where, len(pictures), skipped, total),
                       groups, tuple(sounds), skipped, tuple(names))
 
 
-def skipped_note(where: Path, read: int, skipped: list[str]) -> str | None:
+def skipped_note(where: Path, read: int, skipped: list[str],
+                 total: int | None = None) -> str | None:
     """The note on the files of ``where`` that were ``skipped`` ("name (why)") beside the
-    ``read`` recordings read; None when none were. Those skipped for their names alone, in a
-    folder of FSDD-named recordings, are recordings still: the note says how to name them."""
+    ``read`` recordings read, of ``total`` (default: both); None when none were. Those skipped
+    for their names alone, in a folder of FSDD-named recordings, are recordings still: the
+    note says how to name them."""
     if not skipped:
         return None
     misnamed = [s.removesuffix(f" ({_MISNAMED})") for s in skipped if s.endswith(f"({_MISNAMED})")]
     bad = [s for s in skipped if not s.endswith(f"({_MISNAMED})")]
-    head = f"{where}: skipped {len(skipped)} of {read + len(skipped)} files"
+    head = f"{where}: skipped {len(skipped)} of {total or read + len(skipped)} files"
     some = len(misnamed) != 1
     named = (f"{'recordings whose names do' if some else 'a recording whose name does'} not say "
              f"{'their' if some else 'its'} digit (FSDD names them digit_speaker_index.wav, "

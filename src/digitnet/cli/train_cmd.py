@@ -279,6 +279,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
         refuse_changed_options(resume, fields, named)
     else:  # the fields a person chose: the --config file's and the options', over the preset
         fields = chosen_fields(config_file, given)
+        if hidden is not None and named.get("sizes", "").startswith("--config"):
+            del fields["sizes"]  # (--hidden over the file's layers, as the options override it)
         base = PRESETS[preset].replace(**fields)
     start = None if init is None else finetune.start_from(init)
     if resume is not None and start is not None:
@@ -295,6 +297,8 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
         raise ConfigError(f"--preset speech is the recipe for recordings, and {train_set.name} "
                           "holds none; drop --preset speech to train it with the default recipe")
     if resume is None:
+        if start is None and "sizes" in fields:  # (a --config file's: said so, if they misfit)
+            recipes.check_layers_given(train_set, fields["sizes"], named["sizes"])
         return train_set, recipes.for_data(base, train_set, fields, hidden=hidden,
                                            init=start and start.network), start
     if hidden is not None:
