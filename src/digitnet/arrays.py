@@ -11,17 +11,19 @@ those rows look like flattened pictures (:func:`note_flattened`). Every problem 
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
+from . import words
 from .errors import DataError
 
-__all__ = ["encode_labels", "class_name", "flattened_side", "note_flattened", "pixels",
-           "pixel_values", "feature_rows", "as_inputs", "number_or_none", "MAX_CLASSES",
-           "MIN_PICTURE_SIDE"]
+__all__ = ["encode_labels", "not_classes", "class_name", "flattened_side", "note_flattened",
+           "pixels", "pixel_values", "picture_rows", "feature_rows", "as_inputs",
+           "number_or_none", "MAX_CLASSES", "MIN_PICTURE_SIDE"]
 
 #: Labels are stored as uint8 (see :class:`~digitnet.datasets.Dataset`).
 MAX_CLASSES = 256
@@ -69,9 +71,24 @@ def encode_labels(y, name: str, column: str = "y", *,
                         f"({column}); a classifier needs at least two classes")
     if len(names) > MAX_CLASSES:
         raise DataError(f"{name}: {len(names):,} different labels in {column}; digitnet learns "
-                        f"up to {MAX_CLASSES} classes: is it the label column? Name that with "
-                        "--target COLUMN (in Python, target='COLUMN')")
+                        f"up to {MAX_CLASSES} classes: {not_classes(name, names, column)}")
     return labels.astype(np.uint8).reshape(-1), names
+
+
+def not_classes(name: str, classes: Sequence[str], column: str = "y") -> str:
+    """What to do about labels too many and too varied to be classes (``classes``: their
+    names) of the data called ``name``. Labels given apart from the rows, as y (arrays, an .npz
+    file's y, an estimator's fit), are in no column to name: y looks like measurements (a
+    regression's target), and should hold each row's class. A table's label column, ``column``
+    (a CSV file's, a DataFrame's: by default its last), is most often the wrong one, and
+    --target names the right one."""
+    if column != "y" or name == "DataFrame" or name.lower().endswith(".csv"):
+        return ("is the label column the right one? Name it with --target COLUMN (in Python, "
+                "target='COLUMN')")
+    numbers = all(number_or_none(c) is not None for c in classes)
+    looks = ("measurements, not classes (a regression target?)" if numbers
+             else "the rows' names, not their classes")
+    return f"y looks like {looks}; digitnet classifies: give y the class of each row"
 
 
 def class_name(label) -> str:
@@ -223,6 +240,17 @@ def _outside_digitnet() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "digitnet":
         frame, level = frame.f_back, level + 1
     return level
+
+
+def picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:
+    """Pictures of ``shape`` (one, or n of them, or rows of h*w) as rows of pixels, (n, h*w),
+    their values checked by :func:`pixel_values`; ``what`` names them in the error."""
+    x = np.asarray(x)
+    if x.shape in (shape, (math.prod(shape),)):
+        x = x[None]
+    if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != math.prod(shape):
+        raise DataError(words.picture_shape(x.shape, shape, what))
+    return pixel_values(x.reshape(len(x), math.prod(shape)), what)
 
 
 def feature_rows(X: np.ndarray, name: str) -> np.ndarray:

@@ -37,6 +37,8 @@ from .errors import DataError, ModelFileError
 
 __all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
            "classes_of", "classes_problem"]
+#: How many of a table's columns (and values) its descriptions show: ``digitnet info``, repr.
+_MOST = 12
 
 
 class Input:
@@ -107,7 +109,7 @@ class Images(Input):
         return self.shape
 
     def rows(self, x) -> np.ndarray:
-        x = _picture_rows(x, self.shape, "images")
+        x = arrays.picture_rows(x, self.shape, "images")
         return deskew(x.reshape(-1, *self.shape)).reshape(x.shape) if self.deskew else x
 
     def to_dict(self) -> dict:
@@ -186,14 +188,23 @@ class Table(Input):
                 "mean": None if self.mean is None else list(self.mean),
                 "std": None if self.std is None else list(self.std)}
 
-    def describe(self, detailed: bool = False, most: int = 12) -> str:
-        """(``most``: how many column names the detailed text lists.)"""
+    def describe(self, detailed: bool = False) -> str:
         short = f"a table of {self.n_inputs} columns"
         if not detailed:
             return short
         standardised = " (standardised with the training split's mean and std)" if self.mean else ""
-        more = f", ... ({len(self.columns)} in all)" if len(self.columns) > most else ""
-        return f"{short}{standardised}: {', '.join(self.columns[:most])}{more}"
+        return f"{short}{standardised}: {_first(self.columns, str)}"
+
+    def __repr__(self) -> str:
+        """Python's own; past :data:`_MOST` columns, as ``digitnet info`` lists them."""
+        shown = [None if v is None else f"({_first(v, repr)}{',' * (len(v) == 1)})"
+                 for v in (self.columns, self.mean, self.std)]
+        return "Table(columns={}, mean={}, std={})".format(*shown)
+
+
+def _first(v, show, most: int = _MOST) -> str:
+    """The first ``most`` of ``v`` as ``show`` gives them, and how many in all when more."""
+    return ", ".join(map(show, v[:most])) + f", ... ({len(v)} in all)" * (len(v) > most)
 
 
 #: Images deskewed at once by :func:`deskew`: bounds its temporary arrays to a few megabytes.
@@ -311,7 +322,7 @@ class Audio(Input):
         return (self.bands, self.frames)
 
     def rows(self, x) -> np.ndarray:
-        return _picture_rows(x, self.image_shape, "pictures of sounds")
+        return arrays.picture_rows(x, self.image_shape, "pictures of sounds")
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, **{f: getattr(self, f) for f in self.__dataclass_fields__}}
@@ -321,20 +332,9 @@ class Audio(Input):
         if not detailed:
             return f"recordings ({picture})"
         return (f"recordings, as {picture} (log-mel: {self.bands} bands from {self.fmin:g} Hz "
-                f"to {self.sample_rate // 2} Hz by {self.frames} time frames, {self.sample_rate} Hz, "
-                f"hop {self.hop}, window {self.n_fft}, top {self.range_db:g} dB), one input "
-                "neuron per pixel")
-
-
-def _picture_rows(x, shape: tuple[int, int], what: str) -> np.ndarray:
-    """Pictures of ``shape`` (one, or n of them, or rows of h*w) as rows of pixels, (n, h*w),
-    their values checked by :func:`digitnet.arrays.pixel_values`."""
-    x = np.asarray(x)
-    if x.shape in (shape, (math.prod(shape),)):
-        x = x[None]
-    if x.ndim not in (2, 3) or math.prod(x.shape[1:]) != math.prod(shape):
-        raise DataError(words.picture_shape(x.shape, shape, what))
-    return arrays.pixel_values(x.reshape(len(x), math.prod(shape)), what)
+                f"to {self.sample_rate // 2} Hz by {self.frames} time frames, "
+                f"{self.sample_rate} Hz, hop {self.hop}, window {self.n_fft}, top "
+                f"{self.range_db:g} dB), one input neuron per pixel")
 
 
 _KINDS = {cls.kind: cls for cls in (Images, Table, Audio)}

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from . import inputs
+from . import arrays, inputs
 from .config import ALTERATIONS, TrainConfig, hidden_sizes
 from .datasets import Dataset
 from .errors import ConfigError, DataError, listed
@@ -164,12 +164,13 @@ def _trained_dropout(net: Network) -> float:
 
 def _check_labels(data: Dataset) -> None:
     """A table whose labels are mostly distinct holds no classes to learn: most often the label
-    column is another one (a CSV's default is its last column)."""
+    column is another one (a CSV's default is its last column), or y holds measurements
+    (:func:`digitnet.arrays.not_classes`)."""
     n_classes = len(np.unique(data.labels))
     if data.input.image_shape is None and n_classes > 2 and n_classes > len(data) / 2:
         raise DataError(f"{data.name}: {n_classes:,} different labels among {len(data):,} rows, "
-                        "so most classes have a single example; is the label column the right "
-                        "one? Name it with --target COLUMN (in Python, target='COLUMN')")
+                        "so most classes have a single example; "
+                        f"{arrays.not_classes(data.name, data.classes)}")
 
 
 def none_held_out(data: Dataset, fraction: float) -> tuple[str, str]:

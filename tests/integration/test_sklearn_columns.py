@@ -83,6 +83,7 @@ def test_an_mlp_on_raw_mnist_pixels_gives_its_own_answers(mnist):
     mlp = fitted(MLPClassifier((32,), max_iter=5, random_state=0), x[:3000], labels[:3000])
     net = digitnet.from_sklearn(mlp)
     assert inputs.of(net) == inputs.Table(tuple(f"x{i}" for i in range(784)))
+    assert repr(inputs.of(net)).endswith("'x11', ... (784 in all)), mean=None, std=None)")
     unseen = x[-2000:]
     # uint8 pixels are exact in float32; the network is float64 as the MLP's coefficients are
     np.testing.assert_allclose(net.predict_proba(unseen), mlp.predict_proba(unseen), atol=1e-9)
@@ -116,6 +117,18 @@ def test_an_skl2onnx_file_of_raw_iris_reads_a_csv_of_its_columns(tmp_path):
     np.testing.assert_allclose(net.predict_proba(X), mlp.predict_proba(X.to_numpy()), atol=1e-5)
     answers = predicted(CliRunner(), path, tmp_path / "iris.csv")
     assert answers == [str(c) for c in net.predict(X)]
+
+
+def test_a_wide_scaled_tables_record_prints_short():
+    """The 8x8 digits' 64 columns after a StandardScaler: its record, printed, shows the first
+    12 columns, means and standard deviations, and how many in all (not 3 x 64 values)."""
+    X, y = sk.load_digits(return_X_y=True)
+    model = fitted(make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=20,
+                                                                 random_state=0)), X, y)
+    shown = repr(inputs.of(digitnet.from_sklearn(model)))
+    first = ", ".join(repr(float(s)) for s in model[0].scale_[:12])
+    assert shown.startswith("Table(columns=('x0', 'x1', 'x2', ") and "'x12'" not in shown
+    assert shown.endswith(f"std=({first}, ... (64 in all)))") and shown.count("(64 in all)") == 3
 
 
 def test_a_multi_label_mlp_is_refused_as_one():

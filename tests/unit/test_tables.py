@@ -226,3 +226,22 @@ def test_labels_of_mixed_kinds_are_words_as_numpy_makes_them():
     assert (np.array(data.classes)[data.labels] == expected).all()
     numbers = datasets.from_arrays(X, y.astype(object))  # numbers alone stay numbers
     assert numbers.classes == ("0", "1", "2") and (numbers.labels == y).all()
+
+
+def test_a_wide_tables_repr_names_its_first_columns_and_how_many(wine):
+    """print(digitnet.inputs.of(net)) of a model of 784 columns once listed all 784 names (and
+    784 means and standard deviations): now, past 12 columns, the first 12 of each and how many
+    in all, as `digitnet info` lists the columns; Python's own repr for fewer."""
+    wide = Table(tuple(f"x{i}" for i in range(784)))
+    assert str(wide) == repr(wide) == (
+        "Table(columns=('x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', "
+        "... (784 in all)), mean=None, std=None)")
+    fitted = Table(tuple(wine.feature_names)).fit(wine.data)  # 13 columns, standardised
+    shown = repr(fitted)
+    assert fitted.describe(detailed=True).endswith("od280/od315_of_diluted_wines, ... (13 in all)")
+    assert shown.startswith("Table(columns=('alcohol', 'malic_acid', ") and "'proline'" not in shown
+    mean = ", ".join(repr(float(m)) for m in wine.data.mean(axis=0)[:12])
+    assert f"mean=({mean}, ... (13 in all)), std=(" in shown and shown.count("(13 in all)") == 3
+    for short in (Table(tuple(wine.feature_names[:4])).fit(wine.data[:, :4]),
+                  Table(("alcohol",), (13.0,), (0.8,)), Table(("a", "b"))):
+        assert eval(repr(short), {"Table": Table}) == short  # (one column: a tuple of one)

@@ -13,6 +13,11 @@ named as its ``feature_names_in_`` when it was fitted on a pandas DataFrame (so 
 CSV files are read by name), else x0, x1, ... read in order; the values as they are, or through
 the scaler. Never pictures, whatever the number of columns: an MLPClassifier fitted on raw
 pixels 0..255 saw those values, and its network reads them as they are.
+
+The network is float64, as the estimator's coefficients are: it computes as scikit-learn does,
+from the rows rounded to float32 (``digitnet.inputs.of(net).rows(X)``, as digitnet makes every
+table's rows). Its exports, ``net.to_torch()`` and ONNX, are float32 throughout, as those rows
+are.
 """
 
 from __future__ import annotations

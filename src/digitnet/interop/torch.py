@@ -9,12 +9,20 @@ The network (784, 16, 16, 10) with ReLU hidden layers and a softmax output is, i
 and the module's state dict names layer l's arrays ``{2(l-1)}.weight`` and ``{2(l-1)}.bias``
 (:func:`state_dict_arrays`). The module computes :meth:`Network.forward` and ends in the
 softmax (drop the last module for the logits that ``nn.CrossEntropyLoss`` wants). It takes what
-the first layer reads: one row per example, floats of the network's dtype (float32).
-``digitnet.inputs.of(net).rows(x)`` is that for a table (its columns standardised) and for
-pictures given as brightness 0..1 (cast to float32); for uint8 pictures it gives uint8 pixels
-0..255, which :meth:`Network.forward` scales by 1/255 as it reads them and the module does not
-(cast to float, they are 255 times too bright). So, for uint8 pictures (or recordings' pictures,
-:func:`digitnet.audio.picture`)::
+the first layer reads: one row per example, float32.
+
+Its layers are float32 whatever the network's dtype, as PyTorch's are by default, as the printed
+module (:func:`python_lines`), the ONNX export and the rows digitnet makes are. A float64
+network (``digitnet.from_sklearn``'s, or ``digitnet.from_torch``'s of a ``.double()`` module:
+they keep the float64 coefficients, to give the original's answers) is rounded to float32: the
+module gives its answers to float32 rounding, and ``from_torch(net.to_torch())`` is float32
+(``module.double()``, given float64 rows, computes in float64).
+
+``digitnet.inputs.of(net).rows(x)`` is the module's input for a table (its columns
+standardised, float32) and for pictures given as brightness 0..1 (cast to float32); for uint8
+pictures it gives uint8 pixels 0..255, which :meth:`Network.forward` scales by 1/255 as it
+reads them and the module does not (cast to float, they are 255 times too bright). So, for
+uint8 pictures (or recordings' pictures, :func:`digitnet.audio.picture`)::
 
     x = digitnet.inputs.of(net).rows(images / 255).astype(np.float32)  # deskewed, if net deskews
     module(torch.from_numpy(x))  # net.predict_proba(images) (a softmax output), to float32 rounding
@@ -98,10 +106,11 @@ def to_torch(net):
     Returns
     -------
     torch.nn.Sequential
-        Linear layers (of ``net``'s dtype) and activation modules, ending in ``nn.Softmax(dim=1)``
-        or ``nn.Sigmoid()``. It takes what ``net``'s first layer reads, floats of ``net``'s
-        dtype, shape (batch, sizes[0]): pictures as brightness 0..1, never uint8 pixels 0..255
-        (see the module's docstring), and returns (batch, sizes[-1]). Its attribute ``digitnet``
+        float32 Linear layers (a float64 ``net``'s weights rounded) and activation modules,
+        ending in ``nn.Softmax(dim=1)`` or ``nn.Sigmoid()``. It takes what ``net``'s first layer
+        reads, float32 of shape (batch, sizes[0]) (``digitnet.inputs.of(net).rows(x)`` of a
+        table's rows; pictures as brightness 0..1, never uint8 pixels 0..255: see the module's
+        docstring), and returns (batch, sizes[-1]). Its attribute ``digitnet``
         is :func:`record` of ``net`` (the input record and class names), which
         ``digitnet.from_torch`` reads back.
     """
@@ -109,13 +118,12 @@ def to_torch(net):
     nn = torch.nn
     make = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
             "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE), "softmax": lambda: nn.Softmax(dim=1)}
-    dtype = torch.float64 if net.dtype == np.float64 else torch.float32
     modules = []
     for w, b, name in zip(net.weights, net.biases, _functions(net)):
-        linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype)
+        linear = nn.Linear(w.shape[1], w.shape[0], dtype=torch.float32)
         with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(np.array(w)))
-            linear.bias.copy_(torch.from_numpy(np.array(b)))
+            linear.weight.copy_(torch.from_numpy(np.array(w, np.float32)))
+            linear.bias.copy_(torch.from_numpy(np.array(b, np.float32)))
         modules += [linear, make[name]()]
     module = nn.Sequential(*modules)
     module.digitnet = record(net)  # (a plain attribute: kept in memory, copies and pickles)
@@ -123,11 +131,12 @@ def to_torch(net):
 
 
 def state_dict_arrays(net) -> dict[str, np.ndarray]:
-    """The state dict of :func:`to_torch`'s module as NumPy arrays, without importing torch."""
+    """The state dict of :func:`to_torch`'s module as NumPy arrays (float32), without importing
+    torch."""
     arrays = {}
     for l, (w, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"{2 * l}.weight"] = np.ascontiguousarray(w)
-        arrays[f"{2 * l}.bias"] = np.ascontiguousarray(b)
+        arrays[f"{2 * l}.weight"] = np.ascontiguousarray(w, np.float32)
+        arrays[f"{2 * l}.bias"] = np.ascontiguousarray(b, np.float32)
     return arrays
 
 
