@@ -5,7 +5,7 @@ file for one machine, a PostgreSQL server for many. ::
 
     storage = open_storage("tune.db")                 # or "postgresql://user:pw@host/db"
     study = load_study(storage, "digitnet")
-    records(study)[:3]                                 # TrialRecord(number=0, state="COMPLETE", ...)
+    records(study)[:3]                                 # [TrialRecord(number=0, ...), ...]
     best_config(study)                                 # the best trial's TrainConfig
 
 Optuna and the PostgreSQL driver come with the ``tune`` extra (``pip install 'digitnet[tune]'``)
@@ -14,7 +14,9 @@ and are imported only here and in :mod:`digitnet.tuning`, when a search is used.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import time
 import warnings
@@ -26,8 +28,8 @@ from urllib.parse import quote, unquote
 from .config import TrainConfig
 from .errors import ConfigError, listed
 
-__all__ = ["TrialRecord", "open_storage", "storage_url", "load_study", "records", "best_records",
-           "best_config", "importances", "importances_left_out", "require_optuna",
+__all__ = ["NewDatabase", "TrialRecord", "open_storage", "storage_url", "load_study", "records",
+           "best_records", "best_config", "importances", "importances_left_out", "require_optuna",
            "without_password", "sqlite_file"]
 
 #: Seconds between a running trial's signs of life, and after which a silent one is given up
@@ -228,10 +230,55 @@ def _prepare_sqlite_file(database: str | None, shown: str, create: bool) -> None
         raise ConfigError(f"{database}: not a SQLite study database ({e})") from None
 
 
+class NewDatabase:
+    """Around what a command does before it makes its study (``with``), from opening its
+    database on: should that stop it (its data refused, Ctrl-C), the SQLite file of ``where``
+    is removed again, with its journal, when it was not there before and holds no study, so
+    that a command that never started leaves no file behind. A file that was there, and any
+    other database (PostgreSQL's), is left as it is. Set :attr:`storage` to the storage opened
+    on it, to be closed before the file is removed."""
+
+    def __init__(self, where: str | Path):
+        self.file = sqlite_file(where)
+        self.new = self.file is not None and not os.path.lexists(self.file)
+        self.storage = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or not self.new:
+            return False
+        engine = getattr(self.storage, "engine", None)
+        if engine is not None:
+            engine.dispose()  # (its connections closed: none writes to the file removed)
+        if _holds_no_study(self.file):
+            for end in ("-wal", "-shm", "-journal", ""):
+                Path(f"{self.file}{end}").unlink(missing_ok=True)
+        return False
+
+
+def _holds_no_study(database: Path) -> bool:
+    """Whether the SQLite file ``database`` is there and holds no study (no Optuna tables
+    yet, or none in them); False when it cannot be told (locked, say)."""
+    import sqlite3
+
+    if not database.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=5)) as db:
+            return db.execute("SELECT COUNT(*) FROM studies").fetchone()[0] == 0
+    except sqlite3.OperationalError as e:
+        return str(e).startswith("no such table")
+    except sqlite3.Error:
+        return False
+
+
 def load_study(storage, name: str | None = None):
     """The study ``name`` in ``storage``; with no name, the only study there (else ConfigError)."""
     optuna = require_optuna()
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    names = [s.study_name
+             for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     if name is None:
         if len(names) != 1:
             listed = ", ".join(sorted(names)) if names else "none"

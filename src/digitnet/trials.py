@@ -19,6 +19,7 @@ import signal
 import socket
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from . import studies
 from .errors import DivergenceError, TrainingInterrupted
 from .training import Callback, train
 
-__all__ = ["PRUNERS", "make_sampler", "ctrl_c_held", "start_worker", "run_trials"]
+__all__ = ["PRUNERS", "make_sampler", "ctrl_c_held", "start_worker", "run_trials",
+           "fail_dead_here"]
 
 PRUNERS = ("median", "hyperband", "none")
 _COUNTED = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")  # trials towards the target
@@ -102,6 +104,8 @@ def run_trials(search, storage: str, study_name: str, deadline: float | None) ->
     while not _STOP.is_set() and (deadline is None or time.time() < deadline):
         trial_run = _TrialRun(search)
         try:
+            if fail_dead_here(study):  # (under _STARTING: one worker of this machine at a time)
+                continue
             states = [t.state.name for t in study.get_trials(deepcopy=False)]
             finished = sum(s in ("COMPLETE", "PRUNED") for s in states)
             if finished >= search.trials:
@@ -119,6 +123,59 @@ def run_trials(search, storage: str, study_name: str, deadline: float | None) ->
         if trial_run.interrupted is not None:
             trial = trial_run.interrupted
             study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
+
+
+def fail_dead_here(study) -> bool:
+    """Mark failed the running trials of ``study`` whose worker process ran on this machine
+    and is gone (killed: ``kill -9``, the out-of-memory killer), as interrupted trials are
+    marked, and queue each again with its parameters; whether any was.
+
+    Their heartbeat would give them up too, but only after :data:`studies.GRACE_SECONDS`, and
+    meanwhile they count as running. A trial is judged only where its process id means what it
+    meant when it was recorded: the same machine, kernel boot and PID namespace (user
+    attribute "pid_space", Linux only); a process of that id that exists (perhaps another
+    since) leaves it to the heartbeat.
+    """
+    optuna = studies.require_optuna()
+    here, marked = _pid_space(), False
+    if here is None:
+        return False
+    storage = study._storage  # (Optuna's own fail_stale_trials reaches it so)
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        pid = str(t.user_attrs.get("worker", "")).rpartition(":")[2]
+        if t.user_attrs.get("pid_space") != here or not pid.isdigit() or _exists(int(pid)):
+            continue
+        try:
+            storage.set_trial_user_attr(t._trial_id, "interrupted", True)
+            if not storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL):
+                continue
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # (another process marked it first, or it ended meanwhile)
+        study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+        marked = True
+    return marked
+
+
+def _pid_space() -> str | None:
+    """Where a process id names one process: this machine's name, its kernel's boot and this
+    process's PID namespace (a container has its own), as Linux tells them; None elsewhere."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = os.stat("/proc/self/ns/pid")
+    except OSError:
+        return None
+    return f"{socket.gethostname()}:{boot}:{space.st_dev}:{space.st_ino}"
+
+
+def _exists(pid: int) -> bool:
+    """Whether a process of id ``pid`` exists (signal 0 tests for it and sends nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # (another user's: it exists)
+    return True
 
 
 def _counted(study, before: int) -> int:
@@ -164,7 +221,9 @@ class _TrialRun:
         config = search.space.sample(trial, search.base)
         trial.set_user_attr("config", config.to_dict())
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-        reporter = _Reporter(trial)
+        if (here := _pid_space()) is not None:  # (for fail_dead_here, should this process die)
+            trial.set_user_attr("pid_space", here)
+        reporter = _Reporter(trial, config.epochs)
         try:
             result = train(search.data, config, callback=reporter, handle_signals=False,
                            engine=search.engine)
@@ -179,21 +238,21 @@ class _TrialRun:
             raise _Stopped("interrupted") from None
         trial.set_user_attr("train_seconds", result.seconds)
         trial.set_user_attr("weights_sha256", hashlib.sha256(result.network.params).hexdigest())
-        if reporter.pruned:  # told to prune after the last epoch
-            raise optuna.TrialPruned(f"pruned after epoch {reporter.epoch}")
-        return result.val_accuracy
+        return result.val_accuracy  # (a run that trained to its end is complete, never pruned)
 
 
 class _Reporter(Callback):
-    """Reports each epoch's validation accuracy; stops the run when pruned or told to stop."""
+    """Reports each epoch's validation accuracy; stops the run when pruned or told to stop.
+    The pruner is not asked after the last of the ``epochs``: the trial has trained them all,
+    so it is complete (its score kept), whatever it would say."""
 
-    def __init__(self, trial):
-        self.trial, self.epoch, self.pruned = trial, 0, False
+    def __init__(self, trial, epochs: int):
+        self.trial, self.epochs, self.epoch, self.pruned = trial, epochs, 0, False
 
     def on_epoch_end(self, epoch, record, network):
         self.epoch = epoch
         self.trial.report(record["val_accuracy"], epoch)
-        self.pruned = self.trial.should_prune()
+        self.pruned = epoch < self.epochs and self.trial.should_prune()
 
     def should_stop(self) -> bool:
         return self.pruned or _STOP.is_set()

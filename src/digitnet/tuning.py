@@ -28,7 +28,9 @@ pruned), running or waiting, so together they run ``trials`` trials, and each re
 of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM)
 stops every worker at its next progress report; an interrupted trial is marked failed
 ("interrupted" in its user attributes) and queued again with the same parameters, so the next
-run continues the study and trains it first.
+run continues the study and trains it first. A trial whose process was killed is marked so by the
+next run on its machine at once (:func:`digitnet.trials.fail_dead_here`), elsewhere once its
+heartbeat is missed.
 """
 
 from __future__ import annotations
@@ -183,12 +185,14 @@ def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag
     context = multiprocessing.get_context("spawn")  # no inherited database connections
     stop, starting = context.Event(), context.Lock()
     deadline = None if search.timeout is None else time.time() + search.timeout
+    seen = _ended(studies.records(study))  # (a trial failed next is reported as it ends here)
+    trials.fail_dead_here(study)  # its process killed on this machine: not shown as running
     with ProcessPoolExecutor(search.jobs, mp_context=context, initializer=trials.start_worker,
                              initargs=(stop, starting)) as pool:
         with trials.ctrl_c_held():  # the workers start (in submit) immune to Ctrl-C
             jobs = [pool.submit(trials.run_trials, search, storage, study.study_name, deadline)
                     for _ in range(search.jobs)]
-        _watch(study, search, jobs, progress, flag, stop, poll_seconds)
+        _watch(study, search, jobs, progress, flag, stop, poll_seconds, seen)
 
 
 def open_study(search: Search, storage, study_name: str):
@@ -270,10 +274,15 @@ def _other_labels(recorded: list[str], mine: list[str]) -> str:
             f"column {now!r}")
 
 
-def _watch(study, search, jobs, progress, flag, stop, poll_seconds) -> None:
-    """Report the study's status until every worker has returned; stop them when asked."""
+def _ended(found: list[studies.TrialRecord]) -> set[int]:
+    """The numbers of the trials that have ended (complete, pruned or failed)."""
+    return {r.number for r in found if r.state in ("COMPLETE", "PRUNED", "FAIL")}
+
+
+def _watch(study, search, jobs, progress, flag, stop, poll_seconds, seen: set[int]) -> None:
+    """Report the study's status until every worker has returned; stop them when asked.
+    ``seen``: the trials that had ended before (not reported)."""
     last = None
-    seen = {r.number for r in studies.records(study) if r.state in ("COMPLETE", "PRUNED", "FAIL")}
     try:
         while True:
             finished_jobs, _ = wait(jobs, timeout=poll_seconds, return_when=FIRST_EXCEPTION)

@@ -17,14 +17,16 @@ but a model or checkpoint.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from pathlib import Path
 
 import click
 
-from .. import modelfile, recordings, stopping
+from .. import modelfile, modelread, recordings, stopping
 from ..audio import AUDIO_EXTENSIONS
+from ..config import checked_option
 from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
 from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
                       TrainingInterrupted)
@@ -48,7 +50,10 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
     path: ``--init``, ``--teacher``, ``--config``; ``digitnet tune``'s ``--space``), the
     checkpoint resumed, or a data file
     (see the module docstring); ModelFileError for an output that cannot or may not be written
-    (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint.
+    (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint. A recipe
+    (``model`` False) is refused, as a ConfigError, a name that says another kind of file
+    (``.safetensors``, ``.db``, ``.csv``: as a model is refused ``.txt``) and a file there
+    now that is not a recipe (:func:`_check_replaces_a_recipe`).
     """
     given = {"--out": out, "--checkpoint": checkpoint}
     for option, path in given.items():
@@ -68,8 +73,14 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
         raise click.UsageError(f"--out {out}: is --checkpoint's file too, and the model would "
                                "replace the checkpoint: give them different names")
     for option, path in given.items():
-        if path is not None:
-            modelfile.check_writable(path, model=model or option != "--out")
+        if path is None:
+            continue
+        recipe = not model and option == "--out"
+        if recipe:
+            _check_recipe_name(path)
+        modelfile.check_writable(path, model=not recipe)
+        if recipe:
+            _check_replaces_a_recipe(path)
     if checkpoint is not None or resume is None:
         return checkpoint
     modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first
@@ -79,6 +90,55 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
         raise ModelFileError(f"{e}: a resumed run goes on saving its checkpoint in the file it "
                              "resumes, unless --checkpoint PATH names another") from None
     return resume
+
+
+#: What a name given to a recipe (JSON) says the file is instead, by its ending: the kinds
+#: a model's name is refused for (:data:`digitnet.modelread.OTHER_KINDS`) but JSON, a model, and
+#: a study database.
+_NOT_RECIPES = {**{end: what for end, what in modelread.OTHER_KINDS.items() if end != ".json"},
+                ".safetensors": "a model file", ".onnx": "an ONNX model",
+                **dict.fromkeys((".db", ".sqlite", ".sqlite3"), "a database")}
+
+#: The most a recipe's file holds (a few hundred bytes): a larger file is something else.
+_RECIPE_BYTES = 1 << 20
+
+
+def _check_recipe_name(path: str) -> None:
+    """Refuse a recipe's file named as another kind of file (worded as
+    :func:`digitnet.modelfile.check_writable` refuses a model's: "saving writes ..., but ...")."""
+    path = Path(path)
+    what = _NOT_RECIPES.get(path.suffix.lower())
+    if what is not None:
+        raise ConfigError(f"{path}: saving writes a JSON recipe, but {path.suffix} names "
+                          f"{what.removesuffix(' (never loaded)')}; name it "
+                          f"{path.with_suffix('.json')}")
+
+
+def _check_replaces_a_recipe(path: str) -> None:
+    """Refuse to replace a file that is there and holds something else than a recipe (a JSON
+    object of training options, as ``digitnet train --config`` reads it): a previous recipe
+    is replaced, and so is an empty file (nothing is lost)."""
+    real = Path(os.path.realpath(path))
+    if not real.is_file() or real.stat().st_size == 0 or _is_recipe(real):
+        return
+    what = "a digitnet model" if _digitnet_file(real) else "not a recipe of training options"
+    raise ConfigError(f"{path}: is {what}, and saving the best recipe there would replace it; "
+                      "give --out another file name, or delete that file first")
+
+
+def _is_recipe(path: Path) -> bool:
+    """Whether ``path`` holds a JSON object of training options, each with a value it takes."""
+    if path.stat().st_size > _RECIPE_BYTES:
+        return False
+    try:
+        fields = json.loads(path.read_bytes().decode("utf-8-sig"))
+        if not isinstance(fields, dict):
+            return False
+        for name, value in fields.items():
+            checked_option(name, value)
+    except (ValueError, DigitnetError, OSError, TypeError, RecursionError):
+        return False
+    return True
 
 
 def resumed_data(resume: str) -> str:

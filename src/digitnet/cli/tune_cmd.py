@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -85,32 +86,34 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         fixed = {field: option for field, option in fixed.items()
                  if not (field in chosen and option.startswith("--preset"))}
     if not show_space:  # (the best recipe is written in minutes: its file is checked first)
+        url = studies.storage_url(storage or Path(out).parent / "tune.db")
+        _refuse_out_over_study(out, url, storage is None)  # (said before: "names a database")
         train_files.outputs(out, None, None, data, {"--config": config_file, "--space": space_file},
                             model=False)
-        url = studies.storage_url(storage or Path(out).parent / "tune.db")
-        _refuse_out_over_study(out, url, storage is None)
-        # a bad database is one line before the data is read
-        opened = _before_trials(lambda: studies.open_storage(url))
-    interactive = sys.stderr.isatty()
-    train_set = datasets.load(data, split="train", target=target, progress=interactive)
-    if not show_space:
-        train_files.refuse_data_folder(data, train_set.source, {"--out": out})
-    if train_set.note:
-        cli.note(train_set.note)
-    base = recipes.for_data(base, train_set, given)  # layers, and a table's or voice's recipe
-    table = chosen if chosen is not None else default_space(train_set.input)
-    space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
-                  space_file or "the search space").without(
-                      {field: f"is fixed by {option}" for field, option in fixed.items()})
-    idle = space.idle(base)  # can never take effect on this base recipe: not searched
-    space = space.without(idle)
-    if show_space:  # (checked as a search checks it: each value on the recipe and the data)
-        spacecheck.check(space, base, train_set, engine)
-        click.echo(space.to_json(), nl=False)
-        return
-    search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
-    # a study started with other options is refused before the search is announced
-    study = _before_trials(lambda: open_study(search, opened, study_name))
+    # a SQLite file made here is removed again if the command stops before its study is made
+    with nullcontext() if show_space else studies.NewDatabase(url) as made:
+        if not show_space:  # a bad database is one line before the data is read
+            opened = made.storage = _before_trials(lambda: studies.open_storage(url))
+        interactive = sys.stderr.isatty()
+        train_set = datasets.load(data, split="train", target=target, progress=interactive)
+        if not show_space:
+            train_files.refuse_data_folder(data, train_set.source, {"--out": out})
+        if train_set.note:
+            cli.note(train_set.note)
+        base = recipes.for_data(base, train_set, given)  # layers; a table's or voice's recipe
+        table = chosen if chosen is not None else default_space(train_set.input)
+        space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
+                      space_file or "the search space").without(
+                          {field: f"is fixed by {option}" for field, option in fixed.items()})
+        idle = space.idle(base)  # can never take effect on this base recipe: not searched
+        space = space.without(idle)
+        if show_space:  # (checked as a search checks it: each value on the recipe and the data)
+            spacecheck.check(space, base, train_set, engine)
+            click.echo(space.to_json(), nl=False)
+            return
+        search = Search(train_set, base, space, trials, jobs, pruner, timeout, engine)
+        # a study started with other options is refused before the search is announced
+        study = _before_trials(lambda: open_study(search, opened, study_name))
     _announce(search, study_name, url, idle)
     with (_RichDisplay() if interactive else _PlainDisplay()) as display:
         study = tune(search, url, study_name, progress=display, study=study)
