@@ -137,11 +137,13 @@ def for_input(config: TrainConfig, model_input: inputs.Input,
     return config.replace(**{k: v for k, v in changes.items() if k not in given})
 
 
-def check_layers_given(data: Dataset, sizes: Sequence[int], option: str) -> None:
+def check_layers_given(data: Dataset, sizes: Sequence[int], option: str, *,
+                       tuning: bool = False) -> None:
     """A ConfigError when the layer ``sizes`` that ``option`` gave, a recipe file (``--config
     FILE``, as ``digitnet tune`` saves it, with the layers of the data it was tuned on), do not
     fit ``data`` (its input and output layers, as :func:`check_fits` asks), naming the file and
-    the ways to give other layers. Layers given otherwise (``--layers``) are left to
+    the ways to give other layers (``tuning``: those of ``digitnet tune``, which has no
+    --hidden and can search them). Layers given otherwise (``--layers``) are left to
     :func:`check_fits`."""
     n_in, n_classes = data.input.n_inputs, len(data.classes)
     top = int(data.labels.max(initial=0))
@@ -151,7 +153,8 @@ def check_layers_given(data: Dataset, sizes: Sequence[int], option: str) -> None
     raise ConfigError(f"{option}: its layers {'-'.join(map(str, sizes))} are for {sizes[0]} "
                       f"inputs and {sizes[-1]} classes, and {data.name} has {n_in} {what} and "
                       f"{n_classes} classes; drop \"sizes\" from {file} (the layers then fit the "
-                      f"data), or give them with --hidden or --layers {n_in},...,{n_classes}")
+                      f"data), or give them with {'' if tuning else '--hidden or '}--layers "
+                      f"{n_in},...,{n_classes}{' (or search them: --search-layers)' * tuning}")
 
 
 def _trained_dropout(net: Network) -> float:

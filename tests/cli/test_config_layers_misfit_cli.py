@@ -58,3 +58,29 @@ def test_layers_given_with_layers_are_refused_as_before(run, files, one_line, tm
     assert one_line(result.stderr) == (
         "digitnet: error: the examples have 784 pixels but the network's input layer has 13 "
         "neurons; give it 784 inputs (--layers 784,...; in Python, sizes=(784, ...))")
+
+
+def test_tune_names_the_config_file_and_its_own_ways(run, files, one_line, tmp_path):
+    """tune has no --hidden, and can search the layers instead; refused before any trial."""
+    pics, _, best = files
+    result = run("tune", "--config", best, "--data", pics, "--trials", "1",
+                 "--out", tmp_path / "b.json")
+    assert result.exit_code == 1, result.output
+    assert one_line(result.stderr) == (
+        f"digitnet: error: --config {best}: its layers 13-16-16-3 are for 13 inputs and 3 "
+        f"classes, and {pics} has 784 pixels and 10 classes; drop \"sizes\" from {best} (the "
+        "layers then fit the data), or give them with --layers 784,...,10 (or search them: "
+        "--search-layers)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tune_searching_the_layers_leaves_the_config_files_aside(run, files, tmp_path):
+    """--search-layers: the searched layers fit the data, whatever layers the file had (it
+    said the examples have 784 pixels but the input layer has 13 neurons)."""
+    pics, _, best = files
+    out = tmp_path / "b.json"
+    result = run("tune", "--config", best, "--data", pics, "--trials", "1", "--search-layers",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    sizes = json.loads(out.read_text())["sizes"]
+    assert sizes[0] == 784 and sizes[-1] == 10

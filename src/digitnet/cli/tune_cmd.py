@@ -78,9 +78,9 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     several machines, with --storage postgresql://...) can fill one study together.
     """
     given, fixed = _fixed_fields(preset, config_file, options)
+    if search_layers:  # (a --config file's layers too: the search's layers fit the data)
+        given.pop("sizes", None), fixed.pop("sizes", None)
     base = PRESETS[preset].replace(**given)
-    if search_layers:
-        fixed.pop("sizes", None)
     chosen = Space.from_file(space_file).table if space_file else None
     if chosen:  # a field your own --space names is searched, though the preset sets it
         fixed = {field: option for field, option in fixed.items()
@@ -100,6 +100,8 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
             train_files.refuse_data_folder(data, train_set.source, {"--out": out})
         if train_set.note:
             cli.note(train_set.note)
+        if "sizes" in fixed:  # (a --config file's layers, tuned on other data: said so)
+            recipes.check_layers_given(train_set, given["sizes"], fixed["sizes"], tuning=True)
         base = recipes.for_data(base, train_set, given)  # layers; a table's or voice's recipe
         table = chosen if chosen is not None else default_space(train_set.input)
         space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
