@@ -43,6 +43,7 @@ def make_sampler(seed: int, number: int):
 
 
 _STOP = None  # the event the main process sets to stop this worker
+_PARENT = None  # the main process's id, while this worker is its child
 _STARTING = None  # held by one worker of this machine from counting trials to starting one
 
 
@@ -79,8 +80,8 @@ def start_worker(stop, starting) -> None:
 
     It was started with them held (:func:`ctrl_c_held`): ignoring them drops one that came
     meanwhile, and they are let through (to be ignored) after."""
-    global _STOP, _STARTING
-    _STOP, _STARTING = stop, starting
+    global _STOP, _STARTING, _PARENT
+    _STOP, _STARTING, _PARENT = stop, starting, os.getppid()
     for sig in _STOPPING:
         signal.signal(sig, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
@@ -88,6 +89,19 @@ def start_worker(stop, starting) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def _stopped() -> bool:
+    """Whether this worker is to stop: the main process said so, or is gone (:func:`_orphaned`).
+    """
+    return _STOP.is_set() or _orphaned()
+
+
+def _orphaned() -> bool:
+    """Whether the main process is gone, killed (``kill -9``) before it could stop this worker,
+    which has another parent since: it would run trials on, unseen, until the study had them
+    all, then wait for ever for work from the pool it belonged to."""
+    return _PARENT is not None and os.getppid() != _PARENT
 
 
 def run_trials(search, storage: str, study_name: str, deadline: float | None) -> None:
@@ -101,7 +115,7 @@ def run_trials(search, storage: str, study_name: str, deadline: float | None) ->
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.load_study(study_name=study_name, storage=studies.open_storage(storage),
                               pruner=_pruner(search.pruner))
-    while not _STOP.is_set() and (deadline is None or time.time() < deadline):
+    while not _stopped() and (deadline is None or time.time() < deadline):
         trial_run = _TrialRun(search)
         try:
             if fail_dead_here(study):  # (under _STARTING: one worker of this machine at a time)
@@ -123,6 +137,8 @@ def run_trials(search, storage: str, study_name: str, deadline: float | None) ->
         if trial_run.interrupted is not None:
             trial = trial_run.interrupted
             study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
+    if _orphaned():  # (its trial marked and queued again: nothing is left to return to)
+        os._exit(0)
 
 
 def fail_dead_here(study) -> bool:
@@ -255,4 +271,4 @@ class _Reporter(Callback):
         self.pruned = epoch < self.epochs and self.trial.should_prune()
 
     def should_stop(self) -> bool:
-        return self.pruned or _STOP.is_set()
+        return self.pruned or _stopped()
