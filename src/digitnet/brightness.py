@@ -6,10 +6,11 @@ and answers nonsense, confidently, without an error. :func:`digitnet.arrays.chec
 refuses them where pictures are read (:func:`digitnet.arrays.pixel_values`), in every poking
 function (:func:`digitnet.poke.rows.check_rows`) and, through :func:`check_given`, where rows
 come in from the user: :meth:`Network.forward <digitnet.Network.forward>`,
-:meth:`~digitnet.Network.probabilities` and :meth:`~digitnet.Network.predict` of a network that
-records no input. The passes inside digitnet (training's steps,
-:func:`digitnet.evaluate`'s batches through :meth:`~digitnet.Network.trace`) read rows that the
-model's own input made, and pay for no check.
+:meth:`~digitnet.Network.probabilities`, :meth:`~digitnet.Network.trace` (and so
+:meth:`~digitnet.Network.loss` and :meth:`~digitnet.Network.backprop`) and, through
+:func:`example_rows`, :meth:`~digitnet.Network.predict` of a network that records no input.
+uint8 pixels cost nothing to check. The passes inside digitnet that read rows the model's own
+input made (training's steps, each step of a dream) pay for no check.
 
 Those methods read numbers: a file's name given to them is refused by :func:`check_not_files`,
 whose error says how to read the file first, or, when the file is of another kind than the
@@ -24,12 +25,12 @@ import shlex
 import numpy as np
 
 from . import inputs
-from .arrays import check_brightness
+from .arrays import as_rows, check_brightness
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError
 from .images import IMAGE_EXTENSIONS
 
-__all__ = ["check_given", "check_not_files", "picture_input"]
+__all__ = ["check_given", "check_not_files", "example_rows", "picture_input"]
 
 #: The input layer of MNIST's 28x28 digits: a network that records no input reads pictures when
 #: its input layer has this many neurons (as an import that records none is read).
@@ -67,6 +68,33 @@ def check_given(net, rows: np.ndarray, name: str) -> np.ndarray:
                         f"{rows.max()} are read as they are, not as pixels (only uint8 is); "
                         f"{_what_to_do(model_input)}")
     return rows
+
+
+def example_rows(net, x, stacklevel: int = 3) -> tuple[np.ndarray, bool]:
+    """Examples ``x`` as the model's data holds them -> the rows ``net``'s input layer reads,
+    and whether ``x`` was a single example: the one path of :meth:`~digitnet.Network.predict`,
+    :meth:`~digitnet.Network.predict_proba` and the pictures of one example
+    (:func:`digitnet.probes.example_row`), refusing what they refuse.
+
+    A model that records its input (every model digitnet trains or converts) has it applied,
+    :meth:`digitnet.inputs.Input.rows` (deskewing; shape and values checked); pictures that look
+    inverted (dark ink on a bright background) are warned of
+    (:func:`digitnet.preprocess.warn_if_inverted`, ``stacklevel`` counted from this function's
+    caller's caller). A network built by hand records none: its examples are its rows, checked
+    as :meth:`~digitnet.Network.forward` checks them (:func:`check_given`)."""
+    x = check_not_files(net, x, "x")
+    if not net.metadata.get("input"):
+        rows, single = as_rows(x, net.sizes[0])
+        return check_given(net, rows, "x"), single
+    model_input = inputs.of(net)
+    x, single = model_input.batch(x)
+    rows = model_input.rows(x)  # (their shape and values checked first)
+    if isinstance(model_input, inputs.Images):  # pictures given as they are: the right way up?
+        from .preprocess import warn_if_inverted
+
+        pictures = np.asarray(x).reshape(-1, *model_input.image_shape)
+        warn_if_inverted(pictures, "the image" if len(pictures) == 1 else "images", stacklevel)
+    return rows, single
 
 
 def check_not_files(net, x, name: str, rows: bool = False):

@@ -39,9 +39,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import activations, config, inputs, losses
-from .arrays import as_floats, as_inputs, as_rows
-from .brightness import check_given, check_not_files
+from . import activations, config, losses
+from .arrays import as_floats, as_rows
+from .brightness import check_given, check_not_files, example_rows
 from .errors import ConfigError, DataError
 
 __all__ = ["Network", "Trace"]
@@ -93,7 +93,8 @@ class Network:
     sizes : sequence of int
         Neurons per layer, input first: ``(784, 16, 16, 10)`` is the video's network.
     activation : str
-        The hidden layers' σ: ``"sigmoid"`` (the video's), ``"relu"``, ``"leaky_relu"`` or ``"tanh"``.
+        The hidden layers' σ: ``"sigmoid"`` (the video's), ``"relu"``, ``"leaky_relu"`` or
+        ``"tanh"``.
     output : str
         The output layer's function with its cost: ``"softmax"`` (with cross-entropy) or
         ``"sigmoid"`` (with the video's squared error). Kept as :attr:`output_function`.
@@ -154,6 +155,11 @@ class Network:
 
     def unflatten(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Views of a flat parameter-shaped array as per-layer weights and biases."""
+        n = self.parameter_count
+        if not isinstance(flat, np.ndarray) or flat.shape != (n,):
+            got = f"shape {flat.shape}" if isinstance(flat, np.ndarray) else type(flat).__name__
+            raise DataError(f"unflatten takes a flat array of this network's {n:,} parameters "
+                            f"(shape ({n},), as params and backprop's gradient are); got {got}")
         weights, biases = [], []
         offset = 0
         for shape in self.layer_shapes:
@@ -163,7 +169,6 @@ class Network:
         for n_out in self.sizes[1:]:
             biases.append(flat[offset : offset + n_out])
             offset += n_out
-        assert offset == flat.size
         return weights, biases
 
     def initialize(self, seed: int | np.random.Generator | None = None) -> None:
@@ -205,9 +210,15 @@ class Network:
 
     def _forward_given(self, x, name: str) -> np.ndarray:
         """:meth:`forward` of ``x`` as given, its rows checked (``name``: for the error)."""
-        x, single = as_rows(check_not_files(self, x, name, rows=True), self.sizes[0])
-        out = self._forward(check_given(self, x, name))
+        x, single = self._given(x, name)
+        out = self._forward(x)
         return out[0] if single else out
+
+    def _given(self, x, name: str) -> tuple[np.ndarray, bool]:
+        """``x`` given as the input layer's rows (batch, sizes[0]), checked as :meth:`forward`
+        checks them (``name``: for the error), and whether it was a single input."""
+        x, single = as_rows(check_not_files(self, x, name, rows=True), self.sizes[0])
+        return check_given(self, x, name), single
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         """:meth:`forward` of rows (batch, sizes[0]) whose values are checked (but for NaN)."""
@@ -223,16 +234,18 @@ class Network:
     def trace(self, x) -> Trace:
         """Run a forward pass and keep every layer's weighted input z and activation a.
 
-        ``x`` is read as :meth:`forward` reads it (a single input as a batch of one), its range
-        unchecked: this is the pass :func:`digitnet.evaluate` makes over each batch.
+        ``x`` is read and refused as :meth:`forward` reads and refuses it (a single input as a
+        batch of one); :meth:`loss` and :meth:`backprop` read theirs through it.
         """
-        a, _ = as_inputs(x, self.sizes[0], self.dtype)
+        return self._trace(as_floats(self._given(x, "x")[0], self.dtype))
+
+    def _trace(self, a: np.ndarray) -> Trace:
+        """:meth:`trace` of float rows (batch, sizes[0]) read and checked already (as the passes
+        inside digitnet read them: a picture's row in a figure, each step of a dream)."""
         zs, acts = [], [a]
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = a @ w.T + b
-            a = self._sigma(l, z)
-            zs.append(z)
-            acts.append(a)
+            zs.append(a @ w.T + b)
+            acts.append(a := self._sigma(l, zs[-1]))
         return Trace(zs, acts)
 
     def predict_proba(self, x) -> np.ndarray:
@@ -241,7 +254,7 @@ class Network:
         ``x`` holds examples as the model's data holds them, read as :meth:`predict` reads
         them. Shape (batch, sizes[-1]), or (sizes[-1],) for a single example.
         """
-        rows, single = self._rows_of(x)
+        rows, single = example_rows(self, x)
         proba = self.output_function.probabilities(self._forward(rows))
         return proba[0] if single else proba
 
@@ -259,36 +272,16 @@ class Network:
         The transformation the model records (:func:`digitnet.inputs.of`: deskewing, a table's
         standardisation) is applied first, as ``digitnet predict`` applies it. Classes are
         numbered as the model's names them (:func:`digitnet.inputs.classes_of`). An int for a
-        single example, else an int array of shape (batch,).
+        single example, else an int array of shape (batch,). (Read by
+        :func:`digitnet.brightness.example_rows`, as the pictures of :mod:`digitnet.viz` read one.)
         """
-        rows, single = self._rows_of(x)
+        rows, single = example_rows(self, x)
         out = self._forward(rows)
         return int(out[0].argmax()) if single else out.argmax(axis=1)
 
-    def _rows_of(self, x) -> tuple[np.ndarray, bool]:
-        """Examples -> the rows the input layer reads, and whether ``x`` was a single example.
-
-        A model that records its input (every model digitnet trains or converts) has it
-        applied: :meth:`digitnet.inputs.Input.rows`; pictures that look inverted (dark ink on a
-        bright background) are warned of (:func:`digitnet.preprocess.warn_if_inverted`). A
-        network built by hand records none: its examples are its rows, checked as :meth:`forward`.
-        """
-        x = check_not_files(self, x, "x")
-        if not self.metadata.get("input"):
-            rows, single = as_rows(x, self.sizes[0])
-            return check_given(self, rows, "x"), single
-        model_input = inputs.of(self)
-        x, single = model_input.batch(x)
-        rows = model_input.rows(x)  # (their shape and values checked first)
-        if isinstance(model_input, inputs.Images):  # pictures given as they are: the right way up?
-            from .preprocess import warn_if_inverted
-
-            pictures = np.asarray(x).reshape(-1, *model_input.image_shape)
-            warn_if_inverted(pictures, "the image" if len(pictures) == 1 else "images", 3)
-        return rows, single
-
     def loss(self, x, labels) -> float:
-        """The mean cost over inputs ``x`` with integer ``labels``."""
+        """The mean cost over inputs ``x`` (read as :meth:`forward` reads them) with integer
+        ``labels``."""
         t = self.trace(x)
         labels = self._check_labels(labels, len(t.activations[0]))
         return self.output_function.loss(t.zs[-1], t.output, labels)
@@ -304,6 +297,7 @@ class Network:
         Parameters
         ----------
         x : array_like, shape (batch, sizes[0])
+            Read and refused as :meth:`forward` reads and refuses it.
         labels : array_like of int, shape (batch,)
 
         Returns
@@ -387,7 +381,8 @@ class Network:
 def _check_sizes(sizes) -> tuple[int, ...]:
     sizes = config.layer_sizes(sizes)  # (whole numbers, as a TrainConfig's: not 16.5, not True)
     if len(sizes) < 2:
-        raise ConfigError(f"a network needs at least an input and an output layer, got sizes {sizes}")
+        raise ConfigError(f"a network needs at least an input and an output layer, got sizes "
+                          f"{sizes}")
     if min(sizes) < 1:
         raise ConfigError(f"every layer needs at least one neuron, got sizes {sizes}")
     return sizes

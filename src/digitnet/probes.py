@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import as_inputs
+from . import inputs
+from .arrays import as_floats, as_inputs
+from .brightness import example_rows
 from .errors import ConfigError, DataError
 from .network import Network
 
 __all__ = ["check_layer", "effective_templates", "blank_neurons", "BLANK_SHARE", "saliency",
-           "dream", "most_active", "strongest_contributions", "confident_mistakes", "single_input"]
+           "dream", "most_active", "strongest_contributions", "confident_mistakes", "single_input",
+           "example_row"]
 
 #: A neuron whose template (its weights, in the first layer) lies everywhere under this share
 #: of the layer's largest looks for nothing: :func:`blank_neurons`, drawn as a black tile.
@@ -52,12 +55,33 @@ def check_layer(net: Network, layer, *, lowest: int = 1, where: str = "layer") -
 
 
 def single_input(net: Network, x) -> np.ndarray:
-    """One input as a float64 row of shape (sizes[0],): uint8 pixels scaled by 1/255, a
-    (28, 28) image flattened. DataError for anything but exactly one input."""
+    """One row the input layer reads as it is (``inputs.of(net).rows(images)[i]``, made
+    already) as a float64 row of shape (sizes[0],): uint8 pixels scaled by 1/255, a (28, 28)
+    image flattened. DataError for anything but exactly one input. (One example as the model's
+    data holds it: :func:`example_row`.)"""
     a, _ = as_inputs(x, net.sizes[0], np.float64)
     if len(a) != 1:
         raise DataError(f"expected one image, got {len(a)}")
     return a[0]
+
+
+def example_row(net: Network, example, stacklevel: int = 1) -> np.ndarray:
+    """One example as the model's data holds it (a picture (h, w) or its row, uint8 pixels or
+    brightness in [0, 1]; a table's row of raw values) -> the float64 row of shape (sizes[0],)
+    the input layer reads: read as :meth:`Network.predict` reads it
+    (:func:`digitnet.brightness.example_rows`: deskewed for a model that deskews, refused as
+    predict refuses it, a picture that looks inverted warned of: ``stacklevel`` 1 at the line
+    calling this, 2 at its caller's). DataError for anything but exactly one example."""
+    rows, _ = example_rows(net, example, stacklevel + 2)
+    if len(rows) != 1:
+        raise DataError(f"expected one {_one(net)}, got {len(rows)}")
+    return as_floats(rows, np.float64)[0]
+
+
+def _one(net: Network) -> str:
+    """What one example of ``net``'s is called, for an error: "image", "table row", ..."""
+    kind = inputs.of(net).kind
+    return {"images": "image", "audio": "picture of a sound"}.get(kind, "table row")
 
 
 # -- what neurons look for --------------------------------------------------------------------
@@ -107,7 +131,7 @@ def _input_gradient(net: Network, x: np.ndarray, dz_out) -> np.ndarray:
     ``dz_out(z, a)`` returns the derivative with respect to the output layer's z, shape
     (n_out,), from that layer's z and a. Returns the gradient, shape (sizes[0],).
     """
-    t = net.trace(x[None, :])  # t.zs[l - 1] is layer l's z, t.activations[l] its a
+    t = net._trace(x[None, :])  # t.zs[l - 1] is layer l's z, t.activations[l] its a
     delta = dz_out(t.zs[-1][0], t.output[0])[None, :]  # ∂/∂z of layer L
     for layer in range(len(net.weights), 0, -1):  # L, ..., 1
         delta = delta @ net.weights[layer - 1]  # ∂/∂a of layer - 1 = Wᵀ δ (batch-first: δ W)
@@ -136,6 +160,9 @@ def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray,
     Parameters
     ----------
     image : array_like, shape (784,) or (28, 28)
+        One example as the model's data holds it, read as :meth:`Network.predict` reads it
+        (:func:`example_row`: deskewed for a model that deskews, refused as predict refuses
+        it), so that its answer is predict's.
     digit : int, optional
         Which output; by default the network's answer.
 
@@ -144,10 +171,15 @@ def saliency(net: Network, image, digit: int | None = None) -> tuple[np.ndarray,
     gradient : ndarray, shape (784,), float64
     digit : int
     """
+    return _row_saliency(net, example_row(net, image, stacklevel=2), digit)
+
+
+def _row_saliency(net: Network, x: np.ndarray, digit) -> tuple[np.ndarray, int]:
+    """:func:`saliency` of ``x``, the row :func:`example_row` made (for a figure that draws
+    it too: :func:`digitnet.viz.saliency_figure`)."""
     net64 = net.astype(np.float64)
-    x = single_input(net, image)
     if digit is None:
-        digit = int(net64.forward(x).argmax())
+        digit = int(net64._trace(x[None, :]).output[0].argmax())
     digit = _check_digit(net, digit)
 
     def dz(z, a):

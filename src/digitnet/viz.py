@@ -195,12 +195,13 @@ def network_figure(net: Network, image, max_links: int = 300) -> Figure:
     Parameters
     ----------
     image : array_like, shape (784,) or (28, 28)
-        One input, as from :func:`digitnet.preprocess.to_mnist`.
+        One input, as from :func:`digitnet.preprocess.to_mnist`, read as ``net.predict`` reads
+        it (:func:`digitnet.probes.example_row`: deskewed if the model deskews, refused alike).
     max_links : int
         How many connections to draw into each layer, strongest first.
     """
-    x = probes.single_input(net, image)
-    trace = net.astype(np.float64).trace(x[None, :])
+    x = probes.example_row(net, image, stacklevel=2)
+    trace = net.astype(np.float64)._trace(x[None, :])
     hand = poke.by_hand(net)  # what was changed by hand: its neurons off send a = 0
     acts = [poke.sent(net, l, a[0], hand.off) for l, a in enumerate(trace.activations)]
     columns = [networkmarks.column(a, l, hand, _MAX_DRAWN, l == len(acts) - 1)
@@ -330,10 +331,11 @@ def confusion_figure(net: Network, images, labels, classes=None, title: str = ""
 
 
 def saliency_figure(net: Network, image) -> Figure:
-    """The input and the gradient of the answer's z with respect to each pixel (of a model of
+    """The input as the network reads it (``image`` read as :func:`digitnet.probes.saliency`
+    reads it) and the gradient of the answer's z with respect to each pixel (of a model of
     recordings: each band and frame of the sound, its axes named), side by side."""
-    x = probes.single_input(net, image)
-    gradient, k = probes.saliency(net, x)
+    x = probes.example_row(net, image, stacklevel=2)
+    gradient, k = probes._row_saliency(net, x, None)
     proba, names = net.probabilities(x), inputs.classes_of(net)
     side, name = _side(net.sizes[0]) or 1, words.quoted(names[k])
     by, lit, which = (  # a model of recordings: the parts of the sound, its axes named once

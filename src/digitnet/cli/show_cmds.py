@@ -46,14 +46,15 @@ def _picture_model(model: str):
     return net
 
 
-def _one_input_rows(net, file: str, command: str):
-    """The row ``net`` reads for FILE, one picture or recording: a folder is refused, as the
-    picture drawn is of one input."""
+def _one_input(net, file: str, command: str):
+    """FILE, one picture or recording, read as ``digitnet predict`` reads it, for a figure that
+    reads it as net.predict does (deskewing it, for a model that deskews: once); a folder is
+    refused, as the picture drawn is of one input."""
     if Path(file).is_dir():
         what = "recording" if isinstance(inputs.of(net), inputs.Audio) else "picture or .npy"
         raise DataError(f"{file}: is a folder, and `digitnet show {command}` draws one input; "
                         f"give one {what} file")
-    return inputs.of(net).rows(one_input(net, file))
+    return one_input(net, file)
 
 
 #: The one example `show network` and `show saliency` draw, named for either kind it can be.
@@ -151,7 +152,7 @@ def show_network(model, file, links, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.network_figure(net, _one_input_rows(net, file, "network"), links), out)
+    _save_picture(viz.network_figure(net, _one_input(net, file, "network"), links), out)
 
 
 @show_group.command("saliency", help="Which pixels of a picture (or of the picture of a "
@@ -164,7 +165,7 @@ def show_saliency(model, file, out):
     from .. import viz
 
     net = _picture_model(model)
-    _save_picture(viz.saliency_figure(net, _one_input_rows(net, file, "saliency")), out)
+    _save_picture(viz.saliency_figure(net, _one_input(net, file, "saliency")), out)
 
 
 @show_group.command("dream")

@@ -24,6 +24,7 @@ from ..errors import ConfigError, DataError
 from ..modelfile import as_network
 from ..network import Network
 from ..optimizers import SGD
+from ..probes import check_layer  # (the one check of a layer)
 from .changes import Changes
 from .reading import whole
 from .recorded import off_neurons, weight_source
@@ -77,8 +78,9 @@ class Step:
         return -self.deltas[-1]
 
     def weight_changes(self, layer: int) -> np.ndarray:
-        """The step's change to the weights into ``layer`` (1 to L): -η ∂C/∂W⁽ˡ⁾."""
-        return -self.lr * self.weight_gradients[layer - 1]
+        """The step's change to the weights into ``layer`` (1 to L): -η ∂C/∂W⁽ˡ⁾. A ConfigError
+        for another layer (:func:`digitnet.probes.check_layer`: 0, the input, has no weights)."""
+        return -self.lr * self.weight_gradients[check_layer(self.network_after, layer) - 1]
 
     def largest_changes(self, count: int = 10) -> list[tuple[int, int, int, float]]:
         """The ``count`` weights the step moves most, as (layer, neuron, input, change): the
