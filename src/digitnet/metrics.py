@@ -10,6 +10,7 @@ import numpy as np
 
 from . import inputs
 from .arrays import as_rows, encode_labels, number_or_none
+from .brightness import check_not_files
 from .errors import DataError
 from .modelfile import as_network
 from .network import Network
@@ -63,6 +64,7 @@ def evaluate(network: Network, examples, labels, batch_size: int = 512,
         examples or labels that do not fit it.
     """
     network = as_network(network, "evaluate")  # (a scikit-learn estimator: its .network_)
+    examples = check_not_files(network, examples, "examples")  # (how to read a file, if named)
     if _by_name(labels, classes := inputs.classes_of(network), data_name):
         labels, _ = encode_labels(None if labels is None else np.asarray(labels, dtype=object),
                                   data_name, classes=classes)

@@ -85,3 +85,16 @@ def test_numbers_are_read_as_before(speech_net):
     with pytest.raises(DataError, match="expected pictures of sounds of 28x28 pixels"):
         speech_net.predict(np.zeros(5, np.uint8))
     assert speech_net.predict(np.zeros((2, 28, 28), np.uint8)).shape == (2,)
+
+
+@pytest.mark.parametrize("as_given", [str, lambda p: [str(p)]])
+def test_evaluate_given_a_recordings_name_says_how_to_read_it_as_predict_does(
+        speech_net, spoken_digits, as_given):
+    """(It said "the data holds an array of shape () and the network reads recordings".)"""
+    path = spoken_digits / RECORDING
+    with pytest.raises(DataError) as caught:
+        digitnet.evaluate(speech_net, as_given(path), [7])
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("examples: ")
+    assert "reads numbers (the pixels of pictures of sounds), not files" in message
+    assert message.endswith(f"digitnet.audio.picture({str(path)!r}, digitnet.inputs.of(net))")
