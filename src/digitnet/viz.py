@@ -37,6 +37,7 @@ from .figtext import fit_width
 from .modelfile import atomic_write
 from .network import Network
 from .metrics import score
+from .poke.rows import check_rows
 
 __all__ = ["weights_figure", "network_figure", "confusion_figure", "FORMATS",
            "saliency_figure", "dream_figure", "save_figure", "figure_bytes", "WEIGHT_CMAP"]
@@ -56,11 +57,9 @@ _InlineFigure = type("InlineFigure", (Figure,), {"_repr_png_": lambda fig: figur
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 100) -> bytes:
-    """The picture encoded as PNG or SVG bytes.
-
-    PNGs are stored with a palette of 256 colours (as pngquant does), which keeps a diagram
-    of hundreds of translucent lines to about a third of the size, with no visible change.
-    """
+    """The picture encoded as PNG or SVG bytes. PNGs are stored with a palette of 256 colours
+    (as pngquant does): a diagram of hundreds of translucent lines, a third of the size, no
+    visible change."""
     if fmt not in FORMATS.values():
         raise ConfigError(f"cannot write {fmt!r} pictures; choose png or svg")
     buffer = io.BytesIO()
@@ -300,10 +299,11 @@ def _draw_neurons(ax, net: Network, layer: int, a: np.ndarray, proba: np.ndarray
     ax.text(xy[0, 0], -0.5, label, color=_TEXT, ha="center", va="top", fontsize=8)
 
 
-def confusion_figure(net: Network, images, labels, classes=None, title: str = "") -> Figure:
-    """The confusion matrix on labelled images: rows the true class, columns the answer (each
-    said to be a digit when the classes are digits: :func:`digitnet.words.noun`)."""
-    ev = score(net, np.asarray(images), np.asarray(labels))
+def confusion_figure(net: Network, rows, labels, classes=None, title: str = "") -> Figure:
+    """The confusion matrix on labelled ``rows``, ``inputs.of(net).rows(examples)`` (checked as
+    the poking functions check them, :func:`~.poke.rows.check_rows`: pictures not deskewed for a
+    model that deskews are refused), labels by number: true class down, answer across."""
+    ev = score(net, check_rows(net, rows), np.asarray(labels))
     m = np.array(ev.confusion)
     k, examples, shown = len(m), inputs.of(net).noun, m.sum(axis=1)
     classes = list(classes) if classes else inputs.classes_of(net)

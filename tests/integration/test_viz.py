@@ -55,13 +55,13 @@ def texts(fig: Figure) -> str:
 
 def all_figures(net, held_out):
     images, labels = held_out
-    x = images[0]
+    x, rows = images[0], inputs.of(net).rows(images)  # (the figures of many read rows)
     return {
         "weights": lambda: viz.weights_figure(net),
         "weights-layer-2": lambda: viz.weights_figure(net, layer=2),
         "network": lambda: viz.network_figure(net, x),
-        "confusion": lambda: viz.confusion_figure(net, images, labels, title="small"),
-        "mistakes": lambda: mistakesviz.mistakes_figure(net, images, labels, n=12),
+        "confusion": lambda: viz.confusion_figure(net, rows, labels, title="small"),
+        "mistakes": lambda: mistakesviz.mistakes_figure(net, rows, labels, n=12),
         "history": lambda: historyviz.history_figure(net.metadata["history"], title="small"),
         "saliency": lambda: viz.saliency_figure(net, x),
         "dream": lambda: viz.dream_figure(net, [3, 5]),
