@@ -117,6 +117,8 @@ def read_sound(source, *, name: str | None = None,
         raise MissingDependencyError("reading recordings needs the audio extra: "
                                      "pip install 'digitnet[audio]'") from None
     data, name = _bytes(source, name)
+    if front_end is not None:
+        soundcheck.check_heard_by(front_end, data, name)
     if not data:
         raise AudioError(f"{name}: the file is empty (0 bytes); {_HINT}")
     soundcheck.check_not_a_picture(data, name)
@@ -125,12 +127,16 @@ def read_sound(source, *, name: str | None = None,
     try:
         with soundcheck.decoder_quiet(fmt == "MP3"), soundfile.SoundFile(io.BytesIO(data)) as f:
             soundcheck.check_rate(f.samplerate, (front_end or Audio()).sample_rate, name)
-            seconds = f.frames / f.samplerate
-            if seconds > MAX_SECONDS:
-                raise AudioError(f"{name}: {words.duration(seconds)} long; a spoken digit takes "
-                                 f"about a second: send one under {MAX_SECONDS:g} s")
-            samples, rate = f.read(dtype="float32", always_2d=True), f.samplerate
-    except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
+            _check_length(f.frames, f.samplerate, name)
+            samples, rate = _decoded(f, name), f.samplerate
+    except AudioError:
+        raise
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as e:
+        if isinstance(e, ValueError):  # (soundfile's own refusal, in words of its arguments)
+            began = f"it begins as {_a(fmt)} file, but " if fmt else ""
+            raise AudioError(f"{name}: not a recording we can read ({began}its sound is encoded "
+                             "in a form we cannot decode); export it again as 16-bit PCM WAV, "
+                             f"or {_HINT}") from e
         if fmt is None:
             raise AudioError(f"{name}: not a recording, or not one we read ({_gist(e)}); "
                              f"{_HINT}") from None
@@ -145,6 +151,26 @@ def read_sound(source, *, name: str | None = None,
     mono = samples.mean(axis=1)
     soundcheck.check_not_cancelled(samples, mono, name)
     return mono, int(rate)
+
+
+def _decoded(f, name: str) -> np.ndarray:
+    """The samples of an open SoundFile ``f``, (n, channels) float32: read whole, or, of a
+    file libsndfile decodes only as a stream (a WAV of GSM 6.10, a phone's voice recorder's
+    encoding: soundfile cannot read it whole), in blocks until it ends."""
+    if f.seekable():
+        return f.read(dtype="float32", always_2d=True)
+    blocks = [np.zeros((0, f.channels), np.float32)]
+    while len(block := f.read(1 << 16, dtype="float32", always_2d=True)):
+        blocks.append(block)
+        _check_length(sum(map(len, blocks)), f.samplerate, name)
+    return np.concatenate(blocks)
+
+
+def _check_length(frames: int, rate: int, name: str) -> None:
+    """AudioError when ``frames`` samples at ``rate`` last over :data:`MAX_SECONDS`."""
+    if frames / rate > MAX_SECONDS:
+        raise AudioError(f"{name}: {words.duration(frames / rate)} long; a spoken digit takes "
+                         f"about a second: send one under {MAX_SECONDS:g} s")
 
 
 def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
@@ -262,7 +288,6 @@ def _bytes(source, name: str | None) -> tuple[bytes, str]:
         return source.read(), name or getattr(source, "name", None) or "recording"
     raise AudioError(f"{name or 'recording'}: cannot read a {type(source).__name__}; give a "
                      "file path, bytes or a binary file object")
-
 
 
 def _one_repetition(librosa, spoken: np.ndarray, front_end: Audio) -> np.ndarray:

@@ -15,6 +15,9 @@ and what to do.
 * channels that cancel out when mixed to mono (opposite in phase);
 * a sample rate too low for the front end, or too high for any sound card (:func:`check_rate`).
 
+Before any of these, :func:`check_heard_by` raises a :class:`~digitnet.errors.DataError` for a
+front end that hears no recordings: the input record of a model of pictures or of a table.
+
 And while a recording is decoded, :func:`decoder_quiet` keeps the MP3 decoder's own lines off
 the terminal.
 """
@@ -34,11 +37,11 @@ import warnings
 
 import numpy as np
 
-from .errors import AudioError
+from .errors import AudioError, DataError
 
-__all__ = ["CUT_HINT", "FASTEST_RATE", "FORMATS", "check_complete", "check_not_a_picture",
-           "check_not_cancelled", "check_not_noise", "check_rate", "decoder_quiet",
-           "format_of_bytes", "kind_of_bytes"]
+__all__ = ["CUT_HINT", "FASTEST_RATE", "FORMATS", "check_complete", "check_heard_by",
+           "check_not_a_picture", "check_not_cancelled", "check_not_noise", "check_rate",
+           "decoder_quiet", "format_of_bytes", "kind_of_bytes"]
 
 # Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loud (a voice's
 # harmonics and formants make it lumpy where it is voiced: the flatness of the loud part's
@@ -109,6 +112,29 @@ def check_not_a_picture(data: bytes, name: str) -> None:
         fmt = ""
     raise AudioError(f"{name}: is a picture{f' ({fmt})' if fmt else ''}, not a recording; record "
                      f"one spoken digit, or use a recording of one ({FORMATS})")
+
+
+#: What a model of pictures or of a table reads (by its input's kind), as ``digitnet predict``
+#: says it, and what reads that in Python.
+_READS = {"images": ("reads pictures", "pictures (digitnet.preprocess.to_mnist reads one)"),
+          "table": ("reads a table's rows", "rows (digitnet.tables.read_features reads them)")}
+
+
+def check_heard_by(front_end, data: bytes, name: str) -> None:
+    """A DataError unless ``front_end`` is the audio front end of a model of recordings (an
+    :class:`~digitnet.inputs.Audio`): the record of a model of pictures or of a table
+    (``digitnet.inputs.of(net)``) is said to be one, in ``digitnet predict``'s words."""
+    kind = getattr(front_end, "kind", None)
+    if kind == "audio" and hasattr(front_end, "sample_rate"):
+        return
+    if kind not in _READS:
+        raise DataError(f"{name}: the front end given is {type(front_end).__name__}, not an "
+                        "audio one; pass digitnet.inputs.of(net) of a model of recordings, or "
+                        "digitnet.inputs.Audio()")
+    what = "a picture" if kind_of_bytes(data) == "images" else "a recording"
+    reads, give = _READS[kind]
+    raise DataError(f"{name}: {what}, and this model {reads}, not recordings; give it {give}, or "
+                    "use a model trained on recordings")
 
 
 def check_complete(data: bytes, name: str) -> None:

@@ -26,8 +26,9 @@ def test_a_model_of_recordings_says_a_png_named_wav_is_a_picture(run, speech_mod
     r = run("predict", speech_model, picture_named_wav)
     assert r.exit_code == 1 and r.stdout == ""
     [line] = r.stderr.splitlines()
-    assert line.startswith(f"digitnet: error: {picture_named_wav}: a picture, and this model "
-                           "hears recordings; ")
+    assert line == (f"digitnet: error: {picture_named_wav}: is a picture (PNG), not a "
+                    "recording; record one spoken digit, or use a recording of one (WAV, FLAC, "
+                    "Ogg (Vorbis or Opus), MP3 or AIFF)")
     assert "Format not recognised" not in line and "Traceback" not in r.stderr
     r = run("show", "network", speech_model, picture_named_wav, "--out", tmp_path / "n.png")
     assert r.exit_code != 0 and not (tmp_path / "n.png").exists()

@@ -45,9 +45,9 @@ def test_a_picture_named_wav_taught_as_a_voice_is_said_to_be_a_picture(speech_mo
                        ("digit", (None, str(d)))]
     fields += [("file", ("4.wav", png(held_out[0][0]), "audio/wav")), ("digit", (None, "4"))]
     with TestClient(create_app(speech_model, data=None)) as c:
-        for path in ("/api/voice", "/api/voice/recordings"):
+        for path, done in (("/api/voice", "trained"), ("/api/voice/recordings", "saved")):
             said = assert_error(c.post(path, files=fields), 422, "picture (PNG)")
-            assert said == ("the recordings sent: skipped 1 of 21 files, which are not "
-                            "recordings of one spoken digit: 4.wav (is a picture (PNG), not a "
-                            "recording); record them again")
+            assert said == ("1 recording of the 21 sent cannot be used: 4.wav (is a picture "
+                            "(PNG), not a recording); record it again, or leave it out; nothing "
+                            f"was {done}")
         assert c.get("/api/train").json()["state"] == "idle"

@@ -87,7 +87,7 @@ def test_a_voice_is_taught_and_checked_on_recordings_it_did_not_learn(voice_clie
     (lambda f: f[:-1] + [("digit", (None, "eleven"))], ["digit 'eleven'", "not one of the model's classes"]),
     (lambda f: f + [("file", ("digit.png", png(np.zeros((28, 28), np.uint8)), "audio/wav")),
                     ("digit", (None, "4"))], ["digit.png (is a picture (PNG), not a recording)",
-                                               "record them again"]),
+                                               "record it again", "nothing was trained"]),
     (lambda f: f + [("file", ("quiet.wav", b"", "audio/wav")), ("digit", (None, "4"))],
      ["quiet.wav: empty"]),
     (lambda f: f + [("speaker", (None, "me"))], ["speaker: not a field"]),
@@ -204,7 +204,7 @@ def test_the_recordings_come_back_as_class_folders_that_teach_from_the_command_l
 
 def test_no_recordings_to_save_is_one_line(voice_client):
     assert_error(voice_client.post("/api/voice/recordings", files=[("digit", (None, "3"))]), 422,
-                 "0 recordings and 1 digits")
+                 "0 recordings and 1 digit;")
     assert_error(voice_client.post("/api/voice/recordings", files=[("x", (None, "1"))]), 422,
                  "x: not a field")
     assert_error(voice_client.post("/api/voice/recordings", data={"digit": "1"}), 415,
@@ -217,8 +217,8 @@ def test_no_recordings_to_save_is_one_line(voice_client):
     # in a form a digit sent as the boolean false is the text "false": not a digit
     ((("x.wav", b"RIFF", "audio/wav"), "false"), ["digit 'false' of x.wav"]),
     ((("digit.png", png(np.zeros((28, 28), np.uint8)), "audio/wav"), "4"),
-     ["digit.png (is a picture (PNG), not a recording)", "record them again"]),
-    ((("noise.wav", bytes(range(256)) * 8, "audio/wav"), "4"), ["noise.wav", "record them again"]),
+     ["digit.png (is a picture (PNG), not a recording)", "record it again"]),
+    ((("noise.wav", bytes(range(256)) * 8, "audio/wav"), "4"), ["noise.wav", "record it again"]),
     ((("quiet.wav", b"", "audio/wav"), "4"), ["quiet.wav: empty"]),
 ])
 def test_a_recording_to_save_is_checked_as_teaching_checks_it(voice_client, spoken_digits, extra,

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, folders, idxfolders, kinds, modelfile, tables, words
+from .. import arrays, folders, idxfolders, kinds, modelfile, soundcheck, tables, words
 from ..audio import AUDIO_EXTENSIONS
 from ..errors import DataError, DigitnetError
 from ..images import IMAGE_EXTENSIONS
@@ -191,18 +191,27 @@ def _note_skipped(name: str, skipped: list[Path], neither: list[Path], kind: str
 def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
     """The error for file ``name`` that could not be read as an example of ``kind``, when its
     bytes say it is of the other kind (a picture given to a model of recordings, say); else
-    None. An IDX file (MNIST's many digits in one file) is said to be data to score."""
+    None. A file named as one of the model's kind (a PNG named ``seven.wav``) is said to be
+    what its bytes are, as the API says it (for a model of recordings, read_sound's own
+    error stands). An IDX file (MNIST's many digits in one file) is said to be data to score."""
     if idxfolders.idx_named(path.name):
         return DataError(f"{name}: MNIST-style IDX data (many digits, or their labels, in one "
                          f"file), not one {_KIND[kind][0]}; score a model of pictures on its "
                          f"folder: digitnet evaluate MODEL --data {path.parent}")
     try:
         with open(path, "rb") as f:
-            found = kinds.kind_of_bytes(f.read(16))
+            head = f.read(16)
     except OSError:
         return None
+    found = kinds.kind_of_bytes(head)
     if found != _other(kind):
         return None
+    if path.suffix.lower() in _KIND[kind][2]:  # named as one of the model's: say what it is
+        if kind == "audio":
+            return None  # (read_sound's words: "is a picture (PNG), not a recording; ...")
+        return DataError(f"{name}: is a recording ({soundcheck.format_of_bytes(head)}), not a "
+                         f"picture; this model {_KIND[kind][1]}: give it {_files_of(kind)}, or "
+                         f"use a model trained on {kinds.WORDS[found]}")
     return DataError(f"{name}: a {_KIND[found][0]}, and this model {_KIND[kind][1]}; give it "
                      f"{_files_of(kind)}, or use a model trained on {kinds.WORDS[found]}")
 

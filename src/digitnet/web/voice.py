@@ -31,7 +31,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import Response
 from fastapi.concurrency import run_in_threadpool
 
-from .. import audio, datasets, inputs, recipes, recordings
+from .. import audio, datasets, inputs, recipes, recordings, words
 from ..config import PRESETS
 from ..errors import DigitnetError
 from ..soundcheck import FORMATS
@@ -134,7 +134,7 @@ async def voice_recordings(request: Request):
     if not sent:
         raise ApiError(422, f"no recordings to save; send {_FIELDS}")
     classes = inputs.classes_of(net)
-    await run_in_threadpool(_read, _items(sent, classes), classes, front_end)
+    await run_in_threadpool(_read, _items(sent, classes), classes, front_end, "saved")
     kept, per_digit = io.BytesIO(), {}
     with zipfile.ZipFile(kept, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data, digit in sent:
@@ -163,7 +163,8 @@ async def _read_form(request: Request) -> list[tuple[str, bytes, str]]:
             raise ApiError(422, f"'file' fields must be files and 'digit' fields text; send "
                                 f"{_FIELDS}")
         if len(files) != len(digits):
-            raise ApiError(422, f"{len(files)} recordings and {len(digits)} digits; send {_FIELDS}")
+            raise ApiError(422, f"{words.counted(len(files), 'recording')} and "
+                                f"{words.counted(len(digits), 'digit')}; send {_FIELDS}")
         sent = []
         for k, (upload, digit) in enumerate(zip(files, digits, strict=True), start=1):
             sent.append((upload.filename or f"recording {k}", await upload.read(), digit.strip()))
@@ -218,13 +219,18 @@ def _items(sent: list[tuple[str, bytes, str]], classes: list[str]) -> list[tuple
     return items
 
 
-def _read(items: list[tuple], classes: list[str], front_end: inputs.Audio):
-    """The recordings read by the model's front end; a 422 naming those it cannot read."""
+def _read(items: list[tuple], classes: list[str], front_end: inputs.Audio,
+          done: str = "trained"):
+    """The recordings read by the model's front end; a 422 naming each it cannot read, and
+    why, when any: then nothing is ``done`` ("trained", "saved") with the others either."""
     try:
         found = recordings.read_items(items, tuple(classes), front_end, "voice/",
                                       "the recordings sent")
     except DigitnetError as e:
-        raise ApiError(422, str(e)) from None
-    if found.note:  # some could not be read: say which, and keep nothing
-        raise ApiError(422, found.note.replace("fix or remove them", "record them again"))
+        raise ApiError(422, f"{e}; nothing was {done}") from None
+    if found.skipped:  # some could not be read: say which, and keep nothing
+        n, them = len(found.skipped), "them" if len(found.skipped) > 1 else "it"
+        raise ApiError(422, f"{words.counted(n, 'recording')} of the {len(items)} sent cannot "
+                            f"be used: {', '.join(found.skipped)}; record {them} again, or leave "
+                            f"{them} out; nothing was {done}")
     return found
