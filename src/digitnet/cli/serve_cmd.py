@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import ModelFileError
-from .group import cli
+from .group import cli, terminated_as_interrupted
 from .labelled import as_model_reads
 from .recent import last_model
 
@@ -97,7 +97,9 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
     debug = ctx.find_root().params.get("debug", False)  # (every request logged, bugs in full)
-    _say_lost(serve(app, host, port, on_ready=ready, debug=debug), several=len(apps) > 1)
+    with terminated_as_interrupted():  # (SIGTERM stops it as Ctrl-C does: saying what is lost)
+        lost = serve(app, host, port, on_ready=ready, debug=debug)
+    _say_lost(lost, several=len(apps) > 1)
 
 
 def _start_lines(app, apps, host: str, port: int, url: str, about: list[str], access
@@ -156,13 +158,23 @@ def _start_lines(app, apps, host: str, port: int, url: str, about: list[str], ac
 
 
 def _say_lost(lost: list[dict], several: bool) -> None:
-    """Say on stderr, once the server has stopped, which networks made on the page (``lost``,
-    as ``GET /api/models`` lists them) were not downloaded once made, and are gone now."""
+    """Say on stderr, once the server has stopped, what of the models in ``lost`` (as
+    :func:`~digitnet.web.serve` returns them) is gone now: a training run from the page that
+    the stop cut short, and a network made on the page that was not downloaded once made."""
     for listed in lost:
         which = f"Model {listed['name']}'s" if several else "The"
-        click.echo(f"{which} network {listed['source']} was not saved (\"Save the edited "
-                   f"network…\" on the page, or POST {listed['api']}/export, keeps it); it is "
-                   "lost now", err=True)
+        save = f"\"Save the edited network…\" on the page, or POST {listed['api']}/export"
+        run = listed["stopped"]
+        if run is not None:
+            done = run["finished"] or "none"
+            where = (f"in epoch {run['finished'] + 1} of {run['epochs']} ({done} finished)"
+                     if run["begun"] else "still loading its data")
+            click.echo(f"{which} training run from the page was {where} and is stopped; nothing "
+                       f"of it is kept (a run's network can be saved only once it has finished: "
+                       f"{save})", err=True)
+        if listed["unsaved"]:
+            click.echo(f"{which} network {listed['source']} was not saved ({save}, keeps it); it "
+                       "is lost now", err=True)
 
 
 #: The advice of the datasets' message about a folder without test files, for `evaluate`.

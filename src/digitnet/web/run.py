@@ -32,14 +32,19 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
     A request that meets a bug (answered 500) is logged on stderr as one line naming it and the
     error; with ``debug``, with its traceback, and every request is logged (:class:`_Logged`).
 
-    On Ctrl-C a training run is stopped first; requests in flight have a few seconds to be
-    answered, and those still waiting for a heavy answer (a t-SNE map) are then answered that
-    the server is stopping (409), their computations left unfinished
-    (:meth:`~digitnet.web.shared_work.SharedWork.stop`); a second later, those still unanswered
-    (an upload still arriving, say) are answered so too, each logged in a line. Returns then,
-    with the models whose network was made on the page (trained, or fine-tuned to a voice) and
-    not downloaded since (``POST .../api/export``): each as ``GET /api/models`` lists it, its
-    network now lost.
+    On Ctrl-C (or SIGTERM) the training runs from the page (each model's) are stopped first;
+    requests in flight have a few seconds to be answered, and those still waiting for a heavy
+    answer (a t-SNE map) are then answered that the server is stopping (409), their computations
+    left unfinished (:meth:`~digitnet.web.shared_work.SharedWork.stop`); a second later, those
+    still unanswered (an upload still arriving, say) are answered so too, each logged in a line.
+    Returns then, with the models that lost something at the stop, each as ``GET /api/models``
+    lists it and two keys more: ``unsaved``, whether its network was made on the page (trained, or
+    fine-tuned to a voice) and not downloaded since (``POST .../api/export``), now lost; and
+    ``stopped``, the training run from the page the stop cut short (:meth:`_Runs.stopped`), or
+    None.
+
+    The library python-multipart logs its own line for a malformed multipart body; the client
+    is answered why (422), and the log keeps no line of it (:func:`_log_config`).
     """
     import uvicorn
 
@@ -50,10 +55,12 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
     downloads = _Downloads(app, {address: each.state.served for each, listed in
                                  zip(apps, app.state.models) for address in _exports(listed)})
 
+    runs = _Runs(apps)
+
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
-            app.state.trainer.cancel()  # so the event streams of a running run end, and with
-            super().handle_exit(sig, frame)  # them the shutdown, at once
+            runs.stop()  # every model's run: so that their event streams end, and with them
+            super().handle_exit(sig, frame)  # the shutdown, at once
 
         async def shutdown(self, sockets=None):
             # Questions being answered have most of the grace; those still waiting then are
@@ -87,8 +94,37 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *,
         pass
     finally:
         sock.close()
-    return [listed for each, listed in zip(apps, app.state.models)
-            if downloads.lost(each.state.served)]
+    lost = [{**listed, "unsaved": downloads.lost(each.state.served), "stopped": runs.stopped(each)}
+            for each, listed in zip(apps, app.state.models)]
+    return [listed for listed in lost if listed["unsaved"] or listed["stopped"]]
+
+
+class _Runs:
+    """The training runs from the page that the server's stop cuts short: those of the served
+    models (``apps``) running at Ctrl-C or SIGTERM."""
+
+    def __init__(self, apps):
+        self.apps, self.running = apps, {}
+
+    def stop(self) -> None:
+        """Ask every running run to stop at its next step, and remember it."""
+        for each in self.apps:
+            trainer = each.state.trainer
+            _, _, config, log = trainer.status()
+            if trainer.cancel():
+                self.running.setdefault(each, (log, config))
+
+    def stopped(self, app) -> dict | None:
+        """``app``'s run that the stop cut short: its ``run_id``, ``epochs`` (as many as it was
+        to train), ``finished`` (epochs it finished) and whether it had ``begun`` training (else
+        it was loading its data); None if no run was stopped, or the run ended otherwise (it
+        finished then: its network is served, and said lost if it is not downloaded)."""
+        log, config = self.running.get(app, (None, None))
+        if log is None or (log.finished and log.events[-1][0] != "cancelled"):
+            return None
+        kinds = [kind for kind, _ in log.events]
+        return {"run_id": log.run_id, "epochs": config.epochs, "finished": kinds.count("epoch"),
+                "begun": "start" in kinds}
 
 
 class _Logged:
@@ -152,7 +188,8 @@ class _Reported(logging.Filter):
 
 def _log_config() -> dict:
     """uvicorn's logging configuration, with :class:`_Logged`'s lines beside its own and the
-    access log's (``debug``'s) on stderr, leaving stdout to what serve says."""
+    access log's (``debug``'s) on stderr, leaving stdout to what serve says; python-multipart's
+    warnings about a client's malformed body left out."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
@@ -160,6 +197,9 @@ def _log_config() -> dict:
     for handler in config["handlers"].values():
         handler.update(stream="ext://sys.stderr", filters=["reported"])
     config["loggers"][__name__] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # A malformed multipart body is the client's mistake, answered 422 saying so: not a line
+    # of python-multipart's own ("Expected boundary character 45, got 103 at index 2").
+    config["loggers"]["python_multipart"] = {"level": "ERROR"}
     return config
 
 
