@@ -5,7 +5,8 @@ big-endian bytes followed by the array, C order, big-endian::
 
     offset  bytes  meaning
     0       2      0x00 0x00
-    2       1      dtype code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    2       1      dtype code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+                   0x0D float32, 0x0E float64
     3       1      ndim, the number of dimensions
     4       4*ndim the size of each dimension, uint32 big-endian
     ...            prod(sizes) items of the dtype, big-endian
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import tempfile
@@ -47,6 +49,8 @@ DTYPE_CODES: dict[int, np.dtype] = {
 _CODE_OF_KIND = {(dt.kind, dt.itemsize): code for code, dt in DTYPE_CODES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 _EXPECTED_MAGIC = "expected 0x00000803 for images or 0x00000801 for labels"
+_FIRST_READ = 1 << 26  # bytes: an array grows from here (doubling) to the header's count
+_MOST_EXTRA = 1 << 20  # bytes past the header's count that are counted, to say how many
 
 
 def _describe(dims: tuple[int, ...]) -> str:
@@ -69,11 +73,63 @@ def _read_full(stream, buffer: memoryview) -> int:
     return got
 
 
-def _read_stream(stream, name: str) -> np.ndarray:
+def _read_growing(stream, expected: int) -> np.ndarray:
+    """Up to ``expected`` bytes of ``stream`` into a flat uint8 array that grows as they come
+    (doubling, in place), so a header that claims more than the stream holds allocates only
+    about what it holds, never what it claims. Fewer than ``expected`` when the stream ends."""
+    flat = np.empty(min(expected, _FIRST_READ), np.uint8)
+    got = 0
+    while True:
+        with memoryview(flat) as view:
+            got += _read_full(stream, view[got:])
+        if got < len(flat) or len(flat) == expected:
+            return flat if got == len(flat) else flat[:got]
+        flat.resize(min(expected, 2 * len(flat)), refcheck=False)
+
+
+def _count_rest(stream) -> tuple[int, bool]:
+    """(bytes left in ``stream``, counted up to _MOST_EXTRA; whether there are more still)."""
+    scratch = memoryview(bytearray(1 << 16))
+    count = 0
+    while count <= _MOST_EXTRA:
+        n = stream.readinto(scratch)
+        if not n:
+            return count, False
+        count += n
+    return count, True
+
+
+def _short(name: str, dims: tuple[int, ...], item_bytes: int, expected: int,
+           held: int) -> IDXFormatError:
+    """The error of a file holding fewer bytes than its header claims."""
+    whole = held // item_bytes if item_bytes else 0
+    noun = _describe(dims).split()[1]
+    return IDXFormatError(
+        f"{name}: header says {_describe(dims)}, file holds {whole} ({expected - held} bytes"
+        f" missing: the file has {held} of the {expected} bytes of data); it is truncated or"
+        f" not an IDX file of that many {noun}; get the file again"
+    )
+
+
+def _extra(name: str, dims: tuple[int, ...], expected: int, extra: int,
+           more: bool) -> IDXFormatError:
+    """The error of a file holding more bytes than its header claims (``more``: uncounted)."""
+    return IDXFormatError(
+        f"{name}: header says {_describe(dims)} ({expected} bytes of data), but the file"
+        f" has {'more than ' * more}{extra} extra bytes after them; it is not an IDX file"
+        " of that many, or was joined to another: get the file again"
+    )
+
+
+def _read_stream(stream, name: str, size: int | None = None) -> np.ndarray:
     """Read one IDX file from a binary stream, decompressing (if gzip) straight into the array.
 
     Nothing is held twice: the header is parsed first, the array allocated at its final size
     and filled in place, so reading a 47 MB image file takes 47 MB, not two or three times that.
+    ``size`` is the stream's length in bytes when known (a plain file), checked against the
+    header before anything is allocated; unknown (gzip), the array grows as the bytes come,
+    and no more than the header's count (and one byte) is decompressed, bar a few extra to
+    count.
     """
     head = stream.read(4)
     if len(head) < 4:
@@ -102,22 +158,19 @@ def _read_stream(stream, name: str) -> np.ndarray:
         )
     dims = struct.unpack(f">{ndim}I", sizes)
     dtype = DTYPE_CODES[code]
-    item_bytes = dtype.itemsize * int(np.prod(dims[1:], dtype=np.int64))
+    item_bytes = dtype.itemsize * math.prod(dims[1:])  # Python ints: no overflow
     expected = item_bytes * dims[0]
-    array = np.empty(dims, dtype)
-    held = _read_full(stream, memoryview(array.reshape(-1).view(np.uint8)))
-    if held < expected:
-        whole = held // item_bytes if item_bytes else 0
-        raise IDXFormatError(
-            f"{name}: header says {_describe(dims)}, file holds {whole}"
-            f" ({expected - held} bytes missing; the file is truncated, get it again)"
-        )
-    extra = len(stream.read())
+    if size is not None and size - header_len != expected:  # a plain file: before allocating
+        if size - header_len < expected:
+            raise _short(name, dims, item_bytes, expected, size - header_len)
+        raise _extra(name, dims, expected, size - header_len - expected, False)
+    flat = _read_growing(stream, expected)
+    if len(flat) < expected:
+        raise _short(name, dims, item_bytes, expected, len(flat))
+    extra, more = _count_rest(stream)
     if extra:
-        raise IDXFormatError(
-            f"{name}: header says {_describe(dims)} ({expected} bytes of data), but the file"
-            f" has {extra} extra bytes after them"
-        )
+        raise _extra(name, dims, expected, extra, more)
+    array = flat.view(dtype).reshape(dims)
     if dtype.itemsize == 1:
         return array.view(dtype.newbyteorder("="))  # one byte: no order to swap, no copy
     return array.astype(dtype.newbyteorder("="))
@@ -158,12 +211,13 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         compressed = f.read(2) == _GZIP_MAGIC
         f.seek(0)
         if not compressed:
-            return _read_stream(f, path.name)
+            return _read_stream(f, path.name, os.fstat(f.fileno()).st_size)
         try:
             with gzip.GzipFile(fileobj=f) as stream:
                 return _read_stream(stream, path.name)
         except (EOFError, OSError, zlib.error) as exc:
-            raise IDXFormatError(f"{path.name}: gzip stream is corrupt or truncated ({exc})") from None
+            raise IDXFormatError(
+                f"{path.name}: gzip stream is corrupt or truncated ({exc})") from None
 
 
 def _read_expecting(path: str | os.PathLike, ndim: int, what: str, magic: int) -> np.ndarray:
