@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import modelcheck, modelread, words
+from . import modelcheck, modelread, replacing, words
 from .errors import ConfigError, ModelFileError
 from .modelread import FORMAT, FORMAT_VERSION
 from .network import Network
@@ -145,7 +145,11 @@ def _naming(error: OSError, path: Path) -> OSError:
 
 
 def save(network: Network, path: str | os.PathLike) -> Path:
-    """Save ``network`` (parameters and metadata) to a safetensors file, atomically."""
+    """Save ``network`` (parameters and metadata) to a safetensors file, atomically.
+
+    A file there is replaced only when it is a digitnet model: anything else (a training
+    checkpoint, another program's safetensors file, a torch export, notes) is refused, as a
+    ConfigError saying what it is (:func:`digitnet.replacing.check`)."""
     return _write(network, path, kind="model")
 
 
@@ -234,6 +238,8 @@ def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
     as_network(network, "save" if kind == "model" else "save_checkpoint", second=path)
     _check_model_name(Path(path))
+    if kind == "model":  # (a run's checkpoint is checked before the run: digitnet train)
+        replacing.check(path, "model")
     return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
 
 

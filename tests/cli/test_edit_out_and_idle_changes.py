@@ -84,8 +84,9 @@ def test_a_model_there_is_replaced_as_the_help_says(run, model, off_model, tmp_p
     from digitnet.cli.poke_cmds import edit_command
 
     said = next(p.help for p in edit_command.params if p.name == "out")
-    assert said == ("Where to save the edited model: not MODEL or EDITS.json. A file there is "
-                    "replaced, as train --out replaces one, unless it is read-only.")
+    assert said == ("Where to save the edited model: not MODEL or EDITS.json. A model there is "
+                    "replaced, as train --out replaces one, unless it is read-only; any other "
+                    "file (a checkpoint, another program's) is refused.")
 
 
 # -- changes that change nothing --------------------------------------------------------------

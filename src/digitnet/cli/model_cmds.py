@@ -15,6 +15,7 @@ from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate_data
+from ..replacing import finished
 from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import READ, InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
@@ -306,17 +307,12 @@ def _steps(meta: dict, progress: dict) -> dict:
     return {"steps_per_epoch": counted[0] if counted and counted[1] else None}
 
 
-def _finished(meta: dict, progress: dict) -> bool:
-    epochs = (meta.get("config") or {}).get("epochs")
-    return progress.get("stopped_early") or epochs is not None and progress["epoch"] >= epochs
-
-
 def _where(meta: dict, progress: dict) -> str:
     """Where a checkpoint's run was: "epoch 1 of 3, step 102 of 685", "1 of 3 epochs done"."""
     epochs = (meta.get("config") or {}).get("epochs")
     of = "" if epochs is None else f" of {epochs}"
     epoch, step = progress["epoch"], progress["step"]
-    if _finished(meta, progress):
+    if finished(meta, progress):
         early = ", stopped early" if progress.get("stopped_early") else ""
         return f"the run finished ({epoch}{of} epoch{'s' * ((epochs or epoch) != 1)} done{early})"
     if step == 0:
@@ -331,14 +327,14 @@ def _resumed_by(model: str, meta: dict, progress: dict) -> str:
     data = ((meta.get("data") or {}).get("train") or {}).get("name")
     command = (f"digitnet train --data {shlex.quote(data) if isinstance(data, str) else 'DATA'} "
                f"--resume {shlex.quote(model)}")
-    if _finished(meta, progress):
+    if finished(meta, progress):
         return f"{command} saves its model"
     return f"resume it with {command}"
 
 
 def _note_unfinished(model: str, net, progress: dict | None) -> None:
     """A note, on stderr, when MODEL is the checkpoint of a run still under way."""
-    if progress is not None and not _finished(net.metadata, progress):
+    if progress is not None and not finished(net.metadata, progress):
         cli.note(f"{model} is the checkpoint of an unfinished run "
                  f"({_where(net.metadata, progress)}): a network still in training")
 

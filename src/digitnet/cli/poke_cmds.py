@@ -243,8 +243,9 @@ _EXAMPLE = '{"off": [[1, 3]], "edits": [{"op": "bias", "layer": 2, "neuron": 0, 
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("edits", type=click.Path(dir_okay=False), metavar="EDITS.json")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Where to save the edited model: not MODEL or EDITS.json. A file there is "
-                   "replaced, as train --out replaces one, unless it is read-only.")
+              help="Where to save the edited model: not MODEL or EDITS.json. A model there is "
+                   "replaced, as train --out replaces one, unless it is read-only; any other "
+                   "file (a checkpoint, another program's) is refused.")
 def edit_command(model, edits, out):
     """Save MODEL with the changes in EDITS.json as a new model file whose metadata lists them.
 

@@ -5,13 +5,15 @@ Each subcommand draws one figure of :mod:`digitnet.viz` and saves it as PNG or S
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
-from .. import inputs, modelfile, poke, words
+from .. import inputs, modelfile, poke, replacing, words
 from ..errors import ConfigError, DataError, ModelFileError
 from ..soundcheck import FORMATS
+from . import train_files
 from .group import cli
 from .inputs import one_input
 from .labelled import data_options, labelled_split
@@ -31,9 +33,34 @@ def _check_picture_name(ctx, param, value):
 
 
 def _out_option(kind: str):
-    return click.option("--out", default=f"{kind}.png", show_default=True, metavar="FILE",
-                        type=click.Path(dir_okay=False), callback=_check_picture_name,
-                        help="Where to save the picture: PNG or SVG, by the file's extension.")
+    """A show command's ``--out``, checked by :func:`_check_picture_name` as it is read, and
+    by :func:`_check_out` when the command starts."""
+    option = click.option("--out", default=f"{kind}.png", show_default=True, metavar="FILE",
+                          type=click.Path(dir_okay=False), callback=_check_picture_name,
+                          help="Where to save the picture: PNG or SVG, by the file's extension; "
+                               "only a picture there is replaced, never MODEL or a file read.")
+    return lambda command: option(_check_out(command))
+
+
+#: The arguments of a show command that name a file it reads, with what each is.
+_READS = {"model": "MODEL", "model2": "MODEL2", "file": "the input it draws, PICTURE|RECORDING",
+          "storage": "STUDY_DB"}
+
+
+def _check_out(command):
+    """``command`` refusing, before it does any work, a ``--out`` that is a file it reads
+    (MODEL, the picture it draws, a file of --data; also through a link) or a file there that
+    is not a picture (:func:`digitnet.replacing.check`: a model named .png, say)."""
+    @functools.wraps(command)
+    def checked(**params):
+        out = params["out"]
+        train_files.refuse_reads("--out", out, {what: params.get(name)
+                                                for name, what in _READS.items()})
+        if params.get("data"):
+            train_files.refuse_data("--out", out, params["data"])
+        replacing.check(out, "picture", option="--out")
+        return command(**params)
+    return checked
 
 
 def _picture_model(model: str):

@@ -12,25 +12,25 @@ that cannot be written, before anything is read. A new model or checkpoint insid
 folder is allowed: no loader reads one as data (a folder of IDX files ignores it, class folders
 skip it and say so in their note), unless its name is one read as data (an IDX file's, a
 picture's, a recording's, a table's): that is refused too, and so is replacing any file there
-but a model or checkpoint.
+but a model or checkpoint. What each output may replace, wherever it is (a model only a model; a
+checkpoint only the one resumed or a finished run's), is :mod:`digitnet.replacing`'s rule.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from pathlib import Path
 
 import click
 
-from .. import modelfile, modelread, recordings, stopping
+from .. import modelfile, modelread, recordings, replacing, stopping
 from ..audio import AUDIO_EXTENSIONS
-from ..config import checked_option
 from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
 from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
                       TrainingInterrupted)
 from ..images import IMAGE_EXTENSIONS
+from ..replacing import same_file
 from ..sources import SAMPLE
 
 #: The files a run reads besides its data, by option: what each one is, in words.
@@ -50,10 +50,12 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
     path: ``--init``, ``--teacher``, ``--config``; ``digitnet tune``'s ``--space``), the
     checkpoint resumed, or a data file
     (see the module docstring); ModelFileError for an output that cannot or may not be written
-    (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint. A recipe
-    (``model`` False) is refused, as a ConfigError, a name that says another kind of file
-    (``.safetensors``, ``.db``, ``.csv``: as a model is refused ``.txt``) and a file there
-    now that is not a recipe (:func:`_check_replaces_a_recipe`).
+    (:func:`digitnet.modelfile.check_writable`), or a ``resume`` that is no checkpoint; a
+    ConfigError for an output over a file it may not replace (:func:`digitnet.replacing.check`:
+    the model only a digitnet model, the checkpoint only the one resumed or a finished run's,
+    the recipe only a recipe). A recipe (``model`` False) is refused, as a ConfigError, a name
+    that says another kind of file (``.safetensors``, ``.db``, ``.csv``: as a model is refused
+    ``.txt``).
     """
     given = {"--out": out, "--checkpoint": checkpoint}
     for option, path in given.items():
@@ -63,12 +65,10 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
     for option, path in given.items():
         if path is None:
             continue
-        for other, read in reads.items():
-            if read and (option, other) != ("--checkpoint", "--resume") and same_file(path, read):
-                raise click.UsageError(f"{option} {path}: is {_READ[other]}; saving there would "
-                                       f"replace it: give {option} another file name")
+        refuse_reads(option, path, {_READ[other]: read for other, read in reads.items()
+                                    if (option, other) != ("--checkpoint", "--resume")})
         if data:
-            _refuse_data(option, path, data)
+            refuse_data(option, path, data)
     if checkpoint is not None and same_file(out, checkpoint):
         raise click.UsageError(f"--out {out}: is --checkpoint's file too, and the model would "
                                "replace the checkpoint: give them different names")
@@ -79,8 +79,8 @@ def outputs(out: str, checkpoint: str | None, resume: str | None, data: str | No
         if recipe:
             _check_recipe_name(path)
         modelfile.check_writable(path, model=not recipe)
-        if recipe:
-            _check_replaces_a_recipe(path)
+        kind = "recipe" if recipe else "model" if option == "--out" else "checkpoint"
+        replacing.check(path, kind, option=option, resumed=resume)
     if checkpoint is not None or resume is None:
         return checkpoint
     modelfile.read_metadata(resume, kind="checkpoint")  # missing or not one: said first
@@ -99,10 +99,6 @@ _NOT_RECIPES = {**{end: what for end, what in modelread.OTHER_KINDS.items() if e
                 ".safetensors": "a model file", ".onnx": "an ONNX model",
                 **dict.fromkeys((".db", ".sqlite", ".sqlite3"), "a database")}
 
-#: The most a recipe's file holds (a few hundred bytes): a larger file is something else.
-_RECIPE_BYTES = 1 << 20
-
-
 def _check_recipe_name(path: str) -> None:
     """Refuse a recipe's file named as another kind of file (worded as
     :func:`digitnet.modelfile.check_writable` refuses a model's: "saving writes ..., but ...")."""
@@ -112,33 +108,6 @@ def _check_recipe_name(path: str) -> None:
         raise ConfigError(f"{path}: saving writes a JSON recipe, but {path.suffix} names "
                           f"{what.removesuffix(' (never loaded)')}; name it "
                           f"{path.with_suffix('.json')}")
-
-
-def _check_replaces_a_recipe(path: str) -> None:
-    """Refuse to replace a file that is there and holds something else than a recipe (a JSON
-    object of training options, as ``digitnet train --config`` reads it): a previous recipe
-    is replaced, and so is an empty file (nothing is lost)."""
-    real = Path(os.path.realpath(path))
-    if not real.is_file() or real.stat().st_size == 0 or _is_recipe(real):
-        return
-    what = "a digitnet model" if _digitnet_file(real) else "not a recipe of training options"
-    raise ConfigError(f"{path}: is {what}, and saving the best recipe there would replace it; "
-                      "give --out another file name, or delete that file first")
-
-
-def _is_recipe(path: Path) -> bool:
-    """Whether ``path`` holds a JSON object of training options, each with a value it takes."""
-    if path.stat().st_size > _RECIPE_BYTES:
-        return False
-    try:
-        fields = json.loads(path.read_bytes().decode("utf-8-sig"))
-        if not isinstance(fields, dict):
-            return False
-        for name, value in fields.items():
-            checked_option(name, value)
-    except (ValueError, DigitnetError, OSError, TypeError, RecursionError):
-        return False
-    return True
 
 
 def resumed_data(resume: str) -> str:
@@ -195,7 +164,18 @@ def refuse_data_folder(data: str, source: str, written: dict[str, str | None]) -
             _refuse_in_folder(option, path, folder, f"--data {data}'s folder {folder}")
 
 
-def _refuse_data(option: str, path: str, data: str) -> None:
+def refuse_reads(option: str, path: str, reads: dict[str, str | None]) -> None:
+    """UsageError when writing ``path`` would replace a file the command reads: ``reads`` maps
+    what each is, in words ("the model --init starts from", "MODEL"), to its path (or None)."""
+    for what, read in reads.items():
+        if read and same_file(path, read):
+            raise click.UsageError(f"{option} {path}: is {what}; saving there would replace it: "
+                                   f"give {option} another file name")
+
+
+def refuse_data(option: str, path: str, data: str) -> None:
+    """UsageError when writing ``path`` would replace the --data table, or replace or add to
+    the data of the --data folder."""
     source = Path(data)
     if source.is_file() and same_file(path, source):
         raise click.UsageError(f"{option} {path}: is the file --data reads; saving there would "
@@ -226,15 +206,6 @@ def _digitnet_file(path: Path) -> bool:
     except (DigitnetError, OSError):
         return False
     return True
-
-
-def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
-    """Whether two paths name one file: the same file (through links, or another spelling of
-    the path), or, when one is not there yet, the same place."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
 
 
 class Interruption:

@@ -29,27 +29,27 @@ Files are written atomically (:func:`digitnet.modelfile.atomic_write`), under a 
 as the format's files do (:data:`SUFFIXES`), since that ending is how digitnet (``.onnx``) and
 the user's own tools tell them apart: an ONNX graph named ``.safetensors``, or safetensors named
 ``.onnx``, is refused (:func:`check_name`). Without a name, ``digitnet export`` writes to
-:func:`default_name`, which is never MODEL itself. An export replaces only a previous export
-(:func:`check_replaceable`): never a digitnet model (or checkpoint), another tool's model (an
-ONNX graph PyTorch exported, a state dict it saved), or a read-only file
+:func:`default_name`, which is never MODEL itself. An export replaces only a previous export,
+told by what :func:`export` writes into it (an ONNX file's ``producer_name``, a safetensors
+file's metadata), even cut short (:func:`digitnet.replacing.check`, the rule of every file
+digitnet writes): never a digitnet model (or checkpoint), another tool's model (an ONNX graph
+PyTorch exported, a state dict it saved), any other file (notes), or a read-only file
 (:func:`digitnet.modelfile.check_writable`, as ``train --out`` refuses one).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from .. import replacing
 from ..errors import ConfigError
 from ..modelfile import atomic_write, check_writable
-from ..modelread import FORMAT
 from ..network import Network
-from .onnx import PRODUCER, to_onnx
-from .torch import is_export, record, state_dict_arrays
+from .onnx import to_onnx
+from .torch import record, state_dict_arrays
 
-__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "check_replaceable",
-           "default_name", "export"]
+__all__ = ["DEFAULT_SUFFIXES", "FORMATS", "SUFFIXES", "check_name", "default_name", "export"]
 
 FORMATS = ("onnx", "torch")
 #: The ending each format's file names must have.
@@ -59,8 +59,6 @@ DEFAULT_SUFFIXES = {"onnx": ".onnx", "torch": ".torch.safetensors"}
 #: What :func:`default_name` puts before that ending when MODEL's name already ends with it.
 _EXPORT_TAG = ".export"
 _FILES = {"onnx": "an ONNX file", "torch": "a safetensors file"}
-#: What each format's export is, for messages.
-_EXPORTS = {"onnx": "an ONNX graph", "torch": "a PyTorch state dict"}
 
 
 def export(net: Network, path: str | os.PathLike, format: str) -> Path:
@@ -68,11 +66,11 @@ def export(net: Network, path: str | os.PathLike, format: str) -> Path:
 
     Raises ConfigError for an unknown format, a ``path`` that does not end as the format's
     files do (:func:`check_name`), or one that holds a file other than a previous export
-    (:func:`check_replaceable`); ModelFileError for one that may not be written (read-only, a
+    (:func:`digitnet.replacing.check`); ModelFileError for one that may not be written (read-only, a
     folder: :func:`digitnet.modelfile.check_writable`).
     """
     check_name(path, format)
-    check_replaceable(path, format)
+    replacing.check(path, "export")
     check_writable(path, model=False)
     if format == "onnx":
         data = to_onnx(net).SerializeToString()
@@ -97,71 +95,6 @@ def check_name(path: str | os.PathLike, format: str) -> None:
     suggested = default_name(path, format)
     raise ConfigError(f"{path}: format {format} writes {_FILES[format]}, whose name must end in "
                       f"{SUFFIXES[format]}, {ending}; name it {suggested}{instead}")
-
-
-def check_replaceable(path: str | os.PathLike, format: str) -> None:
-    """Raise ConfigError unless ``path`` holds a previous export (of either format), which an
-    export in ``format`` may replace.
-
-    digitnet's exports are told by what :func:`export` writes into them: an ONNX file's
-    ``producer_name`` (:data:`~digitnet.interop.onnx.PRODUCER`), a safetensors file's metadata
-    (:func:`~digitnet.interop.torch.is_export`). Refused: a digitnet model or training
-    checkpoint (safetensors with digitnet's metadata), which the export would replace with a file
-    digitnet cannot load, and another tool's model, a safetensors file or an ONNX graph. A
-    missing or empty file may be replaced, and so may one that is neither safetensors nor ONNX
-    (nothing could load it: an export cut short, say). A folder or a device is left to
-    :func:`~digitnet.modelfile.check_writable`.
-    """
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    meta = _safetensors_metadata(path)
-    if meta is not None and meta.get("format") == FORMAT and "digitnet" in meta:
-        try:
-            kind = json.loads(meta["digitnet"]).get("kind")
-        except (ValueError, AttributeError):
-            kind = None
-        what = "training checkpoint" if kind == "checkpoint" else "model"
-        raise ConfigError(f"{path}: is a digitnet {what}, which exporting to it would replace "
-                          f"with {_EXPORTS[format]} that digitnet cannot load; write the export "
-                          "under another name, or delete that file first")
-    if meta is not None:
-        other = None if is_export(meta) else "a safetensors file"
-    else:
-        other = _onnx_maker(path)
-    if other is not None:
-        raise ConfigError(f"{path}: is {other}, not one of digitnet's exports, and exporting "
-                          "would replace it; write the export under another name, or delete "
-                          "that file first")
-
-
-def _safetensors_metadata(path: Path) -> dict | None:
-    """The metadata of the safetensors file at ``path``, or None if it is not one."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(str(path), framework="numpy") as f:
-            return f.metadata() or {}
-    except (OSError, SafetensorError):
-        return None
-
-
-def _onnx_maker(path: Path) -> str | None:
-    """What the ONNX model at ``path`` is when another tool wrote it ("an ONNX model written by
-    pytorch"); None for digitnet's own, for a file that is not an ONNX model, and when the onnx
-    package, which would tell, is not installed."""
-    try:
-        import onnx
-        from google.protobuf.message import DecodeError
-    except ImportError:
-        return None
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except (DecodeError, OSError):  # not an ONNX model
-        return None
-    if not model.graph.node or model.producer_name == PRODUCER:
-        return None
-    return f"an ONNX model written by {model.producer_name or 'an unnamed exporter'}"
 
 
 def default_name(model: str | os.PathLike, format: str) -> Path:
