@@ -43,6 +43,7 @@ __all__ = [
     "TrainingError",
     "DivergenceError",
     "TrainingInterrupted",
+    "WriteInterrupted",
     "one_line",
     "listed",
 ]
@@ -163,3 +164,16 @@ class TrainingInterrupted(TrainingError):
         super().__init__(message)
         self.checkpoint = checkpoint
         self.network = network
+
+
+class WriteInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM, taken as it) while :func:`digitnet.modelfile.atomic_write` wrote
+    ``path``: its temporary file is removed, and ``said`` tells what became of the file, as
+    "; PATH was not written (the file there is as it was)" or " just after writing PATH"
+    (the new file was in place). A KeyboardInterrupt, so that what catches one catches it."""
+
+    def __init__(self, path, written: bool, kept: bool):
+        super().__init__(str(path))
+        self.path = path
+        self.said = (f" just after writing {path}" if written else f"; {path} was not written"
+                     + (" (the file there is as it was)" if kept else ""))

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from . import modelcheck, modelread, replacing, words
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, WriteInterrupted, listed
 from .modelread import FORMAT, FORMAT_VERSION
 from .network import Network
 
@@ -128,9 +128,12 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
         except OSError as e:  # which names no file: name the one being written
             raise _naming(e, path) from e
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
+        written = not os.path.lexists(tmp)  # (renamed into place: an interrupt after it)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, KeyboardInterrupt) and not isinstance(e, WriteInterrupted):
+            raise WriteInterrupted(path, written, status is not None) from e
         raise
     return path
 
@@ -231,16 +234,43 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 def to_bytes(network: Network) -> bytes:
     """The bytes :func:`save` writes: a model file to send elsewhere (the page's download)."""
     as_network(network, "to_bytes")
+    _check_finite(network, "to_bytes", "written")
     return _encode(network, kind="model")
 
 
 def _write(network: Network, path, *, kind: str, progress: dict | None = None,
            arrays: dict[str, np.ndarray] | None = None) -> Path:
-    as_network(network, "save" if kind == "model" else "save_checkpoint", second=path)
+    function = "save" if kind == "model" else "save_checkpoint"
+    as_network(network, function, second=path)
+    _check_path(path, function)
     _check_model_name(Path(path))
+    _check_finite(network, str(path), "saved")
     if kind == "model":  # (a run's checkpoint is checked before the run: digitnet train)
         replacing.check(path, "model")
     return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
+
+
+def _check_path(path, function: str) -> None:
+    """Refuse, as :func:`load` does, a ``path`` that is no path (None, a stream, a number)."""
+    if not isinstance(path, (str, os.PathLike)):
+        got = "None" if path is None else words.a(_type_name(path))
+        stream = " (for a stream: stream.write(digitnet.modelfile.to_bytes(network)))" * (
+            function == "save" and hasattr(path, "write"))
+        raise ConfigError(f"{function} takes the path of the file to write, not {got}; give one "
+                          f"such as 'digitnet-model.safetensors'{stream}")
+
+
+def _check_finite(network: Network, where: str, done: str) -> None:
+    """Refuse a network whose parameters are not all finite: :func:`load` would call the file
+    corrupt. ``where`` begins the message (the path, or the function); ``done``: not what."""
+    damaged = [f"layers.{l}.{part}" for l, (w, b) in enumerate(zip(network.weights,
+                                                                   network.biases))
+               for part, array in (("weight", w), ("bias", b)) if not np.isfinite(array).all()]
+    if damaged:
+        raise ConfigError(f"{where}: not {done}: the network's {listed(damaged)} "
+                          f"hold{'s' * (len(damaged) == 1)} NaN or infinite values, which no "
+                          "model file may (load would call it corrupt); save its weights from "
+                          "before they went bad, or train again with a lower learning rate")
 
 
 def _is_onnx(path) -> bool:

@@ -1,15 +1,18 @@
 """The ``digitnet`` command: parse arguments, call the library, turn errors into one line.
 
 Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2 a usage error
-(click's message, on one line), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when asked for).
+(click's message, on one line), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when
+asked for).
 ``digitnet --debug COMMAND`` shows the traceback instead of the one line.
 
 =====================  ======================================================================
 ``group.py``           the ``digitnet`` group: errors mapped to one line and an exit code; main
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
-``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix fields)
+``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix
+                       fields)
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
-``train_files.py``     the files a run writes, checked against those it reads; what an interrupt saved
+``train_files.py``     the files a run writes, checked against those it reads; what an
+                       interrupt saved
 ``progress.py``        a training run's progress bar on a terminal
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
@@ -24,7 +27,9 @@ Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 __all__ = ["cli", "main"]
 
@@ -34,8 +39,12 @@ def main(argv: list[str] | None = None) -> None:
 
     The commands are loaded here, not when this package is imported, so that a Ctrl-C while
     they load (a tenth of a second of imports) ends as one in a command does: "digitnet:
-    interrupted" and exit code 130, not a KeyboardInterrupt's traceback.
+    interrupted" and exit code 130, not a KeyboardInterrupt's traceback. SIGTERM is taken as
+    Ctrl-C from here on, by every command (as the group takes it: ``terminated_as_interrupted``),
+    where its default would end the process at once, without a word, leaving temporary files.
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _group()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ import warnings
 import click
 
 from .. import __version__
-from ..errors import DigitnetError, TrainingInterrupted, one_line
+from ..errors import DigitnetError, TrainingInterrupted, WriteInterrupted, one_line
 
 EXIT_INTERRUPTED = 130
 
@@ -32,7 +32,7 @@ class DigitnetGroup(click.Group):
 
     def invoke(self, ctx):
         debug = ctx.params.get("debug", False)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), terminated_as_interrupted():  # (SIGTERM: every command)
             if not debug:  # a library's warning reads as a note, not Python's two lines
                 warnings.showwarning = _note
             return self._invoke(ctx, debug)
@@ -68,10 +68,11 @@ class DigitnetGroup(click.Group):
             what = f"{e.filename}: " if e.filename else ""
             click.echo(f"digitnet: error: {one_line(f'{what}{e.strerror or e}')}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             if debug:
                 raise
-            click.echo("digitnet: interrupted", err=True)
+            said = e.said if isinstance(e, WriteInterrupted) else ""  # (what became of a file)
+            click.echo(f"digitnet: interrupted{one_line(said)}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
 
 
