@@ -1,11 +1,15 @@
-"""A `digitnet tune` killed (SIGKILL to its process group: no trial is marked) leaves its trial
-"running" in the SQLite study; the next run on the same machine sees at once that the trial's
-worker process is gone, marks the trial interrupted and trains it again first, as after Ctrl-C.
-(Before, the next run counted it as running until its heartbeat was missed, two minutes: with
---jobs 1 it ran a new trial meanwhile, then waited, and said the trial stopped only after.)"""
+"""A `digitnet tune` killed leaves nothing running unseen. Killed whole (SIGKILL to its process
+group: no trial is marked), its trial stays "running" in the SQLite study; the next run on the
+same machine sees at once that the trial's worker process is gone, marks the trial interrupted
+and trains it again first, as after Ctrl-C. (Before, the next run counted it as running until its
+heartbeat was missed, two minutes: with --jobs 1 it ran a new trial meanwhile, then waited, and
+said the trial stopped only after.) Its main process alone killed, its worker, orphaned, stops its
+trial, marks it interrupted and queues it again (before, it ran trials on until the study had
+them all)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,3 +84,34 @@ def test_a_killed_trial_is_interrupted_before_any_new_trial_runs(tmp_path):
     assert len(redone) == 1 and redone[0].number == 1 and redone[0].state.name == "COMPLETE"
     assert redone[0].params == after[0].params
     assert [t.state.name for t in after] == ["FAIL", "COMPLETE", "COMPLETE"]
+
+
+@pytest.mark.slow
+def test_a_worker_whose_main_process_was_killed_stops_its_trial(tmp_path):
+    wine = wine_csv(tmp_path / "wine.csv", target="cultivar", first=True)
+    # (30,000 epochs of wine: minutes, were the worker to train them all)
+    main = subprocess.Popen([sys.executable, "-m", "digitnet", "tune", "--data", str(wine),
+                             "--target", "cultivar", "--epochs", "30000", "--pruner", "none",
+                             "--trials", "5", "--out", str(tmp_path / "best.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while not (running := [t for t in _trials(tmp_path)
+                               if t.state.name == "RUNNING" and "worker" in t.user_attrs]):
+            assert main.poll() is None and time.monotonic() < deadline, "no trial started"
+            time.sleep(0.02)
+        worker = int(running[0].user_attrs["worker"].rpartition(":")[2])
+        assert worker != main.pid
+        os.kill(main.pid, signal.SIGKILL)  # the main process only
+        main.wait(timeout=60)
+        while not _gone(worker):
+            assert time.monotonic() < deadline, "the orphaned worker trained on"
+            time.sleep(0.05)
+    finally:  # (whatever is left of the command's process group, should the test fail)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(main.pid, signal.SIGKILL)
+    trials = _trials(tmp_path)
+    assert [t.state.name for t in trials] == ["FAIL", "WAITING"]
+    assert trials[0].user_attrs["interrupted"] is True
+    assert trials[1].user_attrs["retry_of"] == 0

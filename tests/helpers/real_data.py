@@ -89,3 +89,16 @@ def write_digit_folder(root: Path, images, labels, *, photo_every: int = 3, thic
         Image.fromarray(pixels).save(path)
         paths.append(path)
     return paths
+
+
+def voice_form(recordings: Path, numbers=range(2), speaker: str = "nicolas",
+               read=Path.read_bytes) -> list:
+    """The multipart fields POST /api/voice takes, as the page sends them: FSDD's recordings
+    ``numbers`` of ``speaker`` for each digit, each a ``file`` (its bytes, ``read`` from its
+    path) followed by its ``digit``."""
+    fields = []
+    for d in range(10):
+        for i in numbers:
+            path = recordings / f"{d}_{speaker}_{i}.wav"
+            fields += [("file", (path.name, read(path), "audio/wav")), ("digit", (None, str(d)))]
+    return fields

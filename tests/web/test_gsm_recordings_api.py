@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 import soundfile
+from real_data import voice_form
 
 from digitnet import audio, inputs, modelfile
 
@@ -32,16 +33,6 @@ def speech_client(speech_model):
 
     with TestClient(create_app(speech_model, data=None)) as c:
         yield c
-
-
-def voice_form(spoken_digits, speaker="nicolas", numbers=range(3)) -> list:
-    """Recordings ``numbers`` of each digit by ``speaker``, as GSM 6.10, as the form's fields."""
-    fields = []
-    for d in range(10):
-        for i in numbers:
-            path = spoken_digits / f"{d}_{speaker}_{i}.wav"
-            fields += [("file", (path.name, gsm(path), "audio/wav")), ("digit", (None, str(d)))]
-    return fields
 
 
 def test_gsm_recordings_are_predicted_as_the_library_hears_them(two, speech_model,
@@ -65,7 +56,7 @@ def test_gsm_recordings_are_predicted_as_the_library_hears_them(two, speech_mode
 
 
 def test_a_voice_is_taught_from_gsm_recordings(speech_client, spoken_digits):
-    r = speech_client.post("/api/voice", files=voice_form(spoken_digits))
+    r = speech_client.post("/api/voice", files=voice_form(spoken_digits, range(3), read=gsm))
     assert r.status_code == 202, r.text
     for _ in range(600):
         status = speech_client.get("/api/train").json()
@@ -81,7 +72,7 @@ def test_a_voice_is_taught_from_gsm_recordings(speech_client, spoken_digits):
 
 
 def test_gsm_recordings_are_kept_as_sent(speech_client, spoken_digits):
-    fields = voice_form(spoken_digits, numbers=[0])
+    fields = voice_form(spoken_digits, [0], read=gsm)
     r = speech_client.post("/api/voice/recordings", files=fields)
     assert r.status_code == 200, r.text
     with zipfile.ZipFile(io.BytesIO(r.content)) as kept:
@@ -91,12 +82,8 @@ def test_gsm_recordings_are_kept_as_sent(speech_client, spoken_digits):
 
 def test_one_gsm_recording_among_plain_ones_teaches_with_them(speech_client, spoken_digits):
     """A voice of plain WAVs with one GSM recording: read like the others (202, not a 500)."""
-    fields = []
-    for d in range(10):
-        for i in range(2):
-            path = spoken_digits / f"{d}_nicolas_{i}.wav"
-            data = gsm(path) if (d, i) == (4, 0) else path.read_bytes()
-            fields += [("file", (path.name, data, "audio/wav")), ("digit", (None, str(d)))]
+    first4 = spoken_digits / "4_nicolas_0.wav"
+    fields = voice_form(spoken_digits, read=lambda p: gsm(p) if p == first4 else p.read_bytes())
     r = speech_client.post("/api/voice/recordings", files=fields)
     assert r.status_code == 200, r.text
     r = speech_client.post("/api/voice", files=fields)

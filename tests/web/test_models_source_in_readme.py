@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from real_data import voice_form
 
 from digitnet.network import Network
 from digitnet.web import create_app
@@ -59,12 +60,7 @@ def test_the_readme_names_the_source_after_a_run_from_the_page(client):
 
 
 def test_the_readme_names_the_source_after_a_voice_is_taught(speech_model, spoken_digits):
-    fields = []
-    for d in range(10):
-        for i in range(2):
-            path = spoken_digits / f"{d}_nicolas_{i}.wav"
-            fields += [("file", (path.name, path.read_bytes(), "audio/wav")),
-                       ("digit", (None, str(d)))]
+    fields = voice_form(spoken_digits)
     with TestClient(create_app(speech_model, data=None)) as c:
         r = c.post("/api/voice", files=fields)
         assert r.status_code == 202, r.text

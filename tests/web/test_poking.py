@@ -8,8 +8,9 @@ import time
 
 import numpy as np
 import pytest
-
 from api_helpers import assert_error, grid, post_raw
+from real_data import voice_form
+
 from digitnet import inputs, metrics, modelfile, poke
 from digitnet.preprocess import to_mnist
 
@@ -432,11 +433,7 @@ def test_a_voice_taught_on_the_page_keeps_the_held_out_digits_of_the_model_it_ca
     from digitnet.heldout import recorded_data
     from digitnet.web import create_app
 
-    form = []
-    for d in range(10):
-        for i in range(3):
-            wav = spoken_digits / f"{d}_nicolas_{i}.wav"
-            form += [("file", (wav.name, wav.read_bytes(), "audio/wav")), ("digit", (None, str(d)))]
+    form = voice_form(spoken_digits, range(3))
     with TestClient(create_app(speech_model, data=recorded_data(speech_model))) as c:
         first = c.get("/api/model").json()["held_out"]
         before = c.get("/api/heldout/7").json()

@@ -10,6 +10,7 @@ a recording through: teaching a voice (``POST /api/voice``) says the same of suc
 from __future__ import annotations
 
 from api_helpers import assert_error, png, post_raw
+from real_data import voice_form
 
 WHAT = ("is a picture (PNG), not a recording; record one spoken digit, or use a recording "
         "of one (WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF)")
@@ -37,12 +38,7 @@ def test_a_picture_named_wav_taught_as_a_voice_is_said_to_be_a_picture(speech_mo
 
     from digitnet.web import create_app
 
-    fields = []
-    for d in range(10):
-        for i in range(2):
-            path = spoken_digits / f"{d}_nicolas_{i}.wav"
-            fields += [("file", (path.name, path.read_bytes(), "audio/wav")),
-                       ("digit", (None, str(d)))]
+    fields = voice_form(spoken_digits)
     fields += [("file", ("4.wav", png(held_out[0][0]), "audio/wav")), ("digit", (None, "4"))]
     with TestClient(create_app(speech_model, data=None)) as c:
         for path, done in (("/api/voice", "trained"), ("/api/voice/recordings", "saved")):

@@ -10,8 +10,8 @@ import io
 import numpy as np
 import pytest
 import soundfile
-
 from api_helpers import assert_error
+from real_data import voice_form
 
 FORMATS = "(WAV, FLAC, Ogg (Vorbis or Opus), MP3 or AIFF)"
 
@@ -27,13 +27,7 @@ def speech_client(speech_model):
 
 
 def fields_of(spoken_digits, numbers=range(2)) -> list:
-    fields = []
-    for d in range(10):
-        for i in numbers:
-            path = spoken_digits / f"{d}_nicolas_{i}.wav"
-            fields += [("file", (path.name, path.read_bytes(), "audio/wav")),
-                       ("digit", (None, str(d)))]
-    return fields
+    return voice_form(spoken_digits, numbers)
 
 
 def silent() -> bytes:
