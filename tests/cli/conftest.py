@@ -3,9 +3,10 @@ import socket
 
 import numpy as np
 import pytest
+from real_data import write_mnist_folder
+from trained_models import trained_on
 
 from digitnet import datasets, idx, sources
-from trained_models import trained_on
 
 
 @pytest.fixture(scope="session")
@@ -14,10 +15,7 @@ def digits_dir(mnist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("digits")
     rest, train_index = datasets.stratified_split(mnist.labels, 3000 / len(mnist), seed=11)
     test_index = rest[:1000]
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[train_index])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[train_index])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test_index])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test_index])
+    write_mnist_folder(folder, mnist, train_index, test_index)
     return folder
 
 

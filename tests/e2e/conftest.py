@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
+from real_data import write_mnist_folder
 from serve_process import no_bug
-
-from digitnet import idx
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
@@ -36,10 +35,7 @@ def e2e_data_dir(mnist, tmp_path_factory):
     and as its test split 2,000 others: the held-out digits the page pokes the network with."""
     folder = tmp_path_factory.mktemp("e2e-data")
     part, test = slice(12000, 15000), slice(20000, 22000)
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
+    write_mnist_folder(folder, mnist, part, test)
     return folder
 
 

@@ -102,3 +102,14 @@ def voice_form(recordings: Path, numbers=range(2), speaker: str = "nicolas",
             path = recordings / f"{d}_{speaker}_{i}.wav"
             fields += [("file", (path.name, read(path), "audio/wav")), ("digit", (None, str(d)))]
     return fields
+
+
+def write_mnist_folder(folder: Path, mnist, train, test) -> Path:
+    """``folder`` as an MNIST-format folder of real digits: ``mnist``'s examples ``train`` (a
+    slice or indices) as its training files and ``test`` as its t10k files, gzip'd as MNIST's."""
+    from digitnet import idx
+
+    for prefix, part in (("train", train), ("t10k", test)):
+        idx.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", mnist.x[part])
+        idx.write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", mnist.labels[part])
+    return folder

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_data import write_mnist_folder
 
 from digitnet import PRESETS, datasets, heldout, idx, inputs, modelfile, poke
 from digitnet.errors import DataError
@@ -32,10 +33,7 @@ def folder_model(mnist, tmp_path_factory):
     """A model trained (1 epoch) on a folder of 1,500 real digits that also holds 500 test
     digits, and the folder."""
     folder = tmp_path_factory.mktemp("digits")
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[:1500])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[:1500])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[1500:2000])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[1500:2000])
+    write_mnist_folder(folder, mnist, slice(1500), slice(1500, 2000))
     data = datasets.load(folder)
     result = train(data, PRESETS["default"].replace(epochs=1, seed=3), handle_signals=False)
     return result.network, folder

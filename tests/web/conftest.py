@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
+from real_data import write_mnist_folder
 from serve_process import no_bug
 
-from digitnet import modelfile
-from digitnet import PRESETS
+from digitnet import PRESETS, modelfile
 from digitnet.training import train
 
 N_TRAIN = 8000  # digits the served test model learns from: the first 8,000 of the prefix
@@ -78,14 +78,9 @@ def two(web_model_path, speech_model):
 def run_data_dir(mnist, tmp_path_factory):
     """An MNIST-format folder of 300 real digits for training runs a live server starts, and
     a test split of 150 others (the held-out digits it pokes the served network with)."""
-    from digitnet import idx
-
     folder = tmp_path_factory.mktemp("run-data")
     part, test = slice(N_TRAIN, N_TRAIN + 300), slice(21000, 21150)
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
+    write_mnist_folder(folder, mnist, part, test)
     return folder
 
 

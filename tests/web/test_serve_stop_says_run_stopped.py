@@ -14,6 +14,7 @@ import time
 import httpx
 import pytest
 from ctrl_c import ctrl_c
+from real_data import write_mnist_folder
 from serve_process import no_bug, start
 
 #: The line of a run stopped by the server's stop: the epoch it was in, of 20, and those it
@@ -30,14 +31,9 @@ def slow_run_data(mnist, tmp_path_factory):
     """An MNIST-format folder of 6,000 real digits to train on (20 epochs of a 784-128-128-128-10
     network take many seconds: a run is surely still going when the test stops the server),
     and a test split of 150 others."""
-    from digitnet import idx
-
     folder = tmp_path_factory.mktemp("slow-run-data")
     part, test = slice(8000, 14000), slice(21000, 21150)
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
+    write_mnist_folder(folder, mnist, part, test)
     return folder
 
 

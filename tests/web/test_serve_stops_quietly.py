@@ -12,6 +12,7 @@ import time
 
 import httpx
 import pytest
+from real_data import write_mnist_folder
 from serve_process import no_bug, start
 
 #: The stop line of a server whose network was trained from the page and not downloaded.
@@ -24,14 +25,9 @@ N_MAPS = 4  # t-SNE maps asked for at once, each of another seed: four computati
 def map_data_dir(mnist, tmp_path_factory):
     """An MNIST-format folder: 300 real digits to train on, and a test split of 1,000 others
     (the held-out digits a map places)."""
-    from digitnet import idx
-
     folder = tmp_path_factory.mktemp("map-data")
     part, test = slice(8000, 8300), slice(21000, 22000)
-    idx.write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x[part])
-    idx.write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.labels[part])
-    idx.write_idx(folder / "t10k-images-idx3-ubyte.gz", mnist.x[test])
-    idx.write_idx(folder / "t10k-labels-idx1-ubyte.gz", mnist.labels[test])
+    write_mnist_folder(folder, mnist, part, test)
     return folder
 
 
