@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from digitnet import heldout, inputs, modelfile, poke
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: ablation, suite models)
 
 _LISTED = re.compile(r"layer (\d+) neuron (\d+): accuracy [\d.]+% -> [\d.]+%; (.*)$")
 

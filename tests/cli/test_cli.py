@@ -6,6 +6,9 @@ import json
 import numpy as np
 import pytest
 
+# (trains nothing itself: its usage errors are refused before training; the rest use `trained`)
+pytestmark = pytest.mark.engine_independent
+
 
 def test_info_shows_the_parameter_breakdown(run, trained):
     result = run("info", trained[0])

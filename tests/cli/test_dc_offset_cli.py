@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import soundfile
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predicts recordings)
+
 
 def answers(output: str) -> dict[str, str]:
     """Each recording's line of `digitnet predict` (its digit and probabilities), by file name."""

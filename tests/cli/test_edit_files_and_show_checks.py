@@ -12,6 +12,8 @@ import pytest
 
 from digitnet import modelfile
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: edits, show refusals)
+
 CHANGES = {"off": [[1, 2]], "edits": [{"op": "bias", "layer": 2, "neuron": 0, "value": -1.0}]}
 
 

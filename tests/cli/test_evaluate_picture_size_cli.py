@@ -11,6 +11,8 @@ import digitnet
 from digitnet import Network
 from digitnet.inputs import Images
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: a hand-built network)
+
 
 @pytest.fixture(scope="module")
 def in100(tmp_path_factory):

@@ -11,6 +11,8 @@ import pytest
 
 from digitnet import modelfile
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: exports a suite model)
+
 pytest.importorskip("onnx")
 
 

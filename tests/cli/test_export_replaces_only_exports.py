@@ -18,6 +18,8 @@ from PIL import Image
 import digitnet
 from digitnet import modelfile
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: exports a suite model)
+
 onnx = pytest.importorskip("onnx")
 torch = pytest.importorskip("torch")
 

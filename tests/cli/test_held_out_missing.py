@@ -3,6 +3,10 @@ split and the test split both fail for the same reason), in one line."""
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show ablation refusal)
+
 
 def test_data_that_is_not_there_is_named_once(run, one_line, small_model, tmp_path):
     missing = tmp_path / "my-digits"

@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from digitnet.inputs import Audio
 from digitnet.network import Network
 from digitnet.poke import recorded
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: edit and info)
 
 CELLS = [{"row": 5, "col": 5, "weight": 1.0}, {"row": 27, "col": 0, "weight": -1}]
 BACKPROP_JS = (Path(__file__).resolve().parents[2]

@@ -14,6 +14,8 @@ import pytest
 import digitnet
 from digitnet import audio, inputs
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predict, show network)
+
 
 @pytest.fixture
 def heard(speech_model, spoken_digits, tmp_path):

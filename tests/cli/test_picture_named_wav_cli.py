@@ -11,6 +11,8 @@ import io
 import pytest
 from PIL import Image
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predict, show network)
+
 
 @pytest.fixture
 def picture_named_wav(real_digit_images, tmp_path):

@@ -11,6 +11,8 @@ from PIL import Image
 
 from digitnet import datasets, heldout, inputs, modelfile, poke
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show and edit commands)
+
 
 @pytest.fixture(scope="module")
 def model(trained):

@@ -13,6 +13,8 @@ from deep_levels import write_pngs
 from digitnet import inputs, modelfile
 from digitnet.preprocess import to_mnist
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predicts PNGs)
+
 #: The JSON's probabilities are rounded to 6 decimals: each within 5e-7, so a difference of two
 #: answers' ten probabilities moves by at most 2 x 5e-7 x sqrt(10) = 3.2e-6 in length.
 JSON_ROUNDING = 2 * 5e-7 * np.sqrt(10)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predicts .npy arrays)
+
 
 @pytest.fixture(scope="module")
 def model(trained):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predicts .npy arrays)
+
 
 @pytest.mark.filterwarnings("default::UserWarning")  # shown as the command shows it: a note
 def test_inverted_digits_in_an_npy_are_noted_once(run, trained, real_digit_images, tmp_path):

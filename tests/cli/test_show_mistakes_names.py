@@ -12,9 +12,12 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from real_data import write_digit_folder
 
 from digitnet import datasets, inputs, modelfile
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show mistakes, predict)
 
 BROKEN = "4_nicolas_2.wav"  # (a recording in the middle, replaced by bytes that are none)
 

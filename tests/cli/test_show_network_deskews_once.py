@@ -12,6 +12,8 @@ import pytest
 
 from digitnet import inputs, modelfile, viz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show network, saliency)
+
 
 @pytest.mark.parametrize("kind", ["network", "saliency"])
 def test_the_picture_drawn_is_the_picture_deskewed_once(run, trained, mnist, tmp_path,

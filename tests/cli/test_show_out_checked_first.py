@@ -10,6 +10,8 @@ from PIL import Image
 
 from digitnet.cli import cli
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show's --out checks)
+
 #: What each show command needs besides MODEL (or STUDY_DB) and --out to be run at all.
 _EXTRA = {"network": ["digit.png"], "saliency": ["digit.png"], "top": ["--layer", "1",
                                                                          "--neuron", "0"]}

@@ -8,6 +8,8 @@ import pytest
 
 from digitnet import Network, audio, inputs, modelfile, viz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show figures' words)
+
 AXES = "time →, pitch ↑"  # how show network labels the picture of a sound it was given
 
 

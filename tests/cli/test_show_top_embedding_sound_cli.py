@@ -8,6 +8,8 @@ import pytest
 
 from digitnet import pokeviz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show top, embedding)
+
 AXES = "time →, pitch ↑"
 
 

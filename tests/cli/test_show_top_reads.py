@@ -11,6 +11,8 @@ import pytest
 
 from digitnet import heldout, inputs, modelfile, pokeviz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: show top, edit)
+
 
 @pytest.fixture
 def drawn(monkeypatch):

@@ -3,6 +3,10 @@ on that line, not as escaped line breaks and tabs."""
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: export's usage error)
+
 
 def test_a_missing_choice_lists_the_choices_on_one_line(run, tmp_path):
     result = run("export", tmp_path / "model.safetensors")

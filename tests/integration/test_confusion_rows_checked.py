@@ -10,6 +10,8 @@ import pytest
 from digitnet import inputs, metrics, viz
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: a confusion figure)
+
 
 @pytest.fixture(scope="module")
 def net(small_model):

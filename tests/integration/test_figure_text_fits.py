@@ -8,6 +8,8 @@ import pytest
 
 from digitnet import modelfile, poke, pokeviz, viz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: figures' words)
+
 
 @pytest.fixture(scope="module")
 def net(small_model):

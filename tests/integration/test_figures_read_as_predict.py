@@ -21,6 +21,8 @@ from matplotlib.patches import Circle
 from digitnet import inputs, modelfile, probes, viz
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: figures and saliency)
+
 N = 60
 
 

@@ -13,6 +13,8 @@ from PIL import Image
 import digitnet
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: predict's refusals)
+
 RECORDING = "7_jackson_0.wav"  # FSDD's test split: never learned from
 
 

@@ -10,6 +10,8 @@ import pytest
 from digitnet import datasets, heldout, modelfile
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: held_out's refusals)
+
 _SAID = "holds pictures, and the model reads recordings; give data of the kind it was trained on"
 
 

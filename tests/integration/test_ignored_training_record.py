@@ -18,6 +18,8 @@ import digitnet
 from digitnet import __version__, modelfile
 from digitnet.errors import ModelFileError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: loads edited files)
+
 FIX = "the file was edited or is corrupt — re-save or retrain it"
 IGNORED = ("it is ignored (kept as metadata 'config_ignored'): the network loads and predicts as "
            "saved, without the record of how it was trained")

@@ -13,6 +13,8 @@ import pytest
 from digitnet import datasets, inputs, mistakesviz, modelfile, probes, viz
 from digitnet.errors import DataError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: the mistakes gallery)
+
 #: Speakers the speech model never heard (it learned from george, jackson and lucas).
 UNHEARD = ("nicolas", "yweweler")
 

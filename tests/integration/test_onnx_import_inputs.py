@@ -22,6 +22,9 @@ import digitnet
 from digitnet import inputs
 from digitnet.cli import cli
 
+# (trains nothing itself: imports models that scikit-learn and torch fitted)
+pytestmark = pytest.mark.engine_independent
+
 
 def fitted(model, X, y):
     from sklearn.exceptions import ConvergenceWarning

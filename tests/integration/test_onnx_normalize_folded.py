@@ -43,6 +43,8 @@ from digitnet import inputs, preprocess
 from digitnet.cli import cli
 from digitnet.errors import DataError, UnsupportedModelError
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: imports models torch fitted)
+
 MEAN, STD = np.float32(0.1307), np.float32(0.3081)  # torchvision's MNIST Normalize
 
 

@@ -23,6 +23,8 @@ from digitnet.network import Network
 from digitnet.preprocess import to_mnist
 from digitnet.web import create_app
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: hand-built nets, poking)
+
 HELD_OUT = slice(20000, 20600)  # real digits, the held-out examples of every model here
 OFF = [[1, 3], [2, 7]]
 EDGE = {"op": "edge", "layer": 1, "neuron": 5, "top": 12, "left": 6, "height": 3, "width": 16,

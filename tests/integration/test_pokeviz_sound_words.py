@@ -11,6 +11,8 @@ import pytest
 
 from digitnet import Network, audio, inputs, modelfile, poke, pokeviz
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: pokeviz figures' words)
+
 AXES = "time →, pitch ↑"  # (as tests/cli/test_show_sound_words.py has it)
 CLASSES = [str(d) for d in range(10)]
 

@@ -9,6 +9,8 @@ from digitnet import inputs, modelfile, probes
 from digitnet.errors import ConfigError, DataError
 from digitnet.network import Network
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: probes of given nets)
+
 
 @pytest.fixture(scope="module")
 def net(small_model):

@@ -29,6 +29,8 @@ from digitnet.cli import cli
 from digitnet.interop import export as export_module
 from digitnet.interop import torch as torch_module
 
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: exports small_model)
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

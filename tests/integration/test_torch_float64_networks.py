@@ -30,6 +30,9 @@ from torch_fit import fit
 import digitnet
 from digitnet import inputs
 
+# (trains nothing itself: converts networks to and from torch)
+pytestmark = pytest.mark.engine_independent
+
 
 def _module_gives_predict_proba(net, X) -> None:
     """The recipe as the docs give it, against ``net.predict_proba``."""

@@ -9,9 +9,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from digitnet import inputs, modelfile, poke
 from digitnet.network import Network
+
+pytestmark = pytest.mark.engine_independent  # (trains nothing itself: t-SNE of a built net)
 
 
 def test_a_silent_layer_maps_to_one_point_without_crashing(mnist, tmp_path):
