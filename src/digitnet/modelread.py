@@ -259,6 +259,11 @@ def what_instead(path) -> tuple[str, str] | None:
         return ("a training recipe (a JSON object of training options, as digitnet tune saves)",
                 f"train a model with it: `digitnet train --config {shown} --data DATA`")
     what = OTHER_KINDS.get(path.suffix.lower())
+    if what == "a PyTorch file":  # (a module or a state dict, pickled: digitnet loads neither)
+        return what, ("give a model saved by `digitnet train`, or bring its network in from "
+                      "Python, digitnet.save(digitnet.from_torch(torch.load("
+                      f"{str(path)!r}, weights_only=False)), 'model.safetensors'), or export it "
+                      "with torch.onnx.export to an .onnx file, which digitnet reads as it is")
     return None if what is None else (what, "give a model saved by `digitnet train`")
 
 

@@ -361,8 +361,9 @@ class Network:
         return twin
 
     def to_torch(self):
-        """This network as a ``torch.nn.Sequential`` with the same outputs as :meth:`forward`
-        (needs the torch extra; see :func:`digitnet.interop.torch.to_torch`)."""
+        """This network as a ``torch.nn.Sequential`` that gives, for the input layer's rows,
+        this network's probabilities (:meth:`probabilities`; needs the torch extra; see
+        :func:`digitnet.interop.torch.to_torch`)."""
         from .interop.torch import to_torch
 
         return to_torch(self)

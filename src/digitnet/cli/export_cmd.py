@@ -35,10 +35,11 @@ def export_command(model, format_, out):
         (digitnet.audio.picture, settings in metadata 'input'), row by row, brightness 0..1;
       tables: the raw columns (the model's standardisation, if any, is in the graph).
     Output "probabilities"; class names and the input record in the metadata.
-    PyTorch (.safetensors): load it into the nn.Sequential printed after export; it takes
-    the same rows, except that a table's columns must be standardised first (with the
-    mean and std in metadata 'input'). digitnet.from_torch(model, input=..., classes=...)
-    reads it back, given metadata 'input' and 'classes'.
+    PyTorch (.safetensors): load it into the nn.Sequential printed after export; it gives
+    the same probabilities and takes the same rows, except that a table's columns must be
+    standardised first (with the mean and std in metadata 'input').
+    digitnet.from_torch(model, input=..., classes=...) reads it back, given metadata 'input'
+    and 'classes'.
     """
     given = out is not None
     out = Path(out) if given else default_name(model, format_)
@@ -50,9 +51,8 @@ def export_command(model, format_, out):
     path = export(net, out, format_)
     click.echo(f"Saved {path}")
     record = inputs.of(net)
-    if getattr(record, "deskew", False):
-        click.echo("The model reads deskewed digits: deskew each image first "
-                   "(digitnet.inputs.deskew), as digitnet does")
+    if isinstance(record, inputs.Images):
+        click.echo(picture_rows_note(record, model))
     if isinstance(record, inputs.Audio):
         click.echo(f"The model reads each recording as its {record.bands}x{record.frames} log-mel "
                    "picture: make it as digitnet's front end does (digitnet.audio.picture, with "
@@ -65,3 +65,23 @@ def export_command(model, format_, out):
                    "  from safetensors.torch import load_file; from torch import nn\n"
                    f"  model = {python_lines(net)}\n"
                    f"  model.load_state_dict(load_file({str(path)!r}))")
+
+
+def picture_rows_note(record: inputs.Images, model) -> str:
+    """What ``digitnet export`` says an image model's file takes, with the Python that makes it
+    of uint8 pictures: brightness 0..1, deskewed first when the model deskews (as the --help
+    says). ``digitnet.inputs.deskew`` of uint8 pixels gives uint8 pixels 0..255, which the
+    files read 255 times too bright, so the note deskews the brightness (pixels / 255)."""
+    h, w = record.shape
+    each = (f"The model reads deskewed digits: the file takes each {h}x{w} picture deskewed first,"
+            " as digitnet does, its" if record.deskew else f"The file takes each {h}x{w} picture's")
+    lines = [f"{each} pixels row by row as brightness 0..1 (uint8 pixels / 255), float32; for "
+             f"uint8 pictures images, shape (n, {h}, {w}):",
+             "  import numpy as np, digitnet",
+             f"  x = digitnet.inputs.of(digitnet.load({str(model)!r}))"
+             ".rows(images / 255).astype(np.float32)"]
+    if record.deskew:
+        lines += ["  # the same, deskewed by hand: divide by 255 first (digitnet.inputs.deskew "
+                  "keeps uint8 pixels 0..255)",
+                  "  x = digitnet.inputs.deskew(images / 255).reshape(len(images), -1)"]
+    return "\n".join(lines)

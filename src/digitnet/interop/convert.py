@@ -51,7 +51,22 @@ def from_torch(module, *, input=None, classes=None) -> Network:
     activations.
 
     A module that ends in a Linear layer (logits) or a LogSoftmax gets a softmax output: the same
-    answers, and ``predict_proba`` gives the softmax of the logits.
+    answers, and ``predict_proba`` gives the softmax of the logits. One that ends in one neuron,
+    with a Sigmoid or as a logit (``BCEWithLogitsLoss``'s), is a two-class model: ``predict_proba``
+    gives (1 - σ(z), σ(z)), as scikit-learn's binary ``MLPClassifier`` does.
+
+    A model trained on standardised pictures, PyTorch's usual MNIST recipe
+    (``transforms.Normalize((0.1307,), (0.3081,))``: it reads (brightness - 0.1307) / 0.3081,
+    brightness 0..1), says so in ``input``, and the scaling is folded into the first layer (as
+    for an ONNX graph that holds it), so the network reads the pictures themselves::
+
+        net = digitnet.from_torch(model, input={"kind": "images", "shape": [28, 28],
+                                                "mean": 0.1307, "std": 0.3081})
+        net.predict(images)  # uint8 pixels, or brightness 0..1
+
+    (``"mean"`` and ``"std"``: a number each, or one per input value; a model fed pixels 0..255
+    as they are: mean 0, std 1/255.) Read without it, such a model is given pictures it was not
+    trained on, and answers worse.
 
     What the network reads, and its class names: a module made by ``net.to_torch()`` carries
     ``net``'s (its attribute ``digitnet``), so ``from_torch(net.to_torch())`` reads examples as
@@ -69,9 +84,11 @@ def from_torch(module, *, input=None, classes=None) -> Network:
     ----------
     module : torch.nn.Sequential
     input : str, dict or digitnet.inputs.Input, optional
-        The input record: the metadata's JSON text, its dict, or an ``Input``. Without it (and
-        without ``module.digitnet``), a module of 784 inputs reads MNIST's 28x28 digits
-        (brightness 0..1), any other a table of columns x0, x1, ... as they are
+        The input record: the metadata's JSON text, its dict, or an ``Input``; a dict of
+        pictures may add ``"mean"`` and ``"std"`` (above;
+        :func:`~digitnet.interop.dense.given_input`). Without it (and without
+        ``module.digitnet``), a module of 784 inputs reads MNIST's 28x28 digits (brightness
+        0..1, not standardised), any other a table of columns x0, x1, ... as they are
         (:func:`~digitnet.interop.dense.default_input`).
     classes : str or list of str, optional
         The class names, one per output neuron: the metadata's JSON text, or a list.
@@ -86,7 +103,7 @@ def from_torch(module, *, input=None, classes=None) -> Network:
     return network_of(read_torch(module, input=input, classes=classes))
 
 
-def from_sklearn(estimator) -> Network:
+def from_sklearn(estimator, *, input=None) -> Network:
     """A digitnet network with the outputs of a fitted scikit-learn ``MLPClassifier`` (alone or
     after a ``StandardScaler`` in a Pipeline): ``net.predict_proba(X)``
     equals the estimator's ``predict_proba(X)`` to float rounding, and ``metadata["classes"]``
@@ -94,6 +111,22 @@ def from_sklearn(estimator) -> Network:
 
     The network reads what the estimator read: a table of its ``n_features_in_`` columns, by
     name when it was fitted on a DataFrame (its ``feature_names_in_``), else in order; the values
-    as they are (or through the scaler), never as pictures, whatever their number.
+    as they are (or through the scaler), never as pictures, whatever their number, unless
+    ``input`` says what they are, as :func:`from_torch`'s does (the same record, the same
+    checks)::
+
+        net = digitnet.from_sklearn(clf, input={"kind": "images", "shape": [28, 28]})
+
+    for an estimator fitted on MNIST's pixels / 255 (brightness 0..1); add ``"mean": 0, "std":
+    1/255`` for one fitted on the pixels 0..255 as they are. The network then reads pictures,
+    uint8 or brightness, files too, as digitnet's own MNIST models do; a ``StandardScaler``'s
+    scaling is folded into the first layer with the record's.
+
+    Raises
+    ------
+    UnsupportedModelError
+        An estimator digitnet cannot hold (see :func:`~digitnet.interop.sklearn.read_sklearn`).
+    ConfigError
+        An ``input`` that is not one, or does not fit the estimator's columns.
     """
-    return network_of(read_sklearn(estimator))
+    return network_of(read_sklearn(estimator, input=input))

@@ -12,21 +12,31 @@ all of them, whether a digitnet :class:`~digitnet.Network` can hold it:
   nothing (the logits PyTorch models usually end in, since their loss applies the softmax) are
   read as a softmax: the same answers, and the probabilities those outputs stand for. A single
   sigmoid neuron for two classes (scikit-learn's binary MLPClassifier: p and 1 - p) becomes two
-  softmax neurons, with z = 0 for the first class, since softmax(0, z) = (1 - σ(z), σ(z)).
+  softmax neurons, with z = 0 for the first class, since softmax(0, z) = (1 - σ(z), σ(z)); so
+  does any one output neuron with a sigmoid or no function (PyTorch's one logit for
+  ``BCEWithLogitsLoss``, or ``Linear(k, 1)`` then ``Sigmoid``, and their ONNX exports).
+
+What the network reads, when the caller says it (``from_torch(input=...)``,
+``from_sklearn(input=...)``), is read once for all of them by :func:`given_input`; a model that
+standardises what it reads, (x - mean) / std, has that folded into its first layer
+(:meth:`Dense.reading`), as the ONNX reader folds a graph's ``Normalize``.
 
 Weights are kept as digitnet and PyTorch lay them out, (n_out, n_in), the video's W.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from ..inputs import Images, Input, Table
+from ..errors import ConfigError, ModelFileError, UnsupportedModelError
+from ..inputs import Images, Input, Table, from_dict
 
-__all__ = ["Dense", "HIDDEN", "OUTPUTS", "LEAKY_SLOPE", "default_input"]
+__all__ = ["Dense", "HIDDEN", "OUTPUTS", "LEAKY_SLOPE", "default_input", "given_input",
+           "composed"]
 
 #: The hidden activations a digitnet network has.
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu")
@@ -115,10 +125,13 @@ class Dense:
             raise UnsupportedModelError(
                 f"{where}: the output layer applies {last}; digitnet reads a softmax, "
                 "log-softmax, sigmoid or no function there")
-        if self.sizes[-1] < 2 and last != "binary":
-            raise UnsupportedModelError(f"{where}: the output layer has one neuron; digitnet "
-                                        "classifies into two classes or more")
-        return self._two_classes() if last == "binary" else self
+        if self.sizes[-1] < 2 and last not in ("binary", "sigmoid", None):
+            raise UnsupportedModelError(
+                f"{where}: the output layer has one neuron and applies {last.replace('_', '-')}, "
+                "which is 1 whatever the input; digitnet reads one neuron with a sigmoid or no "
+                "function (two classes), or one neuron per class")
+        binary = last == "binary" or self.sizes[-1] == 1  # (p of the second class, or its logit)
+        return self._two_classes() if binary else self
 
     def _two_classes(self) -> Dense:
         """One sigmoid neuron (p of the second class) as two softmax neurons: z = (0, z)."""
@@ -130,6 +143,24 @@ class Dense:
         biases = self.biases[:-1] + [np.concatenate([np.zeros_like(b), b])]
         return replace(self, weights=weights, biases=biases,
                        functions=self.functions[:-1] + ["softmax"])
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes the output tells apart: two for one neuron (:meth:`check`)."""
+        return max(self.sizes[-1], 2)
+
+    def reading(self, record: Input, mean=None, std=None) -> Dense:
+        """This network reading examples as ``record`` says, where the source computes
+        (r - mean) / std of ``record``'s rows r (a table's values as it makes them, a picture's
+        brightness 0..1) before its first layer: a table applies it as its own standardisation
+        (after the one it has, :func:`composed`), pictures have it folded into the first layer
+        (:meth:`folded`). ``mean`` and ``std``: (n_in,) arrays, or None for no such step."""
+        if mean is None:
+            return replace(self, input=record)
+        if isinstance(record, Table):
+            mean, std = composed(record.mean, record.std, mean, std)
+            return replace(self, input=Table(record.columns, tuple(mean), tuple(std)))
+        return replace(self, input=record).folded(mean, std)
 
     def folded(self, mean: np.ndarray, std: np.ndarray, unit: float = 1.0) -> Dense:
         """This network with the scaling of its input folded into the first layer, which then
@@ -191,3 +222,73 @@ def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
     if n_in == Images().n_inputs and alike:
         return Images()
     return Table(unnamed, mean, std)
+
+
+def composed(mean, std, then_mean, then_std):
+    """One standardisation, ``(x - m) / s``, for ``(x - mean) / std`` followed by ``(. - then_mean)
+    / then_std``: m = mean + std · then_mean, s = std · then_std (float64; either pair None for
+    no step)."""
+    if mean is None or then_mean is None:
+        return (then_mean, then_std) if mean is None else (mean, std)
+    mean, std, then_mean, then_std = (np.asarray(v, np.float64)
+                                      for v in (mean, std, then_mean, then_std))
+    return mean + std * then_mean, std * then_std
+
+
+def given_input(value, n_in: int, where: str, remedy: str, *, first: str,
+                error: type[Exception] = ConfigError):
+    """The input record a caller gives for a model of ``n_in`` inputs (``from_torch``'s and
+    ``from_sklearn``'s ``input=``), checked: ``(record, mean, std)``.
+
+    ``value`` is the record as JSON text, its dict or an :class:`~digitnet.inputs.Input`. A
+    dict of pictures ("images", "audio") may also say ``"mean"`` and ``"std"``, each a number
+    (or a list of one, as torchvision's ``Normalize((0.1307,), (0.3081,))``) or one per input
+    value: the model reads (brightness - mean) / std of the pictures, brightness 0..1 (a model
+    fed pixels 0..255 as they are: mean 0, std 1/255). They come back as (n_in,) float64 arrays
+    for :meth:`Dense.reading` to fold into the first layer, else None (a table's standardisation
+    is its own ``mean`` and ``std``, which it applies itself).
+
+    Raises ``error`` (a ConfigError for a keyword argument), saying ``where`` ("from_torch(
+    input=...)"), what is wrong and ``remedy``: not a record, a number of values other than
+    ``n_in`` (what ``first``, "the module's first Linear layer", takes), a ``mean`` without a
+    ``std``, or a ``mean`` or ``std`` that is not finite numbers (``std`` non-zero) of the size
+    of one value or one per input value.
+    """
+    scaling = {}
+    try:
+        value = json.loads(value) if isinstance(value, str) else value
+        if isinstance(value, Mapping) and value.get("kind") not in ("table", None):
+            value = dict(value)
+            scaling = {key: value.pop(key) for key in ("mean", "std") if key in value}
+        record = value if isinstance(value, Input) else from_dict(value)
+    except (ValueError, ModelFileError) as e:
+        raise error(f"{where}: not an input record digitnet reads ({str(e).split('; ')[0]}); "
+                    f"{remedy}") from None
+    if record.n_inputs != n_in:
+        raise error(f"{where} reads {record.n_inputs} values, but {first} takes {n_in}; {remedy}")
+    if not scaling:
+        return record, None, None
+    if len(scaling) == 1:
+        (given, _), = scaling.items()
+        other = "std" if given == "mean" else "mean"
+        raise error(f"{where} gives the pictures' {given} but no {other}; give both: the model "
+                    f"reads (brightness - mean) / std, brightness 0..1 (std 1 for no scaling)")
+    mean, std = (_per_value(scaling[key], key, n_in, where, error) for key in ("mean", "std"))
+    return record, mean, std
+
+
+def _per_value(value, key: str, n_in: int, where: str, error) -> np.ndarray:
+    """A picture's ``mean`` or ``std`` as (n_in,) float64, or ``error`` saying what is wrong."""
+    try:
+        found = np.asarray(value, np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        found = None
+    bad = (found is None or found.size not in (1, n_in) or not np.isfinite(found).all()
+           or key == "std" and (found == 0).any())
+    if bad:
+        shown = f"{value!r}" if found is None or found.size <= 3 else f"{found.size} values"
+        rule = ", none of them 0" if key == "std" else ""
+        raise error(f"{where}: the {key} is {shown}; it is one number or {n_in} (one per input "
+                    f"value), finite{rule}: give the {key} the model's pictures were scaled by, "
+                    "brightness 0..1 (torchvision's MNIST Normalize: mean 0.1307, std 0.3081)")
+    return np.array(np.broadcast_to(found, (n_in,)))

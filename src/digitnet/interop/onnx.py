@@ -48,7 +48,6 @@ so, and how.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +58,7 @@ from ..inputs import of as input_of
 from . import require
 from .dense import LEAKY_SLOPE, Dense
 from .onnx_inputs import SCALINGS, Preprocessing, attribute, input_record
+from .onnx_load import load
 from .onnx_meta import doc_string, records_of, records_props
 
 __all__ = ["to_onnx", "read_onnx", "READS", "OPSET", "PRODUCER"]
@@ -147,21 +147,13 @@ def read_onnx(path) -> Dense:
     Raises
     ------
     ModelFileError
-        The file is missing or not an ONNX model.
+        The file is missing or not an ONNX model, or the file of weights it names is missing
+        (:func:`.onnx_load.load`).
     UnsupportedModelError
         Naming the first operator on the way from input to output that digitnet cannot hold.
     """
-    onnx = require("onnx", "onnx", "reading ONNX models")
     name = str(path)
-    if not Path(path).is_file():
-        what = "is a folder" if Path(path).is_dir() else "no such file"
-        raise ModelFileError(f"{name}: {what}; give an .onnx model file")
-    try:
-        model = onnx.load(name)
-    except Exception as e:  # protobuf's DecodeError and onnx's own errors
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ModelFileError(f"{name}: not a readable ONNX model ({reason}); it may be truncated "
-                             "or corrupt — export or copy it again") from None
+    model = load(path)  # (with the weights it keeps in a file beside it, if any)
     if not model.graph.node:
         raise ModelFileError(f"{name}: an ONNX file without a graph; give an ONNX model")
     props = {p.key: p.value for p in model.metadata_props}
@@ -360,9 +352,9 @@ class _Layers:
         slope = attribute(node, "alpha", 0.01)
         if name == "leaky_relu" and not np.isclose(slope, LEAKY_SLOPE, rtol=1e-6):
             raise UnsupportedModelError(
-                f"{where} is LeakyRelu({slope:g}), slope {slope:g} below 0; digitnet reads "
-                f"LeakyRelu({LEAKY_SLOPE}) only: retrain with that slope (PyTorch's "
-                f"LeakyReLU({LEAKY_SLOPE})) or with Relu")
+                f"{where} is LeakyRelu({slope:g}): its slope for z < 0 is {slope:g}, and "
+                f"digitnet reads LeakyRelu({LEAKY_SLOPE}) only: retrain with that slope "
+                f"(PyTorch's LeakyReLU({LEAKY_SLOPE})) or with Relu")
         axis = attribute(node, "axis", 1)
         if name in ("softmax", "log_softmax") and axis not in (1, -1):
             raise UnsupportedModelError(

@@ -11,8 +11,13 @@ digitnet applies as the scaler does.
 The network reads what scikit-learn read: a table of the estimator's ``n_features_in_`` columns,
 named as its ``feature_names_in_`` when it was fitted on a pandas DataFrame (so DataFrames and
 CSV files are read by name), else x0, x1, ... read in order; the values as they are, or through
-the scaler. Never pictures, whatever the number of columns: an MLPClassifier fitted on raw
-pixels 0..255 saw those values, and its network reads them as they are.
+the scaler. Never pictures, whatever the number of columns (an MLPClassifier fitted on raw
+pixels 0..255 saw those values, and its network reads them as they are), unless the caller says
+so: ``input=`` is what ``from_torch``'s is (:func:`~digitnet.interop.dense.given_input`), e.g.
+``{"kind": "images", "shape": [28, 28]}`` for an estimator fitted on MNIST's pixels / 255, with
+``"mean": 0, "std": 1/255`` for one fitted on the pixels 0..255 as they are; the scaling, and a
+``StandardScaler``'s after it, are folded into the first layer
+(:meth:`~digitnet.interop.dense.Dense.reading`).
 
 The network is float64, as the estimator's coefficients are: it computes as scikit-learn does,
 from the rows rounded to float32 (``digitnet.inputs.of(net).rows(X)``, as digitnet makes every
@@ -27,22 +32,26 @@ import numpy as np
 from ..arrays import class_name
 from ..errors import UnsupportedModelError
 from ..inputs import Table
-from .dense import Dense
+from .dense import Dense, composed, given_input
 
 __all__ = ["read_sklearn"]
 
 _HIDDEN = {"logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
-def read_sklearn(estimator) -> Dense:
+def read_sklearn(estimator, input=None) -> Dense:
     """The network of a fitted ``MLPClassifier``, or of a ``Pipeline`` of a ``StandardScaler``
-    and an ``MLPClassifier``.
+    and an ``MLPClassifier``; reading examples as ``input`` says (the input record the estimator's
+    columns are, checked as ``from_torch``'s: :func:`~digitnet.interop.dense.given_input`), else
+    as the table scikit-learn read.
 
     Raises
     ------
     UnsupportedModelError
         Another estimator, an unfitted one, a multi-label classifier, or the "identity"
         activation.
+    ConfigError
+        An ``input`` that is not one or does not fit the estimator's columns.
     """
     scaler, mlp = _steps(estimator)
     where = f"from_sklearn({type(mlp).__name__})"
@@ -71,10 +80,18 @@ def read_sklearn(estimator) -> Dense:
     if scaler is not None:
         mean = scaler.mean_ if scaler.with_mean else np.zeros(n_in)
         std = scaler.scale_ if scaler.with_std else np.ones(n_in)
-    model_input = Table(_columns((estimator, scaler, mlp), n_in), mean, std)
-    return Dense(weights, biases, functions, where,
-                 classes=[class_name(c) for c in mlp.classes_], input=model_input,
-                 notes={"from": f"scikit-learn {type(mlp).__name__}"})
+    dense = Dense(weights, biases, functions, where,
+                  classes=[class_name(c) for c in mlp.classes_],
+                  input=Table(_columns((estimator, scaler, mlp), n_in), mean, std),
+                  notes={"from": f"scikit-learn {type(mlp).__name__}"})
+    if input is None:
+        return dense
+    record, given_mean, given_std = given_input(
+        input, n_in, "from_sklearn(input=...)", "give input= the record of what its "
+        f"{n_in} columns are, such as {{\"kind\": \"images\", \"shape\": [28, 28]}}",
+        first=f"the {type(mlp).__name__}")
+    # the record's own scaling first, then the StandardScaler's (one affine map, folded)
+    return dense.reading(record, *composed(given_mean, given_std, mean, std))
 
 
 def _own_estimator(where: str, clf, in_pipeline: bool) -> str:
