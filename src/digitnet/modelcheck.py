@@ -13,13 +13,15 @@ that the file does not consistently describe:
 * how it was trained: ``config`` (a :class:`~digitnet.config.TrainConfig`, of this network),
   the figures ``info`` and the pictures show (``history``, ``metrics``), and the records a
   resumed run compares (``data``, ``init``);
+* the scikit-learn estimator that fitted it: ``estimator``, its labels as given (of this
+  network's classes), its options and epochs (:func:`digitnet.sklearn_record.problem`);
 * in a checkpoint, the ``checkpoint`` record of where the run was (:func:`check_progress`);
 * the arrays: every layer's weights and biases, of the shapes ``sizes`` calls for and finite.
 
 :mod:`digitnet.modelread` sets aside, with a note, a model's records here that do not change
 what its network computes (``config``, ``history``, ``metrics``, ``data``, ``init``,
-``imported``, ``changes``: :data:`digitnet.modelread.OPTIONAL`) when one is not valid, rather
-than refuse the file; it checks each alone with what describes the network.
+``imported``, ``changes``, ``estimator``: :data:`digitnet.modelread.OPTIONAL`) when one is not
+valid, rather than refuse the file; it checks each alone with what describes the network.
 
 Fields that only inform (when and by which digitnet the file was saved, the data's name) are
 checked for no more than the type their readers take.
@@ -32,7 +34,7 @@ import numbers
 
 import numpy as np
 
-from . import inputs, losses
+from . import inputs, losses, sklearn_record
 from ._version import __version__
 from .config import TrainConfig
 from .errors import ModelFileError, ShapeMismatchError, listed
@@ -71,6 +73,10 @@ def check_header(header: dict, name: str) -> None:
     _check_input(header, name, sizes[0])
     config = _check_config(header, name)
     _check_figures(header, name)
+    if "estimator" in header:  # (a DigitnetClassifier's: digitnet.sklearn_record)
+        problem = sklearn_record.problem(header["estimator"], header)
+        if problem:
+            raise _wrong(name, header, "estimator", problem)
     if kind == "checkpoint":
         check_progress(header, name, config)
 

@@ -9,17 +9,19 @@ header, :mod:`digitnet.modelfile` says what it holds) and hands it to
 
 The records that do not change what the network computes (:data:`OPTIONAL`: how it was
 trained, ``config``; its figures, ``history`` and ``metrics``; where it came from, ``data``,
-``init`` and ``imported``; the ``changes`` made to it by hand) are set aside rather than
-refused when one is not valid (edited by hand into the wrong type, a negative epoch, a NaN, a
-recipe digitnet cannot train, unknown options of a newer digitnet's...). The network is
+``init`` and ``imported``; the ``changes`` made to it by hand; the ``estimator`` that fitted
+it, :mod:`digitnet.sklearn_record`) are set aside rather than refused when one is not valid
+(edited by hand into the wrong type, a negative epoch, a NaN, a recipe digitnet cannot train,
+unknown options of a newer digitnet's...). The network is
 described by ``sizes``, ``activation``, ``output``, ``input`` and ``classes`` and its weights
 are sound, so it loads and predicts; each record set aside is kept, as it was (a NaN as the
 text "NaN"), under :func:`ignored` of its name (``config_ignored``...), where nothing reads
 it, and one UserWarning a record (a note on the command line) names the file, the record,
 what is wrong and that the network was read without it. What needs a record then does
 without or refuses in one line (the validation split of ``evaluate --split val`` needs
-``config``). What does change the network's answers (those five records, the weights) is
-refused as ever: a silent wrong answer is worse than none. So is a valid recipe that
+``config``; without ``estimator``, ``DigitnetClassifier.from_network`` gives the classes as
+their names, text). What does change the network's answers (those five records, the weights)
+is refused as ever: a silent wrong answer is worse than none. So is a valid recipe that
 contradicts the network (either may be the field edited), and any record of a training
 checkpoint, whose records are the run it goes on with. The file itself is never rewritten.
 """
@@ -56,7 +58,8 @@ OPTIONAL = {"config": "the record of how it was trained",
             "data": "the record of the data it was trained on",
             "init": "the record of the model its training started from",
             "imported": "the record of where it was imported from",
-            "changes": "the record of the changes made to it by hand"}
+            "changes": "the record of the changes made to it by hand",
+            "estimator": "the record of the scikit-learn estimator that fitted it"}
 
 #: What a file given where a model goes most often is instead, by its name's ending (as
 #: ``predict`` tells its inputs apart: :data:`digitnet.audio.AUDIO_EXTENSIONS`, ...).

@@ -7,16 +7,27 @@
 
     search = GridSearchCV(DigitnetClassifier(epochs=30), {"hidden_layer_sizes": [(16,), (16, 16)]})
     search.fit(X, y)                     # any labels: numbers or strings
-    search.best_estimator_.network_      # the digitnet Network, for digitnet.save, show, serve
+    digitnet.save(search.best_estimator_.network_, "model.safetensors")  # never a pickle
+    clf = DigitnetClassifier.from_network(digitnet.load("model.safetensors"))  # fitted again
 
 Each row of ``X`` is a table row; features are standardised with the training rows' mean and
 standard deviation (kept in the network's input record, as ``digitnet train`` does for tables),
 so the estimator needs no scaler in front of it. Fitted on a pandas DataFrame, the network
 records its column names (as ``digitnet.train`` does: the estimator's ``feature_names_in_``),
-so ``network_`` reads DataFrames and CSV files by name, wherever they put each column.
+so ``network_`` reads DataFrames and CSV files by name, wherever they put each column. It
+reads table rows, whatever they hold: fitted on MNIST's pixels flattened to 784 columns, it
+reads 784 numbers a row, not pictures. It is for :func:`digitnet.save`, ``digitnet predict``,
+``evaluate``, ``info``, ``show confusion`` and ``show history``; ``show weights`` and the other
+pictures of inputs refuse it, and ``digitnet serve``'s page, which draws digits and hears
+recordings, cannot ask it anything (to learn pictures, train with ``digitnet.train``). Saved,
+the network keeps what the estimator needs besides (:mod:`digitnet.sklearn_record`), and
+:meth:`DigitnetClassifier.from_network` makes the fitted estimator again from it.
+
 Training runs :func:`digitnet.training.train` (the one training loop, on NumPy's engine: the
-compiled one reads only pixels) with the options of :class:`~digitnet.TrainConfig`, under the
-same names. The network is ``(n_features, *hidden_layer_sizes, n_classes)``.
+compiled one reads only pixels) with the options of :class:`~digitnet.TrainConfig` that are
+the estimator's parameters, under the same names; its other options (dropout, label
+smoothing, augmentation...) are none of the estimator's (``DigitnetClassifier(dropout=0.2)``
+is a TypeError). The network is ``(n_features, *hidden_layer_sizes, n_classes)``.
 
 Needs the sklearn extra (``pip install 'digitnet[sklearn]'``). This module is
 ``digitnet.sklearn``; inside it, and everywhere else, ``import sklearn`` is scikit-learn itself
@@ -40,11 +51,13 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets, unique_labels  # noqa: E402
 from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
 
+from . import sklearn_record  # noqa: E402
 from .config import TrainConfig  # noqa: E402
 from .datasets import from_arrays  # noqa: E402
-from .errors import ConfigError, DivergenceError  # noqa: E402
+from .errors import ConfigError, DataError, DivergenceError  # noqa: E402
 from .inputs import Table  # noqa: E402
 from .metrics import confidently_wrong  # noqa: E402
+from .modelfile import as_network  # noqa: E402
 from .splits import train_val_indices  # noqa: E402
 from .training import train  # noqa: E402
 
@@ -91,9 +104,10 @@ epochs, schedule, val_fraction, early_stopping, patience
     feature_names_in_ : ndarray of str, shape (n_features_in_,)
         The columns of a DataFrame fitted on (absent otherwise); ``network_`` reads them by name.
     network_ : Network
-        The trained network (its input record standardises ``X``; its classes are ``classes_``
-        named as ``digitnet.train`` and a CSV table name labels,
-        :func:`digitnet.arrays.class_name`: 1.0 as "1").
+        The trained network, which reads table rows (its input record standardises ``X``; its
+        classes are ``classes_`` named as ``digitnet.train`` and a CSV table name labels,
+        :func:`digitnet.arrays.class_name`: 1.0 as "1"). Save it, not the estimator:
+        ``digitnet.save(clf.network_, path)``; :meth:`from_network` makes the estimator again.
     history_ : list of dict
         The per-epoch record of the last :meth:`fit` or :meth:`partial_fit`.
     n_iter_ : int
@@ -145,7 +159,7 @@ epochs, schedule, val_fraction, early_stopping, patience
 
         The first call needs ``classes``, every label there will be (two or more); it also fixes
         the standardisation, each feature's mean and standard deviation, from its rows: so it
-        needs rows that differ (a ValueError refuses a single row, or copies of one row, which
+        needs rows that differ (a DataError refuses a single row, or copies of one row, which
         measure no spread at all); later calls may be single rows. A feature that does not vary
         among the first call's rows is only centred, not scaled (as :meth:`fit` treats a
         constant column), so give the first call a batch that shows each feature's spread.
@@ -159,7 +173,7 @@ epochs, schedule, val_fraction, early_stopping, patience
         """
         first = not hasattr(self, "network_")
         if first and classes is None:
-            raise ValueError("classes must be given to the first call of partial_fit: every "
+            raise ConfigError("classes must be given to the first call of partial_fit: every "
                              "label the classifier will see")
         self._check_engine()
         rows, y, n_features, names = self._validated(X, y, reset=first)
@@ -168,12 +182,12 @@ epochs, schedule, val_fraction, early_stopping, patience
             _check_spread(rows)
         if classes is not None:
             classes = _two_or_more(unique_labels(classes), "classes")
-            if not first and not np.array_equal(classes, self.classes_):
-                raise ValueError(f"classes {classes.tolist()} differ from those of the first "
-                                 f"call, {self.classes_.tolist()}")
-        else:
+            if not first and not np.array_equal(classes, np.sort(self.classes_)):
+                raise ConfigError(f"classes {classes.tolist()} differ from those of the first "
+                                  f"call, {self.classes_.tolist()}")
+        if not first:  # (in the network's order: from_network's names need not be sorted)
             classes = self.classes_
-        done = 0 if first else self.n_iter_
+        done = 0 if first else getattr(self, "n_iter_", 0)  # (from_network: may not say)
         config = self._config(n_features, classes)
         if not first:
             self._check_unchanged(config)
@@ -182,6 +196,28 @@ epochs, schedule, val_fraction, early_stopping, patience
         self._train(X, rows, y, classes, (n_features, names), config,
                     init=None if first else self.network_, done=done)
         return self
+
+    @classmethod
+    def from_network(cls, network) -> DigitnetClassifier:
+        """The fitted estimator whose ``network_`` is ``network`` (a Network, or its model
+        file's path): ``DigitnetClassifier.from_network(digitnet.load("model.safetensors"))``
+        gives back an estimator saved as ``digitnet.save(clf.network_, "model.safetensors")``.
+
+        From a network this estimator fitted, it predicts as that estimator did, with its
+        ``classes_`` (the labels as given, of their type: 3, not "3"), parameters,
+        ``n_features_in_``, ``feature_names_in_``, ``history_`` and ``n_iter_``, all recorded
+        in the network (:mod:`digitnet.sklearn_record`); partial_fit trains it further. Another
+        table model (``digitnet.train``'s, or one saved before digitnet kept that record) gives
+        ``classes_`` as its classes' names, text ("3"), the parameters its shape and training
+        config give (the others at their defaults), and ``history_`` and ``n_iter_`` only when
+        it records its history. A ConfigError refuses a network of pictures or recordings, or
+        one that does not name its classes. The network is copied.
+        """
+        net = as_network(network, "DigitnetClassifier.from_network takes", paths=True).copy()
+        params, fitted = sklearn_record.fitted(net)
+        estimator = cls(**params)
+        vars(estimator).update(fitted)
+        return estimator
 
     def predict_proba(self, X) -> np.ndarray:
         """The probability of each class, shape (n, n_classes), columns as ``classes_``."""
@@ -209,14 +245,9 @@ epochs, schedule, val_fraction, early_stopping, patience
         _check_seed(self.seed)
         hidden = self.hidden_layer_sizes
         hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
-        return TrainConfig(
-            sizes=(n_features, *hidden, len(classes)), activation=self.activation,
-            output=self.output, optimizer=self.optimizer, lr=self.lr, momentum=self.momentum,
-            beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
-            batch_size=self.batch_size, epochs=self.epochs, schedule=self.schedule, shift=0,
-            deskew=False,
-            val_fraction=self.val_fraction, early_stopping=self.early_stopping,
-            patience=self.patience, seed=self.seed)
+        options = {name: getattr(self, name) for name in sklearn_record.OPTIONS}
+        return sklearn_record.config_of(options, (n_features, *hidden, len(classes)),
+                                        self.activation, self.output)
 
     def _check_unchanged(self, config: TrainConfig) -> None:
         """A ConfigError when the settings that shape the network (``hidden_layer_sizes``,
@@ -257,9 +288,10 @@ epochs, schedule, val_fraction, early_stopping, patience
         names), ``network_``, ``history_`` and ``n_iter_`` (``done`` epochs before this run)."""
         unknown = ~np.isin(y, classes)
         if unknown.any():
-            raise ValueError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
+            raise DataError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
                              f"{classes.tolist()} given to the first call of partial_fit")
-        labels = np.searchsorted(classes, y).astype(np.intp)
+        order = np.argsort(classes, kind="stable")
+        labels = order[np.searchsorted(classes, y, sorter=order)].astype(np.intp)
         # The classes named as digitnet names labels everywhere (arrays.class_name: 1.0 as "1"),
         # so that network_ meets a CSV table of the same labels by name.
         # (A table whatever its rows look like: scikit-learn gives X as (n_samples, n_features).)
@@ -287,6 +319,9 @@ epochs, schedule, val_fraction, early_stopping, patience
                 f"{ended[1]:.2f} of guessing evenly among {len(classes)} classes (its wrong "
                 f"answers are given with near certainty): lr={self.lr:g} is likely too high; "
                 "try a lower lr"), stacklevel=3)
+        # What a model file does not otherwise say of the estimator: from_network reads it.
+        result.network.metadata["estimator"] = sklearn_record.record(
+            classes, names is not None, done + len(result.history), self.get_params())
         self.classes_, self.n_features_in_ = classes, n_features
         if names is None:
             vars(self).pop("feature_names_in_", None)
@@ -297,21 +332,23 @@ epochs, schedule, val_fraction, early_stopping, patience
 
 
 def _two_or_more(classes: np.ndarray, given: str) -> np.ndarray:
-    """``classes``, or a ValueError when there is only one."""
+    """``classes``, or when there is only one a DataError (in ``y``) or a ConfigError (the
+    ``classes`` given)."""
     if len(classes) < 2:
-        raise ValueError(f"DigitnetClassifier needs at least two classes to tell apart; {given} "
-                         f"holds one class ({classes.tolist()[0]!r})")
+        error = DataError if given == "y" else ConfigError
+        raise error(f"DigitnetClassifier needs at least two classes to tell apart; {given} "
+                    f"holds one class ({classes.tolist()[0]!r})")
     return classes
 
 
 def _check_spread(rows: np.ndarray) -> None:
-    """A ValueError when the first partial_fit call's ``rows`` cannot measure the
+    """A DataError when the first partial_fit call's ``rows`` cannot measure the
     standardisation: one row, or copies of one row, in which no feature varies."""
     if np.ptp(rows, axis=0).any():
         return
     these = ("a single row has" if len(rows) == 1
              else f"its {len(rows)} rows, all the same, have")
-    raise ValueError(f"DigitnetClassifier.partial_fit: the first call measures each feature's "
+    raise DataError(f"DigitnetClassifier.partial_fit: the first call measures each feature's "
                      f"mean and spread from its rows, to standardise them, and {these} no "
                      "spread; give the first call a batch of several different rows (later "
                      "calls may be single rows)")
