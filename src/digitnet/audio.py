@@ -125,7 +125,8 @@ def read_sound(source, *, name: str | None = None,
     soundcheck.check_complete(data, name)
     fmt = soundcheck.format_of_bytes(data)
     try:
-        with soundcheck.decoder_quiet(fmt == "MP3"), soundfile.SoundFile(io.BytesIO(data)) as f:
+        with (soundcheck.interrupt_kept(), soundcheck.decoder_quiet(fmt == "MP3"),
+              soundfile.SoundFile(io.BytesIO(data)) as f):
             soundcheck.check_rate(f.samplerate, (front_end or Audio()).sample_rate, name)
             _check_length(f.frames, f.samplerate, name)
             samples, rate = _decoded(f, name), f.samplerate

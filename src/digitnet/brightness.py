@@ -20,17 +20,16 @@ model's examples (a recording given to a model of pictures), what the model read
 from __future__ import annotations
 
 import os
-import shlex
 
 import numpy as np
 
-from . import inputs
+from . import inputs, words
 from .arrays import as_rows, check_brightness
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError
 from .images import IMAGE_EXTENSIONS
 
-__all__ = ["check_given", "check_not_files", "example_rows", "picture_input"]
+__all__ = ["check_given", "check_not_files", "example_rows", "other_kind", "picture_input"]
 
 #: The input layer of MNIST's 28x28 digits: a network that records no input reads pictures when
 #: its input layer has this many neurons (as an import that records none is read).
@@ -114,24 +113,39 @@ def check_not_files(net, x, name: str, rows: bool = False):
     model_input, path = inputs.of(net), repr(str(os.fspath(first)))
     shown = f"{path} is a file's name" if np.ndim(x) == 0 else f"holds file names ({path}, ...)"
     given = _KIND_OF_NAME.get(os.path.splitext(str(os.fspath(first)))[1].lower())
-    if given is not None and given != model_input.kind:  # a recording given to a picture model
-        one, many, who = _NAMED[given]
-        named = f"{path} names {one}" if np.ndim(x) == 0 else f"holds names of {many} ({path}, ...)"
-        raise DataError(f"{name}: {named}; this model {_TAKES[model_input.kind]}, not {many}: "
-                        f"{who}")
+    refused = other_kind(given, model_input)
+    if refused is not None:  # a recording given to a picture model
+        one, said = refused
+        named = (f"{path} names {one}" if np.ndim(x) == 0
+                 else f"holds names of {_NAMED[given][1]} ({path}, ...)")
+        raise DataError(f"{name}: {named}; {said}")
     what, numbers, read = _READ[model_input.kind]
+    frames = getattr(model_input, "pictures", None) == "frames"  # (read as they are)
+    read = "digitnet.inputs.of(net).read({})" if frames else read
     folder = np.ndim(x) == 0 and os.path.isdir(first)  # (each file in it to read, one by one)
     read = "with " + (f"digitnet.inputs.of(net).rows({read})" if rows else read).format(
         "path" if folder else path)
-    if model_input.kind == "images" and model_input.image_shape != (28, 28):  # (not to_mnist's)
+    if model_input.kind == "images" and model_input.image_shape != (28, 28) and not frames:
         read = f"as an array of shape {model_input.image_shape}, brightness in [0, 1]"
     if folder:
         raise DataError(f"{name}: {path} is a folder; a network reads numbers ({numbers}), not "
                         f"files: read each {what} in it first {read}, or answer for the whole "
                         "folder with the command line: digitnet predict MODEL "
-                        f"{shlex.quote(os.fspath(first))}")
+                        f"{words.shell(first)}")
     raise DataError(f"{name}: {shown}; a network reads numbers ({numbers}), not files: read the "
                     f"{what} first {read}")
+
+
+def other_kind(given: str | None, model_input: inputs.Input) -> tuple[str, str] | None:
+    """For an example of kind ``given`` ("audio", "images": as a file's name or its bytes tell
+    it) that a model reading ``model_input`` does not read: what it is ("a recording") and what
+    to say of it ("this model reads pictures, not recordings: a speech model (one trained on
+    recordings) hears those"), in the words of ``net.predict("seven.wav")`` and of the notebook
+    widget's upload; None when the model reads it, or its kind is not known."""
+    if given not in _NAMED or given == model_input.kind:
+        return None
+    one, many, who = _NAMED[given]
+    return one, f"this model {_TAKES[model_input.kind]}, not {many}: {who}"
 
 
 def _named(value) -> bool:

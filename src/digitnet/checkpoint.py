@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import modelfile
+from . import modelfile, words
 from .config import TrainConfig
 from .dataidentity import label_columns, same_data
 from .errors import ConfigError, ModelFileError
@@ -119,7 +119,7 @@ class Resumed:
                               "a new run without --resume")
         raise ConfigError(f"{self.path}: this checkpoint was trained on the labels in column "
                           f"{then!r}, and this run's are in column {now!r}; resume with "
-                          f"--target {then}, or start a new run without --resume")
+                          f"--target {words.shell(then)}, or start a new run without --resume")
 
 
 def load(path: str, config: TrainConfig | None = None) -> Resumed:

@@ -24,7 +24,7 @@ from . import activations, losses, optimizers, words
 from .errors import ConfigError, listed
 
 __all__ = ["TrainConfig", "PRESETS", "SCHEDULES", "learning_rate", "checked_option", "option_type",
-           "hidden_sizes", "layer_sizes"]
+           "hidden_sizes", "layer_sizes", "turned_off"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -153,9 +153,9 @@ class TrainConfig:
         altered = [name for name in ALTERATIONS if getattr(self, name)]
         if altered and not self.copies:
             raise ConfigError(f"{listed(altered)} alter{'s' * (len(altered) == 1)} copies of "
-                              "the training recordings; give copies (--copies N), or turn them "
-                              "off: "
-                              + " ".join(f"--{name} 0" for name in altered))
+                              "the training recordings; give copies=N (--copies N), or turn "
+                              f"{'them' if len(altered) > 1 else 'it'} off: "
+                              + turned_off(altered))
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -163,8 +163,16 @@ class TrainConfig:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     def replace(self, **changes) -> "TrainConfig":
-        """A copy with some options changed (and validated); an unknown name is a ConfigError."""
+        """A copy with some options changed (and validated); an unknown name is a ConfigError.
+
+        ``copies=0`` turns off this config's alterations of copies (:data:`ALTERATIONS`) not
+        among ``changes``: with no copies there is nothing for them to alter, so
+        ``PRESETS["speech"].replace(copies=0)`` (``--preset speech --copies 0``, as every recipe
+        from a preset and the options given is made) trains on the recordings alone. An
+        alteration given beside it (``copies=0, cut=0.2``) is refused, as it alters nothing."""
         _check_names(changes)
+        if "copies" in changes and _typed("copies", changes["copies"]) == 0:
+            changes = {**dict.fromkeys(ALTERATIONS, 0.0), **changes}
         return dataclasses.replace(self, **changes)
 
     def differences(self, given: dict) -> list[tuple[str, object, object]]:
@@ -195,6 +203,13 @@ class TrainConfig:
 #: reproduces training as it was before the option existed (not necessarily today's default).
 ADDED_OPTIONS = {"deskew": False, "elastic_alpha": 0.0, "elastic_sigma": 4.0, "dropout": 0.0,
                  "teacher": None, "temperature": 2.0, "teacher_weight": 0.5}
+
+
+def turned_off(names) -> str:
+    """How to turn off the options ``names`` (each 0), in Python and on the command line, as
+    messages read from both say it: "copies=0, cut=0 (--copies 0 --cut 0)"."""
+    return (", ".join(f"{name}=0" for name in names) + " ("
+            + " ".join(f"--{name.replace('_', '-')} 0" for name in names) + ")")
 
 
 def _check_names(options: dict) -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet import arrays, classmatch, folders, recordings, sources, tables
+from digitnet import arrays, classmatch, folders, recordings, sources, tables, words
 from digitnet.audio import AUDIO_EXTENSIONS
 from digitnet.errors import ConfigError, DataError
 from digitnet.idx import content_sha256, read_images, read_labels
@@ -165,7 +165,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
          target: str | None = None, cache_dir: str | os.PathLike | None = None,
          progress: bool = False, allow_download: bool = True, allow_sample: bool = True,
          mirrors: Sequence[str] | None = None, audio: Audio | None = None,
-         model_classes: Sequence[str] | None = None) -> Dataset:
+         model_classes: Sequence[str] | None = None, pictures: Input | None = None) -> Dataset:
     """Load a dataset by name, folder, table or :class:`DatasetSpec` (see the module docstring).
 
     Parameters
@@ -189,9 +189,9 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
         If MNIST's training files cannot be had, return the packaged 5,000-digit sample.
     mirrors : sequence of str, optional
         Base URLs to try instead of the spec's.
-    audio : Audio, optional
-        How recordings become pictures (a model's front end, to read data as it was trained);
-        default :class:`~digitnet.inputs.Audio`'s parameters.
+    audio, pictures : Input, optional
+        How recordings become pictures, and picture files are read (a model's front end, its
+        input record, to read data as it was trained); default Audio's parameters, MNIST's way.
     model_classes : sequence of str, optional
         The classes of the model the data is for, which tell one class folder holding folders
         from a folder of class folders one folder too deep (see :mod:`digitnet.folders`).
@@ -205,7 +205,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
                           "validation set comes from train_val_split")
     path = None if isinstance(name_or_dir, DatasetSpec) else Path(name_or_dir)
     if path is not None and str(name_or_dir) and (path.is_dir() or path.is_file()):
-        return _load_path(path, split, target, audio or Audio(), model_classes)
+        return _load_path(path, split, target, audio or Audio(), model_classes, pictures)
     if path is not None and path.suffix.lower() in TABLE_SUFFIXES:
         raise DataError(f"{name_or_dir}: no such file")
     if target is not None:
@@ -274,7 +274,7 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
     """
     X, y, columns = tables.in_memory(X, y, name, target)
     labels, names = arrays.encode_labels(y, name, classes=classes)
-    x = arrays.pixels(X, name) if X.ndim == 3 else arrays.feature_rows(X, name)
+    x = arrays.pixels(X, name, training=True) if X.ndim == 3 else arrays.feature_rows(X, name)
     if X.ndim == 2 and not table:
         arrays.note_flattened(X, name, frame=columns is not None)
     return Dataset(x, labels, name=name, split="train", source=source or name,
@@ -283,7 +283,7 @@ def from_arrays(X, y, classes: Sequence[str] | None = None, name: str = "arrays"
                    declared=names if classes is not None else ())
 
 
-def _load_path(path: Path, split: str, target: str | None, audio: Audio, known) -> Dataset:
+def _load_path(path: Path, split: str, target, audio: Audio, known, pictures) -> Dataset:
     """A folder (of IDX files, of recordings or of class folders) or a table file."""
     if target is not None and path.suffix.lower() != ".csv":
         raise ConfigError(f"--target names the label column of a .csv table; {path} is not one"
@@ -293,7 +293,7 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio, known) 
             return _load_folder(path, split)
         flat = recordings.flat_folder(path)
         found = (recordings.read_flat(flat, split, audio, path) if flat
-                 else folders.read_folder(path, split, audio, known))
+                 else folders.read_folder(path, split, audio, known, pictures))
         return from_recordings(found, str(path), split, audio)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -301,10 +301,10 @@ def _load_path(path: Path, split: str, target: str | None, audio: Audio, known) 
                 else "picture" if suffix in IMAGE_EXTENSIONS else "")
         raise DataError(f"{path} is a {kind or 'file'}, not a folder or a table; --data takes a "
                         f"dataset name, {_TAKES}" + (kind and f"; to read this one {kind}, use "
-                        f"digitnet predict MODEL {path}"))
+                        f"digitnet predict MODEL {words.shell(path)}"))
     if split == "test":
         raise DataError(f"{path}: a table is one set of rows with no {split} split; score all "
-                        "its rows, or give the test rows as a table of their own")
+                        'its rows (split="all", --split all), or give test rows as another table')
     files = {path.name: sources.sha256(path)}
     if suffix == ".npz":  # (split "all" when all is asked for: every row, as of a .csv)
         return dataclasses.replace(from_arrays(*tables.read_npz(path), name=str(path),
@@ -320,7 +320,7 @@ def from_recordings(found, name: str, split: str, audio: Audio) -> Dataset:
     sounds = getattr(found, "sounds", None)
     return Dataset(found.x, found.labels, name=name, split=split, source=name,
                    files=found.files, classes=found.classes, note=found.note,
-                   input=audio if sounds is not None else None,
+                   input=audio if sounds is not None else getattr(found, "input", None),
                    groups=getattr(found, "groups", None), sounds=sounds, names=found.names)
 
 

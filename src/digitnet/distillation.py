@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import inputs, modelfile
+from . import finetune, inputs, modelfile
 from .errors import ConfigError
 from .network import Network
 
@@ -87,26 +87,30 @@ class Teacher:
         return out
 
 
-def teacher_for(model: str | Network, examples: np.ndarray, classes, temperature: float,
-                weight: float, output: str = "softmax") -> Teacher:
+def teacher_for(model: str | Network, data, temperature: float, weight: float,
+                output: str = "softmax", name: str | None = None) -> Teacher:
     """The :class:`Teacher` of a run: ``model`` (a model file or Network) answering for each of
-    ``examples`` (a data set's stored examples, whose classes are ``classes``), softened at
-    ``temperature``, with ``weight``. ``output`` is the student's output layer.
+    the examples of ``data`` (a :class:`digitnet.datasets.Dataset`, as stored), softened at
+    ``temperature``, with ``weight``. ``output`` is the student's output layer; ``name`` names
+    the teacher in messages (by default "--teacher FILE", or "the teacher" for a Network).
 
     Raises
     ------
     ConfigError
-        The student's or the teacher's output is not softmax, or the teacher knows other
-        classes than the data has.
+        The student's or the teacher's output is not softmax; the teacher reads another kind
+        or size of input than the data holds, or other columns (checked as ``--init``'s model
+        is: :func:`digitnet.finetune.check_reads`); or it knows other classes than the data has.
     """
     _needs_softmax(output, "distillation")
     net = model if isinstance(model, Network) else modelfile.load(model)
+    name = name or ("the teacher" if isinstance(model, Network) else f"--teacher {model}")
+    finetune.check_reads(inputs.of(net), data.input, name, "--teacher")
     named = inputs.classes_of(net)
-    if list(named) != [str(c) for c in classes]:
-        raise ConfigError(f"the teacher {model} answers with the classes {', '.join(named)}, "
-                          f"and the data has {', '.join(map(str, classes))}; use a teacher "
-                          "trained on the same classes")
-    return Teacher(soft_targets(net, examples, temperature), temperature, weight)
+    if list(named) != [str(c) for c in data.classes]:
+        raise ConfigError(f"{name} answers with the classes {', '.join(named)}, and the data "
+                          f"has {', '.join(map(str, data.classes))}; use a teacher trained on "
+                          "the same classes")
+    return Teacher(soft_targets(net, data.x, temperature), temperature, weight)
 
 
 def smoothing(n: int, n_classes: int, share: float, output: str = "softmax") -> Teacher:

@@ -27,7 +27,7 @@ from .errors import ConfigError
 from .inputs import Input, Table
 from .network import Network
 
-__all__ = ["Start", "start_from"]
+__all__ = ["Start", "check_reads", "start_from"]
 
 
 @dataclass
@@ -61,23 +61,31 @@ class Start:
                               + f"; train on data of the model's shape, or without {self.option}")
 
     def input_for(self, data_input: Input) -> Input:
-        """The model's own input record, after checking that the data has the same kind (and,
-        for a table, the same columns in its order: by name, unless one side's were never named,
-        whose columns are then read in order)."""
+        """The model's own input record, after checking that the data is what it reads
+        (:func:`check_reads`)."""
         mine = inputs.of(self.network)
-        if type(mine) is not type(data_input) or mine.n_inputs != data_input.n_inputs:
-            raise ConfigError(f"{self.name}: the model reads {mine.describe()}, the data has "
-                              f"{data_input.describe()}; train on data of the model's kind, or "
-                              f"without {self.option}")
-        unnamed = tuple(f"x{i}" for i in range(data_input.n_inputs))  # an array's columns
-        # (columns never named, on either side, are read in order, as evaluate reads them)
-        if isinstance(mine, Table) and unnamed not in (mine.columns, data_input.columns) \
-                and data_input.columns != mine.columns:
-            i = next(i for i, (a, b) in enumerate(zip(mine.columns, data_input.columns)) if a != b)
-            raise ConfigError(f"{self.name}: column {i + 1} is {mine.columns[i]!r} for the model "
-                              f"and {data_input.columns[i]!r} in the data; give the columns the "
-                              "model was trained on, in its order")
+        check_reads(mine, data_input, self.name, self.option)
         return mine
+
+
+def check_reads(reads: Input, data: Input, name: str, option: str) -> None:
+    """A ConfigError unless data of input ``data`` is what a model reading ``reads`` reads: the
+    same kind and number of inputs, and for a table the same columns in its order (by name,
+    unless one side's were never named, whose columns are then read in order). ``name`` names
+    the model ("--init m.safetensors", "--teacher t.safetensors"), ``option`` the option that
+    gave it: the model --init starts from, and a teacher (:mod:`digitnet.distillation`)."""
+    if type(reads) is not type(data) or reads.n_inputs != data.n_inputs:
+        raise ConfigError(f"{name}: the model reads {reads.describe()}, the data has "
+                          f"{data.describe()}; train on data of the model's kind, or without "
+                          f"{option}")
+    unnamed = tuple(f"x{i}" for i in range(data.n_inputs))  # an array's columns
+    # (columns never named, on either side, are read in order, as evaluate reads them)
+    if isinstance(reads, Table) and unnamed not in (reads.columns, data.columns) \
+            and data.columns != reads.columns:
+        i = next(i for i, (a, b) in enumerate(zip(reads.columns, data.columns)) if a != b)
+        raise ConfigError(f"{name}: column {i + 1} is {reads.columns[i]!r} for the model and "
+                          f"{data.columns[i]!r} in the data; give the columns the model was "
+                          "trained on, in its order")
 
 
 def start_from(init: str | os.PathLike | Network | Start) -> Start:

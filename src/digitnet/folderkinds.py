@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import words
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError, listed
 from .idxfolders import holds_idx
@@ -91,7 +92,7 @@ def check_not_datasets(part: Path, listing: list, kind: str) -> None:
             f"looks like a folder of data sets ({named}),")
     raise DataError(f"{part}: {held} not class folders of one data set; give "
                     f"{'it' if len(found) == 1 else 'one of them'} with --data, such as "
-                    f"--data {found[0]}")
+                    f"--data {words.shell(found[0])}")
 
 
 def _dataset(folder: Path, files: list[Path]) -> bool:

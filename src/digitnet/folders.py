@@ -64,7 +64,7 @@ from .arrays import MAX_CLASSES
 from .errors import DataError, listed
 from .folderkinds import (by_kind, check_not_datasets, joined, majority, no_class_folders,
                           too_mixed)
-from .inputs import Audio
+from .inputs import Audio, Input
 from .picturefolders import Pictures, pictures_in, read_class_folders
 from .sources import DIGITS
 
@@ -84,14 +84,15 @@ def has_test_split(root: str | os.PathLike) -> bool:
 
 
 def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | None = None,
-                model_classes: Sequence[str] | None = None):
+                model_classes: Sequence[str] | None = None, pictures: Input | None = None):
     """Read ``split`` of a folder of class folders (see the module docstring): its
     :class:`Pictures`, or its :class:`~digitnet.recordings.Recordings` made with the front end
     ``audio`` (default :class:`~digitnet.inputs.Audio`'s parameters). Split "all" is every
     example, of ``train/`` and ``test/`` (or of the one set of class folders), with one note
     naming the files of either that were skipped, from ``root``. Each example keeps its file's
     name from ``root`` (``names``: "7/a.png", "test/7/a.png"). ``model_classes``: those of the
-    model the data is for, to tell one class folder from a data set too deep (:func:`_reading`).
+    model the data is for, to tell one class folder from a data set too deep (:func:`_reading`);
+    ``pictures``, its input record, to read pictures as it reads them (default: MNIST's way).
 
     Raises
     ------
@@ -121,21 +122,22 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
         _check_classes(parts, top=not splits, known=model_classes)
     audio = audio or Audio()
     if not splits:
-        return _read_split(root, classes, audio, split)
+        return _read_split(root, classes, audio, split, reads=pictures)
     if split == "all":  # (and pictures beside train/ and test/, in neither)
-        found = [_read_split(part, classes, audio, "all") for part in parts]
+        found = [_read_split(part, classes, audio, "all", reads=pictures) for part in parts]
         return joined(root, parts, found, [p.name for p in pictures_in(root)])
     beside = [str(p) for p in pictures_in(root)] if split == "train" else []
-    read = _read_split(root / split, classes, audio, "all", beside)
+    read = _read_split(root / split, classes, audio, "all", beside, pictures)
     read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
     return read
 
 
 def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: str,
-                beside: list[str] | None = None):
+                beside: list[str] | None = None, reads: Input | None = None):
     """The examples of ``part`` (the folder, or its train/ or test/): FSDD-named recordings (the
     split ``flat`` of them), class folders of recordings, or class folders of pictures, noting
-    those in no class folder, with the pictures ``beside`` the part."""
+    those in no class folder, with the pictures ``beside`` the part, read as a model of input
+    ``reads`` reads them."""
     if _fsdd_named(part):
         from .recordings import read_flat
 
@@ -153,7 +155,7 @@ def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: st
 
         return recordings.read_class_folders(part, listing, classes, front_end)
     strays = [p.name for p in pictures_in(part)] + (beside or [])
-    return read_class_folders(part, listing, classes, strays)
+    return read_class_folders(part, listing, classes, strays, reads)
 
 
 def kind_held(root: str | os.PathLike) -> str | None:

@@ -154,7 +154,8 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
     reasons = []
     try:
         full = datasets.load(str(data), split="train", target=target, allow_download=False,
-                             audio=inputs.audio_of(net), model_classes=inputs.classes_of(net))
+                             audio=inputs.audio_of(net), model_classes=inputs.classes_of(net),
+                             pictures=model_input)
     except DigitnetError as e:
         reasons.append(str(e))
     else:
@@ -165,7 +166,7 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
             reasons.append(str(e))
     try:
         test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net),
-                             model_classes=inputs.classes_of(net))
+                             model_classes=inputs.classes_of(net), pictures=model_input)
     except DigitnetError as e:
         reasons.append(str(e))  # (the same twice when ``data`` is not there at all: said once)
         raise DataError(f"no held-out examples in {data}: "

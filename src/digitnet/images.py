@@ -24,12 +24,15 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import ImageError
 
-__all__ = ["IMAGE_EXTENSIONS", "MAX_PIXELS", "WORK_SIZE", "read_image", "shrink"]
+__all__ = ["IMAGE_EXTENSIONS", "FORMATS", "MAX_PIXELS", "WORK_SIZE", "NotAnImage", "read_image",
+           "shrink"]
 
 #: Larger images are refused before their pixels are decoded (decompression bombs).
 MAX_PIXELS = 40_000_000
 #: File name endings that ``digitnet predict`` reads as images when it walks a folder.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+#: The image formats read, as messages name them.
+FORMATS = "PNG, JPEG, BMP, GIF, WebP, TIFF"
 #: Larger images are shrunk to this many pixels on their longer side first.
 WORK_SIZE = 800
 
@@ -79,6 +82,10 @@ def read_image(image, *, name: str | None = None) -> tuple[np.ndarray, str]:
     return gray, name
 
 
+class NotAnImage(ImageError):
+    """A file that is no image, or of a format not read here (not one of :data:`FORMATS`)."""
+
+
 def _open(source, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Open an image file lazily, check its size, then decode it."""
     try:
@@ -92,8 +99,7 @@ def _open(source, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     except UnidentifiedImageError:
         if isinstance(source, (str, os.PathLike)) and os.path.getsize(source) == 0:
             raise ImageError(f"{name}: the file is empty (0 bytes), not an image") from None
-        raise ImageError(f"{name}: not an image (or not a format we read: PNG, JPEG, BMP, GIF, "
-                         "WebP, TIFF)") from None
+        raise NotAnImage(f"{name}: not an image (or not a format we read: {FORMATS})") from None
     except FileNotFoundError:
         raise ImageError(f"{name}: no such file") from None
     except IsADirectoryError:

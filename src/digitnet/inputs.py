@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import arrays, tables, words
+from .classnames import classes_of, classes_problem  # (re-exported: inputs.classes_of(net))
 from .errors import DataError, ModelFileError
 
 __all__ = ["Input", "Images", "Table", "Audio", "deskew", "from_dict", "of", "audio_of",
@@ -89,16 +90,22 @@ class Images(Input):
 
     With ``deskew``, each picture is straightened by :func:`deskew` first: uint8 pixels in give
     uint8 pixels out (a data set), brightness in [0, 1] the same pixels / 255 (float32).
+    ``pictures`` is how a picture file becomes one (:meth:`read`, :mod:`digitnet.preparation`):
+    "digits", made as MNIST's digits were, or "frames", read as it is; decided in training.
     """
 
     shape: tuple[int, int] = (28, 28)
     deskew: bool = False
+    pictures: str = "digits"
     kind = "images"
     noun = "images"
 
     def __post_init__(self):
         object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
         object.__setattr__(self, "deskew", bool(self.deskew))
+        if self.pictures not in ("digits", "frames"):
+            raise ModelFileError(f"image inputs' pictures are 'digits' or 'frames' (how files are "
+                                 f"read), not {self.pictures!r}; give one, or retrain the model")
 
     @property
     def n_inputs(self) -> int:
@@ -116,7 +123,15 @@ class Images(Input):
         record = {"kind": self.kind, "shape": list(self.shape)}
         if self.deskew:  # (absent, as in records from before digitnet could deskew: no)
             record["deskew"] = True
+        if self.pictures != "digits":  # (absent: digits, as every model read pictures before)
+            record["pictures"] = self.pictures
         return record
+
+    def read(self, image, name: str | None = None) -> np.ndarray:
+        """A picture file (or bytes, PIL image, array) as read: preparation.picture."""
+        from .preparation import picture
+
+        return picture(image, self, name=name)
 
     def describe(self, detailed: bool = False) -> str:
         h, w = self.shape  # (detailed, for info: deskewed or not, as --json's "deskew" says)
@@ -360,14 +375,21 @@ def from_dict(d: dict) -> Input:
 
 def of(net) -> Input:
     """How ``net``'s inputs are made: its model's record, or for a model without one (made
-    before digitnet kept it), square images if the input layer is a square, else a table."""
+    before digitnet kept it), square images if the input layer is a square, else a table. A
+    record of images that does not say how picture files are read (made before digitnet kept
+    that) reads them as digits, as then, unless the model's metadata names its training data as
+    fashion-mnist: as the frames its pictures were, then (:mod:`digitnet.preparation`)."""
     recorded = net.metadata.get("input")
-    if recorded:
-        return from_dict(recorded)
-    side = math.isqrt(net.sizes[0])
-    if side * side == net.sizes[0]:
-        return Images((side, side))
-    return Table(tuple(f"x{i}" for i in range(net.sizes[0])))
+    if not recorded:
+        side = math.isqrt(net.sizes[0])
+        return (Images((side, side)) if side * side == net.sizes[0]
+                else Table(tuple(f"x{i}" for i in range(net.sizes[0]))))
+    record, data = from_dict(recorded), net.metadata.get("data")
+    train = data.get("train") if isinstance(data, dict) else None
+    if isinstance(record, Images) and "pictures" not in recorded and isinstance(train, dict) \
+            and train.get("name") == "fashion-mnist":
+        return Images(record.shape, record.deskew, "frames")
+    return record
 
 
 def audio_of(net) -> Audio | None:
@@ -376,25 +398,3 @@ def audio_of(net) -> Audio | None:
     front_end = of(net)
     return front_end if isinstance(front_end, Audio) else None
 
-
-def classes_of(net) -> list[str]:
-    """The name of each output neuron's class: the model's record, or "0", "1", ... (a model
-    file's record is checked as the file is read, :mod:`digitnet.modelcheck`, and one that is
-    not one distinct name per output neuron refused: :func:`classes_problem`)."""
-    names = net.metadata.get("classes")
-    if names and len(names) == net.sizes[-1]:
-        return [str(n) for n in names]
-    return [str(i) for i in range(net.sizes[-1])]
-
-
-def classes_problem(names, n_outputs: int) -> str | None:
-    """What is wrong with ``names`` as the classes of ``n_outputs`` output neurons (one distinct
-    name each: text or a number), said after "'classes' ", or None."""
-    if not isinstance(names, list) or len(names) != n_outputs:
-        return (f"names {len(names)} classes for {n_outputs} output neurons"
-                if isinstance(names, list) else f"is {names!r}, not a list of names")
-    odd = [n for n in names if not np.isscalar(n) or isinstance(n, (bool, np.bool_)) or n == ""]
-    text = [str(n) for n in names]
-    twice = len(set(text)) < len(text) and next(n for i, n in enumerate(text) if n in text[:i])
-    return (f"holds {odd[0]!r}, which is not a class name" if odd
-            else f"names class {twice!r} twice" if twice else None)

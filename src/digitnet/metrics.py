@@ -29,8 +29,35 @@ class Evaluation:
     per_class: list[float]  # accuracy on the examples of each class
     confusion: list[list[int]]  # confusion[true][predicted]
 
+    #: The network's class names, set by evaluate (not a field: to_dict is the figures alone).
+    _classes = None
+
+    @property
+    def classes(self) -> list[str]:
+        """The name of each class, in the order of ``per_class`` and of ``confusion``'s rows
+        and columns: the network's (:func:`digitnet.inputs.classes_of`), else "0", "1", ..."""
+        if self._classes and len(self._classes) == len(self.per_class):
+            return list(self._classes)
+        return [str(i) for i in range(len(self.per_class))]
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def __repr__(self) -> str:
+        """One short line: the figures rounded, the classes' accuracies as their range."""
+        k, names = len(self.per_class), self.classes
+        low, high = (min(range(k), key=self.per_class.__getitem__),
+                     max(range(k), key=self.per_class.__getitem__))
+        return (f"Evaluation(accuracy={self.accuracy:.4f}, loss={self.loss:.4f}, n={self.n}, "
+                f"per_class=<{k} classes, {self.per_class[low]:.4f} ({names[low]}) to "
+                f"{self.per_class[high]:.4f} ({names[high]})>, confusion=<{k}x{k}>)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: accuracy, loss, each class's accuracy and the confusion matrix,
+        with the classes' names."""
+        from .notebook.summaries import evaluation_html
+
+        return evaluation_html(self)
 
 
 def evaluate(network: Network, examples, labels, batch_size: int = 512,
@@ -147,13 +174,15 @@ def _scored(network: Network, examples: np.ndarray, labels, batch_size: int,
         total_loss += network.output_function.loss(t.zs[-1], t.output, y) * len(y)
         predicted[start : start + batch_size] = np.argmax(t.output, axis=1)
     confusion = confusion_matrix(labels, predicted, network.sizes[-1])
-    return Evaluation(
+    result = Evaluation(
         accuracy=float(np.mean(predicted == labels)),
         loss=float(total_loss / n),
         n=n,
         per_class=[float(v) for v in accuracy_by_class(confusion)],
         confusion=confusion.tolist(),
     )
+    result._classes = inputs.classes_of(network)
+    return result
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:

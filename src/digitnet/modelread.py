@@ -29,7 +29,6 @@ checkpoint, whose records are the run it goes on with. The file itself is never 
 from __future__ import annotations
 
 import json
-import shlex
 import sqlite3
 import stat
 import warnings
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import modelcheck
+from . import modelcheck, words
 from .audio import AUDIO_EXTENSIONS
 from .config import TrainConfig
 from .errors import ModelFileError
@@ -95,8 +94,9 @@ def read(path, *, arrays: bool = True,
     if not path.exists():
         if kind == "checkpoint":
             raise ModelFileError(f"{name}: no such file; a run writes its checkpoint with "
-                                 f"`digitnet train --checkpoint {name}`")
-        raise ModelFileError(f"{name}: no such file; train one with `digitnet train --out {name}`")
+                                 f"`digitnet train --checkpoint {words.shell(name)}`")
+        raise ModelFileError(f"{name}: no such file; train one with "
+                             f"`digitnet train --out {words.shell(name)}`")
     if path.is_dir():
         raise ModelFileError(f"{name}: is a folder, not a model file")
     if not path.is_file():  # (a FIFO with no writer would keep safetensors waiting)
@@ -252,7 +252,7 @@ def what_instead(path) -> tuple[str, str] | None:
                 head = f.read(_RECIPE_MOST + 1)
     except OSError:
         pass
-    shown = shlex.quote(str(path))
+    shown = words.shell(path)
     if head.startswith(SQLITE_HEADER):
         if _is_study(path):
             return ("a study database of digitnet tune (SQLite)",

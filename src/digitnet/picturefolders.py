@@ -4,8 +4,10 @@
 of pictures here (those of recordings go to :func:`digitnet.recordings.read_class_folders`).
 Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
 made, and is stored as uint8 28x28, with its file's name (``7/a.png``), so that it can be found
-again. A file that is not a picture, or a picture that cannot be decoded or holds no ink, is
-skipped, and the note names it.
+again; read for a model that reads pictures as they are (Fashion-MNIST's: ``pictures``
+"frames"), each is read as that model reads one instead (:func:`digitnet.preparation.picture`).
+A file that is not a picture, or a picture that cannot be decoded or holds no ink, is skipped,
+and the note names it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError, ImageError
 from .images import IMAGE_EXTENSIONS
+from .inputs import Images
 from .sources import sha256
 
 __all__ = ["Pictures", "pictures_in", "read_class_folders", "skipped_note"]
@@ -31,7 +34,7 @@ _NAMED = 3  # skipped files named in the note; the rest are counted
 class Pictures:
     """What a class folder holds: MNIST-style images with their labels, and what was skipped."""
 
-    x: np.ndarray  # uint8 (n, 28, 28), 0 = background, 255 = ink
+    x: np.ndarray  # uint8 (n, 28, 28) (a model of frames: its shape), 0 = background, 255 = ink
     labels: np.ndarray  # uint8 (n,), indices into classes
     classes: tuple[str, ...]
     files: dict[str, str]  # "<folder>/" -> SHA-256 over every picture read (name and bytes)
@@ -39,6 +42,7 @@ class Pictures:
     skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
     strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
     names: tuple[str, ...] | None = None  # each one's file ("7/a.png"), from the folder read
+    input: Images | None = None  # how they were read, when for a model of frames
 
 
 def pictures_in(folder: Path) -> list[Path]:
@@ -49,17 +53,19 @@ def pictures_in(folder: Path) -> list[Path]:
 
 
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
-                       strays: list[str]) -> Pictures:
+                       strays: list[str], pictures=None) -> Pictures:
     """The pictures of ``listing`` (each class folder of ``part`` with its class's name and its
-    files); ``strays``
+    files), each read as a model of input ``pictures`` reads one (None, or not images: as
+    MNIST's digits were made); ``strays``
     are the pictures in no class folder, which are skipped and noted, as are the files that
     are not pictures (a recording among them is named as one).
 
     Raises DataError for a class folder without pictures, or when none could be read.
     """
     # (Pillow and the preprocessing: imported when used)
-    from .preprocess import to_mnist
+    from .preparation import FRAMES, picture
 
+    reads = pictures if isinstance(pictures, Images) and pictures.pictures == FRAMES else None
     images, labels, skipped, names = [], [], [], []
     digest = hashlib.sha256()
     for folder, name, files in listing:
@@ -72,7 +78,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                 continue
             found += 1
             try:
-                x = to_mnist(path, name=relative)
+                x = picture(path, reads, name=relative)
             except ImageError as e:
                 skipped.append(f"{relative} ({_reason(e, relative)})")
                 continue
@@ -89,7 +95,7 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
     return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
                     {f"{part.name}/": digest.hexdigest()},
                     skipped_note(part, len(images), skipped, strays), skipped, strays,
-                    tuple(names))
+                    tuple(names), reads and Images(reads.shape, pictures=FRAMES))
 
 
 def skipped_note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:

@@ -37,7 +37,8 @@ it changes nothing. A 28x28 picture made another way is made MNIST's way too: a 
 garment, which fills its 28x28 field, is scaled into 20x20 as a digit is. Kept at its scale,
 it would suit a network trained on Fashion-MNIST's own files, but a digit drawn to fill its
 28x28 field would be read too large by a network of MNIST's (bench/results/own-pictures.md
-weighs both).
+weighs both). So a model records which it reads (:mod:`digitnet.preparation`): this, for a
+model of digits, or the picture as it is, for one of full frames such as Fashion-MNIST's.
 
 A drawing from the web page (a grid of floats, ink on a background of one exact value) takes
 the same steps with one shortcut, which :func:`~digitnet.background.flat_background` decides:
@@ -46,8 +47,9 @@ edge) and so do over half of all pixels, that value is the background, with no s
 and no sensor noise to blur away; and the noise, a median absolute deviation, is 0 without
 sorting anything.
 
-The command line (``digitnet predict``), the Python API and the web page all call
-:func:`to_mnist`::
+For a model of digits, the command line (``digitnet predict``), the Python API, the web page
+and the notebook widget all call :func:`to_mnist`, through
+:func:`digitnet.preparation.picture`::
 
     x = to_mnist("photo.jpg")          # a path, bytes, a binary file object, a PIL image ...
     x = to_mnist(canvas)               # ... or a NumPy array (H, W) or (H, W, 3|4), [0, 1] or uint8

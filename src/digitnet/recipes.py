@@ -19,7 +19,12 @@ for a :class:`~digitnet.datasets.Dataset`:
   epochs, L2 3e-4 for pictures), this one leads by 0.10 and trails by 0.6 at worst, and the
   picture recipe with shift 0 by 0.03 and 0.6 (bench/results/table-recipe.md);
 * a recording trains without shifts (:func:`for_input`), and a table or a recording is never
-  deskewed (straightening a slant needs a picture of ink);
+  deskewed (straightening a slant needs a picture of ink); nor is Fashion-MNIST, unless asked
+  (``deskew`` given): a shirt's slant is not a writer's, and deskewing costs it about 0.4 points
+  (86.21% against 86.60% of validation accuracy, two seeds of 20 epochs:
+  bench/results/recipes-checks.md). It is known by the class names :func:`digitnet.datasets.
+  load` gives it, by its name or in a folder of its files (known by their SHA-256), not by its
+  pixels (:func:`_clothes`);
 * training from a model's weights (``init``) keeps that model's layers, activation and output,
   and whether it deskews its images (its weights learned from them so);
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
@@ -52,12 +57,13 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from . import arrays, inputs
-from .config import ALTERATIONS, TrainConfig, hidden_sizes
+from . import arrays, inputs, words
+from .config import ALTERATIONS, PRESETS, TrainConfig, hidden_sizes, turned_off
 from .datasets import Dataset
 from .errors import ConfigError, DataError, listed
 from .inputs import Audio
 from .network import Network
+from .sources import SPECS
 
 __all__ = ["for_data", "for_input", "check_fits", "check_classes_trained", "check_layers_given",
            "none_held_out", "TABLE", "VOICE"]
@@ -117,8 +123,37 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
                 changes[field] = value
     if init is not None and isinstance(data.input, Audio):
         voice = {**VOICE, "dropout": _trained_dropout(init)}
+        if "copies" in given and not config.copies:  # none made: nothing for VOICE's to alter
+            voice = {k: v for k, v in voice.items() if k not in ALTERATIONS}
         changes.update({k: v for k, v in voice.items() if k not in given})
+    if init is None and "deskew" not in given and _clothes(data):
+        changes["deskew"] = False  # (a shirt's slant is not a writer's: the module docstring)
+    _check_preset_kind(config, data, given)
     return for_input(config.replace(**changes), data.input, given)
+
+
+def _clothes(data: Dataset) -> bool:
+    """Whether ``data`` is Fashion-MNIST's pictures: its classes are those
+    :func:`digitnet.datasets.load` gives ``fashion-mnist`` and a folder of its files."""
+    return (isinstance(data.input, inputs.Images)
+            and tuple(data.classes) == SPECS["fashion-mnist"].classes)
+
+
+def _check_preset_kind(config: TrainConfig, data: Dataset, given: set[str]) -> None:
+    """A ConfigError naming the preset whose elastic distortions (not an option given: the
+    ``large`` preset's) would bend ``data``'s examples, which are not pictures of ink, as
+    ``--preset speech`` is refused for data without recordings. (An option given is refused by
+    :func:`check_fits`, which names that option.)"""
+    if (isinstance(data.input, inputs.Images) or not config.elastic_alpha
+            or "elastic_alpha" in given):
+        return
+    name = next((n for n, p in PRESETS.items() if p.elastic_alpha == config.elastic_alpha), None)
+    if name is not None:
+        what = "holds recordings" if isinstance(data.input, Audio) else "is a table"
+        raise ConfigError(f"--preset {name} (preset={name!r}) is a recipe for pictures: its "
+                          f"elastic distortions bend images, and {data.name} {what}; drop "
+                          f"--preset {name} to train it with the default recipe, or keep the "
+                          "rest of the preset with elastic_alpha=0 (--elastic-alpha 0)")
 
 
 def for_input(config: TrainConfig, model_input: inputs.Input,
@@ -234,9 +269,8 @@ def check_fits(data: Dataset, train_index: np.ndarray, val_labels: np.ndarray, n
     check_classes_trained(data, train_index, val_labels, net, config)
     if config.copies and data.sounds is None:
         given = [name for name in ("copies", *ALTERATIONS) if getattr(config, name)]
-        off = " ".join(f"--{name} 0" for name in given)
         raise ConfigError(f"{listed(given)} augment recordings, and {data.name} holds none; "
-                          f"train it without them ({off})")
+                          f"train it without them: {turned_off(given)}")
     if isinstance(data.input, Audio):
         for name, (what, off) in _IMAGE_OPTIONS.items():
             if name != "shift" and getattr(config, name):
@@ -318,7 +352,7 @@ def _all_held_out(data: Dataset, emptied: list[tuple[str, int]],
                else f"{sum(n for _, n in emptied):,}") + ")")
     group, fraction = (None, None) if config is None else (config.val_group, config.val_fraction)
     if group is not None:
-        split, todo = (f"val_group={group!r} (--val-speaker {group})",
+        split, todo = (f"val_group={group!r} (--val-speaker {words.shell(group)})",
                        f"hold out another speaker, or give {noun} of {names} by others")
     elif fraction is not None:
         split = f"val_fraction={fraction:g} (--val-fraction {fraction:g})"

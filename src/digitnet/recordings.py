@@ -22,15 +22,19 @@ front end given), and its voice is kept for augmentation; the speaker named in a
 file name is kept as the recording's group, so that one speaker can be held out for validation
 (:func:`digitnet.splits.group_split`), and each recording's file name, so that it can be found
 again (``Dataset.names``: which recordings a model misread, say). A recording that cannot be
-read does not stop the others: it is skipped and the data set's note names it.
+read does not stop the others: it is skipped and the data set's note names it. Reading
+thousands takes seconds (decoding, trimming, and at first librosa's loading and compiling); what
+:func:`progress_shown_by` names (the command line's bar) is told how it goes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import tarfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +48,7 @@ from .sources import DIGITS, FileSpec
 
 __all__ = ["Archive", "ARCHIVES", "Recordings", "flat_folder", "read_flat", "read_archive",
            "read_class_folders", "read_items", "skipped_note", "fsdd_name",
-           "flat_has_test_split", "TEST_INDICES"]
+           "flat_has_test_split", "progress_shown_by", "TEST_INDICES"]
 
 #: FSDD's test split: recordings 0-4 of each speaker and digit.
 TEST_INDICES = range(5)
@@ -52,6 +56,8 @@ _FSDD = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)$")
 _NAMED = 3  # skipped files named in the note
 # Why a recording in a folder of FSDD-named ones is skipped when its name is not one of them
 _MISNAMED = "not named digit_speaker_index"
+#: What shows how reading goes (:func:`progress_shown_by`), or None
+_shown: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -241,23 +247,27 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
     pictures, labels, speakers, sounds, names = [], [], [], [], []
     skipped = list(skipped or [])
     digest = hashlib.sha256()
-    for name, source, label, speaker in items:
-        if source is None:
-            skipped.append(f"{name} ({_MISNAMED})")
-            continue
-        data = source if isinstance(source, bytes) else _read(source)
-        try:
-            samples, rate = audio.read_sound(data, name=name, front_end=front_end)
-            spoken = audio.voice(samples, rate, front_end, name=name)
-        except AudioError as e:
-            skipped.append(f"{name} ({str(e).removeprefix(name + ': ').split(';')[0]})")
-            continue
-        pictures.append(audio.voice_picture(spoken, front_end))
-        sounds.append(spoken)
-        labels.append(label)
-        speakers.append(speaker)
-        names.append(name)
-        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+    items = list(items)
+    with _progress(key, sum(source is not None for _, source, _, _ in items)) as one_more:
+        for name, source, label, speaker in items:
+            if source is None:
+                skipped.append(f"{name} ({_MISNAMED})")
+                continue
+            data = source if isinstance(source, bytes) else _read(source)
+            try:
+                samples, rate = audio.read_sound(data, name=name, front_end=front_end)
+                spoken = audio.voice(samples, rate, front_end, name=name)
+            except AudioError as e:
+                skipped.append(f"{name} ({str(e).removeprefix(name + ': ').split(';')[0]})")
+                continue
+            finally:
+                one_more()
+            pictures.append(audio.voice_picture(spoken, front_end))
+            sounds.append(spoken)
+            labels.append(label)
+            speakers.append(speaker)
+            names.append(name)
+            digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
     if not pictures:
         what = f" ({_listed(skipped)})" if skipped else ""
         raise DataError(f"{where}: no recording could be read{what}; give recordings of one "
@@ -266,6 +276,33 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
     return Recordings(np.stack(pictures), np.array(labels, dtype=np.uint8), classes,
                       {key: digest.hexdigest()}, skipped_note(where, len(pictures), skipped, total),
                       groups, tuple(sounds), skipped, tuple(names))
+
+
+@contextlib.contextmanager
+def progress_shown_by(show: Callable | None):
+    """While active, :func:`read_items` shows how its reading goes with ``show``, in the main
+    thread (a server's threads read recordings sent to it: they show nothing). ``show(what,
+    total)`` is called as ``total`` recordings of ``what`` (``"recordings/"``: the folder's
+    name) begin to be read, and returns a context manager, active while they are read, that
+    gives the function to call after each one. None: nothing is shown (the library's
+    default)."""
+    global _shown
+    before, _shown = _shown, show
+    try:
+        yield
+    finally:
+        _shown = before
+
+
+@contextlib.contextmanager
+def _progress(what: str, total: int):
+    """The function :func:`read_items` calls after each recording: it tells the ``show`` of
+    :func:`progress_shown_by`, if any (in the main thread only)."""
+    if _shown is None or not total or threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    with _shown(what, total) as one_more:
+        yield one_more
 
 
 def skipped_note(where: Path, read: int, skipped: list[str],

@@ -13,31 +13,40 @@ empty file, or the kind of file being written, written before:
 * ``"export"`` (``digitnet export``, :func:`digitnet.interop.export.export`): a previous export
   of digitnet's, of either format;
 * ``"recipe"`` (``digitnet tune --out``): a recipe, a JSON object of training options;
-* ``"picture"`` (``digitnet show ... --out``): a PNG picture for a .png name, an SVG one for .svg.
+* ``"picture"`` (``digitnet show ... --out``, :func:`digitnet.viz.save_figure`): a picture
+  digitnet drew, a PNG one for a .png name, an SVG one for .svg: every picture it draws says so
+  (:func:`picture_metadata`), so a picture of your own (a digit you saved; those ``predict
+  --save-input`` saves, your inputs as the network saw them), one another program drew
+  (matplotlib's ``savefig`` outside digitnet) or one an older digitnet drew unmarked is not.
 
 So never a model under another kind (a picture or an export named as a model is; the name does
 not matter), a checkpoint under a model, another program's file (a safetensors file PyTorch
-saved, with metadata ``{'format': 'pt'}``; an ONNX graph another exporter wrote), or any other
-file (notes): each is refused as a ConfigError of one line that says what is there and what to
-do. A folder, a device or a read-only file is left to :func:`digitnet.modelfile.check_writable`;
-a symbolic link is written through, so the file it links to is the one judged.
+saved, with metadata ``{'format': 'pt'}``; an ONNX graph another exporter wrote; a picture
+digitnet did not draw), or any other file (notes): each is refused as a ConfigError of one line
+that says what is there and what to do (give the option another file name, or delete that file
+first). A folder, a device or a read-only file is left to
+:func:`digitnet.modelfile.check_writable`; a symbolic link is written through, so the file it
+links to is the one judged.
 
 Files are told by their first bytes, never by their names: a safetensors header's metadata, an
-ONNX file's first fields (its ``producer_name``), a PNG's signature, an SVG's ``<svg``. A file
-cut short is still told by them.
+ONNX file's first fields (its ``producer_name``), a PNG's signature and the ``Software`` text of
+a tEXt chunk before its first IDAT, an SVG's ``<svg`` and the creator in the ``<metadata>`` at
+its top. A file cut short is still told by them.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
-import shlex
+import re
 import struct
 from pathlib import Path
 
+from . import words
 from .errors import ConfigError, DigitnetError, one_line
 
-__all__ = ["KINDS", "check", "finished", "same_file"]
+__all__ = ["KINDS", "check", "finished", "picture_metadata", "same_file"]
 
 #: What each kind of file written is, for messages, and what writing it there is doing.
 KINDS = {"model": ("a digitnet model", "saving the model there"),
@@ -56,6 +65,19 @@ _ELSEWHERE = {"export": "write the export under another name"}
 #: How much of a file is read to tell what it is (a recipe is read whole, up to a megabyte).
 _HEAD, _RECIPE_BYTES = 1 << 16, 1 << 20
 _PNG = b"\x89PNG\r\n\x1a\n"
+#: What every picture digitnet draws says drew it, first (:func:`picture_metadata`).
+_DRAWN_BY = "digitnet"
+#: Where an SVG of matplotlib's names what drew it, in its ``<metadata>``.
+_SVG_CREATOR = re.compile(rb"<dc:creator>\s*<cc:Agent>\s*<dc:title>([^<]*)</dc:title>")
+
+
+def picture_metadata(fmt: str) -> dict[str, str]:
+    """The metadata that marks a picture as one digitnet drew, for matplotlib's ``savefig`` in
+    format ``fmt`` ("png": its ``Software`` text, "svg": its ``Creator``): "digitnet 0.2.0". A
+    picture digitnet draws may replace only a picture so marked (:func:`check`)."""
+    from ._version import __version__
+
+    return {"Software" if fmt == "png" else "Creator": f"{_DRAWN_BY} {__version__}"}
 
 
 def check(path: str | os.PathLike, kind: str, *, option: str | None = None,
@@ -75,7 +97,7 @@ def check(path: str | os.PathLike, kind: str, *, option: str | None = None,
         return
     sort, what = _found(target)
     if kind == "picture":
-        allowed = {".png": "png", ".svg": "svg"}.get(path.suffix.lower())
+        allowed = {".png": "drawn png", ".svg": "drawn svg"}.get(path.suffix.lower())
         if sort == allowed:
             return
     elif sort in _REPLACES[kind]:
@@ -93,8 +115,11 @@ def _refusal(path: Path, target: Path, kind: str, sort: str, what: str | None,
     instead = (f"give {option} another file name" if option else
                _ELSEWHERE.get(kind, "save it under another name"))
     if sort == "unfinished" and option:
-        instead = f"resume it with --resume {shlex.quote(str(path))}, {instead}"
+        instead = f"resume it with --resume {words.shell(path)}, {instead}"
     remedy = f"{instead}, or delete that file first"
+    if kind == "picture" and sort == path.suffix.lower()[1:]:  # a picture of someone else's
+        return (f"{path}: is {what}{via}, not one digitnet drew, and {doing} would replace it; "
+                f"{remedy}")
     if sort in ("model", "finished", "unfinished", "digitnet"):  # digitnet's own file
         if kind == "export":
             made = "an ONNX graph" if path.suffix.lower() == ".onnx" else "a PyTorch state dict"
@@ -108,7 +133,8 @@ def _refusal(path: Path, target: Path, kind: str, sort: str, what: str | None,
 
 def _found(path: Path) -> tuple[str, str | None]:
     """What the file at ``path`` is, told by its bytes: a sort :data:`_REPLACES` names (or
-    "other", "digitnet", "png", "svg", "unknown") and what it is in words (None: unknown)."""
+    "other", "digitnet", "drawn png", "drawn svg": a picture digitnet drew, "png", "svg": any
+    other, "unknown") and what it is in words (None: unknown)."""
     try:
         with open(path, "rb") as f:
             head = f.read(_HEAD)
@@ -125,15 +151,43 @@ def _found(path: Path) -> tuple[str, str | None]:
             return "export", "a digitnet ONNX export"
         return "other", f"an ONNX model written by {one_line(producer) or 'an unnamed exporter'}"
     if head.startswith(_PNG):
-        return "png", "a PNG picture"
+        return _picture("png", "a PNG picture", _png_software(head))
     if (head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<?xml", b"<svg", b"<!DOCTYPE svg"))
             and b"<svg" in head[:4096]):
-        return "svg", "an SVG picture"
+        creator = _SVG_CREATOR.search(head[:4096].partition(b"</metadata>")[0])
+        return _picture("svg", "an SVG picture", creator and html.unescape(
+            creator[1].decode("utf-8", "replace")))
     if head.startswith(b"SQLite format 3\x00"):
         return "other", "a SQLite database"
     if _is_recipe(path):
         return "recipe", "a recipe of training options"
     return "unknown", None
+
+
+def _picture(sort: str, what: str, drawn_by: str | None) -> tuple[str, str]:
+    """What a picture (``sort``: "png" or "svg") is whose file says it was drawn by
+    ``drawn_by`` (None: it does not say), as :func:`_found` says it."""
+    if drawn_by is not None and drawn_by.split(" ")[0] == _DRAWN_BY:
+        return f"drawn {sort}", f"{what} digitnet drew"
+    if not drawn_by:
+        return sort, what
+    drawn_by = one_line(drawn_by if len(drawn_by) <= 80 else drawn_by[:77] + "...")
+    return sort, f"{what} made by {json.dumps(drawn_by, ensure_ascii=False)}"
+
+
+def _png_software(head: bytes) -> str | None:
+    """The ``Software`` text of the PNG whose first bytes are ``head``, from a tEXt chunk before
+    its first IDAT (where digitnet and matplotlib write it); None when there is none there."""
+    at = len(_PNG)
+    while at + 8 <= len(head):
+        (size,), kind = struct.unpack(">I", head[at:at + 4]), head[at + 4:at + 8]
+        if kind in (b"IDAT", b"IEND") or at + 8 + size > len(head):
+            return None
+        keyword, _, text = head[at + 8:at + 8 + size].partition(b"\0")
+        if kind == b"tEXt" and keyword == b"Software":
+            return text.decode("latin-1")
+        at += 12 + size  # (length, type, data, CRC)
+    return None
 
 
 def _safetensors_sort(meta: dict) -> tuple[str, str]:

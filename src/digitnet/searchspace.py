@@ -35,11 +35,11 @@ import json
 import math
 from decimal import Decimal
 
-from . import jsontext
+from . import jsontext, words
 from .config import TrainConfig, checked_option, option_type
 from .errors import ConfigError, listed
 from .inputs import Audio, Images, Input
-from .optimizers import OPTIMIZERS
+from .optionuse import ONLY_WITH
 
 __all__ = ["DEFAULT_SPACE", "LAYERS_SPACE", "RECORDINGS_SPACE", "ONLY_WITH", "Space",
            "default_space", "shown"]
@@ -88,12 +88,9 @@ LAYERS_SPACE: dict[str, dict] = {
     "sizes": {"hidden_layers": {"low": 1, "high": 3}, "width": {"low": 16, "high": 512, "log": True}},
 }
 
-#: Fields that change training only when another field has a value: training gives momentum
-#: to SGD alone and beta1 and beta2 to Adam alone, and patience counts only with early stopping.
-#: Searched where that can never hold, such a field would train the same recipe again and again.
-ONLY_WITH: dict[str, dict] = {
-    **{field: {"optimizer": name} for name, kind in OPTIMIZERS.items() for field in kind.settings},
-    "patience": {"early_stopping": True}}
+#: (:data:`digitnet.optionuse.ONLY_WITH`: fields that change training only when another field
+#: has a value, such as momentum with SGD. Searched where that can never hold, such a field
+#: would train the same recipe again and again.)
 
 _NEVER = {"seed": "it draws the validation split and the initial weights: a search over it "
                   "finds luck, not recipes",
@@ -101,6 +98,9 @@ _NEVER = {"seed": "it draws the validation split and the initial weights: a sear
           "val_group": "it decides which group (speaker) every trial is scored on: a search "
                        "over it finds the easiest voice, not recipes"}
 _RANGE_KEYS = {"low", "high", "log", "step"}
+#: A name a search space may be given for a field, that is not the field's: the command line's
+#: --layers sets sizes.
+_NAMED_ELSEWHERE = {"layers": "sizes"}
 
 
 class Space:
@@ -270,7 +270,10 @@ def _checked(field: str, dist, where: str) -> dict:
     known = TrainConfig.fields()
     if field not in known:
         searchable = [name for name in known if name not in _NEVER]
-        raise ConfigError(f"{where}: unknown training option; the options a search space can "
+        meant = _NAMED_ELSEWHERE.get(field) or next(iter(words.closest(field, searchable)), None)
+        elsewhere = f", the space's name for --{field}" if field in _NAMED_ELSEWHERE else ""
+        said = f" (did you mean {meant}{elsewhere}?)" if meant else ""
+        raise ConfigError(f"{where}: unknown training option{said}; the options a search space can "
                           f"name are {', '.join(searchable)} ({listed(list(_NEVER))} are never "
                           "searched)")
     if field in _NEVER:
@@ -296,7 +299,7 @@ def _check_when(when, where: str) -> None:
             raise ConfigError(f"{where}: \"when\" names {name!r}, which is not a training option")
         if name == "sizes":
             raise ConfigError(f"{where}: \"when\" cannot name sizes; name a field with one value")
-        _checked_value(lambda v: checked_option(name, v), value, f"{where}: \"when\" {name}")
+        _checked_value(lambda v: _option_value(name, v), value, f"{where}: \"when\" {name}")
 
 
 def _checked_sizes(dist: dict, where: str) -> dict:
@@ -315,7 +318,17 @@ def _positive_whole(value) -> int:
 
 def _checked_values(field: str, dist: dict, where: str) -> dict:
     kind, _ = option_type(field)
-    return _checked_form(dist, where, kind, lambda v: checked_option(field, v))
+    return _checked_form(dist, where, kind, lambda v: _option_value(field, v))
+
+
+def _option_value(field: str, value):
+    """``checked_option(field, value)``, its ConfigError without the field's name in front: the
+    message it goes into names the field already ("space.json: batch_size: must be >= 1")."""
+    try:
+        return checked_option(field, value)
+    except ConfigError as e:
+        said = str(e)
+        raise ConfigError(said.removeprefix(f"{field} ")) from None
 
 
 def _checked_value(check, value, where: str):

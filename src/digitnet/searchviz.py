@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import viz
-from .studies import TrialRecord
+from .studies import STEADY_IMPORTANCES, TrialRecord
 
 __all__ = ["search_figure"]
 
@@ -20,7 +20,8 @@ _TITLE_PAD = 20  # points between a panel and its title: room for the legend of 
 
 def search_figure(records: list[TrialRecord], importances: dict[str, float], title: str = ""):
     """Two panels: each complete trial's validation accuracy with the best so far (left), and
-    each parameter's importance, most important on top (right). Returns a Figure."""
+    each parameter's importance, most important on top (right), said to be a rough guide under
+    :data:`~digitnet.studies.STEADY_IMPORTANCES` complete trials. Returns a Figure."""
     fig = viz._figure(10, 4.2)  # viz's headless canvas
     history_ax, importance_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     _draw_history(history_ax, records)
@@ -73,3 +74,6 @@ def _draw_importances(ax, importances: dict[str, float], complete: int) -> None:
     ax.xaxis.set_major_formatter(viz._Percent())
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, axis="x")
+    if complete < STEADY_IMPORTANCES:  # (under the bars, as the trials are under the other's)
+        ax.set_xlabel(f"from {complete} complete trials: a rough guide (it steadies from about "
+                      f"{STEADY_IMPORTANCES})", color="gray")

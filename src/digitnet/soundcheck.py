@@ -19,7 +19,7 @@ Before any of these, :func:`check_heard_by` raises a :class:`~digitnet.errors.Da
 front end that hears no recordings: the input record of a model of pictures or of a table.
 
 And while a recording is decoded, :func:`decoder_quiet` keeps the MP3 decoder's own lines off
-the terminal.
+the terminal, and :func:`interrupt_kept` a Ctrl-C that lands in the decoder's callbacks.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from .errors import AudioError, DataError
 
 __all__ = ["CUT_HINT", "FASTEST_RATE", "FORMATS", "check_complete", "check_heard_by",
            "check_not_a_picture", "check_not_cancelled", "check_not_noise", "check_rate",
-           "decoder_quiet", "format_of_bytes", "kind_of_bytes"]
+           "decoder_quiet", "format_of_bytes", "interrupt_kept", "kind_of_bytes"]
 
 # Noise with nothing spoken in it: a spectrum as flat as hiss where the sound is loud (a voice's
 # harmonics and formants make it lumpy where it is voiced: the flatness of the loud part's
@@ -244,6 +244,37 @@ def check_rate(rate: int, slowest: int, name: str, fastest: int | None = FASTEST
         raise AudioError(f"{name}: damaged: its header says the sound is sampled at {rate:,} Hz, "
                          f"faster than sound cards record ({fastest // 1000:,} kHz at most); "
                          f"{CUT_HINT}")
+
+
+@contextlib.contextmanager
+def interrupt_kept():
+    """While a recording is decoded (in the main thread, where Ctrl-C raises), keep a Ctrl-C
+    that lands in soundfile's callbacks, which libsndfile calls to read the recording's bytes:
+    a KeyboardInterrupt raised in a C callback cannot reach its caller, and Python would print
+    it ("Exception ignored from cffi callback", a traceback) and drop it, the callback failing
+    (the recording then "not recognised", or its samples read from the wrong place) and the
+    reading going on as if Ctrl-C had never come. Kept, it is raised once the decoder returns,
+    whatever became of the decode."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept, before = [], sys.unraisablehook
+
+    def keep(unraisable):
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            kept.append(unraisable.exc_value)
+        else:
+            before(unraisable)
+
+    sys.unraisablehook = keep
+    try:
+        yield
+    finally:
+        if sys.unraisablehook is keep:
+            sys.unraisablehook = before
+        if kept:
+            raise (kept[0] if isinstance(kept[0], KeyboardInterrupt) else KeyboardInterrupt(
+                )) from None  # (the decode's own failure, if any, came of it)
 
 
 @contextlib.contextmanager

@@ -160,9 +160,9 @@ class _Judge:
         if config.teacher is not None:
             if config.teacher not in self.teachers:
                 self.teachers[config.teacher] = modelfile.load(config.teacher)
-            distillation.teacher_for(self.teachers[config.teacher], self.data.x[:1],
-                                     self.data.classes, config.temperature,
-                                     config.teacher_weight, config.output)
+            distillation.teacher_for(self.teachers[config.teacher], self.data.subset(slice(0, 1)),
+                                     config.temperature, config.teacher_weight, config.output,
+                                     f"--teacher {config.teacher}")
 
     def passes(self, corner: _Corner) -> bool:
         try:

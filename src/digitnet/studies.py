@@ -28,9 +28,9 @@ from urllib.parse import quote, unquote
 from .config import TrainConfig
 from .errors import ConfigError, listed
 
-__all__ = ["NewDatabase", "TrialRecord", "open_storage", "storage_url", "load_study", "records",
-           "best_records", "best_config", "importances", "importances_left_out", "require_optuna",
-           "without_password", "sqlite_file"]
+__all__ = ["NewDatabase", "STEADY_IMPORTANCES", "TrialRecord", "open_storage", "storage_url",
+           "load_study", "records", "best_records", "best_config", "importances",
+           "importances_left_out", "require_optuna", "without_password", "sqlite_file"]
 
 #: Seconds between a running trial's signs of life, and after which a silent one is given up
 #: (marked failed and queued again, see :func:`open_storage`).
@@ -44,7 +44,7 @@ class TrialRecord:
     full recipe (None before it started), the epochs it trained, its training seconds,
     whether it was surplus (started after the study had its trials, so never run), why its
     training diverged (None unless it did: a pruned trial), and the interrupted trial it runs
-    again, if it does."""
+    again, if it does; and when it started and ended."""
 
     number: int
     state: str
@@ -56,6 +56,8 @@ class TrialRecord:
     surplus: bool = False
     diverged: str | None = None
     retry_of: int | None = None  # the interrupted trial this one runs again
+    started: float | None = None  # when it started and ended (POSIX time), None before then
+    ended: float | None = None
 
 
 def require_optuna():
@@ -300,8 +302,13 @@ def records(study) -> list[TrialRecord]:
                         seconds=t.user_attrs.get("train_seconds"),
                         surplus=bool(t.user_attrs.get("surplus")),
                         diverged=t.user_attrs.get("diverged"),
-                        retry_of=t.user_attrs.get("retry_of"))
+                        retry_of=t.user_attrs.get("retry_of"),
+                        started=_posix(t.datetime_start), ended=_posix(t.datetime_complete))
             for t in study.get_trials(deepcopy=False)]
+
+
+def _posix(when) -> float | None:
+    return None if when is None else when.timestamp()
 
 
 def best_records(study, n: int = 10) -> list[TrialRecord]:
@@ -360,6 +367,12 @@ def importances_left_out(study) -> str | None:
 #: PED-ANOVA weighs each parameter's values in the best tenth of the complete trials (at least
 #: one trial, and every trial that scores as well as the tenth's lowest) against all of them.
 _TOP = 0.1
+
+#: With fewer complete trials than this, PED-ANOVA's best tenth holds fewer than five, and
+#: Optuna's docs of its PedAnovaImportanceEvaluator find it "preferable to include at least 5
+#: trials above target_quantile" to stabilize the analysis: the importances drawn from fewer
+#: are a rough guide, which `digitnet show search` says (:mod:`digitnet.searchviz`).
+STEADY_IMPORTANCES = round(5 / _TOP)
 
 
 def _complete(study) -> tuple[list[float], Counter]:

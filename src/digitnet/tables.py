@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import words
 from .arrays import number_or_none
 from .errors import ConfigError, DataError
 
@@ -113,8 +114,8 @@ def _word_among_features(column: str, target: str | None) -> str:
     model does not read), it is a feature."""
     if target is None:
         return (f"features must be numbers: if {column!r} holds the labels, name it with "
-                f"--target {column} (in Python, target={column!r}); else fix the cell, or encode "
-                "the column as numbers or drop it")
+                f"--target {words.shell(column)} (in Python, target={column!r}); else fix the "
+                "cell, or encode the column as numbers or drop it")
     return (f"every column but the labels ({target!r}) must hold numbers: fix the cell or drop "
             "the row, or encode the column as numbers")
 
@@ -187,8 +188,9 @@ def _positions(have: tuple[str, ...], want: tuple[str, ...], name: str) -> list[
                         f"{len(want)} columns in the order it learned them: give just those, or "
                         f"name them x0 to x{len(want) - 1}")
     missing = [c for c in want if c not in have]
-    raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (its columns: "
-                    f"{', '.join(want)})")
+    raise DataError(f"{name}: no column {missing[0]!r}, which the model reads (the model's "
+                    f"columns: {', '.join(want)}; {name}'s: {', '.join(have)}); give a table "
+                    "with the model's columns")
 
 
 def in_memory(X, y, name: str, target: str | None = None

@@ -17,7 +17,6 @@ a :class:`Callback`.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import (augment, callbacks, checkpoint, classmatch, distillation, engines, finetune,
-               inputs, optimizers, recipes, sound_augment)
+               inputs, optimizers, preparation, recipes, sound_augment)
 from .callbacks import Callback
 from .checkpoint import RunState
 from .config import TrainConfig, learning_rate
@@ -232,8 +231,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
         model_input = start.input_for(data.input)
     else:
         model_input = data.input.fit(data.x[train_index]) if data.input.learns else data.input
-    if isinstance(model_input, inputs.Images):  # the recipe decides whether they are deskewed
-        model_input = dataclasses.replace(model_input, deskew=config.deskew)
+    if isinstance(model_input, inputs.Images):  # deskewed as the recipe says; picture files
+        model_input = preparation.for_training(model_input, data, config.deskew)  # as the data's
     optimizer = optimizers.make(
         config.optimizer, net.parameter_count, n_decayed=net.n_weights,
         weight_decay=config.weight_decay, dtype=net.dtype,
@@ -251,8 +250,8 @@ def _prepare(data: Dataset, config: TrainConfig | None, val: Dataset | None,
     distorted = np.zeros_like(rows) if config.elastic_alpha else None
     teacher = None  # soft targets: a model's, or label smoothing's (never both: config.py)
     if config.teacher is not None:
-        teacher = distillation.teacher_for(config.teacher, data.x, data.classes,
-                                           config.temperature, config.teacher_weight, config.output)
+        teacher = distillation.teacher_for(config.teacher, data, config.temperature,
+                                           config.teacher_weight, config.output)
     elif config.label_smoothing:
         teacher = distillation.smoothing(len(rows), net.sizes[-1], config.label_smoothing,
                                          config.output)

@@ -35,6 +35,7 @@ heartbeat is missed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import time
@@ -53,7 +54,8 @@ from .searchspace import Space, shown
 from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
 from .trials import PRUNERS
 
-__all__ = ["PRUNERS", "Progress", "Search", "Status", "open_study", "tune"]
+__all__ = ["PRUNERS", "Progress", "Search", "Status", "interrupted_message", "open_study",
+           "tune"]
 
 
 @dataclass(frozen=True)
@@ -126,9 +128,11 @@ class Progress:
     """Receives the study's status while :func:`tune` runs. Override what you need."""
 
     def on_status(self, status: Status, finished: list[studies.TrialRecord]) -> None:
-        """Called when the study changes: ``status`` is how it stands now, ``finished`` the
-        trials that ended since the last call (the study is looked at every ``poll_seconds``,
-        so several can have ended, in the order they were created)."""
+        """Called when the study changes: ``finished`` the trial that ended (none, when only
+        the status changed), ``status`` how the study stood as it ended. (The study is looked
+        at every ``poll_seconds``: when several trials ended meanwhile, each is reported in
+        turn, in the order they ended, with the status its end left, as their start and end
+        times tell it; the last with the status as it is now.)"""
 
 
 def tune(search: Search, storage: str, study_name: str, *, progress: Progress | None = None,
@@ -151,7 +155,7 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
             if not flag.requested:
                 _run(search, storage, study, progress, flag, poll_seconds)
         if flag.requested:
-            raise TrainingInterrupted(_interrupted(study, search.trials))
+            raise TrainingInterrupted(interrupted_message(study, search.trials))
         return study
 
 
@@ -167,16 +171,22 @@ def _quiet_optuna():
         optuna.logging.set_verbosity(verbosity)
 
 
-def _interrupted(study, target: int) -> str:
-    """What a stop left to do: trials to run, or (when it came after the last one had
-    finished, as the workers returned) only the results to show."""
+def interrupted_message(study, target: int, saved: str | None = None) -> str:
+    """What a stop of :func:`tune` left to do: trials to run, or (when it came after the last
+    one had finished, as the workers returned) only the results to show. ``saved``: what the
+    caller made of the best recipe so far ("the best recipe so far (97.10%, trial 3) is saved
+    to best.json"), said before it; without it, the recipe is said to be left unsaved."""
     done = _status(studies.records(study), target).done
+    said = f"; {saved}" if saved else ""
     if done < target:
-        return (f"tuning interrupted with {done} of {target} trials finished; run the same "
-                "command again to continue")
-    return (f"tuning interrupted after the study's {words.counted(done, 'trial')} had finished, "
-            "before their results were shown and the best recipe saved; run the same command "
-            "again for those (it trains no more trials)")
+        return (f"tuning interrupted with {done} of {target} trials finished{said}; run the "
+                "same command again to continue")
+    finished = f"tuning interrupted after the study's {words.counted(done, 'trial')} had finished"
+    if saved:
+        return (f"{finished}, before their results were shown{said}; run the same command again "
+                "for the results (it trains no more trials)")
+    return (f"{finished}, before their results were shown and the best recipe saved; run the "
+            "same command again for those (it trains no more trials)")
 
 
 def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag,
@@ -270,8 +280,8 @@ def _other_labels(recorded: list[str], mine: list[str]) -> str:
     then, now = label_columns(recorded, mine) or (None, None)
     if then is None or now is None:  # (not one column for another)
         return "another label column (--target)"
-    return (f"the labels in column {then!r} (--target {then}), and this command's are in "
-            f"column {now!r}")
+    return (f"the labels in column {then!r} (--target {words.shell(then)}), and this command's "
+            f"are in column {now!r}")
 
 
 def _ended(found: list[studies.TrialRecord]) -> set[int]:
@@ -294,7 +304,7 @@ def _watch(study, search, jobs, progress, flag, stop, poll_seconds, seen: set[in
             seen |= {r.number for r in new}
             status = _status(found, search.trials)
             if new or status != last:
-                progress.on_status(status, new)
+                _report(progress, found, new, status)
                 last = status
             if status.done >= search.trials:
                 stop.set()  # a worker waiting on the others' last trials returns now, not later
@@ -307,6 +317,30 @@ def _watch(study, search, jobs, progress, flag, stop, poll_seconds, seen: set[in
                 return
     finally:
         stop.set()  # on any way out (a second Ctrl-C too), no worker starts another step
+
+
+def _report(progress: Progress, found: list[studies.TrialRecord],
+            new: list[studies.TrialRecord], status: Status) -> None:
+    """The trials ``new`` to ``progress``, one at a time in the order they ended, each with the
+    study's status as its end left it (the last, with ``status``: the study now), so that each
+    says the same of the study; ``status`` alone when no trial ended."""
+    new = sorted(new, key=lambda r: (r.ended is None, r.ended or 0.0, r.number))
+    for r in new[:-1]:
+        progress.on_status(_status_at(found, r.ended, status), [r])
+    progress.on_status(status, new[-1:])
+
+
+def _status_at(found: list[studies.TrialRecord], when: float | None, now: Status) -> Status:
+    """The study's status at time ``when``, as its trials' start and end times tell it: one
+    that ended later was running, one that started later is left out (trials waiting are
+    counted as now); ``now`` when the time is not known."""
+    if when is None:
+        return now
+    then = [r if r.state == "WAITING" or r.ended is not None and r.ended <= when
+            else dataclasses.replace(r, state="RUNNING", value=None)
+            for r in found
+            if r.state == "WAITING" or r.started is not None and r.started <= when]
+    return _status(then, now.target)
 
 
 def _raise_worker_error(job) -> None:

@@ -1,7 +1,8 @@
 """What digitnet shows, in words that read one way wherever it is shown: a model's classes
 (whether they are the digits, and lists of their names whatever the names hold: "Ankle boot",
 "red, dry"), how long something took, how a picture of a sound reads (:data:`SOUND_AXES`), and
-what an array of pictures of the wrong shape is (:func:`picture_shape`).
+what an array of pictures of the wrong shape is (:func:`picture_shape`); and a path or name in a
+command printed to be copied, quoted for the shell where it needs to be (:func:`shell`).
 
 For the command line (``digitnet evaluate``'s confusion table, ``digitnet info``, ``digitnet
 train``'s summary), the confusion picture (:func:`digitnet.viz.confusion_figure`) and the
@@ -10,12 +11,14 @@ notebook's summaries. Draws and prints nothing.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import shlex
 from collections.abc import Sequence
 
-__all__ = ["SOUND_AXES", "a", "are_digits", "counted", "data_name", "duration", "listed", "noun",
-           "picture_shape", "quoted"]
+__all__ = ["SOUND_AXES", "a", "are_digits", "closest", "counted", "data_name", "duration",
+           "durations", "listed", "noun", "picture_shape", "quoted", "shell"]
 
 #: How every picture of a sound (a model of recordings') reads: the pictures of
 #: :mod:`digitnet.viz`, :mod:`digitnet.pokeviz` and :mod:`digitnet.mistakesviz` label it so.
@@ -45,6 +48,13 @@ def quoted(name: str) -> str:
     plain = (name and name != "..." and name.isprintable()
              and not any(c.isspace() or c in ",\"'" for c in name))
     return name if plain else json.dumps(name, ensure_ascii=False)
+
+
+def shell(word) -> str:
+    """``word`` (a path, a column's name, a URL) as a command to copy and paste gives it: as it
+    is when a shell reads it back so (``../iris.csv``, ``DATA``), else in single quotes
+    (``'res ü/best.json'``): :func:`shlex.quote`. For every such command digitnet prints."""
+    return shlex.quote(os.fspath(word) if isinstance(word, os.PathLike) else str(word))
 
 
 def listed(names: Sequence[str], most: int = 12) -> str:
@@ -87,6 +97,31 @@ def duration(seconds: float) -> str:
     if seconds >= 0.05:
         return f"{seconds:.1f} s"
     return f"{seconds * 1000:.0f} ms" if seconds >= 0.0005 else "under 1 ms"
+
+
+def durations(seconds: Sequence[float]) -> list[str]:
+    """Durations read together (a table's column) in one unit: the one :func:`duration` gives
+    the longest, each to as many decimals (one, or none in milliseconds, up to three) as the
+    shortest needs to show more than 0: "0.10 s", "0.03 s", not "0.1 s", "32 ms"."""
+    longest = max(seconds, default=0.0)
+    scale, unit = ((60, "minutes") if longest >= 120 else (1, "s") if longest >= 0.05
+                   else (0.001, "ms"))
+    shortest = min((s for s in seconds if s > 0), default=longest)
+    decimals = 0 if unit == "ms" else 1
+    while decimals < 3 and round(shortest / scale, decimals) == 0:
+        decimals += 1
+    return [f"{s / scale:.{decimals}f} {unit}" for s in seconds]
+
+
+def closest(typed: str, names: Sequence[str]) -> list[str]:
+    """Of ``names``, those most like ``typed``, as a mistyped name's suggestions: difflib's,
+    at 0.6 alike and up (as click finds the options near a mistyped one), and of those the
+    ones about as close as the closest; one that is much closer is the one meant (``--epoch``
+    finds ``--epochs``, not ``--stretch`` and ``--teacher`` too). In the order given."""
+    alike = {n: difflib.SequenceMatcher(None, typed, n).ratio() for n in names}
+    near = {n: ratio for n, ratio in alike.items() if ratio >= 0.6}
+    best = max(near.values(), default=0.0)
+    return [n for n, ratio in near.items() if ratio >= best - 0.1]
 
 
 def picture_shape(shape: tuple[int, ...], picture: tuple[int, int], what: str) -> str:

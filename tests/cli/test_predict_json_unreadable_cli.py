@@ -13,7 +13,8 @@ from PIL import Image
 
 pytestmark = pytest.mark.engine_independent  # (the model is the fixture's: nothing trained here)
 
-NOT_AN_IMAGE = "not an image (or not a format we read: PNG, JPEG, BMP, GIF, WebP, TIFF)"
+NOT_AN_IMAGE = ("not an image (or not a format we read: PNG, JPEG, BMP, GIF, WebP, TIFF, or a "
+                ".npy array of pixels)")
 
 
 @pytest.fixture

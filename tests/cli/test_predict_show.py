@@ -84,7 +84,7 @@ def test_predict_json_one_object_per_line(run, small_model, folder):
     assert [o["file"] for o in objects] == [str(root / "b" / "4.gif"), str(root / "b" / "5.png"),
                                             str(root / "b" / "6.jpeg"), str(root / "c7.png")]
     for o in objects:
-        assert set(o) == {"file", "class", "index", "probabilities"}
+        assert set(o) == {"file", "class", "index", "probabilities", "top"}  # (--top 3)
         assert len(o["probabilities"]) == 10 and sum(o["probabilities"]) == pytest.approx(1, abs=1e-4)
         assert o["index"] == int(np.argmax(o["probabilities"])) and o["class"] == str(o["index"])
 

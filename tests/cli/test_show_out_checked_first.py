@@ -6,7 +6,6 @@ each neuron and printed its ranking, then refused the folder)."""
 from __future__ import annotations
 
 import pytest
-from PIL import Image
 
 from digitnet.cli import cli
 
@@ -42,7 +41,8 @@ def test_show_ablation_refuses_the_folder_before_ranking_neurons(run, trained, d
 def test_a_read_only_picture_is_refused_first_as_edit_refuses_one(run, trained, tmp_path,
                                                                    one_line):
     out = tmp_path / "weights.png"
-    Image.new("L", (28, 28)).save(out)  # an earlier picture (only a picture is replaced)
+    # an earlier picture show drew (only a picture digitnet drew is replaced)
+    assert run("show", "weights", trained[0], "--out", out).exit_code == 0
     earlier = out.read_bytes()
     out.chmod(0o444)
     result = run("show", "weights", trained[0], "--out", out)

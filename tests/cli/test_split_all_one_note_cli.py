@@ -45,7 +45,7 @@ def test_recordings_skipped_in_both_parts_are_one_note(run, spoken_digits, tmp_p
     result = run("evaluate", model, "--data", root, "--split", "all")
     assert result.exit_code == 0, result.output
     assert "(all, 60 examples)" in result.stdout
-    notes = [line for line in result.stderr.splitlines() if "skipped" in line]
+    notes = [line for line in result.stderr.splitlines() if f"{root}: skipped" in line]
     assert len(notes) == 1 and notes[0].startswith(
         f"note: {root}: skipped 2 of 62 files, which are not recordings of one spoken digit: "
         "train/4/cut.wav (")

@@ -60,10 +60,11 @@ def test_a_network_without_hidden_layers_is_reported_as_such(run, train_only_dir
      "--preset speech is the recipe for recordings, and {data} holds none; drop --preset speech "
      "to train it with the default recipe"),
     (["--copies", "2", "--warp", "0.1", "--noise", "0.1"],
-     "copies, noise and warp augment recordings, and {data} holds none; train it without them "
-     "(--copies 0 --noise 0 --warp 0)"),
+     "copies, noise and warp augment recordings, and {data} holds none; train it without them: "
+     "copies=0, noise=0, warp=0 (--copies 0 --noise 0 --warp 0)"),
     (["--copies", "2"],
-     "copies augment recordings, and {data} holds none; train it without them (--copies 0)"),
+     "copies augment recordings, and {data} holds none; train it without them: copies=0 "
+     "(--copies 0)"),
 ])
 def test_the_options_for_recordings_are_refused_for_pictures_in_one_go(
         run, train_only_dir, tmp_path, one_line, options, line):

@@ -274,7 +274,7 @@ def test_search_layers_draws_the_hidden_layers(run, digits_dir, tmp_path):
 @pytest.mark.parametrize("space, message", [
     ({"learning_rate": {"low": 0.001, "high": 0.1}}, "learning_rate: unknown training option"),
     ({"lr": {"low": 0.1, "high": 0.001}}, "lr: \"low\" \\(0.1\\) must be below \"high\""),
-    ({"shift": {"choices": [0, 7]}}, "shift: shift must be between 0 and 4 pixels"),
+    ({"shift": {"choices": [0, 7]}}, "shift: must be between 0 and 4 pixels"),
     ({}, "the search space is empty, so it searches nothing; name a training option"),
 ])
 def test_a_bad_space_file_is_one_line(run, space, message, one_line, tmp_path):
@@ -400,7 +400,8 @@ def test_ctrl_c_while_the_workers_start_stops_the_search_as_later(digits_dir, tm
     assert process.returncode == 130, err
     last = err.splitlines()[-1]
     assert last.startswith("digitnet: tuning interrupted with ") and last.endswith(
-        "trials finished; run the same command again to continue"), err
+        f"trials finished; no trial has completed yet, so no recipe is saved to "
+        f"{tmp_path / 'best.json'}; run the same command again to continue"), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 

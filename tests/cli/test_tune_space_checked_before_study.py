@@ -60,8 +60,8 @@ def test_cut_recordings_without_copies_are_refused_by_show_space(run, spoken_dig
     assert shown.exit_code == 1
     assert one_line(shown.stderr) == (
         f"digitnet: error: {path}: copies and cut: a trial could draw copies 0 with cut 0.3, "
-        "which cannot train: cut alters copies of the training recordings; give copies "
-        "(--copies N), or turn them off: --cut 0")
+        "which cannot train: cut alters copies of the training recordings; give copies=N "
+        "(--copies N), or turn it off: cut=0 (--cut 0)")
     path.write_text(json.dumps({"copies": {"choices": [0, 4]},
                                 "cut": {"low": 0.0, "high": 0.3, "when": {"copies": 4}}}))
     assert run("tune", "--data", folder, "--space", path, "--show-space").exit_code == 0

@@ -162,7 +162,7 @@ def test_what_cannot_be_read_is_said_in_one_line(trained, mnist):
     w.image = mnist.x[20002]
     reply = ask(w, kind="upload", name="notes.txt", buffers=[b"not a picture"])
     assert "notes.txt" in reply["error"] and "\n" not in reply["error"]
-    assert w.image is None and w.digit is None
+    assert w.digit == trained.predict(mnist.x[20002])  # (the last good reading stays)
     reply = ask(w, kind="neuron", layer=0, index=0)
     assert reply["error"].startswith("layer 0 is the input layer: it has no weights")
     with pytest.raises(DataError, match=r"expected images of 28x28 pixels, got .* \(5, 5\)"):
@@ -302,8 +302,9 @@ def test_a_model_of_spoken_digits_hears_recordings(speech_model, speech_unheard_
     # a drawing is no recording, a recording no picture: one line each, saying what to do
     reply = ask(w, kind="predict", pixels=pad_grid(np.zeros((28, 28))))
     assert reply["error"].startswith("this model hears recordings, not drawings")
+    heard = w.image
     reply = ask(w, kind="upload", name="notes.txt", buffers=[b"not a recording"])
     assert "notes.txt" in reply["error"] and "\n" not in reply["error"]
-    assert w.image is None and w.digit is None
+    assert w.image is heard and w.digit is not None  # (the last good reading stays)
     with pytest.raises(DataError, match="reads pictures, not recordings"):
         widget(trained).hear(speech_unheard_recordings[0])

@@ -58,7 +58,7 @@ def test_whole_numbers_sent_as_floats_are_the_neuron_they_name(w):
     assert ask(w, {"kind": "neuron", "layer": 2.0, "index": 5.0})["answer"] == as_ints
 
 
-def test_a_drawing_or_an_upload_without_its_contents_is_an_error_reply(w):
+def test_a_drawing_or_an_upload_without_its_contents_is_an_error_reply(w, mnist):
     reply = ask(w, {"kind": "predict"})
     assert reply == {"seq": 7, "error": "the drawing sent holds no grid of numbers (its pixels "
                                         "are None); draw it again"}
@@ -68,4 +68,5 @@ def test_a_drawing_or_an_upload_without_its_contents_is_an_error_reply(w):
     reply = ask(w, {"kind": "upload", "name": "five.png"})
     assert reply == {"seq": 7, "error": "five.png: the upload came without the file's bytes; "
                                         "upload it again"}
-    assert w.image is None and w.digit is None  # (as for any drawing it could not read)
+    # (the last good reading stays, as for any drawing it could not read)
+    assert w.digit == w.network.predict(mnist.x[HELD_OUT]) and w.image is not None

@@ -31,30 +31,33 @@ def test_cosine_schedule():
     ({"copies": 4, "cut": 0.6}, "cut must be between 0 and 0.5"),
     ({"cut": 0.3}, "^cut alters copies"),
     ({"copies": 4, "colour": 30.0}, "colour must be between 0 and 24 decibels"),
-    ({"colour": 6.0}, r"give copies \(--copies N\), or turn them off: --colour 0$"),
+    ({"colour": 6.0}, r"give copies=N \(--copies N\), or turn it off: colour=0 \(--colour 0\)$"),
 ])
 def test_bad_config(change, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**change)
 
 
-def test_alterations_without_copies_are_named_with_both_ways_out():
-    """The speech preset with copies 0: the message names the alterations it sets, and no other,
-    and each way out it gives makes a config that is taken."""
+def test_no_copies_turns_off_the_alterations_not_given_and_refuses_those_given():
+    """The speech preset with copies 0 has nothing for its alterations to alter: they are off.
+    Alterations given beside copies 0 are refused, named (and no other), with both ways out in
+    Python's words and the command line's, each making a config that is taken."""
     from digitnet.config import ALTERATIONS
 
     preset = PRESETS["speech"]
+    assert any(getattr(preset, name) for name in ALTERATIONS)
+    plain = preset.replace(copies=0)
+    assert plain.copies == 0 and not any(getattr(plain, name) for name in ALTERATIONS)
+    assert plain.replace(copies=0) == plain and plain.dropout == preset.dropout
     with pytest.raises(ConfigError) as refused:
-        preset.replace(copies=0)
-    named, off = re.fullmatch(r"(.+) alter copies of the training recordings; give copies "
-                              r"\(--copies N\), or turn them off: (.+)",
-                              str(refused.value)).groups()
-    altered = {name for name in ALTERATIONS if getattr(preset, name)}
-    assert set(re.split(r", | and ", named)) == altered and len(altered) < len(ALTERATIONS)
-    turned_off = dict(re.findall(r"--(\w+) (\S+)", off))
-    assert turned_off == dict.fromkeys(altered, "0")
-    assert preset.replace(copies=0, **{name: 0 for name in turned_off}).copies == 0
-    assert preset.replace(copies=2).copies == 2
+        preset.replace(copies=0, cut=0.2, noise=0.1)
+    named, python, flags = re.fullmatch(r"(.+) alter copies of the training recordings; give "
+                                        r"copies=N \(--copies N\), or turn them off: "
+                                        r"(.+) \((.+)\)", str(refused.value)).groups()
+    assert set(re.split(r", | and ", named)) == {"cut", "noise"}
+    assert python == "cut=0, noise=0" and flags == "--cut 0 --noise 0"
+    assert preset.replace(copies=0, cut=0, noise=0).copies == 0
+    assert preset.replace(copies=2, cut=0.2).cut == 0.2
 
 
 def test_augmentation_shifts_images_by_whole_pixels():

@@ -211,7 +211,7 @@ def test_copies_are_made_once_for_recipes_that_differ_after_the_picture(flat):
 
 def test_warped_copies_need_copies_and_differ_from_the_voice(flat):
     train = datasets.load(str(flat), split="train")
-    with pytest.raises(ConfigError, match="warp alter copies"):
+    with pytest.raises(ConfigError, match="warp alters copies"):
         PRESETS["speech"].replace(copies=0, warp=0.1)
     config = PRESETS["speech"].replace(copies=2, warp=0.1)
     made = sound_augment.copies(train.sounds, train.input, config)

@@ -177,7 +177,7 @@ def test_cut_copies_where_the_base_recipe_makes_none_are_refused(voices):
     let this pass), or copies 0 drawn beside it."""
     assert refusal({"cut": {"low": 0.0, "high": 0.3}}, voices) == (
         "space.json: cut: a trial could draw cut 0.3, which cannot train: cut alters copies of "
-        "the training recordings; give copies (--copies N), or turn them off: --cut 0")
+        "the training recordings; give copies=N (--copies N), or turn it off: cut=0 (--cut 0)")
     both = refusal({"copies": {"choices": [0, 4]}, "cut": {"low": 0.0, "high": 0.3}}, voices)
     assert both.startswith("space.json: copies and cut: a trial could draw copies 0 with cut "
                            "0.3, which cannot train: cut alters copies")

@@ -131,4 +131,7 @@ def test_on_a_terminal_the_first_line_says_the_models_are_loading(web_model_path
     assert code == 0
     first, second = shown.decode().splitlines()[:2]
     assert first == f"Loading {web_model_path}, {speech_model} ...", first
-    assert second.startswith(f"Serving 784-16-16-10 from {web_model_path} at http://"), second
+    # then what takes longest (the models' held-out examples; a bar while recordings are read)
+    assert second == "Reading the held-out examples the page pokes the models with ...", second
+    serving = re.search(r"Serving [^\r\n]*", shown.decode())[0]
+    assert serving.startswith(f"Serving 784-16-16-10 from {web_model_path} at http://"), serving

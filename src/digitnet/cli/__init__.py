@@ -13,7 +13,9 @@ asked for).
 ``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
 ``train_files.py``     the files a run writes, checked against those it reads; what an
                        interrupt saved
-``progress.py``        a training run's progress bar on a terminal
+``progress.py``        a training run's progress bar on a terminal, and the bar while
+                       recordings are read
+``interrupts.py``      an interrupted command's one line, without a library's noise after it
 ``model_cmds.py``      ``digitnet evaluate``, ``predict`` and ``info``: commands that read a model
 ``export_cmd.py``      ``digitnet export``: a model as ONNX or a PyTorch state dict
 ``serve_cmd.py``       ``digitnet serve``: the drawing page
@@ -51,8 +53,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("digitnet: interrupted\n")
         raise SystemExit(130) from None  # (group.EXIT_INTERRUPTED, which may not be loaded)
     from .group import main as run
+    from .interrupts import quiet_until_exit
 
-    run(argv)
+    try:
+        run(argv)
+    finally:  # (an interrupted command's libraries say nothing as Python exits)
+        quiet_until_exit()
 
 
 def _group():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import signal
 import threading
 import warnings
 
 import click
 
-from .. import __version__
+from .. import __version__, words
 from ..errors import DigitnetError, TrainingInterrupted, WriteInterrupted, one_line
 
 EXIT_INTERRUPTED = 130
@@ -30,9 +29,17 @@ class DigitnetGroup(click.Group):
             if line.strip():
                 click.echo(f"note: {one_line(line)}", err=True)
 
+    def parse_args(self, ctx, args):
+        ctx.meta["digitnet.args"] = list(args)  # (as typed: a misplaced --debug is moved)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
+        from .interrupts import quiet_after_interrupt
+        from .progress import reading_shown
+
         debug = ctx.params.get("debug", False)
-        with warnings.catch_warnings(), terminated_as_interrupted():  # (SIGTERM: every command)
+        with (warnings.catch_warnings(), terminated_as_interrupted(),  # (SIGTERM: every command)
+              quiet_after_interrupt(debug), reading_shown()):  # (a library's noise; a bar)
             if not debug:  # a library's warning reads as a note, not Python's two lines
                 warnings.showwarning = _note
             return self._invoke(ctx, debug)
@@ -51,12 +58,16 @@ class DigitnetGroup(click.Group):
             click.echo(f"digitnet: error: {one_line(str(e))}", err=True)
             ctx.exit(1)
         except click.UsageError as e:  # a command's options or arguments: one line, as above
-            if debug:
-                raise
+            if debug or isinstance(e, _HELP_ASKED):  # (`digitnet show`: its help, as click
+                raise  # prints it for `digitnet`)
             if isinstance(e, click.NoSuchOption) and e.possibilities:
                 e.possibilities = _closest(e.option_name, e.possibilities)
             path = e.ctx.command_path.split()[1:] if e.ctx is not None else []
             where = " ".join(["digitnet", *path])
+            if isinstance(e, click.NoSuchOption) and e.option_name == "--debug" and path:
+                click.echo(f"digitnet: error: No such option '--debug' for {where}; --debug "
+                           f"goes before the command: {_debug_first(ctx)}", err=True)
+                ctx.exit(e.exit_code)
             said = one_line(e.format_message().replace("\n\t", " ")).rstrip(".")  # (click
             # lists choices a line each; it asks "Did you mean '--epochs'?" of a typo)
             see = " See" if said.endswith("?") else "; see"
@@ -76,13 +87,25 @@ class DigitnetGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
 
 
+#: The error click raises for a group given no command (``digitnet show``): a request for its
+#: help, which click prints as help (click 8.2 on; before, it printed the help itself).
+_HELP_ASKED = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _debug_first(ctx) -> str:
+    """The command typed (the group's ``ctx`` holds its words) with ``--debug`` moved before
+    the command, where digitnet takes it: ``digitnet --debug info m.safetensors``."""
+    import shlex
+
+    typed = [a for a in ctx.meta.get("digitnet.args", []) if a != "--debug"]
+    return shlex.join(["digitnet", "--debug", *typed])
+
+
 def _closest(typed: str, options) -> list[str]:
     """Of the options click found close to a mistyped one (difflib's, at 0.6 alike and up:
     ``--epoch`` found ``--epochs``, ``--stretch`` and ``--teacher``), those about as close as
-    the closest; one that is much closer is the one meant."""
-    alike = {o: difflib.SequenceMatcher(None, typed, o).ratio() for o in options}
-    best = max(alike.values())
-    return [o for o in options if alike[o] >= best - 0.1]
+    the closest (:func:`digitnet.words.closest`, which a --space file's fields are told by)."""
+    return words.closest(typed, options)
 
 
 def _note(message, category, filename, lineno, file=None, line=None) -> None:

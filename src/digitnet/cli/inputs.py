@@ -2,7 +2,8 @@
 for a model of a table, the rows of tables; for a model of recordings, the pictures of their
 sound (:func:`digitnet.audio.picture`, with the model's front end).
 
-Picture files are prepared by :func:`digitnet.preprocess.to_mnist`; ``.npy`` files holding
+Picture files are prepared as the model reads them (:func:`digitnet.preparation.picture`: for a
+model of digits by :func:`digitnet.preprocess.to_mnist`, of frames as they are); ``.npy`` holding
 (28, 28), (n, 28, 28) or (n, 784) arrays are read as MNIST-style pixels as they are, each image
 checked as a picture is (NaN or blank: reported, not guessed at), named or in a folder; folders
 are walked as training walks class folders (:func:`digitnet.folders.walk`), in sorted order. A
@@ -22,8 +23,9 @@ import numpy as np
 
 from .. import arrays, folders, idxfolders, kinds, modelfile, soundcheck, tables, words
 from ..audio import AUDIO_EXTENSIONS
+from ..datasets import TABLE_SUFFIXES
 from ..errors import DataError, DigitnetError
-from ..images import IMAGE_EXTENSIONS
+from ..images import FORMATS, IMAGE_EXTENSIONS, NotAnImage
 from ..inputs import Audio, Table
 
 
@@ -35,11 +37,12 @@ class StackPart(NamedTuple):
     start: int
 
 
-def read_inputs(files):
+def read_inputs(files, reads=None):
     """Yield (name, array or DigitnetError) for each input file, walking folders; a .npy stack
     with unreadable images in it comes as runs of readable ones (:class:`StackPart`) between
-    the errors of the others."""
-    from .. import preprocess
+    the errors of the others. Pictures are read as a model of input record ``reads`` reads them
+    (:func:`digitnet.preparation.picture`; None: as MNIST's digits were made)."""
+    from .. import preparation
 
     for name in files:
         path = Path(name)
@@ -49,7 +52,7 @@ def read_inputs(files):
                 if isinstance(item, folders.NotWalked):
                     yield str(path), item.error
                 else:
-                    yield from read_inputs([str(item)])
+                    yield from read_inputs([str(item)], reads)
             if not found:
                 yield name, DataError(_none_of_its_kind(name, "images", len(others), neither))
             else:
@@ -61,7 +64,11 @@ def read_inputs(files):
             if path.suffix.lower() == ".npy":
                 yield from _npy_images(_read_npy(path, name), name)
             else:
-                yield name, preprocess.to_mnist(path, name=name)
+                yield name, preparation.picture(path, reads, name=name)
+        except NotAnImage:  # (of the formats a model of pictures reads here, .npy too)
+            yield name, _of_other_kind(name, path, "images") or DataError(
+                f"{name}: not an image (or not a format we read: {FORMATS}, or a .npy array of "
+                "pixels)")
         except DigitnetError as e:
             yield name, _of_other_kind(name, path, "images") or e
 
@@ -193,11 +200,15 @@ def _of_other_kind(name: str, path: Path, kind: str) -> DataError | None:
     bytes say it is of the other kind (a picture given to a model of recordings, say); else
     None. A file named as one of the model's kind (a PNG named ``seven.wav``) is said to be
     what its bytes are, as the API says it (for a model of recordings, read_sound's own
-    error stands). An IDX file (MNIST's many digits in one file) is said to be data to score."""
+    error stands). An IDX file (MNIST's many digits in one file) is said to be data to score,
+    and a table (.csv, .npz, by its name) to be one."""
     if idxfolders.idx_named(path.name):
         return DataError(f"{name}: MNIST-style IDX data (many digits, or their labels, in one "
                          f"file), not one {_KIND[kind][0]}; score a model of pictures on its "
-                         f"folder: digitnet evaluate MODEL --data {path.parent}")
+                         f"folder: digitnet evaluate MODEL --data {words.shell(path.parent)}")
+    if path.suffix.lower() in TABLE_SUFFIXES:  # (its rows are read by a model of a table)
+        return DataError(f"{name}: a table, and this model {_KIND[kind][1]}; give it "
+                         f"{_files_of(kind)}, or use a model trained on {kinds.WORDS['table']}")
     try:
         with open(path, "rb") as f:
             head = f.read(16)
@@ -314,12 +325,13 @@ def one_input(net, image: str) -> np.ndarray:
     if isinstance(front_end, Audio):
         _check_not_an_array(image, Path(image))
         return audio.picture(image, front_end) / np.float32(255)
-    return one_image(image)
+    return one_image(image, front_end)
 
 
-def one_image(image: str) -> np.ndarray:
-    """The 28x28 image the network sees for IMAGE (a picture file or a .npy array)."""
-    for name, x in read_inputs([image]):
+def one_image(image: str, reads=None) -> np.ndarray:
+    """The 28x28 image the network sees for IMAGE (a picture file, read as a model of input
+    ``reads`` reads one, or a .npy array)."""
+    for name, x in read_inputs([image], reads):
         if isinstance(x, DigitnetError):
             raise x
         if isinstance(x, StackPart):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import click
 
-from .. import classmatch, datasets, inputs, kinds, tables
+from .. import classmatch, datasets, inputs, kinds, tables, words
 from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import (held_out, mnist_fits, no_own_data, numbered, recorded_data,
                        validation_split)
@@ -38,7 +38,8 @@ from .group import cli
 DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a folder of "
              "MNIST-format IDX files, of recordings named as FSDD names them "
              "(7_jackson_32.wav), or of class folders of pictures or recordings "
-             "(my-digits/0/a.png ...), or a .csv or .npz table.")
+             "(my-digits/0/a.png ...; with a test part, my-digits/train/0/a.png ... and "
+             "my-digits/test/0/b.png ...), or a .csv or .npz table.")
 TARGET_HELP = "A CSV table's label column  [default: the last column]."
 
 _SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
@@ -119,7 +120,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
     try:
         subset = datasets.load(data, split=split if split in ("test", "all") else "train",
                                target=target, progress=progress, audio=inputs.audio_of(net),
-                               model_classes=inputs.classes_of(net))
+                               model_classes=inputs.classes_of(net), pictures=inputs.of(net))
     except DigitnetError as e:
         if given or asked is not None or data != "mnist":
             raise
@@ -138,7 +139,8 @@ def _own_validation(net: Network, model: str, why: DigitnetError) -> datasets.Da
     if own is None:
         raise why
     try:
-        full = datasets.load(own, split="train", audio=inputs.audio_of(net))
+        full = datasets.load(own, split="train", audio=inputs.audio_of(net),
+                             pictures=inputs.of(net))
         val = _split_like_training(net, numbered(full), "val", model)
     except DigitnetError:
         raise why from None
@@ -224,7 +226,8 @@ def _no_test_files(net: Network, data: str, model: str) -> str:
     files; else all of them, fair only if it learned from none of them (--split val would be
     refused: its held-out examples cannot be rebuilt from other files)."""
     said = f"{data}: no test files (t10k); this folder holds only training data"
-    full = numbered(datasets.load(data, split="train", audio=inputs.audio_of(net)))
+    full = numbered(datasets.load(data, split="train", audio=inputs.audio_of(net),
+                                  pictures=inputs.of(net)))
     try:
         val = validation_split(net, full, "val")
     except DigitnetError:
@@ -287,12 +290,14 @@ def _label_column(net: Network, data: str, target: str | None, model: str) -> st
     missing = [c for c in model_input.columns if c not in header]
     unnamed = model_input.columns == tuple(f"x{i}" for i in range(model_input.n_inputs))
     if missing and not unnamed:
-        raise DataError(f"{data}: no column {missing[0]!r}, which {model} reads (its columns: "
-                        f"{', '.join(model_input.columns)})")
+        raise DataError(f"{data}: no column {missing[0]!r}, which {model} reads (the model's "
+                        f"columns: {', '.join(model_input.columns)}; {data}'s: "
+                        f"{', '.join(header)}); give a table with the model's columns")
     if not extra or (missing and len(header) == model_input.n_inputs):
         raise DataError(f"{data}: every column is one {model} reads as a feature, so the table "
                         "holds no labels to measure it against; give the table with its label "
-                        f"column (digitnet predict {model} {data} reads rows without labels)")
+                        f"column (digitnet predict {words.shell(model)} {words.shell(data)} reads "
+                        "rows without labels)")
     if missing:  # columns never named (a model of arrays) are read in order; labels: the last
         return None
     if len(extra) > 1:
@@ -323,3 +328,52 @@ def _split_like_training(net: Network, full: datasets.Dataset, split: str, model
         return validation_split(net, full, split, other)
     except DigitnetError as e:
         raise DigitnetError(f"{model}: {e}") from None
+
+
+def own_rows_note(net: Network, subset: datasets.Dataset, split: str, model: str) -> str | None:
+    """What to say when ``subset`` (split "all": a table, or every part of the data) holds the
+    data ``model`` was trained on, as its record tells by the files' SHA-256
+    (:mod:`digitnet.dataidentity`): how many of its examples it learned from, rebuilt as
+    training split them (:func:`validation_split`), and how to score only those it did not; else
+    None ("train", "val" and "test" say what they score)."""
+    record = net.metadata.get("data") or {}
+    trained = record.get("train") or {}
+    files, n = trained.get("files") or {}, trained.get("n")
+    if split != "all" or not files or not set(files.values()) <= set(subset.files.values()):
+        return None
+    checked = record.get("validation")
+    learned = n if checked is not None else _learned(net, subset, trained)
+    if learned is None or n is None:
+        return None
+    said = f"{model} learned from " + (f"all {learned:,}" if learned == len(subset) else
+                                         f"{learned:,} of the {len(subset):,}") + " examples scored"
+    test = "--split test scores its test part" if len(subset) > n else ""
+    if learned < n:  # (a copy of its data, named otherwise: the split is rebuilt from its own)
+        own = "" if files.items() <= subset.files.items() else (
+            f" --data {words.shell(trained.get('name') or subset.name)}")
+        return (f"{said} (its training split), so this accuracy flatters it; --split val{own} "
+                f"scores only the {n - learned:,} it held out{', ' * bool(test)}{test}")
+    elsewhere = test or (f"--data {words.shell(checked['name'])} scores the data it was "
+                         "validated on" if checked and checked.get("name") else
+                         "score data it never saw (--data)")
+    return (f"{said} (it held none of them out for validation), so this accuracy flatters it; "
+            f"{elsewhere}")
+
+
+def _learned(net: Network, subset: datasets.Dataset, trained: dict) -> int | None:
+    """How many examples of the data ``net`` was trained on (``trained``: its record, whose
+    files ``subset`` holds, with others: a test part) it learned from; None if not known."""
+    files = dict(trained["files"])
+    try:
+        full = subset
+        if len(subset) != trained.get("n") or sorted(subset.files.values()) != sorted(
+                files.values()):  # (more than its training part: that part read again)
+            full = datasets.load(subset.name, split="train", audio=inputs.audio_of(net),
+                                 model_classes=inputs.classes_of(net))
+        if sorted(full.files.values()) != sorted(files.values()):
+            return None
+        # (its training part, as training split it; a copy of the table, named otherwise)
+        full = dataclasses.replace(full, files=files, split="train")
+        return len(validation_split(net, full, "train"))
+    except DigitnetError:
+        return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, words
+from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, preparation, words
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
@@ -19,7 +19,7 @@ from ..replacing import finished
 from ..soundcheck import FORMATS
 from .group import cli
 from .inputs import READ, InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
-from .labelled import data_options, labelled_split
+from .labelled import data_options, labelled_split, own_rows_note
 
 
 @cli.command("evaluate")
@@ -30,15 +30,19 @@ def evaluate_command(model, data, split, target, as_json):
     """Accuracy, loss, per-class accuracy and confusion matrix of MODEL on a data split.
 
     A table (.csv, .npz) or a folder of pictures without test/ is scored whole: every row or
-    picture. The classes are named as MODEL names them.
+    picture (when MODEL was trained on them, a note says how many it learned from, and --split
+    val scores those it held out). The classes are named as MODEL names them.
     """
     net, progress = _read(model)
     _note_unfinished(model, net, progress)
     subset, split = labelled_split(net, data, split, model, target)
+    own = own_rows_note(net, subset, split, model)  # (examples it learned from among them)
+    cli.note(own)
     ev = evaluate_data(net, subset)
-    if as_json:  # (a note on the data, as on stderr: files of a folder skipped, say)
+    if as_json:  # (the notes on the data, as on stderr: files of a folder skipped, say)
+        note = "\n".join(n for n in (subset.note, own) if n) or None
         click.echo(json.dumps({**ev.to_dict(), "classes": inputs.classes_of(net), "split": split,
-                               "note": subset.note}))
+                               "note": note}))
         return
     from rich.console import Console
 
@@ -92,8 +96,11 @@ PREDICT_HELP = f"""Read the digit (or class) in each image FILE, in every image 
 FOLDER, in each row of a table, or in each recording.
 
 Pictures of any size and kind (PNG, JPEG, BMP, GIF, WebP, TIFF; dark ink on paper or light on
-dark; photos) are prepared the way MNIST's digits were: cropped to the digit, scaled to fit 20x20
-and centred by mass in 28x28 (see digitnet.preprocess). .npy files holding arrays of shape
+dark; photos) are prepared as MODEL's pictures were (digitnet info MODEL says how): for a model
+of MNIST's digits (or of class folders of pictures), the way MNIST's digits were: cropped to the
+digit, scaled to fit 20x20 and centred by mass in 28x28 (see digitnet.preprocess); for a model of
+pictures that fill their frame (Fashion-MNIST's), as they are: grey, resized to the model's
+size, nothing cropped or centred (see digitnet.preparation). .npy files holding arrays of shape
 (28, 28), (n, 28, 28) or (n, 784) are read as MNIST-style pixels as they are, named or in a
 FOLDER. A MODEL trained on a table reads .csv tables (the columns it was trained on, found by
 name) and .npz archives (their X), one answer per row. A MODEL trained on recordings (spoken
@@ -108,10 +115,12 @@ stdout in its place among the answers, as {{"file": ..., "error": "<why>"}}.
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
 @click.option("--json", "as_json", is_flag=True,
-              help='One JSON object per answer, one per line (a file that cannot be read: '
-                   '{"file": ..., "error": ...}).')
+              help='One JSON object per answer, one per line: {"file", "class", "index", '
+                   '"probabilities" (every class\'s, in the model\'s order), "top" (the --top '
+                   'most likely: {"class", "index", "probability"}, most likely first)}; a file '
+                   'that cannot be read: {"file": ..., "error": ...}.')
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
-              help="How many of the most likely classes to list.")
+              help="How many of the most likely classes to list (with --json: as \"top\").")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
               help="Save the 28x28 image the network saw for each input here, as PNG "
                    "(deskewed, if the model deskews).")
@@ -134,7 +143,7 @@ def predict_command(model, files, as_json, top, save_input):
                              "pixels of a 28x28 image, so it cannot read pictures; use a model "
                              "trained on MNIST-style images")
     else:
-        answers = read_inputs(files)
+        answers = read_inputs(files, model_input)
     saver = InputSaver(save_input) if save_input else None
     classes = inputs.classes_of(net)
     failed = 0
@@ -172,10 +181,12 @@ def _files_first(model: str, files) -> bool:
 def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bool) -> str:
     """One answer: the most likely class by name, then the ``top`` most likely with theirs."""
     best = int(np.argmax(p))
-    if as_json:
+    ranked = [best, *(int(j) for j in np.argsort(-p, kind="stable") if j != best)][:top]
+    if as_json:  # (every probability, by index, as scripts read them; the top few ranked)
         return json.dumps({"file": label, "class": classes[best], "index": best,
-                           "probabilities": [round(float(v), 6) for v in p]})
-    ranked = np.argsort(p)[::-1][:top]
+                           "probabilities": [round(float(v), 6) for v in p],
+                           "top": [{"class": classes[j], "index": j,
+                                    "probability": round(float(p[j]), 6)} for j in ranked]})
     others = "  ".join(f"{classes[j]}: {p[j]:.1%}" for j in ranked)
     return f"{one_line(label)}: {classes[best]}  ({others})"  # JSON keeps the name as it is
 
@@ -209,6 +220,8 @@ def info_command(model, as_json):
         click.echo(f"    layer {l}: W {n_out}x{n_in} = {n_out * n_in:,} weights, "
                    f"{n_out} biases")
     click.echo(f"  input       {inputs.of(net).describe(detailed=True)}")
+    if isinstance(inputs.of(net), inputs.Images):  # (how a picture file becomes its input)
+        click.echo(f"  pictures    {preparation.described(inputs.of(net))}")
     click.echo(f"  classes     {words.listed(inputs.classes_of(net))}")
     if "digitnet_version" in meta:
         click.echo(f"  saved       {meta.get('saved', '?')} by digitnet {meta['digitnet_version']}")

@@ -16,7 +16,8 @@ from .. import inputs, jsontext, modelfile, poke, words
 from ..errors import ConfigError, DigitnetError
 from .group import cli
 from .labelled import held_out_options, labelled_split
-from .show_cmds import _out_option, _save_picture, check_layer_neuron, examples, show_group
+from .show_cmds import (_out_option, _save_picture, check_layer_neuron, examples, only_for,
+                        show_group)
 from .train_files import outputs, same_file
 
 
@@ -193,6 +194,7 @@ def show_embedding(model, layer, method, count, data, split, target, out):
                                            sound=inputs.audio_of(net) is not None), out)
 
 
+@only_for("pictures of handwriting")  # (poke.check_distortable says so)
 @show_group.command("robustness")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("model2", type=click.Path(dir_okay=False), required=False)

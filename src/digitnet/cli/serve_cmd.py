@@ -75,6 +75,9 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
     app = create_app(net, source=str(model), data=data, access=access, more=more)
     apps = (app, *app.state.mounted)
     # Each model's held-out examples, loaded now rather than on the first request.
+    if sys.stderr.isatty():  # (thousands of recordings take seconds: said, and a bar shown)
+        click.echo(f"Reading the held-out examples the page pokes "
+                   f"{'the models' if more else 'the network'} with ...", err=True)
     held_outs = [each.state.held_out.get() for each in apps]
     if data is not None:  # (None: a model of recordings or a table whose data is unknown)
         _check_data(net, data, held_outs[0][0], model)
@@ -186,7 +189,7 @@ def _about_models(apps, held_outs, own: bool) -> list[str]:
     ones): the held-out examples poking it is scored on, or why it has none (for the first,
     whose data was not named, ``own``: that --data names some); and for a model of a table,
     that the page, which draws digits and hears recordings, cannot ask it anything."""
-    from .. import inputs
+    from .. import inputs, words
 
     lines = []
     for number, (each, (held, reason)) in enumerate(zip(apps, held_outs), start=1):
@@ -206,7 +209,7 @@ def _about_models(apps, held_outs, own: bool) -> list[str]:
         if reads.kind == "table":
             lines.append(f"{name} reads {reads.describe()}, and the page draws digits and hears "
                          f"recordings: it cannot ask this model anything (`digitnet predict "
-                         f"{name} TABLE.csv` can)")
+                         f"{words.shell(name)} TABLE.csv` can)")
     return lines
 
 
@@ -219,5 +222,5 @@ def _check_data(net, data: str, held, model: str) -> None:
 
     found = (held.data if held is not None else
              datasets.load(str(data), split="train", audio=inputs.audio_of(net),
-                           model_classes=inputs.classes_of(net)))
+                           model_classes=inputs.classes_of(net), pictures=inputs.of(net)))
     as_model_reads(net, found, model)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .. import inputs, modelfile, poke, replacing, words
-from ..errors import ConfigError, DataError, ModelFileError
+from ..errors import ConfigError, DataError, ModelFileError, listed
 from ..soundcheck import FORMATS
 from . import train_files
 from .group import cli
@@ -38,7 +38,8 @@ def _out_option(kind: str):
     option = click.option("--out", default=f"{kind}.png", show_default=True, metavar="FILE",
                           type=click.Path(dir_okay=False), callback=_check_picture_name,
                           help="Where to save the picture: PNG or SVG, by the file's extension; "
-                               "only a picture there is replaced, never MODEL or a file read.")
+                               "only a picture digitnet drew there is replaced, never a picture "
+                               "of yours, MODEL or a file read.")
     return lambda command: option(_check_out(command))
 
 
@@ -63,13 +64,31 @@ def _check_out(command):
     return checked
 
 
+def only_for(kind: str):
+    """Mark a show command as taking only models of ``kind`` ("28x28 pictures": it draws the
+    inputs as such, :func:`_picture_model`); the commands left unmarked take any model, and a
+    marked one's refusal names them (:func:`for_any_model`)."""
+    def mark(command: click.Command) -> click.Command:
+        command.model_kind = kind
+        return command
+    return mark
+
+
+def for_any_model() -> str:
+    """The show commands that take a MODEL of any kind (a table's, say), as messages name them:
+    "`show confusion`, `show history` and ..."; those :func:`only_for` marks are left out."""
+    return listed([f"`show {name}`" for name, command in show_group.commands.items()
+                   if not hasattr(command, "model_kind")
+                   and any(p.name == "model" for p in command.params)])
+
+
 def _picture_model(model: str):
     """MODEL, if it reads 28x28 pictures (the pictures of its inputs are drawn as such)."""
     net = modelfile.load(model)
     if inputs.of(net).image_shape != (28, 28):
         raise ModelFileError(f"{model}: reads {net.sizes[0]} inputs, not 28x28 pictures, so its "
-                             "inputs cannot be drawn as pictures; `show confusion` and `show "
-                             "history` work for any model")
+                             f"inputs cannot be drawn as pictures; {for_any_model()} work for "
+                             "any model")
     return net
 
 
@@ -145,6 +164,7 @@ def examples(subset, split: str | None = None) -> str:
     return f"{len(subset):,} {Path(str(subset.name)).name} ({split or subset.split})"
 
 
+@only_for("28x28 pictures")
 @show_group.command("weights")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--layer", type=int, default=1, show_default=True,
@@ -168,6 +188,7 @@ def show_weights(model, layer, out):
                    "layer's largest): whatever the input, they pass on about their bias alone")
 
 
+@only_for("28x28 pictures")
 @show_group.command("network", help="The video's diagram of MODEL reading one digit: neurons "
                     f"lit by their activation, each output named by its class.\n\n{_FILE_IS}")
 @click.argument("model", type=click.Path(dir_okay=False))
@@ -182,6 +203,7 @@ def show_network(model, file, links, out):
     _save_picture(viz.network_figure(net, _one_input(net, file, "network"), links), out)
 
 
+@only_for("28x28 pictures")
 @show_group.command("saliency", help="Which pixels of a picture (or of the picture of a "
                     "recording's sound) pushed MODEL towards its answer (gradient of the answer's "
                     f"z).\n\n{_FILE_IS}")
@@ -195,6 +217,7 @@ def show_saliency(model, file, out):
     _save_picture(viz.saliency_figure(net, _one_input(net, file, "saliency")), out)
 
 
+@only_for("28x28 pictures")
 @show_group.command("dream")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--digit", "--class", "digit", metavar="CLASS", multiple=True,
@@ -243,6 +266,7 @@ def show_confusion(model, data, split, target, out):
                                        inputs.classes_of(net), title), out)
 
 
+@only_for("28x28 pictures")
 @show_group.command("mistakes")
 @click.argument("model", type=click.Path(dir_okay=False))
 @data_options

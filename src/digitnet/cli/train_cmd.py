@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from .. import datasets, finetune, inputs, jsontext, kinds, metrics, modelfile, recipes, words
+from .. import datasets, finetune, inputs, jsontext, metrics, modelfile, recipes, words
 from ..errors import ConfigError, DigitnetError, DivergenceError
 from ..config import PRESETS, TrainConfig, checked_option
 from ..inputs import Audio
@@ -46,7 +47,7 @@ def _parse_layers(ctx, param, value):
     hidden = param.name == "hidden"
     example = "16,16" if hidden else "784,16,16,10"
     try:
-        sizes = tuple(int(v) for v in value.replace("-", ",").split(","))
+        sizes = tuple(int(v) for v in re.split(r",|(?<=\d)-", value))  # (784-16-10; -3: < 1)
     except ValueError:
         raise click.BadParameter(f"expected comma-separated layer sizes such as {example}, got {value!r}")
     if len(sizes) < (1 if hidden else 2) or min(sizes) < 1:
@@ -245,8 +246,7 @@ def _loss_note(history: list[dict], net, lr: float) -> str | None:
     its cross entropy far above a guess's), for a run that still saves."""
     if (ended := metrics.confidently_wrong(history, net)) is None:
         return None
-    last, guess = ended
-    return (f"the training loss ended at {last:.3g}, far above the {guess:.2f} of guessing "
+    return (f"the training loss ended at {ended[0]:.3g}, far above the {ended[1]:.2f} of guessing "
             f"evenly among {net.sizes[-1]} classes (its wrong answers are given with near "
             f"certainty): the learning rate {lr:g} is likely too high; try a lower --lr")
 
@@ -286,9 +286,9 @@ def _recipe(ctx, data, target, hidden, init, preset, config_file, resume, option
     if resume is not None and start is not None:
         refuse_changed_init(resume, start)
         start = None  # the checkpoint holds the weights now, and what they started from
-    if start is not None:  # (other layers, another kind: said before the data is read)
+    if start is not None:  # (other layers: said before the data is read)
         _refuse_other_layers(start, hidden, fields.get("sizes"), named.get("sizes"))
-        kinds.check(data, inputs.of(start.network), start.name)
+    train_files.check_kinds(data, start, base.teacher if resume is None else None)
     train_set = datasets.load(data, split="train", target=target, progress=sys.stderr.isatty(),
                               audio=inputs.audio_of(start.network) if start else None,
                               model_classes=inputs.classes_of(start.network) if start else None)

@@ -19,18 +19,18 @@ checkpoint only the one resumed or a finished run's), is :mod:`digitnet.replacin
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 
 import click
 
-from .. import modelfile, modelread, recordings, replacing, stopping
+from .. import inputs, kinds, modelfile, modelread, recordings, replacing, stopping
 from ..audio import AUDIO_EXTENSIONS
 from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
 from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
                       TrainingInterrupted)
 from ..images import IMAGE_EXTENSIONS
 from ..replacing import same_file
+from ..words import shell
 from ..sources import SAMPLE
 
 #: The files a run reads besides its data, by option: what each one is, in words.
@@ -108,6 +108,21 @@ def _check_recipe_name(path: str) -> None:
         raise ConfigError(f"{path}: saving writes a JSON recipe, but {path.suffix} names "
                           f"{what.removesuffix(' (never loaded)')}; name it "
                           f"{path.with_suffix('.json')}")
+
+
+def check_kinds(data: str, start, teacher: str | None) -> None:
+    """Before ``data`` is read: a DataError when it holds another kind of examples than the
+    model --init starts from (``start``, a :class:`digitnet.finetune.Start`, or None) or the
+    --teacher model (a file, or None) reads, as far as its name tells
+    (:func:`digitnet.kinds.check`: "digits/ holds pictures, and --teacher voice.safetensors
+    reads recordings"). Their sizes and classes are checked once it is read (by
+    :func:`digitnet.finetune.check_reads`, and for the teacher
+    :func:`digitnet.distillation.teacher_for`)."""
+    models = [(start.network, start.name)] if start is not None else []
+    if teacher is not None:
+        models.append((modelfile.load(teacher), f"--teacher {teacher}"))
+    for net, name in models:
+        kinds.check(data, inputs.of(net), name)
 
 
 def resumed_data(resume: str) -> str:
@@ -258,7 +273,7 @@ class Interruption:
                  *(["--target", self.target] if self.target else []), "--resume", saved,
                  *(["--checkpoint", self.checkpoint] if elsewhere else []),
                  *(["--out", self.out] if self.out_given else [])]
-        return f"continue with: {shlex.join(map(str, words))}"
+        return f"continue with: {' '.join(map(shell, words))}"
 
 
 def _stamp(path: str | None) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from contextlib import nullcontext
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from .. import datasets, modelfile, recipes, spacecheck, splits, studies, words
+from .. import datasets, modelfile, recipes, replacing, spacecheck, splits, studies, words
 from ..config import PRESETS, TrainConfig
-from ..errors import TrainingError, TrainingInterrupted
+from ..errors import DigitnetError, TrainingError, TrainingInterrupted, one_line
 from ..searchspace import LAYERS_SPACE, Space, default_space
 from ..stopping import StopFlag
-from ..tuning import PRUNERS, Progress, Search, open_study, tune
+from ..tuning import PRUNERS, Progress, Search, interrupted_message, open_study, tune
 from . import train_files
 from .group import cli
 from .train_cmd import given_fields, recipe_params
@@ -68,14 +69,14 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
     space (learning rate, optimiser and momentum, schedule, batch size, epochs, shifts, weight
     decay, hidden activation; for a table no shifts; for recordings dropout and copies with
     warped frequencies, cut starts or ends and another microphone's colour, and label
-    smoothing, instead of shifts;
-    with --search-layers the hidden layers too) and scores it on the validation split (never a
-    test split; --val-speaker holds out a voice). Training options given here or in --config,
-    and those in which --preset departs from the default recipe (unless --space names them),
-    are fixed and not searched, nor is what can never take effect under them (momentum
-    without SGD); --seed also seeds the
-    sampler. Ctrl-C stops; the same command again continues the study. Several commands (on
-    several machines, with --storage postgresql://...) can fill one study together.
+    smoothing, instead of shifts; with --search-layers the hidden layers too) and scores it on
+    the validation split (never a test split; --val-speaker holds out a voice). Training
+    options given here or in --config, and those in which --preset departs from the default
+    recipe (unless --space names them), are fixed and not searched, nor is what can never take
+    effect under them (momentum without SGD); --seed also seeds the sampler. Ctrl-C stops,
+    saving the best recipe so far to --out; the same command again continues the study.
+    Several commands (on several machines, with --storage postgresql://...) can fill one study
+    together.
     """
     given, fixed = _fixed_fields(preset, config_file, options)
     if search_layers:  # (a --config file's layers too: the search's layers fit the data)
@@ -100,13 +101,14 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
             train_files.refuse_data_folder(data, train_set.source, {"--out": out})
         if train_set.note:
             cli.note(train_set.note)
-        if "sizes" in fixed:  # (a --config file's layers, tuned on other data: said so)
+        if "sizes" in given:  # (a --config file's layers, tuned on other data: said so)
             recipes.check_layers_given(train_set, given["sizes"], fixed["sizes"], tuning=True)
         base = recipes.for_data(base, train_set, given)  # layers; a table's or voice's recipe
         table = chosen if chosen is not None else default_space(train_set.input)
         space = Space({**table, **(LAYERS_SPACE if search_layers else {})},
                       space_file or "the search space").without(
                           {field: f"is fixed by {option}" for field, option in fixed.items()})
+        _say_fixed_named(chosen, fixed, space_file)
         idle = space.idle(base)  # can never take effect on this base recipe: not searched
         space = space.without(idle)
         if show_space:  # (checked as a search checks it: each value on the recipe and the data)
@@ -117,25 +119,72 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         # a study started with other options is refused before the search is announced
         study = _before_trials(lambda: open_study(search, opened, study_name))
     _announce(search, study_name, url, idle)
-    with (_RichDisplay() if interactive else _PlainDisplay()) as display:
-        study = tune(search, url, study_name, progress=display, study=study)
+    try:
+        with (_RichDisplay() if interactive else _PlainDisplay()) as display:
+            study = tune(search, url, study_name, progress=display, study=study)
+    except TrainingInterrupted:  # (the running trials are requeued): the best so far is saved
+        raise TrainingInterrupted(_saved_at_interrupt(study, trials, out)) from None
+    best = _results(study, study_name, display.ran, trials, timeout, top)
+    path = _save_best(out, best)
+    click.echo(f"Saved the best recipe (trial {best.number}, validation accuracy "
+               f"{best.value:.2%}) to {path}; train it with: digitnet train --config "
+               f"{words.shell(path)}" + ("" if data == "mnist" else f" --data {words.shell(data)}")
+               + (f" --target {words.shell(target)}" if target else "")
+               + ("" if engine == "auto" else f" --engine {engine}"))  # trials' engine: same bytes
+
+
+def _results(study, study_name: str, ran: int, trials: int, timeout: float | None,
+             top: int) -> studies.TrialRecord:
+    """The study's best trial, once what the search came to is said on stderr (why none
+    completed, as a TrainingError; that none was run, or the timeout stopped it; ties) and its
+    ``top`` best trials are shown (on stdout). ``ran``: the trials that finished in this run."""
     best = studies.best_records(study, top)
     if not best:
         raise TrainingError(_none_completed(study_name, studies.records(study)))
     done = sum(r.state in ("COMPLETE", "PRUNED") for r in studies.records(study))
-    if display.ran == 0 and done >= trials:  # (the same command again, say)
+    if ran == 0 and done >= trials:  # (the same command again, say)
         _say_none_run(study_name, done, trials)
     if timeout is not None and done < trials:
         click.echo(f"--timeout {timeout:g}: no trial started after it, so the study has {done} "
                    f"of its {trials} trials; the same command goes on with the others", err=True)
     _say_ties(study, best[0])
     _best_table(best)
-    path = modelfile.atomic_write(out, (json.dumps(best[0].config, indent=2) + "\n").encode())
-    click.echo(f"Saved the best recipe (trial {best[0].number}, validation accuracy "
-               f"{best[0].value:.2%}) to {path}; train it with: digitnet train --config {path}"
-               + ("" if data == "mnist" else f" --data {data}")
-               + (f" --target {target}" if target else "")
-               + ("" if engine == "auto" else f" --engine {engine}"))  # trials' engine: same bytes
+    return best[0]
+
+
+def _save_best(out: str, best: studies.TrialRecord) -> Path:
+    """``best``'s recipe written to --out, atomically: at the end of a search, and when one is
+    interrupted. The file there is checked again as before the search (it may replace only a
+    recipe): a search is long, and another file may have come there meanwhile."""
+    replacing.check(out, "recipe", option="--out")
+    return modelfile.atomic_write(out, (json.dumps(best.config, indent=2) + "\n").encode())
+
+
+def _saved_at_interrupt(study, trials: int, out: str) -> str:
+    """The line of an interrupted search (:func:`digitnet.tuning.interrupted_message`), once
+    the best recipe so far is saved to --out (:func:`_save_best`), if a trial completed."""
+    best = studies.best_records(study, 1)
+    if not best:
+        return interrupted_message(study, trials, f"no trial has completed yet, so no recipe is "
+                                                  f"saved to {out}")
+    so_far = f"the best recipe so far ({best[0].value:.2%}, trial {best[0].number})"
+    try:
+        saved = f"{so_far} is saved to {_save_best(out, best[0])}"
+    except (DigitnetError, OSError) as e:  # (another file there now; a full disk)
+        saved = f"{so_far} could not be saved: {one_line(str(e))}"
+    return interrupted_message(study, trials, saved)
+
+
+def _say_fixed_named(chosen: dict | None, fixed: dict[str, str], space_file: str) -> None:
+    """A note for each field the --space file names that an option fixes: it is not searched
+    (as a field of the default space that an option fixes is not)."""
+    for field in chosen or ():
+        if field in fixed:
+            option = fixed[field]
+            leave = (f"leave {field} out of {option.removeprefix('--config ')}"
+                     if option.startswith("--config") else f"leave {option} out")
+            cli.note(f"{space_file} names {field}, but it is fixed by {option}, so it is not "
+                     f"searched; {leave} to search it")
 
 
 def _before_trials(step):
@@ -154,7 +203,8 @@ def _announce(search: Search, study_name: str, url: str, idle: dict[str, str]) -
     how many trials, how many at a time; and whether few held-out examples score them."""
     shown = studies.without_password(url)
     left_out = "".join(f" (not {field}: it {why})" for field, why in idle.items())
-    click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard {shown}): "
+    click.echo(f"Study {study_name!r} in {shown} (watch it: optuna-dashboard "
+               f"{words.shell(shown)}): "
                f"searching {', '.join(search.space.table)}{left_out}; "
                f"{words.counted(search.trials, 'trial')}, {search.jobs} at a time", err=True)
     _say_few_held_out(search)
@@ -255,10 +305,11 @@ def _best_table(best: list[studies.TrialRecord]) -> None:
     table = Table(title="The best trial" if len(best) == 1 else f"The best {len(best)} trials")
     for column in ("trial", "val accuracy", "training", *names):
         table.add_column(column, justify="right" if column != "activation" else "left")
+    timed = iter(words.durations([r.seconds for r in best if r.seconds is not None]))  # one unit
     for r in best:
         cells = [_cell(r.params.get(name)) for name in names]
         table.add_row(str(r.number), f"{r.value:.2%}",
-                      "-" if r.seconds is None else words.duration(r.seconds), *cells)
+                      "-" if r.seconds is None else next(timed), *cells)
     Console(soft_wrap=False, width=max(100, 12 * (len(names) + 3))).print(table)
 
 
@@ -292,9 +343,8 @@ def _status_line(status) -> str:
 
 
 class _PlainDisplay(Progress):
-    """A line per finished trial, on stderr (when it is not a terminal). The study's status
-    (as it is now) ends the line of the last trial that finished since the previous report:
-    when several did, the lines before it say only how their trial ended, not what came after."""
+    """A line per finished trial, on stderr (when it is not a terminal), ended by the study's
+    status as that trial's end left it (:meth:`Progress.on_status`)."""
 
     def __enter__(self):
         return self
@@ -306,9 +356,8 @@ class _PlainDisplay(Progress):
 
     def on_status(self, status, finished):
         self.ran += len(finished)
-        for i, r in enumerate(finished, 1):
-            now = f"; {_status_line(status)}" if i == len(finished) else ""
-            click.echo(f"{_finished_line(r)}{now}", err=True)
+        for r in finished:
+            click.echo(f"{_finished_line(r)}; {_status_line(status)}", err=True)
 
 
 class _RichDisplay(Progress):
@@ -335,5 +384,17 @@ class _RichDisplay(Progress):
         self.live.update(_status_line(status))
 
 
-# digitnet tune takes digitnet train's options of what to train on and how, as they are.
-tune_command.params.extend(recipe_params())
+def _as_tune_takes(param: click.Parameter) -> click.Parameter:
+    """One of digitnet train's options, as tune takes it: --engine said of the trials and of a
+    study continued (tune has no --resume, which train's help names), the others as they are."""
+    if param.name != "engine":
+        return param
+    param = copy.copy(param)
+    param.help = ("Compute each trial's steps with digitnet's compiled kernel or with plain "
+                  "NumPy (auto: compiled when it was built); a study is continued only with the "
+                  "--engine it was started with.")
+    return param
+
+
+# digitnet tune takes digitnet train's options of what to train on and how.
+tune_command.params.extend(_as_tune_takes(p) for p in recipe_params())

@@ -2,10 +2,11 @@
 
 * ``digitnet.widget(net)`` (:class:`Explorer`): draw a digit in a cell's output and watch the
   network read it, with the page's own JavaScript; the next cell reads ``w.digit``.
-* :class:`ProgressBar`: ``digitnet.train(data, callback=ProgressBar())`` shows a notebook
-  progress bar per epoch.
-* A :class:`~digitnet.Network` and a :class:`~digitnet.TrainResult` show themselves as a
-  table (:mod:`digitnet.notebook.summaries`), and :mod:`digitnet.viz`'s figures as pictures.
+* :class:`ProgressBar`: ``digitnet.train(data, callback=ProgressBar())`` shows one notebook
+  progress bar for the run, "epoch 28/150", begun again each epoch.
+* A :class:`~digitnet.Network`, a :class:`~digitnet.TrainResult` and an
+  :class:`~digitnet.Evaluation` show themselves as tables
+  (:mod:`digitnet.notebook.summaries`), and :mod:`digitnet.viz`'s figures as pictures.
 
 The widget and the bars need the notebook extra (``pip install 'digitnet[notebook]'``:
 anywidget, ipywidgets and what the tutorial uses); they are imported only when used.

@@ -49,6 +49,7 @@ from PIL import Image
 from .. import descriptions, inputs, kinds, modelfile
 from ..arrays import as_floats, as_inputs, pixel_values
 from ..audio import AUDIO_EXTENSIONS
+from ..brightness import other_kind
 from ..errors import DataError, DigitnetError, listed
 from ..images import IMAGE_EXTENSIONS
 from ..inputs import Audio
@@ -56,7 +57,7 @@ from ..interop import require
 from ..network import Network, Trace
 from ..poke import described_neuron, described_prediction, off_neurons, sent
 from ..poke.reading import shown
-from ..preprocess import to_mnist, warn_if_inverted
+from ..preprocess import warn_if_inverted
 from . import bundle
 
 anywidget = require("anywidget", "notebook", "digitnet.widget")
@@ -208,18 +209,17 @@ class Explorer(anywidget.AnyWidget):
         kind = message.get("kind")
         if kind in ("predict", "upload"):
             front_end = inputs.audio_of(self.network)
-            try:
-                if front_end is not None and kind == "predict":
-                    raise DataError("this model hears recordings, not drawings: say a digit, "
-                                    "upload a recording, or call w.hear('seven.wav')")
-                name = message.get("name") or "the drawing"
-                source = (_pixels_sent(message) if kind == "predict"
-                          else _file_sent(buffers, name))
-                self.image = (_heard(source, front_end, name) if front_end is not None
-                              else to_mnist(source, name=name))
-            except DigitnetError:
-                self.image = None
-                raise
+            if front_end is not None and kind == "predict":
+                raise DataError("this model hears recordings, not drawings: say a digit, "
+                                "upload a recording, or call w.hear('seven.wav')")
+            name = message.get("name") or "the drawing"
+            source = _pixels_sent(message) if kind == "predict" else _file_sent(buffers, name)
+            if kind == "upload":
+                _check_kind(source, name, self.network)
+            # (what cannot be read leaves the last reading as it was, as a failed w.hear does;
+            # the error is the answer, which the page shows)
+            self.image = (_heard(source, front_end, name) if front_end is not None
+                          else inputs.of(self.network).read(source, name=name))
             return self._prediction
         if kind == "neuron":  # (layer and index read as whole numbers, as poking reads them)
             return _plain(described_neuron(self.network, message.get("layer"),
@@ -328,12 +328,28 @@ def _kind_of_file(path) -> str | None:
     file that cannot be read (or is neither), by its extension; None when neither tells."""
     try:
         with open(path, "rb") as f:
-            kind = kinds.kind_of_bytes(f.read(16))
+            head = f.read(16)
     except OSError:
-        kind = None
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    return kind or ("images" if suffix in IMAGE_EXTENSIONS
-                    else "audio" if suffix in AUDIO_EXTENSIONS else None)
+        head = b""
+    return _kind_of(head, path)
+
+
+def _kind_of(head: bytes, name) -> str | None:
+    """"images" or "audio": what a file beginning with ``head`` holds, else what its ``name``'s
+    extension says; None when neither tells."""
+    suffix = os.path.splitext(os.fspath(name))[1].lower()
+    return kinds.kind_of_bytes(head) or ("images" if suffix in IMAGE_EXTENSIONS
+                                         else "audio" if suffix in AUDIO_EXTENSIONS else None)
+
+
+def _check_kind(data: bytes, name: str, net: Network) -> None:
+    """A DataError, in the words of ``net.predict("seven.wav")``
+    (:func:`digitnet.brightness.other_kind`), when an upload ``name`` is a recording and
+    ``net`` reads pictures, or the other way round."""
+    refused = other_kind(_kind_of(data[:16], name), inputs.of(net))
+    if refused is not None:
+        one, said = refused
+        raise DataError(f"{name} is {one}; {said}")
 
 
 def _as_network(value) -> Network:

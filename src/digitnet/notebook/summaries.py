@@ -1,16 +1,20 @@
-"""Networks and training results as compact HTML tables, for a notebook to show.
+"""Networks, training results and evaluations as compact HTML tables, for a notebook to show.
 
-``Network._repr_html_`` and ``TrainResult._repr_html_`` call these, so a network (trained,
-loaded from a model file with its metadata, imported or edited) or a training result shows
-itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002`` parameters, the recipe it was
-trained with, its data (a folder or table here named from the working folder, as it was given,
-not from this machine's root) and its accuracy (for a network changed by hand after training,
-with ``digitnet edit``, the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many
-changes, and the accuracy labelled as from before them). Its examples are counted in the words
-of the model's input record (:attr:`digitnet.inputs.Input.noun`: images, rows of a table,
-recordings).
+``Network._repr_html_``, ``TrainResult._repr_html_`` and ``Evaluation._repr_html_`` call
+these, so a network (trained, loaded from a model file with its metadata, imported or edited)
+or a training result shows itself as its sizes, ``784·16+16 + 16·16+16 + 16·10+10 = 13,002``
+parameters, the recipe it was trained with (the options that take effect in it,
+:func:`digitnet.optionuse.idle_options`, and every option under a <details>), its data (a
+folder or table here named from the working folder, as it was given, not from this machine's
+root) and its accuracy (for a network changed by hand after training, with ``digitnet edit``,
+the page's "Save" or :meth:`digitnet.poke.Changes.apply`: how many changes, and the accuracy
+labelled as from before them). Its examples are counted in the words of the model's input
+record (:attr:`digitnet.inputs.Input.noun`: images, rows of a table, recordings). An
+evaluation shows its accuracy, loss, each class's accuracy and its confusion matrix, with the
+classes' names.
 This module imports nothing heavy, and of digitnet's only what imports no network
-(:mod:`digitnet.inputs`, :mod:`digitnet.words`), so the classes can call it without a cycle.
+(:mod:`digitnet.inputs`, :mod:`digitnet.config`, :mod:`digitnet.optionuse`,
+:mod:`digitnet.words`), so the classes can call it without a cycle.
 """
 
 from __future__ import annotations
@@ -18,14 +22,21 @@ from __future__ import annotations
 from html import escape
 
 from .. import inputs
+from ..config import TrainConfig
 from ..errors import DigitnetError
+from ..optionuse import idle_options
 from ..words import data_name, duration
 
-__all__ = ["network_html", "result_html"]
+__all__ = ["network_html", "result_html", "evaluation_html"]
+
+class _Html(str):
+    """A table cell's contents written as HTML already (escaped where they must be)."""
+
 
 #: The recipe's settings that the first line already says (the layers and their functions).
 _SAID = ("sizes", "activation", "output")
-_ROW = '<tr><th style="text-align:left;padding-right:1em">{}</th><td style="text-align:left">{}</td></tr>'
+_ROW = ('<tr><th style="text-align:left;padding-right:1em">{}</th>'
+        '<td style="text-align:left">{}</td></tr>')
 
 
 def network_html(net, title: str = "") -> str:
@@ -51,7 +62,7 @@ def _network_rows(net) -> list[tuple[str, str]]:
     rows = [("parameters", net.parameter_breakdown())]
     config = meta.get("config") or {}
     if config:
-        rows.append(("recipe", ", ".join(f"{k}={v}" for k, v in config.items() if k not in _SAID)))
+        rows.append(("recipe", _recipe(config)))
     data = (meta.get("data") or {}).get("train") or {}
     if data.get("name"):
         count = f" ({data['n']:,} {_examples(net)})" if isinstance(data.get("n"), int) else ""
@@ -67,6 +78,23 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if meta.get("digitnet_version"):
         rows.append(("saved", f"{meta.get('saved', '?')} by digitnet {meta['digitnet_version']}"))
     return rows
+
+
+def _recipe(config: dict) -> _Html:
+    """The options of the recipe that take effect in it (not dropout 0, nor a teacher's
+    temperature without a teacher: :func:`digitnet.optionuse.idle_options`), then every option
+    under a <details>; all of them at once for a record that is no recipe digitnet trains."""
+    try:
+        idle = idle_options(TrainConfig.from_dict(config))
+    except (DigitnetError, TypeError):  # (edited by hand into none: shown as it is)
+        idle = {}
+    options = [(k, v) for k, v in config.items() if k not in _SAID]
+    every = escape(", ".join(f"{k}={v}" for k, v in options))
+    if not idle:
+        return _Html(every)
+    used = escape(", ".join(f"{k}={v}" for k, v in options if k not in idle))
+    return _Html(f"{used}<details><summary>every option, those unused here too</summary>"
+                 f"{every}</details>")
 
 
 def _examples(net) -> str:
@@ -108,7 +136,8 @@ def _html(rows: list[tuple[str, str]], net, title: str) -> str:
         f"{escape(net.activation.name) + ' hidden' if len(net.sizes) > 2 else 'no hidden'} layers, "
         f"{escape(net.output_function.name)} output with "
         f"{escape(net.output_function.cost.replace('_', ' '))} cost")
-    body = "".join(_ROW.format(escape(k), escape(v)) for k, v in rows)
+    body = "".join(_ROW.format(escape(k), v if isinstance(v, _Html) else escape(v))
+                   for k, v in rows)
     return f'<div class="digitnet-summary"><p>{head}</p><table>{body}</table></div>'
 
 
@@ -117,7 +146,8 @@ def _history_html(history: list[dict]) -> str:
         return ""
     cells = lambda values, tag: "".join(f"<{tag}>{v}</{tag}>" for v in values)  # noqa: E731
     head = cells(["epoch", "training loss", "validation loss", "validation accuracy"], "th")
-    rows = "".join("<tr>" + cells([r["epoch"], f"{r['train_loss']:.4f}", _fmt(r.get("val_loss"), "{:.4f}"),
+    rows = "".join("<tr>" + cells([r["epoch"], f"{r['train_loss']:.4f}",
+                                   _fmt(r.get("val_loss"), "{:.4f}"),
                                    _fmt(r.get("val_accuracy"), "{:.2%}")], "td") + "</tr>"
                    for r in history)
     return f"<details><summary>history</summary><table><tr>{head}</tr>{rows}</table></details>"
@@ -125,3 +155,27 @@ def _history_html(history: list[dict]) -> str:
 
 def _fmt(value, form: str) -> str:
     return "–" if value is None else form.format(value)
+
+
+def evaluation_html(evaluation) -> str:
+    """An evaluation's summary (:class:`digitnet.metrics.Evaluation`): its accuracy, loss and
+    count, each class's accuracy by the class's name, and the confusion matrix with the
+    classes' names, the examples read right on its diagonal in bold."""
+    classes, confusion = [escape(c) for c in evaluation.classes], evaluation.confusion
+    right = sum(row[i] for i, row in enumerate(confusion))
+    rows = [("accuracy", f"{evaluation.accuracy:.2%} ({right:,} of {evaluation.n:,} read right)"),
+            ("loss", f"{evaluation.loss:.4f}"), ("examples", f"{evaluation.n:,}")]
+    body = "".join(_ROW.format(escape(k), escape(v)) for k, v in rows)
+    cells = lambda values, tag: "".join(f"<{tag}>{v}</{tag}>" for v in values)  # noqa: E731
+    per_class = (f"<tr>{cells(['class', *classes], 'th')}</tr><tr><th>accuracy</th>"
+                 f"{cells((f'{a:.2%}' for a in evaluation.per_class), 'td')}</tr>"
+                 f"<tr><th>examples</th>{cells((f'{sum(r):,}' for r in confusion), 'td')}</tr>")
+    matrix = f"<tr>{cells(['true class ↓ read as →', *classes], 'th')}</tr>" + "".join(
+        f"<tr><th>{name}</th>" + cells((f"<b>{v:,}</b>" if i == j else f"{v:,}"
+                                        for j, v in enumerate(row)), "td") + "</tr>"
+        for i, (name, row) in enumerate(zip(classes, confusion)))
+    return (f'<div class="digitnet-summary"><p><b>Evaluation</b>: {evaluation.accuracy:.2%} '
+            f"accurate on {evaluation.n:,} examples</p><table>{body}</table>"
+            f"<p>Accuracy by class</p><table>{per_class}</table>"
+            f"<p>Confusion (how many of each true class were read as each class)</p>"
+            f"<table>{matrix}</table></div>")

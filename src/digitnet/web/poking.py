@@ -349,7 +349,8 @@ async def _step_input(request: Request, net: Network, body: ps.BackpropRequest) 
     grid, front_end = grid_array(body.pixels), inputs.audio_of(net)
     if front_end:
         return views.network_input(net, heard_picture(grid, front_end))
-    return views.network_input(net, await run_in_threadpool(to_input, grid, "the picture sent"))
+    read = await run_in_threadpool(to_input, grid, "the picture sent", inputs.of(net))
+    return views.network_input(net, read)
 
 
 # -- one neuron, and saving -------------------------------------------------------------------

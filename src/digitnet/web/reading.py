@@ -4,10 +4,12 @@ A drawing arrives as JSON ``{"pixels": [[...], ...]}`` (with the learner's chang
 network, ``off`` and ``edits``, if any), parsed and checked once, by
 :class:`~digitnet.web.schemas.PredictRequest`; a file arrives as the multipart field ``file``,
 or as the raw bytes of the body (Content-Type ``audio/*``, ``image/*`` or
-``application/octet-stream``). For a model of pictures, drawings and image files go through
-:func:`digitnet.preprocess.to_mnist`; a model of recordings (:class:`~digitnet.inputs.Audio`)
-hears a recording through its own front end (:func:`digitnet.audio.picture`), as ``digitnet
-predict`` does. Anything wrong with them is an :class:`ApiError` with a one-line message.
+``application/octet-stream``). For a model of pictures, drawings and image files are read as it
+reads pictures (:func:`digitnet.preparation.picture`: a model of digits through
+:func:`digitnet.preprocess.to_mnist`, one of frames as they are); a model of recordings
+(:class:`~digitnet.inputs.Audio`) hears a recording through its own front end
+(:func:`digitnet.audio.picture`), as ``digitnet predict`` does. Anything wrong with them is an
+:class:`ApiError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ..errors import DigitnetError
 from ..inputs import Audio
 from ..network import Network
 from ..poke import Changes
-from ..preprocess import to_mnist
+from ..preparation import picture
 from . import schemas
 from .errors import ApiError, check_depth, describe_validation_errors
 
@@ -66,7 +68,7 @@ async def read_input(request: Request, net: Network) -> tuple[np.ndarray, Change
     try:
         if front_end is not None:
             return await run_in_threadpool(heard, data, front_end, name), changes
-        return await run_in_threadpool(to_input, data, name), changes
+        return await run_in_threadpool(to_input, data, name, inputs.of(net)), changes
     except ApiError as e:  # a recording sent to a model of pictures, say: which model hears it?
         kind = kinds.kind_of_bytes(data)
         if kind is None or kind == inputs.of(net).kind:
@@ -116,7 +118,7 @@ def _drawing_input(raw: bytes, net: Network) -> tuple[np.ndarray, Changes]:
     """A JSON predict body's drawing as the network reads it, and the changes it asks for
     (of ``net``: an edge edit's defaults are its)."""
     body = parse_drawing(raw)
-    return to_input(grid_array(body.pixels), "the drawing"), body.changes(net)
+    return to_input(grid_array(body.pixels), "the drawing", inputs.of(net)), body.changes(net)
 
 
 def parse_drawing(raw: bytes) -> schemas.PredictRequest:
@@ -165,12 +167,13 @@ def heard_picture(grid: np.ndarray, front_end: Audio) -> np.ndarray:
     return np.ascontiguousarray(grid, dtype=np.float32).reshape(-1)
 
 
-def to_input(image, name: str) -> np.ndarray:
-    """Preprocess like MNIST (:func:`~digitnet.preprocess.to_mnist`), then flatten: (784,)
-    float32 in [0, 1]. ``image`` is a grid or an image file's bytes; ``name`` names it in
-    errors."""
+def to_input(image, name: str, reads=None) -> np.ndarray:
+    """Read as a model of input record ``reads`` reads a picture
+    (:func:`digitnet.preparation.picture`; None: like MNIST's digits, by
+    :func:`~digitnet.preprocess.to_mnist`), then flatten: (784,) float32 in [0, 1]. ``image``
+    is a grid or an image file's bytes; ``name`` names it in errors."""
     try:
-        x = to_mnist(image, name=name)
+        x = picture(image, reads, name=name)
     except DigitnetError as e:
         raise ApiError(422, str(e)) from None
     return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)

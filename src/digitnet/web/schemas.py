@@ -198,7 +198,9 @@ class ChangesRequest(BaseModel):
 class PredictRequest(ChangesRequest):
     """A drawing: rows of brightness values, 0 for background and 1 for ink (white on black,
     as MNIST's digits are). Any height and width from 8 to 1000 cells; all rows the same length.
-    The server scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``).
+    The server reads it as the model reads pictures (``digitnet.preparation.picture``): a model
+    of digits scales and centres it the way MNIST's digits were (``digitnet.preprocess.to_mnist``),
+    one of frames (Fashion-MNIST's) reads it as it is, resized to its size.
     ``off`` and ``edits`` change the network for this prediction only.
     """
 
