@@ -14,12 +14,11 @@ import json
 import shutil
 
 import pytest
-from real_data import wine_csv
+from real_data import fashion_mnist, wine_csv
 
 import digitnet
 from digitnet import datasets, modelfile, recipes
 from digitnet.config import PRESETS
-from digitnet.errors import DigitnetError
 
 NOTE = "learned from {} of the {} examples scored (its training split), so this accuracy "
 
@@ -27,10 +26,7 @@ NOTE = "learned from {} of the {} examples scored (its training split), so this 
 @pytest.fixture(scope="module")
 def fashion():
     """Fashion-MNIST's 60,000 training pictures, read as ``--data fashion-mnist`` reads them."""
-    try:
-        return datasets.load("fashion-mnist", allow_download=False)
-    except DigitnetError as e:
-        pytest.fail(f"Fashion-MNIST is not here: apt-get install dataset-fashion-mnist ({e})")
+    return fashion_mnist("train")
 
 
 def _deskews(model) -> bool:

@@ -159,3 +159,24 @@ def gradient(net, x: np.ndarray, labels: np.ndarray, u: float = U,
             err_delta = (err_back * np.abs(slope) + np.abs(back) * err_slope
                          + 2 * U * np.abs(delta))
     return loss, grads, grad_errs, loss_err
+
+
+def normalised_logit_bounds(params, pixels: np.ndarray, mean: float,
+                            std: float) -> tuple[np.ndarray, np.ndarray]:
+    """(digitnet's bound, PyTorch's or onnxruntime's bound) on |float32 logits - exact logits|
+    of a 784-n-k ReLU MLP fed (pixels / 255 - mean) / std, whose first layer digitnet folds the
+    scaling into: ``params`` its float32 W, b, W2, b2. Derived in
+    tests/integration/test_onnx_normalize_folded.py's docstring (first order in u)."""
+    w, b, w2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
+    m, s, u = float(mean), float(std), U
+    a = pixels.reshape(len(pixels), -1).astype(np.float64) / 255
+    w_star, b_star = w / s, b - w.sum(axis=1) * (m / s)
+    r = (a - m) / s
+    a1 = np.maximum(a @ w_star.T + b_star, 0)
+    float64 = gamma(786, U64) * (np.abs(w).sum(axis=1) * abs(m / s) + np.abs(b))
+    ours = (gamma(785) * (a @ np.abs(w_star).T + np.abs(b_star))
+            + 3 * u * a @ np.abs(w_star).T + u * np.abs(b_star) + 2 * float64)
+    e_r = (u * a + u * np.abs(a - m)) / s + 2 * u * np.abs(r)
+    theirs = gamma(785) * (np.abs(r) @ np.abs(w).T + np.abs(b)) + e_r @ np.abs(w).T
+    second = gamma(a1.shape[1] + 1) * (a1 @ np.abs(w2).T + np.abs(b2))
+    return second + ours @ np.abs(w2).T, second + theirs @ np.abs(w2).T

@@ -1,4 +1,5 @@
-"""Real data written as users have it: scikit-learn's tables as CSV, MNIST digits as picture files.
+"""Real data written as users have it: scikit-learn's tables as CSV, MNIST digits as picture files
+(and Fashion-MNIST's pictures, read as digitnet reads them).
 
 The tables are scikit-learn's copies of UCI data sets (wine, breast cancer, 8x8 digits), which
 ship inside its package; the pictures are official MNIST digits (../shared/data), saved as PNG
@@ -14,6 +15,21 @@ from pathlib import Path
 import numpy as np
 
 TABLES = ("wine", "breast_cancer", "digits")
+
+
+def fashion_mnist(split: str = "train"):
+    """Fashion-MNIST's real pictures (as Debian's dataset-fashion-mnist installs them), read as
+    ``--data fashion-mnist`` reads them; a failure, not a skip, when they are not installed."""
+    import pytest
+
+    from digitnet import datasets
+    from digitnet.errors import DigitnetError
+
+    try:
+        return datasets.load("fashion-mnist", split=split, allow_download=False)
+    except DigitnetError as e:
+        pytest.fail(f"Fashion-MNIST is needed here and was not found ({e}); install it: "
+                    "apt-get install dataset-fashion-mnist")
 
 
 def sklearn_table(name: str):

@@ -75,20 +75,10 @@ def trained(mnist):
 
 
 def logit_bound(module, pixels: np.ndarray) -> np.ndarray:
-    """B: the bound on |digitnet's logits - PyTorch's|, per the module docstring."""
-    w, b, w2, b2 = (p.detach().numpy().astype(np.float64) for p in module.parameters())
-    m, s, u = float(MEAN), float(STD), fb.U
-    a = pixels.reshape(len(pixels), -1).astype(np.float64) / 255
-    w_star, b_star = w / s, b - w.sum(axis=1) * (m / s)
-    r = (a - m) / s
-    a1 = np.maximum(r @ w.T + b, 0)
-    float64 = fb.gamma(786, fb.U64) * (np.abs(w).sum(axis=1) * abs(m / s) + np.abs(b))
-    ours = (fb.gamma(785) * (a @ np.abs(w_star).T + np.abs(b_star))
-            + 3 * u * a @ np.abs(w_star).T + u * np.abs(b_star) + 2 * float64)
-    e_r = (u * a + u * np.abs(a - m)) / s + 2 * u * np.abs(r)
-    theirs = fb.gamma(785) * (np.abs(r) @ np.abs(w).T + np.abs(b)) + e_r @ np.abs(w).T
-    second = fb.gamma(33) * (a1 @ np.abs(w2).T + np.abs(b2))
-    return 2 * second + (ours + theirs) @ np.abs(w2).T
+    """B: the bound on |digitnet's logits - PyTorch's|, per the module docstring: the sum of
+    each side's bound on its distance from the exact logits."""
+    params = [p.detach().numpy() for p in module.parameters()]
+    return sum(fb.normalised_logit_bounds(params, pixels, MEAN, STD))
 
 
 def test_a_normalised_mnist_model_reads_pictures_as_pytorch_fed_them(trained):

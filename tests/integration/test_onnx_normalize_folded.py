@@ -94,20 +94,8 @@ def normalized(mnist_small):
 def logit_bounds(module, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(digitnet's bound, onnxruntime's bound) on |float32 logits - exact logits|, per the
     module docstring, from the module's own float32 weights."""
-    w, b, w2, b2 = (p.detach().numpy().astype(np.float64) for p in module.parameters())
-    m, s, u = float(MEAN), float(STD), fb.U
-    a = pixels.reshape(len(pixels), -1).astype(np.float64) / 255
-    w_star, b_star = w / s, b - w.sum(axis=1) * (m / s)
-    r = (a - m) / s
-    z1 = a @ w_star.T + b_star
-    a1 = np.maximum(z1, 0)
-    float64 = fb.gamma(786, fb.U64) * (np.abs(w).sum(axis=1) * abs(m / s) + np.abs(b))
-    ours = (fb.gamma(785) * (a @ np.abs(w_star).T + np.abs(b_star))
-            + 3 * u * a @ np.abs(w_star).T + u * np.abs(b_star) + 2 * float64)
-    e_r = (u * a + u * np.abs(a - m)) / s + 2 * u * np.abs(r)
-    theirs = fb.gamma(785) * (np.abs(r) @ np.abs(w).T + np.abs(b)) + e_r @ np.abs(w).T
-    second = fb.gamma(33) * (a1 @ np.abs(w2).T + np.abs(b2))
-    return second + ours @ np.abs(w2).T, second + theirs @ np.abs(w2).T
+    params = [p.detach().numpy() for p in module.parameters()]
+    return fb.normalised_logit_bounds(params, pixels, MEAN, STD)
 
 
 def test_a_normalized_pytorch_mnist_model_reads_pictures_and_agrees_with_onnxruntime(

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from real_data import fashion_mnist
 
 import digitnet
 from digitnet import PRESETS, datasets, inputs, modelfile
@@ -32,13 +33,7 @@ N_TRAIN, N_TEST = 3000, 200
 
 
 def fashion(split: str) -> datasets.Dataset:
-    """Fashion-MNIST's real pictures, as digitnet reads the name; a failure, not a skip, when
-    the data set is not installed."""
-    try:
-        return datasets.load("fashion-mnist", split=split, allow_download=False)
-    except DataError as e:
-        pytest.fail(f"Fashion-MNIST is needed here and was not found ({e}); install it: "
-                    "apt-get install dataset-fashion-mnist")
+    return fashion_mnist(split)
 
 
 @pytest.fixture(scope="module")

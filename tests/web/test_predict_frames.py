@@ -14,21 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from api_helpers import grid, png
+from real_data import fashion_mnist
 
 from digitnet import PRESETS, datasets, inputs, modelfile
-from digitnet.errors import DataError
 from digitnet.training import train
 
 N_TEST = 100
 
 
 def fashion(split: str) -> datasets.Dataset:
-    """Fashion-MNIST's real pictures; a failure, not a skip, when it is not installed."""
-    try:
-        return datasets.load("fashion-mnist", split=split, allow_download=False)
-    except DataError as e:
-        pytest.fail(f"Fashion-MNIST is needed here and was not found ({e}); install it: "
-                    "apt-get install dataset-fashion-mnist")
+    return fashion_mnist(split)
 
 
 @pytest.fixture(scope="module")
