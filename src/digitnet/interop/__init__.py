@@ -10,6 +10,8 @@ own way; this package translates, one module per direction of travel:
 ``convert.py``     ``Dense`` -> :class:`~digitnet.Network`, and the front doors built on it:
                    ``from_onnx(path)``, ``from_torch(module)``, ``from_sklearn(estimator)``
 ``onnx.py``        ONNX graphs: ``to_onnx(net)`` builds one, ``read_onnx(path)`` reads one
+``onnx_load.py``   an ONNX file loaded, its external weights file (``.onnx.data``) named when
+                   it is missing
 ``onnx_inputs.py`` what an ONNX graph does to its input before the first layer (scaling,
                    flattening), and the input record that makes of it
 ``torch.py``       PyTorch: ``to_torch(net)`` builds an ``nn.Sequential``, ``read_torch``
