@@ -15,9 +15,9 @@ empty file, or the kind of file being written, written before:
 * ``"recipe"`` (``digitnet tune --out``): a recipe, a JSON object of training options;
 * ``"picture"`` (``digitnet show ... --out``, :func:`digitnet.viz.save_figure`): a picture
   digitnet drew, a PNG one for a .png name, an SVG one for .svg: every picture it draws says so
-  (:func:`picture_metadata`), so a picture of your own (a digit you saved; those ``predict
-  --save-input`` saves, your inputs as the network saw them), one another program drew
-  (matplotlib's ``savefig`` outside digitnet) or one an older digitnet drew unmarked is not.
+  (:func:`picture_metadata`), as do the inputs ``predict --save-input`` saves, so a picture of
+  your own (a digit you saved), one another program drew (matplotlib's ``savefig`` outside
+  digitnet) or one an older digitnet drew unmarked is not (``--save-input`` then saves beside it).
 
 So never a model under another kind (a picture or an export named as a model is; the name does
 not matter), a checkpoint under a model, another program's file (a safetensors file PyTorch

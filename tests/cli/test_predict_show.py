@@ -125,6 +125,33 @@ def test_save_input_keeps_same_named_files_apart(run, small_model, tmp_path, rea
     assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == ["digit-2.png", "digit.png"]
 
 
+@pytest.mark.filterwarnings("default::UserWarning")
+def test_save_input_into_the_photos_folder_keeps_the_photos(run, small_model, tmp_path,
+                                                             real_digit_images):
+    """--save-input photos/ of the photos read: each photo is kept byte for byte (it was
+    replaced by its 28x28 version), what the network saw saved beside it and said in a note;
+    a second run replaces only what the first saved."""
+    images, _ = real_digit_images
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, digit in (("five", images[5]), ("one", images[1])):
+        as_user_file(digit, photos / f"{name}.png")
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    result = run("predict", small_model, photos, "--save-input", photos)
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in photos.iterdir() if p.name in before} == before
+    assert sorted(p.name for p in photos.iterdir()) == [
+        "five-2.png", "five.png", "one-2.png", "one.png"]
+    assert (f"note: --save-input {photos}: five.png there is not a picture digitnet saved, so "
+            "it is kept, and what the network saw of it is saved as five-2.png (1 more kept "
+            "so)") in result.stderr
+    seen = tmp_path / "seen"
+    for _ in range(2):
+        assert run("predict", small_model, photos / "five.png", "--save-input",
+                   seen).exit_code == 0
+    assert [p.name for p in seen.iterdir()] == ["five.png"]  # (its own, replaced)
+
+
 def test_npy_arrays_still_work(run, small_model, real_digit_images, tmp_path):
     images, labels = real_digit_images
     np.save(tmp_path / "one.npy", images[0])

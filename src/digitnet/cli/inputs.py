@@ -343,7 +343,11 @@ def one_image(image: str, reads=None) -> np.ndarray:
 
 
 class InputSaver:
-    """Writes the 28x28 images the network saw as PNGs named after their inputs."""
+    """Writes the 28x28 images the network saw as PNGs named after their inputs, marked as
+    digitnet's (:func:`digitnet.replacing.picture_metadata`): a file of that name already in
+    the folder is replaced only when it is such a picture (a run before this one saved it),
+    never a picture of the user's (``--save-input photos/`` of the photos read), which is kept
+    and the input saved under the next free name (:attr:`kept` lists them, for a note)."""
 
     def __init__(self, folder: str):
         self.folder = Path(folder)
@@ -353,19 +357,40 @@ class InputSaver:
             raise DigitnetError(f"{folder}: cannot create the --save-input folder "
                                 f"({e.strerror or e})") from None
         self.used: set[str] = set()
+        self.kept: list[tuple[str, str]] = []  # (a file of the user's kept, the name saved)
+
+    def _free(self, candidate: str) -> bool:
+        """Whether ``candidate``.png may be written: not this run's, and nothing, or a picture
+        digitnet saved or drew there."""
+        from ..errors import ConfigError
+        from ..replacing import check
+
+        if candidate in self.used:
+            return False
+        try:
+            check(self.folder / f"{candidate}.png", "picture")
+        except ConfigError:
+            return False
+        return True
 
     def save(self, name: str, index: int | None, pixels: np.ndarray) -> Path:
-        from PIL import Image
+        from PIL import Image, PngImagePlugin
+
+        from ..replacing import picture_metadata
 
         stem = Path(name).stem + (f"-{index}" if index is not None else "")
         candidate, n = stem, 1
-        while candidate in self.used:  # the same file name in two folders
+        while not self._free(candidate):  # the same file name in two folders, or a user's
             n += 1
             candidate = f"{stem}-{n}"
+        if candidate != stem and stem not in self.used:  # (not this run's: a file of theirs)
+            self.kept.append((f"{stem}.png", f"{candidate}.png"))
         self.used.add(candidate)
         pixels = np.asarray(pixels).reshape(28, 28)
         if pixels.dtype != np.uint8:
             pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-        buffer = io.BytesIO()
-        Image.fromarray(pixels, "L").save(buffer, format="PNG")
+        buffer, mark = io.BytesIO(), PngImagePlugin.PngInfo()
+        for key, value in picture_metadata("png").items():
+            mark.add_text(key, value)
+        Image.fromarray(pixels, "L").save(buffer, format="PNG", pnginfo=mark)
         return modelfile.atomic_write(self.folder / f"{candidate}.png", buffer.getvalue())

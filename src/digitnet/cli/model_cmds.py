@@ -123,7 +123,8 @@ stdout in its place among the answers, as {{"file": ..., "error": "<why>"}}.
               help="How many of the most likely classes to list (with --json: as \"top\").")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
               help="Save the 28x28 image the network saw for each input here, as PNG "
-                   "(deskewed, if the model deskews).")
+                   "(deskewed, if the model deskews); a picture of yours there of the same "
+                   "name is kept, the input saved beside it (five-2.png).")
 def predict_command(model, files, as_json, top, save_input):
     """``digitnet predict``: :data:`PREDICT_HELP` says what it does."""
     try:
@@ -164,6 +165,11 @@ def predict_command(model, files, as_json, top, save_input):
             if saver is not None and model_input.image_shape:
                 saver.save(name, index, rows[i])
             click.echo(_answer(label, p, classes, top, as_json))
+    if saver is not None and saver.kept:  # (pictures of the user's, never replaced)
+        (a, b), more = saver.kept[0], len(saver.kept) - 1
+        cli.note(f"--save-input {save_input}: {a} there is not a picture digitnet saved, so it "
+                 f"is kept, and what the network saw of it is saved as {b}" + (
+                     f" ({more} more kept so)" if more else ""))
     if failed:
         sys.exit(1)
 
