@@ -69,7 +69,7 @@ def copies(sounds, front_end: Audio, config: TrainConfig) -> np.ndarray:
     """
     if sounds is None or not isinstance(front_end, Audio):
         raise ConfigError(f"copies, {ALTERATIONS_NAMED} augment recordings, and this "
-                          "data holds none; train it with copies 0 (--copies 0)")
+                          "data holds none; train it with copies=0 (--copies 0)")
     sounds = list(sounds)
     pictures = _pictures(sounds, front_end, config)
     if not config.warp:

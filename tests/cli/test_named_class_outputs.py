@@ -200,7 +200,7 @@ def test_a_quick_training_does_not_say_it_took_no_time(run, wine, tmp_path):
     csv, _ = wine
     result = run("train", "--data", csv, "--epochs", "1", "--out", tmp_path / "one.safetensors")
     assert result.exit_code == 0, result.output
-    said = re.search(r" for 1 epoch in (.+)$", result.stdout.splitlines()[0])[1]
+    said = re.search(r" for 1 epoch \((.+) of training steps\)$", result.stdout.splitlines()[0])[1]
     assert re.fullmatch(r"\d+\.\d s|\d+ ms|under 1 ms", said) and said != "0.0 s"
 
 

@@ -213,8 +213,8 @@ def _report(result, path, train_set, init, as_json: bool, total: float) -> None:
     hidden_layers = f"{config.activation} hidden" if len(net.sizes) > 2 else "no hidden layers"
     click.echo(f"Trained {sizes} ({hidden_layers}, {net.output_function.name} + "
                f"{net.output_function.cost.replace('_', ' ')}, {net.parameter_count:,} parameters) "
-               f"on {train_set.name} for {words.counted(len(result.history), 'epoch')} in "
-               f"{words.duration(result.seconds)}"
+               f"on {train_set.name} for {words.counted(len(result.history), 'epoch')} "
+               f"({words.duration(result.seconds)} of training steps)"
                + (" (stopped early)" if result.stopped_early else ""))
     if result.val_accuracy is not None:
         click.echo(f"Validation accuracy: {result.val_accuracy:.2%}"
