@@ -45,20 +45,24 @@ def main(argv: list[str] | None = None) -> None:
     Ctrl-C from here on, by every command (as the group takes it: ``terminated_as_interrupted``),
     where its default would end the process at once, without a word, leaving temporary files.
     """
+    from .interrupts import exit_code_kept, interrupted_by, quiet_until_exit
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        _group()
-    except KeyboardInterrupt:
-        sys.stderr.write("digitnet: interrupted\n")
-        raise SystemExit(130) from None  # (group.EXIT_INTERRUPTED, which may not be loaded)
-    from .group import main as run
-    from .interrupts import quiet_until_exit
+        try:
+            _group()
+        except (KeyboardInterrupt, RuntimeError) as error:
+            if not interrupted_by(error):
+                raise
+            sys.stderr.write("digitnet: interrupted\n")
+            raise SystemExit(130) from None  # (group.EXIT_INTERRUPTED: not loaded yet)
+        from .group import main as run
 
-    try:
         run(argv)
-    finally:  # (an interrupted command's libraries say nothing as Python exits)
-        quiet_until_exit()
+    finally:  # (an interrupted command's libraries say nothing as Python exits, and it ends
+        quiet_until_exit()  # with the exit code it chose)
+        exit_code_kept()
 
 
 def _group():

@@ -11,6 +11,7 @@ import click
 
 from .. import __version__, words
 from ..errors import DigitnetError, TrainingInterrupted, WriteInterrupted, one_line
+from .interrupts import interrupted_by, quiet_after_interrupt
 
 EXIT_INTERRUPTED = 130
 
@@ -34,7 +35,6 @@ class DigitnetGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
-        from .interrupts import quiet_after_interrupt
         from .progress import reading_shown
 
         debug = ctx.params.get("debug", False)
@@ -79,8 +79,8 @@ class DigitnetGroup(click.Group):
             what = f"{e.filename}: " if e.filename else ""
             click.echo(f"digitnet: error: {one_line(f'{what}{e.strerror or e}')}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt as e:
-            if debug:
+        except (KeyboardInterrupt, RuntimeError) as e:
+            if debug or not interrupted_by(e):  # (RuntimeError: one as a module loads)
                 raise
             said = e.said if isinstance(e, WriteInterrupted) else ""  # (what became of a file)
             click.echo(f"digitnet: interrupted{one_line(said)}", err=True)

@@ -27,7 +27,7 @@ import time
 
 import click
 
-__all__ = ["quiet_after_interrupt", "quiet_until_exit"]
+__all__ = ["exit_code_kept", "interrupted_by", "quiet_after_interrupt", "quiet_until_exit"]
 
 #: The exit code of a command that was interrupted (group.EXIT_INTERRUPTED)
 _INTERRUPTED = 130
@@ -111,3 +111,22 @@ def quiet_until_exit() -> None:
     then."""
     if _State.interrupted:
         sys.unraisablehook = _unsaid
+
+
+def interrupted_by(error: BaseException) -> bool:
+    """Whether ``error`` is an interrupt: a KeyboardInterrupt, or (Python 3.11) the RuntimeError
+    a class's creation raises in its place when one lands in a ``__set_name__`` as a module
+    loads ("Error calling __set_name__ on 'cached_property' instance ...", from ipaddress)."""
+    return (isinstance(error, KeyboardInterrupt)
+            or isinstance(error, RuntimeError) and isinstance(error.__cause__, KeyboardInterrupt))
+
+
+def exit_code_kept() -> None:
+    """Have the process end with the exit code the command chose (130 for an interrupt, said).
+
+    CPython takes a KeyboardInterrupt that ended an ``exec()`` of source text (dataclasses makes
+    a class's methods so, as a module loads) as one that nobody caught, whoever caught it after:
+    it then ends the process by SIGINT (exit status -2) once Python has finished, where the
+    command said "interrupted" and asked for 130. Each ``exec()`` of source text starts that
+    record afresh, and this one raises nothing."""
+    exec("")
