@@ -22,6 +22,8 @@ asked for).
 ``show_cmds.py``       ``digitnet show ...``: the pictures, one subcommand each
 ``poke_cmds.py``       ``digitnet show ablation|top|embedding|robustness``, ``digitnet edit``
 ``inputs.py``          image files and folders -> the 28x28 pixels the network reads
+``predict_inputs.py``  ``digitnet predict``'s paths: a file named like an option, a FIFO or a
+                       link to a folder read already, said; the inputs --save-input saves
 ``labelled.py``        the labelled split a command evaluates on (test, or train/val as trained)
 ``recent.py``          the model ``digitnet train`` saved last, for ``digitnet serve``
 =====================  ======================================================================

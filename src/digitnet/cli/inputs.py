@@ -1,6 +1,8 @@
-"""Inputs on the command line -> the 28x28 pixels the network reads, and back to PNG files;
-for a model of a table, the rows of tables; for a model of recordings, the pictures of their
-sound (:func:`digitnet.audio.picture`, with the model's front end).
+"""Inputs on the command line -> the 28x28 pixels the network reads (saved back as PNG files
+by :class:`digitnet.cli.predict_inputs.InputSaver`); for a model of a table, the rows of
+tables; for a model of recordings, the pictures of their sound (:func:`digitnet.audio.picture`,
+with the model's front end). A FIFO, a device or a socket is refused unopened
+(:func:`digitnet.cli.predict_inputs.not_regular`), a link to a folder read already noted.
 
 Picture files are prepared as the model reads them (:func:`digitnet.preparation.picture`: for a
 model of digits by :func:`digitnet.preprocess.to_mnist`, of frames as they are); ``.npy`` holding
@@ -14,19 +16,19 @@ A table model reads .csv files (its columns, by name) and .npz archives (their `
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .. import arrays, folders, idxfolders, kinds, modelfile, soundcheck, tables, words
+from .. import arrays, folders, idxfolders, kinds, soundcheck, tables, words
 from ..audio import AUDIO_EXTENSIONS
 from ..datasets import TABLE_SUFFIXES
 from ..errors import DataError, DigitnetError
 from ..images import FORMATS, IMAGE_EXTENSIONS, NotAnImage
 from ..inputs import Audio, Table
+from .predict_inputs import not_regular, note_read_again
 
 
 class StackPart(NamedTuple):
@@ -49,7 +51,9 @@ def read_inputs(files, reads=None):
         if path.is_dir():
             found, others, neither = _walked(path, "images")
             for item in found:
-                if isinstance(item, folders.NotWalked):
+                if isinstance(item, folders.NotWalked) and item.again:
+                    note_read_again(item.error)  # (its pictures are read: a note, no error)
+                elif isinstance(item, folders.NotWalked):
                     yield str(path), item.error
                 else:
                     yield from read_inputs([str(item)], reads)
@@ -57,6 +61,9 @@ def read_inputs(files, reads=None):
                 yield name, DataError(_none_of_its_kind(name, "images", len(others), neither))
             else:
                 _note_skipped(name, others, neither, "images")
+            continue
+        if special := not_regular(name, path, "a picture file, or a folder of them"):
+            yield name, special  # (a FIFO: opened, even to look at its bytes, it would wait)
             continue
         try:
             if not path.exists():
@@ -78,6 +85,8 @@ def read_table_rows(files, model_input: Table):
     for name in files:
         path = Path(name)
         try:
+            if special := not_regular(name, path, "a .csv or .npz table"):
+                raise special
             if not path.is_file():
                 raise DataError(f"{name}: {'is a folder' if path.is_dir() else 'no such file'}; "
                                 "this model reads rows of a .csv or .npz table")
@@ -113,10 +122,15 @@ def read_recordings(files, front_end: Audio):
             else:
                 _note_skipped(name, others, neither, "audio")
             for item in found:
-                if isinstance(item, folders.NotWalked):
+                if isinstance(item, folders.NotWalked) and item.again:
+                    note_read_again(item.error)
+                elif isinstance(item, folders.NotWalked):
                     yield str(path), item.error
                 else:
                     yield from read_recordings([str(item)], front_end)
+            continue
+        if special := not_regular(name, path, "a recording, or a folder of them"):
+            yield name, special
             continue
         try:
             _check_not_an_array(name, path)
@@ -340,57 +354,3 @@ def one_image(image: str, reads=None) -> np.ndarray:
             raise DataError(f"{name}: holds {np.asarray(x).size // 784} images; give one")
         return np.asarray(x)
     raise DataError(f"{image}: no image found in this folder")
-
-
-class InputSaver:
-    """Writes the 28x28 images the network saw as PNGs named after their inputs, marked as
-    digitnet's (:func:`digitnet.replacing.picture_metadata`): a file of that name already in
-    the folder is replaced only when it is such a picture (a run before this one saved it),
-    never a picture of the user's (``--save-input photos/`` of the photos read), which is kept
-    and the input saved under the next free name (:attr:`kept` lists them, for a note)."""
-
-    def __init__(self, folder: str):
-        self.folder = Path(folder)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise DigitnetError(f"{folder}: cannot create the --save-input folder "
-                                f"({e.strerror or e})") from None
-        self.used: set[str] = set()
-        self.kept: list[tuple[str, str]] = []  # (a file of the user's kept, the name saved)
-
-    def _free(self, candidate: str) -> bool:
-        """Whether ``candidate``.png may be written: not this run's, and nothing, or a picture
-        digitnet saved or drew there."""
-        from ..errors import ConfigError
-        from ..replacing import check
-
-        if candidate in self.used:
-            return False
-        try:
-            check(self.folder / f"{candidate}.png", "picture")
-        except ConfigError:
-            return False
-        return True
-
-    def save(self, name: str, index: int | None, pixels: np.ndarray) -> Path:
-        from PIL import Image, PngImagePlugin
-
-        from ..replacing import picture_metadata
-
-        stem = Path(name).stem + (f"-{index}" if index is not None else "")
-        candidate, n = stem, 1
-        while not self._free(candidate):  # the same file name in two folders, or a user's
-            n += 1
-            candidate = f"{stem}-{n}"
-        if candidate != stem and stem not in self.used:  # (not this run's: a file of theirs)
-            self.kept.append((f"{stem}.png", f"{candidate}.png"))
-        self.used.add(candidate)
-        pixels = np.asarray(pixels).reshape(28, 28)
-        if pixels.dtype != np.uint8:
-            pixels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-        buffer, mark = io.BytesIO(), PngImagePlugin.PngInfo()
-        for key, value in picture_metadata("png").items():
-            mark.add_text(key, value)
-        Image.fromarray(pixels, "L").save(buffer, format="PNG", pnginfo=mark)
-        return modelfile.atomic_write(self.folder / f"{candidate}.png", buffer.getvalue())

@@ -18,8 +18,9 @@ from ..metrics import evaluate_data
 from ..replacing import finished
 from ..soundcheck import FORMATS
 from .group import cli
-from .inputs import READ, InputSaver, StackPart, read_inputs, read_recordings, read_table_rows
+from .inputs import READ, StackPart, read_inputs, read_recordings, read_table_rows
 from .labelled import data_options, labelled_split, own_rows_note
+from .predict_inputs import InputSaver, PredictCommand
 
 
 @cli.command("evaluate")
@@ -111,20 +112,24 @@ stdout in its place among the answers, as {{"file": ..., "error": "<why>"}}.
 """
 
 
-@cli.command("predict", help=PREDICT_HELP)
+@cli.command("predict", cls=PredictCommand, help=PREDICT_HELP)
 @click.argument("model", type=click.Path(dir_okay=False))
-@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE|FOLDER...")
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False),
+                metavar="FILE|FOLDER...")  # (one that cannot be read: said, the others read)
 @click.option("--json", "as_json", is_flag=True,
               help='One JSON object per answer, one per line: {"file", "class", "index", '
                    '"probabilities" (every class\'s, in the model\'s order), "top" (the --top '
-                   'most likely: {"class", "index", "probability"}, most likely first)}; a file '
-                   'that cannot be read: {"file": ..., "error": ...}.')
+                   'most likely: {"class", "index", "probability"}, most likely first), with '
+                   '--save-input "saved_input" (the PNG saved of it)}; a file that cannot be '
+                   'read: {"file": ..., "error": ...}.')
 @click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
               help="How many of the most likely classes to list (with --json: as \"top\").")
 @click.option("--save-input", type=click.Path(file_okay=False), metavar="DIR",
               help="Save the 28x28 image the network saw for each input here, as PNG "
                    "(deskewed, if the model deskews); a picture of yours there of the same "
-                   "name is kept, the input saved beside it (five-2.png).")
+                   "name is kept, the input saved beside it (five-2.png), as are inputs of the "
+                   "same name (a.png and a.gif: a.png, a-2.png); with --json each answer names "
+                   "its PNG as \"saved_input\".")
 def predict_command(model, files, as_json, top, save_input):
     """``digitnet predict``: :data:`PREDICT_HELP` says what it does."""
     try:
@@ -162,9 +167,10 @@ def predict_command(model, files, as_json, top, save_input):
         for i, p in enumerate(proba):
             index = None if start is None and len(proba) == 1 else (start or 0) + i
             label = name if index is None else f"{name}[{index}]"
+            saved = None
             if saver is not None and model_input.image_shape:
-                saver.save(name, index, rows[i])
-            click.echo(_answer(label, p, classes, top, as_json))
+                saved = saver.save(name, index, rows[i])
+            click.echo(_answer(label, p, classes, top, as_json, saved))
     if saver is not None and saver.kept:  # (pictures of the user's, never replaced)
         (a, b), more = saver.kept[0], len(saver.kept) - 1
         cli.note(f"--save-input {save_input}: {a} there is not a picture digitnet saved, so it "
@@ -184,15 +190,18 @@ def _files_first(model: str, files) -> bool:
             or any(modelread.is_model_file(name) for name in files))
 
 
-def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bool) -> str:
-    """One answer: the most likely class by name, then the ``top`` most likely with theirs."""
+def _answer(label: str, p: np.ndarray, classes: list[str], top: int, as_json: bool,
+            saved: Path | None = None) -> str:
+    """One answer: the most likely class by name, then the ``top`` most likely with theirs;
+    in JSON, the PNG ``saved`` of its input (--save-input) too."""
     best = int(np.argmax(p))
     ranked = [best, *(int(j) for j in np.argsort(-p, kind="stable") if j != best)][:top]
     if as_json:  # (every probability, by index, as scripts read them; the top few ranked)
         return json.dumps({"file": label, "class": classes[best], "index": best,
                            "probabilities": [round(float(v), 6) for v in p],
                            "top": [{"class": classes[j], "index": j,
-                                    "probability": round(float(p[j]), 6)} for j in ranked]})
+                                    "probability": round(float(p[j]), 6)} for j in ranked],
+                           **({} if saved is None else {"saved_input": str(saved)})})
     others = "  ".join(f"{classes[j]}: {p[j]:.1%}" for j in ranked)
     return f"{one_line(label)}: {classes[best]}  ({others})"  # JSON keeps the name as it is
 
