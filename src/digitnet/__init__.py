@@ -240,7 +240,7 @@ def _check_given(data, y) -> None:
         table = named and str(data).lower().endswith(".csv")
         raise ConfigError(f"train({given if named else 'data'}, y): y goes with an array X, as "
                           f"in train(X, y); {given} holds its labels: drop y" +
-                          (", and name their column with target='COLUMN' (default the last)"
+                          (", and name their column with target='COLUMN'"
                            if table else ""))
     if y is None and not (named or frames.is_frame(data) or
                           isinstance(data, (datasets.Dataset, datasets.DatasetSpec))):

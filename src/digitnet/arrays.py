@@ -41,8 +41,10 @@ def encode_labels(y, name: str, column: str = "y", *,
     Raises
     ------
     DataError
-        Fewer than two classes, more than :data:`MAX_CLASSES`, a missing label, a label that
-        is not one of ``classes``, or two of ``classes`` of one name.
+        No labels, more than :data:`MAX_CLASSES` classes, a missing label, a label that is
+        not one of ``classes``, or two of ``classes`` of one name. One class is not refused:
+        data to score may hold one; training refuses it
+        (:func:`digitnet.recipes.check_classes_trained`).
     """
     if y is None:
         raise DataError(f"{name}: no labels (None); give one label per example")
@@ -66,9 +68,8 @@ def encode_labels(y, name: str, column: str = "y", *,
                         "or drop the example")
     found, labels = np.unique(values, return_inverse=True)
     names = tuple(class_name(c) for c in found)
-    if len(names) < 2:
-        raise DataError(f"{name}: every example has the label {names[0] if names else None!r} "
-                        f"({column}); a classifier needs at least two classes")
+    if not names:
+        raise DataError(f"{name}: no labels ({column} is empty); give one label per example")
     if len(names) > MAX_CLASSES:
         raise DataError(f"{name}: {len(names):,} different labels in {column}; digitnet learns "
                         f"up to {MAX_CLASSES} classes: {not_classes(name, names, column)}")

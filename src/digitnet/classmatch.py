@@ -8,11 +8,14 @@ of a model whose file records no names (:func:`digitnet.inputs.classes_of`). :fu
 
 * Names in common: matched by name, so that a file holding some of a model's classes (or in
   another order) keeps their meaning; a class the model does not have is refused if any
-  example is of it.
+  example is of it. A model whose classes are the digits' English names (zero ... nine, any
+  case; folders ``zero/`` ... ``nine/``) takes the digits 0-9 by meaning: MNIST's 0 as 'zero'.
 * No name in common, and one side only numbers its classes: matched by position (label i is
   the model's class i), if the labels fit in the model's classes; a UserWarning says so, with
   the pairing (MNIST's digits scored by a Fashion-MNIST model are read as clothes: 0 as
-  'T-shirt/top', ...), which the command line shows as a note.
+  'T-shirt/top', ...), which the command line shows as a note. Not so for a model whose
+  classes are words in alphabetical order, as digitnet sorts the labels it learns from (a
+  table's, class folders'): their order says nothing of the numbers, and it is refused.
 * No name in common and both sides name their classes: refused. A digit model scored on
   folders ``seven/`` and ``three/``, or on Fashion-MNIST's clothes, would otherwise be scored
   on classes it does not have.
@@ -29,9 +32,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import inputs, kinds
+from .arrays import number_or_none
 from .errors import DataError, listed
 
-__all__ = ["check_kind", "for_model", "match", "numbered"]
+__all__ = ["NUMBER_WORDS", "check_kind", "for_model", "match", "numbered"]
+
+#: The English names of the digits 0-9, which a data set's classes may be named by.
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 def numbered(names: Sequence[str]) -> bool:
@@ -68,6 +75,7 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
     classes, model_classes = tuple(classes), tuple(str(c) for c in model_classes)
     if classes == model_classes:
         return labels, classes
+    classes = _by_meaning(classes, model_classes)
     known = set(model_classes)
     if known.isdisjoint(classes):
         if named and not numbered(classes):
@@ -82,6 +90,12 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
                             f"{len(model_classes)} classes ({_few(model_classes)}); "
                             + _other_classes(init, "give data of its classes, or a model "
                                              "trained on these"))
+        if named and _sorted_words(model_classes):
+            raise DataError(f"{name}: its classes are numbers ({_few(classes)}) and those of "
+                            f"{what} are words in alphabetical order ({_few(model_classes)}), "
+                            "so which number is which word is not known; "
+                            + _other_classes(init, "label the data with the model's words, or "
+                                             "use a model trained on these numbers"))
         # Not pointed at the caller, and naming no model (``what``), so that it is said once
         # (Python shows a warning once from one place) by a run matching its training data to
         # --init MODEL and its test data to the classes it trained on ("the model"), or by a
@@ -100,6 +114,28 @@ def match(labels: np.ndarray, classes: Sequence[str], model_classes: Sequence[st
     mapping = np.array([model_classes.index(c) if c in known else 0 for c in classes],
                        dtype=np.uint8)
     return mapping[labels], model_classes
+
+
+def _by_meaning(classes: tuple[str, ...], model_classes: tuple[str, ...]) -> tuple[str, ...]:
+    """``classes`` with each digit 0-9 named as the model names it, when they are all digits
+    and the model's classes all their English names (:data:`NUMBER_WORDS`, any case): "0" as
+    the model's "zero"; else ``classes`` as they are. (Data named in words for a model of the
+    digits is refused, as other names are: folders seven/ and three/.)"""
+    words = [c.lower() for c in model_classes]
+    if not (set(words) <= set(NUMBER_WORDS) and set(classes) <= set(_DIGITS)):
+        return classes
+    meant = {NUMBER_WORDS.index(w): c for w, c in zip(words, model_classes)}
+    return tuple(meant.get(int(c), c) for c in classes)
+
+
+_DIGITS = tuple(str(i) for i in range(10))
+
+
+def _sorted_words(names: tuple[str, ...]) -> bool:
+    """Whether class names ``names`` are words (not numbers), two or more, in the order
+    digitnet sorts the labels it learns from: an order of the alphabet, which means nothing."""
+    return (len(names) > 1 and list(names) == sorted(names)
+            and not any(number_or_none(n) is not None for n in names))
 
 
 def _by_position(name: str, classes: Sequence[str], model_classes: Sequence[str],

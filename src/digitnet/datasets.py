@@ -177,7 +177,7 @@ def load(name_or_dir: str | os.PathLike | DatasetSpec = "mnist", split: str = "t
         Which part to read; "all": every example, of the train and test parts (just the train
         part where there is no test part). (A validation set comes from :func:`train_val_split`.)
     target : str, optional
-        A CSV table's label column; default its last column.
+        A CSV table's label column; default: :func:`digitnet.tablelabels.label_column`.
     cache_dir : path, optional
         Root of the download cache; files go to ``cache_dir/<name>/``. Default
         ``platformdirs.user_cache_dir("digitnet")``.

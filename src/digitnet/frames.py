@@ -10,6 +10,7 @@ import sys
 from . import arrays
 from .datasets import Dataset, from_arrays
 from .errors import ConfigError, DataError
+from .tablelabels import label_column
 from .tables import named_once
 
 __all__ = ["is_frame", "labelled"]
@@ -33,7 +34,7 @@ def labelled(df, target: str | None) -> Dataset:
     if len(columns) < 2:
         raise DataError(f"{name}: has {len(columns)} column{'s' if len(columns) != 1 else ''}; "
                         "a table needs feature columns and a label column (named by target=)")
-    label = columns[-1] if target is None else str(target)
+    label = label_column(columns, name) if target is None else str(target)
     if label not in columns:
         raise ConfigError(f"{name}: no column {label!r} to take the labels from; the columns are "
                           f"{', '.join(columns)}")

@@ -4,7 +4,8 @@ The same network that reads 784 pixels reads any row of numbers: the input layer
 neuron per feature column, the output layer one per class. A table here is
 
 * a **CSV file** with a header row: every column but one holds numbers (the features), one holds
-  the labels (``target``, by default the last column). Labels may be anything, words included;
+  the labels (``target``; by default the last column, or the one other column named as labels
+  are: :func:`digitnet.tablelabels.label_column`). Labels may be anything, words included;
   the classes are the distinct labels, sorted (numerically when every label is a number). Cells
   are separated by commas, or by semicolons with decimal commas in the numbers (``13,2``), as
   spreadsheets write CSV where the comma is the decimal mark;
@@ -14,10 +15,10 @@ neuron per feature column, the output layer one per class. A table here is
   DataFrame's columns keep their names, so that a model can find them by name later.
 
 Every problem is one line that names the file, the line or column, what is wrong and what to do:
-a missing value, a word among the numbers, a single class, a file that is not a table, a
-``target`` that is not a column. The readers return plain arrays; :func:`digitnet.datasets.load`
-turns them into a :class:`~digitnet.datasets.Dataset` (whose input, a
-:class:`~digitnet.inputs.Table`, standardises each column with the training split's mean and
+a missing value, a word among the numbers, a file that is not a table, a ``target`` that is
+not a column (one class is training's to refuse: a table to score may hold one). The readers
+return plain arrays; :func:`digitnet.datasets.load` turns them into a
+:class:`~digitnet.datasets.Dataset` (whose input, a :class:`~digitnet.inputs.Table`, standardises each column with the training split's mean and
 standard deviation).
 """
 
@@ -34,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import words
 from .arrays import number_or_none
 from .errors import ConfigError, DataError
+from .tablelabels import label_column, word_among_features
 
 __all__ = ["Rows", "named_once", "read_csv", "read_header", "read_features", "read_npz",
            "in_order", "in_memory", "frame", "MISSING"]
@@ -67,13 +68,14 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
         The file. Commas separate the cells (a file whose header holds no comma but semicolons
         or tabs is read with those; with semicolons, a comma in a number is its decimal mark).
     target : str, optional
-        The label column's name; default the last column.
+        The label column's name; default the last column, or the one other column named as
+        labels are (:func:`digitnet.tablelabels.label_column`, which says so in a UserWarning).
 
     Raises
     ------
     DataError
-        The file is not a table, a cell is missing or not a number, or the header names a
-        column twice.
+        The file is not a table, a cell is missing or not a number, the header names a column
+        twice, or several columns are named as labels and the last is not.
     ConfigError
         ``target`` is not one of the columns.
     """
@@ -82,11 +84,9 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     if len(header) < 2:
         raise DataError(f"{path}: the header has one column ({header[0]!r}); a table needs "
                         "feature columns and a label column, separated by commas")
-    if _looks_like_data(header):
-        raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
-                        "naming each column")
-    named_once(header, str(path))
-    defaulted, target = target is None, header[-1] if target is None else target
+    _check_header(path, header)
+    defaulted = target is None
+    target = label_column(header, str(path)) if defaulted else target
     if target not in header:
         raise ConfigError(f"{path}: no column {target!r} to take the labels from; the columns "
                           f"are {', '.join(header)}")
@@ -103,26 +103,25 @@ def read_csv(path: str | Path, target: str | None = None) -> Rows:
     for j, name in enumerate(columns):
         k = header.index(name)
         x[:, j] = _numbers(path, name, [(line, row[k]) for line, row in body],
-                           _word_among_features(name, None if defaulted else target))
+                           word_among_features(name, None if defaulted else target))
     return Rows(x, np.array(labels), columns, target)
 
 
-def _word_among_features(column: str, target: str | None) -> str:
-    """What to do about a word in feature ``column`` of a table read for its labels. With the
-    labels in the last column by default (``target`` None), the column may be the labels, which
-    --target names; with ``target`` named (by the user, or by evaluate: the one column its
-    model does not read), it is a feature."""
-    if target is None:
-        return (f"features must be numbers: if {column!r} holds the labels, name it with "
-                f"--target {words.shell(column)} (in Python, target={column!r}); else fix the "
-                "cell, or encode the column as numbers or drop it")
-    return (f"every column but the labels ({target!r}) must hold numbers: fix the cell or drop "
-            "the row, or encode the column as numbers")
+def _check_header(path: Path, header: list[str], reads: tuple[str, ...] = ()) -> None:
+    """A DataError if table ``path``'s first line holds values, not column names (unless it
+    holds the columns ``reads``, a model's, named so), or names a column twice."""
+    if _looks_like_data(header) and not (reads and set(reads) <= set(header)):
+        raise DataError(f"{path}: line 1 holds numbers, not column names; add a header row "
+                        "naming each column")
+    named_once(header, str(path))
 
 
-def read_header(path: str | Path) -> list[str]:
-    """The column names of a CSV table (its header row)."""
-    return _cells(Path(path))[0]
+def read_header(path: str | Path, reads: tuple[str, ...] = ()) -> list[str]:
+    """The column names of a CSV table (its header row), for a model that reads ``reads``:
+    a DataError if line 1 holds numbers (no header; :func:`read_csv` says it so too)."""
+    header = _cells(Path(path))[0]
+    _check_header(Path(path), header, reads)
+    return header
 
 
 def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
@@ -133,12 +132,12 @@ def read_features(path: str | Path, columns: tuple[str, ...]) -> np.ndarray:
     Raises
     ------
     DataError
-        A column is missing or named twice, or a cell of one of ``columns`` is missing or not a
-        number.
+        Line 1 holds numbers (no header), a column is missing or named twice, or a cell of one
+        of ``columns`` is missing or not a number.
     """
     path = Path(path)
     header, body = _cells(path)
-    named_once(header, str(path))
+    _check_header(path, header, tuple(columns))
     where = _positions(tuple(header), columns, str(path))
     if not body:
         raise DataError(f"{path}: has a header but no rows")
@@ -278,6 +277,8 @@ def _cells(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raw = path.read_bytes()
     except OSError as e:
         raise DataError(f"{path}: cannot read ({e.strerror or e})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # (Excel's "Unicode Text")
+        raise DataError(f"{path}: UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel)")
     if b"\0" in raw:
         raise DataError(f"{path}: not a text table (it holds binary bytes); give a CSV file with "
                         "a header row")

@@ -177,7 +177,7 @@ def test_labels_given_beside_a_file_or_a_column_name_as_y_say_target(bc_csv):
         digitnet.train(str(bc_csv), bc.target, **FAST)
     assert str(caught.value) == (
         f"train({str(bc_csv)!r}, y): y goes with an array X, as in train(X, y); {str(bc_csv)!r} "
-        "holds its labels: drop y, and name their column with target='COLUMN' (default the last)")
+        "holds its labels: drop y, and name their column with target='COLUMN'")
     with pytest.raises(ConfigError, match="train.data, y.: y goes with an array X, as in "
                                           r"train\(X, y\); a Dataset holds its labels: drop y"):
         digitnet.train(datasets.load(str(bc_csv), target="diagnosis"), bc.target, **FAST)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import click
 
-from .. import classmatch, datasets, inputs, kinds, tables, words
+from .. import classmatch, datasets, inputs, kinds, tablelabels, tables, words
 from ..errors import ConfigError, DataError, DigitnetError, listed
 from ..heldout import (held_out, mnist_fits, no_own_data, numbered, recorded_data,
                        validation_split)
@@ -40,7 +40,9 @@ DATA_HELP = ("A dataset name (mnist, fashion-mnist, kmnist, spoken-digits), a fo
              "(7_jackson_32.wav), or of class folders of pictures or recordings "
              "(my-digits/0/a.png ...; with a test part, my-digits/train/0/a.png ... and "
              "my-digits/test/0/b.png ...), or a .csv or .npz table.")
-TARGET_HELP = "A CSV table's label column  [default: the last column]."
+TARGET_HELP = ("A CSV table's label column  [default: the last column, or, when its name is "
+               f"none of {', '.join(tablelabels.LABEL_NAMES)} (any case) and one other column's "
+               "is, that column]")
 
 _SPLIT_HELP = ("test: the data's test part (MNIST's t10k files, a folder's test/, FSDD's "
                "recordings 0-4 of each speaker and digit); train: the examples MODEL learned "
@@ -64,7 +66,8 @@ _OPTIONS = [
                  help=_SPLIT_HELP + "  [default: test, or all for a table or a folder without "
                                     "test/]"),
     click.option("--target", metavar="COLUMN",
-                 help=TARGET_HELP.replace("last column", "column that MODEL does not read")),
+                 help="A CSV table's label column  [default: the column that MODEL does not "
+                      "read]"),
 ]
 
 
@@ -272,13 +275,14 @@ def _label_column(net: Network, data: str, target: str | None, model: str) -> st
         ``target`` is None and the table lacks a column the model reads, has no column it does
         not read (no labels), or has several (which holds the labels is --target's to say). A
         model whose columns were never named (x0, x1, ...) reads a table's in order: the labels
-        are then the last column, as when training, if the table has one column more.
+        are then the column training takes (:func:`digitnet.tablelabels.label_column`), if the
+        table has one column more.
     """
     model_input = inputs.of(net)
     if not (isinstance(model_input, Table) and Path(data).suffix.lower() == ".csv"
             and Path(data).is_file()):
         return target
-    header = tables.read_header(data)
+    header = tables.read_header(data, model_input.columns)
     extra = [c for c in header if c not in model_input.columns]
     if target in model_input.columns:
         where = (f"{'columns' if len(extra) > 1 else 'the column'} it does not read: "
