@@ -18,9 +18,12 @@ folder agree on what each output means.
 
 With ``train/`` (and ``test/``) inside, those are the splits; otherwise the whole folder is one
 split, the training data; split "all" is every example, of both. Pictures inside the class
-folders are found at any depth, through symbolic links to folders too (each folder read once);
-hidden files and folders (``.name``) are left out: :func:`walk` finds them, as it finds the files
-``digitnet predict FOLDER`` reads.
+folders are found at any depth, through symbolic links to folders too (each folder read once),
+but for a link back into the data folder (``9/up`` to ``..``: each file is read once, as the
+class of its own folder; noted); hidden files and folders (``.name``) and a zip's ``__MACOSX/``
+are left out: :func:`walk` (:mod:`digitnet.folderlinks`) finds them, as it finds the files
+``digitnet predict FOLDER`` reads. A class folder's name that is not UTF-8 is its class as
+:func:`_class_name` says.
 
 Class folders of recordings (``my-voice/7/a.wav``: soundcheck.FORMATS) are read the same way,
 each recording turned into the picture of its sound (:mod:`digitnet.recordings`). ``train/`` and
@@ -56,14 +59,14 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from .arrays import MAX_CLASSES
 from .errors import DataError, listed
 from .folderkinds import (by_kind, check_not_datasets, joined, majority, no_class_folders,
                           too_mixed)
+from .folderlinks import NotWalked, Tree, left_out, shown, walk
 from .inputs import Audio, Input
 from .picturefolders import Pictures, pictures_in, read_class_folders
 from .sources import DIGITS
@@ -120,29 +123,31 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     parts = [root / s for s in SPLIT_FOLDERS if s in splits] if splits else [root]
     if not any(_fsdd_named(p) for p in parts):
         _check_classes(parts, top=not splits, known=model_classes)
-    audio = audio or Audio()
+    audio, tree = audio or Audio(), _tree(root, parts)
     if not splits:
-        return _read_split(root, classes, audio, split, reads=pictures)
-    if split == "all":  # (and pictures beside train/ and test/, in neither)
-        found = [_read_split(part, classes, audio, "all", reads=pictures) for part in parts]
-        return joined(root, parts, found, [p.name for p in pictures_in(root)])
-    beside = [str(p) for p in pictures_in(root)] if split == "train" else []
-    read = _read_split(root / split, classes, audio, "all", beside, pictures)
-    read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
+        read = _read_split(root, classes, audio, split, tree, reads=pictures)
+    elif split == "all":  # (and pictures beside train/ and test/, in neither)
+        found = [_read_split(part, classes, audio, "all", tree, reads=pictures) for part in parts]
+        read = joined(root, parts, found, [p.name for p in pictures_in(root)])
+    else:
+        beside = [str(p) for p in pictures_in(root)] if split == "train" else []
+        read = _read_split(root / split, classes, audio, "all", tree, beside, pictures)
+        read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
+    read.note = "\n".join(n for n in (read.note, tree.note()) if n) or None  # (links left out)
     return read
 
 
-def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: str,
+def _read_split(part: Path, classes: tuple[str, ...], front_end: Audio, flat: str, tree: Tree,
                 beside: list[str] | None = None, reads: Input | None = None):
     """The examples of ``part`` (the folder, or its train/ or test/): FSDD-named recordings (the
     split ``flat`` of them), class folders of recordings, or class folders of pictures, noting
     those in no class folder, with the pictures ``beside`` the part, read as a model of input
-    ``reads`` reads them."""
+    ``reads`` reads them; the links in them walked as links in the data folder ``tree``."""
     if _fsdd_named(part):
         from .recordings import read_flat
 
         return read_flat(part, flat, front_end)
-    listing = [(folder, _class_name(folder), _files(folder)) for folder in _folders(part)]
+    listing = [(folder, _class_name(folder), _files(folder, tree)) for folder in _folders(part)]
     if not listing:  # (a split without class folders beside one with them)
         raise no_class_folders(part)
     sounds, pictures = by_kind([p for _, _, files in listing for p in files])
@@ -166,12 +171,13 @@ def kind_held(root: str | os.PathLike) -> str | None:
     a folder."""
     root = Path(root)
     splits = _splits(root)
-    found = set()
-    for part in [root / s for s in sorted(splits)] if splits else [root]:
+    found, parts = set(), [root / s for s in sorted(splits)] if splits else [root]
+    tree = _tree(root, parts)
+    for part in parts:
         if _fsdd_named(part):
             found.add("audio")
             continue
-        sounds, pictures = by_kind([p for d in _folders(part) for p in _files(d)])
+        sounds, pictures = by_kind([p for d in _folders(part) for p in _files(d, tree)])
         found.add(majority(len(sounds), len(pictures)) if sounds or pictures else None)
     return found.pop() if len(found) == 1 else None
 
@@ -293,7 +299,7 @@ def _span(names: list[str]) -> str:
 
 def _folders(folder: Path) -> list[Path]:
     try:
-        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not left_out(p.name))
     except OSError as e:
         raise DataError(f"{folder}: cannot read this folder ({e.strerror or e})") from None
 
@@ -322,8 +328,12 @@ def _class_names(*parts: Path) -> tuple[str, ...]:
 
 
 def _class_name(folder: Path) -> str:
-    """The class a class folder holds: its name, in NFC (one class, however it was typed)."""
-    return unicodedata.normalize("NFC", folder.name)
+    """The class a class folder holds: its name, in NFC (one class, however it was typed). A
+    name that is not UTF-8 (b"\\xe9t\\xe9", Latin-1's "été") cannot be kept as it is in a model
+    file, whose metadata is JSON text: its class is the name with each such byte written as
+    ``\\xNN`` text (:func:`digitnet.folderlinks.shown`), "\\xe9t\\xe9", what messages show, the
+    same each time the folder is read (a folder named so in UTF-8 would be the same class)."""
+    return unicodedata.normalize("NFC", shown(folder.name))
 
 
 def _fsdd_named(part: Path) -> bool:
@@ -333,11 +343,13 @@ def _fsdd_named(part: Path) -> bool:
     return not _folders(part) and flat_folder(part) == part
 
 
-def _files(folder: Path) -> list[Path]:
-    """Every file under ``folder`` (:func:`walk`); a folder in it that cannot be read is
-    refused, and a link to one read already left out (its files are read once)."""
+def _files(folder: Path, tree: Tree) -> list[Path]:
+    """Every file under ``folder`` (:func:`walk`, in the data folder ``tree``); a folder in it
+    that cannot be read is refused, and a link left out (one to a folder read already, or to a
+    folder of the data folder: :mod:`digitnet.folderlinks`) is not read (its files are read
+    once, by their own path)."""
     found = []
-    for item in walk(folder):
+    for item in walk(folder, tree):
         if isinstance(item, NotWalked):
             if not item.again:
                 raise item.error
@@ -346,55 +358,7 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
-class NotWalked(NamedTuple):
-    """A folder :func:`walk` did not read, with the one-line error saying why; ``again``: it is
-    a link to a folder read already, whose files were found the first way in."""
-
-    path: Path
-    error: DataError
-    again: bool = False
-
-
-def walk(folder: str | os.PathLike) -> Iterator[Path | NotWalked]:
-    """Every file under ``folder``, at any depth: a folder's files sorted by name, then its
-    folders' files, folder by folder, sorted; hidden files and folders (``.name``) left out.
-    Symbolic links to folders are followed, and each folder is read once, however many links
-    lead to it (a link to ``.`` or to a folder above would lead round for ever); a link that
-    leads nowhere is a file that cannot be read. What class folders hold and what ``digitnet
-    predict FOLDER`` reads are both found here.
-
-    Yields ``Path`` objects, and a :class:`NotWalked` for each folder that cannot be read or is
-    reached again, so that a caller can report it and go on, or stop.
-    """
-    seen, waiting = set(), [Path(folder)]
-    while waiting:  # (a list, not recursion: folders may nest deeper than Python recurses)
-        current = waiting.pop()
-        try:
-            identity = _identity(current)
-            with os.scandir(current) as found:
-                entries = sorted((e for e in found if not e.name.startswith(".")),
-                                 key=lambda e: e.name)
-        except OSError as e:
-            why = "permission denied" if isinstance(e, PermissionError) else e.strerror or e
-            yield NotWalked(current, DataError(f"{current}: cannot read this folder ({why})"))
-            continue
-        if identity in seen:
-            yield NotWalked(current, DataError(f"{current}: links to a folder read already; "
-                                               "skipped, not read again"), again=True)
-            continue
-        seen.add(identity)
-        files, subfolders = [], []
-        for entry in entries:
-            try:
-                is_folder = entry.is_dir()
-            except OSError:  # a link to itself, say: a file that cannot be read
-                is_folder = False
-            (subfolders if is_folder else files).append(Path(entry.path))
-        yield from files
-        waiting += reversed(subfolders)
-
-
-def _identity(folder: Path) -> tuple[int, int]:
-    """What tells a folder from every other, however it is reached: its device and inode."""
-    info = folder.stat()
-    return info.st_dev, info.st_ino
+def _tree(root: Path, parts: list[Path]) -> Tree:
+    """The folders the data folder ``root`` reads by their own paths: its class folders (those
+    of each part: ``root``, or its train/ and test/), for the links met in them."""
+    return Tree(root, [folder for part in parts for folder in _folders(part)])

@@ -8,6 +8,14 @@ again; read for a model that reads pictures as they are (Fashion-MNIST's: ``pict
 "frames"), each is read as that model reads one instead (:func:`digitnet.preparation.picture`).
 A file that is not a picture, or a picture that cannot be decoded or holds no ink, is skipped,
 and the note names it.
+
+What a picture is, in a folder, its name says: its ending (:data:`digitnet.images.IMAGE_EXTENSIONS`,
+in any case), as it says a recording, as the kind of a folder is told (:mod:`digitnet.folderkinds`)
+and as ``digitnet predict FOLDER`` picks the files it reads; a file named otherwise is not read.
+One whose bytes are a picture all the same (``1015``, a PNG named without its ending) is said to
+be one, with the name to give it (``1015.png``); a link that leads nowhere is said to be one
+(:func:`digitnet.folderlinks.dangling`). Names are shown as :func:`digitnet.folderlinks.shown`
+shows them (bytes that are not UTF-8 as ``\\xNN``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import numpy as np
 
 from .audio import AUDIO_EXTENSIONS
 from .errors import DataError, ImageError
+from .folderlinks import dangling, left_out, shown
 from .images import IMAGE_EXTENSIONS
 from .inputs import Images
 from .sources import sha256
@@ -48,7 +57,7 @@ class Pictures:
 def pictures_in(folder: Path) -> list[Path]:
     """The pictures directly in ``folder`` (not in its subfolders: beside the class folders),
     hidden ones left out."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+    return sorted(p for p in folder.iterdir() if p.is_file() and not left_out(p.name)
                   and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
@@ -69,26 +78,28 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
     images, labels, skipped, names = [], [], [], []
     digest = hashlib.sha256()
     for folder, name, files in listing:
-        found = 0
+        found, unnamed = 0, []
         for path in files:
             relative = path.relative_to(part).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
-                what = "a recording" if path.suffix.lower() in AUDIO_EXTENSIONS else "not a picture"
-                skipped.append(f"{relative} ({what})")
+                what = _not_read(path)
+                unnamed += [path] if "picture named without" in what else []
+                skipped.append(f"{shown(relative)} ({what})")
                 continue
             found += 1
             try:
-                x = picture(path, reads, name=relative)
-            except ImageError as e:
-                skipped.append(f"{relative} ({_reason(e, relative)})")
+                x = picture(path, reads, name=shown(relative))
+            except ImageError as e:  # (a link to nothing: said as one)
+                why = dangling(path) or _reason(e, shown(relative))
+                skipped.append(f"{shown(relative)} ({why})")
                 continue
             images.append(np.round(x * 255).astype(np.uint8))
             labels.append(classes.index(name))
             names.append(relative)
-            digest.update(f"{relative}\0{sha256(path)}\n".encode())
+            # (the name's bytes as the file system holds them: any name, UTF-8 or not)
+            digest.update(f"{relative}\0{sha256(path)}\n".encode("utf-8", "surrogateescape"))
         if not found:
-            raise DataError(f"{folder}: class {name!r} has no pictures "
-                            f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
+            raise _no_pictures(folder, name, unnamed)
     if not images:
         raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
                         "give pictures of one digit (or object) each")
@@ -96,6 +107,55 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                     {f"{part.name}/": digest.hexdigest()},
                     skipped_note(part, len(images), skipped, strays), skipped, strays,
                     tuple(names), reads and Images(reads.shape, pictures=FRAMES))
+
+
+def _not_read(path: Path) -> str:
+    """Why ``path``, in a class folder and not named as a picture, is not read: a link that
+    leads nowhere, a recording, a picture named without its ending (Pillow tells it, as
+    ``digitnet predict FILE`` reads a file named so), or not a picture."""
+    if why := dangling(path):
+        return why
+    if path.suffix.lower() in AUDIO_EXTENSIONS:
+        return "a recording"
+    ending = _picture_ending(path)
+    if ending is None:
+        return "not a picture"
+    return (f"a {ending[1:].upper()} picture named without a picture's ending: rename it "
+            f"{shown(_renamed(path, ending).name)}")
+
+
+#: The ending to give a picture file of each format Pillow tells (those digitnet reads).
+_ENDINGS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "BMP": ".bmp", "DIB": ".bmp",
+            "GIF": ".gif", "WEBP": ".webp", "TIFF": ".tif"}
+
+
+def _picture_ending(path: Path) -> str | None:
+    """The ending of the picture ``path`` holds, as its first bytes tell (".png"), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return _ENDINGS.get(im.format or "")
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _renamed(path: Path, ending: str) -> Path:
+    """``path`` with the picture's ``ending`` in place of what ends its name (or added)."""
+    return path.with_name(path.name + ending) if not path.suffix else path.with_suffix(ending)
+
+
+def _no_pictures(folder: Path, name: str, unnamed: list[Path]) -> DataError:
+    """The error for class folder ``folder`` (class ``name``) without pictures: what to add,
+    or, when it holds pictures named without their ending (``unnamed``), how to name them."""
+    if unnamed:
+        first = unnamed[0]
+        return DataError(f"{shown(folder)}: class {name!r} has no files named as pictures, but "
+                         f"{len(unnamed)} pictures named without a picture's ending, such as "
+                         f"{shown(first.name)}; rename them so ({shown(first.name)} to "
+                         f"{shown(_renamed(first, _picture_ending(first) or '.png').name)})")
+    return DataError(f"{shown(folder)}: class {name!r} has no pictures "
+                     f"({', '.join(IMAGE_EXTENSIONS)}); add some or remove the folder")
 
 
 def skipped_note(part: Path, read: int, skipped: list[str], strays: list[str]) -> str | None:

@@ -267,7 +267,8 @@ def read_items(items: Iterable[tuple[str, object, int, str]], classes: tuple[str
             labels.append(label)
             speakers.append(speaker)
             names.append(name)
-            digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+            entry = f"{name}\0{hashlib.sha256(data).hexdigest()}\n"  # (a name of any bytes)
+            digest.update(entry.encode("utf-8", "surrogateescape"))
     if not pictures:
         what = f" ({_listed(skipped)})" if skipped else ""
         raise DataError(f"{where}: no recording could be read{what}; give recordings of one "

@@ -1,8 +1,12 @@
 """The model ``digitnet train`` saved last: remembered in the user's state folder for
-``digitnet serve``, which serves it when no model is named."""
+``digitnet serve``, which serves it when no model is named.
+
+The path is kept as the bytes the file system names it by (:func:`os.fsencode`), so that any
+name, UTF-8 or not (``w\\xe9.safetensors``, Latin-1's "wé"), is read back as it was written."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .. import modelfile
@@ -20,7 +24,7 @@ def remember_model(path: Path) -> None:
     try:
         pointer = _pointer()
         pointer.parent.mkdir(parents=True, exist_ok=True)
-        modelfile.atomic_write(pointer, str(Path(path).resolve()).encode())
+        modelfile.atomic_write(pointer, os.fsencode(Path(path).resolve()))
     except (OSError, DigitnetError):
         pass  # a convenience only; never fail a finished training run over it
 
@@ -28,7 +32,7 @@ def remember_model(path: Path) -> None:
 def last_model() -> Path | None:
     """The model most recently saved by ``digitnet train``, if it still exists."""
     try:
-        path = Path(_pointer().read_text().strip())
+        path = Path(os.fsdecode(_pointer().read_bytes().strip()))
     except OSError:
         return None
     return path if path.is_file() else None
