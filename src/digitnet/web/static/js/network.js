@@ -11,9 +11,13 @@ import {find, fmt, percent, svg} from "./dom.js";
 import {grayCanvas} from "./paint.js";
 import {readsOf} from "./summary.js";
 
-// Two layouts of the same diagram: wide, and compact for phone-sized screens.
-const WIDE = {w: 740, h: 520, top: 38, bottom: 12, inputX: 8, inputSize: 150, firstX: 230, outX: 540, font: 13, pctRoom: 44};
-const COMPACT = {w: 420, h: 560, top: 34, bottom: 8, inputX: 2, inputSize: 92, firstX: 134, outX: 282, font: 15, pctRoom: 54};
+// Two layouts of the same diagram: wide, and compact for phone-sized screens. pctRoom: the
+// width right of the bars for the probabilities, whose widest, the winner's ">99.9%" in bold,
+// is about 4.3em in DejaVu Sans (Debian's sans-serif; the em is font - 1); fitPct squeezes a
+// wider font's into it.
+const WIDE = {w: 740, h: 520, top: 38, bottom: 12, inputX: 8, inputSize: 150, firstX: 230, outX: 540, font: 13, pctRoom: 62};
+const COMPACT = {w: 430, h: 560, top: 34, bottom: 8, inputX: 2, inputSize: 92, firstX: 134, outX: 282, font: 15, pctRoom: 68};
+const PCT_GAP = 4;           // between a bar and its probability
 const MAX_LINES = 420;       // connections drawn per pair of layers: the strongest
 const MAX_INPUT_LINES = 160; // pixel -> first hidden layer connections drawn
 const HIT = 15;              // half the width of the band around a neuron that a tap hits
@@ -136,8 +140,8 @@ export function mountDiagram(root, id, on) {
       const bx = x + r + 24, bw = view.w - bx - view.pctRoom, bh = Math.max(3, Math.min(14, r * 1.1));
       svg("rect", {x: bx, y: y - bh / 2, width: bw, height: bh, rx: 2, class: "bar-bg"}, net);
       const bar = svg("rect", {x: bx, y: y - bh / 2, width: 0, height: bh, rx: 2, class: "bar"}, net);
-      const pct = svg("text", {x: bx + bw + 4, y, class: "pct"}, net);
-      return {label, bar, pct, width: bw};
+      const pct = svg("text", {x: bx + bw + PCT_GAP, y, class: "pct"}, net);
+      return {label, bar, pct, width: bw, room: view.pctRoom - PCT_GAP - 1};
     });
     setFocus(focus.layer, focus.index, false);
     update();
@@ -240,6 +244,16 @@ export function mountDiagram(root, id, on) {
     lineGroup.replaceChildren(lines);
   }
 
+  // An output's probability squeezed into its room if a font draws it wider than the room
+  // allows (none should: a last resort, never past the diagram's edge).
+  function fitPct(o) {
+    o.pct.removeAttribute("textLength");
+    o.pct.removeAttribute("lengthAdjust");
+    if (o.pct.getComputedTextLength() <= o.room) return;
+    o.pct.setAttribute("textLength", o.room);
+    o.pct.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
+
   function update() {
     if (!model) return;
     const m = model, p = prediction;
@@ -270,6 +284,7 @@ export function mountDiagram(root, id, on) {
       o.bar.setAttribute("width", (o.width * prob).toFixed(1));
       o.pct.textContent = p ? percent(prob) : "";  // (as the verdict writes it)
       for (const e of [o.label, o.bar, o.pct]) e.classList.toggle("winner", j === winner);
+      fitPct(o);
     });
   }
 
