@@ -152,7 +152,7 @@ def test_constants_broadcast_over_a_picture_and_through_flatten(tmp_path):
     path = _save(tmp_path / "pictures.onnx", nodes,
                  {"k0": per_column, "k1": per_pixel, **_weights(64)}, ("batch", 1, 8, 8))
     net = digitnet.load(path)
-    assert inputs.of(net) == inputs.Images((8, 8))
+    assert inputs.of(net) == inputs.Images((8, 8), pictures="frames")
     theirs = run(path, digits.reshape(-1, 1, 8, 8).astype(F32))
     # onnxruntime rounds the scaled inputs (a few u of |x k| + |mean| each), and folding
     # rounds the first layer's weights once more (u of each term, the same order): counted as

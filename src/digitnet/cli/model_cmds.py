@@ -144,7 +144,7 @@ def predict_command(model, files, as_json, top, save_input):
         answers = read_table_rows(files, model_input)
     elif isinstance(model_input, Audio):
         answers = read_recordings(files, model_input)
-    elif net.sizes[0] != 28 * 28:
+    elif net.sizes[0] != 28 * 28 and getattr(model_input, "pictures", "digits") != "frames":
         raise ModelFileError(f"{model}: the network takes {net.sizes[0]} inputs, not the 784 "
                              "pixels of a 28x28 image, so it cannot read pictures; use a model "
                              "trained on MNIST-style images")

@@ -36,7 +36,7 @@ from ..errors import ConfigError, ModelFileError, UnsupportedModelError
 from ..inputs import Images, Input, Table, from_dict
 
 __all__ = ["Dense", "HIDDEN", "OUTPUTS", "LEAKY_SLOPE", "default_input", "given_input",
-           "composed"]
+           "composed", "pictures_read"]
 
 #: The hidden activations a digitnet network has.
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu")
@@ -217,11 +217,27 @@ def default_input(n_in: int, image_shape: tuple[int, int] | None = None,
         return Table(unnamed, mean, std)
     if (image_shape is not None and image_shape[0] * image_shape[1] == n_in
             and (mean is None or min(image_shape) > 1)):
-        return Images(image_shape)
+        return pictures_read(Images(image_shape))
     alike = mean is None or bool(np.all(mean == mean[0]) and np.all(std == std[0]))
     if n_in == Images().n_inputs and alike:
         return Images()
     return Table(unnamed, mean, std)
+
+
+def pictures_read(record: Input) -> Input:
+    """``record``, its pictures read as they are ("frames") when they are not MNIST's 28x28.
+
+    A model of pictures of another shape (load_digits' 8x8) cannot read a picture made as
+    MNIST's digits were ("digits": cropped, fitted into 20x20, centred in 28x28, 784 values);
+    :func:`digitnet.train` records such a model's pictures as "frames"
+    (:func:`digitnet.preparation.of_data`): each picture file grey, resized to its shape. An
+    imported one records the same, so that ``digitnet info``, ``serve`` and
+    ``inputs.of(net).read`` read its pictures as they read those of digitnet's own.
+    """
+    if (isinstance(record, Images) and record.shape != Images().shape
+            and record.pictures == "digits"):
+        return replace(record, pictures="frames")
+    return record
 
 
 def composed(mean, std, then_mean, then_std):
@@ -248,11 +264,14 @@ def given_input(value, n_in: int, where: str, remedy: str, *, first: str,
     for :meth:`Dense.reading` to fold into the first layer, else None (a table's standardisation
     is its own ``mean`` and ``std``, which it applies itself).
 
+    Pictures of a shape other than 28x28 are read as they are (:func:`pictures_read`).
+
     Raises ``error`` (a ConfigError for a keyword argument), saying ``where`` ("from_torch(
     input=...)"), what is wrong and ``remedy``: not a record, a number of values other than
-    ``n_in`` (what ``first``, "the module's first Linear layer", takes), a ``mean`` without a
-    ``std``, or a ``mean`` or ``std`` that is not finite numbers (``std`` non-zero) of the size
-    of one value or one per input value.
+    ``n_in`` (what ``first``, "the module's first Linear layer", takes), pictures of another
+    shape than 28x28 said to be ``"pictures": "digits"``, a ``mean`` without a ``std``, or a
+    ``mean`` or ``std`` that is not finite numbers (``std`` non-zero) of the size of one value
+    or one per input value.
     """
     scaling = {}
     try:
@@ -266,6 +285,12 @@ def given_input(value, n_in: int, where: str, remedy: str, *, first: str,
                     f"{remedy}") from None
     if record.n_inputs != n_in:
         raise error(f"{where} reads {record.n_inputs} values, but {first} takes {n_in}; {remedy}")
+    if pictures_read(record) is not record and isinstance(value, Mapping) and "pictures" in value:
+        h, w = record.shape
+        raise error(f"{where}: pictures of {h}x{w} are read as they are (\"pictures\": "
+                    "\"frames\"), not as MNIST's digits were made, which makes 28x28 ones: "
+                    "leave \"pictures\" out")
+    record = pictures_read(record)
     if not scaling:
         return record, None, None
     if len(scaling) == 1:

@@ -30,8 +30,11 @@ or ``MatMul`` with ``Add``, for each layer; ``Relu``, ``LeakyRelu``, ``Sigmoid``
 ``Softmax`` and ``LogSoftmax`` after them; ``Cast``, ``Identity`` and ``Dropout`` anywhere. That
 covers the graphs PyTorch's exporters, tf2onnx and skl2onnx write for multi-layer perceptrons
 (skl2onnx's two-class ``1 - p, p`` included). Operators off that path (the label's ``ArgMax``,
-shape computations) are not read. The first operator on the path that is none of these, or is
-one in another place (a ``Mul`` between layers), is named in an :class:`UnsupportedModelError`.
+shape computations) are not read; a graph with another output, computed otherwise than from the
+network's (a second head), is refused, naming its outputs, and nodes that feed no output are not
+looked at (:mod:`~digitnet.interop.onnx_outputs`). The first operator on the path that is none
+of these, or is one in another place (a ``Mul`` between layers), is named in an
+:class:`UnsupportedModelError`.
 
 What the network reads: a file digitnet wrote says so in its metadata (one that says it was
 written by digitnet but has lost its metadata, as a truncated file has, is refused); a file
@@ -60,6 +63,7 @@ from .dense import LEAKY_SLOPE, Dense
 from .onnx_inputs import SCALINGS, Preprocessing, attribute, input_record
 from .onnx_load import load
 from .onnx_meta import doc_string, records_of, records_props
+from .onnx_outputs import check_outputs, live, network_output
 
 __all__ = ["to_onnx", "read_onnx", "READS", "OPSET", "PRODUCER"]
 
@@ -163,7 +167,9 @@ def read_onnx(path) -> Dense:
                              "be truncated — export it again")
     graph = _Graph(model.graph, name)
     layers = _Layers(graph, name)
-    dense = layers.read(graph.chain(graph.probabilities()))
+    chain = graph.chain(network_output(graph.nodes, graph.outputs, name, READS))
+    check_outputs(graph, chain)  # (one network: another head's output is refused, named)
+    dense = layers.read(chain)
     dense.classes = _classes(props, graph)
     n_in = dense.weights[0].shape[1]
     mean, std = layers.inputs.standardisation(n_in)
@@ -181,7 +187,8 @@ def read_onnx(path) -> Dense:
 
 
 class _Graph:
-    """An ONNX graph's constants, which node computes each tensor, and its one input."""
+    """An ONNX graph's constants, which node computes each tensor, its one input, its outputs
+    and the nodes they need (:func:`.onnx_outputs.live`: those that feed none are not read)."""
 
     def __init__(self, graph, name: str):
         from onnx import helper, numpy_helper
@@ -203,19 +210,9 @@ class _Graph:
                                         "which take one")
         self.input = inputs[0]
         self.outputs = list(graph.output)
+        self.nodes = live(self.nodes, self.producer, self.outputs)
         #: Output patterns read as part of the output function, by the tensor they compute.
         self.patterns: dict[str, str] = {}
-
-    def probabilities(self) -> str:
-        """The tensor holding the network's output: what skl2onnx's ZipMap reads, else the
-        first floating-point output."""
-        for node in self.nodes:
-            if node.op_type == "ZipMap":
-                return node.input[0]
-        for out in self.outputs:
-            if out.type.tensor_type.elem_type in (1, 11):  # FLOAT, DOUBLE
-                return out.name
-        raise UnsupportedModelError(f"{self.name}: no floating-point output; {READS}")
 
     def chain(self, tensor: str) -> list:
         """The nodes that lead from the input to ``tensor``, in order: each takes the one

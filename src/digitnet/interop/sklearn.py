@@ -17,7 +17,10 @@ so: ``input=`` is what ``from_torch``'s is (:func:`~digitnet.interop.dense.given
 ``{"kind": "images", "shape": [28, 28]}`` for an estimator fitted on MNIST's pixels / 255, with
 ``"mean": 0, "std": 1/255`` for one fitted on the pixels 0..255 as they are; the scaling, and a
 ``StandardScaler``'s after it, are folded into the first layer
-(:meth:`~digitnet.interop.dense.Dense.reading`).
+(:meth:`~digitnet.interop.dense.Dense.reading`). Pictures of another shape (load_digits' 8x8,
+``{"kind": "images", "shape": [8, 8], "mean": 0, "std": 1/16}`` for its values 0..16) are read
+as ``digitnet.train``'s models of them read them, as they are, resized
+(:func:`~digitnet.interop.dense.pictures_read`).
 
 The network is float64, as the estimator's coefficients are: it computes as scikit-learn does,
 from the rows rounded to float32 (``digitnet.inputs.of(net).rows(X)``, as digitnet makes every
@@ -26,6 +29,8 @@ are.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -87,11 +92,20 @@ def read_sklearn(estimator, input=None) -> Dense:
     if input is None:
         return dense
     record, given_mean, given_std = given_input(
-        input, n_in, "from_sklearn(input=...)", "give input= the record of what its "
-        f"{n_in} columns are, such as {{\"kind\": \"images\", \"shape\": [28, 28]}}",
-        first=f"the {type(mlp).__name__}")
+        input, n_in, "from_sklearn(input=...)", _remedy(n_in), first=f"the {type(mlp).__name__}")
     # the record's own scaling first, then the StandardScaler's (one affine map, folded)
     return dense.reading(record, *composed(given_mean, given_std, mean, std))
+
+
+def _remedy(n_in: int) -> str:
+    """What to give ``input=`` for an estimator of ``n_in`` columns: a record of pictures that
+    fits them (a square one, where ``n_in`` is a square), or none, for the table it read."""
+    side = math.isqrt(n_in)
+    images = (f'{{"kind": "images", "shape": [{side}, {side}]}}' if side > 1 and side ** 2 == n_in
+              else f'{{"kind": "images", "shape": [h, w]}} with h·w = {n_in}')
+    return (f"give input= the record of what its {n_in} columns are, such as {images} for "
+            f"pictures, or leave input out for the table of {n_in} columns scikit-learn read "
+            '({"kind": "table", "columns": [...]} to name them)')
 
 
 def _own_estimator(where: str, clf, in_pipeline: bool) -> str:

@@ -268,7 +268,9 @@ def _not_sequential(value, torch) -> str:
     dict (names to tensors: the weights without the layers), how to give the module instead;
     for a file's name, to load it first; for a module of its own holding Linear layers (a
     ``forward`` of its own, as PyTorch's MNIST example's ``Net``), to export it to ONNX, which
-    records what ``forward`` computes, and read that."""
+    records what ``forward`` computes, and read that; for one whose forward returns several
+    outputs (heads on a shared body: :func:`_outputs`), whose ONNX export is refused too
+    (:mod:`.onnx_outputs`), to pass an ``nn.Sequential`` of the layers of the head wanted."""
     if isinstance(value, Mapping) and value and all(isinstance(v, torch.Tensor)
                                                    for v in value.values()):
         names = [str(name) for name in value]
@@ -292,6 +294,12 @@ def _not_sequential(value, torch) -> str:
         first = next((m for m in value.modules() if not list(m.children())), None)
         first = first if isinstance(first, torch.nn.Linear) else None
         x = f"torch.zeros(1, {first.in_features})" if first is not None else "x"
+        heads = _outputs(value, first, torch) if first is not None else None
+        if heads is not None and heads > 1:  # (its ONNX export would be refused too)
+            return (f"{got}, a module whose forward returns {heads} outputs; digitnet reads a "
+                    "network with one output, from a module or from its ONNX export alike: pass "
+                    "an nn.Sequential of the layers that compute the one you want (e.g. "
+                    "nn.Sequential(model.body, model.head), when its parts are such modules)")
         return (f"{got}, a module with a forward of its own, which digitnet cannot follow (it "
                 "reads an nn.Sequential of Linear layers and activations); export it to ONNX, "
                 "which records what its forward computes, and read that: "
@@ -299,6 +307,26 @@ def _not_sequential(value, torch) -> str:
                 f"{'' if first is not None else ' (x: a batch of its input)'}, then "
                 "digitnet.load('model.onnx')")
     return f"{got}; digitnet reads {READS}"
+
+
+def _outputs(module, first, torch) -> int | None:
+    """How many outputs ``module``'s forward returns (the floating-point tensors of a tuple,
+    list or dict it returns: several heads; a label is not one), run in eval mode on one
+    example of zeros for ``first``, its first Linear layer (its modes are put back after); None
+    if it cannot be run so."""
+    modes = {m: m.training for m in module.modules()}
+    try:
+        module.eval()
+        with torch.no_grad():
+            out = module(torch.zeros(1, first.in_features, dtype=first.weight.dtype))
+    except Exception:  # (a forward that needs more than a batch of rows: none said)
+        return None
+    finally:
+        for m, mode in modes.items():
+            m.training = mode
+    out = list(out.values()) if isinstance(out, Mapping) else out
+    out = out if isinstance(out, (tuple, list)) else [out]
+    return sum(isinstance(t, torch.Tensor) and t.is_floating_point() for t in out)
 
 
 def _fitting(dense: Dense, input, classes, attached: dict) -> Dense:
