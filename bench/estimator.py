@@ -42,7 +42,7 @@ def contenders(epochs: int):
     return {
         "DigitnetClassifier": lambda: DigitnetClassifier(
             (16, 16), activation="relu", optimizer="adam", lr=0.003, batch_size=32,
-            epochs=epochs, schedule="constant", weight_decay=0.0, seed=0),
+            epochs=epochs, schedule="constant", weight_decay=0.0, random_state=0),
         "MLPClassifier": lambda: make_pipeline(StandardScaler(), MLPClassifier(
             (16, 16), activation="relu", solver="adam", learning_rate_init=0.003,
             batch_size=32, max_iter=epochs, alpha=0.0, tol=0.0, n_iter_no_change=epochs + 1,

@@ -20,6 +20,8 @@ from ._version import __version__
 # The API is loaded on first use (PEP 562), not when the package is imported: `import digitnet`
 # (which the `digitnet` command runs before anything of its own) then takes no time, and a
 # Ctrl-C while the library loads comes inside the command, which says it in one line.
+# DigitnetClassifier (digitnet.sklearn) needs the sklearn extra: without it, asking for it says
+# so in one line (a MissingDependencyError); it is not in __all__, so `import *` needs no extra.
 _API = {"activations": ("activations", None), "datasets": ("datasets", None),
         "errors": ("errors", None), "losses": ("losses", None),
         "optimizers": ("optimizers", None),
@@ -30,7 +32,8 @@ _API = {"activations": ("activations", None), "datasets": ("datasets", None),
         "Evaluation": ("metrics", "Evaluation"), "evaluate": ("metrics", "evaluate"),
         "load": ("modelfile", "load"), "save": ("modelfile", "save"),
         "Network": ("network", "Network"), "Trace": ("network", "Trace"),
-        "Callback": ("training", "Callback"), "TrainResult": ("training", "TrainResult")}
+        "Callback": ("training", "Callback"), "TrainResult": ("training", "TrainResult"),
+        "DigitnetClassifier": ("sklearn", "DigitnetClassifier")}
 
 if TYPE_CHECKING:  # (for readers and type checkers: what _API names)
     from . import activations, datasets, errors, losses, optimizers  # noqa: F401
@@ -40,6 +43,7 @@ if TYPE_CHECKING:  # (for readers and type checkers: what _API names)
     from .metrics import Evaluation, evaluate  # noqa: F401
     from .modelfile import load, save  # noqa: F401
     from .network import Network, Trace  # noqa: F401
+    from .sklearn import DigitnetClassifier  # noqa: F401
     from .training import Callback, TrainResult  # noqa: F401
 
 

@@ -331,7 +331,7 @@ def as_network(value, function: str, *, paths: bool = False, second=None) -> Net
 def _type_name(obj) -> str:
     """``obj``'s type as :func:`as_network`'s message names it: a builtin's bare name ("dict");
     digitnet's own by the path it is imported by ("digitnet.Network", the package's own;
-    "digitnet.sklearn.DigitnetClassifier"); another package's by the package and the class,
+    "digitnet.inputs.Images"); another package's by the package and the class,
     short ("numpy.ndarray", "torch.Sequential")."""
     import sys
 

@@ -10,24 +10,27 @@
     digitnet.save(search.best_estimator_.network_, "model.safetensors")  # never a pickle
     clf = DigitnetClassifier.from_network(digitnet.load("model.safetensors"))  # fitted again
 
-Each row of ``X`` is a table row; features are standardised with the training rows' mean and
-standard deviation (kept in the network's input record, as ``digitnet train`` does for tables),
-so the estimator needs no scaler in front of it. Fitted on a pandas DataFrame, the network
-records its column names (as ``digitnet.train`` does: the estimator's ``feature_names_in_``),
-so ``network_`` reads DataFrames and CSV files by name, wherever they put each column. It
-reads table rows, whatever they hold: fitted on MNIST's pixels flattened to 784 columns, it
-reads 784 numbers a row, not pictures. It is for :func:`digitnet.save`, ``digitnet predict``,
-``evaluate``, ``info``, ``show confusion`` and ``show history``; ``show weights`` and the other
-pictures of inputs refuse it, and ``digitnet serve``'s page, which draws digits and hears
-recordings, cannot ask it anything (to learn pictures, train with ``digitnet.train``). Saved,
-the network keeps what the estimator needs besides (:mod:`digitnet.sklearn_record`), and
-:meth:`DigitnetClassifier.from_network` makes the fitted estimator again from it.
+Each row of ``X`` is a table row (``X`` may be a SciPy sparse matrix, a one-hot encoding's, say:
+it is made dense, :func:`digitnet.sklearn_rows.read`); features are standardised with the
+training rows' mean and standard deviation (kept in the network's input record, as ``digitnet
+train`` does for tables), so the estimator needs no scaler in front of it. Fitted on a pandas
+DataFrame, the network records its column names (as ``digitnet.train`` does: the estimator's
+``feature_names_in_``), so ``network_`` reads DataFrames and CSV files by name, wherever they
+put each column. It reads table rows, whatever they hold: fitted on MNIST's pixels flattened to
+784 columns, it reads 784 numbers a row, not pictures. It is for :func:`digitnet.save`,
+``digitnet predict``, ``evaluate``, ``info``, ``show confusion`` and ``show history``; ``show
+weights`` and the other pictures of inputs refuse it, and ``digitnet serve``'s page, which draws
+digits and hears recordings, cannot ask it anything (to learn pictures, train with
+``digitnet.train``). Saved, the network keeps what the estimator needs besides
+(:mod:`digitnet.sklearn_record`), and :meth:`DigitnetClassifier.from_network` makes the fitted
+estimator again from it.
 
 Training runs :func:`digitnet.training.train` (the one training loop, on NumPy's engine: the
-compiled one reads only pixels) with the options of :class:`~digitnet.TrainConfig` that are
-the estimator's parameters, under the same names; its other options (dropout, label
-smoothing, augmentation...) are none of the estimator's (``DigitnetClassifier(dropout=0.2)``
-is a TypeError). The network is ``(n_features, *hidden_layer_sizes, n_classes)``.
+compiled one reads only pixels) with the options of :class:`~digitnet.TrainConfig` that are the
+estimator's parameters, under the same names (but ``random_state``, scikit-learn's name for
+``seed``); its other options (dropout, label smoothing, augmentation...) are none of the
+estimator's (``DigitnetClassifier(dropout=0.2)`` is a TypeError). The network is ``(n_features,
+*hidden_layer_sizes, n_classes)``.
 
 Needs the sklearn extra (``pip install 'digitnet[sklearn]'``). This module is
 ``digitnet.sklearn``; inside it, and everywhere else, ``import sklearn`` is scikit-learn itself
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -48,10 +52,11 @@ require("sklearn", "sklearn", "digitnet.sklearn")
 
 from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets, unique_labels  # noqa: E402
-from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
-from . import sklearn_record  # noqa: E402
+from . import sklearn_record, sklearn_rows  # noqa: E402
 from .config import TrainConfig  # noqa: E402
 from .datasets import from_arrays  # noqa: E402
 from .errors import ConfigError, DataError, DivergenceError  # noqa: E402
@@ -85,12 +90,12 @@ epochs, schedule, val_fraction, early_stopping, patience
         model selection holds data out itself; set it for early stopping). It holds out that
         share of each class, rounded: on few rows that can be none, which fit warns about
         (UserWarning; with early stopping, a ConfigError).
-    seed : int, default 0
-        The estimator's ``random_state``, under :class:`digitnet.TrainConfig`'s name: it draws
-        the first weights, the shuffling and any validation split. A whole number only (>= 0):
-        digitnet's runs are reproducible, the same seed and data giving the same network, so
-        scikit-learn's ``random_state=None`` (a fresh draw each fit) and a ``RandomState`` have
-        no counterpart here (a ConfigError says so).
+    random_state : int, RandomState instance or None, default 0
+        The seed of the first weights, the shuffling and any validation split (TrainConfig's
+        ``seed``), as scikit-learn's estimators read it and its meta-estimators set it (a seed
+        for each of a BaggingClassifier's members): a whole number (>= 0) is the seed itself,
+        the same one and data giving the same network; None draws a new one at each fit from
+        NumPy's global generator, a ``numpy.random.RandomState`` from itself. See ``seed_``.
     engine : {"auto", "numpy"}
         The training engine (:func:`digitnet.engines.choose`); for a table's rows both mean
         NumPy's, the only engine that reads numbers other than uint8 pixels ("compiled" is
@@ -101,6 +106,10 @@ epochs, schedule, val_fraction, early_stopping, patience
     classes_ : ndarray, shape (n_classes,)
         The labels seen, sorted; output neuron j stands for ``classes_[j]``.
     n_features_in_ : int
+    seed_ : int
+        The seed of the last fit (or of the partial_fit calls since the first): ``random_state``
+        itself, or the seed drawn from it. ``set_params(random_state=clf.seed_)`` and the same
+        data train the same network again; the network records it (:meth:`from_network`).
     feature_names_in_ : ndarray of str, shape (n_features_in_,)
         The columns of a DataFrame fitted on (absent otherwise); ``network_`` reads them by name.
     network_ : Network
@@ -119,7 +128,7 @@ epochs, schedule, val_fraction, early_stopping, patience
     def __init__(self, hidden_layer_sizes=(16, 16), activation="relu", output="softmax",
                  optimizer="adam", lr=0.003, momentum=0.0, beta1=0.9, beta2=0.999,
                  weight_decay=0.0, batch_size=32, epochs=50, schedule="cosine", val_fraction=0.0,
-                 early_stopping=False, patience=5, seed=0, engine="auto"):
+                 early_stopping=False, patience=5, random_state=0, engine="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output = output
@@ -135,7 +144,7 @@ epochs, schedule, val_fraction, early_stopping, patience
         self.val_fraction = val_fraction
         self.early_stopping = early_stopping
         self.patience = patience
-        self.seed = seed
+        self.random_state = random_state
         self.engine = engine
 
     def fit(self, X, y):
@@ -150,8 +159,9 @@ epochs, schedule, val_fraction, early_stopping, patience
         rows, y, n_features, names = self._validated(X, y, reset=True)
         check_classification_targets(y)
         classes = _two_or_more(unique_labels(y), "y")
-        self._train(X, rows, y, classes, (n_features, names), self._config(n_features, classes),
-                    init=None, done=0)
+        seed = _seed(self.random_state)
+        self._train(X, rows, y, classes, (n_features, names),
+                    self._config(n_features, classes, seed), init=None, run=(seed, 0))
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -166,7 +176,8 @@ epochs, schedule, val_fraction, early_stopping, patience
 
         Each call is :func:`digitnet.training.train` for one epoch at the constant rate ``lr``,
         starting from the network so far, with the optimiser's state (Adam's moments, momentum)
-        starting afresh. Each call shuffles its rows in an order of its own, drawn from ``seed``
+        starting afresh. Each call shuffles its rows in an order of its own, drawn from
+        ``seed_`` (the seed of the first call, from ``random_state``, or of the fit before it)
         and the epochs trained so far (``n_iter_``), so the same calls in the same sequence give
         the same network; the network records that call's seed in its config. Like :meth:`fit`,
         a call that fails changes nothing.
@@ -179,7 +190,7 @@ epochs, schedule, val_fraction, early_stopping, patience
         rows, y, n_features, names = self._validated(X, y, reset=first)
         check_classification_targets(y)
         if first:
-            _check_spread(rows)
+            sklearn_rows.check_spread(rows)
         if classes is not None:
             classes = _two_or_more(unique_labels(classes), "classes")
             if not first and not np.array_equal(classes, np.sort(self.classes_)):
@@ -188,13 +199,14 @@ epochs, schedule, val_fraction, early_stopping, patience
         if not first:  # (in the network's order: from_network's names need not be sorted)
             classes = self.classes_
         done = 0 if first else getattr(self, "n_iter_", 0)  # (from_network: may not say)
-        config = self._config(n_features, classes)
+        seed = _seed(self.random_state) if first or not hasattr(self, "seed_") else self.seed_
+        config = self._config(n_features, classes, seed)
         if not first:
             self._check_unchanged(config)
         config = config.replace(epochs=1, schedule="constant", val_fraction=0.0,
-                                early_stopping=False, seed=_call_seed(config.seed, done))
+                                early_stopping=False, seed=_call_seed(seed, done))
         self._train(X, rows, y, classes, (n_features, names), config,
-                    init=None if first else self.network_, done=done)
+                    init=None if first else self.network_, run=(seed, done))
         return self
 
     @classmethod
@@ -205,13 +217,13 @@ epochs, schedule, val_fraction, early_stopping, patience
 
         From a network this estimator fitted, it predicts as that estimator did, with its
         ``classes_`` (the labels as given, of their type: 3, not "3"), parameters,
-        ``n_features_in_``, ``feature_names_in_``, ``history_`` and ``n_iter_``, all recorded
-        in the network (:mod:`digitnet.sklearn_record`); partial_fit trains it further. Another
-        table model (``digitnet.train``'s, or one saved before digitnet kept that record) gives
-        ``classes_`` as its classes' names, text ("3"), the parameters its shape and training
-        config give (the others at their defaults), and ``history_`` and ``n_iter_`` only when
-        it records its history. A ConfigError refuses a network of pictures or recordings, or
-        one that does not name its classes. The network is copied.
+        ``n_features_in_``, ``feature_names_in_``, ``seed_``, ``history_`` and ``n_iter_``, all
+        recorded in the network (:mod:`digitnet.sklearn_record`); partial_fit trains it further.
+        Another table model (``digitnet.train``'s, or one saved before digitnet kept that
+        record) gives ``classes_`` as its classes' names, text ("3"), the parameters its shape
+        and training config give (the others at their defaults), and ``history_`` and
+        ``n_iter_`` only when it records its history. A ConfigError refuses a network of
+        pictures or recordings, or one that does not name its classes. The network is copied.
         """
         net = as_network(network, "DigitnetClassifier.from_network takes", paths=True).copy()
         params, fitted = sklearn_record.fitted(net)
@@ -222,11 +234,11 @@ epochs, schedule, val_fraction, early_stopping, patience
     def predict_proba(self, X) -> np.ndarray:
         """The probability of each class, shape (n, n_classes), columns as ``classes_``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        # In float64: a row's answer then does not depend on the rows computed beside it
-        # (float32 matrix products round differently with the batch's size).
-        net = self.network_.astype(np.float64)
-        return net.predict_proba(X)
+        X = sklearn_rows.read(self, X, reset=False)
+        # In float64: a row's answer then depends on the rows computed beside it only in its
+        # last bits (about 1e-16: BLAS sums a row alone in another order than among many),
+        # where float32's products differed by about 1e-7.
+        return self.network_.astype(np.float64).predict_proba(X)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """The log of :meth:`predict_proba`, shape (n, n_classes), columns as ``classes_``
@@ -240,14 +252,18 @@ epochs, schedule, val_fraction, early_stopping, patience
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _config(self, n_features: int, classes: np.ndarray) -> TrainConfig:
-        """The settings as a TrainConfig (checked: a ConfigError names a bad one)."""
-        _check_seed(self.seed)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # (made dense: sklearn_rows.read)
+        return tags
+
+    def _config(self, n_features: int, classes: np.ndarray, seed: int) -> TrainConfig:
+        """The settings as a TrainConfig of ``seed`` (checked: a ConfigError names a bad one)."""
         hidden = self.hidden_layer_sizes
         hidden = (hidden,) if np.ndim(hidden) == 0 else tuple(hidden)
         options = {name: getattr(self, name) for name in sklearn_record.OPTIONS}
         return sklearn_record.config_of(options, (n_features, *hidden, len(classes)),
-                                        self.activation, self.output)
+                                        self.activation, self.output, seed)
 
     def _check_unchanged(self, config: TrainConfig) -> None:
         """A ConfigError when the settings that shape the network (``hidden_layer_sizes``,
@@ -278,14 +294,15 @@ epochs, schedule, val_fraction, early_stopping, patience
         reading of ``X`` and ``y``, leaving this estimator as it is (on ``reset``, a fresh
         copy records what the data's features are; otherwise they are checked against it)."""
         reader = clone(self) if reset else self
-        rows, y = validate_data(reader, X, y, dtype=(np.float64, np.float32), reset=reset)
+        rows, y = sklearn_rows.read(reader, X, y, reset=reset)
         return rows, y, reader.n_features_in_, getattr(reader, "feature_names_in_", None)
 
     def _train(self, X, rows, y, classes: np.ndarray, features: tuple, config: TrainConfig,
-               init, done: int) -> None:
+               init, run: tuple[int, int]) -> None:
         """Train on ``rows`` (``X`` as validated) with labels ``y``, from ``init`` if given,
         then set every fitted attribute at once: ``classes_``, the ``features`` (n_features,
-        names), ``network_``, ``history_`` and ``n_iter_`` (``done`` epochs before this run)."""
+        names), ``network_``, ``history_``, and from the ``run`` (its seed, and the epochs
+        done before this call) ``seed_`` and ``n_iter_``."""
         unknown = ~np.isin(y, classes)
         if unknown.any():
             raise DataError(f"label {y[unknown].tolist()[0]!r} is not among the classes "
@@ -299,7 +316,7 @@ epochs, schedule, val_fraction, early_stopping, patience
                            source="arrays", table=True)
         # The rows as validate_data converted them (numbers held as objects too), named by the
         # columns scikit-learn recorded (datasets.from_arrays), for network_ to read by name.
-        n_features, names = features
+        (n_features, names), (seed, done) = features, run
         if names is not None and [str(c) for c in getattr(X, "columns", ())] == list(names):
             data = dataclasses.replace(data, input=Table(tuple(names)))
         _check_held_out(data, config)
@@ -321,8 +338,8 @@ epochs, schedule, val_fraction, early_stopping, patience
                 "try a lower lr"), stacklevel=3)
         # What a model file does not otherwise say of the estimator: from_network reads it.
         result.network.metadata["estimator"] = sklearn_record.record(
-            classes, names is not None, done + len(result.history), self.get_params())
-        self.classes_, self.n_features_in_ = classes, n_features
+            classes, names is not None, done + len(result.history), seed, self.get_params())
+        self.classes_, self.n_features_in_, self.seed_ = classes, n_features, seed
         if names is None:
             vars(self).pop("feature_names_in_", None)
         else:
@@ -332,8 +349,7 @@ epochs, schedule, val_fraction, early_stopping, patience
 
 
 def _two_or_more(classes: np.ndarray, given: str) -> np.ndarray:
-    """``classes``, or when there is only one a DataError (in ``y``) or a ConfigError (the
-    ``classes`` given)."""
+    """``classes``; when it holds one, a DataError (``y``'s) or ConfigError (``classes``')."""
     if len(classes) < 2:
         error = DataError if given == "y" else ConfigError
         raise error(f"DigitnetClassifier needs at least two classes to tell apart; {given} "
@@ -341,32 +357,20 @@ def _two_or_more(classes: np.ndarray, given: str) -> np.ndarray:
     return classes
 
 
-def _check_spread(rows: np.ndarray) -> None:
-    """A DataError when the first partial_fit call's ``rows`` cannot measure the
-    standardisation: one row, or copies of one row, in which no feature varies."""
-    if np.ptp(rows, axis=0).any():
-        return
-    these = ("a single row has" if len(rows) == 1
-             else f"its {len(rows)} rows, all the same, have")
-    raise DataError(f"DigitnetClassifier.partial_fit: the first call measures each feature's "
-                     f"mean and spread from its rows, to standardise them, and {these} no "
-                     "spread; give the first call a batch of several different rows (later "
-                     "calls may be single rows)")
-
-
-def _check_seed(seed) -> None:
-    """A ConfigError for a ``seed`` given as scikit-learn's random_state may be (None, a
-    RandomState or Generator), saying that digitnet's seed is a whole number."""
-    if seed is None:
-        given = "None"
-    elif isinstance(seed, (np.random.RandomState, np.random.Generator)):
-        given = f"a {type(seed).__name__}"
-    else:
-        return  # (TrainConfig checks the rest: a whole number >= 0)
-    raise ConfigError(f"seed is {given}: DigitnetClassifier's seed is its random_state, a "
-                      "whole number only, since digitnet's runs are reproducible; pass one such "
-                      "as seed=0 (scikit-learn's random_state=None, a fresh draw each fit, and "
-                      "a RandomState or Generator have no counterpart here)")
+def _seed(random_state) -> int:
+    """The seed a run trains with for ``random_state``, read as scikit-learn's estimators read
+    it (:func:`sklearn.utils.check_random_state`): a whole number from 0 is the seed itself; None
+    (NumPy's global generator) or a RandomState gives one drawn from it; the rest, a ConfigError."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state >= 0:
+            return int(random_state)
+    elif random_state is None or isinstance(random_state, np.random.RandomState):
+        return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    given = (repr(random_state) if isinstance(random_state, (numbers.Number, str))
+             else f"a {type(random_state).__name__}")
+    raise ConfigError(f"random_state is {given}: DigitnetClassifier takes a whole number from 0 "
+                      "(the seed itself), None or a numpy RandomState (a seed drawn from it), as "
+                      "scikit-learn's estimators do; pass one such as random_state=0")
 
 
 def _call_seed(seed: int, done: int) -> int:

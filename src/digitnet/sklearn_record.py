@@ -9,13 +9,17 @@ partial_fit writes into ``network_.metadata["estimator"]``, which :func:`digitne
     {"classes": [3, 10, 42], "dtype": "<i8",  # classes_'s values and NumPy type (dtype.str)
      "feature_names": false,                  # fitted with feature_names_in_ (the columns)
      "n_iter": 50,                            # n_iter_
+     "seed": 0,                               # seed_: the seed it trained with
      "params": {"optimizer": "adam", "lr": 0.003, ...}}  # the training options, OPTIONS
 
 (``params``: the config a partial_fit's network records is that call's one-epoch run, not the
-estimator's options.) Labels of another type than bools, integers, floats and text are not
-recorded (``classes`` and ``dtype`` absent). Reading a model file checks the record
-(:func:`problem`, through :mod:`digitnet.modelcheck`); one that is not valid is set aside
-with a note, as every record that does not change what the network computes
+estimator's options; ``seed``: ``random_state`` itself when a whole number, the one drawn from
+it when None or a RandomState, which ``params`` holds as null or leaves out.) Labels of another
+type than bools, integers, floats and text are not recorded (``classes`` and ``dtype`` absent).
+A record written before the estimator took ``random_state`` holds its seed as ``params``'
+``seed`` (and no ``seed`` of its own): it is read as that ``random_state``. Reading a model
+file checks the record (:func:`problem`, through :mod:`digitnet.modelcheck`); one that is not
+valid is set aside with a note, as every record that does not change what the network computes
 (:data:`digitnet.modelread.OPTIONAL`), and the estimator is read as from a model without one.
 
 :func:`fitted` reads a network back as the estimator's parameters and fitted attributes. This
@@ -33,24 +37,27 @@ from . import arrays, inputs
 from .config import TrainConfig
 from .errors import ConfigError, listed
 
-__all__ = ["SHAPE", "OPTIONS", "record", "problem", "config_of", "fitted"]
+__all__ = ["SHAPE", "OPTIONS", "record", "problem", "config_of", "as_params", "fitted"]
 
 #: The estimator's parameters that are the network's shape (read from the network itself).
 SHAPE = ("hidden_layer_sizes", "activation", "output")
-#: Its other parameters: the training options (TrainConfig's, under the same names) and engine.
+#: Its other parameters: the training options (TrainConfig's, under the same names, but
+#: random_state, scikit-learn's name of TrainConfig's seed) and engine.
 OPTIONS = ("optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay", "batch_size",
-           "epochs", "schedule", "val_fraction", "early_stopping", "patience", "seed", "engine")
-_FIELDS = ("classes", "dtype", "feature_names", "n_iter", "params")
+           "epochs", "schedule", "val_fraction", "early_stopping", "patience", "random_state",
+           "engine")
+_FIELDS = ("classes", "dtype", "feature_names", "n_iter", "seed", "params")
 _KINDS = "biufU"  # (NumPy's kinds of labels recorded: bools, integers, floats and text)
 _SAID = "DigitnetClassifier.from_network"
 _UNSTORED = object()  # (what _plain gives for a value JSON does not store exactly)
 
 
-def record(classes: np.ndarray, named: bool, n_iter: int, params: dict) -> dict:
+def record(classes: np.ndarray, named: bool, n_iter: int, seed: int, params: dict) -> dict:
     """The record of an estimator fitted to ``classes`` (``classes_``), with feature names
-    (``named``), after ``n_iter`` epochs, with ``params`` (``get_params()``): as JSON holds it."""
+    (``named``), after ``n_iter`` epochs, trained with ``seed`` (``seed_``), with ``params``
+    (``get_params()``): as JSON holds it."""
     options = {k: _plain(params[k]) for k in OPTIONS}
-    kept = {"feature_names": bool(named), "n_iter": int(n_iter),
+    kept = {"feature_names": bool(named), "n_iter": int(n_iter), "seed": int(seed),
             "params": {k: v for k, v in options.items() if v is not _UNSTORED}}
     values = classes.tolist()
     if classes.dtype.kind in _KINDS and all(_plain(v) is not _UNSTORED for v in values):
@@ -67,12 +74,24 @@ def _plain(value):
     return value if value is None or isinstance(value, (bool, int, float, str)) else _UNSTORED
 
 
-def config_of(options: dict, sizes, activation: str, output: str) -> TrainConfig:
+def config_of(options: dict, sizes, activation: str, output: str, seed: int) -> TrainConfig:
     """The TrainConfig of a table's network of ``sizes`` trained with the estimator's
-    ``options`` (:data:`OPTIONS`, but ``engine``), checked: a ConfigError names a bad one."""
-    given = {k: v for k, v in options.items() if k != "engine"}
+    ``options`` (:data:`OPTIONS`, but ``engine`` and ``random_state``) and ``seed`` (the one
+    drawn from ``random_state``), checked: a ConfigError names a bad one."""
+    given = {k: v for k, v in options.items() if k not in ("engine", "random_state")}
     return TrainConfig(sizes=tuple(sizes), activation=activation, output=output, shift=0,
-                       deskew=False, **given)
+                       deskew=False, seed=seed, **given)
+
+
+def as_params(options: dict) -> dict:
+    """Training ``options`` under the estimator's names, only those of :data:`OPTIONS`:
+    TrainConfig's ``seed`` (a training config's, or a record's from before the estimator took
+    ``random_state``) as ``random_state``, unless ``random_state`` is given too."""
+    named = {("random_state" if k == "seed" else k): v for k, v in options.items()
+             if k != "random_state"}
+    if "random_state" in options:
+        named["random_state"] = options["random_state"]
+    return {k: v for k, v in named.items() if k in OPTIONS}
 
 
 def problem(found, header: dict) -> str | None:
@@ -87,8 +106,10 @@ def problem(found, header: dict) -> str | None:
     if ("classes" in found) != ("dtype" in found):
         return "holds one of classes and dtype without the other"
     n_iter, named = found.get("n_iter", 1), found.get("feature_names", False)
-    if not (isinstance(n_iter, numbers.Integral) and not isinstance(n_iter, bool) and n_iter > 0):
+    if not (_whole(n_iter) and n_iter > 0):
         return f"holds n_iter {_short(n_iter)}, not a whole number of epochs from 1"
+    if not _whole(seed := found.get("seed", 0)) or seed < 0:
+        return f"holds seed {_short(seed)}, not a whole number from 0"
     if not isinstance(named, bool):
         return f"holds feature_names {_short(named)}, not true or false"
     return ((_classes_problem(found["classes"], found["dtype"], header) if "classes" in found
@@ -123,16 +144,25 @@ def _classes_problem(values, dtype, header: dict) -> str | None:
 def _params_problem(params, header: dict) -> str | None:
     if not isinstance(params, dict):
         return f"holds params {_short(params)}, not an object of training options"
-    unknown = sorted(set(params) - set(OPTIONS))
+    unknown = sorted(set(params) - {*OPTIONS, "seed"})  # (seed: random_state's name before)
     if unknown:
         return f"holds params DigitnetClassifier does not take: {listed(map(repr, unknown))}"
+    params = as_params(params)
     if params.get("engine", "auto") not in ("auto", "numpy"):
         return f"holds engine {_short(params['engine'])}, not 'auto' or 'numpy'"
+    seed = params.get("random_state")
+    if seed is not None and not (_whole(seed) and seed >= 0):
+        return f"holds random_state {_short(seed)}, not a whole number from 0 or null"
     try:
-        config_of(params, header["sizes"], header.get("activation"), header.get("output"))
+        config_of(params, header["sizes"], header.get("activation"), header.get("output"),
+                  seed or 0)
     except ValueError as e:  # ConfigError: what is wrong with which option
         return f"holds params that are not a recipe digitnet can train ({e})"
     return None
+
+
+def _whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _short(value, most: int = 60) -> str:
@@ -146,8 +176,9 @@ def fitted(net) -> tuple[dict, dict]:
     ``classes_`` (the record's labels, else the names of the classes, text, in the network's
     order), ``n_features_in_``, ``network_`` (``net`` itself), ``feature_names_in_`` (the
     table's columns when the record says it read names; without a record, unless they are the
-    x0, x1, ... of rows given without names), and ``history_`` and ``n_iter_`` (the record's,
-    else the history's epochs) when it records its history. A ConfigError refuses a network
+    x0, x1, ... of rows given without names), ``seed_`` (the record's, else a whole number
+    ``random_state``), and ``history_`` and ``n_iter_`` (the record's, else the history's
+    epochs) when it records its history. A ConfigError refuses a network
     that does not read a table's rows, does not name its classes, or whose record is not
     valid."""
     table = inputs.of(net)
@@ -172,15 +203,18 @@ def fitted(net) -> tuple[dict, dict]:
                           "its classes by their names")
     config = net.metadata.get("config")
     params = {"hidden_layer_sizes": tuple(net.sizes[1:-1]), "activation": header["activation"],
-              "output": header["output"],
-              **{k: v for k, v in (config if isinstance(config, dict) else {}).items()
-                 if k in OPTIONS}, **found.get("params", {})}
+              "output": header["output"], **as_params(config if isinstance(config, dict) else {}),
+              **({"random_state": found["seed"]} if "seed" in found else {}),
+              **as_params(found.get("params", {}))}  # (random_state: given, else the seed used)
     attributes = {"classes_": (np.array(found["classes"], dtype=found["dtype"])
                                if "classes" in found else np.array([str(c) for c in names])),
                   "n_features_in_": net.sizes[0], "network_": net}
     default = tuple(f"x{i}" for i in range(table.n_inputs))  # (rows given without names)
     if found.get("feature_names", table.columns != default):
         attributes["feature_names_in_"] = np.array(table.columns, dtype=object)
+    seed = found.get("seed", params.get("random_state"))
+    if _whole(seed):
+        attributes["seed_"] = seed
     history = net.metadata.get("history")
     if isinstance(history, list):
         attributes["history_"] = history

@@ -200,8 +200,8 @@ def test_evaluate_given_a_scikit_learn_estimator_says_what_to_pass():
     clf = DigitnetClassifier(epochs=3).fit(bc.data, bc.target)
     with pytest.raises(ConfigError) as caught:
         digitnet.evaluate(clf, bc.data, bc.target)
-    assert str(caught.value) == ("evaluate takes a Network, not a digitnet.sklearn."
-                                 "DigitnetClassifier: evaluate its .network_")
+    assert str(caught.value) == ("evaluate takes a Network, not a digitnet.DigitnetClassifier: "
+                                 "evaluate its .network_")
     assert digitnet.evaluate(clf.network_, bc.data, bc.target).accuracy == pytest.approx(
         clf.score(bc.data, bc.target))
     with warnings.catch_warnings():

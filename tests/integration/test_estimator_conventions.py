@@ -2,8 +2,8 @@
 table: ``predict_log_proba`` is the log of ``predict_proba`` (it was missing, so
 ``cross_val_predict(clf, X, y, method="predict_log_proba")`` failed with AttributeError), and
 saving the estimator instead of its network names it by its public path,
-``digitnet.sklearn.DigitnetClassifier`` (the message said ``digitnet.DigitnetClassifier``, which
-does not exist)."""
+``digitnet.DigitnetClassifier`` (the message once said so when that did not exist; the package
+names it now, as it names ``digitnet.Network``)."""
 
 from __future__ import annotations
 
@@ -74,14 +74,14 @@ def test_saving_the_estimator_names_it_by_its_public_path(fitted, tmp_path):
     path = tmp_path / "wine.safetensors"
     with pytest.raises(ConfigError) as caught:
         digitnet.save(fitted, path)
-    assert str(caught.value) == ("save takes a Network, not a digitnet.sklearn."
-                                 "DigitnetClassifier: save its .network_")
-    with pytest.raises(ConfigError, match=r"^save takes a Network, not a digitnet\.sklearn\."
-                                          r"DigitnetClassifier; make one with "):
+    assert str(caught.value) == ("save takes a Network, not a digitnet.DigitnetClassifier: "
+                                 "save its .network_")
+    with pytest.raises(ConfigError, match=r"^save takes a Network, not a "
+                                          r"digitnet\.DigitnetClassifier; make one with "):
         digitnet.save(DigitnetClassifier(), path)  # unfitted: no network_ to point at
     assert not path.exists()
     # The name it gives is where the class is; what it says to do works.
-    module, _, name = "digitnet.sklearn.DigitnetClassifier".rpartition(".")
+    module, _, name = "digitnet.DigitnetClassifier".rpartition(".")
     assert getattr(importlib.import_module(module), name) is DigitnetClassifier
     digitnet.save(fitted.network_, path)
     np.testing.assert_allclose(digitnet.load(path).predict_proba(WINE_X),

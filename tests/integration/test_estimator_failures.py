@@ -159,7 +159,7 @@ def test_each_partial_fit_call_shuffles_in_an_order_of_its_own(monkeypatch):
     X, y = IRIS_X, IRIS_Y
     runs = []
     for seed in (0, 0, 1):
-        clf = DigitnetClassifier(seed=seed)
+        clf = DigitnetClassifier(random_state=seed)
         for _ in range(3):
             clf.partial_fit(X, y, classes=[0, 1, 2])
         runs.append((orders[-3:], clf.predict_proba(X)))

@@ -65,6 +65,7 @@ def assert_same_estimator(back: DigitnetClassifier, est: DigitnetClassifier, X) 
     assert back.get_params() == est.get_params()
     assert back.n_features_in_ == est.n_features_in_
     assert back.history_ == est.history_ and back.n_iter_ == est.n_iter_
+    assert back.seed_ == est.seed_
     assert hasattr(back, "feature_names_in_") == hasattr(est, "feature_names_in_")
     if hasattr(est, "feature_names_in_"):
         np.testing.assert_array_equal(back.feature_names_in_, est.feature_names_in_)
@@ -141,7 +142,7 @@ def test_every_parameter_comes_back_and_clone_refits_the_same(tmp_path):
     est = DigitnetClassifier(hidden_layer_sizes=(8,), activation="tanh", optimizer="sgd",
                              lr=0.05, momentum=0.9, weight_decay=1e-4, batch_size=16, epochs=12,
                              schedule="constant", val_fraction=0.2, early_stopping=True,
-                             patience=3, seed=7, engine="numpy").fit(WINE_X, WINE_Y)
+                             patience=3, random_state=7, engine="numpy").fit(WINE_X, WINE_Y)
     back = DigitnetClassifier.from_network(saved_and_loaded(est.network_, tmp_path))
     assert_same_estimator(back, est, WINE_X)
     fresh = clone(back)
@@ -156,14 +157,15 @@ def test_every_parameter_comes_back_and_clone_refits_the_same(tmp_path):
 
 def test_partial_fit_goes_on_from_it_as_from_the_estimator(tmp_path):
     X, y = shuffle(WINE_X, WINE_Y, random_state=0)
-    est = DigitnetClassifier(lr=0.01, seed=3).partial_fit(X[:60], y[:60], classes=[0, 1, 2])
+    est = DigitnetClassifier(lr=0.01, random_state=3).partial_fit(X[:60], y[:60],
+                                                                  classes=[0, 1, 2])
     est.partial_fit(X[60:120], y[60:120])
     net = saved_and_loaded(est.network_, tmp_path)
     # (Its training config is the last call's one-epoch run, with that call's own seed.)
     assert net.metadata["config"]["epochs"] == 1 and net.metadata["config"]["seed"] != 3
     back = DigitnetClassifier.from_network(net)
     assert_same_estimator(back, est, X)
-    assert back.n_iter_ == 2 and back.get_params()["seed"] == 3
+    assert back.n_iter_ == 2 and back.get_params()["random_state"] == 3
     for clf in (est, back):
         clf.partial_fit(X[120:], y[120:], classes=[0, 1, 2])
     np.testing.assert_array_equal(back.network_.params, est.network_.params)

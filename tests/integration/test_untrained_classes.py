@@ -92,7 +92,7 @@ def test_partial_fit_still_learns_from_batches_that_lack_some_classes(mnist):
     X = mnist.x[:3000].reshape(-1, 784) / 255.0
     y = mnist.labels[:3000].astype(int)
     train, test = slice(0, 2500), slice(2500, 3000)
-    clf = DigitnetClassifier(hidden_layer_sizes=(32,), lr=0.003, seed=0)
+    clf = DigitnetClassifier(hidden_layer_sizes=(32,), lr=0.003, random_state=0)
     for _ in range(3):
         for missing in range(10):
             batch = np.flatnonzero(y[train] != missing)[missing::10]
