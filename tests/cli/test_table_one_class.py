@@ -45,6 +45,9 @@ def test_rows_of_one_class_are_scored_and_not_trained_on(run, one_line, wine_mod
         assert r.exit_code == 0, r.output
         scored = json.loads(r.stdout)
         assert scored["n"] == len(some) and 0 <= scored["accuracy"] <= 1
+        said = run("evaluate", model, "--data", folder / name).stdout.splitlines()[0]
+        assert said.endswith("(all, 1 example)" if len(some) == 1 else
+                             f"(all, {len(some)} examples)")  # (it said "1 examples")
     r = run("train", "--data", folder / "c0.csv", "--epochs", "1",
             "--out", folder / "one.safetensors")
     assert r.exit_code == 1 and not (folder / "one.safetensors").exists()

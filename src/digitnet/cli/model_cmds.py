@@ -48,7 +48,7 @@ def evaluate_command(model, data, split, target, as_json):
     from rich.console import Console
 
     console = Console()
-    click.echo(f"{model} on {subset.name} ({split}, {ev.n:,} examples)")
+    click.echo(f"{model} on {subset.name} ({split}, {words.counted(ev.n, 'example')})")
     click.echo(f"Accuracy: {ev.accuracy:.2%}   Loss: {ev.loss:.4f}")
     classes = inputs.classes_of(net)
     table, numbered = _confusion_table(ev, classes, numbered=False), False
