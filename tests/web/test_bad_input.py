@@ -102,7 +102,7 @@ def test_upload_without_the_file_field_is_refused(client):
     r = client.post("/api/predict", files={"picture": ("d.png", b"x", "image/png")})
     assert_error(r, 422, "file", "missing")
     r = client.post("/api/predict", data={"file": "not a file"}, files={"other": ("o", b"")})
-    assert_error(r, 422, "file", "missing")
+    assert_error(r, 422, "file: is a text field, not an uploaded file", "file=@digit.png")
     r = client.post("/api/predict", data={"file": "not a file"})  # a url-encoded form
     assert_error(r, 415, "multipart")
 
@@ -112,9 +112,10 @@ def test_other_content_types_are_refused(client, content_type):
     assert_error(post_raw(client, b"hello", content_type), 415, "application/json", "multipart")
 
 
-def test_bodies_over_2_mb_are_refused(client):
-    big = b'{"pixels": [' + b"0," * (1100 * 1024) + b"0]}"
-    assert_error(post_raw(client, big), 413, "too large", "2 MB")
+def test_bodies_over_the_limit_are_refused(client):
+    """A drawing's JSON over 24 MB (a 1000x1000 grid fits), an image over 2 MB."""
+    big = b'{"pixels": [' + b"0," * (schemas.MAX_DRAWING_BYTES // 2) + b"0]}"
+    assert_error(post_raw(client, big), 413, "too large", "24 MB")
     r = client.post("/api/predict", files={"file": ("big.png", b"\x00" * (2 * 1024 * 1024 + 1))})
     assert_error(r, 413, "too large")
 
@@ -124,7 +125,7 @@ def test_streamed_bodies_over_2_mb_are_refused_without_content_length(client):
         for _ in range(40):
             yield b"0" * (64 * 1024)
 
-    r = client.post("/api/predict", content=chunks(), headers={"content-type": "application/json"})
+    r = client.post("/api/predict", content=chunks(), headers={"content-type": "image/png"})
     assert "content-length" not in r.request.headers
     assert_error(r, 413, "too large")
 

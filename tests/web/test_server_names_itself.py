@@ -39,7 +39,7 @@ def test_every_answer_of_one_server_and_its_mounted_apps_names_the_same_process(
             client.get("/api/neuron/9/0"),  # 404
             client.post("/api/predict", json={"pixels": [[0.0] * 28] * 27}),  # 422
             client.post("/api/predict", content=b"0" * (MAX_BODY_BYTES + 1),
-                        headers={"Content-Type": "application/json"}),  # 413, by the middleware
+                        headers={"Content-Type": "image/png"}),  # 413, by the middleware
         ]
         assert [a.status_code for a in answers] == [200] * 7 + [404, 422, 413]
         names = {_named(a) for a in answers}

@@ -135,7 +135,7 @@ def _model_app(net: Network, source: str, data: Any, held_out: Any,
                access: TrainingAccess | None, heard: dict[str, int]) -> FastAPI:
     """The app of one model: its page, its API (:func:`create_app`'s arguments; :func:`_heard`)."""
     served = Served(net, source)
-    trainer = Trainer(functools.partial(loading.training_data, data),
+    trainer = Trainer(data, net=net,
                       on_done=lambda net: served.swap(
                           net, "fine-tuned to a voice on the page" if net.metadata.get("init")
                           else "trained from the page"))
@@ -210,9 +210,8 @@ def _trainer(request: Request) -> Trainer:
 _ERROR_TEXT = {
     403: "Training from the page is turned off on this server, or needs the token it printed",
     404: "Unknown layer, neuron or input_id",
-    409: "A training run is already going, or none is to stop",
-    413: f"Body over {schemas.MAX_BODY_BYTES // (1024 * 1024)} MB (a recording sent to a model "
-         f"of spoken digits: over {schemas.MAX_RECORDING_BYTES // (1024 * 1024)} MB)",
+    409: "A training run is already going, none is to stop, or there is no data to train on",
+    413: schemas.TOO_LARGE,
     415: "Neither JSON, a multipart form nor a file's bytes",
     422: "Invalid input (a grid of the wrong size, values outside [0, 1], a drawing or image "
          "with no digit in it, a file that is not an image, a recording that is silent, noise, "

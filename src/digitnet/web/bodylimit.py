@@ -15,7 +15,10 @@ it is on its way yet.
 Installed with ``app.add_middleware(BodySizeLimit, limit=..., larger={"/api/voice": (...)},
 heard={"/api/predict": ...})``: ``larger`` lets a route whose requests are larger by nature (a
 voice's recordings) take more, and ``heard`` a route of a model of recordings take a recording
-(:data:`~digitnet.web.schemas.MAX_RECORDING_BYTES`) larger than a picture or a drawing.
+(:data:`~digitnet.web.schemas.MAX_RECORDING_BYTES`) larger than a picture. A drawing sent as JSON
+to ``/api/predict`` (:data:`DRAWN`) of a model that reads drawings may be larger still
+(:data:`~digitnet.web.schemas.MAX_DRAWING_BYTES`): a grid of the most rows and columns the API
+takes, of numbers as long as ``json.dumps`` writes them.
 
 A 413 says what was sent and what to send instead, by the body's Content-Type; a file in a form
 or of ``application/octet-stream`` could be either a recording or an image, so the path tells
@@ -30,13 +33,15 @@ from starlette.exceptions import HTTPException
 from starlette.routing import get_route_path
 
 from .errors import error_response
-from .schemas import RECORDED
+from .schemas import MAX_DRAWING_BYTES, MAX_GRID, RECORDED
 
-__all__ = ["BodySizeLimit", "BodyTooLarge", "DRAIN_BYTES"]
+__all__ = ["BodySizeLimit", "BodyTooLarge", "DRAIN_BYTES", "DRAWN"]
 
 #: Oversized bodies up to this size are read and thrown away before the 413 is sent.
 DRAIN_BYTES = 64 * 1024 * 1024
 _CLOSE = {"Connection": "close"}
+#: The route a drawing is sent to as JSON (a mounted app's too: ``/models/2/api/predict``).
+DRAWN = "/api/predict"
 
 
 class BodyTooLarge(HTTPException):
@@ -81,11 +86,17 @@ class BodySizeLimit:
         instead of a larger one): ``larger``'s for a path ending in one of its keys (a mounted
         app's too); ``heard``'s for a recording (a file, by its ``content_type``) sent to one of
         its paths, as this app's routes name them (``/api/predict``; a mounted app's,
-        ``/models/2/api/predict``); else ``limit``'s, the body named by its ``content_type``."""
+        ``/models/2/api/predict``); MAX_DRAWING_BYTES for JSON sent to :data:`DRAWN` of a model
+        that reads drawings (not one of ``heard``'s); else ``limit``'s, the body named by its
+        ``content_type``."""
         for end, (limit, what) in self.larger.items():
             if scope["path"].endswith(end):
                 return limit, ("the request body", what)
         heard = self.heard.get(get_route_path(scope))
+        media = content_type.split(b";")[0].strip()
+        if heard is None and scope["path"].endswith(DRAWN) and (
+                media == b"application/json" or media.endswith(b"+json")):
+            return MAX_DRAWING_BYTES, ("the JSON body", _DRAWING)
         for start, sent, instead in _SENT:
             if content_type.startswith(start):
                 if heard is not None and start in _RECORDINGS:
@@ -113,6 +124,9 @@ _SENT = ((b"audio/", "the recording", f"a shorter one, under {{mb}} MB: {_DIGIT}
          (b"application/octet-stream", "the file", f"a smaller image of one digit ({_PHOTO})"),
          (b"application/json", "the JSON body", "a smaller grid (28 rows of 28 values are "
                                                 "plenty) or fewer changes"))
+#: What to send instead of a drawing's JSON over MAX_DRAWING_BYTES.
+_DRAWING = (f"a grid of at most {MAX_GRID} rows of {MAX_GRID} numbers (28 rows of 28 are plenty), "
+            "or fewer changes")
 #: The bodies that may be a recording, and what to send instead of one over ``heard``'s limit
 #: (``{seconds}``: how long a recording of the largest format in common use it holds).
 _RECORDINGS = (b"audio/", b"multipart/form-data", b"application/octet-stream")

@@ -117,7 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DigitnetError)
     async def digitnet_error(request: Request, exc: DigitnetError):
-        return error_response(422, str(exc))
+        # 422, or the status the error's class names (409: the server lacks what it needs)
+        return error_response(getattr(exc, "http_status", 422), str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -289,10 +290,11 @@ def _describe(e: dict, whole: str = "the body") -> str:
             return (f"{where}: must be between 0 and 1, got {shown}; send brightness values "
                     "(divide 0-255 pixels by 255)")
         if kind in ("too_short", "too_long", "list_type"):
-            items = "rows" if where == "pixels" else "values"
+            item = "row" if where == "pixels" else "value"
             n = e.get("ctx", {}).get("actual_length")
-            got = f"got {n} {items}" if n is not None else f"got {shown or type(value).__name__}"
-            return (f"{where}: must be a list of {MIN_GRID} to {MAX_GRID} {items}, {got}; "
+            # ("1001 rows", as "8 to 1000 rows" is written: not words.counted's "1,001")
+            got = f"{n} {item}{'s' * (n != 1)}" if n is not None else shown or type(value).__name__
+            return (f"{where}: must be a list of {MIN_GRID} to {MAX_GRID} {item}s, got {got}; "
                     "send a grid of rows of brightness values, such as 28 rows of 28")
     if kind == "too_long" and loc and isinstance(loc[-1], str):
         ctx = e.get("ctx", {})
@@ -305,7 +307,8 @@ def _describe(e: dict, whole: str = "the body") -> str:
             return f"off: expected a list of [layer, neuron] pairs such as [[1, 3], [2, 0]]{got}"
         if where.count("[") == 1:
             return f"{where}: expected a [layer, neuron] pair such as [1, 3]{got}"
-        return f"{where}: expected a whole number (the {('layer', 'neuron')[where.endswith('[1]')]}){got}"
+        part = ("layer", "neuron")[where.endswith("[1]")]
+        return f"{where}: expected a whole number (the {part}){got}"
     msg = e.get("msg", "is not valid")
     msg = msg[0].lower() + msg[1:] if msg else msg
     return f"{where or 'request'}: {msg}" + (f", got {shown}" if shown else "")

@@ -19,7 +19,7 @@ from . import views
 from .reading import to_input
 from .served import Served
 
-__all__ = ["ServedModels", "held_out", "listed", "loaded", "training_data", "warm_up"]
+__all__ = ["ServedModels", "held_out", "listed", "loaded", "warm_up"]
 
 
 def loaded(model: str | Path | Network, source: str | None = None) -> tuple[Network, str]:
@@ -83,15 +83,6 @@ def held_out(net: Network, data: Any) -> HeldOut:
     found = heldout.held_out(net, data)
     inputs.of(net).rows(found.data.x[:1])  # a DataError if they do not fit the network
     return found
-
-
-def training_data(data: Any):
-    """The Dataset training runs learn from (called in the training thread, on the first run)."""
-    from .. import datasets
-
-    if isinstance(data, (str, Path)):
-        return datasets.load(str(data), split="train")
-    return data
 
 
 def warm_up(nets: list[Network]) -> None:

@@ -188,8 +188,11 @@ async def _upload(request: Request, net: Network) -> tuple[bytes, str, Changes]:
                            max_part_size=schemas.MAX_BODY_BYTES)
     try:
         upload = form.get("file")
-        if upload is None or isinstance(upload, str):
+        if upload is None:
             raise ApiError(422, f"file: missing; {_hint(front_end)}")
+        if isinstance(upload, str):  # (curl -F file=digit.png, without the @, sends its name)
+            raise ApiError(422, "file: is a text field, not an uploaded file (curl uploads a "
+                                f"file given with an @ before its name); {_hint(front_end)}")
         extra = sorted(set(form.keys()) - {"file", "changes"})
         if extra:  # (the schema allows no other field)
             raise ApiError(422, f"{extra[0]}: not a field this request knows; send the "

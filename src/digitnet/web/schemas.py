@@ -22,8 +22,12 @@ from ..poke.changes import EDGE_MARGIN, Changes
 from ..poke.reading import LIMIT
 from .model_metadata import ModelMetadata
 
-#: Largest request body the server reads, in bytes (a 1000x1000 grid does not fit; nor need it).
+#: Largest request body the server reads, in bytes, but for drawings and recordings (below).
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Largest drawing POST /api/predict reads, as JSON, in bytes: a grid of MAX_GRID rows of
+#: MAX_GRID numbers, each as long as json.dumps writes any float in [0, 1] (up to 23 characters:
+#: 1.2345678901234567e-100), with its ", ", and room to spare for the request's changes.
+MAX_DRAWING_BYTES = 24 * 1024 * 1024
 #: Largest recording a model of recordings reads at /api/predict, in bytes (as the body, or a
 #: form's file): audio.MAX_SECONDS (10 s) of the largest format recorded commonly, 48 kHz
 #: stereo 32-bit float (RECORDED: phones, browsers, sound cards; 3,840,000 bytes), its header and
@@ -31,6 +35,10 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_RECORDING_BYTES = 4 * 1024 * 1024
 #: That format: samples a second, channels, bytes a sample.
 RECORDED = (48_000, 2, 4)
+#: The 413 of POST /api/predict and /api/train, as the OpenAPI schema describes it.
+TOO_LARGE = (f"Body over {MAX_BODY_BYTES // 2**20} MB (a drawing sent as JSON to /api/predict: "
+             f"over {MAX_DRAWING_BYTES // 2**20} MB; a recording sent to a model of spoken "
+             f"digits: over {MAX_RECORDING_BYTES // 2**20} MB)")
 #: Bounds on a drawn grid's height and width, in cells.
 MIN_GRID, MAX_GRID = 8, 1000
 #: Bounds on a training run started from the page.

@@ -6,9 +6,11 @@ publishes what happens as events (``start``, ``progress``, ``epoch``, then one o
 number of browsers as server-sent events; a browser that connects late gets the run replayed
 from its start, one that reconnects resumes after the last event it saw.
 
-A run trains a fresh network on the server's data, or (:mod:`digitnet.web.voice`) fine-tunes the
-served one on the recordings of a voice, checked on those it holds out: its ``done`` event then
-also gives their accuracy before fine-tuning (``before``).
+A run trains a fresh network on the server's data (refused at once, :class:`NoTrainingData`,
+when the server has none: a model whose file records no data it was trained on), or
+(:mod:`digitnet.web.voice`) fine-tunes the served one on the recordings of a voice, checked on
+those it holds out: its ``done`` event then also gives their accuracy before fine-tuning
+(``before``).
 
 When a run finishes, ``on_done`` is called with the new network, which the server then serves.
 Until then predictions keep using the old network: the run trains its own copy.
@@ -19,18 +21,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .. import inputs, recipes
+from .. import heldout, inputs, recipes
 from ..config import PRESETS, TrainConfig
 from ..errors import DigitnetError, TrainingInterrupted
 from ..network import Network
 from ..training import Callback, train
 from .views import dumps, finite, rounded
 
-__all__ = ["TERMINAL_EVENTS", "EventLog", "Trainer", "TrainerBusy", "event_stream", "last_seen",
-           "run_config", "run_status"]
+__all__ = ["TERMINAL_EVENTS", "EventLog", "NoTrainingData", "Trainer", "TrainerBusy",
+           "event_stream", "last_seen", "no_training_data", "run_config", "run_status"]
 
 TERMINAL_EVENTS = ("done", "failed", "cancelled")
 #: The first layer's weight images are sent for at most this many neurons per epoch.
@@ -39,6 +43,33 @@ MAX_WEIGHT_IMAGES = 64
 
 class TrainerBusy(DigitnetError):
     """A training run is already going; only one runs at a time."""
+
+
+class NoTrainingData(DigitnetError):
+    """The server has no data to train the served model's like on (:func:`no_training_data`
+    says why): answered 409, as the poking routes answer a server without held-out examples."""
+
+    http_status = 409
+
+
+def _data_words(net: Network | None) -> tuple[str, str, str]:
+    """What ``net`` (None: a model not named) learns from, in words: (a noun, that as --data
+    names it, --data's placeholder)."""
+    kind = inputs.of(net).kind if net is not None else None
+    return {"images": ("pictures", "a folder of pictures", "DIR"),
+            "audio": ("recordings", "a folder of recordings", "DIR"),
+            "table": ("table", "a table", "TABLE")}.get(kind, ("data", "the data", "DIR"))
+
+
+def no_training_data(net: Network | None) -> str:
+    """Why a server given no data for ``net`` (None: a model not named) cannot train its like,
+    and what to do, in one line."""
+    _, what, name = _data_words(net)
+    reason = ("none was given to it" if net is None or heldout.own_data(net) is not None
+              else heldout.no_own_data(net))
+    return (f"this server has no data to train this model on ({reason}); start digitnet serve "
+            f"with this model first and --data naming {what} to learn from: digitnet serve "
+            f"MODEL --data {name}")
 
 
 class EventLog:
@@ -127,15 +158,23 @@ class Trainer:
 
     Parameters
     ----------
-    load_data : callable
-        Returns the training :class:`~digitnet.datasets.Dataset`; called in the training thread
-        on the first run (loading or downloading MNIST can take a while), then remembered.
+    data : str, path, Dataset or None
+        What runs learn from: a dataset name, folder or table, read as ``net`` reads its
+        examples (:func:`training_data`) in the training thread on the first run (loading or
+        downloading MNIST can take a while), then remembered; or a
+        :class:`~digitnet.datasets.Dataset`. None: the server has none, and :meth:`start`
+        refuses a run at once (:class:`NoTrainingData`) unless it is given data of its own (a
+        voice's).
     on_done : callable
         Called from the training thread with the trained :class:`Network`.
+    net : Network, optional
+        The served model, as the server loaded it: how its examples are read, and what a
+        refusal says is missing.
     """
 
-    def __init__(self, load_data: Callable, on_done: Callable[[Network], None]):
-        self._load_data = load_data
+    def __init__(self, data: Any, on_done: Callable[[Network], None],
+                 net: Network | None = None):
+        self._source, self._net = data, net
         self._data = None
         self._on_done = on_done
         self._lock = threading.Lock()
@@ -156,7 +195,10 @@ class Trainer:
 
         By default the run trains a fresh network on the server's data; given ``data`` (and
         ``val``, the examples it is checked on) and ``init``, it fine-tunes ``init`` on them
-        (a voice taught from the page: :mod:`digitnet.web.voice`)."""
+        (a voice taught from the page: :mod:`digitnet.web.voice`). Without ``data``, on a server
+        that has none, :class:`NoTrainingData` at once, before any run starts."""
+        if data is None and self._source is None:
+            raise NoTrainingData(no_training_data(self._net))
         with self._lock:
             if self.running:
                 raise TrainerBusy(f"training run {self.log.run_id} is still going; wait for it "
@@ -190,8 +232,9 @@ class Trainer:
              init: Network | None = None) -> None:
         try:
             if data is None and self._data is None:
-                log.publish("loading", {"message": "loading the training images"})
-                self._data = self._load_data()
+                noun = _data_words(self._net)[0]
+                log.publish("loading", {"message": f"loading the {noun} to train on"})
+                self._data = training_data(self._source, self._net)
             result = train(self._data if data is None else data, config, val=val, init=init,
                            callback=_Publisher(log, self._cancel, image_shape),
                            handle_signals=False)
@@ -216,6 +259,21 @@ class Trainer:
         with self._lock:
             self.state, self.message = state, message
         log.publish(state, {"message": message})
+
+
+def training_data(data: Any, net: Network | None = None):
+    """The Dataset runs learn from: ``data`` itself, or the training split of the dataset name,
+    folder or table ``data`` names, read as ``net`` reads its examples (through its audio front
+    end, its classes in its order), as its held-out examples are read
+    (:func:`digitnet.heldout.held_out`)."""
+    from .. import datasets
+
+    if not isinstance(data, (str, Path)):
+        return data
+    if net is None:
+        return datasets.load(str(data), split="train")
+    return datasets.load(str(data), split="train", audio=inputs.audio_of(net),
+                         model_classes=inputs.classes_of(net), pictures=inputs.of(net))
 
 
 def run_config(net: Network, options) -> TrainConfig:
