@@ -116,7 +116,9 @@ export function mountTraining(calls) {
       if (over && d.run_id && d.run_id !== over && !running) setRunning(true);
       f(d);
     });
-    on("loading", () => setStatus("Loading the training images…"));
+    // (the server says what it loads: the pictures, recordings or table the model reads)
+    on("loading", (d) => setStatus(d.message
+      ? `${d.message[0].toUpperCase()}${d.message.slice(1)}…` : "Loading…"));
     on("start", (d) => {
       resetChart(d.config.epochs);
       setStatus(`Training ${d.config.sizes.join("–")} (${d.config.activation}) on ${d.n_train.toLocaleString("en")} ${unit}, checking on ${d.n_val.toLocaleString("en")} held out…`);
