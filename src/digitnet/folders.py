@@ -9,7 +9,10 @@ familiar. ::
 Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's digits were
 made (cropped to the ink, fitted into 20x20, centred by mass in 28x28, white on black), so a
 stack of photos of your own handwriting becomes a data set like MNIST, stored as uint8 28x28
-(:mod:`digitnet.picturefolders`).
+(:mod:`digitnet.picturefolders`); but pictures nearly all 28x28 already that do not look like
+MNIST's digits (Fashion-MNIST's saved as PNG) are read as they are, as arrays are
+(:func:`digitnet.preparation.by_look`), and a note says so (of the split "all", told from
+``train/``, for ``test/`` too; a model's data is read as the model reads pictures).
 The class names are the folder names, sorted, each in Unicode's composed form (NFC): a folder
 named "é" on macOS (e and a combining accent) is the class "é" a model trained elsewhere has.
 When every class folder is named by one digit, the classes are the ten digits 0-9 (label 7 is
@@ -69,6 +72,7 @@ from .folderkinds import (by_kind, check_not_datasets, joined, majority, no_clas
 from .folderlinks import NotWalked, Tree, left_out, shown, walk
 from .inputs import Audio, Input
 from .picturefolders import Pictures, pictures_in, read_class_folders
+from .preparation import FRAMES, frames_note
 from .sources import DIGITS
 
 __all__ = ["SPLIT_FOLDERS", "NotWalked", "Pictures", "has_test_split", "kind_held", "read_folder",
@@ -95,7 +99,8 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     naming the files of either that were skipped, from ``root``. Each example keeps its file's
     name from ``root`` (``names``: "7/a.png", "test/7/a.png"). ``model_classes``: those of the
     model the data is for, to tell one class folder from a data set too deep (:func:`_reading`);
-    ``pictures``, its input record, to read pictures as it reads them (default: MNIST's way).
+    ``pictures``, its input record, to read pictures as it reads them (default: as they look,
+    :func:`digitnet.preparation.by_look`, recorded in the result's ``input``).
 
     Raises
     ------
@@ -127,13 +132,21 @@ def read_folder(root: str | os.PathLike, split: str = "train", audio: Audio | No
     if not splits:
         read = _read_split(root, classes, audio, split, tree, reads=pictures)
     elif split == "all":  # (and pictures beside train/ and test/, in neither)
-        found = [_read_split(part, classes, audio, "all", tree, reads=pictures) for part in parts]
+        found = [_read_split(parts[0], classes, audio, "all", tree, reads=pictures)]
+        reads = pictures or getattr(found[0], "input", None)  # (test/ read as train/ was)
+        found += [_read_split(part, classes, audio, "all", tree, reads=reads)
+                  for part in parts[1:]]
         read = joined(root, parts, found, [p.name for p in pictures_in(root)])
+        if isinstance(read, Pictures):
+            read.input = found[0].input
     else:
         beside = [str(p) for p in pictures_in(root)] if split == "train" else []
         read = _read_split(root / split, classes, audio, "all", tree, beside, pictures)
         read.names = tuple(f"{split}/{name}" for name in read.names)  # (named from root)
-    read.note = "\n".join(n for n in (read.note, tree.note()) if n) or None  # (links left out)
+    frames = (pictures is None and split != "test"  # (said of the training pictures, once)
+              and getattr(getattr(read, "input", None), "pictures", "") == FRAMES)
+    notes = (frames_note(shown(root)) if frames else None, read.note, tree.note())
+    read.note = "\n".join(n for n in notes if n) or None  # (links left out)
     return read
 
 

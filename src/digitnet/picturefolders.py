@@ -6,6 +6,10 @@ Every picture goes through :func:`digitnet.preprocess.to_mnist`, the way MNIST's
 made, and is stored as uint8 28x28, with its file's name (``7/a.png``), so that it can be found
 again; read for a model that reads pictures as they are (Fashion-MNIST's: ``pictures``
 "frames"), each is read as that model reads one instead (:func:`digitnet.preparation.picture`).
+Read for no model (to train one), pictures that are nearly all 28x28 already and, as they are,
+do not look like MNIST's digits (Fashion-MNIST's saved as PNG) are read as they are too, as
+arrays and IDX files are told apart (:func:`digitnet.preparation.by_look`); each file is decoded
+once, and made MNIST-like or kept as it is once that is known (:class:`_Reading`).
 A file that is not a picture, or a picture that cannot be decoded or holds no ink, is skipped,
 and the note names it.
 
@@ -51,7 +55,7 @@ class Pictures:
     skipped: list[str] = field(default_factory=list)  # "name (why)", as the note names them
     strays: list[str] = field(default_factory=list)  # pictures in no class folder, named
     names: tuple[str, ...] | None = None  # each one's file ("7/a.png"), from the folder read
-    input: Images | None = None  # how they were read, when for a model of frames
+    input: Images | None = None  # how they were read: as digits, or frames (as they are)
 
 
 def pictures_in(folder: Path) -> list[Path]:
@@ -64,19 +68,17 @@ def pictures_in(folder: Path) -> list[Path]:
 def read_class_folders(part: Path, listing, classes: tuple[str, ...],
                        strays: list[str], pictures=None) -> Pictures:
     """The pictures of ``listing`` (each class folder of ``part`` with its class's name and its
-    files), each read as a model of input ``pictures`` reads one (None, or not images: as
-    MNIST's digits were made); ``strays``
+    files), each read as a model of input ``pictures`` reads one (not images: as MNIST's digits
+    were made; None, for no model: as :func:`digitnet.preparation.by_look` tells from them,
+    which :attr:`Pictures.input` records); ``strays``
     are the pictures in no class folder, which are skipped and noted, as are the files that
     are not pictures (a recording among them is named as one).
 
     Raises DataError for a class folder without pictures, or when none could be read.
     """
-    # (Pillow and the preprocessing: imported when used)
-    from .preparation import FRAMES, picture
-
-    reads = pictures if isinstance(pictures, Images) and pictures.pictures == FRAMES else None
-    images, labels, skipped, names = [], [], [], []
-    digest = hashlib.sha256()
+    named = sum(p.suffix.lower() in IMAGE_EXTENSIONS for _, _, files in listing for p in files)
+    reading = _Reading(pictures, named)
+    read, skipped = [], []  # (the pictures decoded: (file, name, label, reading's entry))
     for folder, name, files in listing:
         found, unnamed = 0, []
         for path in files:
@@ -84,29 +86,122 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 what = _not_read(path)
                 unnamed += [path] if "picture named without" in what else []
-                skipped.append(f"{shown(relative)} ({what})")
+                skipped.append((len(read), f"{shown(relative)} ({what})"))
                 continue
             found += 1
             try:
-                x = picture(path, reads, name=shown(relative))
+                read.append((path, relative, classes.index(name),
+                             reading.take(path, shown(relative))))
             except ImageError as e:  # (a link to nothing: said as one)
                 why = dangling(path) or _reason(e, shown(relative))
-                skipped.append(f"{shown(relative)} ({why})")
-                continue
-            images.append(np.round(x * 255).astype(np.uint8))
-            labels.append(classes.index(name))
-            names.append(relative)
-            # (the name's bytes as the file system holds them: any name, UTF-8 or not)
-            digest.update(f"{relative}\0{sha256(path)}\n".encode("utf-8", "surrogateescape"))
+                skipped.append((len(read), f"{shown(relative)} ({why})"))
         if not found:
             raise _no_pictures(folder, name, unnamed)
+    return _prepared(part, read, skipped, classes, strays, reading)
+
+
+def _prepared(part: Path, read: list, skipped: list, classes: tuple[str, ...],
+              strays: list[str], reading: _Reading) -> Pictures:
+    """The pictures ``read`` (decoded, in order) as ``reading`` prepares them, each skipped
+    (as those ``skipped`` before, each with the number read before it) if that fails."""
+    images, labels, names, digest, said = [], [], [], hashlib.sha256(), []
+    before = iter(skipped + [(len(read), None)])  # (said in the order of the files)
+    at, why = next(before)
+    for i, (path, relative, label, entry) in enumerate(read):
+        while at == i:
+            said.append(why)
+            at, why = next(before)
+        try:
+            x = reading.prepared(entry, shown(relative))
+        except ImageError as e:  # (no ink)
+            said.append(f"{shown(relative)} ({_reason(e, shown(relative))})")
+            continue
+        images.append(x)
+        labels.append(label)
+        names.append(relative)
+        # (the name's bytes as the file system holds them: any name, UTF-8 or not)
+        digest.update(f"{relative}\0{sha256(path)}\n".encode("utf-8", "surrogateescape"))
+    while why is not None:
+        said.append(why)
+        at, why = next(before)
     if not images:
-        raise DataError(f"{part}: none of its pictures could be read ({_listed(skipped)}); "
+        raise DataError(f"{part}: none of its pictures could be read ({_listed(said)}); "
                         "give pictures of one digit (or object) each")
     return Pictures(np.stack(images), np.array(labels, dtype=np.uint8), classes,
                     {f"{part.name}/": digest.hexdigest()},
-                    skipped_note(part, len(images), skipped, strays), skipped, strays,
-                    tuple(names), reads and Images(reads.shape, pictures=FRAMES))
+                    skipped_note(part, len(images), said, strays), said, strays,
+                    tuple(names), reading.input)
+
+
+class _Reading:
+    """How the pictures of a folder are prepared, each decoded once (:meth:`take`): as the
+    model of input ``pictures`` reads them, or, for no model (None), as they look
+    (:func:`digitnet.preparation.by_look`). Those 28x28 already are kept as they are until
+    that is told (uint8, as 8-bit files read exactly); of the others, while they may yet be
+    few among ``named`` pictures (:func:`~digitnet.preparation.other_sizes_decide`), both
+    readings are made (cheap: a resize), and none kept."""
+
+    def __init__(self, pictures, named: int):
+        from .preparation import DIGITS, FRAMES
+
+        frames = isinstance(pictures, Images) and pictures.pictures == FRAMES
+        self.shape = pictures.shape if frames else (28, 28)
+        self.kind = FRAMES if frames else None if pictures is None else DIGITS
+        self.named, self.other, self.sized = named, 0, []
+
+    def take(self, path: Path, name: str):
+        """The picture file ``path`` decoded, as :meth:`prepared` takes it; ImageError if it
+        cannot be."""
+        from .images import read_image
+        from .preparation import DIGITS, KINDS, other_sizes_decide
+
+        gray, _ = read_image(path, name=name)
+        if self.kind is not None:
+            return {self.kind: self._made(gray, self.kind, name)}
+        if gray.shape == (28, 28):  # (undecided: kept, compactly when exactly so)
+            pixels = np.rint(gray * 255).astype(np.uint8)
+            kept = pixels if np.array_equal(pixels / np.float32(255), gray) else gray
+            self.sized.append(pixels)
+            return {None: kept}
+        self.other += 1
+        if other_sizes_decide(self.other, self.named):  # (photos: digits, the rest too)
+            self.kind, self.sized = DIGITS, []
+            return {DIGITS: self._made(gray, DIGITS, name)}
+        return {kind: self._made(gray, kind, name) for kind in KINDS}
+
+    def prepared(self, entry: dict, name: str) -> np.ndarray:
+        """The picture ``entry`` (of :meth:`take`) as the pictures are read, uint8 pixels;
+        ImageError if it holds no ink."""
+        if self.kind is None:
+            from .preparation import by_look
+
+            sized = np.stack(self.sized) if self.sized else np.zeros((0, 28, 28), np.uint8)
+            self.kind = by_look(sized, len(sized) + self.other)
+            self.sized = []
+        made = entry.get(self.kind)
+        if made is None:
+            kept = entry[None]
+            made = self._made(kept / np.float32(255) if kept.dtype == np.uint8 else kept,
+                              self.kind, name)
+        if isinstance(made, ImageError):
+            raise made
+        return made
+
+    @property
+    def input(self) -> Images:
+        """How the pictures were read (once :meth:`prepared` has been)."""
+        return Images(self.shape, pictures=self.kind)
+
+    def _made(self, gray: np.ndarray, kind: str, name: str):
+        """``gray`` prepared as pictures of ``kind`` are, uint8 (as they are stored), or the
+        ImageError saying why not."""
+        from .preparation import picture
+
+        try:
+            x = picture(gray, Images(self.shape, pictures=kind), name=name)
+        except ImageError as e:
+            return e
+        return np.round(x * 255).astype(np.uint8)
 
 
 def _not_read(path: Path) -> str:

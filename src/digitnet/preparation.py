@@ -10,16 +10,21 @@ picture files is part of its input record, :attr:`digitnet.inputs.Images.picture
 when it is trained, from where its pictures came from (:func:`of_data`):
 
 * ``"digits"`` (:data:`DIGITS`): MNIST's digits, digitnet's packaged sample of them, and class
-  folders of pictures, which digitnet prepares as MNIST's digits as it reads them: each picture
-  file goes through :func:`~digitnet.preprocess.to_mnist`;
+  folders of photos, scans or drawings of any size, which digitnet prepares as MNIST's digits
+  as it reads them: each picture file goes through :func:`~digitnet.preprocess.to_mnist`;
 * ``"frames"`` (:data:`FRAMES`): Fashion-MNIST's pictures, and any others that are not made as
   MNIST's digits were: each picture is read as it is, grey (ITU-R 601 luma, transparent parts
   as background), resized to the model's shape (area-averaged when shrunk) and rounded to the
   whole pixels 0..255 the model trained on; nothing is cropped, centred or stretched;
 * pictures of unknown origin (IDX files of another data set, arrays given to
-  :func:`digitnet.train`) are told apart by how they look (:func:`looks_like_digits`): digits
-  when nearly all are 28x28 with their ink's box within 20x20 and its centre of mass near
-  (14, 14), as MNIST's and to_mnist's are; frames otherwise.
+  :func:`digitnet.train`, class folders of picture files) are told apart by how they look, by
+  one rule (:func:`by_look`): digits when nearly all are 28x28 with their ink's box within
+  20x20 and its centre of mass near (14, 14), as MNIST's and to_mnist's are
+  (:func:`looks_like_digits`); frames otherwise. A class folder's files are looked at as they
+  are (grey, their ink light on dark as to_mnist takes it: dark ink on paper too), and are
+  digits unless nearly all of them are 28x28 already: a photo of a digit is made as MNIST's
+  digits were, whatever it looks like; Fashion-MNIST's pictures saved as PNG files are read as
+  they are (:func:`frames_note` says so), and not deskewed (:func:`digitnet.recipes.for_data`).
 
 A model from before digitnet recorded this reads picture files as digits, as it did then; only
 one whose metadata names its training data as fashion-mnist reads frames
@@ -33,8 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DIGITS", "FRAMES", "KINDS", "picture", "of_data", "looks_like_digits", "for_training",
-           "described"]
+__all__ = ["DIGITS", "FRAMES", "KINDS", "picture", "of_data", "by_look", "looks_like_digits",
+           "other_sizes_decide", "frames_note", "for_training", "described"]
 
 DIGITS = "digits"
 FRAMES = "frames"
@@ -43,7 +48,8 @@ KINDS = (DIGITS, FRAMES)
 #: were made: MNIST's digits, the sample of them digitnet ships, Fashion-MNIST's full frames.
 _KNOWN = {"mnist": DIGITS, "mnist-sample": DIGITS, "fashion-mnist": FRAMES}
 #: Pictures looked at to tell digits from frames, and the share of them that must look like
-#: MNIST's digits (every MNIST digit does; 4 in 1,000 Fashion-MNIST pictures do).
+#: MNIST's digits (every MNIST digit does; 4 in 1,000 Fashion-MNIST pictures do), or, of a
+#: folder's picture files, be 28x28 already to be looked at so.
 _LOOKED_AT, _SHARE = 1000, 0.9
 
 
@@ -94,11 +100,49 @@ def picture(image, reads=None, *, name: str | None = None) -> np.ndarray:
 def of_data(data) -> str:
     """How a model trained on ``data`` (a :class:`~digitnet.datasets.Dataset` of pictures)
     reads picture files: as the pictures of a folder were read (``data.names``: each from a
-    file; digits unless read for a model of frames), as a known data set's were made (by
-    name), else as they look (:func:`looks_like_digits`)."""
+    file, as they looked, :func:`by_look`, or as the model they were read for reads them), as a
+    known data set's were made (by name), else as they look (:func:`by_look`)."""
     if data.names is not None:
         return getattr(data.input, "pictures", DIGITS)
-    return _KNOWN.get(data.name) or (DIGITS if looks_like_digits(data.x) else FRAMES)
+    return _KNOWN.get(data.name) or by_look(data.x)
+
+
+def by_look(x, read: int | None = None) -> str:
+    """How pictures of unknown origin are read, the one rule for arrays, IDX files and class
+    folders: :data:`DIGITS` when ``x`` (n, h, w), as they are, look made as MNIST's digits were
+    (:func:`looks_like_digits`), else :data:`FRAMES`. ``read``: for picture files, how many
+    were read, ``x`` being those of them that are 28x28 already (uint8), each looked at as
+    to_mnist takes its ink, dark ink on paper too (:func:`_light_ink`); when more than a few
+    are not 28x28 (:func:`other_sizes_decide`), they are photos or scans: :data:`DIGITS`."""
+    if read is not None and (not read or other_sizes_decide(read - len(x), read)):
+        return DIGITS
+    return DIGITS if looks_like_digits(x if read is None else _light_ink(x)) else FRAMES
+
+
+def _light_ink(x: np.ndarray) -> np.ndarray:
+    """Pictures ``x`` (n, h, w) uint8 as :func:`~digitnet.preprocess.to_mnist` takes their ink,
+    light on dark: those with a bright border inverted (three quarters of the outermost pixels
+    brighter than mid-grey, as :func:`~digitnet.preprocess.warn_if_inverted` tells them: no
+    MNIST digit nor Fashion-MNIST picture has one, dark ink on paper does). A picture file's
+    ink may be dark, as to_mnist reads it; an array's pixels are read as they are."""
+    x = np.asarray(x)
+    ring = np.concatenate([x[:, 0], x[:, -1], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
+    bright = 4 * np.count_nonzero(ring > 127, axis=1) >= 3 * ring.shape[1]
+    return np.where(bright[:, None, None], 255 - x, x)
+
+
+def other_sizes_decide(other: int, read: int) -> bool:
+    """Whether ``other`` picture files of ``read`` that are not 28x28 make them digits (photos,
+    scans: prepared as MNIST's digits): over 10% of them."""
+    return other > (1 - _SHARE) * read
+
+
+def frames_note(name: str) -> str:
+    """The note for the class folders ``name`` whose pictures :func:`by_look` reads as they
+    are."""
+    return (f"{name}: read as they are (frames): they are 28x28 and not made as MNIST's digits; "
+            "nothing is cropped, centred or stretched, nor deskewed unless asked (--deskew, "
+            "deskew=True), and a model trained on them reads picture files so")
 
 
 def looks_like_digits(x) -> bool:

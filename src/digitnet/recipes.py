@@ -24,7 +24,8 @@ for a :class:`~digitnet.datasets.Dataset`:
   (86.21% against 86.60% of validation accuracy, two seeds of 20 epochs:
   bench/results/recipes-checks.md). It is known by the class names :func:`digitnet.datasets.
   load` gives it, by its name or in a folder of its files (known by their SHA-256), not by its
-  pixels (:func:`_clothes`);
+  pixels; nor are class folders of pictures read as they are (28x28 and not made as MNIST's
+  digits, Fashion-MNIST's saved as PNG: :func:`digitnet.preparation.by_look`) (:func:`_clothes`);
 * training from a model's weights (``init``) keeps that model's layers, activation and output,
   and whether it deskews its images (its weights learned from them so);
   a model of recordings fine-tuned on recordings (a new voice: a handful of each digit) trains
@@ -133,10 +134,13 @@ def for_data(config: TrainConfig, data: Dataset, given: Iterable[str] = (), *,
 
 
 def _clothes(data: Dataset) -> bool:
-    """Whether ``data`` is Fashion-MNIST's pictures: its classes are those
-    :func:`digitnet.datasets.load` gives ``fashion-mnist`` and a folder of its files."""
-    return (isinstance(data.input, inputs.Images)
-            and tuple(data.classes) == SPECS["fashion-mnist"].classes)
+    """Whether ``data`` is Fashion-MNIST's pictures, or others not made as handwriting is: its
+    classes are those :func:`digitnet.datasets.load` gives ``fashion-mnist`` and a folder of its
+    files, or its picture files were read as they are (``pictures`` "frames", as
+    :func:`digitnet.folders.read_folder` tells them)."""
+    return isinstance(data.input, inputs.Images) and (
+        tuple(data.classes) == SPECS["fashion-mnist"].classes
+        or (data.names is not None and data.input.pictures == "frames"))
 
 
 def _check_preset_kind(config: TrainConfig, data: Dataset, given: set[str]) -> None:
