@@ -13,13 +13,14 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import classmatch, datasets, inputs, kinds, modelfile, recordings, sources
+from . import (classmatch, datasets, inputs, kinds, modelfile, recordings, sources,
+               tablelabels, tables)
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
 
-__all__ = ["HeldOut", "held_out", "no_own_data", "numbered", "own_data", "recorded_data",
-           "validation_split"]
+__all__ = ["HeldOut", "held_out", "label_column", "no_own_data", "numbered", "own_data",
+           "recorded_data", "validation_split"]
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,16 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
         A dataset name, folder or table (:func:`digitnet.datasets.load`), or a Dataset: a
         training split is searched for the validation split, any other split is taken as it is.
     target : str, optional
-        A CSV table's label column, as for :func:`digitnet.datasets.load`.
+        A CSV table's label column, as for :func:`digitnet.datasets.load`; by default, for a
+        model of a table, the one column it does not read (:func:`label_column`).
 
     Raises
     ------
     DataError
         ``data`` holds another kind of examples than ``net`` reads, as its name tells
         (:func:`digitnet.kinds.check`: "... holds pictures, and the model reads recordings"),
-        said first; else neither can be had, and the message says why for each.
+        said first; or which column of a CSV table holds the labels is not clear
+        (:func:`label_column`); else neither can be had, and the message says why for each.
     """
     model_input = inputs.of(net)
     if isinstance(data, Dataset):
@@ -151,6 +154,11 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
         except DigitnetError as e:
             raise DataError(f"no held-out examples: {e}") from None
     kinds.check(data, model_input)  # by its name, before anything is read, as the CLI does
+    if target is None:
+        try:
+            target = label_column(net, data)
+        except DigitnetError as e:
+            raise DataError(f"no held-out examples in {data}: {e}") from None
     reasons = []
     try:
         full = datasets.load(str(data), split="train", target=target, allow_download=False,
@@ -173,6 +181,27 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
                         f"{'; and '.join(dict.fromkeys(reasons))}") from None
     return HeldOut(classmatch.for_model(test, net),
                    f"the test split of {_name(test)}: {len(test):,} examples")
+
+
+def label_column(net: Network, data, target: str | None = None, *, model: str = "the model",
+                 option: str | None = None) -> str | None:
+    """The label column to read CSV table ``data`` with for ``net``, a model of a table: as
+    :func:`digitnet.tablelabels.for_model` chooses it from the model's columns and the
+    table's header (``target`` if given, else the one column the model does not read; its
+    messages name ``net`` as ``model``, and advise ``option``: "--target" on the command
+    line). For other data or another model: ``target`` as it is.
+
+    Raises ConfigError or DataError as :func:`~digitnet.tablelabels.for_model` does, and
+    DataError for a table whose first line is not a header.
+    """
+    model_input = inputs.of(net)
+    path = Path(str(data))
+    if not (isinstance(model_input, inputs.Table) and path.suffix.lower() == ".csv"
+            and path.is_file()):
+        return target
+    header = tables.read_header(path, model_input.columns)
+    return tablelabels.for_model(model_input.columns, header, str(data), target, model=model,
+                                 option=option)
 
 
 def _validation(net: Network, full: Dataset) -> HeldOut:

@@ -7,6 +7,10 @@ a spreadsheet keeps it) has its labels there: that column, said in a note. Names
 ``x`` (where it is a coordinate). Two or more such columns, the last not one of them, are
 refused: which holds the labels is --target's to say. Every reader of a table's labels (train,
 evaluate's table of a model whose columns were never named, a DataFrame) chooses here.
+
+A table read for a model that learned from one (evaluate, the poking commands, and the server's
+held-out examples and training runs) has its labels in the one column the model does not read:
+:func:`for_model` chooses it, from the model's columns and the table's header.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import warnings
 from collections.abc import Sequence
 
 from . import words
-from .errors import DataError, listed
+from .errors import ConfigError, DataError, listed
 
-__all__ = ["LABEL_NAMES", "label_column", "labels_named", "word_among_features"]
+__all__ = ["LABEL_NAMES", "for_model", "label_column", "labels_named",
+           "word_among_features"]
 
 #: Column names read as a table's labels' (case-insensitive).
 LABEL_NAMES = ("label", "labels", "class", "classes", "target", "y", "digit", "category",
@@ -67,3 +72,52 @@ def word_among_features(column: str, target: str | None) -> str:
                 "cell, or encode the column as numbers or drop it")
     return (f"every column but the labels ({target!r}) must hold numbers: fix the cell or drop "
             "the row, or encode the column as numbers")
+
+
+def for_model(reads: Sequence[str], header: Sequence[str], table: str, target: str | None = None,
+              *, model: str = "the model", option: str | None = None) -> str | None:
+    """The label column of CSV ``table`` (its header: ``header``) for a model that reads columns
+    ``reads`` (``model``: its name in messages): ``target`` if given (not a column the model
+    reads), else the one column the model does not read; None for a model whose columns were
+    never named (x0, x1, ...), which reads a table's in order: its labels are then the column
+    :func:`label_column` takes. ``option``: how the label column is named where this is asked
+    (``"--target"`` on the command line; None where it cannot be, as for a server's data),
+    which the messages advise.
+
+    Raises
+    ------
+    ConfigError
+        ``target`` is a column the model reads as a feature.
+    DataError
+        ``target`` is None and the table lacks a column the model reads, has no column it does
+        not read (no labels), or has several (which holds the labels is not clear).
+    """
+    extra = [c for c in header if c not in reads]
+    if target in reads:
+        where = (f"{'columns' if len(extra) > 1 else 'the column'} it does not read: "
+                 f"{listed(extra)}" if extra else f"{table} has no column it does not read")
+        named = f"{option} {target}" if option else f"label column {target!r}"
+        raise ConfigError(f"{named}: {model} reads {target!r} as a feature, so it cannot be "
+                          f"the labels; name the column that holds them ({where})")
+    if target is not None:
+        return target
+    missing = [c for c in reads if c not in header]
+    unnamed = tuple(reads) == tuple(f"x{i}" for i in range(len(reads)))
+    if missing and not unnamed:
+        raise DataError(f"{table}: no column {missing[0]!r}, which {model} reads (the model's "
+                        f"columns: {', '.join(reads)}; {table}'s: {', '.join(header)}); give a "
+                        "table with the model's columns")
+    if not extra or (missing and len(header) == len(reads)):
+        shown = "MODEL" if model == "the model" else words.shell(model)
+        raise DataError(f"{table}: every column is one {model} reads as a feature, so the table "
+                        "holds no labels to measure it against; give the table with its label "
+                        f"column (digitnet predict {shown} {words.shell(table)} reads rows "
+                        "without labels)")
+    if missing:  # columns never named (a model of arrays) are read in order; labels: the last
+        return None
+    if len(extra) > 1:
+        advice = (f"name it with {option} COLUMN" if option else
+                  "give a table whose only column the model does not read is its labels")
+        raise DataError(f"{table}: {model} does not read {len(extra)} of its columns "
+                        f"({listed(extra)}), so which holds the labels is not clear; {advice}")
+    return extra[0]

@@ -28,9 +28,9 @@ from pathlib import Path
 import click
 
 from .. import classmatch, datasets, inputs, kinds, tablelabels, tables, words
-from ..errors import ConfigError, DataError, DigitnetError, listed
-from ..heldout import (held_out, mnist_fits, no_own_data, numbered, recorded_data,
-                       validation_split)
+from ..errors import DataError, DigitnetError, listed
+from ..heldout import (held_out, label_column, mnist_fits, no_own_data, numbered,
+                       recorded_data, validation_split)
 from ..inputs import Table
 from ..network import Network
 from .group import cli
@@ -116,7 +116,7 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
                    f"{model} learned from them, --split val scores those it did not", err=True)
     if asked is None and split == "test" and _training_files_only(data):
         raise DataError(_no_test_files(net, data, model))
-    target = _label_column(net, data, target, model)
+    target = label_column(net, data, target, model=model, option="--target")
     if split == "held-out":
         found = held_out(net, data, target=target).data
         return as_model_reads(net, found, model), found.split
@@ -261,54 +261,6 @@ def _fsdd_named(data: str) -> bool:
     from .. import recordings
 
     return Path(data).is_dir() and recordings.flat_folder(Path(data)) is not None
-
-
-def _label_column(net: Network, data: str, target: str | None, model: str) -> str | None:
-    """For a CSV table and a table model: ``target`` if given (not a column the model reads),
-    else the one column the model does not read. Anything else: ``target`` as it is.
-
-    Raises
-    ------
-    ConfigError
-        ``target`` is a column the model reads as a feature.
-    DataError
-        ``target`` is None and the table lacks a column the model reads, has no column it does
-        not read (no labels), or has several (which holds the labels is --target's to say). A
-        model whose columns were never named (x0, x1, ...) reads a table's in order: the labels
-        are then the column training takes (:func:`digitnet.tablelabels.label_column`), if the
-        table has one column more.
-    """
-    model_input = inputs.of(net)
-    if not (isinstance(model_input, Table) and Path(data).suffix.lower() == ".csv"
-            and Path(data).is_file()):
-        return target
-    header = tables.read_header(data, model_input.columns)
-    extra = [c for c in header if c not in model_input.columns]
-    if target in model_input.columns:
-        where = (f"{'columns' if len(extra) > 1 else 'the column'} it does not read: "
-                 f"{listed(extra)}" if extra else f"{data} has no column it does not read")
-        raise ConfigError(f"--target {target}: {model} reads {target!r} as a feature, so it "
-                          f"cannot be the labels; name the column that holds them ({where})")
-    if target is not None:
-        return target
-    missing = [c for c in model_input.columns if c not in header]
-    unnamed = model_input.columns == tuple(f"x{i}" for i in range(model_input.n_inputs))
-    if missing and not unnamed:
-        raise DataError(f"{data}: no column {missing[0]!r}, which {model} reads (the model's "
-                        f"columns: {', '.join(model_input.columns)}; {data}'s: "
-                        f"{', '.join(header)}); give a table with the model's columns")
-    if not extra or (missing and len(header) == model_input.n_inputs):
-        raise DataError(f"{data}: every column is one {model} reads as a feature, so the table "
-                        "holds no labels to measure it against; give the table with its label "
-                        f"column (digitnet predict {words.shell(model)} {words.shell(data)} reads "
-                        "rows without labels)")
-    if missing:  # columns never named (a model of arrays) are read in order; labels: the last
-        return None
-    if len(extra) > 1:
-        raise DataError(f"{data}: {model} does not read {len(extra)} of its columns "
-                        f"({listed(extra)}), so which holds the labels is not clear; name it "
-                        "with --target COLUMN")
-    return extra[0]
 
 
 def as_model_reads(net: Network, subset: datasets.Dataset, model: str) -> datasets.Dataset:

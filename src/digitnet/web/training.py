@@ -264,7 +264,8 @@ class Trainer:
 def training_data(data: Any, net: Network | None = None):
     """The Dataset runs learn from: ``data`` itself, or the training split of the dataset name,
     folder or table ``data`` names, read as ``net`` reads its examples (through its audio front
-    end, its classes in its order), as its held-out examples are read
+    end, its classes in its order; a CSV table's labels from the one column a model of a table
+    does not read, :func:`digitnet.heldout.label_column`), as its held-out examples are read
     (:func:`digitnet.heldout.held_out`)."""
     from .. import datasets
 
@@ -272,8 +273,9 @@ def training_data(data: Any, net: Network | None = None):
         return data
     if net is None:
         return datasets.load(str(data), split="train")
-    return datasets.load(str(data), split="train", audio=inputs.audio_of(net),
-                         model_classes=inputs.classes_of(net), pictures=inputs.of(net))
+    return datasets.load(str(data), split="train", target=heldout.label_column(net, data),
+                         audio=inputs.audio_of(net), model_classes=inputs.classes_of(net),
+                         pictures=inputs.of(net))
 
 
 def run_config(net: Network, options) -> TrainConfig:
