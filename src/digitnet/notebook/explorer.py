@@ -58,7 +58,7 @@ from ..network import Network, Trace
 from ..poke import described_neuron, described_prediction, off_neurons, sent
 from ..poke.reading import shown
 from ..preprocess import warn_if_inverted
-from . import bundle
+from . import bundle, summaries
 
 anywidget = require("anywidget", "notebook", "digitnet.widget")
 traitlets = require("traitlets", "notebook", "digitnet.widget")
@@ -139,7 +139,7 @@ class Explorer(anywidget.AnyWidget):
 
     @traitlets.observe("network")
     def _network_changed(self, change) -> None:
-        self._model = _plain(descriptions.describe_model(self.network))
+        self._model = _described(self.network)
         old = change["old"]
         if (self.image is not None and isinstance(old, Network)
                 and inputs.audio_of(old) != inputs.audio_of(self.network)):
@@ -373,6 +373,17 @@ def _check_rows_alike(value, shape: tuple[int, int]) -> None:
         raise DataError(f"w.image takes {shape[0]} rows of {shape[1]} numbers each (or an array "
                         f"of shape {shape}); the rows of this list differ in length{said}"
                         ) from None
+
+
+def _described(net: Network) -> dict:
+    """The network as the widget's JavaScript takes it: as GET /api/model describes it, with
+    what was changed by hand: ``off``, its neurons switched off, [[layer, index], ...]
+    (:func:`digitnet.poke.off_neurons`: the page's diagram draws them switched off and its
+    neuron panel says their a is 0), and ``edited``, the words of the network's own summary
+    table (:func:`.summaries.edited_words`; "" for a network never changed by hand)."""
+    return {**_plain(descriptions.describe_model(net)),
+            "off": [[layer, index] for layer, index in off_neurons(net)],
+            "edited": summaries.edited_words(net.metadata.get("changes") or [])}
 
 
 def _plain(description: dict):

@@ -27,7 +27,7 @@ from ..errors import DigitnetError
 from ..optionuse import idle_options
 from ..words import data_name, duration
 
-__all__ = ["network_html", "result_html", "evaluation_html"]
+__all__ = ["network_html", "result_html", "evaluation_html", "edited_words"]
 
 class _Html(str):
     """A table cell's contents written as HTML already (escaped where they must be)."""
@@ -67,7 +67,7 @@ def _network_rows(net) -> list[tuple[str, str]]:
     if data.get("name"):
         count = f" ({data['n']:,} {_examples(net)})" if isinstance(data.get("n"), int) else ""
         rows.append(("data", f"{data_name(data['name'])}{count}"))
-    edited = _edited(meta.get("changes") or [])
+    edited = edited_words(meta.get("changes") or [])
     if edited:
         rows.append(("edited", edited))
     accuracy = _accuracy(meta.get("metrics") or {})
@@ -107,9 +107,10 @@ def _examples(net) -> str:
         return "examples"
 
 
-def _edited(changes) -> str:
+def edited_words(changes) -> str:
     """The changes made by hand after training, counted from the metadata's "changes" (each
-    saving's ``{"off": [...], "edits": [...]}``, see digitnet.poke.changes); "" if none."""
+    saving's ``{"off": [...], "edits": [...]}``, see digitnet.poke.changes); "" if none. The
+    summary table's "edited" row, and what the widget's heading says of the network."""
     saved = changes if isinstance(changes, list) else [changes]
     readable = [c for c in saved if isinstance(c, dict)
                 and all(isinstance(c.get(k) or [], list) for k in ("off", "edits"))]

@@ -69,7 +69,8 @@ function madeBy(p, m) {
  * replaces the drawing unless `picture` is false; null clears), redo() (read the input shown
  * again, the drawing, the picture uploaded or the recording heard, and the open neuron: after
  * the network changed), grid() (the drawing's rows, null when blank), markOff(keys) (neurons
- * "layer:index" drawn as switched off), relabel() (what options.switches says changed),
+ * "layer:index" switched off by changes not in the model, drawn as switched off beside those
+ * the model's `off` lists, [[layer, index], ...]), relabel() (what options.switches says changed),
  * destroy(), and the `model` and `prediction` shown.
  */
 export function mountExplorer(root, options) {
@@ -103,6 +104,14 @@ export function mountExplorer(root, options) {
   });
 
   let model = null, prediction = null, selected = null;
+  // The neurons switched off, "layer:index": those the network's file records as off (the
+  // model description's `off`, as digitnet.poke.off_neurons finds them) and those the page's
+  // changes switch off (markOff); the diagram draws them crossed out, panel 4 says a = 0.
+  let savedOff = [], changedOff = [], off = new Set();
+  function markOff() {
+    off = new Set([...savedOff, ...changedOff]);
+    diagram.markOff([...off]);
+  }
   let source = null;  // the file the answer shown reads ({file, uploaded}), null: the drawing's
   let inputs = 0;     // how many inputs were given (files, strokes, Clear): see given()
 
@@ -276,7 +285,8 @@ export function mountExplorer(root, options) {
       return;
     }
     if (asked !== neuronRequest || !selected) return;  // a newer request is on its way, or none
-    part("net-opened-said").textContent = `${panel.show(n, prediction ? n.current : null, say)}.`;
+    const current = prediction ? n.current : null, isOff = off.has(`${n.layer}:${n.index}`);
+    part("net-opened-said").textContent = `${panel.show(n, current, say, isOff)}.`;
     opened.hidden = false;
     if (tapped) nudge();
   }
@@ -309,6 +319,8 @@ export function mountExplorer(root, options) {
         diagram.show(null, selected);
       }
       diagram.setModel(m);
+      savedOff = (m.off || []).map(([l, j]) => `${l}:${j}`);
+      markOff();
       panel.setModel(m);
       if (selected) showNeuron();
     },
@@ -327,7 +339,8 @@ export function mountExplorer(root, options) {
       return pad.isEmpty() ? null : pad.grid();
     },
     markOff(keys) {
-      diagram.markOff(keys);
+      changedOff = [...keys];  // (the open neuron is asked again by redo(), which follows)
+      markOff();
     },
     relabel() {
       diagram.relabel();

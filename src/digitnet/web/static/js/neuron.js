@@ -55,22 +55,31 @@ function term(t) {
   return `<span class="${cls}">${w}</span>·${fmt(t.a_prev)}`;
 }
 
+// What a neuron switched off sends, whatever its sum: the formula's last line for one.
+const SILENT = `Switched off, it sends <span class="result">a = 0</span> to the next layer, whatever z is.`;
+
 /** The neuron's sum as HTML: the formula, then its largest terms and the result for input `c`
  * (the description's `current`), or the bare formula when there is no input; `reads` is what
- * the network reads (js/summary.js readsOf; default: pictures). */
-export function formulaHtml(n, c, reads = null) {
+ * the network reads (js/summary.js readsOf; default: pictures). A neuron switched off (`off`)
+ * sends a = 0 whatever z is: its formula is z's, and says so (σ(z) is not what it sends). */
+export function formulaHtml(n, c, reads = null, off = false) {
   const sigma = SIGMA[n.activation] || "σ", words = asking(reads);
   const prev = n.layer === 1 ? words.prev : "neuron";
+  // (switched off: z's sum, then what it sends; else a = σ(that sum))
+  const of = (sum) => (off ? sum : `${sigma}(${sum})`);
+  const first = `${off ? "z" : "a"} = ${of(`w · a<sub>prev</sub> + b`)}<br>`;
   if (!c) {
-    return `a = ${sigma}(w · a<sub>prev</sub> + b)<br><span class="muted">w: ${n.weights.length} weights, one per ${prev} before it; ${words.to} fill in the numbers.</span>`;
+    return `${first}<span class="muted">w: ${n.weights.length} weights, one per ${prev} before it; ${words.to} fill in the numbers.</span>${off ? `<br>${SILENT}` : ""}`;
   }
   const shown = c.top_terms.map(term).join(" + ");
   const rest = c.n_terms - c.top_terms.length;
   const b = n.bias < 0 ? `(${fmt(n.bias, 3)})` : fmt(n.bias, 3);
-  let out = `a = ${sigma}(w · a<sub>prev</sub> + b)<br>`;
-  out += `&nbsp;&nbsp;= ${sigma}(${shown}${rest > 0 ? ` <span class="muted">+ … ${rest} smaller terms</span>` : ""} + ${b})<br>`;
-  out += `&nbsp;&nbsp;= ${sigma}(${fmt(c.weighted_sum, 3)} + ${b})<br>`;
-  if (n.activation === "softmax") {
+  let out = first;
+  out += `&nbsp;&nbsp;= ${of(`${shown}${rest > 0 ? ` <span class="muted">+ … ${rest} smaller terms</span>` : ""} + ${b}`)}<br>`;
+  out += `&nbsp;&nbsp;= ${of(`${fmt(c.weighted_sum, 3)} + ${b}`)}<br>`;
+  if (off) {
+    out += `&nbsp;&nbsp;= ${fmt(c.z, 3)}<br>${SILENT}`;
+  } else if (n.activation === "softmax") {
     out += `&nbsp;&nbsp;= softmax(z)<sub>${n.index}</sub> with z<sub>${n.index}</sub> = ${fmt(c.z, 3)}<br>`;
     out += `&nbsp;&nbsp;= e<sup>z<sub>${n.index}</sub></sup> / Σ<sub>k</sub> e<sup>z<sub>k</sub></sup> = <span class="result">${fmt(c.a, 3)}</span>`;
   } else {
@@ -82,10 +91,11 @@ export function formulaHtml(n, c, reads = null) {
 
 /**
  * Adds the neuron panel's contents to `root`; on.pick({layer, index}) hears the form ask for a
- * neuron. Returns `show(neuron, current, say)` (a neuron's description, and what it computed
- * for the current input or null; `say`: tell a screen reader, in a sentence: the formula is
- * too long to hear after every stroke; it answers that sentence, said or not: "Hidden layer 1,
- * neuron 3: z = 1.2, a = 1.2"), `clear()`, `setModel(model)` (the layers to pick) and
+ * neuron. Returns `show(neuron, current, say, off)` (a neuron's description, and what it
+ * computed for the current input or null; `say`: tell a screen reader, in a sentence: the
+ * formula is too long to hear after every stroke; it answers that sentence, said or not:
+ * "Hidden layer 1, neuron 3: z = 1.2, a = 1.2"; `off`: the neuron is switched off, and its
+ * a is 0 whatever z is), `clear()`, `setModel(model)` (the layers to pick) and
  * `input(p)` (the page's answer shown, null when none: the invitation names its input, a
  * drawing or a picture uploaded).
  */
@@ -135,13 +145,14 @@ export function mountNeuronPanel(root, id, on) {
     on.pick({layer: Number(layerPick.value), index: Number(indexPick.value)});
   });
 
-  function show(n, current, say = false) {
+  function show(n, current, say = false, off = false) {
     empty.hidden = true;
     detail.hidden = false;
     const named = classes[n.index] !== undefined && classes[n.index] !== String(n.index);
     const name = n.kind !== "output" ? `Hidden layer ${n.layer}, neuron ${n.index}`
       : `Output neuron ${n.index} (${named ? classes[n.index] : `the digit ${n.index}`})`;
-    part("neuron-name").textContent = name;
+    const heading = off ? `${name}, switched off` : name;
+    part("neuron-name").textContent = heading;
     if (n.image) {
       paintWeights(canvas, n.image);
       canvas.hidden = false;
@@ -155,11 +166,11 @@ export function mountNeuronPanel(root, id, on) {
     }
     part("neuron-bias").textContent = fmt(n.bias, 3);
     part("neuron-z").textContent = current ? fmt(current.z, 3) : asking(reads).ask;
-    part("neuron-a").textContent = current ? fmt(current.a, 3) : "–";
-    part("neuron-formula").innerHTML = formulaHtml(n, current, reads);
+    part("neuron-a").textContent = off ? "0 (switched off)" : current ? fmt(current.a, 3) : "–";
+    part("neuron-formula").innerHTML = formulaHtml(n, current, reads, off);
     const sentence = current
-      ? `${name}: z = ${fmt(current.z, 3)}, a = ${fmt(current.a, 3)}`
-      : `${name}: bias ${fmt(n.bias, 3)}; ${asking(reads).to} see its sum`;
+      ? `${heading}: z = ${fmt(current.z, 3)}, a = ${off ? 0 : fmt(current.a, 3)}`
+      : `${heading}: bias ${fmt(n.bias, 3)}; ${asking(reads).to} see its sum`;
     if (say) part("neuron-said").textContent = sentence;
     if (!part("pick").contains(document.activeElement)) {  // (not while the learner types)
       layerPick.value = String(n.layer);

@@ -7,14 +7,29 @@
 // each answered by a message {seq, answer} or {seq, error}; and {kind: "show", prediction,
 // picture} when Python read an image of its own accord: one it was given (w.image = ...;
 // picture: true, shown on the pad), or the same one with another network (w.network = ...).
+// `_model` also says what was changed by hand (`off`, the neurons switched off, and `edited`),
+// which the explorer draws and the heading says (js/explorer.js, js/summary.js).
 
 import {mountExplorer} from "./explorer.js";
 import {modelSummary} from "./summary.js";
 
-let widgets = 0;  // each widget's element ids carry its own number
+// Each widget's element ids carry its own number, counted on the page (globalThis), not in this
+// module: a notebook front end imports the widget's code afresh for each widget (anywidget: a
+// module of its own from a blob: URL each time), so a count kept here would start at 1 for
+// every widget, and two widgets' ids, and the labels that point at them, would be the same.
+const COUNT = Symbol.for("digitnet.widgets");
+
+function ownPrefix(doc) {
+  let prefix;
+  do {
+    globalThis[COUNT] = (globalThis[COUNT] || 0) + 1;
+    prefix = `digitnet-${globalThis[COUNT]}-`;
+  } while (doc.getElementById(`${prefix}summary`));  // (taken all the same: the next)
+  return prefix;
+}
 
 function render({model, el}) {
-  const prefix = `digitnet-${++widgets}-`;
+  const prefix = ownPrefix(el.ownerDocument || document);
   el.classList.add("digitnet-host");  // the container its layout adapts to (explorer.css)
   el.insertAdjacentHTML("beforeend", `<div class="digitnet digitnet-widget">
     <p class="widget-summary" id="${prefix}summary" aria-live="polite"></p></div>`);
