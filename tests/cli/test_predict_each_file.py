@@ -32,16 +32,19 @@ def _digit(mnist, label: int, k: int = 0) -> np.ndarray:
 
 
 def _as_a_reader_kept_out() -> list[str]:
-    """The words before a command that run it as a user whom a file of mode 000 keeps out:
+    """The words before a command that run it as a reader whom a file of mode 000 keeps out:
     when the tests run as root (who reads any file, whatever its mode), setpriv's, running it
-    as nobody (65534) without root's groups (Python's own ``subprocess.run(user=...)`` cannot
-    start this interpreter, in root's home, as nobody; setpriv can); else none (this user)."""
+    as root without the two capabilities that let root past a file's mode (CAP_DAC_OVERRIDE,
+    CAP_DAC_READ_SEARCH): root still owns its files and folders, so the interpreter and its
+    packages load wherever they are installed (as another user, those in /root do not), and a
+    file of mode 000 is closed to it; else none (this user)."""
     if os.geteuid() != 0:
         return []
     if shutil.which("setpriv") is None:
         pytest.fail("setpriv is missing (apt-get install util-linux): the test runs digitnet as "
-                    "a user a file can keep out, which root is not")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+                    "a reader a file can keep out, which root is not")
+    dropped = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={dropped}", f"--inh-caps={dropped}"]
 
 
 def _digitnet(*args, cwd: Path, timeout: int = 120, as_user=()) -> subprocess.CompletedProcess:
