@@ -84,8 +84,8 @@ def read_class_folders(part: Path, listing, classes: tuple[str, ...],
         for path in files:
             relative = path.relative_to(part).as_posix()
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
-                what = _not_read(path)
-                unnamed += [path] if "picture named without" in what else []
+                what, picture = _not_read(path)
+                unnamed += [path] if picture else []
                 skipped.append((len(read), f"{shown(relative)} ({what})"))
                 continue
             found += 1
@@ -204,19 +204,20 @@ class _Reading:
         return np.round(x * 255).astype(np.uint8)
 
 
-def _not_read(path: Path) -> str:
+def _not_read(path: Path) -> tuple[str, bool]:
     """Why ``path``, in a class folder and not named as a picture, is not read: a link that
     leads nowhere, a recording, a picture named without its ending (Pillow tells it, as
-    ``digitnet predict FILE`` reads a file named so), or not a picture."""
+    ``digitnet predict FILE`` reads a file named so), or not a picture; and whether it is such
+    a picture."""
     if why := dangling(path):
-        return why
+        return why, False
     if path.suffix.lower() in AUDIO_EXTENSIONS:
-        return "a recording"
+        return "a recording", False
     ending = _picture_ending(path)
     if ending is None:
-        return "not a picture"
+        return "not a picture", False
     return (f"a {ending[1:].upper()} picture named without a picture's ending: rename it "
-            f"{shown(_renamed(path, ending).name)}")
+            f"{shown(_renamed(path, ending).name)}"), True
 
 
 #: The ending to give a picture file of each format Pillow tells (those digitnet reads).

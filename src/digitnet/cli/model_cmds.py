@@ -15,6 +15,7 @@ from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate_data
+from ..preparation import FRAMES
 from ..replacing import finished
 from ..soundcheck import FORMATS
 from .group import cli
@@ -144,7 +145,7 @@ def predict_command(model, files, as_json, top, save_input):
         answers = read_table_rows(files, model_input)
     elif isinstance(model_input, Audio):
         answers = read_recordings(files, model_input)
-    elif net.sizes[0] != 28 * 28 and getattr(model_input, "pictures", "digits") != "frames":
+    elif net.sizes[0] != 28 * 28 and getattr(model_input, "pictures", None) != FRAMES:
         raise ModelFileError(f"{model}: the network takes {net.sizes[0]} inputs, not the 784 "
                              "pixels of a 28x28 image, so it cannot read pictures; use a model "
                              "trained on MNIST-style images")
