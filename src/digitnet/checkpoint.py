@@ -5,11 +5,17 @@ so far, the best weights for early stopping). With the network, the optimiser's 
 run's :class:`~digitnet.config.TrainConfig`, it is what a checkpoint stores (a safetensors file
 written atomically by :mod:`digitnet.modelfile`), so a run interrupted even mid-epoch continues
 to exactly the bytes an uninterrupted run would have reached.
+
+A checkpoint also records, when the command that runs it says (:func:`recording_out`), the
+model file the run is to be saved to (its ``out``): a run resumed without ``--out`` saves there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,8 +26,14 @@ from .dataidentity import label_columns, same_data
 from .errors import ConfigError, ModelFileError
 from .network import Network
 from .optimizers import Optimizer
+from .replacing import finished
 
-__all__ = ["Resumed", "RunState", "load", "same_data", "save"]  # same_data: from dataidentity
+__all__ = ["Resumed", "RunState", "held", "load", "recorded_out", "recording_out", "same_data",
+           "save"]  # same_data: from dataidentity
+
+#: The model file the run's command saves to, as an absolute path, while it runs
+#: (:func:`recording_out`): each checkpoint saved meanwhile records it.
+_OUT: ContextVar[str | None] = ContextVar("digitnet_checkpoint_out", default=None)
 
 
 @dataclass
@@ -39,6 +51,7 @@ class RunState:
     epoch_start_params: np.ndarray | None = None
     engine: str | None = None  # "compiled" or "numpy": the two differ by float rounding
     stopped_early: bool = False
+    out: str | None = None  # the model file the run is to be saved to, when recorded
 
     def progress(self, optimizer: Optimizer) -> dict:
         """The JSON-ready part of the state, as a checkpoint's header holds it."""
@@ -70,8 +83,44 @@ def save(path: str | None, net: Network, optimizer: Optimizer, state: RunState) 
         value = getattr(state, name)
         if value is not None:
             arrays[f"state.{name}"] = value
-    modelfile.save_checkpoint(net, path, progress=state.progress(optimizer), arrays=arrays)
+    state.out = _OUT.get() or state.out  # (a resumed run's command's, else its record's)
+    progress = {**state.progress(optimizer), **({"out": state.out} if state.out else {})}
+    modelfile.save_checkpoint(net, path, progress=progress, arrays=arrays)
     return str(path)
+
+
+@contextlib.contextmanager
+def recording_out(out: str | None):
+    """Within it, every checkpoint :func:`save` writes records ``out`` (made absolute, so that a
+    run resumed from another folder saves where this one would have), the model file the run is
+    to be saved to: ``digitnet train --out``. None records nothing new: a resumed checkpoint's
+    record is kept."""
+    token = _OUT.set(None if out is None else os.path.abspath(out))
+    try:
+        yield
+    finally:
+        _OUT.reset(token)
+
+
+def recorded_out(progress: dict | None) -> str | None:
+    """The model file a checkpoint's run is to be saved to, from its ``checkpoint`` record
+    (``progress``), when it records one (checkpoints from before digitnet recorded it do not;
+    one that is not a path, edited by hand, is not used)."""
+    out = progress.get("out") if isinstance(progress, dict) else None
+    return out if isinstance(out, str) and out else None
+
+
+def held(meta: dict) -> str:
+    """What a checkpoint (its metadata: ``config`` and ``checkpoint``) holds, in words: "the
+    finished run", "the run after epoch 2 of 30", "the run in epoch 3 of 30, at step 40"."""
+    progress, epochs = meta.get("checkpoint") or {}, (meta.get("config") or {}).get("epochs")
+    epoch, step = progress.get("epoch", 0), progress.get("step", 0)
+    of = "" if epochs is None else f" of {epochs}"
+    if finished(meta, progress):
+        return "the finished run"
+    if step == 0:
+        return f"the run after epoch {epoch}{of}" if epoch else "the run before its first step"
+    return f"the run in epoch {epoch + 1}{of}, at step {step}"
 
 
 @dataclass
@@ -150,6 +199,7 @@ def load(path: str, config: TrainConfig | None = None) -> Resumed:
         epoch_start_params=ckpt.arrays.get("state.epoch_start_params"),
         engine=p.get("engine"),  # None in checkpoints from before digitnet recorded it
         stopped_early=p.get("stopped_early", False),
+        out=recorded_out(p),  # None in checkpoints from before digitnet recorded it
     )
     return Resumed(str(path), saved, ckpt.network, state, ckpt.optimizer_state,
                    p["optimizer_steps"])

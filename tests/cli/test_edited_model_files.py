@@ -188,5 +188,6 @@ def test_predict_and_evaluate_note_a_checkpoint_of_an_unfinished_run(run, stoppe
     assert done.exit_code == 0, done.output
     assert "note:" not in run("predict", ckpt, digit_png).stderr
     assert (f"  checkpoint  the run finished (2 of 2 epochs done); digitnet train --data "
-            f"{shlex.quote(str(train_only_dir))} --resume {ckpt} saves its model"
+            f"{shlex.quote(str(train_only_dir))} --resume {ckpt} "
+            f"--out {shlex.quote(str(tmp_path / 'm.safetensors'))} saves its model"
             ) in run("info", ckpt).stdout.splitlines()

@@ -352,10 +352,13 @@ def _where(meta: dict, progress: dict) -> str:
 
 
 def _resumed_by(model: str, meta: dict, progress: dict) -> str:
-    """The command that continues a checkpoint's run (or, finished, saves its model)."""
+    """The command that continues a checkpoint's run (finished: saves its model) to its --out."""
+    from ..checkpoint import recorded_out
+
     data = ((meta.get("data") or {}).get("train") or {}).get("name")
+    out = recorded_out(progress)
     command = (f"digitnet train --data {shlex.quote(data) if isinstance(data, str) else 'DATA'} "
-               f"--resume {shlex.quote(model)}")
+               f"--resume {shlex.quote(model)}" + (f" --out {shlex.quote(out)}" if out else ""))
     if finished(meta, progress):
         return f"{command} saves its model"
     return f"resume it with {command}"

@@ -22,7 +22,7 @@ from .group import cli, terminated_as_interrupted
 from .labelled import DATA_HELP, TARGET_HELP
 from .progress import RichProgress
 from .recent import remember_model
-from .resume import refuse_changed_init, refuse_changed_options
+from .resume import refuse_changed_init, refuse_changed_options, resumed_run
 
 DEFAULT_MODEL = "digitnet-model.safetensors"
 
@@ -137,7 +137,7 @@ def _parse_layers(ctx, param, value):
               help="Continue the run saved in this checkpoint, with its training options, on "
                    "the data it records (--data: where those files are now).")
 @click.option("--out", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, show_default=True,
-              help="Where to save the trained model.")
+              help="Where to save the trained model (resuming: the --out its run was given).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the results.")
 @click.option("--engine", type=click.Choice(["auto", "compiled", "numpy"]), default="auto",
               show_default=True,
@@ -156,8 +156,8 @@ def train_command(ctx, data, target, hidden, init, preset, config_file, checkpoi
     other data the input and output layers follow the data (--hidden sets the others), and
     recordings and tables train without shift augmentation (a table with its own recipe).
     """
-    if resume is not None and not _explicit(ctx, "data"):  # (the data the checkpoint records)
-        data = train_files.resumed_data(resume)
+    if resume is not None:  # (the checkpoint read first; the data and --out it records)
+        data, out = resumed_run(resume, data, out, _explicit(ctx, "data"), _explicit(ctx, "out"))
     # Said now, not after the training: an output over a file the run reads, or not writable.
     checkpoint = train_files.outputs(out, checkpoint, resume, data, {
         "--init": init, "--teacher": options["teacher"], "--config": config_file})

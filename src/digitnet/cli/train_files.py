@@ -1,6 +1,5 @@
-"""What ``digitnet train`` writes, kept off what it reads; the data a resumed run reads when
-no --data is given (:func:`resumed_data`); and after an interruption or a divergence, what was
-saved (and the command that goes on from it).
+"""What ``digitnet train`` writes, kept off what it reads; and after an interruption, a
+divergence or a full disk, what was saved (and the command that goes on from it).
 
 A run reads its data (a table, the files of a folder, a named data set's downloaded files) and
 maybe a model to start from (``--init``), a teacher (``--teacher``), a file of options
@@ -18,20 +17,22 @@ checkpoint only the one resumed or a finished run's), is :mod:`digitnet.replacin
 
 from __future__ import annotations
 
+import copy
+import errno
 import os
 from pathlib import Path
 
 import click
 
-from .. import inputs, kinds, modelfile, modelread, recordings, replacing, stopping
+from .. import checkpoint as checkpoints
+from .. import inputs, kinds, modelfile, modelread, replacing, stopping
 from ..audio import AUDIO_EXTENSIONS
-from ..datasets import KNOWN_NAMES, TABLE_SUFFIXES
+from ..datasets import TABLE_SUFFIXES
 from ..errors import (ConfigError, DigitnetError, DivergenceError, ModelFileError,
                       TrainingInterrupted)
 from ..images import IMAGE_EXTENSIONS
 from ..replacing import same_file
 from ..words import shell
-from ..sources import SAMPLE
 
 #: The files a run reads besides its data, by option: what each one is, in words.
 _READ = {"--init": "the model --init starts from", "--teacher": "the model --teacher teaches",
@@ -125,30 +126,6 @@ def check_kinds(data: str, start, teacher: str | None) -> None:
         kinds.check(data, inputs.of(net), name)
 
 
-def resumed_data(resume: str) -> str:
-    """The data to resume ``resume`` on when no --data is given: the data its checkpoint records
-    its run was trained on (a data set's name, a folder or a table), said on stderr; mnist for
-    the sample of it digitnet ships (what --data mnist reads with no connection). A ConfigError,
-    before any data is read, when that data is no longer there or is not recorded, naming the
-    --data to give; the checkpoint missing or not one: a ModelFileError, said first."""
-    meta = modelfile.read_metadata(resume, kind="checkpoint")
-    trained_on = (meta.get("data") or {}).get("train") or {}
-    name = trained_on.get("name")
-    if name == SAMPLE.name or name in (*KNOWN_NAMES, *recordings.ARCHIVES) or (
-            name and trained_on.get("files") and Path(name).exists()):
-        click.echo(f"resuming {resume} on {name}, the data it was trained on", err=True)
-        return "mnist" if name == SAMPLE.name else name
-    if name is not None and not trained_on.get("files"):
-        raise ConfigError(f"{resume}: its run was trained on arrays in memory ({name}), not on "
-                          "files, so digitnet train cannot resume it; resume it in Python, on "
-                          "the same arrays")
-    if name is None:
-        raise ConfigError(f"{resume}: does not record the data its run was trained on; give "
-                          "--data with that data to resume it")
-    raise ConfigError(f"{resume}: its run was trained on {name}, which is no longer there; give "
-                      "--data with those files (wherever they are now) to resume it")
-
-
 def diverged(error: DivergenceError, out: str) -> DivergenceError:
     """A diverged run's error (:func:`digitnet.stopping.diverged`) in the CLI's words (--lr),
     saying what was saved: in the first epoch nothing (nothing was learned); later, the weights
@@ -225,7 +202,11 @@ def _digitnet_file(path: Path) -> bool:
 
 class Interruption:
     """Around a run (``with``): Ctrl-C or SIGTERM at any point becomes TrainingInterrupted
-    saying what was going on, what was saved and the command that goes on from it.
+    saying what was going on, what was saved and the command that goes on from it; a disk full
+    (or a quota reached) as the checkpoint or the model is written, an OSError saying what the
+    checkpoint still holds and the command that goes on from it (:meth:`disk_full`). Each
+    checkpoint saved meanwhile records ``out`` when it was given
+    (:func:`digitnet.checkpoint.recording_out`): a resume without --out saves there.
 
     ``checkpoint`` is the one the run writes (:func:`outputs`); ``out_given`` False leaves the
     default --out out of that command. Set :attr:`stage` to "training" when the run starts and
@@ -240,16 +221,27 @@ class Interruption:
 
     def __enter__(self):
         self._before = _stamp(self.checkpoint)
+        self._recording = checkpoints.recording_out(self.out if self.out_given else None)
+        self._recording.__enter__()
         return self
 
     def __exit__(self, kind, error, traceback):
+        try:
+            return self._said(kind, error)
+        finally:
+            self._recording.__exit__(None, None, None)
+
+    def _said(self, kind, error):
         if kind is TrainingInterrupted:  # stopped by train() itself, after saving what it could
             raise TrainingInterrupted(f"{error}; {self.how_to_continue(error.checkpoint)}",
                                       checkpoint=error.checkpoint) from None
+        if kind is not None and issubclass(kind, OSError):
+            full = self.disk_full(error)
+            if full is not None:
+                raise full from None
         if kind is None or not issubclass(kind, KeyboardInterrupt):
             return False
-        written = self.checkpoint if _stamp(self.checkpoint) not in (None, self._before) else None
-        saved = written or self.resume  # (a resumed checkpoint not written again is as it was)
+        saved = self._saved()
         if self.stage == "reading":
             said = "interrupted before training began"
         elif self.stage == "training":
@@ -262,18 +254,72 @@ class Interruption:
         raise TrainingInterrupted(f"{said}; {self.how_to_continue(saved)}",
                                   checkpoint=saved) from None
 
+    def _saved(self) -> str | None:
+        """The checkpoint that holds this run now: the one it writes, once written, else the
+        one it resumed (as it was), or None."""
+        written = self.checkpoint if _stamp(self.checkpoint) not in (None, self._before) else None
+        return written or self.resume
+
+    def disk_full(self, error: OSError) -> OSError | None:
+        """``error``, a disk full (or a quota reached) as this run wrote its checkpoint or its
+        model, saying what was lost and what the checkpoint holds: the run, as it was at its
+        last checkpoint, with the command that goes on from it; the finished run, with the
+        command that saves its model from it. None for another error, or another file."""
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) or error.filename is None:
+            return None
+        lacking = os.strerror(error.errno)
+        lacking = lacking[:1].lower() + lacking[1:]  # "no space left on device"
+        saved = self._saved()
+        meta = _checkpoint_meta(saved)
+        if self.checkpoint is not None and same_file(error.filename, self.checkpoint):
+            room = "free some space (or give --checkpoint a place with room)"
+            if meta is None:
+                said = f"the run stopped with nothing saved: {room} and train again"
+            else:
+                said = (f"the run stopped, and {saved} still holds {checkpoints.held(meta)}: "
+                        f"{room} and {self.how_to_continue(saved)}")
+        elif self.stage == "saving" and same_file(error.filename, self.out):
+            room = "free some space (or give --out a place with room)"
+            if meta is not None and replacing.finished(meta, meta.get("checkpoint")):
+                said = (f"the model was not saved, but {saved} holds the finished run: {room} "
+                        f"and save its model with: {self.command(saved)}")
+            else:
+                said = (f"the trained network was not saved, and nothing else holds it: {room} "
+                        "and train again" + (", adding --checkpoint PATH so that a save that "
+                                             "fails can be made again without training"
+                                             if self.checkpoint is None else ""))
+        else:
+            return None
+        full = copy.copy(error)  # (of its type: a ModelFileError too, where modelfile says so)
+        full.strerror = f"{lacking}; {said}"
+        return full
+
     def how_to_continue(self, saved: str | None) -> str:
         """The end of the line that says a run was interrupted: the command that continues it
         from the checkpoint ``saved`` (with --checkpoint when the run saves elsewhere)."""
         if saved is None:
             return ("nothing was saved" if self.checkpoint else
                     "nothing was saved; train with --checkpoint PATH to be able to resume")
+        return f"continue with: {self.command(saved)}"
+
+    def command(self, saved: str) -> str:
+        """The command that goes on from the checkpoint ``saved``, shell-quoted."""
         elsewhere = self.checkpoint is not None and not same_file(self.checkpoint, saved)
         words = ["digitnet", "train", *(["--data", self.data] if self.data else []),
                  *(["--target", self.target] if self.target else []), "--resume", saved,
                  *(["--checkpoint", self.checkpoint] if elsewhere else []),
                  *(["--out", self.out] if self.out_given else [])]
-        return f"continue with: {' '.join(map(shell, words))}"
+        return " ".join(map(shell, words))
+
+
+def _checkpoint_meta(path: str | None) -> dict | None:
+    """The metadata of the checkpoint at ``path``, or None: no path, no file, not readable."""
+    if path is None:
+        return None
+    try:
+        return modelfile.read_metadata(path, kind="checkpoint")
+    except (DigitnetError, OSError):
+        return None
 
 
 def _stamp(path: str | None) -> tuple[int, int] | None:
