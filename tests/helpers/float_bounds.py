@@ -12,7 +12,10 @@ follows from the arithmetic, not from what happened to pass: with unit roundoff 
   largest slope |σ'| through an activation (1/4 for the sigmoid, 1 for tanh and the ReLUs);
 * each elementary function adds a few roundings of its own (the ``ROUNDINGS`` below);
 * where a weighted input z lies within its own error bound of 0, a ReLU may see the other side:
-  its derivative may be either 0 or 1 there, and the bound allows both.
+  its derivative may be either 0 or 1 there, and the bound allows both;
+* below the smallest normal number (float32's 2^-126) rounding is absolute, not relative, and a
+  library that flushes such results to zero loses them whole (onnxruntime 1.32's softmax gives 0
+  for 4e-44): the softmax's exp and quotient may each be off by that much (``TINY``).
 
 The bounds are first order (products of two error terms, of order u², are dropped); they are
 tight enough that a real slip (a wrong index, a missing term) is far outside them.
@@ -24,6 +27,9 @@ import numpy as np
 
 U = 2.0 ** -24  # float32's unit roundoff
 U64 = 2.0 ** -53  # float64's
+#: The smallest normal number of each arithmetic, by its unit roundoff: what a result under it may
+#: lose (all of it, where it is flushed to zero)
+TINY = {U: float(np.finfo(np.float32).tiny), U64: float(np.finfo(np.float64).tiny)}
 
 #: The largest slope of each activation, by which an error in z can grow in a = σ(z).
 SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0}
@@ -92,7 +98,7 @@ def forward(net, x: np.ndarray, u: float = U, exact_sums: bool = False,
             e = np.exp(z - z.max(axis=1, keepdims=True))
             a = e / e.sum(axis=1, keepdims=True)
             spread = 2 * ez.max(axis=1, keepdims=True) + u * np.abs(z - z.max(axis=1, keepdims=True))
-            ea = a * (spread + (w.shape[0] + ROUNDINGS["softmax"]) * u)
+            ea = a * (spread + (w.shape[0] + ROUNDINGS["softmax"]) * u) + 2 * TINY.get(u, 0.0)
         else:
             a = _activation("sigmoid", z)
             ea = SLOPE["sigmoid"] * ez + ROUNDINGS["sigmoid"] * u
