@@ -221,7 +221,8 @@ def voice(samples: np.ndarray, rate: int, front_end: Audio = Audio(), *,
         length = _length(len(spoken), front_end.sample_rate, " of sound")
         raise AudioError(f"{name}: too short ({length}); say the whole digit, and keep "
                          "recording until you have finished")
-    soundcheck.check_not_noise(librosa, samples, spoken, name, window=_WINDOW, step=_STEP)
+    soundcheck.check_not_noise(librosa, samples, spoken, name, window=_WINDOW, step=_STEP,
+                               rate=front_end.sample_rate)
     return np.ascontiguousarray(spoken, dtype=np.float32)
 
 

@@ -35,7 +35,8 @@ from . import inputs, kinds
 from .arrays import number_or_none
 from .errors import DataError, listed
 
-__all__ = ["NUMBER_WORDS", "check_kind", "for_model", "match", "numbered"]
+__all__ = ["NUMBER_WORDS", "check_kind", "check_not_digits_for", "for_model", "match",
+           "numbered"]
 
 #: The English names of the digits 0-9, which a data set's classes may be named by.
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -170,11 +171,44 @@ def check_kind(data, model_input: inputs.Input, what: str = "the model") -> None
 
 def for_model(data, net, what: str = "the model", init: str | None = None):
     """Dataset ``data`` with its labels numbered as network ``net`` numbers its classes, after
-    checking (:func:`check_kind`) that it is of the kind ``net`` reads."""
+    checking (:func:`check_kind`) that it is of the kind ``net`` reads, and that it is not
+    MNIST-like digits for a model of other pictures (:func:`check_not_digits_for`)."""
     check_kind(data, inputs.of(net), what)
     classes = inputs.classes_of(net)
     recorded = [str(c) for c in net.metadata.get("classes") or ()]
+    if recorded == classes:
+        check_not_digits_for(data, inputs.of(net), classes, what, init)
     return data.with_classes(classes, what, named=recorded == classes, init=init)
+
+
+def check_not_digits_for(data, model_input, model_classes: Sequence[str],
+                         what: str = "the model", init: str | None = None) -> None:
+    """A DataError when Dataset ``data`` holds handwritten digits, labelled by bare numbers (an
+    IDX file's: MNIST's training files alone, say), and the model, which names its classes
+    otherwise than by digits, was trained on pictures not made as MNIST's digits were (it reads
+    "frames": Fashion-MNIST's clothes): paired by position, the digits would be scored as its
+    classes ("0 is read as 'T-shirt/top'", an accuracy of chance). The digits are told by their
+    look (:func:`digitnet.preparation.looks_like_digits`: every MNIST digit, 4 in 1,000 of
+    Fashion-MNIST's pictures); a model of pictures made so (letters, kana, digits named
+    otherwise) is left to the pairing and its note: such characters look the same, and
+    whether ``data`` holds digits or its own characters cannot be told by look."""
+    from . import preparation
+
+    if not (getattr(model_input, "pictures", None) == preparation.FRAMES
+            and getattr(data.input, "kind", None) == "images" and numbered(data.classes)
+            and len(data.classes) <= len(_DIGITS)):
+        return
+    if numbered(model_classes) or any(c in _DIGITS or c.lower() in NUMBER_WORDS
+                                      for c in model_classes):
+        return
+    if not preparation.looks_like_digits(data.x):
+        return
+    raise DataError(f"{data.name}: holds handwritten digits (made as MNIST's are, by their "
+                    f"look), and {what} was trained on other pictures, of "
+                    f"{_few(tuple(model_classes), quoted=True)}, read as they are: paired by "
+                    "position, each digit would be scored as one of these; "
+                    + _other_classes(init, "give data of its classes, or use a model trained "
+                                     "on digits"))
 
 
 def _other_classes(init: str | None, otherwise: str) -> str:

@@ -13,14 +13,16 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import (classmatch, datasets, inputs, kinds, modelfile, recordings, sources,
-               tablelabels, tables)
+import numpy as np
+
+from . import (classmatch, datasets, idxfolders, inputs, kinds, modelfile, recordings,
+               sources, tablelabels, tables)
 from .datasets import Dataset
 from .errors import DataError, DigitnetError
 from .network import Network
 
-__all__ = ["HeldOut", "held_out", "label_column", "no_own_data", "numbered", "own_data",
-           "recorded_data", "validation_split"]
+__all__ = ["SCORE_ALL", "HeldOut", "has_test_part", "held_out", "label_column", "no_own_data",
+           "numbered", "own_data", "recorded_data", "training_files_only", "validation_split"]
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,12 @@ def validation_split(net: Network, full: Dataset, split: str = "val", elsewhere:
     part = _PARTS[split]
     config = net.metadata.get("config")
     if config is None or "val_fraction" not in config:
-        raise DataError(f"the model has no training configuration, so its {part} is unknown; "
-                        "use the test split")
+        raise DataError(f"the model has no training configuration, so its {part} is unknown"
+                        f"{_instead(full)}")
     trained_on = (net.metadata.get("data") or {}).get("train") or {}
     if not trained_on.get("files") and trained_on.get("n") is None:
         raise DataError(f"the model does not record the data it was trained on, so its {part} "
-                        "is unknown; use the test split")
+                        f"is unknown{_instead(full)}")
     name = trained_on.get("name")
     only_from = (f"its {part} can be rebuilt only from the data it was trained on, {name}"
                  if name and name != full.name else
@@ -118,8 +120,48 @@ def validation_split(net: Network, full: Dataset, split: str = "val", elsewhere:
     train_part, val_part = datasets.train_val_split(full, config["val_fraction"], config["seed"],
                                                     config.get("val_group"))
     if split == "val" and len(val_part) == 0:
-        raise DataError("the model was trained without a validation split (val_fraction 0)")
+        fraction = config["val_fraction"]
+        why = ("the model was trained without a validation split (val_fraction 0)"
+               if not fraction else
+               f"the model's val_fraction {fraction:g} held out none of the {len(full):,} "
+               f"examples it was trained on (that share of each class, rounded; its largest "
+               f"class has {int(np.bincount(full.labels).max()):,}), so it has no validation "
+               "split")
+        raise DataError(f"{why}{_instead(full, learned=True)}")
     return val_part if split == "val" else train_part
+
+
+def has_test_part(data) -> bool:
+    """Whether ``data`` (a dataset name, folder or table) has a test part to score a model on
+    (:func:`digitnet.datasets.has_test_split`), an MNIST-style folder of training files alone
+    having none (``../shared/data/mnist-train-prefix``)."""
+    return not training_files_only(data) and datasets.has_test_split(str(data))
+
+
+def training_files_only(data) -> bool:
+    """Whether ``data`` is a folder of MNIST-style IDX files without a test file (one t10k file
+    without the other is a test part with a file missing, which loading it names)."""
+    path = Path(str(data))
+    return path.is_dir() and idxfolders.holds_idx(path) and not idxfolders.has_test_files(path)
+
+
+_NO_TEST_PART = " has no test part"
+#: How a message says what ``--split all`` would score, after saying there is no test part:
+#: ``digitnet serve``, which has no --split, leaves it out.
+SCORE_ALL = ": --split all scores all"
+
+
+def _instead(full: Dataset, learned: bool = False) -> str:
+    """What to score in place of a split of ``full`` (training data) that cannot be rebuilt,
+    after "; ": its test part; or, when it has none, all of it, which the model may have
+    learned from (``learned``: which it did learn from, every example), or other data."""
+    if full.name == sources.SAMPLE.name or has_test_part(full.name):  # (the sample: mnist's,
+        return "; use the test split"  # read offline)
+    which = ("all of which it learned from, so the accuracy flatters it" if learned else
+             "which it may have learned from (fair only if it learned from none of them)")
+    files = " (no t10k files)" if training_files_only(full.name) else ""
+    return (f"; {_name(full)}{_NO_TEST_PART}{files}{SCORE_ALL} {len(full):,} of its "
+            f"examples, {which}; or --data names other labelled data")
 
 
 def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
@@ -172,6 +214,12 @@ def held_out(net: Network, data, *, target: str | None = None) -> HeldOut:
             return _validation(net, numbered(full))  # (each found by its number)
         except DigitnetError as e:
             reasons.append(str(e))
+    said = "; and ".join(reasons)  # (no test part, said: or refused by the IDX folder's
+    if _NO_TEST_PART in said or training_files_only(data):  # loading, advising --split val)
+        raise DataError(f"no held-out examples in {data}: {said}" + (
+            "" if _NO_TEST_PART in said else f"; and {data}: no test files (t10k); this folder "
+            f"holds only training data{SCORE_ALL} of its examples, fair only if the model "
+            "learned from none of them"))
     try:
         test = datasets.load(str(data), split="test", target=target, audio=inputs.audio_of(net),
                              model_classes=inputs.classes_of(net), pictures=model_input)

@@ -56,6 +56,14 @@ __all__ = ["CUT_HINT", "FASTEST_RATE", "FORMATS", "check_complete", "check_heard
 # sides.
 _NOISE_FLATNESS, _FLAT_PERCENTILE = 0.3, 25
 _STEADY_DB = 5.0
+# A recording that would be judged noise but lasts less than this is too short to be judged: a
+# piece of a word is as steady (a vowel) or as flat (an "s") as noise, and a piece is what a
+# recording stopped early holds. Of pieces cut from the middle of FSDD's recordings (every
+# fifth), 92% of those 50 ms long are judged noise, 50% at 100 ms, 24% at 150 ms, 10% at 200 ms,
+# 6% at 250 ms, 3% at 300 ms; no whole recording of FSDD is, the shortest voice 72 ms long once
+# trimmed. tests/unit/test_audio.py checks the noise (a second of it),
+# tests/unit/test_short_voice_pieces.py the pieces and hiss and hum a little longer than this.
+_JUDGED_SECONDS = 0.25
 _CANCELLED_DB = 20.0  # channels whose mix is this far under their own loudness cancel
 #: Samples a second: a header that says more is damaged (sound cards record 768 kHz at most).
 FASTEST_RATE = 768_000
@@ -312,11 +320,17 @@ def decoder_quiet(quiet: bool = True):
 
 
 def check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str, *,
-                    window: int, step: int) -> None:
+                    window: int, step: int, rate: int) -> None:
     """AudioError when the recording is hiss or a steady sound rather than a voice (see the
     thresholds' comment above): ``samples`` is the whole recording, ``spoken`` its loud part,
-    both without a constant offset; ``window`` and ``step`` (samples) those of the trimming.
-    How loud the voice is comes from the loud part, how quiet the quiet is from the whole."""
+    both without a constant offset, at ``rate`` samples a second (the front end's: 8 kHz, as
+    :class:`digitnet.inputs.Audio`'s); ``window`` and ``step`` (samples) those of the
+    trimming. How loud the voice is comes from the loud part, how quiet the quiet is from the
+    whole. A recording shorter than :data:`_JUDGED_SECONDS` that would be judged noise is said
+    to be too short instead, as is a loud part that short rising out of quiet (flat as hiss: an
+    "s"): a piece of a word, as a recording stopped early holds, is as steady or as flat as
+    noise. (A loud part alone is no measure of a steady sound: trimming keeps one period of
+    hum.)"""
     flatness = float(np.percentile(librosa.feature.spectral_flatness(
         y=spoken, n_fft=window, hop_length=step, center=False), _FLAT_PERCENTILE))
     loud, whole = (20 * np.log10(librosa.feature.rms(
@@ -324,6 +338,11 @@ def check_not_noise(librosa, samples: np.ndarray, spoken: np.ndarray, name: str,
         for y in (spoken, samples))
     spread = np.percentile(loud, 95) - np.percentile(whole, 5)
     if flatness > _NOISE_FLATNESS or spread < _STEADY_DB:
+        judged = _JUDGED_SECONDS * rate  # (a steady sound's loud part can be one period of
+        if len(samples) < judged or len(spoken) < judged and spread >= _STEADY_DB:  # it: hum's)
+            raise AudioError(f"{name}: too short ({1000 * len(spoken) / rate:.0f} ms of sound, "
+                             "too little to be a whole spoken digit); say the whole digit, and "
+                             "keep recording until you have finished")
         kind = "hiss" if flatness > _NOISE_FLATNESS else "a steady sound"
         raise AudioError(f"{name}: noise, not speech ({kind} with no rise and fall of a voice); "
                          "record in a quieter place, and say one digit")

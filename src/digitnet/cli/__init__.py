@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 1 a data, model or training error (one line on stderr), 2 a usage error
 (click's message, on one line), 130 interrupted (Ctrl-C or SIGTERM; a checkpoint is saved when
-asked for).
+asked for), 141 the output's reader stopped early (``| head``), without a word.
 ``digitnet --debug COMMAND`` shows the traceback instead of the one line.
 
 =====================  ======================================================================

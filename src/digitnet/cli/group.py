@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 import warnings
 
@@ -14,6 +16,9 @@ from ..errors import DigitnetError, TrainingInterrupted, WriteInterrupted, one_l
 from .interrupts import interrupted_by, quiet_after_interrupt
 
 EXIT_INTERRUPTED = 130
+#: The exit code of a command whose reader stopped early (``| head``): 128 + SIGPIPE, as a Unix
+#: tool that SIGPIPE ended exits
+EXIT_PIPE_CLOSED = 128 + 13
 
 
 class DigitnetGroup(click.Group):
@@ -32,13 +37,15 @@ class DigitnetGroup(click.Group):
 
     def parse_args(self, ctx, args):
         ctx.meta["digitnet.args"] = list(args)  # (as typed: a misplaced --debug is moved)
-        return super().parse_args(ctx, args)
+        with _ends_quietly_when_unread(ctx):  # (digitnet --help | head -1)
+            return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         from .progress import reading_shown
 
         debug = ctx.params.get("debug", False)
-        with (warnings.catch_warnings(), terminated_as_interrupted(),  # (SIGTERM: every command)
+        with (_ends_quietly_when_unread(ctx), warnings.catch_warnings(),
+              terminated_as_interrupted(),  # (SIGTERM: every command)
               quiet_after_interrupt(debug), reading_shown()):  # (a library's noise; a bar)
             if not debug:  # a library's warning reads as a note, not Python's two lines
                 warnings.showwarning = _note
@@ -75,7 +82,7 @@ class DigitnetGroup(click.Group):
             ctx.exit(e.exit_code)
         except OSError as e:
             if debug or isinstance(e, BrokenPipeError):
-                raise  # a reader that stopped early (| head): click exits quietly
+                raise  # a reader that stopped early (| head): _ends_quietly_when_unread
             what = f"{e.filename}: " if e.filename else ""
             click.echo(f"digitnet: error: {one_line(f'{what}{e.strerror or e}')}", err=True)
             ctx.exit(1)
@@ -149,6 +156,46 @@ def cli(debug):
     """
 
 
+@contextlib.contextmanager
+def _ends_quietly_when_unread(ctx):
+    """A command whose output's reader stopped reading (``digitnet info M | head -1``: a write
+    to a pipe whose reading end is closed raises BrokenPipeError, Python ignoring SIGPIPE) ends
+    as a Unix tool that SIGPIPE ends: at once, without a word, with exit code 141
+    (:data:`EXIT_PIPE_CLOSED`), where click would exit 1, a data or model error's code."""
+    try:
+        yield
+    except BrokenPipeError:
+        _unread_to_devnull()
+        ctx.exit(EXIT_PIPE_CLOSED)
+
+
+def _unread_to_devnull() -> bool:
+    """Flush stdout and stderr; each that a closed pipe refuses is pointed at os.devnull, so
+    that what it still holds is not written again as Python exits (which would say "Exception
+    ignored ... BrokenPipeError": the pattern of Python's documentation, signal module, "Note
+    on SIGPIPE"). Whether one was refused."""
+    refused = False
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            refused = True
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # (not a file's)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # (a stream closed, or none: pythonw)
+            pass
+    return refused
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``digitnet`` console script."""
-    cli.main(args=argv, prog_name="digitnet")
+    """Entry point of the ``digitnet`` console script. A command that succeeded, whose output
+    was waiting to be written when a reader that stopped early had closed the pipe, exits 141
+    as one that wrote it sooner (:func:`_ends_quietly_when_unread`)."""
+    try:
+        cli.main(args=argv, prog_name="digitnet")
+    except SystemExit as done:
+        if _unread_to_devnull() and not done.code:
+            raise SystemExit(EXIT_PIPE_CLOSED) from None
+        raise

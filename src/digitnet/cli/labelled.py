@@ -29,8 +29,8 @@ import click
 
 from .. import classmatch, datasets, inputs, kinds, tablelabels, tables, words
 from ..errors import DataError, DigitnetError, listed
-from ..heldout import (held_out, label_column, mnist_fits, no_own_data, numbered,
-                       recorded_data, validation_split)
+from ..heldout import (has_test_part, held_out, label_column, mnist_fits, no_own_data,
+                       numbered, recorded_data, training_files_only, validation_split)
 from ..inputs import Table
 from ..network import Network
 from .group import cli
@@ -111,10 +111,10 @@ def labelled_split(net: Network, data: str | None, split: str | None, model: str
         click.echo(f"{data}: scoring FSDD's test split, recordings 0-4 of each speaker and "
                    "digit; --split all scores every recording", err=True)
     split = split or ("test" if has_test else "all")
-    if split == "all" and has_test and _training_files_only(data):
+    if split == "all" and has_test and training_files_only(data):
         click.echo(f"{data}: no test files (t10k), so all is its training files alone; if "
                    f"{model} learned from them, --split val scores those it did not", err=True)
-    if asked is None and split == "test" and _training_files_only(data):
+    if split == "test" and training_files_only(data):
         raise DataError(_no_test_files(net, data, model))
     target = label_column(net, data, target, model=model, option="--target")
     if split == "held-out":
@@ -164,18 +164,12 @@ def _default_data(net: Network, model: str, split: str | None) -> str:
         raise DataError(_no_data(net, model))
     if data is None and split in ("train", "val"):
         return "mnist"  # (rebuilding the split from it fails, naming the data it was trained on)
-    if pictures and (data is None or (split in (None, "test") and not _has_test_part(data))):
+    if pictures and (data is None or (split in (None, "test") and not has_test_part(data))):
         return _mnist_for(net, model, data)
     if data != "mnist":
         click.echo(f"using {data}, the data {model} was trained on (--data picks other data)",
                    err=True)
     return data
-
-
-def _has_test_part(data: str) -> bool:
-    """Whether ``data`` has a test part: a dataset, a folder with ``test/`` or with t10k files
-    (MNIST-style training files alone are none)."""
-    return datasets.has_test_split(data) and not _training_files_only(data)
 
 
 def _mnist_for(net: Network, model: str, data: str | None) -> str:
@@ -241,19 +235,6 @@ def _no_test_files(net: Network, data: str, model: str) -> str:
                 "it learned from none of them), or point --data at a folder with the t10k files")
     return (f"{said}: --split val scores the {len(val):,} examples {model} held out when it "
             "learned from them, or point --data at a folder with the t10k files")
-
-
-def _training_files_only(data: str) -> bool:
-    """Whether ``data`` is a folder of MNIST-style training files and no test file at all (one
-    t10k file without the other is a test part with a file missing, which loading it names)."""
-    folder = Path(data)
-    if not folder.is_dir() or any(folder.glob("t10k-*")):
-        return False
-    try:
-        datasets.find_files(folder, "train")
-    except DataError:
-        return False
-    return True
 
 
 def _fsdd_named(data: str) -> bool:

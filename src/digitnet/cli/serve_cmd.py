@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -78,9 +79,10 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
     if sys.stderr.isatty():  # (thousands of recordings take seconds: said, and a bar shown)
         click.echo(f"Reading the held-out examples the page pokes "
                    f"{'the models' if more else 'the network'} with ...", err=True)
-    held_outs = [each.state.held_out.get() for each in apps]
-    if data is not None:  # (None: a model of recordings or a table whose data is unknown)
-        _check_data(net, data, held_outs[0][0], model)
+    with _reading_said():  # (without a terminal, a line as recordings begin to be read)
+        held_outs = [each.state.held_out.get() for each in apps]
+        if data is not None:  # (None: a model of recordings or a table whose data is unknown)
+            _check_data(net, data, held_outs[0][0], model)
 
     def ready(url: str) -> None:
         from ..web.classroom import is_wildcard, page_url
@@ -103,6 +105,25 @@ def serve_command(ctx, models, host, port, open_browser, data, no_train):
     with terminated_as_interrupted():  # (SIGTERM stops it as Ctrl-C does: saying what is lost)
         lost = serve(app, host, port, on_ready=ready, debug=debug)
     _say_lost(lost, several=len(apps) > 1)
+
+
+def _reading_said():
+    """While serve reads the held-out examples, before it listens: when stderr is no terminal
+    (a log, a service's journal), which shows no bar (:func:`~digitnet.cli.progress.
+    reading_bar`), one plain line on stderr as each set of recordings begins to be read, saying
+    what and that the page comes after: thousands take a minute, the log otherwise silent."""
+    from ..recordings import progress_shown_by
+
+    if sys.stderr.isatty():
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def said(what: str, total: int):
+        click.echo(f"Reading {total:,} recordings ({what}) for the examples the page pokes the "
+                   "network with; the page is served once they are read", err=True)
+        yield lambda: None
+
+    return progress_shown_by(said)
 
 
 def _start_lines(app, apps, host: str, port: int, url: str, about: list[str], access
@@ -180,16 +201,12 @@ def _say_lost(lost: list[dict], several: bool) -> None:
                        "is lost now", err=True)
 
 
-#: The advice of the datasets' message about a folder without test files, for `evaluate`.
-_EVALUATE_ADVICE = " — evaluate with --split val"
-
-
 def _about_models(apps, held_outs, own: bool) -> list[str]:
     """What serve says at start of each served model (``apps``, the first's and the mounted
     ones): the held-out examples poking it is scored on, or why it has none (for the first,
     whose data was not named, ``own``: that --data names some); and for a model of a table,
     that the page, which draws digits and hears recordings, cannot ask it anything."""
-    from .. import inputs, words
+    from .. import heldout, inputs, words
 
     lines = []
     for number, (each, (held, reason)) in enumerate(zip(apps, held_outs), start=1):
@@ -200,11 +217,13 @@ def _about_models(apps, held_outs, own: bool) -> list[str]:
             lines.append(f"Poking {which} scores it on {held.description}")
         else:
             examples = "digits" if reads.kind == "images" else reads.noun
-            reason, evaluate, _ = reason.partition(_EVALUATE_ADVICE)  # (not serve's to give)
-            hint = "; --data names some" if number == 1 and own else ""
-            if evaluate and number == 1:
+            reason, split_all, _ = reason.partition(heldout.SCORE_ALL)  # (not serve's to
+            hint = "; --data names some" if number == 1 and own else ""  # give: no --split)
+            if split_all and number == 1:
+                where = ("a folder that also holds the t10k files" if "t10k" in reason else
+                         "data with a test part")
                 hint = (f"; the page reads {examples} without them, and poking needs some: "
-                        "point --data at a folder that also holds the t10k files")
+                        f"point --data at {where}")
             lines.append(f"No held-out {examples} to poke {which} with ({reason}{hint})")
         if reads.kind == "table":
             lines.append(f"{name} reads {reads.describe()}, and the page draws digits and hears "
