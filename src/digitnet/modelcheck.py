@@ -16,7 +16,12 @@ that the file does not consistently describe:
 * the scikit-learn estimator that fitted it: ``estimator``, its labels as given (of this
   network's classes), its options and epochs (:func:`digitnet.sklearn_record.problem`);
 * in a checkpoint, the ``checkpoint`` record of where the run was (:func:`check_progress`);
-* the arrays: every layer's weights and biases, of the shapes ``sizes`` calls for and finite.
+* the arrays: every layer's weights and biases, of the shapes ``sizes`` calls for and finite;
+  and all the file's arrays (a checkpoint's optimiser state too) as they were saved: every
+  file digitnet writes records the SHA-256 of its arrays (:func:`checksum`, metadata
+  :data:`CHECKSUM`), so weights damaged on disk (a flipped bit: a weight of 1e38 is finite) are
+  refused (:func:`check_checksum`) rather than answering wrongly; a file from before it was
+  recorded still loads.
 
 :mod:`digitnet.modelread` sets aside, with a note, a model's records here that do not change
 what its network computes (``config``, ``history``, ``metrics``, ``data``, ``init``,
@@ -29,6 +34,8 @@ checked for no more than the type their readers take.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import numbers
 
@@ -37,9 +44,13 @@ import numpy as np
 from . import inputs, losses, sklearn_record
 from ._version import __version__
 from .config import TrainConfig
-from .errors import ModelFileError, ShapeMismatchError, listed
+from .errors import ConfigError, ModelFileError, ShapeMismatchError, listed
 
-__all__ = ["check_header", "check_progress", "fill_layers", "steps_per_epoch"]
+__all__ = ["CHECKSUM", "check_checksum", "check_finite", "check_header", "check_progress",
+           "checksum", "fill_layers", "steps_per_epoch"]
+
+#: The key, in a model file's safetensors metadata, of its arrays' SHA-256 (:func:`checksum`).
+CHECKSUM = "digitnet_sha256"
 
 #: What the file can do about a field that is wrong.
 _REMEDY = "the file was edited or is corrupt — re-save or retrain it"
@@ -266,6 +277,41 @@ def fill_layers(net, tensors: dict[str, np.ndarray], name: str) -> None:
     if damaged:
         raise ModelFileError(f"{name}: {listed(damaged)} hold{'s' * (len(damaged) == 1)} NaN or "
                              f"infinite values, which no training saves; {_REMEDY}")
+
+
+def checksum(tensors: dict[str, np.ndarray]) -> str:
+    """The SHA-256, in hex, of ``tensors`` as a model file stores them: each array's name,
+    dtype and shape, then its bytes (little-endian, as safetensors keeps them), by name."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        array = tensors[name]
+        array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
+        digest.update(json.dumps([name, array.dtype.str, list(array.shape)]).encode() + b"\n")
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def check_checksum(meta: dict, tensors: dict[str, np.ndarray], name: str) -> None:
+    """Raise ModelFileError unless ``tensors`` are those whose :func:`checksum` the file's
+    safetensors metadata ``meta`` records (a file that records none, saved before digitnet
+    did, is taken as it is)."""
+    if CHECKSUM in meta and meta[CHECKSUM] != checksum(tensors):
+        raise ModelFileError(f"{name}: its weights do not match the checksum saved with them: "
+                             "the file was damaged after saving; restore a copy or retrain")
+
+
+def check_finite(network, where: str, done: str) -> None:
+    """Refuse a network to be written whose parameters are not all finite: load would call
+    the file corrupt (:func:`fill_layers`). ``where`` begins the message (the path, or the
+    function); ``done``: not what."""
+    damaged = [f"layers.{l}.{part}" for l, (w, b) in enumerate(zip(network.weights,
+                                                                   network.biases))
+               for part, array in (("weight", w), ("bias", b)) if not np.isfinite(array).all()]
+    if damaged:
+        raise ConfigError(f"{where}: not {done}: the network's {listed(damaged)} "
+                          f"hold{'s' * (len(damaged) == 1)} NaN or infinite values, which no "
+                          "model file may (load would call it corrupt); save its weights from "
+                          "before they went bad, or train again with a lower learning rate")
 
 
 def _wrong(name: str, header: dict, field: str, problem: str,

@@ -11,7 +11,9 @@ reads safetensors (PyTorch, JAX, NumPy) can load its arrays without running code
 The header's metadata holds ``format = "digitnet"``, ``format_version`` and ``digitnet``: one JSON
 document with the layer sizes, activation, output and cost, the digitnet version, and whatever
 training recorded (the full training configuration with its seed, the per-epoch history,
-final metrics and the data fingerprint: dataset name and the SHA-256 of each file read).
+final metrics and the data fingerprint: dataset name and the SHA-256 of each file read); and
+``digitnet_sha256``, the SHA-256 of the arrays, by which :func:`load` refuses weights damaged
+after saving (:func:`digitnet.modelcheck.checksum`; a file without it, older, loads as ever).
 :mod:`digitnet.modelread` reads it back and checks it; a model one of whose records that do
 not change what it computes (how it was trained, its figures, where it came from) was edited
 into one not valid still loads, with that record set aside and a warning.
@@ -38,12 +40,13 @@ from pathlib import Path
 import numpy as np
 
 from . import modelcheck, modelread, replacing, words
-from .errors import ConfigError, ModelFileError, WriteInterrupted, listed
+from .errors import ConfigError, ModelFileError, WriteInterrupted
 from .modelread import FORMAT, FORMAT_VERSION
 from .network import Network
 
 __all__ = ["save", "load", "to_bytes", "save_checkpoint", "load_checkpoint", "Checkpoint",
-           "read_metadata", "as_network", "atomic_write", "check_writable", "FORMAT_VERSION"]
+           "read_metadata", "as_network", "atomic_write", "check_writable", "NotSaved",
+           "FORMAT_VERSION"]
 
 _NEW_FILE_MODE = 0o666 & ~(_mask := os.umask(0))
 os.umask(_mask)  # read by setting it: put it back
@@ -70,14 +73,19 @@ def check_writable(path: str | os.PathLike, *, model: bool = True) -> Path:
 def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The file a write to ``path`` replaces (the one a symbolic link points to) and its status
     (None when it does not exist yet), or ModelFileError when it is not a regular file."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    _check_name_length(path)
+    link, status = False, None
     try:  # through the link: realpath cannot name a pipe (/dev/stdout -> /proc/PID/fd/1)
+        link = path.is_symlink()
         status = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return target, None  # a new file; _temporary_beside says what is wrong with its folder
+        pass  # a new file; _temporary_beside says what is wrong with its folder
     except OSError as e:
         raise ModelFileError(f"{path}: cannot write it ({e.strerror or e}); "
                              "choose another place") from None
+    target = Path(os.path.realpath(path)) if link else path
+    if status is None:
+        return target, None
     if stat.S_ISDIR(status.st_mode):
         raise ModelFileError(f"{path}: is a folder; give a file name such as "
                              f"{path / 'model.safetensors'}")
@@ -88,13 +96,25 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     return target, status
 
 
+def _check_name_length(path: Path) -> None:
+    """Refuse a file name longer than its folder's file system takes (255 bytes, mostly)."""
+    size, most = len(os.fsencode(path.name)), 255
+    with contextlib.suppress(OSError, ValueError):  # (a folder not there: the usual most)
+        most = os.pathconf(path.parent, "PC_NAME_MAX")
+    if size > most:
+        raise ModelFileError(f"{path}: its name is too long ({size} bytes, at most {most}); "
+                             "choose a shorter name")
+
+
 def _temporary_beside(path: Path, target: Path) -> tuple[int, str]:
-    """A new private file in ``target``'s folder (its descriptor and name), or ModelFileError
-    naming ``path``, the name the user gave."""
+    """A new private file in ``target``'s folder, ".NAME.digitnet-XXXXXXXX.tmp" (NAME: the first
+    100 bytes of its name; a whole one of 255, the most, would leave no room): its descriptor
+    and name; or ModelFileError naming ``path``, the name the user gave."""
     if not (parent := target.parent).exists():
         raise ModelFileError(f"{path}: folder {parent} does not exist; create it first")
     try:
-        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        kept = os.fsencode(target.name)[:100].decode("utf-8", "ignore")  # (at a character)
+        return tempfile.mkstemp(prefix=f".{kept}.digitnet-", suffix=".tmp", dir=parent)
     except OSError as e:
         raise ModelFileError(f"{path}: cannot write in folder {parent} ({e.strerror or e}); "
                              "choose another place") from None
@@ -152,7 +172,9 @@ def save(network: Network, path: str | os.PathLike) -> Path:
 
     A file there is replaced only when it is a digitnet model: anything else (a training
     checkpoint, another program's safetensors file, a torch export, notes) is refused, as a
-    ConfigError saying what it is (:func:`digitnet.replacing.check`)."""
+    ConfigError saying what it is (:func:`digitnet.replacing.check`); a read-only one, or a
+    folder, as a ModelFileError (:func:`check_writable`, as ``train --out``); a write the
+    system refuses (the disk full) as :class:`NotSaved`, a ModelFileError and an OSError."""
     return _write(network, path, kind="model")
 
 
@@ -187,7 +209,7 @@ def load(path: str | os.PathLike) -> Network:
         from .interop.convert import from_onnx
 
         return from_onnx(path)
-    network, _ = _read(path)
+    network, _ = modelread.read_network(path)
     return network
 
 
@@ -209,7 +231,7 @@ def save_checkpoint(network: Network, path, *, progress: dict,
 
 def load_checkpoint(path) -> Checkpoint:
     """Load a checkpoint written by :func:`save_checkpoint`."""
-    network, (header, arrays) = _read(path, kind="checkpoint")
+    network, (header, arrays) = modelread.read_network(path, kind="checkpoint")
     optimizer_state = {k.removeprefix("optimizer."): v for k, v in arrays.items()
                        if k.startswith("optimizer.")}
     rest = {k: v for k, v in arrays.items() if k.startswith("state.")}
@@ -234,7 +256,7 @@ def read_metadata(path, *, kind: str | None = None) -> dict:
 def to_bytes(network: Network) -> bytes:
     """The bytes :func:`save` writes: a model file to send elsewhere (the page's download)."""
     as_network(network, "to_bytes")
-    _check_finite(network, "to_bytes", "written")
+    modelcheck.check_finite(network, "to_bytes", "written")
     return _encode(network, kind="model")
 
 
@@ -244,10 +266,25 @@ def _write(network: Network, path, *, kind: str, progress: dict | None = None,
     as_network(network, function, second=path)
     _check_path(path, function)
     _check_model_name(Path(path))
-    _check_finite(network, str(path), "saved")
+    modelcheck.check_finite(network, str(path), "saved")
     if kind == "model":  # (a run's checkpoint is checked before the run: digitnet train)
         replacing.check(path, "model")
-    return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
+    check_writable(path, model=False)  # (its name checked above): read-only, as --out refuses
+    try:
+        return atomic_write(path, _encode(network, kind=kind, progress=progress, arrays=arrays))
+    except OSError as e:  # (the disk full, say): one line, as every other failure to save
+        said = e.strerror or str(e)
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):  # (_naming says what to do of those)
+            said = f"cannot write it ({said}); choose another place"
+        raise NotSaved(e.errno, said, str(path)) from e
+
+
+class NotSaved(ModelFileError, OSError):
+    """A file the system did not let :func:`save` write (the disk full): a ModelFileError of
+    one line, "PATH: what; what to do", and the OSError it was (errno, strerror, filename)."""
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
 
 
 def _check_path(path, function: str) -> None:
@@ -258,19 +295,6 @@ def _check_path(path, function: str) -> None:
             function == "save" and hasattr(path, "write"))
         raise ConfigError(f"{function} takes the path of the file to write, not {got}; give one "
                           f"such as 'digitnet-model.safetensors'{stream}")
-
-
-def _check_finite(network: Network, where: str, done: str) -> None:
-    """Refuse a network whose parameters are not all finite: :func:`load` would call the file
-    corrupt. ``where`` begins the message (the path, or the function); ``done``: not what."""
-    damaged = [f"layers.{l}.{part}" for l, (w, b) in enumerate(zip(network.weights,
-                                                                   network.biases))
-               for part, array in (("weight", w), ("bias", b)) if not np.isfinite(array).all()]
-    if damaged:
-        raise ConfigError(f"{where}: not {done}: the network's {listed(damaged)} "
-                          f"hold{'s' * (len(damaged) == 1)} NaN or infinite values, which no "
-                          "model file may (load would call it corrupt); save its weights from "
-                          "before they went bad, or train again with a lower learning rate")
 
 
 def _is_onnx(path) -> bool:
@@ -371,27 +395,6 @@ def _encode(network: Network, *, kind: str, progress: dict | None = None,
     if progress is not None:
         header["checkpoint"] = progress
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
-                "digitnet": json.dumps(header, allow_nan=False, default=modelread.jsonable)}
+                "digitnet": json.dumps(header, allow_nan=False, default=modelread.jsonable),
+                modelcheck.CHECKSUM: modelcheck.checksum(tensors)}  # (load verifies it)
     return st_save(tensors, metadata=metadata)
-
-
-def _read(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict[str, np.ndarray]]]:
-    header, tensors = modelread.read(path, kind=kind)
-    name = str(path)
-    try:
-        net = Network(header["sizes"], header["activation"], header["output"], seed=0,
-                      dtype=_stored_dtype(tensors))
-    except KeyError as e:
-        raise ModelFileError(f"{name}: metadata lacks {e.args[0]!r}") from None
-    except Exception as e:
-        raise ModelFileError(f"{name}: metadata describes no valid network ({e})") from None
-
-    modelcheck.fill_layers(net, tensors, name)
-    net.metadata = {k: v for k, v in header.items()
-                    if k not in ("kind", "sizes", "activation", "output", "cost", "checkpoint")}
-    return net, (header, tensors)
-
-
-def _stored_dtype(tensors: dict[str, np.ndarray]):
-    w = tensors.get("layers.0.weight")
-    return np.float64 if w is not None and w.dtype == np.float64 else np.float32

@@ -28,11 +28,13 @@ checkpoint, whose records are the run it goes on with. The file itself is never 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import stat
+import struct
 import warnings
-from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +44,10 @@ from .audio import AUDIO_EXTENSIONS
 from .config import TrainConfig
 from .errors import ModelFileError
 from .images import IMAGE_EXTENSIONS
+from .network import Network
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "OPTIONAL", "OTHER_KINDS", "checked", "ignored",
-           "is_model_file", "jsonable", "read", "special_kind", "what_instead"]
+           "is_model_file", "jsonable", "read", "read_network", "special_kind", "what_instead"]
 
 FORMAT = "digitnet"
 FORMAT_VERSION = 1
@@ -84,8 +87,9 @@ def read(path, *, arrays: bool = True,
     """A model file's metadata (its header, checked) and its arrays (none unless ``arrays``).
 
     ``kind="checkpoint"`` refuses a file that is not a training checkpoint. Raises
-    ModelFileError naming the file: missing, a folder, not safetensors, not digitnet's, of
-    another format version, or its metadata not valid or not consistent.
+    ModelFileError naming the file: missing, a folder, empty, not safetensors (or its header
+    damaged), not digitnet's, of another format version, its arrays not those it was saved with
+    (:func:`digitnet.modelcheck.check_checksum`), or its metadata not valid or not consistent.
     """
     from safetensors import safe_open
 
@@ -117,6 +121,14 @@ def read(path, *, arrays: bool = True,
                 "model; give the model it was exported from, or load it into its nn.Sequential "
                 "(metadata 'module'), read that with digitnet.from_torch(module, "
                 "input=meta['input'], classes=meta['classes']) and digitnet.save the network")
+        if meta.get("format") == "pt":  # (what safetensors.torch.save_file writes)
+            raise ModelFileError(
+                f"{name}: a safetensors file, but not one digitnet wrote: a PyTorch state dict "
+                "(metadata format 'pt'), weights without the layers they belong to; load it into "
+                "the nn.Sequential it came from (model.load_state_dict(safetensors.torch."
+                f"load_file({name!r}))), then digitnet.save(digitnet.from_torch(model), "
+                "'model.safetensors'); or export that module with torch.onnx.export to an .onnx "
+                "file, which digitnet loads as it is")
         raise ModelFileError(f"{name}: a safetensors file, but not one digitnet wrote (no digitnet "
                              "metadata); digitnet loads models saved by digitnet, and .onnx files")
     try:
@@ -126,6 +138,8 @@ def read(path, *, arrays: bool = True,
     if version != FORMAT_VERSION:
         raise ModelFileError(f"{name}: model file format version {meta.get('format_version')!r}; "
                              f"this digitnet reads version {FORMAT_VERSION}; upgrade digitnet")
+    if arrays:  # (the header alone is read for its records: nothing to check them by)
+        modelcheck.check_checksum(meta, tensors, name)
     try:
         header = json.loads(meta["digitnet"])
         if not isinstance(header, dict):
@@ -136,6 +150,26 @@ def read(path, *, arrays: bool = True,
         raise ModelFileError(f"{name}: is a finished model, not a training checkpoint; "
                              "--resume needs the file written by --checkpoint")
     return checked(header, name), tensors
+
+
+def read_network(path, kind: str | None = None) -> tuple[Network, tuple[dict, dict]]:
+    """The network in a model file (or checkpoint: ``kind``), and what :func:`read` read: its
+    header, checked, and the arrays not the network's (a checkpoint's optimiser state...)."""
+    header, tensors = read(path, kind=kind)
+    name = str(path)
+    w = tensors.get("layers.0.weight")
+    dtype = np.float64 if w is not None and w.dtype == np.float64 else np.float32
+    try:
+        net = Network(header["sizes"], header["activation"], header["output"], seed=0,
+                      dtype=dtype)
+    except KeyError as e:
+        raise ModelFileError(f"{name}: metadata lacks {e.args[0]!r}") from None
+    except Exception as e:
+        raise ModelFileError(f"{name}: metadata describes no valid network ({e})") from None
+    modelcheck.fill_layers(net, tensors, name)
+    net.metadata = {k: v for k, v in header.items()
+                    if k not in ("kind", "sizes", "activation", "output", "cost", "checkpoint")}
+    return net, (header, tensors)
 
 
 def is_model_file(path) -> bool:
@@ -228,8 +262,40 @@ def _unreadable(path: Path, error: Exception, kind: str | None) -> ModelFileErro
     if instead is not None:
         return ModelFileError(f"{path}: {instead[0]}, not a model file; {instead[1]}")
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == 0:
+            what = "a training checkpoint" if kind == "checkpoint" else "a model file"
+            return ModelFileError(f"{path}: is empty (0 bytes), not {what}; it was cut short or "
+                                  "never written — re-save or retrain it")
+    damage = _header_damage(path) or reason.partition("invalid JSON in header: ")[2]
+    if damage:
+        return ModelFileError(f"{path}: its safetensors header is damaged ({damage}); restore a "
+                              "copy or retrain")
     return ModelFileError(f"{path}: not a readable safetensors model file ({reason}); "
                           "it may be truncated or corrupt — re-save or retrain it")
+
+
+def _header_damage(path: Path) -> str | None:
+    """What is wrong with the safetensors header ``path`` begins with (its 8-byte length, then
+    that many bytes of a JSON object) when it is there but not JSON: "not valid JSON: ..."; None
+    when it is JSON, or no header is there (the file too short for the length it gives)."""
+    try:
+        with open(path, "rb") as f:
+            (size,) = struct.unpack("<Q", f.read(8).ljust(8, b"\xff"))
+            if not 2 <= size <= min(os.fstat(f.fileno()).st_size - 8, 100 << 20):
+                return None
+            text = f.read(size)
+    except OSError:
+        return None
+    if text[:1] != b"{":
+        return None
+    try:
+        json.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        return f"not UTF-8 text at byte {8 + e.start}"
+    except ValueError as e:
+        return f"not valid JSON: {e}"
+    return None
 
 
 #: The first 16 bytes of every SQLite database: how ``digitnet tune``'s study database
@@ -279,7 +345,7 @@ def _is_study(path: Path) -> bool:
     live = Path(f"{path}-wal").exists()
     uri = f"{path.resolve().as_uri()}?{'mode=ro' if live else 'immutable=1'}"
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error:
         return False

@@ -44,7 +44,11 @@ def test_train_on_a_full_disk_names_the_file_and_keeps_the_old_one(run, full_dis
     before = out.read_bytes()
     result = run("train", "--data", train_only_dir, "--epochs", "1", "--out", out)
     assert result.exit_code == 1, result.output
-    assert one_line(result.stderr) == f"digitnet: error: {out}: {HINT}"
+    assert one_line(result.stderr) == (
+        f"digitnet: error: {out}: no space left on device; the trained network was not saved, "
+        "and nothing else holds it: free some space (or give --out a place with room) and train "
+        "again, adding --checkpoint PATH so that a save that fails can be made again without "
+        "training")
     assert out.read_bytes() == before
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "m.safetensors"]
 

@@ -26,14 +26,17 @@ def load(path):
     Raises
     ------
     ModelFileError
-        The file is missing, a folder or not an ONNX model, or a file of weights it names is not
-        beside it.
+        The file is missing, a folder, empty or not an ONNX model, or a file of weights it names
+        is not beside it.
     """
     onnx = require("onnx", "onnx", "reading ONNX models")
     name = str(path)
     if not Path(path).is_file():
         what = "is a folder" if Path(path).is_dir() else "no such file"
         raise ModelFileError(f"{name}: {what}; give an .onnx model file")
+    if Path(path).stat().st_size == 0:  # (which ONNX reads as a model without a graph)
+        raise ModelFileError(f"{name}: is empty (0 bytes), an ONNX file without a graph; it was "
+                             "cut short or never written — export or copy it again")
     try:
         model = onnx.load(name, load_external_data=False)
     except Exception as e:  # protobuf's DecodeError and onnx's own errors
