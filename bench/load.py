@@ -389,8 +389,9 @@ def report(result: dict, url: str) -> None:
               f"{result['client_cpu_ms']} ms per request")
     print(f"  also ran    {', '.join(result['others']) or 'nothing else above 2% of a core'}; "
           f"{result['stolen_cores']} cores stolen by the hypervisor")
+    started = result["server_start_seconds"]  # (None: a server already running, --url)
     print(f"  machine     {result['machine']}, load average {result['load_average'][0]} at the end"
-          f"; server up {result['server_start_seconds']} s after launch")
+          + ("" if started is None else f"; server up {started} s after launch"))
 
 
 if __name__ == "__main__":
