@@ -3,9 +3,10 @@
 A :class:`~digitnet.config.TrainConfig` holds every option, also those its recipe leaves
 unused: a teacher's temperature without a teacher, elastic_sigma without elastic distortions,
 momentum under Adam, the alterations of copies of recordings for pictures. One rule says which,
-for what shows a recipe (a notebook's summary of a network: :mod:`digitnet.notebook.summaries`)
-and for ``digitnet tune``, which leaves out of a search what could never take effect
-(:meth:`digitnet.searchspace.Space.idle`, through :data:`ONLY_WITH`).
+for what shows a recipe (a notebook's summary of a network: :mod:`digitnet.notebook.summaries`;
+``digitnet info``: :func:`recipe_parts`) and for ``digitnet tune``, which leaves out of a
+search what could never take effect (:meth:`digitnet.searchspace.Space.idle`, through
+:data:`ONLY_WITH`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from .config import ALTERATIONS, TrainConfig
 from .optimizers import OPTIMIZERS
 
-__all__ = ["ONLY_WITH", "OFF", "ONLY_ON", "idle_options"]
+__all__ = ["ONLY_WITH", "OFF", "ONLY_ON", "idle_options", "recipe_parts"]
 
 #: Options that change training only when another option has a value: training gives momentum
 #: to SGD alone and beta1 and beta2 to Adam alone, patience counts only with early stopping, and
@@ -53,3 +54,17 @@ def idle_options(config: TrainConfig) -> dict[str, str]:
             idle[name] = (f"takes effect only with {field} {value}, and {field} is "
                           f"{getattr(config, field)}")
     return idle
+
+
+def recipe_parts(config: dict) -> tuple[dict, dict]:
+    """A model's ``config`` record split into the options that take effect in it and those that
+    do not (:func:`idle_options`), each in the record's order; all taking effect for a record
+    that is no recipe this digitnet trains (edited by hand, or from a newer digitnet)."""
+    from .errors import DigitnetError
+
+    try:
+        idle = idle_options(TrainConfig.from_dict(config))
+    except (DigitnetError, TypeError, ValueError):
+        idle = {}
+    return ({k: v for k, v in config.items() if k not in idle},
+            {k: v for k, v in config.items() if k in idle})

@@ -11,10 +11,12 @@ import click
 import numpy as np
 
 from .. import classmatch, inputs, modelcheck, modelfile, modelread, poke, preparation, words
+from ..checkpoint import recorded_out
 from ..errors import DigitnetError, ModelFileError, one_line
 from ..inputs import Audio
 from ..inputs import Table as TableInput
 from ..metrics import evaluate_data
+from ..optionuse import recipe_parts
 from ..preparation import FRAMES
 from ..replacing import finished
 from ..soundcheck import FORMATS
@@ -248,9 +250,10 @@ def info_command(model, as_json):
     if meta.get("imported"):
         click.echo(f"  imported    from {meta['imported'].get('from')}")
     config = meta.get("config")
-    if config:
-        click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in config.items()
-                                                if k != "sizes"))
+    if config:  # (the options that take effect; --json: every one)
+        used, idle = recipe_parts({k: v for k, v in config.items() if k != "sizes"})
+        click.echo("  training    " + ", ".join(f"{k}={v}" for k, v in used.items()) + (
+            f" ({len(idle)} more off or unused in it: --json lists them)" if idle else ""))
     data = (meta.get("data") or {}).get("train")
     if isinstance(data, dict):
         n, files = data.get("n"), data.get("files")
@@ -353,8 +356,6 @@ def _where(meta: dict, progress: dict) -> str:
 
 def _resumed_by(model: str, meta: dict, progress: dict) -> str:
     """The command that continues a checkpoint's run (finished: saves its model) to its --out."""
-    from ..checkpoint import recorded_out
-
     data = ((meta.get("data") or {}).get("train") or {}).get("name")
     out = recorded_out(progress)
     command = (f"digitnet train --data {shlex.quote(data) if isinstance(data, str) else 'DATA'} "

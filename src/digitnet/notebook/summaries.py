@@ -22,9 +22,8 @@ from __future__ import annotations
 from html import escape
 
 from .. import inputs
-from ..config import TrainConfig
 from ..errors import DigitnetError
-from ..optionuse import idle_options
+from ..optionuse import recipe_parts
 from ..words import data_name, duration
 
 __all__ = ["network_html", "result_html", "evaluation_html", "edited_words"]
@@ -82,12 +81,9 @@ def _network_rows(net) -> list[tuple[str, str]]:
 
 def _recipe(config: dict) -> _Html:
     """The options of the recipe that take effect in it (not dropout 0, nor a teacher's
-    temperature without a teacher: :func:`digitnet.optionuse.idle_options`), then every option
+    temperature without a teacher: :func:`digitnet.optionuse.recipe_parts`), then every option
     under a <details>; all of them at once for a record that is no recipe digitnet trains."""
-    try:
-        idle = idle_options(TrainConfig.from_dict(config))
-    except (DigitnetError, TypeError):  # (edited by hand into none: shown as it is)
-        idle = {}
+    _, idle = recipe_parts(config)  # (a record edited by hand into no recipe: shown as it is)
     options = [(k, v) for k, v in config.items() if k not in _SAID]
     every = escape(", ".join(f"{k}={v}" for k, v in options))
     if not idle:
