@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import viz
+from .figtext import fit_width
 from .studies import STEADY_IMPORTANCES, TrialRecord
 
 __all__ = ["search_figure"]
@@ -25,12 +26,14 @@ def search_figure(records: list[TrialRecord], importances: dict[str, float], tit
     fig = viz._figure(10, 4.2)  # viz's headless canvas
     history_ax, importance_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     _draw_history(history_ax, records)
-    _draw_importances(importance_ax, importances,
-                      complete=sum(r.state == "COMPLETE" for r in records))
+    rough = _draw_importances(importance_ax, importances,
+                              complete=sum(r.state == "COMPLETE" for r in records))
     if title:
         fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.8 if title else 0.86,
                         wspace=0.45)
+    if rough:  # (centred under its panel, it ran past the picture's right edge at 10 points:
+        fit_width(fig, importance_ax.xaxis.label)  # at 8 it fits; else it is broken in lines)
     return fig
 
 
@@ -58,13 +61,14 @@ def _draw_history(ax, records: list[TrialRecord]) -> None:
               borderaxespad=0.2, borderpad=0, handletextpad=0.5, columnspacing=1.2)
 
 
-def _draw_importances(ax, importances: dict[str, float], complete: int) -> None:
+def _draw_importances(ax, importances: dict[str, float], complete: int) -> bool:
+    """The importances as bars; whether they are said to be a rough guide (under the bars)."""
     ax.set_title("importance of each parameter (PED-ANOVA)", fontsize=10, pad=_TITLE_PAD)
     if not importances:  # (with two complete trials: their scores tell nothing apart)
         why = "needs two complete trials" if complete < 2 else "the trials scored alike"
         ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", color="gray")
         ax.set_axis_off()
-        return
+        return False
     names = list(importances)[::-1]  # most important at the top
     shares = [importances[n] for n in names]
     ax.barh(names, shares, color=viz.BLUE)
@@ -76,4 +80,5 @@ def _draw_importances(ax, importances: dict[str, float], complete: int) -> None:
     ax.grid(alpha=0.3, axis="x")
     if complete < STEADY_IMPORTANCES:  # (under the bars, as the trials are under the other's)
         ax.set_xlabel(f"from {complete} complete trials: a rough guide (it steadies from about "
-                      f"{STEADY_IMPORTANCES})", color="gray")
+                      f"{STEADY_IMPORTANCES})", color="gray", fontsize=8)  # (as the ticks are)
+    return complete < STEADY_IMPORTANCES

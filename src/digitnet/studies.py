@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from . import studyfile
 from .config import TrainConfig
 from .errors import ConfigError, listed
 
@@ -121,6 +122,8 @@ def _unreadable(where: str, parsed) -> str | None:
     """Why the database URL ``where`` (``parsed`` by SQLAlchemy, None if it could not be)
     cannot be used as written, or None. A password holding "@" as typed is split by the
     parser at its first "@", the rest read as the host: it must be percent-encoded."""
+    if not where.strip():  # (a file name of spaces, or the folder the process runs in)
+        return f"{where!r} names no study database; give a file such as tune.db or a URL"
     split = _split_password(where)
     password = None if split is None else unquote(split[1])
     if parsed is not None and (split is None or parsed.password == password):
@@ -152,13 +155,15 @@ def open_storage(where: str | Path, *, create: bool = True):
     Trials send a heartbeat; one silent for :data:`GRACE_SECONDS` (its process killed, its
     machine gone) is marked failed by the next process that starts a trial, and queued again
     with the same parameters, so no trial is lost. ``create=False`` refuses a SQLite file that
-    does not exist yet (for commands that only read a study).
+    does not exist yet, and changes nothing of one (for commands that only read a study; in a
+    folder that cannot be written in, it is read read-only: :mod:`digitnet.studyfile`).
 
     Raises
     ------
     ConfigError
-        One line for an unknown kind of URL, a missing driver or a database that cannot be
-        reached (the password is never shown).
+        One line for an unknown kind of URL, a missing driver, a database that cannot be
+        reached (the password is never shown), a SQLite file that is another program's or
+        (to write) cannot be written.
     """
     optuna = require_optuna()
     import sqlalchemy.exc
@@ -174,62 +179,62 @@ def open_storage(where: str | Path, *, create: bool = True):
         raise ConfigError(unreadable)
     shown = without_password(url)
     kind = parsed.get_backend_name()
-    if kind == "sqlite":
-        connect = {"timeout": 120}  # several processes write one file: wait for the lock
-        _prepare_sqlite_file(parsed.database, shown, create)
-    elif kind == "postgresql":
-        connect = {"connect_timeout": 10}
-        try:
-            parsed.get_dialect().import_dbapi()
-        except ImportError:
-            if parsed.drivername != "postgresql+psycopg":  # (psycopg2, asyncpg, ...)
-                raise ConfigError(f"{shown}: its driver ({parsed.drivername}) is not installed; "
-                                  "write the URL as postgresql://..., whose driver (psycopg) "
-                                  "the tune extra brings") from None
-            raise ConfigError("a PostgreSQL study database needs its driver from the tune extra: "
-                              "pip install 'digitnet[tune]'") from None
-    else:
+    if kind == "sqlite":  # (checked, and its folder locked while its tables are made)
+        with studyfile.prepared(parsed.database, shown, create) as engine:
+            return _rdb_storage(optuna, url, engine, parsed)
+    if kind != "postgresql":
         raise ConfigError(f"{shown}: {kind!r} databases are not supported; use a SQLite file "
                           "(tune.db, sqlite:///PATH) or PostgreSQL (postgresql://...)")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError:
+        if parsed.drivername != "postgresql+psycopg":  # (psycopg2, asyncpg, ...)
+            raise ConfigError(f"{shown}: its driver ({parsed.drivername}) is not installed; "
+                              "write the URL as postgresql://..., whose driver (psycopg) "
+                              "the tune extra brings") from None
+        raise ConfigError("a PostgreSQL study database needs its driver from the tune extra: "
+                          "pip install 'digitnet[tune]'") from None
+    return _rdb_storage(optuna, url, {"connect_args": {"connect_timeout": 10}}, parsed)
+
+
+def _rdb_storage(optuna, url: str, engine: dict, parsed):
+    """Optuna's storage of the database ``url`` (``parsed``), opened with the SQLAlchemy
+    engine's keyword arguments ``engine``: its tables made, if new, by this process or another
+    starting together (see :func:`_lost_race`); else a ConfigError saying why not."""
+    import sqlalchemy.exc
+
     for attempt in range(5):
         try:
             with warnings.catch_warnings():  # the heartbeat's retry callback is "experimental"
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(
-                    url, engine_kwargs={"connect_args": connect},
+                    url, engine_kwargs=engine,
                     heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                     heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback())
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            # Processes starting together on a new database race to create its tables, and
-            # the losers' CREATE TABLE fails; the tables are there once the winner is done.
-            time.sleep(0.2 * (attempt + 1))
-        except sqlalchemy.exc.SQLAlchemyError as e:
-            reason = _scrubbed(str(getattr(e, "orig", None) or e), url, parsed)
-            reason = reason.strip().splitlines()
-            raise ConfigError(f"{shown}: cannot open the study database "
-                              f"({reason[0] if reason else type(e).__name__})") from None
-    raise ConfigError(f"{shown}: cannot create the study tables in this database; check that "
-                      "its user may create tables")
+        except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as e:
+            cause = e.__cause__ if isinstance(e, optuna.exceptions.StorageInternalError) else e
+            if not _lost_race(cause):
+                reason = getattr(cause, "orig", None) or cause or e
+                reason = _scrubbed(str(reason), url, parsed).strip().splitlines()
+                raise ConfigError(f"{without_password(url)}: cannot open the study database "
+                                  f"({reason[0] if reason else type(e).__name__})") from None
+            time.sleep(0.2 * (attempt + 1))  # (the tables are there once the winner is done)
+    raise ConfigError(f"{without_password(url)}: cannot create the study tables in this "
+                      "database; check that its user may create tables")
 
 
-def _prepare_sqlite_file(database: str | None, shown: str, create: bool) -> None:
-    """Check the SQLite file's folder, and let readers read while a writer writes (WAL)."""
-    import sqlite3
+def _lost_race(error) -> bool:
+    """Whether ``error`` (of SQLAlchemy, as Optuna made a database's tables) is one that a
+    process gets when another making them at the same time was first: PostgreSQL's
+    IntegrityError or ProgrammingError, SQLite's "already exists", or a table read before the
+    other had made it (where no lock keeps them apart: see :mod:`digitnet.studyfile`)."""
+    import sqlalchemy.exc
 
-    if not database or database == ":memory:":
-        raise ConfigError(f"{shown}: a study must live in a file that every process can open; "
-                          "give sqlite:///PATH or a file name such as tune.db")
-    if not create and not Path(database).is_file():
-        raise ConfigError(f"{database}: no such study database; digitnet tune makes one (tune.db "
-                          "beside its --out)")
-    if not Path(database).parent.is_dir():
-        raise ConfigError(f"{database}: folder {Path(database).parent} does not exist; create it "
-                          "first")
-    try:
-        with sqlite3.connect(database, timeout=120) as db:
-            db.execute("PRAGMA journal_mode=WAL")  # recorded in the file: every connection
-    except sqlite3.Error as e:
-        raise ConfigError(f"{database}: not a SQLite study database ({e})") from None
+    if isinstance(error, (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError)):
+        return True
+    said = str(getattr(error, "orig", error))
+    return isinstance(error, sqlalchemy.exc.OperationalError) and (
+        "already exists" in said or said.startswith("no such table"))
 
 
 class NewDatabase:

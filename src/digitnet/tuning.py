@@ -2,10 +2,15 @@
 
 ::
 
+    from digitnet import TrainConfig, datasets, studies
+    from digitnet.searchspace import DEFAULT_SPACE, Space
+    from digitnet.tuning import Search, tune
+
     if __name__ == "__main__":   # (in a script: the workers are new processes that import it)
+        data = datasets.load("mnist")            # MNIST's training digits (downloaded once)
         search = Search(data, base=TrainConfig(), space=Space(DEFAULT_SPACE), trials=50, jobs=2)
         study = tune(search, "tune.db", "digitnet")
-        studies.best_config(study)                 # the recipe with the best validation accuracy
+        print(studies.best_config(study))        # the recipe with the best validation accuracy
 
 Each trial draws a recipe from the search space (the fields it does not name keep the base
 recipe's values) with Optuna's TPE sampler, trains it with :func:`digitnet.training.train`, the
@@ -26,7 +31,8 @@ database (:mod:`digitnet.studies`) that any number of processes, on any number o
 share: each starts a trial only while fewer than ``trials`` trials are finished (complete or
 pruned), running or waiting, so together they run ``trials`` trials, and each returns once all
 of them have finished (so every process ends with the same best trial). Ctrl-C (or SIGTERM)
-stops every worker at its next progress report; an interrupted trial is marked failed
+stops every worker at its next progress report (more meanwhile are taken as the first:
+:mod:`digitnet.searchstop`); an interrupted trial is marked failed
 ("interrupted" in its user attributes) and queued again with the same parameters, so the next
 run continues the study and trains it first. A trial whose process was killed is marked so by the
 next run on its machine at once (:func:`digitnet.trials.fail_dead_here`), elsewhere once its
@@ -51,7 +57,7 @@ from .dataidentity import label_columns, same_data, same_description
 from .datasets import Dataset
 from .errors import ConfigError, TrainingError, TrainingInterrupted
 from .searchspace import Space, shown
-from .stopping import StopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
+from .searchstop import SearchStopFlag  # Ctrl-C and SIGTERM, as digitnet train takes them
 from .trials import PRUNERS
 
 __all__ = ["PRUNERS", "Progress", "Search", "Status", "interrupted_message", "open_study",
@@ -149,13 +155,14 @@ def tune(search: Search, storage: str, study_name: str, *, progress: Progress | 
     with _quiet_optuna():  # progress comes through the callback
         # Ctrl-C is taken from the start: a KeyboardInterrupt raised while the database is
         # opened can land in a garbage collector's callback, which prints it and goes on.
-        with StopFlag(handle_signals) as flag:
+        with SearchStopFlag(handle_signals) as flag:
             if study is None:
                 study = open_study(search, storage, study_name)
             if not flag.requested:
+                flag.stopping = True  # (the workers run: see SearchStopFlag)
                 _run(search, storage, study, progress, flag, poll_seconds)
-        if flag.requested:
-            raise TrainingInterrupted(interrupted_message(study, search.trials))
+            if flag.requested:
+                raise TrainingInterrupted(interrupted_message(study, search.trials))
         return study
 
 
@@ -189,7 +196,7 @@ def interrupted_message(study, target: int, saved: str | None = None) -> str:
             "same command again for those (it trains no more trials)")
 
 
-def _run(search: Search, storage: str, study, progress: Progress, flag: StopFlag,
+def _run(search: Search, storage: str, study, progress: Progress, flag: SearchStopFlag,
          poll_seconds: float) -> None:
     """Run ``search.jobs`` worker processes on ``study`` until they return."""
     context = multiprocessing.get_context("spawn")  # no inherited database connections

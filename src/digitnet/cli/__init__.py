@@ -10,9 +10,11 @@ asked for), 141 the output's reader stopped early (``| head``), without a word.
 ``train_cmd.py``       ``digitnet train``: options -> TrainConfig, the run, its report
 ``tune_cmd.py``        ``digitnet tune``: the search for the best recipe (train's options fix
                        fields)
-``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own)
+``tune_display.py``    ``digitnet tune``'s progress: the trials as they end, and the best
+``resume.py``          which options a ``--resume`` command may repeat (the checkpoint's own);
+                       the data and the --out a resumed run goes on with
 ``train_files.py``     the files a run writes, checked against those it reads; what an
-                       interrupt saved
+                       interrupt or a full disk left saved
 ``progress.py``        a training run's progress bar on a terminal, and the bar while
                        recordings are read
 ``interrupts.py``      an interrupted command's one line, without a library's noise after it

@@ -14,11 +14,13 @@ from .. import datasets, modelfile, recipes, replacing, spacecheck, splits, stud
 from ..config import PRESETS, TrainConfig
 from ..errors import DigitnetError, TrainingError, TrainingInterrupted, one_line
 from ..searchspace import LAYERS_SPACE, Space, default_space
+from ..searchstop import SearchStopFlag
 from ..stopping import StopFlag
-from ..tuning import PRUNERS, Progress, Search, interrupted_message, open_study, tune
+from ..tuning import PRUNERS, Search, interrupted_message, open_study, tune
 from . import train_files
 from .group import cli
 from .train_cmd import given_fields, recipe_params
+from .tune_display import PlainDisplay, RichDisplay
 
 
 def _check_study_name(ctx, param, value: str) -> str:
@@ -30,6 +32,16 @@ def _check_study_name(ctx, param, value: str) -> str:
     return value
 
 
+def _check_storage(ctx, param, value: str | None) -> str | None:
+    """--storage's value, or BadParameter for a blank one (it named tune.db beside --out, as
+    if --storage had been left out, without a word)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter(f"{value!r} names no database; give a file such as tune.db or "
+                                 "a postgresql:// URL, or leave --storage out for tune.db beside "
+                                 "--out")
+    return value
+
+
 @cli.command("tune")
 @click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
               help="Trials the study should have, counting those of earlier runs and of other "
@@ -38,7 +50,7 @@ def _check_study_name(ctx, param, value: str) -> str:
               help="Trials run side by side on this machine (processes of one thread each).")
 @click.option("--timeout", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Start no new trial after this many seconds.")
-@click.option("--storage", metavar="FILE|URL",
+@click.option("--storage", metavar="FILE|URL", callback=_check_storage,
               help="The study's database: a SQLite file, or postgresql://USER:PASSWORD@HOST/DB "
                    "for a study that many machines share  [default: tune.db beside --out].")
 @click.option("--study", "study_name", default="digitnet", show_default=True, metavar="NAME",
@@ -120,10 +132,12 @@ def tune_command(trials, jobs, timeout, storage, study_name, space_file, search_
         study = _before_trials(lambda: open_study(search, opened, study_name))
     _announce(search, study_name, url, idle)
     try:
-        with (_RichDisplay() if interactive else _PlainDisplay()) as display:
+        with (RichDisplay() if interactive else PlainDisplay()) as display:
             study = tune(search, url, study_name, progress=display, study=study)
     except TrainingInterrupted:  # (the running trials are requeued): the best so far is saved
-        raise TrainingInterrupted(_saved_at_interrupt(study, trials, out)) from None
+        with SearchStopFlag(True, stopping=True):  # (more Ctrl-Cs meanwhile: the same request)
+            said = _saved_at_interrupt(study, trials, out)
+        raise TrainingInterrupted(said) from None
     best = _results(study, study_name, display.ran, trials, timeout, top)
     path = _save_best(out, best)
     click.echo(f"Saved the best recipe (trial {best.number}, validation accuracy "
@@ -319,69 +333,6 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value)
-
-
-def _finished_line(r: studies.TrialRecord) -> str:
-    if r.state == "COMPLETE":
-        return (f"trial {r.number}: validation accuracy {r.value:.2%} after "
-                f"{words.counted(r.epochs, 'epoch')}")
-    if r.state == "PRUNED" and r.diverged is not None:
-        lr = f" (learning rate {r.config['lr']:g})" if r.config else ""
-        return f"trial {r.number}: training diverged in epoch {r.epochs + 1}{lr}; pruned"
-    if r.state == "PRUNED":
-        return f"trial {r.number}: pruned after {words.counted(r.epochs, 'epoch')}"
-    if r.surplus:
-        return f"trial {r.number}: not run, the study already had its trials"
-    return f"trial {r.number}: stopped before it finished"
-
-
-def _status_line(status) -> str:
-    best = (f"; best {status.best.value:.2%} (trial {status.best.number})"
-            if status.best else "")
-    return (f"{status.done}/{status.target} trials finished ({status.pruned} pruned), "
-            f"{status.running} running, {status.failed} interrupted{best}")
-
-
-class _PlainDisplay(Progress):
-    """A line per finished trial, on stderr (when it is not a terminal), ended by the study's
-    status as that trial's end left it (:meth:`Progress.on_status`)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    ran = 0  # trials that finished while it showed the search
-
-    def on_status(self, status, finished):
-        self.ran += len(finished)
-        for r in finished:
-            click.echo(f"{_finished_line(r)}; {_status_line(status)}", err=True)
-
-
-class _RichDisplay(Progress):
-    """A line per finished trial above a live line of the study's status (on a terminal)."""
-
-    def __enter__(self):
-        from rich.console import Console
-        from rich.live import Live
-
-        self.console = Console(stderr=True)
-        self.live = Live("starting the trials...", console=self.console, transient=True)
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.live.__exit__(*exc)
-
-    ran = 0  # trials that finished while it showed the search
-
-    def on_status(self, status, finished):
-        self.ran += len(finished)
-        for r in finished:
-            self.console.print(_finished_line(r))
-        self.live.update(_status_line(status))
 
 
 def _as_tune_takes(param: click.Parameter) -> click.Parameter:
