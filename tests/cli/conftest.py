@@ -91,3 +91,17 @@ def offline(monkeypatch, tmp_path):
     spec = dataclasses.replace(sources.SPECS["mnist"], mirrors=(dead_url(),), system_dirs=())
     monkeypatch.setitem(sources.SPECS, "mnist", spec)
     assert not sources.default_cache().exists()
+
+
+@pytest.fixture(scope="module")  # (as tiny_dir)
+def straight(run, tiny_dir, tmp_path_factory):
+    """stopping.RECIPE run on ``tiny_dir``, uninterrupted: the weights' bytes every resumed run
+    of it must end with."""
+    from stopping import RECIPE
+
+    from digitnet.modelfile import load
+
+    out = tmp_path_factory.mktemp("straight") / "straight.safetensors"
+    result = run("train", "--data", tiny_dir, *RECIPE, "--out", out)
+    assert result.exit_code == 0, result.output
+    return load(out).params.tobytes()

@@ -20,22 +20,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stopping import StopAfterAnEpoch, interrupted
+from stopping import RECIPE, StopAfterAnEpoch, interrupted
 
 import digitnet
 from digitnet.errors import TrainingInterrupted
 from digitnet.modelfile import load, read_metadata
 
-RECIPE = ["--epochs", "3", "--batch-size", "32"]
-
-
-@pytest.fixture(scope="module")
-def straight(run, tiny_dir, tmp_path_factory):
-    """The RECIPE run on ``tiny_dir``, uninterrupted: what every resumed run must end with."""
-    out = tmp_path_factory.mktemp("straight") / "straight.safetensors"
-    result = run("train", "--data", tiny_dir, *RECIPE, "--out", out)
-    assert result.exit_code == 0, result.output
-    return load(out).params.tobytes()
 
 
 def _checkpoint_line(run, ckpt) -> str:

@@ -16,21 +16,11 @@ from pathlib import Path
 
 import pytest
 from ctrl_c import ctrl_c
-from stopping import interrupted
+from stopping import RECIPE, interrupted
 
 from digitnet import idx
 from digitnet.modelfile import load, read_metadata
 
-RECIPE = ["--epochs", "3", "--batch-size", "32"]
-
-
-@pytest.fixture(scope="module")
-def straight(run, tiny_dir, tmp_path_factory):
-    """The RECIPE run on ``tiny_dir``, uninterrupted: what every resumed run must end with."""
-    out = tmp_path_factory.mktemp("straight") / "straight.safetensors"
-    result = run("train", "--data", tiny_dir, *RECIPE, "--out", out)
-    assert result.exit_code == 0, result.output
-    return load(out).params.tobytes()
 
 
 def test_a_resumed_run_interrupted_again_has_saved_its_checkpoint(run, tiny_dir, straight,

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from digitnet.training import Callback
 
+#: The short run the command-line tests interrupt and resume (tests/cli/conftest.py's
+#: ``straight`` is it uninterrupted).
+RECIPE = ["--epochs", "3", "--batch-size", "32"]
+
 
 class StopAt(Callback):
     """Asks the loop to stop once it has reached ``(epoch, step)``."""
